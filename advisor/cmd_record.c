@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "recorder.h"
+#include "util.h"
+
+#define DEFAULT_CHECKPOINT_MS 5000
+#define DEFAULT_RCVBUF (32u << 20)
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_record = {
+	"record",
+	run,
+	"record the flows crossing this host into a session file",
+	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--checkpoint-interval DURATION]\n"
+	"                               [--rcvbuf BYTES]\n"
+	"\n"
+	"Follows conntrack (a dump, then NEW/UPDATE/DESTROY events) in this network\n"
+	"namespace until SIGINT/SIGTERM or the duration, and writes a session file.\n"
+	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
+	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
+	"switched on for the recording and put back afterwards.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FILE        the session file (mode 0600), rewritten atomically\n"
+	"                           every checkpoint; without it, the session goes to\n"
+	"                           stdout at the end\n"
+	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h\n"
+	"      --checkpoint-interval DURATION\n"
+	"                           how often FILE is rewritten (default 5s)\n"
+	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise record -o session.json\n"
+	"  conntrack-advise record -d 10m -o /var/lib/conntrack-advise/web1.json\n"
+	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n",
+};
+
+struct ui {
+	bool live; /* a status line on a terminal */
+	bool quiet;
+	bool drawn;
+};
+
+static void on_status(const struct cta_record_status *st, void *data)
+{
+	struct ui *ui = data;
+	unsigned s = (unsigned)(st->elapsed_ms / 1000);
+
+	if (st->final) {
+		if (ui->drawn)
+			fputs("\r\033[K", stderr);
+		if (!ui->quiet)
+			fprintf(stderr,
+				"conntrack-advise: recorded %llu flows in %u:%02u:%02u, %llu "
+				"connections open at the end, %llu overruns\n",
+				(unsigned long long)st->flows, s / 3600, s / 60 % 60, s % 60,
+				(unsigned long long)st->open_connections,
+				(unsigned long long)st->lost);
+		return;
+	}
+	if (!ui->live)
+		return;
+	fprintf(stderr, "\r\033[Krecording %u:%02u:%02u  flows %llu  open %llu  events/s %llu  lost %llu",
+		s / 3600, s / 60 % 60, s % 60, (unsigned long long)st->flows,
+		(unsigned long long)st->open_connections, (unsigned long long)st->events_per_s,
+		(unsigned long long)st->lost);
+	ui->drawn = true;
+}
+
+static void on_notice(const char *msg, void *data)
+{
+	struct ui *ui = data;
+
+	if (ui->drawn)
+		fputs("\r\033[K", stderr);
+	cta_msg("warning: %s", msg);
+}
+
+static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool zero_ok)
+{
+	if (cta_parse_duration(arg, ms) < 0 || (!zero_ok && *ms == 0))
+		return cta_usage_error(&cta_cmd_record,
+				       "%s: '%s' is not a duration (like 90, 30s, 10m, 2h)", name,
+				       arg);
+	return 0;
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "checkpoint-interval", required_argument, NULL, 'C' },
+		{ "rcvbuf", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct ui ui = { .live = !g->quiet && isatty(STDERR_FILENO), .quiet = g->quiet };
+	struct cta_record_config cfg = {
+		.out_fd = STDOUT_FILENO,
+		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
+		.rcvbuf = DEFAULT_RCVBUF,
+		.generator = "conntrack-advise " CTA_VERSION,
+		.on_status = on_status,
+		.on_notice = on_notice,
+		.data = &ui,
+	};
+	enum cta_record_fail fail;
+	struct cta_err err;
+	uint64_t v;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg.output = optarg;
+			break;
+		case 'd':
+			if ((rc = duration_opt("--duration", optarg, &cfg.duration_ms, false)))
+				return rc;
+			break;
+		case 'C':
+			if ((rc = duration_opt("--checkpoint-interval", optarg, &cfg.checkpoint_ms,
+					       false)))
+				return rc;
+			break;
+		case 'R':
+			if (cta_parse_uint(optarg, 4096, 1u << 30, &v) < 0)
+				return cta_usage_error(&cta_cmd_record,
+						       "--rcvbuf: '%s' is not a number of bytes from "
+						       "4096 to 1073741824",
+						       optarg);
+			cfg.rcvbuf = (unsigned)v;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_record, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_record, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
+	if (cfg.output && !strcmp(cfg.output, "-"))
+		cfg.output = NULL;
+
+	rc = cta_record_run(&cfg, &fail, &err);
+	if (!rc)
+		return CTA_EXIT_OK;
+	if (ui.drawn)
+		fputs("\r\033[K", stderr);
+	cta_msg("record: %s", err.msg);
+	return fail == CTA_RECORD_OUTPUT ? CTA_EXIT_USAGE : CTA_EXIT_SYSTEM;
+}

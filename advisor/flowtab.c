@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "flowtab.h"
+
+#include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashidx.h"
+
+enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_SWEPT };
+
+struct conn {
+	uint32_t id;
+	uint32_t flow;
+	uint32_t gen; /* the last dump that contained it */
+	uint32_t state; /* enum conn_state; the free list is chained through flow */
+	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
+};
+
+struct cta_flowtab {
+	struct cta_flow *flows;
+	size_t n_flows, cap_flows;
+	struct cta_hashidx flow_idx;
+
+	struct conn *conns;
+	size_t n_conns, cap_conns, open;
+	uint32_t free_head; /* position + 1; 0 = none */
+	struct cta_hashidx conn_idx;
+
+	uint32_t gen;
+	struct cta_flowtab_stats stats;
+};
+
+struct cta_flowtab *cta_flowtab_new(void)
+{
+	struct cta_flowtab *ft = calloc(1, sizeof(*ft));
+
+	if (!ft)
+		return NULL;
+	cta_hashidx_init(&ft->flow_idx);
+	cta_hashidx_init(&ft->conn_idx);
+	return ft;
+}
+
+void cta_flowtab_free(struct cta_flowtab *ft)
+{
+	if (!ft)
+		return;
+	cta_hashidx_fini(&ft->flow_idx);
+	cta_hashidx_fini(&ft->conn_idx);
+	free(ft->flows);
+	free(ft->conns);
+	free(ft);
+}
+
+/* hashidx callbacks get a position and a context: the table plus what is sought */
+struct flow_q {
+	const struct cta_flowtab *ft;
+	const struct cta_flow_key *key;
+};
+
+static bool flow_eq(uint32_t pos, const void *ctx)
+{
+	const struct flow_q *q = ctx;
+
+	return !memcmp(&q->ft->flows[pos].key, q->key, sizeof(*q->key));
+}
+
+struct conn_q {
+	const struct cta_flowtab *ft;
+	uint32_t id;
+};
+
+static bool conn_eq(uint32_t pos, const void *ctx)
+{
+	const struct conn_q *q = ctx;
+
+	return q->ft->conns[pos].id == q->id;
+}
+
+static uint64_t key_hash(const struct cta_flow_key *k)
+{
+	return cta_hash_words(k, sizeof(*k));
+}
+
+static uint64_t id_hash(uint32_t id)
+{
+	uint64_t w = id;
+
+	return cta_hash_words(&w, sizeof(w));
+}
+
+static int64_t flow_find(const struct cta_flowtab *ft, const struct cta_flow_key *k,
+			 uint64_t hash)
+{
+	struct flow_q q = { ft, k };
+
+	return cta_hashidx_find(&ft->flow_idx, hash, flow_eq, &q);
+}
+
+/* A new flow with this key, zeroed apart from the key. Position, or -ENOMEM. */
+static int64_t flow_add(struct cta_flowtab *ft, const struct cta_flow_key *k, uint64_t hash)
+{
+	struct cta_flow *f;
+
+	if (ft->n_flows == ft->cap_flows) {
+		size_t cap = ft->cap_flows ? ft->cap_flows * 2 : 256;
+
+		if (cap > UINT32_MAX)
+			return -ENOMEM;
+		f = realloc(ft->flows, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		ft->flows = f;
+		ft->cap_flows = cap;
+	}
+	if (cta_hashidx_add(&ft->flow_idx, hash, (uint32_t)ft->n_flows) < 0)
+		return -ENOMEM;
+	f = &ft->flows[ft->n_flows];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	return (int64_t)ft->n_flows++;
+}
+
+static int64_t conn_find(const struct cta_flowtab *ft, uint32_t id)
+{
+	struct conn_q q = { ft, id };
+
+	return cta_hashidx_find(&ft->conn_idx, id_hash(id), conn_eq, &q);
+}
+
+static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow)
+{
+	uint32_t pos;
+	struct conn *c;
+
+	if (ft->free_head) {
+		pos = ft->free_head - 1;
+		ft->free_head = ft->conns[pos].flow;
+	} else {
+		if (ft->n_conns == ft->cap_conns) {
+			size_t cap = ft->cap_conns ? ft->cap_conns * 2 : 256;
+
+			if (cap > UINT32_MAX)
+				return -ENOMEM;
+			c = realloc(ft->conns, cap * sizeof(*c));
+			if (!c)
+				return -ENOMEM;
+			ft->conns = c;
+			ft->cap_conns = cap;
+		}
+		pos = (uint32_t)ft->n_conns++;
+	}
+	if (cta_hashidx_add(&ft->conn_idx, id_hash(id), pos) < 0) {
+		ft->conns[pos].state = CONN_FREE;
+		ft->conns[pos].flow = ft->free_head;
+		ft->free_head = pos + 1;
+		return -ENOMEM;
+	}
+	c = &ft->conns[pos];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->flow = flow;
+	c->gen = ft->gen;
+	c->state = CONN_OPEN;
+	ft->open++;
+	return pos;
+}
+
+static void conn_del(struct cta_flowtab *ft, uint32_t pos)
+{
+	struct conn *c = &ft->conns[pos];
+
+	cta_hashidx_del(&ft->conn_idx, id_hash(c->id), pos);
+	if (c->state == CONN_OPEN)
+		ft->open--;
+	c->state = CONN_FREE;
+	c->flow = ft->free_head;
+	ft->free_head = pos + 1;
+}
+
+static uint64_t min_nz(uint64_t a, uint64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+static void widen(uint16_t *lo, uint16_t *hi, uint16_t v, bool first)
+{
+	if (first) {
+		*lo = *hi = v;
+		return;
+	}
+	if (v < *lo)
+		*lo = v;
+	if (v > *hi)
+		*hi = v;
+}
+
+/* Credit counters as deltas against what this connection already gave the flow. */
+static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *ev)
+{
+	struct conn none = { 0 };
+	bool grew = false;
+
+	if (!(ev->flags & CTA_EVF_COUNTERS))
+		return false;
+	if (!c)
+		c = &none; /* a connection seen only at its end */
+	for (int d = 0; d < 2; d++) {
+		uint64_t dp = ev->packets[d] >= c->packets[d] ? ev->packets[d] - c->packets[d]
+							       : ev->packets[d];
+		uint64_t db = ev->bytes[d] >= c->bytes[d] ? ev->bytes[d] - c->bytes[d]
+							   : ev->bytes[d];
+
+		f->packets[d] += dp;
+		f->bytes[d] += db;
+		grew |= dp != 0;
+		c->packets[d] = ev->packets[d];
+		c->bytes[d] = ev->bytes[d];
+	}
+	return grew;
+}
+
+static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_event *ev,
+			bool new_conn)
+{
+	bool first = f->connections == 0, grew;
+	enum cta_reached r = CTA_REACHED_UNREPLIED;
+
+	if (new_conn)
+		f->connections++;
+	if (new_conn || ev->type == CTA_EV_CT_NEW) {
+		widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
+		widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+	}
+	if (ev->status & IPS_ASSURED)
+		r = CTA_REACHED_ASSURED;
+	else if (ev->status & IPS_SEEN_REPLY)
+		r = CTA_REACHED_REPLIED;
+	if (r > f->reached)
+		f->reached = (uint8_t)r;
+
+	grew = credit(f, c, ev);
+	f->first_ns = min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns
+									: ev->seen_ns);
+	if (ev->type == CTA_EV_CT_DESTROY && (ev->flags & CTA_EVF_TSTOP)) {
+		if (ev->tstop_ns > f->last_ns)
+			f->last_ns = ev->tstop_ns;
+	} else if (ev->type != CTA_EV_CT_DUMP || grew || new_conn) {
+		/* a dump of an idle connection says nothing about activity */
+		if (ev->seen_ns > f->last_ns)
+			f->last_ns = ev->seen_ns;
+	}
+}
+
+int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
+		      const struct cta_host *host)
+{
+	struct cta_flow_key key;
+	uint64_t hash;
+	int64_t fpos, cpos = -1;
+	struct conn *c = NULL;
+	bool new_conn = false;
+
+	if (ev->type >= 1 && ev->type <= CTA_EV_CT_DUMP)
+		ft->stats.events[ev->type]++;
+	cta_flow_key_from_event(&key, ev);
+	if (ev->flags & CTA_EVF_ID) {
+		cpos = conn_find(ft, ev->id);
+		/* an id reused by another connection whose DESTROY we missed */
+		if (cpos >= 0 && memcmp(&ft->flows[ft->conns[cpos].flow].key, &key, sizeof(key))) {
+			conn_del(ft, (uint32_t)cpos);
+			cpos = -1;
+		}
+	}
+	if (cpos >= 0) {
+		c = &ft->conns[cpos];
+		fpos = c->flow;
+	} else {
+		hash = key_hash(&key);
+		fpos = flow_find(ft, &key, hash);
+		if (fpos < 0) {
+			fpos = flow_add(ft, &key, hash);
+			if (fpos < 0)
+				return (int)fpos;
+			ft->flows[fpos].direction = (uint8_t)cta_host_direction(host, &key);
+		}
+		new_conn = true;
+		if ((ev->flags & CTA_EVF_ID) && ev->type != CTA_EV_CT_DESTROY) {
+			cpos = conn_add(ft, ev->id, (uint32_t)fpos);
+			if (cpos < 0)
+				return (int)cpos;
+			c = &ft->conns[cpos];
+		}
+	}
+	update_flow(&ft->flows[fpos], c, ev, new_conn);
+	if (!c)
+		return 0;
+	if (ev->type == CTA_EV_CT_DESTROY) {
+		conn_del(ft, (uint32_t)cpos);
+	} else if (ev->type == CTA_EV_CT_DUMP) {
+		if (c->state == CONN_SWEPT)
+			ft->open++;
+		c->state = CONN_OPEN;
+		c->gen = ft->gen;
+	}
+	return 0;
+}
+
+void cta_flowtab_dump_begin(struct cta_flowtab *ft)
+{
+	ft->gen++;
+}
+
+uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
+{
+	uint64_t closed = 0;
+
+	for (size_t i = 0; i < ft->n_conns; i++) {
+		struct conn *c = &ft->conns[i];
+
+		if (c->state == CONN_SWEPT) {
+			/* closed by an earlier dump and no DESTROY since: forget it */
+			conn_del(ft, (uint32_t)i);
+		} else if (c->state == CONN_OPEN && c->gen != ft->gen) {
+			/* kept a while in case its DESTROY is still queued */
+			c->state = CONN_SWEPT;
+			ft->open--;
+			closed++;
+		}
+	}
+	ft->stats.swept += closed;
+	return closed;
+}
+
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	uint64_t hash = key_hash(&f->key);
+	int64_t pos = flow_find(ft, &f->key, hash);
+
+	if (pos >= 0) {
+		cta_flow_merge(&ft->flows[pos], f);
+		return 0;
+	}
+	pos = flow_add(ft, &f->key, hash);
+	if (pos < 0)
+		return (int)pos;
+	ft->flows[pos] = *f;
+	return 0;
+}
+
+size_t cta_flowtab_count(const struct cta_flowtab *ft)
+{
+	return ft->n_flows;
+}
+
+size_t cta_flowtab_open_connections(const struct cta_flowtab *ft)
+{
+	return ft->open;
+}
+
+const struct cta_flow *cta_flowtab_flows(const struct cta_flowtab *ft)
+{
+	return ft->flows;
+}
+
+static int cmp_flows(const void *a, const void *b)
+{
+	return cta_flow_cmp(a, b);
+}
+
+struct cta_flow *cta_flowtab_sorted(const struct cta_flowtab *ft, size_t *n)
+{
+	struct cta_flow *out = malloc((ft->n_flows ? ft->n_flows : 1) * sizeof(*out));
+
+	if (!out)
+		return NULL;
+	if (ft->n_flows)
+		memcpy(out, ft->flows, ft->n_flows * sizeof(*out));
+	qsort(out, ft->n_flows, sizeof(*out), cmp_flows);
+	*n = ft->n_flows;
+	return out;
+}
+
+const struct cta_flowtab_stats *cta_flowtab_stats(const struct cta_flowtab *ft)
+{
+	return &ft->stats;
+}

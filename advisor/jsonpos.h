@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where in a JSON text does a value sit? jansson gives positions for syntax errors
+ * only; this finds the line and column of a value by its path, so errors about a
+ * field's content can point at it too.
+ */
+#ifndef CTA_JSONPOS_H
+#define CTA_JSONPOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CTA_JPATH_MAX 16
+
+struct cta_jpath {
+	struct {
+		const char *key; /* NULL: an array index */
+		size_t index;
+	} c[CTA_JPATH_MAX];
+	int depth;
+};
+
+void cta_jpath_push_key(struct cta_jpath *p, const char *key);
+void cta_jpath_push_index(struct cta_jpath *p, size_t index);
+void cta_jpath_pop(struct cta_jpath *p);
+/* "flows[3].orig.src"; "(top level)" for the empty path. */
+void cta_jpath_format(const struct cta_jpath *p, char *buf, size_t len);
+
+/*
+ * 1-based line and column of the value at path p in text (valid JSON). Where the path
+ * goes further than the text, the deepest value found. false if text is not JSON.
+ */
+bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line,
+		      int *col);
+
+#endif

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "recorder.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "ct.h"
+#include "flowtab.h"
+#include "sysctl.h"
+#include "table.h"
+#include "util.h"
+
+#define TICK_MS 200
+
+struct rec {
+	const struct cta_record_config *cfg;
+	struct cta_host host;
+	struct cta_table *table;
+	struct cta_ct *ct;
+	struct cta_flowtab *ft;
+	struct cta_sysctl sysctl;
+	int epfd, sigfd, timerfd;
+	int apply_err; /* first error applying an event (only -ENOMEM) */
+	uint64_t start_ns, start_mono;
+	uint64_t resyncs;
+	struct cta_err *err;
+	enum cta_record_fail *fail;
+};
+
+static int __attribute__((format(printf, 4, 5)))
+failf(struct rec *r, enum cta_record_fail who, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err->msg, sizeof(r->err->msg), fmt, ap);
+	va_end(ap);
+	*r->fail = who;
+	return rc;
+}
+
+static void notice(struct rec *r, const char *msg)
+{
+	if (r->cfg->on_notice)
+		r->cfg->on_notice(msg, r->cfg->data);
+}
+
+static void on_event(const struct cta_event *ev, void *data)
+{
+	struct rec *r = data;
+	int err = cta_flowtab_apply(r->ft, ev, &r->host);
+
+	if (err && !r->apply_err)
+		r->apply_err = err;
+}
+
+static int dump(struct rec *r)
+{
+	int err;
+
+	cta_flowtab_dump_begin(r->ft);
+	err = cta_ct_dump(r->ct, on_event, r);
+	/* a failed dump proves nothing about what is gone: close nothing */
+	if (!err)
+		cta_flowtab_dump_end(r->ft);
+	return err;
+}
+
+static void fill_session(struct rec *r, struct cta_session *s, bool complete)
+{
+	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
+	const struct cta_flowtab_stats *fs = cta_flowtab_stats(r->ft);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->generator, sizeof(s->generator), "%s", r->cfg->generator);
+	s->host = r->host;
+	s->start_ns = r->start_ns;
+	s->end_ns = cta_now_real_ns();
+	s->complete = complete;
+	s->options.duration_ms = r->cfg->duration_ms;
+	s->options.checkpoint_ms = r->cfg->checkpoint_ms;
+	s->options.rcvbuf = r->cfg->rcvbuf;
+	s->stats.events_new = fs->events[CTA_EV_CT_NEW];
+	s->stats.events_update = fs->events[CTA_EV_CT_UPDATE];
+	s->stats.events_destroy = fs->events[CTA_EV_CT_DESTROY];
+	s->stats.dumps = cs->dumps;
+	s->stats.dump_entries = cs->dump_entries;
+	s->stats.dump_retries = cs->dump_retries;
+	s->stats.messages = cs->messages;
+	s->stats.bad_messages = cs->bad_messages;
+	s->stats.overruns = cs->overruns;
+	s->stats.resyncs = r->resyncs;
+	s->stats.swept = fs->swept;
+	s->stats.rcvbuf = cta_ct_rcvbuf(r->ct);
+	s->stats.open_connections = cta_flowtab_open_connections(r->ft);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write the session: to the output file atomically, or (final only) to out_fd. */
+static int checkpoint(struct rec *r, bool complete)
+{
+	struct cta_session s;
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!r->cfg->output && !complete)
+		return 0;
+	fill_session(r, &s, complete);
+	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+	if (!s.flows)
+		return -ENOMEM;
+	err = cta_session_format(&s, &text, &len);
+	free(s.flows);
+	if (err)
+		return err;
+	if (r->cfg->output)
+		err = cta_write_atomic(r->cfg->output, text, len, 0600);
+	else
+		err = write_all(r->cfg->out_fd, text, len);
+	free(text);
+	return err;
+}
+
+static int resync(struct rec *r)
+{
+	char msg[160];
+	int err;
+
+	r->resyncs++;
+	snprintf(msg, sizeof(msg),
+		 "conntrack events lost (receive buffer overrun, %u bytes): resyncing with a dump",
+		 cta_ct_rcvbuf(r->ct));
+	notice(r, msg);
+	err = dump(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump after an overrun: %s",
+			     strerror(-err));
+	return 0;
+}
+
+static int read_events(struct rec *r)
+{
+	for (;;) {
+		int n = cta_ct_read(r->ct, on_event, r);
+
+		if (r->apply_err)
+			return failf(r, CTA_RECORD_SYSTEM, r->apply_err, "flow table: %s",
+				     strerror(-r->apply_err));
+		if (n == -ENOBUFS) {
+			int err = resync(r);
+
+			if (err)
+				return err;
+			continue; /* events queued after the overrun are still there */
+		}
+		if (n < 0)
+			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
+				     strerror(-n));
+		return 0;
+	}
+}
+
+static const char *hint(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return " (needs CAP_NET_ADMIN in this network namespace)";
+	case -EEXIST:
+	case -EBUSY:
+		return " (another conntrack-advise is recording in this network namespace)";
+	case -EOPNOTSUPP:
+	case -EINVAL:
+	case -ENOENT:
+	case -EPROTONOSUPPORT:
+		return " (the kernel lacks nf_tables, conntrack or the owner table flag)";
+	default:
+		return "";
+	}
+}
+
+static int setup_kernel(struct rec *r)
+{
+	struct cta_table_error terr = { "" };
+	int err;
+
+	err = cta_table_new(&r->table, &terr);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
+			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+	/* the table's ct expression loaded conntrack: its sysctls exist now */
+	err = cta_sysctl_enable(&r->sysctl);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
+			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
+	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to conntrack events: %s%s",
+			     strerror(-err), hint(err));
+	return 0;
+}
+
+static int setup_loop(struct rec *r)
+{
+	struct itimerspec its = { .it_interval = { 0, TICK_MS * 1000000L },
+				  .it_value = { 0, TICK_MS * 1000000L } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0)
+		return -errno;
+	if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
+		return -errno;
+	ev.data.fd = cta_ct_fd(r->ct);
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	ev.data.fd = r->sigfd;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	ev.data.fd = r->timerfd;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+struct ticker {
+	uint64_t last_status_ms, last_checkpoint_ms, last_events;
+};
+
+static uint64_t events_total(const struct cta_flowtab *ft)
+{
+	const struct cta_flowtab_stats *s = cta_flowtab_stats(ft);
+
+	return s->events[CTA_EV_CT_NEW] + s->events[CTA_EV_CT_UPDATE] +
+	       s->events[CTA_EV_CT_DESTROY];
+}
+
+static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final)
+{
+	uint64_t ev = events_total(r->ft), span = elapsed - t->last_status_ms;
+	struct cta_record_status st = {
+		.final = final,
+		.elapsed_ms = elapsed,
+		.flows = cta_flowtab_count(r->ft),
+		.open_connections = cta_flowtab_open_connections(r->ft),
+		.events_per_s = span ? (ev - t->last_events) * 1000 / span : 0,
+		.lost = cta_ct_stats(r->ct)->overruns,
+	};
+
+	t->last_events = ev;
+	t->last_status_ms = elapsed;
+	if (r->cfg->on_status)
+		r->cfg->on_status(&st, r->cfg->data);
+}
+
+/* Once a tick: status, checkpoints, the duration. Returns 1 when time is up. */
+static int tick(struct rec *r, struct ticker *t)
+{
+	uint64_t elapsed = (cta_now_mono_ns() - r->start_mono) / 1000000ULL, exp;
+	int err;
+
+	while (read(r->timerfd, &exp, sizeof(exp)) > 0)
+		;
+	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
+		return 1;
+	if (elapsed - t->last_status_ms >= 1000)
+		report(r, t, elapsed, false);
+	if (r->cfg->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+		t->last_checkpoint_ms = elapsed;
+		/* refresh the counters of open connections, then write */
+		err = dump(r);
+		if (!err)
+			err = checkpoint(r, false);
+		if (err) {
+			char msg[300];
+
+			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->cfg->output,
+				 strerror(-err));
+			notice(r, msg);
+		}
+	}
+	return 0;
+}
+
+static int loop(struct rec *r, struct ticker *t)
+{
+
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(r->epfd, evs, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return failf(r, CTA_RECORD_SYSTEM, -errno, "epoll: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd, err;
+
+			if (fd == r->sigfd)
+				return 0;
+			if (fd == r->timerfd) {
+				if (tick(r, t))
+					return 0;
+				continue;
+			}
+			err = read_events(r);
+			if (err)
+				return err;
+		}
+	}
+}
+
+static void teardown(struct rec *r)
+{
+	if (r->epfd >= 0)
+		close(r->epfd);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	if (r->timerfd >= 0)
+		close(r->timerfd);
+	cta_sysctl_restore(&r->sysctl);
+	cta_ct_free(r->ct);
+	cta_table_free(r->table); /* closing its socket deletes the table */
+	cta_flowtab_free(r->ft);
+	cta_host_fini(&r->host);
+}
+
+int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
+		   struct cta_err *errout)
+{
+	struct rec r = { .cfg = cfg, .epfd = -1, .sigfd = -1, .timerfd = -1, .err = errout,
+			 .fail = fail };
+	struct ticker t = { 0 };
+	int err;
+
+	*fail = CTA_RECORD_OK;
+	errout->msg[0] = '\0';
+	r.ft = cta_flowtab_new();
+	if (!r.ft)
+		return failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	err = cta_host_read(&r.host);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
+			    strerror(-err));
+		goto out;
+	}
+	err = setup_kernel(&r);
+	if (err)
+		goto out;
+	err = setup_loop(&r);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
+		goto out;
+	}
+	r.start_ns = cta_now_real_ns();
+	r.start_mono = cta_now_mono_ns();
+	/* entries from before the subscription may never send an event: dump them */
+	err = dump(&r);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
+			    hint(err));
+		goto out;
+	}
+	/* a first checkpoint proves the output is writable before anything is recorded */
+	err = checkpoint(&r, false);
+	if (err) {
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		goto out;
+	}
+	err = loop(&r, &t);
+	if (!err)
+		err = read_events(&r);
+	if (err && cfg->output)
+		checkpoint(&r, false); /* keep what was recorded up to the failure */
+	if (!err) {
+		/* the last counters of connections still open */
+		err = dump(&r);
+		if (err)
+			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
+				    strerror(-err));
+	}
+	if (!err) {
+		err = checkpoint(&r, true);
+		if (err)
+			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
+				    cfg->output ? cfg->output : "standard output", strerror(-err));
+	}
+	if (!err)
+		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
+out:
+	teardown(&r);
+	return err;
+}

@@ -1,0 +1,872 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "jsonpos.h"
+#include "util.h"
+
+#define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)
+
+void cta_session_fini(struct cta_session *s)
+{
+	cta_host_fini(&s->host);
+	free(s->flows);
+	s->flows = NULL;
+	s->n_flows = 0;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static const char *family_name(uint8_t family)
+{
+	return family == AF_INET ? "ipv4" : "ipv6";
+}
+
+static int set(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v);
+}
+
+static json_t *addr_json(uint8_t family, const union cta_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(cta_addr_str(family, a, buf, sizeof(buf)));
+}
+
+static json_t *time_json(uint64_t ns)
+{
+	char buf[40];
+
+	if (!ns)
+		return json_null();
+	cta_format_time(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *pair_json(uint64_t orig, uint64_t reply)
+{
+	return json_pack("{s:I,s:I}", "orig", (json_int_t)orig, "reply", (json_int_t)reply);
+}
+
+static json_t *proto_json(uint8_t l4proto)
+{
+	const char *name = cta_proto_name(l4proto);
+	char buf[8];
+
+	if (name)
+		return json_string(name);
+	snprintf(buf, sizeof(buf), "%u", l4proto);
+	return json_string(buf);
+}
+
+json_t *cta_flow_to_json(const struct cta_flow *f)
+{
+	const struct cta_flow_key *k = &f->key;
+	json_t *o = json_object(), *orig = json_object();
+
+	if (!o || !orig) {
+		json_decref(o);
+		json_decref(orig);
+		return NULL;
+	}
+	set(o, "family", json_string(family_name(k->family)));
+	set(o, "protocol", proto_json(k->l4proto));
+	set(o, "direction", json_string(cta_direction_name(f->direction)));
+	set(orig, "src", addr_json(k->family, &k->src));
+	set(orig, "dst", addr_json(k->family, &k->dst));
+	if (cta_proto_has_ports(k->l4proto)) {
+		set(orig, "sport_min", json_integer(f->sport_min));
+		set(orig, "sport_max", json_integer(f->sport_max));
+		set(orig, "dport", json_integer(k->dport));
+	} else if (cta_proto_is_icmp(k->l4proto)) {
+		set(orig, "type", json_integer(k->icmp_type));
+		set(orig, "code", json_integer(k->icmp_code));
+		set(orig, "id_min", json_integer(f->sport_min));
+		set(orig, "id_max", json_integer(f->sport_max));
+	}
+	set(o, "orig", orig);
+	if (cta_flow_translated(f)) {
+		json_t *reply = json_object();
+
+		set(reply, "src", addr_json(k->family, &k->reply_src));
+		set(reply, "dst", addr_json(k->family, &k->reply_dst));
+		if (cta_proto_has_ports(k->l4proto)) {
+			set(reply, "sport", json_integer(k->reply_sport));
+			set(reply, "dport_min", json_integer(f->rdport_min));
+			set(reply, "dport_max", json_integer(f->rdport_max));
+		}
+		set(o, "reply", reply);
+	}
+	set(o, "connections", json_integer((json_int_t)f->connections));
+	set(o, "packets", pair_json(f->packets[0], f->packets[1]));
+	set(o, "bytes", pair_json(f->bytes[0], f->bytes[1]));
+	set(o, "first_seen", time_json(f->first_ns));
+	set(o, "last_seen", time_json(f->last_ns));
+	set(o, "state", json_string(cta_reached_name(f->reached)));
+	return o;
+}
+
+static json_t *host_json(const struct cta_host *h)
+{
+	json_t *ifaces = json_array();
+
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		const struct cta_iface *ifc = &h->ifaces[i];
+		json_t *addrs = json_array();
+
+		for (size_t j = 0; j < ifc->n_addrs; j++) {
+			char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+			cta_addr_str(ifc->addrs[j].family, &ifc->addrs[j].addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, ifc->addrs[j].prefixlen);
+			json_array_append_new(addrs, json_string(buf));
+		}
+		json_array_append_new(ifaces, json_pack("{s:s,s:i,s:o}", "name", ifc->name,
+							"index", (int)ifc->index, "addresses",
+							addrs));
+	}
+	return json_pack("{s:s,s:s,s:o}", "hostname", h->hostname, "kernel", h->kernel,
+			 "interfaces", ifaces);
+}
+
+static json_t *stats_json(const struct cta_session_stats *st)
+{
+	return json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "events", "new", (json_int_t)st->events_new, "update",
+			 (json_int_t)st->events_update, "destroy", (json_int_t)st->events_destroy,
+			 "dumps", (json_int_t)st->dumps, "dump_entries",
+			 (json_int_t)st->dump_entries, "dump_retries", (json_int_t)st->dump_retries,
+			 "messages", (json_int_t)st->messages, "bad_messages",
+			 (json_int_t)st->bad_messages, "overruns", (json_int_t)st->overruns,
+			 "resyncs", (json_int_t)st->resyncs, "swept", (json_int_t)st->swept,
+			 "rcvbuf", (json_int_t)st->rcvbuf, "open_connections",
+			 (json_int_t)st->open_connections);
+}
+
+/* A growing text buffer. */
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_json(struct buf *b, json_t *v, size_t flags)
+{
+	char *s = v ? json_dumps(v, flags) : NULL;
+
+	if (!s) {
+		b->oom = true;
+		return;
+	}
+	buf_add(b, s, strlen(s));
+	free(s);
+}
+
+int cta_session_format(const struct cta_session *s, char **out, size_t *len)
+{
+	struct buf b = { 0 };
+	json_t *top, *rec;
+
+	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I}}", "start", time_json(s->start_ns), "end",
+			time_json(s->end_ns), "complete", s->complete, "options",
+			"duration_ms", (json_int_t)s->options.duration_ms, "checkpoint_ms",
+			(json_int_t)s->options.checkpoint_ms, "rcvbuf",
+			(json_int_t)s->options.rcvbuf);
+	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
+			CTA_SESSION_VERSION, "generator", s->generator, "host",
+			host_json(&s->host), "recording", rec, "stats", stats_json(&s->stats));
+	if (!top)
+		return -ENOMEM;
+	/* the header pretty-printed, then one flow per line: greppable, diffable */
+	buf_json(&b, top, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	json_decref(top);
+	if (b.oom || b.len < 2 || b.p[b.len - 1] != '}') {
+		free(b.p);
+		return -ENOMEM;
+	}
+	b.len -= 2; /* "\n}" */
+	buf_add(&b, ",\n  \"flows\": [", 14);
+	for (size_t i = 0; i < s->n_flows; i++) {
+		json_t *f = cta_flow_to_json(&s->flows[i]);
+
+		buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
+		buf_json(&b, f, JSON_FLAGS);
+		json_decref(f);
+	}
+	buf_add(&b, s->n_flows ? "\n  ]\n}\n" : "]\n}\n", s->n_flows ? 7 : 4);
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+struct rd {
+	const char *name, *text;
+	size_t len;
+	struct cta_jpath path;
+	struct cta_err *err;
+};
+
+static int __attribute__((format(printf, 2, 3))) fail(struct rd *rd, const char *fmt, ...)
+{
+	char where[256], what[512];
+	int line, col;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	cta_jpath_format(&rd->path, where, sizeof(where));
+	if (cta_jsonpos_find(rd->text, rd->len, &rd->path, &line, &col))
+		snprintf(rd->err->msg, sizeof(rd->err->msg), "%s:%d:%d: %s: %s", rd->name, line,
+			 col, where, what);
+	else
+		snprintf(rd->err->msg, sizeof(rd->err->msg), "%s: %s: %s", rd->name, where, what);
+	return -EBADMSG;
+}
+
+static const char *type_name(json_type t)
+{
+	switch (t) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "true or false";
+	default:
+		return "a value";
+	}
+}
+
+/*
+ * Find obj.key of the given type and push its path (the caller pops with leave()).
+ * Absent and optional: *out = NULL, nothing pushed, 0.
+ */
+static int enter(struct rd *rd, json_t *obj, const char *key, json_type type, bool required,
+		 json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return required ? fail(rd, "missing field \"%s\"", key) : 0;
+	cta_jpath_push_key(&rd->path, key);
+	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v))) {
+		int err = fail(rd, "expected %s", type_name(type));
+
+		cta_jpath_pop(&rd->path);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+static void leave(struct rd *rd)
+{
+	cta_jpath_pop(&rd->path);
+}
+
+static int get_uint(struct rd *rd, json_t *obj, const char *key, bool required, uint64_t max,
+		    uint64_t *out)
+{
+	json_t *v;
+	int err = enter(rd, obj, key, JSON_INTEGER, required, &v);
+
+	if (err || !v)
+		return err;
+	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+		err = fail(rd, "expected an integer from 0 to %llu", (unsigned long long)max);
+	else
+		*out = (uint64_t)json_integer_value(v);
+	leave(rd);
+	return err;
+}
+
+static int get_u16(struct rd *rd, json_t *obj, const char *key, bool required, uint16_t *out)
+{
+	uint64_t v = *out;
+	int err = get_uint(rd, obj, key, required, UINT16_MAX, &v);
+
+	*out = (uint16_t)v;
+	return err;
+}
+
+static int get_u8(struct rd *rd, json_t *obj, const char *key, bool required, uint8_t *out)
+{
+	uint64_t v = *out;
+	int err = get_uint(rd, obj, key, required, UINT8_MAX, &v);
+
+	*out = (uint8_t)v;
+	return err;
+}
+
+static int get_string(struct rd *rd, json_t *obj, const char *key, bool required,
+		      const char **out)
+{
+	json_t *v;
+	int err = enter(rd, obj, key, JSON_STRING, required, &v);
+
+	if (!err && v) {
+		*out = json_string_value(v);
+		leave(rd);
+	}
+	return err;
+}
+
+static int get_time(struct rd *rd, json_t *obj, const char *key, uint64_t *ns)
+{
+	json_t *v;
+	int err = enter(rd, obj, key, JSON_STRING, false, &v);
+
+	*ns = 0;
+	if (err || !v)
+		return err;
+	if (cta_parse_time(json_string_value(v), ns) < 0)
+		err = fail(rd, "expected a UTC time like 2026-11-23T18:44:49.123Z");
+	leave(rd);
+	return err;
+}
+
+static int get_addr(struct rd *rd, json_t *obj, const char *key, uint8_t family,
+		    union cta_addr *a)
+{
+	const char *s = NULL;
+	uint8_t fam;
+	int err = get_string(rd, obj, key, true, &s);
+
+	if (err)
+		return err;
+	cta_jpath_push_key(&rd->path, key);
+	if (cta_addr_parse(s, &fam, a) < 0)
+		err = fail(rd, "\"%s\" is not an IP address", s);
+	else if (fam != family)
+		err = fail(rd, "\"%s\" is not an %s address", s, family_name(family));
+	leave(rd);
+	return err;
+}
+
+static int get_name(struct rd *rd, json_t *obj, const char *key, int (*parse)(const char *, int *),
+		    const char *what, int *out)
+{
+	const char *s = NULL;
+	int err = get_string(rd, obj, key, true, &s);
+
+	if (err)
+		return err;
+	if (parse(s, out) < 0) {
+		cta_jpath_push_key(&rd->path, key);
+		err = fail(rd, "\"%s\" is not %s", s, what);
+		leave(rd);
+	}
+	return err;
+}
+
+static int parse_family(const char *s, int *v)
+{
+	if (!strcmp(s, "ipv4"))
+		*v = AF_INET;
+	else if (!strcmp(s, "ipv6"))
+		*v = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_proto(const char *s, int *v)
+{
+	uint8_t p;
+	uint64_t n;
+
+	if (cta_proto_from_name(s, &p) == 0) {
+		*v = p;
+		return 0;
+	}
+	if (cta_parse_uint(s, 0, 255, &n) < 0)
+		return -EINVAL;
+	*v = (int)n;
+	return 0;
+}
+
+static int parse_dir(const char *s, int *v)
+{
+	enum cta_direction d;
+	int err = cta_direction_from_name(s, &d);
+
+	*v = (int)d;
+	return err;
+}
+
+static int parse_reached(const char *s, int *v)
+{
+	enum cta_reached r;
+	int err = cta_reached_from_name(s, &r);
+
+	*v = (int)r;
+	return err;
+}
+
+static int range(struct rd *rd, json_t *o, const char *lo_key, const char *hi_key,
+		 uint16_t *lo, uint16_t *hi)
+{
+	int err = get_u16(rd, o, lo_key, true, lo);
+
+	if (!err)
+		err = get_u16(rd, o, hi_key, true, hi);
+	if (!err && *lo > *hi) {
+		cta_jpath_push_key(&rd->path, hi_key);
+		err = fail(rd, "%s is below %s", hi_key, lo_key);
+		leave(rd);
+	}
+	return err;
+}
+
+static int read_orig(struct rd *rd, json_t *fo, struct cta_flow *f)
+{
+	struct cta_flow_key *k = &f->key;
+	json_t *o;
+	int err = enter(rd, fo, "orig", JSON_OBJECT, true, &o);
+
+	if (err)
+		return err;
+	err = get_addr(rd, o, "src", k->family, &k->src);
+	if (!err)
+		err = get_addr(rd, o, "dst", k->family, &k->dst);
+	if (!err && cta_proto_has_ports(k->l4proto)) {
+		err = range(rd, o, "sport_min", "sport_max", &f->sport_min, &f->sport_max);
+		if (!err)
+			err = get_u16(rd, o, "dport", true, &k->dport);
+	} else if (!err && cta_proto_is_icmp(k->l4proto)) {
+		err = get_u8(rd, o, "type", true, &k->icmp_type);
+		if (!err)
+			err = get_u8(rd, o, "code", true, &k->icmp_code);
+		if (!err)
+			err = range(rd, o, "id_min", "id_max", &f->sport_min, &f->sport_max);
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_reply(struct rd *rd, json_t *fo, struct cta_flow *f)
+{
+	struct cta_flow_key *k = &f->key;
+	json_t *o;
+	int err = enter(rd, fo, "reply", JSON_OBJECT, false, &o);
+
+	/* absent: not translated, the mirror of the original direction */
+	k->reply_src = k->dst;
+	k->reply_dst = k->src;
+	k->reply_sport = k->dport;
+	f->rdport_min = f->sport_min;
+	f->rdport_max = f->sport_max;
+	if (err || !o)
+		return err;
+	err = get_addr(rd, o, "src", k->family, &k->reply_src);
+	if (!err)
+		err = get_addr(rd, o, "dst", k->family, &k->reply_dst);
+	if (!err && cta_proto_has_ports(k->l4proto)) {
+		err = get_u16(rd, o, "sport", true, &k->reply_sport);
+		if (!err)
+			err = range(rd, o, "dport_min", "dport_max", &f->rdport_min,
+				    &f->rdport_max);
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_pair(struct rd *rd, json_t *fo, const char *key, uint64_t v[2])
+{
+	json_t *o;
+	int err = enter(rd, fo, key, JSON_OBJECT, true, &o);
+
+	if (err)
+		return err;
+	err = get_uint(rd, o, "orig", true, INT64_MAX, &v[0]);
+	if (!err)
+		err = get_uint(rd, o, "reply", true, INT64_MAX, &v[1]);
+	leave(rd);
+	return err;
+}
+
+static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
+{
+	int fam = 0, proto = 0, dir = 0, reached = 0, err;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(fo))
+		return fail(rd, "expected an object");
+	err = get_name(rd, fo, "family", parse_family, "ipv4 or ipv6", &fam);
+	if (!err)
+		err = get_name(rd, fo, "protocol", parse_proto, "a protocol name or number",
+			       &proto);
+	if (!err)
+		err = get_name(rd, fo, "direction", parse_dir, "in, out, forward or local", &dir);
+	if (err)
+		return err;
+	f->key.family = (uint8_t)fam;
+	f->key.l4proto = (uint8_t)proto;
+	f->direction = (uint8_t)dir;
+	err = read_orig(rd, fo, f);
+	if (!err)
+		err = read_reply(rd, fo, f);
+	if (!err)
+		err = get_uint(rd, fo, "connections", true, INT64_MAX, &f->connections);
+	if (!err)
+		err = read_pair(rd, fo, "packets", f->packets);
+	if (!err)
+		err = read_pair(rd, fo, "bytes", f->bytes);
+	if (!err)
+		err = get_time(rd, fo, "first_seen", &f->first_ns);
+	if (!err)
+		err = get_time(rd, fo, "last_seen", &f->last_ns);
+	if (!err)
+		err = get_name(rd, fo, "state", parse_reached, "unreplied, replied or assured",
+			       &reached);
+	f->reached = (uint8_t)reached;
+	return err;
+}
+
+static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)
+{
+	json_t *arr;
+	size_t n;
+	int err = enter(rd, top, "flows", JSON_ARRAY, true, &arr);
+
+	if (err)
+		return err;
+	n = json_array_size(arr);
+	s->flows = calloc(n ? n : 1, sizeof(*s->flows));
+	if (!s->flows) {
+		leave(rd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		cta_jpath_push_index(&rd->path, i);
+		err = read_flow(rd, json_array_get(arr, i), &s->flows[i]);
+		cta_jpath_pop(&rd->path);
+		if (!err)
+			s->n_flows++;
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_iface(struct rd *rd, json_t *io, struct cta_host *h)
+{
+	const char *name = NULL;
+	uint64_t index = 0;
+	json_t *addrs;
+	int err;
+
+	if (!json_is_object(io))
+		return fail(rd, "expected an object");
+	err = get_string(rd, io, "name", true, &name);
+	if (!err)
+		err = get_uint(rd, io, "index", false, UINT32_MAX, &index);
+	if (!err)
+		err = enter(rd, io, "addresses", JSON_ARRAY, true, &addrs);
+	if (err)
+		return err;
+	err = cta_host_add_addr(h, name, (unsigned)index, NULL);
+	for (size_t j = 0; j < json_array_size(addrs) && !err; j++) {
+		const char *s = json_string_value(json_array_get(addrs, j));
+		struct cta_host_addr a = { 0 };
+		char ip[INET6_ADDRSTRLEN + 8], *slash;
+		uint64_t plen = 0;
+
+		cta_jpath_push_index(&rd->path, j);
+		if (!s || strlen(s) >= sizeof(ip)) {
+			err = fail(rd, "expected an address like 192.0.2.1/24");
+		} else {
+			strcpy(ip, s);
+			slash = strchr(ip, '/');
+			if (slash)
+				*slash++ = '\0';
+			if (!slash || cta_addr_parse(ip, &a.family, &a.addr) < 0 ||
+			    cta_parse_uint(slash, 0, a.family == AF_INET ? 32 : 128, &plen) < 0)
+				err = fail(rd, "\"%s\" is not an address with a prefix length", s);
+			a.prefixlen = (uint8_t)plen;
+		}
+		if (!err)
+			err = cta_host_add_addr(h, name, (unsigned)index, &a);
+		cta_jpath_pop(&rd->path);
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_host(struct rd *rd, json_t *top, struct cta_host *h)
+{
+	const char *hostname = "", *kernel = "";
+	json_t *ho, *ifaces;
+	int err = enter(rd, top, "host", JSON_OBJECT, true, &ho);
+
+	if (err)
+		return err;
+	err = get_string(rd, ho, "hostname", true, &hostname);
+	if (!err)
+		err = get_string(rd, ho, "kernel", false, &kernel);
+	snprintf(h->hostname, sizeof(h->hostname), "%s", hostname);
+	snprintf(h->kernel, sizeof(h->kernel), "%s", kernel);
+	if (!err)
+		err = enter(rd, ho, "interfaces", JSON_ARRAY, true, &ifaces);
+	if (err) {
+		leave(rd);
+		return err;
+	}
+	for (size_t i = 0; i < json_array_size(ifaces) && !err; i++) {
+		cta_jpath_push_index(&rd->path, i);
+		err = read_iface(rd, json_array_get(ifaces, i), h);
+		cta_jpath_pop(&rd->path);
+	}
+	leave(rd);
+	leave(rd);
+	return err;
+}
+
+static int read_recording(struct rd *rd, json_t *top, struct cta_session *s)
+{
+	json_t *ro, *opts, *complete;
+	int err = enter(rd, top, "recording", JSON_OBJECT, true, &ro);
+
+	if (err)
+		return err;
+	err = get_time(rd, ro, "start", &s->start_ns);
+	if (!err)
+		err = get_time(rd, ro, "end", &s->end_ns);
+	if (!err)
+		err = enter(rd, ro, "complete", JSON_TRUE, false, &complete);
+	if (!err && complete) {
+		s->complete = json_is_true(complete);
+		leave(rd);
+	}
+	if (!err)
+		err = enter(rd, ro, "options", JSON_OBJECT, false, &opts);
+	if (!err && opts) {
+		err = get_uint(rd, opts, "duration_ms", false, INT64_MAX, &s->options.duration_ms);
+		if (!err)
+			err = get_uint(rd, opts, "checkpoint_ms", false, INT64_MAX,
+				       &s->options.checkpoint_ms);
+		if (!err)
+			err = get_uint(rd, opts, "rcvbuf", false, INT64_MAX, &s->options.rcvbuf);
+		leave(rd);
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+		{ "dumps", offsetof(struct cta_session_stats, dumps) },
+		{ "dump_entries", offsetof(struct cta_session_stats, dump_entries) },
+		{ "dump_retries", offsetof(struct cta_session_stats, dump_retries) },
+		{ "messages", offsetof(struct cta_session_stats, messages) },
+		{ "bad_messages", offsetof(struct cta_session_stats, bad_messages) },
+		{ "overruns", offsetof(struct cta_session_stats, overruns) },
+		{ "resyncs", offsetof(struct cta_session_stats, resyncs) },
+		{ "swept", offsetof(struct cta_session_stats, swept) },
+		{ "rcvbuf", offsetof(struct cta_session_stats, rcvbuf) },
+		{ "open_connections", offsetof(struct cta_session_stats, open_connections) },
+	};
+	json_t *so, *ev;
+	int err = enter(rd, top, "stats", JSON_OBJECT, false, &so);
+
+	if (err || !so)
+		return err;
+	for (size_t i = 0; i < ARRAY_SIZE(fields) && !err; i++)
+		err = get_uint(rd, so, fields[i].key, false, INT64_MAX,
+			       (uint64_t *)((char *)st + fields[i].off));
+	if (!err)
+		err = enter(rd, so, "events", JSON_OBJECT, false, &ev);
+	if (!err && ev) {
+		err = get_uint(rd, ev, "new", false, INT64_MAX, &st->events_new);
+		if (!err)
+			err = get_uint(rd, ev, "update", false, INT64_MAX, &st->events_update);
+		if (!err)
+			err = get_uint(rd, ev, "destroy", false, INT64_MAX, &st->events_destroy);
+		leave(rd);
+	}
+	leave(rd);
+	return err;
+}
+
+static int read_header(struct rd *rd, json_t *top, struct cta_session *s)
+{
+	const char *format = NULL, *generator = "";
+	uint64_t version = 0;
+	int err;
+
+	if (!json_is_object(top))
+		return fail(rd, "not a conntrack-advise session (expected an object)");
+	if (get_string(rd, top, "format", true, &format) || strcmp(format, CTA_SESSION_FORMAT)) {
+		rd->path.depth = 0;
+		return fail(rd, "not a conntrack-advise session (no \"format\": \"%s\")",
+			    CTA_SESSION_FORMAT);
+	}
+	err = get_uint(rd, top, "version", true, INT32_MAX, &version);
+	if (err)
+		return err;
+	if (version != CTA_SESSION_VERSION) {
+		cta_jpath_push_key(&rd->path, "version");
+		err = fail(rd, "session format version %llu; this conntrack-advise reads version %d",
+			   (unsigned long long)version, CTA_SESSION_VERSION);
+		leave(rd);
+		return err;
+	}
+	err = get_string(rd, top, "generator", false, &generator);
+	snprintf(s->generator, sizeof(s->generator), "%s", generator ? generator : "");
+	return err;
+}
+
+int cta_session_parse(const char *name, const char *text, size_t len, struct cta_session *s,
+		      struct cta_err *err)
+{
+	struct rd rd = { .name = name, .text = text, .len = len, .err = err };
+	json_error_t jerr;
+	json_t *top;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	err->msg[0] = '\0';
+	top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!top) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: %s", name,
+			 jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
+			 jerr.text);
+		return -EBADMSG;
+	}
+	rc = read_header(&rd, top, s);
+	if (!rc)
+		rc = read_host(&rd, top, &s->host);
+	if (!rc)
+		rc = read_recording(&rd, top, s);
+	if (!rc)
+		rc = read_stats(&rd, top, &s->stats);
+	if (!rc)
+		rc = read_flows(&rd, top, s);
+	json_decref(top);
+	if (rc) {
+		if (rc == -ENOMEM)
+			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		cta_session_fini(s);
+	}
+	return rc;
+}
+
+static int read_all(int fd, char **out, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *p = malloc(cap);
+
+	if (!p)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			char *q = realloc(p, cap * 2);
+
+			if (!q) {
+				free(p);
+				return -ENOMEM;
+			}
+			p = q;
+			cap *= 2;
+		}
+		got = read(fd, p + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = -errno;
+
+			free(p);
+			return e;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*out = p;
+	*len = n;
+	return 0;
+}
+
+int cta_session_load(const char *path, struct cta_session *s, struct cta_err *err)
+{
+	bool is_stdin = !strcmp(path, "-");
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, rc;
+
+	memset(s, 0, sizeof(*s));
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg), "%s: is a directory, not a session file",
+			 path);
+		close(fd);
+		return -EISDIR;
+	}
+	rc = read_all(fd, &text, &len);
+	if (!is_stdin)
+		close(fd);
+	if (rc) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = cta_session_parse(is_stdin ? "(stdin)" : path, text, len, s, err);
+	free(text);
+	return rc;
+}

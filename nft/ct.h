@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Conntrack over ctnetlink: one socket subscribed to NEW/UPDATE/DESTROY events and
+ * one for dumps. Messages become struct cta_event and go to a callback.
+ */
+#ifndef CTA_CT_H
+#define CTA_CT_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+struct cta_ct;
+
+typedef void (*cta_ct_cb)(const struct cta_event *ev, void *data);
+
+struct cta_ct_stats {
+	uint64_t messages; /* event messages received */
+	uint64_t bad_messages; /* malformed or truncated, skipped */
+	uint64_t overruns; /* ENOBUFS: the kernel dropped events for us */
+	uint64_t dumps; /* dumps completed */
+	uint64_t dump_entries;
+	uint64_t dump_retries; /* dumps interrupted by a table change, redone */
+};
+
+/*
+ * rcvbuf: bytes for the event socket's receive buffer (SO_RCVBUFFORCE, falling back
+ * to SO_RCVBUF). 0 or -errno (-EPERM without CAP_NET_ADMIN).
+ */
+int cta_ct_open(struct cta_ct **out, unsigned rcvbuf);
+void cta_ct_free(struct cta_ct *ct);
+
+/* The event socket, for epoll. */
+int cta_ct_fd(const struct cta_ct *ct);
+
+/* The receive buffer the kernel actually gave the event socket, in bytes. */
+unsigned cta_ct_rcvbuf(const struct cta_ct *ct);
+
+/*
+ * Read every event that is queued now, without blocking. Returns the number of
+ * events handed to cb, or -ENOBUFS when the kernel reported an overrun (the caller
+ * must resync with a dump; events already delivered stay valid), or -errno.
+ */
+int cta_ct_read(struct cta_ct *ct, cta_ct_cb cb, void *data);
+
+/* Dump the whole conntrack table (IPv4 and IPv6) to cb as CTA_EV_CT_DUMP events. */
+int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data);
+
+const struct cta_ct_stats *cta_ct_stats(const struct cta_ct *ct);
+
+#endif

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Shared by the netns tests: root check (skip = 77), the lab, assertions.
+set -u
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root for network namespaces"
+	exit 77
+fi
+: "${CTA:?CTA must point at the conntrack-advise binary}"
+: "${CTALAB:?CTALAB must point at the ctalab helper}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab.sh
+. "$HERE/lab.sh"
+TMP=$(mktemp -d)
+cleanup() {
+	lab_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+FAILED=0
+
+fail() {
+	echo "FAIL: $*"
+	FAILED=1
+}
+
+# expect_line FILE REGEX [COUNT]: REGEX matches exactly COUNT (default 1) lines.
+expect_line() {
+	local n
+	n=$(grep -cE -- "$2" "$1")
+	[ "$n" = "${3:-1}" ] || fail "expected ${3:-1} line(s) matching '$2' in $1, found $n"
+}
+
+no_own_table() {
+	if ip netns exec "$1" nft list tables | grep -q conntrack_advise; then
+		fail "table conntrack_advise still present in $1"
+	fi
+}
+
+finish() {
+	if [ "$FAILED" = 0 ]; then
+		echo "PASS"
+		exit 0
+	fi
+	exit 1
+}

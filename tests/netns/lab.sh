@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# The lab: a server namespace and two client namespaces, one per documentation
+# subnet, IPv4 and IPv6. Sourced by the netns tests and by scripts/demo.
+#
+#   clients A (198.51.100.7, .8; 2001:db8:a::7, ::8) ── veth ── server
+#   clients B (203.0.113.20, .21; 2001:db8:b::20, ::21) ── veth ── server
+#   server: 198.51.100.1, 203.0.113.1, 2001:db8:a::1, 2001:db8:b::1 on the links,
+#           service addresses 192.0.2.10 and 2001:db8::10 on lo (this kernel has
+#           no dummy interfaces).
+#
+# Every name starts with $LAB (unique per run); lab_down removes them all.
+
+LAB=${LAB:-cta$$}
+SRV=$LAB-srv
+CLA=$LAB-a
+CLB=$LAB-b
+
+lab_down() {
+	local ns
+	for ns in "$SRV" "$CLA" "$CLB"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+lab_up() {
+	lab_down
+	ip netns add "$SRV" && ip netns add "$CLA" && ip netns add "$CLB" || return 1
+	local ns
+	for ns in "$SRV" "$CLA" "$CLB"; do
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	ip -n "$SRV" link add sa type veth peer name eth0 netns "$CLA"
+	ip -n "$SRV" link add sb type veth peer name eth0 netns "$CLB"
+	ip -n "$SRV" addr add 198.51.100.1/24 dev sa
+	ip -n "$SRV" addr add 203.0.113.1/24 dev sb
+	ip -n "$SRV" addr add 2001:db8:a::1/64 dev sa nodad
+	ip -n "$SRV" addr add 2001:db8:b::1/64 dev sb nodad
+	ip -n "$SRV" addr add 192.0.2.10/32 dev lo
+	ip -n "$SRV" addr add 2001:db8::10/128 dev lo nodad
+	ip -n "$CLA" addr add 198.51.100.7/24 dev eth0
+	ip -n "$CLA" addr add 198.51.100.8/24 dev eth0
+	ip -n "$CLA" addr add 2001:db8:a::7/64 dev eth0 nodad
+	ip -n "$CLA" addr add 2001:db8:a::8/64 dev eth0 nodad
+	ip -n "$CLB" addr add 203.0.113.20/24 dev eth0
+	ip -n "$CLB" addr add 203.0.113.21/24 dev eth0
+	ip -n "$CLB" addr add 2001:db8:b::20/64 dev eth0 nodad
+	ip -n "$CLB" addr add 2001:db8:b::21/64 dev eth0 nodad
+	for ns in "$SRV" "$CLA" "$CLB"; do
+		ip -n "$ns" link set dev "$( [ "$ns" = "$SRV" ] && echo sa || echo eth0)" up
+	done
+	ip -n "$SRV" link set sb up
+	ip -n "$CLA" route add 192.0.2.10/32 via 198.51.100.1
+	ip -n "$CLA" route add 2001:db8::10/128 via 2001:db8:a::1
+	ip -n "$CLB" route add 192.0.2.10/32 via 203.0.113.1
+	ip -n "$CLB" route add 2001:db8::10/128 via 2001:db8:b::1
+	# neighbours resolve on first use; a ping each way makes the lab ready
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "$CLA" ping -c1 -W1 -q 2001:db8:a::1 >/dev/null 2>&1 &&
+			ip netns exec "$CLB" ping -c1 -W1 -q 2001:db8:b::1 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "lab: IPv6 did not come up" >&2
+	return 1
+}
+
+# wait_file FILE [SECONDS]: until FILE exists (a recorder's first checkpoint).
+wait_file() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $1" >&2
+	return 1
+}
+
+# start_servers: echo services in the server namespace for SECONDS (default 60).
+start_servers() {
+	local t=${1:-60}
+	ip netns exec "$SRV" "$CTALAB" serve tcp 22 "$t" &
+	ip netns exec "$SRV" "$CTALAB" serve tcp 80 "$t" &
+	ip netns exec "$SRV" "$CTALAB" serve tcp 443 "$t" &
+	ip netns exec "$SRV" "$CTALAB" serve udp 53 "$t" -a 192.0.2.10 -a 2001:db8::10 &
+	ip netns exec "$CLB" "$CTALAB" serve udp 123 "$t" -a 203.0.113.20 -a 2001:db8:b::20 &
+	sleep 0.3
+}

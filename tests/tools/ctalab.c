@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Lab traffic for the tests and the demo: exact, scripted exchanges.
+ *
+ *   ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...
+ *       echo server on each ADDR, or on every address (IPv4 and IPv6)
+ *   ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]
+ *       COUNT connections (TCP) or exchanges from distinct ports (UDP), each sending
+ *       BYTES and reading the echo. Exit 0 only if every echo came back.
+ *   ctalab probe tcp DST PORT [-s SRC]    one connect attempt with a 2 s timeout;
+ *       exit 0 if it connected, 1 if refused or timed out.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (void *)ss;
+	struct sockaddr_in6 *a6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	fprintf(stderr, "ctalab: bad address %s\n", s);
+	return -1;
+}
+
+static int wait_fd(int fd, short ev, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+
+	return poll(&p, 1, ms) == 1 ? 0 : -1;
+}
+
+static int listen_on(int tcp, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0;
+
+	if (addr) {
+		if (parse_addr(addr, port, &ss, &len) < 0)
+			return -1;
+	} else {
+		struct sockaddr_in6 *a6 = (void *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		len = sizeof(*a6);
+	}
+	fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, addr ? &one : &zero, sizeof(int));
+	if (bind(fd, (void *)&ss, len) < 0 || (tcp && listen(fd, 128) < 0)) {
+		perror("ctalab: bind");
+		return -1;
+	}
+	return fd;
+}
+
+static void answer(int tcp, int fd)
+{
+	char buf[65536];
+
+	if (tcp) {
+		int c = accept(fd, NULL, NULL);
+		ssize_t n;
+
+		if (c < 0)
+			return;
+		while (wait_fd(c, POLLIN, 2000) == 0 && (n = read(c, buf, sizeof(buf))) > 0)
+			if (write(c, buf, (size_t)n) != n)
+				break;
+		close(c);
+	} else {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (void *)&peer, &plen);
+
+		if (n > 0)
+			sendto(fd, buf, (size_t)n, 0, (void *)&peer, plen);
+	}
+}
+
+/*
+ * A UDP socket bound to the wildcard answers from whatever address routing picks;
+ * bound to each service address (-a), it answers from the address it was asked on.
+ */
+static int serve(int tcp, uint16_t port, int seconds, char **addrs, int n_addrs)
+{
+	struct pollfd fds[16];
+	int n = 0;
+	time_t end = time(NULL) + seconds;
+
+	for (int i = 0; i < (n_addrs ? n_addrs : 1) && n < 16; i++) {
+		int fd = listen_on(tcp, n_addrs ? addrs[i] : NULL, port);
+
+		if (fd < 0)
+			return 1;
+		fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	while (time(NULL) < end) {
+		if (poll(fds, (nfds_t)n, 200) <= 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (fds[i].revents & POLLIN)
+				answer(tcp, fds[i].fd);
+	}
+	return 0;
+}
+
+static int one_exchange(int tcp, const struct sockaddr_storage *dst, socklen_t dlen,
+			const char *src, size_t bytes, int probe)
+{
+	int fd = socket(dst->ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0), rc = 1;
+	char *buf = calloc(1, bytes + 1), *in = calloc(1, bytes + 1);
+	size_t got = 0;
+
+	if (fd < 0 || !buf || !in)
+		goto out;
+	memset(buf, 'x', bytes);
+	if (src) {
+		struct sockaddr_storage s;
+		socklen_t slen;
+
+		if (parse_addr(src, 0, &s, &slen) < 0 || bind(fd, (void *)&s, slen) < 0) {
+			perror("ctalab: bind source");
+			goto out;
+		}
+	}
+	if (tcp) {
+		if (probe) {
+			struct timeval tv = { 2, 0 };
+
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		}
+		if (connect(fd, (const void *)dst, dlen) < 0)
+			goto out;
+		if (probe) {
+			rc = 0;
+			goto out;
+		}
+		if (write(fd, buf, bytes) != (ssize_t)bytes)
+			goto out;
+		shutdown(fd, SHUT_WR);
+	} else if (sendto(fd, buf, bytes, 0, (const void *)dst, dlen) != (ssize_t)bytes) {
+		goto out;
+	}
+	while (got < bytes && wait_fd(fd, POLLIN, 3000) == 0) {
+		ssize_t n = recv(fd, in + got, bytes - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	rc = got == bytes && !memcmp(buf, in, bytes) ? 0 : 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(in);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = NULL;
+	int count = 1, bytes = 100, tcp, c, fails = 0;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+
+	if (argc < 4)
+		goto usage;
+	tcp = !strcmp(argv[2], "tcp");
+	if (!tcp && strcmp(argv[2], "udp"))
+		goto usage;
+	if (!strcmp(argv[1], "serve")) {
+		char *addrs[16];
+		int n = 0, seconds = 60;
+
+		optind = 4;
+		if (argc > 4 && argv[4][0] != '-')
+			seconds = atoi(argv[optind++]);
+		while ((c = getopt(argc, argv, "a:")) != -1) {
+			if (c != 'a' || n == 16)
+				goto usage;
+			addrs[n++] = optarg;
+		}
+		return serve(tcp, (uint16_t)atoi(argv[3]), seconds, addrs, n);
+	}
+	if (argc < 5 || parse_addr(argv[3], (uint16_t)atoi(argv[4]), &dst, &dlen) < 0)
+		goto usage;
+	optind = 5;
+	while ((c = getopt(argc, argv, "s:n:b:")) != -1) {
+		if (c == 's')
+			src = optarg;
+		else if (c == 'n')
+			count = atoi(optarg);
+		else if (c == 'b')
+			bytes = atoi(optarg);
+		else
+			goto usage;
+	}
+	if (!strcmp(argv[1], "probe"))
+		return one_exchange(tcp, &dst, dlen, src, 1, 1);
+	if (strcmp(argv[1], "send") || bytes < 1)
+		goto usage;
+	for (int i = 0; i < count; i++)
+		fails += one_exchange(tcp, &dst, dlen, src, (size_t)bytes, 0);
+	if (fails)
+		fprintf(stderr, "ctalab: %d of %d exchanges failed\n", fails, count);
+	return fails ? 1 : 0;
+usage:
+	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
+			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]\n"
+			"       ctalab probe tcp DST PORT [-s SRC]\n");
+	return 2;
+}
