@@ -14,7 +14,8 @@ struct conn {
 	uint32_t id;
 	uint32_t flow;
 	uint32_t gen; /* the last dump that contained it */
-	uint32_t state; /* enum conn_state; the free list is chained through flow */
+	uint16_t state; /* enum conn_state; the free list is chained through flow */
+	uint16_t counted; /* packets/bytes below hold an earlier reading */
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
 };
 
@@ -197,16 +198,22 @@ static void widen(uint16_t *lo, uint16_t *hi, uint16_t v, bool first)
 		*hi = v;
 }
 
-/* Credit counters as deltas against what this connection already gave the flow. */
+/*
+ * Credit counters as deltas against what this connection already gave the flow.
+ * True when they grew since an earlier reading: activity since then. A first reading
+ * proves nothing about when the packets passed.
+ */
 static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *ev)
 {
 	struct conn none = { 0 };
-	bool grew = false;
+	bool grew = false, earlier;
 
 	if (!(ev->flags & CTA_EVF_COUNTERS))
 		return false;
 	if (!c)
 		c = &none; /* a connection seen only at its end */
+	earlier = c->counted;
+	c->counted = 1;
 	for (int d = 0; d < 2; d++) {
 		uint64_t dp = ev->packets[d] >= c->packets[d] ? ev->packets[d] - c->packets[d]
 							       : ev->packets[d];
@@ -219,7 +226,7 @@ static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *e
 		c->packets[d] = ev->packets[d];
 		c->bytes[d] = ev->bytes[d];
 	}
-	return grew;
+	return grew && earlier;
 }
 
 static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_event *ev,

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Events into flows: connections, counters as deltas, dumps, sweeps, direction, order. */
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "flowtab.h"
+#include "host.h"
+
+static struct cta_host host;
+
+static void setup_host(void)
+{
+	struct cta_host_addr a = { .family = AF_INET, .prefixlen = 24 };
+
+	memset(&host, 0, sizeof(host));
+	inet_pton(AF_INET, "192.0.2.10", a.addr.b);
+	cta_host_add_addr(&host, "eth0", 2, &a);
+	a = (struct cta_host_addr){ .family = AF_INET6, .prefixlen = 64 };
+	inet_pton(AF_INET6, "2001:db8::10", a.addr.b);
+	cta_host_add_addr(&host, "eth0", 2, &a);
+}
+
+static struct cta_event ev4(uint8_t type, uint32_t id, const char *src, uint16_t sport,
+			    const char *dst, uint16_t dport, uint8_t proto)
+{
+	struct cta_event e = { .type = type, .family = AF_INET, .l4proto = proto, .id = id,
+			       .flags = CTA_EVF_ID | CTA_EVF_STATUS, .seen_ns = 1000 };
+
+	inet_pton(AF_INET, src, e.orig.src.b);
+	inet_pton(AF_INET, dst, e.orig.dst.b);
+	e.orig.sport = sport;
+	e.orig.dport = dport;
+	e.reply.src = e.orig.dst;
+	e.reply.dst = e.orig.src;
+	e.reply.sport = dport;
+	e.reply.dport = sport;
+	return e;
+}
+
+static void counters(struct cta_event *e, uint64_t po, uint64_t bo, uint64_t pr, uint64_t br)
+{
+	e->flags |= CTA_EVF_COUNTERS;
+	e->packets[0] = po;
+	e->bytes[0] = bo;
+	e->packets[1] = pr;
+	e->bytes[1] = br;
+}
+
+static void test_connections_and_counters(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e;
+	const struct cta_flow *f;
+
+	/* two connections from different ports to one service: one flow */
+	e = ev4(CTA_EV_CT_NEW, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	e = ev4(CTA_EV_CT_NEW, 2, "198.51.100.7", 40100, "192.0.2.10", 22, IPPROTO_TCP);
+	e.seen_ns = 2000;
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 1);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 2);
+
+	/* an update with the reply seen and assured */
+	e = ev4(CTA_EV_CT_UPDATE, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
+	e.status = IPS_SEEN_REPLY | IPS_ASSURED;
+	e.seen_ns = 3000;
+	cta_flowtab_apply(ft, &e, &host);
+
+	/* a dump gives running counters; a later DESTROY the final ones: added once */
+	cta_flowtab_dump_begin(ft);
+	e = ev4(CTA_EV_CT_DUMP, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
+	counters(&e, 5, 500, 4, 400);
+	e.seen_ns = 4000;
+	cta_flowtab_apply(ft, &e, &host);
+	e = ev4(CTA_EV_CT_DUMP, 2, "198.51.100.7", 40100, "192.0.2.10", 22, IPPROTO_TCP);
+	counters(&e, 1, 60, 0, 0);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_flows(ft)->last_ns, 3000);
+	/* a second dump with grown counters is: last moves to that dump */
+	cta_flowtab_dump_begin(ft);
+	e = ev4(CTA_EV_CT_DUMP, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
+	counters(&e, 6, 600, 4, 400);
+	e.seen_ns = 5000;
+	cta_flowtab_apply(ft, &e, &host);
+	e = ev4(CTA_EV_CT_DUMP, 2, "198.51.100.7", 40100, "192.0.2.10", 22, IPPROTO_TCP);
+	counters(&e, 1, 60, 0, 0);
+	e.seen_ns = 5000;
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_flows(ft)->last_ns, 5000);
+	e = ev4(CTA_EV_CT_DESTROY, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
+	counters(&e, 8, 800, 6, 600);
+	e.flags |= CTA_EVF_TSTOP;
+	e.tstop_ns = 9000;
+	cta_flowtab_apply(ft, &e, &host);
+
+	f = cta_flowtab_flows(ft);
+	/* the dump's first counter readings are not activity: last stays at the update */
+	CHECK_EQ(f->last_ns, 9000);
+	CHECK_EQ(f->connections, 2);
+	CHECK_EQ(f->packets[0], 9);
+	CHECK_EQ(f->bytes[0], 860);
+	CHECK_EQ(f->packets[1], 6);
+	CHECK_EQ(f->bytes[1], 600);
+	CHECK_EQ(f->sport_min, 40000);
+	CHECK_EQ(f->sport_max, 40100);
+	CHECK_EQ(f->first_ns, 1000);
+	CHECK_EQ(f->last_ns, 9000);
+	CHECK_EQ(f->reached, CTA_REACHED_ASSURED);
+	CHECK_EQ(f->direction, CTA_DIR_IN);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	CHECK(!cta_flow_translated(f));
+	CHECK_EQ(cta_flowtab_stats(ft)->events[CTA_EV_CT_NEW], 2);
+	CHECK_EQ(cta_flowtab_stats(ft)->events[CTA_EV_CT_DUMP], 4);
+	cta_flowtab_free(ft);
+}
+
+static void test_sweep(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e;
+
+	e = ev4(CTA_EV_CT_NEW, 7, "198.51.100.7", 5000, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	e = ev4(CTA_EV_CT_NEW, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	/* a resync dump after an overrun that no longer has id 7: it ended unseen */
+	cta_flowtab_dump_begin(ft);
+	e = ev4(CTA_EV_CT_DUMP, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	/* its DESTROY was still queued: no second connection is counted */
+	e = ev4(CTA_EV_CT_DESTROY, 7, "198.51.100.7", 5000, "192.0.2.10", 53, IPPROTO_UDP);
+	counters(&e, 1, 50, 1, 70);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 1);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].bytes[1], 70);
+	/* a connection only ever seen at its end still counts, once */
+	e = ev4(CTA_EV_CT_DESTROY, 9, "198.51.100.7", 5002, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 2);
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
+	/* a swept connection not destroyed by the next dump is forgotten */
+	cta_flowtab_dump_begin(ft);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 1); /* id 8 is gone now too */
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	cta_flowtab_free(ft);
+}
+
+static void test_id_reuse_and_nat(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e;
+	size_t n;
+	struct cta_flow *sorted;
+
+	e = ev4(CTA_EV_CT_NEW, 5, "198.51.100.7", 1000, "192.0.2.10", 80, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	/* id 5 again for another tuple: its DESTROY was missed, a new connection */
+	e = ev4(CTA_EV_CT_NEW, 5, "203.0.113.5", 1000, "192.0.2.10", 443, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_count(ft), 2);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+
+	/* a port forward: 192.0.2.10:8080 DNATed to 198.51.100.50:80 */
+	e = ev4(CTA_EV_CT_NEW, 6, "203.0.113.5", 2000, "192.0.2.10", 8080, IPPROTO_TCP);
+	inet_pton(AF_INET, "198.51.100.50", e.reply.src.b);
+	e.reply.sport = 80;
+	cta_flowtab_apply(ft, &e, &host);
+	sorted = cta_flowtab_sorted(ft, &n);
+	CHECK_EQ(n, 3);
+	/* sorted by protocol, source, destination, ports */
+	CHECK_EQ(sorted[0].key.dport, 80);
+	CHECK_EQ(sorted[1].key.dport, 443);
+	CHECK_EQ(sorted[2].key.dport, 8080);
+	CHECK(cta_flow_translated(&sorted[2]));
+	CHECK_EQ(sorted[2].direction, CTA_DIR_FORWARD);
+	CHECK_EQ(sorted[2].key.reply_sport, 80);
+	free(sorted);
+	cta_flowtab_free(ft);
+}
+
+static void test_direction(void)
+{
+	struct cta_flow_key k = { .family = AF_INET };
+
+	inet_pton(AF_INET, "198.51.100.7", k.src.b);
+	inet_pton(AF_INET, "192.0.2.10", k.dst.b);
+	k.reply_src = k.dst;
+	k.reply_dst = k.src;
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_IN);
+	k.reply_src = k.src, k.src = k.dst, k.dst = k.reply_src, k.reply_src = k.dst;
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_OUT);
+	inet_pton(AF_INET, "198.51.100.7", k.src.b);
+	inet_pton(AF_INET, "203.0.113.9", k.dst.b);
+	k.reply_src = k.dst;
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_FORWARD);
+	/* DNAT to this host (a redirect): in, judged by who answered */
+	inet_pton(AF_INET, "192.0.2.10", k.reply_src.b);
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_IN);
+	inet_pton(AF_INET, "127.0.0.1", k.src.b);
+	inet_pton(AF_INET, "127.0.0.1", k.reply_src.b);
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_LOCAL);
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:a::7", k.src.b);
+	inet_pton(AF_INET6, "2001:db8::10", k.reply_src.b);
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_IN);
+	inet_pton(AF_INET6, "::1", k.src.b);
+	CHECK_EQ(cta_host_direction(&host, &k), CTA_DIR_LOCAL);
+}
+
+static void test_merge_and_icmp(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e;
+	struct cta_flow a, b;
+
+	e = ev4(CTA_EV_CT_NEW, 1, "198.51.100.7", 77, "192.0.2.10", 0, IPPROTO_ICMP);
+	e.orig.icmp_type = 8;
+	e.reply.sport = 77;
+	e.reply.dport = 0;
+	cta_flowtab_apply(ft, &e, &host);
+	a = cta_flowtab_flows(ft)[0];
+	CHECK_EQ(a.key.icmp_type, 8);
+	CHECK_EQ(a.sport_min, 77);
+	CHECK(!cta_flow_translated(&a));
+	b = a;
+	b.connections = 4;
+	b.first_ns = 10;
+	b.last_ns = 99999;
+	b.sport_min = 5;
+	b.packets[0] = 3;
+	CHECK_EQ(cta_flowtab_merge(ft, &b), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 1);
+	a = cta_flowtab_flows(ft)[0];
+	CHECK_EQ(a.connections, 5);
+	CHECK_EQ(a.first_ns, 10);
+	CHECK_EQ(a.last_ns, 99999);
+	CHECK_EQ(a.sport_min, 5);
+	CHECK_EQ(a.sport_max, 77);
+	CHECK_EQ(a.packets[0], 3);
+	b.key.icmp_type = 13;
+	CHECK_EQ(cta_flowtab_merge(ft, &b), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 2);
+	cta_flowtab_free(ft);
+}
+
+int main(void)
+{
+	setup_host();
+	test_connections_and_counters();
+	test_sweep();
+	test_id_reuse_and_nat();
+	test_direction();
+	test_merge_and_icmp();
+	cta_host_fini(&host);
+	return check_report("flowtab");
+}

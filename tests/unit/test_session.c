@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The session file: round trip, and an error with file:line:col for every bad input. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "session.h"
+
+static void make_session(struct cta_session *s)
+{
+	struct cta_host_addr a = { .family = AF_INET, .prefixlen = 24 };
+	struct cta_flow *f;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->generator, sizeof(s->generator), "unit");
+	snprintf(s->host.hostname, sizeof(s->host.hostname), "web1");
+	snprintf(s->host.kernel, sizeof(s->host.kernel), "6.18.0");
+	inet_pton(AF_INET, "192.0.2.10", a.addr.b);
+	cta_host_add_addr(&s->host, "eth0", 2, &a);
+	a = (struct cta_host_addr){ .family = AF_INET6, .prefixlen = 64 };
+	inet_pton(AF_INET6, "2001:db8::10", a.addr.b);
+	cta_host_add_addr(&s->host, "eth0", 2, &a);
+	cta_host_add_addr(&s->host, "lo", 1, NULL);
+	s->start_ns = 1795459489123000000ULL;
+	s->end_ns = s->start_ns + 60000000000ULL;
+	s->complete = true;
+	s->options.duration_ms = 60000;
+	s->options.checkpoint_ms = 5000;
+	s->stats.events_new = 3;
+	s->stats.overruns = 1;
+	s->stats.resyncs = 1;
+	s->n_flows = 3;
+	s->flows = f = calloc(3, sizeof(*f));
+
+	/* TCP in, two connections */
+	f[0].key.family = AF_INET;
+	f[0].key.l4proto = IPPROTO_TCP;
+	inet_pton(AF_INET, "198.51.100.7", f[0].key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f[0].key.dst.b);
+	f[0].key.dport = 22;
+	f[0].key.reply_src = f[0].key.dst;
+	f[0].key.reply_dst = f[0].key.src;
+	f[0].key.reply_sport = 22;
+	f[0].sport_min = f[0].rdport_min = 40000;
+	f[0].sport_max = f[0].rdport_max = 40100;
+	f[0].direction = CTA_DIR_IN;
+	f[0].reached = CTA_REACHED_ASSURED;
+	f[0].connections = 2;
+	f[0].packets[0] = 10, f[0].packets[1] = 8, f[0].bytes[0] = 1000, f[0].bytes[1] = 8000;
+	f[0].first_ns = s->start_ns + 1000000;
+	f[0].last_ns = s->start_ns + 2000000;
+
+	/* ICMPv6 echo */
+	f[1].key.family = AF_INET6;
+	f[1].key.l4proto = IPPROTO_ICMPV6;
+	f[1].key.icmp_type = 128;
+	inet_pton(AF_INET6, "2001:db8:b::20", f[1].key.src.b);
+	inet_pton(AF_INET6, "2001:db8::10", f[1].key.dst.b);
+	f[1].key.reply_src = f[1].key.dst;
+	f[1].key.reply_dst = f[1].key.src;
+	f[1].sport_min = f[1].sport_max = f[1].rdport_min = f[1].rdport_max = 9;
+	f[1].direction = CTA_DIR_IN;
+	f[1].connections = 1;
+
+	/* a DNAT port forward, never answered */
+	f[2].key.family = AF_INET;
+	f[2].key.l4proto = IPPROTO_UDP;
+	inet_pton(AF_INET, "203.0.113.5", f[2].key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f[2].key.dst.b);
+	f[2].key.dport = 5353;
+	inet_pton(AF_INET, "198.51.100.50", f[2].key.reply_src.b);
+	f[2].key.reply_dst = f[2].key.src;
+	f[2].key.reply_sport = 53;
+	f[2].sport_min = f[2].sport_max = f[2].rdport_min = f[2].rdport_max = 1234;
+	f[2].direction = CTA_DIR_FORWARD;
+	f[2].connections = 1;
+}
+
+static void test_round_trip(void)
+{
+	struct cta_session s, r;
+	struct cta_err err;
+	char *text = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+
+	make_session(&s);
+	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
+	CHECK_EQ(cta_session_parse("rt.json", text, len, &r, &err), 0);
+	if (err.msg[0])
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK_EQ(r.n_flows, 3);
+	CHECK_STR(r.host.hostname, "web1");
+	CHECK_EQ(r.host.n_ifaces, 2);
+	CHECK_EQ(r.start_ns, s.start_ns);
+	CHECK_EQ(r.end_ns, s.end_ns);
+	CHECK(r.complete);
+	CHECK_EQ(r.stats.overruns, 1);
+	CHECK_EQ(r.stats.events_new, 3);
+	CHECK_EQ(r.options.checkpoint_ms, 5000);
+	for (size_t i = 0; i < 3 && r.n_flows == 3; i++) {
+		CHECK(!memcmp(&r.flows[i].key, &s.flows[i].key, sizeof(s.flows[i].key)));
+		CHECK(!memcmp(&r.flows[i], &s.flows[i], sizeof(s.flows[i])));
+	}
+	/* the same session gives the same bytes */
+	CHECK_EQ(cta_session_format(&r, &again, &len2), 0);
+	CHECK(len == len2 && !memcmp(text, again, len));
+	free(text);
+	free(again);
+	cta_session_fini(&s);
+	cta_session_fini(&r);
+}
+
+static const char head[] = "{\n"
+			   "  \"format\": \"conntrack-advise-session\",\n"
+			   "  \"version\": 1,\n"
+			   "  \"host\": {\"hostname\": \"h\", \"interfaces\": []},\n"
+			   "  \"recording\": {},\n";
+
+static const char good_flow[] =
+	"{\"family\": \"ipv4\", \"protocol\": \"tcp\", \"direction\": \"in\", "
+	"\"orig\": {\"src\": \"198.51.100.7\", \"dst\": \"192.0.2.10\", \"sport_min\": 1, "
+	"\"sport_max\": 2, \"dport\": 22}, \"connections\": 1, "
+	"\"packets\": {\"orig\": 1, \"reply\": 1}, \"bytes\": {\"orig\": 1, \"reply\": 1}, "
+	"\"state\": \"assured\"}";
+
+/* Parse head + body; expect failure with exactly this message. */
+static void bad(const char *body, const char *want)
+{
+	char doc[4096];
+	struct cta_session s;
+	struct cta_err err = { "" };
+
+	snprintf(doc, sizeof(doc), "%s%s", body[0] == '!' ? "" : head, body[0] == '!' ? body + 1 : body);
+	CHECK_EQ(cta_session_parse("x.json", doc, strlen(doc), &s, &err), -EBADMSG);
+	CHECK_STR(err.msg, want);
+	CHECK(s.flows == NULL && s.n_flows == 0);
+}
+
+static char *flow_with(const char *from, const char *to)
+{
+	static char out[2048];
+	const char *at = strstr(good_flow, from);
+	size_t pre = (size_t)(at - good_flow);
+
+	snprintf(out, sizeof(out), "  \"flows\": [\n    %.*s%s%s\n  ]\n}\n", (int)pre, good_flow,
+		 to, at + strlen(from));
+	return out;
+}
+
+static void test_malformed(void)
+{
+	char doc[4096];
+	struct cta_session s;
+	struct cta_err err;
+
+	/* the good flow really is good: the cases below differ in one thing */
+	snprintf(doc, sizeof(doc), "%s%s", head, flow_with("\"in\"", "\"in\""));
+	CHECK_EQ(cta_session_parse("x.json", doc, strlen(doc), &s, &err), 0);
+	CHECK_EQ(s.n_flows, 1);
+	cta_session_fini(&s);
+
+	bad("!", "x.json:1:1: '[' or '{' expected near end of file");
+	bad("!{\"format\": \"conntrack-advise-session\", \"version\": 1, \"flows\": [",
+	    "x.json:1:63: ']' expected near end of file");
+	bad("!{\"a\": 1,\n \"a\": 2}", "x.json:2:4: duplicate object key near '\"a\"'");
+	bad("![1, 2]", "x.json:1:1: (top level): not a conntrack-advise session (expected an object)");
+	bad("!{\"format\": \"pcap\"}",
+	    "x.json:1:1: (top level): not a conntrack-advise session (no \"format\": "
+	    "\"conntrack-advise-session\")");
+	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 2}",
+	    "x.json:2:13: version: session format version 2; this conntrack-advise reads version 1");
+	bad("  \"other\": []\n}\n", "x.json:1:1: (top level): missing field \"flows\"");
+	bad("  \"flows\": {}\n}\n", "x.json:6:12: flows: expected an array");
+	bad(flow_with("\"198.51.100.7\"", "\"198.51.100.777\""),
+	    "x.json:7:78: flows[0].orig.src: \"198.51.100.777\" is not an IP address");
+	bad(flow_with("\"198.51.100.7\"", "\"2001:db8::7\""),
+	    "x.json:7:78: flows[0].orig.src: \"2001:db8::7\" is not an ipv4 address");
+	bad(flow_with("\"connections\": 1", "\"connections\": \"1\""),
+	    "x.json:7:176: flows[0].connections: expected an integer");
+	bad(flow_with("\"connections\": 1", "\"connections\": -1"),
+	    "x.json:7:176: flows[0].connections: expected an integer from 0 to 9223372036854775807");
+	bad(flow_with("\"sport_max\": 2", "\"sport_max\": 0"),
+	    "x.json:7:144: flows[0].orig.sport_max: sport_max is below sport_min");
+	bad(flow_with("\"dport\": 22", "\"dport\": 65536"),
+	    "x.json:7:156: flows[0].orig.dport: expected an integer from 0 to 65535");
+	bad(flow_with("\"tcp\"", "\"tcpp\""),
+	    "x.json:7:36: flows[0].protocol: \"tcpp\" is not a protocol name or number");
+	bad(flow_with("\"in\"", "\"sideways\""),
+	    "x.json:7:56: flows[0].direction: \"sideways\" is not in, out, forward or local");
+	bad(flow_with(", \"state\": \"assured\"", ""),
+	    "x.json:7:5: flows[0]: missing field \"state\"");
+	bad(flow_with("\"packets\": {\"orig\": 1, \"reply\": 1}", "\"packets\": {\"orig\": 1}"),
+	    "x.json:7:190: flows[0].packets: missing field \"reply\"");
+	bad("  \"flows\": [1]\n}\n", "x.json:6:13: flows[0]: expected an object");
+	bad("  \"flows\": [],\n  \"recording\": {\"start\": \"noon\"}\n}\n",
+	    "x.json:7:13: duplicate object key near '\"recording\"'");
+}
+
+static void test_odd_but_valid(void)
+{
+	char doc[4096];
+	struct cta_session s;
+	struct cta_err err;
+
+	/* unknown fields are skipped: later versions of the tool add them */
+	snprintf(doc, sizeof(doc), "%s  \"extra\": {\"x\": [1, {\"y\": 2}]},\n  \"flows\": []\n}\n",
+		 head);
+	CHECK_EQ(cta_session_parse("x.json", doc, strlen(doc), &s, &err), 0);
+	CHECK(!s.complete);
+	cta_session_fini(&s);
+	/* a NUL inside the text is an error, not a cut */
+	memcpy(doc, "{\"a\":\0}", 8);
+	CHECK_EQ(cta_session_parse("x.json", doc, 7, &s, &err), -EBADMSG);
+}
+
+static void test_deep_nesting(void)
+{
+	size_t depth = 100000;
+	char *doc = malloc(depth * 2 + 1);
+	struct cta_session s;
+	struct cta_err err;
+
+	memset(doc, '[', depth);
+	memset(doc + depth, ']', depth);
+	CHECK_EQ(cta_session_parse("deep.json", doc, depth * 2, &s, &err), -EBADMSG);
+	CHECK(strncmp(err.msg, "deep.json:1:", 12) == 0);
+	free(doc);
+}
+
+static void test_load_errors(void)
+{
+	struct cta_session s;
+	struct cta_err err;
+
+	CHECK_EQ(cta_session_load("/nonexistent/session.json", &s, &err), -ENOENT);
+	CHECK_STR(err.msg, "/nonexistent/session.json: No such file or directory");
+	CHECK_EQ(cta_session_load("/tmp", &s, &err), -EISDIR);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_malformed();
+	test_odd_but_valid();
+	test_deep_nesting();
+	test_load_errors();
+	return check_report("session");
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "util.h"
+
+static void test_duration(void)
+{
+	uint64_t ms = 0;
+
+	CHECK_EQ(cta_parse_duration("90", &ms), 0);
+	CHECK_EQ(ms, 90000);
+	CHECK_EQ(cta_parse_duration("30s", &ms), 0);
+	CHECK_EQ(ms, 30000);
+	CHECK_EQ(cta_parse_duration("10m", &ms), 0);
+	CHECK_EQ(ms, 600000);
+	CHECK_EQ(cta_parse_duration("2h", &ms), 0);
+	CHECK_EQ(ms, 7200000);
+	CHECK_EQ(cta_parse_duration("0", &ms), 0);
+	CHECK_EQ(ms, 0);
+	CHECK_EQ(cta_parse_duration("", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("s", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("10x", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("10ms", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("-5", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("1.5m", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("99999999999999999999", &ms), -ERANGE);
+	CHECK_EQ(cta_parse_duration("999999999999999999999999", &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("8000h", &ms), 0);
+	CHECK_EQ(ms, 8000ULL * 3600 * 1000);
+	CHECK_EQ(cta_parse_duration("9000000h", &ms), -ERANGE);
+	CHECK_EQ(cta_parse_duration(NULL, &ms), -EINVAL);
+}
+
+static void test_uint(void)
+{
+	uint64_t v;
+
+	CHECK_EQ(cta_parse_uint("4096", 4096, 8192, &v), 0);
+	CHECK_EQ(v, 4096);
+	CHECK_EQ(cta_parse_uint("4095", 4096, 8192, &v), -ERANGE);
+	CHECK_EQ(cta_parse_uint("12a", 0, 100, &v), -EINVAL);
+	CHECK_EQ(cta_parse_uint("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+}
+
+static void test_time(void)
+{
+	char buf[40];
+	uint64_t ns = 1795459489123000000ULL, back = 0;
+
+	cta_format_time(ns, buf, sizeof(buf));
+	CHECK_STR(buf, "2026-11-23T18:44:49.123Z");
+	CHECK_EQ(cta_parse_time(buf, &back), 0);
+	CHECK_EQ(back, ns);
+	CHECK_EQ(cta_parse_time("2026-11-23T18:44:49Z", &back), 0);
+	CHECK_EQ(back, 1795459489000000000ULL);
+	CHECK_EQ(cta_parse_time("2026-11-23 18:44:49Z", &back), -EINVAL);
+	CHECK_EQ(cta_parse_time("2026-11-23T18:44:49.12Z", &back), -EINVAL);
+	CHECK_EQ(cta_parse_time("2026-11-23T18:44:49.123", &back), -EINVAL);
+	CHECK_EQ(cta_parse_time("yesterday", &back), -EINVAL);
+	cta_format_time(0, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+}
+
+static void test_atomic(void)
+{
+	char dir[] = "/tmp/cta-unit-XXXXXX", path[64], buf[16] = { 0 };
+	struct stat st;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	CHECK_EQ(cta_write_atomic(path, "first", 5, 0600), 0);
+	CHECK_EQ(cta_write_atomic(path, "second", 6, 0600), 0);
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	CHECK_EQ(st.st_size, 6);
+	fd = open(path, O_RDONLY);
+	CHECK(read(fd, buf, sizeof(buf) - 1) == 6);
+	close(fd);
+	CHECK_STR(buf, "second");
+	/* a directory that is not there: an error, and nothing left behind */
+	snprintf(path, sizeof(path), "%s/missing/out.json", dir);
+	CHECK_EQ(cta_write_atomic(path, "x", 1, 0600), -ENOENT);
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	unlink(path);
+	CHECK_EQ(rmdir(dir), 0); /* empty: no temporary file was left */
+}
+
+int main(void)
+{
+	test_duration();
+	test_uint();
+	test_time();
+	test_atomic();
+	return check_report("util");
+}
