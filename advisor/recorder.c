@@ -231,10 +231,20 @@ static int setup_loop(struct rec *r)
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
 
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
+	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
+	 * arrive through the signalfd). SIGHUP stays as it is, for nohup.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	if (signal(SIGHUP, SIG_IGN) != SIG_IGN) {
+		signal(SIGHUP, SIG_DFL);
+		sigaddset(&mask, SIGHUP);
+	}
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -203,18 +203,27 @@ static int batch_talk(struct cta_table *t, struct batch *bt, const char **failed
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
+			uint32_t i;
 
 			if (nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
 			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
 				return -EBADMSG;
 			e = mnl_nlmsg_get_payload(nlh);
+			i = nlh->nlmsg_seq - bt->first_seq;
+			if (i >= bt->n) {
+				/* the batch as a whole was refused (EPERM without CAP_NET_ADMIN):
+				 * one error for the batch-begin message, nothing else follows */
+				*failed = "batch";
+				return e->error ? e->error : -EPROTO;
+			}
 			replies++;
 			if (e->error && !first_err) {
-				uint32_t i = nlh->nlmsg_seq - bt->first_seq;
-
 				first_err = e->error;
-				*failed = i < bt->n ? bt->names[i] : "batch";
+				*failed = bt->names[i];
+				/* EPERM on the table itself: another socket owns it */
+				if (first_err == -EPERM && i == 0)
+					first_err = -EBUSY;
 			}
 		}
 	}

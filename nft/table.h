@@ -19,7 +19,7 @@ struct cta_table_error {
 
 /*
  * Create the table and its chains in one batch. Returns 0 or -errno:
- * -EPERM no CAP_NET_ADMIN, -EEXIST the table is there already (another recorder in
+ * -EPERM no CAP_NET_ADMIN, -EBUSY/-EEXIST the table is there already (another recorder in
  * this namespace), -EOPNOTSUPP/-EINVAL the kernel refused a feature. On error,
  * err->object names the part the kernel refused.
  */
