@@ -123,8 +123,9 @@ int cta_parse_time(const char *s, uint64_t *ns)
 	if (strcmp(end, "Z") != 0)
 		return -EINVAL;
 	sec = timegm(&tm);
-	if (sec < 0)
-		return -EINVAL;
+	/* nanoseconds since 1970 in 64 bits end in 2554: refuse what cannot round-trip */
+	if (sec < 0 || (uint64_t)sec >= UINT64_MAX / 1000000000ULL)
+		return -ERANGE;
 	*ns = (uint64_t)sec * 1000000000ULL + ms * 1000000ULL;
 	return 0;
 }

@@ -129,7 +129,7 @@ static int deliver(struct cta_ct *ct, const void *buf, int len, bool dump, uint6
 	struct cta_event ev;
 	int n = 0;
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	for (; cta_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		if (nlh->nlmsg_type == NLMSG_DONE) {
 			*done = true;
 			break;

@@ -8,8 +8,19 @@
 #include "event.h"
 
 /*
+ * Does a whole message start at nlh within len bytes? libmnl 1.0.4's mnl_nlmsg_ok()
+ * casts nlmsg_len to int, so a length of 2^31 or more passes and the next message
+ * lands outside the buffer; found by the fuzzer. Use this instead.
+ */
+static inline bool cta_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)len;
+}
+
+/*
  * Turn one ctnetlink message into an event. The caller has checked that nlmsg_len
- * fits the buffer (mnl_nlmsg_ok); everything inside is checked here.
+ * fits the buffer (cta_nlmsg_ok); everything inside is checked here.
  * dump: the message is part of a dump reply, not an event.
  * Returns 0, -EBADMSG (malformed), -EPROTO (not a conntrack entry message) or
  * -EAFNOSUPPORT (a family other than IPv4/IPv6).

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "table.h"
+#include "ctmsg.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -200,7 +201,7 @@ static int batch_talk(struct cta_table *t, struct batch *bt, const char **failed
 		if (got < 0)
 			return -errno;
 		len = (int)got;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)buf; cta_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
 			uint32_t i;
@@ -272,12 +273,15 @@ int cta_table_new(struct cta_table **out, struct cta_table_error *errinfo)
 	err = batch_talk(t, bt, &failed);
 	if (err)
 		goto fail;
+	mnl_nlmsg_batch_stop(bt->b);
 	free(bt);
 	*out = t;
 	return 0;
 fail:
 	if (errinfo)
 		snprintf(errinfo->object, sizeof(errinfo->object), "%s", failed);
+	if (bt->b)
+		mnl_nlmsg_batch_stop(bt->b);
 	free(bt);
 	cta_table_free(t);
 	return err ? err : -EIO;

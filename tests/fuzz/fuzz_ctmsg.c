@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(buf, data, size);
-	/* the same walk the recorder does: mnl_nlmsg_ok guards nlmsg_len */
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	/* the same walk the recorder does */
+	for (; cta_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		struct cta_event ev;
 
 		(void)cta_ctmsg_parse(nlh, (nlh->nlmsg_flags & NLM_F_MULTI) != 0, &ev);

@@ -17,6 +17,16 @@ cleanup() {
 }
 trap cleanup EXIT
 FAILED=0
+# Debian's python3: it has python3-jsonschema (another python3 may come first in PATH)
+PY=/usr/bin/python3
+
+# schema_ok SCHEMA DOCUMENT...: documents validate against docs/schema/SCHEMA
+schema_ok() {
+	local schema=$1
+	shift
+	"$PY" "$HERE/../tools/check_schema.py" "$HERE/../../docs/schema" "$schema" "$@" ||
+		fail "$* does not match docs/schema/$schema"
+}
 
 fail() {
 	echo "FAIL: $*"

@@ -18,8 +18,8 @@ CLB=$LAB-b
 lab_down() {
 	local ns
 	for ns in "$SRV" "$CLA" "$CLB"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
+		{ ip netns pids "$ns" 2>/dev/null || true; } | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	return 0
 }
@@ -82,10 +82,11 @@ wait_file() {
 # start_servers: echo services in the server namespace for SECONDS (default 60).
 start_servers() {
 	local t=${1:-60}
-	ip netns exec "$SRV" "$CTALAB" serve tcp 22 "$t" &
-	ip netns exec "$SRV" "$CTALAB" serve tcp 80 "$t" &
-	ip netns exec "$SRV" "$CTALAB" serve tcp 443 "$t" &
-	ip netns exec "$SRV" "$CTALAB" serve udp 53 "$t" -a 192.0.2.10 -a 2001:db8::10 &
-	ip netns exec "$CLB" "$CTALAB" serve udp 123 "$t" -a 203.0.113.20 -a 2001:db8:b::20 &
+	# in subshells: not this shell's jobs, so no "Killed" lines when lab_down ends them
+	(ip netns exec "$SRV" "$CTALAB" serve tcp 22 "$t" &)
+	(ip netns exec "$SRV" "$CTALAB" serve tcp 80 "$t" &)
+	(ip netns exec "$SRV" "$CTALAB" serve tcp 443 "$t" &)
+	(ip netns exec "$SRV" "$CTALAB" serve udp 53 "$t" -a 192.0.2.10 -a 2001:db8::10 &)
+	(ip netns exec "$CLB" "$CTALAB" serve udp 123 "$t" -a 203.0.113.20 -a 2001:db8:b::20 &)
 	sleep 0.3
 }

@@ -66,7 +66,7 @@ expect_line "$TMP/flows" "^ipv6 +10 ipv6-icmp +58 in +src=2001:db8:b::20 dst=200
 
 # the same through -j: a JSON document with a version and the flows
 "$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j failed"
-python3 - "$TMP/flows.json" <<'PY' || fail "flows -j content"
+"$PY" - "$TMP/flows.json" <<'PY' || fail "flows -j content"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["version"] == 1, d.get("version")
@@ -75,4 +75,10 @@ assert len(f) == 1 and f[0]["connections"] == 3 and f[0]["direction"] == "in", f
 assert f[0]["bytes"]["orig"] >= 3000 and f[0]["bytes"]["reply"] >= 3000, f
 assert f[0]["state"] == "assured"
 PY
+
+# every -j document and the session itself match their schemas in docs/schema
+"$CTA" -j version >"$TMP/version.json" || fail "version -j"
+schema_ok session.schema.json "$TMP/s.json"
+schema_ok flows.schema.json "$TMP/flows.json"
+schema_ok version.schema.json "$TMP/version.json"
 finish

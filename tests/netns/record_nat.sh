@@ -13,7 +13,7 @@ table ip nat {
 	chain post { type nat hook postrouting priority srcnat; oifname "sb" masquerade; }
 }
 NFT
-ip netns exec "$CLB" "$CTALAB" serve tcp 80 30 -a 203.0.113.20 &
+(ip netns exec "$CLB" "$CTALAB" serve tcp 80 30 -a 203.0.113.20 &)
 sleep 0.3
 
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
@@ -28,5 +28,8 @@ wait $rec || fail "record failed"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 forward src=198\.51\.100\.7 dst=192\.0\.2\.10 sport=[0-9-]+ dport=8080 packets=[1-9][0-9]* bytes=[0-9]+ src=203\.0\.113\.20 dst=203\.0\.113\.1 sport=80 dport=[0-9-]+ packets=[1-9][0-9]* bytes=[0-9]+ \[ASSURED\] conns=2 "
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 forward src=198\.51\.100\.8 dst=203\.0\.113\.20 sport=[0-9]+ dport=80 .* src=203\.0\.113\.20 dst=203\.0\.113\.1 sport=80 .* conns=1 "
-"$CTA" -j flows "$TMP/s.json" | grep -q '"reply"' || fail "no reply tuple in JSON"
+"$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j"
+grep -q '"reply"' "$TMP/flows.json" || fail "no reply tuple in JSON"
+schema_ok flows.schema.json "$TMP/flows.json"
+schema_ok session.schema.json "$TMP/s.json"
 finish

@@ -7,6 +7,7 @@
  *   ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]
  *       COUNT connections (TCP) or exchanges from distinct ports (UDP), each sending
  *       BYTES and reading the echo. Exit 0 only if every echo came back.
+ *   ctalab burst udp DST PORT -n COUNT    COUNT datagrams from COUNT sockets, at once
  *   ctalab probe tcp DST PORT [-s SRC]    one connect attempt with a 2 s timeout;
  *       exit 0 if it connected, 1 if refused or timed out.
  */
@@ -221,6 +222,18 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
+	if (!strcmp(argv[1], "burst") && !tcp) {
+		/* COUNT datagrams from COUNT fresh sockets, no waiting: COUNT new flows at once */
+		for (int i = 0; i < count; i++) {
+			int fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+
+			if (fd < 0 || sendto(fd, "b", 1, 0, (void *)&dst, dlen) != 1)
+				fails++;
+			if (fd >= 0)
+				close(fd);
+		}
+		return fails ? 1 : 0;
+	}
 	if (!strcmp(argv[1], "probe"))
 		return one_exchange(tcp, &dst, dlen, src, 1, 1);
 	if (strcmp(argv[1], "send") || bytes < 1)
@@ -233,6 +246,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
 			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]\n"
+			"       ctalab burst udp DST PORT -n COUNT\n"
 			"       ctalab probe tcp DST PORT [-s SRC]\n");
 	return 2;
 }

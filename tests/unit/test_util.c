@@ -62,6 +62,10 @@ static void test_time(void)
 	CHECK_EQ(cta_parse_time("2026-11-23T18:44:49.12Z", &back), -EINVAL);
 	CHECK_EQ(cta_parse_time("2026-11-23T18:44:49.123", &back), -EINVAL);
 	CHECK_EQ(cta_parse_time("yesterday", &back), -EINVAL);
+	/* found by the fuzzer: past 2554 the nanoseconds overflow 64 bits */
+	CHECK_EQ(cta_parse_time("4052-11-23T18:59:39.949Z", &back), -ERANGE);
+	CHECK_EQ(cta_parse_time("2554-01-01T00:00:00Z", &back), 0);
+	CHECK_EQ(cta_parse_time("1969-12-31T23:59:59Z", &back), -ERANGE);
 	cta_format_time(0, buf, sizeof(buf));
 	CHECK_STR(buf, "");
 }
