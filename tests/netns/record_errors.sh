@@ -49,6 +49,17 @@ ms=$((($(date +%s%N) - start) / 1000000))
 "$CTA" flows "$TMP/stdout.json" >/dev/null || fail "stdout session unreadable"
 [ ! -s "$TMP/err" ] || fail "-q still printed: $(cat "$TMP/err")"
 
+# the live status line: on a terminal (script gives one) and not with -q or without one.
+# script needs a readable stdin: with it closed (as CI may run) it prints nothing
+script -qfec "ip netns exec $SRV $CTA record -d 2 -o $TMP/tty.json" /dev/null </dev/null >"$TMP/tty.out"
+grep -q "recording 0:00:01  flows 0  open 0  events/s 0  lost 0" "$TMP/tty.out" ||
+	fail "no status line on a terminal: $(cat -v "$TMP/tty.out")"
+script -qfec "ip netns exec $SRV $CTA -q record -d 2 -o $TMP/tty.json" /dev/null </dev/null >"$TMP/tty.out"
+[ ! -s "$TMP/tty.out" ] || fail "-q on a terminal printed: $(cat -v "$TMP/tty.out")"
+S "$CTA" record -d 2 -o "$TMP/notty.json" 2>"$TMP/notty.err" || fail "record -d 2 (no tty)"
+grep -q "recording 0:" "$TMP/notty.err" && fail "status line without a terminal"
+grep -q "recorded 0 flows in 0:00:02" "$TMP/notty.err" || fail "summary: $(cat "$TMP/notty.err")"
+
 # bad usage and bad input: exit 2
 expect_rc 2 "bad duration" "$CTA" record -d 10x
 grep -q "'10x' is not a duration" "$TMP/err" || fail "bad duration message"
