@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Save conntrack event messages as they come from the kernel, one file each, for
- * the parser's unit test and fuzz corpus (tests/data/ct/).
+ * Save netfilter netlink messages as they come from the kernel, one file each, for
+ * the parsers' unit tests and fuzz corpora (tests/data/).
  *
- *   nlcapture DIR SECONDS
+ *   nlcapture DIR SECONDS [GROUP...]
+ *
+ * GROUP: an NFNLGRP_* number; the conntrack event groups (1 2 3) by default,
+ * 9 for nf_tables traces, 7 for ruleset changes.
  */
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -16,14 +19,20 @@ int main(int argc, char **argv)
 {
 	struct mnl_socket *nl;
 	char buf[8192], path[4096];
-	unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
-			      NFNLGRP_CONNTRACK_DESTROY };
+	unsigned groups[16] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
+				NFNLGRP_CONNTRACK_DESTROY };
+	unsigned n_groups = 3;
 	time_t end;
 	int n = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: nlcapture DIR SECONDS\n");
+	if (argc < 3 || argc > 3 + 16) {
+		fprintf(stderr, "usage: nlcapture DIR SECONDS [GROUP...]\n");
 		return 2;
+	}
+	if (argc > 3) {
+		n_groups = 0;
+		for (int i = 3; i < argc; i++)
+			groups[n_groups++] = (unsigned)atoi(argv[i]);
 	}
 	end = time(NULL) + atoi(argv[2]);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -31,7 +40,7 @@ int main(int argc, char **argv)
 		perror("nlcapture");
 		return 1;
 	}
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < n_groups; i++)
 		mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i]));
 	while (time(NULL) < end) {
 		struct pollfd p = { .fd = mnl_socket_get_fd(nl), .events = POLLIN };
@@ -43,7 +52,7 @@ int main(int argc, char **argv)
 		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (len <= 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/ct-%03d.nl", argv[1], n++);
+		snprintf(path, sizeof(path), "%s/%03d.nl", argv[1], n++);
 		f = fopen(path, "wb");
 		if (!f || fwrite(buf, 1, (size_t)len, f) != (size_t)len) {
 			perror(path);

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* TUPLE: every form in design.md, pasted conntrack lines, matching, and errors. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "tuple.h"
+
+static struct cta_tuple_query q;
+static struct cta_tuple_error err;
+
+static bool addr_is(const union cta_addr *a, const char *s)
+{
+	union cta_addr b = { 0 };
+
+	inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, b.b);
+	return !memcmp(a, &b, sizeof(b));
+}
+
+static void ok(const char *text, const char *formatted)
+{
+	char buf[160];
+
+	CHECK_EQ(cta_tuple_parse(text, &q, &err), 0);
+	if (err.msg[0])
+		fprintf(stderr, "  for '%s': %d: %s\n", text, err.column, err.msg);
+	cta_tuple_format(&q, buf, sizeof(buf));
+	CHECK_STR(buf, formatted);
+}
+
+static void bad(const char *text, int column, const char *msg)
+{
+	CHECK_EQ(cta_tuple_parse(text, &q, &err), -EINVAL);
+	CHECK_EQ(err.column, column);
+	CHECK_STR(err.msg, msg);
+}
+
+static void test_forms(void)
+{
+	ok("tcp 198.51.100.7:40312 -> 192.0.2.10:22", "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	CHECK(addr_is(&q.src, "198.51.100.7") && addr_is(&q.dst, "192.0.2.10"));
+	CHECK_EQ(q.family, AF_INET);
+	ok("tcp 198.51.100.7 -> 192.0.2.10:22", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	CHECK(!(q.has & CTA_TQ_SPORT));
+	ok("udp [2001:db8::7]:5353 -> [2001:db8::1]:53", "udp [2001:db8::7]:5353 -> [2001:db8::1]:53");
+	CHECK_EQ(q.family, AF_INET6);
+	ok("icmp 198.51.100.7 -> 192.0.2.10 type 8", "icmp 198.51.100.7 -> 192.0.2.10 type 8");
+	ok("icmp 2001:db8::7 -> 2001:db8::1 type 128 code 0",
+	   "ipv6-icmp 2001:db8::7 -> 2001:db8::1 type 128 code 0");
+	ok("  tcp   198.51.100.7->192.0.2.10:22  ", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("47 198.51.100.1 -> 203.0.113.1", "gre 198.51.100.1 -> 203.0.113.1");
+	/* conntrack -L, -E and -o extended lines */
+	ok("tcp      6 431999 ESTABLISHED src=198.51.100.7 dst=192.0.2.10 sport=40312 dport=22 "
+	   "src=192.0.2.10 dst=198.51.100.7 sport=22 dport=40312 [ASSURED] mark=0 use=1",
+	   "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	ok("    [NEW] udp      17 30 src=2001:db8:b::20 dst=2001:db8::10 sport=41158 dport=53 "
+	   "[UNREPLIED] src=2001:db8::10 dst=2001:db8:b::20 sport=53 dport=41158",
+	   "udp [2001:db8:b::20]:41158 -> [2001:db8::10]:53");
+	ok("ipv4     2 icmp     1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=4832 "
+	   "src=192.0.2.10 dst=198.51.100.7 type=0 code=0 id=4832 mark=0 use=1",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0");
+	/* a line of `conntrack-advise flows`: a port range is no single port */
+	ok("ipv4     2 tcp      6 in      src=198.51.100.7 dst=192.0.2.10 sport=40455-47619 "
+	   "dport=22 packets=18 bytes=6960 src=192.0.2.10 dst=198.51.100.7 sport=22 "
+	   "dport=40455-47619 packets=12 bytes=6648 [ASSURED] conns=3",
+	   "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("ipv4 2 udp 17 out src=203.0.113.1 dst=203.0.113.20 sport=60158-60158 dport=123",
+	   "udp 203.0.113.1:60158 -> 203.0.113.20:123");
+	ok("tcp dport=22", "tcp any -> any:22");
+}
+
+static void test_errors(void)
+{
+	bad("", 1, "expected a tuple, like 'tcp 198.51.100.7 -> 192.0.2.10:22'");
+	bad("tpc 198.51.100.7 -> 192.0.2.10:22", 1,
+	    "expected a protocol (tcp, udp, icmp, ipv6-icmp, sctp, ... or a number), not 'tpc'");
+	bad("tcp", 4, "expected a source address after the protocol");
+	bad("tcp 198.51.100.7", 17, "expected '->' after the source");
+	bad("tcp 198.51.100.7 => 192.0.2.10", 18, "expected '->' after the source");
+	bad("tcp 198.51.100.7 ->", 20, "expected a destination address after '->'");
+	bad("tcp 198.51.100.777 -> 192.0.2.10:22", 5, "'198.51.100.777' is not an IPv4 or IPv6 address");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:99999", 32, "expected a port from 1 to 65535, not '99999'");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:", 32, "expected a port from 1 to 65535, not ''");
+	bad("tcp 198.51.100.7 -> 2001:db8::1", 21, "expected an IPv4 destination, like the source");
+	bad("udp [2001:db8::7:5353 -> [2001:db8::1]:53", 5, "expected ']' after an IPv6 address");
+	bad("udp [198.51.100.7]:53 -> 192.0.2.10", 6, "brackets are for IPv6 addresses");
+	bad("icmp 198.51.100.7:9 -> 192.0.2.10", 6, "icmp has no ports");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type", 37, "expected a number from 0 to 255 after 'type'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 kind 8", 33, "expected 'type N', 'code N' or the end, not 'kind'");
+	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
+	bad("src=198.51.100.7 dst=192.0.2.10", 1, "expected a protocol (tcp, udp, ...) before 'src='");
+	bad("tcp src=198.51.100.7 dst=2001:db8::1", 26,
+	    "'2001:db8::1' is not of the same family as the other address");
+	bad("tcp src=198.51.100.7 dport=0", 28, "expected a port from 1 to 65535, not '0'");
+}
+
+static void test_match(void)
+{
+	struct cta_flow f = { 0 };
+
+	f.key.family = AF_INET;
+	f.key.l4proto = IPPROTO_TCP;
+	inet_pton(AF_INET, "198.51.100.7", f.key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f.key.dst.b);
+	f.key.dport = 8080;
+	/* a port forward: really answered by 203.0.113.20:80 */
+	inet_pton(AF_INET, "203.0.113.20", f.key.reply_src.b);
+	f.key.reply_sport = 80;
+	f.sport_min = 40000;
+	f.sport_max = 40100;
+
+	cta_tuple_parse("tcp 198.51.100.7:40050 -> 192.0.2.10:8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.7:39999 -> 192.0.2.10:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.7 -> 203.0.113.20:80", &q, &err);
+	CHECK(cta_tuple_match(&q, &f)); /* by where it really went */
+	cta_tuple_parse("udp 198.51.100.7 -> 192.0.2.10:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.8 -> 192.0.2.10:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp [2001:db8::7] -> [2001:db8::10]:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp dport=8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+}
+
+int main(void)
+{
+	test_forms();
+	test_errors();
+	test_match();
+	return check_report("tuple");
+}
