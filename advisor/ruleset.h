@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the ruleset said: rule texts by (family, table, chain, handle), and base chains
+ * with hook, priority and policy. Filled from `nft -a -s list ruleset` in text (rule
+ * texts) and JSON (chains). Entries are kept when the ruleset changes: handles are
+ * not reused within a table, so a flow judged by a rule since replaced keeps the text
+ * that judged it.
+ */
+#ifndef CTA_RULESET_H
+#define CTA_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cta_ruleset;
+
+struct cta_chain_info {
+	uint8_t family; /* NFPROTO_* */
+	bool base;
+	int32_t prio;
+	char table[256], name[256];
+	char hook[16]; /* prerouting, input, forward, output, postrouting, ingress */
+	char type[16]; /* filter, nat, route */
+	char policy[8]; /* accept, drop */
+};
+
+struct cta_ruleset *cta_ruleset_new(void);
+void cta_ruleset_free(struct cta_ruleset *rs);
+
+/* NFPROTO_* from "ip", "ip6", "inet", "arp", "bridge", "netdev", and back. */
+int cta_nfproto_from_name(const char *name);
+const char *cta_nfproto_name(uint8_t family);
+
+/*
+ * Take in a listing with handles. Rule texts are added (a handle whose text changed
+ * is updated: its table was recreated). 0, -ENOMEM, or -EBADMSG for JSON that is not
+ * an nft listing.
+ */
+int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text);
+int cta_ruleset_add_json(struct cta_ruleset *rs, const char *json);
+
+const char *cta_ruleset_rule(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			     const char *chain, uint64_t handle);
+const struct cta_chain_info *cta_ruleset_chain(const struct cta_ruleset *rs, uint8_t family,
+					       const char *table, const char *chain);
+size_t cta_ruleset_rule_count(const struct cta_ruleset *rs);
+
+#endif

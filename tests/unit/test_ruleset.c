@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Rule texts and base chains from nft -a -s list ruleset (text and JSON). */
+#include <errno.h>
+#include <linux/netfilter.h>
+
+#include "check.h"
+#include "ruleset.h"
+
+/* as nft 1.0.6 prints it, with a set, a map, a quoted chain name and a comment */
+static const char listing[] =
+	"table inet fw { # handle 1\n"
+	"\tset blocked { # handle 3\n"
+	"\t\ttype ipv4_addr\n"
+	"\t\telements = { 203.0.113.97, 203.0.113.98,\n"
+	"\t\t\t     203.0.113.99 }\n"
+	"\t}\n"
+	"\n"
+	"\tchain input { # handle 1\n"
+	"\t\ttype filter hook input priority filter; policy drop;\n"
+	"\t\tip saddr @blocked counter drop # handle 4\n"
+	"\t\ttcp dport vmap { 22 : accept, 80 : jump web } # handle 6\n"
+	"\t}\n"
+	"\n"
+	"\tchain web { # handle 2\n"
+	"\t\ttcp dport 80 counter accept comment \"see # handle 99 } {\" # handle 7\n"
+	"\t}\n"
+	"\n"
+	"\tchain \"my chain\" { # handle 8\n"
+	"\t\tudp dport 53 accept # handle 9\n"
+	"\t}\n"
+	"}\n"
+	"table ip filter { # handle 2\n"
+	"\tchain INPUT { # handle 1\n"
+	"\t\ttype filter hook input priority filter; policy accept;\n"
+	"\t\tmeta l4proto tcp tcp dport 8080 counter reject # handle 2\n"
+	"\t}\n"
+	"}\n";
+
+static const char json[] =
+	"{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}},"
+	"{\"table\": {\"family\": \"inet\", \"name\": \"fw\", \"handle\": 1}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"fw\", \"name\": \"input\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"fw\", \"name\": \"web\", \"handle\": 2}},"
+	"{\"chain\": {\"family\": \"ip\", \"table\": \"raw\", \"name\": \"pre\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"prerouting\", \"prio\": -300, \"policy\": \"accept\"}}]}";
+
+int main(void)
+{
+	struct cta_ruleset *rs = cta_ruleset_new();
+	const struct cta_chain_info *c;
+
+	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
+	CHECK_EQ(cta_ruleset_rule_count(rs), 5);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4), "ip saddr @blocked counter drop");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 6),
+		  "tcp dport vmap { 22 : accept, 80 : jump web }");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "web", 7),
+		  "tcp dport 80 counter accept comment \"see # handle 99 } {\"");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "my chain", 9), "udp dport 53 accept");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "INPUT", 2),
+		  "meta l4proto tcp tcp dport 8080 counter reject");
+	CHECK(cta_ruleset_rule(rs, NFPROTO_IPV4, "fw", "input", 4) == NULL);
+	CHECK(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 3) == NULL); /* the set */
+
+	/* the rule with handle 7 replaced by 10: both texts stay, for flows judged by each */
+	CHECK_EQ(cta_ruleset_add_text(rs, "table inet fw { # handle 1\n"
+					  "\tchain web { # handle 2\n"
+					  "\t\ttcp dport 80 drop # handle 10\n"
+					  "\t}\n"
+					  "}\n"),
+		 0);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "web", 7),
+		  "tcp dport 80 counter accept comment \"see # handle 99 } {\"");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "web", 10), "tcp dport 80 drop");
+	/* a table flushed and loaded anew reuses handles: the new text wins */
+	CHECK_EQ(cta_ruleset_add_text(rs, "table inet fw { # handle 5\n"
+					  "\tchain web { # handle 1\n"
+					  "\t\ttcp dport 443 accept # handle 7\n"
+					  "\t}\n"
+					  "}\n"),
+		 0);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "web", 7), "tcp dport 443 accept");
+
+	CHECK_EQ(cta_ruleset_add_json(rs, json), 0);
+	c = cta_ruleset_chain(rs, NFPROTO_INET, "fw", "input");
+	CHECK(c && c->base && !strcmp(c->hook, "input") && c->prio == 0 &&
+	      !strcmp(c->policy, "drop") && !strcmp(c->type, "filter"));
+	c = cta_ruleset_chain(rs, NFPROTO_INET, "fw", "web");
+	CHECK(c && !c->base);
+	c = cta_ruleset_chain(rs, NFPROTO_IPV4, "raw", "pre");
+	CHECK(c && c->prio == -300 && !strcmp(c->hook, "prerouting"));
+	CHECK(cta_ruleset_chain(rs, NFPROTO_IPV6, "raw", "pre") == NULL);
+	CHECK_EQ(cta_ruleset_add_json(rs, "[1, 2]"), -EBADMSG);
+	CHECK_EQ(cta_ruleset_add_json(rs, "{\"nftables\": [{\"chain\": {\"name\": \"x\"}}]}"), -EBADMSG);
+	CHECK_EQ(cta_nfproto_from_name("ip6"), NFPROTO_IPV6);
+	CHECK_STR(cta_nfproto_name(NFPROTO_BRIDGE), "bridge");
+	cta_ruleset_free(rs);
+	return check_report("ruleset");
+}
