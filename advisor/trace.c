@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "trace.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define IN_FLIGHT 256 /* packets being assembled at once */
+#define MARK_PREFIX "trace_" /* the own table's marking chains */
+
+struct pkt {
+	bool used, have_tuple, pending_stage;
+	uint32_t id;
+	uint64_t last_ns;
+	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
+	struct cta_judgement j;
+};
+
+struct cta_tracer {
+	char own[CTA_NAME_MAX];
+	cta_judgement_cb cb;
+	void *data;
+	struct pkt pkts[IN_FLIGHT];
+};
+
+struct cta_tracer *cta_tracer_new(const char *own_table, cta_judgement_cb cb, void *data)
+{
+	struct cta_tracer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	snprintf(t->own, sizeof(t->own), "%s", own_table ? own_table : "");
+	t->cb = cb;
+	t->data = data;
+	return t;
+}
+
+void cta_tracer_free(struct cta_tracer *t)
+{
+	free(t);
+}
+
+static void finish(struct cta_tracer *t, struct pkt *p, uint64_t now_ns)
+{
+	struct cta_judgement *j = &p->j;
+
+	if (j->decider < 0 && p->accept_step >= 0) {
+		j->verdict = CTA_VERDICT_ACCEPT;
+		j->decider = p->accept_step;
+	}
+	j->judged_ns = now_ns;
+	t->cb(j, t->data);
+	p->used = false;
+}
+
+static struct pkt *start(struct cta_tracer *t, uint32_t id, uint64_t now_ns)
+{
+	struct pkt *p = NULL, *oldest = NULL;
+
+	for (int i = 0; i < IN_FLIGHT && !p; i++) {
+		if (!t->pkts[i].used)
+			p = &t->pkts[i];
+		else if (!oldest || t->pkts[i].last_ns < oldest->last_ns)
+			oldest = &t->pkts[i];
+	}
+	if (!p) {
+		/* too many at once: the quietest is surely done */
+		finish(t, oldest, now_ns);
+		p = oldest;
+	}
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->id = id;
+	p->accept_step = -1;
+	p->j.decider = -1;
+	return p;
+}
+
+static struct pkt *lookup(struct cta_tracer *t, uint32_t id)
+{
+	for (int i = 0; i < IN_FLIGHT; i++)
+		if (t->pkts[i].used && t->pkts[i].id == id)
+			return &t->pkts[i];
+	return NULL;
+}
+
+static bool same_tuple(const struct pkt *p, const struct cta_trace_event *ev)
+{
+	return p->j.family == ev->family && p->j.l4proto == ev->l4proto &&
+	       !memcmp(&p->j.tuple, &ev->tuple, sizeof(ev->tuple));
+}
+
+static bool terminal(int32_t verdict)
+{
+	int32_t v = verdict & NF_VERDICT_MASK;
+
+	return verdict >= 0 && (v == NF_DROP || v == NF_QUEUE || v == NF_STOLEN);
+}
+
+static enum cta_verdict verdict_of(int32_t verdict)
+{
+	switch (verdict < 0 ? verdict : verdict & NF_VERDICT_MASK) {
+	case NF_ACCEPT:
+		return CTA_VERDICT_ACCEPT;
+	case NF_DROP:
+		return CTA_VERDICT_DROP;
+	case NF_QUEUE:
+		return CTA_VERDICT_QUEUE;
+	case NF_STOLEN:
+		return CTA_VERDICT_STOLEN;
+	default:
+		return CTA_VERDICT_NONE;
+	}
+}
+
+int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
+{
+	bool own = ev->table_family == NFPROTO_INET && !strcmp(ev->table, t->own);
+	bool marks = own && !strncmp(ev->chain, MARK_PREFIX, strlen(MARK_PREFIX)) &&
+		     (ev->flags & CTA_TRF_HEADERS);
+	bool headers = ev->flags & CTA_TRF_HEADERS;
+	struct pkt *p = lookup(t, ev->id);
+	struct cta_step *s;
+
+	/* a new packet: marked by us, an id not in flight, or other headers on this id */
+	if (p && (marks || (headers && p->have_tuple && !same_tuple(p, ev)))) {
+		finish(t, p, now_ns);
+		p = NULL;
+	}
+	if (!p)
+		p = start(t, ev->id, now_ns);
+	p->last_ns = now_ns;
+	if (headers && !p->have_tuple) {
+		p->j.family = ev->family;
+		p->j.l4proto = ev->l4proto;
+		p->j.tuple = ev->tuple;
+		p->have_tuple = true;
+	}
+	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
+		p->j.has_ct = true;
+		p->j.ct_id = ev->ct_id;
+		p->j.ct_dir = ev->ct_dir;
+	}
+	if (own)
+		return 0;
+	if (headers)
+		p->pending_stage = true;
+	/* the end of a chain with nothing matched: part of no story */
+	if (ev->type != NFT_TRACETYPE_POLICY && !(ev->flags & CTA_TRF_HANDLE))
+		return 0;
+	if (p->j.n_steps == CTA_PATH_MAX) {
+		p->j.lost_steps++;
+		return 0;
+	}
+	s = &p->j.steps[p->j.n_steps];
+	memset(s, 0, sizeof(*s));
+	s->family = ev->table_family;
+	s->stage = p->pending_stage;
+	p->pending_stage = false;
+	s->policy = ev->type == NFT_TRACETYPE_POLICY;
+	s->has_handle = ev->flags & CTA_TRF_HANDLE;
+	s->handle = ev->handle;
+	s->verdict = s->policy ? (int32_t)ev->policy : ev->verdict;
+	memcpy(s->table, ev->table, sizeof(s->table));
+	memcpy(s->chain, ev->chain, sizeof(s->chain));
+	memcpy(s->target, ev->jump_target, sizeof(s->target));
+	if (terminal(s->verdict)) {
+		p->j.verdict = verdict_of(s->verdict);
+		p->j.decider = p->j.n_steps++;
+		finish(t, p, now_ns);
+		return 0;
+	}
+	if (s->verdict == NF_ACCEPT)
+		p->accept_step = p->j.n_steps;
+	p->j.n_steps++;
+	return 0;
+}
+
+void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
+{
+	for (int i = 0; i < IN_FLIGHT; i++)
+		if (t->pkts[i].used && (!idle_ns || now_ns - t->pkts[i].last_ns >= idle_ns))
+			finish(t, &t->pkts[i], now_ns);
+}
+
+const char *cta_verdict_name(enum cta_verdict v)
+{
+	static const char *const names[] = {
+		[CTA_VERDICT_NONE] = "none",	 [CTA_VERDICT_ACCEPT] = "accept",
+		[CTA_VERDICT_DROP] = "drop",	 [CTA_VERDICT_REJECT] = "reject",
+		[CTA_VERDICT_QUEUE] = "queue",	 [CTA_VERDICT_STOLEN] = "stolen",
+	};
+
+	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
+}
+
+static void step_verdict(const struct cta_step *s, char *buf, size_t len)
+{
+	switch (s->verdict) {
+	case NFT_JUMP:
+		snprintf(buf, len, "jump %s", s->target);
+		return;
+	case NFT_GOTO:
+		snprintf(buf, len, "goto %s", s->target);
+		return;
+	case NFT_RETURN:
+		snprintf(buf, len, "return");
+		return;
+	case NFT_CONTINUE:
+	case NFT_BREAK:
+		snprintf(buf, len, "continue");
+		return;
+	default:
+		snprintf(buf, len, "%s", cta_verdict_name(verdict_of(s->verdict)));
+	}
+}
+
+static const char *rule_text(const struct cta_step *s, const struct cta_ruleset *rs)
+{
+	if (!s->has_handle || !rs)
+		return NULL;
+	return cta_ruleset_rule(rs, s->family, s->table, s->chain, s->handle);
+}
+
+/* drop by a rule that says reject, as the trace cannot tell them apart */
+static enum cta_verdict refine(enum cta_verdict v, const char *text)
+{
+	if (v == CTA_VERDICT_DROP && text && strstr(text, "reject"))
+		return CTA_VERDICT_REJECT;
+	return v;
+}
+
+static json_t *step_json(const struct cta_step *s, const struct cta_ruleset *rs)
+{
+	const char *text = rule_text(s, rs);
+	char v[CTA_NAME_MAX + 8];
+	json_t *o;
+
+	if (s->policy)
+		return json_pack("{s:s,s:s}", "chain", s->chain, "policy",
+				 cta_verdict_name(verdict_of(s->verdict)));
+	step_verdict(s, v, sizeof(v));
+	o = json_pack("{s:s,s:I,s:o,s:s}", "chain", s->chain, "handle", (json_int_t)s->handle,
+		      "rule", text ? json_string(text) : json_null(), "verdict", v);
+	if (o && s->verdict >= 0)
+		json_object_set_new(o, "verdict",
+				    json_string(cta_verdict_name(refine(verdict_of(s->verdict), text))));
+	return o;
+}
+
+static json_t *stage_json(const struct cta_step *first, const struct cta_ruleset *rs)
+{
+	const struct cta_chain_info *ci = rs ? cta_ruleset_chain(rs, first->family, first->table,
+								 first->chain)
+					     : NULL;
+	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family),
+			      "table", first->table, "chain", first->chain);
+
+	if (o && ci && ci->base) {
+		json_object_set_new(o, "hook", json_string(ci->hook));
+		json_object_set_new(o, "priority", json_integer(ci->prio));
+		json_object_set_new(o, "policy", json_string(ci->policy));
+	}
+	if (o)
+		json_object_set_new(o, "rules", json_array());
+	return o;
+}
+
+json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs)
+{
+	json_t *o, *path = json_array(), *stage = NULL;
+	const struct cta_step *d = j->decider >= 0 ? &j->steps[j->decider] : NULL;
+	const char *text = d ? rule_text(d, rs) : NULL;
+
+	for (int i = 0; i < j->n_steps && path; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (s->stage || !stage) {
+			stage = stage_json(s, rs);
+			json_array_append_new(path, stage);
+		}
+		json_array_append_new(json_object_get(stage, "rules"), step_json(s, rs));
+		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
+			json_object_set_new(stage, "verdict",
+					    json_string(cta_verdict_name(
+						    refine(verdict_of(s->verdict), rule_text(s, rs)))));
+	}
+	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(refine(j->verdict, text)), "type",
+		      !d ? "none" : d->policy ? "policy" : "rule");
+	if (!o || !path) {
+		json_decref(o);
+		json_decref(path);
+		return NULL;
+	}
+	if (d) {
+		json_object_set_new(o, "family", json_string(cta_nfproto_name(d->family)));
+		json_object_set_new(o, "table", json_string(d->table));
+		json_object_set_new(o, "chain", json_string(d->chain));
+		if (!d->policy) {
+			json_object_set_new(o, "handle", json_integer((json_int_t)d->handle));
+			json_object_set_new(o, "rule", text ? json_string(text) : json_null());
+		}
+	}
+	json_object_set_new(o, "path", path);
+	if (j->lost_steps)
+		json_object_set_new(o, "steps_not_kept", json_integer(j->lost_steps));
+	return o;
+}
