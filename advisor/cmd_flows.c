@@ -118,7 +118,7 @@ static int load_all(int n, char **paths, struct cta_flowtab *ft, const struct ct
 				"(flows up to its \"end\" time)",
 				paths[i]);
 		for (size_t j = 0; j < s.n_flows && !rc; j++)
-			rc = cta_flowtab_merge(ft, &s.flows[j]);
+			rc = cta_flowtab_merge(ft, &s.flows[j], cta_session_verdict(&s, &s.flows[j]));
 		cta_session_fini(&s);
 		if (rc) {
 			cta_msg("out of memory");
@@ -161,7 +161,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (g->json && !(arr = json_array()))
 		return CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i]);
+		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]));
 
 		if (!f) {
 			json_decref(arr);

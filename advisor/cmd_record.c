@@ -7,10 +7,12 @@
 #include "cli.h"
 #include "config.h"
 #include "recorder.h"
+#include "table.h"
 #include "util.h"
 
 #define DEFAULT_CHECKPOINT_MS 5000
 #define DEFAULT_RCVBUF (32u << 20)
+#define DEFAULT_NFLOG_GROUP 4711
 
 static int run(int argc, char **argv, const struct cta_global *g);
 
@@ -18,11 +20,14 @@ const struct cta_cmd cta_cmd_record = {
 	"record",
 	run,
 	"record the flows crossing this host into a session file",
-	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--checkpoint-interval DURATION]\n"
-	"                               [--rcvbuf BYTES]\n"
+	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
+	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
+	"                               [--nflog-group N]\n"
 	"\n"
 	"Follows conntrack (a dump, then NEW/UPDATE/DESTROY events) in this network\n"
 	"namespace until SIGINT/SIGTERM or the duration, and writes a session file.\n"
+	"nf_tables tracing gives each flow the verdict, rule and path that decided its first\n"
+	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"
 	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
 	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
 	"switched on for the recording and put back afterwards.\n"
@@ -35,6 +40,10 @@ const struct cta_cmd cta_cmd_record = {
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten (default 5s)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
+	"      --trace MODE         new (default): trace the first packets of each flow;\n"
+	"                           all: every packet (costly); none: no tracing\n"
+	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
+	"                           0: none)\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
@@ -99,6 +108,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "checkpoint-interval", required_argument, NULL, 'C' },
 		{ "rcvbuf", required_argument, NULL, 'R' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "nflog-group", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -107,6 +118,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.out_fd = STDOUT_FILENO,
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = DEFAULT_RCVBUF,
+		.table = { .conntrack = true, .trace = CTA_TRACE_NEW,
+			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,
 		.on_status = on_status,
 		.on_notice = on_notice,
@@ -139,6 +152,20 @@ static int run(int argc, char **argv, const struct cta_global *g)
 						       optarg);
 			cfg.rcvbuf = (unsigned)v;
 			break;
+		case 'T':
+			rc = cta_trace_mode_from_name(optarg);
+			if (rc < 0 || rc == CTA_TRACE_MATCH)
+				return cta_usage_error(&cta_cmd_record,
+						       "--trace: '%s' is not new, all or none", optarg);
+			cfg.table.trace = (enum cta_trace_mode)rc;
+			break;
+		case 'G':
+			if (cta_parse_uint(optarg, 0, 65535, &v) < 0)
+				return cta_usage_error(&cta_cmd_record,
+						       "--nflog-group: '%s' is not a group from 0 to 65535",
+						       optarg);
+			cfg.table.nflog_group = (uint16_t)v;
+			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_record, stdout);
 			return CTA_EXIT_OK;
@@ -151,6 +178,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (cfg.output && !strcmp(cfg.output, "-"))
 		cfg.output = NULL;
 
+	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
+		cta_msg("warning: --trace all traces every packet: the kernel builds several "
+			"messages per packet, which slows traffic and may lose trace events");
 	rc = cta_record_run(&cfg, &fail, &err);
 	if (!rc)
 		return CTA_EXIT_OK;

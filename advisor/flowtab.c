@@ -14,8 +14,9 @@ struct conn {
 	uint32_t id;
 	uint32_t flow;
 	uint32_t gen; /* the last dump that contained it */
-	uint16_t state; /* enum conn_state; the free list is chained through flow */
-	uint16_t counted; /* packets/bytes below hold an earlier reading */
+	uint8_t state; /* enum conn_state; the free list is chained through flow */
+	uint8_t counted; /* packets/bytes below hold an earlier reading */
+	uint16_t sport; /* original source port (ICMP: echo id): with the flow key, its tuple */
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
 };
 
@@ -27,10 +28,14 @@ struct cta_flowtab {
 	struct conn *conns;
 	size_t n_conns, cap_conns, open;
 	uint32_t free_head; /* position + 1; 0 = none */
-	struct cta_hashidx conn_idx;
+	struct cta_hashidx conn_idx; /* by conntrack id */
+	struct cta_hashidx tuple_idx; /* by original tuple */
 
 	uint32_t gen;
 	struct cta_flowtab_stats stats;
+
+	json_t **verdicts; /* flows' verdict - 1 indexes this */
+	size_t n_verdicts, cap_verdicts;
 };
 
 struct cta_flowtab *cta_flowtab_new(void)
@@ -41,6 +46,7 @@ struct cta_flowtab *cta_flowtab_new(void)
 		return NULL;
 	cta_hashidx_init(&ft->flow_idx);
 	cta_hashidx_init(&ft->conn_idx);
+	cta_hashidx_init(&ft->tuple_idx);
 	return ft;
 }
 
@@ -50,6 +56,10 @@ void cta_flowtab_free(struct cta_flowtab *ft)
 		return;
 	cta_hashidx_fini(&ft->flow_idx);
 	cta_hashidx_fini(&ft->conn_idx);
+	cta_hashidx_fini(&ft->tuple_idx);
+	for (size_t i = 0; i < ft->n_verdicts; i++)
+		json_decref(ft->verdicts[i]);
+	free(ft->verdicts);
 	free(ft->flows);
 	free(ft->conns);
 	free(ft);
@@ -124,6 +134,54 @@ static int64_t flow_add(struct cta_flowtab *ft, const struct cta_flow_key *k, ui
 	return (int64_t)ft->n_flows++;
 }
 
+/* A connection's original tuple: the flow key's original half plus its source port. */
+struct tuple_key {
+	uint8_t family, l4proto, icmp_type, icmp_code;
+	uint16_t sport, dport;
+	union cta_addr src, dst;
+};
+
+static void tuple_key_of_flow(struct tuple_key *t, const struct cta_flow_key *k, uint16_t sport)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = k->family;
+	t->l4proto = k->l4proto;
+	t->icmp_type = k->icmp_type;
+	t->icmp_code = k->icmp_code;
+	t->sport = sport;
+	t->dport = k->dport;
+	t->src = k->src;
+	t->dst = k->dst;
+}
+
+static uint64_t tuple_hash(const struct tuple_key *t)
+{
+	return cta_hash_words(t, sizeof(*t));
+}
+
+struct tuple_q {
+	const struct cta_flowtab *ft;
+	const struct tuple_key *t;
+};
+
+static bool tuple_eq(uint32_t pos, const void *ctx)
+{
+	const struct tuple_q *q = ctx;
+	const struct conn *c = &q->ft->conns[pos];
+	struct tuple_key t;
+
+	tuple_key_of_flow(&t, &q->ft->flows[c->flow].key, c->sport);
+	return !memcmp(&t, q->t, sizeof(t));
+}
+
+static uint64_t conn_tuple_hash(const struct cta_flowtab *ft, const struct conn *c)
+{
+	struct tuple_key t;
+
+	tuple_key_of_flow(&t, &ft->flows[c->flow].key, c->sport);
+	return tuple_hash(&t);
+}
+
 static int64_t conn_find(const struct cta_flowtab *ft, uint32_t id)
 {
 	struct conn_q q = { ft, id };
@@ -131,7 +189,7 @@ static int64_t conn_find(const struct cta_flowtab *ft, uint32_t id)
 	return cta_hashidx_find(&ft->conn_idx, id_hash(id), conn_eq, &q);
 }
 
-static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow)
+static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow, uint16_t sport)
 {
 	uint32_t pos;
 	struct conn *c;
@@ -163,8 +221,16 @@ static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow)
 	memset(c, 0, sizeof(*c));
 	c->id = id;
 	c->flow = flow;
+	c->sport = sport;
 	c->gen = ft->gen;
 	c->state = CONN_OPEN;
+	if (cta_hashidx_add(&ft->tuple_idx, conn_tuple_hash(ft, c), pos) < 0) {
+		cta_hashidx_del(&ft->conn_idx, id_hash(id), pos);
+		c->state = CONN_FREE;
+		c->flow = ft->free_head;
+		ft->free_head = pos + 1;
+		return -ENOMEM;
+	}
 	ft->open++;
 	return pos;
 }
@@ -174,6 +240,7 @@ static void conn_del(struct cta_flowtab *ft, uint32_t pos)
 	struct conn *c = &ft->conns[pos];
 
 	cta_hashidx_del(&ft->conn_idx, id_hash(c->id), pos);
+	cta_hashidx_del(&ft->tuple_idx, conn_tuple_hash(ft, c), pos);
 	if (c->state == CONN_OPEN)
 		ft->open--;
 	c->state = CONN_FREE;
@@ -295,7 +362,7 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 		}
 		new_conn = true;
 		if ((ev->flags & CTA_EVF_ID) && ev->type != CTA_EV_CT_DESTROY) {
-			cpos = conn_add(ft, ev->id, (uint32_t)fpos);
+			cpos = conn_add(ft, ev->id, (uint32_t)fpos, ev->orig.sport);
 			if (cpos < 0)
 				return (int)cpos;
 			c = &ft->conns[cpos];
@@ -341,20 +408,111 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 	return closed;
 }
 
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f)
+int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict)
+{
+	struct cta_flow *f = &ft->flows[pos];
+
+	if (!verdict)
+		return 0;
+	if (f->verdict) {
+		json_decref(ft->verdicts[f->verdict - 1]);
+		ft->verdicts[f->verdict - 1] = verdict;
+		return 0;
+	}
+	if (ft->n_verdicts == ft->cap_verdicts) {
+		size_t cap = ft->cap_verdicts ? ft->cap_verdicts * 2 : 64;
+		json_t **v = realloc(ft->verdicts, cap * sizeof(*v));
+
+		if (!v) {
+			json_decref(verdict);
+			return -ENOMEM;
+		}
+		ft->verdicts = v;
+		ft->cap_verdicts = cap;
+	}
+	ft->verdicts[ft->n_verdicts++] = verdict;
+	f->verdict = (uint32_t)ft->n_verdicts;
+	return 0;
+}
+
+json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	return f->verdict && f->verdict <= ft->n_verdicts ? ft->verdicts[f->verdict - 1] : NULL;
+}
+
+json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
+{
+	*n = ft->n_verdicts;
+	return ft->verdicts;
+}
+
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict)
 {
 	uint64_t hash = key_hash(&f->key);
 	int64_t pos = flow_find(ft, &f->key, hash);
 
 	if (pos >= 0) {
 		cta_flow_merge(&ft->flows[pos], f);
-		return 0;
+	} else {
+		pos = flow_add(ft, &f->key, hash);
+		if (pos < 0)
+			return (int)pos;
+		ft->flows[pos] = *f;
+		ft->flows[pos].verdict = 0;
 	}
-	pos = flow_add(ft, &f->key, hash);
-	if (pos < 0)
-		return (int)pos;
-	ft->flows[pos] = *f;
-	return 0;
+	return verdict ? cta_flowtab_set_verdict(ft, (size_t)pos, json_incref(verdict)) : 0;
+}
+
+int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id)
+{
+	int64_t pos = conn_find(ft, ct_id);
+
+	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
+}
+
+int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+				  const struct cta_tuple *t)
+{
+	struct cta_event ev = { .family = family, .l4proto = l4proto, .orig = *t };
+	struct cta_flow_key k;
+	struct tuple_key tk;
+	struct tuple_q q = { ft, &tk };
+	int64_t pos;
+
+	cta_flow_key_from_event(&k, &ev);
+	tuple_key_of_flow(&tk, &k, t->sport);
+	pos = cta_hashidx_find(&ft->tuple_idx, tuple_hash(&tk), tuple_eq, &q);
+	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
+}
+
+int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t packets)
+{
+	struct cta_event ev = { .type = CTA_EV_CT_NEW, .family = family, .l4proto = l4proto,
+				.orig = *t, .seen_ns = seen_ns };
+	struct cta_flow_key key;
+	uint64_t hash;
+	int64_t pos;
+	struct cta_flow *f;
+
+	ev.reply.src = t->dst;
+	ev.reply.dst = t->src;
+	ev.reply.sport = t->dport;
+	ev.reply.dport = t->sport;
+	cta_flow_key_from_event(&key, &ev);
+	hash = key_hash(&key);
+	pos = flow_find(ft, &key, hash);
+	if (pos < 0) {
+		pos = flow_add(ft, &key, hash);
+		if (pos < 0)
+			return pos;
+		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
+	}
+	f = &ft->flows[pos];
+	update_flow(f, NULL, &ev, true);
+	f->packets[0] += packets;
+	return pos;
 }
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft)

@@ -7,6 +7,7 @@
 #ifndef CTA_FLOWTAB_H
 #define CTA_FLOWTAB_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,8 +42,30 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 void cta_flowtab_dump_begin(struct cta_flowtab *ft);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
 
-/* Fold a finished flow (from a session) in, merging with an equal key. 0 or -ENOMEM. */
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f);
+/*
+ * Fold a finished flow (from a session) in, merging with an equal key; verdict (may be
+ * NULL) is its verdict, referenced, and replaces an older one. 0 or -ENOMEM.
+ */
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict);
+
+/* The flow of the open connection with this conntrack id, or -1. */
+int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
+/* The flow of the open connection with this original tuple, or -1. */
+int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+				  const struct cta_tuple *t);
+/*
+ * A flow that never reached conntrack (denied): one more attempt on the flow of this
+ * packet tuple (reply direction the mirror). Position, or -ENOMEM.
+ */
+int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t packets);
+/* Give flow pos this verdict (the reference is taken), replacing an older one. */
+int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict);
+/* The verdict of a flow of this table (or a sorted copy of one), or NULL. */
+json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f);
+/* The verdict store, for writing a session: flows' verdict fields index it. */
+json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft);
 /* Connections open right now, as far as the table knows. */

@@ -21,7 +21,7 @@ static const struct cta_cmd cta_cmd_help = {
 };
 
 static const struct cta_cmd *const cmds[] = {
-	&cta_cmd_record, &cta_cmd_flows, &cta_cmd_version, &cta_cmd_help,
+	&cta_cmd_record, &cta_cmd_flows, &cta_cmd_blame, &cta_cmd_version, &cta_cmd_help,
 };
 
 void cta_msg(const char *fmt, ...)
@@ -71,7 +71,7 @@ static void main_usage(FILE *out)
 	fputs("Usage: conntrack-advise [-j|--json] [-v] [-q] COMMAND [ARGS]\n"
 	      "\n"
 	      "An nftables-native firewall rule advisor: records what really crosses this\n"
-	      "host and lists it.\n"
+	      "host, lists it, and names the rule that accepted or dropped each flow.\n"
 	      "\n"
 	      "Commands:\n",
 	      out);

@@ -2,6 +2,7 @@
 #include "recorder.h"
 
 #include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,11 +15,19 @@
 
 #include "ct.h"
 #include "flowtab.h"
+#include "judge.h"
+#include "nflog.h"
+#include "nlsock.h"
+#include "snapshot.h"
 #include "sysctl.h"
 #include "table.h"
+#include "trace.h"
+#include "tracemsg.h"
 #include "util.h"
 
 #define TICK_MS 200
+#define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
+#define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 
 struct rec {
 	const struct cta_record_config *cfg;
@@ -27,6 +36,12 @@ struct rec {
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
+	struct cta_nlsock *trace, *nflog;
+	struct cta_tracer *tracer;
+	struct cta_judge *judge;
+	struct cta_snapshot *snap;
+	struct cta_ruleset *rs;
+	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
 	int epfd, sigfd, timerfd;
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
@@ -53,13 +68,68 @@ static void notice(struct rec *r, const char *msg)
 		r->cfg->on_notice(msg, r->cfg->data);
 }
 
+static void note_err(struct rec *r, int err)
+{
+	if (err && !r->apply_err)
+		r->apply_err = err;
+}
+
 static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
-	int err = cta_flowtab_apply(r->ft, ev, &r->host);
 
-	if (err && !r->apply_err)
-		r->apply_err = err;
+	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
+	note_err(r, cta_judge_conntrack(r->judge, ev));
+}
+
+static void snapshot(struct rec *r)
+{
+	if (cta_snapshot_take(r->snap, r->rs) == 0)
+		r->snapshots++;
+}
+
+/* A rule the snapshot does not know yet: the ruleset changed, list it again. */
+static bool unknown_rule(const struct rec *r, const struct cta_judgement *j)
+{
+	for (int i = 0; i < j->n_steps; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (s->has_handle && !cta_ruleset_rule(r->rs, s->family, s->table, s->chain, s->handle))
+			return true;
+	}
+	return false;
+}
+
+static void on_judgement(const struct cta_judgement *j, void *data)
+{
+	struct rec *r = data;
+
+	if (unknown_rule(r, j))
+		snapshot(r);
+	note_err(r, cta_judge_trace(r->judge, j, cta_judgement_to_json(j, r->rs),
+				    cta_now_mono_ns(), cta_now_real_ns()));
+}
+
+static void on_trace_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct rec *r = data;
+	struct cta_trace_event ev;
+
+	if (cta_tracemsg_parse(nlh, &ev) != 0) {
+		r->trace_bad++;
+		return;
+	}
+	r->trace_events++;
+	cta_tracer_feed(r->tracer, &ev, cta_now_mono_ns());
+}
+
+static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct rec *r = data;
+	struct cta_nflog_packet p;
+
+	if (cta_nflogmsg_parse(nlh, &p) == 0)
+		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
 }
 
 static int dump(struct rec *r)
@@ -101,6 +171,16 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.swept = fs->swept;
 	s->stats.rcvbuf = cta_ct_rcvbuf(r->ct);
 	s->stats.open_connections = cta_flowtab_open_connections(r->ft);
+	s->stats.trace_events = r->trace_events;
+	s->stats.trace_bad = r->trace_bad;
+	s->stats.trace_overruns = r->trace_overruns;
+	s->stats.judgements = cta_judge_stats(r->judge)->judgements;
+	s->stats.nflog_packets = cta_judge_stats(r->judge)->nflog;
+	s->stats.nflog_overruns = r->nflog_overruns;
+	s->stats.denied = cta_judge_stats(r->judge)->denied;
+	s->stats.ruleset_snapshots = r->snapshots;
+	s->options.trace = r->cfg->table.trace;
+	s->options.nflog_group = r->cfg->table.nflog_group;
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -130,6 +210,7 @@ static int checkpoint(struct rec *r, bool complete)
 		return 0;
 	fill_session(r, &s, complete);
 	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
 	if (!s.flows)
 		return -ENOMEM;
 	err = cta_session_format(&s, &text, &len);
@@ -159,6 +240,28 @@ static int resync(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump after an overrun: %s",
 			     strerror(-err));
 	return 0;
+}
+
+/* Trace or NFLOG: an overrun loses verdicts, not flows; say so and go on. */
+static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, uint64_t *overruns,
+		     const char *what)
+{
+	int n = cta_nlsock_read(sock, cb, r, NULL);
+
+	if (n == -ENOBUFS) {
+		char msg[160];
+
+		(*overruns)++;
+		snprintf(msg, sizeof(msg), "%s lost (receive buffer overrun): some verdicts are missing",
+			 what);
+		notice(r, msg);
+		return 0;
+	}
+	if (n < 0)
+		return failf(r, CTA_RECORD_SYSTEM, n, "reading %s: %s", what, strerror(-n));
+	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "verdicts: %s",
+				    strerror(-r->apply_err))
+			    : 0;
 }
 
 static int read_events(struct rec *r)
@@ -204,10 +307,32 @@ static const char *hint(int err)
 
 static int setup_kernel(struct rec *r)
 {
+	static const unsigned trace_group = NFNLGRP_NFTRACE;
 	struct cta_table_error terr = { "" };
 	int err;
 
-	err = cta_table_new(&r->table, &terr);
+	/* NFLOG before the table: its log rules find the group bound */
+	if (r->cfg->table.nflog_group) {
+		err = cta_nflog_open(&r->nflog, r->cfg->table.nflog_group, 8u << 20);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "cannot bind NFLOG group %u: %s%s",
+				     r->cfg->table.nflog_group, strerror(-err),
+				     cta_nflog_group_taken(r->cfg->table.nflog_group)
+					     ? " (another program has it, maybe another "
+					       "conntrack-advise recording here: --nflog-group)"
+					     : hint(err));
+	}
+	if (r->cfg->table.trace != CTA_TRACE_NONE) {
+		err = cta_nlsock_open(&r->trace, &trace_group, 1, 16u << 20);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to nf_tables traces: %s%s",
+				     strerror(-err), hint(err));
+	}
+	err = cta_snapshot_new(&r->snap, true);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
+			     strerror(-err), hint(err));
+	err = cta_table_new(&r->table, &r->cfg->table, &terr);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
 			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
@@ -263,7 +388,43 @@ static int setup_loop(struct rec *r)
 	ev.data.fd = r->timerfd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
+	if ((ev.data.fd = cta_snapshot_fd(r->snap)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	if (r->trace && (ev.data.fd = cta_nlsock_fd(r->trace)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
 	return 0;
+}
+
+static int read_fd(struct rec *r, int fd)
+{
+	if (r->trace && fd == cta_nlsock_fd(r->trace))
+		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
+	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
+		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	if (fd == cta_snapshot_fd(r->snap)) {
+		if (cta_snapshot_changed(r->snap))
+			snapshot(r);
+		return 0;
+	}
+	return read_events(r);
+}
+
+/* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
+static int settle(struct rec *r, bool all)
+{
+	uint64_t now = cta_now_mono_ns();
+
+	if (r->tracer)
+		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
+	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
+	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "verdicts: %s",
+				    strerror(-r->apply_err))
+			    : 0;
 }
 
 struct ticker {
@@ -296,7 +457,7 @@ static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final
 		r->cfg->on_status(&st, r->cfg->data);
 }
 
-/* Once a tick: status, checkpoints, the duration. Returns 1 when time is up. */
+/* Once a tick: status, checkpoints, the duration. 1 when time is up, or -errno. */
 static int tick(struct rec *r, struct ticker *t)
 {
 	uint64_t elapsed = (cta_now_mono_ns() - r->start_mono) / 1000000ULL, exp;
@@ -306,6 +467,8 @@ static int tick(struct rec *r, struct ticker *t)
 		;
 	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
 		return 1;
+	if ((err = settle(r, false)))
+		return err;
 	if (elapsed - t->last_status_ms >= 1000)
 		report(r, t, elapsed, false);
 	if (r->cfg->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
@@ -342,11 +505,12 @@ static int loop(struct rec *r, struct ticker *t)
 			if (fd == r->sigfd)
 				return 0;
 			if (fd == r->timerfd) {
-				if (tick(r, t))
-					return 0;
+				err = tick(r, t);
+				if (err)
+					return err < 0 ? err : 0;
 				continue;
 			}
-			err = read_events(r);
+			err = read_fd(r, fd);
 			if (err)
 				return err;
 		}
@@ -363,6 +527,12 @@ static void teardown(struct rec *r)
 		close(r->timerfd);
 	cta_sysctl_restore(&r->sysctl);
 	cta_ct_free(r->ct);
+	cta_nlsock_free(r->trace);
+	cta_nlsock_free(r->nflog);
+	cta_tracer_free(r->tracer);
+	cta_judge_free(r->judge);
+	cta_snapshot_free(r->snap);
+	cta_ruleset_free(r->rs);
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
@@ -379,8 +549,13 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	*fail = CTA_RECORD_OK;
 	errout->msg[0] = '\0';
 	r.ft = cta_flowtab_new();
-	if (!r.ft)
-		return failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	r.rs = cta_ruleset_new();
+	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
+	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
+	if (!r.ft || !r.rs || !r.judge || !r.tracer) {
+		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+		goto out;
+	}
 	err = cta_host_read(&r.host);
 	if (err) {
 		err = failf(&r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
@@ -395,6 +570,10 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
 		goto out;
 	}
+	if (cta_legacy_tables_in_use())
+		notice(&r, "iptables-legacy tables are loaded here: their rules are invisible to "
+			   "nf_tables tracing, so verdicts they give are not seen");
+	snapshot(&r);
 	r.start_ns = cta_now_real_ns();
 	r.start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */
@@ -411,17 +590,32 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		goto out;
 	}
 	err = loop(&r, &t);
+	if (!err && r.trace)
+		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
+	if (!err && r.nflog)
+		err = read_side(&r, r.nflog, on_nflog_msg, &r.nflog_overruns, "NFLOG packets");
 	if (!err)
 		err = read_events(&r);
-	if (err && cfg->output)
-		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {
-		/* the last counters of connections still open */
+		/* the last traced packets are done */
+		if (r.tracer)
+			cta_tracer_flush(r.tracer, cta_now_mono_ns(), 0);
+		err = read_events(&r);
+	}
+	if (!err) {
+		/*
+		 * The last counters of connections still open; and every connection the
+		 * kernel confirmed is known before what still waits is called denied.
+		 */
 		err = dump(&r);
 		if (err)
 			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
 				    strerror(-err));
 	}
+	if (!err)
+		err = settle(&r, true);
+	if (err && cfg->output)
+		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {
 		err = checkpoint(&r, true);
 		if (err)

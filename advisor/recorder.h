@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "session.h"
+#include "table.h"
 
 struct cta_record_status {
 	bool final; /* the last call: the session is written */
@@ -26,6 +27,7 @@ struct cta_record_config {
 	uint64_t duration_ms; /* 0: until SIGINT/SIGTERM */
 	uint64_t checkpoint_ms;
 	unsigned rcvbuf;
+	struct cta_table_config table; /* trace mode, NFLOG group */
 	const char *generator;
 	/* called about once a second */
 	void (*on_status)(const struct cta_record_status *st, void *data);

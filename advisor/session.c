@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "jsonpos.h"
+#include "table.h"
 #include "util.h"
 
 #define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)
@@ -22,6 +23,18 @@ void cta_session_fini(struct cta_session *s)
 	free(s->flows);
 	s->flows = NULL;
 	s->n_flows = 0;
+	if (s->owns_verdicts) {
+		for (size_t i = 0; i < s->n_verdicts; i++)
+			json_decref(s->verdicts[i]);
+		free((void *)s->verdicts);
+	}
+	s->verdicts = NULL;
+	s->n_verdicts = 0;
+}
+
+json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f)
+{
+	return f->verdict && f->verdict <= s->n_verdicts ? s->verdicts[f->verdict - 1] : NULL;
 }
 
 /* ------------------------------------------------------------------ writing */
@@ -69,7 +82,7 @@ static json_t *proto_json(uint8_t l4proto)
 	return json_string(buf);
 }
 
-json_t *cta_flow_to_json(const struct cta_flow *f)
+json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict)
 {
 	const struct cta_flow_key *k = &f->key;
 	json_t *o = json_object(), *orig = json_object();
@@ -113,6 +126,8 @@ json_t *cta_flow_to_json(const struct cta_flow *f)
 	set(o, "first_seen", time_json(f->first_ns));
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (verdict)
+		json_object_set(o, "verdict", verdict);
 	return o;
 }
 
@@ -141,7 +156,7 @@ static json_t *host_json(const struct cta_host *h)
 
 static json_t *stats_json(const struct cta_session_stats *st)
 {
-	return json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	json_t *o = json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "events", "new", (json_int_t)st->events_new, "update",
 			 (json_int_t)st->events_update, "destroy", (json_int_t)st->events_destroy,
 			 "dumps", (json_int_t)st->dumps, "dump_entries",
@@ -151,6 +166,19 @@ static json_t *stats_json(const struct cta_session_stats *st)
 			 "resyncs", (json_int_t)st->resyncs, "swept", (json_int_t)st->swept,
 			 "rcvbuf", (json_int_t)st->rcvbuf, "open_connections",
 			 (json_int_t)st->open_connections);
+
+	if (o)
+		json_object_set_new(o, "verdicts",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "trace_events",
+					      (json_int_t)st->trace_events, "trace_bad",
+					      (json_int_t)st->trace_bad, "trace_overruns",
+					      (json_int_t)st->trace_overruns, "judgements",
+					      (json_int_t)st->judgements, "nflog_packets",
+					      (json_int_t)st->nflog_packets, "nflog_overruns",
+					      (json_int_t)st->nflog_overruns, "denied",
+					      (json_int_t)st->denied, "ruleset_snapshots",
+					      (json_int_t)st->ruleset_snapshots));
+	return o;
 }
 
 /* A growing text buffer. */
@@ -200,11 +228,13 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	struct buf b = { 0 };
 	json_t *top, *rec;
 
-	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I}}", "start", time_json(s->start_ns), "end",
-			time_json(s->end_ns), "complete", s->complete, "options",
+	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I,s:s,s:i}}", "start", time_json(s->start_ns),
+			"end", time_json(s->end_ns), "complete", s->complete, "options",
 			"duration_ms", (json_int_t)s->options.duration_ms, "checkpoint_ms",
 			(json_int_t)s->options.checkpoint_ms, "rcvbuf",
-			(json_int_t)s->options.rcvbuf);
+			(json_int_t)s->options.rcvbuf, "trace",
+			cta_trace_mode_name(s->options.trace), "nflog_group",
+			(int)s->options.nflog_group);
 	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
 			CTA_SESSION_VERSION, "generator", s->generator, "host",
 			host_json(&s->host), "recording", rec, "stats", stats_json(&s->stats));
@@ -220,7 +250,7 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	b.len -= 2; /* "\n}" */
 	buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
-		json_t *f = cta_flow_to_json(&s->flows[i]);
+		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]));
 
 		buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
 		buf_json(&b, f, JSON_FLAGS);
@@ -531,6 +561,61 @@ static int read_pair(struct rd *rd, json_t *fo, const char *key, uint64_t v[2])
 	return err;
 }
 
+static bool one_of(const char *s, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(s, *names))
+			return true;
+	return false;
+}
+
+/*
+ * A flow's verdict is kept as it is written (blame prints it), once its core fields
+ * are checked: what it was, and what decided it.
+ */
+static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
+{
+	static const char *const verdicts[] = { "accept", "drop",   "reject", "queue",
+						"stolen", "none",   NULL };
+	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
+	const char *v = NULL, *type = NULL, *table = NULL;
+	uint64_t handle = 0;
+	json_t *o, *path;
+	int err = enter(rd, fo, "verdict", JSON_OBJECT, false, &o);
+
+	*out = NULL;
+	if (err || !o)
+		return err;
+	err = get_string(rd, o, "verdict", true, &v);
+	if (!err && !one_of(v, verdicts)) {
+		cta_jpath_push_key(&rd->path, "verdict");
+		err = fail(rd, "\"%s\" is not a verdict", v);
+		leave(rd);
+	}
+	if (!err)
+		err = get_string(rd, o, "type", true, &type);
+	if (!err && !one_of(type, types)) {
+		cta_jpath_push_key(&rd->path, "type");
+		err = fail(rd, "\"%s\" is not rule, policy, unknown or none", type);
+		leave(rd);
+	}
+	if (!err && (!strcmp(type, "rule") || !strcmp(type, "policy"))) {
+		err = get_string(rd, o, "table", true, &table);
+		if (!err)
+			err = get_string(rd, o, "chain", true, &table);
+		if (!err && !strcmp(type, "rule"))
+			err = get_uint(rd, o, "handle", true, UINT64_MAX >> 1, &handle);
+	}
+	if (!err)
+		err = enter(rd, o, "path", JSON_ARRAY, false, &path);
+	if (!err && path)
+		leave(rd);
+	if (!err)
+		*out = json_incref(o);
+	leave(rd);
+	return err;
+}
+
 static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 {
 	int fam = 0, proto = 0, dir = 0, reached = 0, err;
@@ -571,7 +656,7 @@ static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 
 static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)
 {
-	json_t *arr;
+	json_t *arr, **verdicts;
 	size_t n;
 	int err = enter(rd, top, "flows", JSON_ARRAY, true, &arr);
 
@@ -579,16 +664,28 @@ static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)
 		return err;
 	n = json_array_size(arr);
 	s->flows = calloc(n ? n : 1, sizeof(*s->flows));
-	if (!s->flows) {
+	verdicts = calloc(n ? n : 1, sizeof(*verdicts));
+	s->verdicts = verdicts;
+	s->owns_verdicts = true;
+	if (!s->flows || !verdicts) {
 		leave(rd);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
+		json_t *v = NULL;
+
 		cta_jpath_push_index(&rd->path, i);
 		err = read_flow(rd, json_array_get(arr, i), &s->flows[i]);
-		cta_jpath_pop(&rd->path);
 		if (!err)
-			s->n_flows++;
+			err = read_verdict(rd, json_array_get(arr, i), &v);
+		cta_jpath_pop(&rd->path);
+		if (err)
+			break;
+		if (v) {
+			verdicts[s->n_verdicts++] = v;
+			s->flows[i].verdict = (uint32_t)s->n_verdicts;
+		}
+		s->n_flows++;
 	}
 	leave(rd);
 	return err;
@@ -692,8 +789,49 @@ static int read_recording(struct rd *rd, json_t *top, struct cta_session *s)
 				       &s->options.checkpoint_ms);
 		if (!err)
 			err = get_uint(rd, opts, "rcvbuf", false, INT64_MAX, &s->options.rcvbuf);
+		if (!err) {
+			const char *mode = NULL;
+			uint64_t group = 0;
+
+			err = get_string(rd, opts, "trace", false, &mode);
+			if (!err && mode && (s->options.trace = cta_trace_mode_from_name(mode)) < 0) {
+				cta_jpath_push_key(&rd->path, "trace");
+				err = fail(rd, "\"%s\" is not new, all, none or match", mode);
+				leave(rd);
+			}
+			if (!err)
+				err = get_uint(rd, opts, "nflog_group", false, UINT16_MAX, &group);
+			s->options.nflog_group = (unsigned)group;
+		}
 		leave(rd);
 	}
+	leave(rd);
+	return err;
+}
+
+static int read_verdict_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+		{ "trace_events", offsetof(struct cta_session_stats, trace_events) },
+		{ "trace_bad", offsetof(struct cta_session_stats, trace_bad) },
+		{ "trace_overruns", offsetof(struct cta_session_stats, trace_overruns) },
+		{ "judgements", offsetof(struct cta_session_stats, judgements) },
+		{ "nflog_packets", offsetof(struct cta_session_stats, nflog_packets) },
+		{ "nflog_overruns", offsetof(struct cta_session_stats, nflog_overruns) },
+		{ "denied", offsetof(struct cta_session_stats, denied) },
+		{ "ruleset_snapshots", offsetof(struct cta_session_stats, ruleset_snapshots) },
+	};
+	json_t *vo;
+	int err = enter(rd, so, "verdicts", JSON_OBJECT, false, &vo);
+
+	if (err || !vo)
+		return err;
+	for (size_t i = 0; i < ARRAY_SIZE(fields) && !err; i++)
+		err = get_uint(rd, vo, fields[i].key, false, INT64_MAX,
+			       (uint64_t *)((char *)st + fields[i].off));
 	leave(rd);
 	return err;
 }
@@ -733,6 +871,8 @@ static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 			err = get_uint(rd, ev, "destroy", false, INT64_MAX, &st->events_destroy);
 		leave(rd);
 	}
+	if (!err)
+		err = read_verdict_stats(rd, so, st);
 	leave(rd);
 	return err;
 }

@@ -25,6 +25,8 @@ struct cta_record_options {
 	uint64_t duration_ms; /* 0: until a signal */
 	uint64_t checkpoint_ms;
 	uint64_t rcvbuf; /* bytes asked for */
+	int trace; /* enum cta_trace_mode */
+	unsigned nflog_group; /* 0: none */
 };
 
 struct cta_session_stats {
@@ -34,6 +36,8 @@ struct cta_session_stats {
 	uint64_t overruns, resyncs, swept;
 	uint64_t rcvbuf; /* bytes the kernel granted */
 	uint64_t open_connections; /* at the end of the recording */
+	uint64_t trace_events, trace_bad, trace_overruns, judgements;
+	uint64_t nflog_packets, nflog_overruns, denied, ruleset_snapshots;
 };
 
 struct cta_session {
@@ -45,12 +49,21 @@ struct cta_session {
 	struct cta_session_stats stats;
 	struct cta_flow *flows;
 	size_t n_flows;
+	/* flows' verdict - 1 indexes this; owned when loaded, borrowed when recording */
+	json_t *const *verdicts;
+	size_t n_verdicts;
+	bool owns_verdicts;
 };
 
 void cta_session_fini(struct cta_session *s);
 
-/* One flow as JSON: the session file's form, also what `flows -j` prints. */
-json_t *cta_flow_to_json(const struct cta_flow *f);
+/*
+ * One flow as JSON: the session file's form, also what `flows -j` prints. verdict:
+ * the flow's verdict (from its owner's store), or NULL.
+ */
+json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict);
+/* The verdict of one of a session's flows, or NULL. */
+json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f);
 
 /*
  * The whole document, flows in the order given, one per line. *out is malloc'd.

@@ -13,78 +13,37 @@
 
 #include "../advisor/util.h"
 #include "ctmsg.h"
+#include "nlsock.h"
 
-/* Messages taken per recvmmsg() call; each slot holds one event datagram. */
-#define BATCH 64
-#define SLOT_SIZE 8192
 #define DUMP_TRIES 3
 
 struct cta_ct {
-	struct mnl_socket *ev; /* subscribed to the event groups */
+	struct cta_nlsock *ev; /* subscribed to the event groups */
 	struct mnl_socket *dump;
 	uint32_t dump_portid, seq;
-	unsigned rcvbuf;
 	struct cta_ct_stats stats;
-	/* receive area for events, allocated once: no allocation per event */
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	char *slots;
 	char dumpbuf[32768]; /* as MNL_SOCKET_DUMP_SIZE in newer libmnl */
 };
 
-static int join(struct mnl_socket *nl, unsigned group)
-{
-	return mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group));
-}
-
-static void set_rcvbuf(struct cta_ct *ct, unsigned bytes)
-{
-	int fd = mnl_socket_get_fd(ct->ev), v = (int)bytes;
-	socklen_t len = sizeof(v);
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0)
-		ct->rcvbuf = (unsigned)v;
-}
-
 int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 {
+	static const unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
+					   NFNLGRP_CONNTRACK_DESTROY };
 	struct cta_ct *ct;
-	int err = 0;
+	int err;
 
 	*out = NULL;
 	ct = calloc(1, sizeof(*ct));
 	if (!ct)
 		return -ENOMEM;
-	ct->slots = malloc((size_t)BATCH * SLOT_SIZE);
-	if (!ct->slots) {
-		free(ct);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < BATCH; i++) {
-		ct->iov[i].iov_base = ct->slots + (size_t)i * SLOT_SIZE;
-		ct->iov[i].iov_len = SLOT_SIZE;
-		ct->msgs[i].msg_hdr.msg_iov = &ct->iov[i];
-		ct->msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	ct->ev = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	err = cta_nlsock_open(&ct->ev, groups, 3, rcvbuf);
+	if (err)
+		goto fail;
 	ct->dump = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!ct->ev || !ct->dump) {
+	if (!ct->dump || mnl_socket_bind(ct->dump, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		goto fail;
 	}
-	if (mnl_socket_bind(ct->ev, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_bind(ct->dump, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	if (join(ct->ev, NFNLGRP_CONNTRACK_NEW) < 0 || join(ct->ev, NFNLGRP_CONNTRACK_UPDATE) < 0 ||
-	    join(ct->ev, NFNLGRP_CONNTRACK_DESTROY) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	set_rcvbuf(ct, rcvbuf);
 	ct->dump_portid = mnl_socket_get_portid(ct->dump);
 	ct->seq = (uint32_t)time(NULL);
 	*out = ct;
@@ -98,22 +57,20 @@ void cta_ct_free(struct cta_ct *ct)
 {
 	if (!ct)
 		return;
-	if (ct->ev)
-		mnl_socket_close(ct->ev);
+	cta_nlsock_free(ct->ev);
 	if (ct->dump)
 		mnl_socket_close(ct->dump);
-	free(ct->slots);
 	free(ct);
 }
 
 int cta_ct_fd(const struct cta_ct *ct)
 {
-	return mnl_socket_get_fd(ct->ev);
+	return cta_nlsock_fd(ct->ev);
 }
 
 unsigned cta_ct_rcvbuf(const struct cta_ct *ct)
 {
-	return ct->rcvbuf;
+	return cta_nlsock_rcvbuf(ct->ev);
 }
 
 const struct cta_ct_stats *cta_ct_stats(const struct cta_ct *ct)
@@ -155,42 +112,37 @@ static int deliver(struct cta_ct *ct, const void *buf, int len, bool dump, uint6
 	return n;
 }
 
+struct reading {
+	struct cta_ct *ct;
+	cta_ct_cb cb;
+	void *data;
+	uint64_t now;
+	int events;
+};
+
+static void on_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct reading *rd = data;
+	struct cta_event ev;
+
+	rd->ct->stats.messages++;
+	if (cta_ctmsg_parse(nlh, false, &ev) != 0) {
+		rd->ct->stats.bad_messages++;
+		return;
+	}
+	ev.seen_ns = rd->now;
+	rd->cb(&ev, rd->data);
+	rd->events++;
+}
+
 int cta_ct_read(struct cta_ct *ct, cta_ct_cb cb, void *data)
 {
-	int fd = mnl_socket_get_fd(ct->ev), total = 0;
+	struct reading rd = { ct, cb, data, cta_now_real_ns(), 0 };
+	int n = cta_nlsock_read(ct->ev, on_message, &rd, &ct->stats.bad_messages);
 
-	for (;;) {
-		bool done = false, intr = false;
-		int got, nlerr = 0;
-		uint64_t now;
-
-		for (int i = 0; i < BATCH; i++)
-			ct->msgs[i].msg_hdr.msg_flags = 0;
-		got = recvmmsg(fd, ct->msgs, BATCH, MSG_DONTWAIT, NULL);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return total;
-			if (errno == ENOBUFS) {
-				ct->stats.overruns++;
-				return -ENOBUFS;
-			}
-			return -errno;
-		}
-		now = cta_now_real_ns();
-		for (int i = 0; i < got; i++) {
-			ct->stats.messages++;
-			if (ct->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				ct->stats.bad_messages++;
-				continue;
-			}
-			total += deliver(ct, ct->iov[i].iov_base, (int)ct->msgs[i].msg_len, false,
-					 now, cb, data, &done, &nlerr, &intr);
-		}
-		if (got < BATCH)
-			return total;
-	}
+	if (n == -ENOBUFS)
+		ct->stats.overruns++;
+	return n < 0 ? n : rd.events;
 }
 
 static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, bool *intr)

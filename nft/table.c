@@ -3,10 +3,12 @@
 #include "ctmsg.h"
 
 #include <errno.h>
+#include <netinet/in.h> /* before the linux/ headers, which defer to it */
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -18,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 16
+#define BATCH_MAX_MSGS 40
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -28,11 +30,12 @@ struct cta_table {
 
 /* One batch under construction; names[] says which object each message creates. */
 struct batch {
-	char buf[16384];
+	char buf[65536];
 	struct mnl_nlmsg_batch *b;
 	uint32_t first_seq, seq;
 	char names[BATCH_MAX_MSGS][64];
 	unsigned n;
+	const char *table; /* the table's name */
 };
 
 static void batch_begin(struct batch *bt, uint32_t seq)
@@ -71,11 +74,10 @@ static int add_table(struct batch *bt)
 
 	if (!t)
 		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, CTA_TABLE_NAME);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, bt->table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
-	nlh = batch_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL,
-			"table inet " CTA_TABLE_NAME);
+	nlh = batch_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "table inet");
 	if (nlh)
 		nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
@@ -93,7 +95,7 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 
 	if (!c)
 		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, CTA_TABLE_NAME);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, bt->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
@@ -111,67 +113,391 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 	return 0;
 }
 
-static struct nftnl_expr *expr_new(const char *name)
-{
-	return nftnl_expr_alloc(name);
-}
-
 /*
- * `ct state new counter`: the ct expression is what makes the kernel run conntrack
- * in this namespace at all (design.md); the counter is the kernel's own tally.
+ * The sets of 5-tuples already marked: saddr . daddr . l4proto . th dport, each part
+ * in a 4-byte register slot as nft lays out concatenations.
  */
-static int add_ct_rule(struct batch *bt, const char *chain)
+struct seen {
+	const char *name;
+	uint32_t id;
+	uint8_t nfproto;
+	uint32_t addr_len, saddr_off, daddr_off, key_len;
+	uint32_t reg_daddr, reg_proto, reg_port; /* reg_saddr is NFT_REG_1 */
+};
+
+static const struct seen seen4 = { "seen4", 4, NFPROTO_IPV4, 4, 12, 16, 16,
+				   NFT_REG32_01, NFT_REG32_02, NFT_REG32_03 };
+static const struct seen seen6 = { "seen6", 6, NFPROTO_IPV6, 16, 8, 24, 40,
+				   NFT_REG_2, NFT_REG32_08, NFT_REG32_09 };
+
+static int add_set(struct batch *bt, const struct seen *sn)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_expr *e;
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
+	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	char what[80];
+	char what[64];
 
-	if (!r)
+	if (!s)
 		return -ENOMEM;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, CTA_TABLE_NAME);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-
-	if (!(e = expr_new("ct")))
-		goto nomem;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-
-	if (!(e = expr_new("bitwise")))
-		goto nomem;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	nftnl_rule_add_expr(r, e);
-
-	if (!(e = expr_new("cmp")))
-		goto nomem;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
-	nftnl_rule_add_expr(r, e);
-
-	if (!(e = expr_new("counter")))
-		goto nomem;
-	nftnl_rule_add_expr(r, e);
-
-	snprintf(what, sizeof(what), "rule in chain %s", chain);
-	nlh = batch_msg(bt, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, what);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, sn->name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, sn->id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	/* ipv4_addr|ipv6_addr . same . inet_proto . inet_service, as nft types them */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
+			  ((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 |
+			    12u) << 6) | 13u);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 30000);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
+	snprintf(what, sizeof(what), "set %s", sn->name);
+	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
-		nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
 	if (!nlh)
 		return -ENOSPC;
 	mnl_nlmsg_batch_next(bt->b);
 	return 0;
-nomem:
-	nftnl_rule_free(r);
-	return -ENOMEM;
+}
+
+/* ---- expressions: each adds one to the rule, or marks it broken (ENOMEM) ---- */
+
+struct rule {
+	struct nftnl_rule *r;
+	bool oom;
+};
+
+static void add(struct rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		r->oom = true;
+	else
+		nftnl_rule_add_expr(r->r, e);
+}
+
+static void e_meta_load(struct rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	}
+	add(r, e);
+}
+
+static void e_cmp(struct rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	add(r, e);
+}
+
+static void e_payload(struct rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	}
+	add(r, e);
+}
+
+static void e_mask(struct rule *r, uint32_t mask, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	uint32_t zero = 0;
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+	}
+	add(r, e);
+}
+
+/* meta nftrace set 1 */
+static void e_nftrace(struct rule *r)
+{
+	struct nftnl_expr *imm = nftnl_expr_alloc("immediate"), *set = nftnl_expr_alloc("meta");
+	uint32_t one = 1;
+
+	if (imm) {
+		nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+		nftnl_expr_set(imm, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
+	}
+	add(r, imm);
+	if (set) {
+		nftnl_expr_set_u32(set, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+		nftnl_expr_set_u32(set, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	}
+	add(r, set);
+}
+
+static void e_verdict(struct rule *r, int32_t verdict)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	}
+	add(r, e);
+}
+
+static void e_counter(struct rule *r)
+{
+	add(r, nftnl_expr_alloc("counter"));
+}
+
+static void e_log(struct rule *r, uint16_t group)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("log");
+
+	if (e) {
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, 128);
+	}
+	add(r, e);
+}
+
+static void e_set_op(struct rule *r, const struct seen *sn, bool dynset_add)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(dynset_add ? "dynset" : "lookup");
+
+	if (e && dynset_add) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, sn->name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, sn->id);
+	} else if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, sn->name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, sn->id);
+	}
+	add(r, e);
+}
+
+/* meta KEY == value (one byte: nfproto, l4proto) */
+static void e_meta_is(struct rule *r, uint32_t key, uint8_t value)
+{
+	e_meta_load(r, key, NFT_REG_1);
+	e_cmp(r, NFT_CMP_EQ, &value, 1);
+}
+
+/* Load the 5-tuple key into the registers, forward or reversed. */
+static void e_key(struct rule *r, const struct seen *sn, bool reverse)
+{
+	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, reverse ? sn->daddr_off : sn->saddr_off,
+		  sn->addr_len, NFT_REG_1);
+	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, reverse ? sn->saddr_off : sn->daddr_off,
+		  sn->addr_len, sn->reg_daddr);
+	e_meta_load(r, NFT_META_L4PROTO, sn->reg_proto);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 0 : 2, 2, sn->reg_port);
+}
+
+static struct rule rule_begin(const struct batch *bt, const char *chain)
+{
+	struct rule r = { nftnl_rule_alloc(), false };
+
+	if (!r.r) {
+		r.oom = true;
+		return r;
+	}
+	nftnl_rule_set_str(r.r, NFTNL_RULE_TABLE, bt->table);
+	nftnl_rule_set_str(r.r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r.r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	return r;
+}
+
+static int rule_commit(struct batch *bt, struct rule *r, const char *chain)
+{
+	struct nlmsghdr *nlh = NULL;
+	char what[80];
+
+	if (!r->oom) {
+		snprintf(what, sizeof(what), "rule in chain %s", chain);
+		nlh = batch_msg(bt, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, what);
+		if (nlh)
+			nftnl_rule_nlmsg_build_payload(nlh, r->r);
+	}
+	nftnl_rule_free(r->r);
+	if (r->oom)
+		return -ENOMEM;
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+/*
+ * `ct state new counter [log group G]`: the ct expression is what makes the kernel
+ * run conntrack in this namespace at all (design.md); the counter is the kernel's
+ * own tally; the log hands each new flow's first packet, with its conntrack id, to
+ * NFLOG, so a flow that is never confirmed (denied) is still seen.
+ */
+static int add_ct_rule(struct batch *bt, const char *chain, uint16_t nflog_group)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint32_t zero = 0;
+
+	if (!r.oom) {
+		struct nftnl_expr *ct = nftnl_expr_alloc("ct");
+
+		if (ct) {
+			nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+			nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		}
+		add(&r, ct);
+	}
+	e_mask(&r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
+	e_cmp(&r, NFT_CMP_NEQ, &zero, 4);
+	e_counter(&r);
+	if (nflog_group)
+		e_log(&r, nflog_group);
+	return rule_commit(bt, &r, chain);
+}
+
+/* --trace new: SYNs; other protocols the first time their 5-tuple is seen. */
+static int add_trace_new(struct batch *bt, const char *chain)
+{
+	uint8_t tcp = IPPROTO_TCP;
+	uint32_t syn = 0x02;
+	const struct seen *sets[] = { &seen4, &seen6 };
+	struct rule r = rule_begin(bt, chain);
+	int err;
+
+	/* meta l4proto tcp tcp flags & (syn|ack) == syn meta nftrace set 1 return */
+	e_meta_is(&r, NFT_META_L4PROTO, tcp);
+	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_mask(&r, 0x12, 1);
+	e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+	e_nftrace(&r);
+	e_verdict(&r, NFT_RETURN);
+	if ((err = rule_commit(bt, &r, chain)))
+		return err;
+	/* meta l4proto tcp return: other TCP packets belong to a flow already marked */
+	r = rule_begin(bt, chain);
+	e_meta_is(&r, NFT_META_L4PROTO, tcp);
+	e_verdict(&r, NFT_RETURN);
+	if ((err = rule_commit(bt, &r, chain)))
+		return err;
+	for (size_t i = 0; i < 2; i++) {
+		/* KEY @seen return */
+		r = rule_begin(bt, chain);
+		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+		e_key(&r, sets[i], false);
+		e_set_op(&r, sets[i], false);
+		e_verdict(&r, NFT_RETURN);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+		/* add @seen { KEY } add @seen { reversed KEY } meta nftrace set 1 */
+		r = rule_begin(bt, chain);
+		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+		e_key(&r, sets[i], false);
+		e_set_op(&r, sets[i], true);
+		e_key(&r, sets[i], true);
+		e_set_op(&r, sets[i], true);
+		e_nftrace(&r);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+	}
+	return 0;
+}
+
+/* blame --live: the packets of one tuple, in the original direction. */
+static int add_trace_match(struct batch *bt, const char *chain, const struct cta_trace_match *m)
+{
+	struct rule r = rule_begin(bt, chain);
+	bool v6 = m->family == AF_INET6;
+	uint32_t alen = v6 ? 16 : 4;
+
+	if (m->family)
+		e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	if (m->l4proto)
+		e_meta_is(&r, NFT_META_L4PROTO, m->l4proto);
+	if (m->has_src) {
+		e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, alen, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, m->src.b, alen);
+	}
+	if (m->has_dst) {
+		e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, alen, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, m->dst.b, alen);
+	}
+	if (m->has_sport) {
+		uint16_t p = htons(m->sport);
+
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, &p, 2);
+	}
+	if (m->has_dport) {
+		uint16_t p = htons(m->dport);
+
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, &p, 2);
+	}
+	if (m->has_icmp_type) {
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, &m->icmp_type, 1);
+	}
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+static int add_trace_all(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+static int build(struct batch *bt, const struct cta_table_config *cfg)
+{
+	static const struct {
+		const char *name;
+		uint32_t hook;
+	} trace_chains[] = { { "trace_prerouting", NF_INET_PRE_ROUTING },
+			     { "trace_output", NF_INET_LOCAL_OUT } };
+	int err = add_table(bt);
+
+	if (!err && cfg->trace == CTA_TRACE_NEW)
+		err = add_set(bt, &seen4);
+	if (!err && cfg->trace == CTA_TRACE_NEW)
+		err = add_set(bt, &seen6);
+	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
+		const char *c = trace_chains[i].name;
+
+		/* below raw (-300): every other base chain sees the mark */
+		err = add_chain(bt, c, trace_chains[i].hook, -350);
+		if (!err && cfg->trace == CTA_TRACE_NEW)
+			err = add_trace_new(bt, c);
+		else if (!err && cfg->trace == CTA_TRACE_ALL)
+			err = add_trace_all(bt, c);
+		else if (!err)
+			err = add_trace_match(bt, c, &cfg->match);
+	}
+	if (!err && cfg->conntrack) {
+		err = add_chain(bt, "new_prerouting", NF_INET_PRE_ROUTING, -150);
+		if (!err)
+			err = add_ct_rule(bt, "new_prerouting", cfg->nflog_group);
+		if (!err)
+			err = add_chain(bt, "new_output", NF_INET_LOCAL_OUT, -150);
+		if (!err)
+			err = add_ct_rule(bt, "new_output", cfg->nflog_group);
+	}
+	return err;
 }
 
 /*
@@ -231,7 +557,8 @@ static int batch_talk(struct cta_table *t, struct batch *bt, const char **failed
 	return first_err;
 }
 
-int cta_table_new(struct cta_table **out, struct cta_table_error *errinfo)
+int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
+		  struct cta_table_error *errinfo)
 {
 	struct cta_table *t;
 	struct batch *bt;
@@ -255,15 +582,8 @@ int cta_table_new(struct cta_table **out, struct cta_table_error *errinfo)
 	t->seq = (uint32_t)time(NULL);
 
 	batch_begin(bt, t->seq);
-	err = add_table(bt);
-	if (!err)
-		err = add_chain(bt, "new_prerouting", NF_INET_PRE_ROUTING, -150);
-	if (!err)
-		err = add_ct_rule(bt, "new_prerouting");
-	if (!err)
-		err = add_chain(bt, "new_output", NF_INET_LOCAL_OUT, -150);
-	if (!err)
-		err = add_ct_rule(bt, "new_output");
+	bt->table = cfg->name ? cfg->name : CTA_TABLE_NAME;
+	err = build(bt, cfg);
 	if (err) {
 		failed = "batch";
 		goto fail;

@@ -3,13 +3,48 @@
  * The tool's own nf_tables table, `inet conntrack_advise`, created with the owner
  * flag: the kernel deletes it when the socket that created it closes, whatever
  * happens to the process. Keep the object alive for the whole session.
+ *
+ *   chain new_prerouting, new_output   (priority mangle, after conntrack)
+ *       ct state new counter [log group G]      conntrack runs; NFLOG sees new flows
+ *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
+ *       base chain of the namespace is traced)
+ *       --trace new: TCP SYNs, and the first packet of other 5-tuples (sets seen4 and
+ *       seen6, 30 s timeout, both directions added); --trace all: every packet;
+ *       a match (blame --live): the packets of one tuple
  */
 #ifndef CTA_TABLE_H
 #define CTA_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "event.h"
+
 #define CTA_TABLE_NAME "conntrack_advise"
+
+enum cta_trace_mode { CTA_TRACE_NONE = 0, CTA_TRACE_NEW, CTA_TRACE_ALL, CTA_TRACE_MATCH };
+
+/* What blame --live traces: unset parts match anything. */
+struct cta_trace_match {
+	uint8_t family; /* AF_INET / AF_INET6, 0 = either */
+	uint8_t l4proto; /* 0 = any */
+	bool has_src, has_dst, has_sport, has_dport, has_icmp_type;
+	union cta_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t icmp_type;
+};
+
+struct cta_table_config {
+	const char *name; /* NULL: CTA_TABLE_NAME */
+	bool conntrack; /* the ct state new chains (record); blame --live needs none */
+	enum cta_trace_mode trace;
+	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
+	uint16_t nflog_group; /* 0: no log statements */
+};
+
+/* "none", "new", "all", "match", and back (-EINVAL). */
+const char *cta_trace_mode_name(int mode);
+int cta_trace_mode_from_name(const char *name);
 
 struct cta_table;
 
@@ -18,12 +53,13 @@ struct cta_table_error {
 };
 
 /*
- * Create the table and its chains in one batch. Returns 0 or -errno:
- * -EPERM no CAP_NET_ADMIN, -EBUSY/-EEXIST the table is there already (another recorder in
- * this namespace), -EOPNOTSUPP/-EINVAL the kernel refused a feature. On error,
- * err->object names the part the kernel refused.
+ * Create the table in one batch. Returns 0 or -errno: -EPERM no CAP_NET_ADMIN,
+ * -EBUSY the table is owned by another socket (another conntrack-advise here),
+ * -EOPNOTSUPP/-EINVAL/-ENOENT the kernel refused a feature. On error, err->object
+ * names the part the kernel refused.
  */
-int cta_table_new(struct cta_table **out, struct cta_table_error *err);
+int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
+		  struct cta_table_error *err);
 void cta_table_free(struct cta_table *t);
 
 #endif

@@ -35,7 +35,7 @@ ip netns exec "$SRV" "$CTA" -q record -o "$TMP/first.json" &
 first=$!
 wait_file "$TMP/first.json" || exit 1
 expect_rc 3 "second recorder" S "$CTA" record -d 1 -o "$TMP/second.json"
-grep -q "another conntrack-advise is recording" "$TMP/err" || fail "second: $(cat "$TMP/err")"
+grep -q "another conntrack-advise" "$TMP/err" || fail "second: $(cat "$TMP/err")"
 kill -TERM $first
 wait $first || fail "first recorder failed after the second was refused"
 grep -q '"complete": true' "$TMP/first.json" || fail "first recorder's session incomplete"

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "live.h"
+#include "session.h"
+#include "tuple.h"
+#include "util.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_blame = {
+	"blame",
+	run,
+	"name the rule that accepted or dropped a flow, and its path",
+	"Usage: conntrack-advise [-j] blame --session FILE 'TUPLE'...\n"
+	"       conntrack-advise [-j] blame --live [--timeout DURATION] 'TUPLE'\n"
+	"\n"
+	"Which table, chain, rule (handle and text) and verdict decided a flow, and the\n"
+	"path its first packet took through every base chain (family, table, chain, hook,\n"
+	"priority), with the rules it matched on the way: jumps, gotos, verdict maps.\n"
+	"\n"
+	"  --session FILE    answer from a recording (record traces first packets)\n"
+	"  --live            answer from the kernel: trace the next packet of TUPLE\n"
+	"  --timeout DUR     how long --live waits for that packet (default 30s)\n"
+	"\n"
+	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
+	"  'tcp 198.51.100.7:40312 -> 192.0.2.10:22'     'tcp 198.51.100.7 -> 192.0.2.10:22'\n"
+	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
+	"or a line pasted from conntrack -L / -E or from 'conntrack-advise flows'. Parts left\n"
+	"out match anything: without a source port, every connection of the flow. Several\n"
+	"quoted TUPLEs are answered one after the other; words not quoted form one TUPLE.\n"
+	"\n"
+	"Exit status 0 when every TUPLE got a verdict; 1 when one matched no flow or no\n"
+	"netfilter verdict was seen for it (blame does not guess); 2 for a TUPLE that cannot\n"
+	"be read (the message gives the column); 3 when the system refused.\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise blame --session session.json 'tcp 198.51.100.7 -> 192.0.2.10:8080'\n"
+	"  conntrack-advise blame --live --timeout 1m 'udp 203.0.113.20 -> 192.0.2.10:53'\n"
+	"  conntrack-advise -j blame --session s.json \"$(conntrack -L | grep dport=22 | head -1)\"\n",
+};
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void print_path(json_t *path)
+{
+	size_t i, k;
+	json_t *stage, *r;
+
+	json_array_foreach(path, i, stage) {
+		json_t *prio = json_object_get(stage, "priority");
+
+		printf("  %s %s %s", str(stage, "family"), str(stage, "table"), str(stage, "chain"));
+		if (json_object_get(stage, "hook"))
+			printf("  (hook %s, priority %lld, policy %s)", str(stage, "hook"),
+			       (long long)json_integer_value(prio), str(stage, "policy"));
+		putchar('\n');
+		json_array_foreach(json_object_get(stage, "rules"), k, r) {
+			if (json_object_get(r, "policy")) {
+				printf("    %s policy: %s\n", str(r, "chain"), str(r, "policy"));
+				continue;
+			}
+			printf("    %s rule %lld: %s  ->  %s\n", str(r, "chain"),
+			       (long long)json_integer_value(json_object_get(r, "handle")),
+			       json_is_string(json_object_get(r, "rule")) ? str(r, "rule")
+									  : "(text not known)",
+			       str(r, "verdict"));
+		}
+	}
+}
+
+/* The story of one verdict; true if it names what decided. */
+static bool print_verdict(json_t *v)
+{
+	const char *type = str(v, "type");
+
+	if (!v || !strcmp(type, "none") || !strcmp(type, "unknown")) {
+		if (v && !strcmp(str(v, "source"), "nflog"))
+			printf("  denied: its connection was never confirmed (NFLOG saw the first "
+			       "packet), but no trace says by which rule: record with --trace\n");
+		else
+			printf("  no netfilter verdict was seen for it\n");
+		return false;
+	}
+	print_path(json_object_get(v, "path"));
+	if (!strcmp(type, "policy"))
+		printf("  verdict: %s, by the policy of %s %s %s\n", str(v, "verdict"),
+		       str(v, "family"), str(v, "table"), str(v, "chain"));
+	else
+		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", str(v, "verdict"),
+		       (long long)json_integer_value(json_object_get(v, "handle")), str(v, "family"),
+		       str(v, "table"), str(v, "chain"),
+		       json_is_string(json_object_get(v, "rule")) ? str(v, "rule") : "(text not known)");
+	if (json_object_get(v, "uid"))
+		printf("  sent by uid %lld\n", (long long)json_integer_value(json_object_get(v, "uid")));
+	return true;
+}
+
+/* The flow's line, as `flows` says it, shorter. */
+static void print_flow_head(json_t *f)
+{
+	json_t *o = json_object_get(f, "orig");
+	const char *proto = str(f, "protocol");
+	bool v6 = !strcmp(str(f, "family"), "ipv6");
+
+	if (json_object_get(o, "dport"))
+		printf(v6 ? "%s [%s] -> [%s]:%lld" : "%s %s -> %s:%lld", proto, str(o, "src"),
+		       str(o, "dst"), (long long)json_integer_value(json_object_get(o, "dport")));
+	else if (json_object_get(o, "type"))
+		printf("%s %s -> %s type %lld", proto, str(o, "src"), str(o, "dst"),
+		       (long long)json_integer_value(json_object_get(o, "type")));
+	else
+		printf("%s %s -> %s", proto, str(o, "src"), str(o, "dst"));
+	printf("  (%s, %lld connection%s, %s)\n", str(f, "direction"),
+	       (long long)json_integer_value(json_object_get(f, "connections")),
+	       json_integer_value(json_object_get(f, "connections")) == 1 ? "" : "s",
+	       str(f, "state"));
+}
+
+/* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
+static json_t *entry(json_t *v, const char *tuple)
+{
+	json_t *e = v ? json_deep_copy(v) : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
+
+	if (e)
+		json_object_set_new(e, "tuple", json_string(tuple));
+	return e;
+}
+
+static int blame_session(const char *path, char **tuples, int n, const struct cta_global *g)
+{
+	struct cta_session s;
+	struct cta_err err;
+	json_t *out = g->json ? json_array() : NULL;
+	int rc = cta_session_load(path, &s, &err), answer = CTA_EXIT_OK;
+
+	if (rc) {
+		cta_msg("%s", err.msg);
+		json_decref(out);
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	for (int t = 0; t < n; t++) {
+		struct cta_tuple_query q;
+		struct cta_tuple_error terr;
+		char text[256];
+		bool matched = false, decided = false;
+
+		if (cta_tuple_parse(tuples[t], &q, &terr)) {
+			cta_msg("blame: TUPLE %d:%d: %s", t + 1, terr.column, terr.msg);
+			cta_session_fini(&s);
+			json_decref(out);
+			return CTA_EXIT_USAGE;
+		}
+		cta_tuple_format(&q, text, sizeof(text));
+		for (size_t i = 0; i < s.n_flows; i++) {
+			json_t *v = cta_session_verdict(&s, &s.flows[i]), *f;
+
+			if (!cta_tuple_match(&q, &s.flows[i]))
+				continue;
+			matched = true;
+			f = cta_flow_to_json(&s.flows[i], NULL);
+			if (out) {
+				json_t *e = entry(v, text);
+
+				json_object_set_new(e, "flow", f);
+				json_array_append_new(out, e);
+				decided |= v && strcmp(str(v, "type"), "none") &&
+					   strcmp(str(v, "type"), "unknown");
+				continue;
+			}
+			print_flow_head(f);
+			decided |= print_verdict(v);
+			json_decref(f);
+		}
+		if (!matched && !g->json)
+			printf("%s: no recorded flow matches\n", text);
+		if (!matched && out)
+			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
+							     "verdict", "none", "type", "none",
+							     "path"));
+		if (!decided)
+			answer = CTA_EXIT_NEGATIVE;
+	}
+	cta_session_fini(&s);
+	if (out) {
+		int prc = cta_print_json(json_pack("{s:o}", "blame", out));
+
+		return prc ? prc : answer;
+	}
+	return answer;
+}
+
+/* The tuple as the kernel should match it: what was given, nothing more. */
+static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->family = (q->has & CTA_TQ_FAMILY) ? q->family : 0;
+	m->l4proto = q->l4proto;
+	m->has_src = q->has & CTA_TQ_SRC;
+	m->has_dst = q->has & CTA_TQ_DST;
+	m->src = q->src;
+	m->dst = q->dst;
+	m->has_sport = (q->has & CTA_TQ_SPORT) && cta_proto_has_ports(q->l4proto);
+	m->has_dport = (q->has & CTA_TQ_DPORT) && cta_proto_has_ports(q->l4proto);
+	m->sport = q->sport;
+	m->dport = q->dport;
+	m->has_icmp_type = (q->has & CTA_TQ_TYPE) && cta_proto_is_icmp(q->l4proto);
+	m->icmp_type = q->icmp_type;
+}
+
+static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_global *g)
+{
+	struct cta_tuple_query q;
+	struct cta_tuple_error terr;
+	struct cta_trace_match m;
+	struct cta_err err;
+	char text[256];
+	json_t *v = NULL;
+	bool decided;
+	int rc;
+
+	if (cta_tuple_parse(tuple, &q, &terr)) {
+		cta_msg("blame: TUPLE:%d: %s", terr.column, terr.msg);
+		return CTA_EXIT_USAGE;
+	}
+	if ((q.has & (CTA_TQ_SRC | CTA_TQ_DST)) && !(q.has & CTA_TQ_FAMILY))
+		return cta_usage_error(NULL, "blame --live: give both addresses of the TUPLE");
+	cta_tuple_format(&q, text, sizeof(text));
+	to_match(&q, &m);
+	if (!g->quiet)
+		cta_msg("waiting up to %llu s for a packet of %s", (unsigned long long)(timeout_ms / 1000),
+			text);
+	rc = cta_live_blame(&m, timeout_ms, &v, &err);
+	if (rc == -ETIMEDOUT || rc == -EINTR) {
+		if (g->json)
+			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame", "tuple", text,
+							"verdict", "none", "type", "none", "path"))
+				       ?: CTA_EXIT_NEGATIVE;
+		printf("%s: no packet of it %s; no verdict\n", text,
+		       rc == -EINTR ? "before the interruption" : "arrived in time");
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (rc) {
+		cta_msg("blame: %s", err.msg);
+		return CTA_EXIT_SYSTEM;
+	}
+	decided = strcmp(str(v, "type"), "none") != 0;
+	if (g->json) {
+		json_t *e = entry(v, text);
+
+		json_decref(v);
+		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
+		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
+	}
+	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text, str(json_object_get(v, "packet"), "protocol"),
+	       str(json_object_get(v, "packet"), "src"),
+	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "sport")),
+	       str(json_object_get(v, "packet"), "dst"),
+	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "dport")));
+	decided = print_verdict(v);
+	json_decref(v);
+	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
+}
+
+/* Quoted TUPLEs (with spaces) are one each; bare words make one TUPLE together. */
+static char **collect(int argc, char **argv, int *n)
+{
+	bool each = true;
+	char **out;
+	size_t len = 1;
+
+	for (int i = 0; i < argc; i++) {
+		each &= strchr(argv[i], ' ') != NULL;
+		len += strlen(argv[i]) + 1;
+	}
+	out = calloc((size_t)argc + 1, sizeof(*out));
+	if (!out)
+		return NULL;
+	if (each) {
+		for (int i = 0; i < argc; i++)
+			out[i] = strdup(argv[i]);
+		*n = argc;
+		return out;
+	}
+	out[0] = calloc(1, len);
+	for (int i = 0; i < argc && out[0]; i++) {
+		strcat(out[0], argv[i]);
+		if (i + 1 < argc)
+			strcat(out[0], " ");
+	}
+	*n = 1;
+	return out;
+}
+
+static void free_tuples(char **t, int n)
+{
+	for (int i = 0; t && i < n; i++)
+		free(t[i]);
+	free(t);
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, NULL, 's' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *session = NULL;
+	bool live = false, timeout_given = false;
+	uint64_t timeout_ms = DEFAULT_TIMEOUT_MS;
+	char **tuples;
+	int c, n = 0, rc;
+
+	/* '+': a TUPLE may start with words getopt would take for options */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			session = optarg;
+			break;
+		case 'l':
+			live = true;
+			break;
+		case 't':
+			if (cta_parse_duration(optarg, &timeout_ms) < 0 || !timeout_ms)
+				return cta_usage_error(&cta_cmd_blame,
+						       "--timeout: '%s' is not a duration (like 30s, 2m)",
+						       optarg);
+			timeout_given = true;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_blame, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_blame, "bad option");
+		}
+	}
+	if (!!session == live)
+		return cta_usage_error(&cta_cmd_blame, "give either --session FILE or --live");
+	if (timeout_given && !live)
+		return cta_usage_error(&cta_cmd_blame, "--timeout goes with --live");
+	if (optind >= argc)
+		return cta_usage_error(&cta_cmd_blame, "needs a TUPLE");
+	tuples = collect(argc - optind, argv + optind, &n);
+	if (!tuples || !tuples[0])
+		return CTA_EXIT_SYSTEM;
+	if (live && n > 1) {
+		free_tuples(tuples, n);
+		return cta_usage_error(&cta_cmd_blame, "--live answers one TUPLE at a time");
+	}
+	rc = live ? blame_live(tuples[0], timeout_ms, g) : blame_session(session, tuples, n, g);
+	free_tuples(tuples, n);
+	return rc;
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "judge.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashidx.h"
+
+struct wait {
+	bool used;
+	uint64_t hash;
+	uint64_t since_mono, seen_real;
+	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
+	json_t *verdict; /* from a trace; NULL with NFLOG alone */
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+};
+
+struct cta_judge {
+	struct cta_flowtab *ft;
+	const struct cta_host *host;
+	struct wait *w;
+	size_t n, cap;
+	struct cta_hashidx idx;
+	struct cta_judge_stats stats;
+};
+
+struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host)
+{
+	struct cta_judge *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->ft = ft;
+	j->host = host;
+	cta_hashidx_init(&j->idx);
+	return j;
+}
+
+void cta_judge_free(struct cta_judge *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->w[i].used)
+			json_decref(j->w[i].verdict);
+	free(j->w);
+	cta_hashidx_fini(&j->idx);
+	free(j);
+}
+
+/* Ports for port protocols, type/code/id for ICMP, as the flow table keys them. */
+static void normalize(uint8_t l4proto, struct cta_tuple *t)
+{
+	if (cta_proto_has_ports(l4proto)) {
+		t->icmp_type = t->icmp_code = 0;
+	} else if (cta_proto_is_icmp(l4proto)) {
+		t->dport = 0;
+	} else {
+		t->sport = t->dport = 0;
+		t->icmp_type = t->icmp_code = 0;
+	}
+}
+
+struct key {
+	uint8_t family, l4proto;
+	uint8_t pad[6];
+	struct cta_tuple tuple;
+};
+
+static uint64_t key_hash(uint8_t family, uint8_t l4proto, const struct cta_tuple *t)
+{
+	struct key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	k.l4proto = l4proto;
+	k.tuple = *t;
+	normalize(l4proto, &k.tuple);
+	return cta_hash_words(&k, sizeof(k) & ~(size_t)7);
+}
+
+struct q {
+	const struct cta_judge *j;
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+};
+
+static bool eq(uint32_t pos, const void *ctx)
+{
+	const struct q *q = ctx;
+	const struct wait *w = &q->j->w[pos];
+
+	return w->family == q->family && w->l4proto == q->l4proto &&
+	       !memcmp(&w->tuple, &q->tuple, sizeof(q->tuple));
+}
+
+static struct wait *find(struct cta_judge *j, uint8_t family, uint8_t l4proto,
+			 const struct cta_tuple *t, uint64_t *hash)
+{
+	struct q q = { j, family, l4proto, *t };
+	int64_t pos;
+
+	normalize(l4proto, &q.tuple);
+	*hash = key_hash(family, l4proto, t);
+	pos = cta_hashidx_find(&j->idx, *hash, eq, &q);
+	return pos >= 0 ? &j->w[pos] : NULL;
+}
+
+/* The waiting attempt with this tuple, new or the one there. NULL on ENOMEM. */
+static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
+			const struct cta_tuple *t, uint64_t now_mono, uint64_t now_real)
+{
+	uint64_t hash;
+	struct wait *w = find(j, family, l4proto, t, &hash);
+	size_t pos;
+
+	if (w)
+		return w;
+	for (pos = 0; pos < j->n && j->w[pos].used; pos++)
+		;
+	if (pos == j->n) {
+		if (j->n == j->cap) {
+			size_t cap = j->cap ? j->cap * 2 : 64;
+			struct wait *nw = realloc(j->w, cap * sizeof(*nw));
+
+			if (!nw)
+				return NULL;
+			j->w = nw;
+			j->cap = cap;
+		}
+		j->n++;
+	}
+	if (cta_hashidx_add(&j->idx, hash, (uint32_t)pos))
+		return NULL;
+	w = &j->w[pos];
+	memset(w, 0, sizeof(*w));
+	w->used = true;
+	w->hash = hash;
+	w->family = family;
+	w->l4proto = l4proto;
+	w->tuple = *t;
+	normalize(l4proto, &w->tuple);
+	w->since_mono = now_mono;
+	w->seen_real = now_real;
+	return w;
+}
+
+static void drop(struct cta_judge *j, struct wait *w)
+{
+	cta_hashidx_del(&j->idx, w->hash, (uint32_t)(w - j->w));
+	json_decref(w->verdict);
+	w->verdict = NULL;
+	w->used = false;
+}
+
+/* The owner of the socket that sent it, where NFLOG told. */
+static void add_owner(json_t *v, const struct wait *w)
+{
+	if (w->has_uid)
+		json_object_set_new(v, "uid", json_integer(w->uid));
+	if (w->has_gid)
+		json_object_set_new(v, "gid", json_integer(w->gid));
+}
+
+/*
+ * Never confirmed. Dropped (or rejected, queued, stolen) by what the trace names, or by
+ * something, when NFLOG alone saw it; but a packet the trace saw accepted, or saw no
+ * verdict for, was untracked (neighbour discovery, MLD...): no flow at all.
+ */
+static bool was_denied(const struct wait *w)
+{
+	const char *v = w->verdict ? json_string_value(json_object_get(w->verdict, "verdict"))
+				   : NULL;
+
+	return !w->verdict || (v && strcmp(v, "accept") && strcmp(v, "none"));
+}
+
+static int denied(struct cta_judge *j, struct wait *w)
+{
+	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	int64_t pos;
+	json_t *v;
+
+	if (!was_denied(w)) {
+		j->stats.untracked++;
+		return 0;
+	}
+	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
+				     w->seen_real, packets ? packets : 1);
+	v = w->verdict ? json_incref(w->verdict) : NULL;
+	if (pos < 0)
+		return (int)pos;
+	if (!v) /* NFLOG alone: denied, but no trace says by what */
+		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
+			      "nflog");
+	if (!v)
+		return -ENOMEM;
+	add_owner(v, w);
+	j->stats.denied++;
+	return cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
+}
+
+/* The flow of an open connection this packet belongs to, or -1. */
+static int64_t confirmed(const struct cta_judge *j, bool has_ct, uint32_t ct_id, uint8_t family,
+			 uint8_t l4proto, const struct cta_tuple *t)
+{
+	int64_t pos = has_ct ? cta_flowtab_conn_flow(j->ft, ct_id) : -1;
+
+	return pos >= 0 ? pos : cta_flowtab_conn_by_tuple(j->ft, family, l4proto, t);
+}
+
+int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
+		    uint64_t now_mono, uint64_t now_real)
+{
+	struct wait *w;
+	int64_t pos;
+
+	j->stats.judgements++;
+	if (!verdict)
+		return -ENOMEM;
+	json_object_set_new(verdict, "source", json_string("trace"));
+	if (jd->has_ct && jd->ct_dir != 0) {
+		/* a reply's first packet: not a flow's first packet */
+		j->stats.replies++;
+		json_decref(verdict);
+		return 0;
+	}
+	pos = confirmed(j, jd->has_ct, jd->ct_id, jd->family, jd->l4proto, &jd->tuple);
+	if (pos >= 0)
+		return cta_flowtab_set_verdict(j->ft, (size_t)pos, verdict);
+	w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+	if (!w) {
+		json_decref(verdict);
+		return -ENOMEM;
+	}
+	json_decref(w->verdict);
+	w->verdict = verdict;
+	w->traced++;
+	return 0;
+}
+
+int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,
+		    uint64_t now_real)
+{
+	struct wait *w;
+
+	j->stats.nflog++;
+	if (confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple) >= 0)
+		return 0;
+	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
+	if (!w)
+		return -ENOMEM;
+	w->logged++;
+	w->has_uid = p->has_uid;
+	w->uid = p->uid;
+	w->has_gid = p->has_gid;
+	w->gid = p->gid;
+	return 0;
+}
+
+/* A waiting attempt whose connection is confirmed: accepted; its verdict to the flow. */
+static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos)
+{
+	int err = 0;
+
+	j->stats.accepted_late++;
+	if (w->verdict)
+		err = cta_flowtab_set_verdict(j->ft, (size_t)pos, json_incref(w->verdict));
+	drop(j, w);
+	return err;
+}
+
+int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
+{
+	uint64_t hash;
+	struct wait *w;
+	int64_t pos;
+
+	if (!j->idx.used)
+		return 0;
+	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
+	if (!w)
+		return 0;
+	pos = cta_flowtab_conn_by_tuple(j->ft, ev->family, ev->l4proto, &ev->orig);
+	return pos >= 0 ? accept_wait(j, w, pos) : 0;
+}
+
+int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < j->n && !err; i++) {
+		struct wait *w = &j->w[i];
+		int64_t pos;
+
+		if (!w->used || (wait_ns && now_mono - w->since_mono < wait_ns))
+			continue;
+		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+		if (pos >= 0) {
+			err = accept_wait(j, w, pos);
+			continue;
+		}
+		err = denied(j, w);
+		drop(j, w);
+	}
+	return err;
+}
+
+const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j)
+{
+	return &j->stats;
+}

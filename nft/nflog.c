@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "nflog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+
+static int config(struct cta_nlsock *s, uint16_t group, uint16_t family, uint16_t type,
+		  const void *data, uint16_t len)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = (uint8_t)family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(group);
+	mnl_attr_put(nlh, type, len, data);
+	return cta_nlsock_talk(s, nlh);
+}
+
+int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
+{
+	struct nfulnl_msg_config_cmd bind = { NFULNL_CFG_CMD_BIND };
+	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(128),
+					       .copy_mode = NFULNL_COPY_PACKET };
+	uint16_t flags = htons(NFULNL_CFG_F_CONNTRACK);
+	int err = cta_nlsock_open(out, NULL, 0, rcvbuf);
+
+	if (err)
+		return err;
+	err = config(*out, group, AF_UNSPEC, NFULA_CFG_CMD, &bind, sizeof(bind));
+	if (!err)
+		err = config(*out, group, AF_UNSPEC, NFULA_CFG_MODE, &mode, sizeof(mode));
+	/*
+	 * The conntrack id with each packet needs CONFIG_NETFILTER_NETLINK_GLUE_CT, which
+	 * this project's kernels lack (EOPNOTSUPP): then packets join by their tuple.
+	 */
+	if (!err && config(*out, group, AF_UNSPEC, NFULA_CFG_FLAGS, &flags, sizeof(flags)) != 0)
+		err = 0;
+	if (err) {
+		cta_nlsock_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+bool cta_nflog_group_taken(uint16_t group)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_log", "r");
+	unsigned g;
+	bool taken = false;
+	char line[256];
+
+	if (!f)
+		return false;
+	while (!taken && fgets(line, sizeof(line), f))
+		taken = sscanf(line, "%u", &g) == 1 && g == group;
+	fclose(f);
+	return taken;
+}

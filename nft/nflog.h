@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NFLOG: the first packet of each new flow, logged by the own table's `ct state new`
+ * rules with its conntrack id. A flow whose conntrack entry is never confirmed was
+ * denied (dropped, rejected): NFLOG sees it even with tracing off.
+ */
+#ifndef CTA_NFLOG_H
+#define CTA_NFLOG_H
+
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "nlsock.h"
+
+struct cta_nflog_packet {
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+	bool has_ct, has_uid, has_gid;
+	uint32_t ct_id, uid, gid;
+	uint8_t hook;
+};
+
+/* One NFULNL_MSG_PACKET message. 0, -EPROTO (another message) or -EBADMSG. */
+int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p);
+
+/* Is this NFLOG group bound by some socket in this namespace (/proc/net/netfilter)? */
+bool cta_nflog_group_taken(uint16_t group);
+
+/* A socket bound to NFLOG group, copying 128 bytes and the conntrack of each packet. */
+int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf);
+
+#endif

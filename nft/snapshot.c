@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "snapshot.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlsock.h"
+
+struct cta_snapshot {
+	struct nft_ctx *nft;
+	struct cta_nlsock *changes;
+	bool changed;
+};
+
+int cta_snapshot_new(struct cta_snapshot **out, bool follow)
+{
+	struct cta_snapshot *s = calloc(1, sizeof(*s));
+	unsigned group = NFNLGRP_NFTABLES;
+	int err = 0;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!s->nft || nft_ctx_buffer_output(s->nft) || nft_ctx_buffer_error(s->nft)) {
+		cta_snapshot_free(s);
+		return -ENOMEM;
+	}
+	if (follow)
+		err = cta_nlsock_open(&s->changes, &group, 1, 1 << 20);
+	if (err) {
+		cta_snapshot_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void cta_snapshot_free(struct cta_snapshot *s)
+{
+	if (!s)
+		return;
+	if (s->nft)
+		nft_ctx_free(s->nft);
+	cta_nlsock_free(s->changes);
+	free(s);
+}
+
+/* stateless: counters and quotas would make a rule's text change with traffic */
+static const char *list(struct cta_snapshot *s, unsigned flags)
+{
+	nft_ctx_output_set_flags(s->nft, NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_STATELESS | flags);
+	if (nft_run_cmd_from_buffer(s->nft, "list ruleset") != 0) {
+		nft_ctx_get_error_buffer(s->nft);
+		return NULL;
+	}
+	return nft_ctx_get_output_buffer(s->nft);
+}
+
+int cta_snapshot_take(struct cta_snapshot *s, struct cta_ruleset *rs)
+{
+	const char *text = list(s, 0);
+	int err;
+
+	if (!text)
+		return -EPERM;
+	err = cta_ruleset_add_text(rs, text);
+	if (err)
+		return err;
+	text = list(s, NFT_CTX_OUTPUT_JSON);
+	if (!text)
+		return -EPERM;
+	/* an empty ruleset lists as nothing in JSON too */
+	return text[0] ? cta_ruleset_add_json(rs, text) : 0;
+}
+
+int cta_snapshot_fd(const struct cta_snapshot *s)
+{
+	return s->changes ? cta_nlsock_fd(s->changes) : -1;
+}
+
+static void on_change(const struct nlmsghdr *nlh, void *data)
+{
+	struct cta_snapshot *s = data;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
+		s->changed = true;
+}
+
+bool cta_snapshot_changed(struct cta_snapshot *s)
+{
+	bool changed;
+
+	if (!s->changes)
+		return false;
+	/* an overrun lost some messages: a change among them is assumed */
+	if (cta_nlsock_read(s->changes, on_change, s, NULL) == -ENOBUFS)
+		s->changed = true;
+	changed = s->changed;
+	s->changed = false;
+	return changed;
+}
+
+bool cta_legacy_tables_in_use(void)
+{
+	static const char *const files[] = { "/proc/net/ip_tables_names",
+					     "/proc/net/ip6_tables_names",
+					     "/proc/net/arp_tables_names" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "r");
+		int c = f ? fgetc(f) : EOF;
+
+		if (f)
+			fclose(f);
+		if (c != EOF)
+			return true;
+	}
+	return false;
+}

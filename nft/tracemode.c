@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <string.h>
+
+#include "table.h"
+
+static const char *const names[] = {
+	[CTA_TRACE_NONE] = "none", [CTA_TRACE_NEW] = "new", [CTA_TRACE_ALL] = "all",
+	[CTA_TRACE_MATCH] = "match",
+};
+
+const char *cta_trace_mode_name(int mode)
+{
+	return mode >= 0 && mode <= CTA_TRACE_MATCH ? names[mode] : "none";
+}
+
+int cta_trace_mode_from_name(const char *name)
+{
+	for (int i = 0; i <= CTA_TRACE_MATCH; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -EINVAL;
+}
