@@ -194,13 +194,16 @@ static int denied(struct cta_judge *j, struct wait *w)
 	v = w->verdict ? json_incref(w->verdict) : NULL;
 	if (pos < 0)
 		return (int)pos;
+	j->stats.denied++;
+	/* NFLOG alone knows less than a trace that named the rule: keep the latter */
+	if (!v && cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos]))
+		return 0;
 	if (!v) /* NFLOG alone: denied, but no trace says by what */
 		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
 			      "nflog");
 	if (!v)
 		return -ENOMEM;
 	add_owner(v, w);
-	j->stats.denied++;
 	return cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
 }
 

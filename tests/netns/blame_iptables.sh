@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# An iptables-nft ruleset (loaded with iptables-nft-restore) is blamed like any nft
+# one, on the handle and text nft lists; iptables-legacy tables draw one warning.
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+(ip netns exec "$SRV" "$CTALAB" serve tcp 22 60 &)
+(ip netns exec "$SRV" "$CTALAB" serve tcp 80 60 &)
+sleep 0.3
+S iptables-nft-restore <<'IPT' || fail "iptables-nft-restore"
+*filter
+:INPUT DROP [0:0]
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset
+COMMIT
+IPT
+h22=$(S nft -a list chain ip filter INPUT | grep 'dport 22' | sed 's/.* # handle //')
+t22=$(S nft -a -s list chain ip filter INPUT | grep 'dport 22' | sed 's/ # handle.*//; s/^[[:space:]]*//')
+h80=$(S nft -a list chain ip filter INPUT | grep 'dport 80' | sed 's/.* # handle //')
+t80=$(S nft -a -s list chain ip filter INPUT | grep 'dport 80' | sed 's/ # handle.*//; s/^[[:space:]]*//')
+[ -n "$h22" ] && [ -n "$h80" ] || fail "iptables-nft rules not listed by nft"
+
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+ip netns exec "$CLA" "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "22"
+ip netns exec "$CLA" "$CTALAB" probe tcp 192.0.2.10 80 -s 198.51.100.7 && fail "80 connected"
+ip netns exec "$CLA" "$CTALAB" probe tcp 192.0.2.10 443 -s 198.51.100.7 && fail "443 connected"
+sleep 3
+kill -INT $rec
+wait $rec || fail "record"
+
+blame() {
+	"$CTA" -j blame --session "$TMP/s.json" "$1" >"$TMP/b.json" || fail "blame '$1' exited $?"
+	"$PY" - "$TMP/b.json" "$2" "$3" "$4" "$5" <<'PY' || fail "blame '$1': $(cat "$TMP/b.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["blame"][0]
+verdict, typ, handle, text = sys.argv[2:6]
+assert e["verdict"] == verdict and e["type"] == typ, e
+assert e["family"] == "ip" and e["table"] == "filter" and e["chain"] == "INPUT", e
+if typ == "rule":
+    assert e["handle"] == int(handle) and e["rule"] == text, (e["handle"], e["rule"], handle, text)
+PY
+}
+blame "tcp 198.51.100.7 -> 192.0.2.10:22" accept rule "$h22" "$t22"
+blame "tcp 198.51.100.7 -> 192.0.2.10:80" reject rule "$h80" "$t80"
+blame "tcp 198.51.100.7 -> 192.0.2.10:443" drop policy 0 ""
+
+# iptables-legacy rules are invisible to nft tracing: one warning says so
+S iptables-legacy -A INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy"
+S "$CTA" record -d 1 -o "$TMP/l.json" 2>"$TMP/l.err" || fail "record with legacy tables"
+[ "$(grep -c 'iptables-legacy tables are loaded' "$TMP/l.err")" = 1 ] ||
+	fail "legacy warning: $(cat "$TMP/l.err")"
+finish
