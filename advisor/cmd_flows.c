@@ -24,10 +24,13 @@ const struct cta_cmd cta_cmd_flows = {
 	"\n"
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
+	"      [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
-	"several connections from different ports. SESSION '-' reads standard input.\n"
+	"several connections from different ports. verdict= is what decided the flow's\n"
+	"first packet (traced while recording; 'blame' tells the whole path); by=unknown:\n"
+	"denied, seen by NFLOG, no trace names the rule. SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise flows session.json\n"
@@ -56,6 +59,23 @@ static const char *str(json_t *o, const char *key)
 static long long num(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy); nothing when none was seen */
+static void print_verdict(json_t *v)
+{
+	const char *type = str(v, "type");
+
+	if (!v)
+		return;
+	printf(" verdict=%s", str(v, "verdict"));
+	if (!strcmp(type, "rule"))
+		printf(" by=%s/%s/%s/%lld", str(v, "family"), str(v, "table"), str(v, "chain"),
+		       num(v, "handle"));
+	else if (!strcmp(type, "policy"))
+		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
+	else if (!strcmp(str(v, "source"), "nflog"))
+		printf(" by=unknown");
 }
 
 /* One flow, from its JSON form: the same model as -j prints. */
@@ -96,8 +116,10 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 		fputs(" [ASSURED]", stdout);
 	else if (!strcmp(state, "unreplied"))
 		fputs(" [UNREPLIED]", stdout);
-	printf(" conns=%lld first=%s last=%s\n", num(f, "connections"), str(f, "first_seen"),
+	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
 	       str(f, "last_seen"));
+	print_verdict(json_object_get(f, "verdict"));
+	putchar('\n');
 }
 
 static int load_all(int n, char **paths, struct cta_flowtab *ft, const struct cta_global *g)

@@ -809,58 +809,54 @@ static int read_recording(struct rd *rd, json_t *top, struct cta_session *s)
 	return err;
 }
 
+struct stat_field {
+	const char *key;
+	size_t off;
+};
+
+#define STAT(name) { #name, offsetof(struct cta_session_stats, name) }
+
+/* Optional counters of obj into st, by the table. */
+static int read_counters(struct rd *rd, json_t *obj, const struct stat_field *fields, size_t n,
+			 struct cta_session_stats *st)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++)
+		err = get_uint(rd, obj, fields[i].key, false, INT64_MAX,
+			       (uint64_t *)((char *)st + fields[i].off));
+	return err;
+}
+
 static int read_verdict_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} fields[] = {
-		{ "trace_events", offsetof(struct cta_session_stats, trace_events) },
-		{ "trace_bad", offsetof(struct cta_session_stats, trace_bad) },
-		{ "trace_overruns", offsetof(struct cta_session_stats, trace_overruns) },
-		{ "judgements", offsetof(struct cta_session_stats, judgements) },
-		{ "nflog_packets", offsetof(struct cta_session_stats, nflog_packets) },
-		{ "nflog_overruns", offsetof(struct cta_session_stats, nflog_overruns) },
-		{ "denied", offsetof(struct cta_session_stats, denied) },
-		{ "ruleset_snapshots", offsetof(struct cta_session_stats, ruleset_snapshots) },
+	static const struct stat_field fields[] = {
+		STAT(trace_events), STAT(trace_bad),	 STAT(trace_overruns), STAT(judgements),
+		STAT(nflog_packets), STAT(nflog_overruns), STAT(denied),	  STAT(ruleset_snapshots),
 	};
 	json_t *vo;
 	int err = enter(rd, so, "verdicts", JSON_OBJECT, false, &vo);
 
 	if (err || !vo)
 		return err;
-	for (size_t i = 0; i < ARRAY_SIZE(fields) && !err; i++)
-		err = get_uint(rd, vo, fields[i].key, false, INT64_MAX,
-			       (uint64_t *)((char *)st + fields[i].off));
+	err = read_counters(rd, vo, fields, ARRAY_SIZE(fields), st);
 	leave(rd);
 	return err;
 }
 
 static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} fields[] = {
-		{ "dumps", offsetof(struct cta_session_stats, dumps) },
-		{ "dump_entries", offsetof(struct cta_session_stats, dump_entries) },
-		{ "dump_retries", offsetof(struct cta_session_stats, dump_retries) },
-		{ "messages", offsetof(struct cta_session_stats, messages) },
-		{ "bad_messages", offsetof(struct cta_session_stats, bad_messages) },
-		{ "overruns", offsetof(struct cta_session_stats, overruns) },
-		{ "resyncs", offsetof(struct cta_session_stats, resyncs) },
-		{ "swept", offsetof(struct cta_session_stats, swept) },
-		{ "rcvbuf", offsetof(struct cta_session_stats, rcvbuf) },
-		{ "open_connections", offsetof(struct cta_session_stats, open_connections) },
+	static const struct stat_field fields[] = {
+		STAT(dumps),	     STAT(dump_entries), STAT(dump_retries), STAT(messages),
+		STAT(bad_messages), STAT(overruns),	 STAT(resyncs),	     STAT(swept),
+		STAT(rcvbuf),	     STAT(open_connections),
 	};
 	json_t *so, *ev;
 	int err = enter(rd, top, "stats", JSON_OBJECT, false, &so);
 
 	if (err || !so)
 		return err;
-	for (size_t i = 0; i < ARRAY_SIZE(fields) && !err; i++)
-		err = get_uint(rd, so, fields[i].key, false, INT64_MAX,
-			       (uint64_t *)((char *)st + fields[i].off));
+	err = read_counters(rd, so, fields, ARRAY_SIZE(fields), st);
 	if (!err)
 		err = enter(rd, so, "events", JSON_OBJECT, false, &ev);
 	if (!err && ev) {

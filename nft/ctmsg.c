@@ -200,7 +200,7 @@ int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 	int err;
 
 	memset(ev, 0, sizeof(*ev));
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
+	if (!cta_nlmsg_len_ok(nlh) || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
 		return -EBADMSG;
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
 		return -EPROTO;

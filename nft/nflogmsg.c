@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nflog.h"
+#include "ctmsg.h"
 #include "pkt.h"
 
 struct tb {
@@ -55,7 +56,7 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 	const struct nlattr *payload, *hdr;
 
 	memset(p, 0, sizeof(*p));
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
+	if (!cta_nlmsg_len_ok(nlh) || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
 		return -EBADMSG;
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_ULOG ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFULNL_MSG_PACKET)

@@ -9,6 +9,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
 
+#include "ctmsg.h"
 #include "pkt.h"
 
 #define TRACE_MAX 24
@@ -96,7 +97,7 @@ int cta_tracemsg_parse(const struct nlmsghdr *nlh, struct cta_trace_event *ev)
 	struct tb tb = { 0 };
 
 	memset(ev, 0, sizeof(*ev));
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
+	if (!cta_nlmsg_len_ok(nlh) || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
 		return -EBADMSG;
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)

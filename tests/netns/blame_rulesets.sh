@@ -121,6 +121,7 @@ for c in "${CASES[@]}"; do
 	rc=$?
 	[ $rc = 0 ] || fail "blame '$tuple' exited $rc"
 	check "$TMP/b.json" "$c" offline
+	schema_ok blame.schema.json "$TMP/b.json"
 done
 # the text form tells the same story
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.8 -> 192.0.2.10:25" >"$TMP/b.txt"
@@ -140,6 +141,10 @@ grep -q "no recorded flow matches" "$TMP/b.txt" || fail "unrecorded: $(cat "$TMP
 [ $? = 2 ] || fail "a bad tuple should exit 2"
 grep -q "TUPLE 1:32: expected a port" "$TMP/b.err" || fail "bad tuple: $(cat "$TMP/b.err")"
 schema_ok session.schema.json "$TMP/s.json"
+"$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j"
+schema_ok flows.schema.json "$TMP/flows.json"
+"$CTA" flows "$TMP/s.json" | grep -q " verdict=reject by=inet/fw/input/$(handle input 'tcp dport 25 reject with tcp reset')$" ||
+	fail "flows verdict=: $("$CTA" flows "$TMP/s.json")"
 
 # --- live ---
 for c in "${CASES[@]}"; do
@@ -153,6 +158,7 @@ for c in "${CASES[@]}"; do
 	$traffic >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?"
 	check "$TMP/live.json" "$c" live
+	schema_ok blame.schema.json "$TMP/live.json"
 done
 S nft list tables | grep -q conntrack_advise && fail "a conntrack_advise table was left behind"
 # nothing comes: exit 1 after the timeout

@@ -47,6 +47,7 @@ assert out["direction"] == "out", out
 assert out["verdict"]["source"] == "nflog" and out["verdict"]["uid"] == 65534, out
 assert s["stats"]["verdicts"]["denied"] == 2, s["stats"]
 PY
+schema_ok session.schema.json "$TMP/s.json"
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:23" >"$TMP/b.txt"
 [ $? = 1 ] || fail "blame of an NFLOG-only denial should exit 1"
 grep -q "never confirmed (NFLOG saw the first packet), but no trace says by which rule" "$TMP/b.txt" ||
