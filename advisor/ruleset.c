@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +176,60 @@ static bool take_name(const char **p, char *out, size_t len)
 	return n > 0;
 }
 
+/* The word after KEY in a chain declaration, up to a space or ';'. */
+static bool word_after(const char *line, const char *key, char *out, size_t len)
+{
+	const char *p = strstr(line, key);
+	size_t n = 0;
+
+	if (!p)
+		return false;
+	for (p += strlen(key); *p && *p != ' ' && *p != ';' && n + 1 < len; p++)
+		out[n++] = *p;
+	out[n] = '\0';
+	return n > 0;
+}
+
+/*
+ * "type filter hook input priority 0; policy drop;" (priorities numeric: the listing
+ * is made with NFT_CTX_OUTPUT_NUMERIC_PRIO).
+ */
+static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table,
+		      const char *name, const char *decl)
+{
+	struct cta_chain_info *ci = NULL;
+	char prio[24];
+	long v;
+	char *end;
+
+	for (size_t i = 0; i < rs->n_chains && !ci; i++)
+		if (rs->chains[i].family == family && !strcmp(rs->chains[i].table, table) &&
+		    !strcmp(rs->chains[i].name, name))
+			ci = &rs->chains[i];
+	if (!ci) {
+		ci = realloc(rs->chains, (rs->n_chains + 1) * sizeof(*ci));
+		if (!ci)
+			return -ENOMEM;
+		rs->chains = ci;
+		ci = &rs->chains[rs->n_chains++];
+	}
+	memset(ci, 0, sizeof(*ci));
+	ci->family = family;
+	ci->base = true;
+	snprintf(ci->table, sizeof(ci->table), "%s", table);
+	snprintf(ci->name, sizeof(ci->name), "%s", name);
+	word_after(decl, "type ", ci->type, sizeof(ci->type));
+	word_after(decl, " hook ", ci->hook, sizeof(ci->hook));
+	if (!word_after(decl, " policy ", ci->policy, sizeof(ci->policy)))
+		snprintf(ci->policy, sizeof(ci->policy), "accept");
+	if (word_after(decl, " priority ", prio, sizeof(prio))) {
+		v = strtol(prio, &end, 10);
+		if (end != prio)
+			ci->prio = (int32_t)v;
+	}
+	return 0;
+}
+
 /* Braces opened minus closed on a line, outside quoted strings. */
 static int brace_delta(const char *s)
 {
@@ -245,6 +298,9 @@ int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text)
 
 				in_chain = take_name(&q, chain, sizeof(chain));
 			}
+		} else if (depth == 2 && in_chain && family >= 0 && !strncmp(p, "type ", 5) &&
+			   strstr(p, " hook ")) {
+			err = base_chain(rs, (uint8_t)family, table, chain, p);
 		} else if (depth == 2 && in_chain && family >= 0 && (mark = handle_mark(buf))) {
 			uint64_t handle;
 
@@ -261,66 +317,6 @@ int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text)
 		if (depth < 0)
 			depth = 0;
 	}
-	return err;
-}
-
-static int chain_from_json(struct cta_ruleset *rs, json_t *c)
-{
-	const char *fam = json_string_value(json_object_get(c, "family"));
-	const char *table = json_string_value(json_object_get(c, "table"));
-	const char *name = json_string_value(json_object_get(c, "name"));
-	const char *hook = json_string_value(json_object_get(c, "hook"));
-	const char *type = json_string_value(json_object_get(c, "type"));
-	const char *policy = json_string_value(json_object_get(c, "policy"));
-	struct cta_chain_info *ci = NULL;
-	int family;
-
-	if (!fam || !table || !name || (family = cta_nfproto_from_name(fam)) < 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < rs->n_chains; i++)
-		if (rs->chains[i].family == family && !strcmp(rs->chains[i].table, table) &&
-		    !strcmp(rs->chains[i].name, name))
-			ci = &rs->chains[i];
-	if (!ci) {
-		ci = realloc(rs->chains, (rs->n_chains + 1) * sizeof(*ci));
-		if (!ci)
-			return -ENOMEM;
-		rs->chains = ci;
-		ci = &rs->chains[rs->n_chains++];
-	}
-	memset(ci, 0, sizeof(*ci));
-	ci->family = (uint8_t)family;
-	snprintf(ci->table, sizeof(ci->table), "%s", table);
-	snprintf(ci->name, sizeof(ci->name), "%s", name);
-	if (hook) {
-		ci->base = true;
-		snprintf(ci->hook, sizeof(ci->hook), "%s", hook);
-		snprintf(ci->type, sizeof(ci->type), "%s", type ? type : "filter");
-		snprintf(ci->policy, sizeof(ci->policy), "%s", policy ? policy : "accept");
-		ci->prio = (int32_t)json_integer_value(json_object_get(c, "prio"));
-	}
-	return 0;
-}
-
-int cta_ruleset_add_json(struct cta_ruleset *rs, const char *text)
-{
-	json_error_t jerr;
-	json_t *top = json_loads(text, 0, &jerr), *arr, *o;
-	size_t i;
-	int err = 0;
-
-	arr = json_object_get(top, "nftables");
-	if (!json_is_array(arr)) {
-		json_decref(top);
-		return -EBADMSG;
-	}
-	json_array_foreach(arr, i, o) {
-		json_t *c = json_object_get(o, "chain");
-
-		if (c && (err = chain_from_json(rs, c)))
-			break;
-	}
-	json_decref(top);
 	return err;
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the ruleset said: rule texts by (family, table, chain, handle), and base chains
- * with hook, priority and policy. Filled from `nft -a -s list ruleset` in text (rule
- * texts) and JSON (chains). Entries are kept when the ruleset changes: handles are
- * not reused within a table, so a flow judged by a rule since replaced keeps the text
- * that judged it.
+ * with hook, priority and policy, from `nft -a -s list ruleset` with numeric
+ * priorities. A later listing adds rules and updates the text of a handle that
+ * changed (`nft replace rule` keeps the handle); a verdict keeps the text that was
+ * live when its packet was judged, because it is built then.
  */
 #ifndef CTA_RULESET_H
 #define CTA_RULESET_H
@@ -32,13 +32,8 @@ void cta_ruleset_free(struct cta_ruleset *rs);
 int cta_nfproto_from_name(const char *name);
 const char *cta_nfproto_name(uint8_t family);
 
-/*
- * Take in a listing with handles. Rule texts are added (a handle whose text changed
- * is updated: its table was recreated). 0, -ENOMEM, or -EBADMSG for JSON that is not
- * an nft listing.
- */
+/* Take in a listing with handles and numeric priorities. 0 or -ENOMEM. */
 int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text);
-int cta_ruleset_add_json(struct cta_ruleset *rs, const char *json);
 
 const char *cta_ruleset_rule(const struct cta_ruleset *rs, uint8_t family, const char *table,
 			     const char *chain, uint64_t handle);

@@ -15,7 +15,7 @@
 static int config(struct cta_nlsock *s, uint16_t group, uint16_t family, uint16_t type,
 		  const void *data, uint16_t len)
 {
-	char buf[256];
+	char buf[256] = { 0 }; /* attribute padding is sent too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 

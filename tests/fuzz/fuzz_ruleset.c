@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer: ruleset listings, as text and as JSON; lookups on what was read. */
+/* libFuzzer: ruleset listings; lookups on what was read. */
 #include <linux/netfilter.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	(void)cta_ruleset_add_text(rs, text);
-	(void)cta_ruleset_add_json(rs, text);
 	(void)cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4);
 	(void)cta_ruleset_chain(rs, NFPROTO_INET, "fw", "input");
 	free(text);

@@ -33,9 +33,9 @@ sleep 3
 kill -INT $rec
 wait $rec || fail "record"
 
-blame() {
-	"$CTA" -j blame --session "$TMP/s.json" "$1" >"$TMP/b.json" || fail "blame '$1' exited $?"
-	"$PY" - "$TMP/b.json" "$2" "$3" "$4" "$5" <<'PY' || fail "blame '$1': $(cat "$TMP/b.json")"
+# check JSON TUPLE VERDICT TYPE HANDLE TEXT
+check() {
+	"$PY" - "$1" "$3" "$4" "$5" "$6" <<'PY' || fail "blame '$2': $(cat "$1")"
 import json, sys
 e = json.load(open(sys.argv[1]))["blame"][0]
 verdict, typ, handle, text = sys.argv[2:6]
@@ -45,9 +45,30 @@ if typ == "rule":
     assert e["handle"] == int(handle) and e["rule"] == text, (e["handle"], e["rule"], handle, text)
 PY
 }
+blame() {
+	"$CTA" -j blame --session "$TMP/s.json" "$1" >"$TMP/b.json" || fail "blame '$1' exited $?"
+	check "$TMP/b.json" "$@"
+}
+# live: TUPLE TRAFFIC... then the check's arguments after --
+live() {
+	local tuple=$1
+	shift
+	ip netns exec "$SRV" "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+	local b=$! i
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	ip netns exec "$CLA" "$CTALAB" "$@" >/dev/null 2>&1
+	wait $b || fail "blame --live '$tuple' exited $?"
+}
 blame "tcp 198.51.100.7 -> 192.0.2.10:22" accept rule "$h22" "$t22"
 blame "tcp 198.51.100.7 -> 192.0.2.10:80" reject rule "$h80" "$t80"
 blame "tcp 198.51.100.7 -> 192.0.2.10:443" drop policy 0 ""
+live "tcp 198.51.100.8 -> 192.0.2.10:22" send tcp 192.0.2.10 22 -s 198.51.100.8
+check "$TMP/live.json" "live 22" accept rule "$h22" "$t22"
+live "tcp 198.51.100.8 -> 192.0.2.10:80" probe tcp 192.0.2.10 80 -s 198.51.100.8
+check "$TMP/live.json" "live 80" reject rule "$h80" "$t80"
 
 # iptables-legacy rules are invisible to nft tracing: one warning says so
 S iptables-legacy -A INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy"
