@@ -34,13 +34,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0))
 		return; /* answered already, or a reply */
-	for (int i = 0; i < j->n_steps; i++)
-		if (j->steps[i].has_handle &&
-		    !cta_ruleset_rule(l->rs, j->steps[i].family, j->steps[i].table,
-				      j->steps[i].chain, j->steps[i].handle)) {
-			cta_snapshot_take(l->snap, l->rs); /* changed since the start */
-			break;
-		}
+	if (!cta_judgement_rules_known(j, l->rs))
+		cta_snapshot_take(l->snap, l->rs); /* changed since the start */
 	v = cta_judgement_to_json(j, l->rs);
 	if (!v)
 		return;

@@ -88,23 +88,12 @@ static void snapshot(struct rec *r)
 		r->snapshots++;
 }
 
-/* A rule the snapshot does not know yet: the ruleset changed, list it again. */
-static bool unknown_rule(const struct rec *r, const struct cta_judgement *j)
-{
-	for (int i = 0; i < j->n_steps; i++) {
-		const struct cta_step *s = &j->steps[i];
-
-		if (s->has_handle && !cta_ruleset_rule(r->rs, s->family, s->table, s->chain, s->handle))
-			return true;
-	}
-	return false;
-}
-
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct rec *r = data;
 
-	if (unknown_rule(r, j))
+	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
+	if (!cta_judgement_rules_known(j, r->rs))
 		snapshot(r);
 	note_err(r, cta_judge_trace(r->judge, j, cta_judgement_to_json(j, r->rs),
 				    cta_now_mono_ns(), cta_now_real_ns()));

@@ -199,6 +199,17 @@ const char *cta_verdict_name(enum cta_verdict v)
 	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
 }
 
+bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs)
+{
+	for (int i = 0; i < j->n_steps; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (s->has_handle && !cta_ruleset_rule(rs, s->family, s->table, s->chain, s->handle))
+			return false;
+	}
+	return true;
+}
+
 static void step_verdict(const struct cta_step *s, char *buf, size_t len)
 {
 	switch (s->verdict) {

@@ -67,6 +67,9 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
 
 const char *cta_verdict_name(enum cta_verdict v);
 
+/* Does rs know the text of every rule on the judgement's path? (If not: list again.) */
+bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
+
 /*
  * The judgement as JSON, for the session and blame -j: verdict, type (rule or policy),
  * family, table, chain, handle, rule, and path (base chains with hook and priority, and
