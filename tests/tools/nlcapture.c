@@ -6,14 +6,44 @@
  *   nlcapture DIR SECONDS [GROUP...]
  *
  * GROUP: an NFNLGRP_* number; the conntrack event groups (1 2 3) by default,
- * 9 for nf_tables traces, 7 for ruleset changes.
+ * 9 for nf_tables traces, 7 for ruleset changes; or nflog:N to bind NFLOG group N
+ * (tests/data/nflog, with `log group N snaplen 128` rules in the namespace).
  */
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+/* NFLOG is unicast: bind the group and ask for packets (128 bytes of each). */
+static int nflog_bind(struct mnl_socket *nl, uint16_t group)
+{
+	struct nfulnl_msg_config_cmd cmd = { NFULNL_CFG_CMD_BIND };
+	struct nfulnl_msg_config_mode mode = { htonl(128), NFULNL_COPY_PACKET, 0 };
+
+	for (int i = 0; i < 2; i++) {
+		char buf[256] = { 0 };
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct nfgenmsg *nfg;
+
+		nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = AF_UNSPEC;
+		nfg->res_id = htons(group);
+		if (i == 0)
+			mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
+		else
+			mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,7 +62,8 @@ int main(int argc, char **argv)
 	if (argc > 3) {
 		n_groups = 0;
 		for (int i = 3; i < argc; i++)
-			groups[n_groups++] = (unsigned)atoi(argv[i]);
+			if (strncmp(argv[i], "nflog:", 6))
+				groups[n_groups++] = (unsigned)atoi(argv[i]);
 	}
 	end = time(NULL) + atoi(argv[2]);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -42,6 +73,11 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < n_groups; i++)
 		mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i]));
+	for (int i = 3; i < argc; i++)
+		if (!strncmp(argv[i], "nflog:", 6) && nflog_bind(nl, (uint16_t)atoi(argv[i] + 6)) < 0) {
+			perror("nlcapture: nflog");
+			return 1;
+		}
 	while (time(NULL) < end) {
 		struct pollfd p = { .fd = mnl_socket_get_fd(nl), .events = POLLIN };
 		ssize_t len;
@@ -50,7 +86,7 @@ int main(int argc, char **argv)
 		if (poll(&p, 1, 200) != 1)
 			continue;
 		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (len <= 0)
+		if (len <= 0 || ((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
 			continue;
 		snprintf(path, sizeof(path), "%s/%03d.nl", argv[1], n++);
 		f = fopen(path, "wb");
