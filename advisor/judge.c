@@ -13,6 +13,7 @@ struct wait {
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
 	json_t *verdict; /* from a trace; NULL with NFLOG alone */
+	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
 	bool has_uid, has_gid;
@@ -23,7 +24,9 @@ struct cta_judge {
 	struct cta_flowtab *ft;
 	const struct cta_host *host;
 	struct wait *w;
-	size_t n, cap;
+	size_t n, cap; /* slots in use or freed, and allocated */
+	uint32_t *free_pos; /* freed slots, reused first: taking one is O(1) */
+	size_t n_free;
 	struct cta_hashidx idx;
 	struct cta_judge_stats stats;
 };
@@ -48,6 +51,7 @@ void cta_judge_free(struct cta_judge *j)
 		if (j->w[i].used)
 			json_decref(j->w[i].verdict);
 	free(j->w);
+	free(j->free_pos);
 	cta_hashidx_fini(&j->idx);
 	free(j);
 }
@@ -120,22 +124,27 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 
 	if (w)
 		return w;
-	for (pos = 0; pos < j->n && j->w[pos].used; pos++)
-		;
-	if (pos == j->n) {
-		if (j->n == j->cap) {
-			size_t cap = j->cap ? j->cap * 2 : 64;
-			struct wait *nw = realloc(j->w, cap * sizeof(*nw));
+	if (!j->n_free && j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 64;
+		struct wait *nw = realloc(j->w, cap * sizeof(*nw));
+		uint32_t *nf;
 
-			if (!nw)
-				return NULL;
-			j->w = nw;
-			j->cap = cap;
-		}
-		j->n++;
+		if (!nw)
+			return NULL;
+		j->w = nw;
+		nf = realloc(j->free_pos, cap * sizeof(*nf));
+		if (!nf)
+			return NULL;
+		j->free_pos = nf;
+		j->cap = cap;
 	}
+	pos = j->n_free ? j->free_pos[j->n_free - 1] : j->n;
 	if (cta_hashidx_add(&j->idx, hash, (uint32_t)pos))
 		return NULL;
+	if (j->n_free)
+		j->n_free--;
+	else
+		j->n++;
 	w = &j->w[pos];
 	memset(w, 0, sizeof(*w));
 	w->used = true;
@@ -151,10 +160,13 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 
 static void drop(struct cta_judge *j, struct wait *w)
 {
-	cta_hashidx_del(&j->idx, w->hash, (uint32_t)(w - j->w));
+	uint32_t pos = (uint32_t)(w - j->w);
+
+	cta_hashidx_del(&j->idx, w->hash, pos);
 	json_decref(w->verdict);
 	w->verdict = NULL;
 	w->used = false;
+	j->free_pos[j->n_free++] = pos; /* n_free < cap: every slot is freed once */
 }
 
 /* The owner of the socket that sent it, where NFLOG told. */
@@ -173,10 +185,7 @@ static void add_owner(json_t *v, const struct wait *w)
  */
 static bool was_denied(const struct wait *w)
 {
-	const char *v = w->verdict ? json_string_value(json_object_get(w->verdict, "verdict"))
-				   : NULL;
-
-	return !w->verdict || (v && strcmp(v, "accept") && strcmp(v, "none"));
+	return !w->verdict || w->dropped;
 }
 
 static int denied(struct cta_judge *j, struct wait *w)
@@ -242,6 +251,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 	}
 	json_decref(w->verdict);
 	w->verdict = verdict;
+	w->dropped = jd->verdict != CTA_VERDICT_ACCEPT && jd->verdict != CTA_VERDICT_NONE;
 	w->traced++;
 	return 0;
 }
@@ -283,7 +293,11 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	struct wait *w;
 	int64_t pos;
 
-	if (!j->idx.used)
+	/*
+	 * Only a NEW event or a dump entry makes a connection known (a NEW lost to an
+	 * overrun comes back in the resync dump); expiry looks once more anyway.
+	 */
+	if (!j->idx.used || (ev->type != CTA_EV_CT_NEW && ev->type != CTA_EV_CT_DUMP))
 		return 0;
 	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
 	if (!w)

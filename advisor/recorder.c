@@ -74,6 +74,14 @@ static void note_err(struct rec *r, int err)
 		r->apply_err = err;
 }
 
+/* Callbacks cannot fail the loop: they note errors, and this turns them into one. */
+static int noted_err(struct rec *r)
+{
+	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "flow table: %s",
+				    strerror(-r->apply_err))
+			    : 0;
+}
+
 static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
@@ -248,9 +256,7 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 	}
 	if (n < 0)
 		return failf(r, CTA_RECORD_SYSTEM, n, "reading %s: %s", what, strerror(-n));
-	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "verdicts: %s",
-				    strerror(-r->apply_err))
-			    : 0;
+	return noted_err(r);
 }
 
 static int read_events(struct rec *r)
@@ -259,8 +265,7 @@ static int read_events(struct rec *r)
 		int n = cta_ct_read(r->ct, on_event, r);
 
 		if (r->apply_err)
-			return failf(r, CTA_RECORD_SYSTEM, r->apply_err, "flow table: %s",
-				     strerror(-r->apply_err));
+			return noted_err(r);
 		if (n == -ENOBUFS) {
 			int err = resync(r);
 
@@ -411,9 +416,7 @@ static int settle(struct rec *r, bool all)
 	if (r->tracer)
 		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
 	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
-	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "verdicts: %s",
-				    strerror(-r->apply_err))
-			    : 0;
+	return noted_err(r);
 }
 
 struct ticker {

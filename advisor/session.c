@@ -578,7 +578,7 @@ static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
 	static const char *const verdicts[] = { "accept", "drop",   "reject", "queue",
 						"stolen", "none",   NULL };
 	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
-	const char *v = NULL, *type = NULL, *table = NULL;
+	const char *v = NULL, *type = NULL, *table = NULL, *chain = NULL;
 	uint64_t handle = 0;
 	json_t *o, *path;
 	int err = enter(rd, fo, "verdict", JSON_OBJECT, false, &o);
@@ -602,7 +602,7 @@ static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
 	if (!err && (!strcmp(type, "rule") || !strcmp(type, "policy"))) {
 		err = get_string(rd, o, "table", true, &table);
 		if (!err)
-			err = get_string(rd, o, "chain", true, &table);
+			err = get_string(rd, o, "chain", true, &chain);
 		if (!err && !strcmp(type, "rule"))
 			err = get_uint(rd, o, "handle", true, UINT64_MAX >> 1, &handle);
 	}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +15,23 @@
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
 
 struct pkt {
-	bool used, have_tuple, pending_stage;
+	bool have_tuple, pending_stage;
+	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
+	struct cta_judgement j; /* large: ~38 KB with its steps */
+};
+
+/* What the per-event scans look at, apart from the large packets: a few cache lines. */
+struct slot {
+	bool used;
 	uint32_t id;
 	uint64_t last_ns;
-	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
-	struct cta_judgement j;
 };
 
 struct cta_tracer {
 	char own[CTA_NAME_MAX];
 	cta_judgement_cb cb;
 	void *data;
+	struct slot slots[IN_FLIGHT];
 	struct pkt pkts[IN_FLIGHT];
 };
 
@@ -45,8 +52,9 @@ void cta_tracer_free(struct cta_tracer *t)
 	free(t);
 }
 
-static void finish(struct cta_tracer *t, struct pkt *p, uint64_t now_ns)
+static void finish(struct cta_tracer *t, int i, uint64_t now_ns)
 {
+	struct pkt *p = &t->pkts[i];
 	struct cta_judgement *j = &p->j;
 
 	if (j->decider < 0 && p->accept_step >= 0) {
@@ -54,39 +62,42 @@ static void finish(struct cta_tracer *t, struct pkt *p, uint64_t now_ns)
 		j->decider = p->accept_step;
 	}
 	j->judged_ns = now_ns;
+	t->slots[i].used = false;
 	t->cb(j, t->data);
-	p->used = false;
 }
 
-static struct pkt *start(struct cta_tracer *t, uint32_t id, uint64_t now_ns)
+static int start(struct cta_tracer *t, uint32_t id, uint64_t now_ns)
 {
-	struct pkt *p = NULL, *oldest = NULL;
+	int i, free_i = -1, oldest = -1;
+	struct pkt *p;
 
-	for (int i = 0; i < IN_FLIGHT && !p; i++) {
-		if (!t->pkts[i].used)
-			p = &t->pkts[i];
-		else if (!oldest || t->pkts[i].last_ns < oldest->last_ns)
-			oldest = &t->pkts[i];
+	for (i = 0; i < IN_FLIGHT && free_i < 0; i++) {
+		if (!t->slots[i].used)
+			free_i = i;
+		else if (oldest < 0 || t->slots[i].last_ns < t->slots[oldest].last_ns)
+			oldest = i;
 	}
-	if (!p) {
+	if (free_i < 0) {
 		/* too many at once: the quietest is surely done */
 		finish(t, oldest, now_ns);
-		p = oldest;
+		free_i = oldest;
 	}
-	memset(p, 0, sizeof(*p));
-	p->used = true;
-	p->id = id;
+	p = &t->pkts[free_i];
+	p->have_tuple = p->pending_stage = false;
 	p->accept_step = -1;
+	memset(&p->j, 0, offsetof(struct cta_judgement, steps));
+	p->j.n_steps = p->j.lost_steps = 0;
 	p->j.decider = -1;
-	return p;
+	t->slots[free_i] = (struct slot){ .used = true, .id = id, .last_ns = now_ns };
+	return free_i;
 }
 
-static struct pkt *lookup(struct cta_tracer *t, uint32_t id)
+static int lookup(const struct cta_tracer *t, uint32_t id)
 {
 	for (int i = 0; i < IN_FLIGHT; i++)
-		if (t->pkts[i].used && t->pkts[i].id == id)
-			return &t->pkts[i];
-	return NULL;
+		if (t->slots[i].used && t->slots[i].id == id)
+			return i;
+	return -1;
 }
 
 static bool same_tuple(const struct pkt *p, const struct cta_trace_event *ev)
@@ -124,17 +135,19 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	bool marks = own && !strncmp(ev->chain, MARK_PREFIX, strlen(MARK_PREFIX)) &&
 		     (ev->flags & CTA_TRF_HEADERS);
 	bool headers = ev->flags & CTA_TRF_HEADERS;
-	struct pkt *p = lookup(t, ev->id);
+	int i = lookup(t, ev->id);
 	struct cta_step *s;
+	struct pkt *p;
 
 	/* a new packet: marked by us, an id not in flight, or other headers on this id */
-	if (p && (marks || (headers && p->have_tuple && !same_tuple(p, ev)))) {
-		finish(t, p, now_ns);
-		p = NULL;
+	if (i >= 0 && (marks || (headers && t->pkts[i].have_tuple && !same_tuple(&t->pkts[i], ev)))) {
+		finish(t, i, now_ns);
+		i = -1;
 	}
-	if (!p)
-		p = start(t, ev->id, now_ns);
-	p->last_ns = now_ns;
+	if (i < 0)
+		i = start(t, ev->id, now_ns);
+	p = &t->pkts[i];
+	t->slots[i].last_ns = now_ns;
 	if (headers && !p->have_tuple) {
 		p->j.family = ev->family;
 		p->j.l4proto = ev->l4proto;
@@ -172,7 +185,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	if (terminal(s->verdict)) {
 		p->j.verdict = verdict_of(s->verdict);
 		p->j.decider = p->j.n_steps++;
-		finish(t, p, now_ns);
+		finish(t, i, now_ns);
 		return 0;
 	}
 	if (s->verdict == NF_ACCEPT)
@@ -184,8 +197,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 {
 	for (int i = 0; i < IN_FLIGHT; i++)
-		if (t->pkts[i].used && (!idle_ns || now_ns - t->pkts[i].last_ns >= idle_ns))
-			finish(t, &t->pkts[i], now_ns);
+		if (t->slots[i].used && (!idle_ns || now_ns - t->slots[i].last_ns >= idle_ns))
+			finish(t, i, now_ns);
 }
 
 const char *cta_verdict_name(enum cta_verdict v)

@@ -86,11 +86,6 @@ unsigned cta_nlsock_rcvbuf(const struct cta_nlsock *s)
 	return s->rcvbuf;
 }
 
-uint32_t cta_nlsock_portid(const struct cta_nlsock *s)
-{
-	return mnl_socket_get_portid(s->nl);
-}
-
 struct ack {
 	uint32_t seq;
 	bool got;

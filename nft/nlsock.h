@@ -27,7 +27,6 @@ unsigned cta_nlsock_rcvbuf(const struct cta_nlsock *s);
  * kernel's -errno. For configuration, before anything else arrives on the socket.
  */
 int cta_nlsock_talk(struct cta_nlsock *s, struct nlmsghdr *nlh);
-uint32_t cta_nlsock_portid(const struct cta_nlsock *s);
 
 /*
  * Hand every message queued now to cb, without blocking. Returns the number of
