@@ -83,18 +83,26 @@ static void print_path(json_t *path)
 	}
 }
 
-/* The story of one verdict; true if it names what decided. */
-static bool print_verdict(json_t *v)
+/* Does the verdict name what decided (a rule or a policy)? Otherwise blame says so. */
+static bool decided_by(json_t *v)
 {
 	const char *type = str(v, "type");
 
-	if (!v || !strcmp(type, "none") || !strcmp(type, "unknown")) {
+	return v && (!strcmp(type, "rule") || !strcmp(type, "policy"));
+}
+
+/* The story of one verdict. */
+static void print_verdict(json_t *v)
+{
+	const char *type = str(v, "type");
+
+	if (!decided_by(v)) {
 		if (v && !strcmp(str(v, "source"), "nflog"))
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
 			       "packet), but no trace says by which rule: record with --trace\n");
 		else
 			printf("  no netfilter verdict was seen for it\n");
-		return false;
+		return;
 	}
 	print_path(json_object_get(v, "path"));
 	if (!strcmp(type, "policy"))
@@ -107,7 +115,6 @@ static bool print_verdict(json_t *v)
 		       json_is_string(json_object_get(v, "rule")) ? str(v, "rule") : "(text not known)");
 	if (json_object_get(v, "uid"))
 		printf("  sent by uid %lld\n", (long long)json_integer_value(json_object_get(v, "uid")));
-	return true;
 }
 
 /* The flow's line, as `flows` says it, shorter. */
@@ -145,45 +152,50 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 {
 	struct cta_session s;
 	struct cta_err err;
-	json_t *out = g->json ? json_array() : NULL;
-	int rc = cta_session_load(path, &s, &err), answer = CTA_EXIT_OK;
+	_cleanup_(freep) struct cta_tuple_query *qs = calloc((size_t)n, sizeof(*qs));
+	json_t *out;
+	int rc, answer = CTA_EXIT_OK;
 
+	if (!qs)
+		return CTA_EXIT_SYSTEM;
+	/* every TUPLE is read before anything is answered: a bad one prints nothing */
+	for (int t = 0; t < n; t++) {
+		struct cta_tuple_error terr;
+
+		if (cta_tuple_parse(tuples[t], &qs[t], &terr)) {
+			cta_msg("blame: TUPLE %d:%d: %s", t + 1, terr.column, terr.msg);
+			return CTA_EXIT_USAGE;
+		}
+	}
+	rc = cta_session_load(path, &s, &err);
 	if (rc) {
 		cta_msg("%s", err.msg);
-		json_decref(out);
 		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
 	}
+	out = g->json ? json_array() : NULL;
 	for (int t = 0; t < n; t++) {
-		struct cta_tuple_query q;
-		struct cta_tuple_error terr;
+		const struct cta_tuple_query *q = &qs[t];
 		char text[256];
 		bool matched = false, decided = false;
 
-		if (cta_tuple_parse(tuples[t], &q, &terr)) {
-			cta_msg("blame: TUPLE %d:%d: %s", t + 1, terr.column, terr.msg);
-			cta_session_fini(&s);
-			json_decref(out);
-			return CTA_EXIT_USAGE;
-		}
-		cta_tuple_format(&q, text, sizeof(text));
+		cta_tuple_format(q, text, sizeof(text));
 		for (size_t i = 0; i < s.n_flows; i++) {
 			json_t *v = cta_session_verdict(&s, &s.flows[i]), *f;
 
-			if (!cta_tuple_match(&q, &s.flows[i]))
+			if (!cta_tuple_match(q, &s.flows[i]))
 				continue;
 			matched = true;
+			decided |= decided_by(v);
 			f = cta_flow_to_json(&s.flows[i], NULL);
 			if (out) {
 				json_t *e = entry(v, text);
 
 				json_object_set_new(e, "flow", f);
 				json_array_append_new(out, e);
-				decided |= v && strcmp(str(v, "type"), "none") &&
-					   strcmp(str(v, "type"), "unknown");
 				continue;
 			}
 			print_flow_head(f);
-			decided |= print_verdict(v);
+			print_verdict(v);
 			json_decref(f);
 		}
 		if (!matched && !g->json)
@@ -258,7 +270,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		cta_msg("blame: %s", err.msg);
 		return CTA_EXIT_SYSTEM;
 	}
-	decided = strcmp(str(v, "type"), "none") != 0;
+	decided = decided_by(v);
 	if (g->json) {
 		json_t *e = entry(v, text);
 
@@ -271,7 +283,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "sport")),
 	       str(json_object_get(v, "packet"), "dst"),
 	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "dport")));
-	decided = print_verdict(v);
+	print_verdict(v);
 	json_decref(v);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }
