@@ -296,10 +296,9 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 {
 	uint8_t family = 0;
-	bool have_proto = false, in_orig = true;
-	int first_kv = 0;
+	bool have_proto = false, seen_kv = false;
 
-	for (int i = 0; i < p->n && in_orig; i++) {
+	for (int i = 0; i < p->n; i++) {
 		struct tok *t = &p->t[i];
 		char *eq = is_kv(t->s) ? strchr(t->s, '=') : NULL;
 
@@ -307,7 +306,7 @@ static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 			uint8_t proto;
 
 			/* [NEW], ipv4 2, tcp 6, a timeout, ESTABLISHED, [ASSURED], in: skipped */
-			if (!have_proto && !first_kv && proto_word(t->s, &proto) &&
+			if (!have_proto && !seen_kv && proto_word(t->s, &proto) &&
 			    !isdigit((unsigned char)t->s[0])) {
 				q->l4proto = proto;
 				have_proto = true;
@@ -318,11 +317,9 @@ static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 		if (!have_proto)
 			return fail(p, t->col, "expected a protocol (tcp, udp, ...) before '%s='", t->s);
 		/* the second src= starts the reply direction: the tuple is the first */
-		if (!strcmp(t->s, "src") && first_kv && (q->has & CTA_TQ_SRC)) {
-			in_orig = false;
+		if (!strcmp(t->s, "src") && (q->has & CTA_TQ_SRC))
 			break;
-		}
-		first_kv = first_kv ? first_kv : t->col;
+		seen_kv = true;
 		if (kv(p, t, t->s, eq + 1, q, &family))
 			return -EINVAL;
 	}
