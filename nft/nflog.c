@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 
 
-static int config(struct cta_nlsock *s, uint16_t group, uint16_t family, uint16_t type,
-		  const void *data, uint16_t len)
+static int config(struct cta_nlsock *s, uint16_t group, uint16_t type, const void *data,
+		  uint16_t len)
 {
 	char buf[256] = { 0 }; /* attribute padding is sent too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -22,7 +22,7 @@ static int config(struct cta_nlsock *s, uint16_t group, uint16_t family, uint16_
 	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = (uint8_t)family;
+	nfg->nfgen_family = AF_UNSPEC; /* a group serves every family */
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = htons(group);
 	mnl_attr_put(nlh, type, len, data);
@@ -39,15 +39,16 @@ int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
 
 	if (err)
 		return err;
-	err = config(*out, group, AF_UNSPEC, NFULA_CFG_CMD, &bind, sizeof(bind));
+	err = config(*out, group, NFULA_CFG_CMD, &bind, sizeof(bind));
 	if (!err)
-		err = config(*out, group, AF_UNSPEC, NFULA_CFG_MODE, &mode, sizeof(mode));
+		err = config(*out, group, NFULA_CFG_MODE, &mode, sizeof(mode));
 	/*
-	 * The conntrack id with each packet needs CONFIG_NETFILTER_NETLINK_GLUE_CT, which
-	 * this project's kernels lack (EOPNOTSUPP): then packets join by their tuple.
+	 * The conntrack id with each packet, where the kernel can: it needs
+	 * CONFIG_NETFILTER_NETLINK_GLUE_CT, which this project's kernels lack
+	 * (EOPNOTSUPP). Without it packets join conntrack by their tuple: not an error.
 	 */
-	if (!err && config(*out, group, AF_UNSPEC, NFULA_CFG_FLAGS, &flags, sizeof(flags)) != 0)
-		err = 0;
+	if (!err)
+		(void)config(*out, group, NFULA_CFG_FLAGS, &flags, sizeof(flags));
 	if (err) {
 		cta_nlsock_free(*out);
 		*out = NULL;
