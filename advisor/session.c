@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "jsonpos.h"
 #include "table.h"
 #include "util.h"
@@ -181,37 +182,7 @@ static json_t *stats_json(const struct cta_session_stats *st)
 	return o;
 }
 
-/* A growing text buffer. */
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_json(struct buf *b, json_t *v, size_t flags)
+static void buf_json(struct cta_buf *b, json_t *v, size_t flags)
 {
 	char *s = v ? json_dumps(v, flags) : NULL;
 
@@ -219,13 +190,13 @@ static void buf_json(struct buf *b, json_t *v, size_t flags)
 		b->oom = true;
 		return;
 	}
-	buf_add(b, s, strlen(s));
+	cta_buf_add(b, s, strlen(s));
 	free(s);
 }
 
 int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 {
-	struct buf b = { 0 };
+	struct cta_buf b = { 0 };
 	json_t *top, *rec;
 
 	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I,s:s,s:i}}", "start", time_json(s->start_ns),
@@ -248,15 +219,15 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 		return -ENOMEM;
 	}
 	b.len -= 2; /* "\n}" */
-	buf_add(&b, ",\n  \"flows\": [", 14);
+	cta_buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
 		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]));
 
-		buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
+		cta_buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
 		buf_json(&b, f, JSON_FLAGS);
 		json_decref(f);
 	}
-	buf_add(&b, s->n_flows ? "\n  ]\n}\n" : "]\n}\n", s->n_flows ? 7 : 4);
+	cta_buf_add(&b, s->n_flows ? "\n  ]\n}\n" : "]\n}\n", s->n_flows ? 7 : 4);
 	if (b.oom) {
 		free(b.p);
 		return -ENOMEM;
