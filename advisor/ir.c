@@ -390,7 +390,7 @@ static int count_peers(const struct obs *obs, const struct svc *sv, size_t lo, s
  */
 static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, size_t n)
 {
-	size_t cap = 0, first = ir->n_rules;
+	size_t cap = 0;
 	int err = 0;
 
 	qsort(sv, n, sizeof(*sv), svc_cmp);
@@ -441,10 +441,12 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 			r->dst->len = r->family == AF_INET ? 32 : 128;
 			r->dst->addr = sv[i].fdst;
 			r->dst->hosts = 1;
+			r->dst->connections = r->connections;
+			r->dst->first_ns = r->first_ns;
+			r->dst->last_ns = r->last_ns;
 		}
 		i = j;
 	}
-	(void)first;
 	return err;
 }
 

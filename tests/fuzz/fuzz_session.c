@@ -4,9 +4,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
+#include "ir.h"
 #include "session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* whatever flows it holds, suggest builds a model and prints it */
+static void suggest(const struct cta_session *s)
+{
+	static const char *const tmpls[] = {
+		[CTA_FORMAT_NFT] = "{{sets}}\n{{input}}\n{{output}}\n{{forward}}\n",
+		[CTA_FORMAT_IPTABLES] = "{{chains}}\n{{input}}\n{{output}}\n{{forward}}\n",
+		[CTA_FORMAT_IP6TABLES] = "{{chains}}\n{{input}}\n{{output}}\n{{forward}}\n",
+	};
+	struct cta_ir_opts o = { .restrict_output = true, .allow_denied = s->n_flows & 1 };
+	struct cta_ir ir;
+	struct cta_err err;
+
+	cta_group_defaults(&o.group);
+	if (cta_ir_build(&o, s, 1, &ir))
+		return;
+	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++) {
+		struct cta_tmpl *t = NULL;
+		struct cta_buf out = { 0 };
+
+		if (cta_tmpl_parse("t", tmpls[f], strlen(tmpls[f]),
+				   f == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t, &err))
+			abort();
+		struct cta_emit e = { .ir = &ir, .tmpl = t, .format = (enum cta_format)f,
+				      .template_name = "t", .table = "t", .max_denied = 3 };
+
+		cta_emit(&e, &out);
+		cta_buf_fini(&out);
+		cta_tmpl_free(t);
+	}
+	cta_ir_fini(&ir);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cta_session_fini(&again);
 		free(text);
 	}
+	suggest(&s);
 	cta_session_fini(&s);
 	return 0;
 }

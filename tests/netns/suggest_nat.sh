@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# suggest on a gateway: a DNAT port forward (with masquerade) and a plain IPv6
+# forward are recorded; the suggested router ruleset, loaded beside the gateway's
+# nat table (nft, then iptables-legacy), keeps both working and drops a forward
+# that never went through the port forward.
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+A() { ip netns exec "$CLA" "$@"; }
+B() { ip netns exec "$CLB" "$@"; }
+S sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+A ip route add 203.0.113.0/24 via 198.51.100.1
+A ip -6 route add 2001:db8:b::/64 via 2001:db8:a::1
+B ip -6 route add 2001:db8:a::/64 via 2001:db8:b::1
+S nft -f - <<'NFT'
+table ip nat {
+	chain pre { type nat hook prerouting priority dstnat; ip daddr 192.0.2.10 tcp dport 8080 dnat to 203.0.113.20:80; }
+	chain post { type nat hook postrouting priority srcnat; oifname "sb" masquerade; }
+}
+NFT
+(ip netns exec "$CLB" "$CTALAB" serve tcp 80 90 -a 203.0.113.20 &)
+(ip netns exec "$CLB" "$CTALAB" serve udp 123 90 -a 2001:db8:b::20 &)
+(ip netns exec "$SRV" "$CTALAB" serve tcp 22 90 &)
+sleep 0.3
+
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.7 -n 2 || fail "record: port forward .7"
+A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.8 || fail "record: port forward .8"
+A "$CTALAB" send udp 2001:db8:b::20 123 -s 2001:db8:a::7 || fail "record: udp6 forward"
+A "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "record: tcp 22 to the router"
+sleep 0.3
+kill -INT $rec
+wait $rec || fail "record failed"
+
+"$CTA" suggest --template router -o "$TMP/r.nft" "$TMP/s.json" || fail "suggest nft"
+"$CTA" suggest --template router --format iptables "$TMP/s.json" >"$TMP/r.ipt" || fail "suggest iptables"
+"$CTA" suggest --template router --format ip6tables "$TMP/s.json" >"$TMP/r.ip6t" ||
+	fail "suggest ip6tables"
+cat "$TMP/r.nft"
+# the forward is matched as the filter hook sees it: translated, and only when DNATed
+expect_line "$TMP/r.nft" "ip saddr 198\.51\.100\.0/24 ip daddr 203\.0\.113\.20 tcp dport 80 ct status dnat accept"
+expect_line "$TMP/r.nft" "ip6 saddr 2001:db8:a::7 ip6 daddr 2001:db8:b::20 udp dport 123 accept"
+expect_line "$TMP/r.ipt" "^-A FORWARD -s 198\.51\.100\.0/24 -d 203\.0\.113\.20/32 -p tcp -m multiport --dports 80 -m conntrack --ctstate DNAT "
+
+replay() {
+	local what=$1
+	A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.7 || fail "$what: port forward .7"
+	A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.8 || fail "$what: port forward .8"
+	A "$CTALAB" send udp 2001:db8:b::20 123 -s 2001:db8:a::7 || fail "$what: udp6 forward"
+	A "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "$what: tcp 22 to the router"
+	# the same server, not through the port forward: dropped
+	A "$CTALAB" probe tcp 203.0.113.20 80 -s 198.51.100.7 && fail "$what: direct forward not dropped"
+	A "$CTALAB" send udp 2001:db8:b::20 123 -s 2001:db8:a::8 && fail "$what: udp6 from ::8 not dropped"
+	return 0
+}
+
+S nft -c -f "$TMP/r.nft" || fail "nft -c rejects the suggestion"
+S nft -f "$TMP/r.nft" || fail "nft -f"
+replay nft
+S nft delete table inet filter
+S iptables-legacy-restore --test "$TMP/r.ipt" || fail "iptables-legacy-restore --test"
+S ip6tables-legacy-restore --test "$TMP/r.ip6t" || fail "ip6tables-legacy-restore --test"
+S iptables-legacy-restore "$TMP/r.ipt" || fail "iptables-legacy-restore"
+S ip6tables-legacy-restore "$TMP/r.ip6t" || fail "ip6tables-legacy-restore"
+replay iptables-legacy
+# the nat table was never touched
+S nft list table ip nat | grep -q "dnat to 203.0.113.20:80" || fail "nat table changed"
+finish

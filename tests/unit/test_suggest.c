@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suggest from session to text: golden files for both emitters (tests/data/suggest,
+ * CTA_UPDATE_GOLDEN=1 rewrites them), determinism, and template errors with lines.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "emit.h"
+#include "ir.h"
+#include "session.h"
+#include "template.h"
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("SRCDIR");
+
+	return s ? s : ".";
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *p = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 > cap) {
+			char *q = realloc(p, cap = cap * 2 + 8192);
+
+			if (!q) {
+				free(p);
+				fclose(f);
+				return NULL;
+			}
+			p = q;
+		}
+		got = fread(p + n, 1, 4096, f);
+		n += got;
+	} while (got);
+	fclose(f);
+	p[n] = '\0';
+	*len = n;
+	return p;
+}
+
+static const char *const ext[] = { "nft", "iptables", "ip6tables" };
+
+/* Render one case; NULL when something failed (reported). */
+static char *render(const char *fixture, const char *tmpl, enum cta_format fmt,
+		    const struct cta_ir_opts *o)
+{
+	char path[4096];
+	struct cta_session s;
+	struct cta_err err;
+	struct cta_tmpl *t = NULL;
+	struct cta_ir ir;
+	struct cta_buf out = { 0 };
+	char *text;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/tests/data/suggest/%s.json", srcdir(), fixture);
+	rc = cta_session_load(path, &s, &err);
+	CHECK_EQ(rc, 0);
+	if (rc) {
+		fprintf(stderr, "%s\n", err.msg);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/rules-templates/%s.%s", srcdir(), tmpl, ext[fmt]);
+	text = slurp(path, &len);
+	CHECK(text != NULL);
+	rc = text ? cta_tmpl_parse(path, text, len,
+				   fmt == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t, &err)
+		  : -ENOENT;
+	free(text);
+	CHECK_EQ(rc, 0);
+	if (!rc)
+		rc = cta_ir_build(o, &s, 1, &ir);
+	CHECK_EQ(rc, 0);
+	if (!rc) {
+		struct cta_emit e = { .ir = &ir,
+				      .tmpl = t,
+				      .format = fmt,
+				      .template_name = tmpl,
+				      .table = "filter",
+				      .restrict_output = o->restrict_output,
+				      .max_denied = 50 };
+
+		cta_emit(&e, &out);
+		CHECK(!out.oom);
+		cta_ir_fini(&ir);
+	}
+	cta_tmpl_free(t);
+	cta_session_fini(&s);
+	return out.p ? out.p : strdup("");
+}
+
+static void golden(const char *fixture, const char *tmpl, enum cta_format fmt,
+		   const struct cta_ir_opts *o, const char *variant)
+{
+	char path[4096], *got = render(fixture, tmpl, fmt, o), *again;
+	char *want;
+	size_t len;
+
+	if (!got)
+		return;
+	/* the same input gives the same bytes */
+	again = render(fixture, tmpl, fmt, o);
+	CHECK(again && !strcmp(got, again));
+	free(again);
+	snprintf(path, sizeof(path), "%s/tests/data/suggest/%s%s.%s", srcdir(), fixture, variant,
+		 ext[fmt]);
+	if (getenv("CTA_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "we");
+
+		CHECK(f && fputs(got, f) >= 0 && !fclose(f));
+		free(got);
+		return;
+	}
+	want = slurp(path, &len);
+	CHECK(want != NULL);
+	if (want && strcmp(got, want)) {
+		fprintf(stderr, "%s differs; got:\n%s\n", path, got);
+		CHECK(!"golden output");
+	}
+	free(want);
+	free(got);
+}
+
+static void test_golden(void)
+{
+	static const char *const fixtures[] = { "v4", "v6", "many", "onehost", "empty" };
+	struct cta_ir_opts o = { 0 };
+
+	cta_group_defaults(&o.group);
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
+		for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++)
+			golden(fixtures[i], "server", (enum cta_format)f, &o, "");
+	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++)
+		golden("router", "router", (enum cta_format)f, &o, "");
+	o.restrict_output = true;
+	o.allow_denied = true;
+	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IPTABLES; f++)
+		golden("v4", "workstation", (enum cta_format)f, &o, "-restrict");
+}
+
+static void test_model(void)
+{
+	char path[4096];
+	struct cta_session s;
+	struct cta_err err;
+	struct cta_ir_opts o = { 0 };
+	struct cta_ir ir;
+
+	cta_group_defaults(&o.group);
+	snprintf(path, sizeof(path), "%s/tests/data/suggest/v4.json", srcdir());
+	if (cta_session_load(path, &s, &err)) {
+		CHECK(!"v4.json loads");
+		return;
+	}
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.flows_total, 15);
+	CHECK_EQ(ir.flows_local, 1);
+	CHECK_EQ(ir.flows_denied, 2);
+	CHECK_EQ(ir.n_denied, 2);
+	CHECK_EQ(ir.flows_out_open, 3);
+	CHECK_EQ(ir.flows_allowed, 9);
+	/* 80 and 443 have the same three sources: one rule, both ports, one /24 */
+	for (size_t i = 0; i < ir.n_rules; i++) {
+		struct cta_ir_rule *r = &ir.rules[i];
+
+		if (r->l4proto == 6 && r->n_ports == 2) {
+			CHECK_EQ(r->ports[0], 80);
+			CHECK_EQ(r->ports[1], 443);
+			CHECK_EQ(r->n_src, 1);
+			CHECK_EQ(r->src[0].len, 24);
+			CHECK_EQ(r->peers, 3);
+			CHECK_EQ(r->connections, 14);
+		}
+	}
+	CHECK_EQ(cta_ir_count(&ir, CTA_IR_IN, 0), 4);
+	cta_ir_fini(&ir);
+	/* the same session twice: same rules, evidence doubled */
+	struct cta_session two[2] = { s, s };
+
+	CHECK_EQ(cta_ir_build(&o, two, 2, &ir), 0);
+	CHECK_EQ(cta_ir_count(&ir, CTA_IR_IN, 0), 4);
+	CHECK_EQ(ir.flows_allowed, 18);
+	CHECK_EQ(ir.n_denied, 2);
+	if (ir.n_denied)
+		CHECK_EQ(ir.denied[0].connections, 2);
+	cta_ir_fini(&ir);
+	cta_session_fini(&s);
+}
+
+static void bad_template(const char *text, enum cta_tmpl_syntax syn, const char *want)
+{
+	struct cta_tmpl *t = NULL;
+	struct cta_err err;
+
+	CHECK_EQ(cta_tmpl_parse("t.nft", text, strlen(text), syn, &t, &err), -EBADMSG);
+	CHECK(t == NULL);
+	CHECK_STR(err.msg, want);
+}
+
+static void test_template_errors(void)
+{
+	bad_template("table x {\n\t{{inptu}}\n}\n", CTA_TMPL_NFT,
+		     "t.nft:2:2: unknown placeholder {{inptu}} for an nft template (known: table, "
+		     "template, output_policy, sets, input, output, forward)");
+	bad_template("{{input}}\n{{sets}}\n", CTA_TMPL_IPTABLES,
+		     "t.nft:2:1: unknown placeholder {{sets}} for an iptables template (known: "
+		     "template, output_policy, chains, input, output, forward)");
+	bad_template("chain input { {{input}} }\n", CTA_TMPL_NFT,
+		     "t.nft:1:15: {{input}} must stand alone on its line");
+	bad_template("{{input}}\n  {{input}}\n", CTA_TMPL_NFT, "t.nft:2:3: {{input}} appears twice");
+	bad_template("x\n{{input\n}}\n", CTA_TMPL_NFT, "t.nft:2:1: '{{' without '}}' on the same line");
+	bad_template("table {{table}} {}\n", CTA_TMPL_NFT, "t.nft:1:1: the template has no {{input}}");
+	{
+		static const char nul[] = "{{input}}\nab\0c\n";
+		struct cta_tmpl *t = NULL;
+		struct cta_err err;
+
+		CHECK_EQ(cta_tmpl_parse("t.nft", nul, sizeof(nul) - 1, CTA_TMPL_NFT, &t, &err),
+			 -EBADMSG);
+		CHECK_STR(err.msg, "t.nft:2:3: a NUL byte");
+	}
+}
+
+static void fill(void *ctx, enum cta_ph ph, const char *indent, struct cta_buf *out)
+{
+	(void)ctx;
+	if (ph == CTA_PH_INPUT)
+		cta_buf_printf(out, "%sA\n%sB\n", indent, indent);
+	else if (ph == CTA_PH_TABLE)
+		cta_buf_str(out, "T");
+	/* sets: nothing, so its line goes */
+}
+
+static void test_template_render(void)
+{
+	static const char text[] = "table {{table}} {\n\t{{sets}}\n\tchain c {\n\t\t{{input}}\n\t}\n}";
+	struct cta_tmpl *t = NULL;
+	struct cta_err err;
+	struct cta_buf out = { 0 };
+
+	CHECK_EQ(cta_tmpl_parse("t", text, sizeof(text) - 1, CTA_TMPL_NFT, &t, &err), 0);
+	if (!t)
+		return;
+	CHECK(cta_tmpl_has(t, CTA_PH_SETS));
+	CHECK(!cta_tmpl_has(t, CTA_PH_FORWARD));
+	cta_tmpl_render(t, fill, NULL, &out);
+	CHECK_STR(out.p, "table T {\n\tchain c {\n\t\tA\n\t\tB\n\t}\n}");
+	cta_buf_fini(&out);
+	cta_tmpl_free(t);
+}
+
+int main(void)
+{
+	test_template_errors();
+	test_template_render();
+	test_model();
+	test_golden();
+	return check_report("suggest");
+}
