@@ -320,17 +320,17 @@ static int write_out(const char *path, const struct cta_buf *b)
 		rc = cta_write_atomic(path, b->p ? b->p : "", b->len, 0644);
 		if (rc) {
 			cta_msg("suggest: %s: %s", path, strerror(-rc));
-			return CTA_EXIT_SYSTEM;
+			return CTA_EXIT_USAGE;
 		}
 		return CTA_EXIT_OK;
 	}
 	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len) {
 		cta_msg("suggest: standard output: %s", strerror(errno));
-		return CTA_EXIT_SYSTEM;
+		return CTA_EXIT_USAGE;
 	}
 	if (fflush(stdout)) {
 		cta_msg("suggest: standard output: %s", strerror(errno));
-		return CTA_EXIT_SYSTEM;
+		return CTA_EXIT_USAGE;
 	}
 	return CTA_EXIT_OK;
 }

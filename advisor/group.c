@@ -121,7 +121,8 @@ int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, siz
 		cta_addr_mask(&hosts[i].addr, hosts[i].family, hosts[i].len);
 		hosts[i].hosts = 1;
 	}
-	qsort(hosts, n, sizeof(*hosts), cmp_void);
+	if (n)
+		qsort(hosts, n, sizeof(*hosts), cmp_void);
 	for (size_t i = 0; i < n;) {
 		unsigned len = fold_len(o, hosts[i].family);
 		size_t j = i, distinct = 0;

@@ -180,6 +180,8 @@ static void fold_denied(struct cta_ir *ir)
 {
 	size_t m = 0;
 
+	if (!ir->n_denied)
+		return;
 	qsort(ir->denied, ir->n_denied, sizeof(*ir->denied), denied_cmp);
 	for (size_t i = 0; i < ir->n_denied; i++) {
 		struct cta_ir_denied *d = &ir->denied[i];
@@ -477,9 +479,12 @@ static int fwd_cmp(const void *pa, const void *pb)
 /* Forward rules that differ only in their destination host become one. */
 static int merge_forward_dsts(struct cta_ir *ir, size_t lo)
 {
-	struct cta_ir_rule *r = ir->rules + lo;
+	struct cta_ir_rule *r;
 	size_t n = ir->n_rules - lo, m = 0;
 
+	if (!n)
+		return 0;
+	r = ir->rules + lo;
 	qsort(r, n, sizeof(*r), fwd_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct cta_ir_rule *a = m ? &r[m - 1] : NULL, *b = &r[i];
@@ -564,7 +569,8 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 		cta_ir_fini(ir);
 		return err;
 	}
-	qsort(ir->rules, ir->n_rules, sizeof(*ir->rules), rule_order);
+	if (ir->n_rules)
+		qsort(ir->rules, ir->n_rules, sizeof(*ir->rules), rule_order);
 	for (size_t i = 0; i < ir->n_rules; i++)
 		ir->rules[i].index = ++idx[ir->rules[i].dir];
 	fold_denied(ir);
