@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "flowscan.h"
 #include "jsonpos.h"
 #include "table.h"
 #include "util.h"
@@ -544,20 +546,16 @@ static bool one_of(const char *s, const char *const *names)
  * A flow's verdict is kept as it is written (blame prints it), once its core fields
  * are checked: what it was, and what decided it.
  */
-static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
+static int check_verdict(struct rd *rd, json_t *o)
 {
 	static const char *const verdicts[] = { "accept", "drop",   "reject", "queue",
 						"stolen", "none",   NULL };
 	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
 	const char *v = NULL, *type = NULL, *table = NULL, *chain = NULL;
 	uint64_t handle = 0;
-	json_t *o, *path;
-	int err = enter(rd, fo, "verdict", JSON_OBJECT, false, &o);
+	json_t *path;
+	int err = get_string(rd, o, "verdict", true, &v);
 
-	*out = NULL;
-	if (err || !o)
-		return err;
-	err = get_string(rd, o, "verdict", true, &v);
 	if (!err && !one_of(v, verdicts)) {
 		cta_jpath_push_key(&rd->path, "verdict");
 		err = fail(rd, "\"%s\" is not a verdict", v);
@@ -581,6 +579,18 @@ static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
 		err = enter(rd, o, "path", JSON_ARRAY, false, &path);
 	if (!err && path)
 		leave(rd);
+	return err;
+}
+
+static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
+{
+	json_t *o;
+	int err = enter(rd, fo, "verdict", JSON_OBJECT, false, &o);
+
+	*out = NULL;
+	if (err || !o)
+		return err;
+	err = check_verdict(rd, o);
 	if (!err)
 		*out = json_incref(o);
 	leave(rd);
@@ -872,8 +882,272 @@ static int read_header(struct rd *rd, json_t *top, struct cta_session *s)
 	return err;
 }
 
-int cta_session_parse(const char *name, const char *text, size_t len, struct cta_session *s,
-		      struct cta_err *err)
+/*
+ * Verdicts repeat: most flows were decided by the same few rules on the same path.
+ * Identical verdict texts share one parsed object.
+ */
+struct vintern {
+	struct {
+		const char *text;
+		size_t len;
+		uint32_t index; /* 1 + index in the session's verdicts */
+	} *slot;
+	size_t mask, used;
+};
+
+static uint64_t fnv(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int vintern_grow(struct vintern *t)
+{
+	size_t n = t->mask ? (t->mask + 1) * 2 : 64;
+	struct vintern old = *t;
+
+	t->slot = calloc(n, sizeof(*t->slot));
+	if (!t->slot) {
+		*t = old;
+		return -ENOMEM;
+	}
+	t->mask = n - 1;
+	for (size_t i = 0; old.slot && i <= old.mask; i++) {
+		size_t j;
+
+		if (!old.slot[i].index)
+			continue;
+		for (j = fnv(old.slot[i].text, old.slot[i].len) & t->mask; t->slot[j].index;
+		     j = (j + 1) & t->mask)
+			;
+		t->slot[j] = old.slot[i];
+	}
+	free(old.slot);
+	return 0;
+}
+
+/* The slot for this text: its index, or an empty slot to fill. */
+static size_t vintern_find(const struct vintern *t, const char *text, size_t len)
+{
+	size_t j = fnv(text, len) & t->mask;
+
+	while (t->slot[j].index &&
+	       (t->slot[j].len != len || memcmp(t->slot[j].text, text, len)))
+		j = (j + 1) & t->mask;
+	return j;
+}
+
+/* The verdict object at text (a flow's, its path on rd) as 1 + its index in s. */
+static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size_t len,
+			struct cta_session *s, size_t *cap, uint32_t *index)
+{
+	json_t **vs = (json_t **)s->verdicts, *o;
+	json_error_t jerr;
+	size_t j;
+	int err;
+
+	if ((t->used + 1) * 2 > t->mask + 1 && vintern_grow(t))
+		return -ENOMEM;
+	j = vintern_find(t, text, len);
+	if (t->slot[j].index) {
+		*index = t->slot[j].index;
+		return 0;
+	}
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return -EAGAIN;
+	cta_jpath_push_key(&rd->path, "verdict");
+	err = check_verdict(rd, o);
+	leave(rd);
+	if (!err && s->n_verdicts == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+
+		vs = realloc(vs, nc * sizeof(*vs));
+		if (!vs)
+			err = -ENOMEM;
+		else {
+			s->verdicts = vs;
+			*cap = nc;
+		}
+	}
+	if (err) {
+		json_decref(o);
+		return err;
+	}
+	vs[s->n_verdicts++] = o;
+	t->slot[j].text = text;
+	t->slot[j].len = len;
+	t->slot[j].index = (uint32_t)s->n_verdicts;
+	t->used++;
+	*index = t->slot[j].index;
+	return 0;
+}
+
+/* A flow the strict reader left alone: the general reader on that element alone. */
+static int slow_flow(struct rd *rd, const char *p, const char *end, struct cta_session *s,
+		     size_t *cap, struct cta_flow *f)
+{
+	const char *e = cta_json_skip(p, end);
+	json_error_t jerr;
+	json_t *fo, *v = NULL;
+	int err;
+
+	fo = e ? json_loadb(p, (size_t)(e - p), JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!fo)
+		return -EAGAIN; /* a syntax error: the whole document says where */
+	err = read_flow(rd, fo, f);
+	if (!err)
+		err = read_verdict(rd, fo, &v);
+	json_decref(fo);
+	if (err || !v)
+		return err;
+	if (s->n_verdicts == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		json_t **vs = realloc((json_t **)s->verdicts, nc * sizeof(*vs));
+
+		if (!vs) {
+			json_decref(v);
+			return -ENOMEM;
+		}
+		s->verdicts = vs;
+		*cap = nc;
+	}
+	((json_t **)s->verdicts)[s->n_verdicts++] = v;
+	f->verdict = (uint32_t)s->n_verdicts;
+	return 0;
+}
+
+/*
+ * The flows found by the scan, each by the strict reader or, where it declines, the
+ * general one. -EAGAIN: read the whole document the general way.
+ */
+static int read_flows_fast(struct rd *rd, const struct cta_flowscan *sc,
+			   struct cta_session *s)
+{
+	struct vintern t = { 0 };
+	const char *end = rd->text + rd->len;
+	size_t cap = 0;
+	int err = 0;
+
+	s->flows = calloc(sc->n_elems ? sc->n_elems : 1, sizeof(*s->flows));
+	s->owns_verdicts = true;
+	if (!s->flows)
+		return -ENOMEM;
+	cta_jpath_push_key(&rd->path, "flows");
+	for (size_t i = 0; i < sc->n_elems && !err; i++) {
+		const char *p = rd->text + sc->elems[i], *vtext = NULL;
+		struct cta_flow *f = &s->flows[i];
+		size_t vlen = 0;
+
+		cta_jpath_push_index(&rd->path, i);
+		if (cta_flow_read_fast(p, end, f, &vtext, &vlen) == 0) {
+			if (vtext)
+				err = fast_verdict(rd, &t, vtext, vlen, s, &cap, &f->verdict);
+		} else {
+			err = slow_flow(rd, p, end, s, &cap, f);
+		}
+		cta_jpath_pop(&rd->path);
+		if (!err)
+			s->n_flows++;
+	}
+	leave(rd);
+	free(t.slot);
+	return err;
+}
+
+/*
+ * The document without its flows, for jansson: the array emptied but its line breaks
+ * (and the last line's width) kept, so positions after it stay where they were.
+ */
+static char *header_text(const char *text, size_t len, const struct cta_flowscan *sc,
+			 size_t *out_len)
+{
+	size_t fs = sc->flows_start, fe = sc->flows_end, nl = 0, tail = 0, n;
+	char *h, *q;
+
+	for (size_t i = fs + 1; i + 1 < fe; i++) {
+		if (text[i] == '\n') {
+			nl++;
+			tail = 0;
+		} else {
+			tail++;
+		}
+	}
+	if (tail > 4096)
+		tail = 0; /* a one-line document: columns after the flows may be off */
+	n = fs + 1 + nl + tail + 1 + (len - fe);
+	h = malloc(n + 1);
+	if (!h)
+		return NULL;
+	memcpy(h, text, fs + 1);
+	q = h + fs + 1;
+	memset(q, '\n', nl);
+	q += nl;
+	memset(q, ' ', tail);
+	q += tail;
+	*q++ = ']';
+	memcpy(q, text + fe, len - fe);
+	h[n] = '\0';
+	*out_len = n;
+	return h;
+}
+
+/* Everything but the flows: the header fields, from the document without its flows. */
+static int read_top(struct rd *rd, json_t *top, struct cta_session *s)
+{
+	int rc = read_header(rd, top, s);
+
+	if (!rc)
+		rc = read_host(rd, top, &s->host);
+	if (!rc)
+		rc = read_recording(rd, top, s);
+	if (!rc)
+		rc = read_stats(rd, top, &s->stats);
+	return rc;
+}
+
+static int syntax_error(const char *name, const json_error_t *jerr, struct cta_err *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: %s", name, jerr->line > 0 ? jerr->line : 1,
+		 jerr->column > 0 ? jerr->column : 1, jerr->text);
+	return -EBADMSG;
+}
+
+/* The fast way; -EAGAIN when the document needs the general one. */
+static int parse_fast(struct rd *rd, struct cta_session *s)
+{
+	struct cta_flowscan sc;
+	json_error_t jerr;
+	char *head;
+	size_t hlen;
+	json_t *top;
+	int rc = cta_flowscan_top(rd->text, rd->len, &sc);
+
+	if (rc)
+		return rc;
+	head = header_text(rd->text, rd->len, &sc, &hlen);
+	if (!head) {
+		cta_flowscan_fini(&sc);
+		return -ENOMEM;
+	}
+	top = json_loadb(head, hlen, JSON_REJECT_DUPLICATES, &jerr);
+	free(head);
+	if (!top)
+		rc = syntax_error(rd->name, &jerr, rd->err);
+	else
+		rc = read_top(rd, top, s);
+	json_decref(top);
+	if (!rc)
+		rc = read_flows_fast(rd, &sc, s);
+	cta_flowscan_fini(&sc);
+	return rc;
+}
+
+int cta_session_parse_tree(const char *name, const char *text, size_t len,
+			   struct cta_session *s, struct cta_err *err)
 {
 	struct rd rd = { .name = name, .text = text, .len = len, .err = err };
 	json_error_t jerr;
@@ -883,19 +1157,9 @@ int cta_session_parse(const char *name, const char *text, size_t len, struct cta
 	memset(s, 0, sizeof(*s));
 	err->msg[0] = '\0';
 	top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!top) {
-		snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: %s", name,
-			 jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
-			 jerr.text);
-		return -EBADMSG;
-	}
-	rc = read_header(&rd, top, s);
-	if (!rc)
-		rc = read_host(&rd, top, &s->host);
-	if (!rc)
-		rc = read_recording(&rd, top, s);
-	if (!rc)
-		rc = read_stats(&rd, top, &s->stats);
+	if (!top)
+		return syntax_error(name, &jerr, err);
+	rc = read_top(&rd, top, s);
 	if (!rc)
 		rc = read_flows(&rd, top, s);
 	json_decref(top);
@@ -903,6 +1167,30 @@ int cta_session_parse(const char *name, const char *text, size_t len, struct cta
 		if (rc == -ENOMEM)
 			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
 		cta_session_fini(s);
+		memset(s, 0, sizeof(*s));
+	}
+	return rc;
+}
+
+int cta_session_parse(const char *name, const char *text, size_t len, struct cta_session *s,
+		      struct cta_err *err)
+{
+	struct rd rd = { .name = name, .text = text, .len = len, .err = err };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	err->msg[0] = '\0';
+	rc = parse_fast(&rd, s);
+	if (rc == -EAGAIN) {
+		/* not simple enough for the scan: the whole document as one tree */
+		cta_session_fini(s);
+		return cta_session_parse_tree(name, text, len, s, err);
+	}
+	if (rc) {
+		if (rc == -ENOMEM)
+			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+		cta_session_fini(s);
+		memset(s, 0, sizeof(*s));
 	}
 	return rc;
 }
@@ -950,7 +1238,7 @@ int cta_session_load(const char *path, struct cta_session *s, struct cta_err *er
 	bool is_stdin = !strcmp(path, "-");
 	char *text = NULL;
 	size_t len = 0;
-	struct stat st;
+	struct stat st = { 0 };
 	int fd, rc;
 
 	memset(s, 0, sizeof(*s));
@@ -965,6 +1253,18 @@ int cta_session_load(const char *path, struct cta_session *s, struct cta_err *er
 			 path);
 		close(fd);
 		return -EISDIR;
+	}
+	/* a regular file is mapped, not copied: sessions of a million flows are big */
+	if (!is_stdin && S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (m != MAP_FAILED) {
+			close(fd);
+			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+			rc = cta_session_parse(path, m, (size_t)st.st_size, s, err);
+			munmap(m, (size_t)st.st_size);
+			return rc;
+		}
 	}
 	rc = read_all(fd, &text, &len);
 	if (!is_stdin)

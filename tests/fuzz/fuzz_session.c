@@ -49,7 +49,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = NULL;
 	size_t len;
 
-	if (cta_session_parse("fuzz.json", (const char *)data, size, &s, &err) != 0)
+	struct cta_session tree;
+	struct cta_err terr;
+	int rc = cta_session_parse("fuzz.json", (const char *)data, size, &s, &err);
+	int trc = cta_session_parse_tree("fuzz.json", (const char *)data, size, &tree, &terr);
+
+	/* the scanner and jansson agree: on yes, on the flows, on the message */
+	if (rc != trc || (rc && strcmp(err.msg, terr.msg)))
+		abort();
+	if (!rc) {
+		if (tree.n_flows != s.n_flows || tree.n_verdicts < s.n_verdicts)
+			abort();
+		for (size_t i = 0; i < s.n_flows; i++) {
+			struct cta_flow a = s.flows[i], b = tree.flows[i];
+
+			if (!json_equal(cta_session_verdict(&s, &a), cta_session_verdict(&tree, &b)) &&
+			    (cta_session_verdict(&s, &a) || cta_session_verdict(&tree, &b)))
+				abort();
+			a.verdict = b.verdict = 0;
+			if (memcmp(&a, &b, sizeof(a)))
+				abort();
+		}
+		cta_session_fini(&tree);
+	}
+	if (rc)
 		return 0;
 	/* accepted: it must format, and read back to the same */
 	if (cta_session_format(&s, &text, &len) == 0) {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
+#include "flowscan.h"
 #include "session.h"
 
 static void make_session(struct cta_session *s)
@@ -230,6 +231,71 @@ static void test_deep_nesting(void)
 	free(doc);
 }
 
+/* The strict scanner reads what the tool writes (the fast path is the one taken). */
+static void test_fast_path(void)
+{
+	struct cta_session s, r, t;
+	struct cta_err err;
+	char *text = NULL;
+	size_t len = 0;
+	struct cta_flowscan sc;
+
+	make_session(&s);
+	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
+	CHECK_EQ(cta_flowscan_top(text, len, &sc), 0);
+	CHECK_EQ(sc.n_elems, 3);
+	for (size_t i = 0; i < sc.n_elems; i++) {
+		struct cta_flow f;
+		const char *v;
+		size_t vlen;
+
+		CHECK_EQ(cta_flow_read_fast(text + sc.elems[i], text + len, &f, &v, &vlen), 0);
+		CHECK(!memcmp(&f, &s.flows[i], sizeof(f)));
+	}
+	cta_flowscan_fini(&sc);
+	CHECK_EQ(cta_session_parse("x.json", text, len, &r, &err), 0);
+	CHECK_EQ(cta_session_parse_tree("x.json", text, len, &t, &err), 0);
+	CHECK_EQ(r.n_flows, t.n_flows);
+	for (size_t i = 0; i < r.n_flows && r.n_flows == t.n_flows; i++)
+		CHECK(!memcmp(&r.flows[i], &t.flows[i], sizeof(r.flows[i])));
+	free(text);
+	cta_session_fini(&r);
+	cta_session_fini(&t);
+	cta_session_fini(&s);
+
+	/* the same verdict text twice is one object; a different one is another */
+	static const char v1[] = "{\"verdict\": \"accept\", \"type\": \"policy\", "
+				 "\"table\": \"t\", \"chain\": \"c\"}";
+	static const char v2[] = "{\"verdict\": \"drop\", \"type\": \"policy\", "
+				 "\"table\": \"t\", \"chain\": \"c\"}";
+	char doc[8192], flows[4096];
+	const char *vs[] = { v1, v2, v1, v1 };
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++)
+		n += (size_t)snprintf(flows + n, sizeof(flows) - n, "%s%.*s, \"verdict\": %s}",
+				      i ? ",\n" : "", (int)strlen(good_flow) - 1, good_flow, vs[i]);
+	snprintf(doc, sizeof(doc), "%s  \"flows\": [\n%s\n]\n}\n", head, flows);
+	CHECK_EQ(cta_session_parse("v.json", doc, strlen(doc), &r, &err), 0);
+	CHECK_EQ(r.n_flows, 4);
+	CHECK_EQ(r.n_verdicts, 2);
+	if (r.n_flows == 4) {
+		CHECK_EQ(r.flows[0].verdict, r.flows[2].verdict);
+		CHECK(r.flows[0].verdict != r.flows[1].verdict);
+		CHECK_STR(json_string_value(json_object_get(cta_session_verdict(&r, &r.flows[1]),
+							    "verdict")),
+			  "drop");
+	}
+	cta_session_fini(&r);
+	/* a bad verdict is told where it is, whichever reader met it */
+	snprintf(doc, sizeof(doc), "%s  \"flows\": [\n%.*s, \"verdict\": {\"verdict\": \"maybe\"}}\n]\n}\n",
+		 head, (int)strlen(good_flow) - 1, good_flow);
+	CHECK_EQ(cta_session_parse("v.json", doc, strlen(doc), &r, &err), -EBADMSG);
+	CHECK_STR(err.msg, "v.json:7:288: flows[0].verdict.verdict: \"maybe\" is not a verdict");
+	CHECK_EQ(cta_session_parse_tree("v.json", doc, strlen(doc), &t, &err), -EBADMSG);
+	CHECK_STR(err.msg, "v.json:7:288: flows[0].verdict.verdict: \"maybe\" is not a verdict");
+}
+
 static void test_load_errors(void)
 {
 	struct cta_session s;
@@ -247,5 +313,6 @@ int main(void)
 	test_odd_but_valid();
 	test_deep_nesting();
 	test_load_errors();
+	test_fast_path();
 	return check_report("session");
 }
