@@ -16,10 +16,17 @@ static const char *ws(const char *p, const char *end)
 	return p;
 }
 
+/* Bytes that matter inside a container: quotes, brackets (and, in strings, '\\'). */
+static const unsigned char special[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\\'] = 2,
+};
+
 /* One past the closing quote of the string at p (which is '"'), or NULL. */
 static const char *skip_string(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
+		if (!special[(unsigned char)*p])
+			continue;
 		if (*p == '\\') {
 			p++;
 			continue;
@@ -51,6 +58,10 @@ const char *cta_json_skip(const char *p, const char *end)
 	while (p < end) {
 		char c = *p;
 
+		if (special[(unsigned char)c] != 1) {
+			p++;
+			continue;
+		}
 		if (c == '"') {
 			p = skip_string(p, end);
 			if (!p)
@@ -60,7 +71,7 @@ const char *cta_json_skip(const char *p, const char *end)
 		p++;
 		if (c == '{' || c == '[')
 			depth++;
-		else if ((c == '}' || c == ']') && --depth == 0)
+		else if (--depth == 0)
 			return p;
 	}
 	return NULL;
@@ -242,7 +253,7 @@ static int key_index(const char *key, const char *const *keys)
 {
 	/* compare the first byte before calling strcmp: this runs for every member */
 	for (int i = 0; keys[i]; i++)
-		if (key[0] == keys[i][0] && !strcmp(key, keys[i]))
+		if (key[0] == keys[i][0] && key[1] == keys[i][1] && !strcmp(key, keys[i]))
 			return i;
 	return -1;
 }
