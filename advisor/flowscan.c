@@ -77,102 +77,85 @@ const char *cta_json_skip(const char *p, const char *end)
 	return NULL;
 }
 
-void cta_flowscan_fini(struct cta_flowscan *sc)
+/* Skip "key": value members until a "flows" array (when look is set) or the end. */
+static int members(struct cta_flowscan *sc, bool look)
 {
-	free(sc->elems);
-	memset(sc, 0, sizeof(*sc));
-}
+	const char *p = sc->p, *end = sc->end;
 
-static int push(struct cta_flowscan *sc, size_t *cap, size_t off)
-{
-	if (sc->n_elems == *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		size_t *e = realloc(sc->elems, nc * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		sc->elems = e;
-		*cap = nc;
-	}
-	sc->elems[sc->n_elems++] = off;
-	return 0;
-}
-
-static int scan_array(const char *text, const char *p, const char *end, struct cta_flowscan *sc)
-{
-	size_t cap = 0;
-
-	sc->flows_start = (size_t)(p - text);
-	p = ws(p + 1, end);
-	if (p < end && *p == ']') {
-		sc->flows_end = (size_t)(p + 1 - text);
-		return 0;
-	}
-	for (;;) {
-		const char *e;
-
-		p = ws(p, end);
-		if (p >= end || *p != '{')
-			return -EAGAIN;
-		if (push(sc, &cap, (size_t)(p - text)))
-			return -ENOMEM;
-		e = cta_json_skip(p, end);
-		if (!e)
-			return -EAGAIN;
-		p = ws(e, end);
-		if (p < end && *p == ']') {
-			sc->flows_end = (size_t)(p + 1 - text);
-			return 0;
-		}
-		if (p >= end || *p != ',')
-			return -EAGAIN;
-		p++;
-	}
-}
-
-int cta_flowscan_top(const char *text, size_t len, struct cta_flowscan *sc)
-{
-	const char *p = ws(text, text + len), *end = text + len;
-	bool found = false;
-	int rc = -EAGAIN;
-
-	memset(sc, 0, sizeof(*sc));
-	if (p >= end || *p != '{')
-		return -EAGAIN;
-	p = ws(p + 1, end);
 	while (p < end && *p == '"') {
-		const char *k = p, *v;
+		const char *k = p;
 		size_t klen;
 
 		p = skip_string(p, end);
 		if (!p)
-			goto out;
+			return -EAGAIN;
 		klen = (size_t)(p - k);
 		p = ws(p, end);
 		if (p >= end || *p != ':')
-			goto out;
+			return -EAGAIN;
 		p = ws(p + 1, end);
-		if (!found && klen == 7 && !memcmp(k, "\"flows\"", 7) && p < end && *p == '[') {
-			rc = scan_array(text, p, end, sc);
-			if (rc)
-				goto out;
-			found = true;
-			p = text + sc->flows_end;
-		} else {
-			v = cta_json_skip(p, end);
-			if (!v)
-				goto out;
-			p = v;
+		if (look && klen == 7 && !memcmp(k, "\"flows\"", 7) && p < end && *p == '[') {
+			sc->flows_start = (size_t)(p - sc->text);
+			sc->p = p + 1;
+			return 1;
 		}
+		p = cta_json_skip(p, end);
+		if (!p)
+			return -EAGAIN;
 		p = ws(p, end);
 		if (p < end && *p == ',')
 			p = ws(p + 1, end);
+		else
+			break;
 	}
-	rc = found ? 0 : -EAGAIN;
-out:
-	if (rc)
-		cta_flowscan_fini(sc);
-	return rc;
+	sc->p = p;
+	return 0;
+}
+
+int cta_flowscan_begin(const char *text, size_t len, struct cta_flowscan *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->text = text;
+	sc->end = text + len;
+	sc->p = ws(text, sc->end);
+	if (sc->p >= sc->end || *sc->p != '{')
+		return -EAGAIN;
+	sc->p = ws(sc->p + 1, sc->end);
+	return members(sc, true) == 1 ? 0 : -EAGAIN;
+}
+
+int cta_flowscan_next(struct cta_flowscan *sc, const char **elem)
+{
+	const char *p = ws(sc->p, sc->end), *end = sc->end;
+
+	if (p < end && *p == ']') {
+		sc->flows_end = (size_t)(p + 1 - sc->text);
+		sc->p = ws(p + 1, end);
+		if (sc->p < end && *sc->p == ',') {
+			sc->p = ws(sc->p + 1, end);
+			if (members(sc, false) < 0)
+				return -EAGAIN;
+		}
+		/* the object's end, and nothing after it */
+		if (sc->p >= end || *sc->p != '}' || ws(sc->p + 1, end) != end)
+			return -EAGAIN;
+		return 0;
+	}
+	if (sc->n) {
+		if (p >= end || *p != ',')
+			return -EAGAIN;
+		p = ws(p + 1, end);
+	}
+	if (p >= end || *p != '{')
+		return -EAGAIN;
+	*elem = p;
+	return 1;
+}
+
+void cta_flowscan_done(struct cta_flowscan *sc, const char *elem_end)
+{
+	sc->p = elem_end;
+	sc->n++;
 }
 
 /* The strict flow reader: known keys, no escapes, no nulls, integers as digits. */
@@ -446,7 +429,7 @@ static bool fill_reply(const struct flow_ctx *c, struct cta_flow *f)
 }
 
 int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen)
+		       size_t *vlen, const char **next)
 {
 	static const unsigned required = 1u << F_FAMILY | 1u << F_PROTOCOL | 1u << F_DIRECTION |
 					 1u << F_ORIG | 1u << F_CONNECTIONS | 1u << F_PACKETS |
@@ -489,5 +472,6 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const
 		return -EAGAIN;
 	*verdict = c.verdict;
 	*vlen = c.vlen;
+	*next = r.p;
 	return 0;
 }

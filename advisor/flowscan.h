@@ -12,28 +12,32 @@
 
 #include "flow.h"
 
+/* A cursor through the top-level object, stopping at each element of "flows". */
 struct cta_flowscan {
+	const char *text, *end, *p;
 	size_t flows_start, flows_end; /* the array's '[' and one past its ']' */
-	size_t *elems; /* offsets where each element starts */
-	size_t n_elems;
+	size_t n; /* elements so far */
 };
 
+/* Scan to the "flows" array. 0; -EAGAIN when the text is not simple enough (or not JSON). */
+int cta_flowscan_begin(const char *text, size_t len, struct cta_flowscan *sc);
 /*
- * Find the top-level "flows" array and its elements. 0; -EAGAIN when the text is not
- * simple enough (or not JSON): read it the general way; -ENOMEM.
+ * The next element: 1 with *elem at its '{' (tell where it ended with
+ * cta_flowscan_done); 0 after the last, once the rest of the document was scanned
+ * too (flows_end is set); -EAGAIN as above.
  */
-int cta_flowscan_top(const char *text, size_t len, struct cta_flowscan *sc);
-void cta_flowscan_fini(struct cta_flowscan *sc);
+int cta_flowscan_next(struct cta_flowscan *sc, const char **elem);
+void cta_flowscan_done(struct cta_flowscan *sc, const char *elem_end);
 
 /* One past the JSON value starting at p (after whitespace), or NULL if there is none. */
 const char *cta_json_skip(const char *p, const char *end);
 
 /*
- * Read the flow object at p. 0: f is filled (verdict 0), and *verdict and *vlen give
- * the raw text of its "verdict" object (NULL when absent); -EAGAIN: read it the
- * general way.
+ * Read the flow object at p. 0: f is filled (verdict 0), *verdict and *vlen give the
+ * raw text of its "verdict" object (NULL when absent), *next is one past the object;
+ * -EAGAIN: read it the general way.
  */
 int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen);
+		       size_t *vlen, const char **next);
 
 #endif

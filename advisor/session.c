@@ -994,15 +994,14 @@ static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size
 }
 
 /* A flow the strict reader left alone: the general reader on that element alone. */
-static int slow_flow(struct rd *rd, const char *p, const char *end, struct cta_session *s,
+static int slow_flow(struct rd *rd, const char *p, const char *e, struct cta_session *s,
 		     size_t *cap, struct cta_flow *f)
 {
-	const char *e = cta_json_skip(p, end);
 	json_error_t jerr;
 	json_t *fo, *v = NULL;
 	int err;
 
-	fo = e ? json_loadb(p, (size_t)(e - p), JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	fo = json_loadb(p, (size_t)(e - p), JSON_REJECT_DUPLICATES, &jerr);
 	if (!fo)
 		return -EAGAIN; /* a syntax error: the whole document says where */
 	err = read_flow(rd, fo, f);
@@ -1028,40 +1027,58 @@ static int slow_flow(struct rd *rd, const char *p, const char *end, struct cta_s
 }
 
 /*
- * The flows found by the scan, each by the strict reader or, where it declines, the
- * general one. -EAGAIN: read the whole document the general way.
+ * The flows, as the scan meets them, each by the strict reader or, where it declines,
+ * the general one. -EAGAIN: read the whole document the general way.
  */
-static int read_flows_fast(struct rd *rd, const struct cta_flowscan *sc,
-			   struct cta_session *s)
+static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_session *s)
 {
 	struct vintern t = { 0 };
-	const char *end = rd->text + rd->len;
-	size_t cap = 0;
-	int err = 0;
+	const char *end = rd->text + rd->len, *p;
+	size_t cap = 0, fcap = 0;
+	int err = 0, more;
 
-	s->flows = calloc(sc->n_elems ? sc->n_elems : 1, sizeof(*s->flows));
 	s->owns_verdicts = true;
-	if (!s->flows)
-		return -ENOMEM;
 	cta_jpath_push_key(&rd->path, "flows");
-	for (size_t i = 0; i < sc->n_elems && !err; i++) {
-		const char *p = rd->text + sc->elems[i], *vtext = NULL;
-		struct cta_flow *f = &s->flows[i];
-		size_t vlen = 0;
+	while (!err && (more = cta_flowscan_next(sc, &p)) == 1) {
+		const char *vtext = NULL, *next = NULL;
+		size_t vlen = 0, i = s->n_flows;
+		struct cta_flow *f;
 
+		if (i == fcap) {
+			size_t nc = fcap ? fcap * 2 : 1024;
+			void *q = realloc(s->flows, nc * sizeof(*s->flows));
+
+			if (!q) {
+				err = -ENOMEM;
+				break;
+			}
+			s->flows = q;
+			fcap = nc;
+		}
+		f = &s->flows[i];
 		cta_jpath_push_index(&rd->path, i);
-		if (cta_flow_read_fast(p, end, f, &vtext, &vlen) == 0) {
+		if (cta_flow_read_fast(p, end, f, &vtext, &vlen, &next) == 0) {
 			if (vtext)
 				err = fast_verdict(rd, &t, vtext, vlen, s, &cap, &f->verdict);
 		} else {
-			err = slow_flow(rd, p, end, s, &cap, f);
+			next = cta_json_skip(p, end);
+			err = next ? slow_flow(rd, p, next, s, &cap, f) : -EAGAIN;
 		}
 		cta_jpath_pop(&rd->path);
-		if (!err)
+		if (!err) {
 			s->n_flows++;
+			cta_flowscan_done(sc, next);
+		}
 	}
 	leave(rd);
 	free(t.slot);
+	if (!err && more < 0)
+		err = more;
+	if (!err && !s->flows) {
+		s->flows = calloc(1, sizeof(*s->flows));
+		if (!s->flows)
+			err = -ENOMEM;
+	}
 	return err;
 }
 
@@ -1123,7 +1140,10 @@ static int syntax_error(const char *name, const json_error_t *jerr, struct cta_e
 	return -EBADMSG;
 }
 
-/* The fast way; -EAGAIN when the document needs the general one. */
+/*
+ * The fast way, in one pass: the flows as the scan meets them, then the rest of the
+ * document through jansson without its flows. -EAGAIN when it needs the general way.
+ */
 static int parse_fast(struct rd *rd, struct cta_session *s)
 {
 	struct cta_flowscan sc;
@@ -1131,25 +1151,21 @@ static int parse_fast(struct rd *rd, struct cta_session *s)
 	char *head;
 	size_t hlen;
 	json_t *top;
-	int rc = cta_flowscan_top(rd->text, rd->len, &sc);
+	int rc = cta_flowscan_begin(rd->text, rd->len, &sc);
 
+	if (!rc)
+		rc = read_flows_fast(rd, &sc, s);
 	if (rc)
 		return rc;
 	head = header_text(rd->text, rd->len, &sc, &hlen);
-	if (!head) {
-		cta_flowscan_fini(&sc);
+	if (!head)
 		return -ENOMEM;
-	}
 	top = json_loadb(head, hlen, JSON_REJECT_DUPLICATES, &jerr);
 	free(head);
 	if (!top)
-		rc = syntax_error(rd->name, &jerr, rd->err);
-	else
-		rc = read_top(rd, top, s);
+		return syntax_error(rd->name, &jerr, rd->err);
+	rc = read_top(rd, top, s);
 	json_decref(top);
-	if (!rc)
-		rc = read_flows_fast(rd, &sc, s);
-	cta_flowscan_fini(&sc);
 	return rc;
 }
 

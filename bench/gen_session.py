@@ -4,7 +4,8 @@
 
 The host serves a handful of TCP/UDP services and ICMP echo; clients come from the
 IPv4 documentation ranges first and from 2001:db8::/32 after that, so large sessions
-are mostly IPv6. Every tenth flow is outbound, every fiftieth forwarded, every
+are mostly IPv6: half of those in busy /64s, half scattered (one host per /64), so the
+ruleset's address sets grow with the session. Every tenth flow is outbound, every fiftieth forwarded, every
 hundredth denied, as a recording of a busy server would be.
 """
 import argparse
@@ -26,9 +27,12 @@ def client(i):
     if i < 3 * 254:
         return "ipv4", "%s.%d" % (V4_NETS[i // 254], 1 + i % 254)
     i -= 3 * 254
-    # 200 hosts per /64, /64s spread over /48s
     net, host = divmod(i, 200)
-    return "ipv6", "2001:db8:%x:%x::%x" % (net >> 16 & 0xffff, net & 0xffff, host + 1)
+    if net % 2 == 0:
+        # a busy subnet: 200 hosts in one /64
+        return "ipv6", "2001:db8:%x:%x::%x" % (net >> 16 & 0xffff, net & 0xffff, host + 1)
+    # scattered clients, one per /64 and no two in a /63: they stay hosts
+    return "ipv6", "2001:db8:%x:%x::1" % (i >> 15 & 0xffff, (i & 0x7fff) << 1)
 
 
 def main():

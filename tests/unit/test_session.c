@@ -242,17 +242,27 @@ static void test_fast_path(void)
 
 	make_session(&s);
 	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
-	CHECK_EQ(cta_flowscan_top(text, len, &sc), 0);
-	CHECK_EQ(sc.n_elems, 3);
-	for (size_t i = 0; i < sc.n_elems; i++) {
+	CHECK_EQ(cta_flowscan_begin(text, len, &sc), 0);
+	for (size_t i = 0; i < 3; i++) {
 		struct cta_flow f;
-		const char *v;
+		const char *p = NULL, *v, *next = NULL;
 		size_t vlen;
 
-		CHECK_EQ(cta_flow_read_fast(text + sc.elems[i], text + len, &f, &v, &vlen), 0);
+		CHECK_EQ(cta_flowscan_next(&sc, &p), 1);
+		if (!p)
+			break;
+		CHECK_EQ(cta_flow_read_fast(p, text + len, &f, &v, &vlen, &next), 0);
 		CHECK(!memcmp(&f, &s.flows[i], sizeof(f)));
+		cta_flowscan_done(&sc, next);
 	}
-	cta_flowscan_fini(&sc);
+	{
+		const char *p;
+
+		CHECK_EQ(cta_flowscan_next(&sc, &p), 0);
+		CHECK_EQ(sc.n, 3);
+		CHECK_EQ(text[sc.flows_start], '[');
+		CHECK_EQ(text[sc.flows_end - 1], ']');
+	}
 	CHECK_EQ(cta_session_parse("x.json", text, len, &r, &err), 0);
 	CHECK_EQ(cta_session_parse_tree("x.json", text, len, &t, &err), 0);
 	CHECK_EQ(r.n_flows, t.n_flows);
