@@ -71,7 +71,8 @@ static void main_usage(FILE *out)
 	fputs("Usage: conntrack-advise [-j|--json] [-v] [-q] COMMAND [ARGS]\n"
 	      "\n"
 	      "An nftables-native firewall rule advisor: records what really crosses this\n"
-	      "host, lists it, and names the rule that accepted or dropped each flow.\n"
+	      "host, lists it, names the rule that accepted or dropped each flow, and\n"
+	      "writes the ruleset (nft or iptables) that allows what was observed.\n"
 	      "\n"
 	      "Commands:\n",
 	      out);
