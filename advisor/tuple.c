@@ -87,6 +87,11 @@ static int tokenize(struct parser *p, const char *text)
 	return 0;
 }
 
+static const char *proto_label(uint8_t l4proto)
+{
+	return cta_proto_name(l4proto) ? cta_proto_name(l4proto) : "this protocol";
+}
+
 static bool number(const char *s, uint64_t max, uint64_t *v)
 {
 	return cta_parse_uint(s, 0, max, v) == 0;
@@ -224,7 +229,7 @@ static int parse_arrow(struct parser *p, struct cta_tuple_query *q)
 	fix_icmp_family(q);
 	if ((has_sport || has_dport) && !cta_proto_has_ports(q->l4proto))
 		return fail(p, p->t[has_sport ? 1 : 3].col, "%s has no ports",
-			    cta_proto_name(q->l4proto) ? cta_proto_name(q->l4proto) : "this protocol");
+			    proto_label(q->l4proto));
 	if (has_sport)
 		q->has |= CTA_TQ_SPORT;
 	if (has_dport)
@@ -269,6 +274,9 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 		const char *dash = strchr(val, '-');
 		bool s = key[0] == 's';
 
+		if (!cta_proto_has_ports(q->l4proto))
+			return fail(p, t->col, "%s has no ports", proto_label(q->l4proto));
+
 		if (dash && (size_t)(dash - val) < sizeof(lo)) {
 			/* a range from `flows`: one port only if both ends agree */
 			memcpy(lo, val, (size_t)(dash - val));
@@ -283,6 +291,8 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 		return 0;
 	}
 	if (!strcmp(key, "type") || !strcmp(key, "code")) {
+		if (!cta_proto_is_icmp(q->l4proto))
+			return fail(p, t->col, "%s has no ICMP type or code", proto_label(q->l4proto));
 		if (!number(val, 255, &v))
 			return fail(p, vcol, "expected a number from 0 to 255");
 		if (key[0] == 't')

@@ -81,6 +81,9 @@ static void test_errors(void)
 	bad("tcp 198.51.100.7 => 192.0.2.10", 18, "expected '->' after the source");
 	bad("tcp 198.51.100.7 ->", 20, "expected a destination address after '->'");
 	bad("tcp 198.51.100.777 -> 192.0.2.10:22", 5, "'198.51.100.777' is not an IPv4 or IPv6 address");
+	/* found by the fuzzer: a pasted line with ports on ICMP, or ICMP fields on TCP */
+	bad("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 sport=22", 43, "icmp has no ports");
+	bad("tcp 6 29 src=198.51.100.7 dst=192.0.2.10 type=3", 42, "tcp has no ICMP type or code");
 	bad("tcp 198.51.100.7 -> 192.0.2.10:99999", 32, "expected a port from 1 to 65535, not '99999'");
 	bad("tcp 198.51.100.7 -> 192.0.2.10:", 32, "expected a port from 1 to 65535, not ''");
 	bad("tcp 198.51.100.7 -> 2001:db8::1", 21, "expected an IPv4 destination, like the source");
