@@ -135,6 +135,29 @@ bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta
 	return false;
 }
 
+/* Multicast, or a broadcast address of one of the host's networks: the host receives it. */
+static bool group_address(const struct cta_host *h, uint8_t family, const union cta_addr *a)
+{
+	if (family == AF_INET6)
+		return a->b[0] == 0xff;
+	if ((a->b[0] & 0xf0) == 0xe0 || a->w[0] == 0xffffffffu)
+		return true;
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
+			const struct cta_host_addr *ha = &h->ifaces[i].addrs[j];
+			uint32_t mask, net, addr;
+
+			if (ha->family != AF_INET || ha->prefixlen == 0 || ha->prefixlen >= 31)
+				continue;
+			mask = htonl(~0u << (32 - ha->prefixlen));
+			net = ha->addr.w[0] & mask;
+			addr = a->w[0];
+			if ((addr & mask) == net && (addr | mask) == 0xffffffffu)
+				return true;
+		}
+	return false;
+}
+
 enum cta_direction cta_host_direction(const struct cta_host *h, const struct cta_flow_key *k)
 {
 	/* the reply source is who really answered: after DNAT that is the inner host */
@@ -145,7 +168,8 @@ enum cta_direction cta_host_direction(const struct cta_host *h, const struct cta
 		return CTA_DIR_LOCAL;
 	if (from_here)
 		return CTA_DIR_OUT;
-	if (to_here)
+	/* multicast and broadcast from elsewhere are received here, not forwarded */
+	if (to_here || group_address(h, k->family, &k->reply_src))
 		return CTA_DIR_IN;
 	return CTA_DIR_FORWARD;
 }

@@ -11,6 +11,7 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+scripts/deps
 if [ -d build/release ]; then
 	meson setup --reconfigure build/release >/dev/null
 else

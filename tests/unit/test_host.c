@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Which way a flow goes, judged from the host's own addresses. */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "host.h"
+
+static enum cta_direction dir(const struct cta_host *h, const char *src, const char *dst)
+{
+	struct cta_flow_key k = { 0 };
+	uint8_t fam;
+
+	cta_addr_parse(src, &fam, &k.src);
+	cta_addr_parse(dst, &fam, &k.dst);
+	k.family = fam;
+	k.reply_src = k.dst;
+	k.reply_dst = k.src;
+	return cta_host_direction(h, &k);
+}
+
+int main(void)
+{
+	struct cta_host h = { 0 };
+	struct cta_host_addr a = { .family = AF_INET, .prefixlen = 24 };
+
+	inet_pton(AF_INET, "192.0.2.10", a.addr.b);
+	cta_host_add_addr(&h, "eth0", 2, &a);
+	a = (struct cta_host_addr){ .family = AF_INET6, .prefixlen = 64 };
+	inet_pton(AF_INET6, "2001:db8::10", a.addr.b);
+	cta_host_add_addr(&h, "eth0", 2, &a);
+
+	CHECK_EQ(dir(&h, "198.51.100.7", "192.0.2.10"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "192.0.2.10", "203.0.113.20"), CTA_DIR_OUT);
+	CHECK_EQ(dir(&h, "192.0.2.10", "192.0.2.10"), CTA_DIR_LOCAL);
+	CHECK_EQ(dir(&h, "127.0.0.1", "127.0.0.1"), CTA_DIR_LOCAL);
+	CHECK_EQ(dir(&h, "198.51.100.7", "203.0.113.20"), CTA_DIR_FORWARD);
+	CHECK_EQ(dir(&h, "2001:db8:a::7", "2001:db8::10"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "2001:db8:a::7", "2001:db8:b::20"), CTA_DIR_FORWARD);
+	/* multicast and broadcast are received, not forwarded; sent ones go out */
+	CHECK_EQ(dir(&h, "192.0.2.7", "224.0.0.251"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "192.0.2.7", "192.0.2.255"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "0.0.0.0", "255.255.255.255"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "fe80::7", "ff02::fb"), CTA_DIR_IN);
+	CHECK_EQ(dir(&h, "192.0.2.10", "224.0.0.251"), CTA_DIR_OUT);
+	/* the broadcast address of a network the host is not on is someone else's */
+	CHECK_EQ(dir(&h, "198.51.100.7", "203.0.113.255"), CTA_DIR_FORWARD);
+	cta_host_fini(&h);
+	return check_report("host");
+}
