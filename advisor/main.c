@@ -103,10 +103,12 @@ static int cmd_version(int argc, char **argv, const struct cta_global *g)
 	(void)argv;
 	if (argc > 1)
 		return cta_usage_error(&cta_cmd_version, "takes no arguments");
+	/* what this build has: libnftables always; process attribution (eBPF) not yet */
 	if (g->json)
-		return cta_print_json(json_pack("{s:s,s:s}", "name", "conntrack-advise", "release",
-						CTA_VERSION));
-	printf("conntrack-advise %s\n", CTA_VERSION);
+		return cta_print_json(json_pack("{s:s,s:s,s:{s:b,s:b}}", "name", "conntrack-advise",
+						"release", CTA_VERSION, "features", "libnftables",
+						1, "bpf", 0));
+	printf("conntrack-advise %s +libnftables -bpf\n", CTA_VERSION);
 	return CTA_EXIT_OK;
 }
 
