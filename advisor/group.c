@@ -69,6 +69,7 @@ void cta_prefix_add(struct cta_prefix *a, const struct cta_prefix *b)
 {
 	a->hosts += b->hosts;
 	a->connections += b->connections;
+	a->bytes += b->bytes;
 	if (b->first_ns && (!a->first_ns || b->first_ns < a->first_ns))
 		a->first_ns = b->first_ns;
 	if (b->last_ns > a->last_ns)
@@ -137,6 +138,7 @@ int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, siz
 			cta_addr_mask(&p.addr, p.family, len);
 			p.hosts = 0;
 			p.connections = 0;
+			p.bytes = 0;
 			p.first_ns = p.last_ns = 0;
 			for (size_t k = i; k < j; k++) {
 				cta_prefix_add(&p, &hosts[k]);

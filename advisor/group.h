@@ -17,7 +17,7 @@ struct cta_prefix {
 	uint8_t len;
 	union cta_addr addr; /* host bits zero */
 	uint32_t hosts; /* distinct hosts seen in it */
-	uint64_t connections;
+	uint64_t connections, bytes;
 	uint64_t first_ns, last_ns;
 };
 

@@ -15,7 +15,7 @@ struct obs {
 	uint8_t denied;
 	union cta_addr peer; /* IN, FORWARD: source; OUT: destination */
 	union cta_addr fdst; /* FORWARD: destination */
-	uint64_t connections, first_ns, last_ns;
+	uint64_t connections, bytes, first_ns, last_ns;
 };
 
 /* A service (ports of a rule-to-be) and the prefixes allowed to use it. */
@@ -27,7 +27,7 @@ struct svc {
 	struct cta_prefix *pfx;
 	size_t n_pfx;
 	size_t obs_lo, obs_hi; /* its observations */
-	uint64_t flows, connections, first_ns, last_ns;
+	uint64_t flows, connections, bytes, first_ns, last_ns;
 };
 
 void cta_ir_fini(struct cta_ir *ir)
@@ -247,6 +247,7 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	if (dir == CTA_IR_FORWARD)
 		b->fdst = f->key.reply_src;
 	b->connections = f->connections;
+	b->bytes = f->bytes[0] + f->bytes[1];
 	b->first_ns = f->first_ns;
 	b->last_ns = f->last_ns;
 	return 0;
@@ -317,11 +318,13 @@ static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n,
 			h->family = obs[j].family;
 			h->addr = obs[j].peer;
 			h->connections = obs[j].connections;
+			h->bytes = obs[j].bytes;
 			h->first_ns = obs[j].first_ns;
 			h->last_ns = obs[j].last_ns;
 			s->denied |= obs[j].denied;
 			s->flows++;
 			s->connections += obs[j].connections;
+			s->bytes += obs[j].bytes;
 			widen(&s->first_ns, &s->last_ns, obs[j].first_ns, obs[j].last_ns);
 		}
 		s->obs_hi = j;
@@ -421,10 +424,21 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 		for (size_t k = i; k < j; k++) {
 			r->flows += sv[k].flows;
 			r->connections += sv[k].connections;
+			r->bytes += sv[k].bytes;
 			r->was_denied |= sv[k].denied;
 			widen(&r->first_ns, &r->last_ns, sv[k].first_ns, sv[k].last_ns);
 		}
 		err = count_peers(obs, sv, i, j, &r->peers);
+		/* the same prefixes: each one's evidence from every service of the rule */
+		for (size_t k = i + 1; k < j; k++)
+			for (size_t m = 0; m < sv[i].n_pfx; m++) {
+				struct cta_prefix *a = &sv[i].pfx[m];
+				uint32_t hosts = a->hosts > sv[k].pfx[m].hosts ? a->hosts
+									      : sv[k].pfx[m].hosts;
+
+				cta_prefix_add(a, &sv[k].pfx[m]);
+				a->hosts = hosts; /* the same hosts, mostly: no sum */
+			}
 		/* the peer prefixes move into the rule */
 		if (r->dir == CTA_IR_OUT) {
 			r->dst = sv[i].pfx;
@@ -444,6 +458,7 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 			r->dst->addr = sv[i].fdst;
 			r->dst->hosts = 1;
 			r->dst->connections = r->connections;
+			r->dst->bytes = r->bytes;
 			r->dst->first_ns = r->first_ns;
 			r->dst->last_ns = r->last_ns;
 		}
@@ -501,6 +516,7 @@ static int merge_forward_dsts(struct cta_ir *ir, size_t lo)
 			a->n_dst += b->n_dst;
 			a->flows += b->flows;
 			a->connections += b->connections;
+			a->bytes += b->bytes;
 			a->peers = a->peers > b->peers ? a->peers : b->peers;
 			a->was_denied |= b->was_denied;
 			widen(&a->first_ns, &a->last_ns, b->first_ns, b->last_ns);

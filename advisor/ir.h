@@ -43,7 +43,7 @@ struct cta_ir_rule {
 	struct cta_prefix *dst; /* OUT, FORWARD */
 	size_t n_dst;
 	/* evidence */
-	uint64_t flows, connections, first_ns, last_ns;
+	uint64_t flows, connections, bytes, first_ns, last_ns;
 	uint32_t peers; /* distinct remote hosts (sources; OUT: destinations) */
 	bool was_denied; /* holds flows denied while recording (--allow-denied) */
 	unsigned index; /* 1-based among the rules of its direction, for names */

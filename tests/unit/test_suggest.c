@@ -180,6 +180,10 @@ static void test_model(void)
 			CHECK_EQ(r->src[0].len, 24);
 			CHECK_EQ(r->peers, 3);
 			CHECK_EQ(r->connections, 14);
+			/* the group's own evidence counts both services */
+			CHECK_EQ(r->src[0].connections, 14);
+			CHECK_EQ(r->src[0].hosts, 3);
+			CHECK_EQ(r->bytes, 14 * 300);
 		}
 	}
 	CHECK_EQ(cta_ir_count(&ir, CTA_IR_IN, 0), 4);
