@@ -21,7 +21,8 @@ static const struct cta_cmd cta_cmd_help = {
 };
 
 static const struct cta_cmd *const cmds[] = {
-	&cta_cmd_record, &cta_cmd_flows, &cta_cmd_blame, &cta_cmd_suggest, &cta_cmd_version, &cta_cmd_help,
+	&cta_cmd_record,  &cta_cmd_flows,   &cta_cmd_blame, &cta_cmd_suggest,
+	&cta_cmd_graph,	  &cta_cmd_version, &cta_cmd_help,
 };
 
 void cta_msg(const char *fmt, ...)
@@ -105,10 +106,12 @@ static int cmd_version(int argc, char **argv, const struct cta_global *g)
 		return cta_usage_error(&cta_cmd_version, "takes no arguments");
 	/* what this build has: libnftables always; process attribution (eBPF) not yet */
 	if (g->json)
-		return cta_print_json(json_pack("{s:s,s:s,s:{s:b,s:b}}", "name", "conntrack-advise",
-						"release", CTA_VERSION, "features", "libnftables",
-						1, "bpf", 0));
-	printf("conntrack-advise %s +libnftables -bpf\n", CTA_VERSION);
+		return cta_print_json(json_pack("{s:s,s:s,s:{s:b,s:b,s:b}}", "name",
+						"conntrack-advise", "release", CTA_VERSION,
+						"features", "libnftables", 1, "bpf", 0, "graphviz",
+						HAVE_GRAPHVIZ));
+	printf("conntrack-advise %s +libnftables -bpf %cgraphviz\n", CTA_VERSION,
+	       HAVE_GRAPHVIZ ? '+' : '-');
 	return CTA_EXIT_OK;
 }
 

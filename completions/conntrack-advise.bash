@@ -25,7 +25,7 @@ _conntrack_advise()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	fi
-	local commands="record flows blame suggest version help"
+	local commands="record flows blame suggest graph version help"
 	local globals="-j --json -v --verbose -q --quiet -h --help"
 
 	cmd=
@@ -73,6 +73,18 @@ _conntrack_advise()
 		esac
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --allow-denied --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
+			compopt -o plusdirs 2>/dev/null
+		fi
+		;;
+	graph)
+		case $prev in
+		--format) COMPREPLY=($(compgen -W "dot svg" -- "$cur")); return ;;
+		-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--format -o --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 			compopt -o plusdirs 2>/dev/null

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "graph.h"
 #include "ir.h"
 #include "session.h"
 
@@ -39,6 +40,10 @@ static void suggest(const struct cta_session *s)
 		cta_buf_fini(&out);
 		cta_tmpl_free(t);
 	}
+	struct cta_buf dot = { 0 };
+
+	cta_graph_dot(&ir, s, 1, &dot);
+	cta_buf_fini(&dot);
 	cta_ir_fini(&ir);
 }
 
