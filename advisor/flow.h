@@ -48,6 +48,7 @@ struct cta_flow {
 	uint64_t packets[2], bytes[2]; /* [0] original, [1] reply */
 	uint64_t first_ns, last_ns; /* wall clock */
 	uint32_t verdict; /* 1 + index in the owner's verdict store; 0: none seen */
+	uint32_t host; /* merged sessions: index in the session's hosts, which saw it */
 };
 
 /* Protocols whose tuples carry ports. */

@@ -309,16 +309,17 @@ static bool u8(const struct sub *s, int k, uint8_t *out)
 }
 
 enum { F_FAMILY, F_PROTOCOL, F_DIRECTION, F_ORIG, F_REPLY, F_CONNECTIONS, F_PACKETS, F_BYTES,
-       F_FIRST, F_LAST, F_STATE, F_VERDICT, F_N };
+       F_FIRST, F_LAST, F_STATE, F_VERDICT, F_HOST, F_N };
 
 static const char *const flow_keys[] = { "family",     "protocol",   "direction", "orig",
 					 "reply",      "connections", "packets",  "bytes",
 					 "first_seen", "last_seen",  "state",	  "verdict",
-					 NULL };
+					 "host",       NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
 	char family[8], protocol[16], direction[16], state[16], first[32], last[32];
+	char *host; /* 256 bytes, the caller's */
 	struct sub orig, reply, packets, bytes;
 	uint64_t connections;
 	const char *verdict;
@@ -343,6 +344,8 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 		return str(r, c->direction, sizeof(c->direction));
 	case F_STATE:
 		return str(r, c->state, sizeof(c->state));
+	case F_HOST:
+		return str(r, c->host, 256);
 	case F_FIRST:
 	case F_LAST:
 		/* null is absent, as the general reader has it: the time was not known */
@@ -429,7 +432,7 @@ static bool fill_reply(const struct flow_ctx *c, struct cta_flow *f)
 }
 
 int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen, const char **next)
+		       size_t *vlen, const char **next, char host[256])
 {
 	static const unsigned required = 1u << F_FAMILY | 1u << F_PROTOCOL | 1u << F_DIRECTION |
 					 1u << F_ORIG | 1u << F_CONNECTIONS | 1u << F_PACKETS |
@@ -443,6 +446,8 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const
 
 	memset(&c, 0, sizeof(c));
 	memset(f, 0, sizeof(*f));
+	host[0] = '\0';
+	c.host = host;
 	if (!object(&r, flow_member, &c) || (c.seen & required) != required)
 		return -EAGAIN;
 	if (!strcmp(c.family, "ipv4"))

@@ -34,10 +34,11 @@ const char *cta_json_skip(const char *p, const char *end);
 
 /*
  * Read the flow object at p. 0: f is filled (verdict 0), *verdict and *vlen give the
- * raw text of its "verdict" object (NULL when absent), *next is one past the object;
- * -EAGAIN: read it the general way.
+ * raw text of its "verdict" object (NULL when absent), *next is one past the object,
+ * host its "host" (a merged session's; "" when absent); -EAGAIN: read it the general
+ * way.
  */
 int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen, const char **next);
+		       size_t *vlen, const char **next, char host[256]);
 
 #endif

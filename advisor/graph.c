@@ -216,17 +216,26 @@ void cta_graph_dot(const struct cta_ir *ir, const struct cta_session *s, size_t 
 		   struct cta_buf *out)
 {
 	char hosts[512] = "", a[40], z[40];
-	size_t hl = 0;
+	const char *seen[32];
+	size_t hl = 0, n_seen = 0;
 	uint64_t start = 0, end = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
+		/* a merged session names all its hosts */
+		const struct cta_host *hs = s[i].n_hosts ? s[i].hosts : &s[i].host;
+		size_t nh = s[i].n_hosts ? s[i].n_hosts : 1;
 
-		for (size_t j = 0; j < i; j++)
-			seen |= !strcmp(s[i].host.hostname, s[j].host.hostname);
-		if (!seen && hl < sizeof(hosts))
+		for (size_t k = 0; k < nh; k++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < n_seen && !dup; j++)
+				dup = !strcmp(seen[j], hs[k].hostname);
+			if (dup || n_seen == ARRAY_SIZE(seen) || hl >= sizeof(hosts) - 1)
+				continue;
+			seen[n_seen++] = hs[k].hostname;
 			hl += (size_t)snprintf(hosts + hl, sizeof(hosts) - hl, "%s%s", hl ? ", " : "",
-					       s[i].host.hostname);
+					       hs[k].hostname);
+		}
 		if (s[i].start_ns && (!start || s[i].start_ns < start))
 			start = s[i].start_ns;
 		if (s[i].end_ns > end)

@@ -23,6 +23,11 @@
 void cta_session_fini(struct cta_session *s)
 {
 	cta_host_fini(&s->host);
+	for (size_t i = 0; i < s->n_hosts; i++)
+		cta_host_fini(&s->hosts[i]);
+	free(s->hosts);
+	s->hosts = NULL;
+	s->n_hosts = 0;
 	free(s->flows);
 	s->flows = NULL;
 	s->n_flows = 0;
@@ -211,6 +216,13 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
 			CTA_SESSION_VERSION, "generator", s->generator, "host",
 			host_json(&s->host), "recording", rec, "stats", stats_json(&s->stats));
+	if (top && s->n_hosts) {
+		json_t *hosts = json_array();
+
+		for (size_t i = 0; i < s->n_hosts; i++)
+			json_array_append_new(hosts, host_json(&s->hosts[i]));
+		json_object_set_new(top, "hosts", hosts);
+	}
 	if (!top)
 		return -ENOMEM;
 	/* the header pretty-printed, then one flow per line: greppable, diffable */
@@ -224,6 +236,10 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	cta_buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
 		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]));
+
+		if (f && s->n_hosts && s->flows[i].host < s->n_hosts)
+			json_object_set_new(f, "host",
+					    json_string(s->hosts[s->flows[i].host].hostname));
 
 		cta_buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
 		buf_json(&b, f, JSON_FLAGS);
@@ -246,7 +262,40 @@ struct rd {
 	size_t len;
 	struct cta_jpath path;
 	struct cta_err *err;
+	/* the flows' "host" names, until "hosts" is read: flow.host = 1 + index here */
+	char **hostnames;
+	size_t n_hostnames;
 };
+
+/* The flow's host, by name, noted for resolve_hosts(). */
+static int note_host(struct rd *rd, const char *name, struct cta_flow *f)
+{
+	char **names;
+
+	for (size_t i = 0; i < rd->n_hostnames; i++)
+		if (!strcmp(rd->hostnames[i], name)) {
+			f->host = (uint32_t)i + 1;
+			return 0;
+		}
+	names = realloc(rd->hostnames, (rd->n_hostnames + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	rd->hostnames = names;
+	names[rd->n_hostnames] = strdup(name);
+	if (!names[rd->n_hostnames])
+		return -ENOMEM;
+	f->host = (uint32_t)++rd->n_hostnames;
+	return 0;
+}
+
+static void rd_fini(struct rd *rd)
+{
+	for (size_t i = 0; i < rd->n_hostnames; i++)
+		free(rd->hostnames[i]);
+	free(rd->hostnames);
+	rd->hostnames = NULL;
+	rd->n_hostnames = 0;
+}
 
 static int __attribute__((format(printf, 2, 3))) fail(struct rd *rd, const char *fmt, ...)
 {
@@ -632,6 +681,13 @@ static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_name(rd, fo, "state", parse_reached, "unreplied, replied or assured",
 			       &reached);
 	f->reached = (uint8_t)reached;
+	if (!err) {
+		const char *host = NULL;
+
+		err = get_string(rd, fo, "host", false, &host);
+		if (!err && host)
+			err = note_host(rd, host, f);
+	}
 	return err;
 }
 
@@ -716,31 +772,73 @@ static int read_iface(struct rd *rd, json_t *io, struct cta_host *h)
 	return err;
 }
 
-static int read_host(struct rd *rd, json_t *top, struct cta_host *h)
+static int read_host_obj(struct rd *rd, json_t *ho, struct cta_host *h)
 {
 	const char *hostname = "", *kernel = "";
-	json_t *ho, *ifaces;
-	int err = enter(rd, top, "host", JSON_OBJECT, true, &ho);
+	json_t *ifaces;
+	int err = get_string(rd, ho, "hostname", true, &hostname);
 
-	if (err)
-		return err;
-	err = get_string(rd, ho, "hostname", true, &hostname);
 	if (!err)
 		err = get_string(rd, ho, "kernel", false, &kernel);
 	snprintf(h->hostname, sizeof(h->hostname), "%s", hostname);
 	snprintf(h->kernel, sizeof(h->kernel), "%s", kernel);
 	if (!err)
 		err = enter(rd, ho, "interfaces", JSON_ARRAY, true, &ifaces);
-	if (err) {
-		leave(rd);
+	if (err)
 		return err;
-	}
 	for (size_t i = 0; i < json_array_size(ifaces) && !err; i++) {
 		cta_jpath_push_index(&rd->path, i);
 		err = read_iface(rd, json_array_get(ifaces, i), h);
 		cta_jpath_pop(&rd->path);
 	}
 	leave(rd);
+	return err;
+}
+
+static int read_host(struct rd *rd, json_t *top, struct cta_host *h)
+{
+	json_t *ho;
+	int err = enter(rd, top, "host", JSON_OBJECT, true, &ho);
+
+	if (err)
+		return err;
+	err = read_host_obj(rd, ho, h);
+	leave(rd);
+	return err;
+}
+
+/* A merged session's "hosts": each an object like "host", hostnames unique. */
+static int read_hosts(struct rd *rd, json_t *top, struct cta_session *s)
+{
+	json_t *arr;
+	size_t n;
+	int err = enter(rd, top, "hosts", JSON_ARRAY, false, &arr);
+
+	if (err || !arr)
+		return err;
+	n = json_array_size(arr);
+	s->hosts = calloc(n ? n : 1, sizeof(*s->hosts));
+	if (!s->hosts) {
+		leave(rd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		json_t *ho = json_array_get(arr, i);
+
+		cta_jpath_push_index(&rd->path, i);
+		if (!json_is_object(ho))
+			err = fail(rd, "expected an object");
+		else
+			err = read_host_obj(rd, ho, &s->hosts[i]);
+		s->n_hosts++;
+		for (size_t j = 0; j < i && !err; j++)
+			if (!strcmp(s->hosts[j].hostname, s->hosts[i].hostname)) {
+				cta_jpath_push_key(&rd->path, "hostname");
+				err = fail(rd, "host \"%s\" is listed twice", s->hosts[i].hostname);
+				leave(rd);
+			}
+		cta_jpath_pop(&rd->path);
+	}
 	leave(rd);
 	return err;
 }
@@ -1026,6 +1124,42 @@ static int slow_flow(struct rd *rd, const char *p, const char *e, struct cta_ses
 	return 0;
 }
 
+/* Every flow's host name to its index in "hosts". */
+static int resolve_hosts(struct rd *rd, struct cta_session *s)
+{
+	uint32_t *map;
+	int err = 0;
+
+	if (!rd->n_hostnames)
+		return 0;
+	map = calloc(rd->n_hostnames, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	for (size_t i = 0; i < rd->n_hostnames; i++) {
+		map[i] = UINT32_MAX;
+		for (size_t j = 0; j < s->n_hosts; j++)
+			if (!strcmp(rd->hostnames[i], s->hosts[j].hostname))
+				map[i] = (uint32_t)j;
+	}
+	for (size_t i = 0; i < s->n_flows && !err; i++) {
+		struct cta_flow *f = &s->flows[i];
+
+		if (!f->host)
+			continue;
+		if (map[f->host - 1] == UINT32_MAX) {
+			cta_jpath_push_key(&rd->path, "flows");
+			cta_jpath_push_index(&rd->path, i);
+			cta_jpath_push_key(&rd->path, "host");
+			err = fail(rd, "\"%s\" is not one of the session's \"hosts\"",
+				   rd->hostnames[f->host - 1]);
+			break;
+		}
+		f->host = map[f->host - 1];
+	}
+	free(map);
+	return err;
+}
+
 /*
  * The flows, as the scan meets them, each by the strict reader or, where it declines,
  * the general one. -EAGAIN: read the whole document the general way.
@@ -1043,6 +1177,7 @@ static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_se
 		const char *vtext = NULL, *next = NULL;
 		size_t vlen = 0, i = s->n_flows;
 		struct cta_flow *f;
+		char host[256];
 
 		if (i == fcap) {
 			size_t nc = fcap ? fcap * 2 : 1024;
@@ -1057,9 +1192,11 @@ static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_se
 		}
 		f = &s->flows[i];
 		cta_jpath_push_index(&rd->path, i);
-		if (cta_flow_read_fast(p, end, f, &vtext, &vlen, &next) == 0) {
+		if (cta_flow_read_fast(p, end, f, &vtext, &vlen, &next, host) == 0) {
 			if (vtext)
 				err = fast_verdict(rd, &t, vtext, vlen, s, &cap, &f->verdict);
+			if (!err && host[0])
+				err = note_host(rd, host, f);
 		} else {
 			next = cta_json_skip(p, end);
 			err = next ? slow_flow(rd, p, next, s, &cap, f) : -EAGAIN;
@@ -1127,6 +1264,8 @@ static int read_top(struct rd *rd, json_t *top, struct cta_session *s)
 	if (!rc)
 		rc = read_host(rd, top, &s->host);
 	if (!rc)
+		rc = read_hosts(rd, top, s);
+	if (!rc)
 		rc = read_recording(rd, top, s);
 	if (!rc)
 		rc = read_stats(rd, top, &s->stats);
@@ -1166,6 +1305,8 @@ static int parse_fast(struct rd *rd, struct cta_session *s)
 		return syntax_error(rd->name, &jerr, rd->err);
 	rc = read_top(rd, top, s);
 	json_decref(top);
+	if (!rc)
+		rc = resolve_hosts(rd, s);
 	return rc;
 }
 
@@ -1185,7 +1326,10 @@ int cta_session_parse_tree(const char *name, const char *text, size_t len,
 	rc = read_top(&rd, top, s);
 	if (!rc)
 		rc = read_flows(&rd, top, s);
+	if (!rc)
+		rc = resolve_hosts(&rd, s);
 	json_decref(top);
+	rd_fini(&rd);
 	if (rc) {
 		if (rc == -ENOMEM)
 			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
@@ -1206,6 +1350,7 @@ int cta_session_parse(const char *name, const char *text, size_t len, struct cta
 	memset(s, 0, sizeof(*s));
 	err->msg[0] = '\0';
 	rc = parse_fast(&rd, s);
+	rd_fini(&rd);
 	if (rc == -EAGAIN || (rc && rc != -ENOMEM && len <= TREE_CHECK_MAX)) {
 		/*
 		 * Not simple enough for the scan, or wrong: the whole document as one tree,

@@ -43,6 +43,9 @@ struct cta_session_stats {
 struct cta_session {
 	char generator[64];
 	struct cta_host host;
+	/* a merged session: every host that saw its flows (flow.host indexes this) */
+	struct cta_host *hosts;
+	size_t n_hosts;
 	uint64_t start_ns, end_ns;
 	bool complete; /* false in a checkpoint written while recording */
 	struct cta_record_options options;

@@ -25,7 +25,7 @@ _conntrack_advise()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	fi
-	local commands="record flows blame suggest graph version help"
+	local commands="record flows blame suggest graph merge version help"
 	local globals="-j --json -v --verbose -q --quiet -h --help"
 
 	cmd=
@@ -85,6 +85,17 @@ _conntrack_advise()
 		esac
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--format -o --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
+			compopt -o plusdirs 2>/dev/null
+		fi
+		;;
+	merge)
+		case $prev in
+		-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-o --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 			compopt -o plusdirs 2>/dev/null

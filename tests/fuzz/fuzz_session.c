@@ -6,6 +6,7 @@
 
 #include "emit.h"
 #include "graph.h"
+#include "merge.h"
 #include "ir.h"
 #include "session.h"
 
@@ -93,6 +94,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 	}
 	suggest(&s);
+	/* merged with itself, it must write a session that reads back */
+	{
+		struct cta_session two[2] = { s, s }, m, back;
+		char *mt = NULL;
+		size_t ml;
+
+		if (cta_session_merge(two, 2, &m) == 0) {
+			if (cta_session_format(&m, &mt, &ml) == 0) {
+				if (cta_session_parse("merged.json", mt, ml, &back, &err) != 0 ||
+				    back.n_flows != m.n_flows)
+					abort();
+				cta_session_fini(&back);
+				free(mt);
+			}
+			cta_session_fini(&m);
+		}
+	}
 	cta_session_fini(&s);
 	return 0;
 }

@@ -40,6 +40,18 @@ grep -q "template server has no {{forward}}: .* forwarded flows left out" "$TMP/
 "$CTA" suggest "$DATA/v4.json" "$DATA/v4.json" >"$TMP/twice" || fail "suggest twice"
 expect_line "$TMP/twice" 'tcp dport \{ 80, 443 \} accept comment "28 conns from 3 hosts'
 expect_line "$TMP/twice" '^# Session: host fixture' 2
+# a merged session gives the same rules as its parts given one by one
+"$CTA" merge -o "$TMP/merged.json" "$DATA/v4.json" "$DATA/v6.json" "$DATA/router.json" 2>/dev/null ||
+	fail "merge"
+"$CTA" merge "$DATA/router.json" "$DATA/v6.json" "$DATA/v4.json" 2>/dev/null | cmp -s - "$TMP/merged.json" ||
+	fail "merge depends on the order of its sessions"
+schema_ok session.schema.json "$TMP/merged.json"
+"$CTA" suggest --template router "$TMP/merged.json" | grep -v '^# Session\|^# Suggested' >"$TMP/m.nft"
+"$CTA" suggest --template router "$DATA/v4.json" "$DATA/v6.json" "$DATA/router.json" |
+	grep -v '^# Session\|^# Suggested' >"$TMP/s.nft"
+cmp -s "$TMP/m.nft" "$TMP/s.nft" || fail "suggest of the merged session differs: $(diff "$TMP/m.nft" "$TMP/s.nft" | head)"
+"$CTA" merge 2>/dev/null
+[ $? = 2 ] || fail "merge without SESSION: exit status not 2"
 # --table
 "$CTA" suggest --table edge "$DATA/v4.json" | grep -q "^table inet edge {" || fail "--table"
 

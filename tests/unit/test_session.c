@@ -246,12 +246,13 @@ static void test_fast_path(void)
 	for (size_t i = 0; i < 3; i++) {
 		struct cta_flow f;
 		const char *p = NULL, *v, *next = NULL;
+		char host[256];
 		size_t vlen;
 
 		CHECK_EQ(cta_flowscan_next(&sc, &p), 1);
 		if (!p)
 			break;
-		CHECK_EQ(cta_flow_read_fast(p, text + len, &f, &v, &vlen, &next), 0);
+		CHECK_EQ(cta_flow_read_fast(p, text + len, &f, &v, &vlen, &next, host), 0);
 		CHECK(!memcmp(&f, &s.flows[i], sizeof(f)));
 		cta_flowscan_done(&sc, next);
 	}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "merge.h"
+#include "session.h"
+#include "util.h"
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_merge = {
+	"merge",
+	run,
+	"combine sessions of several hosts or days into one",
+	"Usage: conntrack-advise merge [-o FILE] SESSION...\n"
+	"\n"
+	"Writes one session holding every flow of the given ones, and which host saw it:\n"
+	"the result lists every host (\"hosts\") and each flow names its \"host\". The same\n"
+	"flow seen by the same host in several sessions becomes one, its counts added, its\n"
+	"times and port ranges widened, its verdict the latest. Merging is associative and\n"
+	"deterministic: merged sessions merge again to the same bytes. suggest, graph and\n"
+	"flows read the result like any session.\n"
+	"\n"
+	"  -o FILE   write FILE atomically (mode 0600) instead of standard output\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise merge -o week.json mon.json tue.json wed.json\n"
+	"  conntrack-advise merge -o fleet.json web1.json web2.json && conntrack-advise suggest fleet.json\n",
+};
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *out = NULL;
+	struct cta_session *s, m;
+	char *text = NULL;
+	size_t n, len = 0;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_merge, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_merge, "unknown option");
+		}
+	}
+	if (g->json)
+		return cta_usage_error(&cta_cmd_merge, "-j: merge writes a session, which is JSON");
+	n = (size_t)(argc - optind);
+	if (!n)
+		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return CTA_EXIT_SYSTEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct cta_err err;
+		int e = cta_session_load(argv[optind + i], &s[i], &err);
+
+		if (e) {
+			cta_msg("merge: %s", err.msg);
+			rc = e == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+		}
+	}
+	if (!rc) {
+		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
+			cta_msg("merge: out of memory");
+			rc = CTA_EXIT_SYSTEM;
+		}
+		if (!rc && !g->quiet)
+			fprintf(stderr, "conntrack-advise: merge: %zu flows of %zu host%s from %zu session%s\n",
+				m.n_flows, m.n_hosts, m.n_hosts == 1 ? "" : "s", n, n == 1 ? "" : "s");
+		cta_session_fini(&m);
+	}
+	if (!rc && out) {
+		int e = cta_write_atomic(out, text, len, 0600);
+
+		if (e) {
+			cta_msg("merge: %s: %s", out, strerror(-e));
+			rc = CTA_EXIT_USAGE;
+		}
+	} else if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout))) {
+		cta_msg("merge: standard output: %s", strerror(errno));
+		rc = CTA_EXIT_USAGE;
+	}
+	free(text);
+	for (size_t i = 0; i < n; i++)
+		cta_session_fini(&s[i]);
+	free(s);
+	return rc;
+}
