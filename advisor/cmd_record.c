@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +25,7 @@ const struct cta_cmd cta_cmd_record = {
 	"record the flows crossing this host into a session file",
 	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
-	"                               [--nflog-group N]\n"
+	"                               [--nflog-group N] [--events FILE|-]\n"
 	"\n"
 	"Follows conntrack (a dump, then NEW/UPDATE/DESTROY events) in this network\n"
 	"namespace until SIGINT/SIGTERM or the duration, and writes a session file.\n"
@@ -44,11 +47,14 @@ const struct cta_cmd cta_cmd_record = {
 	"                           all: every packet (costly); none: no tracing\n"
 	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
 	"                           0: none)\n"
+	"      --events FILE|-      also append one JSON line per connection that starts\n"
+	"                           or ends (docs/events.md); '-': stdout, with -o FILE\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
 	"  conntrack-advise record -d 10m -o /var/lib/conntrack-advise/web1.json\n"
-	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n",
+	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n"
+	"  conntrack-advise record -o s.json --events - | kafkacat -P -b broker -t flows\n",
 };
 
 struct ui {
@@ -110,12 +116,14 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "nflog-group", required_argument, NULL, 'G' },
+		{ "events", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct ui ui = { .live = !g->quiet && isatty(STDERR_FILENO), .quiet = g->quiet };
 	struct cta_record_config cfg = {
 		.out_fd = STDOUT_FILENO,
+		.events_fd = -1,
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = DEFAULT_RCVBUF,
 		.table = { .conntrack = true, .trace = CTA_TRACE_NEW,
@@ -166,6 +174,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 						       optarg);
 			cfg.table.nflog_group = (uint16_t)v;
 			break;
+		case 'E':
+			cfg.events_name = optarg;
+			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_record, stdout);
 			return CTA_EXIT_OK;
@@ -177,11 +188,31 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
 	if (cfg.output && !strcmp(cfg.output, "-"))
 		cfg.output = NULL;
+	if (cfg.events_name && !strcmp(cfg.events_name, "-")) {
+		if (!cfg.output)
+			return cta_usage_error(&cta_cmd_record,
+					       "--events -: standard output carries the session; "
+					       "give -o FILE for it");
+		cfg.events_fd = STDOUT_FILENO;
+	} else if (cfg.events_name) {
+		/* appended to: a log shipper may be following it across recordings */
+		cfg.events_fd = open(cfg.events_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				     0600);
+		if (cfg.events_fd < 0) {
+			cta_msg("record: --events: %s: %s", cfg.events_name, strerror(errno));
+			return CTA_EXIT_USAGE;
+		}
+	}
+	/* a reader of the events that goes away ends the stream, not the recording */
+	if (cfg.events_name)
+		signal(SIGPIPE, SIG_IGN);
 
 	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
 		cta_msg("warning: --trace all traces every packet: the kernel builds several "
 			"messages per packet, which slows traffic and may lose trace events");
 	rc = cta_record_run(&cfg, &fail, &err);
+	if (cfg.events_fd > STDOUT_FILENO)
+		close(cfg.events_fd);
 	if (!rc)
 		return CTA_EXIT_OK;
 	if (ui.drawn)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "events.h"
 #include "flowtab.h"
 #include "judge.h"
 #include "nflog.h"
@@ -46,6 +47,8 @@ struct rec {
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
+	int events_fd; /* -1 once streaming stopped */
+	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
 	enum cta_record_fail *fail;
 };
@@ -82,12 +85,41 @@ static int noted_err(struct rec *r)
 			    : 0;
 }
 
+static int write_all(int fd, const char *p, size_t len);
+
 static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
 
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
+	if (r->events_fd >= 0) {
+		struct cta_flow_key k;
+
+		cta_flow_key_from_event(&k, ev);
+		cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k),
+				&r->events);
+		if (r->events.oom)
+			note_err(r, -ENOMEM);
+	}
+}
+
+/* The event lines so far, to their reader; one that went away ends the stream only. */
+static void flush_events(struct rec *r)
+{
+	int err = r->events_fd >= 0 && r->events.len ?
+			  write_all(r->events_fd, r->events.p, r->events.len) :
+			  0;
+
+	if (err) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "events: %s: %s; no more events are written",
+			 r->cfg->events_name ? r->cfg->events_name : "stream", strerror(-err));
+		notice(r, msg);
+		r->events_fd = -1;
+	}
+	r->events.len = 0;
 }
 
 static void snapshot(struct rec *r)
@@ -276,6 +308,7 @@ static int read_events(struct rec *r)
 		if (n < 0)
 			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
 				     strerror(-n));
+		flush_events(r);
 		return 0;
 	}
 }
@@ -534,7 +567,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		   struct cta_err *errout)
 {
 	struct rec r = { .cfg = cfg, .epfd = -1, .sigfd = -1, .timerfd = -1, .err = errout,
-			 .fail = fail };
+			 .fail = fail, .events_fd = cfg->events_fd };
 	struct ticker t = { 0 };
 	int err;
 
@@ -617,6 +650,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	if (!err)
 		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
 out:
+	flush_events(&r);
+	cta_buf_fini(&r.events);
 	teardown(&r);
 	return err;
 }

@@ -49,9 +49,10 @@ _conntrack_advise()
 		case $prev in
 		-o) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
 		--trace) COMPREPLY=($(compgen -W "new all none" -- "$cur")); return ;;
+		--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		-d | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-o -d --trace --nflog-group --checkpoint-interval --rcvbuf --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-o -d --trace --nflog-group --checkpoint-interval --rcvbuf --events --help" -- "$cur"))
 		;;
 	flows)
 		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))

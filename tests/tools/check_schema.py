@@ -3,6 +3,8 @@
 
     check_schema.py SCHEMA_DIR SCHEMA_FILE DOCUMENT...
 
+A DOCUMENT named *.jsonl is one document per line.
+
 Debian's python3-jsonschema (scripts/deps installs it).
 """
 import json
@@ -26,10 +28,16 @@ def main():
     validator = cls(schema, resolver=resolver)
     bad = 0
     for doc in sys.argv[3:]:
-        errors = list(validator.iter_errors(json.loads(pathlib.Path(doc).read_text())))
-        for e in errors[:5]:
-            print(f"{doc}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
-        bad += bool(errors)
+        text = pathlib.Path(doc).read_text()
+        # a .jsonl file holds one document per line
+        docs = [json.loads(l) for l in text.splitlines() if l] if doc.endswith(".jsonl") \
+            else [json.loads(text)]
+        for n, d in enumerate(docs, 1):
+            errors = list(validator.iter_errors(d))
+            where = f"{doc}:{n}" if doc.endswith(".jsonl") else doc
+            for e in errors[:5]:
+                print(f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
+            bad += bool(errors)
     return 1 if bad else 0
 
 
