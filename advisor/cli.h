@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "session.h"
+
 /* The documented exit codes (design.md, docs/conntrack-advise.8.md). */
 enum {
 	CTA_EXIT_OK = 0,
@@ -42,5 +44,16 @@ void cta_print_usage(const struct cta_cmd *cmd, FILE *out);
 
 /* Dump a -j document to stdout (adds the version field). Takes the reference. */
 int cta_print_json(json_t *doc);
+
+/*
+ * Load every session of paths into *out (an array of n; free it with
+ * cta_free_sessions, also after a failure). An exit code; the message is said.
+ */
+int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n,
+		      struct cta_session **out);
+void cta_free_sessions(struct cta_session *s, size_t n);
+/* data to path atomically (with mode), or to stdout without one. An exit code. */
+int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,
+		     unsigned mode);
 
 #endif

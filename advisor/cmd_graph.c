@@ -70,25 +70,6 @@ static int render_svg(const char *dot, char **svg, size_t *len)
 }
 #endif
 
-static int write_out(const char *path, const char *data, size_t len)
-{
-	int rc;
-
-	if (path) {
-		rc = cta_write_atomic(path, data, len, 0644);
-		if (rc) {
-			cta_msg("graph: %s: %s", path, strerror(-rc));
-			return CTA_EXIT_USAGE;
-		}
-		return CTA_EXIT_OK;
-	}
-	if ((len && fwrite(data, 1, len, stdout) != len) || fflush(stdout)) {
-		cta_msg("graph: standard output: %s", strerror(errno));
-		return CTA_EXIT_USAGE;
-	}
-	return CTA_EXIT_OK;
-}
-
 static int run(int argc, char **argv, const struct cta_global *g)
 {
 	static const struct option opts[] = {
@@ -100,7 +81,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	struct cta_ir_opts o = { .restrict_output = true };
 	const char *out = NULL;
 	bool svg = false;
-	struct cta_session *s;
+	struct cta_session *s = NULL;
 	struct cta_buf dot = { 0 };
 	struct cta_ir ir = { 0 };
 	size_t n;
@@ -137,18 +118,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!n)
 		return cta_usage_error(&cta_cmd_graph, "no SESSION given");
 	cta_group_defaults(&o.group);
-	s = calloc(n, sizeof(*s));
-	if (!s)
-		return CTA_EXIT_SYSTEM;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct cta_err err;
-		int e = cta_session_load(argv[optind + i], &s[i], &err);
-
-		if (e) {
-			cta_msg("graph: %s", err.msg);
-			rc = e == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
-		}
-	}
+	rc = cta_load_sessions(&cta_cmd_graph, argv + optind, n, &s);
 	if (!rc && cta_ir_build(&o, s, n, &ir)) {
 		cta_msg("graph: out of memory");
 		rc = CTA_EXIT_SYSTEM;
@@ -161,7 +131,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		}
 	}
 	if (!rc && !svg)
-		rc = write_out(out, dot.p, dot.len);
+		rc = cta_write_output(&cta_cmd_graph, out, dot.p, dot.len, 0644);
 #if HAVE_GRAPHVIZ
 	if (!rc && svg) {
 		char *text = NULL;
@@ -171,15 +141,13 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			cta_msg("graph: Graphviz could not lay the graph out");
 			rc = CTA_EXIT_SYSTEM;
 		} else {
-			rc = write_out(out, text, len);
+			rc = cta_write_output(&cta_cmd_graph, out, text, len, 0644);
 		}
 		gvFreeRenderData(text);
 	}
 #endif
 	cta_ir_fini(&ir);
-	for (size_t i = 0; i < n; i++)
-		cta_session_fini(&s[i]);
-	free(s);
+	cta_free_sessions(s, n);
 	cta_buf_fini(&dot);
 	return rc;
 }

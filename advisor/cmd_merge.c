@@ -40,7 +40,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{},
 	};
 	const char *out = NULL;
-	struct cta_session *s, m;
+	struct cta_session *s = NULL, m;
 	char *text = NULL;
 	size_t n, len = 0;
 	int c, rc = 0;
@@ -62,18 +62,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	n = (size_t)(argc - optind);
 	if (!n)
 		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
-	s = calloc(n, sizeof(*s));
-	if (!s)
-		return CTA_EXIT_SYSTEM;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct cta_err err;
-		int e = cta_session_load(argv[optind + i], &s[i], &err);
-
-		if (e) {
-			cta_msg("merge: %s", err.msg);
-			rc = e == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
-		}
-	}
+	rc = cta_load_sessions(&cta_cmd_merge, argv + optind, n, &s);
 	if (!rc) {
 		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
 			cta_msg("merge: out of memory");
@@ -84,20 +73,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 				m.n_flows, m.n_hosts, m.n_hosts == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		cta_session_fini(&m);
 	}
-	if (!rc && out) {
-		int e = cta_write_atomic(out, text, len, 0600);
-
-		if (e) {
-			cta_msg("merge: %s: %s", out, strerror(-e));
-			rc = CTA_EXIT_USAGE;
-		}
-	} else if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout))) {
-		cta_msg("merge: standard output: %s", strerror(errno));
-		rc = CTA_EXIT_USAGE;
-	}
+	if (!rc)
+		rc = cta_write_output(&cta_cmd_merge, out, text, len, 0600);
 	free(text);
-	for (size_t i = 0; i < n; i++)
-		cta_session_fini(&s[i]);
-	free(s);
+	cta_free_sessions(s, n);
 	return rc;
 }

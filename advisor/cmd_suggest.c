@@ -312,29 +312,6 @@ static void warn_missing(const struct options *o, const char *tname, const struc
 	(void)o;
 }
 
-static int write_out(const char *path, const struct cta_buf *b)
-{
-	int rc;
-
-	if (path) {
-		rc = cta_write_atomic(path, b->p ? b->p : "", b->len, 0644);
-		if (rc) {
-			cta_msg("suggest: %s: %s", path, strerror(-rc));
-			return CTA_EXIT_USAGE;
-		}
-		return CTA_EXIT_OK;
-	}
-	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len) {
-		cta_msg("suggest: standard output: %s", strerror(errno));
-		return CTA_EXIT_USAGE;
-	}
-	if (fflush(stdout)) {
-		cta_msg("suggest: standard output: %s", strerror(errno));
-		return CTA_EXIT_USAGE;
-	}
-	return CTA_EXIT_OK;
-}
-
 static int run(int argc, char **argv, const struct cta_global *g)
 {
 	struct options o = { .format = CTA_FORMAT_NFT, .template = "server", .table = "filter" };
@@ -360,20 +337,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	rc = load_template(&o, &t, &tname);
 	if (rc)
 		return rc;
-	s = calloc(n, sizeof(*s));
-	if (!s) {
-		cta_tmpl_free(t);
-		return CTA_EXIT_SYSTEM;
-	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct cta_err err;
-		int e = cta_session_load(argv[optind + i], &s[i], &err);
-
-		if (e) {
-			cta_msg("suggest: %s", err.msg);
-			rc = e == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
-		}
-	}
+	rc = cta_load_sessions(&cta_cmd_suggest, argv + optind, n, &s);
 	if (!rc && cta_ir_build(&o.ir, s, n, &ir)) {
 		cta_msg("suggest: out of memory");
 		rc = CTA_EXIT_SYSTEM;
@@ -397,13 +361,11 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			cta_msg("suggest: out of memory");
 			rc = CTA_EXIT_SYSTEM;
 		} else {
-			rc = write_out(o.out, &text);
+			rc = cta_write_output(&cta_cmd_suggest, o.out, text.p, text.len, 0644);
 		}
 	}
 	cta_ir_fini(&ir);
-	for (size_t i = 0; i < n; i++)
-		cta_session_fini(&s[i]);
-	free(s);
+	cta_free_sessions(s, n);
 	cta_buf_fini(&text);
 	cta_buf_fini(&head);
 	cta_tmpl_free(t);
