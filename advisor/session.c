@@ -1310,6 +1310,16 @@ static int parse_fast(struct rd *rd, struct cta_session *s)
 	return rc;
 }
 
+/* A read that failed leaves nothing behind, and says so when memory ran out. */
+static int failed(const char *name, int rc, struct cta_session *s, struct cta_err *err)
+{
+	if (rc == -ENOMEM)
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
+	cta_session_fini(s);
+	memset(s, 0, sizeof(*s));
+	return rc;
+}
+
 int cta_session_parse_tree(const char *name, const char *text, size_t len,
 			   struct cta_session *s, struct cta_err *err)
 {
@@ -1330,13 +1340,7 @@ int cta_session_parse_tree(const char *name, const char *text, size_t len,
 		rc = resolve_hosts(&rd, s);
 	json_decref(top);
 	rd_fini(&rd);
-	if (rc) {
-		if (rc == -ENOMEM)
-			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
-		cta_session_fini(s);
-		memset(s, 0, sizeof(*s));
-	}
-	return rc;
+	return rc ? failed(name, rc, s, err) : 0;
 }
 
 #define TREE_CHECK_MAX (64u << 20)
@@ -1361,13 +1365,7 @@ int cta_session_parse(const char *name, const char *text, size_t len, struct cta
 		cta_session_fini(s);
 		return cta_session_parse_tree(name, text, len, s, err);
 	}
-	if (rc) {
-		if (rc == -ENOMEM)
-			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", name);
-		cta_session_fini(s);
-		memset(s, 0, sizeof(*s));
-	}
-	return rc;
+	return rc ? failed(name, rc, s, err) : 0;
 }
 
 static int read_all(int fd, char **out, size_t *len)
