@@ -18,19 +18,21 @@ const struct cta_cmd cta_cmd_flows = {
 	"list the flows of one or more session files",
 	"Usage: conntrack-advise [-j] flows SESSION...\n"
 	"\n"
-	"Lists the flows recorded in the sessions (merged where several sessions saw the\n"
-	"same flow), sorted by protocol, source, destination, source port and destination\n"
-	"port, one per line in a form close to 'conntrack -L -o extended':\n"
+	"Lists the flows recorded in the sessions (merged where several sessions of one host\n"
+	"saw the same flow), sorted by protocol, source, destination, source port and\n"
+	"destination port, one per line in a form close to 'conntrack -L -o extended':\n"
 	"\n"
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
-	"      [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
+	"      [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy] [host=]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
 	"several connections from different ports. verdict= is what decided the flow's\n"
 	"first packet (traced while recording; 'blame' tells the whole path); by=unknown:\n"
-	"denied, seen by NFLOG, no trace names the rule. SESSION '-' reads standard input.\n"
+	"denied, seen by NFLOG, no trace names the rule. With sessions of several hosts (or a\n"
+	"merged session), each host's flows are listed apart and end in host=NAME.\n"
+	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise flows session.json\n"
@@ -119,10 +121,55 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
 	       str(f, "last_seen"));
 	print_verdict(json_object_get(f, "verdict"));
+	if (json_object_get(f, "host"))
+		printf(" host=%s", str(f, "host"));
 	putchar('\n');
 }
 
-static int load_all(int n, char **paths, struct cta_flowtab *ft, const struct cta_global *g)
+/* The flows of one host: flows two hosts saw stay two flows. */
+struct host_flows {
+	char name[256];
+	struct cta_flowtab *ft;
+};
+
+struct hosts {
+	struct host_flows *h;
+	size_t n;
+};
+
+static void hosts_free(struct hosts *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		cta_flowtab_free(hs->h[i].ft);
+	free(hs->h);
+}
+
+static struct cta_flowtab *host_table(struct hosts *hs, const char *name)
+{
+	struct host_flows *h;
+
+	for (size_t i = 0; i < hs->n; i++)
+		if (!strcmp(hs->h[i].name, name))
+			return hs->h[i].ft;
+	h = realloc(hs->h, (hs->n + 1) * sizeof(*h));
+	if (!h)
+		return NULL;
+	hs->h = h;
+	h = &hs->h[hs->n];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->ft = cta_flowtab_new();
+	if (!h->ft)
+		return NULL;
+	hs->n++;
+	return h->ft;
+}
+
+static int cmp_host(const void *a, const void *b)
+{
+	return strcmp(((const struct host_flows *)a)->name, ((const struct host_flows *)b)->name);
+}
+
+static int load_all(int n, char **paths, struct hosts *hs, const struct cta_global *g)
 {
 	for (int i = 0; i < n; i++) {
 		struct cta_session s;
@@ -139,13 +186,48 @@ static int load_all(int n, char **paths, struct cta_flowtab *ft, const struct ct
 			cta_msg("note: %s is a checkpoint of a recording that did not finish "
 				"(flows up to its \"end\" time)",
 				paths[i]);
-		for (size_t j = 0; j < s.n_flows && !rc; j++)
-			rc = cta_flowtab_merge(ft, &s.flows[j], cta_session_verdict(&s, &s.flows[j]));
+		for (size_t j = 0; j < s.n_flows && !rc; j++) {
+			const struct cta_flow *f = &s.flows[j];
+			/* a merged session says which of its hosts saw the flow */
+			const char *host = s.n_hosts && f->host < s.n_hosts ? s.hosts[f->host].hostname
+									     : s.host.hostname;
+			struct cta_flowtab *ft = host_table(hs, host);
+
+			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f)) : -ENOMEM;
+		}
 		cta_session_fini(&s);
 		if (rc) {
 			cta_msg("out of memory");
 			return CTA_EXIT_SYSTEM;
 		}
+	}
+	if (hs->n > 1)
+		qsort(hs->h, hs->n, sizeof(*hs->h), cmp_host);
+	return CTA_EXIT_OK;
+}
+
+/* One host's flows: printed, or added to arr (-j). host: said when there are several. */
+static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
+{
+	_cleanup_(freep) struct cta_flow *flows = NULL;
+	size_t n = 0;
+
+	flows = cta_flowtab_sorted(ft, &n);
+	if (!flows)
+		return CTA_EXIT_SYSTEM;
+	for (size_t i = 0; i < n; i++) {
+		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]));
+
+		if (!f)
+			return CTA_EXIT_SYSTEM;
+		if (host)
+			json_object_set_new(f, "host", json_string(host));
+		if (arr) {
+			json_array_append_new(arr, f);
+			continue;
+		}
+		print_flow(f, &flows[i]);
+		json_decref(f);
 	}
 	return CTA_EXIT_OK;
 }
@@ -156,10 +238,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cta_flowtab_freep) struct cta_flowtab *ft = NULL;
-	_cleanup_(freep) struct cta_flow *flows = NULL;
+	struct hosts hs = { 0 };
 	json_t *arr = NULL;
-	size_t n = 0;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -171,30 +251,15 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	}
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
-	ft = cta_flowtab_new();
-	if (!ft)
-		return CTA_EXIT_SYSTEM;
-	rc = load_all(argc - optind, argv + optind, ft, g);
-	if (rc)
+	rc = load_all(argc - optind, argv + optind, &hs, g);
+	if (!rc && g->json && !(arr = json_array()))
+		rc = CTA_EXIT_SYSTEM;
+	for (size_t i = 0; i < hs.n && !rc; i++)
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].name : NULL, arr);
+	hosts_free(&hs);
+	if (rc) {
+		json_decref(arr);
 		return rc;
-	flows = cta_flowtab_sorted(ft, &n);
-	if (!flows)
-		return CTA_EXIT_SYSTEM;
-	if (g->json && !(arr = json_array()))
-		return CTA_EXIT_SYSTEM;
-	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]));
-
-		if (!f) {
-			json_decref(arr);
-			return CTA_EXIT_SYSTEM;
-		}
-		if (arr) {
-			json_array_append_new(arr, f);
-			continue;
-		}
-		print_flow(f, &flows[i]);
-		json_decref(f);
 	}
 	if (arr)
 		return cta_print_json(json_pack("{s:o}", "flows", arr));

@@ -52,6 +52,12 @@ schema_ok session.schema.json "$TMP/merged.json"
 cmp -s "$TMP/m.nft" "$TMP/s.nft" || fail "suggest of the merged session differs: $(diff "$TMP/m.nft" "$TMP/s.nft" | head)"
 "$CTA" merge 2>/dev/null
 [ $? = 2 ] || fail "merge without SESSION: exit status not 2"
+# flows keeps the hosts of a merged session apart, and names them
+"$CTA" merge -o "$TMP/two.json" "$DATA/v4.json" "$HERE/../data/demo-session.json" 2>/dev/null ||
+	fail "merge of two hosts"
+"$CTA" flows "$TMP/two.json" >"$TMP/two.txt" || fail "flows of a merged session"
+expect_line "$TMP/two.txt" ' host=fixture$' "$("$CTA" flows "$DATA/v4.json" | wc -l)"
+expect_line "$TMP/two.txt" ' host=vm$' "$("$CTA" flows "$HERE/../data/demo-session.json" | wc -l)"
 # --table
 "$CTA" suggest --table edge "$DATA/v4.json" | grep -q "^table inet edge {" || fail "--table"
 
