@@ -8,6 +8,11 @@
  *       COUNT connections (TCP) or exchanges from distinct ports (UDP), each sending
  *       BYTES and reading the echo. Exit 0 only if every echo came back.
  *   ctalab burst udp DST PORT -n COUNT    COUNT datagrams from COUNT sockets, at once
+ *   ctalab flood udp NET PORT -r RATE -t SECONDS
+ *       RATE new flows a second for SECONDS, each one datagram to its own 5-tuple: the
+ *       last octet of the IPv4 network NET (.1-.254) and destination ports from PORT
+ *       up. Paced in batches (sendmmsg); prints how many were sent and in how many
+ *       seconds. For bench/.
  *   ctalab probe tcp DST PORT [-s SRC]    one connect attempt with a 2 s timeout;
  *       exit 0 if it connected, 1 if refused or timed out.
  */
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,6 +189,61 @@ out:
 	return rc;
 }
 
+
+/* RATE new UDP flows a second for SECONDS (see the header). */
+static int flood(const char *net, uint16_t port0, long rate, int seconds)
+{
+	enum { BATCH = 64 };
+	struct sockaddr_in dst[BATCH];
+	struct mmsghdr msg[BATCH];
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct in_addr base;
+	struct timespec t0, next;
+	long total = rate * seconds, sent = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, net, &base) != 1 || rate < 1) {
+		fprintf(stderr, "ctalab: flood: bad network or rate\n");
+		return 2;
+	}
+	memset(msg, 0, sizeof(msg));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sent < total) {
+		int n = total - sent < BATCH ? (int)(total - sent) : BATCH, done;
+		long long at;
+
+		for (int i = 0; i < n; i++) {
+			long k = sent + i;
+
+			memset(&dst[i], 0, sizeof(dst[i]));
+			dst[i].sin_family = AF_INET;
+			dst[i].sin_addr.s_addr = (base.s_addr & htonl(0xffffff00)) |
+						 htonl((uint32_t)(k % 254 + 1));
+			dst[i].sin_port = htons((uint16_t)(port0 + (k / 254) % (65536 - port0)));
+			msg[i].msg_hdr.msg_name = &dst[i];
+			msg[i].msg_hdr.msg_namelen = sizeof(dst[i]);
+			msg[i].msg_hdr.msg_iov = &iov;
+			msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		done = sendmmsg(fd, msg, (unsigned)n, 0);
+		if (done < 0 && errno != ENOBUFS && errno != EAGAIN)
+			break;
+		sent += done > 0 ? done : 0;
+		/* the schedule: sent flows at rate since t0 */
+		at = (long long)t0.tv_sec * 1000000000LL + t0.tv_nsec +
+		     (long long)((double)sent * 1e9 / (double)rate);
+		next.tv_sec = (time_t)(at / 1000000000LL);
+		next.tv_nsec = (long)(at % 1000000000LL);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	/* how many, and in how long: the rate reached may be below the one asked for */
+	printf("%ld %.3f\n", sent,
+	       (double)(next.tv_sec - t0.tv_sec) + (double)(next.tv_nsec - t0.tv_nsec) / 1e9);
+	return sent == total ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *src = NULL;
@@ -208,6 +269,21 @@ int main(int argc, char **argv)
 			addrs[n++] = optarg;
 		}
 		return serve(tcp, (uint16_t)atoi(argv[3]), seconds, addrs, n);
+	}
+	if (!strcmp(argv[1], "flood") && !tcp && argc >= 5) {
+		long rate = 0;
+		int seconds = 1;
+
+		optind = 5;
+		while ((c = getopt(argc, argv, "r:t:")) != -1) {
+			if (c == 'r')
+				rate = atol(optarg);
+			else if (c == 't')
+				seconds = atoi(optarg);
+			else
+				goto usage;
+		}
+		return flood(argv[3], (uint16_t)atoi(argv[4]), rate, seconds);
 	}
 	if (argc < 5 || parse_addr(argv[3], (uint16_t)atoi(argv[4]), &dst, &dlen) < 0)
 		goto usage;
@@ -247,6 +323,7 @@ usage:
 	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
 			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]\n"
 			"       ctalab burst udp DST PORT -n COUNT\n"
+			"       ctalab flood udp NET PORT -r RATE -t SECONDS\n"
 			"       ctalab probe tcp DST PORT [-s SRC]\n");
 	return 2;
 }

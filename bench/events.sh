@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The event path under load, side by side with the tool a user would otherwise run:
+# a generator namespace opens new UDP flows at a fixed rate (one datagram each),
+# through a host namespace that forwards them to a sink. In the host, one after the
+# other on the same traffic: `conntrack-advise record` with conntrack events only
+# (--trace none --nflog-group 0), `record` as it runs by default (tracing first
+# packets, NFLOG), and `conntrack -E -e NEW`. The kernel's own count is a
+# `ct state new counter` rule in a table of the benchmark's (postrouting, after
+# conntrack confirmed the entry).
+#
+#   bench/events.sh [RATE...]     default: 10000 25000 50000 100000 200000
+#
+# For each: NEW capture ratio against the kernel's count, netlink drops
+# (/proc/net/netlink) and overruns, CPU time per million events (/proc/PID/stat),
+# peak resident memory (VmHWM). Writes bench/results.md. Not part of the test suite;
+# needs root (network namespaces of its own, documentation addresses only).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+[ "$(id -u)" = 0 ] || { echo "bench/events.sh: needs root" >&2; exit 3; }
+scripts/deps || exit 3
+if [ -d build/release ]; then
+	meson setup --reconfigure build/release >/dev/null
+else
+	meson setup build/release --buildtype=release >/dev/null
+fi
+ninja -C build/release >/dev/null || exit 1
+CTA=$ROOT/build/release/conntrack-advise
+CTALAB=$ROOT/build/release/tests/ctalab
+RATES=("$@")
+[ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
+SECONDS_PER_RUN=2
+B=ctabench$$
+GEN=$B-gen HOST=$B-host SINK=$B-sink
+TMP=$(mktemp -d)
+
+down() {
+	local ns
+	for ns in "$GEN" "$HOST" "$SINK"; do
+		{ ip netns pids "$ns" 2>/dev/null || true; } | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap down EXIT
+H() { ip netns exec "$HOST" "$@"; }
+
+ip netns add "$GEN" && ip netns add "$HOST" && ip netns add "$SINK" || exit 1
+for ns in "$GEN" "$HOST" "$SINK"; do ip -n "$ns" link set lo up; done
+ip -n "$GEN" link add g0 type veth peer name h0 netns "$HOST"
+ip -n "$HOST" link add h1 type veth peer name s0 netns "$SINK"
+ip -n "$GEN" addr add 198.51.100.7/24 dev g0
+ip -n "$HOST" addr add 198.51.100.1/24 dev h0
+ip -n "$HOST" addr add 192.0.2.1/24 dev h1
+ip -n "$SINK" addr add 192.0.2.2/24 dev s0
+ip -n "$GEN" link set g0 up
+ip -n "$HOST" link set h0 up
+ip -n "$HOST" link set h1 up
+ip -n "$SINK" link set s0 up
+ip -n "$GEN" route add 203.0.113.0/24 via 198.51.100.1
+ip -n "$HOST" route add 203.0.113.0/24 via 192.0.2.2
+H sysctl -qw net.ipv4.ip_forward=1
+# short-lived entries: the conntrack table (262144 here) must not fill up
+H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
+H nft -f - <<'NFT'
+table inet bench {
+	chain post { type filter hook postrouting priority 0; ct state new counter; }
+}
+NFT
+# neighbours resolved before anything is measured
+ip netns exec "$GEN" ping -q -c1 -W1 198.51.100.1 >/dev/null
+H ping -q -c1 -W1 192.0.2.2 >/dev/null
+
+kernel_count() {
+	H nft list chain inet bench post | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hwm_kib() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
+# netlink drops of every netfilter socket in the host namespace (only the tool has any)
+nl_drops() { H awk 'NR > 1 && $2 == 12 { d += $9 } END { print d + 0 }' /proc/net/netlink; }
+TICK=$(getconf CLK_TCK)
+
+# run TOOL RATE: one measurement; prints "kernel got drops overruns cpu_s hwm_kib secs"
+run() {
+	local tool=$1 rate=$2 pid got overruns=0 before after cpu hwm drops k0 secs
+	H conntrack -F >/dev/null 2>&1
+	sleep 0.5
+	case $tool in
+	record-ct | record)
+		local extra=(--trace none --nflog-group 0)
+		[ "$tool" = record ] && extra=()
+		rm -f "$TMP/s.json"
+		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
+			"${extra[@]}" 2>"$TMP/rec.err" &
+		pid=$!
+		for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
+		;;
+	conntrack)
+		ip netns exec "$HOST" conntrack -E -e NEW -p udp >"$TMP/ct.txt" 2>/dev/null &
+		pid=$!
+		sleep 0.5
+		;;
+	esac
+	before=$(nl_drops)
+	k0=$(kernel_count)
+	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$rate" \
+		-t "$SECONDS_PER_RUN")
+	sleep 1.5
+	cpu=$(cpu_ticks "$pid")
+	hwm=$(hwm_kib "$pid")
+	after=$(nl_drops)
+	drops=$((after - before))
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null
+	case $tool in
+	conntrack) got=$(grep -c 'udp' "$TMP/ct.txt") ;;
+	*)
+		read -r got overruns < <(/usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["stats"]
+print(s["events"]["new"], s["overruns"])' "$TMP/s.json")
+		;;
+	esac
+	echo "$(($(kernel_count) - k0)) $got $drops $overruns $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $hwm $secs"
+}
+
+OUT=$ROOT/bench/results.md
+{
+	echo "# Event path benchmark"
+	echo
+	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
+	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
+	echo
+	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns | CPU s | CPU s per 10^6 events | CPU vs conntrack -E | peak RSS MiB |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$OUT"
+for rate in "${RATES[@]}"; do
+	declare -A cpu_of=()
+	for tool in conntrack record-ct record; do
+		read -r kernel got drops overruns cpu hwm secs < <(run "$tool" "$rate")
+		cpu_of[$tool]=$cpu
+		case $tool in
+		conntrack) name='`conntrack -E -e NEW -p udp > file`' ;;
+		record-ct) name='`record --trace none --nflog-group 0`' ;;
+		record) name='`record` (default: traces first packets, NFLOG)' ;;
+		esac
+		per=$(awk -v c="$cpu" -v n="$got" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
+		ratio=$(awk -v c="$cpu" -v b="${cpu_of[conntrack]}" 'BEGIN { printf "%.2f", (b > 0 ? c / b : 0) }')
+		cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
+		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
+			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
+			"$kernel" "$got" "$cap" "$drops" "$overruns" "$cpu" "$per" "$ratio" \
+			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" >>"$OUT"
+	done
+done
+{
+	echo
+	echo "kernel NEW: packets of \`ct state new counter\` at postrouting in the host namespace."
+	echo "received NEW: conntrack -E lines; record's session \`stats.events.new\` (connections"
+	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
+	echo "CPU: utime + stime of the tool's process (/proc/PID/stat) over the whole run, idle"
+	echo "time and the final dump included. Not measured here yet: \`nft monitor trace\` against"
+	echo "record's tracing, iperf3 throughput overhead, the 100k-entry initial dump (issue #7)."
+} >>"$OUT"
+cat "$OUT"
