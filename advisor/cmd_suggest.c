@@ -296,8 +296,7 @@ static void header(const struct options *o, const char *tname, const struct cta_
 }
 
 /* What the template leaves out, said once on stderr. */
-static void warn_missing(const struct options *o, const char *tname, const struct cta_tmpl *t,
-			 const struct cta_ir *ir)
+static void warn_missing(const char *tname, const struct cta_tmpl *t, const struct cta_ir *ir)
 {
 	size_t fwd = cta_ir_count(ir, CTA_IR_FORWARD, 0), out = cta_ir_count(ir, CTA_IR_OUT, 0);
 
@@ -309,7 +308,6 @@ static void warn_missing(const struct options *o, const char *tname, const struc
 		cta_msg("suggest: warning: template %s has no {{output}}: %zu rule%s for outbound "
 			"flows left out",
 			tname, out, out == 1 ? "" : "s");
-	(void)o;
 }
 
 static int run(int argc, char **argv, const struct cta_global *g)
@@ -356,7 +354,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		header(&o, tname, s, n, &ir, &head);
 		e.header = head.p;
 		cta_emit(&e, &text);
-		warn_missing(&o, tname, t, &ir);
+		warn_missing(tname, t, &ir);
 		if (text.oom || head.oom) {
 			cta_msg("suggest: out of memory");
 			rc = CTA_EXIT_SYSTEM;

@@ -18,6 +18,19 @@ uint8_t cta_emit_family(const struct cta_emit *e)
 	}
 }
 
+bool cta_emit_wanted(const struct cta_emit *e, const struct cta_ir_rule *r)
+{
+	uint8_t fam = cta_emit_family(e);
+
+	if (fam && r->family != fam)
+		return false;
+	if (r->dir == CTA_IR_FORWARD)
+		return cta_tmpl_has(e->tmpl, CTA_PH_FORWARD);
+	if (r->dir == CTA_IR_OUT)
+		return cta_tmpl_has(e->tmpl, CTA_PH_OUTPUT);
+	return true;
+}
+
 const char *cta_emit_proto_word(uint8_t l4proto)
 {
 	static char buf[8];

@@ -29,6 +29,8 @@ void cta_emit(const struct cta_emit *e, struct cta_buf *out);
 
 /* Shared by the emitters. */
 uint8_t cta_emit_family(const struct cta_emit *e); /* 0: both (nft) */
+/* Does the rule go in this file: its family, and a block of the template to hold it? */
+bool cta_emit_wanted(const struct cta_emit *e, const struct cta_ir_rule *r);
 /* "tcp", "udp", "icmp", "icmpv6", or "p47": a word for names */
 const char *cta_emit_proto_word(uint8_t l4proto);
 /* in_tcp_22, out_udp_53_dnat, fwd3: the stem of a rule's group names */

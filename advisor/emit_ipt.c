@@ -14,17 +14,6 @@
 
 static const char *const builtin[] = { "INPUT", "OUTPUT", "FORWARD" };
 
-static bool wanted(const struct cta_emit *e, const struct cta_ir_rule *r)
-{
-	if (r->family != cta_emit_family(e))
-		return false;
-	if (r->dir == CTA_IR_FORWARD)
-		return cta_tmpl_has(e->tmpl, CTA_PH_FORWARD);
-	if (r->dir == CTA_IR_OUT)
-		return cta_tmpl_has(e->tmpl, CTA_PH_OUTPUT);
-	return true;
-}
-
 /* The group chain's name: the rule's stem, with _src/_dst when forwarded. */
 static void chain_name(const struct cta_ir_rule *r, const char *side, char *buf, size_t len)
 {
@@ -51,7 +40,7 @@ static void put_chains(const struct cta_emit *e, struct cta_buf *out)
 		const char *side = group_side(r);
 		char name[64];
 
-		if (!wanted(e, r) || !side)
+		if (!cta_emit_wanted(e, r) || !side)
 			continue;
 		chain_name(r, side, name, sizeof(name));
 		cta_buf_printf(out, ":%s - [0:0]\n", name);
@@ -136,7 +125,7 @@ static void put_rule(const struct cta_ir_rule *r, struct cta_buf *out)
 static void put_rules(const struct cta_emit *e, enum cta_ir_dir dir, struct cta_buf *out)
 {
 	for (size_t i = 0; i < e->ir->n_rules; i++)
-		if (e->ir->rules[i].dir == dir && wanted(e, &e->ir->rules[i]))
+		if (e->ir->rules[i].dir == dir && cta_emit_wanted(e, &e->ir->rules[i]))
 			put_rule(&e->ir->rules[i], out);
 	cta_emit_denied(e, dir, "", out);
 }

@@ -53,8 +53,7 @@ static void put_sets(const struct cta_emit *e, const char *indent, struct cta_bu
 		const struct cta_ir_rule *r = &ir->rules[i];
 		bool fwd = r->dir == CTA_IR_FORWARD;
 
-		if ((fwd && !cta_tmpl_has(e->tmpl, CTA_PH_FORWARD)) ||
-		    (r->dir == CTA_IR_OUT && !cta_tmpl_has(e->tmpl, CTA_PH_OUTPUT)))
+		if (!cta_emit_wanted(e, r))
 			continue;
 		put_set(indent, r, fwd ? "src" : "", r->src, r->n_src, out);
 		put_set(indent, r, fwd ? "dst" : "", r->dst, r->n_dst, out);

@@ -189,9 +189,13 @@ static void denied_edges(struct cta_buf *out, const struct cta_ir *ir)
 
 		p.addr = d->dir == CTA_IR_OUT ? d->dst : d->src;
 		peer_id(&p, id, sizeof(id));
-		snprintf(label, sizeof(label), "DENIED %s %s\n%llu conn%s, %s",
-			 cta_emit_proto_word(d->l4proto),
-			 cta_ir_port_str(d->family, d->l4proto, d->port, port, sizeof(port)),
+		/* a protocol without ports has no service number to show */
+		if (cta_proto_has_ports(d->l4proto) || cta_proto_is_icmp(d->l4proto))
+			cta_ir_port_str(d->family, d->l4proto, d->port, port, sizeof(port));
+		else
+			port[0] = '\0';
+		snprintf(label, sizeof(label), "DENIED %s%s%s\n%llu conn%s, %s",
+			 cta_emit_proto_word(d->l4proto), *port ? " " : "", port,
 			 (unsigned long long)d->connections, d->connections == 1 ? "" : "s", d->by);
 		if (d->dir == CTA_IR_FORWARD) {
 			p.addr = d->dst;

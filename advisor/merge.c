@@ -6,6 +6,9 @@
 
 #include "merge.h"
 
+_Static_assert(sizeof(struct cta_session_stats) % sizeof(uint64_t) == 0,
+	       "session stats are uint64_t counts only");
+
 /* A flow on its way out: the flow, its host's name and its verdict (borrowed). */
 struct item {
 	struct cta_flow f;
@@ -163,7 +166,8 @@ static int merge_hosts(const struct cta_session *in, size_t n, struct cta_sessio
 static void merge_header(const struct cta_session *in, size_t n, struct cta_session *out)
 {
 	const struct cta_session *first = NULL;
-	uint64_t *sum = (uint64_t *)&out->stats;
+	/* every stat is a uint64_t count, added up field by field */
+	uint64_t *sum = (uint64_t *)&out->stats, rcvbuf = 0;
 
 	snprintf(out->generator, sizeof(out->generator), "conntrack-advise merge");
 	out->complete = true;
@@ -182,11 +186,11 @@ static void merge_header(const struct cta_session *in, size_t n, struct cta_sess
 			first = &in[i];
 		for (size_t k = 0; k < sizeof(out->stats) / sizeof(uint64_t); k++)
 			sum[k] += add[k];
+		if (in[i].stats.rcvbuf > rcvbuf)
+			rcvbuf = in[i].stats.rcvbuf;
 	}
-	/* the granted buffer is a size, not a count: the largest, not the sum */
-	for (size_t i = 0, max = 0; i < n; i++)
-		if (in[i].stats.rcvbuf > max)
-			out->stats.rcvbuf = max = in[i].stats.rcvbuf;
+	/* but the granted buffer is a size: the largest */
+	out->stats.rcvbuf = rcvbuf;
 	if (first)
 		out->options = first->options;
 }

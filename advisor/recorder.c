@@ -93,7 +93,8 @@ static void on_event(const struct cta_event *ev, void *data)
 
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
-	if (r->events_fd >= 0) {
+	/* the stream has starts and ends only: no work for updates and dump entries */
+	if (r->events_fd >= 0 && (ev->type == CTA_EV_CT_NEW || ev->type == CTA_EV_CT_DESTROY)) {
 		struct cta_flow_key k;
 
 		cta_flow_key_from_event(&k, ev);

@@ -1045,12 +1045,28 @@ static size_t vintern_find(const struct vintern *t, const char *text, size_t len
 	return j;
 }
 
+/* Append v (a reference taken) to the session's verdicts, whose array holds *cap. */
+static int add_verdict(struct cta_session *s, size_t *cap, json_t *v)
+{
+	if (s->n_verdicts == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		json_t **vs = realloc((json_t **)s->verdicts, nc * sizeof(*vs));
+
+		if (!vs)
+			return -ENOMEM;
+		s->verdicts = vs;
+		*cap = nc;
+	}
+	((json_t **)s->verdicts)[s->n_verdicts++] = v;
+	return 0;
+}
+
 /* The verdict object at text (a flow's, its path on rd) as 1 + its index in s. */
 static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size_t len,
 			struct cta_session *s, size_t *cap, uint32_t *index)
 {
-	json_t **vs = (json_t **)s->verdicts, *o;
 	json_error_t jerr;
+	json_t *o;
 	size_t j;
 	int err;
 
@@ -1067,22 +1083,12 @@ static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size
 	cta_jpath_push_key(&rd->path, "verdict");
 	err = check_verdict(rd, o);
 	leave(rd);
-	if (!err && s->n_verdicts == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-
-		vs = realloc(vs, nc * sizeof(*vs));
-		if (!vs)
-			err = -ENOMEM;
-		else {
-			s->verdicts = vs;
-			*cap = nc;
-		}
-	}
+	if (!err)
+		err = add_verdict(s, cap, o);
 	if (err) {
 		json_decref(o);
 		return err;
 	}
-	vs[s->n_verdicts++] = o;
 	t->slot[j].text = text;
 	t->slot[j].len = len;
 	t->slot[j].index = (uint32_t)s->n_verdicts;
@@ -1108,20 +1114,12 @@ static int slow_flow(struct rd *rd, const char *p, const char *e, struct cta_ses
 	json_decref(fo);
 	if (err || !v)
 		return err;
-	if (s->n_verdicts == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		json_t **vs = realloc((json_t **)s->verdicts, nc * sizeof(*vs));
-
-		if (!vs) {
-			json_decref(v);
-			return -ENOMEM;
-		}
-		s->verdicts = vs;
-		*cap = nc;
-	}
-	((json_t **)s->verdicts)[s->n_verdicts++] = v;
-	f->verdict = (uint32_t)s->n_verdicts;
-	return 0;
+	err = add_verdict(s, cap, v);
+	if (err)
+		json_decref(v);
+	else
+		f->verdict = (uint32_t)s->n_verdicts;
+	return err;
 }
 
 /* Every flow's host name to its index in "hosts". */
