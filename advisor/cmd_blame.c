@@ -117,6 +117,27 @@ static void print_verdict(json_t *v)
 		printf("  sent by uid %lld\n", (long long)json_integer_value(json_object_get(v, "uid")));
 }
 
+/* Whose flow it is on this host, where the recording saw it. */
+static void print_process(json_t *p, const struct cta_flow *f)
+{
+	if (f->direction == CTA_DIR_FORWARD) {
+		printf("  process: none, the flow was forwarded\n");
+		return;
+	}
+	if (!p)
+		return;
+	printf("  process: %s, pid %lld, uid %lld", str(p, "comm"),
+	       (long long)json_integer_value(json_object_get(p, "pid")),
+	       (long long)json_integer_value(json_object_get(p, "uid")));
+	if (json_object_get(p, "user"))
+		printf(" (%s)", str(p, "user"));
+	if (json_object_get(p, "exe"))
+		printf(", %s", str(p, "exe"));
+	if (json_object_get(p, "cgroup"))
+		printf(", cgroup %s", str(p, "cgroup"));
+	putchar('\n');
+}
+
 /* The flow's line, as `flows` says it, shorter. */
 static void print_flow_head(json_t *f)
 {
@@ -186,7 +207,7 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				continue;
 			matched = true;
 			decided |= decided_by(v);
-			f = cta_flow_to_json(&s.flows[i], NULL);
+			f = cta_flow_to_json(&s.flows[i], NULL, cta_session_process(&s, &s.flows[i]));
 			if (out) {
 				json_t *e = entry(v, text);
 
@@ -195,6 +216,7 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				continue;
 			}
 			print_flow_head(f);
+			print_process(json_object_get(f, "process"), &s.flows[i]);
 			print_verdict(v);
 			json_decref(f);
 		}

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "flowtab.h"
+#include "procs.h"
 #include "session.h"
 #include "util.h"
 
@@ -24,7 +25,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"\n"
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
-	"      [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy] [host=]\n"
+	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
+	"      [host=]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
@@ -32,6 +34,9 @@ const struct cta_cmd cta_cmd_flows = {
 	"first packet (traced while recording; 'blame' tells the whole path); by=unknown:\n"
 	"denied, seen by NFLOG, no trace names the rule. With sessions of several hosts (or a\n"
 	"merged session), each host's flows are listed apart and end in host=NAME.\n"
+	"process= is the program on this host's end of the flow (the client of an outbound\n"
+	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
+	"forwarded flows have none: process=-forwarded-.\n"
 	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
@@ -80,6 +85,24 @@ static void print_verdict(json_t *v)
 		printf(" by=unknown");
 }
 
+/* process=NAME[PID] user=NAME (or uid=N); forwarded flows have none, and say so */
+static void print_process(json_t *p, const struct cta_flow *flow)
+{
+	char name[16];
+
+	if (flow->direction == CTA_DIR_FORWARD) {
+		fputs(" process=-forwarded-", stdout);
+		return;
+	}
+	if (!p)
+		return;
+	printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)), num(p, "pid"));
+	if (json_object_get(p, "user"))
+		printf(" user=%s", str(p, "user"));
+	else if (json_object_get(p, "uid"))
+		printf(" uid=%lld", num(p, "uid"));
+}
+
 /* One flow, from its JSON form: the same model as -j prints. */
 static void print_flow(json_t *f, const struct cta_flow *flow)
 {
@@ -120,6 +143,7 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 		fputs(" [UNREPLIED]", stdout);
 	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
 	       str(f, "last_seen"));
+	print_process(json_object_get(f, "process"), flow);
 	print_verdict(json_object_get(f, "verdict"));
 	if (json_object_get(f, "host"))
 		printf(" host=%s", str(f, "host"));
@@ -193,7 +217,9 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 									     : s.host.hostname;
 			struct cta_flowtab *ft = host_table(hs, host);
 
-			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f)) : -ENOMEM;
+			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f),
+						    cta_session_process(&s, f))
+				: -ENOMEM;
 		}
 		cta_session_fini(&s);
 		if (rc) {
@@ -216,7 +242,8 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
 	if (!flows)
 		return CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]));
+		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]),
+					     cta_flowtab_process(ft, &flows[i]));
 
 		if (!f)
 			return CTA_EXIT_SYSTEM;

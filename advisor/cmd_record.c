@@ -25,7 +25,7 @@ const struct cta_cmd cta_cmd_record = {
 	"record the flows crossing this host into a session file",
 	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
-	"                               [--nflog-group N] [--events FILE|-]\n"
+	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
 	"\n"
 	"Follows conntrack (a dump, then NEW/UPDATE/DESTROY events) in this network\n"
 	"namespace until SIGINT/SIGTERM or the duration, and writes a session file.\n"
@@ -33,7 +33,9 @@ const struct cta_cmd cta_cmd_record = {
 	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"
 	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
 	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
-	"switched on for the recording and put back afterwards.\n"
+	"switched on for the recording and put back afterwards. With eBPF (CAP_BPF, BTF),\n"
+	"each flow gets the local process on its end: pid, command, executable, user and\n"
+	"cgroup; without it, one warning and the recording goes on without processes.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output FILE        the session file (mode 0600), rewritten atomically\n"
@@ -49,6 +51,7 @@ const struct cta_cmd cta_cmd_record = {
 	"                           0: none)\n"
 	"      --events FILE|-      also append one JSON line per connection that starts\n"
 	"                           or ends (docs/events.md); '-': stdout, with -o FILE\n"
+	"      --no-bpf             no eBPF: flows get no process\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
@@ -117,6 +120,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "nflog-group", required_argument, NULL, 'G' },
 		{ "events", required_argument, NULL, 'E' },
+		{ "no-bpf", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -176,6 +180,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			break;
 		case 'E':
 			cfg.events_name = optarg;
+			break;
+		case 'B':
+			cfg.no_bpf = true;
 			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_record, stdout);

@@ -26,7 +26,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	run,
 	"write a ruleset that allows what the sessions observed",
 	"Usage: conntrack-advise suggest [--format nft|iptables|ip6tables] [--template NAME|FILE]\n"
-	"         [-o FILE] [--table NAME] [--restrict-output] [--allow-denied]\n"
+	"         [-o FILE] [--table NAME] [--restrict-output] [--per-process] [--allow-denied]\n"
 	"         [--prefix4 LEN] [--prefix6 LEN] [--min-hosts N] [--merge4 LEN] [--merge6 LEN]\n"
 	"         SESSION...\n"
 	"\n"
@@ -44,6 +44,8 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --table NAME        the nft table to (re)create (default filter)\n"
 	"  -o FILE             write FILE atomically instead of standard output\n"
 	"  --restrict-output   output policy drop, observed outbound services allowed\n"
+	"  --per-process       outbound rules per owning user (meta skuid / -m owner), from\n"
+	"                      the processes the recording saw (implies --restrict-output)\n"
 	"  --allow-denied      also allow flows that were denied while recording\n"
 	"  --prefix4 LEN       fold IPv4 sources into /LEN subnets (default 24) ...\n"
 	"  --prefix6 LEN       ... and IPv6 ones into /LEN (default 64) ...\n"
@@ -54,7 +56,10 @@ const struct cta_cmd cta_cmd_suggest = {
 	"Inbound flows allow their (protocol, port) from their grouped sources; forwarded\n"
 	"flows (router) their source group to their destination; translated flows are matched\n"
 	"as the filter hook sees them (after DNAT, with 'ct status dnat'). Denied flows are\n"
-	"listed as comments, not allowed. Local (loopback) flows need no rule.\n"
+	"listed as comments, not allowed. Local (loopback) flows need no rule. Each rule's\n"
+	"comment names the local programs of its flows where the recording saw them.\n"
+	"With --per-process, outbound flows of different users get rules of their own,\n"
+	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise suggest session.json > ruleset.nft && nft -c -f ruleset.nft\n"
@@ -114,6 +119,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "restrict-output", no_argument, NULL, 'R' },
 		{ "allow-denied", no_argument, NULL, 'D' },
+		{ "per-process", no_argument, NULL, 'P' },
 		{ "prefix4", required_argument, NULL, '4' },
 		{ "prefix6", required_argument, NULL, '6' },
 		{ "min-hosts", required_argument, NULL, 'm' },
@@ -152,6 +158,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'D':
 			o->ir.allow_denied = true;
+			break;
+		case 'P':
+			o->ir.per_process = true;
+			o->ir.restrict_output = true;
 			break;
 		case '4':
 			rc = uint_opt("--prefix4", optarg, 32, &o->ir.group.prefix4);

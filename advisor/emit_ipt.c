@@ -103,6 +103,8 @@ static void put_rule(const struct cta_ir_rule *r, struct cta_buf *out)
 			if (r->dir == CTA_IR_OUT && r->n_dst == 1)
 				put_addr("-d", &r->dst[0], out);
 			put_proto(r, r->n_ports ? r->ports + p : &none, r->n_ports ? n : 0, out);
+			if (r->owner >= 0)
+				cta_buf_printf(out, " -m owner --uid-owner %lld", (long long)r->owner);
 			if (r->dnat)
 				cta_buf_str(out, " -m conntrack --ctstate DNAT");
 			cta_buf_printf(out, " -m comment --comment \"%s\" -j %s\n", ev, target);

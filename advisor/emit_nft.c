@@ -113,6 +113,8 @@ static void put_rules(const struct cta_emit *e, enum cta_ir_dir dir, const char 
 		put_match(r, "saddr", dir == CTA_IR_FORWARD ? "src" : "", r->src, r->n_src, out);
 		put_match(r, "daddr", dir == CTA_IR_FORWARD ? "dst" : "", r->dst, r->n_dst, out);
 		put_service(r, out);
+		if (r->owner >= 0)
+			cta_buf_printf(out, "meta skuid %lld ", (long long)r->owner);
 		if (r->dnat)
 			cta_buf_str(out, "ct status dnat ");
 		cta_buf_printf(out, "accept comment \"%s\"\n",

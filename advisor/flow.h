@@ -49,6 +49,7 @@ struct cta_flow {
 	uint64_t first_ns, last_ns; /* wall clock */
 	uint32_t verdict; /* 1 + index in the owner's verdict store; 0: none seen */
 	uint32_t host; /* merged sessions: index in the session's hosts, which saw it */
+	uint32_t process; /* 1 + index in the owner's process store; 0: none known */
 };
 
 /* Protocols whose tuples carry ports. */

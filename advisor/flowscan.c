@@ -309,12 +309,12 @@ static bool u8(const struct sub *s, int k, uint8_t *out)
 }
 
 enum { F_FAMILY, F_PROTOCOL, F_DIRECTION, F_ORIG, F_REPLY, F_CONNECTIONS, F_PACKETS, F_BYTES,
-       F_FIRST, F_LAST, F_STATE, F_VERDICT, F_HOST, F_N };
+       F_FIRST, F_LAST, F_STATE, F_VERDICT, F_HOST, F_PROCESS, F_N };
 
 static const char *const flow_keys[] = { "family",     "protocol",   "direction", "orig",
 					 "reply",      "connections", "packets",  "bytes",
 					 "first_seen", "last_seen",  "state",	  "verdict",
-					 "host",       NULL };
+					 "host",       "process",    NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
@@ -322,8 +322,7 @@ struct flow_ctx {
 	char *host; /* 256 bytes, the caller's */
 	struct sub orig, reply, packets, bytes;
 	uint64_t connections;
-	const char *verdict;
-	size_t vlen;
+	struct cta_flow_raw *raw;
 };
 
 static bool flow_member(struct rd *r, const char *key, void *ctx)
@@ -369,14 +368,21 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 	case F_BYTES:
 		return object(r, sub_member, &c->bytes);
 	case F_VERDICT:
+	case F_PROCESS:
+		/* kept as text: the caller parses each distinct one once */
 		r->p = ws(r->p, r->end);
 		if (r->p >= r->end || *r->p != '{')
 			return false;
 		v = cta_json_skip(r->p, r->end);
 		if (!v)
 			return false;
-		c->verdict = r->p;
-		c->vlen = (size_t)(v - r->p);
+		if (k == F_VERDICT) {
+			c->raw->verdict = r->p;
+			c->raw->vlen = (size_t)(v - r->p);
+		} else {
+			c->raw->process = r->p;
+			c->raw->plen = (size_t)(v - r->p);
+		}
 		r->p = v;
 		return true;
 	}
@@ -431,8 +437,8 @@ static bool fill_reply(const struct flow_ctx *c, struct cta_flow *f)
 	return true;
 }
 
-int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen, const char **next, char host[256])
+int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f,
+		       struct cta_flow_raw *raw, const char **next, char host[256])
 {
 	static const unsigned required = 1u << F_FAMILY | 1u << F_PROTOCOL | 1u << F_DIRECTION |
 					 1u << F_ORIG | 1u << F_CONNECTIONS | 1u << F_PACKETS |
@@ -446,6 +452,8 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const
 
 	memset(&c, 0, sizeof(c));
 	memset(f, 0, sizeof(*f));
+	memset(raw, 0, sizeof(*raw));
+	c.raw = raw;
 	host[0] = '\0';
 	c.host = host;
 	if (!object(&r, flow_member, &c) || (c.seen & required) != required)
@@ -475,8 +483,6 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const
 		return -EAGAIN;
 	if ((c.seen & (1u << F_LAST)) && cta_parse_time(c.last, &f->last_ns) < 0)
 		return -EAGAIN;
-	*verdict = c.verdict;
-	*vlen = c.vlen;
 	*next = r.p;
 	return 0;
 }

@@ -32,13 +32,18 @@ void cta_flowscan_done(struct cta_flowscan *sc, const char *elem_end);
 /* One past the JSON value starting at p (after whitespace), or NULL if there is none. */
 const char *cta_json_skip(const char *p, const char *end);
 
+/* The raw text of a flow's "verdict" and "process" objects (NULL when absent). */
+struct cta_flow_raw {
+	const char *verdict, *process;
+	size_t vlen, plen;
+};
+
 /*
- * Read the flow object at p. 0: f is filled (verdict 0), *verdict and *vlen give the
- * raw text of its "verdict" object (NULL when absent), *next is one past the object,
- * host its "host" (a merged session's; "" when absent); -EAGAIN: read it the general
- * way.
+ * Read the flow object at p. 0: f is filled (verdict and process 0), raw holds the
+ * text of its objects, *next is one past the object, host its "host" (a merged
+ * session's; "" when absent); -EAGAIN: read it the general way.
  */
-int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, const char **verdict,
-		       size_t *vlen, const char **next, char host[256]);
+int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f,
+		       struct cta_flow_raw *raw, const char **next, char host[256]);
 
 #endif

@@ -20,6 +20,12 @@ struct conn {
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
 };
 
+/* JSON objects the flows point at (1 + index), each a reference of its own. */
+struct store {
+	json_t **v;
+	size_t n, cap;
+};
+
 struct cta_flowtab {
 	struct cta_flow *flows;
 	size_t n_flows, cap_flows;
@@ -34,8 +40,8 @@ struct cta_flowtab {
 	uint32_t gen;
 	struct cta_flowtab_stats stats;
 
-	json_t **verdicts; /* flows' verdict - 1 indexes this */
-	size_t n_verdicts, cap_verdicts;
+	struct store verdicts; /* flows' verdict - 1 indexes this */
+	struct store processes; /* flows' process - 1 indexes this */
 };
 
 struct cta_flowtab *cta_flowtab_new(void)
@@ -50,6 +56,44 @@ struct cta_flowtab *cta_flowtab_new(void)
 	return ft;
 }
 
+static void store_fini(struct store *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		json_decref(st->v[i]);
+	free(st->v);
+}
+
+/* *slot (1 + index, 0: none) gets o, whose reference is taken, replacing an older one. */
+static int store_put(struct store *st, uint32_t *slot, json_t *o)
+{
+	if (!o)
+		return 0;
+	if (*slot) {
+		json_decref(st->v[*slot - 1]);
+		st->v[*slot - 1] = o;
+		return 0;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		json_t **v = realloc(st->v, cap * sizeof(*v));
+
+		if (!v) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+		st->v = v;
+		st->cap = cap;
+	}
+	st->v[st->n++] = o;
+	*slot = (uint32_t)st->n;
+	return 0;
+}
+
+static json_t *store_get(const struct store *st, uint32_t slot)
+{
+	return slot && slot <= st->n ? st->v[slot - 1] : NULL;
+}
+
 void cta_flowtab_free(struct cta_flowtab *ft)
 {
 	if (!ft)
@@ -57,9 +101,8 @@ void cta_flowtab_free(struct cta_flowtab *ft)
 	cta_hashidx_fini(&ft->flow_idx);
 	cta_hashidx_fini(&ft->conn_idx);
 	cta_hashidx_fini(&ft->tuple_idx);
-	for (size_t i = 0; i < ft->n_verdicts; i++)
-		json_decref(ft->verdicts[i]);
-	free(ft->verdicts);
+	store_fini(&ft->verdicts);
+	store_fini(&ft->processes);
 	free(ft->flows);
 	free(ft->conns);
 	free(ft);
@@ -410,44 +453,41 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 
 int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict)
 {
-	struct cta_flow *f = &ft->flows[pos];
-
-	if (!verdict)
-		return 0;
-	if (f->verdict) {
-		json_decref(ft->verdicts[f->verdict - 1]);
-		ft->verdicts[f->verdict - 1] = verdict;
-		return 0;
-	}
-	if (ft->n_verdicts == ft->cap_verdicts) {
-		size_t cap = ft->cap_verdicts ? ft->cap_verdicts * 2 : 64;
-		json_t **v = realloc(ft->verdicts, cap * sizeof(*v));
-
-		if (!v) {
-			json_decref(verdict);
-			return -ENOMEM;
-		}
-		ft->verdicts = v;
-		ft->cap_verdicts = cap;
-	}
-	ft->verdicts[ft->n_verdicts++] = verdict;
-	f->verdict = (uint32_t)ft->n_verdicts;
-	return 0;
+	return store_put(&ft->verdicts, &ft->flows[pos].verdict, verdict);
 }
 
 json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f)
 {
-	return f->verdict && f->verdict <= ft->n_verdicts ? ft->verdicts[f->verdict - 1] : NULL;
+	return store_get(&ft->verdicts, f->verdict);
 }
 
 json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
 {
-	*n = ft->n_verdicts;
-	return ft->verdicts;
+	*n = ft->verdicts.n;
+	return ft->verdicts.v;
 }
 
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict)
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process)
 {
+	return store_put(&ft->processes, &ft->flows[pos].process, process);
+}
+
+json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	return store_get(&ft->processes, f->process);
+}
+
+json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n)
+{
+	*n = ft->processes.n;
+	return ft->processes.v;
+}
+
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
+		      json_t *process)
+{
+	int err;
+
 	uint64_t hash = key_hash(&f->key);
 	int64_t pos = flow_find(ft, &f->key, hash);
 
@@ -459,8 +499,13 @@ int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *
 			return (int)pos;
 		ft->flows[pos] = *f;
 		ft->flows[pos].verdict = 0;
+		ft->flows[pos].process = 0;
 	}
-	return verdict ? cta_flowtab_set_verdict(ft, (size_t)pos, json_incref(verdict)) : 0;
+	err = verdict ? cta_flowtab_set_verdict(ft, (size_t)pos, json_incref(verdict)) : 0;
+	/* the first process known for the flow stays */
+	if (!err && process && !ft->flows[pos].process)
+		err = cta_flowtab_set_process(ft, (size_t)pos, json_incref(process));
+	return err;
 }
 
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id)

@@ -44,9 +44,11 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
 
 /*
  * Fold a finished flow (from a session) in, merging with an equal key; verdict (may be
- * NULL) is its verdict, referenced, and replaces an older one. 0 or -ENOMEM.
+ * NULL) is its verdict, referenced, and replaces an older one; process (may be NULL)
+ * its process, referenced, kept only if the flow had none. 0 or -ENOMEM.
  */
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict);
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
+		      json_t *process);
 
 /* The flow of the open connection with this conntrack id, or -1. */
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
@@ -66,6 +68,11 @@ int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict)
 json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f);
 /* The verdict store, for writing a session: flows' verdict fields index it. */
 json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
+
+/* The same for the process on this host's end of the flow (advisor/procs.h). */
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process);
+json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f);
+json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft);
 /* Connections open right now, as far as the table knows. */

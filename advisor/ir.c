@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "ir.h"
+#include "procs.h"
 #include "util.h"
 
 /* One allowed flow as the filter hook sees it: the unit the model is built from. */
@@ -15,6 +16,8 @@ struct obs {
 	uint8_t denied;
 	union cta_addr peer; /* IN, FORWARD: source; OUT: destination */
 	union cta_addr fdst; /* FORWARD: destination */
+	int64_t owner; /* --per-process, OUT: the owner's uid; -1: not matched on */
+	char comm[16]; /* the local program, "" if not known */
 	uint64_t connections, bytes, first_ns, last_ns;
 };
 
@@ -24,6 +27,7 @@ struct svc {
 	uint16_t port;
 	bool denied;
 	union cta_addr fdst;
+	int64_t owner;
 	struct cta_prefix *pfx;
 	size_t n_pfx;
 	size_t obs_lo, obs_hi; /* its observations */
@@ -93,6 +97,7 @@ static int obs_cmp(const void *pa, const void *pb)
 	CMP(a->family, b->family);
 	CMP(a->l4proto, b->l4proto);
 	CMP(a->dnat, b->dnat);
+	CMP(a->owner, b->owner);
 	CMP(a->port, b->port);
 	c = addr_cmp(&a->fdst, &b->fdst);
 	if (c)
@@ -103,7 +108,8 @@ static int obs_cmp(const void *pa, const void *pb)
 static bool same_service(const struct obs *a, const struct obs *b)
 {
 	return a->dir == b->dir && a->family == b->family && a->l4proto == b->l4proto &&
-	       a->dnat == b->dnat && a->port == b->port && !addr_cmp(&a->fdst, &b->fdst);
+	       a->dnat == b->dnat && a->owner == b->owner && a->port == b->port &&
+	       !addr_cmp(&a->fdst, &b->fdst);
 }
 
 static uint16_t service_port(const struct cta_flow *f)
@@ -199,7 +205,8 @@ static void fold_denied(struct cta_ir *ir)
 
 /* Turn one flow into an observation, or count why it gives none. */
 static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct cta_flow *f,
-		   json_t *verdict, struct obs *out, size_t *n, size_t *denied_cap)
+		   json_t *verdict, json_t *process, struct obs *out, size_t *n,
+		   size_t *denied_cap)
 {
 	uint8_t dir;
 	bool denied = cta_flow_denied(f, verdict);
@@ -246,6 +253,15 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	b->peer = dir == CTA_IR_OUT ? f->key.reply_src : f->key.src;
 	if (dir == CTA_IR_FORWARD)
 		b->fdst = f->key.reply_src;
+	b->owner = -1;
+	if (process) {
+		json_t *uid = json_object_get(process, "uid");
+
+		cta_program_name(process, b->comm, sizeof(b->comm));
+		/* the owner is known only for packets sent from a socket: output */
+		if (o->per_process && dir == CTA_IR_OUT && json_is_integer(uid))
+			b->owner = json_integer_value(uid);
+	}
 	b->connections = f->connections;
 	b->bytes = f->bytes[0] + f->bytes[1];
 	b->first_ns = f->first_ns;
@@ -276,6 +292,7 @@ static int svc_cmp(const void *pa, const void *pb)
 	CMP(a->family, b->family);
 	CMP(a->l4proto, b->l4proto);
 	CMP(a->dnat, b->dnat);
+	CMP(a->owner, b->owner);
 	c = addr_cmp(&a->fdst, &b->fdst);
 	if (c)
 		return c;
@@ -310,6 +327,7 @@ static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n,
 		s->dnat = obs[i].dnat;
 		s->port = obs[i].port;
 		s->fdst = obs[i].fdst;
+		s->owner = obs[i].owner;
 		s->obs_lo = i;
 		for (; j < n && same_service(&obs[i], &obs[j]); j++) {
 			struct cta_prefix *h = &hosts[j - i];
@@ -388,6 +406,47 @@ static int count_peers(const struct obs *obs, const struct svc *sv, size_t lo, s
 	return 0;
 }
 
+static int str_cmp_void(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* "curl,sshd" or "curl,sshd,+2": the programs seen on the observations of sv[lo..hi). */
+static void programs(const struct obs *obs, const struct svc *sv, size_t lo, size_t hi,
+		     char *buf, size_t len)
+{
+	char names[8][16];
+	size_t n = 0, more = 0, at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = lo; i < hi; i++)
+		for (size_t j = sv[i].obs_lo; j < sv[i].obs_hi; j++) {
+			bool known = !obs[j].comm[0];
+
+			for (size_t k = 0; k < n && !known; k++)
+				known = !strcmp(names[k], obs[j].comm);
+			if (known)
+				continue;
+			if (n < 8)
+				memcpy(names[n++], obs[j].comm, sizeof(names[0]));
+			else
+				more++;
+		}
+	qsort(names, n, sizeof(names[0]), str_cmp_void);
+	for (size_t k = 0; k < n; k++) {
+		size_t w = strlen(names[k]) + (k ? 1 : 0);
+
+		/* what does not fit is counted instead */
+		if (at + w + 4 >= len) {
+			more += n - k;
+			break;
+		}
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", k ? "," : "", names[k]);
+	}
+	if (more)
+		snprintf(buf + at, len - at, "%s+%zu", at ? "," : "", more);
+}
+
 /*
  * Services with the same peers (and, forwarded, the same destination) share a rule
  * with a port set. For forwarded flows the destinations then merge where the
@@ -405,7 +464,7 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 
 		while (j < n && sv[j].dir == sv[i].dir && sv[j].family == sv[i].family &&
 		       sv[j].l4proto == sv[i].l4proto && sv[j].dnat == sv[i].dnat &&
-		       !addr_cmp(&sv[j].fdst, &sv[i].fdst) &&
+		       sv[j].owner == sv[i].owner && !addr_cmp(&sv[j].fdst, &sv[i].fdst) &&
 		       !pfx_list_cmp(sv[j].pfx, sv[j].n_pfx, sv[i].pfx, sv[i].n_pfx))
 			j++;
 		err = push_rule(ir, &cap, &r);
@@ -415,6 +474,8 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 		r->family = sv[i].family;
 		r->l4proto = sv[i].l4proto;
 		r->dnat = sv[i].dnat;
+		r->owner = sv[i].owner;
+		programs(obs, sv, i, j, r->programs, sizeof(r->programs));
 		r->ports = calloc(j - i, sizeof(*r->ports));
 		if (!r->ports)
 			return -ENOMEM;
@@ -505,7 +566,7 @@ static int merge_forward_dsts(struct cta_ir *ir, size_t lo)
 		struct cta_ir_rule *a = m ? &r[m - 1] : NULL, *b = &r[i];
 
 		if (a && a->family == b->family && a->l4proto == b->l4proto &&
-		    a->dnat == b->dnat && same_ports(a, b) &&
+		    a->dnat == b->dnat && a->owner == b->owner && same_ports(a, b) &&
 		    !pfx_list_cmp(a->src, a->n_src, b->src, b->n_src)) {
 			void *p = realloc(a->dst, (a->n_dst + b->n_dst) * sizeof(*a->dst));
 
@@ -565,6 +626,7 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 		for (size_t j = 0; j < sessions[i].n_flows && !err; j++)
 			err = observe(o, ir, &sessions[i].flows[j],
 				      cta_session_verdict(&sessions[i], &sessions[i].flows[j]),
+				      cta_session_process(&sessions[i], &sessions[i].flows[j]),
 				      obs, &n_obs, &denied_cap);
 	if (!err)
 		err = make_services(o, obs, n_obs, &sv, &n_sv);
@@ -649,9 +711,10 @@ const char *cta_ir_evidence(const struct cta_ir_rule *r, char *buf, size_t len)
 
 	minute(r->first_ns, a, sizeof(a));
 	minute(r->last_ns, b, sizeof(b));
-	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s",
+	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s%s%s",
 		 (unsigned long long)r->connections, r->connections == 1 ? "" : "s",
 		 r->dir == CTA_IR_OUT ? "to" : "from", (unsigned)r->peers,
-		 r->peers == 1 ? "" : "s", a, b, r->was_denied ? ", was denied" : "");
+		 r->peers == 1 ? "" : "s", a, b, r->was_denied ? ", was denied" : "",
+		 r->programs[0] ? ", by " : "", r->programs);
 	return buf;
 }

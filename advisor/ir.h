@@ -24,6 +24,7 @@ struct cta_ir_opts {
 	struct cta_group_opts group;
 	bool restrict_output; /* outbound flows become output rules */
 	bool allow_denied; /* denied flows become rules like the others */
+	bool per_process; /* outbound rules match the owning uid (meta skuid) */
 };
 
 /*
@@ -36,6 +37,8 @@ struct cta_ir_rule {
 	uint8_t family;
 	uint8_t l4proto;
 	bool dnat; /* every flow of the rule was DNATed: match on that too */
+	int64_t owner; /* OUT with --per-process: the sockets' uid; -1: any */
+	char programs[40]; /* "curl,sshd,+2": the local programs of its flows */
 	uint16_t *ports;
 	size_t n_ports;
 	struct cta_prefix *src; /* IN, FORWARD */
@@ -82,7 +85,10 @@ size_t cta_ir_count(const struct cta_ir *ir, enum cta_ir_dir dir, uint8_t family
 /* "22", "echo-request"...: a port or ICMP type as nft writes it, into buf. */
 const char *cta_ir_port_str(uint8_t family, uint8_t l4proto, uint16_t port, char *buf,
 			    size_t len);
-/* "12 conns from 3 hosts, 2026-11-23T20:43Z..2026-11-24T08:10Z" (fits a comment). */
+/*
+ * "12 conns from 3 hosts, 2026-11-23T20:43Z..2026-11-24T08:10Z, by sshd" (fits a
+ * comment).
+ */
 const char *cta_ir_evidence(const struct cta_ir_rule *r, char *buf, size_t len);
 
 #endif

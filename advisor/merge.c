@@ -9,12 +9,13 @@
 _Static_assert(sizeof(struct cta_session_stats) % sizeof(uint64_t) == 0,
 	       "session stats are uint64_t counts only");
 
-/* A flow on its way out: the flow, its host's name and its verdict (borrowed). */
+/* A flow on its way out: the flow, its host's name, its verdict and process (borrowed). */
 struct item {
 	struct cta_flow f;
 	const char *host;
-	json_t *verdict;
+	json_t *verdict, *process;
 	uint64_t vlast; /* last_ns of the flow whose verdict this is */
+	uint64_t pfirst; /* first_ns of the flow whose process this is */
 };
 
 static const char *flow_host(const struct cta_session *s, const struct cta_flow *f)
@@ -60,6 +61,27 @@ static bool prefer(const struct item *a, const struct item *b)
 	x = json_dumps(a->verdict, JSON_COMPACT | JSON_SORT_KEYS);
 	y = json_dumps(b->verdict, JSON_COMPACT | JSON_SORT_KEYS);
 	r = x && y ? strcmp(x, y) >= 0 : x != NULL;
+	free(x);
+	free(y);
+	return r;
+}
+
+/*
+ * Whose process a merged flow keeps: a known one, the earliest flow's; equal times,
+ * the text decides. A total order, so merging stays associative.
+ */
+static bool prefer_process(const struct item *a, const struct item *b)
+{
+	char *x, *y;
+	bool r;
+
+	if (!a->process || !b->process)
+		return a->process != NULL;
+	if (a->pfirst != b->pfirst)
+		return a->pfirst < b->pfirst;
+	x = json_dumps(a->process, JSON_COMPACT | JSON_SORT_KEYS);
+	y = json_dumps(b->process, JSON_COMPACT | JSON_SORT_KEYS);
+	r = x && y ? strcmp(x, y) < 0 : x != NULL;
 	free(x);
 	free(y);
 	return r;
@@ -199,7 +221,7 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 {
 	size_t total = 0, m = 0;
 	struct item *it;
-	json_t **vs;
+	json_t **vs, **ps;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -210,9 +232,11 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 	it = calloc(total ? total : 1, sizeof(*it));
 	out->flows = calloc(total ? total : 1, sizeof(*out->flows));
 	vs = calloc(total ? total : 1, sizeof(*vs));
+	ps = calloc(total ? total : 1, sizeof(*ps));
 	out->verdicts = vs;
+	out->processes = ps;
 	out->owns_verdicts = true;
-	if (err || !it || !out->flows || !vs) {
+	if (err || !it || !out->flows || !vs || !ps) {
 		free(it);
 		cta_session_fini(out);
 		return -ENOMEM;
@@ -223,6 +247,8 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 			it[k].host = flow_host(&in[i], &in[i].flows[j]);
 			it[k].verdict = cta_session_verdict(&in[i], &in[i].flows[j]);
 			it[k].vlast = in[i].flows[j].last_ns;
+			it[k].process = cta_session_process(&in[i], &in[i].flows[j]);
+			it[k].pfirst = in[i].flows[j].first_ns;
 		}
 	if (total)
 		qsort(it, total, sizeof(*it), key_cmp);
@@ -231,6 +257,10 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 			if (prefer(&it[i], &it[m - 1])) {
 				it[m - 1].verdict = it[i].verdict;
 				it[m - 1].vlast = it[i].vlast;
+			}
+			if (prefer_process(&it[i], &it[m - 1])) {
+				it[m - 1].process = it[i].process;
+				it[m - 1].pfirst = it[i].pfirst;
 			}
 			cta_flow_merge(&it[m - 1].f, &it[i].f);
 			continue;
@@ -244,12 +274,17 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 
 		*f = it[i].f;
 		f->verdict = 0;
+		f->process = 0;
 		for (size_t h = 0; h < out->n_hosts; h++)
 			if (!strcmp(out->hosts[h].hostname, it[i].host))
 				f->host = (uint32_t)h;
 		if (it[i].verdict) {
 			vs[out->n_verdicts++] = json_incref(it[i].verdict);
 			f->verdict = (uint32_t)out->n_verdicts;
+		}
+		if (it[i].process) {
+			ps[out->n_processes++] = json_incref(it[i].process);
+			f->process = (uint32_t)out->n_processes;
 		}
 	}
 	free(it);

@@ -17,8 +17,10 @@
 #include "events.h"
 #include "flowtab.h"
 #include "judge.h"
+#include "loader.h"
 #include "nflog.h"
 #include "nlsock.h"
+#include "procs.h"
 #include "snapshot.h"
 #include "sysctl.h"
 #include "table.h"
@@ -42,6 +44,8 @@ struct rec {
 	struct cta_judge *judge;
 	struct cta_snapshot *snap;
 	struct cta_ruleset *rs;
+	struct cta_procmon *procmon; /* NULL: no process attribution */
+	struct cta_procs *procs;
 	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
 	int epfd, sigfd, timerfd;
 	int apply_err; /* first error applying an event (only -ENOMEM) */
@@ -121,6 +125,34 @@ static void flush_events(struct rec *r)
 		r->events_fd = -1;
 	}
 	r->events.len = 0;
+}
+
+static void on_sock_event(const struct cta_sock_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_procs_add(r->procs, ev));
+}
+
+/* Flows without a process yet get the one the socket events name, if any. */
+static int attribute(struct rec *r)
+{
+	size_t n = cta_flowtab_count(r->ft);
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+
+	if (!r->procmon)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *p;
+		int err;
+
+		if (flows[i].process || !(p = cta_procs_for_flow(r->procs, &flows[i])))
+			continue;
+		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void snapshot(struct rec *r)
@@ -211,6 +243,12 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.ruleset_snapshots = r->snapshots;
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
+	s->options.processes = r->procmon != NULL;
+	if (r->procmon) {
+		s->stats.process_events = cta_procmon_events(r->procmon);
+		s->stats.process_lost = cta_procmon_lost(r->procmon);
+		s->stats.process_sockets = cta_procs_sockets(r->procs);
+	}
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -238,9 +276,13 @@ static int checkpoint(struct rec *r, bool complete)
 
 	if (!r->cfg->output && !complete)
 		return 0;
+	err = attribute(r);
+	if (err)
+		return err;
 	fill_session(r, &s, complete);
 	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
 	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
 	if (!s.flows)
 		return -ENOMEM;
 	err = cta_session_format(&s, &text, &len);
@@ -374,6 +416,18 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to conntrack events: %s%s",
 			     strerror(-err), hint(err));
+	if (!r->cfg->no_bpf) {
+		char why[300], msg[400];
+
+		/* processes are a bonus: without them the recording goes on */
+		if (cta_procmon_open(&r->procmon, on_sock_event, r, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg),
+				 "no process attribution: %s; recording goes on without "
+				 "processes (--no-bpf says this is meant)",
+				 why);
+			notice(r, msg);
+		}
+	}
 	return 0;
 }
 
@@ -425,6 +479,9 @@ static int setup_loop(struct rec *r)
 	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
+	if (r->procmon && (ev.data.fd = cta_procmon_fd(r->procmon)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -434,6 +491,14 @@ static int read_fd(struct rec *r, int fd)
 		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
 	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
 		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	if (r->procmon && fd == cta_procmon_fd(r->procmon)) {
+		int err = cta_procmon_read(r->procmon);
+
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "process events: %s",
+				     strerror(-err));
+		return noted_err(r);
+	}
 	if (fd == cta_snapshot_fd(r->snap)) {
 		if (cta_snapshot_changed(r->snap))
 			snapshot(r);
@@ -559,6 +624,8 @@ static void teardown(struct rec *r)
 	cta_judge_free(r->judge);
 	cta_snapshot_free(r->snap);
 	cta_ruleset_free(r->rs);
+	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
+	cta_procs_free(r->procs);
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
@@ -578,7 +645,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.rs = cta_ruleset_new();
 	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
-	if (!r.ft || !r.rs || !r.judge || !r.tracer) {
+	r.procs = cta_procs_new();
+	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -620,6 +688,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
 	if (!err && r.nflog)
 		err = read_side(&r, r.nflog, on_nflog_msg, &r.nflog_overruns, "NFLOG packets");
+	if (!err && r.procmon)
+		err = read_fd(&r, cta_procmon_fd(r.procmon));
 	if (!err)
 		err = read_events(&r);
 	if (!err) {

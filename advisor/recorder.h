@@ -30,6 +30,7 @@ struct cta_record_config {
 	uint64_t checkpoint_ms;
 	unsigned rcvbuf;
 	struct cta_table_config table; /* trace mode, NFLOG group */
+	bool no_bpf; /* no process attribution */
 	const char *generator;
 	/* called about once a second */
 	void (*on_status)(const struct cta_record_status *st, void *data);

@@ -35,14 +35,24 @@ void cta_session_fini(struct cta_session *s)
 		for (size_t i = 0; i < s->n_verdicts; i++)
 			json_decref(s->verdicts[i]);
 		free((void *)s->verdicts);
+		for (size_t i = 0; i < s->n_processes; i++)
+			json_decref(s->processes[i]);
+		free((void *)s->processes);
 	}
 	s->verdicts = NULL;
 	s->n_verdicts = 0;
+	s->processes = NULL;
+	s->n_processes = 0;
 }
 
 json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f)
 {
 	return f->verdict && f->verdict <= s->n_verdicts ? s->verdicts[f->verdict - 1] : NULL;
+}
+
+json_t *cta_session_process(const struct cta_session *s, const struct cta_flow *f)
+{
+	return f->process && f->process <= s->n_processes ? s->processes[f->process - 1] : NULL;
 }
 
 /* ------------------------------------------------------------------ writing */
@@ -90,7 +100,7 @@ static json_t *proto_json(uint8_t l4proto)
 	return json_string(buf);
 }
 
-json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict)
+json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process)
 {
 	const struct cta_flow_key *k = &f->key;
 	json_t *o = json_object(), *orig = json_object();
@@ -134,6 +144,8 @@ json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict)
 	set(o, "first_seen", time_json(f->first_ns));
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (process)
+		json_object_set(o, "process", process);
 	if (verdict)
 		json_object_set(o, "verdict", verdict);
 	return o;
@@ -186,6 +198,12 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->nflog_overruns, "denied",
 					      (json_int_t)st->denied, "ruleset_snapshots",
 					      (json_int_t)st->ruleset_snapshots));
+	if (o)
+		json_object_set_new(o, "processes",
+				    json_pack("{s:I,s:I,s:I}", "events",
+					      (json_int_t)st->process_events, "lost",
+					      (json_int_t)st->process_lost, "sockets",
+					      (json_int_t)st->process_sockets));
 	return o;
 }
 
@@ -206,13 +224,13 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	struct cta_buf b = { 0 };
 	json_t *top, *rec;
 
-	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I,s:s,s:i}}", "start", time_json(s->start_ns),
-			"end", time_json(s->end_ns), "complete", s->complete, "options",
-			"duration_ms", (json_int_t)s->options.duration_ms, "checkpoint_ms",
-			(json_int_t)s->options.checkpoint_ms, "rcvbuf",
+	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I,s:s,s:i,s:b}}", "start",
+			time_json(s->start_ns), "end", time_json(s->end_ns), "complete",
+			s->complete, "options", "duration_ms", (json_int_t)s->options.duration_ms,
+			"checkpoint_ms", (json_int_t)s->options.checkpoint_ms, "rcvbuf",
 			(json_int_t)s->options.rcvbuf, "trace",
 			cta_trace_mode_name(s->options.trace), "nflog_group",
-			(int)s->options.nflog_group);
+			(int)s->options.nflog_group, "processes", s->options.processes != 0);
 	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
 			CTA_SESSION_VERSION, "generator", s->generator, "host",
 			host_json(&s->host), "recording", rec, "stats", stats_json(&s->stats));
@@ -235,7 +253,8 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	b.len -= 2; /* "\n}" */
 	cta_buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
-		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]));
+		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]),
+					     cta_session_process(s, &s->flows[i]));
 
 		if (f && s->n_hosts && s->flows[i].host < s->n_hosts)
 			json_object_set_new(f, "host",
@@ -631,15 +650,39 @@ static int check_verdict(struct rd *rd, json_t *o)
 	return err;
 }
 
-static int read_verdict(struct rd *rd, json_t *fo, json_t **out)
+/* A flow's process: kept as written once what names it is checked. */
+static int check_process(struct rd *rd, json_t *o)
+{
+	const char *str = NULL;
+	uint64_t n = 0;
+	int err = get_uint(rd, o, "pid", true, UINT32_MAX, &n);
+
+	if (!err)
+		err = get_string(rd, o, "comm", true, &str);
+	if (!err)
+		err = get_string(rd, o, "exe", false, &str);
+	if (!err)
+		err = get_uint(rd, o, "uid", false, UINT32_MAX, &n);
+	if (!err)
+		err = get_string(rd, o, "user", false, &str);
+	if (!err)
+		err = get_uint(rd, o, "gid", false, UINT32_MAX, &n);
+	if (!err)
+		err = get_string(rd, o, "cgroup", false, &str);
+	return err;
+}
+
+/* The flow's "verdict" or "process" object, checked, as a new reference (or NULL). */
+static int read_obj(struct rd *rd, json_t *fo, const char *key, int (*check)(struct rd *, json_t *),
+		    json_t **out)
 {
 	json_t *o;
-	int err = enter(rd, fo, "verdict", JSON_OBJECT, false, &o);
+	int err = enter(rd, fo, key, JSON_OBJECT, false, &o);
 
 	*out = NULL;
 	if (err || !o)
 		return err;
-	err = check_verdict(rd, o);
+	err = check(rd, o);
 	if (!err)
 		*out = json_incref(o);
 	leave(rd);
@@ -693,7 +736,7 @@ static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 
 static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)
 {
-	json_t *arr, **verdicts;
+	json_t *arr, **verdicts, **processes;
 	size_t n;
 	int err = enter(rd, top, "flows", JSON_ARRAY, true, &arr);
 
@@ -702,25 +745,35 @@ static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)
 	n = json_array_size(arr);
 	s->flows = calloc(n ? n : 1, sizeof(*s->flows));
 	verdicts = calloc(n ? n : 1, sizeof(*verdicts));
+	processes = calloc(n ? n : 1, sizeof(*processes));
 	s->verdicts = verdicts;
+	s->processes = processes;
 	s->owns_verdicts = true;
-	if (!s->flows || !verdicts) {
+	if (!s->flows || !verdicts || !processes) {
 		leave(rd);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		json_t *v = NULL;
+		json_t *v = NULL, *pr = NULL;
 
 		cta_jpath_push_index(&rd->path, i);
 		err = read_flow(rd, json_array_get(arr, i), &s->flows[i]);
 		if (!err)
-			err = read_verdict(rd, json_array_get(arr, i), &v);
+			err = read_obj(rd, json_array_get(arr, i), "verdict", check_verdict, &v);
+		if (!err)
+			err = read_obj(rd, json_array_get(arr, i), "process", check_process, &pr);
 		cta_jpath_pop(&rd->path);
-		if (err)
+		if (err) {
+			json_decref(v);
 			break;
+		}
 		if (v) {
 			verdicts[s->n_verdicts++] = v;
 			s->flows[i].verdict = (uint32_t)s->n_verdicts;
+		}
+		if (pr) {
+			processes[s->n_processes++] = pr;
+			s->flows[i].process = (uint32_t)s->n_processes;
 		}
 		s->n_flows++;
 	}
@@ -882,6 +935,15 @@ static int read_recording(struct rd *rd, json_t *top, struct cta_session *s)
 				err = get_uint(rd, opts, "nflog_group", false, UINT16_MAX, &group);
 			s->options.nflog_group = (unsigned)group;
 		}
+		if (!err) {
+			json_t *procs;
+
+			err = enter(rd, opts, "processes", JSON_TRUE, false, &procs);
+			if (!err && procs) {
+				s->options.processes = json_is_true(procs);
+				leave(rd);
+			}
+		}
 		leave(rd);
 	}
 	leave(rd);
@@ -923,6 +985,23 @@ static int read_verdict_stats(struct rd *rd, json_t *so, struct cta_session_stat
 	return err;
 }
 
+static int read_process_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
+{
+	static const struct stat_field fields[] = {
+		{ "events", offsetof(struct cta_session_stats, process_events) },
+		{ "lost", offsetof(struct cta_session_stats, process_lost) },
+		{ "sockets", offsetof(struct cta_session_stats, process_sockets) },
+	};
+	json_t *po;
+	int err = enter(rd, so, "processes", JSON_OBJECT, false, &po);
+
+	if (err || !po)
+		return err;
+	err = read_counters(rd, po, fields, ARRAY_SIZE(fields), st);
+	leave(rd);
+	return err;
+}
+
 static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 {
 	static const struct stat_field fields[] = {
@@ -948,6 +1027,8 @@ static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 	}
 	if (!err)
 		err = read_verdict_stats(rd, so, st);
+	if (!err)
+		err = read_process_stats(rd, so, st);
 	leave(rd);
 	return err;
 }
@@ -1045,26 +1126,39 @@ static size_t vintern_find(const struct vintern *t, const char *text, size_t len
 	return j;
 }
 
-/* Append v (a reference taken) to the session's verdicts, whose array holds *cap. */
-static int add_verdict(struct cta_session *s, size_t *cap, json_t *v)
-{
-	if (s->n_verdicts == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		json_t **vs = realloc((json_t **)s->verdicts, nc * sizeof(*vs));
+/*
+ * What a flow points at by index: its verdict or its process. Identical texts share
+ * one parsed object.
+ */
+struct objs {
+	const char *key;
+	int (*check)(struct rd *, json_t *);
+	json_t *const **arr; /* the session's array */
+	size_t *n, cap;
+	struct vintern t;
+};
 
-		if (!vs)
+/* Append o (a reference taken) to the array. */
+static int objs_add(struct objs *os, json_t *o)
+{
+	if (*os->n == os->cap) {
+		size_t nc = os->cap ? os->cap * 2 : 64;
+		json_t **v = realloc((json_t **)*os->arr, nc * sizeof(*v));
+
+		if (!v)
 			return -ENOMEM;
-		s->verdicts = vs;
-		*cap = nc;
+		*os->arr = v;
+		os->cap = nc;
 	}
-	((json_t **)s->verdicts)[s->n_verdicts++] = v;
+	((json_t **)*os->arr)[(*os->n)++] = o;
 	return 0;
 }
 
-/* The verdict object at text (a flow's, its path on rd) as 1 + its index in s. */
-static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size_t len,
-			struct cta_session *s, size_t *cap, uint32_t *index)
+/* The object at text (a flow's, its path on rd) as 1 + its index in the array. */
+static int fast_obj(struct rd *rd, struct objs *os, const char *text, size_t len,
+		    uint32_t *index)
 {
+	struct vintern *t = &os->t;
 	json_error_t jerr;
 	json_t *o;
 	size_t j;
@@ -1080,29 +1174,45 @@ static int fast_verdict(struct rd *rd, struct vintern *t, const char *text, size
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
 		return -EAGAIN;
-	cta_jpath_push_key(&rd->path, "verdict");
-	err = check_verdict(rd, o);
+	cta_jpath_push_key(&rd->path, os->key);
+	err = json_is_object(o) ? os->check(rd, o) : -EAGAIN;
 	leave(rd);
 	if (!err)
-		err = add_verdict(s, cap, o);
+		err = objs_add(os, o);
 	if (err) {
 		json_decref(o);
 		return err;
 	}
 	t->slot[j].text = text;
 	t->slot[j].len = len;
-	t->slot[j].index = (uint32_t)s->n_verdicts;
+	t->slot[j].index = (uint32_t)*os->n;
 	t->used++;
 	*index = t->slot[j].index;
 	return 0;
 }
 
+/* The flow's object of this kind, by the general reader, into the array. */
+static int slow_obj(struct rd *rd, json_t *fo, struct objs *os, uint32_t *index)
+{
+	json_t *o;
+	int err = read_obj(rd, fo, os->key, os->check, &o);
+
+	if (err || !o)
+		return err;
+	err = objs_add(os, o);
+	if (err)
+		json_decref(o);
+	else
+		*index = (uint32_t)*os->n;
+	return err;
+}
+
 /* A flow the strict reader left alone: the general reader on that element alone. */
-static int slow_flow(struct rd *rd, const char *p, const char *e, struct cta_session *s,
-		     size_t *cap, struct cta_flow *f)
+static int slow_flow(struct rd *rd, const char *p, const char *e, struct objs *vs,
+		     struct objs *ps, struct cta_flow *f)
 {
 	json_error_t jerr;
-	json_t *fo, *v = NULL;
+	json_t *fo;
 	int err;
 
 	fo = json_loadb(p, (size_t)(e - p), JSON_REJECT_DUPLICATES, &jerr);
@@ -1110,15 +1220,10 @@ static int slow_flow(struct rd *rd, const char *p, const char *e, struct cta_ses
 		return -EAGAIN; /* a syntax error: the whole document says where */
 	err = read_flow(rd, fo, f);
 	if (!err)
-		err = read_verdict(rd, fo, &v);
+		err = slow_obj(rd, fo, vs, &f->verdict);
+	if (!err)
+		err = slow_obj(rd, fo, ps, &f->process);
 	json_decref(fo);
-	if (err || !v)
-		return err;
-	err = add_verdict(s, cap, v);
-	if (err)
-		json_decref(v);
-	else
-		f->verdict = (uint32_t)s->n_verdicts;
 	return err;
 }
 
@@ -1164,16 +1269,18 @@ static int resolve_hosts(struct rd *rd, struct cta_session *s)
  */
 static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_session *s)
 {
-	struct vintern t = { 0 };
+	struct objs vs = { "verdict", check_verdict, &s->verdicts, &s->n_verdicts, 0, { 0 } };
+	struct objs ps = { "process", check_process, &s->processes, &s->n_processes, 0, { 0 } };
 	const char *end = rd->text + rd->len, *p;
-	size_t cap = 0, fcap = 0;
+	size_t fcap = 0;
 	int err = 0, more;
 
 	s->owns_verdicts = true;
 	cta_jpath_push_key(&rd->path, "flows");
 	while (!err && (more = cta_flowscan_next(sc, &p)) == 1) {
-		const char *vtext = NULL, *next = NULL;
-		size_t vlen = 0, i = s->n_flows;
+		struct cta_flow_raw raw;
+		const char *next = NULL;
+		size_t i = s->n_flows;
 		struct cta_flow *f;
 		char host[256];
 
@@ -1190,14 +1297,16 @@ static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_se
 		}
 		f = &s->flows[i];
 		cta_jpath_push_index(&rd->path, i);
-		if (cta_flow_read_fast(p, end, f, &vtext, &vlen, &next, host) == 0) {
-			if (vtext)
-				err = fast_verdict(rd, &t, vtext, vlen, s, &cap, &f->verdict);
+		if (cta_flow_read_fast(p, end, f, &raw, &next, host) == 0) {
+			if (raw.verdict)
+				err = fast_obj(rd, &vs, raw.verdict, raw.vlen, &f->verdict);
+			if (!err && raw.process)
+				err = fast_obj(rd, &ps, raw.process, raw.plen, &f->process);
 			if (!err && host[0])
 				err = note_host(rd, host, f);
 		} else {
 			next = cta_json_skip(p, end);
-			err = next ? slow_flow(rd, p, next, s, &cap, f) : -EAGAIN;
+			err = next ? slow_flow(rd, p, next, &vs, &ps, f) : -EAGAIN;
 		}
 		cta_jpath_pop(&rd->path);
 		if (!err) {
@@ -1206,7 +1315,8 @@ static int read_flows_fast(struct rd *rd, struct cta_flowscan *sc, struct cta_se
 		}
 	}
 	leave(rd);
-	free(t.slot);
+	free(vs.t.slot);
+	free(ps.t.slot);
 	if (!err && more < 0)
 		err = more;
 	if (!err && !s->flows) {

@@ -27,6 +27,7 @@ struct cta_record_options {
 	uint64_t rcvbuf; /* bytes asked for */
 	int trace; /* enum cta_trace_mode */
 	unsigned nflog_group; /* 0: none */
+	uint64_t processes; /* 1: the eBPF process attribution ran (a whole word: no padding) */
 };
 
 struct cta_session_stats {
@@ -38,6 +39,7 @@ struct cta_session_stats {
 	uint64_t open_connections; /* at the end of the recording */
 	uint64_t trace_events, trace_bad, trace_overruns, judgements;
 	uint64_t nflog_packets, nflog_overruns, denied, ruleset_snapshots;
+	uint64_t process_events, process_lost, process_sockets;
 };
 
 struct cta_session {
@@ -55,18 +57,23 @@ struct cta_session {
 	/* flows' verdict - 1 indexes this; owned when loaded, borrowed when recording */
 	json_t *const *verdicts;
 	size_t n_verdicts;
+	/* flows' process - 1 indexes this; owned (or borrowed) with the verdicts */
+	json_t *const *processes;
+	size_t n_processes;
 	bool owns_verdicts;
 };
 
 void cta_session_fini(struct cta_session *s);
 
 /*
- * One flow as JSON: the session file's form, also what `flows -j` prints. verdict:
- * the flow's verdict (from its owner's store), or NULL.
+ * One flow as JSON: the session file's form, also what `flows -j` prints. verdict,
+ * process: the flow's (from its owner's stores), or NULL.
  */
-json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict);
+json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process);
 /* The verdict of one of a session's flows, or NULL. */
 json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f);
+/* The process of one of a session's flows, or NULL. */
+json_t *cta_session_process(const struct cta_session *s, const struct cta_flow *f);
 
 /*
  * The whole document, flows in the order given, one per line. *out is malloc'd.

@@ -72,7 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!json_equal(cta_session_verdict(&s, &a), cta_session_verdict(&tree, &b)) &&
 			    (cta_session_verdict(&s, &a) || cta_session_verdict(&tree, &b)))
 				abort();
+			if (!json_equal(cta_session_process(&s, &a), cta_session_process(&tree, &b)) &&
+			    (cta_session_process(&s, &a) || cta_session_process(&tree, &b)))
+				abort();
 			a.verdict = b.verdict = 0;
+			a.process = b.process = 0;
 			if (memcmp(&a, &b, sizeof(a)))
 				abort();
 		}

@@ -238,7 +238,7 @@ static void test_merge_and_icmp(void)
 	b.last_ns = 99999;
 	b.sport_min = 5;
 	b.packets[0] = 3;
-	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL), 0);
+	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL, NULL), 0);
 	CHECK_EQ(cta_flowtab_count(ft), 1);
 	a = cta_flowtab_flows(ft)[0];
 	CHECK_EQ(a.connections, 5);
@@ -248,7 +248,7 @@ static void test_merge_and_icmp(void)
 	CHECK_EQ(a.sport_max, 77);
 	CHECK_EQ(a.packets[0], 3);
 	b.key.icmp_type = 13;
-	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL), 0);
+	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL, NULL), 0);
 	CHECK_EQ(cta_flowtab_count(ft), 2);
 	cta_flowtab_free(ft);
 }

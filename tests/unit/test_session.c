@@ -245,14 +245,14 @@ static void test_fast_path(void)
 	CHECK_EQ(cta_flowscan_begin(text, len, &sc), 0);
 	for (size_t i = 0; i < 3; i++) {
 		struct cta_flow f;
-		const char *p = NULL, *v, *next = NULL;
+		const char *p = NULL, *next = NULL;
+		struct cta_flow_raw raw;
 		char host[256];
-		size_t vlen;
 
 		CHECK_EQ(cta_flowscan_next(&sc, &p), 1);
 		if (!p)
 			break;
-		CHECK_EQ(cta_flow_read_fast(p, text + len, &f, &v, &vlen, &next, host), 0);
+		CHECK_EQ(cta_flow_read_fast(p, text + len, &f, &raw, &next, host), 0);
 		CHECK(!memcmp(&f, &s.flows[i], sizeof(f)));
 		cta_flowscan_done(&sc, next);
 	}
