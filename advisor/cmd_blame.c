@@ -118,7 +118,7 @@ static void print_verdict(json_t *v)
 }
 
 /* Whose flow it is on this host, where the recording saw it. */
-static void print_process(json_t *p, const struct cta_flow *f)
+static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
 {
 	if (f->direction == CTA_DIR_FORWARD) {
 		printf("  process: none, the flow was forwarded\n");
@@ -126,6 +126,14 @@ static void print_process(json_t *p, const struct cta_flow *f)
 	}
 	if (!p)
 		return;
+	if (!json_object_get(p, "comm")) {
+		/* a denied flow's verdict says it already */
+		if (json_object_get(v, "uid"))
+			return;
+		printf("  sent by uid %lld (NFLOG; the program was not seen)\n",
+		       (long long)json_integer_value(json_object_get(p, "uid")));
+		return;
+	}
 	printf("  process: %s, pid %lld, uid %lld", str(p, "comm"),
 	       (long long)json_integer_value(json_object_get(p, "pid")),
 	       (long long)json_integer_value(json_object_get(p, "uid")));
@@ -216,7 +224,7 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				continue;
 			}
 			print_flow_head(f);
-			print_process(json_object_get(f, "process"), &s.flows[i]);
+			print_process(json_object_get(f, "process"), &s.flows[i], v);
 			print_verdict(v);
 			json_decref(f);
 		}

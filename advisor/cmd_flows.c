@@ -36,7 +36,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"merged session), each host's flows are listed apart and end in host=NAME.\n"
 	"process= is the program on this host's end of the flow (the client of an outbound\n"
 	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
-	"forwarded flows have none: process=-forwarded-.\n"
+	"forwarded flows have none: process=-forwarded-. Without eBPF, uid= alone is the\n"
+	"owner NFLOG gave for an outbound flow.\n"
 	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
@@ -96,7 +97,9 @@ static void print_process(json_t *p, const struct cta_flow *flow)
 	}
 	if (!p)
 		return;
-	printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)), num(p, "pid"));
+	if (json_object_get(p, "comm"))
+		printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)),
+		       num(p, "pid"));
 	if (json_object_get(p, "user"))
 		printf(" user=%s", str(p, "user"));
 	else if (json_object_get(p, "uid"))

@@ -179,6 +179,23 @@ static void add_owner(json_t *v, const struct wait *w)
 }
 
 /*
+ * The same owner as the flow's process, when nothing better is known: NFLOG gives the
+ * uid and gid of a local socket's packets (output), not the program.
+ */
+static int owner_process(struct cta_judge *j, int64_t pos, bool has_uid, uint32_t uid,
+			 bool has_gid, uint32_t gid)
+{
+	json_t *p;
+
+	if (!has_uid || cta_flowtab_flows(j->ft)[pos].process)
+		return 0;
+	p = json_pack("{s:I}", "uid", (json_int_t)uid);
+	if (p && has_gid)
+		json_object_set_new(p, "gid", json_integer(gid));
+	return p ? cta_flowtab_set_process(j->ft, (size_t)pos, p) : -ENOMEM;
+}
+
+/*
  * Never confirmed. Dropped (or rejected, queued, stolen) by what the trace names, or by
  * something, when NFLOG alone saw it; but a packet the trace saw accepted, or saw no
  * verdict for, was untracked (neighbour discovery, MLD...): no flow at all.
@@ -193,6 +210,7 @@ static int denied(struct cta_judge *j, struct wait *w)
 	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
 	int64_t pos;
 	json_t *v;
+	int err;
 
 	if (!was_denied(w)) {
 		j->stats.untracked++;
@@ -213,7 +231,8 @@ static int denied(struct cta_judge *j, struct wait *w)
 	if (!v)
 		return -ENOMEM;
 	add_owner(v, w);
-	return cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
+	err = cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
+	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 }
 
 /* The flow of an open connection this packet belongs to, or -1. */
@@ -260,10 +279,12 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 		    uint64_t now_real)
 {
 	struct wait *w;
+	int64_t pos;
 
 	j->stats.nflog++;
-	if (confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple) >= 0)
-		return 0;
+	pos = confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple);
+	if (pos >= 0)
+		return owner_process(j, pos, p->has_uid, p->uid, p->has_gid, p->gid);
 	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
 	if (!w)
 		return -ENOMEM;
@@ -283,6 +304,8 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos)
 	j->stats.accepted_late++;
 	if (w->verdict)
 		err = cta_flowtab_set_verdict(j->ft, (size_t)pos, json_incref(w->verdict));
+	if (!err)
+		err = owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 	drop(j, w);
 	return err;
 }

@@ -146,7 +146,11 @@ static int attribute(struct rec *r)
 		json_t *p;
 		int err;
 
-		if (flows[i].process || !(p = cta_procs_for_flow(r->procs, &flows[i])))
+		/* a process NFLOG alone gave (a uid, no program) makes way for one */
+		if (flows[i].process &&
+		    json_object_get(cta_flowtab_process(r->ft, &flows[i]), "pid"))
+			continue;
+		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
 			continue;
 		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
 		if (err)

@@ -650,15 +650,16 @@ static int check_verdict(struct rd *rd, json_t *o)
 	return err;
 }
 
-/* A flow's process: kept as written once what names it is checked. */
+/* A flow's process: kept as written once the fields that name it are checked. */
 static int check_process(struct rd *rd, json_t *o)
 {
 	const char *str = NULL;
 	uint64_t n = 0;
-	int err = get_uint(rd, o, "pid", true, UINT32_MAX, &n);
+	/* eBPF names the program; NFLOG alone gives only the uid and gid */
+	int err = get_uint(rd, o, "pid", false, UINT32_MAX, &n);
 
 	if (!err)
-		err = get_string(rd, o, "comm", true, &str);
+		err = get_string(rd, o, "comm", false, &str);
 	if (!err)
 		err = get_string(rd, o, "exe", false, &str);
 	if (!err)

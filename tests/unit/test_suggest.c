@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "emit.h"
@@ -142,10 +143,78 @@ static void test_golden(void)
 			golden(fixtures[i], "server", (enum cta_format)f, &o, "");
 	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++)
 		golden("router", "router", (enum cta_format)f, &o, "");
+	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++)
+		golden("procs", "server", (enum cta_format)f, &o, "");
 	o.restrict_output = true;
 	o.allow_denied = true;
 	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IPTABLES; f++)
 		golden("v4", "workstation", (enum cta_format)f, &o, "-restrict");
+	o.allow_denied = false;
+	o.per_process = true;
+	for (int f = CTA_FORMAT_NFT; f <= CTA_FORMAT_IP6TABLES; f++)
+		golden("procs", "workstation", (enum cta_format)f, &o, "-per-process");
+}
+
+/* Programs in the evidence; with per_process, one outbound rule per owning uid. */
+static void test_processes(void)
+{
+	char path[4096];
+	struct cta_session s;
+	struct cta_err err;
+	struct cta_ir_opts o = { 0 };
+	struct cta_ir ir;
+	int https_out = 0, uids = 0;
+
+	cta_group_defaults(&o.group);
+	snprintf(path, sizeof(path), "%s/tests/data/suggest/procs.json", srcdir());
+	if (cta_session_load(path, &s, &err)) {
+		CHECK(!"procs.json loads");
+		return;
+	}
+	/* ten flows name eight processes: the same text is one object */
+	CHECK_EQ(s.n_processes, 8);
+	o.restrict_output = true;
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	for (size_t i = 0; i < ir.n_rules; i++) {
+		const struct cta_ir_rule *r = &ir.rules[i];
+
+		CHECK_EQ(r->owner, -1);
+		if (r->dir == CTA_IR_IN && r->n_ports == 1 && r->ports[0] == 22)
+			CHECK_STR(r->programs, "sshd");
+		if (r->dir == CTA_IR_OUT && r->family == AF_INET && r->l4proto == 6 &&
+		    r->n_ports == 1 && r->ports[0] == 443) {
+			CHECK_STR(r->programs, "curl,firefox-esr");
+			https_out++;
+		}
+		if (r->dir == CTA_IR_OUT && r->l4proto == 17 && r->n_ports == 1 && r->ports[0] == 53)
+			CHECK_STR(r->programs, "");
+	}
+	CHECK_EQ(https_out, 1);
+	cta_ir_fini(&ir);
+	o.per_process = true;
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	for (size_t i = 0; i < ir.n_rules; i++) {
+		const struct cta_ir_rule *r = &ir.rules[i];
+
+		if (r->dir != CTA_IR_OUT) {
+			CHECK_EQ(r->owner, -1);
+			continue;
+		}
+		/* alice's two programs share one rule; the unknown DNS keeps a plain one */
+		if (r->family == AF_INET && r->l4proto == 6 && r->ports[0] == 443) {
+			CHECK_EQ(r->owner, 1000);
+			CHECK_STR(r->programs, "curl,firefox-esr");
+		}
+		if (r->l4proto == 17 && r->ports[0] == 53)
+			CHECK_EQ(r->owner, -1);
+		if (r->l4proto == 6 && r->ports[0] == 25)
+			CHECK_EQ(r->owner, 108); /* NFLOG's uid is an owner too */
+		uids += r->owner >= 0;
+	}
+	/* v4 443 (1000), 80 (42), 123 (102), 25 (108), v6 443 (1000) */
+	CHECK_EQ(uids, 5);
+	cta_ir_fini(&ir);
+	cta_session_fini(&s);
 }
 
 static void test_model(void)
@@ -268,6 +337,7 @@ int main(void)
 	test_template_errors();
 	test_template_render();
 	test_model();
+	test_processes();
 	test_golden();
 	return check_report("suggest");
 }

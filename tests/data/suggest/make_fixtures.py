@@ -27,7 +27,7 @@ T = 0
 
 
 def flow(proto, src, dst, port, direction="in", conns=1, reply=None, verdict=None,
-         state=None, icmp_type=None):
+         state=None, icmp_type=None, process=None):
     global T
     T += 1
     fam = "ipv6" if ":" in src else "ipv4"
@@ -46,9 +46,19 @@ def flow(proto, src, dst, port, direction="in", conns=1, reply=None, verdict=Non
               "first_seen": "2026-11-23T%02d:%02d:00.000Z" % (10 + T // 60, T % 60),
               "last_seen": "2026-11-23T%02d:%02d:30.000Z" % (10 + T // 60, T % 60),
               "state": state or ("unreplied" if denied else "assured")})
+    if process:
+        f["process"] = process
     if verdict:
         f["verdict"] = verdict
     return f
+
+
+def proc(comm, pid, uid, user, exe=None, cgroup=None):
+    p = {"pid": pid, "comm": comm, "exe": exe or "/usr/bin/" + comm, "uid": uid,
+         "user": user, "gid": uid}
+    if cgroup:
+        p["cgroup"] = cgroup
+    return p
 
 
 def drop_rule(handle, text):
@@ -129,4 +139,30 @@ for h in range(1, 101):
     many.append(flow("tcp", "2001:db8:b:%x::1" % h, L6, 443))
 write("many", many)
 write("onehost", [flow("tcp", "198.51.100.7", L4, 22)])
+SSHD = proc("sshd", 812, 0, "root", exe="/usr/sbin/sshd",
+            cgroup="/system.slice/ssh.service")
+NGINX = proc("nginx", 990, 33, "www-data", exe="/usr/sbin/nginx",
+             cgroup="/system.slice/nginx.service")
+write("procs", [
+    flow("tcp", "198.51.100.7", L4, 22, conns=2, process=SSHD),
+    flow("tcp", "2001:db8:a::7", L6, 22, process=SSHD),
+    flow("tcp", "198.51.100.8", L4, 443, conns=3, process=NGINX),
+    flow("tcp", "198.51.100.9", L4, 443, process=NGINX),
+    # outbound: programs of three users, one unknown, one that NFLOG alone saw
+    flow("tcp", L4, "203.0.113.80", 443, direction="out", conns=2,
+         process=proc("curl", 4242, 1000, "alice", cgroup="/user.slice/user-1000.slice")),
+    flow("tcp", L4, "203.0.113.81", 443, direction="out",
+         process=proc("firefox-esr", 4300, 1000, "alice", exe="/usr/lib/firefox-esr/firefox-esr")),
+    flow("tcp", L4, "203.0.113.90", 80, direction="out",
+         process=proc("http", 5100, 42, "_apt", exe="/usr/lib/apt/methods/http",
+                      cgroup="/system.slice/apt-daily.service")),
+    flow("udp", L4, "203.0.113.99", 123, direction="out", conns=4, state="replied",
+         process=proc("ntpd", 700, 102, "ntpsec", exe="/usr/sbin/ntpd")),
+    flow("udp", L4, "203.0.113.53", 53, direction="out", conns=6, state="replied"),
+    flow("tcp", L4, "203.0.113.25", 25, direction="out", process={"uid": 108, "gid": 114}),
+    flow("tcp", L6, "2001:db8:c::80", 443, direction="out",
+         process=proc("curl", 4243, 1000, "alice")),
+    # forwarded: no process
+    flow("tcp", "198.51.100.7", "203.0.113.20", 80, direction="forward"),
+])
 write("empty", [])

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer: ring buffer records of bpf/procmon.bpf.c, one after another, into the
+ * process table. Whatever a record says, the flow it describes must be answered with
+ * its process right after (the latest owner wins), and nothing crashes on the rest.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "procmon.h"
+#include "procs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The flow this socket event is one end of, seen from this host. */
+static void flow_of(const struct cta_sock_event *ev, struct cta_flow *f)
+{
+	bool server = ev->kind == CTA_SOCK_LISTEN || ev->kind == CTA_SOCK_BIND ||
+		      ev->kind == CTA_SOCK_RECV;
+
+	memset(f, 0, sizeof(*f));
+	f->key.family = ev->family;
+	f->key.l4proto = ev->l4proto;
+	f->direction = server ? CTA_DIR_IN : CTA_DIR_OUT;
+	f->key.src = server ? ev->raddr : ev->laddr;
+	f->key.dst = server ? ev->laddr : ev->raddr;
+	f->key.dport = server ? ev->lport : ev->rport;
+	f->key.reply_src = f->key.dst;
+	f->key.reply_dst = f->key.src;
+	f->key.reply_sport = f->key.dport;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cta_procs *p = cta_procs_new();
+	size_t rec = sizeof(struct cta_bpf_event);
+
+	if (!p)
+		return 0;
+	for (size_t at = 0; at < size; at += rec) {
+		struct cta_sock_event ev;
+		struct cta_flow f;
+		json_t *got;
+
+		if (cta_sock_event_from_bpf(data + at, size - at < rec ? size - at : rec, &ev))
+			continue;
+		if (cta_procs_add(p, &ev))
+			break;
+		flow_of(&ev, &f);
+		got = cta_procs_for_flow(p, &f);
+		if ((ev.kind == CTA_SOCK_LISTEN || ev.kind == CTA_SOCK_BIND ||
+		     ev.kind == CTA_SOCK_RECV) ? ev.lport != 0 : ev.rport != 0) {
+			if (!got ||
+			    json_integer_value(json_object_get(got, "pid")) != (json_int_t)ev.proc.pid)
+				abort();
+		}
+	}
+	cta_procs_free(p);
+	return 0;
+}
