@@ -104,14 +104,14 @@ static int cmd_version(int argc, char **argv, const struct cta_global *g)
 	(void)argv;
 	if (argc > 1)
 		return cta_usage_error(&cta_cmd_version, "takes no arguments");
-	/* what this build has: libnftables always; process attribution (eBPF) not yet */
+	/* what this build has: libnftables always; eBPF and Graphviz when built with them */
 	if (g->json)
 		return cta_print_json(json_pack("{s:s,s:s,s:{s:b,s:b,s:b}}", "name",
 						"conntrack-advise", "release", CTA_VERSION,
-						"features", "libnftables", 1, "bpf", 0, "graphviz",
-						HAVE_GRAPHVIZ));
-	printf("conntrack-advise %s +libnftables -bpf %cgraphviz\n", CTA_VERSION,
-	       HAVE_GRAPHVIZ ? '+' : '-');
+						"features", "libnftables", 1, "bpf", HAVE_BPF,
+						"graphviz", HAVE_GRAPHVIZ));
+	printf("conntrack-advise %s +libnftables %cbpf %cgraphviz\n", CTA_VERSION,
+	       HAVE_BPF ? '+' : '-', HAVE_GRAPHVIZ ? '+' : '-');
 	return CTA_EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,14 +421,17 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to conntrack events: %s%s",
 			     strerror(-err), hint(err));
-	if (!r->cfg->no_bpf) {
+	if (r->cfg->no_bpf) {
+		notice(r, "--no-bpf: flows get no process; NFLOG still gives the uid of "
+			  "outbound ones");
+	} else {
 		char why[300], msg[400];
 
 		/* processes are a bonus: without them the recording goes on */
 		if (cta_procmon_open(&r->procmon, on_sock_event, r, why, sizeof(why))) {
 			snprintf(msg, sizeof(msg),
 				 "no process attribution: %s; recording goes on without "
-				 "processes (--no-bpf says this is meant)",
+				 "processes",
 				 why);
 			notice(r, msg);
 		}
@@ -509,6 +513,22 @@ static int read_fd(struct rec *r, int fd)
 		return 0;
 	}
 	return read_events(r);
+}
+
+/* The packets NFLOG still holds back come within its flush time: wait that long. */
+static int drain_nflog(struct rec *r)
+{
+	uint64_t until = cta_now_mono_ns() + (CTA_NFLOG_FLUSH_MS + 50) * 1000000ULL, now;
+	int err = 0;
+
+	while (!err && (now = cta_now_mono_ns()) < until) {
+		struct pollfd p = { .fd = cta_nlsock_fd(r->nflog), .events = POLLIN };
+
+		if (poll(&p, 1, (int)((until - now) / 1000000ULL) + 1) < 0 && errno != EINTR)
+			return -errno;
+		err = read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	}
+	return err;
 }
 
 /* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
@@ -691,7 +711,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	if (!err && r.trace)
 		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
 	if (!err && r.nflog)
-		err = read_side(&r, r.nflog, on_nflog_msg, &r.nflog_overruns, "NFLOG packets");
+		err = drain_nflog(&r);
 	if (!err && r.procmon)
 		err = read_fd(&r, cta_procmon_fd(r.procmon));
 	if (!err)

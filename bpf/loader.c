@@ -331,9 +331,6 @@ int cta_procmon_open(struct cta_procmon **out, cta_procmon_cb cb, void *data, ch
 	pm->cb = cb;
 	pm->data = data;
 	pm->cgfd = -1;
-	err = open_cgroup_root(pm, why, whylen);
-	if (err)
-		goto fail;
 	err = netns_cookie(&cookie);
 	if (err) {
 		snprintf(why, whylen, "the kernel cannot name network namespaces (SO_NETNS_COOKIE: %s)",
@@ -359,6 +356,10 @@ int cta_procmon_open(struct cta_procmon **out, cta_procmon_cb cb, void *data, ch
 				 strerror(-err), libbpf_last[0] ? ": libbpf: " : "", libbpf_last);
 		goto fail;
 	}
+	/* after the load: a refusal to load says the most about what is missing */
+	err = open_cgroup_root(pm, why, whylen);
+	if (err)
+		goto fail;
 	err = attach_all(pm, why, whylen);
 	if (err)
 		goto fail;

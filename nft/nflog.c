@@ -35,6 +35,7 @@ int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
 	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(128),
 					       .copy_mode = NFULNL_COPY_PACKET };
 	uint16_t flags = htons(NFULNL_CFG_F_CONNTRACK);
+	uint32_t timeout = htonl(CTA_NFLOG_FLUSH_MS / 10), qthresh = htonl(64);
 	int err = cta_nlsock_open(out, NULL, 0, rcvbuf);
 
 	if (err)
@@ -42,6 +43,15 @@ int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
 	err = config(*out, group, NFULA_CFG_CMD, &bind, sizeof(bind));
 	if (!err)
 		err = config(*out, group, NFULA_CFG_MODE, &mode, sizeof(mode));
+	/*
+	 * The kernel batches packets (100 by default) and sends a batch at the latest after
+	 * its timeout (1 s by default): a recording that stops lost the last second.
+	 * Batches of 64, sent after CTA_NFLOG_FLUSH_MS at the latest.
+	 */
+	if (!err)
+		err = config(*out, group, NFULA_CFG_TIMEOUT, &timeout, sizeof(timeout));
+	if (!err)
+		err = config(*out, group, NFULA_CFG_QTHRESH, &qthresh, sizeof(qthresh));
 	/*
 	 * The conntrack id with each packet, where the kernel can: it needs
 	 * CONFIG_NETFILTER_NETLINK_GLUE_CT, which this project's kernels lack

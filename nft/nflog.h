@@ -28,6 +28,9 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p);
 /* Is this NFLOG group bound by some socket in this namespace (/proc/net/netfilter)? */
 bool cta_nflog_group_taken(uint16_t group);
 
+/* The longest the kernel holds a logged packet back before sending it. */
+#define CTA_NFLOG_FLUSH_MS 100
+
 /* A socket bound to NFLOG group, copying 128 bytes and the conntrack of each packet. */
 int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf);
 
