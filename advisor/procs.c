@@ -63,6 +63,24 @@ static bool zero16(const uint8_t a[16])
 	return true;
 }
 
+void cta_sock_event_normalize(struct cta_sock_event *ev)
+{
+	uint8_t l[16], r[16];
+
+	if (ev->family != AF_INET6 || !v4mapped(ev->raddr.b) ||
+	    !(v4mapped(ev->laddr.b) || zero16(ev->laddr.b)))
+		return;
+	/* a dual-stack socket talking IPv4: conntrack sees IPv4 */
+	memcpy(l, ev->laddr.b, 16);
+	memcpy(r, ev->raddr.b, 16);
+	memset(&ev->laddr, 0, sizeof(ev->laddr));
+	memset(&ev->raddr, 0, sizeof(ev->raddr));
+	if (!zero16(l))
+		memcpy(ev->laddr.b, l + 12, 4);
+	memcpy(ev->raddr.b, r + 12, 4);
+	ev->family = AF_INET;
+}
+
 int cta_sock_event_from_bpf(const void *rec, size_t len, struct cta_sock_event *ev)
 {
 	struct cta_bpf_event b;
@@ -80,19 +98,9 @@ int cta_sock_event_from_bpf(const void *rec, size_t len, struct cta_sock_event *
 	ev->l4proto = b.protocol;
 	ev->lport = b.lport;
 	ev->rport = b.rport;
-	if (b.family == AF_INET) {
-		memcpy(ev->laddr.b, b.laddr, 4);
-		memcpy(ev->raddr.b, b.raddr, 4);
-	} else if (v4mapped(b.raddr) && (v4mapped(b.laddr) || zero16(b.laddr))) {
-		/* a dual-stack socket talking IPv4: conntrack sees IPv4 */
-		ev->family = AF_INET;
-		if (!zero16(b.laddr))
-			memcpy(ev->laddr.b, b.laddr + 12, 4);
-		memcpy(ev->raddr.b, b.raddr + 12, 4);
-	} else {
-		memcpy(ev->laddr.b, b.laddr, 16);
-		memcpy(ev->raddr.b, b.raddr, 16);
-	}
+	memcpy(ev->laddr.b, b.laddr, b.family == AF_INET ? 4 : 16);
+	memcpy(ev->raddr.b, b.raddr, b.family == AF_INET ? 4 : 16);
+	cta_sock_event_normalize(ev);
 	ev->proc.pid = b.owner.pid;
 	ev->proc.uid = b.owner.uid;
 	ev->proc.gid = b.owner.gid;

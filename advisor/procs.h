@@ -53,6 +53,9 @@ struct cta_sock_event {
  */
 int cta_sock_event_from_bpf(const void *rec, size_t len, struct cta_sock_event *ev);
 
+/* An IPv4-mapped IPv6 socket's addresses (::ffff:a.b.c.d) as the IPv4 they are. */
+void cta_sock_event_normalize(struct cta_sock_event *ev);
+
 struct cta_procs;
 
 struct cta_procs *cta_procs_new(void);

@@ -251,6 +251,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->options.processes = r->procmon != NULL;
 	if (r->procmon) {
 		s->stats.process_events = cta_procmon_events(r->procmon);
+		s->stats.process_scanned = cta_procmon_scanned(r->procmon);
 		s->stats.process_lost = cta_procmon_lost(r->procmon);
 		s->stats.process_sockets = cta_procs_sockets(r->procs);
 	}

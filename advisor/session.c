@@ -200,8 +200,9 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->ruleset_snapshots));
 	if (o)
 		json_object_set_new(o, "processes",
-				    json_pack("{s:I,s:I,s:I}", "events",
-					      (json_int_t)st->process_events, "lost",
+				    json_pack("{s:I,s:I,s:I,s:I}", "events",
+					      (json_int_t)st->process_events, "scanned",
+					      (json_int_t)st->process_scanned, "lost",
 					      (json_int_t)st->process_lost, "sockets",
 					      (json_int_t)st->process_sockets));
 	return o;
@@ -990,6 +991,7 @@ static int read_process_stats(struct rd *rd, json_t *so, struct cta_session_stat
 {
 	static const struct stat_field fields[] = {
 		{ "events", offsetof(struct cta_session_stats, process_events) },
+		{ "scanned", offsetof(struct cta_session_stats, process_scanned) },
 		{ "lost", offsetof(struct cta_session_stats, process_lost) },
 		{ "sockets", offsetof(struct cta_session_stats, process_sockets) },
 	};

@@ -39,7 +39,7 @@ struct cta_session_stats {
 	uint64_t open_connections; /* at the end of the recording */
 	uint64_t trace_events, trace_bad, trace_overruns, judgements;
 	uint64_t nflog_packets, nflog_overruns, denied, ruleset_snapshots;
-	uint64_t process_events, process_lost, process_sockets;
+	uint64_t process_events, process_scanned, process_lost, process_sockets;
 };
 
 struct cta_session {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "procmon.skel.h"
+#include "sockscan.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -38,7 +39,7 @@ struct cta_procmon {
 	int cgfd;
 	cta_procmon_cb cb;
 	void *data;
-	uint64_t events;
+	uint64_t events, scanned;
 	char cgroot[PATH_MAX];
 	struct {
 		uint64_t id;
@@ -257,6 +258,17 @@ static int on_sample(void *ctx, void *rec, size_t size)
 	return 0;
 }
 
+/* A socket found by the start scan: its process is read from /proc already. */
+static void on_scanned(const struct cta_sock_event *scanned, void *ctx)
+{
+	struct cta_procmon *pm = ctx;
+	struct cta_sock_event ev = *scanned;
+
+	user_name(pm, ev.proc.uid, ev.proc.user, sizeof(ev.proc.user));
+	pm->scanned++;
+	pm->cb(&ev, pm->data);
+}
+
 static int netns_cookie(uint64_t *cookie)
 {
 	socklen_t len = sizeof(*cookie);
@@ -369,6 +381,11 @@ int cta_procmon_open(struct cta_procmon **out, cta_procmon_cb cb, void *data, ch
 		snprintf(why, whylen, "ring buffer: %s", strerror(-err));
 		goto fail;
 	}
+	/*
+	 * Attached: what happens from now on is told. What was there before (services
+	 * listening since boot) is found in the sockets that exist and who holds them.
+	 */
+	(void)cta_sockscan(on_scanned, pm);
 	*out = pm;
 	return 0;
 fail:
@@ -402,6 +419,11 @@ int cta_procmon_read(struct cta_procmon *pm)
 uint64_t cta_procmon_events(const struct cta_procmon *pm)
 {
 	return pm->events;
+}
+
+uint64_t cta_procmon_scanned(const struct cta_procmon *pm)
+{
+	return pm->scanned;
 }
 
 uint64_t cta_procmon_lost(const struct cta_procmon *pm)
@@ -452,6 +474,12 @@ int cta_procmon_read(struct cta_procmon *pm)
 }
 
 uint64_t cta_procmon_events(const struct cta_procmon *pm)
+{
+	(void)pm;
+	return 0;
+}
+
+uint64_t cta_procmon_scanned(const struct cta_procmon *pm)
 {
 	(void)pm;
 	return 0;

@@ -31,8 +31,9 @@ void cta_procmon_free(struct cta_procmon *pm);
 int cta_procmon_fd(const struct cta_procmon *pm);
 int cta_procmon_read(struct cta_procmon *pm);
 
-/* Events handed over, and events the kernel had no room for. */
+/* Events handed over, sockets found at the start, events the kernel had no room for. */
 uint64_t cta_procmon_events(const struct cta_procmon *pm);
+uint64_t cta_procmon_scanned(const struct cta_procmon *pm);
 uint64_t cta_procmon_lost(const struct cta_procmon *pm);
 
 #endif

@@ -52,7 +52,7 @@ _conntrack_advise()
 		--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		-d | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-o -d --trace --nflog-group --checkpoint-interval --rcvbuf --events --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-o -d --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --help" -- "$cur"))
 		;;
 	flows)
 		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
@@ -73,7 +73,7 @@ _conntrack_advise()
 		--table | --prefix4 | --prefix6 | --min-hosts | --merge4 | --merge6) return ;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --allow-denied --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --per-process --allow-denied --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 			compopt -o plusdirs 2>/dev/null

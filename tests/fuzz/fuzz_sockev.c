@@ -3,11 +3,14 @@
  * libFuzzer: ring buffer records of bpf/procmon.bpf.c, one after another, into the
  * process table. Whatever a record says, the flow it describes must be answered with
  * its process right after (the latest owner wins), and nothing crashes on the rest.
+ * The same bytes are also read as sock_diag replies (the sockets found at the start).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctmsg.h"
+#include "diagmsg.h"
 #include "procmon.h"
 #include "procs.h"
 
@@ -57,5 +60,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	cta_procs_free(p);
+	if (size <= 1 << 20) {
+		void *buf = malloc(size ? size : 1);
+		const struct nlmsghdr *nlh;
+		int len = (int)size;
+
+		if (!buf)
+			return 0;
+		memcpy(buf, data, size);
+		for (nlh = buf; cta_nlmsg_ok(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			struct cta_diag_sock d;
+
+			if (cta_diagmsg_parse(nlh, 6, &d) == 0 && d.family != 2 && d.family != 10)
+				abort();
+		}
+		free(buf);
+	}
 	return 0;
 }

@@ -9,7 +9,8 @@ lab_up || exit 1
 # the programs, by name: the tests' echo tool under two names of its own
 cp "$CTALAB" "$TMP/echod"
 cp "$CTALAB" "$TMP/fetcher"
-chmod 755 "$TMP" "$TMP/echod" "$TMP/fetcher"
+cp "$CTALAB" "$TMP/oldd"
+chmod 755 "$TMP" "$TMP/echod" "$TMP/fetcher" "$TMP/oldd"
 SERVER_UID=65534 CLIENT_UID=4321
 
 S() { ip netns exec "$SRV" "$@"; }
@@ -47,7 +48,7 @@ trap cleanup_cg EXIT
 
 # one recording of the scripted traffic; $1: session, the rest: record's options
 record_traffic() {
-	local out=$1 rec
+	local out=$1 rec servers=()
 	shift
 	# each recording starts from an empty table: no connections of the one before
 	S conntrack -F 2>/dev/null
@@ -57,12 +58,17 @@ record_traffic() {
 	wait_file "$out" || return 1
 	# the server program listens on every address for TCP (one dual-stack socket)
 	S setpriv --reuid=$SERVER_UID --regid=$SERVER_UID --clear-groups "$TMP/echod" serve tcp 8080 3 &
+	servers+=($!)
 	# UDP answers from the address asked: one socket per address
 	S setpriv --reuid=$SERVER_UID --regid=$SERVER_UID --clear-groups "$TMP/echod" serve udp 5353 3 \
 		-a 192.0.2.10 -a 2001:db8::10 &
+	servers+=($!)
 	A "$CTALAB" serve tcp 9000 3 &
+	servers+=($!)
 	A "$CTALAB" serve udp 9053 3 -a 198.51.100.7 -a 2001:db8:a::7 &
+	servers+=($!)
 	B "$CTALAB" serve tcp 7000 3 &
+	servers+=($!)
 	sleep 0.5
 	A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.7 -n 2 || fail "in tcp"
 	A "$CTALAB" send tcp 2001:db8::10 8080 -s 2001:db8:a::7 || fail "in tcp6"
@@ -73,21 +79,26 @@ record_traffic() {
 	fetch udp 198.51.100.7 9053 -n 2 || fail "out udp"
 	fetch udp 2001:db8:a::7 9053 || fail "out udp6"
 	A "$CTALAB" send tcp 203.0.113.20 7000 -s 198.51.100.8 || fail "forward tcp"
+	A "$CTALAB" send tcp 192.0.2.10 2222 -s 198.51.100.8 || fail "in tcp, old service"
 	sleep 0.5
 	kill -INT $rec
 	wait $rec || { fail "record exited $?: $(cat "$out.err")"; return 1; }
 	# the servers end by themselves
-	wait
+	wait "${servers[@]}"
 	return 0
 }
 
+# a service listening since before any recording: found by the start scan
+ip netns exec "$SRV" "$TMP/oldd" serve tcp 2222 60 &
+old=$!
+sleep 0.3
 record_traffic "$TMP/s.json" "$CTA" record || { finish; exit 1; }
 no_own_table "$SRV"
 schema_ok session.schema.json "$TMP/s.json"
 grep -q warning "$TMP/s.json.err" && fail "warnings with eBPF: $(cat "$TMP/s.json.err")"
 "$CTA" flows "$TMP/s.json" >"$TMP/flows" || fail "flows"
 cat "$TMP/flows"
-[ "$(wc -l <"$TMP/flows")" = 9 ] || fail "expected 9 flows"
+[ "$(wc -l <"$TMP/flows")" = 10 ] || fail "expected 10 flows"
 SERVER="process=echod\[[0-9]+\] user=nobody"
 CLIENT="process=fetcher\[[0-9]+\] uid=$CLIENT_UID"
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 in .* dport=8080 .* $SERVER verdict="
@@ -99,6 +110,7 @@ expect_line "$TMP/flows" "^ipv6 +10 tcp +6 out .* dport=9000 .* $CLIENT verdict=
 expect_line "$TMP/flows" "^ipv4 +2 udp +17 out .* dport=9053 .* conns=2 .* $CLIENT verdict="
 expect_line "$TMP/flows" "^ipv6 +10 udp +17 out .* dport=9053 .* $CLIENT verdict="
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 forward .* dport=7000 .* process=-forwarded- verdict="
+expect_line "$TMP/flows" "^ipv4 +2 tcp +6 in .* dport=2222 .* process=oldd\[$old\] user=root verdict="
 # the session's own words: executable, user, cgroup; the forwarded flow has no process
 "$PY" - "$TMP/s.json" "$TMP/fetcher" "$CG" <<'PY' || fail "process fields"
 import json, sys
@@ -116,8 +128,12 @@ for f in s["flows"]:
         if sys.argv[3]:
             assert p["cgroup"] == sys.argv[3], p
     else:
+        if f["orig"]["dport"] == 2222:
+            assert p["comm"] == "oldd" and p["exe"].endswith("/oldd"), p
+            continue
         assert p["comm"] == "echod" and p["user"] == "nobody", p
         assert p["exe"].endswith("/echod"), p
+assert s["stats"]["processes"]["scanned"] > 0
 PY
 # blame and suggest say it too (blame exits 1: the lab has no firewall to decide)
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.1 -> 198.51.100.7:9000" >"$TMP/blame"
@@ -139,7 +155,7 @@ record_traffic "$TMP/n.json" "$CTA" record --no-bpf || { finish; exit 1; }
 [ "$(grep -c warning "$TMP/n.json.err")" = 1 ] || fail "--no-bpf: not one warning: $(cat "$TMP/n.json.err")"
 "$CTA" flows "$TMP/n.json" >"$TMP/nflows" || fail "flows --no-bpf"
 cat "$TMP/nflows"
-[ "$(wc -l <"$TMP/nflows")" = 9 ] || fail "--no-bpf: expected 9 flows"
+[ "$(wc -l <"$TMP/nflows")" = 10 ] || fail "--no-bpf: expected 10 flows"
 grep -q 'process=[a-z]' "$TMP/nflows" && fail "--no-bpf: a program was named"
 expect_line "$TMP/nflows" "^ipv4 +2 tcp +6 out .* dport=9000 .* uid=$CLIENT_UID verdict="
 grep -q '"comm"' "$TMP/n.json" && fail "--no-bpf: a process in the session"
@@ -152,7 +168,8 @@ cat "$TMP/c.json.err"
 [ "$(grep -c warning "$TMP/c.json.err")" = 1 ] || fail "no CAP_BPF: not one warning"
 expect_line "$TMP/c.json.err" "warning: no process attribution: loading eBPF programs was refused"
 "$CTA" flows "$TMP/c.json" >"$TMP/cflows" || fail "flows without CAP_BPF"
-[ "$(wc -l <"$TMP/cflows")" = 9 ] || fail "without CAP_BPF: expected 9 flows"
+[ "$(wc -l <"$TMP/cflows")" = 10 ] || fail "without CAP_BPF: expected 10 flows"
+kill $old 2>/dev/null
 grep -q '"comm"' "$TMP/c.json" && fail "without CAP_BPF: a process in the session"
 no_own_table "$SRV"
 finish
