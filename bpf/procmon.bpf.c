@@ -89,11 +89,15 @@ static void seen_key_of(const struct cta_bpf_event *e, struct seen_key *k)
 	k->kind = e->kind;
 	k->family = e->family;
 	k->protocol = e->protocol;
-	/* a client's ports change with each connection; its peer does not */
-	k->lport = e->kind == CTA_BPF_ESTABLISHED ? 0 : e->lport;
-	k->rport = e->rport;
 	__builtin_memcpy(k->laddr, e->laddr, 16);
-	__builtin_memcpy(k->raddr, e->raddr, 16);
+	if (e->kind == CTA_BPF_LISTEN || e->kind == CTA_BPF_BIND || e->kind == CTA_BPF_RECV) {
+		/* a service is its local port, whoever its peers are */
+		k->lport = e->lport;
+	} else {
+		/* a client is its peer: its own port changes with each socket */
+		k->rport = e->rport;
+		__builtin_memcpy(k->raddr, e->raddr, 16);
+	}
 }
 
 /* To user space, unless told already; what finds no room is counted in lost. */
