@@ -48,22 +48,26 @@ static bool same_flow(const struct item *a, const struct item *b)
 	return !strcmp(a->host, b->host) && !memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
 }
 
+/* Two objects in the order of their canonical texts (one that cannot be written last). */
+static int text_cmp(json_t *a, json_t *b)
+{
+	char *x = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+	char *y = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	int r = x && y ? strcmp(x, y) : (x != NULL) - (y != NULL);
+
+	free(x);
+	free(y);
+	return r;
+}
+
 /* Whose verdict a merged flow keeps: the later one's; equal times, the text decides. */
 static bool prefer(const struct item *a, const struct item *b)
 {
-	char *x, *y;
-	bool r;
-
 	if (!a->verdict || !b->verdict)
 		return a->verdict != NULL;
 	if (a->vlast != b->vlast)
 		return a->vlast > b->vlast;
-	x = json_dumps(a->verdict, JSON_COMPACT | JSON_SORT_KEYS);
-	y = json_dumps(b->verdict, JSON_COMPACT | JSON_SORT_KEYS);
-	r = x && y ? strcmp(x, y) >= 0 : x != NULL;
-	free(x);
-	free(y);
-	return r;
+	return text_cmp(a->verdict, b->verdict) >= 0;
 }
 
 /*
@@ -72,19 +76,11 @@ static bool prefer(const struct item *a, const struct item *b)
  */
 static bool prefer_process(const struct item *a, const struct item *b)
 {
-	char *x, *y;
-	bool r;
-
 	if (!a->process || !b->process)
 		return a->process != NULL;
 	if (a->pfirst != b->pfirst)
 		return a->pfirst < b->pfirst;
-	x = json_dumps(a->process, JSON_COMPACT | JSON_SORT_KEYS);
-	y = json_dumps(b->process, JSON_COMPACT | JSON_SORT_KEYS);
-	r = x && y ? strcmp(x, y) < 0 : x != NULL;
-	free(x);
-	free(y);
-	return r;
+	return text_cmp(a->process, b->process) < 0;
 }
 
 static int addr_cmp(const void *pa, const void *pb)

@@ -125,6 +125,21 @@ static int ours_sock_addr(struct bpf_sock_addr *ctx)
 	return !netns_cookie || bpf_get_netns_cookie(ctx) == netns_cookie;
 }
 
+/* A socket's local address and port, as the cgroup hooks see it. */
+static __always_inline void sock_local(struct bpf_sock *sk, int v6, struct cta_bpf_event *e)
+{
+	e->lport = sk->src_port;
+	if (v6) {
+		__u32 a[4] = { sk->src_ip6[0], sk->src_ip6[1], sk->src_ip6[2], sk->src_ip6[3] };
+
+		__builtin_memcpy(e->laddr, a, 16);
+	} else {
+		__u32 a = sk->src_ip4;
+
+		__builtin_memcpy(e->laddr, &a, 4);
+	}
+}
+
 /* A sock_addr hook's event: the peer is the user's address; the local side the socket's. */
 static void sock_addr_event(struct bpf_sock_addr *ctx, __u8 kind, int v6)
 {
@@ -148,17 +163,8 @@ static void sock_addr_event(struct bpf_sock_addr *ctx, __u8 kind, int v6)
 		__u32 a = ctx->user_ip4;
 		__builtin_memcpy(e.raddr, &a, 4);
 	}
-	if (sk) {
-		e.lport = sk->src_port;
-		if (v6) {
-			__u32 a[4] = { sk->src_ip6[0], sk->src_ip6[1], sk->src_ip6[2],
-				       sk->src_ip6[3] };
-			__builtin_memcpy(e.laddr, a, 16);
-		} else {
-			__u32 a = sk->src_ip4;
-			__builtin_memcpy(e.laddr, &a, 4);
-		}
-	}
+	if (sk)
+		sock_local(sk, v6, &e);
 	submit(&e);
 }
 
@@ -231,14 +237,7 @@ static int on_post_bind(struct bpf_sock *sk, int v6)
 	e.kind = CTA_BPF_BIND;
 	e.family = v6 ? AF_INET6 : AF_INET;
 	e.protocol = IPPROTO_UDP;
-	e.lport = sk->src_port;
-	if (v6) {
-		__u32 a[4] = { sk->src_ip6[0], sk->src_ip6[1], sk->src_ip6[2], sk->src_ip6[3] };
-		__builtin_memcpy(e.laddr, a, 16);
-	} else {
-		__u32 a = sk->src_ip4;
-		__builtin_memcpy(e.laddr, &a, 4);
-	}
+	sock_local(sk, v6, &e);
 	submit(&e);
 	return 1;
 }
