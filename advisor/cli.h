@@ -34,7 +34,7 @@ struct cta_cmd {
 };
 
 extern const struct cta_cmd cta_cmd_record, cta_cmd_flows, cta_cmd_blame, cta_cmd_suggest,
-	cta_cmd_graph, cta_cmd_merge;
+	cta_cmd_graph, cta_cmd_merge, cta_cmd_review, cta_cmd_apply;
 
 void cta_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "conntrack-advise: COMMAND: ..." plus a hint to --help; returns CTA_EXIT_USAGE. */

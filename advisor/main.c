@@ -22,7 +22,8 @@ static const struct cta_cmd cta_cmd_help = {
 
 static const struct cta_cmd *const cmds[] = {
 	&cta_cmd_record,  &cta_cmd_flows,   &cta_cmd_blame, &cta_cmd_suggest,
-	&cta_cmd_graph,	  &cta_cmd_merge,   &cta_cmd_version, &cta_cmd_help,
+	&cta_cmd_review, &cta_cmd_apply, &cta_cmd_graph, &cta_cmd_merge, &cta_cmd_version,
+	&cta_cmd_help,
 };
 
 void cta_msg(const char *fmt, ...)

@@ -338,6 +338,18 @@ const struct cta_chain_info *cta_ruleset_chain(const struct cta_ruleset *rs, uin
 	return NULL;
 }
 
+const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t *family,
+				const char **table, const char **chain, uint64_t *handle)
+{
+	const struct rule *r = &rs->rules[i];
+
+	*family = r->family;
+	*table = r->table;
+	*chain = r->chain;
+	*handle = r->handle;
+	return r->text;
+}
+
 size_t cta_ruleset_rule_count(const struct cta_ruleset *rs)
 {
 	return rs->n_rules;

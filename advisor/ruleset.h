@@ -40,5 +40,8 @@ const char *cta_ruleset_rule(const struct cta_ruleset *rs, uint8_t family, const
 const struct cta_chain_info *cta_ruleset_chain(const struct cta_ruleset *rs, uint8_t family,
 					       const char *table, const char *chain);
 size_t cta_ruleset_rule_count(const struct cta_ruleset *rs);
+/* Rule i (< count), in the order the listings gave them: chain by chain, top down. */
+const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t *family,
+				const char **table, const char **chain, uint64_t *handle);
 
 #endif

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "replay.h"
+
+#include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
+#include <nftables/libnftables.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "craft.h"
+#include "nlsock.h"
+#include "sandbox.h"
+#include "snapshot.h"
+#include "table.h"
+#include "trace.h"
+#include "tracemsg.h"
+#include "util.h"
+
+#define IDLE_NS 300000000ULL /* a packet quiet this long has passed every hook */
+#define WAIT_NS 3000000000ULL /* the longest a replay waits for its traces */
+
+struct link {
+	char name[16], peer[16];
+	int index;
+};
+
+struct cta_replay {
+	struct cta_sandbox *sb;
+	const struct cta_host *host;
+	struct link *links; /* one per host interface (lo: none) */
+	struct nft_ctx *nft; /* made inside */
+	/* while judging */
+	const struct cta_flow *flows;
+	size_t n;
+	json_t **verdicts;
+	struct cta_ruleset *rs;
+};
+
+static int fail(struct cta_err *err, int rc, const char *fmt, const char *what)
+{
+	snprintf(err->msg, sizeof(err->msg), fmt, what, strerror(-rc));
+	return rc;
+}
+
+/* lo is there already; every other interface becomes a veth pair of its name. */
+static int build(struct cta_replay *r, struct cta_err *err)
+{
+	const struct cta_host *h = r->host;
+	int def4 = 0, def6 = 0, rc;
+
+	rc = cta_sandbox_link_up(r->sb, "lo");
+	if (rc)
+		return fail(err, rc, "scratch namespace: %s: %s", "lo");
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		const struct cta_iface *ifc = &h->ifaces[i];
+		struct link *l = &r->links[i];
+
+		if (!strcmp(ifc->name, "lo")) {
+			l->index = 1;
+		} else {
+			snprintf(l->name, sizeof(l->name), "%s", ifc->name);
+			snprintf(l->peer, sizeof(l->peer), "ctapeer%u", (unsigned)(i % 100000));
+			rc = cta_sandbox_add_link(r->sb, l->name, l->peer);
+			if (rc < 0)
+				return fail(err, rc, "scratch namespace: interface %s: %s", l->name);
+			l->index = rc;
+		}
+		for (size_t j = 0; j < ifc->n_addrs; j++) {
+			const struct cta_host_addr *a = &ifc->addrs[j];
+
+			/* lo's own loopback addresses are there already */
+			if (l->index == 1 && a->prefixlen >= 8 &&
+			    ((a->family == AF_INET && a->addr.b[0] == 127) ||
+			     (a->family == AF_INET6 && a->prefixlen == 128 && a->addr.b[15] == 1 &&
+			      !a->addr.w[0] && !a->addr.w[1] && !a->addr.w[2])))
+				continue;
+			/* link-local addresses come with the interface */
+			if (a->family == AF_INET6 && a->addr.b[0] == 0xfe && (a->addr.b[1] & 0xc0) == 0x80)
+				continue;
+			rc = cta_sandbox_add_addr(r->sb, l->index, a->family, &a->addr, a->prefixlen);
+			if (rc)
+				return fail(err, rc, "scratch namespace: address on %s: %s", ifc->name);
+			if (l->index != 1 && a->family == AF_INET && !def4)
+				def4 = l->index;
+			if (l->index != 1 && a->family == AF_INET6 && !def6)
+				def6 = l->index;
+		}
+	}
+	/* what no address's subnet covers goes out of the first interface of its family */
+	if (def4 && (rc = cta_sandbox_add_default(r->sb, def4, AF_INET)))
+		return fail(err, rc, "scratch namespace: %s route: %s", "default");
+	if (def6 && (rc = cta_sandbox_add_default(r->sb, def6, AF_INET6)))
+		return fail(err, rc, "scratch namespace: %s route: %s", "default IPv6");
+	/* forwarded flows pass; a packet from anywhere comes in (no reverse path filter) */
+	cta_sandbox_sysctl("ipv4/ip_forward", "1");
+	cta_sandbox_sysctl("ipv6/conf/all/forwarding", "1");
+	cta_sandbox_sysctl("ipv4/conf/all/rp_filter", "0");
+	cta_sandbox_sysctl("ipv4/conf/default/rp_filter", "0");
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		char path[96];
+
+		if (!r->links[i].name[0])
+			continue;
+		snprintf(path, sizeof(path), "ipv4/conf/%s/rp_filter", r->links[i].name);
+		cta_sandbox_sysctl(path, "0");
+		snprintf(path, sizeof(path), "ipv4/conf/%s/accept_local", r->links[i].name);
+		cta_sandbox_sysctl(path, "1");
+	}
+	return 0;
+}
+
+int cta_replay_new(struct cta_replay **out, const struct cta_host *host, struct cta_err *err)
+{
+	struct cta_replay *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	err->msg[0] = '\0';
+	if (!r || !(r->links = calloc(host->n_ifaces + 1, sizeof(*r->links)))) {
+		free(r);
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	r->host = host;
+	rc = cta_sandbox_new(&r->sb);
+	if (rc) {
+		free(r->links);
+		free(r);
+		return fail(err, rc, "cannot create a scratch network namespace%s: %s",
+			    rc == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	rc = cta_sandbox_enter(r->sb);
+	if (rc)
+		fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
+	if (!rc)
+		rc = build(r, err);
+	if (!rc) {
+		r->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+		if (!r->nft || nft_ctx_buffer_output(r->nft) || nft_ctx_buffer_error(r->nft))
+			rc = fail(err, -ENOMEM, "libnftables%s: %s", "");
+	}
+	cta_sandbox_leave(r->sb);
+	if (rc) {
+		cta_replay_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void cta_replay_free(struct cta_replay *r)
+{
+	if (!r)
+		return;
+	if (r->nft)
+		nft_ctx_free(r->nft);
+	cta_sandbox_free(r->sb); /* the namespace goes with its last descriptor */
+	free(r->links);
+	free(r);
+}
+
+int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err)
+{
+	int rc = cta_sandbox_enter(r->sb);
+	const char *msg;
+
+	if (rc)
+		return fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
+	nft_ctx_output_set_flags(r->nft, 0);
+	rc = text ? nft_run_cmd_from_buffer(r->nft, text) : nft_run_cmd_from_filename(r->nft, name);
+	msg = nft_ctx_get_error_buffer(r->nft);
+	cta_sandbox_leave(r->sb);
+	if (rc) {
+		size_t n;
+
+		snprintf(err->msg, sizeof(err->msg), "%s", msg && *msg ? msg : "nft refused it");
+		n = strlen(err->msg);
+		while (n && err->msg[n - 1] == '\n')
+			err->msg[--n] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cta_replay_listing(struct cta_replay *r, bool handles, char **text)
+{
+	int rc = cta_sandbox_enter(r->sb);
+	const char *out;
+
+	*text = NULL;
+	if (rc)
+		return rc;
+	nft_ctx_output_set_flags(r->nft, NFT_CTX_OUTPUT_STATELESS |
+						 (handles ? NFT_CTX_OUTPUT_HANDLE |
+								    NFT_CTX_OUTPUT_NUMERIC_PRIO
+							  : 0));
+	rc = nft_run_cmd_from_buffer(r->nft, "list ruleset") ? -EINVAL : 0;
+	out = nft_ctx_get_output_buffer(r->nft);
+	nft_ctx_get_error_buffer(r->nft);
+	cta_sandbox_leave(r->sb);
+	if (!rc && !(*text = strdup(out ? out : "")))
+		rc = -ENOMEM;
+	return rc;
+}
+
+/* The interface a flow's packet arrives on: the one whose subnet holds its source. */
+static const struct link *in_link(const struct cta_replay *r, const struct cta_flow *f)
+{
+	const struct cta_host *h = r->host;
+	const struct link *first = NULL;
+
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		if (!r->links[i].name[0])
+			continue;
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
+			const struct cta_host_addr *a = &h->ifaces[i].addrs[j];
+			unsigned bits = a->prefixlen, k;
+			bool same = a->family == f->key.family;
+
+			for (k = 0; same && k < bits / 8; k++)
+				same = a->addr.b[k] == f->key.src.b[k];
+			if (same && bits % 8)
+				same = !((a->addr.b[k] ^ f->key.src.b[k]) & (0xff << (8 - bits % 8)));
+			if (same && bits)
+				return &r->links[i];
+			if (a->family == f->key.family && !first)
+				first = &r->links[i];
+		}
+	}
+	return first;
+}
+
+static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
+{
+	const struct cta_flow_key *k = &f->key;
+	size_t alen = k->family == AF_INET ? 4 : 16;
+
+	if (j->family != k->family || j->l4proto != k->l4proto ||
+	    memcmp(j->tuple.src.b, k->src.b, alen) || memcmp(j->tuple.dst.b, k->dst.b, alen))
+		return false;
+	if (cta_proto_has_ports(k->l4proto))
+		return j->tuple.sport == f->sport_min && j->tuple.dport == k->dport;
+	if (cta_proto_is_icmp(k->l4proto))
+		return j->tuple.icmp_type == k->icmp_type;
+	return true;
+}
+
+static void on_judgement(const struct cta_judgement *j, void *data)
+{
+	struct cta_replay *r = data;
+
+	if (j->has_ct && j->ct_dir != 0)
+		return; /* an answer of the stack (a reset, an unreachable) */
+	json_t *v = NULL;
+
+	/* flows of the same first packet (the management session, also recorded) share it */
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
+			continue;
+		if (!v) {
+			v = cta_judgement_to_json(j, r->rs);
+			if (!v)
+				return;
+			json_object_set_new(v, "source", json_string("replay"));
+		}
+		r->verdicts[i] = json_incref(v);
+	}
+	json_decref(v);
+}
+
+struct feed {
+	struct cta_tracer *tracer;
+};
+
+static void on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct feed *fd = data;
+	struct cta_trace_event ev;
+
+	if (cta_tracemsg_parse(nlh, &ev) == 0)
+		cta_tracer_feed(fd->tracer, &ev, cta_now_mono_ns());
+}
+
+static int send_flow(struct cta_replay *r, const struct cta_flow *f)
+{
+	uint8_t pkt[CTA_CRAFT_MAX];
+	size_t len = cta_craft_first_packet(f, pkt);
+	const struct link *l;
+
+	switch (f->direction) {
+	case CTA_DIR_OUT:
+		return cta_sandbox_send_out(r->sb, pkt, len);
+	case CTA_DIR_IN:
+	case CTA_DIR_FORWARD:
+		l = in_link(r, f);
+		return l ? cta_sandbox_send_in(r->sb, l->name, l->peer, pkt, len) : -ENODEV;
+	default:
+		return 0;
+	}
+}
+
+int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
+		     json_t **verdicts, struct cta_err *err)
+{
+	static const unsigned group = NFNLGRP_NFTRACE;
+	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
+	struct cta_table_error terr = { "" };
+	struct cta_table *table = NULL;
+	struct cta_nlsock *sock = NULL;
+	struct cta_snapshot *snap = NULL;
+	struct feed fd = { 0 };
+	uint64_t start, quiet_since;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		verdicts[i] = NULL;
+	r->flows = flows;
+	r->n = n;
+	r->verdicts = verdicts;
+	r->rs = cta_ruleset_new();
+	fd.tracer = cta_tracer_new(CTA_REVIEW_TABLE_NAME, on_judgement, r);
+	if (!r->rs || !fd.tracer) {
+		rc = fail(err, -ENOMEM, "replay%s: %s", "");
+		goto out;
+	}
+	rc = cta_sandbox_enter(r->sb);
+	if (rc) {
+		fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
+		goto out;
+	}
+	/* listen before marking, list before sending: every trace is heard and named */
+	rc = cta_nlsock_open(&sock, &group, 1, 16u << 20);
+	if (!rc)
+		rc = cta_snapshot_new(&snap, false);
+	if (!rc)
+		rc = cta_table_new(&table, &cfg, &terr);
+	if (!rc)
+		rc = cta_snapshot_take(snap, r->rs);
+	if (rc) {
+		fail(err, rc, "scratch namespace: tracing (%s): %s", terr.object[0] ? terr.object : "setup");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct timespec gap = { 0, 200000 }; /* one at a time through the hooks */
+
+		rc = send_flow(r, &flows[i]);
+		if (rc) {
+			fail(err, rc, "scratch namespace: sending a packet (%s): %s",
+			     cta_direction_name(flows[i].direction));
+			goto out;
+		}
+		nanosleep(&gap, NULL);
+	}
+	start = quiet_since = cta_now_mono_ns();
+	for (;;) {
+		struct pollfd p = { cta_nlsock_fd(sock), POLLIN, 0 };
+		uint64_t now;
+		int got;
+
+		if (poll(&p, 1, 50) < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		got = (p.revents & POLLIN) ? cta_nlsock_read(sock, on_msg, &fd, NULL) : 0;
+		now = cta_now_mono_ns();
+		if (got > 0)
+			quiet_since = now;
+		cta_tracer_flush(fd.tracer, now, IDLE_NS);
+		if (now - quiet_since >= IDLE_NS || now - start >= WAIT_NS)
+			break;
+	}
+	cta_tracer_flush(fd.tracer, cta_now_mono_ns(), 0);
+out:
+	cta_table_free(table);
+	cta_nlsock_free(sock);
+	cta_snapshot_free(snap);
+	cta_sandbox_leave(r->sb);
+	cta_tracer_free(fd.tracer);
+	cta_ruleset_free(r->rs);
+	r->rs = NULL;
+	return rc;
+}

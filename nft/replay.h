@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * review's replay: a scratch namespace built like the recording host (nft/sandbox.h),
+ * rulesets loaded into it, and each recorded flow's first packet sent along its
+ * direction while the tool's own tracing tells what the kernel did with it.
+ */
+#ifndef CTA_REPLAY_H
+#define CTA_REPLAY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "flow.h"
+#include "host.h"
+#include "session.h"
+
+#define CTA_REVIEW_TABLE_NAME "conntrack_advise_review"
+
+struct cta_replay;
+
+/*
+ * The namespace, with host's interfaces (veth pairs of the same names), addresses,
+ * default routes and forwarding on. 0 or -errno with err filled.
+ */
+int cta_replay_new(struct cta_replay **out, const struct cta_host *host, struct cta_err *err);
+void cta_replay_free(struct cta_replay *r);
+
+/*
+ * Load a ruleset into the namespace: text (name: for messages), or the file at path
+ * (text NULL). 0, or -EINVAL with err holding nft's messages.
+ */
+int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err);
+
+/* The namespace's ruleset now, as `nft list ruleset` (stateless), malloc'd. */
+int cta_replay_listing(struct cta_replay *r, bool handles, char **text);
+
+/*
+ * Send each flow's first packet (in, out and forward flows; others are skipped) and
+ * judge it: verdicts[i] gets the verdict object (as a session's, "source": "replay"),
+ * or NULL when no trace came for it. 0 or -errno with err filled.
+ */
+int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
+		     json_t **verdicts, struct cta_err *err);
+
+#endif

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct cta_sandbox {
+	int orig_fd, ns_fd;
+	int inside;
+	struct mnl_socket *rt; /* opened inside */
+	int raw4, raw6, pkt; /* opened inside, when first needed */
+	unsigned seq;
+};
+
+int cta_sandbox_new(struct cta_sandbox **out)
+{
+	struct cta_sandbox *sb = calloc(1, sizeof(*sb));
+	int err = 0;
+
+	*out = NULL;
+	if (!sb)
+		return -ENOMEM;
+	sb->raw4 = sb->raw6 = sb->pkt = -1;
+	sb->seq = (unsigned)time(NULL);
+	sb->orig_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (sb->orig_fd < 0) {
+		err = -errno;
+		free(sb);
+		return err;
+	}
+	/*
+	 * A new namespace for this process, kept by a descriptor, and back at once: no
+	 * name, no mount, nothing that outlives the descriptor (or the process).
+	 */
+	if (unshare(CLONE_NEWNET) < 0) {
+		err = -errno;
+		close(sb->orig_fd);
+		free(sb);
+		return err;
+	}
+	sb->ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (sb->ns_fd < 0)
+		err = -errno;
+	if (setns(sb->orig_fd, CLONE_NEWNET) < 0 && !err)
+		err = -errno;
+	if (err) {
+		if (sb->ns_fd >= 0)
+			close(sb->ns_fd);
+		close(sb->orig_fd);
+		free(sb);
+		return err;
+	}
+	*out = sb;
+	return 0;
+}
+
+int cta_sandbox_enter(struct cta_sandbox *sb)
+{
+	if (sb->inside)
+		return 0;
+	if (setns(sb->ns_fd, CLONE_NEWNET) < 0)
+		return -errno;
+	sb->inside = 1;
+	if (!sb->rt) {
+		sb->rt = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (!sb->rt || mnl_socket_bind(sb->rt, 0, MNL_SOCKET_AUTOPID) < 0) {
+			int err = -errno;
+
+			if (sb->rt)
+				mnl_socket_close(sb->rt);
+			sb->rt = NULL;
+			return err;
+		}
+	}
+	return 0;
+}
+
+int cta_sandbox_leave(struct cta_sandbox *sb)
+{
+	if (!sb->inside)
+		return 0;
+	if (setns(sb->orig_fd, CLONE_NEWNET) < 0)
+		return -errno;
+	sb->inside = 0;
+	return 0;
+}
+
+void cta_sandbox_free(struct cta_sandbox *sb)
+{
+	if (!sb)
+		return;
+	cta_sandbox_leave(sb);
+	if (sb->rt)
+		mnl_socket_close(sb->rt);
+	if (sb->raw4 >= 0)
+		close(sb->raw4);
+	if (sb->raw6 >= 0)
+		close(sb->raw6);
+	if (sb->pkt >= 0)
+		close(sb->pkt);
+	close(sb->ns_fd);
+	close(sb->orig_fd);
+	free(sb);
+}
+
+/* One rtnetlink request, acknowledged. 0 or the kernel's -errno. */
+static int talk(struct cta_sandbox *sb, struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned portid = mnl_socket_get_portid(sb->rt);
+	ssize_t n;
+	int rc;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++sb->seq;
+	if (mnl_socket_sendto(sb->rt, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(sb->rt, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		rc = mnl_cb_run(buf, (size_t)n, sb->seq, portid, NULL, NULL);
+	} while (rc > 0);
+	return rc < 0 ? -errno : 0;
+}
+
+int cta_sandbox_link_up(struct cta_sandbox *sb, const char *name)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	unsigned idx = if_nametoindex(name);
+
+	if (!idx)
+		return -ENODEV;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)idx;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return talk(sb, nlh);
+}
+
+int cta_sandbox_add_link(struct cta_sandbox *sb, const char *name, const char *peer)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi, *pifi;
+	struct nlattr *info, *data, *pe;
+	int err;
+
+	if (strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pe = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	memset(pifi, 0, sizeof(*pifi));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_nest_end(nlh, pe);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	err = talk(sb, nlh);
+	if (!err)
+		err = cta_sandbox_link_up(sb, name);
+	if (!err)
+		err = cta_sandbox_link_up(sb, peer);
+	return err ? err : (int)if_nametoindex(name);
+}
+
+int cta_sandbox_add_addr(struct cta_sandbox *sb, int ifindex, uint8_t family,
+			 const union cta_addr *a, uint8_t prefixlen)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = prefixlen;
+	ifa->ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, a->b);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, a->b);
+	return talk(sb, nlh);
+}
+
+int cta_sandbox_add_default(struct cta_sandbox *sb, int ifindex, uint8_t family)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = family;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return talk(sb, nlh);
+}
+
+int cta_sandbox_sysctl(const char *path, const char *value)
+{
+	char full[256];
+	int fd, err = 0;
+
+	snprintf(full, sizeof(full), "/proc/sys/net/%s", path);
+	fd = open(full, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int hwaddr(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+int cta_sandbox_send_in(struct cta_sandbox *sb, const char *name, const char *peer,
+			const uint8_t *ip, size_t len)
+{
+	uint8_t frame[14 + 1500];
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_halen = 6 };
+	uint16_t proto = (ip[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	int err;
+
+	if (len > 1500)
+		return -EMSGSIZE;
+	if (sb->pkt < 0) {
+		sb->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+		if (sb->pkt < 0)
+			return -errno;
+	}
+	/* to name's address, from its peer's */
+	if ((err = hwaddr(name, frame)) || (err = hwaddr(peer, frame + 6)))
+		return err;
+	frame[12] = (uint8_t)(proto >> 8);
+	frame[13] = (uint8_t)proto;
+	memcpy(frame + 14, ip, len);
+	ll.sll_ifindex = (int)if_nametoindex(peer);
+	ll.sll_protocol = htons(proto);
+	memcpy(ll.sll_addr, frame, 6);
+	if (!ll.sll_ifindex)
+		return -ENODEV;
+	if (sendto(sb->pkt, frame, 14 + len, 0, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		return -errno;
+	return 0;
+}
+
+int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int *fd, v6 = (ip[0] >> 4) == 6;
+
+	fd = v6 ? &sb->raw6 : &sb->raw4;
+	if (*fd < 0) {
+		/* IPPROTO_RAW: the header is ours, as given */
+		*fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		if (*fd < 0)
+			return -errno;
+	}
+	if (v6) {
+		struct sockaddr_in6 *d = (void *)&ss;
+
+		d->sin6_family = AF_INET6;
+		memcpy(&d->sin6_addr, ip + 24, 16);
+		sl = sizeof(*d);
+	} else {
+		struct sockaddr_in *d = (void *)&ss;
+
+		d->sin_family = AF_INET;
+		memcpy(&d->sin_addr, ip + 16, 4);
+		sl = sizeof(*d);
+	}
+	/* an unresolved neighbour fails after the hooks: the verdict is in by then */
+	if (sendto(*fd, ip, len, 0, (struct sockaddr *)&ss, sl) < 0 && errno != EHOSTUNREACH &&
+	    errno != ENETUNREACH && errno != EPERM)
+		return -errno;
+	return 0;
+}
