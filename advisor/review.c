@@ -72,9 +72,10 @@ int cta_review_ssh_flow(const char *ssh, struct cta_flow *f, uint16_t *ssh_port)
 
 static int rank(const struct cta_review_flow *r)
 {
+	/* the session we are on ($SSH_CONNECTION: recorded nowhere), then recorded ones */
 	if (r->management && r->change == CTA_RV_BREAKS)
-		return 0;
-	return 1 + (int)r->change;
+		return r->recorded ? 1 : 0;
+	return 2 + (int)r->change;
 }
 
 static int review_cmp(const void *pa, const void *pb)

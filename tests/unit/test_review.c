@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * review without the kernel: the packets it builds (headers and checksums, read back
+ * by the tuple parser the tracer uses), the ruleset comparison, what breaks and what
+ * opens, the management session, the rules with no evidence, and --live's findings.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "craft.h"
+#include "host.h"
+#include "pkt.h"
+#include "review.h"
+#include "rsdiff.h"
+#include "ruleset.h"
+
+static struct cta_flow flow(uint8_t proto, const char *src, const char *dst, uint16_t sport,
+			    uint16_t dport)
+{
+	struct cta_flow f = { .direction = CTA_DIR_IN, .reached = CTA_REACHED_ASSURED };
+	uint8_t fam;
+
+	cta_addr_parse(src, &fam, &f.key.src);
+	cta_addr_parse(dst, &fam, &f.key.dst);
+	f.key.family = fam;
+	f.key.l4proto = proto;
+	f.key.dport = dport;
+	f.sport_min = f.sport_max = sport;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		f.key.icmp_type = (uint8_t)dport;
+		f.key.dport = 0;
+	}
+	f.key.reply_src = f.key.dst;
+	f.key.reply_dst = f.key.src;
+	f.key.reply_sport = f.key.dport;
+	f.connections = 1;
+	return f;
+}
+
+/* The checksum over a header (with the stored one in it) comes out as 0. */
+static void check_packet(const struct cta_flow *f)
+{
+	uint8_t p[CTA_CRAFT_MAX], fam, proto;
+	size_t len = cta_craft_first_packet(f, p), hl = f->key.family == AF_INET ? 20 : 40;
+	struct cta_tuple t;
+	uint32_t sum = 0;
+	size_t alen = f->key.family == AF_INET ? 4 : 16;
+
+	CHECK(len > hl && len <= CTA_CRAFT_MAX);
+	CHECK_EQ(cta_pkt_tuple(p, len, NULL, 0, &fam, &proto, &t), 0);
+	CHECK_EQ(fam, f->key.family);
+	CHECK_EQ(proto, f->key.l4proto);
+	CHECK(!memcmp(t.src.b, f->key.src.b, alen) && !memcmp(t.dst.b, f->key.dst.b, alen));
+	if (cta_proto_has_ports(proto)) {
+		CHECK_EQ(t.sport, f->sport_min);
+		CHECK_EQ(t.dport, f->key.dport);
+	} else if (cta_proto_is_icmp(proto)) {
+		CHECK_EQ(t.icmp_type, f->key.icmp_type);
+	}
+	if (fam == AF_INET)
+		CHECK_EQ(cta_inet_csum(p, 20, 0), 0);
+	if (proto != IPPROTO_ICMP && cta_proto_has_ports(proto) | cta_proto_is_icmp(proto)) {
+		/* the pseudo-header: addresses, protocol, length */
+		for (size_t i = 0; i < alen; i += 2) {
+			sum += (uint32_t)(f->key.src.b[i] << 8 | f->key.src.b[i + 1]);
+			sum += (uint32_t)(f->key.dst.b[i] << 8 | f->key.dst.b[i + 1]);
+		}
+		sum += proto + (uint32_t)(len - hl);
+	}
+	CHECK_EQ(cta_inet_csum(p + hl, len - hl, sum), 0);
+}
+
+static void test_craft(void)
+{
+	struct cta_flow f;
+
+	check_packet((f = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22), &f));
+	check_packet((f = flow(IPPROTO_UDP, "198.51.100.7", "192.0.2.10", 40001, 53), &f));
+	check_packet((f = flow(IPPROTO_ICMP, "198.51.100.7", "192.0.2.10", 7, 8), &f));
+	check_packet((f = flow(IPPROTO_TCP, "2001:db8:a::7", "2001:db8::10", 40000, 443), &f));
+	check_packet((f = flow(IPPROTO_UDP, "2001:db8:a::7", "2001:db8::10", 5353, 53), &f));
+	check_packet((f = flow(IPPROTO_ICMPV6, "2001:db8:a::7", "2001:db8::10", 9, 128), &f));
+	{
+		uint8_t p[CTA_CRAFT_MAX];
+
+		f = flow(47, "198.51.100.7", "203.0.113.30", 0, 0); /* GRE: IP and a payload */
+		CHECK_EQ(cta_craft_first_packet(&f, p), 28);
+		CHECK_EQ(p[9], 47);
+		CHECK_EQ(cta_inet_csum(p, 20, 0), 0);
+	}
+	/* a SYN, nothing else */
+	{
+		uint8_t p[CTA_CRAFT_MAX];
+
+		f = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
+		cta_craft_first_packet(&f, p);
+		CHECK_EQ(p[20 + 13], 0x02);
+	}
+}
+
+static const char before[] = "table inet fw {\n"
+			     "\tset allowed {\n"
+			     "\t\ttype ipv4_addr\n"
+			     "\t\telements = { 198.51.100.7 }\n"
+			     "\t}\n"
+			     "\n"
+			     "\tchain input {\n"
+			     "\t\ttype filter hook input priority filter; policy accept;\n"
+			     "\t\tct state established,related accept\n"
+			     "\t\ttcp dport 22 accept\n"
+			     "\t\ttcp dport 23 reject\n"
+			     "\t}\n"
+			     "}\n"
+			     "table ip old {\n"
+			     "\tchain c {\n"
+			     "\t\ttype filter hook output priority 0; policy accept;\n"
+			     "\t}\n"
+			     "}\n"
+			     "table inet conntrack_advise {\n"
+			     "\tchain x {\n"
+			     "\t}\n"
+			     "}\n";
+
+static const char after[] = "table inet fw {\n"
+			    "\tset allowed {\n"
+			    "\t\ttype ipv4_addr\n"
+			    "\t\telements = { 198.51.100.7, 198.51.100.8 }\n"
+			    "\t}\n"
+			    "\n"
+			    "\tchain input {\n"
+			    "\t\ttype filter hook input priority filter; policy drop;\n"
+			    "\t\tiif \"lo\" accept\n"
+			    "\t\tct state established,related accept\n"
+			    "\t\ttcp dport 22 accept\n"
+			    "\t}\n"
+			    "\n"
+			    "\tchain web {\n"
+			    "\t\ttcp dport 80 accept\n"
+			    "\t}\n"
+			    "}\n"
+			    "table ip6 new {\n"
+			    "\tchain c {\n"
+			    "\t\ttype filter hook input priority 0; policy accept;\n"
+			    "\t}\n"
+			    "}\n";
+
+static int count(json_t *changes, const char *op, const char *object, const char *text)
+{
+	json_t *c;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(changes, i, c) {
+		const char *t = json_string_value(json_object_get(c, "text"));
+
+		n += !strcmp(json_string_value(json_object_get(c, "op")), op) &&
+		     !strcmp(json_string_value(json_object_get(c, "object")), object) &&
+		     (!text || (t && !strcmp(t, text)));
+	}
+	return n;
+}
+
+static void test_rsdiff(void)
+{
+	json_t *d = cta_rsdiff(before, after, "conntrack_advise"), *t;
+	char *x;
+
+	CHECK(d != NULL);
+	CHECK_EQ(count(d, "add", "rule", "iif \"lo\" accept"), 1);
+	CHECK_EQ(count(d, "remove", "rule", "tcp dport 23 reject"), 1);
+	/* the rules that stayed in order are no change */
+	CHECK_EQ(count(d, "add", "rule", "tcp dport 22 accept"), 0);
+	CHECK_EQ(count(d, "change", "chain", NULL), 1);
+	CHECK_EQ(count(d, "change", "set", NULL), 1);
+	CHECK_EQ(count(d, "add", "chain", NULL), 2); /* web, and new's c */
+	CHECK_EQ(count(d, "add", "table", NULL), 1);
+	CHECK_EQ(count(d, "remove", "table", NULL), 1);
+	/* the tool's own table is never a change */
+	CHECK_EQ((int)json_array_size(d), 1 + 1 + 1 + 1 + 2 + 1 + 1);
+	json_decref(d);
+	d = cta_rsdiff(before, before, "conntrack_advise");
+	CHECK_EQ(json_array_size(d), 0);
+	json_decref(d);
+
+	t = cta_rsdiff_tables(before, "conntrack_advise");
+	CHECK_EQ(json_array_size(t), 2);
+	CHECK_STR(json_string_value(json_array_get(t, 1)), "ip old");
+	json_decref(t);
+	x = cta_rsdiff_without(before, "conntrack_advise");
+	CHECK(x && !strstr(x, "conntrack_advise") && strstr(x, "table ip old {"));
+	free(x);
+	x = cta_rsdiff_table_text(before, "ip", "old");
+	CHECK(x && !strncmp(x, "table ip old {", 14) && x[strlen(x) - 2] == '}');
+	free(x);
+	CHECK(cta_rsdiff_table_text(before, "ip", "nope") == NULL);
+}
+
+static void test_classify(void)
+{
+	json_t *accept = json_pack("{s:s,s:s}", "verdict", "accept", "type", "rule");
+	json_t *drop = json_pack("{s:s,s:s}", "verdict", "drop", "type", "policy");
+	struct cta_review_flow v[4] = { 0 };
+	struct cta_flow ssh;
+	uint16_t port = 0;
+
+	v[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 80);
+	v[0].recorded = accept;
+	v[0].candidate = json_incref(drop);
+	v[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40001, 23);
+	v[1].flow.reached = CTA_REACHED_UNREPLIED;
+	v[1].recorded = drop;
+	v[1].candidate = json_incref(accept);
+	v[2].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40002, 443);
+	v[2].recorded = NULL; /* recorded without tracing: it got through */
+	v[2].candidate = json_incref(accept);
+	CHECK_EQ(cta_review_ssh_flow("198.51.100.9 50000 192.0.2.10 2222", &ssh, &port), 0);
+	CHECK_EQ(port, 2222);
+	CHECK_EQ(ssh.sport_min, 50000);
+	CHECK_EQ(ssh.direction, CTA_DIR_IN);
+	v[3].flow = ssh;
+	v[3].management = true;
+	v[3].candidate = json_incref(drop);
+	for (int i = 0; i < 4; i++)
+		cta_review_classify(&v[i]);
+	CHECK_EQ(v[0].change, CTA_RV_BREAKS);
+	CHECK_EQ(v[1].change, CTA_RV_OPENS);
+	CHECK_EQ(v[2].change, CTA_RV_SAME);
+	CHECK_EQ(v[3].change, CTA_RV_BREAKS);
+	cta_review_sort(v, 4);
+	CHECK(v[0].management);
+	CHECK_EQ(v[1].change, CTA_RV_BREAKS);
+	CHECK_EQ(v[2].change, CTA_RV_OPENS);
+	CHECK_EQ(v[3].change, CTA_RV_SAME);
+	CHECK(cta_review_ssh_flow("198.51.100.9 50000 2001:db8::1 22", &ssh, &port) < 0);
+	CHECK(cta_review_ssh_flow("nonsense", &ssh, &port) < 0);
+	CHECK(cta_review_ssh_flow(NULL, &ssh, &port) < 0);
+	{
+		json_t *none = json_pack("{s:s}", "verdict", "none");
+
+		CHECK(cta_review_passes(none));
+		CHECK(!cta_review_passes(NULL));
+		json_decref(none);
+	}
+	for (int i = 0; i < 4; i++)
+		json_decref(v[i].candidate);
+	json_decref(accept);
+	json_decref(drop);
+}
+
+static const char listing[] =
+	"table inet fw { # handle 1\n"
+	"\tchain input { # handle 1\n"
+	"\t\ttype filter hook input priority 0; policy drop;\n"
+	"\t\tct state established,related accept # handle 2\n"
+	"\t\ttcp dport 21 accept # handle 3\n"
+	"\t\ttcp dport 25 accept # handle 4\n"
+	"\t\ttcp dport 110 accept # handle 5\n"
+	"\t\ttcp dport 143 accept # handle 6\n"
+	"\t\ttcp dport 22 accept # handle 7\n"
+	"\t}\n"
+	"}\n";
+
+static void test_no_evidence_and_live(void)
+{
+	struct cta_ruleset *rs = cta_ruleset_new();
+	json_t *tables = json_pack("[s]", "inet fw"), *ne, *live, *f;
+	struct cta_review_flow v = { 0 };
+	struct cta_session s = { 0 };
+	struct cta_flow flows[2];
+	json_t *verdicts[2];
+	int hot = 0, unreached = 0, policy = 0;
+	size_t i;
+
+	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
+	v.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
+	v.candidate = json_pack("{s:s,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}", "verdict", "accept",
+				"path", "family", "inet", "table", "fw", "chain", "input", "rules",
+				"chain", "input", "handle", 7);
+	ne = cta_review_no_evidence(rs, tables, &v, 1);
+	/* six rules, one reached */
+	CHECK_EQ(json_array_size(ne), 5);
+	json_array_foreach(ne, i, f)
+		CHECK(json_integer_value(json_object_get(f, "handle")) != 7);
+	json_decref(ne);
+	json_decref(v.candidate);
+
+	/* --live: ssh decides everything from behind five rules; a policy drop */
+	flows[0] = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
+	flows[0].connections = 10;
+	flows[0].verdict = 1;
+	flows[1] = flow(IPPROTO_TCP, "198.51.100.8", "192.0.2.10", 40000, 8080);
+	flows[1].verdict = 2;
+	verdicts[0] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
+				"verdict", "accept", "type", "rule", "source", "trace", "family",
+				"inet", "table", "fw", "chain", "input", "handle", 7, "path",
+				"family", "inet", "table", "fw", "chain", "input", "rules", "chain",
+				"input", "handle", 7);
+	verdicts[1] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "verdict", "drop", "type",
+				"policy", "source", "trace", "family", "inet", "table", "fw",
+				"chain", "input", "path");
+	s.flows = flows;
+	s.n_flows = 2;
+	s.verdicts = verdicts;
+	s.n_verdicts = 2;
+	live = cta_review_live(rs, &s, 1, "conntrack_advise");
+	CHECK(live != NULL);
+	json_array_foreach(live, i, f) {
+		const char *kind = json_string_value(json_object_get(f, "kind"));
+
+		if (!strcmp(kind, "hot")) {
+			hot++;
+			CHECK_EQ(json_integer_value(json_object_get(f, "handle")), 7);
+			CHECK_EQ(json_integer_value(json_object_get(f, "position")), 5);
+		}
+		unreached += !strcmp(kind, "unreached");
+		if (!strcmp(kind, "policy")) {
+			policy++;
+			CHECK(strstr(json_string_value(json_object_get(f, "detail")), ":8080") != NULL);
+		}
+	}
+	CHECK_EQ(hot, 1);
+	CHECK_EQ(unreached, 5);
+	CHECK_EQ(policy, 1);
+	json_decref(live);
+	json_decref(verdicts[0]);
+	json_decref(verdicts[1]);
+	json_decref(tables);
+	cta_ruleset_free(rs);
+}
+
+int main(void)
+{
+	test_craft();
+	test_rsdiff();
+	test_classify();
+	test_no_evidence_and_live();
+	return check_report("review");
+}
