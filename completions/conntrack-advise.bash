@@ -25,7 +25,7 @@ _conntrack_advise()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	fi
-	local commands="record flows blame suggest graph merge version help"
+	local commands="record flows blame suggest review apply graph merge version help"
 	local globals="-j --json -v --verbose -q --quiet -h --help"
 
 	cmd=
@@ -76,6 +76,23 @@ _conntrack_advise()
 			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --per-process --allow-denied --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
+			compopt -o plusdirs 2>/dev/null
+		fi
+		;;
+	review | apply)
+		case $prev in
+		--session) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
+		--backup) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--confirm-timeout) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			if [[ $cmd == review ]]; then
+				COMPREPLY=($(compgen -W "--session --live --help" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W "--confirm-timeout --confirm --force --session --backup --help" -- "$cur"))
+			fi
+		else
+			COMPREPLY=($(compgen -f -X '!*.nft' -- "$cur"))
 			compopt -o plusdirs 2>/dev/null
 		fi
 		;;

@@ -31,7 +31,7 @@ grep -q "^table inet filter {" "$TMP/r.nft" || fail "no ruleset from the install
 MAN=$PREFIX/share/man/man8/conntrack-advise.8
 [ -f "$MAN" ] || fail "no man page at $MAN"
 MANWIDTH=80 man -l "$MAN" >"$TMP/man.txt" 2>"$TMP/man.err" || fail "man -l: $(cat "$TMP/man.err")"
-for s in NAME SYNOPSIS RECORD FLOWS BLAME SUGGEST GRAPH MERGE VERSION "EXIT STATUS"; do
+for s in NAME SYNOPSIS RECORD FLOWS BLAME SUGGEST REVIEW APPLY GRAPH MERGE VERSION "EXIT STATUS"; do
 	grep -q "^$s" "$TMP/man.txt" || fail "man page has no $s section"
 done
 [ ! -s "$TMP/man.err" ] || fail "man warns: $(cat "$TMP/man.err")"
