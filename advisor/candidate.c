@@ -35,7 +35,7 @@ static json_t *touched(json_t *changes)
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
 {
 	struct cta_err err;
-	char *errors = NULL, *live = NULL;
+	char *errors = NULL, *live = NULL, *state = NULL;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -51,21 +51,29 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
+	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
 	rc = cta_nft_list(NULL, NULL, true, &live);
+	if (!rc)
+		rc = cta_nft_list(NULL, NULL, false, &state);
 	if (rc) {
+		free(live);
 		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
 			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		return CTA_EXIT_SYSTEM;
 	}
 	c->live = cta_rsdiff_without(live, CTA_OWN_TABLES);
 	free(live);
-	rc = c->live ? cta_replay_new(&c->replay, host, &err) : -ENOMEM;
+	live = cta_rsdiff_without(state, CTA_OWN_TABLES);
+	free(state);
+	rc = c->live && live ? cta_replay_new(&c->replay, host, &err) : -ENOMEM;
 	if (rc) {
-		cta_msg("%s", c->live ? err.msg : "out of memory");
+		cta_msg("%s", rc == -ENOMEM ? "out of memory" : err.msg);
+		free(live);
 		return CTA_EXIT_SYSTEM;
 	}
 	/* the candidate changes the live ruleset: it goes on top of a copy of it */
-	c->live_copied = cta_replay_load(c->replay, "live ruleset", c->live, &err) == 0;
+	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	free(live);
 	if (!c->live_copied) {
 		snprintf(c->live_error, sizeof(c->live_error), "%s", err.msg);
 		cta_msg("warning: the live ruleset does not load in the scratch namespace (%s): "
@@ -77,7 +85,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
 		return CTA_EXIT_USAGE;
 	}
-	rc = cta_replay_listing(c->replay, false, &c->after);
+	rc = cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after);
 	if (rc) {
 		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
 		return CTA_EXIT_SYSTEM;

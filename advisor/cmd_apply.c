@@ -294,7 +294,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	/* the tables as they are and as they will be, with their state (counters, sets) */
 	rc = cta_nft_list(NULL, NULL, false, &live_full);
 	if (!rc)
-		rc = cta_replay_listing(c.replay, false, &after_full) ? -ENOMEM : 0;
+		rc = cta_replay_listing(c.replay, CTA_LIST_FULL, &after_full) ? -ENOMEM : 0;
 	if (rc) {
 		cta_msg("apply: cannot list the ruleset: %s", strerror(-rc));
 		rc = CTA_EXIT_SYSTEM;

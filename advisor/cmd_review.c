@@ -156,7 +156,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			char *listing = NULL;
 			struct cta_ruleset *rs = cta_ruleset_new();
 
-			if (rs && cta_replay_listing(c.replay, true, &listing) == 0 &&
+			if (rs && cta_replay_listing(c.replay, CTA_LIST_HANDLES, &listing) == 0 &&
 			    cta_ruleset_add_text(rs, listing) == 0)
 				no_ev = cta_review_no_evidence(rs, c.tables, v, n);
 			free(listing);

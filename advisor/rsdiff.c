@@ -131,7 +131,8 @@ static void parse(const char *text, struct list *l)
 		if (depth == 0) {
 			char fam[16], name[256];
 
-			if (sscanf(line, "table %15s %255s {", fam, name) == 2) {
+			if (n > 2 && !strncmp(line, "table ", 6) && !strcmp(line + n - 2, " {") &&
+			    sscanf(line + 6, "%15s %255s {", fam, name) == 2) {
 				struct tab *v = grow(l->t, l->n, sizeof(*l->t), &l->oom);
 
 				if (v) {
@@ -140,7 +141,7 @@ static void parse(const char *text, struct list *l)
 					memset(t, 0, sizeof(*t));
 					snprintf(t->family, sizeof(t->family), "%s", fam);
 					snprintf(t->name, sizeof(t->name), "%s", name);
-					t->start = at;
+					t->start = at + strspn(p, " \t");
 				}
 				depth = 1;
 			}
@@ -187,19 +188,43 @@ static void parse(const char *text, struct list *l)
 	}
 }
 
-static const struct tab *find_tab(const struct list *l, const struct tab *t)
+static bool same_tab(const struct tab *a, const struct tab *b)
 {
+	return !strcmp(a->family, b->family) && !strcmp(a->name, b->name);
+}
+
+static bool same_obj(const struct obj *a, const struct obj *b)
+{
+	return !strcmp(a->kind, b->kind) && !strcmp(a->name, b->name);
+}
+
+/*
+ * The table of l that t (of from) is: the same name and, for names a listing repeats
+ * (never from nft, but a file may), the same occurrence.
+ */
+static const struct tab *find_tab(const struct list *l, const struct list *from,
+				  const struct tab *t)
+{
+	size_t nth = 0;
+
+	for (const struct tab *x = from->t; x < t; x++)
+		nth += same_tab(x, t);
 	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->t[i].family, t->family) && !strcmp(l->t[i].name, t->name))
+		if (same_tab(&l->t[i], t) && nth-- == 0)
 			return &l->t[i];
 	return NULL;
 }
 
-static const struct obj *find_obj(const struct tab *t, const struct obj *o)
+static const struct obj *find_obj(const struct tab *in, const struct tab *from,
+				  const struct obj *o)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->objs[i].kind, o->kind) && !strcmp(t->objs[i].name, o->name))
-			return &t->objs[i];
+	size_t nth = 0;
+
+	for (const struct obj *x = from->objs; x < o; x++)
+		nth += same_obj(x, o);
+	for (size_t i = 0; i < in->n; i++)
+		if (same_obj(&in->objs[i], o) && nth-- == 0)
+			return &in->objs[i];
 	return NULL;
 }
 
@@ -351,7 +376,7 @@ json_t *cta_rsdiff(const char *before, const char *after, const char *skip_prefi
 		goto done;
 	}
 	for (size_t i = 0; i < a.n; i++) {
-		const struct tab *ta = &a.t[i], *tb = find_tab(&b, ta);
+		const struct tab *ta = &a.t[i], *tb = find_tab(&b, &a, ta);
 
 		if (skipped(ta, skip_prefix))
 			continue;
@@ -360,7 +385,7 @@ json_t *cta_rsdiff(const char *before, const char *after, const char *skip_prefi
 			continue;
 		}
 		for (size_t k = 0; k < ta->n; k++) {
-			const struct obj *ob = find_obj(tb, &ta->objs[k]);
+			const struct obj *ob = find_obj(tb, ta, &ta->objs[k]);
 
 			if (ob) {
 				diff_obj(out, ta, &ta->objs[k], ob);
@@ -373,7 +398,7 @@ json_t *cta_rsdiff(const char *before, const char *after, const char *skip_prefi
 			}
 		}
 		for (size_t k = 0; k < tb->n; k++)
-			if (!find_obj(ta, &tb->objs[k])) {
+			if (!find_obj(ta, tb, &tb->objs[k])) {
 				struct tab one = *tb;
 
 				one.objs = &tb->objs[k];
@@ -382,7 +407,7 @@ json_t *cta_rsdiff(const char *before, const char *after, const char *skip_prefi
 			}
 	}
 	for (size_t i = 0; i < b.n; i++) {
-		if (skipped(&b.t[i], skip_prefix) || find_tab(&a, &b.t[i]))
+		if (skipped(&b.t[i], skip_prefix) || find_tab(&a, &b, &b.t[i]))
 			continue;
 		json_array_append_new(out, change("add", "table", &b.t[i], NULL));
 		objects(out, "add", &b.t[i]);

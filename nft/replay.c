@@ -187,7 +187,7 @@ int cta_replay_load(struct cta_replay *r, const char *name, const char *text, st
 	return 0;
 }
 
-int cta_replay_listing(struct cta_replay *r, bool handles, char **text)
+int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text)
 {
 	int rc = cta_sandbox_enter(r->sb);
 	const char *out;
@@ -195,10 +195,11 @@ int cta_replay_listing(struct cta_replay *r, bool handles, char **text)
 	*text = NULL;
 	if (rc)
 		return rc;
-	nft_ctx_output_set_flags(r->nft, NFT_CTX_OUTPUT_STATELESS |
-						 (handles ? NFT_CTX_OUTPUT_HANDLE |
-								    NFT_CTX_OUTPUT_NUMERIC_PRIO
-							  : 0));
+	nft_ctx_output_set_flags(r->nft, how == CTA_LIST_FULL ? 0
+					 : how == CTA_LIST_HANDLES
+						 ? NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_HANDLE |
+							   NFT_CTX_OUTPUT_NUMERIC_PRIO
+						 : NFT_CTX_OUTPUT_STATELESS);
 	rc = nft_run_cmd_from_buffer(r->nft, "list ruleset") ? -EINVAL : 0;
 	out = nft_ctx_get_output_buffer(r->nft);
 	nft_ctx_get_error_buffer(r->nft);

@@ -32,8 +32,13 @@ void cta_replay_free(struct cta_replay *r);
  */
 int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err);
 
-/* The namespace's ruleset now, as `nft list ruleset` (stateless), malloc'd. */
-int cta_replay_listing(struct cta_replay *r, bool handles, char **text);
+/*
+ * The namespace's ruleset now, as `nft list ruleset`, malloc'd: stateless (for
+ * comparing), with handles (for naming rules; stateless too), or as it is (counters,
+ * quotas: for loading elsewhere).
+ */
+enum cta_listing { CTA_LIST_STATELESS, CTA_LIST_HANDLES, CTA_LIST_FULL };
+int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text);
 
 /*
  * Send each flow's first packet (in, out and forward flows; others are skipped) and

@@ -114,4 +114,15 @@ S "$CTA" apply "$TMP/new.nft" --confirm-timeout 0 --backup "$TMP/b3.nft" </dev/n
 grep -q "changes nothing" "$TMP/err" || fail "nothing to change: not said"
 S nft list table ip other >"$TMP/other-now"
 cmp -s "$TMP/other-before" "$TMP/other-now" || fail "ip other changed"
+
+# a candidate that adds one rule to a table: the table's counters and elements stay
+S nft -f "$TMP/b.nft"
+printf 'add rule inet fw input tcp dport 26 drop\n' >"$TMP/add.nft"
+S "$CTA" apply "$TMP/add.nft" --confirm-timeout 0 --backup "$TMP/b4.nft" </dev/null 2>"$TMP/err" ||
+	fail "add a rule: $(cat "$TMP/err")"
+S nft list table inet fw >"$TMP/fw-now"
+grep -q 'tcp dport 26 drop' "$TMP/fw-now" || fail "add a rule: not added"
+[ "$(grep -A1 'counter seen' "$TMP/fw-before")" = "$(grep -A1 'counter seen' "$TMP/fw-now")" ] ||
+	fail "add a rule: the counter was reset: $(grep -A1 'counter seen' "$TMP/fw-now")"
+grep -q 'elements = { 198.51.100.7 }' "$TMP/fw-now" || fail "add a rule: the set lost its elements"
 finish

@@ -62,7 +62,7 @@ static void check_packet(const struct cta_flow *f)
 	}
 	if (fam == AF_INET)
 		CHECK_EQ(cta_inet_csum(p, 20, 0), 0);
-	if (proto != IPPROTO_ICMP && cta_proto_has_ports(proto) | cta_proto_is_icmp(proto)) {
+	if (proto != IPPROTO_ICMP && (cta_proto_has_ports(proto) || cta_proto_is_icmp(proto))) {
 		/* the pseudo-header: addresses, protocol, length */
 		for (size_t i = 0; i < alen; i += 2) {
 			sum += (uint32_t)(f->key.src.b[i] << 8 | f->key.src.b[i + 1]);
