@@ -21,8 +21,7 @@ static json_t *touched(json_t *changes)
 		size_t k;
 		bool seen = false;
 
-		snprintf(key, sizeof(key), "%s %s",
-			 json_string_value(json_object_get(c, "family")),
+		snprintf(key, sizeof(key), "%s %s", json_string_value(json_object_get(c, "family")),
 			 json_string_value(json_object_get(c, "table")));
 		json_array_foreach(out, k, t)
 			seen |= !strcmp(json_string_value(t), key);

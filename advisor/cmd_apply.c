@@ -60,8 +60,8 @@ const struct cta_cmd cta_cmd_apply = {
 static int confirm_other(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				    strlen(CONFIRM_SOCKET));
+	socklen_t len =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char reply[64] = "";
 	ssize_t n;
@@ -160,7 +160,8 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 	size_t have = 0;
 
 	for (;;) {
-		struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 }, { lfd, POLLIN, 0 },
+		struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 },
+				       { lfd, POLLIN, 0 },
 				       { sigfd, POLLIN, 0 } };
 		uint64_t now = cta_now_mono_ns();
 		int n;
@@ -182,7 +183,8 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 				if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
 				    !strncmp(msg, "confirm", 7)) {
 					if (write(c, "kept\n", 5) < 0) {
-						/* the confirmer went away: it is kept all the same */
+						/* the confirmer went away: it is kept all the same
+						 */
 					}
 					close(c);
 					return KEEP;
@@ -203,8 +205,9 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 					return KEEP;
 				if (!strcmp(line, "no"))
 					return TAKE_BACK;
-				fprintf(stderr, "conntrack-advise: type yes to keep it, no to take it "
-						"back\n");
+				fprintf(stderr,
+					"conntrack-advise: type yes to keep it, no to take it "
+					"back\n");
 				have = 0;
 			}
 		}
@@ -240,8 +243,7 @@ static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta
 		if (v[i].change != CTA_RV_BREAKS)
 			continue;
 		cta_review_flow_text(&v[i].flow, text, sizeof(text));
-		cta_msg("LOCKOUT: the management session %s would be dropped by %s", text,
-			o->path);
+		cta_msg("LOCKOUT: the management session %s would be dropped by %s", text, o->path);
 		rc = CTA_EXIT_NEGATIVE;
 	}
 	if (!mgmt && !o->force)
@@ -307,7 +309,8 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	if ((rc = mkdir_parent(o->backup)) || (rc = cta_write_atomic(o->backup, back, strlen(back), 0600))) {
+	if ((rc = mkdir_parent(o->backup)) ||
+	    (rc = cta_write_atomic(o->backup, back, strlen(back), 0600))) {
 		cta_msg("apply: backup %s: %s; nothing applied", o->backup, strerror(-rc));
 		rc = CTA_EXIT_SYSTEM;
 		goto out;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "cli.h"
+#include "jsonpos.h"
 #include "live.h"
 #include "session.h"
 #include "tuple.h"
@@ -49,13 +50,6 @@ const struct cta_cmd cta_cmd_blame = {
 	"  conntrack-advise -j blame --session s.json \"$(conntrack -L | grep dport=22 | head -1)\"\n",
 };
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static void print_path(json_t *path)
 {
 	size_t i, k;
@@ -64,21 +58,23 @@ static void print_path(json_t *path)
 	json_array_foreach(path, i, stage) {
 		json_t *prio = json_object_get(stage, "priority");
 
-		printf("  %s %s %s", str(stage, "family"), str(stage, "table"), str(stage, "chain"));
+		printf("  %s %s %s", cta_jstr(stage, "family"), cta_jstr(stage, "table"),
+		       cta_jstr(stage, "chain"));
 		if (json_object_get(stage, "hook"))
-			printf("  (hook %s, priority %lld, policy %s)", str(stage, "hook"),
-			       (long long)json_integer_value(prio), str(stage, "policy"));
+			printf("  (hook %s, priority %lld, policy %s)", cta_jstr(stage, "hook"),
+			       (long long)json_integer_value(prio), cta_jstr(stage, "policy"));
 		putchar('\n');
 		json_array_foreach(json_object_get(stage, "rules"), k, r) {
 			if (json_object_get(r, "policy")) {
-				printf("    %s policy: %s\n", str(r, "chain"), str(r, "policy"));
+				printf("    %s policy: %s\n", cta_jstr(r, "chain"),
+				       cta_jstr(r, "policy"));
 				continue;
 			}
-			printf("    %s rule %lld: %s  ->  %s\n", str(r, "chain"),
+			printf("    %s rule %lld: %s  ->  %s\n", cta_jstr(r, "chain"),
 			       (long long)json_integer_value(json_object_get(r, "handle")),
-			       json_is_string(json_object_get(r, "rule")) ? str(r, "rule")
+			       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
 									  : "(text not known)",
-			       str(r, "verdict"));
+			       cta_jstr(r, "verdict"));
 		}
 	}
 }
@@ -86,7 +82,7 @@ static void print_path(json_t *path)
 /* Does the verdict name what decided (a rule or a policy)? Otherwise blame says so. */
 static bool decided_by(json_t *v)
 {
-	const char *type = str(v, "type");
+	const char *type = cta_jstr(v, "type");
 
 	return v && (!strcmp(type, "rule") || !strcmp(type, "policy"));
 }
@@ -94,10 +90,10 @@ static bool decided_by(json_t *v)
 /* The story of one verdict. */
 static void print_verdict(json_t *v)
 {
-	const char *type = str(v, "type");
+	const char *type = cta_jstr(v, "type");
 
 	if (!decided_by(v)) {
-		if (v && !strcmp(str(v, "source"), "nflog"))
+		if (v && !strcmp(cta_jstr(v, "source"), "nflog"))
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
 			       "packet), but no trace says by which rule: record with --trace\n");
 		else
@@ -106,15 +102,17 @@ static void print_verdict(json_t *v)
 	}
 	print_path(json_object_get(v, "path"));
 	if (!strcmp(type, "policy"))
-		printf("  verdict: %s, by the policy of %s %s %s\n", str(v, "verdict"),
-		       str(v, "family"), str(v, "table"), str(v, "chain"));
+		printf("  verdict: %s, by the policy of %s %s %s\n", cta_jstr(v, "verdict"),
+		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
-		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", str(v, "verdict"),
-		       (long long)json_integer_value(json_object_get(v, "handle")), str(v, "family"),
-		       str(v, "table"), str(v, "chain"),
-		       json_is_string(json_object_get(v, "rule")) ? str(v, "rule") : "(text not known)");
+		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", cta_jstr(v, "verdict"),
+		       (long long)json_integer_value(json_object_get(v, "handle")),
+		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+		       json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule")
+								  : "(text not known)");
 	if (json_object_get(v, "uid"))
-		printf("  sent by uid %lld\n", (long long)json_integer_value(json_object_get(v, "uid")));
+		printf("  sent by uid %lld\n",
+		       (long long)json_integer_value(json_object_get(v, "uid")));
 }
 
 /* Whose flow it is on this host, where the recording saw it. */
@@ -134,15 +132,15 @@ static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
 		       (long long)json_integer_value(json_object_get(p, "uid")));
 		return;
 	}
-	printf("  process: %s, pid %lld, uid %lld", str(p, "comm"),
+	printf("  process: %s, pid %lld, uid %lld", cta_jstr(p, "comm"),
 	       (long long)json_integer_value(json_object_get(p, "pid")),
 	       (long long)json_integer_value(json_object_get(p, "uid")));
 	if (json_object_get(p, "user"))
-		printf(" (%s)", str(p, "user"));
+		printf(" (%s)", cta_jstr(p, "user"));
 	if (json_object_get(p, "exe"))
-		printf(", %s", str(p, "exe"));
+		printf(", %s", cta_jstr(p, "exe"));
 	if (json_object_get(p, "cgroup"))
-		printf(", cgroup %s", str(p, "cgroup"));
+		printf(", cgroup %s", cta_jstr(p, "cgroup"));
 	putchar('\n');
 }
 
@@ -150,27 +148,29 @@ static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
 static void print_flow_head(json_t *f)
 {
 	json_t *o = json_object_get(f, "orig");
-	const char *proto = str(f, "protocol");
-	bool v6 = !strcmp(str(f, "family"), "ipv6");
+	const char *proto = cta_jstr(f, "protocol");
+	bool v6 = !strcmp(cta_jstr(f, "family"), "ipv6");
 
 	if (json_object_get(o, "dport"))
-		printf(v6 ? "%s [%s] -> [%s]:%lld" : "%s %s -> %s:%lld", proto, str(o, "src"),
-		       str(o, "dst"), (long long)json_integer_value(json_object_get(o, "dport")));
+		printf(v6 ? "%s [%s] -> [%s]:%lld" : "%s %s -> %s:%lld", proto, cta_jstr(o, "src"),
+		       cta_jstr(o, "dst"),
+		       (long long)json_integer_value(json_object_get(o, "dport")));
 	else if (json_object_get(o, "type"))
-		printf("%s %s -> %s type %lld", proto, str(o, "src"), str(o, "dst"),
+		printf("%s %s -> %s type %lld", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"),
 		       (long long)json_integer_value(json_object_get(o, "type")));
 	else
-		printf("%s %s -> %s", proto, str(o, "src"), str(o, "dst"));
-	printf("  (%s, %lld connection%s, %s)\n", str(f, "direction"),
+		printf("%s %s -> %s", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"));
+	printf("  (%s, %lld connection%s, %s)\n", cta_jstr(f, "direction"),
 	       (long long)json_integer_value(json_object_get(f, "connections")),
 	       json_integer_value(json_object_get(f, "connections")) == 1 ? "" : "s",
-	       str(f, "state"));
+	       cta_jstr(f, "state"));
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
 static json_t *entry(json_t *v, const char *tuple)
 {
-	json_t *e = v ? json_deep_copy(v) : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
+	json_t *e =
+		v ? json_deep_copy(v) : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
 
 	if (e)
 		json_object_set_new(e, "tuple", json_string(tuple));
@@ -215,7 +215,8 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				continue;
 			matched = true;
 			decided |= decided_by(v);
-			f = cta_flow_to_json(&s.flows[i], NULL, cta_session_process(&s, &s.flows[i]));
+			f = cta_flow_to_json(&s.flows[i], NULL,
+					     cta_session_process(&s, &s.flows[i]));
 			if (out) {
 				json_t *e = entry(v, text);
 
@@ -231,9 +232,9 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 		if (!matched && !g->json)
 			printf("%s: no recorded flow matches\n", text);
 		if (!matched && out)
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
-							     "verdict", "none", "type", "none",
-							     "path"));
+			json_array_append_new(out,
+					      json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
+							"verdict", "none", "type", "none", "path"));
 		if (!decided)
 			answer = CTA_EXIT_NEGATIVE;
 	}
@@ -284,13 +285,14 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	cta_tuple_format(&q, text, sizeof(text));
 	to_match(&q, &m);
 	if (!g->quiet)
-		cta_msg("waiting up to %llu s for a packet of %s", (unsigned long long)(timeout_ms / 1000),
-			text);
+		cta_msg("waiting up to %llu s for a packet of %s",
+			(unsigned long long)(timeout_ms / 1000), text);
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
 	if (rc == -ETIMEDOUT || rc == -EINTR) {
 		if (g->json)
-			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame", "tuple", text,
-							"verdict", "none", "type", "none", "path"))
+			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame",
+							"tuple", text, "verdict", "none", "type",
+							"none", "path"))
 				       ?: CTA_EXIT_NEGATIVE;
 		printf("%s: no packet of it %s; no verdict\n", text,
 		       rc == -EINTR ? "before the interruption" : "arrived in time");
@@ -308,11 +310,14 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text, str(json_object_get(v, "packet"), "protocol"),
-	       str(json_object_get(v, "packet"), "src"),
-	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "sport")),
-	       str(json_object_get(v, "packet"), "dst"),
-	       (long long)json_integer_value(json_object_get(json_object_get(v, "packet"), "dport")));
+	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text,
+	       cta_jstr(json_object_get(v, "packet"), "protocol"),
+	       cta_jstr(json_object_get(v, "packet"), "src"),
+	       (long long)json_integer_value(
+		       json_object_get(json_object_get(v, "packet"), "sport")),
+	       cta_jstr(json_object_get(v, "packet"), "dst"),
+	       (long long)json_integer_value(
+		       json_object_get(json_object_get(v, "packet"), "dport")));
 	print_verdict(v);
 	json_decref(v);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
@@ -381,9 +386,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			break;
 		case 't':
 			if (cta_parse_duration(optarg, &timeout_ms) < 0 || !timeout_ms)
-				return cta_usage_error(&cta_cmd_blame,
-						       "--timeout: '%s' is not a duration (like 30s, 2m)",
-						       optarg);
+				return cta_usage_error(
+					&cta_cmd_blame,
+					"--timeout: '%s' is not a duration (like 30s, 2m)", optarg);
 			timeout_given = true;
 			break;
 		case 'h':

@@ -7,6 +7,7 @@
 
 #include "candidate.h"
 #include "cli.h"
+#include "jsonpos.h"
 #include "review.h"
 #include "ruleset.h"
 #include "snapshot.h"
@@ -48,30 +49,23 @@ const struct cta_cmd cta_cmd_review = {
 	"  conntrack-advise review --live --session session.json\n",
 };
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* "accept (rule inet filter input handle 7: tcp dport 22 accept)" */
 static void verdict_text(json_t *v, char *buf, size_t len)
 {
-	const char *type = str(v, "type");
+	const char *type = cta_jstr(v, "type");
 
 	if (!v)
 		snprintf(buf, len, "(no trace)");
 	else if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s (rule %s %s %s handle %lld: %s)", str(v, "verdict"),
-			 str(v, "family"), str(v, "table"), str(v, "chain"),
+		snprintf(buf, len, "%s (rule %s %s %s handle %lld: %s)", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
 			 (long long)json_integer_value(json_object_get(v, "handle")),
-			 json_is_string(json_object_get(v, "rule")) ? str(v, "rule") : "?");
+			 json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule") : "?");
 	else if (!strcmp(type, "policy"))
-		snprintf(buf, len, "%s (policy of %s %s %s)", str(v, "verdict"), str(v, "family"),
-			 str(v, "table"), str(v, "chain"));
+		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
-		snprintf(buf, len, "%s", v ? str(v, "verdict") : "none");
+		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
 static void print_changes(json_t *changes)
@@ -85,21 +79,23 @@ static void print_changes(json_t *changes)
 	}
 	printf("changes against the live ruleset:\n");
 	json_array_foreach(changes, i, c) {
-		const char *op = str(c, "op"), *obj = str(c, "object");
+		const char *op = cta_jstr(c, "op"), *obj = cta_jstr(c, "object");
 		char sign = !strcmp(op, "add") ? '+' : !strcmp(op, "remove") ? '-' : '~';
 
 		if (!strcmp(obj, "table"))
-			printf("  %c table %s %s\n", sign, str(c, "family"), str(c, "table"));
+			printf("  %c table %s %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"));
 		else if (!strcmp(obj, "rule"))
-			printf("  %c rule  %s %s %s: %s\n", sign, str(c, "family"), str(c, "table"),
-			       str(c, "name"), str(c, "text"));
+			printf("  %c rule  %s %s %s: %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"), cta_jstr(c, "text"));
 		else if (!strcmp(op, "change") && !strcmp(obj, "chain"))
-			printf("  %c chain %s %s %s: %s -> %s\n", sign, str(c, "family"),
-			       str(c, "table"), str(c, "name"), *str(c, "from") ? str(c, "from") : "(regular)",
-			       *str(c, "to") ? str(c, "to") : "(regular)");
+			printf("  %c chain %s %s %s: %s -> %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"),
+			       *cta_jstr(c, "from") ? cta_jstr(c, "from") : "(regular)",
+			       *cta_jstr(c, "to") ? cta_jstr(c, "to") : "(regular)");
 		else
-			printf("  %c %s %s %s %s\n", sign, obj, str(c, "family"), str(c, "table"),
-			       str(c, "name"));
+			printf("  %c %s %s %s %s\n", sign, obj, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"));
 	}
 }
 
@@ -191,20 +187,24 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 		printf("%s: the kernel takes it (dry run)\n", path);
 		print_changes(c.changes);
 		if (n) {
-			printf("replay of %zu flow%s in a scratch namespace:\n", n, n == 1 ? "" : "s");
+			printf("replay of %zu flow%s in a scratch namespace:\n", n,
+			       n == 1 ? "" : "s");
 			for (size_t i = 0; i < n; i++) {
 				char text[200], rec[400], cand[400];
 
 				cta_review_flow_text(&v[i].flow, text, sizeof(text));
 				if (v[i].management && v[i].change == CTA_RV_BREAKS)
-					printf("  LOCKOUT: the management session %s would be dropped\n",
+					printf("  LOCKOUT: the management session %s would be "
+					       "dropped\n",
 					       text);
 				verdict_text(v[i].recorded, rec, sizeof(rec));
 				verdict_text(v[i].candidate, cand, sizeof(cand));
 				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 				       cta_review_change_name(v[i].change), text,
 				       cta_direction_name(v[i].flow.direction),
-				       v[i].recorded ? rec : v[i].management ? "this session" : (v[i].worked ? "got through" : "denied"),
+				       v[i].recorded	 ? rec
+				       : v[i].management ? "this session"
+							 : (v[i].worked ? "got through" : "denied"),
 				       cand);
 			}
 		}
@@ -214,13 +214,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 
 			printf("no evidence: rules no recorded flow reached:\n");
 			json_array_foreach(no_ev, i, r)
-				printf("  %s %s %s handle %lld: %s\n", str(r, "family"), str(r, "table"),
-				       str(r, "chain"),
+				printf("  %s %s %s handle %lld: %s\n", cta_jstr(r, "family"),
+				       cta_jstr(r, "table"), cta_jstr(r, "chain"),
 				       (long long)json_integer_value(json_object_get(r, "handle")),
-				       str(r, "rule"));
+				       cta_jstr(r, "rule"));
 		}
 		if (n)
-			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu not judged\n",
+			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu "
+			       "not judged\n",
 			       n, n == 1 ? "" : "s", breaks, opens, same, unjudged);
 	}
 	rc = breaks || lockout ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
@@ -274,15 +275,20 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 			printf("nothing to say: every rule was reached, none decides much from far "
 			       "down, no policy decided a flow\n");
 		json_array_foreach(findings, i, f) {
-			if (!strcmp(str(f, "kind"), "policy"))
-				printf("policy     %s %s %s: %s\n", str(f, "family"), str(f, "table"),
-				       str(f, "chain"), str(f, "detail"));
+			if (!strcmp(cta_jstr(f, "kind"), "policy"))
+				printf("policy     %s %s %s: %s\n", cta_jstr(f, "family"),
+				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
+				       cta_jstr(f, "detail"));
 			else
-				printf("%-10s %s %s %s handle %lld (rule %lld of its chain): %s\n    %s\n",
-				       str(f, "kind"), str(f, "family"), str(f, "table"), str(f, "chain"),
+				printf("%-10s %s %s %s handle %lld (rule %lld of its chain): %s\n  "
+				       "  %s\n",
+				       cta_jstr(f, "kind"), cta_jstr(f, "family"),
+				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
 				       (long long)json_integer_value(json_object_get(f, "handle")),
-				       (long long)json_integer_value(json_object_get(f, "position")) + 1,
-				       str(f, "rule"), str(f, "detail"));
+				       (long long)json_integer_value(
+					       json_object_get(f, "position")) +
+					       1,
+				       cta_jstr(f, "rule"), cta_jstr(f, "detail"));
 		}
 	}
 	rc = CTA_EXIT_OK;
@@ -332,8 +338,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		     : !n_sessions ? cta_usage_error(&cta_cmd_review, "--live needs --session FILE")
 				   : review_live(sessions, n_sessions, g);
 	} else if (optind + 1 != argc) {
-		rc = cta_usage_error(&cta_cmd_review, optind == argc ? "RULESET missing"
-								    : "one RULESET at a time");
+		rc = cta_usage_error(&cta_cmd_review,
+				     optind == argc ? "RULESET missing" : "one RULESET at a time");
 	} else {
 		rc = review_candidate(argv[optind], sessions, n_sessions, g);
 	}

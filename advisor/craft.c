@@ -84,10 +84,9 @@ static size_t l4(const struct cta_flow *f, uint8_t *p)
 	{
 		/* ICMP (IPv4) alone has no pseudo-header */
 		uint32_t sum = k->l4proto == IPPROTO_ICMP ? 0 : pseudo(k, k->l4proto, n);
-		size_t at = k->l4proto == IPPROTO_TCP ? 16 : k->l4proto == IPPROTO_ICMP ||
-							     k->l4proto == IPPROTO_ICMPV6
-								     ? 2
-								     : 6;
+		size_t at = k->l4proto == IPPROTO_TCP					 ? 16
+			    : k->l4proto == IPPROTO_ICMP || k->l4proto == IPPROTO_ICMPV6 ? 2
+											 : 6;
 		uint16_t c = cta_inet_csum(p, n, sum);
 
 		/* UDP sends a computed 0 as all ones (0 means "none") */

@@ -486,10 +486,9 @@ json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n)
 int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
 		      json_t *process)
 {
-	int err;
-
 	uint64_t hash = key_hash(&f->key);
 	int64_t pos = flow_find(ft, &f->key, hash);
+	int err;
 
 	if (pos >= 0) {
 		cta_flow_merge(&ft->flows[pos], f);

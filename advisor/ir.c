@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "ir.h"
+#include "jsonpos.h"
 #include "procs.h"
 #include "util.h"
 
@@ -46,16 +47,9 @@ void cta_ir_fini(struct cta_ir *ir)
 	memset(ir, 0, sizeof(*ir));
 }
 
-static const char *vstr(json_t *v, const char *key)
-{
-	const char *s = json_string_value(json_object_get(v, key));
-
-	return s ? s : "";
-}
-
 bool cta_flow_denied(const struct cta_flow *f, json_t *verdict)
 {
-	const char *v = vstr(verdict, "verdict");
+	const char *v = cta_jstr(verdict, "verdict");
 
 	/* a confirmed connection got through, whatever a later packet met */
 	return verdict && strcmp(v, "accept") && strcmp(v, "none") &&
@@ -64,17 +58,17 @@ bool cta_flow_denied(const struct cta_flow *f, json_t *verdict)
 
 static void by_text(json_t *v, char *buf, size_t len)
 {
-	const char *type = vstr(v, "type");
+	const char *type = cta_jstr(v, "type");
 
 	if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s by rule %s %s %s handle %lld", vstr(v, "verdict"),
-			 vstr(v, "family"), vstr(v, "table"), vstr(v, "chain"),
+		snprintf(buf, len, "%s by rule %s %s %s handle %lld", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
 			 (long long)json_integer_value(json_object_get(v, "handle")));
 	else if (!strcmp(type, "policy"))
-		snprintf(buf, len, "%s by policy of %s %s %s", vstr(v, "verdict"),
-			 vstr(v, "family"), vstr(v, "table"), vstr(v, "chain"));
+		snprintf(buf, len, "%s by policy of %s %s %s", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
-		snprintf(buf, len, "%s, rule unknown", vstr(v, "verdict"));
+		snprintf(buf, len, "%s, rule unknown", cta_jstr(v, "verdict"));
 }
 
 static int addr_cmp(const union cta_addr *a, const union cta_addr *b)

@@ -7,6 +7,7 @@
 #ifndef CTA_JSONPOS_H
 #define CTA_JSONPOS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,5 +33,13 @@ void cta_jpath_format(const struct cta_jpath *p, char *buf, size_t len);
  */
 bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line,
 		      int *col);
+
+/* A string member of a JSON object, or "" when it is absent or not a string. */
+static inline const char *cta_jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
 
 #endif

@@ -384,8 +384,9 @@ const char *cta_program_name(json_t *process, char *buf, size_t len)
 	for (; comm && comm[n] && n + 1 < len; n++) {
 		char c = comm[n];
 
-		buf[n] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					 c == '.' || c == '_' || c == '+' || c == '-'
+		buf[n] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					 (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+					 c == '+' || c == '-'
 				 ? c
 				 : '_';
 	}

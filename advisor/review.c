@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "host.h"
+#include "jsonpos.h"
 #include "ir.h"
 #include "util.h"
 
@@ -17,16 +18,9 @@
 #define HOT_POSITION 5 /* ... when this many rules or more come before it */
 #define POLICY_EXAMPLES 3
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 bool cta_review_passes(json_t *v)
 {
-	const char *verdict = str(v, "verdict");
+	const char *verdict = cta_jstr(v, "verdict");
 
 	return v && (!strcmp(verdict, "accept") || !strcmp(verdict, "none"));
 }
@@ -117,10 +111,11 @@ static bool reached(const struct cta_review_flow *v, size_t n, const char *famil
 		size_t a, b;
 
 		json_array_foreach(json_object_get(v[i].candidate, "path"), a, stage) {
-			if (strcmp(str(stage, "family"), family) || strcmp(str(stage, "table"), table))
+			if (strcmp(cta_jstr(stage, "family"), family) ||
+			    strcmp(cta_jstr(stage, "table"), table))
 				continue;
 			json_array_foreach(json_object_get(stage, "rules"), b, rule)
-				if (!strcmp(str(rule, "chain"), chain) &&
+				if (!strcmp(cta_jstr(rule, "chain"), chain) &&
 				    (uint64_t)json_integer_value(json_object_get(rule, "handle")) ==
 					    handle)
 					return true;
@@ -156,8 +151,8 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 		fam = cta_nfproto_name(family);
 		if (!listed(tables, fam, table) || reached(v, n, fam, table, chain, handle))
 			continue;
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam, "table",
-						     table, "chain", chain, "handle",
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
+						     "table", table, "chain", chain, "handle",
 						     (json_int_t)handle, "rule", text));
 	}
 	return out;
@@ -292,17 +287,18 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 		for (size_t i = 0; i < s[k].n_flows; i++) {
 			const struct cta_flow *f = &s[k].flows[i];
 			json_t *v = cta_session_verdict(&s[k], f), *stage, *rule;
-			const char *type = str(v, "type");
+			const char *type = cta_jstr(v, "type");
 			size_t a, b;
 			int64_t at;
 
-			if (!v || strcmp(str(v, "source"), "trace"))
+			if (!v || strcmp(cta_jstr(v, "source"), "trace"))
 				continue;
 			total += f->connections;
 			json_array_foreach(json_object_get(v, "path"), a, stage)
 				json_array_foreach(json_object_get(stage, "rules"), b, rule) {
-					at = rule_index(rs, str(stage, "family"), str(stage, "table"),
-							str(rule, "chain"),
+					at = rule_index(rs, cta_jstr(stage, "family"),
+							cta_jstr(stage, "table"),
+							cta_jstr(rule, "chain"),
 							(uint64_t)json_integer_value(
 								json_object_get(rule, "handle")));
 					if (at >= 0) {
@@ -311,16 +307,19 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 					}
 				}
 			if (!strcmp(type, "rule")) {
-				at = rule_index(rs, str(v, "family"), str(v, "table"), str(v, "chain"),
-						(uint64_t)json_integer_value(json_object_get(v, "handle")));
+				at = rule_index(
+					rs, cta_jstr(v, "family"), cta_jstr(v, "table"),
+					cta_jstr(v, "chain"),
+					(uint64_t)json_integer_value(json_object_get(v, "handle")));
 				if (at >= 0)
 					st[at].decided += f->connections;
 			} else if (!strcmp(type, "policy")) {
-				int fam = cta_nfproto_from_name(str(v, "family"));
+				int fam = cta_nfproto_from_name(cta_jstr(v, "family"));
 				const struct cta_chain_info *ci =
 					fam < 0 ? NULL
-						: cta_ruleset_chain(rs, (uint8_t)fam, str(v, "table"),
-								    str(v, "chain"));
+						: cta_ruleset_chain(rs, (uint8_t)fam,
+								    cta_jstr(v, "table"),
+								    cta_jstr(v, "chain"));
 
 				if (ci)
 					add_policy(&ps, &np, ci, f);
@@ -336,9 +335,10 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
 		if (!st[i].reached) {
-			json_array_append_new(out, finding("unreached", rs, i, 0,
-							   "no recorded packet reached it: a candidate "
-							   "for removal"));
+			json_array_append_new(out,
+					      finding("unreached", rs, i, 0,
+						      "no recorded packet reached it: a candidate "
+						      "for removal"));
 		} else if (total && st[i].decided * 100 >= total * HOT_SHARE &&
 			   position(rs, i) >= HOT_POSITION) {
 			snprintf(detail, sizeof(detail),
@@ -360,17 +360,17 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 				      p->flows == 1 ? "" : "s", (unsigned long long)p->connections);
 		for (size_t k = 0; k < p->n_examples && at < sizeof(detail); k++) {
 			cta_review_flow_text(p->examples[k], ex, sizeof(ex));
-			at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s", k ? "; " : "",
-					       ex);
+			at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s",
+					       k ? "; " : "", ex);
 		}
 		if (at < sizeof(detail))
 			snprintf(detail + at, sizeof(detail) - at,
 				 ": if a rule was meant to decide them, it does not match");
-		json_array_append_new(
-			out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "kind", "policy", "family",
-				       cta_nfproto_name(p->chain->family), "table", p->chain->table,
-				       "chain", p->chain->name, "connections",
-				       (json_int_t)p->connections, "detail", detail));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "kind", "policy",
+						     "family", cta_nfproto_name(p->chain->family),
+						     "table", p->chain->table, "chain",
+						     p->chain->name, "connections",
+						     (json_int_t)p->connections, "detail", detail));
 	}
 	free(ps);
 	free(st);

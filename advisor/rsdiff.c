@@ -171,7 +171,8 @@ static void parse(const char *text, struct list *l)
 				}
 				depth = 2;
 			} else if (n && line[n - 1] == '{') {
-				depth = 2; /* something of one line's head we do not know: kept out */
+				depth = 2; /* something of one line's head we do not know: kept out
+					    */
 			}
 			free(line);
 			continue;
@@ -179,7 +180,8 @@ static void parse(const char *text, struct list *l)
 		/* inside an object: its lines (nested braces count too) */
 		if (n && line[n - 1] == '{')
 			depth++;
-		if (o && !strcmp(o->kind, "chain") && !o->head && !o->n && !strncmp(line, "type ", 5))
+		if (o && !strcmp(o->kind, "chain") && !o->head && !o->n &&
+		    !strncmp(line, "type ", 5))
 			o->head = line;
 		else if (o && n)
 			add_line(o, line, &l->oom);
@@ -215,8 +217,7 @@ static const struct tab *find_tab(const struct list *l, const struct list *from,
 	return NULL;
 }
 
-static const struct obj *find_obj(const struct tab *in, const struct tab *from,
-				  const struct obj *o)
+static const struct obj *find_obj(const struct tab *in, const struct tab *from, const struct obj *o)
 {
 	size_t nth = 0;
 
@@ -235,8 +236,8 @@ static bool skipped(const struct tab *t, const char *prefix)
 
 static json_t *change(const char *op, const char *object, const struct tab *t, const char *name)
 {
-	json_t *c = json_pack("{s:s,s:s,s:s,s:s}", "op", op, "object", object, "family",
-			      t->family, "table", t->name);
+	json_t *c = json_pack("{s:s,s:s,s:s,s:s}", "op", op, "object", object, "family", t->family,
+			      "table", t->name);
 
 	if (c && name)
 		json_object_set_new(c, "name", json_string(name));
@@ -272,7 +273,11 @@ static void diff_rules(json_t *out, const struct tab *t, const struct obj *a, co
 			for (j = 0; j < m && !kept; j++)
 				kept = !strcmp(a->lines[i], b->lines[j]);
 			if (!kept)
-				json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "op", "remove", "object", "rule", "family", t->family, "table", t->name, "name", a->name, "text", a->lines[i]));
+				json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+								     "op", "remove", "object",
+								     "rule", "family", t->family,
+								     "table", t->name, "name",
+								     a->name, "text", a->lines[i]));
 		}
 		for (j = 0; j < m; j++) {
 			bool was = false;
@@ -280,7 +285,11 @@ static void diff_rules(json_t *out, const struct tab *t, const struct obj *a, co
 			for (i = 0; i < n && !was; i++)
 				was = !strcmp(a->lines[i], b->lines[j]);
 			if (!was)
-				json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "op", "add", "object", "rule", "family", t->family, "table", t->name, "name", b->name, "text", b->lines[j]));
+				json_array_append_new(out,
+						      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "op",
+								"add", "object", "rule", "family",
+								t->family, "table", t->name, "name",
+								b->name, "text", b->lines[j]));
 		}
 		return;
 	}
@@ -289,7 +298,8 @@ static void diff_rules(json_t *out, const struct tab *t, const struct obj *a, co
 		for (j = m; j-- > 0;)
 			AT(i, j) = !strcmp(a->lines[i], b->lines[j])
 					   ? (unsigned short)(AT(i + 1, j + 1) + 1)
-					   : AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
+				   : AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j)
+								 : AT(i, j + 1);
 	for (i = 0, j = 0; i < n || j < m;) {
 		const char *op, *text;
 
@@ -304,9 +314,9 @@ static void diff_rules(json_t *out, const struct tab *t, const struct obj *a, co
 			op = "remove";
 			text = a->lines[i++];
 		}
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "op", op, "object",
-						      "rule", "family", t->family, "table", t->name,
-						      "name", a->name, "text", text));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "op", op,
+						     "object", "rule", "family", t->family, "table",
+						     t->name, "name", a->name, "text", text));
 	}
 #undef AT
 	free(L);

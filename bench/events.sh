@@ -31,49 +31,10 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
 SECONDS_PER_RUN=2
 B=ctabench$$
-GEN=$B-gen HOST=$B-host SINK=$B-sink
-TMP=$(mktemp -d)
+. "$ROOT/bench/lab.sh"
+trap bench_down EXIT
+bench_up || exit 1
 
-down() {
-	local ns
-	for ns in "$GEN" "$HOST" "$SINK"; do
-		{ ip netns pids "$ns" 2>/dev/null || true; } | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap down EXIT
-H() { ip netns exec "$HOST" "$@"; }
-
-ip netns add "$GEN" && ip netns add "$HOST" && ip netns add "$SINK" || exit 1
-for ns in "$GEN" "$HOST" "$SINK"; do ip -n "$ns" link set lo up; done
-ip -n "$GEN" link add g0 type veth peer name h0 netns "$HOST"
-ip -n "$HOST" link add h1 type veth peer name s0 netns "$SINK"
-ip -n "$GEN" addr add 198.51.100.7/24 dev g0
-ip -n "$HOST" addr add 198.51.100.1/24 dev h0
-ip -n "$HOST" addr add 192.0.2.1/24 dev h1
-ip -n "$SINK" addr add 192.0.2.2/24 dev s0
-ip -n "$GEN" link set g0 up
-ip -n "$HOST" link set h0 up
-ip -n "$HOST" link set h1 up
-ip -n "$SINK" link set s0 up
-ip -n "$GEN" route add 203.0.113.0/24 via 198.51.100.1
-ip -n "$HOST" route add 203.0.113.0/24 via 192.0.2.2
-H sysctl -qw net.ipv4.ip_forward=1
-# short-lived entries: the conntrack table (262144 here) must not fill up
-H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
-H nft -f - <<'NFT'
-table inet bench {
-	chain post { type filter hook postrouting priority 0; ct state new counter; }
-}
-NFT
-# neighbours resolved before anything is measured
-ip netns exec "$GEN" ping -q -c1 -W1 198.51.100.1 >/dev/null
-H ping -q -c1 -W1 192.0.2.2 >/dev/null
-
-kernel_count() {
-	H nft list chain inet bench post | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
-}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hwm_kib() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
 # netlink drops of every netfilter socket in the host namespace (only the tool has any)
@@ -185,7 +146,7 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "received NEW: conntrack -E lines; record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
 	echo "CPU: utime + stime of the tool's process (/proc/PID/stat) over the whole run, idle"
-	echo "time and the final dump included. Not measured here yet: \`nft monitor trace\` against"
-	echo "record's tracing, and iperf3 throughput overhead (issue #7)."
+	echo "time and the final dump included. Tracing beside \`nft monitor trace\` and iperf3"
+	echo "overhead: \`bench/overhead.sh\` (overhead-results.md)."
 } >>"$OUT"
 cat "$OUT"

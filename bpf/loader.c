@@ -134,7 +134,8 @@ static int open_cgroup_root(struct cta_procmon *pm, char *why, size_t whylen)
 			 strerror(-err));
 		return err;
 	}
-	err = mount("cgroup2", dir, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ? -errno : 0;
+	err = mount("cgroup2", dir, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ? -errno
+											   : 0;
 	if (!err) {
 		pm->cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pm->cgfd < 0)
@@ -143,7 +144,8 @@ static int open_cgroup_root(struct cta_procmon *pm, char *why, size_t whylen)
 	}
 	rmdir(dir);
 	if (err) {
-		snprintf(why, whylen, "no cgroup v2 hierarchy is mounted, and mounting one failed: %s",
+		snprintf(why, whylen,
+			 "no cgroup v2 hierarchy is mounted, and mounting one failed: %s",
 			 strerror(-err));
 		return err;
 	}
@@ -345,7 +347,8 @@ int cta_procmon_open(struct cta_procmon **out, cta_procmon_cb cb, void *data, ch
 	pm->cgfd = -1;
 	err = netns_cookie(&cookie);
 	if (err) {
-		snprintf(why, whylen, "the kernel cannot name network namespaces (SO_NETNS_COOKIE: %s)",
+		snprintf(why, whylen,
+			 "the kernel cannot name network namespaces (SO_NETNS_COOKIE: %s)",
 			 strerror(-err));
 		goto fail;
 	}

@@ -81,8 +81,9 @@ static int dump(struct mnl_socket *nl, uint8_t family, uint8_t l4proto, struct s
 			if (m->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 
-				return m->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											 : -EPROTO;
+				return m->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error
+					       ? e->error
+					       : -EPROTO;
 			}
 			on_diag(m, s);
 			if (s->err)

@@ -13,8 +13,7 @@ int cta_diagmsg_parse(const struct nlmsghdr *nlh, uint8_t l4proto, struct cta_di
 	struct inet_diag_msg m;
 
 	memset(s, 0, sizeof(*s));
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
 		return -EBADMSG;
 	memcpy(&m, NLMSG_DATA(nlh), sizeof(m));
 	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)

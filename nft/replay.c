@@ -67,7 +67,8 @@ static int build(struct cta_replay *r, struct cta_err *err)
 			snprintf(l->peer, sizeof(l->peer), "ctapeer%u", (unsigned)(i % 100000));
 			rc = cta_sandbox_add_link(r->sb, l->name, l->peer);
 			if (rc < 0)
-				return fail(err, rc, "scratch namespace: interface %s: %s", l->name);
+				return fail(err, rc, "scratch namespace: interface %s: %s",
+					    l->name);
 			l->index = rc;
 		}
 		for (size_t j = 0; j < ifc->n_addrs; j++) {
@@ -80,11 +81,14 @@ static int build(struct cta_replay *r, struct cta_err *err)
 			      !a->addr.w[0] && !a->addr.w[1] && !a->addr.w[2])))
 				continue;
 			/* link-local addresses come with the interface */
-			if (a->family == AF_INET6 && a->addr.b[0] == 0xfe && (a->addr.b[1] & 0xc0) == 0x80)
+			if (a->family == AF_INET6 && a->addr.b[0] == 0xfe &&
+			    (a->addr.b[1] & 0xc0) == 0x80)
 				continue;
-			rc = cta_sandbox_add_addr(r->sb, l->index, a->family, &a->addr, a->prefixlen);
+			rc = cta_sandbox_add_addr(r->sb, l->index, a->family, &a->addr,
+						  a->prefixlen);
 			if (rc)
-				return fail(err, rc, "scratch namespace: address on %s: %s", ifc->name);
+				return fail(err, rc, "scratch namespace: address on %s: %s",
+					    ifc->name);
 			if (l->index != 1 && a->family == AF_INET && !def4)
 				def4 = l->index;
 			if (l->index != 1 && a->family == AF_INET6 && !def6)
@@ -197,7 +201,8 @@ int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text)
 		return rc;
 	nft_ctx_output_set_flags(r->nft, how == CTA_LIST_FULL ? 0
 					 : how == CTA_LIST_HANDLES
-						 ? NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_HANDLE |
+						 ? NFT_CTX_OUTPUT_STATELESS |
+							   NFT_CTX_OUTPUT_HANDLE |
 							   NFT_CTX_OUTPUT_NUMERIC_PRIO
 						 : NFT_CTX_OUTPUT_STATELESS);
 	rc = nft_run_cmd_from_buffer(r->nft, "list ruleset") ? -EINVAL : 0;
@@ -226,7 +231,8 @@ static const struct link *in_link(const struct cta_replay *r, const struct cta_f
 			for (k = 0; same && k < bits / 8; k++)
 				same = a->addr.b[k] == f->key.src.b[k];
 			if (same && bits % 8)
-				same = !((a->addr.b[k] ^ f->key.src.b[k]) & (0xff << (8 - bits % 8)));
+				same = !((a->addr.b[k] ^ f->key.src.b[k]) &
+					 (0xff << (8 - bits % 8)));
 			if (same && bits)
 				return &r->links[i];
 			if (a->family == f->key.family && !first)
@@ -343,7 +349,8 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	if (!rc)
 		rc = cta_snapshot_take(snap, r->rs);
 	if (rc) {
-		fail(err, rc, "scratch namespace: tracing (%s): %s", terr.object[0] ? terr.object : "setup");
+		fail(err, rc, "scratch namespace: tracing (%s): %s",
+		     terr.object[0] ? terr.object : "setup");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

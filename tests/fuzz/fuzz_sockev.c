@@ -53,9 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flow_of(&ev, &f);
 		got = cta_procs_for_flow(p, &f);
 		if ((ev.kind == CTA_SOCK_LISTEN || ev.kind == CTA_SOCK_BIND ||
-		     ev.kind == CTA_SOCK_RECV) ? ev.lport != 0 : ev.rport != 0) {
-			if (!got ||
-			    json_integer_value(json_object_get(got, "pid")) != (json_int_t)ev.proc.pid)
+		     ev.kind == CTA_SOCK_RECV)
+			    ? ev.lport != 0
+			    : ev.rport != 0) {
+			if (!got || json_integer_value(json_object_get(got, "pid")) !=
+					    (json_int_t)ev.proc.pid)
 				abort();
 		}
 	}

@@ -30,8 +30,9 @@ static struct cta_sock_event sockev(uint8_t kind, uint8_t l4proto, const char *l
 				    uint16_t lport, const char *raddr, uint16_t rport,
 				    const char *comm, uint32_t pid, uint32_t uid)
 {
-	struct cta_sock_event ev = { .kind = kind, .l4proto = l4proto, .lport = lport,
-				     .rport = rport };
+	struct cta_sock_event ev = {
+		.kind = kind, .l4proto = l4proto, .lport = lport, .rport = rport
+	};
 
 	ev.family = strchr(laddr, ':') || strchr(raddr, ':') ? AF_INET6 : AF_INET;
 	ev.laddr = addr(laddr);
@@ -80,8 +81,8 @@ static void test_lookup(void)
 	ev = sockev(CTA_SOCK_LISTEN, IPPROTO_TCP, "::", 80, "::", 0, "nginx", 990, 33);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	/* clients: one connect() with its local address unknown yet, one complete */
-	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl",
-		    4242, 1000);
+	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl", 4242,
+		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	ev = sockev(CTA_SOCK_ESTABLISHED, IPPROTO_TCP, "192.0.2.10", 40001, "203.0.113.81", 443,
 		    "wget", 4300, 1000);
@@ -124,7 +125,8 @@ static void test_lookup(void)
 	f = flow(CTA_DIR_OUT, IPPROTO_ICMP, "192.0.2.10", "203.0.113.80", 0);
 	CHECK(cta_procs_for_flow(p, &f) == NULL);
 	/* a local flow: its client first */
-	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "127.0.0.1", 22, "ssh", 6000, 1000);
+	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "127.0.0.1", 22, "ssh", 6000,
+		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_LOCAL, IPPROTO_TCP, "127.0.0.1", "127.0.0.1", 22);
 	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "ssh");
@@ -132,8 +134,8 @@ static void test_lookup(void)
 	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
 
 	/* the latest owner of a role wins; the same process is one object */
-	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl",
-		    4243, 1000);
+	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl", 4243,
+		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 443);
 	CHECK_EQ(json_integer_value(json_object_get(cta_procs_for_flow(p, &f), "pid")), 4243);

@@ -250,18 +250,17 @@ static void test_classify(void)
 	json_decref(drop);
 }
 
-static const char listing[] =
-	"table inet fw { # handle 1\n"
-	"\tchain input { # handle 1\n"
-	"\t\ttype filter hook input priority 0; policy drop;\n"
-	"\t\tct state established,related accept # handle 2\n"
-	"\t\ttcp dport 21 accept # handle 3\n"
-	"\t\ttcp dport 25 accept # handle 4\n"
-	"\t\ttcp dport 110 accept # handle 5\n"
-	"\t\ttcp dport 143 accept # handle 6\n"
-	"\t\ttcp dport 22 accept # handle 7\n"
-	"\t}\n"
-	"}\n";
+static const char listing[] = "table inet fw { # handle 1\n"
+			      "\tchain input { # handle 1\n"
+			      "\t\ttype filter hook input priority 0; policy drop;\n"
+			      "\t\tct state established,related accept # handle 2\n"
+			      "\t\ttcp dport 21 accept # handle 3\n"
+			      "\t\ttcp dport 25 accept # handle 4\n"
+			      "\t\ttcp dport 110 accept # handle 5\n"
+			      "\t\ttcp dport 143 accept # handle 6\n"
+			      "\t\ttcp dport 22 accept # handle 7\n"
+			      "\t}\n"
+			      "}\n";
 
 static void test_no_evidence_and_live(void)
 {
@@ -293,11 +292,11 @@ static void test_no_evidence_and_live(void)
 	flows[0].verdict = 1;
 	flows[1] = flow(IPPROTO_TCP, "198.51.100.8", "192.0.2.10", 40000, 8080);
 	flows[1].verdict = 2;
-	verdicts[0] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
-				"verdict", "accept", "type", "rule", "source", "trace", "family",
-				"inet", "table", "fw", "chain", "input", "handle", 7, "path",
-				"family", "inet", "table", "fw", "chain", "input", "rules", "chain",
-				"input", "handle", 7);
+	verdicts[0] =
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
+			  "verdict", "accept", "type", "rule", "source", "trace", "family", "inet",
+			  "table", "fw", "chain", "input", "handle", 7, "path", "family", "inet",
+			  "table", "fw", "chain", "input", "rules", "chain", "input", "handle", 7);
 	verdicts[1] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "verdict", "drop", "type",
 				"policy", "source", "trace", "family", "inet", "table", "fw",
 				"chain", "input", "path");
@@ -318,7 +317,8 @@ static void test_no_evidence_and_live(void)
 		unreached += !strcmp(kind, "unreached");
 		if (!strcmp(kind, "policy")) {
 			policy++;
-			CHECK(strstr(json_string_value(json_object_get(f, "detail")), ":8080") != NULL);
+			CHECK(strstr(json_string_value(json_object_get(f, "detail")), ":8080") !=
+			      NULL);
 		}
 	}
 	CHECK_EQ(hot, 1);

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# What record's tracing costs, side by side with what a user would otherwise run, on
+# the same traffic through the same lab (generator → host under test → sink, veth):
+#
+#  1. trace events: `record --nflog-group 0` (tracing the first packet of each flow)
+#     against `nft monitor trace > file` with a table of the benchmark's that traces the
+#     same packets (here every packet is a flow's first: one UDP datagram per flow).
+#     Events received against the expected count (packets × events per packet, the
+#     latter measured with one packet), CPU per 10^6 events (/proc/PID/stat).
+#  2. traffic: iperf3 TCP throughput and 64-byte UDP packet rate through the host with
+#     nothing running, with `record` (default), and with trace-everything (`meta nftrace
+#     set 1` on every packet plus `nft monitor trace > /dev/null`), as ratios.
+#
+#   bench/overhead.sh            writes bench/overhead-results.md
+#
+# Not part of the test suite; needs root (namespaces of its own, documentation
+# addresses only).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+[ "$(id -u)" = 0 ] || { echo "bench/overhead.sh: needs root" >&2; exit 3; }
+scripts/deps || exit 3
+if [ -d build/release ]; then
+	meson setup --reconfigure build/release >/dev/null
+else
+	meson setup build/release --buildtype=release >/dev/null
+fi
+ninja -C build/release >/dev/null || exit 1
+CTA=$ROOT/build/release/conntrack-advise
+CTALAB=$ROOT/build/release/tests/ctalab
+B=ctaover$$
+. "$ROOT/bench/lab.sh"
+trap bench_down EXIT
+bench_up || exit 1
+# TCP and the UDP rate test need the way back too
+ip -n "$GEN" route add 192.0.2.0/24 via 198.51.100.1
+ip -n "$SINK" route add 198.51.100.0/24 via 192.0.2.1
+TICK=$(getconf CLK_TCK)
+RATE=20000
+SECS=2
+
+trace_table() {
+	H nft -f - <<'NFT'
+table inet benchtrace {
+	chain pre { type filter hook prerouting priority -350; meta nftrace set 1; }
+}
+NFT
+}
+no_trace_table() { H nft delete table inet benchtrace 2>/dev/null; }
+cpu_s() { awk -v t="$TICK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+# nft monitor trace prints one line per trace event, the first of each starting "trace id"
+monitor_start() {
+	ip netns exec "$HOST" nft monitor trace >"$TMP/mon.txt" 2>/dev/null &
+	mon=$!
+	sleep 0.5
+}
+monitor_stop() {
+	kill -INT "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+}
+
+# events per packet: one datagram, traced by the benchmark's table
+trace_table
+monitor_start
+ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r 1 -t 1 >/dev/null
+sleep 0.5
+monitor_stop
+per_packet=$(grep -c '^trace id' "$TMP/mon.txt")
+
+# 1a. nft monitor trace, every packet traced
+H conntrack -F >/dev/null 2>&1
+k0=$(kernel_count)
+monitor_start
+ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$RATE" -t "$SECS" >/dev/null
+sleep 1.5
+mon_cpu=$(cpu_s "$mon")
+monitor_stop
+mon_pkts=$(($(kernel_count) - k0))
+mon_events=$(grep -c '^trace id' "$TMP/mon.txt")
+no_trace_table
+
+# 1b. record, tracing first packets (its own table marks them)
+H conntrack -F >/dev/null 2>&1
+rm -f "$TMP/s.json"
+ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 --nflog-group 0 \
+	2>/dev/null &
+rec=$!
+for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
+k0=$(kernel_count)
+ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$RATE" -t "$SECS" >/dev/null
+sleep 1.5
+rec_cpu=$(cpu_s "$rec")
+kill -INT "$rec"
+wait "$rec"
+rec_pkts=$(($(kernel_count) - k0))
+rec_events=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["verdicts"]["trace_events"])' "$TMP/s.json")
+
+# 2. traffic through the host: TCP throughput, 64-byte UDP packet rate
+iperf() { # MODE(tcp|udp) -> bits/s (tcp) or packets/s received (udp)
+	ip netns exec "$SINK" iperf3 -s -1 >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.5
+	if [ "$1" = tcp ]; then
+		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -t 3 -J >"$TMP/ip.json" 2>/dev/null
+		/usr/bin/python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' "$TMP/ip.json"
+	else
+		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -u -b 0 -l 64 -t 3 -J >"$TMP/ip.json" 2>/dev/null
+		/usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["end"]["sum"]
+print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))' "$TMP/ip.json"
+	fi
+	wait "$srv" 2>/dev/null
+}
+declare -A tcp udp
+for mode in none record trace-all; do
+	H conntrack -F >/dev/null 2>&1
+	case $mode in
+	record)
+		rm -f "$TMP/r.json"
+		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/r.json" --checkpoint-interval 60 2>/dev/null &
+		bg=$!
+		for _ in $(seq 50); do [ -s "$TMP/r.json" ] && break; sleep 0.1; done
+		;;
+	trace-all)
+		trace_table
+		ip netns exec "$HOST" nft monitor trace >/dev/null 2>&1 &
+		bg=$!
+		sleep 0.5
+		;;
+	esac
+	tcp[$mode]=$(iperf tcp)
+	udp[$mode]=$(iperf udp)
+	if [ "$mode" != none ]; then
+		kill -INT "$bg" 2>/dev/null
+		wait "$bg" 2>/dev/null
+	fi
+	no_trace_table
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f%%", (b > 0 ? 100 * a / b : 0) }'; }
+OUT=$ROOT/bench/overhead-results.md
+{
+	echo "# Tracing and traffic overhead"
+	echo
+	echo "Run by \`bench/overhead.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
+	echo
+	echo "## Trace events ($RATE new UDP flows/s for ${SECS} s, every packet a first packet)"
+	echo
+	echo "Events per packet: $per_packet (one datagram through the host, \`nft monitor trace\`)."
+	echo
+	echo "| tool | packets | trace events expected | received | share | CPU s | CPU s per 10^6 events | CPU vs nft monitor trace |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	me=$((mon_pkts * per_packet))
+	re=$((rec_pkts * per_packet))
+	mper=$(awk -v c="$mon_cpu" -v n="$mon_events" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
+	rper=$(awk -v c="$rec_cpu" -v n="$rec_events" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
+	echo "| \`nft monitor trace > file\` (table benchtrace: \`meta nftrace set 1\` at -350) | $mon_pkts | $me | $mon_events | $(pct "$mon_events" "$me") | $mon_cpu | $mper | 1.000 |"
+	echo "| \`record --nflog-group 0\` (its own table traces first packets) | $rec_pkts | $re | $rec_events | $(pct "$rec_events" "$re") | $rec_cpu | $rper | $(ratio "$rper" "$mper") |"
+	echo
+	echo "record's count is its session's \`stats.verdicts.trace_events\`; its own marking"
+	echo "table's events are among them, as the benchmark table's are in nft monitor's."
+	echo
+	echo "## Traffic through the host (iperf3, 3 s each)"
+	echo
+	echo "| running in the host | TCP throughput (bit/s) | vs nothing | 64-byte UDP packets/s received | vs nothing |"
+	echo "|---|---:|---:|---:|---:|"
+	for mode in none record trace-all; do
+		case $mode in
+		none) name='nothing' ;;
+		record) name='`record` (default: traces first packets, NFLOG)' ;;
+		trace-all) name='`meta nftrace set 1` on every packet + `nft monitor trace > /dev/null`' ;;
+		esac
+		echo "| $name | ${tcp[$mode]} | $(ratio "${tcp[$mode]}" "${tcp[none]}") | ${udp[$mode]} | $(ratio "${udp[$mode]}" "${udp[none]}") |"
+	done
+} >"$OUT"
+cat "$OUT"
