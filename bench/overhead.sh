@@ -2,11 +2,11 @@
 # What record's tracing costs, side by side with what a user would otherwise run, on
 # the same traffic through the same lab (generator → host under test → sink, veth):
 #
-#  1. trace events: `record --nflog-group 0` (tracing the first packet of each flow)
-#     against `nft monitor trace > file` with a table of the benchmark's that traces the
-#     same packets (here every packet is a flow's first: one UDP datagram per flow).
-#     Events received against the expected count (packets × events per packet, the
-#     latter measured with one packet), CPU per 10^6 events (/proc/PID/stat).
+#  1. trace events: `record --nflog-group 0` (its table traces the first packet of each
+#     flow; here every packet is one: one UDP datagram per flow) and, at the same time on
+#     the same events, `nft monitor trace > file`. Events received against the expected
+#     count (packets × events per traced packet, measured with one packet), CPU per 10^6
+#     events (/proc/PID/stat).
 #  2. traffic: iperf3 TCP throughput and 64-byte UDP packet rate through the host with
 #     nothing running, with `record` (default), and with trace-everything (`meta nftrace
 #     set 1` on every packet plus `nft monitor trace > /dev/null`), as ratios.
@@ -56,45 +56,53 @@ monitor_start() {
 	sleep 0.5
 }
 monitor_stop() {
-	kill -INT "$mon" 2>/dev/null
+	kill -TERM "$mon" 2>/dev/null
 	wait "$mon" 2>/dev/null
 }
 
-# events per packet: one datagram, traced by the benchmark's table
-trace_table
+record_start() { # FILE: record, tracing first packets, no NFLOG
+	rm -f "$1"
+	ip netns exec "$HOST" "$CTA" -q record -o "$1" --checkpoint-interval 60 --nflog-group 0 \
+		2>/dev/null &
+	rec=$!
+	for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
+}
+record_stop() {
+	kill -INT "$rec"
+	wait "$rec"
+}
+
+# 1. The same trace events to both: record's table marks the first packet of each flow,
+# and nft monitor trace hears every event record hears. First one datagram: the events
+# one traced packet makes (only the datagram's trace ids count: other packets, neighbour
+# discovery say, are traced too; its first line is the one that shows its header).
+H conntrack -F >/dev/null 2>&1
+record_start "$TMP/one.json"
 monitor_start
 ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r 1 -t 1 >/dev/null
-sleep 0.5
+sleep 1
 monitor_stop
-per_packet=$(grep -c '^trace id' "$TMP/mon.txt")
+record_stop
+per_packet=$(awk '/^trace id/ { n[$3]++ } /^trace id .*dport 1024/ { d[$3] = 1 }
+	END { for (i in d) { e += n[i]; p++ } printf "%d", (p ? e / p : 0) }' "$TMP/mon.txt")
 
-# 1a. nft monitor trace, every packet traced
+# Then the flood, both listening at once
 H conntrack -F >/dev/null 2>&1
-k0=$(kernel_count)
+record_start "$TMP/s.json"
 monitor_start
-ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$RATE" -t "$SECS" >/dev/null
-sleep 1.5
-mon_cpu=$(cpu_s "$mon")
-monitor_stop
-mon_pkts=$(($(kernel_count) - k0))
-mon_events=$(grep -c '^trace id' "$TMP/mon.txt")
-no_trace_table
-
-# 1b. record, tracing first packets (its own table marks them)
-H conntrack -F >/dev/null 2>&1
-rm -f "$TMP/s.json"
-ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 --nflog-group 0 \
-	2>/dev/null &
-rec=$!
-for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
 k0=$(kernel_count)
 ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$RATE" -t "$SECS" >/dev/null
 sleep 1.5
 rec_cpu=$(cpu_s "$rec")
-kill -INT "$rec"
-wait "$rec"
-rec_pkts=$(($(kernel_count) - k0))
-rec_events=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["verdicts"]["trace_events"])' "$TMP/s.json")
+mon_cpu=$(cpu_s "$mon")
+monitor_stop
+record_stop
+pkts=$(($(kernel_count) - k0))
+mon_events=$(grep -c '^trace id' "$TMP/mon.txt")
+read -r rec_events rec_overruns < <(/usr/bin/python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))["stats"]["verdicts"]
+print(v["trace_events"], v["trace_overruns"])' "$TMP/s.json")
 
 # 2. traffic through the host: TCP throughput, 64-byte UDP packet rate
 iperf() { # MODE(tcp|udp) -> bits/s (tcp) or packets/s received (udp)
@@ -133,7 +141,8 @@ for mode in none record trace-all; do
 	tcp[$mode]=$(iperf tcp)
 	udp[$mode]=$(iperf udp)
 	if [ "$mode" != none ]; then
-		kill -INT "$bg" 2>/dev/null
+		# nft monitor runs with SIGINT ignored, as every background job; record takes it back
+		kill -TERM "$bg" 2>/dev/null
 		wait "$bg" 2>/dev/null
 	fi
 	no_trace_table
@@ -148,21 +157,23 @@ OUT=$ROOT/bench/overhead-results.md
 	echo "Run by \`bench/overhead.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo
-	echo "## Trace events ($RATE new UDP flows/s for ${SECS} s, every packet a first packet)"
+	echo "## Trace events ($RATE new UDP flows/s for ${SECS} s, every packet a flow's first)"
 	echo
-	echo "Events per packet: $per_packet (one datagram through the host, \`nft monitor trace\`)."
+	echo "Both on the same traffic at the same time: record's own table marks each flow's"
+	echo "first packet for tracing, and both listen to the trace events of the namespace."
+	echo "Events per traced packet: $per_packet (one datagram, counted from nft monitor trace)."
 	echo
 	echo "| tool | packets | trace events expected | received | share | CPU s | CPU s per 10^6 events | CPU vs nft monitor trace |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	me=$((mon_pkts * per_packet))
-	re=$((rec_pkts * per_packet))
+	exp=$((pkts * per_packet))
 	mper=$(awk -v c="$mon_cpu" -v n="$mon_events" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
 	rper=$(awk -v c="$rec_cpu" -v n="$rec_events" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
-	echo "| \`nft monitor trace > file\` (table benchtrace: \`meta nftrace set 1\` at -350) | $mon_pkts | $me | $mon_events | $(pct "$mon_events" "$me") | $mon_cpu | $mper | 1.000 |"
-	echo "| \`record --nflog-group 0\` (its own table traces first packets) | $rec_pkts | $re | $rec_events | $(pct "$rec_events" "$re") | $rec_cpu | $rper | $(ratio "$rper" "$mper") |"
+	echo "| \`nft monitor trace > file\` | $pkts | $exp | $mon_events | $(pct "$mon_events" "$exp") | $mon_cpu | $mper | 1.000 |"
+	echo "| \`record --nflog-group 0\` ($rec_overruns receive overruns) | $pkts | $exp | $rec_events | $(pct "$rec_events" "$exp") | $rec_cpu | $rper | $(ratio "$rper" "$mper") |"
 	echo
-	echo "record's count is its session's \`stats.verdicts.trace_events\`; its own marking"
-	echo "table's events are among them, as the benchmark table's are in nft monitor's."
+	echo "received: nft monitor's \`trace id\` lines; record's session \`stats.verdicts.trace_events\`."
+	echo "CPU: utime + stime of each process over the run (/proc/PID/stat); two cores for"
+	echo "the generator, the kernel and both listeners."
 	echo
 	echo "## Traffic through the host (iperf3, 3 s each)"
 	echo
