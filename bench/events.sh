@@ -17,22 +17,13 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
-[ "$(id -u)" = 0 ] || { echo "bench/events.sh: needs root" >&2; exit 3; }
-scripts/deps || exit 3
-if [ -d build/release ]; then
-	meson setup --reconfigure build/release >/dev/null
-else
-	meson setup build/release --buildtype=release >/dev/null
-fi
-ninja -C build/release >/dev/null || exit 1
-CTA=$ROOT/build/release/conntrack-advise
-CTALAB=$ROOT/build/release/tests/ctalab
-RATES=("$@")
-[ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
-SECONDS_PER_RUN=2
 B=ctabench$$
 . "$ROOT/bench/lab.sh"
 trap bench_down EXIT
+bench_build || exit $?
+RATES=("$@")
+[ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
+SECONDS_PER_RUN=2
 bench_up || exit 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -6,6 +6,20 @@
 GEN=$B-gen HOST=$B-host SINK=$B-sink
 TMP=$(mktemp -d)
 
+# The release build the benchmarks measure (root: deps, namespaces). 0, or an exit code.
+bench_build() {
+	[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; return 3; }
+	scripts/deps || return 3
+	if [ -d build/release ]; then
+		meson setup --reconfigure build/release >/dev/null
+	else
+		meson setup build/release --buildtype=release >/dev/null
+	fi
+	ninja -C build/release >/dev/null || return 1
+	CTA=$ROOT/build/release/conntrack-advise
+	CTALAB=$ROOT/build/release/tests/ctalab
+}
+
 bench_down() {
 	local ns
 	for ns in "$GEN" "$HOST" "$SINK"; do

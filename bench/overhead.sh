@@ -18,19 +18,10 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
-[ "$(id -u)" = 0 ] || { echo "bench/overhead.sh: needs root" >&2; exit 3; }
-scripts/deps || exit 3
-if [ -d build/release ]; then
-	meson setup --reconfigure build/release >/dev/null
-else
-	meson setup build/release --buildtype=release >/dev/null
-fi
-ninja -C build/release >/dev/null || exit 1
-CTA=$ROOT/build/release/conntrack-advise
-CTALAB=$ROOT/build/release/tests/ctalab
 B=ctaover$$
 . "$ROOT/bench/lab.sh"
 trap bench_down EXIT
+bench_build || exit $?
 bench_up || exit 1
 # TCP and the UDP rate test need the way back too
 ip -n "$GEN" route add 192.0.2.0/24 via 198.51.100.1
