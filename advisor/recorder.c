@@ -32,6 +32,14 @@
 #define TICK_MS 200
 #define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
+/*
+ * After reading, let events gather this long before waiting again: one wake-up then
+ * reads hundreds of messages in a few recvmmsg() calls instead of one each. Waking up
+ * per message is most of the cost of an event (epoll, scheduler, the syscalls). The
+ * receive buffers hold far more than this much traffic (32 MiB by default: about
+ * 25000 conntrack events, 5 ms of 5 million per second).
+ */
+#define COALESCE_NS 10000000L
 
 struct rec {
 	const struct cta_record_config *cfg;
@@ -387,6 +395,9 @@ static int setup_kernel(struct rec *r)
 	struct cta_table_error terr = { "" };
 	int err;
 
+	/* verdicts are joined to connections by tuple; without them nothing is */
+	if (r->cfg->table.trace == CTA_TRACE_NONE && !r->cfg->table.nflog_group)
+		cta_flowtab_no_tuple_index(r->ft);
 	/* NFLOG before the table: its log rules find the group bound */
 	if (r->cfg->table.nflog_group) {
 		err = cta_nflog_open(&r->nflog, r->cfg->table.nflog_group, 8u << 20);
@@ -606,10 +617,11 @@ static int tick(struct rec *r, struct ticker *t)
 
 static int loop(struct rec *r, struct ticker *t)
 {
+	static const struct timespec gather = { 0, COALESCE_NS };
 
-	for (;;) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(r->epfd, evs, 4, -1);
+	for (bool read_some = false;; read_some = false) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(r->epfd, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -629,7 +641,10 @@ static int loop(struct rec *r, struct ticker *t)
 			err = read_fd(r, fd);
 			if (err)
 				return err;
+			read_some = true;
 		}
+		if (read_some)
+			nanosleep(&gather, NULL); /* a signal cuts it short, which is fine */
 	}
 }
 
