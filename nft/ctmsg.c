@@ -13,13 +13,14 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
 struct tb {
-	const struct nlattr *a[CTA_MAX + 1];
 	int max;
 	int bad; /* a known attribute failed validation */
+	const struct nlattr *a[CTA_MAX + 1]; /* last: only a[0..max] are cleared */
 };
 
 /* Minimum payload length per attribute type for each nest we read; 0 = not read. */
@@ -44,39 +45,42 @@ static const uint8_t tcpinfo_len[CTA_PROTOINFO_TCP_MAX + 1] = {
 	[CTA_PROTOINFO_TCP_STATE] = 1,
 };
 
-struct parse_ctx {
-	struct tb *tb;
-	const uint8_t *lens; /* NULL: nests only, any length */
-	int max;
-};
-
-static int attr_cb(const struct nlattr *attr, void *data)
+/*
+ * The attributes in [p, p + len), walked as mnl_attr_parse() does (up to the first
+ * that does not fit), without its callback per attribute: this runs for every event.
+ */
+static void walk(const void *p, size_t len, struct tb *tb, const uint8_t *lens, int max)
 {
-	struct parse_ctx *ctx = data;
-	int type = mnl_attr_get_type(attr);
+	memset(tb, 0, offsetof(struct tb, a) + (size_t)(max + 1) * sizeof(tb->a[0]));
+	tb->max = max;
+	while (len >= sizeof(struct nlattr)) {
+		const struct nlattr *a = p;
+		size_t alen = a->nla_len, step = MNL_ALIGN(alen);
+		int type = a->nla_type & NLA_TYPE_MASK;
 
-	if (type > ctx->max)
-		return MNL_CB_OK;
-	if (ctx->lens && ctx->lens[type]) {
-		if (mnl_attr_get_payload_len(attr) < ctx->lens[type]) {
-			ctx->tb->bad = 1;
-			return MNL_CB_OK;
+		if (alen < sizeof(*a) || alen > len)
+			break;
+		if (type <= max) {
+			if (lens && lens[type] && alen - MNL_ATTR_HDRLEN < lens[type])
+				tb->bad = 1;
+			else
+				tb->a[type] = a;
 		}
+		if (step >= len)
+			break;
+		p = (const char *)p + step;
+		len -= step;
 	}
-	ctx->tb->a[type] = attr;
-	return MNL_CB_OK;
 }
 
 static int parse_nest(const struct nlattr *nest, struct tb *tb, const uint8_t *lens, int max)
 {
-	struct parse_ctx ctx = { tb, lens, max };
+	size_t len = mnl_attr_get_payload_len(nest);
 
-	memset(tb, 0, sizeof(*tb));
-	tb->max = max;
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+	/* what mnl_attr_validate(MNL_TYPE_NESTED) asks: empty, or room for one header */
+	if (len && len < MNL_ATTR_HDRLEN)
 		return -EBADMSG;
-	if (mnl_attr_parse_nested(nest, attr_cb, &ctx) < 0)
-		return -EBADMSG;
+	walk(mnl_attr_get_payload(nest), len, tb, lens, max);
 	return tb->bad ? -EBADMSG : 0;
 }
 
@@ -194,7 +198,6 @@ static int parse_optional(const struct tb *tb, struct cta_event *ev)
 int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 {
 	const struct nfgenmsg *nfg;
-	struct parse_ctx ctx;
 	struct tb tb;
 	uint8_t l4_reply = 0;
 	int err;
@@ -224,9 +227,9 @@ int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 		return -EAFNOSUPPORT;
 	ev->family = nfg->nfgen_family;
 
-	memset(&tb, 0, sizeof(tb));
-	ctx = (struct parse_ctx){ &tb, ct_len, CTA_MAX };
-	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &ctx) < 0 || tb.bad)
+	walk((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
+	     nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)), &tb, ct_len, CTA_MAX);
+	if (tb.bad)
 		return -EBADMSG;
 	if (!tb.a[CTA_TUPLE_ORIG])
 		return -EBADMSG;
