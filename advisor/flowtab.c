@@ -35,7 +35,8 @@ struct cta_flowtab {
 	size_t n_conns, cap_conns, open;
 	uint32_t free_head; /* position + 1; 0 = none */
 	struct cta_hashidx conn_idx; /* by conntrack id */
-	struct cta_hashidx tuple_idx; /* by original tuple */
+	struct cta_hashidx tuple_idx; /* by original tuple, unless no_tuples */
+	bool no_tuples; /* nobody looks connections up by tuple: no index kept */
 
 	uint32_t gen;
 	struct cta_flowtab_stats stats;
@@ -43,6 +44,12 @@ struct cta_flowtab {
 	struct store verdicts; /* flows' verdict - 1 indexes this */
 	struct store processes; /* flows' process - 1 indexes this */
 };
+
+void cta_flowtab_no_tuple_index(struct cta_flowtab *ft)
+{
+	if (!ft->n_conns)
+		ft->no_tuples = true;
+}
 
 struct cta_flowtab *cta_flowtab_new(void)
 {
@@ -267,7 +274,7 @@ static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow, uint
 	c->sport = sport;
 	c->gen = ft->gen;
 	c->state = CONN_OPEN;
-	if (cta_hashidx_add(&ft->tuple_idx, conn_tuple_hash(ft, c), pos) < 0) {
+	if (!ft->no_tuples && cta_hashidx_add(&ft->tuple_idx, conn_tuple_hash(ft, c), pos) < 0) {
 		cta_hashidx_del(&ft->conn_idx, id_hash(id), pos);
 		c->state = CONN_FREE;
 		c->flow = ft->free_head;
@@ -283,7 +290,8 @@ static void conn_del(struct cta_flowtab *ft, uint32_t pos)
 	struct conn *c = &ft->conns[pos];
 
 	cta_hashidx_del(&ft->conn_idx, id_hash(c->id), pos);
-	cta_hashidx_del(&ft->tuple_idx, conn_tuple_hash(ft, c), pos);
+	if (!ft->no_tuples)
+		cta_hashidx_del(&ft->tuple_idx, conn_tuple_hash(ft, c), pos);
 	if (c->state == CONN_OPEN)
 		ft->open--;
 	c->state = CONN_FREE;
@@ -523,6 +531,8 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 	struct tuple_q q = { ft, &tk };
 	int64_t pos;
 
+	if (ft->no_tuples)
+		return -1;
 	cta_flow_key_from_event(&k, &ev);
 	tuple_key_of_flow(&tk, &k, t->sport);
 	pos = cta_hashidx_find(&ft->tuple_idx, tuple_hash(&tk), tuple_eq, &q);

@@ -24,6 +24,12 @@ struct cta_flowtab_stats {
 };
 
 struct cta_flowtab *cta_flowtab_new(void);
+/*
+ * Keep no index by original tuple (one hash insert less per connection), for a
+ * recording where nothing joins by tuple: cta_flowtab_conn_by_tuple() then answers
+ * -1. Only on an empty table.
+ */
+void cta_flowtab_no_tuple_index(struct cta_flowtab *ft);
 void cta_flowtab_free(struct cta_flowtab *ft);
 static inline void cta_flowtab_freep(struct cta_flowtab **ft)
 {

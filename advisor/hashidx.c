@@ -12,8 +12,7 @@ void cta_hashidx_init(struct cta_hashidx *h)
 
 void cta_hashidx_fini(struct cta_hashidx *h)
 {
-	free(h->pos);
-	free(h->hash);
+	free(h->slot);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -24,9 +23,9 @@ int64_t cta_hashidx_find(const struct cta_hashidx *h, uint64_t hash, cta_hashidx
 
 	if (!h->cap)
 		return -1;
-	for (i = hash & mask; h->pos[i]; i = (i + 1) & mask) {
-		if (h->hash[i] == (uint32_t)hash && eq(h->pos[i] - 1, ctx))
-			return h->pos[i] - 1;
+	for (i = hash & mask; h->slot[i].pos; i = (i + 1) & mask) {
+		if (h->slot[i].hash == (uint32_t)hash && eq(h->slot[i].pos - 1, ctx))
+			return h->slot[i].pos - 1;
 	}
 	return -1;
 }
@@ -35,28 +34,23 @@ static void place(struct cta_hashidx *h, uint32_t hash, uint32_t pos1)
 {
 	size_t mask = h->cap - 1, i;
 
-	for (i = hash & mask; h->pos[i]; i = (i + 1) & mask)
+	for (i = hash & mask; h->slot[i].pos; i = (i + 1) & mask)
 		;
-	h->pos[i] = pos1;
-	h->hash[i] = hash;
+	h->slot[i].pos = pos1;
+	h->slot[i].hash = hash;
 }
 
 static int grow(struct cta_hashidx *h)
 {
 	struct cta_hashidx n = { .cap = h->cap ? h->cap * 2 : 64, .used = h->used };
 
-	n.pos = calloc(n.cap, sizeof(*n.pos));
-	n.hash = calloc(n.cap, sizeof(*n.hash));
-	if (!n.pos || !n.hash) {
-		free(n.pos);
-		free(n.hash);
+	n.slot = calloc(n.cap, sizeof(*n.slot));
+	if (!n.slot)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < h->cap; i++)
-		if (h->pos[i])
-			place(&n, h->hash[i], h->pos[i]);
-	free(h->pos);
-	free(h->hash);
+		if (h->slot[i].pos)
+			place(&n, h->slot[i].hash, h->slot[i].pos);
+	free(h->slot);
 	*h = n;
 	return 0;
 }
@@ -81,24 +75,23 @@ void cta_hashidx_del(struct cta_hashidx *h, uint64_t hash, uint32_t pos)
 
 	if (!h->cap)
 		return;
-	for (i = hash & mask; h->pos[i]; i = (i + 1) & mask)
-		if (h->pos[i] == pos + 1)
+	for (i = hash & mask; h->slot[i].pos; i = (i + 1) & mask)
+		if (h->slot[i].pos == pos + 1)
 			break;
-	if (!h->pos[i])
+	if (!h->slot[i].pos)
 		return;
 	/* backward-shift deletion: no tombstones, probes never lengthen */
-	for (j = (i + 1) & mask; h->pos[j]; j = (j + 1) & mask) {
-		size_t home = h->hash[j] & mask;
+	for (j = (i + 1) & mask; h->slot[j].pos; j = (j + 1) & mask) {
+		size_t home = h->slot[j].hash & mask;
 
 		/* move j into the hole at i unless its home lies cyclically in (i, j] */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			h->pos[i] = h->pos[j];
-			h->hash[i] = h->hash[j];
+			h->slot[i] = h->slot[j];
 			i = j;
 		}
 	}
-	h->pos[i] = 0;
-	h->hash[i] = 0;
+	h->slot[i].pos = 0;
+	h->slot[i].hash = 0;
 	h->used--;
 }
 

@@ -11,9 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cta_hashidx_slot {
+	uint32_t pos; /* item position + 1; 0 = empty */
+	uint32_t hash; /* low bits of the item's hash, for probing and moving */
+};
+
 struct cta_hashidx {
-	uint32_t *pos; /* item position + 1; 0 = empty */
-	uint32_t *hash; /* low bits of the item's hash, for probing and moving */
+	/* side by side: a probe touches one cache line, not two */
+	struct cta_hashidx_slot *slot;
 	size_t cap; /* power of two */
 	size_t used;
 };

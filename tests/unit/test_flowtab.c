@@ -187,6 +187,35 @@ static void test_id_reuse_and_nat(void)
 	cta_flowtab_free(ft);
 }
 
+/* Without the tuple index, events still pair by id; lookups by tuple answer -1. */
+static void test_no_tuple_index(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new(), *full = cta_flowtab_new();
+	struct cta_event e = ev4(CTA_EV_CT_NEW, 7, "198.51.100.7", 1000, "192.0.2.10", 53,
+				 IPPROTO_UDP);
+
+	cta_flowtab_no_tuple_index(ft);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_apply(full, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_conn_by_tuple(ft, AF_INET, IPPROTO_UDP, &e.orig), -1);
+	CHECK_EQ(cta_flowtab_conn_by_tuple(full, AF_INET, IPPROTO_UDP, &e.orig), 0);
+	CHECK_EQ(cta_flowtab_conn_flow(ft, 7), 0);
+	/* too late once connections are there: the index stays */
+	cta_flowtab_no_tuple_index(full);
+	CHECK_EQ(cta_flowtab_conn_by_tuple(full, AF_INET, IPPROTO_UDP, &e.orig), 0);
+	e.type = CTA_EV_CT_DESTROY;
+	counters(&e, 1, 60, 1, 60);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_apply(full, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	CHECK_EQ(cta_flowtab_conn_flow(ft, 7), -1);
+	CHECK_EQ(cta_flowtab_conn_by_tuple(full, AF_INET, IPPROTO_UDP, &e.orig), -1);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 1);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].bytes[1], 60);
+	cta_flowtab_free(ft);
+	cta_flowtab_free(full);
+}
+
 static void test_direction(void)
 {
 	struct cta_flow_key k = { .family = AF_INET };
@@ -259,6 +288,7 @@ int main(void)
 	test_connections_and_counters();
 	test_sweep();
 	test_id_reuse_and_nat();
+	test_no_tuple_index();
 	test_direction();
 	test_merge_and_icmp();
 	cta_host_fini(&host);
