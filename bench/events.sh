@@ -11,9 +11,12 @@
 #   bench/events.sh [RATE...]     default: 10000 25000 50000 100000 200000
 #
 # For each: NEW capture ratio against the kernel's count, netlink drops
-# (/proc/net/netlink) and overruns, CPU time per million events (/proc/PID/stat),
-# peak resident memory (VmHWM). Writes bench/results.md. Not part of the test suite;
-# needs root (network namespaces of its own, documentation addresses only).
+# (/proc/net/netlink), overruns and resyncs, CPU time per million events while the
+# traffic runs (/proc/PID/schedstat: time on a CPU, user and kernel, in ns), the whole
+# run's CPU time (/proc/PID/stat, start-up and idle included), resident memory per
+# 100k connections (VmHWM over VmRSS before the traffic). Writes bench/results.md.
+# Not part of the test suite; needs root (network namespaces of its own,
+# documentation addresses only).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -27,14 +30,18 @@ SECONDS_PER_RUN=2
 bench_up || exit 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
 hwm_kib() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 # netlink drops of every netfilter socket in the host namespace (only the tool has any)
 nl_drops() { H awk 'NR > 1 && $2 == 12 { d += $9 } END { print d + 0 }' /proc/net/netlink; }
 TICK=$(getconf CLK_TCK)
 
-# run TOOL RATE: one measurement; prints "kernel got drops overruns cpu_s hwm_kib secs"
+# run TOOL RATE: one measurement; prints
+# "kernel got drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs"
 run() {
-	local tool=$1 rate=$2 pid got overruns=0 before after cpu hwm drops k0 secs
+	local tool=$1 rate=$2 pid got overruns=0 resyncs=0 before after cpu hwm rss0 drops k0 secs
+	local ns0 ns1
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
 	case $tool in
@@ -55,9 +62,12 @@ run() {
 	esac
 	before=$(nl_drops)
 	k0=$(kernel_count)
+	rss0=$(rss_kib "$pid")
+	ns0=$(cpu_ns "$pid")
 	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$rate" \
 		-t "$SECONDS_PER_RUN")
 	sleep 1.5
+	ns1=$(cpu_ns "$pid")
 	cpu=$(cpu_ticks "$pid")
 	hwm=$(hwm_kib "$pid")
 	after=$(nl_drops)
@@ -67,13 +77,13 @@ run() {
 	case $tool in
 	conntrack) got=$(grep -c 'udp' "$TMP/ct.txt") ;;
 	*)
-		read -r got overruns < <(/usr/bin/python3 -c '
+		read -r got overruns resyncs < <(/usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
-print(s["events"]["new"], s["overruns"])' "$TMP/s.json")
+print(s["events"]["new"], s["overruns"], s["resyncs"])' "$TMP/s.json")
 		;;
 	esac
-	echo "$(($(kernel_count) - k0)) $got $drops $overruns $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $hwm $secs"
+	echo "$(($(kernel_count) - k0)) $got $drops $overruns $resyncs $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
 }
 
 OUT=$ROOT/bench/results.md
@@ -84,26 +94,28 @@ OUT=$ROOT/bench/results.md
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
 	echo
-	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns | CPU s | CPU s per 10^6 events | CPU vs conntrack -E | peak RSS MiB |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | CPU s per 10^6 events (traffic) | CPU vs conntrack -E | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
 for rate in "${RATES[@]}"; do
-	declare -A cpu_of=()
+	declare -A per_of=()
 	for tool in conntrack record-ct record; do
-		read -r kernel got drops overruns cpu hwm secs < <(run "$tool" "$rate")
-		cpu_of[$tool]=$cpu
+		read -r kernel got drops overruns resyncs cpu window hwm rss0 secs < <(run "$tool" "$rate")
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > file`' ;;
 		record-ct) name='`record --trace none --nflog-group 0`' ;;
 		record) name='`record` (default: traces first packets, NFLOG)' ;;
 		esac
-		per=$(awk -v c="$cpu" -v n="$got" 'BEGIN { printf "%.2f", (n ? c * 1e6 / n : 0) }')
-		ratio=$(awk -v c="$cpu" -v b="${cpu_of[conntrack]}" 'BEGIN { printf "%.2f", (b > 0 ? c / b : 0) }')
+		# per event received: the kernel's count where a tool lost some
+		per=$(awk -v w="$window" -v n="$got" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
+		per_of[$tool]=$per
+		ratio=$(awk -v c="$per" -v b="${per_of[conntrack]}" 'BEGIN { printf "%.3f", (b > 0 ? c / b : 0) }')
 		cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
-		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
+		printf '| %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$rate" \
 			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
-			"$kernel" "$got" "$cap" "$drops" "$overruns" "$cpu" "$per" "$ratio" \
-			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" >>"$OUT"
+			"$kernel" "$got" "$cap" "$drops" "$overruns" "$resyncs" "$per" "$ratio" "$cpu" \
+			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" \
+			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" >>"$OUT"
 	done
 done
 # The initial dump: 100k connections already in the table when the tool starts.
@@ -136,8 +148,12 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "kernel NEW: packets of \`ct state new counter\` at postrouting in the host namespace."
 	echo "received NEW: conntrack -E lines; record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
-	echo "CPU: utime + stime of the tool's process (/proc/PID/stat) over the whole run, idle"
-	echo "time and the final dump included. Tracing beside \`nft monitor trace\` and iperf3"
-	echo "overhead: \`bench/overhead.sh\` (overhead-results.md)."
+	echo "CPU per 10^6 events: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
+	echo "before the traffic to 1.5 s after it, per NEW event received. record also receives"
+	echo "the DESTROY events of entries that time out meanwhile (conntrack -E -e NEW does"
+	echo "not). CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
+	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
+	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
+	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."
 } >>"$OUT"
 cat "$OUT"
