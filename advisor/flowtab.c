@@ -379,6 +379,16 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
 	}
 }
 
+void cta_flowtab_prefetch(const struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	struct cta_flow_key key;
+
+	if (ev->flags & CTA_EVF_ID)
+		cta_hashidx_prefetch(&ft->conn_idx, id_hash(ev->id));
+	cta_flow_key_from_event(&key, ev);
+	cta_hashidx_prefetch(&ft->flow_idx, key_hash(&key));
+}
+
 int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 		      const struct cta_host *host)
 {

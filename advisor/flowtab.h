@@ -30,6 +30,8 @@ struct cta_flowtab *cta_flowtab_new(void);
  * -1. Only on an empty table.
  */
 void cta_flowtab_no_tuple_index(struct cta_flowtab *ft);
+/* Fetch into the cache what cta_flowtab_apply(ev) will look up: it runs soon. */
+void cta_flowtab_prefetch(const struct cta_flowtab *ft, const struct cta_event *ev);
 void cta_flowtab_free(struct cta_flowtab *ft);
 static inline void cta_flowtab_freep(struct cta_flowtab **ft)
 {

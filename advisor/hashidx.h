@@ -31,6 +31,12 @@ void cta_hashidx_fini(struct cta_hashidx *h);
 /* Position of the matching item, or -1. */
 int64_t cta_hashidx_find(const struct cta_hashidx *h, uint64_t hash, cta_hashidx_eq eq,
 			 const void *ctx);
+/* Start loading the slot where a probe for hash begins (a lookup soon after). */
+static inline void cta_hashidx_prefetch(const struct cta_hashidx *h, uint64_t hash)
+{
+	if (h->cap)
+		__builtin_prefetch(&h->slot[hash & (h->cap - 1)], 1);
+}
 /* Add an item known not to be there. 0 or -ENOMEM. */
 int cta_hashidx_add(struct cta_hashidx *h, uint64_t hash, uint32_t pos);
 /* Remove the entry for item pos (found by its hash). */

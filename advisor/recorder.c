@@ -101,6 +101,13 @@ static int noted_err(struct rec *r)
 
 static int write_all(int fd, const char *p, size_t len);
 
+static void before_event(const struct cta_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	cta_flowtab_prefetch(r->ft, ev);
+}
+
 static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
@@ -352,7 +359,7 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 static int read_events(struct rec *r)
 {
 	for (;;) {
-		int n = cta_ct_read(r->ct, on_event, r);
+		int n = cta_ct_read(r->ct, before_event, on_event, r);
 
 		if (r->apply_err)
 			return noted_err(r);

@@ -112,34 +112,50 @@ static int deliver(struct cta_ct *ct, const void *buf, int len, bool dump, uint6
 	return n;
 }
 
+#define HINT_BATCH 16
+
 struct reading {
 	struct cta_ct *ct;
-	cta_ct_cb cb;
+	cta_ct_cb hint, cb;
 	void *data;
 	uint64_t now;
-	int events;
+	int events, n;
+	struct cta_event batch[HINT_BATCH];
 };
+
+static void deliver_batch(struct reading *rd)
+{
+	if (rd->hint)
+		for (int i = 0; i < rd->n; i++)
+			rd->hint(&rd->batch[i], rd->data);
+	for (int i = 0; i < rd->n; i++)
+		rd->cb(&rd->batch[i], rd->data);
+	rd->events += rd->n;
+	rd->n = 0;
+}
 
 static void on_message(const struct nlmsghdr *nlh, void *data)
 {
 	struct reading *rd = data;
-	struct cta_event ev;
+	struct cta_event *ev = &rd->batch[rd->n];
 
 	rd->ct->stats.messages++;
-	if (cta_ctmsg_parse(nlh, false, &ev) != 0) {
+	if (cta_ctmsg_parse(nlh, false, ev) != 0) {
 		rd->ct->stats.bad_messages++;
 		return;
 	}
-	ev.seen_ns = rd->now;
-	rd->cb(&ev, rd->data);
-	rd->events++;
+	ev->seen_ns = rd->now;
+	if (++rd->n == HINT_BATCH)
+		deliver_batch(rd);
 }
 
-int cta_ct_read(struct cta_ct *ct, cta_ct_cb cb, void *data)
+int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data)
 {
-	struct reading rd = { ct, cb, data, cta_now_real_ns(), 0 };
+	struct reading rd = { .ct = ct, .hint = hint, .cb = cb, .data = data,
+			      .now = cta_now_real_ns() };
 	int n = cta_nlsock_read(ct->ev, on_message, &rd, &ct->stats.bad_messages);
 
+	deliver_batch(&rd); /* what came before an overrun too */
 	if (n == -ENOBUFS)
 		ct->stats.overruns++;
 	return n < 0 ? n : rd.events;

@@ -40,8 +40,10 @@ unsigned cta_ct_rcvbuf(const struct cta_ct *ct);
  * Read every event that is queued now, without blocking. Returns the number of
  * events handed to cb, or -ENOBUFS when the kernel reported an overrun (the caller
  * must resync with a dump; events already delivered stay valid), or -errno.
+ * Events come in order, in small batches: hint (NULL: none) sees each event of a
+ * batch before cb sees the first, so it can prefetch what cb will touch.
  */
-int cta_ct_read(struct cta_ct *ct, cta_ct_cb cb, void *data);
+int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data);
 
 /* Dump the whole conntrack table (IPv4 and IPv6) to cb as CTA_EV_CT_DUMP events. */
 int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data);
