@@ -9,6 +9,7 @@
 # conntrack confirmed the entry).
 #
 #   bench/events.sh [RATE...]     default: 10000 25000 50000 100000 200000
+#   REPEAT=N (default 3): rounds per rate; the median is reported
 #
 # For each: NEW capture ratio against the kernel's count, netlink drops
 # (/proc/net/netlink), overruns and resyncs, CPU time per million events while the
@@ -27,6 +28,7 @@ bench_build || exit $?
 RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
 SECONDS_PER_RUN=2
+REPEAT=${REPEAT:-3} # rounds per rate; the median round is shown
 bench_up || exit 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -38,9 +40,10 @@ nl_drops() { H awk 'NR > 1 && $2 == 12 { d += $9 } END { print d + 0 }' /proc/ne
 TICK=$(getconf CLK_TCK)
 
 # run TOOL RATE: one measurement; prints
-# "kernel got drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs"
+# "kernel got all drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs"
+# (got: NEW events received; all: events of every type received)
 run() {
-	local tool=$1 rate=$2 pid got overruns=0 resyncs=0 before after cpu hwm rss0 drops k0 secs
+	local tool=$1 rate=$2 pid got all overruns=0 resyncs=0 before after cpu hwm rss0 drops k0 secs
 	local ns0 ns1
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
@@ -75,15 +78,19 @@ run() {
 	kill -INT "$pid"
 	wait "$pid" 2>/dev/null
 	case $tool in
-	conntrack) got=$(grep -c 'udp' "$TMP/ct.txt") ;;
+	conntrack)
+		got=$(grep -c 'udp' "$TMP/ct.txt")
+		all=$got
+		;;
 	*)
-		read -r got overruns resyncs < <(/usr/bin/python3 -c '
+		read -r got all overruns resyncs < <(/usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
-print(s["events"]["new"], s["overruns"], s["resyncs"])' "$TMP/s.json")
+e = s["events"]
+print(e["new"], e["new"] + e["update"] + e["destroy"], s["overruns"], s["resyncs"])' "$TMP/s.json")
 		;;
 	esac
-	echo "$(($(kernel_count) - k0)) $got $drops $overruns $resyncs $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
+	echo "$(($(kernel_count) - k0)) $got $all $drops $overruns $resyncs $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
 }
 
 OUT=$ROOT/bench/results.md
@@ -93,27 +100,45 @@ OUT=$ROOT/bench/results.md
 	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
+	echo "Each rate: $REPEAT rounds of the three tools in turn; a row is the tool's median round by CPU per event,"
+	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
-	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | CPU s per 10^6 events (traffic) | CPU vs conntrack -E | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
+# median LIST...: the middle value (of an odd count; the lower middle otherwise)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for rate in "${RATES[@]}"; do
-	declare -A per_of=()
+	declare -A line_of=() per_of=()
+	# each tool once per round, in turn: the rounds see the same machine
+	for rep in $(seq "$REPEAT"); do
+		for tool in conntrack record-ct record; do
+			line_of[$tool,$rep]=$(run "$tool" "$rate")
+			read -r _ _ all _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
+			# per event received, of any type
+			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$all" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
+		done
+	done
 	for tool in conntrack record-ct record; do
-		read -r kernel got drops overruns resyncs cpu window hwm rss0 secs < <(run "$tool" "$rate")
+		ratios=() pers=()
+		for rep in $(seq "$REPEAT"); do
+			pers+=("${per_of[$tool,$rep]}")
+			ratios+=("$(awk -v c="${per_of[$tool,$rep]}" -v b="${per_of[conntrack,$rep]}" 'BEGIN { printf "%.3f", (b > 0 ? c / b : 0) }')")
+		done
+		per=$(median "${pers[@]}")
+		# the round whose CPU per event is the median gives the other columns
+		for rep in $(seq "$REPEAT"); do [ "${per_of[$tool,$rep]}" = "$per" ] && break; done
+		read -r kernel got all drops overruns resyncs cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
+		ratio="$(median "${ratios[@]}") ($(printf '%s\n' "${ratios[@]}" | sort -g | head -1)–$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1))"
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > file`' ;;
 		record-ct) name='`record --trace none --nflog-group 0`' ;;
 		record) name='`record` (default: traces first packets, NFLOG)' ;;
 		esac
-		# per event received: the kernel's count where a tool lost some
-		per=$(awk -v w="$window" -v n="$got" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
-		per_of[$tool]=$per
-		ratio=$(awk -v c="$per" -v b="${per_of[conntrack]}" 'BEGIN { printf "%.3f", (b > 0 ? c / b : 0) }')
 		cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
-		printf '| %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$rate" \
+		printf '| %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
 			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
-			"$kernel" "$got" "$cap" "$drops" "$overruns" "$resyncs" "$per" "$ratio" "$cpu" \
+			"$kernel" "$got" "$cap" "$drops" "$overruns" "$resyncs" "$all" "$per" "$ratio" "$cpu" \
 			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" \
 			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" >>"$OUT"
 	done
@@ -149,9 +174,9 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "received NEW: conntrack -E lines; record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
 	echo "CPU per 10^6 events: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
-	echo "before the traffic to 1.5 s after it, per NEW event received. record also receives"
-	echo "the DESTROY events of entries that time out meanwhile (conntrack -E -e NEW does"
-	echo "not). CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
+	echo "before the traffic to 1.5 s after it, per event received of any type: record also"
+	echo "receives the DESTROY events of entries that time out meanwhile (conntrack -E -e NEW"
+	echo "does not). CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
 	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
 	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
 	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."
