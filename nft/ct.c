@@ -27,8 +27,14 @@ struct cta_ct {
 
 int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 {
-	static const unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
-					   NFNLGRP_CONNTRACK_DESTROY };
+	/*
+	 * Starts and ends only: the kernel filters out the updates in between (several
+	 * per TCP connection, most of the messages) and does not even build them when
+	 * nobody else listens. They tell nothing the advisor keeps that the DESTROY event
+	 * or the next dump (every checkpoint, and at the end) does not tell as well:
+	 * status, counters, activity.
+	 */
+	static const unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY };
 	struct cta_ct *ct;
 	int err;
 
@@ -36,7 +42,7 @@ int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 	ct = calloc(1, sizeof(*ct));
 	if (!ct)
 		return -ENOMEM;
-	err = cta_nlsock_open(&ct->ev, groups, 3, rcvbuf);
+	err = cta_nlsock_open(&ct->ev, groups, 2, rcvbuf);
 	if (err)
 		goto fail;
 	ct->dump = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);

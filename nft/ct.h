@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Conntrack over ctnetlink: one socket subscribed to NEW/UPDATE/DESTROY events and
+ * Conntrack over ctnetlink: one socket subscribed to NEW and DESTROY events and
  * one for dumps. Messages become struct cta_event and go to a callback.
  */
 #ifndef CTA_CT_H
