@@ -218,14 +218,19 @@ static int denied(struct cta_judge *j, struct wait *w)
 	}
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
 				     w->seen_real, packets ? packets : 1);
-	v = w->verdict ? json_incref(w->verdict) : NULL;
-	if (pos < 0)
+	/* a trace's verdict may be shared with other flows: the owner goes on a copy */
+	v = !w->verdict ? NULL
+	    : w->has_uid || w->has_gid ? json_copy(w->verdict)
+				       : json_incref(w->verdict);
+	if (pos < 0) {
+		json_decref(v);
 		return (int)pos;
+	}
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: keep the latter */
-	if (!v && cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos]))
+	if (!v && !w->verdict && cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos]))
 		return 0;
-	if (!v) /* NFLOG alone: denied, but no trace says by what */
+	if (!v && !w->verdict) /* NFLOG alone: denied, but no trace says by what */
 		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
 			      "nflog");
 	if (!v)

@@ -40,7 +40,8 @@
  * second (bench/) that is 2000 messages, about 2 MiB; the event socket gets 64 MiB by
  * default, traces 32 and NFLOG 16 (the kernel doubles what is asked).
  */
-#define COALESCE_NS 10000000L
+#define COALESCE_MS 10
+#define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
 
 struct rec {
 	const struct cta_record_config *cfg;
@@ -58,9 +59,11 @@ struct rec {
 	struct cta_procs *procs;
 	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
 	int epfd, sigfd, timerfd;
+	int urgent_epfd; /* what cuts the gathering short: signals, process events */
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
+	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -180,6 +183,31 @@ static void snapshot(struct rec *r)
 {
 	if (cta_snapshot_take(r->snap, r->rs) == 0)
 		r->snapshots++;
+	/* rule texts and chains may have changed under the same handles */
+	json_object_clear(r->verdicts);
+}
+
+/*
+ * The verdict's JSON, built once per distinct path through the ruleset: a recording
+ * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
+ * its path) is most of the memory a traced flow costs. New references each.
+ */
+static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
+{
+	char key[4096];
+	size_t n = cta_judgement_key(j, key, sizeof(key));
+	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+
+	if (v)
+		return json_incref(v);
+	v = cta_judgement_to_json(j, r->rs);
+	if (!v || !n)
+		return v;
+	json_object_set_new(v, "source", json_string("trace"));
+	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
+		json_object_clear(r->verdicts);
+	json_object_setn_nocheck(r->verdicts, key, n, json_incref(v));
+	return v;
 }
 
 static void on_judgement(const struct cta_judgement *j, void *data)
@@ -189,8 +217,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
 	if (!cta_judgement_rules_known(j, r->rs))
 		snapshot(r);
-	note_err(r, cta_judge_trace(r->judge, j, cta_judgement_to_json(j, r->rs),
-				    cta_now_mono_ns(), cta_now_real_ns()));
+	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
+				    cta_now_real_ns()));
 }
 
 static void on_trace_msg(const struct nlmsghdr *nlh, void *data)
@@ -485,7 +513,8 @@ static int setup_loop(struct rec *r)
 	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0)
+	r->urgent_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
 		return -errno;
 	if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
 		return -errno;
@@ -493,7 +522,8 @@ static int setup_loop(struct rec *r)
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
 	ev.data.fd = r->sigfd;
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
+	    epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
 	ev.data.fd = r->timerfd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
@@ -507,8 +537,13 @@ static int setup_loop(struct rec *r)
 	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
+	/*
+	 * Process events do not wait: a short-lived client is gone from /proc (its
+	 * executable with it) if its event sits out the gathering.
+	 */
 	if (r->procmon && (ev.data.fd = cta_procmon_fd(r->procmon)) >= 0 &&
-	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+	    (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
+	     epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0))
 		return -errno;
 	return 0;
 }
@@ -625,7 +660,6 @@ static int tick(struct rec *r, struct ticker *t)
 
 static int loop(struct rec *r, struct ticker *t)
 {
-	static const struct timespec gather = { 0, COALESCE_NS };
 
 	for (bool read_some = false;; read_some = false) {
 		struct epoll_event evs[8];
@@ -651,8 +685,12 @@ static int loop(struct rec *r, struct ticker *t)
 				return err;
 			read_some = true;
 		}
-		if (read_some)
-			nanosleep(&gather, NULL); /* a signal cuts it short, which is fine */
+		if (read_some) {
+			struct epoll_event e;
+
+			/* let events gather; a signal or a process event ends it early */
+			epoll_wait(r->urgent_epfd, &e, 1, COALESCE_MS);
+		}
 	}
 }
 
@@ -660,6 +698,8 @@ static void teardown(struct rec *r)
 {
 	if (r->epfd >= 0)
 		close(r->epfd);
+	if (r->urgent_epfd >= 0)
+		close(r->urgent_epfd);
 	if (r->sigfd >= 0)
 		close(r->sigfd);
 	if (r->timerfd >= 0)
@@ -677,13 +717,16 @@ static void teardown(struct rec *r)
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
+	json_decref(r->verdicts);
 }
 
 int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
 		   struct cta_err *errout)
 {
-	struct rec r = { .cfg = cfg, .epfd = -1, .sigfd = -1, .timerfd = -1, .err = errout,
-			 .fail = fail, .events_fd = cfg->events_fd };
+	struct rec r = {
+		.cfg = cfg, .err = errout, .fail = fail, .events_fd = cfg->events_fd,
+		.epfd = -1, .urgent_epfd = -1, .sigfd = -1, .timerfd = -1,
+	};
 	struct ticker t = { 0 };
 	int err;
 
@@ -694,7 +737,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
-	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs) {
+	r.verdicts = json_object();
+	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;
 	}

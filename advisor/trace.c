@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,3 +337,42 @@ json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ru
 		json_object_set_new(o, "steps_not_kept", json_integer(j->lost_steps));
 	return o;
 }
+
+/* appends to buf at *at; false once it no longer fits */
+static bool __attribute__((format(printf, 4, 5)))
+key_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*at >= len)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *at) {
+		*at = len;
+		return false;
+	}
+	*at += (size_t)n;
+	return true;
+}
+
+size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	key_add(buf, len, &at, "%d %d %d %d;", (int)j->verdict, j->decider, j->n_steps,
+		j->lost_steps);
+	for (int i = 0; i < j->n_steps; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		/* names with their lengths: any byte in them stays unambiguous */
+		key_add(buf, len, &at, "%u %d %d %d %llu %d %zu:%s%zu:%s%zu:%s;", s->family,
+			s->stage, s->policy, s->has_handle, (unsigned long long)s->handle,
+			(int)s->verdict, strlen(s->table), s->table, strlen(s->chain), s->chain,
+			strlen(s->target), s->target);
+	}
+	return at < len ? at : 0;
+}
+

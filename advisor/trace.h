@@ -76,5 +76,11 @@ bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_r
  * the rules matched on the way). Texts and chain details come from rs.
  */
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs);
+/*
+ * Everything of j that cta_judgement_to_json() reads, as bytes: judgements with equal
+ * keys give equal JSON under one ruleset, so a recorder can build it once and share
+ * it. The key's length, or 0 when it does not fit in len.
+ */
+size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len);
 
 #endif

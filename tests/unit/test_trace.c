@@ -145,6 +145,39 @@ int main(void)
 		CHECK_STR(s(json_array_get(rules, 1), "policy"), "drop");
 		json_decref(j);
 	}
+	/*
+	 * Keys: the retransmits (same path, other packets) share one, so their JSON is
+	 * built once; every other pair of paths differs, and equal keys mean equal JSON.
+	 */
+	{
+		char k[5][4096];
+		size_t n[5];
+
+		for (int i = 0; i < 5; i++)
+			n[i] = cta_judgement_key(&got[i], k[i], sizeof(k[i]));
+		for (int i = 0; i < 5; i++)
+			CHECK(n[i] > 0);
+		for (int a = 0; a < 5; a++) {
+			for (int b = a + 1; b < 5; b++) {
+				bool same = n[a] == n[b] && !memcmp(k[a], k[b], n[a]);
+				json_t *ja = cta_judgement_to_json(&got[a], rs),
+				       *jb = cta_judgement_to_json(&got[b], rs);
+
+				CHECK_EQ(same, (a == 1 && b == 2) || (a == 3 && b == 4));
+				if (same)
+					CHECK(json_equal(ja, jb));
+				json_decref(ja);
+				json_decref(jb);
+			}
+		}
+		/* any field the JSON shows changes the key; a key too long is none */
+		got[5] = got[1];
+		got[5].steps[got[5].n_steps - 1].handle++;
+		CHECK(cta_judgement_key(&got[5], k[0], sizeof(k[0])) != n[1] ||
+		      memcmp(k[0], k[1], n[1]));
+		CHECK_EQ(cta_judgement_key(&got[1], k[0], 8), 0);
+	}
+
 	/* without a ruleset the story is there, the texts are not */
 	j = cta_judgement_to_json(&got[0], NULL);
 	CHECK(json_is_null(json_object_get(j, "rule")));
