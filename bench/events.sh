@@ -10,6 +10,7 @@
 #
 #   bench/events.sh [RATE...]     default: 10000 25000 50000 100000 200000
 #   REPEAT=N (default 3): rounds per rate; the median is reported
+#   TCP_RATES="R..." (default "5000 10000 20000"): short TCP connections a second
 #
 # For each: NEW capture ratio against the kernel's count, netlink drops
 # (/proc/net/netlink), overruns and resyncs, CPU time per million events while the
@@ -29,6 +30,7 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
 SECONDS_PER_RUN=2
 REPEAT=${REPEAT:-3} # rounds per rate; the median round is shown
+read -r -a TCP_RATES <<<"${TCP_RATES:-5000 10000 20000}" # short TCP connections a second
 bench_up || exit 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -39,12 +41,14 @@ rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 nl_drops() { H awk 'NR > 1 && $2 == 12 { d += $9 } END { print d + 0 }' /proc/net/netlink; }
 TICK=$(getconf CLK_TCK)
 
-# run TOOL RATE: one measurement; prints
+# run TOOL RATE [udp|tcp]: one measurement; prints
 # "kernel got all drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs"
-# (got: NEW events received; all: events of every type received)
+# (got: NEW events received; all: events of every type received; for conntrack -E on
+# TCP, whose output goes nowhere, "-": it receives updates too, uncounted)
 run() {
-	local tool=$1 rate=$2 pid got all overruns=0 resyncs=0 before after cpu hwm rss0 drops k0 secs
-	local ns0 ns1
+	local tool=$1 rate=$2 proto=${3:-udp} pid got all overruns=0 resyncs=0 before after cpu
+	local hwm rss0 drops k0 secs ns0 ns1 port=1024 ct=(-E -e NEW -p udp)
+	[ "$proto" = tcp ] && port=80 ct=(-E -p tcp)
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
 	case $tool in
@@ -58,7 +62,7 @@ run() {
 		for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
 		;;
 	conntrack)
-		ip netns exec "$HOST" conntrack -E -e NEW -p udp >"$TMP/ct.txt" 2>/dev/null &
+		ip netns exec "$HOST" conntrack "${ct[@]}" >/dev/null 2>&1 &
 		pid=$!
 		sleep 0.5
 		;;
@@ -67,8 +71,8 @@ run() {
 	k0=$(kernel_count)
 	rss0=$(rss_kib "$pid")
 	ns0=$(cpu_ns "$pid")
-	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$rate" \
-		-t "$SECONDS_PER_RUN")
+	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood "$proto" 203.0.113.0 "$port" \
+		-r "$rate" -t "$SECONDS_PER_RUN")
 	sleep 1.5
 	ns1=$(cpu_ns "$pid")
 	cpu=$(cpu_ticks "$pid")
@@ -79,8 +83,10 @@ run() {
 	wait "$pid" 2>/dev/null
 	case $tool in
 	conntrack)
-		got=$(grep -c 'udp' "$TMP/ct.txt")
+		# its output goes nowhere: what its socket did not drop, it received
+		got=$(($(kernel_count) - k0 - drops))
 		all=$got
+		[ "$proto" = tcp ] && got=- all=-
 		;;
 	*)
 		read -r got all overruns resyncs < <(/usr/bin/python3 -c '
@@ -108,15 +114,21 @@ OUT=$ROOT/bench/results.md
 } >"$OUT"
 # median LIST...: the middle value (of an odd count; the lower middle otherwise)
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for rate in "${RATES[@]}"; do
+# rows PROTO RATE: the three tools, REPEAT rounds, one row each (the median round).
+# CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
+# where conntrack -E also receives the updates record does not subscribe to.
+rows() {
+	local proto=$1 rate=$2 tool rep per ratio ratios pers name cap den
+	local kernel got all drops overruns resyncs cpu window hwm rss0 secs
 	declare -A line_of=() per_of=()
 	# each tool once per round, in turn: the rounds see the same machine
 	for rep in $(seq "$REPEAT"); do
 		for tool in conntrack record-ct record; do
-			line_of[$tool,$rep]=$(run "$tool" "$rate")
-			read -r _ _ all _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
-			# per event received, of any type
-			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$all" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
+			line_of[$tool,$rep]=$(run "$tool" "$rate" "$proto")
+			read -r kernel _ all _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
+			den=$all
+			[ "$proto" = tcp ] && den=$kernel
+			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$den" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 		done
 	done
 	for tool in conntrack record-ct record; do
@@ -131,17 +143,40 @@ for rate in "${RATES[@]}"; do
 		read -r kernel got all drops overruns resyncs cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
 		ratio="$(median "${ratios[@]}") ($(printf '%s\n' "${ratios[@]}" | sort -g | head -1)–$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1))"
 		case $tool in
-		conntrack) name='`conntrack -E -e NEW -p udp > file`' ;;
+		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
 		record-ct) name='`record --trace none --nflog-group 0`' ;;
 		record) name='`record` (default: traces first packets, NFLOG)' ;;
 		esac
-		cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
+		[ "$tool$proto" = conntracktcp ] && name='`conntrack -E -p tcp > /dev/null`'
+		cap=-
+		[ "$got" != - ] && cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
 		printf '| %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
 			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
 			"$kernel" "$got" "$cap" "$drops" "$overruns" "$resyncs" "$all" "$per" "$ratio" "$cpu" \
 			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" \
 			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" >>"$OUT"
 	done
+}
+for rate in "${RATES[@]}"; do
+	rows udp "$rate"
+done
+
+# Short TCP connections: the updates between start and end are what conntrack -E
+# receives and record does not. The sink accepts for the whole network (a local route).
+bench_way_back
+ip -n "$SINK" route add local 203.0.113.0/24 dev lo
+ip netns exec "$SINK" "$CTALAB" sink tcp 80 3600 &
+{
+	echo
+	echo "Short TCP connections: \`ctalab flood tcp\`, a handshake and a reset each, to the 254 addresses"
+	echo "of 203.0.113.0/24 port 80 (accepted by the sink), ${SECONDS_PER_RUN} s per run. CPU per connection"
+	echo "(kernel NEW); conntrack -E receives each connection's updates as well, record its start."
+	echo
+	echo "| connections/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >>"$OUT"
+for rate in "${TCP_RATES[@]}"; do
+	rows tcp "$rate"
 done
 # The initial dump: 100k connections already in the table when the tool starts.
 H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120
@@ -171,7 +206,8 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 {
 	echo
 	echo "kernel NEW: packets of \`ct state new counter\` at postrouting in the host namespace."
-	echo "received NEW: conntrack -E lines; record's session \`stats.events.new\` (connections"
+	echo "received NEW: for conntrack -E, kernel NEW minus its socket's netlink drops (its output"
+	echo "goes to /dev/null, as a user would run it); record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
 	echo "CPU per 10^6 events: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
 	echo "before the traffic to 1.5 s after it, per event received of any type: record also"

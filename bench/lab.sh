@@ -59,6 +59,12 @@ NFT
 	H ping -q -c1 -W1 192.0.2.2 >/dev/null
 }
 
+# Routes for traffic that answers (TCP, echoes): the sink and the generator reach back.
+bench_way_back() {
+	ip -n "$GEN" route add 192.0.2.0/24 via 198.51.100.1
+	ip -n "$SINK" route add 198.51.100.0/24 via 192.0.2.1
+}
+
 kernel_count() {
 	H nft list chain inet bench post | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }

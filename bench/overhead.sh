@@ -24,8 +24,7 @@ trap bench_down EXIT
 bench_build || exit $?
 bench_up || exit 1
 # TCP and the UDP rate test need the way back too
-ip -n "$GEN" route add 192.0.2.0/24 via 198.51.100.1
-ip -n "$SINK" route add 198.51.100.0/24 via 192.0.2.1
+bench_way_back
 TICK=$(getconf CLK_TCK)
 RATE=20000
 SECS=2

@@ -13,11 +13,18 @@
  *       last octet of the IPv4 network NET (.1-.254) and destination ports from PORT
  *       up. Paced in batches (sendmmsg); prints how many were sent and in how many
  *       seconds. For bench/.
+ *   ctalab flood tcp NET PORT -r RATE -t SECONDS
+ *       RATE short TCP connections a second to the addresses of NET in turn, all to
+ *       PORT: each is opened (non-blocking, until the handshake completes) and closed
+ *       with a reset, so no TIME_WAIT holds its port. Prints how many connected and
+ *       in how long. For bench/.
+ *   ctalab sink tcp PORT [SECONDS]    accepts TCP connections on PORT, closes them
  *   ctalab probe tcp DST PORT [-s SRC]    one connect attempt with a 2 s timeout;
  *       exit 0 if it connected, 1 if refused or timed out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -134,6 +141,91 @@ static int serve(int tcp, uint16_t port, int seconds, char **addrs, int n_addrs)
 				answer(tcp, fds[i].fd);
 	}
 	return 0;
+}
+
+/* The other end of flood tcp: accept and close, for SECONDS. */
+static int sink(uint16_t port, int seconds)
+{
+	int fd = listen_on(1, NULL, port);
+	time_t end = time(NULL) + seconds;
+
+	if (fd < 0 || listen(fd, 4096) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return 1;
+	while (time(NULL) < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		for (int c; (c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+			close(c);
+	}
+	return 0;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* RATE short TCP connections a second for SECONDS (see the header). */
+static int flood_tcp(const char *net, uint16_t port, long rate, int seconds)
+{
+	enum { INFLIGHT = 4096 };
+	struct pollfd *pend = calloc(INFLIGHT, sizeof(*pend));
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	long total = rate * seconds, started = 0, done = 0, failed = 0;
+	long long t0 = now_ns(), elapsed = 0;
+	struct in_addr base;
+	int n = 0;
+
+	if (!pend || inet_pton(AF_INET, net, &base) != 1 || rate < 1) {
+		fprintf(stderr, "ctalab: flood: bad network or rate\n");
+		return 2;
+	}
+	while (done + failed < total && elapsed < (seconds + 5) * 1000000000LL) {
+		long due = (long)((double)elapsed * (double)rate / 1e9);
+
+		for (; started < due && started < total && n < INFLIGHT; started++) {
+			struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+			dst.sin_addr.s_addr = (base.s_addr & htonl(0xffffff00)) |
+					      htonl((uint32_t)(started % 254 + 1));
+			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) < 0 ||
+			    (connect(fd, (void *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)) {
+				if (fd >= 0)
+					close(fd);
+				failed++;
+				continue;
+			}
+			pend[n++] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		}
+		poll(pend, (nfds_t)n, 1);
+		for (int i = 0; i < n;) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (!pend[i].revents) {
+				i++;
+				continue;
+			}
+			if (getsockopt(pend[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+				failed++;
+			else
+				done++;
+			close(pend[i].fd); /* a reset: the port is free at once */
+			pend[i] = pend[--n];
+		}
+		elapsed = now_ns() - t0;
+	}
+	for (int i = 0; i < n; i++)
+		close(pend[i].fd);
+	free(pend);
+	printf("%ld %.3f\n", done, (double)elapsed / 1e9);
+	return failed || n ? 1 : 0;
 }
 
 static int one_exchange(int tcp, const struct sockaddr_storage *dst, socklen_t dlen,
@@ -270,7 +362,9 @@ int main(int argc, char **argv)
 		}
 		return serve(tcp, (uint16_t)atoi(argv[3]), seconds, addrs, n);
 	}
-	if (!strcmp(argv[1], "flood") && !tcp && argc >= 5) {
+	if (!strcmp(argv[1], "sink") && tcp)
+		return sink((uint16_t)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 60);
+	if (!strcmp(argv[1], "flood") && argc >= 5) {
 		long rate = 0;
 		int seconds = 1;
 
@@ -283,6 +377,8 @@ int main(int argc, char **argv)
 			else
 				goto usage;
 		}
+		if (tcp)
+			return flood_tcp(argv[3], (uint16_t)atoi(argv[4]), rate, seconds);
 		return flood(argv[3], (uint16_t)atoi(argv[4]), rate, seconds);
 	}
 	if (argc < 5 || parse_addr(argv[3], (uint16_t)atoi(argv[4]), &dst, &dlen) < 0)
@@ -323,7 +419,8 @@ usage:
 	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
 			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]\n"
 			"       ctalab burst udp DST PORT -n COUNT\n"
-			"       ctalab flood udp NET PORT -r RATE -t SECONDS\n"
+			"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
+			"       ctalab sink tcp PORT [SECONDS]\n"
 			"       ctalab probe tcp DST PORT [-s SRC]\n");
 	return 2;
 }
