@@ -112,8 +112,6 @@ OUT=$ROOT/bench/results.md
 	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
-# median LIST...: the middle value (of an odd count; the lower middle otherwise)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # rows PROTO RATE: the three tools, REPEAT rounds, one row each (the median round).
 # CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
 # where conntrack -E also receives the updates record does not subscribe to.
@@ -141,7 +139,7 @@ rows() {
 		# the round whose CPU per event is the median gives the other columns
 		for rep in $(seq "$REPEAT"); do [ "${per_of[$tool,$rep]}" = "$per" ] && break; done
 		read -r kernel got all drops overruns resyncs cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
-		ratio="$(median "${ratios[@]}") ($(printf '%s\n' "${ratios[@]}" | sort -g | head -1)–$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1))"
+		ratio=$(median_range "${ratios[@]}")
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
 		record-ct) name='`record --trace none --nflog-group 0`' ;;

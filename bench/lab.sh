@@ -65,6 +65,13 @@ bench_way_back() {
 	ip -n "$SINK" route add 198.51.100.0/24 via 192.0.2.1
 }
 
+# median LIST...: the middle value (of an odd count; the lower middle otherwise)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# median_range LIST...: "median (lowest–highest)"
+median_range() {
+	echo "$(median "$@") ($(printf '%s\n' "$@" | sort -g | head -1)–$(printf '%s\n' "$@" | sort -g | tail -1))"
+}
+
 kernel_count() {
 	H nft list chain inet bench post | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }

@@ -12,6 +12,7 @@
 #     set 1` on every packet plus `nft monitor trace > /dev/null`), as ratios.
 #
 #   bench/overhead.sh            writes bench/overhead-results.md
+#   ROUNDS=N (default 3): iperf3 rounds; medians reported
 #
 # Not part of the test suite; needs root (namespaces of its own, documentation
 # addresses only).
@@ -100,10 +101,10 @@ iperf() { # MODE(tcp|udp) -> bits/s (tcp) or packets/s received (udp)
 	local srv=$!
 	sleep 0.5
 	if [ "$1" = tcp ]; then
-		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -t 3 -J >"$TMP/ip.json" 2>/dev/null
+		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -t "$IPERF_SECONDS" -J >"$TMP/ip.json" 2>/dev/null
 		/usr/bin/python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' "$TMP/ip.json"
 	else
-		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -u -b 0 -l 64 -t 3 -J >"$TMP/ip.json" 2>/dev/null
+		ip netns exec "$GEN" iperf3 -c 192.0.2.2 -u -b 0 -l 64 -t "$IPERF_SECONDS" -J >"$TMP/ip.json" 2>/dev/null
 		/usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["end"]["sum"]
@@ -111,31 +112,36 @@ print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))' "$TMP/ip.js
 	fi
 	wait "$srv" 2>/dev/null
 }
+ROUNDS=${ROUNDS:-3} # the three modes in turn, each round; medians reported
+IPERF_SECONDS=5
 declare -A tcp udp
-for mode in none record trace-all; do
-	H conntrack -F >/dev/null 2>&1
-	case $mode in
-	record)
-		rm -f "$TMP/r.json"
-		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/r.json" --checkpoint-interval 60 2>/dev/null &
-		bg=$!
-		for _ in $(seq 50); do [ -s "$TMP/r.json" ] && break; sleep 0.1; done
-		;;
-	trace-all)
-		trace_table
-		ip netns exec "$HOST" nft monitor trace >/dev/null 2>&1 &
-		bg=$!
-		sleep 0.5
-		;;
-	esac
-	tcp[$mode]=$(iperf tcp)
-	udp[$mode]=$(iperf udp)
-	if [ "$mode" != none ]; then
-		# nft monitor runs with SIGINT ignored, as every background job; record takes it back
-		kill -TERM "$bg" 2>/dev/null
-		wait "$bg" 2>/dev/null
-	fi
-	no_trace_table
+for round in $(seq "$ROUNDS"); do
+	for mode in none record trace-all; do
+		H conntrack -F >/dev/null 2>&1
+		case $mode in
+		record)
+			rm -f "$TMP/r.json"
+			ip netns exec "$HOST" "$CTA" -q record -o "$TMP/r.json" --checkpoint-interval 60 \
+				2>/dev/null &
+			bg=$!
+			for _ in $(seq 50); do [ -s "$TMP/r.json" ] && break; sleep 0.1; done
+			;;
+		trace-all)
+			trace_table
+			ip netns exec "$HOST" nft monitor trace >/dev/null 2>&1 &
+			bg=$!
+			sleep 0.5
+			;;
+		esac
+		tcp[$mode,$round]=$(iperf tcp)
+		udp[$mode,$round]=$(iperf udp)
+		if [ "$mode" != none ]; then
+			# nft monitor runs with SIGINT ignored, as every background job; record takes it back
+			kill -TERM "$bg" 2>/dev/null
+			wait "$bg" 2>/dev/null
+		fi
+		no_trace_table
+	done
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -165,7 +171,10 @@ OUT=$ROOT/bench/overhead-results.md
 	echo "CPU: utime + stime of each process over the run (/proc/PID/stat); two cores for"
 	echo "the generator, the kernel and both listeners."
 	echo
-	echo "## Traffic through the host (iperf3, 3 s each)"
+	echo "## Traffic through the host (iperf3, $IPERF_SECONDS s each)"
+	echo
+	echo "$ROUNDS rounds of the three in turn. Rates: the median of the rounds. Ratios: the median"
+	echo "(and range) of each round's rate over the same round's rate with nothing running."
 	echo
 	echo "| running in the host | TCP throughput (bit/s) | vs nothing | 64-byte UDP packets/s received | vs nothing |"
 	echo "|---|---:|---:|---:|---:|"
@@ -175,7 +184,14 @@ OUT=$ROOT/bench/overhead-results.md
 		record) name='`record` (default: traces first packets, NFLOG)' ;;
 		trace-all) name='`meta nftrace set 1` on every packet + `nft monitor trace > /dev/null`' ;;
 		esac
-		echo "| $name | ${tcp[$mode]} | $(ratio "${tcp[$mode]}" "${tcp[none]}") | ${udp[$mode]} | $(ratio "${udp[$mode]}" "${udp[none]}") |"
+		t=() u=() tr=() ur=()
+		for round in $(seq "$ROUNDS"); do
+			t+=("${tcp[$mode,$round]}")
+			u+=("${udp[$mode,$round]}")
+			tr+=("$(ratio "${tcp[$mode,$round]}" "${tcp[none,$round]}")")
+			ur+=("$(ratio "${udp[$mode,$round]}" "${udp[none,$round]}")")
+		done
+		echo "| $name | $(median "${t[@]}") | $(median_range "${tr[@]}") | $(median "${u[@]}") | $(median_range "${ur[@]}") |"
 	done
 } >"$OUT"
 cat "$OUT"
