@@ -660,7 +660,6 @@ static int tick(struct rec *r, struct ticker *t)
 
 static int loop(struct rec *r, struct ticker *t)
 {
-
 	for (bool read_some = false;; read_some = false) {
 		struct epoll_event evs[8];
 		int n = epoll_wait(r->epfd, evs, 8, -1);

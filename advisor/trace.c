@@ -5,7 +5,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,24 +337,19 @@ json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ru
 	return o;
 }
 
-/* appends to buf at *at; false once it no longer fits */
-static bool __attribute__((format(printf, 4, 5)))
+/* appends to buf at *at; once something does not fit, *at stays at len */
+static void __attribute__((format(printf, 4, 5)))
 key_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	if (*at >= len)
-		return false;
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf + *at, len - *at, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *at) {
-		*at = len;
-		return false;
-	}
-	*at += (size_t)n;
-	return true;
+	*at = n < 0 || (size_t)n >= len - *at ? len : *at + (size_t)n;
 }
 
 size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
@@ -375,4 +369,3 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 	}
 	return at < len ? at : 0;
 }
-
