@@ -206,7 +206,7 @@ static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
 	json_object_set_new(v, "source", json_string("trace"));
 	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
 		json_object_clear(r->verdicts);
-	json_object_setn_nocheck(r->verdicts, key, n, json_incref(v));
+	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
 	return v;
 }
 
