@@ -551,7 +551,7 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets)
+			       uint64_t seen_ns, uint64_t packets, bool attempt)
 {
 	struct cta_event ev = { .type = CTA_EV_CT_NEW, .family = family, .l4proto = l4proto,
 				.orig = *t, .seen_ns = seen_ns };
@@ -574,7 +574,7 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
 	}
 	f = &ft->flows[pos];
-	update_flow(f, NULL, &ev, true);
+	update_flow(f, NULL, &ev, attempt);
 	f->packets[0] += packets;
 	return pos;
 }

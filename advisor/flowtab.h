@@ -64,12 +64,13 @@ int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
 int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 				  const struct cta_tuple *t);
 /*
- * A flow that never reached conntrack (denied): one more attempt on the flow of this
- * packet tuple (reply direction the mirror). Position, or -ENOMEM.
+ * A flow that never reached conntrack (denied): packets on the flow of this packet
+ * tuple (reply direction the mirror), and with attempt, one more attempt (connection).
+ * Position, or -ENOMEM.
  */
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets);
+			       uint64_t seen_ns, uint64_t packets, bool attempt);
 /* Give flow pos this verdict (the reference is taken), replacing an older one. */
 int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict);
 /* The verdict of a flow of this table (or a sorted copy of one), or NULL. */

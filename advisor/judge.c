@@ -7,8 +7,16 @@
 
 #include "hashidx.h"
 
+/*
+ * A denied attempt is kept this long after it was recorded: the client's retransmits
+ * (SYNs every second for 4 s on kernels since 6.7, net.ipv4.tcp_syn_linear_timeouts,
+ * then 8 s later) are packets of the same attempt, not attempts of their own.
+ */
+#define RETRANSMIT_NS 10000000000ULL
+
 struct wait {
 	bool used;
+	bool settled; /* recorded as denied; what comes now are retransmits */
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
@@ -212,12 +220,8 @@ static int denied(struct cta_judge *j, struct wait *w)
 	json_t *v;
 	int err;
 
-	if (!was_denied(w)) {
-		j->stats.untracked++;
-		return 0;
-	}
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-				     w->seen_real, packets ? packets : 1);
+				     w->seen_real, packets ? packets : 1, true);
 	/* a trace's verdict may be shared with other flows: the owner goes on a copy */
 	v = !w->verdict ? NULL
 	    : w->has_uid || w->has_gid ? json_copy(w->verdict)
@@ -238,6 +242,21 @@ static int denied(struct cta_judge *j, struct wait *w)
 	add_owner(v, w);
 	err = cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
 	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
+}
+
+/* A recorded denial's retransmits, counted as packets of its flow; then it goes. */
+static int retransmits_done(struct cta_judge *j, struct wait *w)
+{
+	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	int64_t pos = 0;
+
+	if (packets) {
+		j->stats.retransmits += packets;
+		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
+					     w->seen_real, packets, false);
+	}
+	drop(j, w);
+	return pos < 0 ? (int)pos : 0;
 }
 
 /* The flow of an open connection this packet belongs to, or -1. */
@@ -330,6 +349,8 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
 	if (!w)
 		return 0;
+	if (w->settled) /* let in after all: a new connection, its own verdict */
+		return retransmits_done(j, w);
 	pos = cta_flowtab_conn_by_tuple(j->ft, ev->family, ev->l4proto, &ev->orig);
 	return pos >= 0 ? accept_wait(j, w, pos) : 0;
 }
@@ -342,15 +363,29 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		struct wait *w = &j->w[i];
 		int64_t pos;
 
-		if (!w->used || (wait_ns && now_mono - w->since_mono < wait_ns))
+		if (!w->used)
+			continue;
+		if (w->settled) {
+			if (!wait_ns || now_mono - w->since_mono >= RETRANSMIT_NS)
+				err = retransmits_done(j, w);
+			continue;
+		}
+		if (wait_ns && now_mono - w->since_mono < wait_ns)
 			continue;
 		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 		if (pos >= 0) {
 			err = accept_wait(j, w, pos);
 			continue;
 		}
+		if (!was_denied(w)) {
+			j->stats.untracked++;
+			drop(j, w);
+			continue;
+		}
 		err = denied(j, w);
-		drop(j, w);
+		/* kept a while: its retransmits are not new attempts */
+		w->settled = true;
+		w->traced = w->logged = 0;
 	}
 	return err;
 }

@@ -27,6 +27,7 @@ struct cta_judge_stats {
 	uint64_t denied; /* attempts never confirmed: denied */
 	uint64_t accepted_late; /* waited, then confirmed */
 	uint64_t untracked; /* accepted, never tracked by conntrack: not flows */
+	uint64_t retransmits; /* packets of attempts already recorded as denied */
 };
 
 struct cta_judge;
