@@ -9,8 +9,8 @@
 
 /*
  * A denied attempt is kept until this long after its first packet: the client's
- * retransmits in that time (SYNs every second for 4 s on kernels since 6.7,
- * net.ipv4.tcp_syn_linear_timeouts, then one 4 s later) are packets of the same
+ * retransmits in that time (SYNs every second for the first 4 s on kernels since 6.7,
+ * net.ipv4.tcp_syn_linear_timeouts; further apart after that) are packets of the same
  * attempt, not attempts of their own.
  */
 #define RETRANSMIT_NS 10000000000ULL
