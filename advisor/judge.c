@@ -223,21 +223,20 @@ static int denied(struct cta_judge *j, struct wait *w)
 
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
 				     w->seen_real, packets ? packets : 1, true);
-	/* a trace's verdict may be shared with other flows: the owner goes on a copy */
-	v = !w->verdict ? NULL
-	    : w->has_uid || w->has_gid ? json_copy(w->verdict)
-				       : json_incref(w->verdict);
-	if (pos < 0) {
-		json_decref(v);
+	if (pos < 0)
 		return (int)pos;
-	}
 	j->stats.denied++;
-	/* NFLOG alone knows less than a trace that named the rule: keep the latter */
-	if (!v && !w->verdict && cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos]))
+	if (w->verdict) {
+		/* a trace's verdict may be shared with other flows: the owner goes on a copy */
+		v = w->has_uid || w->has_gid ? json_copy(w->verdict) : json_incref(w->verdict);
+	} else if (cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos])) {
+		/* NFLOG alone knows less than a trace that named the rule: keep the latter */
 		return 0;
-	if (!v && !w->verdict) /* NFLOG alone: denied, but no trace says by what */
+	} else {
+		/* NFLOG alone: denied, but no trace says by what */
 		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
 			      "nflog");
+	}
 	if (!v)
 		return -ENOMEM;
 	add_owner(v, w);
@@ -278,7 +277,6 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 	j->stats.judgements++;
 	if (!verdict)
 		return -ENOMEM;
-	json_object_set_new(verdict, "source", json_string("trace"));
 	if (jd->has_ct && jd->ct_dir != 0) {
 		/* a reply's first packet: not a flow's first packet */
 		j->stats.replies++;

@@ -35,7 +35,11 @@ struct cta_judge;
 struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host);
 void cta_judge_free(struct cta_judge *j);
 
-/* A traced packet's verdict, as cta_judgement_to_json made it (the reference is taken). */
+/*
+ * A traced packet's verdict, as cta_judgement_to_json made it plus "source": "trace"
+ * (the reference is taken). It may be shared with other flows: the judge never
+ * changes it, and a copy carries a denied flow's owner.
+ */
 int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
 		    uint64_t now_mono, uint64_t now_real);
 int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,

@@ -201,9 +201,10 @@ static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
 	if (v)
 		return json_incref(v);
 	v = cta_judgement_to_json(j, r->rs);
+	if (v)
+		json_object_set_new(v, "source", json_string("trace"));
 	if (!v || !n)
 		return v;
-	json_object_set_new(v, "source", json_string("trace"));
 	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
 		json_object_clear(r->verdicts);
 	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
