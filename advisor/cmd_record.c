@@ -28,7 +28,7 @@ const struct cta_cmd cta_cmd_record = {
 	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
 	"\n"
 	"Follows conntrack (a dump, then NEW and DESTROY events, read in batches up to\n"
-	"10 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
+	"50 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
 	"writes a session file.\n"
 	"nf_tables tracing gives each flow the verdict, rule and path that decided its first\n"
 	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"

@@ -32,15 +32,6 @@
 #define TICK_MS 200
 #define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
-/*
- * After reading, let events gather this long before waiting again: one wake-up then
- * reads hundreds of messages in a few recvmmsg() calls instead of one each. Waking up
- * per message is most of the cost of an event (epoll, scheduler, the syscalls). The
- * receive buffers hold far more than 10 ms of traffic: at 200000 conntrack events a
- * second (bench/) that is 2000 messages, about 2 MiB; the event socket gets 64 MiB by
- * default, traces 32 and NFLOG 16 (the kernel doubles what is asked).
- */
-#define COALESCE_MS 10
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
 
 struct rec {
@@ -659,8 +650,17 @@ static int tick(struct rec *r, struct ticker *t)
 	return 0;
 }
 
+/* Messages read from every socket so far (conntrack, traces, NFLOG). */
+static uint64_t messages_read(const struct rec *r)
+{
+	return cta_ct_stats(r->ct)->messages + r->trace_events + r->trace_bad +
+	       cta_judge_stats(r->judge)->nflog;
+}
+
 static int loop(struct rec *r, struct ticker *t)
 {
+	uint64_t last_read_ns = cta_now_mono_ns(), msgs_seen = messages_read(r);
+
 	for (bool read_some = false;; read_some = false) {
 		struct epoll_event evs[8];
 		int n = epoll_wait(r->epfd, evs, 8, -1);
@@ -687,9 +687,13 @@ static int loop(struct rec *r, struct ticker *t)
 		}
 		if (read_some) {
 			struct epoll_event e;
+			uint64_t now = cta_now_mono_ns(), msgs = messages_read(r);
 
 			/* let events gather; a signal or a process event ends it early */
-			epoll_wait(r->urgent_epfd, &e, 1, COALESCE_MS);
+			epoll_wait(r->urgent_epfd, &e, 1,
+				   cta_gather_ms(msgs - msgs_seen, now - last_read_ns));
+			last_read_ns = now;
+			msgs_seen = msgs;
 		}
 	}
 }

@@ -249,3 +249,12 @@ int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mo
 	}
 	return fsync_dir_of(path);
 }
+
+int cta_gather_ms(uint64_t msgs, uint64_t span_ns)
+{
+	uint64_t ms = msgs ? span_ns / 1000 * CTA_GATHER_MSGS / msgs / 1000 : CTA_GATHER_MAX_MS;
+
+	if (ms < CTA_GATHER_MIN_MS)
+		return CTA_GATHER_MIN_MS;
+	return ms > CTA_GATHER_MAX_MS ? CTA_GATHER_MAX_MS : (int)ms;
+}

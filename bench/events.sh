@@ -4,7 +4,9 @@
 # through a host namespace that forwards them to a sink. In the host, one after the
 # other on the same traffic: `conntrack-advise record` with conntrack events only
 # (--trace none --nflog-group 0), `record` as it runs by default (tracing first
-# packets, NFLOG), and `conntrack -E -e NEW`. The kernel's own count is a
+# packets, NFLOG), `conntrack -E -e NEW`, and `ctdrain`, the floor: record's own
+# socket code (buffer, batches, pauses) receiving the same events and doing nothing
+# with them, which is what any reader pays the kernel. The kernel's own count is a
 # `ct state new counter` rule in a table of the benchmark's (postrouting, after
 # conntrack confirmed the entry).
 #
@@ -66,6 +68,11 @@ run() {
 		pid=$!
 		sleep 0.5
 		;;
+	floor)
+		ip netns exec "$HOST" "$CTDRAIN" >"$TMP/drain.out" &
+		pid=$!
+		sleep 0.5
+		;;
 	esac
 	before=$(nl_drops)
 	k0=$(kernel_count)
@@ -88,6 +95,10 @@ run() {
 		all=$got
 		[ "$proto" = tcp ] && got=- all=-
 		;;
+	floor)
+		read -r got all overruns <"$TMP/drain.out"
+		resyncs=-
+		;;
 	*)
 		read -r got all overruns resyncs < <(/usr/bin/python3 -c '
 import json, sys
@@ -106,13 +117,13 @@ OUT=$ROOT/bench/results.md
 	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
-	echo "Each rate: $REPEAT rounds of the three tools in turn; a row is the tool's median round by CPU per event,"
+	echo "Each rate: $REPEAT rounds of the four tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
 	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
-# rows PROTO RATE: the three tools, REPEAT rounds, one row each (the median round).
+# rows PROTO RATE: the four tools, REPEAT rounds, one row each (the median round).
 # CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
 # where conntrack -E also receives the updates record does not subscribe to.
 rows() {
@@ -121,7 +132,7 @@ rows() {
 	declare -A line_of=() per_of=()
 	# each tool once per round, in turn: the rounds see the same machine
 	for rep in $(seq "$REPEAT"); do
-		for tool in conntrack record-ct record; do
+		for tool in conntrack floor record-ct record; do
 			line_of[$tool,$rep]=$(run "$tool" "$rate" "$proto")
 			read -r kernel _ all _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
 			den=$all
@@ -129,7 +140,7 @@ rows() {
 			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$den" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 		done
 	done
-	for tool in conntrack record-ct record; do
+	for tool in conntrack floor record-ct record; do
 		ratios=() pers=()
 		for rep in $(seq "$REPEAT"); do
 			pers+=("${per_of[$tool,$rep]}")
@@ -142,6 +153,7 @@ rows() {
 		ratio=$(median_range "${ratios[@]}")
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
+		floor) name='floor: `ctdrain` (record'"'"'s reads, nothing done)' ;;
 		record-ct) name='`record --trace none --nflog-group 0`' ;;
 		record) name='`record` (default: traces first packets, NFLOG)' ;;
 		esac
@@ -214,5 +226,8 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
 	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
 	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."
+	echo "floor: \`ctdrain\` (tests/tools/ctdrain.c) reads conntrack NEW and DESTROY events with record's"
+	echo "socket code, receive buffer, batches and pauses, and looks at nothing but each message's type:"
+	echo "the kernel's share of any reader's CPU per event. What record costs above it is its own work."
 } >>"$OUT"
 cat "$OUT"

@@ -18,6 +18,7 @@ bench_build() {
 	ninja -C build/release >/dev/null || return 1
 	CTA=$ROOT/build/release/conntrack-advise
 	CTALAB=$ROOT/build/release/tests/ctalab
+	CTDRAIN=$ROOT/build/release/tests/ctdrain
 }
 
 bench_down() {

@@ -112,8 +112,26 @@ static void test_atomic(void)
 	CHECK_EQ(rmdir(dir), 0); /* empty: no temporary file was left */
 }
 
+/* The pause after a read: about CTA_GATHER_MSGS messages a wake-up, within bounds. */
+static void test_gather(void)
+{
+	const uint64_t ms = 1000000ULL;
+
+	CHECK_EQ(cta_gather_ms(0, 100 * ms), CTA_GATHER_MAX_MS); /* nothing came: idle */
+	CHECK_EQ(cta_gather_ms(1, 5000 * ms), CTA_GATHER_MAX_MS);
+	CHECK_EQ(cta_gather_ms(100, 10 * ms), CTA_GATHER_MAX_MS); /* 10000/s */
+	CHECK_EQ(cta_gather_ms(250, 10 * ms), 20); /* 25000/s */
+	CHECK_EQ(cta_gather_ms(500, 10 * ms), CTA_GATHER_MIN_MS); /* 50000/s */
+	CHECK_EQ(cta_gather_ms(20000, 10 * ms), CTA_GATHER_MIN_MS); /* 2 million/s */
+	CHECK_EQ(cta_gather_ms(500, 0), CTA_GATHER_MIN_MS);
+	/* no overflow at the extremes */
+	CHECK_EQ(cta_gather_ms(1, UINT64_MAX), CTA_GATHER_MAX_MS);
+	CHECK_EQ(cta_gather_ms(UINT64_MAX, UINT64_MAX), CTA_GATHER_MIN_MS);
+}
+
 int main(void)
 {
+	test_gather();
 	test_duration();
 	test_uint();
 	test_time();
