@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nlsock.h"
@@ -37,14 +36,6 @@ static void count(const struct nlmsghdr *nlh, void *data)
 	c->new += (nlh->nlmsg_type & 0xff) == IPCTNL_MSG_CT_NEW;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	/* record's default --rcvbuf and groups (nft/ct.c) */
@@ -52,7 +43,7 @@ int main(int argc, char **argv)
 	unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct counts c = { 0 };
-	uint64_t seen = 0, overruns = 0, truncated = 0, last = now_ns();
+	uint64_t seen = 0, overruns = 0, truncated = 0, last = cta_now_mono_ns();
 	struct cta_nlsock *s;
 	sigset_t mask;
 	int err, sfd, ep, urgent;
@@ -94,7 +85,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		/* the recorder's pause: a signal ends it early */
-		now = now_ns();
+		now = cta_now_mono_ns();
 		epoll_wait(urgent, &e, 1, cta_gather_ms(c.all - seen, now - last));
 		last = now;
 		seen = c.all;
