@@ -8,8 +8,7 @@
 #include "cli.h"
 #include "util.h"
 
-int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n,
-		      struct cta_session **out)
+int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out)
 {
 	struct cta_session *s = calloc(n ? n : 1, sizeof(*s));
 

@@ -49,8 +49,7 @@ int cta_print_json(json_t *doc);
  * Load every session of paths into *out (an array of n; free it with
  * cta_free_sessions, also after a failure). An exit code; the message is said.
  */
-int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n,
-		      struct cta_session **out);
+int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out);
 void cta_free_sessions(struct cta_session *s, size_t n);
 /* data to path atomically (with mode), or to stdout without one. An exit code. */
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,

@@ -169,8 +169,8 @@ static void print_flow_head(json_t *f)
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
 static json_t *entry(json_t *v, const char *tuple)
 {
-	json_t *e =
-		v ? json_deep_copy(v) : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
+	json_t *e = v ? json_deep_copy(v)
+		      : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
 
 	if (e)
 		json_object_set_new(e, "tuple", json_string(tuple));

@@ -98,8 +98,7 @@ static void print_process(json_t *p, const struct cta_flow *flow)
 	if (!p)
 		return;
 	if (json_object_get(p, "comm"))
-		printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)),
-		       num(p, "pid"));
+		printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)), num(p, "pid"));
 	if (json_object_get(p, "user"))
 		printf(" user=%s", str(p, "user"));
 	else if (json_object_get(p, "uid"))
@@ -115,9 +114,9 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 	bool ports = cta_proto_has_ports(flow->key.l4proto);
 	bool icmp = cta_proto_is_icmp(flow->key.l4proto);
 
-	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", str(f, "family"),
-	       (unsigned)flow->key.family, str(f, "protocol"), (unsigned)flow->key.l4proto,
-	       str(f, "direction"), str(orig, "src"), str(orig, "dst"));
+	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", str(f, "family"), (unsigned)flow->key.family,
+	       str(f, "protocol"), (unsigned)flow->key.l4proto, str(f, "direction"),
+	       str(orig, "src"), str(orig, "dst"));
 	if (ports) {
 		print_range("sport", orig, "sport_min", "sport_max");
 		printf(" dport=%lld", num(orig, "dport"));
@@ -216,8 +215,9 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 		for (size_t j = 0; j < s.n_flows && !rc; j++) {
 			const struct cta_flow *f = &s.flows[j];
 			/* a merged session says which of its hosts saw the flow */
-			const char *host = s.n_hosts && f->host < s.n_hosts ? s.hosts[f->host].hostname
-									     : s.host.hostname;
+			const char *host = s.n_hosts && f->host < s.n_hosts
+						   ? s.hosts[f->host].hostname
+						   : s.host.hostname;
 			struct cta_flowtab *ft = host_table(hs, host);
 
 			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f),

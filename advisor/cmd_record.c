@@ -86,7 +86,8 @@ static void on_status(const struct cta_record_status *st, void *data)
 	}
 	if (!ui->live)
 		return;
-	fprintf(stderr, "\r\033[Krecording %u:%02u:%02u  flows %llu  open %llu  events/s %llu  lost %llu",
+	fprintf(stderr,
+		"\r\033[Krecording %u:%02u:%02u  flows %llu  open %llu  events/s %llu  lost %llu",
 		s / 3600, s / 60 % 60, s % 60, (unsigned long long)st->flows,
 		(unsigned long long)st->open_connections, (unsigned long long)st->events_per_s,
 		(unsigned long long)st->lost);
@@ -131,7 +132,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.events_fd = -1,
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = DEFAULT_RCVBUF,
-		.table = { .conntrack = true, .trace = CTA_TRACE_NEW,
+		.table = { .conntrack = true,
+			   .trace = CTA_TRACE_NEW,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,
 		.on_status = on_status,
@@ -159,24 +161,27 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			break;
 		case 'R':
 			if (cta_parse_uint(optarg, 4096, 1u << 30, &v) < 0)
-				return cta_usage_error(&cta_cmd_record,
-						       "--rcvbuf: '%s' is not a number of bytes from "
-						       "4096 to 1073741824",
-						       optarg);
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--rcvbuf: '%s' is not a number of bytes from "
+					"4096 to 1073741824",
+					optarg);
 			cfg.rcvbuf = (unsigned)v;
 			break;
 		case 'T':
 			rc = cta_trace_mode_from_name(optarg);
 			if (rc < 0 || rc == CTA_TRACE_MATCH)
 				return cta_usage_error(&cta_cmd_record,
-						       "--trace: '%s' is not new, all or none", optarg);
+						       "--trace: '%s' is not new, all or none",
+						       optarg);
 			cfg.table.trace = (enum cta_trace_mode)rc;
 			break;
 		case 'G':
 			if (cta_parse_uint(optarg, 0, 65535, &v) < 0)
-				return cta_usage_error(&cta_cmd_record,
-						       "--nflog-group: '%s' is not a group from 0 to 65535",
-						       optarg);
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--nflog-group: '%s' is not a group from 0 to 65535",
+					optarg);
 			cfg.table.nflog_group = (uint16_t)v;
 			break;
 		case 'E':
@@ -204,8 +209,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		cfg.events_fd = STDOUT_FILENO;
 	} else if (cfg.events_name) {
 		/* appended to: a log shipper may be following it across recordings */
-		cfg.events_fd = open(cfg.events_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				     0600);
+		cfg.events_fd =
+			open(cfg.events_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (cfg.events_fd < 0) {
 			cta_msg("record: --events: %s: %s", cfg.events_name, strerror(errno));
 			return CTA_EXIT_USAGE;

@@ -93,8 +93,8 @@ static bool valid_table(const char *s)
 	if (!n || n > 63 || (s[0] >= '0' && s[0] <= '9'))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
 			return false;
 	return true;
 }
@@ -144,10 +144,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'T':
 			if (!valid_table(optarg))
-				return cta_usage_error(&cta_cmd_suggest,
-						       "--table: '%s' is not a table name (letters, "
-						       "digits, _; up to 63)",
-						       optarg);
+				return cta_usage_error(
+					&cta_cmd_suggest,
+					"--table: '%s' is not a table name (letters, "
+					"digits, _; up to 63)",
+					optarg);
 			o->table = optarg;
 			break;
 		case 'o':
@@ -274,7 +275,8 @@ static int load_template(const struct options *o, struct cta_tmpl **t, const cha
 static void header(const struct options *o, const char *tname, const struct cta_session *s,
 		   size_t n, const struct cta_ir *ir, struct cta_buf *b)
 {
-	cta_buf_printf(b, "# Suggested by conntrack-advise %s from %zu session%s (template %s, "
+	cta_buf_printf(b,
+		       "# Suggested by conntrack-advise %s from %zu session%s (template %s, "
 		       "format %s).\n",
 		       CTA_VERSION, n, n == 1 ? "" : "s", tname, format_ext[o->format]);
 	for (size_t i = 0; i < n; i++) {
@@ -287,16 +289,17 @@ static void header(const struct options *o, const char *tname, const struct cta_
 	}
 	cta_buf_printf(b, "# Flows: %llu allowed by the rules below%s, %llu denied (%s)",
 		       (unsigned long long)ir->flows_allowed,
-		       o->format == CTA_FORMAT_IPTABLES	 ? " (their IPv4 part)" :
-		       o->format == CTA_FORMAT_IP6TABLES ? " (their IPv6 part)" :
-							   "",
+		       o->format == CTA_FORMAT_IPTABLES	   ? " (their IPv4 part)"
+		       : o->format == CTA_FORMAT_IP6TABLES ? " (their IPv6 part)"
+							   : "",
 		       (unsigned long long)ir->flows_denied,
 		       o->ir.allow_denied ? "allowed too: --allow-denied" : "listed, not allowed");
 	if (ir->flows_local)
 		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
 			       (unsigned long long)ir->flows_local);
 	if (ir->flows_out_open)
-		cta_buf_printf(b, ",\n#   %llu outbound (output stays open without --restrict-output)",
+		cta_buf_printf(b,
+			       ",\n#   %llu outbound (output stays open without --restrict-output)",
 			       (unsigned long long)ir->flows_out_open);
 	if (ir->flows_unknown)
 		cta_buf_printf(b, ",\n#   %llu of unknown direction (no rule)",

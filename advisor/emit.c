@@ -92,8 +92,8 @@ void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *
 		cta_addr_str(d->family, &d->src, s, sizeof(s));
 		cta_addr_str(d->family, &d->dst, t, sizeof(t));
 		cta_format_time(d->first_ns, when, sizeof(when));
-		cta_buf_printf(out, "%s#   %s %s -> %s", indent, cta_emit_proto_word(d->l4proto),
-			       s, t);
+		cta_buf_printf(out, "%s#   %s %s -> %s", indent, cta_emit_proto_word(d->l4proto), s,
+			       t);
 		if (cta_proto_has_ports(d->l4proto) || cta_proto_is_icmp(d->l4proto))
 			cta_buf_printf(out, " %s %s",
 				       cta_proto_is_icmp(d->l4proto) ? "type" : "port",
@@ -104,15 +104,16 @@ void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *
 			       when, d->by);
 	}
 	if (more)
-		cta_buf_printf(out,
-			       "%s#   ... and %zu more (conntrack-advise flows SESSION lists them)\n",
-			       indent, more);
+		cta_buf_printf(
+			out, "%s#   ... and %zu more (conntrack-advise flows SESSION lists them)\n",
+			indent, more);
 }
 
 void cta_emit(const struct cta_emit *e, struct cta_buf *out)
 {
 	if (e->header)
 		cta_buf_str(out, e->header);
-	cta_tmpl_render(e->tmpl, e->format == CTA_FORMAT_NFT ? cta_emit_nft_fill : cta_emit_ipt_fill,
+	cta_tmpl_render(e->tmpl,
+			e->format == CTA_FORMAT_NFT ? cta_emit_nft_fill : cta_emit_ipt_fill,
 			(void *)e, out);
 }

@@ -53,7 +53,8 @@ static void put_addr(const char *opt, const struct cta_prefix *p, struct cta_buf
 	unsigned full = p->family == AF_INET ? 32 : 128;
 
 	cta_prefix_str(p, a, sizeof(a));
-	cta_buf_printf(out, " %s %s%s", opt, a, p->len == full ? (full == 32 ? "/32" : "/128") : "");
+	cta_buf_printf(out, " %s %s%s", opt, a,
+		       p->len == full ? (full == 32 ? "/32" : "/128") : "");
 }
 
 static void put_proto(const struct cta_ir_rule *r, const uint16_t *ports, size_t n,
@@ -104,7 +105,8 @@ static void put_rule(const struct cta_ir_rule *r, struct cta_buf *out)
 				put_addr("-d", &r->dst[0], out);
 			put_proto(r, r->n_ports ? r->ports + p : &none, r->n_ports ? n : 0, out);
 			if (r->owner >= 0)
-				cta_buf_printf(out, " -m owner --uid-owner %lld", (long long)r->owner);
+				cta_buf_printf(out, " -m owner --uid-owner %lld",
+					       (long long)r->owner);
 			if (r->dnat)
 				cta_buf_str(out, " -m conntrack --ctstate DNAT");
 			cta_buf_printf(out, " -m comment --comment \"%s\" -j %s\n", ev, target);

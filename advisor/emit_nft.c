@@ -117,8 +117,7 @@ static void put_rules(const struct cta_emit *e, enum cta_ir_dir dir, const char 
 			cta_buf_printf(out, "meta skuid %lld ", (long long)r->owner);
 		if (r->dnat)
 			cta_buf_str(out, "ct status dnat ");
-		cta_buf_printf(out, "accept comment \"%s\"\n",
-			       cta_ir_evidence(r, ev, sizeof(ev)));
+		cta_buf_printf(out, "accept comment \"%s\"\n", cta_ir_evidence(r, ev, sizeof(ev)));
 	}
 	cta_emit_denied(e, dir, indent, out);
 }

@@ -46,8 +46,8 @@ void cta_events_line(const struct cta_event *ev, const char *host, enum cta_dire
 
 	if (ev->type != CTA_EV_CT_NEW && !end)
 		return;
-	o = json_pack("{s:s,s:o,s:s}", "event", end ? "end" : "start", "time",
-		      when(ev->seen_ns), "host", host);
+	o = json_pack("{s:s,s:o,s:s}", "event", end ? "end" : "start", "time", when(ev->seen_ns),
+		      "host", host);
 	if (!o) {
 		out->oom = true;
 		return;
@@ -60,12 +60,12 @@ void cta_events_line(const struct cta_event *ev, const char *host, enum cta_dire
 	json_object_set_new(o, "orig", tuple(ev, &ev->orig));
 	json_object_set_new(o, "reply", tuple(ev, &ev->reply));
 	if (end && (ev->flags & CTA_EVF_COUNTERS)) {
-		json_object_set_new(o, "packets", json_pack("{s:I,s:I}", "orig",
-							    (json_int_t)ev->packets[0], "reply",
-							    (json_int_t)ev->packets[1]));
-		json_object_set_new(o, "bytes", json_pack("{s:I,s:I}", "orig",
-							  (json_int_t)ev->bytes[0], "reply",
-							  (json_int_t)ev->bytes[1]));
+		json_object_set_new(o, "packets",
+				    json_pack("{s:I,s:I}", "orig", (json_int_t)ev->packets[0],
+					      "reply", (json_int_t)ev->packets[1]));
+		json_object_set_new(o, "bytes",
+				    json_pack("{s:I,s:I}", "orig", (json_int_t)ev->bytes[0],
+					      "reply", (json_int_t)ev->bytes[1]));
 	}
 	if (ev->flags & CTA_EVF_TSTART)
 		json_object_set_new(o, "started", when(ev->tstart_ns));

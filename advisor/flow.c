@@ -12,14 +12,14 @@ static const struct {
 	uint8_t num;
 	const char *name;
 } protos[] = {
-	{ IPPROTO_ICMP, "icmp" },     { IPPROTO_IGMP, "igmp" }, { IPPROTO_TCP, "tcp" },
-	{ IPPROTO_UDP, "udp" },	      { IPPROTO_DCCP, "dccp" }, { IPPROTO_GRE, "gre" },
-	{ IPPROTO_ESP, "esp" },	      { IPPROTO_AH, "ah" },	{ IPPROTO_ICMPV6, "ipv6-icmp" },
-	{ IPPROTO_SCTP, "sctp" },     { IPPROTO_UDPLITE, "udplite" },
+	{ IPPROTO_ICMP, "icmp" }, { IPPROTO_IGMP, "igmp" },	  { IPPROTO_TCP, "tcp" },
+	{ IPPROTO_UDP, "udp" },	  { IPPROTO_DCCP, "dccp" },	  { IPPROTO_GRE, "gre" },
+	{ IPPROTO_ESP, "esp" },	  { IPPROTO_AH, "ah" },		  { IPPROTO_ICMPV6, "ipv6-icmp" },
+	{ IPPROTO_SCTP, "sctp" }, { IPPROTO_UDPLITE, "udplite" },
 };
 
 static const char *const dir_names[] = {
-	[CTA_DIR_UNKNOWN] = "unknown", [CTA_DIR_IN] = "in",	    [CTA_DIR_OUT] = "out",
+	[CTA_DIR_UNKNOWN] = "unknown", [CTA_DIR_IN] = "in",	  [CTA_DIR_OUT] = "out",
 	[CTA_DIR_FORWARD] = "forward", [CTA_DIR_LOCAL] = "local",
 };
 
@@ -31,8 +31,8 @@ static const char *const reached_names[] = {
 
 bool cta_proto_has_ports(uint8_t p)
 {
-	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE ||
-	       p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE || p == IPPROTO_SCTP ||
+	       p == IPPROTO_DCCP;
 }
 
 bool cta_proto_is_icmp(uint8_t p)

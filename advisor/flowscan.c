@@ -242,12 +242,27 @@ static int key_index(const char *key, const char *const *keys)
 }
 
 /* Numbers of an object ("orig", "reply", "packets", "bytes"), and its addresses. */
-enum { K_SRC, K_DST, K_SPORT_MIN, K_SPORT_MAX, K_DPORT, K_TYPE, K_CODE, K_ID_MIN, K_ID_MAX,
-       K_SPORT, K_DPORT_MIN, K_DPORT_MAX, K_ORIG, K_REPLY, K_N };
+enum {
+	K_SRC,
+	K_DST,
+	K_SPORT_MIN,
+	K_SPORT_MAX,
+	K_DPORT,
+	K_TYPE,
+	K_CODE,
+	K_ID_MIN,
+	K_ID_MAX,
+	K_SPORT,
+	K_DPORT_MIN,
+	K_DPORT_MAX,
+	K_ORIG,
+	K_REPLY,
+	K_N
+};
 
-static const char *const sub_keys[] = { "src",	  "dst",     "sport_min", "sport_max", "dport",
-					"type",	  "code",    "id_min",	  "id_max",    "sport",
-					"dport_min", "dport_max", "orig",	  "reply",     NULL };
+static const char *const sub_keys[] = { "src",	     "dst",	  "sport_min", "sport_max", "dport",
+					"type",	     "code",	  "id_min",    "id_max",    "sport",
+					"dport_min", "dport_max", "orig",      "reply",	    NULL };
 
 struct sub {
 	unsigned seen;
@@ -308,13 +323,28 @@ static bool u8(const struct sub *s, int k, uint8_t *out)
 	return true;
 }
 
-enum { F_FAMILY, F_PROTOCOL, F_DIRECTION, F_ORIG, F_REPLY, F_CONNECTIONS, F_PACKETS, F_BYTES,
-       F_FIRST, F_LAST, F_STATE, F_VERDICT, F_HOST, F_PROCESS, F_N };
+enum {
+	F_FAMILY,
+	F_PROTOCOL,
+	F_DIRECTION,
+	F_ORIG,
+	F_REPLY,
+	F_CONNECTIONS,
+	F_PACKETS,
+	F_BYTES,
+	F_FIRST,
+	F_LAST,
+	F_STATE,
+	F_VERDICT,
+	F_HOST,
+	F_PROCESS,
+	F_N
+};
 
-static const char *const flow_keys[] = { "family",     "protocol",   "direction", "orig",
-					 "reply",      "connections", "packets",  "bytes",
-					 "first_seen", "last_seen",  "state",	  "verdict",
-					 "host",       "process",    NULL };
+static const char *const flow_keys[] = { "family",     "protocol",    "direction", "orig",
+					 "reply",      "connections", "packets",   "bytes",
+					 "first_seen", "last_seen",   "state",	   "verdict",
+					 "host",       "process",     NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
@@ -437,8 +467,8 @@ static bool fill_reply(const struct flow_ctx *c, struct cta_flow *f)
 	return true;
 }
 
-int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f,
-		       struct cta_flow_raw *raw, const char **next, char host[256])
+int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, struct cta_flow_raw *raw,
+		       const char **next, char host[256])
 {
 	static const unsigned required = 1u << F_FAMILY | 1u << F_PROTOCOL | 1u << F_DIRECTION |
 					 1u << F_ORIG | 1u << F_CONNECTIONS | 1u << F_PACKETS |

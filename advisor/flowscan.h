@@ -43,7 +43,7 @@ struct cta_flow_raw {
  * text of its objects, *next is one past the object, host its "host" (a merged
  * session's; "" when absent); -EAGAIN: read it the general way.
  */
-int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f,
-		       struct cta_flow_raw *raw, const char **next, char host[256]);
+int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, struct cta_flow_raw *raw,
+		       const char **next, char host[256]);
 
 #endif

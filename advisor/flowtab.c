@@ -152,8 +152,7 @@ static uint64_t id_hash(uint32_t id)
 	return cta_hash_words(&w, sizeof(w));
 }
 
-static int64_t flow_find(const struct cta_flowtab *ft, const struct cta_flow_key *k,
-			 uint64_t hash)
+static int64_t flow_find(const struct cta_flowtab *ft, const struct cta_flow_key *k, uint64_t hash)
 {
 	struct flow_q q = { ft, k };
 
@@ -334,9 +333,9 @@ static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *e
 	c->counted = 1;
 	for (int d = 0; d < 2; d++) {
 		uint64_t dp = ev->packets[d] >= c->packets[d] ? ev->packets[d] - c->packets[d]
-							       : ev->packets[d];
+							      : ev->packets[d];
 		uint64_t db = ev->bytes[d] >= c->bytes[d] ? ev->bytes[d] - c->bytes[d]
-							   : ev->bytes[d];
+							  : ev->bytes[d];
 
 		f->packets[d] += dp;
 		f->bytes[d] += db;
@@ -367,8 +366,8 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
 		f->reached = (uint8_t)r;
 
 	grew = credit(f, c, ev);
-	f->first_ns = min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns
-									: ev->seen_ns);
+	f->first_ns =
+		min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns : ev->seen_ns);
 	if (ev->type == CTA_EV_CT_DESTROY && (ev->flags & CTA_EVF_TSTOP)) {
 		if (ev->tstop_ns > f->last_ns)
 			f->last_ns = ev->tstop_ns;
@@ -553,8 +552,11 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, bool attempt)
 {
-	struct cta_event ev = { .type = CTA_EV_CT_NEW, .family = family, .l4proto = l4proto,
-				.orig = *t, .seen_ns = seen_ns };
+	struct cta_event ev = { .type = CTA_EV_CT_NEW,
+				.family = family,
+				.l4proto = l4proto,
+				.orig = *t,
+				.seen_ns = seen_ns };
 	struct cta_flow_key key;
 	uint64_t hash;
 	int64_t pos;

@@ -184,7 +184,8 @@ static void denied_edges(struct cta_buf *out, const struct cta_ir *ir)
 {
 	for (size_t i = 0; i < ir->n_denied; i++) {
 		const struct cta_ir_denied *d = &ir->denied[i];
-		struct cta_prefix p = { .family = d->family, .len = d->family == AF_INET ? 32 : 128 };
+		struct cta_prefix p = { .family = d->family,
+					.len = d->family == AF_INET ? 32 : 128 };
 		char id[96], to[96], port[32], label[320];
 
 		p.addr = d->dir == CTA_IR_OUT ? d->dst : d->src;
@@ -237,8 +238,8 @@ void cta_graph_dot(const struct cta_ir *ir, const struct cta_session *s, size_t 
 			if (dup || n_seen == ARRAY_SIZE(seen) || hl >= sizeof(hosts) - 1)
 				continue;
 			seen[n_seen++] = hs[k].hostname;
-			hl += (size_t)snprintf(hosts + hl, sizeof(hosts) - hl, "%s%s", hl ? ", " : "",
-					       hs[k].hostname);
+			hl += (size_t)snprintf(hosts + hl, sizeof(hosts) - hl, "%s%s",
+					       hl ? ", " : "", hs[k].hostname);
 		}
 		if (s[i].start_ns && (!start || s[i].start_ns < start))
 			start = s[i].start_ns;

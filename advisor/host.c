@@ -75,8 +75,8 @@ int cta_host_read(struct cta_host *h)
 		struct cta_host_addr a = { 0 };
 		unsigned index = if_nametoindex(ifa->ifa_name);
 
-		if (!ifa->ifa_addr || (ifa->ifa_addr->sa_family != AF_INET &&
-				       ifa->ifa_addr->sa_family != AF_INET6)) {
+		if (!ifa->ifa_addr ||
+		    (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6)) {
 			/* AF_PACKET entries: the interface exists, maybe without addresses */
 			err = cta_host_add_addr(h, ifa->ifa_name, index, NULL);
 			continue;
@@ -89,7 +89,9 @@ int cta_host_read(struct cta_host *h)
 			if (ifa->ifa_netmask)
 				a.prefixlen = (uint8_t)prefix_len(
 					(const void *)&((const struct sockaddr_in *)(const void *)
-								ifa->ifa_netmask)->sin_addr, 4);
+								ifa->ifa_netmask)
+						->sin_addr,
+					4);
 		} else {
 			const struct sockaddr_in6 *s = (const void *)ifa->ifa_addr;
 
@@ -97,7 +99,9 @@ int cta_host_read(struct cta_host *h)
 			if (ifa->ifa_netmask)
 				a.prefixlen = (uint8_t)prefix_len(
 					(const void *)&((const struct sockaddr_in6 *)(const void *)
-								ifa->ifa_netmask)->sin6_addr, 16);
+								ifa->ifa_netmask)
+						->sin6_addr,
+					16);
 		}
 		err = cta_host_add_addr(h, ifa->ifa_name, index, &a);
 	}

@@ -76,9 +76,9 @@ static int addr_cmp(const union cta_addr *a, const union cta_addr *b)
 	return memcmp(a->b, b->b, sizeof(a->b));
 }
 
-#define CMP(x, y)                                \
-	do {                                     \
-		if ((x) != (y))                  \
+#define CMP(x, y)                                  \
+	do {                                       \
+		if ((x) != (y))                    \
 			return (x) < (y) ? -1 : 1; \
 	} while (0)
 
@@ -188,8 +188,8 @@ static void fold_denied(struct cta_ir *ir)
 
 		if (m && !denied_cmp(&ir->denied[m - 1], d)) {
 			ir->denied[m - 1].connections += d->connections;
-			widen(&ir->denied[m - 1].first_ns, &ir->denied[m - 1].last_ns,
-			      d->first_ns, d->last_ns);
+			widen(&ir->denied[m - 1].first_ns, &ir->denied[m - 1].last_ns, d->first_ns,
+			      d->last_ns);
 			continue;
 		}
 		ir->denied[m++] = *d;
@@ -199,8 +199,7 @@ static void fold_denied(struct cta_ir *ir)
 
 /* Turn one flow into an observation, or count why it gives none. */
 static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct cta_flow *f,
-		   json_t *verdict, json_t *process, struct obs *out, size_t *n,
-		   size_t *denied_cap)
+		   json_t *verdict, json_t *process, struct obs *out, size_t *n, size_t *denied_cap)
 {
 	uint8_t dir;
 	bool denied = cta_flow_denied(f, verdict);
@@ -297,8 +296,8 @@ static int svc_cmp(const void *pa, const void *pb)
 }
 
 /* Group the observations into services, each with its folded peers. */
-static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n,
-			 struct svc **out, size_t *n_out)
+static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n, struct svc **out,
+			 size_t *n_out)
 {
 	struct svc *sv = calloc(n ? n : 1, sizeof(*sv));
 	struct cta_prefix *hosts = calloc(n ? n : 1, sizeof(*hosts));
@@ -406,8 +405,8 @@ static int str_cmp_void(const void *a, const void *b)
 }
 
 /* "curl,sshd" or "curl,sshd,+2": the programs seen on the observations of sv[lo..hi). */
-static void programs(const struct obs *obs, const struct svc *sv, size_t lo, size_t hi,
-		     char *buf, size_t len)
+static void programs(const struct obs *obs, const struct svc *sv, size_t lo, size_t hi, char *buf,
+		     size_t len)
 {
 	char names[8][16];
 	size_t n = 0, more = 0, at = 0;
@@ -489,7 +488,7 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 			for (size_t m = 0; m < sv[i].n_pfx; m++) {
 				struct cta_prefix *a = &sv[i].pfx[m];
 				uint32_t hosts = a->hosts > sv[k].pfx[m].hosts ? a->hosts
-									      : sv[k].pfx[m].hosts;
+									       : sv[k].pfx[m].hosts;
 
 				cta_prefix_add(a, &sv[k].pfx[m]);
 				a->hosts = hosts; /* the same hosts, mostly: no sum */
@@ -559,8 +558,8 @@ static int merge_forward_dsts(struct cta_ir *ir, size_t lo)
 	for (size_t i = 0; i < n; i++) {
 		struct cta_ir_rule *a = m ? &r[m - 1] : NULL, *b = &r[i];
 
-		if (a && a->family == b->family && a->l4proto == b->l4proto &&
-		    a->dnat == b->dnat && a->owner == b->owner && same_ports(a, b) &&
+		if (a && a->family == b->family && a->l4proto == b->l4proto && a->dnat == b->dnat &&
+		    a->owner == b->owner && same_ports(a, b) &&
 		    !pfx_list_cmp(a->src, a->n_src, b->src, b->n_src)) {
 			void *p = realloc(a->dst, (a->n_dst + b->n_dst) * sizeof(*a->dst));
 
@@ -620,8 +619,8 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 		for (size_t j = 0; j < sessions[i].n_flows && !err; j++)
 			err = observe(o, ir, &sessions[i].flows[j],
 				      cta_session_verdict(&sessions[i], &sessions[i].flows[j]),
-				      cta_session_process(&sessions[i], &sessions[i].flows[j]),
-				      obs, &n_obs, &denied_cap);
+				      cta_session_process(&sessions[i], &sessions[i].flows[j]), obs,
+				      &n_obs, &denied_cap);
 	if (!err)
 		err = make_services(o, obs, n_obs, &sv, &n_sv);
 	if (!err)
@@ -659,11 +658,10 @@ size_t cta_ir_count(const struct cta_ir *ir, enum cta_ir_dir dir, uint8_t family
 }
 
 static const char *const icmp4_names[256] = {
-	[0] = "echo-reply",	       [3] = "destination-unreachable",
-	[5] = "redirect",	       [8] = "echo-request",
-	[9] = "router-advertisement", [10] = "router-solicitation",
-	[11] = "time-exceeded",       [12] = "parameter-problem",
-	[13] = "timestamp-request",   [14] = "timestamp-reply",
+	[0] = "echo-reply",	  [3] = "destination-unreachable", [5] = "redirect",
+	[8] = "echo-request",	  [9] = "router-advertisement",	   [10] = "router-solicitation",
+	[11] = "time-exceeded",	  [12] = "parameter-problem",	   [13] = "timestamp-request",
+	[14] = "timestamp-reply",
 };
 
 static const char *const icmp6_names[256] = {
@@ -676,8 +674,7 @@ static const char *const icmp6_names[256] = {
 	[137] = "nd-redirect",		 [143] = "mld2-listener-report",
 };
 
-const char *cta_ir_port_str(uint8_t family, uint8_t l4proto, uint16_t port, char *buf,
-			    size_t len)
+const char *cta_ir_port_str(uint8_t family, uint8_t l4proto, uint16_t port, char *buf, size_t len)
 {
 	const char *name = NULL;
 
@@ -707,8 +704,8 @@ const char *cta_ir_evidence(const struct cta_ir_rule *r, char *buf, size_t len)
 	minute(r->last_ns, b, sizeof(b));
 	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s%s%s",
 		 (unsigned long long)r->connections, r->connections == 1 ? "" : "s",
-		 r->dir == CTA_IR_OUT ? "to" : "from", (unsigned)r->peers,
-		 r->peers == 1 ? "" : "s", a, b, r->was_denied ? ", was denied" : "",
-		 r->programs[0] ? ", by " : "", r->programs);
+		 r->dir == CTA_IR_OUT ? "to" : "from", (unsigned)r->peers, r->peers == 1 ? "" : "s",
+		 a, b, r->was_denied ? ", was denied" : "", r->programs[0] ? ", by " : "",
+		 r->programs);
 	return buf;
 }

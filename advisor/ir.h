@@ -83,8 +83,7 @@ bool cta_flow_denied(const struct cta_flow *f, json_t *verdict);
 size_t cta_ir_count(const struct cta_ir *ir, enum cta_ir_dir dir, uint8_t family);
 
 /* "22", "echo-request"...: a port or ICMP type as nft writes it, into buf. */
-const char *cta_ir_port_str(uint8_t family, uint8_t l4proto, uint16_t port, char *buf,
-			    size_t len);
+const char *cta_ir_port_str(uint8_t family, uint8_t l4proto, uint16_t port, char *buf, size_t len);
 /*
  * "12 conns from 3 hosts, 2026-11-23T20:43Z..2026-11-24T08:10Z, by sshd" (fits a
  * comment).

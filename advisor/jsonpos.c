@@ -37,8 +37,9 @@ void cta_jpath_format(const struct cta_jpath *p, char *buf, size_t len)
 		return;
 	}
 	for (int i = 0; i < n && off < len; i++) {
-		int w = p->c[i].key ? snprintf(buf + off, len - off, "%s%s", i ? "." : "", p->c[i].key)
-				    : snprintf(buf + off, len - off, "[%zu]", p->c[i].index);
+		int w = p->c[i].key
+				? snprintf(buf + off, len - off, "%s%s", i ? "." : "", p->c[i].key)
+				: snprintf(buf + off, len - off, "[%zu]", p->c[i].index);
 		if (w < 0)
 			break;
 		off += (size_t)w;
@@ -162,8 +163,7 @@ static bool enter_index(struct scan *sc, size_t index)
 	return false;
 }
 
-bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line,
-		      int *col)
+bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line, int *col)
 {
 	struct scan sc = { text, len, 0 };
 	size_t found;
@@ -174,7 +174,8 @@ bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, i
 		return false;
 	found = sc.pos;
 	for (int i = 0; i < n; i++) {
-		bool ok = p->c[i].key ? enter_key(&sc, p->c[i].key) : enter_index(&sc, p->c[i].index);
+		bool ok = p->c[i].key ? enter_key(&sc, p->c[i].key)
+				      : enter_index(&sc, p->c[i].index);
 
 		if (!ok)
 			break;

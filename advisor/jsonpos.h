@@ -31,8 +31,7 @@ void cta_jpath_format(const struct cta_jpath *p, char *buf, size_t len);
  * 1-based line and column of the value at path p in text (valid JSON). Where the path
  * goes further than the text, the deepest value found. false if text is not JSON.
  */
-bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line,
-		      int *col);
+bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line, int *col);
 
 /* A string member of a JSON object, or "" when it is absent or not a string. */
 static inline const char *cta_jstr(json_t *o, const char *key)

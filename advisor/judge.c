@@ -191,8 +191,8 @@ static void add_owner(json_t *v, const struct wait *w)
  * The same owner as the flow's process, when nothing better is known: NFLOG gives the
  * uid and gid of a local socket's packets (output), not the program.
  */
-static int owner_process(struct cta_judge *j, int64_t pos, bool has_uid, uint32_t uid,
-			 bool has_gid, uint32_t gid)
+static int owner_process(struct cta_judge *j, int64_t pos, bool has_uid, uint32_t uid, bool has_gid,
+			 uint32_t gid)
 {
 	json_t *p;
 
@@ -221,8 +221,8 @@ static int denied(struct cta_judge *j, struct wait *w)
 	json_t *v;
 	int err;
 
-	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-				     w->seen_real, packets ? packets : 1, true);
+	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
+				     packets ? packets : 1, true);
 	if (pos < 0)
 		return (int)pos;
 	j->stats.denied++;

@@ -90,7 +90,8 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 		   struct cta_err *err)
 {
 	static const unsigned group = NFNLGRP_NFTRACE;
-	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME, .trace = CTA_TRACE_MATCH,
+	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME,
+					.trace = CTA_TRACE_MATCH,
 					.match = *m };
 	struct cta_table_error terr = { "" };
 	struct live l = { 0 };
@@ -130,7 +131,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "cannot create table inet %s: %s: %s%s",
 			 CTA_LIVE_TABLE_NAME, terr.object, strerror(-rc),
-			 rc == -EPERM ? " (needs CAP_NET_ADMIN)"
+			 rc == -EPERM	? " (needs CAP_NET_ADMIN)"
 			 : rc == -EBUSY ? " (another blame --live is waiting here)"
 					: "");
 		goto out;

@@ -12,18 +12,21 @@ static int cmd_version(int argc, char **argv, const struct cta_global *g);
 static int cmd_help(int argc, char **argv, const struct cta_global *g);
 
 static const struct cta_cmd cta_cmd_version = {
-	"version", cmd_version, "print the version",
+	"version",
+	cmd_version,
+	"print the version",
 	"Usage: conntrack-advise [-j] version\n",
 };
 static const struct cta_cmd cta_cmd_help = {
-	"help", cmd_help, "show help for a command",
+	"help",
+	cmd_help,
+	"show help for a command",
 	"Usage: conntrack-advise help [COMMAND]\n",
 };
 
 static const struct cta_cmd *const cmds[] = {
-	&cta_cmd_record,  &cta_cmd_flows,   &cta_cmd_blame, &cta_cmd_suggest,
-	&cta_cmd_review, &cta_cmd_apply, &cta_cmd_graph, &cta_cmd_merge, &cta_cmd_version,
-	&cta_cmd_help,
+	&cta_cmd_record, &cta_cmd_flows, &cta_cmd_blame, &cta_cmd_suggest, &cta_cmd_review,
+	&cta_cmd_apply,	 &cta_cmd_graph, &cta_cmd_merge, &cta_cmd_version, &cta_cmd_help,
 };
 
 void cta_msg(const char *fmt, ...)
@@ -135,8 +138,8 @@ static int cmd_help(int argc, char **argv, const struct cta_global *g)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },    { "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },   { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, {},
 	};
 	struct cta_global g = { 0 };

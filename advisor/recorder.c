@@ -113,8 +113,7 @@ static void on_event(const struct cta_event *ev, void *data)
 		struct cta_flow_key k;
 
 		cta_flow_key_from_event(&k, ev);
-		cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k),
-				&r->events);
+		cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k), &r->events);
 		if (r->events.oom)
 			note_err(r, -ENOMEM);
 	}
@@ -123,9 +122,9 @@ static void on_event(const struct cta_event *ev, void *data)
 /* The event lines so far, to their reader; one that went away ends the stream only. */
 static void flush_events(struct rec *r)
 {
-	int err = r->events_fd >= 0 && r->events.len ?
-			  write_all(r->events_fd, r->events.p, r->events.len) :
-			  0;
+	int err = r->events_fd >= 0 && r->events.len
+			  ? write_all(r->events_fd, r->events.p, r->events.len)
+			  : 0;
 
 	if (err) {
 		char msg[300];
@@ -366,8 +365,8 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 		char msg[160];
 
 		(*overruns)++;
-		snprintf(msg, sizeof(msg), "%s lost (receive buffer overrun): some verdicts are missing",
-			 what);
+		snprintf(msg, sizeof(msg),
+			 "%s lost (receive buffer overrun): some verdicts are missing", what);
 		notice(r, msg);
 		return 0;
 	}
@@ -440,8 +439,9 @@ static int setup_kernel(struct rec *r)
 	if (r->cfg->table.trace != CTA_TRACE_NONE) {
 		err = cta_nlsock_open(&r->trace, &trace_group, 1, 16u << 20);
 		if (err)
-			return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to nf_tables traces: %s%s",
-				     strerror(-err), hint(err));
+			return failf(r, CTA_RECORD_SYSTEM, err,
+				     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
+				     hint(err));
 	}
 	err = cta_snapshot_new(&r->snap, true);
 	if (err)
@@ -459,8 +459,9 @@ static int setup_kernel(struct rec *r)
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "cannot subscribe to conntrack events: %s%s",
-			     strerror(-err), hint(err));
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot subscribe to conntrack events: %s%s", strerror(-err),
+			     hint(err));
 	if (r->cfg->no_bpf) {
 		notice(r, "--no-bpf: flows get no process; NFLOG still gives the uid of "
 			  "outbound ones");
@@ -728,8 +729,14 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		   struct cta_err *errout)
 {
 	struct rec r = {
-		.cfg = cfg, .err = errout, .fail = fail, .events_fd = cfg->events_fd,
-		.epfd = -1, .urgent_epfd = -1, .sigfd = -1, .timerfd = -1,
+		.cfg = cfg,
+		.err = errout,
+		.fail = fail,
+		.events_fd = cfg->events_fd,
+		.epfd = -1,
+		.urgent_epfd = -1,
+		.sigfd = -1,
+		.timerfd = -1,
 	};
 	struct ticker t = { 0 };
 	int err;

@@ -29,8 +29,8 @@ static const struct {
 	const char *name;
 	uint8_t family;
 } families[] = {
-	{ "ip", NFPROTO_IPV4 },	    { "ip6", NFPROTO_IPV6 },	 { "inet", NFPROTO_INET },
-	{ "arp", NFPROTO_ARP },	    { "bridge", NFPROTO_BRIDGE }, { "netdev", NFPROTO_NETDEV },
+	{ "ip", NFPROTO_IPV4 }, { "ip6", NFPROTO_IPV6 },      { "inet", NFPROTO_INET },
+	{ "arp", NFPROTO_ARP }, { "bridge", NFPROTO_BRIDGE }, { "netdev", NFPROTO_NETDEV },
 };
 
 int cta_nfproto_from_name(const char *name)
@@ -143,7 +143,8 @@ static int put_rule(struct cta_ruleset *rs, uint8_t family, const char *table, c
 	r->chain = strdup(chain);
 	r->text = strdup(text);
 	if (!r->table || !r->chain || !r->text ||
-	    cta_hashidx_add(&rs->idx, key_hash(family, table, chain, handle), (uint32_t)rs->n_rules)) {
+	    cta_hashidx_add(&rs->idx, key_hash(family, table, chain, handle),
+			    (uint32_t)rs->n_rules)) {
 		free(r->table);
 		free(r->chain);
 		free(r->text);
@@ -194,8 +195,8 @@ static bool word_after(const char *line, const char *key, char *out, size_t len)
  * "type filter hook input priority 0; policy drop;" (priorities numeric: the listing
  * is made with NFT_CTX_OUTPUT_NUMERIC_PRIO).
  */
-static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table,
-		      const char *name, const char *decl)
+static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table, const char *name,
+		      const char *decl)
 {
 	struct cta_chain_info *ci = NULL;
 	char prio[24];

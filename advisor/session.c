@@ -166,9 +166,8 @@ static json_t *host_json(const struct cta_host *h)
 			snprintf(buf, sizeof(buf), "%s/%u", a, ifc->addrs[j].prefixlen);
 			json_array_append_new(addrs, json_string(buf));
 		}
-		json_array_append_new(ifaces, json_pack("{s:s,s:i,s:o}", "name", ifc->name,
-							"index", (int)ifc->index, "addresses",
-							addrs));
+		json_array_append_new(ifaces, json_pack("{s:s,s:i,s:o}", "name", ifc->name, "index",
+							(int)ifc->index, "addresses", addrs));
 	}
 	return json_pack("{s:s,s:s,s:o}", "hostname", h->hostname, "kernel", h->kernel,
 			 "interfaces", ifaces);
@@ -176,16 +175,16 @@ static json_t *host_json(const struct cta_host *h)
 
 static json_t *stats_json(const struct cta_session_stats *st)
 {
-	json_t *o = json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-			 "events", "new", (json_int_t)st->events_new, "update",
-			 (json_int_t)st->events_update, "destroy", (json_int_t)st->events_destroy,
-			 "dumps", (json_int_t)st->dumps, "dump_entries",
-			 (json_int_t)st->dump_entries, "dump_retries", (json_int_t)st->dump_retries,
-			 "messages", (json_int_t)st->messages, "bad_messages",
-			 (json_int_t)st->bad_messages, "overruns", (json_int_t)st->overruns,
-			 "resyncs", (json_int_t)st->resyncs, "swept", (json_int_t)st->swept,
-			 "rcvbuf", (json_int_t)st->rcvbuf, "open_connections",
-			 (json_int_t)st->open_connections);
+	json_t *o = json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "events",
+			      "new", (json_int_t)st->events_new, "update",
+			      (json_int_t)st->events_update, "destroy",
+			      (json_int_t)st->events_destroy, "dumps", (json_int_t)st->dumps,
+			      "dump_entries", (json_int_t)st->dump_entries, "dump_retries",
+			      (json_int_t)st->dump_retries, "messages", (json_int_t)st->messages,
+			      "bad_messages", (json_int_t)st->bad_messages, "overruns",
+			      (json_int_t)st->overruns, "resyncs", (json_int_t)st->resyncs, "swept",
+			      (json_int_t)st->swept, "rcvbuf", (json_int_t)st->rcvbuf,
+			      "open_connections", (json_int_t)st->open_connections);
 
 	if (o)
 		json_object_set_new(o, "verdicts",
@@ -233,8 +232,8 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 			cta_trace_mode_name(s->options.trace), "nflog_group",
 			(int)s->options.nflog_group, "processes", s->options.processes != 0);
 	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
-			CTA_SESSION_VERSION, "generator", s->generator, "host",
-			host_json(&s->host), "recording", rec, "stats", stats_json(&s->stats));
+			CTA_SESSION_VERSION, "generator", s->generator, "host", host_json(&s->host),
+			"recording", rec, "stats", stats_json(&s->stats));
 	if (top && s->n_hosts) {
 		json_t *hosts = json_array();
 
@@ -416,8 +415,7 @@ static int get_u8(struct rd *rd, json_t *obj, const char *key, bool required, ui
 	return err;
 }
 
-static int get_string(struct rd *rd, json_t *obj, const char *key, bool required,
-		      const char **out)
+static int get_string(struct rd *rd, json_t *obj, const char *key, bool required, const char **out)
 {
 	json_t *v;
 	int err = enter(rd, obj, key, JSON_STRING, required, &v);
@@ -443,8 +441,7 @@ static int get_time(struct rd *rd, json_t *obj, const char *key, uint64_t *ns)
 	return err;
 }
 
-static int get_addr(struct rd *rd, json_t *obj, const char *key, uint8_t family,
-		    union cta_addr *a)
+static int get_addr(struct rd *rd, json_t *obj, const char *key, uint8_t family, union cta_addr *a)
 {
 	const char *s = NULL;
 	uint8_t fam;
@@ -521,8 +518,8 @@ static int parse_reached(const char *s, int *v)
 	return err;
 }
 
-static int range(struct rd *rd, json_t *o, const char *lo_key, const char *hi_key,
-		 uint16_t *lo, uint16_t *hi)
+static int range(struct rd *rd, json_t *o, const char *lo_key, const char *hi_key, uint16_t *lo,
+		 uint16_t *hi)
 {
 	int err = get_u16(rd, o, lo_key, true, lo);
 
@@ -617,8 +614,8 @@ static bool one_of(const char *s, const char *const *names)
  */
 static int check_verdict(struct rd *rd, json_t *o)
 {
-	static const char *const verdicts[] = { "accept", "drop",   "reject", "queue",
-						"stolen", "none",   NULL };
+	static const char *const verdicts[] = { "accept", "drop", "reject", "queue",
+						"stolen", "none", NULL };
 	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
 	const char *v = NULL, *type = NULL, *table = NULL, *chain = NULL;
 	uint64_t handle = 0;
@@ -928,7 +925,8 @@ static int read_recording(struct rd *rd, json_t *top, struct cta_session *s)
 			uint64_t group = 0;
 
 			err = get_string(rd, opts, "trace", false, &mode);
-			if (!err && mode && (s->options.trace = cta_trace_mode_from_name(mode)) < 0) {
+			if (!err && mode &&
+			    (s->options.trace = cta_trace_mode_from_name(mode)) < 0) {
 				cta_jpath_push_key(&rd->path, "trace");
 				err = fail(rd, "\"%s\" is not new, all, none or match", mode);
 				leave(rd);
@@ -957,7 +955,10 @@ struct stat_field {
 	size_t off;
 };
 
+/* clang-format would put the stringified name on a line of its own */
+/* clang-format off */
 #define STAT(name) { #name, offsetof(struct cta_session_stats, name) }
+/* clang-format on */
 
 /* Optional counters of obj into st, by the table. */
 static int read_counters(struct rd *rd, json_t *obj, const struct stat_field *fields, size_t n,
@@ -974,8 +975,9 @@ static int read_counters(struct rd *rd, json_t *obj, const struct stat_field *fi
 static int read_verdict_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
 {
 	static const struct stat_field fields[] = {
-		STAT(trace_events), STAT(trace_bad),	 STAT(trace_overruns), STAT(judgements),
-		STAT(nflog_packets), STAT(nflog_overruns), STAT(denied),	  STAT(ruleset_snapshots),
+		STAT(trace_events), STAT(trace_bad),	     STAT(trace_overruns),
+		STAT(judgements),   STAT(nflog_packets),     STAT(nflog_overruns),
+		STAT(denied),	    STAT(ruleset_snapshots),
 	};
 	json_t *vo;
 	int err = enter(rd, so, "verdicts", JSON_OBJECT, false, &vo);
@@ -1008,9 +1010,9 @@ static int read_process_stats(struct rd *rd, json_t *so, struct cta_session_stat
 static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 {
 	static const struct stat_field fields[] = {
-		STAT(dumps),	     STAT(dump_entries), STAT(dump_retries), STAT(messages),
-		STAT(bad_messages), STAT(overruns),	 STAT(resyncs),	     STAT(swept),
-		STAT(rcvbuf),	     STAT(open_connections),
+		STAT(dumps),	    STAT(dump_entries),	    STAT(dump_retries), STAT(messages),
+		STAT(bad_messages), STAT(overruns),	    STAT(resyncs),	STAT(swept),
+		STAT(rcvbuf),	    STAT(open_connections),
 	};
 	json_t *so, *ev;
 	int err = enter(rd, top, "stats", JSON_OBJECT, false, &so);
@@ -1054,7 +1056,8 @@ static int read_header(struct rd *rd, json_t *top, struct cta_session *s)
 		return err;
 	if (version != CTA_SESSION_VERSION) {
 		cta_jpath_push_key(&rd->path, "version");
-		err = fail(rd, "session format version %llu; this conntrack-advise reads version %d",
+		err = fail(rd,
+			   "session format version %llu; this conntrack-advise reads version %d",
 			   (unsigned long long)version, CTA_SESSION_VERSION);
 		leave(rd);
 		return err;
@@ -1073,7 +1076,7 @@ struct vintern {
 		const char *text;
 		size_t len;
 		uint32_t index; /* 1 + index in the session's verdicts */
-	} *slot;
+	} * slot;
 	size_t mask, used;
 };
 
@@ -1123,8 +1126,7 @@ static size_t vintern_find(const struct vintern *t, const char *text, size_t len
 {
 	size_t j = fnv(text, len) & t->mask;
 
-	while (t->slot[j].index &&
-	       (t->slot[j].len != len || memcmp(t->slot[j].text, text, len)))
+	while (t->slot[j].index && (t->slot[j].len != len || memcmp(t->slot[j].text, text, len)))
 		j = (j + 1) & t->mask;
 	return j;
 }
@@ -1158,8 +1160,7 @@ static int objs_add(struct objs *os, json_t *o)
 }
 
 /* The object at text (a flow's, its path on rd) as 1 + its index in the array. */
-static int fast_obj(struct rd *rd, struct objs *os, const char *text, size_t len,
-		    uint32_t *index)
+static int fast_obj(struct rd *rd, struct objs *os, const char *text, size_t len, uint32_t *index)
 {
 	struct vintern *t = &os->t;
 	json_error_t jerr;
@@ -1211,8 +1212,8 @@ static int slow_obj(struct rd *rd, json_t *fo, struct objs *os, uint32_t *index)
 }
 
 /* A flow the strict reader left alone: the general reader on that element alone. */
-static int slow_flow(struct rd *rd, const char *p, const char *e, struct objs *vs,
-		     struct objs *ps, struct cta_flow *f)
+static int slow_flow(struct rd *rd, const char *p, const char *e, struct objs *vs, struct objs *ps,
+		     struct cta_flow *f)
 {
 	json_error_t jerr;
 	json_t *fo;
@@ -1431,8 +1432,8 @@ static int failed(const char *name, int rc, struct cta_session *s, struct cta_er
 	return rc;
 }
 
-int cta_session_parse_tree(const char *name, const char *text, size_t len,
-			   struct cta_session *s, struct cta_err *err)
+int cta_session_parse_tree(const char *name, const char *text, size_t len, struct cta_session *s,
+			   struct cta_err *err)
 {
 	struct rd rd = { .name = name, .text = text, .len = len, .err = err };
 	json_error_t jerr;

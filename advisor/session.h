@@ -90,7 +90,7 @@ int cta_session_load(const char *path, struct cta_session *s, struct cta_err *er
 int cta_session_parse(const char *name, const char *text, size_t len, struct cta_session *s,
 		      struct cta_err *err);
 /* The same through jansson alone: the fuzzer checks that the two always agree. */
-int cta_session_parse_tree(const char *name, const char *text, size_t len,
-			   struct cta_session *s, struct cta_err *err);
+int cta_session_parse_tree(const char *name, const char *text, size_t len, struct cta_session *s,
+			   struct cta_err *err);
 
 #endif

@@ -69,8 +69,8 @@ static int add_seg(struct cta_tmpl *t, enum cta_ph ph, size_t off, size_t len)
 	return 0;
 }
 
-static int fail(struct cta_err *err, const char *name, const char *text, size_t at,
-		const char *fmt, const char *arg)
+static int fail(struct cta_err *err, const char *name, const char *text, size_t at, const char *fmt,
+		const char *arg)
 {
 	unsigned line = 1, col = 1;
 	char what[512];
@@ -130,15 +130,16 @@ static int parse(struct cta_tmpl *t, const char *name, const char *s, size_t len
 			 s + i + 2);
 		ph = lookup(s + i + 2, end - i - 2, syn);
 		if (ph < 0)
-			return fail(err, name, s, i,
-				    syn == CTA_TMPL_NFT ?
-					    "unknown placeholder {{%s}} for an nft template "
-					    "(known: table, template, output_policy, sets, input, "
-					    "output, forward)" :
-					    "unknown placeholder {{%s}} for an iptables template "
-					    "(known: template, output_policy, chains, input, output, "
-					    "forward)",
-				    word);
+			return fail(
+				err, name, s, i,
+				syn == CTA_TMPL_NFT
+					? "unknown placeholder {{%s}} for an nft template "
+					  "(known: table, template, output_policy, sets, input, "
+					  "output, forward)"
+					: "unknown placeholder {{%s}} for an iptables template "
+					  "(known: template, output_policy, chains, input, output, "
+					  "forward)",
+				word);
 		stop = end + 2;
 		if (!phs[ph].block) {
 			if (add_seg(t, CTA_PH_TEXT, lit, i - lit) || add_seg(t, ph, 0, 0))

@@ -141,7 +141,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	struct pkt *p;
 
 	/* a new packet: marked by us, an id not in flight, or other headers on this id */
-	if (i >= 0 && (marks || (headers && t->pkts[i].have_tuple && !same_tuple(&t->pkts[i], ev)))) {
+	if (i >= 0 &&
+	    (marks || (headers && t->pkts[i].have_tuple && !same_tuple(&t->pkts[i], ev)))) {
 		finish(t, i, now_ns);
 		i = -1;
 	}
@@ -205,9 +206,9 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 const char *cta_verdict_name(enum cta_verdict v)
 {
 	static const char *const names[] = {
-		[CTA_VERDICT_NONE] = "none",	 [CTA_VERDICT_ACCEPT] = "accept",
-		[CTA_VERDICT_DROP] = "drop",	 [CTA_VERDICT_REJECT] = "reject",
-		[CTA_VERDICT_QUEUE] = "queue",	 [CTA_VERDICT_STOLEN] = "stolen",
+		[CTA_VERDICT_NONE] = "none",   [CTA_VERDICT_ACCEPT] = "accept",
+		[CTA_VERDICT_DROP] = "drop",   [CTA_VERDICT_REJECT] = "reject",
+		[CTA_VERDICT_QUEUE] = "queue", [CTA_VERDICT_STOLEN] = "stolen",
 	};
 
 	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
@@ -218,7 +219,8 @@ bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_r
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 
-		if (s->has_handle && !cta_ruleset_rule(rs, s->family, s->table, s->chain, s->handle))
+		if (s->has_handle &&
+		    !cta_ruleset_rule(rs, s->family, s->table, s->chain, s->handle))
 			return false;
 	}
 	return true;
@@ -273,18 +275,18 @@ static json_t *step_json(const struct cta_step *s, const struct cta_ruleset *rs)
 	o = json_pack("{s:s,s:I,s:o,s:s}", "chain", s->chain, "handle", (json_int_t)s->handle,
 		      "rule", text ? json_string(text) : json_null(), "verdict", v);
 	if (o && s->verdict >= 0)
-		json_object_set_new(o, "verdict",
-				    json_string(cta_verdict_name(refine(verdict_of(s->verdict), text))));
+		json_object_set_new(
+			o, "verdict",
+			json_string(cta_verdict_name(refine(verdict_of(s->verdict), text))));
 	return o;
 }
 
 static json_t *stage_json(const struct cta_step *first, const struct cta_ruleset *rs)
 {
-	const struct cta_chain_info *ci = rs ? cta_ruleset_chain(rs, first->family, first->table,
-								 first->chain)
-					     : NULL;
-	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family),
-			      "table", first->table, "chain", first->chain);
+	const struct cta_chain_info *ci =
+		rs ? cta_ruleset_chain(rs, first->family, first->table, first->chain) : NULL;
+	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family), "table",
+			      first->table, "chain", first->chain);
 
 	if (o && ci && ci->base) {
 		json_object_set_new(o, "hook", json_string(ci->hook));
@@ -312,11 +314,13 @@ json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ru
 		json_array_append_new(json_object_get(stage, "rules"), step_json(s, rs));
 		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
 			json_object_set_new(stage, "verdict",
-					    json_string(cta_verdict_name(
-						    refine(verdict_of(s->verdict), rule_text(s, rs)))));
+					    json_string(cta_verdict_name(refine(
+						    verdict_of(s->verdict), rule_text(s, rs)))));
 	}
 	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(refine(j->verdict, text)), "type",
-		      !d ? "none" : d->policy ? "policy" : "rule");
+		      !d	  ? "none"
+		      : d->policy ? "policy"
+				  : "rule");
 	if (!o || !path) {
 		json_decref(o);
 		json_decref(path);

@@ -27,7 +27,8 @@ struct parser {
 	int end_col; /* the column just past the text, for "expected ... at the end" */
 };
 
-static int __attribute__((format(printf, 3, 4))) fail(struct parser *p, int col, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+fail(struct parser *p, int col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -151,7 +152,8 @@ static int endpoint(struct parser *p, const struct tok *t, uint8_t *family, unio
 		if (close[1] == '\0')
 			return 0;
 		if (close[1] != ':')
-			return fail(p, t->col + (int)(close - s) + 1, "expected ':PORT' or nothing after ']'");
+			return fail(p, t->col + (int)(close - s) + 1,
+				    "expected ':PORT' or nothing after ']'");
 		*has_port = true;
 		return port(p, t->col + (int)(close - s) + 2, close + 2, portv);
 	}
@@ -207,16 +209,18 @@ static int parse_arrow(struct parser *p, struct cta_tuple_query *q)
 	bool has_sport, has_dport;
 
 	if (!proto_word(p->t[0].s, &q->l4proto))
-		return fail(p, p->t[0].col,
-			    "expected a protocol (tcp, udp, icmp, ipv6-icmp, sctp, ... or a number), "
-			    "not '%s'",
-			    p->t[0].s);
+		return fail(
+			p, p->t[0].col,
+			"expected a protocol (tcp, udp, icmp, ipv6-icmp, sctp, ... or a number), "
+			"not '%s'",
+			p->t[0].s);
 	if (p->n < 2)
 		return fail(p, p->end_col, "expected a source address after the protocol");
 	if (endpoint(p, &p->t[1], &fs, &q->src, &q->sport, &has_sport))
 		return -EINVAL;
 	if (p->n < 3 || strcmp(p->t[2].s, "->"))
-		return fail(p, p->n < 3 ? p->end_col : p->t[2].col, "expected '->' after the source");
+		return fail(p, p->n < 3 ? p->end_col : p->t[2].col,
+			    "expected '->' after the source");
 	if (p->n < 4)
 		return fail(p, p->end_col, "expected a destination address after '->'");
 	if (endpoint(p, &p->t[3], &fd, &q->dst, &q->dport, &has_dport))
@@ -264,7 +268,8 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 		if (set_addr(p, vcol, val, &fam, src ? &q->src : &q->dst))
 			return -EINVAL;
 		if (*family && fam != *family)
-			return fail(p, vcol, "'%s' is not of the same family as the other address", val);
+			return fail(p, vcol, "'%s' is not of the same family as the other address",
+				    val);
 		*family = fam;
 		q->has |= src ? CTA_TQ_SRC : CTA_TQ_DST;
 		return 0;
@@ -292,7 +297,8 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 	}
 	if (!strcmp(key, "type") || !strcmp(key, "code")) {
 		if (!cta_proto_is_icmp(q->l4proto))
-			return fail(p, t->col, "%s has no ICMP type or code", proto_label(q->l4proto));
+			return fail(p, t->col, "%s has no ICMP type or code",
+				    proto_label(q->l4proto));
 		if (!number(val, 255, &v))
 			return fail(p, vcol, "expected a number from 0 to 255");
 		if (key[0] == 't')
@@ -325,7 +331,8 @@ static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 		}
 		*eq = '\0';
 		if (!have_proto)
-			return fail(p, t->col, "expected a protocol (tcp, udp, ...) before '%s='", t->s);
+			return fail(p, t->col, "expected a protocol (tcp, udp, ...) before '%s='",
+				    t->s);
 		/* the second src= starts the reply direction: the tuple is the first */
 		if (!strcmp(t->s, "src") && (q->has & CTA_TQ_SRC))
 			break;

@@ -157,8 +157,9 @@ static void on_message(const struct nlmsghdr *nlh, void *data)
 
 int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data)
 {
-	struct reading rd = { .ct = ct, .hint = hint, .cb = cb, .data = data,
-			      .now = cta_now_real_ns() };
+	struct reading rd = {
+		.ct = ct, .hint = hint, .cb = cb, .data = data, .now = cta_now_real_ns()
+	};
 	int n = cta_nlsock_read(ct->ev, on_message, &rd, &ct->stats.bad_messages);
 
 	deliver_batch(&rd); /* what came before an overrun too */

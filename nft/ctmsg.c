@@ -25,21 +25,28 @@ struct tb {
 
 /* Minimum payload length per attribute type for each nest we read; 0 = not read. */
 static const uint8_t ct_len[CTA_MAX + 1] = {
-	[CTA_STATUS] = 4, [CTA_ID] = 4, [CTA_ZONE] = 2,
+	[CTA_STATUS] = 4,
+	[CTA_ID] = 4,
+	[CTA_ZONE] = 2,
 };
 static const uint8_t ip_len[CTA_IP_MAX + 1] = {
-	[CTA_IP_V4_SRC] = 4, [CTA_IP_V4_DST] = 4, [CTA_IP_V6_SRC] = 16, [CTA_IP_V6_DST] = 16,
+	[CTA_IP_V4_SRC] = 4,
+	[CTA_IP_V4_DST] = 4,
+	[CTA_IP_V6_SRC] = 16,
+	[CTA_IP_V6_DST] = 16,
 };
 static const uint8_t proto_len[CTA_PROTO_MAX + 1] = {
-	[CTA_PROTO_NUM] = 1,	     [CTA_PROTO_SRC_PORT] = 2,	  [CTA_PROTO_DST_PORT] = 2,
-	[CTA_PROTO_ICMP_ID] = 2,     [CTA_PROTO_ICMP_TYPE] = 1,	  [CTA_PROTO_ICMP_CODE] = 1,
-	[CTA_PROTO_ICMPV6_ID] = 2,   [CTA_PROTO_ICMPV6_TYPE] = 1, [CTA_PROTO_ICMPV6_CODE] = 1,
+	[CTA_PROTO_NUM] = 1,	   [CTA_PROTO_SRC_PORT] = 2,	[CTA_PROTO_DST_PORT] = 2,
+	[CTA_PROTO_ICMP_ID] = 2,   [CTA_PROTO_ICMP_TYPE] = 1,	[CTA_PROTO_ICMP_CODE] = 1,
+	[CTA_PROTO_ICMPV6_ID] = 2, [CTA_PROTO_ICMPV6_TYPE] = 1, [CTA_PROTO_ICMPV6_CODE] = 1,
 };
 static const uint8_t counters_len[CTA_COUNTERS_MAX + 1] = {
-	[CTA_COUNTERS_PACKETS] = 8, [CTA_COUNTERS_BYTES] = 8,
+	[CTA_COUNTERS_PACKETS] = 8,
+	[CTA_COUNTERS_BYTES] = 8,
 };
 static const uint8_t ts_len[CTA_TIMESTAMP_MAX + 1] = {
-	[CTA_TIMESTAMP_START] = 8, [CTA_TIMESTAMP_STOP] = 8,
+	[CTA_TIMESTAMP_START] = 8,
+	[CTA_TIMESTAMP_STOP] = 8,
 };
 static const uint8_t tcpinfo_len[CTA_PROTOINFO_TCP_MAX + 1] = {
 	[CTA_PROTOINFO_TCP_STATE] = 1,

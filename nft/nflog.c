@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-
 static int config(struct cta_nlsock *s, uint16_t group, uint16_t type, const void *data,
 		  uint16_t len)
 {

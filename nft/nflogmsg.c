@@ -64,8 +64,9 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), cb, &tb) < 0)
 		return -EBADMSG;
 	payload = tb.a[NFULA_PAYLOAD];
-	if (!payload || cta_pkt_tuple(mnl_attr_get_payload(payload), mnl_attr_get_payload_len(payload),
-				      NULL, 0, &p->family, &p->l4proto, &p->tuple))
+	if (!payload ||
+	    cta_pkt_tuple(mnl_attr_get_payload(payload), mnl_attr_get_payload_len(payload), NULL, 0,
+			  &p->family, &p->l4proto, &p->tuple))
 		return -EBADMSG;
 	hdr = tb.a[NFULA_PACKET_HDR];
 	if (hdr && mnl_attr_get_payload_len(hdr) >= sizeof(struct nfulnl_msg_packet_hdr))
@@ -76,4 +77,3 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 		p->has_ct = ct_id(tb.a[NFULA_CT], &p->ct_id);
 	return 0;
 }
-

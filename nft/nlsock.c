@@ -45,7 +45,8 @@ int cta_nlsock_open(struct cta_nlsock **out, const unsigned *groups, int n, unsi
 	for (int i = 0; i < n; i++) {
 		unsigned group = groups[i];
 
-		if (mnl_socket_setsockopt(s->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		if (mnl_socket_setsockopt(s->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) <
+		    0) {
 			err = -errno;
 			goto fail;
 		}

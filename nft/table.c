@@ -47,14 +47,15 @@ static void batch_begin(struct batch *bt, uint32_t seq)
 	bt->n = 0;
 }
 
-static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type, uint16_t flags,
-				  const char *what)
+static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type, uint16_t flags, const char *what)
 {
 	struct nlmsghdr *nlh;
 
 	if (bt->n >= BATCH_MAX_MSGS)
 		return NULL;
-	snprintf(bt->names[bt->n++], sizeof(bt->names[0]), "%s", what);
+	/* a name for error messages: cut short if need be */
+	snprintf(bt->names[bt->n++], sizeof(bt->names[0]), "%.*s", (int)sizeof(bt->names[0]) - 1,
+		 what);
 	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type, NFPROTO_INET,
 				    flags | NLM_F_ACK, bt->seq++);
 	return nlh;
@@ -125,10 +126,30 @@ struct seen {
 	uint32_t reg_daddr, reg_proto, reg_port; /* reg_saddr is NFT_REG_1 */
 };
 
-static const struct seen seen4 = { "seen4", 4, NFPROTO_IPV4, 4, 12, 16, 16,
-				   NFT_REG32_01, NFT_REG32_02, NFT_REG32_03 };
-static const struct seen seen6 = { "seen6", 6, NFPROTO_IPV6, 16, 8, 24, 40,
-				   NFT_REG_2, NFT_REG32_08, NFT_REG32_09 };
+static const struct seen seen4 = {
+	.name = "seen4",
+	.id = 4,
+	.nfproto = NFPROTO_IPV4,
+	.addr_len = 4,
+	.saddr_off = 12,
+	.daddr_off = 16,
+	.key_len = 16,
+	.reg_daddr = NFT_REG32_01,
+	.reg_proto = NFT_REG32_02,
+	.reg_port = NFT_REG32_03,
+};
+static const struct seen seen6 = {
+	.name = "seen6",
+	.id = 6,
+	.nfproto = NFPROTO_IPV6,
+	.addr_len = 16,
+	.saddr_off = 8,
+	.daddr_off = 24,
+	.key_len = 40,
+	.reg_daddr = NFT_REG_2,
+	.reg_proto = NFT_REG32_08,
+	.reg_port = NFT_REG32_09,
+};
 
 static int add_set(struct batch *bt, const struct seen *sn)
 {
@@ -144,9 +165,10 @@ static int add_set(struct batch *bt, const struct seen *sn)
 	nftnl_set_set_u32(s, NFTNL_SET_ID, sn->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	/* ipv4_addr|ipv6_addr . same . inet_proto . inet_service, as nft types them */
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-			  ((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 |
-			    12u) << 6) | 13u);
+	nftnl_set_set_u32(
+		s, NFTNL_SET_KEY_TYPE,
+		((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 | 12u)
+		 << 6) | 13u);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 30000);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
@@ -510,8 +532,7 @@ static int batch_talk(struct cta_table *t, struct batch *bt, const char **failed
 	unsigned replies = 0;
 	int first_err = 0;
 
-	if (mnl_socket_sendto(t->nl, mnl_nlmsg_batch_head(bt->b),
-			      mnl_nlmsg_batch_size(bt->b)) < 0)
+	if (mnl_socket_sendto(t->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b)) < 0)
 		return -errno;
 	while (replies < bt->n) {
 		struct pollfd pfd = { .fd = mnl_socket_get_fd(t->nl), .events = POLLIN };

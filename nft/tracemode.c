@@ -5,7 +5,9 @@
 #include "table.h"
 
 static const char *const names[] = {
-	[CTA_TRACE_NONE] = "none", [CTA_TRACE_NEW] = "new", [CTA_TRACE_ALL] = "all",
+	[CTA_TRACE_NONE] = "none",
+	[CTA_TRACE_NEW] = "new",
+	[CTA_TRACE_ALL] = "all",
 	[CTA_TRACE_MATCH] = "match",
 };
 

@@ -21,9 +21,15 @@ struct tb {
 
 /* Minimum payload for the fixed-size attributes; 0 = variable. */
 static const uint8_t min_len[TRACE_MAX + 1] = {
-	[NFTA_TRACE_RULE_HANDLE] = 8, [NFTA_TRACE_TYPE] = 4,	     [NFTA_TRACE_ID] = 4,
-	[NFTA_TRACE_IIF] = 4,	      [NFTA_TRACE_OIF] = 4,	     [NFTA_TRACE_NFPROTO] = 4,
-	[NFTA_TRACE_POLICY] = 4,      [CTA_NFTA_TRACE_CT_ID] = 4,    [CTA_NFTA_TRACE_CT_DIRECTION] = 1,
+	[NFTA_TRACE_RULE_HANDLE] = 8,
+	[NFTA_TRACE_TYPE] = 4,
+	[NFTA_TRACE_ID] = 4,
+	[NFTA_TRACE_IIF] = 4,
+	[NFTA_TRACE_OIF] = 4,
+	[NFTA_TRACE_NFPROTO] = 4,
+	[NFTA_TRACE_POLICY] = 4,
+	[CTA_NFTA_TRACE_CT_ID] = 4,
+	[CTA_NFTA_TRACE_CT_DIRECTION] = 1,
 	[CTA_NFTA_TRACE_CT_STATE] = 4,
 };
 
@@ -85,8 +91,9 @@ static int headers(const struct tb *tb, struct cta_trace_event *ev)
 	if (!net)
 		return 0;
 	if (cta_pkt_tuple(mnl_attr_get_payload(net), mnl_attr_get_payload_len(net),
-			  l4 ? mnl_attr_get_payload(l4) : NULL, l4 ? mnl_attr_get_payload_len(l4) : 0,
-			  &ev->family, &ev->l4proto, &ev->tuple) == 0)
+			  l4 ? mnl_attr_get_payload(l4) : NULL,
+			  l4 ? mnl_attr_get_payload_len(l4) : 0, &ev->family, &ev->l4proto,
+			  &ev->tuple) == 0)
 		ev->flags |= CTA_TRF_HEADERS;
 	return 0;
 }

@@ -32,10 +32,15 @@ static void suggest(const struct cta_session *s)
 		struct cta_buf out = { 0 };
 
 		if (cta_tmpl_parse("t", tmpls[f], strlen(tmpls[f]),
-				   f == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t, &err))
+				   f == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t,
+				   &err))
 			abort();
-		struct cta_emit e = { .ir = &ir, .tmpl = t, .format = (enum cta_format)f,
-				      .template_name = "t", .table = "t", .max_denied = 3 };
+		struct cta_emit e = { .ir = &ir,
+				      .tmpl = t,
+				      .format = (enum cta_format)f,
+				      .template_name = "t",
+				      .table = "t",
+				      .max_denied = 3 };
 
 		cta_emit(&e, &out);
 		cta_buf_fini(&out);

@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (nlh = buf; cta_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		struct cta_trace_event ev;
 
-		if (cta_tracemsg_parse(nlh, &ev) == 0 &&
-		    (!memchr(ev.table, 0, sizeof(ev.table)) || !memchr(ev.chain, 0, sizeof(ev.chain))))
+		if (cta_tracemsg_parse(nlh, &ev) == 0 && (!memchr(ev.table, 0, sizeof(ev.table)) ||
+							  !memchr(ev.chain, 0, sizeof(ev.chain))))
 			abort();
 	}
 	free(buf);

@@ -194,7 +194,8 @@ static int flood_tcp(const char *net, uint16_t port, long rate, int seconds)
 
 			dst.sin_addr.s_addr = (base.s_addr & htonl(0xffffff00)) |
 					      htonl((uint32_t)(started % 254 + 1));
-			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) < 0 ||
+			if (fd < 0 ||
+			    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) < 0 ||
 			    (connect(fd, (void *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)) {
 				if (fd >= 0)
 					close(fd);
@@ -280,7 +281,6 @@ out:
 	free(in);
 	return rc;
 }
-
 
 /* RATE new UDP flows a second for SECONDS (see the header). */
 static int flood(const char *net, uint16_t port0, long rate, int seconds)

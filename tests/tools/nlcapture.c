@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n_groups; i++)
 		mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i]));
 	for (int i = 3; i < argc; i++)
-		if (!strncmp(argv[i], "nflog:", 6) && nflog_bind(nl, (uint16_t)atoi(argv[i] + 6)) < 0) {
+		if (!strncmp(argv[i], "nflog:", 6) &&
+		    nflog_bind(nl, (uint16_t)atoi(argv[i] + 6)) < 0) {
 			perror("nlcapture: nflog");
 			return 1;
 		}

@@ -8,14 +8,14 @@
 
 static int check_failed, check_passed;
 
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (cond) {                                                                 \
-			check_passed++;                                                     \
-		} else {                                                                    \
-			check_failed++;                                                     \
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		if (cond) {                                                                      \
+			check_passed++;                                                          \
+		} else {                                                                         \
+			check_failed++;                                                          \
 			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                           \
+		}                                                                                \
 	} while (0)
 
 #define CHECK_EQ(a, b)                                                                      \
@@ -25,21 +25,22 @@ static int check_failed, check_passed;
 			check_passed++;                                                     \
 		} else {                                                                    \
 			check_failed++;                                                     \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,  \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, \
 				__LINE__, #a, #b, _a, _b);                                  \
 		}                                                                           \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                     \
-	do {                                                                                \
-		const char *_a = (a), *_b = (b);                                            \
-		if (_a && _b && !strcmp(_a, _b)) {                                          \
-			check_passed++;                                                     \
-		} else {                                                                    \
-			check_failed++;                                                     \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *_a = (a), *_b = (b);                                                   \
+		if (_a && _b && !strcmp(_a, _b)) {                                                 \
+			check_passed++;                                                            \
+		} else {                                                                           \
+			check_failed++;                                                            \
 			fprintf(stderr, "%s:%d: %s == %s failed:\n  got  \"%s\"\n  want \"%s\"\n", \
-				__FILE__, __LINE__, #a, #b, _a ? _a : "(null)", _b ? _b : "(null)"); \
-		}                                                                           \
+				__FILE__, __LINE__, #a, #b, _a ? _a : "(null)",                    \
+				_b ? _b : "(null)");                                               \
+		}                                                                                  \
 	} while (0)
 
 static inline int check_report(const char *name)

@@ -63,7 +63,8 @@ static void test_recorded(void)
 		CHECK_EQ(cta_ctmsg_parse(nlh, false, &ev), 0);
 		types[ev.type]++;
 		if (ev.l4proto == IPPROTO_TCP && ev.orig.dport == 22 &&
-		    is(&ev.orig.src, AF_INET, "198.51.100.7") && is(&ev.orig.dst, AF_INET, "192.0.2.10"))
+		    is(&ev.orig.src, AF_INET, "198.51.100.7") &&
+		    is(&ev.orig.dst, AF_INET, "192.0.2.10"))
 			tcp22++;
 		if (ev.family == AF_INET6 && ev.l4proto == IPPROTO_UDP && ev.orig.dport == 53 &&
 		    is(&ev.orig.src, AF_INET6, "2001:db8:b::20"))
@@ -187,9 +188,10 @@ static void test_built(void)
 		 -EBADMSG);
 	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .family = AF_BRIDGE }), false, &ev),
 		 -EAFNOSUPPORT);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .subsys_type =
-								     (NFNL_SUBSYS_CTNETLINK_EXP << 8) }),
-				 false, &ev),
+	CHECK_EQ(cta_ctmsg_parse(
+			 build(buf,
+			       &(struct shape){ .subsys_type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) }),
+			 false, &ev),
 		 -EPROTO);
 	/* an IPv6 message carrying IPv4 addresses */
 	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .family = AF_INET6 }), false, &ev),

@@ -27,8 +27,12 @@ static void setup_host(void)
 static struct cta_event ev4(uint8_t type, uint32_t id, const char *src, uint16_t sport,
 			    const char *dst, uint16_t dport, uint8_t proto)
 {
-	struct cta_event e = { .type = type, .family = AF_INET, .l4proto = proto, .id = id,
-			       .flags = CTA_EVF_ID | CTA_EVF_STATUS, .seen_ns = 1000 };
+	struct cta_event e = { .type = type,
+			       .family = AF_INET,
+			       .l4proto = proto,
+			       .id = id,
+			       .flags = CTA_EVF_ID | CTA_EVF_STATUS,
+			       .seen_ns = 1000 };
 
 	inet_pton(AF_INET, src, e.orig.src.b);
 	inet_pton(AF_INET, dst, e.orig.dst.b);
@@ -191,8 +195,8 @@ static void test_id_reuse_and_nat(void)
 static void test_no_tuple_index(void)
 {
 	struct cta_flowtab *ft = cta_flowtab_new(), *full = cta_flowtab_new();
-	struct cta_event e = ev4(CTA_EV_CT_NEW, 7, "198.51.100.7", 1000, "192.0.2.10", 53,
-				 IPPROTO_UDP);
+	struct cta_event e =
+		ev4(CTA_EV_CT_NEW, 7, "198.51.100.7", 1000, "192.0.2.10", 53, IPPROTO_UDP);
 
 	cta_flowtab_no_tuple_index(ft);
 	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);

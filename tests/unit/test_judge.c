@@ -78,9 +78,13 @@ int main(void)
 	CHECK_EQ(cta_judge_expire(j, 12 * S + 1, 2 * S), 0);
 	CHECK_EQ(cta_judge_nflog(j, &p, 13 * S, 100), 0);
 	{
-		struct cta_event ev = { .type = CTA_EV_CT_NEW, .family = AF_INET,
-					.l4proto = IPPROTO_TCP, .id = 9, .flags = CTA_EVF_ID,
-					.orig = p.tuple, .seen_ns = 200 };
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = 9,
+					.flags = CTA_EVF_ID,
+					.orig = p.tuple,
+					.seen_ns = 200 };
 
 		ev.reply.src = p.tuple.dst;
 		ev.reply.dst = p.tuple.src;

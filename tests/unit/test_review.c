@@ -292,11 +292,11 @@ static void test_no_evidence_and_live(void)
 	flows[0].verdict = 1;
 	flows[1] = flow(IPPROTO_TCP, "198.51.100.8", "192.0.2.10", 40000, 8080);
 	flows[1].verdict = 2;
-	verdicts[0] =
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
-			  "verdict", "accept", "type", "rule", "source", "trace", "family", "inet",
-			  "table", "fw", "chain", "input", "handle", 7, "path", "family", "inet",
-			  "table", "fw", "chain", "input", "rules", "chain", "input", "handle", 7);
+	verdicts[0] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
+				"verdict", "accept", "type", "rule", "source", "trace", "family",
+				"inet", "table", "fw", "chain", "input", "handle", 7, "path",
+				"family", "inet", "table", "fw", "chain", "input", "rules", "chain",
+				"input", "handle", 7);
 	verdicts[1] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "verdict", "drop", "type",
 				"policy", "source", "trace", "family", "inet", "table", "fw",
 				"chain", "input", "path");

@@ -48,7 +48,8 @@ int main(void)
 
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
 	CHECK_EQ(cta_ruleset_rule_count(rs), 5);
-	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4), "ip saddr @blocked counter drop");
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4),
+		  "ip saddr @blocked counter drop");
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 6),
 		  "tcp dport vmap { 22 : accept, 80 : jump web }");
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "web", 7),

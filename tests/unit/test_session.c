@@ -134,7 +134,8 @@ static void bad(const char *body, const char *want)
 	struct cta_session s;
 	struct cta_err err = { "" };
 
-	snprintf(doc, sizeof(doc), "%s%s", body[0] == '!' ? "" : head, body[0] == '!' ? body + 1 : body);
+	snprintf(doc, sizeof(doc), "%s%s", body[0] == '!' ? "" : head,
+		 body[0] == '!' ? body + 1 : body);
 	CHECK_EQ(cta_session_parse("x.json", doc, strlen(doc), &s, &err), -EBADMSG);
 	CHECK_STR(err.msg, want);
 	CHECK(s.flows == NULL && s.n_flows == 0);
@@ -167,7 +168,8 @@ static void test_malformed(void)
 	bad("!{\"format\": \"conntrack-advise-session\", \"version\": 1, \"flows\": [",
 	    "x.json:1:63: ']' expected near end of file");
 	bad("!{\"a\": 1,\n \"a\": 2}", "x.json:2:4: duplicate object key near '\"a\"'");
-	bad("![1, 2]", "x.json:1:1: (top level): not a conntrack-advise session (expected an object)");
+	bad("![1, 2]",
+	    "x.json:1:1: (top level): not a conntrack-advise session (expected an object)");
 	bad("!{\"format\": \"pcap\"}",
 	    "x.json:1:1: (top level): not a conntrack-advise session (no \"format\": "
 	    "\"conntrack-advise-session\")");
@@ -293,14 +295,15 @@ static void test_fast_path(void)
 	if (r.n_flows == 4) {
 		CHECK_EQ(r.flows[0].verdict, r.flows[2].verdict);
 		CHECK(r.flows[0].verdict != r.flows[1].verdict);
-		CHECK_STR(json_string_value(json_object_get(cta_session_verdict(&r, &r.flows[1]),
-							    "verdict")),
+		CHECK_STR(json_string_value(
+				  json_object_get(cta_session_verdict(&r, &r.flows[1]), "verdict")),
 			  "drop");
 	}
 	cta_session_fini(&r);
 	/* a bad verdict is told where it is, whichever reader met it */
-	snprintf(doc, sizeof(doc), "%s  \"flows\": [\n%.*s, \"verdict\": {\"verdict\": \"maybe\"}}\n]\n}\n",
-		 head, (int)strlen(good_flow) - 1, good_flow);
+	snprintf(doc, sizeof(doc),
+		 "%s  \"flows\": [\n%.*s, \"verdict\": {\"verdict\": \"maybe\"}}\n]\n}\n", head,
+		 (int)strlen(good_flow) - 1, good_flow);
 	CHECK_EQ(cta_session_parse("v.json", doc, strlen(doc), &r, &err), -EBADMSG);
 	CHECK_STR(err.msg, "v.json:7:288: flows[0].verdict.verdict: \"maybe\" is not a verdict");
 	CHECK_EQ(cta_session_parse_tree("v.json", doc, strlen(doc), &t, &err), -EBADMSG);

@@ -75,7 +75,8 @@ static char *render(const char *fixture, const char *tmpl, enum cta_format fmt,
 	text = slurp(path, &len);
 	CHECK(text != NULL);
 	rc = text ? cta_tmpl_parse(path, text, len,
-				   fmt == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t, &err)
+				   fmt == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES, &t,
+				   &err)
 		  : -ENOENT;
 	free(text);
 	CHECK_EQ(rc, 0);
@@ -186,7 +187,8 @@ static void test_processes(void)
 			CHECK_STR(r->programs, "curl,firefox-esr");
 			https_out++;
 		}
-		if (r->dir == CTA_IR_OUT && r->l4proto == 17 && r->n_ports == 1 && r->ports[0] == 53)
+		if (r->dir == CTA_IR_OUT && r->l4proto == 17 && r->n_ports == 1 &&
+		    r->ports[0] == 53)
 			CHECK_STR(r->programs, "");
 	}
 	CHECK_EQ(https_out, 1);
@@ -290,9 +292,12 @@ static void test_template_errors(void)
 		     "template, output_policy, chains, input, output, forward)");
 	bad_template("chain input { {{input}} }\n", CTA_TMPL_NFT,
 		     "t.nft:1:15: {{input}} must stand alone on its line");
-	bad_template("{{input}}\n  {{input}}\n", CTA_TMPL_NFT, "t.nft:2:3: {{input}} appears twice");
-	bad_template("x\n{{input\n}}\n", CTA_TMPL_NFT, "t.nft:2:1: '{{' without '}}' on the same line");
-	bad_template("table {{table}} {}\n", CTA_TMPL_NFT, "t.nft:1:1: the template has no {{input}}");
+	bad_template("{{input}}\n  {{input}}\n", CTA_TMPL_NFT,
+		     "t.nft:2:3: {{input}} appears twice");
+	bad_template("x\n{{input\n}}\n", CTA_TMPL_NFT,
+		     "t.nft:2:1: '{{' without '}}' on the same line");
+	bad_template("table {{table}} {}\n", CTA_TMPL_NFT,
+		     "t.nft:1:1: the template has no {{input}}");
 	{
 		static const char nul[] = "{{input}}\nab\0c\n";
 		struct cta_tmpl *t = NULL;
@@ -316,7 +321,8 @@ static void fill(void *ctx, enum cta_ph ph, const char *indent, struct cta_buf *
 
 static void test_template_render(void)
 {
-	static const char text[] = "table {{table}} {\n\t{{sets}}\n\tchain c {\n\t\t{{input}}\n\t}\n}";
+	static const char text[] =
+		"table {{table}} {\n\t{{sets}}\n\tchain c {\n\t\t{{input}}\n\t}\n}";
 	struct cta_tmpl *t = NULL;
 	struct cta_err err;
 	struct cta_buf out = { 0 };

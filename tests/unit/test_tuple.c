@@ -44,7 +44,8 @@ static void test_forms(void)
 	CHECK_EQ(q.family, AF_INET);
 	ok("tcp 198.51.100.7 -> 192.0.2.10:22", "tcp 198.51.100.7 -> 192.0.2.10:22");
 	CHECK(!(q.has & CTA_TQ_SPORT));
-	ok("udp [2001:db8::7]:5353 -> [2001:db8::1]:53", "udp [2001:db8::7]:5353 -> [2001:db8::1]:53");
+	ok("udp [2001:db8::7]:5353 -> [2001:db8::1]:53",
+	   "udp [2001:db8::7]:5353 -> [2001:db8::1]:53");
 	CHECK_EQ(q.family, AF_INET6);
 	ok("icmp 198.51.100.7 -> 192.0.2.10 type 8", "icmp 198.51.100.7 -> 192.0.2.10 type 8");
 	ok("icmp 2001:db8::7 -> 2001:db8::1 type 128 code 0",
@@ -80,20 +81,25 @@ static void test_errors(void)
 	bad("tcp 198.51.100.7", 17, "expected '->' after the source");
 	bad("tcp 198.51.100.7 => 192.0.2.10", 18, "expected '->' after the source");
 	bad("tcp 198.51.100.7 ->", 20, "expected a destination address after '->'");
-	bad("tcp 198.51.100.777 -> 192.0.2.10:22", 5, "'198.51.100.777' is not an IPv4 or IPv6 address");
+	bad("tcp 198.51.100.777 -> 192.0.2.10:22", 5,
+	    "'198.51.100.777' is not an IPv4 or IPv6 address");
 	/* found by the fuzzer: a pasted line with ports on ICMP, or ICMP fields on TCP */
 	bad("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 sport=22", 43, "icmp has no ports");
 	bad("tcp 6 29 src=198.51.100.7 dst=192.0.2.10 type=3", 42, "tcp has no ICMP type or code");
-	bad("tcp 198.51.100.7 -> 192.0.2.10:99999", 32, "expected a port from 1 to 65535, not '99999'");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:99999", 32,
+	    "expected a port from 1 to 65535, not '99999'");
 	bad("tcp 198.51.100.7 -> 192.0.2.10:", 32, "expected a port from 1 to 65535, not ''");
 	bad("tcp 198.51.100.7 -> 2001:db8::1", 21, "expected an IPv4 destination, like the source");
 	bad("udp [2001:db8::7:5353 -> [2001:db8::1]:53", 5, "expected ']' after an IPv6 address");
 	bad("udp [198.51.100.7]:53 -> 192.0.2.10", 6, "brackets are for IPv6 addresses");
 	bad("icmp 198.51.100.7:9 -> 192.0.2.10", 6, "icmp has no ports");
-	bad("icmp 198.51.100.7 -> 192.0.2.10 type", 37, "expected a number from 0 to 255 after 'type'");
-	bad("icmp 198.51.100.7 -> 192.0.2.10 kind 8", 33, "expected 'type N', 'code N' or the end, not 'kind'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type", 37,
+	    "expected a number from 0 to 255 after 'type'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 kind 8", 33,
+	    "expected 'type N', 'code N' or the end, not 'kind'");
 	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
-	bad("src=198.51.100.7 dst=192.0.2.10", 1, "expected a protocol (tcp, udp, ...) before 'src='");
+	bad("src=198.51.100.7 dst=192.0.2.10", 1,
+	    "expected a protocol (tcp, udp, ...) before 'src='");
 	bad("tcp src=198.51.100.7 dst=2001:db8::1", 26,
 	    "'2001:db8::1' is not of the same family as the other address");
 	bad("tcp src=198.51.100.7 dport=0", 28, "expected a port from 1 to 65535, not '0'");
