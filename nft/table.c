@@ -318,15 +318,20 @@ static void e_meta_is(struct rule *r, uint32_t key, uint8_t value)
 	e_cmp(r, NFT_CMP_EQ, &value, 1);
 }
 
-/* Load the 5-tuple key into the registers, forward or reversed. */
-static void e_key(struct rule *r, const struct seen *sn, bool reverse)
+/*
+ * Load the 5-tuple key into the registers, forward or reversed. The last part is the
+ * destination port (reversed: the source port), or for ICMP the echo identifier, the
+ * same in both directions: its bytes 2-3 are the checksum, which differs from packet
+ * to packet and made every echo look like a new flow.
+ */
+static void e_key(struct rule *r, const struct seen *sn, bool reverse, bool icmp)
 {
 	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, reverse ? sn->daddr_off : sn->saddr_off,
 		  sn->addr_len, NFT_REG_1);
 	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, reverse ? sn->saddr_off : sn->daddr_off,
 		  sn->addr_len, sn->reg_daddr);
 	e_meta_load(r, NFT_META_L4PROTO, sn->reg_proto);
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 0 : 2, 2, sn->reg_port);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, icmp ? 4 : reverse ? 0 : 2, 2, sn->reg_port);
 }
 
 static struct rule rule_begin(const struct batch *bt, const char *chain)
@@ -415,25 +420,37 @@ static int add_trace_new(struct batch *bt, const char *chain)
 	e_verdict(&r, NFT_RETURN);
 	if ((err = rule_commit(bt, &r, chain)))
 		return err;
-	for (size_t i = 0; i < 2; i++) {
-		/* KEY @seen return */
-		r = rule_begin(bt, chain);
-		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
-		e_key(&r, sets[i], false);
-		e_set_op(&r, sets[i], false);
-		e_verdict(&r, NFT_RETURN);
-		if ((err = rule_commit(bt, &r, chain)))
-			return err;
-		/* add @seen { KEY } add @seen { reversed KEY } meta nftrace set 1 */
-		r = rule_begin(bt, chain);
-		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
-		e_key(&r, sets[i], false);
-		e_set_op(&r, sets[i], true);
-		e_key(&r, sets[i], true);
-		e_set_op(&r, sets[i], true);
-		e_nftrace(&r);
-		if ((err = rule_commit(bt, &r, chain)))
-			return err;
+	/* ICMP first (keyed by echo identifier, then return), then everything else */
+	for (int icmp = 1; icmp >= 0; icmp--) {
+		for (size_t i = 0; i < 2; i++) {
+			uint8_t proto = sets[i]->nfproto == NFPROTO_IPV4 ? IPPROTO_ICMP
+									 : IPPROTO_ICMPV6;
+
+			/* KEY @seen return */
+			r = rule_begin(bt, chain);
+			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+			if (icmp)
+				e_meta_is(&r, NFT_META_L4PROTO, proto);
+			e_key(&r, sets[i], false, icmp);
+			e_set_op(&r, sets[i], false);
+			e_verdict(&r, NFT_RETURN);
+			if ((err = rule_commit(bt, &r, chain)))
+				return err;
+			/* add @seen { KEY } add @seen { reversed KEY } meta nftrace set 1 */
+			r = rule_begin(bt, chain);
+			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+			if (icmp)
+				e_meta_is(&r, NFT_META_L4PROTO, proto);
+			e_key(&r, sets[i], false, icmp);
+			e_set_op(&r, sets[i], true);
+			e_key(&r, sets[i], true, icmp);
+			e_set_op(&r, sets[i], true);
+			e_nftrace(&r);
+			if (icmp)
+				e_verdict(&r, NFT_RETURN);
+			if ((err = rule_commit(bt, &r, chain)))
+				return err;
+		}
 	}
 	return 0;
 }
