@@ -86,7 +86,7 @@ static void main_usage(FILE *out)
 	fputs("\n"
 	      "Options:\n"
 	      "  -j, --json     one JSON document on stdout (schemas in docs/)\n"
-	      "  -v, --verbose  more detail on stderr\n"
+	      "  -v, --verbose  accepted; no command prints more with it yet\n"
 	      "  -q, --quiet    no progress or summaries on stderr\n"
 	      "  -h, --help     this text; 'conntrack-advise help COMMAND' for one command\n"
 	      "\n"
