@@ -14,7 +14,6 @@
 #include "util.h"
 
 #define DEFAULT_CHECKPOINT_MS 5000
-#define DEFAULT_RCVBUF (32u << 20)
 #define DEFAULT_NFLOG_GROUP 4711
 
 static int run(int argc, char **argv, const struct cta_global *g);
@@ -131,7 +130,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.out_fd = STDOUT_FILENO,
 		.events_fd = -1,
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
-		.rcvbuf = DEFAULT_RCVBUF,
+		.rcvbuf = CTA_RECORD_RCVBUF,
 		.table = { .conntrack = true,
 			   .trace = CTA_TRACE_NEW,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },

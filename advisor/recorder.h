@@ -21,6 +21,9 @@ struct cta_record_status {
 	uint64_t lost; /* overruns so far */
 };
 
+/* The conntrack event socket's receive buffer asked for by default (the kernel doubles it). */
+#define CTA_RECORD_RCVBUF (32u << 20)
+
 struct cta_record_config {
 	const char *output; /* NULL: the session goes to out_fd at the end */
 	int out_fd;
@@ -28,7 +31,7 @@ struct cta_record_config {
 	const char *events_name; /* for messages */
 	uint64_t duration_ms; /* 0: until SIGINT/SIGTERM */
 	uint64_t checkpoint_ms;
-	unsigned rcvbuf;
+	unsigned rcvbuf; /* conntrack event socket; --rcvbuf, CTA_RECORD_RCVBUF by default */
 	struct cta_table_config table; /* trace mode, NFLOG group */
 	bool no_bpf; /* no process attribution */
 	const char *generator;

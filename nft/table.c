@@ -121,7 +121,7 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 struct seen {
 	const char *name;
 	uint32_t id;
-	uint8_t nfproto;
+	uint8_t nfproto, icmp; /* family; its ICMP, keyed by echo identifier */
 	uint32_t addr_len, saddr_off, daddr_off, key_len;
 	uint32_t reg_daddr, reg_proto, reg_port; /* reg_saddr is NFT_REG_1 */
 };
@@ -130,6 +130,7 @@ static const struct seen seen4 = {
 	.name = "seen4",
 	.id = 4,
 	.nfproto = NFPROTO_IPV4,
+	.icmp = IPPROTO_ICMP,
 	.addr_len = 4,
 	.saddr_off = 12,
 	.daddr_off = 16,
@@ -142,6 +143,7 @@ static const struct seen seen6 = {
 	.name = "seen6",
 	.id = 6,
 	.nfproto = NFPROTO_IPV6,
+	.icmp = IPPROTO_ICMPV6,
 	.addr_len = 16,
 	.saddr_off = 8,
 	.daddr_off = 24,
@@ -423,14 +425,11 @@ static int add_trace_new(struct batch *bt, const char *chain)
 	/* ICMP first (keyed by echo identifier, then return), then everything else */
 	for (int icmp = 1; icmp >= 0; icmp--) {
 		for (size_t i = 0; i < 2; i++) {
-			uint8_t proto = sets[i]->nfproto == NFPROTO_IPV4 ? IPPROTO_ICMP
-									 : IPPROTO_ICMPV6;
-
 			/* KEY @seen return */
 			r = rule_begin(bt, chain);
 			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 			if (icmp)
-				e_meta_is(&r, NFT_META_L4PROTO, proto);
+				e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
 			e_key(&r, sets[i], false, icmp);
 			e_set_op(&r, sets[i], false);
 			e_verdict(&r, NFT_RETURN);
@@ -440,7 +439,7 @@ static int add_trace_new(struct batch *bt, const char *chain)
 			r = rule_begin(bt, chain);
 			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 			if (icmp)
-				e_meta_is(&r, NFT_META_L4PROTO, proto);
+				e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
 			e_key(&r, sets[i], false, icmp);
 			e_set_op(&r, sets[i], true);
 			e_key(&r, sets[i], true, icmp);

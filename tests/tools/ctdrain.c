@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "nlsock.h"
+#include "recorder.h"
 #include "util.h"
 
 struct counts {
@@ -39,7 +40,7 @@ static void count(const struct nlmsghdr *nlh, void *data)
 int main(int argc, char **argv)
 {
 	/* record's default --rcvbuf and groups (nft/ct.c) */
-	unsigned rcvbuf = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 32u << 20;
+	unsigned rcvbuf = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : CTA_RECORD_RCVBUF;
 	unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct counts c = { 0 };
