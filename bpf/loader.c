@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "procmon.skel.h"
-#include "sockscan.h"
+#include "bpf/sockscan.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "procs.h"
+#include "advisor/record/procs.h"
 
 struct cta_procmon;
 

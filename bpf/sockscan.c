@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "sockscan.h"
+#include "bpf/sockscan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctmsg.h"
-#include "diagmsg.h"
+#include "nft/ctmsg.h"
+#include "nft/diagmsg.h"
 
 #define TCP_LISTEN 10
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "ct.h"
+#include "nft/ct.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../advisor/util.h"
-#include "ctmsg.h"
-#include "nlsock.h"
+#include "advisor/lib/util.h"
+#include "nft/ctmsg.h"
+#include "nft/nlsock.h"
 
 #define DUMP_TRIES 3
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 struct cta_ct;
 

@@ -4,7 +4,7 @@
  * before use; unknown attributes are skipped. No allocation, so it is safe on the
  * event hot path and under a fuzzer.
  */
-#include "ctmsg.h"
+#include "nft/ctmsg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

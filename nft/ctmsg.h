@@ -5,7 +5,7 @@
 #include <linux/netlink.h>
 #include <stdbool.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 /*
  * Is nlmsg_len one the kernel would send? It pads every attribute, so the length is

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "diagmsg.h"
+#include "nft/diagmsg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #include <linux/netlink.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 struct cta_diag_sock {
 	uint8_t family, l4proto;

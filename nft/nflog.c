@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "nflog.h"
+#include "nft/nflog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "event.h"
-#include "nlsock.h"
+#include "nft/event.h"
+#include "nft/nlsock.h"
 
 struct cta_nflog_packet {
 	uint8_t family, l4proto;

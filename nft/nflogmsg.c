@@ -8,9 +8,9 @@
 #include <linux/netfilter/nfnetlink_log.h>
 #include <string.h>
 
-#include "nflog.h"
-#include "ctmsg.h"
-#include "pkt.h"
+#include "nft/nflog.h"
+#include "nft/ctmsg.h"
+#include "nft/pkt.h"
 
 struct tb {
 	const struct nlattr *a[NFULA_MAX + 1];

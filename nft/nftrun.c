@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "nftrun.h"
+#include "nft/nftrun.h"
 
 #include <errno.h>
 #include <nftables/libnftables.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "nlsock.h"
+#include "nft/nlsock.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "ctmsg.h"
+#include "nft/ctmsg.h"
 
 #define BATCH 64
 #define SLOT_SIZE 8192

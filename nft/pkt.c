@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "pkt.h"
+#include "nft/pkt.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "flow.h"
+#include "advisor/model/flow.h"
 
 static uint16_t be16(const uint8_t *p)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 /*
  * net: the network header (IPv4 or IPv6, told by its version nibble); l4: the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "replay.h"
+#include "nft/replay.h"
 
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -12,14 +12,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "craft.h"
-#include "nlsock.h"
-#include "sandbox.h"
-#include "snapshot.h"
-#include "table.h"
-#include "trace.h"
-#include "tracemsg.h"
-#include "util.h"
+#include "advisor/review/craft.h"
+#include "nft/nlsock.h"
+#include "nft/sandbox.h"
+#include "nft/snapshot.h"
+#include "nft/table.h"
+#include "advisor/record/trace.h"
+#include "nft/tracemsg.h"
+#include "advisor/lib/util.h"
 
 #define IDLE_NS 300000000ULL /* a packet quiet this long has passed every hook */
 #define WAIT_NS 3000000000ULL /* the longest a replay waits for its traces */

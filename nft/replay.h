@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "flow.h"
-#include "host.h"
-#include "session.h"
+#include "advisor/model/flow.h"
+#include "advisor/model/host.h"
+#include "advisor/model/session.h"
 
 #define CTA_REVIEW_TABLE_NAME "conntrack_advise_review"
 

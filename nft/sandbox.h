@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 struct cta_sandbox;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "snapshot.h"
+#include "nft/snapshot.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlsock.h"
+#include "nft/nlsock.h"
 
 struct cta_snapshot {
 	struct nft_ctx *nft;

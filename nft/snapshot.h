@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "ruleset.h"
+#include "advisor/model/ruleset.h"
 
 struct cta_snapshot;
 

@@ -3,7 +3,7 @@
  * Per-namespace conntrack switches the recording needs: accounting (packet and byte
  * counters) and timestamps. /proc/sys/net follows the caller's network namespace.
  */
-#include "sysctl.h"
+#include "nft/sysctl.h"
 
 #include <errno.h>
 #include <fcntl.h>

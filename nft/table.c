@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "table.h"
-#include "ctmsg.h"
+#include "nft/table.h"
+#include "nft/ctmsg.h"
 
 #include <errno.h>
 #include <netinet/in.h> /* before the linux/ headers, which defer to it */

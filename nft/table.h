@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 #define CTA_TABLE_NAME "conntrack_advise"
 

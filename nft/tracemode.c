@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "table.h"
+#include "nft/table.h"
 
 static const char *const names[] = {
 	[CTA_TRACE_NONE] = "none",

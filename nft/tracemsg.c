@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "tracemsg.h"
+#include "nft/tracemsg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
 
-#include "ctmsg.h"
-#include "pkt.h"
+#include "nft/ctmsg.h"
+#include "nft/pkt.h"
 
 #define TRACE_MAX 24
 

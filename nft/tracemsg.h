@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "nft/event.h"
 
 #define CTA_NAME_MAX 256 /* NFT_NAME_MAXLEN */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctmsg.h"
+#include "nft/ctmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

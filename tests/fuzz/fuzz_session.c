@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "graph.h"
-#include "merge.h"
-#include "ir.h"
-#include "session.h"
+#include "advisor/suggest/emit.h"
+#include "advisor/suggest/graph.h"
+#include "advisor/model/merge.h"
+#include "advisor/suggest/ir.h"
+#include "advisor/model/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctmsg.h"
-#include "diagmsg.h"
-#include "procmon.h"
-#include "procs.h"
+#include "nft/ctmsg.h"
+#include "nft/diagmsg.h"
+#include "bpf/procmon.h"
+#include "advisor/record/procs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "template.h"
+#include "advisor/suggest/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctmsg.h"
-#include "tracemsg.h"
+#include "nft/ctmsg.h"
+#include "nft/tracemsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tuple.h"
+#include "advisor/model/tuple.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "nlsock.h"
-#include "recorder.h"
-#include "util.h"
+#include "nft/nlsock.h"
+#include "advisor/record/recorder.h"
+#include "advisor/lib/util.h"
 
 struct counts {
 	uint64_t new, all;

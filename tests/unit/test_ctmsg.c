@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "ctmsg.h"
+#include "nft/ctmsg.h"
 
 static size_t read_file(const char *path, char *buf, size_t cap)
 {

@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "flowtab.h"
-#include "host.h"
+#include "advisor/model/flowtab.h"
+#include "advisor/model/host.h"
 
 static struct cta_host host;
 

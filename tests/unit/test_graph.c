@@ -3,9 +3,9 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "graph.h"
-#include "ir.h"
-#include "session.h"
+#include "advisor/suggest/graph.h"
+#include "advisor/suggest/ir.h"
+#include "advisor/model/session.h"
 
 static char *render(const char *path)
 {

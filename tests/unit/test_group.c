@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "group.h"
+#include "advisor/suggest/group.h"
 
 static struct cta_prefix host(const char *s, uint64_t conns)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "hashidx.h"
+#include "advisor/lib/hashidx.h"
 
 #define N 5000
 

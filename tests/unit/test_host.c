@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "host.h"
+#include "advisor/model/host.h"
 
 static enum cta_direction dir(const struct cta_host *h, const char *src, const char *dst)
 {

@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "buf.h"
+#include "advisor/lib/buf.h"
 #include "check.h"
-#include "ctmsg.h"
-#include "events.h"
-#include "flowtab.h"
-#include "host.h"
-#include "judge.h"
-#include "nflog.h"
+#include "nft/ctmsg.h"
+#include "advisor/record/events.h"
+#include "advisor/model/flowtab.h"
+#include "advisor/model/host.h"
+#include "advisor/record/judge.h"
+#include "nft/nflog.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);

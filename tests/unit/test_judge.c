@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "flowtab.h"
-#include "host.h"
-#include "judge.h"
-#include "nflog.h"
+#include "advisor/model/flowtab.h"
+#include "advisor/model/host.h"
+#include "advisor/record/judge.h"
+#include "nft/nflog.h"
 
 #define S 1000000000ULL
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "merge.h"
-#include "session.h"
+#include "advisor/model/merge.h"
+#include "advisor/model/session.h"
 
 static const char *src;
 

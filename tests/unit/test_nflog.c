@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "ctmsg.h"
-#include "nflog.h"
+#include "nft/ctmsg.h"
+#include "nft/nflog.h"
 
 int main(void)
 {

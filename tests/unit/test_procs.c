@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "merge.h"
-#include "procmon.h"
-#include "procs.h"
-#include "session.h"
+#include "advisor/model/merge.h"
+#include "bpf/procmon.h"
+#include "advisor/record/procs.h"
+#include "advisor/model/session.h"
 
 static union cta_addr addr(const char *s)
 {

@@ -10,12 +10,12 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "craft.h"
-#include "host.h"
-#include "pkt.h"
-#include "review.h"
-#include "rsdiff.h"
-#include "ruleset.h"
+#include "advisor/review/craft.h"
+#include "advisor/model/host.h"
+#include "nft/pkt.h"
+#include "advisor/review/review.h"
+#include "advisor/review/rsdiff.h"
+#include "advisor/model/ruleset.h"
 
 static struct cta_flow flow(uint8_t proto, const char *src, const char *dst, uint16_t sport,
 			    uint16_t dport)

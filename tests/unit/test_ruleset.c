@@ -4,7 +4,7 @@
 #include <linux/netfilter.h>
 
 #include "check.h"
-#include "ruleset.h"
+#include "advisor/model/ruleset.h"
 
 /* as nft 1.0.6 prints it (-a -s -p), with a set, a quoted chain name and a comment */
 static const char listing[] =

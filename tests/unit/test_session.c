@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "flowscan.h"
-#include "session.h"
+#include "advisor/model/flowscan.h"
+#include "advisor/model/session.h"
 
 static void make_session(struct cta_session *s)
 {

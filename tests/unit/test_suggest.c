@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "emit.h"
-#include "ir.h"
-#include "session.h"
-#include "template.h"
+#include "advisor/suggest/emit.h"
+#include "advisor/suggest/ir.h"
+#include "advisor/model/session.h"
+#include "advisor/suggest/template.h"
 
 static const char *srcdir(void)
 {

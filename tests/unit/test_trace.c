@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "ctmsg.h"
-#include "trace.h"
+#include "nft/ctmsg.h"
+#include "advisor/record/trace.h"
 
 static struct cta_judgement got[8];
 static int n_got;

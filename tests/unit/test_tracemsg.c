@@ -27,8 +27,8 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "ctmsg.h"
-#include "tracemsg.h"
+#include "nft/ctmsg.h"
+#include "nft/tracemsg.h"
 
 static char buf[8192];
 

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "tuple.h"
+#include "advisor/model/tuple.h"
 
 static struct cta_tuple_query q;
 static struct cta_tuple_error err;

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "util.h"
+#include "advisor/lib/util.h"
 
 static void test_duration(void)
 {

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/cli/candidate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/cli/cli.h"
+#include "nft/nftrun.h"
+#include "advisor/review/rsdiff.h"
+
+/* Every table a change touches, once. */
+static json_t *touched(json_t *changes)
+{
+	json_t *out = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(changes, i, c) {
+		char key[300];
+		json_t *t;
+		size_t k;
+		bool seen = false;
+
+		snprintf(key, sizeof(key), "%s %s", json_string_value(json_object_get(c, "family")),
+			 json_string_value(json_object_get(c, "table")));
+		json_array_foreach(out, k, t)
+			seen |= !strcmp(json_string_value(t), key);
+		if (!seen)
+			json_array_append_new(out, json_string(key));
+	}
+	return out;
+}
+
+int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
+{
+	struct cta_err err;
+	char *errors = NULL, *live = NULL, *state = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = cta_nft_check_file(path, &errors);
+	if (rc == -EINVAL) {
+		/* nft's own words: file, line, column and what is wrong */
+		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
+			errors);
+		free(errors);
+		return CTA_EXIT_USAGE;
+	}
+	if (rc) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
+	rc = cta_nft_list(NULL, NULL, true, &live);
+	if (!rc)
+		rc = cta_nft_list(NULL, NULL, false, &state);
+	if (rc) {
+		free(live);
+		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
+			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return CTA_EXIT_SYSTEM;
+	}
+	c->live = cta_rsdiff_without(live, CTA_OWN_TABLES);
+	free(live);
+	live = cta_rsdiff_without(state, CTA_OWN_TABLES);
+	free(state);
+	rc = c->live && live ? cta_replay_new(&c->replay, host, &err) : -ENOMEM;
+	if (rc) {
+		cta_msg("%s", rc == -ENOMEM ? "out of memory" : err.msg);
+		free(live);
+		return CTA_EXIT_SYSTEM;
+	}
+	/* the candidate changes the live ruleset: it goes on top of a copy of it */
+	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	free(live);
+	if (!c->live_copied) {
+		snprintf(c->live_error, sizeof(c->live_error), "%s", err.msg);
+		cta_msg("warning: the live ruleset does not load in the scratch namespace (%s): "
+			"the candidate is judged alone",
+			err.msg);
+	}
+	rc = cta_replay_load(c->replay, path, NULL, &err);
+	if (rc) {
+		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
+		return CTA_EXIT_USAGE;
+	}
+	rc = cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after);
+	if (rc) {
+		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
+		return CTA_EXIT_SYSTEM;
+	}
+	/* without the copy, what the candidate does is compared with nothing */
+	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
+	c->tables = c->changes ? touched(c->changes) : NULL;
+	if (!c->changes || !c->tables) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+void cta_candidate_close(struct cta_candidate *c)
+{
+	cta_replay_free(c->replay);
+	free(c->live);
+	free(c->after);
+	json_decref(c->changes);
+	json_decref(c->tables);
+	memset(c, 0, sizeof(*c));
+}
+
+int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review_flow **out,
+			size_t *n_out)
+{
+	size_t total = 1, m = 0;
+	struct cta_review_flow *v;
+	uint16_t ssh_port = 22;
+	struct cta_flow ssh;
+
+	for (size_t k = 0; k < n; k++)
+		total += s[k].n_flows;
+	v = calloc(total, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (cta_review_ssh_flow(getenv("SSH_CONNECTION"), &ssh, &ssh_port) == 0) {
+		v[m].flow = ssh;
+		v[m].management = true;
+		m++;
+	}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < s[k].n_flows; i++) {
+			const struct cta_flow *f = &s[k].flows[i];
+
+			if (f->direction != CTA_DIR_IN && f->direction != CTA_DIR_OUT &&
+			    f->direction != CTA_DIR_FORWARD)
+				continue;
+			v[m].flow = *f;
+			v[m].recorded = cta_session_verdict(&s[k], f);
+			v[m].management = f->direction == CTA_DIR_IN && f->key.l4proto == 6 &&
+					  f->key.reply_sport == ssh_port;
+			m++;
+		}
+	*out = v;
+	*n_out = m;
+	return 0;
+}
+
+int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)
+{
+	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
+	json_t **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
+	struct cta_err err;
+	int rc;
+
+	if (!flows || !verdicts) {
+		free(flows);
+		free(verdicts);
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		flows[i] = v[i].flow;
+	rc = cta_replay_judge(c->replay, flows, n, verdicts, &err);
+	for (size_t i = 0; i < n; i++) {
+		v[i].candidate = verdicts[i];
+		cta_review_classify(&v[i]);
+	}
+	free(flows);
+	free(verdicts);
+	if (rc) {
+		cta_msg("%s", err.msg);
+		return CTA_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+void cta_review_flows_free(struct cta_review_flow *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		json_decref(v[i].candidate);
+	free(v);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A candidate ruleset, as review and apply see it: checked by the kernel (a dry run),
+ * loaded on top of a copy of the live ruleset in a scratch namespace built like the
+ * recording host, compared with the live ruleset, and its recorded flows replayed.
+ */
+#ifndef CTA_CANDIDATE_H
+#define CTA_CANDIDATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "nft/replay.h"
+#include "advisor/review/review.h"
+#include "advisor/model/session.h"
+
+/* The tool's own tables: never copied, compared or replaced. */
+#define CTA_OWN_TABLES "conntrack_advise"
+
+struct cta_candidate {
+	char *live; /* the live ruleset, stateless, without the tool's tables */
+	char *after; /* the scratch namespace's, once the candidate is on top */
+	json_t *changes; /* cta_rsdiff(live, after) */
+	json_t *tables; /* "FAMILY NAME" of every table the candidate changes */
+	struct cta_replay *replay;
+	bool live_copied; /* false: the live ruleset did not load there (live_error) */
+	char live_error[1024];
+};
+
+/*
+ * Check path with the kernel, build the scratch namespace like host, copy the live
+ * ruleset in, load path on top, compare. 0, or an exit code (CTA_EXIT_USAGE: the
+ * candidate is refused; CTA_EXIT_SYSTEM) with the message said.
+ */
+int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host);
+void cta_candidate_close(struct cta_candidate *c);
+
+/*
+ * The flows to replay: the management session ($SSH_CONNECTION) first, then every
+ * in, out and forward flow of the sessions (management too when to the SSH port).
+ * *out is malloc'd. 0 or -ENOMEM.
+ */
+int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review_flow **out,
+			size_t *n_out);
+
+/* Replay them and classify each. 0 or an exit code, the message said. */
+int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n);
+
+void cta_review_flows_free(struct cta_review_flow *v, size_t n);
+
+#endif

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "advisor/lib/buf.h"
+#include "advisor/cli/candidate.h"
+#include "advisor/cli/cli.h"
+#include "nft/nftrun.h"
+#include "advisor/review/rsdiff.h"
+#include "advisor/lib/util.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_BACKUP "/var/lib/conntrack-advise/apply-backup.nft"
+/* Abstract and per network namespace: `apply --confirm` in another shell finds it. */
+#define CONFIRM_SOCKET "conntrack-advise-apply"
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_apply = {
+	"apply",
+	run,
+	"load a ruleset, and take it back unless confirmed",
+	"Usage: conntrack-advise apply RULESET [--confirm-timeout DURATION] [--force]\n"
+	"                              [--session FILE]... [--backup FILE]\n"
+	"       conntrack-advise apply --confirm\n"
+	"\n"
+	"Replaces, in one transaction, only the tables RULESET changes (as review finds\n"
+	"them: RULESET is checked by the kernel, then loaded on top of a copy of the live\n"
+	"ruleset in a scratch namespace and compared); every other table is untouched.\n"
+	"Before, those tables are saved to FILE (default " DEFAULT_BACKUP ").\n"
+	"Then it waits for confirmation: 'yes' typed on the terminal, or\n"
+	"'conntrack-advise apply --confirm' run from another shell in the same network\n"
+	"namespace, within the timeout (default 30s). Without it, or on Ctrl-C, the saved\n"
+	"tables come back in one transaction, and apply says so. It refuses without a\n"
+	"terminal unless --confirm-timeout 0 is given (no safety net: applied and kept).\n"
+	"\n"
+	"The lockout guard runs first: the management session ($SSH_CONNECTION, and the\n"
+	"sessions' connections to its SSH port) is replayed against RULESET in the scratch\n"
+	"namespace; if it would be dropped, apply refuses unless --force.\n"
+	"\n"
+	"Exit status: 0 applied and kept; 1 taken back (no confirmation) or refused by the\n"
+	"lockout guard; 2 bad usage, or the kernel refuses RULESET; 3 the system refused.\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise apply new.nft\n"
+	"  conntrack-advise apply new.nft --confirm-timeout 2m --session session.json\n"
+	"  conntrack-advise apply --confirm        # from a second shell\n",
+};
+
+static int confirm_other(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char reply[64] = "";
+	ssize_t n;
+
+	memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		cta_msg("apply --confirm: no apply is waiting for confirmation here");
+		if (fd >= 0)
+			close(fd);
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (write(fd, "confirm\n", 8) != 8) {
+		close(fd);
+		cta_msg("apply --confirm: %s", strerror(errno));
+		return CTA_EXIT_SYSTEM;
+	}
+	n = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	if (n > 0 && !strncmp(reply, "kept", 4)) {
+		cta_msg("apply --confirm: confirmed; the new ruleset stays");
+		return CTA_EXIT_OK;
+	}
+	cta_msg("apply --confirm: the waiting apply did not take it (too late?)");
+	return CTA_EXIT_NEGATIVE;
+}
+
+/*
+ * A transaction that makes each listed table what `source` says (or removes it when
+ * source has none): "table F N" then "delete table F N" (it may not exist yet), then
+ * the new text. One nft run: all or nothing.
+ */
+static char *transaction(json_t *tables, const char *source)
+{
+	struct cta_buf b = { 0 };
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tables, i, t) {
+		char fam[16], name[256], *text;
+
+		if (sscanf(json_string_value(t), "%15s %255s", fam, name) != 2)
+			continue;
+		cta_buf_printf(&b, "table %s %s\ndelete table %s %s\n", fam, name, fam, name);
+		text = cta_rsdiff_table_text(source, fam, name);
+		if (text) {
+			cta_buf_str(&b, text);
+			free(text);
+		}
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
+}
+
+/* What the tables were: the backup file's text, also the rollback transaction. */
+static char *backup_text(json_t *tables, const char *live_full)
+{
+	struct cta_buf b = { 0 };
+	char *tx = transaction(tables, live_full);
+
+	cta_buf_str(&b, "# conntrack-advise apply: the tables as they were before; nft -f this "
+			"file puts them back\n");
+	if (tx)
+		cta_buf_str(&b, tx);
+	free(tx);
+	if (!tx || b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+enum answer { KEEP, TAKE_BACK };
+
+/* Wait for yes (terminal or socket), no, a signal or the time. */
+static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
+{
+	uint64_t deadline = cta_now_mono_ns() + timeout_ms * 1000000ULL;
+	char line[64];
+	size_t have = 0;
+
+	for (;;) {
+		struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 },
+				       { lfd, POLLIN, 0 },
+				       { sigfd, POLLIN, 0 } };
+		uint64_t now = cta_now_mono_ns();
+		int n;
+
+		if (now >= deadline)
+			return TAKE_BACK;
+		n = poll(p, 3, (int)((deadline - now) / 1000000ULL) + 1);
+		if (n < 0 && errno != EINTR)
+			return TAKE_BACK;
+		if (p[2].revents & POLLIN)
+			return TAKE_BACK;
+		if (p[1].revents & POLLIN) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			char msg[32] = "";
+
+			if (c >= 0) {
+				struct pollfd q = { c, POLLIN, 0 };
+
+				if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
+				    !strncmp(msg, "confirm", 7)) {
+					if (write(c, "kept\n", 5) < 0) {
+						/* the confirmer went away: it is kept all the same
+						 */
+					}
+					close(c);
+					return KEEP;
+				}
+				close(c);
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t r = read(STDIN_FILENO, line + have, sizeof(line) - 1 - have);
+
+			if (r <= 0)
+				return TAKE_BACK; /* the terminal went away */
+			have += (size_t)r;
+			line[have] = '\0';
+			if (strchr(line, '\n') || have == sizeof(line) - 1) {
+				line[strcspn(line, "\n")] = '\0';
+				if (!strcmp(line, "yes"))
+					return KEEP;
+				if (!strcmp(line, "no"))
+					return TAKE_BACK;
+				fprintf(stderr,
+					"conntrack-advise: type yes to keep it, no to take it "
+					"back\n");
+				have = 0;
+			}
+		}
+	}
+}
+
+struct apply_opts {
+	const char *path, *backup;
+	uint64_t timeout_ms;
+	bool timeout_given, force;
+	char **sessions;
+	size_t n_sessions;
+};
+
+/* The lockout guard: 0 when the management session passes (or there is none). */
+static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta_session *s)
+{
+	struct cta_review_flow *v = NULL;
+	size_t n = 0, mgmt = 0;
+	int rc = 0;
+
+	if (cta_candidate_flows(s, o->n_sessions, &v, &n))
+		return CTA_EXIT_SYSTEM;
+	/* only the management flows: the rest is review's */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].management)
+			v[mgmt++] = v[i];
+	if (mgmt)
+		rc = cta_candidate_replay(c, v, mgmt);
+	for (size_t i = 0; !rc && i < mgmt; i++) {
+		char text[200];
+
+		if (v[i].change != CTA_RV_BREAKS)
+			continue;
+		cta_review_flow_text(&v[i].flow, text, sizeof(text));
+		cta_msg("LOCKOUT: the management session %s would be dropped by %s", text, o->path);
+		rc = CTA_EXIT_NEGATIVE;
+	}
+	if (!mgmt && !o->force)
+		cta_msg("note: no management session to guard ($SSH_CONNECTION unset, no "
+			"recorded SSH connection)");
+	cta_review_flows_free(v, mgmt);
+	return rc;
+}
+
+static int apply(const struct apply_opts *o, const struct cta_global *g)
+{
+	struct cta_session *s = NULL;
+	struct cta_host here = { 0 };
+	struct cta_candidate c = { 0 };
+	char *live_full = NULL, *after_full = NULL, *tx = NULL, *back = NULL, *errors = NULL;
+	int rc, lfd = -1, sigfd = -1;
+	sigset_t mask;
+
+	(void)g;
+	if (o->timeout_ms && !isatty(STDIN_FILENO)) {
+		cta_msg("apply: no terminal to confirm on: give --confirm-timeout 0 to apply "
+			"without a way back");
+		return CTA_EXIT_USAGE;
+	}
+	rc = cta_load_sessions(&cta_cmd_apply, o->sessions, o->n_sessions, &s);
+	if (rc)
+		goto out;
+	if (!o->n_sessions && cta_host_read(&here)) {
+		cta_msg("apply: cannot list this host's addresses");
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	rc = cta_candidate_open(&c, o->path, o->n_sessions ? &s[0].host : &here);
+	if (rc)
+		goto out;
+	if (!json_array_size(c.tables)) {
+		cta_msg("apply: %s changes nothing: nothing applied", o->path);
+		rc = CTA_EXIT_OK;
+		goto out;
+	}
+	rc = guard(&c, o, s);
+	if (rc == CTA_EXIT_NEGATIVE && o->force) {
+		cta_msg("warning: --force: applying all the same");
+		rc = 0;
+	} else if (rc == CTA_EXIT_NEGATIVE) {
+		cta_msg("apply: refused (--force applies all the same); nothing applied");
+	}
+	if (rc)
+		goto out;
+	/* the tables as they are and as they will be, with their state (counters, sets) */
+	rc = cta_nft_list(NULL, NULL, false, &live_full);
+	if (!rc)
+		rc = cta_replay_listing(c.replay, CTA_LIST_FULL, &after_full) ? -ENOMEM : 0;
+	if (rc) {
+		cta_msg("apply: cannot list the ruleset: %s", strerror(-rc));
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	back = backup_text(c.tables, live_full);
+	tx = transaction(c.tables, after_full);
+	if (!back || !tx) {
+		cta_msg("out of memory");
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	if ((rc = mkdir_parent(o->backup)) ||
+	    (rc = cta_write_atomic(o->backup, back, strlen(back), 0600))) {
+		cta_msg("apply: backup %s: %s; nothing applied", o->backup, strerror(-rc));
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	/* the confirmation socket before the change: a confirmer never finds nobody */
+	if (o->timeout_ms) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+					    strlen(CONFIRM_SOCKET));
+
+		memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, len) < 0 || listen(lfd, 4) < 0) {
+			cta_msg("apply: %s (another apply waiting here?); nothing applied",
+				strerror(errno));
+			rc = CTA_EXIT_SYSTEM;
+			goto out;
+		}
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGHUP);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+		sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	}
+	rc = cta_nft_run(tx, &errors);
+	if (rc) {
+		cta_msg("apply: the kernel refused the transaction, nothing changed:\n%s",
+			errors ? errors : "");
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	if (!o->timeout_ms) {
+		cta_msg("applied %s (%zu table%s); the previous tables are in %s", o->path,
+			json_array_size(c.tables), json_array_size(c.tables) == 1 ? "" : "s",
+			o->backup);
+		rc = CTA_EXIT_OK;
+		goto out;
+	}
+	fprintf(stderr,
+		"conntrack-advise: applied %s. Type yes within %llus to keep it (or run "
+		"'conntrack-advise apply --confirm' in another shell); otherwise the previous "
+		"tables come back.\n",
+		o->path, (unsigned long long)(o->timeout_ms / 1000));
+	if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
+		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, o->backup);
+		rc = CTA_EXIT_OK;
+		goto out;
+	}
+	free(errors);
+	errors = NULL;
+	if (cta_nft_run(back, &errors)) {
+		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
+			errors ? errors : "", o->backup, o->backup);
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	cta_msg("no confirmation: the previous tables are back (saved in %s)", o->backup);
+	rc = CTA_EXIT_NEGATIVE;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	free(errors);
+	free(tx);
+	free(back);
+	free(live_full);
+	free(after_full);
+	cta_candidate_close(&c);
+	cta_free_sessions(s, o->n_sessions);
+	cta_host_fini(&here);
+	return rc;
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "confirm-timeout", required_argument, NULL, 't' },
+		{ "confirm", no_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "session", required_argument, NULL, 's' },
+		{ "backup", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct apply_opts o = { .backup = DEFAULT_BACKUP, .timeout_ms = DEFAULT_TIMEOUT_MS };
+	bool confirm = false;
+	int c, rc;
+
+	o.sessions = calloc((size_t)argc + 1, sizeof(*o.sessions));
+	if (!o.sessions)
+		return CTA_EXIT_SYSTEM;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (cta_parse_duration(optarg, &o.timeout_ms) < 0) {
+				free(o.sessions);
+				return cta_usage_error(&cta_cmd_apply,
+						       "--confirm-timeout: '%s' is not a duration "
+						       "(like 0, 30s, 2m)",
+						       optarg);
+			}
+			o.timeout_given = true;
+			break;
+		case 'c':
+			confirm = true;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 's':
+			o.sessions[o.n_sessions++] = optarg;
+			break;
+		case 'b':
+			o.backup = optarg;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_apply, stdout);
+			free(o.sessions);
+			return CTA_EXIT_OK;
+		default:
+			free(o.sessions);
+			return cta_usage_error(&cta_cmd_apply, "bad option");
+		}
+	}
+	if (confirm)
+		rc = optind < argc ? cta_usage_error(&cta_cmd_apply, "--confirm takes no RULESET")
+				   : confirm_other();
+	else if (optind + 1 != argc)
+		rc = cta_usage_error(&cta_cmd_apply,
+				     optind == argc ? "RULESET missing" : "one RULESET at a time");
+	else if (g->json)
+		rc = cta_usage_error(&cta_cmd_apply, "apply prints no JSON document");
+	else {
+		o.path = argv[optind];
+		rc = apply(&o, g);
+	}
+	free(o.sessions);
+	return rc;
+}

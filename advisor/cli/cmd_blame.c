@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "advisor/cli/cli.h"
+#include "advisor/lib/jsonpos.h"
+#include "advisor/record/live.h"
+#include "advisor/model/session.h"
+#include "advisor/model/tuple.h"
+#include "advisor/lib/util.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_blame = {
+	"blame",
+	run,
+	"name the rule that accepted or dropped a flow, and its path",
+	"Usage: conntrack-advise [-j] blame --session FILE 'TUPLE'...\n"
+	"       conntrack-advise [-j] blame --live [--timeout DURATION] 'TUPLE'\n"
+	"\n"
+	"Which table, chain, rule (handle and text) and verdict decided a flow, and the\n"
+	"path its first packet took through every base chain (family, table, chain, hook,\n"
+	"priority), with the rules it matched on the way: jumps, gotos, verdict maps.\n"
+	"\n"
+	"  --session FILE    answer from a recording (record traces first packets)\n"
+	"  --live            answer from the kernel: trace the next packet of TUPLE\n"
+	"  --timeout DUR     how long --live waits for that packet (default 30s)\n"
+	"\n"
+	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
+	"  'tcp 198.51.100.7:40312 -> 192.0.2.10:22'     'tcp 198.51.100.7 -> 192.0.2.10:22'\n"
+	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
+	"or a line pasted from conntrack -L / -E or from 'conntrack-advise flows'. Parts left\n"
+	"out match anything: without a source port, every connection of the flow. Several\n"
+	"quoted TUPLEs are answered one after the other; words not quoted form one TUPLE.\n"
+	"\n"
+	"Exit status 0 when every TUPLE got a verdict; 1 when one matched no flow or no\n"
+	"netfilter verdict was seen for it (blame does not guess); 2 for a TUPLE that cannot\n"
+	"be read (the message gives the column); 3 when the system refused.\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise blame --session session.json 'tcp 198.51.100.7 -> 192.0.2.10:8080'\n"
+	"  conntrack-advise blame --live --timeout 1m 'udp 203.0.113.20 -> 192.0.2.10:53'\n"
+	"  conntrack-advise -j blame --session s.json \"$(conntrack -L | grep dport=22 | head -1)\"\n",
+};
+
+static void print_path(json_t *path)
+{
+	size_t i, k;
+	json_t *stage, *r;
+
+	json_array_foreach(path, i, stage) {
+		json_t *prio = json_object_get(stage, "priority");
+
+		printf("  %s %s %s", cta_jstr(stage, "family"), cta_jstr(stage, "table"),
+		       cta_jstr(stage, "chain"));
+		if (json_object_get(stage, "hook"))
+			printf("  (hook %s, priority %lld, policy %s)", cta_jstr(stage, "hook"),
+			       (long long)json_integer_value(prio), cta_jstr(stage, "policy"));
+		putchar('\n');
+		json_array_foreach(json_object_get(stage, "rules"), k, r) {
+			if (json_object_get(r, "policy")) {
+				printf("    %s policy: %s\n", cta_jstr(r, "chain"),
+				       cta_jstr(r, "policy"));
+				continue;
+			}
+			printf("    %s rule %lld: %s  ->  %s\n", cta_jstr(r, "chain"),
+			       (long long)json_integer_value(json_object_get(r, "handle")),
+			       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
+									  : "(text not known)",
+			       cta_jstr(r, "verdict"));
+		}
+	}
+}
+
+/* Does the verdict name what decided (a rule or a policy)? Otherwise blame says so. */
+static bool decided_by(json_t *v)
+{
+	const char *type = cta_jstr(v, "type");
+
+	return v && (!strcmp(type, "rule") || !strcmp(type, "policy"));
+}
+
+/* The story of one verdict. */
+static void print_verdict(json_t *v)
+{
+	const char *type = cta_jstr(v, "type");
+
+	if (!decided_by(v)) {
+		if (v && !strcmp(cta_jstr(v, "source"), "nflog"))
+			printf("  denied: its connection was never confirmed (NFLOG saw the first "
+			       "packet), but no trace says by which rule: record with --trace\n");
+		else
+			printf("  no netfilter verdict was seen for it\n");
+		return;
+	}
+	print_path(json_object_get(v, "path"));
+	if (!strcmp(type, "policy"))
+		printf("  verdict: %s, by the policy of %s %s %s\n", cta_jstr(v, "verdict"),
+		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+	else
+		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", cta_jstr(v, "verdict"),
+		       (long long)json_integer_value(json_object_get(v, "handle")),
+		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+		       json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule")
+								  : "(text not known)");
+	if (json_object_get(v, "uid"))
+		printf("  sent by uid %lld\n",
+		       (long long)json_integer_value(json_object_get(v, "uid")));
+}
+
+/* Whose flow it is on this host, where the recording saw it. */
+static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
+{
+	if (f->direction == CTA_DIR_FORWARD) {
+		printf("  process: none, the flow was forwarded\n");
+		return;
+	}
+	if (!p)
+		return;
+	if (!json_object_get(p, "comm")) {
+		/* a denied flow's verdict says it already */
+		if (json_object_get(v, "uid"))
+			return;
+		printf("  sent by uid %lld (NFLOG; the program was not seen)\n",
+		       (long long)json_integer_value(json_object_get(p, "uid")));
+		return;
+	}
+	printf("  process: %s, pid %lld, uid %lld", cta_jstr(p, "comm"),
+	       (long long)json_integer_value(json_object_get(p, "pid")),
+	       (long long)json_integer_value(json_object_get(p, "uid")));
+	if (json_object_get(p, "user"))
+		printf(" (%s)", cta_jstr(p, "user"));
+	if (json_object_get(p, "exe"))
+		printf(", %s", cta_jstr(p, "exe"));
+	if (json_object_get(p, "cgroup"))
+		printf(", cgroup %s", cta_jstr(p, "cgroup"));
+	putchar('\n');
+}
+
+/* The flow's line, as `flows` says it, shorter. */
+static void print_flow_head(json_t *f)
+{
+	json_t *o = json_object_get(f, "orig");
+	const char *proto = cta_jstr(f, "protocol");
+	bool v6 = !strcmp(cta_jstr(f, "family"), "ipv6");
+
+	if (json_object_get(o, "dport"))
+		printf(v6 ? "%s [%s] -> [%s]:%lld" : "%s %s -> %s:%lld", proto, cta_jstr(o, "src"),
+		       cta_jstr(o, "dst"),
+		       (long long)json_integer_value(json_object_get(o, "dport")));
+	else if (json_object_get(o, "type"))
+		printf("%s %s -> %s type %lld", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"),
+		       (long long)json_integer_value(json_object_get(o, "type")));
+	else
+		printf("%s %s -> %s", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"));
+	printf("  (%s, %lld connection%s, %s)\n", cta_jstr(f, "direction"),
+	       (long long)json_integer_value(json_object_get(f, "connections")),
+	       json_integer_value(json_object_get(f, "connections")) == 1 ? "" : "s",
+	       cta_jstr(f, "state"));
+}
+
+/* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
+static json_t *entry(json_t *v, const char *tuple)
+{
+	json_t *e = v ? json_deep_copy(v)
+		      : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
+
+	if (e)
+		json_object_set_new(e, "tuple", json_string(tuple));
+	return e;
+}
+
+static int blame_session(const char *path, char **tuples, int n, const struct cta_global *g)
+{
+	struct cta_session s;
+	struct cta_err err;
+	_cleanup_(freep) struct cta_tuple_query *qs = calloc((size_t)n, sizeof(*qs));
+	json_t *out;
+	int rc, answer = CTA_EXIT_OK;
+
+	if (!qs)
+		return CTA_EXIT_SYSTEM;
+	/* every TUPLE is read before anything is answered: a bad one prints nothing */
+	for (int t = 0; t < n; t++) {
+		struct cta_tuple_error terr;
+
+		if (cta_tuple_parse(tuples[t], &qs[t], &terr)) {
+			cta_msg("blame: TUPLE %d:%d: %s", t + 1, terr.column, terr.msg);
+			return CTA_EXIT_USAGE;
+		}
+	}
+	rc = cta_session_load(path, &s, &err);
+	if (rc) {
+		cta_msg("%s", err.msg);
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	out = g->json ? json_array() : NULL;
+	for (int t = 0; t < n; t++) {
+		const struct cta_tuple_query *q = &qs[t];
+		char text[256];
+		bool matched = false, decided = false;
+
+		cta_tuple_format(q, text, sizeof(text));
+		for (size_t i = 0; i < s.n_flows; i++) {
+			json_t *v = cta_session_verdict(&s, &s.flows[i]), *f;
+
+			if (!cta_tuple_match(q, &s.flows[i]))
+				continue;
+			matched = true;
+			decided |= decided_by(v);
+			f = cta_flow_to_json(&s.flows[i], NULL,
+					     cta_session_process(&s, &s.flows[i]));
+			if (out) {
+				json_t *e = entry(v, text);
+
+				json_object_set_new(e, "flow", f);
+				json_array_append_new(out, e);
+				continue;
+			}
+			print_flow_head(f);
+			print_process(json_object_get(f, "process"), &s.flows[i], v);
+			print_verdict(v);
+			json_decref(f);
+		}
+		if (!matched && !g->json)
+			printf("%s: no recorded flow matches\n", text);
+		if (!matched && out)
+			json_array_append_new(out,
+					      json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
+							"verdict", "none", "type", "none", "path"));
+		if (!decided)
+			answer = CTA_EXIT_NEGATIVE;
+	}
+	cta_session_fini(&s);
+	if (out) {
+		int prc = cta_print_json(json_pack("{s:o}", "blame", out));
+
+		return prc ? prc : answer;
+	}
+	return answer;
+}
+
+/* The tuple as the kernel should match it: what was given, nothing more. */
+static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->family = (q->has & CTA_TQ_FAMILY) ? q->family : 0;
+	m->l4proto = q->l4proto;
+	m->has_src = q->has & CTA_TQ_SRC;
+	m->has_dst = q->has & CTA_TQ_DST;
+	m->src = q->src;
+	m->dst = q->dst;
+	m->has_sport = (q->has & CTA_TQ_SPORT) && cta_proto_has_ports(q->l4proto);
+	m->has_dport = (q->has & CTA_TQ_DPORT) && cta_proto_has_ports(q->l4proto);
+	m->sport = q->sport;
+	m->dport = q->dport;
+	m->has_icmp_type = (q->has & CTA_TQ_TYPE) && cta_proto_is_icmp(q->l4proto);
+	m->icmp_type = q->icmp_type;
+}
+
+static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_global *g)
+{
+	struct cta_tuple_query q;
+	struct cta_tuple_error terr;
+	struct cta_trace_match m;
+	struct cta_err err;
+	char text[256];
+	json_t *v = NULL;
+	bool decided;
+	int rc;
+
+	if (cta_tuple_parse(tuple, &q, &terr)) {
+		cta_msg("blame: TUPLE:%d: %s", terr.column, terr.msg);
+		return CTA_EXIT_USAGE;
+	}
+	if ((q.has & (CTA_TQ_SRC | CTA_TQ_DST)) && !(q.has & CTA_TQ_FAMILY))
+		return cta_usage_error(NULL, "blame --live: give both addresses of the TUPLE");
+	cta_tuple_format(&q, text, sizeof(text));
+	to_match(&q, &m);
+	if (!g->quiet)
+		cta_msg("waiting up to %llu s for a packet of %s",
+			(unsigned long long)(timeout_ms / 1000), text);
+	rc = cta_live_blame(&m, timeout_ms, &v, &err);
+	if (rc == -ETIMEDOUT || rc == -EINTR) {
+		if (g->json)
+			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame",
+							"tuple", text, "verdict", "none", "type",
+							"none", "path"))
+				       ?: CTA_EXIT_NEGATIVE;
+		printf("%s: no packet of it %s; no verdict\n", text,
+		       rc == -EINTR ? "before the interruption" : "arrived in time");
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (rc) {
+		cta_msg("blame: %s", err.msg);
+		return CTA_EXIT_SYSTEM;
+	}
+	decided = decided_by(v);
+	if (g->json) {
+		json_t *e = entry(v, text);
+
+		json_decref(v);
+		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
+		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
+	}
+	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text,
+	       cta_jstr(json_object_get(v, "packet"), "protocol"),
+	       cta_jstr(json_object_get(v, "packet"), "src"),
+	       (long long)json_integer_value(
+		       json_object_get(json_object_get(v, "packet"), "sport")),
+	       cta_jstr(json_object_get(v, "packet"), "dst"),
+	       (long long)json_integer_value(
+		       json_object_get(json_object_get(v, "packet"), "dport")));
+	print_verdict(v);
+	json_decref(v);
+	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
+}
+
+/* Quoted TUPLEs (with spaces) are one each; bare words make one TUPLE together. */
+static char **collect(int argc, char **argv, int *n)
+{
+	bool each = true;
+	char **out;
+	size_t len = 1;
+
+	for (int i = 0; i < argc; i++) {
+		each &= strchr(argv[i], ' ') != NULL;
+		len += strlen(argv[i]) + 1;
+	}
+	out = calloc((size_t)argc + 1, sizeof(*out));
+	if (!out)
+		return NULL;
+	if (each) {
+		for (int i = 0; i < argc; i++)
+			out[i] = strdup(argv[i]);
+		*n = argc;
+		return out;
+	}
+	out[0] = calloc(1, len);
+	for (int i = 0; i < argc && out[0]; i++) {
+		strcat(out[0], argv[i]);
+		if (i + 1 < argc)
+			strcat(out[0], " ");
+	}
+	*n = 1;
+	return out;
+}
+
+static void free_tuples(char **t, int n)
+{
+	for (int i = 0; t && i < n; i++)
+		free(t[i]);
+	free(t);
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, NULL, 's' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *session = NULL;
+	bool live = false, timeout_given = false;
+	uint64_t timeout_ms = DEFAULT_TIMEOUT_MS;
+	char **tuples;
+	int c, n = 0, rc;
+
+	/* '+': a TUPLE may start with words getopt would take for options */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			session = optarg;
+			break;
+		case 'l':
+			live = true;
+			break;
+		case 't':
+			if (cta_parse_duration(optarg, &timeout_ms) < 0 || !timeout_ms)
+				return cta_usage_error(
+					&cta_cmd_blame,
+					"--timeout: '%s' is not a duration (like 30s, 2m)", optarg);
+			timeout_given = true;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_blame, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_blame, "bad option");
+		}
+	}
+	if (!!session == live)
+		return cta_usage_error(&cta_cmd_blame, "give either --session FILE or --live");
+	if (timeout_given && !live)
+		return cta_usage_error(&cta_cmd_blame, "--timeout goes with --live");
+	if (optind >= argc)
+		return cta_usage_error(&cta_cmd_blame, "needs a TUPLE");
+	tuples = collect(argc - optind, argv + optind, &n);
+	if (!tuples || !tuples[0])
+		return CTA_EXIT_SYSTEM;
+	if (live && n > 1) {
+		free_tuples(tuples, n);
+		return cta_usage_error(&cta_cmd_blame, "--live answers one TUPLE at a time");
+	}
+	rc = live ? blame_live(tuples[0], timeout_ms, g) : blame_session(session, tuples, n, g);
+	free_tuples(tuples, n);
+	return rc;
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "advisor/cli/cli.h"
+#include "config.h"
+#include "advisor/record/recorder.h"
+#include "nft/table.h"
+#include "advisor/lib/util.h"
+
+#define DEFAULT_CHECKPOINT_MS 5000
+#define DEFAULT_NFLOG_GROUP 4711
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_record = {
+	"record",
+	run,
+	"record the flows crossing this host into a session file",
+	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
+	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
+	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
+	"\n"
+	"Follows conntrack (a dump, then NEW and DESTROY events, read in batches up to\n"
+	"50 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
+	"writes a session file.\n"
+	"nf_tables tracing gives each flow the verdict, rule and path that decided its first\n"
+	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"
+	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
+	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
+	"switched on for the recording and put back afterwards. With eBPF (CAP_BPF, BTF),\n"
+	"each flow gets the local process on its end: pid, command, executable, user and\n"
+	"cgroup; without it, one warning and the recording goes on without processes.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FILE        the session file (mode 0600), rewritten atomically\n"
+	"                           every checkpoint; without it, the session goes to\n"
+	"                           stdout at the end\n"
+	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h\n"
+	"      --checkpoint-interval DURATION\n"
+	"                           how often FILE is rewritten (default 5s)\n"
+	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
+	"      --trace MODE         new (default): trace the first packets of each flow;\n"
+	"                           all: every packet (costly); none: no tracing\n"
+	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
+	"                           0: none)\n"
+	"      --events FILE|-      also append one JSON line per connection that starts\n"
+	"                           or ends (docs/events.md); '-': stdout, with -o FILE\n"
+	"      --no-bpf             no eBPF: flows get no process\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise record -o session.json\n"
+	"  conntrack-advise record -d 10m -o /var/lib/conntrack-advise/web1.json\n"
+	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n"
+	"  conntrack-advise record -o s.json --events - | kafkacat -P -b broker -t flows\n",
+};
+
+struct ui {
+	bool live; /* a status line on a terminal */
+	bool quiet;
+	bool drawn;
+};
+
+static void on_status(const struct cta_record_status *st, void *data)
+{
+	struct ui *ui = data;
+	unsigned s = (unsigned)(st->elapsed_ms / 1000);
+
+	if (st->final) {
+		if (ui->drawn)
+			fputs("\r\033[K", stderr);
+		if (!ui->quiet)
+			fprintf(stderr,
+				"conntrack-advise: recorded %llu flows in %u:%02u:%02u, %llu "
+				"connections open at the end, %llu overruns\n",
+				(unsigned long long)st->flows, s / 3600, s / 60 % 60, s % 60,
+				(unsigned long long)st->open_connections,
+				(unsigned long long)st->lost);
+		return;
+	}
+	if (!ui->live)
+		return;
+	fprintf(stderr,
+		"\r\033[Krecording %u:%02u:%02u  flows %llu  open %llu  events/s %llu  lost %llu",
+		s / 3600, s / 60 % 60, s % 60, (unsigned long long)st->flows,
+		(unsigned long long)st->open_connections, (unsigned long long)st->events_per_s,
+		(unsigned long long)st->lost);
+	ui->drawn = true;
+}
+
+static void on_notice(const char *msg, void *data)
+{
+	struct ui *ui = data;
+
+	if (ui->drawn)
+		fputs("\r\033[K", stderr);
+	cta_msg("warning: %s", msg);
+}
+
+static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool zero_ok)
+{
+	if (cta_parse_duration(arg, ms) < 0 || (!zero_ok && *ms == 0))
+		return cta_usage_error(&cta_cmd_record,
+				       "%s: '%s' is not a duration (like 90, 30s, 10m, 2h)", name,
+				       arg);
+	return 0;
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "checkpoint-interval", required_argument, NULL, 'C' },
+		{ "rcvbuf", required_argument, NULL, 'R' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "nflog-group", required_argument, NULL, 'G' },
+		{ "events", required_argument, NULL, 'E' },
+		{ "no-bpf", no_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct ui ui = { .live = !g->quiet && isatty(STDERR_FILENO), .quiet = g->quiet };
+	struct cta_record_config cfg = {
+		.out_fd = STDOUT_FILENO,
+		.events_fd = -1,
+		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
+		.rcvbuf = CTA_RECORD_RCVBUF,
+		.table = { .conntrack = true,
+			   .trace = CTA_TRACE_NEW,
+			   .nflog_group = DEFAULT_NFLOG_GROUP },
+		.generator = "conntrack-advise " CTA_VERSION,
+		.on_status = on_status,
+		.on_notice = on_notice,
+		.data = &ui,
+	};
+	enum cta_record_fail fail;
+	struct cta_err err;
+	uint64_t v;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg.output = optarg;
+			break;
+		case 'd':
+			if ((rc = duration_opt("--duration", optarg, &cfg.duration_ms, false)))
+				return rc;
+			break;
+		case 'C':
+			if ((rc = duration_opt("--checkpoint-interval", optarg, &cfg.checkpoint_ms,
+					       false)))
+				return rc;
+			break;
+		case 'R':
+			if (cta_parse_uint(optarg, 4096, 1u << 30, &v) < 0)
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--rcvbuf: '%s' is not a number of bytes from "
+					"4096 to 1073741824",
+					optarg);
+			cfg.rcvbuf = (unsigned)v;
+			break;
+		case 'T':
+			rc = cta_trace_mode_from_name(optarg);
+			if (rc < 0 || rc == CTA_TRACE_MATCH)
+				return cta_usage_error(&cta_cmd_record,
+						       "--trace: '%s' is not new, all or none",
+						       optarg);
+			cfg.table.trace = (enum cta_trace_mode)rc;
+			break;
+		case 'G':
+			if (cta_parse_uint(optarg, 0, 65535, &v) < 0)
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--nflog-group: '%s' is not a group from 0 to 65535",
+					optarg);
+			cfg.table.nflog_group = (uint16_t)v;
+			break;
+		case 'E':
+			cfg.events_name = optarg;
+			break;
+		case 'B':
+			cfg.no_bpf = true;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_record, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_record, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
+	if (cfg.output && !strcmp(cfg.output, "-"))
+		cfg.output = NULL;
+	if (cfg.events_name && !strcmp(cfg.events_name, "-")) {
+		if (!cfg.output)
+			return cta_usage_error(&cta_cmd_record,
+					       "--events -: standard output carries the session; "
+					       "give -o FILE for it");
+		cfg.events_fd = STDOUT_FILENO;
+	} else if (cfg.events_name) {
+		/* appended to: a log shipper may be following it across recordings */
+		cfg.events_fd =
+			open(cfg.events_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (cfg.events_fd < 0) {
+			cta_msg("record: --events: %s: %s", cfg.events_name, strerror(errno));
+			return CTA_EXIT_USAGE;
+		}
+	}
+	/* a reader of the events that goes away ends the stream, not the recording */
+	if (cfg.events_name)
+		signal(SIGPIPE, SIG_IGN);
+
+	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
+		cta_msg("warning: --trace all traces every packet: the kernel builds several "
+			"messages per packet, which slows traffic and may lose trace events");
+	rc = cta_record_run(&cfg, &fail, &err);
+	if (cfg.events_fd > STDOUT_FILENO)
+		close(cfg.events_fd);
+	if (!rc)
+		return CTA_EXIT_OK;
+	if (ui.drawn)
+		fputs("\r\033[K", stderr);
+	cta_msg("record: %s", err.msg);
+	return fail == CTA_RECORD_OUTPUT ? CTA_EXIT_USAGE : CTA_EXIT_SYSTEM;
+}

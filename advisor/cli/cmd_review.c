@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/cli/candidate.h"
+#include "advisor/cli/cli.h"
+#include "advisor/lib/jsonpos.h"
+#include "advisor/review/review.h"
+#include "advisor/model/ruleset.h"
+#include "nft/snapshot.h"
+#include "advisor/lib/util.h"
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_review = {
+	"review",
+	run,
+	"what a ruleset would do to the recorded traffic, before it goes live",
+	"Usage: conntrack-advise [-j] review RULESET [--session FILE]...\n"
+	"       conntrack-advise [-j] review --live --session FILE...\n"
+	"\n"
+	"RULESET: the kernel checks it without committing it (a dry run; errors name the\n"
+	"file, line and column). Then, in a scratch network namespace that the tool builds\n"
+	"and always removes (never named; it goes with the tool, however it ends): the\n"
+	"recorded host's interfaces (by name) and addresses, a copy of the live ruleset, and\n"
+	"RULESET on top. review shows what changes against the live ruleset (tables,\n"
+	"chains, sets, rules added, removed, changed) and, with sessions, sends each\n"
+	"recorded flow's first packet along its direction (in, out, forward) while the\n"
+	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
+	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
+	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
+	"The management session ($SSH_CONNECTION, and recorded connections to its SSH\n"
+	"port) is replayed first: if it would be dropped, that is the first line.\n"
+	"\n"
+	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
+	"packet reached, rules that decide much of the traffic from behind many others,\n"
+	"chains whose policy decided flows.\n"
+	"\n"
+	"Exit status: 0; 1 when a recorded flow that got through would be dropped (or the\n"
+	"management session); 2 when the kernel refuses RULESET or a session is bad.\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise suggest -o new.nft session.json\n"
+	"  conntrack-advise review new.nft --session session.json\n"
+	"  conntrack-advise -j review new.nft --session monday.json --session tuesday.json\n"
+	"  conntrack-advise review --live --session session.json\n",
+};
+
+/* "accept (rule inet filter input handle 7: tcp dport 22 accept)" */
+static void verdict_text(json_t *v, char *buf, size_t len)
+{
+	const char *type = cta_jstr(v, "type");
+
+	if (!v)
+		snprintf(buf, len, "(no trace)");
+	else if (!strcmp(type, "rule"))
+		snprintf(buf, len, "%s (rule %s %s %s handle %lld: %s)", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+			 (long long)json_integer_value(json_object_get(v, "handle")),
+			 json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule") : "?");
+	else if (!strcmp(type, "policy"))
+		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
+			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+	else
+		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
+}
+
+static void print_changes(json_t *changes)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_array_size(changes)) {
+		printf("no change against the live ruleset\n");
+		return;
+	}
+	printf("changes against the live ruleset:\n");
+	json_array_foreach(changes, i, c) {
+		const char *op = cta_jstr(c, "op"), *obj = cta_jstr(c, "object");
+		char sign = !strcmp(op, "add") ? '+' : !strcmp(op, "remove") ? '-' : '~';
+
+		if (!strcmp(obj, "table"))
+			printf("  %c table %s %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"));
+		else if (!strcmp(obj, "rule"))
+			printf("  %c rule  %s %s %s: %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"), cta_jstr(c, "text"));
+		else if (!strcmp(op, "change") && !strcmp(obj, "chain"))
+			printf("  %c chain %s %s %s: %s -> %s\n", sign, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"),
+			       *cta_jstr(c, "from") ? cta_jstr(c, "from") : "(regular)",
+			       *cta_jstr(c, "to") ? cta_jstr(c, "to") : "(regular)");
+		else
+			printf("  %c %s %s %s %s\n", sign, obj, cta_jstr(c, "family"),
+			       cta_jstr(c, "table"), cta_jstr(c, "name"));
+	}
+}
+
+static json_t *flow_entry(const struct cta_review_flow *rf, const char *text)
+{
+	json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "flow", text, "change",
+			      cta_review_change_name(rf->change), "management", rf->management,
+			      "worked", rf->worked);
+
+	if (o && rf->recorded)
+		json_object_set(o, "recorded", rf->recorded);
+	if (o && rf->candidate)
+		json_object_set(o, "candidate", rf->candidate);
+	if (o)
+		json_object_set_new(o, "direction",
+				    json_string(cta_direction_name(rf->flow.direction)));
+	return o;
+}
+
+static int review_candidate(const char *path, char **sessions, size_t n_sessions,
+			    const struct cta_global *g)
+{
+	struct cta_session *s = NULL;
+	struct cta_host here = { 0 };
+	struct cta_candidate c;
+	struct cta_review_flow *v = NULL;
+	size_t n = 0, breaks = 0, opens = 0, same = 0, unjudged = 0;
+	json_t *no_ev = NULL, *doc = NULL;
+	bool lockout = false;
+	int rc;
+
+	rc = cta_load_sessions(&cta_cmd_review, sessions, n_sessions, &s);
+	if (rc) {
+		cta_free_sessions(s, n_sessions);
+		return rc;
+	}
+	if (!n_sessions && cta_host_read(&here)) {
+		cta_msg("review: cannot list this host's addresses");
+		return CTA_EXIT_SYSTEM;
+	}
+	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);
+	if (rc)
+		goto out;
+	if (n_sessions || getenv("SSH_CONNECTION")) {
+		if (cta_candidate_flows(s, n_sessions, &v, &n)) {
+			rc = CTA_EXIT_SYSTEM;
+			goto out;
+		}
+		rc = cta_candidate_replay(&c, v, n);
+		if (rc)
+			goto out;
+		cta_review_sort(v, n);
+		{
+			char *listing = NULL;
+			struct cta_ruleset *rs = cta_ruleset_new();
+
+			if (rs && cta_replay_listing(c.replay, CTA_LIST_HANDLES, &listing) == 0 &&
+			    cta_ruleset_add_text(rs, listing) == 0)
+				no_ev = cta_review_no_evidence(rs, c.tables, v, n);
+			free(listing);
+			cta_ruleset_free(rs);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		breaks += v[i].change == CTA_RV_BREAKS;
+		opens += v[i].change == CTA_RV_OPENS;
+		same += v[i].change == CTA_RV_SAME;
+		unjudged += v[i].change == CTA_RV_UNJUDGED;
+		lockout |= v[i].management && v[i].change == CTA_RV_BREAKS;
+	}
+	if (g->json) {
+		json_t *flows = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			char text[200];
+
+			cta_review_flow_text(&v[i].flow, text, sizeof(text));
+			json_array_append_new(flows, flow_entry(&v[i], text));
+		}
+		doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+				"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
+				"changes", c.changes, "tables", c.tables, "flows", flows,
+				"no_evidence", no_ev ? no_ev : json_array(), "lockout", lockout,
+				"summary", "breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
+				"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
+		no_ev = NULL;
+		cta_print_json(doc);
+	} else {
+		printf("%s: the kernel takes it (dry run)\n", path);
+		print_changes(c.changes);
+		if (n) {
+			printf("replay of %zu flow%s in a scratch namespace:\n", n,
+			       n == 1 ? "" : "s");
+			for (size_t i = 0; i < n; i++) {
+				char text[200], rec[400], cand[400];
+
+				cta_review_flow_text(&v[i].flow, text, sizeof(text));
+				if (v[i].management && v[i].change == CTA_RV_BREAKS)
+					printf("  LOCKOUT: the management session %s would be "
+					       "dropped\n",
+					       text);
+				verdict_text(v[i].recorded, rec, sizeof(rec));
+				verdict_text(v[i].candidate, cand, sizeof(cand));
+				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
+				       cta_review_change_name(v[i].change), text,
+				       cta_direction_name(v[i].flow.direction),
+				       v[i].recorded	 ? rec
+				       : v[i].management ? "this session"
+							 : (v[i].worked ? "got through" : "denied"),
+				       cand);
+			}
+		}
+		if (json_array_size(no_ev)) {
+			json_t *r;
+			size_t i;
+
+			printf("no evidence: rules no recorded flow reached:\n");
+			json_array_foreach(no_ev, i, r)
+				printf("  %s %s %s handle %lld: %s\n", cta_jstr(r, "family"),
+				       cta_jstr(r, "table"), cta_jstr(r, "chain"),
+				       (long long)json_integer_value(json_object_get(r, "handle")),
+				       cta_jstr(r, "rule"));
+		}
+		if (n)
+			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu "
+			       "not judged\n",
+			       n, n == 1 ? "" : "s", breaks, opens, same, unjudged);
+	}
+	rc = breaks || lockout ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
+out:
+	json_decref(no_ev);
+	cta_review_flows_free(v, n);
+	cta_candidate_close(&c);
+	cta_free_sessions(s, n_sessions);
+	cta_host_fini(&here);
+	return rc;
+}
+
+static int review_live(char **sessions, size_t n_sessions, const struct cta_global *g)
+{
+	struct cta_session *s = NULL;
+	struct cta_snapshot *snap = NULL;
+	struct cta_ruleset *rs = cta_ruleset_new();
+	json_t *findings = NULL;
+	bool traced = false;
+	int rc;
+
+	rc = cta_load_sessions(&cta_cmd_review, sessions, n_sessions, &s);
+	if (rc)
+		goto out;
+	rc = rs ? cta_snapshot_new(&snap, false) : -ENOMEM;
+	if (!rc)
+		rc = cta_snapshot_take(snap, rs);
+	if (rc) {
+		cta_msg("review: cannot list the live ruleset: %s%s", strerror(-rc),
+			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	for (size_t k = 0; k < n_sessions; k++)
+		traced |= s[k].options.trace != 0;
+	if (!traced)
+		cta_msg("warning: the sessions were recorded with --trace none: no rule was seen "
+			"reached, so every rule shows as unreached");
+	findings = cta_review_live(rs, s, n_sessions, CTA_OWN_TABLES);
+	if (!findings) {
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	if (g->json) {
+		cta_print_json(json_pack("{s:{s:O}}", "review", "findings", findings));
+	} else {
+		json_t *f;
+		size_t i;
+
+		if (!json_array_size(findings))
+			printf("nothing to say: every rule was reached, none decides much from far "
+			       "down, no policy decided a flow\n");
+		json_array_foreach(findings, i, f) {
+			if (!strcmp(cta_jstr(f, "kind"), "policy"))
+				printf("policy     %s %s %s: %s\n", cta_jstr(f, "family"),
+				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
+				       cta_jstr(f, "detail"));
+			else
+				printf("%-10s %s %s %s handle %lld (rule %lld of its chain): %s\n  "
+				       "  %s\n",
+				       cta_jstr(f, "kind"), cta_jstr(f, "family"),
+				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
+				       (long long)json_integer_value(json_object_get(f, "handle")),
+				       (long long)json_integer_value(
+					       json_object_get(f, "position")) +
+					       1,
+				       cta_jstr(f, "rule"), cta_jstr(f, "detail"));
+		}
+	}
+	rc = CTA_EXIT_OK;
+out:
+	json_decref(findings);
+	cta_snapshot_free(snap);
+	cta_ruleset_free(rs);
+	cta_free_sessions(s, n_sessions);
+	return rc;
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, NULL, 's' },
+		{ "live", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char **sessions = calloc((size_t)argc + 1, sizeof(*sessions));
+	size_t n_sessions = 0;
+	bool live = false;
+	int c, rc;
+
+	if (!sessions)
+		return CTA_EXIT_SYSTEM;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sessions[n_sessions++] = optarg;
+			break;
+		case 'L':
+			live = true;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_review, stdout);
+			free(sessions);
+			return CTA_EXIT_OK;
+		default:
+			free(sessions);
+			return cta_usage_error(&cta_cmd_review, "bad option");
+		}
+	}
+	if (live) {
+		rc = optind < argc ? cta_usage_error(&cta_cmd_review,
+						     "--live reviews the live ruleset: no RULESET")
+		     : !n_sessions ? cta_usage_error(&cta_cmd_review, "--live needs --session FILE")
+				   : review_live(sessions, n_sessions, g);
+	} else if (optind + 1 != argc) {
+		rc = cta_usage_error(&cta_cmd_review,
+				     optind == argc ? "RULESET missing" : "one RULESET at a time");
+	} else {
+		rc = review_candidate(argv[optind], sessions, n_sessions, g);
+	}
+	free(sessions);
+	return rc;
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include "advisor/lib/buf.h"
+#include "advisor/cli/cli.h"
+#include "advisor/suggest/emit.h"
+#include "advisor/suggest/ir.h"
+#include "advisor/model/session.h"
+#include "advisor/suggest/template.h"
+#include "advisor/lib/util.h"
+
+#define MAX_DENIED_LISTED 50
+
+static int run(int argc, char **argv, const struct cta_global *g);
+
+const struct cta_cmd cta_cmd_suggest = {
+	"suggest",
+	run,
+	"write a ruleset that allows what the sessions observed",
+	"Usage: conntrack-advise suggest [--format nft|iptables|ip6tables] [--template NAME|FILE]\n"
+	"         [-o FILE] [--table NAME] [--restrict-output] [--per-process] [--allow-denied]\n"
+	"         [--prefix4 LEN] [--prefix6 LEN] [--min-hosts N] [--merge4 LEN] [--merge6 LEN]\n"
+	"         SESSION...\n"
+	"\n"
+	"Turns the flows of one or more sessions (several days, several hosts of one role:\n"
+	"they are merged) into a firewall: the template's base ruleset (default deny, loopback,\n"
+	"established/related, the ICMP and ICMPv6 that must pass) plus one accept rule per\n"
+	"group of observed services, each with its evidence as a comment. Output is the same\n"
+	"bytes for the same sessions.\n"
+	"\n"
+	"  --format nft        a file 'nft -f' loads (default): table inet NAME, named sets\n"
+	"  --format iptables   iptables-restore input (IPv4 flows), iptables-legacy\n"
+	"  --format ip6tables  ip6tables-restore input (IPv6 flows)\n"
+	"  --template NAME     server (default), workstation or router; or a FILE of your own\n"
+	"                      (placeholders: docs/templates.md)\n"
+	"  --table NAME        the nft table to (re)create (default filter)\n"
+	"  -o FILE             write FILE atomically instead of standard output\n"
+	"  --restrict-output   output policy drop, observed outbound services allowed\n"
+	"  --per-process       outbound rules per owning user (meta skuid / -m owner), from\n"
+	"                      the processes the recording saw (implies --restrict-output)\n"
+	"  --allow-denied      also allow flows that were denied while recording\n"
+	"  --prefix4 LEN       fold IPv4 sources into /LEN subnets (default 24) ...\n"
+	"  --prefix6 LEN       ... and IPv6 ones into /LEN (default 64) ...\n"
+	"  --min-hosts N       ... when at least N distinct hosts of one were seen (default 2)\n"
+	"  --merge4 LEN        adjacent IPv4 subnets merge, no wider than /LEN (default 16)\n"
+	"  --merge6 LEN        adjacent IPv6 subnets merge, no wider than /LEN (default 48)\n"
+	"\n"
+	"Inbound flows allow their (protocol, port) from their grouped sources; forwarded\n"
+	"flows (router) their source group to their destination; translated flows are matched\n"
+	"as the filter hook sees them (after DNAT, with 'ct status dnat'). Denied flows are\n"
+	"listed as comments, not allowed. Local (loopback) flows need no rule. Each rule's\n"
+	"comment names the local programs of its flows where the recording saw them.\n"
+	"With --per-process, outbound flows of different users get rules of their own,\n"
+	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
+	"\n"
+	"Examples:\n"
+	"  conntrack-advise suggest session.json > ruleset.nft && nft -c -f ruleset.nft\n"
+	"  conntrack-advise suggest --template router -o gw.nft mon.json tue.json\n"
+	"  conntrack-advise suggest --format iptables session.json | iptables-legacy-restore --test\n",
+};
+
+struct options {
+	enum cta_format format;
+	const char *template, *table, *out;
+	struct cta_ir_opts ir;
+};
+
+static int parse_format(const char *s, enum cta_format *f)
+{
+	if (!strcmp(s, "nft"))
+		*f = CTA_FORMAT_NFT;
+	else if (!strcmp(s, "iptables"))
+		*f = CTA_FORMAT_IPTABLES;
+	else if (!strcmp(s, "ip6tables"))
+		*f = CTA_FORMAT_IP6TABLES;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static bool valid_table(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+static int uint_opt(const char *name, const char *arg, unsigned max, unsigned *out)
+{
+	uint64_t v;
+
+	if (cta_parse_uint(arg, 0, max, &v) < 0)
+		return cta_usage_error(&cta_cmd_suggest, "%s: '%s' is not a number from 0 to %u",
+				       name, arg, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "template", required_argument, NULL, 't' },
+		{ "table", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "restrict-output", no_argument, NULL, 'R' },
+		{ "allow-denied", no_argument, NULL, 'D' },
+		{ "per-process", no_argument, NULL, 'P' },
+		{ "prefix4", required_argument, NULL, '4' },
+		{ "prefix6", required_argument, NULL, '6' },
+		{ "min-hosts", required_argument, NULL, 'm' },
+		{ "merge4", required_argument, NULL, 'a' },
+		{ "merge6", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c, rc = 0;
+
+	while (!rc && (c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_format(optarg, &o->format) < 0)
+				return cta_usage_error(&cta_cmd_suggest,
+						       "--format: '%s' is not nft, iptables or "
+						       "ip6tables",
+						       optarg);
+			break;
+		case 't':
+			o->template = optarg;
+			break;
+		case 'T':
+			if (!valid_table(optarg))
+				return cta_usage_error(
+					&cta_cmd_suggest,
+					"--table: '%s' is not a table name (letters, "
+					"digits, _; up to 63)",
+					optarg);
+			o->table = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'R':
+			o->ir.restrict_output = true;
+			break;
+		case 'D':
+			o->ir.allow_denied = true;
+			break;
+		case 'P':
+			o->ir.per_process = true;
+			o->ir.restrict_output = true;
+			break;
+		case '4':
+			rc = uint_opt("--prefix4", optarg, 32, &o->ir.group.prefix4);
+			break;
+		case '6':
+			rc = uint_opt("--prefix6", optarg, 128, &o->ir.group.prefix6);
+			break;
+		case 'm':
+			rc = uint_opt("--min-hosts", optarg, UINT_MAX, &o->ir.group.min_hosts);
+			break;
+		case 'a':
+			rc = uint_opt("--merge4", optarg, 32, &o->ir.group.merge4);
+			break;
+		case 'b':
+			rc = uint_opt("--merge6", optarg, 128, &o->ir.group.merge6);
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_suggest, stdout);
+			return -1;
+		default:
+			return cta_usage_error(&cta_cmd_suggest, "unknown option");
+		}
+	}
+	return rc;
+}
+
+static const char *const format_ext[] = { "nft", "iptables", "ip6tables" };
+
+/* Where the named templates are: beside the sources when run from the build tree. */
+static const char *template_dir(void)
+{
+	const char *env = getenv("CONNTRACK_ADVISE_TEMPLATES");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		size_t root = strlen(CTA_BUILD_ROOT);
+
+		exe[n] = '\0';
+		if (!strncmp(exe, CTA_BUILD_ROOT, root) && exe[root] == '/')
+			return CTA_SOURCE_TEMPLATES_DIR;
+	}
+	return CTA_TEMPLATES_DIR;
+}
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	struct cta_buf b = { 0 };
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		cta_buf_add(&b, chunk, n);
+	if (ferror(f) || b.oom) {
+		int e = b.oom ? -ENOMEM : -EIO;
+
+		fclose(f);
+		cta_buf_fini(&b);
+		return e;
+	}
+	fclose(f);
+	*text = b.p ? b.p : strdup("");
+	*len = b.len;
+	return *text ? 0 : -ENOMEM;
+}
+
+static int load_template(const struct options *o, struct cta_tmpl **t, const char **name)
+{
+	enum cta_tmpl_syntax syn = o->format == CTA_FORMAT_NFT ? CTA_TMPL_NFT : CTA_TMPL_IPTABLES;
+	bool is_file = strchr(o->template, '/') || strchr(o->template, '.');
+	char path[PATH_MAX], *text = NULL;
+	struct cta_err err;
+	size_t len = 0;
+	int rc;
+
+	if (is_file)
+		snprintf(path, sizeof(path), "%s", o->template);
+	else
+		snprintf(path, sizeof(path), "%s/%s.%s", template_dir(), o->template,
+			 format_ext[o->format]);
+	rc = read_file(path, &text, &len);
+	if (rc == -ENOENT && !is_file) {
+		cta_msg("suggest: no template '%s' for --format %s (%s not found; the templates "
+			"are server, workstation and router)",
+			o->template, format_ext[o->format], path);
+		return CTA_EXIT_USAGE;
+	}
+	if (rc) {
+		cta_msg("suggest: %s: %s", path, strerror(-rc));
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	rc = cta_tmpl_parse(path, text, len, syn, t, &err);
+	free(text);
+	if (rc) {
+		cta_msg("suggest: %s", err.msg);
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	/* the template's own name, as the ruleset's comments say it */
+	*name = is_file ? (strrchr(o->template, '/') ? strrchr(o->template, '/') + 1 : o->template)
+			: o->template;
+	return 0;
+}
+
+static void header(const struct options *o, const char *tname, const struct cta_session *s,
+		   size_t n, const struct cta_ir *ir, struct cta_buf *b)
+{
+	cta_buf_printf(b,
+		       "# Suggested by conntrack-advise %s from %zu session%s (template %s, "
+		       "format %s).\n",
+		       CTA_VERSION, n, n == 1 ? "" : "s", tname, format_ext[o->format]);
+	for (size_t i = 0; i < n; i++) {
+		char a[40], z[40];
+
+		cta_format_time(s[i].start_ns, a, sizeof(a));
+		cta_format_time(s[i].end_ns, z, sizeof(z));
+		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flows%s\n", s[i].host.hostname,
+			       a, z, s[i].n_flows, s[i].complete ? "" : " (incomplete)");
+	}
+	cta_buf_printf(b, "# Flows: %llu allowed by the rules below%s, %llu denied (%s)",
+		       (unsigned long long)ir->flows_allowed,
+		       o->format == CTA_FORMAT_IPTABLES	   ? " (their IPv4 part)"
+		       : o->format == CTA_FORMAT_IP6TABLES ? " (their IPv6 part)"
+							   : "",
+		       (unsigned long long)ir->flows_denied,
+		       o->ir.allow_denied ? "allowed too: --allow-denied" : "listed, not allowed");
+	if (ir->flows_local)
+		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
+			       (unsigned long long)ir->flows_local);
+	if (ir->flows_out_open)
+		cta_buf_printf(b,
+			       ",\n#   %llu outbound (output stays open without --restrict-output)",
+			       (unsigned long long)ir->flows_out_open);
+	if (ir->flows_unknown)
+		cta_buf_printf(b, ",\n#   %llu of unknown direction (no rule)",
+			       (unsigned long long)ir->flows_unknown);
+	cta_buf_str(b, ".\n# Each rule's comment is its evidence: connections, distinct hosts, "
+		       "first..last seen (UTC).\n");
+}
+
+/* What the template leaves out, said once on stderr. */
+static void warn_missing(const char *tname, const struct cta_tmpl *t, const struct cta_ir *ir)
+{
+	size_t fwd = cta_ir_count(ir, CTA_IR_FORWARD, 0), out = cta_ir_count(ir, CTA_IR_OUT, 0);
+
+	if (fwd && !cta_tmpl_has(t, CTA_PH_FORWARD))
+		cta_msg("suggest: warning: template %s has no {{forward}}: %zu rule%s for forwarded "
+			"flows left out (--template router allows them)",
+			tname, fwd, fwd == 1 ? "" : "s");
+	if (out && !cta_tmpl_has(t, CTA_PH_OUTPUT))
+		cta_msg("suggest: warning: template %s has no {{output}}: %zu rule%s for outbound "
+			"flows left out",
+			tname, out, out == 1 ? "" : "s");
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
+	struct options o = { .format = CTA_FORMAT_NFT, .template = "server", .table = "filter" };
+	struct cta_session *s = NULL;
+	struct cta_tmpl *t = NULL;
+	struct cta_buf text = { 0 }, head = { 0 };
+	struct cta_ir ir = { 0 };
+	const char *tname = NULL;
+	size_t n;
+	int rc;
+
+	cta_group_defaults(&o.ir.group);
+	rc = parse_options(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? CTA_EXIT_OK : rc;
+	if (g->json)
+		return cta_usage_error(&cta_cmd_suggest, "-j: suggest prints a ruleset, not JSON");
+	n = (size_t)(argc - optind);
+	if (!n)
+		return cta_usage_error(&cta_cmd_suggest, "no SESSION given");
+	if (!o.ir.group.min_hosts)
+		o.ir.group.min_hosts = 1;
+	rc = load_template(&o, &t, &tname);
+	if (rc)
+		return rc;
+	rc = cta_load_sessions(&cta_cmd_suggest, argv + optind, n, &s);
+	if (!rc && cta_ir_build(&o.ir, s, n, &ir)) {
+		cta_msg("suggest: out of memory");
+		rc = CTA_EXIT_SYSTEM;
+	}
+	if (!rc) {
+		struct cta_emit e = {
+			.ir = &ir,
+			.tmpl = t,
+			.format = o.format,
+			.template_name = tname,
+			.table = o.table,
+			.restrict_output = o.ir.restrict_output,
+			.max_denied = MAX_DENIED_LISTED,
+		};
+
+		header(&o, tname, s, n, &ir, &head);
+		e.header = head.p;
+		cta_emit(&e, &text);
+		warn_missing(tname, t, &ir);
+		if (text.oom || head.oom) {
+			cta_msg("suggest: out of memory");
+			rc = CTA_EXIT_SYSTEM;
+		} else {
+			rc = cta_write_output(&cta_cmd_suggest, o.out, text.p, text.len, 0644);
+		}
+	}
+	cta_ir_fini(&ir);
+	cta_free_sessions(s, n);
+	cta_buf_fini(&text);
+	cta_buf_fini(&head);
+	cta_tmpl_free(t);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A flow: every connection between the same two addresses to the same service,
+ * whatever ephemeral source port each one used. The source port is kept as the
+ * range seen; the reply side is part of the key so NAT shows up as its own flow.
+ */
+#ifndef CTA_FLOW_H
+#define CTA_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nft/event.h"
+
+enum cta_direction {
+	CTA_DIR_UNKNOWN = 0,
+	CTA_DIR_IN, /* to a local address (after any DNAT) */
+	CTA_DIR_OUT, /* from a local address */
+	CTA_DIR_FORWARD, /* through the host */
+	CTA_DIR_LOCAL, /* from a local address to a local address */
+};
+
+/* The furthest state any connection of the flow reached. */
+enum cta_reached {
+	CTA_REACHED_UNREPLIED = 0,
+	CTA_REACHED_REPLIED,
+	CTA_REACHED_ASSURED,
+};
+
+/* Compared and hashed as bytes: no padding, always fully zeroed. */
+struct cta_flow_key {
+	uint8_t family; /* AF_INET / AF_INET6 */
+	uint8_t l4proto;
+	uint8_t icmp_type, icmp_code; /* ICMP and ICMPv6 only */
+	uint16_t dport; /* the service port, original direction */
+	uint16_t reply_sport; /* the service port as the responder saw it (DNAT) */
+	union cta_addr src, dst; /* original direction */
+	union cta_addr reply_src, reply_dst; /* reply direction */
+};
+
+struct cta_flow {
+	struct cta_flow_key key;
+	uint8_t direction; /* enum cta_direction */
+	uint8_t reached; /* enum cta_reached */
+	uint16_t sport_min, sport_max; /* ports: source ports; ICMP: echo ids */
+	uint16_t rdport_min, rdport_max; /* reply destination ports (SNAT shows here) */
+	uint64_t connections;
+	uint64_t packets[2], bytes[2]; /* [0] original, [1] reply */
+	uint64_t first_ns, last_ns; /* wall clock */
+	uint32_t verdict; /* 1 + index in the owner's verdict store; 0: none seen */
+	uint32_t host; /* merged sessions: index in the session's hosts, which saw it */
+	uint32_t process; /* 1 + index in the owner's process store; 0: none known */
+};
+
+/* Protocols whose tuples carry ports. */
+bool cta_proto_has_ports(uint8_t l4proto);
+bool cta_proto_is_icmp(uint8_t l4proto);
+/* "tcp", "udp", "icmp", "ipv6-icmp"... or NULL for one without a name here. */
+const char *cta_proto_name(uint8_t l4proto);
+int cta_proto_from_name(const char *name, uint8_t *l4proto);
+
+const char *cta_direction_name(enum cta_direction d);
+int cta_direction_from_name(const char *name, enum cta_direction *d);
+const char *cta_reached_name(enum cta_reached r);
+int cta_reached_from_name(const char *name, enum cta_reached *r);
+
+/* The key of the flow an event belongs to (zeroed first). */
+void cta_flow_key_from_event(struct cta_flow_key *k, const struct cta_event *ev);
+/* Is the reply direction anything but the mirror of the original (NAT)? */
+bool cta_flow_translated(const struct cta_flow *f);
+
+/* Order for listings: protocol, source, destination, source port, service port. */
+int cta_flow_cmp(const struct cta_flow *a, const struct cta_flow *b);
+
+/* Fold b into a (same key): counts add, times and port ranges widen. */
+void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b);
+
+#endif

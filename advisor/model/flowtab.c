@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/model/flowtab.h"
+
+#include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/hashidx.h"
+
+enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_SWEPT };
+
+struct conn {
+	uint32_t id;
+	uint32_t flow;
+	uint32_t gen; /* the last dump that contained it */
+	uint8_t state; /* enum conn_state; the free list is chained through flow */
+	uint8_t counted; /* packets/bytes below hold an earlier reading */
+	uint16_t sport; /* original source port (ICMP: echo id): with the flow key, its tuple */
+	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
+};
+
+/* JSON objects the flows point at (1 + index), each a reference of its own. */
+struct store {
+	json_t **v;
+	size_t n, cap;
+};
+
+struct cta_flowtab {
+	struct cta_flow *flows;
+	size_t n_flows, cap_flows;
+	struct cta_hashidx flow_idx;
+
+	struct conn *conns;
+	size_t n_conns, cap_conns, open;
+	uint32_t free_head; /* position + 1; 0 = none */
+	struct cta_hashidx conn_idx; /* by conntrack id */
+	struct cta_hashidx tuple_idx; /* by original tuple, unless no_tuples */
+	bool no_tuples; /* nobody looks connections up by tuple: no index kept */
+
+	uint32_t gen;
+	struct cta_flowtab_stats stats;
+
+	struct store verdicts; /* flows' verdict - 1 indexes this */
+	struct store processes; /* flows' process - 1 indexes this */
+};
+
+void cta_flowtab_no_tuple_index(struct cta_flowtab *ft)
+{
+	if (!ft->n_conns)
+		ft->no_tuples = true;
+}
+
+struct cta_flowtab *cta_flowtab_new(void)
+{
+	struct cta_flowtab *ft = calloc(1, sizeof(*ft));
+
+	if (!ft)
+		return NULL;
+	cta_hashidx_init(&ft->flow_idx);
+	cta_hashidx_init(&ft->conn_idx);
+	cta_hashidx_init(&ft->tuple_idx);
+	return ft;
+}
+
+static void store_fini(struct store *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		json_decref(st->v[i]);
+	free(st->v);
+}
+
+/* *slot (1 + index, 0: none) gets o, whose reference is taken, replacing an older one. */
+static int store_put(struct store *st, uint32_t *slot, json_t *o)
+{
+	if (!o)
+		return 0;
+	if (*slot) {
+		json_decref(st->v[*slot - 1]);
+		st->v[*slot - 1] = o;
+		return 0;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		json_t **v = realloc(st->v, cap * sizeof(*v));
+
+		if (!v) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+		st->v = v;
+		st->cap = cap;
+	}
+	st->v[st->n++] = o;
+	*slot = (uint32_t)st->n;
+	return 0;
+}
+
+static json_t *store_get(const struct store *st, uint32_t slot)
+{
+	return slot && slot <= st->n ? st->v[slot - 1] : NULL;
+}
+
+void cta_flowtab_free(struct cta_flowtab *ft)
+{
+	if (!ft)
+		return;
+	cta_hashidx_fini(&ft->flow_idx);
+	cta_hashidx_fini(&ft->conn_idx);
+	cta_hashidx_fini(&ft->tuple_idx);
+	store_fini(&ft->verdicts);
+	store_fini(&ft->processes);
+	free(ft->flows);
+	free(ft->conns);
+	free(ft);
+}
+
+/* hashidx callbacks get a position and a context: the table plus what is sought */
+struct flow_q {
+	const struct cta_flowtab *ft;
+	const struct cta_flow_key *key;
+};
+
+static bool flow_eq(uint32_t pos, const void *ctx)
+{
+	const struct flow_q *q = ctx;
+
+	return !memcmp(&q->ft->flows[pos].key, q->key, sizeof(*q->key));
+}
+
+struct conn_q {
+	const struct cta_flowtab *ft;
+	uint32_t id;
+};
+
+static bool conn_eq(uint32_t pos, const void *ctx)
+{
+	const struct conn_q *q = ctx;
+
+	return q->ft->conns[pos].id == q->id;
+}
+
+static uint64_t key_hash(const struct cta_flow_key *k)
+{
+	return cta_hash_words(k, sizeof(*k));
+}
+
+static uint64_t id_hash(uint32_t id)
+{
+	uint64_t w = id;
+
+	return cta_hash_words(&w, sizeof(w));
+}
+
+static int64_t flow_find(const struct cta_flowtab *ft, const struct cta_flow_key *k, uint64_t hash)
+{
+	struct flow_q q = { ft, k };
+
+	return cta_hashidx_find(&ft->flow_idx, hash, flow_eq, &q);
+}
+
+/* A new flow with this key, zeroed apart from the key. Position, or -ENOMEM. */
+static int64_t flow_add(struct cta_flowtab *ft, const struct cta_flow_key *k, uint64_t hash)
+{
+	struct cta_flow *f;
+
+	if (ft->n_flows == ft->cap_flows) {
+		size_t cap = ft->cap_flows ? ft->cap_flows * 2 : 256;
+
+		if (cap > UINT32_MAX)
+			return -ENOMEM;
+		f = realloc(ft->flows, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		ft->flows = f;
+		ft->cap_flows = cap;
+	}
+	if (cta_hashidx_add(&ft->flow_idx, hash, (uint32_t)ft->n_flows) < 0)
+		return -ENOMEM;
+	f = &ft->flows[ft->n_flows];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	return (int64_t)ft->n_flows++;
+}
+
+/* A connection's original tuple: the flow key's original half plus its source port. */
+struct tuple_key {
+	uint8_t family, l4proto, icmp_type, icmp_code;
+	uint16_t sport, dport;
+	union cta_addr src, dst;
+};
+
+static void tuple_key_of_flow(struct tuple_key *t, const struct cta_flow_key *k, uint16_t sport)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = k->family;
+	t->l4proto = k->l4proto;
+	t->icmp_type = k->icmp_type;
+	t->icmp_code = k->icmp_code;
+	t->sport = sport;
+	t->dport = k->dport;
+	t->src = k->src;
+	t->dst = k->dst;
+}
+
+static uint64_t tuple_hash(const struct tuple_key *t)
+{
+	return cta_hash_words(t, sizeof(*t));
+}
+
+struct tuple_q {
+	const struct cta_flowtab *ft;
+	const struct tuple_key *t;
+};
+
+static bool tuple_eq(uint32_t pos, const void *ctx)
+{
+	const struct tuple_q *q = ctx;
+	const struct conn *c = &q->ft->conns[pos];
+	struct tuple_key t;
+
+	tuple_key_of_flow(&t, &q->ft->flows[c->flow].key, c->sport);
+	return !memcmp(&t, q->t, sizeof(t));
+}
+
+static uint64_t conn_tuple_hash(const struct cta_flowtab *ft, const struct conn *c)
+{
+	struct tuple_key t;
+
+	tuple_key_of_flow(&t, &ft->flows[c->flow].key, c->sport);
+	return tuple_hash(&t);
+}
+
+static int64_t conn_find(const struct cta_flowtab *ft, uint32_t id)
+{
+	struct conn_q q = { ft, id };
+
+	return cta_hashidx_find(&ft->conn_idx, id_hash(id), conn_eq, &q);
+}
+
+static int64_t conn_add(struct cta_flowtab *ft, uint32_t id, uint32_t flow, uint16_t sport)
+{
+	uint32_t pos;
+	struct conn *c;
+
+	if (ft->free_head) {
+		pos = ft->free_head - 1;
+		ft->free_head = ft->conns[pos].flow;
+	} else {
+		if (ft->n_conns == ft->cap_conns) {
+			size_t cap = ft->cap_conns ? ft->cap_conns * 2 : 256;
+
+			if (cap > UINT32_MAX)
+				return -ENOMEM;
+			c = realloc(ft->conns, cap * sizeof(*c));
+			if (!c)
+				return -ENOMEM;
+			ft->conns = c;
+			ft->cap_conns = cap;
+		}
+		pos = (uint32_t)ft->n_conns++;
+	}
+	if (cta_hashidx_add(&ft->conn_idx, id_hash(id), pos) < 0) {
+		ft->conns[pos].state = CONN_FREE;
+		ft->conns[pos].flow = ft->free_head;
+		ft->free_head = pos + 1;
+		return -ENOMEM;
+	}
+	c = &ft->conns[pos];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->flow = flow;
+	c->sport = sport;
+	c->gen = ft->gen;
+	c->state = CONN_OPEN;
+	if (!ft->no_tuples && cta_hashidx_add(&ft->tuple_idx, conn_tuple_hash(ft, c), pos) < 0) {
+		cta_hashidx_del(&ft->conn_idx, id_hash(id), pos);
+		c->state = CONN_FREE;
+		c->flow = ft->free_head;
+		ft->free_head = pos + 1;
+		return -ENOMEM;
+	}
+	ft->open++;
+	return pos;
+}
+
+static void conn_del(struct cta_flowtab *ft, uint32_t pos)
+{
+	struct conn *c = &ft->conns[pos];
+
+	cta_hashidx_del(&ft->conn_idx, id_hash(c->id), pos);
+	if (!ft->no_tuples)
+		cta_hashidx_del(&ft->tuple_idx, conn_tuple_hash(ft, c), pos);
+	if (c->state == CONN_OPEN)
+		ft->open--;
+	c->state = CONN_FREE;
+	c->flow = ft->free_head;
+	ft->free_head = pos + 1;
+}
+
+static uint64_t min_nz(uint64_t a, uint64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+static void widen(uint16_t *lo, uint16_t *hi, uint16_t v, bool first)
+{
+	if (first) {
+		*lo = *hi = v;
+		return;
+	}
+	if (v < *lo)
+		*lo = v;
+	if (v > *hi)
+		*hi = v;
+}
+
+/*
+ * Credit counters as deltas against what this connection already gave the flow.
+ * True when they grew since an earlier reading: activity since then. A first reading
+ * proves nothing about when the packets passed.
+ */
+static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *ev)
+{
+	struct conn none = { 0 };
+	bool grew = false, earlier;
+
+	if (!(ev->flags & CTA_EVF_COUNTERS))
+		return false;
+	if (!c)
+		c = &none; /* a connection seen only at its end */
+	earlier = c->counted;
+	c->counted = 1;
+	for (int d = 0; d < 2; d++) {
+		uint64_t dp = ev->packets[d] >= c->packets[d] ? ev->packets[d] - c->packets[d]
+							      : ev->packets[d];
+		uint64_t db = ev->bytes[d] >= c->bytes[d] ? ev->bytes[d] - c->bytes[d]
+							  : ev->bytes[d];
+
+		f->packets[d] += dp;
+		f->bytes[d] += db;
+		grew |= dp != 0;
+		c->packets[d] = ev->packets[d];
+		c->bytes[d] = ev->bytes[d];
+	}
+	return grew && earlier;
+}
+
+static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_event *ev,
+			bool new_conn)
+{
+	bool first = f->connections == 0, grew;
+	enum cta_reached r = CTA_REACHED_UNREPLIED;
+
+	if (new_conn)
+		f->connections++;
+	if (new_conn || ev->type == CTA_EV_CT_NEW) {
+		widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
+		widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+	}
+	if (ev->status & IPS_ASSURED)
+		r = CTA_REACHED_ASSURED;
+	else if (ev->status & IPS_SEEN_REPLY)
+		r = CTA_REACHED_REPLIED;
+	if (r > f->reached)
+		f->reached = (uint8_t)r;
+
+	grew = credit(f, c, ev);
+	f->first_ns =
+		min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns : ev->seen_ns);
+	if (ev->type == CTA_EV_CT_DESTROY && (ev->flags & CTA_EVF_TSTOP)) {
+		if (ev->tstop_ns > f->last_ns)
+			f->last_ns = ev->tstop_ns;
+	} else if (ev->type != CTA_EV_CT_DUMP || grew || new_conn) {
+		/* a dump of an idle connection says nothing about activity */
+		if (ev->seen_ns > f->last_ns)
+			f->last_ns = ev->seen_ns;
+	}
+}
+
+void cta_flowtab_prefetch(const struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	struct cta_flow_key key;
+
+	if (ev->flags & CTA_EVF_ID)
+		cta_hashidx_prefetch(&ft->conn_idx, id_hash(ev->id));
+	cta_flow_key_from_event(&key, ev);
+	cta_hashidx_prefetch(&ft->flow_idx, key_hash(&key));
+}
+
+int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
+		      const struct cta_host *host)
+{
+	struct cta_flow_key key;
+	uint64_t hash;
+	int64_t fpos, cpos = -1;
+	struct conn *c = NULL;
+	bool new_conn = false;
+
+	if (ev->type >= 1 && ev->type <= CTA_EV_CT_DUMP)
+		ft->stats.events[ev->type]++;
+	cta_flow_key_from_event(&key, ev);
+	if (ev->flags & CTA_EVF_ID) {
+		cpos = conn_find(ft, ev->id);
+		/* an id reused by another connection whose DESTROY we missed */
+		if (cpos >= 0 && memcmp(&ft->flows[ft->conns[cpos].flow].key, &key, sizeof(key))) {
+			conn_del(ft, (uint32_t)cpos);
+			cpos = -1;
+		}
+	}
+	if (cpos >= 0) {
+		c = &ft->conns[cpos];
+		fpos = c->flow;
+	} else {
+		hash = key_hash(&key);
+		fpos = flow_find(ft, &key, hash);
+		if (fpos < 0) {
+			fpos = flow_add(ft, &key, hash);
+			if (fpos < 0)
+				return (int)fpos;
+			ft->flows[fpos].direction = (uint8_t)cta_host_direction(host, &key);
+		}
+		new_conn = true;
+		if ((ev->flags & CTA_EVF_ID) && ev->type != CTA_EV_CT_DESTROY) {
+			cpos = conn_add(ft, ev->id, (uint32_t)fpos, ev->orig.sport);
+			if (cpos < 0)
+				return (int)cpos;
+			c = &ft->conns[cpos];
+		}
+	}
+	update_flow(&ft->flows[fpos], c, ev, new_conn);
+	if (!c)
+		return 0;
+	if (ev->type == CTA_EV_CT_DESTROY) {
+		conn_del(ft, (uint32_t)cpos);
+	} else if (ev->type == CTA_EV_CT_DUMP) {
+		if (c->state == CONN_SWEPT)
+			ft->open++;
+		c->state = CONN_OPEN;
+		c->gen = ft->gen;
+	}
+	return 0;
+}
+
+void cta_flowtab_dump_begin(struct cta_flowtab *ft)
+{
+	ft->gen++;
+}
+
+uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
+{
+	uint64_t closed = 0;
+
+	for (size_t i = 0; i < ft->n_conns; i++) {
+		struct conn *c = &ft->conns[i];
+
+		if (c->state == CONN_SWEPT) {
+			/* closed by an earlier dump and no DESTROY since: forget it */
+			conn_del(ft, (uint32_t)i);
+		} else if (c->state == CONN_OPEN && c->gen != ft->gen) {
+			/* kept a while in case its DESTROY is still queued */
+			c->state = CONN_SWEPT;
+			ft->open--;
+			closed++;
+		}
+	}
+	ft->stats.swept += closed;
+	return closed;
+}
+
+int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict)
+{
+	return store_put(&ft->verdicts, &ft->flows[pos].verdict, verdict);
+}
+
+json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	return store_get(&ft->verdicts, f->verdict);
+}
+
+json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
+{
+	*n = ft->verdicts.n;
+	return ft->verdicts.v;
+}
+
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process)
+{
+	return store_put(&ft->processes, &ft->flows[pos].process, process);
+}
+
+json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	return store_get(&ft->processes, f->process);
+}
+
+json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n)
+{
+	*n = ft->processes.n;
+	return ft->processes.v;
+}
+
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
+		      json_t *process)
+{
+	uint64_t hash = key_hash(&f->key);
+	int64_t pos = flow_find(ft, &f->key, hash);
+	int err;
+
+	if (pos >= 0) {
+		cta_flow_merge(&ft->flows[pos], f);
+	} else {
+		pos = flow_add(ft, &f->key, hash);
+		if (pos < 0)
+			return (int)pos;
+		ft->flows[pos] = *f;
+		ft->flows[pos].verdict = 0;
+		ft->flows[pos].process = 0;
+	}
+	err = verdict ? cta_flowtab_set_verdict(ft, (size_t)pos, json_incref(verdict)) : 0;
+	/* the first process known for the flow stays */
+	if (!err && process && !ft->flows[pos].process)
+		err = cta_flowtab_set_process(ft, (size_t)pos, json_incref(process));
+	return err;
+}
+
+int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id)
+{
+	int64_t pos = conn_find(ft, ct_id);
+
+	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
+}
+
+int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+				  const struct cta_tuple *t)
+{
+	struct cta_event ev = { .family = family, .l4proto = l4proto, .orig = *t };
+	struct cta_flow_key k;
+	struct tuple_key tk;
+	struct tuple_q q = { ft, &tk };
+	int64_t pos;
+
+	if (ft->no_tuples)
+		return -1;
+	cta_flow_key_from_event(&k, &ev);
+	tuple_key_of_flow(&tk, &k, t->sport);
+	pos = cta_hashidx_find(&ft->tuple_idx, tuple_hash(&tk), tuple_eq, &q);
+	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
+}
+
+int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t packets, bool attempt)
+{
+	struct cta_event ev = { .type = CTA_EV_CT_NEW,
+				.family = family,
+				.l4proto = l4proto,
+				.orig = *t,
+				.seen_ns = seen_ns };
+	struct cta_flow_key key;
+	uint64_t hash;
+	int64_t pos;
+	struct cta_flow *f;
+
+	ev.reply.src = t->dst;
+	ev.reply.dst = t->src;
+	ev.reply.sport = t->dport;
+	ev.reply.dport = t->sport;
+	cta_flow_key_from_event(&key, &ev);
+	hash = key_hash(&key);
+	pos = flow_find(ft, &key, hash);
+	if (pos < 0) {
+		pos = flow_add(ft, &key, hash);
+		if (pos < 0)
+			return pos;
+		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
+	}
+	f = &ft->flows[pos];
+	update_flow(f, NULL, &ev, attempt);
+	f->packets[0] += packets;
+	return pos;
+}
+
+size_t cta_flowtab_count(const struct cta_flowtab *ft)
+{
+	return ft->n_flows;
+}
+
+size_t cta_flowtab_open_connections(const struct cta_flowtab *ft)
+{
+	return ft->open;
+}
+
+const struct cta_flow *cta_flowtab_flows(const struct cta_flowtab *ft)
+{
+	return ft->flows;
+}
+
+static int cmp_flows(const void *a, const void *b)
+{
+	return cta_flow_cmp(a, b);
+}
+
+struct cta_flow *cta_flowtab_sorted(const struct cta_flowtab *ft, size_t *n)
+{
+	struct cta_flow *out = malloc((ft->n_flows ? ft->n_flows : 1) * sizeof(*out));
+
+	if (!out)
+		return NULL;
+	if (ft->n_flows)
+		memcpy(out, ft->flows, ft->n_flows * sizeof(*out));
+	qsort(out, ft->n_flows, sizeof(*out), cmp_flows);
+	*n = ft->n_flows;
+	return out;
+}
+
+const struct cta_flowtab_stats *cta_flowtab_stats(const struct cta_flowtab *ft)
+{
+	return &ft->stats;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The flow table: conntrack events in, flows out. Beneath the flows it keeps the
+ * connections it has seen by conntrack id, so counters (which the kernel reports
+ * only in DESTROY events and dumps) are added once, as deltas.
+ */
+#ifndef CTA_FLOWTAB_H
+#define CTA_FLOWTAB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nft/event.h"
+#include "advisor/model/flow.h"
+#include "advisor/model/host.h"
+#include "advisor/lib/util.h"
+
+struct cta_flowtab;
+
+struct cta_flowtab_stats {
+	uint64_t events[CTA_EV_CT_DUMP + 1]; /* by enum cta_event_type */
+	uint64_t swept; /* connections that vanished during an overrun, closed by a dump */
+};
+
+struct cta_flowtab *cta_flowtab_new(void);
+/*
+ * Keep no index by original tuple (one hash insert less per connection), for a
+ * recording where nothing joins by tuple: cta_flowtab_conn_by_tuple() then answers
+ * -1. Only on an empty table.
+ */
+void cta_flowtab_no_tuple_index(struct cta_flowtab *ft);
+/* Fetch into the cache what cta_flowtab_apply(ev) will look up: it runs soon. */
+void cta_flowtab_prefetch(const struct cta_flowtab *ft, const struct cta_event *ev);
+void cta_flowtab_free(struct cta_flowtab *ft);
+static inline void cta_flowtab_freep(struct cta_flowtab **ft)
+{
+	cta_flowtab_free(*ft);
+}
+
+/* Apply one conntrack event. host decides the direction of new flows. 0 or -ENOMEM. */
+int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
+		      const struct cta_host *host);
+
+/*
+ * A dump is a full picture of the kernel's table: between begin and end, apply the
+ * dump's events; end closes every open connection the dump did not contain (it ended
+ * while events were being lost) and returns how many it closed.
+ */
+void cta_flowtab_dump_begin(struct cta_flowtab *ft);
+uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
+
+/*
+ * Fold a finished flow (from a session) in, merging with an equal key; verdict (may be
+ * NULL) is its verdict, referenced, and replaces an older one; process (may be NULL)
+ * its process, referenced, kept only if the flow had none. 0 or -ENOMEM.
+ */
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
+		      json_t *process);
+
+/* The flow of the open connection with this conntrack id, or -1. */
+int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
+/* The flow of the open connection with this original tuple, or -1. */
+int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+				  const struct cta_tuple *t);
+/*
+ * A flow that never reached conntrack (denied): packets on the flow of this packet
+ * tuple (reply direction the mirror), and with attempt, one more attempt (connection).
+ * Position, or -ENOMEM.
+ */
+int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t packets, bool attempt);
+/* Give flow pos this verdict (the reference is taken), replacing an older one. */
+int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict);
+/* The verdict of a flow of this table (or a sorted copy of one), or NULL. */
+json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f);
+/* The verdict store, for writing a session: flows' verdict fields index it. */
+json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
+
+/* The same for the process on this host's end of the flow (advisor/procs.h). */
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process);
+json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f);
+json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
+
+size_t cta_flowtab_count(const struct cta_flowtab *ft);
+/* Connections open right now, as far as the table knows. */
+size_t cta_flowtab_open_connections(const struct cta_flowtab *ft);
+/* The flows, in insertion order; valid until the next change. */
+const struct cta_flow *cta_flowtab_flows(const struct cta_flowtab *ft);
+/* A sorted copy (cta_flow_cmp), for output. The caller frees it. */
+struct cta_flow *cta_flowtab_sorted(const struct cta_flowtab *ft, size_t *n);
+const struct cta_flowtab_stats *cta_flowtab_stats(const struct cta_flowtab *ft);
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/model/host.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static unsigned prefix_len(const unsigned char *mask, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += (unsigned)__builtin_popcount(mask[i]);
+	return n;
+}
+
+static struct cta_iface *iface_get(struct cta_host *h, const char *name, unsigned index)
+{
+	struct cta_iface *n;
+
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		if (!strcmp(h->ifaces[i].name, name))
+			return &h->ifaces[i];
+	n = realloc(h->ifaces, (h->n_ifaces + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	h->ifaces = n;
+	n = &h->ifaces[h->n_ifaces++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->index = index;
+	return n;
+}
+
+int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
+		      const struct cta_host_addr *a)
+{
+	struct cta_iface *i = iface_get(h, name, index);
+	struct cta_host_addr *n;
+
+	if (!i)
+		return -ENOMEM;
+	if (!a)
+		return 0;
+	n = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	i->addrs = n;
+	i->addrs[i->n_addrs++] = *a;
+	return 0;
+}
+
+int cta_host_read(struct cta_host *h)
+{
+	struct ifaddrs *list, *ifa;
+	struct utsname u;
+	int err = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
+		snprintf(h->hostname, sizeof(h->hostname), "unknown");
+	if (uname(&u) == 0)
+		snprintf(h->kernel, sizeof(h->kernel), "%s", u.release);
+	if (getifaddrs(&list) < 0)
+		return -errno;
+	for (ifa = list; ifa && !err; ifa = ifa->ifa_next) {
+		struct cta_host_addr a = { 0 };
+		unsigned index = if_nametoindex(ifa->ifa_name);
+
+		if (!ifa->ifa_addr ||
+		    (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6)) {
+			/* AF_PACKET entries: the interface exists, maybe without addresses */
+			err = cta_host_add_addr(h, ifa->ifa_name, index, NULL);
+			continue;
+		}
+		a.family = (uint8_t)ifa->ifa_addr->sa_family;
+		if (a.family == AF_INET) {
+			const struct sockaddr_in *s = (const void *)ifa->ifa_addr;
+
+			memcpy(a.addr.b, &s->sin_addr, 4);
+			if (ifa->ifa_netmask)
+				a.prefixlen = (uint8_t)prefix_len(
+					(const void *)&((const struct sockaddr_in *)(const void *)
+								ifa->ifa_netmask)
+						->sin_addr,
+					4);
+		} else {
+			const struct sockaddr_in6 *s = (const void *)ifa->ifa_addr;
+
+			memcpy(a.addr.b, &s->sin6_addr, 16);
+			if (ifa->ifa_netmask)
+				a.prefixlen = (uint8_t)prefix_len(
+					(const void *)&((const struct sockaddr_in6 *)(const void *)
+								ifa->ifa_netmask)
+						->sin6_addr,
+					16);
+		}
+		err = cta_host_add_addr(h, ifa->ifa_name, index, &a);
+	}
+	freeifaddrs(list);
+	if (err)
+		cta_host_fini(h);
+	return err;
+}
+
+void cta_host_fini(struct cta_host *h)
+{
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		free(h->ifaces[i].addrs);
+	free(h->ifaces);
+	h->ifaces = NULL;
+	h->n_ifaces = 0;
+}
+
+bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta_addr *addr)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	size_t len = family == AF_INET ? 4 : 16;
+
+	if (family == AF_INET && addr->b[0] == 127)
+		return true;
+	if (family == AF_INET6 && !memcmp(addr->b, v6_loopback, 16))
+		return true;
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
+			const struct cta_host_addr *a = &h->ifaces[i].addrs[j];
+
+			if (a->family == family && !memcmp(a->addr.b, addr->b, len))
+				return true;
+		}
+	return false;
+}
+
+/* Multicast, or a broadcast address of one of the host's networks: the host receives it. */
+static bool group_address(const struct cta_host *h, uint8_t family, const union cta_addr *a)
+{
+	if (family == AF_INET6)
+		return a->b[0] == 0xff;
+	if ((a->b[0] & 0xf0) == 0xe0 || a->w[0] == 0xffffffffu)
+		return true;
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
+			const struct cta_host_addr *ha = &h->ifaces[i].addrs[j];
+			uint32_t mask, net, addr;
+
+			if (ha->family != AF_INET || ha->prefixlen == 0 || ha->prefixlen >= 31)
+				continue;
+			mask = htonl(~0u << (32 - ha->prefixlen));
+			net = ha->addr.w[0] & mask;
+			addr = a->w[0];
+			if ((addr & mask) == net && (addr | mask) == 0xffffffffu)
+				return true;
+		}
+	return false;
+}
+
+enum cta_direction cta_host_direction(const struct cta_host *h, const struct cta_flow_key *k)
+{
+	/* the reply source is who really answered: after DNAT that is the inner host */
+	bool from_here = cta_host_is_local(h, k->family, &k->src);
+	bool to_here = cta_host_is_local(h, k->family, &k->reply_src);
+
+	if (from_here && to_here)
+		return CTA_DIR_LOCAL;
+	if (from_here)
+		return CTA_DIR_OUT;
+	/* multicast and broadcast from elsewhere are received here, not forwarded */
+	if (to_here || group_address(h, k->family, &k->reply_src))
+		return CTA_DIR_IN;
+	return CTA_DIR_FORWARD;
+}
+
+const char *cta_addr_str(uint8_t family, const union cta_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, a->b, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int cta_addr_parse(const char *s, uint8_t *family, union cta_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->b) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The recording host: its name, interfaces and addresses, and which flows are its own. */
+#ifndef CTA_HOST_H
+#define CTA_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nft/event.h"
+#include "advisor/model/flow.h"
+
+struct cta_host_addr {
+	uint8_t family;
+	uint8_t prefixlen;
+	union cta_addr addr;
+};
+
+struct cta_iface {
+	char name[16];
+	unsigned index;
+	struct cta_host_addr *addrs;
+	size_t n_addrs;
+};
+
+struct cta_host {
+	char hostname[256];
+	char kernel[128];
+	struct cta_iface *ifaces;
+	size_t n_ifaces;
+};
+
+/* Fill h from this namespace (getifaddrs). 0 or -errno. */
+int cta_host_read(struct cta_host *h);
+void cta_host_fini(struct cta_host *h);
+/* Add an address to the interface called name, creating it. 0 or -ENOMEM. */
+int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
+		      const struct cta_host_addr *a);
+
+/* Is addr one of the host's own (or loopback)? */
+bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta_addr *addr);
+/* in / out / forward / local, from the original source and the real responder. */
+enum cta_direction cta_host_direction(const struct cta_host *h, const struct cta_flow_key *k);
+
+/* "192.0.2.1" or "2001:db8::1" into buf (INET6_ADDRSTRLEN). */
+const char *cta_addr_str(uint8_t family, const union cta_addr *a, char *buf, size_t len);
+/* Parse an address of either family; sets *family. 0 or -EINVAL. */
+int cta_addr_parse(const char *s, uint8_t *family, union cta_addr *a);
+
+#endif

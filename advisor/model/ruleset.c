@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/model/ruleset.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/hashidx.h"
+#include "advisor/lib/util.h"
+
+struct rule {
+	uint64_t handle;
+	uint8_t family;
+	char *table, *chain, *text;
+};
+
+struct cta_ruleset {
+	struct rule *rules;
+	size_t n_rules, cap_rules;
+	struct cta_hashidx idx;
+	struct cta_chain_info *chains;
+	size_t n_chains;
+};
+
+static const struct {
+	const char *name;
+	uint8_t family;
+} families[] = {
+	{ "ip", NFPROTO_IPV4 }, { "ip6", NFPROTO_IPV6 },      { "inet", NFPROTO_INET },
+	{ "arp", NFPROTO_ARP }, { "bridge", NFPROTO_BRIDGE }, { "netdev", NFPROTO_NETDEV },
+};
+
+int cta_nfproto_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+		if (!strcmp(families[i].name, name))
+			return families[i].family;
+	return -EINVAL;
+}
+
+const char *cta_nfproto_name(uint8_t family)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+		if (families[i].family == family)
+			return families[i].name;
+	return "unknown";
+}
+
+struct cta_ruleset *cta_ruleset_new(void)
+{
+	struct cta_ruleset *rs = calloc(1, sizeof(*rs));
+
+	if (rs)
+		cta_hashidx_init(&rs->idx);
+	return rs;
+}
+
+void cta_ruleset_free(struct cta_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		free(rs->rules[i].table);
+		free(rs->rules[i].chain);
+		free(rs->rules[i].text);
+	}
+	free(rs->rules);
+	free(rs->chains);
+	cta_hashidx_fini(&rs->idx);
+	free(rs);
+}
+
+static uint64_t key_hash(uint8_t family, const char *table, const char *chain, uint64_t handle)
+{
+	uint64_t h = 1469598103934665603ULL ^ family ^ (handle * 0x9e3779b97f4a7c15ULL);
+
+	for (const char *s = table; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ '/') * 1099511628211ULL;
+	for (const char *s = chain; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct query {
+	const struct cta_ruleset *rs;
+	uint8_t family;
+	const char *table, *chain;
+	uint64_t handle;
+};
+
+static bool rule_eq(uint32_t pos, const void *ctx)
+{
+	const struct query *q = ctx;
+	const struct rule *r = &q->rs->rules[pos];
+
+	return r->handle == q->handle && r->family == q->family && !strcmp(r->table, q->table) &&
+	       !strcmp(r->chain, q->chain);
+}
+
+static int64_t find(const struct cta_ruleset *rs, uint8_t family, const char *table,
+		    const char *chain, uint64_t handle)
+{
+	struct query q = { rs, family, table, chain, handle };
+
+	return cta_hashidx_find(&rs->idx, key_hash(family, table, chain, handle), rule_eq, &q);
+}
+
+static int put_rule(struct cta_ruleset *rs, uint8_t family, const char *table, const char *chain,
+		    uint64_t handle, const char *text)
+{
+	int64_t pos = find(rs, family, table, chain, handle);
+	struct rule *r;
+
+	if (pos >= 0) {
+		char *t;
+
+		r = &rs->rules[pos];
+		if (!strcmp(r->text, text))
+			return 0;
+		if (!(t = strdup(text)))
+			return -ENOMEM;
+		free(r->text);
+		r->text = t;
+		return 0;
+	}
+	if (rs->n_rules == rs->cap_rules) {
+		size_t cap = rs->cap_rules ? rs->cap_rules * 2 : 64;
+
+		r = realloc(rs->rules, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		rs->rules = r;
+		rs->cap_rules = cap;
+	}
+	r = &rs->rules[rs->n_rules];
+	r->handle = handle;
+	r->family = family;
+	r->table = strdup(table);
+	r->chain = strdup(chain);
+	r->text = strdup(text);
+	if (!r->table || !r->chain || !r->text ||
+	    cta_hashidx_add(&rs->idx, key_hash(family, table, chain, handle),
+			    (uint32_t)rs->n_rules)) {
+		free(r->table);
+		free(r->chain);
+		free(r->text);
+		return -ENOMEM;
+	}
+	rs->n_rules++;
+	return 0;
+}
+
+/* A name as nft prints it: bare, or in double quotes when it needs them. */
+static bool take_name(const char **p, char *out, size_t len)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	if (*s == '"') {
+		for (s++; *s && *s != '"'; s++)
+			if (n + 1 < len)
+				out[n++] = *s;
+		if (*s != '"')
+			return false;
+		s++;
+	} else {
+		for (; *s && !isspace((unsigned char)*s) && *s != '{'; s++)
+			if (n + 1 < len)
+				out[n++] = *s;
+	}
+	out[n] = '\0';
+	*p = s;
+	return n > 0;
+}
+
+/* The word after KEY in a chain declaration, up to a space or ';'. */
+static bool word_after(const char *line, const char *key, char *out, size_t len)
+{
+	const char *p = strstr(line, key);
+	size_t n = 0;
+
+	if (!p)
+		return false;
+	for (p += strlen(key); *p && *p != ' ' && *p != ';' && n + 1 < len; p++)
+		out[n++] = *p;
+	out[n] = '\0';
+	return n > 0;
+}
+
+/*
+ * "type filter hook input priority 0; policy drop;" (priorities numeric: the listing
+ * is made with NFT_CTX_OUTPUT_NUMERIC_PRIO).
+ */
+static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table, const char *name,
+		      const char *decl)
+{
+	struct cta_chain_info *ci = NULL;
+	char prio[24];
+	long v;
+	char *end;
+
+	for (size_t i = 0; i < rs->n_chains && !ci; i++)
+		if (rs->chains[i].family == family && !strcmp(rs->chains[i].table, table) &&
+		    !strcmp(rs->chains[i].name, name))
+			ci = &rs->chains[i];
+	if (!ci) {
+		ci = realloc(rs->chains, (rs->n_chains + 1) * sizeof(*ci));
+		if (!ci)
+			return -ENOMEM;
+		rs->chains = ci;
+		ci = &rs->chains[rs->n_chains++];
+	}
+	memset(ci, 0, sizeof(*ci));
+	ci->family = family;
+	ci->base = true;
+	snprintf(ci->table, sizeof(ci->table), "%s", table);
+	snprintf(ci->name, sizeof(ci->name), "%s", name);
+	word_after(decl, "type ", ci->type, sizeof(ci->type));
+	word_after(decl, " hook ", ci->hook, sizeof(ci->hook));
+	if (!word_after(decl, " policy ", ci->policy, sizeof(ci->policy)))
+		snprintf(ci->policy, sizeof(ci->policy), "accept");
+	if (word_after(decl, " priority ", prio, sizeof(prio))) {
+		v = strtol(prio, &end, 10);
+		if (end != prio)
+			ci->prio = (int32_t)v;
+	}
+	return 0;
+}
+
+/* Braces opened minus closed on a line, outside quoted strings. */
+static int brace_delta(const char *s)
+{
+	int d = 0;
+
+	for (; *s; s++) {
+		if (*s == '"') {
+			while (*++s && *s != '"')
+				;
+			if (!*s)
+				break;
+		} else if (*s == '{') {
+			d++;
+		} else if (*s == '}') {
+			d--;
+		}
+	}
+	return d;
+}
+
+/* The last " # handle N" of a line: a comment may hold the words too. */
+static char *handle_mark(char *line)
+{
+	char *mark = NULL, *p = line;
+
+	while ((p = strstr(p, " # handle ")) != NULL)
+		mark = p++;
+	return mark;
+}
+
+/*
+ * nft -a -s list ruleset:
+ *   table FAMILY NAME { # handle N          starts at depth 0
+ *	chain NAME { # handle N                 depth 1; its rules follow at depth 2
+ *		RULE # handle N
+ * Sets, maps, flowtables and objects are blocks at depth 1 too; their lines (element
+ * lists may span several) carry no rule handles.
+ */
+int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text)
+{
+	char table[256] = "", chain[256] = "", fam[16], buf[8192];
+	int family = -1, depth = 0, err = 0;
+	bool in_chain = false;
+
+	while (text && *text && !err) {
+		const char *end = strchr(text, '\n'), *p;
+		size_t len = end ? (size_t)(end - text) : strlen(text);
+		char *mark;
+
+		/* a line longer than the buffer keeps its start: still its handle's text */
+		memcpy(buf, text, len < sizeof(buf) ? len : sizeof(buf) - 1);
+		buf[len < sizeof(buf) ? len : sizeof(buf) - 1] = '\0';
+		text = end ? end + 1 : NULL;
+		for (p = buf; isspace((unsigned char)*p); p++)
+			;
+		if (depth == 0 && !strncmp(p, "table ", 6)) {
+			p += 6;
+			family = -1;
+			if (take_name(&p, fam, sizeof(fam)) && *p++ == ' ' &&
+			    take_name(&p, table, sizeof(table)))
+				family = cta_nfproto_from_name(fam);
+		} else if (depth == 1) {
+			in_chain = !strncmp(p, "chain ", 6);
+			if (in_chain) {
+				const char *q = p + 6;
+
+				in_chain = take_name(&q, chain, sizeof(chain));
+			}
+		} else if (depth == 2 && in_chain && family >= 0 && !strncmp(p, "type ", 5) &&
+			   strstr(p, " hook ")) {
+			err = base_chain(rs, (uint8_t)family, table, chain, p);
+		} else if (depth == 2 && in_chain && family >= 0 && (mark = handle_mark(buf))) {
+			uint64_t handle;
+
+			if (cta_parse_uint(mark + 10, 1, UINT64_MAX, &handle) == 0) {
+				*mark = '\0';
+				err = put_rule(rs, (uint8_t)family, table, chain, handle, p);
+				*mark = ' ';
+			}
+		}
+		mark = handle_mark(buf);
+		if (mark)
+			*mark = '\0'; /* "# handle" is no brace */
+		depth += brace_delta(buf);
+		if (depth < 0)
+			depth = 0;
+	}
+	return err;
+}
+
+const char *cta_ruleset_rule(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			     const char *chain, uint64_t handle)
+{
+	int64_t pos = find(rs, family, table, chain, handle);
+
+	return pos >= 0 ? rs->rules[pos].text : NULL;
+}
+
+const struct cta_chain_info *cta_ruleset_chain(const struct cta_ruleset *rs, uint8_t family,
+					       const char *table, const char *chain)
+{
+	for (size_t i = 0; i < rs->n_chains; i++)
+		if (rs->chains[i].family == family && !strcmp(rs->chains[i].table, table) &&
+		    !strcmp(rs->chains[i].name, chain))
+			return &rs->chains[i];
+	return NULL;
+}
+
+const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t *family,
+				const char **table, const char **chain, uint64_t *handle)
+{
+	const struct rule *r = &rs->rules[i];
+
+	*family = r->family;
+	*table = r->table;
+	*chain = r->chain;
+	*handle = r->handle;
+	return r->text;
+}
+
+size_t cta_ruleset_rule_count(const struct cta_ruleset *rs)
+{
+	return rs->n_rules;
+}

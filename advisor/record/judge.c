@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/record/judge.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/hashidx.h"
+
+/*
+ * A denied attempt is kept until this long after its first packet: the client's
+ * retransmits in that time (SYNs every second for the first 4 s on kernels since 6.7,
+ * net.ipv4.tcp_syn_linear_timeouts; further apart after that) are packets of the same
+ * attempt, not attempts of their own.
+ */
+#define RETRANSMIT_NS 10000000000ULL
+
+struct wait {
+	bool used;
+	bool settled; /* recorded as denied; what comes now are retransmits */
+	uint64_t hash;
+	uint64_t since_mono, seen_real;
+	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
+	json_t *verdict; /* from a trace; NULL with NFLOG alone */
+	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+};
+
+struct cta_judge {
+	struct cta_flowtab *ft;
+	const struct cta_host *host;
+	struct wait *w;
+	size_t n, cap; /* slots in use or freed, and allocated */
+	uint32_t *free_pos; /* freed slots, reused first: taking one is O(1) */
+	size_t n_free;
+	struct cta_hashidx idx;
+	struct cta_judge_stats stats;
+};
+
+struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host)
+{
+	struct cta_judge *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->ft = ft;
+	j->host = host;
+	cta_hashidx_init(&j->idx);
+	return j;
+}
+
+void cta_judge_free(struct cta_judge *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->w[i].used)
+			json_decref(j->w[i].verdict);
+	free(j->w);
+	free(j->free_pos);
+	cta_hashidx_fini(&j->idx);
+	free(j);
+}
+
+/* Ports for port protocols, type/code/id for ICMP, as the flow table keys them. */
+static void normalize(uint8_t l4proto, struct cta_tuple *t)
+{
+	if (cta_proto_has_ports(l4proto)) {
+		t->icmp_type = t->icmp_code = 0;
+	} else if (cta_proto_is_icmp(l4proto)) {
+		t->dport = 0;
+	} else {
+		t->sport = t->dport = 0;
+		t->icmp_type = t->icmp_code = 0;
+	}
+}
+
+struct key {
+	uint8_t family, l4proto;
+	uint8_t pad[6];
+	struct cta_tuple tuple;
+};
+
+static uint64_t key_hash(uint8_t family, uint8_t l4proto, const struct cta_tuple *t)
+{
+	struct key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	k.l4proto = l4proto;
+	k.tuple = *t;
+	normalize(l4proto, &k.tuple);
+	return cta_hash_words(&k, sizeof(k) & ~(size_t)7);
+}
+
+struct q {
+	const struct cta_judge *j;
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+};
+
+static bool eq(uint32_t pos, const void *ctx)
+{
+	const struct q *q = ctx;
+	const struct wait *w = &q->j->w[pos];
+
+	return w->family == q->family && w->l4proto == q->l4proto &&
+	       !memcmp(&w->tuple, &q->tuple, sizeof(q->tuple));
+}
+
+static struct wait *find(struct cta_judge *j, uint8_t family, uint8_t l4proto,
+			 const struct cta_tuple *t, uint64_t *hash)
+{
+	struct q q = { j, family, l4proto, *t };
+	int64_t pos;
+
+	normalize(l4proto, &q.tuple);
+	*hash = key_hash(family, l4proto, t);
+	pos = cta_hashidx_find(&j->idx, *hash, eq, &q);
+	return pos >= 0 ? &j->w[pos] : NULL;
+}
+
+/* The waiting attempt with this tuple, new or the one there. NULL on ENOMEM. */
+static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
+			const struct cta_tuple *t, uint64_t now_mono, uint64_t now_real)
+{
+	uint64_t hash;
+	struct wait *w = find(j, family, l4proto, t, &hash);
+	size_t pos;
+
+	if (w)
+		return w;
+	if (!j->n_free && j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 64;
+		struct wait *nw = realloc(j->w, cap * sizeof(*nw));
+		uint32_t *nf;
+
+		if (!nw)
+			return NULL;
+		j->w = nw;
+		nf = realloc(j->free_pos, cap * sizeof(*nf));
+		if (!nf)
+			return NULL;
+		j->free_pos = nf;
+		j->cap = cap;
+	}
+	pos = j->n_free ? j->free_pos[j->n_free - 1] : j->n;
+	if (cta_hashidx_add(&j->idx, hash, (uint32_t)pos))
+		return NULL;
+	if (j->n_free)
+		j->n_free--;
+	else
+		j->n++;
+	w = &j->w[pos];
+	memset(w, 0, sizeof(*w));
+	w->used = true;
+	w->hash = hash;
+	w->family = family;
+	w->l4proto = l4proto;
+	w->tuple = *t;
+	normalize(l4proto, &w->tuple);
+	w->since_mono = now_mono;
+	w->seen_real = now_real;
+	return w;
+}
+
+static void drop(struct cta_judge *j, struct wait *w)
+{
+	uint32_t pos = (uint32_t)(w - j->w);
+
+	cta_hashidx_del(&j->idx, w->hash, pos);
+	json_decref(w->verdict);
+	w->verdict = NULL;
+	w->used = false;
+	j->free_pos[j->n_free++] = pos; /* n_free < cap: every slot is freed once */
+}
+
+/* The owner of the socket that sent it, where NFLOG told. */
+static void add_owner(json_t *v, const struct wait *w)
+{
+	if (w->has_uid)
+		json_object_set_new(v, "uid", json_integer(w->uid));
+	if (w->has_gid)
+		json_object_set_new(v, "gid", json_integer(w->gid));
+}
+
+/*
+ * The same owner as the flow's process, when nothing better is known: NFLOG gives the
+ * uid and gid of a local socket's packets (output), not the program.
+ */
+static int owner_process(struct cta_judge *j, int64_t pos, bool has_uid, uint32_t uid, bool has_gid,
+			 uint32_t gid)
+{
+	json_t *p;
+
+	if (!has_uid || cta_flowtab_flows(j->ft)[pos].process)
+		return 0;
+	p = json_pack("{s:I}", "uid", (json_int_t)uid);
+	if (p && has_gid)
+		json_object_set_new(p, "gid", json_integer(gid));
+	return p ? cta_flowtab_set_process(j->ft, (size_t)pos, p) : -ENOMEM;
+}
+
+/*
+ * Never confirmed. Dropped (or rejected, queued, stolen) by what the trace names, or by
+ * something, when NFLOG alone saw it; but a packet the trace saw accepted, or saw no
+ * verdict for, was untracked (neighbour discovery, MLD...): no flow at all.
+ */
+static bool was_denied(const struct wait *w)
+{
+	return !w->verdict || w->dropped;
+}
+
+static int denied(struct cta_judge *j, struct wait *w)
+{
+	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	int64_t pos;
+	json_t *v;
+	int err;
+
+	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
+				     packets ? packets : 1, true);
+	if (pos < 0)
+		return (int)pos;
+	j->stats.denied++;
+	if (w->verdict) {
+		/* a trace's verdict may be shared with other flows: the owner goes on a copy */
+		v = w->has_uid || w->has_gid ? json_copy(w->verdict) : json_incref(w->verdict);
+	} else if (cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos])) {
+		/* NFLOG alone knows less than a trace that named the rule: keep the latter */
+		return 0;
+	} else {
+		/* NFLOG alone: denied, but no trace says by what */
+		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
+			      "nflog");
+	}
+	if (!v)
+		return -ENOMEM;
+	add_owner(v, w);
+	err = cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
+	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
+}
+
+/* A recorded denial's retransmits, counted as packets of its flow; then it goes. */
+static int retransmits_done(struct cta_judge *j, struct wait *w)
+{
+	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	int64_t pos = 0;
+
+	if (packets) {
+		j->stats.retransmits += packets;
+		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
+					     w->seen_real, packets, false);
+	}
+	drop(j, w);
+	return pos < 0 ? (int)pos : 0;
+}
+
+/* The flow of an open connection this packet belongs to, or -1. */
+static int64_t confirmed(const struct cta_judge *j, bool has_ct, uint32_t ct_id, uint8_t family,
+			 uint8_t l4proto, const struct cta_tuple *t)
+{
+	int64_t pos = has_ct ? cta_flowtab_conn_flow(j->ft, ct_id) : -1;
+
+	return pos >= 0 ? pos : cta_flowtab_conn_by_tuple(j->ft, family, l4proto, t);
+}
+
+int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
+		    uint64_t now_mono, uint64_t now_real)
+{
+	struct wait *w;
+	int64_t pos;
+
+	j->stats.judgements++;
+	if (!verdict)
+		return -ENOMEM;
+	if (jd->has_ct && jd->ct_dir != 0) {
+		/* a reply's first packet: not a flow's first packet */
+		j->stats.replies++;
+		json_decref(verdict);
+		return 0;
+	}
+	pos = confirmed(j, jd->has_ct, jd->ct_id, jd->family, jd->l4proto, &jd->tuple);
+	if (pos >= 0)
+		return cta_flowtab_set_verdict(j->ft, (size_t)pos, verdict);
+	w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+	if (!w) {
+		json_decref(verdict);
+		return -ENOMEM;
+	}
+	json_decref(w->verdict);
+	w->verdict = verdict;
+	w->dropped = jd->verdict != CTA_VERDICT_ACCEPT && jd->verdict != CTA_VERDICT_NONE;
+	w->traced++;
+	return 0;
+}
+
+int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,
+		    uint64_t now_real)
+{
+	struct wait *w;
+	int64_t pos;
+
+	j->stats.nflog++;
+	pos = confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple);
+	if (pos >= 0)
+		return owner_process(j, pos, p->has_uid, p->uid, p->has_gid, p->gid);
+	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
+	if (!w)
+		return -ENOMEM;
+	w->logged++;
+	w->has_uid = p->has_uid;
+	w->uid = p->uid;
+	w->has_gid = p->has_gid;
+	w->gid = p->gid;
+	return 0;
+}
+
+/* A waiting attempt whose connection is confirmed: accepted; its verdict to the flow. */
+static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos)
+{
+	int err = 0;
+
+	j->stats.accepted_late++;
+	if (w->verdict)
+		err = cta_flowtab_set_verdict(j->ft, (size_t)pos, json_incref(w->verdict));
+	if (!err)
+		err = owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
+	drop(j, w);
+	return err;
+}
+
+int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
+{
+	uint64_t hash;
+	struct wait *w;
+	int64_t pos;
+
+	/*
+	 * Only a NEW event or a dump entry makes a connection known (a NEW lost to an
+	 * overrun comes back in the resync dump); expiry looks once more anyway.
+	 */
+	if (!j->idx.used || (ev->type != CTA_EV_CT_NEW && ev->type != CTA_EV_CT_DUMP))
+		return 0;
+	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
+	if (!w)
+		return 0;
+	if (w->settled) /* let in after all: a new connection, its own verdict */
+		return retransmits_done(j, w);
+	pos = cta_flowtab_conn_by_tuple(j->ft, ev->family, ev->l4proto, &ev->orig);
+	return pos >= 0 ? accept_wait(j, w, pos) : 0;
+}
+
+int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < j->n && !err; i++) {
+		struct wait *w = &j->w[i];
+		int64_t pos;
+
+		if (!w->used)
+			continue;
+		if (w->settled) {
+			if (!wait_ns || now_mono - w->since_mono >= RETRANSMIT_NS)
+				err = retransmits_done(j, w);
+			continue;
+		}
+		if (wait_ns && now_mono - w->since_mono < wait_ns)
+			continue;
+		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+		if (pos >= 0) {
+			err = accept_wait(j, w, pos);
+			continue;
+		}
+		if (!was_denied(w)) {
+			j->stats.untracked++;
+			drop(j, w);
+			continue;
+		}
+		err = denied(j, w);
+		/* kept a while: its retransmits are not new attempts */
+		w->settled = true;
+		w->traced = w->logged = 0;
+	}
+	return err;
+}
+
+const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j)
+{
+	return &j->stats;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Verdicts onto flows. A trace judgement or an NFLOG packet whose connection is in the
+ * flow table (found by conntrack id, or by original tuple) belongs to that flow: it was
+ * let through. One whose connection is not there yet waits, by original tuple: confirmed
+ * soon after, it was accepted; never confirmed, the flow was denied and becomes a flow
+ * of its own with the verdict that denied it (or, with NFLOG alone, the fact that
+ * something did). The tuple, not the conntrack id, is the key: NFLOG carries no id
+ * without CONFIG_NETFILTER_NETLINK_GLUE_CT, and a retransmitted attempt is the same
+ * attempt.
+ */
+#ifndef CTA_JUDGE_H
+#define CTA_JUDGE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "advisor/model/flowtab.h"
+#include "advisor/model/host.h"
+#include "nft/nflog.h"
+#include "advisor/record/trace.h"
+
+struct cta_judge_stats {
+	uint64_t judgements; /* traced packets judged */
+	uint64_t replies; /* judgements of reply-direction packets, not flows' first */
+	uint64_t nflog; /* NFLOG packets */
+	uint64_t denied; /* attempts never confirmed: denied */
+	uint64_t accepted_late; /* waited, then confirmed */
+	uint64_t untracked; /* accepted, never tracked by conntrack: not flows */
+	uint64_t retransmits; /* packets of attempts already recorded as denied */
+};
+
+struct cta_judge;
+
+struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host);
+void cta_judge_free(struct cta_judge *j);
+
+/*
+ * A traced packet's verdict, as cta_judgement_to_json made it plus "source": "trace"
+ * (the reference is taken). It may be shared with other flows: the judge never
+ * changes it, and a copy carries a denied flow's owner.
+ */
+int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
+		    uint64_t now_mono, uint64_t now_real);
+int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,
+		    uint64_t now_real);
+/* After each conntrack event: a verdict waiting for this connection goes to its flow. */
+int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
+/* Attempts waiting longer than wait_ns (all with 0) were denied. */
+int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
+const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * blame --live: a table of its own (owner flag) whose only rule marks packets of one
+ * tuple for tracing; the first such packet's judgement is the answer.
+ */
+#ifndef CTA_LIVE_H
+#define CTA_LIVE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "advisor/model/session.h"
+#include "nft/table.h"
+#include "advisor/record/trace.h"
+
+#define CTA_LIVE_TABLE_NAME "conntrack_advise_blame"
+
+/*
+ * Wait up to timeout_ms for a packet matching m. 0 with *verdict (as
+ * cta_judgement_to_json, plus the packet's tuple under "packet") set; -ETIMEDOUT;
+ * -EINTR on SIGINT/SIGTERM; or -errno with err filled (kernel refused: exit 3).
+ */
+int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
+		   struct cta_err *err);
+
+#endif

@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/record/recorder.h"
+
+#include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "nft/ct.h"
+#include "advisor/record/events.h"
+#include "advisor/model/flowtab.h"
+#include "advisor/record/judge.h"
+#include "bpf/loader.h"
+#include "nft/nflog.h"
+#include "nft/nlsock.h"
+#include "advisor/record/procs.h"
+#include "nft/snapshot.h"
+#include "nft/sysctl.h"
+#include "nft/table.h"
+#include "advisor/record/trace.h"
+#include "nft/tracemsg.h"
+#include "advisor/lib/util.h"
+
+#define TICK_MS 200
+#define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
+#define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
+#define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
+
+struct rec {
+	const struct cta_record_config *cfg;
+	struct cta_host host;
+	struct cta_table *table;
+	struct cta_ct *ct;
+	struct cta_flowtab *ft;
+	struct cta_sysctl sysctl;
+	struct cta_nlsock *trace, *nflog;
+	struct cta_tracer *tracer;
+	struct cta_judge *judge;
+	struct cta_snapshot *snap;
+	struct cta_ruleset *rs;
+	struct cta_procmon *procmon; /* NULL: no process attribution */
+	struct cta_procs *procs;
+	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
+	int epfd, sigfd, timerfd;
+	int urgent_epfd; /* what cuts the gathering short: signals, process events */
+	int apply_err; /* first error applying an event (only -ENOMEM) */
+	uint64_t start_ns, start_mono;
+	uint64_t resyncs;
+	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
+	int events_fd; /* -1 once streaming stopped */
+	struct cta_buf events; /* lines not written yet */
+	struct cta_err *err;
+	enum cta_record_fail *fail;
+};
+
+static int __attribute__((format(printf, 4, 5)))
+failf(struct rec *r, enum cta_record_fail who, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err->msg, sizeof(r->err->msg), fmt, ap);
+	va_end(ap);
+	*r->fail = who;
+	return rc;
+}
+
+static void notice(struct rec *r, const char *msg)
+{
+	if (r->cfg->on_notice)
+		r->cfg->on_notice(msg, r->cfg->data);
+}
+
+static void note_err(struct rec *r, int err)
+{
+	if (err && !r->apply_err)
+		r->apply_err = err;
+}
+
+/* Callbacks cannot fail the loop: they note errors, and this turns them into one. */
+static int noted_err(struct rec *r)
+{
+	return r->apply_err ? failf(r, CTA_RECORD_SYSTEM, r->apply_err, "flow table: %s",
+				    strerror(-r->apply_err))
+			    : 0;
+}
+
+static int write_all(int fd, const char *p, size_t len);
+
+static void before_event(const struct cta_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	cta_flowtab_prefetch(r->ft, ev);
+}
+
+static void on_event(const struct cta_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
+	note_err(r, cta_judge_conntrack(r->judge, ev));
+	/* the stream has starts and ends only: no work for updates and dump entries */
+	if (r->events_fd >= 0 && (ev->type == CTA_EV_CT_NEW || ev->type == CTA_EV_CT_DESTROY)) {
+		struct cta_flow_key k;
+
+		cta_flow_key_from_event(&k, ev);
+		cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k), &r->events);
+		if (r->events.oom)
+			note_err(r, -ENOMEM);
+	}
+}
+
+/* The event lines so far, to their reader; one that went away ends the stream only. */
+static void flush_events(struct rec *r)
+{
+	int err = r->events_fd >= 0 && r->events.len
+			  ? write_all(r->events_fd, r->events.p, r->events.len)
+			  : 0;
+
+	if (err) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "events: %s: %s; no more events are written",
+			 r->cfg->events_name ? r->cfg->events_name : "stream", strerror(-err));
+		notice(r, msg);
+		r->events_fd = -1;
+	}
+	r->events.len = 0;
+}
+
+static void on_sock_event(const struct cta_sock_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_procs_add(r->procs, ev));
+}
+
+/* Flows without a process yet get the one the socket events name, if any. */
+static int attribute(struct rec *r)
+{
+	size_t n = cta_flowtab_count(r->ft);
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+
+	if (!r->procmon)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *p;
+		int err;
+
+		/* a process NFLOG alone gave (a uid, no program) makes way for one */
+		if (flows[i].process &&
+		    json_object_get(cta_flowtab_process(r->ft, &flows[i]), "pid"))
+			continue;
+		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
+			continue;
+		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void snapshot(struct rec *r)
+{
+	if (cta_snapshot_take(r->snap, r->rs) == 0)
+		r->snapshots++;
+	/* rule texts and chains may have changed under the same handles */
+	json_object_clear(r->verdicts);
+}
+
+/*
+ * The verdict's JSON, built once per distinct path through the ruleset: a recording
+ * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
+ * its path) is most of the memory a traced flow costs. New references each.
+ */
+static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
+{
+	char key[4096];
+	size_t n = cta_judgement_key(j, key, sizeof(key));
+	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+
+	if (v)
+		return json_incref(v);
+	v = cta_judgement_to_json(j, r->rs);
+	if (v)
+		json_object_set_new(v, "source", json_string("trace"));
+	if (!v || !n)
+		return v;
+	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
+		json_object_clear(r->verdicts);
+	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
+	return v;
+}
+
+static void on_judgement(const struct cta_judgement *j, void *data)
+{
+	struct rec *r = data;
+
+	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
+	if (!cta_judgement_rules_known(j, r->rs))
+		snapshot(r);
+	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
+				    cta_now_real_ns()));
+}
+
+static void on_trace_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct rec *r = data;
+	struct cta_trace_event ev;
+
+	if (cta_tracemsg_parse(nlh, &ev) != 0) {
+		r->trace_bad++;
+		return;
+	}
+	r->trace_events++;
+	cta_tracer_feed(r->tracer, &ev, cta_now_mono_ns());
+}
+
+static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct rec *r = data;
+	struct cta_nflog_packet p;
+
+	if (cta_nflogmsg_parse(nlh, &p) == 0)
+		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
+}
+
+static int dump(struct rec *r)
+{
+	int err;
+
+	cta_flowtab_dump_begin(r->ft);
+	err = cta_ct_dump(r->ct, on_event, r);
+	/* a failed dump proves nothing about what is gone: close nothing */
+	if (!err)
+		cta_flowtab_dump_end(r->ft);
+	return err;
+}
+
+static void fill_session(struct rec *r, struct cta_session *s, bool complete)
+{
+	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
+	const struct cta_flowtab_stats *fs = cta_flowtab_stats(r->ft);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->generator, sizeof(s->generator), "%s", r->cfg->generator);
+	s->host = r->host;
+	s->start_ns = r->start_ns;
+	s->end_ns = cta_now_real_ns();
+	s->complete = complete;
+	s->options.duration_ms = r->cfg->duration_ms;
+	s->options.checkpoint_ms = r->cfg->checkpoint_ms;
+	s->options.rcvbuf = r->cfg->rcvbuf;
+	s->stats.events_new = fs->events[CTA_EV_CT_NEW];
+	s->stats.events_update = fs->events[CTA_EV_CT_UPDATE];
+	s->stats.events_destroy = fs->events[CTA_EV_CT_DESTROY];
+	s->stats.dumps = cs->dumps;
+	s->stats.dump_entries = cs->dump_entries;
+	s->stats.dump_retries = cs->dump_retries;
+	s->stats.messages = cs->messages;
+	s->stats.bad_messages = cs->bad_messages;
+	s->stats.overruns = cs->overruns;
+	s->stats.resyncs = r->resyncs;
+	s->stats.swept = fs->swept;
+	s->stats.rcvbuf = cta_ct_rcvbuf(r->ct);
+	s->stats.open_connections = cta_flowtab_open_connections(r->ft);
+	s->stats.trace_events = r->trace_events;
+	s->stats.trace_bad = r->trace_bad;
+	s->stats.trace_overruns = r->trace_overruns;
+	s->stats.judgements = cta_judge_stats(r->judge)->judgements;
+	s->stats.nflog_packets = cta_judge_stats(r->judge)->nflog;
+	s->stats.nflog_overruns = r->nflog_overruns;
+	s->stats.denied = cta_judge_stats(r->judge)->denied;
+	s->stats.ruleset_snapshots = r->snapshots;
+	s->options.trace = r->cfg->table.trace;
+	s->options.nflog_group = r->cfg->table.nflog_group;
+	s->options.processes = r->procmon != NULL;
+	if (r->procmon) {
+		s->stats.process_events = cta_procmon_events(r->procmon);
+		s->stats.process_scanned = cta_procmon_scanned(r->procmon);
+		s->stats.process_lost = cta_procmon_lost(r->procmon);
+		s->stats.process_sockets = cta_procs_sockets(r->procs);
+	}
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write the session: to the output file atomically, or (final only) to out_fd. */
+static int checkpoint(struct rec *r, bool complete)
+{
+	struct cta_session s;
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!r->cfg->output && !complete)
+		return 0;
+	err = attribute(r);
+	if (err)
+		return err;
+	fill_session(r, &s, complete);
+	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
+	if (!s.flows)
+		return -ENOMEM;
+	err = cta_session_format(&s, &text, &len);
+	free(s.flows);
+	if (err)
+		return err;
+	if (r->cfg->output)
+		err = cta_write_atomic(r->cfg->output, text, len, 0600);
+	else
+		err = write_all(r->cfg->out_fd, text, len);
+	free(text);
+	return err;
+}
+
+static int resync(struct rec *r)
+{
+	char msg[160];
+	int err;
+
+	r->resyncs++;
+	snprintf(msg, sizeof(msg),
+		 "conntrack events lost (receive buffer overrun, %u bytes): resyncing with a dump",
+		 cta_ct_rcvbuf(r->ct));
+	notice(r, msg);
+	err = dump(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump after an overrun: %s",
+			     strerror(-err));
+	return 0;
+}
+
+/* Trace or NFLOG: an overrun loses verdicts, not flows; say so and go on. */
+static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, uint64_t *overruns,
+		     const char *what)
+{
+	int n = cta_nlsock_read(sock, cb, r, NULL);
+
+	if (n == -ENOBUFS) {
+		char msg[160];
+
+		(*overruns)++;
+		snprintf(msg, sizeof(msg),
+			 "%s lost (receive buffer overrun): some verdicts are missing", what);
+		notice(r, msg);
+		return 0;
+	}
+	if (n < 0)
+		return failf(r, CTA_RECORD_SYSTEM, n, "reading %s: %s", what, strerror(-n));
+	return noted_err(r);
+}
+
+static int read_events(struct rec *r)
+{
+	for (;;) {
+		int n = cta_ct_read(r->ct, before_event, on_event, r);
+
+		if (r->apply_err)
+			return noted_err(r);
+		if (n == -ENOBUFS) {
+			int err = resync(r);
+
+			if (err)
+				return err;
+			continue; /* events queued after the overrun are still there */
+		}
+		if (n < 0)
+			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
+				     strerror(-n));
+		flush_events(r);
+		return 0;
+	}
+}
+
+static const char *hint(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return " (needs CAP_NET_ADMIN in this network namespace)";
+	case -EEXIST:
+	case -EBUSY:
+		return " (another conntrack-advise is recording in this network namespace)";
+	case -EOPNOTSUPP:
+	case -EINVAL:
+	case -ENOENT:
+	case -EPROTONOSUPPORT:
+		return " (the kernel lacks nf_tables, conntrack or the owner table flag)";
+	default:
+		return "";
+	}
+}
+
+static int setup_kernel(struct rec *r)
+{
+	static const unsigned trace_group = NFNLGRP_NFTRACE;
+	struct cta_table_error terr = { "" };
+	int err;
+
+	/* verdicts are joined to connections by tuple; without them nothing is */
+	if (r->cfg->table.trace == CTA_TRACE_NONE && !r->cfg->table.nflog_group)
+		cta_flowtab_no_tuple_index(r->ft);
+	/* NFLOG before the table: its log rules find the group bound */
+	if (r->cfg->table.nflog_group) {
+		err = cta_nflog_open(&r->nflog, r->cfg->table.nflog_group, 8u << 20);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "cannot bind NFLOG group %u: %s%s",
+				     r->cfg->table.nflog_group, strerror(-err),
+				     cta_nflog_group_taken(r->cfg->table.nflog_group)
+					     ? " (another program has it, maybe another "
+					       "conntrack-advise recording here: --nflog-group)"
+					     : hint(err));
+	}
+	if (r->cfg->table.trace != CTA_TRACE_NONE) {
+		err = cta_nlsock_open(&r->trace, &trace_group, 1, 16u << 20);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err,
+				     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
+				     hint(err));
+	}
+	err = cta_snapshot_new(&r->snap, true);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
+			     strerror(-err), hint(err));
+	err = cta_table_new(&r->table, &r->cfg->table, &terr);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
+			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+	/* the table's ct expression loaded conntrack: its sysctls exist now */
+	err = cta_sysctl_enable(&r->sysctl);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
+			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
+	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot subscribe to conntrack events: %s%s", strerror(-err),
+			     hint(err));
+	if (r->cfg->no_bpf) {
+		notice(r, "--no-bpf: flows get no process; NFLOG still gives the uid of "
+			  "outbound ones");
+	} else {
+		char why[300], msg[400];
+
+		/* processes are a bonus: without them the recording goes on */
+		if (cta_procmon_open(&r->procmon, on_sock_event, r, why, sizeof(why))) {
+			snprintf(msg, sizeof(msg),
+				 "no process attribution: %s; recording goes on without "
+				 "processes",
+				 why);
+			notice(r, msg);
+		}
+	}
+	return 0;
+}
+
+static int setup_loop(struct rec *r)
+{
+	struct itimerspec its = { .it_interval = { 0, TICK_MS * 1000000L },
+				  .it_value = { 0, TICK_MS * 1000000L } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
+	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
+	 * arrive through the signalfd). SIGHUP stays as it is, for nohup.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (signal(SIGHUP, SIG_IGN) != SIG_IGN) {
+		signal(SIGHUP, SIG_DFL);
+		sigaddset(&mask, SIGHUP);
+	}
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r->urgent_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
+		return -errno;
+	if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
+		return -errno;
+	ev.data.fd = cta_ct_fd(r->ct);
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	ev.data.fd = r->sigfd;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
+	    epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	ev.data.fd = r->timerfd;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	if ((ev.data.fd = cta_snapshot_fd(r->snap)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	if (r->trace && (ev.data.fd = cta_nlsock_fd(r->trace)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
+	/*
+	 * Process events do not wait: a short-lived client is gone from /proc (its
+	 * executable with it) if its event sits out the gathering.
+	 */
+	if (r->procmon && (ev.data.fd = cta_procmon_fd(r->procmon)) >= 0 &&
+	    (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
+	     epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0))
+		return -errno;
+	return 0;
+}
+
+static int read_fd(struct rec *r, int fd)
+{
+	if (r->trace && fd == cta_nlsock_fd(r->trace))
+		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
+	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
+		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	if (r->procmon && fd == cta_procmon_fd(r->procmon)) {
+		int err = cta_procmon_read(r->procmon);
+
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "process events: %s",
+				     strerror(-err));
+		return noted_err(r);
+	}
+	if (fd == cta_snapshot_fd(r->snap)) {
+		if (cta_snapshot_changed(r->snap))
+			snapshot(r);
+		return 0;
+	}
+	return read_events(r);
+}
+
+/* The packets NFLOG still holds back come within its flush time: wait that long. */
+static int drain_nflog(struct rec *r)
+{
+	uint64_t until = cta_now_mono_ns() + (CTA_NFLOG_FLUSH_MS + 50) * 1000000ULL, now;
+	int err = 0;
+
+	while (!err && (now = cta_now_mono_ns()) < until) {
+		struct pollfd p = { .fd = cta_nlsock_fd(r->nflog), .events = POLLIN };
+
+		if (poll(&p, 1, (int)((until - now) / 1000000ULL) + 1) < 0 && errno != EINTR)
+			return -errno;
+		err = read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	}
+	return err;
+}
+
+/* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
+static int settle(struct rec *r, bool all)
+{
+	uint64_t now = cta_now_mono_ns();
+
+	if (r->tracer)
+		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
+	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
+	return noted_err(r);
+}
+
+struct ticker {
+	uint64_t last_status_ms, last_checkpoint_ms, last_events;
+};
+
+static uint64_t events_total(const struct cta_flowtab *ft)
+{
+	const struct cta_flowtab_stats *s = cta_flowtab_stats(ft);
+
+	return s->events[CTA_EV_CT_NEW] + s->events[CTA_EV_CT_UPDATE] +
+	       s->events[CTA_EV_CT_DESTROY];
+}
+
+static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final)
+{
+	uint64_t ev = events_total(r->ft), span = elapsed - t->last_status_ms;
+	struct cta_record_status st = {
+		.final = final,
+		.elapsed_ms = elapsed,
+		.flows = cta_flowtab_count(r->ft),
+		.open_connections = cta_flowtab_open_connections(r->ft),
+		.events_per_s = span ? (ev - t->last_events) * 1000 / span : 0,
+		.lost = cta_ct_stats(r->ct)->overruns,
+	};
+
+	t->last_events = ev;
+	t->last_status_ms = elapsed;
+	if (r->cfg->on_status)
+		r->cfg->on_status(&st, r->cfg->data);
+}
+
+/* Once a tick: status, checkpoints, the duration. 1 when time is up, or -errno. */
+static int tick(struct rec *r, struct ticker *t)
+{
+	uint64_t elapsed = (cta_now_mono_ns() - r->start_mono) / 1000000ULL, exp;
+	int err;
+
+	while (read(r->timerfd, &exp, sizeof(exp)) > 0)
+		;
+	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
+		return 1;
+	if ((err = settle(r, false)))
+		return err;
+	if (elapsed - t->last_status_ms >= 1000)
+		report(r, t, elapsed, false);
+	if (r->cfg->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+		t->last_checkpoint_ms = elapsed;
+		/* refresh the counters of open connections, then write */
+		err = dump(r);
+		if (!err)
+			err = checkpoint(r, false);
+		if (err) {
+			char msg[300];
+
+			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->cfg->output,
+				 strerror(-err));
+			notice(r, msg);
+		}
+	}
+	return 0;
+}
+
+/* Messages read from every socket so far (conntrack, traces, NFLOG). */
+static uint64_t messages_read(const struct rec *r)
+{
+	return cta_ct_stats(r->ct)->messages + r->trace_events + r->trace_bad +
+	       cta_judge_stats(r->judge)->nflog;
+}
+
+static int loop(struct rec *r, struct ticker *t)
+{
+	uint64_t last_read_ns = cta_now_mono_ns(), msgs_seen = messages_read(r);
+
+	for (bool read_some = false;; read_some = false) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(r->epfd, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return failf(r, CTA_RECORD_SYSTEM, -errno, "epoll: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd, err;
+
+			if (fd == r->sigfd)
+				return 0;
+			if (fd == r->timerfd) {
+				err = tick(r, t);
+				if (err)
+					return err < 0 ? err : 0;
+				continue;
+			}
+			err = read_fd(r, fd);
+			if (err)
+				return err;
+			read_some = true;
+		}
+		if (read_some) {
+			struct epoll_event e;
+			uint64_t now = cta_now_mono_ns(), msgs = messages_read(r);
+
+			/* let events gather; a signal or a process event ends it early */
+			epoll_wait(r->urgent_epfd, &e, 1,
+				   cta_gather_ms(msgs - msgs_seen, now - last_read_ns));
+			last_read_ns = now;
+			msgs_seen = msgs;
+		}
+	}
+}
+
+static void teardown(struct rec *r)
+{
+	if (r->epfd >= 0)
+		close(r->epfd);
+	if (r->urgent_epfd >= 0)
+		close(r->urgent_epfd);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	if (r->timerfd >= 0)
+		close(r->timerfd);
+	cta_sysctl_restore(&r->sysctl);
+	cta_ct_free(r->ct);
+	cta_nlsock_free(r->trace);
+	cta_nlsock_free(r->nflog);
+	cta_tracer_free(r->tracer);
+	cta_judge_free(r->judge);
+	cta_snapshot_free(r->snap);
+	cta_ruleset_free(r->rs);
+	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
+	cta_procs_free(r->procs);
+	cta_table_free(r->table); /* closing its socket deletes the table */
+	cta_flowtab_free(r->ft);
+	cta_host_fini(&r->host);
+	json_decref(r->verdicts);
+}
+
+int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
+		   struct cta_err *errout)
+{
+	struct rec r = {
+		.cfg = cfg,
+		.err = errout,
+		.fail = fail,
+		.events_fd = cfg->events_fd,
+		.epfd = -1,
+		.urgent_epfd = -1,
+		.sigfd = -1,
+		.timerfd = -1,
+	};
+	struct ticker t = { 0 };
+	int err;
+
+	*fail = CTA_RECORD_OK;
+	errout->msg[0] = '\0';
+	r.ft = cta_flowtab_new();
+	r.rs = cta_ruleset_new();
+	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
+	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
+	r.procs = cta_procs_new();
+	r.verdicts = json_object();
+	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
+		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+		goto out;
+	}
+	err = cta_host_read(&r.host);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
+			    strerror(-err));
+		goto out;
+	}
+	err = setup_kernel(&r);
+	if (err)
+		goto out;
+	err = setup_loop(&r);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
+		goto out;
+	}
+	if (cta_legacy_tables_in_use())
+		notice(&r, "iptables-legacy tables are loaded here: their rules are invisible to "
+			   "nf_tables tracing, so verdicts they give are not seen");
+	snapshot(&r);
+	r.start_ns = cta_now_real_ns();
+	r.start_mono = cta_now_mono_ns();
+	/* entries from before the subscription may never send an event: dump them */
+	err = dump(&r);
+	if (err) {
+		err = failf(&r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
+			    hint(err));
+		goto out;
+	}
+	/* a first checkpoint proves the output is writable before anything is recorded */
+	err = checkpoint(&r, false);
+	if (err) {
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		goto out;
+	}
+	err = loop(&r, &t);
+	if (!err && r.trace)
+		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
+	if (!err && r.nflog)
+		err = drain_nflog(&r);
+	if (!err && r.procmon)
+		err = read_fd(&r, cta_procmon_fd(r.procmon));
+	if (!err)
+		err = read_events(&r);
+	if (!err) {
+		/* the last traced packets are done */
+		if (r.tracer)
+			cta_tracer_flush(r.tracer, cta_now_mono_ns(), 0);
+		err = read_events(&r);
+	}
+	if (!err) {
+		/*
+		 * The last counters of connections still open; and every connection the
+		 * kernel confirmed is known before what still waits is called denied.
+		 */
+		err = dump(&r);
+		if (err)
+			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
+				    strerror(-err));
+	}
+	if (!err)
+		err = settle(&r, true);
+	if (err && cfg->output)
+		checkpoint(&r, false); /* keep what was recorded up to the failure */
+	if (!err) {
+		err = checkpoint(&r, true);
+		if (err)
+			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
+				    cfg->output ? cfg->output : "standard output", strerror(-err));
+	}
+	if (!err)
+		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
+out:
+	flush_events(&r);
+	cta_buf_fini(&r.events);
+	teardown(&r);
+	return err;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Trace events into judgements: one per traced packet, with its path through the
+ * base chains and the verdict that decided it. The kernel reuses trace ids, events
+ * of packets interleave, and nothing says a packet is finished: a packet is done at
+ * a terminal verdict, when a new packet takes over its id, or after a quiet spell.
+ */
+#ifndef CTA_TRACE_H
+#define CTA_TRACE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "advisor/model/ruleset.h"
+#include "nft/tracemsg.h"
+
+#define CTA_PATH_MAX 48 /* steps kept per packet; more are counted, not kept */
+
+enum cta_verdict {
+	CTA_VERDICT_NONE = 0, /* nothing decided what we saw */
+	CTA_VERDICT_ACCEPT,
+	CTA_VERDICT_DROP,
+	CTA_VERDICT_REJECT, /* a drop by a rule whose text says reject */
+	CTA_VERDICT_QUEUE,
+	CTA_VERDICT_STOLEN,
+};
+
+/* One trace event that matters for the story: a rule that matched, or a policy. */
+struct cta_step {
+	uint8_t family; /* NFPROTO_* of the table */
+	bool stage; /* the first event of a base chain: a new stage of the path */
+	bool policy; /* the base chain's policy decided */
+	bool has_handle;
+	uint64_t handle;
+	int32_t verdict; /* NF_* or NFT_* */
+	char table[CTA_NAME_MAX], chain[CTA_NAME_MAX], target[CTA_NAME_MAX];
+};
+
+struct cta_judgement {
+	uint8_t family, l4proto; /* AF_INET/AF_INET6 and IPPROTO_* of the packet */
+	struct cta_tuple tuple;
+	bool has_ct;
+	uint32_t ct_id;
+	uint8_t ct_dir;
+	enum cta_verdict verdict;
+	int decider; /* index in steps of what decided, -1 if none */
+	struct cta_step steps[CTA_PATH_MAX];
+	int n_steps, lost_steps;
+	uint64_t judged_ns;
+};
+
+typedef void (*cta_judgement_cb)(const struct cta_judgement *j, void *data);
+
+struct cta_tracer;
+
+/*
+ * own_table: events from this table (family inet) are the tool's marking rules: they
+ * start packets and give their headers, and are left out of the path.
+ */
+struct cta_tracer *cta_tracer_new(const char *own_table, cta_judgement_cb cb, void *data);
+void cta_tracer_free(struct cta_tracer *t);
+/* Feed one event received at now_ns (CLOCK_MONOTONIC or any steady clock). */
+int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns);
+/* Finish packets quiet for idle_ns or more (all of them with 0). */
+void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
+
+const char *cta_verdict_name(enum cta_verdict v);
+
+/* Does rs know the text of every rule on the judgement's path? (If not: list again.) */
+bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
+
+/*
+ * The judgement as JSON, for the session and blame -j: verdict, type (rule or policy),
+ * family, table, chain, handle, rule, and path (base chains with hook and priority, and
+ * the rules matched on the way). Texts and chain details come from rs.
+ */
+json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs);
+/*
+ * Everything of j that cta_judgement_to_json() reads, as bytes: judgements with equal
+ * keys give equal JSON under one ruleset, so a recorder can build it once and share
+ * it. The key's length, or 0 when it does not fit in len.
+ */
+size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * review's judgement, without the kernel: which recorded flows a candidate ruleset
+ * would break or open (from the replay's verdicts), the management session, the
+ * candidate's rules no flow reached, and for --live, what the recording says of the
+ * rules that are there.
+ */
+#ifndef CTA_REVIEW_H
+#define CTA_REVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "advisor/model/flow.h"
+#include "advisor/model/ruleset.h"
+#include "advisor/model/session.h"
+
+enum cta_review_change {
+	CTA_RV_BREAKS = 0, /* got through while recording; the candidate drops it */
+	CTA_RV_OPENS, /* was denied; the candidate lets it through */
+	CTA_RV_SAME,
+	CTA_RV_UNJUDGED, /* no trace came back for its packet */
+};
+
+struct cta_review_flow {
+	struct cta_flow flow;
+	json_t *recorded; /* the session's verdict, borrowed; NULL for SSH_CONNECTION's */
+	json_t *candidate; /* the replay's, owned */
+	bool management; /* the session we are on, or a recorded one to the SSH port */
+	bool worked; /* got through while recording */
+	enum cta_review_change change;
+};
+
+/* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
+bool cta_review_passes(json_t *verdict);
+
+/* Set worked and change from the recorded flow and the candidate's verdict. */
+void cta_review_classify(struct cta_review_flow *rf);
+
+/*
+ * The management session from $SSH_CONNECTION ("CLIENT_IP CLIENT_PORT SERVER_IP
+ * SERVER_PORT"), as an inbound TCP flow. 0, or -EINVAL when it is not one.
+ */
+int cta_review_ssh_flow(const char *ssh_connection, struct cta_flow *f, uint16_t *ssh_port);
+
+/* Breaking management flows first, then what breaks, opens, stays, was not judged. */
+void cta_review_sort(struct cta_review_flow *v, size_t n);
+
+/* "BREAKS", "opens", "ok", "not judged" */
+const char *cta_review_change_name(enum cta_review_change c);
+
+/*
+ * The rules of the given tables ("FAMILY NAME" strings) that no flow's candidate path
+ * reached, as a JSON array of {family, table, chain, handle, rule}.
+ */
+json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
+			       const struct cta_review_flow *v, size_t n);
+
+/*
+ * review --live: what a recording says of the live ruleset rs. A JSON array of
+ * findings {"kind": "unreached"|"hot"|"policy", family, table, chain, handle, rule,
+ * "connections", "position", "detail"}. Rules of tables starting with skip_prefix
+ * (the tool's own) are left out.
+ */
+json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
+			const char *skip_prefix);
+
+/* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
+void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);
+
+#endif
