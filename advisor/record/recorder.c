@@ -17,6 +17,7 @@
 #include "nft/ct.h"
 #include "advisor/record/events.h"
 #include "advisor/model/flowtab.h"
+#include "advisor/model/ruleset.h"
 #include "advisor/record/judge.h"
 #include "bpf/loader.h"
 #include "nft/nflog.h"
@@ -171,7 +172,9 @@ static int attribute(struct rec *r)
 
 static void snapshot(struct rec *r)
 {
-	if (cta_snapshot_take(r->snap, r->rs) == 0)
+	const char *text;
+
+	if (cta_snapshot_take(r->snap, &text) == 0 && cta_ruleset_add_text(r->rs, text) == 0)
 		r->snapshots++;
 	/* rule texts and chains may have changed under the same handles */
 	json_object_clear(r->verdicts);
