@@ -24,5 +24,4 @@ int cta_snapshot_fd(const struct cta_snapshot *s);
 /* Drain the change socket; true if a new generation was committed since. */
 bool cta_snapshot_changed(struct cta_snapshot *s);
 
-
 #endif
