@@ -111,12 +111,19 @@ struct cta_trace_event {
 
 /* ---- NFLOG: the first packet of each new flow (nft/nflog.h) ---- */
 
+#define CTA_NFLOG_PREFIX_MAX 128 /* NF_LOG_PREFIXLEN, with its NUL */
+
 struct cta_nflog_packet {
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
 	bool has_ct, has_uid, has_gid;
 	uint32_t ct_id, uid, gid;
-	uint8_t hook;
+	uint8_t hook; /* NF_INET_*: where it was logged */
+	/*
+	 * NFULA_PREFIX, NUL-terminated; "" without one. ip_tables' TRACE lines arrive
+	 * this way (`TRACE: filter:INPUT:rule:1 `, advisor/model/iptsave.h).
+	 */
+	char prefix[CTA_NFLOG_PREFIX_MAX];
 };
 
 /* ---- sockets and their processes (bpf/loader.h, bpf/sockscan.h, bpf/sockev.h) ---- */

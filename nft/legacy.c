@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* iptables-legacy: its rules through iptables-legacy-save. */
+/* iptables-legacy: its rules through iptables-legacy-save, and the nf_log binding. */
 #include "nft/legacy.h"
 
 #include <errno.h>
@@ -208,4 +208,69 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 	*text = o.buf;
 	*len = o.len;
 	return 0;
+}
+
+static const char *const logger_paths[2] = { "/proc/sys/net/netfilter/nf_log/2",
+					     "/proc/sys/net/netfilter/nf_log/10" };
+
+const char *cta_nflog_binding_path(int family)
+{
+	return logger_paths[family == AF_INET6];
+}
+
+static int read_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int write_line(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	size_t n = strlen(v);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, n) != (ssize_t)n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int cta_nflog_binding_set(struct cta_nflog_binding *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (int i = 0; i < 2; i++) {
+		int err = read_line(logger_paths[i], b->old[i], sizeof(b->old[i]));
+
+		if (!err && !strcmp(b->old[i], "nfnetlink_log"))
+			continue;
+		if (!err)
+			err = write_line(logger_paths[i], "nfnetlink_log");
+		if (err) {
+			cta_nflog_binding_restore(b);
+			return err;
+		}
+		b->changed[i] = true;
+	}
+	return 0;
+}
+
+void cta_nflog_binding_restore(struct cta_nflog_binding *b)
+{
+	for (int i = 0; i < 2; i++) {
+		if (b->changed[i])
+			write_line(logger_paths[i], b->old[i]);
+		b->changed[i] = false;
+	}
 }

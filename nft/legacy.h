@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * iptables-legacy, seen from the kernel layer: the rules as `iptables-legacy-save`
- * prints them.
+ * prints them, and the binding of the packet logger that ip_tables' TRACE lines go
+ * through.
  *
  * The rules are read by running iptables-legacy-save (ip6tables-legacy-save) with a
  * fixed argument vector, no shell and a fixed environment: the text users know, with
@@ -26,5 +27,29 @@ bool cta_legacy_tables_loaded(int family);
  * failed: *ERRMSG, if not NULL, gets its first line of stderr, caller frees), -ENOMEM.
  */
 int cta_legacy_save(int family, char **text, size_t *len, char **errmsg);
+
+/*
+ * The logger bound to a family decides where ip_tables' TRACE lines go:
+ * /proc/sys/net/netfilter/nf_log/2 (IPv4) and /10 (IPv6), per network namespace.
+ * Bound to nfnetlink_log, they arrive as NFLOG messages on group 0 (design.md).
+ * Loggers called without their own settings log through the binding as well
+ * (conntrack's nf_conntrack_log_invalid): while bound, those go to group 0 too; the
+ * LOG target and nft's `log` name their logger and are not touched. The binding is
+ * a sysctl of the namespace: after `kill -9` it stays nfnetlink_log.
+ */
+struct cta_nflog_binding {
+	char old[2][32]; /* what was there: "nf_log_ipv4", "NONE", ... */
+	bool changed[2];
+};
+
+/*
+ * Bind nfnetlink_log for IPv4 and IPv6, keeping what was there. 0 or -errno; on
+ * error nothing stays changed. A family already bound to nfnetlink_log is left as is.
+ */
+int cta_nflog_binding_set(struct cta_nflog_binding *b);
+/* "/proc/sys/net/netfilter/nf_log/2" for AF_INET, "…/10" for AF_INET6, for messages. */
+const char *cta_nflog_binding_path(int family);
+/* Put back what set changed; safe to call twice. */
+void cta_nflog_binding_restore(struct cta_nflog_binding *b);
 
 #endif

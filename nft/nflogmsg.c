@@ -50,6 +50,20 @@ static bool u32_attr(const struct nlattr *a, uint32_t *v)
 	return true;
 }
 
+/* NFULA_PREFIX: the kernel sends it with its NUL; never trust that it does. */
+static void prefix(const struct nlattr *a, char *out, size_t size)
+{
+	size_t n;
+
+	if (!a)
+		return;
+	n = mnl_attr_get_payload_len(a);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, mnl_attr_get_payload(a), n);
+	out[strnlen(out, n)] = '\0';
+}
+
 int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 {
 	struct tb tb = { { 0 } };
@@ -71,6 +85,7 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 	hdr = tb.a[NFULA_PACKET_HDR];
 	if (hdr && mnl_attr_get_payload_len(hdr) >= sizeof(struct nfulnl_msg_packet_hdr))
 		p->hook = ((const struct nfulnl_msg_packet_hdr *)mnl_attr_get_payload(hdr))->hook;
+	prefix(tb.a[NFULA_PREFIX], p->prefix, sizeof(p->prefix));
 	p->has_uid = u32_attr(tb.a[NFULA_UID], &p->uid);
 	p->has_gid = u32_attr(tb.a[NFULA_GID], &p->gid);
 	if (tb.a[NFULA_CT])

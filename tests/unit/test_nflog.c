@@ -8,12 +8,56 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "nft/ctmsg.h"
 #include "nft/nflog.h"
+#include "advisor/model/iptpath.h"
+
+/*
+ * ip_tables' TRACE lines through nfnetlink_log bound as the logger (group 0,
+ * tests/data/nflog/trace-000.nl, recorded in a lab with case-legacy.v4 and its IPv6
+ * twin loaded): each packet with its prefix and hook.
+ */
+static void test_trace(const char *src)
+{
+	char path[4096], buf[16384];
+	int len, n = 0, input = 0, output = 0, v6 = 0, reject = 0;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/data/nflog/trace-000.nl", src);
+	f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	len = (int)fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (; cta_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		struct cta_nflog_packet p;
+		struct cta_ipt_trace t;
+
+		if (cta_nflogmsg_parse(nlh, &p) != 0)
+			continue;
+		n++;
+		CHECK_EQ(cta_ipt_trace_parse(p.prefix, strlen(p.prefix), &t), 0);
+		CHECK_STR(t.table, "filter");
+		input += p.hook == NF_INET_LOCAL_IN &&
+			 cta_ipt_chain_hook(t.chain) != NF_INET_LOCAL_OUT;
+		output += p.hook == NF_INET_LOCAL_OUT && !strcmp(t.chain, "OUTPUT");
+		v6 += p.family == AF_INET6;
+		/* tcp/80 from 198.51.100.7: rejected by INPUT's 8th rule */
+		reject += p.family == AF_INET && p.tuple.dport == 80 && !strcmp(t.chain, "INPUT") &&
+			  t.type == CTA_IPT_TRACE_RULE && t.num == 8;
+	}
+	CHECK(n > 10);
+	CHECK_EQ(input + output, n);
+	CHECK(v6 > 0);
+	CHECK_EQ(reject, 1);
+}
 
 int main(void)
 {
@@ -51,5 +95,6 @@ int main(void)
 	CHECK_EQ(syn, 1);
 	CHECK_EQ(echo6, 1);
 	CHECK_EQ(udp, 1);
+	test_trace(src ? src : ".");
 	return check_report("nflog");
 }
