@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -208,6 +210,29 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 	*text = o.buf;
 	*len = o.len;
 	return 0;
+}
+
+int cta_legacy_table_sig(int family, const char *table, uint64_t *sig)
+{
+	struct ipt_getinfo info; /* the same layout as struct ip6t_getinfo */
+	socklen_t len = sizeof(info);
+	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW), rc = 0;
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *p = (const void *)&info.hook_entry;
+
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	snprintf(info.name, sizeof(info.name), "%s", table);
+	if (getsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       family == AF_INET6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0)
+		rc = -errno;
+	close(fd);
+	/* FNV-1a over the entry offsets, the count and the size */
+	for (size_t i = 0; !rc && i < sizeof(info) - offsetof(struct ipt_getinfo, hook_entry); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	*sig = h;
+	return rc;
 }
 
 static const char *const logger_paths[2] = { "/proc/sys/net/netfilter/nf_log/2",

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Does this namespace hold legacy tables of FAMILY (AF_INET, AF_INET6)? */
 bool cta_legacy_tables_loaded(int family);
@@ -27,6 +28,15 @@ bool cta_legacy_tables_loaded(int family);
  * failed: *ERRMSG, if not NULL, gets its first line of stderr, caller frees), -ENOMEM.
  */
 int cta_legacy_save(int family, char **text, size_t *len, char **errmsg);
+
+/*
+ * A cheap mark of TABLE's rules (FAMILY AF_INET or AF_INET6), from the kernel's
+ * description of the table (IPT_SO_GET_INFO: entry offsets, count, size): it changes
+ * when a rule is added, deleted or changes size, so a new snapshot is due. A rule
+ * replaced by one of the same size keeps it. Only ask for tables that are loaded (the
+ * kernel loads a table it is asked about). 0 or -errno (-ENOENT: no such table).
+ */
+int cta_legacy_table_sig(int family, const char *table, uint64_t *sig);
 
 /*
  * The logger bound to a family decides where ip_tables' TRACE lines go:

@@ -28,13 +28,13 @@ static int config(struct cta_nlsock *s, uint16_t group, uint16_t type, const voi
 	return cta_nlsock_talk(s, nlh);
 }
 
-int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
+static int open_group(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf, uint32_t batch)
 {
 	struct nfulnl_msg_config_cmd bind = { NFULNL_CFG_CMD_BIND };
 	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(128),
 					       .copy_mode = NFULNL_COPY_PACKET };
 	uint16_t flags = htons(NFULNL_CFG_F_CONNTRACK);
-	uint32_t timeout = htonl(CTA_NFLOG_FLUSH_MS / 10), qthresh = htonl(64);
+	uint32_t timeout = htonl(CTA_NFLOG_FLUSH_MS / 10), qthresh = htonl(batch);
 	int err = cta_nlsock_open(out, NULL, 0, rcvbuf);
 
 	if (err)
@@ -45,7 +45,7 @@ int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
 	/*
 	 * The kernel batches packets (100 by default) and sends a batch at the latest after
 	 * its timeout (1 s by default): a recording that stops lost the last second.
-	 * Batches of 64, sent after CTA_NFLOG_FLUSH_MS at the latest.
+	 * Batches of BATCH, sent after CTA_NFLOG_FLUSH_MS at the latest.
 	 */
 	if (!err)
 		err = config(*out, group, NFULA_CFG_TIMEOUT, &timeout, sizeof(timeout));
@@ -63,6 +63,17 @@ int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
 		*out = NULL;
 	}
 	return err;
+}
+
+int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf)
+{
+	return open_group(out, group, rcvbuf, 64);
+}
+
+int cta_nflog_open_trace(struct cta_nlsock **out, unsigned rcvbuf)
+{
+	/* one message per line: each is sent the moment ip_tables logs it */
+	return open_group(out, CTA_NFLOG_TRACE_GROUP, rcvbuf, 1);
 }
 
 bool cta_nflog_group_taken(uint16_t group)

@@ -26,4 +26,14 @@ bool cta_nflog_group_taken(uint16_t group);
 /* A socket bound to NFLOG group, copying 128 bytes and the conntrack of each packet. */
 int cta_nflog_open(struct cta_nlsock **out, uint16_t group, unsigned rcvbuf);
 
+/* The group nfnetlink_log uses for loggers that name none: ip_tables' TRACE lines. */
+#define CTA_NFLOG_TRACE_GROUP 0
+
+/*
+ * A socket bound to group 0, for ip_tables' TRACE lines (nft/legacy.h binds the
+ * logger): the kernel sends each line at once, not in batches, so the lines of a
+ * packet are on the socket by the time its nf_tables trace is complete.
+ */
+int cta_nflog_open_trace(struct cta_nlsock **out, unsigned rcvbuf);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/model/iptpath.h"
 #include "advisor/cli/cli.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/record/live.h"
@@ -58,7 +59,7 @@ static void print_path(json_t *path)
 	json_array_foreach(path, i, stage) {
 		json_t *prio = json_object_get(stage, "priority");
 
-		printf("  %s %s %s", cta_jstr(stage, "family"), cta_jstr(stage, "table"),
+		printf("  %s %s %s", cta_verdict_family_shown(stage), cta_jstr(stage, "table"),
 		       cta_jstr(stage, "chain"));
 		if (json_object_get(stage, "hook"))
 			printf("  (hook %s, priority %lld, policy %s)", cta_jstr(stage, "hook"),
@@ -71,7 +72,11 @@ static void print_path(json_t *path)
 				continue;
 			}
 			printf("    %s rule %lld: %s  ->  %s\n", cta_jstr(r, "chain"),
-			       (long long)json_integer_value(json_object_get(r, "handle")),
+			       json_is_true(json_object_get(stage, "legacy"))
+				       ? (long long)json_integer_value(
+						 json_object_get(r, "rule_num"))
+				       : (long long)json_integer_value(
+						 json_object_get(r, "handle")),
 			       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
 									  : "(text not known)",
 			       cta_jstr(r, "verdict"));
@@ -103,11 +108,11 @@ static void print_verdict(json_t *v)
 	print_path(json_object_get(v, "path"));
 	if (!strcmp(type, "policy"))
 		printf("  verdict: %s, by the policy of %s %s %s\n", cta_jstr(v, "verdict"),
-		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+		       cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
 		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", cta_jstr(v, "verdict"),
-		       (long long)json_integer_value(json_object_get(v, "handle")),
-		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+		       cta_verdict_rule_id(v), cta_verdict_family_shown(v), cta_jstr(v, "table"),
+		       cta_jstr(v, "chain"),
 		       json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule")
 								  : "(text not known)");
 	if (json_object_get(v, "uid"))

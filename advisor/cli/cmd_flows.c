@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advisor/model/iptpath.h"
 #include "advisor/cli/cli.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/record/procs.h"
@@ -78,10 +79,11 @@ static void print_verdict(json_t *v)
 		return;
 	printf(" verdict=%s", str(v, "verdict"));
 	if (!strcmp(type, "rule"))
-		printf(" by=%s/%s/%s/%lld", str(v, "family"), str(v, "table"), str(v, "chain"),
-		       num(v, "handle"));
+		printf(" by=%s/%s/%s/%lld", cta_verdict_family_shown(v), str(v, "table"),
+		       str(v, "chain"), cta_verdict_rule_id(v));
 	else if (!strcmp(type, "policy"))
-		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
+		printf(" by=%s/%s/%s/policy", cta_verdict_family_shown(v), str(v, "table"),
+		       str(v, "chain"));
 	else if (!strcmp(str(v, "source"), "nflog"))
 		printf(" by=unknown");
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advisor/model/iptpath.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
 #include "advisor/lib/jsonpos.h"
@@ -57,13 +58,14 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 	if (!v)
 		snprintf(buf, len, "(no trace)");
 	else if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s (rule %s %s %s handle %lld: %s)", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
-			 (long long)json_integer_value(json_object_get(v, "handle")),
+		snprintf(buf, len, "%s (rule %s %s %s %s %lld: %s)", cta_jstr(v, "verdict"),
+			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+			 json_is_true(json_object_get(v, "legacy")) ? "number" : "handle",
+			 cta_verdict_rule_id(v),
 			 json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule") : "?");
 	else if (!strcmp(type, "policy"))
 		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }

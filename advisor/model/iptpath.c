@@ -5,12 +5,29 @@
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const char *const hook_chains[NF_INET_NUMHOOKS] = {
 	[NF_INET_PRE_ROUTING] = "PREROUTING",	[NF_INET_LOCAL_IN] = "INPUT",
 	[NF_INET_FORWARD] = "FORWARD",		[NF_INET_LOCAL_OUT] = "OUTPUT",
 	[NF_INET_POST_ROUTING] = "POSTROUTING",
 };
+
+const char *cta_verdict_family_shown(json_t *o)
+{
+	const char *f = json_string_value(json_object_get(o, "family"));
+
+	if (json_is_true(json_object_get(o, "legacy")))
+		return f && !strcmp(f, "ip6") ? "ip6tables-legacy" : "iptables-legacy";
+	return f ? f : "";
+}
+
+long long cta_verdict_rule_id(json_t *o)
+{
+	bool legacy = json_is_true(json_object_get(o, "legacy"));
+
+	return (long long)json_integer_value(json_object_get(o, legacy ? "rule_num" : "handle"));
+}
 
 int cta_ipt_chain_hook(const char *chain)
 {
@@ -85,6 +102,17 @@ static const struct cta_ipt_rule *line_rule(const struct cta_ipt_table *t,
 	*bad = line->type == CTA_IPT_TRACE_RULE || line->num != c->n + 1 ||
 	       (line->type == CTA_IPT_TRACE_POLICY) != (c->policy[0] != '\0');
 	return NULL;
+}
+
+bool cta_ipt_line_known(const struct cta_iptsave *s, const struct cta_ipt_trace *line)
+{
+	const struct cta_ipt_table *t = cta_iptsave_table(s, line->table);
+	const struct cta_ipt_chain *c;
+	bool bad = true;
+
+	if (t)
+		(void)line_rule(t, line, &c, &bad);
+	return !bad;
 }
 
 bool cta_ipt_line_ends(const struct cta_iptsave *s, const struct cta_ipt_trace *line)

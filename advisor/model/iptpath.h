@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "advisor/model/iptsave.h"
@@ -71,6 +72,8 @@ const char *cta_ipt_verdict_name(enum cta_ipt_verdict v);
  * line that S does not hold (a rule changed since), false.
  */
 bool cta_ipt_line_ends(const struct cta_iptsave *s, const struct cta_ipt_trace *line);
+/* Does S hold what this line names (its table, chain, and rule or the chain's end)? */
+bool cta_ipt_line_known(const struct cta_iptsave *s, const struct cta_ipt_trace *line);
 
 /*
  * The walk of one table: LINES[0..N) are its TRACE lines for one packet at one hook,
@@ -89,5 +92,14 @@ int cta_ipt_walk(const struct cta_iptsave *s, uint8_t family, const struct cta_i
  */
 int cta_ipt_assemble(const struct cta_iptsave *s, uint8_t family, const struct cta_ipt_trace *lines,
 		     size_t n, struct cta_ipt_result *out, size_t max);
+
+/*
+ * A verdict (or a path stage) as sessions store it: the family shown for it,
+ * "iptables-legacy" or "ip6tables-legacy" when it is a legacy table's ("legacy":
+ * true), else its "family"; and the number shown for its rule, a legacy rule's
+ * number in its chain ("rule_num") or an nf_tables rule's handle.
+ */
+const char *cta_verdict_family_shown(json_t *o);
+long long cta_verdict_rule_id(json_t *o);
 
 #endif

@@ -637,7 +637,10 @@ static int check_verdict(struct rd *rd, json_t *o)
 		err = get_string(rd, o, "table", true, &table);
 		if (!err)
 			err = get_string(rd, o, "chain", true, &chain);
-		if (!err && !strcmp(type, "rule"))
+		/* an iptables-legacy rule has its number in its chain; nf_tables', a handle */
+		if (!err && !strcmp(type, "rule") && json_is_true(json_object_get(o, "legacy")))
+			err = get_uint(rd, o, "rule_num", true, UINT32_MAX, &handle);
+		else if (!err && !strcmp(type, "rule"))
 			err = get_uint(rd, o, "handle", true, UINT64_MAX >> 1, &handle);
 	}
 	if (!err)

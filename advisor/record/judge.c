@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/lib/hashidx.h"
+#include "advisor/lib/jsonpos.h"
 
 /*
  * A denied attempt is kept until this long after its first packet: the client's
@@ -293,7 +294,9 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 	}
 	json_decref(w->verdict);
 	w->verdict = verdict;
-	w->dropped = jd->verdict != CTA_VERDICT_ACCEPT && jd->verdict != CTA_VERDICT_NONE;
+	/* the verdict's, not the judgement's: iptables-legacy may have dropped it (ltrace.h) */
+	w->dropped = strcmp(cta_jstr(verdict, "verdict"), "accept") &&
+		     strcmp(cta_jstr(verdict, "verdict"), "none");
 	w->traced++;
 	return 0;
 }

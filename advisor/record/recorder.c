@@ -21,6 +21,7 @@
 #include "advisor/model/flowtab.h"
 #include "advisor/model/ruleset.h"
 #include "advisor/record/judge.h"
+#include "advisor/record/ltrace.h"
 #include "bpf/loader.h"
 #include "nft/legacy.h"
 #include "nft/nflog.h"
@@ -37,6 +38,7 @@
 #define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
+#define LEGACY_WALK_NS 5000000000ULL /* a legacy walk no traced packet took this long goes */
 
 struct rec {
 	const struct cta_record_config *cfg;
@@ -46,6 +48,8 @@ struct rec {
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
 	struct cta_nlsock *trace, *nflog;
+	struct cta_ltrace *ltrace; /* NULL: no legacy rule decides anything here */
+	bool ltrace_lost; /* TRACE lines were lost: said once */
 	struct cta_tracer *tracer;
 	struct cta_judge *judge;
 	struct cta_snapshot *snap;
@@ -183,22 +187,54 @@ static void snapshot(struct rec *r)
 	json_object_clear(r->verdicts);
 }
 
+/* TRACE lines queued now: read before a judgement takes its packet's walks. */
+static void read_legacy(struct rec *r)
+{
+	int err = r->ltrace ? cta_ltrace_read(r->ltrace, cta_now_mono_ns()) : 0;
+
+	if (err && !r->ltrace_lost) {
+		char msg[200];
+
+		r->ltrace_lost = true;
+		snprintf(msg, sizeof(msg),
+			 "iptables-legacy trace lines lost (%s): some legacy verdicts are missing",
+			 strerror(-err));
+		notice(r, msg);
+	}
+}
+
 /*
  * The verdict's JSON, built once per distinct path through the ruleset: a recording
  * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
- * its path) is most of the memory a traced flow costs. New references each.
+ * its path) is most of the memory a traced flow costs. The packet's legacy walks, if
+ * any, join its path (advisor/record/ltrace.h). New references each.
  */
 static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
 {
-	char key[4096];
-	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	struct cta_ltrace_walk walks[CTA_LTRACE_WALKS_MAX];
+	int nw = 0;
+	char key[8192];
+	size_t n = cta_judgement_key(j, key, sizeof(key) / 2), m = 0;
+	json_t *v, *nft;
 
+	if (r->ltrace) {
+		read_legacy(r);
+		nw = cta_ltrace_take(r->ltrace, j->family, j->l4proto, &j->tuple, walks,
+				     CTA_LTRACE_WALKS_MAX);
+		m = nw && n ? cta_ltrace_key(walks, nw, key + n, sizeof(key) - n) : 0;
+		n = nw && !m ? 0 : n + m;
+	}
+	v = n ? json_object_getn(r->verdicts, key, n) : NULL;
 	if (v)
 		return json_incref(v);
 	v = cta_judgement_to_json(j, r->rs);
 	if (v)
 		json_object_set_new(v, "source", json_string("trace"));
+	if (v && nw) {
+		nft = v;
+		v = cta_ltrace_verdict(r->ltrace, nft, walks, nw);
+		json_decref(nft);
+	}
 	if (!v || !n)
 		return v;
 	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
@@ -236,8 +272,14 @@ static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
 	struct rec *r = data;
 	struct cta_nflog_packet p;
 
-	if (cta_nflogmsg_parse(nlh, &p) == 0)
-		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
+	if (cta_nflogmsg_parse(nlh, &p) != 0)
+		return;
+	/* --nflog-group 0: ip_tables' TRACE lines come on the same socket */
+	if (r->ltrace && r->cfg->table.nflog_group == CTA_NFLOG_TRACE_GROUP && p.prefix[0]) {
+		cta_ltrace_feed(r->ltrace, &p, cta_now_mono_ns());
+		return;
+	}
+	note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
 }
 
 static int dump(struct rec *r)
@@ -422,6 +464,36 @@ static const char *hint(int err)
 	}
 }
 
+static bool legacy_rules_decide(void);
+
+/*
+ * iptables-legacy tables that decide something are followed through their TRACE
+ * lines (advisor/record/ltrace.h); when they cannot be, the recording goes on and
+ * says what it misses.
+ */
+static void setup_legacy(struct rec *r)
+{
+	struct cta_err e = { "" };
+	char msg[sizeof(e.msg) + 200];
+	int err;
+
+	if (r->cfg->table.trace == CTA_TRACE_NONE) {
+		if (legacy_rules_decide())
+			notice(r, "iptables-legacy rules are loaded here: with --trace none their "
+				  "verdicts are not seen (ip_tables traces only the packets the "
+				  "own table traces)");
+		return;
+	}
+	err = cta_ltrace_open(&r->ltrace, r->cfg->table.nflog_group != CTA_NFLOG_TRACE_GROUP, &e);
+	if (err) {
+		snprintf(msg, sizeof(msg),
+			 "iptables-legacy rules are loaded here, but their verdicts cannot be "
+			 "followed: %s; recording goes on without them",
+			 e.msg[0] ? e.msg : strerror(-err));
+		notice(r, msg);
+	}
+}
+
 static int setup_kernel(struct rec *r)
 {
 	static const unsigned trace_group = NFNLGRP_NFTRACE;
@@ -463,6 +535,7 @@ static int setup_kernel(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
+	setup_legacy(r);
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,
@@ -536,6 +609,9 @@ static int setup_loop(struct rec *r)
 	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
+	if ((ev.data.fd = cta_ltrace_fd(r->ltrace)) >= 0 &&
+	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		return -errno;
 	/*
 	 * Process events do not wait: a short-lived client is gone from /proc (its
 	 * executable with it) if its event sits out the gathering.
@@ -553,6 +629,10 @@ static int read_fd(struct rec *r, int fd)
 		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
 	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
 		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+	if (r->ltrace && fd == cta_ltrace_fd(r->ltrace)) {
+		read_legacy(r);
+		return 0;
+	}
 	if (r->procmon && fd == cta_procmon_fd(r->procmon)) {
 		int err = cta_procmon_read(r->procmon);
 
@@ -592,6 +672,8 @@ static int settle(struct rec *r, bool all)
 
 	if (r->tracer)
 		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
+	if (r->ltrace)
+		cta_ltrace_expire(r->ltrace, now, all ? 0 : LEGACY_WALK_NS);
 	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
 	return noted_err(r);
 }
@@ -716,6 +798,7 @@ static void teardown(struct rec *r)
 	if (r->timerfd >= 0)
 		close(r->timerfd);
 	cta_sysctl_restore(&r->sysctl);
+	cta_ltrace_free(r->ltrace); /* the nf_log binding back as it was */
 	cta_ct_free(r->ct);
 	cta_nlsock_free(r->trace);
 	cta_nlsock_free(r->nflog);
@@ -803,9 +886,6 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
 		goto out;
 	}
-	if (legacy_rules_decide())
-		notice(&r, "iptables-legacy rules are loaded here: their rules are invisible to "
-			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
 	r.start_ns = cta_now_real_ns();
 	r.start_mono = cta_now_mono_ns();
@@ -833,6 +913,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = read_events(&r);
 	if (!err) {
 		/* the last traced packets are done */
+		read_legacy(&r);
 		if (r.tracer)
 			cta_tracer_flush(r.tracer, cta_now_mono_ns(), 0);
 		err = read_events(&r);

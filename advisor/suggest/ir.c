@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/model/iptpath.h"
 #include "advisor/suggest/ir.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/record/procs.h"
@@ -61,12 +62,13 @@ static void by_text(json_t *v, char *buf, size_t len)
 	const char *type = cta_jstr(v, "type");
 
 	if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s by rule %s %s %s handle %lld", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
-			 (long long)json_integer_value(json_object_get(v, "handle")));
+		snprintf(buf, len, "%s by rule %s %s %s %s %lld", cta_jstr(v, "verdict"),
+			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"),
+			 json_is_true(json_object_get(v, "legacy")) ? "number" : "handle",
+			 cta_verdict_rule_id(v));
 	else if (!strcmp(type, "policy"))
 		snprintf(buf, len, "%s by policy of %s %s %s", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"));
 	else
 		snprintf(buf, len, "%s, rule unknown", cta_jstr(v, "verdict"));
 }

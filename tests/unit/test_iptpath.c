@@ -107,6 +107,15 @@ static void test_stateful(void)
 	CHECK_EQ(r.verdict, CTA_IPT_NONE);
 
 	/* lines the rules do not hold: the rules changed since the snapshot */
+	n = LINES(l, "filter:INPUT:rule:12", "filter:TCP:return:3", "filter:TCP:policy:3",
+		  "filter:INPUT:policy:9", "filter:INPUT:policy:10", "raw:INPUT:policy:1");
+	CHECK(!cta_ipt_line_known(s, &l[0]));
+	CHECK(cta_ipt_line_known(s, &l[1]));
+	CHECK(!cta_ipt_line_known(s, &l[2]));
+	CHECK(cta_ipt_line_known(
+		s, &l[3])); /* a number within the chain is a rule, whatever the line calls it */
+	CHECK(cta_ipt_line_known(s, &l[4]));
+	CHECK(!cta_ipt_line_known(s, &l[5]));
 	n = LINES(l, "filter:INPUT:rule:12");
 	CHECK_EQ(cta_ipt_walk(s, AF_INET, l, n, &r), -EBADMSG);
 	n = LINES(l, "filter:INPUT:rule:6", "filter:TCP:return:4");
