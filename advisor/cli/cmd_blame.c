@@ -307,6 +307,8 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		cta_msg("blame: %s", err.msg);
 		return CTA_EXIT_SYSTEM;
 	}
+	if (err.msg[0])
+		cta_msg("blame: %s", err.msg); /* a warning: the answer lacks something */
 	decided = decided_by(v);
 	if (g->json) {
 		json_t *e = entry(v, text);

@@ -13,6 +13,7 @@
 
 #include "advisor/model/host.h"
 #include "advisor/model/ruleset.h"
+#include "advisor/record/ltrace.h"
 #include "nft/nlsock.h"
 #include "nft/snapshot.h"
 #include "nft/tracemsg.h"
@@ -24,8 +25,27 @@ struct live {
 	struct cta_ruleset *rs;
 	struct cta_snapshot *snap;
 	struct cta_tracer *tracer;
+	struct cta_ltrace *lt; /* NULL: no legacy rule decides anything here */
 	json_t *verdict;
 };
+
+/* The nf_tables verdict with the packet's legacy walks; takes V. */
+static json_t *with_legacy(struct live *l, const struct cta_judgement *j, json_t *v)
+{
+	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
+	json_t *m;
+	int n;
+
+	if (!l->lt)
+		return v;
+	(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
+	n = cta_ltrace_take(l->lt, j->family, j->l4proto, &j->tuple, w, CTA_LTRACE_WALKS_MAX);
+	if (!n)
+		return v;
+	m = cta_ltrace_verdict(l->lt, v, w, n);
+	json_decref(v);
+	return m;
+}
 
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
@@ -38,7 +58,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		return; /* answered already, or a reply */
 	if (!cta_judgement_rules_known(j, l->rs) && cta_snapshot_take(l->snap, &text) == 0)
 		cta_ruleset_add_text(l->rs, text); /* changed since the start */
-	v = cta_judgement_to_json(j, l->rs);
+	v = with_legacy(l, j, cta_judgement_to_json(j, l->rs));
 	if (!v)
 		return;
 	cta_addr_str(j->family, &j->tuple.src, s, sizeof(s));
@@ -65,7 +85,9 @@ static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_
 	uint64_t deadline = cta_now_mono_ns() + timeout_ms * 1000000ULL;
 
 	while (!l->verdict) {
-		struct pollfd p[2] = { { cta_nlsock_fd(sock), POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+		struct pollfd p[3] = { { cta_nlsock_fd(sock), POLLIN, 0 },
+				       { sigfd, POLLIN, 0 },
+				       { cta_ltrace_fd(l->lt), POLLIN, 0 } };
 		uint64_t now = cta_now_mono_ns();
 		int n;
 
@@ -73,7 +95,7 @@ static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_
 			cta_tracer_flush(l->tracer, now, 0);
 			return l->verdict ? 0 : -ETIMEDOUT;
 		}
-		n = poll(p, 2, 100);
+		n = poll(p, 3, 100);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[1].revents & POLLIN)
@@ -83,9 +105,24 @@ static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_
 			if (n < 0 && n != -ENOBUFS)
 				return n;
 		}
+		if (p[2].revents & POLLIN)
+			(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
 		cta_tracer_flush(l->tracer, cta_now_mono_ns(), IDLE_NS);
 	}
 	return 0;
+}
+
+/* Legacy tables are a part of the answer; without them it comes all the same. */
+static void legacy_open(struct live *l, struct cta_err *err)
+{
+	struct cta_err e = { "" };
+	int rc = cta_ltrace_open(&l->lt, true, &e);
+
+	if (rc)
+		snprintf(err->msg, sizeof(err->msg),
+			 "iptables-legacy rules are loaded here, but their verdicts cannot be "
+			 "followed: %.900s",
+			 e.msg[0] ? e.msg : strerror(-rc));
 }
 
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
@@ -132,6 +169,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 			 strerror(-rc), rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		goto out;
 	}
+	legacy_open(&l, err);
 	rc = cta_table_new(&table, &cfg, &terr);
 	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "cannot create table inet %s: %s: %s%s",
@@ -151,6 +189,7 @@ out:
 	cta_nlsock_free(sock);
 	cta_snapshot_free(l.snap);
 	cta_tracer_free(l.tracer);
+	cta_ltrace_free(l.lt); /* the nf_log binding back as it was */
 	cta_ruleset_free(l.rs);
 	json_decref(l.verdict);
 	if (sigfd >= 0)

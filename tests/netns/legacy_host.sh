@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A host whose only firewall is iptables-legacy (tests/data/legacy/case-legacy.v4 and
+# its IPv6 twin): ssh accepted by TCP's rule 1, tcp/80 and tcp/8080 rejected by INPUT's
+# REJECT rule. record sees the rejected connections as denied, with that rule; blame
+# (session and live) names table, chain, rule number and text; the legacy rules and
+# the nf_log bindings are as they were afterwards.
+. "$(dirname "$0")/common.sh"
+DATA="$HERE/../data/legacy"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+start_servers 60
+# the server knows its clients' link addresses before the rules load: a SYN-ACK held
+# back by neighbour discovery makes the client send its SYN again, and that retransmit
+# (established by then) is a traced packet of its own, accepted by the ESTABLISHED rule
+for a in 2001:db8:a::7 2001:db8:a::8; do S ping -c1 -W1 -q "$a" >/dev/null; done
+S iptables-legacy-restore <"$DATA/case-legacy.v4" || fail "iptables-legacy-restore"
+S ip6tables-legacy-restore <"$DATA/case-legacy.v6" || fail "ip6tables-legacy-restore"
+saved() { S iptables-legacy-save | grep -v '^#'; S ip6tables-legacy-save | grep -v '^#'; }
+bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
+saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
+bindings >"$TMP/nflog.before"
+
+ip netns exec "$SRV" "$CTA" record -o "$TMP/s.json" 2>"$TMP/rec.err" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+[ "$(S cat /proc/sys/net/netfilter/nf_log/2)" = nfnetlink_log ] ||
+	fail "nf_log/2 not bound to nfnetlink_log while recording"
+C() { ip netns exec "$CLA" "$CTALAB" "$@"; }
+C send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "ssh"
+C probe tcp 192.0.2.10 80 -s 198.51.100.7 && fail "80 connected"
+C probe tcp 192.0.2.10 8080 -s 198.51.100.7 && fail "8080 connected"
+C send tcp 2001:db8::10 22 -s 2001:db8:a::7 || fail "ssh over IPv6"
+C probe tcp 2001:db8::10 80 -s 2001:db8:a::7 && fail "80 over IPv6 connected"
+sleep 3
+kill -INT $rec
+wait $rec || fail "record exited $?: $(cat "$TMP/rec.err")"
+grep -q 'iptables-legacy' "$TMP/rec.err" && fail "record warned: $(cat "$TMP/rec.err")"
+schema_ok session.schema.json "$TMP/s.json"
+
+# check JSON VERDICT TYPE FAMILY CHAIN RULE_NUM TEXT
+check() {
+	"$PY" - "$@" <<'PY' || fail "blame: $(cat "$1")"
+import json, sys
+e = json.load(open(sys.argv[1]))["blame"][0]
+verdict, typ, family, chain, num, text = sys.argv[2:8]
+assert e["verdict"] == verdict and e["type"] == typ, e
+assert e["legacy"] is True and e["family"] == family and e["table"] == "filter", e
+assert e["chain"] == chain and e["rule_num"] == int(num) and e["rule"] == text, e
+stage = e["path"][0]
+assert stage["legacy"] and stage["hook"] == "input" and stage["priority"] == 0, stage
+assert stage["policy"] == "drop" and stage["verdict"] == verdict, stage
+PY
+}
+REJ="-A INPUT -p tcp -j REJECT --reject-with tcp-reset"
+SSH="-A TCP -p tcp -m tcp --dport 22 -j ACCEPT"
+blame() {
+	local t=$1
+	shift
+	"$CTA" -j blame --session "$TMP/s.json" "$t" >"$TMP/b.json" || fail "blame '$t' exited $?"
+	check "$TMP/b.json" "$@"
+	schema_ok blame.schema.json "$TMP/b.json"
+}
+blame "tcp 198.51.100.7 -> 192.0.2.10:22" accept rule ip TCP 1 "$SSH"
+blame "tcp 198.51.100.7 -> 192.0.2.10:80" reject rule ip INPUT 8 "$REJ"
+blame "tcp 198.51.100.7 -> 192.0.2.10:8080" reject rule ip INPUT 8 "$REJ"
+blame "tcp [2001:db8:a::7] -> [2001:db8::10]:22" accept rule ip6 TCP 1 "$SSH"
+blame "tcp [2001:db8:a::7] -> [2001:db8::10]:80" reject rule ip6 INPUT 10 "$REJ"
+# the text says it too
+"$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:80" >"$TMP/b.txt"
+expect_line "$TMP/b.txt" "verdict: reject, by rule 8 of iptables-legacy filter INPUT: $REJ"
+"$CTA" flows "$TMP/s.json" >"$TMP/flows.txt"
+expect_line "$TMP/flows.txt" "dport=8080 .*verdict=reject by=iptables-legacy/filter/INPUT/8"
+expect_line "$TMP/flows.txt" "dport=80 .*verdict=reject by=ip6tables-legacy/filter/INPUT/10"
+
+# live: TUPLE, then the client's command; the check's arguments after it
+live() {
+	local tuple=$1 i
+	shift
+	ip netns exec "$SRV" "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" \
+		2>"$TMP/live.err" &
+	local b=$!
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	C "$@" >/dev/null 2>&1
+	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
+}
+live "tcp 198.51.100.8 -> 192.0.2.10:8080" probe tcp 192.0.2.10 8080 -s 198.51.100.8
+check "$TMP/live.json" reject rule ip INPUT 8 "$REJ"
+live "tcp 198.51.100.8 -> 192.0.2.10:22" send tcp 192.0.2.10 22 -s 198.51.100.8
+check "$TMP/live.json" accept rule ip TCP 1 "$SSH"
+live "tcp [2001:db8:a::8] -> [2001:db8::10]:80" probe tcp 2001:db8::10 80 -s 2001:db8:a::8
+check "$TMP/live.json" reject rule ip6 INPUT 10 "$REJ"
+
+# as they were: the rules (counters aside) and the loggers bound
+saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
+bindings >"$TMP/nflog.after"
+cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
+cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+no_own_table "$SRV"
+finish
