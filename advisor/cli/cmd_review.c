@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "advisor/model/iptpath.h"
 #include "advisor/cli/candidate.h"
@@ -11,6 +12,7 @@
 #include "advisor/lib/jsonpos.h"
 #include "advisor/review/review.h"
 #include "advisor/model/ruleset.h"
+#include "nft/legacy.h"
 #include "nft/snapshot.h"
 #include "advisor/lib/util.h"
 
@@ -236,6 +238,40 @@ out:
 	return rc;
 }
 
+/* The live iptables-legacy rules, judged by the same recording. 0, or an error said. */
+static int live_legacy(const struct cta_session *s, size_t n, json_t *findings)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct cta_iptsave *ipt = NULL;
+		char *text = NULL, *msg = NULL;
+		unsigned line = 0;
+		size_t len;
+		int rc;
+
+		if (!cta_legacy_tables_loaded(families[i]))
+			continue;
+		rc = cta_legacy_save(families[i], &text, &len, &msg);
+		if (!rc)
+			rc = cta_iptsave_parse(text, len, &ipt, &line);
+		if (!rc && cta_iptsave_decides(ipt))
+			rc = cta_review_live_legacy(ipt, families[i], s, n, findings);
+		if (rc)
+			cta_msg("review: the live %s rules: %s%s%s",
+				families[i] == AF_INET6 ? "ip6tables-legacy" : "iptables-legacy",
+				rc == -EBADMSG ? "iptables-legacy-save output not understood"
+					       : strerror(-rc),
+				msg ? ": " : "", msg ? msg : "");
+		cta_iptsave_free(ipt);
+		free(text);
+		free(msg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int review_live(char **sessions, size_t n_sessions, const struct cta_global *g)
 {
 	struct cta_session *s = NULL;
@@ -266,7 +302,7 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 		cta_msg("warning: the sessions were recorded with --trace none: no rule was seen "
 			"reached, so every rule shows as unreached");
 	findings = cta_review_live(rs, s, n_sessions, CTA_OWN_TABLES);
-	if (!findings) {
+	if (!findings || live_legacy(s, n_sessions, findings)) {
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
@@ -281,8 +317,14 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 			       "down, no policy decided a flow\n");
 		json_array_foreach(findings, i, f) {
 			if (!strcmp(cta_jstr(f, "kind"), "policy"))
-				printf("policy     %s %s %s: %s\n", cta_jstr(f, "family"),
+				printf("policy     %s %s %s: %s\n", cta_verdict_family_shown(f),
 				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
+				       cta_jstr(f, "detail"));
+			else if (json_is_true(json_object_get(f, "legacy")))
+				printf("%-10s %s %s %s rule %lld: %s\n    %s\n",
+				       cta_jstr(f, "kind"), cta_verdict_family_shown(f),
+				       cta_jstr(f, "table"), cta_jstr(f, "chain"),
+				       cta_verdict_rule_id(f), cta_jstr(f, "rule"),
 				       cta_jstr(f, "detail"));
 			else
 				printf("%-10s %s %s %s handle %lld (rule %lld of its chain): %s\n  "

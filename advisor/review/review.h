@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "advisor/model/flow.h"
+#include "advisor/model/iptsave.h"
 #include "advisor/model/ruleset.h"
 #include "advisor/model/session.h"
 
@@ -65,6 +66,17 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
  */
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);
+
+/*
+ * review --live on iptables-legacy rules (IPT, the ruleset of FAMILY, AF_INET or
+ * AF_INET6, as iptables-legacy-save prints it): the same findings as cta_review_live,
+ * appended to OUT, with "legacy": true and "rule_num" (the rule's number in its chain)
+ * where those have "handle". Rules a traced first packet cannot reach (conntrack's
+ * ESTABLISHED, RELATED, INVALID; loopback; the nat table) are never called unreached.
+ * 0 or -ENOMEM (review_legacy.c).
+ */
+int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const struct cta_session *s,
+			   size_t n, json_t *out);
 
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);

@@ -94,6 +94,23 @@ check "$TMP/live.json" accept rule ip TCP 1 "$SSH"
 live "tcp [2001:db8:a::8] -> [2001:db8::10]:80" probe tcp 2001:db8::10 80 -s 2001:db8:a::8
 check "$TMP/live.json" reject rule ip6 INPUT 10 "$REJ"
 
+# review --live: the legacy rules no recorded packet reached, the way nf_tables' are
+S "$CTA" -j review --live --session "$TMP/s.json" >"$TMP/r.json" || fail "review --live exited $?"
+"$PY" - "$TMP/r.json" <<'PY' || fail "review --live: $(cat "$TMP/r.json")"
+import json, sys
+f = json.load(open(sys.argv[1]))["review"]["findings"]
+un = {(x["family"], x["chain"], x["rule_num"]) for x in f if x["kind"] == "unreached" and x.get("legacy")}
+# TCP 2 (port 80 from 203.0.113.0/24), UDP 1 and INPUT's icmp and udp rules: never reached
+for want in [("ip", "TCP", 2), ("ip", "UDP", 1), ("ip", "INPUT", 4), ("ip", "INPUT", 7), ("ip6", "TCP", 2)]:
+    assert want in un, (want, sorted(un))
+# what decided, and what only later packets or loopback can reach, is not unreached
+for no in [("ip", "TCP", 1), ("ip", "INPUT", 8), ("ip", "INPUT", 6), ("ip", "INPUT", 1),
+           ("ip", "INPUT", 2), ("ip", "INPUT", 3), ("ip6", "INPUT", 10)]:
+    assert no not in un, (no, sorted(un))
+PY
+S "$CTA" review --live --session "$TMP/s.json" >"$TMP/r.txt" || fail "review --live (text)"
+expect_line "$TMP/r.txt" "^unreached +iptables-legacy filter TCP rule 2: -A TCP -s 203.0.113.0/24 "
+
 # as they were: the rules (counters aside) and the loggers bound
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
 bindings >"$TMP/nflog.after"

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* review --live on iptables-legacy rules: unreached and hot rules, policies that decided. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "advisor/lib/jsonpos.h"
+#include "advisor/review/review.h"
+
+#define HOT_SHARE 20 /* as for nf_tables rules (review.c) */
+#define HOT_POSITION 5
+#define POLICY_EXAMPLES 3
+
+struct lstat {
+	uint64_t reached, decided;
+};
+
+struct lpolicy {
+	const struct cta_ipt_table *table;
+	const struct cta_ipt_chain *chain;
+	uint64_t flows, connections;
+	const struct cta_flow *examples[POLICY_EXAMPLES];
+	size_t n_examples;
+};
+
+struct lreview {
+	const struct cta_iptsave *ipt;
+	const char *family; /* "ip", "ip6" */
+	struct lstat *st; /* per rule: tables' rules one after the other */
+	size_t *base; /* per table: where its rules start in st */
+	struct lpolicy *pol;
+	size_t npol;
+	uint64_t total;
+};
+
+/* The index of rule NUM of CHAIN in TABLE, or -1. */
+static long index_of(const struct lreview *r, const char *table, const char *chain, long long num)
+{
+	for (size_t t = 0; t < r->ipt->ntables; t++) {
+		const struct cta_ipt_table *tb = &r->ipt->tables[t];
+		const struct cta_ipt_chain *c;
+
+		if (strcmp(tb->name, table))
+			continue;
+		c = cta_iptsave_chain(tb, chain);
+		if (!c || num < 1 || (size_t)num > c->n)
+			return -1;
+		return (long)(r->base[t] + c->first + (size_t)num - 1);
+	}
+	return -1;
+}
+
+static bool ours(const struct lreview *r, json_t *o)
+{
+	return json_is_true(json_object_get(o, "legacy")) &&
+	       !strcmp(cta_jstr(o, "family"), r->family);
+}
+
+static void add_policy(struct lreview *r, json_t *v, const struct cta_flow *f)
+{
+	const struct cta_ipt_table *t = cta_iptsave_table(r->ipt, cta_jstr(v, "table"));
+	const struct cta_ipt_chain *c = t ? cta_iptsave_chain(t, cta_jstr(v, "chain")) : NULL;
+	struct lpolicy *p = NULL;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < r->npol && !p; i++)
+		if (r->pol[i].chain == c)
+			p = &r->pol[i];
+	if (!p) {
+		struct lpolicy *np = realloc(r->pol, (r->npol + 1) * sizeof(*np));
+
+		if (!np)
+			return;
+		r->pol = np;
+		p = &np[r->npol++];
+		memset(p, 0, sizeof(*p));
+		p->table = t;
+		p->chain = c;
+	}
+	p->flows++;
+	p->connections += f->connections;
+	if (p->n_examples < POLICY_EXAMPLES)
+		p->examples[p->n_examples++] = f;
+}
+
+static void count_flow(struct lreview *r, const struct cta_flow *f, json_t *v)
+{
+	json_t *stage, *rule;
+	size_t a, b;
+	long at;
+
+	r->total += f->connections;
+	json_array_foreach(json_object_get(v, "path"), a, stage) {
+		if (!ours(r, stage))
+			continue;
+		json_array_foreach(json_object_get(stage, "rules"), b, rule) {
+			at = index_of(r, cta_jstr(stage, "table"), cta_jstr(rule, "chain"),
+				      json_integer_value(json_object_get(rule, "rule_num")));
+			if (at >= 0)
+				r->st[at].reached += f->connections;
+		}
+	}
+	if (!ours(r, v))
+		return;
+	if (!strcmp(cta_jstr(v, "type"), "rule")) {
+		at = index_of(r, cta_jstr(v, "table"), cta_jstr(v, "chain"),
+			      json_integer_value(json_object_get(v, "rule_num")));
+		if (at >= 0)
+			r->st[at].decided += f->connections;
+	} else if (!strcmp(cta_jstr(v, "type"), "policy")) {
+		add_policy(r, v, f);
+	}
+}
+
+/*
+ * Only first packets are traced: a rule that can only match later ones (conntrack's
+ * ESTABLISHED, RELATED or INVALID), loopback, or a nat table's rule (conntrack
+ * applies NAT to the rest of the connection) is never shown unreached.
+ */
+static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule)
+{
+	const char *x = rule->text;
+
+	return !strcmp(t->name, "nat") || strstr(x, "ESTABLISHED") || strstr(x, "RELATED") ||
+	       strstr(x, "INVALID") || strstr(x, " -i lo ") || strstr(x, " -o lo ") ||
+	       strstr(x, "--state ");
+}
+
+static json_t *finding(const struct lreview *r, const char *kind, const struct cta_ipt_table *t,
+		       const struct cta_ipt_chain *c, size_t k, uint64_t conns, const char *detail)
+{
+	return json_pack("{s:s,s:s,s:b,s:s,s:s,s:I,s:s,s:I,s:I,s:s}", "kind", kind, "family",
+			 r->family, "legacy", 1, "table", t->name, "chain", c->name, "rule_num",
+			 (json_int_t)(k + 1), "rule", t->rules[c->first + k].text, "connections",
+			 (json_int_t)conns, "position", (json_int_t)k, "detail", detail);
+}
+
+static void rule_findings(const struct lreview *r, json_t *out)
+{
+	char detail[200];
+
+	for (size_t t = 0; t < r->ipt->ntables; t++) {
+		const struct cta_ipt_table *tb = &r->ipt->tables[t];
+
+		for (size_t ci = 0; ci < tb->nchains; ci++) {
+			const struct cta_ipt_chain *c = &tb->chains[ci];
+
+			for (size_t k = 0; k < c->n; k++) {
+				const struct lstat *s = &r->st[r->base[t] + c->first + k];
+
+				if (!s->reached &&
+				    !unseen_by_design(tb, &tb->rules[c->first + k])) {
+					json_array_append_new(
+						out, finding(r, "unreached", tb, c, k, 0,
+							     "no recorded packet reached it: a "
+							     "candidate for removal"));
+				} else if (r->total && s->decided * 100 >= r->total * HOT_SHARE &&
+					   k >= HOT_POSITION) {
+					snprintf(detail, sizeof(detail),
+						 "decided %llu of %llu traced connections from "
+						 "behind %zu rules: move it up",
+						 (unsigned long long)s->decided,
+						 (unsigned long long)r->total, k);
+					json_array_append_new(out, finding(r, "hot", tb, c, k,
+									   s->decided, detail));
+				}
+			}
+		}
+	}
+}
+
+static void policy_findings(const struct lreview *r, json_t *out)
+{
+	for (size_t i = 0; i < r->npol; i++) {
+		const struct lpolicy *p = &r->pol[i];
+		char detail[400], ex[200];
+		size_t at;
+
+		at = (size_t)snprintf(detail, sizeof(detail),
+				      "its policy %s decided %llu flow%s (%llu connections), e.g. ",
+				      p->chain->policy, (unsigned long long)p->flows,
+				      p->flows == 1 ? "" : "s", (unsigned long long)p->connections);
+		for (size_t k = 0; k < p->n_examples && at < sizeof(detail); k++) {
+			cta_review_flow_text(p->examples[k], ex, sizeof(ex));
+			at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s",
+					       k ? "; " : "", ex);
+		}
+		if (at < sizeof(detail))
+			snprintf(detail + at, sizeof(detail) - at,
+				 ": if a rule was meant to decide them, it does not match");
+		json_array_append_new(out, json_pack("{s:s,s:s,s:b,s:s,s:s,s:I,s:s}", "kind",
+						     "policy", "family", r->family, "legacy", 1,
+						     "table", p->table->name, "chain",
+						     p->chain->name, "connections",
+						     (json_int_t)p->connections, "detail", detail));
+	}
+}
+
+int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const struct cta_session *s,
+			   size_t n, json_t *out)
+{
+	struct lreview r = { .ipt = ipt, .family = family == AF_INET6 ? "ip6" : "ip" };
+	size_t nrules = 0;
+
+	r.base = calloc(ipt->ntables ? ipt->ntables : 1, sizeof(*r.base));
+	for (size_t t = 0; r.base && t < ipt->ntables; t++) {
+		r.base[t] = nrules;
+		nrules += ipt->tables[t].nrules;
+	}
+	r.st = calloc(nrules ? nrules : 1, sizeof(*r.st));
+	if (!r.base || !r.st) {
+		free(r.base);
+		free(r.st);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < s[k].n_flows; i++) {
+			json_t *v = cta_session_verdict(&s[k], &s[k].flows[i]);
+
+			if (v && !strcmp(cta_jstr(v, "source"), "trace"))
+				count_flow(&r, &s[k].flows[i], v);
+		}
+	rule_findings(&r, out);
+	policy_findings(&r, out);
+	free(r.pol);
+	free(r.st);
+	free(r.base);
+	return 0;
+}
