@@ -320,8 +320,40 @@ static void test_load_errors(void)
 	CHECK_EQ(cta_session_load("/tmp", &s, &err), -EISDIR);
 }
 
+/*
+ * Every earlier version of the format still reads: tests/data/session-vN.json was
+ * written by the code of version N (merged from three hosts: rule, policy, nflog and
+ * no-verdict flows, processes with and without a program).
+ */
+static void test_old_versions(void)
+{
+	const char *src = getenv("SRCDIR") ? getenv("SRCDIR") : ".";
+
+	for (int v = 1; v < CTA_SESSION_VERSION + 1; v++) {
+		char path[4096];
+		struct cta_session s;
+		struct cta_err err = { "" };
+		size_t with_verdict = 0, with_process = 0;
+
+		snprintf(path, sizeof(path), "%s/tests/data/session-v%d.json", src, v);
+		CHECK_EQ(cta_session_load(path, &s, &err), 0);
+		if (err.msg[0])
+			fprintf(stderr, "%s\n", err.msg);
+		CHECK_EQ(s.n_flows, 39);
+		CHECK_EQ(s.n_hosts, 3);
+		for (size_t i = 0; i < s.n_flows; i++) {
+			with_verdict += cta_session_verdict(&s, &s.flows[i]) != NULL;
+			with_process += cta_session_process(&s, &s.flows[i]) != NULL;
+		}
+		CHECK_EQ(with_verdict, 27);
+		CHECK_EQ(with_process, 11);
+		cta_session_fini(&s);
+	}
+}
+
 int main(void)
 {
+	test_old_versions();
 	test_round_trip();
 	test_malformed();
 	test_odd_but_valid();
