@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Writing a session: the header indented, then one flow per line. */
+#include "advisor/model/session.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "advisor/lib/buf.h"
+#include "advisor/lib/util.h"
+#include "nft/table.h"
+
+#define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)
+
+static const char *family_name(uint8_t family)
+{
+	return family == AF_INET ? "ipv4" : "ipv6";
+}
+
+static int set(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v);
+}
+
+static json_t *addr_json(uint8_t family, const union cta_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(cta_addr_str(family, a, buf, sizeof(buf)));
+}
+
+static json_t *time_json(uint64_t ns)
+{
+	char buf[40];
+
+	if (!ns)
+		return json_null();
+	cta_format_time(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *pair_json(uint64_t orig, uint64_t reply)
+{
+	return json_pack("{s:I,s:I}", "orig", (json_int_t)orig, "reply", (json_int_t)reply);
+}
+
+static json_t *proto_json(uint8_t l4proto)
+{
+	const char *name = cta_proto_name(l4proto);
+	char buf[8];
+
+	if (name)
+		return json_string(name);
+	snprintf(buf, sizeof(buf), "%u", l4proto);
+	return json_string(buf);
+}
+
+json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process)
+{
+	const struct cta_flow_key *k = &f->key;
+	json_t *o = json_object(), *orig = json_object();
+
+	if (!o || !orig) {
+		json_decref(o);
+		json_decref(orig);
+		return NULL;
+	}
+	set(o, "family", json_string(family_name(k->family)));
+	set(o, "protocol", proto_json(k->l4proto));
+	set(o, "direction", json_string(cta_direction_name(f->direction)));
+	set(orig, "src", addr_json(k->family, &k->src));
+	set(orig, "dst", addr_json(k->family, &k->dst));
+	if (cta_proto_has_ports(k->l4proto)) {
+		set(orig, "sport_min", json_integer(f->sport_min));
+		set(orig, "sport_max", json_integer(f->sport_max));
+		set(orig, "dport", json_integer(k->dport));
+	} else if (cta_proto_is_icmp(k->l4proto)) {
+		set(orig, "type", json_integer(k->icmp_type));
+		set(orig, "code", json_integer(k->icmp_code));
+		set(orig, "id_min", json_integer(f->sport_min));
+		set(orig, "id_max", json_integer(f->sport_max));
+	}
+	set(o, "orig", orig);
+	if (cta_flow_translated(f)) {
+		json_t *reply = json_object();
+
+		set(reply, "src", addr_json(k->family, &k->reply_src));
+		set(reply, "dst", addr_json(k->family, &k->reply_dst));
+		if (cta_proto_has_ports(k->l4proto)) {
+			set(reply, "sport", json_integer(k->reply_sport));
+			set(reply, "dport_min", json_integer(f->rdport_min));
+			set(reply, "dport_max", json_integer(f->rdport_max));
+		}
+		set(o, "reply", reply);
+	}
+	set(o, "connections", json_integer((json_int_t)f->connections));
+	set(o, "packets", pair_json(f->packets[0], f->packets[1]));
+	set(o, "bytes", pair_json(f->bytes[0], f->bytes[1]));
+	set(o, "first_seen", time_json(f->first_ns));
+	set(o, "last_seen", time_json(f->last_ns));
+	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (process)
+		json_object_set(o, "process", process);
+	if (verdict)
+		json_object_set(o, "verdict", verdict);
+	return o;
+}
+
+static json_t *host_json(const struct cta_host *h)
+{
+	json_t *ifaces = json_array();
+
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		const struct cta_iface *ifc = &h->ifaces[i];
+		json_t *addrs = json_array();
+
+		for (size_t j = 0; j < ifc->n_addrs; j++) {
+			char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+			cta_addr_str(ifc->addrs[j].family, &ifc->addrs[j].addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, ifc->addrs[j].prefixlen);
+			json_array_append_new(addrs, json_string(buf));
+		}
+		json_array_append_new(ifaces, json_pack("{s:s,s:i,s:o}", "name", ifc->name, "index",
+							(int)ifc->index, "addresses", addrs));
+	}
+	return json_pack("{s:s,s:s,s:o}", "hostname", h->hostname, "kernel", h->kernel,
+			 "interfaces", ifaces);
+}
+
+static json_t *stats_json(const struct cta_session_stats *st)
+{
+	json_t *o = json_pack("{s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "events",
+			      "new", (json_int_t)st->events_new, "update",
+			      (json_int_t)st->events_update, "destroy",
+			      (json_int_t)st->events_destroy, "dumps", (json_int_t)st->dumps,
+			      "dump_entries", (json_int_t)st->dump_entries, "dump_retries",
+			      (json_int_t)st->dump_retries, "messages", (json_int_t)st->messages,
+			      "bad_messages", (json_int_t)st->bad_messages, "overruns",
+			      (json_int_t)st->overruns, "resyncs", (json_int_t)st->resyncs, "swept",
+			      (json_int_t)st->swept, "rcvbuf", (json_int_t)st->rcvbuf,
+			      "open_connections", (json_int_t)st->open_connections);
+
+	if (o)
+		json_object_set_new(o, "verdicts",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "trace_events",
+					      (json_int_t)st->trace_events, "trace_bad",
+					      (json_int_t)st->trace_bad, "trace_overruns",
+					      (json_int_t)st->trace_overruns, "judgements",
+					      (json_int_t)st->judgements, "nflog_packets",
+					      (json_int_t)st->nflog_packets, "nflog_overruns",
+					      (json_int_t)st->nflog_overruns, "denied",
+					      (json_int_t)st->denied, "ruleset_snapshots",
+					      (json_int_t)st->ruleset_snapshots));
+	if (o)
+		json_object_set_new(o, "processes",
+				    json_pack("{s:I,s:I,s:I,s:I}", "events",
+					      (json_int_t)st->process_events, "scanned",
+					      (json_int_t)st->process_scanned, "lost",
+					      (json_int_t)st->process_lost, "sockets",
+					      (json_int_t)st->process_sockets));
+	return o;
+}
+
+static void buf_json(struct cta_buf *b, json_t *v, size_t flags)
+{
+	char *s = v ? json_dumps(v, flags) : NULL;
+
+	if (!s) {
+		b->oom = true;
+		return;
+	}
+	cta_buf_add(b, s, strlen(s));
+	free(s);
+}
+
+int cta_session_format(const struct cta_session *s, char **out, size_t *len)
+{
+	struct cta_buf b = { 0 };
+	json_t *top, *rec;
+
+	rec = json_pack("{s:o,s:o,s:b,s:{s:I,s:I,s:I,s:s,s:i,s:b}}", "start",
+			time_json(s->start_ns), "end", time_json(s->end_ns), "complete",
+			s->complete, "options", "duration_ms", (json_int_t)s->options.duration_ms,
+			"checkpoint_ms", (json_int_t)s->options.checkpoint_ms, "rcvbuf",
+			(json_int_t)s->options.rcvbuf, "trace",
+			cta_trace_mode_name(s->options.trace), "nflog_group",
+			(int)s->options.nflog_group, "processes", s->options.processes != 0);
+	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
+			CTA_SESSION_VERSION, "generator", s->generator, "host", host_json(&s->host),
+			"recording", rec, "stats", stats_json(&s->stats));
+	if (top && s->n_hosts) {
+		json_t *hosts = json_array();
+
+		for (size_t i = 0; i < s->n_hosts; i++)
+			json_array_append_new(hosts, host_json(&s->hosts[i]));
+		json_object_set_new(top, "hosts", hosts);
+	}
+	if (!top)
+		return -ENOMEM;
+	/* the header pretty-printed, then one flow per line: greppable, diffable */
+	buf_json(&b, top, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	json_decref(top);
+	if (b.oom || b.len < 2 || b.p[b.len - 1] != '}') {
+		free(b.p);
+		return -ENOMEM;
+	}
+	b.len -= 2; /* "\n}" */
+	cta_buf_add(&b, ",\n  \"flows\": [", 14);
+	for (size_t i = 0; i < s->n_flows; i++) {
+		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]),
+					     cta_session_process(s, &s->flows[i]));
+
+		if (f && s->n_hosts && s->flows[i].host < s->n_hosts)
+			json_object_set_new(f, "host",
+					    json_string(s->hosts[s->flows[i].host].hostname));
+
+		cta_buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
+		buf_json(&b, f, JSON_FLAGS);
+		json_decref(f);
+	}
+	cta_buf_add(&b, s->n_flows ? "\n  ]\n}\n" : "]\n}\n", s->n_flows ? 7 : 4);
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
