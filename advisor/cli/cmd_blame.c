@@ -115,6 +115,24 @@ static void print_verdict(json_t *v)
 		       (long long)json_integer_value(json_object_get(v, "uid")));
 }
 
+/* Each verdict the flow's connections got; several: how many got which. */
+static void print_verdicts(json_t *verdicts)
+{
+	size_t i;
+	json_t *e;
+
+	if (json_array_size(verdicts) <= 1) {
+		print_verdict(json_object_get(json_array_get(verdicts, 0), "verdict"));
+		return;
+	}
+	json_array_foreach(verdicts, i, e) {
+		long long n = (long long)json_integer_value(json_object_get(e, "connections"));
+
+		printf("  %lld connection%s:\n", n, n == 1 ? "" : "s");
+		print_verdict(json_object_get(e, "verdict"));
+	}
+}
+
 /* Whose flow it is on this host, where the recording saw it. */
 static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
 {
@@ -209,24 +227,29 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 
 		cta_tuple_format(q, text, sizeof(text));
 		for (size_t i = 0; i < s.n_flows; i++) {
-			json_t *v = cta_session_verdict(&s, &s.flows[i]), *f;
+			const struct cta_vtally *vt = cta_session_verdicts(&s, &s.flows[i]);
+			const struct cta_verdict *main = cta_vtally_main(vt);
+			json_t *v = main ? cta_verdict_to_json(main) : NULL, *f;
 
-			if (!cta_tuple_match(q, &s.flows[i]))
+			if (!cta_tuple_match(q, &s.flows[i])) {
+				json_decref(v);
 				continue;
+			}
 			matched = true;
 			decided |= decided_by(v);
-			f = cta_flow_to_json(&s.flows[i], NULL,
-					     cta_session_process(&s, &s.flows[i]));
+			f = cta_flow_to_json(&s.flows[i], vt, cta_session_process(&s, &s.flows[i]));
 			if (out) {
 				json_t *e = entry(v, text);
 
 				json_object_set_new(e, "flow", f);
 				json_array_append_new(out, e);
+				json_decref(v);
 				continue;
 			}
 			print_flow_head(f);
 			print_process(json_object_get(f, "process"), &s.flows[i], v);
-			print_verdict(v);
+			print_verdicts(json_object_get(f, "verdicts"));
+			json_decref(v);
 			json_decref(f);
 		}
 		if (!matched && !g->json)

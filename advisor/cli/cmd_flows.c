@@ -86,6 +86,19 @@ static void print_verdict(json_t *v)
 		printf(" by=unknown");
 }
 
+/* each verdict; several: verdict=V by=... conns=N for each, most first */
+static void print_verdicts(json_t *verdicts)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(verdicts, i, e) {
+		print_verdict(json_object_get(e, "verdict"));
+		if (json_array_size(verdicts) > 1)
+			printf(" verdict_conns=%lld", num(e, "connections"));
+	}
+}
+
 /* process=NAME[PID] user=NAME (or uid=N); forwarded flows have none, and say so */
 static void print_process(json_t *p, const struct cta_flow *flow)
 {
@@ -146,7 +159,7 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
 	       str(f, "last_seen"));
 	print_process(json_object_get(f, "process"), flow);
-	print_verdict(json_object_get(f, "verdict"));
+	print_verdicts(json_object_get(f, "verdicts"));
 	if (json_object_get(f, "host"))
 		printf(" host=%s", str(f, "host"));
 	putchar('\n');
@@ -220,8 +233,9 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 						   : s.host.hostname;
 			struct cta_flowtab *ft = host_table(hs, host);
 
-			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f),
-						    cta_session_process(&s, f))
+			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdicts(&s, f),
+						    (struct cta_process *)cta_session_process(&s,
+											      f))
 				: -ENOMEM;
 		}
 		cta_session_fini(&s);
@@ -245,7 +259,7 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
 	if (!flows)
 		return CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]),
+		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdicts_of(ft, &flows[i]),
 					     cta_flowtab_process(ft, &flows[i]));
 
 		if (!f)

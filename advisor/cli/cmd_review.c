@@ -68,6 +68,15 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
+static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
+{
+	const struct cta_verdict *main = cta_vtally_main(t);
+	json_t *v = main ? cta_verdict_to_json(main) : NULL;
+
+	verdict_text(v, buf, len);
+	json_decref(v);
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -105,8 +114,9 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text)
 			      cta_review_change_name(rf->change), "management", rf->management,
 			      "worked", rf->worked);
 
-	if (o && rf->recorded)
-		json_object_set(o, "recorded", rf->recorded);
+	if (o && cta_vtally_main(rf->recorded))
+		json_object_set_new(o, "recorded",
+				    cta_verdict_to_json(cta_vtally_main(rf->recorded)));
 	if (o && rf->candidate)
 		json_object_set(o, "candidate", rf->candidate);
 	if (o)
@@ -197,7 +207,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 					printf("  LOCKOUT: the management session %s would be "
 					       "dropped\n",
 					       text);
-				verdict_text(v[i].recorded, rec, sizeof(rec));
+				recorded_text(v[i].recorded, rec, sizeof(rec));
 				verdict_text(v[i].candidate, cand, sizeof(cand));
 				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 				       cta_review_change_name(v[i].change), text,

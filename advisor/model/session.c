@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,26 +25,49 @@ void cta_session_fini(struct cta_session *s)
 	s->n_flows = 0;
 	if (s->owns_verdicts) {
 		for (size_t i = 0; i < s->n_verdicts; i++)
-			json_decref(s->verdicts[i]);
+			cta_vtally_fini((struct cta_vtally *)&s->verdicts[i]);
 		free((void *)s->verdicts);
 		for (size_t i = 0; i < s->n_processes; i++)
-			json_decref(s->processes[i]);
+			cta_process_unref(s->processes[i]);
 		free((void *)s->processes);
 	}
+	free(s->ids);
+	s->ids = NULL;
+	s->n_ids = 0;
 	s->verdicts = NULL;
 	s->n_verdicts = 0;
 	s->processes = NULL;
 	s->n_processes = 0;
 }
 
-json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f)
+const struct cta_vtally *cta_session_verdicts(const struct cta_session *s, const struct cta_flow *f)
 {
-	return f->verdict && f->verdict <= s->n_verdicts ? s->verdicts[f->verdict - 1] : NULL;
+	return f->verdict && f->verdict <= s->n_verdicts ? &s->verdicts[f->verdict - 1] : NULL;
 }
 
-json_t *cta_session_process(const struct cta_session *s, const struct cta_flow *f)
+const struct cta_verdict *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f)
+{
+	return cta_vtally_main(cta_session_verdicts(s, f));
+}
+
+const struct cta_process *cta_session_process(const struct cta_session *s, const struct cta_flow *f)
 {
 	return f->process && f->process <= s->n_processes ? s->processes[f->process - 1] : NULL;
+}
+
+int cta_recording_id_new(char id[CTA_RECORDING_ID_LEN])
+{
+	uint8_t r[16];
+	ssize_t n;
+
+	do
+		n = getrandom(r, sizeof(r), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(r))
+		return n < 0 ? -errno : -EIO;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(id + 2 * i, 3, "%02x", r[i]);
+	return 0;
 }
 
 static int read_all(int fd, char **out, size_t *len)

@@ -76,40 +76,59 @@ static size_t vintern_find(const struct vintern *t, const char *text, size_t len
 }
 
 /*
- * What a flow points at by index: its verdict or its process. Identical texts share
- * one parsed object.
+ * What flows point at: verdicts and processes. Identical texts share one value: kept
+ * here (verdicts, which the flows' counts reference) or in the session's array
+ * (processes, which flows index).
  */
 struct objs {
 	const char *key;
-	int (*check)(struct cta_rd *, json_t *);
-	json_t *const **arr; /* the session's array */
-	size_t *n, cap;
+	bool process;
+	void **v;
+	size_t n, cap;
 	struct vintern t;
 };
 
-/* Append o (a reference taken) to the array. */
-static int objs_add(struct objs *os, json_t *o)
+static void objs_fini(struct objs *os)
 {
-	if (*os->n == os->cap) {
+	for (size_t i = 0; !os->process && i < os->n; i++)
+		cta_verdict_unref(os->v[i]);
+	if (!os->process)
+		free(os->v);
+	free(os->t.slot);
+}
+
+/* Append o (its reference taken) to the array. */
+static int objs_add(struct objs *os, void *o)
+{
+	if (os->n == os->cap) {
 		size_t nc = os->cap ? os->cap * 2 : 64;
-		json_t **v = realloc((json_t **)*os->arr, nc * sizeof(*v));
+		void **v = realloc(os->v, nc * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
-		*os->arr = v;
+		os->v = v;
 		os->cap = nc;
 	}
-	((json_t **)*os->arr)[(*os->n)++] = o;
+	os->v[os->n++] = o;
 	return 0;
 }
 
-/* The object at text (a flow's, its path on rd) as 1 + its index in the array. */
+static void obj_unref(const struct objs *os, void *o)
+{
+	if (os->process)
+		cta_process_unref(o);
+	else
+		cta_verdict_unref(o);
+}
+
+/* The object at text (a flow's, its path on rd): 1 + its index in the array. */
 static int fast_obj(struct cta_rd *rd, struct objs *os, const char *text, size_t len,
 		    uint32_t *index)
 {
 	struct vintern *t = &os->t;
 	json_error_t jerr;
 	json_t *o;
+	void *val = NULL;
 	size_t j;
 	int err;
 
@@ -121,45 +140,129 @@ static int fast_obj(struct cta_rd *rd, struct objs *os, const char *text, size_t
 		return 0;
 	}
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!o)
-		return -EAGAIN;
-	cta_jpath_push_key(&rd->path, os->key);
-	err = json_is_object(o) ? os->check(rd, o) : -EAGAIN;
-	cta_rd_leave(rd);
-	if (!err)
-		err = objs_add(os, o);
-	if (err) {
+	if (!o || !json_is_object(o)) {
 		json_decref(o);
+		return -EAGAIN;
+	}
+	cta_jpath_push_key(&rd->path, os->key);
+	err = os->process ? cta_rd_process(rd, o, (struct cta_process **)&val)
+			  : cta_rd_verdict(rd, o, (struct cta_verdict **)&val);
+	cta_rd_leave(rd);
+	json_decref(o);
+	if (!err)
+		err = objs_add(os, val);
+	if (err) {
+		obj_unref(os, val);
 		return err;
 	}
-	t->slot[j].text = text;
-	t->slot[j].len = len;
-	t->slot[j].index = (uint32_t)*os->n;
+	t->slot[j] = (typeof(t->slot[j])){ text, len, (uint32_t)os->n };
 	t->used++;
 	*index = t->slot[j].index;
 	return 0;
 }
 
-/* The flow's object of this kind, by the general reader, into the array. */
-static int slow_obj(struct cta_rd *rd, json_t *fo, struct objs *os, uint32_t *index)
+static const char *ws(const char *p, const char *end)
 {
-	json_t *o;
-	int err = cta_rd_obj(rd, fo, os->key, os->check, &o);
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
 
-	if (err || !o)
-		return err;
-	err = objs_add(os, o);
-	if (err)
-		json_decref(o);
-	else
-		*index = (uint32_t)*os->n;
+/* p past the literal lit (after whitespace), or NULL. */
+static const char *lit(const char *p, const char *end, const char *l)
+{
+	size_t n = strlen(l);
+
+	p = ws(p, end);
+	return (size_t)(end - p) >= n && !memcmp(p, l, n) ? p + n : NULL;
+}
+
+/* A plain decimal up to INT64_MAX, as jansson reads it; NULL otherwise. */
+static const char *count(const char *p, const char *end, uint64_t *n)
+{
+	const char *q;
+
+	p = ws(p, end);
+	if (p >= end || *p < '0' || *p > '9' ||
+	    (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	for (*n = 0, q = p; q < end && *q >= '0' && *q <= '9' && q - p < 18; q++)
+		*n = *n * 10 + (uint64_t)(*q - '0');
+	return q < end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')) ? NULL
+											    : q;
+}
+
+/*
+ * A flow's "verdicts" as the writer puts them, [{"connections":N,"verdict":{...}},...],
+ * into t; -EAGAIN for anything else (the general reader then has it).
+ */
+static int fast_verdicts(struct cta_rd *rd, struct objs *vs, const char *p, size_t len,
+			 struct cta_vtally *t)
+{
+	const char *end = p + len, *q;
+	int err = 0;
+
+	p = lit(p, end, "[");
+	if (p && (q = lit(p, end, "]")))
+		return ws(q, end) == end ? 0 : -EAGAIN;
+	cta_jpath_push_key(&rd->path, "verdicts");
+	for (size_t i = 0; p && !err; i++) {
+		uint64_t n;
+		uint32_t index;
+
+		p = lit(p, end, "{");
+		p = p ? lit(p, end, "\"connections\"") : NULL;
+		p = p ? lit(p, end, ":") : NULL;
+		p = p ? count(p, end, &n) : NULL;
+		p = p ? lit(p, end, ",") : NULL;
+		p = p ? lit(p, end, "\"verdict\"") : NULL;
+		p = p ? lit(p, end, ":") : NULL;
+		p = p ? ws(p, end) : NULL;
+		q = p ? cta_json_skip(p, end) : NULL;
+		if (!q || *p != '{')
+			break;
+		cta_jpath_push_index(&rd->path, i);
+		err = fast_obj(rd, vs, p, (size_t)(q - p), &index);
+		cta_jpath_pop(&rd->path);
+		if (!err)
+			err = cta_vtally_add(t, vs->v[index - 1], n);
+		p = lit(q, end, "}");
+		if (p && (q = lit(p, end, "]")))
+			break;
+		p = p ? lit(p, end, ",") : NULL;
+	}
+	cta_rd_leave(rd);
+	if (!err && (!p || !q || ws(q, end) != end))
+		err = -EAGAIN;
+	return err;
+}
+
+/* The flow's verdicts and process, from the text the scanner kept. */
+static int fast_refs(struct cta_rd *rd, struct objs *vs, struct objs *ps,
+		     const struct cta_flow_raw *raw, struct cta_flow *f, struct cta_vtally *t)
+{
+	uint32_t index;
+	int err = 0;
+
+	if (raw->verdicts) {
+		err = fast_verdicts(rd, vs, raw->verdicts, raw->vslen, t);
+	} else if (raw->verdict) {
+		/* version 1: one verdict, for every connection the flow had */
+		err = fast_obj(rd, vs, raw->verdict, raw->vlen, &index);
+		if (!err)
+			err = cta_vtally_add(t, vs->v[index - 1],
+					     f->connections ? f->connections : 1);
+	}
+	if (!err && raw->process)
+		err = fast_obj(rd, ps, raw->process, raw->plen, &f->process);
 	return err;
 }
 
 /* A flow the strict reader left alone: the general reader on that element alone. */
-static int slow_flow(struct cta_rd *rd, const char *p, const char *e, struct objs *vs,
-		     struct objs *ps, struct cta_flow *f)
+static int slow_flow(struct cta_rd *rd, const char *p, const char *e, struct objs *ps,
+		     struct cta_flow *f, struct cta_vtally *t)
 {
+	struct cta_process *pr = NULL;
 	json_error_t jerr;
 	json_t *fo;
 	int err;
@@ -169,65 +272,94 @@ static int slow_flow(struct cta_rd *rd, const char *p, const char *e, struct obj
 		return -EAGAIN; /* a syntax error: the whole document says where */
 	err = cta_rd_flow(rd, fo, f);
 	if (!err)
-		err = slow_obj(rd, fo, vs, &f->verdict);
+		err = cta_rd_flow_verdicts(rd, fo, f->connections, t);
 	if (!err)
-		err = slow_obj(rd, fo, ps, &f->process);
+		err = cta_rd_flow_process(rd, fo, &pr);
+	if (!err && pr) {
+		err = objs_add(ps, pr);
+		if (err)
+			cta_process_unref(pr);
+		else
+			f->process = (uint32_t)ps->n;
+	}
 	json_decref(fo);
+	return err;
+}
+
+/* Room for flow i and its verdicts. */
+static int grow_flows(struct cta_session *s, size_t *fcap)
+{
+	size_t nc = *fcap ? *fcap * 2 : 1024;
+	void *q;
+
+	if (s->n_flows < *fcap)
+		return 0;
+	q = realloc(s->flows, nc * sizeof(*s->flows));
+	if (!q)
+		return -ENOMEM;
+	s->flows = q;
+	q = realloc((void *)s->verdicts, nc * sizeof(*s->verdicts));
+	if (!q)
+		return -ENOMEM;
+	s->verdicts = q;
+	*fcap = nc;
+	return 0;
+}
+
+/* One flow at p, the fast way where the scanner takes it. */
+static int one_flow(struct cta_rd *rd, struct objs *vs, struct objs *ps, const char *p,
+		    const char **next, struct cta_session *s)
+{
+	const char *end = rd->text + rd->len;
+	struct cta_flow *f = &s->flows[s->n_flows];
+	struct cta_vtally *t = (struct cta_vtally *)&s->verdicts[s->n_verdicts];
+	struct cta_flow_raw raw;
+	char host[256];
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (cta_flow_read_fast(p, end, f, &raw, next, host) == 0) {
+		err = fast_refs(rd, vs, ps, &raw, f, t);
+		if (!err && host[0])
+			err = cta_rd_note_host(rd, host, f);
+	} else {
+		*next = cta_json_skip(p, end);
+		err = *next ? slow_flow(rd, p, *next, ps, f, t) : -EAGAIN;
+	}
+	if (t->n)
+		f->verdict = (uint32_t)++s->n_verdicts;
 	return err;
 }
 
 static int read_flows_fast(struct cta_rd *rd, struct cta_flowscan *sc, struct cta_session *s)
 {
-	struct objs vs = { "verdict", cta_rd_check_verdict, &s->verdicts, &s->n_verdicts, 0, { 0 } };
-	struct objs ps = {
-		"process", cta_rd_check_process, &s->processes, &s->n_processes, 0, { 0 }
-	};
-	const char *end = rd->text + rd->len, *p;
+	struct objs vs = { .key = "verdict" };
+	struct objs ps = { .key = "process", .process = true };
+	const char *p;
 	size_t fcap = 0;
 	int err = 0, more;
 
 	s->owns_verdicts = true;
 	cta_jpath_push_key(&rd->path, "flows");
 	while (!err && (more = cta_flowscan_next(sc, &p)) == 1) {
-		struct cta_flow_raw raw;
 		const char *next = NULL;
-		size_t i = s->n_flows;
-		struct cta_flow *f;
-		char host[256];
 
-		if (i == fcap) {
-			size_t nc = fcap ? fcap * 2 : 1024;
-			void *q = realloc(s->flows, nc * sizeof(*s->flows));
-
-			if (!q) {
-				err = -ENOMEM;
-				break;
-			}
-			s->flows = q;
-			fcap = nc;
-		}
-		f = &s->flows[i];
-		cta_jpath_push_index(&rd->path, i);
-		if (cta_flow_read_fast(p, end, f, &raw, &next, host) == 0) {
-			if (raw.verdict)
-				err = fast_obj(rd, &vs, raw.verdict, raw.vlen, &f->verdict);
-			if (!err && raw.process)
-				err = fast_obj(rd, &ps, raw.process, raw.plen, &f->process);
-			if (!err && host[0])
-				err = cta_rd_note_host(rd, host, f);
-		} else {
-			next = cta_json_skip(p, end);
-			err = next ? slow_flow(rd, p, next, &vs, &ps, f) : -EAGAIN;
-		}
+		err = grow_flows(s, &fcap);
+		if (err)
+			break;
+		cta_jpath_push_index(&rd->path, s->n_flows);
+		err = one_flow(rd, &vs, &ps, p, &next, s);
 		cta_jpath_pop(&rd->path);
 		if (!err) {
 			s->n_flows++;
 			cta_flowscan_done(sc, next);
 		}
 	}
+	s->processes = (struct cta_process *const *)ps.v;
+	s->n_processes = ps.n;
 	cta_rd_leave(rd);
-	free(vs.t.slot);
-	free(ps.t.slot);
+	objs_fini(&vs);
+	objs_fini(&ps);
 	if (!err && more < 0)
 		err = more;
 	if (!err && !s->flows) {

@@ -37,6 +37,9 @@ void cta_rd_leave(struct cta_rd *rd);
 int cta_rd_uint(struct cta_rd *rd, json_t *obj, const char *key, bool required, uint64_t max,
 		uint64_t *out);
 int cta_rd_string(struct cta_rd *rd, json_t *obj, const char *key, bool required, const char **out);
+/* flow.host while reading: a host given by its index in "hosts" (version 2) */
+#define CTA_RD_HOST_INDEX 0x80000000u
+
 /* The flow's host by name, noted for cta_rd_resolve_hosts(). 0 or -ENOMEM. */
 int cta_rd_note_host(struct cta_rd *rd, const char *name, struct cta_flow *f);
 /* Every flow's host name to its index in the session's hosts. */
@@ -44,11 +47,16 @@ int cta_rd_resolve_hosts(struct cta_rd *rd, struct cta_session *s);
 void cta_rd_fini(struct cta_rd *rd);
 /* One flow object's own fields (not its verdict or process) into f. */
 int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f);
-int cta_rd_check_verdict(struct cta_rd *rd, json_t *o);
-int cta_rd_check_process(struct cta_rd *rd, json_t *o);
-/* The flow's "verdict" or "process" object, checked, as a new reference (or NULL). */
-int cta_rd_obj(struct cta_rd *rd, json_t *fo, const char *key,
-	       int (*check)(struct cta_rd *, json_t *), json_t **out);
+/* A verdict or process object into a new value (session_verdict.c). */
+int cta_rd_verdict(struct cta_rd *rd, json_t *o, struct cta_verdict **out);
+int cta_rd_process(struct cta_rd *rd, json_t *o, struct cta_process **out);
+/* The flow's "process" (NULL when absent). */
+int cta_rd_flow_process(struct cta_rd *rd, json_t *fo, struct cta_process **out);
+/*
+ * The flow's "verdicts" counts into t; a version-1 flow's one "verdict" counts for
+ * all its connections.
+ */
+int cta_rd_flow_verdicts(struct cta_rd *rd, json_t *fo, uint64_t connections, struct cta_vtally *t);
 /* Everything but the flows: the header fields. */
 int cta_rd_top(struct cta_rd *rd, json_t *top, struct cta_session *s);
 int cta_rd_syntax_error(const char *name, const json_error_t *jerr, struct cta_err *err);

@@ -339,91 +339,23 @@ static int read_pair(struct cta_rd *rd, json_t *fo, const char *key, uint64_t v[
 	return err;
 }
 
-static bool one_of(const char *s, const char *const *names)
+/* A merged session's flow: its host's index in "hosts", or (version 1) its name. */
+static int read_flow_host(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 {
-	for (; *names; names++)
-		if (!strcmp(s, *names))
-			return true;
-	return false;
-}
+	json_t *h = json_object_get(fo, "host");
+	const char *name = NULL;
+	uint64_t index;
+	int err;
 
-/*
- * A flow's verdict is kept as it is written (blame prints it), once its core fields
- * are checked: what it was, and what decided it.
- */
-int cta_rd_check_verdict(struct cta_rd *rd, json_t *o)
-{
-	static const char *const verdicts[] = { "accept", "drop", "reject", "queue",
-						"stolen", "none", NULL };
-	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
-	const char *v = NULL, *type = NULL, *table = NULL, *chain = NULL;
-	uint64_t handle = 0;
-	json_t *path;
-	int err = cta_rd_string(rd, o, "verdict", true, &v);
-
-	if (!err && !one_of(v, verdicts)) {
-		cta_jpath_push_key(&rd->path, "verdict");
-		err = cta_rd_fail(rd, "\"%s\" is not a verdict", v);
-		cta_rd_leave(rd);
-	}
-	if (!err)
-		err = cta_rd_string(rd, o, "type", true, &type);
-	if (!err && !one_of(type, types)) {
-		cta_jpath_push_key(&rd->path, "type");
-		err = cta_rd_fail(rd, "\"%s\" is not rule, policy, unknown or none", type);
-		cta_rd_leave(rd);
-	}
-	if (!err && (!strcmp(type, "rule") || !strcmp(type, "policy"))) {
-		err = cta_rd_string(rd, o, "table", true, &table);
+	if (json_is_integer(h)) {
+		err = cta_rd_uint(rd, fo, "host", true, CTA_RD_HOST_INDEX - 1, &index);
 		if (!err)
-			err = cta_rd_string(rd, o, "chain", true, &chain);
-		if (!err && !strcmp(type, "rule"))
-			err = cta_rd_uint(rd, o, "handle", true, UINT64_MAX >> 1, &handle);
-	}
-	if (!err)
-		err = cta_rd_enter(rd, o, "path", JSON_ARRAY, false, &path);
-	if (!err && path)
-		cta_rd_leave(rd);
-	return err;
-}
-
-/* A flow's process: kept as written once the fields that name it are checked. */
-int cta_rd_check_process(struct cta_rd *rd, json_t *o)
-{
-	const char *str = NULL;
-	uint64_t n = 0;
-	/* eBPF names the program; NFLOG alone gives only the uid and gid */
-	int err = cta_rd_uint(rd, o, "pid", false, UINT32_MAX, &n);
-
-	if (!err)
-		err = cta_rd_string(rd, o, "comm", false, &str);
-	if (!err)
-		err = cta_rd_string(rd, o, "exe", false, &str);
-	if (!err)
-		err = cta_rd_uint(rd, o, "uid", false, UINT32_MAX, &n);
-	if (!err)
-		err = cta_rd_string(rd, o, "user", false, &str);
-	if (!err)
-		err = cta_rd_uint(rd, o, "gid", false, UINT32_MAX, &n);
-	if (!err)
-		err = cta_rd_string(rd, o, "cgroup", false, &str);
-	return err;
-}
-
-/* The flow's "verdict" or "process" object, checked, as a new reference (or NULL). */
-int cta_rd_obj(struct cta_rd *rd, json_t *fo, const char *key,
-	       int (*check)(struct cta_rd *, json_t *), json_t **out)
-{
-	json_t *o;
-	int err = cta_rd_enter(rd, fo, key, JSON_OBJECT, false, &o);
-
-	*out = NULL;
-	if (err || !o)
+			f->host = CTA_RD_HOST_INDEX | (uint32_t)index;
 		return err;
-	err = check(rd, o);
-	if (!err)
-		*out = json_incref(o);
-	cta_rd_leave(rd);
+	}
+	err = cta_rd_string(rd, fo, "host", false, &name);
+	if (!err && name)
+		err = cta_rd_note_host(rd, name, f);
 	return err;
 }
 
@@ -462,20 +394,15 @@ int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_name(rd, fo, "state", parse_reached, "unreplied, replied or assured",
 			       &reached);
 	f->reached = (uint8_t)reached;
-	if (!err) {
-		const char *host = NULL;
-
-		err = cta_rd_string(rd, fo, "host", false, &host);
-		if (!err && host)
-			err = cta_rd_note_host(rd, host, f);
-	}
-	return err;
+	return err ? err : read_flow_host(rd, fo, f);
 }
 
 static int read_flows(struct cta_rd *rd, json_t *top, struct cta_session *s)
 {
-	json_t *arr, **verdicts, **processes;
+	struct cta_vtally *verdicts;
+	struct cta_process **processes;
 	size_t n;
+	json_t *arr;
 	int err = cta_rd_enter(rd, top, "flows", JSON_ARRAY, true, &arr);
 
 	if (err)
@@ -492,30 +419,22 @@ static int read_flows(struct cta_rd *rd, json_t *top, struct cta_session *s)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		json_t *v = NULL, *pr = NULL;
+		json_t *fo = json_array_get(arr, i);
+		struct cta_flow *f = &s->flows[i];
+		struct cta_vtally *t = &verdicts[s->n_verdicts];
 
 		cta_jpath_push_index(&rd->path, i);
-		err = cta_rd_flow(rd, json_array_get(arr, i), &s->flows[i]);
+		err = cta_rd_flow(rd, fo, f);
 		if (!err)
-			err = cta_rd_obj(rd, json_array_get(arr, i), "verdict",
-					 cta_rd_check_verdict, &v);
+			err = cta_rd_flow_verdicts(rd, fo, f->connections, t);
 		if (!err)
-			err = cta_rd_obj(rd, json_array_get(arr, i), "process",
-					 cta_rd_check_process, &pr);
+			err = cta_rd_flow_process(rd, fo, &processes[s->n_processes]);
 		cta_jpath_pop(&rd->path);
-		if (err) {
-			json_decref(v);
-			break;
-		}
-		if (v) {
-			verdicts[s->n_verdicts++] = v;
-			s->flows[i].verdict = (uint32_t)s->n_verdicts;
-		}
-		if (pr) {
-			processes[s->n_processes++] = pr;
-			s->flows[i].process = (uint32_t)s->n_processes;
-		}
-		s->n_flows++;
+		if (t->n)
+			f->verdict = (uint32_t)++s->n_verdicts;
+		if (processes[s->n_processes])
+			f->process = (uint32_t)++s->n_processes;
+		s->n_flows += !err;
 	}
 	cta_rd_leave(rd);
 	return err;
@@ -566,6 +485,24 @@ static int read_iface(struct cta_rd *rd, json_t *io, struct cta_host *h)
 	return err;
 }
 
+/* machine_id (32 hex digits) and netns (an inode number): both optional */
+static int read_host_identity(struct cta_rd *rd, json_t *ho, struct cta_host *h)
+{
+	const char *id = NULL;
+	int err = cta_rd_string(rd, ho, "machine_id", false, &id);
+
+	if (!err && id) {
+		if (strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32) {
+			cta_jpath_push_key(&rd->path, "machine_id");
+			err = cta_rd_fail(rd, "\"%s\" is not a machine id (32 hex digits)", id);
+			cta_rd_leave(rd);
+		} else {
+			memcpy(h->machine_id, id, 33);
+		}
+	}
+	return err ? err : cta_rd_uint(rd, ho, "netns", false, INT64_MAX, &h->netns);
+}
+
 static int read_host_obj(struct cta_rd *rd, json_t *ho, struct cta_host *h)
 {
 	const char *hostname = "", *kernel = "";
@@ -576,6 +513,8 @@ static int read_host_obj(struct cta_rd *rd, json_t *ho, struct cta_host *h)
 		err = cta_rd_string(rd, ho, "kernel", false, &kernel);
 	snprintf(h->hostname, sizeof(h->hostname), "%s", hostname);
 	snprintf(h->kernel, sizeof(h->kernel), "%s", kernel);
+	if (!err)
+		err = read_host_identity(rd, ho, h);
 	if (!err)
 		err = cta_rd_enter(rd, ho, "interfaces", JSON_ARRAY, true, &ifaces);
 	if (err)
@@ -626,12 +565,40 @@ static int read_hosts(struct cta_rd *rd, json_t *top, struct cta_session *s)
 			err = read_host_obj(rd, ho, &s->hosts[i]);
 		s->n_hosts++;
 		for (size_t j = 0; j < i && !err; j++)
-			if (!strcmp(s->hosts[j].hostname, s->hosts[i].hostname)) {
+			if (cta_host_same(&s->hosts[j], &s->hosts[i])) {
 				cta_jpath_push_key(&rd->path, "hostname");
 				err = cta_rd_fail(rd, "host \"%s\" is listed twice",
 						  s->hosts[i].hostname);
 				cta_rd_leave(rd);
 			}
+		cta_jpath_pop(&rd->path);
+	}
+	cta_rd_leave(rd);
+	return err;
+}
+
+/* recording.ids: each recording's id (32 hex digits), none twice */
+static int read_ids(struct cta_rd *rd, json_t *ro, struct cta_session *s)
+{
+	json_t *arr;
+	int err = cta_rd_enter(rd, ro, "ids", JSON_ARRAY, false, &arr);
+
+	if (err || !arr)
+		return err;
+	s->ids = calloc(json_array_size(arr) + 1, sizeof(*s->ids));
+	if (!s->ids)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < json_array_size(arr); i++) {
+		const char *id = json_string_value(json_array_get(arr, i));
+
+		cta_jpath_push_index(&rd->path, i);
+		if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32)
+			err = cta_rd_fail(rd, "expected a recording id (32 hex digits)");
+		for (size_t j = 0; !err && j < s->n_ids; j++)
+			if (!strcmp(s->ids[j], id))
+				err = cta_rd_fail(rd, "recording %s is listed twice", id);
+		if (!err)
+			memcpy(s->ids[s->n_ids++], id, 33);
 		cta_jpath_pop(&rd->path);
 	}
 	cta_rd_leave(rd);
@@ -648,6 +615,8 @@ static int read_recording(struct cta_rd *rd, json_t *top, struct cta_session *s)
 	err = get_time(rd, ro, "start", &s->start_ns);
 	if (!err)
 		err = get_time(rd, ro, "end", &s->end_ns);
+	if (!err)
+		err = read_ids(rd, ro, s);
 	if (!err)
 		err = cta_rd_enter(rd, ro, "complete", JSON_TRUE, false, &complete);
 	if (!err && complete) {
@@ -800,10 +769,11 @@ static int read_header(struct cta_rd *rd, json_t *top, struct cta_session *s)
 	err = cta_rd_uint(rd, top, "version", true, INT32_MAX, &version);
 	if (err)
 		return err;
-	if (version != CTA_SESSION_VERSION) {
+	if (version < 1 || version > CTA_SESSION_VERSION) {
 		cta_jpath_push_key(&rd->path, "version");
 		err = cta_rd_fail(
-			rd, "session format version %llu; this conntrack-advise reads version %d",
+			rd,
+			"session format version %llu; this conntrack-advise reads versions 1 to %d",
 			(unsigned long long)version, CTA_SESSION_VERSION);
 		cta_rd_leave(rd);
 		return err;
@@ -819,9 +789,7 @@ int cta_rd_resolve_hosts(struct cta_rd *rd, struct cta_session *s)
 	uint32_t *map;
 	int err = 0;
 
-	if (!rd->n_hostnames)
-		return 0;
-	map = calloc(rd->n_hostnames, sizeof(*map));
+	map = calloc(rd->n_hostnames + 1, sizeof(*map));
 	if (!map)
 		return -ENOMEM;
 	for (size_t i = 0; i < rd->n_hostnames; i++) {
@@ -835,6 +803,17 @@ int cta_rd_resolve_hosts(struct cta_rd *rd, struct cta_session *s)
 
 		if (!f->host)
 			continue;
+		if (f->host & CTA_RD_HOST_INDEX) {
+			f->host &= ~CTA_RD_HOST_INDEX;
+			if (f->host < s->n_hosts)
+				continue;
+			cta_jpath_push_key(&rd->path, "flows");
+			cta_jpath_push_index(&rd->path, i);
+			cta_jpath_push_key(&rd->path, "host");
+			err = cta_rd_fail(rd, "%u is not an index in the session's \"hosts\"",
+					  f->host);
+			break;
+		}
 		if (map[f->host - 1] == UINT32_MAX) {
 			cta_jpath_push_key(&rd->path, "flows");
 			cta_jpath_push_index(&rd->path, i);

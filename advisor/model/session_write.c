@@ -58,19 +58,128 @@ static json_t *proto_json(uint8_t l4proto)
 	return json_string(buf);
 }
 
-json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process)
+static json_t *str_or_null(const char *s)
 {
-	const struct cta_flow_key *k = &f->key;
-	json_t *o = json_object(), *orig = json_object();
+	return s ? json_string(s) : json_null();
+}
 
-	if (!o || !orig) {
+static json_t *vrule_json(const struct cta_vrule *r)
+{
+	if (r->policy)
+		return json_pack("{s:s?,s:s?}", "chain", r->chain, "policy", r->verdict);
+	return json_pack("{s:s?,s:I,s:o,s:s?}", "chain", r->chain, "handle", (json_int_t)r->handle,
+			 "rule", str_or_null(r->rule), "verdict", r->verdict);
+}
+
+static json_t *vstage_json(const struct cta_vstage *st)
+{
+	json_t *o = json_pack("{s:s?,s:s?,s:s?}", "family", st->family, "table", st->table, "chain",
+			      st->chain),
+	       *rules = json_array();
+
+	if (!o || !rules) {
 		json_decref(o);
-		json_decref(orig);
+		json_decref(rules);
 		return NULL;
 	}
-	set(o, "family", json_string(family_name(k->family)));
-	set(o, "protocol", proto_json(k->l4proto));
-	set(o, "direction", json_string(cta_direction_name(f->direction)));
+	if (st->hook)
+		set(o, "hook", json_string(st->hook));
+	if (st->has_priority)
+		set(o, "priority", json_integer(st->priority));
+	if (st->policy)
+		set(o, "policy", json_string(st->policy));
+	for (size_t i = 0; i < st->n_rules; i++)
+		json_array_append_new(rules, vrule_json(&st->rules[i]));
+	set(o, "rules", rules);
+	if (st->verdict)
+		set(o, "verdict", json_string(st->verdict));
+	return o;
+}
+
+json_t *cta_verdict_to_json(const struct cta_verdict *v)
+{
+	json_t *o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(v->verdict), "type",
+			      cta_vtype_name(v->type));
+
+	if (!o)
+		return NULL;
+	if (cta_vsource_name(v->source))
+		set(o, "source", json_string(cta_vsource_name(v->source)));
+	if (v->family)
+		set(o, "family", json_string(v->family));
+	if (v->table)
+		set(o, "table", json_string(v->table));
+	if (v->chain)
+		set(o, "chain", json_string(v->chain));
+	if (v->has_handle)
+		set(o, "handle", json_integer((json_int_t)v->handle));
+	if (v->rule || v->type == CTA_VTYPE_RULE)
+		set(o, "rule", str_or_null(v->rule));
+	if (v->has_path) {
+		json_t *path = json_array();
+
+		for (size_t i = 0; path && i < v->n_path; i++)
+			json_array_append_new(path, vstage_json(&v->path[i]));
+		set(o, "path", path);
+	}
+	if (v->steps_not_kept)
+		set(o, "steps_not_kept", json_integer((json_int_t)v->steps_not_kept));
+	if (v->has_uid)
+		set(o, "uid", json_integer(v->uid));
+	if (v->has_gid)
+		set(o, "gid", json_integer(v->gid));
+	return o;
+}
+
+json_t *cta_process_to_json(const struct cta_process *p)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	if (p->has_pid)
+		set(o, "pid", json_integer(p->pid));
+	if (p->comm)
+		set(o, "comm", json_string(p->comm));
+	if (p->exe)
+		set(o, "exe", json_string(p->exe));
+	if (p->has_uid)
+		set(o, "uid", json_integer(p->uid));
+	if (p->user)
+		set(o, "user", json_string(p->user));
+	if (p->has_gid)
+		set(o, "gid", json_integer(p->gid));
+	if (p->cgroup)
+		set(o, "cgroup", json_string(p->cgroup));
+	return o;
+}
+
+/* Each verdict with the connections it was given, most first. */
+static json_t *tally_json(const struct cta_vtally *t)
+{
+	struct cta_vtally sorted = *t;
+	json_t *arr = json_array();
+
+	sorted.g = malloc(t->n * sizeof(*t->g));
+	if (!arr || !sorted.g) {
+		free(sorted.g);
+		json_decref(arr);
+		return NULL;
+	}
+	memcpy(sorted.g, t->g, t->n * sizeof(*t->g));
+	cta_vtally_sort(&sorted);
+	for (uint32_t i = 0; i < sorted.n; i++)
+		json_array_append_new(arr, json_pack("{s:I,s:o}", "connections",
+						     (json_int_t)sorted.g[i].n, "verdict",
+						     cta_verdict_to_json(sorted.g[i].v)));
+	free(sorted.g);
+	return arr;
+}
+
+static void orig_fields(json_t *orig, const struct cta_flow *f)
+{
+	const struct cta_flow_key *k = &f->key;
+
 	set(orig, "src", addr_json(k->family, &k->src));
 	set(orig, "dst", addr_json(k->family, &k->dst));
 	if (cta_proto_has_ports(k->l4proto)) {
@@ -83,19 +192,41 @@ json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *proc
 		set(orig, "id_min", json_integer(f->sport_min));
 		set(orig, "id_max", json_integer(f->sport_max));
 	}
-	set(o, "orig", orig);
-	if (cta_flow_translated(f)) {
-		json_t *reply = json_object();
+}
 
-		set(reply, "src", addr_json(k->family, &k->reply_src));
-		set(reply, "dst", addr_json(k->family, &k->reply_dst));
-		if (cta_proto_has_ports(k->l4proto)) {
-			set(reply, "sport", json_integer(k->reply_sport));
-			set(reply, "dport_min", json_integer(f->rdport_min));
-			set(reply, "dport_max", json_integer(f->rdport_max));
-		}
-		set(o, "reply", reply);
+static json_t *reply_json(const struct cta_flow *f)
+{
+	const struct cta_flow_key *k = &f->key;
+	json_t *reply = json_object();
+
+	set(reply, "src", addr_json(k->family, &k->reply_src));
+	set(reply, "dst", addr_json(k->family, &k->reply_dst));
+	if (cta_proto_has_ports(k->l4proto)) {
+		set(reply, "sport", json_integer(k->reply_sport));
+		set(reply, "dport_min", json_integer(f->rdport_min));
+		set(reply, "dport_max", json_integer(f->rdport_max));
 	}
+	return reply;
+}
+
+json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verdicts,
+			 const struct cta_process *process)
+{
+	const struct cta_flow_key *k = &f->key;
+	json_t *o = json_object(), *orig = json_object();
+
+	if (!o || !orig) {
+		json_decref(o);
+		json_decref(orig);
+		return NULL;
+	}
+	set(o, "family", json_string(family_name(k->family)));
+	set(o, "protocol", proto_json(k->l4proto));
+	set(o, "direction", json_string(cta_direction_name(f->direction)));
+	orig_fields(orig, f);
+	set(o, "orig", orig);
+	if (cta_flow_translated(f))
+		set(o, "reply", reply_json(f));
 	set(o, "connections", json_integer((json_int_t)f->connections));
 	set(o, "packets", pair_json(f->packets[0], f->packets[1]));
 	set(o, "bytes", pair_json(f->bytes[0], f->bytes[1]));
@@ -103,15 +234,15 @@ json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *proc
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
 	if (process)
-		json_object_set(o, "process", process);
-	if (verdict)
-		json_object_set(o, "verdict", verdict);
+		set(o, "process", cta_process_to_json(process));
+	if (verdicts && verdicts->n)
+		set(o, "verdicts", tally_json(verdicts));
 	return o;
 }
 
 static json_t *host_json(const struct cta_host *h)
 {
-	json_t *ifaces = json_array();
+	json_t *ifaces = json_array(), *o;
 
 	for (size_t i = 0; i < h->n_ifaces; i++) {
 		const struct cta_iface *ifc = &h->ifaces[i];
@@ -127,8 +258,16 @@ static json_t *host_json(const struct cta_host *h)
 		json_array_append_new(ifaces, json_pack("{s:s,s:i,s:o}", "name", ifc->name, "index",
 							(int)ifc->index, "addresses", addrs));
 	}
-	return json_pack("{s:s,s:s,s:o}", "hostname", h->hostname, "kernel", h->kernel,
-			 "interfaces", ifaces);
+	o = json_pack("{s:s,s:s}", "hostname", h->hostname, "kernel", h->kernel);
+	if (o && h->machine_id[0])
+		set(o, "machine_id", json_string(h->machine_id));
+	if (o && h->netns)
+		set(o, "netns", json_integer((json_int_t)h->netns));
+	if (o)
+		set(o, "interfaces", ifaces);
+	else
+		json_decref(ifaces);
+	return o;
 }
 
 static json_t *stats_json(const struct cta_session_stats *st)
@@ -189,6 +328,13 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 			(json_int_t)s->options.rcvbuf, "trace",
 			cta_trace_mode_name(s->options.trace), "nflog_group",
 			(int)s->options.nflog_group, "processes", s->options.processes != 0);
+	if (rec && s->n_ids) {
+		json_t *ids = json_array();
+
+		for (size_t i = 0; i < s->n_ids; i++)
+			json_array_append_new(ids, json_string(s->ids[i]));
+		set(rec, "ids", ids);
+	}
 	top = json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "format", CTA_SESSION_FORMAT, "version",
 			CTA_SESSION_VERSION, "generator", s->generator, "host", host_json(&s->host),
 			"recording", rec, "stats", stats_json(&s->stats));
@@ -211,12 +357,12 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	b.len -= 2; /* "\n}" */
 	cta_buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
-		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdict(s, &s->flows[i]),
+		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdicts(s, &s->flows[i]),
 					     cta_session_process(s, &s->flows[i]));
 
+		/* a merged session's flow: its host's index in "hosts" (names may repeat) */
 		if (f && s->n_hosts && s->flows[i].host < s->n_hosts)
-			json_object_set_new(f, "host",
-					    json_string(s->hosts[s->flows[i].host].hostname));
+			set(f, "host", json_integer(s->flows[i].host));
 
 		cta_buf_add(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
 		buf_json(&b, f, JSON_FLAGS);

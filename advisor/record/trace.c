@@ -114,7 +114,7 @@ static bool terminal(int32_t verdict)
 	return verdict >= 0 && (v == NF_DROP || v == NF_QUEUE || v == NF_STOLEN);
 }
 
-static enum cta_verdict verdict_of(int32_t verdict)
+static enum cta_vkind verdict_of(int32_t verdict)
 {
 	switch (verdict < 0 ? verdict : verdict & NF_VERDICT_MASK) {
 	case NF_ACCEPT:
@@ -203,17 +203,6 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 			finish(t, i, now_ns);
 }
 
-const char *cta_verdict_name(enum cta_verdict v)
-{
-	static const char *const names[] = {
-		[CTA_VERDICT_NONE] = "none",   [CTA_VERDICT_ACCEPT] = "accept",
-		[CTA_VERDICT_DROP] = "drop",   [CTA_VERDICT_REJECT] = "reject",
-		[CTA_VERDICT_QUEUE] = "queue", [CTA_VERDICT_STOLEN] = "stolen",
-	};
-
-	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
-}
-
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
 	for (int i = 0; i < j->n_steps; i++) {
@@ -255,7 +244,7 @@ static const char *rule_text(const struct cta_step *s, const struct cta_ruleset 
 }
 
 /* drop by a rule that says reject, as the trace cannot tell them apart */
-static enum cta_verdict refine(enum cta_verdict v, const char *text)
+static enum cta_vkind refine(enum cta_vkind v, const char *text)
 {
 	if (v == CTA_VERDICT_DROP && text && strstr(text, "reject"))
 		return CTA_VERDICT_REJECT;

@@ -33,7 +33,9 @@ void cta_review_classify(struct cta_review_flow *rf)
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
-	else if (!rf->worked && cta_review_passes(rf->candidate))
+	/* each verdict judged: connections once rejected (a rate limit) now let in open */
+	else if ((!rf->worked || cta_vtally_denied(rf->recorded)) &&
+		 cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_OPENS;
 	else
 		rf->change = CTA_RV_SAME;
@@ -286,7 +288,9 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < s[k].n_flows; i++) {
 			const struct cta_flow *f = &s[k].flows[i];
-			json_t *v = cta_session_verdict(&s[k], f), *stage, *rule;
+			const struct cta_verdict *main = cta_session_verdict(&s[k], f);
+			_cleanup_(json_decrefp) json_t *v = main ? cta_verdict_to_json(main) : NULL;
+			json_t *stage, *rule;
 			const char *type = cta_jstr(v, "type");
 			size_t a, b;
 			int64_t at;

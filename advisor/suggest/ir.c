@@ -7,7 +7,6 @@
 
 #include "advisor/suggest/ir.h"
 #include "advisor/lib/jsonpos.h"
-#include "advisor/record/procs.h"
 #include "advisor/lib/util.h"
 
 /* One allowed flow as the filter hook sees it: the unit the model is built from. */
@@ -47,28 +46,28 @@ void cta_ir_fini(struct cta_ir *ir)
 	memset(ir, 0, sizeof(*ir));
 }
 
-bool cta_flow_denied(const struct cta_flow *f, json_t *verdict)
+bool cta_flow_denied(const struct cta_flow *f, const struct cta_vtally *verdicts)
 {
-	const char *v = cta_jstr(verdict, "verdict");
-
-	/* a confirmed connection got through, whatever a later packet met */
-	return verdict && strcmp(v, "accept") && strcmp(v, "none") &&
+	/*
+	 * A confirmed connection got through, whatever a later packet met; and a flow
+	 * some of whose connections were accepted is a service, however many attempts a
+	 * rate limit turned away.
+	 */
+	return cta_vtally_denied(verdicts) && !cta_vtally_accepted(verdicts) &&
 	       f->reached == CTA_REACHED_UNREPLIED;
 }
 
-static void by_text(json_t *v, char *buf, size_t len)
+static void by_text(const struct cta_verdict *v, char *buf, size_t len)
 {
-	const char *type = cta_jstr(v, "type");
+	const char *kind = v ? cta_verdict_name(v->verdict) : "-";
 
-	if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s by rule %s %s %s handle %lld", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
-			 (long long)json_integer_value(json_object_get(v, "handle")));
-	else if (!strcmp(type, "policy"))
-		snprintf(buf, len, "%s by policy of %s %s %s", cta_jstr(v, "verdict"),
-			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+	if (v && v->type == CTA_VTYPE_RULE)
+		snprintf(buf, len, "%s by rule %s %s %s handle %llu", kind, v->family, v->table,
+			 v->chain, (unsigned long long)v->handle);
+	else if (v && v->type == CTA_VTYPE_POLICY)
+		snprintf(buf, len, "%s by policy of %s %s %s", kind, v->family, v->table, v->chain);
 	else
-		snprintf(buf, len, "%s, rule unknown", cta_jstr(v, "verdict"));
+		snprintf(buf, len, "%s, rule unknown", kind);
 }
 
 static int addr_cmp(const union cta_addr *a, const union cta_addr *b)
@@ -132,7 +131,7 @@ static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t l)
 }
 
 static int add_denied(struct cta_ir *ir, size_t *cap, const struct cta_flow *f, uint8_t dir,
-		      json_t *verdict)
+		      const struct cta_verdict *verdict)
 {
 	struct cta_ir_denied *d;
 
@@ -199,10 +198,11 @@ static void fold_denied(struct cta_ir *ir)
 
 /* Turn one flow into an observation, or count why it gives none. */
 static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct cta_flow *f,
-		   json_t *verdict, json_t *process, struct obs *out, size_t *n, size_t *denied_cap)
+		   const struct cta_vtally *verdicts, const struct cta_process *process,
+		   struct obs *out, size_t *n, size_t *denied_cap)
 {
 	uint8_t dir;
-	bool denied = cta_flow_denied(f, verdict);
+	bool denied = cta_flow_denied(f, verdicts);
 
 	ir->flows_total++;
 	switch (f->direction) {
@@ -225,13 +225,15 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	if (denied) {
 		ir->flows_denied++;
 		if (!o->allow_denied)
-			return add_denied(ir, denied_cap, f, dir, verdict);
+			return add_denied(ir, denied_cap, f, dir, cta_vtally_main(verdicts));
 	}
 	if (dir == CTA_IR_OUT && !o->restrict_output) {
 		ir->flows_out_open++;
 		return 0;
 	}
 	ir->flows_allowed++;
+	if (!denied && cta_vtally_denied(verdicts))
+		ir->flows_limited++;
 	widen(&ir->first_ns, &ir->last_ns, f->first_ns, f->last_ns);
 	struct obs *b = &out[(*n)++];
 
@@ -248,12 +250,10 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		b->fdst = f->key.reply_src;
 	b->owner = -1;
 	if (process) {
-		json_t *uid = json_object_get(process, "uid");
-
-		cta_program_name(process, b->comm, sizeof(b->comm));
+		cta_process_program(process, b->comm, sizeof(b->comm));
 		/* the owner is known only for packets sent from a socket: output */
-		if (o->per_process && dir == CTA_IR_OUT && json_is_integer(uid))
-			b->owner = json_integer_value(uid);
+		if (o->per_process && dir == CTA_IR_OUT && process->has_uid)
+			b->owner = process->uid;
 	}
 	b->connections = f->connections;
 	b->bytes = f->bytes[0] + f->bytes[1];
@@ -618,7 +618,7 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 	for (size_t i = 0; i < n && !err; i++)
 		for (size_t j = 0; j < sessions[i].n_flows && !err; j++)
 			err = observe(o, ir, &sessions[i].flows[j],
-				      cta_session_verdict(&sessions[i], &sessions[i].flows[j]),
+				      cta_session_verdicts(&sessions[i], &sessions[i].flows[j]),
 				      cta_session_process(&sessions[i], &sessions[i].flows[j]), obs,
 				      &n_obs, &denied_cap);
 	if (!err)

@@ -60,7 +60,12 @@ static struct cta_flow flow(uint8_t dir, uint8_t l4proto, const char *src, const
 	return f;
 }
 
-static const char *comm_of(json_t *p)
+static const char *comm_of(const struct cta_process *p)
+{
+	return p && p->comm ? p->comm : "(none)";
+}
+
+static const char *comm_of_json(json_t *p)
 {
 	return p ? json_string_value(json_object_get(p, "comm")) : "(none)";
 }
@@ -91,29 +96,29 @@ static void test_lookup(void)
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 22);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "sshd");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "sshd");
 	f = flow(CTA_DIR_IN, IPPROTO_UDP, "198.51.100.7", "192.0.2.10", 53);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "named");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "named");
 	/* bound to 192.0.2.10 only: not the server of another local address */
 	f = flow(CTA_DIR_IN, IPPROTO_UDP, "198.51.100.7", "192.0.2.11", 53);
 	CHECK(cta_procs_for_flow(p, &f) == NULL);
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 80);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "2001:db8::7", "2001:db8::10", 80);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
 	/* after a DNAT the service is the one that answered: reply source and port */
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 2222);
 	f.key.reply_sport = 22;
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "sshd");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "sshd");
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 443);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "curl");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "curl");
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.81", 443);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "wget");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "wget");
 	/* ESTABLISHED answers for its own local address and for "any" */
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.99", "203.0.113.81", 443);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "wget");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "wget");
 	f = flow(CTA_DIR_OUT, IPPROTO_UDP, "2001:db8::10", "2001:db8::53", 53);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "dig");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "dig");
 	/* another peer, another port, another protocol: nobody */
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 80);
 	CHECK(cta_procs_for_flow(p, &f) == NULL);
@@ -129,9 +134,9 @@ static void test_lookup(void)
 		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_LOCAL, IPPROTO_TCP, "127.0.0.1", "127.0.0.1", 22);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "ssh");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "ssh");
 	f = flow(CTA_DIR_LOCAL, IPPROTO_TCP, "127.0.0.1", "127.0.0.1", 80);
-	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
 
 	/* the latest owner of a role wins; the same process is one object */
 	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl", 4243,
@@ -256,37 +261,34 @@ static void test_session(void)
 	CHECK_EQ(s.stats.process_lost, 1);
 	CHECK_EQ(s.stats.process_sockets, 3);
 	for (size_t i = 0; i < s.n_flows && i < t.n_flows; i++)
-		CHECK(json_equal(cta_session_process(&s, &s.flows[i]),
-				 cta_session_process(&t, &t.flows[i])));
+		CHECK(cta_process_equal(cta_session_process(&s, &s.flows[i]),
+					cta_session_process(&t, &t.flows[i])));
 	/* flows stay in the file's order */
 	CHECK_STR(comm_of(cta_session_process(&s, &s.flows[0])), "curl");
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&s, &s.flows[1]), "uid")),
-		 108);
+	CHECK_EQ(cta_session_process(&s, &s.flows[1])->uid, 108);
 	CHECK_EQ(cta_session_format(&s, &out, &len), 0);
 	CHECK(out && strstr(out, "\"process\": {") == NULL); /* flows are compact */
 	CHECK(out && strstr(out, "\"process\":{\"pid\":4242,\"comm\":\"curl\""));
 	CHECK_EQ(cta_session_parse("back.json", out, len, &back, &err), 0);
 	CHECK_EQ(back.n_processes, 2);
-	CHECK(json_equal(cta_session_process(&back, &back.flows[0]),
-			 cta_session_process(&s, &s.flows[0])));
+	CHECK(cta_process_equal(cta_session_process(&back, &back.flows[0]),
+				cta_session_process(&s, &s.flows[0])));
 	free(out);
 
 	/* merged with a copy whose process is later: the earliest flow's stays (merged, the
 	 * flows are sorted: 203.0.113.80 is the second) */
 	two[0] = s;
 	two[1] = back;
-	json_object_set_new(cta_session_process(&back, &back.flows[0]), "pid", json_integer(1));
+	((struct cta_process *)cta_session_process(&back, &back.flows[0]))->pid = 1;
 	back.flows[0].first_ns += 1000000000ULL;
 	CHECK_EQ(cta_session_merge(two, 2, &m), 0);
 	CHECK_EQ(m.n_flows, 2);
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&m, &m.flows[1]), "pid")),
-		 4242);
+	CHECK_EQ(cta_session_process(&m, &m.flows[1])->pid, 4242);
 	cta_session_fini(&m);
 	two[0] = back;
 	two[1] = s;
 	CHECK_EQ(cta_session_merge(two, 2, &m), 0);
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&m, &m.flows[1]), "pid")),
-		 4242);
+	CHECK_EQ(cta_session_process(&m, &m.flows[1])->pid, 4242);
 	cta_session_fini(&m);
 
 	/* a wrong type is named, the same by both readers */

@@ -173,8 +173,8 @@ static void test_malformed(void)
 	bad("!{\"format\": \"pcap\"}",
 	    "x.json:1:1: (top level): not a conntrack-advise session (no \"format\": "
 	    "\"conntrack-advise-session\")");
-	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 2}",
-	    "x.json:2:13: version: session format version 2; this conntrack-advise reads version 1");
+	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 3}",
+	    "x.json:2:13: version: session format version 3; this conntrack-advise reads versions 1 to 2");
 	bad("  \"other\": []\n}\n", "x.json:1:1: (top level): missing field \"flows\"");
 	bad("  \"flows\": {}\n}\n", "x.json:6:12: flows: expected an array");
 	bad(flow_with("\"198.51.100.7\"", "\"198.51.100.777\""),
@@ -291,13 +291,12 @@ static void test_fast_path(void)
 	snprintf(doc, sizeof(doc), "%s  \"flows\": [\n%s\n]\n}\n", head, flows);
 	CHECK_EQ(cta_session_parse("v.json", doc, strlen(doc), &r, &err), 0);
 	CHECK_EQ(r.n_flows, 4);
-	CHECK_EQ(r.n_verdicts, 2);
+	CHECK_EQ(r.n_verdicts, 4); /* each flow's counts */
 	if (r.n_flows == 4) {
-		CHECK_EQ(r.flows[0].verdict, r.flows[2].verdict);
-		CHECK(r.flows[0].verdict != r.flows[1].verdict);
-		CHECK_STR(json_string_value(
-				  json_object_get(cta_session_verdict(&r, &r.flows[1]), "verdict")),
-			  "drop");
+		/* the same text is one value, shared */
+		CHECK(cta_session_verdict(&r, &r.flows[0]) == cta_session_verdict(&r, &r.flows[2]));
+		CHECK(cta_session_verdict(&r, &r.flows[0]) != cta_session_verdict(&r, &r.flows[1]));
+		CHECK_STR(cta_verdict_name(cta_session_verdict(&r, &r.flows[1])->verdict), "drop");
 	}
 	cta_session_fini(&r);
 	/* a bad verdict is told where it is, whichever reader met it */
@@ -329,7 +328,7 @@ static void test_old_versions(void)
 {
 	const char *src = getenv("SRCDIR") ? getenv("SRCDIR") : ".";
 
-	for (int v = 1; v < CTA_SESSION_VERSION + 1; v++) {
+	for (int v = 1; v < CTA_SESSION_VERSION; v++) {
 		char path[4096];
 		struct cta_session s;
 		struct cta_err err = { "" };
