@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisor/cli/cli.h"
 #include "advisor/model/flowtab.h"
-#include "advisor/record/procs.h"
 #include "advisor/model/session.h"
 #include "advisor/lib/util.h"
 
@@ -46,61 +47,47 @@ const struct cta_cmd cta_cmd_flows = {
 	"  conntrack-advise -j flows session.json | jq '.flows[] | select(.direction==\"in\")'\n",
 };
 
-static void print_range(const char *name, json_t *o, const char *lo, const char *hi)
+static void print_range(const char *name, uint16_t a, uint16_t b)
 {
-	json_int_t a = json_integer_value(json_object_get(o, lo));
-	json_int_t b = json_integer_value(json_object_get(o, hi));
-
 	if (a == b)
-		printf(" %s=%lld", name, (long long)a);
+		printf(" %s=%u", name, a);
 	else
-		printf(" %s=%lld-%lld", name, (long long)a, (long long)b);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "-";
-}
-
-static long long num(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
+		printf(" %s=%u-%u", name, a, b);
 }
 
 /* verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy); nothing when none was seen */
-static void print_verdict(json_t *v)
+static void print_verdict(const struct cta_verdict *v)
 {
-	const char *type = str(v, "type");
-
-	if (!v)
-		return;
-	printf(" verdict=%s", str(v, "verdict"));
-	if (!strcmp(type, "rule"))
-		printf(" by=%s/%s/%s/%lld", str(v, "family"), str(v, "table"), str(v, "chain"),
-		       num(v, "handle"));
-	else if (!strcmp(type, "policy"))
-		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
-	else if (!strcmp(str(v, "source"), "nflog"))
+	printf(" verdict=%s", cta_verdict_name(v->verdict));
+	if (v->type == CTA_VTYPE_RULE)
+		printf(" by=%s/%s/%s/%llu", v->family ? v->family : "-", v->table, v->chain,
+		       (unsigned long long)v->handle);
+	else if (v->type == CTA_VTYPE_POLICY)
+		printf(" by=%s/%s/%s/policy", v->family ? v->family : "-", v->table, v->chain);
+	else if (v->source == CTA_VSOURCE_NFLOG)
 		printf(" by=unknown");
 }
 
-/* each verdict; several: verdict=V by=... conns=N for each, most first */
-static void print_verdicts(json_t *verdicts)
+/* each verdict, most connections first; several: each with verdict_conns=N */
+static void print_verdicts(const struct cta_vtally *t)
 {
-	size_t i;
-	json_t *e;
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
 
-	json_array_foreach(verdicts, i, e) {
-		print_verdict(json_object_get(e, "verdict"));
-		if (json_array_size(verdicts) > 1)
-			printf(" verdict_conns=%lld", num(e, "connections"));
+	if (!g || !sorted.n)
+		return;
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	for (uint32_t i = 0; i < sorted.n; i++) {
+		print_verdict(g[i].v);
+		if (sorted.n > 1)
+			printf(" verdict_conns=%llu", (unsigned long long)g[i].n);
 	}
 }
 
 /* process=NAME[PID] user=NAME (or uid=N); forwarded flows have none, and say so */
-static void print_process(json_t *p, const struct cta_flow *flow)
+static void print_process(const struct cta_process *p, const struct cta_flow *flow)
 {
 	char name[16];
 
@@ -110,58 +97,81 @@ static void print_process(json_t *p, const struct cta_flow *flow)
 	}
 	if (!p)
 		return;
-	if (json_object_get(p, "comm"))
-		printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)), num(p, "pid"));
-	if (json_object_get(p, "user"))
-		printf(" user=%s", str(p, "user"));
-	else if (json_object_get(p, "uid"))
-		printf(" uid=%lld", num(p, "uid"));
+	if (p->comm)
+		printf(" process=%s[%u]", cta_process_program(p, name, sizeof(name)), p->pid);
+	if (p->user)
+		printf(" user=%s", p->user);
+	else if (p->has_uid)
+		printf(" uid=%u", p->uid);
 }
 
-/* One flow, from its JSON form: the same model as -j prints. */
-static void print_flow(json_t *f, const struct cta_flow *flow)
+static const char *addr(uint8_t family, const union cta_addr *a, char *buf)
 {
-	json_t *orig = json_object_get(f, "orig"), *reply = json_object_get(f, "reply");
-	json_t *pk = json_object_get(f, "packets"), *by = json_object_get(f, "bytes");
-	const char *state = str(f, "state");
-	bool ports = cta_proto_has_ports(flow->key.l4proto);
-	bool icmp = cta_proto_is_icmp(flow->key.l4proto);
+	return cta_addr_str(family, a, buf, INET6_ADDRSTRLEN);
+}
 
-	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", str(f, "family"), (unsigned)flow->key.family,
-	       str(f, "protocol"), (unsigned)flow->key.l4proto, str(f, "direction"),
-	       str(orig, "src"), str(orig, "dst"));
+static void print_time(const char *name, uint64_t ns)
+{
+	char t[40] = "-";
+
+	if (ns)
+		cta_format_time(ns, t, sizeof(t));
+	printf(" %s=%s", name, t);
+}
+
+/* The reply direction: who answered (after DNAT), where answers went (after SNAT). */
+static void print_reply(const struct cta_flow *f, bool ports)
+{
+	const struct cta_flow_key *k = &f->key;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	printf(" src=%s dst=%s", addr(k->family, &k->reply_src, a),
+	       addr(k->family, &k->reply_dst, b));
 	if (ports) {
-		print_range("sport", orig, "sport_min", "sport_max");
-		printf(" dport=%lld", num(orig, "dport"));
+		printf(" sport=%u", k->reply_sport);
+		print_range("dport", f->rdport_min, f->rdport_max);
+	}
+}
+
+/* One flow, as conntrack -L would, from the same values -j prints. */
+static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
+		       const struct cta_process *p, const char *host)
+{
+	const struct cta_flow_key *k = &f->key;
+	bool ports = cta_proto_has_ports(k->l4proto), icmp = cta_proto_is_icmp(k->l4proto);
+	const char *proto = cta_proto_name(k->l4proto);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], num[8];
+
+	if (!proto) {
+		snprintf(num, sizeof(num), "%u", k->l4proto);
+		proto = num;
+	}
+	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", k->family == AF_INET ? "ipv4" : "ipv6",
+	       k->family, proto, k->l4proto, cta_direction_name(f->direction),
+	       addr(k->family, &k->src, a), addr(k->family, &k->dst, b));
+	if (ports) {
+		print_range("sport", f->sport_min, f->sport_max);
+		printf(" dport=%u", k->dport);
 	} else if (icmp) {
-		printf(" type=%lld code=%lld", num(orig, "type"), num(orig, "code"));
-		print_range("id", orig, "id_min", "id_max");
+		printf(" type=%u code=%u", k->icmp_type, k->icmp_code);
+		print_range("id", f->sport_min, f->sport_max);
 	}
-	printf(" packets=%lld bytes=%lld", num(pk, "orig"), num(by, "orig"));
-	if (reply) {
-		printf(" src=%s dst=%s", str(reply, "src"), str(reply, "dst"));
-		if (ports) {
-			printf(" sport=%lld", num(reply, "sport"));
-			print_range("dport", reply, "dport_min", "dport_max");
-		}
-	} else {
-		printf(" src=%s dst=%s", str(orig, "dst"), str(orig, "src"));
-		if (ports) {
-			printf(" sport=%lld", num(orig, "dport"));
-			print_range("dport", orig, "sport_min", "sport_max");
-		}
-	}
-	printf(" packets=%lld bytes=%lld", num(pk, "reply"), num(by, "reply"));
-	if (!strcmp(state, "assured"))
+	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[0],
+	       (unsigned long long)f->bytes[0]);
+	print_reply(f, ports);
+	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[1],
+	       (unsigned long long)f->bytes[1]);
+	if (f->reached == CTA_REACHED_ASSURED)
 		fputs(" [ASSURED]", stdout);
-	else if (!strcmp(state, "unreplied"))
+	else if (f->reached == CTA_REACHED_UNREPLIED)
 		fputs(" [UNREPLIED]", stdout);
-	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
-	       str(f, "last_seen"));
-	print_process(json_object_get(f, "process"), flow);
-	print_verdicts(json_object_get(f, "verdicts"));
-	if (json_object_get(f, "host"))
-		printf(" host=%s", str(f, "host"));
+	printf(" conns=%llu", (unsigned long long)f->connections);
+	print_time("first", f->first_ns);
+	print_time("last", f->last_ns);
+	print_process(p, f);
+	print_verdicts(t);
+	if (host)
+		printf(" host=%s", host);
 	putchar('\n');
 }
 
@@ -259,19 +269,20 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
 	if (!flows)
 		return CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdicts_of(ft, &flows[i]),
-					     cta_flowtab_process(ft, &flows[i]));
+		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
+		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
+		json_t *f;
 
+		if (!arr) {
+			print_flow(&flows[i], t, p, host);
+			continue;
+		}
+		f = cta_flow_to_json(&flows[i], t, p);
 		if (!f)
 			return CTA_EXIT_SYSTEM;
 		if (host)
 			json_object_set_new(f, "host", json_string(host));
-		if (arr) {
-			json_array_append_new(arr, f);
-			continue;
-		}
-		print_flow(f, &flows[i]);
-		json_decref(f);
+		json_array_append_new(arr, f);
 	}
 	return CTA_EXIT_OK;
 }

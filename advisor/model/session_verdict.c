@@ -14,16 +14,6 @@
 
 #define CLEANUP_VERDICT _cleanup_(cta_verdict_unrefp)
 
-static inline void cta_verdict_unrefp(struct cta_verdict **v)
-{
-	cta_verdict_unref(*v);
-}
-
-static inline void cta_process_unrefp(struct cta_process **p)
-{
-	cta_process_unref(*p);
-}
-
 /* An optional string field, copied into *out (NULL when absent). */
 static int opt_str(struct cta_rd *rd, json_t *o, const char *key, char **out)
 {

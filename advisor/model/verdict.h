@@ -103,9 +103,19 @@ bool cta_verdict_same_decider(const struct cta_verdict *a, const struct cta_verd
 bool cta_verdict_accepts(const struct cta_verdict *v);
 bool cta_verdict_denies(const struct cta_verdict *v);
 
+static inline void cta_verdict_unrefp(struct cta_verdict **v)
+{
+	cta_verdict_unref(*v);
+}
+
 struct cta_process *cta_process_new(void);
 struct cta_process *cta_process_ref(struct cta_process *p);
 void cta_process_unref(struct cta_process *p);
+static inline void cta_process_unrefp(struct cta_process **p)
+{
+	cta_process_unref(*p);
+}
+
 bool cta_process_equal(const struct cta_process *a, const struct cta_process *b);
 /*
  * The program's command name with anything but letters, digits and ._+- made '_', for

@@ -19,6 +19,7 @@ struct obs {
 	int64_t owner; /* --per-process, OUT: the owner's uid; -1: not matched on */
 	char comm[16]; /* the local program, "" if not known */
 	uint64_t connections, bytes, first_ns, last_ns;
+	uint64_t limited; /* attempts denied on a flow that was let through */
 };
 
 /* A service (ports of a rule-to-be) and the prefixes allowed to use it. */
@@ -31,7 +32,7 @@ struct svc {
 	struct cta_prefix *pfx;
 	size_t n_pfx;
 	size_t obs_lo, obs_hi; /* its observations */
-	uint64_t flows, connections, bytes, first_ns, last_ns;
+	uint64_t flows, connections, bytes, first_ns, last_ns, limited;
 };
 
 void cta_ir_fini(struct cta_ir *ir)
@@ -234,6 +235,8 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	ir->flows_allowed++;
 	if (!denied && cta_vtally_denied(verdicts))
 		ir->flows_limited++;
+	uint64_t limited = denied ? 0 : cta_vtally_denied(verdicts);
+
 	widen(&ir->first_ns, &ir->last_ns, f->first_ns, f->last_ns);
 	struct obs *b = &out[(*n)++];
 
@@ -256,6 +259,7 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 			b->owner = process->uid;
 	}
 	b->connections = f->connections;
+	b->limited = limited;
 	b->bytes = f->bytes[0] + f->bytes[1];
 	b->first_ns = f->first_ns;
 	b->last_ns = f->last_ns;
@@ -335,6 +339,7 @@ static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n,
 			s->denied |= obs[j].denied;
 			s->flows++;
 			s->connections += obs[j].connections;
+			s->limited += obs[j].limited;
 			s->bytes += obs[j].bytes;
 			widen(&s->first_ns, &s->last_ns, obs[j].first_ns, obs[j].last_ns);
 		}
@@ -478,6 +483,7 @@ static int make_rules(struct cta_ir *ir, const struct obs *obs, struct svc *sv, 
 		for (size_t k = i; k < j; k++) {
 			r->flows += sv[k].flows;
 			r->connections += sv[k].connections;
+			r->limited += sv[k].limited;
 			r->bytes += sv[k].bytes;
 			r->was_denied |= sv[k].denied;
 			widen(&r->first_ns, &r->last_ns, sv[k].first_ns, sv[k].last_ns);
@@ -570,6 +576,7 @@ static int merge_forward_dsts(struct cta_ir *ir, size_t lo)
 			a->n_dst += b->n_dst;
 			a->flows += b->flows;
 			a->connections += b->connections;
+			a->limited += b->limited;
 			a->bytes += b->bytes;
 			a->peers = a->peers > b->peers ? a->peers : b->peers;
 			a->was_denied |= b->was_denied;
@@ -698,14 +705,17 @@ static void minute(uint64_t ns, char *buf, size_t len)
 
 const char *cta_ir_evidence(const struct cta_ir_rule *r, char *buf, size_t len)
 {
-	char a[24], b[24];
+	char a[24], b[24], lim[48] = "";
 
 	minute(r->first_ns, a, sizeof(a));
 	minute(r->last_ns, b, sizeof(b));
-	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s%s%s",
+	/* some attempts were turned away (a rate limit): allowed, and said */
+	if (r->limited)
+		snprintf(lim, sizeof(lim), ", %llu limited", (unsigned long long)r->limited);
+	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s%s%s%s",
 		 (unsigned long long)r->connections, r->connections == 1 ? "" : "s",
 		 r->dir == CTA_IR_OUT ? "to" : "from", (unsigned)r->peers, r->peers == 1 ? "" : "s",
-		 a, b, r->was_denied ? ", was denied" : "", r->programs[0] ? ", by " : "",
+		 a, b, lim, r->was_denied ? ", was denied" : "", r->programs[0] ? ", by " : "",
 		 r->programs);
 	return buf;
 }

@@ -47,6 +47,7 @@ struct cta_ir_rule {
 	size_t n_dst;
 	/* evidence */
 	uint64_t flows, connections, bytes, first_ns, last_ns;
+	uint64_t limited; /* attempts of its flows that were denied (rate limits) */
 	uint32_t peers; /* distinct remote hosts (sources; OUT: destinations) */
 	bool was_denied; /* holds flows denied while recording (--allow-denied) */
 	unsigned index; /* 1-based among the rules of its direction, for names */
