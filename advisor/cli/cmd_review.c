@@ -68,13 +68,33 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
+/* The recorded verdict; several: each with its connections, most first. */
 static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
 {
-	const struct cta_verdict *main = cta_vtally_main(t);
-	json_t *v = main ? cta_verdict_to_json(main) : NULL;
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
+	size_t at = 0;
 
-	verdict_text(v, buf, len);
-	json_decref(v);
+	if (!g || sorted.n <= 1) {
+		json_t *v = cta_vtally_main(t) ? cta_verdict_to_json(cta_vtally_main(t)) : NULL;
+
+		verdict_text(v, buf, len);
+		json_decref(v);
+		return;
+	}
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < sorted.n && at < len; i++) {
+		json_t *v = cta_verdict_to_json(g[i].v);
+		char one[400];
+
+		verdict_text(v, one, sizeof(one));
+		json_decref(v);
+		at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", i ? ", " : "",
+				       (unsigned long long)g[i].n, one);
+	}
 }
 
 static void print_changes(json_t *changes)
@@ -200,7 +220,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,
 			       n == 1 ? "" : "s");
 			for (size_t i = 0; i < n; i++) {
-				char text[200], rec[400], cand[400];
+				char text[200], rec[800], cand[400];
 
 				cta_review_flow_text(&v[i].flow, text, sizeof(text));
 				if (v[i].management && v[i].change == CTA_RV_BREAKS)
