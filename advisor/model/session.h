@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
 #include "advisor/model/verdict.h"
@@ -19,10 +20,6 @@
 #define CTA_SESSION_VERSION 2
 /* a recording id: 128 random bits in hex */
 #define CTA_RECORDING_ID_LEN 33
-
-struct cta_err {
-	char msg[1024];
-};
 
 struct cta_record_options {
 	uint64_t duration_ms; /* 0: until a signal */

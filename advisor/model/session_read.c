@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "advisor/lib/util.h"
-#include "nft/table.h"
+#include "nft/event.h"
 
 static const char *family_name(uint8_t family)
 {

@@ -11,7 +11,7 @@
 
 #include "advisor/lib/buf.h"
 #include "advisor/lib/util.h"
-#include "nft/table.h"
+#include "nft/event.h"
 
 #define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)
 
