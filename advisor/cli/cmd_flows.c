@@ -175,15 +175,21 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 	putchar('\n');
 }
 
-/* The flows of one host: flows two hosts saw stay two flows. */
+/* The flows of one host (by name and identity): flows two hosts saw stay two flows. */
 struct host_flows {
-	char name[256];
+	struct cta_host id; /* name and identity only: no interfaces */
 	struct cta_flowtab *ft;
 };
 
 struct hosts {
 	struct host_flows *h;
 	size_t n;
+	/* the recordings read so far, and from which file: one given twice is refused */
+	struct {
+		char id[CTA_RECORDING_ID_LEN];
+		const char *path;
+	} * rec;
+	size_t n_rec;
 };
 
 static void hosts_free(struct hosts *hs)
@@ -191,21 +197,25 @@ static void hosts_free(struct hosts *hs)
 	for (size_t i = 0; i < hs->n; i++)
 		cta_flowtab_free(hs->h[i].ft);
 	free(hs->h);
+	free(hs->rec);
 }
 
-static struct cta_flowtab *host_table(struct hosts *hs, const char *name)
+static struct cta_flowtab *host_table(struct hosts *hs, const struct cta_host *host)
 {
 	struct host_flows *h;
 
 	for (size_t i = 0; i < hs->n; i++)
-		if (!strcmp(hs->h[i].name, name))
+		if (cta_host_same(&hs->h[i].id, host))
 			return hs->h[i].ft;
 	h = realloc(hs->h, (hs->n + 1) * sizeof(*h));
 	if (!h)
 		return NULL;
 	hs->h = h;
 	h = &hs->h[hs->n];
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	memset(h, 0, sizeof(*h));
+	memcpy(h->id.hostname, host->hostname, sizeof(h->id.hostname));
+	memcpy(h->id.machine_id, host->machine_id, sizeof(h->id.machine_id));
+	h->id.netns = host->netns;
 	h->ft = cta_flowtab_new();
 	if (!h->ft)
 		return NULL;
@@ -213,9 +223,39 @@ static struct cta_flowtab *host_table(struct hosts *hs, const char *name)
 	return h->ft;
 }
 
-static int cmp_host(const void *a, const void *b)
+static int cmp_host(const void *pa, const void *pb)
 {
-	return strcmp(((const struct host_flows *)a)->name, ((const struct host_flows *)b)->name);
+	const struct cta_host *a = &((const struct host_flows *)pa)->id;
+	const struct cta_host *b = &((const struct host_flows *)pb)->id;
+	int c = strcmp(a->hostname, b->hostname);
+
+	if (!c)
+		c = strcmp(a->machine_id, b->machine_id);
+	if (!c && a->netns != b->netns)
+		c = a->netns < b->netns ? -1 : 1;
+	return c;
+}
+
+/* The recordings of s, noted; one read before: refused (its counts would double). */
+static int note_recordings(struct hosts *hs, const struct cta_session *s, const char *path)
+{
+	void *p = realloc(hs->rec, (hs->n_rec + s->n_ids + 1) * sizeof(*hs->rec));
+
+	if (!p)
+		return CTA_EXIT_SYSTEM;
+	hs->rec = p;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		for (size_t j = 0; j < hs->n_rec; j++)
+			if (!strcmp(hs->rec[j].id, s->ids[i])) {
+				cta_msg("flows: %s and %s hold the same recording (%s): its "
+					"connections would count twice",
+					hs->rec[j].path, path, s->ids[i]);
+				return CTA_EXIT_USAGE;
+			}
+		memcpy(hs->rec[hs->n_rec].id, s->ids[i], CTA_RECORDING_ID_LEN);
+		hs->rec[hs->n_rec++].path = path;
+	}
+	return CTA_EXIT_OK;
 }
 
 static int load_all(int n, char **paths, struct hosts *hs, const struct cta_global *g)
@@ -231,6 +271,11 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 				       ? CTA_EXIT_USAGE
 				       : CTA_EXIT_SYSTEM;
 		}
+		rc = note_recordings(hs, &s, paths[i]);
+		if (rc) {
+			cta_session_fini(&s);
+			return rc;
+		}
 		if (!s.complete && !g->quiet)
 			cta_msg("note: %s is a checkpoint of a recording that did not finish "
 				"(flows up to its \"end\" time)",
@@ -238,9 +283,8 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 		for (size_t j = 0; j < s.n_flows && !rc; j++) {
 			const struct cta_flow *f = &s.flows[j];
 			/* a merged session says which of its hosts saw the flow */
-			const char *host = s.n_hosts && f->host < s.n_hosts
-						   ? s.hosts[f->host].hostname
-						   : s.host.hostname;
+			const struct cta_host *host =
+				s.n_hosts && f->host < s.n_hosts ? &s.hosts[f->host] : &s.host;
 			struct cta_flowtab *ft = host_table(hs, host);
 
 			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdicts(&s, f),
@@ -310,7 +354,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!rc && g->json && !(arr = json_array()))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].name : NULL, arr);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr);
 	hosts_free(&hs);
 	if (rc) {
 		json_decref(arr);

@@ -42,8 +42,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	const char *out = NULL;
 	struct cta_session *s = NULL, m;
 	char *text = NULL;
-	size_t n, len = 0, a, b;
-	const char *id;
+	size_t n, len = 0;
 	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -64,14 +63,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!n)
 		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
 	rc = cta_load_sessions(&cta_cmd_merge, argv + optind, n, &s);
-	if (!rc && cta_session_merge_dup(s, n, &a, &b, &id)) {
-		/* its flows would count twice: refused, never silently doubled */
-		cta_msg("merge: %s and %s hold the same recording (%s): merging it with itself "
-			"would count every connection twice",
-			argv[optind + (int)a], argv[optind + (int)b], id);
-		rc = CTA_EXIT_USAGE;
-		memset(&m, 0, sizeof(m));
-	} else if (!rc) {
+	/* a recording given twice was refused there: its counts would double */
+	if (!rc) {
 		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
 			cta_msg("merge: out of memory");
 			rc = CTA_EXIT_SYSTEM;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/model/verdict.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "advisor/lib/util.h"
 
@@ -253,10 +254,57 @@ const char *cta_process_program(const struct cta_process *p, char *buf, size_t l
 	for (; comm && comm[i] && i + 1 < len; i++) {
 		unsigned char c = (unsigned char)comm[i];
 
-		buf[i] = isalnum(c) || strchr("._+-", c) ? (char)c : '_';
+		buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					 (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+					 c == '+' || c == '-'
+				 ? (char)c
+				 : '_';
 	}
 	buf[i] = '\0';
 	return buf;
+}
+
+/* Is s (of at most n bytes) UTF-8, as a session can hold it? */
+static bool utf8(const char *s, size_t n)
+{
+	json_t *t = json_stringn(s, strnlen(s, n));
+	bool ok = t != NULL;
+
+	json_decref(t);
+	return ok;
+}
+
+/* A copy of the string in buf[n] (NULL when empty); false when out of memory. */
+static bool copy_field(char **dst, const char *buf, size_t n)
+{
+	*dst = buf[0] ? strndup(buf, n) : NULL;
+	return !buf[0] || *dst;
+}
+
+struct cta_process *cta_process_from_event(const struct cta_proc *pr)
+{
+	struct cta_process *p = cta_process_new();
+	bool ok;
+
+	if (!p)
+		return NULL;
+	p->has_pid = p->has_uid = p->has_gid = true;
+	p->pid = pr->pid;
+	p->uid = pr->uid;
+	p->gid = pr->gid;
+	if (!utf8(pr->comm, sizeof(pr->comm)) || !utf8(pr->exe, sizeof(pr->exe)) ||
+	    !utf8(pr->user, sizeof(pr->user)) || !utf8(pr->cgroup, sizeof(pr->cgroup)))
+		ok = (p->comm = strdup("?")) != NULL;
+	else
+		ok = (p->comm = strndup(pr->comm, sizeof(pr->comm))) &&
+		     copy_field(&p->exe, pr->exe, sizeof(pr->exe)) &
+			     copy_field(&p->user, pr->user, sizeof(pr->user)) &
+			     copy_field(&p->cgroup, pr->cgroup, sizeof(pr->cgroup));
+	if (!ok) {
+		cta_process_unref(p);
+		return NULL;
+	}
+	return p;
 }
 
 int cta_vtally_add(struct cta_vtally *t, struct cta_verdict *v, uint64_t n)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nft/event.h"
+
 enum cta_vkind {
 	CTA_VERDICT_NONE = 0, /* nothing decided what we saw */
 	CTA_VERDICT_ACCEPT,
@@ -111,6 +113,13 @@ static inline void cta_verdict_unrefp(struct cta_verdict **v)
 struct cta_process *cta_process_new(void);
 struct cta_process *cta_process_ref(struct cta_process *p);
 void cta_process_unref(struct cta_process *p);
+/*
+ * The process a socket event named (one reference), its empty strings left out; a
+ * name that is not UTF-8 keeps the process without its names (comm "?"). NULL on
+ * ENOMEM.
+ */
+struct cta_process *cta_process_from_event(const struct cta_proc *pr);
+
 static inline void cta_process_unrefp(struct cta_process **p)
 {
 	cta_process_unref(*p);

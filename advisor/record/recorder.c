@@ -160,9 +160,7 @@ static int attribute(struct rec *r)
 	if (!r->procmon)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		struct cta_process *pr = NULL;
-		struct cta_err e;
-		json_t *p;
+		struct cta_process *p;
 		int err;
 
 		/* a process NFLOG alone gave (a uid, no program) makes way for one */
@@ -170,9 +168,7 @@ static int attribute(struct rec *r)
 			continue;
 		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
 			continue;
-		err = cta_process_from_json(p, &pr, &e);
-		if (!err)
-			err = cta_flowtab_set_process(r->ft, i, pr);
+		err = cta_flowtab_set_process(r->ft, i, cta_process_ref(p));
 		if (err)
 			return err;
 	}

@@ -64,11 +64,6 @@ static const char *comm_of(const struct cta_process *p)
 	return p && p->comm ? p->comm : "(none)";
 }
 
-static const char *comm_of_json(json_t *p)
-{
-	return p ? json_string_value(json_object_get(p, "comm")) : "(none)";
-}
-
 static void test_lookup(void)
 {
 	struct cta_procs *p = cta_procs_new();
@@ -95,29 +90,29 @@ static void test_lookup(void)
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 22);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "sshd");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "sshd");
 	f = flow(CTA_DIR_IN, IPPROTO_UDP, "198.51.100.7", "192.0.2.10", 53);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "named");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "named");
 	/* bound to 192.0.2.10 only: not the server of another local address */
 	f = flow(CTA_DIR_IN, IPPROTO_UDP, "198.51.100.7", "192.0.2.11", 53);
 	CHECK(cta_procs_for_flow(p, &f) == NULL);
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 80);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "2001:db8::7", "2001:db8::10", 80);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
 	/* after a DNAT the service is the one that answered: reply source and port */
 	f = flow(CTA_DIR_IN, IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 2222);
 	f.key.reply_sport = 22;
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "sshd");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "sshd");
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 443);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "curl");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "curl");
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.81", 443);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "wget");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "wget");
 	/* ESTABLISHED answers for its own local address and for "any" */
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.99", "203.0.113.81", 443);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "wget");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "wget");
 	f = flow(CTA_DIR_OUT, IPPROTO_UDP, "2001:db8::10", "2001:db8::53", 53);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "dig");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "dig");
 	/* another peer, another port, another protocol: nobody */
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 80);
 	CHECK(cta_procs_for_flow(p, &f) == NULL);
@@ -133,19 +128,19 @@ static void test_lookup(void)
 		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_LOCAL, IPPROTO_TCP, "127.0.0.1", "127.0.0.1", 22);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "ssh");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "ssh");
 	f = flow(CTA_DIR_LOCAL, IPPROTO_TCP, "127.0.0.1", "127.0.0.1", 80);
-	CHECK_STR(comm_of_json(cta_procs_for_flow(p, &f)), "nginx");
+	CHECK_STR(comm_of(cta_procs_for_flow(p, &f)), "nginx");
 
 	/* the latest owner of a role wins; the same process is one object */
 	ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.80", 443, "curl", 4243,
 		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 443);
-	CHECK_EQ(json_integer_value(json_object_get(cta_procs_for_flow(p, &f), "pid")), 4243);
+	CHECK_EQ(cta_procs_for_flow(p, &f)->pid, 4243);
 	{
 		size_t before = cta_procs_processes(p);
-		json_t *a, *b;
+		struct cta_process *a, *b;
 
 		ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.82", 443,
 			    "curl", 4243, 1000);
@@ -167,13 +162,18 @@ static void test_lookup(void)
 
 static void test_program_name(void)
 {
-	json_t *j;
+	struct cta_proc pr = { .pid = 7, .comm = "a b\"c*/d" };
+	struct cta_process *p = cta_process_from_event(&pr);
 	char name[16];
 
-	j = json_pack("{s:s}", "comm", "a b\"c*/d");
-	CHECK_STR(cta_program_name(j, name, sizeof(name)), "a_b_c__d");
-	CHECK_STR(cta_program_name(NULL, name, sizeof(name)), "");
-	json_decref(j);
+	CHECK_STR(cta_process_program(p, name, sizeof(name)), "a_b_c__d");
+	CHECK_STR(cta_process_program(NULL, name, sizeof(name)), "");
+	cta_process_unref(p);
+	/* a name that is not UTF-8: the process stays, without its names */
+	memcpy(pr.comm, "\xff\xfe", 3);
+	p = cta_process_from_event(&pr);
+	CHECK(p && p->pid == 7 && !strcmp(p->comm, "?") && !p->exe);
+	cta_process_unref(p);
 }
 
 /* A session with processes: both readers agree, it writes back the same, merges keep it. */
