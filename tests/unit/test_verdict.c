@@ -143,7 +143,7 @@ static void test_tally(void)
 	struct cta_verdict *rej2 = cta_verdict_dup(rej);
 	struct cta_vtally t = { 0 }, u = { 0 };
 
-	rej2->path[0].n_rules = 1; /* another path, the same decider */
+	rej2->steps_not_kept = 9; /* another path, the same decider */
 	CHECK_EQ(cta_vtally_add(&t, rej, 1), 0);
 	CHECK_EQ(cta_vtally_add(&t, acc, 3), 0);
 	CHECK_EQ(cta_vtally_add(&t, rej2, 1), 0);
