@@ -203,21 +203,13 @@ static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement 
 {
 	char key[4096];
 	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *known = n ? json_object_getn(r->verdicts, key, n) : NULL, *o;
-	struct cta_verdict *v = NULL;
-	struct cta_err e;
+	json_t *known = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	struct cta_verdict *v;
 
 	if (known)
 		return cta_verdict_ref(r->vcache[json_integer_value(known)]);
-	o = cta_judgement_to_json(j, r->rs);
-	if (o)
-		json_object_set_new(o, "source", json_string("trace"));
-	if (!o || cta_verdict_from_json(o, &v, &e)) {
-		json_decref(o);
-		return NULL;
-	}
-	json_decref(o);
-	if (!n)
+	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_TRACE);
+	if (!v || !n)
 		return v;
 	if (r->n_vcache >= VERDICTS_KEPT)
 		vcache_clear(r);

@@ -61,10 +61,14 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
 
 /*
- * The judgement as JSON, for the session and blame -j: verdict, type (rule or policy),
- * family, table, chain, handle, rule, and path (base chains with hook and priority, and
- * the rules matched on the way). Texts and chain details come from rs.
+ * The judgement as a verdict (one reference; NULL on ENOMEM): what it was, what decided
+ * (rule or policy: family, table, chain, handle, rule text) and the path (base chains
+ * with hook and priority, and the rules matched on the way). Texts and chain details
+ * come from rs.
  */
+struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
+					  const struct cta_ruleset *rs, enum cta_vsource source);
+/* The same in its session form (cta_verdict_to_json), for live blame and replay. */
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs);
 /*
  * Everything of j that cta_judgement_to_json() reads, as bytes: judgements with equal
