@@ -304,7 +304,8 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 }
 
 /* One host's flows: printed, or added to arr (-j). host: said when there are several. */
-static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
+static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
+		     struct cta_json_memo *memo)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -321,7 +322,7 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
 			print_flow(&flows[i], t, p, host);
 			continue;
 		}
-		f = cta_flow_to_json(&flows[i], t, p);
+		f = cta_flow_to_json_memo(&flows[i], t, p, memo);
 		if (!f)
 			return CTA_EXIT_SYSTEM;
 		if (host)
@@ -337,6 +338,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = NULL;
 	struct hosts hs = { 0 };
 	json_t *arr = NULL;
 	int c, rc;
@@ -351,10 +353,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
 	rc = load_all(argc - optind, argv + optind, &hs, g);
-	if (!rc && g->json && !(arr = json_array()))
+	if (!rc && g->json && (!(arr = json_array()) || !(memo = cta_json_memo_new())))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr, memo);
 	hosts_free(&hs);
 	if (rc) {
 		json_decref(arr);

@@ -375,6 +375,17 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 	case F_STATE:
 		return str(r, c->state, sizeof(c->state));
 	case F_HOST:
+		/* version 2: the host's index in "hosts"; version 1: its name */
+		r->p = ws(r->p, r->end);
+		if (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+			uint64_t index;
+
+			if (!read_uint(r, INT32_MAX, &index))
+				return false;
+			c->raw->has_host_index = true;
+			c->raw->host_index = (uint32_t)index;
+			return true;
+		}
 		return str(r, c->host, 256);
 	case F_FIRST:
 	case F_LAST:

@@ -8,7 +8,9 @@
 #ifndef CTA_FLOWSCAN_H
 #define CTA_FLOWSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "advisor/model/flow.h"
 
@@ -39,6 +41,8 @@ const char *cta_json_skip(const char *p, const char *end);
 struct cta_flow_raw {
 	const char *verdicts, *verdict, *process;
 	size_t vslen, vlen, plen;
+	bool has_host_index; /* "host" was an index in "hosts" (version 2) */
+	uint32_t host_index;
 };
 
 /*

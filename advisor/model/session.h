@@ -77,6 +77,21 @@ void cta_session_fini(struct cta_session *s);
  */
 json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verdicts,
 			 const struct cta_process *process);
+/*
+ * The same, writing each verdict and process once per memo and sharing it among the
+ * flows that point at it (as interned values do): for many flows, one memo over all
+ * of them. memo may be NULL.
+ */
+struct cta_json_memo;
+struct cta_json_memo *cta_json_memo_new(void);
+void cta_json_memo_free(struct cta_json_memo *m);
+static inline void cta_json_memo_freep(struct cta_json_memo **m)
+{
+	cta_json_memo_free(*m);
+}
+json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally *verdicts,
+			      const struct cta_process *process, struct cta_json_memo *memo);
+
 /* The verdicts of one of a session's flows, or NULL. */
 const struct cta_vtally *cta_session_verdicts(const struct cta_session *s,
 					      const struct cta_flow *f);

@@ -320,7 +320,9 @@ static int one_flow(struct cta_rd *rd, struct objs *vs, struct objs *ps, const c
 	memset(t, 0, sizeof(*t));
 	if (cta_flow_read_fast(p, end, f, &raw, next, host) == 0) {
 		err = fast_refs(rd, vs, ps, &raw, f, t);
-		if (!err && host[0])
+		if (raw.has_host_index)
+			f->host = CTA_RD_HOST_INDEX | raw.host_index;
+		else if (!err && host[0])
 			err = cta_rd_note_host(rd, host, f);
 	} else {
 		*next = cta_json_skip(p, end);

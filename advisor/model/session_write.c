@@ -154,12 +154,104 @@ json_t *cta_process_to_json(const struct cta_process *p)
 	return o;
 }
 
+/*
+ * Verdicts and processes written once each: flows share them by pointer (the readers
+ * and the recorder intern them), so a million flows judged by a handful of rules carry
+ * a handful of verdict objects, as their JSON did before the values were typed.
+ */
+struct cta_json_memo {
+	struct {
+		const void *key;
+		json_t *v;
+	} * slot;
+	size_t mask, used;
+};
+
+struct cta_json_memo *cta_json_memo_new(void)
+{
+	return calloc(1, sizeof(struct cta_json_memo));
+}
+
+void cta_json_memo_free(struct cta_json_memo *m)
+{
+	for (size_t i = 0; m && m->slot && i <= m->mask; i++)
+		json_decref(m->slot[i].v);
+	if (m)
+		free(m->slot);
+	free(m);
+}
+
+static size_t memo_at(const struct cta_json_memo *m, const void *key)
+{
+	size_t j = (size_t)(((uintptr_t)key >> 4) * 0x9e3779b97f4a7c15ULL) & m->mask;
+
+	while (m->slot[j].key && m->slot[j].key != key)
+		j = (j + 1) & m->mask;
+	return j;
+}
+
+static int memo_grow(struct cta_json_memo *m)
+{
+	struct cta_json_memo old = *m;
+	size_t n = m->mask ? (m->mask + 1) * 2 : 64;
+
+	m->slot = calloc(n, sizeof(*m->slot));
+	if (!m->slot) {
+		*m = old;
+		return -ENOMEM;
+	}
+	m->mask = n - 1;
+	for (size_t i = 0; old.slot && i <= old.mask; i++)
+		if (old.slot[i].key)
+			m->slot[memo_at(m, old.slot[i].key)] = old.slot[i];
+	free(old.slot);
+	return 0;
+}
+
+/* The JSON of key (made by make() once per memo), a new reference; NULL on ENOMEM. */
+static json_t *memo_json(struct cta_json_memo *m, const void *key, json_t *(*make)(const void *))
+{
+	size_t j;
+
+	if (!m)
+		return make(key);
+	if ((m->used + 1) * 2 > m->mask + 1 && memo_grow(m))
+		return NULL;
+	j = memo_at(m, key);
+	if (!m->slot[j].key) {
+		json_t *v = make(key);
+
+		if (!v)
+			return NULL;
+		m->slot[j].key = key;
+		m->slot[j].v = v;
+		m->used++;
+	}
+	return json_incref(m->slot[j].v);
+}
+
+static json_t *verdict_json(const void *v)
+{
+	return cta_verdict_to_json(v);
+}
+
+static json_t *process_json(const void *p)
+{
+	return cta_process_to_json(p);
+}
+
 /* Each verdict with the connections it was given, most first. */
-static json_t *tally_json(const struct cta_vtally *t)
+static json_t *tally_json(const struct cta_vtally *t, struct cta_json_memo *m)
 {
 	struct cta_vtally sorted = *t;
 	json_t *arr = json_array();
 
+	if (t->n == 1) {
+		json_array_append_new(arr,
+				      json_pack("{s:I,s:o}", "connections", (json_int_t)t->g[0].n,
+						"verdict", memo_json(m, t->g[0].v, verdict_json)));
+		return arr;
+	}
 	sorted.g = malloc(t->n * sizeof(*t->g));
 	if (!arr || !sorted.g) {
 		free(sorted.g);
@@ -171,7 +263,7 @@ static json_t *tally_json(const struct cta_vtally *t)
 	for (uint32_t i = 0; i < sorted.n; i++)
 		json_array_append_new(arr, json_pack("{s:I,s:o}", "connections",
 						     (json_int_t)sorted.g[i].n, "verdict",
-						     cta_verdict_to_json(sorted.g[i].v)));
+						     memo_json(m, sorted.g[i].v, verdict_json)));
 	free(sorted.g);
 	return arr;
 }
@@ -212,6 +304,12 @@ static json_t *reply_json(const struct cta_flow *f)
 json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verdicts,
 			 const struct cta_process *process)
 {
+	return cta_flow_to_json_memo(f, verdicts, process, NULL);
+}
+
+json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally *verdicts,
+			      const struct cta_process *process, struct cta_json_memo *m)
+{
 	const struct cta_flow_key *k = &f->key;
 	json_t *o = json_object(), *orig = json_object();
 
@@ -234,9 +332,9 @@ json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verd
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
 	if (process)
-		set(o, "process", cta_process_to_json(process));
+		set(o, "process", memo_json(m, process, process_json));
 	if (verdicts && verdicts->n)
-		set(o, "verdicts", tally_json(verdicts));
+		set(o, "verdicts", tally_json(verdicts, m));
 	return o;
 }
 
@@ -318,6 +416,7 @@ static void buf_json(struct cta_buf *b, json_t *v, size_t flags)
 
 int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 {
+	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = cta_json_memo_new();
 	struct cta_buf b = { 0 };
 	json_t *top, *rec;
 
@@ -357,8 +456,9 @@ int cta_session_format(const struct cta_session *s, char **out, size_t *len)
 	b.len -= 2; /* "\n}" */
 	cta_buf_add(&b, ",\n  \"flows\": [", 14);
 	for (size_t i = 0; i < s->n_flows; i++) {
-		json_t *f = cta_flow_to_json(&s->flows[i], cta_session_verdicts(s, &s->flows[i]),
-					     cta_session_process(s, &s->flows[i]));
+		json_t *f = cta_flow_to_json_memo(&s->flows[i],
+						  cta_session_verdicts(s, &s->flows[i]),
+						  cta_session_process(s, &s->flows[i]), memo);
 
 		/* a merged session's flow: its host's index in "hosts" (names may repeat) */
 		if (f && s->n_hosts && s->flows[i].host < s->n_hosts)
