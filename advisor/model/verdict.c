@@ -413,8 +413,14 @@ bool cta_vtally_equal(const struct cta_vtally *a, const struct cta_vtally *b)
 
 	if (na != nb)
 		return false;
-	for (uint32_t i = 0; i < na; i++)
-		if (a->g[i].n != b->g[i].n || !cta_verdict_equal(a->g[i].v, b->g[i].v))
+	/* in any order: a decider is counted once in a tally */
+	for (uint32_t i = 0; i < na; i++) {
+		bool found = false;
+
+		for (uint32_t j = 0; j < nb && !found; j++)
+			found = a->g[i].n == b->g[j].n && cta_verdict_equal(a->g[i].v, b->g[j].v);
+		if (!found)
 			return false;
+	}
 	return true;
 }

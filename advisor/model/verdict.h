@@ -162,6 +162,7 @@ const struct cta_verdict *cta_vtally_main(const struct cta_vtally *t);
 /* Connections accepted, and connections denied. */
 uint64_t cta_vtally_accepted(const struct cta_vtally *t);
 uint64_t cta_vtally_denied(const struct cta_vtally *t);
+/* The same counts of the same verdicts, in any order. */
 bool cta_vtally_equal(const struct cta_vtally *a, const struct cta_vtally *b);
 
 #endif
