@@ -313,7 +313,8 @@ int cta_vtally_add(struct cta_vtally *t, struct cta_verdict *v, uint64_t n)
 		return 0;
 	for (uint32_t i = 0; i < t->n; i++)
 		if (cta_verdict_same_decider(t->g[i].v, v)) {
-			t->g[i].n += n;
+			/* a count stays one a session can hold (readers take up to INT64_MAX) */
+			t->g[i].n = n > INT64_MAX - t->g[i].n ? INT64_MAX : t->g[i].n + n;
 			return 0;
 		}
 	if (t->n == t->cap) {
