@@ -29,22 +29,27 @@ struct live {
 	json_t *verdict;
 };
 
-/* The nf_tables verdict with the packet's legacy walks; takes V. */
-static json_t *with_legacy(struct live *l, const struct cta_judgement *j, json_t *v)
+/* The packet's verdict, with its legacy walks (ltrace.h), as JSON. */
+static json_t *verdict_json(struct live *l, const struct cta_judgement *j)
 {
 	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
-	json_t *m;
-	int n;
+	struct cta_verdict *v, *m;
+	json_t *o;
+	int n = 0;
 
-	if (!l->lt)
-		return v;
-	(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
-	n = cta_ltrace_take(l->lt, j->family, j->l4proto, &j->tuple, w, CTA_LTRACE_WALKS_MAX);
+	if (l->lt) {
+		(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
+		n = cta_ltrace_take(l->lt, j->family, j->l4proto, &j->tuple, w,
+				    CTA_LTRACE_WALKS_MAX);
+	}
 	if (!n)
-		return v;
-	m = cta_ltrace_verdict(l->lt, v, w, n);
-	json_decref(v);
-	return m;
+		return cta_judgement_to_json(j, l->rs);
+	v = cta_judgement_verdict(j, l->rs, CTA_VSOURCE_NONE);
+	m = v ? cta_ltrace_verdict(l->lt, v, w, n) : NULL;
+	o = m ? cta_verdict_to_json(m) : NULL;
+	cta_verdict_unref(v);
+	cta_verdict_unref(m);
+	return o;
 }
 
 static void on_judgement(const struct cta_judgement *j, void *data)
@@ -58,7 +63,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		return; /* answered already, or a reply */
 	if (!cta_judgement_rules_known(j, l->rs) && cta_snapshot_take(l->snap, &text) == 0)
 		cta_ruleset_add_text(l->rs, text); /* changed since the start */
-	v = with_legacy(l, j, cta_judgement_to_json(j, l->rs));
+	v = verdict_json(l, j);
 	if (!v)
 		return;
 	cta_addr_str(j->family, &j->tuple.src, s, sizeof(s));

@@ -12,12 +12,12 @@
 #ifndef CTA_LTRACE_H
 #define CTA_LTRACE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "advisor/lib/err.h"
 #include "advisor/model/iptpath.h"
+#include "advisor/model/verdict.h"
 #include "nft/event.h"
 #include "nft/nflog.h"
 
@@ -71,18 +71,18 @@ struct cta_ltrace_stats {
 const struct cta_ltrace_stats *cta_ltrace_stats(const struct cta_ltrace *l);
 
 /*
- * A packet's verdict with its legacy walks: NFT is what cta_judgement_to_json made of
- * its nf_tables judgement (borrowed: it may be shared); the walks' base chains join
- * its path in hook and priority order, and decide as netfilter does: a drop or reject
- * in any chain is final; an accepted packet is decided by an accepting rule of a
- * legacy chain whose policy is DROP when nf_tables named no rule of its own, or by a
- * legacy filter chain when nf_tables saw no verdict at all. nat tables never decide.
- * Rule texts on the path come from L's rules (L may be NULL: the deciding rule's text
- * only). A legacy decider carries "legacy": true and "rule_num" (its number in its
- * chain) where an nf_tables one has "handle". A new reference, or NULL on ENOMEM.
+ * A packet's verdict with its legacy walks: NFT is the verdict of its nf_tables
+ * judgement (borrowed: it may be shared); the walks' base chains join its path in hook
+ * and priority order, and decide as netfilter does: a drop or reject in any chain is
+ * final; an accepted packet is decided by an accepting rule of a legacy chain whose
+ * policy is DROP when nf_tables named no rule of its own, or by a legacy filter chain
+ * when nf_tables saw no verdict at all. nat tables never decide. Rule texts on the
+ * path come from L's rules (L may be NULL: the deciding rule's text only). A legacy
+ * decider has legacy set and its rule number as handle. A new reference, or NULL on
+ * ENOMEM.
  */
-json_t *cta_ltrace_verdict(const struct cta_ltrace *l, json_t *nft, const struct cta_ltrace_walk *w,
-			   int n);
+struct cta_verdict *cta_ltrace_verdict(const struct cta_ltrace *l, const struct cta_verdict *nft,
+				       const struct cta_ltrace_walk *w, int n);
 
 /*
  * The walks as bytes: equal keys give equal cta_ltrace_verdict() output for one nft

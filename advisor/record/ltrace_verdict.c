@@ -8,6 +8,8 @@
 
 #include "advisor/record/ltrace.h"
 
+#include <stdlib.h>
+
 static const char *hook_name(unsigned hook)
 {
 	static const char *const names[NF_INET_NUMHOOKS] = {
@@ -55,8 +57,14 @@ static void target_verdict(const struct cta_ipt_table *t, const char *target, bo
 		lower(buf, len, target);
 }
 
-static json_t *passed_json(const struct cta_ltrace *l, const struct cta_ltrace_walk *w,
-			   const struct cta_ipt_step *p)
+static bool dup(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
+}
+
+static bool passed_rule(const struct cta_ltrace *l, const struct cta_ltrace_walk *w,
+			const struct cta_ipt_step *p, struct cta_vrule *out)
 {
 	const struct cta_iptsave *s = cta_ltrace_rules(l, w->family);
 	const struct cta_ipt_table *t = s ? cta_iptsave_table(s, w->r.table) : NULL;
@@ -70,57 +78,93 @@ static json_t *passed_json(const struct cta_ltrace *l, const struct cta_ltrace_w
 		target_verdict(t, r->target, r->is_goto, v, sizeof(v));
 	else
 		snprintf(v, sizeof(v), "%s", decider ? cta_ipt_verdict_name(w->r.verdict) : "");
-	return json_pack("{s:s,s:I,s:o,s:s}", "chain", p->chain, "rule_num", (json_int_t)p->num,
-			 "rule", text ? json_string(text) : json_null(), "verdict", v);
+	out->handle = p->num;
+	return dup(&out->chain, p->chain) && dup(&out->rule, text) && dup(&out->verdict, v);
 }
 
-static json_t *stage_json(const struct cta_ltrace *l, const struct cta_ltrace_walk *w)
+/* The walk as a stage of the path; false on ENOMEM (what was filled is freed with it). */
+static bool legacy_stage(const struct cta_ltrace *l, const struct cta_ltrace_walk *w,
+			 struct cta_vstage *st)
 {
-	json_t *o = json_pack("{s:s,s:b,s:s,s:s,s:s,s:i,s:s,s:[]}", "family",
-			      family_name(w->family), "legacy", 1, "table", w->r.table, "chain",
-			      w->r.chain, "hook", hook_name(w->r.hook), "priority", w->r.priority,
-			      "policy", w->r.policy_drop ? "drop" : "accept", "rules");
-	json_t *rules = json_object_get(o, "rules");
 	char p[16];
+	bool ok;
 
-	for (unsigned i = 0; rules && i < w->r.n_passed; i++)
-		json_array_append_new(rules, passed_json(l, w, &w->r.passed[i]));
-	if (rules && w->r.policy) {
+	st->legacy = true;
+	st->has_priority = true;
+	st->priority = w->r.priority;
+	ok = dup(&st->family, family_name(w->family)) && dup(&st->table, w->r.table) &&
+	     dup(&st->chain, w->r.chain) && dup(&st->hook, hook_name(w->r.hook)) &&
+	     dup(&st->policy, w->r.policy_drop ? "drop" : "accept") &&
+	     dup(&st->verdict,
+		 w->r.verdict != CTA_IPT_NONE ? cta_ipt_verdict_name(w->r.verdict) : NULL);
+	st->rules = ok ? calloc(w->r.n_passed + 1, sizeof(*st->rules)) : NULL;
+	ok = st->rules != NULL;
+	for (unsigned i = 0; ok && i < w->r.n_passed; i++, st->n_rules++)
+		ok = passed_rule(l, w, &w->r.passed[i], &st->rules[i]);
+	if (ok && w->r.policy) {
+		struct cta_vrule *r = &st->rules[st->n_rules++];
+
 		lower(p, sizeof(p), w->r.target);
-		json_array_append_new(rules,
-				      json_pack("{s:s,s:s}", "chain", w->r.chain, "policy", p));
+		r->policy = true;
+		ok = dup(&r->chain, w->r.chain) && dup(&r->verdict, p);
 	}
-	if (o && w->r.verdict != CTA_IPT_NONE)
-		json_object_set_new(o, "verdict", json_string(cta_ipt_verdict_name(w->r.verdict)));
-	return o;
+	return ok;
 }
 
-/* The nft path with the legacy stages put where the packet met them. */
-static json_t *merged_path(const struct cta_ltrace *l, json_t *nft_path,
-			   const struct cta_ltrace_walk *w, int n)
+static void stage_free(struct cta_vstage *st)
 {
-	json_t *path = json_array(), *st;
-	size_t i = 0, len = json_array_size(nft_path);
-
-	for (int k = 0; path && k <= n; k++) {
-		/* nft stages that come before walk k (all that are left, after the last) */
-		for (; i < len; i++) {
-			st = json_array_get(nft_path, i);
-			if (k < n && json_object_get(st, "hook")) {
-				int r = rank_of(json_string_value(json_object_get(st, "hook"))),
-				    rw = rank_of(hook_name(w[k].r.hook));
-				json_int_t prio =
-					json_integer_value(json_object_get(st, "priority"));
-
-				if (r > rw || (r == rw && prio > w[k].r.priority))
-					break;
-			}
-			json_array_append(path, st);
-		}
-		if (k < n)
-			json_array_append_new(path, stage_json(l, &w[k]));
+	for (size_t i = 0; i < st->n_rules; i++) {
+		free(st->rules[i].chain);
+		free(st->rules[i].rule);
+		free(st->rules[i].verdict);
 	}
-	return path;
+	free(st->rules);
+	free(st->family);
+	free(st->table);
+	free(st->chain);
+	free(st->hook);
+	free(st->policy);
+	free(st->verdict);
+}
+
+/* Does nft stage ST come after walk W (a later hook, or the same hook later)? */
+static bool stage_after(const struct cta_vstage *st, const struct cta_ltrace_walk *w)
+{
+	int r, rw = rank_of(hook_name(w->r.hook));
+
+	if (!st->hook || !st->has_priority)
+		return false;
+	r = rank_of(st->hook);
+	return r > rw || (r == rw && st->priority > w->r.priority);
+}
+
+/* V's path (nft stages, owned) with the walks' stages put where the packet met them. */
+static bool merge_path(const struct cta_ltrace *l, struct cta_verdict *v,
+		       const struct cta_ltrace_walk *w, int n)
+{
+	struct cta_vstage *path = calloc(v->n_path + (size_t)n + 1, sizeof(*path));
+	size_t i = 0, at = 0;
+	bool ok = path != NULL;
+
+	for (int k = 0; ok && k <= n; k++) {
+		for (; i < v->n_path && (k == n || !stage_after(&v->path[i], &w[k])); i++)
+			path[at++] = v->path[i];
+		if (k < n)
+			ok = legacy_stage(l, &w[k], &path[at++]);
+	}
+	if (!ok) {
+		/* the nft stages are still v's; only the legacy ones are this array's */
+		for (size_t k = 0; path && k < at; k++)
+			if (path[k].legacy)
+				stage_free(&path[k]);
+		free(path);
+		return false;
+	}
+	free(v->path);
+	v->path = path;
+	v->n_path = at;
+	v->has_path = true;
+	return true;
 }
 
 static bool is_drop(enum cta_ipt_verdict v)
@@ -129,23 +173,22 @@ static bool is_drop(enum cta_ipt_verdict v)
 }
 
 /* Which walk decides, or NULL when the nft verdict stands. */
-static const struct cta_ltrace_walk *decider(json_t *nft, const struct cta_ltrace_walk *w, int n)
+static const struct cta_ltrace_walk *decider(const struct cta_verdict *nft,
+					     const struct cta_ltrace_walk *w, int n)
 {
-	const char *v = json_string_value(json_object_get(nft, "verdict"));
-	const char *type = json_string_value(json_object_get(nft, "type"));
-	bool nft_dropped = v && strcmp(v, "accept") && strcmp(v, "none");
+	bool nft_dropped = cta_verdict_denies(nft);
 
 	for (int i = 0; i < n; i++)
 		if (is_drop(w[i].r.verdict))
 			return nft_dropped ? NULL : &w[i];
-	if (nft_dropped || (type && !strcmp(type, "rule")))
+	if (nft_dropped || nft->type == CTA_VTYPE_RULE)
 		return NULL;
 	/* the accept without which a DROP policy would have dropped it */
 	for (int i = 0; i < n; i++)
 		if (w[i].r.verdict == CTA_IPT_ACCEPT && !w[i].r.policy && w[i].r.policy_drop &&
 		    strcmp(w[i].r.table, "nat"))
 			return &w[i];
-	if (type && strcmp(type, "none"))
+	if (nft->type != CTA_VTYPE_NONE)
 		return NULL;
 	for (int i = 0; i < n; i++)
 		if (w[i].r.verdict == CTA_IPT_ACCEPT && !strcmp(w[i].r.table, "filter"))
@@ -153,37 +196,40 @@ static const struct cta_ltrace_walk *decider(json_t *nft, const struct cta_ltrac
 	return NULL;
 }
 
-json_t *cta_ltrace_verdict(const struct cta_ltrace *l, json_t *nft, const struct cta_ltrace_walk *w,
-			   int n)
+static const uint8_t kinds[] = { [CTA_IPT_NONE] = CTA_VERDICT_NONE,
+				 [CTA_IPT_ACCEPT] = CTA_VERDICT_ACCEPT,
+				 [CTA_IPT_DROP] = CTA_VERDICT_DROP,
+				 [CTA_IPT_REJECT] = CTA_VERDICT_REJECT,
+				 [CTA_IPT_QUEUE] = CTA_VERDICT_QUEUE };
+
+static bool set_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
+{
+	free(v->family);
+	free(v->table);
+	free(v->chain);
+	free(v->rule);
+	v->family = v->table = v->chain = v->rule = NULL;
+	v->verdict = kinds[d->r.verdict];
+	v->type = d->r.policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	v->legacy = true;
+	v->has_handle = !d->r.policy;
+	v->handle = d->r.policy ? 0 : d->r.rule_num;
+	return dup(&v->family, family_name(d->family)) && dup(&v->table, d->r.table) &&
+	       dup(&v->chain, d->r.policy ? d->r.chain : d->r.rule_chain) &&
+	       dup(&v->rule, d->r.policy ? NULL : d->r.text);
+}
+
+struct cta_verdict *cta_ltrace_verdict(const struct cta_ltrace *l, const struct cta_verdict *nft,
+				       const struct cta_ltrace_walk *w, int n)
 {
 	const struct cta_ltrace_walk *d = decider(nft, w, n);
-	json_t *o = json_copy(nft), *path;
+	struct cta_verdict *v = cta_verdict_dup(nft);
 
-	if (!o)
-		return NULL;
-	path = merged_path(l, json_object_get(nft, "path"), w, n);
-	if (!path) {
-		json_decref(o);
+	if (v && (!merge_path(l, v, w, n) || (d && !set_decider(v, d)))) {
+		cta_verdict_unref(v);
 		return NULL;
 	}
-	json_object_set_new(o, "path", path);
-	if (!d)
-		return o;
-	json_object_del(o, "handle");
-	json_object_set_new(o, "verdict", json_string(cta_ipt_verdict_name(d->r.verdict)));
-	json_object_set_new(o, "type", json_string(d->r.policy ? "policy" : "rule"));
-	json_object_set_new(o, "family", json_string(family_name(d->family)));
-	json_object_set_new(o, "legacy", json_true());
-	json_object_set_new(o, "table", json_string(d->r.table));
-	if (d->r.policy) {
-		json_object_set_new(o, "chain", json_string(d->r.chain));
-		json_object_del(o, "rule");
-	} else {
-		json_object_set_new(o, "chain", json_string(d->r.rule_chain));
-		json_object_set_new(o, "rule_num", json_integer(d->r.rule_num));
-		json_object_set_new(o, "rule", json_string(d->r.text));
-	}
-	return o;
+	return v;
 }
 
 size_t cta_ltrace_key(const struct cta_ltrace_walk *w, int n, char *buf, size_t len)

@@ -62,7 +62,10 @@ struct rec {
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
-	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
+	json_t *verdicts; /* judgement key -> its index in vcache */
+	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
+	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
+	size_t n_vcache;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -161,20 +164,27 @@ static int attribute(struct rec *r)
 	if (!r->procmon)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *p;
+		struct cta_process *p;
 		int err;
 
 		/* a process NFLOG alone gave (a uid, no program) makes way for one */
-		if (flows[i].process &&
-		    json_object_get(cta_flowtab_process(r->ft, &flows[i]), "pid"))
+		if (flows[i].process && cta_flowtab_process(r->ft, &flows[i])->has_pid)
 			continue;
 		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
 			continue;
-		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
+		err = cta_flowtab_set_process(r->ft, i, cta_process_ref(p));
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static void vcache_clear(struct rec *r)
+{
+	for (size_t i = 0; i < r->n_vcache; i++)
+		cta_verdict_unref(r->vcache[i]);
+	r->n_vcache = 0;
+	json_object_clear(r->verdicts);
 }
 
 static void snapshot(struct rec *r)
@@ -184,7 +194,7 @@ static void snapshot(struct rec *r)
 	if (cta_snapshot_take(r->snap, &text) == 0 && cta_ruleset_add_text(r->rs, text) == 0)
 		r->snapshots++;
 	/* rule texts and chains may have changed under the same handles */
-	json_object_clear(r->verdicts);
+	vcache_clear(r);
 }
 
 /* TRACE lines queued now: read before a judgement takes its packet's walks. */
@@ -203,19 +213,33 @@ static void read_legacy(struct rec *r)
 	}
 }
 
+/* The nf_tables verdict with the packet's legacy walks (ltrace.h); takes V. */
+static struct cta_verdict *with_walks(struct rec *r, struct cta_verdict *v,
+				      const struct cta_ltrace_walk *w, int n)
+{
+	struct cta_verdict *m;
+
+	if (!v || !n)
+		return v;
+	m = cta_ltrace_verdict(r->ltrace, v, w, n);
+	cta_verdict_unref(v);
+	return m;
+}
+
 /*
- * The verdict's JSON, built once per distinct path through the ruleset: a recording
- * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
- * its path) is most of the memory a traced flow costs. The packet's legacy walks, if
- * any, join its path (advisor/record/ltrace.h). New references each.
+ * The verdict, built once per distinct path through the ruleset: a recording sees
+ * thousands of flows judged by a handful of rules, and the verdict (a few KiB with its
+ * path) is most of the memory a traced flow costs. The packet's iptables-legacy walks,
+ * if any, join its path and key. A new reference each; NULL on ENOMEM.
  */
-static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
+static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement *j)
 {
 	struct cta_ltrace_walk walks[CTA_LTRACE_WALKS_MAX];
-	int nw = 0;
 	char key[8192];
-	size_t n = cta_judgement_key(j, key, sizeof(key) / 2), m = 0;
-	json_t *v, *nft;
+	size_t n = cta_judgement_key(j, key, sizeof(key) / 2), m;
+	json_t *known;
+	struct cta_verdict *v;
+	int nw = 0;
 
 	if (r->ltrace) {
 		read_legacy(r);
@@ -224,22 +248,16 @@ static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
 		m = nw && n ? cta_ltrace_key(walks, nw, key + n, sizeof(key) - n) : 0;
 		n = nw && !m ? 0 : n + m;
 	}
-	v = n ? json_object_getn(r->verdicts, key, n) : NULL;
-	if (v)
-		return json_incref(v);
-	v = cta_judgement_to_json(j, r->rs);
-	if (v)
-		json_object_set_new(v, "source", json_string("trace"));
-	if (v && nw) {
-		nft = v;
-		v = cta_ltrace_verdict(r->ltrace, nft, walks, nw);
-		json_decref(nft);
-	}
+	known = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	if (known)
+		return cta_verdict_ref(r->vcache[json_integer_value(known)]);
+	v = with_walks(r, cta_judgement_verdict(j, r->rs, CTA_VSOURCE_TRACE), walks, nw);
 	if (!v || !n)
 		return v;
-	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
-		json_object_clear(r->verdicts);
-	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
+	if (r->n_vcache >= VERDICTS_KEPT)
+		vcache_clear(r);
+	r->vcache[r->n_vcache] = cta_verdict_ref(v);
+	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
 }
 
@@ -250,7 +268,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
 	if (!cta_judgement_rules_known(j, r->rs))
 		snapshot(r);
-	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
+	note_err(r, cta_judge_trace(r->judge, j, verdict_of(r, j), cta_now_mono_ns(),
 				    cta_now_real_ns()));
 }
 
@@ -332,6 +350,10 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
+	if (r->id[0]) {
+		s->ids = &r->id; /* borrowed: the session is never freed */
+		s->n_ids = 1;
+	}
 	if (r->procmon) {
 		s->stats.process_events = cta_procmon_events(r->procmon);
 		s->stats.process_scanned = cta_procmon_scanned(r->procmon);
@@ -811,6 +833,7 @@ static void teardown(struct rec *r)
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
+	vcache_clear(r);
 	json_decref(r->verdicts);
 }
 
@@ -868,6 +891,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
+	if (cta_recording_id_new(r.id))
+		r.id[0] = '\0'; /* no randomness: the session says nothing rather than lie */
 	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;

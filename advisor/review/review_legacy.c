@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "advisor/lib/jsonpos.h"
 #include "advisor/review/review.h"
 
 #define HOT_SHARE 20 /* as for nf_tables rules (review.c) */
@@ -52,16 +51,16 @@ static long index_of(const struct lreview *r, const char *table, const char *cha
 	return -1;
 }
 
-static bool ours(const struct lreview *r, json_t *o)
+static bool ours(const struct lreview *r, bool legacy, const char *family)
 {
-	return json_is_true(json_object_get(o, "legacy")) &&
-	       !strcmp(cta_jstr(o, "family"), r->family);
+	return legacy && family && !strcmp(family, r->family);
 }
 
-static void add_policy(struct lreview *r, json_t *v, const struct cta_flow *f)
+static void add_policy(struct lreview *r, const struct cta_verdict *v, const struct cta_flow *f,
+		       uint64_t conns)
 {
-	const struct cta_ipt_table *t = cta_iptsave_table(r->ipt, cta_jstr(v, "table"));
-	const struct cta_ipt_chain *c = t ? cta_iptsave_chain(t, cta_jstr(v, "chain")) : NULL;
+	const struct cta_ipt_table *t = cta_iptsave_table(r->ipt, v->table);
+	const struct cta_ipt_chain *c = t ? cta_iptsave_chain(t, v->chain) : NULL;
 	struct lpolicy *p = NULL;
 
 	if (!c)
@@ -81,37 +80,39 @@ static void add_policy(struct lreview *r, json_t *v, const struct cta_flow *f)
 		p->chain = c;
 	}
 	p->flows++;
-	p->connections += f->connections;
+	p->connections += conns;
 	if (p->n_examples < POLICY_EXAMPLES)
 		p->examples[p->n_examples++] = f;
 }
 
-static void count_flow(struct lreview *r, const struct cta_flow *f, json_t *v)
+static void count_verdict(struct lreview *r, const struct cta_flow *f, const struct cta_verdict *v,
+			  uint64_t n)
 {
-	json_t *stage, *rule;
-	size_t a, b;
 	long at;
 
-	r->total += f->connections;
-	json_array_foreach(json_object_get(v, "path"), a, stage) {
-		if (!ours(r, stage))
-			continue;
-		json_array_foreach(json_object_get(stage, "rules"), b, rule) {
-			at = index_of(r, cta_jstr(stage, "table"), cta_jstr(rule, "chain"),
-				      json_integer_value(json_object_get(rule, "rule_num")));
+	if (v->source != CTA_VSOURCE_TRACE)
+		return;
+	r->total += n;
+	for (size_t a = 0; a < v->n_path; a++) {
+		const struct cta_vstage *st = &v->path[a];
+
+		for (size_t b = 0; ours(r, st->legacy, st->family) && b < st->n_rules; b++) {
+			if (st->rules[b].policy)
+				continue;
+			at = index_of(r, st->table, st->rules[b].chain,
+				      (long long)st->rules[b].handle);
 			if (at >= 0)
-				r->st[at].reached += f->connections;
+				r->st[at].reached += n;
 		}
 	}
-	if (!ours(r, v))
+	if (!ours(r, v->legacy, v->family))
 		return;
-	if (!strcmp(cta_jstr(v, "type"), "rule")) {
-		at = index_of(r, cta_jstr(v, "table"), cta_jstr(v, "chain"),
-			      json_integer_value(json_object_get(v, "rule_num")));
+	if (v->type == CTA_VTYPE_RULE) {
+		at = index_of(r, v->table, v->chain, (long long)v->handle);
 		if (at >= 0)
-			r->st[at].decided += f->connections;
-	} else if (!strcmp(cta_jstr(v, "type"), "policy")) {
-		add_policy(r, v, f);
+			r->st[at].decided += n;
+	} else if (v->type == CTA_VTYPE_POLICY) {
+		add_policy(r, v, f, n);
 	}
 }
 
@@ -218,10 +219,13 @@ int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const stru
 	}
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < s[k].n_flows; i++) {
-			json_t *v = cta_session_verdict(&s[k], &s[k].flows[i]);
+			const struct cta_flow *f = &s[k].flows[i];
+			const struct cta_vtally *t = cta_session_verdicts(&s[k], f);
 
-			if (v && !strcmp(cta_jstr(v, "source"), "trace"))
-				count_flow(&r, &s[k].flows[i], v);
+			/* one verdict: all the flow's connections (review.c does the same) */
+			for (uint32_t g = 0; t && g < t->n; g++)
+				count_verdict(&r, f, t->g[g].v,
+					      t->n == 1 ? f->connections : t->g[g].n);
 		}
 	rule_findings(&r, out);
 	policy_findings(&r, out);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An iptables-nft ruleset (loaded with iptables-nft-restore) is blamed like any nft
-# one, on the handle and text nft lists; iptables-legacy tables draw one warning.
+# one, on the handle and text nft lists; iptables-legacy tables draw a warning only
+# where they cannot be followed (--trace none).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -77,15 +78,18 @@ S grep -q filter /proc/net/ip_tables_names || fail "iptables-legacy -L loaded no
 S "$CTA" record -d 1 -o "$TMP/e.json" 2>"$TMP/e.err" || fail "record with empty legacy tables"
 grep -q 'iptables-legacy' "$TMP/e.err" && fail "warned about empty legacy tables: $(cat "$TMP/e.err")"
 
-# iptables-legacy rules are invisible to nft tracing: one warning says so
+# iptables-legacy rules are followed through their TRACE lines: no warning; with
+# --trace none they cannot be, and one warning says so
 S iptables-legacy -A INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy"
 S "$CTA" record -d 1 -o "$TMP/l.json" 2>"$TMP/l.err" || fail "record with legacy tables"
-[ "$(grep -c 'iptables-legacy rules are loaded' "$TMP/l.err")" = 1 ] ||
-	fail "legacy warning: $(cat "$TMP/l.err")"
+grep -q 'iptables-legacy' "$TMP/l.err" && fail "warned about followed legacy rules: $(cat "$TMP/l.err")"
+S "$CTA" record --trace none -d 1 -o "$TMP/n.json" 2>"$TMP/n.err" || fail "record --trace none"
+[ "$(grep -c 'iptables-legacy rules are loaded here: with --trace none' "$TMP/n.err")" = 1 ] ||
+	fail "legacy warning with --trace none: $(cat "$TMP/n.err")"
 # a policy other than ACCEPT decides too
 S iptables-legacy -D INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy -D"
 S iptables-legacy -P FORWARD DROP || fail "iptables-legacy -P"
-S "$CTA" record -d 1 -o "$TMP/p.json" 2>"$TMP/p.err" || fail "record with a legacy policy"
-[ "$(grep -c 'iptables-legacy rules are loaded' "$TMP/p.err")" = 1 ] ||
+S "$CTA" record --trace none -d 1 -o "$TMP/p.json" 2>"$TMP/p.err" || fail "record with a legacy policy"
+[ "$(grep -c 'iptables-legacy rules are loaded here' "$TMP/p.err")" = 1 ] ||
 	fail "legacy policy warning: $(cat "$TMP/p.err")"
 finish

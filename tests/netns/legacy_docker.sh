@@ -9,6 +9,7 @@ DATA="$HERE/../data/legacy"
 CT=$LAB-ct
 
 cleanup_ct() {
+	{ ip netns pids "$CT" 2>/dev/null || true; } | xargs -r kill -9 2>/dev/null
 	ip netns del "$CT" 2>/dev/null
 	cleanup
 }
