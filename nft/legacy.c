@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,13 +36,15 @@ bool cta_legacy_tables_loaded(int family)
 }
 
 /* The tool's path: the first of the usual places that holds it. */
-static const char *save_tool(int family)
+static const char *find_tool(int family, bool restore)
 {
-	static const char *const v4[] = { "/usr/sbin/iptables-legacy-save",
-					  "/sbin/iptables-legacy-save" };
-	static const char *const v6[] = { "/usr/sbin/ip6tables-legacy-save",
-					  "/sbin/ip6tables-legacy-save" };
-	const char *const *c = family == AF_INET6 ? v6 : v4;
+	static const char *const tools[2][2][2] = {
+		{ { "/usr/sbin/iptables-legacy-save", "/sbin/iptables-legacy-save" },
+		  { "/usr/sbin/ip6tables-legacy-save", "/sbin/ip6tables-legacy-save" } },
+		{ { "/usr/sbin/iptables-legacy-restore", "/sbin/iptables-legacy-restore" },
+		  { "/usr/sbin/ip6tables-legacy-restore", "/sbin/ip6tables-legacy-restore" } },
+	};
+	const char *const *c = tools[restore][family == AF_INET6];
 
 	for (int i = 0; i < 2; i++)
 		if (access(c[i], X_OK) == 0)
@@ -111,7 +114,8 @@ static int drain(int out, int err, struct grown *o, struct grown *e)
 	return 0;
 }
 
-static int run_save(const char *tool, struct grown *o, struct grown *e)
+/* TOOL with no argument, its stdin IN (-1: /dev/null), its output into O and E. */
+static int run_tool(const char *tool, int in, struct grown *o, struct grown *e)
 {
 	char *const argv[] = { (char *)tool, NULL };
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
@@ -124,7 +128,10 @@ static int run_save(const char *tool, struct grown *o, struct grown *e)
 		goto close_pipes;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (in >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
 	rc = -posix_spawn(&pid, tool, &fa, NULL, argv, envp);
@@ -190,10 +197,10 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 		*errmsg = NULL;
 	if (!cta_legacy_tables_loaded(family))
 		return (*text = strdup("")) ? 0 : -ENOMEM;
-	tool = save_tool(family);
+	tool = find_tool(family, false);
 	if (!tool)
 		return -ENOENT;
-	rc = run_save(tool, &o, &e);
+	rc = run_tool(tool, -1, &o, &e);
 	if (rc == -EIO && errmsg && e.buf) {
 		e.buf[strcspn(e.buf, "\n")] = '\0';
 		*errmsg = e.buf;
@@ -237,6 +244,45 @@ int cta_legacy_table_sig(int family, const char *table, uint64_t *sig)
 
 static const char *const logger_paths[2] = { "/proc/sys/net/netfilter/nf_log/2",
 					     "/proc/sys/net/netfilter/nf_log/10" };
+
+int cta_legacy_restore(int family, const char *text, size_t len, char **errmsg)
+{
+	const char *tool = find_tool(family, true);
+	struct grown o = { 0 }, e = { 0 };
+	int fd, rc = 0;
+
+	if (errmsg)
+		*errmsg = NULL;
+	if (!tool)
+		return -ENOENT;
+	/* the input as a file of its own: no pipe to keep fed while the tool runs */
+	fd = memfd_create("iptables-restore-input", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (size_t at = 0; at < len && !rc;) {
+		ssize_t n = write(fd, text + at, len - at);
+
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		at += n > 0 ? (size_t)n : 0;
+	}
+	if (!rc && lseek(fd, 0, SEEK_SET) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = run_tool(tool, fd, &o, &e);
+	close(fd);
+	if (rc == -EIO && errmsg && e.buf) {
+		size_t n = strlen(e.buf);
+
+		while (n && e.buf[n - 1] == '\n')
+			e.buf[--n] = '\0';
+		*errmsg = e.buf;
+		e.buf = NULL;
+	}
+	free(o.buf);
+	free(e.buf);
+	return rc;
+}
 
 const char *cta_nflog_binding_path(int family)
 {

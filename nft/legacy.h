@@ -30,6 +30,15 @@ bool cta_legacy_tables_loaded(int family);
 int cta_legacy_save(int family, char **text, size_t *len, char **errmsg);
 
 /*
+ * Load TEXT (LEN bytes, iptables-restore input) with iptables-legacy-restore
+ * (ip6tables-legacy-restore for AF_INET6), fixed argument vector, no shell: every table
+ * the text names is replaced, the others stay. 0, -ENOENT (the tool is not installed),
+ * -ETIMEDOUT, -EIO (it refused: *ERRMSG, if not NULL, gets its stderr, caller frees),
+ * -errno.
+ */
+int cta_legacy_restore(int family, const char *text, size_t len, char **errmsg);
+
+/*
  * A cheap mark of TABLE's rules (FAMILY AF_INET or AF_INET6), from the kernel's
  * description of the table (IPT_SO_GET_INFO: entry offsets, count, size): it changes
  * when a rule is added, deleted or changes size, so a new snapshot is due. A rule

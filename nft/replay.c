@@ -17,7 +17,9 @@
 #include "nft/sandbox.h"
 #include "nft/snapshot.h"
 #include "nft/table.h"
+#include "advisor/record/ltrace.h"
 #include "advisor/record/trace.h"
+#include "nft/legacy.h"
 #include "nft/tracemsg.h"
 #include "advisor/lib/util.h"
 
@@ -39,6 +41,7 @@ struct cta_replay {
 	size_t n;
 	json_t **verdicts;
 	struct cta_ruleset *rs;
+	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
 };
 
 static int fail(struct cta_err *err, int rc, const char *fmt, const char *what)
@@ -191,6 +194,38 @@ int cta_replay_load(struct cta_replay *r, const char *name, const char *text, st
 	return 0;
 }
 
+int cta_replay_legacy_load(struct cta_replay *r, int family, const char *text, size_t len,
+			   struct cta_err *err)
+{
+	char *msg = NULL;
+	int rc = cta_sandbox_enter(r->sb);
+
+	if (rc)
+		return fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
+	rc = cta_legacy_restore(family, text, len, &msg);
+	cta_sandbox_leave(r->sb);
+	if (rc)
+		snprintf(err->msg, sizeof(err->msg), "%s: %s",
+			 family == AF_INET6 ? "ip6tables-legacy-restore"
+					    : "iptables-legacy-restore",
+			 msg ? msg : strerror(-rc));
+	free(msg);
+	return rc;
+}
+
+int cta_replay_legacy_save(struct cta_replay *r, int family, char **text)
+{
+	size_t len;
+	int rc = cta_sandbox_enter(r->sb);
+
+	*text = NULL;
+	if (rc)
+		return rc;
+	rc = cta_legacy_save(family, text, &len, NULL);
+	cta_sandbox_leave(r->sb);
+	return rc;
+}
+
 int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text)
 {
 	int rc = cta_sandbox_enter(r->sb);
@@ -257,6 +292,29 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 	return true;
 }
 
+/* The packet's verdict with its legacy walks, if any, as JSON. */
+static json_t *verdict_json(struct cta_replay *r, const struct cta_judgement *j)
+{
+	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
+	struct cta_verdict *v, *m;
+	json_t *o;
+	int n = 0;
+
+	if (r->lt) {
+		(void)cta_ltrace_read(r->lt, cta_now_mono_ns());
+		n = cta_ltrace_take(r->lt, j->family, j->l4proto, &j->tuple, w,
+				    CTA_LTRACE_WALKS_MAX);
+	}
+	if (!n)
+		return cta_judgement_to_json(j, r->rs);
+	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_NONE);
+	m = v ? cta_ltrace_verdict(r->lt, v, w, n) : NULL;
+	o = m ? cta_verdict_to_json(m) : NULL;
+	cta_verdict_unref(v);
+	cta_verdict_unref(m);
+	return o;
+}
+
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
@@ -270,7 +328,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
 			continue;
 		if (!v) {
-			v = cta_judgement_to_json(j, r->rs);
+			v = verdict_json(r, j);
 			if (!v)
 				return;
 			json_object_set_new(v, "source", json_string("replay"));
@@ -317,6 +375,7 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	static const unsigned group = NFNLGRP_NFTRACE;
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
 	struct cta_table_error terr = { "" };
+	struct cta_err lerr = { "" };
 	struct cta_table *table = NULL;
 	struct cta_nlsock *sock = NULL;
 	struct cta_snapshot *snap = NULL;
@@ -356,6 +415,13 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 		     terr.object[0] ? terr.object : "setup");
 		goto out;
 	}
+	/* the namespace's own nf_log binding: it goes with the namespace */
+	rc = cta_ltrace_open(&r->lt, true, &lerr);
+	if (rc) {
+		snprintf(err->msg, sizeof(err->msg), "scratch namespace: iptables-legacy: %.900s",
+			 lerr.msg[0] ? lerr.msg : strerror(-rc));
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct timespec gap = { 0, 200000 }; /* one at a time through the hooks */
 
@@ -369,15 +435,18 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	}
 	start = quiet_since = cta_now_mono_ns();
 	for (;;) {
-		struct pollfd p = { cta_nlsock_fd(sock), POLLIN, 0 };
+		struct pollfd p[2] = { { cta_nlsock_fd(sock), POLLIN, 0 },
+				       { cta_ltrace_fd(r->lt), POLLIN, 0 } };
 		uint64_t now;
 		int got;
 
-		if (poll(&p, 1, 50) < 0 && errno != EINTR) {
+		if (poll(p, 2, 50) < 0 && errno != EINTR) {
 			rc = -errno;
 			break;
 		}
-		got = (p.revents & POLLIN) ? cta_nlsock_read(sock, on_msg, &fd, NULL) : 0;
+		if (p[1].revents & POLLIN)
+			(void)cta_ltrace_read(r->lt, cta_now_mono_ns());
+		got = (p[0].revents & POLLIN) ? cta_nlsock_read(sock, on_msg, &fd, NULL) : 0;
 		now = cta_now_mono_ns();
 		if (got > 0)
 			quiet_since = now;
@@ -387,6 +456,8 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	}
 	cta_tracer_flush(fd.tracer, cta_now_mono_ns(), 0);
 out:
+	cta_ltrace_free(r->lt);
+	r->lt = NULL;
 	cta_table_free(table);
 	cta_nlsock_free(sock);
 	cta_snapshot_free(snap);

@@ -33,6 +33,16 @@ void cta_replay_free(struct cta_replay *r);
 int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err);
 
 /*
+ * iptables-legacy in the namespace: load TEXT (LEN bytes of iptables-restore input)
+ * with iptables-legacy-restore of FAMILY (the tables it names are replaced), or list
+ * FAMILY's legacy tables as iptables-legacy-save does (*TEXT malloc'd; "" with none).
+ * 0, or -errno with err filled (load: the tool's own words).
+ */
+int cta_replay_legacy_load(struct cta_replay *r, int family, const char *text, size_t len,
+			   struct cta_err *err);
+int cta_replay_legacy_save(struct cta_replay *r, int family, char **text);
+
+/*
  * The namespace's ruleset now, as `nft list ruleset`, malloc'd: stateless (for
  * comparing), with handles (for naming rules; stateless too), or as it is (counters,
  * quotas: for loading elsewhere).
@@ -43,7 +53,9 @@ int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text);
 /*
  * Send each flow's first packet (in, out and forward flows; others are skipped) and
  * judge it: verdicts[i] gets the verdict object (as a session's, "source": "replay"),
- * or NULL when no trace came for it. 0 or -errno with err filled.
+ * or NULL when no trace came for it. iptables-legacy tables in the namespace are
+ * followed too (advisor/record/ltrace.h): their chains join the path. 0 or -errno
+ * with err filled.
  */
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
 		     json_t **verdicts, struct cta_err *err);

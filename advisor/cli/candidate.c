@@ -4,8 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/model/iptsave.h"
+#include "nft/legacy.h"
 #include "nft/nftrun.h"
 #include "advisor/review/rsdiff.h"
 
@@ -31,6 +35,249 @@ static json_t *touched(json_t *changes)
 	return out;
 }
 
+/* The whole file, NUL-terminated (16 MiB at most). 0 or -errno. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 65536, n = 0;
+	char *buf = NULL, *p;
+
+	*text = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (!(p = realloc(buf, cap + 1))) {
+			free(buf);
+			fclose(f);
+			return -ENOMEM;
+		}
+		buf = p;
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= (16u << 20))
+			break;
+		cap *= 2;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/* What this host's `iptables` command is: 'l' legacy, 'n' nft, 0 not known. */
+static char host_iptables(void)
+{
+	char target[256];
+	ssize_t n = readlink("/etc/alternatives/iptables", target, sizeof(target) - 1);
+
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	return strstr(target, "legacy") ? 'l' : strstr(target, "nft") ? 'n' : 0;
+}
+
+/*
+ * Is PATH iptables-restore input, and for which iptables? 0 with *legacy set (and
+ * the text read into *text when it is), or an exit code with the message said.
+ */
+static int file_kind(const char *path, bool *legacy, int *family, char **text, size_t *len)
+{
+	char sys = host_iptables();
+	enum cta_ipt_file kind;
+	int rc = read_file(path, text, len);
+
+	*legacy = false;
+	if (rc) {
+		cta_msg("%s: %s", path, strerror(-rc));
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	kind = cta_ipt_file_kind(*text, *len, family);
+	if (kind == CTA_IPT_FILE_UNMARKED && sys)
+		kind = sys == 'l' ? CTA_IPT_FILE_LEGACY : CTA_IPT_FILE_IPTNFT;
+	switch (kind) {
+	case CTA_IPT_FILE_NFT:
+		return 0;
+	case CTA_IPT_FILE_IPTNFT:
+		cta_msg("%s is iptables-restore input for iptables-nft (%s): review and apply take "
+			"nft rulesets and iptables-legacy files; iptables-nft's rules are nf_tables "
+			"rules: review the nft ruleset they make (iptables-restore-translate -f %s)",
+			path,
+			sys == 'n'
+				? "it does not say which iptables, and this host's is iptables-nft"
+				: "its comments say so",
+			path);
+		return CTA_EXIT_USAGE;
+	case CTA_IPT_FILE_UNMARKED:
+		cta_msg("%s is iptables-restore input that does not say for which iptables, and "
+			"this host does not say either: add a comment line '# for iptables-legacy' "
+			"if it is for iptables-legacy",
+			path);
+		return CTA_EXIT_USAGE;
+	case CTA_IPT_FILE_LEGACY:
+		break;
+	}
+	if (sys == 'n' && !cta_legacy_tables_loaded(AF_INET) &&
+	    !cta_legacy_tables_loaded(AF_INET6)) {
+		cta_msg("%s is for iptables-legacy, but this host's iptables is iptables-nft and no "
+			"legacy table is loaded: it would start a second firewall beside the one "
+			"iptables shows; load it with iptables-nft-restore if it is meant for that",
+			path);
+		return CTA_EXIT_USAGE;
+	}
+	*legacy = true;
+	return 0;
+}
+
+/* "iptables-legacy TABLE" of every table the candidate names, once. */
+static json_t *legacy_tables(const struct cta_iptsave *cand)
+{
+	json_t *out = json_array();
+	char key[64];
+
+	for (size_t i = 0; out && i < cand->ntables; i++) {
+		snprintf(key, sizeof(key), "iptables-legacy %s", cand->tables[i].name);
+		json_array_append_new(out, json_string(key));
+	}
+	return out;
+}
+
+static void change(json_t *out, const char *op, const char *object, const char *family,
+		   const char *table, const char *name, const char *text)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", op, "object", object, "family", family,
+			      "table", table, "name", name);
+
+	if (o && text)
+		json_object_set_new(o, "text", json_string(text));
+	json_array_append_new(out, o);
+}
+
+/* Is rule TEXT of chain C in table T? */
+static bool has_rule(const struct cta_ipt_table *t, const struct cta_ipt_chain *c, const char *text)
+{
+	for (size_t k = 0; c && k < c->n; k++)
+		if (!strcmp(t->rules[c->first + k].text, text))
+			return true;
+	return false;
+}
+
+/* Rules (and policies) removed from table A and added in table B; tables added. */
+static void legacy_diff(json_t *out, const char *fam, const struct cta_ipt_table *a,
+			const struct cta_ipt_table *b)
+{
+	if (!a) {
+		change(out, "add", "table", fam, b->name, "", NULL);
+		a = b; /* its rules are listed as added below, against nothing */
+	}
+	for (size_t i = 0; a != b && i < a->nchains; i++) {
+		const struct cta_ipt_chain *ca = &a->chains[i],
+					   *cb = cta_iptsave_chain(b, ca->name);
+
+		for (size_t k = 0; k < ca->n; k++)
+			if (!has_rule(b, cb, a->rules[ca->first + k].text))
+				change(out, "remove", "rule", fam, a->name, ca->name,
+				       a->rules[ca->first + k].text);
+	}
+	for (size_t i = 0; i < b->nchains; i++) {
+		const struct cta_ipt_chain *cb = &b->chains[i];
+		const struct cta_ipt_chain *ca = a == b ? NULL : cta_iptsave_chain(a, cb->name);
+
+		for (size_t k = 0; k < cb->n; k++)
+			if (!has_rule(a, ca, b->rules[cb->first + k].text))
+				change(out, "add", "rule", fam, b->name, cb->name,
+				       b->rules[cb->first + k].text);
+		if (ca && strcmp(ca->policy, cb->policy)) {
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "op", "change",
+					      "object", "chain", "family", fam, "table", b->name,
+					      "name", cb->name, "from", ca->policy, "to",
+					      cb->policy);
+
+			json_array_append_new(out, o);
+		}
+	}
+}
+
+/* What the candidate changes in the legacy tables it names. 0 or an exit code. */
+static int legacy_changes(struct cta_candidate *c, const char *path, const char *after,
+			  size_t after_len)
+{
+	struct cta_iptsave *a = NULL, *b = NULL;
+	const char *fam = c->legacy_family == AF_INET6 ? "ip6tables-legacy" : "iptables-legacy";
+	unsigned line = 0;
+	int rc = cta_iptsave_parse(c->legacy_live, c->legacy_live_len, &a, &line);
+
+	if (!rc)
+		rc = cta_iptsave_parse(after, after_len, &b, &line);
+	if (rc) {
+		cta_msg("%s: iptables-legacy-save output not understood (line %u)", path, line);
+		cta_iptsave_free(a);
+		return CTA_EXIT_SYSTEM;
+	}
+	c->changes = json_array();
+	for (size_t i = 0; c->changes && i < b->ntables; i++)
+		legacy_diff(c->changes, fam, cta_iptsave_table(a, b->tables[i].name),
+			    &b->tables[i]);
+	cta_iptsave_free(a);
+	cta_iptsave_free(b);
+	return c->changes ? 0 : CTA_EXIT_SYSTEM;
+}
+
+/* The legacy part: live legacy tables copied in, the candidate loaded on top. */
+static int open_legacy(struct cta_candidate *c, const char *path)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct cta_iptsave *cand = NULL;
+	struct cta_err err = { "" };
+	char *after = NULL;
+	unsigned line = 0;
+	size_t len;
+	int rc;
+
+	if (cta_iptsave_parse(c->legacy_text, c->legacy_text_len, &cand, &line)) {
+		cta_msg("%s:%u: not iptables-restore input", path, line);
+		return CTA_EXIT_USAGE;
+	}
+	c->tables = legacy_tables(cand);
+	cta_iptsave_free(cand);
+	for (size_t i = 0; i < 2; i++) {
+		char *text = NULL;
+
+		rc = cta_legacy_save(families[i], &text, &len, NULL);
+		if (!rc && len)
+			rc = cta_replay_legacy_load(c->replay, families[i], text, len, &err);
+		if (!rc && families[i] == c->legacy_family) {
+			c->legacy_live = text;
+			c->legacy_live_len = len;
+			text = NULL;
+		}
+		free(text);
+		if (rc) {
+			cta_msg("the live iptables-legacy rules: %s",
+				rc == -EIO ? err.msg : strerror(-rc));
+			return CTA_EXIT_SYSTEM;
+		}
+	}
+	rc = cta_replay_legacy_load(c->replay, c->legacy_family, c->legacy_text, c->legacy_text_len,
+				    &err);
+	if (rc) {
+		cta_msg("%s is refused by %s (in the scratch namespace, nothing applied):\n%s",
+			path,
+			c->legacy_family == AF_INET6 ? "ip6tables-legacy-restore"
+						     : "iptables-legacy-restore",
+			err.msg);
+		return rc == -EIO ? CTA_EXIT_USAGE : CTA_EXIT_SYSTEM;
+	}
+	rc = cta_replay_legacy_save(c->replay, c->legacy_family, &after);
+	if (rc) {
+		cta_msg("cannot list the scratch namespace's legacy rules: %s", strerror(-rc));
+		return CTA_EXIT_SYSTEM;
+	}
+	rc = legacy_changes(c, path, after, strlen(after));
+	free(after);
+	return rc;
+}
+
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
 {
 	struct cta_err err;
@@ -38,7 +285,10 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	rc = cta_nft_check_file(path, &errors);
+	rc = file_kind(path, &c->legacy, &c->legacy_family, &c->legacy_text, &c->legacy_text_len);
+	if (rc)
+		return rc;
+	rc = c->legacy ? 0 : cta_nft_check_file(path, &errors);
 	if (rc == -EINVAL) {
 		/* nft's own words: file, line, column and what is wrong */
 		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
@@ -79,6 +329,12 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 			"the candidate is judged alone",
 			err.msg);
 	}
+	if (c->legacy) {
+		rc = open_legacy(c, path);
+		if (!rc && cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after))
+			rc = CTA_EXIT_SYSTEM;
+		return rc;
+	}
 	rc = cta_replay_load(c->replay, path, NULL, &err);
 	if (rc) {
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
@@ -104,6 +360,8 @@ void cta_candidate_close(struct cta_candidate *c)
 	cta_replay_free(c->replay);
 	free(c->live);
 	free(c->after);
+	free(c->legacy_live);
+	free(c->legacy_text);
 	json_decref(c->changes);
 	json_decref(c->tables);
 	memset(c, 0, sizeof(*c));

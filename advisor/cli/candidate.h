@@ -25,11 +25,24 @@ struct cta_candidate {
 	struct cta_replay *replay;
 	bool live_copied; /* false: the live ruleset did not load there (live_error) */
 	char live_error[1024];
+	/*
+	 * iptables-restore input for iptables-legacy (cta_ipt_file_kind): loaded with
+	 * iptables-legacy-restore of legacy_family on top of a copy of the live legacy
+	 * tables; legacy_live and legacy_text are what apply restores and loads.
+	 */
+	bool legacy;
+	int legacy_family;
+	char *legacy_live, *legacy_text;
+	size_t legacy_live_len, legacy_text_len;
 };
 
 /*
  * Check path with the kernel, build the scratch namespace like host, copy the live
- * ruleset in, load path on top, compare. 0, or an exit code (CTA_EXIT_USAGE: the
+ * ruleset in, load path on top, compare. iptables-restore input is taken when it is
+ * for iptables-legacy (its comments say so, or it says nothing and this host's
+ * `iptables` is iptables-legacy) and refused when it is for iptables-nft, or for
+ * iptables-legacy on a host whose `iptables` is iptables-nft and that has no legacy
+ * table (it would start a second firewall beside the one `iptables` shows). 0, or an exit code (CTA_EXIT_USAGE: the
  * candidate is refused; CTA_EXIT_SYSTEM) with the message said.
  */
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host);

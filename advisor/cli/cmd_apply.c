@@ -15,6 +15,7 @@
 #include "advisor/lib/buf.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
+#include "nft/legacy.h"
 #include "nft/nftrun.h"
 #include "advisor/review/rsdiff.h"
 #include "advisor/lib/util.h"
@@ -223,6 +224,49 @@ struct apply_opts {
 };
 
 /* The lockout guard: 0 when the management session passes (or there is none). */
+/*
+ * The change itself: an nft transaction, or for an iptables-legacy candidate the file
+ * (or the backup) through iptables-legacy-restore, which replaces the tables it names.
+ */
+static int run_change(const struct cta_candidate *c, const char *text, char **errors)
+{
+	if (!c->legacy)
+		return cta_nft_run(text, errors);
+	return cta_legacy_restore(c->legacy_family, text, strlen(text), errors) ? -EINVAL : 0;
+}
+
+/*
+ * The legacy backup BACK (iptables-legacy-save of the family) with an empty table for
+ * each table the candidate brings that was not there: restoring it takes those back
+ * to empty (ACCEPT policies, no rules), as iptables-legacy cannot unload a table.
+ * Takes BACK; NULL on ENOMEM.
+ */
+static char *legacy_backup(char *back, const struct cta_candidate *c)
+{
+	struct cta_buf b = { 0 };
+	json_t *t;
+	size_t i;
+
+	if (!back)
+		return NULL;
+	cta_buf_str(&b, back);
+	json_array_foreach(c->tables, i, t) {
+		const char *name = strchr(json_string_value(t), ' ') + 1;
+		char head[64];
+
+		/* "\n*nat\n" anywhere, or "*nat\n" at the start */
+		snprintf(head, sizeof(head), "\n*%s\n", name);
+		if (strncmp(back, head + 1, strlen(head + 1)) && !strstr(back, head))
+			cta_buf_printf(&b, "*%s\nCOMMIT\n", name);
+	}
+	free(back);
+	if (b.oom) {
+		cta_buf_fini(&b);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
+}
+
 static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta_session *s)
 {
 	struct cta_review_flow *v = NULL;
@@ -293,6 +337,20 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	}
 	if (rc)
 		goto out;
+	if (c.legacy) {
+		/* iptables-legacy: the family's tables as they are; the file as it is */
+		back = strdup(c.legacy_live ? c.legacy_live : "");
+		tx = strdup(c.legacy_text);
+		live_full = strdup("");
+		after_full = strdup("");
+		if (!back || !tx || !live_full || !after_full) {
+			cta_msg("out of memory");
+			rc = CTA_EXIT_SYSTEM;
+			goto out;
+		}
+		back = legacy_backup(back, &c);
+		goto backup;
+	}
 	/* the tables as they are and as they will be, with their state (counters, sets) */
 	rc = cta_nft_list(NULL, NULL, false, &live_full);
 	if (!rc)
@@ -304,6 +362,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	}
 	back = backup_text(c.tables, live_full);
 	tx = transaction(c.tables, after_full);
+backup:
 	if (!back || !tx) {
 		cta_msg("out of memory");
 		rc = CTA_EXIT_SYSTEM;
@@ -338,7 +397,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		sigprocmask(SIG_BLOCK, &mask, NULL);
 		sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	}
-	rc = cta_nft_run(tx, &errors);
+	rc = run_change(&c, tx, &errors);
 	if (rc) {
 		cta_msg("apply: the kernel refused the transaction, nothing changed:\n%s",
 			errors ? errors : "");
@@ -364,9 +423,13 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	}
 	free(errors);
 	errors = NULL;
-	if (cta_nft_run(back, &errors)) {
-		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
-			errors ? errors : "", o->backup, o->backup);
+	if (run_change(&c, back, &errors)) {
+		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: %s %s",
+			errors ? errors : "", o->backup,
+			!c.legacy		      ? "nft -f"
+			: c.legacy_family == AF_INET6 ? "ip6tables-legacy-restore <"
+						      : "iptables-legacy-restore <",
+			o->backup);
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}

@@ -218,7 +218,11 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 		no_ev = NULL;
 		cta_print_json(doc);
 	} else {
-		printf("%s: the kernel takes it (dry run)\n", path);
+		printf(c.legacy ? "%s: %s takes it (in the scratch namespace)\n"
+				: "%s: the kernel takes it (dry run)\n",
+		       path,
+		       c.legacy_family == AF_INET6 ? "ip6tables-legacy-restore"
+						   : "iptables-legacy-restore");
 		print_changes(c.changes);
 		if (n) {
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,

@@ -68,6 +68,26 @@ const struct cta_ipt_rule *cta_iptsave_rule(const struct cta_iptsave *s, const c
  */
 bool cta_iptsave_decides(const struct cta_iptsave *s);
 
+/* What a candidate file is meant for. */
+enum cta_ipt_file {
+	CTA_IPT_FILE_NFT = 0, /* not iptables-restore input: an nft ruleset */
+	CTA_IPT_FILE_LEGACY, /* iptables-restore input for iptables-legacy */
+	CTA_IPT_FILE_IPTNFT, /* iptables-restore input for iptables-nft */
+	CTA_IPT_FILE_UNMARKED, /* iptables-restore input that does not say which */
+};
+
+/*
+ * Tell TEXT (LEN bytes) apart: nft ruleset, or iptables-restore input (its first line
+ * that is neither blank nor a comment starts a table, `*filter`). Which iptables it is
+ * for comes from its comments: `(nf_tables)` or `iptables-nft` (iptables-nft-save's
+ * header) says iptables-nft; `iptables-legacy`, or iptables-save's or ip6tables-save's
+ * own header without `(nf_tables)` (what iptables-legacy-save writes), or suggest's
+ * `format iptables`/`format ip6tables` say iptables-legacy. *FAMILY gets AF_INET6 when
+ * the comments name ip6tables or the rules IPv6 (icmp6, an address with "::"), else
+ * AF_INET.
+ */
+enum cta_ipt_file cta_ipt_file_kind(const char *text, size_t len, int *family);
+
 enum cta_ipt_trace_type { CTA_IPT_TRACE_RULE, CTA_IPT_TRACE_RETURN, CTA_IPT_TRACE_POLICY };
 
 struct cta_ipt_trace {

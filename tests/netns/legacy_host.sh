@@ -117,4 +117,16 @@ bindings >"$TMP/nflog.after"
 cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
 cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
 no_own_table "$SRV"
+
+# kill -9 leaves the binding as the man page says, and its command puts it back
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/k.json" 2>/dev/null &
+rec=$!
+wait_file "$TMP/k.json" || exit 1
+kill -9 $rec
+wait $rec 2>/dev/null
+[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "after kill -9: $(bindings)"
+S sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4 net.netfilter.nf_log.10=nf_log_ipv6 ||
+	fail "the man page's sysctl"
+bindings >"$TMP/nflog.after"
+cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "not put back: $(cat "$TMP/nflog.after")"
 finish
