@@ -80,12 +80,13 @@ static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
 	if (!v)
 		snprintf(buf, len, "(no trace)");
 	else if (v->type == CTA_VTYPE_RULE)
-		snprintf(buf, len, "%s (rule %s %s %s handle %llu: %s)", kind,
-			 v->family ? v->family : "-", v->table, v->chain,
-			 (unsigned long long)v->handle, v->rule ? v->rule : "?");
+		snprintf(buf, len, "%s (rule %s %s %s %s %llu: %s)", kind,
+			 cta_vfamily_shown(v->family, v->legacy), v->table, v->chain,
+			 v->legacy ? "number" : "handle", (unsigned long long)v->handle,
+			 v->rule ? v->rule : "?");
 	else if (v->type == CTA_VTYPE_POLICY)
-		snprintf(buf, len, "%s (policy of %s %s %s)", kind, v->family ? v->family : "-",
-			 v->table, v->chain);
+		snprintf(buf, len, "%s (policy of %s %s %s)", kind,
+			 cta_vfamily_shown(v->family, v->legacy), v->table, v->chain);
 	else
 		snprintf(buf, len, "%s", kind);
 }
