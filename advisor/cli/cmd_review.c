@@ -38,9 +38,13 @@ const struct cta_cmd cta_cmd_review = {
 	"The management session ($SSH_CONNECTION, and recorded connections to its SSH\n"
 	"port) is replayed first: if it would be dropped, that is the first line.\n"
 	"\n"
+	"RULESET may be iptables-restore input for iptables-legacy (suggest --format\n"
+	"iptables or ip6tables): it is loaded there with iptables-legacy-restore on top of\n"
+	"a copy of the live legacy tables. A file for iptables-nft is refused.\n"
+	"\n"
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
-	"chains whose policy decided flows.\n"
+	"chains whose policy decided flows; the live iptables-legacy rules too.\n"
 	"\n"
 	"Exit status: 0; 1 when a recorded flow that got through would be dropped (or the\n"
 	"management session); 2 when the kernel refuses RULESET or a session is bad.\n"
@@ -49,7 +53,9 @@ const struct cta_cmd cta_cmd_review = {
 	"  conntrack-advise suggest -o new.nft session.json\n"
 	"  conntrack-advise review new.nft --session session.json\n"
 	"  conntrack-advise -j review new.nft --session monday.json --session tuesday.json\n"
-	"  conntrack-advise review --live --session session.json\n",
+	"  conntrack-advise review --live --session session.json\n"
+	"  conntrack-advise suggest --format iptables -o new.v4 session.json\n"
+	"  conntrack-advise review new.v4 --session session.json\n",
 };
 
 /* "accept (rule inet filter input handle 7: tcp dport 22 accept)" */
