@@ -296,6 +296,7 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 static json_t *verdict_json(struct cta_replay *r, const struct cta_judgement *j)
 {
 	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
+	const struct cta_iptsave *rules[2];
 	struct cta_verdict *v, *m;
 	json_t *o;
 	int n = 0;
@@ -308,7 +309,8 @@ static json_t *verdict_json(struct cta_replay *r, const struct cta_judgement *j)
 	if (!n)
 		return cta_judgement_to_json(j, r->rs);
 	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_NONE);
-	m = v ? cta_ltrace_verdict(r->lt, v, w, n) : NULL;
+	cta_ltrace_rules2(r->lt, rules);
+	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
 	o = m ? cta_verdict_to_json(m) : NULL;
 	cta_verdict_unref(v);
 	cta_verdict_unref(m);

@@ -33,6 +33,7 @@ struct live {
 static json_t *verdict_json(struct live *l, const struct cta_judgement *j)
 {
 	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
+	const struct cta_iptsave *rules[2];
 	struct cta_verdict *v, *m;
 	json_t *o;
 	int n = 0;
@@ -45,7 +46,8 @@ static json_t *verdict_json(struct live *l, const struct cta_judgement *j)
 	if (!n)
 		return cta_judgement_to_json(j, l->rs);
 	v = cta_judgement_verdict(j, l->rs, CTA_VSOURCE_NONE);
-	m = v ? cta_ltrace_verdict(l->lt, v, w, n) : NULL;
+	cta_ltrace_rules2(l->lt, rules);
+	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
 	o = m ? cta_verdict_to_json(m) : NULL;
 	cta_verdict_unref(v);
 	cta_verdict_unref(m);

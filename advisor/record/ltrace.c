@@ -14,7 +14,7 @@
 
 #define PENDING_MAX 64 /* packets whose walk through a table is not complete yet */
 #define LINES_MAX 64 /* lines kept per walk */
-#define DONE_MAX 256 /* walks waiting for their packet's judgement */
+#define DONE_MAX 1024 /* walks waiting for their packet's judgement (about 1.7 KiB each) */
 #define TABLES_MAX 8 /* legacy tables per family: filter, nat, mangle, raw, security */
 #define SIG_EVERY_NS 100000000ULL /* the rules' marks are compared this often at most */
 
@@ -164,6 +164,12 @@ int cta_ltrace_fd(const struct cta_ltrace *l)
 const struct cta_iptsave *cta_ltrace_rules(const struct cta_ltrace *l, int family)
 {
 	return l ? l->rules[fam_index(family)] : NULL;
+}
+
+void cta_ltrace_rules2(const struct cta_ltrace *l, const struct cta_iptsave *rules[2])
+{
+	rules[0] = cta_ltrace_rules(l, AF_INET);
+	rules[1] = cta_ltrace_rules(l, AF_INET6);
 }
 
 const struct cta_ltrace_stats *cta_ltrace_stats(const struct cta_ltrace *l)

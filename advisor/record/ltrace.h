@@ -77,12 +77,15 @@ const struct cta_ltrace_stats *cta_ltrace_stats(const struct cta_ltrace *l);
  * final; an accepted packet is decided by an accepting rule of a legacy chain whose
  * policy is DROP when nf_tables named no rule of its own, or by a legacy filter chain
  * when nf_tables saw no verdict at all. nat tables never decide. Rule texts on the
- * path come from L's rules (L may be NULL: the deciding rule's text only). A legacy
- * decider has legacy set and its rule number as handle. A new reference, or NULL on
- * ENOMEM.
+ * path come from RULES (IPv4's and IPv6's, as cta_ltrace_rules gives them; NULL: the
+ * deciding rule's text only). A legacy decider has legacy set and its rule number as
+ * handle. Pure (ltrace_verdict.c): a new reference, or NULL on ENOMEM.
  */
-struct cta_verdict *cta_ltrace_verdict(const struct cta_ltrace *l, const struct cta_verdict *nft,
+struct cta_verdict *cta_ltrace_verdict(const struct cta_iptsave *const rules[2],
+				       const struct cta_verdict *nft,
 				       const struct cta_ltrace_walk *w, int n);
+/* cta_ltrace_rules of both families, for cta_ltrace_verdict. */
+void cta_ltrace_rules2(const struct cta_ltrace *l, const struct cta_iptsave *rules[2]);
 
 /*
  * The walks as bytes: equal keys give equal cta_ltrace_verdict() output for one nft

@@ -63,10 +63,10 @@ static bool dup(char **dst, const char *s)
 	return !s || *dst;
 }
 
-static bool passed_rule(const struct cta_ltrace *l, const struct cta_ltrace_walk *w,
+static bool passed_rule(const struct cta_iptsave *const rules[2], const struct cta_ltrace_walk *w,
 			const struct cta_ipt_step *p, struct cta_vrule *out)
 {
-	const struct cta_iptsave *s = cta_ltrace_rules(l, w->family);
+	const struct cta_iptsave *s = rules ? rules[w->family == AF_INET6] : NULL;
 	const struct cta_ipt_table *t = s ? cta_iptsave_table(s, w->r.table) : NULL;
 	const struct cta_ipt_rule *r = s ? cta_iptsave_rule(s, w->r.table, p->chain, p->num) : NULL;
 	bool decider = !w->r.policy && p->num == w->r.rule_num &&
@@ -76,14 +76,16 @@ static bool passed_rule(const struct cta_ltrace *l, const struct cta_ltrace_walk
 
 	if (r)
 		target_verdict(t, r->target, r->is_goto, v, sizeof(v));
+	else if (decider) /* the walk kept its target: "accept", "reject", "dnat" */
+		lower(v, sizeof(v), w->r.target);
 	else
-		snprintf(v, sizeof(v), "%s", decider ? cta_ipt_verdict_name(w->r.verdict) : "");
+		v[0] = '\0';
 	out->handle = p->num;
 	return dup(&out->chain, p->chain) && dup(&out->rule, text) && dup(&out->verdict, v);
 }
 
 /* The walk as a stage of the path; false on ENOMEM (what was filled is freed with it). */
-static bool legacy_stage(const struct cta_ltrace *l, const struct cta_ltrace_walk *w,
+static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct cta_ltrace_walk *w,
 			 struct cta_vstage *st)
 {
 	char p[16];
@@ -100,7 +102,7 @@ static bool legacy_stage(const struct cta_ltrace *l, const struct cta_ltrace_wal
 	st->rules = ok ? calloc(w->r.n_passed + 1, sizeof(*st->rules)) : NULL;
 	ok = st->rules != NULL;
 	for (unsigned i = 0; ok && i < w->r.n_passed; i++, st->n_rules++)
-		ok = passed_rule(l, w, &w->r.passed[i], &st->rules[i]);
+		ok = passed_rule(rules, w, &w->r.passed[i], &st->rules[i]);
 	if (ok && w->r.policy) {
 		struct cta_vrule *r = &st->rules[st->n_rules++];
 
@@ -139,7 +141,7 @@ static bool stage_after(const struct cta_vstage *st, const struct cta_ltrace_wal
 }
 
 /* V's path (nft stages, owned) with the walks' stages put where the packet met them. */
-static bool merge_path(const struct cta_ltrace *l, struct cta_verdict *v,
+static bool merge_path(const struct cta_iptsave *const rules[2], struct cta_verdict *v,
 		       const struct cta_ltrace_walk *w, int n)
 {
 	struct cta_vstage *path = calloc(v->n_path + (size_t)n + 1, sizeof(*path));
@@ -150,7 +152,7 @@ static bool merge_path(const struct cta_ltrace *l, struct cta_verdict *v,
 		for (; i < v->n_path && (k == n || !stage_after(&v->path[i], &w[k])); i++)
 			path[at++] = v->path[i];
 		if (k < n)
-			ok = legacy_stage(l, &w[k], &path[at++]);
+			ok = legacy_stage(rules, &w[k], &path[at++]);
 	}
 	if (!ok) {
 		/* the nft stages are still v's; only the legacy ones are this array's */
@@ -219,13 +221,14 @@ static bool set_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
 	       dup(&v->rule, d->r.policy ? NULL : d->r.text);
 }
 
-struct cta_verdict *cta_ltrace_verdict(const struct cta_ltrace *l, const struct cta_verdict *nft,
+struct cta_verdict *cta_ltrace_verdict(const struct cta_iptsave *const rules[2],
+				       const struct cta_verdict *nft,
 				       const struct cta_ltrace_walk *w, int n)
 {
 	const struct cta_ltrace_walk *d = decider(nft, w, n);
 	struct cta_verdict *v = cta_verdict_dup(nft);
 
-	if (v && (!merge_path(l, v, w, n) || (d && !set_decider(v, d)))) {
+	if (v && (!merge_path(rules, v, w, n) || (d && !set_decider(v, d)))) {
 		cta_verdict_unref(v);
 		return NULL;
 	}

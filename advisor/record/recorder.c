@@ -218,11 +218,13 @@ static void read_legacy(struct rec *r)
 static struct cta_verdict *with_walks(struct rec *r, struct cta_verdict *v,
 				      const struct cta_ltrace_walk *w, int n)
 {
+	const struct cta_iptsave *rules[2];
 	struct cta_verdict *m;
 
 	if (!v || !n)
 		return v;
-	m = cta_ltrace_verdict(r->ltrace, v, w, n);
+	cta_ltrace_rules2(r->ltrace, rules);
+	m = cta_ltrace_verdict(rules, v, w, n);
 	cta_verdict_unref(v);
 	return m;
 }
