@@ -121,6 +121,21 @@ static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
 	}
 }
 
+/* An iptables-legacy candidate's rules that no replayed flow reached; NULL: none known. */
+static json_t *legacy_no_evidence(const struct cta_candidate *c, const struct cta_review_flow *v,
+				  size_t n)
+{
+	struct cta_iptsave *cand = NULL;
+	unsigned line;
+	json_t *out;
+
+	if (cta_iptsave_parse(c->legacy_text, c->legacy_text_len, &cand, &line))
+		return NULL;
+	out = cta_review_no_evidence_legacy(cand, c->legacy_family, v, n);
+	cta_iptsave_free(cand);
+	return out;
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -208,7 +223,8 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 
 			if (rs && cta_replay_listing(c.replay, CTA_LIST_HANDLES, &listing) == 0 &&
 			    cta_ruleset_add_text(rs, listing) == 0)
-				no_ev = cta_review_no_evidence(rs, c.tables, v, n);
+				no_ev = c.legacy ? legacy_no_evidence(&c, v, n)
+						 : cta_review_no_evidence(rs, c.tables, v, n);
 			free(listing);
 			cta_ruleset_free(rs);
 		}
@@ -272,10 +288,11 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 
 			printf("no evidence: rules no recorded flow reached:\n");
 			json_array_foreach(no_ev, i, r)
-				printf("  %s %s %s handle %lld: %s\n", cta_jstr(r, "family"),
+				printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
 				       cta_jstr(r, "table"), cta_jstr(r, "chain"),
-				       (long long)json_integer_value(json_object_get(r, "handle")),
-				       cta_jstr(r, "rule"));
+				       json_is_true(json_object_get(r, "legacy")) ? "rule"
+										  : "handle",
+				       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
 		}
 		if (n)
 			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu "

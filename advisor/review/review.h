@@ -79,6 +79,14 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const struct cta_session *s,
 			   size_t n, json_t *out);
 
+/*
+ * The rules of an iptables-legacy candidate (CAND, the file as parsed; FAMILY AF_INET
+ * or AF_INET6) that no flow's candidate path reached, as a JSON array of {family,
+ * "legacy": true, table, chain, rule_num, rule}. NULL on ENOMEM (review_legacy.c).
+ */
+json_t *cta_review_no_evidence_legacy(const struct cta_iptsave *cand, int family,
+				      const struct cta_review_flow *v, size_t n);
+
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);
 

@@ -234,3 +234,53 @@ int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const stru
 	free(r.base);
 	return 0;
 }
+
+/* Did a candidate path pass rule NUM of CHAIN in TABLE of FAMILY's legacy tables? */
+static bool legacy_reached(const struct cta_review_flow *v, size_t n, const char *family,
+			   const char *table, const char *chain, unsigned num)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *stage, *rule;
+		size_t a, b;
+
+		json_array_foreach(json_object_get(v[i].candidate, "path"), a, stage) {
+			if (!json_is_true(json_object_get(stage, "legacy")) ||
+			    strcmp(json_string_value(json_object_get(stage, "family")) ?: "",
+				   family) ||
+			    strcmp(json_string_value(json_object_get(stage, "table")) ?: "", table))
+				continue;
+			json_array_foreach(json_object_get(stage, "rules"), b, rule)
+				if (!strcmp(json_string_value(json_object_get(rule, "chain")) ?: "",
+					    chain) &&
+				    json_integer_value(json_object_get(rule, "rule_num")) == num)
+					return true;
+		}
+	}
+	return false;
+}
+
+json_t *cta_review_no_evidence_legacy(const struct cta_iptsave *cand, int family,
+				      const struct cta_review_flow *v, size_t n)
+{
+	const char *fam = family == AF_INET6 ? "ip6" : "ip";
+	json_t *out = json_array();
+
+	for (size_t t = 0; out && t < cand->ntables; t++) {
+		const struct cta_ipt_table *tb = &cand->tables[t];
+
+		for (size_t ci = 0; ci < tb->nchains; ci++) {
+			const struct cta_ipt_chain *c = &tb->chains[ci];
+
+			for (size_t k = 0; k < c->n; k++)
+				if (!legacy_reached(v, n, fam, tb->name, c->name, (unsigned)k + 1))
+					json_array_append_new(
+						out,
+						json_pack("{s:s,s:b,s:s,s:s,s:I,s:s}", "family",
+							  fam, "legacy", 1, "table", tb->name,
+							  "chain", c->name, "rule_num",
+							  (json_int_t)(k + 1), "rule",
+							  tb->rules[c->first + k].text));
+		}
+	}
+	return out;
+}

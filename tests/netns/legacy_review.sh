@@ -55,6 +55,10 @@ cand = ssh["candidate"]
 assert cand["verdict"] == "accept" and cand["legacy"] and cand["table"] == "filter", cand
 assert "--dports 22 " in cand["rule"] and "-j ACCEPT" in cand["rule"], cand
 assert by["192.0.2.10:80"]["change"] == "ok", by["192.0.2.10:80"]
+# no evidence: the candidate's rules no replayed packet reached, by number; not ssh's
+ne = r["no_evidence"]
+assert ne and all(x["legacy"] and x["rule_num"] >= 1 and x["rule"].startswith("-A ") for x in ne), ne
+assert not any(x["chain"] == cand["chain"] and x["rule_num"] == cand["rule_num"] for x in ne), ne
 PY
 review "$TMP/cand.v6" 0
 "$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v6: $(cat "$TMP/r.json")"
