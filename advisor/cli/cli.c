@@ -44,14 +44,33 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
 	if (path) {
 		rc = cta_write_atomic(path, data ? data : "", len, mode);
 		if (rc) {
-			cta_msg("%s: %s: %s", cmd->name, path, strerror(-rc));
+			cta_msg("%s: %s: %s", cmd->name, path, cta_write_strerror(rc));
 			return CTA_EXIT_USAGE;
 		}
 		return CTA_EXIT_OK;
 	}
-	if ((len && fwrite(data, 1, len, stdout) != len) || fflush(stdout)) {
-		cta_msg("%s: standard output: %s", cmd->name, strerror(errno));
-		return CTA_EXIT_USAGE;
-	}
+	/* a failure stays on stdout's error flag: cta_stdout_finish says it */
+	if (len)
+		fwrite(data, 1, len, stdout);
 	return CTA_EXIT_OK;
+}
+
+int cta_stdout_finish(int rc)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0)
+		err = errno;
+	if (ferror(stdout) && !err)
+		err = -1; /* failed earlier; the flush had nothing left to say why */
+	if (fclose(stdout) != 0 && !err)
+		err = errno;
+	if (!err)
+		return rc;
+	/* a reader that went away (| head) ends a command quietly (SIGPIPE ignored) */
+	if (err == EPIPE)
+		return rc;
+	cta_msg("standard output: %s: what was written is incomplete",
+		err > 0 ? strerror(err) : "a write failed");
+	return CTA_EXIT_USAGE;
 }

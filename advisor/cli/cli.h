@@ -51,8 +51,18 @@ int cta_print_json(json_t *doc);
  */
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out);
 void cta_free_sessions(struct cta_session *s, size_t n);
-/* data to path atomically (with mode), or to stdout without one. An exit code. */
+/*
+ * data to path (cta_write_atomic's rules, with mode), or to stdout without one. An
+ * exit code; a failure on stdout is left to cta_stdout_finish.
+ */
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,
 		     unsigned mode);
+
+/*
+ * The end of every command: stdout flushed and closed, and checked. rc as it was, or
+ * CTA_EXIT_USAGE with the reason said when anything written there was lost (a full
+ * disk, /dev/full, an I/O error); a closed pipe (EPIPE) keeps rc, quietly.
+ */
+int cta_stdout_finish(int rc);
 
 #endif

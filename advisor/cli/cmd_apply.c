@@ -263,6 +263,8 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	sigset_t mask;
 
 	(void)g;
+	/* a reader of stderr that goes away must not end apply before its rollback */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->timeout_ms && !isatty(STDIN_FILENO)) {
 		cta_msg("apply: no terminal to confirm on: give --confirm-timeout 0 to apply "
 			"without a way back");

@@ -783,7 +783,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	/* a first checkpoint proves the output is writable before anything is recorded */
 	err = checkpoint(&r, false);
 	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+			    cta_write_strerror(err));
 		goto out;
 	}
 	err = loop(&r, &t);
@@ -819,7 +820,10 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = checkpoint(&r, true);
 		if (err)
 			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
-				    cfg->output ? cfg->output : "standard output", strerror(-err));
+				    cfg->output	    ? cfg->output
+				    : cfg->out_name ? cfg->out_name
+						    : "standard output",
+				    cta_write_strerror(err));
 	}
 	if (!err)
 		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
