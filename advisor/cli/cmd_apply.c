@@ -40,7 +40,7 @@ const struct cta_cmd cta_cmd_apply = {
 	"Before, those tables are saved to FILE (default " DEFAULT_BACKUP ").\n"
 	"Then it waits for confirmation: 'yes' typed on the terminal, or\n"
 	"'conntrack-advise apply --confirm' run from another shell in the same network\n"
-	"namespace, within the timeout (default 30s). Without it, or on Ctrl-C, the saved\n"
+	"namespace by root or the same user, within the timeout (default 30s). Without it, or on Ctrl-C, the saved\n"
 	"tables come back in one transaction, and apply says so. It refuses without a\n"
 	"terminal unless --confirm-timeout 0 is given (no safety net: applied and kept).\n"
 	"\n"
@@ -57,20 +57,48 @@ const struct cta_cmd cta_cmd_apply = {
 	"  conntrack-advise apply --confirm        # from a second shell\n",
 };
 
+/* The confirmation socket's address: abstract, so per network namespace. */
+static socklen_t confirm_addr(struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
+}
+
+/*
+ * Who is at the other end of fd: only root or the same user may confirm an apply, and
+ * a confirmer only trusts an apply of root's or its own user's. true when cred may.
+ */
+static bool peer_trusted(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0 || len != sizeof(*cred))
+		return false;
+	return cred->uid == 0 || cred->uid == geteuid() || cred->uid == getuid();
+}
+
 static int confirm_other(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len =
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
+	struct sockaddr_un sa;
+	socklen_t len = confirm_addr(&sa);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct ucred cred;
 	char reply[64] = "";
 	ssize_t n;
 
-	memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
 		cta_msg("apply --confirm: no apply is waiting for confirmation here");
 		if (fd >= 0)
 			close(fd);
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (!peer_trusted(fd, &cred)) {
+		close(fd);
+		cta_msg("apply --confirm: @%s is held by pid %d of uid %u, not by an apply of "
+			"root's or yours: nothing confirmed",
+			CONFIRM_SOCKET, (int)cred.pid, (unsigned)cred.uid);
 		return CTA_EXIT_NEGATIVE;
 	}
 	if (write(fd, "confirm\n", 8) != 8) {
@@ -84,8 +112,75 @@ static int confirm_other(void)
 		cta_msg("apply --confirm: confirmed; the new ruleset stays");
 		return CTA_EXIT_OK;
 	}
+	if (n > 0 && !strncmp(reply, "refused", 7)) {
+		cta_msg("apply --confirm: refused: only root or the user who runs that apply may "
+			"confirm it");
+		return CTA_EXIT_NEGATIVE;
+	}
 	cta_msg("apply --confirm: the waiting apply did not take it (too late?)");
 	return CTA_EXIT_NEGATIVE;
+}
+
+/*
+ * Listen on the confirmation socket. Anyone may bind an abstract name first: then say
+ * who holds it (another apply, or a squatter) and apply nothing. fd or an exit code < 0.
+ */
+static int confirm_listen(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = confirm_addr(&sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), other;
+	struct ucred cred = { 0 };
+	socklen_t clen = sizeof(cred);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, len) == 0 && listen(fd, 4) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	if (errno != EADDRINUSE) {
+		cta_msg("apply: confirmation socket: %s; nothing applied", strerror(errno));
+		return -CTA_EXIT_SYSTEM;
+	}
+	other = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (other >= 0 && connect(other, (struct sockaddr *)&sa, len) == 0 &&
+	    getsockopt(other, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		cta_msg("apply: @%s is held by pid %d of uid %u (another apply waiting here%s); "
+			"nothing applied",
+			CONFIRM_SOCKET, (int)cred.pid, (unsigned)cred.uid,
+			cred.uid == 0 || cred.uid == geteuid() ? "?"
+							       : ", or squatted by that user");
+	else
+		cta_msg("apply: @%s is taken (another apply waiting here?); nothing applied",
+			CONFIRM_SOCKET);
+	if (other >= 0)
+		close(other);
+	return -CTA_EXIT_SYSTEM;
+}
+
+/* One connection on the confirmation socket: true when it confirms, from whom may. */
+static bool confirmed_by(int lfd)
+{
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	struct pollfd q = { c, POLLIN, 0 };
+	struct ucred cred;
+	char msg[32] = "";
+	bool yes = false;
+
+	if (c < 0)
+		return false;
+	if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
+	    !strncmp(msg, "confirm", 7)) {
+		yes = peer_trusted(c, &cred);
+		if (!yes)
+			cta_msg("a confirmation from pid %d of uid %u was refused: only root or "
+				"uid %u may confirm",
+				(int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
+		if (write(c, yes ? "kept\n" : "refused\n", yes ? 5 : 8) < 0) {
+			/* the confirmer went away: the answer stands all the same */
+		}
+	}
+	close(c);
+	return yes;
 }
 
 /*
@@ -173,25 +268,8 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 			return TAKE_BACK;
 		if (p[2].revents & POLLIN)
 			return TAKE_BACK;
-		if (p[1].revents & POLLIN) {
-			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			char msg[32] = "";
-
-			if (c >= 0) {
-				struct pollfd q = { c, POLLIN, 0 };
-
-				if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
-				    !strncmp(msg, "confirm", 7)) {
-					if (write(c, "kept\n", 5) < 0) {
-						/* the confirmer went away: it is kept all the same
-						 */
-					}
-					close(c);
-					return KEEP;
-				}
-				close(c);
-			}
-		}
+		if ((p[1].revents & POLLIN) && confirmed_by(lfd))
+			return KEEP;
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t r = read(STDIN_FILENO, line + have, sizeof(line) - 1 - have);
 
@@ -319,16 +397,9 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	}
 	/* the confirmation socket before the change: a confirmer never finds nobody */
 	if (o->timeout_ms) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-					    strlen(CONFIRM_SOCKET));
-
-		memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
-		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, len) < 0 || listen(lfd, 4) < 0) {
-			cta_msg("apply: %s (another apply waiting here?); nothing applied",
-				strerror(errno));
-			rc = CTA_EXIT_SYSTEM;
+		lfd = confirm_listen();
+		if (lfd < 0) {
+			rc = -lfd;
 			goto out;
 		}
 		sigemptyset(&mask);
