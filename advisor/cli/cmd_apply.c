@@ -184,9 +184,10 @@ static bool confirmed_by(int lfd)
 }
 
 /*
- * A transaction that makes each listed table what `source` says (or removes it when
- * source has none): "table F N" then "delete table F N" (it may not exist yet), then
- * the new text. One nft run: all or nothing.
+ * The backup file's form: "table F N", "delete table F N" (it may not exist), then the
+ * table's text from source. It puts the tables back from any state, by hand, but makes
+ * each table anew (its base chains then run after others of the same hook and
+ * priority): apply and its rollback change the tables in place instead (in_place).
  */
 static char *transaction(json_t *tables, const char *source)
 {
@@ -205,6 +206,37 @@ static char *transaction(json_t *tables, const char *source)
 			cta_buf_str(&b, text);
 			free(text);
 		}
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
+}
+
+/*
+ * One transaction that makes each listed table of the ruleset `now` what `want` says,
+ * in place (cta_rsdiff_replace_tx): `nft list ruleset` keeps its order, and a rollback
+ * gives back the very listing of before.
+ */
+static char *in_place(json_t *tables, const char *now, const char *want)
+{
+	struct cta_buf b = { 0 };
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tables, i, t) {
+		char fam[16], name[256], *text;
+
+		if (sscanf(json_string_value(t), "%15s %255s", fam, name) != 2)
+			continue;
+		text = cta_rsdiff_replace_tx(now, want, fam, name);
+		if (!text) {
+			free(b.p);
+			return NULL;
+		}
+		cta_buf_str(&b, text);
+		free(text);
 	}
 	if (b.oom) {
 		free(b.p);
@@ -243,6 +275,28 @@ static int mkdir_parent(const char *path)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/*
+ * The tables back as they were (live_full), changed in place from what they are now;
+ * when they cannot be listed, the backup's transaction (tables made anew). 0 or -errno.
+ */
+static int take_back(json_t *tables, const char *live_full, const char *back, char **errors)
+{
+	char *now = NULL, *tx = NULL;
+	int rc = cta_nft_list(NULL, NULL, false, &now);
+
+	if (!rc)
+		tx = in_place(tables, now, live_full);
+	rc = tx ? cta_nft_run(tx, errors) : -ENOMEM;
+	if (rc) {
+		free(*errors);
+		*errors = NULL;
+		rc = cta_nft_run(back, errors);
+	}
+	free(tx);
+	free(now);
+	return rc;
 }
 
 enum answer { KEEP, TAKE_BACK };
@@ -383,7 +437,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		goto out;
 	}
 	back = backup_text(c.tables, live_full);
-	tx = transaction(c.tables, after_full);
+	tx = in_place(c.tables, live_full, after_full);
 	if (!back || !tx) {
 		cta_msg("out of memory");
 		rc = CTA_EXIT_SYSTEM;
@@ -437,7 +491,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	}
 	free(errors);
 	errors = NULL;
-	if (cta_nft_run(back, &errors)) {
+	if (take_back(c.tables, live_full, back, &errors)) {
 		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
 			errors ? errors : "", o->backup, o->backup);
 		rc = CTA_EXIT_SYSTEM;
