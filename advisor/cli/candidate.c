@@ -2,8 +2,10 @@
 #include "advisor/cli/candidate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "advisor/cli/cli.h"
 #include "nft/nftrun.h"
@@ -38,28 +40,49 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	rc = cta_nft_check_file(path, &errors);
-	if (rc == -EINVAL) {
-		/* nft's own words: file, line, column and what is wrong */
-		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
-			errors);
-		free(errors);
+	/* a file that is not there is bad input, not the kernel's refusal */
+	rc = open(path, O_RDONLY | O_CLOEXEC);
+	if (rc < 0) {
+		cta_msg("cannot read %s: %s", path, strerror(errno));
 		return CTA_EXIT_USAGE;
 	}
-	if (rc) {
-		cta_msg("out of memory");
-		return CTA_EXIT_SYSTEM;
-	}
-	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
+	close(rc);
+	/* without CAP_NET_ADMIN the dry run fails too: say what is missing first */
 	rc = cta_nft_list(NULL, NULL, true, &live);
 	if (!rc)
 		rc = cta_nft_list(NULL, NULL, false, &state);
 	if (rc) {
 		free(live);
 		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
-			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+			rc == -EPERM ? " (needs CAP_NET_ADMIN in this network namespace)" : "");
 		return CTA_EXIT_SYSTEM;
 	}
+	rc = cta_nft_check_file(path, &errors);
+	if (rc == -EINVAL && strstr(errors, "Operation not permitted")) {
+		cta_msg("%s: the kernel refused the dry run: Operation not permitted (needs "
+			"CAP_NET_ADMIN in this network namespace)",
+			path);
+		free(errors);
+		free(live);
+		free(state);
+		return CTA_EXIT_SYSTEM;
+	}
+	if (rc == -EINVAL) {
+		/* nft's own words: file, line, column and what is wrong */
+		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
+			errors);
+		free(errors);
+		free(live);
+		free(state);
+		return CTA_EXIT_USAGE;
+	}
+	if (rc) {
+		cta_msg("out of memory");
+		free(live);
+		free(state);
+		return CTA_EXIT_SYSTEM;
+	}
+	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
 	c->live = cta_rsdiff_without(live, CTA_OWN_TABLES);
 	free(live);
 	live = cta_rsdiff_without(state, CTA_OWN_TABLES);
