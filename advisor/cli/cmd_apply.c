@@ -44,9 +44,10 @@ const struct cta_cmd cta_cmd_apply = {
 	"tables come back in one transaction, and apply says so. It refuses without a\n"
 	"terminal unless --confirm-timeout 0 is given (no safety net: applied and kept).\n"
 	"\n"
-	"The lockout guard runs first: the management session ($SSH_CONNECTION, and the\n"
-	"sessions' connections to its SSH port) is replayed against RULESET in the scratch\n"
-	"namespace; if it would be dropped, apply refuses unless --force.\n"
+	"The lockout guard runs first: the management sessions ($SSH_CONNECTION, the\n"
+	"connections established to the ports an sshd process listens on here, and the\n"
+	"sessions' recorded connections to those ports) are replayed against RULESET in\n"
+	"the scratch namespace; if one would be dropped, apply refuses unless --force.\n"
 	"\n"
 	"Exit status: 0 applied and kept; 1 taken back (no confirmation) or refused by the\n"
 	"lockout guard; 2 bad usage, or the kernel refuses RULESET; 3 the system refused.\n"
@@ -380,7 +381,7 @@ static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta
 	}
 	if (!mgmt && !o->force)
 		cta_msg("note: no management session to guard ($SSH_CONNECTION unset, no "
-			"recorded SSH connection)");
+			"connection to an sshd here, none recorded)");
 	cta_review_flows_free(v, mgmt);
 	return rc;
 }
