@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # review and apply say what stops them, with the documented status: without
 # CAP_NET_ADMIN exit 3 naming it (not the kernel "refusing" the ruleset), a RULESET
-# that is not there exit 2 naming the file.
+# that is not there exit 2 naming the file; suggest of an empty recording exit 1.
 . "$(dirname "$0")/common.sh"
 
 chmod 755 "$TMP"
@@ -30,4 +30,11 @@ for cmd in "review" "apply --confirm-timeout 0"; do
 	grep -q "cannot read $TMP/nosuch.nft: No such file or directory" "$TMP/err" ||
 		fail "$cmd nosuch.nft: $(cat "$TMP/err")"
 done
+# an empty recording: no ruleset (it would drop every service) unless --force
+"$CTA" suggest -o "$TMP/e.nft" "$SRCDIR/tests/data/suggest/empty.json" 2>"$TMP/err"
+rc=$?
+[ $rc = 1 ] || fail "suggest of an empty recording: exit $rc"
+grep -q "no flow" "$TMP/err" || fail "suggest of an empty recording: $(cat "$TMP/err")"
+[ -e "$TMP/e.nft" ] && fail "suggest wrote the empty ruleset"
+"$CTA" suggest --force -o "$TMP/e.nft" "$SRCDIR/tests/data/suggest/empty.json" || fail "suggest --force"
 finish
