@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,7 +23,8 @@
 #include "advisor/lib/util.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_BACKUP "/var/lib/conntrack-advise/apply-backup.nft"
+#define DEFAULT_BACKUP_DIR "/var/lib/conntrack-advise/backups"
+#define BACKUPS_KEPT 10 /* per network namespace, in the backup directory */
 /* Abstract and per network namespace: `apply --confirm` in another shell finds it. */
 #define CONFIRM_SOCKET "conntrack-advise-apply"
 
@@ -31,18 +35,24 @@ const struct cta_cmd cta_cmd_apply = {
 	run,
 	"load a ruleset, and take it back unless confirmed",
 	"Usage: conntrack-advise apply RULESET [--confirm-timeout DURATION] [--force]\n"
-	"                              [--session FILE]... [--backup FILE]\n"
+	"                              [--session FILE]... [--backup FILE | --backup-dir DIR]\n"
 	"       conntrack-advise apply --confirm\n"
 	"\n"
 	"Replaces, in one transaction, only the tables RULESET changes (as review finds\n"
 	"them: RULESET is checked by the kernel, then loaded on top of a copy of the live\n"
 	"ruleset in a scratch namespace and compared); every other table is untouched.\n"
-	"Before, those tables are saved to FILE (default " DEFAULT_BACKUP ").\n"
+	"Each table is changed in place (kept, with its base chains and their order).\n"
+	"Before, those tables are saved (mode 0600) to FILE, or to a new file of DIR\n"
+	"(default " DEFAULT_BACKUP_DIR ", made with mode 0700) named for the\n"
+	"network namespace and the time, apply-netINODE-YYYYMMDDTHHMMSS.mmmZ.nft; the 10\n"
+	"newest of a namespace are kept. apply prints the path; 'nft -f PATH' puts the\n"
+	"tables back as they were (made anew).\n"
 	"Then it waits for confirmation: 'yes' typed on the terminal, or\n"
 	"'conntrack-advise apply --confirm' run from another shell in the same network\n"
-	"namespace by root or the same user, within the timeout (default 30s). Without it, or on Ctrl-C, the saved\n"
-	"tables come back in one transaction, and apply says so. It refuses without a\n"
-	"terminal unless --confirm-timeout 0 is given (no safety net: applied and kept).\n"
+	"namespace by root or the same user, within the timeout (default 30s). Without it,\n"
+	"or on Ctrl-C, the saved tables come back in one transaction, and apply says so.\n"
+	"It refuses without a terminal unless --confirm-timeout 0 is given (no safety net:\n"
+	"applied and kept).\n"
 	"\n"
 	"The lockout guard runs first: the management sessions ($SSH_CONNECTION, the\n"
 	"connections established to the ports an sshd process listens on here, and the\n"
@@ -264,18 +274,120 @@ static char *backup_text(json_t *tables, const char *live_full)
 	return b.p;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[4096], *slash;
+struct apply_opts {
+	const char *path, *backup, *backup_dir;
+	uint64_t timeout_ms;
+	bool timeout_given, force;
+	char **sessions;
+	size_t n_sessions;
+};
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
+/* dir and its parent, mode 0700 where made. */
+static int mkdirs(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* This network namespace's name in backup files: "net" and its inode. */
+static void netns_id(char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) == 0)
+		snprintf(out, len, "net%llu", (unsigned long long)st.st_ino);
+	else
+		snprintf(out, len, "net");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the BACKUPS_KEPT newest "apply-NETNS-TIME.nft" of this namespace in dir. */
+static void prune_backups(const char *dir, const char *ns)
+{
+	char prefix[64], **names = NULL, path[PATH_MAX];
+	size_t n = 0, cap = 0, plen;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "apply-%s-", ns);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **v;
+
+		if (strncmp(de->d_name, prefix, plen) || l < 4 ||
+		    strcmp(de->d_name + l - 4, ".nft"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(names, cap * sizeof(*names));
+			if (!v)
+				break;
+			names = v;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name); /* the time in the name sorts them */
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (i + BACKUPS_KEPT < n && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid())
+			unlink(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * Save the tables' text: to --backup FILE, or to a new file of the backup directory
+ * named for this network namespace and the time, the older ones beyond BACKUPS_KEPT
+ * removed. path gets the file's name. 0 or -errno.
+ */
+static int save_backup(const struct apply_opts *o, const char *text, char *path, size_t len)
+{
+	char ns[48], stamp[40];
+	uint64_t now = cta_now_real_ns();
+	time_t sec = (time_t)(now / 1000000000ULL);
+	struct tm tm;
+	int rc;
+
+	if (o->backup) {
+		snprintf(path, len, "%s", o->backup);
+		return cta_write_atomic(path, text, strlen(text), 0600);
+	}
+	netns_id(ns, sizeof(ns));
+	gmtime_r(&sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	if (snprintf(path, len, "%s/apply-%s-%s.%03uZ.nft", o->backup_dir, ns, stamp,
+		     (unsigned)(now / 1000000ULL % 1000)) >= (int)len)
+		return -ENAMETOOLONG;
+	rc = mkdirs(o->backup_dir);
+	if (!rc)
+		rc = cta_write_atomic(path, text, strlen(text), 0600);
+	if (!rc)
+		prune_backups(o->backup_dir, ns);
+	return rc;
 }
 
 /*
@@ -347,14 +459,6 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 	}
 }
 
-struct apply_opts {
-	const char *path, *backup;
-	uint64_t timeout_ms;
-	bool timeout_given, force;
-	char **sessions;
-	size_t n_sessions;
-};
-
 /* The lockout guard: 0 when the management session passes (or there is none). */
 static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta_session *s)
 {
@@ -392,6 +496,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	struct cta_host here = { 0 };
 	struct cta_candidate c = { 0 };
 	char *live_full = NULL, *after_full = NULL, *tx = NULL, *back = NULL, *errors = NULL;
+	char backup[PATH_MAX] = "";
 	int rc, lfd = -1, sigfd = -1;
 	sigset_t mask;
 
@@ -444,12 +549,14 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	if ((rc = mkdir_parent(o->backup)) ||
-	    (rc = cta_write_atomic(o->backup, back, strlen(back), 0600))) {
-		cta_msg("apply: backup %s: %s; nothing applied", o->backup, strerror(-rc));
+	rc = save_backup(o, back, backup, sizeof(backup));
+	if (rc) {
+		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
+	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,
+		backup);
 	/* the confirmation socket before the change: a confirmer never finds nobody */
 	if (o->timeout_ms) {
 		lfd = confirm_listen();
@@ -476,7 +583,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	if (!o->timeout_ms) {
 		cta_msg("applied %s (%zu table%s); the previous tables are in %s", o->path,
 			json_array_size(c.tables), json_array_size(c.tables) == 1 ? "" : "s",
-			o->backup);
+			backup);
 		rc = CTA_EXIT_OK;
 		goto out;
 	}
@@ -486,7 +593,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		"tables come back.\n",
 		o->path, (unsigned long long)(o->timeout_ms / 1000));
 	if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
-		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, o->backup);
+		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, backup);
 		rc = CTA_EXIT_OK;
 		goto out;
 	}
@@ -494,11 +601,11 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	errors = NULL;
 	if (take_back(c.tables, live_full, back, &errors)) {
 		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
-			errors ? errors : "", o->backup, o->backup);
+			errors ? errors : "", backup, backup);
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	cta_msg("no confirmation: the previous tables are back (saved in %s)", o->backup);
+	cta_msg("no confirmation: the previous tables are back (saved in %s)", backup);
 	rc = CTA_EXIT_NEGATIVE;
 out:
 	if (lfd >= 0)
@@ -524,10 +631,12 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "force", no_argument, NULL, 'f' },
 		{ "session", required_argument, NULL, 's' },
 		{ "backup", required_argument, NULL, 'b' },
+		{ "backup-dir", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct apply_opts o = { .backup = DEFAULT_BACKUP, .timeout_ms = DEFAULT_TIMEOUT_MS };
+	struct apply_opts o = { .backup_dir = DEFAULT_BACKUP_DIR,
+				.timeout_ms = DEFAULT_TIMEOUT_MS };
 	bool confirm = false;
 	int c, rc;
 
@@ -557,6 +666,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			break;
 		case 'b':
 			o.backup = optarg;
+			break;
+		case 'B':
+			o.backup_dir = optarg;
 			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_apply, stdout);
