@@ -15,9 +15,10 @@ table inet fw {
 	}
 }
 NFT
-S "$CTA" -q record --no-bpf -d 60 -o "$TMP/s.json" 2>"$TMP/rec.err" &
+ip netns exec "$SRV" "$CTA" -q record --no-bpf -d 60 -o "$TMP/s.json" 2>"$TMP/rec.err" &
 rec=$!
-for _ in $(seq 100); do S nft list tables | grep -q conntrack_advise && break; sleep 0.1; done
+# its first checkpoint: the recorder is set up (and takes SIGTERM as the end)
+for _ in $(seq 100); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
 S nft list tables | grep -q conntrack_advise || fail "the recorder's table never came"
 printf 'add rule inet fw input tcp dport 26 drop\n' >"$TMP/add.nft"
 S "$CTA" review "$TMP/add.nft" >"$TMP/review.out" 2>"$TMP/review.err"
@@ -31,6 +32,6 @@ rc=$?
 S nft list table inet fw | grep -q 'tcp dport 26 drop' || fail "apply: the rule is not there"
 grep -q conntrack_advise "$TMP/b.nft" && fail "the backup holds the recorder's table"
 S nft list tables | grep -q conntrack_advise || fail "apply removed the recorder's table"
-kill -INT "$rec"
+kill -TERM "$rec"
 wait "$rec" || fail "the recorder failed: $(cat "$TMP/rec.err")"
 finish
