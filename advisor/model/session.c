@@ -789,6 +789,13 @@ static int read_iface(struct rd *rd, json_t *io, struct cta_host *h)
 	if (!json_is_object(io))
 		return fail(rd, "expected an object");
 	err = get_string(rd, io, "name", true, &name);
+	/* the kernel's names have 1 to 15 characters: a longer one would be cut into another */
+	if (!err && (!*name || strlen(name) > CTA_IFNAME_MAX)) {
+		cta_jpath_push_key(&rd->path, "name");
+		err = fail(rd, "\"%.40s%s\" is not an interface name (1 to %d characters)", name,
+			   strlen(name) > 40 ? "..." : "", CTA_IFNAME_MAX);
+		cta_jpath_pop(&rd->path);
+	}
 	if (!err)
 		err = get_uint(rd, io, "index", false, UINT32_MAX, &index);
 	if (!err)
