@@ -368,15 +368,21 @@ static void remove_stale_tmps(const char *path)
 	blen = strlen(base);
 	while ((de = readdir(d))) {
 		struct stat st;
+		ino_t ino;
 		int fd;
 
 		if (strncmp(de->d_name, base, blen) || strncmp(de->d_name + blen, ".tmp.", 5) ||
 		    strlen(de->d_name + blen + 5) != 6)
 			continue;
+		/* only a regular file of ours is opened at all (a device's open can act) */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		ino = st.st_ino;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == ino &&
 		    !flock(fd, LOCK_EX | LOCK_NB))
 			unlinkat(dirfd(d), de->d_name, 0);
 		close(fd);
