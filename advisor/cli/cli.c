@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/lib/buf.h"
 #include "advisor/lib/util.h"
 
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out)
@@ -73,4 +74,80 @@ int cta_stdout_finish(int rc)
 	cta_msg("standard output: %s: what was written is incomplete",
 		err > 0 ? strerror(err) : "a write failed");
 	return CTA_EXIT_USAGE;
+}
+
+#define JSTREAM_FLUSH (1u << 16) /* bytes gathered before one write */
+#define JSTREAM_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
+static void jstream_flush(struct cta_jstream *js)
+{
+	if (js->out.len)
+		fwrite(js->out.p, 1, js->out.len, stdout); /* errors: stdout's flag */
+	js->out.len = 0;
+}
+
+void cta_jstream_begin(struct cta_jstream *js, const char *key)
+{
+	memset(js, 0, sizeof(*js));
+	js->key = key;
+}
+
+/*
+ * Each item is dumped inside {"KEY": [item]}, a wrapper made once, so jansson indents
+ * it as it would in the whole document; the wrapper's own first and last lines are
+ * cut off. One dump into a reused buffer an item, one write per 64 KiB.
+ */
+int cta_jstream_item(struct cta_jstream *js, json_t *item)
+{
+	size_t head = strlen("{\n  \"") + strlen(js->key) + strlen("\": [\n");
+	size_t tail = strlen("\n  ]\n}"), need;
+
+	if (!item || (!js->wrap && !(js->wrap = json_pack("{s:[]}", js->key)))) {
+		json_decref(item);
+		return CTA_EXIT_SYSTEM;
+	}
+	json_array_append_new(json_object_get(js->wrap, js->key), item);
+	while ((need = json_dumpb(js->wrap, js->dump, js->cap, JSTREAM_FLAGS)) > js->cap) {
+		char *p = realloc(js->dump, need * 2);
+
+		if (!p)
+			break;
+		js->dump = p;
+		js->cap = need * 2;
+	}
+	json_array_clear(json_object_get(js->wrap, js->key));
+	if (!need || need > js->cap || need < head + tail)
+		return CTA_EXIT_SYSTEM;
+	if (js->n++)
+		cta_buf_add(&js->out, ",\n", 2);
+	else
+		cta_buf_add(&js->out, js->dump, head);
+	cta_buf_add(&js->out, js->dump + head, need - head - tail);
+	if (js->out.oom)
+		return CTA_EXIT_SYSTEM;
+	if (js->out.len >= JSTREAM_FLUSH)
+		jstream_flush(js);
+	return CTA_EXIT_OK;
+}
+
+int cta_jstream_end(struct cta_jstream *js)
+{
+	if (js->n)
+		cta_buf_printf(&js->out, "\n  ],\n  \"version\": %d\n}\n", CTA_JSON_VERSION);
+	else
+		cta_buf_printf(&js->out, "{\n  \"%s\": [],\n  \"version\": %d\n}\n", js->key,
+			       CTA_JSON_VERSION);
+	jstream_flush(js);
+	cta_jstream_fini(js);
+	return CTA_EXIT_OK;
+}
+
+void cta_jstream_fini(struct cta_jstream *js)
+{
+	cta_buf_fini(&js->out);
+	json_decref(js->wrap);
+	free(js->dump);
+	js->wrap = NULL;
+	js->dump = NULL;
+	js->cap = 0;
 }

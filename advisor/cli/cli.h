@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "advisor/lib/buf.h"
 #include "advisor/model/session.h"
 
 /* The documented exit codes (design.md, docs/conntrack-advise.8.md). */
@@ -57,6 +58,27 @@ void cta_free_sessions(struct cta_session *s, size_t n);
  */
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,
 		     unsigned mode);
+
+/*
+ * A -j document written as it is made, item by item, so that a list of 10^6 flows is
+ * never one tree in memory: {"KEY": [ITEM, ...], "version": N}, the same bytes as
+ * cta_print_json gives for that document. KEY is a plain word (not escaped).
+ * cta_jstream_item takes the item's reference; each returns an exit code (a write
+ * error is left to cta_stdout_finish); after a failed item the stream is done.
+ */
+struct cta_jstream {
+	const char *key;
+	size_t n;
+	struct cta_buf out; /* written to stdout in blocks */
+	json_t *wrap; /* {"KEY": [one item]} */
+	char *dump; /* wrap dumped, reused */
+	size_t cap;
+};
+void cta_jstream_begin(struct cta_jstream *js, const char *key);
+int cta_jstream_item(struct cta_jstream *js, json_t *item);
+int cta_jstream_end(struct cta_jstream *js);
+/* Free what a stream holds (cta_jstream_end does it; after a failure, the caller). */
+void cta_jstream_fini(struct cta_jstream *js);
 
 /*
  * The end of every command: stdout flushed and closed, and checked. rc as it was, or
