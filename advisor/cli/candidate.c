@@ -205,7 +205,7 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 			for (size_t p = 0; p < n_ports; p++)
 				to_ssh |= f->key.reply_sport == ports[p];
 			v[m].flow = *f;
-			v[m].recorded = cta_session_verdict(&s[k], f);
+			v[m].recorded = cta_session_verdicts(&s[k], f);
 			v[m].management = f->direction == CTA_DIR_IN && f->key.l4proto == 6 &&
 					  to_ssh;
 			m++;
