@@ -111,7 +111,7 @@ void cta_jstream_begin(struct cta_jstream *js, const char *key)
  * it as it would in the whole document; the wrapper's own first and last lines are
  * cut off. One dump into a reused buffer an item, one write per 64 KiB.
  */
-int cta_jstream_item(struct cta_jstream *js, json_t *item)
+int cta_jstream_render(struct cta_jstream *js, json_t *item, const char **text, size_t *len)
 {
 	size_t head = strlen("{\n  \"") + strlen(js->key) + strlen("\": [\n");
 	size_t tail = strlen("\n  ]\n}"), need;
@@ -132,16 +132,32 @@ int cta_jstream_item(struct cta_jstream *js, json_t *item)
 	json_array_clear(json_object_get(js->wrap, js->key));
 	if (!need || need > js->cap || need < head + tail)
 		return CTA_EXIT_SYSTEM;
+	*text = js->dump + head;
+	*len = need - head - tail;
+	return CTA_EXIT_OK;
+}
+
+int cta_jstream_raw(struct cta_jstream *js, const char *text, size_t len)
+{
 	if (js->n++)
 		cta_buf_add(&js->out, ",\n", 2);
 	else
-		cta_buf_add(&js->out, js->dump, head);
-	cta_buf_add(&js->out, js->dump + head, need - head - tail);
+		cta_buf_printf(&js->out, "{\n  \"%s\": [\n", js->key);
+	cta_buf_add(&js->out, text, len);
 	if (js->out.oom)
 		return CTA_EXIT_SYSTEM;
 	if (js->out.len >= JSTREAM_FLUSH)
 		jstream_flush(js);
 	return CTA_EXIT_OK;
+}
+
+int cta_jstream_item(struct cta_jstream *js, json_t *item)
+{
+	const char *text;
+	size_t len;
+	int rc = cta_jstream_render(js, item, &text, &len);
+
+	return rc ? rc : cta_jstream_raw(js, text, len);
 }
 
 int cta_jstream_end(struct cta_jstream *js)

@@ -82,6 +82,13 @@ struct cta_jstream {
 };
 void cta_jstream_begin(struct cta_jstream *js, const char *key);
 int cta_jstream_item(struct cta_jstream *js, json_t *item);
+/*
+ * The two halves of cta_jstream_item: render gives the item's text as it stands in
+ * the document ("    {" to "    }", valid until the next call; takes the reference),
+ * raw adds such a text as the next item.
+ */
+int cta_jstream_render(struct cta_jstream *js, json_t *item, const char **text, size_t *len);
+int cta_jstream_raw(struct cta_jstream *js, const char *text, size_t len);
 int cta_jstream_end(struct cta_jstream *js);
 /* Free what a stream holds (cta_jstream_end does it; after a failure, the caller). */
 void cta_jstream_fini(struct cta_jstream *js);
