@@ -35,55 +35,63 @@ static json_t *touched(json_t *changes)
 	return out;
 }
 
-int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
+/*
+ * Before the scratch namespace: path readable (else bad input, not the kernel's
+ * refusal), the live ruleset listed stateless and as it is (without CAP_NET_ADMIN the
+ * dry run fails too: say what is missing first), path checked by the kernel. 0 with
+ * *live and *state malloc'd, or an exit code with the message said.
+ */
+static int prepare(const char *path, char **live, char **state)
 {
-	struct cta_err err;
-	char *errors = NULL, *live = NULL, *state = NULL;
-	int rc;
+	char *errors = NULL;
+	int rc = open(path, O_RDONLY | O_CLOEXEC);
 
-	memset(c, 0, sizeof(*c));
-	/* a file that is not there is bad input, not the kernel's refusal */
-	rc = open(path, O_RDONLY | O_CLOEXEC);
 	if (rc < 0) {
 		cta_msg("cannot read %s: %s", path, strerror(errno));
 		return CTA_EXIT_USAGE;
 	}
 	close(rc);
-	/* without CAP_NET_ADMIN the dry run fails too: say what is missing first */
-	rc = cta_nft_list(NULL, NULL, true, &live);
+	rc = cta_nft_list(NULL, NULL, true, live);
 	if (!rc)
-		rc = cta_nft_list(NULL, NULL, false, &state);
+		rc = cta_nft_list(NULL, NULL, false, state);
 	if (rc) {
-		free(live);
 		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
 			rc == -EPERM ? " (needs CAP_NET_ADMIN in this network namespace)" : "");
-		return CTA_EXIT_SYSTEM;
-	}
-	rc = cta_nft_check_file(path, &errors);
-	if (rc == -EINVAL && strstr(errors, "Operation not permitted")) {
+		rc = CTA_EXIT_SYSTEM;
+	} else if ((rc = cta_nft_check_file(path, &errors)) == -EINVAL &&
+		   strstr(errors, "Operation not permitted")) {
 		cta_msg("%s: the kernel refused the dry run: Operation not permitted (needs "
 			"CAP_NET_ADMIN in this network namespace)",
 			path);
-		free(errors);
-		free(live);
-		free(state);
-		return CTA_EXIT_SYSTEM;
-	}
-	if (rc == -EINVAL) {
+		rc = CTA_EXIT_SYSTEM;
+	} else if (rc == -EINVAL) {
 		/* nft's own words: file, line, column and what is wrong */
 		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
 			errors);
-		free(errors);
-		free(live);
-		free(state);
-		return CTA_EXIT_USAGE;
-	}
-	if (rc) {
+		rc = CTA_EXIT_USAGE;
+	} else if (rc) {
 		cta_msg("out of memory");
-		free(live);
-		free(state);
-		return CTA_EXIT_SYSTEM;
+		rc = CTA_EXIT_SYSTEM;
 	}
+	free(errors);
+	if (rc) {
+		free(*live);
+		free(*state);
+		*live = *state = NULL;
+	}
+	return rc;
+}
+
+int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
+{
+	struct cta_err err;
+	char *live = NULL, *state = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = prepare(path, &live, &state);
+	if (rc)
+		return rc;
 	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
 	c->live = cta_rsdiff_without(live, CTA_OWN_TABLES);
 	free(live);
