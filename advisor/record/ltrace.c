@@ -16,7 +16,8 @@
 #define LINES_MAX 64 /* lines kept per walk */
 #define DONE_MAX 1024 /* walks waiting for their packet's judgement (about 1.7 KiB each) */
 #define TABLES_MAX 8 /* legacy tables per family: filter, nat, mangle, raw, security */
-#define SIG_EVERY_NS 100000000ULL /* the rules' marks are compared this often at most */
+#define CHECK_EVERY_NS 10000000ULL /* lines fed one by one: marks compared this often */
+#define SIG_EVERY_NS 100000000ULL /* a line the rules lack re-reads them this often at most */
 
 struct pending {
 	bool used;
@@ -33,7 +34,10 @@ struct cta_ltrace {
 	struct cta_nflog_binding binding;
 	struct cta_iptsave *rules[2]; /* [0] IPv4, [1] IPv6 */
 	uint64_t sig[2][TABLES_MAX];
-	uint64_t sig_checked_ns, now_ns;
+	uint64_t now_ns;
+	bool checked[2]; /* the rules' marks compared since this read began */
+	uint64_t checked_ns[2]; /* when (lines fed from outside: no reads to go by) */
+	uint64_t resnap_ns[2]; /* when a line the rules lacked last made them be read again */
 	struct pending pend[PENDING_MAX];
 	struct cta_ltrace_walk done[DONE_MAX];
 	bool done_used[DONE_MAX];
@@ -191,6 +195,7 @@ static void finish(struct cta_ltrace *l, struct pending *p)
 	}
 	w.tuple = p->tuple;
 	w.seen_ns = p->last_ns;
+	w.gen = l->stats.snapshots;
 	w.r.lost_passed += p->lost;
 	for (size_t i = 0; i < DONE_MAX && at == DONE_MAX; i++) {
 		if (!l->done_used[i])
@@ -247,9 +252,21 @@ void cta_ltrace_feed(struct cta_ltrace *l, const struct cta_nflog_packet *p, uin
 	    (p->family != AF_INET && p->family != AF_INET6))
 		return;
 	l->stats.lines++;
+	/* lines came: have the rules changed since they were read? (once a read) */
+	if (!l->checked[fam_index(p->family)] ||
+	    now_ns - l->checked_ns[fam_index(p->family)] >= CHECK_EVERY_NS) {
+		l->checked[fam_index(p->family)] = true;
+		l->checked_ns[fam_index(p->family)] = now_ns;
+		check_rules(l, p->family);
+	}
 	s = l->rules[fam_index(p->family)];
-	/* a line the rules do not hold: they changed; a table may have come too */
-	if (!s || !cta_ipt_line_known(s, &line)) {
+	/*
+	 * A line the rules do not hold: they changed, or a table came. Read them again,
+	 * at most every SIG_EVERY_NS (a line they never hold must not run the tool per line).
+	 */
+	if ((!s || !cta_ipt_line_known(s, &line)) &&
+	    now_ns - l->resnap_ns[fam_index(p->family)] >= SIG_EVERY_NS) {
+		l->resnap_ns[fam_index(p->family)] = now_ns;
 		(void)snapshot(l, p->family, NULL);
 		s = l->rules[fam_index(p->family)];
 	}
@@ -278,12 +295,8 @@ int cta_ltrace_read(struct cta_ltrace *l, uint64_t now_ns)
 
 	if (!l->sock)
 		return 0;
-	if (now_ns - l->sig_checked_ns >= SIG_EVERY_NS) {
-		l->sig_checked_ns = now_ns;
-		check_rules(l, AF_INET);
-		check_rules(l, AF_INET6);
-	}
 	l->now_ns = now_ns;
+	l->checked[0] = l->checked[1] = false;
 	n = cta_nlsock_read(l->sock, on_msg, l, NULL);
 	return n < 0 ? n : 0;
 }

@@ -26,6 +26,7 @@ struct cta_ltrace_walk {
 	uint8_t family, l4proto; /* AF_INET, AF_INET6; IPPROTO_* */
 	struct cta_tuple tuple;
 	uint64_t seen_ns; /* when its last line came (the caller's clock) */
+	uint64_t gen; /* which reading of the rules it was walked through (their texts) */
 	struct cta_ipt_result r;
 };
 

@@ -241,9 +241,10 @@ size_t cta_ltrace_key(const struct cta_ltrace_walk *w, int n, char *buf, size_t 
 
 	for (int i = 0; i < n; i++) {
 		const struct cta_ipt_result *r = &w[i].r;
-		int k = snprintf(buf + at, len - at, "L%u %u %s %s %d %d %s %u %u;", w[i].family,
-				 r->hook, r->table, r->chain, (int)r->verdict, r->policy,
-				 r->rule_chain, r->rule_num, r->n_passed);
+		int k = snprintf(buf + at, len - at, "L%u %u %s %s %d %d %s %u %u %llu;",
+				 w[i].family, r->hook, r->table, r->chain, (int)r->verdict,
+				 r->policy, r->rule_chain, r->rule_num, r->n_passed,
+				 (unsigned long long)w[i].gen);
 
 		if (k < 0 || (size_t)k >= len - at)
 			return 0;

@@ -32,6 +32,11 @@ C probe tcp 192.0.2.10 80 -s 198.51.100.7 && fail "80 connected"
 C probe tcp 192.0.2.10 8080 -s 198.51.100.7 && fail "8080 connected"
 C send tcp 2001:db8::10 22 -s 2001:db8:a::7 || fail "ssh over IPv6"
 C probe tcp 2001:db8::10 80 -s 2001:db8:a::7 && fail "80 over IPv6 connected"
+# a rule changed while recording: the next packet is judged by the new text
+sleep 0.5
+S iptables-legacy -R TCP 1 -p tcp --dport 22 -m comment --comment changed -j ACCEPT ||
+	fail "iptables-legacy -R"
+C send tcp 192.0.2.10 22 -s 198.51.100.8 || fail "ssh after the change"
 sleep 3
 kill -INT $rec
 wait $rec || fail "record exited $?: $(cat "$TMP/rec.err")"
@@ -62,6 +67,8 @@ blame() {
 	schema_ok blame.schema.json "$TMP/b.json"
 }
 blame "tcp 198.51.100.7 -> 192.0.2.10:22" accept rule ip TCP 1 "$SSH"
+blame "tcp 198.51.100.8 -> 192.0.2.10:22" accept rule ip TCP 1 \
+	"-A TCP -p tcp -m tcp --dport 22 -m comment --comment changed -j ACCEPT"
 blame "tcp 198.51.100.7 -> 192.0.2.10:80" reject rule ip INPUT 8 "$REJ"
 blame "tcp 198.51.100.7 -> 192.0.2.10:8080" reject rule ip INPUT 8 "$REJ"
 blame "tcp [2001:db8:a::7] -> [2001:db8::10]:22" accept rule ip6 TCP 1 "$SSH"
@@ -73,6 +80,7 @@ expect_line "$TMP/b.txt" "verdict: reject, by rule 8 of iptables-legacy filter I
 expect_line "$TMP/flows.txt" "dport=8080 .*verdict=reject by=iptables-legacy/filter/INPUT/8"
 expect_line "$TMP/flows.txt" "dport=80 .*verdict=reject by=ip6tables-legacy/filter/INPUT/10"
 
+S iptables-legacy -R TCP 1 -p tcp -m tcp --dport 22 -j ACCEPT || fail "iptables-legacy -R back"
 # live: TUPLE, then the client's command; the check's arguments after it
 live() {
 	local tuple=$1 i
