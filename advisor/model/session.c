@@ -99,6 +99,22 @@ static json_t *proto_json(uint8_t l4proto)
 	return json_string(buf);
 }
 
+/* A related flow's master: {} when conntrack did not name it. */
+static json_t *master_json(const struct cta_flow *f)
+{
+	const struct cta_flow_master *m = &f->master;
+	json_t *o = json_object();
+
+	if (!o || !m->l4proto)
+		return o;
+	set(o, "protocol", proto_json(m->l4proto));
+	set(o, "src", addr_json(f->key.family, &m->src));
+	set(o, "dst", addr_json(f->key.family, &m->dst));
+	if (cta_proto_has_ports(m->l4proto))
+		set(o, "dport", json_integer(m->dport));
+	return o;
+}
+
 json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process)
 {
 	const struct cta_flow_key *k = &f->key;
@@ -143,6 +159,10 @@ json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *proc
 	set(o, "first_seen", time_json(f->first_ns));
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (f->helper[0])
+		set(o, "helper", json_string(f->helper));
+	if (f->related)
+		set(o, "related", master_json(f));
 	if (process)
 		json_object_set(o, "process", process);
 	if (verdict)
@@ -687,6 +707,39 @@ static int read_obj(struct rd *rd, json_t *fo, const char *key, int (*check)(str
 	return err;
 }
 
+/* "helper" and "related" (optional: sessions before them have neither). */
+static int read_helper(struct rd *rd, json_t *fo, struct cta_flow *f)
+{
+	const char *h = NULL;
+	json_t *o;
+	int proto = 0, err = get_string(rd, fo, "helper", false, &h);
+
+	if (!err && h && strlen(h) >= sizeof(f->helper)) {
+		cta_jpath_push_key(&rd->path, "helper");
+		err = fail(rd, "\"%s\" is longer than a conntrack helper's name", h);
+		leave(rd);
+	} else if (!err && h) {
+		memcpy(f->helper, h, strlen(h) + 1);
+	}
+	if (!err)
+		err = enter(rd, fo, "related", JSON_OBJECT, false, &o);
+	if (err || !o)
+		return err;
+	f->related = true;
+	if (json_object_get(o, "protocol")) {
+		err = get_name(rd, o, "protocol", parse_proto, "a protocol name or number", &proto);
+		f->master.l4proto = (uint8_t)proto;
+		if (!err)
+			err = get_addr(rd, o, "src", f->key.family, &f->master.src);
+		if (!err)
+			err = get_addr(rd, o, "dst", f->key.family, &f->master.dst);
+		if (!err && cta_proto_has_ports(f->master.l4proto))
+			err = get_u16(rd, o, "dport", true, &f->master.dport);
+	}
+	leave(rd);
+	return err;
+}
+
 static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 {
 	int fam = 0, proto = 0, dir = 0, reached = 0, err;
@@ -729,7 +782,7 @@ static int read_flow(struct rd *rd, json_t *fo, struct cta_flow *f)
 		if (!err && host)
 			err = note_host(rd, host, f);
 	}
-	return err;
+	return err ? err : read_helper(rd, fo, f);
 }
 
 static int read_flows(struct rd *rd, json_t *top, struct cta_session *s)

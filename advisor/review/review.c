@@ -29,7 +29,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
 	rf->worked = !cta_flow_denied(&rf->flow, rf->recorded);
-	if (!rf->candidate)
+	if (!rf->candidate || rf->flow.related)
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
@@ -154,6 +154,64 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",
 						     (json_int_t)handle, "rule", text));
+	}
+	return out;
+}
+
+/* Does a ct helper object of this type exist in the listing, and a rule that sets it? */
+static bool assigns_helper(const char *listing, const char *helper)
+{
+	char type[48], name[128], set[160];
+	const char *p = listing;
+
+	snprintf(type, sizeof(type), "type \"%s\"", helper);
+	while (p && (p = strstr(p, "ct helper ")) != NULL) {
+		const char *q = p + 10, *end;
+		size_t n = 0;
+
+		p = q;
+		if (!strncmp(q, "set ", 4))
+			continue;
+		while (*q && *q != ' ' && *q != '{' && n + 1 < sizeof(name))
+			name[n++] = *q++;
+		name[n] = '\0';
+		end = strchr(q, '}');
+		if (!n || !end || !memmem(q, (size_t)(end - q), type, strlen(type)))
+			continue;
+		snprintf(set, sizeof(set), "ct helper set \"%s\"", name);
+		if (strstr(listing, set))
+			return true;
+		snprintf(set, sizeof(set), "ct helper set %s ", name);
+		if (strstr(listing, set))
+			return true;
+	}
+	return false;
+}
+
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *listing)
+{
+	json_t *out = json_array(), *e;
+	char text[200];
+	size_t k;
+
+	for (size_t i = 0; out && i < n; i++) {
+		const struct cta_flow *f = &v[i].flow;
+		const char *proto = cta_proto_name(f->key.l4proto);
+		bool seen = false;
+
+		if (!f->helper[0] || !v[i].worked ||
+		    assigns_helper(listing ? listing : "", f->helper))
+			continue;
+		json_array_foreach(out, k, e)
+			seen |= !strcmp(cta_jstr(e, "helper"), f->helper) &&
+				!strcmp(cta_jstr(e, "protocol"), proto ? proto : "") &&
+				json_integer_value(json_object_get(e, "port")) == f->key.dport;
+		if (seen)
+			continue;
+		cta_review_flow_text(f, text, sizeof(text));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:s}", "helper", f->helper,
+						     "protocol", proto ? proto : "", "port",
+						     (int)f->key.dport, "flow", text));
 	}
 	return out;
 }

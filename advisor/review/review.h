@@ -66,6 +66,17 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);
 
+/*
+ * The conntrack helpers recorded on services (a flow's "helper") that listing, the
+ * ruleset with the candidate on top (nft -a list ruleset text), no longer assigns: no
+ * ct helper object of that type, or no "ct helper set" naming one. Each is a break:
+ * the helper's related connections (passive FTP's data connections) would no longer
+ * be expected, so ct state related lets none of them in. A JSON array of {"helper",
+ * "protocol", "port", "flow"} (a flow that used it), one per helper and service; NULL
+ * when out of memory.
+ */
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *listing);
+
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);
 
