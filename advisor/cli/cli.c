@@ -7,6 +7,8 @@
 
 #include "advisor/cli/cli.h"
 #include "advisor/lib/util.h"
+#include "advisor/model/ruleset.h"
+#include "nft/snapshot.h"
 
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out)
 {
@@ -54,4 +56,21 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
 		return CTA_EXIT_USAGE;
 	}
 	return CTA_EXIT_OK;
+}
+
+size_t cta_unwatched_live(char *buf, size_t len)
+{
+	struct cta_snapshot *snap = NULL;
+	struct cta_ruleset *rs = cta_ruleset_new();
+	const char *text;
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (rs && cta_snapshot_new(&snap, false) == 0 && cta_snapshot_take(snap, &text) == 0 &&
+	    cta_ruleset_add_text(rs, text) == 0)
+		n = cta_ruleset_unwatched_text(rs, buf, len);
+	cta_snapshot_free(snap);
+	cta_ruleset_free(rs);
+	return n;
 }

@@ -55,4 +55,11 @@ void cta_free_sessions(struct cta_session *s, size_t n);
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,
 		     unsigned mode);
 
+/*
+ * The live ruleset's chains the recording does not watch (netdev, bridge, arp,
+ * ingress: cta_ruleset_unwatched_text), into buf. Their count; 0 also when the
+ * ruleset cannot be listed.
+ */
+size_t cta_unwatched_live(char *buf, size_t len);
+
 #endif

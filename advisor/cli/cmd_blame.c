@@ -289,13 +289,21 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 			(unsigned long long)(timeout_ms / 1000), text);
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
 	if (rc == -ETIMEDOUT || rc == -EINTR) {
+		char unwatched[1024];
+
+		/* a chain blame cannot see may have taken it before any traced hook */
+		cta_unwatched_live(unwatched, sizeof(unwatched));
 		if (g->json)
-			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame",
+			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[],s:s}]}", "blame",
 							"tuple", text, "verdict", "none", "type",
-							"none", "path"))
+							"none", "path", "not_watched", unwatched))
 				       ?: CTA_EXIT_NEGATIVE;
 		printf("%s: no packet of it %s; no verdict\n", text,
-		       rc == -EINTR ? "before the interruption" : "arrived in time");
+		       rc == -EINTR   ? "before the interruption"
+		       : unwatched[0] ? "reached a watched hook in time"
+				      : "arrived in time");
+		if (unwatched[0])
+			printf("  not watched: %s: one of these may have decided it\n", unwatched);
 		return CTA_EXIT_NEGATIVE;
 	}
 	if (rc) {

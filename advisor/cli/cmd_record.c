@@ -222,6 +222,14 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
 		cta_msg("warning: --trace all traces every packet: the kernel builds several "
 			"messages per packet, which slows traffic and may lose trace events");
+	if (!g->quiet) {
+		char unwatched[1024];
+
+		if (cta_unwatched_live(unwatched, sizeof(unwatched)))
+			cta_msg("record: warning: not watched: %s: what these chains drop or accept "
+				"is not recorded",
+				unwatched);
+	}
 	rc = cta_record_run(&cfg, &fail, &err);
 	if (cfg.events_fd > STDOUT_FILENO)
 		close(cfg.events_fd);

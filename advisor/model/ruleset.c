@@ -221,6 +221,9 @@ static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table,
 	snprintf(ci->name, sizeof(ci->name), "%s", name);
 	word_after(decl, "type ", ci->type, sizeof(ci->type));
 	word_after(decl, " hook ", ci->hook, sizeof(ci->hook));
+	if (word_after(decl, " device ", ci->device, sizeof(ci->device)) && ci->device[0] == '"')
+		memmove(ci->device, ci->device + 1, strcspn(ci->device + 1, "\"") + 1);
+	ci->device[strcspn(ci->device, "\"")] = '\0';
 	if (!word_after(decl, " policy ", ci->policy, sizeof(ci->policy)))
 		snprintf(ci->policy, sizeof(ci->policy), "accept");
 	if (word_after(decl, " priority ", prio, sizeof(prio))) {
@@ -354,4 +357,39 @@ const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t 
 size_t cta_ruleset_rule_count(const struct cta_ruleset *rs)
 {
 	return rs->n_rules;
+}
+
+bool cta_chain_unwatched(uint8_t family, const char *hook)
+{
+	return family == NFPROTO_NETDEV || family == NFPROTO_BRIDGE || family == NFPROTO_ARP ||
+	       !strcmp(hook, "ingress") || !strcmp(hook, "egress");
+}
+
+bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i)
+{
+	const struct rule *r = &rs->rules[i];
+	const struct cta_chain_info *ci = cta_ruleset_chain(rs, r->family, r->table, r->chain);
+
+	return cta_chain_unwatched(r->family, ci ? ci->hook : "");
+}
+
+size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_t len)
+{
+	size_t n = 0, at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < rs->n_chains; i++) {
+		const struct cta_chain_info *ci = &rs->chains[i];
+
+		if (!ci->base || !cta_chain_unwatched(ci->family, ci->hook))
+			continue;
+		n++;
+		if (at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s %s %s (%s%s%s)",
+					       n > 1 ? ", " : "", cta_nfproto_name(ci->family),
+					       ci->table, ci->name, ci->hook,
+					       ci->device[0] ? ", device " : "", ci->device);
+	}
+	return n;
 }

@@ -289,6 +289,68 @@ static size_t position(const struct cta_ruleset *rs, size_t i)
 	return pos;
 }
 
+/*
+ * Does a rule's text match every packet: only statements (counter, log, comment) and a
+ * final verdict, "counter reject with icmpx type admin-prohibited"?
+ */
+static bool matches_all(const char *text)
+{
+	static const char *const words[] = { "counter", "packets", "bytes",   "log",	 "prefix",
+					     "level",	"group",   "snaplen", "comment", "accept",
+					     "drop",	"reject",  NULL };
+	bool verdict = false, level = false;
+	const char *p = text;
+
+	for (size_t n; *p; p += n) {
+		bool known;
+
+		while (*p == ' ')
+			p++;
+		known = level || (*p >= '0' && *p <= '9'); /* log level's word, numbers */
+		if (*p == '"') { /* a prefix's or comment's text */
+			p = strchr(p + 1, '"');
+			if (!p)
+				return false;
+			n = 1;
+			continue;
+		}
+		n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (verdict && n == 4 && !strncmp(p, "with", 4))
+			return true; /* reject with ...: the rest says how */
+		for (size_t i = 0; words[i] && !known; i++)
+			known = strlen(words[i]) == n && !strncmp(p, words[i], n);
+		if (!known)
+			return false;
+		level = n == 5 && !strncmp(p, "level", 5);
+		verdict |= (n == 6 && !strncmp(p, "accept", 6)) ||
+			   (n == 4 && !strncmp(p, "drop", 4)) ||
+			   (n == 6 && !strncmp(p, "reject", 6));
+	}
+	return verdict;
+}
+
+/* The last rule of its chain, matching everything: the chain's policy in all but name. */
+static bool catch_all(const struct cta_ruleset *rs, size_t i)
+{
+	const char *t, *c, *text;
+	uint64_t h;
+	uint8_t f;
+
+	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	for (size_t k = i + 1; k < cta_ruleset_rule_count(rs); k++) {
+		const char *t2, *c2;
+		uint64_t h2;
+		uint8_t f2;
+
+		cta_ruleset_rule_at(rs, k, &f2, &t2, &c2, &h2);
+		if (f2 == f && !strcmp(t2, t) && !strcmp(c2, c))
+			return false;
+	}
+	return matches_all(text);
+}
+
 static json_t *finding(const char *kind, const struct cta_ruleset *rs, size_t i, uint64_t conns,
 		       const char *detail)
 {
@@ -392,13 +454,21 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
-		if (!st[i].reached) {
+		if (cta_ruleset_rule_unwatched(rs, i)) {
+			const struct cta_chain_info *ci = cta_ruleset_chain(rs, f, t, c);
+
+			snprintf(detail, sizeof(detail),
+				 "not judged: the recording does not watch %s %s chains, so it "
+				 "cannot tell whether this rule matched: keep it unless you know",
+				 cta_nfproto_name(f), ci && ci->hook[0] ? ci->hook : "regular");
+			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
+		} else if (!st[i].reached) {
 			json_array_append_new(out,
 					      finding("unreached", rs, i, 0,
 						      "no recorded packet reached it: a candidate "
 						      "for removal"));
 		} else if (total && st[i].decided * 100 >= total * HOT_SHARE &&
-			   position(rs, i) >= HOT_POSITION) {
+			   position(rs, i) >= HOT_POSITION && !catch_all(rs, i)) {
 			snprintf(detail, sizeof(detail),
 				 "decided %llu of %llu traced connections from behind %zu rules: "
 				 "move it up, or fold the rules before it into a set",

@@ -59,9 +59,11 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 /*
  * review --live: what a recording says of the live ruleset rs. A JSON array of
- * findings {"kind": "unreached"|"hot"|"policy", family, table, chain, handle, rule,
+ * findings {"kind": "unreached"|"hot"|"policy"|"unwatched", family, table, chain, handle, rule,
  * "connections", "position", "detail"}. Rules of tables starting with skip_prefix
- * (the tool's own) are left out.
+ * (the tool's own) are left out. A rule in a chain the recording does not watch
+ * (cta_ruleset_rule_unwatched: netdev, bridge, arp, ingress) is "unwatched", never
+ * "unreached": no recorded packet could have shown it reached.
  */
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);

@@ -331,8 +331,58 @@ static void test_no_evidence_and_live(void)
 	cta_ruleset_free(rs);
 }
 
+/* A chain's last rule that matches everything is its policy: never "move it up". */
+static void test_catch_all(void)
+{
+	static const char *const last[] = {
+		"counter reject with icmpx type admin-prohibited",
+		"log prefix \"end of input \" level info counter packets 3 bytes 180 drop",
+		"tcp dport 22 reject", /* matches something: the advice stays */
+	};
+
+	for (size_t k = 0; k < 3; k++) {
+		struct cta_ruleset *rs = cta_ruleset_new();
+		struct cta_session s = { 0 };
+		struct cta_flow fl = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
+		char text[1024];
+		json_t *v, *live, *f;
+		int hot = 0;
+		size_t i;
+
+		snprintf(
+			text, sizeof(text),
+			"table inet fw {\n\tchain input {\n"
+			"\t\ttype filter hook input priority 0; policy accept;\n"
+			"\t\ttcp dport 21 accept # handle 3\n\t\ttcp dport 25 accept # handle 4\n"
+			"\t\ttcp dport 110 accept # handle 5\n\t\ttcp dport 143 accept # handle 6\n"
+			"\t\ttcp dport 993 accept # handle 8\n\t\t%s # handle 7\n\t}\n}\n",
+			last[k]);
+		CHECK_EQ(cta_ruleset_add_text(rs, text), 0);
+		fl.connections = 5;
+		fl.verdict = 1;
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
+			      "verdict", "drop", "type", "rule", "source", "trace", "family",
+			      "inet", "table", "fw", "chain", "input", "handle", 7, "path",
+			      "family", "inet", "table", "fw", "chain", "input", "rules", "chain",
+			      "input", "handle", 7);
+		s.flows = &fl;
+		s.n_flows = 1;
+		s.verdicts = &v;
+		s.n_verdicts = 1;
+		live = cta_review_live(rs, &s, 1, "conntrack_advise");
+		CHECK(live != NULL);
+		json_array_foreach(live, i, f)
+			hot += !strcmp(json_string_value(json_object_get(f, "kind")), "hot");
+		CHECK_EQ(hot, (int)(k == 2)); /* only the last one is advised */
+		json_decref(live);
+		json_decref(v);
+		cta_ruleset_free(rs);
+	}
+}
+
 int main(void)
 {
+	test_catch_all();
 	test_craft();
 	test_rsdiff();
 	test_classify();

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Chains the recording does not watch (issue 21, item 2) and a chain's final catch-all
+# (item 6). A netdev ingress chain on sb drops 203.0.113.21, a bridge table exists: the
+# drop never reaches the tool's hooks. record and review --live say these chains are
+# not watched, blame --live says one of them may have decided the packet it never saw,
+# and review --live never calls their rules candidates for removal. The input chain
+# ends in a plain reject after seven rules that decides most connections: that is the
+# chain's policy in all but name, not a rule to "move up".
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+start_servers 60
+S() { ip netns exec "$SRV" "$@"; }
+S nft -f - <<'NFT' || exit 1
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		iif "lo" accept
+		tcp dport 21 accept
+		tcp dport 25 accept
+		tcp dport 110 accept
+		tcp dport 143 accept
+		tcp dport 22 accept
+		counter reject
+	}
+}
+table netdev f {
+	chain in_sb {
+		type filter hook ingress device "sb" priority -500; policy accept;
+		ip saddr 203.0.113.21 counter drop
+	}
+}
+table bridge filter {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		iifname "vport-b" ip daddr 192.0.2.2 tcp dport 22 counter drop
+	}
+}
+NFT
+ip netns exec "$SRV" "$CTA" record -o "$TMP/s.json" --checkpoint-interval 1 2>"$TMP/rec.err" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+A() { ip netns exec "$CLA" "$CTALAB" "$@"; }
+B() { ip netns exec "$CLB" "$CTALAB" "$@"; }
+A send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "ssh"
+# six rejected attempts: the final reject decides most of the traced connections
+for p in 8080 8081 8082 8083 8084 8085; do
+	A probe tcp 192.0.2.10 $p -s 198.51.100.8 && fail "port $p got through"
+done
+B probe tcp 192.0.2.10 22 -s 203.0.113.21 && fail "203.0.113.21 got through the netdev drop"
+sleep 2.5
+kill -INT $rec
+wait $rec || fail "record: $(cat "$TMP/rec.err")"
+cat "$TMP/rec.err"
+expect_line "$TMP/rec.err" "record: warning: not watched: .*netdev f in_sb \(ingress, device sb\)"
+expect_line "$TMP/rec.err" "record: warning: not watched: .*bridge filter forward \(forward\)"
+S nft list table netdev f | grep -q 'counter packets [1-9]' || fail "the netdev rule dropped nothing"
+
+S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>"$TMP/live.err" ||
+	fail "review --live: $(cat "$TMP/live.err")"
+cat "$TMP/live.err" "$TMP/live.out"
+expect_line "$TMP/live.err" "not watched while recording: .*netdev f in_sb"
+expect_line "$TMP/live.out" "^unwatched +netdev f in_sb handle [0-9]+ .*: ip saddr 203\.0\.113\.21 counter"
+expect_line "$TMP/live.out" "^unwatched +bridge filter forward handle [0-9]+ "
+expect_line "$TMP/live.out" "^unreached +(netdev|bridge) " 0
+# the final reject decided 6 of 7 traced connections from behind 7 rules: no advice
+expect_line "$TMP/live.out" "^hot .*counter .*reject" 0
+expect_line "$TMP/live.out" "move it up" 0
+
+# blame --live: nothing of it reaches a watched hook; the chains that may have taken it
+S "$CTA" blame --live --timeout 3 'tcp 203.0.113.21 -> 192.0.2.10:22' >"$TMP/blame.out" 2>&1 &
+bl=$!
+sleep 1
+B probe tcp 192.0.2.10 22 -s 203.0.113.21 && fail "203.0.113.21 got through (blame)"
+wait $bl
+rc=$?
+cat "$TMP/blame.out"
+[ $rc = 1 ] || fail "blame --live: exit $rc, not 1"
+expect_line "$TMP/blame.out" "no packet of it reached a watched hook in time"
+expect_line "$TMP/blame.out" "^  not watched: .*netdev f in_sb \(ingress, device sb\)"
+finish
