@@ -26,7 +26,7 @@ const struct cta_cmd cta_cmd_flows = {
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
 	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
-	"      [host=]\n"
+	"      [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
@@ -37,7 +37,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"process= is the program on this host's end of the flow (the client of an outbound\n"
 	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
 	"forwarded flows have none: process=-forwarded-. Without eBPF, uid= alone is the\n"
-	"owner NFLOG gave for an outbound flow.\n"
+	"owner NFLOG gave for an outbound flow. helper= is the conntrack helper of its\n"
+	"connections; related= marks a connection a helper expected, and names its master.\n"
 	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
@@ -105,6 +106,25 @@ static void print_process(json_t *p, const struct cta_flow *flow)
 		printf(" uid=%lld", num(p, "uid"));
 }
 
+/* helper=ftp (as conntrack -L says it); related=tcp/198.51.100.7->192.0.2.10:21 */
+static void print_helper(json_t *f)
+{
+	json_t *m = json_object_get(f, "related");
+
+	if (json_object_get(f, "helper"))
+		printf(" helper=%s", str(f, "helper"));
+	if (!m)
+		return;
+	if (!json_object_get(m, "protocol")) {
+		fputs(" related=?", stdout);
+		return;
+	}
+	printf(strchr(str(m, "dst"), ':') ? " related=%s/%s->[%s]" : " related=%s/%s->%s",
+	       str(m, "protocol"), str(m, "src"), str(m, "dst"));
+	if (json_object_get(m, "dport"))
+		printf(":%lld", num(m, "dport"));
+}
+
 /* One flow, from its JSON form: the same model as -j prints. */
 static void print_flow(json_t *f, const struct cta_flow *flow)
 {
@@ -147,6 +167,7 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 	       str(f, "last_seen"));
 	print_process(json_object_get(f, "process"), flow);
 	print_verdict(json_object_get(f, "verdict"));
+	print_helper(f);
 	if (json_object_get(f, "host"))
 		printf(" host=%s", str(f, "host"));
 	putchar('\n');

@@ -59,6 +59,8 @@ for f in data:
     assert "helper" not in f, f
 PY
 "$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
+expect_line "$TMP/flows.out" " dport=21 .* helper=ftp" 2
+expect_line "$TMP/flows.out" "src=198\.51\.100\.7 .* related=tcp/198\.51\.100\.7->192\.0\.2\.10:21"
 
 "$CTA" suggest -o "$TMP/full.nft" "$TMP/s.json" 2>"$TMP/sug.err" || fail "suggest: $(cat "$TMP/sug.err")"
 cat "$TMP/full.nft"
