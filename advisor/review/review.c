@@ -25,11 +25,23 @@ bool cta_review_passes(json_t *v)
 	return v && (!strcmp(verdict, "accept") || !strcmp(verdict, "none"));
 }
 
+/*
+ * Was the recorded verdict given by a chain the scratch namespace does not replay
+ * (bridge, netdev: it has no bridge and injects IP packets)? Its answer there says
+ * nothing of the real one.
+ */
+static bool decided_unwatched(json_t *recorded)
+{
+	int fam = recorded ? cta_nfproto_from_name(cta_jstr(recorded, "family")) : -1;
+
+	return fam >= 0 && cta_chain_unwatched((uint8_t)fam, "");
+}
+
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
 	rf->worked = !cta_flow_denied(&rf->flow, rf->recorded);
-	if (!rf->candidate || rf->flow.related)
+	if (!rf->candidate || rf->flow.related || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;

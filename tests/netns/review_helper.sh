@@ -109,6 +109,10 @@ rel = [f for f in r["flows"] if "related_to" in f]
 assert len(rel) == 2 and all(f["change"] == "not judged" for f in rel), rel
 PY
 
+# review --live: the helper's assignment was reached (by the control connections)
+S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>&1 || fail "review --live"
+expect_line "$TMP/live.out" "^unreached .*ct helper set" 0
+
 # the real thing: the suggestion live, a third session on another data port works...
 S nft flush ruleset
 S nft -f "$TMP/full.nft" || fail "the suggestion does not load"

@@ -234,6 +234,26 @@ static void test_classify(void)
 	CHECK_EQ(v[1].change, CTA_RV_BREAKS);
 	CHECK_EQ(v[2].change, CTA_RV_OPENS);
 	CHECK_EQ(v[3].change, CTA_RV_SAME);
+	{
+		/* a related flow, and one a bridge chain decided: not judged, whatever */
+		struct cta_review_flow r[2] = { 0 };
+		json_t *bridge = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "rule",
+					   "family", "bridge");
+
+		r[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 41573);
+		r[0].flow.related = true;
+		r[0].recorded = accept;
+		r[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40004, 22);
+		r[1].flow.reached = CTA_REACHED_UNREPLIED;
+		r[1].recorded = bridge;
+		r[1].candidate = json_incref(accept);
+		cta_review_classify(&r[0]);
+		cta_review_classify(&r[1]);
+		CHECK_EQ(r[0].change, CTA_RV_UNJUDGED);
+		CHECK_EQ(r[1].change, CTA_RV_UNJUDGED);
+		json_decref(r[1].candidate);
+		json_decref(bridge);
+	}
 	CHECK(cta_review_ssh_flow("198.51.100.9 50000 2001:db8::1 22", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow("nonsense", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow(NULL, &ssh, &port) < 0);
