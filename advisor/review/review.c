@@ -161,7 +161,9 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		fam = cta_nfproto_name(family);
-		if (!listed(tables, fam, table) || reached(v, n, fam, table, chain, handle))
+		/* a chain the replay does not watch: no packet could show it reached */
+		if (!listed(tables, fam, table) || cta_ruleset_rule_unwatched(rs, i) ||
+		    reached(v, n, fam, table, chain, handle))
 			continue;
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",

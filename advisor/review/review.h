@@ -52,7 +52,8 @@ const char *cta_review_change_name(enum cta_review_change c);
 
 /*
  * The rules of the given tables ("FAMILY NAME" strings) that no flow's candidate path
- * reached, as a JSON array of {family, table, chain, handle, rule}.
+ * reached, as a JSON array of {family, table, chain, handle, rule}. Rules of chains
+ * no trace watches (cta_ruleset_rule_unwatched) are left out.
  */
 json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 			       const struct cta_review_flow *v, size_t n);

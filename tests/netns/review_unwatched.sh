@@ -68,6 +68,21 @@ expect_line "$TMP/live.out" "^unreached +(netdev|bridge) " 0
 expect_line "$TMP/live.out" "^hot .*counter .*reject" 0
 expect_line "$TMP/live.out" "move it up" 0
 
+# a candidate with a netdev chain: its rule is no "no evidence" (nothing could show it)
+cat >"$TMP/cand.nft" <<'NFT'
+table netdev g {
+	chain in_sa {
+		type filter hook ingress device "sa" priority -500; policy accept;
+		ip saddr 198.51.100.99 drop
+	}
+}
+NFT
+S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/cand.out" 2>&1 ||
+	fail "review of a netdev candidate: $(tail -3 "$TMP/cand.out")"
+cat "$TMP/cand.out"
+expect_line "$TMP/cand.out" "^  \+ table netdev g$"
+expect_line "$TMP/cand.out" "198\.51\.100\.99" 0
+
 # blame --live: nothing of it reaches a watched hook; the chains that may have taken it
 S "$CTA" blame --live --timeout 3 'tcp 203.0.113.21 -> 192.0.2.10:22' >"$TMP/blame.out" 2>&1 &
 bl=$!
