@@ -74,3 +74,33 @@ size_t cta_unwatched_live(char *buf, size_t len)
 	cta_ruleset_free(rs);
 	return n;
 }
+
+struct cta_ruleset *cta_live_counted(void)
+{
+	struct cta_snapshot *snap = NULL;
+	struct cta_ruleset *rs = cta_ruleset_new();
+	const char *text;
+	char none[8];
+
+	if (!rs || cta_snapshot_new(&snap, false) || cta_snapshot_take_counted(snap, &text) ||
+	    cta_ruleset_add_text(rs, text) || !cta_ruleset_unwatched_text(rs, none, sizeof(none))) {
+		cta_ruleset_free(rs);
+		rs = NULL;
+	}
+	cta_snapshot_free(snap);
+	return rs;
+}
+
+size_t cta_unwatched_counted_since(struct cta_ruleset *before, char *buf, size_t len)
+{
+	struct cta_ruleset *after = before ? cta_live_counted() : NULL;
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (after)
+		n = cta_ruleset_unwatched_counted(before, after, buf, len);
+	cta_ruleset_free(after);
+	cta_ruleset_free(before);
+	return n;
+}

@@ -62,4 +62,15 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
  */
 size_t cta_unwatched_live(char *buf, size_t len);
 
+struct cta_ruleset;
+/* The live ruleset with its counters (NULL when it cannot be listed or has no chain
+ * the recording does not watch): the "before" of cta_unwatched_counted_since. */
+struct cta_ruleset *cta_live_counted(void);
+/*
+ * The rules of unwatched chains whose counters grew since before (taken by
+ * cta_live_counted, freed here; NULL: none), as cta_ruleset_unwatched_counted says
+ * them, into buf. How many.
+ */
+size_t cta_unwatched_counted_since(struct cta_ruleset *before, char *buf, size_t len);
+
 #endif

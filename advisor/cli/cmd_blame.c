@@ -271,7 +271,8 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	struct cta_tuple_error terr;
 	struct cta_trace_match m;
 	struct cta_err err;
-	char text[256];
+	struct cta_ruleset *counted;
+	char text[256], grown[1024];
 	json_t *v = NULL;
 	bool decided;
 	int rc;
@@ -287,16 +288,19 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	if (!g->quiet)
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
+	counted = cta_live_counted();
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
+	cta_unwatched_counted_since(counted, grown, sizeof(grown));
 	if (rc == -ETIMEDOUT || rc == -EINTR) {
 		char unwatched[1024];
 
 		/* a chain blame cannot see may have taken it before any traced hook */
 		cta_unwatched_live(unwatched, sizeof(unwatched));
 		if (g->json)
-			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[],s:s}]}", "blame",
+			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[],s:s,s:s}]}", "blame",
 							"tuple", text, "verdict", "none", "type",
-							"none", "path", "not_watched", unwatched))
+							"none", "path", "not_watched", unwatched,
+							"counted_unwatched", grown))
 				       ?: CTA_EXIT_NEGATIVE;
 		printf("%s: no packet of it %s; no verdict\n", text,
 		       rc == -EINTR   ? "before the interruption"
@@ -304,6 +308,9 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 				      : "arrived in time");
 		if (unwatched[0])
 			printf("  not watched: %s: one of these may have decided it\n", unwatched);
+		if (grown[0])
+			printf("  counted while waiting (any packet, not only this one's): %s\n",
+			       grown);
 		return CTA_EXIT_NEGATIVE;
 	}
 	if (rc) {

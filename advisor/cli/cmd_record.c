@@ -141,6 +141,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	};
 	enum cta_record_fail fail;
 	struct cta_err err;
+	struct cta_ruleset *counted;
+	char grown[1024];
 	uint64_t v;
 	int c, rc;
 
@@ -230,7 +232,13 @@ static int run(int argc, char **argv, const struct cta_global *g)
 				"is not recorded",
 				unwatched);
 	}
+	counted = g->quiet ? NULL : cta_live_counted();
 	rc = cta_record_run(&cfg, &fail, &err);
+	if (cta_unwatched_counted_since(counted, grown, sizeof(grown))) {
+		if (ui.drawn)
+			fputs("\r\033[K", stderr);
+		cta_msg("record: not watched, yet counted while recording: %s", grown);
+	}
 	if (cfg.events_fd > STDOUT_FILENO)
 		close(cfg.events_fd);
 	if (!rc)

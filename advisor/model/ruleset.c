@@ -393,3 +393,54 @@ size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_
 	}
 	return n;
 }
+
+/* "counter packets N bytes M": N, and the text without " packets N bytes M" into out. */
+static bool counted(const char *text, uint64_t *packets, char *out, size_t len)
+{
+	const char *c = strstr(text, "counter packets "), *b;
+	char *end;
+
+	snprintf(out, len, "%s", text);
+	if (!c)
+		return false;
+	*packets = strtoull(c + 16, &end, 10);
+	b = strstr(end, " bytes ");
+	if (b == end) {
+		strtoull(b + 7, &end, 10);
+		if ((size_t)(c + 7 - text) < len)
+			snprintf(out + (c + 7 - text), len - (size_t)(c + 7 - text), "%s", end);
+	}
+	return true;
+}
+
+size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
+				     const struct cta_ruleset *after, char *buf, size_t len)
+{
+	size_t n = 0, at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < after->n_rules; i++) {
+		const struct rule *r = &after->rules[i];
+		int64_t was = find(before, r->family, r->table, r->chain, r->handle);
+		uint64_t now = 0, then = 0;
+		char text[512], old[512];
+
+		if (!cta_ruleset_rule_unwatched(after, i) ||
+		    !counted(r->text, &now, text, sizeof(text)))
+			continue;
+		if (was >= 0)
+			counted(before->rules[was].text, &then, old, sizeof(old));
+		if (now <= then)
+			continue;
+		n++;
+		if (at < len)
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s%s %s %s handle %llu (%s): %llu packet%s",
+					       n > 1 ? "; " : "", cta_nfproto_name(r->family),
+					       r->table, r->chain, (unsigned long long)r->handle,
+					       text, (unsigned long long)(now - then),
+					       now - then == 1 ? "" : "s");
+	}
+	return n;
+}

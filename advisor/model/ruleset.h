@@ -60,4 +60,13 @@ bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i);
  */
 size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_t len);
 
+/*
+ * The rules of unwatched chains whose counter ("counter packets N") grew from before
+ * to after, two listings with counters (cta_snapshot_take_counted), as
+ * "netdev f in_sb handle 2 (ip saddr 203.0.113.21 counter drop): 3 packets", joined by
+ * "; " into buf (always terminated). How many grew.
+ */
+size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
+				     const struct cta_ruleset *after, char *buf, size_t len);
+
 #endif

@@ -2,7 +2,8 @@
 # Chains the recording does not watch (issue 21, item 2) and a chain's final catch-all
 # (item 6). A netdev ingress chain on sb drops 203.0.113.21, a bridge table exists: the
 # drop never reaches the tool's hooks. record and review --live say these chains are
-# not watched, blame --live says one of them may have decided the packet it never saw,
+# not watched, record and blame --live say which of their rules counted packets
+# meanwhile, blame --live says one of them may have decided the packet it never saw,
 # and review --live never calls their rules candidates for removal. The input chain
 # ends in a plain reject after seven rules that decides most connections: that is the
 # chain's policy in all but name, not a rule to "move up".
@@ -56,6 +57,8 @@ cat "$TMP/rec.err"
 expect_line "$TMP/rec.err" "record: warning: not watched: .*netdev f in_sb \(ingress, device sb\)"
 expect_line "$TMP/rec.err" "record: warning: not watched: .*bridge filter forward \(forward\)"
 S nft list table netdev f | grep -q 'counter packets [1-9]' || fail "the netdev rule dropped nothing"
+# its counter grew: record says what it did not see
+expect_line "$TMP/rec.err" "record: not watched, yet counted while recording: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
 
 S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>"$TMP/live.err" ||
 	fail "review --live: $(cat "$TMP/live.err")"
@@ -94,4 +97,5 @@ cat "$TMP/blame.out"
 [ $rc = 1 ] || fail "blame --live: exit $rc, not 1"
 expect_line "$TMP/blame.out" "no packet of it reached a watched hook in time"
 expect_line "$TMP/blame.out" "^  not watched: .*netdev f in_sb \(ingress, device sb\)"
+expect_line "$TMP/blame.out" "^  counted while waiting .*: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
 finish
