@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What several commands do alike: read sessions, write what they made. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "advisor/cli/cli.h"
 #include "advisor/lib/util.h"
@@ -58,6 +61,18 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
 	return CTA_EXIT_OK;
 }
 
+/*
+ * Can the ruleset be listed? Without CAP_NET_ADMIN libnftables says so on stderr
+ * itself, before the command's own one-line reason: ask first.
+ */
+static bool may_list(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	return syscall(SYS_capget, &h, d) == 0 && (d[0].effective & (1u << CAP_NET_ADMIN));
+}
+
 size_t cta_unwatched_live(char *buf, size_t len)
 {
 	struct cta_snapshot *snap = NULL;
@@ -67,8 +82,8 @@ size_t cta_unwatched_live(char *buf, size_t len)
 
 	if (len)
 		buf[0] = '\0';
-	if (rs && cta_snapshot_new(&snap, false) == 0 && cta_snapshot_take(snap, &text) == 0 &&
-	    cta_ruleset_add_text(rs, text) == 0)
+	if (rs && may_list() && cta_snapshot_new(&snap, false) == 0 &&
+	    cta_snapshot_take(snap, &text) == 0 && cta_ruleset_add_text(rs, text) == 0)
 		n = cta_ruleset_unwatched_text(rs, buf, len);
 	cta_snapshot_free(snap);
 	cta_ruleset_free(rs);
@@ -82,8 +97,9 @@ struct cta_ruleset *cta_live_counted(void)
 	const char *text;
 	char none[8];
 
-	if (!rs || cta_snapshot_new(&snap, false) || cta_snapshot_take_counted(snap, &text) ||
-	    cta_ruleset_add_text(rs, text) || !cta_ruleset_unwatched_text(rs, none, sizeof(none))) {
+	if (!rs || !may_list() || cta_snapshot_new(&snap, false) ||
+	    cta_snapshot_take_counted(snap, &text) || cta_ruleset_add_text(rs, text) ||
+	    !cta_ruleset_unwatched_text(rs, none, sizeof(none))) {
 		cta_ruleset_free(rs);
 		rs = NULL;
 	}
