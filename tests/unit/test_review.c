@@ -200,18 +200,30 @@ static void test_rsdiff(void)
 
 static void test_classify(void)
 {
-	json_t *accept = json_pack("{s:s,s:s}", "verdict", "accept", "type", "rule");
-	json_t *drop = json_pack("{s:s,s:s}", "verdict", "drop", "type", "policy");
+	json_t *accept = json_pack("{s:s,s:s,s:s,s:s,s:i}", "verdict", "accept", "type", "rule",
+				   "table", "fw", "chain", "input", "handle", 7);
+	json_t *drop = json_pack("{s:s,s:s,s:s,s:s}", "verdict", "drop", "type", "policy", "table",
+				 "fw", "chain", "input");
 	struct cta_review_flow v[4] = { 0 };
 	struct cta_flow ssh;
 	uint16_t port = 0;
 
 	v[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 80);
-	v[0].recorded = accept;
+	struct cta_vtally t_accept = { 0 }, t_drop = { 0 }, t_mixed = { 0 };
+	struct cta_verdict *va = NULL, *vd = NULL;
+	struct cta_err e;
+
+	CHECK_EQ(cta_verdict_from_json(accept, &va, &e), 0);
+	CHECK_EQ(cta_verdict_from_json(drop, &vd, &e), 0);
+	cta_vtally_add(&t_accept, va, 1);
+	cta_vtally_add(&t_drop, vd, 1);
+	cta_vtally_add(&t_mixed, va, 3);
+	cta_vtally_add(&t_mixed, vd, 2);
+	v[0].recorded = &t_accept;
 	v[0].candidate = json_incref(drop);
 	v[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40001, 23);
 	v[1].flow.reached = CTA_REACHED_UNREPLIED;
-	v[1].recorded = drop;
+	v[1].recorded = &t_drop;
 	v[1].candidate = json_incref(accept);
 	v[2].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40002, 443);
 	v[2].recorded = NULL; /* recorded without tracing: it got through */
@@ -237,15 +249,20 @@ static void test_classify(void)
 	{
 		/* a related flow, and one a bridge chain decided: not judged, whatever */
 		struct cta_review_flow r[2] = { 0 };
-		json_t *bridge = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "rule",
-					   "family", "bridge");
+		json_t *bridge = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "verdict", "drop", "type",
+					   "rule", "family", "bridge", "table", "filter", "chain",
+					   "forward", "handle", 2);
+		struct cta_vtally t_bridge = { 0 };
+		struct cta_verdict *vb = NULL;
 
+		CHECK_EQ(cta_verdict_from_json(bridge, &vb, &e), 0);
+		cta_vtally_add(&t_bridge, vb, 1);
 		r[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 41573);
 		r[0].flow.related = true;
-		r[0].recorded = accept;
+		r[0].recorded = &t_accept;
 		r[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40004, 22);
 		r[1].flow.reached = CTA_REACHED_UNREPLIED;
-		r[1].recorded = bridge;
+		r[1].recorded = &t_bridge;
 		r[1].candidate = json_incref(accept);
 		cta_review_classify(&r[0]);
 		cta_review_classify(&r[1]);
@@ -253,6 +270,8 @@ static void test_classify(void)
 		CHECK_EQ(r[1].change, CTA_RV_UNJUDGED);
 		json_decref(r[1].candidate);
 		json_decref(bridge);
+		cta_vtally_fini(&t_bridge);
+		cta_verdict_unref(vb);
 	}
 	CHECK(cta_review_ssh_flow("198.51.100.9 50000 2001:db8::1 22", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow("nonsense", &ssh, &port) < 0);
@@ -266,6 +285,24 @@ static void test_classify(void)
 	}
 	for (int i = 0; i < 4; i++)
 		json_decref(v[i].candidate);
+	/* 3 accepted by a rule, 2 rejected by a rate limit: accepted now is "opens" */
+	{
+		struct cta_review_flow mixed = { .recorded = &t_mixed };
+
+		mixed.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 22);
+		mixed.candidate = accept;
+		cta_review_classify(&mixed);
+		CHECK(mixed.worked);
+		CHECK_EQ(mixed.change, CTA_RV_OPENS);
+		mixed.candidate = drop;
+		cta_review_classify(&mixed);
+		CHECK_EQ(mixed.change, CTA_RV_BREAKS);
+	}
+	cta_vtally_fini(&t_accept);
+	cta_vtally_fini(&t_drop);
+	cta_vtally_fini(&t_mixed);
+	cta_verdict_unref(va);
+	cta_verdict_unref(vd);
 	json_decref(accept);
 	json_decref(drop);
 }
@@ -290,6 +327,7 @@ static void test_no_evidence_and_live(void)
 	struct cta_session s = { 0 };
 	struct cta_flow flows[2];
 	json_t *verdicts[2];
+	struct cta_vtally tallies[2] = { { 0 } };
 	int hot = 0, unreached = 0, policy = 0;
 	size_t i;
 
@@ -322,7 +360,15 @@ static void test_no_evidence_and_live(void)
 				"chain", "input", "path");
 	s.flows = flows;
 	s.n_flows = 2;
-	s.verdicts = verdicts;
+	for (int k = 0; k < 2; k++) {
+		struct cta_verdict *tv = NULL;
+		struct cta_err e;
+
+		CHECK_EQ(cta_verdict_from_json(verdicts[k], &tv, &e), 0);
+		cta_vtally_add(&tallies[k], tv, k ? 1 : 10);
+		cta_verdict_unref(tv);
+	}
+	s.verdicts = tallies;
 	s.n_verdicts = 2;
 	live = cta_review_live(rs, &s, 1, "conntrack_advise");
 	CHECK(live != NULL);
@@ -347,6 +393,8 @@ static void test_no_evidence_and_live(void)
 	json_decref(live);
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
+	cta_vtally_fini(&tallies[0]);
+	cta_vtally_fini(&tallies[1]);
 	json_decref(tables);
 	cta_ruleset_free(rs);
 }
@@ -366,6 +414,9 @@ static void test_catch_all(void)
 		struct cta_flow fl = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
 		char text[1024];
 		json_t *v, *live, *f;
+		struct cta_vtally tally = { 0 };
+		struct cta_verdict *tv = NULL;
+		struct cta_err e;
 		int hot = 0;
 		size_t i;
 
@@ -385,9 +436,11 @@ static void test_catch_all(void)
 			      "inet", "table", "fw", "chain", "input", "handle", 7, "path",
 			      "family", "inet", "table", "fw", "chain", "input", "rules", "chain",
 			      "input", "handle", 7);
+		CHECK_EQ(cta_verdict_from_json(v, &tv, &e), 0);
+		cta_vtally_add(&tally, tv, fl.connections);
 		s.flows = &fl;
 		s.n_flows = 1;
-		s.verdicts = &v;
+		s.verdicts = &tally;
 		s.n_verdicts = 1;
 		live = cta_review_live(rs, &s, 1, "conntrack_advise");
 		CHECK(live != NULL);
@@ -396,6 +449,8 @@ static void test_catch_all(void)
 		CHECK_EQ(hot, (int)(k == 2)); /* only the last one is advised */
 		json_decref(live);
 		json_decref(v);
+		cta_vtally_fini(&tally);
+		cta_verdict_unref(tv);
 		cta_ruleset_free(rs);
 	}
 }
