@@ -182,6 +182,16 @@ static void print_flow_head(const struct cta_flow *f)
 	printf("  (%s, %llu connection%s, %s)\n", cta_direction_name(f->direction),
 	       (unsigned long long)f->connections, f->connections == 1 ? "" : "s",
 	       cta_reached_name(f->reached));
+	if (f->related) {
+		char m[200];
+
+		/* its port was its master's choice: the helper, not a port rule, let it in */
+		cta_flow_master_text(f, m, sizeof(m));
+		printf("  related to %s: a conntrack helper expected it\n", m);
+	}
+	if (f->helper[0])
+		printf("  conntrack helper: %s (the connections it expects are related)\n",
+		       f->helper);
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */

@@ -61,6 +61,10 @@ PY
 "$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
 expect_line "$TMP/flows.out" " dport=21 .* helper=ftp" 2
 expect_line "$TMP/flows.out" "src=198\.51\.100\.7 .* related=tcp/198\.51\.100\.7->192\.0\.2\.10:21"
+"$CTA" blame --session "$TMP/s.json" 'tcp 198.51.100.7 -> 192.0.2.10' >"$TMP/blame.out" 2>&1
+cat "$TMP/blame.out"
+expect_line "$TMP/blame.out" "^  related to tcp 198\.51\.100\.7 -> 192\.0\.2\.10:21: a conntrack helper expected it"
+expect_line "$TMP/blame.out" "^  conntrack helper: ftp "
 
 "$CTA" suggest -o "$TMP/full.nft" "$TMP/s.json" 2>"$TMP/sug.err" || fail "suggest: $(cat "$TMP/sug.err")"
 cat "$TMP/full.nft"
