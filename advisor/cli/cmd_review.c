@@ -212,7 +212,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 		if (rc)
 			goto out;
 		cta_review_sort(v, n);
-		lost = cta_review_helpers_lost(v, n, c.after);
+		lost = cta_review_helpers_lost(v, n, c.live, c.after);
 		{
 			char *listing = NULL;
 			struct cta_ruleset *rs = cta_ruleset_new();

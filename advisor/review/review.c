@@ -205,7 +205,8 @@ static bool assigns_helper(const char *listing, const char *helper)
 	return false;
 }
 
-json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *listing)
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
+				const char *after)
 {
 	json_t *out = json_array(), *e;
 	char text[200];
@@ -216,8 +217,8 @@ json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const
 		const char *proto = cta_proto_name(f->key.l4proto);
 		bool seen = false;
 
-		if (!f->helper[0] || !v[i].worked ||
-		    assigns_helper(listing ? listing : "", f->helper))
+		if (!f->helper[0] || !v[i].worked || !assigns_helper(live ? live : "", f->helper) ||
+		    assigns_helper(after ? after : "", f->helper))
 			continue;
 		json_array_foreach(out, k, e)
 			seen |= !strcmp(cta_jstr(e, "helper"), f->helper) &&

@@ -71,15 +71,18 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			const char *skip_prefix);
 
 /*
- * The conntrack helpers recorded on services (a flow's "helper") that listing, the
- * ruleset with the candidate on top (nft -a list ruleset text), no longer assigns: no
- * ct helper object of that type, or no "ct helper set" naming one. Each is a break:
+ * The conntrack helpers recorded on services (a flow's "helper") that the live
+ * ruleset assigns and after, the ruleset with the candidate on top (both nft list
+ * ruleset text), no longer does: no ct helper object of that type, or no "ct helper
+ * set" naming one. A helper the live nft ruleset does not assign (iptables' -j CT, a
+ * legacy table) is not the candidate's to lose. Each is a break:
  * the helper's related connections (passive FTP's data connections) would no longer
  * be expected, so ct state related lets none of them in. A JSON array of {"helper",
  * "protocol", "port", "flow"} (a flow that used it), one per helper and service; NULL
  * when out of memory.
  */
-json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *listing);
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
+				const char *after);
 
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);

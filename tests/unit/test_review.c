@@ -455,8 +455,41 @@ static void test_catch_all(void)
 	}
 }
 
+/* A helper the live ruleset assigned and the candidate does not: lost; never had: not. */
+static void test_helpers_lost(void)
+{
+	static const char with[] = "table inet fw { # handle 1\n"
+				   "\tct helper ftp-standard { # handle 2\n"
+				   "\t\ttype \"ftp\" protocol tcp\n\t\tl3proto inet\n\t}\n"
+				   "\tchain pre { # handle 3\n"
+				   "\t\ttcp dport 21 ct helper set \"ftp-standard\" # handle 4\n"
+				   "\t}\n}\n";
+	static const char object_only[] = "table inet f { # handle 1\n"
+					  "\tct helper ftp-tcp { # handle 2\n"
+					  "\t\ttype \"ftp\" protocol tcp\n\t}\n}\n";
+	struct cta_review_flow v[2] = { 0 };
+	json_t *lost;
+
+	v[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 21);
+	snprintf(v[0].flow.helper, sizeof(v[0].flow.helper), "ftp");
+	v[0].worked = true;
+	v[1] = v[0];
+	v[1].flow.sport_min = v[1].flow.sport_max = 40001;
+	lost = cta_review_helpers_lost(v, 2, with, object_only);
+	CHECK_EQ(json_array_size(lost), 1); /* one per helper and service */
+	CHECK_STR(json_string_value(json_object_get(json_array_get(lost, 0), "helper")), "ftp");
+	json_decref(lost);
+	lost = cta_review_helpers_lost(v, 2, with, with);
+	CHECK_EQ(json_array_size(lost), 0);
+	json_decref(lost);
+	lost = cta_review_helpers_lost(v, 2, object_only, ""); /* never assigned in nft */
+	CHECK_EQ(json_array_size(lost), 0);
+	json_decref(lost);
+}
+
 int main(void)
 {
+	test_helpers_lost();
 	test_catch_all();
 	test_craft();
 	test_rsdiff();
