@@ -87,7 +87,7 @@ static bool may_list(void)
 	return syscall(SYS_capget, &h, d) == 0 && (d[0].effective & (1u << CAP_NET_ADMIN));
 }
 
-size_t cta_unwatched_live(char *buf, size_t len)
+size_t cta_unwatched_live(bool ingress_traced, char *buf, size_t len)
 {
 	struct cta_snapshot *snap = NULL;
 	struct cta_ruleset *rs = cta_ruleset_new();
@@ -98,7 +98,7 @@ size_t cta_unwatched_live(char *buf, size_t len)
 		buf[0] = '\0';
 	if (rs && may_list() && cta_snapshot_new(&snap, false) == 0 &&
 	    cta_snapshot_take(snap, &text) == 0 && cta_ruleset_add_text(rs, text) == 0)
-		n = cta_ruleset_unwatched_text(rs, buf, len);
+		n = cta_ruleset_unwatched_text(rs, ingress_traced, buf, len);
 	cta_snapshot_free(snap);
 	cta_ruleset_free(rs);
 	return n;
@@ -113,7 +113,7 @@ struct cta_ruleset *cta_live_counted(void)
 
 	if (!rs || !may_list() || cta_snapshot_new(&snap, false) ||
 	    cta_snapshot_take_counted(snap, &text) || cta_ruleset_add_text(rs, text) ||
-	    !cta_ruleset_unwatched_text(rs, none, sizeof(none))) {
+	    !cta_ruleset_unwatched_text(rs, false, none, sizeof(none))) {
 		cta_ruleset_free(rs);
 		rs = NULL;
 	}

@@ -66,7 +66,7 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
  * ingress: cta_ruleset_unwatched_text), into buf. Their count; 0 also when the
  * ruleset cannot be listed.
  */
-size_t cta_unwatched_live(char *buf, size_t len);
+size_t cta_unwatched_live(bool ingress_traced, char *buf, size_t len);
 
 struct cta_ruleset;
 /* The live ruleset with its counters (NULL when it cannot be listed or has no chain

@@ -302,7 +302,7 @@ static int no_packet(const char *text, int rc, const char *grown, const struct c
 {
 	char unwatched[1024];
 
-	cta_unwatched_live(unwatched, sizeof(unwatched));
+	cta_unwatched_live(true, unwatched, sizeof(unwatched));
 	if (g->json)
 		return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[],s:s,s:s}]}", "blame",
 						"tuple", text, "verdict", "none", "type", "none",

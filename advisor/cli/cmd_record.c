@@ -227,7 +227,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!g->quiet) {
 		char unwatched[1024];
 
-		if (cta_unwatched_live(unwatched, sizeof(unwatched)))
+		if (cta_unwatched_live(false, unwatched, sizeof(unwatched)))
 			cta_msg("record: warning: not watched: %s: what these chains drop or accept "
 				"is not recorded",
 				unwatched);

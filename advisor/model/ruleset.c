@@ -373,7 +373,8 @@ bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i)
 	return cta_chain_unwatched(r->family, ci ? ci->hook : "");
 }
 
-size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_t len)
+size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, bool ingress_traced, char *buf,
+				  size_t len)
 {
 	size_t n = 0, at = 0;
 
@@ -382,7 +383,8 @@ size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_
 	for (size_t i = 0; i < rs->n_chains; i++) {
 		const struct cta_chain_info *ci = &rs->chains[i];
 
-		if (!ci->base || !cta_chain_unwatched(ci->family, ci->hook))
+		if (!ci->base || !cta_chain_unwatched(ci->family, ci->hook) ||
+		    (ingress_traced && !strcmp(ci->hook, "ingress") && ci->device[0]))
 			continue;
 		n++;
 		if (at < len)
@@ -441,6 +443,24 @@ size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
 					       r->table, r->chain, (unsigned long long)r->handle,
 					       text, (unsigned long long)(now - then),
 					       now - then == 1 ? "" : "s");
+	}
+	return n;
+}
+
+size_t cta_ruleset_ingress_devices(const struct cta_ruleset *rs, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n_chains && n < max; i++) {
+		const struct cta_chain_info *ci = &rs->chains[i];
+		bool seen = false;
+
+		if (!ci->base || strcmp(ci->hook, "ingress") || !ci->device[0])
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = !strcmp(out[k], ci->device);
+		if (!seen)
+			out[n++] = ci->device;
 	}
 	return n;
 }

@@ -55,10 +55,17 @@ bool cta_chain_unwatched(uint8_t family, const char *hook);
 /* Is rule i (< count) in such a chain (a base chain, or any chain of such a table)? */
 bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i);
 /*
- * The base chains not watched, "netdev f in_sb (ingress, device sb)", joined by ", "
- * into buf (always terminated; cut short when it does not fit). Their count.
+ * The devices of the ingress chains (netdev, and inet ingress), each once, pointers into
+ * rs (valid while it lives), at most max into out. How many were stored.
  */
-size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, char *buf, size_t len);
+size_t cta_ruleset_ingress_devices(const struct cta_ruleset *rs, const char **out, size_t max);
+/*
+ * The base chains not watched, "netdev f in_sb (ingress, device sb)", joined by ", "
+ * into buf (ingress_traced: not the ingress chains of a device, which blame --live
+ * traces) (always terminated; cut short when it does not fit). Their count.
+ */
+size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, bool ingress_traced, char *buf,
+				  size_t len);
 
 /*
  * The rules of unwatched chains whose counter ("counter packets N") grew from before

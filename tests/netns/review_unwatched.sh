@@ -3,8 +3,10 @@
 # (item 6). A netdev ingress chain on sb drops 203.0.113.21, a bridge table exists: the
 # drop never reaches the tool's hooks. record and review --live say these chains are
 # not watched, record and blame --live say which of their rules counted packets
-# meanwhile, blame --live says one of them may have decided the packet it never saw,
-# and review --live never calls their rules candidates for removal. The input chain
+# meanwhile, review --live never calls their rules candidates for removal. blame --live
+# traces at ingress with a netdev chain of its own on each device that has an ingress
+# chain, so it names the netdev rule that dropped a packet; for what it still cannot
+# see (the bridge) it says that one of those chains may have decided. The input chain
 # ends in a plain reject after seven rules that decides most connections: that is the
 # chain's policy in all but name, not a rule to "move up".
 . "$(dirname "$0")/common.sh"
@@ -86,16 +88,37 @@ cat "$TMP/cand.out"
 expect_line "$TMP/cand.out" "^  \+ table netdev g$"
 expect_line "$TMP/cand.out" "198\.51\.100\.99" 0
 
-# blame --live: nothing of it reaches a watched hook; the chains that may have taken it
-S "$CTA" blame --live --timeout 3 'tcp 203.0.113.21 -> 192.0.2.10:22' >"$TMP/blame.out" 2>&1 &
-bl=$!
-sleep 1
-B probe tcp 192.0.2.10 22 -s 203.0.113.21 && fail "203.0.113.21 got through (blame)"
-wait $bl
+# blame --live traces at ingress too (a netdev chain of its own on sb): it names the rule
+# blame_live OUT TUPLE SRC: blame --live TUPLE while SRC connects to port 22 (it gets
+# through unless it is .21); blame's exit status
+blame_live() {
+	local out=$1 tuple=$2 src=$3 bl prc
+	S "$CTA" blame --live --timeout 3 "$tuple" >"$out" 2>&1 &
+	bl=$!
+	sleep 1
+	B probe tcp 192.0.2.10 22 -s "$src"
+	prc=$?
+	[ "$src" = 203.0.113.21 ] && [ $prc = 0 ] && fail "$src got through (blame)"
+	[ "$src" != 203.0.113.21 ] && [ $prc != 0 ] && fail "$src did not get through (blame)"
+	wait $bl
+}
+blame_live "$TMP/blame.out" 'tcp 203.0.113.21 -> 192.0.2.10:22' 203.0.113.21
 rc=$?
 cat "$TMP/blame.out"
-[ $rc = 1 ] || fail "blame --live: exit $rc, not 1"
-expect_line "$TMP/blame.out" "no packet of it reached a watched hook in time"
-expect_line "$TMP/blame.out" "^  not watched: .*netdev f in_sb \(ingress, device sb\)"
-expect_line "$TMP/blame.out" "^  counted while waiting .*: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
+[ $rc = 0 ] || fail "blame --live of the netdev drop: exit $rc, not 0"
+expect_line "$TMP/blame.out" "^  verdict: drop, by rule [0-9]+ of netdev f in_sb: ip saddr 203\.0\.113\.21 counter drop$"
+# a packet the ingress chain lets through: one path, ingress then input
+blame_live "$TMP/blame2.out" 'tcp 203.0.113.20 -> 192.0.2.10:22' 203.0.113.20 ||
+	fail "blame --live of an accepted packet: exit $?"
+cat "$TMP/blame2.out"
+expect_line "$TMP/blame2.out" "^  netdev f in_sb  \(hook ingress, priority -500, policy accept\)$"
+expect_line "$TMP/blame2.out" "^  verdict: accept, by rule [0-9]+ of inet fw input: tcp dport 22 accept$"
+# nothing of it comes: the chains it does not watch (the bridge), what they counted
+blame_live "$TMP/blame3.out" 'tcp 203.0.113.20 -> 192.0.2.10:9' 203.0.113.21
+rc=$?
+[ $rc = 1 ] || fail "blame --live of nothing: exit $rc, not 1"
+cat "$TMP/blame3.out"
+expect_line "$TMP/blame3.out" "no packet of it reached a watched hook in time"
+expect_line "$TMP/blame3.out" "^  not watched: bridge filter forward \(forward\): one of these may have decided it$"
+expect_line "$TMP/blame3.out" "^  counted while waiting .*: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
 finish
