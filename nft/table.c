@@ -514,8 +514,26 @@ static int add_trace_all(struct batch *bt, const char *chain)
 }
 
 /*
+ * record --trace new at ingress, where there is no conntrack to tell a new flow: TCP
+ * connection attempts, `tcp flags & (syn | ack) == syn`.
+ */
+static int add_trace_syn(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint8_t syn = 0x02;
+
+	e_meta_is(&r, NFT_META_L4PROTO, IPPROTO_TCP);
+	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_mask(&r, 0x12, 1);
+	e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
  * A netdev table: per device, a chain at ingress before every other (the first
- * priority there is) whose rule marks the packets of cfg->match for tracing.
+ * priority there is) whose rule marks packets for tracing: cfg->match's, TCP SYNs
+ * (--trace new) or all (--trace all).
  */
 static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
 {
@@ -528,7 +546,11 @@ static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
 		bt->device = cfg->devices[i];
 		err = add_chain(bt, name, NF_NETDEV_INGRESS, INT32_MIN);
 		bt->device = NULL;
-		if (!err)
+		if (!err && cfg->trace == CTA_TRACE_NEW)
+			err = add_trace_syn(bt, name);
+		else if (!err && cfg->trace == CTA_TRACE_ALL)
+			err = add_trace_all(bt, name);
+		else if (!err)
 			err = add_trace_match(bt, name, &cfg->match);
 	}
 	return err;

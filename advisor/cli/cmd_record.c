@@ -225,12 +225,19 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		cta_msg("warning: --trace all traces every packet: the kernel builds several "
 			"messages per packet, which slows traffic and may lose trace events");
 	if (!g->quiet) {
+		bool traced = cfg.table.trace != CTA_TRACE_NONE;
 		char unwatched[1024];
+		size_t all = cta_unwatched_live(false, unwatched, sizeof(unwatched));
 
-		if (cta_unwatched_live(false, unwatched, sizeof(unwatched)))
+		/* ingress chains on a device are traced at ingress (TCP SYNs with --trace new) */
+		if (all && cta_unwatched_live(traced, unwatched, sizeof(unwatched)))
 			cta_msg("record: warning: not watched: %s: what these chains drop or accept "
 				"is not recorded",
 				unwatched);
+		if (all && traced && cfg.table.trace == CTA_TRACE_NEW &&
+		    all > cta_unwatched_live(true, unwatched, sizeof(unwatched)))
+			cta_msg("record: ingress chains are traced for TCP connection attempts only: "
+				"what they drop of other protocols is not recorded");
 	}
 	counted = g->quiet ? NULL : cta_live_counted();
 	rc = cta_record_run(&cfg, &fail, &err);

@@ -344,7 +344,7 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 		cta_msg("warning: the sessions were recorded with --trace none: no rule was seen "
 			"reached, so every rule shows as unreached");
 	if (cta_ruleset_unwatched_text(rs, false, unwatched, sizeof(unwatched)))
-		cta_msg("review: not watched while recording: %s; their rules are not judged",
+		cta_msg("review: not (fully) watched while recording: %s; their rules are not judged",
 			unwatched);
 	findings = cta_review_live(rs, s, n_sessions, CTA_OWN_TABLES);
 	if (!findings) {

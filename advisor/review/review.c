@@ -468,10 +468,20 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 		if (cta_ruleset_rule_unwatched(rs, i)) {
 			const struct cta_chain_info *ci = cta_ruleset_chain(rs, f, t, c);
 
-			snprintf(detail, sizeof(detail),
-				 "not judged: the recording does not watch %s %s chains, so it "
-				 "cannot tell whether this rule matched: keep it unless you know",
-				 cta_nfproto_name(f), ci && ci->hook[0] ? ci->hook : "regular");
+			if (ci && !strcmp(ci->hook, "ingress") && ci->device[0])
+				snprintf(
+					detail, sizeof(detail),
+					"not judged: at ingress the recording traces TCP connection "
+					"attempts only, so it cannot tell all this rule matched: keep "
+					"it unless you know");
+			else
+				snprintf(
+					detail, sizeof(detail),
+					"not judged: the recording does not watch %s %s chains, so "
+					"it cannot tell whether this rule matched: keep it unless you "
+					"know",
+					cta_nfproto_name(f),
+					ci && ci->hook[0] ? ci->hook : "regular");
 			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Chains the recording does not watch (issue 21, item 2) and a chain's final catch-all
 # (item 6). A netdev ingress chain on sb drops 203.0.113.21, a bridge table exists: the
-# drop never reaches the tool's hooks. record and review --live say these chains are
-# not watched, record and blame --live say which of their rules counted packets
-# meanwhile, review --live never calls their rules candidates for removal. blame --live
-# traces at ingress with a netdev chain of its own on each device that has an ingress
-# chain, so it names the netdev rule that dropped a packet; for what it still cannot
-# see (the bridge) it says that one of those chains may have decided. The input chain
+# drop never reaches the tool's inet hooks. record and blame --live trace at ingress
+# with a netdev chain of their own on each device that has an ingress chain: the
+# dropped connection is in the session with its netdev rule (record: TCP connection
+# attempts only), and blame --live names the rule. The bridge stays unwatched: record,
+# review --live and blame --live say so; record and blame --live say which of the
+# unwatched rules counted packets meanwhile; review --live never calls their rules
+# candidates for removal. The input chain
 # ends in a plain reject after seven rules that decides most connections: that is the
 # chain's policy in all but name, not a rule to "move up".
 . "$(dirname "$0")/common.sh"
@@ -56,16 +57,21 @@ sleep 2.5
 kill -INT $rec
 wait $rec || fail "record: $(cat "$TMP/rec.err")"
 cat "$TMP/rec.err"
-expect_line "$TMP/rec.err" "record: warning: not watched: .*netdev f in_sb \(ingress, device sb\)"
-expect_line "$TMP/rec.err" "record: warning: not watched: .*bridge filter forward \(forward\)"
+# the bridge is not watched; the ingress chain is traced, for TCP connection attempts
+expect_line "$TMP/rec.err" "record: warning: not watched: bridge filter forward \(forward\): "
+expect_line "$TMP/rec.err" "record: ingress chains are traced for TCP connection attempts only"
 S nft list table netdev f | grep -q 'counter packets [1-9]' || fail "the netdev rule dropped nothing"
 # its counter grew: record says what it did not see
 expect_line "$TMP/rec.err" "record: not watched, yet counted while recording: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
 
+# the connection the netdev chain dropped is in the session, with its rule
+"$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
+expect_line "$TMP/flows.out" "src=203\.0\.113\.21 dst=192\.0\.2\.10 .* dport=22 .*\[UNREPLIED\].* verdict=drop by=netdev/f/in_sb/[0-9]+"
+
 S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>"$TMP/live.err" ||
 	fail "review --live: $(cat "$TMP/live.err")"
 cat "$TMP/live.err" "$TMP/live.out"
-expect_line "$TMP/live.err" "not watched while recording: .*netdev f in_sb"
+expect_line "$TMP/live.err" "not \(fully\) watched while recording: .*netdev f in_sb"
 expect_line "$TMP/live.out" "^unwatched +netdev f in_sb handle [0-9]+ .*: ip saddr 203\.0\.113\.21 counter"
 expect_line "$TMP/live.out" "^unwatched +bridge filter forward handle [0-9]+ "
 expect_line "$TMP/live.out" "^unreached +(netdev|bridge) " 0
