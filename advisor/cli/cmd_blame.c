@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/unwatched.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/record/live.h"
 #include "advisor/model/session.h"

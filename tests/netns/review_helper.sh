@@ -61,6 +61,18 @@ PY
 "$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
 expect_line "$TMP/flows.out" " dport=21 .* helper=ftp" 2
 expect_line "$TMP/flows.out" "src=198\.51\.100\.7 .* related=tcp/198\.51\.100\.7->192\.0\.2\.10:21"
+# -j flows (written by its own writer) says the same as the session
+"$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" 2>/dev/null || fail "flows -j"
+"$PY" - "$TMP/s.json" "$TMP/flows.json" <<'PY' || fail "flows -j: helper and related"
+import json, sys
+s = json.load(open(sys.argv[1]))["flows"]
+j = json.load(open(sys.argv[2]))["flows"]
+key = lambda f: (f["orig"]["src"], f["orig"]["dport"])
+sh = {key(f): (f.get("helper"), f.get("related")) for f in s}
+jh = {key(f): (f.get("helper"), f.get("related")) for f in j}
+assert sh == jh, (sh, jh)
+assert sum(1 for h, r in jh.values() if r) == 2 and sum(1 for h, r in jh.values() if h) == 2
+PY
 "$CTA" blame --session "$TMP/s.json" 'tcp 198.51.100.7 -> 192.0.2.10' >"$TMP/blame.out" 2>&1
 cat "$TMP/blame.out"
 expect_line "$TMP/blame.out" "^  related to tcp 198\.51\.100\.7 -> 192\.0\.2\.10:21: a conntrack helper expected it"
