@@ -65,6 +65,7 @@ S nft list table netdev f | grep -q 'counter packets [1-9]' || fail "the netdev 
 expect_line "$TMP/rec.err" "record: not watched, yet counted while recording: netdev f in_sb handle [0-9]+ \(ip saddr 203\.0\.113\.21 counter drop\): [1-9][0-9]* packets?$"
 
 # the connection the netdev chain dropped is in the session, with its rule
+schema_ok session.schema.json "$TMP/s.json"
 "$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
 expect_line "$TMP/flows.out" "src=203\.0\.113\.21 dst=192\.0\.2\.10 .* dport=22 .*\[UNREPLIED\].* verdict=drop by=netdev/f/in_sb/[0-9]+"
 
