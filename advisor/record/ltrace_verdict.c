@@ -21,9 +21,11 @@ static const char *hook_name(unsigned hook)
 	return hook < NF_INET_NUMHOOKS ? names[hook] : "";
 }
 
-/* The order a packet meets hooks in: prerouting or output, input or forward, postrouting. */
+/* The order a packet meets hooks in: ingress, prerouting or output, input or forward, postrouting. */
 static int rank_of(const char *hook)
 {
+	if (!strcmp(hook, "ingress")) /* netdev: before every inet hook */
+		return -1;
 	if (!strcmp(hook, "prerouting") || !strcmp(hook, "output"))
 		return 0;
 	if (!strcmp(hook, "input") || !strcmp(hook, "forward"))

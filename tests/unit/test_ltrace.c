@@ -133,6 +133,15 @@ static void test_mixed(const struct cta_iptsave *s)
 	v = cta_ltrace_verdict(NULL, n, &rej, 1);
 	CHECK(v && v->legacy && v->verdict == CTA_VERDICT_REJECT && v->handle == 8);
 	cta_verdict_unref(v);
+	/* a netdev ingress chain comes before every legacy chain */
+	cta_verdict_unref(n);
+	n = nft(CTA_VERDICT_ACCEPT, CTA_VTYPE_RULE);
+	free(n->path[0].hook);
+	n->path[0].hook = strdup("ingress");
+	n->path[0].priority = 500;
+	v = cta_ltrace_verdict(NULL, n, &pol, 1);
+	CHECK(v && v->n_path == 2 && !v->path[0].legacy && v->path[1].legacy);
+	cta_verdict_unref(v);
 	/* an nft drop stands */
 	cta_verdict_unref(n);
 	n = nft(CTA_VERDICT_DROP, CTA_VTYPE_RULE);
