@@ -88,6 +88,21 @@ S "$CTA" apply "$TMP/nft.v4" --confirm-timeout 0 --backup "$TMP/b0" </dev/null 2
 	fail "apply took a file for iptables-nft"
 [ "$(saved)" = "$(cat "$TMP/rules.before")" ] || fail "refused apply changed the rules"
 
+# the reverse: where iptables is iptables-nft and no legacy table is loaded (a namespace
+# of its own), a file for iptables-legacy would be a second firewall; an unmarked file
+# is taken for this host's iptables
+if [ "$(readlink /etc/alternatives/iptables)" = /usr/sbin/iptables-nft ]; then
+	unshare -n "$CTA" review "$TMP/cand.v4" </dev/null >/dev/null 2>"$TMP/r.err"
+	rc=$?
+	[ $rc = 2 ] && grep -q 'second firewall' "$TMP/r.err" ||
+		fail "legacy file on an iptables-nft host: exit $rc: $(cat "$TMP/r.err")"
+	grep -v '^#' "$TMP/cand.v4" >"$TMP/unmarked.v4"
+	unshare -n "$CTA" review "$TMP/unmarked.v4" </dev/null >/dev/null 2>"$TMP/r.err"
+	rc=$?
+	[ $rc = 2 ] && grep -q "this host's is iptables-nft" "$TMP/r.err" ||
+		fail "unmarked file on an iptables-nft host: exit $rc: $(cat "$TMP/r.err")"
+fi
+
 # apply without confirmation: the candidate is live, then the old rules come back
 sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/cand.v4 --confirm-timeout 2 --backup $TMP/b.v4" /dev/null >"$TMP/out" 2>&1
 grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
