@@ -38,7 +38,8 @@ struct cta_ltrace;
  * Follow the legacy tables of this namespace. *OUT is NULL (and 0 returned) when no
  * legacy rule decides anything here (no table, or only empty tables with policy
  * ACCEPT). OWN_SOCKET: read the TRACE lines from a socket of its own on group 0 (else
- * the caller, bound to group 0 already, hands them to cta_ltrace_feed). Binds
+ * a caller bound to group 0 itself hands them to cta_ltrace_feed; record, blame --live
+ * and the replay all use a socket of its own: the own table never logs to group 0). Binds
  * nfnetlink_log for IPv4 and IPv6 (cta_ltrace_free puts back what was there).
  * 0 or -errno with ERR's message: -EBUSY when another program holds group 0,
  * -ENOENT without iptables-legacy-save, the binding's or the socket's error.

@@ -317,14 +317,8 @@ static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
 	struct rec *r = data;
 	struct cta_nflog_packet p;
 
-	if (cta_nflogmsg_parse(nlh, &p) != 0)
-		return;
-	/* --nflog-group 0: ip_tables' TRACE lines come on the same socket */
-	if (r->ltrace && r->cfg->table.nflog_group == CTA_NFLOG_TRACE_GROUP && p.prefix[0]) {
-		cta_ltrace_feed(r->ltrace, &p, cta_now_mono_ns());
-		return;
-	}
-	note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
+	if (cta_nflogmsg_parse(nlh, &p) == 0)
+		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
 }
 
 static int dump(struct rec *r)
@@ -542,7 +536,8 @@ static void setup_legacy(struct rec *r)
 				  "own table traces)");
 		return;
 	}
-	err = cta_ltrace_open(&r->ltrace, r->cfg->table.nflog_group != CTA_NFLOG_TRACE_GROUP, &e);
+	/* group 0 is never the own table's (--nflog-group 0 means no NFLOG at all) */
+	err = cta_ltrace_open(&r->ltrace, true, &e);
 	if (err) {
 		snprintf(msg, sizeof(msg),
 			 "iptables-legacy rules are loaded here, but their verdicts cannot be "

@@ -126,6 +126,19 @@ cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed: $(d
 cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
 no_own_table "$SRV"
 
+# without NFLOG of the own table (--nflog-group 0): group 0 is still read for the
+# legacy lines, and the reject is still recorded
+ip netns exec "$SRV" "$CTA" -q record --nflog-group 0 -o "$TMP/g.json" 2>"$TMP/g.err" &
+rec=$!
+wait_file "$TMP/g.json" || exit 1
+C probe tcp 192.0.2.10 8080 -s 198.51.100.8 && fail "8080 connected"
+sleep 3
+kill -INT $rec
+wait $rec || fail "record --nflog-group 0: $(cat "$TMP/g.err")"
+"$CTA" -j blame --session "$TMP/g.json" "tcp 198.51.100.8 -> 192.0.2.10:8080" >"$TMP/b.json" ||
+	fail "blame after --nflog-group 0"
+check "$TMP/b.json" reject rule ip INPUT 8 "$REJ"
+
 # kill -9 leaves the binding as the man page says, and its command puts it back
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/k.json" 2>/dev/null &
 rec=$!
