@@ -40,7 +40,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --format iptables   iptables-restore input (IPv4 flows), iptables-legacy\n"
 	"  --format ip6tables  ip6tables-restore input (IPv6 flows)\n"
 	"  --template NAME     server (default), workstation or router; or a FILE of your own\n"
-	"                      (placeholders: docs/templates.md)\n"
+	"                      (placeholders: " CTA_DOC_DIR "/templates.md)\n"
 	"  --table NAME        the nft table to (re)create (default filter)\n"
 	"  -o FILE             write FILE atomically instead of standard output\n"
 	"  --restrict-output   output policy drop, observed outbound services allowed\n"
