@@ -268,6 +268,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	struct cta_paths paths;
 	struct hosts hs = { 0 };
 	json_t *arr = NULL;
 	int c, rc;
@@ -281,7 +282,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	}
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
-	rc = load_all(argc - optind, argv + optind, &hs, g);
+	rc = cta_expand_sessions(&cta_cmd_flows, argv + optind, (size_t)(argc - optind), &paths);
+	if (!rc)
+		rc = load_all((int)paths.n, paths.v, &hs, g);
+	cta_paths_fini(&paths);
 	if (!rc && g->json && !(arr = json_array()))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)

@@ -62,7 +62,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	n = (size_t)(argc - optind);
 	if (!n)
 		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
-	rc = cta_load_sessions(&cta_cmd_merge, argv + optind, n, &s);
+	rc = cta_load_session_args(&cta_cmd_merge, argv + optind, &n, &s);
 	if (!rc) {
 		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
 			cta_msg("merge: out of memory");

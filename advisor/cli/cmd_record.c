@@ -23,6 +23,7 @@ const struct cta_cmd cta_cmd_record = {
 	run,
 	"record the flows crossing this host into a session file",
 	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
+	"                               [--rotate DURATION]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
 	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
 	"\n"
@@ -41,7 +42,12 @@ const struct cta_cmd cta_cmd_record = {
 	"  -o, --output FILE        the session file (mode 0600), rewritten atomically\n"
 	"                           every checkpoint; without it, the session goes to\n"
 	"                           stdout at the end\n"
-	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h\n"
+	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h, 1d\n"
+	"      --rotate DURATION    one complete session file per period (1d: a day, ending\n"
+	"                           at midnight UTC); FILE is a strftime() pattern in UTC\n"
+	"                           (s-%Y%m%d.json), or gets -YYYYmmddTHHMMSSZ before its\n"
+	"                           extension; the open one is checkpointed; SIGHUP ends\n"
+	"                           the current file and starts a new one\n"
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten (default 5s)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
@@ -57,6 +63,7 @@ const struct cta_cmd cta_cmd_record = {
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
 	"  conntrack-advise record -d 10m -o /var/lib/conntrack-advise/web1.json\n"
+	"  conntrack-advise record --rotate 1d -o /var/lib/conntrack-advise/s-%Y%m%d.json\n"
 	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n"
 	"  conntrack-advise record -o s.json --events - | kafkacat -P -b broker -t flows\n",
 };
@@ -123,6 +130,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "nflog-group", required_argument, NULL, 'G' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "no-bpf", no_argument, NULL, 'B' },
+		{ "rotate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -187,6 +195,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		case 'E':
 			cfg.events_name = optarg;
 			break;
+		case 'r':
+			if ((rc = duration_opt("--rotate", optarg, &cfg.rotate_ms, false)))
+				return rc;
+			break;
 		case 'B':
 			cfg.no_bpf = true;
 			break;
@@ -201,6 +213,11 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
 	if (cfg.output && !strcmp(cfg.output, "-"))
 		cfg.output = NULL;
+	if (cfg.rotate_ms && !cfg.output)
+		return cta_usage_error(&cta_cmd_record,
+				       "--rotate needs -o FILE: the files' name (a pattern)");
+	if (cfg.rotate_ms && cfg.rotate_ms < 1000)
+		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
 	if (cfg.events_name && !strcmp(cfg.events_name, "-")) {
 		if (!cfg.output)
 			return cta_usage_error(&cta_cmd_record,

@@ -348,7 +348,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	rc = load_template(&o, &t, &tname);
 	if (rc)
 		return rc;
-	rc = cta_load_sessions(&cta_cmd_suggest, argv + optind, n, &s);
+	rc = cta_load_session_args(&cta_cmd_suggest, argv + optind, &n, &s);
 	if (!rc && cta_ir_build(&o.ir, s, n, &ir)) {
 		cta_msg("suggest: out of memory");
 		rc = CTA_EXIT_SYSTEM;

@@ -85,8 +85,7 @@ static void main_usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", cmds[i]->name, cmds[i]->summary);
 	fputs("\n"
 	      "Options:\n"
-	      "  -j, --json     one JSON document on stdout (schemas in " CTA_DOC_DIR
-	      "/schema)\n"
+	      "  -j, --json     one JSON document on stdout (schemas in " CTA_DOC_DIR "/schema)\n"
 	      "  -v, --verbose  accepted; no command prints more with it yet\n"
 	      "  -q, --quiet    no progress or summaries on stderr\n"
 	      "  -h, --help     this text; 'conntrack-advise help COMMAND' for one command\n"

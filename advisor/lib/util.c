@@ -55,6 +55,9 @@ int cta_parse_duration(const char *s, uint64_t *ms)
 	case 'h':
 		unit = 3600 * 1000;
 		break;
+	case 'd':
+		unit = 24 * 3600 * 1000;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -68,6 +71,37 @@ int cta_parse_duration(const char *s, uint64_t *ms)
 		return -ERANGE;
 	*ms = v * unit;
 	return 0;
+}
+
+int cta_rotated_name(const char *pattern, uint64_t ns, char *buf, size_t size)
+{
+	static const char stamp[] = "-%Y%m%dT%H%M%SZ";
+	char fmt[PATH_MAX];
+	const char *base = strrchr(pattern, '/'), *dot;
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	size_t n;
+
+	base = base ? base + 1 : pattern;
+	if (!*base)
+		return -EINVAL;
+	if (strchr(base, '%')) {
+		if (strlen(pattern) >= sizeof(fmt))
+			return -ENAMETOOLONG;
+		strcpy(fmt, pattern);
+	} else {
+		/* no date in the name: one goes before the extension */
+		dot = strrchr(base, '.');
+		n = dot && dot != base ? (size_t)(dot - pattern) : strlen(pattern);
+		if ((size_t)snprintf(fmt, sizeof(fmt), "%.*s%s%s", (int)n, pattern, stamp,
+				     pattern + n) >= sizeof(fmt))
+			return -ENAMETOOLONG;
+	}
+	if (!gmtime_r(&t, &tm))
+		return -EINVAL;
+	n = strftime(buf, size, fmt, &tm);
+	/* 0 is also what a pattern giving "" returns: neither is a file name */
+	return n ? 0 : -ENAMETOOLONG;
 }
 
 static uint64_t now_ns(clockid_t clk)

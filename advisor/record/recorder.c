@@ -2,6 +2,7 @@
 #include "advisor/record/recorder.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,6 +60,13 @@ struct rec {
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
 	enum cta_record_fail *fail;
+	/* the file written now: cfg->output, or with rotation this period's name */
+	const char *output;
+	char period_name[PATH_MAX];
+	uint64_t period_start_ns, next_rotate_ns; /* wall clock */
+	/* rotation: the flows' counts at the period's start; a file holds what came since */
+	struct cta_flow *base;
+	size_t n_base;
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -254,7 +262,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	memset(s, 0, sizeof(*s));
 	snprintf(s->generator, sizeof(s->generator), "%s", r->cfg->generator);
 	s->host = r->host;
-	s->start_ns = r->start_ns;
+	s->start_ns = r->period_start_ns;
 	s->end_ns = cta_now_real_ns();
 	s->complete = complete;
 	s->options.duration_ms = r->cfg->duration_ms;
@@ -307,6 +315,47 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+static int cmp_flows(const void *a, const void *b)
+{
+	return cta_flow_cmp(a, b);
+}
+
+/*
+ * What the flows did since the period began (rotation), sorted: counts less those at
+ * the start, flows that did nothing left out. A connection is counted in the period
+ * that saw it begin; its packets and bytes in the period that read its counters.
+ */
+static struct cta_flow *period_flows(struct rec *r, size_t *n)
+{
+	size_t all = cta_flowtab_count(r->ft), k = 0;
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+	struct cta_flow *out = malloc((all ? all : 1) * sizeof(*out));
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < all; i++) {
+		struct cta_flow f = flows[i];
+
+		if (i < r->n_base) {
+			const struct cta_flow *b = &r->base[i];
+
+			f.connections -= b->connections;
+			for (int d = 0; d < 2; d++) {
+				f.packets[d] -= b->packets[d];
+				f.bytes[d] -= b->bytes[d];
+			}
+			if (!f.connections && !f.packets[0] && !f.packets[1])
+				continue;
+			if (f.first_ns < r->period_start_ns)
+				f.first_ns = r->period_start_ns;
+		}
+		out[k++] = f;
+	}
+	qsort(out, k, sizeof(*out), cmp_flows);
+	*n = k;
+	return out;
+}
+
 /* Write the session: to the output file atomically, or (final only) to out_fd. */
 static int checkpoint(struct rec *r, bool complete)
 {
@@ -315,13 +364,14 @@ static int checkpoint(struct rec *r, bool complete)
 	size_t len = 0;
 	int err;
 
-	if (!r->cfg->output && !complete)
+	if (!r->output && !complete)
 		return 0;
 	err = attribute(r);
 	if (err)
 		return err;
 	fill_session(r, &s, complete);
-	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+	s.flows = r->cfg->rotate_ms ? period_flows(r, &s.n_flows)
+				    : cta_flowtab_sorted(r->ft, &s.n_flows);
 	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
 	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
 	if (!s.flows)
@@ -330,8 +380,8 @@ static int checkpoint(struct rec *r, bool complete)
 	free(s.flows);
 	if (err)
 		return err;
-	if (r->cfg->output)
-		err = cta_write_atomic(r->cfg->output, text, len, 0600);
+	if (r->output)
+		err = cta_write_atomic(r->output, text, len, 0600);
 	else
 		err = write_all(r->cfg->out_fd, text, len);
 	free(text);
@@ -490,14 +540,15 @@ static int setup_loop(struct rec *r)
 	/*
 	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
 	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
-	 * arrive through the signalfd). SIGHUP stays as it is, for nohup.
+	 * arrive through the signalfd). SIGHUP stays as it is, for nohup, unless it
+	 * rotates the output.
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	if (signal(SIGHUP, SIG_IGN) != SIG_IGN) {
+	if (signal(SIGHUP, SIG_IGN) != SIG_IGN || r->cfg->rotate_ms) {
 		signal(SIGHUP, SIG_DFL);
 		sigaddset(&mask, SIGHUP);
 	}
@@ -620,6 +671,83 @@ static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final
 		r->cfg->on_status(&st, r->cfg->data);
 }
 
+/*
+ * The name of the period starting now: the pattern's, with "-2", "-3"... before the
+ * extension when that names the file just closed or one already there (a SIGHUP
+ * within the pattern's resolution).
+ */
+static int period_name(struct rec *r, char *buf, size_t size)
+{
+	char name[PATH_MAX];
+	int err = cta_rotated_name(r->cfg->output, r->period_start_ns, name, sizeof(name));
+	const char *base, *dot;
+	size_t stem;
+
+	if (err)
+		return err;
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	stem = dot && dot != base ? (size_t)(dot - name) : strlen(name);
+	snprintf(buf, size, "%s", name);
+	for (unsigned i = 2; (r->output && !strcmp(buf, r->output)) || !access(buf, F_OK); i++) {
+		if (i > 999)
+			return -EEXIST;
+		if ((size_t)snprintf(buf, size, "%.*s-%u%s", (int)stem, name, i, name + stem) >=
+		    size)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The next period starts at the next multiple of the period since the epoch (UTC). */
+static void next_rotation(struct rec *r)
+{
+	uint64_t p = r->cfg->rotate_ms * 1000000ULL;
+
+	r->next_rotate_ns = (r->period_start_ns / p + 1) * p;
+}
+
+/*
+ * Close the period's file as a complete session and start the next one (at the end of
+ * a period, or on SIGHUP). Nothing is lost between them: the loop reads no event while
+ * this runs. 0, or -errno when the new file cannot be written.
+ */
+static int rotate(struct rec *r, bool early)
+{
+	struct cta_flow *base;
+	char next[PATH_MAX], msg[PATH_MAX + 100];
+	size_t n = cta_flowtab_count(r->ft);
+	int err = dump(r);
+
+	if (!err)
+		err = settle(r, false);
+	if (!err)
+		err = checkpoint(r, true);
+	if (err) {
+		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output, strerror(-err));
+		notice(r, msg);
+	}
+	base = realloc(r->base, (n ? n : 1) * sizeof(*base));
+	if (!base)
+		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	memcpy(base, cta_flowtab_flows(r->ft), n * sizeof(*base));
+	r->base = base;
+	r->n_base = n;
+	r->period_start_ns = cta_now_real_ns();
+	if (!early || r->next_rotate_ns <= r->period_start_ns)
+		next_rotation(r);
+	err = period_name(r, next, sizeof(next));
+	if (!err) {
+		memcpy(r->period_name, next, sizeof(next));
+		err = checkpoint(r, false);
+	}
+	if (err)
+		return failf(r, CTA_RECORD_OUTPUT, err, "the next file after %s: %s", r->output,
+			     strerror(-err));
+	return 0;
+}
+
 /* Once a tick: status, checkpoints, the duration. 1 when time is up, or -errno. */
 static int tick(struct rec *r, struct ticker *t)
 {
@@ -634,7 +762,11 @@ static int tick(struct rec *r, struct ticker *t)
 		return err;
 	if (elapsed - t->last_status_ms >= 1000)
 		report(r, t, elapsed, false);
-	if (r->cfg->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+	if (r->cfg->rotate_ms && cta_now_real_ns() >= r->next_rotate_ns) {
+		t->last_checkpoint_ms = elapsed;
+		return rotate(r, false);
+	}
+	if (r->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections, then write */
 		err = dump(r);
@@ -643,7 +775,7 @@ static int tick(struct rec *r, struct ticker *t)
 		if (err) {
 			char msg[300];
 
-			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->cfg->output,
+			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
 				 strerror(-err));
 			notice(r, msg);
 		}
@@ -656,6 +788,20 @@ static uint64_t messages_read(const struct rec *r)
 {
 	return cta_ct_stats(r->ct)->messages + r->trace_events + r->trace_bad +
 	       cta_judge_stats(r->judge)->nflog;
+}
+
+/* Read the signals: true when the only ones were SIGHUP and the recording rotates. */
+static bool hangup(struct rec *r)
+{
+	struct signalfd_siginfo si;
+	bool hup = false;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP || !r->cfg->rotate_ms)
+			return false;
+		hup = true;
+	}
+	return hup;
 }
 
 static int loop(struct rec *r, struct ticker *t)
@@ -673,8 +819,13 @@ static int loop(struct rec *r, struct ticker *t)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd, err;
 
-			if (fd == r->sigfd)
-				return 0;
+			if (fd == r->sigfd) {
+				if (!hangup(r))
+					return 0;
+				if ((err = rotate(r, true)))
+					return err;
+				continue;
+			}
 			if (fd == r->timerfd) {
 				err = tick(r, t);
 				if (err)
@@ -771,7 +922,18 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		notice(&r, "iptables-legacy tables are loaded here: their rules are invisible to "
 			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
-	r.start_ns = cta_now_real_ns();
+	r.start_ns = r.period_start_ns = cta_now_real_ns();
+	r.output = cfg->output;
+	if (cfg->rotate_ms) {
+		next_rotation(&r);
+		err = period_name(&r, r.period_name, sizeof(r.period_name));
+		if (err) {
+			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+				    strerror(-err));
+			goto out;
+		}
+		r.output = r.period_name;
+	}
 	r.start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */
 	err = dump(&r);
@@ -783,7 +945,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	/* a first checkpoint proves the output is writable before anything is recorded */
 	err = checkpoint(&r, false);
 	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", r.output, strerror(-err));
 		goto out;
 	}
 	err = loop(&r, &t);
@@ -813,19 +975,20 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	}
 	if (!err)
 		err = settle(&r, true);
-	if (err && cfg->output)
+	if (err && r.output)
 		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {
 		err = checkpoint(&r, true);
 		if (err)
 			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
-				    cfg->output ? cfg->output : "standard output", strerror(-err));
+				    r.output ? r.output : "standard output", strerror(-err));
 	}
 	if (!err)
 		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
 out:
 	flush_events(&r);
 	cta_buf_fini(&r.events);
+	free(r.base);
 	teardown(&r);
 	return err;
 }
