@@ -36,9 +36,13 @@ const struct cta_cmd cta_cmd_blame = {
 	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
 	"  'tcp 198.51.100.7:40312 -> 192.0.2.10:22'     'tcp 198.51.100.7 -> 192.0.2.10:22'\n"
 	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
-	"or a line pasted from conntrack -L / -E or from 'conntrack-advise flows'. Parts left\n"
-	"out match anything: without a source port, every connection of the flow. Several\n"
-	"quoted TUPLEs are answered one after the other; words not quoted form one TUPLE.\n"
+	"  'TCP 198.51.100.0/24 → 192.0.2.10:ssh'       'tcp any -> 192.0.2.10 port 22'\n"
+	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows' or 'nft monitor\n"
+	"trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
+	"every flow from it. Parts left out match anything: without a source port, every\n"
+	"connection of the flow; a source port the recording never saw is said to be so.\n"
+	"A TUPLE written in the reply direction gets the flows of the other direction named.\n"
+	"Several quoted TUPLEs are answered one after the other; words not quoted form one.\n"
 	"\n"
 	"Exit status 0 when every TUPLE got a verdict; 1 when one matched no flow or no\n"
 	"netfilter verdict was seen for it (blame does not guess); 2 for a TUPLE that cannot\n"
@@ -177,6 +181,58 @@ static json_t *entry(json_t *v, const char *tuple)
 	return e;
 }
 
+/* A source port outside the flow's recorded connections: said, not hidden. */
+static void sport_note(const struct cta_tuple_query *q, const struct cta_flow *f, json_t *e)
+{
+	if (cta_tuple_sport_seen(q, f))
+		return;
+	if (e) {
+		json_object_set_new(e, "sport_seen", json_false());
+		return;
+	}
+	if (f->sport_min == f->sport_max)
+		printf("  source port %u was not seen: the recorded connections came from port %u\n",
+		       q->sport, f->sport_min);
+	else
+		printf("  source port %u was not seen: the recorded connections came from ports "
+		       "%u-%u\n",
+		       q->sport, f->sport_min, f->sport_max);
+}
+
+/*
+ * No flow matched: the flows of the other direction, if the tuple was written from the
+ * reply's side. Printed after "no recorded flow matches", or in e's "reverse" (-j).
+ */
+static void reverse_hint(const struct cta_session *s, const struct cta_tuple_query *q,
+			 const char *text, json_t *e)
+{
+	struct cta_tuple_query r;
+	json_t *arr = json_array();
+	size_t found = 0;
+
+	cta_tuple_reverse(q, &r);
+	for (size_t i = 0; arr && i < s->n_flows; i++) {
+		json_t *f;
+
+		if (!cta_tuple_match(&r, &s->flows[i]))
+			continue;
+		f = cta_flow_to_json(&s->flows[i], NULL, cta_session_process(s, &s->flows[i]));
+		if (!e && !found++)
+			printf("%s: no recorded flow matches; the reverse direction matches:\n",
+			       text);
+		if (!e) {
+			fputs("  ", stdout);
+			print_flow_head(f);
+		}
+		json_array_append_new(arr, f);
+	}
+	if (!e && !found)
+		printf("%s: no recorded flow matches\n", text);
+	if (e && json_array_size(arr))
+		json_object_set(e, "reverse", arr);
+	json_decref(arr);
+}
+
 static int blame_session(const char *path, char **tuples, int n, const struct cta_global *g)
 {
 	struct cta_session s;
@@ -221,20 +277,25 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				json_t *e = entry(v, text);
 
 				json_object_set_new(e, "flow", f);
+				sport_note(q, &s.flows[i], e);
 				json_array_append_new(out, e);
 				continue;
 			}
 			print_flow_head(f);
+			sport_note(q, &s.flows[i], NULL);
 			print_process(json_object_get(f, "process"), &s.flows[i], v);
 			print_verdict(v);
 			json_decref(f);
 		}
 		if (!matched && !g->json)
-			printf("%s: no recorded flow matches\n", text);
-		if (!matched && out)
-			json_array_append_new(out,
-					      json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
-							"verdict", "none", "type", "none", "path"));
+			reverse_hint(&s, q, text, NULL);
+		if (!matched && out) {
+			json_t *e = json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text, "verdict",
+					      "none", "type", "none", "path");
+
+			reverse_hint(&s, q, text, e);
+			json_array_append_new(out, e);
+		}
 		if (!decided)
 			answer = CTA_EXIT_NEGATIVE;
 	}
@@ -282,6 +343,9 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	}
 	if ((q.has & (CTA_TQ_SRC | CTA_TQ_DST)) && !(q.has & CTA_TQ_FAMILY))
 		return cta_usage_error(NULL, "blame --live: give both addresses of the TUPLE");
+	if (q.src_plen || q.dst_plen)
+		return cta_usage_error(NULL, "blame --live: one packet has one address, not a "
+					     "subnet: give the host's");
 	cta_tuple_format(&q, text, sizeof(text));
 	to_match(&q, &m);
 	if (!g->quiet)
