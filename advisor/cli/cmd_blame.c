@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+/* after netinet/in.h: linux/netfilter.h would define struct in_addr again */
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "advisor/model/session.h"
 #include "advisor/model/tuple.h"
 #include "advisor/lib/util.h"
+#include "nft/tracemsg.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 
@@ -326,6 +330,56 @@ static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
 	m->icmp_type = q->icmp_type;
 }
 
+static const char *verdict_name(int32_t v)
+{
+	switch (v) {
+	case NF_ACCEPT:
+		return "accept";
+	case NF_DROP:
+		return "drop";
+	case NF_QUEUE:
+		return "queue";
+	case NFT_CONTINUE:
+		return "continue";
+	case NFT_BREAK:
+		return "break";
+	case NFT_JUMP:
+		return "jump";
+	case NFT_GOTO:
+		return "goto";
+	case NFT_RETURN:
+		return "return";
+	default:
+		return "?";
+	}
+}
+
+/* -v: each trace message --live reads, one line on stderr. */
+static void on_trace(const struct cta_trace_event *ev, void *data)
+{
+	static const char *const types[] = { "?", "policy", "return", "rule" };
+	char pkt[2 * INET6_ADDRSTRLEN + 48] = "", s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	char what[64] = "";
+
+	(void)data;
+	if (ev->flags & CTA_TRF_HEADERS) {
+		cta_addr_str(ev->family, &ev->tuple.src, s, sizeof(s));
+		cta_addr_str(ev->family, &ev->tuple.dst, d, sizeof(d));
+		snprintf(pkt, sizeof(pkt), "  packet %s %s:%u -> %s:%u",
+			 cta_proto_name(ev->l4proto) ? cta_proto_name(ev->l4proto) : "?", s,
+			 ev->tuple.sport, d, ev->tuple.dport);
+	}
+	if (ev->flags & CTA_TRF_HANDLE)
+		snprintf(what, sizeof(what), " handle %llu", (unsigned long long)ev->handle);
+	cta_msg("trace id %08x %s %s %s: %s%s%s%s%s%s%s", ev->id,
+		cta_nfproto_name(ev->table_family) ? cta_nfproto_name(ev->table_family) : "?",
+		ev->table, ev->chain, ev->type < ARRAY_SIZE(types) ? types[ev->type] : "?", what,
+		ev->flags & CTA_TRF_VERDICT ? " verdict " : "",
+		ev->flags & CTA_TRF_VERDICT ? verdict_name(ev->verdict) : "",
+		ev->flags & CTA_TRF_VERDICT && ev->jump_target[0] ? " " : "",
+		ev->flags & CTA_TRF_VERDICT ? ev->jump_target : "", pkt);
+}
+
 static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_global *g)
 {
 	struct cta_tuple_query q;
@@ -351,6 +405,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	if (!g->quiet)
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
+	cta_live_on_trace(g->verbose ? on_trace : NULL, NULL);
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
 	if (rc == -ETIMEDOUT || rc == -EINTR) {
 		if (g->json)

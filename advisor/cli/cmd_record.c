@@ -110,6 +110,23 @@ static void on_notice(const char *msg, void *data)
 	cta_msg("warning: %s", msg);
 }
 
+static void on_verbose(const char *msg, void *data)
+{
+	struct ui *ui = data;
+
+	if (ui->drawn)
+		fputs("\r\033[K", stderr);
+	ui->drawn = false;
+	/* a message of several lines (the table): the lines after the first indented */
+	fputs("conntrack-advise: record: ", stderr);
+	for (const char *p = msg; *p; p++) {
+		fputc(*p, stderr);
+		if (*p == '\n')
+			fputs("  ", stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool zero_ok)
 {
 	if (cta_parse_duration(arg, ms) < 0 || (!zero_ok && *ms == 0))
@@ -146,6 +163,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.generator = "conntrack-advise " CTA_VERSION,
 		.on_status = on_status,
 		.on_notice = on_notice,
+		.on_verbose = g->verbose ? on_verbose : NULL,
 		.data = &ui,
 	};
 	enum cta_record_fail fail;

@@ -21,6 +21,7 @@
 #include "advisor/record/judge.h"
 #include "bpf/loader.h"
 #include "nft/nflog.h"
+#include "nft/nftrun.h"
 #include "nft/nlsock.h"
 #include "advisor/record/procs.h"
 #include "nft/snapshot.h"
@@ -85,6 +86,35 @@ static void notice(struct rec *r, const char *msg)
 {
 	if (r->cfg->on_notice)
 		r->cfg->on_notice(msg, r->cfg->data);
+}
+
+static void __attribute__((format(printf, 2, 3))) verbose(struct rec *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!r->cfg->on_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->cfg->on_verbose(msg, r->cfg->data);
+}
+
+/* -v: what was read from each socket so far. */
+static void verbose_counts(struct rec *r)
+{
+	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
+
+	verbose(r,
+		"messages: conntrack %llu (%llu bad, %llu overruns), nf_tables traces %llu "
+		"(%llu bad, %llu overruns), NFLOG %llu (%llu overruns), process events %llu",
+		(unsigned long long)cs->messages, (unsigned long long)cs->bad_messages,
+		(unsigned long long)cs->overruns, (unsigned long long)r->trace_events,
+		(unsigned long long)r->trace_bad, (unsigned long long)r->trace_overruns,
+		(unsigned long long)cta_judge_stats(r->judge)->nflog,
+		(unsigned long long)r->nflog_overruns,
+		(unsigned long long)(r->procmon ? cta_procmon_events(r->procmon) : 0));
 }
 
 static void note_err(struct rec *r, int err)
@@ -179,8 +209,12 @@ static int attribute(struct rec *r)
 
 static void snapshot(struct rec *r)
 {
-	if (cta_snapshot_take(r->snap, r->rs) == 0)
+	int err = cta_snapshot_take(r->snap, r->rs);
+
+	if (!err)
 		r->snapshots++;
+	verbose(r, "ruleset snapshot %llu: %s", (unsigned long long)r->snapshots,
+		err ? strerror(-err) : "listed with handles");
 	/* rule texts and chains may have changed under the same handles */
 	json_object_clear(r->verdicts);
 }
@@ -501,6 +535,21 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
 			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+	if (r->cfg->on_verbose) {
+		char *text = NULL;
+
+		char *msg = NULL;
+
+		/* longer than verbose() takes: a message of its own, on several lines */
+		if (!cta_nft_list("inet", CTA_TABLE_NAME, false, &text) && text &&
+		    asprintf(&msg, "created table inet %s:\n%s", CTA_TABLE_NAME, text) > 0) {
+			if (msg[strlen(msg) - 1] == '\n')
+				msg[strlen(msg) - 1] = '\0';
+			r->cfg->on_verbose(msg, r->cfg->data);
+			free(msg);
+		}
+		free(text);
+	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
 	if (err)
@@ -669,6 +718,7 @@ static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final
 	t->last_status_ms = elapsed;
 	if (r->cfg->on_status)
 		r->cfg->on_status(&st, r->cfg->data);
+	verbose_counts(r);
 }
 
 /*

@@ -45,6 +45,8 @@ struct cta_record_config {
 	void (*on_status)(const struct cta_record_status *st, void *data);
 	/* something the user should hear of (an overrun, a failed checkpoint) */
 	void (*on_notice)(const char *msg, void *data);
+	/* NULL, or -v: the table created, each ruleset snapshot, messages per socket */
+	void (*on_verbose)(const char *msg, void *data);
 	void *data;
 };
 
