@@ -62,8 +62,8 @@ static int confirm_result(const struct cta_global *g, const char *result, int rc
 {
 	if (!g->json)
 		return rc;
-	return cta_print_json(json_pack("{s:s,s:b}", "confirm", result, "kept",
-					rc == CTA_EXIT_OK)) ?: rc;
+	return cta_print_json(json_pack("{s:s,s:b}", "confirm", result, "kept", rc == CTA_EXIT_OK))
+		       ?: rc;
 }
 
 static int confirm_other(const struct cta_global *g)
