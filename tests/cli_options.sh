@@ -38,5 +38,10 @@ grep -q 'needs -o' "$TMP/err" || fail "record -q: $(cat "$TMP/err")"
 grep -q -- '-j' "$TMP/err" || fail "flows -- -j: $(cat "$TMP/err")"
 # not every letter bundles: -x stays the command's (and is refused by it)
 "$CTA" flows -jx "$S" >/dev/null 2>&1 && fail "flows -jx accepted"
+# one flow is "1 flow", not "1 flows" (merge's summary, suggest's header)
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["flows"]=d["flows"][:1]; json.dump(d,open(sys.argv[2],"w"))' "$S" "$TMP/one.json"
+"$CTA" merge "$TMP/one.json" -o "$TMP/m1.json" 2>"$TMP/err" || fail "merge one"
+grep -q 'merge: 1 flow of 1 host from 1 session$' "$TMP/err" || fail "merge, one flow: $(cat "$TMP/err")"
+"$CTA" suggest "$TMP/one.json" 2>/dev/null | grep -q '^# Session: host .*, 1 flow$' || fail "suggest header, one flow"
 [ "$FAILED" = 0 ] && echo PASS
 exit "$FAILED"

@@ -70,9 +70,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		}
 		if (!rc && !g->quiet)
 			fprintf(stderr,
-				"conntrack-advise: merge: %zu flows of %zu host%s from %zu session%s\n",
-				m.n_flows, m.n_hosts, m.n_hosts == 1 ? "" : "s", n,
-				n == 1 ? "" : "s");
+				"conntrack-advise: merge: %zu flow%s of %zu host%s from %zu session%s\n",
+				m.n_flows, m.n_flows == 1 ? "" : "s", m.n_hosts,
+				m.n_hosts == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		cta_session_fini(&m);
 	}
 	if (!rc)

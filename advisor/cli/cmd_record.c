@@ -84,11 +84,12 @@ static void on_status(const struct cta_record_status *st, void *data)
 			fputs("\r\033[K", stderr);
 		if (!ui->quiet)
 			fprintf(stderr,
-				"conntrack-advise: recorded %llu flows in %u:%02u:%02u, %llu "
-				"connections open at the end, %llu overruns\n",
-				(unsigned long long)st->flows, s / 3600, s / 60 % 60, s % 60,
-				(unsigned long long)st->open_connections,
-				(unsigned long long)st->lost);
+				"conntrack-advise: recorded %llu flow%s in %u:%02u:%02u, %llu "
+				"connection%s open at the end, %llu overrun%s\n",
+				(unsigned long long)st->flows, st->flows == 1 ? "" : "s", s / 3600,
+				s / 60 % 60, s % 60, (unsigned long long)st->open_connections,
+				st->open_connections == 1 ? "" : "s", (unsigned long long)st->lost,
+				st->lost == 1 ? "" : "s");
 		return;
 	}
 	if (!ui->live)

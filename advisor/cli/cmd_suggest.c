@@ -284,8 +284,9 @@ static void header(const struct options *o, const char *tname, const struct cta_
 
 		cta_format_time(s[i].start_ns, a, sizeof(a));
 		cta_format_time(s[i].end_ns, z, sizeof(z));
-		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flows%s\n", s[i].host.hostname,
-			       a, z, s[i].n_flows, s[i].complete ? "" : " (incomplete)");
+		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flow%s%s\n",
+			       s[i].host.hostname, a, z, s[i].n_flows, s[i].n_flows == 1 ? "" : "s",
+			       s[i].complete ? "" : " (incomplete)");
 	}
 	cta_buf_printf(b, "# Flows: %llu allowed by the rules below%s, %llu denied (%s)",
 		       (unsigned long long)ir->flows_allowed,

@@ -111,8 +111,8 @@ static void verbose_counts(struct rec *r)
 	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
 
 	verbose(r,
-		"messages: conntrack %llu (%llu bad, %llu overruns), nf_tables traces %llu "
-		"(%llu bad, %llu overruns), NFLOG %llu (%llu overruns), process events %llu",
+		"messages: conntrack=%llu bad=%llu overruns=%llu, traces=%llu bad=%llu "
+		"overruns=%llu, nflog=%llu overruns=%llu, process_events=%llu",
 		(unsigned long long)cs->messages, (unsigned long long)cs->bad_messages,
 		(unsigned long long)cs->overruns, (unsigned long long)r->trace_events,
 		(unsigned long long)r->trace_bad, (unsigned long long)r->trace_overruns,
