@@ -104,6 +104,53 @@ int cta_rotated_name(const char *pattern, uint64_t ns, char *buf, size_t size)
 	return n ? 0 : -ENAMETOOLONG;
 }
 
+/* n / unit with one decimal under 10 ("3.4"), none from 10 ("34"), rounded down */
+static void scaled(uint64_t n, uint64_t unit, const char *suffix, char *buf, size_t len)
+{
+	/* no overflow: the remainder is below unit, and unit * 10 fits (unit <= 2^60) */
+	uint64_t tenths = n / unit * 10 + n % unit * 10 / unit;
+
+	if (tenths < 100)
+		snprintf(buf, len, "%llu.%llu%s", (unsigned long long)(tenths / 10),
+			 (unsigned long long)(tenths % 10), suffix);
+	else
+		snprintf(buf, len, "%llu%s", (unsigned long long)(n / unit), suffix);
+}
+
+void cta_human_count(uint64_t n, char *buf, size_t len)
+{
+	static const char *const sfx[] = { "k", "M", "G", "T", "P", "E" };
+	uint64_t unit = 1000;
+	size_t i = 0;
+
+	if (n < 1000) {
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+		return;
+	}
+	while (i + 1 < ARRAY_SIZE(sfx) && n / unit >= 1000) {
+		unit *= 1000;
+		i++;
+	}
+	scaled(n, unit, sfx[i], buf, len);
+}
+
+void cta_human_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char *const sfx[] = { " KiB", " MiB", " GiB", " TiB", " PiB", " EiB" };
+	uint64_t unit = 1024;
+	size_t i = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (i + 1 < ARRAY_SIZE(sfx) && n / unit >= 1024) {
+		unit *= 1024;
+		i++;
+	}
+	scaled(n, unit, sfx[i], buf, len);
+}
+
 static uint64_t now_ns(clockid_t clk)
 {
 	struct timespec ts;

@@ -40,6 +40,14 @@ uint64_t cta_now_mono_ns(void);
  */
 int cta_rotated_name(const char *pattern, uint64_t ns, char *buf, size_t size);
 
+/*
+ * Counts for people, rounded down: "999", "1.2k", "34k", "1.2M" (powers of 1000); and
+ * bytes: "512 B", "6.8 KiB", "34 KiB", "3.4 MiB" (powers of 1024). One decimal under
+ * 10 of the unit. -j output stays exact; these are for the terminal.
+ */
+void cta_human_count(uint64_t n, char *buf, size_t len);
+void cta_human_bytes(uint64_t n, char *buf, size_t len);
+
 /* "2026-11-23T18:44:49.123Z" into buf (at least 32 bytes); 0 gives "". */
 void cta_format_time(uint64_t ns, char *buf, size_t len);
 /* The reverse; -EINVAL when s is not of that form. */

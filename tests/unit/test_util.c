@@ -39,6 +39,42 @@ static void test_duration(void)
 	CHECK_EQ(cta_parse_duration("367d", &ms), -ERANGE);
 }
 
+static void test_human(void)
+{
+	char b[32];
+
+	cta_human_count(0, b, sizeof(b));
+	CHECK_STR(b, "0");
+	cta_human_count(999, b, sizeof(b));
+	CHECK_STR(b, "999");
+	cta_human_count(1000, b, sizeof(b));
+	CHECK_STR(b, "1.0k");
+	cta_human_count(1299, b, sizeof(b));
+	CHECK_STR(b, "1.2k");
+	cta_human_count(34567, b, sizeof(b));
+	CHECK_STR(b, "34k");
+	cta_human_count(999999, b, sizeof(b));
+	CHECK_STR(b, "999k");
+	cta_human_count(1000000, b, sizeof(b));
+	CHECK_STR(b, "1.0M");
+	cta_human_count(UINT64_MAX, b, sizeof(b));
+	CHECK_STR(b, "18E");
+	cta_human_bytes(512, b, sizeof(b));
+	CHECK_STR(b, "512 B");
+	cta_human_bytes(1023, b, sizeof(b));
+	CHECK_STR(b, "1023 B");
+	cta_human_bytes(6960, b, sizeof(b));
+	CHECK_STR(b, "6.7 KiB");
+	cta_human_bytes(35 * 1024, b, sizeof(b));
+	CHECK_STR(b, "35 KiB");
+	cta_human_bytes(3565158, b, sizeof(b));
+	CHECK_STR(b, "3.3 MiB");
+	cta_human_bytes(1024ULL * 1024 * 1024 * 5, b, sizeof(b));
+	CHECK_STR(b, "5.0 GiB");
+	cta_human_bytes(UINT64_MAX, b, sizeof(b));
+	CHECK_STR(b, "15 EiB");
+}
+
 static void test_rotated_name(void)
 {
 	const uint64_t t = 1795963505ULL * 1000000000ULL + 5; /* 2026-11-29T14:45:05Z */
@@ -158,6 +194,7 @@ int main(void)
 	test_gather();
 	test_duration();
 	test_rotated_name();
+	test_human();
 	test_uint();
 	test_time();
 	test_atomic();
