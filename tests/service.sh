@@ -6,6 +6,7 @@
 # /bin/kill) fails: "Unknown key", "Failed to parse", a missing binary...
 set -u
 BUILD=$(dirname "${CTA:?CTA must point at the built binary}")
+SRCDIR=${SRCDIR:?SRCDIR must point at the source tree}
 command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; exit 77; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -36,5 +37,25 @@ for unit in conntrack-advise-record.service conntrack-advise-record@.service; do
 	done
 	grep -q -- '--rotate' "$BUILD/$unit" || { echo "FAIL: $unit does not rotate"; FAILED=1; }
 done
+
+# the drop-in of docs/events.md (the event stream into a log directory) verifies too
+unit=conntrack-advise-record.service
+root=$TMP/root
+rm -rf "$root"
+bin=$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$BUILD/$unit")
+mkdir -p "$root$(dirname "$bin")" "$root/etc/systemd/system/$unit.d"
+cp "$CTA" "$root$bin"
+cp "$BUILD/$unit" "$root/etc/systemd/system/"
+sed -n '/^# systemctl edit conntrack-advise-record.service$/,/^```$/p' "$SRCDIR/docs/events.md" |
+	sed '1d;$d' | sed "s|/usr/sbin/conntrack-advise|$bin|" >"$root/etc/systemd/system/$unit.d/events.conf"
+grep -q -- '--events' "$root/etc/systemd/system/$unit.d/events.conf" || { echo "FAIL: no drop-in in docs/events.md"; FAILED=1; }
+systemd-analyze verify --root="$root" "/etc/systemd/system/$unit" >"$TMP/out" 2>&1
+grep -vE 'Unit sysinit\.target not found|Command /bin/kill is not executable|man conntrack-advise\(8\).* failed' \
+	"$TMP/out" >"$TMP/left"
+if [ -s "$TMP/left" ]; then
+	echo "FAIL: systemd-analyze verify with the events drop-in:"
+	cat "$TMP/left"
+	FAILED=1
+fi
 [ "$FAILED" = 0 ] && echo PASS
 exit "$FAILED"
