@@ -60,7 +60,10 @@ struct rec {
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
-	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
+	json_t *verdicts; /* judgement key -> its index in vcache */
+	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
+	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
+	size_t n_vcache;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -71,6 +74,7 @@ struct rec {
 	uint64_t period_start_ns, next_rotate_ns; /* wall clock */
 	/* rotation: the flows' counts at the period's start; a file holds what came since */
 	struct cta_flow *base;
+	struct cta_vtally *base_t; /* their verdict counts, by flow position too */
 	size_t n_base;
 };
 
@@ -195,20 +199,27 @@ static int attribute(struct rec *r)
 	if (!r->procmon)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *p;
+		struct cta_process *p;
 		int err;
 
 		/* a process NFLOG alone gave (a uid, no program) makes way for one */
-		if (flows[i].process &&
-		    json_object_get(cta_flowtab_process(r->ft, &flows[i]), "pid"))
+		if (flows[i].process && cta_flowtab_process(r->ft, &flows[i])->has_pid)
 			continue;
 		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
 			continue;
-		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
+		err = cta_flowtab_set_process(r->ft, i, cta_process_ref(p));
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static void vcache_clear(struct rec *r)
+{
+	for (size_t i = 0; i < r->n_vcache; i++)
+		cta_verdict_unref(r->vcache[i]);
+	r->n_vcache = 0;
+	json_object_clear(r->verdicts);
 }
 
 static void snapshot(struct rec *r)
@@ -223,30 +234,31 @@ static void snapshot(struct rec *r)
 	verbose(r, "ruleset snapshot %llu: %s", (unsigned long long)r->snapshots,
 		err ? strerror(-err) : "listed with handles");
 	/* rule texts and chains may have changed under the same handles */
-	json_object_clear(r->verdicts);
+	vcache_clear(r);
 }
 
 /*
- * The verdict's JSON, built once per distinct path through the ruleset: a recording
- * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
- * its path) is most of the memory a traced flow costs. New references each.
+ * The verdict, built once per distinct path through the ruleset: a recording sees
+ * thousands of flows judged by a handful of rules, and the verdict (a few KiB with its
+ * path) is most of the memory a traced flow costs. A new reference each; NULL on
+ * ENOMEM.
  */
-static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
+static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement *j)
 {
 	char key[4096];
 	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	json_t *known = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	struct cta_verdict *v;
 
-	if (v)
-		return json_incref(v);
-	v = cta_judgement_to_json(j, r->rs);
-	if (v)
-		json_object_set_new(v, "source", json_string("trace"));
+	if (known)
+		return cta_verdict_ref(r->vcache[json_integer_value(known)]);
+	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_TRACE);
 	if (!v || !n)
 		return v;
-	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
-		json_object_clear(r->verdicts);
-	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
+	if (r->n_vcache >= VERDICTS_KEPT)
+		vcache_clear(r);
+	r->vcache[r->n_vcache] = cta_verdict_ref(v);
+	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
 }
 
@@ -257,7 +269,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
 	if (!cta_judgement_rules_known(j, r->rs))
 		snapshot(r);
-	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
+	note_err(r, cta_judge_trace(r->judge, j, verdict_of(r, j), cta_now_mono_ns(),
 				    cta_now_real_ns()));
 }
 
@@ -333,6 +345,10 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
+	if (r->id[0]) {
+		s->ids = &r->id; /* borrowed: the session is never freed */
+		s->n_ids = 1;
+	}
 	if (r->procmon) {
 		s->stats.process_events = cta_procmon_events(r->procmon);
 		s->stats.process_scanned = cta_procmon_scanned(r->procmon);
@@ -361,45 +377,113 @@ static int cmp_flows(const void *a, const void *b)
 	return cta_flow_cmp(a, b);
 }
 
+/* What a period's file holds: its flows and their verdict counts (flows' verdict indexes t). */
+struct period {
+	struct cta_flow *flows;
+	struct cta_vtally *t;
+	size_t n;
+};
+
+static void period_fini(struct period *p)
+{
+	for (size_t i = 0; p->t && i < p->n; i++)
+		cta_vtally_fini(&p->t[i]);
+	free(p->t);
+	free(p->flows);
+}
+
+/* The counts of now that the period's start did not have yet, into *out. 0 or -ENOMEM. */
+static int tally_since(const struct cta_vtally *now, const struct cta_vtally *then,
+		       struct cta_vtally *out)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; now && i < now->n && !err; i++) {
+		uint64_t before = 0;
+
+		for (uint32_t j = 0; then && j < then->n; j++)
+			if (cta_verdict_same_decider(then->g[j].v, now->g[i].v))
+				before = then->g[j].n;
+		if (now->g[i].n > before)
+			err = cta_vtally_add(out, now->g[i].v, now->g[i].n - before);
+	}
+	return err;
+}
+
 /*
  * What the flows did since the period began (rotation), sorted: counts less those at
- * the start, flows that did nothing left out. A connection is counted in the period
- * that saw it begin; its packets and bytes in the period that read its counters.
+ * the start, flows that did nothing left out. A connection is counted, with its
+ * verdict, in the period that saw it begin; its packets and bytes in the period that
+ * read its counters. 0 or -ENOMEM.
  */
-static struct cta_flow *period_flows(struct rec *r, size_t *n)
+static int period_flows(struct rec *r, struct period *p)
 {
-	size_t all = cta_flowtab_count(r->ft), k = 0;
+	size_t all = cta_flowtab_count(r->ft);
 	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
-	struct cta_flow *out = malloc((all ? all : 1) * sizeof(*out));
 
-	if (!out)
-		return NULL;
+	p->n = 0;
+	p->flows = malloc((all ? all : 1) * sizeof(*p->flows));
+	p->t = calloc(all ? all : 1, sizeof(*p->t));
+	if (!p->flows || !p->t)
+		return -ENOMEM;
 	for (size_t i = 0; i < all; i++) {
 		struct cta_flow f = flows[i];
+		struct cta_vtally *t = &p->t[p->n];
+		const struct cta_flow *b = i < r->n_base ? &r->base[i] : NULL;
 
-		if (i < r->n_base) {
-			const struct cta_flow *b = &r->base[i];
-
+		if (tally_since(cta_flowtab_verdicts_of(r->ft, &flows[i]), b ? &r->base_t[i] : NULL,
+				t))
+			return -ENOMEM;
+		if (b) {
 			f.connections -= b->connections;
 			for (int d = 0; d < 2; d++) {
 				f.packets[d] -= b->packets[d];
 				f.bytes[d] -= b->bytes[d];
 			}
-			if (!f.connections && !f.packets[0] && !f.packets[1])
+			if (!f.connections && !f.packets[0] && !f.packets[1] && !t->n)
 				continue;
 			if (f.first_ns < r->period_start_ns)
 				f.first_ns = r->period_start_ns;
 		}
-		out[k++] = f;
+		f.verdict = t->n ? (uint32_t)p->n + 1 : 0;
+		p->flows[p->n++] = f;
 	}
-	qsort(out, k, sizeof(*out), cmp_flows);
-	*n = k;
-	return out;
+	/* sorted by key: a flow's verdict index stays its own (it moves with it) */
+	qsort(p->flows, p->n, sizeof(*p->flows), cmp_flows);
+	return 0;
+}
+
+/* The flows' counts now, for the next period's files to count from. 0 or -ENOMEM. */
+static int period_base(struct rec *r)
+{
+	size_t n = cta_flowtab_count(r->ft);
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+	struct cta_flow *base = realloc(r->base, (n ? n : 1) * sizeof(*base));
+	struct cta_vtally *bt;
+	int err = 0;
+
+	if (!base)
+		return -ENOMEM;
+	r->base = base;
+	for (size_t i = 0; i < r->n_base; i++)
+		cta_vtally_fini(&r->base_t[i]);
+	r->n_base = 0;
+	bt = realloc(r->base_t, (n ? n : 1) * sizeof(*bt));
+	if (!bt)
+		return -ENOMEM;
+	r->base_t = bt;
+	memset(bt, 0, (n ? n : 1) * sizeof(*bt));
+	memcpy(base, flows, n * sizeof(*base));
+	for (size_t i = 0; i < n && !err; i++)
+		err = cta_vtally_merge(&bt[i], cta_flowtab_verdicts_of(r->ft, &flows[i]));
+	r->n_base = n;
+	return err;
 }
 
 /* Write the session: to the output file atomically, or (final only) to out_fd. */
 static int checkpoint(struct rec *r, bool complete)
 {
+	struct period per = { 0 };
 	struct cta_session s;
 	char *text = NULL;
 	size_t len = 0;
@@ -411,14 +495,23 @@ static int checkpoint(struct rec *r, bool complete)
 	if (err)
 		return err;
 	fill_session(r, &s, complete);
-	s.flows = r->cfg->rotate_ms ? period_flows(r, &s.n_flows)
-				    : cta_flowtab_sorted(r->ft, &s.n_flows);
-	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+	if (r->cfg->rotate_ms) {
+		err = period_flows(r, &per);
+		s.flows = per.flows;
+		s.n_flows = per.n;
+		s.verdicts = per.t;
+		s.n_verdicts = per.n;
+	} else {
+		s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+		s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+		per.flows = s.flows;
+	}
 	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
-	if (!s.flows)
-		return -ENOMEM;
-	err = cta_session_format(&s, &text, &len);
-	free(s.flows);
+	if (!err && !s.flows)
+		err = -ENOMEM;
+	if (!err)
+		err = cta_session_format(&s, &text, &len);
+	period_fini(&per);
 	if (err)
 		return err;
 	if (r->output)
@@ -772,9 +865,7 @@ static void next_rotation(struct rec *r)
  */
 static int rotate(struct rec *r, bool early)
 {
-	struct cta_flow *base;
 	char next[PATH_MAX], msg[PATH_MAX + 100];
-	size_t n = cta_flowtab_count(r->ft);
 	int err = dump(r);
 
 	if (!err)
@@ -785,12 +876,11 @@ static int rotate(struct rec *r, bool early)
 		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output, strerror(-err));
 		notice(r, msg);
 	}
-	base = realloc(r->base, (n ? n : 1) * sizeof(*base));
-	if (!base)
+	if (period_base(r))
 		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
-	memcpy(base, cta_flowtab_flows(r->ft), n * sizeof(*base));
-	r->base = base;
-	r->n_base = n;
+	/* each file is a recording of its own: readers add them up, refuse one twice */
+	if (cta_recording_id_new(r->id))
+		r->id[0] = '\0';
 	r->period_start_ns = cta_now_real_ns();
 	if (!early || r->next_rotate_ns <= r->period_start_ns)
 		next_rotation(r);
@@ -930,6 +1020,7 @@ static void teardown(struct rec *r)
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
+	vcache_clear(r);
 	json_decref(r->verdicts);
 }
 
@@ -987,6 +1078,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
+	if (cta_recording_id_new(r.id))
+		r.id[0] = '\0'; /* no randomness: the session says nothing rather than lie */
 	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;
@@ -1075,6 +1168,9 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 out:
 	flush_events(&r);
 	cta_buf_fini(&r.events);
+	for (size_t i = 0; i < r.n_base; i++)
+		cta_vtally_fini(&r.base_t[i]);
+	free(r.base_t);
 	free(r.base);
 	teardown(&r);
 	return err;

@@ -88,7 +88,8 @@ assert hosts == ["web1", "web2"], hosts
 c = {}
 for f in d["flows"]:
     if f["protocol"] == "tcp":
-        k = (f["host"], f["orig"]["dport"])
+        h = f["host"]
+        k = (d["hosts"][h]["hostname"] if isinstance(h, int) else h, f["orig"]["dport"])
         c[k] = c.get(k, 0) + f["connections"]
 assert c == {("web1", 22): 2, ("web1", 80): 4, ("web2", 22): 1, ("web2", 80): 2, ("web2", 443): 2}, c
 PY

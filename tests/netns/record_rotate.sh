@@ -6,20 +6,37 @@
 
 lab_up || exit 1
 start_servers 60
+# a firewall whose rule accepts ssh and https: each connection gets a verdict
+ip netns exec "$SRV" nft -f - <<'NFT'
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport { 22, 443 } accept
+	}
+}
+NFT
 A() { ip netns exec "$CLA" "$@"; }
 B() { ip netns exec "$CLB" "$@"; }
 
 # sum_conns DIR PORT: the connections of the TCP flows to PORT over every file; and
-# every file is a complete session
+# every file is a complete session with a recording id of its own, and over the files
+# the flows' verdict counts add up to their connections (a connection counts in the
+# period it began in, its verdict in the one that judged it, up to 0.5 s later)
 sum_conns() {
 	"$PY" - "$1" "$2" <<'PY'
 import glob, json, sys
-total = 0
+total, verdicts, ids = 0, 0, set()
 for p in sorted(glob.glob(sys.argv[1] + "/*.json")):
     d = json.load(open(p))
     assert d["recording"]["complete"] is True, p + " is not complete"
-    total += sum(f["connections"] for f in d["flows"]
-                 if f["protocol"] == "tcp" and f["orig"]["dport"] == int(sys.argv[2]))
+    for i in d["recording"].get("ids", []):
+        assert i not in ids, p + " shares a recording id with another file"
+        ids.add(i)
+    for f in d["flows"]:
+        if f["protocol"] == "tcp" and f["orig"]["dport"] == int(sys.argv[2]):
+            total += f["connections"]
+            verdicts += sum(x["connections"] for x in f.get("verdicts", []))
+assert verdicts == total, "%d connections, verdict counts %d" % (total, verdicts)
 print(total)
 PY
 }
