@@ -57,8 +57,11 @@ _conntrack_advise()
 		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --help $after" -- "$cur"))
 		;;
 	flows)
+		case $prev in
+		-o | --output) COMPREPLY=($(compgen -W "extended" -- "$cur")); return ;;
+		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--help $after" -- "$cur"))
+			COMPREPLY=($(compgen -W "-o --output --help $after" -- "$cur"))
 		else
 			# a session, or a directory of them (a recording service's)
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))

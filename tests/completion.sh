@@ -54,6 +54,7 @@ for with in "${modes[@]}"; do
 	complete_words "$with" conntrack-advise flows "" | grep -qx s.json || fail "$w flows SESSION"
 	complete_words "$with" conntrack-advise -j flows "" | grep -qx s.json || fail "$w -j flows SESSION"
 	complete_words "$with" conntrack-advise suggest --format ip6 | grep -qx ip6tables || fail "$w suggest --format"
+	[ "$(complete_words "$with" conntrack-advise flows -o "")" = extended ] || fail "$w flows -o extended"
 done
 [ "$FAILED" = 0 ] && echo PASS
 exit "$FAILED"
