@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/flowjson.h"
 #include "advisor/cli/flowview.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/model/session.h"
@@ -308,13 +309,12 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 	return CTA_EXIT_OK;
 }
 
-/* One host's flows: printed, or added to arr (-j). host: said when there are several. */
 /*
- * One host's flows: added to arr (-j), to the view (the default), or printed whole
+ * One host's flows: streamed (-j), added to the view (the default), or printed whole
  * (-o extended). host: said when there are several.
  */
-static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
-		     struct cta_json_memo *memo, struct cta_columns *view)
+static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstream *js,
+		     struct cta_flowjson *fj, struct cta_columns *view)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -325,23 +325,18 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
 	for (size_t i = 0; i < n; i++) {
 		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
 		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
-		json_t *f;
 
 		if (view) {
 			if (cta_flowview_add(view, &flows[i], t, p, host))
 				return CTA_EXIT_SYSTEM;
 			continue;
 		}
-		if (!arr) {
+		if (!js) {
 			print_flow(&flows[i], t, p, host);
 			continue;
 		}
-		f = cta_flow_to_json_memo(&flows[i], t, p, memo);
-		if (!f)
+		if (cta_flowjson_item(fj, js, &flows[i], t, p, host))
 			return CTA_EXIT_SYSTEM;
-		if (host)
-			json_object_set_new(f, "host", json_string(host));
-		json_array_append_new(arr, f);
 	}
 	return CTA_EXIT_OK;
 }
@@ -353,12 +348,12 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = NULL;
+	struct cta_flowjson *fj = NULL;
 	struct cta_columns *view = NULL;
 	struct cta_paths paths;
 	struct hosts hs = { 0 };
 	bool extended = false;
-	json_t *arr = NULL;
+	struct cta_jstream js;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -381,22 +376,27 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!rc)
 		rc = load_all((int)paths.n, paths.v, &hs, g);
 	cta_paths_fini(&paths);
-	if (!rc && g->json && (!(arr = json_array()) || !(memo = cta_json_memo_new())))
+	/* -j: streamed, one flow at a time (a tree of 10^6 flows took 3.7 GB) */
+	if (g->json)
+		cta_jstream_begin(&js, "flows");
+	if (!rc && g->json && !(fj = cta_flowjson_new()))
 		rc = CTA_EXIT_SYSTEM;
 	if (!rc && !g->json && !extended && !(view = cta_flowview_new(hs.n > 1)))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr, memo, view);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL,
+			       g->json ? &js : NULL, fj, view);
 	hosts_free(&hs);
+	cta_flowjson_free(fj);
 	if (!rc && view && cta_columns_rows(view) && cta_columns_print(view, stdout))
 		rc = CTA_EXIT_SYSTEM;
 	cta_columns_free(view);
-	if (rc) {
-		json_decref(arr);
+	if (rc && g->json)
+		cta_jstream_fini(&js);
+	if (rc)
 		return rc;
-	}
-	if (arr)
-		return cta_print_json(json_pack("{s:o}", "flows", arr));
+	if (g->json)
+		return cta_jstream_end(&js);
 	if (fflush(stdout) != 0)
 		return CTA_EXIT_SYSTEM;
 	return CTA_EXIT_OK;

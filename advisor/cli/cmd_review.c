@@ -32,8 +32,9 @@ const struct cta_cmd cta_cmd_review = {
 	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
 	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
 	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
-	"The management session ($SSH_CONNECTION, and recorded connections to its SSH\n"
-	"port) is replayed first: if it would be dropped, that is the first line.\n"
+	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
+	"ports an sshd process listens on here, and recorded connections to those ports)\n"
+	"are replayed first: if one would be dropped, that is the first line.\n"
 	"\n"
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
@@ -183,11 +184,11 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);
 	if (rc)
 		goto out;
-	if (n_sessions || getenv("SSH_CONNECTION")) {
-		if (cta_candidate_flows(s, n_sessions, &v, &n)) {
-			rc = CTA_EXIT_SYSTEM;
-			goto out;
-		}
+	if (cta_candidate_flows(s, n_sessions, &v, &n)) {
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	if (n) {
 		rc = cta_candidate_replay(&c, v, n);
 		if (rc)
 			goto out;
