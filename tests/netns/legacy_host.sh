@@ -76,7 +76,7 @@ blame "tcp [2001:db8:a::7] -> [2001:db8::10]:80" reject rule ip6 INPUT 10 "$REJ"
 # the text says it too
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:80" >"$TMP/b.txt"
 expect_line "$TMP/b.txt" "verdict: reject, by rule 8 of iptables-legacy filter INPUT: $REJ"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows.txt"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows.txt"
 expect_line "$TMP/flows.txt" "dport=8080 .*verdict=reject by=iptables-legacy/filter/INPUT/8"
 expect_line "$TMP/flows.txt" "dport=80 .*verdict=reject by=ip6tables-legacy/filter/INPUT/10"
 
