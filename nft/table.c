@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/table.h"
 #include "nft/ctmsg.h"
+#include "nft/kcount.h"
 
 #include <errno.h>
 #include <netinet/in.h> /* before the linux/ headers, which defer to it */
@@ -20,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 40
+#define BATCH_MAX_MSGS 64
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -175,6 +176,48 @@ static int add_set(struct batch *bt, const struct seen *sn)
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 30000);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
 	snprintf(what, sizeof(what), "set %s", sn->name);
+	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+/*
+ * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
+ * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
+ * each element with a counter of the packets in state new that passed. An element
+ * lives until CTA_KCOUNT_TIMEOUT_MS after its last packet: record lists (and resets)
+ * the counters far more often than that, so nothing is lost to expiry.
+ */
+static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v6)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *counter = nftnl_expr_alloc("counter");
+	struct nlmsghdr *nlh;
+	uint32_t addr = v6 ? 8u : 7u; /* ipv6_addr, ipv4_addr as nft types them */
+	char what[64];
+
+	if (!s || !counter) {
+		nftnl_set_free(s);
+		nftnl_expr_free(counter);
+		return -ENOMEM;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	/* addr . addr . inet_proto . inet_service */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((addr << 6 | addr) << 6 | 12u) << 6) | 13u);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 40 : 16);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_TIMEOUT_MS);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
+	nftnl_set_add_expr(s, counter); /* the set takes it */
+	snprintf(what, sizeof(what), "set %s", name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -398,6 +441,110 @@ static int add_ct_rule(struct batch *bt, const char *chain, uint16_t nflog_group
 	return rule_commit(bt, &r, chain);
 }
 
+/* ct original KEY into dreg */
+static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	add(r, e);
+}
+
+/* ct state new: the first packets of a connection, until its first reply */
+static void e_ct_new(struct rule *r)
+{
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
+	uint32_t zero = 0;
+
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(r, ct);
+	e_mask(r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
+	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+/*
+ * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
+ * update @SET { ct original saddr . daddr . protocol . proto-dst }
+ * The original tuple, not the packet's headers: NAT between where a packet enters
+ * and where it leaves changes the headers, not the tuple.
+ */
+static int add_count_rule(struct batch *bt, const char *chain, const char *set, uint32_t set_id,
+			  bool v6, uint32_t not_loopback)
+{
+	struct rule r = rule_begin(bt, chain);
+	const struct seen *sn = v6 ? &seen6 : &seen4;
+	struct nftnl_expr *e;
+
+	if (not_loopback) {
+		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+		e_meta_load(&r, not_loopback, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
+	}
+	e_ct_new(&r);
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_ct_orig(&r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
+	e_ct_orig(&r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
+	e_ct_orig(&r, NFT_CT_PROTOCOL, sn->reg_proto);
+	e_ct_orig(&r, NFT_CT_PROTO_DST, sn->reg_port);
+	e = nftnl_expr_alloc("dynset");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(&r, e);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * Where first packets enter the filter hooks and where they leave them (see table.h):
+ * entered at prerouting (but not what loopback brings back: it entered at output)
+ * and output, just after conntrack (-200); left at input and at postrouting (but not
+ * towards loopback: it leaves at input), after every other chain.
+ */
+static int add_counting(struct batch *bt)
+{
+	static const struct {
+		const char *chain;
+		uint32_t hook;
+		int32_t prio;
+		uint32_t not_loopback; /* meta key, or 0 */
+		bool left;
+	} points[] = {
+		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE, false },
+		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, false },
+		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, 0, true },
+		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, NFT_META_OIFTYPE, true },
+	};
+	int err = 0;
+
+	for (int v6 = 0; v6 < 2 && !err; v6++) {
+		err = add_count_set(bt, cta_kcount_set_name(false, v6), 10 + 2 * (uint32_t)v6,
+				    v6);
+		if (!err)
+			err = add_count_set(bt, cta_kcount_set_name(true, v6),
+					    11 + 2 * (uint32_t)v6, v6);
+	}
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
+		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
+		for (int v6 = 0; v6 < 2 && !err; v6++)
+			err = add_count_rule(bt, points[i].chain,
+					     cta_kcount_set_name(points[i].left, v6),
+					     10 + 2 * (uint32_t)v6 + points[i].left, v6,
+					     points[i].not_loopback);
+	}
+	return err;
+}
+
 /* --trace new: SYNs; other protocols the first time their 5-tuple is seen. */
 static int add_trace_new(struct batch *bt, const char *chain)
 {
@@ -526,6 +673,8 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 		else if (!err)
 			err = add_trace_match(bt, c, &cfg->match);
 	}
+	if (!err && cfg->count)
+		err = add_counting(bt);
 	if (!err && cfg->conntrack) {
 		err = add_chain(bt, "new_prerouting", NF_INET_PRE_ROUTING, -150);
 		if (!err)

@@ -11,6 +11,10 @@
  *       --trace new: TCP SYNs, and the first packet of other 5-tuples (sets seen4 and
  *       seen6, 30 s timeout, both directions added); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
+ *   chain count_prerouting, count_output (priority -199, just after conntrack) and
+ *   chain count_input, count_postrouting (priority INT_MAX, after everything)
+ *       first packets of each flow where they enter and where they leave the filter
+ *       hooks, counted in the sets entered4/6 and left4/6 (nft/kcount.h)
  */
 #ifndef CTA_TABLE_H
 #define CTA_TABLE_H
@@ -37,6 +41,7 @@ struct cta_trace_match {
 struct cta_table_config {
 	const char *name; /* NULL: CTA_TABLE_NAME */
 	bool conntrack; /* the ct state new chains (record); blame --live needs none */
+	bool count; /* the counting sets and chains (record): denials counted, nft/kcount.h */
 	enum cta_trace_mode trace;
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
 	uint16_t nflog_group; /* 0: no log statements */

@@ -96,6 +96,9 @@ static void print_verdict(json_t *v)
 		if (v && !strcmp(cta_jstr(v, "source"), "nflog"))
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
 			       "packet), but no trace says by which rule: record with --trace\n");
+		else if (v && !strcmp(cta_jstr(v, "source"), "kernel"))
+			printf("  denied: the kernel counted first packets that never left the "
+			       "filter hooks, but no trace or NFLOG packet says by which rule\n");
 		else
 			printf("  no netfilter verdict was seen for it\n");
 		return;

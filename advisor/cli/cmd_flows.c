@@ -82,7 +82,7 @@ static void print_verdict(json_t *v)
 		       num(v, "handle"));
 	else if (!strcmp(type, "policy"))
 		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
-	else if (!strcmp(str(v, "source"), "nflog"))
+	else if (!strcmp(str(v, "source"), "nflog") || !strcmp(str(v, "source"), "kernel"))
 		printf(" by=unknown");
 }
 

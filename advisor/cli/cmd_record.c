@@ -132,6 +132,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = CTA_RECORD_RCVBUF,
 		.table = { .conntrack = true,
+			   .count = true,
 			   .trace = CTA_TRACE_NEW,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,

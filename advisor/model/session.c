@@ -204,6 +204,14 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->process_scanned, "lost",
 					      (json_int_t)st->process_lost, "sockets",
 					      (json_int_t)st->process_sockets));
+	if (o && st->kernel_listings)
+		json_object_set_new(o, "kernel",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "entered",
+					      (json_int_t)st->kernel_entered, "left",
+					      (json_int_t)st->kernel_left, "denied",
+					      (json_int_t)st->kernel_denied, "listings",
+					      (json_int_t)st->kernel_listings, "largest_set",
+					      (json_int_t)st->kernel_largest));
 	return o;
 }
 
@@ -989,6 +997,25 @@ static int read_verdict_stats(struct rd *rd, json_t *so, struct cta_session_stat
 	return err;
 }
 
+static int read_kernel_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
+{
+	static const struct stat_field fields[] = {
+		{ "entered", offsetof(struct cta_session_stats, kernel_entered) },
+		{ "left", offsetof(struct cta_session_stats, kernel_left) },
+		{ "denied", offsetof(struct cta_session_stats, kernel_denied) },
+		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
+		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
+	};
+	json_t *ko;
+	int err = enter(rd, so, "kernel", JSON_OBJECT, false, &ko);
+
+	if (err || !ko)
+		return err;
+	err = read_counters(rd, ko, fields, ARRAY_SIZE(fields), st);
+	leave(rd);
+	return err;
+}
+
 static int read_process_stats(struct rd *rd, json_t *so, struct cta_session_stats *st)
 {
 	static const struct stat_field fields[] = {
@@ -1034,6 +1061,8 @@ static int read_stats(struct rd *rd, json_t *top, struct cta_session_stats *st)
 		err = read_verdict_stats(rd, so, st);
 	if (!err)
 		err = read_process_stats(rd, so, st);
+	if (!err)
+		err = read_kernel_stats(rd, so, st);
 	leave(rd);
 	return err;
 }

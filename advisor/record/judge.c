@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/lib/hashidx.h"
+#include "advisor/lib/util.h"
 
 /*
  * A denied attempt is kept until this long after its first packet: the client's
@@ -14,6 +15,12 @@
  * attempt, not attempts of their own.
  */
 #define RETRANSMIT_NS 10000000000ULL
+/*
+ * With kernel counts, an attempt the kernel counted no denial for in this long was
+ * let through (its NEW event was late) or never tracked: longer than a listing
+ * interval plus NFLOG's flush time, so its denial, if any, has been listed.
+ */
+#define DETAIL_KEEP_NS 5000000000ULL
 
 struct wait {
 	bool used;
@@ -37,6 +44,7 @@ struct cta_judge {
 	uint32_t *free_pos; /* freed slots, reused first: taking one is O(1) */
 	size_t n_free;
 	struct cta_hashidx idx;
+	struct cta_denials *counts; /* NULL: denials judged by time */
 	struct cta_judge_stats stats;
 };
 
@@ -50,6 +58,11 @@ struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *h
 	j->host = host;
 	cta_hashidx_init(&j->idx);
 	return j;
+}
+
+void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d)
+{
+	j->counts = d;
 }
 
 void cta_judge_free(struct cta_judge *j)
@@ -214,9 +227,19 @@ static bool was_denied(const struct wait *w)
 	return !w->verdict || w->dropped;
 }
 
-static int denied(struct cta_judge *j, struct wait *w)
+static uint64_t wait_packets(const struct wait *w)
 {
-	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	return w->traced > w->logged ? w->traced : w->logged;
+}
+
+/*
+ * A denied attempt: its packets to its flow, with the verdict that denied it. The
+ * kernel may count a denial the trace saw accepted by every rule: the stack dropped
+ * it between the hooks (no route), so no rule is named.
+ */
+static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
+{
+	bool by_rule = w->verdict && (w->dropped || !j->counts);
 	int64_t pos;
 	json_t *v;
 	int err;
@@ -226,7 +249,7 @@ static int denied(struct cta_judge *j, struct wait *w)
 	if (pos < 0)
 		return (int)pos;
 	j->stats.denied++;
-	if (w->verdict) {
+	if (by_rule) {
 		/* a trace's verdict may be shared with other flows: the owner goes on a copy */
 		v = w->has_uid || w->has_gid ? json_copy(w->verdict) : json_incref(w->verdict);
 	} else if (cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos])) {
@@ -235,7 +258,7 @@ static int denied(struct cta_judge *j, struct wait *w)
 	} else {
 		/* NFLOG alone: denied, but no trace says by what */
 		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
-			      "nflog");
+			      w->verdict ? "kernel" : "nflog");
 	}
 	if (!v)
 		return -ENOMEM;
@@ -247,7 +270,7 @@ static int denied(struct cta_judge *j, struct wait *w)
 /* A recorded denial's retransmits, counted as packets of its flow; then it goes. */
 static int retransmits_done(struct cta_judge *j, struct wait *w)
 {
-	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	uint64_t packets = j->counts ? 0 : wait_packets(w);
 	int64_t pos = 0;
 
 	if (packets) {
@@ -354,9 +377,96 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	return pos >= 0 ? accept_wait(j, w, pos) : 0;
 }
 
+/*
+ * The kernel's denials of this attempt's flow, up to the packets trace or NFLOG saw
+ * of it: the first make it a denied attempt with its verdict, later ones (its
+ * retransmits) add packets. 1 if the kernel counted any, 0 if not, or -errno.
+ */
+static int claim(struct cta_judge *j, struct wait *w)
+{
+	uint64_t want = wait_packets(w), n;
+	struct cta_denial_key k;
+	int64_t pos;
+	int err;
+
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	n = cta_denials_take(j->counts, &k, want ? want : 1);
+	if (!n)
+		return 0;
+	w->traced = w->logged = 0;
+	if (w->settled) {
+		j->stats.retransmits += n;
+		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
+					     w->seen_real, n, false);
+		return pos < 0 ? (int)pos : 1;
+	}
+	err = denied(j, w, n);
+	w->settled = true; /* kept a while: its retransmits are not new attempts */
+	return err ? err : 1;
+}
+
+/* Denied packets the kernel counted that no trace or NFLOG packet claimed. */
+static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
+{
+	struct cta_judge *j = data;
+	struct cta_tuple t = { .src = k->src,
+			       .dst = k->dst,
+			       .dport = k->dport,
+			       .icmp_type = k->icmp_type,
+			       .icmp_code = k->icmp_code };
+	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
+					     cta_now_real_ns(), packets, true);
+	json_t *v;
+
+	if (pos < 0)
+		return (int)pos;
+	j->stats.denied++;
+	if (cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos]))
+		return 0; /* a verdict that names the rule stays */
+	v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source", "kernel");
+	return v ? cta_flowtab_set_verdict(j->ft, (size_t)pos, v) : -ENOMEM;
+}
+
+/* cta_judge_expire with kernel counts: see judge.h. */
+static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < j->n && err >= 0; i++) {
+		struct wait *w = &j->w[i];
+		uint64_t age = now_mono - w->since_mono;
+		int64_t pos;
+
+		if (!w->used)
+			continue;
+		if (!w->settled) {
+			pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+			if (pos >= 0) {
+				err = accept_wait(j, w, pos);
+				continue;
+			}
+		}
+		err = claim(j, w);
+		if (err < 0)
+			break;
+		if (w->settled && (!wait_ns || age >= RETRANSMIT_NS)) {
+			drop(j, w);
+		} else if (!w->settled && (!wait_ns || age >= DETAIL_KEEP_NS)) {
+			j->stats.passed++;
+			drop(j, w);
+		}
+	}
+	if (err < 0)
+		return err;
+	return cta_denials_expire(j->counts, now_mono, wait_ns, unclaimed, j);
+}
+
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
 	int err = 0;
+
+	if (j->counts)
+		return expire_counted(j, now_mono, wait_ns);
 
 	for (size_t i = 0; i < j->n && !err; i++) {
 		struct wait *w = &j->w[i];
@@ -381,7 +491,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 			drop(j, w);
 			continue;
 		}
-		err = denied(j, w);
+		err = denied(j, w, wait_packets(w));
 		/* kept a while: its retransmits are not new attempts */
 		w->settled = true;
 		w->traced = w->logged = 0;

@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "nft/ct.h"
+#include "nft/kcount.h"
 #include "advisor/record/events.h"
 #include "advisor/model/flowtab.h"
+#include "advisor/record/denials.h"
 #include "advisor/record/judge.h"
 #include "bpf/loader.h"
 #include "nft/nflog.h"
@@ -33,11 +35,14 @@
 #define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
+#define KCOUNT_MS 1000 /* how often the kernel's counting sets are listed */
 
 struct rec {
 	const struct cta_record_config *cfg;
 	struct cta_host host;
 	struct cta_table *table;
+	struct cta_kcount *kc; /* NULL: no counting in the kernel */
+	struct cta_denials *denials;
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
@@ -234,6 +239,37 @@ static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
 		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
 }
 
+static void on_kcount(const struct cta_kcount_elem *e, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_denials_add(r->denials, e));
+}
+
+/* List the kernel's counts of first packets in and out: what did not leave was denied. */
+static int count_kernel(struct rec *r)
+{
+	int n;
+
+	if (!r->kc)
+		return 0;
+	n = cta_kcount_read(r->kc, on_kcount, r);
+	cta_denials_listed(r->denials, cta_now_mono_ns());
+	if (n < 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "listing the kernel's counts: %s%s", strerror(-n),
+			 n == -EOPNOTSUPP ? " (kernel before 6.5): denials are judged by time" : "");
+		notice(r, msg);
+		if (n == -EOPNOTSUPP) {
+			cta_kcount_free(r->kc);
+			r->kc = NULL;
+			cta_judge_use_counts(r->judge, NULL);
+		}
+	}
+	return noted_err(r);
+}
+
 static int dump(struct rec *r)
 {
 	int err;
@@ -281,6 +317,15 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.nflog_overruns = r->nflog_overruns;
 	s->stats.denied = cta_judge_stats(r->judge)->denied;
 	s->stats.ruleset_snapshots = r->snapshots;
+	if (r->denials && cta_denials_stats(r->denials)->listings) {
+		const struct cta_denials_stats *ds = cta_denials_stats(r->denials);
+
+		s->stats.kernel_entered = ds->entered;
+		s->stats.kernel_left = ds->left;
+		s->stats.kernel_denied = ds->denied;
+		s->stats.kernel_listings = ds->listings;
+		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
+	}
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
@@ -451,6 +496,13 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
 			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+	if (r->cfg->table.count) {
+		err = cta_kcount_open(&r->kc, r->cfg->table.name);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "cannot list the counting sets: %s",
+				     strerror(-err));
+		cta_judge_use_counts(r->judge, r->denials);
+	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
 	if (err)
@@ -591,7 +643,7 @@ static int settle(struct rec *r, bool all)
 }
 
 struct ticker {
-	uint64_t last_status_ms, last_checkpoint_ms, last_events;
+	uint64_t last_status_ms, last_checkpoint_ms, last_events, last_count_ms;
 };
 
 static uint64_t events_total(const struct cta_flowtab *ft)
@@ -630,6 +682,11 @@ static int tick(struct rec *r, struct ticker *t)
 		;
 	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
 		return 1;
+	if (elapsed - t->last_count_ms >= KCOUNT_MS) {
+		t->last_count_ms = elapsed;
+		if ((err = count_kernel(r)))
+			return err;
+	}
 	if ((err = settle(r, false)))
 		return err;
 	if (elapsed - t->last_status_ms >= 1000)
@@ -719,6 +776,8 @@ static void teardown(struct rec *r)
 	cta_ruleset_free(r->rs);
 	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
 	cta_procs_free(r->procs);
+	cta_kcount_free(r->kc);
+	cta_denials_free(r->denials);
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
@@ -749,7 +808,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
-	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
+	r.denials = cta_denials_new();
+	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts || !r.denials) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -811,6 +871,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
 				    strerror(-err));
 	}
+	if (!err)
+		err = count_kernel(&r); /* the last denials, before the judge settles */
 	if (!err)
 		err = settle(&r, true);
 	if (err && cfg->output)
