@@ -6,16 +6,18 @@
  * conntrack original tuple's source, destination, protocol and destination port (for
  * ICMP: type and code), each with a counter of packets in state new:
  *
- *   entered: prerouting (not what loopback brings back) and output, priority -199,
- *            just after conntrack;
- *   left:    input, and postrouting (not towards loopback), priority INT_MAX,
- *            after every other chain and after conntrack confirmed the entry.
+ *   entered: prerouting and output, priority -199, just after conntrack;
+ *   left:    input and postrouting, priority INT_MAX, after every other chain and
+ *            after conntrack confirmed the entry;
+ *   neither: what loopback brings back to prerouting and input.
  *
- * So an inbound packet leaves at input, a forwarded one at postrouting, an outbound
- * one at postrouting, a local one (over loopback) at input. A first packet that
- * entered and did not leave was dropped on the way: by a rule, or by the stack
- * between the hooks (no route, for one). Denied = entered - left, per flow, with no
- * time window: nothing is sent per packet, record lists the sets when it wants.
+ * So an inbound packet leaves at input, a forwarded or outbound one at postrouting. A
+ * local one (over loopback) enters at output and leaves at postrouting: conntrack
+ * confirms it there, so a drop at input leaves a connection, not a denial. A first
+ * packet that entered and did not leave was dropped on the way: by a rule, or by the
+ * stack between the hooks (no route, for one). Denied = entered - left, per flow,
+ * with no time window: nothing is sent per packet, record lists the sets when it
+ * wants.
  *
  * Listing resets the counters (NFT_MSG_GETSETELEM_RESET, kernel 6.5 and later): what
  * comes back is the count since the last listing, exact (the kernel subtracts what it

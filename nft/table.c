@@ -506,10 +506,12 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 }
 
 /*
- * Where first packets enter the filter hooks and where they leave them (see table.h):
- * entered at prerouting (but not what loopback brings back: it entered at output)
- * and output, just after conntrack (-200); left at input and at postrouting (but not
- * towards loopback: it leaves at input), after every other chain.
+ * Where first packets enter the filter hooks and where they leave them (see
+ * nft/kcount.h): entered at prerouting and output, just after conntrack (-200); left
+ * at input and postrouting, after every other chain and after conntrack confirmed
+ * the entry. What loopback brings back is neither: it entered at output and left at
+ * postrouting, where conntrack confirmed it (a drop at input then is not counted: the
+ * connection exists).
  */
 static int add_counting(struct batch *bt)
 {
@@ -522,8 +524,8 @@ static int add_counting(struct batch *bt)
 	} points[] = {
 		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE, false },
 		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, false },
-		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, 0, true },
-		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, NFT_META_OIFTYPE, true },
+		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, true },
+		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, 0, true },
 	};
 	int err = 0;
 
