@@ -13,11 +13,6 @@
 #include "nft/ctmsg.h"
 #include "nft/table.h"
 
-/* Not in the 6.1 uapi headers: list set elements and reset their counters (6.5). */
-#ifndef NFT_MSG_GETSETELEM_RESET
-#define NFT_MSG_GETSETELEM_RESET 33
-#endif
-
 struct cta_kcount {
 	struct mnl_socket *nl;
 	uint32_t portid, seq;
@@ -72,13 +67,11 @@ static void on_elem(const struct cta_kcount_elem *e, void *data)
 	struct listing *l = data;
 
 	l->elements++;
-	if (!e->packets)
-		return;
 	l->delivered++;
 	l->cb(e, l->data);
 }
 
-/* One set, dumped with reset: 0 or -errno. */
+/* One set, dumped: 0 or -errno. */
 static int list_set(struct cta_kcount *kc, const char *set, struct listing *l)
 {
 	char req[512];
@@ -86,7 +79,7 @@ static int list_set(struct cta_kcount *kc, const char *set, struct listing *l)
 	struct nfgenmsg *nfg;
 	uint32_t seq = ++kc->seq;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM_RESET;
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
@@ -116,9 +109,7 @@ static int list_set(struct cta_kcount *kc, const char *set, struct listing *l)
 
 				if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
 					return -EBADMSG;
-				/* an unknown message type: a kernel before 6.5 */
-				return e->error == -EINVAL || e->error == -EOPNOTSUPP ? -EOPNOTSUPP
-										     : e->error;
+				return e->error ? e->error : -EPROTO;
 			}
 			if (cta_kcountmsg_parse(m, on_elem, l) < 0)
 				return -EBADMSG;
@@ -132,10 +123,10 @@ int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data)
 	uint64_t before = 0;
 
 	kc->stats.largest = 0;
-	/* entered before left: see the header */
-	for (int left = 0; left < 2; left++)
+	/* entered before left: see the header; uncounted after both */
+	for (int point = 0; point < 3; point++)
 		for (int v6 = 0; v6 < 2; v6++) {
-			int err = list_set(kc, cta_kcount_set_name(left, v6), &l);
+			int err = list_set(kc, cta_kcount_set_name(point, v6), &l);
 
 			if (err)
 				return err;

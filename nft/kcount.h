@@ -19,11 +19,13 @@
  * with no time window: nothing is sent per packet, record lists the sets when it
  * wants.
  *
- * Listing resets the counters (NFT_MSG_GETSETELEM_RESET, kernel 6.5 and later): what
- * comes back is the count since the last listing, exact (the kernel subtracts what it
- * reported, so packets counted meanwhile stay). An element expires
- * CTA_KCOUNT_TIMEOUT_MS after its last packet; listings far more often than that
- * lose nothing.
+ * The counted sets have no timeout: an element's count is the flow's since the
+ * table was made, and what a listing adds is the difference to the one before. (A
+ * listing that resets the counters, NFT_MSG_GETSETELEM_RESET, lost one element's
+ * count per message on 6.18: the element that did not fit was reset and sent again
+ * with 0.) The price: a flow's element stays until record stops, and a set holds
+ * CTA_KCOUNT_SET_SIZE flows at most; packets of flows beyond that, like those the
+ * kernel had no memory to count, mark their flow in the uncounted set.
  */
 #ifndef CTA_KCOUNT_H
 #define CTA_KCOUNT_H
@@ -35,24 +37,36 @@
 
 #include "nft/event.h"
 
-#define CTA_KCOUNT_TIMEOUT_MS 600000u /* 10 minutes after a flow's last first packet */
+#define CTA_KCOUNT_TIMEOUT_MS 600000u /* uncounted sets: 10 minutes after the last miss */
 #define CTA_KCOUNT_SET_SIZE 1048576u /* flows per set; beyond, new flows go uncounted */
+
+enum cta_kcount_point {
+	CTA_KCOUNT_ENTERED = 0,
+	CTA_KCOUNT_LEFT,
+	/*
+	 * Flows with a first packet one of the other sets could not count: the kernel
+	 * had no per-CPU memory ready for a new element's counter (it allocates it
+	 * atomically, and a burst of new flows outruns its refill). Their counts are
+	 * short, so their balance proves nothing. No counter: their elements need none.
+	 */
+	CTA_KCOUNT_UNCOUNTED,
+};
 
 /* One element of a counting set: a flow and its packets since the last listing. */
 struct cta_kcount_elem {
-	bool left; /* from a left set; else entered */
+	uint8_t point; /* enum cta_kcount_point: which set */
 	uint8_t family; /* AF_INET / AF_INET6 */
 	uint8_t l4proto;
 	uint8_t icmp_type, icmp_code; /* ICMP and ICMPv6; dport 0 */
 	uint16_t dport; /* host order */
 	union cta_addr src, dst; /* original direction */
-	uint64_t packets;
+	uint64_t packets; /* counted sets: since the table was made */
 };
 
 typedef void (*cta_kcount_cb)(const struct cta_kcount_elem *e, void *data);
 
-/* "entered4", "left6"...: the set for this point and family. */
-const char *cta_kcount_set_name(bool left, bool v6);
+/* "entered4", "left6", "uncounted4"...: the set for this point and family. */
+const char *cta_kcount_set_name(int point, bool v6);
 
 /*
  * Parse one NFT_MSG_NEWSETELEM message of a counting set's listing: cb for each
@@ -75,11 +89,10 @@ int cta_kcount_open(struct cta_kcount **out, const char *table);
 void cta_kcount_free(struct cta_kcount *kc);
 
 /*
- * List and reset every counting set, the entered ones first: then a packet counted in
- * a left set was counted when it entered in this listing or an earlier one, so
- * entered - left never counts a packet in flight as denied. cb sees each element
- * with packets since the last listing (elements without any are skipped). Returns
- * the elements delivered, or -errno (-EOPNOTSUPP: no reset listing in this kernel).
+ * List every counting set, the entered ones first: then a packet counted in a left
+ * set was counted when it entered in this listing or an earlier one, so entered -
+ * left never counts a packet in flight as denied. cb sees each element. Returns the
+ * elements delivered, or -errno.
  */
 int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data);
 const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc);

@@ -9,20 +9,22 @@
 #include <netinet/in.h>
 #include <string.h>
 
-static const char *const set_names[2][2] = { { "entered4", "entered6" }, { "left4", "left6" } };
+static const char *const set_names[3][2] = { { "entered4", "entered6" },
+					     { "left4", "left6" },
+					     { "uncounted4", "uncounted6" } };
 
-const char *cta_kcount_set_name(bool left, bool v6)
+const char *cta_kcount_set_name(int point, bool v6)
 {
-	return set_names[left][v6];
+	return set_names[point][v6];
 }
 
 /* Which set a listing message is about: 0, or -EPROTO for none of ours. */
 static int which_set(const char *name, struct cta_kcount_elem *e)
 {
-	for (int left = 0; left < 2; left++)
+	for (int point = 0; point < 3; point++)
 		for (int v6 = 0; v6 < 2; v6++)
-			if (!strcmp(name, set_names[left][v6])) {
-				e->left = left;
+			if (!strcmp(name, set_names[point][v6])) {
+				e->point = (uint8_t)point;
 				e->family = v6 ? AF_INET6 : AF_INET;
 				return 0;
 			}
@@ -35,8 +37,7 @@ static int parse_key(const struct nlattr *key, struct cta_kcount_elem *e)
 	const struct nlattr *a;
 	size_t alen = e->family == AF_INET6 ? 16 : 4;
 
-	mnl_attr_for_each_nested(a, key)
-	{
+	mnl_attr_for_each_nested(a, key) {
 		const uint8_t *p = mnl_attr_get_payload(a);
 		uint16_t port;
 
@@ -66,8 +67,7 @@ static int parse_expr(const struct nlattr *expr, struct cta_kcount_elem *e)
 	const struct nlattr *a, *data = NULL;
 	bool counter = false;
 
-	mnl_attr_for_each_nested(a, expr)
-	{
+	mnl_attr_for_each_nested(a, expr) {
 		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME)
 			counter = mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
 				  !strcmp(mnl_attr_get_str(a), "counter");
@@ -76,8 +76,7 @@ static int parse_expr(const struct nlattr *expr, struct cta_kcount_elem *e)
 	}
 	if (!counter || !data)
 		return 0;
-	mnl_attr_for_each_nested(a, data)
-	{
+	mnl_attr_for_each_nested(a, data) {
 		if (mnl_attr_get_type(a) != NFTA_COUNTER_PACKETS)
 			continue;
 		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
@@ -93,8 +92,7 @@ static int parse_elem(const struct nlattr *elem, struct cta_kcount_elem *e)
 	bool has_key = false;
 	int err = 0;
 
-	mnl_attr_for_each_nested(a, elem)
-	{
+	mnl_attr_for_each_nested(a, elem) {
 		switch (mnl_attr_get_type(a)) {
 		case NFTA_SET_ELEM_KEY:
 			err = mnl_attr_validate(a, MNL_TYPE_NESTED) ? -EBADMSG : parse_key(a, e);
@@ -104,8 +102,7 @@ static int parse_elem(const struct nlattr *elem, struct cta_kcount_elem *e)
 			err = parse_expr(a, e);
 			break;
 		case NFTA_SET_ELEM_EXPRESSIONS:
-			mnl_attr_for_each_nested(b, a)
-			{
+			mnl_attr_for_each_nested(b, a) {
 				if (!err && mnl_attr_get_type(b) == NFTA_LIST_ELEM)
 					err = parse_expr(b, e);
 			}
@@ -131,8 +128,7 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 		return -EPROTO;
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
 		return -EBADMSG;
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-	{
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) {
 			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 				return -EBADMSG;
@@ -147,8 +143,7 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 		return -EPROTO;
 	if (!list)
 		return 0;
-	mnl_attr_for_each_nested(elem, list)
-	{
+	mnl_attr_for_each_nested(elem, list) {
 		struct cta_kcount_elem e = proto;
 		int err;
 

@@ -189,19 +189,19 @@ static int add_set(struct batch *bt, const struct seen *sn)
 /*
  * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
  * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
- * each element with a counter of the packets in state new that passed. An element
- * lives until CTA_KCOUNT_TIMEOUT_MS after its last packet: record lists (and resets)
- * the counters far more often than that, so nothing is lost to expiry.
+ * each element with a counter of the packets in state new that passed, kept until
+ * record stops: each listing's count is the difference to the last one. The
+ * uncounted sets (count false) only say which flows missed a count, and expire.
  */
-static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v6)
+static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_expr *counter = nftnl_expr_alloc("counter");
+	struct nftnl_expr *counter = count ? nftnl_expr_alloc("counter") : NULL;
 	struct nlmsghdr *nlh;
 	uint32_t addr = v6 ? 8u : 7u; /* ipv6_addr, ipv4_addr as nft types them */
 	char what[64];
 
-	if (!s || !counter) {
+	if (!s || (count && !counter)) {
 		nftnl_set_free(s);
 		nftnl_expr_free(counter);
 		return -ENOMEM;
@@ -210,13 +210,16 @@ static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+			  count ? NFT_SET_EVAL : NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	/* addr . addr . inet_proto . inet_service */
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((addr << 6 | addr) << 6 | 12u) << 6) | 13u);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 40 : 16);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_TIMEOUT_MS);
+	if (!count)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_TIMEOUT_MS);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
-	nftnl_set_add_expr(s, counter); /* the set takes it */
+	if (counter)
+		nftnl_set_add_expr(s, counter); /* the set takes it */
 	snprintf(what, sizeof(what), "set %s", name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
@@ -476,7 +479,7 @@ static void e_ct_new(struct rule *r)
  * and where it leaves changes the headers, not the tuple.
  */
 static int add_count_rule(struct batch *bt, const char *chain, const char *set, uint32_t set_id,
-			  bool v6, uint32_t not_loopback)
+			  bool v6, uint32_t not_loopback, bool uncounted)
 {
 	struct rule r = rule_begin(bt, chain);
 	const struct seen *sn = v6 ? &seen6 : &seen4;
@@ -497,11 +500,14 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 	e = nftnl_expr_alloc("dynset");
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP,
+				   uncounted ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE);
 		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
 	}
 	add(&r, e);
+	if (!uncounted)
+		e_verdict(&r, NFT_RETURN); /* counted: the next rule is for what was not */
 	return rule_commit(bt, &r, chain);
 }
 
@@ -513,6 +519,11 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
  * postrouting, where conntrack confirmed it (a drop at input then is not counted: the
  * connection exists).
  */
+static uint32_t count_set_id(int point, int v6)
+{
+	return 10 + 3 * (uint32_t)v6 + (uint32_t)point;
+}
+
 static int add_counting(struct batch *bt)
 {
 	static const struct {
@@ -520,29 +531,38 @@ static int add_counting(struct batch *bt)
 		uint32_t hook;
 		int32_t prio;
 		uint32_t not_loopback; /* meta key, or 0 */
-		bool left;
+		enum cta_kcount_point point;
 	} points[] = {
-		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE, false },
-		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, false },
-		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, true },
-		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, 0, true },
+		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE,
+		  CTA_KCOUNT_ENTERED },
+		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
+		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, CTA_KCOUNT_LEFT },
+		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
 	};
 	int err = 0;
 
-	for (int v6 = 0; v6 < 2 && !err; v6++) {
-		err = add_count_set(bt, cta_kcount_set_name(false, v6), 10 + 2 * (uint32_t)v6,
-				    v6);
-		if (!err)
-			err = add_count_set(bt, cta_kcount_set_name(true, v6),
-					    11 + 2 * (uint32_t)v6, v6);
-	}
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		for (int i = 0; i < 3 && !err; i++)
+			err = add_count_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
+					    i != CTA_KCOUNT_UNCOUNTED);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
-		for (int v6 = 0; v6 < 2 && !err; v6++)
+		/*
+		 * A set element's counter is per-CPU memory, allocated atomically: when the
+		 * kernel has none ready, the element is not made and the update fails. The
+		 * flow then goes to the uncounted set, whose elements need no such memory.
+		 */
+		for (int v6 = 0; v6 < 2 && !err; v6++) {
 			err = add_count_rule(bt, points[i].chain,
-					     cta_kcount_set_name(points[i].left, v6),
-					     10 + 2 * (uint32_t)v6 + points[i].left, v6,
-					     points[i].not_loopback);
+					     cta_kcount_set_name(points[i].point, v6),
+					     count_set_id(points[i].point, v6), v6,
+					     points[i].not_loopback, false);
+			if (!err)
+				err = add_count_rule(bt, points[i].chain,
+						     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6),
+						     count_set_id(CTA_KCOUNT_UNCOUNTED, v6), v6,
+						     points[i].not_loopback, true);
+		}
 	}
 	return err;
 }

@@ -206,10 +206,12 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->process_sockets));
 	if (o && st->kernel_listings)
 		json_object_set_new(o, "kernel",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "entered",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entered",
 					      (json_int_t)st->kernel_entered, "left",
 					      (json_int_t)st->kernel_left, "denied",
-					      (json_int_t)st->kernel_denied, "listings",
+					      (json_int_t)st->kernel_denied, "uncounted",
+					      (json_int_t)st->kernel_uncounted, "unsure",
+					      (json_int_t)st->kernel_unsure, "listings",
 					      (json_int_t)st->kernel_listings, "largest_set",
 					      (json_int_t)st->kernel_largest));
 	return o;
@@ -1003,6 +1005,8 @@ static int read_kernel_stats(struct rd *rd, json_t *so, struct cta_session_stats
 		{ "entered", offsetof(struct cta_session_stats, kernel_entered) },
 		{ "left", offsetof(struct cta_session_stats, kernel_left) },
 		{ "denied", offsetof(struct cta_session_stats, kernel_denied) },
+		{ "uncounted", offsetof(struct cta_session_stats, kernel_uncounted) },
+		{ "unsure", offsetof(struct cta_session_stats, kernel_unsure) },
 		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
 		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
 	};

@@ -11,18 +11,16 @@
 struct entry {
 	struct cta_denial_key key;
 	uint64_t hash;
+	uint64_t listed[2]; /* the kernel's entered and left counts at the last listing */
 	int64_t balance; /* entered - left, not yet handed on */
 	uint64_t since; /* monotonic ns the balance was first found positive; 0: not */
-	bool used;
+	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
 };
 
 struct cta_denials {
-	struct entry *e;
+	struct entry *e; /* every flow counted: the kernel's elements live as long */
 	size_t n, cap;
-	uint32_t *free_pos;
-	size_t n_free;
 	struct cta_hashidx idx;
-	uint64_t pending;
 	struct cta_denials_stats stats;
 };
 
@@ -40,7 +38,6 @@ void cta_denials_free(struct cta_denials *d)
 	if (!d)
 		return;
 	free(d->e);
-	free(d->free_pos);
 	cta_hashidx_fini(&d->idx);
 	free(d);
 }
@@ -92,42 +89,24 @@ static struct entry *get(struct cta_denials *d, const struct cta_denial_key *k)
 
 	if (e)
 		return e;
-	if (!d->n_free && d->n == d->cap) {
+	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;
 		struct entry *ne = realloc(d->e, cap * sizeof(*ne));
-		uint32_t *nf;
 
 		if (!ne)
 			return NULL;
 		d->e = ne;
-		nf = realloc(d->free_pos, cap * sizeof(*nf));
-		if (!nf)
-			return NULL;
-		d->free_pos = nf;
 		d->cap = cap;
 	}
-	pos = d->n_free ? d->free_pos[d->n_free - 1] : d->n;
+	pos = d->n;
 	if (cta_hashidx_add(&d->idx, hash, (uint32_t)pos))
 		return NULL;
-	if (d->n_free)
-		d->n_free--;
-	else
-		d->n++;
+	d->n++;
 	e = &d->e[pos];
 	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->hash = hash;
-	e->used = true;
 	return e;
-}
-
-static void forget(struct cta_denials *d, struct entry *e)
-{
-	uint32_t pos = (uint32_t)(e - d->e);
-
-	cta_hashidx_del(&d->idx, e->hash, pos);
-	e->used = false;
-	d->free_pos[d->n_free++] = pos;
 }
 
 int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
@@ -143,21 +122,32 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
 	cta_denial_key(&k, el->family, el->l4proto, &t);
 	if (!(e = get(d, &k)))
 		return -ENOMEM;
-	if (el->left) {
-		e->balance -= (int64_t)el->packets;
-		d->stats.left += el->packets;
+	if (el->point == CTA_KCOUNT_UNCOUNTED) {
+		if (!e->uncounted)
+			d->stats.uncounted++;
+		e->uncounted = true;
 	} else {
-		e->balance += (int64_t)el->packets;
-		d->stats.entered += el->packets;
+		/* the kernel's count is the flow's whole count: what is new since the last */
+		uint64_t *last = &e->listed[el->point == CTA_KCOUNT_LEFT];
+		uint64_t n = el->packets > *last ? el->packets - *last : 0;
+
+		*last = el->packets;
+		if (el->point == CTA_KCOUNT_LEFT) {
+			e->balance -= (int64_t)n;
+			d->stats.left += n;
+		} else {
+			e->balance += (int64_t)n;
+			d->stats.entered += n;
+		}
 	}
 	return 0;
 }
 
 /* A positive balance is denied packets, from the first listing that found it. */
-static void settle_entry(struct cta_denials *d, struct entry *e, uint64_t now_mono)
+static void settle_entry(struct entry *e, uint64_t now_mono)
 {
 	if (e->balance == 0) {
-		forget(d, e);
+		e->since = 0;
 	} else if (e->balance < 0) {
 		e->since = 0; /* left before its entry was listed: the next listing evens it */
 	} else if (!e->since) {
@@ -167,22 +157,24 @@ static void settle_entry(struct cta_denials *d, struct entry *e, uint64_t now_mo
 
 void cta_denials_listed(struct cta_denials *d, uint64_t now_mono)
 {
-	uint64_t pending = 0;
-
 	d->stats.listings++;
-	for (size_t i = 0; i < d->n; i++) {
-		struct entry *e = &d->e[i];
+	for (size_t i = 0; i < d->n; i++)
+		settle_entry(&d->e[i], now_mono);
+}
 
-		if (!e->used)
-			continue;
-		settle_entry(d, e, now_mono);
-		if (e->used && e->balance > 0)
-			pending += (uint64_t)e->balance;
-	}
-	/* what was found on top of what waited already */
-	if (pending > d->pending)
-		d->stats.denied += pending - d->pending;
-	d->pending = pending;
+void cta_denials_next_listing(struct cta_denials *d)
+{
+	/* the uncounted sets say again which flows are still in doubt */
+	for (size_t i = 0; i < d->n; i++)
+		d->e[i].uncounted = false;
+}
+
+bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k)
+{
+	uint64_t hash;
+	const struct entry *e = find(d, k, &hash);
+
+	return e && e->uncounted;
 }
 
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max)
@@ -190,13 +182,13 @@ uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k,
 	uint64_t hash, n;
 	struct entry *e = find(d, k, &hash);
 
-	if (!e || e->balance <= 0 || !max)
+	if (!e || e->balance <= 0 || !e->since || !max)
 		return 0;
 	n = (uint64_t)e->balance < max ? (uint64_t)e->balance : max;
 	e->balance -= (int64_t)n;
-	d->pending -= n;
+	d->stats.denied += n;
 	if (!e->balance)
-		forget(d, e);
+		e->since = 0;
 	return n;
 }
 
@@ -209,21 +201,21 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 		struct entry *e = &d->e[i];
 		uint64_t n;
 
-		if (!e->used || e->balance <= 0 || !e->since)
+		if (e->balance <= 0 || !e->since)
 			continue;
 		if (wait_ns && now_mono - e->since < wait_ns)
 			continue;
 		n = (uint64_t)e->balance;
-		err = cb(&e->key, n, data);
-		d->pending -= n;
-		forget(d, e);
+		if (e->uncounted) {
+			d->stats.unsure += n; /* nothing claimed them: let go, not guessed */
+		} else {
+			d->stats.denied += n;
+			err = cb(&e->key, n, data);
+		}
+		e->balance = 0;
+		e->since = 0;
 	}
 	return err;
-}
-
-uint64_t cta_denials_pending(const struct cta_denials *d)
-{
-	return d->pending;
 }
 
 const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d)

@@ -6,8 +6,9 @@
  * in; what is left over is denied, exactly, with no time window. The judge takes the
  * denials from here and gives them the detail (which rule) that traces and NFLOG saw.
  *
- * Only flows whose balance is not zero are kept: a flow whose every packet left is
- * forgotten, so the table stays as small as the denials waiting for the judge.
+ * Every flow the kernel counted is kept, with the counts of the last listing (each
+ * listing carries whole counts; what is new is the difference): as many as the
+ * kernel's sets hold, CTA_KCOUNT_SET_SIZE at most.
  */
 #ifndef CTA_DENIALS_H
 #define CTA_DENIALS_H
@@ -28,7 +29,9 @@ struct cta_denial_key {
 
 struct cta_denials_stats {
 	uint64_t entered, left; /* first packets, over every listing */
-	uint64_t denied; /* packets found denied: entered and never left */
+	uint64_t denied; /* packets found denied (entered, never left), handed on */
+	uint64_t uncounted; /* flows the kernel could not count every packet of */
+	uint64_t unsure; /* their unbalanced packets, that no trace or NFLOG claimed */
 	uint64_t listings;
 };
 
@@ -41,6 +44,8 @@ void cta_denials_free(struct cta_denials *d);
 void cta_denial_key(struct cta_denial_key *k, uint8_t family, uint8_t l4proto,
 		    const struct cta_tuple *t);
 
+/* Before a listing's elements come in. */
+void cta_denials_next_listing(struct cta_denials *d);
 /* One element of a listing (cta_kcount_read's callback). 0 or -ENOMEM. */
 int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *e);
 /*
@@ -49,21 +54,25 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *e);
  */
 void cta_denials_listed(struct cta_denials *d, uint64_t now_mono);
 /*
+ * Is this flow's balance in doubt? Some of its first packets were not counted (the
+ * kernel had no memory ready for a new element's counter): a denial then needs
+ * more proof than the balance, which the judge has (time, and its trace).
+ */
+bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k);
+/*
  * Take up to max denied packets of this flow (for the judge, which knows the rule
  * that dropped them); returns how many were taken.
  */
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max);
 
-typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets,
-			      void *data);
+typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
 /*
  * Hand every flow's denied packets found at least wait_ns ago (with 0: all) to cb and
- * forget them: those nothing claimed with cta_denials_take. cb's first error stops it.
+ * forget them: those nothing claimed with cta_denials_take. A flow in doubt
+ * (cta_denials_uncounted) is not handed on: counted as unsure. cb's first error stops it.
  */
 int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,
 		       cta_denials_cb cb, void *data);
-/* Denied packets found and not taken yet. */
-uint64_t cta_denials_pending(const struct cta_denials *d);
 const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d);
 
 #endif

@@ -427,6 +427,14 @@ static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *dat
 	return v ? cta_flowtab_set_verdict(j->ft, (size_t)pos, v) : -ENOMEM;
 }
 
+static bool in_doubt(const struct cta_judge *j, const struct wait *w)
+{
+	struct cta_denial_key k;
+
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	return cta_denials_uncounted(j->counts, &k);
+}
+
 /* cta_judge_expire with kernel counts: see judge.h. */
 static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
@@ -446,6 +454,8 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				continue;
 			}
 		}
+		if (!w->settled && wait_ns && age < wait_ns && in_doubt(j, w))
+			continue; /* the kernel's count proves nothing: time must, as without */
 		err = claim(j, w);
 		if (err < 0)
 			break;

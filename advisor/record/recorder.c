@@ -253,13 +253,15 @@ static int count_kernel(struct rec *r)
 
 	if (!r->kc)
 		return 0;
+	cta_denials_next_listing(r->denials);
 	n = cta_kcount_read(r->kc, on_kcount, r);
 	cta_denials_listed(r->denials, cta_now_mono_ns());
 	if (n < 0) {
 		char msg[200];
 
 		snprintf(msg, sizeof(msg), "listing the kernel's counts: %s%s", strerror(-n),
-			 n == -EOPNOTSUPP ? " (kernel before 6.5): denials are judged by time" : "");
+			 n == -EOPNOTSUPP ? " (kernel before 6.5): denials are judged by time"
+					  : "");
 		notice(r, msg);
 		if (n == -EOPNOTSUPP) {
 			cta_kcount_free(r->kc);
@@ -323,6 +325,8 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_entered = ds->entered;
 		s->stats.kernel_left = ds->left;
 		s->stats.kernel_denied = ds->denied;
+		s->stats.kernel_uncounted = ds->uncounted;
+		s->stats.kernel_unsure = ds->unsure;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
