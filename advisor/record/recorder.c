@@ -424,23 +424,38 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 	return noted_err(r);
 }
 
+/*
+ * Every conntrack event queued now. After an overrun the kernel reports ENOBUFS once,
+ * then stays silent until the queue has drained: so drain it first (what is queued is
+ * valid), then dump, and read again. A loss during the dump then reports ENOBUFS
+ * anew and another resync follows, until a dump completes and what queued meanwhile
+ * is read without a loss: no connection is missed, and none counted twice (the
+ * flow table knows connections by id).
+ */
 static int read_events(struct rec *r)
 {
+	bool lost = false;
+
 	for (;;) {
 		int n = cta_ct_read(r->ct, before_event, on_event, r);
 
 		if (r->apply_err)
 			return noted_err(r);
 		if (n == -ENOBUFS) {
-			int err = resync(r);
-
-			if (err)
-				return err;
-			continue; /* events queued after the overrun are still there */
+			lost = true;
+			continue;
 		}
 		if (n < 0)
 			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
 				     strerror(-n));
+		if (lost) {
+			int err = resync(r);
+
+			if (err)
+				return err;
+			lost = false;
+			continue;
+		}
 		flush_events(r);
 		return 0;
 	}
@@ -875,6 +890,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
 				    strerror(-err));
 	}
+	if (!err)
+		err = read_events(&r); /* what the dump killed (expired) ends with a DESTROY */
 	if (!err)
 		err = count_kernel(&r); /* the last denials, before the judge settles */
 	if (!err)
