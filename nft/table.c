@@ -173,7 +173,7 @@ static int add_set(struct batch *bt, const struct seen *sn)
 		((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 | 12u)
 		 << 6) | 13u);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 30000);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_SEEN_TIMEOUT_MS);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
 	snprintf(what, sizeof(what), "set %s", sn->name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
@@ -567,7 +567,13 @@ static int add_counting(struct batch *bt)
 	return err;
 }
 
-/* --trace new: SYNs; other protocols the first time their 5-tuple is seen. */
+/*
+ * --trace new: the first packet of a flow (source, destination, protocol, destination
+ * port; ICMP: echo identifier) in CTA_SEEN_TIMEOUT_MS, for TCP its SYN: a flood of
+ * connections of one flow costs one trace, and a verdict that changes is seen again
+ * when the flow's element expires, or at once when the seen sets are flushed
+ * (cta_table_flush_seen, on a ruleset change).
+ */
 static int add_trace_new(struct batch *bt, const char *chain)
 {
 	uint8_t tcp = IPPROTO_TCP;
@@ -576,18 +582,14 @@ static int add_trace_new(struct batch *bt, const char *chain)
 	struct rule r = rule_begin(bt, chain);
 	int err;
 
-	/* meta l4proto tcp tcp flags & (syn|ack) == syn meta nftrace set 1 return */
+	/*
+	 * meta l4proto tcp tcp flags & (syn|ack) != syn return: a TCP flow starts with a
+	 * SYN; the SYNs go on to the seen sets like the first packets of other protocols
+	 */
 	e_meta_is(&r, NFT_META_L4PROTO, tcp);
 	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
 	e_mask(&r, 0x12, 1);
-	e_cmp(&r, NFT_CMP_EQ, &syn, 1);
-	e_nftrace(&r);
-	e_verdict(&r, NFT_RETURN);
-	if ((err = rule_commit(bt, &r, chain)))
-		return err;
-	/* meta l4proto tcp return: other TCP packets belong to a flow already marked */
-	r = rule_begin(bt, chain);
-	e_meta_is(&r, NFT_META_L4PROTO, tcp);
+	e_cmp(&r, NFT_CMP_NEQ, &syn, 1);
 	e_verdict(&r, NFT_RETURN);
 	if ((err = rule_commit(bt, &r, chain)))
 		return err;
@@ -813,6 +815,48 @@ fail:
 	free(bt);
 	cta_table_free(t);
 	return err ? err : -EIO;
+}
+
+int cta_table_flush_seen(struct cta_table *t, const char *name)
+{
+	const struct seen *sets[] = { &seen4, &seen6 };
+	struct batch *bt = calloc(1, sizeof(*bt));
+	const char *failed = "";
+	int err = 0;
+
+	if (!bt)
+		return -ENOMEM;
+	batch_begin(bt, t->seq);
+	bt->table = name ? name : CTA_TABLE_NAME;
+	for (size_t i = 0; i < 2 && !err; i++) {
+		/* DELSETELEM without elements: the whole set */
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nlmsghdr *nlh;
+
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i]->name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, sets[i]->name);
+		if (nlh)
+			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		if (!nlh)
+			err = -ENOSPC;
+		else
+			mnl_nlmsg_batch_next(bt->b);
+	}
+	if (!err) {
+		batch_end(bt);
+		t->seq = bt->seq + 1;
+		err = batch_talk(t, bt, &failed);
+	}
+	mnl_nlmsg_batch_stop(bt->b);
+	free(bt);
+	return err;
 }
 
 void cta_table_free(struct cta_table *t)

@@ -8,8 +8,8 @@
  *       ct state new counter [log group G]      conntrack runs; NFLOG sees new flows
  *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
  *       base chain of the namespace is traced)
- *       --trace new: TCP SYNs, and the first packet of other 5-tuples (sets seen4 and
- *       seen6, 30 s timeout, both directions added); --trace all: every packet;
+ *       --trace new: the first packet (TCP: SYN) of each flow, once in 30 s (sets
+ *       seen4 and seen6, both directions added); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
@@ -25,6 +25,7 @@
 #include "nft/event.h"
 
 #define CTA_TABLE_NAME "conntrack_advise"
+#define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
 
 /* What blame --live traces: unset parts match anything. */
 struct cta_trace_match {
@@ -59,6 +60,12 @@ struct cta_table_error {
  */
 int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
 		  struct cta_table_error *err);
+/*
+ * --trace new: forget which flows were traced (the seen sets), so that each is traced
+ * again: after a ruleset change, whose verdicts may differ. name: the table's (NULL:
+ * CTA_TABLE_NAME). 0 or -errno.
+ */
+int cta_table_flush_seen(struct cta_table *t, const char *name);
 void cta_table_free(struct cta_table *t);
 
 #endif

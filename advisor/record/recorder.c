@@ -633,8 +633,18 @@ static int read_fd(struct rec *r, int fd)
 		return noted_err(r);
 	}
 	if (fd == cta_snapshot_fd(r->snap)) {
-		if (cta_snapshot_changed(r->snap))
-			snapshot(r);
+		if (!cta_snapshot_changed(r->snap))
+			return 0;
+		snapshot(r);
+		/* verdicts may have changed: every flow is traced afresh */
+		if (r->cfg->table.trace == CTA_TRACE_NEW) {
+			int err = cta_table_flush_seen(r->table, r->cfg->table.name);
+
+			if (err)
+				notice(r,
+				       "cannot flush the seen sets after a ruleset change: flows "
+				       "are traced again within 30 s");
+		}
 		return 0;
 	}
 	return read_events(r);
