@@ -136,7 +136,7 @@ OUT=${OUT:-$ROOT/bench/results.md}
 	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
-	echo "Each rate: $REPEAT rounds of the four tools in turn; a row is the tool's median round by CPU per event,"
+	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
 	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
