@@ -468,7 +468,8 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 	}
 	if (err < 0)
 		return err;
-	return cta_denials_expire(j->counts, now_mono, wait_ns, unclaimed, j);
+	/* a denial waits for its trace or NFLOG packet as long as they wait for it */
+	return cta_denials_expire(j->counts, now_mono, wait_ns ? DETAIL_KEEP_NS : 0, unclaimed, j);
 }
 
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)

@@ -58,9 +58,10 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  */
 void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
 /*
- * With kernel counts: waiting attempts get the denials counted for their flow; denials
- * counted wait_ns ago (all with 0) that no attempt claimed become denied flows without
- * a rule. Without: attempts waiting longer than wait_ns (all with 0) were denied.
+ * With kernel counts: waiting attempts get the denials counted for their flow (those
+ * of a flow the kernel could not count, after wait_ns); denials no attempt claimed in
+ * 5 s (all with wait_ns 0) become denied flows without a rule. Without: attempts
+ * waiting longer than wait_ns (all with 0) were denied.
  */
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
