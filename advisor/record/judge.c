@@ -435,6 +435,26 @@ static bool in_doubt(const struct cta_judge *j, const struct wait *w)
 	return cta_denials_uncounted(j->counts, &k);
 }
 
+/*
+ * An attempt of a flow the kernel could not count, unconfirmed for the wait, and
+ * none of its denials counted: denied if its trace saw it dropped or NFLOG alone saw
+ * it, as without counts. 0 or -errno.
+ */
+static int by_time(struct cta_judge *j, struct wait *w)
+{
+	int err;
+
+	if (!was_denied(w)) {
+		j->stats.untracked++;
+		drop(j, w);
+		return 0;
+	}
+	err = denied(j, w, wait_packets(w));
+	w->settled = true;
+	w->traced = w->logged = 0;
+	return err;
+}
+
 /* cta_judge_expire with kernel counts: see judge.h. */
 static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
@@ -454,8 +474,15 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				continue;
 			}
 		}
-		if (!w->settled && wait_ns && age < wait_ns && in_doubt(j, w))
-			continue; /* the kernel's count proves nothing: time must, as without */
+		if (!w->settled && in_doubt(j, w)) {
+			/* the kernel's count proves nothing: time must, as without counts */
+			if (wait_ns && age < wait_ns)
+				continue;
+			err = claim(j, w);
+			if (err == 0)
+				err = by_time(j, w);
+			continue;
+		}
 		err = claim(j, w);
 		if (err < 0)
 			break;

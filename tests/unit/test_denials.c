@@ -122,15 +122,29 @@ int main(void)
 	CHECK_EQ(cta_judge_stats(j)->passed, 1);
 	CHECK_EQ(cta_denials_stats(d)->denied, 5);
 
-	/* a flow the kernel could not count: its balance proves nothing alone */
-	listing(d, 11 * S, 5, 5, 2, 4); /* 25: one more entered, not counted leaving */
+	/* flows the kernel could not count: their balance proves nothing alone; 25 had
+	 * one more packet entered and not counted leaving, 27 none counted at all */
+	listing(d, 11 * S, 5, 5, 2, 4);
 	u = elem(CTA_KCOUNT_UNCOUNTED, 25, 0);
 	CHECK_EQ(cta_denials_add(d, &u), 0);
+	u = elem(CTA_KCOUNT_UNCOUNTED, 27, 0);
+	CHECK_EQ(cta_denials_add(d, &u), 0);
 	cta_denials_listed(d, 11 * S);
+	/* 27's NFLOG packet, unconfirmed for 2 s: denied by time, as without counts */
+	p = pkt(40009, 27);
+	CHECK_EQ(cta_judge_nflog(j, &p, 11 * S, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 12 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 27) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 13 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 27) != NULL);
+	CHECK_STR(json_string_value(json_object_get(
+			  flow_to(ft, 27) ? cta_flowtab_verdict(ft, flow_to(ft, 27)) : NULL,
+			  "source")),
+		  "nflog");
 	CHECK_EQ(cta_judge_expire(j, 20 * S, 2 * S), 0);
 	CHECK_EQ(flow_to(ft, 25)->packets[0], 3);
 	CHECK_EQ(cta_denials_stats(d)->unsure, 1);
-	CHECK_EQ(cta_denials_stats(d)->uncounted, 1);
+	CHECK_EQ(cta_denials_stats(d)->uncounted, 2);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
