@@ -120,7 +120,7 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
  * in a 4-byte register slot as nft lays out concatenations.
  */
 struct seen {
-	const char *name;
+	const char *name, *syn_name;
 	uint32_t id;
 	uint8_t nfproto, icmp; /* family; its ICMP, keyed by echo identifier */
 	uint32_t addr_len, saddr_off, daddr_off, key_len;
@@ -129,6 +129,7 @@ struct seen {
 
 static const struct seen seen4 = {
 	.name = "seen4",
+	.syn_name = "syn4",
 	.id = 4,
 	.nfproto = NFPROTO_IPV4,
 	.icmp = IPPROTO_ICMP,
@@ -142,6 +143,7 @@ static const struct seen seen4 = {
 };
 static const struct seen seen6 = {
 	.name = "seen6",
+	.syn_name = "syn6",
 	.id = 6,
 	.nfproto = NFPROTO_IPV6,
 	.icmp = IPPROTO_ICMPV6,
@@ -154,7 +156,12 @@ static const struct seen seen6 = {
 	.reg_port = NFT_REG32_09,
 };
 
-static int add_set(struct batch *bt, const struct seen *sn)
+/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_new). */
+#define SYN_RATE 1 /* a second */
+#define SYN_BURST 5
+
+/* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
+static int add_set(struct batch *bt, const struct seen *sn, bool syn)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -163,9 +170,9 @@ static int add_set(struct batch *bt, const struct seen *sn)
 	if (!s)
 		return -ENOMEM;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, sn->name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, syn ? sn->syn_name : sn->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, sn->id);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, syn ? sn->id + 1 : sn->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	/* ipv4_addr|ipv6_addr . same . inet_proto . inet_service, as nft types them */
 	nftnl_set_set_u32(
@@ -175,7 +182,7 @@ static int add_set(struct batch *bt, const struct seen *sn)
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_SEEN_TIMEOUT_MS);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
-	snprintf(what, sizeof(what), "set %s", sn->name);
+	snprintf(what, sizeof(what), "set %s", syn ? sn->syn_name : sn->name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -579,17 +586,54 @@ static int add_trace_new(struct batch *bt, const char *chain)
 	uint8_t tcp = IPPROTO_TCP;
 	uint32_t syn = 0x02;
 	const struct seen *sets[] = { &seen4, &seen6 };
-	struct rule r = rule_begin(bt, chain);
+	struct rule r;
 	int err;
 
 	/*
-	 * meta l4proto tcp tcp flags & (syn|ack) != syn return: a TCP flow starts with a
-	 * SYN; the SYNs go on to the seen sets like the first packets of other protocols
+	 * TCP: its SYNs, a burst of SYN_BURST per flow and then SYN_RATE a second (the
+	 * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+	 * a flood of connections of one flow costs a few traces, and a verdict that
+	 * changes from one connection to the next (a meter, a limit) is still seen.
+	 * tcp flags & (syn|ack) == syn meta nfproto F
+	 *     update @synF { KEY limit rate SYN_RATE/second burst SYN_BURST packets }
+	 *     meta nftrace set 1 return
 	 */
+	for (size_t i = 0; i < 2; i++) {
+		struct nftnl_expr *e, *limit;
+
+		r = rule_begin(bt, chain);
+		e_meta_is(&r, NFT_META_L4PROTO, tcp);
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+		e_mask(&r, 0x12, 1);
+		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+		e_key(&r, sets[i], false, false);
+		e = nftnl_expr_alloc("dynset");
+		limit = nftnl_expr_alloc("limit");
+		if (e && limit) {
+			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, SYN_RATE);
+			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, SYN_BURST);
+			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+			nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, sets[i]->syn_name);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, sets[i]->id + 1);
+			nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
+		} else {
+			nftnl_expr_free(limit);
+			nftnl_expr_free(e);
+			e = NULL;
+		}
+		add(&r, e);
+		e_nftrace(&r);
+		e_verdict(&r, NFT_RETURN);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+	}
+	/* meta l4proto tcp return: other TCP packets, and SYNs over the limit */
+	r = rule_begin(bt, chain);
 	e_meta_is(&r, NFT_META_L4PROTO, tcp);
-	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-	e_mask(&r, 0x12, 1);
-	e_cmp(&r, NFT_CMP_NEQ, &syn, 1);
 	e_verdict(&r, NFT_RETURN);
 	if ((err = rule_commit(bt, &r, chain)))
 		return err;
@@ -682,9 +726,11 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 	int err = add_table(bt);
 
 	if (!err && cfg->trace == CTA_TRACE_NEW)
-		err = add_set(bt, &seen4);
+		err = add_set(bt, &seen4, false);
 	if (!err && cfg->trace == CTA_TRACE_NEW)
-		err = add_set(bt, &seen6);
+		err = add_set(bt, &seen6, false);
+	for (int v6 = 0; v6 < 2 && !err && cfg->trace == CTA_TRACE_NEW; v6++)
+		err = add_set(bt, v6 ? &seen6 : &seen4, true);
 	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
 		const char *c = trace_chains[i].name;
 

@@ -514,12 +514,13 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 {
 	int err = 0;
 
-	for (size_t i = 0; i < j->n && err >= 0; i++) {
-		struct wait *w = &j->w[i];
+	/* traced attempts first: their rule names the denials NFLOG alone saw after them */
+	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
+		struct wait *w = &j->w[k % j->n];
 		uint64_t age = now_mono - w->since_mono;
 		int64_t pos;
 
-		if (!w->used)
+		if (!w->used || (k < j->n) != (w->verdict != NULL))
 			continue;
 		if (!w->settled) {
 			pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);

@@ -49,7 +49,9 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 accepted, dropped = int(sys.argv[2]), int(sys.argv[3])
 flood = [f for f in s["flows"] if f["protocol"] == "udp" and f["orig"]["dport"] >= 20000]
-denied = [f for f in flood if (f.get("verdict") or {}).get("verdict") == "drop"]
+def denying(f):
+    return [e for e in f.get("verdicts", []) if e["verdict"]["verdict"] in ("drop", "reject")]
+denied = [f for f in flood if denying(f)]
 let_in = [f for f in flood if f not in denied]
 st = s["stats"]
 print("overruns", st["overruns"], "kernel", st["kernel"], "flows", len(flood))
@@ -59,8 +61,9 @@ if odd:
 assert st["kernel"]["denied"] == dropped, st["kernel"]
 assert sum(f["packets"]["orig"] for f in denied) == dropped, "denied packets"
 assert sum(f["connections"] for f in denied) == dropped, "denied attempts"
-unnamed = [f for f in denied if f["verdict"].get("type") != "rule"]
-assert not unnamed, (len(unnamed), [f["verdict"] for f in unnamed][:2])
+unnamed = [f for f in denied if any(e["verdict"].get("type") != "rule" for e in denying(f))]
+assert not unnamed, (len(unnamed), [f["verdicts"] for f in unnamed][:2])
+assert all(len(f["verdicts"]) == 1 for f in denied), "a dropped flow with another verdict too"
 assert sum(f["connections"] for f in let_in) == accepted, (sum(f["connections"] for f in let_in), accepted)
 assert sum(f["packets"]["orig"] for f in let_in) == accepted, "accepted packets"
 PY

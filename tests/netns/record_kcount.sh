@@ -4,8 +4,9 @@
 # own, gives exact counts: inbound accepted (5 UDP over IPv4, 3 over IPv6) and dropped
 # at input (7), outbound dropped at output (4) and at postrouting (2), local over
 # loopback (6, and 1 dropped at input: conntrack confirmed it at postrouting, so it
-# is a connection, counted once, not a denial). The dropped flows are denied by the
-# rule that dropped them, with their exact packet counts; nothing else is denied.
+# is a connection, counted once, not a kernel denial; its trace says the rule). The
+# dropped flows are denied by the rule that dropped them, with their exact packet
+# counts; nothing else is denied.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -52,19 +53,22 @@ assert k["left"] == 15, k
 assert k["denied"] == 13, k
 flows = {(f["protocol"], f["orig"]["dst"], f["orig"]["dport"], f["orig"]["src"]): f
          for f in s["flows"]}
-def verdict(f):
-    v = f.get("verdict") or {}
-    return v.get("verdict"), v.get("rule")
+def denials(f):
+    """(connections, verdict, rule) of each verdict that denied some of the flow"""
+    return [(e["connections"], e["verdict"]["verdict"], e["verdict"].get("rule"))
+            for e in f.get("verdicts", []) if e["verdict"]["verdict"] in ("drop", "reject")]
 for key, n, rule in [(("udp", "192.0.2.10", 7, "198.51.100.7"), 7, "udp dport { 7, 8 } drop"),
                      (("udp", "203.0.113.20", 9999, "203.0.113.1"), 4, "udp dport 9999 drop"),
                      (("udp", "203.0.113.20", 9998, "203.0.113.1"), 2, "udp dport 9998 drop")]:
     f = flows[key]
     assert f["packets"]["orig"] == n and f["connections"] == n, (key, f)
-    assert verdict(f) == ("drop", rule), (key, f.get("verdict"))
-denied = [f for f in s["flows"] if (f.get("verdict") or {}).get("verdict") == "drop"]
-assert len(denied) == 3, denied
+    assert denials(f) == [(n, "drop", rule)], (key, f.get("verdicts"))
+denied = [f for f in s["flows"] if denials(f)]
+assert len(denied) == 4, denied
+# the local one: its connection, counted once, with the verdict its trace saw
 local = flows[("udp", "192.0.2.10", 8, "192.0.2.10")]
 assert local["connections"] == 1 and local["packets"]["orig"] == 1, local
+assert denials(local) == [(1, "drop", "udp dport { 7, 8 } drop")], local
 conns = {key: f["connections"] for key, f in flows.items() if key[2] == 53}
 assert sum(conns.values()) == 5 + 3 + 6, conns
 assert s["stats"]["verdicts"]["denied"] == 13, s["stats"]["verdicts"]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# --trace new traces flows, not connections: 60 TCP connections of one flow cost one
-# traced SYN, and the flow has the verdict it traced. A ruleset change makes record
+# --trace new traces flows, not connections: 60 TCP connections of one flow cost a
+# burst of traced SYNs (5) and then one a second, not 60, and the flow has the verdict
+# it traced. A ruleset change makes record
 # trace every flow afresh: after a drop rule for the same flow, the next attempt is
-# traced again, and the flow is denied by that rule, with the kernel's exact count of
-# its dropped SYNs (a probe's first SYN and its retransmit).
+# traced again, and counted as denied by that rule beside the 60 accepted, with the
+# kernel's exact count of its dropped SYNs (a probe's first SYN and its retransmits).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -23,28 +24,36 @@ rec=$!
 wait_file "$TMP/s.json" || exit 1
 ip netns exec "$CLA" "$CTALAB" send tcp 192.0.2.10 22 -n 60 -s 198.51.100.7 || fail "60 connections"
 sleep 1
-S nft insert rule inet fw input tcp dport 22 drop
+S nft insert rule inet fw input tcp dport 22 counter drop
 sleep 0.5
 ip netns exec "$CLA" "$CTALAB" probe tcp 192.0.2.10 22 -s 198.51.100.7 && fail "connected through the drop"
 sleep 1
 kill -INT $rec
 wait $rec || fail "record: $(cat "$TMP/rec.err")"
+# the probe's SYNs the drop rule dropped: the first and its retransmits
+dropped=$(S nft list chain inet fw input | awk '/counter packets .* drop/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
 
-"$PY" - "$TMP/s.json" <<'PY' || fail "session"
+"$PY" - "$TMP/s.json" "$dropped" <<'PY' || fail "session"
 import json, sys
 s = json.load(open(sys.argv[1]))
+dropped = int(sys.argv[2])
 flows = [f for f in s["flows"] if f["protocol"] == "tcp" and f["orig"]["dport"] == 22]
 assert len(flows) == 1, flows
 f = flows[0]
 st = s["stats"]
+got = sorted((e["connections"], e["verdict"]["verdict"], e["verdict"].get("rule"))
+             for e in f.get("verdicts", []))
 print("judgements", st["verdicts"]["judgements"], "connections", f["connections"],
-      "kernel", st["kernel"], "verdict", f["verdict"].get("verdict"), f["verdict"].get("rule"))
-# one traced SYN before the change, one after, not one per connection (62 SYNs); the
-# rest are IPv6 router solicitations and MLD reports of the fresh links, a dozen or so
-assert st["verdicts"]["judgements"] < 40, st["verdicts"]
-assert f["verdict"]["verdict"] == "drop" and f["verdict"]["rule"] == "tcp dport 22 drop", f["verdict"]
-# the 60 connections, and the probe: its SYNs (2 s: the first and one retransmit)
-assert st["kernel"]["denied"] == 2, st["kernel"]
+      "kernel", st["kernel"], "verdicts", got)
+# a few traced SYNs before the change and one after, not one per connection (62
+# SYNs); IPv6 router solicitations and MLD reports of the fresh links are traced too
+assert st["verdicts"]["judgements"] < 60, st["verdicts"]
+# the traced of the 60 connections by the accept rule (fewer than 60), the probe's
+# attempt by the drop rule
+assert len(got) == 2 and got[0] == (1, "drop", "tcp dport 22 counter drop"), got
+assert got[1][1:] == ("accept", "tcp dport 22 counter accept") and 1 <= got[1][0] < 60, got
+# the 60 connections, and the probe: its SYNs, as many as the drop rule counted
+assert dropped >= 1 and st["kernel"]["denied"] == dropped, (st["kernel"], dropped)
 assert f["connections"] == 61, f
 PY
 finish
