@@ -576,10 +576,10 @@ static int add_counting(struct batch *bt)
 
 /*
  * --trace new: the first packet of a flow (source, destination, protocol, destination
- * port; ICMP: echo identifier) in CTA_SEEN_TIMEOUT_MS, for TCP its SYN: a flood of
- * connections of one flow costs one trace, and a verdict that changes is seen again
- * when the flow's element expires, or at once when the seen sets are flushed
- * (cta_table_flush_seen, on a ruleset change).
+ * port; ICMP: echo identifier) in CTA_SEEN_TIMEOUT_MS; TCP SYNs of a flow in a burst,
+ * then at a rate. A verdict that changes is seen again when the flow's element
+ * expires (a SYN: at once), and every flow is traced afresh when the seen sets are
+ * flushed (cta_table_flush_seen, on a ruleset change).
  */
 static int add_trace_new(struct batch *bt, const char *chain)
 {
@@ -865,7 +865,7 @@ fail:
 
 int cta_table_flush_seen(struct cta_table *t, const char *name)
 {
-	const struct seen *sets[] = { &seen4, &seen6 };
+	const char *sets[] = { seen4.name, seen6.name, seen4.syn_name, seen6.syn_name };
 	struct batch *bt = calloc(1, sizeof(*bt));
 	const char *failed = "";
 	int err = 0;
@@ -874,7 +874,7 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 		return -ENOMEM;
 	batch_begin(bt, t->seq);
 	bt->table = name ? name : CTA_TABLE_NAME;
-	for (size_t i = 0; i < 2 && !err; i++) {
+	for (size_t i = 0; i < 4 && !err; i++) {
 		/* DELSETELEM without elements: the whole set */
 		struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
@@ -884,9 +884,9 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 			break;
 		}
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i]->name);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i]);
 		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, sets[i]->name);
+		nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, sets[i]);
 		if (nlh)
 			nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);

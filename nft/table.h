@@ -8,8 +8,9 @@
  *       ct state new counter [log group G]      conntrack runs; NFLOG sees new flows
  *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
  *       base chain of the namespace is traced)
- *       --trace new: the first packet (TCP: SYN) of each flow, once in 30 s (sets
- *       seen4 and seen6, both directions added); --trace all: every packet;
+ *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
+ *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
+ *       syn4 and syn6); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
