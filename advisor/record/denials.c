@@ -10,7 +10,6 @@
 
 struct entry {
 	struct cta_denial_key key;
-	uint64_t hash;
 	uint64_t listed[2]; /* the kernel's entered and left counts at the last listing */
 	int64_t balance; /* entered - left, not yet handed on */
 	uint64_t since; /* monotonic ns the balance was first found positive; 0: not */
@@ -105,7 +104,6 @@ static struct entry *get(struct cta_denials *d, const struct cta_denial_key *k)
 	e = &d->e[pos];
 	memset(e, 0, sizeof(*e));
 	e->key = *k;
-	e->hash = hash;
 	return e;
 }
 
