@@ -3,9 +3,9 @@
  * Counting in the kernel: how many first packets of each flow entered the filter
  * hooks and how many left them. The tool's table (nft/table.h, cfg.count) keeps the
  * sets entered4/left4 and entered6/left6 (and uncounted4/6, below), one element per
- * flow keyed by the
- * conntrack original tuple's source, destination, protocol and destination port (for
- * ICMP: type and code), each with a counter of packets in state new:
+ * flow keyed by the conntrack original tuple's source, destination, protocol and
+ * destination port (for ICMP: type and code), each with a counter of packets in
+ * state new:
  *
  *   entered: prerouting and output, priority -199, just after conntrack;
  *   left:    input and postrouting, priority INT_MAX, after every other chain and
