@@ -538,6 +538,9 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				err = by_time(j, w);
 			continue;
 		}
+		/* NFLOG alone: its trace, which names the rule, may come later (0.5 s quiet) */
+		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
+			continue;
 		err = claim(j, w);
 		if (err < 0)
 			break;

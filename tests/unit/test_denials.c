@@ -107,7 +107,10 @@ int main(void)
 	CHECK_EQ(cta_judge_nflog(j, &p, 2 * S, 100), 0);
 	p = pkt(40001, 53);
 	CHECK_EQ(cta_judge_nflog(j, &p, 1 * S, 100), 0);
+	/* NFLOG alone waits 2 s for a trace that would name the rule */
 	CHECK_EQ(cta_judge_expire(j, 2 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 23) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 3 * S + 1, 2 * S), 0);
 	f = flow_to(ft, 23);
 	CHECK(f != NULL);
 	CHECK_EQ(f ? f->connections : 0, 1);
