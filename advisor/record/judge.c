@@ -437,6 +437,8 @@ static int claim(struct cta_judge *j, struct wait *w)
 	int64_t pos;
 	int err;
 
+	if (w->settled && !want)
+		return 0; /* no retransmit seen since: nothing to take */
 	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
 	n = cta_denials_take(j->counts, &k, want ? want : 1);
 	if (!n)
