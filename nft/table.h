@@ -16,11 +16,15 @@
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
  *       first packets of each flow where they enter and where they leave the filter
  *       hooks, counted in the sets entered4/6 and left4/6 (nft/kcount.h)
+ * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
+ * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the
+ * packets of the match.
  */
 #ifndef CTA_TABLE_H
 #define CTA_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nft/event.h"
@@ -45,6 +49,13 @@ struct cta_table_config {
 	enum cta_trace_mode trace;
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
 	uint16_t nflog_group; /* 0: no log statements */
+	/*
+	 * Devices given: a netdev table of that name instead, a chain per device at hook
+	 * ingress (priority INT32_MIN, before any other) marking match's packets for
+	 * tracing (blame --live, where ingress chains may take a packet first).
+	 */
+	const char *const *devices;
+	size_t n_devices;
 };
 
 struct cta_table;

@@ -48,6 +48,7 @@ struct rec {
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
 	bool counting; /* the table has the counting sets */
 	struct cta_denials *denials;
+	struct cta_table *ingress; /* netdev: marks at ingress, where ingress chains are */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
@@ -69,6 +70,8 @@ struct rec {
 	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
 	bool id_made;
 	size_t n_vcache;
+	/* the output file's last good checkpoint, and the one that failed after it */
+	uint64_t good_mono, good_flows, tried_flows;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -221,8 +224,29 @@ static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement 
 	if (r->n_vcache >= VERDICTS_KEPT)
 		vcache_clear(r);
 	r->vcache[r->n_vcache] = cta_verdict_ref(v);
-	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
+	json_object_setn_new_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
+}
+
+/*
+ * Ingress chains decide before the inet hooks mark anything: a netdev table of the
+ * tool's own marks TCP connection attempts (--trace all: every packet) on each of
+ * their devices, first there. Best effort: without it they stay unwatched.
+ */
+static void trace_ingress(struct rec *r)
+{
+	struct cta_table_config in = { .name = CTA_TABLE_NAME, .trace = r->cfg->table.trace };
+	struct cta_table_error terr;
+	const char *devs[32];
+
+	if (in.trace == CTA_TRACE_NONE)
+		return;
+	in.devices = devs;
+	in.n_devices = cta_ruleset_ingress_devices(r->rs, devs, 32);
+	if (in.n_devices && cta_table_new(&r->ingress, &in, &terr)) {
+		r->ingress = NULL;
+		notice(r, "cannot trace at ingress: table netdev " CTA_TABLE_NAME " refused");
+	}
 }
 
 static void on_judgement(const struct cta_judgement *j, void *data)
@@ -404,11 +428,16 @@ static int checkpoint(struct rec *r, bool complete)
 	free(s.flows);
 	if (err)
 		return err;
+	r->tried_flows = s.n_flows;
 	if (r->cfg->output)
 		err = cta_write_atomic(r->cfg->output, text, len, 0600);
 	else
 		err = write_all(r->cfg->out_fd, text, len);
 	free(text);
+	if (!err) {
+		r->good_mono = cta_now_mono_ns();
+		r->good_flows = s.n_flows;
+	}
 	return err;
 }
 
@@ -787,6 +816,30 @@ static int tick(struct rec *r, struct ticker *t)
 	return 0;
 }
 
+/*
+ * The final write failed: say why, and what the file lacks against the recording (the
+ * flows and seconds since its last good checkpoint, which it still holds).
+ */
+static int output_failed(struct rec *r, int err)
+{
+	const struct cta_record_config *cfg = r->cfg;
+	const char *name = cfg->output ? cfg->output : cfg->out_name ? cfg->out_name : NULL;
+	uint64_t secs, lost;
+
+	if (!cfg->output || !r->good_mono)
+		return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s%s", name ? name : "standard output",
+			     cta_write_strerror(err),
+			     cfg->output ? "; it holds nothing of this recording" : "");
+	secs = (cta_now_mono_ns() - r->good_mono) / 1000000000ULL;
+	lost = r->tried_flows > r->good_flows ? r->tried_flows - r->good_flows : 0;
+	return failf(r, CTA_RECORD_OUTPUT, err,
+		     "%s: %s; it keeps the last checkpoint, of %llu s before the end: it lacks "
+		     "those %llu s and %llu of the %llu flows",
+		     name, cta_write_strerror(err), (unsigned long long)secs,
+		     (unsigned long long)secs, (unsigned long long)lost,
+		     (unsigned long long)r->tried_flows);
+}
+
 /* Messages read from every socket so far (conntrack, traces, NFLOG). */
 static uint64_t messages_read(const struct rec *r)
 {
@@ -858,6 +911,7 @@ static void teardown(struct rec *r)
 	cta_kcount_free(r->kc);
 	cta_denials_free(r->denials);
 	cta_table_free(r->table); /* closing its socket deletes the table */
+	cta_table_free(r->ingress);
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
 	vcache_clear(r);
@@ -941,6 +995,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		notice(&r, "iptables-legacy rules are loaded here: their rules are invisible to "
 			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
+	trace_ingress(&r);
 	r.start_ns = cta_now_real_ns();
 	r.start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */
@@ -953,7 +1008,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	/* a first checkpoint proves the output is writable before anything is recorded */
 	err = checkpoint(&r, false);
 	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+			    cta_write_strerror(err));
 		goto out;
 	}
 	err = loop(&r, &t);
@@ -992,8 +1048,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	if (!err) {
 		err = checkpoint(&r, true);
 		if (err)
-			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
-				    cfg->output ? cfg->output : "standard output", strerror(-err));
+			err = output_failed(&r, err);
 	}
 	if (!err)
 		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);
