@@ -930,6 +930,7 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 		return -ENOMEM;
 	batch_begin(bt, t->seq);
 	bt->table = name ? name : CTA_TABLE_NAME;
+	bt->family = NFPROTO_INET; /* record's table; the netdev one has no seen sets */
 	for (size_t i = 0; i < 4 && !err; i++) {
 		/* DELSETELEM without elements: the whole set */
 		struct nftnl_set *s = nftnl_set_alloc();
