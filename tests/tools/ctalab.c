@@ -622,13 +622,14 @@ int main(int argc, char **argv)
 	}
 	return fails ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
-			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES] [-H SECONDS]\n"
-			"       ctalab burst udp DST PORT -n COUNT\n"
-			"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
-			"       ctalab sink tcp PORT [SECONDS]\n"
-			"       ctalab probe tcp DST PORT [-s SRC]\n"
-			"       ctalab ftpd tcp PORT [SECONDS]\n"
-			"       ctalab ftp tcp DST PORT [-s SRC]\n");
+	fprintf(stderr,
+		"usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
+		"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES] [-H SECONDS]\n"
+		"       ctalab burst udp DST PORT -n COUNT\n"
+		"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
+		"       ctalab sink tcp PORT [SECONDS]\n"
+		"       ctalab probe tcp DST PORT [-s SRC]\n"
+		"       ctalab ftpd tcp PORT [SECONDS]\n"
+		"       ctalab ftp tcp DST PORT [-s SRC]\n");
 	return 2;
 }
