@@ -549,8 +549,16 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		if (w->settled && (!wait_ns || age >= RETRANSMIT_NS)) {
 			drop(j, w);
 		} else if (!w->settled && (!wait_ns || age >= DETAIL_KEEP_NS)) {
-			j->stats.passed++;
-			drop(j, w);
+			/*
+			 * A drop the trace saw and the kernel did not count happened before
+			 * the counting began (a netdev ingress chain, raw): the trace says so.
+			 */
+			if (w->verdict && w->dropped) {
+				err = by_time(j, w);
+			} else {
+				j->stats.passed++;
+				drop(j, w);
+			}
 		}
 	}
 	if (err < 0)
