@@ -33,7 +33,9 @@ const struct cta_cmd cta_cmd_record = {
 	"50 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
 	"writes a session file.\n"
 	"nf_tables tracing gives each flow the verdict, rule and path that decided its first\n"
-	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"
+	"packet; NFLOG sees new flows that are never confirmed even without it. Denials are\n"
+	"counted in the kernel: first packets of each flow where they enter the filter\n"
+	"hooks and where they leave them; what never left was denied, exactly.\n"
 	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
 	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
 	"switched on for the recording and put back afterwards. With eBPF (CAP_BPF, BTF),\n"
@@ -53,8 +55,10 @@ const struct cta_cmd cta_cmd_record = {
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten (default 5s)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
-	"      --trace MODE         new (default): trace the first packets of each flow;\n"
-	"                           all: every packet (costly); none: no tracing\n"
+	"      --trace MODE         new (default): trace the first packet of each flow, once\n"
+	"                           in 30 s (TCP SYNs: 5, then 1 a second) and afresh after\n"
+	"                           a ruleset change; all: every packet (costly); none: no\n"
+	"                           tracing\n"
 	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
 	"                           0: none)\n"
 	"      --events FILE|-      also append one JSON line per connection that starts\n"
@@ -163,6 +167,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = CTA_RECORD_RCVBUF,
 		.table = { .conntrack = true,
+			   .count = true,
 			   .trace = CTA_TRACE_NEW,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,
