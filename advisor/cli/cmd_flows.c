@@ -73,7 +73,7 @@ static void print_verdict(const struct cta_verdict *v)
 	else if (v->type == CTA_VTYPE_POLICY)
 		printf(" by=%s/%s/%s/policy", cta_vfamily_shown(v->family, v->legacy), v->table,
 		       v->chain);
-	else if (v->source == CTA_VSOURCE_NFLOG)
+	else if (v->source == CTA_VSOURCE_NFLOG || v->source == CTA_VSOURCE_KERNEL)
 		printf(" by=unknown");
 }
 
