@@ -301,7 +301,7 @@ int cta_ltrace_read(struct cta_ltrace *l, uint64_t now_ns)
 	return n < 0 ? n : 0;
 }
 
-/* One side of the tuple the same: the other may be NAT's doing. */
+/* One side of the tuple the same (the other may be NAT's doing), and the source port. */
 static bool same_packet(const struct cta_ltrace_walk *w, uint8_t family, uint8_t l4proto,
 			const struct cta_tuple *t)
 {
@@ -309,8 +309,13 @@ static bool same_packet(const struct cta_ltrace_walk *w, uint8_t family, uint8_t
 
 	if (w->family != family || w->l4proto != l4proto || u->icmp_type != t->icmp_type)
 		return false;
-	return (!memcmp(&u->src, &t->src, sizeof(t->src)) && u->sport == t->sport) ||
-	       (!memcmp(&u->dst, &t->dst, sizeof(t->dst)) && u->dport == t->dport);
+	/*
+	 * DNAT keeps the source (its port tells clients apart); SNAT keeps the
+	 * destination, which many clients share, and mostly the source port: with it.
+	 */
+	return u->sport == t->sport &&
+	       (!memcmp(&u->src, &t->src, sizeof(t->src)) ||
+		(!memcmp(&u->dst, &t->dst, sizeof(t->dst)) && u->dport == t->dport));
 }
 
 /* Hooks in the order a packet meets them: prerouting or output, input or forward, postrouting. */

@@ -56,7 +56,8 @@ void cta_ltrace_feed(struct cta_ltrace *l, const struct cta_nflog_packet *p, uin
 
 /*
  * The walks of the packet whose tuple (as it came, before NAT) is T: walks with that
- * tuple, or with one side of it (NAT changed the other), in hook and priority order,
+ * tuple, or with one side of it and its source port (NAT changed the other), in hook
+ * and priority order,
  * taken out. The number of walks put in OUT (at most MAX).
  */
 int cta_ltrace_take(struct cta_ltrace *l, uint8_t family, uint8_t l4proto,
