@@ -2,11 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -17,6 +15,7 @@
 #include "advisor/cli/cli.h"
 #include "nft/nftrun.h"
 #include "advisor/review/rsdiff.h"
+#include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -259,8 +258,8 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	struct cta_host here = { 0 };
 	struct cta_candidate c = { 0 };
 	char *live_full = NULL, *after_full = NULL, *tx = NULL, *back = NULL, *errors = NULL;
-	int rc, lfd = -1, sigfd = -1;
-	sigset_t mask;
+	struct cta_signals sig = { .fd = -1 };
+	int rc, lfd = -1;
 
 	(void)g;
 	if (o->timeout_ms && !isatty(STDIN_FILENO)) {
@@ -329,14 +328,12 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 			rc = CTA_EXIT_SYSTEM;
 			goto out;
 		}
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGHUP);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sigprocmask(SIG_BLOCK, &mask, NULL);
-		sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+		/* from here a signal means no confirmation: the old tables come back */
+		if ((rc = cta_signals_block(&sig))) {
+			cta_msg("apply: signals: %s; nothing applied", strerror(-rc));
+			rc = CTA_EXIT_SYSTEM;
+			goto out;
+		}
 	}
 	rc = cta_nft_run(tx, &errors);
 	if (rc) {
@@ -357,7 +354,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		"'conntrack-advise apply --confirm' in another shell); otherwise the previous "
 		"tables come back.\n",
 		o->path, (unsigned long long)(o->timeout_ms / 1000));
-	if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
+	if (wait_confirmation(o->timeout_ms, lfd, sig.fd) == KEEP) {
 		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, o->backup);
 		rc = CTA_EXIT_OK;
 		goto out;
@@ -375,8 +372,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 out:
 	if (lfd >= 0)
 		close(lfd);
-	if (sigfd >= 0)
-		close(sigfd);
+	cta_signals_restore(&sig);
 	free(errors);
 	free(tx);
 	free(back);

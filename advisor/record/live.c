@@ -5,16 +5,15 @@
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "advisor/model/host.h"
 #include "nft/nlsock.h"
 #include "nft/snapshot.h"
 #include "nft/tracemsg.h"
+#include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
 #define IDLE_NS 300000000ULL /* a packet quiet this long has passed every hook */
@@ -97,21 +96,15 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	struct live l = { 0 };
 	struct cta_nlsock *sock = NULL;
 	struct cta_table *table = NULL;
-	sigset_t mask;
-	int sigfd = -1, rc;
+	struct cta_signals sig;
+	int rc;
 
 	*verdict = NULL;
 	err->msg[0] = '\0';
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	rc = cta_signals_block(&sig);
 	l.rs = cta_ruleset_new();
 	l.tracer = cta_tracer_new(CTA_LIVE_TABLE_NAME, on_judgement, &l);
-	if (sigfd < 0 || !l.rs || !l.tracer) {
+	if (rc || !l.rs || !l.tracer) {
 		rc = -ENOMEM;
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		goto out;
@@ -136,7 +129,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 					: "");
 		goto out;
 	}
-	rc = wait_loop(&l, sock, sigfd, timeout_ms);
+	rc = wait_loop(&l, sock, sig.fd, timeout_ms);
 	if (!rc) {
 		*verdict = l.verdict;
 		l.verdict = NULL;
@@ -148,7 +141,6 @@ out:
 	cta_tracer_free(l.tracer);
 	cta_ruleset_free(l.rs);
 	json_decref(l.verdict);
-	if (sigfd >= 0)
-		close(sigfd);
+	cta_signals_restore(&sig);
 	return rc;
 }

@@ -4,13 +4,11 @@
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "nft/table.h"
 #include "advisor/record/trace.h"
 #include "nft/tracemsg.h"
+#include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
 #define TICK_MS 200
@@ -49,7 +48,8 @@ struct rec {
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
 	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
-	int epfd, sigfd, timerfd;
+	struct cta_signals sig; /* blocked before the kernel is touched */
+	int epfd, timerfd;
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
@@ -485,36 +485,18 @@ static int setup_loop(struct rec *r)
 	struct itimerspec its = { .it_interval = { 0, TICK_MS * 1000000L },
 				  .it_value = { 0, TICK_MS * 1000000L } };
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t mask;
 
-	/*
-	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
-	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
-	 * arrive through the signalfd). SIGHUP stays as it is, for nohup.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (signal(SIGHUP, SIG_IGN) != SIG_IGN) {
-		signal(SIGHUP, SIG_DFL);
-		sigaddset(&mask, SIGHUP);
-	}
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	r->urgent_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
+	if (r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
 		return -errno;
 	if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
 		return -errno;
 	ev.data.fd = cta_ct_fd(r->ct);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	ev.data.fd = r->sigfd;
+	ev.data.fd = r->sig.fd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
 	    epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
@@ -673,7 +655,7 @@ static int loop(struct rec *r, struct ticker *t)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd, err;
 
-			if (fd == r->sigfd)
+			if (fd == r->sig.fd)
 				return 0;
 			if (fd == r->timerfd) {
 				err = tick(r, t);
@@ -705,8 +687,6 @@ static void teardown(struct rec *r)
 		close(r->epfd);
 	if (r->urgent_epfd >= 0)
 		close(r->urgent_epfd);
-	if (r->sigfd >= 0)
-		close(r->sigfd);
 	if (r->timerfd >= 0)
 		close(r->timerfd);
 	cta_sysctl_restore(&r->sysctl);
@@ -723,6 +703,7 @@ static void teardown(struct rec *r)
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
 	json_decref(r->verdicts);
+	cta_signals_restore(&r->sig); /* last: everything is put back */
 }
 
 int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
@@ -735,7 +716,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		.events_fd = cfg->events_fd,
 		.epfd = -1,
 		.urgent_epfd = -1,
-		.sigfd = -1,
+		.sig = { .fd = -1 },
 		.timerfd = -1,
 	};
 	struct ticker t = { 0 };
@@ -743,6 +724,10 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 
 	*fail = CTA_RECORD_OK;
 	errout->msg[0] = '\0';
+	/* a signal from now on ends the loop, never the process: the teardown runs */
+	err = cta_signals_block(&r.sig);
+	if (err)
+		return failf(&r, CTA_RECORD_SYSTEM, err, "signals: %s", strerror(-err));
 	r.ft = cta_flowtab_new();
 	r.rs = cta_ruleset_new();
 	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
