@@ -3,25 +3,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "advisor/model/host.h"
-#include "nft/nlsock.h"
-#include "nft/snapshot.h"
-#include "nft/tracemsg.h"
+#include "advisor/record/listen.h"
 #include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
-#define IDLE_NS 300000000ULL /* a packet quiet this long has passed every hook */
-
 struct live {
-	struct cta_ruleset *rs;
-	struct cta_snapshot *snap;
-	struct cta_tracer *tracer;
+	struct cta_listen *listen;
 	json_t *verdict;
 };
 
@@ -33,9 +26,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0))
 		return; /* answered already, or a reply */
-	if (!cta_judgement_rules_known(j, l->rs))
-		cta_snapshot_take(l->snap, l->rs); /* changed since the start */
-	v = cta_judgement_to_json(j, l->rs);
+	v = cta_judgement_to_json(j, cta_listen_ruleset(l->listen));
 	if (!v)
 		return;
 	cta_addr_str(j->family, &j->tuple.src, s, sizeof(s));
@@ -48,26 +39,18 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	l->verdict = v;
 }
 
-static void on_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct live *l = data;
-	struct cta_trace_event ev;
-
-	if (cta_tracemsg_parse(nlh, &ev) == 0)
-		cta_tracer_feed(l->tracer, &ev, cta_now_mono_ns());
-}
-
-static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_t timeout_ms)
+static int wait_loop(struct live *l, int sigfd, uint64_t timeout_ms)
 {
 	uint64_t deadline = cta_now_mono_ns() + timeout_ms * 1000000ULL;
 
 	while (!l->verdict) {
-		struct pollfd p[2] = { { cta_nlsock_fd(sock), POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+		struct pollfd p[2] = { { cta_listen_fd(l->listen), POLLIN, 0 },
+				       { sigfd, POLLIN, 0 } };
 		uint64_t now = cta_now_mono_ns();
 		int n;
 
 		if (now >= deadline) {
-			cta_tracer_flush(l->tracer, now, 0);
+			cta_listen_flush(l->listen, now, true);
 			return l->verdict ? 0 : -ETIMEDOUT;
 		}
 		n = poll(p, 2, 100);
@@ -75,71 +58,65 @@ static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_
 			return -errno;
 		if (p[1].revents & POLLIN)
 			return -EINTR;
-		if (p[0].revents & POLLIN) {
-			n = cta_nlsock_read(sock, on_msg, l, NULL);
-			if (n < 0 && n != -ENOBUFS)
-				return n;
-		}
-		cta_tracer_flush(l->tracer, cta_now_mono_ns(), IDLE_NS);
+		n = cta_listen_read(l->listen);
+		if (n < 0 && n != -ENOBUFS)
+			return n;
+		cta_listen_flush(l->listen, cta_now_mono_ns(), false);
 	}
 	return 0;
+}
+
+static int listen_err(struct cta_err *err, int rc, const struct cta_listen_error *le)
+{
+	if (le->step == CTA_LISTEN_TABLE)
+		snprintf(err->msg, sizeof(err->msg), "cannot create table inet %s: %s: %s%s",
+			 CTA_LIVE_TABLE_NAME, le->object, strerror(-rc),
+			 rc == -EPERM	? " (needs CAP_NET_ADMIN)"
+			 : rc == -EBUSY ? " (another blame --live is waiting here)"
+					: "");
+	else
+		snprintf(err->msg, sizeof(err->msg), "cannot follow nf_tables traces: %s%s",
+			 strerror(-rc), rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+	return rc;
 }
 
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
 		   struct cta_err *err)
 {
-	static const unsigned group = NFNLGRP_NFTRACE;
 	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME,
 					.trace = CTA_TRACE_MATCH,
 					.match = *m };
-	struct cta_table_error terr = { "" };
 	struct live l = { 0 };
-	struct cta_nlsock *sock = NULL;
-	struct cta_table *table = NULL;
+	struct cta_listen_config lc = {
+		.table = &cfg, .rcvbuf = 8u << 20, .on_judgement = on_judgement, .data = &l
+	};
+	struct cta_listen_error le;
 	struct cta_signals sig;
 	int rc;
 
 	*verdict = NULL;
 	err->msg[0] = '\0';
 	rc = cta_signals_block(&sig);
-	l.rs = cta_ruleset_new();
-	l.tracer = cta_tracer_new(CTA_LIVE_TABLE_NAME, on_judgement, &l);
-	if (rc || !l.rs || !l.tracer) {
-		rc = -ENOMEM;
+	if (rc) {
+		snprintf(err->msg, sizeof(err->msg), "signals: %s", strerror(-rc));
+		return rc;
+	}
+	rc = cta_listen_new(&l.listen, &lc, &le);
+	if (rc == -ENOMEM) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		goto out;
 	}
-	/* listen before marking: no trace may pass unheard */
-	rc = cta_nlsock_open(&sock, &group, 1, 8u << 20);
-	if (!rc)
-		rc = cta_snapshot_new(&l.snap, false);
-	if (!rc)
-		rc = cta_snapshot_take(l.snap, l.rs);
 	if (rc) {
-		snprintf(err->msg, sizeof(err->msg), "cannot follow nf_tables traces: %s%s",
-			 strerror(-rc), rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		listen_err(err, rc, &le);
 		goto out;
 	}
-	rc = cta_table_new(&table, &cfg, &terr);
-	if (rc) {
-		snprintf(err->msg, sizeof(err->msg), "cannot create table inet %s: %s: %s%s",
-			 CTA_LIVE_TABLE_NAME, terr.object, strerror(-rc),
-			 rc == -EPERM	? " (needs CAP_NET_ADMIN)"
-			 : rc == -EBUSY ? " (another blame --live is waiting here)"
-					: "");
-		goto out;
-	}
-	rc = wait_loop(&l, sock, sig.fd, timeout_ms);
+	rc = wait_loop(&l, sig.fd, timeout_ms);
 	if (!rc) {
 		*verdict = l.verdict;
 		l.verdict = NULL;
 	}
 out:
-	cta_table_free(table); /* the kernel drops the table with its socket */
-	cta_nlsock_free(sock);
-	cta_snapshot_free(l.snap);
-	cta_tracer_free(l.tracer);
-	cta_ruleset_free(l.rs);
+	cta_listen_free(l.listen); /* the kernel drops the table with its socket */
 	json_decref(l.verdict);
 	cta_signals_restore(&sig);
 	return rc;

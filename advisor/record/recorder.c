@@ -16,6 +16,7 @@
 #include "advisor/record/events.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/record/judge.h"
+#include "advisor/record/listen.h"
 #include "bpf/loader.h"
 #include "nft/nflog.h"
 #include "nft/nlsock.h"
@@ -29,25 +30,21 @@
 #include "advisor/lib/util.h"
 
 #define TICK_MS 200
-#define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
 
 struct rec {
 	const struct cta_record_config *cfg;
 	struct cta_host host;
-	struct cta_table *table;
+	struct cta_listen *listen; /* own table, traces, the ruleset */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
-	struct cta_nlsock *trace, *nflog;
-	struct cta_tracer *tracer;
+	struct cta_nlsock *nflog;
 	struct cta_judge *judge;
-	struct cta_snapshot *snap;
-	struct cta_ruleset *rs;
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
-	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
+	uint64_t nflog_overruns;
 	struct cta_signals sig; /* blocked before the kernel is touched */
 	int epfd, timerfd;
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
@@ -55,6 +52,7 @@ struct rec {
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
+	uint64_t verdicts_listing; /* the ruleset listing they were built under */
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -169,14 +167,6 @@ static int attribute(struct rec *r)
 	return 0;
 }
 
-static void snapshot(struct rec *r)
-{
-	if (cta_snapshot_take(r->snap, r->rs) == 0)
-		r->snapshots++;
-	/* rule texts and chains may have changed under the same handles */
-	json_object_clear(r->verdicts);
-}
-
 /*
  * The verdict's JSON, built once per distinct path through the ruleset: a recording
  * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
@@ -184,13 +174,21 @@ static void snapshot(struct rec *r)
  */
 static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
 {
+	const struct cta_ruleset *rs = cta_listen_ruleset(r->listen);
+	uint64_t listing = cta_listen_stats(r->listen)->listings;
 	char key[4096];
 	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	json_t *v;
 
+	/* a new listing: rule texts and chains may have changed under the same handles */
+	if (listing != r->verdicts_listing) {
+		json_object_clear(r->verdicts);
+		r->verdicts_listing = listing;
+	}
+	v = n ? json_object_getn(r->verdicts, key, n) : NULL;
 	if (v)
 		return json_incref(v);
-	v = cta_judgement_to_json(j, r->rs);
+	v = cta_judgement_to_json(j, rs);
 	if (v)
 		json_object_set_new(v, "source", json_string("trace"));
 	if (!v || !n)
@@ -205,24 +203,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct rec *r = data;
 
-	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
-	if (!cta_judgement_rules_known(j, r->rs))
-		snapshot(r);
 	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
 				    cta_now_real_ns()));
-}
-
-static void on_trace_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct rec *r = data;
-	struct cta_trace_event ev;
-
-	if (cta_tracemsg_parse(nlh, &ev) != 0) {
-		r->trace_bad++;
-		return;
-	}
-	r->trace_events++;
-	cta_tracer_feed(r->tracer, &ev, cta_now_mono_ns());
 }
 
 static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
@@ -273,14 +255,14 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.swept = fs->swept;
 	s->stats.rcvbuf = cta_ct_rcvbuf(r->ct);
 	s->stats.open_connections = cta_flowtab_open_connections(r->ft);
-	s->stats.trace_events = r->trace_events;
-	s->stats.trace_bad = r->trace_bad;
-	s->stats.trace_overruns = r->trace_overruns;
+	s->stats.trace_events = cta_listen_stats(r->listen)->events;
+	s->stats.trace_bad = cta_listen_stats(r->listen)->bad;
+	s->stats.trace_overruns = cta_listen_stats(r->listen)->overruns;
 	s->stats.judgements = cta_judge_stats(r->judge)->judgements;
 	s->stats.nflog_packets = cta_judge_stats(r->judge)->nflog;
 	s->stats.nflog_overruns = r->nflog_overruns;
 	s->stats.denied = cta_judge_stats(r->judge)->denied;
-	s->stats.ruleset_snapshots = r->snapshots;
+	s->stats.ruleset_snapshots = cta_listen_stats(r->listen)->listings;
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
@@ -356,15 +338,11 @@ static int resync(struct rec *r)
 }
 
 /* Trace or NFLOG: an overrun loses verdicts, not flows; say so and go on. */
-static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, uint64_t *overruns,
-		     const char *what)
+static int side_read(struct rec *r, int n, const char *what)
 {
-	int n = cta_nlsock_read(sock, cb, r, NULL);
-
 	if (n == -ENOBUFS) {
 		char msg[160];
 
-		(*overruns)++;
 		snprintf(msg, sizeof(msg),
 			 "%s lost (receive buffer overrun): some verdicts are missing", what);
 		notice(r, msg);
@@ -373,6 +351,20 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 	if (n < 0)
 		return failf(r, CTA_RECORD_SYSTEM, n, "reading %s: %s", what, strerror(-n));
 	return noted_err(r);
+}
+
+static int read_traces(struct rec *r)
+{
+	return side_read(r, cta_listen_read(r->listen), "nf_tables traces");
+}
+
+static int read_nflog(struct rec *r)
+{
+	int n = cta_nlsock_read(r->nflog, on_nflog_msg, r, NULL);
+
+	if (n == -ENOBUFS)
+		r->nflog_overruns++;
+	return side_read(r, n, "NFLOG packets");
 }
 
 static int read_events(struct rec *r)
@@ -416,10 +408,35 @@ static const char *hint(int err)
 	}
 }
 
+/* The own table, the trace socket and the ruleset (advisor/record/listen.h). */
+static int setup_listen(struct rec *r)
+{
+	struct cta_listen_config lc = { .table = &r->cfg->table,
+					.rcvbuf = 16u << 20,
+					.follow = true,
+					.on_judgement = on_judgement,
+					.data = r };
+	struct cta_listen_error lerr;
+	int err = cta_listen_new(&r->listen, &lc, &lerr);
+
+	if (!err)
+		return 0;
+	switch (lerr.step) {
+	case CTA_LISTEN_TRACES:
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
+			     hint(err));
+	case CTA_LISTEN_RULESET:
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
+			     strerror(-err), hint(err));
+	default:
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
+			     CTA_TABLE_NAME, lerr.object, strerror(-err), hint(err));
+	}
+}
+
 static int setup_kernel(struct rec *r)
 {
-	static const unsigned trace_group = NFNLGRP_NFTRACE;
-	struct cta_table_error terr = { "" };
 	int err;
 
 	/* verdicts are joined to connections by tuple; without them nothing is */
@@ -436,21 +453,9 @@ static int setup_kernel(struct rec *r)
 					       "conntrack-advise recording here: --nflog-group)"
 					     : hint(err));
 	}
-	if (r->cfg->table.trace != CTA_TRACE_NONE) {
-		err = cta_nlsock_open(&r->trace, &trace_group, 1, 16u << 20);
-		if (err)
-			return failf(r, CTA_RECORD_SYSTEM, err,
-				     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
-				     hint(err));
-	}
-	err = cta_snapshot_new(&r->snap, true);
+	err = setup_listen(r);
 	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
-			     strerror(-err), hint(err));
-	err = cta_table_new(&r->table, &r->cfg->table, &terr);
-	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
-			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+		return err;
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
 	if (err)
@@ -503,10 +508,10 @@ static int setup_loop(struct rec *r)
 	ev.data.fd = r->timerfd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	if ((ev.data.fd = cta_snapshot_fd(r->snap)) >= 0 &&
+	if ((ev.data.fd = cta_listen_changes_fd(r->listen)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	if (r->trace && (ev.data.fd = cta_nlsock_fd(r->trace)) >= 0 &&
+	if ((ev.data.fd = cta_listen_fd(r->listen)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
 	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
@@ -525,10 +530,10 @@ static int setup_loop(struct rec *r)
 
 static int read_fd(struct rec *r, int fd)
 {
-	if (r->trace && fd == cta_nlsock_fd(r->trace))
-		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
+	if (fd == cta_listen_fd(r->listen))
+		return read_traces(r);
 	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
-		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+		return read_nflog(r);
 	if (r->procmon && fd == cta_procmon_fd(r->procmon)) {
 		int err = cta_procmon_read(r->procmon);
 
@@ -537,9 +542,8 @@ static int read_fd(struct rec *r, int fd)
 				     strerror(-err));
 		return noted_err(r);
 	}
-	if (fd == cta_snapshot_fd(r->snap)) {
-		if (cta_snapshot_changed(r->snap))
-			snapshot(r);
+	if (fd == cta_listen_changes_fd(r->listen)) {
+		cta_listen_follow(r->listen);
 		return 0;
 	}
 	return read_events(r);
@@ -556,7 +560,7 @@ static int drain_nflog(struct rec *r)
 
 		if (poll(&p, 1, (int)((until - now) / 1000000ULL) + 1) < 0 && errno != EINTR)
 			return -errno;
-		err = read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+		err = read_nflog(r);
 	}
 	return err;
 }
@@ -564,10 +568,14 @@ static int drain_nflog(struct rec *r)
 /* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
 static int settle(struct rec *r, bool all)
 {
-	uint64_t now = cta_now_mono_ns();
+	uint64_t now;
+	/* quiet means nothing came: what waits in the socket is read first */
+	int err = read_traces(r);
 
-	if (r->tracer)
-		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
+	if (err)
+		return err;
+	now = cta_now_mono_ns();
+	cta_listen_flush(r->listen, now, all);
 	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
 	return noted_err(r);
 }
@@ -636,7 +644,9 @@ static int tick(struct rec *r, struct ticker *t)
 /* Messages read from every socket so far (conntrack, traces, NFLOG). */
 static uint64_t messages_read(const struct rec *r)
 {
-	return cta_ct_stats(r->ct)->messages + r->trace_events + r->trace_bad +
+	const struct cta_listen_stats *ls = cta_listen_stats(r->listen);
+
+	return cta_ct_stats(r->ct)->messages + ls->events + ls->bad +
 	       cta_judge_stats(r->judge)->nflog;
 }
 
@@ -691,19 +701,84 @@ static void teardown(struct rec *r)
 		close(r->timerfd);
 	cta_sysctl_restore(&r->sysctl);
 	cta_ct_free(r->ct);
-	cta_nlsock_free(r->trace);
 	cta_nlsock_free(r->nflog);
-	cta_tracer_free(r->tracer);
 	cta_judge_free(r->judge);
-	cta_snapshot_free(r->snap);
-	cta_ruleset_free(r->rs);
 	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
 	cta_procs_free(r->procs);
-	cta_table_free(r->table); /* closing its socket deletes the table */
+	cta_listen_free(r->listen); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
 	json_decref(r->verdicts);
 	cta_signals_restore(&r->sig); /* last: everything is put back */
+}
+
+/* Memory, the host, the kernel, the loop, the first dump and checkpoint. 0 or -errno. */
+static int start(struct rec *r)
+{
+	int err;
+
+	r->ft = cta_flowtab_new();
+	r->judge = r->ft ? cta_judge_new(r->ft, &r->host) : NULL;
+	r->procs = cta_procs_new();
+	r->verdicts = json_object();
+	if (!r->ft || !r->judge || !r->procs || !r->verdicts)
+		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	err = cta_host_read(&r->host);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
+			     strerror(-err));
+	err = setup_kernel(r);
+	if (err)
+		return err;
+	err = setup_loop(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
+	if (cta_legacy_tables_in_use())
+		notice(r, "iptables-legacy tables are loaded here: their rules are invisible to "
+			  "nf_tables tracing, so verdicts they give are not seen");
+	r->start_ns = cta_now_real_ns();
+	r->start_mono = cta_now_mono_ns();
+	/* entries from before the subscription may never send an event: dump them */
+	err = dump(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
+			     hint(err));
+	/* a first checkpoint proves the output is writable before anything is recorded */
+	err = checkpoint(r, false);
+	if (err)
+		return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s", r->cfg->output, strerror(-err));
+	return 0;
+}
+
+/* After the loop: what the sockets still hold, the last dump, the last judgements. */
+static int finish(struct rec *r)
+{
+	int err = read_traces(r);
+
+	if (!err && r->nflog)
+		err = drain_nflog(r);
+	if (!err && r->procmon)
+		err = read_fd(r, cta_procmon_fd(r->procmon));
+	if (!err)
+		err = read_events(r);
+	if (!err) {
+		/* the last traced packets are done */
+		cta_listen_flush(r->listen, cta_now_mono_ns(), true);
+		err = read_events(r);
+	}
+	if (!err) {
+		/*
+		 * The last counters of connections still open; and every connection the
+		 * kernel confirmed is known before what still waits is called denied.
+		 */
+		err = dump(r);
+		if (err)
+			err = failf(r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
+				    strerror(-err));
+	}
+	if (!err)
+		err = settle(r, true);
+	return err;
 }
 
 int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
@@ -728,76 +803,12 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	err = cta_signals_block(&r.sig);
 	if (err)
 		return failf(&r, CTA_RECORD_SYSTEM, err, "signals: %s", strerror(-err));
-	r.ft = cta_flowtab_new();
-	r.rs = cta_ruleset_new();
-	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
-	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
-	r.procs = cta_procs_new();
-	r.verdicts = json_object();
-	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
-		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
-		goto out;
-	}
-	err = cta_host_read(&r.host);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
-			    strerror(-err));
-		goto out;
-	}
-	err = setup_kernel(&r);
+	err = start(&r);
 	if (err)
 		goto out;
-	err = setup_loop(&r);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
-		goto out;
-	}
-	if (cta_legacy_tables_in_use())
-		notice(&r, "iptables-legacy tables are loaded here: their rules are invisible to "
-			   "nf_tables tracing, so verdicts they give are not seen");
-	snapshot(&r);
-	r.start_ns = cta_now_real_ns();
-	r.start_mono = cta_now_mono_ns();
-	/* entries from before the subscription may never send an event: dump them */
-	err = dump(&r);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
-			    hint(err));
-		goto out;
-	}
-	/* a first checkpoint proves the output is writable before anything is recorded */
-	err = checkpoint(&r, false);
-	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
-		goto out;
-	}
 	err = loop(&r, &t);
-	if (!err && r.trace)
-		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
-	if (!err && r.nflog)
-		err = drain_nflog(&r);
-	if (!err && r.procmon)
-		err = read_fd(&r, cta_procmon_fd(r.procmon));
 	if (!err)
-		err = read_events(&r);
-	if (!err) {
-		/* the last traced packets are done */
-		if (r.tracer)
-			cta_tracer_flush(r.tracer, cta_now_mono_ns(), 0);
-		err = read_events(&r);
-	}
-	if (!err) {
-		/*
-		 * The last counters of connections still open; and every connection the
-		 * kernel confirmed is known before what still waits is called denied.
-		 */
-		err = dump(&r);
-		if (err)
-			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
-				    strerror(-err));
-	}
-	if (!err)
-		err = settle(&r, true);
+		err = finish(&r);
 	if (err && cfg->output)
 		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {

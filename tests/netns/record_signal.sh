@@ -2,7 +2,7 @@
 # SIGINT or SIGTERM right after start (issue 19, item 8): wherever it lands in the
 # setup, nf_conntrack_acct and nf_conntrack_timestamp are back to what they were
 # once the recorder is gone, and so is its table. 20 tries, the signal 0-49 ms after
-# the start (the setup, eBPF loading included, takes about that long).
+# the exec (the setup, eBPF loading included, takes about that long).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -28,6 +28,11 @@ for i in $(seq 1 20); do
 	ip netns exec "$SRV" env --default-signal=INT,TERM "$CTA" -q record -d 10 \
 		-o "$TMP/s.json" 2>"$TMP/err" &
 	pid=$!
+	# the delay counts from the exec: a signal to ip or env tests nothing
+	for _ in $(seq 500); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = conntrack-advis ] && break
+		sleep 0.001
+	done
 	sleep "$delay"
 	kill -s "$sig" "$pid"
 	wait "$pid"

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/record/listen.h"
+
+#include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/util.h"
+#include "nft/nlsock.h"
+#include "nft/snapshot.h"
+#include "nft/tracemsg.h"
+
+struct cta_listen {
+	struct cta_nlsock *sock; /* NULL when nothing is traced */
+	struct cta_snapshot *snap;
+	struct cta_ruleset *rs;
+	struct cta_tracer *tracer;
+	struct cta_table *table;
+	cta_judgement_cb cb;
+	void *data;
+	struct cta_listen_stats stats;
+};
+
+static int relist(struct cta_listen *l)
+{
+	int err = cta_snapshot_take(l->snap, l->rs);
+
+	if (!err)
+		l->stats.listings++;
+	return err;
+}
+
+static void on_judgement(const struct cta_judgement *j, void *data)
+{
+	struct cta_listen *l = data;
+
+	/* a rule the listing does not know yet: the ruleset changed, list it again */
+	if (!cta_judgement_rules_known(j, l->rs))
+		relist(l);
+	l->cb(j, l->data);
+}
+
+static int fail(struct cta_listen *l, struct cta_listen_error *err, int step, int rc)
+{
+	err->step = step;
+	cta_listen_free(l);
+	return rc;
+}
+
+int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
+		   struct cta_listen_error *err)
+{
+	static const unsigned group = NFNLGRP_NFTRACE;
+	const char *name = cfg->table->name ? cfg->table->name : CTA_TABLE_NAME;
+	struct cta_listen *l = calloc(1, sizeof(*l));
+	struct cta_table_error terr = { "" };
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if (!l)
+		return -ENOMEM;
+	l->cb = cfg->on_judgement;
+	l->data = cfg->data;
+	l->rs = cta_ruleset_new();
+	l->tracer = cta_tracer_new(name, on_judgement, l);
+	if (!l->rs || !l->tracer)
+		return fail(l, err, CTA_LISTEN_TRACES, -ENOMEM);
+	if (cfg->table->trace != CTA_TRACE_NONE &&
+	    (rc = cta_nlsock_open(&l->sock, &group, 1, cfg->rcvbuf)))
+		return fail(l, err, CTA_LISTEN_TRACES, rc);
+	if ((rc = cta_snapshot_new(&l->snap, cfg->follow)))
+		return fail(l, err, CTA_LISTEN_RULESET, rc);
+	if ((rc = cta_table_new(&l->table, cfg->table, &terr))) {
+		memcpy(err->object, terr.object, sizeof(err->object));
+		return fail(l, err, CTA_LISTEN_TABLE, rc);
+	}
+	if ((rc = relist(l)))
+		return fail(l, err, CTA_LISTEN_RULESET, rc);
+	*out = l;
+	return 0;
+}
+
+void cta_listen_free(struct cta_listen *l)
+{
+	if (!l)
+		return;
+	cta_table_free(l->table); /* closing its socket deletes the table */
+	cta_nlsock_free(l->sock);
+	cta_snapshot_free(l->snap);
+	cta_tracer_free(l->tracer);
+	cta_ruleset_free(l->rs);
+	free(l);
+}
+
+int cta_listen_fd(const struct cta_listen *l)
+{
+	return l->sock ? cta_nlsock_fd(l->sock) : -1;
+}
+
+int cta_listen_changes_fd(const struct cta_listen *l)
+{
+	return cta_snapshot_fd(l->snap);
+}
+
+static void on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct cta_listen *l = data;
+	struct cta_trace_event ev;
+
+	if (cta_tracemsg_parse(nlh, &ev) != 0) {
+		l->stats.bad++;
+		return;
+	}
+	l->stats.events++;
+	cta_tracer_feed(l->tracer, &ev, cta_now_mono_ns());
+}
+
+int cta_listen_read(struct cta_listen *l)
+{
+	int n = l->sock ? cta_nlsock_read(l->sock, on_msg, l, NULL) : 0;
+
+	if (n == -ENOBUFS)
+		l->stats.overruns++;
+	return n;
+}
+
+void cta_listen_flush(struct cta_listen *l, uint64_t now_ns, bool all)
+{
+	cta_tracer_flush(l->tracer, now_ns, all ? 0 : CTA_LISTEN_IDLE_NS);
+}
+
+void cta_listen_follow(struct cta_listen *l)
+{
+	if (cta_snapshot_changed(l->snap))
+		relist(l);
+}
+
+const struct cta_ruleset *cta_listen_ruleset(const struct cta_listen *l)
+{
+	return l->rs;
+}
+
+const struct cta_listen_stats *cta_listen_stats(const struct cta_listen *l)
+{
+	return &l->stats;
+}
+
+struct cta_table *cta_listen_table(struct cta_listen *l)
+{
+	return l->table;
+}
