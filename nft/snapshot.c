@@ -99,21 +99,3 @@ bool cta_snapshot_changed(struct cta_snapshot *s)
 	s->changed = false;
 	return changed;
 }
-
-bool cta_legacy_tables_in_use(void)
-{
-	static const char *const files[] = { "/proc/net/ip_tables_names",
-					     "/proc/net/ip6_tables_names",
-					     "/proc/net/arp_tables_names" };
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		FILE *f = fopen(files[i], "r");
-		int c = f ? fgetc(f) : EOF;
-
-		if (f)
-			fclose(f);
-		if (c != EOF)
-			return true;
-	}
-	return false;
-}

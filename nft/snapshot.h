@@ -24,7 +24,4 @@ int cta_snapshot_fd(const struct cta_snapshot *s);
 /* Drain the change socket; true if a new generation was committed since. */
 bool cta_snapshot_changed(struct cta_snapshot *s);
 
-/* Are iptables-legacy tables loaded in this namespace (invisible to nft tracing)? */
-bool cta_legacy_tables_in_use(void);
-
 #endif

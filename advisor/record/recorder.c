@@ -9,19 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "nft/ct.h"
 #include "advisor/record/events.h"
+#include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/record/judge.h"
 #include "advisor/record/listen.h"
 #include "bpf/loader.h"
+#include "nft/legacy.h"
 #include "nft/nflog.h"
 #include "nft/nlsock.h"
 #include "advisor/record/procs.h"
-#include "nft/snapshot.h"
 #include "nft/sysctl.h"
 #include "nft/table.h"
 #include "advisor/record/trace.h"
@@ -712,6 +714,36 @@ static void teardown(struct rec *r)
 	cta_signals_restore(&r->sig); /* last: everything is put back */
 }
 
+/*
+ * Do the namespace's iptables-legacy tables decide anything: a rule, or a policy other
+ * than ACCEPT? Tables left empty (by `iptables-legacy-restore --test`, or a bare
+ * `iptables-legacy -L`) decide nothing and are no reason to warn. A ruleset that cannot
+ * be read is taken to decide.
+ */
+static bool legacy_rules_decide(void)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	bool decides = false;
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !decides; i++) {
+		struct cta_iptsave *s = NULL;
+		char *text;
+		size_t len;
+		unsigned line;
+
+		if (!cta_legacy_tables_loaded(families[i]))
+			continue;
+		if (cta_legacy_save(families[i], &text, &len, NULL) ||
+		    cta_iptsave_parse(text, len, &s, &line))
+			decides = true;
+		else
+			decides = cta_iptsave_decides(s);
+		cta_iptsave_free(s);
+		free(text);
+	}
+	return decides;
+}
+
 /* Memory, the host, the kernel, the loop, the first dump and checkpoint. 0 or -errno. */
 static int start(struct rec *r)
 {
@@ -733,8 +765,8 @@ static int start(struct rec *r)
 	err = setup_loop(r);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
-	if (cta_legacy_tables_in_use())
-		notice(r, "iptables-legacy tables are loaded here: their rules are invisible to "
+	if (legacy_rules_decide())
+		notice(r, "iptables-legacy rules are loaded here: their rules are invisible to "
 			  "nf_tables tracing, so verdicts they give are not seen");
 	r->start_ns = cta_now_real_ns();
 	r->start_mono = cta_now_mono_ns();
