@@ -22,9 +22,14 @@ struct cta_listen {
 	struct cta_listen_stats stats;
 };
 
+/* The listing is text (nft/snapshot.h); the model reads it (advisor/model/ruleset.h). */
 static int relist(struct cta_listen *l)
 {
-	int err = cta_snapshot_take(l->snap, l->rs);
+	const char *text;
+	int err = cta_snapshot_take(l->snap, &text);
+
+	if (!err)
+		err = cta_ruleset_add_text(l->rs, text);
 
 	if (!err)
 		l->stats.listings++;

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
-#include "advisor/model/session.h"
 #include "nft/nftrun.h"
 
 #define CTA_REVIEW_TABLE_NAME "conntrack_advise_review"
