@@ -40,6 +40,11 @@ for i in $(seq 1 20); do
 	after=$(sysctls)
 	[ "$after" = "$before" ] ||
 		fail "try $i: SIG$sig after ${delay}s (exit $rc): sysctls '$after', were '$before'"
+	# the kernel drops the owner table as the process's sockets close: give it a moment
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "$SRV" nft list tables | grep -q conntrack_advise || break
+		sleep 0.05
+	done
 	no_own_table "$SRV"
 	# put them back for the next try, whatever happened
 	ip netns exec "$SRV" sysctl -qw net.netfilter.nf_conntrack_acct=0 \
