@@ -68,6 +68,48 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
+/* The same for a recorded verdict, from its typed value. */
+static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
+{
+	const char *kind = v ? cta_verdict_name(v->verdict) : "none";
+
+	if (!v)
+		snprintf(buf, len, "(no trace)");
+	else if (v->type == CTA_VTYPE_RULE)
+		snprintf(buf, len, "%s (rule %s %s %s handle %llu: %s)", kind,
+			 v->family ? v->family : "-", v->table, v->chain,
+			 (unsigned long long)v->handle, v->rule ? v->rule : "?");
+	else if (v->type == CTA_VTYPE_POLICY)
+		snprintf(buf, len, "%s (policy of %s %s %s)", kind, v->family ? v->family : "-",
+			 v->table, v->chain);
+	else
+		snprintf(buf, len, "%s", kind);
+}
+
+/* The recorded verdict; several: each with its connections, most first. */
+static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
+{
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
+	size_t at = 0;
+
+	if (!g || sorted.n <= 1) {
+		recorded_one(cta_vtally_main(t), buf, len);
+		return;
+	}
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < sorted.n && at < len; i++) {
+		char one[400];
+
+		recorded_one(g[i].v, one, sizeof(one));
+		at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", i ? ", " : "",
+				       (unsigned long long)g[i].n, one);
+	}
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -105,8 +147,9 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text)
 			      cta_review_change_name(rf->change), "management", rf->management,
 			      "worked", rf->worked);
 
-	if (o && rf->recorded)
-		json_object_set(o, "recorded", rf->recorded);
+	if (o && cta_vtally_main(rf->recorded))
+		json_object_set_new(o, "recorded",
+				    cta_verdict_to_json(cta_vtally_main(rf->recorded)));
 	if (o && rf->candidate)
 		json_object_set(o, "candidate", rf->candidate);
 	if (o)
@@ -190,14 +233,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,
 			       n == 1 ? "" : "s");
 			for (size_t i = 0; i < n; i++) {
-				char text[200], rec[400], cand[400];
+				char text[200], rec[800], cand[400];
 
 				cta_review_flow_text(&v[i].flow, text, sizeof(text));
 				if (v[i].management && v[i].change == CTA_RV_BREAKS)
 					printf("  LOCKOUT: the management session %s would be "
 					       "dropped\n",
 					       text);
-				verdict_text(v[i].recorded, rec, sizeof(rec));
+				recorded_text(v[i].recorded, rec, sizeof(rec));
 				verdict_text(v[i].candidate, cand, sizeof(cand));
 				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 				       cta_review_change_name(v[i].change), text,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "advisor/lib/util.h"
+#include "advisor/model/session.h"
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
@@ -114,7 +115,7 @@ static bool terminal(int32_t verdict)
 	return verdict >= 0 && (v == NF_DROP || v == NF_QUEUE || v == NF_STOLEN);
 }
 
-static enum cta_verdict verdict_of(int32_t verdict)
+static enum cta_vkind verdict_of(int32_t verdict)
 {
 	switch (verdict < 0 ? verdict : verdict & NF_VERDICT_MASK) {
 	case NF_ACCEPT:
@@ -203,17 +204,6 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 			finish(t, i, now_ns);
 }
 
-const char *cta_verdict_name(enum cta_verdict v)
-{
-	static const char *const names[] = {
-		[CTA_VERDICT_NONE] = "none",   [CTA_VERDICT_ACCEPT] = "accept",
-		[CTA_VERDICT_DROP] = "drop",   [CTA_VERDICT_REJECT] = "reject",
-		[CTA_VERDICT_QUEUE] = "queue", [CTA_VERDICT_STOLEN] = "stolen",
-	};
-
-	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
-}
-
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
 	for (int i = 0; i < j->n_steps; i++) {
@@ -255,89 +245,134 @@ static const char *rule_text(const struct cta_step *s, const struct cta_ruleset 
 }
 
 /* drop by a rule that says reject, as the trace cannot tell them apart */
-static enum cta_verdict refine(enum cta_verdict v, const char *text)
+static enum cta_vkind refine(enum cta_vkind v, const char *text)
 {
 	if (v == CTA_VERDICT_DROP && text && strstr(text, "reject"))
 		return CTA_VERDICT_REJECT;
 	return v;
 }
 
-static json_t *step_json(const struct cta_step *s, const struct cta_ruleset *rs)
+/* A copy of s, or NULL for NULL; false when out of memory. */
+static bool dup_or_null(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
+}
+
+/* One rule the packet matched (or the policy), as the verdict's path keeps it. */
+static bool step_rule(const struct cta_step *s, const struct cta_ruleset *rs, struct cta_vrule *r)
 {
 	const char *text = rule_text(s, rs);
 	char v[CTA_NAME_MAX + 8];
-	json_t *o;
 
+	r->policy = s->policy;
+	r->handle = s->policy ? 0 : s->handle;
 	if (s->policy)
-		return json_pack("{s:s,s:s}", "chain", s->chain, "policy",
-				 cta_verdict_name(verdict_of(s->verdict)));
-	step_verdict(s, v, sizeof(v));
-	o = json_pack("{s:s,s:I,s:o,s:s}", "chain", s->chain, "handle", (json_int_t)s->handle,
-		      "rule", text ? json_string(text) : json_null(), "verdict", v);
-	if (o && s->verdict >= 0)
-		json_object_set_new(
-			o, "verdict",
-			json_string(cta_verdict_name(refine(verdict_of(s->verdict), text))));
-	return o;
+		snprintf(v, sizeof(v), "%s", cta_verdict_name(verdict_of(s->verdict)));
+	else if (s->verdict >= 0)
+		snprintf(v, sizeof(v), "%s",
+			 cta_verdict_name(refine(verdict_of(s->verdict), text)));
+	else
+		step_verdict(s, v, sizeof(v));
+	return dup_or_null(&r->chain, s->chain) && dup_or_null(&r->verdict, v) &&
+	       dup_or_null(&r->rule, s->policy ? NULL : text);
 }
 
-static json_t *stage_json(const struct cta_step *first, const struct cta_ruleset *rs)
+/* A base chain the packet entered at step first, with room for its n rules. */
+static bool new_stage(const struct cta_step *first, const struct cta_ruleset *rs, size_t n,
+		      struct cta_vstage *st)
 {
 	const struct cta_chain_info *ci =
 		rs ? cta_ruleset_chain(rs, first->family, first->table, first->chain) : NULL;
-	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family), "table",
-			      first->table, "chain", first->chain);
 
-	if (o && ci && ci->base) {
-		json_object_set_new(o, "hook", json_string(ci->hook));
-		json_object_set_new(o, "priority", json_integer(ci->prio));
-		json_object_set_new(o, "policy", json_string(ci->policy));
+	if (ci && ci->base) {
+		st->has_priority = true;
+		st->priority = ci->prio;
+		if (!dup_or_null(&st->hook, ci->hook) || !dup_or_null(&st->policy, ci->policy))
+			return false;
 	}
-	if (o)
-		json_object_set_new(o, "rules", json_array());
-	return o;
+	st->rules = calloc(n, sizeof(*st->rules));
+	return st->rules && dup_or_null(&st->family, cta_nfproto_name(first->family)) &&
+	       dup_or_null(&st->table, first->table) && dup_or_null(&st->chain, first->chain);
+}
+
+/* Steps from i to the next stage's first. */
+static size_t stage_len(const struct cta_judgement *j, int i)
+{
+	size_t n = 1;
+
+	while (i + (int)n < j->n_steps && !j->steps[i + (int)n].stage)
+		n++;
+	return n;
+}
+
+/* The path through every base chain, into v. */
+static bool judgement_path(const struct cta_judgement *j, const struct cta_ruleset *rs,
+			   struct cta_verdict *v)
+{
+	struct cta_vstage *st = NULL;
+
+	v->has_path = true;
+	v->path = calloc((size_t)j->n_steps + 1, sizeof(*v->path));
+	if (!v->path)
+		return false;
+	for (int i = 0; i < j->n_steps; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (s->stage || !st) {
+			st = &v->path[v->n_path++];
+			if (!new_stage(s, rs, stage_len(j, i), st))
+				return false;
+		}
+		if (!step_rule(s, rs, &st->rules[st->n_rules++]))
+			return false;
+		if (terminal(s->verdict) || s->verdict == NF_ACCEPT) {
+			free(st->verdict);
+			st->verdict = strdup(
+				cta_verdict_name(refine(verdict_of(s->verdict), rule_text(s, rs))));
+			if (!st->verdict)
+				return false;
+		}
+	}
+	return true;
+}
+
+struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
+					  const struct cta_ruleset *rs, enum cta_vsource source)
+{
+	const struct cta_step *d = j->decider >= 0 ? &j->steps[j->decider] : NULL;
+	const char *text = d ? rule_text(d, rs) : NULL;
+	struct cta_verdict *v = cta_verdict_new();
+	bool ok;
+
+	if (!v)
+		return NULL;
+	v->verdict = (uint8_t)refine(j->verdict, text);
+	v->type = !d ? CTA_VTYPE_NONE : d->policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	v->source = (uint8_t)source;
+	v->steps_not_kept = j->lost_steps > 0 ? (uint64_t)j->lost_steps : 0;
+	ok = judgement_path(j, rs, v);
+	if (ok && d) {
+		ok = dup_or_null(&v->family, cta_nfproto_name(d->family)) &&
+		     dup_or_null(&v->table, d->table) && dup_or_null(&v->chain, d->chain);
+		v->has_handle = !d->policy;
+		v->handle = d->policy ? 0 : d->handle;
+		if (ok && !d->policy)
+			ok = dup_or_null(&v->rule, text);
+	}
+	if (!ok) {
+		cta_verdict_unref(v);
+		return NULL;
+	}
+	return v;
 }
 
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
-	json_t *o, *path = json_array(), *stage = NULL;
-	const struct cta_step *d = j->decider >= 0 ? &j->steps[j->decider] : NULL;
-	const char *text = d ? rule_text(d, rs) : NULL;
+	struct cta_verdict *v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
+	json_t *o = v ? cta_verdict_to_json(v) : NULL;
 
-	for (int i = 0; i < j->n_steps && path; i++) {
-		const struct cta_step *s = &j->steps[i];
-
-		if (s->stage || !stage) {
-			stage = stage_json(s, rs);
-			json_array_append_new(path, stage);
-		}
-		json_array_append_new(json_object_get(stage, "rules"), step_json(s, rs));
-		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
-			json_object_set_new(stage, "verdict",
-					    json_string(cta_verdict_name(refine(
-						    verdict_of(s->verdict), rule_text(s, rs)))));
-	}
-	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(refine(j->verdict, text)), "type",
-		      !d	  ? "none"
-		      : d->policy ? "policy"
-				  : "rule");
-	if (!o || !path) {
-		json_decref(o);
-		json_decref(path);
-		return NULL;
-	}
-	if (d) {
-		json_object_set_new(o, "family", json_string(cta_nfproto_name(d->family)));
-		json_object_set_new(o, "table", json_string(d->table));
-		json_object_set_new(o, "chain", json_string(d->chain));
-		if (!d->policy) {
-			json_object_set_new(o, "handle", json_integer((json_int_t)d->handle));
-			json_object_set_new(o, "rule", text ? json_string(text) : json_null());
-		}
-	}
-	json_object_set_new(o, "path", path);
-	if (j->lost_steps)
-		json_object_set_new(o, "steps_not_kept", json_integer(j->lost_steps));
+	cta_verdict_unref(v);
 	return o;
 }
 

@@ -13,18 +13,10 @@
 #include <stdint.h>
 
 #include "advisor/model/ruleset.h"
+#include "advisor/model/verdict.h"
 #include "nft/tracemsg.h"
 
 #define CTA_PATH_MAX 48 /* steps kept per packet; more are counted, not kept */
-
-enum cta_verdict {
-	CTA_VERDICT_NONE = 0, /* nothing decided what we saw */
-	CTA_VERDICT_ACCEPT,
-	CTA_VERDICT_DROP,
-	CTA_VERDICT_REJECT, /* a drop by a rule whose text says reject */
-	CTA_VERDICT_QUEUE,
-	CTA_VERDICT_STOLEN,
-};
 
 /* One trace event that matters for the story: a rule that matched, or a policy. */
 struct cta_step {
@@ -43,7 +35,7 @@ struct cta_judgement {
 	bool has_ct;
 	uint32_t ct_id;
 	uint8_t ct_dir;
-	enum cta_verdict verdict;
+	enum cta_vkind verdict;
 	int decider; /* index in steps of what decided, -1 if none */
 	struct cta_step steps[CTA_PATH_MAX];
 	int n_steps, lost_steps;
@@ -65,16 +57,18 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 /* Finish packets quiet for idle_ns or more (all of them with 0). */
 void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
 
-const char *cta_verdict_name(enum cta_verdict v);
-
 /* Does rs know the text of every rule on the judgement's path? (If not: list again.) */
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
 
 /*
- * The judgement as JSON, for the session and blame -j: verdict, type (rule or policy),
- * family, table, chain, handle, rule, and path (base chains with hook and priority, and
- * the rules matched on the way). Texts and chain details come from rs.
+ * The judgement as a verdict (one reference; NULL on ENOMEM): what it was, what decided
+ * (rule or policy: family, table, chain, handle, rule text) and the path (base chains
+ * with hook and priority, and the rules matched on the way). Texts and chain details
+ * come from rs.
  */
+struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
+					  const struct cta_ruleset *rs, enum cta_vsource source);
+/* The same in its session form (cta_verdict_to_json), for live blame and replay. */
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs);
 /*
  * Everything of j that cta_judgement_to_json() reads, as bytes: judgements with equal
