@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/flowjson.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/model/session.h"
 #include "advisor/lib/util.h"
@@ -27,7 +28,7 @@ const struct cta_cmd cta_cmd_flows = {
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
 	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
-	"      [host=]\n"
+	"      [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
@@ -38,7 +39,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"process= is the program on this host's end of the flow (the client of an outbound\n"
 	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
 	"forwarded flows have none: process=-forwarded-. Without eBPF, uid= alone is the\n"
-	"owner NFLOG gave for an outbound flow.\n"
+	"owner NFLOG gave for an outbound flow. helper= is the conntrack helper of its\n"
+	"connections; related= marks a connection a helper expected, and names its master.\n"
 	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
@@ -103,6 +105,27 @@ static void print_process(const struct cta_process *p, const struct cta_flow *fl
 		printf(" user=%s", p->user);
 	else if (p->has_uid)
 		printf(" uid=%u", p->uid);
+}
+
+/* helper=ftp (as conntrack -L says it); related=tcp/198.51.100.7->192.0.2.10:21 */
+static void print_helper(const struct cta_flow *f)
+{
+	char m[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *proto = cta_proto_name(f->master.l4proto);
+
+	if (f->helper[0])
+		printf(" helper=%s", f->helper);
+	if (!f->related)
+		return;
+	if (!f->master.l4proto) {
+		fputs(" related=?", stdout);
+		return;
+	}
+	printf(f->key.family == AF_INET6 ? " related=%s/%s->[%s]" : " related=%s/%s->%s",
+	       proto ? proto : "?", cta_addr_str(f->key.family, &f->master.src, m, sizeof(m)),
+	       cta_addr_str(f->key.family, &f->master.dst, d, sizeof(d)));
+	if (cta_proto_has_ports(f->master.l4proto))
+		printf(":%u", f->master.dport);
 }
 
 static const char *addr(uint8_t family, const union cta_addr *a, char *buf)
@@ -170,6 +193,7 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 	print_time("last", f->last_ns);
 	print_process(p, f);
 	print_verdicts(t);
+	print_helper(f);
 	if (host)
 		printf(" host=%s", host);
 	putchar('\n');
@@ -303,9 +327,9 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 	return CTA_EXIT_OK;
 }
 
-/* One host's flows: printed, or added to arr (-j). host: said when there are several. */
-static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
-		     struct cta_json_memo *memo)
+/* One host's flows: printed, or streamed (-j). host: said when there are several. */
+static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstream *js,
+		     struct cta_flowjson *fj)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -316,18 +340,13 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
 	for (size_t i = 0; i < n; i++) {
 		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
 		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
-		json_t *f;
 
-		if (!arr) {
+		if (!js) {
 			print_flow(&flows[i], t, p, host);
 			continue;
 		}
-		f = cta_flow_to_json_memo(&flows[i], t, p, memo);
-		if (!f)
+		if (cta_flowjson_item(fj, js, &flows[i], t, p, host))
 			return CTA_EXIT_SYSTEM;
-		if (host)
-			json_object_set_new(f, "host", json_string(host));
-		json_array_append_new(arr, f);
 	}
 	return CTA_EXIT_OK;
 }
@@ -338,9 +357,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = NULL;
+	struct cta_flowjson *fj = NULL;
 	struct hosts hs = { 0 };
-	json_t *arr = NULL;
+	struct cta_jstream js;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -353,17 +372,22 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
 	rc = load_all(argc - optind, argv + optind, &hs, g);
-	if (!rc && g->json && (!(arr = json_array()) || !(memo = cta_json_memo_new())))
+	/* -j: streamed, one flow at a time (a tree of 10^6 flows took 3.7 GB) */
+	if (g->json)
+		cta_jstream_begin(&js, "flows");
+	if (!rc && g->json && !(fj = cta_flowjson_new()))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr, memo);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL,
+			       g->json ? &js : NULL, fj);
 	hosts_free(&hs);
-	if (rc) {
-		json_decref(arr);
+	cta_flowjson_free(fj);
+	if (rc && g->json)
+		cta_jstream_fini(&js);
+	if (rc)
 		return rc;
-	}
-	if (arr)
-		return cta_print_json(json_pack("{s:o}", "flows", arr));
+	if (g->json)
+		return cta_jstream_end(&js);
 	if (fflush(stdout) != 0)
 		return CTA_EXIT_SYSTEM;
 	return CTA_EXIT_OK;

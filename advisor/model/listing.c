@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,12 +68,21 @@ static void rtrim(char *s)
 		s[--n] = '\0';
 }
 
-/* The last " # handle N" of a line (a comment may hold the words too): cut it off. */
-static void cut_handle(char *line, struct cta_listing_item *it)
+/*
+ * What nft appends to a line as a comment. A head (depth 0 or 1) loses everything after
+ * its "{": " # handle N", an owner table's " # progname NAME", or both. Any other line
+ * loses only its last " # handle N": a "#" before it is data (a comment string).
+ */
+static void cut_comment(char *line, int depth, struct cta_listing_item *it)
 {
 	char *mark = NULL, *p = line;
 
 	it->has_handle = false;
+	if (depth <= 1 && (mark = strstr(line, " { # ")) != NULL) {
+		it->has_handle = sscanf(mark + 5, "handle %" SCNu64, &it->handle) == 1;
+		mark[2] = '\0';
+		return;
+	}
 	while ((p = strstr(p, " # handle ")) != NULL)
 		mark = p++;
 	if (mark && cta_parse_uint(mark + 10, 0, UINT64_MAX, &it->handle) == 0) {
@@ -145,7 +155,7 @@ static int step(struct walk *w, char *line, size_t start, size_t end, cta_listin
 {
 	int what, delta, err = 0;
 
-	cut_handle(line, &w->it);
+	cut_comment(line, w->depth, &w->it);
 	delta = brace_delta(line);
 	what = classify(w, line, delta);
 	w->it.depth = w->depth;

@@ -12,7 +12,8 @@
  *           }
  *   }
  *
- * Names may be quoted ("my chain"); braces inside quoted strings do not count. Lines
+ * Names may be quoted ("my chain"); braces inside quoted strings do not count; an
+ * owner table's "# progname NAME" is a comment like "# handle N". Lines
  * of blocks that are not tables, and of objects whose head is not understood, are
  * left out.
  */
@@ -35,7 +36,7 @@ struct cta_listing_item {
 	enum cta_listing_what what;
 	const char *family, *table; /* as written ("inet", "fw") */
 	const char *kind, *name; /* the object's ("chain", "input"); "" for tables */
-	const char *text; /* the line, trimmed, without its " # handle N" */
+	const char *text; /* the line, trimmed, without its " # handle N" (or head comment) */
 	int depth; /* braces open before the line: 2 for a chain's rules */
 	bool has_handle;
 	uint64_t handle;

@@ -17,6 +17,8 @@ struct cta_listen {
 	struct cta_ruleset *rs;
 	struct cta_tracer *tracer;
 	struct cta_table *table;
+	struct cta_table *ingress; /* netdev, where ingress chains are; NULL: none */
+	int ingress_err;
 	cta_judgement_cb cb;
 	void *data;
 	struct cta_listen_stats stats;
@@ -44,6 +46,28 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	if (!cta_judgement_rules_known(j, l->rs))
 		relist(l);
 	l->cb(j, l->data);
+}
+
+/*
+ * Ingress chains decide before the inet hooks mark anything: a netdev table of the
+ * same name marks the packets on each of their devices, first there.
+ */
+static void trace_ingress(struct cta_listen *l, const struct cta_table_config *cfg)
+{
+	struct cta_table_config in = { .name = cfg->name,
+				       .trace = cfg->trace,
+				       .match = cfg->match };
+	struct cta_table_error terr;
+	const char *devs[32];
+
+	if (cfg->trace == CTA_TRACE_NONE)
+		return;
+	in.devices = devs;
+	in.n_devices = cta_ruleset_ingress_devices(l->rs, devs, 32);
+	if (in.n_devices)
+		l->ingress_err = cta_table_new(&l->ingress, &in, &terr);
+	if (l->ingress_err)
+		l->ingress = NULL;
 }
 
 static int fail(struct cta_listen *l, struct cta_listen_error *err, int step, int rc)
@@ -83,6 +107,8 @@ int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
 	}
 	if ((rc = relist(l)))
 		return fail(l, err, CTA_LISTEN_RULESET, rc);
+	if (cfg->ingress)
+		trace_ingress(l, cfg->table);
 	*out = l;
 	return 0;
 }
@@ -92,6 +118,7 @@ void cta_listen_free(struct cta_listen *l)
 	if (!l)
 		return;
 	cta_table_free(l->table); /* closing its socket deletes the table */
+	cta_table_free(l->ingress);
 	cta_nlsock_free(l->sock);
 	cta_snapshot_free(l->snap);
 	cta_tracer_free(l->tracer);
@@ -155,4 +182,9 @@ const struct cta_listen_stats *cta_listen_stats(const struct cta_listen *l)
 struct cta_table *cta_listen_table(struct cta_listen *l)
 {
 	return l->table;
+}
+
+int cta_listen_ingress_err(const struct cta_listen *l)
+{
+	return l->ingress_err;
 }

@@ -7,7 +7,9 @@
  * that has been quiet for CTA_LISTEN_IDLE_NS.
  *
  * Set up in this order: the socket (listen before marking: no trace passes unheard),
- * the table, then the listing (it knows every rule there is when tracing starts).
+ * the table, then the listing (it knows every rule there is when tracing starts), and
+ * with ingress, where the listing has ingress chains, a netdev table of the same name
+ * that marks packets on their devices before those chains decide (best effort).
  * Everything opened stays in the network namespace the caller was in.
  */
 #ifndef CTA_LISTEN_H
@@ -37,6 +39,7 @@ struct cta_listen_config {
 	const struct cta_table_config *table; /* its trace mode NONE: no trace socket */
 	unsigned rcvbuf; /* the trace socket's receive buffer, bytes; 0: the default */
 	bool follow; /* notice ruleset changes (a socket on the nf_tables group) */
+	bool ingress; /* mark at ingress too, where the ruleset has ingress chains */
 	cta_judgement_cb on_judgement; /* a packet finished; rules on its path are named */
 	void *data;
 };
@@ -92,5 +95,10 @@ const struct cta_ruleset *cta_listen_ruleset(const struct cta_listen *l);
 const struct cta_listen_stats *cta_listen_stats(const struct cta_listen *l);
 /* The own table, for callers that read its counters or sets. */
 struct cta_table *cta_listen_table(struct cta_listen *l);
+/*
+ * With ingress: 0 when packets are marked at ingress or no ingress chain needs it,
+ * or -errno when the kernel refused the netdev table (those chains stay unwatched).
+ */
+int cta_listen_ingress_err(const struct cta_listen *l);
 
 #endif

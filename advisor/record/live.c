@@ -88,7 +88,11 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 					.match = *m };
 	struct live l = { 0 };
 	struct cta_listen_config lc = {
-		.table = &cfg, .rcvbuf = 8u << 20, .on_judgement = on_judgement, .data = &l
+		.table = &cfg,
+		.rcvbuf = 8u << 20,
+		.ingress = true,
+		.on_judgement = on_judgement,
+		.data = &l,
 	};
 	struct cta_listen_error le;
 	struct cta_signals sig;
