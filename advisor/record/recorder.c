@@ -211,7 +211,7 @@ static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement 
 	if (r->n_vcache >= VERDICTS_KEPT)
 		vcache_clear(r);
 	r->vcache[r->n_vcache] = cta_verdict_ref(v);
-	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
+	json_object_setn_new_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
 }
 
