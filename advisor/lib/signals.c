@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int cta_signals_block(struct cta_signals *s)
+int cta_signals_block(struct cta_signals *s, bool hup_always)
 {
 	struct sigaction hup;
 	int err;
@@ -17,7 +17,7 @@ int cta_signals_block(struct cta_signals *s)
 	sigaddset(&s->mask, SIGINT);
 	sigaddset(&s->mask, SIGTERM);
 	/* SIGHUP ignored (nohup) stays ignored: it never reaches a signalfd anyway */
-	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN) {
+	if (hup_always || (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)) {
 		signal(SIGHUP, SIG_DFL);
 		sigaddset(&s->mask, SIGHUP);
 	}

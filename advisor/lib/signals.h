@@ -19,9 +19,10 @@ struct cta_signals {
 /*
  * Block the signals and open their signalfd. SIGINT and SIGTERM get their default
  * action back first: a shell starts background jobs with SIGINT ignored, and an
- * ignored signal never reaches a signalfd. 0, or -errno with nothing blocked.
+ * ignored signal never reaches a signalfd. hup: SIGHUP too even when ignored (record
+ * --rotate starts the next file on it). 0, or -errno with nothing blocked.
  */
-int cta_signals_block(struct cta_signals *s);
+int cta_signals_block(struct cta_signals *s, bool hup);
 
 /* Read what came, without waiting: the signal number, or 0 when none did. */
 int cta_signals_caught(struct cta_signals *s);

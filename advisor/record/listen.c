@@ -20,6 +20,8 @@ struct cta_listen {
 	struct cta_table *ingress; /* netdev, where ingress chains are; NULL: none */
 	int ingress_err;
 	cta_judgement_cb cb;
+	void (*on_trace)(const struct cta_trace_event *ev, void *data);
+	void (*on_listed)(uint64_t listings, int err, void *data);
 	void *data;
 	struct cta_listen_stats stats;
 };
@@ -91,6 +93,8 @@ int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
 	if (!l)
 		return -ENOMEM;
 	l->cb = cfg->on_judgement;
+	l->on_trace = cfg->on_trace;
+	l->on_listed = cfg->on_listed;
 	l->data = cfg->data;
 	l->rs = cta_ruleset_new();
 	l->tracer = cta_tracer_new(name, on_judgement, l);
@@ -146,6 +150,8 @@ static void on_msg(const struct nlmsghdr *nlh, void *data)
 		return;
 	}
 	l->stats.events++;
+	if (l->on_trace)
+		l->on_trace(&ev, l->data);
 	cta_tracer_feed(l->tracer, &ev, cta_now_mono_ns());
 }
 

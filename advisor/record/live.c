@@ -39,6 +39,21 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	l->verdict = v;
 }
 
+static void (*trace_fn)(const struct cta_trace_event *ev, void *data);
+static void *trace_data;
+
+void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data)
+{
+	trace_fn = fn;
+	trace_data = data;
+}
+
+static void on_trace(const struct cta_trace_event *ev, void *data)
+{
+	(void)data;
+	trace_fn(ev, trace_data);
+}
+
 static int wait_loop(struct live *l, int sigfd, uint64_t timeout_ms)
 {
 	uint64_t deadline = cta_now_mono_ns() + timeout_ms * 1000000ULL;
@@ -92,6 +107,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 		.rcvbuf = 8u << 20,
 		.ingress = true,
 		.on_judgement = on_judgement,
+		.on_trace = trace_fn ? on_trace : NULL,
 		.data = &l,
 	};
 	struct cta_listen_error le;
@@ -100,7 +116,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 
 	*verdict = NULL;
 	err->msg[0] = '\0';
-	rc = cta_signals_block(&sig);
+	rc = cta_signals_block(&sig, false);
 	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "signals: %s", strerror(-rc));
 		return rc;

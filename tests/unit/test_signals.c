@@ -23,7 +23,7 @@ int main(void)
 
 	/* ignored, as a shell leaves SIGINT for background jobs: the default comes back */
 	signal(SIGINT, SIG_IGN);
-	CHECK_EQ(cta_signals_block(&s), 0);
+	CHECK_EQ(cta_signals_block(&s, false), 0);
 	CHECK(s.fd >= 0);
 	CHECK(blocked(SIGINT) && blocked(SIGTERM) && blocked(SIGHUP));
 	CHECK_EQ(cta_signals_caught(&s), 0);
@@ -39,10 +39,16 @@ int main(void)
 
 	/* SIGHUP ignored (nohup) stays ignored and out of the mask */
 	signal(SIGHUP, SIG_IGN);
-	CHECK_EQ(cta_signals_block(&s), 0);
+	CHECK_EQ(cta_signals_block(&s, false), 0);
 	CHECK(blocked(SIGINT) && !blocked(SIGHUP));
 	raise(SIGHUP);
 	CHECK_EQ(cta_signals_caught(&s), 0);
+	cta_signals_restore(&s);
+	/* unless asked for (record --rotate): then it comes through, ignored or not */
+	CHECK_EQ(cta_signals_block(&s, true), 0);
+	CHECK(blocked(SIGHUP));
+	raise(SIGHUP);
+	CHECK_EQ(cta_signals_caught(&s), SIGHUP);
 	cta_signals_restore(&s);
 	return check_report("signals");
 }
