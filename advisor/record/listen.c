@@ -34,9 +34,10 @@ static int relist(struct cta_listen *l)
 
 	if (!err)
 		err = cta_ruleset_add_text(l->rs, text);
-
 	if (!err)
 		l->stats.listings++;
+	if (l->on_listed)
+		l->on_listed(l->stats.listings, err, l->data);
 	return err;
 }
 
