@@ -72,7 +72,7 @@ static void print_verdict(const struct cta_verdict *v)
 		       (unsigned long long)v->handle);
 	else if (v->type == CTA_VTYPE_POLICY)
 		printf(" by=%s/%s/%s/policy", v->family ? v->family : "-", v->table, v->chain);
-	else if (v->source == CTA_VSOURCE_NFLOG)
+	else if (v->source == CTA_VSOURCE_NFLOG || v->source == CTA_VSOURCE_KERNEL)
 		printf(" by=unknown");
 }
 

@@ -18,6 +18,7 @@ struct cta_listen {
 	struct cta_tracer *tracer;
 	struct cta_table *table;
 	struct cta_table *ingress; /* netdev, where ingress chains are; NULL: none */
+	bool counting; /* the table has its counting sets */
 	int ingress_err;
 	cta_judgement_cb cb;
 	void (*on_trace)(const struct cta_trace_event *ev, void *data);
@@ -73,6 +74,25 @@ static void trace_ingress(struct cta_listen *l, const struct cta_table_config *c
 		l->ingress = NULL;
 }
 
+/*
+ * The own table; a kernel that refuses the counting sets (set expressions, 5.11 and
+ * later) gets it without them, the refused part left in err->object.
+ */
+static int make_table(struct cta_listen *l, const struct cta_table_config *table,
+		      struct cta_listen_error *err)
+{
+	struct cta_table_config cfg = *table;
+	struct cta_table_error terr = { "" };
+	int rc = cta_table_new(&l->table, &cfg, &terr);
+
+	memcpy(err->object, terr.object, sizeof(err->object));
+	l->counting = cfg.count && !rc;
+	if (!rc || !cfg.count || (rc != -EOPNOTSUPP && rc != -EINVAL && rc != -ENOENT))
+		return rc;
+	cfg.count = false;
+	return cta_table_new(&l->table, &cfg, &terr);
+}
+
 static int fail(struct cta_listen *l, struct cta_listen_error *err, int step, int rc)
 {
 	err->step = step;
@@ -86,7 +106,6 @@ int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
 	static const unsigned group = NFNLGRP_NFTRACE;
 	const char *name = cfg->table->name ? cfg->table->name : CTA_TABLE_NAME;
 	struct cta_listen *l = calloc(1, sizeof(*l));
-	struct cta_table_error terr = { "" };
 	int rc;
 
 	*out = NULL;
@@ -106,10 +125,8 @@ int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
 		return fail(l, err, CTA_LISTEN_TRACES, rc);
 	if ((rc = cta_snapshot_new(&l->snap, cfg->follow)))
 		return fail(l, err, CTA_LISTEN_RULESET, rc);
-	if ((rc = cta_table_new(&l->table, cfg->table, &terr))) {
-		memcpy(err->object, terr.object, sizeof(err->object));
+	if ((rc = make_table(l, cfg->table, err)))
 		return fail(l, err, CTA_LISTEN_TABLE, rc);
-	}
 	if ((rc = relist(l)))
 		return fail(l, err, CTA_LISTEN_RULESET, rc);
 	if (cfg->ingress)
@@ -170,10 +187,12 @@ void cta_listen_flush(struct cta_listen *l, uint64_t now_ns, bool all)
 	cta_tracer_flush(l->tracer, now_ns, all ? 0 : CTA_LISTEN_IDLE_NS);
 }
 
-void cta_listen_follow(struct cta_listen *l)
+bool cta_listen_follow(struct cta_listen *l)
 {
-	if (cta_snapshot_changed(l->snap))
-		relist(l);
+	if (!cta_snapshot_changed(l->snap))
+		return false;
+	relist(l);
+	return true;
 }
 
 const struct cta_ruleset *cta_listen_ruleset(const struct cta_listen *l)
@@ -194,4 +213,9 @@ struct cta_table *cta_listen_table(struct cta_listen *l)
 int cta_listen_ingress_err(const struct cta_listen *l)
 {
 	return l->ingress_err;
+}
+
+bool cta_listen_counting(const struct cta_listen *l)
+{
+	return l->counting;
 }

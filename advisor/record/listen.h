@@ -86,8 +86,8 @@ int cta_listen_read(struct cta_listen *l);
  */
 void cta_listen_flush(struct cta_listen *l, uint64_t now_ns, bool all);
 
-/* With follow: drain the change socket and list the ruleset again if it changed. */
-void cta_listen_follow(struct cta_listen *l);
+/* With follow: drain the change socket and list the ruleset again if it changed (true). */
+bool cta_listen_follow(struct cta_listen *l);
 
 /*
  * The rules as listed (texts of rules since replaced stay): for judgements' JSON. A
@@ -103,5 +103,10 @@ struct cta_table *cta_listen_table(struct cta_listen *l);
  * or -errno when the kernel refused the netdev table (those chains stay unwatched).
  */
 int cta_listen_ingress_err(const struct cta_listen *l);
+/*
+ * Has the table its counting sets (table config count)? A kernel that refuses them gets
+ * the table without; cta_listen_new's err->object then names the refused part.
+ */
+bool cta_listen_counting(const struct cta_listen *l);
 
 #endif
