@@ -525,7 +525,7 @@ static int texts(const struct apply_opts *o, struct cta_candidate *c, char **liv
 	rc = save_backup(o, *back, backup, len);
 	if (rc) {
 		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
-		return CTA_EXIT_SYSTEM;
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE; /* an output, as -o */
 	}
 	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,
 		backup);
