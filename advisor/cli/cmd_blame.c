@@ -50,6 +50,26 @@ const struct cta_cmd cta_cmd_blame = {
 	"  conntrack-advise -j blame --session s.json \"$(conntrack -L | grep dport=22 | head -1)\"\n",
 };
 
+/* One rule the packet matched: "chain rule 4: TEXT  ->  VERDICT", NAT with its result. */
+static void print_rule(json_t *r)
+{
+	if (json_object_get(r, "policy")) {
+		printf("    %s policy: %s\n", cta_jstr(r, "chain"), cta_jstr(r, "policy"));
+		return;
+	}
+	printf("    %s rule %lld: %s  ->  ", cta_jstr(r, "chain"),
+	       (long long)json_integer_value(json_object_get(r, "handle")),
+	       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
+							  : "(text not known)");
+	if (json_object_get(r, "nat") && json_object_get(r, "to"))
+		printf("%s to %s\n", cta_jstr(r, "nat"), cta_jstr(r, "to"));
+	else if (json_object_get(r, "nat"))
+		printf("%s\n", cta_jstr(r, "nat"));
+	else
+		printf("%s\n", cta_jstr(r, "verdict"));
+}
+
+/* Every base chain crossed, in hook and priority order, with its verdict there. */
 static void print_path(json_t *path)
 {
 	size_t i, k;
@@ -61,37 +81,78 @@ static void print_path(json_t *path)
 		printf("  %s %s %s", cta_jstr(stage, "family"), cta_jstr(stage, "table"),
 		       cta_jstr(stage, "chain"));
 		if (json_object_get(stage, "hook"))
-			printf("  (hook %s, priority %lld, policy %s)", cta_jstr(stage, "hook"),
-			       (long long)json_integer_value(prio), cta_jstr(stage, "policy"));
+			printf("  (hook %s, priority %lld, %s, policy %s)", cta_jstr(stage, "hook"),
+			       (long long)json_integer_value(prio), cta_jstr(stage, "type"),
+			       cta_jstr(stage, "policy"));
+		if (json_object_get(stage, "verdict"))
+			printf(": %s by %s", cta_jstr(stage, "verdict"),
+			       !strcmp(cta_jstr(stage, "by"), "policy") ? "its policy" : "a rule");
 		putchar('\n');
-		json_array_foreach(json_object_get(stage, "rules"), k, r) {
-			if (json_object_get(r, "policy")) {
-				printf("    %s policy: %s\n", cta_jstr(r, "chain"),
-				       cta_jstr(r, "policy"));
-				continue;
-			}
-			printf("    %s rule %lld: %s  ->  %s\n", cta_jstr(r, "chain"),
-			       (long long)json_integer_value(json_object_get(r, "handle")),
-			       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
-									  : "(text not known)",
-			       cta_jstr(r, "verdict"));
-		}
+		json_array_foreach(json_object_get(stage, "rules"), k, r)
+			print_rule(r);
 	}
 }
 
-/* Does the verdict name what decided (a rule or a policy)? Otherwise blame says so. */
+/* Does the verdict name what decided (a rule, a policy, or nothing would drop it)? */
 static bool decided_by(json_t *v)
 {
 	const char *type = cta_jstr(v, "type");
 
-	return v && (!strcmp(type, "rule") || !strcmp(type, "policy"));
+	return v && (!strcmp(type, "rule") || !strcmp(type, "policy") || !strcmp(type, "open"));
+}
+
+/* "by rule 5 of inet filter input: tcp dport 22 accept", or "by the policy of ..." */
+static void print_by(json_t *d)
+{
+	if (!strcmp(cta_jstr(d, "type"), "policy"))
+		printf("by the policy of %s %s %s\n", cta_jstr(d, "family"), cta_jstr(d, "table"),
+		       cta_jstr(d, "chain"));
+	else
+		printf("by rule %lld of %s %s %s: %s\n",
+		       (long long)json_integer_value(json_object_get(d, "handle")),
+		       cta_jstr(d, "family"), cta_jstr(d, "table"), cta_jstr(d, "chain"),
+		       json_is_string(json_object_get(d, "rule")) ? cta_jstr(d, "rule")
+								  : "(text not known)");
+}
+
+/* The decider(s): one for a denied packet, one per hook an accepted one crossed. */
+static void print_deciders(json_t *v)
+{
+	json_t *ds = json_object_get(v, "deciders"), *d;
+	bool first = true;
+	size_t i;
+
+	if (!strcmp(cta_jstr(v, "type"), "open")) {
+		printf("  accepted: no chain ");
+		json_array_foreach(ds, i, d) {
+			if (*cta_jstr(d, "hook"))
+				printf("%s%s", i ? ", " : "at ", cta_jstr(d, "hook"));
+			else
+				printf("on its path");
+		}
+		printf(" would drop it\n");
+		return;
+	}
+	printf("  verdict: %s, ", cta_jstr(v, "verdict"));
+	print_by(v);
+	json_array_foreach(ds, i, d) {
+		bool none = !strcmp(cta_jstr(d, "type"), "none");
+
+		if (first && !none) {
+			first = false; /* the verdict line's */
+			continue;
+		}
+		printf("  and at %s: ", cta_jstr(d, "hook"));
+		if (none)
+			printf("no chain there would drop it\n");
+		else
+			print_by(d);
+	}
 }
 
 /* The story of one verdict. */
 static void print_verdict(json_t *v)
 {
-	const char *type = cta_jstr(v, "type");
-
 	if (!decided_by(v)) {
 		if (v && !strcmp(cta_jstr(v, "source"), "nflog"))
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
@@ -101,15 +162,7 @@ static void print_verdict(json_t *v)
 		return;
 	}
 	print_path(json_object_get(v, "path"));
-	if (!strcmp(type, "policy"))
-		printf("  verdict: %s, by the policy of %s %s %s\n", cta_jstr(v, "verdict"),
-		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
-	else
-		printf("  verdict: %s, by rule %lld of %s %s %s: %s\n", cta_jstr(v, "verdict"),
-		       (long long)json_integer_value(json_object_get(v, "handle")),
-		       cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"),
-		       json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule")
-								  : "(text not known)");
+	print_deciders(v);
 	if (json_object_get(v, "uid"))
 		printf("  sent by uid %lld\n",
 		       (long long)json_integer_value(json_object_get(v, "uid")));

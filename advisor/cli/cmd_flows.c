@@ -69,7 +69,10 @@ static long long num(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy); nothing when none was seen */
+/*
+ * verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy, or none-would-drop: accepted and
+ * no chain on its path would drop it); nothing when none was seen
+ */
 static void print_verdict(json_t *v)
 {
 	const char *type = str(v, "type");
@@ -82,6 +85,8 @@ static void print_verdict(json_t *v)
 		       num(v, "handle"));
 	else if (!strcmp(type, "policy"))
 		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
+	else if (!strcmp(type, "open"))
+		printf(" by=none-would-drop");
 	else if (!strcmp(str(v, "source"), "nflog"))
 		printf(" by=unknown");
 }

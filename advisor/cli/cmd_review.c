@@ -64,6 +64,8 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 	else if (!strcmp(type, "policy"))
 		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
 			 cta_jstr(v, "family"), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+	else if (!strcmp(type, "open"))
+		snprintf(buf, len, "%s (no chain would drop it)", cta_jstr(v, "verdict"));
 	else
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }

@@ -616,7 +616,7 @@ static int check_verdict(struct rd *rd, json_t *o)
 {
 	static const char *const verdicts[] = { "accept", "drop", "reject", "queue",
 						"stolen", "none", NULL };
-	static const char *const types[] = { "rule", "policy", "unknown", "none", NULL };
+	static const char *const types[] = { "rule", "policy", "open", "unknown", "none", NULL };
 	const char *v = NULL, *type = NULL, *table = NULL, *chain = NULL;
 	uint64_t handle = 0;
 	json_t *path;
@@ -631,7 +631,7 @@ static int check_verdict(struct rd *rd, json_t *o)
 		err = get_string(rd, o, "type", true, &type);
 	if (!err && !one_of(type, types)) {
 		cta_jpath_push_key(&rd->path, "type");
-		err = fail(rd, "\"%s\" is not rule, policy, unknown or none", type);
+		err = fail(rd, "\"%s\" is not rule, policy, open, unknown or none", type);
 		leave(rd);
 	}
 	if (!err && (!strcmp(type, "rule") || !strcmp(type, "policy"))) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/record/trace.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -11,12 +12,16 @@
 #include <string.h>
 
 #include "advisor/lib/util.h"
+#include "advisor/model/flow.h"
+#include "advisor/model/host.h"
+#include "advisor/record/decide.h"
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
 
 struct pkt {
 	bool have_tuple, pending_stage;
+	struct cta_tuple cur; /* the latest headers: after any NAT so far */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
 	struct cta_judgement j; /* large: ~38 KB with its steps */
 };
@@ -101,10 +106,19 @@ static int lookup(const struct cta_tracer *t, uint32_t id)
 	return -1;
 }
 
-static bool same_tuple(const struct pkt *p, const struct cta_trace_event *ev)
+/*
+ * Headers of the packet in flight? NAT changes one side between base chains (dnat the
+ * destination before forward or input, snat the source), never both at once; the
+ * kernel's id for another packet comes after our marking chain has said so.
+ */
+static bool same_packet(const struct pkt *p, const struct cta_trace_event *ev)
 {
-	return p->j.family == ev->family && p->j.l4proto == ev->l4proto &&
-	       !memcmp(&p->j.tuple, &ev->tuple, sizeof(ev->tuple));
+	const struct cta_tuple *a = &p->cur, *b = &ev->tuple;
+
+	if (p->j.family != ev->family || p->j.l4proto != ev->l4proto)
+		return false;
+	return (!memcmp(&a->src, &b->src, sizeof(a->src)) && a->sport == b->sport) ||
+	       (!memcmp(&a->dst, &b->dst, sizeof(a->dst)) && a->dport == b->dport);
 }
 
 static bool terminal(int32_t verdict)
@@ -142,7 +156,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 
 	/* a new packet: marked by us, an id not in flight, or other headers on this id */
 	if (i >= 0 &&
-	    (marks || (headers && t->pkts[i].have_tuple && !same_tuple(&t->pkts[i], ev)))) {
+	    (marks || (headers && t->pkts[i].have_tuple && !same_packet(&t->pkts[i], ev)))) {
 		finish(t, i, now_ns);
 		i = -1;
 	}
@@ -156,6 +170,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 		p->j.tuple = ev->tuple;
 		p->have_tuple = true;
 	}
+	if (headers)
+		p->cur = ev->tuple;
 	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;
@@ -176,6 +192,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	memset(s, 0, sizeof(*s));
 	s->family = ev->table_family;
 	s->stage = p->pending_stage;
+	s->has_tuple = s->stage && p->have_tuple;
+	s->tuple = p->cur;
 	p->pending_stage = false;
 	s->policy = ev->type == NFT_TRACETYPE_POLICY;
 	s->has_handle = ev->flags & CTA_TRF_HANDLE;
@@ -281,63 +299,242 @@ static json_t *step_json(const struct cta_step *s, const struct cta_ruleset *rs)
 	return o;
 }
 
-static json_t *stage_json(const struct cta_step *first, const struct cta_ruleset *rs)
+/* "192.0.2.2:80", "[2001:db8::2]:80", or an address alone for a protocol without ports */
+static void endpoint_str(uint8_t family, uint8_t l4proto, const union cta_addr *a, uint16_t port,
+			 char *buf, size_t len)
 {
-	const struct cta_chain_info *ci =
-		rs ? cta_ruleset_chain(rs, first->family, first->table, first->chain) : NULL;
+	char addr[INET6_ADDRSTRLEN];
+
+	cta_addr_str(family, a, addr, sizeof(addr));
+	if (!cta_proto_has_ports(l4proto))
+		snprintf(buf, len, "%s", addr);
+	else
+		snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
+}
+
+/*
+ * What NAT made of the packet between base chain steps prev and cur (both the first
+ * step of a base chain): the new destination, else the new source. false: no change.
+ */
+static bool nat_to(const struct cta_judgement *j, const struct cta_step *prev,
+		   const struct cta_step *cur, char *buf, size_t len)
+{
+	const struct cta_tuple *a = &prev->tuple, *b = &cur->tuple;
+
+	if (!prev->has_tuple || !cur->has_tuple)
+		return false;
+	if (memcmp(&a->dst, &b->dst, sizeof(a->dst)) || a->dport != b->dport)
+		endpoint_str(j->family, j->l4proto, &b->dst, b->dport, buf, len);
+	else if (memcmp(&a->src, &b->src, sizeof(a->src)) || a->sport != b->sport)
+		endpoint_str(j->family, j->l4proto, &b->src, b->sport, buf, len);
+	else
+		return false;
+	return true;
+}
+
+/* The NAT statement a rule of a nat chain runs, or NULL. */
+static const char *nat_word(const char *text)
+{
+	static const char *const words[] = { "dnat", "snat", "masquerade", "redirect" };
+
+	for (size_t i = 0; text && i < ARRAY_SIZE(words); i++)
+		if (strstr(text, words[i]))
+			return words[i];
+	return NULL;
+}
+
+/* One base chain of the path: its steps, the step that ended it, what it did. */
+struct stage {
+	int first, next, end; /* steps [first, next); end: -1 when its end was not seen */
+	const struct cta_chain_info *ci;
+	struct cta_stage_result r;
+};
+
+static bool says_drop(const char *text)
+{
+	return strstr(text, "drop") || strstr(text, "reject");
+}
+
+/* Does a rule after the one of step e, in its chain, drop or reject? */
+static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
+{
+	size_t n = rs ? cta_ruleset_rule_count(rs) : 0;
+	bool after = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *table, *chain, *text;
+		uint64_t handle;
+		uint8_t family;
+
+		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
+		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
+			continue;
+		if (after && text && says_drop(text))
+			return true;
+		after |= handle == e->handle;
+	}
+	return false;
+}
+
+static void stage_result(struct stage *sg, const struct cta_judgement *j,
+			 const struct cta_ruleset *rs)
+{
+	const struct cta_step *e = sg->end >= 0 ? &j->steps[sg->end] : NULL;
+	const struct cta_chain_info *ci = sg->ci;
+	struct cta_stage_result *r = &sg->r;
+
+	r->hook = ci && ci->base ? ci->hook : "";
+	r->kind = !ci			       ? CTA_CHAIN_FILTER
+		  : !strcmp(ci->type, "nat")   ? CTA_CHAIN_NAT
+		  : !strcmp(ci->type, "route") ? CTA_CHAIN_ROUTE
+					       : CTA_CHAIN_FILTER;
+	r->policy_drop = ci && !strcmp(ci->policy, "drop");
+	r->verdict = e ? refine(verdict_of(e->verdict), rule_text(e, rs)) : CTA_VERDICT_NONE;
+	r->by_policy = e && e->policy;
+	/* a chain not listed: its accept may have been needed, name it */
+	r->drop_after = e && !e->policy && r->verdict == CTA_VERDICT_ACCEPT && !r->policy_drop &&
+			(!ci || drops_after(rs, e));
+}
+
+/* The base chains of j's path into st (room for CTA_PATH_MAX); how many. */
+static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs, struct stage *st)
+{
+	int n = 0;
+
+	for (int i = 0; i < j->n_steps; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (s->stage || !n) {
+			if (n)
+				st[n - 1].next = i;
+			st[n] = (struct stage){ .first = i, .next = j->n_steps, .end = -1 };
+			st[n].ci = rs ? cta_ruleset_chain(rs, s->family, s->table, s->chain) : NULL;
+			n++;
+		}
+		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
+			st[n - 1].end = i;
+	}
+	for (int k = 0; k < n; k++)
+		stage_result(&st[k], j, rs);
+	return n;
+}
+
+static json_t *stage_json(const struct cta_judgement *j, const struct stage *st, int k,
+			  const struct cta_ruleset *rs)
+{
+	const struct cta_step *first = &j->steps[st[k].first];
+	const struct cta_chain_info *ci = st[k].ci;
 	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family), "table",
 			      first->table, "chain", first->chain);
+	json_t *rules = json_array();
+	char to[INET6_ADDRSTRLEN + 8];
+	bool to_known = st[k].next < j->n_steps &&
+			nat_to(j, first, &j->steps[st[k].next], to, sizeof(to));
 
 	if (o && ci && ci->base) {
 		json_object_set_new(o, "hook", json_string(ci->hook));
 		json_object_set_new(o, "priority", json_integer(ci->prio));
+		json_object_set_new(o, "type", json_string(ci->type));
 		json_object_set_new(o, "policy", json_string(ci->policy));
 	}
+	for (int i = st[k].first; i < st[k].next && o && rules; i++) {
+		const struct cta_step *s = &j->steps[i];
+		json_t *r = step_json(s, rs);
+		const char *nat = st[k].r.kind == CTA_CHAIN_NAT && !s->policy
+					  ? nat_word(rule_text(s, rs))
+					  : NULL;
+
+		if (r && nat) {
+			json_object_set_new(r, "nat", json_string(nat));
+			if (to_known)
+				json_object_set_new(r, "to", json_string(to));
+		}
+		json_array_append_new(rules, r);
+	}
+	if (o && st[k].end >= 0) {
+		json_object_set_new(o, "verdict", json_string(cta_verdict_name(st[k].r.verdict)));
+		json_object_set_new(o, "by", json_string(st[k].r.by_policy ? "policy" : "rule"));
+	}
 	if (o)
-		json_object_set_new(o, "rules", json_array());
+		json_object_set_new(o, "rules", rules);
+	else
+		json_decref(rules);
 	return o;
+}
+
+/* The fields naming what decided (a rule or a policy) into o. */
+static void set_decider(json_t *o, const struct cta_step *d, const struct cta_ruleset *rs)
+{
+	const char *text = rule_text(d, rs);
+
+	json_object_set_new(o, "type", json_string(d->policy ? "policy" : "rule"));
+	json_object_set_new(o, "family", json_string(cta_nfproto_name(d->family)));
+	json_object_set_new(o, "table", json_string(d->table));
+	json_object_set_new(o, "chain", json_string(d->chain));
+	if (!d->policy) {
+		json_object_set_new(o, "handle", json_integer((json_int_t)d->handle));
+		json_object_set_new(o, "rule", text ? json_string(text) : json_null());
+	}
+}
+
+/* One decider per hook crossed (accepted) or the chain that dropped it. */
+static json_t *deciders_json(const struct cta_judgement *j, const struct stage *st,
+			     const struct cta_decision *dc, const struct cta_ruleset *rs)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < dc->n && a; i++) {
+		const struct cta_decider *d = &dc->d[i];
+		json_t *o = json_pack("{s:s}", "hook", d->hook);
+
+		if (!o)
+			break;
+		if (d->stage < 0) {
+			json_object_set_new(o, "type", json_string("none"));
+		} else {
+			set_decider(o, &j->steps[st[d->stage].end], rs);
+			json_object_set_new(o, "verdict",
+					    json_string(cta_verdict_name(st[d->stage].r.verdict)));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
-	json_t *o, *path = json_array(), *stage = NULL;
-	const struct cta_step *d = j->decider >= 0 ? &j->steps[j->decider] : NULL;
-	const char *text = d ? rule_text(d, rs) : NULL;
+	struct stage *st = calloc(CTA_PATH_MAX, sizeof(*st));
+	struct cta_stage_result res[CTA_PATH_MAX];
+	struct cta_decision dc;
+	json_t *o = NULL, *path = json_array();
+	int n = 0;
 
-	for (int i = 0; i < j->n_steps && path; i++) {
-		const struct cta_step *s = &j->steps[i];
-
-		if (s->stage || !stage) {
-			stage = stage_json(s, rs);
-			json_array_append_new(path, stage);
+	if (!st || !path)
+		goto out;
+	n = stages_of(j, rs, st);
+	for (int k = 0; k < n; k++) {
+		res[k] = st[k].r;
+		json_array_append_new(path, stage_json(j, st, k, rs));
+	}
+	cta_decide(res, n, &dc);
+	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(dc.verdict), "type",
+		      dc.verdict == CTA_VERDICT_NONE ? "none" : "open");
+	if (!o)
+		goto out;
+	for (int i = 0; i < dc.n; i++)
+		if (dc.d[i].stage >= 0) {
+			set_decider(o, &j->steps[st[dc.d[i].stage].end], rs);
+			break;
 		}
-		json_array_append_new(json_object_get(stage, "rules"), step_json(s, rs));
-		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
-			json_object_set_new(stage, "verdict",
-					    json_string(cta_verdict_name(refine(
-						    verdict_of(s->verdict), rule_text(s, rs)))));
-	}
-	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(refine(j->verdict, text)), "type",
-		      !d	  ? "none"
-		      : d->policy ? "policy"
-				  : "rule");
-	if (!o || !path) {
-		json_decref(o);
-		json_decref(path);
-		return NULL;
-	}
-	if (d) {
-		json_object_set_new(o, "family", json_string(cta_nfproto_name(d->family)));
-		json_object_set_new(o, "table", json_string(d->table));
-		json_object_set_new(o, "chain", json_string(d->chain));
-		if (!d->policy) {
-			json_object_set_new(o, "handle", json_integer((json_int_t)d->handle));
-			json_object_set_new(o, "rule", text ? json_string(text) : json_null());
-		}
-	}
+	if (dc.n)
+		json_object_set_new(o, "deciders", deciders_json(j, st, &dc, rs));
 	json_object_set_new(o, "path", path);
+	path = NULL;
 	if (j->lost_steps)
 		json_object_set_new(o, "steps_not_kept", json_integer(j->lost_steps));
+out:
+	json_decref(path);
+	free(st);
 	return o;
 }
 
@@ -358,6 +555,7 @@ key_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
 
 size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 {
+	const struct cta_step *prev = NULL;
 	size_t at = 0;
 
 	key_add(buf, len, &at, "%d %d %d %d;", (int)j->verdict, j->decider, j->n_steps,
@@ -370,6 +568,14 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 			s->stage, s->policy, s->has_handle, (unsigned long long)s->handle,
 			(int)s->verdict, strlen(s->table), s->table, strlen(s->chain), s->chain,
 			strlen(s->target), s->target);
+		if (s->stage) {
+			/* what NAT translated to before this chain is in the JSON */
+			char to[INET6_ADDRSTRLEN + 8];
+
+			if (prev && nat_to(j, prev, s, to, sizeof(to)))
+				key_add(buf, len, &at, "to %s;", to);
+			prev = s;
+		}
 	}
 	return at < len ? at : 0;
 }
