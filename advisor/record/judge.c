@@ -2,6 +2,7 @@
 #include "advisor/record/judge.h"
 
 #include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,16 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 	if (jd->has_ct && jd->ct_dir != 0) {
 		/* a reply's first packet: not a flow's first packet */
 		j->stats.replies++;
+		json_decref(verdict);
+		return 0;
+	}
+	if (jd->has_ct && (jd->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED))) {
+		/*
+		 * A SYN sent again after the reply was seen (the server's SYN-ACK waited
+		 * for neighbour discovery): traced like a first packet, decided by
+		 * `ct state established accept`. Its first packet said what decided it.
+		 */
+		j->stats.established++;
 		json_decref(verdict);
 		return 0;
 	}

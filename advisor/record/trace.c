@@ -176,6 +176,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;
 		p->j.ct_dir = ev->ct_dir;
+		p->j.ct_state = ev->ct_state;
 	}
 	if (own)
 		return 0;
@@ -376,6 +377,24 @@ static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
 	return false;
 }
 
+/*
+ * Would the base chain have gone on to a drop without its accept? A rule after the
+ * accept, or after a jump or goto on the way to it (the zone layouts: a base chain
+ * jumps to zones and rejects what they leave), drops or rejects.
+ */
+static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
+			 const struct cta_ruleset *rs)
+{
+	for (int i = sg->first; i <= sg->end; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if ((i == sg->end || s->verdict == NFT_JUMP || s->verdict == NFT_GOTO) &&
+		    !s->policy && drops_after(rs, s))
+			return true;
+	}
+	return false;
+}
+
 static void stage_result(struct stage *sg, const struct cta_judgement *j,
 			 const struct cta_ruleset *rs)
 {
@@ -393,7 +412,7 @@ static void stage_result(struct stage *sg, const struct cta_judgement *j,
 	r->by_policy = e && e->policy;
 	/* a chain not listed: its accept may have been needed, name it */
 	r->drop_after = e && !e->policy && r->verdict == CTA_VERDICT_ACCEPT && !r->policy_drop &&
-			(!ci || drops_after(rs, e));
+			(!ci || drop_without(j, sg, rs));
 }
 
 /* The base chains of j's path into st (room for CTA_PATH_MAX); how many. */

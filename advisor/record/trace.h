@@ -45,6 +45,7 @@ struct cta_judgement {
 	bool has_ct;
 	uint32_t ct_id;
 	uint8_t ct_dir;
+	uint32_t ct_state; /* with has_ct: NF_CT_STATE_BIT() of the packet's ct state */
 	enum cta_verdict verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];

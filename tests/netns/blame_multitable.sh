@@ -5,6 +5,7 @@
 # accept). An ssh connection is decided by inet filter's accept, not by fail2ban's
 # policy that it fell through; a banned host by fail2ban's rule; from a recording and
 # live, text and JSON, every base chain crossed in priority order with its verdict.
+# Then a zone layout (tests/data/cases/zone.nft).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -16,7 +17,26 @@ B() { ip netns exec "$CLB" "$CTALAB" "$@"; }
 sleep 0.3
 S nft -f "$HERE/../data/cases/fail2ban.nft" || {
 	fail "cannot load fail2ban.nft"
-	finish
+	
+# --- a zone layout: the accept in a zone chain decided, as the base chain rejects after
+# its jump to the zones (its policy accepts)
+S nft flush ruleset
+S nft -f "$HERE/../data/cases/zone.nft" || fail "cannot load zone.nft"
+for c in "tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.100.7|accept|inet zfw filter_IN_public_allow|tcp dport 22 accept" \
+	"tcp 198.51.100.7 -> 192.0.2.10:80|A probe tcp 192.0.2.10 80 -s 198.51.100.7|reject|inet zfw filter_INPUT|reject with icmpx admin-prohibited"; do
+	IFS='|' read -r tuple traffic verdict where text <<<"$c"
+	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+	b=$!
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	$traffic >/dev/null 2>&1
+	wait $b || fail "blame --live '$tuple' exited $?"
+	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "inet zfw filter_INPUT=$verdict" ||
+		fail "zone layout: $tuple"
+done
+finish
 }
 CHECK="$PY $HERE/../tools/check_blame.py"
 F2B="ip fail2ban input=accept"
@@ -101,5 +121,24 @@ for c in "${CASES[@]}"; do
 	wait $b || fail "blame --live '$tuple' exited $?"
 	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "$path" || fail "live: $tuple"
 	schema_ok blame.schema.json "$TMP/live.json"
+done
+
+# --- a zone layout: the accept in a zone chain decided, as the base chain rejects after
+# its jump to the zones (its policy accepts)
+S nft flush ruleset
+S nft -f "$HERE/../data/cases/zone.nft" || fail "cannot load zone.nft"
+for c in "tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.100.7|accept|inet zfw filter_IN_public_allow|tcp dport 22 accept" \
+	"tcp 198.51.100.7 -> 192.0.2.10:80|A probe tcp 192.0.2.10 80 -s 198.51.100.7|reject|inet zfw filter_INPUT|reject with icmpx admin-prohibited"; do
+	IFS='|' read -r tuple traffic verdict where text <<<"$c"
+	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+	b=$!
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	$traffic >/dev/null 2>&1
+	wait $b || fail "blame --live '$tuple' exited $?"
+	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "inet zfw filter_INPUT=$verdict" ||
+		fail "zone layout: $tuple"
 done
 finish
