@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "procmon.skel.h"
+#include "bpf/sockev.h"
 #include "bpf/sockscan.h"
 
 #ifndef SO_NETNS_COOKIE

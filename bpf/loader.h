@@ -2,9 +2,10 @@
 /*
  * The process monitor: loads bpf/procmon.bpf.c (through its libbpf skeleton),
  * attaches its cgroup socket hooks to the cgroup v2 root and its tracepoint, and
- * hands every socket event, with the process's executable path, user name and cgroup
- * path looked up, to a callback. Everything it attached goes when it is freed (or the
- * process dies): the attachments are BPF links owned by its file descriptors.
+ * hands every socket event, a struct cta_sock_event (nft/event.h) with the process's
+ * executable path, user name and cgroup path looked up, to a callback. Everything it
+ * attached goes when it is freed (or the process dies): the attachments are BPF links
+ * owned by its file descriptors.
  */
 #ifndef CTA_BPF_LOADER_H
 #define CTA_BPF_LOADER_H
@@ -12,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "advisor/record/procs.h"
+#include "nft/event.h"
 
 struct cta_procmon;
 

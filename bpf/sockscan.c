@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/sockev.h"
 #include "nft/ctmsg.h"
 #include "nft/diagmsg.h"
 

@@ -7,7 +7,7 @@
 #ifndef CTA_SOCKSCAN_H
 #define CTA_SOCKSCAN_H
 
-#include "advisor/record/procs.h"
+#include "nft/event.h"
 
 typedef void (*cta_sockscan_cb)(const struct cta_sock_event *ev, void *data);
 

@@ -20,6 +20,7 @@
 struct cta_ct {
 	struct cta_nlsock *ev; /* subscribed to the event groups */
 	struct mnl_socket *dump;
+	struct cta_ctmsg *msg; /* dumps: libnetfilter_conntrack, one reused object */
 	uint32_t dump_portid, seq;
 	struct cta_ct_stats stats;
 	char dumpbuf[32768]; /* as MNL_SOCKET_DUMP_SIZE in newer libmnl */
@@ -42,7 +43,9 @@ int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 	ct = calloc(1, sizeof(*ct));
 	if (!ct)
 		return -ENOMEM;
-	err = cta_nlsock_open(&ct->ev, groups, 2, rcvbuf);
+	err = cta_ctmsg_new(&ct->msg);
+	if (!err)
+		err = cta_nlsock_open(&ct->ev, groups, 2, rcvbuf);
 	if (err)
 		goto fail;
 	ct->dump = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
@@ -64,6 +67,7 @@ void cta_ct_free(struct cta_ct *ct)
 	if (!ct)
 		return;
 	cta_nlsock_free(ct->ev);
+	cta_ctmsg_free(ct->msg);
 	if (ct->dump)
 		mnl_socket_close(ct->dump);
 	free(ct);
@@ -84,7 +88,10 @@ const struct cta_ct_stats *cta_ct_stats(const struct cta_ct *ct)
 	return &ct->stats;
 }
 
-/* Every message of one datagram; returns the number of events delivered. */
+/*
+ * Every message of one dump datagram, through libnetfilter_conntrack; returns the
+ * number of events delivered.
+ */
 static int deliver(struct cta_ct *ct, const void *buf, int len, bool dump, uint64_t now,
 		   cta_ct_cb cb, void *data, bool *done, int *nlerr, bool *intr)
 {
@@ -107,7 +114,7 @@ static int deliver(struct cta_ct *ct, const void *buf, int len, bool dump, uint6
 		}
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			*intr = true;
-		if (cta_ctmsg_parse(nlh, dump, &ev) != 0) {
+		if (cta_ctmsg_read(ct->msg, nlh, dump, &ev) != 0) {
 			ct->stats.bad_messages++;
 			continue;
 		}
@@ -140,6 +147,11 @@ static void deliver_batch(struct reading *rd)
 	rd->n = 0;
 }
 
+/*
+ * Events: the hand-written parser, not the library. nfct_nlmsg_parse() and its getters
+ * cost ~1.1 us more per message, +48-72% CPU per event in bench/ab-events.sh (the rule
+ * is 10%): docs/design.md, "Conntrack messages".
+ */
 static void on_message(const struct nlmsghdr *nlh, void *data)
 {
 	struct reading *rd = data;

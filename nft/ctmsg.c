@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ctnetlink message -> struct cta_event. Every attribute is type- and length-checked
+ * ctnetlink message -> struct cta_event, by hand on libmnl: the event hot path (see
+ * docs/design.md, "Conntrack messages"). Every attribute is type- and length-checked
  * before use; unknown attributes are skipped. No allocation, so it is safe on the
- * event hot path and under a fuzzer.
+ * event hot path and under a fuzzer. Dumps go through libnetfilter_conntrack
+ * (ctmsg_nfct.c); the header checks below are shared.
  */
 #include "nft/ctmsg.h"
 
@@ -202,12 +204,19 @@ static int parse_optional(const struct tb *tb, struct cta_event *ev)
 	return 0;
 }
 
-int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
+void cta_ctmsg_mirror(struct cta_event *ev)
+{
+	ev->reply.src = ev->orig.dst;
+	ev->reply.dst = ev->orig.src;
+	ev->reply.sport = ev->orig.dport;
+	ev->reply.dport = ev->orig.sport;
+	ev->reply.icmp_type = ev->orig.icmp_type;
+	ev->reply.icmp_code = ev->orig.icmp_code;
+}
+
+int cta_ctmsg_head(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 {
 	const struct nfgenmsg *nfg;
-	struct tb tb;
-	uint8_t l4_reply = 0;
-	int err;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!cta_nlmsg_len_ok(nlh) || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
@@ -233,7 +242,18 @@ int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 	if (nfg->nfgen_family != AF_INET && nfg->nfgen_family != AF_INET6)
 		return -EAFNOSUPPORT;
 	ev->family = nfg->nfgen_family;
+	return 0;
+}
 
+int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct tb tb;
+	uint8_t l4_reply = 0;
+	int err = cta_ctmsg_head(nlh, dump, ev);
+
+	if (err)
+		return err;
 	walk((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
 	     nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)), &tb, ct_len, CTA_MAX);
 	if (tb.bad)
@@ -250,13 +270,7 @@ int cta_ctmsg_parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
 		if (l4_reply != ev->l4proto)
 			return -EBADMSG;
 	} else {
-		/* without a reply tuple the entry is not translated: mirror it */
-		ev->reply.src = ev->orig.dst;
-		ev->reply.dst = ev->orig.src;
-		ev->reply.sport = ev->orig.dport;
-		ev->reply.dport = ev->orig.sport;
-		ev->reply.icmp_type = ev->orig.icmp_type;
-		ev->reply.icmp_code = ev->orig.icmp_code;
+		cta_ctmsg_mirror(ev);
 	}
 	if (tb.a[CTA_ID]) {
 		ev->id = ntohl(mnl_attr_get_u32(tb.a[CTA_ID]));

@@ -14,15 +14,7 @@
 #include "nft/event.h"
 #include "nft/nlsock.h"
 
-struct cta_nflog_packet {
-	uint8_t family, l4proto;
-	struct cta_tuple tuple;
-	bool has_ct, has_uid, has_gid;
-	uint32_t ct_id, uid, gid;
-	uint8_t hook;
-};
-
-/* One NFULNL_MSG_PACKET message. 0, -EPROTO (another message) or -EBADMSG. */
+/* One NFULNL_MSG_PACKET message into a struct cta_nflog_packet (nft/event.h). 0, -EPROTO (another message) or -EBADMSG. */
 int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p);
 
 /* Is this NFLOG group bound by some socket in this namespace (/proc/net/netfilter)? */

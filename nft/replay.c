@@ -320,6 +320,7 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	struct cta_table *table = NULL;
 	struct cta_nlsock *sock = NULL;
 	struct cta_snapshot *snap = NULL;
+	const char *listing;
 	struct feed fd = { 0 };
 	uint64_t start, quiet_since;
 	int rc;
@@ -347,7 +348,9 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	if (!rc)
 		rc = cta_table_new(&table, &cfg, &terr);
 	if (!rc)
-		rc = cta_snapshot_take(snap, r->rs);
+		rc = cta_snapshot_take(snap, &listing);
+	if (!rc)
+		rc = cta_ruleset_add_text(r->rs, listing);
 	if (rc) {
 		fail(err, rc, "scratch namespace: tracing (%s): %s",
 		     terr.object[0] ? terr.object : "setup");

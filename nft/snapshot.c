@@ -58,18 +58,17 @@ void cta_snapshot_free(struct cta_snapshot *s)
  * listing: libnftables 1.0.6 reads freed memory while dumping it (valgrind), which
  * corrupted the heap in a test run.
  */
-int cta_snapshot_take(struct cta_snapshot *s, struct cta_ruleset *rs)
+int cta_snapshot_take(struct cta_snapshot *s, const char **text)
 {
-	const char *text;
-
+	*text = NULL;
 	nft_ctx_output_set_flags(s->nft, NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_STATELESS |
 						 NFT_CTX_OUTPUT_NUMERIC_PRIO);
 	if (nft_run_cmd_from_buffer(s->nft, "list ruleset") != 0) {
 		nft_ctx_get_error_buffer(s->nft);
 		return -EPERM;
 	}
-	text = nft_ctx_get_output_buffer(s->nft);
-	return text ? cta_ruleset_add_text(rs, text) : -ENOMEM;
+	*text = nft_ctx_get_output_buffer(s->nft);
+	return *text ? 0 : -ENOMEM;
 }
 
 int cta_snapshot_fd(const struct cta_snapshot *s)
@@ -98,22 +97,4 @@ bool cta_snapshot_changed(struct cta_snapshot *s)
 	changed = s->changed;
 	s->changed = false;
 	return changed;
-}
-
-bool cta_legacy_tables_in_use(void)
-{
-	static const char *const files[] = { "/proc/net/ip_tables_names",
-					     "/proc/net/ip6_tables_names",
-					     "/proc/net/arp_tables_names" };
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		FILE *f = fopen(files[i], "r");
-		int c = f ? fgetc(f) : EOF;
-
-		if (f)
-			fclose(f);
-		if (c != EOF)
-			return true;
-	}
-	return false;
 }

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The live ruleset, with handles, through libnftables; and a socket on the
- * nf_tables group, so a new generation (any committed change) is noticed.
+ * The live ruleset as text, with handles, through libnftables; and a socket on the
+ * nf_tables group, so a new generation (any committed change) is noticed. The text
+ * is plain data: the model parses it (advisor/model/ruleset.h).
  */
 #ifndef CTA_SNAPSHOT_H
 #define CTA_SNAPSHOT_H
 
 #include <stdbool.h>
-
-#include "advisor/model/ruleset.h"
 
 struct cta_snapshot;
 
@@ -16,15 +15,17 @@ struct cta_snapshot;
 int cta_snapshot_new(struct cta_snapshot **out, bool follow);
 void cta_snapshot_free(struct cta_snapshot *s);
 
-/* List the ruleset into rs (texts are added, never dropped). 0 or -errno. */
-int cta_snapshot_take(struct cta_snapshot *s, struct cta_ruleset *rs);
+/*
+ * List the live ruleset: `nft -a -s list ruleset` with numeric priorities (rule
+ * handles, no counters or quotas), the form cta_ruleset_add_text reads. *text is the
+ * snapshot's, valid until the next take or cta_snapshot_free. 0, -EPERM (the listing
+ * was refused) or -ENOMEM.
+ */
+int cta_snapshot_take(struct cta_snapshot *s, const char **text);
 
 /* The change socket, for epoll; -1 when not following. */
 int cta_snapshot_fd(const struct cta_snapshot *s);
 /* Drain the change socket; true if a new generation was committed since. */
 bool cta_snapshot_changed(struct cta_snapshot *s);
-
-/* Are iptables-legacy tables loaded in this namespace (invisible to nft tracing)? */
-bool cta_legacy_tables_in_use(void);
 
 #endif

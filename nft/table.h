@@ -22,8 +22,6 @@
 
 #define CTA_TABLE_NAME "conntrack_advise"
 
-enum cta_trace_mode { CTA_TRACE_NONE = 0, CTA_TRACE_NEW, CTA_TRACE_ALL, CTA_TRACE_MATCH };
-
 /* What blame --live traces: unset parts match anything. */
 struct cta_trace_match {
 	uint8_t family; /* AF_INET / AF_INET6, 0 = either */
@@ -41,10 +39,6 @@ struct cta_table_config {
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
 	uint16_t nflog_group; /* 0: no log statements */
 };
-
-/* "none", "new", "all", "match", and back (-EINVAL). */
-const char *cta_trace_mode_name(int mode);
-int cta_trace_mode_from_name(const char *name);
 
 struct cta_table;
 

@@ -10,6 +10,7 @@
 #   advisor/suggest                 model
 #   advisor/review                  model + suggest + the kernel layer
 #   advisor/cli                     anything
+#   tests/ bench/                   anything
 #
 # Generated headers (config.h, vmlinux.h, procmon.skel.h) and the unit tests' check.h
 # are the only bare names. Exit 1 with one line per wrong arrow.
@@ -26,7 +27,7 @@ allowed() {
 	advisor/suggest) echo "advisor/lib advisor/model nft/event.h" ;;
 	advisor/review) echo "advisor/lib advisor/model advisor/suggest nft" ;;
 	advisor/cli) echo "advisor nft bpf" ;;
-	tests) echo "advisor nft bpf tests" ;;
+	tests | bench) echo "advisor nft bpf tests" ;;
 	*) echo "?" ;;
 	esac
 }
@@ -34,7 +35,7 @@ allowed() {
 layer_of() {
 	case $1 in
 	advisor/*/*) echo "${1%/*}" ;;
-	nft/* | bpf/* | tests/*) echo "${1%%/*}" ;;
+	nft/* | bpf/* | tests/* | bench/*) echo "${1%%/*}" ;;
 	*) echo "?" ;;
 	esac
 }
@@ -43,7 +44,7 @@ bad=0
 while IFS= read -r file; do
 	layer=$(layer_of "$file")
 	if [ "$layer" = "?" ]; then
-		echo "layers: $file: not in a layer (advisor/<layer>/, nft/, bpf/, tests/)"
+		echo "layers: $file: not in a layer (advisor/<layer>/, nft/, bpf/, tests/, bench/)"
 		bad=$((bad + 1))
 		continue
 	fi

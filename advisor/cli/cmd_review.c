@@ -241,6 +241,7 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 	struct cta_session *s = NULL;
 	struct cta_snapshot *snap = NULL;
 	struct cta_ruleset *rs = cta_ruleset_new();
+	const char *text;
 	json_t *findings = NULL;
 	bool traced = false;
 	int rc;
@@ -250,7 +251,9 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 		goto out;
 	rc = rs ? cta_snapshot_new(&snap, false) : -ENOMEM;
 	if (!rc)
-		rc = cta_snapshot_take(snap, rs);
+		rc = cta_snapshot_take(snap, &text);
+	if (!rc)
+		rc = cta_ruleset_add_text(rs, text);
 	if (rc) {
 		cta_msg("review: cannot list the live ruleset: %s%s", strerror(-rc),
 			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");

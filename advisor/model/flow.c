@@ -29,17 +29,6 @@ static const char *const reached_names[] = {
 	[CTA_REACHED_ASSURED] = "assured",
 };
 
-bool cta_proto_has_ports(uint8_t p)
-{
-	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE || p == IPPROTO_SCTP ||
-	       p == IPPROTO_DCCP;
-}
-
-bool cta_proto_is_icmp(uint8_t p)
-{
-	return p == IPPROTO_ICMP || p == IPPROTO_ICMPV6;
-}
-
 const char *cta_proto_name(uint8_t p)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)

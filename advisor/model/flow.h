@@ -52,9 +52,7 @@ struct cta_flow {
 	uint32_t process; /* 1 + index in the owner's process store; 0: none known */
 };
 
-/* Protocols whose tuples carry ports. */
-bool cta_proto_has_ports(uint8_t l4proto);
-bool cta_proto_is_icmp(uint8_t l4proto);
+/* Protocols with and without ports: nft/event.h (cta_proto_has_ports, cta_proto_is_icmp). */
 /* "tcp", "udp", "icmp", "ipv6-icmp"... or NULL for one without a name here. */
 const char *cta_proto_name(uint8_t l4proto);
 int cta_proto_from_name(const char *name, uint8_t *l4proto);

@@ -15,7 +15,6 @@
 #include "advisor/lib/buf.h"
 #include "advisor/model/flowscan.h"
 #include "advisor/lib/jsonpos.h"
-#include "nft/table.h"
 #include "advisor/lib/util.h"
 
 #define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)

@@ -11,15 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
 
 #define CTA_SESSION_FORMAT "conntrack-advise-session"
 #define CTA_SESSION_VERSION 1
-
-struct cta_err {
-	char msg[1024];
-};
 
 struct cta_record_options {
 	uint64_t duration_ms; /* 0: until a signal */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "advisor/model/host.h"
+#include "advisor/model/ruleset.h"
 #include "nft/nlsock.h"
 #include "nft/snapshot.h"
 #include "nft/tracemsg.h"
@@ -30,12 +31,13 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *text;
 	json_t *v;
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0))
 		return; /* answered already, or a reply */
-	if (!cta_judgement_rules_known(j, l->rs))
-		cta_snapshot_take(l->snap, l->rs); /* changed since the start */
+	if (!cta_judgement_rules_known(j, l->rs) && cta_snapshot_take(l->snap, &text) == 0)
+		cta_ruleset_add_text(l->rs, text); /* changed since the start */
 	v = cta_judgement_to_json(j, l->rs);
 	if (!v)
 		return;
@@ -97,6 +99,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	struct live l = { 0 };
 	struct cta_nlsock *sock = NULL;
 	struct cta_table *table = NULL;
+	const char *text;
 	sigset_t mask;
 	int sigfd = -1, rc;
 
@@ -121,7 +124,9 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	if (!rc)
 		rc = cta_snapshot_new(&l.snap, false);
 	if (!rc)
-		rc = cta_snapshot_take(l.snap, l.rs);
+		rc = cta_snapshot_take(l.snap, &text);
+	if (!rc)
+		rc = cta_ruleset_add_text(l.rs, text);
 	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "cannot follow nf_tables traces: %s%s",
 			 strerror(-rc), rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");

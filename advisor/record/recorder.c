@@ -10,15 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "nft/ct.h"
 #include "advisor/record/events.h"
+#include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
+#include "advisor/model/ruleset.h"
 #include "advisor/record/judge.h"
 #include "bpf/loader.h"
+#include "nft/legacy.h"
 #include "nft/nflog.h"
 #include "nft/nlsock.h"
 #include "advisor/record/procs.h"
@@ -171,7 +175,9 @@ static int attribute(struct rec *r)
 
 static void snapshot(struct rec *r)
 {
-	if (cta_snapshot_take(r->snap, r->rs) == 0)
+	const char *text;
+
+	if (cta_snapshot_take(r->snap, &text) == 0 && cta_ruleset_add_text(r->rs, text) == 0)
 		r->snapshots++;
 	/* rule texts and chains may have changed under the same handles */
 	json_object_clear(r->verdicts);
@@ -725,6 +731,36 @@ static void teardown(struct rec *r)
 	json_decref(r->verdicts);
 }
 
+/*
+ * Do the namespace's iptables-legacy tables decide anything: a rule, or a policy other
+ * than ACCEPT? Tables left empty (by `iptables-legacy-restore --test`, or a bare
+ * `iptables-legacy -L`) decide nothing and are no reason to warn. A ruleset that cannot
+ * be read is taken to decide.
+ */
+static bool legacy_rules_decide(void)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	bool decides = false;
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !decides; i++) {
+		struct cta_iptsave *s = NULL;
+		char *text;
+		size_t len;
+		unsigned line;
+
+		if (!cta_legacy_tables_loaded(families[i]))
+			continue;
+		if (cta_legacy_save(families[i], &text, &len, NULL) ||
+		    cta_iptsave_parse(text, len, &s, &line))
+			decides = true;
+		else
+			decides = cta_iptsave_decides(s);
+		cta_iptsave_free(s);
+		free(text);
+	}
+	return decides;
+}
+
 int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
 		   struct cta_err *errout)
 {
@@ -767,8 +803,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
 		goto out;
 	}
-	if (cta_legacy_tables_in_use())
-		notice(&r, "iptables-legacy tables are loaded here: their rules are invisible to "
+	if (legacy_rules_decide())
+		notice(&r, "iptables-legacy rules are loaded here: their rules are invisible to "
 			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
 	r.start_ns = cta_now_real_ns();

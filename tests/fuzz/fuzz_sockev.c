@@ -12,6 +12,7 @@
 #include "nft/ctmsg.h"
 #include "nft/diagmsg.h"
 #include "bpf/procmon.h"
+#include "bpf/sockev.h"
 #include "advisor/record/procs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -70,9 +70,22 @@ check "$TMP/live.json" "live 22" accept rule "$h22" "$t22"
 live "tcp 198.51.100.8 -> 192.0.2.10:80" probe tcp 192.0.2.10 80 -s 198.51.100.8
 check "$TMP/live.json" "live 80" reject rule "$h80" "$t80"
 
+# empty legacy tables (what `iptables-legacy -L` or `iptables-legacy-restore --test`
+# leave behind) decide nothing: no warning
+S iptables-legacy -L -n >/dev/null || fail "iptables-legacy -L"
+S grep -q filter /proc/net/ip_tables_names || fail "iptables-legacy -L loaded no legacy table"
+S "$CTA" record -d 1 -o "$TMP/e.json" 2>"$TMP/e.err" || fail "record with empty legacy tables"
+grep -q 'iptables-legacy' "$TMP/e.err" && fail "warned about empty legacy tables: $(cat "$TMP/e.err")"
+
 # iptables-legacy rules are invisible to nft tracing: one warning says so
 S iptables-legacy -A INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy"
 S "$CTA" record -d 1 -o "$TMP/l.json" 2>"$TMP/l.err" || fail "record with legacy tables"
-[ "$(grep -c 'iptables-legacy tables are loaded' "$TMP/l.err")" = 1 ] ||
+[ "$(grep -c 'iptables-legacy rules are loaded' "$TMP/l.err")" = 1 ] ||
 	fail "legacy warning: $(cat "$TMP/l.err")"
+# a policy other than ACCEPT decides too
+S iptables-legacy -D INPUT -p tcp --dport 9999 -j DROP || fail "iptables-legacy -D"
+S iptables-legacy -P FORWARD DROP || fail "iptables-legacy -P"
+S "$CTA" record -d 1 -o "$TMP/p.json" 2>"$TMP/p.err" || fail "record with a legacy policy"
+[ "$(grep -c 'iptables-legacy rules are loaded' "$TMP/p.err")" = 1 ] ||
+	fail "legacy policy warning: $(cat "$TMP/p.err")"
 finish

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The ctnetlink parser on messages recorded from the kernel (tests/data/ct, captured
+ * The ctnetlink parsers on messages recorded from the kernel (tests/data/ct, captured
  * with tests/tools/nlcapture in the lab), on every truncation of them, and on
- * hand-built malformed messages.
+ * hand-built malformed messages: the hand-written one (cta_ctmsg_parse) and the one
+ * through libnetfilter_conntrack (cta_ctmsg_read) must agree on every message here,
+ * and the library must never see one it would exit() on.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,6 +30,20 @@ static size_t read_file(const char *path, char *buf, size_t cap)
 	n = fread(buf, 1, cap, f);
 	fclose(f);
 	return n;
+}
+
+static struct cta_ctmsg *lib;
+
+/* Both parsers: the same answer, the same event. */
+static int parse(const struct nlmsghdr *nlh, bool dump, struct cta_event *ev)
+{
+	struct cta_event e2;
+	int err = cta_ctmsg_parse(nlh, dump, ev);
+
+	CHECK_EQ(cta_ctmsg_read(lib, nlh, dump, &e2), err);
+	if (!err)
+		CHECK(!memcmp(ev, &e2, sizeof(e2)));
+	return err;
 }
 
 static bool is(const union cta_addr *a, int family, const char *s)
@@ -60,7 +76,7 @@ static void test_recorded(void)
 		len = read_file(path, buf, sizeof(buf));
 		files++;
 		CHECK(len >= sizeof(*nlh) && nlh->nlmsg_len <= len);
-		CHECK_EQ(cta_ctmsg_parse(nlh, false, &ev), 0);
+		CHECK_EQ(parse(nlh, false, &ev), 0);
 		types[ev.type]++;
 		if (ev.l4proto == IPPROTO_TCP && ev.orig.dport == 22 &&
 		    is(&ev.orig.src, AF_INET, "198.51.100.7") &&
@@ -85,6 +101,7 @@ static void test_recorded(void)
 			memcpy(c, buf, cut);
 			c->nlmsg_len = (uint32_t)cut;
 			(void)cta_ctmsg_parse(c, false, &e2);
+			(void)cta_ctmsg_read(lib, c, false, &e2);
 			free(c);
 		}
 	}
@@ -160,7 +177,7 @@ static void test_built(void)
 	struct nlmsghdr *nlh;
 
 	nlh = build(buf, &(struct shape){ 0 });
-	CHECK_EQ(cta_ctmsg_parse(nlh, false, &ev), 0);
+	CHECK_EQ(parse(nlh, false, &ev), 0);
 	CHECK_EQ(ev.type, CTA_EV_CT_NEW);
 	CHECK_EQ(ev.id, 42);
 	CHECK_EQ(ev.orig.sport, 40000);
@@ -170,41 +187,140 @@ static void test_built(void)
 	CHECK_EQ(ev.packets[0], 3);
 	CHECK_EQ(ev.bytes[1], 120);
 	CHECK(ev.flags & CTA_EVF_COUNTERS);
-	CHECK_EQ(cta_ctmsg_parse(nlh, true, &ev), 0);
+	CHECK_EQ(parse(nlh, true, &ev), 0);
 	CHECK_EQ(ev.type, CTA_EV_CT_DUMP);
 	nlh->nlmsg_flags = 0;
-	CHECK_EQ(cta_ctmsg_parse(nlh, false, &ev), 0);
+	CHECK_EQ(parse(nlh, false, &ev), 0);
 	CHECK_EQ(ev.type, CTA_EV_CT_UPDATE);
 
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .junk_attr = true }), false, &ev), 0);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .no_orig = true }), false, &ev),
+	CHECK_EQ(parse(build(buf, &(struct shape){ .junk_attr = true }), false, &ev), 0);
+	CHECK_EQ(parse(build(buf, &(struct shape){ .no_orig = true }), false, &ev), -EBADMSG);
+	CHECK_EQ(parse(build(buf, &(struct shape){ .short_status = true }), false, &ev), -EBADMSG);
+	CHECK_EQ(parse(build(buf, &(struct shape){ .no_proto_num = true }), false, &ev), -EBADMSG);
+	CHECK_EQ(parse(build(buf, &(struct shape){ .counters_no_bytes = true }), false, &ev),
 		 -EBADMSG);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .short_status = true }), false, &ev),
-		 -EBADMSG);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .no_proto_num = true }), false, &ev),
-		 -EBADMSG);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .counters_no_bytes = true }), false,
-				 &ev),
-		 -EBADMSG);
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .family = AF_BRIDGE }), false, &ev),
+	CHECK_EQ(parse(build(buf, &(struct shape){ .family = AF_BRIDGE }), false, &ev),
 		 -EAFNOSUPPORT);
-	CHECK_EQ(cta_ctmsg_parse(
-			 build(buf,
-			       &(struct shape){ .subsys_type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) }),
-			 false, &ev),
+	CHECK_EQ(parse(build(buf,
+			     &(struct shape){ .subsys_type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) }),
+		       false, &ev),
 		 -EPROTO);
 	/* an IPv6 message carrying IPv4 addresses */
-	CHECK_EQ(cta_ctmsg_parse(build(buf, &(struct shape){ .family = AF_INET6 }), false, &ev),
-		 -EBADMSG);
+	CHECK_EQ(parse(build(buf, &(struct shape){ .family = AF_INET6 }), false, &ev), -EBADMSG);
 	/* too short to hold even the nfgenmsg */
 	nlh = build(buf, &(struct shape){ 0 });
 	nlh->nlmsg_len = sizeof(*nlh) + 2;
-	CHECK_EQ(cta_ctmsg_parse(nlh, false, &ev), -EBADMSG);
+	CHECK_EQ(parse(nlh, false, &ev), -EBADMSG);
+}
+
+/* Appended to a good message: what the kernel never sends and the library mishandles. */
+enum lib_trap {
+	TRAP_TIMEOUT_SHORT, /* a u32 of 2 bytes: mnl_attr_validate() fails, the library exits */
+	TRAP_TCP_FLAGS_SHORT, /* nested two deep */
+	TRAP_PROTOINFO_TYPE4, /* written past the library's protoinfo table */
+	TRAP_HELPER_NO_NUL, /* copied with "%s": read past the attribute */
+	TRAP_SECCTX_NO_NUL, /* strdup()ed */
+	TRAP_MASTER_NEST_SHORT, /* a nest of 2 bytes */
+	TRAP_IPV6_SHORT, /* an IPv6 address of 4 bytes in a master tuple */
+	TRAPS,
+};
+
+static struct nlmsghdr *trap(char *buf, enum lib_trap t)
+{
+	struct nlmsghdr *nlh = build(buf, &(struct shape){ 0 });
+	struct nlattr *n, *m;
+
+	switch (t) {
+	case TRAP_TIMEOUT_SHORT:
+		mnl_attr_put_u16(nlh, CTA_TIMEOUT, 30);
+		break;
+	case TRAP_TCP_FLAGS_SHORT:
+		n = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+		m = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, 1);
+		mnl_attr_nest_end(nlh, m);
+		mnl_attr_nest_end(nlh, n);
+		break;
+	case TRAP_PROTOINFO_TYPE4:
+		n = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+		mnl_attr_put_u32(nlh, CTA_PROTOINFO_MAX + 1, 7);
+		mnl_attr_nest_end(nlh, n);
+		break;
+	case TRAP_HELPER_NO_NUL:
+	case TRAP_SECCTX_NO_NUL:
+		n = mnl_attr_nest_start(nlh, t == TRAP_HELPER_NO_NUL ? CTA_HELP : CTA_SECCTX);
+		mnl_attr_put(nlh, CTA_HELP_NAME, 4, "ftpx");
+		mnl_attr_nest_end(nlh, n);
+		break;
+	case TRAP_MASTER_NEST_SHORT:
+		mnl_attr_put_u16(nlh, CTA_TUPLE_MASTER, 1);
+		break;
+	case TRAP_IPV6_SHORT:
+		n = mnl_attr_nest_start(nlh, CTA_TUPLE_MASTER);
+		m = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		mnl_attr_put_u32(nlh, CTA_IP_V6_SRC, 1);
+		mnl_attr_nest_end(nlh, m);
+		mnl_attr_nest_end(nlh, n);
+		break;
+	default:
+		break;
+	}
+	return nlh;
+}
+
+static void test_lib_traps(void)
+{
+	char buf[4096];
+	struct cta_event ev;
+
+	/* each returns -EBADMSG instead of ending the process or corrupting memory */
+	for (int t = 0; t < TRAPS; t++) {
+		CHECK_EQ(cta_ctmsg_check(trap(buf, t)), -EBADMSG);
+		CHECK_EQ(cta_ctmsg_read(lib, trap(buf, t), false, &ev), -EBADMSG);
+	}
+	CHECK_EQ(cta_ctmsg_check(build(buf, &(struct shape){ 0 })), 0);
+}
+
+/*
+ * One object for every message: what one message set must not show in the next, and
+ * what the library allocated for it (labels, security context) is freed (ASan's leak
+ * check watches).
+ */
+static void test_lib_reuse(void)
+{
+	char buf[4096];
+	struct cta_event ev;
+	struct nlmsghdr *nlh = build(buf, &(struct shape){ 0 });
+	struct nlattr *n;
+	uint8_t labels[16] = { 1 };
+
+	n = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+	mnl_attr_put_u64(nlh, CTA_TIMESTAMP_START, htobe64(5));
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_SECCTX);
+	mnl_attr_put_strz(nlh, CTA_SECCTX_NAME, "system_u:object_r:ssh_t:s0");
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_HELP);
+	mnl_attr_put_strz(nlh, CTA_HELP_NAME, "ftp");
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_put(nlh, CTA_LABELS, sizeof(labels), labels);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(parse(nlh, false, &ev), 0);
+		CHECK(ev.flags & CTA_EVF_TSTART);
+		CHECK_EQ(ev.tstart_ns, 5);
+	}
+	CHECK_EQ(parse(build(buf, &(struct shape){ 0 }), false, &ev), 0);
+	CHECK(!(ev.flags & CTA_EVF_TSTART));
+	CHECK_EQ(ev.tstart_ns, 0);
 }
 
 int main(void)
 {
+	CHECK_EQ(cta_ctmsg_new(&lib), 0);
 	test_recorded();
 	test_built();
+	test_lib_traps();
+	test_lib_reuse();
+	cta_ctmsg_free(lib);
 	return check_report("ctmsg");
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * procs: socket events in, a flow's local process out. Client and server ends,
- * wildcard and exact local addresses, dual-stack listeners, the latest owner, and the
- * ring buffer record's checks; then a session with processes, written and read by both
- * readers, and merged.
+ * wildcard and exact local addresses, dual-stack listeners, the latest owner, and a
+ * comment-safe program name; then a session with processes, written and read by both
+ * readers, and merged. The ring buffer records' decoding: test_sockev.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,7 +13,6 @@
 
 #include "check.h"
 #include "advisor/model/merge.h"
-#include "bpf/procmon.h"
 #include "advisor/record/procs.h"
 #include "advisor/model/session.h"
 
@@ -161,53 +160,11 @@ static void test_lookup(void)
 	cta_procs_free(p);
 }
 
-static void test_from_bpf(void)
+static void test_program_name(void)
 {
-	struct cta_bpf_event b;
-	struct cta_sock_event ev;
 	json_t *j;
 	char name[16];
 
-	memset(&b, 0, sizeof(b));
-	b.kind = CTA_BPF_CONNECT;
-	b.family = AF_INET6;
-	b.protocol = IPPROTO_TCP;
-	b.rport = 443;
-	b.owner.pid = 77;
-	b.owner.uid = 1000;
-	memcpy(b.owner.comm, "0123456789abcdef", 16); /* no NUL: cut at the array */
-	memcpy(b.owner.exe, "curl", 5);
-	/* ::ffff:203.0.113.80 from a dual-stack socket is IPv4 to conntrack */
-	b.raddr[10] = b.raddr[11] = 0xff;
-	b.raddr[12] = 203, b.raddr[13] = 0, b.raddr[14] = 113, b.raddr[15] = 80;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), 0);
-	CHECK_EQ(ev.family, AF_INET);
-	CHECK(!memcmp(ev.raddr.b, (uint8_t[]){ 203, 0, 113, 80 }, 4));
-	CHECK_EQ(ev.raddr.w[1], 0);
-	CHECK_STR(ev.proc.comm, "0123456789abcde");
-	CHECK_STR(ev.proc.exe, "curl");
-	CHECK_EQ(ev.rport, 443);
-	/* a real IPv6 peer stays IPv6 */
-	b.raddr[10] = 0;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), 0);
-	CHECK_EQ(ev.family, AF_INET6);
-	/* what the programs never send is refused */
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b) - 1, &ev), -EBADMSG);
-	b.kind = 0;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), -EBADMSG);
-	b.kind = CTA_BPF_RECV + 1;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), -EBADMSG);
-	b.kind = CTA_BPF_RECV;
-	b.protocol = IPPROTO_ICMP;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), -EBADMSG);
-	b.protocol = IPPROTO_UDP;
-	b.family = 7;
-	CHECK_EQ(cta_sock_event_from_bpf(&b, sizeof(b), &ev), -EBADMSG);
-	/* the two enums are one */
-	CHECK_EQ(CTA_BPF_CONNECT, CTA_SOCK_CONNECT);
-	CHECK_EQ(CTA_BPF_RECV, CTA_SOCK_KIND_MAX);
-
-	/* a comment-safe program name */
 	j = json_pack("{s:s}", "comm", "a b\"c*/d");
 	CHECK_STR(cta_program_name(j, name, sizeof(name)), "a_b_c__d");
 	CHECK_STR(cta_program_name(NULL, name, sizeof(name)), "");
@@ -302,7 +259,7 @@ static void test_session(void)
 int main(void)
 {
 	test_lookup();
-	test_from_bpf();
+	test_program_name();
 	test_session();
 	return check_report("procs");
 }

@@ -1,8 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include "nft/event.h"
+
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
-#include "nft/table.h"
+bool cta_proto_has_ports(uint8_t p)
+{
+	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE || p == IPPROTO_SCTP ||
+	       p == IPPROTO_DCCP;
+}
+
+bool cta_proto_is_icmp(uint8_t p)
+{
+	return p == IPPROTO_ICMP || p == IPPROTO_ICMPV6;
+}
 
 static const char *const names[] = {
 	[CTA_TRACE_NONE] = "none",
