@@ -269,9 +269,69 @@ static void add_policy(struct policy_stat **ps, size_t *n, const struct cta_chai
 		p->examples[p->n_examples++] = f;
 }
 
+/*
+ * Why record's traces cannot say whether rule i is used, or NULL when they can: only
+ * first packets are traced, so a rule for later packets, loopback, or what NAT did is
+ * never "unreached" (removing `ct state established,related accept` on a drop-policy
+ * host cuts every connection).
+ */
+static const char *untraced(const struct cta_ruleset *rs, size_t i, bool translated)
+{
+	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
+					  "oifname \"lo\"" };
+	const struct cta_chain_info *ci;
+	const char *t, *c, *text;
+	uint64_t h;
+	uint8_t f;
+
+	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	if (!text)
+		return NULL;
+	if (strstr(text, "ct state") && !strstr(text, "new") &&
+	    (strstr(text, "established") || strstr(text, "related") || strstr(text, "vmap")))
+		return "matches packets after a connection's first, which record does not trace: "
+		       "no evidence either way (keep it)";
+	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)
+		if (strstr(text, lo[k]))
+			return "loopback traffic, which record does not trace: no evidence either "
+			       "way (keep it)";
+	ci = cta_ruleset_chain(rs, f, t, c);
+	if (translated && ((ci && !strcmp(ci->type, "nat")) || strstr(text, "ct status dnat") ||
+			   strstr(text, "ct status snat")))
+		return "translated connections were recorded (conntrack says so), and the traces "
+		       "of NAT do not show every rule that translated: no evidence either way";
+	return NULL;
+}
+
+/* The decider(s) of v: each accept rule per hook, or the rule that dropped it. */
+static void count_decided(const struct cta_ruleset *rs, json_t *v, struct rule_stat *st,
+			  uint64_t connections)
+{
+	json_t *ds = json_object_get(v, "deciders"), *d;
+	size_t i;
+
+	if (!ds)
+		ds = json_pack("[O]", v);
+	else
+		json_incref(ds);
+	json_array_foreach(ds, i, d) {
+		int64_t at;
+
+		if (strcmp(cta_jstr(d, "type"), "rule"))
+			continue;
+		at = rule_index(rs, cta_jstr(d, "family"), cta_jstr(d, "table"),
+				cta_jstr(d, "chain"),
+				(uint64_t)json_integer_value(json_object_get(d, "handle")));
+		if (at >= 0)
+			st[at].decided += connections;
+	}
+	json_decref(ds);
+}
+
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix)
 {
+	bool translated = false;
 	size_t nr = cta_ruleset_rule_count(rs), np = 0;
 	struct rule_stat *st = calloc(nr ? nr : 1, sizeof(*st));
 	struct policy_stat *ps = NULL;
@@ -291,6 +351,7 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			size_t a, b;
 			int64_t at;
 
+			translated |= cta_flow_translated(f);
 			if (!v || strcmp(cta_jstr(v, "source"), "trace"))
 				continue;
 			total += f->connections;
@@ -307,12 +368,7 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 					}
 				}
 			if (!strcmp(type, "rule")) {
-				at = rule_index(
-					rs, cta_jstr(v, "family"), cta_jstr(v, "table"),
-					cta_jstr(v, "chain"),
-					(uint64_t)json_integer_value(json_object_get(v, "handle")));
-				if (at >= 0)
-					st[at].decided += f->connections;
+				count_decided(rs, v, st, f->connections);
 			} else if (!strcmp(type, "policy")) {
 				int fam = cta_nfproto_from_name(cta_jstr(v, "family"));
 				const struct cta_chain_info *ci =
@@ -321,7 +377,8 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 								    cta_jstr(v, "table"),
 								    cta_jstr(v, "chain"));
 
-				if (ci)
+				/* a nat or route chain's policy decides nothing */
+				if (ci && !strcmp(ci->type, "filter"))
 					add_policy(&ps, &np, ci, f);
 			}
 		}
@@ -330,11 +387,14 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 		uint64_t h;
 		uint8_t f;
 		char detail[200];
+		const char *why;
 
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
-		if (!st[i].reached) {
+		if (!st[i].reached && (why = untraced(rs, i, translated))) {
+			json_array_append_new(out, finding("untraced", rs, i, 0, why));
+		} else if (!st[i].reached) {
 			json_array_append_new(out,
 					      finding("unreached", rs, i, 0,
 						      "no recorded packet reached it: a candidate "

@@ -59,9 +59,11 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 /*
  * review --live: what a recording says of the live ruleset rs. A JSON array of
- * findings {"kind": "unreached"|"hot"|"policy", family, table, chain, handle, rule,
+ * findings {"kind": "unreached"|"untraced"|"hot"|"policy", family, table, chain, handle, rule,
  * "connections", "position", "detail"}. Rules of tables starting with skip_prefix
- * (the tool's own) are left out.
+ * (the tool's own) are left out. untraced: not reached, but by what record cannot
+ * trace (later packets, loopback, NAT of translated connections): not "unreached".
+ * Only filter chains' policies decide.
  */
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);
