@@ -31,6 +31,63 @@ static json_t *touched(json_t *changes)
 	return out;
 }
 
+#define DIAG_BLOCKS 16
+
+/* Where the next diagnostic of nft's starts after p (a line "Error: ..." or "Warning:"). */
+static const char *next_block(const char *p)
+{
+	for (const char *nl = strchr(p, '\n'); nl; nl = strchr(nl + 1, '\n'))
+		if (!strncmp(nl + 1, "Error:", 6) || !strncmp(nl + 1, "Warning:", 8))
+			return nl + 1;
+	return p + strlen(p);
+}
+
+/*
+ * nft's diagnostics in msg, each once (a ruleset with two rules nft cannot read says
+ * the same twice), every line indented by four spaces, a repeated one with its count,
+ * into out (len bytes, truncated if need be).
+ */
+static void indent_diag(const char *msg, char *out, size_t len)
+{
+	const char *start[DIAG_BLOCKS];
+	size_t size[DIAG_BLOCKS], at = 0;
+	int times[DIAG_BLOCKS], n = 0;
+
+	out[0] = '\0';
+	for (const char *p = msg; *p && n < DIAG_BLOCKS;) {
+		const char *e = next_block(p);
+		size_t sz = (size_t)(e - p);
+		int k;
+
+		while (sz && p[sz - 1] == '\n')
+			sz--;
+		for (k = 0; k < n && (size[k] != sz || memcmp(start[k], p, sz)); k++)
+			;
+		if (k == n) {
+			start[n] = p;
+			size[n] = sz;
+			times[n++] = 0;
+		}
+		times[k]++;
+		p = e;
+	}
+	for (int k = 0; k < n && at < len; k++) {
+		const char *p = start[k], *end = start[k] + size[k];
+
+		for (bool first = true; p < end && at < len; first = false) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			int w = (int)((nl ? nl : end) - p);
+
+			at += (size_t)snprintf(out + at, len - at, "%s    %.*s", at ? "\n" : "", w,
+					       p);
+			if (first && times[k] > 1 && at < len)
+				at += (size_t)snprintf(out + at, len - at, "  (%d times)",
+						       times[k]);
+			p = nl ? nl + 1 : end;
+		}
+	}
+}
+
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
 {
 	struct cta_err err;
@@ -74,10 +131,11 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
 	free(live);
 	if (!c->live_copied) {
-		snprintf(c->live_error, sizeof(c->live_error), "%s", err.msg);
-		cta_msg("warning: the live ruleset does not load in the scratch namespace (%s): "
-			"the candidate is judged alone",
-			err.msg);
+		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
+		cta_msg("warning: nft cannot load the live ruleset as it lists it (nft said, below): "
+			"the candidate is judged alone, while on the host those live rules stay in "
+			"force beside it and could not be judged\n%s",
+			c->live_error);
 	}
 	rc = cta_replay_load(c->replay, path, NULL, &err);
 	if (rc) {
