@@ -137,6 +137,24 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 			"force beside it and could not be judged\n%s",
 			c->live_error);
 	}
+	if (c->live_copied) {
+		/*
+		 * Both sides as the kernel lists them: iptables-nft's rules list as nft text
+		 * that reads back in another order (ct state related,established comes back
+		 * established,related); compare what the scratch namespace holds, not the host.
+		 */
+		char *before = NULL;
+
+		if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before) == 0) {
+			free(c->live);
+			c->live = cta_rsdiff_without(before, CTA_OWN_TABLES);
+			free(before);
+			if (!c->live) {
+				cta_msg("out of memory");
+				return CTA_EXIT_SYSTEM;
+			}
+		}
+	}
 	rc = cta_replay_load(c->replay, path, NULL, &err);
 	if (rc) {
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);

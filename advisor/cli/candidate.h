@@ -18,7 +18,8 @@
 #define CTA_OWN_TABLES "conntrack_advise"
 
 struct cta_candidate {
-	char *live; /* the live ruleset, stateless, without the tool's tables */
+	char *live; /* the live ruleset, stateless, without the tool's tables: as the
+		     * scratch namespace lists it once copied there */
 	char *after; /* the scratch namespace's, once the candidate is on top */
 	json_t *changes; /* cta_rsdiff(live, after) */
 	json_t *tables; /* "FAMILY NAME" of every table the candidate changes */
