@@ -2,10 +2,13 @@
 #include "advisor/cli/candidate.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/lib/jsonpos.h"
 #include "nft/nftrun.h"
 #include "advisor/review/rsdiff.h"
 
@@ -27,6 +30,57 @@ static json_t *touched(json_t *changes)
 			seen |= !strcmp(json_string_value(t), key);
 		if (!seen)
 			json_array_append_new(out, json_string(key));
+	}
+	return out;
+}
+
+/* Every table the changes remove ("- table"): the live tables the candidate replaces. */
+static json_t *removed(json_t *changes)
+{
+	json_t *out = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(changes, i, c) {
+		if (strcmp(cta_jstr(c, "op"), "remove") || strcmp(cta_jstr(c, "object"), "table"))
+			continue;
+		json_array_append_new(out, json_sprintf("%s %s", cta_jstr(c, "family"),
+							cta_jstr(c, "table")));
+	}
+	return out;
+}
+
+static bool listed(json_t *tables, const char *key)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tables, i, t)
+		if (!strcmp(json_string_value(t), key))
+			return true;
+	return false;
+}
+
+/*
+ * The tables of listing (nft's text) with a filter base chain that the candidate does
+ * not touch: the kernel applies them beside it, and a packet passes only if each lets
+ * it through.
+ */
+static json_t *in_force_beside(const char *listing, json_t *touched_tables)
+{
+	json_t *out = json_array();
+	char table[300] = "";
+
+	for (const char *p = listing; p && *p && out;) {
+		const char *nl = strchr(p, '\n');
+		int w = (int)(nl ? nl - p : (ptrdiff_t)strlen(p));
+		char fam[16], name[256];
+
+		if (sscanf(p, "table %15s %255[^ {\n]", fam, name) == 2)
+			snprintf(table, sizeof(table), "%s %s", fam, name);
+		else if (*table && memmem(p, (size_t)w, "type filter hook", 16) &&
+			 !listed(touched_tables, table) && !listed(out, table))
+			json_array_append_new(out, json_string(table));
+		p = nl ? nl + 1 : NULL;
 	}
 	return out;
 }
@@ -168,7 +222,9 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 	/* without the copy, what the candidate does is compared with nothing */
 	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
 	c->tables = c->changes ? touched(c->changes) : NULL;
-	if (!c->changes || !c->tables) {
+	c->replaced = c->changes ? removed(c->changes) : NULL;
+	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
+	if (!c->changes || !c->tables || !c->replaced || !c->beside) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -182,6 +238,8 @@ void cta_candidate_close(struct cta_candidate *c)
 	free(c->after);
 	json_decref(c->changes);
 	json_decref(c->tables);
+	json_decref(c->replaced);
+	json_decref(c->beside);
 	memset(c, 0, sizeof(*c));
 }
 
