@@ -127,7 +127,8 @@ static void print_flow(json_t *f, const struct cta_flow *flow)
 		printf(" dport=%lld", num(orig, "dport"));
 	} else if (icmp) {
 		printf(" type=%lld code=%lld", num(orig, "type"), num(orig, "code"));
-		print_range("id", orig, "id_min", "id_max");
+		if (json_object_get(orig, "id_min")) /* only echo and its kin have one */
+			print_range("id", orig, "id_min", "id_max");
 	}
 	printf(" packets=%lld bytes=%lld", num(pk, "orig"), num(by, "orig"));
 	if (reply) {

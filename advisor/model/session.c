@@ -121,8 +121,10 @@ json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *proc
 	} else if (cta_proto_is_icmp(k->l4proto)) {
 		set(orig, "type", json_integer(k->icmp_type));
 		set(orig, "code", json_integer(k->icmp_code));
-		set(orig, "id_min", json_integer(f->sport_min));
-		set(orig, "id_max", json_integer(f->sport_max));
+		if (cta_icmp_has_id(k->l4proto, k->icmp_type)) {
+			set(orig, "id_min", json_integer(f->sport_min));
+			set(orig, "id_max", json_integer(f->sport_max));
+		}
 	}
 	set(o, "orig", orig);
 	if (cta_flow_translated(f)) {
@@ -551,7 +553,8 @@ static int read_orig(struct rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_u8(rd, o, "type", true, &k->icmp_type);
 		if (!err)
 			err = get_u8(rd, o, "code", true, &k->icmp_code);
-		if (!err)
+		/* only messages with an identifier (echo and its kin) have one */
+		if (!err && json_object_get(o, "id_min"))
 			err = range(rd, o, "id_min", "id_max", &f->sport_min, &f->sport_max);
 	}
 	leave(rd);
