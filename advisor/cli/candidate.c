@@ -269,7 +269,7 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 			    f->direction != CTA_DIR_FORWARD)
 				continue;
 			v[m].flow = *f;
-			v[m].recorded = cta_session_verdict(&s[k], f);
+			v[m].recorded = cta_session_verdicts(&s[k], f);
 			v[m].management = f->direction == CTA_DIR_IN && f->key.l4proto == 6 &&
 					  f->key.reply_sport == ssh_port;
 			m++;

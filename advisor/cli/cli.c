@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/model/merge.h"
 #include "advisor/lib/util.h"
 
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out)
@@ -26,7 +27,20 @@ int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct 
 			return e == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
 		}
 	}
-	return CTA_EXIT_OK;
+	return cta_sessions_distinct(cmd->name, paths, s, n);
+}
+
+int cta_sessions_distinct(const char *what, char *const *paths, const struct cta_session *s,
+			  size_t n)
+{
+	size_t a, b;
+	const char *id;
+
+	if (!cta_session_merge_dup(s, n, &a, &b, &id))
+		return CTA_EXIT_OK;
+	cta_msg("%s: %s and %s hold the same recording (%s): its connections would count twice",
+		what, paths[a], paths[b], id);
+	return CTA_EXIT_USAGE;
 }
 
 void cta_free_sessions(struct cta_session *s, size_t n)

@@ -50,6 +50,12 @@ int cta_print_json(json_t *doc);
  * cta_free_sessions, also after a failure). An exit code; the message is said.
  */
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out);
+/*
+ * Refuse (with a message naming both files, CTA_EXIT_USAGE) sessions two of which hold
+ * the same recording: its counts would add up twice. CTA_EXIT_OK otherwise.
+ */
+int cta_sessions_distinct(const char *what, char *const *paths, const struct cta_session *s,
+			  size_t n);
 void cta_free_sessions(struct cta_session *s, size_t n);
 /* data to path atomically (with mode), or to stdout without one. An exit code. */
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,

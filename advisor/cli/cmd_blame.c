@@ -50,126 +50,142 @@ const struct cta_cmd cta_cmd_blame = {
 	"  conntrack-advise -j blame --session s.json \"$(conntrack -L | grep dport=22 | head -1)\"\n",
 };
 
-/* One rule the packet matched: "chain rule 4: TEXT  ->  VERDICT", NAT with its result. */
-static void print_rule(json_t *r)
+static const char *or_unknown(const char *text)
 {
-	if (json_object_get(r, "policy")) {
-		printf("    %s policy: %s\n", cta_jstr(r, "chain"), cta_jstr(r, "policy"));
+	return text ? text : "(text not known)";
+}
+
+/* One rule the packet matched: "chain rule 4: TEXT  ->  VERDICT", NAT with its result. */
+static void print_rule(const struct cta_vrule *r)
+{
+	if (r->policy) {
+		printf("    %s policy: %s\n", r->chain ? r->chain : "-",
+		       r->verdict ? r->verdict : "-");
 		return;
 	}
-	printf("    %s rule %lld: %s  ->  ", cta_jstr(r, "chain"),
-	       (long long)json_integer_value(json_object_get(r, "handle")),
-	       json_is_string(json_object_get(r, "rule")) ? cta_jstr(r, "rule")
-							  : "(text not known)");
-	if (json_object_get(r, "nat") && json_object_get(r, "to"))
-		printf("%s to %s\n", cta_jstr(r, "nat"), cta_jstr(r, "to"));
-	else if (json_object_get(r, "nat"))
-		printf("%s\n", cta_jstr(r, "nat"));
+	printf("    %s rule %llu: %s  ->  ", r->chain ? r->chain : "-",
+	       (unsigned long long)r->handle, or_unknown(r->rule));
+	if (r->nat && r->to)
+		printf("%s to %s\n", r->nat, r->to);
+	else if (r->nat)
+		printf("%s\n", r->nat);
 	else
-		printf("%s\n", cta_jstr(r, "verdict"));
+		printf("%s\n", r->verdict ? r->verdict : "-");
 }
 
 /* Every base chain crossed, in hook and priority order, with its verdict there. */
-static void print_path(json_t *path)
+static void print_path(const struct cta_verdict *v)
 {
-	size_t i, k;
-	json_t *stage, *r;
+	for (size_t i = 0; i < v->n_path; i++) {
+		const struct cta_vstage *st = &v->path[i];
 
-	json_array_foreach(path, i, stage) {
-		json_t *prio = json_object_get(stage, "priority");
-
-		printf("  %s %s %s", cta_jstr(stage, "family"), cta_jstr(stage, "table"),
-		       cta_jstr(stage, "chain"));
-		if (json_object_get(stage, "hook"))
-			printf("  (hook %s, priority %lld, %s, policy %s)", cta_jstr(stage, "hook"),
-			       (long long)json_integer_value(prio), cta_jstr(stage, "type"),
-			       cta_jstr(stage, "policy"));
-		if (json_object_get(stage, "verdict"))
-			printf(": %s by %s", cta_jstr(stage, "verdict"),
-			       !strcmp(cta_jstr(stage, "by"), "policy") ? "its policy" : "a rule");
+		printf("  %s %s %s", st->family ? st->family : "-", st->table ? st->table : "-",
+		       st->chain ? st->chain : "-");
+		if (st->hook)
+			printf("  (hook %s, priority %lld, %s, policy %s)", st->hook,
+			       (long long)st->priority, st->type ? st->type : "filter",
+			       st->policy ? st->policy : "-");
+		if (st->verdict)
+			printf(": %s by %s", st->verdict, st->by_policy ? "its policy" : "a rule");
 		putchar('\n');
-		json_array_foreach(json_object_get(stage, "rules"), k, r)
-			print_rule(r);
+		for (size_t k = 0; k < st->n_rules; k++)
+			print_rule(&st->rules[k]);
 	}
 }
 
 /* Does the verdict name what decided (a rule, a policy, or nothing would drop it)? */
-static bool decided_by(json_t *v)
+static bool decided_by(const struct cta_verdict *v)
 {
-	const char *type = cta_jstr(v, "type");
-
-	return v && (!strcmp(type, "rule") || !strcmp(type, "policy") || !strcmp(type, "open"));
+	return v && (v->type == CTA_VTYPE_RULE || v->type == CTA_VTYPE_POLICY ||
+		     v->type == CTA_VTYPE_OPEN);
 }
 
 /* "by rule 5 of inet filter input: tcp dport 22 accept", or "by the policy of ..." */
-static void print_by(json_t *d)
+static void print_by(uint8_t type, uint64_t handle, const char *family, const char *table,
+		     const char *chain, const char *rule)
 {
-	if (!strcmp(cta_jstr(d, "type"), "policy"))
-		printf("by the policy of %s %s %s\n", cta_jstr(d, "family"), cta_jstr(d, "table"),
-		       cta_jstr(d, "chain"));
+	if (type == CTA_VTYPE_POLICY)
+		printf("by the policy of %s %s %s\n", family, table, chain);
 	else
-		printf("by rule %lld of %s %s %s: %s\n",
-		       (long long)json_integer_value(json_object_get(d, "handle")),
-		       cta_jstr(d, "family"), cta_jstr(d, "table"), cta_jstr(d, "chain"),
-		       json_is_string(json_object_get(d, "rule")) ? cta_jstr(d, "rule")
-								  : "(text not known)");
+		printf("by rule %llu of %s %s %s: %s\n", (unsigned long long)handle, family, table,
+		       chain, or_unknown(rule));
 }
 
 /* The decider(s): one for a denied packet, one per hook an accepted one crossed. */
-static void print_deciders(json_t *v)
+static void print_deciders(const struct cta_verdict *v)
 {
-	json_t *ds = json_object_get(v, "deciders"), *d;
 	bool first = true;
-	size_t i;
 
-	if (!strcmp(cta_jstr(v, "type"), "open")) {
+	if (v->type == CTA_VTYPE_OPEN) {
 		printf("  accepted: no chain ");
-		json_array_foreach(ds, i, d) {
-			if (*cta_jstr(d, "hook"))
-				printf("%s%s", i ? ", " : "at ", cta_jstr(d, "hook"));
+		for (size_t i = 0; i < v->n_deciders; i++) {
+			const char *hook = v->deciders[i].hook;
+
+			if (hook && *hook)
+				printf("%s%s", i ? ", " : "at ", hook);
 			else
 				printf("on its path");
 		}
 		printf(" would drop it\n");
 		return;
 	}
-	printf("  verdict: %s, ", cta_jstr(v, "verdict"));
-	print_by(v);
-	json_array_foreach(ds, i, d) {
-		bool none = !strcmp(cta_jstr(d, "type"), "none");
+	printf("  verdict: %s, ", cta_verdict_name(v->verdict));
+	print_by(v->type, v->handle, v->family, v->table, v->chain, v->rule);
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		const struct cta_vdecider *d = &v->deciders[i];
 
-		if (first && !none) {
+		if (first && d->type != CTA_VTYPE_NONE) {
 			first = false; /* the verdict line's */
 			continue;
 		}
-		printf("  and at %s: ", cta_jstr(d, "hook"));
-		if (none)
+		printf("  and at %s: ", d->hook ? d->hook : "-");
+		if (d->type == CTA_VTYPE_NONE)
 			printf("no chain there would drop it\n");
 		else
-			print_by(d);
+			print_by(d->type, d->handle, d->family, d->table, d->chain, d->rule);
 	}
 }
 
 /* The story of one verdict. */
-static void print_verdict(json_t *v)
+static void print_verdict(const struct cta_verdict *v)
 {
 	if (!decided_by(v)) {
-		if (v && !strcmp(cta_jstr(v, "source"), "nflog"))
+		if (v && v->source == CTA_VSOURCE_NFLOG)
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
 			       "packet), but no trace says by which rule: record with --trace\n");
 		else
 			printf("  no netfilter verdict was seen for it\n");
 		return;
 	}
-	print_path(json_object_get(v, "path"));
+	print_path(v);
 	print_deciders(v);
-	if (json_object_get(v, "uid"))
-		printf("  sent by uid %lld\n",
-		       (long long)json_integer_value(json_object_get(v, "uid")));
+	if (v->has_uid)
+		printf("  sent by uid %u\n", v->uid);
+}
+
+/* Each verdict the flow's connections got, most first; several: how many got which. */
+static void print_verdicts(const struct cta_vtally *t)
+{
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
+
+	if (sorted.n <= 1 || !g) {
+		print_verdict(cta_vtally_main(t));
+		return;
+	}
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	for (uint32_t i = 0; i < sorted.n; i++) {
+		printf("  %llu connection%s:\n", (unsigned long long)g[i].n,
+		       g[i].n == 1 ? "" : "s");
+		print_verdict(g[i].v);
+	}
 }
 
 /* Whose flow it is on this host, where the recording saw it. */
-static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
+static void print_process(const struct cta_process *p, const struct cta_flow *f,
+			  const struct cta_verdict *v)
 {
 	if (f->direction == CTA_DIR_FORWARD) {
 		printf("  process: none, the flow was forwarded\n");
@@ -177,52 +193,52 @@ static void print_process(json_t *p, const struct cta_flow *f, json_t *v)
 	}
 	if (!p)
 		return;
-	if (!json_object_get(p, "comm")) {
+	if (!p->comm) {
 		/* a denied flow's verdict says it already */
-		if (json_object_get(v, "uid"))
+		if (v && v->has_uid)
 			return;
-		printf("  sent by uid %lld (NFLOG; the program was not seen)\n",
-		       (long long)json_integer_value(json_object_get(p, "uid")));
+		printf("  sent by uid %u (NFLOG; the program was not seen)\n", p->uid);
 		return;
 	}
-	printf("  process: %s, pid %lld, uid %lld", cta_jstr(p, "comm"),
-	       (long long)json_integer_value(json_object_get(p, "pid")),
-	       (long long)json_integer_value(json_object_get(p, "uid")));
-	if (json_object_get(p, "user"))
-		printf(" (%s)", cta_jstr(p, "user"));
-	if (json_object_get(p, "exe"))
-		printf(", %s", cta_jstr(p, "exe"));
-	if (json_object_get(p, "cgroup"))
-		printf(", cgroup %s", cta_jstr(p, "cgroup"));
+	printf("  process: %s, pid %u, uid %u", p->comm, p->pid, p->uid);
+	if (p->user)
+		printf(" (%s)", p->user);
+	if (p->exe)
+		printf(", %s", p->exe);
+	if (p->cgroup)
+		printf(", cgroup %s", p->cgroup);
 	putchar('\n');
 }
 
 /* The flow's line, as `flows` says it, shorter. */
-static void print_flow_head(json_t *f)
+static void print_flow_head(const struct cta_flow *f)
 {
-	json_t *o = json_object_get(f, "orig");
-	const char *proto = cta_jstr(f, "protocol");
-	bool v6 = !strcmp(cta_jstr(f, "family"), "ipv6");
+	const struct cta_flow_key *k = &f->key;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], num[8];
+	const char *proto = cta_proto_name(k->l4proto);
 
-	if (json_object_get(o, "dport"))
-		printf(v6 ? "%s [%s] -> [%s]:%lld" : "%s %s -> %s:%lld", proto, cta_jstr(o, "src"),
-		       cta_jstr(o, "dst"),
-		       (long long)json_integer_value(json_object_get(o, "dport")));
-	else if (json_object_get(o, "type"))
-		printf("%s %s -> %s type %lld", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"),
-		       (long long)json_integer_value(json_object_get(o, "type")));
+	if (!proto) {
+		snprintf(num, sizeof(num), "%u", k->l4proto);
+		proto = num;
+	}
+	cta_addr_str(k->family, &k->src, src, sizeof(src));
+	cta_addr_str(k->family, &k->dst, dst, sizeof(dst));
+	if (cta_proto_has_ports(k->l4proto))
+		printf(k->family == AF_INET6 ? "%s [%s] -> [%s]:%u" : "%s %s -> %s:%u", proto, src,
+		       dst, k->dport);
+	else if (cta_proto_is_icmp(k->l4proto))
+		printf("%s %s -> %s type %u", proto, src, dst, k->icmp_type);
 	else
-		printf("%s %s -> %s", proto, cta_jstr(o, "src"), cta_jstr(o, "dst"));
-	printf("  (%s, %lld connection%s, %s)\n", cta_jstr(f, "direction"),
-	       (long long)json_integer_value(json_object_get(f, "connections")),
-	       json_integer_value(json_object_get(f, "connections")) == 1 ? "" : "s",
-	       cta_jstr(f, "state"));
+		printf("%s %s -> %s", proto, src, dst);
+	printf("  (%s, %llu connection%s, %s)\n", cta_direction_name(f->direction),
+	       (unsigned long long)f->connections, f->connections == 1 ? "" : "s",
+	       cta_reached_name(f->reached));
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
-static json_t *entry(json_t *v, const char *tuple)
+static json_t *entry(const struct cta_verdict *v, const char *tuple)
 {
-	json_t *e = v ? json_deep_copy(v)
+	json_t *e = v ? cta_verdict_to_json(v)
 		      : json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
 
 	if (e)
@@ -262,25 +278,25 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 
 		cta_tuple_format(q, text, sizeof(text));
 		for (size_t i = 0; i < s.n_flows; i++) {
-			json_t *v = cta_session_verdict(&s, &s.flows[i]), *f;
+			const struct cta_flow *fl = &s.flows[i];
+			const struct cta_vtally *vt = cta_session_verdicts(&s, fl);
+			const struct cta_verdict *v = cta_vtally_main(vt);
+			const struct cta_process *p = cta_session_process(&s, fl);
 
-			if (!cta_tuple_match(q, &s.flows[i]))
+			if (!cta_tuple_match(q, fl))
 				continue;
 			matched = true;
 			decided |= decided_by(v);
-			f = cta_flow_to_json(&s.flows[i], NULL,
-					     cta_session_process(&s, &s.flows[i]));
 			if (out) {
 				json_t *e = entry(v, text);
 
-				json_object_set_new(e, "flow", f);
+				json_object_set_new(e, "flow", cta_flow_to_json(fl, vt, p));
 				json_array_append_new(out, e);
 				continue;
 			}
-			print_flow_head(f);
-			print_process(json_object_get(f, "process"), &s.flows[i], v);
-			print_verdict(v);
-			json_decref(f);
+			print_flow_head(fl);
+			print_process(p, fl, v);
+			print_verdicts(vt);
 		}
 		if (!matched && !g->json)
 			printf("%s: no recorded flow matches\n", text);
@@ -325,7 +341,8 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	struct cta_trace_match m;
 	struct cta_err err;
 	char text[256];
-	json_t *v = NULL;
+	_cleanup_(cta_verdict_unrefp) struct cta_verdict *tv = NULL;
+	json_t *v = NULL, *pk;
 	bool decided;
 	int rc;
 
@@ -355,23 +372,25 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		cta_msg("blame: %s", err.msg);
 		return CTA_EXIT_SYSTEM;
 	}
-	decided = decided_by(v);
-	if (g->json) {
-		json_t *e = entry(v, text);
-
+	/* the live answer comes as JSON (with the packet seen): typed at this edge */
+	if (!v)
+		v = json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
+	if (cta_verdict_from_json(v, &tv, &err)) {
 		json_decref(v);
-		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
+		cta_msg("blame: %s", err.msg);
+		return CTA_EXIT_SYSTEM;
+	}
+	decided = decided_by(tv);
+	if (g->json) {
+		json_object_set_new(v, "tuple", json_string(text));
+		rc = cta_print_json(json_pack("{s:[o]}", "blame", v));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text,
-	       cta_jstr(json_object_get(v, "packet"), "protocol"),
-	       cta_jstr(json_object_get(v, "packet"), "src"),
-	       (long long)json_integer_value(
-		       json_object_get(json_object_get(v, "packet"), "sport")),
-	       cta_jstr(json_object_get(v, "packet"), "dst"),
-	       (long long)json_integer_value(
-		       json_object_get(json_object_get(v, "packet"), "dport")));
-	print_verdict(v);
+	pk = json_object_get(v, "packet");
+	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text, cta_jstr(pk, "protocol"),
+	       cta_jstr(pk, "src"), (long long)json_integer_value(json_object_get(pk, "sport")),
+	       cta_jstr(pk, "dst"), (long long)json_integer_value(json_object_get(pk, "dport")));
+	print_verdict(tv);
 	json_decref(v);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

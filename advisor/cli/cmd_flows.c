@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisor/cli/cli.h"
 #include "advisor/model/flowtab.h"
-#include "advisor/record/procs.h"
 #include "advisor/model/session.h"
 #include "advisor/lib/util.h"
 
@@ -31,7 +32,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
 	"several connections from different ports. verdict= is what decided the flow's\n"
-	"first packet (traced while recording; 'blame' tells the whole path); by=unknown:\n"
+	"first packet (traced while recording; 'blame' tells the whole path and why);\n"
+	"by=none-would-drop: accepted, and no chain on its path would drop it; by=unknown:\n"
 	"denied, seen by NFLOG, no trace names the rule. With sessions of several hosts (or a\n"
 	"merged session), each host's flows are listed apart and end in host=NAME.\n"
 	"process= is the program on this host's end of the flow (the client of an outbound\n"
@@ -46,53 +48,52 @@ const struct cta_cmd cta_cmd_flows = {
 	"  conntrack-advise -j flows session.json | jq '.flows[] | select(.direction==\"in\")'\n",
 };
 
-static void print_range(const char *name, json_t *o, const char *lo, const char *hi)
+static void print_range(const char *name, uint16_t a, uint16_t b)
 {
-	json_int_t a = json_integer_value(json_object_get(o, lo));
-	json_int_t b = json_integer_value(json_object_get(o, hi));
-
 	if (a == b)
-		printf(" %s=%lld", name, (long long)a);
+		printf(" %s=%u", name, a);
 	else
-		printf(" %s=%lld-%lld", name, (long long)a, (long long)b);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "-";
-}
-
-static long long num(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
+		printf(" %s=%u-%u", name, a, b);
 }
 
 /*
  * verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy, or none-would-drop: accepted and
  * no chain on its path would drop it); nothing when none was seen
  */
-static void print_verdict(json_t *v)
+static void print_verdict(const struct cta_verdict *v)
 {
-	const char *type = str(v, "type");
-
-	if (!v)
-		return;
-	printf(" verdict=%s", str(v, "verdict"));
-	if (!strcmp(type, "rule"))
-		printf(" by=%s/%s/%s/%lld", str(v, "family"), str(v, "table"), str(v, "chain"),
-		       num(v, "handle"));
-	else if (!strcmp(type, "policy"))
-		printf(" by=%s/%s/%s/policy", str(v, "family"), str(v, "table"), str(v, "chain"));
-	else if (!strcmp(type, "open"))
+	printf(" verdict=%s", cta_verdict_name(v->verdict));
+	if (v->type == CTA_VTYPE_RULE)
+		printf(" by=%s/%s/%s/%llu", v->family ? v->family : "-", v->table, v->chain,
+		       (unsigned long long)v->handle);
+	else if (v->type == CTA_VTYPE_POLICY)
+		printf(" by=%s/%s/%s/policy", v->family ? v->family : "-", v->table, v->chain);
+	else if (v->type == CTA_VTYPE_OPEN)
 		printf(" by=none-would-drop");
-	else if (!strcmp(str(v, "source"), "nflog"))
+	else if (v->source == CTA_VSOURCE_NFLOG)
 		printf(" by=unknown");
 }
 
+/* each verdict, most connections first; several: each with verdict_conns=N */
+static void print_verdicts(const struct cta_vtally *t)
+{
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
+
+	if (!g || !sorted.n)
+		return;
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	for (uint32_t i = 0; i < sorted.n; i++) {
+		print_verdict(g[i].v);
+		if (sorted.n > 1)
+			printf(" verdict_conns=%llu", (unsigned long long)g[i].n);
+	}
+}
+
 /* process=NAME[PID] user=NAME (or uid=N); forwarded flows have none, and say so */
-static void print_process(json_t *p, const struct cta_flow *flow)
+static void print_process(const struct cta_process *p, const struct cta_flow *flow)
 {
 	char name[16];
 
@@ -102,71 +103,100 @@ static void print_process(json_t *p, const struct cta_flow *flow)
 	}
 	if (!p)
 		return;
-	if (json_object_get(p, "comm"))
-		printf(" process=%s[%lld]", cta_program_name(p, name, sizeof(name)), num(p, "pid"));
-	if (json_object_get(p, "user"))
-		printf(" user=%s", str(p, "user"));
-	else if (json_object_get(p, "uid"))
-		printf(" uid=%lld", num(p, "uid"));
+	if (p->comm)
+		printf(" process=%s[%u]", cta_process_program(p, name, sizeof(name)), p->pid);
+	if (p->user)
+		printf(" user=%s", p->user);
+	else if (p->has_uid)
+		printf(" uid=%u", p->uid);
 }
 
-/* One flow, from its JSON form: the same model as -j prints. */
-static void print_flow(json_t *f, const struct cta_flow *flow)
+static const char *addr(uint8_t family, const union cta_addr *a, char *buf)
 {
-	json_t *orig = json_object_get(f, "orig"), *reply = json_object_get(f, "reply");
-	json_t *pk = json_object_get(f, "packets"), *by = json_object_get(f, "bytes");
-	const char *state = str(f, "state");
-	bool ports = cta_proto_has_ports(flow->key.l4proto);
-	bool icmp = cta_proto_is_icmp(flow->key.l4proto);
+	return cta_addr_str(family, a, buf, INET6_ADDRSTRLEN);
+}
 
-	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", str(f, "family"), (unsigned)flow->key.family,
-	       str(f, "protocol"), (unsigned)flow->key.l4proto, str(f, "direction"),
-	       str(orig, "src"), str(orig, "dst"));
+static void print_time(const char *name, uint64_t ns)
+{
+	char t[40] = "-";
+
+	if (ns)
+		cta_format_time(ns, t, sizeof(t));
+	printf(" %s=%s", name, t);
+}
+
+/* The reply direction: who answered (after DNAT), where answers went (after SNAT). */
+static void print_reply(const struct cta_flow *f, bool ports)
+{
+	const struct cta_flow_key *k = &f->key;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	printf(" src=%s dst=%s", addr(k->family, &k->reply_src, a),
+	       addr(k->family, &k->reply_dst, b));
 	if (ports) {
-		print_range("sport", orig, "sport_min", "sport_max");
-		printf(" dport=%lld", num(orig, "dport"));
+		printf(" sport=%u", k->reply_sport);
+		print_range("dport", f->rdport_min, f->rdport_max);
+	}
+}
+
+/* One flow, as conntrack -L would, from the same values -j prints. */
+static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
+		       const struct cta_process *p, const char *host)
+{
+	const struct cta_flow_key *k = &f->key;
+	bool ports = cta_proto_has_ports(k->l4proto), icmp = cta_proto_is_icmp(k->l4proto);
+	const char *proto = cta_proto_name(k->l4proto);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], num[8];
+
+	if (!proto) {
+		snprintf(num, sizeof(num), "%u", k->l4proto);
+		proto = num;
+	}
+	printf("%-8s %u %-8s %u %-7s src=%s dst=%s", k->family == AF_INET ? "ipv4" : "ipv6",
+	       k->family, proto, k->l4proto, cta_direction_name(f->direction),
+	       addr(k->family, &k->src, a), addr(k->family, &k->dst, b));
+	if (ports) {
+		print_range("sport", f->sport_min, f->sport_max);
+		printf(" dport=%u", k->dport);
 	} else if (icmp) {
-		printf(" type=%lld code=%lld", num(orig, "type"), num(orig, "code"));
-		if (json_object_get(orig, "id_min")) /* only echo and its kin have one */
-			print_range("id", orig, "id_min", "id_max");
+		printf(" type=%u code=%u", k->icmp_type, k->icmp_code);
+		if (cta_icmp_has_id(k->l4proto, k->icmp_type)) /* echo and its kin only */
+			print_range("id", f->sport_min, f->sport_max);
 	}
-	printf(" packets=%lld bytes=%lld", num(pk, "orig"), num(by, "orig"));
-	if (reply) {
-		printf(" src=%s dst=%s", str(reply, "src"), str(reply, "dst"));
-		if (ports) {
-			printf(" sport=%lld", num(reply, "sport"));
-			print_range("dport", reply, "dport_min", "dport_max");
-		}
-	} else {
-		printf(" src=%s dst=%s", str(orig, "dst"), str(orig, "src"));
-		if (ports) {
-			printf(" sport=%lld", num(orig, "dport"));
-			print_range("dport", orig, "sport_min", "sport_max");
-		}
-	}
-	printf(" packets=%lld bytes=%lld", num(pk, "reply"), num(by, "reply"));
-	if (!strcmp(state, "assured"))
+	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[0],
+	       (unsigned long long)f->bytes[0]);
+	print_reply(f, ports);
+	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[1],
+	       (unsigned long long)f->bytes[1]);
+	if (f->reached == CTA_REACHED_ASSURED)
 		fputs(" [ASSURED]", stdout);
-	else if (!strcmp(state, "unreplied"))
+	else if (f->reached == CTA_REACHED_UNREPLIED)
 		fputs(" [UNREPLIED]", stdout);
-	printf(" conns=%lld first=%s last=%s", num(f, "connections"), str(f, "first_seen"),
-	       str(f, "last_seen"));
-	print_process(json_object_get(f, "process"), flow);
-	print_verdict(json_object_get(f, "verdict"));
-	if (json_object_get(f, "host"))
-		printf(" host=%s", str(f, "host"));
+	printf(" conns=%llu", (unsigned long long)f->connections);
+	print_time("first", f->first_ns);
+	print_time("last", f->last_ns);
+	print_process(p, f);
+	print_verdicts(t);
+	if (host)
+		printf(" host=%s", host);
 	putchar('\n');
 }
 
-/* The flows of one host: flows two hosts saw stay two flows. */
+/* The flows of one host (by name and identity): flows two hosts saw stay two flows. */
 struct host_flows {
-	char name[256];
+	struct cta_host id; /* name and identity only: no interfaces */
 	struct cta_flowtab *ft;
 };
 
 struct hosts {
 	struct host_flows *h;
 	size_t n;
+	/* the recordings read so far, and from which file: one given twice is refused */
+	struct {
+		char id[CTA_RECORDING_ID_LEN];
+		const char *path;
+	} * rec;
+	size_t n_rec;
 };
 
 static void hosts_free(struct hosts *hs)
@@ -174,21 +204,25 @@ static void hosts_free(struct hosts *hs)
 	for (size_t i = 0; i < hs->n; i++)
 		cta_flowtab_free(hs->h[i].ft);
 	free(hs->h);
+	free(hs->rec);
 }
 
-static struct cta_flowtab *host_table(struct hosts *hs, const char *name)
+static struct cta_flowtab *host_table(struct hosts *hs, const struct cta_host *host)
 {
 	struct host_flows *h;
 
 	for (size_t i = 0; i < hs->n; i++)
-		if (!strcmp(hs->h[i].name, name))
+		if (cta_host_same(&hs->h[i].id, host))
 			return hs->h[i].ft;
 	h = realloc(hs->h, (hs->n + 1) * sizeof(*h));
 	if (!h)
 		return NULL;
 	hs->h = h;
 	h = &hs->h[hs->n];
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	memset(h, 0, sizeof(*h));
+	memcpy(h->id.hostname, host->hostname, sizeof(h->id.hostname));
+	memcpy(h->id.machine_id, host->machine_id, sizeof(h->id.machine_id));
+	h->id.netns = host->netns;
 	h->ft = cta_flowtab_new();
 	if (!h->ft)
 		return NULL;
@@ -196,9 +230,39 @@ static struct cta_flowtab *host_table(struct hosts *hs, const char *name)
 	return h->ft;
 }
 
-static int cmp_host(const void *a, const void *b)
+static int cmp_host(const void *pa, const void *pb)
 {
-	return strcmp(((const struct host_flows *)a)->name, ((const struct host_flows *)b)->name);
+	const struct cta_host *a = &((const struct host_flows *)pa)->id;
+	const struct cta_host *b = &((const struct host_flows *)pb)->id;
+	int c = strcmp(a->hostname, b->hostname);
+
+	if (!c)
+		c = strcmp(a->machine_id, b->machine_id);
+	if (!c && a->netns != b->netns)
+		c = a->netns < b->netns ? -1 : 1;
+	return c;
+}
+
+/* The recordings of s, noted; one read before: refused (its counts would double). */
+static int note_recordings(struct hosts *hs, const struct cta_session *s, const char *path)
+{
+	void *p = realloc(hs->rec, (hs->n_rec + s->n_ids + 1) * sizeof(*hs->rec));
+
+	if (!p)
+		return CTA_EXIT_SYSTEM;
+	hs->rec = p;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		for (size_t j = 0; j < hs->n_rec; j++)
+			if (!strcmp(hs->rec[j].id, s->ids[i])) {
+				cta_msg("flows: %s and %s hold the same recording (%s): its "
+					"connections would count twice",
+					hs->rec[j].path, path, s->ids[i]);
+				return CTA_EXIT_USAGE;
+			}
+		memcpy(hs->rec[hs->n_rec].id, s->ids[i], CTA_RECORDING_ID_LEN);
+		hs->rec[hs->n_rec++].path = path;
+	}
+	return CTA_EXIT_OK;
 }
 
 static int load_all(int n, char **paths, struct hosts *hs, const struct cta_global *g)
@@ -214,6 +278,11 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 				       ? CTA_EXIT_USAGE
 				       : CTA_EXIT_SYSTEM;
 		}
+		rc = note_recordings(hs, &s, paths[i]);
+		if (rc) {
+			cta_session_fini(&s);
+			return rc;
+		}
 		if (!s.complete && !g->quiet)
 			cta_msg("note: %s is a checkpoint of a recording that did not finish "
 				"(flows up to its \"end\" time)",
@@ -221,13 +290,13 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 		for (size_t j = 0; j < s.n_flows && !rc; j++) {
 			const struct cta_flow *f = &s.flows[j];
 			/* a merged session says which of its hosts saw the flow */
-			const char *host = s.n_hosts && f->host < s.n_hosts
-						   ? s.hosts[f->host].hostname
-						   : s.host.hostname;
+			const struct cta_host *host =
+				s.n_hosts && f->host < s.n_hosts ? &s.hosts[f->host] : &s.host;
 			struct cta_flowtab *ft = host_table(hs, host);
 
-			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdict(&s, f),
-						    cta_session_process(&s, f))
+			rc = ft ? cta_flowtab_merge(ft, f, cta_session_verdicts(&s, f),
+						    (struct cta_process *)cta_session_process(&s,
+											      f))
 				: -ENOMEM;
 		}
 		cta_session_fini(&s);
@@ -242,7 +311,8 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 }
 
 /* One host's flows: printed, or added to arr (-j). host: said when there are several. */
-static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
+static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
+		     struct cta_json_memo *memo)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -251,19 +321,20 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr)
 	if (!flows)
 		return CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *f = cta_flow_to_json(&flows[i], cta_flowtab_verdict(ft, &flows[i]),
-					     cta_flowtab_process(ft, &flows[i]));
+		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
+		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
+		json_t *f;
 
+		if (!arr) {
+			print_flow(&flows[i], t, p, host);
+			continue;
+		}
+		f = cta_flow_to_json_memo(&flows[i], t, p, memo);
 		if (!f)
 			return CTA_EXIT_SYSTEM;
 		if (host)
 			json_object_set_new(f, "host", json_string(host));
-		if (arr) {
-			json_array_append_new(arr, f);
-			continue;
-		}
-		print_flow(f, &flows[i]);
-		json_decref(f);
+		json_array_append_new(arr, f);
 	}
 	return CTA_EXIT_OK;
 }
@@ -274,6 +345,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = NULL;
 	struct hosts hs = { 0 };
 	json_t *arr = NULL;
 	int c, rc;
@@ -288,10 +360,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
 	rc = load_all(argc - optind, argv + optind, &hs, g);
-	if (!rc && g->json && !(arr = json_array()))
+	if (!rc && g->json && (!(arr = json_array()) || !(memo = cta_json_memo_new())))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].name : NULL, arr);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr, memo);
 	hosts_free(&hs);
 	if (rc) {
 		json_decref(arr);

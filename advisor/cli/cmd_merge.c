@@ -63,6 +63,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!n)
 		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
 	rc = cta_load_sessions(&cta_cmd_merge, argv + optind, n, &s);
+	/* a recording given twice was refused there: its counts would double */
 	if (!rc) {
 		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
 			cta_msg("merge: out of memory");

@@ -76,6 +76,35 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
+/* The recorded verdict; several: each with its connections, most first. */
+static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
+{
+	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
+	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
+	size_t at = 0;
+
+	if (!g || sorted.n <= 1) {
+		json_t *v = cta_vtally_main(t) ? cta_verdict_to_json(cta_vtally_main(t)) : NULL;
+
+		verdict_text(v, buf, len);
+		json_decref(v);
+		return;
+	}
+	memcpy(g, t->g, t->n * sizeof(*g));
+	sorted.g = g;
+	cta_vtally_sort(&sorted);
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < sorted.n && at < len; i++) {
+		json_t *v = cta_verdict_to_json(g[i].v);
+		char one[400];
+
+		verdict_text(v, one, sizeof(one));
+		json_decref(v);
+		at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", i ? ", " : "",
+				       (unsigned long long)g[i].n, one);
+	}
+}
+
 /*
  * What to credit for the candidate's verdict v: of the rules that decided it (one per
  * hook), one in a table the candidate changes when there is one, so a live table's
@@ -160,8 +189,9 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 			      cta_review_change_name(rf->change), "management", rf->management,
 			      "worked", rf->worked);
 
-	if (o && rf->recorded)
-		json_object_set(o, "recorded", rf->recorded);
+	if (o && cta_vtally_main(rf->recorded))
+		json_object_set_new(o, "recorded",
+				    cta_verdict_to_json(cta_vtally_main(rf->recorded)));
 	if (o && rf->candidate) {
 		json_object_set(o, "candidate", rf->candidate);
 		json_object_set(o, "credited", credited(rf->candidate, tables));
@@ -249,14 +279,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,
 			       n == 1 ? "" : "s");
 			for (size_t i = 0; i < n; i++) {
-				char text[200], rec[400], cand[400];
+				char text[200], rec[800], cand[400];
 
 				cta_review_flow_text(&v[i].flow, text, sizeof(text));
 				if (v[i].management && v[i].change == CTA_RV_BREAKS)
 					printf("  LOCKOUT: the management session %s would be "
 					       "dropped\n",
 					       text);
-				verdict_text(v[i].recorded, rec, sizeof(rec));
+				recorded_text(v[i].recorded, rec, sizeof(rec));
 				verdict_text(v[i].candidate ? credited(v[i].candidate, c.tables)
 							    : NULL,
 					     cand, sizeof(cand));

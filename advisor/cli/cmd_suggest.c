@@ -327,6 +327,11 @@ static void header(const struct options *o, const char *tname, const struct cta_
 							   : "",
 		       (unsigned long long)ir->flows_denied,
 		       o->ir.allow_denied ? "allowed too: --allow-denied" : "listed, not allowed");
+	if (ir->flows_limited)
+		cta_buf_printf(b,
+			       ",\n#   %llu allowed though some of their attempts were denied "
+			       "(rate limits: see flows)",
+			       (unsigned long long)ir->flows_limited);
 	if (ir->flows_local)
 		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
 			       (unsigned long long)ir->flows_local);

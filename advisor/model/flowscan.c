@@ -338,13 +338,14 @@ enum {
 	F_VERDICT,
 	F_HOST,
 	F_PROCESS,
+	F_VERDICTS,
 	F_N
 };
 
 static const char *const flow_keys[] = { "family",     "protocol",    "direction", "orig",
 					 "reply",      "connections", "packets",   "bytes",
 					 "first_seen", "last_seen",   "state",	   "verdict",
-					 "host",       "process",     NULL };
+					 "host",       "process",     "verdicts",  NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
@@ -374,6 +375,17 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 	case F_STATE:
 		return str(r, c->state, sizeof(c->state));
 	case F_HOST:
+		/* version 2: the host's index in "hosts"; version 1: its name */
+		r->p = ws(r->p, r->end);
+		if (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+			uint64_t index;
+
+			if (!read_uint(r, INT32_MAX, &index))
+				return false;
+			c->raw->has_host_index = true;
+			c->raw->host_index = (uint32_t)index;
+			return true;
+		}
 		return str(r, c->host, 256);
 	case F_FIRST:
 	case F_LAST:
@@ -399,14 +411,18 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 		return object(r, sub_member, &c->bytes);
 	case F_VERDICT:
 	case F_PROCESS:
+	case F_VERDICTS:
 		/* kept as text: the caller parses each distinct one once */
 		r->p = ws(r->p, r->end);
-		if (r->p >= r->end || *r->p != '{')
+		if (r->p >= r->end || *r->p != (k == F_VERDICTS ? '[' : '{'))
 			return false;
 		v = cta_json_skip(r->p, r->end);
 		if (!v)
 			return false;
-		if (k == F_VERDICT) {
+		if (k == F_VERDICTS) {
+			c->raw->verdicts = r->p;
+			c->raw->vslen = (size_t)(v - r->p);
+		} else if (k == F_VERDICT) {
 			c->raw->verdict = r->p;
 			c->raw->vlen = (size_t)(v - r->p);
 		} else {
@@ -441,8 +457,10 @@ static bool fill_orig(const struct sub *o, struct cta_flow *f)
 		return range(o, K_SPORT_MIN, K_SPORT_MAX, &f->sport_min, &f->sport_max) &&
 		       u16(o, K_DPORT, &k->dport);
 	if (cta_proto_is_icmp(k->l4proto))
+		/* only messages with an identifier (echo and its kin) have one */
 		return u8(o, K_TYPE, &k->icmp_type) && u8(o, K_CODE, &k->icmp_code) &&
-		       range(o, K_ID_MIN, K_ID_MAX, &f->sport_min, &f->sport_max);
+		       (!(o->seen & (1u << K_ID_MIN | 1u << K_ID_MAX)) ||
+			range(o, K_ID_MIN, K_ID_MAX, &f->sport_min, &f->sport_max));
 	return true;
 }
 

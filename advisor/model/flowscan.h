@@ -8,7 +8,9 @@
 #ifndef CTA_FLOWSCAN_H
 #define CTA_FLOWSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "advisor/model/flow.h"
 
@@ -32,10 +34,15 @@ void cta_flowscan_done(struct cta_flowscan *sc, const char *elem_end);
 /* One past the JSON value starting at p (after whitespace), or NULL if there is none. */
 const char *cta_json_skip(const char *p, const char *end);
 
-/* The raw text of a flow's "verdict" and "process" objects (NULL when absent). */
+/*
+ * The raw text of a flow's "verdicts" array, its "verdict" object (version 1) and its
+ * "process" object (NULL when absent).
+ */
 struct cta_flow_raw {
-	const char *verdict, *process;
-	size_t vlen, plen;
+	const char *verdicts, *verdict, *process;
+	size_t vslen, vlen, plen;
+	bool has_host_index; /* "host" was an index in "hosts" (version 2) */
+	uint32_t host_index;
 };
 
 /*

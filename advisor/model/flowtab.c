@@ -15,14 +15,21 @@ struct conn {
 	uint32_t flow;
 	uint32_t gen; /* the last dump that contained it */
 	uint8_t state; /* enum conn_state; the free list is chained through flow */
-	uint8_t counted; /* packets/bytes below hold an earlier reading */
+	uint8_t counted : 1; /* packets/bytes below hold an earlier reading */
+	uint8_t judged : 1; /* its first packet's verdict was counted */
 	uint16_t sport; /* original source port (ICMP: echo id): with the flow key, its tuple */
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
 };
 
-/* JSON objects the flows point at (1 + index), each a reference of its own. */
+/* The processes flows point at (1 + index), each a reference of its own. */
 struct store {
-	json_t **v;
+	struct cta_process **v;
+	size_t n, cap;
+};
+
+/* Each flow's verdict counts (1 + index). */
+struct tallies {
+	struct cta_vtally *v;
 	size_t n, cap;
 };
 
@@ -41,7 +48,7 @@ struct cta_flowtab {
 	uint32_t gen;
 	struct cta_flowtab_stats stats;
 
-	struct store verdicts; /* flows' verdict - 1 indexes this */
+	struct tallies verdicts; /* flows' verdict - 1 indexes this */
 	struct store processes; /* flows' process - 1 indexes this */
 };
 
@@ -66,26 +73,33 @@ struct cta_flowtab *cta_flowtab_new(void)
 static void store_fini(struct store *st)
 {
 	for (size_t i = 0; i < st->n; i++)
-		json_decref(st->v[i]);
+		cta_process_unref(st->v[i]);
 	free(st->v);
 }
 
+static void tallies_fini(struct tallies *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		cta_vtally_fini(&t->v[i]);
+	free(t->v);
+}
+
 /* *slot (1 + index, 0: none) gets o, whose reference is taken, replacing an older one. */
-static int store_put(struct store *st, uint32_t *slot, json_t *o)
+static int store_put(struct store *st, uint32_t *slot, struct cta_process *o)
 {
 	if (!o)
 		return 0;
 	if (*slot) {
-		json_decref(st->v[*slot - 1]);
+		cta_process_unref(st->v[*slot - 1]);
 		st->v[*slot - 1] = o;
 		return 0;
 	}
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
-		json_t **v = realloc(st->v, cap * sizeof(*v));
+		struct cta_process **v = realloc(st->v, cap * sizeof(*v));
 
 		if (!v) {
-			json_decref(o);
+			cta_process_unref(o);
 			return -ENOMEM;
 		}
 		st->v = v;
@@ -96,9 +110,23 @@ static int store_put(struct store *st, uint32_t *slot, json_t *o)
 	return 0;
 }
 
-static json_t *store_get(const struct store *st, uint32_t slot)
+/* The counts of the flow at *slot, made when it has none yet; NULL on ENOMEM. */
+static struct cta_vtally *tally_of(struct tallies *t, uint32_t *slot)
 {
-	return slot && slot <= st->n ? st->v[slot - 1] : NULL;
+	if (*slot)
+		return &t->v[*slot - 1];
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct cta_vtally *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[t->n]));
+	*slot = (uint32_t)++t->n;
+	return &t->v[t->n - 1];
 }
 
 void cta_flowtab_free(struct cta_flowtab *ft)
@@ -108,7 +136,7 @@ void cta_flowtab_free(struct cta_flowtab *ft)
 	cta_hashidx_fini(&ft->flow_idx);
 	cta_hashidx_fini(&ft->conn_idx);
 	cta_hashidx_fini(&ft->tuple_idx);
-	store_fini(&ft->verdicts);
+	tallies_fini(&ft->verdicts);
 	store_fini(&ft->processes);
 	free(ft->flows);
 	free(ft->conns);
@@ -468,44 +496,51 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 	return closed;
 }
 
-int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict)
+int cta_flowtab_add_verdict(struct cta_flowtab *ft, size_t pos, struct cta_verdict *v, uint64_t n)
 {
-	return store_put(&ft->verdicts, &ft->flows[pos].verdict, verdict);
+	struct cta_vtally *t;
+
+	if (!v)
+		return 0;
+	t = tally_of(&ft->verdicts, &ft->flows[pos].verdict);
+	return t ? cta_vtally_add(t, v, n) : -ENOMEM;
 }
 
-json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f)
+const struct cta_vtally *cta_flowtab_verdicts_of(const struct cta_flowtab *ft,
+						 const struct cta_flow *f)
 {
-	return store_get(&ft->verdicts, f->verdict);
+	return f->verdict && f->verdict <= ft->verdicts.n ? &ft->verdicts.v[f->verdict - 1] : NULL;
 }
 
-json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
+const struct cta_vtally *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
 {
 	*n = ft->verdicts.n;
 	return ft->verdicts.v;
 }
 
-int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process)
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, struct cta_process *process)
 {
 	return store_put(&ft->processes, &ft->flows[pos].process, process);
 }
 
-json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f)
+struct cta_process *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f)
 {
-	return store_get(&ft->processes, f->process);
+	return f->process && f->process <= ft->processes.n ? ft->processes.v[f->process - 1] : NULL;
 }
 
-json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n)
+struct cta_process *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n)
 {
 	*n = ft->processes.n;
 	return ft->processes.v;
 }
 
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
-		      json_t *process)
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f,
+		      const struct cta_vtally *verdicts, struct cta_process *process)
 {
 	uint64_t hash = key_hash(&f->key);
 	int64_t pos = flow_find(ft, &f->key, hash);
-	int err;
+	struct cta_vtally *t;
+	int err = 0;
 
 	if (pos >= 0) {
 		cta_flow_merge(&ft->flows[pos], f);
@@ -517,11 +552,26 @@ int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *
 		ft->flows[pos].verdict = 0;
 		ft->flows[pos].process = 0;
 	}
-	err = verdict ? cta_flowtab_set_verdict(ft, (size_t)pos, json_incref(verdict)) : 0;
+	if (verdicts && verdicts->n) {
+		t = tally_of(&ft->verdicts, &ft->flows[pos].verdict);
+		err = t ? cta_vtally_merge(t, verdicts) : -ENOMEM;
+	}
 	/* the first process known for the flow stays */
 	if (!err && process && !ft->flows[pos].process)
-		err = cta_flowtab_set_process(ft, (size_t)pos, json_incref(process));
+		err = cta_flowtab_set_process(ft, (size_t)pos, cta_process_ref(process));
 	return err;
+}
+
+bool cta_flowtab_conn_judged(struct cta_flowtab *ft, uint32_t ct_id)
+{
+	int64_t pos = conn_find(ft, ct_id);
+	bool was;
+
+	if (pos < 0)
+		return false;
+	was = ft->conns[pos].judged;
+	ft->conns[pos].judged = 1;
+	return was;
 }
 
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id)

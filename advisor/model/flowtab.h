@@ -14,6 +14,7 @@
 #include "nft/event.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
+#include "advisor/model/verdict.h"
 #include "advisor/lib/util.h"
 
 struct cta_flowtab;
@@ -51,12 +52,12 @@ void cta_flowtab_dump_begin(struct cta_flowtab *ft);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
 
 /*
- * Fold a finished flow (from a session) in, merging with an equal key; verdict (may be
- * NULL) is its verdict, referenced, and replaces an older one; process (may be NULL)
- * its process, referenced, kept only if the flow had none. 0 or -ENOMEM.
+ * Fold a finished flow (from a session) in, merging with an equal key: its verdict
+ * counts add up; process (may be NULL) is kept, referenced, only if the flow had none.
+ * 0 or -ENOMEM.
  */
-int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f, json_t *verdict,
-		      json_t *process);
+int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f,
+		      const struct cta_vtally *verdicts, struct cta_process *process);
 
 /* The flow of the open connection with this conntrack id, or -1. */
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
@@ -71,17 +72,26 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, bool attempt);
-/* Give flow pos this verdict (the reference is taken), replacing an older one. */
-int cta_flowtab_set_verdict(struct cta_flowtab *ft, size_t pos, json_t *verdict);
-/* The verdict of a flow of this table (or a sorted copy of one), or NULL. */
-json_t *cta_flowtab_verdict(const struct cta_flowtab *ft, const struct cta_flow *f);
-/* The verdict store, for writing a session: flows' verdict fields index it. */
-json_t *const *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
+/*
+ * n more connections of flow pos were judged v (counted with those of the same
+ * decider; the table takes references of its own). 0 or -ENOMEM.
+ */
+int cta_flowtab_add_verdict(struct cta_flowtab *ft, size_t pos, struct cta_verdict *v, uint64_t n);
+/* The verdict counts of a flow of this table (or a sorted copy of one), or NULL. */
+const struct cta_vtally *cta_flowtab_verdicts_of(const struct cta_flowtab *ft,
+						 const struct cta_flow *f);
+/* The counts' store, for writing a session: flows' verdict fields index it. */
+const struct cta_vtally *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
+/*
+ * Was the open connection with this conntrack id's verdict counted already? Marks it
+ * counted; false for a connection not known.
+ */
+bool cta_flowtab_conn_judged(struct cta_flowtab *ft, uint32_t ct_id);
 
-/* The same for the process on this host's end of the flow (advisor/procs.h). */
-int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, json_t *process);
-json_t *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f);
-json_t *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
+/* The process on this host's end of the flow (the reference is taken). */
+int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, struct cta_process *process);
+struct cta_process *cta_flowtab_process(const struct cta_flowtab *ft, const struct cta_flow *f);
+struct cta_process *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft);
 /* Connections open right now, as far as the table knows. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -58,8 +59,33 @@ int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
 	return 0;
 }
 
+/* /etc/machine-id (32 hex digits) into id, or "" */
+static void read_machine_id(char id[33])
+{
+	FILE *f = fopen("/etc/machine-id", "re");
+	char line[64] = "";
+
+	id[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && strspn(line, "0123456789abcdef") == 32) {
+		memcpy(id, line, 32);
+		id[32] = '\0';
+	}
+	fclose(f);
+}
+
+bool cta_host_same(const struct cta_host *a, const struct cta_host *b)
+{
+	if (a->machine_id[0] && b->machine_id[0] && a->netns && b->netns)
+		return !strcmp(a->machine_id, b->machine_id) && a->netns == b->netns &&
+		       !strcmp(a->hostname, b->hostname);
+	return !strcmp(a->hostname, b->hostname);
+}
+
 int cta_host_read(struct cta_host *h)
 {
+	struct stat ns;
 	struct ifaddrs *list, *ifa;
 	struct utsname u;
 	int err = 0;
@@ -69,6 +95,9 @@ int cta_host_read(struct cta_host *h)
 		snprintf(h->hostname, sizeof(h->hostname), "unknown");
 	if (uname(&u) == 0)
 		snprintf(h->kernel, sizeof(h->kernel), "%s", u.release);
+	read_machine_id(h->machine_id);
+	if (stat("/proc/self/ns/net", &ns) == 0)
+		h->netns = (uint64_t)ns.st_ino;
 	if (getifaddrs(&list) < 0)
 		return -errno;
 	for (ifa = list; ifa && !err; ifa = ifa->ifa_next) {

@@ -25,12 +25,24 @@ struct cta_iface {
 struct cta_host {
 	char hostname[256];
 	char kernel[128];
+	/*
+	 * Who the host is, beyond its name (two machines, or two namespaces of one, may
+	 * share a hostname): /etc/machine-id ("" when not known) and the inode of the
+	 * network namespace recorded in (0 when not known).
+	 */
+	char machine_id[33];
+	uint64_t netns;
 	struct cta_iface *ifaces;
 	size_t n_ifaces;
 };
 
 /* Fill h from this namespace (getifaddrs). 0 or -errno. */
 int cta_host_read(struct cta_host *h);
+/*
+ * Are a and b the same host? By machine id and network namespace where both sessions
+ * know them, by hostname where either does not (sessions of format version 1).
+ */
+bool cta_host_same(const struct cta_host *a, const struct cta_host *b);
 void cta_host_fini(struct cta_host *h);
 /* Add an address to the interface called name, creating it. 0 or -ENOMEM. */
 int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,

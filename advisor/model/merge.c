@@ -6,68 +6,74 @@
 
 #include "advisor/model/merge.h"
 
+#include "advisor/lib/util.h"
+
 _Static_assert(sizeof(struct cta_session_stats) % sizeof(uint64_t) == 0,
 	       "session stats are uint64_t counts only");
 
-/* A flow on its way out: the flow, its host's name, its verdict and process (borrowed). */
+/* A flow on its way out: the flow, its host in the output, its verdicts and process. */
 struct item {
 	struct cta_flow f;
-	const char *host;
-	json_t *verdict, *process;
-	uint64_t vlast; /* last_ns of the flow whose verdict this is */
+	uint32_t host;
+	struct cta_vtally t; /* owned */
+	const struct cta_process *process;
 	uint64_t pfirst; /* first_ns of the flow whose process this is */
 };
 
-static const char *flow_host(const struct cta_session *s, const struct cta_flow *f)
+static const struct cta_host *flow_host(const struct cta_session *s, const struct cta_flow *f)
 {
 	if (s->n_hosts && f->host < s->n_hosts)
-		return s->hosts[f->host].hostname;
-	return s->host.hostname;
+		return &s->hosts[f->host];
+	return &s->host;
+}
+
+/* The output host that is h. */
+static uint32_t host_index(const struct cta_session *out, const struct cta_host *h)
+{
+	for (size_t i = 0; i < out->n_hosts; i++)
+		if (cta_host_same(&out->hosts[i], h))
+			return (uint32_t)i;
+	return 0;
 }
 
 /* Same host and key next to each other. */
 static int key_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	int c = strcmp(a->host, b->host);
 
-	return c ? c : memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	return memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
 }
 
 /* The order of the output: by host, then as flows lists them. */
 static int item_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	int c = strcmp(a->host, b->host);
 
-	return c ? c : cta_flow_cmp(&a->f, &b->f);
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	return cta_flow_cmp(&a->f, &b->f);
 }
 
 static bool same_flow(const struct item *a, const struct item *b)
 {
-	return !strcmp(a->host, b->host) && !memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
+	return a->host == b->host && !memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
 }
 
-/* Two objects in the order of their canonical texts (one that cannot be written last). */
-static int text_cmp(json_t *a, json_t *b)
+/* Two processes in the order of their canonical texts. */
+static int text_cmp(const struct cta_process *pa, const struct cta_process *pb)
 {
-	char *x = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
-	char *y = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *a = cta_process_to_json(pa), *b = cta_process_to_json(pb);
+	char *x = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *y = b ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	int r = x && y ? strcmp(x, y) : (x != NULL) - (y != NULL);
 
+	json_decref(a);
+	json_decref(b);
 	free(x);
 	free(y);
 	return r;
-}
-
-/* Whose verdict a merged flow keeps: the later one's; equal times, the text decides. */
-static bool prefer(const struct item *a, const struct item *b)
-{
-	if (!a->verdict || !b->verdict)
-		return a->verdict != NULL;
-	if (a->vlast != b->vlast)
-		return a->vlast > b->vlast;
-	return text_cmp(a->verdict, b->verdict) >= 0;
 }
 
 /*
@@ -99,9 +105,13 @@ static int iface_cmp(const void *pa, const void *pb)
 	return strcmp(((const struct cta_iface *)pa)->name, ((const struct cta_iface *)pb)->name);
 }
 
-/* Fold host b into a (same hostname): interfaces and addresses united. */
+/* Fold host b into a (the same host): interfaces and addresses united. */
 static int host_union(struct cta_host *a, const struct cta_host *b)
 {
+	if (!a->machine_id[0] && !a->netns) {
+		memcpy(a->machine_id, b->machine_id, sizeof(a->machine_id));
+		a->netns = b->netns;
+	}
 	if (strcmp(b->kernel, a->kernel) > 0)
 		snprintf(a->kernel, sizeof(a->kernel), "%s", b->kernel);
 	for (size_t i = 0; i < b->n_ifaces; i++) {
@@ -130,10 +140,17 @@ static int host_union(struct cta_host *a, const struct cta_host *b)
 	return 0;
 }
 
+/* By name, then by identity: two hosts of one name stay apart, always in one order. */
 static int host_cmp(const void *pa, const void *pb)
 {
-	return strcmp(((const struct cta_host *)pa)->hostname,
-		      ((const struct cta_host *)pb)->hostname);
+	const struct cta_host *a = pa, *b = pb;
+	int c = strcmp(a->hostname, b->hostname);
+
+	if (!c)
+		c = strcmp(a->machine_id, b->machine_id);
+	if (!c && a->netns != b->netns)
+		c = a->netns < b->netns ? -1 : 1;
+	return c;
 }
 
 /* Every host of the inputs once, by name, sorted, their interfaces and addresses too. */
@@ -147,7 +164,7 @@ static int merge_hosts(const struct cta_session *in, size_t n, struct cta_sessio
 			struct cta_host *h = NULL;
 
 			for (size_t k = 0; k < out->n_hosts && !h; k++)
-				if (!strcmp(out->hosts[k].hostname, hs[j].hostname))
+				if (cta_host_same(&out->hosts[k], &hs[j]))
 					h = &out->hosts[k];
 			if (!h) {
 				void *p = realloc(out->hosts, (out->n_hosts + 1) * sizeof(*h));
@@ -178,6 +195,8 @@ static int merge_hosts(const struct cta_session *in, size_t n, struct cta_sessio
 	if (!out->n_hosts)
 		return 0;
 	snprintf(out->host.hostname, sizeof(out->host.hostname), "%s", out->hosts[0].hostname);
+	memcpy(out->host.machine_id, out->hosts[0].machine_id, sizeof(out->host.machine_id));
+	out->host.netns = out->hosts[0].netns;
 	return host_union(&out->host, &out->hosts[0]);
 }
 
@@ -213,47 +232,76 @@ static void merge_header(const struct cta_session *in, size_t n, struct cta_sess
 		out->options = first->options;
 }
 
-int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session *out)
+bool cta_session_merge_dup(const struct cta_session *in, size_t n, size_t *a, size_t *b,
+			   const char **id)
 {
-	size_t total = 0, m = 0;
-	struct item *it;
-	json_t **vs, **ps;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	merge_header(in, n, out);
-	err = merge_hosts(in, n, out);
 	for (size_t i = 0; i < n; i++)
-		total += in[i].n_flows;
-	it = calloc(total ? total : 1, sizeof(*it));
-	out->flows = calloc(total ? total : 1, sizeof(*out->flows));
-	vs = calloc(total ? total : 1, sizeof(*vs));
-	ps = calloc(total ? total : 1, sizeof(*ps));
-	out->verdicts = vs;
-	out->processes = ps;
-	out->owns_verdicts = true;
-	if (err || !it || !out->flows || !vs || !ps) {
-		free(it);
-		cta_session_fini(out);
+		for (size_t j = i + 1; j < n; j++)
+			for (size_t x = 0; x < in[i].n_ids; x++)
+				for (size_t y = 0; y < in[j].n_ids; y++)
+					if (!strcmp(in[i].ids[x], in[j].ids[y])) {
+						*a = i;
+						*b = j;
+						*id = in[i].ids[x];
+						return true;
+					}
+	return false;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Every input's recording ids, sorted. */
+static int merge_ids(const struct cta_session *in, size_t n, struct cta_session *out)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += in[i].n_ids;
+	if (!total)
+		return 0;
+	out->ids = calloc(total, sizeof(*out->ids));
+	if (!out->ids)
 		return -ENOMEM;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < in[i].n_ids; k++)
+			memcpy(out->ids[out->n_ids++], in[i].ids[k], CTA_RECORDING_ID_LEN);
+	qsort(out->ids, out->n_ids, sizeof(*out->ids), id_cmp);
+	return 0;
+}
+
+/* The inputs' flows as items, each with its output host and a copy of its counts. */
+static int load_items(const struct cta_session *in, size_t n, const struct cta_session *out,
+		      struct item *it)
+{
+	int err = 0;
+
 	for (size_t i = 0, k = 0; i < n; i++)
 		for (size_t j = 0; j < in[i].n_flows; j++, k++) {
-			it[k].f = in[i].flows[j];
-			it[k].host = flow_host(&in[i], &in[i].flows[j]);
-			it[k].verdict = cta_session_verdict(&in[i], &in[i].flows[j]);
-			it[k].vlast = in[i].flows[j].last_ns;
-			it[k].process = cta_session_process(&in[i], &in[i].flows[j]);
-			it[k].pfirst = in[i].flows[j].first_ns;
+			const struct cta_flow *f = &in[i].flows[j];
+
+			it[k].f = *f;
+			it[k].host = host_index(out, flow_host(&in[i], f));
+			if (!err)
+				err = cta_vtally_merge(&it[k].t, cta_session_verdicts(&in[i], f));
+			it[k].process = cta_session_process(&in[i], f);
+			it[k].pfirst = f->first_ns;
 		}
-	if (total)
-		qsort(it, total, sizeof(*it), key_cmp);
+	return err;
+}
+
+/* Flows of the same host and key into one; the number left. */
+static size_t fold_items(struct item *it, size_t total, int *err)
+{
+	size_t m = 0;
+
 	for (size_t i = 0; i < total; i++) {
 		if (m && same_flow(&it[m - 1], &it[i])) {
-			if (prefer(&it[i], &it[m - 1])) {
-				it[m - 1].verdict = it[i].verdict;
-				it[m - 1].vlast = it[i].vlast;
-			}
+			if (!*err)
+				*err = cta_vtally_merge(&it[m - 1].t, &it[i].t);
+			cta_vtally_fini(&it[i].t);
 			if (prefer_process(&it[i], &it[m - 1])) {
 				it[m - 1].process = it[i].process;
 				it[m - 1].pfirst = it[i].pfirst;
@@ -263,6 +311,41 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 		}
 		it[m++] = it[i];
 	}
+	return m;
+}
+
+int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session *out)
+{
+	size_t total = 0, m, a, b;
+	_cleanup_(freep) struct item *it = NULL;
+	struct cta_vtally *vs;
+	struct cta_process **ps;
+	const char *id;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (cta_session_merge_dup(in, n, &a, &b, &id))
+		return -EEXIST;
+	merge_header(in, n, out);
+	err = merge_hosts(in, n, out);
+	if (!err)
+		err = merge_ids(in, n, out);
+	for (size_t i = 0; i < n; i++)
+		total += in[i].n_flows;
+	it = calloc(total ? total : 1, sizeof(*it));
+	out->flows = calloc(total ? total : 1, sizeof(*out->flows));
+	vs = calloc(total ? total : 1, sizeof(*vs));
+	ps = calloc(total ? total : 1, sizeof(*ps));
+	out->verdicts = vs;
+	out->processes = ps;
+	out->owns_verdicts = true;
+	if (!err && (!it || !out->flows || !vs || !ps))
+		err = -ENOMEM;
+	if (!err)
+		err = load_items(in, n, out, it);
+	if (it && total)
+		qsort(it, total, sizeof(*it), key_cmp);
+	m = it ? fold_items(it, total, &err) : 0;
 	if (m)
 		qsort(it, m, sizeof(*it), item_cmp);
 	for (size_t i = 0; i < m; i++) {
@@ -271,18 +354,20 @@ int cta_session_merge(const struct cta_session *in, size_t n, struct cta_session
 		*f = it[i].f;
 		f->verdict = 0;
 		f->process = 0;
-		for (size_t h = 0; h < out->n_hosts; h++)
-			if (!strcmp(out->hosts[h].hostname, it[i].host))
-				f->host = (uint32_t)h;
-		if (it[i].verdict) {
-			vs[out->n_verdicts++] = json_incref(it[i].verdict);
+		f->host = it[i].host;
+		if (it[i].t.n) {
+			vs[out->n_verdicts++] = it[i].t;
 			f->verdict = (uint32_t)out->n_verdicts;
+		} else {
+			cta_vtally_fini(&it[i].t);
 		}
 		if (it[i].process) {
-			ps[out->n_processes++] = json_incref(it[i].process);
+			ps[out->n_processes++] =
+				cta_process_ref((struct cta_process *)it[i].process);
 			f->process = (uint32_t)out->n_processes;
 		}
 	}
-	free(it);
-	return 0;
+	if (err)
+		cta_session_fini(out);
+	return err;
 }

@@ -14,9 +14,12 @@
 #include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
+#include "advisor/model/verdict.h"
 
 #define CTA_SESSION_FORMAT "conntrack-advise-session"
-#define CTA_SESSION_VERSION 1
+#define CTA_SESSION_VERSION 2
+/* a recording id: 128 random bits in hex */
+#define CTA_RECORDING_ID_LEN 33
 
 struct cta_record_options {
 	uint64_t duration_ms; /* 0: until a signal */
@@ -52,25 +55,62 @@ struct cta_session {
 	struct cta_flow *flows;
 	size_t n_flows;
 	/* flows' verdict - 1 indexes this; owned when loaded, borrowed when recording */
-	json_t *const *verdicts;
+	const struct cta_vtally *verdicts;
 	size_t n_verdicts;
 	/* flows' process - 1 indexes this; owned (or borrowed) with the verdicts */
-	json_t *const *processes;
+	struct cta_process *const *processes;
 	size_t n_processes;
 	bool owns_verdicts;
+	/* the recordings it holds (one; a merged session: each one merged), sorted */
+	char (*ids)[CTA_RECORDING_ID_LEN];
+	size_t n_ids;
 };
+
+/* A new recording id (random) into id. 0 or -errno. */
+int cta_recording_id_new(char id[CTA_RECORDING_ID_LEN]);
 
 void cta_session_fini(struct cta_session *s);
 
 /*
- * One flow as JSON: the session file's form, also what `flows -j` prints. verdict,
+ * One flow as JSON: the session file's form, also what `flows -j` prints. verdicts,
  * process: the flow's (from its owner's stores), or NULL.
  */
-json_t *cta_flow_to_json(const struct cta_flow *f, json_t *verdict, json_t *process);
-/* The verdict of one of a session's flows, or NULL. */
-json_t *cta_session_verdict(const struct cta_session *s, const struct cta_flow *f);
+json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verdicts,
+			 const struct cta_process *process);
+/*
+ * The same, writing each verdict and process once per memo and sharing it among the
+ * flows that point at it (as interned values do): for many flows, one memo over all
+ * of them. memo may be NULL.
+ */
+struct cta_json_memo;
+struct cta_json_memo *cta_json_memo_new(void);
+void cta_json_memo_free(struct cta_json_memo *m);
+static inline void cta_json_memo_freep(struct cta_json_memo **m)
+{
+	cta_json_memo_free(*m);
+}
+json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally *verdicts,
+			      const struct cta_process *process, struct cta_json_memo *memo);
+
+/* The verdicts of one of a session's flows, or NULL. */
+const struct cta_vtally *cta_session_verdicts(const struct cta_session *s,
+					      const struct cta_flow *f);
+/* The verdict most of its connections got, or NULL. */
+const struct cta_verdict *cta_session_verdict(const struct cta_session *s,
+					      const struct cta_flow *f);
 /* The process of one of a session's flows, or NULL. */
-json_t *cta_session_process(const struct cta_session *s, const struct cta_flow *f);
+const struct cta_process *cta_session_process(const struct cta_session *s,
+					      const struct cta_flow *f);
+
+/*
+ * The session's form of a verdict and of a process: the only code that spells their
+ * keys. to_json: a new object, NULL on ENOMEM. from_json: *out a new value (one
+ * reference); 0, or -EBADMSG with err saying which field is wrong, or -ENOMEM.
+ */
+json_t *cta_verdict_to_json(const struct cta_verdict *v);
+int cta_verdict_from_json(json_t *o, struct cta_verdict **out, struct cta_err *err);
+json_t *cta_process_to_json(const struct cta_process *p);
+int cta_process_from_json(json_t *o, struct cta_process **out, struct cta_err *err);
 
 /*
  * The whole document, flows in the order given, one per line. *out is malloc'd.

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static bool final(enum cta_verdict v)
+static bool final(enum cta_vkind v)
 {
 	return v == CTA_VERDICT_DROP || v == CTA_VERDICT_REJECT || v == CTA_VERDICT_QUEUE ||
 	       v == CTA_VERDICT_STOLEN;

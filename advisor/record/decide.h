@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "advisor/record/trace.h" /* enum cta_verdict */
+#include "advisor/model/verdict.h" /* enum cta_vkind */
 
 #define CTA_DECIDERS_MAX 8 /* hooks a packet can cross, with room to spare */
 
@@ -31,7 +31,7 @@ struct cta_stage_result {
 	const char *hook; /* "input", "forward", ...; "" when not known */
 	enum cta_chain_kind kind;
 	bool policy_drop; /* the chain's policy is drop */
-	enum cta_verdict verdict; /* how the chain ended; NONE when its end was not seen */
+	enum cta_vkind verdict; /* how the chain ended; NONE when its end was not seen */
 	bool by_policy; /* the policy ended it, not a rule */
 	/*
 	 * An accept-policy chain accepted by a rule, and a later rule of that chain
@@ -46,7 +46,7 @@ struct cta_decider {
 };
 
 struct cta_decision {
-	enum cta_verdict verdict; /* of the packet: the first final verdict, else accept */
+	enum cta_vkind verdict; /* of the packet: the first final verdict, else accept */
 	int n; /* deciders: one for a denied packet, one per hook crossed if accepted */
 	struct cta_decider d[CTA_DECIDERS_MAX];
 };

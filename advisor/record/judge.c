@@ -22,7 +22,7 @@ struct wait {
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
-	json_t *verdict; /* from a trace; NULL with NFLOG alone */
+	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
@@ -59,7 +59,7 @@ void cta_judge_free(struct cta_judge *j)
 		return;
 	for (size_t i = 0; i < j->n; i++)
 		if (j->w[i].used)
-			json_decref(j->w[i].verdict);
+			cta_verdict_unref(j->w[i].verdict);
 	free(j->w);
 	free(j->free_pos);
 	cta_hashidx_fini(&j->idx);
@@ -173,19 +173,10 @@ static void drop(struct cta_judge *j, struct wait *w)
 	uint32_t pos = (uint32_t)(w - j->w);
 
 	cta_hashidx_del(&j->idx, w->hash, pos);
-	json_decref(w->verdict);
+	cta_verdict_unref(w->verdict);
 	w->verdict = NULL;
 	w->used = false;
 	j->free_pos[j->n_free++] = pos; /* n_free < cap: every slot is freed once */
-}
-
-/* The owner of the socket that sent it, where NFLOG told. */
-static void add_owner(json_t *v, const struct wait *w)
-{
-	if (w->has_uid)
-		json_object_set_new(v, "uid", json_integer(w->uid));
-	if (w->has_gid)
-		json_object_set_new(v, "gid", json_integer(w->gid));
 }
 
 /*
@@ -195,14 +186,18 @@ static void add_owner(json_t *v, const struct wait *w)
 static int owner_process(struct cta_judge *j, int64_t pos, bool has_uid, uint32_t uid, bool has_gid,
 			 uint32_t gid)
 {
-	json_t *p;
+	struct cta_process *p;
 
 	if (!has_uid || cta_flowtab_flows(j->ft)[pos].process)
 		return 0;
-	p = json_pack("{s:I}", "uid", (json_int_t)uid);
-	if (p && has_gid)
-		json_object_set_new(p, "gid", json_integer(gid));
-	return p ? cta_flowtab_set_process(j->ft, (size_t)pos, p) : -ENOMEM;
+	p = cta_process_new();
+	if (!p)
+		return -ENOMEM;
+	p->has_uid = true;
+	p->uid = uid;
+	p->has_gid = has_gid;
+	p->gid = gid;
+	return cta_flowtab_set_process(j->ft, (size_t)pos, p);
 }
 
 /*
@@ -215,11 +210,43 @@ static bool was_denied(const struct wait *w)
 	return !w->verdict || w->dropped;
 }
 
+/* The verdict of a denied attempt: the trace's (with its sender), or NFLOG's "unknown". */
+static struct cta_verdict *denial(const struct wait *w)
+{
+	struct cta_verdict *v;
+
+	if (w->verdict && !w->has_uid && !w->has_gid)
+		return cta_verdict_ref(w->verdict);
+	/* a trace's verdict may be shared with other flows: the owner goes on a copy */
+	v = w->verdict ? cta_verdict_dup(w->verdict) : cta_verdict_new();
+	if (!v)
+		return NULL;
+	if (!w->verdict) {
+		v->verdict = CTA_VERDICT_DROP;
+		v->type = CTA_VTYPE_UNKNOWN;
+		v->source = CTA_VSOURCE_NFLOG;
+	}
+	v->has_uid = w->has_uid;
+	v->uid = w->uid;
+	v->has_gid = w->has_gid;
+	v->gid = w->gid;
+	return v;
+}
+
+/* A denial the trace named already, to count an attempt NFLOG alone saw with. */
+static struct cta_verdict *named_denial(const struct cta_vtally *t)
+{
+	for (uint32_t i = 0; t && i < t->n; i++)
+		if (cta_verdict_denies(t->g[i].v) && t->g[i].v->type != CTA_VTYPE_UNKNOWN)
+			return t->g[i].v;
+	return NULL;
+}
+
 static int denied(struct cta_judge *j, struct wait *w)
 {
 	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	struct cta_verdict *v;
 	int64_t pos;
-	json_t *v;
 	int err;
 
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
@@ -227,21 +254,18 @@ static int denied(struct cta_judge *j, struct wait *w)
 	if (pos < 0)
 		return (int)pos;
 	j->stats.denied++;
-	if (w->verdict) {
-		/* a trace's verdict may be shared with other flows: the owner goes on a copy */
-		v = w->has_uid || w->has_gid ? json_copy(w->verdict) : json_incref(w->verdict);
-	} else if (cta_flowtab_verdict(j->ft, &cta_flowtab_flows(j->ft)[pos])) {
-		/* NFLOG alone knows less than a trace that named the rule: keep the latter */
-		return 0;
-	} else {
-		/* NFLOG alone: denied, but no trace says by what */
-		v = json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "unknown", "source",
-			      "nflog");
-	}
+	/* NFLOG alone knows less than a trace that named the rule: count it there */
+	v = w->verdict
+		    ? NULL
+		    : named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
+	if (v)
+		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	v = denial(w);
 	if (!v)
 		return -ENOMEM;
-	add_owner(v, w);
-	err = cta_flowtab_set_verdict(j->ft, (size_t)pos, v);
+	/* one more attempt denied: beside, never instead of, what other attempts got */
+	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	cta_verdict_unref(v);
 	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 }
 
@@ -269,8 +293,20 @@ static int64_t confirmed(const struct cta_judge *j, bool has_ct, uint32_t ct_id,
 	return pos >= 0 ? pos : cta_flowtab_conn_by_tuple(j->ft, family, l4proto, t);
 }
 
-int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
-		    uint64_t now_mono, uint64_t now_real)
+/* A confirmed connection's verdict, counted once per connection. */
+static int count_confirmed(struct cta_judge *j, const struct cta_judgement *jd, int64_t pos,
+			   struct cta_verdict *verdict)
+{
+	int err = 0;
+
+	if (!jd->has_ct || !cta_flowtab_conn_judged(j->ft, jd->ct_id))
+		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, verdict, 1);
+	cta_verdict_unref(verdict);
+	return err;
+}
+
+int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
+		    struct cta_verdict *verdict, uint64_t now_mono, uint64_t now_real)
 {
 	struct wait *w;
 	int64_t pos;
@@ -281,7 +317,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 	if (jd->has_ct && jd->ct_dir != 0) {
 		/* a reply's first packet: not a flow's first packet */
 		j->stats.replies++;
-		json_decref(verdict);
+		cta_verdict_unref(verdict);
 		return 0;
 	}
 	if (jd->has_ct && (jd->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED))) {
@@ -291,18 +327,18 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t 
 		 * `ct state established accept`. Its first packet said what decided it.
 		 */
 		j->stats.established++;
-		json_decref(verdict);
+		cta_verdict_unref(verdict);
 		return 0;
 	}
 	pos = confirmed(j, jd->has_ct, jd->ct_id, jd->family, jd->l4proto, &jd->tuple);
 	if (pos >= 0)
-		return cta_flowtab_set_verdict(j->ft, (size_t)pos, verdict);
+		return count_confirmed(j, jd, pos, verdict);
 	w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
 	if (!w) {
-		json_decref(verdict);
+		cta_verdict_unref(verdict);
 		return -ENOMEM;
 	}
-	json_decref(w->verdict);
+	cta_verdict_unref(w->verdict);
 	w->verdict = verdict;
 	w->dropped = jd->verdict != CTA_VERDICT_ACCEPT && jd->verdict != CTA_VERDICT_NONE;
 	w->traced++;
@@ -331,13 +367,13 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 }
 
 /* A waiting attempt whose connection is confirmed: accepted; its verdict to the flow. */
-static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos)
+static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const uint32_t *ct_id)
 {
 	int err = 0;
 
 	j->stats.accepted_late++;
-	if (w->verdict)
-		err = cta_flowtab_set_verdict(j->ft, (size_t)pos, json_incref(w->verdict));
+	if (w->verdict && (!ct_id || !cta_flowtab_conn_judged(j->ft, *ct_id)))
+		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, w->verdict, 1);
 	if (!err)
 		err = owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 	drop(j, w);
@@ -362,7 +398,7 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	if (w->settled) /* let in after all: a new connection, its own verdict */
 		return retransmits_done(j, w);
 	pos = cta_flowtab_conn_by_tuple(j->ft, ev->family, ev->l4proto, &ev->orig);
-	return pos >= 0 ? accept_wait(j, w, pos) : 0;
+	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
 }
 
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
@@ -384,7 +420,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 			continue;
 		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 		if (pos >= 0) {
-			err = accept_wait(j, w, pos);
+			err = accept_wait(j, w, pos, NULL);
 			continue;
 		}
 		if (!was_denied(w)) {

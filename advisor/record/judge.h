@@ -37,12 +37,12 @@ struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *h
 void cta_judge_free(struct cta_judge *j);
 
 /*
- * A traced packet's verdict, as cta_judgement_to_json made it plus "source": "trace"
- * (the reference is taken). It may be shared with other flows: the judge never
- * changes it, and a copy carries a denied flow's owner.
+ * A traced packet's verdict (the reference is taken). It may be shared with other
+ * flows: the judge never changes it, and a copy carries a denied flow's owner. It is
+ * counted once per connection, beside the verdicts other connections of the flow got.
  */
-int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd, json_t *verdict,
-		    uint64_t now_mono, uint64_t now_real);
+int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
+		    struct cta_verdict *verdict, uint64_t now_mono, uint64_t now_real);
 int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,
 		    uint64_t now_real);
 /* After each conntrack event: a verdict waiting for this connection goes to its flow. */

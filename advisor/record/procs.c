@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "advisor/lib/hashidx.h"
+#include "advisor/lib/util.h"
 
 /* Compared and hashed as bytes: zeroed first. */
 struct skey {
@@ -31,9 +32,9 @@ struct cta_procs {
 	struct ent *ents;
 	size_t n_ents, cap_ents;
 	struct cta_hashidx idx;
-	json_t **procs;
+	struct cta_process **procs;
 	size_t n_procs, cap_procs;
-	json_t *by_text; /* compact JSON text -> 1 + index in procs */
+	json_t *by_text; /* the process's fields as one text -> 1 + index in procs */
 };
 
 struct cta_procs *cta_procs_new(void)
@@ -56,7 +57,7 @@ void cta_procs_free(struct cta_procs *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n_procs; i++)
-		json_decref(p->procs[i]);
+		cta_process_unref(p->procs[i]);
 	free(p->procs);
 	free(p->ents);
 	cta_hashidx_fini(&p->idx);
@@ -64,77 +65,47 @@ void cta_procs_free(struct cta_procs *p)
 	free(p);
 }
 
-json_t *cta_proc_to_json(const struct cta_proc *pr)
+/* The process's fields as one text: equal texts, one process. NULL on ENOMEM. */
+static char *proc_key(const struct cta_process *pr)
 {
-	json_t *o = json_object();
+	char *text = NULL;
 
-	if (!o)
+	if (asprintf(&text, "%u\x1f%u\x1f%u\x1f%s\x1f%s\x1f%s\x1f%s", pr->pid, pr->uid, pr->gid,
+		     pr->comm, pr->exe ? pr->exe : "", pr->user ? pr->user : "",
+		     pr->cgroup ? pr->cgroup : "") < 0)
 		return NULL;
-	json_object_set_new(o, "pid", json_integer(pr->pid));
-	json_object_set_new(o, "comm", json_string(pr->comm));
-	if (pr->exe[0])
-		json_object_set_new(o, "exe", json_string(pr->exe));
-	json_object_set_new(o, "uid", json_integer(pr->uid));
-	if (pr->user[0])
-		json_object_set_new(o, "user", json_string(pr->user));
-	json_object_set_new(o, "gid", json_integer(pr->gid));
-	if (pr->cgroup[0])
-		json_object_set_new(o, "cgroup", json_string(pr->cgroup));
-	/* a string that was not UTF-8 was left out by json_string: refuse the whole */
-	if (!json_object_get(o, "comm")) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return text;
 }
 
 /* The process's index in p->procs, adding it if new. */
 static int intern(struct cta_procs *p, const struct cta_proc *pr, uint32_t *out)
 {
-	json_t *o = cta_proc_to_json(pr), *known;
-	char *text;
-	int err = 0;
+	_cleanup_(cta_process_unrefp) struct cta_process *o = cta_process_from_event(pr);
+	_cleanup_(freep) char *text = o ? proc_key(o) : NULL;
+	json_t *known;
 
-	if (!o) {
-		/* a name that is not UTF-8: keep the process, without its names */
-		struct cta_proc bare = { .pid = pr->pid, .uid = pr->uid, .gid = pr->gid };
-
-		memcpy(bare.comm, "?", 2);
-		o = cta_proc_to_json(&bare);
-		if (!o)
-			return -ENOMEM;
-	}
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text) {
-		json_decref(o);
+	if (!text)
 		return -ENOMEM;
-	}
 	known = json_object_get(p->by_text, text);
 	if (known) {
 		*out = (uint32_t)json_integer_value(known) - 1;
-		goto out;
+		return 0;
 	}
 	if (p->n_procs == p->cap_procs) {
 		size_t nc = p->cap_procs ? p->cap_procs * 2 : 16;
-		json_t **v = realloc(p->procs, nc * sizeof(*v));
+		struct cta_process **v = realloc(p->procs, nc * sizeof(*v));
 
-		if (!v) {
-			err = -ENOMEM;
-			goto out;
-		}
+		if (!v)
+			return -ENOMEM;
 		p->procs = v;
 		p->cap_procs = nc;
 	}
-	if (json_object_set_new(p->by_text, text, json_integer((json_int_t)p->n_procs + 1))) {
-		err = -ENOMEM;
-		goto out;
-	}
-	p->procs[p->n_procs] = json_incref(o);
+	if (json_object_set_new(p->by_text, text, json_integer((json_int_t)p->n_procs + 1)))
+		return -ENOMEM;
+	p->procs[p->n_procs] = o;
+	o = NULL;
 	*out = (uint32_t)p->n_procs++;
-out:
-	free(text);
-	json_decref(o);
-	return err;
+	return 0;
 }
 
 struct find_ctx {
@@ -278,7 +249,7 @@ static int64_t server_of(const struct cta_procs *p, const struct cta_flow *f)
 	return at;
 }
 
-json_t *cta_procs_for_flow(const struct cta_procs *p, const struct cta_flow *f)
+struct cta_process *cta_procs_for_flow(const struct cta_procs *p, const struct cta_flow *f)
 {
 	int64_t at = -1;
 
@@ -300,25 +271,6 @@ json_t *cta_procs_for_flow(const struct cta_procs *p, const struct cta_flow *f)
 		break;
 	}
 	return at < 0 ? NULL : p->procs[at];
-}
-
-const char *cta_program_name(json_t *process, char *buf, size_t len)
-{
-	const char *comm = json_string_value(json_object_get(process, "comm"));
-	size_t n = 0;
-
-	for (; comm && comm[n] && n + 1 < len; n++) {
-		char c = comm[n];
-
-		buf[n] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					 (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-					 c == '+' || c == '-'
-				 ? c
-				 : '_';
-	}
-	if (len)
-		buf[n] = '\0';
-	return buf;
 }
 
 size_t cta_procs_sockets(const struct cta_procs *p)

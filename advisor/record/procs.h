@@ -17,6 +17,7 @@
 
 #include "nft/event.h"
 #include "advisor/model/flow.h"
+#include "advisor/model/verdict.h"
 
 struct cta_procs;
 
@@ -27,20 +28,11 @@ void cta_procs_free(struct cta_procs *p);
 int cta_procs_add(struct cta_procs *p, const struct cta_sock_event *ev);
 
 /*
- * The process on this host's end of a flow, as a session's "process" object (a
- * borrowed reference, the same object for the same process), or NULL when none is
- * known (or the flow is forwarded).
+ * The process on this host's end of a flow (borrowed: the same value for the same
+ * process; take a reference to keep it), or NULL when none is known (or the flow is
+ * forwarded).
  */
-json_t *cta_procs_for_flow(const struct cta_procs *p, const struct cta_flow *f);
-
-/* A process as its JSON object; NULL when out of memory. */
-json_t *cta_proc_to_json(const struct cta_proc *pr);
-
-/*
- * The program of a session's "process" object, for rule comments and listings: its
- * command name with anything but letters, digits and ._+- made '_' ("" if none).
- */
-const char *cta_program_name(json_t *process, char *buf, size_t len);
+struct cta_process *cta_procs_for_flow(const struct cta_procs *p, const struct cta_flow *f);
 
 /* Sockets and processes held, for tests and stats. */
 size_t cta_procs_sockets(const struct cta_procs *p);

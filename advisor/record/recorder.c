@@ -58,7 +58,10 @@ struct rec {
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
-	json_t *verdicts; /* judgement key -> its JSON, shared by the flows it judged */
+	json_t *verdicts; /* judgement key -> its index in vcache */
+	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
+	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
+	size_t n_vcache;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -157,20 +160,27 @@ static int attribute(struct rec *r)
 	if (!r->procmon)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *p;
+		struct cta_process *p;
 		int err;
 
 		/* a process NFLOG alone gave (a uid, no program) makes way for one */
-		if (flows[i].process &&
-		    json_object_get(cta_flowtab_process(r->ft, &flows[i]), "pid"))
+		if (flows[i].process && cta_flowtab_process(r->ft, &flows[i])->has_pid)
 			continue;
 		if (!(p = cta_procs_for_flow(r->procs, &flows[i])))
 			continue;
-		err = cta_flowtab_set_process(r->ft, i, json_incref(p));
+		err = cta_flowtab_set_process(r->ft, i, cta_process_ref(p));
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static void vcache_clear(struct rec *r)
+{
+	for (size_t i = 0; i < r->n_vcache; i++)
+		cta_verdict_unref(r->vcache[i]);
+	r->n_vcache = 0;
+	json_object_clear(r->verdicts);
 }
 
 static void snapshot(struct rec *r)
@@ -180,30 +190,31 @@ static void snapshot(struct rec *r)
 	if (cta_snapshot_take(r->snap, &text) == 0 && cta_ruleset_add_text(r->rs, text) == 0)
 		r->snapshots++;
 	/* rule texts and chains may have changed under the same handles */
-	json_object_clear(r->verdicts);
+	vcache_clear(r);
 }
 
 /*
- * The verdict's JSON, built once per distinct path through the ruleset: a recording
- * sees thousands of flows judged by a handful of rules, and the JSON (a few KiB with
- * its path) is most of the memory a traced flow costs. New references each.
+ * The verdict, built once per distinct path through the ruleset: a recording sees
+ * thousands of flows judged by a handful of rules, and the verdict (a few KiB with its
+ * path) is most of the memory a traced flow costs. A new reference each; NULL on
+ * ENOMEM.
  */
-static json_t *verdict_json(struct rec *r, const struct cta_judgement *j)
+static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement *j)
 {
 	char key[4096];
 	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *v = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	json_t *known = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	struct cta_verdict *v;
 
-	if (v)
-		return json_incref(v);
-	v = cta_judgement_to_json(j, r->rs);
-	if (v)
-		json_object_set_new(v, "source", json_string("trace"));
+	if (known)
+		return cta_verdict_ref(r->vcache[json_integer_value(known)]);
+	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_TRACE);
 	if (!v || !n)
 		return v;
-	if (json_object_size(r->verdicts) >= VERDICTS_KEPT)
-		json_object_clear(r->verdicts);
-	json_object_setn_nocheck(r->verdicts, key, n, v); /* takes a reference of its own */
+	if (r->n_vcache >= VERDICTS_KEPT)
+		vcache_clear(r);
+	r->vcache[r->n_vcache] = cta_verdict_ref(v);
+	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
 }
 
@@ -214,7 +225,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
 	if (!cta_judgement_rules_known(j, r->rs))
 		snapshot(r);
-	note_err(r, cta_judge_trace(r->judge, j, verdict_json(r, j), cta_now_mono_ns(),
+	note_err(r, cta_judge_trace(r->judge, j, verdict_of(r, j), cta_now_mono_ns(),
 				    cta_now_real_ns()));
 }
 
@@ -290,6 +301,10 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
+	if (r->id[0]) {
+		s->ids = &r->id; /* borrowed: the session is never freed */
+		s->n_ids = 1;
+	}
 	if (r->procmon) {
 		s->stats.process_events = cta_procmon_events(r->procmon);
 		s->stats.process_scanned = cta_procmon_scanned(r->procmon);
@@ -728,6 +743,7 @@ static void teardown(struct rec *r)
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
+	vcache_clear(r);
 	json_decref(r->verdicts);
 }
 
@@ -785,6 +801,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
+	if (cta_recording_id_new(r.id))
+		r.id[0] = '\0'; /* no randomness: the session says nothing rather than lie */
 	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;

@@ -14,6 +14,7 @@
 #include "advisor/lib/util.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
+#include "advisor/model/session.h"
 #include "advisor/record/decide.h"
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
@@ -128,7 +129,7 @@ static bool terminal(int32_t verdict)
 	return verdict >= 0 && (v == NF_DROP || v == NF_QUEUE || v == NF_STOLEN);
 }
 
-static enum cta_verdict verdict_of(int32_t verdict)
+static enum cta_vkind verdict_of(int32_t verdict)
 {
 	switch (verdict < 0 ? verdict : verdict & NF_VERDICT_MASK) {
 	case NF_ACCEPT:
@@ -222,17 +223,6 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 			finish(t, i, now_ns);
 }
 
-const char *cta_verdict_name(enum cta_verdict v)
-{
-	static const char *const names[] = {
-		[CTA_VERDICT_NONE] = "none",   [CTA_VERDICT_ACCEPT] = "accept",
-		[CTA_VERDICT_DROP] = "drop",   [CTA_VERDICT_REJECT] = "reject",
-		[CTA_VERDICT_QUEUE] = "queue", [CTA_VERDICT_STOLEN] = "stolen",
-	};
-
-	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "none";
-}
-
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
 	for (int i = 0; i < j->n_steps; i++) {
@@ -274,30 +264,37 @@ static const char *rule_text(const struct cta_step *s, const struct cta_ruleset 
 }
 
 /* drop by a rule that says reject, as the trace cannot tell them apart */
-static enum cta_verdict refine(enum cta_verdict v, const char *text)
+static enum cta_vkind refine(enum cta_vkind v, const char *text)
 {
 	if (v == CTA_VERDICT_DROP && text && strstr(text, "reject"))
 		return CTA_VERDICT_REJECT;
 	return v;
 }
 
-static json_t *step_json(const struct cta_step *s, const struct cta_ruleset *rs)
+/* A copy of s, or NULL for NULL; false when out of memory. */
+static bool dup_or_null(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
+}
+
+/* One rule the packet matched (or the policy), as the verdict's path keeps it. */
+static bool step_rule(const struct cta_step *s, const struct cta_ruleset *rs, struct cta_vrule *r)
 {
 	const char *text = rule_text(s, rs);
 	char v[CTA_NAME_MAX + 8];
-	json_t *o;
 
+	r->policy = s->policy;
+	r->handle = s->policy ? 0 : s->handle;
 	if (s->policy)
-		return json_pack("{s:s,s:s}", "chain", s->chain, "policy",
-				 cta_verdict_name(verdict_of(s->verdict)));
-	step_verdict(s, v, sizeof(v));
-	o = json_pack("{s:s,s:I,s:o,s:s}", "chain", s->chain, "handle", (json_int_t)s->handle,
-		      "rule", text ? json_string(text) : json_null(), "verdict", v);
-	if (o && s->verdict >= 0)
-		json_object_set_new(
-			o, "verdict",
-			json_string(cta_verdict_name(refine(verdict_of(s->verdict), text))));
-	return o;
+		snprintf(v, sizeof(v), "%s", cta_verdict_name(verdict_of(s->verdict)));
+	else if (s->verdict >= 0)
+		snprintf(v, sizeof(v), "%s",
+			 cta_verdict_name(refine(verdict_of(s->verdict), text)));
+	else
+		step_verdict(s, v, sizeof(v));
+	return dup_or_null(&r->chain, s->chain) && dup_or_null(&r->verdict, v) &&
+	       dup_or_null(&r->rule, s->policy ? NULL : text);
 }
 
 /* "192.0.2.2:80", "[2001:db8::2]:80", or an address alone for a protocol without ports */
@@ -438,122 +435,139 @@ static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs
 	return n;
 }
 
-static json_t *stage_json(const struct cta_judgement *j, const struct stage *st, int k,
-			  const struct cta_ruleset *rs)
+/* One rule the packet matched, with the NAT it did in a nat chain (to: where seen). */
+static bool path_rule(const struct cta_step *s, const struct cta_ruleset *rs,
+		      const struct stage *sg, const char *to, struct cta_vrule *r)
+{
+	const char *nat = sg->r.kind == CTA_CHAIN_NAT && !s->policy ? nat_word(rule_text(s, rs))
+								    : NULL;
+
+	return step_rule(s, rs, r) && dup_or_null(&r->nat, nat) &&
+	       dup_or_null(&r->to, nat ? to : NULL);
+}
+
+/* Base chain k of the path, with hook, priority, type, policy and its verdict there. */
+static bool path_stage(const struct cta_judgement *j, const struct stage *st, int k,
+		       const struct cta_ruleset *rs, struct cta_vstage *vs)
 {
 	const struct cta_step *first = &j->steps[st[k].first];
 	const struct cta_chain_info *ci = st[k].ci;
-	json_t *o = json_pack("{s:s,s:s,s:s}", "family", cta_nfproto_name(first->family), "table",
-			      first->table, "chain", first->chain);
-	json_t *rules = json_array();
 	char to[INET6_ADDRSTRLEN + 8];
 	bool to_known = st[k].next < j->n_steps &&
 			nat_to(j, first, &j->steps[st[k].next], to, sizeof(to));
 
-	if (o && ci && ci->base) {
-		json_object_set_new(o, "hook", json_string(ci->hook));
-		json_object_set_new(o, "priority", json_integer(ci->prio));
-		json_object_set_new(o, "type", json_string(ci->type));
-		json_object_set_new(o, "policy", json_string(ci->policy));
+	if (ci && ci->base) {
+		vs->has_priority = true;
+		vs->priority = ci->prio;
+		if (!dup_or_null(&vs->hook, ci->hook) || !dup_or_null(&vs->policy, ci->policy) ||
+		    !dup_or_null(&vs->type, ci->type))
+			return false;
 	}
-	for (int i = st[k].first; i < st[k].next && o && rules; i++) {
-		const struct cta_step *s = &j->steps[i];
-		json_t *r = step_json(s, rs);
-		const char *nat = st[k].r.kind == CTA_CHAIN_NAT && !s->policy
-					  ? nat_word(rule_text(s, rs))
-					  : NULL;
-
-		if (r && nat) {
-			json_object_set_new(r, "nat", json_string(nat));
-			if (to_known)
-				json_object_set_new(r, "to", json_string(to));
-		}
-		json_array_append_new(rules, r);
+	if (st[k].end >= 0) {
+		vs->by_policy = st[k].r.by_policy;
+		if (!dup_or_null(&vs->verdict, cta_verdict_name(st[k].r.verdict)))
+			return false;
 	}
-	if (o && st[k].end >= 0) {
-		json_object_set_new(o, "verdict", json_string(cta_verdict_name(st[k].r.verdict)));
-		json_object_set_new(o, "by", json_string(st[k].r.by_policy ? "policy" : "rule"));
-	}
-	if (o)
-		json_object_set_new(o, "rules", rules);
-	else
-		json_decref(rules);
-	return o;
+	vs->rules = calloc((size_t)(st[k].next - st[k].first), sizeof(*vs->rules));
+	if (!vs->rules || !dup_or_null(&vs->family, cta_nfproto_name(first->family)) ||
+	    !dup_or_null(&vs->table, first->table) || !dup_or_null(&vs->chain, first->chain))
+		return false;
+	for (int i = st[k].first; i < st[k].next; i++)
+		if (!path_rule(&j->steps[i], rs, &st[k], to_known ? to : NULL,
+			       &vs->rules[vs->n_rules++]))
+			return false;
+	return true;
 }
 
-/* The fields naming what decided (a rule or a policy) into o. */
-static void set_decider(json_t *o, const struct cta_step *d, const struct cta_ruleset *rs)
+/* The rule or policy step d as a decider at hook (type RULE or POLICY). */
+static bool decider_of(const struct cta_step *d, enum cta_vkind verdict, const char *hook,
+		       const struct cta_ruleset *rs, struct cta_vdecider *out)
 {
-	const char *text = rule_text(d, rs);
-
-	json_object_set_new(o, "type", json_string(d->policy ? "policy" : "rule"));
-	json_object_set_new(o, "family", json_string(cta_nfproto_name(d->family)));
-	json_object_set_new(o, "table", json_string(d->table));
-	json_object_set_new(o, "chain", json_string(d->chain));
-	if (!d->policy) {
-		json_object_set_new(o, "handle", json_integer((json_int_t)d->handle));
-		json_object_set_new(o, "rule", text ? json_string(text) : json_null());
-	}
+	out->type = d->policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	out->verdict = (uint8_t)verdict;
+	out->has_handle = !d->policy;
+	out->handle = d->policy ? 0 : d->handle;
+	return dup_or_null(&out->hook, hook) &&
+	       dup_or_null(&out->family, cta_nfproto_name(d->family)) &&
+	       dup_or_null(&out->table, d->table) && dup_or_null(&out->chain, d->chain) &&
+	       dup_or_null(&out->rule, d->policy ? NULL : rule_text(d, rs));
 }
 
-/* One decider per hook crossed (accepted) or the chain that dropped it. */
-static json_t *deciders_json(const struct cta_judgement *j, const struct stage *st,
-			     const struct cta_decision *dc, const struct cta_ruleset *rs)
+/* The path and the deciders of j, into v; its verdict and type from the decision. */
+static bool judgement_decide(const struct cta_judgement *j, const struct cta_ruleset *rs,
+			     const struct stage *st, int n, struct cta_verdict *v)
 {
-	json_t *a = json_array();
+	struct cta_stage_result res[CTA_PATH_MAX];
+	struct cta_decision dc;
+	const struct cta_vdecider *first = NULL;
 
-	for (int i = 0; i < dc->n && a; i++) {
-		const struct cta_decider *d = &dc->d[i];
-		json_t *o = json_pack("{s:s}", "hook", d->hook);
+	for (int k = 0; k < n; k++)
+		res[k] = st[k].r;
+	cta_decide(res, n, &dc);
+	v->verdict = (uint8_t)dc.verdict;
+	v->type = dc.verdict == CTA_VERDICT_NONE ? CTA_VTYPE_NONE : CTA_VTYPE_OPEN;
+	v->deciders = dc.n ? calloc((size_t)dc.n, sizeof(*v->deciders)) : NULL;
+	if (dc.n && !v->deciders)
+		return false;
+	for (int i = 0; i < dc.n; i++) {
+		struct cta_vdecider *d = &v->deciders[v->n_deciders++];
+		int k = dc.d[i].stage;
 
-		if (!o)
-			break;
-		if (d->stage < 0) {
-			json_object_set_new(o, "type", json_string("none"));
-		} else {
-			set_decider(o, &j->steps[st[d->stage].end], rs);
-			json_object_set_new(o, "verdict",
-					    json_string(cta_verdict_name(st[d->stage].r.verdict)));
+		if (k < 0) {
+			d->type = CTA_VTYPE_NONE;
+			if (!dup_or_null(&d->hook, dc.d[i].hook))
+				return false;
+			continue;
 		}
-		json_array_append_new(a, o);
+		if (!decider_of(&j->steps[st[k].end], st[k].r.verdict, dc.d[i].hook, rs, d))
+			return false;
+		if (!first)
+			first = d;
 	}
-	return a;
+	if (!first)
+		return true;
+	/* the top level names the first decider, as before there were several */
+	v->type = first->type;
+	v->has_handle = first->has_handle;
+	v->handle = first->handle;
+	return dup_or_null(&v->family, first->family) && dup_or_null(&v->table, first->table) &&
+	       dup_or_null(&v->chain, first->chain) && dup_or_null(&v->rule, first->rule);
+}
+
+struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
+					  const struct cta_ruleset *rs, enum cta_vsource source)
+{
+	struct stage *st = calloc(CTA_PATH_MAX, sizeof(*st));
+	struct cta_verdict *v = cta_verdict_new();
+	bool ok = st && v;
+	int n = 0;
+
+	if (ok) {
+		v->source = (uint8_t)source;
+		v->steps_not_kept = j->lost_steps > 0 ? (uint64_t)j->lost_steps : 0;
+		v->has_path = true;
+		n = stages_of(j, rs, st);
+		v->path = calloc((size_t)n + 1, sizeof(*v->path));
+		ok = v->path != NULL;
+	}
+	for (int k = 0; ok && k < n; k++)
+		ok = path_stage(j, st, k, rs, &v->path[v->n_path++]);
+	if (ok)
+		ok = judgement_decide(j, rs, st, n, v);
+	free(st);
+	if (!ok) {
+		cta_verdict_unref(v);
+		return NULL;
+	}
+	return v;
 }
 
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs)
 {
-	struct stage *st = calloc(CTA_PATH_MAX, sizeof(*st));
-	struct cta_stage_result res[CTA_PATH_MAX];
-	struct cta_decision dc;
-	json_t *o = NULL, *path = json_array();
-	int n = 0;
+	struct cta_verdict *v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
+	json_t *o = v ? cta_verdict_to_json(v) : NULL;
 
-	if (!st || !path)
-		goto out;
-	n = stages_of(j, rs, st);
-	for (int k = 0; k < n; k++) {
-		res[k] = st[k].r;
-		json_array_append_new(path, stage_json(j, st, k, rs));
-	}
-	cta_decide(res, n, &dc);
-	o = json_pack("{s:s,s:s}", "verdict", cta_verdict_name(dc.verdict), "type",
-		      dc.verdict == CTA_VERDICT_NONE ? "none" : "open");
-	if (!o)
-		goto out;
-	for (int i = 0; i < dc.n; i++)
-		if (dc.d[i].stage >= 0) {
-			set_decider(o, &j->steps[st[dc.d[i].stage].end], rs);
-			break;
-		}
-	if (dc.n)
-		json_object_set_new(o, "deciders", deciders_json(j, st, &dc, rs));
-	json_object_set_new(o, "path", path);
-	path = NULL;
-	if (j->lost_steps)
-		json_object_set_new(o, "steps_not_kept", json_integer(j->lost_steps));
-out:
-	json_decref(path);
-	free(st);
+	cta_verdict_unref(v);
 	return o;
 }
 
@@ -588,7 +602,7 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 			(int)s->verdict, strlen(s->table), s->table, strlen(s->chain), s->chain,
 			strlen(s->target), s->target);
 		if (s->stage) {
-			/* what NAT translated to before this chain is in the JSON */
+			/* what NAT translated to before this chain is in the verdict */
 			char to[INET6_ADDRSTRLEN + 8];
 
 			if (prev && nat_to(j, prev, s, to, sizeof(to)))

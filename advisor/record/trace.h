@@ -13,18 +13,10 @@
 #include <stdint.h>
 
 #include "advisor/model/ruleset.h"
+#include "advisor/model/verdict.h"
 #include "nft/tracemsg.h"
 
 #define CTA_PATH_MAX 48 /* steps kept per packet; more are counted, not kept */
-
-enum cta_verdict {
-	CTA_VERDICT_NONE = 0, /* nothing decided what we saw */
-	CTA_VERDICT_ACCEPT,
-	CTA_VERDICT_DROP,
-	CTA_VERDICT_REJECT, /* a drop by a rule whose text says reject */
-	CTA_VERDICT_QUEUE,
-	CTA_VERDICT_STOLEN,
-};
 
 /* One trace event that matters for the story: a rule that matched, or a policy. */
 struct cta_step {
@@ -46,7 +38,7 @@ struct cta_judgement {
 	uint32_t ct_id;
 	uint8_t ct_dir;
 	uint32_t ct_state; /* with has_ct: NF_CT_STATE_BIT() of the packet's ct state */
-	enum cta_verdict verdict;
+	enum cta_vkind verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];
 	int n_steps, lost_steps;
@@ -68,19 +60,21 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 /* Finish packets quiet for idle_ns or more (all of them with 0). */
 void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
 
-const char *cta_verdict_name(enum cta_verdict v);
-
 /* Does rs know the text of every rule on the judgement's path? (If not: list again.) */
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
 
 /*
- * The judgement as JSON, for the session and blame -j: verdict; type (rule or policy,
- * or open: accepted and no chain on its path would drop it), family, table, chain,
- * handle and rule of what decided (see decide.h); deciders, one per hook crossed when
- * accepted; and path: every base chain crossed with hook, priority, type, policy and
- * its verdict there, and the rules matched on the way, NAT steps with the address they
- * translated to. Texts and chain details come from rs.
+ * The judgement as a verdict (one reference; NULL on ENOMEM): what it was; what decided
+ * by netfilter's rules (decide.h): type rule or policy (family, table, chain, handle,
+ * rule text of the first decider), or open (accepted, and no chain on its path would
+ * drop it); the deciders, one per hook crossed when accepted; and the path: every base
+ * chain crossed with hook, priority, type, policy and its verdict there, the rules
+ * matched on the way, NAT steps with the address they translated to. Texts and chain
+ * details come from rs.
  */
+struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
+					  const struct cta_ruleset *rs, enum cta_vsource source);
+/* The same in its session form (cta_verdict_to_json), for live blame and replay. */
 json_t *cta_judgement_to_json(const struct cta_judgement *j, const struct cta_ruleset *rs);
 /*
  * Everything of j that cta_judgement_to_json() reads, as bytes: judgements with equal

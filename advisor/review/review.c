@@ -33,7 +33,9 @@ void cta_review_classify(struct cta_review_flow *rf)
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
-	else if (!rf->worked && cta_review_passes(rf->candidate))
+	/* each verdict judged: connections once rejected (a rate limit) now let in open */
+	else if ((!rf->worked || cta_vtally_denied(rf->recorded)) &&
+		 cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_OPENS;
 	else
 		rf->change = CTA_RV_SAME;
@@ -197,7 +199,7 @@ struct policy_stat {
 static int64_t rule_index(const struct cta_ruleset *rs, const char *family, const char *table,
 			  const char *chain, uint64_t handle)
 {
-	int fam = cta_nfproto_from_name(family);
+	int fam = family && table && chain ? cta_nfproto_from_name(family) : -1;
 
 	for (size_t i = 0; fam >= 0 && i < cta_ruleset_rule_count(rs); i++) {
 		const char *t, *c;
@@ -246,7 +248,7 @@ static json_t *finding(const char *kind, const struct cta_ruleset *rs, size_t i,
 }
 
 static void add_policy(struct policy_stat **ps, size_t *n, const struct cta_chain_info *ci,
-		       const struct cta_flow *f)
+		       const struct cta_flow *f, uint64_t conns)
 {
 	struct policy_stat *p = NULL;
 
@@ -264,10 +266,20 @@ static void add_policy(struct policy_stat **ps, size_t *n, const struct cta_chai
 		p->chain = ci;
 	}
 	p->flows++;
-	p->connections += f->connections;
+	p->connections += conns;
 	if (p->n_examples < POLICY_EXAMPLES)
 		p->examples[p->n_examples++] = f;
 }
+
+/* What the live rules did to the traced connections of one verdict: n of them. */
+struct live {
+	const struct cta_ruleset *rs;
+	struct rule_stat *st;
+	struct policy_stat *ps;
+	size_t np;
+	uint64_t total;
+	bool translated; /* a recorded connection was NATed (conntrack says so) */
+};
 
 /*
  * Why record's traces cannot say whether rule i is used, or NULL when they can: only
@@ -303,85 +315,67 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 	return NULL;
 }
 
-/* The decider(s) of v: each accept rule per hook, or the rule that dropped it. */
-static void count_decided(const struct cta_ruleset *rs, json_t *v, struct rule_stat *st,
-			  uint64_t connections)
+/* The decider(s) of v: each hook's accept rule, or the rule that dropped it. */
+static void count_decided(struct live *l, const struct cta_verdict *v, uint64_t n)
 {
-	json_t *ds = json_object_get(v, "deciders"), *d;
-	size_t i;
+	int64_t at;
 
-	if (!ds)
-		ds = json_pack("[O]", v);
-	else
-		json_incref(ds);
-	json_array_foreach(ds, i, d) {
-		int64_t at;
-
-		if (strcmp(cta_jstr(d, "type"), "rule"))
-			continue;
-		at = rule_index(rs, cta_jstr(d, "family"), cta_jstr(d, "table"),
-				cta_jstr(d, "chain"),
-				(uint64_t)json_integer_value(json_object_get(d, "handle")));
+	if (!v->n_deciders && v->type == CTA_VTYPE_RULE) {
+		/* a session from before deciders: the one it names */
+		at = rule_index(l->rs, v->family, v->table, v->chain, v->handle);
 		if (at >= 0)
-			st[at].decided += connections;
+			l->st[at].decided += n;
 	}
-	json_decref(ds);
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		const struct cta_vdecider *d = &v->deciders[i];
+
+		if (d->type != CTA_VTYPE_RULE)
+			continue;
+		at = rule_index(l->rs, d->family, d->table, d->chain, d->handle);
+		if (at >= 0)
+			l->st[at].decided += n;
+	}
 }
 
-json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
-			const char *skip_prefix)
+static void count_verdict(struct live *l, const struct cta_flow *f, const struct cta_verdict *v,
+			  uint64_t n)
 {
-	bool translated = false;
-	size_t nr = cta_ruleset_rule_count(rs), np = 0;
-	struct rule_stat *st = calloc(nr ? nr : 1, sizeof(*st));
-	struct policy_stat *ps = NULL;
-	uint64_t total = 0;
-	json_t *out = json_array();
+	int64_t at;
 
-	if (!st || !out) {
-		free(st);
-		json_decref(out);
-		return NULL;
-	}
-	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < s[k].n_flows; i++) {
-			const struct cta_flow *f = &s[k].flows[i];
-			json_t *v = cta_session_verdict(&s[k], f), *stage, *rule;
-			const char *type = cta_jstr(v, "type");
-			size_t a, b;
-			int64_t at;
+	if (v->source != CTA_VSOURCE_TRACE)
+		return;
+	l->total += n;
+	for (size_t a = 0; a < v->n_path; a++)
+		for (size_t b = 0; b < v->path[a].n_rules; b++) {
+			const struct cta_vstage *stage = &v->path[a];
 
-			translated |= cta_flow_translated(f);
-			if (!v || strcmp(cta_jstr(v, "source"), "trace"))
-				continue;
-			total += f->connections;
-			json_array_foreach(json_object_get(v, "path"), a, stage)
-				json_array_foreach(json_object_get(stage, "rules"), b, rule) {
-					at = rule_index(rs, cta_jstr(stage, "family"),
-							cta_jstr(stage, "table"),
-							cta_jstr(rule, "chain"),
-							(uint64_t)json_integer_value(
-								json_object_get(rule, "handle")));
-					if (at >= 0) {
-						st[at].reached += f->connections;
-						st[at].flows++;
-					}
-				}
-			if (!strcmp(type, "rule")) {
-				count_decided(rs, v, st, f->connections);
-			} else if (!strcmp(type, "policy")) {
-				int fam = cta_nfproto_from_name(cta_jstr(v, "family"));
-				const struct cta_chain_info *ci =
-					fam < 0 ? NULL
-						: cta_ruleset_chain(rs, (uint8_t)fam,
-								    cta_jstr(v, "table"),
-								    cta_jstr(v, "chain"));
-
-				/* a nat or route chain's policy decides nothing */
-				if (ci && !strcmp(ci->type, "filter"))
-					add_policy(&ps, &np, ci, f);
+			at = rule_index(l->rs, stage->family, stage->table, stage->rules[b].chain,
+					stage->rules[b].handle);
+			if (at >= 0) {
+				l->st[at].reached += n;
+				l->st[at].flows++;
 			}
 		}
+	if (v->type == CTA_VTYPE_RULE) {
+		count_decided(l, v, n);
+	} else if (v->type == CTA_VTYPE_POLICY) {
+		int fam = cta_nfproto_from_name(v->family ? v->family : "");
+		const struct cta_chain_info *ci =
+			fam < 0 ? NULL : cta_ruleset_chain(l->rs, (uint8_t)fam, v->table, v->chain);
+
+		/* a nat or route chain's policy decides nothing */
+		if (ci && !strcmp(ci->type, "filter"))
+			add_policy(&l->ps, &l->np, ci, f, n);
+	}
+}
+
+/* Rules no traced packet reached, and rules deciding much from far down. */
+static void rule_findings(const struct live *l, size_t nr, const char *skip_prefix, json_t *out)
+{
+	const struct cta_ruleset *rs = l->rs;
+	const struct rule_stat *st = l->st;
+	uint64_t total = l->total;
+
 	for (size_t i = 0; i < nr; i++) {
 		const char *t, *c;
 		uint64_t h;
@@ -392,7 +386,7 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
-		if (!st[i].reached && (why = untraced(rs, i, translated))) {
+		if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
 			json_array_append_new(out, finding("untraced", rs, i, 0, why));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
@@ -409,6 +403,14 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			json_array_append_new(out, finding("hot", rs, i, st[i].decided, detail));
 		}
 	}
+}
+
+/* Policies that decided flows: maybe a rule meant to decide them does not match. */
+static void policy_findings(const struct live *l, json_t *out)
+{
+	const struct policy_stat *ps = l->ps;
+	size_t np = l->np;
+
 	for (size_t i = 0; i < np; i++) {
 		const struct policy_stat *p = &ps[i];
 		char detail[400], ex[200];
@@ -432,7 +434,34 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 						     p->chain->name, "connections",
 						     (json_int_t)p->connections, "detail", detail));
 	}
-	free(ps);
-	free(st);
+}
+
+json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
+			const char *skip_prefix)
+{
+	size_t nr = cta_ruleset_rule_count(rs);
+	struct live l = { .rs = rs, .st = calloc(nr ? nr : 1, sizeof(*l.st)) };
+	json_t *out = json_array();
+
+	if (!l.st || !out) {
+		free(l.st);
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < s[k].n_flows; i++) {
+			const struct cta_flow *f = &s[k].flows[i];
+			const struct cta_vtally *t = cta_session_verdicts(&s[k], f);
+
+			l.translated |= cta_flow_translated(f);
+			/* one verdict: all the flow's connections, as before the counts */
+			for (uint32_t g = 0; t && g < t->n; g++)
+				count_verdict(&l, f, t->g[g].v,
+					      t->n == 1 ? f->connections : t->g[g].n);
+		}
+	rule_findings(&l, nr, skip_prefix, out);
+	policy_findings(&l, out);
+	free(l.ps);
+	free(l.st);
 	return out;
 }

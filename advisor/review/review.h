@@ -25,7 +25,8 @@ enum cta_review_change {
 
 struct cta_review_flow {
 	struct cta_flow flow;
-	json_t *recorded; /* the session's verdict, borrowed; NULL for SSH_CONNECTION's */
+	/* the session's verdict counts, borrowed; NULL for SSH_CONNECTION's */
+	const struct cta_vtally *recorded;
 	json_t *candidate; /* the replay's, owned */
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */

@@ -251,10 +251,14 @@ void cta_graph_dot(const struct cta_ir *ir, const struct cta_session *s, size_t 
 	cta_buf_str(out, "digraph flows {\n");
 	cta_buf_printf(out, "\tgraph [rankdir=LR, fontname=\"sans-serif\", labelloc=t, label=");
 	{
-		char label[700];
+		char label[760], lim[48] = "";
 
-		snprintf(label, sizeof(label), "flows of %s, %s to %s (%llu allowed, %llu denied)",
-			 hosts, a, z, (unsigned long long)(ir->flows_allowed + ir->flows_out_open),
+		if (ir->flows_limited)
+			snprintf(lim, sizeof(lim), ", %llu of them partly denied",
+				 (unsigned long long)ir->flows_limited);
+		snprintf(label, sizeof(label),
+			 "flows of %s, %s to %s (%llu allowed%s, %llu denied)", hosts, a, z,
+			 (unsigned long long)(ir->flows_allowed + ir->flows_out_open), lim,
 			 (unsigned long long)ir->flows_denied);
 		quoted(out, label);
 	}

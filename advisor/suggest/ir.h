@@ -47,6 +47,7 @@ struct cta_ir_rule {
 	size_t n_dst;
 	/* evidence */
 	uint64_t flows, connections, bytes, first_ns, last_ns;
+	uint64_t limited; /* attempts of its flows that were denied (rate limits) */
 	uint32_t peers; /* distinct remote hosts (sources; OUT: destinations) */
 	bool was_denied; /* holds flows denied while recording (--allow-denied) */
 	unsigned index; /* 1-based among the rules of its direction, for names */
@@ -69,6 +70,7 @@ struct cta_ir {
 	/* flows that became no rule, and why */
 	uint64_t flows_total, flows_local, flows_unknown, flows_out_open;
 	uint64_t flows_allowed, flows_denied;
+	uint64_t flows_limited; /* allowed, though some attempts were denied (rate limits) */
 	uint64_t first_ns, last_ns;
 };
 
@@ -78,7 +80,7 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 void cta_ir_fini(struct cta_ir *ir);
 
 /* Was this flow denied while recording (never let through)? */
-bool cta_flow_denied(const struct cta_flow *f, json_t *verdict);
+bool cta_flow_denied(const struct cta_flow *f, const struct cta_vtally *verdicts);
 /* Rules of one direction in model order; counts them. */
 size_t cta_ir_count(const struct cta_ir *ir, enum cta_ir_dir dir, uint8_t family);
 

@@ -58,12 +58,9 @@ static void suggest(const struct cta_session *s)
 static bool same_flow(const struct cta_session *x, struct cta_flow a, const struct cta_session *y,
 		      struct cta_flow b)
 {
-	json_t *va = cta_session_verdict(x, &a), *vb = cta_session_verdict(y, &b);
-	json_t *pa = cta_session_process(x, &a), *pb = cta_session_process(y, &b);
-
-	if ((va || vb) && !json_equal(va, vb))
+	if (!cta_vtally_equal(cta_session_verdicts(x, &a), cta_session_verdicts(y, &b)))
 		return false;
-	if ((pa || pb) && !json_equal(pa, pb))
+	if (!cta_process_equal(cta_session_process(x, &a), cta_session_process(y, &b)))
 		return false;
 	a.verdict = b.verdict = 0;
 	a.process = b.process = 0;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t at = 0; at < size; at += rec) {
 		struct cta_sock_event ev;
 		struct cta_flow f;
-		json_t *got;
+		struct cta_process *got;
 
 		if (cta_sock_event_from_bpf(data + at, size - at < rec ? size - at : rec, &ev))
 			continue;
@@ -57,8 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     ev.kind == CTA_SOCK_RECV)
 			    ? ev.lport != 0
 			    : ev.rport != 0) {
-			if (!got || json_integer_value(json_object_get(got, "pid")) !=
-					    (json_int_t)ev.proc.pid)
+			if (!got || got->pid != ev.proc.pid)
 				abort();
 		}
 	}

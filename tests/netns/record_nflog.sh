@@ -38,13 +38,15 @@ s = json.load(open(sys.argv[1]))
 assert s["recording"]["options"]["trace"] == "none"
 flows = {(f["protocol"], f["orig"].get("dport")): f for f in s["flows"]}
 ssh = flows[("tcp", 22)]
-assert "verdict" not in ssh and ssh["state"] == "assured", ssh
+assert "verdicts" not in ssh and ssh["state"] == "assured", ssh
 telnet = flows[("tcp", 23)]
 assert telnet["direction"] == "in" and telnet["state"] == "unreplied", telnet
-assert telnet["verdict"] == {"verdict": "drop", "type": "unknown", "source": "nflog"}, telnet
+# one denied attempt, counted with its verdict (session format 2)
+assert telnet["verdicts"] == [{"connections": 1, "verdict": {"verdict": "drop", "type": "unknown", "source": "nflog"}}], telnet
 out = flows[("udp", 9999)]
 assert out["direction"] == "out", out
-assert out["verdict"]["source"] == "nflog" and out["verdict"]["uid"] == 65534, out
+v = out["verdicts"][0]["verdict"]
+assert len(out["verdicts"]) == 1 and v["source"] == "nflog" and v["uid"] == 65534, out
 assert s["stats"]["verdicts"]["denied"] == 2, s["stats"]
 PY
 schema_ok session.schema.json "$TMP/s.json"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* merge: associative, deterministic, keeps which host saw what. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -32,6 +33,73 @@ static void merge_rt(const struct cta_session *in, size_t n, struct cta_session 
 	CHECK_EQ(cta_session_format(&m, text, &len), 0);
 	CHECK_EQ(cta_session_parse("merged.json", *text, len, out, &err), 0);
 	cta_session_fini(&m);
+}
+
+/* A copy of s (flows and hosts shared: read-only) with this recording and host identity. */
+static struct cta_session as(const struct cta_session *s, char (*id)[CTA_RECORDING_ID_LEN],
+			     const char *machine, uint64_t netns)
+{
+	struct cta_session c = *s;
+
+	c.ids = id;
+	c.n_ids = id ? 1 : 0;
+	c.n_hosts = 0;
+	snprintf(c.host.machine_id, sizeof(c.host.machine_id), "%s", machine);
+	c.host.netns = netns;
+	return c;
+}
+
+/*
+ * A recording is merged once; two hosts of one hostname stay two unless their machine
+ * id and network namespace say they are one.
+ */
+static void test_identity(const struct cta_session *s)
+{
+	static const char m1[] = "0123456789abcdef0123456789abcdef";
+	static const char m2[] = "fedcba9876543210fedcba9876543210";
+	char ida[1][CTA_RECORDING_ID_LEN], idb[1][CTA_RECORDING_ID_LEN];
+	struct cta_session in[2], m, back;
+	size_t a, b;
+	const char *id;
+	char *text;
+
+	CHECK_EQ(cta_recording_id_new(ida[0]), 0);
+	CHECK_EQ(cta_recording_id_new(idb[0]), 0);
+	CHECK(strcmp(ida[0], idb[0]) != 0);
+	CHECK_EQ(strlen(ida[0]), 32);
+	/* the same recording twice: refused, and told which */
+	in[0] = as(s, ida, m1, 7);
+	in[1] = as(s, ida, m1, 7);
+	CHECK(cta_session_merge_dup(in, 2, &a, &b, &id));
+	CHECK(a == 0 && b == 1 && !strcmp(id, ida[0]));
+	CHECK_EQ(cta_session_merge(in, 2, &m), -EEXIST);
+	/* two recordings of one host (same machine, same namespace): one host */
+	in[1] = as(s, idb, m1, 7);
+	merge_rt(in, 2, &back, &text);
+	CHECK_EQ(back.n_hosts, 1);
+	CHECK_EQ(back.n_flows, s->n_flows);
+	CHECK_EQ(back.n_ids, 2);
+	CHECK_STR(back.host.machine_id, m1);
+	CHECK_EQ(back.host.netns, 7);
+	/* merged again with one of its parts: refused */
+	{
+		struct cta_session again[2] = { back, in[0] };
+
+		CHECK_EQ(cta_session_merge(again, 2, &m), -EEXIST);
+	}
+	free(text);
+	cta_session_fini(&back);
+	/* the same hostname on another machine, or in another namespace: two hosts */
+	for (int k = 0; k < 2; k++) {
+		in[1] = as(s, idb, k ? m1 : m2, k ? 8 : 7);
+		merge_rt(in, 2, &back, &text);
+		CHECK_EQ(back.n_hosts, 2);
+		CHECK_EQ(back.n_flows, 2 * s->n_flows);
+		if (back.n_hosts == 2)
+			CHECK_STR(back.hosts[0].hostname, back.hosts[1].hostname);
+		free(text);
+		cta_session_fini(&back);
+	}
 }
 
 int main(void)
@@ -77,7 +145,8 @@ int main(void)
 			vm += abc1.flows[i].host == 1;
 		CHECK_EQ(vm, in[1].n_flows);
 	}
-	/* a session merged with itself: the same flows, counts doubled */
+	test_identity(&in[0]);
+	/* a version-1 session (no recording id) merged with itself: counts doubled */
 	{
 		struct cta_session twice[2] = { in[0], in[0] }, m;
 		uint64_t c0 = 0, c1 = 0;

@@ -59,9 +59,9 @@ static struct cta_flow flow(uint8_t dir, uint8_t l4proto, const char *src, const
 	return f;
 }
 
-static const char *comm_of(json_t *p)
+static const char *comm_of(const struct cta_process *p)
 {
-	return p ? json_string_value(json_object_get(p, "comm")) : "(none)";
+	return p && p->comm ? p->comm : "(none)";
 }
 
 static void test_lookup(void)
@@ -137,10 +137,10 @@ static void test_lookup(void)
 		    1000);
 	CHECK_EQ(cta_procs_add(p, &ev), 0);
 	f = flow(CTA_DIR_OUT, IPPROTO_TCP, "192.0.2.10", "203.0.113.80", 443);
-	CHECK_EQ(json_integer_value(json_object_get(cta_procs_for_flow(p, &f), "pid")), 4243);
+	CHECK_EQ(cta_procs_for_flow(p, &f)->pid, 4243);
 	{
 		size_t before = cta_procs_processes(p);
-		json_t *a, *b;
+		struct cta_process *a, *b;
 
 		ev = sockev(CTA_SOCK_CONNECT, IPPROTO_TCP, "0.0.0.0", 0, "203.0.113.82", 443,
 			    "curl", 4243, 1000);
@@ -162,13 +162,18 @@ static void test_lookup(void)
 
 static void test_program_name(void)
 {
-	json_t *j;
+	struct cta_proc pr = { .pid = 7, .comm = "a b\"c*/d" };
+	struct cta_process *p = cta_process_from_event(&pr);
 	char name[16];
 
-	j = json_pack("{s:s}", "comm", "a b\"c*/d");
-	CHECK_STR(cta_program_name(j, name, sizeof(name)), "a_b_c__d");
-	CHECK_STR(cta_program_name(NULL, name, sizeof(name)), "");
-	json_decref(j);
+	CHECK_STR(cta_process_program(p, name, sizeof(name)), "a_b_c__d");
+	CHECK_STR(cta_process_program(NULL, name, sizeof(name)), "");
+	cta_process_unref(p);
+	/* a name that is not UTF-8: the process stays, without its names */
+	memcpy(pr.comm, "\xff\xfe", 3);
+	p = cta_process_from_event(&pr);
+	CHECK(p && p->pid == 7 && !strcmp(p->comm, "?") && !p->exe);
+	cta_process_unref(p);
 }
 
 /* A session with processes: both readers agree, it writes back the same, merges keep it. */
@@ -213,37 +218,34 @@ static void test_session(void)
 	CHECK_EQ(s.stats.process_lost, 1);
 	CHECK_EQ(s.stats.process_sockets, 3);
 	for (size_t i = 0; i < s.n_flows && i < t.n_flows; i++)
-		CHECK(json_equal(cta_session_process(&s, &s.flows[i]),
-				 cta_session_process(&t, &t.flows[i])));
+		CHECK(cta_process_equal(cta_session_process(&s, &s.flows[i]),
+					cta_session_process(&t, &t.flows[i])));
 	/* flows stay in the file's order */
 	CHECK_STR(comm_of(cta_session_process(&s, &s.flows[0])), "curl");
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&s, &s.flows[1]), "uid")),
-		 108);
+	CHECK_EQ(cta_session_process(&s, &s.flows[1])->uid, 108);
 	CHECK_EQ(cta_session_format(&s, &out, &len), 0);
 	CHECK(out && strstr(out, "\"process\": {") == NULL); /* flows are compact */
 	CHECK(out && strstr(out, "\"process\":{\"pid\":4242,\"comm\":\"curl\""));
 	CHECK_EQ(cta_session_parse("back.json", out, len, &back, &err), 0);
 	CHECK_EQ(back.n_processes, 2);
-	CHECK(json_equal(cta_session_process(&back, &back.flows[0]),
-			 cta_session_process(&s, &s.flows[0])));
+	CHECK(cta_process_equal(cta_session_process(&back, &back.flows[0]),
+				cta_session_process(&s, &s.flows[0])));
 	free(out);
 
 	/* merged with a copy whose process is later: the earliest flow's stays (merged, the
 	 * flows are sorted: 203.0.113.80 is the second) */
 	two[0] = s;
 	two[1] = back;
-	json_object_set_new(cta_session_process(&back, &back.flows[0]), "pid", json_integer(1));
+	((struct cta_process *)cta_session_process(&back, &back.flows[0]))->pid = 1;
 	back.flows[0].first_ns += 1000000000ULL;
 	CHECK_EQ(cta_session_merge(two, 2, &m), 0);
 	CHECK_EQ(m.n_flows, 2);
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&m, &m.flows[1]), "pid")),
-		 4242);
+	CHECK_EQ(cta_session_process(&m, &m.flows[1])->pid, 4242);
 	cta_session_fini(&m);
 	two[0] = back;
 	two[1] = s;
 	CHECK_EQ(cta_session_merge(two, 2, &m), 0);
-	CHECK_EQ(json_integer_value(json_object_get(cta_session_process(&m, &m.flows[1]), "pid")),
-		 4242);
+	CHECK_EQ(cta_session_process(&m, &m.flows[1])->pid, 4242);
 	cta_session_fini(&m);
 
 	/* a wrong type is named, the same by both readers */

@@ -200,18 +200,30 @@ static void test_rsdiff(void)
 
 static void test_classify(void)
 {
-	json_t *accept = json_pack("{s:s,s:s}", "verdict", "accept", "type", "rule");
-	json_t *drop = json_pack("{s:s,s:s}", "verdict", "drop", "type", "policy");
+	json_t *accept = json_pack("{s:s,s:s,s:s,s:s,s:i}", "verdict", "accept", "type", "rule",
+				   "table", "fw", "chain", "input", "handle", 7);
+	json_t *drop = json_pack("{s:s,s:s,s:s,s:s}", "verdict", "drop", "type", "policy", "table",
+				 "fw", "chain", "input");
 	struct cta_review_flow v[4] = { 0 };
 	struct cta_flow ssh;
 	uint16_t port = 0;
 
 	v[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 80);
-	v[0].recorded = accept;
+	struct cta_vtally t_accept = { 0 }, t_drop = { 0 }, t_mixed = { 0 };
+	struct cta_verdict *va = NULL, *vd = NULL;
+	struct cta_err e;
+
+	CHECK_EQ(cta_verdict_from_json(accept, &va, &e), 0);
+	CHECK_EQ(cta_verdict_from_json(drop, &vd, &e), 0);
+	cta_vtally_add(&t_accept, va, 1);
+	cta_vtally_add(&t_drop, vd, 1);
+	cta_vtally_add(&t_mixed, va, 3);
+	cta_vtally_add(&t_mixed, vd, 2);
+	v[0].recorded = &t_accept;
 	v[0].candidate = json_incref(drop);
 	v[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40001, 23);
 	v[1].flow.reached = CTA_REACHED_UNREPLIED;
-	v[1].recorded = drop;
+	v[1].recorded = &t_drop;
 	v[1].candidate = json_incref(accept);
 	v[2].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40002, 443);
 	v[2].recorded = NULL; /* recorded without tracing: it got through */
@@ -246,6 +258,24 @@ static void test_classify(void)
 	}
 	for (int i = 0; i < 4; i++)
 		json_decref(v[i].candidate);
+	/* 3 accepted by a rule, 2 rejected by a rate limit: accepted now is "opens" */
+	{
+		struct cta_review_flow mixed = { .recorded = &t_mixed };
+
+		mixed.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 22);
+		mixed.candidate = accept;
+		cta_review_classify(&mixed);
+		CHECK(mixed.worked);
+		CHECK_EQ(mixed.change, CTA_RV_OPENS);
+		mixed.candidate = drop;
+		cta_review_classify(&mixed);
+		CHECK_EQ(mixed.change, CTA_RV_BREAKS);
+	}
+	cta_vtally_fini(&t_accept);
+	cta_vtally_fini(&t_drop);
+	cta_vtally_fini(&t_mixed);
+	cta_verdict_unref(va);
+	cta_verdict_unref(vd);
 	json_decref(accept);
 	json_decref(drop);
 }
@@ -270,6 +300,7 @@ static void test_no_evidence_and_live(void)
 	struct cta_session s = { 0 };
 	struct cta_flow flows[2];
 	json_t *verdicts[2];
+	struct cta_vtally tallies[2] = { { 0 } };
 	int hot = 0, unreached = 0, untraced = 0, policy = 0;
 	size_t i;
 
@@ -302,7 +333,15 @@ static void test_no_evidence_and_live(void)
 				"chain", "input", "path");
 	s.flows = flows;
 	s.n_flows = 2;
-	s.verdicts = verdicts;
+	for (int k = 0; k < 2; k++) {
+		struct cta_verdict *tv = NULL;
+		struct cta_err e;
+
+		CHECK_EQ(cta_verdict_from_json(verdicts[k], &tv, &e), 0);
+		cta_vtally_add(&tallies[k], tv, k ? 1 : 10);
+		cta_verdict_unref(tv);
+	}
+	s.verdicts = tallies;
 	s.n_verdicts = 2;
 	live = cta_review_live(rs, &s, 1, "conntrack_advise");
 	CHECK(live != NULL);
@@ -333,6 +372,8 @@ static void test_no_evidence_and_live(void)
 	json_decref(live);
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
+	cta_vtally_fini(&tallies[0]);
+	cta_vtally_fini(&tallies[1]);
 	json_decref(tables);
 	cta_ruleset_free(rs);
 }
