@@ -242,6 +242,15 @@ static struct cta_verdict *named_denial(const struct cta_vtally *t)
 	return NULL;
 }
 
+/* Did the packet reach the forward hook (a DNAT to another host, then denied)? */
+static bool crossed_forward(const struct cta_verdict *v)
+{
+	for (size_t i = 0; v && i < v->n_path; i++)
+		if (v->path[i].hook && !strcmp(v->path[i].hook, "forward"))
+			return true;
+	return false;
+}
+
 static int denied(struct cta_judge *j, struct wait *w)
 {
 	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
@@ -253,6 +262,8 @@ static int denied(struct cta_judge *j, struct wait *w)
 				     packets ? packets : 1, true);
 	if (pos < 0)
 		return (int)pos;
+	if (crossed_forward(w->verdict))
+		cta_flowtab_set_forwarded(j->ft, (size_t)pos);
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = w->verdict

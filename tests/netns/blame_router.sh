@@ -75,6 +75,8 @@ expect_line "$TMP/b.txt" "^  verdict: accept, by rule [0-9]+ of inet t filt_fwd:
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.8 -> 198.51.100.1:8080" >"$TMP/b.txt"
 cat "$TMP/b.txt"
 expect_line "$TMP/b.txt" "^  verdict: drop, by rule [0-9]+ of inet t filt_fwd: ip saddr 198\.51\.100\.8 drop$"
+# dropped in forward after DNAT: a forwarded flow, though sent to the router's address
+expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forward, 1 connection, unreplied\)$"
 "$CTA" flows "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
 
