@@ -76,6 +76,24 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
 
+/* The same for a recorded verdict, from its typed value. */
+static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
+{
+	const char *kind = v ? cta_verdict_name(v->verdict) : "none";
+
+	if (!v)
+		snprintf(buf, len, "(no trace)");
+	else if (v->type == CTA_VTYPE_RULE)
+		snprintf(buf, len, "%s (rule %s %s %s handle %llu: %s)", kind,
+			 v->family ? v->family : "-", v->table, v->chain,
+			 (unsigned long long)v->handle, v->rule ? v->rule : "?");
+	else if (v->type == CTA_VTYPE_POLICY)
+		snprintf(buf, len, "%s (policy of %s %s %s)", kind, v->family ? v->family : "-",
+			 v->table, v->chain);
+	else
+		snprintf(buf, len, "%s", kind);
+}
+
 /* The recorded verdict; several: each with its connections, most first. */
 static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
 {
@@ -84,10 +102,7 @@ static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
 	size_t at = 0;
 
 	if (!g || sorted.n <= 1) {
-		json_t *v = cta_vtally_main(t) ? cta_verdict_to_json(cta_vtally_main(t)) : NULL;
-
-		verdict_text(v, buf, len);
-		json_decref(v);
+		recorded_one(cta_vtally_main(t), buf, len);
 		return;
 	}
 	memcpy(g, t->g, t->n * sizeof(*g));
@@ -95,11 +110,9 @@ static void recorded_text(const struct cta_vtally *t, char *buf, size_t len)
 	cta_vtally_sort(&sorted);
 	buf[0] = '\0';
 	for (uint32_t i = 0; i < sorted.n && at < len; i++) {
-		json_t *v = cta_verdict_to_json(g[i].v);
 		char one[400];
 
-		verdict_text(v, one, sizeof(one));
-		json_decref(v);
+		recorded_one(g[i].v, one, sizeof(one));
 		at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", i ? ", " : "",
 				       (unsigned long long)g[i].n, one);
 	}

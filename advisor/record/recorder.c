@@ -61,6 +61,7 @@ struct rec {
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
 	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
+	bool id_made;
 	size_t n_vcache;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
@@ -301,6 +302,10 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
+	/* made once, before the first checkpoint: every checkpoint carries the same */
+	if (!r->id_made && cta_recording_id_new(r->id))
+		r->id[0] = '\0'; /* no randomness: the session says nothing rather than lie */
+	r->id_made = true;
 	if (r->id[0]) {
 		s->ids = &r->id; /* borrowed: the session is never freed */
 		s->n_ids = 1;
@@ -801,8 +806,6 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
-	if (cta_recording_id_new(r.id))
-		r.id[0] = '\0'; /* no randomness: the session says nothing rather than lie */
 	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;

@@ -27,6 +27,7 @@ NFT
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
 rec=$!
 wait_file "$TMP/s.json" || exit 1
+cp "$TMP/s.json" "$TMP/first.json"
 ok=0
 for i in 1 2 3 4 5; do
 	ip netns exec "$CLA" "$CTALAB" probe tcp 192.0.2.10 22 -s 198.51.100.7 && ok=$((ok + 1))
@@ -39,12 +40,16 @@ S nft list tables | grep -q conntrack_advise && fail "table left behind"
 accept=$(S nft -a list chain inet filter ssh_in | sed -n 's/^\t*accept # handle \([0-9]*\)$/\1/p')
 meter=$(S nft -a list chain inet filter ssh_in | sed -n 's/.*reject with tcp reset # handle \([0-9]*\)$/\1/p')
 
-"$PY" - "$TMP/s.json" "$accept" "$meter" <<'PY' || fail "session: $(grep '"dport":22' "$TMP/s.json")"
+"$PY" - "$TMP/s.json" "$accept" "$meter" "$TMP/first.json" <<'PY' || fail "session: $(grep '"dport":22' "$TMP/s.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
 accept, meter = int(sys.argv[2]), int(sys.argv[3])
 assert s["version"] == 2
 assert len(s["recording"]["ids"]) == 1 and len(s["recording"]["ids"][0]) == 32, s["recording"]
+# the first checkpoint already had the recording's id, and the host its identity
+first = json.load(open(sys.argv[4]))
+assert first["recording"]["ids"] == s["recording"]["ids"], (first["recording"], s["recording"])
+assert len(s["host"]["machine_id"]) == 32 and s["host"]["netns"] > 0, s["host"]
 ssh = [f for f in s["flows"] if f["protocol"] == "tcp" and f["orig"]["dport"] == 22]
 assert len(ssh) == 1, ssh
 vs = ssh[0]["verdicts"]
