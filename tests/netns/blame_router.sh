@@ -77,6 +77,10 @@ cat "$TMP/b.txt"
 expect_line "$TMP/b.txt" "^  verdict: drop, by rule [0-9]+ of inet t filt_fwd: ip saddr 198\.51\.100\.8 drop$"
 # dropped in forward after DNAT: a forwarded flow, though sent to the router's address
 expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forward, 1 connection, unreplied\)$"
+# or with the address it was translated to: the same flow, the same answer
+"$CTA" -j blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.2:80" >"$TMP/b.json" ||
+	fail "blame with the translated address exited $?"
+$CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "translated address"
 "$CTA" flows "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
 
