@@ -4,12 +4,16 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "advisor/cli/cli.h"
 #include "advisor/lib/jsonpos.h"
 #include "nft/nftrun.h"
+#include "nft/sshd.h"
 #include "advisor/review/rsdiff.h"
 
 /* Every table a change touches, once. */
@@ -142,35 +146,113 @@ static void indent_diag(const char *msg, char *out, size_t len)
 	}
 }
 
-int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
+/*
+ * Before the scratch namespace: path readable (else bad input, not the kernel's
+ * refusal), the live ruleset listed stateless and as it is (without CAP_NET_ADMIN the
+ * dry run fails too: say what is missing first), path checked by the kernel. 0 with
+ * *live and *state malloc'd, or an exit code with the message said.
+ */
+static int prepare(const char *path, char **live, char **state)
 {
-	struct cta_err err;
-	char *errors = NULL, *live = NULL, *state = NULL;
-	int rc;
+	char *errors = NULL;
+	int rc = open(path, O_RDONLY | O_CLOEXEC);
 
-	memset(c, 0, sizeof(*c));
-	rc = cta_nft_check_file(path, &errors);
-	if (rc == -EINVAL) {
+	if (rc < 0) {
+		cta_msg("cannot read %s: %s", path, strerror(errno));
+		return CTA_EXIT_USAGE;
+	}
+	close(rc);
+	rc = cta_nft_list(NULL, NULL, true, live);
+	if (!rc)
+		rc = cta_nft_list(NULL, NULL, false, state);
+	if (rc) {
+		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
+			rc == -EPERM ? " (needs CAP_NET_ADMIN in this network namespace)" : "");
+		rc = CTA_EXIT_SYSTEM;
+	} else if ((rc = cta_nft_check_file(path, &errors)) == -EINVAL &&
+		   strstr(errors, "Operation not permitted")) {
+		cta_msg("%s: the kernel refused the dry run: Operation not permitted (needs "
+			"CAP_NET_ADMIN in this network namespace)",
+			path);
+		rc = CTA_EXIT_SYSTEM;
+	} else if (rc == -EINVAL) {
 		/* nft's own words: file, line, column and what is wrong */
 		cta_msg("%s is refused by the kernel (dry run, nothing applied):\n%s", path,
 			errors);
-		free(errors);
-		return CTA_EXIT_USAGE;
+		rc = CTA_EXIT_USAGE;
+	} else if (rc) {
+		cta_msg("out of memory");
+		rc = CTA_EXIT_SYSTEM;
 	}
+	free(errors);
 	if (rc) {
+		free(*live);
+		free(*state);
+		*live = *state = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The live ruleset (text as it is) into the scratch namespace, and c->live as the
+ * namespace lists it: both sides of the comparison the kernel's own listing, so rules
+ * nft prints in another order (iptables-nft's ct state related,established reads back
+ * as established,related) are no change. When it does not load (an xt match nft cannot
+ * read back), one line says what it means, nft's diagnostic indented below. 0 or an
+ * exit code, said.
+ */
+static int copy_live(struct cta_candidate *c, const char *live)
+{
+	struct cta_err err;
+	char *before = NULL;
+
+	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	if (!c->live_copied) {
+		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
+		cta_msg("warning: nft cannot load the live ruleset as it lists it (nft said, below): "
+			"the candidate is judged alone, while on the host those live rules stay in "
+			"force beside it and could not be judged\n%s",
+			c->live_error);
+		return 0;
+	}
+	if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before))
+		return 0; /* compared with the host's listing, as it was */
+	free(c->live);
+	c->live = cta_rsdiff_without(before, CTA_OWN_TABLES);
+	free(before);
+	if (!c->live) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
-	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
-	rc = cta_nft_list(NULL, NULL, true, &live);
-	if (!rc)
-		rc = cta_nft_list(NULL, NULL, false, &state);
-	if (rc) {
-		free(live);
-		cta_msg("cannot list the live ruleset: %s%s", strerror(-rc),
-			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+	return 0;
+}
+
+/* What the candidate changes, the tables it touches, replaces, and leaves in force. */
+static int compare(struct cta_candidate *c)
+{
+	/* without the copy, what the candidate does is compared with nothing */
+	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
+	c->tables = c->changes ? touched(c->changes) : NULL;
+	c->replaced = c->changes ? removed(c->changes) : NULL;
+	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
+	if (!c->changes || !c->tables || !c->replaced || !c->beside) {
+		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
+	return 0;
+}
+
+int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
+{
+	struct cta_err err;
+	char *live = NULL, *state = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = prepare(path, &live, &state);
+	if (rc)
+		return rc;
+	/* stateless to compare; as it is (counters, quotas) to copy: apply keeps them */
 	c->live = cta_rsdiff_without(live, CTA_OWN_TABLES);
 	free(live);
 	live = cta_rsdiff_without(state, CTA_OWN_TABLES);
@@ -182,33 +264,10 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		return CTA_EXIT_SYSTEM;
 	}
 	/* the candidate changes the live ruleset: it goes on top of a copy of it */
-	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	rc = copy_live(c, live);
 	free(live);
-	if (!c->live_copied) {
-		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
-		cta_msg("warning: nft cannot load the live ruleset as it lists it (nft said, below): "
-			"the candidate is judged alone, while on the host those live rules stay in "
-			"force beside it and could not be judged\n%s",
-			c->live_error);
-	}
-	if (c->live_copied) {
-		/*
-		 * Both sides as the kernel lists them: iptables-nft's rules list as nft text
-		 * that reads back in another order (ct state related,established comes back
-		 * established,related); compare what the scratch namespace holds, not the host.
-		 */
-		char *before = NULL;
-
-		if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before) == 0) {
-			free(c->live);
-			c->live = cta_rsdiff_without(before, CTA_OWN_TABLES);
-			free(before);
-			if (!c->live) {
-				cta_msg("out of memory");
-				return CTA_EXIT_SYSTEM;
-			}
-		}
-	}
+	if (rc)
+		return rc;
 	rc = cta_replay_load(c->replay, path, NULL, &err);
 	if (rc) {
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
@@ -219,16 +278,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
 		return CTA_EXIT_SYSTEM;
 	}
-	/* without the copy, what the candidate does is compared with nothing */
-	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
-	c->tables = c->changes ? touched(c->changes) : NULL;
-	c->replaced = c->changes ? removed(c->changes) : NULL;
-	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
-	if (!c->changes || !c->tables || !c->replaced || !c->beside) {
-		cta_msg("out of memory");
-		return CTA_EXIT_SYSTEM;
-	}
-	return 0;
+	return compare(c);
 }
 
 void cta_candidate_close(struct cta_candidate *c)
@@ -243,35 +293,80 @@ void cta_candidate_close(struct cta_candidate *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A connection established to the SSH daemon, as the inbound flow it is. */
+static void sshd_flow(const struct cta_diag_sock *d, struct cta_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->key.family = d->family;
+	f->key.l4proto = IPPROTO_TCP;
+	f->key.src = d->raddr;
+	f->key.dst = d->laddr;
+	f->key.dport = d->lport;
+	f->key.reply_src = d->laddr;
+	f->key.reply_dst = d->raddr;
+	f->key.reply_sport = d->lport;
+	f->sport_min = f->sport_max = f->rdport_min = f->rdport_max = d->rport;
+	f->direction = CTA_DIR_IN;
+	f->reached = CTA_REACHED_ASSURED;
+	f->connections = 1;
+}
+
+static bool same_conn(const struct cta_flow *a, const struct cta_flow *b)
+{
+	return a->key.family == b->key.family && a->key.dport == b->key.dport &&
+	       a->sport_min == b->sport_min && !memcmp(&a->key.src, &b->key.src, 16) &&
+	       !memcmp(&a->key.dst, &b->key.dst, 16);
+}
+
 int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review_flow **out,
 			size_t *n_out)
 {
-	size_t total = 1, m = 0;
+	size_t total = 1, m = 0, n_ports = 0;
+	uint16_t ports[CTA_SSHD_MAX_PORTS + 1];
 	struct cta_review_flow *v;
-	uint16_t ssh_port = 22;
+	struct cta_sshd sshd;
 	struct cta_flow ssh;
+	uint16_t ssh_port;
 
+	/* what is guarded: $SSH_CONNECTION, and sshd's ports and sessions here (if seen) */
+	if (cta_sshd_find(&sshd))
+		cta_sshd_fini(&sshd);
 	for (size_t k = 0; k < n; k++)
 		total += s[k].n_flows;
-	v = calloc(total, sizeof(*v));
-	if (!v)
+	v = calloc(total + sshd.n_sessions, sizeof(*v));
+	if (!v) {
+		cta_sshd_fini(&sshd);
 		return -ENOMEM;
+	}
 	if (cta_review_ssh_flow(getenv("SSH_CONNECTION"), &ssh, &ssh_port) == 0) {
 		v[m].flow = ssh;
 		v[m].management = true;
 		m++;
+		ports[n_ports++] = ssh_port;
 	}
+	for (size_t i = 0; i < sshd.n_ports; i++)
+		ports[n_ports++] = sshd.ports[i];
+	for (size_t i = 0; i < sshd.n_sessions; i++) {
+		sshd_flow(&sshd.sessions[i], &v[m].flow);
+		if (m && same_conn(&v[0].flow, &v[m].flow))
+			continue; /* $SSH_CONNECTION's own */
+		v[m++].management = true;
+	}
+	cta_sshd_fini(&sshd);
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < s[k].n_flows; i++) {
 			const struct cta_flow *f = &s[k].flows[i];
+			bool to_ssh = false;
 
 			if (f->direction != CTA_DIR_IN && f->direction != CTA_DIR_OUT &&
 			    f->direction != CTA_DIR_FORWARD)
 				continue;
+			for (size_t p = 0; p < n_ports; p++)
+				to_ssh |= f->key.reply_sport == ports[p];
 			v[m].flow = *f;
 			v[m].recorded = cta_session_verdicts(&s[k], f);
 			v[m].management = f->direction == CTA_DIR_IN && f->key.l4proto == 6 &&
-					  f->key.reply_sport == ssh_port;
+					  to_ssh;
 			m++;
 		}
 	*out = v;

@@ -39,9 +39,11 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 void cta_candidate_close(struct cta_candidate *c);
 
 /*
- * The flows to replay: the management session ($SSH_CONNECTION) first, then every
- * in, out and forward flow of the sessions (management too when to the SSH port).
- * *out is malloc'd. 0 or -ENOMEM.
+ * The flows to replay: the management sessions first ($SSH_CONNECTION, and every
+ * connection established to a port an sshd process listens on here: nft/sshd.h), then
+ * every in, out and forward flow of the sessions (management too when inbound TCP to
+ * $SSH_CONNECTION's port or an sshd port). No port is assumed: with neither, nothing
+ * is management. *out is malloc'd. 0 or -ENOMEM.
  */
 int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review_flow **out,
 			size_t *n_out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/lib/buf.h"
 #include "advisor/model/merge.h"
 #include "advisor/lib/util.h"
 
@@ -58,14 +59,125 @@ int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *da
 	if (path) {
 		rc = cta_write_atomic(path, data ? data : "", len, mode);
 		if (rc) {
-			cta_msg("%s: %s: %s", cmd->name, path, strerror(-rc));
+			cta_msg("%s: %s: %s", cmd->name, path, cta_write_strerror(rc));
 			return CTA_EXIT_USAGE;
 		}
 		return CTA_EXIT_OK;
 	}
-	if ((len && fwrite(data, 1, len, stdout) != len) || fflush(stdout)) {
-		cta_msg("%s: standard output: %s", cmd->name, strerror(errno));
-		return CTA_EXIT_USAGE;
-	}
+	/* a failure stays on stdout's error flag: cta_stdout_finish says it */
+	if (len)
+		fwrite(data, 1, len, stdout);
 	return CTA_EXIT_OK;
+}
+
+int cta_stdout_finish(int rc)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0)
+		err = errno;
+	if (ferror(stdout) && !err)
+		err = -1; /* failed earlier; the flush had nothing left to say why */
+	if (fclose(stdout) != 0 && !err)
+		err = errno;
+	if (!err)
+		return rc;
+	/* a reader that went away (| head) ends a command quietly (SIGPIPE ignored) */
+	if (err == EPIPE)
+		return rc;
+	cta_msg("standard output: %s: what was written is incomplete",
+		err > 0 ? strerror(err) : "a write failed");
+	return CTA_EXIT_USAGE;
+}
+
+#define JSTREAM_FLUSH (1u << 16) /* bytes gathered before one write */
+#define JSTREAM_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
+static void jstream_flush(struct cta_jstream *js)
+{
+	if (js->out.len)
+		fwrite(js->out.p, 1, js->out.len, stdout); /* errors: stdout's flag */
+	js->out.len = 0;
+}
+
+void cta_jstream_begin(struct cta_jstream *js, const char *key)
+{
+	memset(js, 0, sizeof(*js));
+	js->key = key;
+}
+
+/*
+ * Each item is dumped inside {"KEY": [item]}, a wrapper made once, so jansson indents
+ * it as it would in the whole document; the wrapper's own first and last lines are
+ * cut off. One dump into a reused buffer an item, one write per 64 KiB.
+ */
+int cta_jstream_render(struct cta_jstream *js, json_t *item, const char **text, size_t *len)
+{
+	size_t head = strlen("{\n  \"") + strlen(js->key) + strlen("\": [\n");
+	size_t tail = strlen("\n  ]\n}"), need;
+
+	if (!item || (!js->wrap && !(js->wrap = json_pack("{s:[]}", js->key)))) {
+		json_decref(item);
+		return CTA_EXIT_SYSTEM;
+	}
+	json_array_append_new(json_object_get(js->wrap, js->key), item);
+	while ((need = json_dumpb(js->wrap, js->dump, js->cap, JSTREAM_FLAGS)) > js->cap) {
+		char *p = realloc(js->dump, need * 2);
+
+		if (!p)
+			break;
+		js->dump = p;
+		js->cap = need * 2;
+	}
+	json_array_clear(json_object_get(js->wrap, js->key));
+	if (!need || need > js->cap || need < head + tail)
+		return CTA_EXIT_SYSTEM;
+	*text = js->dump + head;
+	*len = need - head - tail;
+	return CTA_EXIT_OK;
+}
+
+int cta_jstream_raw(struct cta_jstream *js, const char *text, size_t len)
+{
+	if (js->n++)
+		cta_buf_add(&js->out, ",\n", 2);
+	else
+		cta_buf_printf(&js->out, "{\n  \"%s\": [\n", js->key);
+	cta_buf_add(&js->out, text, len);
+	if (js->out.oom)
+		return CTA_EXIT_SYSTEM;
+	if (js->out.len >= JSTREAM_FLUSH)
+		jstream_flush(js);
+	return CTA_EXIT_OK;
+}
+
+int cta_jstream_item(struct cta_jstream *js, json_t *item)
+{
+	const char *text;
+	size_t len;
+	int rc = cta_jstream_render(js, item, &text, &len);
+
+	return rc ? rc : cta_jstream_raw(js, text, len);
+}
+
+int cta_jstream_end(struct cta_jstream *js)
+{
+	if (js->n)
+		cta_buf_printf(&js->out, "\n  ],\n  \"version\": %d\n}\n", CTA_JSON_VERSION);
+	else
+		cta_buf_printf(&js->out, "{\n  \"%s\": [],\n  \"version\": %d\n}\n", js->key,
+			       CTA_JSON_VERSION);
+	jstream_flush(js);
+	cta_jstream_fini(js);
+	return CTA_EXIT_OK;
+}
+
+void cta_jstream_fini(struct cta_jstream *js)
+{
+	cta_buf_fini(&js->out);
+	json_decref(js->wrap);
+	free(js->dump);
+	js->wrap = NULL;
+	js->dump = NULL;
+	js->cap = 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "advisor/lib/buf.h"
 #include "advisor/model/session.h"
 
 /* The documented exit codes (design.md, docs/conntrack-advise.8.md). */
@@ -57,8 +58,46 @@ int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct 
 int cta_sessions_distinct(const char *what, char *const *paths, const struct cta_session *s,
 			  size_t n);
 void cta_free_sessions(struct cta_session *s, size_t n);
-/* data to path atomically (with mode), or to stdout without one. An exit code. */
+/*
+ * data to path (cta_write_atomic's rules, with mode), or to stdout without one. An
+ * exit code; a failure on stdout is left to cta_stdout_finish.
+ */
 int cta_write_output(const struct cta_cmd *cmd, const char *path, const char *data, size_t len,
 		     unsigned mode);
+
+/*
+ * A -j document written as it is made, item by item, so that a list of 10^6 flows is
+ * never one tree in memory: {"KEY": [ITEM, ...], "version": N}, the same bytes as
+ * cta_print_json gives for that document. KEY is a plain word (not escaped).
+ * cta_jstream_item takes the item's reference; each returns an exit code (a write
+ * error is left to cta_stdout_finish); after a failed item the stream is done.
+ */
+struct cta_jstream {
+	const char *key;
+	size_t n;
+	struct cta_buf out; /* written to stdout in blocks */
+	json_t *wrap; /* {"KEY": [one item]} */
+	char *dump; /* wrap dumped, reused */
+	size_t cap;
+};
+void cta_jstream_begin(struct cta_jstream *js, const char *key);
+int cta_jstream_item(struct cta_jstream *js, json_t *item);
+/*
+ * The two halves of cta_jstream_item: render gives the item's text as it stands in
+ * the document ("    {" to "    }", valid until the next call; takes the reference),
+ * raw adds such a text as the next item.
+ */
+int cta_jstream_render(struct cta_jstream *js, json_t *item, const char **text, size_t *len);
+int cta_jstream_raw(struct cta_jstream *js, const char *text, size_t len);
+int cta_jstream_end(struct cta_jstream *js);
+/* Free what a stream holds (cta_jstream_end does it; after a failure, the caller). */
+void cta_jstream_fini(struct cta_jstream *js);
+
+/*
+ * The end of every command: stdout flushed and closed, and checked. rc as it was, or
+ * CTA_EXIT_USAGE with the reason said when anything written there was lost (a full
+ * disk, /dev/full, an I/O error); a closed pipe (EPIPE) keeps rc, quietly.
+ */
+int cta_stdout_finish(int rc);
 
 #endif

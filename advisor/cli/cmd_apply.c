@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,7 +23,8 @@
 #include "advisor/lib/util.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_BACKUP "/var/lib/conntrack-advise/apply-backup.nft"
+#define DEFAULT_BACKUP_DIR "/var/lib/conntrack-advise/backups"
+#define BACKUPS_KEPT 10 /* per network namespace, in the backup directory */
 /* Abstract and per network namespace: `apply --confirm` in another shell finds it. */
 #define CONFIRM_SOCKET "conntrack-advise-apply"
 
@@ -31,25 +35,32 @@ const struct cta_cmd cta_cmd_apply = {
 	run,
 	"load a ruleset, and take it back unless confirmed",
 	"Usage: conntrack-advise apply RULESET [--confirm-timeout DURATION] [--force]\n"
-	"                              [--session FILE]... [--backup FILE]\n"
+	"                              [--session FILE]... [--backup FILE | --backup-dir DIR]\n"
 	"       conntrack-advise apply --confirm\n"
 	"\n"
 	"Replaces, in one transaction, only the tables RULESET changes (as review finds\n"
 	"them: RULESET is checked by the kernel, then loaded on top of a copy of the live\n"
 	"ruleset in a scratch namespace and compared); every other table is untouched.\n"
-	"Before, those tables are saved to FILE (default " DEFAULT_BACKUP ").\n"
+	"Each table is changed in place (kept, with its base chains and their order).\n"
+	"Before, those tables are saved (mode 0600) to FILE, or to a new file of DIR\n"
+	"(default " DEFAULT_BACKUP_DIR ", made with mode 0700) named for the\n"
+	"network namespace and the time, apply-netINODE-YYYYMMDDTHHMMSS.mmmZ.nft; the 10\n"
+	"newest of a namespace are kept. apply prints the path; 'nft -f PATH' puts the\n"
+	"tables back as they were (made anew).\n"
 	"A RULESET that deletes a table (suggest --replace 'inet fw' writes one) replaces\n"
 	"the host's firewall: that table is saved too, and comes back on rollback. Without\n"
 	"it, the host's filter tables stay in force beside RULESET (review says which).\n"
 	"Then it waits for confirmation: 'yes' typed on the terminal, or\n"
 	"'conntrack-advise apply --confirm' run from another shell in the same network\n"
-	"namespace, within the timeout (default 30s). Without it, or on Ctrl-C, the saved\n"
-	"tables come back in one transaction, and apply says so. It refuses without a\n"
-	"terminal unless --confirm-timeout 0 is given (no safety net: applied and kept).\n"
+	"namespace by root or the same user, within the timeout (default 30s). Without it,\n"
+	"or on Ctrl-C, the saved tables come back in one transaction, and apply says so.\n"
+	"It refuses without a terminal unless --confirm-timeout 0 is given (no safety net:\n"
+	"applied and kept).\n"
 	"\n"
-	"The lockout guard runs first: the management session ($SSH_CONNECTION, and the\n"
-	"sessions' connections to its SSH port) is replayed against RULESET in the scratch\n"
-	"namespace; if it would be dropped, apply refuses unless --force.\n"
+	"The lockout guard runs first: the management sessions ($SSH_CONNECTION, the\n"
+	"connections established to the ports an sshd process listens on here, and the\n"
+	"sessions' recorded connections to those ports) are replayed against RULESET in\n"
+	"the scratch namespace; if one would be dropped, apply refuses unless --force.\n"
 	"\n"
 	"Exit status: 0 applied and kept; 1 taken back (no confirmation) or refused by the\n"
 	"lockout guard; 2 bad usage, or the kernel refuses RULESET; 3 the system refused.\n"
@@ -60,20 +71,48 @@ const struct cta_cmd cta_cmd_apply = {
 	"  conntrack-advise apply --confirm        # from a second shell\n",
 };
 
+/* The confirmation socket's address: abstract, so per network namespace. */
+static socklen_t confirm_addr(struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
+}
+
+/*
+ * Who is at the other end of fd: only root or the same user may confirm an apply, and
+ * a confirmer only trusts an apply of root's or its own user's. true when cred may.
+ */
+static bool peer_trusted(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0 || len != sizeof(*cred))
+		return false;
+	return cred->uid == 0 || cred->uid == geteuid() || cred->uid == getuid();
+}
+
 static int confirm_other(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len =
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(CONFIRM_SOCKET));
+	struct sockaddr_un sa;
+	socklen_t len = confirm_addr(&sa);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct ucred cred;
 	char reply[64] = "";
 	ssize_t n;
 
-	memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
 		cta_msg("apply --confirm: no apply is waiting for confirmation here");
 		if (fd >= 0)
 			close(fd);
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (!peer_trusted(fd, &cred)) {
+		close(fd);
+		cta_msg("apply --confirm: @%s is held by pid %d of uid %u, not by an apply of "
+			"root's or yours: nothing confirmed",
+			CONFIRM_SOCKET, (int)cred.pid, (unsigned)cred.uid);
 		return CTA_EXIT_NEGATIVE;
 	}
 	if (write(fd, "confirm\n", 8) != 8) {
@@ -87,14 +126,82 @@ static int confirm_other(void)
 		cta_msg("apply --confirm: confirmed; the new ruleset stays");
 		return CTA_EXIT_OK;
 	}
+	if (n > 0 && !strncmp(reply, "refused", 7)) {
+		cta_msg("apply --confirm: refused: only root or the user who runs that apply may "
+			"confirm it");
+		return CTA_EXIT_NEGATIVE;
+	}
 	cta_msg("apply --confirm: the waiting apply did not take it (too late?)");
 	return CTA_EXIT_NEGATIVE;
 }
 
 /*
- * A transaction that makes each listed table what `source` says (or removes it when
- * source has none): "table F N" then "delete table F N" (it may not exist yet), then
- * the new text. One nft run: all or nothing.
+ * Listen on the confirmation socket. Anyone may bind an abstract name first: then say
+ * who holds it (another apply, or a squatter) and apply nothing. fd or an exit code < 0.
+ */
+static int confirm_listen(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = confirm_addr(&sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), other;
+	struct ucred cred = { 0 };
+	socklen_t clen = sizeof(cred);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, len) == 0 && listen(fd, 4) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	if (errno != EADDRINUSE) {
+		cta_msg("apply: confirmation socket: %s; nothing applied", strerror(errno));
+		return -CTA_EXIT_SYSTEM;
+	}
+	other = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (other >= 0 && connect(other, (struct sockaddr *)&sa, len) == 0 &&
+	    getsockopt(other, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		cta_msg("apply: @%s is held by pid %d of uid %u (another apply waiting here%s); "
+			"nothing applied",
+			CONFIRM_SOCKET, (int)cred.pid, (unsigned)cred.uid,
+			cred.uid == 0 || cred.uid == geteuid() ? "?"
+							       : ", or squatted by that user");
+	else
+		cta_msg("apply: @%s is taken (another apply waiting here?); nothing applied",
+			CONFIRM_SOCKET);
+	if (other >= 0)
+		close(other);
+	return -CTA_EXIT_SYSTEM;
+}
+
+/* One connection on the confirmation socket: true when it confirms, from whom may. */
+static bool confirmed_by(int lfd)
+{
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	struct pollfd q = { c, POLLIN, 0 };
+	struct ucred cred;
+	char msg[32] = "";
+	bool yes = false;
+
+	if (c < 0)
+		return false;
+	if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
+	    !strncmp(msg, "confirm", 7)) {
+		yes = peer_trusted(c, &cred);
+		if (!yes)
+			cta_msg("a confirmation from pid %d of uid %u was refused: only root or "
+				"uid %u may confirm",
+				(int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
+		if (write(c, yes ? "kept\n" : "refused\n", yes ? 5 : 8) < 0) {
+			/* the confirmer went away: the answer stands all the same */
+		}
+	}
+	close(c);
+	return yes;
+}
+
+/*
+ * The backup file's form: "table F N", "delete table F N" (it may not exist), then the
+ * table's text from source. It puts the tables back from any state, by hand, but makes
+ * each table anew (its base chains then run after others of the same hook and
+ * priority): apply and its rollback change the tables in place instead (in_place).
  */
 static char *transaction(json_t *tables, const char *source)
 {
@@ -121,6 +228,37 @@ static char *transaction(json_t *tables, const char *source)
 	return b.p ? b.p : strdup("");
 }
 
+/*
+ * One transaction that makes each listed table of the ruleset `now` what `want` says,
+ * in place (cta_rsdiff_replace_tx): `nft list ruleset` keeps its order, and a rollback
+ * gives back the very listing of before.
+ */
+static char *in_place(json_t *tables, const char *now, const char *want)
+{
+	struct cta_buf b = { 0 };
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tables, i, t) {
+		char fam[16], name[256], *text;
+
+		if (sscanf(json_string_value(t), "%15s %255s", fam, name) != 2)
+			continue;
+		text = cta_rsdiff_replace_tx(now, want, fam, name);
+		if (!text) {
+			free(b.p);
+			return NULL;
+		}
+		cta_buf_str(&b, text);
+		free(text);
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
+}
+
 /* What the tables were: the backup file's text, also the rollback transaction. */
 static char *backup_text(json_t *tables, const char *live_full)
 {
@@ -139,18 +277,142 @@ static char *backup_text(json_t *tables, const char *live_full)
 	return b.p;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[4096], *slash;
+struct apply_opts {
+	const char *path, *backup, *backup_dir;
+	uint64_t timeout_ms;
+	bool timeout_given, force;
+	char **sessions;
+	size_t n_sessions;
+};
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
+/* dir and its parent, mode 0700 where made. */
+static int mkdirs(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* This network namespace's name in backup files: "net" and its inode. */
+static void netns_id(char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) == 0)
+		snprintf(out, len, "net%llu", (unsigned long long)st.st_ino);
+	else
+		snprintf(out, len, "net");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the BACKUPS_KEPT newest "apply-NETNS-TIME.nft" of this namespace in dir. */
+static void prune_backups(const char *dir, const char *ns)
+{
+	char prefix[64], **names = NULL, path[PATH_MAX];
+	size_t n = 0, cap = 0, plen;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "apply-%s-", ns);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **v;
+
+		if (strncmp(de->d_name, prefix, plen) || l < 4 ||
+		    strcmp(de->d_name + l - 4, ".nft"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(names, cap * sizeof(*names));
+			if (!v)
+				break;
+			names = v;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name); /* the time in the name sorts them */
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (i + BACKUPS_KEPT < n && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid())
+			unlink(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * Save the tables' text: to --backup FILE, or to a new file of the backup directory
+ * named for this network namespace and the time, the older ones beyond BACKUPS_KEPT
+ * removed. path gets the file's name. 0 or -errno.
+ */
+static int save_backup(const struct apply_opts *o, const char *text, char *path, size_t len)
+{
+	char ns[48], stamp[40];
+	uint64_t now = cta_now_real_ns();
+	time_t sec = (time_t)(now / 1000000000ULL);
+	struct tm tm;
+	int rc;
+
+	if (o->backup) {
+		snprintf(path, len, "%s", o->backup);
+		return cta_write_atomic(path, text, strlen(text), 0600);
+	}
+	netns_id(ns, sizeof(ns));
+	gmtime_r(&sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	if (snprintf(path, len, "%s/apply-%s-%s.%03uZ.nft", o->backup_dir, ns, stamp,
+		     (unsigned)(now / 1000000ULL % 1000)) >= (int)len)
+		return -ENAMETOOLONG;
+	rc = mkdirs(o->backup_dir);
+	if (!rc)
+		rc = cta_write_atomic(path, text, strlen(text), 0600);
+	if (!rc)
+		prune_backups(o->backup_dir, ns);
+	return rc;
+}
+
+/*
+ * The tables back as they were (live_full), changed in place from what they are now;
+ * when they cannot be listed, the backup's transaction (tables made anew). 0 or -errno.
+ */
+static int take_back(json_t *tables, const char *live_full, const char *back, char **errors)
+{
+	char *now = NULL, *tx = NULL;
+	int rc = cta_nft_list(NULL, NULL, false, &now);
+
+	if (!rc)
+		tx = in_place(tables, now, live_full);
+	rc = tx ? cta_nft_run(tx, errors) : -ENOMEM;
+	if (rc) {
+		free(*errors);
+		*errors = NULL;
+		rc = cta_nft_run(back, errors);
+	}
+	free(tx);
+	free(now);
+	return rc;
 }
 
 enum answer { KEEP, TAKE_BACK };
@@ -176,25 +438,8 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 			return TAKE_BACK;
 		if (p[2].revents & POLLIN)
 			return TAKE_BACK;
-		if (p[1].revents & POLLIN) {
-			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			char msg[32] = "";
-
-			if (c >= 0) {
-				struct pollfd q = { c, POLLIN, 0 };
-
-				if (poll(&q, 1, 1000) == 1 && read(c, msg, sizeof(msg) - 1) > 0 &&
-				    !strncmp(msg, "confirm", 7)) {
-					if (write(c, "kept\n", 5) < 0) {
-						/* the confirmer went away: it is kept all the same
-						 */
-					}
-					close(c);
-					return KEEP;
-				}
-				close(c);
-			}
-		}
+		if ((p[1].revents & POLLIN) && confirmed_by(lfd))
+			return KEEP;
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t r = read(STDIN_FILENO, line + have, sizeof(line) - 1 - have);
 
@@ -216,14 +461,6 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 		}
 	}
 }
-
-struct apply_opts {
-	const char *path, *backup;
-	uint64_t timeout_ms;
-	bool timeout_given, force;
-	char **sessions;
-	size_t n_sessions;
-};
 
 /* The lockout guard: 0 when the management session passes (or there is none). */
 static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta_session *s)
@@ -251,7 +488,7 @@ static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta
 	}
 	if (!mgmt && !o->force)
 		cta_msg("note: no management session to guard ($SSH_CONNECTION unset, no "
-			"recorded SSH connection)");
+			"connection to an sshd here, none recorded)");
 	cta_review_flows_free(v, mgmt);
 	return rc;
 }
@@ -262,10 +499,13 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	struct cta_host here = { 0 };
 	struct cta_candidate c = { 0 };
 	char *live_full = NULL, *after_full = NULL, *tx = NULL, *back = NULL, *errors = NULL;
+	char backup[PATH_MAX] = "";
 	int rc, lfd = -1, sigfd = -1;
 	sigset_t mask;
 
 	(void)g;
+	/* a reader of stderr that goes away must not end apply before its rollback */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->timeout_ms && !isatty(STDIN_FILENO)) {
 		cta_msg("apply: no terminal to confirm on: give --confirm-timeout 0 to apply "
 			"without a way back");
@@ -306,30 +546,25 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		goto out;
 	}
 	back = backup_text(c.tables, live_full);
-	tx = transaction(c.tables, after_full);
+	tx = in_place(c.tables, live_full, after_full);
 	if (!back || !tx) {
 		cta_msg("out of memory");
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	if ((rc = mkdir_parent(o->backup)) ||
-	    (rc = cta_write_atomic(o->backup, back, strlen(back), 0600))) {
-		cta_msg("apply: backup %s: %s; nothing applied", o->backup, strerror(-rc));
+	rc = save_backup(o, back, backup, sizeof(backup));
+	if (rc) {
+		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
+	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,
+		backup);
 	/* the confirmation socket before the change: a confirmer never finds nobody */
 	if (o->timeout_ms) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-					    strlen(CONFIRM_SOCKET));
-
-		memcpy(sa.sun_path + 1, CONFIRM_SOCKET, strlen(CONFIRM_SOCKET));
-		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, len) < 0 || listen(lfd, 4) < 0) {
-			cta_msg("apply: %s (another apply waiting here?); nothing applied",
-				strerror(errno));
-			rc = CTA_EXIT_SYSTEM;
+		lfd = confirm_listen();
+		if (lfd < 0) {
+			rc = -lfd;
 			goto out;
 		}
 		sigemptyset(&mask);
@@ -351,7 +586,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	if (!o->timeout_ms) {
 		cta_msg("applied %s (%zu table%s); the previous tables are in %s", o->path,
 			json_array_size(c.tables), json_array_size(c.tables) == 1 ? "" : "s",
-			o->backup);
+			backup);
 		rc = CTA_EXIT_OK;
 		goto out;
 	}
@@ -361,19 +596,19 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		"tables come back.\n",
 		o->path, (unsigned long long)(o->timeout_ms / 1000));
 	if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
-		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, o->backup);
+		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, backup);
 		rc = CTA_EXIT_OK;
 		goto out;
 	}
 	free(errors);
 	errors = NULL;
-	if (cta_nft_run(back, &errors)) {
+	if (take_back(c.tables, live_full, back, &errors)) {
 		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
-			errors ? errors : "", o->backup, o->backup);
+			errors ? errors : "", backup, backup);
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	cta_msg("no confirmation: the previous tables are back (saved in %s)", o->backup);
+	cta_msg("no confirmation: the previous tables are back (saved in %s)", backup);
 	rc = CTA_EXIT_NEGATIVE;
 out:
 	if (lfd >= 0)
@@ -399,10 +634,12 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "force", no_argument, NULL, 'f' },
 		{ "session", required_argument, NULL, 's' },
 		{ "backup", required_argument, NULL, 'b' },
+		{ "backup-dir", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct apply_opts o = { .backup = DEFAULT_BACKUP, .timeout_ms = DEFAULT_TIMEOUT_MS };
+	struct apply_opts o = { .backup_dir = DEFAULT_BACKUP_DIR,
+				.timeout_ms = DEFAULT_TIMEOUT_MS };
 	bool confirm = false;
 	int c, rc;
 
@@ -432,6 +669,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			break;
 		case 'b':
 			o.backup = optarg;
+			break;
+		case 'B':
+			o.backup_dir = optarg;
 			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_apply, stdout);

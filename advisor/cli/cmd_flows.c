@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/flowjson.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/model/session.h"
 #include "advisor/lib/util.h"
@@ -310,9 +311,9 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 	return CTA_EXIT_OK;
 }
 
-/* One host's flows: printed, or added to arr (-j). host: said when there are several. */
-static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
-		     struct cta_json_memo *memo)
+/* One host's flows: printed, or streamed (-j). host: said when there are several. */
+static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstream *js,
+		     struct cta_flowjson *fj)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -323,18 +324,13 @@ static int list_host(struct cta_flowtab *ft, const char *host, json_t *arr,
 	for (size_t i = 0; i < n; i++) {
 		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
 		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
-		json_t *f;
 
-		if (!arr) {
+		if (!js) {
 			print_flow(&flows[i], t, p, host);
 			continue;
 		}
-		f = cta_flow_to_json_memo(&flows[i], t, p, memo);
-		if (!f)
+		if (cta_flowjson_item(fj, js, &flows[i], t, p, host))
 			return CTA_EXIT_SYSTEM;
-		if (host)
-			json_object_set_new(f, "host", json_string(host));
-		json_array_append_new(arr, f);
 	}
 	return CTA_EXIT_OK;
 }
@@ -345,9 +341,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cta_json_memo_freep) struct cta_json_memo *memo = NULL;
+	struct cta_flowjson *fj = NULL;
 	struct hosts hs = { 0 };
-	json_t *arr = NULL;
+	struct cta_jstream js;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -360,17 +356,22 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
 	rc = load_all(argc - optind, argv + optind, &hs, g);
-	if (!rc && g->json && (!(arr = json_array()) || !(memo = cta_json_memo_new())))
+	/* -j: streamed, one flow at a time (a tree of 10^6 flows took 3.7 GB) */
+	if (g->json)
+		cta_jstream_begin(&js, "flows");
+	if (!rc && g->json && !(fj = cta_flowjson_new()))
 		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
-		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL, arr, memo);
+		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL,
+			       g->json ? &js : NULL, fj);
 	hosts_free(&hs);
-	if (rc) {
-		json_decref(arr);
+	cta_flowjson_free(fj);
+	if (rc && g->json)
+		cta_jstream_fini(&js);
+	if (rc)
 		return rc;
-	}
-	if (arr)
-		return cta_print_json(json_pack("{s:o}", "flows", arr));
+	if (g->json)
+		return cta_jstream_end(&js);
 	if (fflush(stdout) != 0)
 		return CTA_EXIT_SYSTEM;
 	return CTA_EXIT_OK;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,6 +126,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	char real[PATH_MAX];
+	int out_fd = -1;
 	struct ui ui = { .live = !g->quiet && isatty(STDERR_FILENO), .quiet = g->quiet };
 	struct cta_record_config cfg = {
 		.out_fd = STDOUT_FILENO,
@@ -200,6 +203,17 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
 	if (cfg.output && !strcmp(cfg.output, "-"))
 		cfg.output = NULL;
+	if (cfg.output && cta_output_resolve(cfg.output, real, sizeof(real)) == CTA_OUT_STREAM) {
+		/* a device or pipe gets the session once, at the end, like stdout */
+		out_fd = cta_open_append(cfg.output, 0600);
+		if (out_fd < 0) {
+			cta_msg("record: %s: %s", cfg.output, cta_write_strerror(out_fd));
+			return CTA_EXIT_USAGE;
+		}
+		cfg.out_fd = out_fd;
+		cfg.out_name = cfg.output;
+		cfg.output = NULL;
+	}
 	if (cfg.events_name && !strcmp(cfg.events_name, "-")) {
 		if (!cfg.output)
 			return cta_usage_error(&cta_cmd_record,
@@ -208,16 +222,18 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		cfg.events_fd = STDOUT_FILENO;
 	} else if (cfg.events_name) {
 		/* appended to: a log shipper may be following it across recordings */
-		cfg.events_fd =
-			open(cfg.events_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		cfg.events_fd = cta_open_append(cfg.events_name, 0600);
 		if (cfg.events_fd < 0) {
-			cta_msg("record: --events: %s: %s", cfg.events_name, strerror(errno));
+			cta_msg("record: --events: %s: %s", cfg.events_name,
+				cta_write_strerror(cfg.events_fd));
 			return CTA_EXIT_USAGE;
 		}
 	}
-	/* a reader of the events that goes away ends the stream, not the recording */
-	if (cfg.events_name)
-		signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A reader of the events (or of stderr) that goes away ends the stream, not the
+	 * recording: the sysctls are put back and the session written all the same.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
 		cta_msg("warning: --trace all traces every packet: the kernel builds several "
@@ -225,6 +241,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	rc = cta_record_run(&cfg, &fail, &err);
 	if (cfg.events_fd > STDOUT_FILENO)
 		close(cfg.events_fd);
+	if (out_fd >= 0 && close(out_fd) < 0 && !rc) {
+		cta_msg("record: %s", strerror(errno));
+		return CTA_EXIT_USAGE;
+	}
 	if (!rc)
 		return CTA_EXIT_OK;
 	if (ui.drawn)

@@ -36,8 +36,9 @@ const struct cta_cmd cta_cmd_review = {
 	"candidate leaves in place are said once ('in force beside the candidate'): the\n"
 	"kernel applies every table, so the verdicts are of that combination; tables the\n"
 	"candidate deletes (suggest --replace) are said as 'replaces'.\n"
-	"The management session ($SSH_CONNECTION, and recorded connections to its SSH\n"
-	"port) is replayed first: if it would be dropped, that is the first line.\n"
+	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
+	"ports an sshd process listens on here, and recorded connections to those ports)\n"
+	"are replayed first: if one would be dropped, that is the first line.\n"
 	"\n"
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
@@ -239,11 +240,11 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);
 	if (rc)
 		goto out;
-	if (n_sessions || getenv("SSH_CONNECTION")) {
-		if (cta_candidate_flows(s, n_sessions, &v, &n)) {
-			rc = CTA_EXIT_SYSTEM;
-			goto out;
-		}
+	if (cta_candidate_flows(s, n_sessions, &v, &n)) {
+		rc = CTA_EXIT_SYSTEM;
+		goto out;
+	}
+	if (n) {
 		rc = cta_candidate_replay(&c, v, n);
 		if (rc)
 			goto out;

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "advisor/model/session.h"
 #include "advisor/suggest/template.h"
 #include "advisor/lib/util.h"
+#include "nft/sshd.h"
 
 #define MAX_DENIED_LISTED 50
 
@@ -29,7 +32,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	"Usage: conntrack-advise suggest [--format nft|iptables|ip6tables] [--template NAME|FILE]\n"
 	"         [-o FILE] [--table NAME] [--restrict-output] [--per-process] [--allow-denied]\n"
 	"         [--prefix4 LEN] [--prefix6 LEN] [--min-hosts N] [--merge4 LEN] [--merge6 LEN]\n"
-	"         [--replace 'FAMILY TABLE']... SESSION...\n"
+	"         [--replace 'FAMILY TABLE']... [--force] SESSION...\n"
 	"\n"
 	"Turns the flows of one or more sessions (several days, several hosts of one role:\n"
 	"they are merged) into a firewall: the template's base ruleset (default deny, loopback,\n"
@@ -58,6 +61,8 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --min-hosts N       ... when at least N distinct hosts of one were seen (default 2)\n"
 	"  --merge4 LEN        adjacent IPv4 subnets merge, no wider than /LEN (default 16)\n"
 	"  --merge6 LEN        adjacent IPv6 subnets merge, no wider than /LEN (default 48)\n"
+	"  --force             write the ruleset even when the sessions hold no flow, or\n"
+	"                      (sessions of this host) none to a port sshd listens on here\n"
 	"\n"
 	"Inbound flows allow their (protocol, port) from their grouped sources; forwarded\n"
 	"flows (router) their source group to their destination; translated flows are matched\n"
@@ -66,6 +71,10 @@ const struct cta_cmd cta_cmd_suggest = {
 	"comment names the local programs of its flows where the recording saw them.\n"
 	"With --per-process, outbound flows of different users get rules of their own,\n"
 	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
+	"\n"
+	"Exit status: 0 written; 1 not written: the sessions hold no flow, or those of this\n"
+	"host none to a port sshd listens on here (--force writes it); 2 bad usage, a bad\n"
+	"session or template, or the output could not be written.\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise suggest session.json > ruleset.nft && nft -c -f ruleset.nft\n"
@@ -77,6 +86,7 @@ const struct cta_cmd cta_cmd_suggest = {
 
 struct options {
 	enum cta_format format;
+	bool force;
 	const char *template, *table, *out;
 	struct cta_ir_opts ir;
 	char replace[MAX_REPLACE][8 + 64]; /* "FAMILY NAME" */
@@ -155,6 +165,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "merge4", required_argument, NULL, 'a' },
 		{ "merge6", required_argument, NULL, 'b' },
 		{ "replace", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -211,6 +222,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'r':
 			rc = replace_opt(o, optarg);
+			break;
+		case 'F':
+			o->force = true;
 			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_suggest, stdout);
@@ -366,6 +380,60 @@ static void emit_replace(const struct options *o, struct cta_buf *b)
 	}
 }
 
+/*
+ * A ruleset that would lock everyone out is not written without --force: one from
+ * sessions without a flow (the template's default drop and nothing allowed), or one
+ * for this host without an inbound flow to a port its sshd listens on. 0 or an exit
+ * code, said.
+ */
+static int lockout_check(const struct cta_session *s, size_t n)
+{
+	char here[256] = "";
+	size_t flows = 0;
+	bool this_host = false;
+	struct cta_sshd sshd;
+
+	gethostname(here, sizeof(here) - 1);
+	for (size_t k = 0; k < n; k++) {
+		flows += s[k].n_flows;
+		this_host |= !strcmp(s[k].host.hostname, here);
+	}
+	if (!flows) {
+		cta_msg("suggest: the session%s hold%s no flow: the ruleset would allow no service "
+			"at all (default drop); record while the host is in use, or give --force "
+			"to write it anyway",
+			n == 1 ? "" : "s", n == 1 ? "s" : "");
+		return CTA_EXIT_NEGATIVE;
+	}
+	if (!this_host || cta_sshd_find(&sshd)) {
+		if (this_host)
+			cta_sshd_fini(&sshd);
+		return 0;
+	}
+	for (size_t p = 0; p < sshd.n_ports; p++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < n && !seen; k++)
+			for (size_t i = 0; i < s[k].n_flows && !seen; i++) {
+				const struct cta_flow *f = &s[k].flows[i];
+
+				seen = f->direction == CTA_DIR_IN &&
+				       f->key.l4proto == IPPROTO_TCP &&
+				       f->key.reply_sport == sshd.ports[p];
+			}
+		if (!seen) {
+			cta_msg("suggest: sshd listens on port %u here, and the recording of this "
+				"host has no flow to it: the ruleset would drop SSH to this host; "
+				"record while SSH is used, or give --force to write it anyway",
+				(unsigned)sshd.ports[p]);
+			cta_sshd_fini(&sshd);
+			return CTA_EXIT_NEGATIVE;
+		}
+	}
+	cta_sshd_fini(&sshd);
+	return 0;
+}
+
 /* What the template leaves out, said once on stderr. */
 static void warn_missing(const char *tname, const struct cta_tmpl *t, const struct cta_ir *ir)
 {
@@ -409,6 +477,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (rc)
 		return rc;
 	rc = cta_load_sessions(&cta_cmd_suggest, argv + optind, n, &s);
+	if (!rc && !o.force)
+		rc = lockout_check(s, n);
 	if (!rc && cta_ir_build(&o.ir, s, n, &ir)) {
 		cta_msg("suggest: out of memory");
 		rc = CTA_EXIT_SYSTEM;

@@ -160,9 +160,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			main_usage(stdout);
-			return CTA_EXIT_OK;
+			return cta_stdout_finish(CTA_EXIT_OK);
 		case 'V':
-			return cmd_version(1, argv, &g);
+			return cta_stdout_finish(cmd_version(1, argv, &g));
 		default:
 			fputs("Try 'conntrack-advise --help'.\n", stderr);
 			return CTA_EXIT_USAGE;
@@ -178,5 +178,5 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* reset getopt for the command's own options */
-	return cmd->run(argc, argv, &g);
+	return cta_stdout_finish(cmd->run(argc, argv, &g));
 }

@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -212,42 +214,250 @@ static int fsync_dir_of(const char *path)
 	return err;
 }
 
-int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+/*
+ * Follow path's chain of symbolic links while each belongs to the caller or to root
+ * (the rule fs.protected_symlinks applies in sticky directories, here everywhere: a
+ * link another user planted never steers the tool). -ELOOP for a link that does not.
+ */
+static int links_trusted(const char *path)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, err = 0;
+	char cur[PATH_MAX], next[PATH_MAX];
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+	if (strlen(path) >= sizeof(cur))
 		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
+	strcpy(cur, path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		ssize_t n;
+
+		if (lstat(cur, &st) < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		if (st.st_uid != geteuid() && st.st_uid != 0)
+			return -ELOOP;
+		n = readlink(cur, next, sizeof(next) - 1);
+		if (n < 0)
+			return -errno;
+		next[n] = '\0';
+		if (next[0] != '/') {
+			char *slash = strrchr(cur, '/');
+			size_t keep = slash ? (size_t)(slash - cur) + 1 : 0;
+
+			if (keep + (size_t)n >= sizeof(cur))
+				return -ENAMETOOLONG;
+			memmove(cur + keep, next, (size_t)n + 1);
+		} else {
+			strcpy(cur, next);
+		}
+	}
+	return -ELOOP;
+}
+
+int cta_output_resolve(const char *path, char *real, size_t len)
+{
+	struct stat st;
+	int err;
+
+	if (!path || !*path)
+		return -ENOENT;
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		if (snprintf(real, len, "%s", path) >= (int)len)
+			return -ENAMETOOLONG;
+		return CTA_OUT_FILE;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		err = links_trusted(path);
+		if (err)
+			return err;
+		if (stat(path, &st) < 0)
+			return -errno; /* ENOENT: a dangling link */
+	}
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		if (snprintf(real, len, "%s", path) >= (int)len)
+			return -ENAMETOOLONG;
+		return CTA_OUT_STREAM;
+	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (len < PATH_MAX)
+		return -ENAMETOOLONG;
+	/* the file itself, or a trusted link's target: that is what gets replaced */
+	if (!realpath(path, real))
 		return -errno;
-	if (fchmod(fd, mode) < 0)
-		err = -errno;
-	while (!err && len) {
+	return CTA_OUT_FILE;
+}
+
+const char *cta_write_strerror(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "a symbolic link that belongs to another user (refused; give the path "
+		       "it points to)";
+	case -EINVAL:
+		return "not a regular file, character device or pipe (refused)";
+	case -EISDIR:
+		return "a directory";
+	default:
+		return strerror(-err);
+	}
+}
+
+static int write_all_fd(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
+		if (n < 0)
+			return -errno;
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* A character device or a pipe: written through, never replaced nor truncated. */
+static int write_stream(const char *path, const void *data, size_t len)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return -EINVAL; /* swapped for something else meanwhile */
+	}
+	err = write_all_fd(fd, data, len);
+	if (close(fd) < 0 && !err && errno != EINTR)
+		err = -errno;
+	return err;
+}
+
+/*
+ * A temporary file of an earlier write of the same file that was killed between its
+ * fsync and its rename: "NAME.tmp.XXXXXX" beside it, ours (same owner), and no longer
+ * locked by a writer (each holds flock on its temporary until the rename).
+ */
+static void remove_stale_tmps(const char *path)
+{
+	char copy[PATH_MAX], *base;
+	struct dirent *de;
+	size_t blen;
+	DIR *d;
+
+	if (strlen(path) >= sizeof(copy))
+		return;
+	strcpy(copy, path);
+	base = strrchr(copy, '/');
+	if (base)
+		*base++ = '\0';
+	d = opendir(base ? (copy[0] ? copy : "/") : ".");
+	if (!base)
+		base = copy;
+	if (!d)
+		return;
+	blen = strlen(base);
+	while ((de = readdir(d))) {
+		struct stat st;
+		ino_t ino;
+		int fd;
+
+		if (strncmp(de->d_name, base, blen) || strncmp(de->d_name + blen, ".tmp.", 5) ||
+		    strlen(de->d_name + blen + 5) != 6)
+			continue;
+		/* only a regular file of ours is opened at all (a device's open can act) */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ino = st.st_ino;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == ino &&
+		    !flock(fd, LOCK_EX | LOCK_NB))
+			unlinkat(dirfd(d), de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+static int write_replace(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	remove_stale_tmps(path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* locked while it is ours; a cleaner that took it in between left no link */
+	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
+		err = -errno;
+	else if (st.st_nlink == 0)
+		err = -EAGAIN;
+	if (!err && fchmod(fd, mode) < 0)
+		err = -errno;
+	if (!err)
+		err = write_all_fd(fd, data, len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
 	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
 		err = -errno;
 	if (err) {
 		unlink(tmp);
 		return err;
 	}
 	return fsync_dir_of(path);
+}
+
+int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char real[PATH_MAX];
+	int kind = cta_output_resolve(path, real, sizeof(real));
+
+	if (kind < 0)
+		return kind;
+	if (kind == CTA_OUT_STREAM)
+		return write_stream(real, data, len);
+	return write_replace(real, data, len, mode);
+}
+
+int cta_open_append(const char *path, unsigned mode)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int kind = cta_output_resolve(path, real, sizeof(real)), fd;
+
+	if (kind < 0)
+		return kind;
+	if (kind == CTA_OUT_STREAM)
+		fd = open(real, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	else
+		fd = open(real, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+			  mode);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 ||
+	    (kind == CTA_OUT_STREAM ? !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+				    : !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
 }
 
 int cta_gather_ms(uint64_t msgs, uint64_t span_ns)

@@ -38,10 +38,33 @@ void cta_format_time(uint64_t ns, char *buf, size_t len);
 int cta_parse_time(const char *s, uint64_t *ns);
 
 /*
- * Write len bytes to path atomically: a temporary file beside it, fsync, rename,
- * fsync of the directory. The file gets the given mode. 0 or -errno.
+ * What the tool writes to, and how: a regular file (or nothing yet) is replaced
+ * atomically; a character device or a pipe (/dev/null, /dev/stdout on a terminal, a
+ * FIFO) is written through, never replaced nor truncated; a symbolic link is followed
+ * only when it and every link after it belong to the caller or to root, and then its
+ * target gets the same rule (a regular file target is replaced, the link stays);
+ * anything else (a directory, a block device, a socket) is refused.
+ *
+ * cta_output_resolve: CTA_OUT_FILE with real set to the file to replace (the link's
+ * target), CTA_OUT_STREAM (real = path), or -ELOOP (a link of another user), -EINVAL
+ * (a kind of file that is refused), -EISDIR, -ENOENT (a dangling link), -errno.
+ */
+enum { CTA_OUT_FILE = 1, CTA_OUT_STREAM = 2 };
+int cta_output_resolve(const char *path, char *real, size_t len);
+
+/* The tool's words for those errors (-ELOOP, -EINVAL, ...), else strerror. Static. */
+const char *cta_write_strerror(int err);
+
+/*
+ * Write len bytes to path by the rule above: a file is replaced atomically (a
+ * temporary file beside it, fsync, rename, fsync of the directory, with the given
+ * mode; temporaries left by a killed earlier write of the same file are removed first);
+ * a device or pipe is written through. 0 or -errno.
  */
 int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Open path to append to, by the same rule (a file is created with mode). fd or -errno. */
+int cta_open_append(const char *path, unsigned mode);
 
 /*
  * How long (ms) to let messages gather after reading before waiting for more, when

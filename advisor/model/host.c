@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +24,77 @@ static unsigned prefix_len(const unsigned char *mask, size_t len)
 	return n;
 }
 
+/* The name as 16 zero-padded bytes: what the index hashes. */
+static void name_key(const char *name, char key[16])
+{
+	memset(key, 0, 16);
+	memcpy(key, name, strnlen(name, 15));
+}
+
+struct name_q {
+	const struct cta_host *h;
+	const char *name;
+};
+
+static bool name_eq(uint32_t pos, const void *ctx)
+{
+	const struct name_q *q = ctx;
+
+	return !strcmp(q->h->ifaces[pos].name, q->name);
+}
+
+static int reindex(struct cta_host *h)
+{
+	char key[16];
+
+	if (!h->by_name) {
+		h->by_name = calloc(1, sizeof(*h->by_name));
+		if (!h->by_name)
+			return -ENOMEM;
+		cta_hashidx_init(h->by_name);
+	}
+	cta_hashidx_fini(h->by_name);
+	cta_hashidx_init(h->by_name);
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		name_key(h->ifaces[i].name, key);
+		if (cta_hashidx_add(h->by_name, cta_hash_words(key, 16), (uint32_t)i))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Capacities are 4, 8, 16...: grow when n is 0 or one of them. */
+static void *grow(void *p, size_t n, size_t size)
+{
+	if (n && (n < 4 || (n & (n - 1))))
+		return p;
+	return realloc(p, (n ? n * 2 : 4) * size);
+}
+
 static struct cta_iface *iface_get(struct cta_host *h, const char *name, unsigned index)
 {
+	struct name_q q = { h, name };
 	struct cta_iface *n;
+	char key[16];
+	uint64_t hash;
+	int64_t pos;
 
-	for (size_t i = 0; i < h->n_ifaces; i++)
-		if (!strcmp(h->ifaces[i].name, name))
-			return &h->ifaces[i];
-	n = realloc(h->ifaces, (h->n_ifaces + 1) * sizeof(*n));
+	/* an index that does not cover every interface (a host filled elsewhere): rebuild */
+	if ((!h->by_name || h->by_name->used != h->n_ifaces) && reindex(h))
+		return NULL;
+	name_key(name, key);
+	hash = cta_hash_words(key, 16);
+	pos = cta_hashidx_find(h->by_name, hash, name_eq, &q);
+	if (pos >= 0)
+		return &h->ifaces[pos];
+	if (h->n_ifaces >= UINT32_MAX)
+		return NULL;
+	n = grow(h->ifaces, h->n_ifaces, sizeof(*n));
 	if (!n)
 		return NULL;
 	h->ifaces = n;
+	if (cta_hashidx_add(h->by_name, hash, (uint32_t)h->n_ifaces))
+		return NULL;
 	n = &h->ifaces[h->n_ifaces++];
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", name);
@@ -41,22 +102,63 @@ static struct cta_iface *iface_get(struct cta_host *h, const char *name, unsigne
 	return n;
 }
 
+struct cta_iface *cta_host_iface(const struct cta_host *h, const char *name)
+{
+	struct name_q q = { h, name };
+	char key[16];
+	int64_t pos;
+
+	if (!h->by_name || h->by_name->used != h->n_ifaces) {
+		for (size_t i = 0; i < h->n_ifaces; i++)
+			if (!strcmp(h->ifaces[i].name, name))
+				return &h->ifaces[i];
+		return NULL;
+	}
+	name_key(name, key);
+	pos = cta_hashidx_find(h->by_name, cta_hash_words(key, 16), name_eq, &q);
+	return pos >= 0 ? &h->ifaces[pos] : NULL;
+}
+
 int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
 		      const struct cta_host_addr *a)
 {
-	struct cta_iface *i = iface_get(h, name, index);
+	struct cta_iface *i;
 	struct cta_host_addr *n;
 
+	if (!*name || strlen(name) > CTA_IFNAME_MAX)
+		return -ENAMETOOLONG;
+	i = iface_get(h, name, index);
 	if (!i)
 		return -ENOMEM;
 	if (!a)
 		return 0;
-	n = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*n));
+	n = grow(i->addrs, i->n_addrs, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	i->addrs = n;
 	i->addrs[i->n_addrs++] = *a;
 	return 0;
+}
+
+static int iface_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct cta_iface *)pa)->name, ((const struct cta_iface *)pb)->name);
+}
+
+void cta_host_sort(struct cta_host *h, int (*addr_cmp)(const void *, const void *))
+{
+	if (h->n_ifaces)
+		qsort(h->ifaces, h->n_ifaces, sizeof(*h->ifaces), iface_cmp);
+	for (size_t j = 0; j < h->n_ifaces; j++)
+		if (h->ifaces[j].n_addrs)
+			qsort(h->ifaces[j].addrs, h->ifaces[j].n_addrs, sizeof(*h->ifaces[j].addrs),
+			      addr_cmp);
+	if (h->by_name && reindex(h)) {
+		/* no memory for the index: dropped, the next add rebuilds it */
+		cta_hashidx_fini(h->by_name);
+		free(h->by_name);
+		h->by_name = NULL;
+	}
 }
 
 /* /etc/machine-id (32 hex digits) into id, or "" */
@@ -147,6 +249,10 @@ void cta_host_fini(struct cta_host *h)
 	free(h->ifaces);
 	h->ifaces = NULL;
 	h->n_ifaces = 0;
+	if (h->by_name)
+		cta_hashidx_fini(h->by_name);
+	free(h->by_name);
+	h->by_name = NULL;
 }
 
 bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta_addr *addr)

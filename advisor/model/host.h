@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "advisor/lib/hashidx.h"
 #include "nft/event.h"
 #include "advisor/model/flow.h"
 
@@ -34,6 +35,7 @@ struct cta_host {
 	uint64_t netns;
 	struct cta_iface *ifaces;
 	size_t n_ifaces;
+	struct cta_hashidx *by_name; /* interface name -> position; cta_host_add_addr's */
 };
 
 /* Fill h from this namespace (getifaddrs). 0 or -errno. */
@@ -44,9 +46,19 @@ int cta_host_read(struct cta_host *h);
  */
 bool cta_host_same(const struct cta_host *a, const struct cta_host *b);
 void cta_host_fini(struct cta_host *h);
-/* Add an address to the interface called name, creating it. 0 or -ENOMEM. */
+/*
+ * Add an address (or with a NULL, only the interface) to the interface called name,
+ * creating it: found by a hash index, arrays grown by doubling, so a host of 10^5
+ * interfaces is read in linear time. 0, -ENOMEM, or -ENAMETOOLONG for a name the
+ * kernel never gives (IFNAMSIZ - 1 = 15 characters at most) or an empty one.
+ */
+#define CTA_IFNAME_MAX 15
 int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
 		      const struct cta_host_addr *a);
+/* The interface called name, or NULL (the index when it covers them all). */
+struct cta_iface *cta_host_iface(const struct cta_host *h, const char *name);
+/* Sort the interfaces by name and each one's addresses with cmp (index kept right). */
+void cta_host_sort(struct cta_host *h, int (*addr_cmp)(const void *, const void *));
 
 /* Is addr one of the host's own (or loopback)? */
 bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta_addr *addr);

@@ -100,11 +100,6 @@ static int addr_cmp(const void *pa, const void *pb)
 	return memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
 }
 
-static int iface_cmp(const void *pa, const void *pb)
-{
-	return strcmp(((const struct cta_iface *)pa)->name, ((const struct cta_iface *)pb)->name);
-}
-
 /* Fold host b into a (the same host): interfaces and addresses united. */
 static int host_union(struct cta_host *a, const struct cta_host *b)
 {
@@ -116,11 +111,8 @@ static int host_union(struct cta_host *a, const struct cta_host *b)
 		snprintf(a->kernel, sizeof(a->kernel), "%s", b->kernel);
 	for (size_t i = 0; i < b->n_ifaces; i++) {
 		const struct cta_iface *bi = &b->ifaces[i];
-		struct cta_iface *ai = NULL;
+		struct cta_iface *ai = cta_host_iface(a, bi->name);
 
-		for (size_t j = 0; j < a->n_ifaces; j++)
-			if (!strcmp(a->ifaces[j].name, bi->name))
-				ai = &a->ifaces[j];
 		if (ai && bi->index < ai->index)
 			ai->index = bi->index;
 		if (!ai && cta_host_add_addr(a, bi->name, bi->index, NULL))
@@ -128,9 +120,7 @@ static int host_union(struct cta_host *a, const struct cta_host *b)
 		for (size_t k = 0; k < bi->n_addrs; k++) {
 			bool have = false;
 
-			for (size_t j = 0; j < a->n_ifaces; j++)
-				if (!strcmp(a->ifaces[j].name, bi->name))
-					ai = &a->ifaces[j];
+			ai = cta_host_iface(a, bi->name);
 			for (size_t j = 0; j < ai->n_addrs && !have; j++)
 				have = !addr_cmp(&ai->addrs[j], &bi->addrs[k]);
 			if (!have && cta_host_add_addr(a, bi->name, bi->index, &bi->addrs[k]))
@@ -184,12 +174,7 @@ static int merge_hosts(const struct cta_session *in, size_t n, struct cta_sessio
 	for (size_t i = 0; i < out->n_hosts; i++) {
 		struct cta_host *h = &out->hosts[i];
 
-		if (h->n_ifaces)
-			qsort(h->ifaces, h->n_ifaces, sizeof(*h->ifaces), iface_cmp);
-		for (size_t j = 0; j < h->n_ifaces; j++)
-			if (h->ifaces[j].n_addrs)
-				qsort(h->ifaces[j].addrs, h->ifaces[j].n_addrs,
-				      sizeof(*h->ifaces[j].addrs), addr_cmp);
+		cta_host_sort(h, addr_cmp);
 	}
 	/* "host" stays what every reader knows: the first of them */
 	if (!out->n_hosts)

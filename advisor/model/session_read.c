@@ -451,6 +451,13 @@ static int read_iface(struct cta_rd *rd, json_t *io, struct cta_host *h)
 	if (!json_is_object(io))
 		return cta_rd_fail(rd, "expected an object");
 	err = cta_rd_string(rd, io, "name", true, &name);
+	/* the kernel's names have 1 to 15 characters: a longer one would be cut into another */
+	if (!err && (!*name || strlen(name) > CTA_IFNAME_MAX)) {
+		cta_jpath_push_key(&rd->path, "name");
+		err = cta_rd_fail(rd, "\"%.40s%s\" is not an interface name (1 to %d characters)",
+				  name, strlen(name) > 40 ? "..." : "", CTA_IFNAME_MAX);
+		cta_jpath_pop(&rd->path);
+	}
 	if (!err)
 		err = cta_rd_uint(rd, io, "index", false, UINT32_MAX, &index);
 	if (!err)

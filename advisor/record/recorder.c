@@ -63,6 +63,8 @@ struct rec {
 	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
 	bool id_made;
 	size_t n_vcache;
+	/* the output file's last good checkpoint, and the one that failed after it */
+	uint64_t good_mono, good_flows, tried_flows;
 	int events_fd; /* -1 once streaming stopped */
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
@@ -356,11 +358,16 @@ static int checkpoint(struct rec *r, bool complete)
 	free(s.flows);
 	if (err)
 		return err;
+	r->tried_flows = s.n_flows;
 	if (r->cfg->output)
 		err = cta_write_atomic(r->cfg->output, text, len, 0600);
 	else
 		err = write_all(r->cfg->out_fd, text, len);
 	free(text);
+	if (!err) {
+		r->good_mono = cta_now_mono_ns();
+		r->good_flows = s.n_flows;
+	}
 	return err;
 }
 
@@ -677,6 +684,30 @@ static int tick(struct rec *r, struct ticker *t)
 	return 0;
 }
 
+/*
+ * The final write failed: say why, and what the file lacks against the recording (the
+ * flows and seconds since its last good checkpoint, which it still holds).
+ */
+static int output_failed(struct rec *r, int err)
+{
+	const struct cta_record_config *cfg = r->cfg;
+	const char *name = cfg->output ? cfg->output : cfg->out_name ? cfg->out_name : NULL;
+	uint64_t secs, lost;
+
+	if (!cfg->output || !r->good_mono)
+		return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s%s", name ? name : "standard output",
+			     cta_write_strerror(err),
+			     cfg->output ? "; it holds nothing of this recording" : "");
+	secs = (cta_now_mono_ns() - r->good_mono) / 1000000000ULL;
+	lost = r->tried_flows > r->good_flows ? r->tried_flows - r->good_flows : 0;
+	return failf(r, CTA_RECORD_OUTPUT, err,
+		     "%s: %s; it keeps the last checkpoint, of %llu s before the end: it lacks "
+		     "those %llu s and %llu of the %llu flows",
+		     name, cta_write_strerror(err), (unsigned long long)secs,
+		     (unsigned long long)secs, (unsigned long long)lost,
+		     (unsigned long long)r->tried_flows);
+}
+
 /* Messages read from every socket so far (conntrack, traces, NFLOG). */
 static uint64_t messages_read(const struct rec *r)
 {
@@ -840,7 +871,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	/* a first checkpoint proves the output is writable before anything is recorded */
 	err = checkpoint(&r, false);
 	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output, strerror(-err));
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+			    cta_write_strerror(err));
 		goto out;
 	}
 	err = loop(&r, &t);
@@ -875,8 +907,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	if (!err) {
 		err = checkpoint(&r, true);
 		if (err)
-			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s",
-				    cfg->output ? cfg->output : "standard output", strerror(-err));
+			err = output_failed(&r, err);
 	}
 	if (!err)
 		report(&r, &t, (cta_now_mono_ns() - r.start_mono) / 1000000ULL, true);

@@ -27,6 +27,7 @@ struct cta_record_status {
 struct cta_record_config {
 	const char *output; /* NULL: the session goes to out_fd at the end */
 	int out_fd;
+	const char *out_name; /* out_fd's name for messages; NULL: standard output */
 	int events_fd; /* -1, or where each connection's start and end go (--events) */
 	const char *events_name; /* for messages */
 	uint64_t duration_ms; /* 0: until SIGINT/SIGTERM */

@@ -112,6 +112,22 @@ static void add_line(struct obj *o, char *line, bool *oom)
 	o->lines[o->n++] = line;
 }
 
+/*
+ * A head line without its trailing comment: an owner table's "{ # progname NAME", a
+ * listing with handles' "{ # handle N". Rule lines are never cut (a "#" there is data).
+ */
+static void cut_comment(char *line)
+{
+	char *c = strstr(line, " { # ");
+	size_t n;
+
+	if (c)
+		c[2] = '\0';
+	n = strlen(line);
+	while (n && line[n - 1] == ' ')
+		line[--n] = '\0';
+}
+
 static void parse(const char *text, struct list *l)
 {
 	struct tab *t = NULL;
@@ -127,6 +143,8 @@ static void parse(const char *text, struct list *l)
 			l->oom = true;
 			break;
 		}
+		if (depth <= 1)
+			cut_comment(line);
 		n = strlen(line);
 		if (depth == 0) {
 			char fam[16], name[256];
@@ -483,4 +501,73 @@ char *cta_rsdiff_table_text(const char *listing, const char *family, const char 
 			out = strndup(listing + l.t[i].start, l.t[i].end - l.t[i].start);
 	list_free(&l);
 	return out;
+}
+
+/* A chain's type, hook and priority: its head without the policy (which can change). */
+static bool same_hook(const struct obj *a, const struct obj *b)
+{
+	const char *x = a->head ? a->head : "", *y = b->head ? b->head : "";
+	const char *px = strstr(x, " policy "), *py = strstr(y, " policy ");
+	size_t nx = px ? (size_t)(px - x) : strlen(x), ny = py ? (size_t)(py - y) : strlen(y);
+
+	return nx == ny && !strncmp(x, y, nx);
+}
+
+static const struct tab *tab_named(const struct list *l, const char *family, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->t[i].family, family) && !strcmp(l->t[i].name, name) && l->t[i].end)
+			return &l->t[i];
+	return NULL;
+}
+
+/* Delete what of t the new contents cannot take in place: sets and objects first. */
+static void delete_objects(struct cta_buf *b, const struct tab *t, const struct tab *want)
+{
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < t->n; i++) {
+			const struct obj *o = &t->objs[i], *w;
+			bool chain = !strcmp(o->kind, "chain");
+			int kind_pass = chain						     ? 2
+					: !strcmp(o->kind, "set") || !strcmp(o->kind, "map") ? 0
+											     : 1;
+
+			if (kind_pass != pass)
+				continue;
+			if (chain && (w = find_obj(want, t, o)) && same_hook(o, w))
+				continue; /* kept: its rules go with the flush */
+			cta_buf_printf(b, "delete %s %s %s %s\n", o->kind, t->family, t->name,
+				       o->name);
+		}
+}
+
+char *cta_rsdiff_replace_tx(const char *now, const char *want, const char *family, const char *name)
+{
+	struct list a = { 0 }, w = { 0 };
+	struct cta_buf b = { 0 };
+	const struct tab *ta, *tw;
+
+	parse(now, &a);
+	parse(want, &w);
+	if (a.oom || w.oom)
+		goto out;
+	ta = tab_named(&a, family, name);
+	tw = tab_named(&w, family, name);
+	if (ta && !tw) {
+		cta_buf_printf(&b, "delete table %s %s\n", family, name);
+	} else if (tw) {
+		if (ta) {
+			cta_buf_printf(&b, "flush table %s %s\n", family, name);
+			delete_objects(&b, ta, tw);
+		}
+		cta_buf_add(&b, want + tw->start, tw->end - tw->start);
+	}
+out:
+	list_free(&a);
+	list_free(&w);
+	if (a.oom || w.oom || b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
 }

@@ -30,4 +30,17 @@ char *cta_rsdiff_without(const char *listing, const char *skip_prefix);
 /* One table's part of a listing ("table FAMILY NAME {" to its "}"), malloc'd, or NULL. */
 char *cta_rsdiff_table_text(const char *listing, const char *family, const char *name);
 
+/*
+ * A transaction (nft text) that makes the table family/name of the listing `now` what
+ * it is in `want`, in place: the table is kept, and so is every chain whose type, hook
+ * and priority stay (a base chain made anew is registered after the other chains of
+ * its hook and priority, which changes the order they run in, and the listing's). Its
+ * rules are flushed; its sets, maps and other objects are deleted and made again from
+ * `want` (with the state `want` gives them: elements, counters); chains `want` lacks,
+ * or hooks differently, are deleted. A table `want` lacks is deleted, one `now` lacks
+ * is made. "" when neither has it. malloc'd; NULL when out of memory.
+ */
+char *cta_rsdiff_replace_tx(const char *now, const char *want, const char *family,
+			    const char *name);
+
 #endif

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Which way a flow goes, judged from the host's own addresses. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -17,6 +19,41 @@ static enum cta_direction dir(const struct cta_host *h, const char *src, const c
 	k.reply_src = k.dst;
 	k.reply_dst = k.src;
 	return cta_host_direction(h, &k);
+}
+
+/*
+ * Many interfaces: each found again by its name, addresses added to the right one,
+ * and a name the kernel never gives refused rather than cut into another.
+ */
+static void test_many(void)
+{
+	struct cta_host h = { 0 };
+	struct cta_host_addr a = { .family = AF_INET, .prefixlen = 32 };
+	char name[32];
+	bool all = true;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "veth%u", i);
+		a.addr.w[0] = htonl(0xc6336400u + i);
+		CHECK_EQ(cta_host_add_addr(&h, name, i + 2, NULL), 0);
+		CHECK_EQ(cta_host_add_addr(&h, name, i + 2, &a), 0);
+	}
+	CHECK_EQ(h.n_ifaces, 20000);
+	for (unsigned i = 0; i < 20000; i++) {
+		const struct cta_iface *ifc;
+
+		snprintf(name, sizeof(name), "veth%u", i);
+		ifc = cta_host_iface(&h, name);
+		all &= ifc && ifc->index == i + 2 && ifc->n_addrs == 1 &&
+		       ifc->addrs[0].addr.w[0] == htonl(0xc6336400u + i);
+	}
+	CHECK(all);
+	CHECK(cta_host_iface(&h, "nosuch") == NULL);
+	CHECK_EQ(cta_host_add_addr(&h, "a-name-of-16-chr", 9, NULL), -ENAMETOOLONG);
+	CHECK_EQ(cta_host_add_addr(&h, "a-name-of-15-ch", 9, NULL), 0);
+	CHECK_EQ(cta_host_add_addr(&h, "", 9, NULL), -ENAMETOOLONG);
+	CHECK_EQ(h.n_ifaces, 20001);
+	cta_host_fini(&h);
 }
 
 int main(void)
@@ -46,5 +83,6 @@ int main(void)
 	/* the broadcast address of a network the host is not on is someone else's */
 	CHECK_EQ(dir(&h, "198.51.100.7", "203.0.113.255"), CTA_DIR_FORWARD);
 	cta_host_fini(&h);
+	test_many();
 	return check_report("host");
 }

@@ -119,7 +119,10 @@ static const char before[] = "table inet fw {\n"
 			     "\t\ttype filter hook output priority 0; policy accept;\n"
 			     "\t}\n"
 			     "}\n"
-			     "table inet conntrack_advise {\n"
+			     /* an owner table is listed with the owner's name */
+			     "table inet conntrack_advise { # progname conntrack-advis\n"
+			     "\tflags owner\n"
+			     "\n"
 			     "\tchain x {\n"
 			     "\t}\n"
 			     "}\n";
@@ -196,6 +199,28 @@ static void test_rsdiff(void)
 	CHECK(x && !strncmp(x, "table ip old {", 14) && x[strlen(x) - 2] == '}');
 	free(x);
 	CHECK(cta_rsdiff_table_text(before, "ip", "nope") == NULL);
+
+	/* in place: the table and the chain that keeps its hook stay, the rest is made anew */
+	x = cta_rsdiff_replace_tx(before, after, "inet", "fw");
+	CHECK(x && !strncmp(x,
+			    "flush table inet fw\n"
+			    "delete set inet fw allowed\n"
+			    "table inet fw {\n",
+			    55));
+	CHECK(x && !strstr(x, "delete chain") && !strstr(x, "delete table"));
+	free(x);
+	x = cta_rsdiff_replace_tx(before, after, "ip", "old");
+	CHECK_STR(x, "delete table ip old\n");
+	free(x);
+	x = cta_rsdiff_replace_tx(before, after, "ip6", "new");
+	CHECK(x && !strncmp(x, "table ip6 new {", 15));
+	free(x);
+	x = cta_rsdiff_replace_tx(after, before, "inet", "fw");
+	CHECK(x && strstr(x, "delete chain inet fw web\n") && !strstr(x, "chain inet fw input"));
+	free(x);
+	x = cta_rsdiff_replace_tx(before, after, "ip", "nope");
+	CHECK_STR(x, "");
+	free(x);
 }
 
 static void test_classify(void)

@@ -198,6 +198,12 @@ static void test_malformed(void)
 	bad(flow_with("\"packets\": {\"orig\": 1, \"reply\": 1}", "\"packets\": {\"orig\": 1}"),
 	    "x.json:7:190: flows[0].packets: missing field \"reply\"");
 	bad("  \"flows\": [1]\n}\n", "x.json:6:13: flows[0]: expected an object");
+	/* an interface name the kernel never gives: not cut into another one */
+	bad("!{\"format\": \"conntrack-advise-session\", \"version\": 1,\n"
+	    " \"host\": {\"hostname\": \"h\", \"interfaces\": [{\"name\": \"eth0-with-a-long-name\", "
+	    "\"addresses\": []}]},\n \"flows\": []}",
+	    "x.json:2:52: host.interfaces[0].name: \"eth0-with-a-long-name\" is not an interface "
+	    "name (1 to 15 characters)");
 	bad("  \"flows\": [],\n  \"recording\": {\"start\": \"noon\"}\n}\n",
 	    "x.json:7:13: duplicate object key near '\"recording\"'");
 }

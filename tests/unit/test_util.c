@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -112,6 +118,129 @@ static void test_atomic(void)
 	CHECK_EQ(rmdir(dir), 0); /* empty: no temporary file was left */
 }
 
+static bool is_kind(const char *path, mode_t kind)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * What -o and --events may write to: devices and pipes are written through and stay
+ * what they are, a link of one's own is written through (the target replaced, the
+ * link kept), a link of another user, a dangling link and a directory are refused.
+ */
+static void test_targets(void)
+{
+	char dir[] = "/tmp/cta-unit-XXXXXX", path[96], target[96], buf[32];
+	int status;
+	pid_t child;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* a FIFO: a reader gets the data, the FIFO stays */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK_EQ(mkfifo(path, 0600), 0);
+	child = fork();
+	if (child == 0) {
+		char got[16] = "";
+
+		read_file(path, got, sizeof(got));
+		_exit(strcmp(got, "piped") != 0);
+	}
+	CHECK_EQ(cta_write_atomic(path, "piped", 5, 0600), 0);
+	if (!is_kind(path, S_IFIFO))
+		kill(child, SIGKILL); /* replaced: its reader would wait for ever */
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(is_kind(path, S_IFIFO));
+	unlink(path);
+	/* character devices (made here, never /dev's own): written through, kept */
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/null", dir);
+		CHECK_EQ(mknod(path, S_IFCHR | 0666, makedev(1, 3)), 0);
+		CHECK_EQ(cta_write_atomic(path, "x", 1, 0600), 0);
+		CHECK(is_kind(path, S_IFCHR));
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/full", dir);
+		CHECK_EQ(mknod(path, S_IFCHR | 0666, makedev(1, 7)), 0);
+		CHECK_EQ(cta_write_atomic(path, "x", 1, 0600), -ENOSPC);
+		CHECK(is_kind(path, S_IFCHR));
+		unlink(path);
+	}
+	/* a link of one's own to a file: the file gets it, the link stays */
+	snprintf(target, sizeof(target), "%s/real.nft", dir);
+	snprintf(path, sizeof(path), "%s/link.nft", dir);
+	CHECK_EQ(cta_write_atomic(target, "old", 3, 0644), 0);
+	CHECK_EQ(symlink("real.nft", path), 0);
+	CHECK_EQ(cta_write_atomic(path, "new", 3, 0644), 0);
+	CHECK(is_kind(path, S_IFLNK));
+	read_file(target, buf, sizeof(buf));
+	CHECK_STR(buf, "new");
+	/* another user's link: refused, the target untouched */
+	if (geteuid() == 0) {
+		CHECK_EQ(lchown(path, 65534, 65534), 0);
+		CHECK_EQ(cta_write_atomic(path, "evil", 4, 0644), -ELOOP);
+		CHECK(is_kind(path, S_IFLNK));
+		read_file(target, buf, sizeof(buf));
+		CHECK_STR(buf, "new");
+		CHECK_EQ(cta_open_append(path, 0600), -ELOOP);
+	}
+	unlink(path);
+	/* a dangling link and a directory: refused */
+	CHECK_EQ(symlink("nowhere", path), 0);
+	CHECK_EQ(cta_write_atomic(path, "x", 1, 0600), -ENOENT);
+	CHECK(is_kind(path, S_IFLNK));
+	unlink(path);
+	CHECK_EQ(cta_write_atomic(dir, "x", 1, 0600), -EISDIR);
+	/* appending: to a new file, then to it again */
+	snprintf(path, sizeof(path), "%s/events", dir);
+	for (int i = 0; i < 2; i++) {
+		int fd = cta_open_append(path, 0600);
+
+		CHECK(fd >= 0);
+		CHECK(write(fd, "ab", 2) == 2);
+		close(fd);
+	}
+	read_file(path, buf, sizeof(buf));
+	CHECK_STR(buf, "abab");
+	unlink(path);
+	unlink(target);
+	CHECK_EQ(rmdir(dir), 0);
+}
+
+/* A temporary left by a killed write of the same file goes; one still locked stays. */
+static void test_stale_tmp(void)
+{
+	char dir[] = "/tmp/cta-unit-XXXXXX", path[96], stale[128], busy[128];
+	int fd, held;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	snprintf(stale, sizeof(stale), "%s.tmp.AbC123", path);
+	snprintf(busy, sizeof(busy), "%s.tmp.XyZ789", path);
+	fd = open(stale, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	held = open(busy, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(held >= 0 && flock(held, LOCK_EX) == 0);
+	CHECK_EQ(cta_write_atomic(path, "x", 1, 0600), 0);
+	CHECK(access(stale, F_OK) != 0);
+	CHECK(access(busy, F_OK) == 0);
+	close(held);
+	unlink(busy);
+	unlink(path);
+	CHECK_EQ(rmdir(dir), 0);
+}
+
 /* The pause after a read: about CTA_GATHER_MSGS messages a wake-up, within bounds. */
 static void test_gather(void)
 {
@@ -136,5 +265,7 @@ int main(void)
 	test_uint();
 	test_time();
 	test_atomic();
+	test_targets();
+	test_stale_tmp();
 	return check_report("util");
 }
