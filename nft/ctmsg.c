@@ -31,6 +31,9 @@ static const uint8_t ct_len[CTA_MAX + 1] = {
 	[CTA_ID] = 4,
 	[CTA_ZONE] = 2,
 };
+static const uint8_t help_len[CTA_HELP_MAX + 1] = {
+	[CTA_HELP_NAME] = 1,
+};
 static const uint8_t ip_len[CTA_IP_MAX + 1] = {
 	[CTA_IP_V4_SRC] = 4,
 	[CTA_IP_V4_DST] = 4,
@@ -185,6 +188,27 @@ static int parse_optional(const struct tb *tb, struct cta_event *ev)
 			ev->tstop_ns = be64toh(mnl_attr_get_u64(nest.a[CTA_TIMESTAMP_STOP]));
 			ev->flags |= CTA_EVF_TSTOP;
 		}
+	}
+	if (tb->a[CTA_HELP]) {
+		err = parse_nest(tb->a[CTA_HELP], &nest, help_len, CTA_HELP_MAX);
+		if (err)
+			return err;
+		if (nest.a[CTA_HELP_NAME]) {
+			const char *name = mnl_attr_get_payload(nest.a[CTA_HELP_NAME]);
+			size_t n = strnlen(name, mnl_attr_get_payload_len(nest.a[CTA_HELP_NAME]));
+
+			if (n >= sizeof(ev->helper))
+				return -EBADMSG;
+			memcpy(ev->helper, name, n);
+			ev->flags |= CTA_EVF_HELPER;
+		}
+	}
+	if (tb->a[CTA_TUPLE_MASTER]) {
+		err = parse_tuple(tb->a[CTA_TUPLE_MASTER], ev->family, &ev->master,
+				  &ev->master_l4proto);
+		if (err)
+			return err;
+		ev->flags |= CTA_EVF_MASTER;
 	}
 	if (tb->a[CTA_PROTOINFO]) {
 		err = parse_nest(tb->a[CTA_PROTOINFO], &nest, NULL, CTA_PROTOINFO_MAX);

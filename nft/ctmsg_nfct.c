@@ -259,6 +259,11 @@ static const struct dir_attrs reply_attrs = {
 	ATTR_REPL_IPV6_DST, ATTR_REPL_PORT_SRC, ATTR_REPL_PORT_DST, ATTR_REPL_L4PROTO,
 };
 
+static const struct dir_attrs master_attrs = {
+	ATTR_MASTER_L3PROTO,  ATTR_MASTER_IPV4_SRC, ATTR_MASTER_IPV4_DST, ATTR_MASTER_IPV6_SRC,
+	ATTR_MASTER_IPV6_DST, ATTR_MASTER_PORT_SRC, ATTR_MASTER_PORT_DST, ATTR_MASTER_L4PROTO,
+};
+
 static bool has(const struct nf_conntrack *ct, enum nf_conntrack_attr a)
 {
 	return nfct_attr_is_set(ct, a) > 0;
@@ -391,6 +396,15 @@ static void get_optional(const struct nf_conntrack *ct, struct cta_event *ev)
 	if (has(ct, ATTR_TCP_STATE)) {
 		ev->tcp_state = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
 		ev->flags |= CTA_EVF_TCPSTATE;
+	}
+	/* a helper's related connection (CTA_TUPLE_MASTER) and a helper's name (CTA_HELP) */
+	if (has(ct, ATTR_MASTER_L4PROTO) &&
+	    get_tuple(ct, &master_attrs, ev->family, &ev->master, &ev->master_l4proto) == 0)
+		ev->flags |= CTA_EVF_MASTER;
+	if (has(ct, ATTR_HELPER_NAME) &&
+	    strlen(nfct_get_attr(ct, ATTR_HELPER_NAME)) < sizeof(ev->helper)) {
+		strcpy(ev->helper, nfct_get_attr(ct, ATTR_HELPER_NAME));
+		ev->flags |= CTA_EVF_HELPER;
 	}
 }
 

@@ -56,6 +56,10 @@ enum cta_event_type {
 #define CTA_EVF_TCPSTATE (1u << 3)
 #define CTA_EVF_STATUS (1u << 4)
 #define CTA_EVF_ID (1u << 5)
+#define CTA_EVF_MASTER (1u << 6) /* master valid: a helper expected this connection */
+#define CTA_EVF_HELPER (1u << 7) /* helper valid: a conntrack helper watches it */
+
+#define CTA_HELPER_NAME_MAX 16 /* NF_CT_HELPER_NAME_LEN, with the NUL */
 
 struct cta_event {
 	uint8_t type; /* enum cta_event_type */
@@ -66,10 +70,14 @@ struct cta_event {
 	uint32_t id; /* conntrack id */
 	uint32_t status; /* IPS_* bits */
 	uint16_t zone;
+	uint8_t master_l4proto; /* with CTA_EVF_MASTER */
 	struct cta_tuple orig, reply;
 	uint64_t packets[2], bytes[2]; /* [0] original, [1] reply direction */
 	uint64_t tstart_ns, tstop_ns; /* kernel timestamps, wall clock */
 	uint64_t seen_ns; /* when the tool received it, wall clock */
+	/* RELATED connections (CTA_TUPLE_MASTER): the original tuple of their master */
+	struct cta_tuple master;
+	char helper[CTA_HELPER_NAME_MAX]; /* CTA_HELP's name, "ftp"; NEW events and dumps */
 };
 
 /* ---- nf_tables traces (nft/tracemsg.h; the own table's rules: nft/table.h) ---- */

@@ -58,17 +58,27 @@ void cta_snapshot_free(struct cta_snapshot *s)
  * listing: libnftables 1.0.6 reads freed memory while dumping it (valgrind), which
  * corrupted the heap in a test run.
  */
-int cta_snapshot_take(struct cta_snapshot *s, const char **text)
+static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 {
 	*text = NULL;
-	nft_ctx_output_set_flags(s->nft, NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_STATELESS |
-						 NFT_CTX_OUTPUT_NUMERIC_PRIO);
+	nft_ctx_output_set_flags(s->nft,
+				 NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags);
 	if (nft_run_cmd_from_buffer(s->nft, "list ruleset") != 0) {
 		nft_ctx_get_error_buffer(s->nft);
 		return -EPERM;
 	}
 	*text = nft_ctx_get_output_buffer(s->nft);
 	return *text ? 0 : -ENOMEM;
+}
+
+int cta_snapshot_take(struct cta_snapshot *s, const char **text)
+{
+	return take(s, text, NFT_CTX_OUTPUT_STATELESS);
+}
+
+int cta_snapshot_take_counted(struct cta_snapshot *s, const char **text)
+{
+	return take(s, text, 0);
 }
 
 int cta_snapshot_fd(const struct cta_snapshot *s)

@@ -23,6 +23,12 @@ void cta_snapshot_free(struct cta_snapshot *s);
  */
 int cta_snapshot_take(struct cta_snapshot *s, const char **text);
 
+/*
+ * The same listing with the rules' counters and quotas (not stateless): what the
+ * chains the tool does not watch counted. As cta_snapshot_take.
+ */
+int cta_snapshot_take_counted(struct cta_snapshot *s, const char **text);
+
 /* The change socket, for epoll; -1 when not following. */
 int cta_snapshot_fd(const struct cta_snapshot *s);
 /* Drain the change socket; true if a new generation was committed since. */

@@ -36,6 +36,8 @@ struct batch {
 	char names[BATCH_MAX_MSGS][64];
 	unsigned n;
 	const char *table; /* the table's name */
+	uint8_t family; /* NFPROTO_INET, or NFPROTO_NETDEV for ingress tracing */
+	const char *device; /* a netdev chain's device */
 };
 
 static void batch_begin(struct batch *bt, uint32_t seq)
@@ -56,7 +58,7 @@ static struct nlmsghdr *batch_msg(struct batch *bt, uint16_t type, uint16_t flag
 	/* a name for error messages: cut short if need be */
 	snprintf(bt->names[bt->n++], sizeof(bt->names[0]), "%.*s", (int)sizeof(bt->names[0]) - 1,
 		 what);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type, NFPROTO_INET,
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type, bt->family,
 				    flags | NLM_F_ACK, bt->seq++);
 	return nlh;
 }
@@ -76,9 +78,10 @@ static int add_table(struct batch *bt)
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, bt->table);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, bt->family);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
-	nlh = batch_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "table inet");
+	nlh = batch_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL,
+			bt->family == NFPROTO_NETDEV ? "table netdev" : "table inet");
 	if (nlh)
 		nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
@@ -98,7 +101,9 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, bt->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, bt->family);
+	if (bt->device)
+		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, bt->device);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
@@ -346,7 +351,7 @@ static struct rule rule_begin(const struct batch *bt, const char *chain)
 	}
 	nftnl_rule_set_str(r.r, NFTNL_RULE_TABLE, bt->table);
 	nftnl_rule_set_str(r.r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u32(r.r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(r.r, NFTNL_RULE_FAMILY, bt->family);
 	return r;
 }
 
@@ -461,8 +466,15 @@ static int add_trace_match(struct batch *bt, const char *chain, const struct cta
 	bool v6 = m->family == AF_INET6;
 	uint32_t alen = v6 ? 16 : 4;
 
-	if (m->family)
+	if (m->family && bt->family == NFPROTO_NETDEV) {
+		/* no nfproto at ingress: the frame's ethertype */
+		uint16_t proto = htons(v6 ? 0x86dd : 0x0800);
+
+		e_meta_load(&r, NFT_META_PROTOCOL, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, &proto, 2);
+	} else if (m->family) {
 		e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	}
 	if (m->l4proto)
 		e_meta_is(&r, NFT_META_L4PROTO, m->l4proto);
 	if (m->has_src) {
@@ -499,6 +511,49 @@ static int add_trace_all(struct batch *bt, const char *chain)
 
 	e_nftrace(&r);
 	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * record --trace new at ingress, where there is no conntrack to tell a new flow: TCP
+ * connection attempts, `tcp flags & (syn | ack) == syn`.
+ */
+static int add_trace_syn(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint8_t syn = 0x02;
+
+	e_meta_is(&r, NFT_META_L4PROTO, IPPROTO_TCP);
+	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_mask(&r, 0x12, 1);
+	e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * A netdev table: per device, a chain at ingress before every other (the first
+ * priority there is) whose rule marks packets for tracing: cfg->match's, TCP SYNs
+ * (--trace new) or all (--trace all).
+ */
+static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
+{
+	int err = add_table(bt);
+
+	for (size_t i = 0; i < cfg->n_devices && !err; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "ingress_%s", cfg->devices[i]);
+		bt->device = cfg->devices[i];
+		err = add_chain(bt, name, NF_NETDEV_INGRESS, INT32_MIN);
+		bt->device = NULL;
+		if (!err && cfg->trace == CTA_TRACE_NEW)
+			err = add_trace_syn(bt, name);
+		else if (!err && cfg->trace == CTA_TRACE_ALL)
+			err = add_trace_all(bt, name);
+		else if (!err)
+			err = add_trace_match(bt, name, &cfg->match);
+	}
+	return err;
 }
 
 static int build(struct batch *bt, const struct cta_table_config *cfg)
@@ -620,7 +675,8 @@ int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
 
 	batch_begin(bt, t->seq);
 	bt->table = cfg->name ? cfg->name : CTA_TABLE_NAME;
-	err = build(bt, cfg);
+	bt->family = cfg->n_devices ? NFPROTO_NETDEV : NFPROTO_INET;
+	err = cfg->n_devices ? build_ingress(bt, cfg) : build(bt, cfg);
 	if (err) {
 		failed = "batch";
 		goto fail;

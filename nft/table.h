@@ -11,11 +11,15 @@
  *       --trace new: TCP SYNs, and the first packet of other 5-tuples (sets seen4 and
  *       seen6, 30 s timeout, both directions added); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
+ * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
+ * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the
+ * packets of the match.
  */
 #ifndef CTA_TABLE_H
 #define CTA_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nft/event.h"
@@ -38,6 +42,13 @@ struct cta_table_config {
 	enum cta_trace_mode trace;
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
 	uint16_t nflog_group; /* 0: no log statements */
+	/*
+	 * Devices given: a netdev table of that name instead, a chain per device at hook
+	 * ingress (priority INT32_MIN, before any other) marking match's packets for
+	 * tracing (blame --live, where ingress chains may take a packet first).
+	 */
+	const char *const *devices;
+	size_t n_devices;
 };
 
 struct cta_table;

@@ -44,6 +44,8 @@ def convert(md, version):
                 title = m.group(1).upper()
                 out.append('.TH %s %s "" "conntrack-advise %s" "System Administration"'
                            % (title, m.group(2), version))
+                # ragged right: long paths and commands cannot be spread to fill a line
+                out.append(".ad l")
         elif ln.startswith("## "):
             out.append(".SH " + inline(ln[3:].upper()))
         elif ln.startswith("### "):
@@ -65,7 +67,7 @@ def convert(md, version):
             i -= 1
             for cells in rows[1:]:  # the first row is the header
                 out.append(".TP\n" + line(inline(cells[0])))
-                out.append(line(inline(" \\(em ".join(cells[1:]) if len(cells) > 2
+                out.append(line(inline(" \u2014 ".join(cells[1:]) if len(cells) > 2
                                        else cells[1] if len(cells) > 1 else "")))
         elif re.match(r"\s*(\d+\.|-) ", ln):
             m = re.match(r"(\s*)(\d+\.|-) (.*)", ln)

@@ -379,6 +379,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
 	json_t **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
 	struct cta_err err;
+	size_t m = 0;
 	int rc;
 
 	if (!flows || !verdicts) {
@@ -387,11 +388,13 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
+	/* a related flow replayed alone is a stranger with no master: not replayed */
 	for (size_t i = 0; i < n; i++)
-		flows[i] = v[i].flow;
-	rc = cta_replay_judge(c->replay, flows, n, verdicts, &err);
-	for (size_t i = 0; i < n; i++) {
-		v[i].candidate = verdicts[i];
+		if (!v[i].flow.related)
+			flows[m++] = v[i].flow;
+	rc = cta_replay_judge(c->replay, flows, m, verdicts, &err);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		v[i].candidate = v[i].flow.related ? NULL : verdicts[k++];
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/unwatched.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/record/live.h"
 #include "advisor/model/session.h"
@@ -233,6 +234,16 @@ static void print_flow_head(const struct cta_flow *f)
 	printf("  (%s, %llu connection%s, %s)\n", cta_direction_name(f->direction),
 	       (unsigned long long)f->connections, f->connections == 1 ? "" : "s",
 	       cta_reached_name(f->reached));
+	if (f->related) {
+		char m[200];
+
+		/* its port was its master's choice: the helper, not a port rule, let it in */
+		cta_flow_master_text(f, m, sizeof(m));
+		printf("  related to %s: a conntrack helper expected it\n", m);
+	}
+	if (f->helper[0])
+		printf("  conntrack helper: %s (the connections it expects are related)\n",
+		       f->helper);
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
@@ -334,13 +345,41 @@ static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
 	m->icmp_type = q->icmp_type;
 }
 
+/*
+ * No packet reached a watched hook (timeout, or -EINTR): say so, with the chains the
+ * tool does not watch, which may have taken it, and which of their rules counted
+ * packets meanwhile (grown). Exit 1.
+ */
+static int no_packet(const char *text, int rc, const char *grown, const struct cta_global *g)
+{
+	char unwatched[1024];
+
+	cta_unwatched_live(true, unwatched, sizeof(unwatched));
+	if (g->json)
+		return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[],s:s,s:s}]}", "blame",
+						"tuple", text, "verdict", "none", "type", "none",
+						"path", "not_watched", unwatched,
+						"counted_unwatched", grown))
+			       ?: CTA_EXIT_NEGATIVE;
+	printf("%s: no packet of it %s; no verdict\n", text,
+	       rc == -EINTR   ? "before the interruption"
+	       : unwatched[0] ? "reached a watched hook in time"
+			      : "arrived in time");
+	if (unwatched[0])
+		printf("  not watched: %s: one of these may have decided it\n", unwatched);
+	if (grown[0])
+		printf("  counted while waiting (any packet, not only this one's): %s\n", grown);
+	return CTA_EXIT_NEGATIVE;
+}
+
 static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_global *g)
 {
 	struct cta_tuple_query q;
 	struct cta_tuple_error terr;
 	struct cta_trace_match m;
 	struct cta_err err;
-	char text[256];
+	struct cta_ruleset *counted;
+	char text[256], grown[1024];
 	_cleanup_(cta_verdict_unrefp) struct cta_verdict *tv = NULL;
 	json_t *v = NULL, *pk;
 	bool decided;
@@ -357,17 +396,11 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	if (!g->quiet)
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
+	counted = cta_live_counted();
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
-	if (rc == -ETIMEDOUT || rc == -EINTR) {
-		if (g->json)
-			return cta_print_json(json_pack("{s:[{s:s,s:s,s:s,s:[]}]}", "blame",
-							"tuple", text, "verdict", "none", "type",
-							"none", "path"))
-				       ?: CTA_EXIT_NEGATIVE;
-		printf("%s: no packet of it %s; no verdict\n", text,
-		       rc == -EINTR ? "before the interruption" : "arrived in time");
-		return CTA_EXIT_NEGATIVE;
-	}
+	cta_unwatched_counted_since(counted, grown, sizeof(grown));
+	if (rc == -ETIMEDOUT || rc == -EINTR)
+		return no_packet(text, rc, grown, g);
 	if (rc) {
 		cta_msg("blame: %s", err.msg);
 		return CTA_EXIT_SYSTEM;

@@ -28,7 +28,7 @@ const struct cta_cmd cta_cmd_flows = {
 	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
 	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
-	"      [host=]\n"
+	"      [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
 	"\n"
 	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
 	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
@@ -40,7 +40,8 @@ const struct cta_cmd cta_cmd_flows = {
 	"process= is the program on this host's end of the flow (the client of an outbound\n"
 	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
 	"forwarded flows have none: process=-forwarded-. Without eBPF, uid= alone is the\n"
-	"owner NFLOG gave for an outbound flow.\n"
+	"owner NFLOG gave for an outbound flow. helper= is the conntrack helper of its\n"
+	"connections; related= marks a connection a helper expected, and names its master.\n"
 	"SESSION '-' reads standard input.\n"
 	"\n"
 	"Examples:\n"
@@ -112,6 +113,27 @@ static void print_process(const struct cta_process *p, const struct cta_flow *fl
 		printf(" uid=%u", p->uid);
 }
 
+/* helper=ftp (as conntrack -L says it); related=tcp/198.51.100.7->192.0.2.10:21 */
+static void print_helper(const struct cta_flow *f)
+{
+	char m[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *proto = cta_proto_name(f->master.l4proto);
+
+	if (f->helper[0])
+		printf(" helper=%s", f->helper);
+	if (!f->related)
+		return;
+	if (!f->master.l4proto) {
+		fputs(" related=?", stdout);
+		return;
+	}
+	printf(f->key.family == AF_INET6 ? " related=%s/%s->[%s]" : " related=%s/%s->%s",
+	       proto ? proto : "?", cta_addr_str(f->key.family, &f->master.src, m, sizeof(m)),
+	       cta_addr_str(f->key.family, &f->master.dst, d, sizeof(d)));
+	if (cta_proto_has_ports(f->master.l4proto))
+		printf(":%u", f->master.dport);
+}
+
 static const char *addr(uint8_t family, const union cta_addr *a, char *buf)
 {
 	return cta_addr_str(family, a, buf, INET6_ADDRSTRLEN);
@@ -178,6 +200,7 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 	print_time("last", f->last_ns);
 	print_process(p, f);
 	print_verdicts(t);
+	print_helper(f);
 	if (host)
 		printf(" host=%s", host);
 	putchar('\n');

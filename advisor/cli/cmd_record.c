@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/cli/unwatched.h"
 #include "config.h"
 #include "advisor/record/recorder.h"
 #include "nft/table.h"
@@ -144,6 +145,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	};
 	enum cta_record_fail fail;
 	struct cta_err err;
+	struct cta_ruleset *counted;
+	char grown[1024];
 	uint64_t v;
 	int c, rc;
 
@@ -238,7 +241,28 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
 		cta_msg("warning: --trace all traces every packet: the kernel builds several "
 			"messages per packet, which slows traffic and may lose trace events");
+	if (!g->quiet) {
+		bool traced = cfg.table.trace != CTA_TRACE_NONE;
+		char unwatched[1024];
+		size_t all = cta_unwatched_live(false, unwatched, sizeof(unwatched));
+
+		/* ingress chains on a device are traced at ingress (TCP SYNs with --trace new) */
+		if (all && cta_unwatched_live(traced, unwatched, sizeof(unwatched)))
+			cta_msg("record: warning: not watched: %s: what these chains drop or accept "
+				"is not recorded",
+				unwatched);
+		if (all && traced && cfg.table.trace == CTA_TRACE_NEW &&
+		    all > cta_unwatched_live(true, unwatched, sizeof(unwatched)))
+			cta_msg("record: ingress chains are traced for TCP connection attempts only: "
+				"what they drop of other protocols is not recorded");
+	}
+	counted = g->quiet ? NULL : cta_live_counted();
 	rc = cta_record_run(&cfg, &fail, &err);
+	if (cta_unwatched_counted_since(counted, grown, sizeof(grown))) {
+		if (ui.drawn)
+			fputs("\r\033[K", stderr);
+		cta_msg("record: not watched, yet counted while recording: %s", grown);
+	}
 	if (cfg.events_fd > STDOUT_FILENO)
 		close(cfg.events_fd);
 	if (out_fd >= 0 && close(out_fd) < 0 && !rc) {

@@ -197,6 +197,21 @@ static void print_changes(json_t *changes)
 	}
 }
 
+/* Helpers the candidate no longer assigns: breaks too (cta_review_helpers_lost). */
+static void print_lost(json_t *lost)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(lost, i, h)
+		printf("  BREAKS     helper %s on %s port %lld (e.g. %s): the candidate assigns no "
+		       "%s helper, so the connections it expects (ct state related) would be "
+		       "dropped\n",
+		       cta_jstr(h, "helper"), cta_jstr(h, "protocol"),
+		       (long long)json_integer_value(json_object_get(h, "port")),
+		       cta_jstr(h, "flow"), cta_jstr(h, "helper"));
+}
+
 static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, json_t *tables)
 {
 	json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "flow", text, "change",
@@ -213,6 +228,12 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
+	if (o && rf->flow.related) {
+		char m[200];
+
+		cta_flow_master_text(&rf->flow, m, sizeof(m));
+		json_object_set_new(o, "related_to", json_string(m));
+	}
 	return o;
 }
 
@@ -224,7 +245,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 	struct cta_candidate c;
 	struct cta_review_flow *v = NULL;
 	size_t n = 0, breaks = 0, opens = 0, same = 0, unjudged = 0;
-	json_t *no_ev = NULL, *doc = NULL;
+	json_t *no_ev = NULL, *doc = NULL, *lost = NULL;
 	bool lockout = false;
 	int rc;
 
@@ -249,6 +270,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 		if (rc)
 			goto out;
 		cta_review_sort(v, n);
+		lost = cta_review_helpers_lost(v, n, c.live, c.after);
 		{
 			char *listing = NULL;
 			struct cta_ruleset *rs = cta_ruleset_new();
@@ -276,13 +298,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			cta_review_flow_text(&v[i].flow, text, sizeof(text));
 			json_array_append_new(flows, flow_entry(&v[i], text, c.tables));
 		}
-		doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
-				"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
-				"changes", c.changes, "tables", c.tables, "replaces", c.replaced,
-				"beside", c.beside, "flows", flows, "no_evidence",
-				no_ev ? no_ev : json_array(), "lockout", lockout, "summary",
-				"breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
-				"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
+		doc = json_pack(
+			"{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+			"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
+			"changes", c.changes, "tables", c.tables, "replaces", c.replaced, "beside",
+			c.beside, "flows", flows, "no_evidence", no_ev ? no_ev : json_array(),
+			"helpers_lost", lost ? json_incref(lost) : json_array(), "lockout", lockout,
+			"summary", "breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
+			"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
 		no_ev = NULL;
 		cta_print_json(doc);
 	} else {
@@ -304,6 +327,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 				verdict_text(v[i].candidate ? credited(v[i].candidate, c.tables)
 							    : NULL,
 					     cand, sizeof(cand));
+				if (v[i].flow.related) {
+					cta_flow_master_text(&v[i].flow, cand, sizeof(cand));
+					printf("  %-10s %s  (%s)  related to %s: a helper expected it, "
+					       "so it stands or falls with its master\n",
+					       cta_review_change_name(v[i].change), text,
+					       cta_direction_name(v[i].flow.direction), cand);
+					continue;
+				}
 				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 				       cta_review_change_name(v[i].change), text,
 				       cta_direction_name(v[i].flow.direction),
@@ -313,6 +344,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 				       cand);
 			}
 		}
+		print_lost(lost);
 		if (json_array_size(no_ev)) {
 			json_t *r;
 			size_t i;
@@ -328,9 +360,13 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu "
 			       "not judged\n",
 			       n, n == 1 ? "" : "s", breaks, opens, same, unjudged);
+		if (json_array_size(lost))
+			printf("%zu conntrack helper%s lost\n", json_array_size(lost),
+			       json_array_size(lost) == 1 ? "" : "s");
 	}
-	rc = breaks || lockout ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
+	rc = breaks || lockout || json_array_size(lost) ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
 out:
+	json_decref(lost);
 	json_decref(no_ev);
 	cta_review_flows_free(v, n);
 	cta_candidate_close(&c);
@@ -346,6 +382,7 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 	struct cta_ruleset *rs = cta_ruleset_new();
 	const char *text;
 	json_t *findings = NULL;
+	char unwatched[1024];
 	bool traced = false;
 	int rc;
 
@@ -368,6 +405,9 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 	if (!traced)
 		cta_msg("warning: the sessions were recorded with --trace none: no rule was seen "
 			"reached, so every rule shows as unreached");
+	if (cta_ruleset_unwatched_text(rs, false, unwatched, sizeof(unwatched)))
+		cta_msg("review: not (fully) watched while recording: %s; their rules are not judged",
+			unwatched);
 	findings = cta_review_live(rs, s, n_sessions, CTA_OWN_TABLES);
 	if (!findings) {
 		rc = CTA_EXIT_SYSTEM;

@@ -356,6 +356,19 @@ static void header(const struct options *o, const char *tname, const struct cta_
 	if (ir->flows_unknown)
 		cta_buf_printf(b, ",\n#   %llu of unknown direction (no rule)",
 			       (unsigned long long)ir->flows_unknown);
+	if (ir->flows_related)
+		cta_buf_printf(
+			b,
+			",\n#   %llu related (a conntrack helper expected them: allowed by ct "
+			"state related, never by their port)",
+			(unsigned long long)ir->flows_related);
+	for (size_t i = 0; i < ir->n_helpers; i++)
+		cta_buf_printf(b, ",\n#   helper %s on %s port %u (%s): %s", ir->helpers[i].name,
+			       cta_emit_proto_word(ir->helpers[i].l4proto), ir->helpers[i].port,
+			       ir->helpers[i].dir == CTA_IR_OUT ? "out" : "in",
+			       o->format == CTA_FORMAT_NFT ? "kept, in chain helpers_in/out"
+							   : "NOT carried over: iptables needs "
+							     "-t raw ... -j CT --helper");
 	cta_buf_str(b, ".\n# Each rule's comment is its evidence: connections, distinct hosts, "
 		       "first..last seen (UTC).\n");
 }
@@ -443,6 +456,10 @@ static void warn_missing(const char *tname, const struct cta_tmpl *t, const stru
 		cta_msg("suggest: warning: template %s has no {{forward}}: %zu rule%s for forwarded "
 			"flows left out (--template router allows them)",
 			tname, fwd, fwd == 1 ? "" : "s");
+	if (ir->n_helpers && !cta_tmpl_has(t, CTA_PH_SETS) && cta_tmpl_has(t, CTA_PH_INPUT))
+		cta_msg("suggest: warning: template %s has no {{sets}}: the conntrack helpers seen "
+			"(%s...) are not assigned, so their related connections will be dropped",
+			tname, ir->helpers[0].name);
 	if (out && !cta_tmpl_has(t, CTA_PH_OUTPUT))
 		cta_msg("suggest: warning: template %s has no {{output}}: %zu rule%s for outbound "
 			"flows left out",

@@ -175,6 +175,35 @@ static void add_pair(struct cta_buf *b, const char *key, uint64_t orig, uint64_t
 		       key, (long long)orig, (long long)reply);
 }
 
+/* "helper" and "related" as cta_flow_to_json writes them (helper names need no escaping). */
+static void add_helper(struct cta_buf *b, const struct cta_flow *f)
+{
+	const struct cta_flow_master *m = &f->master;
+	const char *proto = cta_proto_name(m->l4proto);
+	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN], num[8];
+
+	if (f->helper[0])
+		cta_buf_printf(b, ",\n      \"helper\": \"%s\"", f->helper);
+	if (!f->related)
+		return;
+	if (!m->l4proto) {
+		cta_buf_str(b, ",\n      \"related\": {}");
+		return;
+	}
+	if (!proto) {
+		snprintf(num, sizeof(num), "%u", m->l4proto);
+		proto = num;
+	}
+	cta_buf_printf(b,
+		       ",\n      \"related\": {\n        \"protocol\": \"%s\",\n        \"src\": "
+		       "\"%s\",\n        \"dst\": \"%s\"",
+		       proto, cta_addr_str(f->key.family, &m->src, a, sizeof(a)),
+		       cta_addr_str(f->key.family, &m->dst, z, sizeof(z)));
+	if (cta_proto_has_ports(m->l4proto))
+		cta_buf_printf(b, ",\n        \"dport\": %u", m->dport);
+	cta_buf_str(b, "\n      }");
+}
+
 /*
  * The flow's own fields, as cta_flow_to_json has them and jansson indents them at
  * depth 2, without the closing brace: every value here is a name, an address, a time
@@ -229,6 +258,7 @@ static void add_core(struct cta_buf *b, const struct cta_flow *f)
 	add_time(b, "first_seen", f->first_ns);
 	add_time(b, "last_seen", f->last_ns);
 	cta_buf_printf(b, ",\n      \"state\": \"%s\"", cta_reached_name(f->reached));
+	add_helper(b, f);
 }
 
 int cta_flowjson_text(struct cta_flowjson *fj, const struct cta_flow *f, const struct cta_vtally *t,

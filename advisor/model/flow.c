@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/model/flow.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -173,4 +176,44 @@ void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b)
 		a->reached = b->reached;
 	if (a->direction == CTA_DIR_UNKNOWN)
 		a->direction = b->direction;
+	if (!a->helper[0])
+		memcpy(a->helper, b->helper, sizeof(a->helper));
+	if (!a->related && b->related) {
+		a->related = true;
+		a->master = b->master;
+	}
+}
+
+void cta_flow_note_helper(struct cta_flow *f, const struct cta_event *ev)
+{
+	if ((ev->flags & CTA_EVF_HELPER) && !f->helper[0])
+		memcpy(f->helper, ev->helper, sizeof(f->helper));
+	if (ev->flags & CTA_EVF_MASTER && !f->master.l4proto) {
+		f->related = true;
+		f->master.l4proto = ev->master_l4proto;
+		f->master.dport = ev->master.dport;
+		f->master.src = ev->master.src;
+		f->master.dst = ev->master.dst;
+	}
+	if ((ev->flags & CTA_EVF_STATUS) && (ev->status & IPS_EXPECTED))
+		f->related = true;
+}
+
+void cta_flow_master_text(const struct cta_flow *f, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *proto = cta_proto_name(f->master.l4proto);
+
+	if (!f->master.l4proto) {
+		snprintf(buf, len, "a connection not known");
+		return;
+	}
+	inet_ntop(f->key.family, f->master.src.b, s, sizeof(s));
+	inet_ntop(f->key.family, f->master.dst.b, d, sizeof(d));
+	if (cta_proto_has_ports(f->master.l4proto))
+		snprintf(buf, len,
+			 f->key.family == AF_INET6 ? "%s %s -> [%s]:%u" : "%s %s -> %s:%u",
+			 proto ? proto : "?", s, d, f->master.dport);
+	else
+		snprintf(buf, len, "%s %s -> %s", proto ? proto : "?", s, d);
 }

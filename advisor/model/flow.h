@@ -8,6 +8,7 @@
 #define CTA_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nft/event.h"
@@ -38,6 +39,13 @@ struct cta_flow_key {
 	union cta_addr reply_src, reply_dst; /* reply direction */
 };
 
+/* A RELATED flow's master: the connection whose helper expected it (the flow's family). */
+struct cta_flow_master {
+	uint8_t l4proto; /* 0: not known */
+	uint16_t dport; /* its service port */
+	union cta_addr src, dst; /* its original direction */
+};
+
 struct cta_flow {
 	struct cta_flow_key key;
 	uint8_t direction; /* enum cta_direction */
@@ -50,6 +58,9 @@ struct cta_flow {
 	uint32_t verdict; /* 1 + index in the owner's verdict store; 0: none seen */
 	uint32_t host; /* merged sessions: index in the session's hosts, which saw it */
 	uint32_t process; /* 1 + index in the owner's process store; 0: none known */
+	bool related; /* conntrack expected it: a helper's data connection (ct state related) */
+	char helper[CTA_HELPER_NAME_MAX]; /* the conntrack helper of its connections; "" none */
+	struct cta_flow_master master; /* related flows: their master, when known */
 };
 
 /* Protocols with and without ports: nft/event.h (cta_proto_has_ports, cta_proto_is_icmp). */
@@ -69,6 +80,11 @@ bool cta_flow_translated(const struct cta_flow *f);
 
 /* Order for listings: protocol, source, destination, source port, service port. */
 int cta_flow_cmp(const struct cta_flow *a, const struct cta_flow *b);
+
+/* Take what an event says of helpers: the flow's helper, or that it is related. */
+void cta_flow_note_helper(struct cta_flow *f, const struct cta_event *ev);
+/* "tcp 198.51.100.7 -> 192.0.2.10:21": a related flow's master, for reports. */
+void cta_flow_master_text(const struct cta_flow *f, char *buf, size_t len);
 
 /* Fold b into a (same key): counts add, times and port ranges widen. */
 void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b);

@@ -457,6 +457,8 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 		}
 	}
 	update_flow(&ft->flows[fpos], c, ev, new_conn);
+	if (ev->flags & (CTA_EVF_HELPER | CTA_EVF_MASTER | CTA_EVF_STATUS))
+		cta_flow_note_helper(&ft->flows[fpos], ev);
 	if (!c)
 		return 0;
 	if (ev->type == CTA_EV_CT_DESTROY) {

@@ -221,6 +221,9 @@ static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table,
 	snprintf(ci->name, sizeof(ci->name), "%s", name);
 	word_after(decl, "type ", ci->type, sizeof(ci->type));
 	word_after(decl, " hook ", ci->hook, sizeof(ci->hook));
+	if (word_after(decl, " device ", ci->device, sizeof(ci->device)) && ci->device[0] == '"')
+		memmove(ci->device, ci->device + 1, strcspn(ci->device + 1, "\"") + 1);
+	ci->device[strcspn(ci->device, "\"")] = '\0';
 	if (!word_after(decl, " policy ", ci->policy, sizeof(ci->policy)))
 		snprintf(ci->policy, sizeof(ci->policy), "accept");
 	if (word_after(decl, " priority ", prio, sizeof(prio))) {
@@ -354,4 +357,110 @@ const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t 
 size_t cta_ruleset_rule_count(const struct cta_ruleset *rs)
 {
 	return rs->n_rules;
+}
+
+bool cta_chain_unwatched(uint8_t family, const char *hook)
+{
+	return family == NFPROTO_NETDEV || family == NFPROTO_BRIDGE || family == NFPROTO_ARP ||
+	       !strcmp(hook, "ingress") || !strcmp(hook, "egress");
+}
+
+bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i)
+{
+	const struct rule *r = &rs->rules[i];
+	const struct cta_chain_info *ci = cta_ruleset_chain(rs, r->family, r->table, r->chain);
+
+	return cta_chain_unwatched(r->family, ci ? ci->hook : "");
+}
+
+size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, bool ingress_traced, char *buf,
+				  size_t len)
+{
+	size_t n = 0, at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < rs->n_chains; i++) {
+		const struct cta_chain_info *ci = &rs->chains[i];
+
+		if (!ci->base || !cta_chain_unwatched(ci->family, ci->hook) ||
+		    (ingress_traced && !strcmp(ci->hook, "ingress") && ci->device[0]))
+			continue;
+		n++;
+		if (at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s %s %s (%s%s%s)",
+					       n > 1 ? ", " : "", cta_nfproto_name(ci->family),
+					       ci->table, ci->name, ci->hook,
+					       ci->device[0] ? ", device " : "", ci->device);
+	}
+	return n;
+}
+
+/* "counter packets N bytes M": N, and the text without " packets N bytes M" into out. */
+static bool counted(const char *text, uint64_t *packets, char *out, size_t len)
+{
+	const char *c = strstr(text, "counter packets "), *b;
+	char *end;
+
+	snprintf(out, len, "%s", text);
+	if (!c)
+		return false;
+	*packets = strtoull(c + 16, &end, 10);
+	b = strstr(end, " bytes ");
+	if (b == end) {
+		strtoull(b + 7, &end, 10);
+		if ((size_t)(c + 7 - text) < len)
+			snprintf(out + (c + 7 - text), len - (size_t)(c + 7 - text), "%s", end);
+	}
+	return true;
+}
+
+size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
+				     const struct cta_ruleset *after, char *buf, size_t len)
+{
+	size_t n = 0, at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < after->n_rules; i++) {
+		const struct rule *r = &after->rules[i];
+		int64_t was = find(before, r->family, r->table, r->chain, r->handle);
+		uint64_t now = 0, then = 0;
+		char text[512], old[512];
+
+		if (!cta_ruleset_rule_unwatched(after, i) ||
+		    !counted(r->text, &now, text, sizeof(text)))
+			continue;
+		if (was >= 0)
+			counted(before->rules[was].text, &then, old, sizeof(old));
+		if (now <= then)
+			continue;
+		n++;
+		if (at < len)
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s%s %s %s handle %llu (%s): %llu packet%s",
+					       n > 1 ? "; " : "", cta_nfproto_name(r->family),
+					       r->table, r->chain, (unsigned long long)r->handle,
+					       text, (unsigned long long)(now - then),
+					       now - then == 1 ? "" : "s");
+	}
+	return n;
+}
+
+size_t cta_ruleset_ingress_devices(const struct cta_ruleset *rs, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n_chains && n < max; i++) {
+		const struct cta_chain_info *ci = &rs->chains[i];
+		bool seen = false;
+
+		if (!ci->base || strcmp(ci->hook, "ingress") || !ci->device[0])
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = !strcmp(out[k], ci->device);
+		if (!seen)
+			out[n++] = ci->device;
+	}
+	return n;
 }

@@ -23,6 +23,7 @@ struct cta_chain_info {
 	char hook[16]; /* prerouting, input, forward, output, postrouting, ingress */
 	char type[16]; /* filter, nat, route */
 	char policy[8]; /* accept, drop */
+	char device[64]; /* ingress and egress chains: their device ("sb"), "" if several */
 };
 
 struct cta_ruleset *cta_ruleset_new(void);
@@ -43,5 +44,36 @@ size_t cta_ruleset_rule_count(const struct cta_ruleset *rs);
 /* Rule i (< count), in the order the listings gave them: chain by chain, top down. */
 const char *cta_ruleset_rule_at(const struct cta_ruleset *rs, size_t i, uint8_t *family,
 				const char **table, const char **chain, uint64_t *handle);
+
+/*
+ * Chains the recording does not watch. It marks packets for tracing in chains of its
+ * own at inet prerouting and output; chains that run before those (ingress, egress) or
+ * on frames that never reach them (every chain of a netdev, bridge or arp table) decide
+ * packets no trace, NFLOG or conntrack event of it shows.
+ */
+bool cta_chain_unwatched(uint8_t family, const char *hook);
+/* Is rule i (< count) in such a chain (a base chain, or any chain of such a table)? */
+bool cta_ruleset_rule_unwatched(const struct cta_ruleset *rs, size_t i);
+/*
+ * The devices of the ingress chains (netdev, and inet ingress), each once, pointers into
+ * rs (valid while it lives), at most max into out. How many were stored.
+ */
+size_t cta_ruleset_ingress_devices(const struct cta_ruleset *rs, const char **out, size_t max);
+/*
+ * The base chains not watched, "netdev f in_sb (ingress, device sb)", joined by ", "
+ * into buf (ingress_traced: not the ingress chains of a device, which blame --live
+ * traces) (always terminated; cut short when it does not fit). Their count.
+ */
+size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, bool ingress_traced, char *buf,
+				  size_t len);
+
+/*
+ * The rules of unwatched chains whose counter ("counter packets N") grew from before
+ * to after, two listings with counters (cta_snapshot_take_counted), as
+ * "netdev f in_sb handle 2 (ip saddr 203.0.113.21 counter drop): 3 packets", joined by
+ * "; " into buf (always terminated). How many grew.
+ */
+size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
+				     const struct cta_ruleset *after, char *buf, size_t len);
 
 #endif

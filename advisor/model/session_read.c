@@ -360,6 +360,39 @@ static int read_flow_host(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 	return err;
 }
 
+/* "helper" and "related" (optional: sessions before them have neither). */
+static int read_helper(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
+{
+	const char *h = NULL;
+	json_t *o;
+	int proto = 0, err = cta_rd_string(rd, fo, "helper", false, &h);
+
+	if (!err && h && strlen(h) >= sizeof(f->helper)) {
+		cta_jpath_push_key(&rd->path, "helper");
+		err = cta_rd_fail(rd, "\"%s\" is longer than a conntrack helper's name", h);
+		cta_rd_leave(rd);
+	} else if (!err && h) {
+		memcpy(f->helper, h, strlen(h) + 1);
+	}
+	if (!err)
+		err = cta_rd_enter(rd, fo, "related", JSON_OBJECT, false, &o);
+	if (err || !o)
+		return err;
+	f->related = true;
+	if (json_object_get(o, "protocol")) {
+		err = get_name(rd, o, "protocol", parse_proto, "a protocol name or number", &proto);
+		f->master.l4proto = (uint8_t)proto;
+		if (!err)
+			err = get_addr(rd, o, "src", f->key.family, &f->master.src);
+		if (!err)
+			err = get_addr(rd, o, "dst", f->key.family, &f->master.dst);
+		if (!err && cta_proto_has_ports(f->master.l4proto))
+			err = get_u16(rd, o, "dport", true, &f->master.dport);
+	}
+	cta_rd_leave(rd);
+	return err;
+}
+
 int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 {
 	int fam = 0, proto = 0, dir = 0, reached = 0, err;
@@ -395,7 +428,9 @@ int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_name(rd, fo, "state", parse_reached, "unreplied, replied or assured",
 			       &reached);
 	f->reached = (uint8_t)reached;
-	return err ? err : read_flow_host(rd, fo, f);
+	if (!err)
+		err = read_flow_host(rd, fo, f);
+	return err ? err : read_helper(rd, fo, f);
 }
 
 static int read_flows(struct cta_rd *rd, json_t *top, struct cta_session *s)

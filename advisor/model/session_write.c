@@ -343,6 +343,22 @@ static json_t *reply_json(const struct cta_flow *f)
 	return reply;
 }
 
+/* A related flow's master: {} when conntrack did not name it. */
+static json_t *master_json(const struct cta_flow *f)
+{
+	const struct cta_flow_master *m = &f->master;
+	json_t *o = json_object();
+
+	if (!o || !m->l4proto)
+		return o;
+	set(o, "protocol", proto_json(m->l4proto));
+	set(o, "src", addr_json(f->key.family, &m->src));
+	set(o, "dst", addr_json(f->key.family, &m->dst));
+	if (cta_proto_has_ports(m->l4proto))
+		set(o, "dport", json_integer(m->dport));
+	return o;
+}
+
 json_t *cta_flow_to_json(const struct cta_flow *f, const struct cta_vtally *verdicts,
 			 const struct cta_process *process)
 {
@@ -373,6 +389,10 @@ json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally 
 	set(o, "first_seen", time_json(f->first_ns));
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (f->helper[0])
+		set(o, "helper", json_string(f->helper));
+	if (f->related)
+		set(o, "related", master_json(f));
 	if (process)
 		set(o, "process", memo_json(m, process, process_json));
 	if (verdicts && verdicts->n)

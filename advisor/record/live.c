@@ -88,6 +88,24 @@ static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_
 	return 0;
 }
 
+/*
+ * Where ingress chains may take the packet before the inet hooks: a netdev table of
+ * the same name marks it on each of their devices too. Best effort: without it (a
+ * device gone), blame still says which chains it does not watch.
+ */
+static void trace_ingress(const struct live *l, const struct cta_table_config *cfg,
+			  struct cta_table **ingress)
+{
+	struct cta_table_config in = *cfg;
+	struct cta_table_error terr;
+	const char *devs[32];
+
+	in.devices = devs;
+	in.n_devices = cta_ruleset_ingress_devices(l->rs, devs, 32);
+	if (in.n_devices && cta_table_new(ingress, &in, &terr))
+		*ingress = NULL;
+}
+
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
 		   struct cta_err *err)
 {
@@ -98,7 +116,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	struct cta_table_error terr = { "" };
 	struct live l = { 0 };
 	struct cta_nlsock *sock = NULL;
-	struct cta_table *table = NULL;
+	struct cta_table *table = NULL, *ingress = NULL;
 	const char *text;
 	sigset_t mask;
 	int sigfd = -1, rc;
@@ -141,6 +159,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 					: "");
 		goto out;
 	}
+	trace_ingress(&l, &cfg, &ingress);
 	rc = wait_loop(&l, sock, sigfd, timeout_ms);
 	if (!rc) {
 		*verdict = l.verdict;
@@ -148,6 +167,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	}
 out:
 	cta_table_free(table); /* the kernel drops the table with its socket */
+	cta_table_free(ingress);
 	cta_nlsock_free(sock);
 	cta_snapshot_free(l.snap);
 	cta_tracer_free(l.tracer);

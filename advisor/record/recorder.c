@@ -42,6 +42,7 @@ struct rec {
 	const struct cta_record_config *cfg;
 	struct cta_host host;
 	struct cta_table *table;
+	struct cta_table *ingress; /* netdev: marks at ingress, where ingress chains are */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
@@ -217,8 +218,29 @@ static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement 
 	if (r->n_vcache >= VERDICTS_KEPT)
 		vcache_clear(r);
 	r->vcache[r->n_vcache] = cta_verdict_ref(v);
-	json_object_setn_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
+	json_object_setn_new_nocheck(r->verdicts, key, n, json_integer((json_int_t)r->n_vcache++));
 	return v;
+}
+
+/*
+ * Ingress chains decide before the inet hooks mark anything: a netdev table of the
+ * tool's own marks TCP connection attempts (--trace all: every packet) on each of
+ * their devices, first there. Best effort: without it they stay unwatched.
+ */
+static void trace_ingress(struct rec *r)
+{
+	struct cta_table_config in = { .name = CTA_TABLE_NAME, .trace = r->cfg->table.trace };
+	struct cta_table_error terr;
+	const char *devs[32];
+
+	if (in.trace == CTA_TRACE_NONE)
+		return;
+	in.devices = devs;
+	in.n_devices = cta_ruleset_ingress_devices(r->rs, devs, 32);
+	if (in.n_devices && cta_table_new(&r->ingress, &in, &terr)) {
+		r->ingress = NULL;
+		notice(r, "cannot trace at ingress: table netdev " CTA_TABLE_NAME " refused");
+	}
 }
 
 static void on_judgement(const struct cta_judgement *j, void *data)
@@ -777,6 +799,7 @@ static void teardown(struct rec *r)
 	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
 	cta_procs_free(r->procs);
 	cta_table_free(r->table); /* closing its socket deletes the table */
+	cta_table_free(r->ingress);
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
 	vcache_clear(r);
@@ -859,6 +882,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		notice(&r, "iptables-legacy rules are loaded here: their rules are invisible to "
 			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
+	trace_ingress(&r);
 	r.start_ns = cta_now_real_ns();
 	r.start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */

@@ -23,6 +23,7 @@
 struct pkt {
 	bool have_tuple, pending_stage;
 	struct cta_tuple cur; /* the latest headers: after any NAT so far */
+	bool at_ingress; /* marked by the own netdev chain, not yet by the inet one */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
 	struct cta_judgement j; /* large: ~38 KB with its steps */
 };
@@ -107,6 +108,13 @@ static int lookup(const struct cta_tracer *t, uint32_t id)
 	return -1;
 }
 
+/* The very headers the packet came with (the ingress mark, then the inet one). */
+static bool same_tuple(const struct pkt *p, const struct cta_trace_event *ev)
+{
+	return p->j.family == ev->family && p->j.l4proto == ev->l4proto &&
+	       !memcmp(&p->j.tuple, &ev->tuple, sizeof(ev->tuple));
+}
+
 /*
  * Headers of the packet in flight? NAT changes one side between base chains (dnat the
  * destination before forward or input, snat the source), never both at once; the
@@ -147,8 +155,10 @@ static enum cta_vkind verdict_of(int32_t verdict)
 
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
-	bool own = ev->table_family == NFPROTO_INET && !strcmp(ev->table, t->own);
-	bool marks = own && !strncmp(ev->chain, MARK_PREFIX, strlen(MARK_PREFIX)) &&
+	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
+		   !strcmp(ev->table, t->own);
+	bool marks = own && ev->table_family == NFPROTO_INET &&
+		     !strncmp(ev->chain, MARK_PREFIX, strlen(MARK_PREFIX)) &&
 		     (ev->flags & CTA_TRF_HEADERS);
 	bool headers = ev->flags & CTA_TRF_HEADERS;
 	int i = lookup(t, ev->id);
@@ -156,13 +166,20 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	struct pkt *p;
 
 	/* a new packet: marked by us, an id not in flight, or other headers on this id */
+	/* marked at ingress first (blame --live): the inet mark is the same packet going on */
+	if (i >= 0 && marks && t->pkts[i].at_ingress && same_tuple(&t->pkts[i], ev))
+		t->pkts[i].at_ingress = marks = false;
+	else if (own && ev->table_family == NFPROTO_NETDEV && headers)
+		marks = true; /* the ingress mark starts every packet it marks */
 	if (i >= 0 &&
 	    (marks || (headers && t->pkts[i].have_tuple && !same_packet(&t->pkts[i], ev)))) {
 		finish(t, i, now_ns);
 		i = -1;
 	}
-	if (i < 0)
+	if (i < 0) {
 		i = start(t, ev->id, now_ns);
+		t->pkts[i].at_ingress = marks && ev->table_family == NFPROTO_NETDEV;
+	}
 	p = &t->pkts[i];
 	t->slots[i].last_ns = now_ns;
 	if (headers && !p->have_tuple) {

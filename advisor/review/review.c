@@ -25,11 +25,24 @@ bool cta_review_passes(json_t *v)
 	return v && (!strcmp(verdict, "accept") || !strcmp(verdict, "none"));
 }
 
+/*
+ * Was the recorded verdict given by a chain the scratch namespace does not replay
+ * (bridge, netdev: it has no bridge and injects IP packets)? Its answer there says
+ * nothing of the real one.
+ */
+static bool decided_unwatched(const struct cta_vtally *recorded)
+{
+	const struct cta_verdict *v = cta_vtally_main(recorded);
+	int fam = v && v->family ? cta_nfproto_from_name(v->family) : -1;
+
+	return fam >= 0 && cta_chain_unwatched((uint8_t)fam, "");
+}
+
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
 	rf->worked = !cta_flow_denied(&rf->flow, rf->recorded);
-	if (!rf->candidate)
+	if (!rf->candidate || rf->flow.related || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
@@ -151,11 +164,72 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		fam = cta_nfproto_name(family);
-		if (!listed(tables, fam, table) || reached(v, n, fam, table, chain, handle))
+		/* a chain the replay does not watch: no packet could show it reached */
+		if (!listed(tables, fam, table) || cta_ruleset_rule_unwatched(rs, i) ||
+		    reached(v, n, fam, table, chain, handle))
 			continue;
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",
 						     (json_int_t)handle, "rule", text));
+	}
+	return out;
+}
+
+/* Does a ct helper object of this type exist in the listing, and a rule that sets it? */
+static bool assigns_helper(const char *listing, const char *helper)
+{
+	char type[48], name[128], set[160];
+	const char *p = listing;
+
+	snprintf(type, sizeof(type), "type \"%s\"", helper);
+	while (p && (p = strstr(p, "ct helper ")) != NULL) {
+		const char *q = p + 10, *end;
+		size_t n = 0;
+
+		p = q;
+		if (!strncmp(q, "set ", 4))
+			continue;
+		while (*q && *q != ' ' && *q != '{' && n + 1 < sizeof(name))
+			name[n++] = *q++;
+		name[n] = '\0';
+		end = strchr(q, '}');
+		if (!n || !end || !memmem(q, (size_t)(end - q), type, strlen(type)))
+			continue;
+		snprintf(set, sizeof(set), "ct helper set \"%s\"", name);
+		if (strstr(listing, set))
+			return true;
+		snprintf(set, sizeof(set), "ct helper set %s ", name);
+		if (strstr(listing, set))
+			return true;
+	}
+	return false;
+}
+
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
+				const char *after)
+{
+	json_t *out = json_array(), *e;
+	char text[200];
+	size_t k;
+
+	for (size_t i = 0; out && i < n; i++) {
+		const struct cta_flow *f = &v[i].flow;
+		const char *proto = cta_proto_name(f->key.l4proto);
+		bool seen = false;
+
+		if (!f->helper[0] || !v[i].worked || !assigns_helper(live ? live : "", f->helper) ||
+		    assigns_helper(after ? after : "", f->helper))
+			continue;
+		json_array_foreach(out, k, e)
+			seen |= !strcmp(cta_jstr(e, "helper"), f->helper) &&
+				!strcmp(cta_jstr(e, "protocol"), proto ? proto : "") &&
+				json_integer_value(json_object_get(e, "port")) == f->key.dport;
+		if (seen)
+			continue;
+		cta_review_flow_text(f, text, sizeof(text));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:s}", "helper", f->helper,
+						     "protocol", proto ? proto : "", "port",
+						     (int)f->key.dport, "flow", text));
 	}
 	return out;
 }
@@ -231,6 +305,68 @@ static size_t position(const struct cta_ruleset *rs, size_t i)
 		pos += f2 == f && !strcmp(t2, t) && !strcmp(c2, c);
 	}
 	return pos;
+}
+
+/*
+ * Does a rule's text match every packet: only statements (counter, log, comment) and a
+ * final verdict, "counter reject with icmpx type admin-prohibited"?
+ */
+static bool matches_all(const char *text)
+{
+	static const char *const words[] = { "counter", "packets", "bytes",   "log",	 "prefix",
+					     "level",	"group",   "snaplen", "comment", "accept",
+					     "drop",	"reject",  NULL };
+	bool verdict = false, level = false;
+	const char *p = text;
+
+	for (size_t n; *p; p += n) {
+		bool known;
+
+		while (*p == ' ')
+			p++;
+		known = level || (*p >= '0' && *p <= '9'); /* log level's word, numbers */
+		if (*p == '"') { /* a prefix's or comment's text */
+			p = strchr(p + 1, '"');
+			if (!p)
+				return false;
+			n = 1;
+			continue;
+		}
+		n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (verdict && n == 4 && !strncmp(p, "with", 4))
+			return true; /* reject with ...: the rest says how */
+		for (size_t i = 0; words[i] && !known; i++)
+			known = strlen(words[i]) == n && !strncmp(p, words[i], n);
+		if (!known)
+			return false;
+		level = n == 5 && !strncmp(p, "level", 5);
+		verdict |= (n == 6 && !strncmp(p, "accept", 6)) ||
+			   (n == 4 && !strncmp(p, "drop", 4)) ||
+			   (n == 6 && !strncmp(p, "reject", 6));
+	}
+	return verdict;
+}
+
+/* The last rule of its chain, matching everything: the chain's policy in all but name. */
+static bool catch_all(const struct cta_ruleset *rs, size_t i)
+{
+	const char *t, *c, *text;
+	uint64_t h;
+	uint8_t f;
+
+	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	for (size_t k = i + 1; k < cta_ruleset_rule_count(rs); k++) {
+		const char *t2, *c2;
+		uint64_t h2;
+		uint8_t f2;
+
+		cta_ruleset_rule_at(rs, k, &f2, &t2, &c2, &h2);
+		if (f2 == f && !strcmp(t2, t) && !strcmp(c2, c))
+			return false;
+	}
+	return matches_all(text);
 }
 
 static json_t *finding(const char *kind, const struct cta_ruleset *rs, size_t i, uint64_t conns,
@@ -369,6 +505,27 @@ static void count_verdict(struct live *l, const struct cta_flow *f, const struct
 	}
 }
 
+/* Why rule i, in a chain the recording does not watch, is not judged. */
+static void unwatched_detail(const struct cta_ruleset *rs, size_t i, char *detail, size_t len)
+{
+	const char *t, *c;
+	uint64_t h;
+	uint8_t f;
+	const struct cta_chain_info *ci;
+
+	cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	ci = cta_ruleset_chain(rs, f, t, c);
+	if (ci && !strcmp(ci->hook, "ingress") && ci->device[0])
+		snprintf(detail, len,
+			 "not judged: at ingress the recording traces TCP connection attempts "
+			 "only, so it cannot tell all this rule matched: keep it unless you know");
+	else
+		snprintf(detail, len,
+			 "not judged: the recording does not watch %s %s chains, so it cannot "
+			 "tell whether this rule matched: keep it unless you know",
+			 cta_nfproto_name(f), ci && ci->hook[0] ? ci->hook : "regular");
+}
+
 /* Rules no traced packet reached, and rules deciding much from far down. */
 static void rule_findings(const struct live *l, size_t nr, const char *skip_prefix, json_t *out)
 {
@@ -386,7 +543,10 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
-		if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
+		if (cta_ruleset_rule_unwatched(rs, i)) {
+			unwatched_detail(rs, i, detail, sizeof(detail));
+			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
+		} else if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
 			json_array_append_new(out, finding("untraced", rs, i, 0, why));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
@@ -394,7 +554,7 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 						      "no recorded packet reached it: a candidate "
 						      "for removal"));
 		} else if (total && st[i].decided * 100 >= total * HOT_SHARE &&
-			   position(rs, i) >= HOT_POSITION) {
+			   position(rs, i) >= HOT_POSITION && !catch_all(rs, i)) {
 			snprintf(detail, sizeof(detail),
 				 "decided %llu of %llu traced connections from behind %zu rules: "
 				 "move it up, or fold the rules before it into a set",

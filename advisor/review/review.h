@@ -53,21 +53,38 @@ const char *cta_review_change_name(enum cta_review_change c);
 
 /*
  * The rules of the given tables ("FAMILY NAME" strings) that no flow's candidate path
- * reached, as a JSON array of {family, table, chain, handle, rule}.
+ * reached, as a JSON array of {family, table, chain, handle, rule}. Rules of chains
+ * no trace watches (cta_ruleset_rule_unwatched) are left out.
  */
 json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 			       const struct cta_review_flow *v, size_t n);
 
 /*
  * review --live: what a recording says of the live ruleset rs. A JSON array of
- * findings {"kind": "unreached"|"untraced"|"hot"|"policy", family, table, chain, handle, rule,
- * "connections", "position", "detail"}. Rules of tables starting with skip_prefix
- * (the tool's own) are left out. untraced: not reached, but by what record cannot
- * trace (later packets, loopback, NAT of translated connections): not "unreached".
- * Only filter chains' policies decide.
+ * findings {"kind": "unreached"|"untraced"|"hot"|"policy"|"unwatched", family, table,
+ * chain, handle, rule, "connections", "position", "detail"}. Rules of tables starting
+ * with skip_prefix (the tool's own) are left out. A rule in a chain the recording does
+ * not watch (cta_ruleset_rule_unwatched: netdev, bridge, arp, ingress) is "unwatched",
+ * never "unreached": no recorded packet could have shown it reached. untraced: not
+ * reached, but by what record does not trace (later packets, loopback, NAT of
+ * translated connections): not "unreached" either. Only filter chains' policies decide.
  */
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);
+
+/*
+ * The conntrack helpers recorded on services (a flow's "helper") that the live
+ * ruleset assigns and after, the ruleset with the candidate on top (both nft list
+ * ruleset text), no longer does: no ct helper object of that type, or no "ct helper
+ * set" naming one. A helper the live nft ruleset does not assign (iptables' -j CT, a
+ * legacy table) is not the candidate's to lose. Each is a break:
+ * the helper's related connections (passive FTP's data connections) would no longer
+ * be expected, so ct state related lets none of them in. A JSON array of {"helper",
+ * "protocol", "port", "flow"} (a flow that used it), one per helper and service; NULL
+ * when out of memory.
+ */
+json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
+				const char *after);
 
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);

@@ -60,6 +60,60 @@ static void put_sets(const struct cta_emit *e, const char *indent, struct cta_bu
 	}
 }
 
+/*
+ * The conntrack helpers the recording saw on services: one object per helper and
+ * protocol, assigned where the services' first packets pass before conntrack confirms
+ * them (prerouting for in and forward, output for out).
+ */
+static void put_helpers(const struct cta_ir *ir, const char *indent, struct cta_buf *out)
+{
+	static const char *const hook[CTA_IR_NDIRS] = {
+		[CTA_IR_IN] = "prerouting", [CTA_IR_OUT] = "output"
+	};
+	const char *proto;
+
+	for (size_t i = 0; i < ir->n_helpers; i++) {
+		const struct cta_ir_helper *h = &ir->helpers[i];
+		bool first = true;
+
+		for (size_t k = 0; k < i && first; k++)
+			first = strcmp(ir->helpers[k].name, h->name) ||
+				ir->helpers[k].l4proto != h->l4proto;
+		if (!first)
+			continue;
+		proto = cta_emit_proto_word(h->l4proto);
+		cta_buf_printf(out, "%sct helper %s-%s {\n%s\ttype \"%s\" protocol %s\n%s}\n",
+			       indent, h->name, proto, indent, h->name, proto, indent);
+	}
+	for (int d = CTA_IR_IN; d <= CTA_IR_OUT; d++) {
+		bool any = false;
+
+		for (size_t i = 0; i < ir->n_helpers; i++) {
+			const struct cta_ir_helper *h = &ir->helpers[i];
+
+			if (h->dir != d)
+				continue;
+			if (!any)
+				cta_buf_printf(
+					out,
+					"%schain helpers_%s {\n%s\ttype filter hook %s priority "
+					"filter; policy accept;\n",
+					indent, d == CTA_IR_IN ? "in" : "out", indent, hook[d]);
+			any = true;
+			proto = cta_emit_proto_word(h->l4proto);
+			cta_buf_printf(
+				out,
+				"%s\t%s dport %u ct helper set \"%s-%s\" comment \"%llu conn%s "
+				"had the %s helper\"\n",
+				indent, proto, h->port, h->name, proto,
+				(unsigned long long)h->connections, h->connections == 1 ? "" : "s",
+				h->name);
+		}
+		if (any)
+			cta_buf_printf(out, "%s}\n", indent);
+	}
+}
+
 /* "ip saddr @in_tcp_22_v4 " or "ip saddr 198.51.100.7 " */
 static void put_match(const struct cta_ir_rule *r, const char *dirword, const char *side,
 		      const struct cta_prefix *p, size_t n, struct cta_buf *out)
@@ -138,6 +192,7 @@ void cta_emit_nft_fill(void *ctx, enum cta_ph ph, const char *indent, struct cta
 		break;
 	case CTA_PH_SETS:
 		put_sets(e, indent, out);
+		put_helpers(e->ir, indent, out);
 		break;
 	case CTA_PH_INPUT:
 		put_rules(e, CTA_IR_IN, indent, out);

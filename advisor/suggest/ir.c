@@ -44,6 +44,7 @@ void cta_ir_fini(struct cta_ir *ir)
 	}
 	free(ir->rules);
 	free(ir->denied);
+	free(ir->helpers);
 	memset(ir, 0, sizeof(*ir));
 }
 
@@ -197,6 +198,33 @@ static void fold_denied(struct cta_ir *ir)
 	ir->n_denied = m;
 }
 
+/* The helper on this flow's connections, kept once per service. 0 or -ENOMEM. */
+static int add_helper(struct cta_ir *ir, const struct cta_flow *f, uint8_t dir)
+{
+	struct cta_ir_helper *h = NULL, *v;
+	uint8_t hdir = dir == CTA_IR_OUT ? CTA_IR_OUT : CTA_IR_IN;
+
+	for (size_t i = 0; i < ir->n_helpers && !h; i++)
+		if (ir->helpers[i].dir == hdir && ir->helpers[i].l4proto == f->key.l4proto &&
+		    ir->helpers[i].port == f->key.dport && !strcmp(ir->helpers[i].name, f->helper))
+			h = &ir->helpers[i];
+	if (!h) {
+		v = realloc(ir->helpers, (ir->n_helpers + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		ir->helpers = v;
+		h = &v[ir->n_helpers++];
+		memset(h, 0, sizeof(*h));
+		memcpy(h->name, f->helper, sizeof(h->name));
+		h->dir = hdir;
+		h->l4proto = f->key.l4proto;
+		h->port = f->key.dport;
+	}
+	h->flows++;
+	h->connections += f->connections;
+	return 0;
+}
+
 /* Turn one flow into an observation, or count why it gives none. */
 static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct cta_flow *f,
 		   const struct cta_vtally *verdicts, const struct cta_process *process,
@@ -206,6 +234,11 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	bool denied = cta_flow_denied(f, verdicts);
 
 	ir->flows_total++;
+	if (f->related) {
+		/* its port was the master's choice: ct state related, with the helper kept */
+		ir->flows_related++;
+		return 0;
+	}
 	switch (f->direction) {
 	case CTA_DIR_IN:
 		dir = CTA_IR_IN;
@@ -228,6 +261,8 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		if (!o->allow_denied)
 			return add_denied(ir, denied_cap, f, dir, cta_vtally_main(verdicts));
 	}
+	if (f->helper[0] && cta_proto_has_ports(f->key.l4proto) && add_helper(ir, f, dir))
+		return -ENOMEM;
 	if (dir == CTA_IR_OUT && !o->restrict_output) {
 		ir->flows_out_open++;
 		return 0;

@@ -62,13 +62,28 @@ struct cta_ir_denied {
 	char by[160]; /* "reject by rule inet fw input handle 9" */
 };
 
+/*
+ * A service whose connections had a conntrack helper ("ftp" on tcp port 21): the
+ * suggestion assigns it too, or the helper's related connections (passive FTP's data
+ * connections) are no longer expected and the template's ct state related lets none in.
+ */
+struct cta_ir_helper {
+	char name[CTA_HELPER_NAME_MAX];
+	uint8_t dir, l4proto; /* dir: IN and FORWARD assign at prerouting, OUT at output */
+	uint16_t port;
+	uint64_t flows, connections;
+};
+
 struct cta_ir {
 	struct cta_ir_rule *rules;
 	size_t n_rules;
+	struct cta_ir_helper *helpers;
+	size_t n_helpers;
 	struct cta_ir_denied *denied;
 	size_t n_denied;
 	/* flows that became no rule, and why */
 	uint64_t flows_total, flows_local, flows_unknown, flows_out_open;
+	uint64_t flows_related; /* a helper expected them: ct state related, never a port */
 	uint64_t flows_allowed, flows_denied;
 	uint64_t flows_limited; /* allowed, though some attempts were denied (rate limits) */
 	uint64_t first_ns, last_ns;

@@ -21,6 +21,14 @@
  *   ctalab sink tcp PORT [SECONDS]    accepts TCP connections on PORT, closes them
  *   ctalab probe tcp DST PORT [-s SRC]    one connect attempt with a 2 s timeout;
  *       exit 0 if it connected, 1 if refused or timed out.
+ *   ctalab ftpd tcp PORT [SECONDS]
+ *       a passive-mode FTP server, as much of one as the conntrack ftp helper needs
+ *       to see: "220" on connect; PASV opens a data listener on a port the kernel
+ *       picks and answers "227 Entering Passive Mode (a,b,c,d,p1,p2)"; RETR sends
+ *       100 bytes on the data connection; QUIT. One client at a time.
+ *   ctalab ftp tcp DST PORT [-s SRC]
+ *       its client: PASV, the data connection to the port in the 227 reply (from SRC),
+ *       RETR. Exit 0 only if the 100 bytes came.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -160,6 +168,190 @@ static int sink(uint16_t port, int seconds)
 			close(c);
 	}
 	return 0;
+}
+
+/* One line (up to CRLF) from a control connection, NUL-terminated without the CRLF. */
+static int ftp_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len && wait_fd(fd, POLLIN, 3000) == 0) {
+		char c;
+
+		if (read(fd, &c, 1) != 1)
+			return -1;
+		if (c == '\n') {
+			if (n && buf[n - 1] == '\r')
+				n--;
+			buf[n] = '\0';
+			return 0;
+		}
+		buf[n++] = c;
+	}
+	return -1;
+}
+
+static int ftp_say(int fd, const char *s)
+{
+	return write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* PASV: a data listener on the control connection's own address, any port. */
+static int ftp_pasv(int c, int *data)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	unsigned char *ip = (void *)&a.sin_addr;
+	char reply[96];
+	uint16_t port;
+
+	if (getsockname(c, (void *)&a, &alen) < 0 || a.sin_family != AF_INET)
+		return ftp_say(c, "522 IPv4 only\r\n");
+	a.sin_port = 0;
+	if (*data >= 0)
+		close(*data);
+	*data = socket(AF_INET, SOCK_STREAM, 0);
+	alen = sizeof(a);
+	if (*data < 0 || bind(*data, (void *)&a, sizeof(a)) < 0 || listen(*data, 1) < 0 ||
+	    getsockname(*data, (void *)&a, &alen) < 0)
+		return ftp_say(c, "425 no data port\r\n");
+	port = ntohs(a.sin_port);
+	snprintf(reply, sizeof(reply), "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u)\r\n", ip[0],
+		 ip[1], ip[2], ip[3], port >> 8, port & 0xff);
+	return ftp_say(c, reply);
+}
+
+static void ftp_session(int c)
+{
+	char line[256], payload[100];
+	int data = -1;
+
+	memset(payload, 'f', sizeof(payload));
+	if (ftp_say(c, "220 ctalab\r\n") < 0)
+		return;
+	while (ftp_line(c, line, sizeof(line)) == 0) {
+		if (!strncmp(line, "PASV", 4)) {
+			if (ftp_pasv(c, &data) < 0)
+				break;
+		} else if (!strncmp(line, "RETR", 4) && data >= 0) {
+			int d;
+
+			ftp_say(c, "150 here it comes\r\n");
+			d = wait_fd(data, POLLIN, 3000) == 0 ? accept(data, NULL, NULL) : -1;
+			if (d >= 0) {
+				if (write(d, payload, sizeof(payload)) != (ssize_t)sizeof(payload))
+					perror("ctalab: ftpd data");
+				close(d);
+			}
+			ftp_say(c, d >= 0 ? "226 done\r\n" : "425 no data connection\r\n");
+		} else if (!strncmp(line, "QUIT", 4)) {
+			ftp_say(c, "221 bye\r\n");
+			break;
+		} else {
+			ftp_say(c, "502 not here\r\n");
+		}
+	}
+	if (data >= 0)
+		close(data);
+}
+
+static int ftpd(uint16_t port, int seconds)
+{
+	int fd = listen_on(1, "0.0.0.0", port);
+	time_t end = time(NULL) + seconds;
+
+	if (fd < 0)
+		return 1;
+	while (time(NULL) < end) {
+		int c;
+
+		if (wait_fd(fd, POLLIN, 200) < 0)
+			continue;
+		c = accept(fd, NULL, NULL);
+		if (c >= 0) {
+			ftp_session(c);
+			close(c);
+		}
+	}
+	return 0;
+}
+
+/* The data connection of a 227 reply, from src (may be NULL). */
+static int ftp_data(const char *reply, const char *src)
+{
+	const char *p = strchr(reply, '(');
+	unsigned a, b, c, d, p1, p2;
+	char addr[32];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (!p || sscanf(p, "(%u,%u,%u,%u,%u,%u)", &a, &b, &c, &d, &p1, &p2) != 6)
+		return -1;
+	snprintf(addr, sizeof(addr), "%u.%u.%u.%u", a, b, c, d);
+	if (parse_addr(addr, (uint16_t)(p1 << 8 | p2), &ss, &len) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd >= 0) {
+		struct timeval tv = { 2, 0 }; /* a dropped data connection fails, not hangs */
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (fd >= 0 && src) {
+		struct sockaddr_storage s;
+		socklen_t slen;
+
+		if (parse_addr(src, 0, &s, &slen) < 0 || bind(fd, (void *)&s, slen) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (fd >= 0 && connect(fd, (void *)&ss, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int ftp_client(const struct sockaddr_storage *dst, socklen_t dlen, const char *src)
+{
+	char line[256], buf[128];
+	int c = socket(dst->ss_family, SOCK_STREAM, 0), d = -1, rc = 1;
+	size_t got = 0;
+
+	if (c < 0)
+		return 1;
+	if (src) {
+		struct sockaddr_storage s;
+		socklen_t slen;
+
+		if (parse_addr(src, 0, &s, &slen) < 0 || bind(c, (void *)&s, slen) < 0)
+			goto out;
+	}
+	if (connect(c, (const void *)dst, dlen) < 0 || ftp_line(c, line, sizeof(line)) < 0 ||
+	    strncmp(line, "220", 3) || ftp_say(c, "PASV\r\n") < 0 ||
+	    ftp_line(c, line, sizeof(line)) < 0 || strncmp(line, "227", 3))
+		goto out;
+	d = ftp_data(line, src);
+	if (d < 0 || ftp_say(c, "RETR file\r\n") < 0)
+		goto out;
+	while (got < sizeof(buf) && wait_fd(d, POLLIN, 3000) == 0) {
+		ssize_t n = read(d, buf + got, sizeof(buf) - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == 100 && ftp_line(c, line, sizeof(line)) == 0 && !strncmp(line, "150", 3) &&
+	    ftp_line(c, line, sizeof(line)) == 0 && !strncmp(line, "226", 3))
+		rc = 0;
+	ftp_say(c, "QUIT\r\n");
+	ftp_line(c, line, sizeof(line));
+out:
+	if (d >= 0)
+		close(d);
+	close(c);
+	return rc;
 }
 
 static long long now_ns(void)
@@ -362,6 +554,8 @@ int main(int argc, char **argv)
 		}
 		return serve(tcp, (uint16_t)atoi(argv[3]), seconds, addrs, n);
 	}
+	if (!strcmp(argv[1], "ftpd") && tcp)
+		return ftpd((uint16_t)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 60);
 	if (!strcmp(argv[1], "sink") && tcp)
 		return sink((uint16_t)atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 60);
 	if (!strcmp(argv[1], "flood") && argc >= 5) {
@@ -406,6 +600,8 @@ int main(int argc, char **argv)
 		}
 		return fails ? 1 : 0;
 	}
+	if (!strcmp(argv[1], "ftp") && tcp)
+		return ftp_client(&dst, dlen, src);
 	if (!strcmp(argv[1], "probe"))
 		return one_exchange(tcp, &dst, dlen, src, 1, 1);
 	if (strcmp(argv[1], "send") || bytes < 1)
@@ -421,6 +617,8 @@ usage:
 			"       ctalab burst udp DST PORT -n COUNT\n"
 			"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
 			"       ctalab sink tcp PORT [SECONDS]\n"
-			"       ctalab probe tcp DST PORT [-s SRC]\n");
+			"       ctalab probe tcp DST PORT [-s SRC]\n"
+			"       ctalab ftpd tcp PORT [SECONDS]\n"
+			"       ctalab ftp tcp DST PORT [-s SRC]\n");
 	return 2;
 }

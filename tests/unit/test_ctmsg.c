@@ -314,9 +314,46 @@ static void test_lib_reuse(void)
 	CHECK_EQ(ev.tstart_ns, 0);
 }
 
+/* A helper's related connection names its master; a helped one its helper. */
+static void test_master_helper(void)
+{
+	char buf[4096];
+	struct cta_event ev;
+	struct nlmsghdr *nlh = build(buf, &(struct shape){ 0 });
+	struct nlattr *n, *m;
+
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_MASTER);
+	m = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, htonl(0xc6336407));
+	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(0xc000020a));
+	mnl_attr_nest_end(nlh, m);
+	m = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(39999));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(21));
+	mnl_attr_nest_end(nlh, m);
+	mnl_attr_nest_end(nlh, n);
+	CHECK_EQ(parse(nlh, false, &ev), 0);
+	CHECK(ev.flags & CTA_EVF_MASTER);
+	CHECK(!(ev.flags & CTA_EVF_HELPER));
+	CHECK_EQ(ev.master_l4proto, IPPROTO_TCP);
+	CHECK_EQ(ev.master.dport, 21);
+	CHECK(is(&ev.master.src, AF_INET, "198.51.100.7"));
+
+	nlh = build(buf, &(struct shape){ 0 });
+	n = mnl_attr_nest_start(nlh, CTA_HELP);
+	mnl_attr_put_strz(nlh, CTA_HELP_NAME, "ftp");
+	mnl_attr_nest_end(nlh, n);
+	CHECK_EQ(parse(nlh, false, &ev), 0);
+	CHECK(ev.flags & CTA_EVF_HELPER);
+	CHECK(!(ev.flags & CTA_EVF_MASTER));
+	CHECK_STR(ev.helper, "ftp");
+}
+
 int main(void)
 {
 	CHECK_EQ(cta_ctmsg_new(&lib), 0);
+	test_master_helper();
 	test_recorded();
 	test_built();
 	test_lib_traps();

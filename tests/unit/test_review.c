@@ -271,6 +271,33 @@ static void test_classify(void)
 	CHECK_EQ(v[1].change, CTA_RV_BREAKS);
 	CHECK_EQ(v[2].change, CTA_RV_OPENS);
 	CHECK_EQ(v[3].change, CTA_RV_SAME);
+	{
+		/* a related flow, and one a bridge chain decided: not judged, whatever */
+		struct cta_review_flow r[2] = { 0 };
+		json_t *bridge = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "verdict", "drop", "type",
+					   "rule", "family", "bridge", "table", "filter", "chain",
+					   "forward", "handle", 2);
+		struct cta_vtally t_bridge = { 0 };
+		struct cta_verdict *vb = NULL;
+
+		CHECK_EQ(cta_verdict_from_json(bridge, &vb, &e), 0);
+		cta_vtally_add(&t_bridge, vb, 1);
+		r[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 41573);
+		r[0].flow.related = true;
+		r[0].recorded = &t_accept;
+		r[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40004, 22);
+		r[1].flow.reached = CTA_REACHED_UNREPLIED;
+		r[1].recorded = &t_bridge;
+		r[1].candidate = json_incref(accept);
+		cta_review_classify(&r[0]);
+		cta_review_classify(&r[1]);
+		CHECK_EQ(r[0].change, CTA_RV_UNJUDGED);
+		CHECK_EQ(r[1].change, CTA_RV_UNJUDGED);
+		json_decref(r[1].candidate);
+		json_decref(bridge);
+		cta_vtally_fini(&t_bridge);
+		cta_verdict_unref(vb);
+	}
 	CHECK(cta_review_ssh_flow("198.51.100.9 50000 2001:db8::1 22", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow("nonsense", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow(NULL, &ssh, &port) < 0);
@@ -403,8 +430,98 @@ static void test_no_evidence_and_live(void)
 	cta_ruleset_free(rs);
 }
 
+/* A chain's last rule that matches everything is its policy: never "move it up". */
+static void test_catch_all(void)
+{
+	static const char *const last[] = {
+		"counter reject with icmpx type admin-prohibited",
+		"log prefix \"end of input \" level info counter packets 3 bytes 180 drop",
+		"tcp dport 22 reject", /* matches something: the advice stays */
+	};
+
+	for (size_t k = 0; k < 3; k++) {
+		struct cta_ruleset *rs = cta_ruleset_new();
+		struct cta_session s = { 0 };
+		struct cta_flow fl = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
+		char text[1024];
+		json_t *v, *live, *f;
+		struct cta_vtally tally = { 0 };
+		struct cta_verdict *tv = NULL;
+		struct cta_err e;
+		int hot = 0;
+		size_t i;
+
+		snprintf(
+			text, sizeof(text),
+			"table inet fw {\n\tchain input {\n"
+			"\t\ttype filter hook input priority 0; policy accept;\n"
+			"\t\ttcp dport 21 accept # handle 3\n\t\ttcp dport 25 accept # handle 4\n"
+			"\t\ttcp dport 110 accept # handle 5\n\t\ttcp dport 143 accept # handle 6\n"
+			"\t\ttcp dport 993 accept # handle 8\n\t\t%s # handle 7\n\t}\n}\n",
+			last[k]);
+		CHECK_EQ(cta_ruleset_add_text(rs, text), 0);
+		fl.connections = 5;
+		fl.verdict = 1;
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
+			      "verdict", "drop", "type", "rule", "source", "trace", "family",
+			      "inet", "table", "fw", "chain", "input", "handle", 7, "path",
+			      "family", "inet", "table", "fw", "chain", "input", "rules", "chain",
+			      "input", "handle", 7);
+		CHECK_EQ(cta_verdict_from_json(v, &tv, &e), 0);
+		cta_vtally_add(&tally, tv, fl.connections);
+		s.flows = &fl;
+		s.n_flows = 1;
+		s.verdicts = &tally;
+		s.n_verdicts = 1;
+		live = cta_review_live(rs, &s, 1, "conntrack_advise");
+		CHECK(live != NULL);
+		json_array_foreach(live, i, f)
+			hot += !strcmp(json_string_value(json_object_get(f, "kind")), "hot");
+		CHECK_EQ(hot, (int)(k == 2)); /* only the last one is advised */
+		json_decref(live);
+		json_decref(v);
+		cta_vtally_fini(&tally);
+		cta_verdict_unref(tv);
+		cta_ruleset_free(rs);
+	}
+}
+
+/* A helper the live ruleset assigned and the candidate does not: lost; never had: not. */
+static void test_helpers_lost(void)
+{
+	static const char with[] = "table inet fw { # handle 1\n"
+				   "\tct helper ftp-standard { # handle 2\n"
+				   "\t\ttype \"ftp\" protocol tcp\n\t\tl3proto inet\n\t}\n"
+				   "\tchain pre { # handle 3\n"
+				   "\t\ttcp dport 21 ct helper set \"ftp-standard\" # handle 4\n"
+				   "\t}\n}\n";
+	static const char object_only[] = "table inet f { # handle 1\n"
+					  "\tct helper ftp-tcp { # handle 2\n"
+					  "\t\ttype \"ftp\" protocol tcp\n\t}\n}\n";
+	struct cta_review_flow v[2] = { 0 };
+	json_t *lost;
+
+	v[0].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 21);
+	snprintf(v[0].flow.helper, sizeof(v[0].flow.helper), "ftp");
+	v[0].worked = true;
+	v[1] = v[0];
+	v[1].flow.sport_min = v[1].flow.sport_max = 40001;
+	lost = cta_review_helpers_lost(v, 2, with, object_only);
+	CHECK_EQ(json_array_size(lost), 1); /* one per helper and service */
+	CHECK_STR(json_string_value(json_object_get(json_array_get(lost, 0), "helper")), "ftp");
+	json_decref(lost);
+	lost = cta_review_helpers_lost(v, 2, with, with);
+	CHECK_EQ(json_array_size(lost), 0);
+	json_decref(lost);
+	lost = cta_review_helpers_lost(v, 2, object_only, ""); /* never assigned in nft */
+	CHECK_EQ(json_array_size(lost), 0);
+	json_decref(lost);
+}
+
 int main(void)
 {
+	test_helpers_lost();
+	test_catch_all();
 	test_craft();
 	test_rsdiff();
 	test_classify();

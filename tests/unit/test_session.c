@@ -325,6 +325,39 @@ static void test_load_errors(void)
 	CHECK_EQ(cta_session_load("/tmp", &s, &err), -EISDIR);
 }
 
+/* "helper" and "related" (optional fields): written, read back the same both ways. */
+static void test_helper_related(void)
+{
+	struct cta_session s, r, t;
+	struct cta_err err;
+	char *text = NULL;
+	size_t len = 0;
+
+	make_session(&s);
+	snprintf(s.flows[0].helper, sizeof(s.flows[0].helper), "ftp");
+	s.flows[2].related = true;
+	s.flows[2].master.l4proto = IPPROTO_TCP;
+	s.flows[2].master.dport = 21;
+	inet_pton(AF_INET, "203.0.113.5", s.flows[2].master.src.b);
+	inet_pton(AF_INET, "192.0.2.10", s.flows[2].master.dst.b);
+	s.flows[1].related = true; /* expected, its master not named */
+	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
+	CHECK(text && strstr(text, "\"helper\":\"ftp\"") != NULL);
+	CHECK(text && strstr(text, "\"related\":{}") != NULL);
+	CHECK(text && strstr(text, "\"related\":{\"protocol\":\"tcp\",\"src\":\"203.0.113.5\","
+				   "\"dst\":\"192.0.2.10\",\"dport\":21}") != NULL);
+	CHECK_EQ(cta_session_parse("h.json", text, len, &r, &err), 0);
+	CHECK_EQ(cta_session_parse_tree("h.json", text, len, &t, &err), 0);
+	for (size_t i = 0; i < 3 && r.n_flows == 3 && t.n_flows == 3; i++) {
+		CHECK(!memcmp(&r.flows[i], &s.flows[i], sizeof(s.flows[i])));
+		CHECK(!memcmp(&t.flows[i], &s.flows[i], sizeof(s.flows[i])));
+	}
+	free(text);
+	cta_session_fini(&r);
+	cta_session_fini(&t);
+	cta_session_fini(&s);
+}
+
 /*
  * Every earlier version of the format still reads: tests/data/session-vN.json was
  * written by the code of version N (merged from three hosts: rule, policy, nflog and
@@ -405,6 +438,7 @@ static void test_current_version(void)
 
 int main(void)
 {
+	test_helper_related();
 	test_old_versions();
 	test_current_version();
 	test_round_trip();

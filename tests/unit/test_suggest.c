@@ -3,6 +3,7 @@
  * suggest from session to text: golden files for both emitters (tests/data/suggest,
  * CTA_UPDATE_GOLDEN=1 rewrites them), determinism, and template errors with lines.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -338,8 +339,77 @@ static void test_template_render(void)
 	cta_tmpl_free(t);
 }
 
+/* A helper's control flow keeps the helper; its related data flow is no port rule. */
+static void test_helpers(void)
+{
+	struct cta_flow f[2];
+	struct cta_session s = { 0 };
+	struct cta_ir_opts o = { 0 };
+	struct cta_ir ir;
+	struct cta_tmpl *t = NULL;
+	struct cta_err err;
+	struct cta_buf out = { 0 };
+	char path[4096], *text;
+	size_t len;
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 2; i++) {
+		f[i].key.family = AF_INET;
+		f[i].key.l4proto = 6;
+		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
+		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
+		f[i].key.reply_src = f[i].key.dst;
+		f[i].key.reply_dst = f[i].key.src;
+		f[i].direction = CTA_DIR_IN;
+		f[i].reached = CTA_REACHED_ASSURED;
+		f[i].connections = 1;
+		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
+	}
+	f[0].key.dport = f[0].key.reply_sport = 21;
+	snprintf(f[0].helper, sizeof(f[0].helper), "ftp");
+	f[1].key.dport = f[1].key.reply_sport = 41573;
+	f[1].related = true;
+	s.flows = f;
+	s.n_flows = 2;
+	cta_group_defaults(&o.group);
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.flows_related, 1);
+	CHECK_EQ(ir.n_helpers, 1);
+	CHECK_EQ(ir.n_rules, 1);
+	if (ir.n_rules == 1)
+		CHECK(ir.rules[0].n_ports == 1 && ir.rules[0].ports[0] == 21);
+	if (ir.n_helpers == 1) {
+		CHECK_STR(ir.helpers[0].name, "ftp");
+		CHECK(ir.helpers[0].port == 21 && ir.helpers[0].dir == CTA_IR_IN);
+	}
+	snprintf(path, sizeof(path), "%s/rules-templates/server.nft", srcdir());
+	text = slurp(path, &len);
+	CHECK(text && cta_tmpl_parse(path, text, len, CTA_TMPL_NFT, &t, &err) == 0);
+	if (t) {
+		struct cta_emit e = { .ir = &ir,
+				      .tmpl = t,
+				      .format = CTA_FORMAT_NFT,
+				      .template_name = "server",
+				      .table = "filter",
+				      .max_denied = 50 };
+
+		cta_emit(&e, &out);
+		CHECK(out.p &&
+		      strstr(out.p, "\tct helper ftp-tcp {\n\t\ttype \"ftp\" protocol tcp\n"));
+		CHECK(out.p &&
+		      strstr(out.p, "\tchain helpers_in {\n\t\ttype filter hook prerouting"));
+		CHECK(out.p && strstr(out.p, "\t\ttcp dport 21 ct helper set \"ftp-tcp\" comment"));
+		CHECK(out.p && !strstr(out.p, "41573"));
+	}
+	free(out.p);
+	free(text);
+	cta_tmpl_free(t);
+	cta_ir_fini(&ir);
+}
+
 int main(void)
 {
+	test_helpers();
 	test_template_errors();
 	test_template_render();
 	test_model();
