@@ -27,6 +27,8 @@ _conntrack_advise()
 	fi
 	local commands="record flows blame suggest review apply graph merge version help"
 	local globals="-j --json -v --verbose -q --quiet -h --help"
+	# the global options are taken after the command word too
+	local after="-j --json -v --verbose -q --quiet"
 
 	cmd=
 	for ((i = 1; i < cword; i++)); do
@@ -47,23 +49,31 @@ _conntrack_advise()
 	case $cmd in
 	record)
 		case $prev in
-		-o) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
+		-o | --output) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
 		--trace) COMPREPLY=($(compgen -W "new all none" -- "$cur")); return ;;
 		--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-		-d | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
+		-d | --duration | --rotate | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-o -d --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --help $after" -- "$cur"))
 		;;
 	flows)
-		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
-		compopt -o plusdirs 2>/dev/null
+		case $prev in
+		-o | --output) COMPREPLY=($(compgen -W "extended" -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-o --output --help $after" -- "$cur"))
+		else
+			# a session, or a directory of them (a recording service's)
+			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
+			compopt -o plusdirs 2>/dev/null
+		fi
 		;;
 	blame)
 		case $prev in
 		--session) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
 		--timeout) return ;;
 		esac
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--session --live --timeout --help" -- "$cur"))
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--session --live --timeout --help $after" -- "$cur"))
 		;;
 	suggest)
 		case $prev in
@@ -87,13 +97,13 @@ _conntrack_advise()
 		esac
 		if [[ $cur == -* ]]; then
 			if [[ $cmd == review ]]; then
-				COMPREPLY=($(compgen -W "--session --live --help" -- "$cur"))
+				COMPREPLY=($(compgen -W "--session --live --help $after" -- "$cur"))
 			else
-				COMPREPLY=($(compgen -W "--confirm-timeout --confirm --force --session --backup --help" -- "$cur"))
+				COMPREPLY=($(compgen -W "--confirm-timeout --confirm --force --session --backup --help $after" -- "$cur"))
 			fi
 		else
-			COMPREPLY=($(compgen -f -X '!*.nft' -- "$cur"))
-			compopt -o plusdirs 2>/dev/null
+			# any file: a ruleset is often /etc/nftables.conf, not *.nft
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	graph)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # -j flows is written as it is made: on a session of 10^5 flows its peak memory is
 # within twice the text listing's (a tree of every flow took 5.6 times as much), and
-# the document is whole: one entry per flow, "flows" then "version", an empty list
+# the document is whole (against flows -o extended, one line per flow): one entry per flow, "flows" then "version", an empty list
 # as jansson writes it, each flow of several hosts naming its host.
 set -u
 : "${CTA:?}" "${SRCDIR:?}"
@@ -15,7 +15,7 @@ fail() {
 /usr/bin/python3 "$SRCDIR/bench/gen_session.py" 100000 >"$TMP/s.json" || exit 1
 # an ASan build keeps freed memory in quarantine: none, so both peaks are the program's
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
-/usr/bin/time -f %M -o "$TMP/text.kib" "$CTA" flows "$TMP/s.json" >"$TMP/text.out" || fail "flows"
+/usr/bin/time -f %M -o "$TMP/text.kib" "$CTA" flows -o extended "$TMP/s.json" >"$TMP/text.out" || fail "flows -o extended"
 /usr/bin/time -f %M -o "$TMP/json.kib" "$CTA" -j flows "$TMP/s.json" >"$TMP/json.out" || fail "-j flows"
 text=$(tail -1 "$TMP/text.kib")
 json=$(tail -1 "$TMP/json.kib")

@@ -1,15 +1,99 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What several commands do alike: read sessions, write what they made. */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "advisor/cli/cli.h"
 #include "advisor/lib/buf.h"
 #include "advisor/model/merge.h"
 #include "advisor/lib/util.h"
+
+static int add_path(struct cta_paths *paths, const char *path)
+{
+	char **v = realloc(paths->v, (paths->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	paths->v = v;
+	if (!(v[paths->n] = strdup(path)))
+		return -ENOMEM;
+	paths->n++;
+	return 0;
+}
+
+/* Append the matches of pattern (sorted) to paths; 0, -ENOENT (none) or -ENOMEM. */
+static int add_glob(struct cta_paths *paths, const char *pattern)
+{
+	glob_t gl;
+	int rc = glob(pattern, 0, NULL, &gl), err = 0;
+
+	if (rc == GLOB_NOMATCH)
+		return -ENOENT;
+	if (rc)
+		return -ENOMEM;
+	for (size_t i = 0; i < gl.gl_pathc && !err; i++)
+		err = add_path(paths, gl.gl_pathv[i]);
+	globfree(&gl);
+	return err;
+}
+
+int cta_expand_sessions(const struct cta_cmd *cmd, char **args, size_t n, struct cta_paths *paths)
+{
+	memset(paths, 0, sizeof(*paths));
+	for (size_t i = 0; i < n; i++) {
+		const char *a = args[i];
+		char pattern[4096];
+		struct stat st;
+		int err;
+
+		if (*a && !stat(a, &st) && S_ISDIR(st.st_mode)) {
+			/* a directory of sessions: the rotated files of a recording service */
+			snprintf(pattern, sizeof(pattern), "%s%s*.json", a,
+				 a[strlen(a) - 1] == '/' ? "" : "/");
+			if ((err = add_glob(paths, pattern)) == -ENOENT)
+				cta_msg("%s: %s: a directory with no *.json session in it",
+					cmd->name, a);
+		} else if (strpbrk(a, "*?[") && access(a, F_OK)) {
+			/* a glob the shell did not expand (quoted, or from a unit file) */
+			if ((err = add_glob(paths, a)) == -ENOENT)
+				cta_msg("%s: %s: no file matches", cmd->name, a);
+		} else {
+			err = add_path(paths, a); /* a file, or what loading it will complain of */
+		}
+		if (err == -ENOMEM)
+			cta_msg("%s: out of memory", cmd->name);
+		if (err)
+			return err == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
+	}
+	return CTA_EXIT_OK;
+}
+
+void cta_paths_fini(struct cta_paths *paths)
+{
+	for (size_t i = 0; i < paths->n; i++)
+		free(paths->v[i]);
+	free(paths->v);
+	memset(paths, 0, sizeof(*paths));
+}
+
+int cta_load_session_args(const struct cta_cmd *cmd, char **args, size_t *n,
+			  struct cta_session **out)
+{
+	_cleanup_(cta_paths_fini) struct cta_paths paths = { 0 };
+	int rc = cta_expand_sessions(cmd, args, *n, &paths);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	*n = paths.n;
+	return cta_load_sessions(cmd, paths.v, paths.n, out);
+}
 
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out)
 {

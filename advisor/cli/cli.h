@@ -46,11 +46,30 @@ void cta_print_usage(const struct cta_cmd *cmd, FILE *out);
 /* Dump a -j document to stdout (adds the version field). Takes the reference. */
 int cta_print_json(json_t *doc);
 
+/* File names: what cta_expand_sessions() made of the SESSION arguments. */
+struct cta_paths {
+	char **v;
+	size_t n;
+};
+/*
+ * The SESSION arguments as files: a directory stands for its *.json files and a glob
+ * the shell left alone for its matches (sorted), anything else for itself. An exit
+ * code; the message is said. paths is filled also after a failure: cta_paths_fini.
+ */
+int cta_expand_sessions(const struct cta_cmd *cmd, char **args, size_t n, struct cta_paths *paths);
+void cta_paths_fini(struct cta_paths *paths);
+
 /*
  * Load every session of paths into *out (an array of n; free it with
  * cta_free_sessions, also after a failure). An exit code; the message is said.
  */
 int cta_load_sessions(const struct cta_cmd *cmd, char **paths, size_t n, struct cta_session **out);
+/*
+ * The same for the *n SESSION arguments of a command (cta_expand_sessions): *n is the
+ * number of sessions afterwards, for cta_free_sessions(*out, *n).
+ */
+int cta_load_session_args(const struct cta_cmd *cmd, char **args, size_t *n,
+			  struct cta_session **out);
 /*
  * Refuse (with a message naming both files, CTA_EXIT_USAGE) sessions two of which hold
  * the same recording: its counts would add up twice. CTA_EXIT_OK otherwise.

@@ -36,7 +36,7 @@ const struct cta_cmd cta_cmd_apply = {
 	"load a ruleset, and take it back unless confirmed",
 	"Usage: conntrack-advise apply RULESET [--confirm-timeout DURATION] [--force]\n"
 	"                              [--session FILE]... [--backup FILE | --backup-dir DIR]\n"
-	"       conntrack-advise apply --confirm\n"
+	"       conntrack-advise [-j] apply --confirm\n"
 	"\n"
 	"Replaces, in one transaction, only the tables RULESET changes (as review finds\n"
 	"them: RULESET is checked by the kernel, then loaded on top of a copy of the live\n"
@@ -71,6 +71,15 @@ const struct cta_cmd cta_cmd_apply = {
 	"  conntrack-advise apply --confirm        # from a second shell\n",
 };
 
+/* -j apply --confirm: {"confirm": RESULT, "kept": BOOL}; rc is the exit code. */
+static int confirm_result(const struct cta_global *g, const char *result, int rc)
+{
+	if (!g->json)
+		return rc;
+	return cta_print_json(json_pack("{s:s,s:b}", "confirm", result, "kept", rc == CTA_EXIT_OK))
+		       ?: rc;
+}
+
 /* The confirmation socket's address: abstract, so per network namespace. */
 static socklen_t confirm_addr(struct sockaddr_un *sa)
 {
@@ -93,7 +102,7 @@ static bool peer_trusted(int fd, struct ucred *cred)
 	return cred->uid == 0 || cred->uid == geteuid() || cred->uid == getuid();
 }
 
-static int confirm_other(void)
+static int confirm_other(const struct cta_global *g)
 {
 	struct sockaddr_un sa;
 	socklen_t len = confirm_addr(&sa);
@@ -106,33 +115,33 @@ static int confirm_other(void)
 		cta_msg("apply --confirm: no apply is waiting for confirmation here");
 		if (fd >= 0)
 			close(fd);
-		return CTA_EXIT_NEGATIVE;
+		return confirm_result(g, "nothing-waiting", CTA_EXIT_NEGATIVE);
 	}
 	if (!peer_trusted(fd, &cred)) {
 		close(fd);
 		cta_msg("apply --confirm: @%s is held by pid %d of uid %u, not by an apply of "
 			"root's or yours: nothing confirmed",
 			CONFIRM_SOCKET, (int)cred.pid, (unsigned)cred.uid);
-		return CTA_EXIT_NEGATIVE;
+		return confirm_result(g, "untrusted", CTA_EXIT_NEGATIVE);
 	}
 	if (write(fd, "confirm\n", 8) != 8) {
 		close(fd);
 		cta_msg("apply --confirm: %s", strerror(errno));
-		return CTA_EXIT_SYSTEM;
+		return confirm_result(g, "error", CTA_EXIT_SYSTEM);
 	}
 	n = read(fd, reply, sizeof(reply) - 1);
 	close(fd);
 	if (n > 0 && !strncmp(reply, "kept", 4)) {
 		cta_msg("apply --confirm: confirmed; the new ruleset stays");
-		return CTA_EXIT_OK;
+		return confirm_result(g, "confirmed", CTA_EXIT_OK);
 	}
 	if (n > 0 && !strncmp(reply, "refused", 7)) {
 		cta_msg("apply --confirm: refused: only root or the user who runs that apply may "
 			"confirm it");
-		return CTA_EXIT_NEGATIVE;
+		return confirm_result(g, "refused", CTA_EXIT_NEGATIVE);
 	}
 	cta_msg("apply --confirm: the waiting apply did not take it (too late?)");
-	return CTA_EXIT_NEGATIVE;
+	return confirm_result(g, "not-taken", CTA_EXIT_NEGATIVE);
 }
 
 /*
@@ -684,7 +693,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	}
 	if (confirm)
 		rc = optind < argc ? cta_usage_error(&cta_cmd_apply, "--confirm takes no RULESET")
-				   : confirm_other();
+				   : confirm_other(g);
 	else if (optind + 1 != argc)
 		rc = cta_usage_error(&cta_cmd_apply,
 				     optind == argc ? "RULESET missing" : "one RULESET at a time");

@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+/* after netinet/in.h: linux/netfilter.h would define struct in_addr again */
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "advisor/model/session.h"
 #include "advisor/model/tuple.h"
 #include "advisor/lib/util.h"
+#include "nft/tracemsg.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 
@@ -37,9 +41,13 @@ const struct cta_cmd cta_cmd_blame = {
 	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
 	"  'tcp 198.51.100.7:40312 -> 192.0.2.10:22'     'tcp 198.51.100.7 -> 192.0.2.10:22'\n"
 	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
-	"or a line pasted from conntrack -L / -E or from 'conntrack-advise flows'. Parts left\n"
-	"out match anything: without a source port, every connection of the flow. Several\n"
-	"quoted TUPLEs are answered one after the other; words not quoted form one TUPLE.\n"
+	"  'TCP 198.51.100.0/24 → 192.0.2.10:ssh'       'tcp any -> 192.0.2.10 port 22'\n"
+	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows' or 'nft monitor\n"
+	"trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
+	"every flow from it. Parts left out match anything: without a source port, every\n"
+	"connection of the flow; a source port the recording never saw is said to be so.\n"
+	"A TUPLE written in the reply direction gets the flows of the other direction named.\n"
+	"Several quoted TUPLEs are answered one after the other; words not quoted form one.\n"
 	"\n"
 	"Exit status 0 when every TUPLE got a verdict; 1 when one matched no flow or no\n"
 	"netfilter verdict was seen for it (blame does not guess); 2 for a TUPLE that cannot\n"
@@ -257,6 +265,61 @@ static json_t *entry(const struct cta_verdict *v, const char *tuple)
 	return e;
 }
 
+/* A source port outside the flow's recorded connections: said, not hidden. */
+static void sport_note(const struct cta_tuple_query *q, const struct cta_flow *f, json_t *e)
+{
+	if (cta_tuple_sport_seen(q, f))
+		return;
+	if (e) {
+		json_object_set_new(e, "sport_seen", json_false());
+		return;
+	}
+	if (f->sport_min == f->sport_max)
+		printf("  source port %u was not seen: the recorded connections came from port %u\n",
+		       q->sport, f->sport_min);
+	else
+		printf("  source port %u was not seen: the recorded connections came from ports "
+		       "%u-%u\n",
+		       q->sport, f->sport_min, f->sport_max);
+}
+
+/*
+ * No flow matched: the flows of the other direction, if the tuple was written from the
+ * reply's side. Printed after "no recorded flow matches", or in e's "reverse" (-j).
+ */
+static void reverse_hint(const struct cta_session *s, const struct cta_tuple_query *q,
+			 const char *text, json_t *e)
+{
+	struct cta_tuple_query r;
+	json_t *arr = json_array();
+	size_t found = 0;
+
+	cta_tuple_reverse(q, &r);
+	for (size_t i = 0; arr && i < s->n_flows; i++) {
+		json_t *f;
+
+		if (!cta_tuple_match(&r, &s->flows[i]))
+			continue;
+		if (!e && !found++)
+			printf("%s: no recorded flow matches; the reverse direction matches:\n",
+			       text);
+		if (!e) {
+			fputs("  ", stdout);
+			print_flow_head(&s->flows[i]);
+			continue;
+		}
+		f = cta_flow_to_json(&s->flows[i], cta_session_verdicts(s, &s->flows[i]),
+				     cta_session_process(s, &s->flows[i]));
+		if (f)
+			json_array_append_new(arr, f);
+	}
+	if (!e && !found)
+		printf("%s: no recorded flow matches\n", text);
+	if (e && json_array_size(arr))
+		json_object_set(e, "reverse", arr);
+	json_decref(arr);
+}
+
 static int blame_session(const char *path, char **tuples, int n, const struct cta_global *g)
 {
 	struct cta_session s;
@@ -302,19 +365,24 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				json_t *e = entry(v, text);
 
 				json_object_set_new(e, "flow", cta_flow_to_json(fl, vt, p));
+				sport_note(q, fl, e);
 				json_array_append_new(out, e);
 				continue;
 			}
 			print_flow_head(fl);
+			sport_note(q, fl, NULL);
 			print_process(p, fl, v);
 			print_verdicts(vt);
 		}
 		if (!matched && !g->json)
-			printf("%s: no recorded flow matches\n", text);
-		if (!matched && out)
-			json_array_append_new(out,
-					      json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text,
-							"verdict", "none", "type", "none", "path"));
+			reverse_hint(&s, q, text, NULL);
+		if (!matched && out) {
+			json_t *e = json_pack("{s:s,s:s,s:s,s:[]}", "tuple", text, "verdict",
+					      "none", "type", "none", "path");
+
+			reverse_hint(&s, q, text, e);
+			json_array_append_new(out, e);
+		}
 		if (!decided)
 			answer = CTA_EXIT_NEGATIVE;
 	}
@@ -343,6 +411,56 @@ static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
 	m->dport = q->dport;
 	m->has_icmp_type = (q->has & CTA_TQ_TYPE) && cta_proto_is_icmp(q->l4proto);
 	m->icmp_type = q->icmp_type;
+}
+
+static const char *verdict_name(int32_t v)
+{
+	switch (v) {
+	case NF_ACCEPT:
+		return "accept";
+	case NF_DROP:
+		return "drop";
+	case NF_QUEUE:
+		return "queue";
+	case NFT_CONTINUE:
+		return "continue";
+	case NFT_BREAK:
+		return "break";
+	case NFT_JUMP:
+		return "jump";
+	case NFT_GOTO:
+		return "goto";
+	case NFT_RETURN:
+		return "return";
+	default:
+		return "?";
+	}
+}
+
+/* -v: each trace message --live reads, one line on stderr. */
+static void on_trace(const struct cta_trace_event *ev, void *data)
+{
+	static const char *const types[] = { "?", "policy", "return", "rule" };
+	char pkt[2 * INET6_ADDRSTRLEN + 48] = "", s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	char what[64] = "";
+
+	(void)data;
+	if (ev->flags & CTA_TRF_HEADERS) {
+		cta_addr_str(ev->family, &ev->tuple.src, s, sizeof(s));
+		cta_addr_str(ev->family, &ev->tuple.dst, d, sizeof(d));
+		snprintf(pkt, sizeof(pkt), "  packet %s %s:%u -> %s:%u",
+			 cta_proto_name(ev->l4proto) ? cta_proto_name(ev->l4proto) : "?", s,
+			 ev->tuple.sport, d, ev->tuple.dport);
+	}
+	if (ev->flags & CTA_TRF_HANDLE)
+		snprintf(what, sizeof(what), " handle %llu", (unsigned long long)ev->handle);
+	cta_msg("trace id %08x %s %s %s: %s%s%s%s%s%s%s", ev->id,
+		cta_nfproto_name(ev->table_family) ? cta_nfproto_name(ev->table_family) : "?",
+		ev->table, ev->chain, ev->type < ARRAY_SIZE(types) ? types[ev->type] : "?", what,
+		ev->flags & CTA_TRF_VERDICT ? " verdict " : "",
+		ev->flags & CTA_TRF_VERDICT ? verdict_name(ev->verdict) : "",
+		ev->flags & CTA_TRF_VERDICT && ev->jump_target[0] ? " " : "",
+		ev->flags & CTA_TRF_VERDICT ? ev->jump_target : "", pkt);
 }
 
 /*
@@ -391,11 +509,15 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	}
 	if ((q.has & (CTA_TQ_SRC | CTA_TQ_DST)) && !(q.has & CTA_TQ_FAMILY))
 		return cta_usage_error(NULL, "blame --live: give both addresses of the TUPLE");
+	if (q.src_plen || q.dst_plen)
+		return cta_usage_error(NULL, "blame --live: one packet has one address, not a "
+					     "subnet: give the host's");
 	cta_tuple_format(&q, text, sizeof(text));
 	to_match(&q, &m);
 	if (!g->quiet)
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
+	cta_live_on_trace(g->verbose ? on_trace : NULL, NULL);
 	counted = cta_live_counted();
 	rc = cta_live_blame(&m, timeout_ms, &v, &err);
 	cta_unwatched_counted_since(counted, grown, sizeof(grown));

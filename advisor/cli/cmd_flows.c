@@ -9,6 +9,7 @@
 
 #include "advisor/cli/cli.h"
 #include "advisor/cli/flowjson.h"
+#include "advisor/cli/flowview.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/model/session.h"
 #include "advisor/lib/util.h"
@@ -19,34 +20,39 @@ const struct cta_cmd cta_cmd_flows = {
 	"flows",
 	run,
 	"list the flows of one or more session files",
-	"Usage: conntrack-advise [-j] flows SESSION...\n"
+	"Usage: conntrack-advise [-j] flows [-o extended] SESSION...\n"
 	"\n"
 	"Lists the flows recorded in the sessions (merged where several sessions of one host\n"
 	"saw the same flow), sorted by protocol, source, destination, source port and\n"
-	"destination port, one per line in a form close to 'conntrack -L -o extended':\n"
+	"destination port: one short line per flow in aligned columns, counts in human\n"
+	"units (1.2k, 3.4 MiB; -j gives them exact):\n"
 	"\n"
-	"  FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
+	"  PROTO DIR SOURCE DESTINATION CONNS PACKETS →/← BYTES →/← VERDICTS PROCESS\n"
+	"\n"
+	"→/← are the original and the reply direction; DESTINATION is ADDR:PORT (ICMP: its\n"
+	"type), '(to ADDR:PORT)' where a DNAT sent it elsewhere; VERDICTS counts connections\n"
+	"by what decided their first packet ('accept 3, reject 2'); PROCESS is the program on\n"
+	"this host's end (eBPF), 'uid N' where NFLOG gave only the owner, -forwarded-. With\n"
+	"sessions of several hosts (or a merged session) a HOST column comes first.\n"
+	"A SESSION may be a directory (its *.json: a recording service's rotated files) or a\n"
+	"quoted glob; '-' reads standard input.\n"
+	"\n"
+	"  -o extended   the long line, close to 'conntrack -L -o extended', exact counts:\n"
+	"      FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
 	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
-	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy]\n"
-	"      [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
-	"\n"
-	"The second src=/dst= group is the reply direction: where it is not the mirror of\n"
-	"the first, the flow was translated (NAT). A source port range (40000-40999) means\n"
-	"several connections from different ports. verdict= is what decided the flow's\n"
-	"first packet (traced while recording; 'blame' tells the whole path and why);\n"
-	"by=none-would-drop: accepted, and no chain on its path would drop it; by=unknown:\n"
-	"denied, seen by NFLOG, no trace names the rule. With sessions of several hosts (or a\n"
-	"merged session), each host's flows are listed apart and end in host=NAME.\n"
-	"process= is the program on this host's end of the flow (the client of an outbound\n"
-	"flow, the listening program of an inbound one), where the recording saw it (eBPF);\n"
-	"forwarded flows have none: process=-forwarded-. Without eBPF, uid= alone is the\n"
-	"owner NFLOG gave for an outbound flow. helper= is the conntrack helper of its\n"
-	"connections; related= marks a connection a helper expected, and names its master.\n"
-	"SESSION '-' reads standard input.\n"
+	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy\n"
+	"      [verdict_conns=N]]... [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
+	"    The second src=/dst= group is the reply direction (NAT where it is not the\n"
+	"    mirror); a source port range means several connections; by=none-would-drop:\n"
+	"    accepted, and no chain on its path would drop it; by=unknown: denied, seen by\n"
+	"    NFLOG, no trace names the rule; helper= is the conntrack helper of its\n"
+	"    connections; related= marks a connection a helper expected, and names its\n"
+	"    master.\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise flows session.json\n"
-	"  conntrack-advise flows monday.json tuesday.json | grep 'dport=22 '\n"
+	"  conntrack-advise flows /var/lib/conntrack-advise/\n"
+	"  conntrack-advise flows -o extended monday.json tuesday.json | grep 'dport=22 '\n"
 	"  conntrack-advise -j flows session.json | jq '.flows[] | select(.direction==\"in\")'\n",
 };
 
@@ -334,9 +340,12 @@ static int load_all(int n, char **paths, struct hosts *hs, const struct cta_glob
 	return CTA_EXIT_OK;
 }
 
-/* One host's flows: printed, or streamed (-j). host: said when there are several. */
+/*
+ * One host's flows: streamed (-j), added to the view (the default), or printed whole
+ * (-o extended). host: said when there are several.
+ */
 static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstream *js,
-		     struct cta_flowjson *fj)
+		     struct cta_flowjson *fj, struct cta_columns *view)
 {
 	_cleanup_(freep) struct cta_flow *flows = NULL;
 	size_t n = 0;
@@ -348,6 +357,11 @@ static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstrea
 		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, &flows[i]);
 		const struct cta_process *p = cta_flowtab_process(ft, &flows[i]);
 
+		if (view) {
+			if (cta_flowview_add(view, &flows[i], t, p, host))
+				return CTA_EXIT_SYSTEM;
+			continue;
+		}
 		if (!js) {
 			print_flow(&flows[i], t, p, host);
 			continue;
@@ -361,34 +375,53 @@ static int list_host(struct cta_flowtab *ft, const char *host, struct cta_jstrea
 static int run(int argc, char **argv, const struct cta_global *g)
 {
 	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct cta_flowjson *fj = NULL;
+	struct cta_columns *view = NULL;
+	struct cta_paths paths;
 	struct hosts hs = { 0 };
+	bool extended = false;
 	struct cta_jstream js;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			cta_print_usage(&cta_cmd_flows, stdout);
 			return CTA_EXIT_OK;
 		}
+		if (c == 'o' && !strcmp(optarg, "extended")) {
+			extended = true;
+			continue;
+		}
+		if (c == 'o')
+			return cta_usage_error(&cta_cmd_flows,
+					       "-o: '%s' is no output format (extended)", optarg);
 		return cta_usage_error(&cta_cmd_flows, "bad option");
 	}
 	if (optind >= argc)
 		return cta_usage_error(&cta_cmd_flows, "needs at least one SESSION file");
-	rc = load_all(argc - optind, argv + optind, &hs, g);
+	rc = cta_expand_sessions(&cta_cmd_flows, argv + optind, (size_t)(argc - optind), &paths);
+	if (!rc)
+		rc = load_all((int)paths.n, paths.v, &hs, g);
+	cta_paths_fini(&paths);
 	/* -j: streamed, one flow at a time (a tree of 10^6 flows took 3.7 GB) */
 	if (g->json)
 		cta_jstream_begin(&js, "flows");
 	if (!rc && g->json && !(fj = cta_flowjson_new()))
 		rc = CTA_EXIT_SYSTEM;
+	if (!rc && !g->json && !extended && !(view = cta_flowview_new(hs.n > 1)))
+		rc = CTA_EXIT_SYSTEM;
 	for (size_t i = 0; i < hs.n && !rc; i++)
 		rc = list_host(hs.h[i].ft, hs.n > 1 ? hs.h[i].id.hostname : NULL,
-			       g->json ? &js : NULL, fj);
+			       g->json ? &js : NULL, fj, view);
 	hosts_free(&hs);
 	cta_flowjson_free(fj);
+	if (!rc && view && cta_columns_rows(view) && cta_columns_print(view, stdout))
+		rc = CTA_EXIT_SYSTEM;
+	cta_columns_free(view);
 	if (rc && g->json)
 		cta_jstream_fini(&js);
 	if (rc)

@@ -118,7 +118,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	if (!n)
 		return cta_usage_error(&cta_cmd_graph, "no SESSION given");
 	cta_group_defaults(&o.group);
-	rc = cta_load_sessions(&cta_cmd_graph, argv + optind, n, &s);
+	rc = cta_load_session_args(&cta_cmd_graph, argv + optind, &n, &s);
 	if (!rc && cta_ir_build(&o, s, n, &ir)) {
 		cta_msg("graph: out of memory");
 		rc = CTA_EXIT_SYSTEM;

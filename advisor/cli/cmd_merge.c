@@ -62,7 +62,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	n = (size_t)(argc - optind);
 	if (!n)
 		return cta_usage_error(&cta_cmd_merge, "no SESSION given");
-	rc = cta_load_sessions(&cta_cmd_merge, argv + optind, n, &s);
+	rc = cta_load_session_args(&cta_cmd_merge, argv + optind, &n, &s);
 	/* a recording given twice was refused there: its counts would double */
 	if (!rc) {
 		if (cta_session_merge(s, n, &m) || cta_session_format(&m, &text, &len)) {
@@ -71,9 +71,9 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		}
 		if (!rc && !g->quiet)
 			fprintf(stderr,
-				"conntrack-advise: merge: %zu flows of %zu host%s from %zu session%s\n",
-				m.n_flows, m.n_hosts, m.n_hosts == 1 ? "" : "s", n,
-				n == 1 ? "" : "s");
+				"conntrack-advise: merge: %zu flow%s of %zu host%s from %zu session%s\n",
+				m.n_flows, m.n_flows == 1 ? "" : "s", m.n_hosts,
+				m.n_hosts == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		cta_session_fini(&m);
 	}
 	if (!rc)

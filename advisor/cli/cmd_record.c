@@ -25,6 +25,7 @@ const struct cta_cmd cta_cmd_record = {
 	run,
 	"record the flows crossing this host into a session file",
 	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
+	"                               [--rotate DURATION]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
 	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
 	"\n"
@@ -43,7 +44,12 @@ const struct cta_cmd cta_cmd_record = {
 	"  -o, --output FILE        the session file (mode 0600), rewritten atomically\n"
 	"                           every checkpoint; without it, the session goes to\n"
 	"                           stdout at the end\n"
-	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h\n"
+	"  -d, --duration DURATION  stop after this long: 90, 30s, 10m, 2h, 1d\n"
+	"      --rotate DURATION    one complete session file per period (1d: a day, ending\n"
+	"                           at midnight UTC); FILE is a strftime() pattern in UTC\n"
+	"                           (s-%Y%m%d.json), or gets -YYYYmmddTHHMMSSZ before its\n"
+	"                           extension; the open one is checkpointed; SIGHUP ends\n"
+	"                           the current file and starts a new one\n"
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten (default 5s)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
@@ -52,12 +58,14 @@ const struct cta_cmd cta_cmd_record = {
 	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
 	"                           0: none)\n"
 	"      --events FILE|-      also append one JSON line per connection that starts\n"
-	"                           or ends (docs/events.md); '-': stdout, with -o FILE\n"
+	"                           or ends (" CTA_DOC_DIR "/events.md);\n"
+	"                           '-': stdout, with -o FILE\n"
 	"      --no-bpf             no eBPF: flows get no process\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
 	"  conntrack-advise record -d 10m -o /var/lib/conntrack-advise/web1.json\n"
+	"  conntrack-advise record --rotate 1d -o /var/lib/conntrack-advise/s-%Y%m%d.json\n"
 	"  ip netns exec lab conntrack-advise record -d 30s > session.json\n"
 	"  conntrack-advise record -o s.json --events - | kafkacat -P -b broker -t flows\n",
 };
@@ -78,11 +86,12 @@ static void on_status(const struct cta_record_status *st, void *data)
 			fputs("\r\033[K", stderr);
 		if (!ui->quiet)
 			fprintf(stderr,
-				"conntrack-advise: recorded %llu flows in %u:%02u:%02u, %llu "
-				"connections open at the end, %llu overruns\n",
-				(unsigned long long)st->flows, s / 3600, s / 60 % 60, s % 60,
-				(unsigned long long)st->open_connections,
-				(unsigned long long)st->lost);
+				"conntrack-advise: recorded %llu flow%s in %u:%02u:%02u, %llu "
+				"connection%s open at the end, %llu overrun%s\n",
+				(unsigned long long)st->flows, st->flows == 1 ? "" : "s", s / 3600,
+				s / 60 % 60, s % 60, (unsigned long long)st->open_connections,
+				st->open_connections == 1 ? "" : "s", (unsigned long long)st->lost,
+				st->lost == 1 ? "" : "s");
 		return;
 	}
 	if (!ui->live)
@@ -102,6 +111,23 @@ static void on_notice(const char *msg, void *data)
 	if (ui->drawn)
 		fputs("\r\033[K", stderr);
 	cta_msg("warning: %s", msg);
+}
+
+static void on_verbose(const char *msg, void *data)
+{
+	struct ui *ui = data;
+
+	if (ui->drawn)
+		fputs("\r\033[K", stderr);
+	ui->drawn = false;
+	/* a message of several lines (the table): the lines after the first indented */
+	fputs("conntrack-advise: record: ", stderr);
+	for (const char *p = msg; *p; p++) {
+		fputc(*p, stderr);
+		if (*p == '\n')
+			fputs("  ", stderr);
+	}
+	fputc('\n', stderr);
 }
 
 static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool zero_ok)
@@ -124,6 +150,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "nflog-group", required_argument, NULL, 'G' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "no-bpf", no_argument, NULL, 'B' },
+		{ "rotate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -141,6 +168,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.generator = "conntrack-advise " CTA_VERSION,
 		.on_status = on_status,
 		.on_notice = on_notice,
+		.on_verbose = g->verbose ? on_verbose : NULL,
 		.data = &ui,
 	};
 	enum cta_record_fail fail;
@@ -192,6 +220,10 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		case 'E':
 			cfg.events_name = optarg;
 			break;
+		case 'r':
+			if ((rc = duration_opt("--rotate", optarg, &cfg.rotate_ms, false)))
+				return rc;
+			break;
 		case 'B':
 			cfg.no_bpf = true;
 			break;
@@ -206,7 +238,14 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
 	if (cfg.output && !strcmp(cfg.output, "-"))
 		cfg.output = NULL;
-	if (cfg.output && cta_output_resolve(cfg.output, real, sizeof(real)) == CTA_OUT_STREAM) {
+	if (cfg.rotate_ms && !cfg.output)
+		return cta_usage_error(&cta_cmd_record,
+				       "--rotate needs -o FILE: the files' name (a pattern)");
+	if (cfg.rotate_ms && cfg.rotate_ms < 1000)
+		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
+	/* --rotate: FILE is a pattern for regular files, each written as -o FILE is */
+	if (cfg.output && !cfg.rotate_ms &&
+	    cta_output_resolve(cfg.output, real, sizeof(real)) == CTA_OUT_STREAM) {
 		/* a device or pipe gets the session once, at the end, like stdout */
 		out_fd = cta_open_append(cfg.output, 0600);
 		if (out_fd < 0) {

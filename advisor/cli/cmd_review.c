@@ -237,7 +237,7 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	return o;
 }
 
-static int review_candidate(const char *path, char **sessions, size_t n_sessions,
+static int review_candidate(const char *path, char **sessions, size_t n_args,
 			    const struct cta_global *g)
 {
 	struct cta_session *s = NULL;
@@ -248,8 +248,9 @@ static int review_candidate(const char *path, char **sessions, size_t n_sessions
 	json_t *no_ev = NULL, *doc = NULL, *lost = NULL;
 	bool lockout = false;
 	int rc;
+	size_t n_sessions = n_args; /* a directory of sessions counts its files */
 
-	rc = cta_load_sessions(&cta_cmd_review, sessions, n_sessions, &s);
+	rc = cta_load_session_args(&cta_cmd_review, sessions, &n_sessions, &s);
 	if (rc) {
 		cta_free_sessions(s, n_sessions);
 		return rc;
@@ -375,7 +376,7 @@ out:
 	return rc;
 }
 
-static int review_live(char **sessions, size_t n_sessions, const struct cta_global *g)
+static int review_live(char **sessions, size_t n_args, const struct cta_global *g)
 {
 	struct cta_session *s = NULL;
 	struct cta_snapshot *snap = NULL;
@@ -385,8 +386,9 @@ static int review_live(char **sessions, size_t n_sessions, const struct cta_glob
 	char unwatched[1024];
 	bool traced = false;
 	int rc;
+	size_t n_sessions = n_args; /* a directory of sessions counts its files */
 
-	rc = cta_load_sessions(&cta_cmd_review, sessions, n_sessions, &s);
+	rc = cta_load_session_args(&cta_cmd_review, sessions, &n_sessions, &s);
 	if (rc)
 		goto out;
 	rc = rs ? cta_snapshot_new(&snap, false) : -ENOMEM;

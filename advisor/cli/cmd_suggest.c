@@ -44,7 +44,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --format iptables   iptables-restore input (IPv4 flows), iptables-legacy\n"
 	"  --format ip6tables  ip6tables-restore input (IPv6 flows)\n"
 	"  --template NAME     server (default), workstation or router; or a FILE of your own\n"
-	"                      (placeholders: docs/templates.md)\n"
+	"                      (placeholders: " CTA_DOC_DIR "/templates.md)\n"
 	"  --table NAME        the nft table to (re)create (default filter)\n"
 	"  --replace 'FAMILY TABLE'\n"
 	"                      also delete this live table (e.g. 'inet fw', the host's own\n"
@@ -331,8 +331,9 @@ static void header(const struct options *o, const char *tname, const struct cta_
 
 		cta_format_time(s[i].start_ns, a, sizeof(a));
 		cta_format_time(s[i].end_ns, z, sizeof(z));
-		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flows%s\n", s[i].host.hostname,
-			       a, z, s[i].n_flows, s[i].complete ? "" : " (incomplete)");
+		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flow%s%s\n",
+			       s[i].host.hostname, a, z, s[i].n_flows, s[i].n_flows == 1 ? "" : "s",
+			       s[i].complete ? "" : " (incomplete)");
 	}
 	cta_buf_printf(b, "# Flows: %llu allowed by the rules below%s, %llu denied (%s)",
 		       (unsigned long long)ir->flows_allowed,
@@ -493,7 +494,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	rc = load_template(&o, &t, &tname);
 	if (rc)
 		return rc;
-	rc = cta_load_sessions(&cta_cmd_suggest, argv + optind, n, &s);
+	rc = cta_load_session_args(&cta_cmd_suggest, argv + optind, &n, &s);
 	if (!rc && !o.force)
 		rc = lockout_check(s, n);
 	if (!rc && cta_ir_build(&o.ir, s, n, &ir)) {

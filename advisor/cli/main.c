@@ -85,10 +85,12 @@ static void main_usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", cmds[i]->name, cmds[i]->summary);
 	fputs("\n"
 	      "Options:\n"
-	      "  -j, --json     one JSON document on stdout (schemas in docs/)\n"
-	      "  -v, --verbose  accepted; no command prints more with it yet\n"
+	      "  -j, --json     one JSON document on stdout (schemas in " CTA_DOC_DIR "/schema)\n"
+	      "  -v, --verbose  more on stderr: record's table, ruleset snapshots and\n"
+	      "                 message counts; blame's trace messages\n"
 	      "  -q, --quiet    no progress or summaries on stderr\n"
 	      "  -h, --help     this text; 'conntrack-advise help COMMAND' for one command\n"
+	      "-j, -q and -v may also follow the command ('flows -j s.json').\n"
 	      "\n"
 	      "Exit status: 0 success, 1 a negative answer, 2 bad usage or input,\n"
 	      "3 the system refused (no CAP_NET_ADMIN, a kernel feature missing).\n",
@@ -135,6 +137,46 @@ static int cmd_help(int argc, char **argv, const struct cta_global *g)
 	return CTA_EXIT_OK;
 }
 
+/* Is arg one of the global options (-j, -q, -v, bundled like -jv, or their long forms)? */
+static bool global_opt(const char *arg, struct cta_global *g)
+{
+	if (!strcmp(arg, "--json") || !strcmp(arg, "--quiet") || !strcmp(arg, "--verbose"))
+		return global_opt(arg[2] == 'j' ? "-j" : arg[2] == 'q' ? "-q" : "-v", g);
+	if (arg[0] != '-' || !arg[1] || arg[strspn(arg + 1, "jqv") + 1])
+		return false;
+	for (const char *c = arg + 1; *c; c++) {
+		if (*c == 'j')
+			g->json = true;
+		else if (*c == 'q')
+			g->quiet = true;
+		else
+			g->verbose++;
+	}
+	return true;
+}
+
+/*
+ * Global options after the command word too (git and ip users write 'flows -j'): they
+ * are taken out of the command's arguments, up to a "--". No command has options of
+ * its own by those letters.
+ */
+static int take_global_opts(int argc, char **argv, struct cta_global *g)
+{
+	int n = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!global_opt(argv[i], g))
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -177,6 +219,7 @@ int main(int argc, char **argv)
 		return cta_usage_error(NULL, "unknown command '%s'", argv[optind]);
 	argc -= optind;
 	argv += optind;
+	argc = take_global_opts(argc, argv, &g);
 	optind = 0; /* reset getopt for the command's own options */
 	return cta_stdout_finish(cmd->run(argc, argv, &g));
 }

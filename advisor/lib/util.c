@@ -57,6 +57,9 @@ int cta_parse_duration(const char *s, uint64_t *ms)
 	case 'h':
 		unit = 3600 * 1000;
 		break;
+	case 'd':
+		unit = 24 * 3600 * 1000;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -70,6 +73,84 @@ int cta_parse_duration(const char *s, uint64_t *ms)
 		return -ERANGE;
 	*ms = v * unit;
 	return 0;
+}
+
+int cta_rotated_name(const char *pattern, uint64_t ns, char *buf, size_t size)
+{
+	static const char stamp[] = "-%Y%m%dT%H%M%SZ";
+	char fmt[PATH_MAX];
+	const char *base = strrchr(pattern, '/'), *dot;
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	size_t n;
+
+	base = base ? base + 1 : pattern;
+	if (!*base)
+		return -EINVAL;
+	if (strchr(base, '%')) {
+		if (strlen(pattern) >= sizeof(fmt))
+			return -ENAMETOOLONG;
+		strcpy(fmt, pattern);
+	} else {
+		/* no date in the name: one goes before the extension */
+		dot = strrchr(base, '.');
+		n = dot && dot != base ? (size_t)(dot - pattern) : strlen(pattern);
+		if ((size_t)snprintf(fmt, sizeof(fmt), "%.*s%s%s", (int)n, pattern, stamp,
+				     pattern + n) >= sizeof(fmt))
+			return -ENAMETOOLONG;
+	}
+	if (!gmtime_r(&t, &tm))
+		return -EINVAL;
+	n = strftime(buf, size, fmt, &tm);
+	/* 0 is also what a pattern giving "" returns: neither is a file name */
+	return n ? 0 : -ENAMETOOLONG;
+}
+
+/* n / unit with one decimal under 10 ("3.4"), none from 10 ("34"), rounded down */
+static void scaled(uint64_t n, uint64_t unit, const char *suffix, char *buf, size_t len)
+{
+	/* no overflow: the remainder is below unit, and unit * 10 fits (unit <= 2^60) */
+	uint64_t tenths = n / unit * 10 + n % unit * 10 / unit;
+
+	if (tenths < 100)
+		snprintf(buf, len, "%llu.%llu%s", (unsigned long long)(tenths / 10),
+			 (unsigned long long)(tenths % 10), suffix);
+	else
+		snprintf(buf, len, "%llu%s", (unsigned long long)(n / unit), suffix);
+}
+
+void cta_human_count(uint64_t n, char *buf, size_t len)
+{
+	static const char *const sfx[] = { "k", "M", "G", "T", "P", "E" };
+	uint64_t unit = 1000;
+	size_t i = 0;
+
+	if (n < 1000) {
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+		return;
+	}
+	while (i + 1 < ARRAY_SIZE(sfx) && n / unit >= 1000) {
+		unit *= 1000;
+		i++;
+	}
+	scaled(n, unit, sfx[i], buf, len);
+}
+
+void cta_human_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char *const sfx[] = { " KiB", " MiB", " GiB", " TiB", " PiB", " EiB" };
+	uint64_t unit = 1024;
+	size_t i = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (i + 1 < ARRAY_SIZE(sfx) && n / unit >= 1024) {
+		unit *= 1024;
+		i++;
+	}
+	scaled(n, unit, sfx[i], buf, len);
 }
 
 static uint64_t now_ns(clockid_t clk)

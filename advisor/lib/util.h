@@ -22,7 +22,7 @@ static inline void closep(int *fd)
 		close(*fd);
 }
 
-/* Parse a DURATION ("90", "30s", "10m", "2h") into milliseconds. */
+/* Parse a DURATION ("90", "30s", "10m", "2h", "1d") into milliseconds. */
 int cta_parse_duration(const char *s, uint64_t *ms);
 
 /* Parse a decimal unsigned integer in [min, max]. */
@@ -31,6 +31,22 @@ int cta_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Wall clock and monotonic clock in nanoseconds. */
 uint64_t cta_now_real_ns(void);
 uint64_t cta_now_mono_ns(void);
+
+/*
+ * The file name of a rotated recording's period starting at ns (wall clock): pattern
+ * through strftime() in UTC ("s-%Y%m%d.json" gives "s-20261129.json"); a pattern
+ * without '%' in its last component gets "-%Y%m%dT%H%M%SZ" before its extension.
+ * 0, -ENAMETOOLONG (buf of size too small) or -EINVAL (no file name).
+ */
+int cta_rotated_name(const char *pattern, uint64_t ns, char *buf, size_t size);
+
+/*
+ * Counts for people, rounded down: "999", "1.2k", "34k", "1.2M" (powers of 1000); and
+ * bytes: "512 B", "6.8 KiB", "34 KiB", "3.4 MiB" (powers of 1024). One decimal under
+ * 10 of the unit. -j output stays exact; these are for the terminal.
+ */
+void cta_human_count(uint64_t n, char *buf, size_t len);
+void cta_human_bytes(uint64_t n, char *buf, size_t len);
 
 /* "2026-11-23T18:44:49.123Z" into buf (at least 32 bytes); 0 gives "". */
 void cta_format_time(uint64_t ns, char *buf, size_t len);

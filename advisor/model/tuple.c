@@ -3,9 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -100,9 +102,15 @@ static bool number(const char *s, uint64_t max, uint64_t *v)
 
 static bool proto_word(const char *s, uint8_t *l4proto)
 {
+	char lower[MAX_TOKEN];
+	size_t i;
 	uint64_t v;
 
-	if (cta_proto_from_name(s, l4proto) == 0)
+	/* TCP, Udp: as people type them */
+	for (i = 0; s[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)s[i]);
+	lower[i] = '\0';
+	if (cta_proto_from_name(lower, l4proto) == 0)
 		return true;
 	if (number(s, 255, &v) && v > 0) {
 		*l4proto = (uint8_t)v;
@@ -118,34 +126,84 @@ static int set_addr(struct parser *p, int col, const char *s, uint8_t *family, u
 	return 0;
 }
 
-static int port(struct parser *p, int col, const char *s, uint16_t *out)
+/* ADDR or ADDR/LEN (a subnet: the bits past LEN are cleared); *plen 0 for ADDR. */
+static int set_net(struct parser *p, int col, const char *s, uint8_t *family, union cta_addr *a,
+		   uint8_t *plen)
 {
+	char addr[MAX_TOKEN];
+	const char *slash = strchr(s, '/');
+	uint64_t len;
+	unsigned bits;
+
+	*plen = 0;
+	if (!slash)
+		return set_addr(p, col, s, family, a);
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (set_addr(p, col, addr, family, a))
+		return -EINVAL;
+	bits = *family == AF_INET ? 32 : 128;
+	if (!number(slash + 1, bits, &len) || len == 0)
+		return fail(p, col + (int)(slash - s) + 1,
+			    "expected a prefix length from 1 to %u after '/'", bits);
+	if (len == bits)
+		return 0;
+	*plen = (uint8_t)len;
+	for (unsigned b = (unsigned)len; b < bits; b++)
+		a->b[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+	return 0;
+}
+
+/* A port: a number, or a service name of the services database for this protocol. */
+static int port(struct parser *p, int col, const char *s, uint8_t l4proto, uint16_t *out)
+{
+	const char *proto = l4proto == IPPROTO_UDP || l4proto == IPPROTO_UDPLITE ? "udp"
+			    : l4proto == IPPROTO_SCTP				 ? "sctp"
+			    : l4proto == IPPROTO_DCCP				 ? "dccp"
+										 : "tcp";
+	struct servent *se;
 	uint64_t v;
 
-	if (!number(s, 65535, &v) || v == 0)
+	if (number(s, 65535, &v) && v > 0) {
+		*out = (uint16_t)v;
+		return 0;
+	}
+	if (!*s || isdigit((unsigned char)*s))
 		return fail(p, col, "expected a port from 1 to 65535, not '%s'", s);
-	*out = (uint16_t)v;
+	/* a service known for TCP only (most) is still its port for UDP or SCTP */
+	se = getservbyname(s, proto);
+	if (!se && strcmp(proto, "tcp"))
+		se = getservbyname(s, "tcp");
+	if (!se)
+		return fail(p, col,
+			    "'%s' is neither a port nor a service of the services database "
+			    "(/etc/services)",
+			    s);
+	*out = ntohs((uint16_t)se->s_port);
 	return 0;
 }
 
 /*
- * ADDR, ADDR:PORT, [V6ADDR] or [V6ADDR]:PORT; a bare IPv6 address (two colons or
- * more) has no port. *has_port says whether one was given.
+ * ADDR, ADDR:PORT, [V6ADDR] or [V6ADDR]:PORT, ADDR/LEN (a subnet) in each, or "any";
+ * a bare IPv6 address (two colons or more) has no port. PORT may be a service name.
+ * *has_addr and *has_port say what was given.
  */
-static int endpoint(struct parser *p, const struct tok *t, uint8_t *family, union cta_addr *a,
-		    uint16_t *portv, bool *has_port)
+static int endpoint(struct parser *p, const struct tok *t, uint8_t l4proto, uint8_t *family,
+		    union cta_addr *a, uint8_t *plen, uint16_t *portv, bool *has_addr,
+		    bool *has_port)
 {
 	char addr[MAX_TOKEN];
 	const char *s = t->s, *colon = strrchr(s, ':'), *close;
 
 	*has_port = false;
+	*has_addr = true;
 	if (s[0] == '[') {
 		close = strchr(s, ']');
 		if (!close)
 			return fail(p, t->col, "expected ']' after an IPv6 address");
 		memcpy(addr, s + 1, (size_t)(close - s - 1));
 		addr[close - s - 1] = '\0';
-		if (set_addr(p, t->col + 1, addr, family, a))
+		if (set_net(p, t->col + 1, addr, family, a, plen))
 			return -EINVAL;
 		if (*family != AF_INET6)
 			return fail(p, t->col + 1, "brackets are for IPv6 addresses");
@@ -155,18 +213,24 @@ static int endpoint(struct parser *p, const struct tok *t, uint8_t *family, unio
 			return fail(p, t->col + (int)(close - s) + 1,
 				    "expected ':PORT' or nothing after ']'");
 		*has_port = true;
-		return port(p, t->col + (int)(close - s) + 2, close + 2, portv);
+		return port(p, t->col + (int)(close - s) + 2, close + 2, l4proto, portv);
 	}
 	if (colon && strchr(s, ':') == colon) {
-		/* one colon: IPv4 with a port */
+		/* one colon: IPv4 (or "any") with a port */
 		memcpy(addr, s, (size_t)(colon - s));
 		addr[colon - s] = '\0';
-		if (set_addr(p, t->col, addr, family, a))
-			return -EINVAL;
 		*has_port = true;
-		return port(p, t->col + (int)(colon - s) + 1, colon + 1, portv);
+		if (!strcmp(addr, "any") || !*addr)
+			*has_addr = false;
+		else if (set_net(p, t->col, addr, family, a, plen))
+			return -EINVAL;
+		return port(p, t->col + (int)(colon - s) + 1, colon + 1, l4proto, portv);
 	}
-	return set_addr(p, t->col, s, family, a);
+	if (!strcmp(s, "any")) {
+		*has_addr = false;
+		return 0;
+	}
+	return set_net(p, t->col, s, family, a, plen);
 }
 
 static void fix_icmp_family(struct cta_tuple_query *q)
@@ -178,35 +242,109 @@ static void fix_icmp_family(struct cta_tuple_query *q)
 		q->l4proto = IPPROTO_ICMP;
 }
 
-static int icmp_words(struct parser *p, int i, struct cta_tuple_query *q)
+/* ICMP and ICMPv6 types by the names nft gives them. */
+static const struct {
+	const char *name;
+	uint8_t v4, v6; /* 255: none of that name */
+} icmp_types[] = {
+	{ "echo-reply", 0, 129 },
+	{ "destination-unreachable", 3, 1 },
+	{ "source-quench", 4, 255 },
+	{ "redirect", 5, 137 },
+	{ "echo-request", 8, 128 },
+	{ "router-advertisement", 9, 134 },
+	{ "router-solicitation", 10, 133 },
+	{ "time-exceeded", 11, 3 },
+	{ "parameter-problem", 12, 4 },
+	{ "timestamp-request", 13, 255 },
+	{ "timestamp-reply", 14, 255 },
+	{ "packet-too-big", 255, 2 },
+	{ "nd-router-solicit", 255, 133 },
+	{ "nd-router-advert", 255, 134 },
+	{ "nd-neighbor-solicit", 255, 135 },
+	{ "nd-neighbor-advert", 255, 136 },
+	{ "nd-redirect", 255, 137 },
+};
+
+/* An ICMP type: a number, or its nft name for this protocol. */
+static bool icmp_type(const char *s, uint8_t l4proto, uint8_t *out)
+{
+	uint64_t v;
+
+	if (number(s, 255, &v)) {
+		*out = (uint8_t)v;
+		return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(icmp_types); i++) {
+		uint8_t t = l4proto == IPPROTO_ICMPV6 ? icmp_types[i].v6 : icmp_types[i].v4;
+
+		if (!strcmp(s, icmp_types[i].name) && t != 255) {
+			*out = t;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_word(const char *s)
+{
+	return !strcmp(s, "type") || !strcmp(s, "code") || !strcmp(s, "port") ||
+	       !strcmp(s, "dport") || !strcmp(s, "sport");
+}
+
+/* The words after the addresses: type N, code N, port P (or dport P), sport P. */
+static int words(struct parser *p, int i, struct cta_tuple_query *q)
 {
 	while (i < p->n) {
 		const struct tok *key = &p->t[i];
+		const char *val = i + 1 < p->n ? p->t[i + 1].s : NULL;
+		int vcol = i + 1 < p->n ? p->t[i + 1].col : p->end_col;
 		uint64_t v;
-		bool is_type = !strcmp(key->s, "type");
 
-		if (!is_type && strcmp(key->s, "code"))
-			return fail(p, key->col, "expected 'type N', 'code N' or the end, not '%s'",
+		if (!is_word(key->s))
+			return fail(p, key->col,
+				    "expected 'port P', 'sport P', 'type N', 'code N' or the end, "
+				    "not '%s'",
 				    key->s);
-		if (!cta_proto_is_icmp(q->l4proto))
-			return fail(p, key->col, "'%s' is for icmp and ipv6-icmp", key->s);
-		if (i + 1 >= p->n || !number(p->t[i + 1].s, 255, &v))
-			return fail(p, i + 1 < p->n ? p->t[i + 1].col : p->end_col,
-				    "expected a number from 0 to 255 after '%s'", key->s);
-		if (is_type)
-			q->icmp_type = (uint8_t)v, q->has |= CTA_TQ_TYPE;
-		else
-			q->icmp_code = (uint8_t)v, q->has |= CTA_TQ_CODE;
+		if (key->s[0] == 't' || key->s[0] == 'c') {
+			bool is_type = key->s[0] == 't';
+
+			if (!cta_proto_is_icmp(q->l4proto))
+				return fail(p, key->col, "'%s' is for icmp and ipv6-icmp", key->s);
+			if (is_type && (!val || !icmp_type(val, q->l4proto, &q->icmp_type)))
+				return fail(p, vcol,
+					    "expected a number from 0 to 255 or a type name "
+					    "(echo-request...) after 'type'");
+			if (!is_type && (!val || !number(val, 255, &v)))
+				return fail(p, vcol,
+					    "expected a number from 0 to 255 after 'code'");
+			if (is_type)
+				q->has |= CTA_TQ_TYPE;
+			else
+				q->icmp_code = (uint8_t)v, q->has |= CTA_TQ_CODE;
+		} else {
+			bool src = key->s[0] == 's';
+
+			if (!cta_proto_has_ports(q->l4proto))
+				return fail(p, key->col, "%s has no ports",
+					    proto_label(q->l4proto));
+			if (!val)
+				return fail(p, vcol, "expected a port or a service after '%s'",
+					    key->s);
+			if (port(p, vcol, val, q->l4proto, src ? &q->sport : &q->dport))
+				return -EINVAL;
+			q->has |= src ? CTA_TQ_SPORT : CTA_TQ_DPORT;
+		}
 		i += 2;
 	}
 	return 0;
 }
 
-/* PROTO SRC -> DST [type N] [code N] */
+/* PROTO SRC -> DST [words], or PROTO words ("tcp port ssh") */
 static int parse_arrow(struct parser *p, struct cta_tuple_query *q)
 {
 	uint8_t fs = 0, fd = 0;
-	bool has_sport, has_dport;
+	bool has_src, has_dst, has_sport, has_dport;
 
 	if (!proto_word(p->t[0].s, &q->l4proto))
 		return fail(
@@ -214,22 +352,28 @@ static int parse_arrow(struct parser *p, struct cta_tuple_query *q)
 			"expected a protocol (tcp, udp, icmp, ipv6-icmp, sctp, ... or a number), "
 			"not '%s'",
 			p->t[0].s);
+	if (p->n >= 2 && is_word(p->t[1].s))
+		return words(p, 1, q);
 	if (p->n < 2)
 		return fail(p, p->end_col, "expected a source address after the protocol");
-	if (endpoint(p, &p->t[1], &fs, &q->src, &q->sport, &has_sport))
+	if (endpoint(p, &p->t[1], q->l4proto, &fs, &q->src, &q->src_plen, &q->sport, &has_src,
+		     &has_sport))
 		return -EINVAL;
 	if (p->n < 3 || strcmp(p->t[2].s, "->"))
 		return fail(p, p->n < 3 ? p->end_col : p->t[2].col,
 			    "expected '->' after the source");
 	if (p->n < 4)
 		return fail(p, p->end_col, "expected a destination address after '->'");
-	if (endpoint(p, &p->t[3], &fd, &q->dst, &q->dport, &has_dport))
+	if (endpoint(p, &p->t[3], q->l4proto, &fd, &q->dst, &q->dst_plen, &q->dport, &has_dst,
+		     &has_dport))
 		return -EINVAL;
-	if (fs != fd)
+	if (fs && fd && fs != fd)
 		return fail(p, p->t[3].col, "expected an %s destination, like the source",
 			    fs == AF_INET ? "IPv4" : "IPv6");
-	q->family = fs;
-	q->has |= CTA_TQ_FAMILY | CTA_TQ_SRC | CTA_TQ_DST;
+	q->family = fs ? fs : fd;
+	if (q->family)
+		q->has |= CTA_TQ_FAMILY;
+	q->has |= (has_src ? CTA_TQ_SRC : 0) | (has_dst ? CTA_TQ_DST : 0);
 	fix_icmp_family(q);
 	if ((has_sport || has_dport) && !cta_proto_has_ports(q->l4proto))
 		return fail(p, p->t[has_sport ? 1 : 3].col, "%s has no ports",
@@ -238,7 +382,98 @@ static int parse_arrow(struct parser *p, struct cta_tuple_query *q)
 		q->has |= CTA_TQ_SPORT;
 	if (has_dport)
 		q->has |= CTA_TQ_DPORT;
-	return icmp_words(p, 4, q);
+	return words(p, 4, q);
+}
+
+/* "ip saddr A": does an address field start at token i? 's' or 'd', or 0. */
+static char nft_addr_field(const struct parser *p, int i)
+{
+	const char *a = p->t[i].s, *b = p->t[i + 1].s;
+
+	if (strcmp(a, "ip") && strcmp(a, "ip6"))
+		return 0;
+	return !strcmp(b, "saddr") ? 's' : !strcmp(b, "daddr") ? 'd' : 0;
+}
+
+/* One "FIELD KEY VALUE" triple of an nft trace line; 1 when it was not one of ours. */
+static int nft_field(struct parser *p, int i, struct cta_tuple_query *q, uint8_t *family,
+		     uint8_t *proto)
+{
+	const char *a = p->t[i].s, *b = p->t[i + 1].s;
+	const struct tok *val = &p->t[i + 2];
+	char which = nft_addr_field(p, i);
+	bool icmp = !strcmp(a, "icmp") || !strcmp(a, "icmpv6");
+	uint8_t fam, l4;
+	uint64_t v;
+
+	if (which) {
+		if (set_addr(p, val->col, val->s, &fam, which == 's' ? &q->src : &q->dst))
+			return -EINVAL;
+		if (*family && fam != *family)
+			return fail(p, val->col, "'%s' is not of the family of the other address",
+				    val->s);
+		*family = fam;
+		q->has |= which == 's' ? CTA_TQ_SRC : CTA_TQ_DST;
+	} else if ((!strcmp(b, "protocol") || !strcmp(b, "nexthdr") || !strcmp(b, "l4proto")) &&
+		   (!strcmp(a, "ip") || !strcmp(a, "ip6") || !strcmp(a, "meta"))) {
+		if (!proto_word(val->s, proto))
+			return fail(p, val->col, "'%s' is not a protocol", val->s);
+	} else if ((!strcmp(b, "sport") || !strcmp(b, "dport")) && proto_word(a, &l4) &&
+		   cta_proto_has_ports(l4)) {
+		*proto = l4;
+		if (port(p, val->col, val->s, *proto, b[0] == 's' ? &q->sport : &q->dport))
+			return -EINVAL;
+		q->has |= b[0] == 's' ? CTA_TQ_SPORT : CTA_TQ_DPORT;
+	} else if (icmp && !strcmp(b, "type")) {
+		*proto = a[4] ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		if (!icmp_type(val->s, *proto, &q->icmp_type))
+			return fail(p, val->col, "'%s' is not an ICMP type", val->s);
+		q->has |= CTA_TQ_TYPE;
+	} else if (icmp && !strcmp(b, "code") && number(val->s, 255, &v)) {
+		q->icmp_code = (uint8_t)v;
+		q->has |= CTA_TQ_CODE;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A line from `nft monitor trace`: "trace id 1 inet filter input packet: iif ... ip
+ * saddr A ip daddr B ... ip protocol tcp ... tcp sport N tcp dport M tcp flags ...".
+ * Only the header fields of the tuple are read; everything else is skipped.
+ */
+static int parse_nft(struct parser *p, struct cta_tuple_query *q)
+{
+	uint8_t family = 0, proto = 0;
+
+	for (int i = 0; i + 2 < p->n; i++) {
+		int rc = nft_field(p, i, q, &family, &proto);
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			i += 2;
+	}
+	if (!proto)
+		return fail(p, 1,
+			    "no protocol in this trace line (no 'ip protocol', 'tcp dport'...)");
+	q->l4proto = proto;
+	/* fields of another protocol than the one the line ends up with are not its own */
+	if (!cta_proto_has_ports(proto)) {
+		q->has &= ~(CTA_TQ_SPORT | CTA_TQ_DPORT);
+		q->sport = q->dport = 0;
+	}
+	if (!cta_proto_is_icmp(proto)) {
+		q->has &= ~(CTA_TQ_TYPE | CTA_TQ_CODE);
+		q->icmp_type = q->icmp_code = 0;
+	}
+	if (family) {
+		q->family = family;
+		q->has |= CTA_TQ_FAMILY;
+	}
+	fix_icmp_family(q);
+	return 0;
 }
 
 /* key=value with a key of letters: the conntrack form. "=>" is not. */
@@ -290,7 +525,7 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 				return 0;
 			val = dash + 1;
 		}
-		if (port(p, vcol, val, s ? &q->sport : &q->dport))
+		if (port(p, vcol, val, q->l4proto, s ? &q->sport : &q->dport))
 			return -EINVAL;
 		q->has |= s ? CTA_TQ_SPORT : CTA_TQ_DPORT;
 		return 0;
@@ -350,26 +585,59 @@ static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 	return 0;
 }
 
+/* "→" (U+2192, three bytes) as " ->" (three too): the columns stay those of text. */
+static char *arrows(const char *text)
+{
+	char *t = strdup(text), *a;
+
+	while (t && (a = strstr(t, "\xe2\x86\x92")))
+		memcpy(a, " ->", 3);
+	return t;
+}
+
+/* A line from `nft monitor trace` names its header fields: "ip saddr", "tcp dport". */
+static bool is_nft_trace(const struct parser *p)
+{
+	for (int i = 0; i + 1 < p->n; i++)
+		if ((!strcmp(p->t[i].s, "ip") || !strcmp(p->t[i].s, "ip6")) &&
+		    (!strcmp(p->t[i + 1].s, "saddr") || !strcmp(p->t[i + 1].s, "daddr")))
+			return true;
+	return false;
+}
+
 int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tuple_error *err)
 {
 	struct parser p = { .err = err };
+	char *t = arrows(text);
+	int rc;
 
 	memset(q, 0, sizeof(*q));
 	err->column = 0;
 	err->msg[0] = '\0';
-	if (tokenize(&p, text))
+	if (!t)
+		return fail(&p, 1, "out of memory");
+	rc = tokenize(&p, t);
+	free(t);
+	if (rc)
 		return -EINVAL;
 	if (!p.n)
 		return fail(&p, 1, "expected a tuple, like 'tcp 198.51.100.7 -> 192.0.2.10:22'");
+	if (is_nft_trace(&p))
+		return parse_nft(&p, q);
 	for (int i = 0; i < p.n; i++)
 		if (is_kv(p.t[i].s))
 			return parse_kv(&p, q);
 	return parse_arrow(&p, q);
 }
 
-static bool addr_eq(uint8_t family, const union cta_addr *a, const union cta_addr *b)
+/* Is b within a/plen (plen 0: the whole address)? */
+static bool addr_in(uint8_t family, const union cta_addr *a, uint8_t plen, const union cta_addr *b)
 {
-	return !memcmp(a->b, b->b, family == AF_INET ? 4 : 16);
+	unsigned bits = plen ? plen : family == AF_INET ? 32 : 128;
+
+	if (memcmp(a->b, b->b, bits / 8))
+		return false;
+	return bits % 8 == 0 || !((a->b[bits / 8] ^ b->b[bits / 8]) & (0xff00u >> (bits % 8)));
 }
 
 bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f)
@@ -380,23 +648,50 @@ bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f)
 		return false;
 	if ((q->has & CTA_TQ_FAMILY) && q->family != k->family)
 		return false;
-	if ((q->has & CTA_TQ_SRC) && !addr_eq(k->family, &q->src, &k->src))
+	if ((q->has & CTA_TQ_SRC) && !addr_in(k->family, &q->src, q->src_plen, &k->src))
 		return false;
 	/* the destination as the client saw it, or the one it was translated to */
-	if ((q->has & CTA_TQ_DST) && !addr_eq(k->family, &q->dst, &k->dst) &&
-	    !addr_eq(k->family, &q->dst, &k->reply_src))
+	if ((q->has & CTA_TQ_DST) && !addr_in(k->family, &q->dst, q->dst_plen, &k->dst) &&
+	    !addr_in(k->family, &q->dst, q->dst_plen, &k->reply_src))
 		return false;
-	if (cta_proto_has_ports(k->l4proto)) {
-		if ((q->has & CTA_TQ_SPORT) && (q->sport < f->sport_min || q->sport > f->sport_max))
-			return false;
-		if ((q->has & CTA_TQ_DPORT) && q->dport != k->dport && q->dport != k->reply_sport)
-			return false;
-	}
+	if (cta_proto_has_ports(k->l4proto) && (q->has & CTA_TQ_DPORT) && q->dport != k->dport &&
+	    q->dport != k->reply_sport)
+		return false;
 	if ((q->has & CTA_TQ_TYPE) && q->icmp_type != k->icmp_type)
 		return false;
 	if ((q->has & CTA_TQ_CODE) && q->icmp_code != k->icmp_code)
 		return false;
 	return true;
+}
+
+bool cta_tuple_sport_seen(const struct cta_tuple_query *q, const struct cta_flow *f)
+{
+	return !(q->has & CTA_TQ_SPORT) || !cta_proto_has_ports(f->key.l4proto) ||
+	       (q->sport >= f->sport_min && q->sport <= f->sport_max);
+}
+
+void cta_tuple_reverse(const struct cta_tuple_query *q, struct cta_tuple_query *r)
+{
+	static const uint8_t echo[][2] = { { 8, 0 }, { 0, 8 }, { 128, 129 }, { 129, 128 } };
+	uint32_t ends = CTA_TQ_SRC | CTA_TQ_DST | CTA_TQ_SPORT | CTA_TQ_DPORT;
+
+	*r = *q;
+	r->has &= ~(ends | CTA_TQ_TYPE | CTA_TQ_CODE);
+	r->has |= (q->has & CTA_TQ_SRC ? CTA_TQ_DST : 0) | (q->has & CTA_TQ_DST ? CTA_TQ_SRC : 0) |
+		  (q->has & CTA_TQ_SPORT ? CTA_TQ_DPORT : 0) |
+		  (q->has & CTA_TQ_DPORT ? CTA_TQ_SPORT : 0);
+	r->src = q->dst;
+	r->dst = q->src;
+	r->src_plen = q->dst_plen;
+	r->dst_plen = q->src_plen;
+	r->sport = q->dport;
+	r->dport = q->sport;
+	/* an echo reply answers a request; other ICMP types have no other direction */
+	for (size_t i = 0; i < ARRAY_SIZE(echo) && (q->has & CTA_TQ_TYPE); i++)
+		if (q->icmp_type == echo[i][0]) {
+			r->icmp_type = echo[i][1];
+			r->has |= CTA_TQ_TYPE | (q->has & CTA_TQ_CODE);
+		}
 }
 
 static void endpoint_str(const struct cta_tuple_query *q, bool src, char *buf, size_t len)
@@ -406,20 +701,27 @@ static void endpoint_str(const struct cta_tuple_query *q, bool src, char *buf, s
 	bool has_port = q->has & (src ? CTA_TQ_SPORT : CTA_TQ_DPORT);
 	bool v6 = q->family == AF_INET6;
 
+	uint8_t plen = src ? q->src_plen : q->dst_plen;
+	char net[INET6_ADDRSTRLEN + 8];
+
 	if (has_addr)
 		cta_addr_str(q->family, src ? &q->src : &q->dst, a, sizeof(a));
 	else
 		snprintf(a, sizeof(a), "any");
+	if (has_addr && plen)
+		snprintf(net, sizeof(net), "%s/%u", a, plen);
+	else
+		snprintf(net, sizeof(net), "%s", a);
 	if (has_port)
-		snprintf(buf, len, v6 && has_addr ? "[%s]:%u" : "%s:%u", a,
+		snprintf(buf, len, v6 && has_addr ? "[%s]:%u" : "%s:%u", net,
 			 src ? q->sport : q->dport);
 	else
-		snprintf(buf, len, "%s", a);
+		snprintf(buf, len, "%s", net);
 }
 
 void cta_tuple_format(const struct cta_tuple_query *q, char *buf, size_t len)
 {
-	char s[INET6_ADDRSTRLEN + 10], d[INET6_ADDRSTRLEN + 10], proto[8];
+	char s[INET6_ADDRSTRLEN + 20], d[INET6_ADDRSTRLEN + 20], proto[8];
 	const char *name = cta_proto_name(q->l4proto);
 	int n;
 

@@ -2,8 +2,11 @@
 /*
  * A TUPLE as people write one (design.md): "tcp 198.51.100.7:40312 -> 192.0.2.10:22",
  * "udp [2001:db8::7]:5353 -> [2001:db8::1]:53", "icmp 198.51.100.7 -> 192.0.2.10 type
- * 8", or a line pasted from conntrack -L / -E (and from `conntrack-advise flows`).
- * Anything left out matches anything.
+ * 8", "TCP 198.51.100.0/24 → 192.0.2.10:ssh", "tcp any -> 192.0.2.10 port 22", or a
+ * line pasted from conntrack -L / -E, from `conntrack-advise flows` or from
+ * `nft monitor trace` ("... ip saddr A ip daddr B ... tcp sport N tcp dport M ...").
+ * Anything left out matches anything. Service names come from the services database
+ * (/etc/services, getservbyname).
  */
 #ifndef CTA_TUPLE_H
 #define CTA_TUPLE_H
@@ -28,6 +31,9 @@ struct cta_tuple_query {
 	uint8_t family;
 	uint8_t l4proto; /* always set */
 	union cta_addr src, dst;
+	/* with CTA_TQ_SRC/DST: a subnet of this many leading bits (the rest zero); 0: the
+	 * whole address */
+	uint8_t src_plen, dst_plen;
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
 };
@@ -40,8 +46,16 @@ struct cta_tuple_error {
 /* 0, or -EINVAL with err saying where and what was expected. */
 int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tuple_error *err);
 
-/* Does the flow's original direction fall under the query? */
+/*
+ * Does the flow's original direction fall under the query? The source port is not
+ * looked at (a flow holds connections from many): cta_tuple_sport_seen() says whether
+ * the flow's connections came from it.
+ */
 bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f);
+/* False when the query names a source port outside the flow's recorded ones. */
+bool cta_tuple_sport_seen(const struct cta_tuple_query *q, const struct cta_flow *f);
+/* The query for the other direction: addresses and ports swapped, ICMP echo turned. */
+void cta_tuple_reverse(const struct cta_tuple_query *q, struct cta_tuple_query *r);
 
 /* The query back as text, in the arrow form; for messages. */
 void cta_tuple_format(const struct cta_tuple_query *q, char *buf, size_t len);

@@ -51,13 +51,25 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	l->verdict = v;
 }
 
+static void (*trace_fn)(const struct cta_trace_event *ev, void *data);
+static void *trace_data;
+
+void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data)
+{
+	trace_fn = fn;
+	trace_data = data;
+}
+
 static void on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct live *l = data;
 	struct cta_trace_event ev;
 
-	if (cta_tracemsg_parse(nlh, &ev) == 0)
-		cta_tracer_feed(l->tracer, &ev, cta_now_mono_ns());
+	if (cta_tracemsg_parse(nlh, &ev) != 0)
+		return;
+	if (trace_fn)
+		trace_fn(&ev, trace_data);
+	cta_tracer_feed(l->tracer, &ev, cta_now_mono_ns());
 }
 
 static int wait_loop(struct live *l, struct cta_nlsock *sock, int sigfd, uint64_t timeout_ms)

@@ -15,6 +15,8 @@
 
 #define CTA_LIVE_TABLE_NAME "conntrack_advise_blame"
 
+struct cta_trace_event; /* nft/tracemsg.h */
+
 /*
  * Wait up to timeout_ms for a packet matching m. 0 with *verdict (as
  * cta_judgement_to_json, plus the packet's tuple under "packet") set; -ETIMEDOUT;
@@ -22,5 +24,8 @@
  */
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
 		   struct cta_err *err);
+
+/* -v: fn sees each trace message cta_live_blame() reads, parsed (NULL: none). */
+void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data);
 
 #endif

@@ -2,6 +2,7 @@
 #include "advisor/record/recorder.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "bpf/loader.h"
 #include "nft/legacy.h"
 #include "nft/nflog.h"
+#include "nft/nftrun.h"
 #include "nft/nlsock.h"
 #include "advisor/record/procs.h"
 #include "nft/snapshot.h"
@@ -70,6 +72,14 @@ struct rec {
 	struct cta_buf events; /* lines not written yet */
 	struct cta_err *err;
 	enum cta_record_fail *fail;
+	/* the file written now: cfg->output, or with rotation this period's name */
+	const char *output;
+	char period_name[PATH_MAX];
+	uint64_t period_start_ns, next_rotate_ns; /* wall clock */
+	/* rotation: the flows' counts at the period's start; a file holds what came since */
+	struct cta_flow *base;
+	struct cta_vtally *base_t; /* their verdict counts, by flow position too */
+	size_t n_base;
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -88,6 +98,35 @@ static void notice(struct rec *r, const char *msg)
 {
 	if (r->cfg->on_notice)
 		r->cfg->on_notice(msg, r->cfg->data);
+}
+
+static void __attribute__((format(printf, 2, 3))) verbose(struct rec *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!r->cfg->on_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->cfg->on_verbose(msg, r->cfg->data);
+}
+
+/* -v: what was read from each socket so far. */
+static void verbose_counts(struct rec *r)
+{
+	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
+
+	verbose(r,
+		"messages: conntrack=%llu bad=%llu overruns=%llu, traces=%llu bad=%llu "
+		"overruns=%llu, nflog=%llu overruns=%llu, process_events=%llu",
+		(unsigned long long)cs->messages, (unsigned long long)cs->bad_messages,
+		(unsigned long long)cs->overruns, (unsigned long long)r->trace_events,
+		(unsigned long long)r->trace_bad, (unsigned long long)r->trace_overruns,
+		(unsigned long long)cta_judge_stats(r->judge)->nflog,
+		(unsigned long long)r->nflog_overruns,
+		(unsigned long long)(r->procmon ? cta_procmon_events(r->procmon) : 0));
 }
 
 static void note_err(struct rec *r, int err)
@@ -190,9 +229,14 @@ static void vcache_clear(struct rec *r)
 static void snapshot(struct rec *r)
 {
 	const char *text;
+	int err = cta_snapshot_take(r->snap, &text);
 
-	if (cta_snapshot_take(r->snap, &text) == 0 && cta_ruleset_add_text(r->rs, text) == 0)
+	if (!err)
+		err = cta_ruleset_add_text(r->rs, text);
+	if (!err)
 		r->snapshots++;
+	verbose(r, "ruleset snapshot %llu: %s", (unsigned long long)r->snapshots,
+		err ? strerror(-err) : "listed with handles");
 	/* rule texts and chains may have changed under the same handles */
 	vcache_clear(r);
 }
@@ -296,7 +340,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	memset(s, 0, sizeof(*s));
 	snprintf(s->generator, sizeof(s->generator), "%s", r->cfg->generator);
 	s->host = r->host;
-	s->start_ns = r->start_ns;
+	s->start_ns = r->period_start_ns;
 	s->end_ns = cta_now_real_ns();
 	s->complete = complete;
 	s->options.duration_ms = r->cfg->duration_ms;
@@ -357,32 +401,151 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+static int cmp_flows(const void *a, const void *b)
+{
+	return cta_flow_cmp(a, b);
+}
+
+/* What a period's file holds: its flows and their verdict counts (flows' verdict indexes t). */
+struct period {
+	struct cta_flow *flows;
+	struct cta_vtally *t;
+	size_t n;
+};
+
+static void period_fini(struct period *p)
+{
+	for (size_t i = 0; p->t && i < p->n; i++)
+		cta_vtally_fini(&p->t[i]);
+	free(p->t);
+	free(p->flows);
+}
+
+/* The counts of now that the period's start did not have yet, into *out. 0 or -ENOMEM. */
+static int tally_since(const struct cta_vtally *now, const struct cta_vtally *then,
+		       struct cta_vtally *out)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; now && i < now->n && !err; i++) {
+		uint64_t before = 0;
+
+		for (uint32_t j = 0; then && j < then->n; j++)
+			if (cta_verdict_same_decider(then->g[j].v, now->g[i].v))
+				before = then->g[j].n;
+		if (now->g[i].n > before)
+			err = cta_vtally_add(out, now->g[i].v, now->g[i].n - before);
+	}
+	return err;
+}
+
+/*
+ * What the flows did since the period began (rotation), sorted: counts less those at
+ * the start, flows that did nothing left out. A connection is counted, with its
+ * verdict, in the period that saw it begin; its packets and bytes in the period that
+ * read its counters. 0 or -ENOMEM.
+ */
+static int period_flows(struct rec *r, struct period *p)
+{
+	size_t all = cta_flowtab_count(r->ft);
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+
+	p->n = 0;
+	p->flows = malloc((all ? all : 1) * sizeof(*p->flows));
+	p->t = calloc(all ? all : 1, sizeof(*p->t));
+	if (!p->flows || !p->t)
+		return -ENOMEM;
+	for (size_t i = 0; i < all; i++) {
+		struct cta_flow f = flows[i];
+		struct cta_vtally *t = &p->t[p->n];
+		const struct cta_flow *b = i < r->n_base ? &r->base[i] : NULL;
+
+		if (tally_since(cta_flowtab_verdicts_of(r->ft, &flows[i]), b ? &r->base_t[i] : NULL,
+				t))
+			return -ENOMEM;
+		if (b) {
+			f.connections -= b->connections;
+			for (int d = 0; d < 2; d++) {
+				f.packets[d] -= b->packets[d];
+				f.bytes[d] -= b->bytes[d];
+			}
+			if (!f.connections && !f.packets[0] && !f.packets[1] && !t->n)
+				continue;
+			if (f.first_ns < r->period_start_ns)
+				f.first_ns = r->period_start_ns;
+		}
+		f.verdict = t->n ? (uint32_t)p->n + 1 : 0;
+		p->flows[p->n++] = f;
+	}
+	/* sorted by key: a flow's verdict index stays its own (it moves with it) */
+	qsort(p->flows, p->n, sizeof(*p->flows), cmp_flows);
+	return 0;
+}
+
+/* The flows' counts now, for the next period's files to count from. 0 or -ENOMEM. */
+static int period_base(struct rec *r)
+{
+	size_t n = cta_flowtab_count(r->ft);
+	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+	struct cta_flow *base = realloc(r->base, (n ? n : 1) * sizeof(*base));
+	struct cta_vtally *bt;
+	int err = 0;
+
+	if (!base)
+		return -ENOMEM;
+	r->base = base;
+	for (size_t i = 0; i < r->n_base; i++)
+		cta_vtally_fini(&r->base_t[i]);
+	r->n_base = 0;
+	bt = realloc(r->base_t, (n ? n : 1) * sizeof(*bt));
+	if (!bt)
+		return -ENOMEM;
+	r->base_t = bt;
+	memset(bt, 0, (n ? n : 1) * sizeof(*bt));
+	memcpy(base, flows, n * sizeof(*base));
+	for (size_t i = 0; i < n && !err; i++)
+		err = cta_vtally_merge(&bt[i], cta_flowtab_verdicts_of(r->ft, &flows[i]));
+	r->n_base = n;
+	return err;
+}
+
 /* Write the session: to the output file atomically, or (final only) to out_fd. */
 static int checkpoint(struct rec *r, bool complete)
 {
+	struct period per = { 0 };
 	struct cta_session s;
 	char *text = NULL;
 	size_t len = 0;
 	int err;
 
-	if (!r->cfg->output && !complete)
+	if (!r->output && !complete)
 		return 0;
 	err = attribute(r);
 	if (err)
 		return err;
 	fill_session(r, &s, complete);
-	s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
-	s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+	if (r->cfg->rotate_ms) {
+		err = period_flows(r, &per);
+		s.flows = per.flows;
+		s.n_flows = per.n;
+		s.verdicts = per.t;
+		s.n_verdicts = per.n;
+	} else {
+		s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
+		s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
+		per.flows = s.flows;
+	}
 	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
-	if (!s.flows)
-		return -ENOMEM;
-	err = cta_session_format(&s, &text, &len);
-	free(s.flows);
+	if (!err && !s.flows)
+		err = -ENOMEM;
+	if (!err)
+		err = cta_session_format(&s, &text, &len);
+	period_fini(&per);
 	if (err)
 		return err;
 	r->tried_flows = s.n_flows;
-	if (r->cfg->output)
-		err = cta_write_atomic(r->cfg->output, text, len, 0600);
+	if (r->output)
+		err = cta_write_atomic(r->output, text, len, 0600);
 	else
 		err = write_all(r->cfg->out_fd, text, len);
 	free(text);
@@ -506,6 +669,21 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
 			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
+	if (r->cfg->on_verbose) {
+		char *text = NULL;
+
+		char *msg = NULL;
+
+		/* longer than verbose() takes: a message of its own, on several lines */
+		if (!cta_nft_list("inet", CTA_TABLE_NAME, false, &text) && text &&
+		    asprintf(&msg, "created table inet %s:\n%s", CTA_TABLE_NAME, text) > 0) {
+			if (msg[strlen(msg) - 1] == '\n')
+				msg[strlen(msg) - 1] = '\0';
+			r->cfg->on_verbose(msg, r->cfg->data);
+			free(msg);
+		}
+		free(text);
+	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
 	if (err)
@@ -545,14 +723,15 @@ static int setup_loop(struct rec *r)
 	/*
 	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
 	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
-	 * arrive through the signalfd). SIGHUP stays as it is, for nohup.
+	 * arrive through the signalfd). SIGHUP stays as it is, for nohup, unless it
+	 * rotates the output.
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	if (signal(SIGHUP, SIG_IGN) != SIG_IGN) {
+	if (signal(SIGHUP, SIG_IGN) != SIG_IGN || r->cfg->rotate_ms) {
 		signal(SIGHUP, SIG_DFL);
 		sigaddset(&mask, SIGHUP);
 	}
@@ -673,6 +852,81 @@ static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final
 	t->last_status_ms = elapsed;
 	if (r->cfg->on_status)
 		r->cfg->on_status(&st, r->cfg->data);
+	verbose_counts(r);
+}
+
+/*
+ * The name of the period starting now: the pattern's, with "-2", "-3"... before the
+ * extension when that names the file just closed or one already there (a SIGHUP
+ * within the pattern's resolution).
+ */
+static int period_name(struct rec *r, char *buf, size_t size)
+{
+	char name[PATH_MAX];
+	int err = cta_rotated_name(r->cfg->output, r->period_start_ns, name, sizeof(name));
+	const char *base, *dot;
+	size_t stem;
+
+	if (err)
+		return err;
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	stem = dot && dot != base ? (size_t)(dot - name) : strlen(name);
+	snprintf(buf, size, "%s", name);
+	for (unsigned i = 2; (r->output && !strcmp(buf, r->output)) || !access(buf, F_OK); i++) {
+		if (i > 999)
+			return -EEXIST;
+		if ((size_t)snprintf(buf, size, "%.*s-%u%s", (int)stem, name, i, name + stem) >=
+		    size)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The next period starts at the next multiple of the period since the epoch (UTC). */
+static void next_rotation(struct rec *r)
+{
+	uint64_t p = r->cfg->rotate_ms * 1000000ULL;
+
+	r->next_rotate_ns = (r->period_start_ns / p + 1) * p;
+}
+
+/*
+ * Close the period's file as a complete session and start the next one (at the end of
+ * a period, or on SIGHUP). Nothing is lost between them: the loop reads no event while
+ * this runs. 0, or -errno when the new file cannot be written.
+ */
+static int rotate(struct rec *r, bool early)
+{
+	char next[PATH_MAX], msg[PATH_MAX + 100];
+	int err = dump(r);
+
+	if (!err)
+		err = settle(r, false);
+	if (!err)
+		err = checkpoint(r, true);
+	if (err) {
+		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output, strerror(-err));
+		notice(r, msg);
+	}
+	if (period_base(r))
+		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	/* each file is a recording of its own: readers add them up, refuse one twice */
+	if (cta_recording_id_new(r->id))
+		r->id[0] = '\0';
+	r->period_start_ns = cta_now_real_ns();
+	if (!early || r->next_rotate_ns <= r->period_start_ns)
+		next_rotation(r);
+	err = period_name(r, next, sizeof(next));
+	if (!err) {
+		memcpy(r->period_name, next, sizeof(next));
+		err = checkpoint(r, false);
+	}
+	if (err)
+		return failf(r, CTA_RECORD_OUTPUT, err, "the next file after %s: %s", r->output,
+			     strerror(-err));
+	return 0;
 }
 
 /* Once a tick: status, checkpoints, the duration. 1 when time is up, or -errno. */
@@ -689,7 +943,11 @@ static int tick(struct rec *r, struct ticker *t)
 		return err;
 	if (elapsed - t->last_status_ms >= 1000)
 		report(r, t, elapsed, false);
-	if (r->cfg->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+	if (r->cfg->rotate_ms && cta_now_real_ns() >= r->next_rotate_ns) {
+		t->last_checkpoint_ms = elapsed;
+		return rotate(r, false);
+	}
+	if (r->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections, then write */
 		err = dump(r);
@@ -698,7 +956,7 @@ static int tick(struct rec *r, struct ticker *t)
 		if (err) {
 			char msg[300];
 
-			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->cfg->output,
+			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
 				 strerror(-err));
 			notice(r, msg);
 		}
@@ -713,13 +971,14 @@ static int tick(struct rec *r, struct ticker *t)
 static int output_failed(struct rec *r, int err)
 {
 	const struct cta_record_config *cfg = r->cfg;
-	const char *name = cfg->output ? cfg->output : cfg->out_name ? cfg->out_name : NULL;
+	/* with --rotate, the period's file */
+	const char *name = r->output ? r->output : cfg->out_name ? cfg->out_name : NULL;
 	uint64_t secs, lost;
 
-	if (!cfg->output || !r->good_mono)
+	if (!r->output || !r->good_mono)
 		return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s%s", name ? name : "standard output",
 			     cta_write_strerror(err),
-			     cfg->output ? "; it holds nothing of this recording" : "");
+			     r->output ? "; it holds nothing of this recording" : "");
 	secs = (cta_now_mono_ns() - r->good_mono) / 1000000000ULL;
 	lost = r->tried_flows > r->good_flows ? r->tried_flows - r->good_flows : 0;
 	return failf(r, CTA_RECORD_OUTPUT, err,
@@ -737,6 +996,20 @@ static uint64_t messages_read(const struct rec *r)
 	       cta_judge_stats(r->judge)->nflog;
 }
 
+/* Read the signals: true when the only ones were SIGHUP and the recording rotates. */
+static bool hangup(struct rec *r)
+{
+	struct signalfd_siginfo si;
+	bool hup = false;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP || !r->cfg->rotate_ms)
+			return false;
+		hup = true;
+	}
+	return hup;
+}
+
 static int loop(struct rec *r, struct ticker *t)
 {
 	uint64_t last_read_ns = cta_now_mono_ns(), msgs_seen = messages_read(r);
@@ -752,8 +1025,13 @@ static int loop(struct rec *r, struct ticker *t)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd, err;
 
-			if (fd == r->sigfd)
-				return 0;
+			if (fd == r->sigfd) {
+				if (!hangup(r))
+					return 0;
+				if ((err = rotate(r, true)))
+					return err;
+				continue;
+			}
 			if (fd == r->timerfd) {
 				err = tick(r, t);
 				if (err)
@@ -883,7 +1161,18 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 			   "nf_tables tracing, so verdicts they give are not seen");
 	snapshot(&r);
 	trace_ingress(&r);
-	r.start_ns = cta_now_real_ns();
+	r.start_ns = r.period_start_ns = cta_now_real_ns();
+	r.output = cfg->output;
+	if (cfg->rotate_ms) {
+		next_rotation(&r);
+		err = period_name(&r, r.period_name, sizeof(r.period_name));
+		if (err) {
+			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+				    strerror(-err));
+			goto out;
+		}
+		r.output = r.period_name;
+	}
 	r.start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */
 	err = dump(&r);
@@ -895,7 +1184,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	/* a first checkpoint proves the output is writable before anything is recorded */
 	err = checkpoint(&r, false);
 	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
+		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", r.output,
 			    cta_write_strerror(err));
 		goto out;
 	}
@@ -926,7 +1215,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	}
 	if (!err)
 		err = settle(&r, true);
-	if (err && cfg->output)
+	if (err && r.output)
 		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {
 		err = checkpoint(&r, true);
@@ -938,6 +1227,10 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 out:
 	flush_events(&r);
 	cta_buf_fini(&r.events);
+	for (size_t i = 0; i < r.n_base; i++)
+		cta_vtally_fini(&r.base_t[i]);
+	free(r.base_t);
+	free(r.base);
 	teardown(&r);
 	return err;
 }

@@ -32,6 +32,12 @@ struct cta_record_config {
 	const char *events_name; /* for messages */
 	uint64_t duration_ms; /* 0: until SIGINT/SIGTERM */
 	uint64_t checkpoint_ms;
+	/*
+	 * 0, or the length of a period: output is then a pattern (cta_rotated_name()), each
+	 * period gets a complete session file of its own, periods end at multiples of this
+	 * since the epoch (1d: midnight UTC), and SIGHUP ends one early.
+	 */
+	uint64_t rotate_ms;
 	unsigned rcvbuf; /* conntrack event socket; --rcvbuf, CTA_RECORD_RCVBUF by default */
 	struct cta_table_config table; /* trace mode, NFLOG group */
 	bool no_bpf; /* no process attribution */
@@ -40,6 +46,8 @@ struct cta_record_config {
 	void (*on_status)(const struct cta_record_status *st, void *data);
 	/* something the user should hear of (an overrun, a failed checkpoint) */
 	void (*on_notice)(const char *msg, void *data);
+	/* NULL, or -v: the table created, each ruleset snapshot, messages per socket */
+	void (*on_verbose)(const char *msg, void *data);
 	void *data;
 };
 

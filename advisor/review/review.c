@@ -556,10 +556,10 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 		} else if (total && st[i].decided * 100 >= total * HOT_SHARE &&
 			   position(rs, i) >= HOT_POSITION && !catch_all(rs, i)) {
 			snprintf(detail, sizeof(detail),
-				 "decided %llu of %llu traced connections from behind %zu rules: "
+				 "decided %llu of %llu traced connection%s from behind %zu rules: "
 				 "move it up, or fold the rules before it into a set",
 				 (unsigned long long)st[i].decided, (unsigned long long)total,
-				 position(rs, i));
+				 total == 1 ? "" : "s", position(rs, i));
 			json_array_append_new(out, finding("hot", rs, i, st[i].decided, detail));
 		}
 	}
@@ -576,10 +576,11 @@ static void policy_findings(const struct live *l, json_t *out)
 		char detail[400], ex[200];
 		size_t at;
 
-		at = (size_t)snprintf(detail, sizeof(detail),
-				      "its policy %s decided %llu flow%s (%llu connections), e.g. ",
-				      p->chain->policy, (unsigned long long)p->flows,
-				      p->flows == 1 ? "" : "s", (unsigned long long)p->connections);
+		at = (size_t)snprintf(
+			detail, sizeof(detail),
+			"its policy %s decided %llu flow%s (%llu connection%s), e.g. ",
+			p->chain->policy, (unsigned long long)p->flows, p->flows == 1 ? "" : "s",
+			(unsigned long long)p->connections, p->connections == 1 ? "" : "s");
 		for (size_t k = 0; k < p->n_examples && at < sizeof(detail); k++) {
 			cta_review_flow_text(p->examples[k], ex, sizeof(ex));
 			at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s",

@@ -83,12 +83,14 @@ grep -q '^table inet fw$' "$TMP/b.nft" && grep -q 'elements = { 198.51.100.7 }' 
 	fail "the backup does not hold the table"
 
 # confirmed from another shell: it stays, the other table too
-(sleep 1.5; ip netns exec "$SRV" "$CTA" apply --confirm >"$TMP/confirm.out" 2>&1) &
+(sleep 1.5; ip netns exec "$SRV" "$CTA" -j apply --confirm >"$TMP/confirm.json" 2>"$TMP/confirm.out") &
 sleep 6 | script -qec "ip netns exec $SRV $CTA apply $TMP/new.nft --confirm-timeout 10 --backup $TMP/b.nft" /dev/null >"$TMP/out" 2>&1
 rc=$?
 wait
 [ $rc = 0 ] || fail "confirmed from another shell: exit $rc: $(cat "$TMP/out")"
 grep -q "confirmed" "$TMP/confirm.out" || fail "apply --confirm: $(cat "$TMP/confirm.out")"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"confirm": "confirmed", "kept": True, "version": 1}, d' \
+	"$TMP/confirm.json" || fail "-j apply --confirm: $(cat "$TMP/confirm.json")"
 S nft list table inet fw | grep -q 'tcp dport 25 drop' || fail "the new table is not there"
 S nft list table inet fw | grep -q 'dport 23' && fail "the old rules are still there"
 S nft list table ip other >"$TMP/other-now"
@@ -98,6 +100,7 @@ cmp -s "$TMP/other-before" "$TMP/other-now" || fail "ip other changed"
 S nft -f "$TMP/b.nft" || fail "the backup does not load"
 same_as_before "the backup loaded"
 S "$CTA" apply --confirm 2>/dev/null && fail "apply --confirm with nobody waiting"
+S "$CTA" apply --confirm -j 2>/dev/null | grep -q '"confirm": "nothing-waiting"' || fail "apply --confirm -j with nobody waiting"
 (sleep 1; echo yes; sleep 3) | script -qec "ip netns exec $SRV $CTA apply $TMP/new.nft --confirm-timeout 10 --backup $TMP/b.nft" /dev/null >"$TMP/out" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "typed yes: exit $rc: $(cat "$TMP/out")"

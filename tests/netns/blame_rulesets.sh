@@ -143,8 +143,8 @@ grep -q "TUPLE 1:32: expected a port" "$TMP/b.err" || fail "bad tuple: $(cat "$T
 schema_ok session.schema.json "$TMP/s.json"
 "$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j"
 schema_ok flows.schema.json "$TMP/flows.json"
-"$CTA" flows "$TMP/s.json" | grep -q " verdict=reject by=inet/fw/input/$(handle input 'tcp dport 25 reject with tcp reset')$" ||
-	fail "flows verdict=: $("$CTA" flows "$TMP/s.json")"
+"$CTA" flows -o extended "$TMP/s.json" | grep -q " verdict=reject by=inet/fw/input/$(handle input 'tcp dport 25 reject with tcp reset')$" ||
+	fail "flows verdict=: $("$CTA" flows -o extended "$TMP/s.json")"
 
 # --- live ---
 for c in "${CASES[@]}"; do

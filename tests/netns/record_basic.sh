@@ -49,7 +49,7 @@ cmp -s "$TMP/before" "$TMP/after" || fail "ruleset changed: $(diff "$TMP/before"
 acct_after=$(ip netns exec "$SRV" cat /proc/sys/net/netfilter/nf_conntrack_acct)
 [ "$acct_before" = "$acct_after" ] || fail "nf_conntrack_acct left at $acct_after"
 
-"$CTA" flows "$TMP/s.json" >"$TMP/flows" || fail "flows failed"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" || fail "flows failed"
 cat "$TMP/flows"
 [ "$(wc -l <"$TMP/flows")" = 9 ] || fail "expected exactly 9 flows"
 P='packets=[1-9][0-9]* bytes=[1-9][0-9]*'
@@ -63,6 +63,13 @@ expect_line "$TMP/flows" "^ipv4 +2 icmp +1 in +src=198\.51\.100\.7 dst=192\.0\.2
 expect_line "$TMP/flows" "^ipv6 +10 tcp +6 in +src=2001:db8:a::7 dst=2001:db8::10 sport=[0-9-]+ dport=80 $P .* \[ASSURED\] conns=2 "
 expect_line "$TMP/flows" "^ipv6 +10 udp +17 in +src=2001:db8:b::20 dst=2001:db8::10 sport=[0-9]+ dport=53 $P .* conns=1 "
 expect_line "$TMP/flows" "^ipv6 +10 ipv6-icmp +58 in +src=2001:db8:b::20 dst=2001:db8::10 type=128 code=0 id=[0-9]+ packets=2 bytes=208 .* conns=1 "
+
+# the default view: a header and one short line per flow, ssh's 3 connections accepted
+"$CTA" flows "$TMP/s.json" >"$TMP/view" || fail "flows (default view)"
+cat "$TMP/view"
+[ "$(wc -l <"$TMP/view")" = 10 ] || fail "the default view: not a header and 9 lines"
+expect_line "$TMP/view" '^PROTO +DIR +SOURCE +DESTINATION +CONNS +PACKETS →/← +BYTES →/← +VERDICTS +PROCESS$'
+expect_line "$TMP/view" '^tcp +in +198\.51\.100\.7 +192\.0\.2\.10:22 +3 +[0-9]+/[0-9]+ +[0-9.]+ (B|KiB)/[0-9.]+ (B|KiB) +'
 
 # the same through -j: a JSON document with a version and the flows
 "$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j failed"

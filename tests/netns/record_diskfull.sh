@@ -30,6 +30,6 @@ rc=$?
 [ $rc = 2 ] || fail "disk full: exit $rc: $(cat "$TMP/rec.err")"
 grep -Eq "s.json: No space left on device; it keeps the last checkpoint, of [0-9]+ s before the end: it lacks those [0-9]+ s and [1-9][0-9]* of the [0-9]+ flows" "$TMP/rec.err" ||
 	fail "the error does not say what is lacking: $(cat "$TMP/rec.err")"
-"$CTA" flows "$TMP/fs/s.json" | grep -q "dport=80" || fail "the last checkpoint is not readable"
+"$CTA" flows -o extended "$TMP/fs/s.json" | grep -q "dport=80" || fail "the last checkpoint is not readable"
 ls "$TMP/fs" | grep -q '\.tmp\.' && fail "a temporary file was left: $(ls "$TMP/fs")"
 finish

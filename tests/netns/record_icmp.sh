@@ -45,7 +45,7 @@ n=$(traced 'packet: .*icmpv6 type echo-request')
 n=$(traced 'packet: .*icmpv6 type echo-reply')
 [ "$n" = 0 ] || fail "IPv6: $n echo replies traced"
 
-"$CTA" flows "$TMP/s.json" >"$TMP/flows" || fail "flows failed"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" || fail "flows failed"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "^ipv4 +2 icmp +1 in +src=198\.51\.100\.7 dst=192\.0\.2\.10 type=8 code=0 id=[0-9]+ packets=4 .* conns=1 .* verdict=accept by=inet/fw/input/[0-9]+$"
 expect_line "$TMP/flows" "^ipv6 +10 ipv6-icmp +58 in +src=2001:db8:b::20 dst=2001:db8::10 type=128 code=0 id=[0-9]+ packets=3 .* conns=1 .* verdict=accept by=inet/fw/input/[0-9]+$"

@@ -26,7 +26,7 @@ sleep 0.3
 no_own_table "$SRV"
 ip netns exec "$SRV" nft list ruleset >"$TMP/after"
 cmp -s "$TMP/before" "$TMP/after" || fail "ruleset changed: $(diff "$TMP/before" "$TMP/after")"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows" 2>"$TMP/flows.err" || fail "checkpoint unreadable: $(cat "$TMP/flows.err")"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" 2>"$TMP/flows.err" || fail "checkpoint unreadable: $(cat "$TMP/flows.err")"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "tcp +6 in +src=198\.51\.100\.7 dst=192\.0\.2\.10 .* dport=22 .* conns=2 "
 grep -q "did not finish" "$TMP/flows.err" || fail "a checkpoint should be flagged as unfinished"

@@ -60,8 +60,8 @@ PY
 schema_ok session.schema.json "$TMP/s.json"
 "$CTA" -j flows "$TMP/s.json" >"$TMP/flows.json" || fail "flows -j"
 schema_ok flows.schema.json "$TMP/flows.json"
-"$CTA" flows "$TMP/s.json" | grep -q " verdict=accept by=inet/filter/ssh_in/$accept verdict_conns=3 verdict=reject by=inet/filter/ssh_in/$meter verdict_conns=2" ||
-	fail "flows: $("$CTA" flows "$TMP/s.json")"
+"$CTA" flows -o extended "$TMP/s.json" | grep -q " verdict=accept by=inet/filter/ssh_in/$accept verdict_conns=3 verdict=reject by=inet/filter/ssh_in/$meter verdict_conns=2" ||
+	fail "flows: $("$CTA" flows -o extended "$TMP/s.json")"
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:22" >"$TMP/b.txt" || fail "blame"
 grep -q "^  3 connections:" "$TMP/b.txt" && grep -q "^  2 connections:" "$TMP/b.txt" &&
 	grep -q "verdict: reject, by rule $meter of inet filter ssh_in: .*meter ssh_rate" "$TMP/b.txt" ||

@@ -24,7 +24,7 @@ ip netns exec "$CLA" "$CTALAB" send tcp 203.0.113.20 80 -s 198.51.100.8 -n 1 || 
 kill -INT $rec
 wait $rec || fail "record failed"
 
-"$CTA" flows "$TMP/s.json" >"$TMP/flows" || fail "flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" || fail "flows"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 forward src=198\.51\.100\.7 dst=192\.0\.2\.10 sport=[0-9-]+ dport=8080 packets=[1-9][0-9]* bytes=[0-9]+ src=203\.0\.113\.20 dst=203\.0\.113\.1 sport=80 dport=[0-9-]+ packets=[1-9][0-9]* bytes=[0-9]+ \[ASSURED\] conns=2 "
 expect_line "$TMP/flows" "^ipv4 +2 tcp +6 forward src=198\.51\.100\.8 dst=203\.0\.113\.20 sport=[0-9]+ dport=80 .* src=203\.0\.113\.20 dst=203\.0\.113\.1 sport=80 .* conns=1 "

@@ -96,7 +96,7 @@ record_traffic "$TMP/s.json" "$CTA" record || { finish; exit 1; }
 no_own_table "$SRV"
 schema_ok session.schema.json "$TMP/s.json"
 grep -q warning "$TMP/s.json.err" && fail "warnings with eBPF: $(cat "$TMP/s.json.err")"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows" || fail "flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" || fail "flows"
 cat "$TMP/flows"
 [ "$(wc -l <"$TMP/flows")" = 10 ] || fail "expected 10 flows"
 SERVER="process=echod\[[0-9]+\] user=nobody"
@@ -153,7 +153,7 @@ B iptables-legacy-restore --test <"$TMP/rules.ipt" || fail "the per-process ipta
 # --no-bpf: one warning, the same flows, no program; NFLOG's uid for outbound ones
 record_traffic "$TMP/n.json" "$CTA" record --no-bpf || { finish; exit 1; }
 [ "$(grep -c warning "$TMP/n.json.err")" = 1 ] || fail "--no-bpf: not one warning: $(cat "$TMP/n.json.err")"
-"$CTA" flows "$TMP/n.json" >"$TMP/nflows" || fail "flows --no-bpf"
+"$CTA" flows -o extended "$TMP/n.json" >"$TMP/nflows" || fail "flows --no-bpf"
 cat "$TMP/nflows"
 [ "$(wc -l <"$TMP/nflows")" = 10 ] || fail "--no-bpf: expected 10 flows"
 grep -q 'process=[a-z]' "$TMP/nflows" && fail "--no-bpf: a program was named"
@@ -167,7 +167,7 @@ record_traffic "$TMP/c.json" setpriv --bounding-set=-bpf,-perfmon,-sys_admin \
 cat "$TMP/c.json.err"
 [ "$(grep -c warning "$TMP/c.json.err")" = 1 ] || fail "no CAP_BPF: not one warning"
 expect_line "$TMP/c.json.err" "warning: no process attribution: loading eBPF programs was refused"
-"$CTA" flows "$TMP/c.json" >"$TMP/cflows" || fail "flows without CAP_BPF"
+"$CTA" flows -o extended "$TMP/c.json" >"$TMP/cflows" || fail "flows without CAP_BPF"
 [ "$(wc -l <"$TMP/cflows")" = 10 ] || fail "without CAP_BPF: expected 10 flows"
 kill $old 2>/dev/null
 grep -q '"comm"' "$TMP/c.json" && fail "without CAP_BPF: a process in the session"

@@ -58,7 +58,7 @@ for f in data:
     assert m["src"] == f["orig"]["src"], (m, f["orig"])
     assert "helper" not in f, f
 PY
-"$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
 expect_line "$TMP/flows.out" " dport=21 .* helper=ftp" 2
 expect_line "$TMP/flows.out" "src=198\.51\.100\.7 .* related=tcp/198\.51\.100\.7->192\.0\.2\.10:21"
 # -j flows (written by its own writer) says the same as the session

@@ -66,7 +66,7 @@ expect_line "$TMP/rec.err" "record: not watched, yet counted while recording: ne
 
 # the connection the netdev chain dropped is in the session, with its rule
 schema_ok session.schema.json "$TMP/s.json"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows.out" 2>&1 || fail "flows"
 expect_line "$TMP/flows.out" "src=203\.0\.113\.21 dst=192\.0\.2\.10 .* dport=22 .*\[UNREPLIED\].* verdict=drop by=netdev/f/in_sb/[0-9]+"
 
 S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>"$TMP/live.err" ||

@@ -55,9 +55,9 @@ cmp -s "$TMP/m.nft" "$TMP/s.nft" || fail "suggest of the merged session differs:
 # flows keeps the hosts of a merged session apart, and names them
 "$CTA" merge -o "$TMP/two.json" "$DATA/v4.json" "$HERE/../data/demo-session.json" 2>/dev/null ||
 	fail "merge of two hosts"
-"$CTA" flows "$TMP/two.json" >"$TMP/two.txt" || fail "flows of a merged session"
-expect_line "$TMP/two.txt" ' host=fixture$' "$("$CTA" flows "$DATA/v4.json" | wc -l)"
-expect_line "$TMP/two.txt" ' host=vm$' "$("$CTA" flows "$HERE/../data/demo-session.json" | wc -l)"
+"$CTA" flows -o extended "$TMP/two.json" >"$TMP/two.txt" || fail "flows of a merged session"
+expect_line "$TMP/two.txt" ' host=fixture$' "$("$CTA" flows -o extended "$DATA/v4.json" | wc -l)"
+expect_line "$TMP/two.txt" ' host=vm$' "$("$CTA" flows -o extended "$HERE/../data/demo-session.json" | wc -l)"
 # --table
 "$CTA" suggest --table edge "$DATA/v4.json" | grep -q "^table inet edge {" || fail "--table"
 

@@ -64,6 +64,10 @@ int main(void)
 		CHECK(strstr(got, "\"peer 198.51.100.0/24\" -> \"service tcp 80\""));
 		CHECK(strstr(got, "DENIED tcp 23"));
 		CHECK(strstr(got, "style=dashed"));
+		/* a host in one box: 198.51.100.7 is drawn in its /24, named on its edges */
+		CHECK(!strstr(got, "\"peer 198.51.100.7\" [label"));
+		CHECK(strstr(got, "\"peer 198.51.100.0/24\" -> \"service tcp 22\" [label=\"from "
+				  "198.51.100.7\\n3 conns"));
 	}
 	free(got);
 	free(again);

@@ -94,9 +94,10 @@ static void test_errors(void)
 	bad("udp [198.51.100.7]:53 -> 192.0.2.10", 6, "brackets are for IPv6 addresses");
 	bad("icmp 198.51.100.7:9 -> 192.0.2.10", 6, "icmp has no ports");
 	bad("icmp 198.51.100.7 -> 192.0.2.10 type", 37,
-	    "expected a number from 0 to 255 after 'type'");
+	    "expected a number from 0 to 255 or a type name (echo-request...) after 'type'");
 	bad("icmp 198.51.100.7 -> 192.0.2.10 kind 8", 33,
-	    "expected 'type N', 'code N' or the end, not 'kind'");
+	    "expected 'port P', 'sport P', 'type N', 'code N' or the end, "
+	    "not 'kind'");
 	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
 	bad("src=198.51.100.7 dst=192.0.2.10", 1,
 	    "expected a protocol (tcp, udp, ...) before 'src='");
@@ -122,8 +123,11 @@ static void test_match(void)
 
 	cta_tuple_parse("tcp 198.51.100.7:40050 -> 192.0.2.10:8080", &q, &err);
 	CHECK(cta_tuple_match(&q, &f));
+	CHECK(cta_tuple_sport_seen(&q, &f));
+	/* a source port the recording never saw: the flow still answers, and says so */
 	cta_tuple_parse("tcp 198.51.100.7:39999 -> 192.0.2.10:8080", &q, &err);
-	CHECK(!cta_tuple_match(&q, &f));
+	CHECK(cta_tuple_match(&q, &f));
+	CHECK(!cta_tuple_sport_seen(&q, &f));
 	cta_tuple_parse("tcp 198.51.100.7 -> 203.0.113.20:80", &q, &err);
 	CHECK(cta_tuple_match(&q, &f)); /* by where it really went */
 	cta_tuple_parse("udp 198.51.100.7 -> 192.0.2.10:8080", &q, &err);
@@ -134,6 +138,112 @@ static void test_match(void)
 	CHECK(!cta_tuple_match(&q, &f));
 	cta_tuple_parse("tcp dport=8080", &q, &err);
 	CHECK(cta_tuple_match(&q, &f));
+	/* a subnet as the source: every flow from it */
+	cta_tuple_parse("tcp 198.51.100.0/24 -> 192.0.2.10:8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.6/31 -> 192.0.2.10:8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.4/31 -> 192.0.2.10:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.101.0/24 -> 192.0.2.10:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp any -> 192.0.2.0/24 port 8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp port 8080", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp port 8081", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+}
+
+/* Written from the reply's side: the reverse query finds the flow. */
+static void test_reverse(void)
+{
+	struct cta_tuple_query r;
+	char buf[160];
+
+	cta_tuple_parse("tcp 192.0.2.10:22 -> 198.51.100.7:40312", &q, &err);
+	cta_tuple_reverse(&q, &r);
+	cta_tuple_format(&r, buf, sizeof(buf));
+	CHECK_STR(buf, "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	cta_tuple_parse("tcp 192.0.2.10:22 -> 198.51.100.0/24", &q, &err);
+	cta_tuple_reverse(&q, &r);
+	cta_tuple_format(&r, buf, sizeof(buf));
+	CHECK_STR(buf, "tcp 198.51.100.0/24 -> 192.0.2.10:22");
+	cta_tuple_parse("icmp 192.0.2.10 -> 198.51.100.7 type echo-reply", &q, &err);
+	cta_tuple_reverse(&q, &r);
+	cta_tuple_format(&r, buf, sizeof(buf));
+	CHECK_STR(buf, "icmp 198.51.100.7 -> 192.0.2.10 type 8");
+	cta_tuple_parse("icmp 192.0.2.10 -> 198.51.100.7 type 3", &q, &err);
+	cta_tuple_reverse(&q, &r);
+	CHECK(!(r.has & CTA_TQ_TYPE));
+}
+
+/* As people type them: capitals, services, port words, subnets, arrows, nft trace. */
+static void test_people(void)
+{
+	ok("TCP 198.51.100.7 -> 192.0.2.10:22", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("Udp 198.51.100.7 -> 192.0.2.10:53", "udp 198.51.100.7 -> 192.0.2.10:53");
+	ok("tcp 198.51.100.7 -> 192.0.2.10 port 22", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("tcp 198.51.100.7 -> 192.0.2.10 sport 40312 dport 22",
+	   "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	ok("tcp port 22", "tcp any -> any:22");
+	ok("tcp any -> any:22", "tcp any -> any:22");
+	ok("tcp any -> 192.0.2.10:22", "tcp any -> 192.0.2.10:22");
+	ok("tcp 198.51.100.0/24 -> 192.0.2.10:22", "tcp 198.51.100.0/24 -> 192.0.2.10:22");
+	CHECK_EQ(q.src_plen, 24);
+	ok("tcp 198.51.100.7/24 -> 192.0.2.10:22", "tcp 198.51.100.0/24 -> 192.0.2.10:22");
+	ok("tcp 198.51.100.7/32 -> 192.0.2.10:22", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	CHECK_EQ(q.src_plen, 0);
+	ok("udp [2001:db8:b::/48]:5353 -> [2001:db8::1]:53",
+	   "udp [2001:db8:b::/48]:5353 -> [2001:db8::1]:53");
+	ok("tcp 198.51.100.7 \xe2\x86\x92 192.0.2.10:22", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("tcp 198.51.100.7\xe2\x86\x92"
+	   "192.0.2.10:22",
+	   "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("icmp 198.51.100.7 -> 192.0.2.10 type echo-request",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8");
+	ok("icmp 2001:db8::7 -> 2001:db8::1 type echo-request",
+	   "ipv6-icmp 2001:db8::7 -> 2001:db8::1 type 128");
+	/* nft monitor trace */
+	ok("trace id 9c01f8a6 inet filter input packet: iif \"veth0\" ether saddr "
+	   "02:00:00:00:00:01 ether daddr 02:00:00:00:00:02 ip saddr 198.51.100.7 ip daddr "
+	   "192.0.2.10 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 5432 ip protocol tcp ip "
+	   "length 60 tcp sport 40312 tcp dport 22 tcp flags == syn tcp window 64240",
+	   "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	ok("trace id 1 ip6 filter input packet: iif \"eth0\" ip6 saddr 2001:db8::7 ip6 daddr "
+	   "2001:db8::1 ip6 dscp cs0 ip6 nexthdr udp ip6 length 40 udp sport 5353 udp dport 53 "
+	   "udp length 40",
+	   "udp [2001:db8::7]:5353 -> [2001:db8::1]:53");
+	ok("trace id 2 ip filter input packet: iif \"eth0\" ip saddr 198.51.100.7 ip daddr "
+	   "192.0.2.10 ip protocol icmp icmp type echo-request icmp code net-unreachable icmp "
+	   "id 7 icmp sequence 1",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8");
+	bad("trace id 3 ip filter input packet: ip saddr 198.51.100.7 ip daddr 192.0.2.10", 1,
+	    "no protocol in this trace line (no 'ip protocol', 'tcp dport'...)");
+	bad("tcp 198.51.100.0/33 -> 192.0.2.10:22", 18,
+	    "expected a prefix length from 1 to 32 after '/'");
+	bad("tcp 198.51.100.7 -> 192.0.2.10 port", 36, "expected a port or a service after 'port'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 port 22", 33, "icmp has no ports");
+}
+
+/* Service names come from the services database: skipped where there is none. */
+static void test_services(void)
+{
+	FILE *f = fopen("/etc/services", "r");
+
+	if (!f) {
+		fprintf(stderr, "  no /etc/services: service names not tested\n");
+		return;
+	}
+	fclose(f);
+	ok("tcp 198.51.100.7 -> 192.0.2.10:ssh", "tcp 198.51.100.7 -> 192.0.2.10:22");
+	ok("tcp 198.51.100.7 -> 192.0.2.10 port https", "tcp 198.51.100.7 -> 192.0.2.10:443");
+	ok("udp 198.51.100.7 -> 192.0.2.10:domain", "udp 198.51.100.7 -> 192.0.2.10:53");
+	ok("udp [2001:db8::7] -> [2001:db8::1]:domain", "udp 2001:db8::7 -> [2001:db8::1]:53");
+	ok("tcp port ssh", "tcp any -> any:22");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:no-such-service", 32,
+	    "'no-such-service' is neither a port nor a service of the services database "
+	    "(/etc/services)");
 }
 
 int main(void)
@@ -141,5 +251,8 @@ int main(void)
 	test_forms();
 	test_errors();
 	test_match();
+	test_reverse();
+	test_people();
+	test_services();
 	return check_report("tuple");
 }

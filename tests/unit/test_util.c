@@ -40,6 +40,66 @@ static void test_duration(void)
 	CHECK_EQ(ms, 8000ULL * 3600 * 1000);
 	CHECK_EQ(cta_parse_duration("9000000h", &ms), -ERANGE);
 	CHECK_EQ(cta_parse_duration(NULL, &ms), -EINVAL);
+	CHECK_EQ(cta_parse_duration("1d", &ms), 0);
+	CHECK_EQ(ms, 86400000);
+	CHECK_EQ(cta_parse_duration("367d", &ms), -ERANGE);
+}
+
+static void test_human(void)
+{
+	char b[32];
+
+	cta_human_count(0, b, sizeof(b));
+	CHECK_STR(b, "0");
+	cta_human_count(999, b, sizeof(b));
+	CHECK_STR(b, "999");
+	cta_human_count(1000, b, sizeof(b));
+	CHECK_STR(b, "1.0k");
+	cta_human_count(1299, b, sizeof(b));
+	CHECK_STR(b, "1.2k");
+	cta_human_count(34567, b, sizeof(b));
+	CHECK_STR(b, "34k");
+	cta_human_count(999999, b, sizeof(b));
+	CHECK_STR(b, "999k");
+	cta_human_count(1000000, b, sizeof(b));
+	CHECK_STR(b, "1.0M");
+	cta_human_count(UINT64_MAX, b, sizeof(b));
+	CHECK_STR(b, "18E");
+	cta_human_bytes(512, b, sizeof(b));
+	CHECK_STR(b, "512 B");
+	cta_human_bytes(1023, b, sizeof(b));
+	CHECK_STR(b, "1023 B");
+	cta_human_bytes(6960, b, sizeof(b));
+	CHECK_STR(b, "6.7 KiB");
+	cta_human_bytes(35 * 1024, b, sizeof(b));
+	CHECK_STR(b, "35 KiB");
+	cta_human_bytes(3565158, b, sizeof(b));
+	CHECK_STR(b, "3.3 MiB");
+	cta_human_bytes(1024ULL * 1024 * 1024 * 5, b, sizeof(b));
+	CHECK_STR(b, "5.0 GiB");
+	cta_human_bytes(UINT64_MAX, b, sizeof(b));
+	CHECK_STR(b, "15 EiB");
+}
+
+static void test_rotated_name(void)
+{
+	const uint64_t t = 1795963505ULL * 1000000000ULL + 5; /* 2026-11-29T14:45:05Z */
+	char buf[64];
+
+	CHECK_EQ(cta_rotated_name("/var/lib/x/s-%Y%m%d.json", t, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "/var/lib/x/s-20261129.json");
+	/* no date: one before the extension, or at the end */
+	CHECK_EQ(cta_rotated_name("dir.d/session.json", t, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "dir.d/session-20261129T144505Z.json");
+	CHECK_EQ(cta_rotated_name("dir.d/session", t, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "dir.d/session-20261129T144505Z");
+	CHECK_EQ(cta_rotated_name(".hidden", t, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, ".hidden-20261129T144505Z");
+	/* a date in a directory name is no date in the file name */
+	CHECK_EQ(cta_rotated_name("%Y/s.json", t, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "2026/s-20261129T144505Z.json");
+	CHECK_EQ(cta_rotated_name("dir/", t, buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(cta_rotated_name("a-long-name-%Y%m%d%H%M%S.json", t, buf, 12), -ENAMETOOLONG);
 }
 
 static void test_uint(void)
@@ -262,6 +322,8 @@ int main(void)
 {
 	test_gather();
 	test_duration();
+	test_rotated_name();
+	test_human();
 	test_uint();
 	test_time();
 	test_atomic();
