@@ -79,7 +79,7 @@ expect_line "$TMP/b.txt" "^  ip fail2ban input  \(hook input, priority 0, filter
 expect_line "$TMP/b.txt" "^  inet filter input  \(hook input, priority 0, filter, policy drop\): accept by a rule$"
 expect_line "$TMP/b.txt" "^  verdict: accept, by rule [0-9]+ of inet filter input: tcp dport 22 accept$"
 expect_line "$TMP/b.txt" "policy of ip fail2ban" 0
-"$CTA" flows "$TMP/s.json" >"$TMP/flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "dport=22 .* verdict=accept by=inet/filter/input/[0-9]+$" 2
 
 # a host where no chain at input would drop ssh: said, not blamed on a policy

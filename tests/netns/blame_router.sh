@@ -81,7 +81,7 @@ expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forwar
 "$CTA" -j blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.2:80" >"$TMP/b.json" ||
 	fail "blame with the translated address exited $?"
 $CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "translated address"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
 
 # --- live ---

@@ -65,7 +65,7 @@ for tuple in "tcp 198.51.100.7 -> 192.0.2.10:22" "tcp 198.51.100.8 -> 192.0.2.10
 	$CHECK "$TMP/b.json" accept "inet filter input|tcp dport 22 accept" \
 		"inet filter input=accept" || fail "first packet's decider: $tuple"
 done
-"$CTA" flows "$TMP/s.json" >"$TMP/flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "^ipv6 .* dport=22 .* verdict=accept by=inet/filter/input/[0-9]+$"
 "$CTA" blame --session "$TMP/s.json" "tcp [2001:db8:a::7] -> [2001:db8::10]:22" |
 	grep -q "ct state established" && fail "IPv6 ssh blamed on the established rule"

@@ -37,7 +37,7 @@ ip netns exec "$CLA" "$CTALAB" send tcp 198.51.100.1 8080 -s 198.51.100.7 || fai
 sleep 1
 kill -INT $rec
 wait $rec || fail "record failed"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "^ipv4 .* forward src=198\.51\.100\.7 dst=198\.51\.100\.1 .* dport=8080 .* verdict=accept by=ip/filter/DOCKER/[0-9]+$"
 "$CTA" suggest --template router -o "$TMP/full.nft" "$TMP/s.json" || fail "suggest"
 expect_line "$TMP/full.nft" "ip daddr 192\.0\.2\.2 tcp dport 80 ct status dnat accept"

@@ -33,7 +33,7 @@ S ping -c 2 -W 1 -q "$cla_ll%sa" >/dev/null 2>&1 && fail "the advertisement got 
 sleep 2.5 # denied attempts are decided after 2 s
 kill -INT $rec
 wait $rec || fail "record failed"
-"$CTA" flows "$TMP/s.json" >"$TMP/flows"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "^ipv6 .* in +src=$cla_ll dst=$srv_ll type=136 code=0 packets=.* verdict=drop by=inet/filter/input/policy$"
 expect_line "$TMP/flows" "type=13[56] code=0 id=" 0
