@@ -12,7 +12,15 @@
 #
 #   bench/events.sh [RATE...]     default: 10000 25000 50000 100000 200000
 #   REPEAT=N (default 3): rounds per rate; the median is reported
-#   TCP_RATES="R..." (default "5000 10000 20000"): short TCP connections a second
+#   TCP_RATES="R..." (default "5000 10000 20000"): short TCP connections a second;
+#       "" for none
+#   TOOLS="..." (default "conntrack floor record-none record record-all"): which rows;
+#       conntrack (the baseline of the ratios) always runs. Each record row names its
+#       mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
+#       (--trace new, NFLOG, eBPF), record-all `--trace all`
+#   OUT=FILE (default bench/results.md); DUMP=0 leaves out the initial-dump timing
+#   e.g. a smoke of the default row: TOOLS=record REPEAT=1 TCP_RATES= DUMP=0 \
+#       OUT=/tmp/smoke.md bench/events.sh 5000
 #
 # For each: NEW capture ratio against the kernel's count, netlink drops
 # (/proc/net/netlink), overruns and resyncs, CPU time per million events while the
@@ -32,7 +40,9 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
 SECONDS_PER_RUN=2
 REPEAT=${REPEAT:-3} # rounds per rate; the median round is shown
-read -r -a TCP_RATES <<<"${TCP_RATES:-5000 10000 20000}" # short TCP connections a second
+read -r -a TCP_RATES <<<"${TCP_RATES-5000 10000 20000}" # short TCP connections a second
+read -r -a TOOL_LIST <<<"conntrack ${TOOLS:-floor record-none record record-all}"
+TOOL_LIST=($(printf '%s\n' "${TOOL_LIST[@]}" | awk '!seen[$0]++'))
 bench_up || exit 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -54,9 +64,10 @@ run() {
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
 	case $tool in
-	record-ct | record)
-		local extra=(--trace none --nflog-group 0)
-		[ "$tool" = record ] && extra=()
+	record*)
+		local extra=()
+		[ "$tool" = record-none ] && extra=(--trace none --nflog-group 0)
+		[ "$tool" = record-all ] && extra=(--trace all)
 		rm -f "$TMP/s.json"
 		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
 			"${extra[@]}" 2>"$TMP/rec.err" &
@@ -105,42 +116,50 @@ import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
 e = s["events"]
 print(e["new"], e["new"] + e["update"] + e["destroy"], s["overruns"], s["resyncs"])' "$TMP/s.json")
+		# what the session says of the flood: connections, and denied attempts (no firewall: 0)
+		/usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+fl = [f for f in s["flows"] if f["orig"]["dst"].startswith("203.0.113.")]
+print("%d/%d" % (sum(f["connections"] for f in fl), s["stats"]["verdicts"]["denied"]))' "$TMP/s.json" >"$TMP/acc"
 		;;
 	esac
-	echo "$(($(kernel_count) - k0)) $got $all $drops $overruns $resyncs $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
+	local acc=-
+	[ -s "$TMP/acc" ] && acc=$(cat "$TMP/acc") && rm -f "$TMP/acc"
+	echo "$(($(kernel_count) - k0)) $got $all $drops $overruns $resyncs $acc $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
 }
 
-OUT=$ROOT/bench/results.md
+OUT=${OUT:-$ROOT/bench/results.md}
 {
 	echo "# Event path benchmark"
 	echo
 	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
 	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
-	echo "Each rate: $REPEAT rounds of the four tools in turn; a row is the tool's median round by CPU per event,"
+	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
-	echo "| new flows/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
 # rows PROTO RATE: the four tools, REPEAT rounds, one row each (the median round).
 # CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
 # where conntrack -E also receives the updates record does not subscribe to.
 rows() {
 	local proto=$1 rate=$2 tool rep per ratio ratios pers name cap den
-	local kernel got all drops overruns resyncs cpu window hwm rss0 secs
+	local kernel got all drops overruns resyncs acc cpu window hwm rss0 secs
 	declare -A line_of=() per_of=()
 	# each tool once per round, in turn: the rounds see the same machine
 	for rep in $(seq "$REPEAT"); do
-		for tool in conntrack floor record-ct record; do
+		for tool in "${TOOL_LIST[@]}"; do
 			line_of[$tool,$rep]=$(run "$tool" "$rate" "$proto")
-			read -r kernel _ all _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
+			read -r kernel _ all _ _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
 			den=$all
 			[ "$proto" = tcp ] && den=$kernel
 			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$den" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 		done
 	done
-	for tool in conntrack floor record-ct record; do
+	for tool in "${TOOL_LIST[@]}"; do
 		ratios=() pers=()
 		for rep in $(seq "$REPEAT"); do
 			pers+=("${per_of[$tool,$rep]}")
@@ -149,20 +168,21 @@ rows() {
 		per=$(median "${pers[@]}")
 		# the round whose CPU per event is the median gives the other columns
 		for rep in $(seq "$REPEAT"); do [ "${per_of[$tool,$rep]}" = "$per" ] && break; done
-		read -r kernel got all drops overruns resyncs cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
+		read -r kernel got all drops overruns resyncs acc cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
 		ratio=$(median_range "${ratios[@]}")
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
 		floor) name='floor: `ctdrain` (record'"'"'s reads, nothing done)' ;;
-		record-ct) name='`record --trace none --nflog-group 0`' ;;
-		record) name='`record` (default: traces first packets, NFLOG)' ;;
+		record-none) name='`record --trace none --nflog-group 0` (conntrack events only)' ;;
+		record) name='`record` DEFAULT (--trace new, NFLOG, eBPF)' ;;
+		record-all) name='`record --trace all` (NFLOG, eBPF)' ;;
 		esac
 		[ "$tool$proto" = conntracktcp ] && name='`conntrack -E -p tcp > /dev/null`'
 		cap=-
 		[ "$got" != - ] && cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
-		printf '| %s (%s) | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
+		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
 			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
-			"$kernel" "$got" "$cap" "$drops" "$overruns" "$resyncs" "$all" "$per" "$ratio" "$cpu" \
+			"$kernel" "$got" "$cap" "$acc" "$drops" "$overruns" "$resyncs" "$all" "$per" "$ratio" "$cpu" \
 			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" \
 			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" >>"$OUT"
 	done
@@ -176,19 +196,20 @@ done
 bench_way_back
 ip -n "$SINK" route add local 203.0.113.0/24 dev lo
 ip netns exec "$SINK" "$CTALAB" sink tcp 80 3600 &
-{
+[ ${#TCP_RATES[@]} -gt 0 ] && {
 	echo
 	echo "Short TCP connections: \`ctalab flood tcp\`, a handshake and a reset each, to the 254 addresses"
 	echo "of 203.0.113.0/24 port 80 (accepted by the sink), ${SECONDS_PER_RUN} s per run. CPU per connection"
 	echo "(kernel NEW); conntrack -E receives each connection's updates as well, record its start."
 	echo
-	echo "| connections/s asked (reached) | tool | kernel NEW | received NEW | capture | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >>"$OUT"
 for rate in "${TCP_RATES[@]}"; do
 	rows tcp "$rate"
 done
 # The initial dump: 100k connections already in the table when the tool starts.
+[ "${DUMP:-1}" = 0 ] || {
 H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120
 H conntrack -F >/dev/null 2>&1
 ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r 50000 -t 2 >/dev/null
@@ -212,6 +233,7 @@ dumped=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 	echo "set, the whole table dumped and written) ${t_rec} s ($dumped entries over its dumps)."
 } >>"$OUT"
 H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
+}
 
 {
 	echo
@@ -219,6 +241,9 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "received NEW: for conntrack -E, kernel NEW minus its socket's netlink drops (its output"
 	echo "goes to /dev/null, as a user would run it); record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
+	echo "connections recorded / denied: record's session, connections of the flood's flows, and"
+	echo "attempts it judged denied (no firewall here: any is false; the kernel counts denials, nft/kcount.h)."
+	echo "Every record row names its mode; DEFAULT is what \`conntrack-advise record\` does unasked."
 	echo "CPU per 10^6 events: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
 	echo "before the traffic to 1.5 s after it, per event received of any type: record also"
 	echo "receives the DESTROY events of entries that time out meanwhile (conntrack -E -e NEW"

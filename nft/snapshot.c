@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "nft/nlsock.h"
 
@@ -90,9 +92,18 @@ static void on_change(const struct nlmsghdr *nlh, void *data)
 {
 	struct cta_snapshot *s = data;
 
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
-		s->changed = true;
+	const struct nlattr *a;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN)
+		return;
+	/* our own commits (the seen sets flushed) change no verdict */
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID && mnl_attr_get_payload_len(a) >= 4 &&
+		    ntohl(mnl_attr_get_u32(a)) == (uint32_t)getpid())
+			return;
+	}
+	s->changed = true;
 }
 
 bool cta_snapshot_changed(struct cta_snapshot *s)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/table.h"
 #include "nft/ctmsg.h"
+#include "nft/kcount.h"
 
 #include <errno.h>
 #include <netinet/in.h> /* before the linux/ headers, which defer to it */
@@ -20,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 40
+#define BATCH_MAX_MSGS 64
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -124,7 +125,7 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
  * in a 4-byte register slot as nft lays out concatenations.
  */
 struct seen {
-	const char *name;
+	const char *name, *syn_name;
 	uint32_t id;
 	uint8_t nfproto, icmp; /* family; its ICMP, keyed by echo identifier */
 	uint32_t addr_len, saddr_off, daddr_off, key_len;
@@ -133,6 +134,7 @@ struct seen {
 
 static const struct seen seen4 = {
 	.name = "seen4",
+	.syn_name = "syn4",
 	.id = 4,
 	.nfproto = NFPROTO_IPV4,
 	.icmp = IPPROTO_ICMP,
@@ -146,6 +148,7 @@ static const struct seen seen4 = {
 };
 static const struct seen seen6 = {
 	.name = "seen6",
+	.syn_name = "syn6",
 	.id = 6,
 	.nfproto = NFPROTO_IPV6,
 	.icmp = IPPROTO_ICMPV6,
@@ -158,7 +161,12 @@ static const struct seen seen6 = {
 	.reg_port = NFT_REG32_09,
 };
 
-static int add_set(struct batch *bt, const struct seen *sn)
+/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_new). */
+#define SYN_RATE 1 /* a second */
+#define SYN_BURST 5
+
+/* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
+static int add_set(struct batch *bt, const struct seen *sn, bool syn)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -167,9 +175,9 @@ static int add_set(struct batch *bt, const struct seen *sn)
 	if (!s)
 		return -ENOMEM;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, sn->name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, syn ? sn->syn_name : sn->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, sn->id);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, syn ? sn->id + 1 : sn->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
 	/* ipv4_addr|ipv6_addr . same . inet_proto . inet_service, as nft types them */
 	nftnl_set_set_u32(
@@ -177,9 +185,54 @@ static int add_set(struct batch *bt, const struct seen *sn)
 		((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 | 12u)
 		 << 6) | 13u);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 30000);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_SEEN_TIMEOUT_MS);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
-	snprintf(what, sizeof(what), "set %s", sn->name);
+	snprintf(what, sizeof(what), "set %s", syn ? sn->syn_name : sn->name);
+	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+/*
+ * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
+ * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
+ * each element with a counter of the packets in state new that passed, kept until
+ * record stops: each listing's count is the difference to the last one. The
+ * uncounted sets (count false) only say which flows missed a count, and expire.
+ */
+static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *counter = count ? nftnl_expr_alloc("counter") : NULL;
+	struct nlmsghdr *nlh;
+	uint32_t addr = v6 ? 8u : 7u; /* ipv6_addr, ipv4_addr as nft types them */
+	char what[64];
+
+	if (!s || (count && !counter)) {
+		nftnl_set_free(s);
+		nftnl_expr_free(counter);
+		return -ENOMEM;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+			  count ? NFT_SET_EVAL : NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	/* addr . addr . inet_proto . inet_service */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((addr << 6 | addr) << 6 | 12u) << 6) | 13u);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 40 : 16);
+	if (!count)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_TIMEOUT_MS);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
+	if (counter)
+		nftnl_set_add_expr(s, counter); /* the set takes it */
+	snprintf(what, sizeof(what), "set %s", name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -403,25 +456,187 @@ static int add_ct_rule(struct batch *bt, const char *chain, uint16_t nflog_group
 	return rule_commit(bt, &r, chain);
 }
 
-/* --trace new: SYNs; other protocols the first time their 5-tuple is seen. */
+/* ct original KEY into dreg */
+static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	add(r, e);
+}
+
+/* ct state new: the first packets of a connection, until its first reply */
+static void e_ct_new(struct rule *r)
+{
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
+	uint32_t zero = 0;
+
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(r, ct);
+	e_mask(r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
+	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+/*
+ * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
+ * update @SET { ct original saddr . daddr . protocol . proto-dst }
+ * The original tuple, not the packet's headers: NAT between where a packet enters
+ * and where it leaves changes the headers, not the tuple.
+ */
+static int add_count_rule(struct batch *bt, const char *chain, const char *set, uint32_t set_id,
+			  bool v6, uint32_t not_loopback, bool uncounted)
+{
+	struct rule r = rule_begin(bt, chain);
+	const struct seen *sn = v6 ? &seen6 : &seen4;
+	struct nftnl_expr *e;
+
+	if (not_loopback) {
+		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+		e_meta_load(&r, not_loopback, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
+	}
+	e_ct_new(&r);
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_ct_orig(&r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
+	e_ct_orig(&r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
+	e_ct_orig(&r, NFT_CT_PROTOCOL, sn->reg_proto);
+	e_ct_orig(&r, NFT_CT_PROTO_DST, sn->reg_port);
+	e = nftnl_expr_alloc("dynset");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP,
+				   uncounted ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(&r, e);
+	if (!uncounted)
+		e_verdict(&r, NFT_RETURN); /* counted: the next rule is for what was not */
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * Where first packets enter the filter hooks and where they leave them (see
+ * nft/kcount.h): entered at prerouting and output, just after conntrack (-200); left
+ * at input and postrouting, after every other chain and after conntrack confirmed
+ * the entry. What loopback brings back is neither: it entered at output and left at
+ * postrouting, where conntrack confirmed it (a drop at input then is not counted: the
+ * connection exists).
+ */
+static uint32_t count_set_id(int point, int v6)
+{
+	return 10 + 3 * (uint32_t)v6 + (uint32_t)point;
+}
+
+static int add_counting(struct batch *bt)
+{
+	static const struct {
+		const char *chain;
+		uint32_t hook;
+		int32_t prio;
+		uint32_t not_loopback; /* meta key, or 0 */
+		enum cta_kcount_point point;
+	} points[] = {
+		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE,
+		  CTA_KCOUNT_ENTERED },
+		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
+		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, CTA_KCOUNT_LEFT },
+		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
+	};
+	int err = 0;
+
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		for (int i = 0; i < 3 && !err; i++)
+			err = add_count_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
+					    i != CTA_KCOUNT_UNCOUNTED);
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
+		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
+		/*
+		 * A set element's counter is per-CPU memory, allocated atomically: when the
+		 * kernel has none ready, the element is not made and the update fails. The
+		 * flow then goes to the uncounted set, whose elements need no such memory.
+		 */
+		for (int v6 = 0; v6 < 2 && !err; v6++) {
+			err = add_count_rule(bt, points[i].chain,
+					     cta_kcount_set_name(points[i].point, v6),
+					     count_set_id(points[i].point, v6), v6,
+					     points[i].not_loopback, false);
+			if (!err)
+				err = add_count_rule(bt, points[i].chain,
+						     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6),
+						     count_set_id(CTA_KCOUNT_UNCOUNTED, v6), v6,
+						     points[i].not_loopback, true);
+		}
+	}
+	return err;
+}
+
+/*
+ * --trace new: the first packet of a flow (source, destination, protocol, destination
+ * port; ICMP: echo identifier) in CTA_SEEN_TIMEOUT_MS; TCP SYNs of a flow in a burst,
+ * then at a rate. A verdict that changes is seen again when the flow's element
+ * expires (a SYN: at once), and every flow is traced afresh when the seen sets are
+ * flushed (cta_table_flush_seen, on a ruleset change).
+ */
 static int add_trace_new(struct batch *bt, const char *chain)
 {
 	uint8_t tcp = IPPROTO_TCP;
 	uint32_t syn = 0x02;
 	const struct seen *sets[] = { &seen4, &seen6 };
-	struct rule r = rule_begin(bt, chain);
+	struct rule r;
 	int err;
 
-	/* meta l4proto tcp tcp flags & (syn|ack) == syn meta nftrace set 1 return */
-	e_meta_is(&r, NFT_META_L4PROTO, tcp);
-	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-	e_mask(&r, 0x12, 1);
-	e_cmp(&r, NFT_CMP_EQ, &syn, 1);
-	e_nftrace(&r);
-	e_verdict(&r, NFT_RETURN);
-	if ((err = rule_commit(bt, &r, chain)))
-		return err;
-	/* meta l4proto tcp return: other TCP packets belong to a flow already marked */
+	/*
+	 * TCP: its SYNs, a burst of SYN_BURST per flow and then SYN_RATE a second (the
+	 * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+	 * a flood of connections of one flow costs a few traces, and a verdict that
+	 * changes from one connection to the next (a meter, a limit) is still seen.
+	 * tcp flags & (syn|ack) == syn meta nfproto F
+	 *     update @synF { KEY limit rate SYN_RATE/second burst SYN_BURST packets }
+	 *     meta nftrace set 1 return
+	 */
+	for (size_t i = 0; i < 2; i++) {
+		struct nftnl_expr *e, *limit;
+
+		r = rule_begin(bt, chain);
+		e_meta_is(&r, NFT_META_L4PROTO, tcp);
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+		e_mask(&r, 0x12, 1);
+		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+		e_key(&r, sets[i], false, false);
+		e = nftnl_expr_alloc("dynset");
+		limit = nftnl_expr_alloc("limit");
+		if (e && limit) {
+			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, SYN_RATE);
+			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, SYN_BURST);
+			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+			nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, sets[i]->syn_name);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, sets[i]->id + 1);
+			nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
+		} else {
+			nftnl_expr_free(limit);
+			nftnl_expr_free(e);
+			e = NULL;
+		}
+		add(&r, e);
+		e_nftrace(&r);
+		e_verdict(&r, NFT_RETURN);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+	}
+	/* meta l4proto tcp return: other TCP packets, and SYNs over the limit */
 	r = rule_begin(bt, chain);
 	e_meta_is(&r, NFT_META_L4PROTO, tcp);
 	e_verdict(&r, NFT_RETURN);
@@ -566,9 +781,11 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 	int err = add_table(bt);
 
 	if (!err && cfg->trace == CTA_TRACE_NEW)
-		err = add_set(bt, &seen4);
+		err = add_set(bt, &seen4, false);
 	if (!err && cfg->trace == CTA_TRACE_NEW)
-		err = add_set(bt, &seen6);
+		err = add_set(bt, &seen6, false);
+	for (int v6 = 0; v6 < 2 && !err && cfg->trace == CTA_TRACE_NEW; v6++)
+		err = add_set(bt, v6 ? &seen6 : &seen4, true);
 	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
 		const char *c = trace_chains[i].name;
 
@@ -581,6 +798,8 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 		else if (!err)
 			err = add_trace_match(bt, c, &cfg->match);
 	}
+	if (!err && cfg->count)
+		err = add_counting(bt);
 	if (!err && cfg->conntrack) {
 		err = add_chain(bt, "new_prerouting", NF_INET_PRE_ROUTING, -150);
 		if (!err)
@@ -698,6 +917,49 @@ fail:
 	free(bt);
 	cta_table_free(t);
 	return err ? err : -EIO;
+}
+
+int cta_table_flush_seen(struct cta_table *t, const char *name)
+{
+	const char *sets[] = { seen4.name, seen6.name, seen4.syn_name, seen6.syn_name };
+	struct batch *bt = calloc(1, sizeof(*bt));
+	const char *failed = "";
+	int err = 0;
+
+	if (!bt)
+		return -ENOMEM;
+	batch_begin(bt, t->seq);
+	bt->table = name ? name : CTA_TABLE_NAME;
+	bt->family = NFPROTO_INET; /* record's table; the netdev one has no seen sets */
+	for (size_t i = 0; i < 4 && !err; i++) {
+		/* DELSETELEM without elements: the whole set */
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nlmsghdr *nlh;
+
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i]);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, sets[i]);
+		if (nlh)
+			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		if (!nlh)
+			err = -ENOSPC;
+		else
+			mnl_nlmsg_batch_next(bt->b);
+	}
+	if (!err) {
+		batch_end(bt);
+		t->seq = bt->seq + 1;
+		err = batch_talk(t, bt, &failed);
+	}
+	mnl_nlmsg_batch_stop(bt->b);
+	free(bt);
+	return err;
 }
 
 void cta_table_free(struct cta_table *t)

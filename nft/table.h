@@ -8,9 +8,14 @@
  *       ct state new counter [log group G]      conntrack runs; NFLOG sees new flows
  *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
  *       base chain of the namespace is traced)
- *       --trace new: TCP SYNs, and the first packet of other 5-tuples (sets seen4 and
- *       seen6, 30 s timeout, both directions added); --trace all: every packet;
+ *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
+ *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
+ *       syn4 and syn6); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
+ *   chain count_prerouting, count_output (priority -199, just after conntrack) and
+ *   chain count_input, count_postrouting (priority INT_MAX, after everything)
+ *       first packets of each flow where they enter and where they leave the filter
+ *       hooks, counted in the sets entered4/6 and left4/6 (nft/kcount.h)
  * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
  * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the
  * packets of the match.
@@ -25,6 +30,7 @@
 #include "nft/event.h"
 
 #define CTA_TABLE_NAME "conntrack_advise"
+#define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
 
 /* What blame --live traces: unset parts match anything. */
 struct cta_trace_match {
@@ -39,6 +45,7 @@ struct cta_trace_match {
 struct cta_table_config {
 	const char *name; /* NULL: CTA_TABLE_NAME */
 	bool conntrack; /* the ct state new chains (record); blame --live needs none */
+	bool count; /* the counting sets and chains (record): denials counted, nft/kcount.h */
 	enum cta_trace_mode trace;
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
 	uint16_t nflog_group; /* 0: no log statements */
@@ -65,6 +72,12 @@ struct cta_table_error {
  */
 int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
 		  struct cta_table_error *err);
+/*
+ * --trace new: forget which flows were traced (the seen sets), so that each is traced
+ * again: after a ruleset change, whose verdicts may differ. name: the table's (NULL:
+ * CTA_TABLE_NAME). 0 or -errno.
+ */
+int cta_table_flush_seen(struct cta_table *t, const char *name);
 void cta_table_free(struct cta_table *t);
 
 #endif

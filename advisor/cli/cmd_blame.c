@@ -162,6 +162,9 @@ static void print_verdict(const struct cta_verdict *v)
 		if (v && v->source == CTA_VSOURCE_NFLOG)
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
 			       "packet), but no trace says by which rule: record with --trace\n");
+		else if (v && v->source == CTA_VSOURCE_KERNEL)
+			printf("  denied: the kernel counted first packets that never left the "
+			       "filter hooks, but no trace or NFLOG packet says by which rule\n");
 		else
 			printf("  no netfilter verdict was seen for it\n");
 		return;

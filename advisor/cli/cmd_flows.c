@@ -78,7 +78,7 @@ static void print_verdict(const struct cta_verdict *v)
 		printf(" by=%s/%s/%s/policy", v->family ? v->family : "-", v->table, v->chain);
 	else if (v->type == CTA_VTYPE_OPEN)
 		printf(" by=none-would-drop");
-	else if (v->source == CTA_VSOURCE_NFLOG)
+	else if (v->source == CTA_VSOURCE_NFLOG || v->source == CTA_VSOURCE_KERNEL)
 		printf(" by=unknown");
 }
 

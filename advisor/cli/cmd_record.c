@@ -33,7 +33,9 @@ const struct cta_cmd cta_cmd_record = {
 	"50 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
 	"writes a session file.\n"
 	"nf_tables tracing gives each flow the verdict, rule and path that decided its first\n"
-	"packet; NFLOG sees new flows that are never confirmed (denied) even without it.\n"
+	"packet; NFLOG sees new flows that are never confirmed even without it. Denials are\n"
+	"counted in the kernel: first packets of each flow where they enter the filter\n"
+	"hooks and where they leave them; what never left was denied, exactly.\n"
 	"While it runs, a table 'inet conntrack_advise' exists; the kernel removes it when\n"
 	"the tool exits, however it exits. nf_conntrack_acct and nf_conntrack_timestamp are\n"
 	"switched on for the recording and put back afterwards. With eBPF (CAP_BPF, BTF),\n"
@@ -53,8 +55,10 @@ const struct cta_cmd cta_cmd_record = {
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten (default 5s)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
-	"      --trace MODE         new (default): trace the first packets of each flow;\n"
-	"                           all: every packet (costly); none: no tracing\n"
+	"      --trace MODE         new (default): trace the first packet of each flow, once\n"
+	"                           in 30 s (TCP SYNs: 5, then 1 a second) and afresh after\n"
+	"                           a ruleset change; all: every packet (costly); none: no\n"
+	"                           tracing\n"
 	"      --nflog-group N      NFLOG group for new flows' first packets (default 4711;\n"
 	"                           0: none)\n"
 	"      --events FILE|-      also append one JSON line per connection that starts\n"
@@ -139,7 +143,8 @@ static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool ze
 	return 0;
 }
 
-static int run(int argc, char **argv, const struct cta_global *g)
+/* The options into CFG. -1 to go on, or the exit status (--help, bad usage). */
+static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -154,7 +159,140 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	uint64_t v;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg->output = optarg;
+			break;
+		case 'd':
+			if ((rc = duration_opt("--duration", optarg, &cfg->duration_ms, false)))
+				return rc;
+			break;
+		case 'C':
+			if ((rc = duration_opt("--checkpoint-interval", optarg, &cfg->checkpoint_ms,
+					       false)))
+				return rc;
+			break;
+		case 'R':
+			if (cta_parse_uint(optarg, 4096, 1u << 30, &v) < 0)
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--rcvbuf: '%s' is not a number of bytes from "
+					"4096 to 1073741824",
+					optarg);
+			cfg->rcvbuf = (unsigned)v;
+			break;
+		case 'T':
+			rc = cta_trace_mode_from_name(optarg);
+			if (rc < 0 || rc == CTA_TRACE_MATCH)
+				return cta_usage_error(&cta_cmd_record,
+						       "--trace: '%s' is not new, all or none",
+						       optarg);
+			cfg->table.trace = (enum cta_trace_mode)rc;
+			break;
+		case 'G':
+			if (cta_parse_uint(optarg, 0, 65535, &v) < 0)
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--nflog-group: '%s' is not a group from 0 to 65535",
+					optarg);
+			cfg->table.nflog_group = (uint16_t)v;
+			break;
+		case 'E':
+			cfg->events_name = optarg;
+			break;
+		case 'r':
+			if ((rc = duration_opt("--rotate", optarg, &cfg->rotate_ms, false)))
+				return rc;
+			break;
+		case 'B':
+			cfg->no_bpf = true;
+			break;
+		case 'h':
+			cta_print_usage(&cta_cmd_record, stdout);
+			return CTA_EXIT_OK;
+		default:
+			return cta_usage_error(&cta_cmd_record, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
+	if (cfg->output && !strcmp(cfg->output, "-"))
+		cfg->output = NULL;
+	if (cfg->rotate_ms && !cfg->output)
+		return cta_usage_error(&cta_cmd_record,
+				       "--rotate needs -o FILE: the files' name (a pattern)");
+	if (cfg->rotate_ms && cfg->rotate_ms < 1000)
+		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
+	return -1;
+}
+
+/*
+ * -o onto a device or pipe, and --events: opened here, before the recording. -1 to go
+ * on, or the exit status; *OUT_FD is the descriptor the caller closes (-1: none).
+ */
+static int open_outputs(struct cta_record_config *cfg, int *out_fd)
+{
 	char real[PATH_MAX];
+
+	*out_fd = -1;
+	/* --rotate: FILE is a pattern for regular files, each written as -o FILE is */
+	if (cfg->output && !cfg->rotate_ms &&
+	    cta_output_resolve(cfg->output, real, sizeof(real)) == CTA_OUT_STREAM) {
+		/* a device or pipe gets the session once, at the end, like stdout */
+		*out_fd = cta_open_append(cfg->output, 0600);
+		if (*out_fd < 0) {
+			cta_msg("record: %s: %s", cfg->output, cta_write_strerror(*out_fd));
+			return CTA_EXIT_USAGE;
+		}
+		cfg->out_fd = *out_fd;
+		cfg->out_name = cfg->output;
+		cfg->output = NULL;
+	}
+	if (cfg->events_name && !strcmp(cfg->events_name, "-")) {
+		if (!cfg->output)
+			return cta_usage_error(&cta_cmd_record,
+					       "--events -: standard output carries the session; "
+					       "give -o FILE for it");
+		cfg->events_fd = STDOUT_FILENO;
+	} else if (cfg->events_name) {
+		/* appended to: a log shipper may be following it across recordings */
+		cfg->events_fd = cta_open_append(cfg->events_name, 0600);
+		if (cfg->events_fd < 0) {
+			cta_msg("record: --events: %s: %s", cfg->events_name,
+				cta_write_strerror(cfg->events_fd));
+			return CTA_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/* What the recording will not see, said before it starts. */
+static void warn_unwatched(const struct cta_record_config *cfg)
+{
+	bool traced = cfg->table.trace != CTA_TRACE_NONE;
+	char unwatched[1024];
+	size_t all = cta_unwatched_live(false, unwatched, sizeof(unwatched));
+
+	if (cfg->table.trace == CTA_TRACE_ALL)
+		cta_msg("warning: --trace all traces every packet: the kernel builds several "
+			"messages per packet, which slows traffic and may lose trace events");
+	/* ingress chains on a device are traced at ingress (TCP SYNs with --trace new) */
+	if (all && cta_unwatched_live(traced, unwatched, sizeof(unwatched)))
+		cta_msg("record: warning: not watched: %s: what these chains drop or accept "
+			"is not recorded",
+			unwatched);
+	if (all && traced && cfg->table.trace == CTA_TRACE_NEW &&
+	    all > cta_unwatched_live(true, unwatched, sizeof(unwatched)))
+		cta_msg("record: ingress chains are traced for TCP connection attempts only: "
+			"what they drop of other protocols is not recorded");
+}
+
+static int run(int argc, char **argv, const struct cta_global *g)
+{
 	int out_fd = -1;
 	struct ui ui = { .live = !g->quiet && isatty(STDERR_FILENO), .quiet = g->quiet };
 	struct cta_record_config cfg = {
@@ -163,6 +301,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.checkpoint_ms = DEFAULT_CHECKPOINT_MS,
 		.rcvbuf = CTA_RECORD_RCVBUF,
 		.table = { .conntrack = true,
+			   .count = true,
 			   .trace = CTA_TRACE_NEW,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,
@@ -175,126 +314,17 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	struct cta_err err;
 	struct cta_ruleset *counted;
 	char grown[1024];
-	uint64_t v;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			cfg.output = optarg;
-			break;
-		case 'd':
-			if ((rc = duration_opt("--duration", optarg, &cfg.duration_ms, false)))
-				return rc;
-			break;
-		case 'C':
-			if ((rc = duration_opt("--checkpoint-interval", optarg, &cfg.checkpoint_ms,
-					       false)))
-				return rc;
-			break;
-		case 'R':
-			if (cta_parse_uint(optarg, 4096, 1u << 30, &v) < 0)
-				return cta_usage_error(
-					&cta_cmd_record,
-					"--rcvbuf: '%s' is not a number of bytes from "
-					"4096 to 1073741824",
-					optarg);
-			cfg.rcvbuf = (unsigned)v;
-			break;
-		case 'T':
-			rc = cta_trace_mode_from_name(optarg);
-			if (rc < 0 || rc == CTA_TRACE_MATCH)
-				return cta_usage_error(&cta_cmd_record,
-						       "--trace: '%s' is not new, all or none",
-						       optarg);
-			cfg.table.trace = (enum cta_trace_mode)rc;
-			break;
-		case 'G':
-			if (cta_parse_uint(optarg, 0, 65535, &v) < 0)
-				return cta_usage_error(
-					&cta_cmd_record,
-					"--nflog-group: '%s' is not a group from 0 to 65535",
-					optarg);
-			cfg.table.nflog_group = (uint16_t)v;
-			break;
-		case 'E':
-			cfg.events_name = optarg;
-			break;
-		case 'r':
-			if ((rc = duration_opt("--rotate", optarg, &cfg.rotate_ms, false)))
-				return rc;
-			break;
-		case 'B':
-			cfg.no_bpf = true;
-			break;
-		case 'h':
-			cta_print_usage(&cta_cmd_record, stdout);
-			return CTA_EXIT_OK;
-		default:
-			return cta_usage_error(&cta_cmd_record, "bad option");
-		}
-	}
-	if (optind < argc)
-		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
-	if (cfg.output && !strcmp(cfg.output, "-"))
-		cfg.output = NULL;
-	if (cfg.rotate_ms && !cfg.output)
-		return cta_usage_error(&cta_cmd_record,
-				       "--rotate needs -o FILE: the files' name (a pattern)");
-	if (cfg.rotate_ms && cfg.rotate_ms < 1000)
-		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
-	/* --rotate: FILE is a pattern for regular files, each written as -o FILE is */
-	if (cfg.output && !cfg.rotate_ms &&
-	    cta_output_resolve(cfg.output, real, sizeof(real)) == CTA_OUT_STREAM) {
-		/* a device or pipe gets the session once, at the end, like stdout */
-		out_fd = cta_open_append(cfg.output, 0600);
-		if (out_fd < 0) {
-			cta_msg("record: %s: %s", cfg.output, cta_write_strerror(out_fd));
-			return CTA_EXIT_USAGE;
-		}
-		cfg.out_fd = out_fd;
-		cfg.out_name = cfg.output;
-		cfg.output = NULL;
-	}
-	if (cfg.events_name && !strcmp(cfg.events_name, "-")) {
-		if (!cfg.output)
-			return cta_usage_error(&cta_cmd_record,
-					       "--events -: standard output carries the session; "
-					       "give -o FILE for it");
-		cfg.events_fd = STDOUT_FILENO;
-	} else if (cfg.events_name) {
-		/* appended to: a log shipper may be following it across recordings */
-		cfg.events_fd = cta_open_append(cfg.events_name, 0600);
-		if (cfg.events_fd < 0) {
-			cta_msg("record: --events: %s: %s", cfg.events_name,
-				cta_write_strerror(cfg.events_fd));
-			return CTA_EXIT_USAGE;
-		}
-	}
+	if ((rc = parse_options(argc, argv, &cfg)) >= 0 || (rc = open_outputs(&cfg, &out_fd)) >= 0)
+		return rc;
 	/*
 	 * A reader of the events (or of stderr) that goes away ends the stream, not the
 	 * recording: the sysctls are put back and the session written all the same.
 	 */
 	signal(SIGPIPE, SIG_IGN);
-
-	if (cfg.table.trace == CTA_TRACE_ALL && !g->quiet)
-		cta_msg("warning: --trace all traces every packet: the kernel builds several "
-			"messages per packet, which slows traffic and may lose trace events");
-	if (!g->quiet) {
-		bool traced = cfg.table.trace != CTA_TRACE_NONE;
-		char unwatched[1024];
-		size_t all = cta_unwatched_live(false, unwatched, sizeof(unwatched));
-
-		/* ingress chains on a device are traced at ingress (TCP SYNs with --trace new) */
-		if (all && cta_unwatched_live(traced, unwatched, sizeof(unwatched)))
-			cta_msg("record: warning: not watched: %s: what these chains drop or accept "
-				"is not recorded",
-				unwatched);
-		if (all && traced && cfg.table.trace == CTA_TRACE_NEW &&
-		    all > cta_unwatched_live(true, unwatched, sizeof(unwatched)))
-			cta_msg("record: ingress chains are traced for TCP connection attempts only: "
-				"what they drop of other protocols is not recorded");
-	}
+	if (!g->quiet)
+		warn_unwatched(&cfg);
 	counted = g->quiet ? NULL : cta_live_counted();
 	rc = cta_record_run(&cfg, &fail, &err);
 	if (cta_unwatched_counted_since(counted, grown, sizeof(grown))) {

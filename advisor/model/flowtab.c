@@ -159,13 +159,23 @@ static bool flow_eq(uint32_t pos, const void *ctx)
 struct conn_q {
 	const struct cta_flowtab *ft;
 	uint32_t id;
+	const struct cta_flow_key *key; /* NULL: the id alone */
+	uint16_t sport;
 };
 
+/*
+ * The same connection: the same id, and (with a key) the same tuple. Ids are 32-bit
+ * hashes: among tens of thousands of connections two share one now and then, and
+ * each is still its own connection.
+ */
 static bool conn_eq(uint32_t pos, const void *ctx)
 {
 	const struct conn_q *q = ctx;
+	const struct conn *c = &q->ft->conns[pos];
 
-	return q->ft->conns[pos].id == q->id;
+	return c->id == q->id &&
+	       (!q->key || (c->sport == q->sport &&
+			    !memcmp(&q->ft->flows[c->flow].key, q->key, sizeof(*q->key))));
 }
 
 static uint64_t key_hash(const struct cta_flow_key *k)
@@ -261,7 +271,16 @@ static uint64_t conn_tuple_hash(const struct cta_flowtab *ft, const struct conn 
 
 static int64_t conn_find(const struct cta_flowtab *ft, uint32_t id)
 {
-	struct conn_q q = { ft, id };
+	struct conn_q q = { ft, id, NULL, 0 };
+
+	return cta_hashidx_find(&ft->conn_idx, id_hash(id), conn_eq, &q);
+}
+
+/* The connection with this id and tuple (flow key and source port), or -1. */
+static int64_t conn_find_exact(const struct cta_flowtab *ft, uint32_t id,
+			       const struct cta_flow_key *key, uint16_t sport)
+{
+	struct conn_q q = { ft, id, key, sport };
 
 	return cta_hashidx_find(&ft->conn_idx, id_hash(id), conn_eq, &q);
 }
@@ -428,14 +447,12 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	if (ev->type >= 1 && ev->type <= CTA_EV_CT_DUMP)
 		ft->stats.events[ev->type]++;
 	cta_flow_key_from_event(&key, ev);
-	if (ev->flags & CTA_EVF_ID) {
-		cpos = conn_find(ft, ev->id);
-		/* an id reused by another connection whose DESTROY we missed */
-		if (cpos >= 0 && memcmp(&ft->flows[ft->conns[cpos].flow].key, &key, sizeof(key))) {
-			conn_del(ft, (uint32_t)cpos);
-			cpos = -1;
-		}
-	}
+	/*
+	 * Another connection with the same id (ids collide, or one whose DESTROY we
+	 * missed was reused) is another connection: the next dump closes a dead one.
+	 */
+	if (ev->flags & CTA_EVF_ID)
+		cpos = conn_find_exact(ft, ev->id, &key, ev->orig.sport);
 	if (cpos >= 0) {
 		c = &ft->conns[cpos];
 		fpos = c->flow;

@@ -40,6 +40,9 @@ struct cta_session_stats {
 	uint64_t trace_events, trace_bad, trace_overruns, judgements;
 	uint64_t nflog_packets, nflog_overruns, denied, ruleset_snapshots;
 	uint64_t process_events, process_scanned, process_lost, process_sockets;
+	/* counted in the kernel (nft/kcount.h): first packets in and out, denied */
+	uint64_t kernel_entered, kernel_left, kernel_denied, kernel_listings, kernel_largest;
+	uint64_t kernel_uncounted, kernel_unsure;
 };
 
 struct cta_session {

@@ -765,6 +765,27 @@ static int read_process_stats(struct cta_rd *rd, json_t *so, struct cta_session_
 	return err;
 }
 
+static int read_kernel_stats(struct cta_rd *rd, json_t *so, struct cta_session_stats *st)
+{
+	static const struct stat_field fields[] = {
+		{ "entered", offsetof(struct cta_session_stats, kernel_entered) },
+		{ "left", offsetof(struct cta_session_stats, kernel_left) },
+		{ "denied", offsetof(struct cta_session_stats, kernel_denied) },
+		{ "uncounted", offsetof(struct cta_session_stats, kernel_uncounted) },
+		{ "unsure", offsetof(struct cta_session_stats, kernel_unsure) },
+		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
+		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
+	};
+	json_t *ko;
+	int err = cta_rd_enter(rd, so, "kernel", JSON_OBJECT, false, &ko);
+
+	if (err || !ko)
+		return err;
+	err = read_counters(rd, ko, fields, ARRAY_SIZE(fields), st);
+	cta_rd_leave(rd);
+	return err;
+}
+
 static int read_stats(struct cta_rd *rd, json_t *top, struct cta_session_stats *st)
 {
 	static const struct stat_field fields[] = {
@@ -792,6 +813,8 @@ static int read_stats(struct cta_rd *rd, json_t *top, struct cta_session_stats *
 		err = read_verdict_stats(rd, so, st);
 	if (!err)
 		err = read_process_stats(rd, so, st);
+	if (!err)
+		err = read_kernel_stats(rd, so, st);
 	cta_rd_leave(rd);
 	return err;
 }

@@ -64,7 +64,7 @@ static int parse_type(const char *s, int *v)
 
 static int parse_source(const char *s, int *v)
 {
-	for (int t = CTA_VSOURCE_TRACE; t <= CTA_VSOURCE_NFLOG; t++)
+	for (int t = CTA_VSOURCE_TRACE; t <= CTA_VSOURCE_KERNEL; t++)
 		if (!strcmp(s, cta_vsource_name(t))) {
 			*v = t;
 			return 0;

@@ -44,7 +44,11 @@ const char *cta_vtype_name(enum cta_vtype t)
 
 const char *cta_vsource_name(enum cta_vsource s)
 {
-	return s == CTA_VSOURCE_TRACE ? "trace" : s == CTA_VSOURCE_NFLOG ? "nflog" : NULL;
+	static const char *const names[] = {
+		[CTA_VSOURCE_TRACE] = "trace", [CTA_VSOURCE_NFLOG] = "nflog", [CTA_VSOURCE_KERNEL] = "kernel"
+	};
+
+	return s > CTA_VSOURCE_NONE && s <= CTA_VSOURCE_KERNEL ? names[s] : NULL;
 }
 
 struct cta_verdict *cta_verdict_new(void)

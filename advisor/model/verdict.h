@@ -43,6 +43,7 @@ enum cta_vsource {
 	CTA_VSOURCE_NONE = 0,
 	CTA_VSOURCE_TRACE,
 	CTA_VSOURCE_NFLOG,
+	CTA_VSOURCE_KERNEL, /* the kernel counted it denied (nft/kcount.h); nobody named why */
 };
 
 /* One rule the packet matched in a stage, or the chain's policy. */

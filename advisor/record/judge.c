@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "advisor/lib/hashidx.h"
+#include "advisor/lib/util.h"
 
 /*
  * A denied attempt is kept until this long after its first packet: the client's
@@ -15,6 +16,12 @@
  * attempt, not attempts of their own.
  */
 #define RETRANSMIT_NS 10000000000ULL
+/*
+ * With kernel counts, an attempt the kernel counted no denial for in this long was
+ * let through (its NEW event was late) or never tracked: longer than a listing
+ * interval plus NFLOG's flush time, so its denial, if any, has been listed.
+ */
+#define DETAIL_KEEP_NS 5000000000ULL
 
 struct wait {
 	bool used;
@@ -38,6 +45,7 @@ struct cta_judge {
 	uint32_t *free_pos; /* freed slots, reused first: taking one is O(1) */
 	size_t n_free;
 	struct cta_hashidx idx;
+	struct cta_denials *counts; /* NULL: denials judged by time */
 	struct cta_judge_stats stats;
 };
 
@@ -51,6 +59,11 @@ struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *h
 	j->host = host;
 	cta_hashidx_init(&j->idx);
 	return j;
+}
+
+void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d)
+{
+	j->counts = d;
 }
 
 void cta_judge_free(struct cta_judge *j)
@@ -210,22 +223,45 @@ static bool was_denied(const struct wait *w)
 	return !w->verdict || w->dropped;
 }
 
-/* The verdict of a denied attempt: the trace's (with its sender), or NFLOG's "unknown". */
-static struct cta_verdict *denial(const struct wait *w)
+static uint64_t wait_packets(const struct wait *w)
+{
+	return w->traced > w->logged ? w->traced : w->logged;
+}
+
+/*
+ * Does the trace name what denied it? The kernel may count a denial the trace saw
+ * accepted by every rule: the stack dropped it between the hooks (no route).
+ */
+static bool by_rule(const struct cta_judge *j, const struct wait *w)
+{
+	return w->verdict && (w->dropped || !j->counts);
+}
+
+/* A denial nobody named: "unknown", from NFLOG or from the kernel's counts. */
+static struct cta_verdict *unknown_denial(enum cta_vsource source)
+{
+	struct cta_verdict *v = cta_verdict_new();
+
+	if (v) {
+		v->verdict = CTA_VERDICT_DROP;
+		v->type = CTA_VTYPE_UNKNOWN;
+		v->source = (uint8_t)source;
+	}
+	return v;
+}
+
+/* The verdict of a denied attempt: the trace's (with its sender), or an "unknown". */
+static struct cta_verdict *denial(const struct cta_judge *j, const struct wait *w)
 {
 	struct cta_verdict *v;
 
-	if (w->verdict && !w->has_uid && !w->has_gid)
+	if (by_rule(j, w) && !w->has_uid && !w->has_gid)
 		return cta_verdict_ref(w->verdict);
 	/* a trace's verdict may be shared with other flows: the owner goes on a copy */
-	v = w->verdict ? cta_verdict_dup(w->verdict) : cta_verdict_new();
+	v = by_rule(j, w) ? cta_verdict_dup(w->verdict)
+			  : unknown_denial(w->verdict ? CTA_VSOURCE_KERNEL : CTA_VSOURCE_NFLOG);
 	if (!v)
 		return NULL;
-	if (!w->verdict) {
-		v->verdict = CTA_VERDICT_DROP;
-		v->type = CTA_VTYPE_UNKNOWN;
-		v->source = CTA_VSOURCE_NFLOG;
-	}
 	v->has_uid = w->has_uid;
 	v->uid = w->uid;
 	v->has_gid = w->has_gid;
@@ -251,9 +287,8 @@ static bool crossed_forward(const struct cta_verdict *v)
 	return false;
 }
 
-static int denied(struct cta_judge *j, struct wait *w)
+static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 {
-	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
 	struct cta_verdict *v;
 	int64_t pos;
 	int err;
@@ -266,12 +301,12 @@ static int denied(struct cta_judge *j, struct wait *w)
 		cta_flowtab_set_forwarded(j->ft, (size_t)pos);
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
-	v = w->verdict
+	v = by_rule(j, w)
 		    ? NULL
 		    : named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
 	if (v)
 		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
-	v = denial(w);
+	v = denial(j, w);
 	if (!v)
 		return -ENOMEM;
 	/* one more attempt denied: beside, never instead of, what other attempts got */
@@ -283,7 +318,7 @@ static int denied(struct cta_judge *j, struct wait *w)
 /* A recorded denial's retransmits, counted as packets of its flow; then it goes. */
 static int retransmits_done(struct cta_judge *j, struct wait *w)
 {
-	uint64_t packets = w->traced > w->logged ? w->traced : w->logged;
+	uint64_t packets = j->counts ? 0 : wait_packets(w); /* counted: the kernel did */
 	int64_t pos = 0;
 
 	if (packets) {
@@ -412,9 +447,154 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
 }
 
+/*
+ * The kernel's denials of this attempt's flow, up to the packets trace or NFLOG saw
+ * of it: the first make it a denied attempt with its verdict, later ones (its
+ * retransmits) add packets. 1 if the kernel counted any, 0 if not, or -errno.
+ */
+static int claim(struct cta_judge *j, struct wait *w)
+{
+	uint64_t want = wait_packets(w), n;
+	struct cta_denial_key k;
+	int64_t pos;
+	int err;
+
+	if (w->settled && !want)
+		return 0; /* no retransmit seen since: nothing to take */
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	n = cta_denials_take(j->counts, &k, want ? want : 1);
+	if (!n)
+		return 0;
+	w->traced = w->logged = 0;
+	if (w->settled) {
+		j->stats.retransmits += n;
+		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
+					     w->seen_real, n, false);
+		return pos < 0 ? (int)pos : 1;
+	}
+	err = denied(j, w, n);
+	w->settled = true; /* kept a while: its retransmits are not new attempts */
+	return err ? err : 1;
+}
+
+/* Denied packets the kernel counted that no trace or NFLOG packet claimed. */
+static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
+{
+	struct cta_judge *j = data;
+	struct cta_tuple t = { .src = k->src,
+			       .dst = k->dst,
+			       .dport = k->dport,
+			       .icmp_type = k->icmp_type,
+			       .icmp_code = k->icmp_code };
+	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
+					     cta_now_real_ns(), packets, true);
+	struct cta_verdict *v;
+	int err;
+
+	if (pos < 0)
+		return (int)pos;
+	j->stats.denied++;
+	/* counted with the rule a trace named for the flow's denials, if one did */
+	v = named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
+	if (v)
+		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	if (!(v = unknown_denial(CTA_VSOURCE_KERNEL)))
+		return -ENOMEM;
+	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	cta_verdict_unref(v);
+	return err;
+}
+
+static bool in_doubt(const struct cta_judge *j, const struct wait *w)
+{
+	struct cta_denial_key k;
+
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	return cta_denials_uncounted(j->counts, &k);
+}
+
+/*
+ * An attempt of a flow the kernel could not count, unconfirmed for the wait, and
+ * none of its denials counted: denied if its trace saw it dropped or NFLOG alone saw
+ * it, as without counts. 0 or -errno.
+ */
+static int by_time(struct cta_judge *j, struct wait *w)
+{
+	int err;
+
+	if (!was_denied(w)) {
+		j->stats.untracked++;
+		drop(j, w);
+		return 0;
+	}
+	err = denied(j, w, wait_packets(w));
+	w->settled = true;
+	w->traced = w->logged = 0;
+	return err;
+}
+
+/* cta_judge_expire with kernel counts: see judge.h. */
+static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
+{
+	int err = 0;
+
+	/* traced attempts first: their rule names the denials NFLOG alone saw after them */
+	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
+		struct wait *w = &j->w[k % j->n];
+		uint64_t age = now_mono - w->since_mono;
+		int64_t pos;
+
+		if (!w->used || (k < j->n) != (w->verdict != NULL))
+			continue;
+		if (!w->settled) {
+			pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+			if (pos >= 0) {
+				err = accept_wait(j, w, pos, NULL);
+				continue;
+			}
+		}
+		if (!w->settled && in_doubt(j, w)) {
+			/* the kernel's count proves nothing: time must, as without counts */
+			if (wait_ns && age < wait_ns)
+				continue;
+			err = claim(j, w);
+			if (err == 0)
+				err = by_time(j, w);
+			continue;
+		}
+		/* NFLOG alone: its trace, which names the rule, may come later (0.5 s quiet) */
+		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
+			continue;
+		err = claim(j, w);
+		if (err < 0)
+			break;
+		if (w->settled && (!wait_ns || age >= RETRANSMIT_NS)) {
+			drop(j, w);
+		} else if (!w->settled && (!wait_ns || age >= DETAIL_KEEP_NS)) {
+			/*
+			 * A drop the trace saw and the kernel did not count happened before
+			 * the counting began (a netdev ingress chain, raw): the trace says so.
+			 */
+			if (w->verdict && w->dropped) {
+				err = by_time(j, w);
+			} else {
+				j->stats.passed++;
+				drop(j, w);
+			}
+		}
+	}
+	if (err < 0)
+		return err;
+	/* a denial waits for its trace or NFLOG packet as long as they wait for it */
+	return cta_denials_expire(j->counts, now_mono, wait_ns ? DETAIL_KEEP_NS : 0, unclaimed, j);
+}
+
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
 	int err = 0;
+
+	if (j->counts)
+		return expire_counted(j, now_mono, wait_ns);
 
 	for (size_t i = 0; i < j->n && !err; i++) {
 		struct wait *w = &j->w[i];
@@ -439,7 +619,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 			drop(j, w);
 			continue;
 		}
-		err = denied(j, w);
+		err = denied(j, w, wait_packets(w));
 		/* kept a while: its retransmits are not new attempts */
 		w->settled = true;
 		w->traced = w->logged = 0;

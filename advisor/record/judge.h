@@ -17,6 +17,7 @@
 
 #include "advisor/model/flowtab.h"
 #include "advisor/model/host.h"
+#include "advisor/record/denials.h"
 #include "nft/nflog.h"
 #include "advisor/record/trace.h"
 
@@ -29,6 +30,7 @@ struct cta_judge_stats {
 	uint64_t accepted_late; /* waited, then confirmed */
 	uint64_t untracked; /* accepted, never tracked by conntrack: not flows */
 	uint64_t retransmits; /* packets of attempts already recorded as denied */
+	uint64_t passed; /* with kernel counts: waited, and the kernel counted no denial */
 };
 
 struct cta_judge;
@@ -47,7 +49,21 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 		    uint64_t now_real);
 /* After each conntrack event: a verdict waiting for this connection goes to its flow. */
 int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
-/* Attempts waiting longer than wait_ns (all with 0) were denied. */
+/*
+ * Decide denials by the kernel's counts (advisor/record/denials.h), not by time: an
+ * attempt is denied only if the kernel counted a first packet of its flow that
+ * entered and never left; a trace or NFLOG packet waiting for its connection then
+ * only says which rule did it, and one the kernel did not count as denied is let go
+ * (its connection's NEW event was late, or it was never tracked). NULL: by time, as
+ * without counts (a kernel that cannot list them). d must outlive j.
+ */
+void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
+/*
+ * With kernel counts: waiting attempts get the denials counted for their flow (those
+ * of a flow the kernel could not count, after wait_ns); denials no attempt claimed in
+ * 5 s (all with wait_ns 0) become denied flows without a rule. Without: attempts
+ * waiting longer than wait_ns (all with 0) were denied.
+ */
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
 

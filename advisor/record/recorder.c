@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "nft/ct.h"
+#include "nft/kcount.h"
 #include "advisor/record/events.h"
 #include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
+#include "advisor/record/denials.h"
 #include "advisor/model/ruleset.h"
 #include "advisor/record/judge.h"
 #include "bpf/loader.h"
@@ -39,11 +41,15 @@
 #define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
+#define KCOUNT_MS 1000 /* how often the kernel's counting sets are listed */
 
 struct rec {
 	const struct cta_record_config *cfg;
 	struct cta_host host;
 	struct cta_table *table;
+	struct cta_kcount *kc; /* NULL: no counting in the kernel */
+	bool counting; /* the table has the counting sets */
+	struct cta_denials *denials;
 	struct cta_table *ingress; /* netdev: marks at ingress, where ingress chains are */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
@@ -320,6 +326,37 @@ static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
 		note_err(r, cta_judge_nflog(r->judge, &p, cta_now_mono_ns(), cta_now_real_ns()));
 }
 
+static void on_kcount(const struct cta_kcount_elem *e, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_denials_add(r->denials, e));
+}
+
+/* List the kernel's counts of first packets in and out: what did not leave was denied. */
+static int count_kernel(struct rec *r)
+{
+	int n;
+
+	if (!r->kc)
+		return 0;
+	cta_denials_next_listing(r->denials);
+	n = cta_kcount_read(r->kc, on_kcount, r);
+	if (n >= 0) {
+		cta_denials_listed(r->denials, cta_now_mono_ns());
+	} else {
+		char msg[200];
+
+		/*
+		 * Not settled: the left sets may be unread. The next listing brings what
+		 * this one missed (the counts are whole).
+		 */
+		snprintf(msg, sizeof(msg), "listing the kernel's counts: %s", strerror(-n));
+		notice(r, msg);
+	}
+	return noted_err(r);
+}
+
 static int dump(struct rec *r)
 {
 	int err;
@@ -367,6 +404,17 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.nflog_overruns = r->nflog_overruns;
 	s->stats.denied = cta_judge_stats(r->judge)->denied;
 	s->stats.ruleset_snapshots = r->snapshots;
+	if (r->denials && cta_denials_stats(r->denials)->listings) {
+		const struct cta_denials_stats *ds = cta_denials_stats(r->denials);
+
+		s->stats.kernel_entered = ds->entered;
+		s->stats.kernel_left = ds->left;
+		s->stats.kernel_denied = ds->denied;
+		s->stats.kernel_uncounted = ds->uncounted;
+		s->stats.kernel_unsure = ds->unsure;
+		s->stats.kernel_listings = ds->listings;
+		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
+	}
 	s->options.trace = r->cfg->table.trace;
 	s->options.nflog_group = r->cfg->table.nflog_group;
 	s->options.processes = r->procmon != NULL;
@@ -593,23 +641,38 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 	return noted_err(r);
 }
 
+/*
+ * Every conntrack event queued now. After an overrun the kernel reports ENOBUFS once,
+ * then stays silent until the queue has drained: so drain it first (what is queued is
+ * valid), then dump, and read again. A loss during the dump then reports ENOBUFS
+ * anew and another resync follows, until a dump completes and what queued meanwhile
+ * is read without a loss: no connection is missed, and none counted twice (the
+ * flow table knows connections by id).
+ */
 static int read_events(struct rec *r)
 {
+	bool lost = false;
+
 	for (;;) {
 		int n = cta_ct_read(r->ct, before_event, on_event, r);
 
 		if (r->apply_err)
 			return noted_err(r);
 		if (n == -ENOBUFS) {
-			int err = resync(r);
-
-			if (err)
-				return err;
-			continue; /* events queued after the overrun are still there */
+			lost = true;
+			continue;
 		}
 		if (n < 0)
 			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
 				     strerror(-n));
+		if (lost) {
+			int err = resync(r);
+
+			if (err)
+				return err;
+			lost = false;
+			continue;
+		}
 		flush_events(r);
 		return 0;
 	}
@@ -632,6 +695,48 @@ static const char *hint(int err)
 	default:
 		return "";
 	}
+}
+
+/*
+ * The own table; a kernel that refuses the counting sets (set expressions, 5.11 and
+ * later) gets the table without them, and denials are judged by time.
+ */
+static int make_table(struct rec *r, struct cta_table_error *terr)
+{
+	struct cta_table_config cfg = r->cfg->table;
+	int err = cta_table_new(&r->table, &cfg, terr);
+
+	r->counting = cfg.count && !err;
+	if (!err || !cfg.count || (err != -EOPNOTSUPP && err != -EINVAL && err != -ENOENT))
+		return err;
+	cfg.count = false;
+	err = cta_table_new(&r->table, &cfg, terr);
+	if (!err) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "the kernel refused the counting sets (%s): denials are judged by time",
+			 terr->object);
+		notice(r, msg);
+	}
+	return err;
+}
+
+/* -v: the table as the kernel lists it, a message of its own on several lines */
+static void verbose_table(struct rec *r)
+{
+	char *text = NULL, *msg = NULL;
+
+	if (!r->cfg->on_verbose)
+		return;
+	if (!cta_nft_list("inet", CTA_TABLE_NAME, false, &text) && text &&
+	    asprintf(&msg, "created table inet %s:\n%s", CTA_TABLE_NAME, text) > 0) {
+		if (msg[strlen(msg) - 1] == '\n')
+			msg[strlen(msg) - 1] = '\0';
+		r->cfg->on_verbose(msg, r->cfg->data);
+		free(msg);
+	}
+	free(text);
 }
 
 static int setup_kernel(struct rec *r)
@@ -665,24 +770,17 @@ static int setup_kernel(struct rec *r)
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
 			     strerror(-err), hint(err));
-	err = cta_table_new(&r->table, &r->cfg->table, &terr);
+	err = make_table(r, &terr);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
 			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
-	if (r->cfg->on_verbose) {
-		char *text = NULL;
-
-		char *msg = NULL;
-
-		/* longer than verbose() takes: a message of its own, on several lines */
-		if (!cta_nft_list("inet", CTA_TABLE_NAME, false, &text) && text &&
-		    asprintf(&msg, "created table inet %s:\n%s", CTA_TABLE_NAME, text) > 0) {
-			if (msg[strlen(msg) - 1] == '\n')
-				msg[strlen(msg) - 1] = '\0';
-			r->cfg->on_verbose(msg, r->cfg->data);
-			free(msg);
-		}
-		free(text);
+	verbose_table(r);
+	if (r->counting) {
+		err = cta_kcount_open(&r->kc, r->cfg->table.name);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "cannot list the counting sets: %s",
+				     strerror(-err));
+		cta_judge_use_counts(r->judge, r->denials);
 	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
@@ -790,8 +888,18 @@ static int read_fd(struct rec *r, int fd)
 		return noted_err(r);
 	}
 	if (fd == cta_snapshot_fd(r->snap)) {
-		if (cta_snapshot_changed(r->snap))
-			snapshot(r);
+		if (!cta_snapshot_changed(r->snap))
+			return 0;
+		snapshot(r);
+		/* verdicts may have changed: every flow is traced afresh */
+		if (r->cfg->table.trace == CTA_TRACE_NEW) {
+			int err = cta_table_flush_seen(r->table, r->cfg->table.name);
+
+			if (err)
+				notice(r,
+				       "cannot flush the seen sets after a ruleset change: flows "
+				       "are traced again within 30 s");
+		}
 		return 0;
 	}
 	return read_events(r);
@@ -825,7 +933,7 @@ static int settle(struct rec *r, bool all)
 }
 
 struct ticker {
-	uint64_t last_status_ms, last_checkpoint_ms, last_events;
+	uint64_t last_status_ms, last_checkpoint_ms, last_events, last_count_ms;
 };
 
 static uint64_t events_total(const struct cta_flowtab *ft)
@@ -939,6 +1047,11 @@ static int tick(struct rec *r, struct ticker *t)
 		;
 	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
 		return 1;
+	if (elapsed - t->last_count_ms >= KCOUNT_MS) {
+		t->last_count_ms = elapsed;
+		if ((err = count_kernel(r)))
+			return err;
+	}
 	if ((err = settle(r, false)))
 		return err;
 	if (elapsed - t->last_status_ms >= 1000)
@@ -1076,6 +1189,8 @@ static void teardown(struct rec *r)
 	cta_ruleset_free(r->rs);
 	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
 	cta_procs_free(r->procs);
+	cta_kcount_free(r->kc);
+	cta_denials_free(r->denials);
 	cta_table_free(r->table); /* closing its socket deletes the table */
 	cta_table_free(r->ingress);
 	cta_flowtab_free(r->ft);
@@ -1138,7 +1253,8 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
 	r.procs = cta_procs_new();
 	r.verdicts = json_object();
-	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts) {
+	r.denials = cta_denials_new();
+	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts || !r.denials) {
 		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1213,6 +1329,10 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
 				    strerror(-err));
 	}
+	if (!err)
+		err = read_events(&r); /* what the dump killed (expired) ends with a DESTROY */
+	if (!err)
+		err = count_kernel(&r); /* the last denials, before the judge settles */
 	if (!err)
 		err = settle(&r, true);
 	if (err && r.output)

@@ -16,14 +16,15 @@ SERVER_UID=65534 CLIENT_UID=4321
 S() { ip netns exec "$SRV" "$@"; }
 A() { ip netns exec "$CLA" "$@"; }
 B() { ip netns exec "$CLB" "$@"; }
-# the client program: as its user, in the test's cgroup
+# the client program: as its user, in the test's cgroup (in a subshell: it execs)
 fetch() {
 	local cmd=(ip netns exec "$SRV" setpriv --reuid=$CLIENT_UID --regid=$CLIENT_UID
 		--clear-groups "$TMP/fetcher" send "$@")
+	# exec: run in the background, nothing is left to report it killed at the end
 	if [ -n "$CG" ]; then
-		bash -c 'echo $$ >"$1" && shift && exec "$@"' _ "$CG_ROOT$CG/cgroup.procs" "${cmd[@]}"
+		exec bash -c 'echo $$ >"$1" && shift && exec "$@"' _ "$CG_ROOT$CG/cgroup.procs" "${cmd[@]}"
 	else
-		"${cmd[@]}"
+		exec "${cmd[@]}"
 	fi
 }
 
@@ -41,8 +42,12 @@ if [ -n "$CG_ROOT" ]; then
 fi
 cleanup_cg() {
 	[ -n "${KEEP:-}" ] && cp -r "$TMP" /tmp/keep
-	[ -n "$CG" ] && rmdir "$CG_ROOT$CG" 2>/dev/null
-	cleanup
+	cleanup # ends the clients still holding on, in the cgroup
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$CG" ] || rmdir "$CG_ROOT$CG" 2>/dev/null && break
+		sleep 0.1
+	done
 }
 trap cleanup_cg EXIT
 
@@ -74,12 +79,22 @@ record_traffic() {
 	A "$CTALAB" send tcp 2001:db8::10 8080 -s 2001:db8:a::7 || fail "in tcp6"
 	A "$CTALAB" send udp 192.0.2.10 5353 -s 198.51.100.7 || fail "in udp"
 	A "$CTALAB" send udp 2001:db8::10 5353 -s 2001:db8:a::7 || fail "in udp6"
-	fetch tcp 198.51.100.7 9000 -n 3 || fail "out tcp"
-	fetch tcp 2001:db8:a::7 9000 || fail "out tcp6"
-	fetch udp 198.51.100.7 9053 -n 2 || fail "out udp"
-	fetch udp 2001:db8:a::7 9053 || fail "out udp6"
+	# the client program stays alive (-H) until the recording has ended: a program
+	# gone from /proc before the recorder looked leaves only its name (flaky before)
+	(fetch tcp 198.51.100.7 9000 -n 3 -H 8 >"$out.c1" &)
+	(fetch tcp 2001:db8:a::7 9000 -H 8 >"$out.c2" &)
+	(fetch udp 198.51.100.7 9053 -n 2 -H 8 >"$out.c3" &)
+	(fetch udp 2001:db8:a::7 9053 -H 8 >"$out.c4" &)
 	A "$CTALAB" send tcp 203.0.113.20 7000 -s 198.51.100.8 || fail "forward tcp"
 	A "$CTALAB" send tcp 192.0.2.10 2222 -s 198.51.100.8 || fail "in tcp, old service"
+	local c i
+	for c in 1 2 3 4; do
+		for ((i = 0; i < 100; i++)); do
+			[ -s "$out.c$c" ] && break
+			sleep 0.1
+		done
+		grep -qx ok "$out.c$c" || fail "client $c: $(cat "$out.c$c")"
+	done
 	sleep 0.5
 	kill -INT $rec
 	wait $rec || { fail "record exited $?: $(cat "$out.err")"; return 1; }

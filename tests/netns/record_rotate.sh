@@ -36,7 +36,9 @@ for p in sorted(glob.glob(sys.argv[1] + "/*.json")):
         if f["protocol"] == "tcp" and f["orig"]["dport"] == int(sys.argv[2]):
             total += f["connections"]
             verdicts += sum(x["connections"] for x in f.get("verdicts", []))
-assert verdicts == total, "%d connections, verdict counts %d" % (total, verdicts)
+# only traced connections are judged (TCP SYNs of a flow: 5, then one a second), so the
+# verdict counts cover some of the connections, never more, and never none
+assert 0 < verdicts <= total, "%d connections, verdict counts %d" % (total, verdicts)
 print(total)
 PY
 }

@@ -4,9 +4,11 @@
  *
  *   ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...
  *       echo server on each ADDR, or on every address (IPv4 and IPv6)
- *   ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]
+ *   ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES] [-H SECONDS]
  *       COUNT connections (TCP) or exchanges from distinct ports (UDP), each sending
- *       BYTES and reading the echo. Exit 0 only if every echo came back.
+ *       BYTES and reading the echo. Exit 0 only if every echo came back. -H: stay
+ *       alive SECONDS after the last (first printing "ok" or "failed"), so a recorder
+ *       still finds the program in /proc.
  *   ctalab burst udp DST PORT -n COUNT    COUNT datagrams from COUNT sockets, at once
  *   ctalab flood udp NET PORT -r RATE -t SECONDS
  *       RATE new flows a second for SECONDS, each one datagram to its own 5-tuple: the
@@ -531,7 +533,7 @@ static int flood(const char *net, uint16_t port0, long rate, int seconds)
 int main(int argc, char **argv)
 {
 	const char *src = NULL;
-	int count = 1, bytes = 100, tcp, c, fails = 0;
+	int count = 1, bytes = 100, hold = 0, tcp, c, fails = 0;
 	struct sockaddr_storage dst;
 	socklen_t dlen;
 
@@ -578,8 +580,10 @@ int main(int argc, char **argv)
 	if (argc < 5 || parse_addr(argv[3], (uint16_t)atoi(argv[4]), &dst, &dlen) < 0)
 		goto usage;
 	optind = 5;
-	while ((c = getopt(argc, argv, "s:n:b:")) != -1) {
-		if (c == 's')
+	while ((c = getopt(argc, argv, "s:n:b:H:")) != -1) {
+		if (c == 'H')
+			hold = atoi(optarg);
+		else if (c == 's')
 			src = optarg;
 		else if (c == 'n')
 			count = atoi(optarg);
@@ -610,15 +614,22 @@ int main(int argc, char **argv)
 		fails += one_exchange(tcp, &dst, dlen, src, (size_t)bytes, 0);
 	if (fails)
 		fprintf(stderr, "ctalab: %d of %d exchanges failed\n", fails, count);
+	if (hold > 0) {
+		/* the exchanges are done: say so, then stay */
+		printf("%s\n", fails ? "failed" : "ok");
+		fflush(stdout);
+		sleep((unsigned)hold);
+	}
 	return fails ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
-			"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES]\n"
-			"       ctalab burst udp DST PORT -n COUNT\n"
-			"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
-			"       ctalab sink tcp PORT [SECONDS]\n"
-			"       ctalab probe tcp DST PORT [-s SRC]\n"
-			"       ctalab ftpd tcp PORT [SECONDS]\n"
-			"       ctalab ftp tcp DST PORT [-s SRC]\n");
+	fprintf(stderr,
+		"usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
+		"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES] [-H SECONDS]\n"
+		"       ctalab burst udp DST PORT -n COUNT\n"
+		"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
+		"       ctalab sink tcp PORT [SECONDS]\n"
+		"       ctalab probe tcp DST PORT [-s SRC]\n"
+		"       ctalab ftpd tcp PORT [SECONDS]\n"
+		"       ctalab ftp tcp DST PORT [-s SRC]\n");
 	return 2;
 }

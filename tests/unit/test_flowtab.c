@@ -167,10 +167,27 @@ static void test_id_reuse_and_nat(void)
 
 	e = ev4(CTA_EV_CT_NEW, 5, "198.51.100.7", 1000, "192.0.2.10", 80, IPPROTO_TCP);
 	cta_flowtab_apply(ft, &e, &host);
-	/* id 5 again for another tuple: its DESTROY was missed, a new connection */
+	/*
+	 * id 5 again for another tuple: ids collide (32-bit hashes), or the first one's
+	 * DESTROY was missed; a new connection either way, and the first stays open until
+	 * a dump without it
+	 */
 	e = ev4(CTA_EV_CT_NEW, 5, "203.0.113.5", 1000, "192.0.2.10", 443, IPPROTO_TCP);
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_count(ft), 2);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 2);
+	/* both in a dump: each is its own connection, neither counted again */
+	cta_flowtab_dump_begin(ft);
+	e = ev4(CTA_EV_CT_DUMP, 5, "198.51.100.7", 1000, "192.0.2.10", 80, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	e = ev4(CTA_EV_CT_DUMP, 5, "203.0.113.5", 1000, "192.0.2.10", 443, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections + cta_flowtab_flows(ft)[1].connections, 2);
+	/* a dump with the second only: the first is gone */
+	cta_flowtab_dump_begin(ft);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
 
 	/* a port forward: 192.0.2.10:8080 DNATed to 198.51.100.50:80 */

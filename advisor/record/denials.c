@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/record/denials.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/hashidx.h"
+#include "advisor/model/flow.h"
+
+struct entry {
+	struct cta_denial_key key;
+	uint64_t listed[2]; /* the kernel's entered and left counts at the last listing */
+	int64_t balance; /* entered - left, not yet handed on */
+	uint64_t since; /* monotonic ns the balance was first found positive; 0: not */
+	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
+};
+
+struct cta_denials {
+	struct entry *e; /* every flow counted: the kernel's elements live as long */
+	size_t n, cap;
+	struct cta_hashidx idx;
+	struct cta_denials_stats stats;
+};
+
+struct cta_denials *cta_denials_new(void)
+{
+	struct cta_denials *d = calloc(1, sizeof(*d));
+
+	if (d)
+		cta_hashidx_init(&d->idx);
+	return d;
+}
+
+void cta_denials_free(struct cta_denials *d)
+{
+	if (!d)
+		return;
+	free(d->e);
+	cta_hashidx_fini(&d->idx);
+	free(d);
+}
+
+void cta_denial_key(struct cta_denial_key *k, uint8_t family, uint8_t l4proto,
+		    const struct cta_tuple *t)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->l4proto = l4proto;
+	k->src = t->src;
+	k->dst = t->dst;
+	if (cta_proto_has_ports(l4proto)) {
+		k->dport = t->dport;
+	} else if (cta_proto_is_icmp(l4proto)) {
+		k->icmp_type = t->icmp_type;
+		k->icmp_code = t->icmp_code;
+	}
+}
+
+struct q {
+	const struct cta_denials *d;
+	const struct cta_denial_key *k;
+};
+
+static bool eq(uint32_t pos, const void *ctx)
+{
+	const struct q *q = ctx;
+
+	return !memcmp(&q->d->e[pos].key, q->k, sizeof(*q->k));
+}
+
+static struct entry *find(const struct cta_denials *d, const struct cta_denial_key *k,
+			  uint64_t *hash)
+{
+	struct q q = { d, k };
+	int64_t pos;
+
+	*hash = cta_hash_words(k, sizeof(*k));
+	pos = cta_hashidx_find(&d->idx, *hash, eq, &q);
+	return pos >= 0 ? &d->e[pos] : NULL;
+}
+
+static struct entry *get(struct cta_denials *d, const struct cta_denial_key *k)
+{
+	uint64_t hash;
+	struct entry *e = find(d, k, &hash);
+	size_t pos;
+
+	if (e)
+		return e;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct entry *ne = realloc(d->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return NULL;
+		d->e = ne;
+		d->cap = cap;
+	}
+	pos = d->n;
+	if (cta_hashidx_add(&d->idx, hash, (uint32_t)pos))
+		return NULL;
+	d->n++;
+	e = &d->e[pos];
+	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	return e;
+}
+
+int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
+{
+	struct cta_tuple t = { .src = el->src,
+			       .dst = el->dst,
+			       .dport = el->dport,
+			       .icmp_type = el->icmp_type,
+			       .icmp_code = el->icmp_code };
+	struct cta_denial_key k;
+	struct entry *e;
+
+	cta_denial_key(&k, el->family, el->l4proto, &t);
+	if (!(e = get(d, &k)))
+		return -ENOMEM;
+	if (el->point == CTA_KCOUNT_UNCOUNTED) {
+		if (!e->uncounted)
+			d->stats.uncounted++;
+		e->uncounted = true;
+	} else {
+		/* the kernel's count is the flow's whole count: what is new since the last */
+		uint64_t *last = &e->listed[el->point == CTA_KCOUNT_LEFT];
+		uint64_t n = el->packets > *last ? el->packets - *last : 0;
+
+		*last = el->packets;
+		if (el->point == CTA_KCOUNT_LEFT) {
+			e->balance -= (int64_t)n;
+			d->stats.left += n;
+		} else {
+			e->balance += (int64_t)n;
+			d->stats.entered += n;
+		}
+	}
+	return 0;
+}
+
+/* A positive balance is denied packets, from the first listing that found it. */
+static void settle_entry(struct entry *e, uint64_t now_mono)
+{
+	if (e->balance == 0) {
+		e->since = 0;
+	} else if (e->balance < 0) {
+		e->since = 0; /* left before its entry was listed: the next listing evens it */
+	} else if (!e->since) {
+		e->since = now_mono ? now_mono : 1;
+	}
+}
+
+void cta_denials_listed(struct cta_denials *d, uint64_t now_mono)
+{
+	d->stats.listings++;
+	for (size_t i = 0; i < d->n; i++)
+		settle_entry(&d->e[i], now_mono);
+}
+
+void cta_denials_next_listing(struct cta_denials *d)
+{
+	/* the uncounted sets say again which flows are still in doubt */
+	for (size_t i = 0; i < d->n; i++)
+		d->e[i].uncounted = false;
+}
+
+bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k)
+{
+	uint64_t hash;
+	const struct entry *e = find(d, k, &hash);
+
+	return e && e->uncounted;
+}
+
+uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max)
+{
+	uint64_t hash, n;
+	struct entry *e = find(d, k, &hash);
+
+	if (!e || e->balance <= 0 || !e->since || !max)
+		return 0;
+	n = (uint64_t)e->balance < max ? (uint64_t)e->balance : max;
+	e->balance -= (int64_t)n;
+	d->stats.denied += n;
+	if (!e->balance)
+		e->since = 0;
+	return n;
+}
+
+int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,
+		       cta_denials_cb cb, void *data)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < d->n && !err; i++) {
+		struct entry *e = &d->e[i];
+		uint64_t n;
+
+		if (e->balance <= 0 || !e->since)
+			continue;
+		if (wait_ns && now_mono - e->since < wait_ns)
+			continue;
+		n = (uint64_t)e->balance;
+		if (e->uncounted) {
+			d->stats.unsure += n; /* nothing claimed them: let go, not guessed */
+		} else {
+			d->stats.denied += n;
+			err = cb(&e->key, n, data);
+		}
+		e->balance = 0;
+		e->since = 0;
+	}
+	return err;
+}
+
+const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d)
+{
+	return &d->stats;
+}

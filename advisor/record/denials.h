@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Denials as the kernel counted them (nft/kcount.h): per flow (family, source,
+ * destination, protocol, destination port or ICMP type and code), first packets that
+ * entered the filter hooks minus those that left them. Each listing's counts come
+ * in; what is left over is denied, exactly, with no time window. The judge takes the
+ * denials from here and gives them the detail (which rule) that traces and NFLOG saw.
+ *
+ * Every flow the kernel counted is kept, with the counts of the last listing (each
+ * listing carries whole counts; what is new is the difference): as many as the
+ * kernel's sets hold, CTA_KCOUNT_SET_SIZE at most.
+ */
+#ifndef CTA_DENIALS_H
+#define CTA_DENIALS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nft/event.h"
+#include "nft/kcount.h"
+
+/* Compared and hashed as bytes: always fully zeroed. */
+struct cta_denial_key {
+	uint8_t family, l4proto, icmp_type, icmp_code;
+	uint16_t dport; /* ports only; 0 for other protocols */
+	uint16_t pad;
+	union cta_addr src, dst;
+};
+
+struct cta_denials_stats {
+	uint64_t entered, left; /* first packets, over every listing */
+	uint64_t denied; /* packets found denied (entered, never left), handed on */
+	uint64_t uncounted; /* flows the kernel could not count every packet of */
+	uint64_t unsure; /* their unbalanced packets, that no trace or NFLOG claimed */
+	uint64_t listings;
+};
+
+struct cta_denials;
+
+struct cta_denials *cta_denials_new(void);
+void cta_denials_free(struct cta_denials *d);
+
+/* The key of a packet's flow, as the counting sets key it (dport, or ICMP type/code). */
+void cta_denial_key(struct cta_denial_key *k, uint8_t family, uint8_t l4proto,
+		    const struct cta_tuple *t);
+
+/* Before a listing's elements come in. */
+void cta_denials_next_listing(struct cta_denials *d);
+/* One element of a listing (cta_kcount_read's callback). 0 or -ENOMEM. */
+int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *e);
+/*
+ * A listing is complete: flows with packets entered and not left are denied from
+ * now_mono on; balanced flows are forgotten.
+ */
+void cta_denials_listed(struct cta_denials *d, uint64_t now_mono);
+/*
+ * Is this flow's balance in doubt? Some of its first packets were not counted (the
+ * kernel had no memory ready for a new element's counter): a denial then needs
+ * more proof than the balance, which the judge has (time, and its trace).
+ */
+bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k);
+/*
+ * Take up to max denied packets of this flow (for the judge, which knows the rule
+ * that dropped them); returns how many were taken.
+ */
+uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max);
+
+typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
+/*
+ * Hand every flow's denied packets found at least wait_ns ago (with 0: all) to cb and
+ * forget them: those nothing claimed with cta_denials_take. A flow in doubt
+ * (cta_denials_uncounted) is not handed on: counted as unsure. cb's first error stops it.
+ */
+int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,
+		       cta_denials_cb cb, void *data);
+const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d);
+
+#endif

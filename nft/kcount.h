@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Counting in the kernel: how many first packets of each flow entered the filter
+ * hooks and how many left them. The tool's table (nft/table.h, cfg.count) keeps the
+ * sets entered4/left4 and entered6/left6 (and uncounted4/6, below), one element per
+ * flow keyed by the conntrack original tuple's source, destination, protocol and
+ * destination port (for ICMP: type and code), each with a counter of packets in
+ * state new:
+ *
+ *   entered: prerouting and output, priority -199, just after conntrack;
+ *   left:    input and postrouting, priority INT_MAX, after every other chain and
+ *            after conntrack confirmed the entry;
+ *   neither: what loopback brings back to prerouting and input.
+ *
+ * So an inbound packet leaves at input, a forwarded or outbound one at postrouting. A
+ * local one (over loopback) enters at output and leaves at postrouting: conntrack
+ * confirms it there, so a drop at input leaves a connection, not a denial. A first
+ * packet that entered and did not leave was dropped on the way: by a rule, or by the
+ * stack between the hooks (no route, for one). Denied = entered - left, per flow,
+ * with no time window: nothing is sent per packet, record lists the sets when it
+ * wants.
+ *
+ * The counted sets have no timeout: an element's count is the flow's since the
+ * table was made, and what a listing adds is the difference to the one before. (A
+ * listing that resets the counters, NFT_MSG_GETSETELEM_RESET, lost one element's
+ * count per message on 6.18: the element that did not fit was reset and sent again
+ * with 0.) The price: a flow's element stays until record stops, and a set holds
+ * CTA_KCOUNT_SET_SIZE flows at most; packets of flows beyond that, like those the
+ * kernel had no memory to count, mark their flow in the uncounted set.
+ */
+#ifndef CTA_KCOUNT_H
+#define CTA_KCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+#include "nft/event.h"
+
+#define CTA_KCOUNT_TIMEOUT_MS 600000u /* uncounted sets: 10 minutes after the last miss */
+#define CTA_KCOUNT_SET_SIZE 1048576u /* flows per set; beyond, new flows go uncounted */
+
+enum cta_kcount_point {
+	CTA_KCOUNT_ENTERED = 0,
+	CTA_KCOUNT_LEFT,
+	/*
+	 * Flows with a first packet one of the other sets could not count: the kernel
+	 * had no per-CPU memory ready for a new element's counter (it allocates it
+	 * atomically, and a burst of new flows outruns its refill). Their counts are
+	 * short, so their balance proves nothing. No counter: their elements need none.
+	 */
+	CTA_KCOUNT_UNCOUNTED,
+};
+
+/* One element of a counting set: a flow and its packets since the last listing. */
+struct cta_kcount_elem {
+	uint8_t point; /* enum cta_kcount_point: which set */
+	uint8_t family; /* AF_INET / AF_INET6 */
+	uint8_t l4proto;
+	uint8_t icmp_type, icmp_code; /* ICMP and ICMPv6; dport 0 */
+	uint16_t dport; /* host order */
+	union cta_addr src, dst; /* original direction */
+	uint64_t packets; /* counted sets: since the table was made */
+};
+
+typedef void (*cta_kcount_cb)(const struct cta_kcount_elem *e, void *data);
+
+/* "entered4", "left6", "uncounted4"...: the set for this point and family. */
+const char *cta_kcount_set_name(int point, bool v6);
+
+/*
+ * Parse one NFT_MSG_NEWSETELEM message of a counting set's listing: cb for each
+ * element (zero counts too). The caller checked nlmsg_len (cta_nlmsg_ok). Returns the
+ * number of elements, or -EBADMSG (malformed; elements before it were delivered) or
+ * -EPROTO (another message, another set).
+ */
+int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data);
+
+struct cta_kcount;
+
+struct cta_kcount_stats {
+	uint64_t listings; /* complete listings of all four sets */
+	uint64_t elements; /* elements in the last listing (all sets) */
+	uint64_t largest; /* most elements one set held at a listing */
+};
+
+/* A socket for listing the counting sets of table (NULL: CTA_TABLE_NAME). 0 or -errno. */
+int cta_kcount_open(struct cta_kcount **out, const char *table);
+void cta_kcount_free(struct cta_kcount *kc);
+
+/*
+ * List every counting set, the entered ones first: then a packet counted in a left
+ * set was counted when it entered in this listing or an earlier one, so entered -
+ * left never counts a packet in flight as denied. cb sees each element. Returns the
+ * elements delivered, or -errno.
+ */
+int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data);
+const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc);
+
+#endif

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "nft/kcount.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
+#include <string.h>
+
+static const char *const set_names[3][2] = { { "entered4", "entered6" },
+					     { "left4", "left6" },
+					     { "uncounted4", "uncounted6" } };
+
+const char *cta_kcount_set_name(int point, bool v6)
+{
+	return set_names[point][v6];
+}
+
+/* Which set a listing message is about: 0, or -EPROTO for none of ours. */
+static int which_set(const char *name, struct cta_kcount_elem *e)
+{
+	for (int point = 0; point < 3; point++)
+		for (int v6 = 0; v6 < 2; v6++)
+			if (!strcmp(name, set_names[point][v6])) {
+				e->point = (uint8_t)point;
+				e->family = v6 ? AF_INET6 : AF_INET;
+				return 0;
+			}
+	return -EPROTO;
+}
+
+/* The key, laid out in 4-byte slots: saddr . daddr . protocol . proto-dst. */
+static int parse_key(const struct nlattr *key, struct cta_kcount_elem *e)
+{
+	const struct nlattr *a;
+	size_t alen = e->family == AF_INET6 ? 16 : 4;
+
+	mnl_attr_for_each_nested(a, key) {
+		const uint8_t *p = mnl_attr_get_payload(a);
+		uint16_t port;
+
+		if (mnl_attr_get_type(a) != NFTA_DATA_VALUE)
+			continue;
+		if (mnl_attr_get_payload_len(a) != 2 * alen + 8)
+			return -EBADMSG;
+		memcpy(e->src.b, p, alen);
+		memcpy(e->dst.b, p + alen, alen);
+		e->l4proto = p[2 * alen];
+		if (e->l4proto == IPPROTO_ICMP || e->l4proto == IPPROTO_ICMPV6) {
+			/* the tuple's type and code */
+			e->icmp_type = p[2 * alen + 4];
+			e->icmp_code = p[2 * alen + 5];
+		} else {
+			memcpy(&port, p + 2 * alen + 4, 2);
+			e->dport = ntohs(port);
+		}
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/* A counter expression's packets; other expressions are left alone. */
+static int parse_expr(const struct nlattr *expr, struct cta_kcount_elem *e)
+{
+	const struct nlattr *a, *data = NULL;
+	bool counter = false;
+
+	mnl_attr_for_each_nested(a, expr) {
+		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME)
+			counter = mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+				  !strcmp(mnl_attr_get_str(a), "counter");
+		else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA)
+			data = a;
+	}
+	if (!counter || !data)
+		return 0;
+	mnl_attr_for_each_nested(a, data) {
+		if (mnl_attr_get_type(a) != NFTA_COUNTER_PACKETS)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		e->packets = be64toh(mnl_attr_get_u64(a));
+	}
+	return 0;
+}
+
+static int parse_elem(const struct nlattr *elem, struct cta_kcount_elem *e)
+{
+	const struct nlattr *a, *b;
+	bool has_key = false;
+	int err = 0;
+
+	mnl_attr_for_each_nested(a, elem) {
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_SET_ELEM_KEY:
+			err = mnl_attr_validate(a, MNL_TYPE_NESTED) ? -EBADMSG : parse_key(a, e);
+			has_key = true;
+			break;
+		case NFTA_SET_ELEM_EXPR:
+			err = parse_expr(a, e);
+			break;
+		case NFTA_SET_ELEM_EXPRESSIONS:
+			mnl_attr_for_each_nested(b, a) {
+				if (!err && mnl_attr_get_type(b) == NFTA_LIST_ELEM)
+					err = parse_expr(b, e);
+			}
+			break;
+		default:
+			break;
+		}
+		if (err)
+			return err;
+	}
+	return has_key ? 0 : -EBADMSG;
+}
+
+int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data)
+{
+	const struct nlattr *a, *list = NULL, *elem;
+	struct cta_kcount_elem proto = { 0 };
+	bool named = false;
+	int n = 0;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM ||
+	    nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
+		return -EPROTO;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
+		return -EBADMSG;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) {
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+				return -EBADMSG;
+			if (which_set(mnl_attr_get_str(a), &proto))
+				return -EPROTO;
+			named = true;
+		} else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS) {
+			list = a;
+		}
+	}
+	if (!named)
+		return -EPROTO;
+	if (!list)
+		return 0;
+	mnl_attr_for_each_nested(elem, list) {
+		struct cta_kcount_elem e = proto;
+		int err;
+
+		if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM)
+			continue;
+		err = parse_elem(elem, &e);
+		if (err)
+			return err;
+		cb(&e, data);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Denials from the kernel's counts (advisor/record/denials.h) and the judge that uses
+ * them: listings carry whole counts, so only what is new counts; entered and never
+ * left is denied, exactly; a packet that entered after the entered sets were listed
+ * and left before the left sets were is no denial; an NFLOG packet of a denied flow claims its denial (one attempt, its
+ * packets), one of a flow the kernel counted no denial for is let go (a late NEW
+ * event), and denials nothing claimed become attempts without a rule. A flow the
+ * kernel could not count is judged by time.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "advisor/model/flowtab.h"
+#include "advisor/model/host.h"
+#include "advisor/record/denials.h"
+#include "advisor/record/judge.h"
+#include "nft/kcount.h"
+#include "nft/nflog.h"
+
+#define S 1000000000ULL
+
+static struct cta_kcount_elem elem(int point, uint16_t dport, uint64_t packets)
+{
+	struct cta_kcount_elem e = { .point = (uint8_t)point,
+				     .family = AF_INET,
+				     .l4proto = IPPROTO_UDP,
+				     .dport = dport,
+				     .packets = packets };
+
+	inet_pton(AF_INET, "198.51.100.7", e.src.b);
+	inet_pton(AF_INET, "192.0.2.10", e.dst.b);
+	return e;
+}
+
+static struct cta_nflog_packet pkt(uint16_t sport, uint16_t dport)
+{
+	struct cta_nflog_packet p = { .family = AF_INET, .l4proto = IPPROTO_UDP };
+
+	inet_pton(AF_INET, "198.51.100.7", p.tuple.src.b);
+	inet_pton(AF_INET, "192.0.2.10", p.tuple.dst.b);
+	p.tuple.sport = sport;
+	p.tuple.dport = dport;
+	return p;
+}
+
+/* One listing: entered and left counts of port 53 (accepted), 23 and 25 (dropped). */
+static void listing(struct cta_denials *d, uint64_t now, uint64_t in53, uint64_t out53,
+		    uint64_t in23, uint64_t in25)
+{
+	struct cta_kcount_elem e[] = {
+		elem(CTA_KCOUNT_ENTERED, 53, in53), elem(CTA_KCOUNT_ENTERED, 23, in23),
+		elem(CTA_KCOUNT_ENTERED, 25, in25), elem(CTA_KCOUNT_LEFT, 53, out53),
+		/* 23 and 25 never left: their elements in the left sets do not exist */
+	};
+
+	cta_denials_next_listing(d);
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		if (e[i].packets || e[i].point == CTA_KCOUNT_LEFT)
+			CHECK_EQ(cta_denials_add(d, &e[i]), 0);
+	cta_denials_listed(d, now);
+}
+
+/* Where the verdict of a flow's denials came from: "trace", "nflog", "kernel". */
+static const char *source_of(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	const struct cta_verdict *v = f ? cta_vtally_main(cta_flowtab_verdicts_of(ft, f)) : NULL;
+
+	return v ? cta_vsource_name(v->source) : NULL;
+}
+
+static const struct cta_flow *flow_to(const struct cta_flowtab *ft, uint16_t dport)
+{
+	for (size_t i = 0; i < cta_flowtab_count(ft); i++)
+		if (cta_flowtab_flows(ft)[i].key.dport == dport)
+			return &cta_flowtab_flows(ft)[i];
+	return NULL;
+}
+
+int main(void)
+{
+	struct cta_host host = { 0 };
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_judge *j = cta_judge_new(ft, &host);
+	struct cta_denials *d = cta_denials_new();
+	struct cta_nflog_packet p;
+	struct cta_kcount_elem u;
+	const struct cta_flow *f;
+
+	cta_judge_use_counts(j, d);
+	/* 53: 4 in, 5 out (the fifth entered between the two listings); 23: 2 dropped;
+	 * 25: 3 dropped */
+	listing(d, 1 * S, 4, 5, 2, 3);
+	CHECK_EQ(cta_denials_stats(d)->entered, 9);
+	CHECK_EQ(cta_denials_stats(d)->left, 5);
+	/* the next listing: whole counts again, the fifth of 53 counted entering */
+	listing(d, 2 * S, 5, 5, 2, 3);
+	CHECK_EQ(cta_denials_stats(d)->entered, 10);
+	CHECK_EQ(cta_denials_stats(d)->left, 5);
+
+	/* NFLOG saw the first of 23's packets (one attempt, a retransmit) and one of 53's,
+	 * whose NEW event is late: 23 is claimed, 53 let go */
+	p = pkt(40000, 23);
+	CHECK_EQ(cta_judge_nflog(j, &p, 1 * S, 100), 0);
+	CHECK_EQ(cta_judge_nflog(j, &p, 2 * S, 100), 0);
+	p = pkt(40001, 53);
+	CHECK_EQ(cta_judge_nflog(j, &p, 1 * S, 100), 0);
+	/* NFLOG alone waits 2 s for a trace that would name the rule */
+	CHECK_EQ(cta_judge_expire(j, 2 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 23) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 3 * S + 1, 2 * S), 0);
+	f = flow_to(ft, 23);
+	CHECK(f != NULL);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(f ? f->packets[0] : 0, 2);
+	CHECK(flow_to(ft, 53) == NULL);
+	/* 25 waits 5 s for a claim (a trace or NFLOG packet late under load), then is
+	 * denied without a rule */
+	CHECK_EQ(cta_judge_expire(j, 4 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 25) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 7 * S + 1, 2 * S), 0);
+	f = flow_to(ft, 25);
+	CHECK(f != NULL);
+	CHECK_EQ(f ? f->packets[0] : 0, 3);
+	CHECK_STR(source_of(ft, f), "kernel");
+	/* 53's NFLOG packet waits out its time and goes: never a denial */
+	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 53) == NULL);
+	CHECK_EQ(cta_judge_stats(j)->passed, 1);
+	CHECK_EQ(cta_denials_stats(d)->denied, 5);
+
+	/* flows the kernel could not count: their balance proves nothing alone; 25 had
+	 * one more packet entered and not counted leaving, 27 none counted at all */
+	listing(d, 11 * S, 5, 5, 2, 4);
+	u = elem(CTA_KCOUNT_UNCOUNTED, 25, 0);
+	CHECK_EQ(cta_denials_add(d, &u), 0);
+	u = elem(CTA_KCOUNT_UNCOUNTED, 27, 0);
+	CHECK_EQ(cta_denials_add(d, &u), 0);
+	cta_denials_listed(d, 11 * S);
+	/* 27's NFLOG packet, unconfirmed for 2 s: denied by time, as without counts */
+	p = pkt(40009, 27);
+	CHECK_EQ(cta_judge_nflog(j, &p, 11 * S, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 12 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 27) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 13 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 27) != NULL);
+	CHECK_STR(source_of(ft, flow_to(ft, 27)), "nflog");
+	CHECK_EQ(cta_judge_expire(j, 20 * S, 2 * S), 0);
+	CHECK_EQ(flow_to(ft, 25)->packets[0], 3);
+	CHECK_EQ(cta_denials_stats(d)->unsure, 1);
+	CHECK_EQ(cta_denials_stats(d)->uncounted, 2);
+
+	cta_judge_free(j);
+	cta_denials_free(d);
+	cta_flowtab_free(ft);
+	cta_host_fini(&host);
+	return check_report("denials");
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A counting set's listing (nft/kcount.h): elements as the kernel lays them out (a
+ * key in 4-byte slots, a counter expression), for IPv4 and ICMP; other sets and
+ * messages are refused, and a key of the wrong length is malformed.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "nft/kcount.h"
+
+static struct cta_kcount_elem got[4];
+static int n_got;
+
+static void on_elem(const struct cta_kcount_elem *e, void *data)
+{
+	(void)data;
+	if (n_got < 4)
+		got[n_got] = *e;
+	n_got++;
+}
+
+/* An element: saddr . daddr . proto . port (or ICMP type . code), packets. */
+static void put_elem(struct nlmsghdr *nlh, uint8_t proto, const uint8_t port[2], uint64_t packets,
+		     size_t key_len)
+{
+	uint8_t key[16] = { 198, 51, 100, 7, 192, 0, 2, 10, proto, 0, 0, 0, port[0], port[1] };
+	struct nlattr *el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM), *k, *ex, *data;
+
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, key_len, key);
+	mnl_attr_nest_end(nlh, k);
+	ex = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_EXPR);
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, htobe64(packets * 28));
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, htobe64(packets));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, ex);
+	mnl_attr_nest_end(nlh, el);
+}
+
+static struct nlmsghdr *msg(char *buf, const char *set)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "conntrack_advise");
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	return nlh;
+}
+
+int main(void)
+{
+	static const uint8_t dns[2] = { 0, 53 }, echo[2] = { 8, 0 };
+	char buf[4096];
+	struct nlmsghdr *nlh = msg(buf, "left4");
+	struct nlattr *list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+
+	put_elem(nlh, IPPROTO_UDP, dns, 5, 16);
+	put_elem(nlh, IPPROTO_ICMP, echo, 2, 16);
+	mnl_attr_nest_end(nlh, list);
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), 2);
+	CHECK_EQ(n_got, 2);
+	CHECK_EQ(got[0].point, CTA_KCOUNT_LEFT);
+	CHECK_EQ(got[0].family, AF_INET);
+	CHECK_EQ(got[0].l4proto, IPPROTO_UDP);
+	CHECK_EQ(got[0].dport, 53);
+	CHECK_EQ(got[0].packets, 5);
+	CHECK_EQ(got[0].src.b[0], 198);
+	CHECK_EQ(got[0].dst.b[3], 10);
+	CHECK_EQ(got[1].l4proto, IPPROTO_ICMP);
+	CHECK_EQ(got[1].dport, 0);
+	CHECK_EQ(got[1].icmp_type, 8);
+	CHECK_EQ(got[1].packets, 2);
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, true), "uncounted6");
+
+	/* another set of the table, another message */
+	nlh = msg(buf, "seen4");
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EPROTO);
+	nlh = msg(buf, "entered4");
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE;
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EPROTO);
+	/* an IPv4 set's key of an IPv6 set's length */
+	nlh = msg(buf, "entered4");
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	put_elem(nlh, IPPROTO_UDP, dns, 1, 12);
+	mnl_attr_nest_end(nlh, list);
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EBADMSG);
+	return check_report("kcountmsg");
+}
