@@ -30,6 +30,13 @@ done
 "$CTA" record -q --rotate 1d 2>"$TMP/err" && fail "record -q --rotate without -o succeeded"
 grep -q 'needs -o' "$TMP/err" || fail "record -q: $(cat "$TMP/err")"
 "$CTA" record -q --help | grep -q '^Usage: conntrack-advise record' || fail "record -q --help"
+# every command's --help and -h print its usage (the hint of a usage error names it)
+for c in record flows blame suggest review apply graph merge version help; do
+	for h in --help -h; do
+		"$CTA" $c $h 2>"$TMP/err" | grep -q "^Usage: conntrack-advise.* $c" ||
+			fail "$c $h: $(cat "$TMP/err")"
+	done
+done
 # a merge of one session with -q says nothing on stderr; without it, its summary
 "$CTA" merge "$S" -o "$TMP/m.json" 2>"$TMP/err" && grep -q 'merge: ' "$TMP/err" || fail "merge summary"
 "$CTA" merge -q "$S" -o "$TMP/m.json" 2>"$TMP/err" && [ ! -s "$TMP/err" ] || fail "merge -q: $(cat "$TMP/err")"

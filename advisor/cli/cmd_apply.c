@@ -564,7 +564,7 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	rc = save_backup(o, back, backup, sizeof(backup));
 	if (rc) {
 		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
-		rc = CTA_EXIT_SYSTEM;
+		rc = rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE; /* an output, as -o */
 		goto out;
 	}
 	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,

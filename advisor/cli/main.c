@@ -105,9 +105,18 @@ static const struct cta_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/* Is argv the command word and --help or -h alone? */
+static bool asks_help(int argc, char **argv)
+{
+	return argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+}
+
 static int cmd_version(int argc, char **argv, const struct cta_global *g)
 {
-	(void)argv;
+	if (asks_help(argc, argv)) {
+		cta_print_usage(&cta_cmd_version, stdout);
+		return CTA_EXIT_OK;
+	}
 	if (argc > 1)
 		return cta_usage_error(&cta_cmd_version, "takes no arguments");
 	/* what this build has: libnftables always; eBPF and Graphviz when built with them */
@@ -126,6 +135,10 @@ static int cmd_help(int argc, char **argv, const struct cta_global *g)
 	const struct cta_cmd *cmd;
 
 	(void)g;
+	if (asks_help(argc, argv)) {
+		cta_print_usage(&cta_cmd_help, stdout);
+		return CTA_EXIT_OK;
+	}
 	if (argc < 2) {
 		main_usage(stdout);
 		return CTA_EXIT_OK;

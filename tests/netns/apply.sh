@@ -72,6 +72,13 @@ rc=$?
 [ $rc = 2 ] || fail "no terminal: exit $rc"
 same_as_before "refused without a terminal"
 
+# a backup that cannot be written: bad output (2, as every output), nothing applied
+S "$CTA" apply "$TMP/new.nft" --confirm-timeout 0 --backup "$TMP/no/such/dir/b.nft" </dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 2 ] || fail "unwritable backup: exit $rc: $(cat "$TMP/err")"
+grep -q "no/such/dir/b.nft: .*nothing applied" "$TMP/err" || fail "unwritable backup: $(cat "$TMP/err")"
+same_as_before "backup not written"
+
 # a terminal (script), nobody answers: taken back after 2 s
 sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/new.nft --confirm-timeout 2 --backup $TMP/b.nft" /dev/null >"$TMP/out" 2>&1
 rc=$?
