@@ -46,7 +46,7 @@ int cta_nft_check_file(const char *path, char **errors)
 	return rc;
 }
 
-int cta_nft_list(const char *family, const char *table, bool stateless, char **text)
+static int list(unsigned flags, const char *family, const char *table, char **text)
 {
 	struct nft_ctx *c = ctx();
 	char cmd[600];
@@ -55,7 +55,7 @@ int cta_nft_list(const char *family, const char *table, bool stateless, char **t
 	*text = NULL;
 	if (!c)
 		return -ENOMEM;
-	nft_ctx_output_set_flags(c, stateless ? NFT_CTX_OUTPUT_STATELESS : 0);
+	nft_ctx_output_set_flags(c, flags);
 	if (table)
 		snprintf(cmd, sizeof(cmd), "list table %s %s", family, table);
 	else
@@ -73,6 +73,23 @@ int cta_nft_list(const char *family, const char *table, bool stateless, char **t
 	return rc;
 }
 
+int cta_nft_list(const char *family, const char *table, bool stateless, char **text)
+{
+	return list(stateless ? NFT_CTX_OUTPUT_STATELESS : 0, family, table, text);
+}
+
+int cta_nft_list_ruleset(enum cta_nft_listing how, char **text)
+{
+	static const unsigned flags[] = {
+		[CTA_NFT_LIST_FULL] = 0,
+		[CTA_NFT_LIST_STATELESS] = NFT_CTX_OUTPUT_STATELESS,
+		[CTA_NFT_LIST_HANDLES] = NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_HANDLE |
+					 NFT_CTX_OUTPUT_NUMERIC_PRIO,
+	};
+
+	return list(flags[how], NULL, NULL, text);
+}
+
 int cta_nft_run(const char *text, char **errors)
 {
 	struct nft_ctx *c = ctx();
@@ -82,6 +99,22 @@ int cta_nft_run(const char *text, char **errors)
 	if (!c)
 		return -ENOMEM;
 	if (nft_run_cmd_from_buffer(c, text)) {
+		*errors = errors_of(c);
+		rc = -EINVAL;
+	}
+	nft_ctx_free(c);
+	return rc;
+}
+
+int cta_nft_run_file(const char *path, char **errors)
+{
+	struct nft_ctx *c = ctx();
+	int rc = 0;
+
+	*errors = NULL;
+	if (!c)
+		return -ENOMEM;
+	if (nft_run_cmd_from_filename(c, path)) {
 		*errors = errors_of(c);
 		rc = -EINVAL;
 	}

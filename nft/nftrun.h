@@ -20,5 +20,15 @@ int cta_nft_list(const char *family, const char *table, bool stateless, char **t
 
 /* Run text as one transaction. 0, or -EINVAL with *errors (malloc'd). */
 int cta_nft_run(const char *text, char **errors);
+/* The same with the file at path, as nft -f would run it. */
+int cta_nft_run_file(const char *path, char **errors);
+
+/*
+ * The whole ruleset as `nft list ruleset`, malloc'd: as it is (counters, quotas: for
+ * loading elsewhere), stateless (for comparing), or stateless with handles and numeric
+ * priorities (for naming rules). 0 or -errno.
+ */
+enum cta_nft_listing { CTA_NFT_LIST_FULL, CTA_NFT_LIST_STATELESS, CTA_NFT_LIST_HANDLES };
+int cta_nft_list_ruleset(enum cta_nft_listing how, char **text);
 
 #endif

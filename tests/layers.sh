@@ -8,7 +8,8 @@
 #   advisor/model                   flows, hosts, tuples, sessions, rulesets
 #   advisor/record                  model + the kernel layer
 #   advisor/suggest                 model
-#   advisor/review                  model + suggest + the kernel layer
+#   advisor/review                  model + suggest + the kernel layer + record's
+#                                   trace listener (listen.h, trace.h)
 #   advisor/cli                     anything
 #   tests/ bench/                   anything
 #
@@ -25,7 +26,7 @@ allowed() {
 	advisor/model) echo "advisor/lib nft/event.h" ;;
 	advisor/record) echo "advisor/lib advisor/model nft bpf" ;;
 	advisor/suggest) echo "advisor/lib advisor/model nft/event.h" ;;
-	advisor/review) echo "advisor/lib advisor/model advisor/suggest nft" ;;
+	advisor/review) echo "advisor/lib advisor/model advisor/suggest nft advisor/record/listen.h advisor/record/trace.h" ;;
 	advisor/cli) echo "advisor nft bpf" ;;
 	tests | bench) echo "advisor nft bpf tests" ;;
 	*) echo "?" ;;

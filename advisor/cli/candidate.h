@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "nft/replay.h"
+#include "advisor/review/replay.h"
 #include "advisor/review/review.h"
 #include "advisor/model/session.h"
 

@@ -4,12 +4,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +18,7 @@
 #include "advisor/cli/cli.h"
 #include "nft/nftrun.h"
 #include "advisor/review/rsdiff.h"
+#include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -502,15 +501,92 @@ static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta
 	return rc;
 }
 
+/*
+ * The tables as they are and as they will be, with their state (counters, sets): the
+ * transaction that changes them in place, the text that puts them back, saved in the
+ * backup file (its path into backup). 0, or an exit status with the reason told.
+ */
+static int texts(const struct apply_opts *o, struct cta_candidate *c, char **live_full, char **back,
+		 char **tx, char *backup, size_t len)
+{
+	char *after_full = NULL;
+	int rc = cta_nft_list(NULL, NULL, false, live_full);
+
+	if (!rc)
+		rc = cta_replay_listing(c->replay, CTA_LIST_FULL, &after_full) ? -ENOMEM : 0;
+	if (rc) {
+		cta_msg("apply: cannot list the ruleset: %s", strerror(-rc));
+		return CTA_EXIT_SYSTEM;
+	}
+	*back = backup_text(c->tables, *live_full);
+	*tx = in_place(c->tables, *live_full, after_full);
+	free(after_full);
+	if (!*back || !*tx) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	rc = save_backup(o, *back, backup, len);
+	if (rc) {
+		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
+		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE; /* an output, as -o */
+	}
+	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,
+		backup);
+	return 0;
+}
+
+/*
+ * Run tx. With a confirmation timeout, wait for yes (lfd, the terminal) or a signal
+ * (sigfd), and without it put back what live_full had (back). An exit status, told.
+ */
+static int change(const struct apply_opts *o, json_t *tables, const char *live_full,
+		  const char *back, const char *tx, const char *backup, int lfd, int sigfd)
+{
+	char *errors = NULL;
+	int rc = cta_nft_run(tx, &errors);
+
+	if (rc) {
+		cta_msg("apply: the kernel refused the transaction, nothing changed:\n%s",
+			errors ? errors : "");
+		rc = CTA_EXIT_SYSTEM;
+	} else if (!o->timeout_ms) {
+		cta_msg("applied %s (%zu table%s); the previous tables are in %s", o->path,
+			json_array_size(tables), json_array_size(tables) == 1 ? "" : "s", backup);
+		rc = CTA_EXIT_OK;
+	} else {
+		fprintf(stderr,
+			"conntrack-advise: applied %s. Type yes within %llus to keep it (or run "
+			"'conntrack-advise apply --confirm' in another shell); otherwise the "
+			"previous tables come back.\n",
+			o->path, (unsigned long long)(o->timeout_ms / 1000));
+		if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
+			cta_msg("confirmed: %s stays; the previous tables are in %s", o->path,
+				backup);
+			rc = CTA_EXIT_OK;
+		} else if (take_back(tables, live_full, back, &errors)) {
+			cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft "
+				"-f %s",
+				errors ? errors : "", backup, backup);
+			rc = CTA_EXIT_SYSTEM;
+		} else {
+			cta_msg("no confirmation: the previous tables are back (saved in %s)",
+				backup);
+			rc = CTA_EXIT_NEGATIVE;
+		}
+	}
+	free(errors);
+	return rc;
+}
+
 static int apply(const struct apply_opts *o, const struct cta_global *g)
 {
 	struct cta_session *s = NULL;
 	struct cta_host here = { 0 };
 	struct cta_candidate c = { 0 };
-	char *live_full = NULL, *after_full = NULL, *tx = NULL, *back = NULL, *errors = NULL;
+	char *live_full = NULL, *tx = NULL, *back = NULL;
+	struct cta_signals sig = { .fd = -1 };
 	char backup[PATH_MAX] = "";
-	int rc, lfd = -1, sigfd = -1;
-	sigset_t mask;
+	int rc, lfd = -1;
 
 	(void)g;
 	/* a reader of stderr that goes away must not end apply before its rollback */
@@ -543,32 +619,8 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	} else if (rc == CTA_EXIT_NEGATIVE) {
 		cta_msg("apply: refused (--force applies all the same); nothing applied");
 	}
-	if (rc)
+	if (rc || (rc = texts(o, &c, &live_full, &back, &tx, backup, sizeof(backup))))
 		goto out;
-	/* the tables as they are and as they will be, with their state (counters, sets) */
-	rc = cta_nft_list(NULL, NULL, false, &live_full);
-	if (!rc)
-		rc = cta_replay_listing(c.replay, CTA_LIST_FULL, &after_full) ? -ENOMEM : 0;
-	if (rc) {
-		cta_msg("apply: cannot list the ruleset: %s", strerror(-rc));
-		rc = CTA_EXIT_SYSTEM;
-		goto out;
-	}
-	back = backup_text(c.tables, live_full);
-	tx = in_place(c.tables, live_full, after_full);
-	if (!back || !tx) {
-		cta_msg("out of memory");
-		rc = CTA_EXIT_SYSTEM;
-		goto out;
-	}
-	rc = save_backup(o, back, backup, sizeof(backup));
-	if (rc) {
-		cta_msg("apply: backup %s: %s; nothing applied", backup, cta_write_strerror(rc));
-		rc = rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE; /* an output, as -o */
-		goto out;
-	}
-	cta_msg("the tables %s changes are saved in %s (nft -f %s puts them back)", o->path, backup,
-		backup);
 	/* the confirmation socket before the change: a confirmer never finds nobody */
 	if (o->timeout_ms) {
 		lfd = confirm_listen();
@@ -576,59 +628,21 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 			rc = -lfd;
 			goto out;
 		}
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGHUP);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sigprocmask(SIG_BLOCK, &mask, NULL);
-		sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+		/* from here a signal means no confirmation: the old tables come back */
+		if ((rc = cta_signals_block(&sig, false))) {
+			cta_msg("apply: signals: %s; nothing applied", strerror(-rc));
+			rc = CTA_EXIT_SYSTEM;
+			goto out;
+		}
 	}
-	rc = cta_nft_run(tx, &errors);
-	if (rc) {
-		cta_msg("apply: the kernel refused the transaction, nothing changed:\n%s",
-			errors ? errors : "");
-		rc = CTA_EXIT_SYSTEM;
-		goto out;
-	}
-	if (!o->timeout_ms) {
-		cta_msg("applied %s (%zu table%s); the previous tables are in %s", o->path,
-			json_array_size(c.tables), json_array_size(c.tables) == 1 ? "" : "s",
-			backup);
-		rc = CTA_EXIT_OK;
-		goto out;
-	}
-	fprintf(stderr,
-		"conntrack-advise: applied %s. Type yes within %llus to keep it (or run "
-		"'conntrack-advise apply --confirm' in another shell); otherwise the previous "
-		"tables come back.\n",
-		o->path, (unsigned long long)(o->timeout_ms / 1000));
-	if (wait_confirmation(o->timeout_ms, lfd, sigfd) == KEEP) {
-		cta_msg("confirmed: %s stays; the previous tables are in %s", o->path, backup);
-		rc = CTA_EXIT_OK;
-		goto out;
-	}
-	free(errors);
-	errors = NULL;
-	if (take_back(c.tables, live_full, back, &errors)) {
-		cta_msg("apply: TAKING BACK FAILED: %s\nthe previous tables are in %s: nft -f %s",
-			errors ? errors : "", backup, backup);
-		rc = CTA_EXIT_SYSTEM;
-		goto out;
-	}
-	cta_msg("no confirmation: the previous tables are back (saved in %s)", backup);
-	rc = CTA_EXIT_NEGATIVE;
+	rc = change(o, c.tables, live_full, back, tx, backup, lfd, sig.fd);
 out:
 	if (lfd >= 0)
 		close(lfd);
-	if (sigfd >= 0)
-		close(sigfd);
-	free(errors);
+	cta_signals_restore(&sig);
 	free(tx);
 	free(back);
 	free(live_full);
-	free(after_full);
 	cta_candidate_close(&c);
 	cta_free_sessions(s, o->n_sessions);
 	cta_host_fini(&here);

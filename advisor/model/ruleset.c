@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/model/ruleset.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
+#include "advisor/model/listing.h"
 
 struct rule {
 	uint64_t handle;
@@ -154,29 +154,6 @@ static int put_rule(struct cta_ruleset *rs, uint8_t family, const char *table, c
 	return 0;
 }
 
-/* A name as nft prints it: bare, or in double quotes when it needs them. */
-static bool take_name(const char **p, char *out, size_t len)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	if (*s == '"') {
-		for (s++; *s && *s != '"'; s++)
-			if (n + 1 < len)
-				out[n++] = *s;
-		if (*s != '"')
-			return false;
-		s++;
-	} else {
-		for (; *s && !isspace((unsigned char)*s) && *s != '{'; s++)
-			if (n + 1 < len)
-				out[n++] = *s;
-	}
-	out[n] = '\0';
-	*p = s;
-	return n > 0;
-}
-
 /* The word after KEY in a chain declaration, up to a space or ';'. */
 static bool word_after(const char *line, const char *key, char *out, size_t len)
 {
@@ -234,94 +211,24 @@ static int base_chain(struct cta_ruleset *rs, uint8_t family, const char *table,
 	return 0;
 }
 
-/* Braces opened minus closed on a line, outside quoted strings. */
-static int brace_delta(const char *s)
+/* Rules (depth 2 in a chain, with a handle) and base chains of a known family. */
+static int take(const struct cta_listing_item *it, void *data)
 {
-	int d = 0;
+	struct cta_ruleset *rs = data;
+	int family = cta_nfproto_from_name(it->family);
 
-	for (; *s; s++) {
-		if (*s == '"') {
-			while (*++s && *s != '"')
-				;
-			if (!*s)
-				break;
-		} else if (*s == '{') {
-			d++;
-		} else if (*s == '}') {
-			d--;
-		}
-	}
-	return d;
+	if (family < 0 || strcmp(it->kind, "chain"))
+		return 0;
+	if (it->what == CTA_LISTING_HEAD)
+		return base_chain(rs, (uint8_t)family, it->table, it->name, it->text);
+	if (it->what == CTA_LISTING_LINE && it->depth == 2 && it->has_handle && it->handle)
+		return put_rule(rs, (uint8_t)family, it->table, it->name, it->handle, it->text);
+	return 0;
 }
 
-/* The last " # handle N" of a line: a comment may hold the words too. */
-static char *handle_mark(char *line)
-{
-	char *mark = NULL, *p = line;
-
-	while ((p = strstr(p, " # handle ")) != NULL)
-		mark = p++;
-	return mark;
-}
-
-/*
- * nft -a -s list ruleset:
- *   table FAMILY NAME { # handle N          starts at depth 0
- *	chain NAME { # handle N                 depth 1; its rules follow at depth 2
- *		RULE # handle N
- * Sets, maps, flowtables and objects are blocks at depth 1 too; their lines (element
- * lists may span several) carry no rule handles.
- */
 int cta_ruleset_add_text(struct cta_ruleset *rs, const char *text)
 {
-	char table[256] = "", chain[256] = "", fam[16], buf[8192];
-	int family = -1, depth = 0, err = 0;
-	bool in_chain = false;
-
-	while (text && *text && !err) {
-		const char *end = strchr(text, '\n'), *p;
-		size_t len = end ? (size_t)(end - text) : strlen(text);
-		char *mark;
-
-		/* a line longer than the buffer keeps its start: still its handle's text */
-		memcpy(buf, text, len < sizeof(buf) ? len : sizeof(buf) - 1);
-		buf[len < sizeof(buf) ? len : sizeof(buf) - 1] = '\0';
-		text = end ? end + 1 : NULL;
-		for (p = buf; isspace((unsigned char)*p); p++)
-			;
-		if (depth == 0 && !strncmp(p, "table ", 6)) {
-			p += 6;
-			family = -1;
-			if (take_name(&p, fam, sizeof(fam)) && *p++ == ' ' &&
-			    take_name(&p, table, sizeof(table)))
-				family = cta_nfproto_from_name(fam);
-		} else if (depth == 1) {
-			in_chain = !strncmp(p, "chain ", 6);
-			if (in_chain) {
-				const char *q = p + 6;
-
-				in_chain = take_name(&q, chain, sizeof(chain));
-			}
-		} else if (depth == 2 && in_chain && family >= 0 && !strncmp(p, "type ", 5) &&
-			   strstr(p, " hook ")) {
-			err = base_chain(rs, (uint8_t)family, table, chain, p);
-		} else if (depth == 2 && in_chain && family >= 0 && (mark = handle_mark(buf))) {
-			uint64_t handle;
-
-			if (cta_parse_uint(mark + 10, 1, UINT64_MAX, &handle) == 0) {
-				*mark = '\0';
-				err = put_rule(rs, (uint8_t)family, table, chain, handle, p);
-				*mark = ' ';
-			}
-		}
-		mark = handle_mark(buf);
-		if (mark)
-			*mark = '\0'; /* "# handle" is no brace */
-		depth += brace_delta(buf);
-		if (depth < 0)
-			depth = 0;
-	}
-	return err;
+	return text ? cta_listing_walk(text, take, rs) : 0;
 }
 
 const char *cta_ruleset_rule(const struct cta_ruleset *rs, uint8_t family, const char *table,

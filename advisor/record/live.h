@@ -20,7 +20,7 @@ struct cta_trace_event; /* nft/tracemsg.h */
 /*
  * Wait up to timeout_ms for a packet matching m. 0 with *verdict (as
  * cta_judgement_to_json, plus the packet's tuple under "packet") set; -ETIMEDOUT;
- * -EINTR on SIGINT/SIGTERM; or -errno with err filled (kernel refused: exit 3).
+ * -EINTR on SIGINT, SIGTERM or SIGHUP (advisor/lib/signals.h); or -errno with err filled (kernel refused: exit 3).
  */
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
 		   struct cta_err *err);

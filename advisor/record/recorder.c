@@ -5,14 +5,12 @@
 #include <limits.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -22,23 +20,22 @@
 #include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/record/denials.h"
-#include "advisor/model/ruleset.h"
 #include "advisor/record/judge.h"
+#include "advisor/record/listen.h"
 #include "bpf/loader.h"
 #include "nft/legacy.h"
 #include "nft/nflog.h"
 #include "nft/nftrun.h"
 #include "nft/nlsock.h"
 #include "advisor/record/procs.h"
-#include "nft/snapshot.h"
 #include "nft/sysctl.h"
 #include "nft/table.h"
 #include "advisor/record/trace.h"
 #include "nft/tracemsg.h"
+#include "advisor/lib/signals.h"
 #include "advisor/lib/util.h"
 
 #define TICK_MS 200
-#define TRACE_IDLE_NS 500000000ULL /* a traced packet quiet this long is done */
 #define DENY_WAIT_NS 2000000000ULL /* a new flow unconfirmed this long was denied */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
 #define KCOUNT_MS 1000 /* how often the kernel's counting sets are listed */
@@ -46,29 +43,26 @@
 struct rec {
 	const struct cta_record_config *cfg;
 	struct cta_host host;
-	struct cta_table *table;
+	struct cta_listen *listen; /* own table, traces, the ruleset */
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
-	bool counting; /* the table has the counting sets */
 	struct cta_denials *denials;
-	struct cta_table *ingress; /* netdev: marks at ingress, where ingress chains are */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
-	struct cta_nlsock *trace, *nflog;
-	struct cta_tracer *tracer;
+	struct cta_nlsock *nflog;
 	struct cta_judge *judge;
-	struct cta_snapshot *snap;
-	struct cta_ruleset *rs;
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
-	uint64_t trace_events, trace_bad, trace_overruns, nflog_overruns, snapshots;
-	int epfd, sigfd, timerfd;
+	uint64_t nflog_overruns;
+	struct cta_signals sig; /* blocked before the kernel is touched */
+	int epfd, timerfd;
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
+	uint64_t vcache_listing; /* the ruleset listing they were built under */
 	char id[CTA_RECORDING_ID_LEN]; /* this recording's, made at its start ("": none) */
 	bool id_made;
 	size_t n_vcache;
@@ -123,13 +117,14 @@ static void __attribute__((format(printf, 2, 3))) verbose(struct rec *r, const c
 static void verbose_counts(struct rec *r)
 {
 	const struct cta_ct_stats *cs = cta_ct_stats(r->ct);
+	const struct cta_listen_stats *ls = cta_listen_stats(r->listen);
 
 	verbose(r,
 		"messages: conntrack=%llu bad=%llu overruns=%llu, traces=%llu bad=%llu "
 		"overruns=%llu, nflog=%llu overruns=%llu, process_events=%llu",
 		(unsigned long long)cs->messages, (unsigned long long)cs->bad_messages,
-		(unsigned long long)cs->overruns, (unsigned long long)r->trace_events,
-		(unsigned long long)r->trace_bad, (unsigned long long)r->trace_overruns,
+		(unsigned long long)cs->overruns, (unsigned long long)ls->events,
+		(unsigned long long)ls->bad, (unsigned long long)ls->overruns,
 		(unsigned long long)cta_judge_stats(r->judge)->nflog,
 		(unsigned long long)r->nflog_overruns,
 		(unsigned long long)(r->procmon ? cta_procmon_events(r->procmon) : 0));
@@ -232,21 +227,6 @@ static void vcache_clear(struct rec *r)
 	json_object_clear(r->verdicts);
 }
 
-static void snapshot(struct rec *r)
-{
-	const char *text;
-	int err = cta_snapshot_take(r->snap, &text);
-
-	if (!err)
-		err = cta_ruleset_add_text(r->rs, text);
-	if (!err)
-		r->snapshots++;
-	verbose(r, "ruleset snapshot %llu: %s", (unsigned long long)r->snapshots,
-		err ? strerror(-err) : "listed with handles");
-	/* rule texts and chains may have changed under the same handles */
-	vcache_clear(r);
-}
-
 /*
  * The verdict, built once per distinct path through the ruleset: a recording sees
  * thousands of flows judged by a handful of rules, and the verdict (a few KiB with its
@@ -255,14 +235,22 @@ static void snapshot(struct rec *r)
  */
 static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement *j)
 {
+	const struct cta_ruleset *rs = cta_listen_ruleset(r->listen);
+	uint64_t listing = cta_listen_stats(r->listen)->listings;
 	char key[4096];
 	size_t n = cta_judgement_key(j, key, sizeof(key));
-	json_t *known = n ? json_object_getn(r->verdicts, key, n) : NULL;
+	json_t *known;
 	struct cta_verdict *v;
 
+	/* a new listing: rule texts and chains may have changed under the same handles */
+	if (listing != r->vcache_listing) {
+		vcache_clear(r);
+		r->vcache_listing = listing;
+	}
+	known = n ? json_object_getn(r->verdicts, key, n) : NULL;
 	if (known)
 		return cta_verdict_ref(r->vcache[json_integer_value(known)]);
-	v = cta_judgement_verdict(j, r->rs, CTA_VSOURCE_TRACE);
+	v = cta_judgement_verdict(j, rs, CTA_VSOURCE_TRACE);
 	if (!v || !n)
 		return v;
 	if (r->n_vcache >= VERDICTS_KEPT)
@@ -272,49 +260,12 @@ static struct cta_verdict *verdict_of(struct rec *r, const struct cta_judgement 
 	return v;
 }
 
-/*
- * Ingress chains decide before the inet hooks mark anything: a netdev table of the
- * tool's own marks TCP connection attempts (--trace all: every packet) on each of
- * their devices, first there. Best effort: without it they stay unwatched.
- */
-static void trace_ingress(struct rec *r)
-{
-	struct cta_table_config in = { .name = CTA_TABLE_NAME, .trace = r->cfg->table.trace };
-	struct cta_table_error terr;
-	const char *devs[32];
-
-	if (in.trace == CTA_TRACE_NONE)
-		return;
-	in.devices = devs;
-	in.n_devices = cta_ruleset_ingress_devices(r->rs, devs, 32);
-	if (in.n_devices && cta_table_new(&r->ingress, &in, &terr)) {
-		r->ingress = NULL;
-		notice(r, "cannot trace at ingress: table netdev " CTA_TABLE_NAME " refused");
-	}
-}
-
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct rec *r = data;
 
-	/* a rule the snapshot does not know yet: the ruleset changed, list it again */
-	if (!cta_judgement_rules_known(j, r->rs))
-		snapshot(r);
 	note_err(r, cta_judge_trace(r->judge, j, verdict_of(r, j), cta_now_mono_ns(),
 				    cta_now_real_ns()));
-}
-
-static void on_trace_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct rec *r = data;
-	struct cta_trace_event ev;
-
-	if (cta_tracemsg_parse(nlh, &ev) != 0) {
-		r->trace_bad++;
-		return;
-	}
-	r->trace_events++;
-	cta_tracer_feed(r->tracer, &ev, cta_now_mono_ns());
 }
 
 static void on_nflog_msg(const struct nlmsghdr *nlh, void *data)
@@ -396,14 +347,14 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.swept = fs->swept;
 	s->stats.rcvbuf = cta_ct_rcvbuf(r->ct);
 	s->stats.open_connections = cta_flowtab_open_connections(r->ft);
-	s->stats.trace_events = r->trace_events;
-	s->stats.trace_bad = r->trace_bad;
-	s->stats.trace_overruns = r->trace_overruns;
+	s->stats.trace_events = cta_listen_stats(r->listen)->events;
+	s->stats.trace_bad = cta_listen_stats(r->listen)->bad;
+	s->stats.trace_overruns = cta_listen_stats(r->listen)->overruns;
 	s->stats.judgements = cta_judge_stats(r->judge)->judgements;
 	s->stats.nflog_packets = cta_judge_stats(r->judge)->nflog;
 	s->stats.nflog_overruns = r->nflog_overruns;
 	s->stats.denied = cta_judge_stats(r->judge)->denied;
-	s->stats.ruleset_snapshots = r->snapshots;
+	s->stats.ruleset_snapshots = cta_listen_stats(r->listen)->listings;
 	if (r->denials && cta_denials_stats(r->denials)->listings) {
 		const struct cta_denials_stats *ds = cta_denials_stats(r->denials);
 
@@ -622,15 +573,11 @@ static int resync(struct rec *r)
 }
 
 /* Trace or NFLOG: an overrun loses verdicts, not flows; say so and go on. */
-static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, uint64_t *overruns,
-		     const char *what)
+static int side_read(struct rec *r, int n, const char *what)
 {
-	int n = cta_nlsock_read(sock, cb, r, NULL);
-
 	if (n == -ENOBUFS) {
 		char msg[160];
 
-		(*overruns)++;
 		snprintf(msg, sizeof(msg),
 			 "%s lost (receive buffer overrun): some verdicts are missing", what);
 		notice(r, msg);
@@ -639,6 +586,20 @@ static int read_side(struct rec *r, struct cta_nlsock *sock, cta_nlsock_cb cb, u
 	if (n < 0)
 		return failf(r, CTA_RECORD_SYSTEM, n, "reading %s: %s", what, strerror(-n));
 	return noted_err(r);
+}
+
+static int read_traces(struct rec *r)
+{
+	return side_read(r, cta_listen_read(r->listen), "nf_tables traces");
+}
+
+static int read_nflog(struct rec *r)
+{
+	int n = cta_nlsock_read(r->nflog, on_nflog_msg, r, NULL);
+
+	if (n == -ENOBUFS)
+		r->nflog_overruns++;
+	return side_read(r, n, "NFLOG packets");
 }
 
 /*
@@ -697,31 +658,6 @@ static const char *hint(int err)
 	}
 }
 
-/*
- * The own table; a kernel that refuses the counting sets (set expressions, 5.11 and
- * later) gets the table without them, and denials are judged by time.
- */
-static int make_table(struct rec *r, struct cta_table_error *terr)
-{
-	struct cta_table_config cfg = r->cfg->table;
-	int err = cta_table_new(&r->table, &cfg, terr);
-
-	r->counting = cfg.count && !err;
-	if (!err || !cfg.count || (err != -EOPNOTSUPP && err != -EINVAL && err != -ENOENT))
-		return err;
-	cfg.count = false;
-	err = cta_table_new(&r->table, &cfg, terr);
-	if (!err) {
-		char msg[200];
-
-		snprintf(msg, sizeof(msg),
-			 "the kernel refused the counting sets (%s): denials are judged by time",
-			 terr->object);
-		notice(r, msg);
-	}
-	return err;
-}
-
 /* -v: the table as the kernel lists it, a message of its own on several lines */
 static void verbose_table(struct rec *r)
 {
@@ -739,10 +675,60 @@ static void verbose_table(struct rec *r)
 	free(text);
 }
 
+static void on_listed(uint64_t listings, int err, void *data)
+{
+	verbose(data, "ruleset snapshot %llu: %s", (unsigned long long)listings,
+		err ? strerror(-err) : "listed with handles");
+}
+
+/*
+ * The own table, the trace socket and the ruleset (advisor/record/listen.h); a kernel
+ * that refuses the counting sets (set expressions, 5.11 and later) gets the table
+ * without them, and denials are judged by time.
+ */
+static int setup_listen(struct rec *r)
+{
+	struct cta_listen_config lc = { .table = &r->cfg->table,
+					.rcvbuf = 16u << 20,
+					.follow = true,
+					.ingress = true,
+					.on_judgement = on_judgement,
+					.on_listed = on_listed,
+					.data = r };
+	struct cta_listen_error lerr;
+	int err = cta_listen_new(&r->listen, &lc, &lerr);
+
+	if (!err && r->cfg->table.count && !cta_listen_counting(r->listen)) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "the kernel refused the counting sets (%s): denials are judged by time",
+			 lerr.object);
+		notice(r, msg);
+	}
+	if (!err)
+		verbose_table(r);
+	/* at ingress it is best effort: without it those chains stay unwatched */
+	if (!err && cta_listen_ingress_err(r->listen))
+		notice(r, "cannot trace at ingress: table netdev " CTA_TABLE_NAME " refused");
+	if (!err)
+		return 0;
+	switch (lerr.step) {
+	case CTA_LISTEN_TRACES:
+		return failf(r, CTA_RECORD_SYSTEM, err,
+			     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
+			     hint(err));
+	case CTA_LISTEN_RULESET:
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
+			     strerror(-err), hint(err));
+	default:
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
+			     CTA_TABLE_NAME, lerr.object, strerror(-err), hint(err));
+	}
+}
+
 static int setup_kernel(struct rec *r)
 {
-	static const unsigned trace_group = NFNLGRP_NFTRACE;
-	struct cta_table_error terr = { "" };
 	int err;
 
 	/* verdicts are joined to connections by tuple; without them nothing is */
@@ -759,23 +745,10 @@ static int setup_kernel(struct rec *r)
 					       "conntrack-advise recording here: --nflog-group)"
 					     : hint(err));
 	}
-	if (r->cfg->table.trace != CTA_TRACE_NONE) {
-		err = cta_nlsock_open(&r->trace, &trace_group, 1, 16u << 20);
-		if (err)
-			return failf(r, CTA_RECORD_SYSTEM, err,
-				     "cannot subscribe to nf_tables traces: %s%s", strerror(-err),
-				     hint(err));
-	}
-	err = cta_snapshot_new(&r->snap, true);
+	err = setup_listen(r);
 	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "cannot follow the ruleset: %s%s",
-			     strerror(-err), hint(err));
-	err = make_table(r, &terr);
-	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "cannot create table inet %s: %s: %s%s",
-			     CTA_TABLE_NAME, terr.object, strerror(-err), hint(err));
-	verbose_table(r);
-	if (r->counting) {
+		return err;
+	if (cta_listen_counting(r->listen)) {
 		err = cta_kcount_open(&r->kc, r->cfg->table.name);
 		if (err)
 			return failf(r, CTA_RECORD_SYSTEM, err, "cannot list the counting sets: %s",
@@ -816,47 +789,28 @@ static int setup_loop(struct rec *r)
 	struct itimerspec its = { .it_interval = { 0, TICK_MS * 1000000L },
 				  .it_value = { 0, TICK_MS * 1000000L } };
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t mask;
 
-	/*
-	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never
-	 * reaches a signalfd: take the defaults back (they are blocked next, so they only
-	 * arrive through the signalfd). SIGHUP stays as it is, for nohup, unless it
-	 * rotates the output.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (signal(SIGHUP, SIG_IGN) != SIG_IGN || r->cfg->rotate_ms) {
-		signal(SIGHUP, SIG_DFL);
-		sigaddset(&mask, SIGHUP);
-	}
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	r->urgent_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->sigfd < 0 || r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
+	if (r->timerfd < 0 || r->epfd < 0 || r->urgent_epfd < 0)
 		return -errno;
 	if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
 		return -errno;
 	ev.data.fd = cta_ct_fd(r->ct);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	ev.data.fd = r->sigfd;
+	ev.data.fd = r->sig.fd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0 ||
 	    epoll_ctl(r->urgent_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
 	ev.data.fd = r->timerfd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	if ((ev.data.fd = cta_snapshot_fd(r->snap)) >= 0 &&
+	if ((ev.data.fd = cta_listen_changes_fd(r->listen)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
-	if (r->trace && (ev.data.fd = cta_nlsock_fd(r->trace)) >= 0 &&
+	if ((ev.data.fd = cta_listen_fd(r->listen)) >= 0 &&
 	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
 	if (r->nflog && (ev.data.fd = cta_nlsock_fd(r->nflog)) >= 0 &&
@@ -875,10 +829,10 @@ static int setup_loop(struct rec *r)
 
 static int read_fd(struct rec *r, int fd)
 {
-	if (r->trace && fd == cta_nlsock_fd(r->trace))
-		return read_side(r, r->trace, on_trace_msg, &r->trace_overruns, "nf_tables traces");
+	if (fd == cta_listen_fd(r->listen))
+		return read_traces(r);
 	if (r->nflog && fd == cta_nlsock_fd(r->nflog))
-		return read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+		return read_nflog(r);
 	if (r->procmon && fd == cta_procmon_fd(r->procmon)) {
 		int err = cta_procmon_read(r->procmon);
 
@@ -887,13 +841,13 @@ static int read_fd(struct rec *r, int fd)
 				     strerror(-err));
 		return noted_err(r);
 	}
-	if (fd == cta_snapshot_fd(r->snap)) {
-		if (!cta_snapshot_changed(r->snap))
+	if (fd == cta_listen_changes_fd(r->listen)) {
+		if (!cta_listen_follow(r->listen))
 			return 0;
-		snapshot(r);
 		/* verdicts may have changed: every flow is traced afresh */
 		if (r->cfg->table.trace == CTA_TRACE_NEW) {
-			int err = cta_table_flush_seen(r->table, r->cfg->table.name);
+			int err = cta_table_flush_seen(cta_listen_table(r->listen),
+						       r->cfg->table.name);
 
 			if (err)
 				notice(r,
@@ -916,7 +870,7 @@ static int drain_nflog(struct rec *r)
 
 		if (poll(&p, 1, (int)((until - now) / 1000000ULL) + 1) < 0 && errno != EINTR)
 			return -errno;
-		err = read_side(r, r->nflog, on_nflog_msg, &r->nflog_overruns, "NFLOG packets");
+		err = read_nflog(r);
 	}
 	return err;
 }
@@ -924,10 +878,14 @@ static int drain_nflog(struct rec *r)
 /* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
 static int settle(struct rec *r, bool all)
 {
-	uint64_t now = cta_now_mono_ns();
+	uint64_t now;
+	/* quiet means nothing came: what waits in the socket is read first */
+	int err = read_traces(r);
 
-	if (r->tracer)
-		cta_tracer_flush(r->tracer, now, all ? 0 : TRACE_IDLE_NS);
+	if (err)
+		return err;
+	now = cta_now_mono_ns();
+	cta_listen_flush(r->listen, now, all);
 	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
 	return noted_err(r);
 }
@@ -1105,18 +1063,19 @@ static int output_failed(struct rec *r, int err)
 /* Messages read from every socket so far (conntrack, traces, NFLOG). */
 static uint64_t messages_read(const struct rec *r)
 {
-	return cta_ct_stats(r->ct)->messages + r->trace_events + r->trace_bad +
+	const struct cta_listen_stats *ls = cta_listen_stats(r->listen);
+
+	return cta_ct_stats(r->ct)->messages + ls->events + ls->bad +
 	       cta_judge_stats(r->judge)->nflog;
 }
 
 /* Read the signals: true when the only ones were SIGHUP and the recording rotates. */
 static bool hangup(struct rec *r)
 {
-	struct signalfd_siginfo si;
 	bool hup = false;
 
-	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo != SIGHUP || !r->cfg->rotate_ms)
+	for (int sig; (sig = cta_signals_caught(&r->sig));) {
+		if (sig != SIGHUP || !r->cfg->rotate_ms)
 			return false;
 		hup = true;
 	}
@@ -1138,7 +1097,7 @@ static int loop(struct rec *r, struct ticker *t)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd, err;
 
-			if (fd == r->sigfd) {
+			if (fd == r->sig.fd) {
 				if (!hangup(r))
 					return 0;
 				if ((err = rotate(r, true)))
@@ -1175,28 +1134,22 @@ static void teardown(struct rec *r)
 		close(r->epfd);
 	if (r->urgent_epfd >= 0)
 		close(r->urgent_epfd);
-	if (r->sigfd >= 0)
-		close(r->sigfd);
 	if (r->timerfd >= 0)
 		close(r->timerfd);
 	cta_sysctl_restore(&r->sysctl);
 	cta_ct_free(r->ct);
-	cta_nlsock_free(r->trace);
 	cta_nlsock_free(r->nflog);
-	cta_tracer_free(r->tracer);
 	cta_judge_free(r->judge);
-	cta_snapshot_free(r->snap);
-	cta_ruleset_free(r->rs);
 	cta_procmon_free(r->procmon); /* its links go with it: nothing stays attached */
 	cta_procs_free(r->procs);
 	cta_kcount_free(r->kc);
 	cta_denials_free(r->denials);
-	cta_table_free(r->table); /* closing its socket deletes the table */
-	cta_table_free(r->ingress);
+	cta_listen_free(r->listen); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);
 	vcache_clear(r);
 	json_decref(r->verdicts);
+	cta_signals_restore(&r->sig); /* last: everything is put back */
 }
 
 /*
@@ -1229,6 +1182,90 @@ static bool legacy_rules_decide(void)
 	return decides;
 }
 
+/* Memory, the host, the kernel, the loop, the first dump and checkpoint. 0 or -errno. */
+static int start(struct rec *r)
+{
+	int err;
+
+	r->ft = cta_flowtab_new();
+	r->judge = r->ft ? cta_judge_new(r->ft, &r->host) : NULL;
+	r->procs = cta_procs_new();
+	r->verdicts = json_object();
+	r->denials = cta_denials_new();
+	if (!r->ft || !r->judge || !r->procs || !r->verdicts || !r->denials)
+		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	err = cta_host_read(&r->host);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
+			     strerror(-err));
+	err = setup_kernel(r);
+	if (err)
+		return err;
+	err = setup_loop(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
+	if (legacy_rules_decide())
+		notice(r, "iptables-legacy rules are loaded here: their rules are invisible to "
+			  "nf_tables tracing, so verdicts they give are not seen");
+	r->start_ns = r->period_start_ns = cta_now_real_ns();
+	r->output = r->cfg->output;
+	if (r->cfg->rotate_ms) {
+		next_rotation(r);
+		err = period_name(r, r->period_name, sizeof(r->period_name));
+		if (err)
+			return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s", r->cfg->output,
+				     strerror(-err));
+		r->output = r->period_name;
+	}
+	r->start_mono = cta_now_mono_ns();
+	/* entries from before the subscription may never send an event: dump them */
+	err = dump(r);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
+			     hint(err));
+	/* a first checkpoint proves the output is writable before anything is recorded */
+	err = checkpoint(r, false);
+	if (err)
+		return failf(r, CTA_RECORD_OUTPUT, err, "%s: %s", r->output,
+			     cta_write_strerror(err));
+	return 0;
+}
+
+/* After the loop: what the sockets still hold, the last dump, the last judgements. */
+static int finish(struct rec *r)
+{
+	int err = read_traces(r);
+
+	if (!err && r->nflog)
+		err = drain_nflog(r);
+	if (!err && r->procmon)
+		err = read_fd(r, cta_procmon_fd(r->procmon));
+	if (!err)
+		err = read_events(r);
+	if (!err) {
+		/* the last traced packets are done */
+		cta_listen_flush(r->listen, cta_now_mono_ns(), true);
+		err = read_events(r);
+	}
+	if (!err) {
+		/*
+		 * The last counters of connections still open; and every connection the
+		 * kernel confirmed is known before what still waits is called denied.
+		 */
+		err = dump(r);
+		if (err)
+			err = failf(r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
+				    strerror(-err));
+	}
+	if (!err)
+		err = read_events(r); /* what the dump killed (expired) ends with a DESTROY */
+	if (!err)
+		err = count_kernel(r); /* the last denials, before the judge settles */
+	if (!err)
+		err = settle(r, true);
+	return err;
+}
+
 int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fail,
 		   struct cta_err *errout)
 {
@@ -1239,7 +1276,7 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 		.events_fd = cfg->events_fd,
 		.epfd = -1,
 		.urgent_epfd = -1,
-		.sigfd = -1,
+		.sig = { .fd = -1 },
 		.timerfd = -1,
 	};
 	struct ticker t = { 0 };
@@ -1247,94 +1284,16 @@ int cta_record_run(const struct cta_record_config *cfg, enum cta_record_fail *fa
 
 	*fail = CTA_RECORD_OK;
 	errout->msg[0] = '\0';
-	r.ft = cta_flowtab_new();
-	r.rs = cta_ruleset_new();
-	r.judge = r.ft ? cta_judge_new(r.ft, &r.host) : NULL;
-	r.tracer = cta_tracer_new(CTA_TABLE_NAME, on_judgement, &r);
-	r.procs = cta_procs_new();
-	r.verdicts = json_object();
-	r.denials = cta_denials_new();
-	if (!r.ft || !r.rs || !r.judge || !r.tracer || !r.procs || !r.verdicts || !r.denials) {
-		err = failf(&r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
-		goto out;
-	}
-	err = cta_host_read(&r.host);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
-			    strerror(-err));
-		goto out;
-	}
-	err = setup_kernel(&r);
+	/* a signal from now on ends the loop, never the process: the teardown runs */
+	err = cta_signals_block(&r.sig, cfg->rotate_ms != 0); /* SIGHUP rotates */
+	if (err)
+		return failf(&r, CTA_RECORD_SYSTEM, err, "signals: %s", strerror(-err));
+	err = start(&r);
 	if (err)
 		goto out;
-	err = setup_loop(&r);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "event loop: %s", strerror(-err));
-		goto out;
-	}
-	if (legacy_rules_decide())
-		notice(&r, "iptables-legacy rules are loaded here: their rules are invisible to "
-			   "nf_tables tracing, so verdicts they give are not seen");
-	snapshot(&r);
-	trace_ingress(&r);
-	r.start_ns = r.period_start_ns = cta_now_real_ns();
-	r.output = cfg->output;
-	if (cfg->rotate_ms) {
-		next_rotation(&r);
-		err = period_name(&r, r.period_name, sizeof(r.period_name));
-		if (err) {
-			err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", cfg->output,
-				    strerror(-err));
-			goto out;
-		}
-		r.output = r.period_name;
-	}
-	r.start_mono = cta_now_mono_ns();
-	/* entries from before the subscription may never send an event: dump them */
-	err = dump(&r);
-	if (err) {
-		err = failf(&r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
-			    hint(err));
-		goto out;
-	}
-	/* a first checkpoint proves the output is writable before anything is recorded */
-	err = checkpoint(&r, false);
-	if (err) {
-		err = failf(&r, CTA_RECORD_OUTPUT, err, "%s: %s", r.output,
-			    cta_write_strerror(err));
-		goto out;
-	}
 	err = loop(&r, &t);
-	if (!err && r.trace)
-		err = read_side(&r, r.trace, on_trace_msg, &r.trace_overruns, "nf_tables traces");
-	if (!err && r.nflog)
-		err = drain_nflog(&r);
-	if (!err && r.procmon)
-		err = read_fd(&r, cta_procmon_fd(r.procmon));
 	if (!err)
-		err = read_events(&r);
-	if (!err) {
-		/* the last traced packets are done */
-		if (r.tracer)
-			cta_tracer_flush(r.tracer, cta_now_mono_ns(), 0);
-		err = read_events(&r);
-	}
-	if (!err) {
-		/*
-		 * The last counters of connections still open; and every connection the
-		 * kernel confirmed is known before what still waits is called denied.
-		 */
-		err = dump(&r);
-		if (err)
-			err = failf(&r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
-				    strerror(-err));
-	}
-	if (!err)
-		err = read_events(&r); /* what the dump killed (expired) ends with a DESTROY */
-	if (!err)
-		err = count_kernel(&r); /* the last denials, before the judge settles */
-	if (!err)
-		err = settle(&r, true);
+		err = finish(&r);
 	if (err && r.output)
 		checkpoint(&r, false); /* keep what was recorded up to the failure */
 	if (!err) {

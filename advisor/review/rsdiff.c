@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/review/rsdiff.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisor/lib/buf.h"
+#include "advisor/model/listing.h"
 
 #define LCS_MAX 4000 /* rules per chain compared in order; longer chains as sets */
 
@@ -41,47 +43,6 @@ static void *grow(void *p, size_t n, size_t size, bool *oom)
 	return q;
 }
 
-/* The line from p, trimmed, into a new string; *next after it. */
-static char *line_at(const char *p, const char **next)
-{
-	const char *e = strchr(p, '\n'), *s = p;
-	size_t n;
-	char *out;
-
-	if (!e)
-		e = p + strlen(p);
-	*next = *e ? e + 1 : e;
-	while (s < e && (*s == '\t' || *s == ' '))
-		s++;
-	n = (size_t)(e - s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	out = malloc(n + 1);
-	if (out) {
-		memcpy(out, s, n);
-		out[n] = '\0';
-	}
-	return out;
-}
-
-/* "KIND... NAME {": the kind words and the name. */
-static bool object_head(const char *l, char *kind, size_t klen, char *name, size_t nlen)
-{
-	size_t n = strlen(l);
-	const char *sp;
-
-	if (n < 3 || strcmp(l + n - 2, " {"))
-		return false;
-	n -= 2;
-	for (sp = l + n; sp > l && sp[-1] != ' '; sp--)
-		;
-	if (sp == l)
-		return false;
-	snprintf(name, nlen, "%.*s", (int)(l + n - sp), sp);
-	snprintf(kind, klen, "%.*s", (int)(sp - 1 - l), l);
-	return true;
-}
-
 static void obj_free(struct obj *o)
 {
 	free(o->head);
@@ -100,112 +61,63 @@ static void list_free(struct list *l)
 	free(l->t);
 }
 
-static void add_line(struct obj *o, char *line, bool *oom)
+static void add_line(struct obj *o, const char *text, bool *oom)
 {
 	char **v = grow(o->lines, o->n, sizeof(*o->lines), oom);
+	char *line = v ? strdup(text) : NULL;
 
-	if (*oom || !v) {
-		free(line);
+	if (!line) {
+		*oom = true;
 		return;
 	}
 	o->lines = v;
 	o->lines[o->n++] = line;
 }
 
-/*
- * A head line without its trailing comment: an owner table's "{ # progname NAME", a
- * listing with handles' "{ # handle N". Rule lines are never cut (a "#" there is data).
- */
-static void cut_comment(char *line)
+static int take(const struct cta_listing_item *it, void *data)
 {
-	char *c = strstr(line, " { # ");
-	size_t n;
+	struct list *l = data;
+	struct tab *t = l->n ? &l->t[l->n - 1] : NULL;
+	struct obj *o = t && t->n ? &t->objs[t->n - 1] : NULL;
 
-	if (c)
-		c[2] = '\0';
-	n = strlen(line);
-	while (n && line[n - 1] == ' ')
-		line[--n] = '\0';
+	switch (it->what) {
+	case CTA_LISTING_TABLE:
+		if (!(t = grow(l->t, l->n, sizeof(*l->t), &l->oom)))
+			return -ENOMEM;
+		l->t = t;
+		t = &l->t[l->n++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->family, sizeof(t->family), "%s", it->family);
+		snprintf(t->name, sizeof(t->name), "%s", it->table);
+		t->start = it->start;
+		break;
+	case CTA_LISTING_TABLE_END:
+		t->end = it->end;
+		break;
+	case CTA_LISTING_OBJECT:
+		if (!(o = grow(t->objs, t->n, sizeof(*t->objs), &l->oom)))
+			return -ENOMEM;
+		t->objs = o;
+		o = &t->objs[t->n++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->kind, sizeof(o->kind), "%s", it->kind);
+		snprintf(o->name, sizeof(o->name), "%s", it->name);
+		break;
+	case CTA_LISTING_HEAD:
+		if (!o->head && !(o->head = strdup(it->text)))
+			l->oom = true;
+		break;
+	case CTA_LISTING_LINE:
+		add_line(o, it->text, &l->oom);
+		break;
+	}
+	return l->oom ? -ENOMEM : 0;
 }
 
 static void parse(const char *text, struct list *l)
 {
-	struct tab *t = NULL;
-	struct obj *o = NULL;
-	int depth = 0;
-
-	for (const char *p = text, *next; *p && !l->oom; p = next) {
-		size_t at = (size_t)(p - text);
-		char *line = line_at(p, &next);
-		size_t n;
-
-		if (!line) {
-			l->oom = true;
-			break;
-		}
-		if (depth <= 1)
-			cut_comment(line);
-		n = strlen(line);
-		if (depth == 0) {
-			char fam[16], name[256];
-
-			if (n > 2 && !strncmp(line, "table ", 6) && !strcmp(line + n - 2, " {") &&
-			    sscanf(line + 6, "%15s %255s {", fam, name) == 2) {
-				struct tab *v = grow(l->t, l->n, sizeof(*l->t), &l->oom);
-
-				if (v) {
-					l->t = v;
-					t = &l->t[l->n++];
-					memset(t, 0, sizeof(*t));
-					snprintf(t->family, sizeof(t->family), "%s", fam);
-					snprintf(t->name, sizeof(t->name), "%s", name);
-					t->start = at + strspn(p, " \t");
-				}
-				depth = 1;
-			}
-			free(line);
-			continue;
-		}
-		if (!strcmp(line, "}")) {
-			if (--depth == 0 && t)
-				t->end = (size_t)(next - text);
-			if (depth <= 1)
-				o = NULL;
-			free(line);
-			continue;
-		}
-		if (depth == 1) {
-			char kind[32], name[256];
-
-			if (t && object_head(line, kind, sizeof(kind), name, sizeof(name))) {
-				struct obj *v = grow(t->objs, t->n, sizeof(*t->objs), &l->oom);
-
-				if (v) {
-					t->objs = v;
-					o = &t->objs[t->n++];
-					memset(o, 0, sizeof(*o));
-					snprintf(o->kind, sizeof(o->kind), "%s", kind);
-					snprintf(o->name, sizeof(o->name), "%s", name);
-				}
-				depth = 2;
-			} else if (n && line[n - 1] == '{') {
-				depth = 2; /* something of one line's head we do not know: kept out
-					    */
-			}
-			free(line);
-			continue;
-		}
-		/* inside an object: its lines (nested braces count too) */
-		if (n && line[n - 1] == '{')
-			depth++;
-		if (o && !strcmp(o->kind, "chain") && !o->head && !o->n &&
-		    !strncmp(line, "type ", 5))
-			o->head = line;
-		else if (o && n)
-			add_line(o, line, &l->oom);
-		else
-			free(line);
-	}
+	if (cta_listing_walk(text, take, l))
+		l->oom = true;
 }
 
 static bool same_tab(const struct tab *a, const struct tab *b)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What a ruleset change does, object by object: two `nft list ruleset` listings
- * (stateless, no handles) compared as tables, their chains, sets, maps and other
+ * (stateless; handles are read and left out), read by advisor/model/listing.h,
+ * compared as tables, their chains, sets, maps and other
  * objects, and each chain's rules in order (a longest common subsequence, so a rule
  * inserted on top is one added rule, not a whole chain changed).
  */

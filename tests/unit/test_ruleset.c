@@ -4,7 +4,9 @@
 #include <linux/netfilter.h>
 
 #include "check.h"
+#include "advisor/model/listing.h"
 #include "advisor/model/ruleset.h"
+#include "advisor/review/rsdiff.h"
 
 /* as nft 1.0.6 prints it (-a -s -p), with a set, a quoted chain name and a comment */
 static const char listing[] =
@@ -40,6 +42,57 @@ static const char listing[] =
 	"\t\ttype filter hook prerouting priority -300; policy accept;\n"
 	"\t}\n"
 	"}\n";
+
+static int count_item(const struct cta_listing_item *it, void *data)
+{
+	int *n = data;
+
+	n[it->what]++;
+	return 0;
+}
+
+/*
+ * One reader for the ruleset and for review's comparison: what it sees of the listing
+ * above, a commented base chain, and a listing with handles compared with itself.
+ */
+static void test_listing(void)
+{
+	static const char commented[] = "table inet t {\n"
+					"\tchain \"in put\" {\n"
+					"\t\tcomment \"the { door\"\n"
+					"\t\ttype filter hook input priority -5; policy drop;\n"
+					"\t\ttcp dport 22 accept # handle 3\n"
+					"\t}\n"
+					"}\n";
+	struct cta_ruleset *rs = cta_ruleset_new();
+	const struct cta_chain_info *c;
+	int n[CTA_LISTING_LINE + 1] = { 0 };
+	json_t *d;
+	char *x;
+
+	CHECK_EQ(cta_listing_walk(listing, count_item, n), 0);
+	CHECK_EQ(n[CTA_LISTING_TABLE], 3);
+	CHECK_EQ(n[CTA_LISTING_TABLE_END], 3);
+	CHECK_EQ(n[CTA_LISTING_OBJECT], 6); /* a set, five chains */
+	CHECK_EQ(n[CTA_LISTING_HEAD], 3);
+	CHECK_EQ(n[CTA_LISTING_LINE], 3 + 5); /* the set's lines, the rules */
+	CHECK_EQ(cta_ruleset_add_text(rs, commented), 0);
+	c = cta_ruleset_chain(rs, NFPROTO_INET, "t", "in put");
+	CHECK(c && c->prio == -5 && !strcmp(c->policy, "drop"));
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "t", "in put", 3), "tcp dport 22 accept");
+	cta_ruleset_free(rs);
+	d = cta_rsdiff(listing, listing, NULL);
+	CHECK(d && json_array_size(d) == 0);
+	json_decref(d);
+	x = cta_rsdiff_table_text(listing, "ip", "filter");
+	CHECK(x && !strncmp(x, "table ip filter { # handle 2\n", 29) && x[strlen(x) - 2] == '}');
+	free(x);
+	d = cta_rsdiff(listing, commented, NULL);
+	/* 3 tables removed, 1 added with its chain: the chain's name unquoted */
+	CHECK_EQ(json_array_size(d), 5);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(d, 4), "name")), "in put");
+	json_decref(d);
+}
 
 int main(void)
 {
@@ -90,5 +143,6 @@ int main(void)
 	CHECK_EQ(cta_nfproto_from_name("ip6"), NFPROTO_IPV6);
 	CHECK_STR(cta_nfproto_name(NFPROTO_BRIDGE), "bridge");
 	cta_ruleset_free(rs);
+	test_listing();
 	return check_report("ruleset");
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * review's replay: a scratch namespace built like the recording host (nft/sandbox.h),
- * rulesets loaded into it, and each recorded flow's first packet sent along its
- * direction while the tool's own tracing tells what the kernel did with it.
+ * rulesets loaded into it (nft/nftrun.h), and each recorded flow's first packet
+ * (advisor/review/craft.h) sent along its direction while the tool's own tracing
+ * (advisor/record/listen.h) tells what the kernel did with it.
  */
 #ifndef CTA_REPLAY_H
 #define CTA_REPLAY_H
@@ -11,9 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
-#include "advisor/model/session.h"
+#include "nft/nftrun.h"
 
 #define CTA_REVIEW_TABLE_NAME "conntrack_advise_review"
 
@@ -35,9 +37,13 @@ int cta_replay_load(struct cta_replay *r, const char *name, const char *text, st
 /*
  * The namespace's ruleset now, as `nft list ruleset`, malloc'd: stateless (for
  * comparing), with handles (for naming rules; stateless too), or as it is (counters,
- * quotas: for loading elsewhere).
+ * quotas: for loading elsewhere). 0 or -errno.
  */
-enum cta_listing { CTA_LIST_STATELESS, CTA_LIST_HANDLES, CTA_LIST_FULL };
+enum cta_listing {
+	CTA_LIST_STATELESS = CTA_NFT_LIST_STATELESS,
+	CTA_LIST_HANDLES = CTA_NFT_LIST_HANDLES,
+	CTA_LIST_FULL = CTA_NFT_LIST_FULL,
+};
 int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text);
 
 /*

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "nft/replay.h"
+#include "advisor/review/replay.h"
 
 #include <errno.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
-#include <nftables/libnftables.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +10,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "advisor/review/craft.h"
-#include "nft/nlsock.h"
-#include "nft/sandbox.h"
-#include "nft/snapshot.h"
-#include "nft/table.h"
-#include "advisor/record/trace.h"
-#include "nft/tracemsg.h"
 #include "advisor/lib/util.h"
+#include "advisor/record/listen.h"
+#include "advisor/review/craft.h"
+#include "nft/sandbox.h"
 
-#define IDLE_NS 300000000ULL /* a packet quiet this long has passed every hook */
 #define WAIT_NS 3000000000ULL /* the longest a replay waits for its traces */
 
 struct link {
@@ -33,12 +26,11 @@ struct cta_replay {
 	struct cta_sandbox *sb;
 	const struct cta_host *host;
 	struct link *links; /* one per host interface (lo: none) */
-	struct nft_ctx *nft; /* made inside */
 	/* while judging */
 	const struct cta_flow *flows;
 	size_t n;
 	json_t **verdicts;
-	struct cta_ruleset *rs;
+	struct cta_listen *listen;
 };
 
 static int fail(struct cta_err *err, int rc, const char *fmt, const char *what)
@@ -143,11 +135,6 @@ int cta_replay_new(struct cta_replay **out, const struct cta_host *host, struct 
 		fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
 	if (!rc)
 		rc = build(r, err);
-	if (!rc) {
-		r->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-		if (!r->nft || nft_ctx_buffer_output(r->nft) || nft_ctx_buffer_error(r->nft))
-			rc = fail(err, -ENOMEM, "libnftables%s: %s", "");
-	}
 	cta_sandbox_leave(r->sb);
 	if (rc) {
 		cta_replay_free(r);
@@ -161,8 +148,6 @@ void cta_replay_free(struct cta_replay *r)
 {
 	if (!r)
 		return;
-	if (r->nft)
-		nft_ctx_free(r->nft);
 	cta_sandbox_free(r->sb); /* the namespace goes with its last descriptor */
 	free(r->links);
 	free(r);
@@ -170,47 +155,30 @@ void cta_replay_free(struct cta_replay *r)
 
 int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err)
 {
+	char *errors = NULL;
 	int rc = cta_sandbox_enter(r->sb);
-	const char *msg;
 
 	if (rc)
 		return fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
-	nft_ctx_output_set_flags(r->nft, 0);
-	rc = text ? nft_run_cmd_from_buffer(r->nft, text) : nft_run_cmd_from_filename(r->nft, name);
-	msg = nft_ctx_get_error_buffer(r->nft);
+	rc = text ? cta_nft_run(text, &errors) : cta_nft_run_file(name, &errors);
 	cta_sandbox_leave(r->sb);
-	if (rc) {
-		size_t n;
-
-		snprintf(err->msg, sizeof(err->msg), "%s", msg && *msg ? msg : "nft refused it");
-		n = strlen(err->msg);
-		while (n && err->msg[n - 1] == '\n')
-			err->msg[--n] = '\0';
-		return -EINVAL;
-	}
-	return 0;
+	if (rc == -EINVAL)
+		snprintf(err->msg, sizeof(err->msg), "%s", errors ? errors : "nft refused it");
+	else if (rc)
+		fail(err, rc, "scratch namespace: loading %s: %s", name);
+	free(errors);
+	return rc;
 }
 
 int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text)
 {
 	int rc = cta_sandbox_enter(r->sb);
-	const char *out;
 
 	*text = NULL;
 	if (rc)
 		return rc;
-	nft_ctx_output_set_flags(r->nft, how == CTA_LIST_FULL ? 0
-					 : how == CTA_LIST_HANDLES
-						 ? NFT_CTX_OUTPUT_STATELESS |
-							   NFT_CTX_OUTPUT_HANDLE |
-							   NFT_CTX_OUTPUT_NUMERIC_PRIO
-						 : NFT_CTX_OUTPUT_STATELESS);
-	rc = nft_run_cmd_from_buffer(r->nft, "list ruleset") ? -EINVAL : 0;
-	out = nft_ctx_get_output_buffer(r->nft);
-	nft_ctx_get_error_buffer(r->nft);
+	rc = cta_nft_list_ruleset((enum cta_nft_listing)how, text);
 	cta_sandbox_leave(r->sb);
-	if (!rc && !(*text = strdup(out ? out : "")))
-		rc = -ENOMEM;
 	return rc;
 }
 
@@ -260,17 +228,16 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
+	json_t *v = NULL;
 
 	if (j->has_ct && j->ct_dir != 0)
 		return; /* an answer of the stack (a reset, an unreachable) */
-	json_t *v = NULL;
-
 	/* flows of the same first packet (the management session, also recorded) share it */
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
 			continue;
 		if (!v) {
-			v = cta_judgement_to_json(j, r->rs);
+			v = cta_judgement_to_json(j, cta_listen_ruleset(r->listen));
 			if (!v)
 				return;
 			json_object_set_new(v, "source", json_string("replay"));
@@ -278,19 +245,6 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		r->verdicts[i] = json_incref(v);
 	}
 	json_decref(v);
-}
-
-struct feed {
-	struct cta_tracer *tracer;
-};
-
-static void on_msg(const struct nlmsghdr *nlh, void *data)
-{
-	struct feed *fd = data;
-	struct cta_trace_event ev;
-
-	if (cta_tracemsg_parse(nlh, &ev) == 0)
-		cta_tracer_feed(fd->tracer, &ev, cta_now_mono_ns());
 }
 
 static int send_flow(struct cta_replay *r, const struct cta_flow *f)
@@ -311,18 +265,53 @@ static int send_flow(struct cta_replay *r, const struct cta_flow *f)
 	}
 }
 
+/* Inside: every flow's first packet, one at a time through the hooks. */
+static int send_all(struct cta_replay *r, struct cta_err *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct timespec gap = { 0, 200000 };
+		int rc = send_flow(r, &r->flows[i]);
+
+		if (rc)
+			return fail(err, rc, "scratch namespace: sending a packet (%s): %s",
+				    cta_direction_name(r->flows[i].direction));
+		nanosleep(&gap, NULL);
+	}
+	return 0;
+}
+
+/* Read traces until they have been quiet for the listener's idle time, or WAIT_NS. */
+static int hear_all(struct cta_replay *r)
+{
+	uint64_t start, quiet_since, now;
+
+	start = quiet_since = cta_now_mono_ns();
+	for (;;) {
+		struct pollfd p = { cta_listen_fd(r->listen), POLLIN, 0 };
+		int got;
+
+		if (poll(&p, 1, 50) < 0 && errno != EINTR)
+			return -errno;
+		got = cta_listen_read(r->listen);
+		now = cta_now_mono_ns();
+		if (got > 0)
+			quiet_since = now;
+		cta_listen_flush(r->listen, now, false);
+		if (now - quiet_since >= CTA_LISTEN_IDLE_NS || now - start >= WAIT_NS)
+			break;
+	}
+	cta_listen_flush(r->listen, cta_now_mono_ns(), true);
+	return 0;
+}
+
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
 		     json_t **verdicts, struct cta_err *err)
 {
-	static const unsigned group = NFNLGRP_NFTRACE;
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
-	struct cta_table_error terr = { "" };
-	struct cta_table *table = NULL;
-	struct cta_nlsock *sock = NULL;
-	struct cta_snapshot *snap = NULL;
-	const char *listing;
-	struct feed fd = { 0 };
-	uint64_t start, quiet_since;
+	struct cta_listen_config lc = {
+		.table = &cfg, .rcvbuf = 16u << 20, .on_judgement = on_judgement, .data = r
+	};
+	struct cta_listen_error le;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
@@ -330,69 +319,20 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	r->flows = flows;
 	r->n = n;
 	r->verdicts = verdicts;
-	r->rs = cta_ruleset_new();
-	fd.tracer = cta_tracer_new(CTA_REVIEW_TABLE_NAME, on_judgement, r);
-	if (!r->rs || !fd.tracer) {
-		rc = fail(err, -ENOMEM, "replay%s: %s", "");
-		goto out;
-	}
 	rc = cta_sandbox_enter(r->sb);
-	if (rc) {
-		fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
-		goto out;
-	}
+	if (rc)
+		return fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
 	/* listen before marking, list before sending: every trace is heard and named */
-	rc = cta_nlsock_open(&sock, &group, 1, 16u << 20);
-	if (!rc)
-		rc = cta_snapshot_new(&snap, false);
-	if (!rc)
-		rc = cta_table_new(&table, &cfg, &terr);
-	if (!rc)
-		rc = cta_snapshot_take(snap, &listing);
-	if (!rc)
-		rc = cta_ruleset_add_text(r->rs, listing);
-	if (rc) {
+	rc = cta_listen_new(&r->listen, &lc, &le);
+	if (rc)
 		fail(err, rc, "scratch namespace: tracing (%s): %s",
-		     terr.object[0] ? terr.object : "setup");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct timespec gap = { 0, 200000 }; /* one at a time through the hooks */
-
-		rc = send_flow(r, &flows[i]);
-		if (rc) {
-			fail(err, rc, "scratch namespace: sending a packet (%s): %s",
-			     cta_direction_name(flows[i].direction));
-			goto out;
-		}
-		nanosleep(&gap, NULL);
-	}
-	start = quiet_since = cta_now_mono_ns();
-	for (;;) {
-		struct pollfd p = { cta_nlsock_fd(sock), POLLIN, 0 };
-		uint64_t now;
-		int got;
-
-		if (poll(&p, 1, 50) < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		got = (p.revents & POLLIN) ? cta_nlsock_read(sock, on_msg, &fd, NULL) : 0;
-		now = cta_now_mono_ns();
-		if (got > 0)
-			quiet_since = now;
-		cta_tracer_flush(fd.tracer, now, IDLE_NS);
-		if (now - quiet_since >= IDLE_NS || now - start >= WAIT_NS)
-			break;
-	}
-	cta_tracer_flush(fd.tracer, cta_now_mono_ns(), 0);
-out:
-	cta_table_free(table);
-	cta_nlsock_free(sock);
-	cta_snapshot_free(snap);
+		     le.object[0] ? le.object : "setup");
+	if (!rc)
+		rc = send_all(r, err);
+	if (!rc && (rc = hear_all(r)))
+		fail(err, rc, "scratch namespace: reading traces%s: %s", "");
+	cta_listen_free(r->listen);
+	r->listen = NULL;
 	cta_sandbox_leave(r->sb);
-	cta_tracer_free(fd.tracer);
-	cta_ruleset_free(r->rs);
-	r->rs = NULL;
 	return rc;
 }
