@@ -89,7 +89,7 @@ struct options {
 	bool force;
 	const char *template, *table, *out;
 	struct cta_ir_opts ir;
-	char replace[MAX_REPLACE][8 + 64]; /* "FAMILY NAME" */
+	char replace[MAX_REPLACE][80]; /* "FAMILY NAME": 7 + 1 + 64 and the NUL */
 	size_t n_replace;
 };
 
