@@ -16,6 +16,13 @@ bool cta_proto_is_icmp(uint8_t p)
 	return p == IPPROTO_ICMP || p == IPPROTO_ICMPV6;
 }
 
+bool cta_icmp_has_id(uint8_t p, uint8_t type)
+{
+	if (p == IPPROTO_ICMP)
+		return type == 0 || type == 8 || (type >= 13 && type <= 18);
+	return p == IPPROTO_ICMPV6 && (type == 128 || type == 129 || type == 139 || type == 140);
+}
+
 static const char *const names[] = {
 	[CTA_TRACE_NONE] = "none",
 	[CTA_TRACE_NEW] = "new",

@@ -34,6 +34,12 @@ struct cta_tuple {
 bool cta_proto_has_ports(uint8_t l4proto);
 /* ICMP and ICMPv6: type, code and (for echo) the identifier instead of ports. */
 bool cta_proto_is_icmp(uint8_t l4proto);
+/*
+ * Does an ICMP/ICMPv6 message of this type carry an identifier (echo, timestamp,
+ * information, node information: the ones conntrack keys by it)? Neighbour discovery
+ * has flags there, not an identifier.
+ */
+bool cta_icmp_has_id(uint8_t l4proto, uint8_t type);
 
 /* ---- conntrack: events and dump entries (nft/ct.h, nft/ctmsg.h) ---- */
 

@@ -51,7 +51,7 @@ int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l
 	} else if (cta_proto_is_icmp(*l4proto) && l4len >= 2) {
 		t->icmp_type = l4[0];
 		t->icmp_code = l4[1];
-		if (l4len >= 6)
+		if (l4len >= 6 && cta_icmp_has_id(*l4proto, t->icmp_type))
 			t->sport = be16(l4 + 4); /* echo id, as conntrack keeps it */
 	}
 	return 0;

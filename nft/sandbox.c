@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -291,6 +292,29 @@ int cta_sandbox_send_in(struct cta_sandbox *sb, const char *name, const char *pe
 	return 0;
 }
 
+/*
+ * The interface a link-local (fe80::/10, ff02::/16) destination is reached through: the
+ * one holding the source address; 0 for any other destination, or none found.
+ */
+static unsigned link_scope(const uint8_t *src, const uint8_t *dst)
+{
+	struct ifaddrs *all = NULL;
+	unsigned index = 0;
+
+	if (!((dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || (dst[0] == 0xff && dst[1] == 0x02)))
+		return 0;
+	if (getifaddrs(&all) < 0)
+		return 0;
+	for (struct ifaddrs *a = all; a && !index; a = a->ifa_next) {
+		const struct sockaddr_in6 *s6 = (const void *)a->ifa_addr;
+
+		if (s6 && s6->sin6_family == AF_INET6 && !memcmp(&s6->sin6_addr, src, 16))
+			index = if_nametoindex(a->ifa_name);
+	}
+	freeifaddrs(all);
+	return index;
+}
+
 int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -309,6 +333,7 @@ int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
 
 		d->sin6_family = AF_INET6;
 		memcpy(&d->sin6_addr, ip + 24, 16);
+		d->sin6_scope_id = link_scope(ip + 8, ip + 24);
 		sl = sizeof(*d);
 	} else {
 		struct sockaddr_in *d = (void *)&ss;

@@ -2,6 +2,8 @@
 #include "advisor/cli/candidate.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/lib/jsonpos.h"
 #include "advisor/model/iptsave.h"
 #include "nft/legacy.h"
 #include "nft/nftrun.h"
@@ -281,6 +284,114 @@ static int open_legacy(struct cta_candidate *c, const char *path)
 	return rc;
 }
 
+/* Every table the changes remove ("- table"): the live tables the candidate replaces. */
+static json_t *removed(json_t *changes)
+{
+	json_t *out = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(changes, i, c) {
+		if (strcmp(cta_jstr(c, "op"), "remove") || strcmp(cta_jstr(c, "object"), "table"))
+			continue;
+		json_array_append_new(out, json_sprintf("%s %s", cta_jstr(c, "family"),
+							cta_jstr(c, "table")));
+	}
+	return out;
+}
+
+static bool listed(json_t *tables, const char *key)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tables, i, t)
+		if (!strcmp(json_string_value(t), key))
+			return true;
+	return false;
+}
+
+/*
+ * The tables of listing (nft's text) with a filter base chain that the candidate does
+ * not touch: the kernel applies them beside it, and a packet passes only if each lets
+ * it through.
+ */
+static json_t *in_force_beside(const char *listing, json_t *touched_tables)
+{
+	json_t *out = json_array();
+	char table[300] = "";
+
+	for (const char *p = listing; p && *p && out;) {
+		const char *nl = strchr(p, '\n');
+		int w = (int)(nl ? nl - p : (ptrdiff_t)strlen(p));
+		char fam[16], name[256];
+
+		if (sscanf(p, "table %15s %255[^ {\n]", fam, name) == 2)
+			snprintf(table, sizeof(table), "%s %s", fam, name);
+		else if (*table && memmem(p, (size_t)w, "type filter hook", 16) &&
+			 !listed(touched_tables, table) && !listed(out, table))
+			json_array_append_new(out, json_string(table));
+		p = nl ? nl + 1 : NULL;
+	}
+	return out;
+}
+
+#define DIAG_BLOCKS 16
+
+/* Where the next diagnostic of nft's starts after p (a line "Error: ..." or "Warning:"). */
+static const char *next_block(const char *p)
+{
+	for (const char *nl = strchr(p, '\n'); nl; nl = strchr(nl + 1, '\n'))
+		if (!strncmp(nl + 1, "Error:", 6) || !strncmp(nl + 1, "Warning:", 8))
+			return nl + 1;
+	return p + strlen(p);
+}
+
+/*
+ * nft's diagnostics in msg, each once (a ruleset with two rules nft cannot read says
+ * the same twice), every line indented by four spaces, a repeated one with its count,
+ * into out (len bytes, truncated if need be).
+ */
+static void indent_diag(const char *msg, char *out, size_t len)
+{
+	const char *start[DIAG_BLOCKS];
+	size_t size[DIAG_BLOCKS], at = 0;
+	int times[DIAG_BLOCKS], n = 0;
+
+	out[0] = '\0';
+	for (const char *p = msg; *p && n < DIAG_BLOCKS;) {
+		const char *e = next_block(p);
+		size_t sz = (size_t)(e - p);
+		int k;
+
+		while (sz && p[sz - 1] == '\n')
+			sz--;
+		for (k = 0; k < n && (size[k] != sz || memcmp(start[k], p, sz)); k++)
+			;
+		if (k == n) {
+			start[n] = p;
+			size[n] = sz;
+			times[n++] = 0;
+		}
+		times[k]++;
+		p = e;
+	}
+	for (int k = 0; k < n && at < len; k++) {
+		const char *p = start[k], *end = start[k] + size[k];
+
+		for (bool first = true; p < end && at < len; first = false) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			int w = (int)((nl ? nl : end) - p);
+
+			at += (size_t)snprintf(out + at, len - at, "%s    %.*s", at ? "\n" : "", w,
+					       p);
+			if (first && times[k] > 1 && at < len)
+				at += (size_t)snprintf(out + at, len - at, "  (%d times)",
+						       times[k]);
+			p = nl ? nl + 1 : end;
+		}
+	}
+}
+
 /*
  * Before the scratch namespace: path readable (else bad input, not the kernel's
  * refusal), the live ruleset listed stateless and as it is (without CAP_NET_ADMIN the
@@ -330,6 +441,55 @@ static int prepare(const char *path, bool legacy, char **live, char **state)
 	return rc;
 }
 
+/*
+ * The live ruleset (text as it is) into the scratch namespace, and c->live as the
+ * namespace lists it: both sides of the comparison the kernel's own listing, so rules
+ * nft prints in another order (iptables-nft's ct state related,established reads back
+ * as established,related) are no change. When it does not load (an xt match nft cannot
+ * read back), one line says what it means, nft's diagnostic indented below. 0 or an
+ * exit code, said.
+ */
+static int copy_live(struct cta_candidate *c, const char *live)
+{
+	struct cta_err err;
+	char *before = NULL;
+
+	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	if (!c->live_copied) {
+		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
+		cta_msg("warning: nft cannot load the live ruleset as it lists it (nft said, below): "
+			"the candidate is judged alone, while on the host those live rules stay in "
+			"force beside it and could not be judged\n%s",
+			c->live_error);
+		return 0;
+	}
+	if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before))
+		return 0; /* compared with the host's listing, as it was */
+	free(c->live);
+	c->live = cta_rsdiff_without(before, CTA_OWN_TABLES);
+	free(before);
+	if (!c->live) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+/* What the candidate changes, the tables it touches, replaces, and leaves in force. */
+static int compare(struct cta_candidate *c)
+{
+	/* without the copy, what the candidate does is compared with nothing */
+	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
+	c->tables = c->changes ? touched(c->changes) : NULL;
+	c->replaced = c->changes ? removed(c->changes) : NULL;
+	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
+	if (!c->changes || !c->tables || !c->replaced || !c->beside) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
 {
 	struct cta_err err;
@@ -354,18 +514,17 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		return CTA_EXIT_SYSTEM;
 	}
 	/* the candidate changes the live ruleset: it goes on top of a copy of it */
-	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
+	rc = copy_live(c, live);
 	free(live);
-	if (!c->live_copied) {
-		snprintf(c->live_error, sizeof(c->live_error), "%s", err.msg);
-		cta_msg("warning: the live ruleset does not load in the scratch namespace (%s): "
-			"the candidate is judged alone",
-			err.msg);
-	}
+	if (rc)
+		return rc;
 	if (c->legacy) {
 		rc = open_legacy(c, path);
 		if (!rc && cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after))
 			rc = CTA_EXIT_SYSTEM;
+		/* nf_tables tables it replaces or leaves beside it: not worked out for legacy */
+		c->replaced = json_array();
+		c->beside = json_array();
 		return rc;
 	}
 	rc = cta_replay_load(c->replay, path, NULL, &err);
@@ -378,14 +537,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
 		return CTA_EXIT_SYSTEM;
 	}
-	/* without the copy, what the candidate does is compared with nothing */
-	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
-	c->tables = c->changes ? touched(c->changes) : NULL;
-	if (!c->changes || !c->tables) {
-		cta_msg("out of memory");
-		return CTA_EXIT_SYSTEM;
-	}
-	return 0;
+	return compare(c);
 }
 
 void cta_candidate_close(struct cta_candidate *c)
@@ -397,6 +549,8 @@ void cta_candidate_close(struct cta_candidate *c)
 	free(c->legacy_text);
 	json_decref(c->changes);
 	json_decref(c->tables);
+	json_decref(c->replaced);
+	json_decref(c->beside);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -18,10 +18,13 @@
 #define CTA_OWN_TABLES "conntrack_advise"
 
 struct cta_candidate {
-	char *live; /* the live ruleset, stateless, without the tool's tables */
+	char *live; /* the live ruleset, stateless, without the tool's tables: as the
+		     * scratch namespace lists it once copied there */
 	char *after; /* the scratch namespace's, once the candidate is on top */
 	json_t *changes; /* cta_rsdiff(live, after) */
 	json_t *tables; /* "FAMILY NAME" of every table the candidate changes */
+	json_t *replaced; /* "FAMILY NAME" of live tables the candidate deletes */
+	json_t *beside; /* "FAMILY NAME" of live tables with filter chains it leaves in force */
 	struct cta_replay *replay;
 	bool live_copied; /* false: the live ruleset did not load there (live_error) */
 	char live_error[1024];

@@ -64,7 +64,25 @@ static const char *or_unknown(const char *text)
 	return text ? text : "(text not known)";
 }
 
-/* Every base chain the packet passed, and the rules it matched there. */
+/* One rule the packet matched: "chain rule 4: TEXT  ->  VERDICT", NAT with its result. */
+static void print_rule(const struct cta_vrule *r)
+{
+	if (r->policy) {
+		printf("    %s policy: %s\n", r->chain ? r->chain : "-",
+		       r->verdict ? r->verdict : "-");
+		return;
+	}
+	printf("    %s rule %llu: %s  ->  ", r->chain ? r->chain : "-",
+	       (unsigned long long)r->handle, or_unknown(r->rule));
+	if (r->nat && r->to)
+		printf("%s to %s\n", r->nat, r->to);
+	else if (r->nat)
+		printf("%s\n", r->nat);
+	else
+		printf("%s\n", r->verdict ? r->verdict : "-");
+}
+
+/* Every base chain crossed, in hook and priority order, with its verdict there. */
 static void print_path(const struct cta_verdict *v)
 {
 	for (size_t i = 0; i < v->n_path; i++) {
@@ -73,34 +91,74 @@ static void print_path(const struct cta_verdict *v)
 		printf("  %s %s %s", cta_vfamily_shown(st->family, st->legacy),
 		       st->table ? st->table : "-", st->chain ? st->chain : "-");
 		if (st->hook)
-			printf("  (hook %s, priority %lld, policy %s)", st->hook,
-			       (long long)st->priority, st->policy ? st->policy : "-");
+			printf("  (hook %s, priority %lld, %s, policy %s)", st->hook,
+			       (long long)st->priority, st->type ? st->type : "filter",
+			       st->policy ? st->policy : "-");
+		if (st->verdict)
+			printf(": %s by %s", st->verdict, st->by_policy ? "its policy" : "a rule");
 		putchar('\n');
-		for (size_t k = 0; k < st->n_rules; k++) {
-			const struct cta_vrule *r = &st->rules[k];
-
-			if (r->policy)
-				printf("    %s policy: %s\n", r->chain ? r->chain : "-",
-				       r->verdict ? r->verdict : "-");
-			else
-				printf("    %s rule %llu: %s  ->  %s\n", r->chain ? r->chain : "-",
-				       (unsigned long long)r->handle, or_unknown(r->rule),
-				       r->verdict ? r->verdict : "-");
-		}
+		for (size_t k = 0; k < st->n_rules; k++)
+			print_rule(&st->rules[k]);
 	}
 }
 
-/* Does the verdict name what decided (a rule or a policy)? Otherwise blame says so. */
+/* Does the verdict name what decided (a rule, a policy, or nothing would drop it)? */
 static bool decided_by(const struct cta_verdict *v)
 {
-	return v && (v->type == CTA_VTYPE_RULE || v->type == CTA_VTYPE_POLICY);
+	return v && (v->type == CTA_VTYPE_RULE || v->type == CTA_VTYPE_POLICY ||
+		     v->type == CTA_VTYPE_OPEN);
+}
+
+/* "by rule 5 of inet filter input: tcp dport 22 accept", or "by the policy of ..." */
+static void print_by(uint8_t type, uint64_t handle, const char *family, const char *table,
+		     const char *chain, const char *rule)
+{
+	if (type == CTA_VTYPE_POLICY)
+		printf("by the policy of %s %s %s\n", family, table, chain);
+	else
+		printf("by rule %llu of %s %s %s: %s\n", (unsigned long long)handle, family, table,
+		       chain, or_unknown(rule));
+}
+
+/* The decider(s): one for a denied packet, one per hook an accepted one crossed. */
+static void print_deciders(const struct cta_verdict *v)
+{
+	bool first = true;
+
+	if (v->type == CTA_VTYPE_OPEN) {
+		printf("  accepted: no chain ");
+		for (size_t i = 0; i < v->n_deciders; i++) {
+			const char *hook = v->deciders[i].hook;
+
+			if (hook && *hook)
+				printf("%s%s", i ? ", " : "at ", hook);
+			else
+				printf("on its path");
+		}
+		printf(" would drop it\n");
+		return;
+	}
+	printf("  verdict: %s, ", cta_verdict_name(v->verdict));
+	print_by(v->type, v->handle, cta_vfamily_shown(v->family, v->legacy), v->table, v->chain,
+		 v->rule);
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		const struct cta_vdecider *d = &v->deciders[i];
+
+		if (first && d->type != CTA_VTYPE_NONE) {
+			first = false; /* the verdict line's */
+			continue;
+		}
+		printf("  and at %s: ", d->hook ? d->hook : "-");
+		if (d->type == CTA_VTYPE_NONE)
+			printf("no chain there would drop it\n");
+		else
+			print_by(d->type, d->handle, d->family, d->table, d->chain, d->rule);
+	}
 }
 
 /* The story of one verdict. */
 static void print_verdict(const struct cta_verdict *v)
 {
-	const char *kind = v ? cta_verdict_name(v->verdict) : "none";
-
 	if (!decided_by(v)) {
 		if (v && v->source == CTA_VSOURCE_NFLOG)
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
@@ -113,13 +171,7 @@ static void print_verdict(const struct cta_verdict *v)
 		return;
 	}
 	print_path(v);
-	if (v->type == CTA_VTYPE_POLICY)
-		printf("  verdict: %s, by the policy of %s %s %s\n", kind,
-		       cta_vfamily_shown(v->family, v->legacy), v->table, v->chain);
-	else
-		printf("  verdict: %s, by rule %llu of %s %s %s: %s\n", kind,
-		       (unsigned long long)v->handle, cta_vfamily_shown(v->family, v->legacy),
-		       v->table, v->chain, or_unknown(v->rule));
+	print_deciders(v);
 	if (v->has_uid)
 		printf("  sent by uid %u\n", v->uid);
 }

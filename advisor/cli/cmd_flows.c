@@ -43,8 +43,9 @@ const struct cta_cmd cta_cmd_flows = {
 	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy\n"
 	"      [verdict_conns=N]]... [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
 	"    The second src=/dst= group is the reply direction (NAT where it is not the\n"
-	"    mirror); a source port range means several connections; by=unknown: denied,\n"
-	"    seen by NFLOG, no trace names the rule; helper= is the conntrack helper of its\n"
+	"    mirror); a source port range means several connections; by=none-would-drop:\n"
+	"    accepted, and no chain on its path would drop it; by=unknown: denied, seen by\n"
+	"    NFLOG, no trace names the rule; helper= is the conntrack helper of its\n"
 	"    connections; related= marks a connection a helper expected, and names its\n"
 	"    master.\n"
 	"\n"
@@ -63,7 +64,10 @@ static void print_range(const char *name, uint16_t a, uint16_t b)
 		printf(" %s=%u-%u", name, a, b);
 }
 
-/* verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy); nothing when none was seen */
+/*
+ * verdict=V by=FAMILY/TABLE/CHAIN/HANDLE (or /policy, or none-would-drop: accepted and
+ * no chain on its path would drop it); nothing when none was seen
+ */
 static void print_verdict(const struct cta_verdict *v)
 {
 	printf(" verdict=%s", cta_verdict_name(v->verdict));
@@ -73,6 +77,8 @@ static void print_verdict(const struct cta_verdict *v)
 	else if (v->type == CTA_VTYPE_POLICY)
 		printf(" by=%s/%s/%s/policy", cta_vfamily_shown(v->family, v->legacy), v->table,
 		       v->chain);
+	else if (v->type == CTA_VTYPE_OPEN)
+		printf(" by=none-would-drop");
 	else if (v->source == CTA_VSOURCE_NFLOG || v->source == CTA_VSOURCE_KERNEL)
 		printf(" by=unknown");
 }
@@ -184,7 +190,8 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 		printf(" dport=%u", k->dport);
 	} else if (icmp) {
 		printf(" type=%u code=%u", k->icmp_type, k->icmp_code);
-		print_range("id", f->sport_min, f->sport_max);
+		if (cta_icmp_has_id(k->l4proto, k->icmp_type)) /* echo and its kin only */
+			print_range("id", f->sport_min, f->sport_max);
 	}
 	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[0],
 	       (unsigned long long)f->bytes[0]);

@@ -35,6 +35,10 @@ const struct cta_cmd cta_cmd_review = {
 	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
 	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
 	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
+	"The rule credited is the candidate's own where it decided. Live tables the\n"
+	"candidate leaves in place are said once ('in force beside the candidate'): the\n"
+	"kernel applies every table, so the verdicts are of that combination; tables the\n"
+	"candidate deletes (suggest --replace) are said as 'replaces'.\n"
 	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
 	"ports an sshd process listens on here, and recorded connections to those ports)\n"
 	"are replayed first: if one would be dropped, that is the first line.\n"
@@ -45,7 +49,10 @@ const struct cta_cmd cta_cmd_review = {
 	"\n"
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
-	"chains whose policy decided flows; the live iptables-legacy rules too.\n"
+	"filter chains whose policy dropped flows. Only first packets are traced: rules for\n"
+	"later packets (ct state established,related), loopback, or NAT of translated\n"
+	"connections are 'untraced' (no evidence either way), never 'unreached'. The live\n"
+	"iptables-legacy rules too.\n"
 	"\n"
 	"Exit status: 0; 1 when a recorded flow that got through would be dropped (or the\n"
 	"management session); 2 when the kernel refuses RULESET or a session is bad.\n"
@@ -75,6 +82,8 @@ static void verdict_text(json_t *v, char *buf, size_t len)
 	else if (!strcmp(type, "policy"))
 		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
 			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"));
+	else if (!strcmp(type, "open"))
+		snprintf(buf, len, "%s (no chain would drop it)", cta_jstr(v, "verdict"));
 	else
 		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
 }
@@ -137,6 +146,53 @@ static json_t *legacy_no_evidence(const struct cta_candidate *c, const struct ct
 	return out;
 }
 
+/*
+ * What to credit for the candidate's verdict v: of the rules that decided it (one per
+ * hook), one in a table the candidate changes when there is one, so a live table's
+ * accept beside the candidate does not take the credit. Borrowed.
+ */
+static json_t *credited(json_t *v, json_t *tables)
+{
+	json_t *d, *t;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(v, "deciders"), i, d) {
+		char key[300];
+
+		if (strcmp(cta_jstr(d, "type"), "rule") && strcmp(cta_jstr(d, "type"), "policy"))
+			continue;
+		snprintf(key, sizeof(key), "%s %s", cta_jstr(d, "family"), cta_jstr(d, "table"));
+		json_array_foreach(tables, k, t)
+			if (!strcmp(json_string_value(t), key))
+				return d;
+	}
+	return v;
+}
+
+/* The live tables the candidate deletes, and those it leaves in force beside it: once. */
+static void print_tables(const struct cta_candidate *c)
+{
+	json_t *t;
+	size_t i;
+
+	if (json_array_size(c->replaced)) {
+		printf("replaces:");
+		json_array_foreach(c->replaced, i, t)
+			printf("%s %s", i ? "," : "", json_string_value(t));
+		printf(" (the candidate deletes %s, in the same transaction)\n",
+		       json_array_size(c->replaced) == 1 ? "it" : "them");
+	}
+	if (json_array_size(c->beside)) {
+		printf("in force beside the candidate:");
+		json_array_foreach(c->beside, i, t)
+			printf("%s %s", i ? "," : "", json_string_value(t));
+		printf(" (live tables it leaves in place: the kernel applies every table and a "
+		       "packet passes only if each lets it through; the verdicts below are that "
+		       "combination's; to replace them, name them in the candidate, as suggest "
+		       "--replace does)\n");
+	}
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -183,7 +239,7 @@ static void print_lost(json_t *lost)
 		       cta_jstr(h, "flow"), cta_jstr(h, "helper"));
 }
 
-static json_t *flow_entry(const struct cta_review_flow *rf, const char *text)
+static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, json_t *tables)
 {
 	json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "flow", text, "change",
 			      cta_review_change_name(rf->change), "management", rf->management,
@@ -192,8 +248,10 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text)
 	if (o && cta_vtally_main(rf->recorded))
 		json_object_set_new(o, "recorded",
 				    cta_verdict_to_json(cta_vtally_main(rf->recorded)));
-	if (o && rf->candidate)
+	if (o && rf->candidate) {
 		json_object_set(o, "candidate", rf->candidate);
+		json_object_set(o, "credited", credited(rf->candidate, tables));
+	}
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -267,15 +325,16 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 			char text[200];
 
 			cta_review_flow_text(&v[i].flow, text, sizeof(text));
-			json_array_append_new(flows, flow_entry(&v[i], text));
+			json_array_append_new(flows, flow_entry(&v[i], text, c.tables));
 		}
-		doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
-				"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
-				"changes", c.changes, "tables", c.tables, "flows", flows,
-				"no_evidence", no_ev ? no_ev : json_array(), "helpers_lost",
-				lost ? json_incref(lost) : json_array(), "lockout", lockout,
-				"summary", "breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
-				"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
+		doc = json_pack(
+			"{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+			"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
+			"changes", c.changes, "tables", c.tables, "replaces", c.replaced, "beside",
+			c.beside, "flows", flows, "no_evidence", no_ev ? no_ev : json_array(),
+			"helpers_lost", lost ? json_incref(lost) : json_array(), "lockout", lockout,
+			"summary", "breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
+			"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
 		no_ev = NULL;
 		cta_print_json(doc);
 	} else {
@@ -285,6 +344,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 		       c.legacy_family == AF_INET6 ? "ip6tables-legacy-restore"
 						   : "iptables-legacy-restore");
 		print_changes(c.changes);
+		print_tables(&c);
 		if (n) {
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,
 			       n == 1 ? "" : "s");
@@ -297,7 +357,9 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 					       "dropped\n",
 					       text);
 				recorded_text(v[i].recorded, rec, sizeof(rec));
-				verdict_text(v[i].candidate, cand, sizeof(cand));
+				verdict_text(v[i].candidate ? credited(v[i].candidate, c.tables)
+							    : NULL,
+					     cand, sizeof(cand));
 				if (v[i].flow.related) {
 					cta_flow_master_text(&v[i].flow, cand, sizeof(cand));
 					printf("  %-10s %s  (%s)  related to %s: a helper expected it, "

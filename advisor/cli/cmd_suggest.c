@@ -15,6 +15,7 @@
 #include "advisor/cli/cli.h"
 #include "advisor/suggest/emit.h"
 #include "advisor/suggest/ir.h"
+#include "advisor/model/ruleset.h"
 #include "advisor/model/session.h"
 #include "advisor/suggest/template.h"
 #include "advisor/lib/util.h"
@@ -31,7 +32,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	"Usage: conntrack-advise suggest [--format nft|iptables|ip6tables] [--template NAME|FILE]\n"
 	"         [-o FILE] [--table NAME] [--restrict-output] [--per-process] [--allow-denied]\n"
 	"         [--prefix4 LEN] [--prefix6 LEN] [--min-hosts N] [--merge4 LEN] [--merge6 LEN]\n"
-	"         [--force] SESSION...\n"
+	"         [--replace 'FAMILY TABLE']... [--force] SESSION...\n"
 	"\n"
 	"Turns the flows of one or more sessions (several days, several hosts of one role:\n"
 	"they are merged) into a firewall: the template's base ruleset (default deny, loopback,\n"
@@ -45,6 +46,11 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --template NAME     server (default), workstation or router; or a FILE of your own\n"
 	"                      (placeholders: " CTA_DOC_DIR "/templates.md)\n"
 	"  --table NAME        the nft table to (re)create (default filter)\n"
+	"  --replace 'FAMILY TABLE'\n"
+	"                      also delete this live table (e.g. 'inet fw', the host's own\n"
+	"                      firewall) in the same transaction: without it, the host's\n"
+	"                      filter tables stay in force beside the suggestion and a packet\n"
+	"                      passes only if every one lets it through (nft format only)\n"
 	"  -o FILE             write FILE atomically instead of standard output\n"
 	"  --restrict-output   output policy drop, observed outbound services allowed\n"
 	"  --per-process       outbound rules per owning user (meta skuid / -m owner), from\n"
@@ -76,11 +82,15 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  conntrack-advise suggest --format iptables session.json | iptables-legacy-restore --test\n",
 };
 
+#define MAX_REPLACE 16
+
 struct options {
 	enum cta_format format;
 	bool force;
 	const char *template, *table, *out;
 	struct cta_ir_opts ir;
+	char replace[MAX_REPLACE][80]; /* "FAMILY NAME": 7 + 1 + 64 and the NUL */
+	size_t n_replace;
 };
 
 static int parse_format(const char *s, enum cta_format *f)
@@ -109,6 +119,25 @@ static bool valid_table(const char *s)
 	return true;
 }
 
+/* --replace 'FAMILY TABLE' (or FAMILY:TABLE) into o->replace. */
+static int replace_opt(struct options *o, const char *arg)
+{
+	char fam[8], name[65];
+
+	if (sscanf(arg, "%7[a-z0-9] %64s", fam, name) != 2 &&
+	    sscanf(arg, "%7[a-z0-9]:%64s", fam, name) != 2)
+		fam[0] = '\0';
+	if (!*fam || cta_nfproto_from_name(fam) < 0 || !valid_table(name))
+		return cta_usage_error(&cta_cmd_suggest,
+				       "--replace: '%s' is not 'FAMILY TABLE' (like 'inet fw')",
+				       arg);
+	if (o->n_replace == MAX_REPLACE)
+		return cta_usage_error(&cta_cmd_suggest, "--replace: at most %d tables",
+				       MAX_REPLACE);
+	snprintf(o->replace[o->n_replace++], sizeof(o->replace[0]), "%s %s", fam, name);
+	return 0;
+}
+
 static int uint_opt(const char *name, const char *arg, unsigned max, unsigned *out)
 {
 	uint64_t v;
@@ -135,6 +164,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "min-hosts", required_argument, NULL, 'm' },
 		{ "merge4", required_argument, NULL, 'a' },
 		{ "merge6", required_argument, NULL, 'b' },
+		{ "replace", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -189,6 +219,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'b':
 			rc = uint_opt("--merge6", optarg, 128, &o->ir.group.merge6);
+			break;
+		case 'r':
+			rc = replace_opt(o, optarg);
 			break;
 		case 'F':
 			o->force = true;
@@ -341,6 +374,26 @@ static void header(const struct options *o, const char *tname, const struct cta_
 		       "first..last seen (UTC).\n");
 }
 
+/* --replace: the live tables deleted with the suggestion, in its transaction. */
+static void emit_replace(const struct options *o, struct cta_buf *b)
+{
+	if (!o->n_replace)
+		return;
+	cta_buf_str(b, "\n# --replace: these live tables go in the same transaction as the "
+		       "ruleset above\n# (nft -f applies the whole file or nothing), so it "
+		       "alone filters; 'table' first\n# makes the delete safe where one is "
+		       "not there.\n");
+	for (size_t i = 0; i < o->n_replace; i++) {
+		char own[80];
+
+		/* the suggestion's own table is replaced by the template already */
+		snprintf(own, sizeof(own), "inet %s", o->table);
+		if (strcmp(o->replace[i], own))
+			cta_buf_printf(b, "table %s\ndelete table %s\n", o->replace[i],
+				       o->replace[i]);
+	}
+}
+
 /*
  * A ruleset that would lock everyone out is not written without --force: one from
  * sessions without a flow (the template's default drop and nothing allowed), or one
@@ -434,6 +487,8 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	n = (size_t)(argc - optind);
 	if (!n)
 		return cta_usage_error(&cta_cmd_suggest, "no SESSION given");
+	if (o.n_replace && o.format != CTA_FORMAT_NFT)
+		return cta_usage_error(&cta_cmd_suggest, "--replace goes with --format nft");
 	if (!o.ir.group.min_hosts)
 		o.ir.group.min_hosts = 1;
 	rc = load_template(&o, &t, &tname);
@@ -460,6 +515,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		header(&o, tname, s, n, &ir, &head);
 		e.header = head.p;
 		cta_emit(&e, &text);
+		emit_replace(&o, &text);
 		warn_missing(tname, t, &ir);
 		if (text.oom || head.oom) {
 			cta_msg("suggest: out of memory");

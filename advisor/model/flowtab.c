@@ -650,6 +650,12 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 	return pos;
 }
 
+void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos)
+{
+	if (pos < ft->n_flows)
+		ft->flows[pos].direction = CTA_DIR_FORWARD;
+}
+
 size_t cta_flowtab_count(const struct cta_flowtab *ft)
 {
 	return ft->n_flows;

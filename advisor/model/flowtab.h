@@ -73,6 +73,11 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, bool attempt);
 /*
+ * The flow at pos was forwarded, whatever its addresses say: a packet to a local
+ * address translated by DNAT and denied in the forward hook.
+ */
+void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos);
+/*
  * n more connections of flow pos were judged v (counted with those of the same
  * decider; the table takes references of its own). 0 or -ENOMEM.
  */

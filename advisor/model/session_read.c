@@ -291,7 +291,8 @@ static int read_orig(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_u8(rd, o, "type", true, &k->icmp_type);
 		if (!err)
 			err = get_u8(rd, o, "code", true, &k->icmp_code);
-		if (!err)
+		/* only messages with an identifier (echo and its kin) have one */
+		if (!err && json_object_get(o, "id_min"))
 			err = range(rd, o, "id_min", "id_max", &f->sport_min, &f->sport_max);
 	}
 	cta_rd_leave(rd);

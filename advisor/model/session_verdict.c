@@ -54,7 +54,7 @@ static int parse_kind(const char *s, int *v)
 
 static int parse_type(const char *s, int *v)
 {
-	for (int t = CTA_VTYPE_NONE; t <= CTA_VTYPE_UNKNOWN; t++)
+	for (int t = CTA_VTYPE_NONE; t <= CTA_VTYPE_OPEN; t++)
 		if (!strcmp(s, cta_vtype_name(t))) {
 			*v = t;
 			return 0;
@@ -105,6 +105,68 @@ static int read_vrule(struct cta_rd *rd, json_t *o, struct cta_vrule *r, bool le
 		err = opt_str(rd, o, "rule", &r->rule);
 	if (!err)
 		err = opt_str(rd, o, "verdict", &r->verdict);
+	if (!err)
+		err = opt_str(rd, o, "nat", &r->nat);
+	if (!err)
+		err = opt_str(rd, o, "to", &r->to);
+	return err;
+}
+
+/* One of "deciders": a hook, and the rule or policy there, or type none. */
+static int read_vdecider(struct cta_rd *rd, json_t *o, struct cta_vdecider *d)
+{
+	uint64_t handle = UINT64_MAX;
+	int type = 0, kind = 0;
+	int err;
+
+	if (!json_is_object(o))
+		return cta_rd_fail(rd, "expected an object");
+	err = opt_str(rd, o, "hook", &d->hook);
+	if (!err)
+		err = named(rd, o, "type", true, parse_type, "rule, policy or none", &type);
+	if (!err && type != CTA_VTYPE_RULE && type != CTA_VTYPE_POLICY && type != CTA_VTYPE_NONE) {
+		cta_jpath_push_key(&rd->path, "type");
+		err = cta_rd_fail(rd, "a decider is a rule, a policy or none");
+		cta_rd_leave(rd);
+	}
+	if (!err)
+		err = named(rd, o, "verdict", false, parse_kind, "a verdict", &kind);
+	d->type = (uint8_t)type;
+	d->verdict = (uint8_t)kind;
+	if (!err)
+		err = opt_bool(rd, o, "legacy", &d->legacy);
+	if (!err)
+		err = cta_rd_uint(rd, o, d->legacy ? "rule_num" : "handle", type == CTA_VTYPE_RULE,
+				  UINT64_MAX >> 1, &handle);
+	if (!err && handle != UINT64_MAX) {
+		d->has_handle = true;
+		d->handle = handle;
+	}
+	if (!err)
+		err = opt_str(rd, o, "family", &d->family);
+	if (!err)
+		err = opt_str(rd, o, "table", &d->table);
+	if (!err)
+		err = opt_str(rd, o, "chain", &d->chain);
+	return err ? err : opt_str(rd, o, "rule", &d->rule);
+}
+
+static int read_deciders(struct cta_rd *rd, json_t *o, struct cta_verdict *v)
+{
+	json_t *arr;
+	int err = cta_rd_enter(rd, o, "deciders", JSON_ARRAY, false, &arr);
+
+	if (err || !arr)
+		return err;
+	v->deciders = calloc(json_array_size(arr) + 1, sizeof(*v->deciders));
+	if (!v->deciders)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < json_array_size(arr); i++, v->n_deciders++) {
+		cta_jpath_push_index(&rd->path, i);
+		err = read_vdecider(rd, json_array_get(arr, i), &v->deciders[i]);
+		cta_jpath_pop(&rd->path);
+	}
+	cta_rd_leave(rd);
 	return err;
 }
 
@@ -128,6 +190,15 @@ static int read_vstage(struct cta_rd *rd, json_t *o, struct cta_vstage *st)
 		err = opt_str(rd, o, "verdict", &st->verdict);
 	if (!err)
 		err = opt_bool(rd, o, "legacy", &st->legacy);
+	if (!err)
+		err = opt_str(rd, o, "type", &st->type);
+	if (!err) {
+		char *by = NULL;
+
+		err = opt_str(rd, o, "by", &by);
+		st->by_policy = by && !strcmp(by, "policy");
+		free(by);
+	}
 	if (!err)
 		err = cta_rd_enter(rd, o, "priority", JSON_INTEGER, false, &prio);
 	if (!err && prio) {
@@ -193,7 +264,7 @@ static int read_decider(struct cta_rd *rd, json_t *o, struct cta_verdict *v)
 	int err = named(rd, o, "verdict", true, parse_kind, "a verdict", &kind);
 
 	if (!err)
-		err = named(rd, o, "type", true, parse_type, "rule, policy, unknown or none",
+		err = named(rd, o, "type", true, parse_type, "rule, policy, open, unknown or none",
 			    &type);
 	if (!err)
 		err = named(rd, o, "source", false, parse_source, "trace or nflog", &source);
@@ -237,6 +308,8 @@ int cta_rd_verdict(struct cta_rd *rd, json_t *o, struct cta_verdict **out)
 	if (!v)
 		return -ENOMEM;
 	err = read_decider(rd, o, v);
+	if (!err)
+		err = read_deciders(rd, o, v);
 	if (!err)
 		err = read_path(rd, o, v);
 	if (!err)

@@ -66,11 +66,41 @@ static json_t *str_or_null(const char *s)
 /* A legacy stage's rules are numbered in their chain ("rule_num"), nf_tables' by handle. */
 static json_t *vrule_json(const struct cta_vrule *r, bool legacy)
 {
+	json_t *o;
+
 	if (r->policy)
 		return json_pack("{s:s?,s:s?}", "chain", r->chain, "policy", r->verdict);
-	return json_pack("{s:s?,s:I,s:o,s:s?}", "chain", r->chain, legacy ? "rule_num" : "handle",
-			 (json_int_t)r->handle, "rule", str_or_null(r->rule), "verdict",
-			 r->verdict);
+	o = json_pack("{s:s?,s:I,s:o,s:s?}", "chain", r->chain, legacy ? "rule_num" : "handle",
+		      (json_int_t)r->handle, "rule", str_or_null(r->rule), "verdict", r->verdict);
+	if (o && r->nat)
+		set(o, "nat", json_string(r->nat));
+	if (o && r->to)
+		set(o, "to", json_string(r->to));
+	return o;
+}
+
+/* One decider: the hook, and the rule or policy there (or type none). */
+static json_t *vdecider_json(const struct cta_vdecider *d)
+{
+	json_t *o = json_pack("{s:s,s:s}", "hook", d->hook ? d->hook : "", "type",
+			      cta_vtype_name(d->type));
+
+	if (!o || d->type == CTA_VTYPE_NONE)
+		return o;
+	if (d->family)
+		set(o, "family", json_string(d->family));
+	if (d->table)
+		set(o, "table", json_string(d->table));
+	if (d->chain)
+		set(o, "chain", json_string(d->chain));
+	if (d->legacy)
+		set(o, "legacy", json_true());
+	if (d->has_handle)
+		set(o, d->legacy ? "rule_num" : "handle", json_integer((json_int_t)d->handle));
+	if (d->type == CTA_VTYPE_RULE)
+		set(o, "rule", str_or_null(d->rule));
+	set(o, "verdict", json_string(cta_verdict_name(d->verdict)));
+	return o;
 }
 
 static json_t *vstage_json(const struct cta_vstage *st)
@@ -90,13 +120,17 @@ static json_t *vstage_json(const struct cta_vstage *st)
 		set(o, "hook", json_string(st->hook));
 	if (st->has_priority)
 		set(o, "priority", json_integer(st->priority));
+	if (st->type)
+		set(o, "type", json_string(st->type));
 	if (st->policy)
 		set(o, "policy", json_string(st->policy));
 	for (size_t i = 0; i < st->n_rules; i++)
 		json_array_append_new(rules, vrule_json(&st->rules[i], st->legacy));
 	set(o, "rules", rules);
-	if (st->verdict)
+	if (st->verdict) {
 		set(o, "verdict", json_string(st->verdict));
+		set(o, "by", json_string(st->by_policy ? "policy" : "rule"));
+	}
 	return o;
 }
 
@@ -121,6 +155,13 @@ json_t *cta_verdict_to_json(const struct cta_verdict *v)
 		set(o, v->legacy ? "rule_num" : "handle", json_integer((json_int_t)v->handle));
 	if (v->rule || v->type == CTA_VTYPE_RULE)
 		set(o, "rule", str_or_null(v->rule));
+	if (v->n_deciders) {
+		json_t *ds = json_array();
+
+		for (size_t i = 0; ds && i < v->n_deciders; i++)
+			json_array_append_new(ds, vdecider_json(&v->deciders[i]));
+		set(o, "deciders", ds);
+	}
 	if (v->has_path) {
 		json_t *path = json_array();
 
@@ -287,8 +328,10 @@ static void orig_fields(json_t *orig, const struct cta_flow *f)
 	} else if (cta_proto_is_icmp(k->l4proto)) {
 		set(orig, "type", json_integer(k->icmp_type));
 		set(orig, "code", json_integer(k->icmp_code));
-		set(orig, "id_min", json_integer(f->sport_min));
-		set(orig, "id_max", json_integer(f->sport_max));
+		if (cta_icmp_has_id(k->l4proto, k->icmp_type)) {
+			set(orig, "id_min", json_integer(f->sport_min));
+			set(orig, "id_max", json_integer(f->sport_max));
+		}
 	}
 }
 

@@ -41,10 +41,9 @@ int cta_verdict_from_name(const char *name, enum cta_vkind *v)
 const char *cta_vtype_name(enum cta_vtype t)
 {
 	static const char *const names[] = {
-		[CTA_VTYPE_NONE] = "none",
-		[CTA_VTYPE_RULE] = "rule",
-		[CTA_VTYPE_POLICY] = "policy",
-		[CTA_VTYPE_UNKNOWN] = "unknown",
+		[CTA_VTYPE_NONE] = "none",     [CTA_VTYPE_RULE] = "rule",
+		[CTA_VTYPE_POLICY] = "policy", [CTA_VTYPE_UNKNOWN] = "unknown",
+		[CTA_VTYPE_OPEN] = "open",
 	};
 
 	return (unsigned)t < ARRAY_SIZE(names) ? names[t] : "none";
@@ -81,6 +80,8 @@ static void stage_fini(struct cta_vstage *st)
 		free(st->rules[i].chain);
 		free(st->rules[i].rule);
 		free(st->rules[i].verdict);
+		free(st->rules[i].nat);
+		free(st->rules[i].to);
 	}
 	free(st->rules);
 	free(st->family);
@@ -89,6 +90,16 @@ static void stage_fini(struct cta_vstage *st)
 	free(st->hook);
 	free(st->policy);
 	free(st->verdict);
+	free(st->type);
+}
+
+static void decider_fini(struct cta_vdecider *d)
+{
+	free(d->hook);
+	free(d->family);
+	free(d->table);
+	free(d->chain);
+	free(d->rule);
 }
 
 void cta_verdict_unref(struct cta_verdict *v)
@@ -98,6 +109,9 @@ void cta_verdict_unref(struct cta_verdict *v)
 	for (size_t i = 0; i < v->n_path; i++)
 		stage_fini(&v->path[i]);
 	free(v->path);
+	for (size_t i = 0; i < v->n_deciders; i++)
+		decider_fini(&v->deciders[i]);
+	free(v->deciders);
 	free(v->family);
 	free(v->table);
 	free(v->chain);
@@ -121,7 +135,8 @@ static bool dup_stage(struct cta_vstage *d, const struct cta_vstage *s)
 	d->n_rules = 0;
 	ok = dup_str(&d->family, s->family) & dup_str(&d->table, s->table) &
 	     dup_str(&d->chain, s->chain) & dup_str(&d->hook, s->hook) &
-	     dup_str(&d->policy, s->policy) & dup_str(&d->verdict, s->verdict);
+	     dup_str(&d->policy, s->policy) & dup_str(&d->verdict, s->verdict) &
+	     dup_str(&d->type, s->type);
 	if (ok && s->n_rules) {
 		d->rules = calloc(s->n_rules, sizeof(*d->rules));
 		ok = d->rules != NULL;
@@ -130,9 +145,19 @@ static bool dup_stage(struct cta_vstage *d, const struct cta_vstage *s)
 		d->rules[i] = s->rules[i];
 		ok = dup_str(&d->rules[i].chain, s->rules[i].chain) &
 		     dup_str(&d->rules[i].rule, s->rules[i].rule) &
-		     dup_str(&d->rules[i].verdict, s->rules[i].verdict);
+		     dup_str(&d->rules[i].verdict, s->rules[i].verdict) &
+		     dup_str(&d->rules[i].nat, s->rules[i].nat) &
+		     dup_str(&d->rules[i].to, s->rules[i].to);
 	}
 	return ok;
+}
+
+static bool dup_decider(struct cta_vdecider *d, const struct cta_vdecider *s)
+{
+	*d = *s;
+	return dup_str(&d->hook, s->hook) & dup_str(&d->family, s->family) &
+	       dup_str(&d->table, s->table) & dup_str(&d->chain, s->chain) &
+	       dup_str(&d->rule, s->rule);
 }
 
 struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v)
@@ -146,6 +171,8 @@ struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v)
 	d->refs = 1;
 	d->path = NULL;
 	d->n_path = 0;
+	d->deciders = NULL;
+	d->n_deciders = 0;
 	ok = dup_str(&d->family, v->family) & dup_str(&d->table, v->table) &
 	     dup_str(&d->chain, v->chain) & dup_str(&d->rule, v->rule);
 	if (ok && v->n_path) {
@@ -154,6 +181,12 @@ struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v)
 	}
 	for (size_t i = 0; ok && i < v->n_path; i++, d->n_path++)
 		ok = dup_stage(&d->path[i], &v->path[i]);
+	if (ok && v->n_deciders) {
+		d->deciders = calloc(v->n_deciders, sizeof(*d->deciders));
+		ok = d->deciders != NULL;
+	}
+	for (size_t i = 0; ok && i < v->n_deciders; i++, d->n_deciders++)
+		ok = dup_decider(&d->deciders[i], &v->deciders[i]);
 	if (!ok) {
 		cta_verdict_unref(d);
 		return NULL;
@@ -169,7 +202,16 @@ static bool str_eq(const char *a, const char *b)
 static bool rule_eq(const struct cta_vrule *a, const struct cta_vrule *b)
 {
 	return a->handle == b->handle && a->policy == b->policy && str_eq(a->chain, b->chain) &&
-	       str_eq(a->rule, b->rule) && str_eq(a->verdict, b->verdict);
+	       str_eq(a->rule, b->rule) && str_eq(a->verdict, b->verdict) &&
+	       str_eq(a->nat, b->nat) && str_eq(a->to, b->to);
+}
+
+static bool decider_eq(const struct cta_vdecider *a, const struct cta_vdecider *b)
+{
+	return a->type == b->type && a->verdict == b->verdict && a->has_handle == b->has_handle &&
+	       a->legacy == b->legacy && a->handle == b->handle && str_eq(a->hook, b->hook) &&
+	       str_eq(a->family, b->family) && str_eq(a->table, b->table) &&
+	       str_eq(a->chain, b->chain) && str_eq(a->rule, b->rule);
 }
 
 static bool stage_eq(const struct cta_vstage *a, const struct cta_vstage *b)
@@ -177,6 +219,7 @@ static bool stage_eq(const struct cta_vstage *a, const struct cta_vstage *b)
 	if (!str_eq(a->family, b->family) || !str_eq(a->table, b->table) ||
 	    !str_eq(a->chain, b->chain) || !str_eq(a->hook, b->hook) ||
 	    !str_eq(a->policy, b->policy) || !str_eq(a->verdict, b->verdict) ||
+	    !str_eq(a->type, b->type) || a->by_policy != b->by_policy ||
 	    a->has_priority != b->has_priority || a->priority != b->priority ||
 	    a->legacy != b->legacy || a->n_rules != b->n_rules)
 		return false;
@@ -193,10 +236,14 @@ bool cta_verdict_equal(const struct cta_verdict *a, const struct cta_verdict *b)
 	if (!a || !b || !cta_verdict_same_decider(a, b) || a->source != b->source ||
 	    !str_eq(a->rule, b->rule) || a->has_uid != b->has_uid || a->uid != b->uid ||
 	    a->has_gid != b->has_gid || a->gid != b->gid || a->has_path != b->has_path ||
-	    a->steps_not_kept != b->steps_not_kept || a->n_path != b->n_path)
+	    a->steps_not_kept != b->steps_not_kept || a->n_path != b->n_path ||
+	    a->n_deciders != b->n_deciders)
 		return false;
 	for (size_t i = 0; i < a->n_path; i++)
 		if (!stage_eq(&a->path[i], &b->path[i]))
+			return false;
+	for (size_t i = 0; i < a->n_deciders; i++)
+		if (!decider_eq(&a->deciders[i], &b->deciders[i]))
 			return false;
 	return true;
 }

@@ -26,12 +26,16 @@ enum cta_vkind {
 	CTA_VERDICT_STOLEN,
 };
 
-/* What decided: a rule, a base chain's policy, nobody known (NFLOG alone), nothing. */
+/*
+ * What decided: a rule, a base chain's policy, nobody known (NFLOG alone), nothing;
+ * open: accepted, and no chain on its path would have dropped it (docs/deciders.md).
+ */
 enum cta_vtype {
 	CTA_VTYPE_NONE = 0,
 	CTA_VTYPE_RULE,
 	CTA_VTYPE_POLICY,
 	CTA_VTYPE_UNKNOWN,
+	CTA_VTYPE_OPEN,
 };
 
 /* Where the verdict was learnt; NONE: the verdict does not say. */
@@ -49,6 +53,8 @@ struct cta_vrule {
 	char *verdict; /* "accept", "jump web", "continue"...; a policy entry: the policy */
 	uint64_t handle; /* in a legacy stage: the rule's number in its chain */
 	bool policy; /* the chain's policy, not a rule */
+	char *nat; /* a nat chain's rule that translated: "dnat", "snat"...; or NULL */
+	char *to; /* with nat: the address it translated to, as the next chain saw it */
 };
 
 /* One base chain the packet passed (and the chains it jumped to from there). */
@@ -56,11 +62,27 @@ struct cta_vstage {
 	char *family, *table, *chain;
 	char *hook, *policy; /* NULL: not known to be a base chain */
 	char *verdict; /* what the stage did; NULL: it passed the packet on */
+	char *type; /* the chain's type: "filter", "nat", "route"; NULL: not known */
 	int64_t priority;
 	bool has_priority;
 	bool legacy; /* an iptables-legacy table's base chain (family "ip" or "ip6") */
+	bool by_policy; /* with verdict: its policy ended the chain, not a rule */
 	struct cta_vrule *rules;
 	size_t n_rules;
+};
+
+/*
+ * What decided at one hook (docs/deciders.md): a rule or policy (type RULE, POLICY),
+ * or type NONE: no chain at that hook would have dropped the packet.
+ */
+struct cta_vdecider {
+	char *hook; /* "input"...; "" when the packet crossed no filter chain */
+	uint8_t type; /* enum cta_vtype: RULE, POLICY or NONE */
+	uint8_t verdict; /* enum cta_vkind */
+	bool has_handle;
+	bool legacy; /* an iptables-legacy table's rule or policy: handle is its rule_num */
+	uint64_t handle;
+	char *family, *table, *chain, *rule; /* NULL with type NONE; rule: NULL if unknown */
 };
 
 struct cta_verdict {
@@ -82,6 +104,9 @@ struct cta_verdict {
 	uint64_t steps_not_kept; /* rules matched beyond those kept per packet */
 	struct cta_vstage *path; /* the base chains passed, in order */
 	size_t n_path;
+	/* one per hook an accepted packet crossed, or the chain that dropped it */
+	struct cta_vdecider *deciders;
+	size_t n_deciders;
 };
 
 /* The local process on this host's end of a flow. */

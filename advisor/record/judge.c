@@ -2,6 +2,7 @@
 #include "advisor/record/judge.h"
 
 #include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,6 +278,15 @@ static struct cta_verdict *named_denial(const struct cta_vtally *t)
 	return NULL;
 }
 
+/* Did the packet reach the forward hook (a DNAT to another host, then denied)? */
+static bool crossed_forward(const struct cta_verdict *v)
+{
+	for (size_t i = 0; v && i < v->n_path; i++)
+		if (v->path[i].hook && !strcmp(v->path[i].hook, "forward"))
+			return true;
+	return false;
+}
+
 static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 {
 	struct cta_verdict *v;
@@ -287,6 +297,8 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 				     packets ? packets : 1, true);
 	if (pos < 0)
 		return (int)pos;
+	if (crossed_forward(w->verdict))
+		cta_flowtab_set_forwarded(j->ft, (size_t)pos);
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = by_rule(j, w)
@@ -351,6 +363,16 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 	if (jd->has_ct && jd->ct_dir != 0) {
 		/* a reply's first packet: not a flow's first packet */
 		j->stats.replies++;
+		cta_verdict_unref(verdict);
+		return 0;
+	}
+	if (jd->has_ct && (jd->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED))) {
+		/*
+		 * A SYN sent again after the reply was seen (the server's SYN-ACK waited
+		 * for neighbour discovery): traced like a first packet, decided by
+		 * `ct state established accept`. Its first packet said what decided it.
+		 */
+		j->stats.established++;
 		cta_verdict_unref(verdict);
 		return 0;
 	}

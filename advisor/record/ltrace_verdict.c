@@ -86,6 +86,16 @@ static bool passed_rule(const struct cta_iptsave *const rules[2], const struct c
 	return dup(&out->chain, p->chain) && dup(&out->rule, text) && dup(&out->verdict, v);
 }
 
+/* The chain type nf_tables would give the walk's table: nat, route (mangle OUTPUT), filter. */
+static const char *stage_type(const struct cta_ltrace_walk *w)
+{
+	if (!strcmp(w->r.table, "nat"))
+		return "nat";
+	if (!strcmp(w->r.table, "mangle") && w->r.hook == NF_INET_LOCAL_OUT)
+		return "route";
+	return "filter";
+}
+
 /* The walk as a stage of the path; false on ENOMEM (what was filled is freed with it). */
 static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct cta_ltrace_walk *w,
 			 struct cta_vstage *st)
@@ -94,11 +104,13 @@ static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct 
 	bool ok;
 
 	st->legacy = true;
+	st->by_policy = w->r.policy;
 	st->has_priority = true;
 	st->priority = w->r.priority;
 	ok = dup(&st->family, family_name(w->family)) && dup(&st->table, w->r.table) &&
 	     dup(&st->chain, w->r.chain) && dup(&st->hook, hook_name(w->r.hook)) &&
 	     dup(&st->policy, w->r.policy_drop ? "drop" : "accept") &&
+	     dup(&st->type, stage_type(w)) &&
 	     dup(&st->verdict,
 		 w->r.verdict != CTA_IPT_NONE ? cta_ipt_verdict_name(w->r.verdict) : NULL);
 	st->rules = ok ? calloc(w->r.n_passed + 1, sizeof(*st->rules)) : NULL;
@@ -129,6 +141,7 @@ static void stage_free(struct cta_vstage *st)
 	free(st->hook);
 	free(st->policy);
 	free(st->verdict);
+	free(st->type);
 }
 
 /* Does nft stage ST come after walk W (a later hook, or the same hook later)? */
@@ -206,8 +219,63 @@ static const uint8_t kinds[] = { [CTA_IPT_NONE] = CTA_VERDICT_NONE,
 				 [CTA_IPT_REJECT] = CTA_VERDICT_REJECT,
 				 [CTA_IPT_QUEUE] = CTA_VERDICT_QUEUE };
 
+/* The walk d as a decider (type RULE or POLICY); false on ENOMEM. */
+static bool walk_decider(const struct cta_ltrace_walk *d, struct cta_vdecider *out)
+{
+	out->type = d->r.policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	out->verdict = kinds[d->r.verdict];
+	out->legacy = true;
+	out->has_handle = !d->r.policy;
+	out->handle = d->r.policy ? 0 : d->r.rule_num;
+	return dup(&out->hook, hook_name(d->r.hook)) && dup(&out->family, family_name(d->family)) &&
+	       dup(&out->table, d->r.table) &&
+	       dup(&out->chain, d->r.policy ? d->r.chain : d->r.rule_chain) &&
+	       dup(&out->rule, d->r.policy ? NULL : d->r.text);
+}
+
+static void decider_free(struct cta_vdecider *d)
+{
+	free(d->hook);
+	free(d->family);
+	free(d->table);
+	free(d->chain);
+	free(d->rule);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * v's deciders with walk d's in: a drop is the one decider; an accept takes the place
+ * of its hook's (the nf_tables decision there, or none), or is added. False on ENOMEM.
+ */
+static bool put_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
+{
+	const char *hook = hook_name(d->r.hook);
+	struct cta_vdecider *ds;
+	size_t at = v->n_deciders;
+
+	if (d->r.verdict != CTA_IPT_ACCEPT) {
+		for (size_t i = 0; i < v->n_deciders; i++)
+			decider_free(&v->deciders[i]);
+		v->n_deciders = at = 0;
+	}
+	for (size_t i = 0; i < v->n_deciders; i++)
+		if (v->deciders[i].hook && !strcmp(v->deciders[i].hook, hook))
+			at = i;
+	if (at == v->n_deciders) {
+		ds = realloc(v->deciders, (v->n_deciders + 1) * sizeof(*ds));
+		if (!ds)
+			return false;
+		v->deciders = ds;
+		memset(&ds[v->n_deciders++], 0, sizeof(*ds));
+	}
+	decider_free(&v->deciders[at]);
+	return walk_decider(d, &v->deciders[at]);
+}
+
 static bool set_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
 {
+	if (!put_decider(v, d))
+		return false;
 	free(v->family);
 	free(v->table);
 	free(v->chain);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/record/trace.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -11,13 +12,17 @@
 #include <string.h>
 
 #include "advisor/lib/util.h"
+#include "advisor/model/flow.h"
+#include "advisor/model/host.h"
 #include "advisor/model/session.h"
+#include "advisor/record/decide.h"
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
 
 struct pkt {
 	bool have_tuple, pending_stage;
+	struct cta_tuple cur; /* the latest headers: after any NAT so far */
 	bool at_ingress; /* marked by the own netdev chain, not yet by the inet one */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
 	struct cta_judgement j; /* large: ~38 KB with its steps */
@@ -103,10 +108,26 @@ static int lookup(const struct cta_tracer *t, uint32_t id)
 	return -1;
 }
 
+/* The very headers the packet came with (the ingress mark, then the inet one). */
 static bool same_tuple(const struct pkt *p, const struct cta_trace_event *ev)
 {
 	return p->j.family == ev->family && p->j.l4proto == ev->l4proto &&
 	       !memcmp(&p->j.tuple, &ev->tuple, sizeof(ev->tuple));
+}
+
+/*
+ * Headers of the packet in flight? NAT changes one side between base chains (dnat the
+ * destination before forward or input, snat the source), never both at once; the
+ * kernel's id for another packet comes after our marking chain has said so.
+ */
+static bool same_packet(const struct pkt *p, const struct cta_trace_event *ev)
+{
+	const struct cta_tuple *a = &p->cur, *b = &ev->tuple;
+
+	if (p->j.family != ev->family || p->j.l4proto != ev->l4proto)
+		return false;
+	return (!memcmp(&a->src, &b->src, sizeof(a->src)) && a->sport == b->sport) ||
+	       (!memcmp(&a->dst, &b->dst, sizeof(a->dst)) && a->dport == b->dport);
 }
 
 static bool terminal(int32_t verdict)
@@ -151,7 +172,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	else if (own && ev->table_family == NFPROTO_NETDEV && headers)
 		marks = true; /* the ingress mark starts every packet it marks */
 	if (i >= 0 &&
-	    (marks || (headers && t->pkts[i].have_tuple && !same_tuple(&t->pkts[i], ev)))) {
+	    (marks || (headers && t->pkts[i].have_tuple && !same_packet(&t->pkts[i], ev)))) {
 		finish(t, i, now_ns);
 		i = -1;
 	}
@@ -167,10 +188,13 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 		p->j.tuple = ev->tuple;
 		p->have_tuple = true;
 	}
+	if (headers)
+		p->cur = ev->tuple;
 	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;
 		p->j.ct_dir = ev->ct_dir;
+		p->j.ct_state = ev->ct_state;
 	}
 	if (own)
 		return 0;
@@ -187,6 +211,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	memset(s, 0, sizeof(*s));
 	s->family = ev->table_family;
 	s->stage = p->pending_stage;
+	s->has_tuple = s->stage && p->have_tuple;
+	s->tuple = p->cur;
 	p->pending_stage = false;
 	s->policy = ev->type == NFT_TRACETYPE_POLICY;
 	s->has_handle = ev->flags & CTA_TRF_HANDLE;
@@ -288,88 +314,264 @@ static bool step_rule(const struct cta_step *s, const struct cta_ruleset *rs, st
 	       dup_or_null(&r->rule, s->policy ? NULL : text);
 }
 
-/* A base chain the packet entered at step first, with room for its n rules. */
-static bool new_stage(const struct cta_step *first, const struct cta_ruleset *rs, size_t n,
-		      struct cta_vstage *st)
+/* "192.0.2.2:80", "[2001:db8::2]:80", or an address alone for a protocol without ports */
+static void endpoint_str(uint8_t family, uint8_t l4proto, const union cta_addr *a, uint16_t port,
+			 char *buf, size_t len)
 {
-	const struct cta_chain_info *ci =
-		rs ? cta_ruleset_chain(rs, first->family, first->table, first->chain) : NULL;
+	char addr[INET6_ADDRSTRLEN];
 
-	if (ci && ci->base) {
-		st->has_priority = true;
-		st->priority = ci->prio;
-		if (!dup_or_null(&st->hook, ci->hook) || !dup_or_null(&st->policy, ci->policy))
-			return false;
-	}
-	st->rules = calloc(n, sizeof(*st->rules));
-	return st->rules && dup_or_null(&st->family, cta_nfproto_name(first->family)) &&
-	       dup_or_null(&st->table, first->table) && dup_or_null(&st->chain, first->chain);
+	cta_addr_str(family, a, addr, sizeof(addr));
+	if (!cta_proto_has_ports(l4proto))
+		snprintf(buf, len, "%s", addr);
+	else
+		snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
-/* Steps from i to the next stage's first. */
-static size_t stage_len(const struct cta_judgement *j, int i)
+/*
+ * What NAT made of the packet between base chain steps prev and cur (both the first
+ * step of a base chain): the new destination, else the new source. false: no change.
+ */
+static bool nat_to(const struct cta_judgement *j, const struct cta_step *prev,
+		   const struct cta_step *cur, char *buf, size_t len)
 {
-	size_t n = 1;
+	const struct cta_tuple *a = &prev->tuple, *b = &cur->tuple;
 
-	while (i + (int)n < j->n_steps && !j->steps[i + (int)n].stage)
-		n++;
-	return n;
-}
-
-/* The path through every base chain, into v. */
-static bool judgement_path(const struct cta_judgement *j, const struct cta_ruleset *rs,
-			   struct cta_verdict *v)
-{
-	struct cta_vstage *st = NULL;
-
-	v->has_path = true;
-	v->path = calloc((size_t)j->n_steps + 1, sizeof(*v->path));
-	if (!v->path)
+	if (!prev->has_tuple || !cur->has_tuple)
 		return false;
+	if (memcmp(&a->dst, &b->dst, sizeof(a->dst)) || a->dport != b->dport)
+		endpoint_str(j->family, j->l4proto, &b->dst, b->dport, buf, len);
+	else if (memcmp(&a->src, &b->src, sizeof(a->src)) || a->sport != b->sport)
+		endpoint_str(j->family, j->l4proto, &b->src, b->sport, buf, len);
+	else
+		return false;
+	return true;
+}
+
+/* The NAT statement a rule of a nat chain runs, or NULL. */
+static const char *nat_word(const char *text)
+{
+	static const char *const words[] = { "dnat", "snat", "masquerade", "redirect" };
+
+	for (size_t i = 0; text && i < ARRAY_SIZE(words); i++)
+		if (strstr(text, words[i]))
+			return words[i];
+	return NULL;
+}
+
+/* One base chain of the path: its steps, the step that ended it, what it did. */
+struct stage {
+	int first, next, end; /* steps [first, next); end: -1 when its end was not seen */
+	const struct cta_chain_info *ci;
+	struct cta_stage_result r;
+};
+
+static bool says_drop(const char *text)
+{
+	return strstr(text, "drop") || strstr(text, "reject");
+}
+
+/* Does a rule after the one of step e, in its chain, drop or reject? */
+static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
+{
+	size_t n = rs ? cta_ruleset_rule_count(rs) : 0;
+	bool after = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *table, *chain, *text;
+		uint64_t handle;
+		uint8_t family;
+
+		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
+		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
+			continue;
+		if (after && text && says_drop(text))
+			return true;
+		after |= handle == e->handle;
+	}
+	return false;
+}
+
+/*
+ * Would the base chain have gone on to a drop without its accept? A rule after the
+ * accept, or after a jump or goto on the way to it (the zone layouts: a base chain
+ * jumps to zones and rejects what they leave), drops or rejects.
+ */
+static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
+			 const struct cta_ruleset *rs)
+{
+	for (int i = sg->first; i <= sg->end; i++) {
+		const struct cta_step *s = &j->steps[i];
+
+		if ((i == sg->end || s->verdict == NFT_JUMP || s->verdict == NFT_GOTO) &&
+		    !s->policy && drops_after(rs, s))
+			return true;
+	}
+	return false;
+}
+
+static void stage_result(struct stage *sg, const struct cta_judgement *j,
+			 const struct cta_ruleset *rs)
+{
+	const struct cta_step *e = sg->end >= 0 ? &j->steps[sg->end] : NULL;
+	const struct cta_chain_info *ci = sg->ci;
+	struct cta_stage_result *r = &sg->r;
+
+	r->hook = ci && ci->base ? ci->hook : "";
+	r->kind = !ci			       ? CTA_CHAIN_FILTER
+		  : !strcmp(ci->type, "nat")   ? CTA_CHAIN_NAT
+		  : !strcmp(ci->type, "route") ? CTA_CHAIN_ROUTE
+					       : CTA_CHAIN_FILTER;
+	r->policy_drop = ci && !strcmp(ci->policy, "drop");
+	r->verdict = e ? refine(verdict_of(e->verdict), rule_text(e, rs)) : CTA_VERDICT_NONE;
+	r->by_policy = e && e->policy;
+	/* a chain not listed: its accept may have been needed, name it */
+	r->drop_after = e && !e->policy && r->verdict == CTA_VERDICT_ACCEPT && !r->policy_drop &&
+			(!ci || drop_without(j, sg, rs));
+}
+
+/* The base chains of j's path into st (room for CTA_PATH_MAX); how many. */
+static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs, struct stage *st)
+{
+	int n = 0;
+
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 
-		if (s->stage || !st) {
-			st = &v->path[v->n_path++];
-			if (!new_stage(s, rs, stage_len(j, i), st))
-				return false;
+		if (s->stage || !n) {
+			if (n)
+				st[n - 1].next = i;
+			st[n] = (struct stage){ .first = i, .next = j->n_steps, .end = -1 };
+			st[n].ci = rs ? cta_ruleset_chain(rs, s->family, s->table, s->chain) : NULL;
+			n++;
 		}
-		if (!step_rule(s, rs, &st->rules[st->n_rules++]))
-			return false;
-		if (terminal(s->verdict) || s->verdict == NF_ACCEPT) {
-			free(st->verdict);
-			st->verdict = strdup(
-				cta_verdict_name(refine(verdict_of(s->verdict), rule_text(s, rs))));
-			if (!st->verdict)
-				return false;
-		}
+		if (terminal(s->verdict) || s->verdict == NF_ACCEPT)
+			st[n - 1].end = i;
 	}
+	for (int k = 0; k < n; k++)
+		stage_result(&st[k], j, rs);
+	return n;
+}
+
+/* One rule the packet matched, with the NAT it did in a nat chain (to: where seen). */
+static bool path_rule(const struct cta_step *s, const struct cta_ruleset *rs,
+		      const struct stage *sg, const char *to, struct cta_vrule *r)
+{
+	const char *nat = sg->r.kind == CTA_CHAIN_NAT && !s->policy ? nat_word(rule_text(s, rs))
+								    : NULL;
+
+	return step_rule(s, rs, r) && dup_or_null(&r->nat, nat) &&
+	       dup_or_null(&r->to, nat ? to : NULL);
+}
+
+/* Base chain k of the path, with hook, priority, type, policy and its verdict there. */
+static bool path_stage(const struct cta_judgement *j, const struct stage *st, int k,
+		       const struct cta_ruleset *rs, struct cta_vstage *vs)
+{
+	const struct cta_step *first = &j->steps[st[k].first];
+	const struct cta_chain_info *ci = st[k].ci;
+	char to[INET6_ADDRSTRLEN + 8];
+	bool to_known = st[k].next < j->n_steps &&
+			nat_to(j, first, &j->steps[st[k].next], to, sizeof(to));
+
+	if (ci && ci->base) {
+		vs->has_priority = true;
+		vs->priority = ci->prio;
+		if (!dup_or_null(&vs->hook, ci->hook) || !dup_or_null(&vs->policy, ci->policy) ||
+		    !dup_or_null(&vs->type, ci->type))
+			return false;
+	}
+	if (st[k].end >= 0) {
+		vs->by_policy = st[k].r.by_policy;
+		if (!dup_or_null(&vs->verdict, cta_verdict_name(st[k].r.verdict)))
+			return false;
+	}
+	vs->rules = calloc((size_t)(st[k].next - st[k].first), sizeof(*vs->rules));
+	if (!vs->rules || !dup_or_null(&vs->family, cta_nfproto_name(first->family)) ||
+	    !dup_or_null(&vs->table, first->table) || !dup_or_null(&vs->chain, first->chain))
+		return false;
+	for (int i = st[k].first; i < st[k].next; i++)
+		if (!path_rule(&j->steps[i], rs, &st[k], to_known ? to : NULL,
+			       &vs->rules[vs->n_rules++]))
+			return false;
 	return true;
+}
+
+/* The rule or policy step d as a decider at hook (type RULE or POLICY). */
+static bool decider_of(const struct cta_step *d, enum cta_vkind verdict, const char *hook,
+		       const struct cta_ruleset *rs, struct cta_vdecider *out)
+{
+	out->type = d->policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	out->verdict = (uint8_t)verdict;
+	out->has_handle = !d->policy;
+	out->handle = d->policy ? 0 : d->handle;
+	return dup_or_null(&out->hook, hook) &&
+	       dup_or_null(&out->family, cta_nfproto_name(d->family)) &&
+	       dup_or_null(&out->table, d->table) && dup_or_null(&out->chain, d->chain) &&
+	       dup_or_null(&out->rule, d->policy ? NULL : rule_text(d, rs));
+}
+
+/* The path and the deciders of j, into v; its verdict and type from the decision. */
+static bool judgement_decide(const struct cta_judgement *j, const struct cta_ruleset *rs,
+			     const struct stage *st, int n, struct cta_verdict *v)
+{
+	struct cta_stage_result res[CTA_PATH_MAX];
+	struct cta_decision dc;
+	const struct cta_vdecider *first = NULL;
+
+	for (int k = 0; k < n; k++)
+		res[k] = st[k].r;
+	cta_decide(res, n, &dc);
+	v->verdict = (uint8_t)dc.verdict;
+	v->type = dc.verdict == CTA_VERDICT_NONE ? CTA_VTYPE_NONE : CTA_VTYPE_OPEN;
+	v->deciders = dc.n ? calloc((size_t)dc.n, sizeof(*v->deciders)) : NULL;
+	if (dc.n && !v->deciders)
+		return false;
+	for (int i = 0; i < dc.n; i++) {
+		struct cta_vdecider *d = &v->deciders[v->n_deciders++];
+		int k = dc.d[i].stage;
+
+		if (k < 0) {
+			d->type = CTA_VTYPE_NONE;
+			if (!dup_or_null(&d->hook, dc.d[i].hook))
+				return false;
+			continue;
+		}
+		if (!decider_of(&j->steps[st[k].end], st[k].r.verdict, dc.d[i].hook, rs, d))
+			return false;
+		if (!first)
+			first = d;
+	}
+	if (!first)
+		return true;
+	/* the top level names the first decider, as before there were several */
+	v->type = first->type;
+	v->has_handle = first->has_handle;
+	v->handle = first->handle;
+	return dup_or_null(&v->family, first->family) && dup_or_null(&v->table, first->table) &&
+	       dup_or_null(&v->chain, first->chain) && dup_or_null(&v->rule, first->rule);
 }
 
 struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
 					  const struct cta_ruleset *rs, enum cta_vsource source)
 {
-	const struct cta_step *d = j->decider >= 0 ? &j->steps[j->decider] : NULL;
-	const char *text = d ? rule_text(d, rs) : NULL;
+	struct stage *st = calloc(CTA_PATH_MAX, sizeof(*st));
 	struct cta_verdict *v = cta_verdict_new();
-	bool ok;
+	bool ok = st && v;
+	int n = 0;
 
-	if (!v)
-		return NULL;
-	v->verdict = (uint8_t)refine(j->verdict, text);
-	v->type = !d ? CTA_VTYPE_NONE : d->policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
-	v->source = (uint8_t)source;
-	v->steps_not_kept = j->lost_steps > 0 ? (uint64_t)j->lost_steps : 0;
-	ok = judgement_path(j, rs, v);
-	if (ok && d) {
-		ok = dup_or_null(&v->family, cta_nfproto_name(d->family)) &&
-		     dup_or_null(&v->table, d->table) && dup_or_null(&v->chain, d->chain);
-		v->has_handle = !d->policy;
-		v->handle = d->policy ? 0 : d->handle;
-		if (ok && !d->policy)
-			ok = dup_or_null(&v->rule, text);
+	if (ok) {
+		v->source = (uint8_t)source;
+		v->steps_not_kept = j->lost_steps > 0 ? (uint64_t)j->lost_steps : 0;
+		v->has_path = true;
+		n = stages_of(j, rs, st);
+		v->path = calloc((size_t)n + 1, sizeof(*v->path));
+		ok = v->path != NULL;
 	}
+	for (int k = 0; ok && k < n; k++)
+		ok = path_stage(j, st, k, rs, &v->path[v->n_path++]);
+	if (ok)
+		ok = judgement_decide(j, rs, st, n, v);
+	free(st);
 	if (!ok) {
 		cta_verdict_unref(v);
 		return NULL;
@@ -403,6 +605,7 @@ key_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
 
 size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 {
+	const struct cta_step *prev = NULL;
 	size_t at = 0;
 
 	key_add(buf, len, &at, "%d %d %d %d;", (int)j->verdict, j->decider, j->n_steps,
@@ -415,6 +618,14 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 			s->stage, s->policy, s->has_handle, (unsigned long long)s->handle,
 			(int)s->verdict, strlen(s->table), s->table, strlen(s->chain), s->chain,
 			strlen(s->target), s->target);
+		if (s->stage) {
+			/* what NAT translated to before this chain is in the verdict */
+			char to[INET6_ADDRSTRLEN + 8];
+
+			if (prev && nat_to(j, prev, s, to, sizeof(to)))
+				key_add(buf, len, &at, "to %s;", to);
+			prev = s;
+		}
 	}
 	return at < len ? at : 0;
 }

@@ -22,21 +22,24 @@
 struct cta_step {
 	uint8_t family; /* NFPROTO_* of the table */
 	bool stage; /* the first event of a base chain: a new stage of the path */
+	bool has_tuple; /* with stage: tuple is the packet as that base chain saw it */
 	bool policy; /* the base chain's policy decided */
 	bool has_handle;
 	uint64_t handle;
 	int32_t verdict; /* NF_* or NFT_* */
 	char table[CTA_NAME_MAX], chain[CTA_NAME_MAX], target[CTA_NAME_MAX];
+	struct cta_tuple tuple; /* with has_tuple: after any NAT before this chain */
 };
 
 struct cta_judgement {
 	uint8_t family, l4proto; /* AF_INET/AF_INET6 and IPPROTO_* of the packet */
-	struct cta_tuple tuple;
+	struct cta_tuple tuple; /* as the packet came: before any NAT */
 	bool has_ct;
 	uint32_t ct_id;
 	uint8_t ct_dir;
+	uint32_t ct_state; /* with has_ct: NF_CT_STATE_BIT() of the packet's ct state */
 	enum cta_vkind verdict;
-	int decider; /* index in steps of what decided, -1 if none */
+	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];
 	int n_steps, lost_steps;
 	uint64_t judged_ns;
@@ -61,10 +64,13 @@ void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns);
 bool cta_judgement_rules_known(const struct cta_judgement *j, const struct cta_ruleset *rs);
 
 /*
- * The judgement as a verdict (one reference; NULL on ENOMEM): what it was, what decided
- * (rule or policy: family, table, chain, handle, rule text) and the path (base chains
- * with hook and priority, and the rules matched on the way). Texts and chain details
- * come from rs.
+ * The judgement as a verdict (one reference; NULL on ENOMEM): what it was; what decided
+ * by netfilter's rules (decide.h): type rule or policy (family, table, chain, handle,
+ * rule text of the first decider), or open (accepted, and no chain on its path would
+ * drop it); the deciders, one per hook crossed when accepted; and the path: every base
+ * chain crossed with hook, priority, type, policy and its verdict there, the rules
+ * matched on the way, NAT steps with the address they translated to. Texts and chain
+ * details come from rs.
  */
 struct cta_verdict *cta_judgement_verdict(const struct cta_judgement *j,
 					  const struct cta_ruleset *rs, enum cta_vsource source);

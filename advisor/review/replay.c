@@ -76,10 +76,10 @@ static int build(struct cta_replay *r, struct cta_err *err)
 			     (a->family == AF_INET6 && a->prefixlen == 128 && a->addr.b[15] == 1 &&
 			      !a->addr.w[0] && !a->addr.w[1] && !a->addr.w[2])))
 				continue;
-			/* link-local addresses come with the interface */
-			if (a->family == AF_INET6 && a->addr.b[0] == 0xfe &&
-			    (a->addr.b[1] & 0xc0) == 0x80)
-				continue;
+			/*
+			 * link-local ones too: the interface makes one of its own, not the
+			 * recorded one, and neighbour discovery to it must reach input
+			 */
 			rc = cta_sandbox_add_addr(r->sb, l->index, a->family, &a->addr,
 						  a->prefixlen);
 			if (rc)

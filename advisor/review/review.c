@@ -414,7 +414,64 @@ struct live {
 	struct policy_stat *ps;
 	size_t np;
 	uint64_t total;
+	bool translated; /* a recorded connection was NATed (conntrack says so) */
 };
+
+/*
+ * Why record's traces cannot say whether rule i is used, or NULL when they can: only
+ * first packets are traced, so a rule for later packets, loopback, or what NAT did is
+ * never "unreached" (removing `ct state established,related accept` on a drop-policy
+ * host cuts every connection).
+ */
+static const char *untraced(const struct cta_ruleset *rs, size_t i, bool translated)
+{
+	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
+					  "oifname \"lo\"" };
+	const struct cta_chain_info *ci;
+	const char *t, *c, *text;
+	uint64_t h;
+	uint8_t f;
+
+	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	if (!text)
+		return NULL;
+	if (strstr(text, "ct state") && !strstr(text, "new") &&
+	    (strstr(text, "established") || strstr(text, "related") || strstr(text, "vmap")))
+		return "matches packets after a connection's first, which record does not trace: "
+		       "no evidence either way (keep it)";
+	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)
+		if (strstr(text, lo[k]))
+			return "loopback traffic, which record does not trace: no evidence either "
+			       "way (keep it)";
+	ci = cta_ruleset_chain(rs, f, t, c);
+	if (translated && ((ci && !strcmp(ci->type, "nat")) || strstr(text, "ct status dnat") ||
+			   strstr(text, "ct status snat")))
+		return "translated connections were recorded (conntrack says so), and the traces "
+		       "of NAT do not show every rule that translated: no evidence either way";
+	return NULL;
+}
+
+/* The decider(s) of v: each hook's accept rule, or the rule that dropped it. */
+static void count_decided(struct live *l, const struct cta_verdict *v, uint64_t n)
+{
+	int64_t at;
+
+	if (!v->n_deciders && v->type == CTA_VTYPE_RULE) {
+		/* a session from before deciders: the one it names */
+		at = rule_index(l->rs, v->family, v->table, v->chain, v->handle);
+		if (at >= 0)
+			l->st[at].decided += n;
+	}
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		const struct cta_vdecider *d = &v->deciders[i];
+
+		if (d->type != CTA_VTYPE_RULE || d->legacy) /* legacy's: review_legacy.c */
+			continue;
+		at = rule_index(l->rs, d->family, d->table, d->chain, d->handle);
+		if (at >= 0)
+			l->st[at].decided += n;
+	}
+}
 
 static void count_verdict(struct live *l, const struct cta_flow *f, const struct cta_verdict *v,
 			  uint64_t n)
@@ -438,17 +495,37 @@ static void count_verdict(struct live *l, const struct cta_flow *f, const struct
 	if (v->legacy) /* iptables-legacy's: review_legacy.c */
 		return;
 	if (v->type == CTA_VTYPE_RULE) {
-		at = rule_index(l->rs, v->family, v->table, v->chain, v->handle);
-		if (at >= 0)
-			l->st[at].decided += n;
+		count_decided(l, v, n);
 	} else if (v->type == CTA_VTYPE_POLICY) {
 		int fam = cta_nfproto_from_name(v->family ? v->family : "");
 		const struct cta_chain_info *ci =
 			fam < 0 ? NULL : cta_ruleset_chain(l->rs, (uint8_t)fam, v->table, v->chain);
 
-		if (ci)
+		/* a nat or route chain's policy decides nothing */
+		if (ci && !strcmp(ci->type, "filter"))
 			add_policy(&l->ps, &l->np, ci, f, n);
 	}
+}
+
+/* Why rule i, in a chain the recording does not watch, is not judged. */
+static void unwatched_detail(const struct cta_ruleset *rs, size_t i, char *detail, size_t len)
+{
+	const char *t, *c;
+	uint64_t h;
+	uint8_t f;
+	const struct cta_chain_info *ci;
+
+	cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	ci = cta_ruleset_chain(rs, f, t, c);
+	if (ci && !strcmp(ci->hook, "ingress") && ci->device[0])
+		snprintf(detail, len,
+			 "not judged: at ingress the recording traces TCP connection attempts "
+			 "only, so it cannot tell all this rule matched: keep it unless you know");
+	else
+		snprintf(detail, len,
+			 "not judged: the recording does not watch %s %s chains, so it cannot "
+			 "tell whether this rule matched: keep it unless you know",
+			 cta_nfproto_name(f), ci && ci->hook[0] ? ci->hook : "regular");
 }
 
 /* Rules no traced packet reached, and rules deciding much from far down. */
@@ -463,28 +540,16 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 		uint64_t h;
 		uint8_t f;
 		char detail[200];
+		const char *why;
 
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
 			continue;
 		if (cta_ruleset_rule_unwatched(rs, i)) {
-			const struct cta_chain_info *ci = cta_ruleset_chain(rs, f, t, c);
-
-			if (ci && !strcmp(ci->hook, "ingress") && ci->device[0])
-				snprintf(
-					detail, sizeof(detail),
-					"not judged: at ingress the recording traces TCP connection "
-					"attempts only, so it cannot tell all this rule matched: keep "
-					"it unless you know");
-			else
-				snprintf(
-					detail, sizeof(detail),
-					"not judged: the recording does not watch %s %s chains, so "
-					"it cannot tell whether this rule matched: keep it unless you "
-					"know",
-					cta_nfproto_name(f),
-					ci && ci->hook[0] ? ci->hook : "regular");
+			unwatched_detail(rs, i, detail, sizeof(detail));
 			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
+		} else if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
+			json_array_append_new(out, finding("untraced", rs, i, 0, why));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
 					      finding("unreached", rs, i, 0,
@@ -551,6 +616,7 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			const struct cta_flow *f = &s[k].flows[i];
 			const struct cta_vtally *t = cta_session_verdicts(&s[k], f);
 
+			l.translated |= cta_flow_translated(f);
 			/* one verdict: all the flow's connections, as before the counts */
 			for (uint32_t g = 0; t && g < t->n; g++)
 				count_verdict(&l, f, t->g[g].v,

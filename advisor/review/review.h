@@ -62,11 +62,13 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 /*
  * review --live: what a recording says of the live ruleset rs. A JSON array of
- * findings {"kind": "unreached"|"hot"|"policy"|"unwatched", family, table, chain, handle, rule,
- * "connections", "position", "detail"}. Rules of tables starting with skip_prefix
- * (the tool's own) are left out. A rule in a chain the recording does not watch
- * (cta_ruleset_rule_unwatched: netdev, bridge, arp, ingress) is "unwatched", never
- * "unreached": no recorded packet could have shown it reached.
+ * findings {"kind": "unreached"|"untraced"|"hot"|"policy"|"unwatched", family, table,
+ * chain, handle, rule, "connections", "position", "detail"}. Rules of tables starting
+ * with skip_prefix (the tool's own) are left out. A rule in a chain the recording does
+ * not watch (cta_ruleset_rule_unwatched: netdev, bridge, arp, ingress) is "unwatched",
+ * never "unreached": no recorded packet could have shown it reached. untraced: not
+ * reached, but by what record does not trace (later packets, loopback, NAT of
+ * translated connections): not "unreached" either. Only filter chains' policies decide.
  */
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix);

@@ -127,7 +127,7 @@ done
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.8 -> 192.0.2.10:25" >"$TMP/b.txt"
 grep -q "verdict: reject, by rule $(handle input 'tcp dport 25 reject with tcp reset') of inet fw input: tcp dport 25 reject with tcp reset" "$TMP/b.txt" ||
 	fail "text story: $(cat "$TMP/b.txt")"
-grep -q "inet fw input  (hook input, priority 0, policy drop)" "$TMP/b.txt" || fail "text path"
+grep -q "inet fw input  (hook input, priority 0, filter, policy drop): reject by a rule" "$TMP/b.txt" || fail "text path"
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:8443" >"$TMP/b.txt"
 grep -q "input rule $(handle input 'tcp dport vmap @svc_map'): tcp dport vmap @svc_map  ->  drop" "$TMP/b.txt" ||
 	fail "vmap story: $(cat "$TMP/b.txt")"

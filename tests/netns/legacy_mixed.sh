@@ -71,8 +71,8 @@ blame "tcp 198.51.100.8 -> 192.0.2.10:80" drop legacy INPUT
 blame "tcp [2001:db8:a::7] -> [2001:db8::10]:80" accept nft late
 blame "tcp [2001:db8:a::8] -> [2001:db8::10]:80" drop legacy INPUT
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.8 -> 192.0.2.10:80" >"$TMP/b.txt"
-expect_line "$TMP/b.txt" "^  inet fw early  \(hook input, priority -10, policy accept\)"
-expect_line "$TMP/b.txt" "^  iptables-legacy filter INPUT  \(hook input, priority 0, policy accept\)"
+expect_line "$TMP/b.txt" "^  inet fw early  \(hook input, priority -10, filter, policy accept\)"
+expect_line "$TMP/b.txt" "^  iptables-legacy filter INPUT  \(hook input, priority 0, filter, policy accept\)"
 expect_line "$TMP/b.txt" "^  verdict: drop, by rule 1 of iptables-legacy filter INPUT: -A INPUT -s 198.51.100.8/32 "
 
 S iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"

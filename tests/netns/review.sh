@@ -97,7 +97,8 @@ grep -q "bad.nft:3:" "$TMP/bad.err" || fail "bad ruleset: no file:line: $(cat "$
 # --live: the rule no packet reached, the policy that dropped something
 S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>&1 || fail "review --live"
 cat "$TMP/live.out"
-expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: iif \"lo\" accept"
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: iif \"lo\" accept"
+expect_line "$TMP/live.out" "^unreached .*iif \"lo\"" 0
 expect_line "$TMP/live.out" "^unreached .*tcp dport \{ 22, 80, 443 \} accept" 0
 
 # nothing of it stayed: the live ruleset as it was

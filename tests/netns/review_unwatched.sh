@@ -118,7 +118,7 @@ expect_line "$TMP/blame.out" "^  verdict: drop, by rule [0-9]+ of netdev f in_sb
 blame_live "$TMP/blame2.out" 'tcp 203.0.113.20 -> 192.0.2.10:22' 203.0.113.20 ||
 	fail "blame --live of an accepted packet: exit $?"
 cat "$TMP/blame2.out"
-expect_line "$TMP/blame2.out" "^  netdev f in_sb  \(hook ingress, priority -500, policy accept\)$"
+expect_line "$TMP/blame2.out" "^  netdev f in_sb  \(hook ingress, priority -500, filter, policy accept\): accept by its policy$"
 expect_line "$TMP/blame2.out" "^  verdict: accept, by rule [0-9]+ of inet fw input: tcp dport 22 accept$"
 # nothing of it comes: the chains it does not watch (the bridge), what they counted
 blame_live "$TMP/blame3.out" 'tcp 203.0.113.20 -> 192.0.2.10:9' 203.0.113.21

@@ -2,9 +2,11 @@
 /*
  * Denied attempts: an attempt never confirmed within the wait is denied, once; its
  * retransmits (the same tuple, later) are packets of that attempt, not new attempts;
- * another source port is another attempt.
+ * another source port is another attempt. A packet whose connection had seen its
+ * reply (a SYN sent again) does not change what decided the flow.
  */
 #include <arpa/inet.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -98,6 +100,34 @@ int main(void)
 	CHECK_EQ(cta_judge_stats(j)->denied, 3);
 	CHECK_EQ(cta_judge_expire(j, 30 * S, 0), 0);
 	CHECK_EQ(cta_judge_stats(j)->denied, 3);
+
+	/* a SYN again after the reply was seen: not the first packet, its verdict stays */
+	{
+		struct cta_judgement jd = { .family = AF_INET,
+					    .l4proto = IPPROTO_TCP,
+					    .tuple = p.tuple,
+					    .has_ct = true,
+					    .ct_id = 9,
+					    .ct_state = NF_CT_STATE_BIT(IP_CT_NEW),
+					    .verdict = CTA_VERDICT_ACCEPT };
+
+		struct cta_verdict *first = cta_verdict_new(), *again = cta_verdict_new();
+		const struct cta_vtally *t;
+
+		first->verdict = again->verdict = CTA_VERDICT_ACCEPT;
+		first->type = again->type = CTA_VTYPE_RULE;
+		first->has_handle = again->has_handle = true;
+		first->handle = 7;
+		again->handle = 2; /* ct state established,related accept */
+		CHECK_EQ(cta_judge_trace(j, &jd, first, 31 * S, 1), 0);
+		jd.ct_state = NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+		CHECK_EQ(cta_judge_trace(j, &jd, again, 32 * S, 1), 0);
+		CHECK_EQ(cta_judge_stats(j)->established, 1);
+		f = &cta_flowtab_flows(ft)[0];
+		t = cta_flowtab_verdicts_of(ft, f);
+		for (uint32_t i = 0; t && i < t->n; i++)
+			CHECK(t->g[i].v->handle != 2);
+	}
 
 	cta_judge_free(j);
 	cta_flowtab_free(ft);

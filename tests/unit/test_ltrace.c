@@ -8,8 +8,25 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/model/session.h"
 #include "advisor/record/ltrace.h"
 #include "check.h"
+
+/* v written as JSON and read back is v: rule_num and legacy kept beside the deciders. */
+static void roundtrip(const struct cta_verdict *v)
+{
+	json_t *o = cta_verdict_to_json(v);
+	struct cta_verdict *back = NULL;
+	struct cta_err e;
+
+	CHECK(o != NULL);
+	CHECK(o && json_object_get(o, "rule_num") && !json_object_get(o, "handle"));
+	CHECK(o && json_object_get(json_array_get(json_object_get(o, "deciders"), 0), "rule_num"));
+	CHECK_EQ(o ? cta_verdict_from_json(o, &back, &e) : -1, 0);
+	CHECK(back && cta_verdict_equal(v, back));
+	cta_verdict_unref(back);
+	json_decref(o);
+}
 
 static struct cta_iptsave *load(const char *name)
 {
@@ -103,6 +120,18 @@ static void test_legacy_only(const struct cta_iptsave *s)
 	CHECK_STR(v->path[0].verdict, "reject");
 	CHECK_EQ(v->path[0].n_rules, 2);
 	CHECK_EQ(v->path[0].rules[1].handle, 8);
+	CHECK_STR(v->path[0].type, "filter");
+	CHECK(!v->path[0].by_policy);
+	/* the legacy reject is the one decider, as the top level names it */
+	CHECK_EQ(v->n_deciders, 1);
+	if (v->n_deciders == 1) {
+		CHECK(v->deciders[0].legacy && v->deciders[0].handle == 8);
+		CHECK_EQ(v->deciders[0].type, CTA_VTYPE_RULE);
+		CHECK_EQ(v->deciders[0].verdict, CTA_VERDICT_REJECT);
+		CHECK_STR(v->deciders[0].hook, "input");
+		CHECK_STR(v->deciders[0].table, "filter");
+	}
+	roundtrip(v);
 	CHECK(!n->legacy && n->n_path == 0); /* the nft verdict is left as it was */
 	cta_verdict_unref(v);
 	cta_verdict_unref(n);
@@ -128,6 +157,7 @@ static void test_mixed(const struct cta_iptsave *s)
 	v = cta_ltrace_verdict(NULL, n, &ssh, 1);
 	CHECK(v && v->legacy && v->handle == 1 && v->verdict == CTA_VERDICT_ACCEPT);
 	CHECK_STR(v ? v->chain : NULL, "TCP");
+	CHECK(v && v->n_deciders == 1 && v->deciders[0].legacy && v->deciders[0].handle == 1);
 	cta_verdict_unref(v);
 	/* a legacy reject is final, whatever nft said of the packet before */
 	v = cta_ltrace_verdict(NULL, n, &rej, 1);

@@ -4,9 +4,11 @@
  * assembled into judgements: five SYNs, one accepted through a jump, two rejected,
  * two dropped by the policy.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -71,6 +73,102 @@ static int feed_all(struct cta_tracer *t)
 static const char *s(json_t *o, const char *path)
 {
 	return json_string_value(json_object_get(o, path));
+}
+
+/* The router of issue 16: a dnat in nat_pre, the decision in filt_fwd, masquerade. */
+static const char router[] = "table inet t { # handle 9\n"
+			     "\tchain filt_fwd { # handle 1\n"
+			     "\t\ttype filter hook forward priority 0; policy drop;\n"
+			     "\t\tip saddr 198.51.100.8 drop # handle 4\n"
+			     "\t\tct status dnat accept # handle 5\n"
+			     "\t}\n"
+			     "\tchain nat_pre { # handle 2\n"
+			     "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+			     "\t\ttcp dport 8080 dnat ip to 192.0.2.2:80 # handle 7\n"
+			     "\t}\n"
+			     "\tchain nat_post { # handle 3\n"
+			     "\t\ttype nat hook postrouting priority 100; policy accept;\n"
+			     "\t\toifname \"wan0\" masquerade # handle 8\n"
+			     "\t}\n"
+			     "}\n";
+
+static struct cta_trace_event ev_of(const char *table, const char *chain, bool headers,
+				    const char *dst, uint16_t dport)
+{
+	struct cta_trace_event ev = { .id = 77,
+				      .type = NFT_TRACETYPE_RULE,
+				      .table_family = NFPROTO_INET,
+				      .family = AF_INET,
+				      .l4proto = IPPROTO_TCP };
+
+	snprintf(ev.table, sizeof(ev.table), "%s", table);
+	snprintf(ev.chain, sizeof(ev.chain), "%s", chain);
+	if (headers) {
+		ev.flags |= CTA_TRF_HEADERS;
+		inet_pton(AF_INET, "198.51.100.7", ev.tuple.src.b);
+		inet_pton(AF_INET, dst, ev.tuple.dst.b);
+		ev.tuple.sport = 40000;
+		ev.tuple.dport = dport;
+	}
+	return ev;
+}
+
+/* One packet across NAT: one judgement, the dnat a step, the forward accept the decider. */
+static void test_nat(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_trace_event e[5];
+	struct cta_verdict *v;
+
+	n_got = 0;
+	cta_ruleset_add_text(rs, router);
+	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "198.51.100.1", 8080);
+	e[1] = ev_of("t", "nat_pre", true, "198.51.100.1", 8080);
+	e[1].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[1].handle = 7;
+	e[1].verdict = NF_ACCEPT;
+	e[2] = ev_of("t", "filt_fwd", true, "192.0.2.2", 80); /* after DNAT: same packet */
+	e[2].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[2].handle = 5;
+	e[2].verdict = NF_ACCEPT;
+	e[3] = ev_of("t", "nat_post", true, "192.0.2.2", 80);
+	e[3].type = NFT_TRACETYPE_POLICY;
+	e[3].flags |= CTA_TRF_POLICY;
+	e[3].policy = NF_ACCEPT;
+	for (int i = 0; i < 4; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 1);
+	CHECK_EQ(got[0].tuple.dport, 8080); /* as the client sent it */
+	v = cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_RULE);
+		CHECK_STR(v->chain, "filt_fwd");
+		CHECK_EQ(v->handle, 5);
+		CHECK_EQ(v->n_path, 3);
+		CHECK_STR(v->path[0].type, "nat");
+		CHECK_STR(v->path[0].rules[0].nat, "dnat");
+		CHECK_STR(v->path[0].rules[0].to, "192.0.2.2:80");
+		CHECK_STR(v->path[2].verdict, "accept");
+		CHECK(v->path[2].by_policy);
+		CHECK_EQ(v->n_deciders, 1);
+		CHECK_STR(v->deciders[0].hook, "forward");
+		cta_verdict_unref(v);
+	}
+	/* another packet on the id, both sides changed: a new packet, not a NAT step */
+	n_got = 0;
+	e[4] = ev_of("t", "nat_pre", true, "203.0.113.5", 53);
+	inet_pton(AF_INET, "203.0.113.9", e[4].tuple.src.b);
+	for (int i = 1; i < 3; i++)
+		cta_tracer_feed(t, &e[i], 200 + (uint64_t)i);
+	cta_tracer_feed(t, &e[4], 300);
+	cta_tracer_flush(t, 400, 0);
+	CHECK_EQ(n_got, 2);
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
 }
 
 int main(void)
@@ -184,5 +282,6 @@ int main(void)
 	json_decref(j);
 	cta_ruleset_free(rs);
 	cta_tracer_free(t);
+	test_nat();
 	return check_report("trace");
 }

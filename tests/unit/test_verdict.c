@@ -26,12 +26,21 @@ static const char verdict_text[] =
 	" \"table\": \"filter\", \"chain\": \"ssh_in\", \"handle\": 11,"
 	" \"rule\": \"meter ssh_rate { ip saddr limit rate over 2/minute burst 3 packets }"
 	" counter reject with tcp reset\","
-	" \"path\": [{\"family\": \"inet\", \"table\": \"filter\", \"chain\": \"input\","
+	" \"deciders\": [{\"hook\": \"input\", \"type\": \"rule\", \"family\": \"inet\","
+	" \"table\": \"filter\", \"chain\": \"ssh_in\", \"handle\": 11, \"rule\": null,"
+	" \"verdict\": \"reject\"}],"
+	" \"path\": [{\"family\": \"inet\", \"table\": \"t\", \"chain\": \"pre\","
+	" \"hook\": \"prerouting\", \"priority\": -100, \"type\": \"nat\", \"policy\": \"accept\","
+	" \"rules\": [{\"chain\": \"pre\", \"handle\": 3, \"rule\": \"dnat ip to 192.0.2.2:80\","
+	" \"verdict\": \"accept\", \"nat\": \"dnat\", \"to\": \"192.0.2.2:80\"}],"
+	" \"verdict\": \"accept\", \"by\": \"rule\"},"
+	" {\"family\": \"inet\", \"table\": \"filter\", \"chain\": \"input\","
 	" \"hook\": \"input\", \"priority\": 0, \"policy\": \"drop\", \"rules\": ["
 	" {\"chain\": \"input\", \"handle\": 4, \"rule\": \"tcp dport vmap { 22 : jump ssh_in }\","
 	" \"verdict\": \"jump ssh_in\"},"
 	" {\"chain\": \"ssh_in\", \"handle\": 11, \"rule\": null, \"verdict\": \"reject\"},"
-	" {\"chain\": \"other\", \"policy\": \"accept\"}], \"verdict\": \"reject\"}],"
+	" {\"chain\": \"other\", \"policy\": \"accept\"}], \"verdict\": \"reject\","
+	" \"by\": \"rule\"}],"
 	" \"steps_not_kept\": 2, \"uid\": 1000, \"gid\": 100}";
 
 static const char process_text[] =
@@ -69,11 +78,19 @@ static void test_round_trip(void)
 	CHECK_EQ(v->source, CTA_VSOURCE_TRACE);
 	CHECK_STR(v->chain, "ssh_in");
 	CHECK_EQ(v->handle, 11);
-	CHECK_EQ(v->n_path, 1);
-	CHECK_EQ(v->path[0].n_rules, 3);
-	CHECK(v->path[0].rules[1].rule == NULL);
-	CHECK(v->path[0].rules[2].policy);
-	CHECK_EQ(v->path[0].priority, 0);
+	CHECK_EQ(v->n_path, 2);
+	CHECK_STR(v->path[0].type, "nat");
+	CHECK_STR(v->path[0].rules[0].nat, "dnat");
+	CHECK_STR(v->path[0].rules[0].to, "192.0.2.2:80");
+	CHECK_EQ(v->path[1].n_rules, 3);
+	CHECK(v->path[1].rules[1].rule == NULL);
+	CHECK(v->path[1].rules[2].policy);
+	CHECK_EQ(v->path[1].priority, 0);
+	CHECK(!v->path[1].by_policy);
+	CHECK_EQ(v->n_deciders, 1);
+	CHECK_STR(v->deciders[0].hook, "input");
+	CHECK_EQ(v->deciders[0].type, CTA_VTYPE_RULE);
+	CHECK_EQ(v->deciders[0].handle, 11);
 	CHECK(v->has_uid && v->uid == 1000 && v->gid == 100);
 	/* to JSON and back: the same value, and the same object as read */
 	out = cta_verdict_to_json(v);

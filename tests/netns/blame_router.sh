@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Issue 16, cases 2 and 3: a router with a DNAT port forward and masquerade
+# (tests/data/cases/min-nat.nft). NAT chains translate, they never decide: the
+# forwarded connection is decided by `ct status dnat accept`, the LAN host's query by
+# `iifname "lan0" accept`, and the WAN host dropped after DNAT by
+# `ip saddr 198.51.100.8 drop`; the dnat is a step of the path with the address it
+# translated to. From a recording (asked with the published address the client used)
+# and live; text and JSON.
+#
+#   wan (198.51.100.7, .8) ── wan0 router lan0 ── lan (192.0.2.2)
+#         198.51.100.1/24 on wan0, 192.0.2.1/24 on lan0
+. "$(dirname "$0")/common.sh"
+
+# the lab's names, so lab_down removes them; this test's own topology
+SRV=$LAB-rtr CLA=$LAB-wan CLB=$LAB-lan
+lab_down
+ip netns add "$SRV" && ip netns add "$CLA" && ip netns add "$CLB" || exit 1
+for ns in "$SRV" "$CLA" "$CLB"; do ip -n "$ns" link set lo up; done
+ip -n "$SRV" link add wan0 type veth peer name eth0 netns "$CLA"
+ip -n "$SRV" link add lan0 type veth peer name eth0 netns "$CLB"
+ip -n "$SRV" addr add 198.51.100.1/24 dev wan0
+ip -n "$SRV" addr add 192.0.2.1/24 dev lan0
+ip -n "$CLA" addr add 198.51.100.7/24 dev eth0
+ip -n "$CLA" addr add 198.51.100.8/24 dev eth0
+ip -n "$CLB" addr add 192.0.2.2/24 dev eth0
+for l in wan0 lan0; do ip -n "$SRV" link set $l up; done
+ip -n "$CLA" link set eth0 up
+ip -n "$CLB" link set eth0 up
+ip -n "$CLB" route add default via 192.0.2.1
+ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
+S() { ip netns exec "$SRV" "$@"; }
+W() { ip netns exec "$CLA" "$CTALAB" "$@"; }
+L() { ip netns exec "$CLB" "$CTALAB" "$@"; }
+(ip netns exec "$CLB" "$CTALAB" serve tcp 80 60 &)
+(ip netns exec "$CLA" "$CTALAB" serve udp 53 60 &)
+sleep 0.3
+S nft -f "$HERE/../data/cases/min-nat.nft" || {
+	fail "cannot load min-nat.nft"
+	finish
+}
+CHECK="$PY $HERE/../tools/check_blame.py"
+
+# CASES: tuple | traffic | verdict | decider | path (see check_blame.py)
+CASES=(
+	"tcp 198.51.100.7 -> 198.51.100.1:8080|W send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|inet t filt_fwd|ct status dnat accept|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=accept,inet t nat_post=accept"
+	"udp 192.0.2.2 -> 198.51.100.7:53|L send udp 198.51.100.7 53 -s 192.0.2.2|accept|inet t filt_fwd|iifname \"lan0\" accept|inet t nat_pre=accept,inet t filt_fwd=accept,inet t nat_post=accept>masquerade ?"
+	"tcp 198.51.100.8 -> 198.51.100.1:8080|W probe tcp 198.51.100.1 8080 -s 198.51.100.8|drop|inet t filt_fwd|ip saddr 198.51.100.8 drop|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=drop"
+)
+
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+for c in "${CASES[@]}"; do
+	IFS='|' read -r _ traffic _ <<<"$c"
+	$traffic >/dev/null 2>&1 || true
+done
+sleep 3 # denied attempts are decided after 2 s
+kill -INT $rec
+wait $rec || fail "record failed"
+schema_ok session.schema.json "$TMP/s.json"
+
+# --- from the recording, asked with the address the client used ---
+for c in "${CASES[@]}"; do
+	IFS='|' read -r tuple _ verdict where text path <<<"$c"
+	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
+		fail "blame --session '$tuple' exited $?"
+	$CHECK "$TMP/b.json" "$verdict" "$where|$text" "$path" || fail "session: $tuple"
+	schema_ok blame.schema.json "$TMP/b.json"
+done
+"$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 198.51.100.1:8080" >"$TMP/b.txt"
+cat "$TMP/b.txt"
+expect_line "$TMP/b.txt" "^    nat_pre rule [0-9]+: iifname \"wan0\" tcp dport 8080 dnat ip to 192\.0\.2\.2:80  ->  dnat to 192\.0\.2\.2:80$"
+expect_line "$TMP/b.txt" "^  inet t nat_post  \(hook postrouting, priority 100, nat, policy accept\): accept by its policy$"
+expect_line "$TMP/b.txt" "^  verdict: accept, by rule [0-9]+ of inet t filt_fwd: ct status dnat accept$"
+"$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.8 -> 198.51.100.1:8080" >"$TMP/b.txt"
+cat "$TMP/b.txt"
+expect_line "$TMP/b.txt" "^  verdict: drop, by rule [0-9]+ of inet t filt_fwd: ip saddr 198\.51\.100\.8 drop$"
+# dropped in forward after DNAT: a forwarded flow, though sent to the router's address
+expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forward, 1 connection, unreplied\)$"
+# or with the address it was translated to: the same flow, the same answer
+"$CTA" -j blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.2:80" >"$TMP/b.json" ||
+	fail "blame with the translated address exited $?"
+$CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "translated address"
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
+expect_line "$TMP/flows" "by=inet/t/nat_" 0
+
+# --- live ---
+for c in "${CASES[@]}"; do
+	IFS='|' read -r tuple traffic verdict where text path <<<"$c"
+	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+	b=$!
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	$traffic >/dev/null 2>&1 || true
+	wait $b || fail "blame --live '$tuple' exited $?"
+	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "$path" || fail "live: $tuple"
+	schema_ok blame.schema.json "$TMP/live.json"
+done
+finish
