@@ -120,7 +120,7 @@ void cta_verdict_unref(struct cta_verdict *v)
 }
 
 /* A copy of s (NULL stays NULL); false when out of memory. */
-static bool dup_str(char **dst, const char *s)
+static int dup_str(char **dst, const char *s)
 {
 	*dst = s ? strdup(s) : NULL;
 	return !s || *dst;
@@ -334,7 +334,7 @@ static bool utf8(const char *s, size_t n)
 }
 
 /* A copy of the string in buf[n] (NULL when empty); false when out of memory. */
-static bool copy_field(char **dst, const char *buf, size_t n)
+static int copy_field(char **dst, const char *buf, size_t n)
 {
 	*dst = buf[0] ? strndup(buf, n) : NULL;
 	return !buf[0] || *dst;
