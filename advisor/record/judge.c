@@ -466,7 +466,12 @@ static int claim(struct cta_judge *j, struct wait *w)
 	n = cta_denials_take(j->counts, &k, want ? want : 1);
 	if (!n)
 		return 0;
-	w->traced = w->logged = 0;
+	/*
+	 * Only what the kernel has counted so far is taken: packets seen beyond it stay
+	 * to claim its next listing, or they would come back as unclaimed attempts.
+	 */
+	w->traced = w->traced > n ? w->traced - n : 0;
+	w->logged = w->logged > n ? w->logged - n : 0;
 	if (w->settled) {
 		j->stats.retransmits += n;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
