@@ -388,7 +388,7 @@ const char *cta_write_strerror(int err)
 	}
 }
 
-static int write_all_fd(int fd, const void *data, size_t len)
+int cta_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -417,7 +417,7 @@ static int write_stream(const char *path, const void *data, size_t len)
 		close(fd);
 		return -EINVAL; /* swapped for something else meanwhile */
 	}
-	err = write_all_fd(fd, data, len);
+	err = cta_write_all(fd, data, len);
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = -errno;
 	return err;
@@ -491,7 +491,7 @@ static int write_replace(const char *path, const void *data, size_t len, unsigne
 	if (!err && fchmod(fd, mode) < 0)
 		err = -errno;
 	if (!err)
-		err = write_all_fd(fd, data, len);
+		err = cta_write_all(fd, data, len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && rename(tmp, path) < 0)

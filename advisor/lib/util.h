@@ -77,6 +77,8 @@ const char *cta_write_strerror(int err);
  * mode; temporaries left by a killed earlier write of the same file are removed first);
  * a device or pipe is written through. 0 or -errno.
  */
+/* All LEN bytes of DATA to FD, across short writes and EINTR. 0 or -errno. */
+int cta_write_all(int fd, const void *data, size_t len);
 int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* Open path to append to, by the same rule (a file is created with mode). fd or -errno. */

@@ -74,7 +74,7 @@ struct cta_verdict *cta_verdict_ref(struct cta_verdict *v)
 	return v;
 }
 
-static void stage_fini(struct cta_vstage *st)
+void cta_vstage_fini(struct cta_vstage *st)
 {
 	for (size_t i = 0; i < st->n_rules; i++) {
 		free(st->rules[i].chain);
@@ -107,7 +107,7 @@ void cta_verdict_unref(struct cta_verdict *v)
 	if (!v || --v->refs)
 		return;
 	for (size_t i = 0; i < v->n_path; i++)
-		stage_fini(&v->path[i]);
+		cta_vstage_fini(&v->path[i]);
 	free(v->path);
 	for (size_t i = 0; i < v->n_deciders; i++)
 		decider_fini(&v->deciders[i]);

@@ -133,6 +133,8 @@ struct cta_verdict *cta_verdict_new(void);
 /* A deep copy (one reference), e.g. to give a shared verdict a sender; NULL on ENOMEM. */
 struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v);
 struct cta_verdict *cta_verdict_ref(struct cta_verdict *v);
+/* Free what a path stage owns (its strings and rules), not the stage itself. */
+void cta_vstage_fini(struct cta_vstage *st);
 /* Drop a reference; the last frees it. NULL is fine. */
 void cta_verdict_unref(struct cta_verdict *v);
 /* Field by field, path included. */

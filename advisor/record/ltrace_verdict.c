@@ -127,23 +127,6 @@ static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct 
 	return ok;
 }
 
-static void stage_free(struct cta_vstage *st)
-{
-	for (size_t i = 0; i < st->n_rules; i++) {
-		free(st->rules[i].chain);
-		free(st->rules[i].rule);
-		free(st->rules[i].verdict);
-	}
-	free(st->rules);
-	free(st->family);
-	free(st->table);
-	free(st->chain);
-	free(st->hook);
-	free(st->policy);
-	free(st->verdict);
-	free(st->type);
-}
-
 /* Does nft stage ST come after walk W (a later hook, or the same hook later)? */
 static bool stage_after(const struct cta_vstage *st, const struct cta_ltrace_walk *w)
 {
@@ -173,7 +156,7 @@ static bool merge_path(const struct cta_iptsave *const rules[2], struct cta_verd
 		/* the nft stages are still v's; only the legacy ones are this array's */
 		for (size_t k = 0; path && k < at; k++)
 			if (path[k].legacy)
-				stage_free(&path[k]);
+				cta_vstage_fini(&path[k]);
 		free(path);
 		return false;
 	}

@@ -148,8 +148,6 @@ static int noted_err(struct rec *r)
 			    : 0;
 }
 
-static int write_all(int fd, const char *p, size_t len);
-
 static void before_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
@@ -178,7 +176,7 @@ static void on_event(const struct cta_event *ev, void *data)
 static void flush_events(struct rec *r)
 {
 	int err = r->events_fd >= 0 && r->events.len
-			  ? write_all(r->events_fd, r->events.p, r->events.len)
+			  ? cta_write_all(r->events_fd, r->events.p, r->events.len)
 			  : 0;
 
 	if (err) {
@@ -430,21 +428,6 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	}
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int cmp_flows(const void *a, const void *b)
 {
 	return cta_flow_cmp(a, b);
@@ -591,7 +574,7 @@ static int checkpoint(struct rec *r, bool complete)
 	if (r->output)
 		err = cta_write_atomic(r->output, text, len, 0600);
 	else
-		err = write_all(r->cfg->out_fd, text, len);
+		err = cta_write_all(r->cfg->out_fd, text, len);
 	free(text);
 	if (!err) {
 		r->good_mono = cta_now_mono_ns();
