@@ -371,3 +371,25 @@ size_t cta_ruleset_ingress_devices(const struct cta_ruleset *rs, const char **ou
 	}
 	return n;
 }
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '@' || c == '$' || c == '.' || c == '/';
+}
+
+bool cta_rule_has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	bool quoted = false;
+
+	for (const char *p = text; p && *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+		} else if (!quoted && (p == text || !word_char(p[-1])) && !strncmp(p, word, n) &&
+			   !word_char(p[n])) {
+			return true;
+		}
+	}
+	return false;
+}

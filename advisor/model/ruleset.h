@@ -76,4 +76,12 @@ size_t cta_ruleset_unwatched_text(const struct cta_ruleset *rs, bool ingress_tra
 size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
 				     const struct cta_ruleset *after, char *buf, size_t len);
 
+/*
+ * Does a rule's TEXT (as nft lists it) hold WORD as a statement or keyword: a whole
+ * word outside double-quoted strings, so `comment "no drop here"`, `@drop_list` or
+ * `ct mark 0xdrop` do not count, while `drop`, `{ 22 : drop }` and `reject with
+ * tcp reset` do.
+ */
+bool cta_rule_has_word(const char *text, const char *word);
+
 #endif

@@ -283,7 +283,7 @@ static const char *rule_text(const struct cta_step *s, const struct cta_ruleset 
 /* drop by a rule that says reject, as the trace cannot tell them apart */
 static enum cta_vkind refine(enum cta_vkind v, const char *text)
 {
-	if (v == CTA_VERDICT_DROP && text && strstr(text, "reject"))
+	if (v == CTA_VERDICT_DROP && text && cta_rule_has_word(text, "reject"))
 		return CTA_VERDICT_REJECT;
 	return v;
 }
@@ -353,7 +353,7 @@ static const char *nat_word(const char *text)
 	static const char *const words[] = { "dnat", "snat", "masquerade", "redirect" };
 
 	for (size_t i = 0; text && i < ARRAY_SIZE(words); i++)
-		if (strstr(text, words[i]))
+		if (cta_rule_has_word(text, words[i]))
 			return words[i];
 	return NULL;
 }
@@ -367,7 +367,7 @@ struct stage {
 
 static bool says_drop(const char *text)
 {
-	return strstr(text, "drop") || strstr(text, "reject");
+	return cta_rule_has_word(text, "drop") || cta_rule_has_word(text, "reject");
 }
 
 /* Does a rule after the one of step e, in its chain, drop or reject? */

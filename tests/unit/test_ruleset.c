@@ -94,11 +94,28 @@ static void test_listing(void)
 	json_decref(d);
 }
 
+/* a verdict or NAT word of a rule: whole words outside quoted strings only */
+static void test_rule_has_word(void)
+{
+	CHECK(cta_rule_has_word("ip saddr @blocked counter drop", "drop"));
+	CHECK(cta_rule_has_word("tcp dport vmap { 22 : drop, 80 : accept }", "drop"));
+	CHECK(cta_rule_has_word("tcp dport 23 reject with tcp reset", "reject"));
+	CHECK(cta_rule_has_word("iifname \"wan0\" tcp dport 8080 dnat ip to 192.0.2.2:80", "dnat"));
+	CHECK(!cta_rule_has_word("tcp dport 22 accept comment \"no drop here\"", "drop"));
+	CHECK(!cta_rule_has_word("ip saddr @drop_list accept", "drop"));
+	CHECK(!cta_rule_has_word("ip saddr @blocked counter accept", "drop"));
+	CHECK(!cta_rule_has_word("meta mark set 0x1 accept comment \"snat later\"", "snat"));
+	CHECK(!cta_rule_has_word("ct status dnat accept", "snat"));
+	CHECK(cta_rule_has_word("ct status dnat accept", "dnat"));
+	CHECK(!cta_rule_has_word(NULL, "drop"));
+}
+
 int main(void)
 {
 	struct cta_ruleset *rs = cta_ruleset_new();
 	const struct cta_chain_info *c;
 
+	test_rule_has_word();
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
 	CHECK_EQ(cta_ruleset_rule_count(rs), 5);
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4),
