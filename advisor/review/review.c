@@ -435,8 +435,9 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 	if (!text)
 		return NULL;
-	if (strstr(text, "ct state") && !strstr(text, "new") &&
-	    (strstr(text, "established") || strstr(text, "related") || strstr(text, "vmap")))
+	if (strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
+	    (cta_rule_has_word(text, "established") || cta_rule_has_word(text, "related") ||
+	     cta_rule_has_word(text, "vmap")))
 		return "matches packets after a connection's first, which record does not trace: "
 		       "no evidence either way (keep it)";
 	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)

@@ -332,17 +332,18 @@ static void test_classify(void)
 	json_decref(drop);
 }
 
-static const char listing[] = "table inet fw { # handle 1\n"
-			      "\tchain input { # handle 1\n"
-			      "\t\ttype filter hook input priority 0; policy drop;\n"
-			      "\t\tct state established,related accept # handle 2\n"
-			      "\t\ttcp dport 21 accept # handle 3\n"
-			      "\t\ttcp dport 25 accept # handle 4\n"
-			      "\t\ttcp dport 110 accept # handle 5\n"
-			      "\t\ttcp dport 143 accept # handle 6\n"
-			      "\t\ttcp dport 22 accept # handle 7\n"
-			      "\t}\n"
-			      "}\n";
+static const char listing[] =
+	"table inet fw { # handle 1\n"
+	"\tchain input { # handle 1\n"
+	"\t\ttype filter hook input priority 0; policy drop;\n"
+	"\t\tct state established,related accept comment \"renewed nightly\" # handle 2\n"
+	"\t\ttcp dport 21 accept # handle 3\n"
+	"\t\ttcp dport 25 accept # handle 4\n"
+	"\t\ttcp dport 110 accept # handle 5\n"
+	"\t\ttcp dport 143 accept # handle 6\n"
+	"\t\ttcp dport 22 accept # handle 7\n"
+	"\t}\n"
+	"}\n";
 
 static void test_no_evidence_and_live(void)
 {
