@@ -67,6 +67,12 @@ struct cta_vstage {
 	bool has_priority;
 	bool legacy; /* an iptables-legacy table's base chain (family "ip" or "ip6") */
 	bool by_policy; /* with verdict: its policy ended the chain, not a rule */
+	/*
+	 * An accept-policy chain accepted by a rule, and a later rule on its way drops:
+	 * the accept was needed (decide.h). Known where the verdict is made from a
+	 * trace, for merging legacy walks into it; not kept in the session.
+	 */
+	bool drop_after;
 	struct cta_vrule *rules;
 	size_t n_rules;
 };

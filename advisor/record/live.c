@@ -20,32 +20,6 @@ struct live {
 	json_t *verdict;
 };
 
-/* The packet's verdict, with its legacy walks (ltrace.h), as JSON. */
-static json_t *verdict_json(struct live *l, const struct cta_judgement *j)
-{
-	const struct cta_ruleset *rs = cta_listen_ruleset(l->listen);
-	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
-	const struct cta_iptsave *rules[2];
-	struct cta_verdict *v, *m;
-	json_t *o;
-	int n = 0;
-
-	if (l->lt) {
-		(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
-		n = cta_ltrace_take(l->lt, j->family, j->l4proto, &j->tuple, w,
-				    CTA_LTRACE_WALKS_MAX);
-	}
-	if (!n)
-		return cta_judgement_to_json(j, rs);
-	v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
-	cta_ltrace_rules2(l->lt, rules);
-	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
-	o = m ? cta_verdict_to_json(m) : NULL;
-	cta_verdict_unref(v);
-	cta_verdict_unref(m);
-	return o;
-}
-
 /* Legacy tables are a part of the answer; without them it comes all the same. */
 static void legacy_open(struct live *l, struct cta_err *err)
 {
@@ -67,7 +41,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0))
 		return; /* answered already, or a reply */
-	v = verdict_json(l, j);
+	v = cta_ltrace_judgement_json(l->lt, j, cta_listen_ruleset(l->listen));
 	if (!v)
 		return;
 	cta_addr_str(j->family, &j->tuple.src, s, sizeof(s));

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/lib/util.h"
+#include "advisor/model/session.h"
+#include "advisor/record/trace.h"
 #include "nft/legacy.h"
 #include "nft/nlsock.h"
 
@@ -384,4 +387,28 @@ void cta_ltrace_expire(struct cta_ltrace *l, uint64_t now_ns, uint64_t age_ns)
 	for (size_t i = 0; i < DONE_MAX; i++)
 		if (l->done_used[i] && now_ns - l->done[i].seen_ns >= age_ns)
 			l->done_used[i] = false;
+}
+
+json_t *cta_ltrace_judgement_json(struct cta_ltrace *lt, const struct cta_judgement *j,
+				  const struct cta_ruleset *rs)
+{
+	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
+	const struct cta_iptsave *rules[2];
+	struct cta_verdict *v, *m;
+	json_t *o;
+	int n = 0;
+
+	if (lt) {
+		(void)cta_ltrace_read(lt, cta_now_mono_ns());
+		n = cta_ltrace_take(lt, j->family, j->l4proto, &j->tuple, w, CTA_LTRACE_WALKS_MAX);
+	}
+	if (!n)
+		return cta_judgement_to_json(j, rs);
+	v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
+	cta_ltrace_rules2(lt, rules);
+	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
+	o = m ? cta_verdict_to_json(m) : NULL;
+	cta_verdict_unref(v);
+	cta_verdict_unref(m);
+	return o;
 }

@@ -76,10 +76,10 @@ const struct cta_ltrace_stats *cta_ltrace_stats(const struct cta_ltrace *l);
 /*
  * A packet's verdict with its legacy walks: NFT is the verdict of its nf_tables
  * judgement (borrowed: it may be shared); the walks' base chains join its path in hook
- * and priority order, and decide as netfilter does: a drop or reject in any chain is
- * final; an accepted packet is decided by an accepting rule of a legacy chain whose
- * policy is DROP when nf_tables named no rule of its own, or by a legacy filter chain
- * when nf_tables saw no verdict at all. nat tables never decide. Rule texts on the
+ * and priority order, and the whole path is decided by decide.h, legacy chains like
+ * nf_tables ones: a drop or reject anywhere is final, an accept decides its hook when
+ * its chain would have dropped the packet otherwise; nat never decides. With no
+ * filter chain's end seen on the path, NFT's decision stands. Rule texts on the
  * path come from RULES (IPv4's and IPv6's, as cta_ltrace_rules gives them; NULL: the
  * deciding rule's text only). A legacy decider has legacy set and its rule number as
  * handle. Pure (ltrace_verdict.c): a new reference, or NULL on ENOMEM.
@@ -96,5 +96,15 @@ void cta_ltrace_rules2(const struct cta_ltrace *l, const struct cta_iptsave *rul
  * does not fit in LEN.
  */
 size_t cta_ltrace_key(const struct cta_ltrace_walk *w, int n, char *buf, size_t len);
+
+struct cta_judgement;
+struct cta_ruleset;
+/*
+ * A live packet's verdict as JSON (blame --live, review's replay): its nf_tables
+ * judgement J under ruleset RS, with the legacy walks LT holds for it (LT NULL: none).
+ * New JSON, or NULL on ENOMEM.
+ */
+json_t *cta_ltrace_judgement_json(struct cta_ltrace *lt, const struct cta_judgement *j,
+				  const struct cta_ruleset *rs);
 
 #endif

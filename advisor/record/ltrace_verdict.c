@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/record/decide.h"
 #include "advisor/record/ltrace.h"
 
 #include <stdlib.h>
@@ -96,6 +97,37 @@ static const char *stage_type(const struct cta_ltrace_walk *w)
 	return "filter";
 }
 
+/*
+ * Would the walk's base chain have gone on to a drop without its accept: a rule after
+ * the accepting one, or after a jump on the way to it, that drops or rejects (for an
+ * accept-policy chain; decide.h).
+ */
+static bool legacy_drop_after(const struct cta_iptsave *const rules[2],
+			      const struct cta_ltrace_walk *w)
+{
+	const struct cta_iptsave *s = rules ? rules[w->family == AF_INET6] : NULL;
+	const struct cta_ipt_table *t = s ? cta_iptsave_table(s, w->r.table) : NULL;
+
+	if (!t || w->r.policy || w->r.policy_drop || w->r.verdict != CTA_IPT_ACCEPT)
+		return false;
+	for (unsigned i = 0; i < w->r.n_passed; i++) {
+		const struct cta_ipt_step *p = &w->r.passed[i];
+		const struct cta_ipt_chain *c = cta_iptsave_chain(t, p->chain);
+		const struct cta_ipt_rule *r = cta_iptsave_rule(s, w->r.table, p->chain, p->num);
+		bool decider = p->num == w->r.rule_num && !strcmp(p->chain, w->r.rule_chain);
+
+		if (!c || !r || (!decider && !cta_iptsave_chain(t, r->target)))
+			continue;
+		for (size_t k = p->num; k < c->n; k++) {
+			const char *target = t->rules[c->first + k].target;
+
+			if (!strcmp(target, "DROP") || !strcmp(target, "REJECT"))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The walk as a stage of the path; false on ENOMEM (what was filled is freed with it). */
 static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct cta_ltrace_walk *w,
 			 struct cta_vstage *st)
@@ -105,6 +137,7 @@ static bool legacy_stage(const struct cta_iptsave *const rules[2], const struct 
 
 	st->legacy = true;
 	st->by_policy = w->r.policy;
+	st->drop_after = legacy_drop_after(rules, w);
 	st->has_priority = true;
 	st->priority = w->r.priority;
 	ok = dup(&st->family, family_name(w->family)) && dup(&st->table, w->r.table) &&
@@ -167,56 +200,47 @@ static bool merge_path(const struct cta_iptsave *const rules[2], struct cta_verd
 	return true;
 }
 
-static bool is_drop(enum cta_ipt_verdict v)
+static enum cta_chain_kind kind_of(const char *type)
 {
-	return v == CTA_IPT_DROP || v == CTA_IPT_REJECT || v == CTA_IPT_QUEUE;
+	if (type && !strcmp(type, "nat"))
+		return CTA_CHAIN_NAT;
+	if (type && !strcmp(type, "route"))
+		return CTA_CHAIN_ROUTE;
+	return CTA_CHAIN_FILTER;
 }
 
-/* Which walk decides, or NULL when the nft verdict stands. */
-static const struct cta_ltrace_walk *decider(const struct cta_verdict *nft,
-					     const struct cta_ltrace_walk *w, int n)
+/* What a stage of the path did, as decide.h takes it. */
+static void stage_result(const struct cta_vstage *st, struct cta_stage_result *r)
 {
-	bool nft_dropped = cta_verdict_denies(nft);
+	enum cta_vkind k = CTA_VERDICT_NONE;
 
-	for (int i = 0; i < n; i++)
-		if (is_drop(w[i].r.verdict))
-			return nft_dropped ? NULL : &w[i];
-	if (nft_dropped || nft->type == CTA_VTYPE_RULE)
-		return NULL;
-	/* the accept without which a DROP policy would have dropped it */
-	for (int i = 0; i < n; i++)
-		if (w[i].r.verdict == CTA_IPT_ACCEPT && !w[i].r.policy && w[i].r.policy_drop &&
-		    strcmp(w[i].r.table, "nat"))
-			return &w[i];
-	if (nft->type != CTA_VTYPE_NONE)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (w[i].r.verdict == CTA_IPT_ACCEPT && !strcmp(w[i].r.table, "filter"))
-			return &w[i];
-	return NULL;
+	if (st->verdict && cta_verdict_from_name(st->verdict, &k))
+		k = CTA_VERDICT_NONE;
+	r->hook = st->hook ? st->hook : "";
+	r->kind = kind_of(st->type);
+	r->policy_drop = st->policy && !strcmp(st->policy, "drop");
+	r->verdict = k;
+	r->by_policy = st->by_policy;
+	r->drop_after = st->drop_after;
 }
 
-static const uint8_t kinds[] = { [CTA_IPT_NONE] = CTA_VERDICT_NONE,
-				 [CTA_IPT_ACCEPT] = CTA_VERDICT_ACCEPT,
-				 [CTA_IPT_DROP] = CTA_VERDICT_DROP,
-				 [CTA_IPT_REJECT] = CTA_VERDICT_REJECT,
-				 [CTA_IPT_QUEUE] = CTA_VERDICT_QUEUE };
-
-/* The walk d as a decider (type RULE or POLICY); false on ENOMEM. */
-static bool walk_decider(const struct cta_ltrace_walk *d, struct cta_vdecider *out)
+/* The rule or policy that ended stage ST (its last entry) as the decider at HOOK. */
+static bool stage_decider(const struct cta_vstage *st, enum cta_vkind verdict, const char *hook,
+			  struct cta_vdecider *d)
 {
-	out->type = d->r.policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
-	out->verdict = kinds[d->r.verdict];
-	out->legacy = true;
-	out->has_handle = !d->r.policy;
-	out->handle = d->r.policy ? 0 : d->r.rule_num;
-	return dup(&out->hook, hook_name(d->r.hook)) && dup(&out->family, family_name(d->family)) &&
-	       dup(&out->table, d->r.table) &&
-	       dup(&out->chain, d->r.policy ? d->r.chain : d->r.rule_chain) &&
-	       dup(&out->rule, d->r.policy ? NULL : d->r.text);
+	const struct cta_vrule *e = st->n_rules ? &st->rules[st->n_rules - 1] : NULL;
+
+	d->type = !e || e->policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
+	d->verdict = (uint8_t)verdict;
+	d->legacy = st->legacy;
+	d->has_handle = e && !e->policy;
+	d->handle = d->has_handle ? e->handle : 0;
+	return dup(&d->hook, hook) && dup(&d->family, st->family) && dup(&d->table, st->table) &&
+	       dup(&d->chain, d->has_handle ? e->chain : st->chain) &&
+	       dup(&d->rule, d->has_handle ? e->rule : NULL);
 }
 
-static void decider_free(struct cta_vdecider *d)
+static void decider_fini(struct cta_vdecider *d)
 {
 	free(d->hook);
 	free(d->family);
@@ -226,62 +250,79 @@ static void decider_free(struct cta_vdecider *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/*
- * v's deciders with walk d's in: a drop is the one decider; an accept takes the place
- * of its hook's (the nf_tables decision there, or none), or is added. False on ENOMEM.
- */
-static bool put_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
+/* V's top level names its first decider (or none); its old one is dropped. */
+static bool name_first(struct cta_verdict *v)
 {
-	const char *hook = hook_name(d->r.hook);
-	struct cta_vdecider *ds;
-	size_t at = v->n_deciders;
+	const struct cta_vdecider *first = NULL;
 
-	if (d->r.verdict != CTA_IPT_ACCEPT) {
-		for (size_t i = 0; i < v->n_deciders; i++)
-			decider_free(&v->deciders[i]);
-		v->n_deciders = at = 0;
-	}
-	for (size_t i = 0; i < v->n_deciders; i++)
-		if (v->deciders[i].hook && !strcmp(v->deciders[i].hook, hook))
-			at = i;
-	if (at == v->n_deciders) {
-		ds = realloc(v->deciders, (v->n_deciders + 1) * sizeof(*ds));
-		if (!ds)
-			return false;
-		v->deciders = ds;
-		memset(&ds[v->n_deciders++], 0, sizeof(*ds));
-	}
-	decider_free(&v->deciders[at]);
-	return walk_decider(d, &v->deciders[at]);
-}
-
-static bool set_decider(struct cta_verdict *v, const struct cta_ltrace_walk *d)
-{
-	if (!put_decider(v, d))
-		return false;
 	free(v->family);
 	free(v->table);
 	free(v->chain);
 	free(v->rule);
 	v->family = v->table = v->chain = v->rule = NULL;
-	v->verdict = kinds[d->r.verdict];
-	v->type = d->r.policy ? CTA_VTYPE_POLICY : CTA_VTYPE_RULE;
-	v->legacy = true;
-	v->has_handle = !d->r.policy;
-	v->handle = d->r.policy ? 0 : d->r.rule_num;
-	return dup(&v->family, family_name(d->family)) && dup(&v->table, d->r.table) &&
-	       dup(&v->chain, d->r.policy ? d->r.chain : d->r.rule_chain) &&
-	       dup(&v->rule, d->r.policy ? NULL : d->r.text);
+	v->has_handle = v->legacy = false;
+	v->handle = 0;
+	for (size_t i = 0; i < v->n_deciders && !first; i++)
+		if (v->deciders[i].type != CTA_VTYPE_NONE)
+			first = &v->deciders[i];
+	if (!first)
+		return true;
+	v->type = first->type;
+	v->legacy = first->legacy;
+	v->has_handle = first->has_handle;
+	v->handle = first->handle;
+	return dup(&v->family, first->family) && dup(&v->table, first->table) &&
+	       dup(&v->chain, first->chain) && dup(&v->rule, first->rule);
+}
+
+/* V's verdict and deciders anew, by decide.h, over its whole path. False on ENOMEM. */
+static bool decide_path(struct cta_verdict *v)
+{
+	struct cta_stage_result *res = calloc(v->n_path + 1, sizeof(*res));
+	struct cta_decision dc;
+	bool ok = res != NULL, filter = false;
+
+	for (size_t k = 0; ok && k < v->n_path; k++) {
+		stage_result(&v->path[k], &res[k]);
+		filter |= res[k].kind == CTA_CHAIN_FILTER && res[k].verdict != CTA_VERDICT_NONE;
+	}
+	/* walks through nat or route chains only are steps of the path: nothing to decide */
+	if (!ok || !filter) {
+		free(res);
+		return ok;
+	}
+	cta_decide(res, (int)v->n_path, &dc);
+	for (size_t i = 0; i < v->n_deciders; i++)
+		decider_fini(&v->deciders[i]);
+	free(v->deciders);
+	v->deciders = NULL;
+	v->n_deciders = 0;
+	if (dc.n && !(v->deciders = calloc((size_t)dc.n, sizeof(*v->deciders))))
+		ok = false;
+	v->verdict = (uint8_t)dc.verdict;
+	v->type = dc.verdict == CTA_VERDICT_NONE ? CTA_VTYPE_NONE : CTA_VTYPE_OPEN;
+	for (int i = 0; ok && i < dc.n; i++) {
+		struct cta_vdecider *d = &v->deciders[v->n_deciders++];
+		int k = dc.d[i].stage;
+
+		if (k < 0) {
+			d->type = CTA_VTYPE_NONE;
+			ok = dup(&d->hook, dc.d[i].hook);
+		} else {
+			ok = stage_decider(&v->path[k], res[k].verdict, dc.d[i].hook, d);
+		}
+	}
+	free(res);
+	return ok && name_first(v);
 }
 
 struct cta_verdict *cta_ltrace_verdict(const struct cta_iptsave *const rules[2],
 				       const struct cta_verdict *nft,
 				       const struct cta_ltrace_walk *w, int n)
 {
-	const struct cta_ltrace_walk *d = decider(nft, w, n);
 	struct cta_verdict *v = cta_verdict_dup(nft);
 
-	if (v && (!merge_path(rules, v, w, n) || (d && !set_decider(v, d)))) {
+	if (v && (!merge_path(rules, v, w, n) || !decide_path(v))) {
 		cta_verdict_unref(v);
 		return NULL;
 	}

@@ -482,6 +482,7 @@ static bool path_stage(const struct cta_judgement *j, const struct stage *st, in
 	}
 	if (st[k].end >= 0) {
 		vs->by_policy = st[k].r.by_policy;
+		vs->drop_after = st[k].r.drop_after;
 		if (!dup_or_null(&vs->verdict, cta_verdict_name(st[k].r.verdict)))
 			return false;
 	}

@@ -261,32 +261,6 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 	return true;
 }
 
-/* The packet's verdict with its legacy walks, if any, as JSON. */
-static json_t *verdict_json(struct cta_replay *r, const struct cta_judgement *j)
-{
-	const struct cta_ruleset *rs = cta_listen_ruleset(r->listen);
-	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
-	const struct cta_iptsave *rules[2];
-	struct cta_verdict *v, *m;
-	json_t *o;
-	int n = 0;
-
-	if (r->lt) {
-		(void)cta_ltrace_read(r->lt, cta_now_mono_ns());
-		n = cta_ltrace_take(r->lt, j->family, j->l4proto, &j->tuple, w,
-				    CTA_LTRACE_WALKS_MAX);
-	}
-	if (!n)
-		return cta_judgement_to_json(j, rs);
-	v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
-	cta_ltrace_rules2(r->lt, rules);
-	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
-	o = m ? cta_verdict_to_json(m) : NULL;
-	cta_verdict_unref(v);
-	cta_verdict_unref(m);
-	return o;
-}
-
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
@@ -299,7 +273,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
 			continue;
 		if (!v) {
-			v = verdict_json(r, j);
+			v = cta_ltrace_judgement_json(r->lt, j, cta_listen_ruleset(r->listen));
 			if (!v)
 				return;
 			json_object_set_new(v, "source", json_string("replay"));

@@ -94,6 +94,17 @@ static struct cta_verdict *nft(enum cta_vkind kind, enum cta_vtype type)
 	v->path[0].hook = strdup("input");
 	v->path[0].has_priority = true;
 	v->path[0].priority = 10;
+	/* the stage as a trace makes it: type, policy, how it ended, the entry that did */
+	v->path[0].type = strdup("filter");
+	v->path[0].policy = strdup(type == CTA_VTYPE_POLICY ? cta_verdict_name(kind) : "drop");
+	v->path[0].verdict = strdup(cta_verdict_name(kind));
+	v->path[0].by_policy = type == CTA_VTYPE_POLICY;
+	v->path[0].rules = calloc(1, sizeof(*v->path[0].rules));
+	v->path[0].n_rules = 1;
+	v->path[0].rules[0].chain = strdup("late");
+	v->path[0].rules[0].verdict = strdup(cta_verdict_name(kind));
+	v->path[0].rules[0].policy = type == CTA_VTYPE_POLICY;
+	v->path[0].rules[0].handle = type == CTA_VTYPE_RULE ? 7 : 0;
 	return v;
 }
 
@@ -171,6 +182,19 @@ static void test_mixed(const struct cta_iptsave *s)
 	n->path[0].priority = 500;
 	v = cta_ltrace_verdict(NULL, n, &pol, 1);
 	CHECK(v && v->n_path == 2 && !v->path[0].legacy && v->path[1].legacy);
+	cta_verdict_unref(v);
+	/*
+	 * nft accepted by a rule of an accept-policy chain with nothing after it that
+	 * drops: that accept decided nothing; the legacy accept of a DROP-policy chain did
+	 */
+	cta_verdict_unref(n);
+	n = nft(CTA_VERDICT_ACCEPT, CTA_VTYPE_RULE);
+	free(n->path[0].policy);
+	n->path[0].policy = strdup("accept");
+	v = cta_ltrace_verdict(NULL, n, &ssh, 1);
+	CHECK(v && v->legacy && v->handle == 1 && v->verdict == CTA_VERDICT_ACCEPT);
+	CHECK(v && v->n_deciders == 1 && v->deciders[0].legacy);
+	CHECK_STR(v ? v->chain : NULL, "TCP");
 	cta_verdict_unref(v);
 	/* an nft drop stands */
 	cta_verdict_unref(n);
