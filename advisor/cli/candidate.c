@@ -638,7 +638,7 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)
 {
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
-	json_t **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
+	struct cta_verdict **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
 	struct cta_err err;
 	size_t m = 0;
 	int rc;
@@ -670,6 +670,6 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 void cta_review_flows_free(struct cta_review_flow *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
-		json_decref(v[i].candidate);
+		cta_verdict_unref(v[i].candidate);
 	free(v);
 }

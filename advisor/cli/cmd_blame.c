@@ -503,7 +503,10 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	struct cta_ruleset *counted;
 	char text[256], grown[1024];
 	_cleanup_(cta_verdict_unrefp) struct cta_verdict *tv = NULL;
-	json_t *v = NULL, *pk;
+	struct cta_live_packet pkt;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	const char *proto;
+	json_t *e;
 	bool decided;
 	int rc;
 
@@ -523,7 +526,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 			(unsigned long long)(timeout_ms / 1000), text);
 	cta_live_on_trace(g->verbose ? on_trace : NULL, NULL);
 	counted = cta_live_counted();
-	rc = cta_live_blame(&m, timeout_ms, &v, &err);
+	rc = cta_live_blame(&m, timeout_ms, &tv, &pkt, &err);
 	cta_unwatched_counted_since(counted, grown, sizeof(grown));
 	if (rc == -ETIMEDOUT || rc == -EINTR)
 		return no_packet(text, rc, grown, g);
@@ -531,26 +534,24 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		cta_msg("blame: %s", err.msg);
 		return CTA_EXIT_SYSTEM;
 	}
-	/* the live answer comes as JSON (with the packet seen): typed at this edge */
-	if (!v)
-		v = json_pack("{s:s,s:s}", "verdict", "none", "type", "none");
-	if (cta_verdict_from_json(v, &tv, &err)) {
-		json_decref(v);
-		cta_msg("blame: %s", err.msg);
-		return CTA_EXIT_SYSTEM;
-	}
 	decided = decided_by(tv);
+	proto = cta_proto_name(pkt.l4proto) ? cta_proto_name(pkt.l4proto) : "?";
+	cta_addr_str(pkt.family, &pkt.tuple.src, src, sizeof(src));
+	cta_addr_str(pkt.family, &pkt.tuple.dst, dst, sizeof(dst));
 	if (g->json) {
-		json_object_set_new(v, "tuple", json_string(text));
-		rc = cta_print_json(json_pack("{s:[o]}", "blame", v));
+		/* the packet seen, beside the verdict: its ports before any NAT */
+		e = entry(tv, text);
+		if (e)
+			json_object_set_new(e, "packet",
+					    json_pack("{s:s,s:s,s:s,s:i,s:i}", "protocol", proto,
+						      "src", src, "dst", dst, "sport",
+						      pkt.tuple.sport, "dport", pkt.tuple.dport));
+		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	pk = json_object_get(v, "packet");
-	printf("%s  (live: %s %s:%lld -> %s:%lld)\n", text, cta_jstr(pk, "protocol"),
-	       cta_jstr(pk, "src"), (long long)json_integer_value(json_object_get(pk, "sport")),
-	       cta_jstr(pk, "dst"), (long long)json_integer_value(json_object_get(pk, "dport")));
+	printf("%s  (live: %s %s:%u -> %s:%u)\n", text, proto, src, pkt.tuple.sport, dst,
+	       pkt.tuple.dport);
 	print_verdict(tv);
-	json_decref(v);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }
 

@@ -66,45 +66,38 @@ const struct cta_cmd cta_cmd_review = {
 	"  conntrack-advise review new.v4 --session session.json\n",
 };
 
-/* "accept (rule inet filter input handle 7: tcp dport 22 accept)" */
-static void verdict_text(json_t *v, char *buf, size_t len)
+/* "accept (rule inet fw input handle 7: tcp dport 22 accept)": what decided, in words. */
+static void by_text(uint8_t verdict, uint8_t type, const char *family, bool legacy,
+		    const char *table, const char *chain, uint64_t handle, const char *rule,
+		    char *buf, size_t len)
 {
-	const char *type = cta_jstr(v, "type");
+	const char *kind = cta_verdict_name(verdict);
 
-	if (!v)
-		snprintf(buf, len, "(no trace)");
-	else if (!strcmp(type, "rule"))
-		snprintf(buf, len, "%s (rule %s %s %s %s %lld: %s)", cta_jstr(v, "verdict"),
-			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"),
-			 json_is_true(json_object_get(v, "legacy")) ? "number" : "handle",
-			 cta_verdict_rule_id(v),
-			 json_is_string(json_object_get(v, "rule")) ? cta_jstr(v, "rule") : "?");
-	else if (!strcmp(type, "policy"))
-		snprintf(buf, len, "%s (policy of %s %s %s)", cta_jstr(v, "verdict"),
-			 cta_verdict_family_shown(v), cta_jstr(v, "table"), cta_jstr(v, "chain"));
-	else if (!strcmp(type, "open"))
-		snprintf(buf, len, "%s (no chain would drop it)", cta_jstr(v, "verdict"));
-	else
-		snprintf(buf, len, "%s", v ? cta_jstr(v, "verdict") : "none");
-}
-
-/* The same for a recorded verdict, from its typed value. */
-static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
-{
-	const char *kind = v ? cta_verdict_name(v->verdict) : "none";
-
-	if (!v)
-		snprintf(buf, len, "(no trace)");
-	else if (v->type == CTA_VTYPE_RULE)
+	if (type == CTA_VTYPE_RULE)
 		snprintf(buf, len, "%s (rule %s %s %s %s %llu: %s)", kind,
-			 cta_vfamily_shown(v->family, v->legacy), v->table, v->chain,
-			 v->legacy ? "number" : "handle", (unsigned long long)v->handle,
-			 v->rule ? v->rule : "?");
-	else if (v->type == CTA_VTYPE_POLICY)
+			 cta_vfamily_shown(family, legacy), table ? table : "-",
+			 chain ? chain : "-", legacy ? "number" : "handle",
+			 (unsigned long long)handle, rule ? rule : "?");
+	else if (type == CTA_VTYPE_POLICY)
 		snprintf(buf, len, "%s (policy of %s %s %s)", kind,
-			 cta_vfamily_shown(v->family, v->legacy), v->table, v->chain);
+			 cta_vfamily_shown(family, legacy), table ? table : "-",
+			 chain ? chain : "-");
+	else if (type == CTA_VTYPE_OPEN)
+		snprintf(buf, len, "%s (no chain would drop it)", kind);
 	else
 		snprintf(buf, len, "%s", kind);
+}
+
+/* A recorded verdict, from its typed value. */
+static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
+{
+	if (!v)
+		snprintf(buf, len, "(no trace)");
+	else if (v->type == CTA_VTYPE_OPEN) /* as it was printed before open was a type */
+		snprintf(buf, len, "%s", cta_verdict_name(v->verdict));
+	else
+		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain, v->handle,
+			v->rule, buf, len);
 }
 
 /* The recorded verdict; several: each with its connections, most first. */
@@ -146,27 +139,39 @@ static json_t *legacy_no_evidence(const struct cta_candidate *c, const struct ct
 	return out;
 }
 
-/*
- * What to credit for the candidate's verdict v: of the rules that decided it (one per
- * hook), one in a table the candidate changes when there is one, so a live table's
- * accept beside the candidate does not take the credit. Borrowed.
- */
-static json_t *credited(json_t *v, json_t *tables)
+/* V's decider in one of the candidate's own TABLES ("FAMILY NAME" strings), or NULL. */
+static const struct cta_vdecider *credited(const struct cta_verdict *v, json_t *tables)
 {
-	json_t *d, *t;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(v, "deciders"), i, d) {
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		const struct cta_vdecider *d = &v->deciders[i];
 		char key[300];
+		json_t *t;
+		size_t k;
 
-		if (strcmp(cta_jstr(d, "type"), "rule") && strcmp(cta_jstr(d, "type"), "policy"))
+		if (d->type != CTA_VTYPE_RULE && d->type != CTA_VTYPE_POLICY)
 			continue;
-		snprintf(key, sizeof(key), "%s %s", cta_jstr(d, "family"), cta_jstr(d, "table"));
+		snprintf(key, sizeof(key), "%s %s", d->family ? d->family : "",
+			 d->table ? d->table : "");
 		json_array_foreach(tables, k, t)
 			if (!strcmp(json_string_value(t), key))
 				return d;
 	}
-	return v;
+	return NULL;
+}
+
+/* The candidate's verdict in words, crediting its own rule where it decided. */
+static void candidate_text(const struct cta_verdict *v, json_t *tables, char *buf, size_t len)
+{
+	const struct cta_vdecider *d = v ? credited(v, tables) : NULL;
+
+	if (!v)
+		snprintf(buf, len, "(no trace)");
+	else if (d)
+		by_text(d->verdict, d->type, d->family, d->legacy, d->table, d->chain, d->handle,
+			d->rule, buf, len);
+	else
+		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain, v->handle,
+			v->rule, buf, len);
 }
 
 /* The live tables the candidate deletes, and those it leaves in force beside it: once. */
@@ -249,8 +254,12 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "recorded",
 				    cta_verdict_to_json(cta_vtally_main(rf->recorded)));
 	if (o && rf->candidate) {
-		json_object_set(o, "candidate", rf->candidate);
-		json_object_set(o, "credited", credited(rf->candidate, tables));
+		const struct cta_vdecider *d = credited(rf->candidate, tables);
+
+		json_object_set_new(o, "candidate", cta_verdict_to_json(rf->candidate));
+		json_object_set_new(o, "credited",
+				    d ? cta_vdecider_to_json(d)
+				      : cta_verdict_to_json(rf->candidate));
 	}
 	if (o)
 		json_object_set_new(o, "direction",
@@ -357,9 +366,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 					       "dropped\n",
 					       text);
 				recorded_text(v[i].recorded, rec, sizeof(rec));
-				verdict_text(v[i].candidate ? credited(v[i].candidate, c.tables)
-							    : NULL,
-					     cand, sizeof(cand));
+				candidate_text(v[i].candidate, c.tables, cand, sizeof(cand));
 				if (v[i].flow.related) {
 					cta_flow_master_text(&v[i].flow, cand, sizeof(cand));
 					printf("  %-10s %s  (%s)  related to %s: a helper expected it, "

@@ -111,6 +111,8 @@ const struct cta_process *cta_session_process(const struct cta_session *s,
  * reference); 0, or -EBADMSG with err saying which field is wrong, or -ENOMEM.
  */
 json_t *cta_verdict_to_json(const struct cta_verdict *v);
+/* One decider of a verdict as its "deciders" entry holds it. New JSON, or NULL. */
+json_t *cta_vdecider_to_json(const struct cta_vdecider *d);
 int cta_verdict_from_json(json_t *o, struct cta_verdict **out, struct cta_err *err);
 json_t *cta_process_to_json(const struct cta_process *p);
 int cta_process_from_json(json_t *o, struct cta_process **out, struct cta_err *err);

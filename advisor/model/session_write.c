@@ -80,7 +80,7 @@ static json_t *vrule_json(const struct cta_vrule *r, bool legacy)
 }
 
 /* One decider: the hook, and the rule or policy there (or type none). */
-static json_t *vdecider_json(const struct cta_vdecider *d)
+json_t *cta_vdecider_to_json(const struct cta_vdecider *d)
 {
 	json_t *o = json_pack("{s:s,s:s}", "hook", d->hook ? d->hook : "", "type",
 			      cta_vtype_name(d->type));
@@ -159,7 +159,7 @@ json_t *cta_verdict_to_json(const struct cta_verdict *v)
 		json_t *ds = json_array();
 
 		for (size_t i = 0; ds && i < v->n_deciders; i++)
-			json_array_append_new(ds, vdecider_json(&v->deciders[i]));
+			json_array_append_new(ds, cta_vdecider_to_json(&v->deciders[i]));
 		set(o, "deciders", ds);
 	}
 	if (v->has_path) {

@@ -52,10 +52,13 @@ const char *cta_vtype_name(enum cta_vtype t)
 const char *cta_vsource_name(enum cta_vsource s)
 {
 	static const char *const names[] = {
-		[CTA_VSOURCE_TRACE] = "trace", [CTA_VSOURCE_NFLOG] = "nflog", [CTA_VSOURCE_KERNEL] = "kernel"
+		[CTA_VSOURCE_TRACE] = "trace",
+		[CTA_VSOURCE_NFLOG] = "nflog",
+		[CTA_VSOURCE_KERNEL] = "kernel",
+		[CTA_VSOURCE_REPLAY] = "replay",
 	};
 
-	return s > CTA_VSOURCE_NONE && s <= CTA_VSOURCE_KERNEL ? names[s] : NULL;
+	return s > CTA_VSOURCE_NONE && s <= CTA_VSOURCE_REPLAY ? names[s] : NULL;
 }
 
 struct cta_verdict *cta_verdict_new(void)
@@ -483,4 +486,25 @@ bool cta_vtally_equal(const struct cta_vtally *a, const struct cta_vtally *b)
 			return false;
 	}
 	return true;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+bool cta_verdict_passed(const struct cta_verdict *v, bool legacy, const char *family,
+			const char *table, const char *chain, uint64_t handle)
+{
+	for (size_t i = 0; v && i < v->n_path; i++) {
+		const struct cta_vstage *st = &v->path[i];
+
+		if (st->legacy != legacy || !same(st->family, family) || !same(st->table, table))
+			continue;
+		for (size_t k = 0; k < st->n_rules; k++)
+			if (!st->rules[k].policy && st->rules[k].handle == handle &&
+			    same(st->rules[k].chain, chain))
+				return true;
+	}
+	return false;
 }

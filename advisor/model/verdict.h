@@ -44,6 +44,7 @@ enum cta_vsource {
 	CTA_VSOURCE_TRACE,
 	CTA_VSOURCE_NFLOG,
 	CTA_VSOURCE_KERNEL, /* the kernel counted it denied (nft/kcount.h); nobody named why */
+	CTA_VSOURCE_REPLAY, /* review's scratch namespace: never in a session */
 };
 
 /* One rule the packet matched in a stage, or the chain's policy. */
@@ -139,6 +140,12 @@ struct cta_verdict *cta_verdict_new(void);
 /* A deep copy (one reference), e.g. to give a shared verdict a sender; NULL on ENOMEM. */
 struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v);
 struct cta_verdict *cta_verdict_ref(struct cta_verdict *v);
+/*
+ * Did V's path pass rule HANDLE of CHAIN in TABLE of FAMILY ("inet", "ip"...)? With
+ * LEGACY, only legacy stages count and HANDLE is the rule's number in its chain.
+ */
+bool cta_verdict_passed(const struct cta_verdict *v, bool legacy, const char *family,
+			const char *table, const char *chain, uint64_t handle);
 /* Free what a path stage owns (its strings and rules), not the stage itself. */
 void cta_vstage_fini(struct cta_vstage *st);
 /* Drop a reference; the last frees it. NULL is fine. */

@@ -17,7 +17,8 @@
 struct live {
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* NULL: no legacy rule decides anything here */
-	json_t *verdict;
+	struct cta_verdict *verdict;
+	struct cta_live_packet packet;
 };
 
 /* Legacy tables are a part of the answer; without them it comes all the same. */
@@ -36,22 +37,12 @@ static void legacy_open(struct live *l, struct cta_err *err)
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	json_t *v;
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0))
 		return; /* answered already, or a reply */
-	v = cta_ltrace_judgement_json(l->lt, j, cta_listen_ruleset(l->listen));
-	if (!v)
-		return;
-	cta_addr_str(j->family, &j->tuple.src, s, sizeof(s));
-	cta_addr_str(j->family, &j->tuple.dst, d, sizeof(d));
-	json_object_set_new(v, "packet",
-			    json_pack("{s:s,s:s,s:s,s:i,s:i}", "protocol",
-				      cta_proto_name(j->l4proto) ? cta_proto_name(j->l4proto) : "?",
-				      "src", s, "dst", d, "sport", j->tuple.sport, "dport",
-				      j->tuple.dport));
-	l->verdict = v;
+	l->verdict =
+		cta_ltrace_judgement(l->lt, j, cta_listen_ruleset(l->listen), CTA_VSOURCE_NONE);
+	l->packet = (struct cta_live_packet){ j->family, j->l4proto, j->tuple };
 }
 
 static void (*trace_fn)(const struct cta_trace_event *ev, void *data);
@@ -113,7 +104,8 @@ static int listen_err(struct cta_err *err, int rc, const struct cta_listen_error
 	return rc;
 }
 
-int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
+int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
+		   struct cta_verdict **verdict, struct cta_live_packet *packet,
 		   struct cta_err *err)
 {
 	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME,
@@ -152,12 +144,13 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t 
 	rc = wait_loop(&l, sig.fd, timeout_ms);
 	if (!rc) {
 		*verdict = l.verdict;
+		*packet = l.packet;
 		l.verdict = NULL;
 	}
 out:
 	cta_listen_free(l.listen); /* the kernel drops the table with its socket */
 	cta_ltrace_free(l.lt); /* the nf_log binding back as it was */
-	json_decref(l.verdict);
+	cta_verdict_unref(l.verdict);
 	cta_signals_restore(&sig);
 	return rc;
 }

@@ -6,7 +6,6 @@
 #ifndef CTA_LIVE_H
 #define CTA_LIVE_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "advisor/model/session.h"
@@ -17,15 +16,23 @@
 
 struct cta_trace_event; /* nft/tracemsg.h */
 
+/* The packet an answer is about, as it was seen first (before NAT). */
+struct cta_live_packet {
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+};
+
 /*
- * Wait up to timeout_ms for a packet matching m. 0 with *verdict (as
- * cta_judgement_to_json, plus the packet's tuple under "packet") set; -ETIMEDOUT;
- * -EINTR on SIGINT, SIGTERM or SIGHUP (advisor/lib/signals.h); or -errno with err filled (kernel refused: exit 3).
+ * Wait up to timeout_ms for a packet matching m. 0 with *verdict (a reference, as
+ * cta_judgement_verdict makes it; NULL when its judgement could not be made: ENOMEM)
+ * and *packet set; -ETIMEDOUT; -EINTR on SIGINT, SIGTERM or SIGHUP
+ * (advisor/lib/signals.h); or -errno with err filled (kernel refused: exit 3).
  * iptables-legacy tables that decide something are followed too (their chains join
  * the path, advisor/record/ltrace.h); when they cannot be, the answer comes without
  * them and err says why (a warning, with 0 returned).
  */
-int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms, json_t **verdict,
+int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
+		   struct cta_verdict **verdict, struct cta_live_packet *packet,
 		   struct cta_err *err);
 
 /* -v: fn sees each trace message cta_live_blame() reads, parsed (NULL: none). */

@@ -389,26 +389,23 @@ void cta_ltrace_expire(struct cta_ltrace *l, uint64_t now_ns, uint64_t age_ns)
 			l->done_used[i] = false;
 }
 
-json_t *cta_ltrace_judgement_json(struct cta_ltrace *lt, const struct cta_judgement *j,
-				  const struct cta_ruleset *rs)
+struct cta_verdict *cta_ltrace_judgement(struct cta_ltrace *lt, const struct cta_judgement *j,
+					 const struct cta_ruleset *rs, enum cta_vsource source)
 {
 	struct cta_ltrace_walk w[CTA_LTRACE_WALKS_MAX];
 	const struct cta_iptsave *rules[2];
 	struct cta_verdict *v, *m;
-	json_t *o;
 	int n = 0;
 
 	if (lt) {
 		(void)cta_ltrace_read(lt, cta_now_mono_ns());
 		n = cta_ltrace_take(lt, j->family, j->l4proto, &j->tuple, w, CTA_LTRACE_WALKS_MAX);
 	}
-	if (!n)
-		return cta_judgement_to_json(j, rs);
-	v = cta_judgement_verdict(j, rs, CTA_VSOURCE_NONE);
+	v = cta_judgement_verdict(j, rs, source);
+	if (!n || !v)
+		return v;
 	cta_ltrace_rules2(lt, rules);
-	m = v ? cta_ltrace_verdict(rules, v, w, n) : NULL;
-	o = m ? cta_verdict_to_json(m) : NULL;
+	m = cta_ltrace_verdict(rules, v, w, n);
 	cta_verdict_unref(v);
-	cta_verdict_unref(m);
-	return o;
+	return m;
 }

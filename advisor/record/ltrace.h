@@ -100,11 +100,11 @@ size_t cta_ltrace_key(const struct cta_ltrace_walk *w, int n, char *buf, size_t 
 struct cta_judgement;
 struct cta_ruleset;
 /*
- * A live packet's verdict as JSON (blame --live, review's replay): its nf_tables
- * judgement J under ruleset RS, with the legacy walks LT holds for it (LT NULL: none).
- * New JSON, or NULL on ENOMEM.
+ * A live packet's verdict (blame --live, review's replay): its nf_tables judgement J
+ * under ruleset RS, with the legacy walks LT holds for it (LT NULL: none), learnt from
+ * SOURCE. A new reference, or NULL on ENOMEM.
  */
-json_t *cta_ltrace_judgement_json(struct cta_ltrace *lt, const struct cta_judgement *j,
-				  const struct cta_ruleset *rs);
+struct cta_verdict *cta_ltrace_judgement(struct cta_ltrace *lt, const struct cta_judgement *j,
+					 const struct cta_ruleset *rs, enum cta_vsource source);
 
 #endif

@@ -32,7 +32,7 @@ struct cta_replay {
 	/* while judging */
 	const struct cta_flow *flows;
 	size_t n;
-	json_t **verdicts;
+	struct cta_verdict **verdicts;
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
 };
@@ -264,7 +264,7 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
-	json_t *v = NULL;
+	struct cta_verdict *v = NULL;
 
 	if (j->has_ct && j->ct_dir != 0)
 		return; /* an answer of the stack (a reset, an unreachable) */
@@ -273,14 +273,14 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
 			continue;
 		if (!v) {
-			v = cta_ltrace_judgement_json(r->lt, j, cta_listen_ruleset(r->listen));
+			v = cta_ltrace_judgement(r->lt, j, cta_listen_ruleset(r->listen),
+						 CTA_VSOURCE_REPLAY);
 			if (!v)
 				return;
-			json_object_set_new(v, "source", json_string("replay"));
 		}
-		r->verdicts[i] = json_incref(v);
+		r->verdicts[i] = cta_verdict_ref(v);
 	}
-	json_decref(v);
+	cta_verdict_unref(v);
 }
 
 static int send_flow(struct cta_replay *r, const struct cta_flow *f)
@@ -344,7 +344,7 @@ static int hear_all(struct cta_replay *r)
 }
 
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
-		     json_t **verdicts, struct cta_err *err)
+		     struct cta_verdict **verdicts, struct cta_err *err)
 {
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
 	struct cta_listen_config lc = {

@@ -15,6 +15,7 @@
 #include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
+#include "advisor/model/verdict.h"
 #include "nft/nftrun.h"
 
 #define CTA_REVIEW_TABLE_NAME "conntrack_advise_review"
@@ -58,12 +59,12 @@ int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text);
 
 /*
  * Send each flow's first packet (in, out and forward flows; others are skipped) and
- * judge it: verdicts[i] gets the verdict object (as a session's, "source": "replay"),
- * or NULL when no trace came for it. iptables-legacy tables in the namespace are
+ * judge it: verdicts[i] gets its verdict (a reference, source CTA_VSOURCE_REPLAY), or
+ * NULL when no trace came for it. iptables-legacy tables in the namespace are
  * followed too (advisor/record/ltrace.h): their chains join the path. 0 or -errno
  * with err filled.
  */
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
-		     json_t **verdicts, struct cta_err *err);
+		     struct cta_verdict **verdicts, struct cta_err *err);
 
 #endif

@@ -18,11 +18,9 @@
 #define HOT_POSITION 5 /* ... when this many rules or more come before it */
 #define POLICY_EXAMPLES 3
 
-bool cta_review_passes(json_t *v)
+bool cta_review_passes(const struct cta_verdict *v)
 {
-	const char *verdict = cta_jstr(v, "verdict");
-
-	return v && (!strcmp(verdict, "accept") || !strcmp(verdict, "none"));
+	return v && (v->verdict == CTA_VERDICT_ACCEPT || v->verdict == CTA_VERDICT_NONE);
 }
 
 /*
@@ -118,24 +116,12 @@ const char *cta_review_change_name(enum cta_review_change c)
 }
 
 /* Did any candidate path pass this rule? */
-static bool reached(const struct cta_review_flow *v, size_t n, const char *family,
+static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, const char *family,
 		    const char *table, const char *chain, uint64_t handle)
 {
-	for (size_t i = 0; i < n; i++) {
-		json_t *stage, *rule;
-		size_t a, b;
-
-		json_array_foreach(json_object_get(v[i].candidate, "path"), a, stage) {
-			if (strcmp(cta_jstr(stage, "family"), family) ||
-			    strcmp(cta_jstr(stage, "table"), table))
-				continue;
-			json_array_foreach(json_object_get(stage, "rules"), b, rule)
-				if (!strcmp(cta_jstr(rule, "chain"), chain) &&
-				    (uint64_t)json_integer_value(json_object_get(rule, "handle")) ==
-					    handle)
-					return true;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle))
+			return true;
 	return false;
 }
 
@@ -166,7 +152,7 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 		fam = cta_nfproto_name(family);
 		/* a chain the replay does not watch: no packet could show it reached */
 		if (!listed(tables, fam, table) || cta_ruleset_rule_unwatched(rs, i) ||
-		    reached(v, n, fam, table, chain, handle))
+		    reached(v, n, false, fam, table, chain, handle))
 			continue;
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",

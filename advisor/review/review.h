@@ -28,14 +28,14 @@ struct cta_review_flow {
 	struct cta_flow flow;
 	/* the session's verdict counts, borrowed; NULL for SSH_CONNECTION's */
 	const struct cta_vtally *recorded;
-	json_t *candidate; /* the replay's, owned */
+	struct cta_verdict *candidate; /* the replay's, a reference of its own */
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */
 	enum cta_review_change change;
 };
 
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
-bool cta_review_passes(json_t *verdict);
+bool cta_review_passes(const struct cta_verdict *verdict);
 
 /* Set worked and change from the recorded flow and the candidate's verdict. */
 void cta_review_classify(struct cta_review_flow *rf);

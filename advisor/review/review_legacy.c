@@ -239,23 +239,9 @@ int cta_review_live_legacy(const struct cta_iptsave *ipt, int family, const stru
 static bool legacy_reached(const struct cta_review_flow *v, size_t n, const char *family,
 			   const char *table, const char *chain, unsigned num)
 {
-	for (size_t i = 0; i < n; i++) {
-		json_t *stage, *rule;
-		size_t a, b;
-
-		json_array_foreach(json_object_get(v[i].candidate, "path"), a, stage) {
-			if (!json_is_true(json_object_get(stage, "legacy")) ||
-			    strcmp(json_string_value(json_object_get(stage, "family")) ?: "",
-				   family) ||
-			    strcmp(json_string_value(json_object_get(stage, "table")) ?: "", table))
-				continue;
-			json_array_foreach(json_object_get(stage, "rules"), b, rule)
-				if (!strcmp(json_string_value(json_object_get(rule, "chain")) ?: "",
-					    chain) &&
-				    json_integer_value(json_object_get(rule, "rule_num")) == num)
-					return true;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (cta_verdict_passed(v[i].candidate, true, family, table, chain, num))
+			return true;
 	return false;
 }
 

@@ -245,21 +245,21 @@ static void test_classify(void)
 	cta_vtally_add(&t_mixed, va, 3);
 	cta_vtally_add(&t_mixed, vd, 2);
 	v[0].recorded = &t_accept;
-	v[0].candidate = json_incref(drop);
+	v[0].candidate = cta_verdict_ref(vd);
 	v[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40001, 23);
 	v[1].flow.reached = CTA_REACHED_UNREPLIED;
 	v[1].recorded = &t_drop;
-	v[1].candidate = json_incref(accept);
+	v[1].candidate = cta_verdict_ref(va);
 	v[2].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40002, 443);
 	v[2].recorded = NULL; /* recorded without tracing: it got through */
-	v[2].candidate = json_incref(accept);
+	v[2].candidate = cta_verdict_ref(va);
 	CHECK_EQ(cta_review_ssh_flow("198.51.100.9 50000 192.0.2.10 2222", &ssh, &port), 0);
 	CHECK_EQ(port, 2222);
 	CHECK_EQ(ssh.sport_min, 50000);
 	CHECK_EQ(ssh.direction, CTA_DIR_IN);
 	v[3].flow = ssh;
 	v[3].management = true;
-	v[3].candidate = json_incref(drop);
+	v[3].candidate = cta_verdict_ref(vd);
 	for (int i = 0; i < 4; i++)
 		cta_review_classify(&v[i]);
 	CHECK_EQ(v[0].change, CTA_RV_BREAKS);
@@ -288,12 +288,12 @@ static void test_classify(void)
 		r[1].flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40004, 22);
 		r[1].flow.reached = CTA_REACHED_UNREPLIED;
 		r[1].recorded = &t_bridge;
-		r[1].candidate = json_incref(accept);
+		r[1].candidate = cta_verdict_ref(va);
 		cta_review_classify(&r[0]);
 		cta_review_classify(&r[1]);
 		CHECK_EQ(r[0].change, CTA_RV_UNJUDGED);
 		CHECK_EQ(r[1].change, CTA_RV_UNJUDGED);
-		json_decref(r[1].candidate);
+		cta_verdict_unref(r[1].candidate);
 		json_decref(bridge);
 		cta_vtally_fini(&t_bridge);
 		cta_verdict_unref(vb);
@@ -302,24 +302,25 @@ static void test_classify(void)
 	CHECK(cta_review_ssh_flow("nonsense", &ssh, &port) < 0);
 	CHECK(cta_review_ssh_flow(NULL, &ssh, &port) < 0);
 	{
-		json_t *none = json_pack("{s:s}", "verdict", "none");
+		struct cta_verdict *none = cta_verdict_new();
 
+		CHECK(none && none->verdict == CTA_VERDICT_NONE);
 		CHECK(cta_review_passes(none));
 		CHECK(!cta_review_passes(NULL));
-		json_decref(none);
+		cta_verdict_unref(none);
 	}
 	for (int i = 0; i < 4; i++)
-		json_decref(v[i].candidate);
+		cta_verdict_unref(v[i].candidate);
 	/* 3 accepted by a rule, 2 rejected by a rate limit: accepted now is "opens" */
 	{
 		struct cta_review_flow mixed = { .recorded = &t_mixed };
 
 		mixed.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40003, 22);
-		mixed.candidate = accept;
+		mixed.candidate = va;
 		cta_review_classify(&mixed);
 		CHECK(mixed.worked);
 		CHECK_EQ(mixed.change, CTA_RV_OPENS);
-		mixed.candidate = drop;
+		mixed.candidate = vd;
 		cta_review_classify(&mixed);
 		CHECK_EQ(mixed.change, CTA_RV_BREAKS);
 	}
@@ -348,8 +349,9 @@ static const char listing[] =
 static void test_no_evidence_and_live(void)
 {
 	struct cta_ruleset *rs = cta_ruleset_new();
-	json_t *tables = json_pack("[s]", "inet fw"), *ne, *live, *f;
+	json_t *tables = json_pack("[s]", "inet fw"), *ne, *live, *f, *cand;
 	struct cta_review_flow v = { 0 };
+	struct cta_err e;
 	struct cta_session s = { 0 };
 	struct cta_flow flows[2];
 	json_t *verdicts[2];
@@ -359,16 +361,18 @@ static void test_no_evidence_and_live(void)
 
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
 	v.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
-	v.candidate = json_pack("{s:s,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}", "verdict", "accept",
-				"path", "family", "inet", "table", "fw", "chain", "input", "rules",
-				"chain", "input", "handle", 7);
+	cand = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}", "verdict", "accept", "type",
+			 "open", "path", "family", "inet", "table", "fw", "chain", "input", "rules",
+			 "chain", "input", "handle", 7);
+	CHECK_EQ(cta_verdict_from_json(cand, &v.candidate, &e), 0);
+	json_decref(cand);
 	ne = cta_review_no_evidence(rs, tables, &v, 1);
 	/* six rules, one reached */
 	CHECK_EQ(json_array_size(ne), 5);
 	json_array_foreach(ne, i, f)
 		CHECK(json_integer_value(json_object_get(f, "handle")) != 7);
 	json_decref(ne);
-	json_decref(v.candidate);
+	cta_verdict_unref(v.candidate);
 
 	/* --live: ssh decides everything from behind five rules; a policy drop */
 	flows[0] = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40000, 22);
@@ -388,7 +392,6 @@ static void test_no_evidence_and_live(void)
 	s.n_flows = 2;
 	for (int k = 0; k < 2; k++) {
 		struct cta_verdict *tv = NULL;
-		struct cta_err e;
 
 		CHECK_EQ(cta_verdict_from_json(verdicts[k], &tv, &e), 0);
 		cta_vtally_add(&tallies[k], tv, k ? 1 : 10);
