@@ -405,7 +405,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_left = ds->left;
 		s->stats.kernel_denied = ds->denied;
 		s->stats.kernel_uncounted = ds->uncounted;
-		s->stats.kernel_unsure = ds->unsure;
+		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -1327,8 +1327,11 @@ static int finish(struct rec *r)
 	}
 	if (!err)
 		err = read_events(r); /* what the dump killed (expired) ends with a DESTROY */
+	/* the last denials, before the judge settles: twice, as a balance needs two listings */
 	if (!err)
-		err = count_kernel(r); /* the last denials, before the judge settles */
+		err = count_kernel(r);
+	if (!err)
+		err = count_kernel(r);
 	if (!err)
 		err = settle(r, true);
 	return err;
