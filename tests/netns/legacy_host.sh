@@ -92,6 +92,7 @@ live() {
 		S nft list tables | grep -q conntrack_advise_blame && break
 		sleep 0.1
 	done
+	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
 	C "$@" >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
 }
