@@ -5,7 +5,8 @@
 # 2001:db8:a::8 blocked in DOCKER-USER. The published connection is decided by DOCKER's
 # accept with nat's DNAT on its path; the blocked client by DOCKER-USER's DROP; an
 # unpublished port by FORWARD's policy, in the session and live; review --live says
-# that policy decided; the rules and the nf_log bindings are as they were afterwards.
+# that policy decided; review of ip6tables candidates replayed through Docker's nat;
+# apply rolls back; the rules and the nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
 DATA="$HERE/../data/legacy"
 CT=$LAB-ct
@@ -145,6 +146,46 @@ for fam in ("ip", "ip6"):
     assert (fam, "filter", "DOCKER-USER", 1) not in un, un
     assert (fam, "filter", "DOCKER-ISOLATION-STAGE-2", 1) in un, un
 PY
+
+# review of ip6tables candidates: the server template replaces Docker's filter table
+# and breaks the published port (FORWARD's policy); the router template allows it by
+# its own DNAT rule; apply of that rolls back without confirmation, nat untouched
+"$CTA" suggest --format ip6tables -o "$TMP/server.v6" "$TMP/s.json" 2>/dev/null ||
+	fail "suggest ip6tables"
+"$CTA" suggest --format ip6tables --template router -o "$TMP/router.v6" "$TMP/s.json" ||
+	fail "suggest ip6tables --template router"
+review() {
+	local f=$1 want=$2
+	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
+}
+review "$TMP/server.v6" 1
+"$PY" - "$TMP/r.json" <<'PY' || fail "review server.v6: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert r["tables"] == ["ip6tables-legacy filter"], r["tables"]
+bad = [f for f in r["flows"] if f["change"] != "ok"]
+assert [f["flow"].split(" -> ")[1] for f in bad] == ["[2001:db8:a::1]:8080"], bad
+c = bad[0]["candidate"]
+assert c["verdict"] == "drop" and c["type"] == "policy" and c["family"] == "ip6", c
+assert c["legacy"] and c["table"] == "filter" and c["chain"] == "FORWARD", c
+PY
+review "$TMP/router.v6" 0
+"$PY" - "$TMP/r.json" <<'PY' || fail "review router.v6: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert all(f["change"] == "ok" for f in r["flows"]), r["flows"]
+pub = [f for f in r["flows"] if f["flow"].startswith("tcp [2001:db8:a::7]") and f["flow"].endswith(":8080")][0]
+c = pub["candidate"]
+assert c["verdict"] == "accept" and c["family"] == "ip6" and c["chain"] == "FORWARD", c
+assert "-d 2001:db8:c::2/128" in c["rule"] and "--ctstate DNAT" in c["rule"], c
+stages = ["%s/%s" % (s["table"], s["chain"]) for s in c["path"]]
+assert stages == ["nat/PREROUTING", "filter/FORWARD", "nat/POSTROUTING"], stages
+PY
+sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/router.v6 --confirm-timeout 2 --backup $TMP/b.v6" /dev/null >"$TMP/out" 2>&1
+grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
+grep -q '^:DOCKER-USER' "$TMP/b.v6" || fail "backup: $(cat "$TMP/b.v6")"
 
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
 bindings >"$TMP/nflog.after"
