@@ -1042,7 +1042,8 @@ static int rotate(struct rec *r, bool early)
 	if (!err)
 		err = checkpoint(r, true);
 	if (err) {
-		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output, strerror(-err));
+		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output,
+			 cta_write_strerror(err));
 		notice(r, msg);
 	}
 	if (period_base(r))
@@ -1060,7 +1061,7 @@ static int rotate(struct rec *r, bool early)
 	}
 	if (err)
 		return failf(r, CTA_RECORD_OUTPUT, err, "the next file after %s: %s", r->output,
-			     strerror(-err));
+			     cta_write_strerror(err));
 	return 0;
 }
 
@@ -1097,7 +1098,7 @@ static int tick(struct rec *r, struct ticker *t)
 			char msg[300];
 
 			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
-				 strerror(-err));
+				 cta_write_strerror(err));
 			notice(r, msg);
 		}
 	}
