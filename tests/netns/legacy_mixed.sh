@@ -3,7 +3,8 @@
 # priority -10 and 10, legacy's filter INPUT at 0 between them. One path, in priority
 # order, legacy and nft chains interleaved; a legacy DROP is final; an accepted packet
 # is decided by the nft accept of the chain whose policy is drop (IPv4 and IPv6, in the
-# session and live); the legacy rules and nf_log bindings are as they were afterwards.
+# session and live); review credits an ip6tables candidate's own rule, apply rolls
+# back; the legacy rules and nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -97,6 +98,25 @@ live "tcp [2001:db8:a::8] -> [2001:db8::10]:80" probe tcp 2001:db8::10 80 -s 200
 check "$TMP/live.json" drop legacy INPUT
 live "tcp [2001:db8:a::7] -> [2001:db8::10]:22" send tcp 2001:db8::10 22 -s 2001:db8:a::7
 check "$TMP/live.json" accept nft late
+
+# review of an ip6tables candidate beside the nft chains: the flow both accept is
+# credited to the candidate's own rule (the nft chains are not the candidate's)
+"$CTA" suggest --format ip6tables -o "$TMP/cand.v6" "$TMP/s.json" || fail "suggest ip6tables"
+S "$CTA" -j review "$TMP/cand.v6" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err" ||
+	fail "review cand.v6 exited $?: $(cat "$TMP/r.err")"
+"$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v6: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert r["tables"] == ["ip6tables-legacy filter"], r["tables"]
+assert all(f["change"] == "ok" for f in r["flows"]), r["flows"]
+f = [f for f in r["flows"] if f["flow"].startswith("tcp [2001:db8:a::7]")][0]
+c = f["candidate"]
+assert c["verdict"] == "accept" and c["legacy"] and c["family"] == "ip6", c
+assert c["chain"] == "INPUT" and "-s 2001:db8:a::7/128 " in c["rule"] and "-j ACCEPT" in c["rule"], c
+PY
+# apply without confirmation: rolled back (compared below)
+sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/cand.v6 --confirm-timeout 2 --backup $TMP/b.v6" /dev/null >"$TMP/out" 2>&1
+grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
 
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
 bindings >"$TMP/nflog.after"
