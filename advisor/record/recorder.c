@@ -804,6 +804,8 @@ static int setup_kernel(struct rec *r)
 					       "conntrack-advise recording here: --nflog-group)"
 					     : hint(err));
 	}
+	/* legacy's logger bound before the table traces anything: no packet misses it */
+	setup_legacy(r);
 	err = setup_listen(r);
 	if (err)
 		return err;
@@ -820,7 +822,6 @@ static int setup_kernel(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
-	setup_legacy(r);
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,
