@@ -139,12 +139,6 @@ PY
 	fail "suggest ip6tables"
 "$CTA" suggest --format ip6tables --template router -o "$TMP/router.v6" "$TMP/s.json" ||
 	fail "suggest ip6tables --template router"
-review() {
-	local f=$1 want=$2
-	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
-}
 review "$TMP/server.v6" 1
 "$PY" - "$TMP/r.json" <<'PY' || fail "review server.v6: $(cat "$TMP/r.json")"
 import json, sys
@@ -172,10 +166,6 @@ sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/router.v6 --confirm-ti
 grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
 grep -q '^:DOCKER-USER' "$TMP/b.v6" || fail "backup: $(cat "$TMP/b.v6")"
 
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
-	fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 finish

@@ -113,10 +113,7 @@ S "$CTA" review --live --session "$TMP/s.json" >"$TMP/r.txt" || fail "review --l
 expect_line "$TMP/r.txt" "^unreached +iptables-legacy filter TCP rule 2: -A TCP -s 203.0.113.0/24 "
 
 # as they were: the rules (counters aside) and the loggers bound
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 
 # without NFLOG of the own table (--nflog-group 0): group 0 is still read for the

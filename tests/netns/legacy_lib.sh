@@ -22,3 +22,23 @@ live() {
 	C "$@" >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
 }
+
+# review FILE WANT: review FILE against $TMP/s.json in the server's namespace (JSON in
+# $TMP/r.json); it must exit WANT
+review() {
+	local f=$1 want=$2
+	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
+}
+
+# The legacy rules (the test's saved()) and the nf_log bindings are as
+# $TMP/rules.before and $TMP/nflog.before have them.
+legacy_unchanged() {
+	saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
+	bindings >"$TMP/nflog.after"
+	cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
+		fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
+	cmp -s "$TMP/nflog.before" "$TMP/nflog.after" ||
+		fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+}

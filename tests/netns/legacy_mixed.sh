@@ -105,10 +105,6 @@ PY
 sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/cand.v6 --confirm-timeout 2 --backup $TMP/b.v6" /dev/null >"$TMP/out" 2>&1
 grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
 
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
-	fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 finish

@@ -36,12 +36,6 @@ wait $rec || fail "record exited $?: $(cat "$TMP/rec.err")"
 "$CTA" suggest --format ip6tables -o "$TMP/cand.v6" "$TMP/s.json" || fail "suggest ip6tables"
 
 # review: ssh stays, the rejected port stays denied; the candidate's own rule decides
-review() {
-	local f=$1 want=$2
-	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
-}
 review "$TMP/cand.v4" 0
 "$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v4: $(cat "$TMP/r.json")"
 import json, sys
