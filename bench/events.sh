@@ -14,10 +14,12 @@
 #   REPEAT=N (default 3): rounds per rate; the median is reported
 #   TCP_RATES="R..." (default "5000 10000 20000"): short TCP connections a second;
 #       "" for none
-#   TOOLS="..." (default "conntrack floor record-none record record-all"): which rows;
-#       conntrack (the baseline of the ratios) always runs. Each record row names its
-#       mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
-#       (--trace new, NFLOG, eBPF), record-all `--trace all`
+#   TOOLS="..." (default "nothing conntrack floor record-none record record-all"): which
+#       rows; conntrack (the baseline of the ratios) always runs. Each record row names
+#       its mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
+#       (--trace new, NFLOG, eBPF), record-all `--trace all`; nothing: no listener, the
+#       baseline of the whole-host cost (busy time of all CPUs, /proc/stat, over the
+#       same window) and of the rate the host forwards
 #   OUT=FILE (default bench/results.md); DUMP=0 leaves out the initial-dump timing
 #   FLOWS=each (default): every UDP datagram is a flow of its own (another address or
 #       port: the worst case for flow-keyed tracing); FLOWS=shared: connections of
@@ -47,7 +49,7 @@ FLOWS=${FLOWS:-each}
 flood_opts=()
 [ "$FLOWS" = shared ] && flood_opts=(-s)
 read -r -a TCP_RATES <<<"${TCP_RATES-5000 10000 20000}" # short TCP connections a second
-read -r -a TOOL_LIST <<<"conntrack ${TOOLS:-floor record-none record record-all}"
+read -r -a TOOL_LIST <<<"conntrack ${TOOLS:-nothing floor record-none record record-all}"
 TOOL_LIST=($(printf '%s\n' "${TOOL_LIST[@]}" | awk '!seen[$0]++'))
 bench_up || exit 1
 
@@ -58,9 +60,12 @@ rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 # netlink drops of every netfilter socket in the host namespace (only the tool has any)
 nl_drops() { H awk 'NR > 1 && $2 == 12 { d += $9 } END { print d + 0 }' /proc/net/netlink; }
 TICK=$(getconf CLK_TCK)
+# busy ticks of all CPUs (user, nice, system, irq, softirq, steal): the whole host
+host_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # run TOOL RATE [udp|tcp]: one measurement; prints
-# "kernel got all drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs"
+# "kernel got all drops overruns resyncs cpu_s window_ns hwm_kib rss0_kib secs busy"
+# (busy: ticks all CPUs were busy over the same window as window_ns)
 # (got: NEW events received; all: events of every type received; for conntrack -E on
 # TCP, whose output goes nowhere, "-": it receives updates too, uncounted)
 run() {
@@ -90,22 +95,35 @@ run() {
 		pid=$!
 		sleep 0.5
 		;;
+	nothing)
+		# no listener: a process that does nothing, for the same columns
+		ip netns exec "$HOST" sleep 3600 &
+		pid=$!
+		sleep 0.5
+		;;
 	esac
 	before=$(nl_drops)
 	k0=$(kernel_count)
 	rss0=$(rss_kib "$pid")
 	ns0=$(cpu_ns "$pid")
+	local busy0 busy1
+	busy0=$(host_busy)
 	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood "$proto" 203.0.113.0 "$port" \
 		-r "$rate" -t "$SECONDS_PER_RUN" $([ "$proto" = udp ] && echo "${flood_opts[@]}"))
 	sleep 1.5
 	ns1=$(cpu_ns "$pid")
+	busy1=$(host_busy)
 	cpu=$(cpu_ticks "$pid")
 	hwm=$(hwm_kib "$pid")
 	after=$(nl_drops)
 	drops=$((after - before))
-	kill -INT "$pid"
+	# a background job ignores SIGINT in a script: the stand-in gets TERM
+	if [ "$tool" = nothing ]; then kill "$pid"; else kill -INT "$pid"; fi
 	wait "$pid" 2>/dev/null
 	case $tool in
+	nothing)
+		got=- all=- overruns=- resyncs=-
+		;;
 	conntrack)
 		# its output goes nowhere: what its socket did not drop, it received
 		got=$(($(kernel_count) - k0 - drops))
@@ -132,7 +150,7 @@ print("%d/%d" % (sum(f["connections"] for f in fl), s["stats"]["verdicts"]["deni
 	esac
 	local acc=-
 	[ -s "$TMP/acc" ] && acc=$(cat "$TMP/acc") && rm -f "$TMP/acc"
-	echo "$(($(kernel_count) - k0)) $got $all $drops $overruns $resyncs $acc $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs"
+	echo "$(($(kernel_count) - k0)) $got $all $drops $overruns $resyncs $acc $(awk -v c="$cpu" -v t="$TICK" 'BEGIN { printf "%.2f", c / t }') $((ns1 - ns0)) $hwm $rss0 $secs $((busy1 - busy0))"
 }
 
 OUT=${OUT:-$ROOT/bench/results.md}
@@ -149,36 +167,45 @@ OUT=${OUT:-$ROOT/bench/results.md}
 	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
-	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
 # rows PROTO RATE: the four tools, REPEAT rounds, one row each (the median round).
 # CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
 # where conntrack -E also receives the updates record does not subscribe to.
 rows() {
 	local proto=$1 rate=$2 tool rep per ratio ratios pers name cap den
-	local kernel got all drops overruns resyncs acc cpu window hwm rss0 secs
-	declare -A line_of=() per_of=()
+	local kernel got all drops overruns resyncs acc cpu window hwm rss0 secs busy
+	local extra hosts hostr
+	declare -A line_of=() per_of=() busy_of=()
 	# each tool once per round, in turn: the rounds see the same machine
 	for rep in $(seq "$REPEAT"); do
 		for tool in "${TOOL_LIST[@]}"; do
 			line_of[$tool,$rep]=$(run "$tool" "$rate" "$proto")
-			read -r kernel _ all _ _ _ _ _ window _ < <(echo "${line_of[$tool,$rep]}")
+			read -r kernel _ all _ _ _ _ _ window _ _ _ busy < <(echo "${line_of[$tool,$rep]}")
+			busy_of[$tool,$rep]=$busy
 			den=$all
 			[ "$proto" = tcp ] && den=$kernel
 			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$den" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 		done
 	done
 	for tool in "${TOOL_LIST[@]}"; do
-		ratios=() pers=()
+		ratios=() pers=() extra=() hostr=()
 		for rep in $(seq "$REPEAT"); do
 			pers+=("${per_of[$tool,$rep]}")
 			ratios+=("$(awk -v c="${per_of[$tool,$rep]}" -v b="${per_of[conntrack,$rep]}" 'BEGIN { printf "%.3f", (b > 0 ? c / b : 0) }')")
+			# the whole host: busy time above the same round with nothing listening
+			[ -n "${busy_of[nothing,$rep]-}" ] || continue
+			extra+=("$(awk -v t="${busy_of[$tool,$rep]}" -v z="${busy_of[nothing,$rep]}" -v k="$TICK" 'BEGIN { printf "%.2f", (t - z) / k }')")
+			hostr+=("$(awk -v t="${busy_of[$tool,$rep]}" -v c="${busy_of[conntrack,$rep]}" -v z="${busy_of[nothing,$rep]}" 'BEGIN { printf "%.3f", (c - z > 0 ? (t - z) / (c - z) : 0) }')")
 		done
+		hosts=-
+		[ ${#extra[@]} -gt 0 ] && hosts="$(median "${extra[@]}") s, $(median_range "${hostr[@]}")"
+		[ "$tool" = nothing ] && hosts=-
 		per=$(median "${pers[@]}")
 		# the round whose CPU per event is the median gives the other columns
 		for rep in $(seq "$REPEAT"); do [ "${per_of[$tool,$rep]}" = "$per" ] && break; done
-		read -r kernel got all drops overruns resyncs acc cpu window hwm rss0 secs < <(echo "${line_of[$tool,$rep]}")
+		read -r kernel got all drops overruns resyncs acc cpu window hwm rss0 secs busy < <(echo "${line_of[$tool,$rep]}")
 		ratio=$(median_range "${ratios[@]}")
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
@@ -186,15 +213,16 @@ rows() {
 		record-none) name='`record --trace none --nflog-group 0` (conntrack events only)' ;;
 		record) name='`record` DEFAULT (--trace new, NFLOG, eBPF)' ;;
 		record-all) name='`record --trace all` (NFLOG, eBPF)' ;;
+		nothing) name='nothing listening (the host alone)' per=- ratio=- ;;
 		esac
 		[ "$tool$proto" = conntracktcp ] && name='`conntrack -E -p tcp > /dev/null`'
 		cap=-
 		[ "$got" != - ] && cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
-		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
+		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
 			"$(awk -v k="$kernel" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? k / s : 0) }')" "$name" \
 			"$kernel" "$got" "$cap" "$acc" "$drops" "$overruns" "$resyncs" "$all" "$per" "$ratio" "$cpu" \
 			"$(awk -v h="$hwm" 'BEGIN { printf "%.1f", h / 1024 }')" \
-			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" >>"$OUT"
+			"$(awk -v h="$hwm" -v r="$rss0" -v k="$kernel" 'BEGIN { printf "%.1f", (k ? (h - r) / 1024 * 100000 / k : 0) }')" "$hosts" >>"$OUT"
 	done
 }
 for rate in "${RATES[@]}"; do
@@ -212,8 +240,8 @@ ip netns exec "$SINK" "$CTALAB" sink tcp 80 3600 &
 	echo "of 203.0.113.0/24 port 80 (accepted by the sink), ${SECONDS_PER_RUN} s per run. CPU per connection"
 	echo "(kernel NEW); conntrack -E receives each connection's updates as well, record its start."
 	echo
-	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >>"$OUT"
 for rate in "${TCP_RATES[@]}"; do
 	rows tcp "$rate"
@@ -264,5 +292,10 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "floor: \`ctdrain\` (tests/tools/ctdrain.c) reads conntrack NEW and DESTROY events with record's"
 	echo "socket code, receive buffer, batches and pauses, and looks at nothing but each message's type:"
 	echo "the kernel's share of any reader's CPU per event. What record costs above it is its own work."
+	echo "whole host: the busy time of all CPUs (/proc/stat: user, nice, system, irq, softirq, steal)"
+	echo "over the same window, minus the same round's with nothing listening: what listening costs"
+	echo "the host, the kernel's work for the listener (events, traces, NFLOG, the counting sets)"
+	echo "included; the ratio is over conntrack -E's in the same round. Only meaningful on an"
+	echo "otherwise idle machine. The host's forwarding rate with each tool: the \"reached\" rate."
 } >>"$OUT"
 cat "$OUT"
