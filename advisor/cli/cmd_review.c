@@ -50,7 +50,7 @@ const struct cta_cmd cta_cmd_review = {
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
 	"filter chains whose policy dropped flows. Only first packets are traced: rules for\n"
-	"later packets (ct state established,related), loopback, or NAT of translated\n"
+	"later packets (ct state established,related or invalid), loopback, or NAT of translated\n"
 	"connections are 'untraced' (no evidence either way), never 'unreached'. The live\n"
 	"iptables-legacy rules too.\n"
 	"\n"

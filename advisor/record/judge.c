@@ -366,6 +366,16 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		cta_verdict_unref(verdict);
 		return 0;
 	}
+	if (jd->by_kernel) {
+		/*
+		 * synproxy's SYN to the server, on the client's behalf: the client's own
+		 * SYN, which the synproxy rule answered, waits for this connection by the
+		 * same tuple and says what decided it; this one must not replace it.
+		 */
+		j->stats.by_kernel++;
+		cta_verdict_unref(verdict);
+		return 0;
+	}
 	if (jd->has_ct && (jd->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED))) {
 		/*
 		 * A SYN sent again after the reply was seen (the server's SYN-ACK waited

@@ -266,8 +266,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	struct cta_replay *r = data;
 	struct cta_verdict *v = NULL;
 
-	if (j->has_ct && j->ct_dir != 0)
-		return; /* an answer of the stack (a reset, an unreachable) */
+	if ((j->has_ct && j->ct_dir != 0) || j->by_kernel)
+		return; /* an answer of the stack (a reset, an unreachable), synproxy's SYN */
 	/* flows of the same first packet (the management session, also recorded) share it */
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))

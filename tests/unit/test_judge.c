@@ -129,6 +129,53 @@ int main(void)
 			CHECK(t->g[i].v->handle != 2);
 	}
 
+	/*
+	 * synproxy: the client's SYN (untracked, answered by the synproxy rule) waits; the
+	 * kernel's own SYN to the server, same tuple, is not the flow's first packet, and
+	 * the connection it opens gets the client's verdict
+	 */
+	{
+		struct cta_nflog_packet q = syn(40100);
+		struct cta_judgement jd = { .family = AF_INET,
+					    .l4proto = IPPROTO_TCP,
+					    .tuple = q.tuple,
+					    .verdict = CTA_VERDICT_ACCEPT };
+		struct cta_verdict *client = cta_verdict_new(), *lo = cta_verdict_new();
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = 10,
+					.flags = CTA_EVF_ID,
+					.orig = q.tuple,
+					.seen_ns = 300 };
+		const struct cta_vtally *t;
+		int64_t pos;
+
+		client->verdict = lo->verdict = CTA_VERDICT_ACCEPT;
+		client->type = lo->type = CTA_VTYPE_RULE;
+		client->has_handle = lo->has_handle = true;
+		client->handle = 5; /* ... synproxy ... */
+		lo->handle = 4; /* iif "lo" accept */
+		CHECK_EQ(cta_judge_trace(j, &jd, client, 40 * S, 1), 0);
+		jd.by_kernel = jd.has_ct = true;
+		jd.ct_id = 10;
+		jd.ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
+		CHECK_EQ(cta_judge_trace(j, &jd, lo, 40 * S + 1, 1), 0);
+		CHECK_EQ(cta_judge_stats(j)->by_kernel, 1);
+		ev.reply.src = q.tuple.dst;
+		ev.reply.dst = q.tuple.src;
+		ev.reply.sport = q.tuple.dport;
+		ev.reply.dport = q.tuple.sport;
+		CHECK_EQ(cta_flowtab_apply(ft, &ev, &host), 0);
+		CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+		pos = cta_flowtab_conn_flow(ft, 10);
+		CHECK(pos >= 0);
+		t = pos >= 0 ? cta_flowtab_verdicts_of(ft, &cta_flowtab_flows(ft)[pos]) : NULL;
+		CHECK(t && t->n >= 1);
+		for (uint32_t i = 0; t && i < t->n; i++)
+			CHECK(t->g[i].v->handle != 4);
+	}
+
 	cta_judge_free(j);
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);
