@@ -367,6 +367,12 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 					       text);
 				recorded_text(v[i].recorded, rec, sizeof(rec));
 				candidate_text(v[i].candidate, c.tables, cand, sizeof(cand));
+				if (!v[i].candidate && !cta_replay_rebuilds(c.replay, &v[i].flow))
+					snprintf(
+						cand, sizeof(cand),
+						"(not replayed: it was delivered here to an address "
+						"this host does not hold, by TPROXY or policy routing, "
+						"which the scratch namespace does not rebuild)");
 				if (v[i].flow.related) {
 					cta_flow_master_text(&v[i].flow, cand, sizeof(cand));
 					printf("  %-10s %s  (%s)  related to %s: a helper expected it, "

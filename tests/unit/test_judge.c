@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -174,6 +176,46 @@ int main(void)
 		CHECK(t && t->n >= 1);
 		for (uint32_t i = 0; t && i < t->n; i++)
 			CHECK(t->g[i].v->handle != 4);
+	}
+
+	/*
+	 * TPROXY: a connection to an address the host does not hold (forward, by the
+	 * addresses) whose first packet reached input is inbound; one whose path shows
+	 * no hook keeps what the addresses say
+	 */
+	for (int hooked = 1; hooked >= 0; hooked--) {
+		struct cta_nflog_packet q = syn(hooked ? 40200 : 40201);
+		struct cta_judgement jd = { .family = AF_INET, .l4proto = IPPROTO_TCP };
+		struct cta_verdict *v = cta_verdict_new();
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = hooked ? 20 : 21,
+					.flags = CTA_EVF_ID,
+					.seen_ns = 400 };
+		int64_t pos;
+
+		inet_pton(AF_INET, hooked ? "192.0.2.2" : "192.0.2.3", q.tuple.dst.b);
+		q.tuple.dport = 80;
+		jd.tuple = ev.orig = q.tuple;
+		ev.reply.src = q.tuple.dst;
+		ev.reply.dst = q.tuple.src;
+		ev.reply.sport = q.tuple.dport;
+		ev.reply.dport = q.tuple.sport;
+		v->verdict = CTA_VERDICT_ACCEPT;
+		v->path = calloc(1, sizeof(*v->path));
+		if (v->path && hooked) {
+			v->n_path = 1;
+			v->path[0].hook = strdup("input");
+		}
+		CHECK_EQ(cta_judge_trace(j, &jd, v, 50 * S, 1), 0);
+		CHECK_EQ(cta_flowtab_apply(ft, &ev, &host), 0);
+		CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+		pos = cta_flowtab_conn_flow(ft, ev.id);
+		CHECK(pos >= 0);
+		if (pos >= 0)
+			CHECK_EQ(cta_flowtab_flows(ft)[pos].direction,
+				 hooked ? CTA_DIR_IN : CTA_DIR_FORWARD);
 	}
 
 	cta_judge_free(j);
