@@ -47,6 +47,8 @@ ip netns exec "$CLA" "$CTALAB" send tcp 192.0.2.10 80 -s 198.51.100.7 -n 3 >/dev
 	fail "the web server behind synproxy (A)"
 ip netns exec "$CLB" "$CTALAB" send tcp 192.0.2.10 80 -s 203.0.113.20 -n 2 >/dev/null ||
 	fail "the web server behind synproxy (B)"
+ip netns exec "$CLA" "$CTALAB" send tcp 2001:db8::10 80 -s 2001:db8:a::7 -n 2 >/dev/null ||
+	fail "the web server behind synproxy (IPv6)"
 ip netns exec "$CLA" "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 >/dev/null || fail "ssh"
 sleep 1
 kill -INT $rec
@@ -57,7 +59,8 @@ schema_ok session.schema.json "$TMP/s.json"
 "$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows" || fail "flows"
 cat "$TMP/flows"
 expect_line "$TMP/flows" "dport=80 .* conns=3 .* verdict=accept by=inet/filter/input/$handle$"
-expect_line "$TMP/flows" "dport=80 .* conns=2 .* verdict=accept by=inet/filter/input/$handle$"
+expect_line "$TMP/flows" "^ipv4 .*dport=80 .* conns=2 .* verdict=accept by=inet/filter/input/$handle$"
+expect_line "$TMP/flows" "^ipv6 .*src=2001:db8:a::7 .*dport=80 .* conns=2 .* verdict=accept by=inet/filter/input/$handle$"
 expect_line "$TMP/flows" "dport=80 .*verdict=.*verdict=" 0
 expect_line "$TMP/flows" "dport=22 .* verdict=accept by=inet/filter/input/[0-9]+$"
 
@@ -97,8 +100,8 @@ done
 # suggest allows the web server, and says what it does not carry over
 "$CTA" suggest --force "$TMP/s.json" >"$TMP/sug.nft" 2>"$TMP/sug.err" || fail "suggest"
 cat "$TMP/sug.nft" "$TMP/sug.err"
-expect_line "$TMP/sug.nft" "^#   NOT carried over: synproxy, inet filter input: $SYNPROXY \(2 flows went through it\)"
+expect_line "$TMP/sug.nft" "^#   NOT carried over: synproxy, inet filter input: $SYNPROXY \(3 flows went through it\)"
 expect_line "$TMP/sug.nft" "^#   NOT carried over: notrack, inet filter raw_pre: $NOTRACK "
-expect_line "$TMP/sug.nft" "tcp dport 80 accept"
+grep -q "tcp dport 80 accept" "$TMP/sug.nft" || fail "the suggestion does not allow the web server"
 expect_line "$TMP/sug.err" "warning: .*synproxy \(inet filter input\).* does not carry over"
 finish
