@@ -97,6 +97,19 @@ for rule in "$SYNPROXY" "$NOTRACK" "ct state invalid drop"; do
 	grep -F -- "$rule" "$TMP/review.out" | grep -q "^unreached" && fail "called unreached: $rule"
 done
 
+# review of the live ruleset itself: the replayed SYN is the synproxy rule's, and passes.
+# IPv4 only: nft's synproxy checks an IPv6 packet's TCP checksum with the IPv4 function
+# (nf_ip_checksum), which only a packet whose checksum the stack need not verify (from
+# a local socket over veth, as the recorded clients') survives; the replay's crafted
+# packet is verified, fails, and is dropped: IPv6 flows through synproxy are reported
+# BREAKS, a kernel quirk this test leaves out.
+S nft list ruleset | sed '/^table inet conntrack_advise/,$d' >"$TMP/live.nft"
+S "$CTA" review --session "$TMP/s.json" "$TMP/live.nft" >"$TMP/same.out" 2>&1
+cat "$TMP/same.out"
+expect_line "$TMP/same.out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:80 .*candidate: accept \(rule inet filter input handle $handle: $SYNPROXY\)$"
+expect_line "$TMP/same.out" "^  ok +tcp 203\.0\.113\.20:[0-9]+ -> 192\.0\.2\.10:80 .*candidate: accept \(rule inet filter input handle $handle: $SYNPROXY\)$"
+expect_line "$TMP/same.out" "^  BREAKS +tcp [0-9]" 0
+
 # suggest allows the web server, and says what it does not carry over
 "$CTA" suggest --force "$TMP/s.json" >"$TMP/sug.nft" 2>"$TMP/sug.err" || fail "suggest"
 cat "$TMP/sug.nft" "$TMP/sug.err"
