@@ -118,6 +118,7 @@ struct cta_trace_event {
 	uint32_t policy; /* with NFT_TRACETYPE_POLICY */
 	uint32_t iif, oif;
 	uint32_t ct_id, ct_state;
+	uint32_t ct_status; /* with CTA_TRF_CT: IPS_* bits, 0 when the kernel sent none */
 	/* the packet, from its headers (the first event of each base chain has them) */
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;

@@ -30,6 +30,7 @@ static const uint8_t min_len[TRACE_MAX + 1] = {
 	[NFTA_TRACE_POLICY] = 4,
 	[CTA_NFTA_TRACE_CT_ID] = 4,
 	[CTA_NFTA_TRACE_CT_DIRECTION] = 1,
+	[CTA_NFTA_TRACE_CT_STATUS] = 4,
 	[CTA_NFTA_TRACE_CT_STATE] = 4,
 };
 
@@ -149,6 +150,8 @@ int cta_tracemsg_parse(const struct nlmsghdr *nlh, struct cta_trace_event *ev)
 			ev->ct_dir = mnl_attr_get_u8(tb.a[CTA_NFTA_TRACE_CT_DIRECTION]);
 		if (tb.a[CTA_NFTA_TRACE_CT_STATE])
 			ev->ct_state = ntohl(mnl_attr_get_u32(tb.a[CTA_NFTA_TRACE_CT_STATE]));
+		if (tb.a[CTA_NFTA_TRACE_CT_STATUS])
+			ev->ct_status = ntohl(mnl_attr_get_u32(tb.a[CTA_NFTA_TRACE_CT_STATUS]));
 		ev->flags |= CTA_TRF_CT;
 	}
 	return headers(&tb, ev);

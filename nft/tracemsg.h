@@ -15,6 +15,7 @@
 /* Attributes this kernel sends that the 6.1 uapi headers do not name (design.md). */
 #define CTA_NFTA_TRACE_CT_ID 18
 #define CTA_NFTA_TRACE_CT_DIRECTION 19
+#define CTA_NFTA_TRACE_CT_STATUS 20
 #define CTA_NFTA_TRACE_CT_STATE 21
 
 /*

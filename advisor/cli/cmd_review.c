@@ -50,7 +50,7 @@ const struct cta_cmd cta_cmd_review = {
 	"--live: the live ruleset against a recording's traced verdicts: rules no recorded\n"
 	"packet reached, rules that decide much of the traffic from behind many others,\n"
 	"filter chains whose policy dropped flows. Only first packets are traced: rules for\n"
-	"later packets (ct state established,related), loopback, or NAT of translated\n"
+	"later packets (ct state established,related or invalid), loopback, or NAT of translated\n"
 	"connections are 'untraced' (no evidence either way), never 'unreached'. The live\n"
 	"iptables-legacy rules too.\n"
 	"\n"
@@ -346,7 +346,7 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 }
 
 /* One replayed flow's line (and a LOCKOUT line before it when it is ours). */
-static void print_flow(const struct cta_review_flow *rf, json_t *tables)
+static void print_flow(const struct cta_review_flow *rf, const struct cta_candidate *c)
 {
 	char text[200], rec[800], cand[400];
 
@@ -362,7 +362,12 @@ static void print_flow(const struct cta_review_flow *rf, json_t *tables)
 		return;
 	}
 	recorded_text(rf->recorded, rec, sizeof(rec));
-	candidate_text(rf->candidate, tables, cand, sizeof(cand));
+	candidate_text(rf->candidate, c->tables, cand, sizeof(cand));
+	if (!rf->candidate && !cta_replay_rebuilds(c->replay, &rf->flow))
+		snprintf(cand, sizeof(cand),
+			 "(not replayed: it was delivered here to an address this host does not "
+			 "hold, by TPROXY or policy routing, which the scratch namespace does not "
+			 "rebuild)");
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec
@@ -400,7 +405,7 @@ static void print_result_text(const char *path, const struct cta_candidate *c,
 		printf("replay of %zu flow%s in a scratch namespace:\n", r->n,
 		       r->n == 1 ? "" : "s");
 	for (size_t i = 0; i < r->n; i++)
-		print_flow(&r->v[i], c->tables);
+		print_flow(&r->v[i], c);
 	print_lost(r->lost);
 	print_no_evidence(r->no_ev);
 	if (r->n)

@@ -379,8 +379,34 @@ static void header(const struct options *o, const char *tname, const struct cta_
 			       o->format == CTA_FORMAT_NFT ? "kept, in chain helpers_in/out"
 							   : "NOT carried over: iptables needs "
 							     "-t raw ... -j CT --helper");
+	for (size_t i = 0; i < ir->n_protections; i++)
+		cta_buf_printf(b,
+			       ",\n#   NOT carried over: %s, %s: %s (%llu flow%s went through it)",
+			       ir->protections[i].kind, ir->protections[i].where,
+			       ir->protections[i].rule,
+			       (unsigned long long)ir->protections[i].flows,
+			       ir->protections[i].flows == 1 ? "" : "s");
 	cta_buf_str(b, ".\n# Each rule's comment is its evidence: connections, distinct hosts, "
 		       "first..last seen (UTC).\n");
+}
+
+/* The protections the suggestion leaves out (ir.h), said once on stderr. */
+static void warn_protections(const struct cta_ir *ir)
+{
+	char list[512] = "";
+	size_t at = 0;
+
+	for (size_t i = 0; i < ir->n_protections && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s (%s)",
+				       i == 0			    ? ""
+				       : i + 1 == ir->n_protections ? " and "
+								    : ", ",
+				       ir->protections[i].kind, ir->protections[i].where);
+	if (ir->n_protections)
+		cta_msg("suggest: warning: the recorded flows went through %s, which the "
+			"suggestion does not carry over: its accept rules let those connections in "
+			"without them; add them back by hand (its header names the rules)",
+			list);
 }
 
 /* --replace: the live tables deleted with the suggestion, in its transaction. */
@@ -526,6 +552,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		cta_emit(&e, &text);
 		emit_replace(&o, &text);
 		warn_missing(tname, t, &ir);
+		warn_protections(&ir);
 		if (text.oom || head.oom) {
 			cta_msg("suggest: out of memory");
 			rc = CTA_EXIT_SYSTEM;

@@ -652,8 +652,13 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 
 void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos)
 {
+	cta_flowtab_set_direction(ft, pos, CTA_DIR_FORWARD);
+}
+
+void cta_flowtab_set_direction(struct cta_flowtab *ft, size_t pos, enum cta_direction dir)
+{
 	if (pos < ft->n_flows)
-		ft->flows[pos].direction = CTA_DIR_FORWARD;
+		ft->flows[pos].direction = (uint8_t)dir;
 }
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft)

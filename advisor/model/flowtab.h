@@ -78,6 +78,11 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
  */
 void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos);
 /*
+ * The flow at pos went the way its first packet's hooks say (CTA_DIR_IN: it reached
+ * input), whatever its addresses say: a TPROXY'd connection to a foreign address.
+ */
+void cta_flowtab_set_direction(struct cta_flowtab *ft, size_t pos, enum cta_direction dir);
+/*
  * n more connections of flow pos were judged v (counted with those of the same
  * decider; the table takes references of its own). 0 or -ENOMEM.
  */

@@ -278,13 +278,40 @@ static struct cta_verdict *named_denial(const struct cta_vtally *t)
 	return NULL;
 }
 
-/* Did the packet reach the forward hook (a DNAT to another host, then denied)? */
-static bool crossed_forward(const struct cta_verdict *v)
+/*
+ * The direction the hooks of a traced first packet say: forward when it reached the
+ * forward hook (a DNAT to another host), in when it reached input, out when it left
+ * through output; UNKNOWN when the path does not tell.
+ */
+static enum cta_direction hooks_direction(const struct cta_verdict *v)
 {
-	for (size_t i = 0; v && i < v->n_path; i++)
-		if (v->path[i].hook && !strcmp(v->path[i].hook, "forward"))
-			return true;
-	return false;
+	bool in = false, out = false;
+
+	for (size_t i = 0; v && i < v->n_path; i++) {
+		const char *h = v->path[i].hook;
+
+		if (h && !strcmp(h, "forward"))
+			return CTA_DIR_FORWARD;
+		in |= h && !strcmp(h, "input");
+		out |= h && !strcmp(h, "output");
+	}
+	return in == out ? CTA_DIR_UNKNOWN : in ? CTA_DIR_IN : CTA_DIR_OUT;
+}
+
+/*
+ * The hooks win where the addresses say the packet only passed through: a packet
+ * that reached input was delivered here whatever its destination address (TPROXY and
+ * policy routing deliver foreign addresses locally), and one a local socket sent with
+ * a foreign source (IP_TRANSPARENT) left through output. Forward always wins.
+ */
+static void direction_seen(struct cta_judge *j, int64_t pos, const struct cta_verdict *v)
+{
+	enum cta_direction d = hooks_direction(v);
+
+	if (pos < 0 || d == CTA_DIR_UNKNOWN)
+		return;
+	if (d == CTA_DIR_FORWARD || cta_flowtab_flows(j->ft)[pos].direction == CTA_DIR_FORWARD)
+		cta_flowtab_set_direction(j->ft, (size_t)pos, d);
 }
 
 static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
@@ -297,8 +324,7 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 				     packets ? packets : 1, true);
 	if (pos < 0)
 		return (int)pos;
-	if (crossed_forward(w->verdict))
-		cta_flowtab_set_forwarded(j->ft, (size_t)pos);
+	direction_seen(j, pos, w->verdict);
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = by_rule(j, w)
@@ -345,8 +371,10 @@ static int count_confirmed(struct cta_judge *j, const struct cta_judgement *jd, 
 {
 	int err = 0;
 
-	if (!jd->has_ct || !cta_flowtab_conn_judged(j->ft, jd->ct_id))
+	if (!jd->has_ct || !cta_flowtab_conn_judged(j->ft, jd->ct_id)) {
 		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, verdict, 1);
+		direction_seen(j, pos, verdict);
+	}
 	cta_verdict_unref(verdict);
 	return err;
 }
@@ -363,6 +391,16 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 	if (jd->has_ct && jd->ct_dir != 0) {
 		/* a reply's first packet: not a flow's first packet */
 		j->stats.replies++;
+		cta_verdict_unref(verdict);
+		return 0;
+	}
+	if (jd->by_kernel) {
+		/*
+		 * synproxy's SYN to the server, on the client's behalf: the client's own
+		 * SYN, which the synproxy rule answered, waits for this connection by the
+		 * same tuple and says what decided it; this one must not replace it.
+		 */
+		j->stats.by_kernel++;
 		cta_verdict_unref(verdict);
 		return 0;
 	}
@@ -419,8 +457,10 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const u
 	int err = 0;
 
 	j->stats.accepted_late++;
-	if (w->verdict && (!ct_id || !cta_flowtab_conn_judged(j->ft, *ct_id)))
+	if (w->verdict && (!ct_id || !cta_flowtab_conn_judged(j->ft, *ct_id))) {
 		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, w->verdict, 1);
+		direction_seen(j, pos, w->verdict);
+	}
 	if (!err)
 		err = owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 	drop(j, w);

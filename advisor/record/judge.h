@@ -25,6 +25,7 @@ struct cta_judge_stats {
 	uint64_t judgements; /* traced packets judged */
 	uint64_t replies; /* judgements of reply-direction packets, not flows' first */
 	uint64_t established; /* of packets whose connection had seen a reply: not first */
+	uint64_t by_kernel; /* of packets the kernel sent for a connection (synproxy): not first */
 	uint64_t nflog; /* NFLOG packets */
 	uint64_t denied; /* attempts never confirmed: denied */
 	uint64_t accepted_late; /* waited, then confirmed */

@@ -38,8 +38,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
 
-	if (l->verdict || (j->has_ct && j->ct_dir != 0))
-		return; /* answered already, or a reply */
+	if (l->verdict || (j->has_ct && j->ct_dir != 0) || j->by_kernel)
+		return; /* answered already, a reply, or synproxy's packet (trace.h) */
 	l->verdict =
 		cta_ltrace_judgement(l->lt, j, cta_listen_ruleset(l->listen), CTA_VSOURCE_NONE);
 	l->packet = (struct cta_live_packet){ j->family, j->l4proto, j->tuple };

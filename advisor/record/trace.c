@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,9 +20,18 @@
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
+/*
+ * Kernel-sent packets remembered, to know them again when they come back in on lo: the
+ * loopback device queues them to the next softirq, so their traces follow within
+ * milliseconds, a few other packets' at most in between.
+ */
+#define SENT_RING 64
+#define SENT_KEEP_NS 2000000000ULL
+#define LOOPBACK_IFINDEX 1 /* every network namespace's lo */
 
 struct pkt {
 	bool have_tuple, pending_stage;
+	bool sent_noted; /* by_kernel, and put into the tracer's ring */
 	struct cta_tuple cur; /* the latest headers: after any NAT so far */
 	bool at_ingress; /* marked by the own netdev chain, not yet by the inet one */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
@@ -35,10 +45,19 @@ struct slot {
 	uint64_t last_ns;
 };
 
+/* A packet the kernel sent on a connection's behalf (trace.h: by_kernel). */
+struct sent {
+	uint64_t at_ns;
+	uint8_t family, l4proto;
+	struct cta_tuple tuple;
+};
+
 struct cta_tracer {
 	char own[CTA_NAME_MAX];
 	cta_judgement_cb cb;
 	void *data;
+	struct sent sent[SENT_RING];
+	unsigned n_sent; /* ever put in; the next goes to n_sent % SENT_RING */
 	struct slot slots[IN_FLIGHT];
 	struct pkt pkts[IN_FLIGHT];
 };
@@ -91,7 +110,7 @@ static int start(struct cta_tracer *t, uint32_t id, uint64_t now_ns)
 		free_i = oldest;
 	}
 	p = &t->pkts[free_i];
-	p->have_tuple = p->pending_stage = false;
+	p->have_tuple = p->pending_stage = p->sent_noted = false;
 	p->accept_step = -1;
 	memset(&p->j, 0, offsetof(struct cta_judgement, steps));
 	p->j.n_steps = p->j.lost_steps = 0;
@@ -153,6 +172,55 @@ static enum cta_vkind verdict_of(int32_t verdict)
 	}
 }
 
+/* Did the kernel send this very packet a moment ago (now back in on lo)? */
+static bool sent_before(const struct cta_tracer *t, const struct pkt *p, uint64_t now_ns)
+{
+	unsigned n = t->n_sent < SENT_RING ? t->n_sent : SENT_RING;
+
+	for (unsigned k = 1; k <= n; k++) {
+		const struct sent *s = &t->sent[(t->n_sent - k) % SENT_RING];
+
+		if (now_ns - s->at_ns > SENT_KEEP_NS)
+			break; /* older ones are older still */
+		if (s->family == p->j.family && s->l4proto == p->j.l4proto &&
+		    !memcmp(&s->tuple, &p->j.tuple, sizeof(s->tuple)))
+			return true;
+	}
+	return false;
+}
+
+/* The packet's headers and conntrack, from the first events that carry them. */
+static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_event *ev,
+		   uint64_t now_ns)
+{
+	bool headers = ev->flags & CTA_TRF_HEADERS;
+
+	if (headers && !p->have_tuple) {
+		p->j.family = ev->family;
+		p->j.l4proto = ev->l4proto;
+		p->j.tuple = ev->tuple;
+		p->have_tuple = true;
+		/* on lo, a packet comes back that the kernel sent on a connection's behalf */
+		p->j.by_kernel |= (ev->flags & CTA_TRF_IIF) && ev->iif == LOOPBACK_IFINDEX &&
+				  sent_before(t, p, now_ns);
+	}
+	if (headers)
+		p->cur = ev->tuple;
+	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
+		p->j.has_ct = true;
+		p->j.ct_id = ev->ct_id;
+		p->j.ct_dir = ev->ct_dir;
+		p->j.ct_state = ev->ct_state;
+		/* a template before any rule could set one: synproxy built the packet */
+		p->j.by_kernel |= (ev->ct_status & IPS_TEMPLATE) != 0;
+	}
+	if (p->j.by_kernel && p->have_tuple && !p->sent_noted) {
+		t->sent[t->n_sent++ % SENT_RING] =
+			(struct sent){ now_ns, p->j.family, p->j.l4proto, p->j.tuple };
+		p->sent_noted = true;
+	}
+}
+
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
 	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
@@ -182,20 +250,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	}
 	p = &t->pkts[i];
 	t->slots[i].last_ns = now_ns;
-	if (headers && !p->have_tuple) {
-		p->j.family = ev->family;
-		p->j.l4proto = ev->l4proto;
-		p->j.tuple = ev->tuple;
-		p->have_tuple = true;
-	}
-	if (headers)
-		p->cur = ev->tuple;
-	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
-		p->j.has_ct = true;
-		p->j.ct_id = ev->ct_id;
-		p->j.ct_dir = ev->ct_dir;
-		p->j.ct_state = ev->ct_state;
-	}
+	absorb(t, p, ev, now_ns);
 	if (own)
 		return 0;
 	if (headers)
@@ -280,11 +335,17 @@ static const char *rule_text(const struct cta_step *s, const struct cta_ruleset 
 	return cta_ruleset_rule(rs, s->family, s->table, s->chain, s->handle);
 }
 
-/* drop by a rule that says reject, as the trace cannot tell them apart */
+/*
+ * drop by a rule that says reject, as the trace cannot tell them apart; and synproxy's
+ * stolen SYN an accept: synproxy answers it, and once the client's handshake is done
+ * opens the connection to the server itself (judge.h), which no later rule decides
+ */
 static enum cta_vkind refine(enum cta_vkind v, const char *text)
 {
 	if (v == CTA_VERDICT_DROP && text && cta_rule_has_word(text, "reject"))
 		return CTA_VERDICT_REJECT;
+	if (v == CTA_VERDICT_STOLEN && text && cta_rule_has_word(text, "synproxy"))
+		return CTA_VERDICT_ACCEPT;
 	return v;
 }
 
@@ -429,6 +490,24 @@ static void stage_result(struct stage *sg, const struct cta_judgement *j,
 			(!ci || drop_without(j, sg, rs));
 }
 
+/*
+ * Does step s begin another base chain than the stage it would join? The kernel sends
+ * no headers with a chain's first event when a rule stole the packet (synproxy), so
+ * the headers alone do not tell; but no rule jumps to a base chain, so another one
+ * met is another stage.
+ */
+static bool other_base(const struct cta_ruleset *rs, const struct stage *cur,
+		       const struct cta_step *first, const struct cta_step *s)
+{
+	const struct cta_chain_info *ci;
+
+	if (!rs || (s->family == first->family && !strcmp(s->table, first->table) &&
+		    !strcmp(s->chain, first->chain)))
+		return false;
+	ci = cta_ruleset_chain(rs, s->family, s->table, s->chain);
+	return ci && ci->base && cur->ci != ci;
+}
+
 /* The base chains of j's path into st (room for CTA_PATH_MAX); how many. */
 static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs, struct stage *st)
 {
@@ -437,7 +516,7 @@ static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 
-		if (s->stage || !n) {
+		if (s->stage || !n || other_base(rs, &st[n - 1], &j->steps[st[n - 1].first], s)) {
 			if (n)
 				st[n - 1].next = i;
 			st[n] = (struct stage){ .first = i, .next = j->n_steps, .end = -1 };

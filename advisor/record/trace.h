@@ -38,6 +38,14 @@ struct cta_judgement {
 	uint32_t ct_id;
 	uint8_t ct_dir;
 	uint32_t ct_state; /* with has_ct: NF_CT_STATE_BIT() of the packet's ct state */
+	/*
+	 * Sent by the kernel on a connection's behalf, not by a socket or a peer:
+	 * synproxy's SYN to the server, which leaves the output hook carrying synproxy's
+	 * conntrack template (the own chain at output, -350, runs before any rule could
+	 * set one), and the same packet again as it comes back in on lo. Not a flow's
+	 * first packet: the client's SYN, which the synproxy rule answered, is.
+	 */
+	bool by_kernel;
 	enum cta_vkind verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];

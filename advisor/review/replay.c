@@ -266,8 +266,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	struct cta_replay *r = data;
 	struct cta_verdict *v = NULL;
 
-	if (j->has_ct && j->ct_dir != 0)
-		return; /* an answer of the stack (a reset, an unreachable) */
+	if ((j->has_ct && j->ct_dir != 0) || j->by_kernel)
+		return; /* an answer of the stack (a reset, an unreachable), synproxy's SYN */
 	/* flows of the same first packet (the management session, also recorded) share it */
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->verdicts[i] || !same_packet(j, &r->flows[i]))
@@ -283,12 +283,19 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	cta_verdict_unref(v);
 }
 
+bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f)
+{
+	return f->direction != CTA_DIR_IN || cta_host_direction(r->host, &f->key) == CTA_DIR_IN;
+}
+
 static int send_flow(struct cta_replay *r, const struct cta_flow *f)
 {
 	uint8_t pkt[CTA_CRAFT_MAX];
 	size_t len = cta_craft_first_packet(f, pkt);
 	const struct link *l;
 
+	if (!cta_replay_rebuilds(r, f))
+		return 0; /* not judged: see replay.h */
 	switch (f->direction) {
 	case CTA_DIR_OUT:
 		return cta_sandbox_send_out(r->sb, pkt, len);

@@ -58,7 +58,17 @@ enum cta_listing {
 int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text);
 
 /*
- * Send each flow's first packet (in, out and forward flows; others are skipped) and
+ * Can the namespace take this flow the way the host did? Not an inbound flow to an
+ * address the host does not hold (its trace saw it reach input: TPROXY, or policy
+ * routing with a local route, delivered it), since the namespace has the host's
+ * addresses and default routes, not its policy routing: such a flow is not sent, so
+ * not judged, rather than judged forwarded.
+ */
+bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f);
+
+/*
+ * Send each flow's first packet (in, out and forward flows; others, and those
+ * cta_replay_rebuilds refuses, are skipped) and
  * judge it: verdicts[i] gets its verdict (a reference, source CTA_VSOURCE_REPLAY), or
  * NULL when no trace came for it. iptables-legacy tables in the namespace are
  * followed too (advisor/record/ltrace.h): their chains join the path. 0 or -errno

@@ -426,6 +426,10 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 	     cta_rule_has_word(text, "vmap")))
 		return "matches packets after a connection's first, which record does not trace: "
 		       "no evidence either way (keep it)";
+	if (strstr(text, "ct state") && cta_rule_has_word(text, "invalid") &&
+	    !cta_rule_has_word(text, "new") && !cta_rule_has_word(text, "synproxy"))
+		return "matches packets conntrack finds invalid (a stray ACK, a bad cookie), which "
+		       "record does not trace: no evidence either way (keep it)";
 	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "

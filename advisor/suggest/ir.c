@@ -8,6 +8,7 @@
 #include "advisor/suggest/ir.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/lib/util.h"
+#include "advisor/model/ruleset.h"
 
 /* One allowed flow as the filter hook sees it: the unit the model is built from. */
 struct obs {
@@ -45,6 +46,7 @@ void cta_ir_fini(struct cta_ir *ir)
 	free(ir->rules);
 	free(ir->denied);
 	free(ir->helpers);
+	free(ir->protections);
 	memset(ir, 0, sizeof(*ir));
 }
 
@@ -227,6 +229,67 @@ static int add_helper(struct cta_ir *ir, const struct cta_flow *f, uint8_t dir)
 	return 0;
 }
 
+/* "synproxy" or "notrack" for a rule that does it (nft or iptables-save text), or NULL. */
+static const char *protection_kind(const char *text)
+{
+	if (!text)
+		return NULL;
+	if (cta_rule_has_word(text, "synproxy") || cta_rule_has_word(text, "SYNPROXY"))
+		return "synproxy";
+	if (cta_rule_has_word(text, "notrack") || cta_rule_has_word(text, "--notrack") ||
+	    cta_rule_has_word(text, "NOTRACK"))
+		return "notrack";
+	return NULL;
+}
+
+/* Rule r of stage st, a protection: counted once per rule. 0 or -ENOMEM. */
+static int add_protection(struct cta_ir *ir, const char *kind, const struct cta_vstage *st,
+			  const struct cta_vrule *r)
+{
+	struct cta_ir_protection *pr = NULL, *v;
+	char where[160];
+
+	snprintf(where, sizeof(where), "%s %s %s", cta_vfamily_shown(st->family, st->legacy),
+		 st->table ? st->table : "-", r->chain ? r->chain : "-");
+	for (size_t i = 0; i < ir->n_protections && !pr; i++)
+		if (!strcmp(ir->protections[i].where, where) &&
+		    !strncmp(ir->protections[i].rule, r->rule, sizeof(pr->rule) - 1))
+			pr = &ir->protections[i];
+	if (!pr) {
+		v = realloc(ir->protections, (ir->n_protections + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		ir->protections = v;
+		pr = &v[ir->n_protections++];
+		memset(pr, 0, sizeof(*pr));
+		snprintf(pr->kind, sizeof(pr->kind), "%s", kind);
+		snprintf(pr->where, sizeof(pr->where), "%s", where);
+		snprintf(pr->rule, sizeof(pr->rule), "%s", r->rule);
+	}
+	if (pr->last_flow != ir->flows_total) /* once per flow, however many verdicts */
+		pr->flows++;
+	pr->last_flow = ir->flows_total;
+	return 0;
+}
+
+/* The protections on the paths of an allowed flow's verdicts. 0 or -ENOMEM. */
+static int add_protections(struct cta_ir *ir, const struct cta_vtally *verdicts)
+{
+	for (uint32_t g = 0; verdicts && g < verdicts->n; g++) {
+		const struct cta_verdict *v = verdicts->g[g].v;
+
+		for (size_t a = 0; v && a < v->n_path; a++)
+			for (size_t b = 0; b < v->path[a].n_rules; b++) {
+				const struct cta_vrule *r = &v->path[a].rules[b];
+				const char *kind = r->policy ? NULL : protection_kind(r->rule);
+
+				if (kind && add_protection(ir, kind, &v->path[a], r))
+					return -ENOMEM;
+			}
+	}
+	return 0;
+}
+
 /* Turn one flow into an observation, or count why it gives none. */
 static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct cta_flow *f,
 		   const struct cta_vtally *verdicts, const struct cta_process *process,
@@ -264,6 +327,8 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 			return add_denied(ir, denied_cap, f, dir, cta_vtally_main(verdicts));
 	}
 	if (f->helper[0] && cta_proto_has_ports(f->key.l4proto) && add_helper(ir, f, dir))
+		return -ENOMEM;
+	if (add_protections(ir, verdicts))
 		return -ENOMEM;
 	if (dir == CTA_IR_OUT && !o->restrict_output) {
 		ir->flows_out_open++;

@@ -74,11 +74,27 @@ struct cta_ir_helper {
 	uint64_t flows, connections;
 };
 
+/*
+ * A protection the recorded flows went through that the suggestion does not carry
+ * over, once per rule: synproxy (the kernel answers the SYN and proxies the handshake),
+ * and notrack (which synproxy needs on the client's SYN). The suggestion's plain accept
+ * lets the same connections in without them; it says so, and they go back by hand.
+ */
+struct cta_ir_protection {
+	char kind[16]; /* "synproxy", "notrack" */
+	char where[160]; /* "inet filter input" */
+	char rule[256]; /* the rule's text, cut to fit */
+	uint64_t flows; /* allowed flows whose first packet went through it */
+	uint64_t last_flow; /* while building: the number of the flow counted last */
+};
+
 struct cta_ir {
 	struct cta_ir_rule *rules;
 	size_t n_rules;
 	struct cta_ir_helper *helpers;
 	size_t n_helpers;
+	struct cta_ir_protection *protections;
+	size_t n_protections;
 	struct cta_ir_denied *denied;
 	size_t n_denied;
 	/* flows that became no rule, and why */

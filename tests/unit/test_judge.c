@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -127,6 +129,93 @@ int main(void)
 		t = cta_flowtab_verdicts_of(ft, f);
 		for (uint32_t i = 0; t && i < t->n; i++)
 			CHECK(t->g[i].v->handle != 2);
+	}
+
+	/*
+	 * synproxy: the client's SYN (untracked, answered by the synproxy rule) waits; the
+	 * kernel's own SYN to the server, same tuple, is not the flow's first packet, and
+	 * the connection it opens gets the client's verdict
+	 */
+	{
+		struct cta_nflog_packet q = syn(40100);
+		struct cta_judgement jd = { .family = AF_INET,
+					    .l4proto = IPPROTO_TCP,
+					    .tuple = q.tuple,
+					    .verdict = CTA_VERDICT_ACCEPT };
+		struct cta_verdict *client = cta_verdict_new(), *lo = cta_verdict_new();
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = 10,
+					.flags = CTA_EVF_ID,
+					.orig = q.tuple,
+					.seen_ns = 300 };
+		const struct cta_vtally *t;
+		int64_t pos;
+
+		client->verdict = lo->verdict = CTA_VERDICT_ACCEPT;
+		client->type = lo->type = CTA_VTYPE_RULE;
+		client->has_handle = lo->has_handle = true;
+		client->handle = 5; /* ... synproxy ... */
+		lo->handle = 4; /* iif "lo" accept */
+		CHECK_EQ(cta_judge_trace(j, &jd, client, 40 * S, 1), 0);
+		jd.by_kernel = jd.has_ct = true;
+		jd.ct_id = 10;
+		jd.ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
+		CHECK_EQ(cta_judge_trace(j, &jd, lo, 40 * S + 1, 1), 0);
+		CHECK_EQ(cta_judge_stats(j)->by_kernel, 1);
+		ev.reply.src = q.tuple.dst;
+		ev.reply.dst = q.tuple.src;
+		ev.reply.sport = q.tuple.dport;
+		ev.reply.dport = q.tuple.sport;
+		CHECK_EQ(cta_flowtab_apply(ft, &ev, &host), 0);
+		CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+		pos = cta_flowtab_conn_flow(ft, 10);
+		CHECK(pos >= 0);
+		t = pos >= 0 ? cta_flowtab_verdicts_of(ft, &cta_flowtab_flows(ft)[pos]) : NULL;
+		CHECK(t && t->n >= 1);
+		for (uint32_t i = 0; t && i < t->n; i++)
+			CHECK(t->g[i].v->handle != 4);
+	}
+
+	/*
+	 * TPROXY: a connection to an address the host does not hold (forward, by the
+	 * addresses) whose first packet reached input is inbound; one whose path shows
+	 * no hook keeps what the addresses say
+	 */
+	for (int hooked = 1; hooked >= 0; hooked--) {
+		struct cta_nflog_packet q = syn(hooked ? 40200 : 40201);
+		struct cta_judgement jd = { .family = AF_INET, .l4proto = IPPROTO_TCP };
+		struct cta_verdict *v = cta_verdict_new();
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = hooked ? 20 : 21,
+					.flags = CTA_EVF_ID,
+					.seen_ns = 400 };
+		int64_t pos;
+
+		inet_pton(AF_INET, hooked ? "192.0.2.2" : "192.0.2.3", q.tuple.dst.b);
+		q.tuple.dport = 80;
+		jd.tuple = ev.orig = q.tuple;
+		ev.reply.src = q.tuple.dst;
+		ev.reply.dst = q.tuple.src;
+		ev.reply.sport = q.tuple.dport;
+		ev.reply.dport = q.tuple.sport;
+		v->verdict = CTA_VERDICT_ACCEPT;
+		v->path = calloc(1, sizeof(*v->path));
+		if (v->path && hooked) {
+			v->n_path = 1;
+			v->path[0].hook = strdup("input");
+		}
+		CHECK_EQ(cta_judge_trace(j, &jd, v, 50 * S, 1), 0);
+		CHECK_EQ(cta_flowtab_apply(ft, &ev, &host), 0);
+		CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+		pos = cta_flowtab_conn_flow(ft, ev.id);
+		CHECK(pos >= 0);
+		if (pos >= 0)
+			CHECK_EQ(cta_flowtab_flows(ft)[pos].direction,
+				 hooked ? CTA_DIR_IN : CTA_DIR_FORWARD);
 	}
 
 	cta_judge_free(j);

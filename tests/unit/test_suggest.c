@@ -407,8 +407,72 @@ static void test_helpers(void)
 	cta_ir_fini(&ir);
 }
 
+/*
+ * synproxy and notrack on an allowed flow's path: named once per rule (with the flows
+ * that went through it), never turned into rules of their own.
+ */
+static void test_protections(void)
+{
+	static const char *const texts[] = { "tcp dport 80 tcp flags syn notrack",
+					     "tcp dport 80 ct state invalid,untracked synproxy mss "
+					     "1460 wscale 7" };
+	struct cta_flow f = { 0 };
+	struct cta_session s = { 0 };
+	struct cta_ir_opts o = { 0 };
+	struct cta_vtally t = { 0 };
+	struct cta_verdict *v = cta_verdict_new();
+	struct cta_ir ir;
+
+	f.key.family = AF_INET;
+	f.key.l4proto = 6;
+	inet_pton(AF_INET, "198.51.100.7", f.key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f.key.dst.b);
+	f.key.reply_src = f.key.dst;
+	f.key.reply_dst = f.key.src;
+	f.key.dport = f.key.reply_sport = 80;
+	f.direction = CTA_DIR_IN;
+	f.reached = CTA_REACHED_ASSURED;
+	f.connections = 2;
+	f.verdict = 1;
+	v->verdict = CTA_VERDICT_ACCEPT;
+	v->type = CTA_VTYPE_RULE;
+	v->path = calloc(2, sizeof(*v->path));
+	for (int i = 0; v->path && i < 2; i++) {
+		struct cta_vstage *st = &v->path[v->n_path++];
+
+		st->family = strdup("inet");
+		st->table = strdup("filter");
+		st->rules = calloc(1, sizeof(*st->rules));
+		if (st->rules) {
+			st->n_rules = 1;
+			st->rules[0].chain = strdup(i ? "input" : "raw_pre");
+			st->rules[0].rule = strdup(texts[i]);
+		}
+	}
+	CHECK_EQ(cta_vtally_add(&t, v, 2), 0);
+	s.flows = &f;
+	s.n_flows = 1;
+	s.verdicts = &t;
+	s.n_verdicts = 1;
+	cta_group_defaults(&o.group);
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.n_rules, 1);
+	CHECK_EQ(ir.n_protections, 2);
+	if (ir.n_protections == 2) {
+		CHECK_STR(ir.protections[0].kind, "notrack");
+		CHECK_STR(ir.protections[0].where, "inet filter raw_pre");
+		CHECK_STR(ir.protections[1].kind, "synproxy");
+		CHECK_STR(ir.protections[1].rule, texts[1]);
+		CHECK_EQ(ir.protections[1].flows, 1);
+	}
+	cta_ir_fini(&ir);
+	cta_vtally_fini(&t);
+	cta_verdict_unref(v);
+}
+
 int main(void)
 {
+	test_protections();
 	test_helpers();
 	test_template_errors();
 	test_template_render();

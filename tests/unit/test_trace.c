@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 
@@ -171,6 +172,111 @@ static void test_nat(void)
 	cta_tracer_free(t);
 }
 
+/* synproxy in front of a local server (issue 21), as this kernel traces it. */
+static const char synproxy[] =
+	"table inet filter { # handle 1\n"
+	"\tchain raw_pre { # handle 1\n"
+	"\t\ttype filter hook prerouting priority -300; policy accept;\n"
+	"\t\ttcp dport 80 tcp flags syn notrack # handle 3\n"
+	"\t}\n"
+	"\tchain input { # handle 2\n"
+	"\t\ttype filter hook input priority 0; policy drop;\n"
+	"\t\tiif \"lo\" accept # handle 4\n"
+	"\t\ttcp dport 80 ct state invalid,untracked synproxy mss 1460 wscale 7 # handle 5\n"
+	"\t}\n"
+	"}\n";
+
+/* An event of packet id on the synproxy host: a rule (handle) or a policy (handle 0). */
+static struct cta_trace_event sp_ev(uint32_t id, const char *table, const char *chain, bool headers,
+				    uint64_t handle, int32_t verdict)
+{
+	struct cta_trace_event e = ev_of(table, chain, headers, "192.0.2.10", 80);
+
+	e.id = id;
+	if (handle) {
+		e.flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+		e.handle = handle;
+		e.verdict = verdict;
+	} else {
+		e.type = NFT_TRACETYPE_POLICY;
+		e.flags |= CTA_TRF_POLICY;
+		e.policy = (uint32_t)verdict;
+	}
+	return e;
+}
+
+/*
+ * The client's SYN, untracked, stolen by the synproxy rule (the kernel sends no
+ * headers with that rule's event); synproxy's SYN to the server, out with its
+ * conntrack template, then in again on lo, where `iif "lo" accept` lets it in. The
+ * client's SYN is decided by the synproxy rule, an accept; the other two are the
+ * kernel's, on its behalf.
+ */
+static void test_synproxy(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_trace_event e[12];
+	struct cta_verdict *v;
+	int n = 0;
+
+	n_got = 0;
+	cta_ruleset_add_text(rs, synproxy);
+	e[n] = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", 80);
+	e[n].id = 1;
+	e[n].flags |= CTA_TRF_IIF;
+	e[n++].iif = 2;
+	e[n++] = sp_ev(1, "filter", "raw_pre", true, 3, NFT_CONTINUE);
+	e[n++] = sp_ev(1, "filter", "raw_pre", false, 0, NF_ACCEPT);
+	e[n++] = sp_ev(1, "filter", "input", false, 5, NF_STOLEN);
+	e[n] = ev_of("conntrack_advise", "trace_output", true, "192.0.2.10", 80);
+	e[n].id = 2;
+	e[n].flags |= CTA_TRF_CT | CTA_TRF_OIF;
+	e[n].oif = 1;
+	e[n].ct_id = 111;
+	e[n++].ct_status = IPS_TEMPLATE | IPS_CONFIRMED;
+	e[n] = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", 80);
+	e[n].id = 3;
+	e[n].flags |= CTA_TRF_CT | CTA_TRF_IIF;
+	e[n].iif = 1;
+	e[n].ct_id = 222;
+	e[n].ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
+	e[n++].ct_status = IPS_CONFIRMED;
+	e[n++] = sp_ev(3, "filter", "raw_pre", true, 3, NFT_CONTINUE);
+	e[n++] = sp_ev(3, "filter", "input", true, 4, NF_ACCEPT);
+	for (int i = 0; i < n; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 3);
+	CHECK(!got[0].by_kernel); /* stolen: done at once */
+	CHECK(got[1].by_kernel && got[2].by_kernel);
+	v = cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_RULE);
+		CHECK_STR(v->chain, "input");
+		CHECK_EQ(v->handle, 5);
+		CHECK_EQ(v->n_path, 2); /* input is a stage of its own, headers or not */
+		CHECK_STR(v->path[0].chain, "raw_pre");
+		CHECK(v->path[0].by_policy);
+		CHECK_STR(v->path[1].chain, "input");
+		CHECK_STR(v->path[1].verdict, "accept");
+		cta_verdict_unref(v);
+	}
+	/* a local connection's SYN on lo, that the kernel did not send: not the kernel's */
+	n_got = 0;
+	e[5].id = 4;
+	e[5].tuple.sport = 40001;
+	e[5].flags &= ~CTA_TRF_CT;
+	cta_tracer_feed(t, &e[5], 5 * 1000000000ULL);
+	cta_tracer_flush(t, 6 * 1000000000ULL, 0);
+	CHECK_EQ(n_got, 1);
+	CHECK(!got[0].by_kernel);
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
+}
+
 int main(void)
 {
 	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
@@ -283,5 +389,6 @@ int main(void)
 	cta_ruleset_free(rs);
 	cta_tracer_free(t);
 	test_nat();
+	test_synproxy();
 	return check_report("trace");
 }

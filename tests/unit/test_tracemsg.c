@@ -175,6 +175,17 @@ static void test_malformed(void)
 	nlh = build(b, true, "fw", 3);
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE;
 	CHECK_EQ(cta_tracemsg_parse(nlh, &ev), -EPROTO);
+	/* a conntrack's status (attribute 20): synproxy's template says IPS_TEMPLATE */
+	nlh = build(b, true, "fw", 3);
+	mnl_attr_put_u32(nlh, CTA_NFTA_TRACE_CT_ID, htonl(42));
+	mnl_attr_put_u32(nlh, CTA_NFTA_TRACE_CT_STATUS, htonl(0x808));
+	CHECK_EQ(cta_tracemsg_parse(nlh, &ev), 0);
+	CHECK(ev.flags & CTA_TRF_CT);
+	CHECK_EQ(ev.ct_id, 42);
+	CHECK_EQ(ev.ct_status, 0x808);
+	nlh = build(b, true, "fw", 3);
+	mnl_attr_put_u16(nlh, CTA_NFTA_TRACE_CT_STATUS, 8); /* a status is 32 bits */
+	CHECK_EQ(cta_tracemsg_parse(nlh, &ev), -EBADMSG);
 }
 
 int main(void)
