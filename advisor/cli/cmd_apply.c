@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nft/route.h"
 #include "advisor/lib/buf.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
@@ -667,8 +668,9 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	rc = cta_load_sessions(&cta_cmd_apply, o->sessions, o->n_sessions, &s);
 	if (rc)
 		goto out;
-	if (!o->n_sessions && cta_host_read(&here)) {
-		cta_msg("apply: cannot list this host's addresses");
+	if (!o->n_sessions &&
+	    (cta_host_read(&here) || cta_route_dump(cta_host_route_cb, cta_host_prule_cb, &here))) {
+		cta_msg("apply: cannot list this host's addresses and routes");
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}

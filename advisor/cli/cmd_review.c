@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nft/route.h"
 #include "advisor/model/iptpath.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
@@ -198,6 +199,32 @@ static void print_tables(const struct cta_candidate *c)
 	}
 }
 
+/* What of the recorded host's routing the scratch namespace lacks, as JSON strings. */
+static json_t *unbuilt_json(const struct cta_candidate *c)
+{
+	const char *const *what = NULL;
+	size_t n = c->replay ? cta_replay_unbuilt(c->replay, &what) : 0;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(what[i]));
+	return a;
+}
+
+static void print_unbuilt(const struct cta_candidate *c)
+{
+	const char *const *what = NULL;
+	size_t n = c->replay ? cta_replay_unbuilt(c->replay, &what) : 0;
+
+	if (!n)
+		return;
+	printf("not rebuilt in the scratch namespace (flows routed by %s are replayed "
+	       "without %s):\n",
+	       n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+	for (size_t i = 0; i < n; i++)
+		printf("  %s\n", what[i]);
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -291,8 +318,9 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 		cta_free_sessions(s, n_sessions);
 		return rc;
 	}
-	if (!n_sessions && cta_host_read(&here)) {
-		cta_msg("review: cannot list this host's addresses");
+	if (!n_sessions &&
+	    (cta_host_read(&here) || cta_route_dump(cta_host_route_cb, cta_host_prule_cb, &here))) {
+		cta_msg("review: cannot list this host's addresses and routes");
 		return CTA_EXIT_SYSTEM;
 	}
 	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);
@@ -337,13 +365,14 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 			json_array_append_new(flows, flow_entry(&v[i], text, c.tables));
 		}
 		doc = json_pack(
-			"{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+			"{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
 			"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
 			"changes", c.changes, "tables", c.tables, "replaces", c.replaced, "beside",
 			c.beside, "flows", flows, "no_evidence", no_ev ? no_ev : json_array(),
-			"helpers_lost", lost ? json_incref(lost) : json_array(), "lockout", lockout,
-			"summary", "breaks", (json_int_t)breaks, "opens", (json_int_t)opens,
-			"unchanged", (json_int_t)same, "not_judged", (json_int_t)unjudged);
+			"helpers_lost", lost ? json_incref(lost) : json_array(), "not_rebuilt",
+			unbuilt_json(&c), "lockout", lockout, "summary", "breaks",
+			(json_int_t)breaks, "opens", (json_int_t)opens, "unchanged",
+			(json_int_t)same, "not_judged", (json_int_t)unjudged);
 		no_ev = NULL;
 		cta_print_json(doc);
 	} else {
@@ -354,6 +383,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 						   : "iptables-legacy-restore");
 		print_changes(c.changes);
 		print_tables(&c);
+		print_unbuilt(&c);
 		if (n) {
 			printf("replay of %zu flow%s in a scratch namespace:\n", n,
 			       n == 1 ? "" : "s");

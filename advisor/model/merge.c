@@ -127,6 +127,13 @@ static int host_union(struct cta_host *a, const struct cta_host *b)
 				return -ENOMEM;
 		}
 	}
+	/* routes and rules united too: each once */
+	for (size_t i = 0; i < b->n_routes; i++)
+		if (cta_host_add_route(a, &b->routes[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < b->n_rules; i++)
+		if (cta_host_add_prule(a, &b->rules[i]))
+			return -ENOMEM;
 	return 0;
 }
 

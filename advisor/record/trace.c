@@ -190,6 +190,10 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	}
 	if (headers)
 		p->cur = ev->tuple;
+	if ((ev->flags & CTA_TRF_IIF) && ev->iif && !p->j.iif)
+		p->j.iif = ev->iif;
+	if ((ev->flags & CTA_TRF_OIF) && ev->oif && !p->j.oif)
+		p->j.oif = ev->oif;
 	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;

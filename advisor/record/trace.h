@@ -38,6 +38,7 @@ struct cta_judgement {
 	uint32_t ct_id;
 	uint8_t ct_dir;
 	uint32_t ct_state; /* with has_ct: NF_CT_STATE_BIT() of the packet's ct state */
+	uint32_t iif, oif; /* ifindexes the trace gave first (in, out); 0 none */
 	enum cta_vkind verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];
