@@ -135,6 +135,7 @@ struct cta_nflog_packet {
 	bool has_ct, has_uid, has_gid;
 	uint32_t ct_id, uid, gid;
 	uint8_t hook; /* NF_INET_*: where it was logged */
+	uint32_t indev, outdev; /* NFULA_IFINDEX_INDEV/OUTDEV; 0 none */
 	/*
 	 * NFULA_PREFIX, NUL-terminated; "" without one. ip_tables' TRACE lines arrive
 	 * this way (`TRACE: filter:INPUT:rule:1 `, advisor/model/iptsave.h).

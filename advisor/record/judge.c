@@ -452,12 +452,18 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 
 	j->stats.nflog++;
 	pos = confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple);
+	/* where it came in, when no trace said it (--trace none) */
+	set_ifaces(j, pos, p->indev, p->outdev);
 	if (pos >= 0)
 		return owner_process(j, pos, p->has_uid, p->uid, p->has_gid, p->gid);
 	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
 	if (!w)
 		return -ENOMEM;
 	w->logged++;
+	if (!w->iif)
+		w->iif = p->indev;
+	if (!w->oif)
+		w->oif = p->outdev;
 	w->has_uid = p->has_uid;
 	w->uid = p->uid;
 	w->has_gid = p->has_gid;
