@@ -5,8 +5,9 @@
 # drops 192.0.2.50 arriving anywhere but wg0. The peer's ssh works on the host, so
 # review of the suggestion must say so: the replay injects on the recorded iif (wg0),
 # not on eth0 (whose subnet holds the source), which it did before: LOCKOUT-free
-# BREAKS, exit 1. Then the same on an iptables-nft host. Review also says which of
-# the host's routes and rules it could not rebuild (a uidrange rule).
+# BREAKS, exit 1. A reverse path filter (fib saddr . iif) needs the route rebuilt too.
+# Then the same on an iptables-nft host, the peers routed by a policy rule. Review also
+# says which of the host's routes and rules it could not rebuild (a uidrange rule).
 #
 #   lan (192.0.2.7/24) -- eth0 host wg0 (192.0.2.50/32) -- peer (192.0.2.130)
 . "$(dirname "$0")/common.sh"
@@ -34,6 +35,7 @@ table ip t {
 	chain preraw {
 		type filter hook prerouting priority raw; policy accept;
 		iifname != "wg0" ip daddr 192.0.2.50 fib saddr type != local drop
+		fib saddr . iif oif missing drop
 	}
 }
 table inet filter {
@@ -59,12 +61,17 @@ round() {
 	kill -INT $rec
 	wait $rec || fail "$tag: record failed"
 	"$PY" - "$TMP/$tag.json" <<'PY' || fail "$tag: session: $(grep 192.0.2.130 "$TMP/$tag.json")"
-import json, sys
+import json, os, sys
 s = json.load(open(sys.argv[1]))
 assert s["version"] == 3, s["version"]
 f = [f for f in s["flows"] if f["orig"]["src"] == "192.0.2.130"]
 assert len(f) == 1 and f[0]["iif"] == "wg0", f
-assert any(r["dst"] == "192.0.2.128/25" and r["dev"] == "wg0" for r in s["host"]["routes"])
+table = 100 if os.environ.get("POLICY") else 254
+assert any(r["dst"] == "192.0.2.128/25" and r["dev"] == "wg0" and r["table"] == table
+           for r in s["host"]["routes"]), s["host"]["routes"]
+assert not os.environ.get("POLICY") or any(
+    r["priority"] == 1000 and r["to"] == "192.0.2.128/25" and r["table"] == 100
+    and "unsupported" not in r for r in s["host"]["rules"]), s["host"]["rules"]
 assert any(r["priority"] == 100 and r.get("unsupported") == "uidrange"
            for r in s["host"]["rules"]), s["host"].get("rules")
 PY
@@ -75,15 +82,24 @@ PY
 	[ $rc = 0 ] || fail "$tag: review of the suggestion: exit $rc, not 0"
 	expect_line "$TMP/$tag.out" "LOCKOUT|BREAKS" 0
 	expect_line "$TMP/$tag.out" "^  ok +tcp 192\.0\.2\.130:[0-9]+ -> 192\.0\.2\.50:22 "
+	# the uidrange rule is the one thing not rebuilt
+	expect_line "$TMP/$tag.out" "^not rebuilt in the scratch namespace"
+	expect_line "$TMP/$tag.out" "^  (route|policy rule) "
 	expect_line "$TMP/$tag.out" "^  policy rule 100 \(lookup 100\): uidrange$"
 }
 round nft
 
-# the same on an iptables-nft host: the raw rule as iptables writes it
+# the same on an iptables-nft host (the raw rules as iptables writes them), the peers
+# routed by a policy rule into table 100: both must be rebuilt, or the reverse path
+# filter drops the peer on wg0
 S nft delete table ip t
-S iptables-nft -t raw -A PREROUTING ! -i wg0 -d 192.0.2.50/32 -j DROP || {
-	echo "SKIP: iptables-nft refused the raw rule"
+S ip route del 192.0.2.128/25 dev wg0
+S ip route add 192.0.2.128/25 dev wg0 table 100
+S ip rule add to 192.0.2.128/25 lookup 100 prio 1000
+{ S iptables-nft -t raw -A PREROUTING ! -i wg0 -d 192.0.2.50/32 -j DROP &&
+	S iptables-nft -t raw -A PREROUTING -m rpfilter --invert -j DROP; } || {
+	echo "SKIP: iptables-nft refused the raw rules"
 	exit 77
 }
-round ipt
+POLICY=1 round ipt
 finish
