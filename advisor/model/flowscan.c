@@ -379,9 +379,8 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 	case F_STATE:
 		return str(r, c->state, sizeof(c->state));
 	case F_IIF:
-		return str(r, c->iif, sizeof(c->iif));
 	case F_OIF:
-		return str(r, c->oif, sizeof(c->oif));
+		return str(r, k == F_IIF ? c->iif : c->oif, CTA_IFNAMSIZ);
 	case F_HOST:
 		/* version 2: the host's index in "hosts"; version 1: its name */
 		r->p = ws(r->p, r->end);

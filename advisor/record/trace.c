@@ -153,6 +153,15 @@ static enum cta_vkind verdict_of(int32_t verdict)
 	}
 }
 
+/* The first interfaces a packet's events name: where it came in, where it went out. */
+static void note_ifaces(struct cta_judgement *j, const struct cta_trace_event *ev)
+{
+	if ((ev->flags & CTA_TRF_IIF) && ev->iif && !j->iif)
+		j->iif = ev->iif;
+	if ((ev->flags & CTA_TRF_OIF) && ev->oif && !j->oif)
+		j->oif = ev->oif;
+}
+
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
 	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
@@ -190,10 +199,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	}
 	if (headers)
 		p->cur = ev->tuple;
-	if ((ev->flags & CTA_TRF_IIF) && ev->iif && !p->j.iif)
-		p->j.iif = ev->iif;
-	if ((ev->flags & CTA_TRF_OIF) && ev->oif && !p->j.oif)
-		p->j.oif = ev->oif;
+	note_ifaces(&p->j, ev);
 	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;
