@@ -161,7 +161,7 @@ static const struct seen seen6 = {
 	.reg_port = NFT_REG32_09,
 };
 
-/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_new). */
+/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_syns). */
 #define SYN_RATE 1 /* a second */
 #define SYN_BURST 5
 
@@ -586,7 +586,38 @@ static int add_counting(struct batch *bt)
  * expires (a SYN: at once), and every flow is traced afresh when the seen sets are
  * flushed (cta_table_flush_seen, on a ruleset change).
  */
-static int add_trace_new(struct batch *bt, const char *chain)
+/* update @synF { KEY limit rate SYN_RATE/second burst SYN_BURST packets }; NULL: ENOMEM */
+static struct nftnl_expr *syn_update(const struct seen *set)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("dynset"), *limit = nftnl_expr_alloc("limit");
+
+	if (!e || !limit) {
+		nftnl_expr_free(limit);
+		nftnl_expr_free(e);
+		return NULL;
+	}
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, SYN_RATE);
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, SYN_BURST);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set->syn_name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set->id + 1);
+	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
+	return e;
+}
+
+/*
+ * TCP: its SYNs, a burst of SYN_BURST per flow and then SYN_RATE a second (the
+ * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+ * a flood of connections of one flow costs a few traces, and a verdict that
+ * changes from one connection to the next (a meter, a limit) is still seen.
+ * tcp flags & (syn|ack) == syn meta nfproto F  update @synF { ... }
+ *     meta nftrace set 1 return
+ * then: meta l4proto tcp return (other TCP packets, and SYNs over the limit)
+ */
+static int add_trace_syns(struct batch *bt, const char *chain)
 {
 	uint8_t tcp = IPPROTO_TCP;
 	uint32_t syn = 0x02;
@@ -594,18 +625,7 @@ static int add_trace_new(struct batch *bt, const char *chain)
 	struct rule r;
 	int err;
 
-	/*
-	 * TCP: its SYNs, a burst of SYN_BURST per flow and then SYN_RATE a second (the
-	 * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
-	 * a flood of connections of one flow costs a few traces, and a verdict that
-	 * changes from one connection to the next (a meter, a limit) is still seen.
-	 * tcp flags & (syn|ack) == syn meta nfproto F
-	 *     update @synF { KEY limit rate SYN_RATE/second burst SYN_BURST packets }
-	 *     meta nftrace set 1 return
-	 */
 	for (size_t i = 0; i < 2; i++) {
-		struct nftnl_expr *e, *limit;
-
 		r = rule_begin(bt, chain);
 		e_meta_is(&r, NFT_META_L4PROTO, tcp);
 		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
@@ -613,34 +633,25 @@ static int add_trace_new(struct batch *bt, const char *chain)
 		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
-		e = nftnl_expr_alloc("dynset");
-		limit = nftnl_expr_alloc("limit");
-		if (e && limit) {
-			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, SYN_RATE);
-			nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
-			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, SYN_BURST);
-			nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-			nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, sets[i]->syn_name);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, sets[i]->id + 1);
-			nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
-		} else {
-			nftnl_expr_free(limit);
-			nftnl_expr_free(e);
-			e = NULL;
-		}
-		add(&r, e);
+		add(&r, syn_update(sets[i]));
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
 		if ((err = rule_commit(bt, &r, chain)))
 			return err;
 	}
-	/* meta l4proto tcp return: other TCP packets, and SYNs over the limit */
 	r = rule_begin(bt, chain);
 	e_meta_is(&r, NFT_META_L4PROTO, tcp);
 	e_verdict(&r, NFT_RETURN);
-	if ((err = rule_commit(bt, &r, chain)))
+	return rule_commit(bt, &r, chain);
+}
+
+static int add_trace_new(struct batch *bt, const char *chain)
+{
+	const struct seen *sets[] = { &seen4, &seen6 };
+	struct rule r;
+	int err = add_trace_syns(bt, chain);
+
+	if (err)
 		return err;
 	/* ICMP first (keyed by echo identifier, then return), then everything else */
 	for (int icmp = 1; icmp >= 0; icmp--) {

@@ -148,6 +148,21 @@ static int duration_opt(const char *name, const char *arg, uint64_t *ms, bool ze
 }
 
 /* The options into CFG. -1 to go on, or the exit status (--help, bad usage). */
+/* What the options say together, once all are read: -1 to go on, or the exit status. */
+static int check_options(int argc, char **argv, struct cta_record_config *cfg)
+{
+	if (optind < argc)
+		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
+	if (cfg->output && !strcmp(cfg->output, "-"))
+		cfg->output = NULL;
+	if (cfg->rotate_ms && !cfg->output)
+		return cta_usage_error(&cta_cmd_record,
+				       "--rotate needs -o FILE: the files' name (a pattern)");
+	if (cfg->rotate_ms && cfg->rotate_ms < 1000)
+		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 {
 	static const struct option opts[] = {
@@ -222,16 +237,7 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 			return cta_usage_error(&cta_cmd_record, "bad option");
 		}
 	}
-	if (optind < argc)
-		return cta_usage_error(&cta_cmd_record, "unexpected argument '%s'", argv[optind]);
-	if (cfg->output && !strcmp(cfg->output, "-"))
-		cfg->output = NULL;
-	if (cfg->rotate_ms && !cfg->output)
-		return cta_usage_error(&cta_cmd_record,
-				       "--rotate needs -o FILE: the files' name (a pattern)");
-	if (cfg->rotate_ms && cfg->rotate_ms < 1000)
-		return cta_usage_error(&cta_cmd_record, "--rotate: a period of 1s at least");
-	return -1;
+	return check_options(argc, argv, cfg);
 }
 
 /*

@@ -302,16 +302,154 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	return o;
 }
 
+/* What review found of a candidate: the replayed flows and what they add up to. */
+struct review_result {
+	struct cta_review_flow *v;
+	size_t n;
+	size_t breaks, opens, same, unjudged;
+	bool lockout;
+	json_t *no_ev, *lost; /* owned; NULL: none */
+};
+
+/* The candidate's rules no replayed flow reached (c->replay's listing, with handles). */
+static json_t *no_evidence(const struct cta_candidate *c, const struct review_result *r)
+{
+	char *listing = NULL;
+	struct cta_ruleset *rs = cta_ruleset_new();
+	json_t *no_ev = NULL;
+
+	if (rs && cta_replay_listing(c->replay, CTA_LIST_HANDLES, &listing) == 0 &&
+	    cta_ruleset_add_text(rs, listing) == 0)
+		no_ev = c->legacy ? legacy_no_evidence(c, r->v, r->n)
+				  : cta_review_no_evidence(rs, c->tables, r->v, r->n);
+	free(listing);
+	cta_ruleset_free(rs);
+	return no_ev;
+}
+
+/* Replay r->v's flows under the candidate and add up the changes. 0 or an exit code. */
+static int judge(struct cta_candidate *c, struct review_result *r)
+{
+	if (r->n) {
+		int rc = cta_candidate_replay(c, r->v, r->n);
+
+		if (rc)
+			return rc;
+		cta_review_sort(r->v, r->n);
+		r->lost = cta_review_helpers_lost(r->v, r->n, c->live, c->after);
+		r->no_ev = no_evidence(c, r);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cta_review_flow *rf = &r->v[i];
+
+		r->breaks += rf->change == CTA_RV_BREAKS;
+		r->opens += rf->change == CTA_RV_OPENS;
+		r->same += rf->change == CTA_RV_SAME;
+		r->unjudged += rf->change == CTA_RV_UNJUDGED;
+		r->lockout |= rf->management && rf->change == CTA_RV_BREAKS;
+	}
+	return 0;
+}
+
+static void print_result_json(const char *path, const struct cta_candidate *c,
+			      struct review_result *r)
+{
+	json_t *flows = json_array(), *doc;
+
+	for (size_t i = 0; i < r->n; i++) {
+		char text[200];
+
+		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
+		json_array_append_new(flows, flow_entry(&r->v[i], text, c->tables));
+	}
+	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+			"review", "ruleset", path, "valid", 1, "live_copied", c->live_copied,
+			"changes", c->changes, "tables", c->tables, "replaces", c->replaced,
+			"beside", c->beside, "flows", flows, "no_evidence",
+			r->no_ev ? r->no_ev : json_array(), "helpers_lost",
+			r->lost ? json_incref(r->lost) : json_array(), "not_rebuilt",
+			unbuilt_json(c), "lockout", r->lockout, "summary", "breaks",
+			(json_int_t)r->breaks, "opens", (json_int_t)r->opens, "unchanged",
+			(json_int_t)r->same, "not_judged", (json_int_t)r->unjudged);
+	r->no_ev = NULL; /* the document took it */
+	cta_print_json(doc);
+}
+
+/* One replayed flow's line (and a LOCKOUT line before it when it is ours). */
+static void print_flow(const struct cta_review_flow *rf, json_t *tables)
+{
+	char text[200], rec[800], cand[400];
+
+	cta_review_flow_text(&rf->flow, text, sizeof(text));
+	if (rf->management && rf->change == CTA_RV_BREAKS)
+		printf("  LOCKOUT: the management session %s would be dropped\n", text);
+	if (rf->flow.related) {
+		cta_flow_master_text(&rf->flow, cand, sizeof(cand));
+		printf("  %-10s %s  (%s)  related to %s: a helper expected it, so it stands or "
+		       "falls with its master\n",
+		       cta_review_change_name(rf->change), text,
+		       cta_direction_name(rf->flow.direction), cand);
+		return;
+	}
+	recorded_text(rf->recorded, rec, sizeof(rec));
+	candidate_text(rf->candidate, tables, cand, sizeof(cand));
+	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
+	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
+	       rf->recorded	? rec
+	       : rf->management ? "this session"
+				: (rf->worked ? "got through" : "denied"),
+	       cand);
+}
+
+static void print_no_evidence(json_t *no_ev)
+{
+	json_t *r;
+	size_t i;
+
+	if (!json_array_size(no_ev))
+		return;
+	printf("no evidence: rules no recorded flow reached:\n");
+	json_array_foreach(no_ev, i, r)
+		printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
+		       cta_jstr(r, "table"), cta_jstr(r, "chain"),
+		       json_is_true(json_object_get(r, "legacy")) ? "rule" : "handle",
+		       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
+}
+
+static void print_result_text(const char *path, const struct cta_candidate *c,
+			      const struct review_result *r)
+{
+	printf(c->legacy ? "%s: %s takes it (in the scratch namespace)\n"
+			 : "%s: the kernel takes it (dry run)\n",
+	       path,
+	       c->legacy_family == AF_INET6 ? "ip6tables-legacy-restore"
+					    : "iptables-legacy-restore");
+	print_changes(c->changes);
+	print_tables(c);
+	print_unbuilt(c);
+	if (r->n)
+		printf("replay of %zu flow%s in a scratch namespace:\n", r->n,
+		       r->n == 1 ? "" : "s");
+	for (size_t i = 0; i < r->n; i++)
+		print_flow(&r->v[i], c->tables);
+	print_lost(r->lost);
+	print_no_evidence(r->no_ev);
+	if (r->n)
+		printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu not "
+		       "judged\n",
+		       r->n, r->n == 1 ? "" : "s", r->breaks, r->opens, r->same, r->unjudged);
+	if (json_array_size(r->lost))
+		printf("%zu conntrack helper%s lost\n", json_array_size(r->lost),
+		       json_array_size(r->lost) == 1 ? "" : "s");
+}
+
 static int review_candidate(const char *path, char **sessions, size_t n_args,
 			    const struct cta_global *g)
 {
 	struct cta_session *s = NULL;
 	struct cta_host here = { 0 };
 	struct cta_candidate c;
-	struct cta_review_flow *v = NULL;
-	size_t n = 0, breaks = 0, opens = 0, same = 0, unjudged = 0;
-	json_t *no_ev = NULL, *doc = NULL, *lost = NULL;
-	bool lockout = false;
+	struct review_result r = { 0 };
 	int rc;
 	size_t n_sessions = n_args; /* a directory of sessions counts its files */
 
@@ -328,120 +466,22 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);
 	if (rc)
 		goto out;
-	if (cta_candidate_flows(s, n_sessions, &v, &n)) {
+	if (cta_candidate_flows(s, n_sessions, &r.v, &r.n)) {
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}
-	if (n) {
-		rc = cta_candidate_replay(&c, v, n);
-		if (rc)
-			goto out;
-		cta_review_sort(v, n);
-		lost = cta_review_helpers_lost(v, n, c.live, c.after);
-		{
-			char *listing = NULL;
-			struct cta_ruleset *rs = cta_ruleset_new();
-
-			if (rs && cta_replay_listing(c.replay, CTA_LIST_HANDLES, &listing) == 0 &&
-			    cta_ruleset_add_text(rs, listing) == 0)
-				no_ev = c.legacy ? legacy_no_evidence(&c, v, n)
-						 : cta_review_no_evidence(rs, c.tables, v, n);
-			free(listing);
-			cta_ruleset_free(rs);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		breaks += v[i].change == CTA_RV_BREAKS;
-		opens += v[i].change == CTA_RV_OPENS;
-		same += v[i].change == CTA_RV_SAME;
-		unjudged += v[i].change == CTA_RV_UNJUDGED;
-		lockout |= v[i].management && v[i].change == CTA_RV_BREAKS;
-	}
-	if (g->json) {
-		json_t *flows = json_array();
-
-		for (size_t i = 0; i < n; i++) {
-			char text[200];
-
-			cta_review_flow_text(&v[i].flow, text, sizeof(text));
-			json_array_append_new(flows, flow_entry(&v[i], text, c.tables));
-		}
-		doc = json_pack(
-			"{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
-			"review", "ruleset", path, "valid", 1, "live_copied", c.live_copied,
-			"changes", c.changes, "tables", c.tables, "replaces", c.replaced, "beside",
-			c.beside, "flows", flows, "no_evidence", no_ev ? no_ev : json_array(),
-			"helpers_lost", lost ? json_incref(lost) : json_array(), "not_rebuilt",
-			unbuilt_json(&c), "lockout", lockout, "summary", "breaks",
-			(json_int_t)breaks, "opens", (json_int_t)opens, "unchanged",
-			(json_int_t)same, "not_judged", (json_int_t)unjudged);
-		no_ev = NULL;
-		cta_print_json(doc);
-	} else {
-		printf(c.legacy ? "%s: %s takes it (in the scratch namespace)\n"
-				: "%s: the kernel takes it (dry run)\n",
-		       path,
-		       c.legacy_family == AF_INET6 ? "ip6tables-legacy-restore"
-						   : "iptables-legacy-restore");
-		print_changes(c.changes);
-		print_tables(&c);
-		print_unbuilt(&c);
-		if (n) {
-			printf("replay of %zu flow%s in a scratch namespace:\n", n,
-			       n == 1 ? "" : "s");
-			for (size_t i = 0; i < n; i++) {
-				char text[200], rec[800], cand[400];
-
-				cta_review_flow_text(&v[i].flow, text, sizeof(text));
-				if (v[i].management && v[i].change == CTA_RV_BREAKS)
-					printf("  LOCKOUT: the management session %s would be "
-					       "dropped\n",
-					       text);
-				recorded_text(v[i].recorded, rec, sizeof(rec));
-				candidate_text(v[i].candidate, c.tables, cand, sizeof(cand));
-				if (v[i].flow.related) {
-					cta_flow_master_text(&v[i].flow, cand, sizeof(cand));
-					printf("  %-10s %s  (%s)  related to %s: a helper expected it, "
-					       "so it stands or falls with its master\n",
-					       cta_review_change_name(v[i].change), text,
-					       cta_direction_name(v[i].flow.direction), cand);
-					continue;
-				}
-				printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
-				       cta_review_change_name(v[i].change), text,
-				       cta_direction_name(v[i].flow.direction),
-				       v[i].recorded	 ? rec
-				       : v[i].management ? "this session"
-							 : (v[i].worked ? "got through" : "denied"),
-				       cand);
-			}
-		}
-		print_lost(lost);
-		if (json_array_size(no_ev)) {
-			json_t *r;
-			size_t i;
-
-			printf("no evidence: rules no recorded flow reached:\n");
-			json_array_foreach(no_ev, i, r)
-				printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
-				       cta_jstr(r, "table"), cta_jstr(r, "chain"),
-				       json_is_true(json_object_get(r, "legacy")) ? "rule"
-										  : "handle",
-				       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
-		}
-		if (n)
-			printf("%zu flow%s: %zu would break, %zu would open, %zu unchanged, %zu "
-			       "not judged\n",
-			       n, n == 1 ? "" : "s", breaks, opens, same, unjudged);
-		if (json_array_size(lost))
-			printf("%zu conntrack helper%s lost\n", json_array_size(lost),
-			       json_array_size(lost) == 1 ? "" : "s");
-	}
-	rc = breaks || lockout || json_array_size(lost) ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
+	rc = judge(&c, &r);
+	if (rc)
+		goto out;
+	if (g->json)
+		print_result_json(path, &c, &r);
+	else
+		print_result_text(path, &c, &r);
+	rc = r.breaks || r.lockout || json_array_size(r.lost) ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
 out:
-	json_decref(lost);
-	json_decref(no_ev);
-	cta_review_flows_free(v, n);
+	json_decref(r.lost);
+	json_decref(r.no_ev);
+	cta_review_flows_free(r.v, r.n);
 	cta_candidate_close(&c);
 	cta_free_sessions(s, n_sessions);
 	cta_host_fini(&here);

@@ -149,6 +149,23 @@ static int uint_opt(const char *name, const char *arg, unsigned max, unsigned *o
 	return 0;
 }
 
+/* The grouping options (--prefix4, --prefix6, --min-hosts, --merge4, --merge6), by getopt letter C. */
+static int group_opt(int c, const char *arg, struct cta_group_opts *g)
+{
+	switch (c) {
+	case '4':
+		return uint_opt("--prefix4", arg, 32, &g->prefix4);
+	case '6':
+		return uint_opt("--prefix6", arg, 128, &g->prefix6);
+	case 'm':
+		return uint_opt("--min-hosts", arg, UINT_MAX, &g->min_hosts);
+	case 'a':
+		return uint_opt("--merge4", arg, 32, &g->merge4);
+	default:
+		return uint_opt("--merge6", arg, 128, &g->merge6);
+	}
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
@@ -206,19 +223,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->ir.restrict_output = true;
 			break;
 		case '4':
-			rc = uint_opt("--prefix4", optarg, 32, &o->ir.group.prefix4);
-			break;
 		case '6':
-			rc = uint_opt("--prefix6", optarg, 128, &o->ir.group.prefix6);
-			break;
 		case 'm':
-			rc = uint_opt("--min-hosts", optarg, UINT_MAX, &o->ir.group.min_hosts);
-			break;
 		case 'a':
-			rc = uint_opt("--merge4", optarg, 32, &o->ir.group.merge4);
-			break;
 		case 'b':
-			rc = uint_opt("--merge6", optarg, 128, &o->ir.group.merge6);
+			rc = group_opt(c, optarg, &o->ir.group);
 			break;
 		case 'r':
 			rc = replace_opt(o, optarg);
