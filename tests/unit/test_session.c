@@ -432,8 +432,8 @@ static void test_current_version(void)
 	CHECK_EQ(multi, 1);
 	/* version 3: the second host's routes and rules, the flows' interfaces */
 	CHECK(s.n_hosts == 3 && s.hosts[1].n_routes == 6 && s.hosts[1].n_rules == 3);
-	CHECK(s.n_hosts == 3 && !strcmp(s.hosts[1].routes[4].unsupported, "multipath"));
-	CHECK(s.n_hosts == 3 && s.hosts[1].rules[1].has_fwmark && s.hosts[1].rules[1].fwmark == 1);
+	CHECK(s.n_hosts == 3 && !strcmp(s.hosts[1].routes[2].unsupported, "multipath"));
+	CHECK(s.n_hosts == 3 && s.hosts[1].rules[2].has_fwmark && s.hosts[1].rules[2].fwmark == 1);
 	for (size_t i = 0; i < s.n_flows; i++)
 		with_iif += s.flows[i].iif[0] != '\0';
 	CHECK_EQ(with_iif, 12);
