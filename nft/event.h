@@ -149,9 +149,9 @@ struct cta_nflog_packet {
 #define CTA_UNSUPPORTED_MAX 24
 
 /*
- * One route of the host (RTM_NEWROUTE), as review rebuilds it: every table but local,
- * none the kernel made itself from an address. unsupported names what it has that a
- * rebuild would not carry ("multipath", "nexthop object", "encap"): "" when none.
+ * One route of the host (RTM_NEWROUTE), as review rebuilds it: every table but local.
+ * unsupported names what it has that a rebuild would not carry ("multipath", "nexthop
+ * object", "encap"): "" when none.
  */
 struct cta_route {
 	uint8_t family; /* AF_INET, AF_INET6 */
@@ -159,6 +159,7 @@ struct cta_route {
 	uint8_t type; /* RTN_* */
 	uint8_t scope; /* RT_SCOPE_* */
 	bool has_gateway, has_prefsrc, onlink;
+	bool kernel; /* made by the kernel (proto kernel): an address's own, or a peer's */
 	uint32_t table; /* RT_TABLE_MAIN = 254 */
 	uint32_t metric;
 	uint32_t oif; /* ifindex; 0: none */

@@ -13,7 +13,8 @@ typedef int (*cta_route_cb)(const struct cta_route *r, void *data);
 typedef int (*cta_prule_cb)(const struct cta_prule *p, void *data);
 
 /*
- * Dump every route (both families, every table but local; dev named) to on_route and
+ * Dump every route (both families, every table but local; dev named; r->kernel for
+ * those the kernel made) to on_route and
  * every rule but the kernel's defaults to on_rule (either may be NULL). A callback's
  * non-zero return stops the dump and is returned. 0 or -errno.
  */

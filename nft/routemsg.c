@@ -100,10 +100,11 @@ int cta_routemsg_parse(const struct nlmsghdr *nlh, struct cta_route *r)
 	table = rtm->rtm_table;
 	if (t.a[RTA_TABLE] && !get_u32(t.a[RTA_TABLE], &table))
 		return -EBADMSG;
-	/* made by the kernel from an address, the rebuilt addresses make them again */
-	if (table == RT_TABLE_LOCAL || rtm->rtm_protocol == RTPROT_KERNEL ||
-	    (rtm->rtm_flags & RTM_F_CLONED) || rtm->rtm_type == RTN_MULTICAST)
+	/* the local table is made from the addresses, which are rebuilt */
+	if (table == RT_TABLE_LOCAL || (rtm->rtm_flags & RTM_F_CLONED) ||
+	    rtm->rtm_type == RTN_MULTICAST)
 		return 0;
+	r->kernel = rtm->rtm_protocol == RTPROT_KERNEL;
 	r->family = rtm->rtm_family;
 	r->dst_len = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;

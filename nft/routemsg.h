@@ -13,8 +13,9 @@
 
 /*
  * A route message into r (zeroed first; r->dev is left "": the caller names r->oif).
- * 1: a route review rebuilds; 0: one it need not (the local table, routes the kernel
- * made from an address, cached clones, other families); -EBADMSG: malformed.
+ * 1: a route review may rebuild (r->kernel: one the kernel made, from an address or
+ * for a point-to-point peer); 0: one it need not (the local table, cached clones,
+ * multicast, other families); -EBADMSG: malformed.
  */
 int cta_routemsg_parse(const struct nlmsghdr *nlh, struct cta_route *r);
 /* A rule message into p, the same way (0: one of the kernel's default rules). */

@@ -306,16 +306,6 @@ int cta_host_add_prule(struct cta_host *h, const struct cta_prule *p)
 	return add_item((void **)&h->rules, &h->n_rules, &c, sizeof(c));
 }
 
-int cta_host_route_cb(const struct cta_route *r, void *host)
-{
-	return cta_host_add_route(host, r);
-}
-
-int cta_host_prule_cb(const struct cta_prule *p, void *host)
-{
-	return cta_host_add_prule(host, p);
-}
-
 /* Does the prefix a/bits hold x? */
 static bool prefix_holds(const union cta_addr *a, unsigned bits, const union cta_addr *x)
 {
@@ -325,6 +315,37 @@ static bool prefix_holds(const union cta_addr *a, unsigned bits, const union cta
 		if (a->b[k] != x->b[k])
 			return false;
 	return !(bits % 8) || !((a->b[k] ^ x->b[k]) & (0xff << (8 - bits % 8)));
+}
+
+/*
+ * A route the kernel made for an address's own prefix on the same interface (the
+ * subnet route, fe80::/64): the rebuilt address makes it again.
+ */
+static bool address_route(const struct cta_host *h, const struct cta_route *r)
+{
+	const struct cta_iface *ifc = r->dev[0] ? cta_host_iface(h, r->dev) : NULL;
+
+	for (size_t j = 0; ifc && j < ifc->n_addrs; j++) {
+		const struct cta_host_addr *a = &ifc->addrs[j];
+
+		if (a->family == r->family && a->prefixlen == r->dst_len &&
+		    prefix_holds(&r->dst, r->dst_len, &a->addr))
+			return true;
+	}
+	return false;
+}
+
+int cta_host_route_cb(const struct cta_route *r, void *host)
+{
+	/* kept: what the kernel made beyond the addresses' prefixes (a point-to-point peer) */
+	if (r->kernel && address_route(host, r))
+		return 0;
+	return cta_host_add_route(host, r);
+}
+
+int cta_host_prule_cb(const struct cta_prule *p, void *host)
+{
+	return cta_host_add_prule(host, p);
 }
 
 /* The longest prefix of the main table's routes and the addresses holding src. */

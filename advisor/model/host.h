@@ -70,7 +70,9 @@ void cta_host_sort(struct cta_host *h, int (*addr_cmp)(const void *, const void 
 
 /*
  * Add a route or a policy rule (copied; one equal byte for byte to one there is not
- * added again). 0 or -ENOMEM. The void * forms fit nft/route.h's dump callbacks.
+ * added again). 0 or -ENOMEM. The void * forms fit nft/route.h's dump callbacks; the
+ * route one leaves out a route the kernel made for an address's own prefix (read the
+ * addresses first): the rebuilt address makes it again.
  */
 int cta_host_add_route(struct cta_host *h, const struct cta_route *r);
 int cta_host_add_prule(struct cta_host *h, const struct cta_prule *p);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -129,6 +130,32 @@ static void test_in_iface(void)
 	cta_host_fini(&h);
 }
 
+/* The kernel's routes: an address's own prefix is left to the address, a peer's kept. */
+static void test_kernel_routes(void)
+{
+	struct cta_host h = { 0 };
+	struct cta_route own = { .dst_len = 24, .type = 1, .table = 254, .kernel = true };
+	struct cta_route peer = { .dst_len = 32, .type = 1, .table = 254, .kernel = true };
+	struct cta_route other = own;
+
+	add_addr(&h, "eth0", 2, "192.0.2.1", 24);
+	add_addr(&h, "ppp0", 3, "203.0.113.1", 32);
+	cta_addr_parse("192.0.2.0", &own.family, &own.dst);
+	snprintf(own.dev, sizeof(own.dev), "eth0");
+	cta_addr_parse("203.0.113.9", &peer.family, &peer.dst);
+	snprintf(peer.dev, sizeof(peer.dev), "ppp0");
+	other = own;
+	snprintf(other.dev, sizeof(other.dev), "ppp0"); /* the prefix, on another interface */
+	CHECK_EQ(cta_host_route_cb(&own, &h), 0);
+	CHECK_EQ(cta_host_route_cb(&peer, &h), 0);
+	CHECK_EQ(cta_host_route_cb(&other, &h), 0);
+	CHECK_EQ(h.n_routes, 2);
+	CHECK(h.n_routes == 2 && !h.routes[0].kernel && !strcmp(h.routes[0].dev, "ppp0"));
+	/* the peer's route is its reverse path */
+	CHECK_STR(in_iface(&h, "203.0.113.9", ""), "ppp0");
+	cta_host_fini(&h);
+}
+
 int main(void)
 {
 	struct cta_host h = { 0 };
@@ -158,5 +185,6 @@ int main(void)
 	cta_host_fini(&h);
 	test_many();
 	test_in_iface();
+	test_kernel_routes();
 	return check_report("host");
 }

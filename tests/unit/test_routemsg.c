@@ -62,11 +62,15 @@ static void test_routes(void)
 	CHECK_EQ(cta_routemsg_parse(nlh, &r), 1);
 	CHECK(r.has_gateway && !memcmp(r.gateway.b, a, 16));
 	CHECK_EQ(r.table, 1000);
-	/* the kernel's own: the local table, routes made from an address */
+	/* the local table: made from the addresses; a kernel route elsewhere: said so */
 	route_msg(AF_INET, 32, RT_TABLE_LOCAL, RTPROT_KERNEL, &nlh);
 	CHECK_EQ(cta_routemsg_parse(nlh, &r), 0);
 	route_msg(AF_INET, 24, RT_TABLE_MAIN, RTPROT_KERNEL, &nlh);
-	CHECK_EQ(cta_routemsg_parse(nlh, &r), 0);
+	CHECK_EQ(cta_routemsg_parse(nlh, &r), 1);
+	CHECK(r.kernel);
+	route_msg(AF_INET, 24, RT_TABLE_MAIN, RTPROT_BOOT, &nlh);
+	CHECK_EQ(cta_routemsg_parse(nlh, &r), 1);
+	CHECK(!r.kernel);
 	/* multipath: kept, and said not to be rebuilt */
 	route_msg(AF_INET, 24, RT_TABLE_MAIN, RTPROT_STATIC, &nlh);
 	mnl_attr_put(nlh, RTA_DST, 4, a);
