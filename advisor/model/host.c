@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -357,7 +358,7 @@ static const char *reverse_path(const struct cta_host *h, uint8_t family, const 
 	for (size_t i = 0; i < h->n_routes; i++) {
 		const struct cta_route *r = &h->routes[i];
 
-		if (r->family != family || r->table != 254 || r->type != 1 /* RTN_UNICAST */ ||
+		if (r->family != family || r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST ||
 		    !r->dev[0] || !strcmp(r->dev, "lo") || r->unsupported[0] ||
 		    (int)r->dst_len <= best_len || !prefix_holds(&r->dst, r->dst_len, src) ||
 		    !cta_host_iface(h, r->dev))

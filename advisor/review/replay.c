@@ -2,6 +2,8 @@
 #include "advisor/review/replay.h"
 
 #include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -68,9 +70,11 @@ static void route_text(const struct cta_route *rt, char *buf, size_t len)
 	cta_addr_str(rt->family, &rt->dst, d, sizeof(d));
 	if (rt->has_gateway)
 		cta_addr_str(rt->family, &rt->gateway, g, sizeof(g));
-	snprintf(buf, len, "route %s%s%s/%u%s%s%s%s table %u", type && rt->type != 1 ? type : "",
-		 type && rt->type != 1 ? " " : "", d, rt->dst_len, rt->has_gateway ? " via " : "",
-		 rt->has_gateway ? g : "", rt->dev[0] ? " dev " : "", rt->dev, rt->table);
+	snprintf(buf, len, "route %s%s%s/%u%s%s%s%s table %u",
+		 type && rt->type != RTN_UNICAST ? type : "",
+		 type && rt->type != RTN_UNICAST ? " " : "", d, rt->dst_len,
+		 rt->has_gateway ? " via " : "", rt->has_gateway ? g : "",
+		 rt->dev[0] ? " dev " : "", rt->dev, rt->table);
 }
 
 static void prule_text(const struct cta_prule *p, char *buf, size_t len)
@@ -91,8 +95,12 @@ static void prule_text(const struct cta_prule *p, char *buf, size_t len)
 		n += snprintf(sel + n, sizeof(sel) - (size_t)n, "oif %s ", p->oif);
 	if (p->has_fwmark && n < (int)sizeof(sel))
 		snprintf(sel + n, sizeof(sel) - (size_t)n, "fwmark %#x/%#x ", p->fwmark, p->fwmask);
-	snprintf(buf, len, "policy rule %u (%s%s%s %u)", p->priority, p->invert ? "not " : "", sel,
-		 act ? act : "action", p->table);
+	if (p->action == FR_ACT_TO_TBL)
+		snprintf(buf, len, "policy rule %u (%s%slookup %u)", p->priority,
+			 p->invert ? "not " : "", sel, p->table);
+	else
+		snprintf(buf, len, "policy rule %u (%s%s%s)", p->priority, p->invert ? "not " : "",
+			 sel, act ? act : "action");
 }
 
 /* The scratch namespace's index of a recorded interface name: 0 when it has none. */
@@ -119,7 +127,7 @@ static int rebuild_route(struct cta_replay *r, const struct cta_route *rt)
 	rc = cta_sandbox_add_route(r->sb, rt, index);
 	if (rc)
 		return unbuilt(r, what, strerror(-rc));
-	if (rt->table == 254 && !rt->dst_len)
+	if (rt->table == RT_TABLE_MAIN && !rt->dst_len)
 		r->has_default[rt->family == AF_INET6] = true;
 	return 0;
 }
