@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nft/ctmsg.h"
+
 #define N_ATTR 64 /* above RTA_MAX and FRA_MAX of the headers we build with */
 
 struct attrs {
@@ -88,7 +90,9 @@ int cta_routemsg_parse(const struct nlmsghdr *nlh, struct cta_route *r)
 	uint32_t table;
 
 	memset(r, 0, sizeof(*r));
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+	/* an unaligned length would let libmnl read attributes past it (nft/ctmsg.h) */
+	if (nlh->nlmsg_type != RTM_NEWROUTE || !cta_nlmsg_len_ok(nlh) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
 		return -EBADMSG;
 	rtm = mnl_nlmsg_get_payload(nlh);
 	if (mnl_attr_parse(nlh, sizeof(*rtm), put_attr, &t) < 0)
@@ -164,7 +168,8 @@ int cta_prulemsg_parse(const struct nlmsghdr *nlh, struct cta_prule *p)
 	unsigned max;
 
 	memset(p, 0, sizeof(*p));
-	if (nlh->nlmsg_type != RTM_NEWRULE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*h)))
+	if (nlh->nlmsg_type != RTM_NEWRULE || !cta_nlmsg_len_ok(nlh) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*h)))
 		return -EBADMSG;
 	h = mnl_nlmsg_get_payload(nlh);
 	if (mnl_attr_parse(nlh, sizeof(*h), put_attr, &t) < 0)

@@ -5,6 +5,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -169,10 +171,62 @@ static void test_names(void)
 	CHECK_EQ(v, FR_ACT_PROHIBIT);
 }
 
+/*
+ * tests/data/route: a dump of a lab host's routes and rules, one message a file (a
+ * subnet and fe80::/64 of proto kernel, a point-to-point peer, a /25 into wg0, a
+ * gateway, multipath, blackhole, a local default in table 100, IPv6 via a gateway; the
+ * rules 50 from-iif, 100 uidrange, 32000 fwmark, 60 IPv6 to, and the defaults).
+ */
+static void test_recorded(void)
+{
+	const char *src = getenv("SRCDIR") ? getenv("SRCDIR") : ".";
+	unsigned routes = 0, kernel = 0, rules = 0, skipped = 0, bad = 0;
+	bool multipath = false, uidrange = false, fwmark = false, fromiif = false, local = false;
+
+	for (int i = 0;; i++) {
+		char path[4096], msg[4096];
+		struct cta_route r;
+		struct cta_prule p;
+		FILE *f;
+		size_t n;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/tests/data/route/%03d.nl", src, i);
+		f = fopen(path, "rb");
+		if (!f)
+			break;
+		n = fread(msg, 1, sizeof(msg), f);
+		fclose(f);
+		CHECK(n >= sizeof(struct nlmsghdr));
+		if (((struct nlmsghdr *)msg)->nlmsg_type == RTM_NEWROUTE) {
+			rc = cta_routemsg_parse((struct nlmsghdr *)msg, &r);
+			routes += rc == 1;
+			kernel += rc == 1 && r.kernel;
+			multipath |= rc == 1 && !strcmp(r.unsupported, "multipath");
+			local |= rc == 1 && r.type == RTN_LOCAL && r.table == 100 && !r.dst_len;
+		} else {
+			rc = cta_prulemsg_parse((struct nlmsghdr *)msg, &p);
+			rules += rc == 1;
+			uidrange |= rc == 1 && !strcmp(p.unsupported, "uidrange");
+			fwmark |= rc == 1 && p.has_fwmark && p.fwmark == 1 && p.table == 100;
+			fromiif |= rc == 1 && !strcmp(p.iif, "wg0") && p.src_len == 25;
+		}
+		skipped += rc == 0;
+		bad += rc < 0;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(routes, 11);
+	CHECK_EQ(kernel, 5); /* 192.0.2.0/24, the peer, 2001:db8:5::/64, fe80::/64 twice */
+	CHECK_EQ(rules, 4);
+	CHECK(multipath && uidrange && fwmark && fromiif && local);
+	CHECK(skipped > 0);
+}
+
 int main(void)
 {
 	test_routes();
 	test_rules();
 	test_names();
+	test_recorded();
 	return check_report("routemsg");
 }
