@@ -19,6 +19,9 @@
 #       mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
 #       (--trace new, NFLOG, eBPF), record-all `--trace all`
 #   OUT=FILE (default bench/results.md); DUMP=0 leaves out the initial-dump timing
+#   FLOWS=each (default): every UDP datagram is a flow of its own (another address or
+#       port: the worst case for flow-keyed tracing); FLOWS=shared: connections of
+#       254 flows, each from a new source port (`ctalab flood -s`), as clients make them
 #   e.g. a smoke of the default row: TOOLS=record REPEAT=1 TCP_RATES= DUMP=0 \
 #       OUT=/tmp/smoke.md bench/events.sh 5000
 #
@@ -40,6 +43,9 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
 SECONDS_PER_RUN=2
 REPEAT=${REPEAT:-3} # rounds per rate; the median round is shown
+FLOWS=${FLOWS:-each}
+flood_opts=()
+[ "$FLOWS" = shared ] && flood_opts=(-s)
 read -r -a TCP_RATES <<<"${TCP_RATES-5000 10000 20000}" # short TCP connections a second
 read -r -a TOOL_LIST <<<"conntrack ${TOOLS:-floor record-none record record-all}"
 TOOL_LIST=($(printf '%s\n' "${TOOL_LIST[@]}" | awk '!seen[$0]++'))
@@ -90,7 +96,7 @@ run() {
 	rss0=$(rss_kib "$pid")
 	ns0=$(cpu_ns "$pid")
 	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood "$proto" 203.0.113.0 "$port" \
-		-r "$rate" -t "$SECONDS_PER_RUN")
+		-r "$rate" -t "$SECONDS_PER_RUN" $([ "$proto" = udp ] && echo "${flood_opts[@]}"))
 	sleep 1.5
 	ns1=$(cpu_ns "$pid")
 	cpu=$(cpu_ticks "$pid")
@@ -135,7 +141,11 @@ OUT=${OUT:-$ROOT/bench/results.md}
 	echo
 	echo "Run by \`bench/events.sh\` on $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "Machine: $(uname -sr), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM."
-	echo "Traffic: \`ctalab flood\`, one UDP datagram per new flow, ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
+	if [ "$FLOWS" = shared ]; then
+		echo "Traffic: \`ctalab flood -s\`, one UDP datagram per new connection, the connections of 254 flows (port 1024 of each address of 203.0.113.0/24, a new source port every 254), ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
+	else
+		echo "Traffic: \`ctalab flood\`, one UDP datagram per new connection, each connection a flow of its own (the worst case for flow-keyed tracing), ${SECONDS_PER_RUN} s per run, generator → host (forwarding, measured) → sink."
+	fi
 	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo

@@ -14,6 +14,7 @@
 #include "advisor/cli/cli.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/model/iptsave.h"
+#include "advisor/model/verdict.h"
 #include "nft/legacy.h"
 #include "nft/nftrun.h"
 #include "nft/sshd.h"
@@ -116,9 +117,9 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 		return CTA_EXIT_USAGE;
 	case CTA_IPT_FILE_UNMARKED:
 		cta_msg("%s is iptables-restore input that does not say for which iptables, and "
-			"this host does not say either: add a comment line '# for iptables-legacy' "
-			"if it is for iptables-legacy",
-			path);
+			"this host does not say either: add a comment line '# for %s' if it is "
+			"for iptables-legacy",
+			path, *family == AF_INET6 ? "ip6tables-legacy" : "iptables-legacy");
 		return CTA_EXIT_USAGE;
 	case CTA_IPT_FILE_LEGACY:
 		break;
@@ -135,14 +136,15 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 	return 0;
 }
 
-/* "iptables-legacy TABLE" of every table the candidate names, once. */
-static json_t *legacy_tables(const struct cta_iptsave *cand)
+/* "iptables-legacy TABLE" (ip6tables-legacy for IPv6) of every table the candidate names, once. */
+static json_t *legacy_tables(const struct cta_iptsave *cand, int family)
 {
+	const char *fam = cta_vfamily_shown(family == AF_INET6 ? "ip6" : "ip", true);
 	json_t *out = json_array();
 	char key[64];
 
 	for (size_t i = 0; out && i < cand->ntables; i++) {
-		snprintf(key, sizeof(key), "iptables-legacy %s", cand->tables[i].name);
+		snprintf(key, sizeof(key), "%s %s", fam, cand->tables[i].name);
 		json_array_append_new(out, json_string(key));
 	}
 	return out;
@@ -244,7 +246,7 @@ static int open_legacy(struct cta_candidate *c, const char *path)
 		cta_msg("%s:%u: not iptables-restore input", path, line);
 		return CTA_EXIT_USAGE;
 	}
-	c->tables = legacy_tables(cand);
+	c->tables = legacy_tables(cand, c->legacy_family);
 	cta_iptsave_free(cand);
 	for (size_t i = 0; i < 2; i++) {
 		char *text = NULL;

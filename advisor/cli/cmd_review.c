@@ -153,7 +153,7 @@ static const struct cta_vdecider *credited(const struct cta_verdict *v, json_t *
 
 		if (d->type != CTA_VTYPE_RULE && d->type != CTA_VTYPE_POLICY)
 			continue;
-		snprintf(key, sizeof(key), "%s %s", d->family ? d->family : "",
+		snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(d->family, d->legacy),
 			 d->table ? d->table : "");
 		json_array_foreach(tables, k, t)
 			if (!strcmp(json_string_value(t), key))

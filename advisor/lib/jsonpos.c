@@ -192,3 +192,83 @@ bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, i
 	}
 	return true;
 }
+
+struct frame {
+	bool obj;
+	size_t index; /* arrays: the element's */
+	const char *key; /* objects: the member's, raw */
+	size_t klen;
+};
+
+/* The path of ST[0..N) into BUF. */
+static void format_frames(const struct frame *st, int n, bool deeper, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (!n)
+		snprintf(buf, len, "(top level)");
+	for (int i = 0; i < n && off < len; i++) {
+		int w = st[i].obj ? snprintf(buf + off, len - off, "%s%.*s", i ? "." : "",
+					     (int)st[i].klen, st[i].key ? st[i].key : "")
+				  : snprintf(buf + off, len - off, "[%zu]", st[i].index);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (deeper && off < len)
+		snprintf(buf + off, len - off, "…");
+}
+
+void cta_jsonpos_path_at(const char *text, size_t len, size_t offset, char *buf, size_t buflen,
+			 int *line, int *col)
+{
+	struct frame st[CTA_JPATH_MAX];
+	struct scan sc = { text, len < offset ? len : offset, 0 };
+	int depth = 0; /* may pass CTA_JPATH_MAX: the frames below it are not kept */
+	bool want_key = false;
+
+	while (sc.pos < sc.len) {
+		struct frame *top = depth > 0 && depth <= CTA_JPATH_MAX ? &st[depth - 1] : NULL;
+		const char *raw;
+		size_t rawlen;
+
+		switch (text[sc.pos]) {
+		case '"':
+			if (!skip_string(&sc, &raw, &rawlen))
+				sc.pos = sc.len;
+			else if (want_key && top)
+				top->key = raw, top->klen = rawlen;
+			want_key = false;
+			continue;
+		case '{':
+		case '[':
+			if (depth < CTA_JPATH_MAX)
+				st[depth] = (struct frame){ .obj = text[sc.pos] == '{' };
+			depth++;
+			want_key = text[sc.pos] == '{';
+			break;
+		case '}':
+		case ']':
+			depth -= depth > 0;
+			break;
+		case ',':
+			if (top && !top->obj)
+				top->index++;
+			want_key = top && top->obj;
+			break;
+		}
+		sc.pos++;
+	}
+	if (buflen)
+		format_frames(st, depth < CTA_JPATH_MAX ? depth : CTA_JPATH_MAX,
+			      depth > CTA_JPATH_MAX, buf, buflen);
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < sc.len; i++) {
+		if (text[i] == '\n')
+			(*line)++, *col = 1;
+		else
+			(*col)++;
+	}
+}

@@ -33,6 +33,15 @@ void cta_jpath_format(const struct cta_jpath *p, char *buf, size_t len);
  */
 bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, int *line, int *col);
 
+/*
+ * The path of the value that starts at byte OFFSET of TEXT (JSON, valid up to OFFSET),
+ * formatted into BUF as cta_jpath_format does it ("flows[3].packets.orig"; keys as
+ * written, escapes kept); and OFFSET's 1-based line and column. For a value jansson
+ * refused, whose path a tree cannot give. Paths deeper than CTA_JPATH_MAX end with "…".
+ */
+void cta_jsonpos_path_at(const char *text, size_t len, size_t offset, char *buf, size_t buflen,
+			 int *line, int *col);
+
 /* A string member of a JSON object, or "" when it is absent or not a string. */
 static inline const char *cta_jstr(json_t *o, const char *key)
 {

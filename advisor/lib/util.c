@@ -375,6 +375,19 @@ int cta_output_resolve(const char *path, char *real, size_t len)
 
 const char *cta_write_strerror(int err)
 {
+	static char buf[300];
+
+	if (err < 0 && (-err & CTA_EWRITE_TMP)) {
+		int e = -err & ~CTA_EWRITE_TMP;
+
+		snprintf(buf, sizeof(buf),
+			 "cannot be written as the tool writes files (a new file beside it, "
+			 "renamed over it): %s%s",
+			 e == ENOENT ? "its directory makes no new files (as in /proc and /sys)"
+				     : "its directory refused the new file: ",
+			 e == ENOENT ? "" : strerror(e));
+		return buf;
+	}
 	switch (err) {
 	case -ELOOP:
 		return "a symbolic link that belongs to another user (refused; give the path "
@@ -471,6 +484,23 @@ static void remove_stale_tmps(const char *path)
 	closedir(d);
 }
 
+/*
+ * mkostemp's -errno beside PATH, marked CTA_EWRITE_TMP when PATH's directory is there:
+ * then it is the directory that refused the temporary file (/proc says ENOENT).
+ */
+static int tmp_failed(const char *path, int err)
+{
+	char copy[PATH_MAX];
+	struct stat st;
+
+	if (strlen(path) >= sizeof(copy))
+		return err;
+	strcpy(copy, path);
+	if (stat(dirname(copy), &st) < 0 || !S_ISDIR(st.st_mode))
+		return err; /* no such directory: the plain error says it */
+	return -(CTA_EWRITE_TMP | -err);
+}
+
 static int write_replace(const char *path, const void *data, size_t len, unsigned mode)
 {
 	char tmp[PATH_MAX];
@@ -482,7 +512,7 @@ static int write_replace(const char *path, const void *data, size_t len, unsigne
 	remove_stale_tmps(path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return tmp_failed(path, -errno);
 	/* locked while it is ours; a cleaner that took it in between left no link */
 	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
 		err = -errno;

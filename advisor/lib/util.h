@@ -68,14 +68,25 @@ int cta_parse_time(const char *s, uint64_t *ns);
 enum { CTA_OUT_FILE = 1, CTA_OUT_STREAM = 2 };
 int cta_output_resolve(const char *path, char *real, size_t len);
 
-/* The tool's words for those errors (-ELOOP, -EINVAL, ...), else strerror. Static. */
+/*
+ * cta_write_atomic's error when PATH's directory is there but will not take the
+ * temporary file beside PATH (procfs and sysfs make none and say ENOENT; a directory
+ * the caller may not write): -(CTA_EWRITE_TMP | errno), for cta_write_strerror.
+ */
+#define CTA_EWRITE_TMP 0x10000
+
+/*
+ * The tool's words for those errors (-ELOOP, -EINVAL, CTA_EWRITE_TMP's, ...), else
+ * strerror. A static buffer: valid until the next call.
+ */
 const char *cta_write_strerror(int err);
 
 /*
  * Write len bytes to path by the rule above: a file is replaced atomically (a
  * temporary file beside it, fsync, rename, fsync of the directory, with the given
  * mode; temporaries left by a killed earlier write of the same file are removed first);
- * a device or pipe is written through. 0 or -errno.
+ * a device or pipe is written through. 0 or -errno (with CTA_EWRITE_TMP: the temporary
+ * file could not be made; say it with cta_write_strerror).
  */
 /* All LEN bytes of DATA to FD, across short writes and EINTR. 0 or -errno. */
 int cta_write_all(int fd, const void *data, size_t len);

@@ -427,9 +427,11 @@ static int parse_fast(struct cta_rd *rd, struct cta_session *s)
 	if (!head)
 		return -ENOMEM;
 	top = json_loadb(head, hlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!top)
+		rc = cta_rd_syntax_error(rd->name, head, hlen, &jerr, rd->err);
 	free(head);
 	if (!top)
-		return cta_rd_syntax_error(rd->name, &jerr, rd->err);
+		return rc;
 	rc = cta_rd_top(rd, top, s);
 	json_decref(top);
 	if (!rc)

@@ -62,7 +62,12 @@ int cta_rd_flow_process(struct cta_rd *rd, json_t *fo, struct cta_process **out)
 int cta_rd_flow_verdicts(struct cta_rd *rd, json_t *fo, uint64_t connections, struct cta_vtally *t);
 /* Everything but the flows: the header fields. */
 int cta_rd_top(struct cta_rd *rd, json_t *top, struct cta_session *s);
-int cta_rd_syntax_error(const char *name, const json_error_t *jerr, struct cta_err *err);
+/*
+ * jansson's complaint about TEXT (LEN bytes, what it was given) as NAME:LINE:COL: …; a
+ * number out of range names its field and the number. -EBADMSG.
+ */
+int cta_rd_syntax_error(const char *name, const char *text, size_t len, const json_error_t *jerr,
+			struct cta_err *err);
 /* A read that failed leaves nothing behind, and says so when memory ran out. */
 int cta_rd_failed(const char *name, int rc, struct cta_session *s, struct cta_err *err);
 

@@ -917,8 +917,53 @@ int cta_rd_top(struct cta_rd *rd, json_t *top, struct cta_session *s)
 	return rc;
 }
 
-int cta_rd_syntax_error(const char *name, const json_error_t *jerr, struct cta_err *err)
+static bool number_char(char c)
 {
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/*
+ * jansson says "too big integer" where the number ends: the number's own position,
+ * field and text, worded as the readers word a value out of range. false: not found.
+ */
+static bool overflow_error(const char *name, const char *text, size_t len, const json_error_t *jerr,
+			   struct cta_err *err)
+{
+	size_t pos = jerr->position > 0 && (size_t)jerr->position < len ? (size_t)jerr->position
+									: len;
+	size_t end = pos, start, shown;
+	char path[256];
+	int line, col;
+	bool real, neg;
+
+	while (end > 0 && pos - end < 2 && !number_char(text[end - 1]))
+		end--; /* the lexer may have looked one character further */
+	for (start = end; start > 0 && number_char(text[start - 1]); start--)
+		;
+	if (start == end)
+		return false;
+	real = memchr(text + start, '.', end - start) || memchr(text + start, 'e', end - start) ||
+	       memchr(text + start, 'E', end - start);
+	neg = text[start] == '-';
+	shown = end - start > 40 ? 40 : end - start;
+	cta_jsonpos_path_at(text, len, start, path, sizeof(path), &line, &col);
+	snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: %s: %.*s%s is too %s%s", name, line, col,
+		 path, (int)shown, text + start, shown < end - start ? "..." : "",
+		 real  ? "big a number"
+		 : neg ? "small"
+		       : "big",
+		 real  ? ""
+		 : neg ? " (the smallest integer a session holds is -9223372036854775808)"
+		       : " (the largest integer a session holds is 9223372036854775807)");
+	return true;
+}
+
+int cta_rd_syntax_error(const char *name, const char *text, size_t len, const json_error_t *jerr,
+			struct cta_err *err)
+{
+	if (json_error_code(jerr) == json_error_numeric_overflow &&
+	    overflow_error(name, text, len, jerr, err))
+		return -EBADMSG;
 	snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: %s", name, jerr->line > 0 ? jerr->line : 1,
 		 jerr->column > 0 ? jerr->column : 1, jerr->text);
 	return -EBADMSG;
@@ -949,7 +994,7 @@ int cta_session_parse_tree(const char *name, const char *text, size_t len, struc
 	err->msg[0] = '\0';
 	top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!top)
-		return cta_rd_syntax_error(name, &jerr, err);
+		return cta_rd_syntax_error(name, text, len, &jerr, err);
 	rc = cta_rd_top(&rd, top, s);
 	if (!rc)
 		rc = read_flows(&rd, top, s);

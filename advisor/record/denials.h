@@ -3,8 +3,9 @@
  * Denials as the kernel counted them (nft/kcount.h): per flow (family, source,
  * destination, protocol, destination port or ICMP type and code), first packets that
  * entered the filter hooks minus those that left them. Each listing's counts come
- * in; what is left over is denied, exactly, with no time window. The judge takes the
- * denials from here and gives them the detail (which rule) that traces and NFLOG saw.
+ * in; what is left over in two listings in a row is denied, exactly, with no time
+ * window. The judge takes the denials from here and gives them the detail (which
+ * rule) that traces and NFLOG saw.
  *
  * Every flow the kernel counted is kept, with the counts of the last listing (each
  * listing carries whole counts; what is new is the difference): as many as the
@@ -49,14 +50,16 @@ void cta_denials_next_listing(struct cta_denials *d);
 /* One element of a listing (cta_kcount_read's callback). 0 or -ENOMEM. */
 int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *e);
 /*
- * A listing is complete: flows with packets entered and not left are denied from
- * now_mono on; balanced flows are forgotten.
+ * A listing is complete: flows with packets entered and not left in this listing and
+ * the one before are denied from now_mono on (one listing proves nothing: a set's
+ * dump can miss an element while the kernel resizes the set); balanced flows are
+ * forgotten.
  */
 void cta_denials_listed(struct cta_denials *d, uint64_t now_mono);
 /*
  * Is this flow's balance in doubt? Some of its first packets were not counted (the
  * kernel had no memory ready for a new element's counter): a denial then needs
- * more proof than the balance, which the judge has (time, and its trace).
+ * more proof than the balance, which the judge has (a trace that saw it dropped).
  */
 bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k);
 /*

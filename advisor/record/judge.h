@@ -31,6 +31,7 @@ struct cta_judge_stats {
 	uint64_t untracked; /* accepted, never tracked by conntrack: not flows */
 	uint64_t retransmits; /* packets of attempts already recorded as denied */
 	uint64_t passed; /* with kernel counts: waited, and the kernel counted no denial */
+	uint64_t unsure; /* packets NFLOG alone saw, of flows the kernel could not count: let go */
 };
 
 struct cta_judge;
@@ -60,7 +61,8 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
 void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
 /*
  * With kernel counts: waiting attempts get the denials counted for their flow (those
- * of a flow the kernel could not count, after wait_ns); denials no attempt claimed in
+ * of a flow the kernel could not count are denied after wait_ns only if their trace
+ * saw them dropped, else counted unsure); denials no attempt claimed in
  * 5 s (all with wait_ns 0) become denied flows without a rule. Without: attempts
  * waiting longer than wait_ns (all with 0) were denied.
  */

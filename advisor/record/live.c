@@ -131,6 +131,11 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 		snprintf(err->msg, sizeof(err->msg), "signals: %s", strerror(-rc));
 		return rc;
 	}
+	/*
+	 * Legacy tables first: once the own table exists, packets are traced, and one
+	 * traced before nfnetlink_log is bound would be judged without its legacy walks.
+	 */
+	legacy_open(&l, err);
 	rc = cta_listen_new(&l.listen, &lc, &le);
 	if (rc == -ENOMEM) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -140,7 +145,6 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 		listen_err(err, rc, &le);
 		goto out;
 	}
-	legacy_open(&l, err);
 	rc = wait_loop(&l, sig.fd, timeout_ms);
 	if (!rc) {
 		*verdict = l.verdict;

@@ -406,7 +406,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_left = ds->left;
 		s->stats.kernel_denied = ds->denied;
 		s->stats.kernel_uncounted = ds->uncounted;
-		s->stats.kernel_unsure = ds->unsure;
+		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -805,6 +805,8 @@ static int setup_kernel(struct rec *r)
 					       "conntrack-advise recording here: --nflog-group)"
 					     : hint(err));
 	}
+	/* legacy's logger bound before the table traces anything: no packet misses it */
+	setup_legacy(r);
 	err = setup_listen(r);
 	if (err)
 		return err;
@@ -821,7 +823,6 @@ static int setup_kernel(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
-	setup_legacy(r);
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,
@@ -1043,7 +1044,8 @@ static int rotate(struct rec *r, bool early)
 	if (!err)
 		err = checkpoint(r, true);
 	if (err) {
-		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output, strerror(-err));
+		snprintf(msg, sizeof(msg), "closing %s failed: %s", r->output,
+			 cta_write_strerror(err));
 		notice(r, msg);
 	}
 	if (period_base(r))
@@ -1061,7 +1063,7 @@ static int rotate(struct rec *r, bool early)
 	}
 	if (err)
 		return failf(r, CTA_RECORD_OUTPUT, err, "the next file after %s: %s", r->output,
-			     strerror(-err));
+			     cta_write_strerror(err));
 	return 0;
 }
 
@@ -1098,7 +1100,7 @@ static int tick(struct rec *r, struct ticker *t)
 			char msg[300];
 
 			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
-				 strerror(-err));
+				 cta_write_strerror(err));
 			notice(r, msg);
 		}
 	}
@@ -1333,8 +1335,11 @@ static int finish(struct rec *r)
 	}
 	if (!err)
 		err = read_events(r); /* what the dump killed (expired) ends with a DESTROY */
+	/* the last denials, before the judge settles: twice, as a balance needs two listings */
 	if (!err)
-		err = count_kernel(r); /* the last denials, before the judge settles */
+		err = count_kernel(r);
+	if (!err)
+		err = count_kernel(r);
 	if (!err)
 		err = settle(r, true);
 	return err;

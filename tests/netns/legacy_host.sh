@@ -23,6 +23,12 @@ bindings >"$TMP/nflog.before"
 
 ip netns exec "$SRV" "$CTA" record -o "$TMP/s.json" 2>"$TMP/rec.err" &
 rec=$!
+# once the own table traces, legacy's logger is bound: no first packet misses it
+for i in $(seq 100); do
+	S nft list tables | grep -q 'inet conntrack_advise$' && break
+	sleep 0.05
+done
+[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "record: the table before the binding"
 wait_file "$TMP/s.json" || exit 1
 [ "$(S cat /proc/sys/net/netfilter/nf_log/2)" = nfnetlink_log ] ||
 	fail "nf_log/2 not bound to nfnetlink_log while recording"
@@ -92,6 +98,7 @@ live() {
 		S nft list tables | grep -q conntrack_advise_blame && break
 		sleep 0.1
 	done
+	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
 	C "$@" >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
 }

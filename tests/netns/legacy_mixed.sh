@@ -2,7 +2,9 @@
 # A host with iptables-legacy and nf_tables tables on one hook: nft chains at input
 # priority -10 and 10, legacy's filter INPUT at 0 between them. One path, in priority
 # order, legacy and nft chains interleaved; a legacy DROP is final; an accepted packet
-# is decided by the nft accept of the chain whose policy is drop (IPv4 and IPv6).
+# is decided by the nft accept of the chain whose policy is drop (IPv4 and IPv6, in the
+# session and live); review credits an ip6tables candidate's own rule, apply rolls
+# back; the legacy rules and nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -26,7 +28,10 @@ for ipt in iptables-legacy ip6tables-legacy; do
 		-s "$([ $ipt = iptables-legacy ] && echo 198.51.100.8 || echo 2001:db8:a::8)" -j DROP ||
 		fail "$ipt"
 done
-S iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
+saved() { S iptables-legacy-save | grep -v '^#'; S ip6tables-legacy-save | grep -v '^#'; }
+bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
+saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
+bindings >"$TMP/nflog.before"
 
 ip netns exec "$SRV" "$CTA" record -o "$TMP/s.json" 2>"$TMP/rec.err" &
 rec=$!
@@ -75,6 +80,48 @@ expect_line "$TMP/b.txt" "^  inet fw early  \(hook input, priority -10, filter, 
 expect_line "$TMP/b.txt" "^  iptables-legacy filter INPUT  \(hook input, priority 0, filter, policy accept\)"
 expect_line "$TMP/b.txt" "^  verdict: drop, by rule 1 of iptables-legacy filter INPUT: -A INPUT -s 198.51.100.8/32 "
 
-S iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed"
+# live, over IPv6: the same path, the legacy DROP named; then an nft accept
+live() {
+	local tuple=$1 i
+	shift
+	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" 2>"$TMP/live.err" &
+	local b=$!
+	for i in $(seq 50); do
+		S nft list tables | grep -q conntrack_advise_blame && break
+		sleep 0.1
+	done
+	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
+	C "$@" >/dev/null 2>&1
+	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
+}
+live "tcp [2001:db8:a::8] -> [2001:db8::10]:80" probe tcp 2001:db8::10 80 -s 2001:db8:a::8
+check "$TMP/live.json" drop legacy INPUT
+live "tcp [2001:db8:a::7] -> [2001:db8::10]:22" send tcp 2001:db8::10 22 -s 2001:db8:a::7
+check "$TMP/live.json" accept nft late
+
+# review of an ip6tables candidate beside the nft chains: the flow both accept is
+# credited to the candidate's own rule (the nft chains are not the candidate's)
+"$CTA" suggest --format ip6tables -o "$TMP/cand.v6" "$TMP/s.json" || fail "suggest ip6tables"
+S "$CTA" -j review "$TMP/cand.v6" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err" ||
+	fail "review cand.v6 exited $?: $(cat "$TMP/r.err")"
+"$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v6: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert r["tables"] == ["ip6tables-legacy filter"], r["tables"]
+assert all(f["change"] == "ok" for f in r["flows"]), r["flows"]
+f = [f for f in r["flows"] if f["flow"].startswith("tcp [2001:db8:a::7]")][0]
+c = f["candidate"]
+assert c["verdict"] == "accept" and c["legacy"] and c["family"] == "ip6", c
+assert c["chain"] == "INPUT" and "-s 2001:db8:a::7/128 " in c["rule"] and "-j ACCEPT" in c["rule"], c
+PY
+# apply without confirmation: rolled back (compared below)
+sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/cand.v6 --confirm-timeout 2 --backup $TMP/b.v6" /dev/null >"$TMP/out" 2>&1
+grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
+
+saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
+bindings >"$TMP/nflog.after"
+cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
+	fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
+cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+no_own_table "$SRV"
 finish

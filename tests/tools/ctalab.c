@@ -15,6 +15,9 @@
  *       last octet of the IPv4 network NET (.1-.254) and destination ports from PORT
  *       up. Paced in batches (sendmmsg); prints how many were sent and in how many
  *       seconds. For bench/.
+ *       -s: shared flows instead: every datagram to port PORT of the 254 addresses in
+ *       turn, each round from a new source port (1024 up, bound one after the other),
+ *       so the connections are new and the flows (source, destination, port) are 254.
  *   ctalab flood tcp NET PORT -r RATE -t SECONDS
  *       RATE short TCP connections a second to the addresses of NET in turn, all to
  *       PORT: each is opened (non-blocking, until the handshake completes) and closed
@@ -37,6 +40,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,8 +480,41 @@ out:
 	return rc;
 }
 
-/* RATE new UDP flows a second for SECONDS (see the header). */
-static int flood(const char *net, uint16_t port0, long rate, int seconds)
+/*
+ * Datagram K's destination: address K % 254 + 1 of BASE's /24; its port PORT0 + K / 254
+ * (a flow per datagram) or, with SHARED, PORT0 (the 254 flows of a source port).
+ */
+static void flood_dst(struct sockaddr_in *dst, struct in_addr base, uint16_t port0, long k,
+		      bool shared)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->sin_family = AF_INET;
+	dst->sin_addr.s_addr = (base.s_addr & htonl(0xffffff00)) | htonl((uint32_t)(k % 254 + 1));
+	dst->sin_port = htons(shared ? port0 : (uint16_t)(port0 + (k / 254) % (65536 - port0)));
+}
+
+/* With SHARED, the socket of round K / 254 (bound to its own source port); -1 on error. */
+static int flood_socket(int fd, long k, bool shared)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+
+	if (!shared)
+		return fd >= 0 ? fd : socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0 && k % 254)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	src.sin_port = htons((uint16_t)(1024 + (k / 254) % 64000));
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* RATE new UDP flows (or connections, SHARED) a second for SECONDS (see the header). */
+static int flood(const char *net, uint16_t port0, long rate, int seconds, bool shared)
 {
 	enum { BATCH = 64 };
 	struct sockaddr_in dst[BATCH];
@@ -486,9 +523,9 @@ static int flood(const char *net, uint16_t port0, long rate, int seconds)
 	struct in_addr base;
 	struct timespec t0, next;
 	long total = rate * seconds, sent = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = -1;
 
-	if (fd < 0 || inet_pton(AF_INET, net, &base) != 1 || rate < 1) {
+	if (inet_pton(AF_INET, net, &base) != 1 || rate < 1) {
 		fprintf(stderr, "ctalab: flood: bad network or rate\n");
 		return 2;
 	}
@@ -498,14 +535,15 @@ static int flood(const char *net, uint16_t port0, long rate, int seconds)
 		int n = total - sent < BATCH ? (int)(total - sent) : BATCH, done;
 		long long at;
 
+		if (shared && 254 - sent % 254 < n)
+			n = (int)(254 - sent % 254); /* a batch never spans two source ports */
+		fd = flood_socket(fd, sent, shared);
+		if (fd < 0) {
+			perror("ctalab: flood");
+			break;
+		}
 		for (int i = 0; i < n; i++) {
-			long k = sent + i;
-
-			memset(&dst[i], 0, sizeof(dst[i]));
-			dst[i].sin_family = AF_INET;
-			dst[i].sin_addr.s_addr = (base.s_addr & htonl(0xffffff00)) |
-						 htonl((uint32_t)(k % 254 + 1));
-			dst[i].sin_port = htons((uint16_t)(port0 + (k / 254) % (65536 - port0)));
+			flood_dst(&dst[i], base, port0, sent + i, shared);
 			msg[i].msg_hdr.msg_name = &dst[i];
 			msg[i].msg_hdr.msg_namelen = sizeof(dst[i]);
 			msg[i].msg_hdr.msg_iov = &iov;
@@ -522,7 +560,8 @@ static int flood(const char *net, uint16_t port0, long rate, int seconds)
 		next.tv_nsec = (long)(at % 1000000000LL);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	/* how many, and in how long: the rate reached may be below the one asked for */
 	printf("%ld %.3f\n", sent,
@@ -563,19 +602,22 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "flood") && argc >= 5) {
 		long rate = 0;
 		int seconds = 1;
+		bool shared = false;
 
 		optind = 5;
-		while ((c = getopt(argc, argv, "r:t:")) != -1) {
+		while ((c = getopt(argc, argv, "r:t:s")) != -1) {
 			if (c == 'r')
 				rate = atol(optarg);
 			else if (c == 't')
 				seconds = atoi(optarg);
+			else if (c == 's' && !tcp)
+				shared = true;
 			else
 				goto usage;
 		}
 		if (tcp)
 			return flood_tcp(argv[3], (uint16_t)atoi(argv[4]), rate, seconds);
-		return flood(argv[3], (uint16_t)atoi(argv[4]), rate, seconds);
+		return flood(argv[3], (uint16_t)atoi(argv[4]), rate, seconds, shared);
 	}
 	if (argc < 5 || parse_addr(argv[3], (uint16_t)atoi(argv[4]), &dst, &dlen) < 0)
 		goto usage;
@@ -626,7 +668,7 @@ usage:
 		"usage: ctalab serve tcp|udp PORT [SECONDS] [-a ADDR]...\n"
 		"       ctalab send tcp|udp DST PORT [-s SRC] [-n COUNT] [-b BYTES] [-H SECONDS]\n"
 		"       ctalab burst udp DST PORT -n COUNT\n"
-		"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS\n"
+		"       ctalab flood udp|tcp NET PORT -r RATE -t SECONDS [-s (udp: shared flows)]\n"
 		"       ctalab sink tcp PORT [SECONDS]\n"
 		"       ctalab probe tcp DST PORT [-s SRC]\n"
 		"       ctalab ftpd tcp PORT [SECONDS]\n"

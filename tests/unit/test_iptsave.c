@@ -198,6 +198,11 @@ static void test_file_kind(void)
 		  CTA_IPT_FILE_UNMARKED, AF_INET6 },
 		{ "*filter\n-A INPUT -s 198.51.100.0/24 -j ACCEPT\nCOMMIT\n", CTA_IPT_FILE_UNMARKED,
 		  AF_INET },
+		/* the marks for IPv6, as the man page and the refusal tell people to write them */
+		{ "# for ip6tables-legacy\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n",
+		  CTA_IPT_FILE_LEGACY, AF_INET6 },
+		{ "# for ip6tables-nft\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n", CTA_IPT_FILE_IPTNFT,
+		  AF_INET6 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -197,6 +197,21 @@ static void test_malformed(void)
 	    "x.json:7:176: flows[0].connections: expected an integer");
 	bad(flow_with("\"connections\": 1", "\"connections\": -1"),
 	    "x.json:7:176: flows[0].connections: expected an integer from 0 to 9223372036854775807");
+	/* jansson refuses these before any reader sees them: still named by field */
+	bad(flow_with("\"connections\": 1", "\"connections\": 99999999999999999999999"),
+	    "x.json:7:176: flows[0].connections: 99999999999999999999999 is too big (the largest "
+	    "integer a session holds is 9223372036854775807)");
+	bad(flow_with("\"reply\": 1}, \"bytes\"", "\"reply\": -99999999999999999999}, \"bytes\""),
+	    "x.json:7:211: flows[0].packets.reply: -99999999999999999999 is too small (the "
+	    "smallest integer a session holds is -9223372036854775808)");
+	bad(flow_with("\"dport\": 22", "\"dport\": 1e999"),
+	    "x.json:7:156: flows[0].orig.dport: 1e999 is too big a number");
+	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 18446744073709551616}",
+	    "x.json:2:13: version: 18446744073709551616 is too big (the largest integer a session "
+	    "holds is 9223372036854775807)");
+	bad("  \"flows\": [{\"a\": [0, {\"b\\\"c\": [], \"d\": 9223372036854775808}]}]\n}\n",
+	    "x.json:6:41: flows[0].a[1].d: 9223372036854775808 is too big (the largest integer a "
+	    "session holds is 9223372036854775807)");
 	bad(flow_with("\"sport_max\": 2", "\"sport_max\": 0"),
 	    "x.json:7:144: flows[0].orig.sport_max: sport_max is below sport_min");
 	bad(flow_with("\"dport\": 22", "\"dport\": 65536"),

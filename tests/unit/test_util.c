@@ -176,6 +176,11 @@ static void test_atomic(void)
 	snprintf(path, sizeof(path), "%s/out.json", dir);
 	unlink(path);
 	CHECK_EQ(rmdir(dir), 0); /* empty: no temporary file was left */
+	/* a file there whose directory makes no temporary file: said so, not "no such file" */
+	CHECK_EQ(cta_write_atomic("/proc/version", "x", 1, 0600), -(CTA_EWRITE_TMP | ENOENT));
+	CHECK(strstr(cta_write_strerror(-(CTA_EWRITE_TMP | ENOENT)), "makes no new files"));
+	CHECK(strstr(cta_write_strerror(-(CTA_EWRITE_TMP | EACCES)), "Permission denied"));
+	CHECK_STR(cta_write_strerror(-ENOENT), "No such file or directory");
 }
 
 static bool is_kind(const char *path, mode_t kind)
