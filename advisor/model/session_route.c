@@ -85,6 +85,14 @@ static int get_kind(struct cta_rd *rd, json_t *obj, const char *key,
 	return err;
 }
 
+/* A field there and not null (null reads as absent, as everywhere in a session). */
+static bool present(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return v && !json_is_null(v);
+}
+
 static int get_family(struct cta_rd *rd, json_t *o, uint8_t *family)
 {
 	const char *s = NULL;
@@ -141,7 +149,7 @@ static int read_route(struct cta_rd *rd, json_t *o, struct cta_host *h)
 	if (!json_is_object(o))
 		return cta_rd_fail(rd, "expected an object");
 	err = get_family(rd, o, &r.family);
-	if (!err && !json_object_get(o, "dst"))
+	if (!err && !present(o, "dst"))
 		err = cta_rd_fail(rd, "missing field \"dst\"");
 	if (!err)
 		err = get_ip(rd, o, "dst", r.family, true, &r.dst, &r.dst_len);
@@ -151,12 +159,12 @@ static int read_route(struct cta_rd *rd, json_t *o, struct cta_host *h)
 		err = get_u32(rd, o, "table", true, &r.table);
 	if (!err)
 		err = cta_rd_ifname(rd, o, "dev", r.dev);
-	if (!err && json_object_get(o, "gateway"))
+	r.has_gateway = present(o, "gateway");
+	if (!err && r.has_gateway)
 		err = get_ip(rd, o, "gateway", r.family, false, &r.gateway, NULL);
-	r.has_gateway = json_object_get(o, "gateway") != NULL;
-	if (!err && json_object_get(o, "src"))
+	r.has_prefsrc = present(o, "src");
+	if (!err && r.has_prefsrc)
 		err = get_ip(rd, o, "src", r.family, false, &r.prefsrc, NULL);
-	r.has_prefsrc = json_object_get(o, "src") != NULL;
 	if (!err)
 		err = get_u32(rd, o, "metric", false, &r.metric);
 	if (!err)
@@ -182,7 +190,7 @@ static int read_prule_match(struct cta_rd *rd, json_t *o, struct cta_prule *p)
 		err = cta_rd_ifname(rd, o, "iif", p->iif);
 	if (!err)
 		err = cta_rd_ifname(rd, o, "oif", p->oif);
-	p->has_fwmark = json_object_get(o, "fwmark") != NULL;
+	p->has_fwmark = present(o, "fwmark");
 	p->fwmask = 0xffffffffu;
 	if (!err)
 		err = get_u32(rd, o, "fwmark", false, &p->fwmark);
@@ -193,7 +201,7 @@ static int read_prule_match(struct cta_rd *rd, json_t *o, struct cta_prule *p)
 	if (!err && tos > UINT8_MAX)
 		err = cta_rd_fail(rd, "tos %u is not from 0 to 255", tos);
 	p->tos = (uint8_t)tos;
-	p->has_suppress = json_object_get(o, "suppress_prefixlen") != NULL;
+	p->has_suppress = present(o, "suppress_prefixlen");
 	if (!err)
 		err = get_u32(rd, o, "suppress_prefixlen", false, &p->suppress_prefixlen);
 	return err;
