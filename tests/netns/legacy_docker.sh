@@ -8,6 +8,7 @@
 # that policy decided; review of ip6tables candidates replayed through Docker's nat;
 # apply rolls back; the rules and the nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/legacy_lib.sh"
 DATA="$HERE/../data/legacy"
 CT=$LAB-ct
 
@@ -46,7 +47,6 @@ for a in 2001:db8:c::2 2001:db8:a::7 2001:db8:a::8; do S ping -c1 -W1 -q "$a" >/
 S iptables-legacy-restore <"$DATA/docker.rules" || fail "iptables-legacy-restore"
 S ip6tables-legacy-restore <"$DATA/docker6.rules" || fail "ip6tables-legacy-restore"
 saved() { S iptables-legacy-save | grep -v '^#'; S ip6tables-legacy-save | grep -v '^#'; }
-bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
 bindings >"$TMP/nflog.before"
 
@@ -109,21 +109,6 @@ expect_line "$TMP/b.txt" "verdict: accept, by rule 1 of ip6tables-legacy filter 
 expect_line "$TMP/flows.txt" "src=2001:db8:a::8 .*dport=8080 .*verdict=drop by=ip6tables-legacy/filter/DOCKER-USER/1"
 
 # live: TUPLE, then the client's command; the check's arguments after it
-live() {
-	local tuple=$1 i
-	shift
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" 2>"$TMP/live.err" &
-	local b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
-	# the table is the sign it is ready: the legacy lines' logger is bound by then
-	# (a packet traced before would be judged without its legacy chains)
-	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
-	C "$@" >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
-}
 live "tcp 198.51.100.8 -> 198.51.100.1:8080" probe tcp 198.51.100.1 8080 -s 198.51.100.8
 check "$TMP/live.json" drop rule ip DOCKER-USER 1 "-s 198.51.100.8/32 -j DROP" \
 	nat/PREROUTING filter/FORWARD
@@ -154,12 +139,6 @@ PY
 	fail "suggest ip6tables"
 "$CTA" suggest --format ip6tables --template router -o "$TMP/router.v6" "$TMP/s.json" ||
 	fail "suggest ip6tables --template router"
-review() {
-	local f=$1 want=$2
-	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
-}
 review "$TMP/server.v6" 1
 "$PY" - "$TMP/r.json" <<'PY' || fail "review server.v6: $(cat "$TMP/r.json")"
 import json, sys
@@ -187,10 +166,6 @@ sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/router.v6 --confirm-ti
 grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
 grep -q '^:DOCKER-USER' "$TMP/b.v6" || fail "backup: $(cat "$TMP/b.v6")"
 
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
-	fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 finish

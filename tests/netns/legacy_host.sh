@@ -5,6 +5,7 @@
 # (session and live) names table, chain, rule number and text; the legacy rules and
 # the nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/legacy_lib.sh"
 DATA="$HERE/../data/legacy"
 
 lab_up || exit 1
@@ -17,7 +18,6 @@ for a in 2001:db8:a::7 2001:db8:a::8; do S ping -c1 -W1 -q "$a" >/dev/null; done
 S iptables-legacy-restore <"$DATA/case-legacy.v4" || fail "iptables-legacy-restore"
 S ip6tables-legacy-restore <"$DATA/case-legacy.v6" || fail "ip6tables-legacy-restore"
 saved() { S iptables-legacy-save | grep -v '^#'; S ip6tables-legacy-save | grep -v '^#'; }
-bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
 bindings >"$TMP/nflog.before"
 
@@ -88,20 +88,6 @@ expect_line "$TMP/flows.txt" "dport=80 .*verdict=reject by=ip6tables-legacy/filt
 
 S iptables-legacy -R TCP 1 -p tcp -m tcp --dport 22 -j ACCEPT || fail "iptables-legacy -R back"
 # live: TUPLE, then the client's command; the check's arguments after it
-live() {
-	local tuple=$1 i
-	shift
-	ip netns exec "$SRV" "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" \
-		2>"$TMP/live.err" &
-	local b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
-	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
-	C "$@" >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
-}
 live "tcp 198.51.100.8 -> 192.0.2.10:8080" probe tcp 192.0.2.10 8080 -s 198.51.100.8
 check "$TMP/live.json" reject rule ip INPUT 8 "$REJ"
 live "tcp 198.51.100.8 -> 192.0.2.10:22" send tcp 192.0.2.10 22 -s 198.51.100.8
@@ -127,10 +113,7 @@ S "$CTA" review --live --session "$TMP/s.json" >"$TMP/r.txt" || fail "review --l
 expect_line "$TMP/r.txt" "^unreached +iptables-legacy filter TCP rule 2: -A TCP -s 203.0.113.0/24 "
 
 # as they were: the rules (counters aside) and the loggers bound
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" || fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 
 # without NFLOG of the own table (--nflog-group 0): group 0 is still read for the

@@ -6,6 +6,7 @@
 # session and live); review credits an ip6tables candidate's own rule, apply rolls
 # back; the legacy rules and nf_log bindings are as they were afterwards.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/legacy_lib.sh"
 
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
@@ -29,7 +30,6 @@ for ipt in iptables-legacy ip6tables-legacy; do
 		fail "$ipt"
 done
 saved() { S iptables-legacy-save | grep -v '^#'; S ip6tables-legacy-save | grep -v '^#'; }
-bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
 saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.before"
 bindings >"$TMP/nflog.before"
 
@@ -81,19 +81,6 @@ expect_line "$TMP/b.txt" "^  iptables-legacy filter INPUT  \(hook input, priorit
 expect_line "$TMP/b.txt" "^  verdict: drop, by rule 1 of iptables-legacy filter INPUT: -A INPUT -s 198.51.100.8/32 "
 
 # live, over IPv6: the same path, the legacy DROP named; then an nft accept
-live() {
-	local tuple=$1 i
-	shift
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" 2>"$TMP/live.err" &
-	local b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
-	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"
-	C "$@" >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?: $(cat "$TMP/live.err")"
-}
 live "tcp [2001:db8:a::8] -> [2001:db8::10]:80" probe tcp 2001:db8::10 80 -s 2001:db8:a::8
 check "$TMP/live.json" drop legacy INPUT
 live "tcp [2001:db8:a::7] -> [2001:db8::10]:22" send tcp 2001:db8::10 22 -s 2001:db8:a::7
@@ -118,10 +105,6 @@ PY
 sleep 4 | script -qec "ip netns exec $SRV $CTA apply $TMP/cand.v6 --confirm-timeout 2 --backup $TMP/b.v6" /dev/null >"$TMP/out" 2>&1
 grep -q 'previous tables are back' "$TMP/out" || fail "no rollback: $(cat "$TMP/out")"
 
-saved | sed 's/\[[0-9]*:[0-9]*\]//' >"$TMP/rules.after"
-bindings >"$TMP/nflog.after"
-cmp -s "$TMP/rules.before" "$TMP/rules.after" ||
-	fail "legacy rules changed: $(diff "$TMP/rules.before" "$TMP/rules.after")"
-cmp -s "$TMP/nflog.before" "$TMP/nflog.after" || fail "nf_log bindings changed: $(cat "$TMP/nflog.after")"
+legacy_unchanged
 no_own_table "$SRV"
 finish

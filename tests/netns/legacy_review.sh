@@ -6,6 +6,7 @@
 # tables and rolls back without confirmation; the legacy rules and nf_log bindings are
 # as they were afterwards.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/legacy_lib.sh"
 DATA="$HERE/../data/legacy"
 
 lab_up || exit 1
@@ -17,7 +18,6 @@ S iptables-legacy-restore <"$DATA/case-legacy.v4" || fail "iptables-legacy-resto
 S ip6tables-legacy-restore <"$DATA/case-legacy.v6" || fail "ip6tables-legacy-restore"
 saved() { S iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }
 saved6() { S ip6tables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }
-bindings() { S cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10; }
 saved >"$TMP/rules.before"
 saved6 >"$TMP/rules6.before"
 bindings >"$TMP/nflog.before"
@@ -36,12 +36,6 @@ wait $rec || fail "record exited $?: $(cat "$TMP/rec.err")"
 "$CTA" suggest --format ip6tables -o "$TMP/cand.v6" "$TMP/s.json" || fail "suggest ip6tables"
 
 # review: ssh stays, the rejected port stays denied; the candidate's own rule decides
-review() {
-	local f=$1 want=$2
-	S "$CTA" -j review "$f" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "review $f exited $rc, not $want: $(cat "$TMP/r.err")"
-}
 review "$TMP/cand.v4" 0
 "$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v4: $(cat "$TMP/r.json")"
 import json, sys
