@@ -2,6 +2,8 @@
 #include "nft/event.h"
 
 #include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -41,4 +43,47 @@ int cta_trace_mode_from_name(const char *name)
 		if (!strcmp(names[i], name))
 			return i;
 	return -EINVAL;
+}
+
+static const char *const route_types[] = {
+	[RTN_UNICAST] = "unicast",     [RTN_LOCAL] = "local",
+	[RTN_BROADCAST] = "broadcast", [RTN_ANYCAST] = "anycast",
+	[RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
+	[RTN_PROHIBIT] = "prohibit",   [RTN_THROW] = "throw",
+};
+
+static const char *const rule_actions[] = {
+	[FR_ACT_TO_TBL] = "lookup",	  [FR_ACT_NOP] = "nop",
+	[FR_ACT_BLACKHOLE] = "blackhole", [FR_ACT_UNREACHABLE] = "unreachable",
+	[FR_ACT_PROHIBIT] = "prohibit",
+};
+
+static int from_name(const char *const *table, size_t n, const char *name, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i] && !strcmp(table[i], name)) {
+			*out = (uint8_t)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *cta_route_type_name(uint8_t type)
+{
+	return type < sizeof(route_types) / sizeof(*route_types) ? route_types[type] : NULL;
+}
+
+int cta_route_type_from_name(const char *name, uint8_t *type)
+{
+	return from_name(route_types, sizeof(route_types) / sizeof(*route_types), name, type);
+}
+
+const char *cta_prule_action_name(uint8_t action)
+{
+	return action < sizeof(rule_actions) / sizeof(*rule_actions) ? rule_actions[action] : NULL;
+}
+
+int cta_prule_action_from_name(const char *name, uint8_t *action)
+{
+	return from_name(rule_actions, sizeof(rule_actions) / sizeof(*rule_actions), name, action);
 }

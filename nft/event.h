@@ -7,6 +7,8 @@
  *   struct cta_trace_event    one nf_tables trace message          nft/tracemsg.c
  *   struct cta_nflog_packet   one packet logged by NFLOG           nft/nflogmsg.c
  *   struct cta_sock_event     a socket and the process behind it   bpf/loader.c, bpf/sockscan.c
+ *   struct cta_route          a route of the host                  nft/routemsg.c
+ *   struct cta_prule          a policy routing rule of the host    nft/routemsg.c
  *
  * Plain data: no pointers, so an event can be copied, stored in a test and compared
  * byte for byte. The parsers and sockets that produce them have their own headers;
@@ -134,12 +136,62 @@ struct cta_nflog_packet {
 	bool has_ct, has_uid, has_gid;
 	uint32_t ct_id, uid, gid;
 	uint8_t hook; /* NF_INET_*: where it was logged */
+	uint32_t indev, outdev; /* NFULA_IFINDEX_INDEV/OUTDEV; 0 none */
 	/*
 	 * NFULA_PREFIX, NUL-terminated; "" without one. ip_tables' TRACE lines arrive
 	 * this way (`TRACE: filter:INPUT:rule:1 `, advisor/model/iptsave.h).
 	 */
 	char prefix[CTA_NFLOG_PREFIX_MAX];
 };
+
+/* ---- routes and policy rules (nft/routemsg.h, nft/route.h) ---- */
+
+#define CTA_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
+#define CTA_UNSUPPORTED_MAX 24
+
+/*
+ * One route of the host (RTM_NEWROUTE), as review rebuilds it: every table but local.
+ * unsupported names what it has that a rebuild would not carry ("multipath", "nexthop
+ * object", "encap"): "" when none.
+ */
+struct cta_route {
+	uint8_t family; /* AF_INET, AF_INET6 */
+	uint8_t dst_len;
+	uint8_t type; /* RTN_* */
+	uint8_t scope; /* RT_SCOPE_* */
+	bool has_gateway, has_prefsrc, onlink;
+	bool kernel; /* made by the kernel (proto kernel): an address's own, or a peer's */
+	uint32_t table; /* RT_TABLE_MAIN = 254 */
+	uint32_t metric;
+	uint32_t oif; /* ifindex; 0: none */
+	union cta_addr dst, gateway, prefsrc;
+	char dev[CTA_IFNAMSIZ]; /* oif's name, where known; "" none */
+	char unsupported[CTA_UNSUPPORTED_MAX];
+};
+
+/*
+ * One policy routing rule (RTM_NEWRULE), the kernel's defaults (local, main, default
+ * lookups) left out. unsupported as for routes ("uidrange", "ipproto", "goto", ...).
+ */
+struct cta_prule {
+	uint8_t family;
+	uint8_t action; /* FR_ACT_* */
+	uint8_t src_len, dst_len, tos;
+	bool invert, has_fwmark, has_suppress;
+	uint32_t priority, table;
+	uint32_t fwmark, fwmask; /* with has_fwmark */
+	uint32_t suppress_prefixlen; /* with has_suppress */
+	union cta_addr src, dst;
+	char iif[CTA_IFNAMSIZ], oif[CTA_IFNAMSIZ]; /* "" any */
+	char unsupported[CTA_UNSUPPORTED_MAX];
+};
+
+/* "unicast", "blackhole"... for RTN_*; NULL for a type without a name here. And back. */
+const char *cta_route_type_name(uint8_t type);
+int cta_route_type_from_name(const char *name, uint8_t *type);
+/* "lookup", "blackhole", "unreachable", "prohibit", "nop" for FR_ACT_*; and back. */
+const char *cta_prule_action_name(uint8_t action);
+int cta_prule_action_from_name(const char *name, uint8_t *action);
 
 /* ---- sockets and their processes (bpf/loader.h, bpf/sockscan.h, bpf/sockev.h) ---- */
 

@@ -88,6 +88,8 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 	prefix(tb.a[NFULA_PREFIX], p->prefix, sizeof(p->prefix));
 	p->has_uid = u32_attr(tb.a[NFULA_UID], &p->uid);
 	p->has_gid = u32_attr(tb.a[NFULA_GID], &p->gid);
+	(void)u32_attr(tb.a[NFULA_IFINDEX_INDEV], &p->indev);
+	(void)u32_attr(tb.a[NFULA_IFINDEX_OUTDEV], &p->outdev);
 	if (tb.a[NFULA_CT])
 		p->has_ct = ct_id(tb.a[NFULA_CT], &p->ct_id);
 	return 0;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/rtnetlink.h>
@@ -227,6 +228,75 @@ int cta_sandbox_add_default(struct cta_sandbox *sb, int ifindex, uint8_t family)
 	rtm->rtm_scope = RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return talk(sb, nlh);
+}
+
+int cta_sandbox_add_route(struct cta_sandbox *sb, const struct cta_route *r, int ifindex)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	size_t alen = r->family == AF_INET ? 4 : 16;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->family;
+	rtm->rtm_dst_len = r->dst_len;
+	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = r->scope;
+	rtm->rtm_type = r->type;
+	if (r->has_gateway && ifindex)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
+	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	if (r->dst_len)
+		mnl_attr_put(nlh, RTA_DST, alen, r->dst.b);
+	if (ifindex)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	if (r->has_gateway)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, r->gateway.b);
+	if (r->has_prefsrc)
+		mnl_attr_put(nlh, RTA_PREFSRC, alen, r->prefsrc.b);
+	if (r->metric)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
+	return talk(sb, nlh);
+}
+
+int cta_sandbox_add_prule(struct cta_sandbox *sb, const struct cta_prule *p)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *h;
+	size_t alen = p->family == AF_INET ? 4 : 16;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+	h->family = p->family;
+	h->src_len = p->src_len;
+	h->dst_len = p->dst_len;
+	h->tos = p->tos;
+	h->action = p->action;
+	h->table = p->table < 256 ? (uint8_t)p->table : RT_TABLE_UNSPEC;
+	h->flags = p->invert ? FIB_RULE_INVERT : 0;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, p->priority);
+	if (p->table)
+		mnl_attr_put_u32(nlh, FRA_TABLE, p->table);
+	if (p->src_len)
+		mnl_attr_put(nlh, FRA_SRC, alen, p->src.b);
+	if (p->dst_len)
+		mnl_attr_put(nlh, FRA_DST, alen, p->dst.b);
+	if (p->iif[0])
+		mnl_attr_put_strz(nlh, FRA_IIFNAME, p->iif);
+	if (p->oif[0])
+		mnl_attr_put_strz(nlh, FRA_OIFNAME, p->oif);
+	if (p->has_fwmark) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, p->fwmark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, p->fwmask);
+	}
+	if (p->has_suppress)
+		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, p->suppress_prefixlen);
 	return talk(sb, nlh);
 }
 

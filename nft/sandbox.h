@@ -37,6 +37,13 @@ int cta_sandbox_add_addr(struct cta_sandbox *sb, int ifindex, uint8_t family,
 			 const union cta_addr *a, uint8_t prefixlen);
 /* Inside: the default route of a family out of an interface, on link. */
 int cta_sandbox_add_default(struct cta_sandbox *sb, int ifindex, uint8_t family);
+/*
+ * Inside: a route as recorded (r->dev's index in ifindex, 0 for none; a gateway is
+ * added on link, so it need not be reachable), or a policy rule (its interface names
+ * need not exist). 0 or the kernel's -errno.
+ */
+int cta_sandbox_add_route(struct cta_sandbox *sb, const struct cta_route *r, int ifindex);
+int cta_sandbox_add_prule(struct cta_sandbox *sb, const struct cta_prule *p);
 /* Inside: write a sysctl under /proc/sys/net (this namespace's). */
 int cta_sandbox_sysctl(const char *path, const char *value);
 

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nft/route.h"
 #include "advisor/lib/buf.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
@@ -476,6 +477,18 @@ static enum answer wait_confirmation(uint64_t timeout_ms, int lfd, int sigfd)
 	}
 }
 
+/* What of the host's routing the guard's scratch namespace went without. */
+static void note_unbuilt(const struct cta_candidate *c)
+{
+	const char *const *what = NULL;
+	size_t n = c->replay ? cta_replay_unbuilt(c->replay, &what) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		cta_msg("note: not rebuilt in the scratch namespace, the guard replayed without "
+			"it: %s",
+			what[i]);
+}
+
 /* The lockout guard: 0 when the management session passes (or there is none). */
 static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta_session *s)
 {
@@ -491,6 +504,8 @@ static int guard(struct cta_candidate *c, const struct apply_opts *o, struct cta
 			v[mgmt++] = v[i];
 	if (mgmt)
 		rc = cta_candidate_replay(c, v, mgmt);
+	if (mgmt && !rc)
+		note_unbuilt(c);
 	for (size_t i = 0; !rc && i < mgmt; i++) {
 		char text[200];
 
@@ -667,8 +682,9 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 	rc = cta_load_sessions(&cta_cmd_apply, o->sessions, o->n_sessions, &s);
 	if (rc)
 		goto out;
-	if (!o->n_sessions && cta_host_read(&here)) {
-		cta_msg("apply: cannot list this host's addresses");
+	if (!o->n_sessions &&
+	    (cta_host_read(&here) || cta_route_dump(cta_host_route_cb, cta_host_prule_cb, &here))) {
+		cta_msg("apply: cannot list this host's addresses and routes");
 		rc = CTA_EXIT_SYSTEM;
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nft/route.h"
 #include "advisor/model/iptpath.h"
 #include "advisor/cli/candidate.h"
 #include "advisor/cli/cli.h"
@@ -28,10 +29,12 @@ const struct cta_cmd cta_cmd_review = {
 	"RULESET: the kernel checks it without committing it (a dry run; errors name the\n"
 	"file, line and column). Then, in a scratch network namespace that the tool builds\n"
 	"and always removes (never named; it goes with the tool, however it ends): the\n"
-	"recorded host's interfaces (by name) and addresses, a copy of the live ruleset, and\n"
+	"recorded host's interfaces (by name), addresses, routes and policy rules (what it\n"
+	"cannot rebuild is listed as 'not rebuilt'), a copy of the live ruleset, and\n"
 	"RULESET on top. review shows what changes against the live ruleset (tables,\n"
 	"chains, sets, rules added, removed, changed) and, with sessions, sends each\n"
-	"recorded flow's first packet along its direction (in, out, forward) while the\n"
+	"recorded flow's first packet along its direction (in, out, forward; in on the\n"
+	"interface the recording saw it arrive on) while the\n"
 	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
 	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
 	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
@@ -198,6 +201,32 @@ static void print_tables(const struct cta_candidate *c)
 	}
 }
 
+/* What of the recorded host's routing the scratch namespace lacks, as JSON strings. */
+static json_t *unbuilt_json(const struct cta_candidate *c)
+{
+	const char *const *what = NULL;
+	size_t n = c->replay ? cta_replay_unbuilt(c->replay, &what) : 0;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(what[i]));
+	return a;
+}
+
+static void print_unbuilt(const struct cta_candidate *c)
+{
+	const char *const *what = NULL;
+	size_t n = c->replay ? cta_replay_unbuilt(c->replay, &what) : 0;
+
+	if (!n)
+		return;
+	printf("not rebuilt in the scratch namespace (flows routed by %s are replayed "
+	       "without %s):\n",
+	       n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+	for (size_t i = 0; i < n; i++)
+		printf("  %s\n", what[i]);
+}
+
 static void print_changes(json_t *changes)
 {
 	json_t *c;
@@ -333,14 +362,15 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
 		json_array_append_new(flows, flow_entry(&r->v[i], text, c->tables));
 	}
-	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
 			"review", "ruleset", path, "valid", 1, "live_copied", c->live_copied,
 			"changes", c->changes, "tables", c->tables, "replaces", c->replaced,
 			"beside", c->beside, "flows", flows, "no_evidence",
 			r->no_ev ? r->no_ev : json_array(), "helpers_lost",
-			r->lost ? json_incref(r->lost) : json_array(), "lockout", r->lockout,
-			"summary", "breaks", (json_int_t)r->breaks, "opens", (json_int_t)r->opens,
-			"unchanged", (json_int_t)r->same, "not_judged", (json_int_t)r->unjudged);
+			r->lost ? json_incref(r->lost) : json_array(), "not_rebuilt",
+			unbuilt_json(c), "lockout", r->lockout, "summary", "breaks",
+			(json_int_t)r->breaks, "opens", (json_int_t)r->opens, "unchanged",
+			(json_int_t)r->same, "not_judged", (json_int_t)r->unjudged);
 	r->no_ev = NULL; /* the document took it */
 	cta_print_json(doc);
 }
@@ -366,8 +396,7 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 	if (!rf->candidate && !cta_replay_rebuilds(c->replay, &rf->flow))
 		snprintf(cand, sizeof(cand),
 			 "(not replayed: it was delivered here to an address this host does not "
-			 "hold, by TPROXY or policy routing, which the scratch namespace does not "
-			 "rebuild)");
+			 "hold, by TPROXY or policy routing, which the replay does not reproduce)");
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec
@@ -401,6 +430,7 @@ static void print_result_text(const char *path, const struct cta_candidate *c,
 					    : "iptables-legacy-restore");
 	print_changes(c->changes);
 	print_tables(c);
+	print_unbuilt(c);
 	if (r->n)
 		printf("replay of %zu flow%s in a scratch namespace:\n", r->n,
 		       r->n == 1 ? "" : "s");
@@ -432,8 +462,9 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 		cta_free_sessions(s, n_sessions);
 		return rc;
 	}
-	if (!n_sessions && cta_host_read(&here)) {
-		cta_msg("review: cannot list this host's addresses");
+	if (!n_sessions &&
+	    (cta_host_read(&here) || cta_route_dump(cta_host_route_cb, cta_host_prule_cb, &here))) {
+		cta_msg("review: cannot list this host's addresses and routes");
 		return CTA_EXIT_SYSTEM;
 	}
 	rc = cta_candidate_open(&c, path, n_sessions ? &s[0].host : &here);

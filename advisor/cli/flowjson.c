@@ -175,6 +175,39 @@ static void add_pair(struct cta_buf *b, const char *key, uint64_t orig, uint64_t
 		       key, (long long)orig, (long long)reply);
 }
 
+/* Plain ASCII with nothing JSON escapes: printed as it is. */
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' ||
+		    *s == '\\')
+			return false;
+	return true;
+}
+
+/*
+ * "iif" and "oif" as cta_flow_to_json writes them: jansson escapes a name that needs it
+ * (and leaves out one that is not UTF-8, as the session writer does).
+ */
+static void add_ifname(struct cta_buf *b, const char *key, const char *name)
+{
+	json_t *v;
+	char *quoted;
+
+	if (!name[0])
+		return;
+	if (plain(name)) {
+		cta_buf_printf(b, ",\n      \"%s\": \"%s\"", key, name);
+		return;
+	}
+	v = json_string(name);
+	quoted = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+	if (quoted)
+		cta_buf_printf(b, ",\n      \"%s\": %s", key, quoted);
+	free(quoted);
+	json_decref(v);
+}
+
 /* "helper" and "related" as cta_flow_to_json writes them (helper names need no escaping). */
 static void add_helper(struct cta_buf *b, const struct cta_flow *f)
 {
@@ -258,6 +291,8 @@ static void add_core(struct cta_buf *b, const struct cta_flow *f)
 	add_time(b, "first_seen", f->first_ns);
 	add_time(b, "last_seen", f->last_ns);
 	cta_buf_printf(b, ",\n      \"state\": \"%s\"", cta_reached_name(f->reached));
+	add_ifname(b, "iif", f->iif);
+	add_ifname(b, "oif", f->oif);
 	add_helper(b, f);
 }
 

@@ -178,6 +178,10 @@ void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b)
 		a->direction = b->direction;
 	if (!a->helper[0])
 		memcpy(a->helper, b->helper, sizeof(a->helper));
+	if (!a->iif[0])
+		memcpy(a->iif, b->iif, sizeof(a->iif));
+	if (!a->oif[0])
+		memcpy(a->oif, b->oif, sizeof(a->oif));
 	if (!a->related && b->related) {
 		a->related = true;
 		a->master = b->master;

@@ -61,6 +61,8 @@ struct cta_flow {
 	bool related; /* conntrack expected it: a helper's data connection (ct state related) */
 	char helper[CTA_HELPER_NAME_MAX]; /* the conntrack helper of its connections; "" none */
 	struct cta_flow_master master; /* related flows: their master, when known */
+	/* where its first packet came in and went out, as a trace saw it; "" not known */
+	char iif[CTA_IFNAMSIZ], oif[CTA_IFNAMSIZ];
 };
 
 /* Protocols with and without ports: nft/event.h (cta_proto_has_ports, cta_proto_is_icmp). */

@@ -339,17 +339,21 @@ enum {
 	F_HOST,
 	F_PROCESS,
 	F_VERDICTS,
+	F_IIF,
+	F_OIF,
 	F_N
 };
 
 static const char *const flow_keys[] = { "family",     "protocol",    "direction", "orig",
 					 "reply",      "connections", "packets",   "bytes",
 					 "first_seen", "last_seen",   "state",	   "verdict",
-					 "host",       "process",     "verdicts",  NULL };
+					 "host",       "process",     "verdicts",  "iif",
+					 "oif",	       NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
 	char family[8], protocol[16], direction[16], state[16], first[32], last[32];
+	char iif[CTA_IFNAMSIZ], oif[CTA_IFNAMSIZ];
 	char *host; /* 256 bytes, the caller's */
 	struct sub orig, reply, packets, bytes;
 	uint64_t connections;
@@ -374,6 +378,9 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 		return str(r, c->direction, sizeof(c->direction));
 	case F_STATE:
 		return str(r, c->state, sizeof(c->state));
+	case F_IIF:
+	case F_OIF:
+		return str(r, k == F_IIF ? c->iif : c->oif, CTA_IFNAMSIZ);
 	case F_HOST:
 		/* version 2: the host's index in "hosts"; version 1: its name */
 		r->p = ws(r->p, r->end);
@@ -485,6 +492,20 @@ static bool fill_reply(const struct flow_ctx *c, struct cta_flow *f)
 	return true;
 }
 
+/* An interface name the general reader takes too: 1 to 15 plain ASCII characters. */
+static bool ifname(const struct flow_ctx *c, int k, const char *s, char out[CTA_IFNAMSIZ])
+{
+	if (!(c->seen & (1u << k)))
+		return true;
+	if (!*s)
+		return false;
+	for (const char *q = s; *q; q++)
+		if ((unsigned char)*q >= 0x80)
+			return false;
+	memcpy(out, s, strlen(s) + 1);
+	return true;
+}
+
 int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, struct cta_flow_raw *raw,
 		       const char **next, char host[256])
 {
@@ -530,6 +551,8 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, struc
 	if ((c.seen & (1u << F_FIRST)) && cta_parse_time(c.first, &f->first_ns) < 0)
 		return -EAGAIN;
 	if ((c.seen & (1u << F_LAST)) && cta_parse_time(c.last, &f->last_ns) < 0)
+		return -EAGAIN;
+	if (!ifname(&c, F_IIF, c.iif, f->iif) || !ifname(&c, F_OIF, c.oif, f->oif))
 		return -EAGAIN;
 	*next = r.p;
 	return 0;

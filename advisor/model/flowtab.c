@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -648,6 +649,16 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 	update_flow(f, NULL, &ev, attempt);
 	f->packets[0] += packets;
 	return pos;
+}
+
+void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif)
+{
+	struct cta_flow *f = pos < ft->n_flows ? &ft->flows[pos] : NULL;
+
+	if (f && iif && *iif && !f->iif[0])
+		snprintf(f->iif, sizeof(f->iif), "%s", iif);
+	if (f && oif && *oif && !f->oif[0])
+		snprintf(f->oif, sizeof(f->oif), "%s", oif);
 }
 
 void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos)

@@ -72,6 +72,9 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, bool attempt);
+/* Where the flow's first packet came in and went out (names; NULL or "" not known): kept
+ * once known. */
+void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif);
 /*
  * The flow at pos was forwarded, whatever its addresses say: a packet to a local
  * address translated by DNAT and denied in the forward hook.

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -242,8 +243,173 @@ int cta_host_read(struct cta_host *h)
 	return err;
 }
 
+static int add_item(void **arr, size_t *n, const void *item, size_t size)
+{
+	void *p;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!memcmp((const char *)*arr + i * size, item, size))
+			return 0;
+	p = grow(*arr, *n, size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	memcpy((char *)p + (*n)++ * size, item, size);
+	return 0;
+}
+
+int cta_host_add_route(struct cta_host *h, const struct cta_route *r)
+{
+	struct cta_route c;
+
+	/* compared as bytes: no stray padding or string tails */
+	memset(&c, 0, sizeof(c));
+	c.family = r->family;
+	c.dst_len = r->dst_len;
+	c.type = r->type;
+	c.scope = r->scope;
+	c.has_gateway = r->has_gateway;
+	c.has_prefsrc = r->has_prefsrc;
+	c.onlink = r->onlink;
+	c.table = r->table;
+	c.metric = r->metric;
+	c.dst = r->dst;
+	c.gateway = r->gateway;
+	c.prefsrc = r->prefsrc;
+	snprintf(c.dev, sizeof(c.dev), "%s", r->dev);
+	snprintf(c.unsupported, sizeof(c.unsupported), "%s", r->unsupported);
+	return add_item((void **)&h->routes, &h->n_routes, &c, sizeof(c));
+}
+
+int cta_host_add_prule(struct cta_host *h, const struct cta_prule *p)
+{
+	struct cta_prule c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = p->family;
+	c.action = p->action;
+	c.src_len = p->src_len;
+	c.dst_len = p->dst_len;
+	c.tos = p->tos;
+	c.invert = p->invert;
+	c.has_fwmark = p->has_fwmark;
+	c.has_suppress = p->has_suppress;
+	c.priority = p->priority;
+	c.table = p->table;
+	c.fwmark = p->fwmark;
+	c.fwmask = p->fwmask;
+	c.suppress_prefixlen = p->suppress_prefixlen;
+	c.src = p->src;
+	c.dst = p->dst;
+	snprintf(c.iif, sizeof(c.iif), "%s", p->iif);
+	snprintf(c.oif, sizeof(c.oif), "%s", p->oif);
+	snprintf(c.unsupported, sizeof(c.unsupported), "%s", p->unsupported);
+	return add_item((void **)&h->rules, &h->n_rules, &c, sizeof(c));
+}
+
+/* Does the prefix a/bits hold x? */
+static bool prefix_holds(const union cta_addr *a, unsigned bits, const union cta_addr *x)
+{
+	unsigned k;
+
+	for (k = 0; k < bits / 8; k++)
+		if (a->b[k] != x->b[k])
+			return false;
+	return !(bits % 8) || !((a->b[k] ^ x->b[k]) & (0xff << (8 - bits % 8)));
+}
+
+/*
+ * A route the kernel made for an address's own prefix on the same interface (the
+ * subnet route, fe80::/64): the rebuilt address makes it again.
+ */
+static bool address_route(const struct cta_host *h, const struct cta_route *r)
+{
+	const struct cta_iface *ifc = r->dev[0] ? cta_host_iface(h, r->dev) : NULL;
+
+	for (size_t j = 0; ifc && j < ifc->n_addrs; j++) {
+		const struct cta_host_addr *a = &ifc->addrs[j];
+
+		if (a->family == r->family && a->prefixlen == r->dst_len &&
+		    prefix_holds(&r->dst, r->dst_len, &a->addr))
+			return true;
+	}
+	return false;
+}
+
+int cta_host_route_cb(const struct cta_route *r, void *host)
+{
+	/* kept: what the kernel made beyond the addresses' prefixes (a point-to-point peer) */
+	if (r->kernel && address_route(host, r))
+		return 0;
+	return cta_host_add_route(host, r);
+}
+
+int cta_host_prule_cb(const struct cta_prule *p, void *host)
+{
+	return cta_host_add_prule(host, p);
+}
+
+/* The longest prefix of the main table's routes and the addresses holding src. */
+static const char *reverse_path(const struct cta_host *h, uint8_t family, const union cta_addr *src)
+{
+	const char *best = NULL;
+	int best_len = -1;
+
+	for (size_t i = 0; i < h->n_routes; i++) {
+		const struct cta_route *r = &h->routes[i];
+
+		if (r->family != family || r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST ||
+		    !r->dev[0] || !strcmp(r->dev, "lo") || r->unsupported[0] ||
+		    (int)r->dst_len <= best_len || !prefix_holds(&r->dst, r->dst_len, src) ||
+		    !cta_host_iface(h, r->dev))
+			continue;
+		best = r->dev;
+		best_len = r->dst_len;
+	}
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		if (!strcmp(h->ifaces[i].name, "lo"))
+			continue;
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
+			const struct cta_host_addr *a = &h->ifaces[i].addrs[j];
+
+			/* a prefix of 0 is no subnet: the first interface's fallback below */
+			if (a->family == family && a->prefixlen && (int)a->prefixlen > best_len &&
+			    prefix_holds(&a->addr, a->prefixlen, src)) {
+				best = h->ifaces[i].name;
+				best_len = a->prefixlen;
+			}
+		}
+	}
+	return best;
+}
+
+const char *cta_host_in_iface(const struct cta_host *h, const struct cta_flow *f)
+{
+	const char *name;
+
+	if (f->iif[0] && strcmp(f->iif, "lo") && cta_host_iface(h, f->iif))
+		return cta_host_iface(h, f->iif)->name;
+	name = reverse_path(h, f->key.family, &f->key.src);
+	if (name)
+		return name;
+	for (size_t i = 0; i < h->n_ifaces; i++) {
+		if (!strcmp(h->ifaces[i].name, "lo"))
+			continue;
+		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++)
+			if (h->ifaces[i].addrs[j].family == f->key.family)
+				return h->ifaces[i].name;
+	}
+	return NULL;
+}
+
 void cta_host_fini(struct cta_host *h)
 {
+	free(h->routes);
+	h->routes = NULL;
+	h->n_routes = 0;
+	free(h->rules);
+	h->rules = NULL;
+	h->n_rules = 0;
 	for (size_t i = 0; i < h->n_ifaces; i++)
 		free(h->ifaces[i].addrs);
 	free(h->ifaces);

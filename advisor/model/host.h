@@ -36,6 +36,14 @@ struct cta_host {
 	struct cta_iface *ifaces;
 	size_t n_ifaces;
 	struct cta_hashidx *by_name; /* interface name -> position; cta_host_add_addr's */
+	/*
+	 * Routes and policy rules (session version 3 on; none in older ones): those review
+	 * rebuilds in its scratch namespace beside the interfaces and addresses.
+	 */
+	struct cta_route *routes;
+	size_t n_routes;
+	struct cta_prule *rules;
+	size_t n_rules;
 };
 
 /* Fill h from this namespace (getifaddrs). 0 or -errno. */
@@ -59,6 +67,26 @@ int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
 struct cta_iface *cta_host_iface(const struct cta_host *h, const char *name);
 /* Sort the interfaces by name and each one's addresses with cmp (index kept right). */
 void cta_host_sort(struct cta_host *h, int (*addr_cmp)(const void *, const void *));
+
+/*
+ * Add a route or a policy rule (copied; one equal byte for byte to one there is not
+ * added again). 0 or -ENOMEM. The void * forms fit nft/route.h's dump callbacks; the
+ * route one leaves out a route the kernel made for an address's own prefix (read the
+ * addresses first): the rebuilt address makes it again.
+ */
+int cta_host_add_route(struct cta_host *h, const struct cta_route *r);
+int cta_host_add_prule(struct cta_host *h, const struct cta_prule *p);
+int cta_host_route_cb(const struct cta_route *r, void *host);
+int cta_host_prule_cb(const struct cta_prule *p, void *host);
+
+/*
+ * The interface a flow's first packet came in on, for a replay: the one the trace
+ * saw (f->iif) when the host has it; else the reverse path, the interface of the
+ * longest-prefix unicast route of the main table to the flow's source (address
+ * prefixes count as routes); else the first interface with an address of the family.
+ * Never lo. The name (the host's), or NULL when none fits.
+ */
+const char *cta_host_in_iface(const struct cta_host *h, const struct cta_flow *f);
 
 /* Is addr one of the host's own (or loopback)? */
 bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta_addr *addr);

@@ -100,6 +100,22 @@ static int addr_cmp(const void *pa, const void *pb)
 	return memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
 }
 
+/* Routes in one order whatever the inputs' (cta_host_add_route zeroes their padding). */
+static int route_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct cta_route));
+}
+
+/* Rules by priority, the kernel's order; the same priority in one order too. */
+static int prule_cmp(const void *pa, const void *pb)
+{
+	const struct cta_prule *a = pa, *b = pb;
+
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	return memcmp(a, b, sizeof(*a));
+}
+
 /* Fold host b into a (the same host): interfaces and addresses united. */
 static int host_union(struct cta_host *a, const struct cta_host *b)
 {
@@ -127,6 +143,13 @@ static int host_union(struct cta_host *a, const struct cta_host *b)
 				return -ENOMEM;
 		}
 	}
+	/* routes and rules united too: each once */
+	for (size_t i = 0; i < b->n_routes; i++)
+		if (cta_host_add_route(a, &b->routes[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < b->n_rules; i++)
+		if (cta_host_add_prule(a, &b->rules[i]))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -175,6 +198,10 @@ static int merge_hosts(const struct cta_session *in, size_t n, struct cta_sessio
 		struct cta_host *h = &out->hosts[i];
 
 		cta_host_sort(h, addr_cmp);
+		if (h->n_routes)
+			qsort(h->routes, h->n_routes, sizeof(*h->routes), route_cmp);
+		if (h->n_rules)
+			qsort(h->rules, h->n_rules, sizeof(*h->rules), prule_cmp);
 	}
 	/* "host" stays what every reader knows: the first of them */
 	if (!out->n_hosts)

@@ -47,6 +47,9 @@ int cta_rd_resolve_hosts(struct cta_rd *rd, struct cta_session *s);
 void cta_rd_fini(struct cta_rd *rd);
 /* One flow object's own fields (not its verdict or process) into f. */
 int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f);
+/* session_route.c: an optional interface name; a host's "routes" and "rules". */
+int cta_rd_ifname(struct cta_rd *rd, json_t *obj, const char *key, char buf[CTA_IFNAMSIZ]);
+int cta_rd_routing(struct cta_rd *rd, json_t *ho, struct cta_host *h);
 /* A verdict or process object into a new value (session_verdict.c). */
 int cta_rd_verdict(struct cta_rd *rd, json_t *o, struct cta_verdict **out);
 int cta_rd_process(struct cta_rd *rd, json_t *o, struct cta_process **out);

@@ -429,6 +429,10 @@ int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 			       &reached);
 	f->reached = (uint8_t)reached;
 	if (!err)
+		err = cta_rd_ifname(rd, fo, "iif", f->iif);
+	if (!err)
+		err = cta_rd_ifname(rd, fo, "oif", f->oif);
+	if (!err)
 		err = read_flow_host(rd, fo, f);
 	return err ? err : read_helper(rd, fo, f);
 }
@@ -568,7 +572,7 @@ static int read_host_obj(struct cta_rd *rd, json_t *ho, struct cta_host *h)
 		cta_jpath_pop(&rd->path);
 	}
 	cta_rd_leave(rd);
-	return err;
+	return err ? err : cta_rd_routing(rd, ho, h);
 }
 
 static int read_host(struct cta_rd *rd, json_t *top, struct cta_host *h)

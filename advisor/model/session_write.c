@@ -396,6 +396,10 @@ json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally 
 	set(o, "first_seen", time_json(f->first_ns));
 	set(o, "last_seen", time_json(f->last_ns));
 	set(o, "state", json_string(cta_reached_name(f->reached)));
+	if (f->iif[0])
+		set(o, "iif", json_string(f->iif));
+	if (f->oif[0])
+		set(o, "oif", json_string(f->oif));
 	if (f->helper[0])
 		set(o, "helper", json_string(f->helper));
 	if (f->related)
@@ -405,6 +409,96 @@ json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally 
 	if (verdicts && verdicts->n)
 		set(o, "verdicts", tally_json(verdicts, m));
 	return o;
+}
+
+static json_t *prefix_json(uint8_t family, const union cta_addr *a, unsigned len)
+{
+	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+	snprintf(buf, sizeof(buf), "%s/%u", cta_addr_str(family, a, ip, sizeof(ip)), len);
+	return json_string(buf);
+}
+
+/* A name where there is one, else the kernel's number. */
+static json_t *name_or_number(const char *name, unsigned n)
+{
+	return name ? json_string(name) : json_integer(n);
+}
+
+static json_t *route_json(const struct cta_route *r)
+{
+	json_t *o = json_object();
+
+	set(o, "family", json_string(family_name(r->family)));
+	set(o, "dst", prefix_json(r->family, &r->dst, r->dst_len));
+	set(o, "type", name_or_number(cta_route_type_name(r->type), r->type));
+	set(o, "table", json_integer(r->table));
+	if (r->dev[0])
+		set(o, "dev", json_string(r->dev));
+	if (r->has_gateway)
+		set(o, "gateway", addr_json(r->family, &r->gateway));
+	if (r->has_prefsrc)
+		set(o, "src", addr_json(r->family, &r->prefsrc));
+	if (r->metric)
+		set(o, "metric", json_integer(r->metric));
+	if (r->scope)
+		set(o, "scope", json_integer(r->scope));
+	if (r->onlink)
+		set(o, "onlink", json_true());
+	if (r->unsupported[0])
+		set(o, "unsupported", json_string(r->unsupported));
+	return o;
+}
+
+static json_t *prule_json(const struct cta_prule *p)
+{
+	json_t *o = json_object();
+
+	set(o, "family", json_string(family_name(p->family)));
+	set(o, "priority", json_integer(p->priority));
+	set(o, "action", name_or_number(cta_prule_action_name(p->action), p->action));
+	if (p->table)
+		set(o, "table", json_integer(p->table));
+	if (p->invert)
+		set(o, "not", json_true());
+	if (p->src_len)
+		set(o, "from", prefix_json(p->family, &p->src, p->src_len));
+	if (p->dst_len)
+		set(o, "to", prefix_json(p->family, &p->dst, p->dst_len));
+	if (p->iif[0])
+		set(o, "iif", json_string(p->iif));
+	if (p->oif[0])
+		set(o, "oif", json_string(p->oif));
+	if (p->has_fwmark) {
+		set(o, "fwmark", json_integer(p->fwmark));
+		set(o, "fwmask", json_integer(p->fwmask));
+	}
+	if (p->tos)
+		set(o, "tos", json_integer(p->tos));
+	if (p->has_suppress)
+		set(o, "suppress_prefixlen", json_integer(p->suppress_prefixlen));
+	if (p->unsupported[0])
+		set(o, "unsupported", json_string(p->unsupported));
+	return o;
+}
+
+/* "routes" and "rules" of a host: only when it has any (version 3 on). */
+static void routing_json(json_t *o, const struct cta_host *h)
+{
+	json_t *a;
+
+	if (h->n_routes) {
+		a = json_array();
+		for (size_t i = 0; i < h->n_routes; i++)
+			json_array_append_new(a, route_json(&h->routes[i]));
+		set(o, "routes", a);
+	}
+	if (h->n_rules) {
+		a = json_array();
+		for (size_t i = 0; i < h->n_rules; i++)
+			json_array_append_new(a, prule_json(&h->rules[i]));
+		set(o, "rules", a);
+	}
 }
 
 static json_t *host_json(const struct cta_host *h)
@@ -430,10 +524,12 @@ static json_t *host_json(const struct cta_host *h)
 		set(o, "machine_id", json_string(h->machine_id));
 	if (o && h->netns)
 		set(o, "netns", json_integer((json_int_t)h->netns));
-	if (o)
+	if (o) {
 		set(o, "interfaces", ifaces);
-	else
+		routing_json(o, h);
+	} else {
 		json_decref(ifaces);
+	}
 	return o;
 }
 

@@ -35,6 +35,13 @@ struct wait {
 	struct cta_tuple tuple;
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
+	uint32_t iif, oif; /* the trace's ifindexes; 0 none */
+};
+
+/* The host's interfaces by index, sorted: a trace gives indexes, the session names. */
+struct byidx {
+	unsigned index;
+	uint32_t pos;
 };
 
 struct cta_judge {
@@ -46,6 +53,9 @@ struct cta_judge {
 	size_t n_free;
 	struct cta_hashidx idx;
 	struct cta_denials *counts; /* NULL: denials judged by time */
+	struct byidx *byidx; /* built at the first lookup (the host is read after _new) */
+	size_t n_byidx;
+	bool byidx_built;
 	struct cta_judge_stats stats;
 };
 
@@ -75,8 +85,44 @@ void cta_judge_free(struct cta_judge *j)
 			cta_verdict_unref(j->w[i].verdict);
 	free(j->w);
 	free(j->free_pos);
+	free(j->byidx);
 	cta_hashidx_fini(&j->idx);
 	free(j);
+}
+
+static int byidx_cmp(const void *pa, const void *pb)
+{
+	const struct byidx *a = pa, *b = pb;
+
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* The host's name of an interface index, or NULL (unknown, or made after the start). */
+static const char *ifname(struct cta_judge *j, uint32_t index)
+{
+	const struct cta_host *h = j->host;
+	struct byidx key = { index, 0 }, *hit;
+
+	if (!index)
+		return NULL;
+	if (!j->byidx_built) {
+		j->byidx_built = true;
+		j->byidx = calloc(h->n_ifaces ? h->n_ifaces : 1, sizeof(*j->byidx));
+		for (size_t i = 0; j->byidx && i < h->n_ifaces; i++)
+			if (h->ifaces[i].index)
+				j->byidx[j->n_byidx++] =
+					(struct byidx){ h->ifaces[i].index, (uint32_t)i };
+		if (j->n_byidx)
+			qsort(j->byidx, j->n_byidx, sizeof(*j->byidx), byidx_cmp);
+	}
+	hit = j->n_byidx ? bsearch(&key, j->byidx, j->n_byidx, sizeof(key), byidx_cmp) : NULL;
+	return hit && hit->pos < h->n_ifaces ? h->ifaces[hit->pos].name : NULL;
+}
+
+static void set_ifaces(struct cta_judge *j, int64_t pos, uint32_t iif, uint32_t oif)
+{
+	if (pos >= 0 && (iif || oif))
+		cta_flowtab_set_ifaces(j->ft, (size_t)pos, ifname(j, iif), ifname(j, oif));
 }
 
 /* Ports for port protocols, type/code/id for ICMP, as the flow table keys them. */
@@ -325,6 +371,7 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	if (pos < 0)
 		return (int)pos;
 	direction_seen(j, pos, w->verdict);
+	set_ifaces(j, pos, w->iif, w->oif);
 	j->stats.denied++;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = by_rule(j, w)
@@ -371,6 +418,7 @@ static int count_confirmed(struct cta_judge *j, const struct cta_judgement *jd, 
 {
 	int err = 0;
 
+	set_ifaces(j, pos, jd->iif, jd->oif);
 	if (!jd->has_ct || !cta_flowtab_conn_judged(j->ft, jd->ct_id)) {
 		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, verdict, 1);
 		direction_seen(j, pos, verdict);
@@ -424,6 +472,10 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 	}
 	cta_verdict_unref(w->verdict);
 	w->verdict = verdict;
+	if (!w->iif)
+		w->iif = jd->iif;
+	if (!w->oif)
+		w->oif = jd->oif;
 	/* the verdict's, not the judgement's: iptables-legacy may have dropped it (ltrace.h) */
 	w->dropped = cta_verdict_denies(verdict);
 	w->traced++;
@@ -438,12 +490,18 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 
 	j->stats.nflog++;
 	pos = confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple);
+	/* where it came in, when no trace said it (--trace none) */
+	set_ifaces(j, pos, p->indev, p->outdev);
 	if (pos >= 0)
 		return owner_process(j, pos, p->has_uid, p->uid, p->has_gid, p->gid);
 	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
 	if (!w)
 		return -ENOMEM;
 	w->logged++;
+	if (!w->iif)
+		w->iif = p->indev;
+	if (!w->oif)
+		w->oif = p->outdev;
 	w->has_uid = p->has_uid;
 	w->uid = p->uid;
 	w->has_gid = p->has_gid;
@@ -457,6 +515,7 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const u
 	int err = 0;
 
 	j->stats.accepted_late++;
+	set_ifaces(j, pos, w->iif, w->oif);
 	if (w->verdict && (!ct_id || !cta_flowtab_conn_judged(j->ft, *ct_id))) {
 		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, w->verdict, 1);
 		direction_seen(j, pos, w->verdict);

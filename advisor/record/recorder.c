@@ -28,6 +28,7 @@
 #include "nft/nflog.h"
 #include "nft/nftrun.h"
 #include "nft/nlsock.h"
+#include "nft/route.h"
 #include "advisor/record/procs.h"
 #include "nft/sysctl.h"
 #include "nft/table.h"
@@ -1269,6 +1270,11 @@ static int start(struct rec *r)
 	err = cta_host_read(&r->host);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "cannot list this host's addresses: %s",
+			     strerror(-err));
+	/* what review rebuilds beside them: routes and policy rules */
+	err = cta_route_dump(cta_host_route_cb, cta_host_prule_cb, &r->host);
+	if (err)
+		return failf(r, CTA_RECORD_SYSTEM, err, "cannot list this host's routes: %s",
 			     strerror(-err));
 	err = setup_kernel(r);
 	if (err)

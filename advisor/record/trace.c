@@ -172,6 +172,15 @@ static enum cta_vkind verdict_of(int32_t verdict)
 	}
 }
 
+/* The first interfaces a packet's events name: where it came in, where it went out. */
+static void note_ifaces(struct cta_judgement *j, const struct cta_trace_event *ev)
+{
+	if ((ev->flags & CTA_TRF_IIF) && ev->iif && !j->iif)
+		j->iif = ev->iif;
+	if ((ev->flags & CTA_TRF_OIF) && ev->oif && !j->oif)
+		j->oif = ev->oif;
+}
+
 /* Did the kernel send this very packet a moment ago (now back in on lo)? */
 static bool sent_before(const struct cta_tracer *t, const struct pkt *p, uint64_t now_ns)
 {
@@ -206,6 +215,7 @@ static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_e
 	}
 	if (headers)
 		p->cur = ev->tuple;
+	note_ifaces(&p->j, ev);
 	if ((ev->flags & CTA_TRF_CT) && !p->j.has_ct) {
 		p->j.has_ct = true;
 		p->j.ct_id = ev->ct_id;

@@ -46,6 +46,7 @@ struct cta_judgement {
 	 * first packet: the client's SYN, which the synproxy rule answered, is.
 	 */
 	bool by_kernel;
+	uint32_t iif, oif; /* ifindexes the trace gave first (in, out); 0 none */
 	enum cta_vkind verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];

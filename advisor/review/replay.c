@@ -2,6 +2,8 @@
 #include "advisor/review/replay.h"
 
 #include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,12 +37,133 @@ struct cta_replay {
 	struct cta_verdict **verdicts;
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
+	char **unbuilt; /* what of the host's routing could not be rebuilt, said for people */
+	size_t n_unbuilt;
+	bool has_default[2]; /* a recorded default route was rebuilt: [0] IPv4, [1] IPv6 */
 };
 
 static int fail(struct cta_err *err, int rc, const char *fmt, const char *what)
 {
 	snprintf(err->msg, sizeof(err->msg), fmt, what, strerror(-rc));
 	return rc;
+}
+
+/* Say what could not be rebuilt: "route 192.0.2.0/24 dev wg1 table 254: why". -ENOMEM. */
+static int unbuilt(struct cta_replay *r, const char *what, const char *why)
+{
+	char **n = realloc(r->unbuilt, (r->n_unbuilt + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	r->unbuilt = n;
+	if (asprintf(&n[r->n_unbuilt], "%s: %s", what, why) < 0)
+		return -ENOMEM;
+	r->n_unbuilt++;
+	return 0;
+}
+
+static void route_text(const struct cta_route *rt, char *buf, size_t len)
+{
+	char d[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+	const char *type = cta_route_type_name(rt->type);
+
+	cta_addr_str(rt->family, &rt->dst, d, sizeof(d));
+	if (rt->has_gateway)
+		cta_addr_str(rt->family, &rt->gateway, g, sizeof(g));
+	snprintf(buf, len, "route %s%s%s/%u%s%s%s%s table %u",
+		 type && rt->type != RTN_UNICAST ? type : "",
+		 type && rt->type != RTN_UNICAST ? " " : "", d, rt->dst_len,
+		 rt->has_gateway ? " via " : "", rt->has_gateway ? g : "",
+		 rt->dev[0] ? " dev " : "", rt->dev, rt->table);
+}
+
+static void prule_text(const struct cta_prule *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "", b[INET6_ADDRSTRLEN] = "", sel[200] = "";
+	const char *act = cta_prule_action_name(p->action);
+	int n = 0;
+
+	if (p->src_len)
+		n += snprintf(sel + n, sizeof(sel) - (size_t)n, "from %s/%u ",
+			      cta_addr_str(p->family, &p->src, a, sizeof(a)), p->src_len);
+	if (p->dst_len && n < (int)sizeof(sel))
+		n += snprintf(sel + n, sizeof(sel) - (size_t)n, "to %s/%u ",
+			      cta_addr_str(p->family, &p->dst, b, sizeof(b)), p->dst_len);
+	if (p->iif[0] && n < (int)sizeof(sel))
+		n += snprintf(sel + n, sizeof(sel) - (size_t)n, "iif %s ", p->iif);
+	if (p->oif[0] && n < (int)sizeof(sel))
+		n += snprintf(sel + n, sizeof(sel) - (size_t)n, "oif %s ", p->oif);
+	if (p->has_fwmark && n < (int)sizeof(sel))
+		snprintf(sel + n, sizeof(sel) - (size_t)n, "fwmark %#x/%#x ", p->fwmark, p->fwmask);
+	if (p->action == FR_ACT_TO_TBL)
+		snprintf(buf, len, "policy rule %u (%s%slookup %u)", p->priority,
+			 p->invert ? "not " : "", sel, p->table);
+	else
+		snprintf(buf, len, "policy rule %u (%s%s%s)", p->priority, p->invert ? "not " : "",
+			 sel, act ? act : "action");
+}
+
+/* The scratch namespace's index of a recorded interface name: 0 when it has none. */
+static int link_index(const struct cta_replay *r, const char *name)
+{
+	if (!strcmp(name, "lo"))
+		return 1;
+	for (size_t i = 0; i < r->host->n_ifaces; i++)
+		if (!strcmp(r->host->ifaces[i].name, name))
+			return r->links[i].index;
+	return 0;
+}
+
+static int rebuild_route(struct cta_replay *r, const struct cta_route *rt)
+{
+	char what[200];
+	int index = rt->dev[0] ? link_index(r, rt->dev) : 0, rc;
+
+	route_text(rt, what, sizeof(what));
+	if (rt->unsupported[0])
+		return unbuilt(r, what, rt->unsupported);
+	if (rt->dev[0] && !index)
+		return unbuilt(r, what, "its interface is not among the recorded ones");
+	rc = cta_sandbox_add_route(r->sb, rt, index);
+	if (rc)
+		return unbuilt(r, what, strerror(-rc));
+	if (rt->table == RT_TABLE_MAIN && !rt->dst_len)
+		r->has_default[rt->family == AF_INET6] = true;
+	return 0;
+}
+
+/*
+ * The host's routes, then its policy rules, as recorded (session version 3 on); what
+ * cannot be rebuilt is kept for the report, not fatal. 0 or -ENOMEM.
+ */
+static int rebuild_routing(struct cta_replay *r)
+{
+	const struct cta_host *h = r->host;
+	int rc = 0;
+
+	/* gateways first need their on-link routes: those without one go first */
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		for (size_t i = 0; i < h->n_routes && !rc; i++)
+			if (h->routes[i].has_gateway == (pass == 1))
+				rc = rebuild_route(r, &h->routes[i]);
+	for (size_t i = 0; i < h->n_rules && !rc; i++) {
+		const struct cta_prule *p = &h->rules[i];
+		char what[200];
+		int krc;
+
+		prule_text(p, what, sizeof(what));
+		if (p->unsupported[0])
+			rc = unbuilt(r, what, p->unsupported);
+		else if ((krc = cta_sandbox_add_prule(r->sb, p)))
+			rc = unbuilt(r, what, strerror(-krc));
+	}
+	return rc;
+}
+
+size_t cta_replay_unbuilt(const struct cta_replay *r, const char *const **what)
+{
+	*what = (const char *const *)r->unbuilt;
+	return r->n_unbuilt;
 }
 
 /* lo is there already; every other interface becomes a veth pair of its name. */
@@ -91,10 +214,13 @@ static int build(struct cta_replay *r, struct cta_err *err)
 				def6 = l->index;
 		}
 	}
-	/* what no address's subnet covers goes out of the first interface of its family */
-	if (def4 && (rc = cta_sandbox_add_default(r->sb, def4, AF_INET)))
+	rc = rebuild_routing(r);
+	if (rc)
+		return fail(err, rc, "scratch namespace: %s: %s", "routes");
+	/* what no route covers goes out of the first interface of its family */
+	if (def4 && !r->has_default[0] && (rc = cta_sandbox_add_default(r->sb, def4, AF_INET)))
 		return fail(err, rc, "scratch namespace: %s route: %s", "default");
-	if (def6 && (rc = cta_sandbox_add_default(r->sb, def6, AF_INET6)))
+	if (def6 && !r->has_default[1] && (rc = cta_sandbox_add_default(r->sb, def6, AF_INET6)))
 		return fail(err, rc, "scratch namespace: %s route: %s", "default IPv6");
 	/* forwarded flows pass; a packet from anywhere comes in (no reverse path filter) */
 	cta_sandbox_sysctl("ipv4/ip_forward", "1");
@@ -153,6 +279,9 @@ void cta_replay_free(struct cta_replay *r)
 	if (!r)
 		return;
 	cta_sandbox_free(r->sb); /* the namespace goes with its last descriptor */
+	for (size_t i = 0; i < r->n_unbuilt; i++)
+		free(r->unbuilt[i]);
+	free(r->unbuilt);
 	free(r->links);
 	free(r);
 }
@@ -218,32 +347,18 @@ int cta_replay_listing(struct cta_replay *r, enum cta_listing how, char **text)
 	return rc;
 }
 
-/* The interface a flow's packet arrives on: the one whose subnet holds its source. */
+/*
+ * The interface a flow's packet arrives on: where the trace saw it come in, else the
+ * reverse path to its source (cta_host_in_iface).
+ */
 static const struct link *in_link(const struct cta_replay *r, const struct cta_flow *f)
 {
-	const struct cta_host *h = r->host;
-	const struct link *first = NULL;
+	const char *name = cta_host_in_iface(r->host, f);
 
-	for (size_t i = 0; i < h->n_ifaces; i++) {
-		if (!r->links[i].name[0])
-			continue;
-		for (size_t j = 0; j < h->ifaces[i].n_addrs; j++) {
-			const struct cta_host_addr *a = &h->ifaces[i].addrs[j];
-			unsigned bits = a->prefixlen, k;
-			bool same = a->family == f->key.family;
-
-			for (k = 0; same && k < bits / 8; k++)
-				same = a->addr.b[k] == f->key.src.b[k];
-			if (same && bits % 8)
-				same = !((a->addr.b[k] ^ f->key.src.b[k]) &
-					 (0xff << (8 - bits % 8)));
-			if (same && bits)
-				return &r->links[i];
-			if (a->family == f->key.family && !first)
-				first = &r->links[i];
-		}
-	}
-	return first;
+	for (size_t i = 0; name && i < r->host->n_ifaces; i++)
+		if (r->links[i].name[0] && !strcmp(r->links[i].name, name))
+			return &r->links[i];
+	return NULL;
 }
 
 static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)

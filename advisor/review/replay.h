@@ -24,10 +24,17 @@ struct cta_replay;
 
 /*
  * The namespace, with host's interfaces (veth pairs of the same names), addresses,
- * default routes and forwarding on. 0 or -errno with err filled.
+ * routes and policy rules (those it could not rebuild: cta_replay_unbuilt), a default
+ * route per family out of the first interface where the host had none recorded, and
+ * forwarding on. 0 or -errno with err filled.
  */
 int cta_replay_new(struct cta_replay **out, const struct cta_host *host, struct cta_err *err);
 void cta_replay_free(struct cta_replay *r);
+/*
+ * What of the host's routes and policy rules the namespace does not have, one line
+ * each ("route 192.0.2.0/24 dev wg1 table 254: multipath"), owned by r; the count.
+ */
+size_t cta_replay_unbuilt(const struct cta_replay *r, const char *const **what);
 
 /*
  * Load a ruleset into the namespace: text (name: for messages), or the file at path

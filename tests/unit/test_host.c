@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -56,6 +58,104 @@ static void test_many(void)
 	cta_host_fini(&h);
 }
 
+static void add_addr(struct cta_host *h, const char *dev, unsigned index, const char *ip,
+		     unsigned len)
+{
+	struct cta_host_addr a = { .prefixlen = (uint8_t)len };
+
+	cta_addr_parse(ip, &a.family, &a.addr);
+	CHECK_EQ(cta_host_add_addr(h, dev, index, &a), 0);
+}
+
+static void add_route(struct cta_host *h, const char *dst, unsigned len, const char *dev)
+{
+	struct cta_route r = { .dst_len = (uint8_t)len, .type = 1, .table = 254 };
+
+	cta_addr_parse(dst, &r.family, &r.dst);
+	snprintf(r.dev, sizeof(r.dev), "%s", dev);
+	CHECK_EQ(cta_host_add_route(h, &r), 0);
+}
+
+static const char *in_iface(const struct cta_host *h, const char *src, const char *iif)
+{
+	struct cta_flow f = { 0 };
+	uint8_t fam;
+	const char *name;
+
+	cta_addr_parse(src, &fam, &f.key.src);
+	f.key.family = fam;
+	snprintf(f.iif, sizeof(f.iif), "%s", iif);
+	name = cta_host_in_iface(h, &f);
+	return name ? name : "(none)";
+}
+
+/*
+ * Issue 21's tunnel: wg0 holds 192.0.2.50/32 with 192.0.2.128/25 routed into it, and
+ * eth0's subnet 192.0.2.0/24 also holds the peer. The recorded iif first, then the
+ * longest prefix (route or address), then the first interface of the family; never lo.
+ */
+static void test_in_iface(void)
+{
+	struct cta_host h = { 0 };
+
+	add_addr(&h, "lo", 1, "127.0.0.1", 8);
+	add_addr(&h, "eth0", 2, "192.0.2.1", 24);
+	add_addr(&h, "wg0", 3, "192.0.2.50", 32);
+	/* a session before routes: the subnet that holds the source, as before */
+	CHECK_STR(in_iface(&h, "192.0.2.130", ""), "eth0");
+	CHECK_STR(in_iface(&h, "192.0.2.130", "wg0"), "wg0");
+	add_route(&h, "192.0.2.128", 25, "wg0");
+	CHECK_STR(in_iface(&h, "192.0.2.130", ""), "wg0");
+	CHECK_STR(in_iface(&h, "192.0.2.7", ""), "eth0");
+	/* the trace's word beats the routes; an interface the host lacks, or lo, does not */
+	CHECK_STR(in_iface(&h, "192.0.2.130", "eth0"), "eth0");
+	CHECK_STR(in_iface(&h, "192.0.2.130", "gone0"), "wg0");
+	CHECK_STR(in_iface(&h, "192.0.2.130", "lo"), "wg0");
+	/* nothing holds it: the first interface with an address of the family */
+	CHECK_STR(in_iface(&h, "198.51.100.9", ""), "eth0");
+	add_route(&h, "0.0.0.0", 0, "wg0");
+	CHECK_STR(in_iface(&h, "198.51.100.9", ""), "wg0");
+	/* a route other than main's, or of lo, is no reverse path */
+	{
+		struct cta_route r = { .family = AF_INET, .dst_len = 32, .type = 1, .table = 100 };
+
+		cta_addr_parse("192.0.2.7", &r.family, &r.dst);
+		snprintf(r.dev, sizeof(r.dev), "wg0");
+		CHECK_EQ(cta_host_add_route(&h, &r), 0);
+		CHECK_EQ(cta_host_add_route(&h, &r), 0); /* once */
+		CHECK_EQ(h.n_routes, 3);
+	}
+	CHECK_STR(in_iface(&h, "192.0.2.7", ""), "eth0");
+	CHECK_STR(in_iface(&h, "2001:db8::7", ""), "(none)");
+	cta_host_fini(&h);
+}
+
+/* The kernel's routes: an address's own prefix is left to the address, a peer's kept. */
+static void test_kernel_routes(void)
+{
+	struct cta_host h = { 0 };
+	struct cta_route own = { .dst_len = 24, .type = 1, .table = 254, .kernel = true };
+	struct cta_route peer = { .dst_len = 32, .type = 1, .table = 254, .kernel = true };
+	struct cta_route other = own;
+
+	add_addr(&h, "eth0", 2, "192.0.2.1", 24);
+	add_addr(&h, "ppp0", 3, "203.0.113.1", 32);
+	cta_addr_parse("192.0.2.0", &own.family, &own.dst);
+	snprintf(own.dev, sizeof(own.dev), "eth0");
+	cta_addr_parse("203.0.113.9", &peer.family, &peer.dst);
+	snprintf(peer.dev, sizeof(peer.dev), "ppp0");
+	other = own;
+	snprintf(other.dev, sizeof(other.dev), "ppp0"); /* the prefix, on another interface */
+	CHECK_EQ(cta_host_route_cb(&own, &h), 0);
+	CHECK_EQ(cta_host_route_cb(&peer, &h), 0);
+	CHECK_EQ(cta_host_route_cb(&other, &h), 0);
+	CHECK_EQ(h.n_routes, 2);
+	CHECK(h.n_routes == 2 && !h.routes[0].kernel && !strcmp(h.routes[0].dev, "ppp0"));
+	/* the peer's route is its reverse path */
+	CHECK_STR(in_iface(&h, "203.0.113.9", ""), "ppp0");
+	cta_host_fini(&h);
+}
+
 int main(void)
 {
 	struct cta_host h = { 0 };
@@ -84,5 +184,7 @@ int main(void)
 	CHECK_EQ(dir(&h, "198.51.100.7", "203.0.113.255"), CTA_DIR_FORWARD);
 	cta_host_fini(&h);
 	test_many();
+	test_in_iface();
+	test_kernel_routes();
 	return check_report("host");
 }

@@ -42,6 +42,8 @@ int main(void)
 
 	inet_pton(AF_INET, "192.0.2.10", a.addr.b);
 	cta_host_add_addr(&host, "eth0", 2, &a);
+	cta_host_add_addr(&host, "wg0", 5, NULL);
+	p.indev = 5; /* NFLOG's NFULA_IFINDEX_INDEV: the flow's iif, by the host's name */
 	/* SYNs at 0 s and 1 s: one attempt, denied once the 2 s wait is over */
 	CHECK_EQ(cta_judge_nflog(j, &p, 0, 100), 0);
 	CHECK_EQ(cta_judge_nflog(j, &p, 1 * S, 100), 0);
@@ -53,6 +55,8 @@ int main(void)
 	CHECK_EQ(f->connections, 1);
 	CHECK_EQ(f->packets[0], 2);
 	CHECK_EQ(cta_judge_stats(j)->denied, 1);
+	CHECK_STR(f->iif, "wg0");
+	CHECK_STR(f->oif, "");
 
 	/* retransmits at 2 s and 3 s (linear SYN timeouts): the same attempt */
 	CHECK_EQ(cta_judge_nflog(j, &p, 2 * S + S / 5, 100), 0);

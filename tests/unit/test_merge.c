@@ -102,6 +102,48 @@ static void test_identity(const struct cta_session *s)
 	}
 }
 
+/* Two recordings of one host: routes and rules united, once each, in one order. */
+static void test_routes(const struct cta_session *s)
+{
+	static const char m1[] = "0123456789abcdef0123456789abcdef";
+	char ida[1][CTA_RECORDING_ID_LEN], idb[1][CTA_RECORDING_ID_LEN];
+	struct cta_route r[3] = { { .family = 2, .dst_len = 25, .type = 1, .table = 254 },
+				  { .family = 2, .dst_len = 0, .type = 1, .table = 100 },
+				  { .family = 2, .dst_len = 24, .type = 6, .table = 254 } };
+	struct cta_prule p[2] = { { .family = 2, .priority = 300, .action = 1, .table = 100 },
+				  { .family = 2, .priority = 100, .action = 1, .table = 101 } };
+	struct cta_route ra[2] = { r[0], r[1] }, rb[2] = { r[2], r[0] };
+	struct cta_session in[2], back1, back2;
+	char *t1, *t2;
+
+	snprintf(r[0].dev, sizeof(r[0].dev), "wg0");
+	ra[0] = rb[1] = r[0];
+	CHECK_EQ(cta_recording_id_new(ida[0]), 0);
+	CHECK_EQ(cta_recording_id_new(idb[0]), 0);
+	in[0] = as(s, ida, m1, 7);
+	in[1] = as(s, idb, m1, 7);
+	in[0].host.routes = ra;
+	in[0].host.n_routes = 2;
+	in[0].host.rules = p;
+	in[0].host.n_rules = 2;
+	in[1].host.routes = rb;
+	in[1].host.n_routes = 2;
+	merge_rt(in, 2, &back1, &t1);
+	CHECK_EQ(back1.host.n_routes, 3);
+	CHECK_EQ(back1.host.n_rules, 2);
+	CHECK(back1.host.n_rules == 2 && back1.host.rules[0].priority == 100);
+	{
+		struct cta_session rev[2] = { in[1], in[0] };
+
+		merge_rt(rev, 2, &back2, &t2);
+	}
+	CHECK(!strcmp(t1, t2));
+	free(t1);
+	free(t2);
+	cta_session_fini(&back1);
+	cta_session_fini(&back2);
+}
+
 int main(void)
 {
 	struct cta_session in[3], ab, bc, abc1, abc2, cab, t1[2], t2[2];
@@ -111,6 +153,7 @@ int main(void)
 	load("suggest/v4.json", &in[0]);
 	load("demo-session.json", &in[1]);
 	load("suggest/v6.json", &in[2]);
+	test_routes(&in[1]);
 
 	/* (a + b) + c */
 	merge_rt(in, 2, &ab, &x);

@@ -173,10 +173,22 @@ static void test_malformed(void)
 	bad("!{\"format\": \"pcap\"}",
 	    "x.json:1:1: (top level): not a conntrack-advise session (no \"format\": "
 	    "\"conntrack-advise-session\")");
-	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 3}",
-	    "x.json:2:13: version: session format version 3; this conntrack-advise reads versions 1 to 2");
+	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 4}",
+	    "x.json:2:13: version: session format version 4; this conntrack-advise reads versions 1 to 3");
 	bad("  \"other\": []\n}\n", "x.json:1:1: (top level): missing field \"flows\"");
 	bad("  \"flows\": {}\n}\n", "x.json:6:12: flows: expected an array");
+	/* version 3's fields: a flow's interfaces, a host's routes and rules */
+	bad(flow_with("\"state\": \"assured\"", "\"state\": \"assured\", \"iif\": \"\""),
+	    "x.json:7:276: flows[0].iif: \"\" is not an interface name (1 to 15 characters)");
+	bad("!{\"format\": \"conntrack-advise-session\", \"version\": 3, \"host\": {\"hostname\": "
+	    "\"h\", \"interfaces\": [], \"routes\": [{\"family\": \"ipv4\", \"dst\": "
+	    "\"192.0.2.0\", \"type\": \"unicast\", \"table\": 254}]}, \"flows\": []}",
+	    "x.json:1:135: host.routes[0].dst: \"192.0.2.0\" is not an IPv4 prefix "
+	    "(ADDRESS/LENGTH)");
+	bad("!{\"format\": \"conntrack-advise-session\", \"version\": 3, \"host\": {\"hostname\": "
+	    "\"h\", \"interfaces\": [], \"rules\": [{\"family\": \"ipv4\", \"priority\": 1, "
+	    "\"action\": \"jump\"}]}, \"flows\": []}",
+	    "x.json:1:152: host.rules[0].action: \"jump\" is not a known action");
 	bad(flow_with("\"198.51.100.7\"", "\"198.51.100.777\""),
 	    "x.json:7:78: flows[0].orig.src: \"198.51.100.777\" is not an IP address");
 	bad(flow_with("\"198.51.100.7\"", "\"2001:db8::7\""),
@@ -412,7 +424,7 @@ static void test_current_version(void)
 {
 	const char *src = getenv("SRCDIR") ? getenv("SRCDIR") : ".";
 	char path[4096], *text = NULL, *again = NULL;
-	size_t len = 0, len2 = 0, multi = 0;
+	size_t len = 0, len2 = 0, multi = 0, with_iif = 0;
 	struct cta_session s, t;
 	struct cta_err err = { "" };
 
@@ -433,6 +445,13 @@ static void test_current_version(void)
 		}
 	}
 	CHECK_EQ(multi, 1);
+	/* version 3: the second host's routes and rules, the flows' interfaces */
+	CHECK(s.n_hosts == 3 && s.hosts[1].n_routes == 6 && s.hosts[1].n_rules == 3);
+	CHECK(s.n_hosts == 3 && !strcmp(s.hosts[1].routes[2].unsupported, "multipath"));
+	CHECK(s.n_hosts == 3 && s.hosts[1].rules[2].has_fwmark && s.hosts[1].rules[2].fwmark == 1);
+	for (size_t i = 0; i < s.n_flows; i++)
+		with_iif += s.flows[i].iif[0] != '\0';
+	CHECK_EQ(with_iif, 12);
 	/* the general reader agrees with the fast one, flow by flow */
 	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
 	CHECK_EQ(cta_session_parse_tree("t.json", text, len, &t, &err), 0);
@@ -442,6 +461,8 @@ static void test_current_version(void)
 				       cta_session_verdicts(&t, &t.flows[i])));
 		CHECK(cta_process_equal(cta_session_process(&s, &s.flows[i]),
 					cta_session_process(&t, &t.flows[i])));
+		CHECK_STR(s.flows[i].iif, t.flows[i].iif);
+		CHECK_STR(s.flows[i].oif, t.flows[i].oif);
 	}
 	CHECK_EQ(cta_session_format(&t, &again, &len2), 0);
 	CHECK(len == len2 && !memcmp(text, again, len));
