@@ -463,11 +463,16 @@ static bool fill_orig(const struct sub *o, struct cta_flow *f)
 	if (cta_proto_has_ports(k->l4proto))
 		return range(o, K_SPORT_MIN, K_SPORT_MAX, &f->sport_min, &f->sport_max) &&
 		       u16(o, K_DPORT, &k->dport);
-	if (cta_proto_is_icmp(k->l4proto))
+	if (cta_proto_is_icmp(k->l4proto)) {
 		/* only messages with an identifier (echo and its kin) have one */
-		return u8(o, K_TYPE, &k->icmp_type) && u8(o, K_CODE, &k->icmp_code) &&
-		       (!(o->seen & (1u << K_ID_MIN | 1u << K_ID_MAX)) ||
-			range(o, K_ID_MIN, K_ID_MAX, &f->sport_min, &f->sport_max));
+		if (!u8(o, K_TYPE, &k->icmp_type) || !u8(o, K_CODE, &k->icmp_code) ||
+		    ((o->seen & (1u << K_ID_MIN | 1u << K_ID_MAX)) &&
+		     !range(o, K_ID_MIN, K_ID_MAX, &f->sport_min, &f->sport_max)))
+			return false;
+		/* ids given to another type mean nothing: the writer leaves them out too */
+		if (!cta_icmp_has_id(k->l4proto, k->icmp_type))
+			f->sport_min = f->sport_max = 0;
+	}
 	return true;
 }
 
