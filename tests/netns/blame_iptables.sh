@@ -55,11 +55,8 @@ live() {
 	local tuple=$1
 	shift
 	ip netns exec "$SRV" "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	local b=$! i
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
+	local b=$!
+	wait_blame_table
 	ip netns exec "$CLA" "$CTALAB" "$@" >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?"
 }

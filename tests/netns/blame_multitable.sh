@@ -17,26 +17,7 @@ B() { ip netns exec "$CLB" "$CTALAB" "$@"; }
 sleep 0.3
 S nft -f "$HERE/../data/cases/fail2ban.nft" || {
 	fail "cannot load fail2ban.nft"
-	
-# --- a zone layout: the accept in a zone chain decided, as the base chain rejects after
-# its jump to the zones (its policy accepts)
-S nft flush ruleset
-S nft -f "$HERE/../data/cases/zone.nft" || fail "cannot load zone.nft"
-for c in "tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.100.7|accept|inet zfw filter_IN_public_allow|tcp dport 22 accept" \
-	"tcp 198.51.100.7 -> 192.0.2.10:80|A probe tcp 192.0.2.10 80 -s 198.51.100.7|reject|inet zfw filter_INPUT|reject with icmpx admin-prohibited"; do
-	IFS='|' read -r tuple traffic verdict where text <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
-	$traffic >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "inet zfw filter_INPUT=$verdict" ||
-		fail "zone layout: $tuple"
-done
-finish
+	finish
 }
 CHECK="$PY $HERE/../tools/check_blame.py"
 F2B="ip fail2ban input=accept"
@@ -87,10 +68,7 @@ S nft flush table inet filter
 S nft add chain inet filter input '{ policy accept; }'
 S "$CTA" -q -j blame --live --timeout 10s "tcp 198.51.100.7 -> 192.0.2.10:22" >"$TMP/open.json" &
 b=$!
-for i in $(seq 50); do
-	S nft list tables | grep -q conntrack_advise_blame && break
-	sleep 0.1
-done
+wait_blame_table
 A send tcp 192.0.2.10 22 -s 198.51.100.7 >/dev/null 2>&1
 wait $b || fail "blame --live (open) exited $?"
 $CHECK "$TMP/open.json" accept "open:input" || fail "live: nothing would drop it"
@@ -113,10 +91,7 @@ for c in "${CASES[@]}"; do
 	IFS='|' read -r tuple traffic verdict where text path <<<"$c"
 	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
 	b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
+	wait_blame_table
 	$traffic >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?"
 	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "$path" || fail "live: $tuple"
@@ -132,10 +107,7 @@ for c in "tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.1
 	IFS='|' read -r tuple traffic verdict where text <<<"$c"
 	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
 	b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
+	wait_blame_table
 	$traffic >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?"
 	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "inet zfw filter_INPUT=$verdict" ||

@@ -151,10 +151,7 @@ for c in "${CASES[@]}"; do
 	IFS='|' read -r tuple traffic _ <<<"$c"
 	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
 	b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
+	wait_blame_table
 	$traffic >/dev/null 2>&1
 	wait $b || fail "blame --live '$tuple' exited $?"
 	check "$TMP/live.json" "$c" live

@@ -46,6 +46,17 @@ no_own_table() {
 	fi
 }
 
+# Wait up to 5 s for blame --live's table in the server's namespace: the sign it is
+# tracing (the traffic it waits for may be sent then).
+wait_blame_table() {
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$SRV" nft list tables | grep -q conntrack_advise_blame && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 finish() {
 	if [ "$FAILED" = 0 ]; then
 		echo "PASS"

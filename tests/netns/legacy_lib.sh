@@ -12,10 +12,7 @@ live() {
 	shift
 	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" 2>"$TMP/live.err" &
 	local b=$!
-	for i in $(seq 50); do
-		S nft list tables | grep -q conntrack_advise_blame && break
-		sleep 0.1
-	done
+	wait_blame_table
 	# the table is the sign it is ready: the legacy lines' logger is bound by then
 	# (a packet traced before would be judged without its legacy chains)
 	[ "$(bindings | sort -u)" = nfnetlink_log ] || fail "blame --live: table before binding"

@@ -81,10 +81,7 @@ expect_line "$TMP/b.txt" 'iif "lo"' 0
 # live: the client's SYN is the answer, not synproxy's
 S "$CTA" -q -j blame --live --timeout 10s "tcp 203.0.113.21 -> 192.0.2.10:80" >"$TMP/live.json" &
 b=$!
-for i in $(seq 50); do
-	S nft list tables | grep -q conntrack_advise_blame && break
-	sleep 0.1
-done
+wait_blame_table
 ip netns exec "$CLB" "$CTALAB" send tcp 192.0.2.10 80 -s 203.0.113.21 >/dev/null ||
 	fail "the web server behind synproxy (live)"
 wait $b || fail "blame --live exited $?"

@@ -34,10 +34,7 @@ grep -qE 'created table|ruleset snapshot|messages:' "$TMP/q.err" && fail "record
 ip netns exec "$SRV" "$CTA" blame -v --live --timeout 10s 'tcp 198.51.100.7 -> 192.0.2.10:22' \
 	>"$TMP/live.out" 2>"$TMP/live.err" &
 b=$!
-for i in $(seq 50); do
-	ip netns exec "$SRV" nft list tables | grep -q conntrack_advise_blame && break
-	sleep 0.1
-done
+wait_blame_table
 A "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 >/dev/null 2>&1
 wait $b
 cat "$TMP/live.out" "$TMP/live.err"
