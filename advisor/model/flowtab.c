@@ -661,11 +661,6 @@ void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif,
 		snprintf(f->oif, sizeof(f->oif), "%s", oif);
 }
 
-void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos)
-{
-	cta_flowtab_set_direction(ft, pos, CTA_DIR_FORWARD);
-}
-
 void cta_flowtab_set_direction(struct cta_flowtab *ft, size_t pos, enum cta_direction dir)
 {
 	if (pos < ft->n_flows)

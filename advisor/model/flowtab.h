@@ -76,13 +76,9 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
  * once known. */
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif);
 /*
- * The flow at pos was forwarded, whatever its addresses say: a packet to a local
- * address translated by DNAT and denied in the forward hook.
- */
-void cta_flowtab_set_forwarded(struct cta_flowtab *ft, size_t pos);
-/*
  * The flow at pos went the way its first packet's hooks say (CTA_DIR_IN: it reached
- * input), whatever its addresses say: a TPROXY'd connection to a foreign address.
+ * input), whatever its addresses say: a TPROXY'd connection to a foreign address, or
+ * one to a local address that DNAT sent on and the forward hook denied.
  */
 void cta_flowtab_set_direction(struct cta_flowtab *ft, size_t pos, enum cta_direction dir);
 /*
