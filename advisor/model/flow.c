@@ -110,6 +110,12 @@ void cta_flow_key_from_event(struct cta_flow_key *k, const struct cta_event *ev)
 	}
 }
 
+void cta_flow_drop_stray_ids(struct cta_flow *f)
+{
+	if (cta_proto_is_icmp(f->key.l4proto) && !cta_icmp_has_id(f->key.l4proto, f->key.icmp_type))
+		f->sport_min = f->sport_max = 0;
+}
+
 bool cta_flow_translated(const struct cta_flow *f)
 {
 	const struct cta_flow_key *k = &f->key;

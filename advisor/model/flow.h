@@ -77,6 +77,11 @@ int cta_reached_from_name(const char *name, enum cta_reached *r);
 
 /* The key of the flow an event belongs to (zeroed first). */
 void cta_flow_key_from_event(struct cta_flow_key *k, const struct cta_event *ev);
+/*
+ * A flow read from a file: ICMP ids given to a message type without an identifier
+ * mean nothing, and the writer leaves them out, so they are dropped (both readers).
+ */
+void cta_flow_drop_stray_ids(struct cta_flow *f);
 /* Is the reply direction anything but the mirror of the original (NAT)? */
 bool cta_flow_translated(const struct cta_flow *f);
 

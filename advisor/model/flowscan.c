@@ -469,9 +469,7 @@ static bool fill_orig(const struct sub *o, struct cta_flow *f)
 		    ((o->seen & (1u << K_ID_MIN | 1u << K_ID_MAX)) &&
 		     !range(o, K_ID_MIN, K_ID_MAX, &f->sport_min, &f->sport_max)))
 			return false;
-		/* ids given to another type mean nothing: the writer leaves them out too */
-		if (!cta_icmp_has_id(k->l4proto, k->icmp_type))
-			f->sport_min = f->sport_max = 0;
+		cta_flow_drop_stray_ids(f);
 	}
 	return true;
 }

@@ -294,9 +294,8 @@ static int read_orig(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		/* only messages with an identifier (echo and its kin) have one */
 		if (!err && json_object_get(o, "id_min"))
 			err = range(rd, o, "id_min", "id_max", &f->sport_min, &f->sport_max);
-		/* ids given to another type mean nothing: the writer leaves them out too */
-		if (!err && !cta_icmp_has_id(k->l4proto, k->icmp_type))
-			f->sport_min = f->sport_max = 0;
+		if (!err)
+			cta_flow_drop_stray_ids(f);
 	}
 	cta_rd_leave(rd);
 	return err;
