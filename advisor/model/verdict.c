@@ -488,22 +488,18 @@ bool cta_vtally_equal(const struct cta_vtally *a, const struct cta_vtally *b)
 	return true;
 }
 
-static bool same(const char *a, const char *b)
-{
-	return !strcmp(a ? a : "", b ? b : "");
-}
-
 bool cta_verdict_passed(const struct cta_verdict *v, bool legacy, const char *family,
 			const char *table, const char *chain, uint64_t handle)
 {
 	for (size_t i = 0; v && i < v->n_path; i++) {
 		const struct cta_vstage *st = &v->path[i];
 
-		if (st->legacy != legacy || !same(st->family, family) || !same(st->table, table))
+		if (st->legacy != legacy || cmp_str(st->family, family) ||
+		    cmp_str(st->table, table))
 			continue;
 		for (size_t k = 0; k < st->n_rules; k++)
 			if (!st->rules[k].policy && st->rules[k].handle == handle &&
-			    same(st->rules[k].chain, chain))
+			    !cmp_str(st->rules[k].chain, chain))
 				return true;
 	}
 	return false;
