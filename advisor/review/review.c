@@ -2,6 +2,7 @@
 #include "advisor/review/review.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -403,6 +404,53 @@ struct live {
 	bool translated; /* a recorded connection was NATed (conntrack says so) */
 };
 
+/* Does TEXT jump or go to CHAIN ("jump DOCKER", also inside a verdict map)? */
+static bool calls(const char *text, const char *chain)
+{
+	static const char *const how[] = { "jump ", "goto " };
+	size_t n = strlen(chain);
+
+	for (size_t k = 0; k < 2; k++)
+		for (const char *p = strstr(text, how[k]); p; p = strstr(p + 1, how[k])) {
+			const char *q = p + strlen(how[k]);
+
+			if (!strncmp(q, chain, n) && !(isalnum((unsigned char)q[n]) ||
+						       q[n] == '_' || q[n] == '-' || q[n] == '.'))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Does chain C of table T run only in NAT: a base chain of type nat, or a chain only
+ * rules of such chains jump to (iptables-nft's `ip nat DOCKER`, called from nat
+ * PREROUTING and OUTPUT)? DEPTH bounds the walk up the jumps.
+ */
+static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t, const char *c,
+		     int depth)
+{
+	const struct cta_chain_info *ci = cta_ruleset_chain(rs, family, t, c);
+	bool called = false;
+
+	if (ci && ci->base)
+		return !strcmp(ci->type, "nat");
+	if (depth > 16)
+		return false;
+	for (size_t i = 0; i < cta_ruleset_rule_count(rs); i++) {
+		const char *rt, *rc, *text;
+		uint64_t h;
+		uint8_t f;
+
+		text = cta_ruleset_rule_at(rs, i, &f, &rt, &rc, &h);
+		if (!text || f != family || strcmp(rt, t) || !strcmp(rc, c) || !calls(text, c))
+			continue;
+		if (!nat_only(rs, f, rt, rc, depth + 1))
+			return false;
+		called = true;
+	}
+	return called;
+}
+
 /*
  * Why record's traces cannot say whether rule i is used, or NULL when they can: only
  * first packets are traced, so a rule for later packets, loopback, or what NAT did is
@@ -413,7 +461,6 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 {
 	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
 					  "oifname \"lo\"" };
-	const struct cta_chain_info *ci;
 	const char *t, *c, *text;
 	uint64_t h;
 	uint8_t f;
@@ -434,8 +481,7 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
-	ci = cta_ruleset_chain(rs, f, t, c);
-	if (translated && ((ci && !strcmp(ci->type, "nat")) || strstr(text, "ct status dnat") ||
+	if (translated && (nat_only(rs, f, t, c, 0) || strstr(text, "ct status dnat") ||
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "
 		       "of NAT do not show every rule that translated: no evidence either way";

@@ -522,6 +522,74 @@ static void test_helpers_lost(void)
 	json_decref(lost);
 }
 
+/*
+ * iptables-nft's Docker NAT: `ip nat DOCKER` is a regular chain only nat base chains
+ * jump to. With translated connections recorded, its rules are untraced like the nat
+ * base chain's, never unreached (candidates for removal); a filter rule no flow
+ * reached still is.
+ */
+static void test_live_nat_chain(void)
+{
+	static const char docker[] =
+		"table ip nat { # handle 1\n"
+		"\tchain PREROUTING { # handle 1\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t\tfib daddr type local counter jump DOCKER # handle 2\n"
+		"\t}\n"
+		"\tchain DOCKER { # handle 3\n"
+		"\t\tiifname \"docker0\" counter return # handle 4\n"
+		"\t\ttcp dport 8080 counter dnat to 192.0.2.2:80 # handle 5\n"
+		"\t}\n"
+		"}\n"
+		"table ip filter { # handle 2\n"
+		"\tchain INPUT { # handle 1\n"
+		"\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\ttcp dport 9999 drop # handle 2\n"
+		"\t}\n"
+		"}\n";
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_session s = { 0 };
+	struct cta_flow fl = flow(IPPROTO_TCP, "198.51.100.7", "198.51.100.1", 40000, 8080);
+	struct cta_vtally tally = { 0 };
+	struct cta_verdict *v = NULL;
+	struct cta_err e;
+	json_t *vj, *live, *f;
+	int nat_untraced = 0, filter_unreached = 0;
+	size_t i;
+
+	CHECK_EQ(cta_ruleset_add_text(rs, docker), 0);
+	/* DNAT: the reply comes from the container */
+	cta_addr_parse("192.0.2.2", &(uint8_t){ 0 }, &fl.key.reply_src);
+	fl.key.reply_sport = 80;
+	fl.direction = CTA_DIR_FORWARD;
+	fl.verdict = 1;
+	vj = json_pack("{s:s,s:s,s:s,s:[]}", "verdict", "accept", "type", "open", "source", "trace",
+		       "path");
+	CHECK_EQ(cta_verdict_from_json(vj, &v, &e), 0);
+	cta_vtally_add(&tally, v, 1);
+	s.flows = &fl;
+	s.n_flows = 1;
+	s.verdicts = &tally;
+	s.n_verdicts = 1;
+	live = cta_review_live(rs, &s, 1, "conntrack_advise");
+	CHECK(live != NULL);
+	json_array_foreach(live, i, f) {
+		const char *kind = json_string_value(json_object_get(f, "kind"));
+		const char *table = json_string_value(json_object_get(f, "table"));
+
+		CHECK(!(!strcmp(kind, "unreached") && table && !strcmp(table, "nat")));
+		nat_untraced += !strcmp(kind, "untraced") && table && !strcmp(table, "nat");
+		filter_unreached += !strcmp(kind, "unreached") && table && !strcmp(table, "filter");
+	}
+	CHECK_EQ(nat_untraced, 3);
+	CHECK_EQ(filter_unreached, 1);
+	json_decref(live);
+	json_decref(vj);
+	cta_verdict_unref(v);
+	cta_vtally_fini(&tally);
+	cta_ruleset_free(rs);
+}
+
 int main(void)
 {
 	test_helpers_lost();
@@ -530,5 +598,6 @@ int main(void)
 	test_rsdiff();
 	test_classify();
 	test_no_evidence_and_live();
+	test_live_nat_chain();
 	return check_report("review");
 }
