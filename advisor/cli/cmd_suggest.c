@@ -112,9 +112,10 @@ static bool valid_table(const char *s)
 
 	if (!n || n > 63 || (s[0] >= '0' && s[0] <= '9'))
 		return false;
+	/* nft's identifiers: '-' and '.' too after the first (fail2ban's "f2b-table") */
 	for (size_t i = 0; i < n; i++)
 		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z')))
+		      (s[i] >= 'A' && s[i] <= 'Z') || (i && (s[i] == '-' || s[i] == '.'))))
 			return false;
 	return true;
 }
@@ -205,7 +206,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return cta_usage_error(
 					&cta_cmd_suggest,
 					"--table: '%s' is not a table name (letters, "
-					"digits, _; up to 63)",
+					"digits, _, and - or . after the first; up to 63)",
 					optarg);
 			o->table = optarg;
 			break;

@@ -31,13 +31,25 @@ struct cta_review_flow {
 	struct cta_verdict *candidate; /* the replay's, a reference of its own */
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */
+	/*
+	 * The candidate's verdict was decided in a live table the candidate leaves in
+	 * place (its "in force beside" tables): set before cta_review_classify().
+	 */
+	bool decided_beside;
 	enum cta_review_change change;
 };
 
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
 bool cta_review_passes(const struct cta_verdict *verdict);
 
-/* Set worked and change from the recorded flow and the candidate's verdict. */
+/*
+ * Set worked and change from the recorded flow and the candidate's verdict. A flow that
+ * got through is BREAKS when the candidate denies it, unless the denial is one the
+ * recording saw: decided_beside, and the same verdict by the same rule or policy
+ * denied some of its connections while recording (a fail2ban ban that came after its
+ * first connections, a rate limit): that is the live table's doing, not the
+ * candidate's, and it stays as it was (ok).
+ */
 void cta_review_classify(struct cta_review_flow *rf);
 
 /*
