@@ -241,6 +241,11 @@ static void test_model(void)
 	CHECK_EQ(ir.n_denied, 2);
 	CHECK_EQ(ir.flows_out_open, 3);
 	CHECK_EQ(ir.flows_allowed, 9);
+	/* by direction and family: what a file of one format and template holds */
+	CHECK_EQ(ir.by[CTA_IR_IN][0].allowed, 9);
+	CHECK_EQ(ir.by[CTA_IR_IN][0].denied, 2);
+	CHECK_EQ(ir.by[CTA_IR_OUT][0].allowed, 0); /* output open: counted, no rule */
+	CHECK_EQ(ir.by[CTA_IR_IN][1].allowed + ir.by[CTA_IR_FORWARD][0].allowed, 0);
 	/* 80 and 443 have the same three sources: one rule, both ports, one /24 */
 	for (size_t i = 0; i < ir.n_rules; i++) {
 		struct cta_ir_rule *r = &ir.rules[i];
@@ -263,6 +268,23 @@ static void test_model(void)
 	/* the same session twice: same rules, evidence doubled */
 	struct cta_session two[2] = { s, s };
 
+	{
+		/* forwarded flows apart, per family (the server template leaves them out) */
+		struct cta_session r;
+
+		snprintf(path, sizeof(path), "%s/tests/data/suggest/router.json", srcdir());
+		if (cta_session_load(path, &r, &err) == 0) {
+			CHECK_EQ(cta_ir_build(&o, &r, 1, &ir), 0);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][0].allowed, 7);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][0].denied, 1);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][1].allowed, 1);
+			CHECK_EQ(ir.by[CTA_IR_IN][0].allowed, 1);
+			cta_ir_fini(&ir);
+			cta_session_fini(&r);
+		} else {
+			CHECK(!"router.json loads");
+		}
+	}
 	CHECK_EQ(cta_ir_build(&o, two, 2, &ir), 0);
 	CHECK_EQ(cta_ir_count(&ir, CTA_IR_IN, 0), 4);
 	CHECK_EQ(ir.flows_allowed, 18);
@@ -470,8 +492,57 @@ static void test_protections(void)
 	cta_verdict_unref(v);
 }
 
+/*
+ * Denied flows say where they stand: under an open output chain they pass (its policy
+ * lets them through); those of a direction the template has no block for are listed
+ * for the header, with their direction.
+ */
+static void test_denied_lines(void)
+{
+	struct cta_ir_denied d[2] = {
+		{ .dir = CTA_IR_OUT, .family = AF_INET, .l4proto = 6, .port = 25, .connections = 1 },
+		{ .dir = CTA_IR_FORWARD,
+		  .family = AF_INET,
+		  .l4proto = 6,
+		  .port = 80,
+		  .connections = 1 },
+	};
+	struct cta_ir ir = { .denied = d, .n_denied = 2 };
+	struct cta_tmpl *t = NULL;
+	struct cta_err err;
+	const char *text = "{{input}}\n{{output}}\n";
+	struct cta_emit e = { .ir = &ir, .format = CTA_FORMAT_NFT, .max_denied = 50 };
+	struct cta_buf b = { 0 };
+
+	snprintf(d[0].by, sizeof(d[0].by), "drop by policy of inet fw output");
+	snprintf(d[1].by, sizeof(d[1].by), "drop by policy of inet fw forward");
+	cta_addr_parse("192.0.2.10", &d[0].family, &d[0].src);
+	cta_addr_parse("203.0.113.5", &d[0].family, &d[0].dst);
+	cta_addr_parse("198.51.100.7", &d[1].family, &d[1].src);
+	cta_addr_parse("203.0.113.20", &d[1].family, &d[1].dst);
+	CHECK_EQ(cta_tmpl_parse("t.nft", text, strlen(text), CTA_TMPL_NFT, &t, &err), 0);
+	e.tmpl = t;
+	cta_emit_denied(&e, CTA_IR_OUT, "", &b);
+	CHECK(b.p && strstr(b.p, "# denied while recording, yet allowed here (output stays open "
+				 "without --restrict-output):\n#   tcp 192.0.2.10 -> 203.0.113.5 "
+				 "port 25: 1 conn"));
+	cta_buf_fini(&b);
+	e.restrict_output = true;
+	cta_emit_denied(&e, CTA_IR_OUT, "", &b);
+	CHECK(b.p && strstr(b.p, "# denied while recording, so not allowed here"));
+	cta_buf_fini(&b);
+	cta_emit_denied_unplaced(&e, &b);
+	CHECK(b.p &&
+	      !strncmp(b.p, "#   tcp 198.51.100.7 -> 203.0.113.20 port 80 (forward): 1 conn from ",
+		       67) &&
+	      !strstr(b.p, "port 25"));
+	cta_buf_fini(&b);
+	cta_tmpl_free(t);
+}
+
 int main(void)
 {
+	test_denied_lines();
 	test_protections();
 	test_helpers();
 	test_template_errors();
