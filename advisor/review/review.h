@@ -118,6 +118,17 @@ json_t *cta_review_no_evidence_legacy(const struct cta_iptsave *cand, int family
 json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
 				const char *after);
 
+/*
+ * The elements of the sets and maps of listing live (nft's text) that listing after
+ * (the same once the candidate is loaded) no longer holds: the set is gone with its
+ * table, or made anew without them. State filled at run time (fail2ban's bans added
+ * with `nft add element`, a meter's or dynamic set's entries) that no ruleset file
+ * carries, so applying the candidate loses it. A JSON array of {"family", "table",
+ * "kind" (set, map), "name", "elements" (the live set's count), "lost", "example" (the
+ * first lost element)}; NULL when out of memory (setstate.c).
+ */
+json_t *cta_review_sets_lost(const char *live, const char *after);
+
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);
 

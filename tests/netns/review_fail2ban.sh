@@ -6,7 +6,8 @@
 # banned host's flow is dropped by the same ban rule that dropped it while recording:
 # ok, not BREAKS (review used to call it broken, as if the candidate had dropped the
 # connections accepted before the ban). Replacing fail2ban's tables (suggest
-# --replace) lets it in: opens, and review says the ban set goes with them.
+# --replace) lets it in: opens; and review says the bans in their sets (filled at run
+# time, in no ruleset file) are lost with them.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -43,6 +44,7 @@ expect_line "$TMP/r.out" "^  ok +tcp 203\.0\.113\.21:[0-9]+ -> 192\.0\.2\.10:22 
 expect_line "$TMP/r.out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22 "
 expect_line "$TMP/r.out" "BREAKS" 0
 expect_line "$TMP/r.out" "^3 flows: 0 would break, 0 would open, 3 unchanged, 0 not judged$"
+expect_line "$TMP/r.out" "^state it drops" 0
 
 "$CTA" suggest --replace 'ip fail2ban' --replace 'inet f2b-table' -o "$TMP/repl.nft" "$TMP/s.json" ||
 	fail "suggest --replace"
@@ -53,4 +55,18 @@ cat "$TMP/repl.out"
 expect_line "$TMP/repl.out" "^  opens +tcp 203\.0\.113\.20:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: accept \(rule inet filter input "
 expect_line "$TMP/repl.out" "^  ok +tcp 203\.0\.113\.21:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: drop \(policy of inet filter input\)"
 expect_line "$TMP/repl.out" "BREAKS" 0
+expect_line "$TMP/repl.out" "^state it drops: elements of live sets that the candidate does not hold"
+expect_line "$TMP/repl.out" "^  ip fail2ban set f2b-sshd: 1 of 1 element \(203\.0\.113\.20\)$"
+expect_line "$TMP/repl.out" "^  inet f2b-table set addr-set-sshd: 1 of 1 element \(203\.0\.113\.21\)$"
+expect_line "$TMP/repl.out" "f2b-ASTERISK" 0 # empty: nothing to lose
+S "$CTA" -j review "$TMP/repl.nft" --session "$TMP/s.json" >"$TMP/repl.json" 2>/dev/null
+"$PY" - "$TMP/repl.json" <<'PY' || fail "review -j sets_lost: $(cat "$TMP/repl.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+lost = {(s["family"], s["table"], s["name"]): s for s in r["sets_lost"]}
+s = lost[("ip", "fail2ban", "f2b-sshd")]
+assert s["kind"] == "set" and s["elements"] == 1 and s["lost"] == 1, s
+assert s["example"] == "203.0.113.20", s
+assert len(lost) == 2, lost
+PY
 finish

@@ -637,8 +637,52 @@ static void test_live_nat_chain(void)
 	cta_ruleset_free(rs);
 }
 
+/* Live set elements the candidate would drop: gone with their table, or made anew without them. */
+static void test_sets_lost(void)
+{
+	static const char f2b_live[] =
+		"table ip fail2ban {\n"
+		"\tset f2b-sshd {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t\tflags timeout\n"
+		"\t\telements = { 203.0.113.20 timeout 10m expires 9m58s, 203.0.113.21 timeout 10m expires 9m,\n"
+		"\t\t\t     203.0.113.22 comment \"a, b\" }\n"
+		"\t}\n"
+		"\tset empty {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t}\n"
+		"}\n"
+		"table inet fw {\n"
+		"\tmap ports {\n"
+		"\t\ttype inet_service : verdict\n"
+		"\t\telements = { 22 : accept, 80 : drop }\n"
+		"\t}\n"
+		"}\n";
+	static const char f2b_after[] = "table inet fw {\n"
+					"\tmap ports {\n"
+					"\t\ttype inet_service : verdict\n"
+					"\t\telements = { 22 : accept, 80 : drop }\n"
+					"\t}\n"
+					"}\n";
+	json_t *lost = cta_review_sets_lost(f2b_live, f2b_after), *e;
+
+	CHECK(lost && json_array_size(lost) == 1);
+	e = json_array_get(lost, 0);
+	CHECK_STR(json_string_value(json_object_get(e, "table")), "fail2ban");
+	CHECK_STR(json_string_value(json_object_get(e, "name")), "f2b-sshd");
+	CHECK_EQ(json_integer_value(json_object_get(e, "elements")), 3);
+	CHECK_EQ(json_integer_value(json_object_get(e, "lost")), 3);
+	CHECK_STR(json_string_value(json_object_get(e, "example")), "203.0.113.20");
+	json_decref(lost);
+	/* kept, whatever their timeouts say now */
+	lost = cta_review_sets_lost(f2b_live, f2b_live);
+	CHECK(lost && json_array_size(lost) == 0);
+	json_decref(lost);
+}
+
 int main(void)
 {
+	test_sets_lost();
 	test_helpers_lost();
 	test_catch_all();
 	test_craft();
