@@ -389,14 +389,12 @@ static void header_left_out(const struct options *o, const char *tname, const st
 			       ",\n#   %llu outbound, left out: template %s has no output rules "
 			       "({{output}})",
 			       (unsigned long long)c->left[CTA_IR_OUT], tname);
+	/* never the other format's name: review reads a file's family from its comments */
 	if (c->other_family)
-		cta_buf_printf(
-			b,
-			",\n#   %llu %s, left out: --format %s writes %s rules (--format %s writes those)",
-			(unsigned long long)c->other_family,
-			o->format == CTA_FORMAT_IPTABLES ? "IPv6" : "IPv4", format_ext[o->format],
-			o->format == CTA_FORMAT_IPTABLES ? "IPv4" : "IPv6",
-			o->format == CTA_FORMAT_IPTABLES ? "ip6tables" : "iptables");
+		cta_buf_printf(b, ",\n#   %llu %s, left out: this format writes %s rules only",
+			       (unsigned long long)c->other_family,
+			       o->format == CTA_FORMAT_IPTABLES ? "IPv6" : "IPv4",
+			       o->format == CTA_FORMAT_IPTABLES ? "IPv4" : "IPv6");
 	if (c->denied_open)
 		cta_buf_printf(b,
 			       ",\n#   %llu outbound denied while recording, yet allowed: output "

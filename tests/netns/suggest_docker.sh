@@ -67,5 +67,5 @@ expect_line "$TMP/router.nft" "ip daddr 192\.0\.2\.2 tcp dport 80 ct status dnat
 expect_line "$TMP/router.nft" "^[[:space:]]+#   tcp 198\.51\.100\.8 -> 198\.51\.100\.1 port 8080: 1 conn from .*, drop by rule ip filter DOCKER-USER handle [0-9]+$"
 "$CTA" suggest --format ip6tables -o "$TMP/s.ip6" "$TMP/s.json" || fail "suggest --format ip6tables"
 expect_line "$TMP/s.ip6" "^# Flows: 0 allowed by the rules below, 0 denied \(listed, not allowed\),$"
-expect_line "$TMP/s.ip6" "^#   3 IPv4, left out: --format ip6tables writes IPv6 rules \(--format iptables writes those\)"
+expect_line "$TMP/s.ip6" "^#   3 IPv4, left out: this format writes IPv6 rules only\.$"
 finish
