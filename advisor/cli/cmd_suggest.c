@@ -335,7 +335,7 @@ static int load_template(const struct options *o, struct cta_tmpl **t, const cha
 
 /* What one file holds of the flows, and what it leaves out (the header's counts). */
 struct shown {
-	uint64_t allowed, denied, related;
+	uint64_t allowed, denied, related, limited;
 	uint64_t unplaced; /* denied, listed in the header: no block for their direction */
 	uint64_t denied_open; /* denied outbound, let through by the open output policy */
 	uint64_t left[CTA_IR_NDIRS]; /* no block of the template for their direction */
@@ -363,6 +363,7 @@ static void count_shown(const struct options *o, const struct cta_emit *e, struc
 				c->unplaced += cta_emit_has_block(e, CTA_IR_OUT) ? 0 : denied;
 			} else if (cta_emit_has_block(e, (enum cta_ir_dir)d)) {
 				c->allowed += t->allowed;
+				c->limited += t->limited;
 				c->related += t->related;
 				c->denied += o->ir.allow_denied ? t->denied : denied;
 			} else {
@@ -453,11 +454,11 @@ static void header(const struct options *o, const struct cta_emit *e, const stru
 		cta_buf_printf(b, "listed, not allowed: %llu just below, the rest in their chains)",
 			       (unsigned long long)c.unplaced);
 	header_left_out(o, e->template_name, &c, b);
-	if (ir->flows_limited)
+	if (c.limited)
 		cta_buf_printf(b,
 			       ",\n#   %llu allowed though some of their attempts were denied "
 			       "(rate limits: see flows)",
-			       (unsigned long long)ir->flows_limited);
+			       (unsigned long long)c.limited);
 	if (ir->flows_local)
 		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
 			       (unsigned long long)ir->flows_local);

@@ -337,8 +337,10 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	}
 	ir->flows_allowed++;
 	by->allowed++;
-	if (!denied && cta_vtally_denied(verdicts))
+	if (!denied && cta_vtally_denied(verdicts)) {
 		ir->flows_limited++;
+		by->limited++;
+	}
 	uint64_t limited = denied ? 0 : cta_vtally_denied(verdicts);
 
 	widen(&ir->first_ns, &ir->last_ns, f->first_ns, f->last_ns);

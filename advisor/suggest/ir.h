@@ -97,6 +97,7 @@ struct cta_ir_tally {
 	uint64_t allowed; /* became rules (with --allow-denied, denied ones too) */
 	uint64_t denied; /* denied while recording (with --allow-denied, in allowed too) */
 	uint64_t related; /* a helper expected them: ct state related */
+	uint64_t limited; /* allowed, though some attempts were denied */
 };
 
 struct cta_ir {
