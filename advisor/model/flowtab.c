@@ -618,27 +618,44 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
 }
 
+/* The event a packet tuple stands for, as a new connection; its flow's key. */
+static uint64_t tuple_event(struct cta_event *ev, struct cta_flow_key *key, uint8_t family,
+			    uint8_t l4proto, const struct cta_tuple *t, uint64_t seen_ns)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = CTA_EV_CT_NEW;
+	ev->family = family;
+	ev->l4proto = l4proto;
+	ev->orig = *t;
+	ev->seen_ns = seen_ns;
+	ev->reply.src = t->dst;
+	ev->reply.dst = t->src;
+	ev->reply.sport = t->dport;
+	ev->reply.dport = t->sport;
+	cta_flow_key_from_event(key, ev);
+	return key_hash(key);
+}
+
+int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t)
+{
+	struct cta_event ev;
+	struct cta_flow_key key;
+	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, 0);
+
+	return flow_find(ft, &key, hash);
+}
+
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, uint64_t attempts)
 {
-	struct cta_event ev = { .type = CTA_EV_CT_NEW,
-				.family = family,
-				.l4proto = l4proto,
-				.orig = *t,
-				.seen_ns = seen_ns };
+	struct cta_event ev;
 	struct cta_flow_key key;
-	uint64_t hash;
-	int64_t pos;
+	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, seen_ns);
+	int64_t pos = flow_find(ft, &key, hash);
 	struct cta_flow *f;
 
-	ev.reply.src = t->dst;
-	ev.reply.dst = t->src;
-	ev.reply.sport = t->dport;
-	ev.reply.dport = t->sport;
-	cta_flow_key_from_event(&key, &ev);
-	hash = key_hash(&key);
-	pos = flow_find(ft, &key, hash);
 	if (pos < 0) {
 		pos = flow_add(ft, &key, hash);
 		if (pos < 0)
@@ -650,6 +667,14 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 	f->connections += attempts > 1 ? attempts - 1 : 0; /* update_flow counted one */
 	f->packets[0] += packets;
 	return pos;
+}
+
+int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t connections)
+{
+	return cta_flowtab_add_denied(ft, family, l4proto, t, host, seen_ns, connections,
+				      connections);
 }
 
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif)

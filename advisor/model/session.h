@@ -42,7 +42,7 @@ struct cta_session_stats {
 	uint64_t process_events, process_scanned, process_lost, process_sockets;
 	/* counted in the kernel (nft/kcount.h): first packets in and out, denied */
 	uint64_t kernel_entered, kernel_left, kernel_denied, kernel_listings, kernel_largest;
-	uint64_t kernel_uncounted, kernel_unsure;
+	uint64_t kernel_uncounted, kernel_unsure, kernel_unseen;
 };
 
 struct cta_session {

@@ -745,6 +745,45 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 	return err;
 }
 
+static int add_unseen(const struct cta_denial_key *k, uint64_t packets, void *data)
+{
+	struct cta_judge *j = data;
+	struct cta_tuple t = { .src = k->src,
+			       .dst = k->dst,
+			       .dport = k->dport,
+			       .icmp_type = k->icmp_type,
+			       .icmp_code = k->icmp_code };
+	int64_t pos = cta_flowtab_add_unseen(j->ft, k->family, k->l4proto, &t, j->host,
+					     cta_now_real_ns(), packets);
+
+	if (pos < 0)
+		return (int)pos;
+	j->stats.unseen += packets;
+	return 0;
+}
+
+int cta_judge_unseen(struct cta_judge *j)
+{
+	const struct cta_flow *f = cta_flowtab_flows(j->ft);
+	size_t n = cta_flowtab_count(j->ft);
+
+	if (!j->counts)
+		return 0;
+	/* a flow's connections may be NATed: its key's original side is the kernel's */
+	for (size_t i = 0; i < n; i++) {
+		struct cta_tuple t = { .src = f[i].key.src,
+				       .dst = f[i].key.dst,
+				       .dport = f[i].key.dport,
+				       .icmp_type = f[i].key.icmp_type,
+				       .icmp_code = f[i].key.icmp_code };
+		struct cta_denial_key k;
+
+		cta_denial_key(&k, f[i].key.family, f[i].key.l4proto, &t);
+		cta_denials_mark_seen(j->counts, &k);
+	}
+	return cta_denials_each_unseen(j->counts, add_unseen, j);
+}
+
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j)
 {
 	return &j->stats;

@@ -407,6 +407,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_denied = ds->denied;
 		s->stats.kernel_uncounted = ds->uncounted;
 		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
+		s->stats.kernel_unseen = cta_judge_stats(r->judge)->unseen;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -1342,6 +1343,8 @@ static int finish(struct rec *r)
 		err = count_kernel(r);
 	if (!err)
 		err = settle(r, true);
+	if (!err)
+		err = cta_judge_unseen(r->judge);
 	return err;
 }
 
