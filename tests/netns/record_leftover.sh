@@ -127,6 +127,8 @@ PY
 "$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows.ext"
 expect_line "$TMP/flows.ext" "dport=80 .* conns=1 leftover=1 "
 expect_line "$TMP/flows.ext" "leftover=" 1
+"$CTA" blame --session "$TMP/s.json" 'tcp 198.51.100.7 -> 192.0.2.10:80' >"$TMP/blame.out"
+expect_line "$TMP/blame.out" "^  leftover: 1 of its connections was already closing"
 
 "$CTA" suggest -o "$TMP/r.nft" "$TMP/s.json" 2>"$TMP/sug.err" || fail "suggest: $(cat "$TMP/sug.err")"
 cat "$TMP/r.nft"
