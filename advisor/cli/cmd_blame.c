@@ -554,8 +554,9 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	printf("%s  (live: %s %s:%u -> %s:%u)\n", text, proto, src, pkt.tuple.sport, dst,
-	       pkt.tuple.dport);
+	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
+				      : "%s  (live: %s %s:%u -> %s:%u)\n",
+	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
 	print_verdict(tv);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

@@ -731,7 +731,7 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets, bool attempt)
+			       uint64_t seen_ns, uint64_t packets, uint64_t attempts)
 {
 	struct cta_event ev = { .type = CTA_EV_CT_NEW,
 				.family = family,
@@ -757,7 +757,8 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
 	}
 	f = &ft->flows[pos];
-	update_flow(f, NULL, &ev, attempt);
+	update_flow(f, NULL, &ev, attempts > 0);
+	f->connections += attempts > 1 ? attempts - 1 : 0; /* update_flow counted one */
 	f->packets[0] += packets;
 	return pos;
 }

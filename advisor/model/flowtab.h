@@ -73,12 +73,12 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 				  const struct cta_tuple *t);
 /*
  * A flow that never reached conntrack (denied): packets on the flow of this packet
- * tuple (reply direction the mirror), and with attempt, one more attempt (connection).
- * Position, or -ENOMEM.
+ * tuple (reply direction the mirror), and attempts more attempts (connections; 0 for
+ * retransmits of one already counted). Position, or -ENOMEM.
  */
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets, bool attempt);
+			       uint64_t seen_ns, uint64_t packets, uint64_t attempts);
 /* Where the flow's first packet came in and went out (names; NULL or "" not known): kept
  * once known. */
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif);

@@ -367,7 +367,7 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int err;
 
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
-				     packets ? packets : 1, true);
+				     packets ? packets : 1, 1);
 	if (pos < 0)
 		return (int)pos;
 	direction_seen(j, pos, w->verdict);
@@ -397,7 +397,7 @@ static int retransmits_done(struct cta_judge *j, struct wait *w)
 	if (packets) {
 		j->stats.retransmits += packets;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-					     w->seen_real, packets, false);
+					     w->seen_real, packets, 0);
 	}
 	drop(j, w);
 	return pos < 0 ? (int)pos : 0;
@@ -574,7 +574,7 @@ static int claim(struct cta_judge *j, struct wait *w)
 	if (w->settled) {
 		j->stats.retransmits += n;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-					     w->seen_real, n, false);
+					     w->seen_real, n, 0);
 		return pos < 0 ? (int)pos : 1;
 	}
 	err = denied(j, w, n);
@@ -582,7 +582,13 @@ static int claim(struct cta_judge *j, struct wait *w)
 	return err ? err : 1;
 }
 
-/* Denied packets the kernel counted that no trace or NFLOG packet claimed. */
+/*
+ * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
+ * attempt of its own. NFLOG logs every first packet of a flow that was never let
+ * through (nft/table.c), so these are a flow's beyond NFLOG's per-flow limit once
+ * some of its attempts were accepted (a rate limit, a meter under load), or packets
+ * whose messages were lost; a retransmit among them counts as an attempt.
+ */
 static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
 {
 	struct cta_judge *j = data;
@@ -592,20 +598,20 @@ static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *dat
 			       .icmp_type = k->icmp_type,
 			       .icmp_code = k->icmp_code };
 	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
-					     cta_now_real_ns(), packets, true);
+					     cta_now_real_ns(), packets, packets);
 	struct cta_verdict *v;
 	int err;
 
 	if (pos < 0)
 		return (int)pos;
-	j->stats.denied++;
+	j->stats.denied += packets;
 	/* counted with the rule a trace named for the flow's denials, if one did */
 	v = named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
 	if (v)
-		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
 	if (!(v = unknown_denial(CTA_VSOURCE_KERNEL)))
 		return -ENOMEM;
-	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
 	cta_verdict_unref(v);
 	return err;
 }
