@@ -256,6 +256,11 @@ static void print_flow_head(const struct cta_flow *f)
 	if (f->helper[0])
 		printf("  conntrack helper: %s (the connections it expects are related)\n",
 		       f->helper);
+	if (f->leftover)
+		printf("  leftover: %llu of its connections %s already closing when the recording "
+		       "began, and nothing of %s passed while recording: no verdict\n",
+		       (unsigned long long)f->leftover, f->leftover == 1 ? "was" : "were",
+		       f->leftover == 1 ? "it" : "them");
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */

@@ -67,7 +67,9 @@ const struct cta_cmd cta_cmd_suggest = {
 	"Inbound flows allow their (protocol, port) from their grouped sources; forwarded\n"
 	"flows (router) their source group to their destination; translated flows are matched\n"
 	"as the filter hook sees them (after DNAT, with 'ct status dnat'). Denied flows are\n"
-	"listed as comments, not allowed. Local (loopback) flows need no rule. Each rule's\n"
+	"listed as comments, not allowed. Local (loopback) flows need no rule. Leftovers\n"
+	"(every connection already closing when the recording began, TIME_WAIT and the\n"
+	"like, with no packet since) are no evidence: counted in the header, no rule. Each rule's\n"
 	"comment names the local programs of its flows where the recording saw them.\n"
 	"With --per-process, outbound flows of different users get rules of their own,\n"
 	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
@@ -372,6 +374,11 @@ static void header(const struct options *o, const char *tname, const struct cta_
 			",\n#   %llu related (a conntrack helper expected them: allowed by ct "
 			"state related, never by their port)",
 			(unsigned long long)ir->flows_related);
+	if (ir->flows_leftover)
+		cta_buf_printf(b,
+			       ",\n#   %llu leftover (closing when the recording began, no packet "
+			       "since: no rule)",
+			       (unsigned long long)ir->flows_leftover);
 	for (size_t i = 0; i < ir->n_helpers; i++)
 		cta_buf_printf(b, ",\n#   helper %s on %s port %u (%s): %s", ir->helpers[i].name,
 			       cta_emit_proto_word(ir->helpers[i].l4proto), ir->helpers[i].port,
@@ -466,9 +473,11 @@ static int lockout_check(const struct cta_session *s, size_t n)
 			for (size_t i = 0; i < s[k].n_flows && !seen; i++) {
 				const struct cta_flow *f = &s[k].flows[i];
 
+				/* a leftover makes no rule: it does not keep SSH open */
 				seen = f->direction == CTA_DIR_IN &&
 				       f->key.l4proto == IPPROTO_TCP &&
-				       f->key.reply_sport == sshd.ports[p];
+				       f->key.reply_sport == sshd.ports[p] &&
+				       !cta_flow_leftover(f, cta_session_verdicts(&s[k], f));
 			}
 		if (!seen) {
 			cta_msg("suggest: sshd listens on port %u here, and the recording of this "

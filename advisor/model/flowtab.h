@@ -8,6 +8,7 @@
 #define CTA_FLOWTAB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,8 +48,14 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
  * A dump is a full picture of the kernel's table: between begin and end, apply the
  * dump's events; end closes every open connection the dump did not contain (it ended
  * while events were being lost) and returns how many it closed.
+ *
+ * startup: the dump taken as the recording starts. A TCP connection it brings that is
+ * already closing (FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE) is a leftover of
+ * the time before: counted in its flow's connections and leftover, with no state,
+ * packets or bytes, until an event shows it live during the recording (a NEW event;
+ * for FIN_WAIT and CLOSE_WAIT, grown counters or another TCP state at a later dump).
  */
-void cta_flowtab_dump_begin(struct cta_flowtab *ft);
+void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
 
 /*

@@ -391,6 +391,8 @@ json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally 
 	if (cta_flow_translated(f))
 		set(o, "reply", reply_json(f));
 	set(o, "connections", json_integer((json_int_t)f->connections));
+	if (f->leftover)
+		set(o, "leftover", json_integer((json_int_t)f->leftover));
 	set(o, "packets", pair_json(f->packets[0], f->packets[1]));
 	set(o, "bytes", pair_json(f->bytes[0], f->bytes[1]));
 	set(o, "first_seen", time_json(f->first_ns));

@@ -31,6 +31,7 @@ struct cta_review_flow {
 	struct cta_verdict *candidate; /* the replay's, a reference of its own */
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */
+	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	enum cta_review_change change;
 };
 
