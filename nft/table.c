@@ -163,7 +163,7 @@ static const struct seen seen6 = {
 
 /*
  * What is done per flow at most (TCP SYNs traced, see add_trace_syns; first packets
- * logged to NFLOG, see add_log_rule): a burst, then a rate.
+ * logged to NFLOG, see add_log_rules): a burst, then a rate.
  */
 #define PER_FLOW_RATE 1 /* a second */
 #define PER_FLOW_BURST 5
@@ -614,8 +614,8 @@ static int add_counting(struct batch *bt)
  * flushed (cta_table_flush_seen, on a ruleset change).
  */
 /*
- * TCP: its SYNs, a burst of PER_FLOW_BURST per flow and then PER_FLOW_RATE a second (the
- * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+ * TCP: its SYNs, a burst of PER_FLOW_BURST per flow and then PER_FLOW_RATE a second
+ * (the limit lives in the flow's element of the SYN set, 30 s after its last SYN):
  * a flood of connections of one flow costs a few traces, and a verdict that
  * changes from one connection to the next (a meter, a limit) is still seen.
  * tcp flags & (syn|ack) == syn meta nfproto F  update @synF { ... }
