@@ -340,6 +340,19 @@ static void test_template_render(void)
 }
 
 /* A helper's control flow keeps the helper; its related data flow is no port rule. */
+
+/* A connection of tcp 198.51.100.7 -> 192.0.2.10 (port: the caller's), inbound */
+static void inbound_tcp(struct cta_flow *f)
+{
+	f->key.family = AF_INET;
+	f->key.l4proto = 6;
+	inet_pton(AF_INET, "198.51.100.7", f->key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f->key.dst.b);
+	f->key.reply_src = f->key.dst;
+	f->key.reply_dst = f->key.src;
+	f->direction = CTA_DIR_IN;
+	f->connections = 1;
+}
 static void test_helpers(void)
 {
 	struct cta_flow f[2];
@@ -354,15 +367,8 @@ static void test_helpers(void)
 
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < 2; i++) {
-		f[i].key.family = AF_INET;
-		f[i].key.l4proto = 6;
-		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
-		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
-		f[i].key.reply_src = f[i].key.dst;
-		f[i].key.reply_dst = f[i].key.src;
-		f[i].direction = CTA_DIR_IN;
+		inbound_tcp(&f[i]);
 		f[i].reached = CTA_REACHED_ASSURED;
-		f[i].connections = 1;
 		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
 	}
 	f[0].key.dport = f[0].key.reply_sport = 21;
@@ -484,14 +490,7 @@ static void test_leftover(void)
 
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < 3; i++) {
-		f[i].key.family = AF_INET;
-		f[i].key.l4proto = 6;
-		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
-		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
-		f[i].key.reply_src = f[i].key.dst;
-		f[i].key.reply_dst = f[i].key.src;
-		f[i].direction = CTA_DIR_IN;
-		f[i].connections = 1;
+		inbound_tcp(&f[i]);
 		f[i].leftover = 1;
 		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
 	}
