@@ -339,8 +339,6 @@ static void test_template_render(void)
 	cta_tmpl_free(t);
 }
 
-/* A helper's control flow keeps the helper; its related data flow is no port rule. */
-
 /* A connection of tcp 198.51.100.7 -> 192.0.2.10 (port: the caller's), inbound */
 static void inbound_tcp(struct cta_flow *f)
 {
@@ -353,6 +351,8 @@ static void inbound_tcp(struct cta_flow *f)
 	f->direction = CTA_DIR_IN;
 	f->connections = 1;
 }
+
+/* A helper's control flow keeps the helper; its related data flow is no port rule. */
 static void test_helpers(void)
 {
 	struct cta_flow f[2];
