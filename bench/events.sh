@@ -4,7 +4,9 @@
 # through a host namespace that forwards them to a sink. In the host, one after the
 # other on the same traffic: `conntrack-advise record` with conntrack events only
 # (--trace none --nflog-group 0), `record` as it runs by default (tracing first
-# packets, NFLOG), `conntrack -E -e NEW`, and `ctdrain`, the floor: record's own
+# packets, NFLOG), `conntrack -E -e NEW,DESTROY -o timestamp > /dev/null` (the
+# baseline of issue 17's targets: what an administrator runs to log connections with
+# their counters), and `ctdrain`, the floor: record's own
 # socket code (buffer, batches, pauses) receiving the same events and doing nothing
 # with them, which is what any reader pays the kernel. The kernel's own count is a
 # `ct state new counter` rule in a table of the benchmark's (postrouting, after
@@ -15,7 +17,10 @@
 #   TCP_RATES="R..." (default "5000 10000 20000"): short TCP connections a second;
 #       "" for none
 #   TOOLS="..." (default "nothing conntrack floor record-none record record-all"): which
-#       rows; conntrack (the baseline of the ratios) always runs. Each record row names
+#       rows; conntrack (the baseline of the ratios) always runs; conntrack-new adds
+#       `conntrack -E -e NEW -p udp` (or `-p tcp`, all its events), the baseline of
+#       the runs before 2026-11-29 22:20Z; record-nobpf (`--no-bpf`) and record-nolog
+#       (`--nflog-group 0`) the default without one of its parts, to tell their costs. Each record row names
 #       its mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
 #       (--trace new, NFLOG, eBPF), record-all `--trace all`; nothing: no listener, the
 #       baseline of the whole-host cost (busy time of all CPUs, /proc/stat, over the
@@ -70,8 +75,10 @@ host_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 # TCP, whose output goes nowhere, "-": it receives updates too, uncounted)
 run() {
 	local tool=$1 rate=$2 proto=${3:-udp} pid got all overruns=0 resyncs=0 before after cpu
-	local hwm rss0 drops k0 secs ns0 ns1 port=1024 ct=(-E -e NEW -p udp)
-	[ "$proto" = tcp ] && port=80 ct=(-E -p tcp)
+	local hwm rss0 drops k0 secs ns0 ns1 port=1024 ct=(-E -e NEW,DESTROY -o timestamp)
+	[ "$proto" = tcp ] && port=80
+	[ "$tool" = conntrack-new ] && ct=(-E -e NEW -p udp)
+	[ "$tool$proto" = conntrack-newtcp ] && ct=(-E -p tcp)
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
 	case $tool in
@@ -79,13 +86,15 @@ run() {
 		local extra=()
 		[ "$tool" = record-none ] && extra=(--trace none --nflog-group 0)
 		[ "$tool" = record-all ] && extra=(--trace all)
+		[ "$tool" = record-nobpf ] && extra=(--no-bpf)
+		[ "$tool" = record-nolog ] && extra=(--nflog-group 0)
 		rm -f "$TMP/s.json"
 		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
 			"${extra[@]}" 2>"$TMP/rec.err" &
 		pid=$!
 		for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
 		;;
-	conntrack)
+	conntrack*)
 		ip netns exec "$HOST" conntrack "${ct[@]}" >/dev/null 2>&1 &
 		pid=$!
 		sleep 0.5
@@ -124,11 +133,15 @@ run() {
 	nothing)
 		got=- all=- overruns=- resyncs=-
 		;;
-	conntrack)
+	conntrack-new)
 		# its output goes nowhere: what its socket did not drop, it received
 		got=$(($(kernel_count) - k0 - drops))
 		all=$got
 		[ "$proto" = tcp ] && got=- all=-
+		;;
+	conntrack)
+		# NEW and DESTROY to nowhere: which of them its drops were is not known
+		got=- all=-
 		;;
 	floor)
 		read -r got all overruns <"$TMP/drain.out"
@@ -167,12 +180,12 @@ OUT=${OUT:-$ROOT/bench/results.md}
 	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
-	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 events (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
+	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
-# rows PROTO RATE: the four tools, REPEAT rounds, one row each (the median round).
-# CPU per event received of any type for UDP; per connection (kernel NEW) for TCP,
-# where conntrack -E also receives the updates record does not subscribe to.
+# rows PROTO RATE: the tools, REPEAT rounds, one row each (the median round).
+# CPU per connection (kernel NEW), UDP and TCP alike: the tools receive different
+# events for the same connections (conntrack-new: NEW only, or every update of TCP).
 rows() {
 	local proto=$1 rate=$2 tool rep per ratio ratios pers name cap den
 	local kernel got all drops overruns resyncs acc cpu window hwm rss0 secs busy
@@ -184,8 +197,7 @@ rows() {
 			line_of[$tool,$rep]=$(run "$tool" "$rate" "$proto")
 			read -r kernel _ all _ _ _ _ _ window _ _ _ busy < <(echo "${line_of[$tool,$rep]}")
 			busy_of[$tool,$rep]=$busy
-			den=$all
-			[ "$proto" = tcp ] && den=$kernel
+			den=$kernel # per connection, as the issue's target is put
 			per_of[$tool,$rep]=$(awk -v w="$window" -v n="$den" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 		done
 	done
@@ -208,14 +220,17 @@ rows() {
 		read -r kernel got all drops overruns resyncs acc cpu window hwm rss0 secs busy < <(echo "${line_of[$tool,$rep]}")
 		ratio=$(median_range "${ratios[@]}")
 		case $tool in
-		conntrack) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
+		conntrack) name='`conntrack -E -e NEW,DESTROY -o timestamp > /dev/null` (the baseline)' ;;
+		conntrack-new) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
 		floor) name='floor: `ctdrain` (record'"'"'s reads, nothing done)' ;;
 		record-none) name='`record --trace none --nflog-group 0` (conntrack events only)' ;;
 		record) name='`record` DEFAULT (--trace new, NFLOG, eBPF)' ;;
 		record-all) name='`record --trace all` (NFLOG, eBPF)' ;;
+		record-nobpf) name='`record --no-bpf` (--trace new, NFLOG)' ;;
+		record-nolog) name='`record --nflog-group 0` (--trace new, eBPF)' ;;
 		nothing) name='nothing listening (the host alone)' per=- ratio=- ;;
 		esac
-		[ "$tool$proto" = conntracktcp ] && name='`conntrack -E -p tcp > /dev/null`'
+		[ "$tool$proto" = conntrack-newtcp ] && name='`conntrack -E -p tcp > /dev/null`'
 		cap=-
 		[ "$got" != - ] && cap=$(awk -v g="$got" -v k="$kernel" 'BEGIN { printf "%.3f%%", (k ? 100 * g / k : 0) }')
 		printf '| %s (%s) | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s |\n' "$rate" \
@@ -238,7 +253,7 @@ ip netns exec "$SINK" "$CTALAB" sink tcp 80 3600 &
 	echo
 	echo "Short TCP connections: \`ctalab flood tcp\`, a handshake and a reset each, to the 254 addresses"
 	echo "of 203.0.113.0/24 port 80 (accepted by the sink), ${SECONDS_PER_RUN} s per run. CPU per connection"
-	echo "(kernel NEW); conntrack -E receives each connection's updates as well, record its start."
+	echo "(kernel NEW); the baseline receives each connection's NEW and DESTROY, as record does."
 	echo
 	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -276,16 +291,16 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 {
 	echo
 	echo "kernel NEW: packets of \`ct state new counter\` at postrouting in the host namespace."
-	echo "received NEW: for conntrack -E, kernel NEW minus its socket's netlink drops (its output"
-	echo "goes to /dev/null, as a user would run it); record's session \`stats.events.new\` (connections"
+	echo "received NEW: for \`conntrack -E -e NEW\` (conntrack-new), kernel NEW minus its socket's netlink"
+	echo "drops (its output goes to /dev/null, as a user would run it); \"-\" for the baseline, whose drops"
+	echo "may be NEW or DESTROY events; record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
 	echo "connections recorded / denied: record's session, connections of the flood's flows, and"
 	echo "attempts it judged denied (no firewall here: any is false; the kernel counts denials, nft/kcount.h)."
 	echo "Every record row names its mode; DEFAULT is what \`conntrack-advise record\` does unasked."
-	echo "CPU per 10^6 events: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
-	echo "before the traffic to 1.5 s after it, per event received of any type: record also"
-	echo "receives the DESTROY events of entries that time out meanwhile (conntrack -E -e NEW"
-	echo "does not). CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
+	echo "CPU per 10^6 connections: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
+	echo "before the traffic to 1.5 s after it, per kernel NEW; the baseline and record both"
+	echo "receive the DESTROY events of the entries that time out in that window. CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
 	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
 	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
 	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."

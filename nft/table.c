@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 64
+#define BATCH_MAX_MSGS 96
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -161,9 +161,13 @@ static const struct seen seen6 = {
 	.reg_port = NFT_REG32_09,
 };
 
-/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_syns). */
-#define SYN_RATE 1 /* a second */
-#define SYN_BURST 5
+/*
+ * What is done per flow at most (TCP SYNs traced, see add_trace_syns; first packets
+ * logged to NFLOG, see add_log_rules): a burst, then a rate.
+ */
+#define PER_FLOW_RATE 1 /* a second */
+#define PER_FLOW_BURST 5
+#define LOG_SET_ID(v6) (20u + (uint32_t)(v6)) /* log4, log6 */
 
 /* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
 static int add_set(struct batch *bt, const struct seen *sn, bool syn)
@@ -202,10 +206,12 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
  * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
  * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
  * each element with a counter of the packets in state new that passed, kept until
- * record stops: each listing's count is the difference to the last one. The
- * uncounted sets (count false) only say which flows missed a count, and expire.
+ * record stops (timeout_ms 0): each listing's count is the difference to the last
+ * one. The uncounted sets (count false) only say which flows missed a count, and
+ * expire; so do the NFLOG limiter's (log4, log6), whose elements carry a limit.
  */
-static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count)
+static int add_flow_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count,
+			uint64_t timeout_ms)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_expr *counter = count ? nftnl_expr_alloc("counter") : NULL;
@@ -223,12 +229,12 @@ static int add_count_set(struct batch *bt, const char *name, uint32_t id, bool v
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-			  count ? NFT_SET_EVAL : NFT_SET_TIMEOUT | NFT_SET_EVAL);
+			  timeout_ms ? NFT_SET_TIMEOUT | NFT_SET_EVAL : NFT_SET_EVAL);
 	/* addr . addr . inet_proto . inet_service */
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((addr << 6 | addr) << 6 | 12u) << 6) | 13u);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 40 : 16);
-	if (!count)
-		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_TIMEOUT_MS);
+	if (timeout_ms)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
 	if (counter)
 		nftnl_set_add_expr(s, counter); /* the set takes it */
@@ -429,44 +435,28 @@ static int rule_commit(struct batch *bt, struct rule *r, const char *chain)
 }
 
 /*
- * `ct state new counter [log group G]`: the ct expression is what makes the kernel
- * run conntrack in this namespace at all (design.md); the counter is the kernel's
- * own tally; the log hands each new flow's first packet, with its conntrack id, to
- * NFLOG, so a flow that is never confirmed (denied) is still seen.
+ * update @SET { KEY limit rate PER_FLOW_RATE/second burst PER_FLOW_BURST packets }:
+ * matches while the key's own limit (in its element) lets it; NULL: ENOMEM.
  */
-static int add_ct_rule(struct batch *bt, const char *chain, uint16_t nflog_group)
+static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
 {
-	struct rule r = rule_begin(bt, chain);
-	uint32_t zero = 0;
+	struct nftnl_expr *e = nftnl_expr_alloc("dynset"), *limit = nftnl_expr_alloc("limit");
 
-	if (!r.oom) {
-		struct nftnl_expr *ct = nftnl_expr_alloc("ct");
-
-		if (ct) {
-			nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-			nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-		}
-		add(&r, ct);
+	if (!e || !limit) {
+		nftnl_expr_free(limit);
+		nftnl_expr_free(e);
+		return NULL;
 	}
-	e_mask(&r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
-	e_cmp(&r, NFT_CMP_NEQ, &zero, 4);
-	e_counter(&r);
-	if (nflog_group)
-		e_log(&r, nflog_group);
-	return rule_commit(bt, &r, chain);
-}
-
-/* ct original KEY into dreg */
-static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("ct");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
-	}
-	add(r, e);
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, PER_FLOW_RATE);
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, PER_FLOW_BURST);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
+	return e;
 }
 
 /* ct state new: the first packets of a connection, until its first reply */
@@ -485,6 +475,47 @@ static void e_ct_new(struct rule *r)
 }
 
 /*
+ * `ct state new counter`: the ct expression is what makes the kernel run conntrack in
+ * this namespace at all (design.md); the counter is the kernel's own tally.
+ */
+static int add_ct_rule(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+
+	e_ct_new(&r);
+	e_counter(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+/* ct original KEY into dreg */
+static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	add(r, e);
+}
+
+/*
+ * meta nfproto F, then the flow's key from the conntrack original tuple:
+ * saddr . daddr . protocol . proto-dst (ICMP: type . code) into NFT_REG_1 on.
+ */
+static void e_ct_key(struct rule *r, bool v6)
+{
+	const struct seen *sn = v6 ? &seen6 : &seen4;
+
+	e_meta_is(r, NFT_META_NFPROTO, sn->nfproto);
+	e_ct_orig(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
+	e_ct_orig(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
+	e_ct_orig(r, NFT_CT_PROTOCOL, sn->reg_proto);
+	e_ct_orig(r, NFT_CT_PROTO_DST, sn->reg_port);
+}
+
+/*
  * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
  * update @SET { ct original saddr . daddr . protocol . proto-dst }
  * The original tuple, not the packet's headers: NAT between where a packet enters
@@ -494,7 +525,6 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 			  bool v6, uint32_t not_loopback, bool uncounted)
 {
 	struct rule r = rule_begin(bt, chain);
-	const struct seen *sn = v6 ? &seen6 : &seen4;
 	struct nftnl_expr *e;
 
 	if (not_loopback) {
@@ -504,11 +534,7 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
 	}
 	e_ct_new(&r);
-	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
-	e_ct_orig(&r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
-	e_ct_orig(&r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
-	e_ct_orig(&r, NFT_CT_PROTOCOL, sn->reg_proto);
-	e_ct_orig(&r, NFT_CT_PROTO_DST, sn->reg_port);
+	e_ct_key(&r, v6);
 	e = nftnl_expr_alloc("dynset");
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
@@ -555,8 +581,9 @@ static int add_counting(struct batch *bt)
 
 	for (int v6 = 0; v6 < 2 && !err; v6++)
 		for (int i = 0; i < 3 && !err; i++)
-			err = add_count_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
-					    i != CTA_KCOUNT_UNCOUNTED);
+			err = add_flow_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
+					   i != CTA_KCOUNT_UNCOUNTED,
+					   i == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
 		/*
@@ -586,31 +613,9 @@ static int add_counting(struct batch *bt)
  * expires (a SYN: at once), and every flow is traced afresh when the seen sets are
  * flushed (cta_table_flush_seen, on a ruleset change).
  */
-/* update @synF { KEY limit rate SYN_RATE/second burst SYN_BURST packets }; NULL: ENOMEM */
-static struct nftnl_expr *syn_update(const struct seen *set)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("dynset"), *limit = nftnl_expr_alloc("limit");
-
-	if (!e || !limit) {
-		nftnl_expr_free(limit);
-		nftnl_expr_free(e);
-		return NULL;
-	}
-	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, SYN_RATE);
-	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
-	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, SYN_BURST);
-	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set->syn_name);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set->id + 1);
-	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, limit, 0); /* e takes it */
-	return e;
-}
-
 /*
- * TCP: its SYNs, a burst of SYN_BURST per flow and then SYN_RATE a second (the
- * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+ * TCP: its SYNs, a burst of PER_FLOW_BURST per flow and then PER_FLOW_RATE a second
+ * (the limit lives in the flow's element of the SYN set, 30 s after its last SYN):
  * a flood of connections of one flow costs a few traces, and a verdict that
  * changes from one connection to the next (a meter, a limit) is still seen.
  * tcp flags & (syn|ack) == syn meta nfproto F  update @synF { ... }
@@ -633,7 +638,7 @@ static int add_trace_syns(struct batch *bt, const char *chain)
 		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
-		add(&r, syn_update(sets[i]));
+		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1));
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
 		if ((err = rule_commit(bt, &r, chain)))
@@ -782,6 +787,80 @@ static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
 	return err;
 }
 
+/*
+ * NFLOG's share (record, --nflog-group G), first packets in state new (the flow's KEY
+ * from the conntrack original tuple):
+ *   ct state new meta nfproto F KEY != @leftF log group G return
+ *   ct state new meta nfproto F update @logF { KEY limit ... } log group G
+ * A flow none of whose first packets ever left the filter hooks (counted: every one
+ * so far denied, or new) logs each one: every attempt of a denied flow is seen, as
+ * it was before. A flow that was let through (in the left set, nft/kcount.h) logs a
+ * burst and then a rate (the limit in its element of log4/log6, which expires
+ * CTA_SEEN_TIMEOUT_MS after its last new packet): a flood of accepted connections of
+ * one flow costs a few messages, not one each. Without counting (count false) every
+ * flow is limited. NFLOG says where a flow came in and whose socket it was; the
+ * counting sets count every denial either way.
+ */
+static int add_log_rules(struct batch *bt, const char *chain, bool v6, uint16_t group, bool count)
+{
+	struct rule r;
+	int err;
+
+	if (count) {
+		struct nftnl_expr *e;
+
+		r = rule_begin(bt, chain);
+		e_ct_new(&r);
+		e_ct_key(&r, v6);
+		e = nftnl_expr_alloc("lookup");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+					   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6));
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
+					   count_set_id(CTA_KCOUNT_LEFT, v6));
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+		}
+		add(&r, e);
+		e_log(&r, group);
+		e_verdict(&r, NFT_RETURN);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+	}
+	r = rule_begin(bt, chain);
+	e_ct_new(&r);
+	e_ct_key(&r, v6);
+	add(&r, limited_update(v6 ? "log6" : "log4", LOG_SET_ID(v6)));
+	e_log(&r, group);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * new_prerouting, new_output: conntrack runs, and (group > 0) NFLOG sees new flows;
+ * after add_counting (the left sets), whose sets add_log_rules looks up.
+ */
+static int add_new_chains(struct batch *bt, uint16_t group, bool count)
+{
+	static const struct {
+		const char *chain;
+		uint32_t hook;
+	} chains[] = { { "new_prerouting", NF_INET_PRE_ROUTING },
+		       { "new_output", NF_INET_LOCAL_OUT } };
+	int err = 0;
+
+	for (int v6 = 0; v6 < 2 && group && !err; v6++)
+		err = add_flow_set(bt, v6 ? "log6" : "log4", LOG_SET_ID(v6), v6, false,
+				   CTA_SEEN_TIMEOUT_MS);
+	for (size_t i = 0; i < 2 && !err; i++) {
+		err = add_chain(bt, chains[i].chain, chains[i].hook, -150);
+		if (!err)
+			err = add_ct_rule(bt, chains[i].chain);
+		for (int v6 = 0; v6 < 2 && group && !err; v6++)
+			err = add_log_rules(bt, chains[i].chain, v6, group, count);
+	}
+	return err;
+}
+
 static int build(struct batch *bt, const struct cta_table_config *cfg)
 {
 	static const struct {
@@ -811,15 +890,8 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 	}
 	if (!err && cfg->count)
 		err = add_counting(bt);
-	if (!err && cfg->conntrack) {
-		err = add_chain(bt, "new_prerouting", NF_INET_PRE_ROUTING, -150);
-		if (!err)
-			err = add_ct_rule(bt, "new_prerouting", cfg->nflog_group);
-		if (!err)
-			err = add_chain(bt, "new_output", NF_INET_LOCAL_OUT, -150);
-		if (!err)
-			err = add_ct_rule(bt, "new_output", cfg->nflog_group);
-	}
+	if (!err && cfg->conntrack)
+		err = add_new_chains(bt, cfg->nflog_group, cfg->count);
 	return err;
 }
 

@@ -19,6 +19,7 @@
 #include "nft/nftrun.h"
 #include "nft/sshd.h"
 #include "advisor/review/rsdiff.h"
+#include "advisor/suggest/ir.h"
 
 /* Every table a change touches, once. */
 static json_t *touched(json_t *changes)
@@ -653,6 +654,11 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 	return false;
 }
 
+static bool replayed(const struct cta_review_flow *rf)
+{
+	return !rf->flow.related && !cta_flow_leftover(&rf->flow, rf->recorded);
+}
+
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)
 {
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
@@ -667,13 +673,16 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
-	/* a related flow replayed alone is a stranger with no master: not replayed */
+	/*
+	 * A related flow replayed alone is a stranger with no master; a leftover of before
+	 * the recording was over then: neither is replayed.
+	 */
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].flow.related)
+		if (replayed(&v[i]))
 			flows[m++] = v[i].flow;
 	rc = cta_replay_judge(c->replay, flows, m, verdicts, &err);
 	for (size_t i = 0, k = 0; i < n; i++) {
-		v[i].candidate = v[i].flow.related ? NULL : verdicts[k++];
+		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		cta_review_classify(&v[i]);
 	}

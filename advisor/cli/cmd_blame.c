@@ -256,6 +256,11 @@ static void print_flow_head(const struct cta_flow *f)
 	if (f->helper[0])
 		printf("  conntrack helper: %s (the connections it expects are related)\n",
 		       f->helper);
+	if (f->leftover)
+		printf("  leftover: %llu of its connections %s already closing when the recording "
+		       "began, and nothing of %s passed while recording: no verdict\n",
+		       (unsigned long long)f->leftover, f->leftover == 1 ? "was" : "were",
+		       f->leftover == 1 ? "it" : "them");
 }
 
 /* The verdict fields at the top of a -j entry, as the issue asks: verdict, type, ... path. */
@@ -549,8 +554,9 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	printf("%s  (live: %s %s:%u -> %s:%u)\n", text, proto, src, pkt.tuple.sport, dst,
-	       pkt.tuple.dport);
+	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
+				      : "%s  (live: %s %s:%u -> %s:%u)\n",
+	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
 	print_verdict(tv);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

@@ -31,7 +31,9 @@ const struct cta_cmd cta_cmd_flows = {
 	"\n"
 	"→/← are the original and the reply direction; DESTINATION is ADDR:PORT (ICMP: its\n"
 	"type), '(to ADDR:PORT)' where a DNAT sent it elsewhere; VERDICTS counts connections\n"
-	"by what decided their first packet ('accept 3, reject 2'); PROCESS is the program on\n"
+	"by what decided their first packet ('accept 3, reject 2'), and 'leftover N' those\n"
+	"already closing when the recording began with no packet since (no evidence:\n"
+	"suggest and review leave them out); PROCESS is the program on\n"
 	"this host's end (eBPF), 'uid N' where NFLOG gave only the owner, -forwarded-. With\n"
 	"sessions of several hosts (or a merged session) a HOST column comes first.\n"
 	"A SESSION may be a directory (its *.json: a recording service's rotated files) or a\n"
@@ -39,7 +41,7 @@ const struct cta_cmd cta_cmd_flows = {
 	"\n"
 	"  -o extended   the long line, close to 'conntrack -L -o extended', exact counts:\n"
 	"      FAMILY NUM PROTO NUM DIRECTION src= dst= sport= dport= packets= bytes=\n"
-	"      src= dst= sport= dport= packets= bytes= [STATE] conns= first= last=\n"
+	"      src= dst= sport= dport= packets= bytes= [STATE] conns= [leftover=] first= last=\n"
 	"      [process=NAME[PID] user=|uid=] [verdict= by=FAMILY/TABLE/CHAIN/HANDLE|policy\n"
 	"      [verdict_conns=N]]... [helper=] [related=PROTO/SRC->DST:PORT] [host=]\n"
 	"    The second src=/dst= group is the reply direction (NAT where it is not the\n"
@@ -203,6 +205,8 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 	else if (f->reached == CTA_REACHED_UNREPLIED)
 		fputs(" [UNREPLIED]", stdout);
 	printf(" conns=%llu", (unsigned long long)f->connections);
+	if (f->leftover)
+		printf(" leftover=%llu", (unsigned long long)f->leftover);
 	print_time("first", f->first_ns);
 	print_time("last", f->last_ns);
 	print_process(p, f);

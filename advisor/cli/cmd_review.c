@@ -38,6 +38,9 @@ const struct cta_cmd cta_cmd_review = {
 	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
 	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
 	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
+	"A flow whose connections were all closing when the recording began, with no\n"
+	"packet since (a TIME_WAIT left from before) is a 'leftover': not replayed, and\n"
+	"never a flow that must keep working.\n"
 	"The rule credited is the candidate's own where it decided. Live tables the\n"
 	"candidate leaves in place are said once ('in force beside the candidate'): the\n"
 	"kernel applies every table, so the verdicts are of that combination; tables the\n"
@@ -294,6 +297,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
+	if (o && rf->leftover)
+		json_object_set_new(o, "leftover", json_true());
 	if (o && rf->flow.related) {
 		char m[200];
 
@@ -394,6 +399,14 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		       "falls with its master\n",
 		       cta_review_change_name(rf->change), text,
 		       cta_direction_name(rf->flow.direction), cand);
+		return;
+	}
+	if (rf->leftover) {
+		printf("  %-10s %s  (%s)  leftover: closing when the recording began, no packet "
+		       "of it since: it says nothing of what the ruleset lets through, and "
+		       "nothing of it needs to keep working\n",
+		       cta_review_change_name(rf->change), text,
+		       cta_direction_name(rf->flow.direction));
 		return;
 	}
 	recorded_text(rf->recorded, rec, sizeof(rec));

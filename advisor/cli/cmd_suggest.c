@@ -71,8 +71,11 @@ const struct cta_cmd cta_cmd_suggest = {
 	"listed as comments, not allowed: after their chain's rules, or in the header when\n"
 	"the template has no chain block for them. The header counts what the rules hold\n"
 	"and what they leave out, and why (forwarded flows under the server template, the\n"
-	"other family with --format iptables). Local (loopback) flows need no rule. Each\n"
-	"rule's comment names the local programs of its flows where the recording saw them.\n"
+	"other family with --format iptables). Local (loopback) flows need no rule.\n"
+	"Leftovers (every connection already closing when the recording began, TIME_WAIT\n"
+	"and the like, with no packet since) are no evidence: counted in the header, no\n"
+	"rule. Each rule's comment names the local programs of its flows where the\n"
+	"recording saw them.\n"
 	"With --per-process, outbound flows of different users get rules of their own,\n"
 	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
 	"\n"
@@ -475,6 +478,11 @@ static void header(const struct options *o, const struct cta_emit *e, const stru
 			",\n#   %llu related (a conntrack helper expected them: allowed by ct "
 			"state related, never by their port)",
 			(unsigned long long)c.related);
+	if (ir->flows_leftover)
+		cta_buf_printf(b,
+			       ",\n#   %llu leftover (closing when the recording began, no packet "
+			       "since: no rule)",
+			       (unsigned long long)ir->flows_leftover);
 	header_not_carried(o, ir, b);
 	cta_buf_str(b, ".\n");
 	if (c.unplaced) {
@@ -561,9 +569,11 @@ static int lockout_check(const struct cta_session *s, size_t n)
 			for (size_t i = 0; i < s[k].n_flows && !seen; i++) {
 				const struct cta_flow *f = &s[k].flows[i];
 
+				/* a leftover makes no rule: it does not keep SSH open */
 				seen = f->direction == CTA_DIR_IN &&
 				       f->key.l4proto == IPPROTO_TCP &&
-				       f->key.reply_sport == sshd.ports[p];
+				       f->key.reply_sport == sshd.ports[p] &&
+				       !cta_flow_leftover(f, cta_session_verdicts(&s[k], f));
 			}
 		if (!seen) {
 			cta_msg("suggest: sshd listens on port %u here, and the recording of this "

@@ -286,6 +286,8 @@ static void add_core(struct cta_buf *b, const struct cta_flow *f)
 		cta_buf_str(b, "\n      }");
 	}
 	cta_buf_printf(b, ",\n      \"connections\": %lld", (long long)f->connections);
+	if (f->leftover)
+		cta_buf_printf(b, ",\n      \"leftover\": %lld", (long long)f->leftover);
 	add_pair(b, "packets", f->packets[0], f->packets[1]);
 	add_pair(b, "bytes", f->bytes[0], f->bytes[1]);
 	add_time(b, "first_seen", f->first_ns);

@@ -79,6 +79,18 @@ static void verdicts(const struct cta_vtally *t, char *buf, size_t len)
 	}
 }
 
+/* ", leftover 1" after the verdicts (or in place of "-"): connections closing at the start */
+static void leftovers(const struct cta_flow *f, char *buf, size_t len)
+{
+	size_t at = strcmp(buf, "-") ? strlen(buf) : 0;
+	char c[16];
+
+	if (!f->leftover || at >= len)
+		return;
+	cta_human_count(f->leftover, c, sizeof(c));
+	snprintf(buf + at, len - at, "%sleftover %s", at ? ", " : "", c);
+}
+
 /* sshd[812], uid 1000 (NFLOG gave the owner only), -forwarded-, - */
 static void process(const struct cta_process *p, const struct cta_flow *f, char *buf, size_t len)
 {
@@ -122,6 +134,7 @@ int cta_flowview_add(struct cta_columns *c, const struct cta_flow *f, const stru
 	both(f->packets, cta_human_count, pk, sizeof(pk));
 	both(f->bytes, cta_human_bytes, by, sizeof(by));
 	verdicts(t, vs, sizeof(vs));
+	leftovers(f, vs, sizeof(vs));
 	process(p, f, proc, sizeof(proc));
 	cells[C_HOST] = host;
 	cells[C_PROTO] = proto;

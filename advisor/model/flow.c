@@ -171,6 +171,7 @@ void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b)
 	if (b->rdport_max > a->rdport_max)
 		a->rdport_max = b->rdport_max;
 	a->connections += b->connections;
+	a->leftover += b->leftover;
 	for (int d = 0; d < 2; d++) {
 		a->packets[d] += b->packets[d];
 		a->bytes[d] += b->bytes[d];

@@ -53,6 +53,12 @@ struct cta_flow {
 	uint16_t sport_min, sport_max; /* ports: source ports; ICMP: echo ids */
 	uint16_t rdport_min, rdport_max; /* reply destination ports (SNAT shows here) */
 	uint64_t connections;
+	/*
+	 * Of connections, leftovers of the time before the recording: found by the start-up
+	 * dump already closing (TCP FIN_WAIT ... CLOSE), no packet of them seen since. They
+	 * say nothing of the ruleset while recording (cta_flow_leftover, suggest/ir.h).
+	 */
+	uint64_t leftover;
 	uint64_t packets[2], bytes[2]; /* [0] original, [1] reply */
 	uint64_t first_ns, last_ns; /* wall clock */
 	uint32_t verdict; /* 1 + index in the owner's verdict store; 0: none seen */

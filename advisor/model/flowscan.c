@@ -341,6 +341,7 @@ enum {
 	F_VERDICTS,
 	F_IIF,
 	F_OIF,
+	F_LEFTOVER,
 	F_N
 };
 
@@ -348,7 +349,7 @@ static const char *const flow_keys[] = { "family",     "protocol",    "direction
 					 "reply",      "connections", "packets",   "bytes",
 					 "first_seen", "last_seen",   "state",	   "verdict",
 					 "host",       "process",     "verdicts",  "iif",
-					 "oif",	       NULL };
+					 "oif",	       "leftover",    NULL };
 
 struct flow_ctx {
 	unsigned seen, nulls;
@@ -356,7 +357,7 @@ struct flow_ctx {
 	char iif[CTA_IFNAMSIZ], oif[CTA_IFNAMSIZ];
 	char *host; /* 256 bytes, the caller's */
 	struct sub orig, reply, packets, bytes;
-	uint64_t connections;
+	uint64_t connections, leftover;
 	struct cta_flow_raw *raw;
 };
 
@@ -408,6 +409,8 @@ static bool flow_member(struct rd *r, const char *key, void *ctx)
 				    : str(r, c->last, sizeof(c->last));
 	case F_CONNECTIONS:
 		return read_uint(r, INT64_MAX, &c->connections);
+	case F_LEFTOVER:
+		return read_uint(r, INT64_MAX, &c->leftover);
 	case F_ORIG:
 		return object(r, sub_member, &c->orig);
 	case F_REPLY:
@@ -548,6 +551,9 @@ int cta_flow_read_fast(const char *p, const char *end, struct cta_flow *f, struc
 	f->direction = (uint8_t)dir;
 	f->reached = (uint8_t)reached;
 	f->connections = c.connections;
+	f->leftover = c.leftover;
+	if (f->leftover > f->connections) /* the general reader says what is wrong */
+		return -EAGAIN;
 	if (!fill_orig(&c.orig, f) || !fill_reply(&c, f) || !pair(&c.packets, f->packets) ||
 	    !pair(&c.bytes, f->bytes))
 		return -EAGAIN;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,12 @@ struct conn {
 	uint32_t id;
 	uint32_t flow;
 	uint32_t gen; /* the last dump that contained it */
-	uint8_t state; /* enum conn_state; the free list is chained through flow */
+	uint8_t state : 2; /* enum conn_state; the free list is chained through flow */
 	uint8_t counted : 1; /* packets/bytes below hold an earlier reading */
 	uint8_t judged : 1; /* its first packet's verdict was counted */
+	uint8_t leftover : 1; /* counted in its flow's leftover, nothing else of it yet */
+	uint8_t reached : 2; /* a leftover's enum cta_reached, for its flow if it turns live */
+	uint8_t tcp_state; /* a leftover's TCP state at the start-up dump */
 	uint16_t sport; /* original source port (ICMP: echo id): with the flow key, its tuple */
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
 };
@@ -47,6 +52,7 @@ struct cta_flowtab {
 	bool no_tuples; /* nobody looks connections up by tuple: no index kept */
 
 	uint32_t gen;
+	bool startup; /* the dump under way is the start-up dump */
 	struct cta_flowtab_stats stats;
 
 	struct tallies verdicts; /* flows' verdict - 1 indexes this */
@@ -394,11 +400,110 @@ static bool credit(struct cta_flow *f, struct conn *c, const struct cta_event *e
 	return grew && earlier;
 }
 
+static enum cta_reached reached_of(const struct cta_event *ev)
+{
+	if (ev->status & IPS_ASSURED)
+		return CTA_REACHED_ASSURED;
+	if (ev->status & IPS_SEEN_REPLY)
+		return CTA_REACHED_REPLIED;
+	return CTA_REACHED_UNREPLIED;
+}
+
+/*
+ * A connection found by the start-up dump in one of TCP's closing states: after
+ * FIN_WAIT or CLOSE_WAIT (one side closed) the other side may still send; after
+ * LAST_ACK, TIME_WAIT and CLOSE nothing but the end's own segments (a SYN on the same
+ * ports makes a new entry: the kernel kills this one and looks again).
+ */
+enum closing { NOT_CLOSING = 0, HALF_CLOSED, CLOSED };
+
+static enum closing closing_of(const struct cta_event *ev)
+{
+	if (ev->l4proto != IPPROTO_TCP || !(ev->flags & CTA_EVF_TCPSTATE))
+		return NOT_CLOSING;
+	switch (ev->tcp_state) {
+	case TCP_CONNTRACK_FIN_WAIT:
+	case TCP_CONNTRACK_CLOSE_WAIT:
+		return HALF_CLOSED;
+	case TCP_CONNTRACK_LAST_ACK:
+	case TCP_CONNTRACK_TIME_WAIT:
+	case TCP_CONNTRACK_CLOSE:
+		return CLOSED;
+	default:
+		return NOT_CLOSING;
+	}
+}
+
+/*
+ * A leftover's later event: does it show the connection live during the recording?
+ * A NEW event (it began after the subscription; the start-up dump came first) always;
+ * a half-closed one's packets (counters grown since the start-up dump, or another
+ * TCP state) too. A closed one's packets are its end's, never a service's.
+ */
+static bool leftover_lives(const struct conn *c, const struct cta_event *ev)
+{
+	bool moved = (ev->flags & CTA_EVF_TCPSTATE) && ev->tcp_state != c->tcp_state;
+
+	if (ev->type == CTA_EV_CT_NEW)
+		return true;
+	if (c->tcp_state != TCP_CONNTRACK_FIN_WAIT && c->tcp_state != TCP_CONNTRACK_CLOSE_WAIT)
+		return false;
+	if ((ev->flags & CTA_EVF_COUNTERS) && c->counted &&
+	    (ev->packets[0] > c->packets[0] || ev->packets[1] > c->packets[1]))
+		return true;
+	return moved && ev->type == CTA_EV_CT_DUMP; /* a DESTROY carries no TCP state */
+}
+
+/* A leftover that turned out live: counted as any other connection from now on. */
+static void leftover_revive(struct cta_flow *f, struct conn *c)
+{
+	c->leftover = 0;
+	if (f->leftover)
+		f->leftover--;
+	if (c->reached > f->reached)
+		f->reached = c->reached;
+	/* its counters so far, as any connection found open gives them at its first reading */
+	for (int d = 0; d < 2; d++) {
+		f->packets[d] += c->packets[d];
+		f->bytes[d] += c->bytes[d];
+	}
+}
+
+/*
+ * A leftover's event: only a new one is counted (its connection, source port and
+ * time); its counters are kept as the reading to compare later ones with.
+ */
+static void update_leftover(struct cta_flow *f, struct conn *c, const struct cta_event *ev,
+			    bool new_conn)
+{
+	bool first = f->connections == 0;
+	enum cta_reached r = reached_of(ev);
+
+	if (!new_conn)
+		return;
+	f->connections++;
+	f->leftover++;
+	widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
+	widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+	f->first_ns =
+		min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns : ev->seen_ns);
+	if (ev->seen_ns > f->last_ns)
+		f->last_ns = ev->seen_ns;
+	c->leftover = 1;
+	c->reached = (uint8_t)(r > c->reached ? r : c->reached);
+	c->tcp_state = ev->tcp_state;
+	if (ev->flags & CTA_EVF_COUNTERS) {
+		c->counted = 1;
+		memcpy(c->packets, ev->packets, sizeof(c->packets));
+		memcpy(c->bytes, ev->bytes, sizeof(c->bytes));
+	}
+}
+
 static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_event *ev,
 			bool new_conn)
 {
 	bool first = f->connections == 0, grew;
-	enum cta_reached r = CTA_REACHED_UNREPLIED;
+	enum cta_reached r = reached_of(ev);
 
 	if (new_conn)
 		f->connections++;
@@ -406,10 +511,6 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
 		widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
 		widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
 	}
-	if (ev->status & IPS_ASSURED)
-		r = CTA_REACHED_ASSURED;
-	else if (ev->status & IPS_SEEN_REPLY)
-		r = CTA_REACHED_REPLIED;
 	if (r > f->reached)
 		f->reached = (uint8_t)r;
 
@@ -474,7 +575,15 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 			c = &ft->conns[cpos];
 		}
 	}
-	update_flow(&ft->flows[fpos], c, ev, new_conn);
+	if (c && new_conn && ft->startup && ev->type == CTA_EV_CT_DUMP && closing_of(ev))
+		update_leftover(&ft->flows[fpos], c, ev, true);
+	else if (c && c->leftover && !leftover_lives(c, ev))
+		update_leftover(&ft->flows[fpos], c, ev, false);
+	else {
+		if (c && c->leftover)
+			leftover_revive(&ft->flows[fpos], c);
+		update_flow(&ft->flows[fpos], c, ev, new_conn);
+	}
 	if (ev->flags & (CTA_EVF_HELPER | CTA_EVF_MASTER | CTA_EVF_STATUS))
 		cta_flow_note_helper(&ft->flows[fpos], ev);
 	if (!c)
@@ -490,15 +599,17 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	return 0;
 }
 
-void cta_flowtab_dump_begin(struct cta_flowtab *ft)
+void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup)
 {
 	ft->gen++;
+	ft->startup = startup;
 }
 
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 {
 	uint64_t closed = 0;
 
+	ft->startup = false;
 	for (size_t i = 0; i < ft->n_conns; i++) {
 		struct conn *c = &ft->conns[i];
 
@@ -618,27 +729,44 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
 }
 
+/* The event a packet tuple stands for, as a new connection; its flow's key. */
+static uint64_t tuple_event(struct cta_event *ev, struct cta_flow_key *key, uint8_t family,
+			    uint8_t l4proto, const struct cta_tuple *t, uint64_t seen_ns)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = CTA_EV_CT_NEW;
+	ev->family = family;
+	ev->l4proto = l4proto;
+	ev->orig = *t;
+	ev->seen_ns = seen_ns;
+	ev->reply.src = t->dst;
+	ev->reply.dst = t->src;
+	ev->reply.sport = t->dport;
+	ev->reply.dport = t->sport;
+	cta_flow_key_from_event(key, ev);
+	return key_hash(key);
+}
+
+int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t)
+{
+	struct cta_event ev;
+	struct cta_flow_key key;
+	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, 0);
+
+	return flow_find(ft, &key, hash);
+}
+
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets, bool attempt)
+			       uint64_t seen_ns, uint64_t packets, uint64_t attempts)
 {
-	struct cta_event ev = { .type = CTA_EV_CT_NEW,
-				.family = family,
-				.l4proto = l4proto,
-				.orig = *t,
-				.seen_ns = seen_ns };
+	struct cta_event ev;
 	struct cta_flow_key key;
-	uint64_t hash;
-	int64_t pos;
+	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, seen_ns);
+	int64_t pos = flow_find(ft, &key, hash);
 	struct cta_flow *f;
 
-	ev.reply.src = t->dst;
-	ev.reply.dst = t->src;
-	ev.reply.sport = t->dport;
-	ev.reply.dport = t->sport;
-	cta_flow_key_from_event(&key, &ev);
-	hash = key_hash(&key);
-	pos = flow_find(ft, &key, hash);
 	if (pos < 0) {
 		pos = flow_add(ft, &key, hash);
 		if (pos < 0)
@@ -646,9 +774,18 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
 	}
 	f = &ft->flows[pos];
-	update_flow(f, NULL, &ev, attempt);
+	update_flow(f, NULL, &ev, attempts > 0);
+	f->connections += attempts > 1 ? attempts - 1 : 0; /* update_flow counted one */
 	f->packets[0] += packets;
 	return pos;
+}
+
+int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t connections)
+{
+	return cta_flowtab_add_denied(ft, family, l4proto, t, host, seen_ns, connections,
+				      connections);
 }
 
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif)

@@ -8,6 +8,7 @@
 #define CTA_FLOWTAB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,8 +48,14 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
  * A dump is a full picture of the kernel's table: between begin and end, apply the
  * dump's events; end closes every open connection the dump did not contain (it ended
  * while events were being lost) and returns how many it closed.
+ *
+ * startup: the dump taken as the recording starts. A TCP connection it brings that is
+ * already closing (FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE) is a leftover of
+ * the time before: counted in its flow's connections and leftover, with no state,
+ * packets or bytes, until an event shows it live during the recording (a NEW event;
+ * for FIN_WAIT and CLOSE_WAIT, grown counters or another TCP state at a later dump).
  */
-void cta_flowtab_dump_begin(struct cta_flowtab *ft);
+void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
 
 /*
@@ -66,12 +73,24 @@ int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, 
 				  const struct cta_tuple *t);
 /*
  * A flow that never reached conntrack (denied): packets on the flow of this packet
- * tuple (reply direction the mirror), and with attempt, one more attempt (connection).
- * Position, or -ENOMEM.
+ * tuple (reply direction the mirror), and attempts more attempts (connections; 0 for
+ * retransmits of one already counted). Position, or -ENOMEM.
  */
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t packets, bool attempt);
+			       uint64_t seen_ns, uint64_t packets, uint64_t attempts);
+/*
+ * A flow the kernel let through that no conntrack event or dump showed (record's
+ * stop: its NEW and DESTROY were lost in an overrun, and the entry was gone before
+ * the resync dump): connections first packets of it, each counted as a connection of
+ * its own, as cta_flowtab_add_denied adds them. Position, or -ENOMEM.
+ */
+int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t, const struct cta_host *host,
+			       uint64_t seen_ns, uint64_t connections);
+/* The flow of this packet tuple (its source port ignored), or -1. */
+int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			       const struct cta_tuple *t);
 /* Where the flow's first packet came in and went out (names; NULL or "" not known): kept
  * once known. */
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif);

@@ -17,7 +17,7 @@
 #include "advisor/model/verdict.h"
 
 #define CTA_SESSION_FORMAT "conntrack-advise-session"
-#define CTA_SESSION_VERSION 3
+#define CTA_SESSION_VERSION 4
 /* a recording id: 128 random bits in hex */
 #define CTA_RECORDING_ID_LEN 33
 
@@ -42,7 +42,7 @@ struct cta_session_stats {
 	uint64_t process_events, process_scanned, process_lost, process_sockets;
 	/* counted in the kernel (nft/kcount.h): first packets in and out, denied */
 	uint64_t kernel_entered, kernel_left, kernel_denied, kernel_listings, kernel_largest;
-	uint64_t kernel_uncounted, kernel_unsure;
+	uint64_t kernel_uncounted, kernel_unsure, kernel_unseen;
 };
 
 struct cta_session {

@@ -395,6 +395,21 @@ static int read_helper(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 	return err;
 }
 
+/* "leftover" (version 4; optional, 0 when absent): at most the flow's connections. */
+static int read_leftover(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
+{
+	int err = cta_rd_uint(rd, fo, "leftover", false, INT64_MAX, &f->leftover);
+
+	if (!err && f->leftover > f->connections) {
+		cta_jpath_push_key(&rd->path, "leftover");
+		err = cta_rd_fail(rd, "%llu is more than the flow's %llu connections",
+				  (unsigned long long)f->leftover,
+				  (unsigned long long)f->connections);
+		cta_jpath_pop(&rd->path);
+	}
+	return err;
+}
+
 int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 {
 	int fam = 0, proto = 0, dir = 0, reached = 0, err;
@@ -418,6 +433,8 @@ int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		err = read_reply(rd, fo, f);
 	if (!err)
 		err = cta_rd_uint(rd, fo, "connections", true, INT64_MAX, &f->connections);
+	if (!err)
+		err = read_leftover(rd, fo, f);
 	if (!err)
 		err = read_pair(rd, fo, "packets", f->packets);
 	if (!err)
@@ -779,6 +796,7 @@ static int read_kernel_stats(struct cta_rd *rd, json_t *so, struct cta_session_s
 		{ "denied", offsetof(struct cta_session_stats, kernel_denied) },
 		{ "uncounted", offsetof(struct cta_session_stats, kernel_uncounted) },
 		{ "unsure", offsetof(struct cta_session_stats, kernel_unsure) },
+		{ "unseen", offsetof(struct cta_session_stats, kernel_unseen) },
 		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
 		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
 	};

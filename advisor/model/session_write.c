@@ -391,6 +391,8 @@ json_t *cta_flow_to_json_memo(const struct cta_flow *f, const struct cta_vtally 
 	if (cta_flow_translated(f))
 		set(o, "reply", reply_json(f));
 	set(o, "connections", json_integer((json_int_t)f->connections));
+	if (f->leftover)
+		set(o, "leftover", json_integer((json_int_t)f->leftover));
 	set(o, "packets", pair_json(f->packets[0], f->packets[1]));
 	set(o, "bytes", pair_json(f->bytes[0], f->bytes[1]));
 	set(o, "first_seen", time_json(f->first_ns));
@@ -566,12 +568,13 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->process_sockets));
 	if (o && st->kernel_listings)
 		json_object_set_new(o, "kernel",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entered",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entered",
 					      (json_int_t)st->kernel_entered, "left",
 					      (json_int_t)st->kernel_left, "denied",
 					      (json_int_t)st->kernel_denied, "uncounted",
 					      (json_int_t)st->kernel_uncounted, "unsure",
-					      (json_int_t)st->kernel_unsure, "listings",
+					      (json_int_t)st->kernel_unsure, "unseen",
+					      (json_int_t)st->kernel_unseen, "listings",
 					      (json_int_t)st->kernel_listings, "largest_set",
 					      (json_int_t)st->kernel_largest));
 	return o;

@@ -16,6 +16,7 @@ struct entry {
 	bool positive; /* the last complete listing found it positive */
 	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
 	bool ever_uncounted; /* in the stats' count of such flows already */
+	bool seen; /* cta_denials_mark_seen: the flow is known otherwise */
 };
 
 struct cta_denials {
@@ -226,6 +227,25 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 		e->since = 0;
 		e->positive = false;
 	}
+	return err;
+}
+
+void cta_denials_mark_seen(struct cta_denials *d, const struct cta_denial_key *k)
+{
+	uint64_t hash;
+	struct entry *e = find(d, k, &hash);
+
+	if (e)
+		e->seen = true;
+}
+
+int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_cb cb, void *data)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < d->n && !err; i++)
+		if (d->e[i].listed[1] && !d->e[i].seen)
+			err = cb(&d->e[i].key, d->e[i].listed[1], data);
 	return err;
 }
 

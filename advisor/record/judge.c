@@ -367,7 +367,7 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int err;
 
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
-				     packets ? packets : 1, true);
+				     packets ? packets : 1, 1);
 	if (pos < 0)
 		return (int)pos;
 	direction_seen(j, pos, w->verdict);
@@ -397,7 +397,7 @@ static int retransmits_done(struct cta_judge *j, struct wait *w)
 	if (packets) {
 		j->stats.retransmits += packets;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-					     w->seen_real, packets, false);
+					     w->seen_real, packets, 0);
 	}
 	drop(j, w);
 	return pos < 0 ? (int)pos : 0;
@@ -574,7 +574,7 @@ static int claim(struct cta_judge *j, struct wait *w)
 	if (w->settled) {
 		j->stats.retransmits += n;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
-					     w->seen_real, n, false);
+					     w->seen_real, n, 0);
 		return pos < 0 ? (int)pos : 1;
 	}
 	err = denied(j, w, n);
@@ -582,30 +582,44 @@ static int claim(struct cta_judge *j, struct wait *w)
 	return err ? err : 1;
 }
 
-/* Denied packets the kernel counted that no trace or NFLOG packet claimed. */
-static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
+/* A packet tuple of the counted flow k (no source port: the kernel keys flows without) */
+static struct cta_tuple key_tuple(const struct cta_denial_key *k)
 {
-	struct cta_judge *j = data;
 	struct cta_tuple t = { .src = k->src,
 			       .dst = k->dst,
 			       .dport = k->dport,
 			       .icmp_type = k->icmp_type,
 			       .icmp_code = k->icmp_code };
+
+	return t;
+}
+
+/*
+ * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
+ * attempt of its own. NFLOG logs every first packet of a flow that was never let
+ * through (nft/table.c), so these are a flow's beyond NFLOG's per-flow limit once
+ * some of its attempts were accepted (a rate limit, a meter under load), or packets
+ * whose messages were lost; a retransmit among them counts as an attempt.
+ */
+static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
+{
+	struct cta_judge *j = data;
+	struct cta_tuple t = key_tuple(k);
 	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
-					     cta_now_real_ns(), packets, true);
+					     cta_now_real_ns(), packets, packets);
 	struct cta_verdict *v;
 	int err;
 
 	if (pos < 0)
 		return (int)pos;
-	j->stats.denied++;
+	j->stats.denied += packets;
 	/* counted with the rule a trace named for the flow's denials, if one did */
 	v = named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
 	if (v)
-		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
 	if (!(v = unknown_denial(CTA_VSOURCE_KERNEL)))
 		return -ENOMEM;
-	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
+	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
 	cta_verdict_unref(v);
 	return err;
 }
@@ -737,6 +751,41 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		w->traced = w->logged = 0;
 	}
 	return err;
+}
+
+static int add_unseen(const struct cta_denial_key *k, uint64_t packets, void *data)
+{
+	struct cta_judge *j = data;
+	struct cta_tuple t = key_tuple(k);
+	int64_t pos = cta_flowtab_add_unseen(j->ft, k->family, k->l4proto, &t, j->host,
+					     cta_now_real_ns(), packets);
+
+	if (pos < 0)
+		return (int)pos;
+	j->stats.unseen += packets;
+	return 0;
+}
+
+int cta_judge_unseen(struct cta_judge *j)
+{
+	const struct cta_flow *f = cta_flowtab_flows(j->ft);
+	size_t n = cta_flowtab_count(j->ft);
+
+	if (!j->counts)
+		return 0;
+	/* a flow's connections may be NATed: its key's original side is the kernel's */
+	for (size_t i = 0; i < n; i++) {
+		struct cta_tuple t = { .src = f[i].key.src,
+				       .dst = f[i].key.dst,
+				       .dport = f[i].key.dport,
+				       .icmp_type = f[i].key.icmp_type,
+				       .icmp_code = f[i].key.icmp_code };
+		struct cta_denial_key k;
+
+		cta_denial_key(&k, f[i].key.family, f[i].key.l4proto, &t);
+		cta_denials_mark_seen(j->counts, &k);
+	}
+	return cta_denials_each_unseen(j->counts, add_unseen, j);
 }
 
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j)

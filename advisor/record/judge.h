@@ -33,6 +33,7 @@ struct cta_judge_stats {
 	uint64_t retransmits; /* packets of attempts already recorded as denied */
 	uint64_t passed; /* with kernel counts: waited, and the kernel counted no denial */
 	uint64_t unsure; /* packets NFLOG alone saw, of flows the kernel could not count: let go */
+	uint64_t unseen; /* connections the kernel let through that no event or dump showed */
 };
 
 struct cta_judge;
@@ -68,6 +69,15 @@ void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
  * waiting longer than wait_ns (all with 0) were denied.
  */
 int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
+/*
+ * At the end (after the last dump, events and listings): flows the kernel counted
+ * through the filter hooks (nft/kcount.h) of which the flow table has no connection at
+ * all, because their NEW and DESTROY events were both lost in an overrun and the
+ * entries were gone before the resync dump, become flows with one connection per
+ * first packet that left (stats.unseen). Without them, advice from the recording would
+ * leave out a service the host served. 0 or -ENOMEM.
+ */
+int cta_judge_unseen(struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
 
 #endif

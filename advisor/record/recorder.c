@@ -352,11 +352,12 @@ static int count_kernel(struct rec *r)
 	return noted_err(r);
 }
 
-static int dump(struct rec *r)
+/* startup: the first dump, whose closing connections are leftovers (flowtab.h) */
+static int dump(struct rec *r, bool startup)
 {
 	int err;
 
-	cta_flowtab_dump_begin(r->ft);
+	cta_flowtab_dump_begin(r->ft, startup);
 	err = cta_ct_dump(r->ct, on_event, r);
 	/* a failed dump proves nothing about what is gone: close nothing */
 	if (!err)
@@ -407,6 +408,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_denied = ds->denied;
 		s->stats.kernel_uncounted = ds->uncounted;
 		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
+		s->stats.kernel_unseen = cta_judge_stats(r->judge)->unseen;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -493,6 +495,10 @@ static int period_flows(struct rec *r, struct period *p)
 			return -ENOMEM;
 		if (b) {
 			f.connections -= b->connections;
+			/* a leftover found live later is one less: never below none */
+			f.leftover = f.leftover > b->leftover ? f.leftover - b->leftover : 0;
+			if (f.leftover > f.connections)
+				f.leftover = f.connections;
 			for (int d = 0; d < 2; d++) {
 				f.packets[d] -= b->packets[d];
 				f.bytes[d] -= b->bytes[d];
@@ -594,7 +600,7 @@ static int resync(struct rec *r)
 		 "conntrack events lost (receive buffer overrun, %u bytes): resyncing with a dump",
 		 cta_ct_rcvbuf(r->ct));
 	notice(r, msg);
-	err = dump(r);
+	err = dump(r, false);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump after an overrun: %s",
 			     strerror(-err));
@@ -1037,7 +1043,7 @@ static void next_rotation(struct rec *r)
 static int rotate(struct rec *r, bool early)
 {
 	char next[PATH_MAX], msg[PATH_MAX + 100];
-	int err = dump(r);
+	int err = dump(r, false);
 
 	if (!err)
 		err = settle(r, false);
@@ -1093,7 +1099,7 @@ static int tick(struct rec *r, struct ticker *t)
 	if (r->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections, then write */
-		err = dump(r);
+		err = dump(r, false);
 		if (!err)
 			err = checkpoint(r, false);
 		if (err) {
@@ -1294,7 +1300,7 @@ static int start(struct rec *r)
 	}
 	r->start_mono = cta_now_mono_ns();
 	/* entries from before the subscription may never send an event: dump them */
-	err = dump(r);
+	err = dump(r, true);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s%s", strerror(-err),
 			     hint(err));
@@ -1328,7 +1334,7 @@ static int finish(struct rec *r)
 		 * The last counters of connections still open; and every connection the
 		 * kernel confirmed is known before what still waits is called denied.
 		 */
-		err = dump(r);
+		err = dump(r, false);
 		if (err)
 			err = failf(r, CTA_RECORD_SYSTEM, err, "final conntrack dump: %s",
 				    strerror(-err));
@@ -1342,6 +1348,8 @@ static int finish(struct rec *r)
 		err = count_kernel(r);
 	if (!err)
 		err = settle(r, true);
+	if (!err)
+		err = cta_judge_unseen(r->judge);
 	return err;
 }
 

@@ -72,8 +72,9 @@ static bool denied_as_recorded(const struct cta_review_flow *rf)
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
-	rf->worked = !cta_flow_denied(&rf->flow, rf->recorded);
-	if (!rf->candidate || rf->flow.related || decided_unwatched(rf->recorded))
+	rf->leftover = cta_flow_leftover(&rf->flow, rf->recorded);
+	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
+	if (!rf->candidate || rf->flow.related || rf->leftover || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate) && !denied_as_recorded(rf))
 		rf->change = CTA_RV_BREAKS;

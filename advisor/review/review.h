@@ -36,6 +36,7 @@ struct cta_review_flow {
 	 * place (its "in force beside" tables): set before cta_review_classify().
 	 */
 	bool decided_beside;
+	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	enum cta_review_change change;
 };
 

@@ -61,6 +61,11 @@ bool cta_flow_denied(const struct cta_flow *f, const struct cta_vtally *verdicts
 	       f->reached == CTA_REACHED_UNREPLIED;
 }
 
+bool cta_flow_leftover(const struct cta_flow *f, const struct cta_vtally *verdicts)
+{
+	return f->leftover && f->leftover >= f->connections && !(verdicts && verdicts->n);
+}
+
 static void by_text(const struct cta_verdict *v, char *buf, size_t len)
 {
 	const char *kind = v ? cta_verdict_name(v->verdict) : "-";
@@ -158,7 +163,7 @@ static int add_denied(struct cta_ir *ir, size_t *cap, const struct cta_flow *f, 
 	d->port = service_port(f);
 	d->src = f->key.src;
 	d->dst = f->key.reply_src;
-	d->connections = f->connections;
+	d->connections = f->connections - f->leftover; /* the attempts */
 	d->first_ns = f->first_ns;
 	d->last_ns = f->last_ns;
 	by_text(verdict, d->by, sizeof(d->by));
@@ -314,6 +319,11 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 			by->related++;
 		return 0;
 	}
+	if (cta_flow_leftover(f, verdicts)) {
+		/* closing before the recording began: what passed it passed another ruleset */
+		ir->flows_leftover++;
+		return 0;
+	}
 	if (!by) {
 		if (f->direction == CTA_DIR_LOCAL)
 			ir->flows_local++;
@@ -364,7 +374,7 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		if (o->per_process && dir == CTA_IR_OUT && process->has_uid)
 			b->owner = process->uid;
 	}
-	b->connections = f->connections;
+	b->connections = f->connections - f->leftover; /* leftovers are no evidence */
 	b->limited = limited;
 	b->bytes = f->bytes[0] + f->bytes[1];
 	b->first_ns = f->first_ns;

@@ -112,6 +112,7 @@ struct cta_ir {
 	/* flows that became no rule, and why */
 	uint64_t flows_total, flows_local, flows_unknown, flows_out_open;
 	uint64_t flows_related; /* a helper expected them: ct state related, never a port */
+	uint64_t flows_leftover; /* only leftovers of before the recording: no evidence */
 	uint64_t flows_allowed, flows_denied;
 	uint64_t flows_limited; /* allowed, though some attempts were denied (rate limits) */
 	/* by direction and family (0 IPv4, 1 IPv6); OUT without --restrict-output: denied only */
@@ -126,6 +127,13 @@ void cta_ir_fini(struct cta_ir *ir);
 
 /* Was this flow denied while recording (never let through)? */
 bool cta_flow_denied(const struct cta_flow *f, const struct cta_vtally *verdicts);
+/*
+ * Is every connection of this flow a leftover of the time before the recording
+ * (flow.h: already closing at the start-up dump, nothing of it seen since), and none
+ * judged? Then it says nothing of what the ruleset let through while recording, and
+ * nothing of it needs to keep working: no rule is made of it, review does not replay it.
+ */
+bool cta_flow_leftover(const struct cta_flow *f, const struct cta_vtally *verdicts);
 /* Rules of one direction in model order; counts them. */
 size_t cta_ir_count(const struct cta_ir *ir, enum cta_ir_dir dir, uint8_t family);
 

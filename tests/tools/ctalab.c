@@ -9,7 +9,8 @@
  *       BYTES and reading the echo. Exit 0 only if every echo came back. -H: stay
  *       alive SECONDS after the last (first printing "ok" or "failed"), so a recorder
  *       still finds the program in /proc.
- *   ctalab burst udp DST PORT -n COUNT    COUNT datagrams from COUNT sockets, at once
+ *   ctalab burst udp DST PORT -n COUNT    COUNT datagrams from COUNT sockets open at
+ *       once (so from COUNT ports: COUNT connections; up to the open-files limit)
  *   ctalab flood udp NET PORT -r RATE -t SECONDS
  *       RATE new flows a second for SECONDS, each one datagram to its own 5-tuple: the
  *       last octet of the IPv4 network NET (.1-.254) and destination ports from PORT
@@ -635,15 +636,24 @@ int main(int argc, char **argv)
 			goto usage;
 	}
 	if (!strcmp(argv[1], "burst") && !tcp) {
-		/* COUNT datagrams from COUNT fresh sockets, no waiting: COUNT new flows at once */
-		for (int i = 0; i < count; i++) {
-			int fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+		/*
+		 * COUNT datagrams from COUNT fresh sockets, no waiting: COUNT new connections
+		 * at once. The sockets stay open until all have sent, so their ports differ:
+		 * a port used again would be the same 5-tuple, one connection in conntrack.
+		 */
+		int *fds = calloc((size_t)count, sizeof(*fds));
 
-			if (fd < 0 || sendto(fd, "b", 1, 0, (void *)&dst, dlen) != 1)
+		if (!fds)
+			return 1;
+		for (int i = 0; i < count; i++) {
+			fds[i] = socket(dst.ss_family, SOCK_DGRAM, 0);
+			if (fds[i] < 0 || sendto(fds[i], "b", 1, 0, (void *)&dst, dlen) != 1)
 				fails++;
-			if (fd >= 0)
-				close(fd);
 		}
+		for (int i = 0; i < count; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		free(fds);
 		return fails ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "ftp") && tcp)

@@ -2,6 +2,7 @@
 /* Events into flows: connections, counters as deltas, dumps, sweeps, direction, order. */
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -76,7 +77,7 @@ static void test_connections_and_counters(void)
 	cta_flowtab_apply(ft, &e, &host);
 
 	/* a dump gives running counters; a later DESTROY the final ones: added once */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	e = ev4(CTA_EV_CT_DUMP, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
 	counters(&e, 5, 500, 4, 400);
 	e.seen_ns = 4000;
@@ -87,7 +88,7 @@ static void test_connections_and_counters(void)
 	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
 	CHECK_EQ(cta_flowtab_flows(ft)->last_ns, 3000);
 	/* a second dump with grown counters is: last moves to that dump */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	e = ev4(CTA_EV_CT_DUMP, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
 	counters(&e, 6, 600, 4, 400);
 	e.seen_ns = 5000;
@@ -135,7 +136,7 @@ static void test_sweep(void)
 	e = ev4(CTA_EV_CT_NEW, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
 	cta_flowtab_apply(ft, &e, &host);
 	/* a resync dump after an overrun that no longer has id 7: it ended unseen */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	e = ev4(CTA_EV_CT_DUMP, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
@@ -152,7 +153,7 @@ static void test_sweep(void)
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 2);
 	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
 	/* a swept connection not destroyed by the next dump is forgotten */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	CHECK_EQ(cta_flowtab_dump_end(ft), 1); /* id 8 is gone now too */
 	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
 	cta_flowtab_free(ft);
@@ -177,7 +178,7 @@ static void test_id_reuse_and_nat(void)
 	CHECK_EQ(cta_flowtab_count(ft), 2);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 2);
 	/* both in a dump: each is its own connection, neither counted again */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	e = ev4(CTA_EV_CT_DUMP, 5, "198.51.100.7", 1000, "192.0.2.10", 80, IPPROTO_TCP);
 	cta_flowtab_apply(ft, &e, &host);
 	e = ev4(CTA_EV_CT_DUMP, 5, "203.0.113.5", 1000, "192.0.2.10", 443, IPPROTO_TCP);
@@ -185,7 +186,7 @@ static void test_id_reuse_and_nat(void)
 	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections + cta_flowtab_flows(ft)[1].connections, 2);
 	/* a dump with the second only: the first is gone */
-	cta_flowtab_dump_begin(ft);
+	cta_flowtab_dump_begin(ft, false);
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
@@ -303,6 +304,128 @@ static void test_merge_and_icmp(void)
 	cta_flowtab_free(ft);
 }
 
+/* A dump entry of a TCP connection in this conntrack state, assured, with counters. */
+static struct cta_event tcp_dump(uint32_t id, uint16_t sport, uint16_t dport, uint8_t state,
+				 uint64_t packets)
+{
+	struct cta_event e =
+		ev4(CTA_EV_CT_DUMP, id, "198.51.100.7", sport, "192.0.2.10", dport, IPPROTO_TCP);
+
+	e.flags |= CTA_EVF_TCPSTATE;
+	e.tcp_state = state;
+	e.status = IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED;
+	counters(&e, packets, packets * 100, packets, packets * 100);
+	return e;
+}
+
+static const struct cta_flow *flow_to(const struct cta_flowtab *ft, uint16_t dport)
+{
+	const struct cta_flow *f = cta_flowtab_flows(ft);
+
+	for (size_t i = 0; i < cta_flowtab_count(ft); i++)
+		if (f[i].key.dport == dport)
+			return &f[i];
+	return NULL;
+}
+
+/*
+ * The start-up dump's closing connections are leftovers: counted, nothing more, until
+ * the recording sees one live. Later dumps make none; open connections never are.
+ */
+static void test_leftover(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	const struct cta_flow *f;
+	struct cta_event e;
+
+	cta_flowtab_dump_begin(ft, true);
+	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 10);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	e = tcp_dump(2, 40002, 443, TCP_CONNTRACK_ESTABLISHED, 10);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	e = tcp_dump(3, 40003, 8443, TCP_CONNTRACK_CLOSE_WAIT, 10);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	e = tcp_dump(4, 40004, 8444, TCP_CONNTRACK_FIN_WAIT, 10);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	e = tcp_dump(5, 40005, 8445, TCP_CONNTRACK_CLOSE_WAIT, 0);
+	e.flags &= ~CTA_EVF_COUNTERS; /* made before acct was on: no counters */
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+
+	f = flow_to(ft, 80);
+	CHECK(f && f->connections == 1 && f->leftover == 1);
+	CHECK(f && f->reached == CTA_REACHED_UNREPLIED && !f->packets[0] && !f->bytes[1]);
+	f = flow_to(ft, 443); /* open: as before */
+	CHECK(f && f->connections == 1 && f->leftover == 0);
+	CHECK(f && f->reached == CTA_REACHED_ASSURED && f->packets[0] == 10);
+	CHECK(flow_to(ft, 8443) && flow_to(ft, 8443)->leftover == 1);
+
+	/* the next dump: packets of the TIME_WAIT one are its end's; the half-closed live */
+	cta_flowtab_dump_begin(ft, false);
+	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 12);
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(3, 40003, 8443, TCP_CONNTRACK_CLOSE_WAIT, 15); /* counters grew */
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(4, 40004, 8444, TCP_CONNTRACK_FIN_WAIT, 10); /* idle */
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(5, 40005, 8445, TCP_CONNTRACK_LAST_ACK, 0); /* another state */
+	e.flags &= ~CTA_EVF_COUNTERS;
+	cta_flowtab_apply(ft, &e, &host);
+	/* a closing connection first seen now began during the recording (its NEW lost) */
+	e = tcp_dump(6, 40006, 8446, TCP_CONNTRACK_TIME_WAIT, 3);
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_end(ft);
+
+	f = flow_to(ft, 80);
+	CHECK(f && f->leftover == 1 && f->reached == CTA_REACHED_UNREPLIED && !f->packets[0]);
+	f = flow_to(ft, 8443);
+	CHECK(f && f->leftover == 0 && f->reached == CTA_REACHED_ASSURED);
+	CHECK(f && f->packets[0] == 15 && f->bytes[0] == 1500);
+	f = flow_to(ft, 8444);
+	CHECK(f && f->leftover == 1 && f->connections == 1);
+	CHECK(flow_to(ft, 8445) && flow_to(ft, 8445)->leftover == 0);
+	CHECK(flow_to(ft, 8446) && flow_to(ft, 8446)->leftover == 0);
+
+	/* its end: a DESTROY with grown counters makes a half-closed one live, not a closed one */
+	e = tcp_dump(4, 40004, 8444, TCP_CONNTRACK_FIN_WAIT, 11);
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 13);
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK(flow_to(ft, 8444) && flow_to(ft, 8444)->leftover == 0);
+	CHECK(flow_to(ft, 8444) && flow_to(ft, 8444)->packets[0] == 11);
+	f = flow_to(ft, 80);
+	CHECK(f && f->leftover == 1 && f->connections == 1 && !f->packets[0]);
+
+	/* a new connection of the leftover's flow: the flow has evidence, its leftover stays */
+	e = ev4(CTA_EV_CT_NEW, 7, "198.51.100.7", 40007, "192.0.2.10", 80, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	f = flow_to(ft, 80);
+	CHECK(f && f->leftover == 1 && f->connections == 2);
+	cta_flowtab_free(ft);
+
+	/* a NEW event queued before the start-up dump, read after it: not a leftover */
+	ft = cta_flowtab_new();
+	cta_flowtab_dump_begin(ft, true);
+	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 10);
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_end(ft);
+	e = ev4(CTA_EV_CT_NEW, 1, "198.51.100.7", 40001, "192.0.2.10", 80, IPPROTO_TCP);
+	cta_flowtab_apply(ft, &e, &host);
+	f = flow_to(ft, 80);
+	CHECK(f && f->leftover == 0 && f->connections == 1 && f->reached == CTA_REACHED_ASSURED);
+	cta_flowtab_free(ft);
+	{
+		/* merged (sessions, merge): leftovers add up like connections */
+		struct cta_flow a = { .connections = 2, .leftover = 1 };
+		struct cta_flow b = { .connections = 1, .leftover = 1 };
+
+		cta_flow_merge(&a, &b);
+		CHECK(a.connections == 3 && a.leftover == 2);
+	}
+}
+
 int main(void)
 {
 	setup_host();
@@ -312,6 +435,7 @@ int main(void)
 	test_no_tuple_index();
 	test_direction();
 	test_merge_and_icmp();
+	test_leftover();
 	cta_host_fini(&host);
 	return check_report("flowtab");
 }

@@ -311,6 +311,26 @@ static void test_classify(void)
 	}
 	for (int i = 0; i < 4; i++)
 		cta_verdict_unref(v[i].candidate);
+	/* a leftover of before the recording: never worked, not judged, whatever */
+	{
+		struct cta_review_flow left = { 0 };
+
+		left.flow = flow(IPPROTO_TCP, "198.51.100.7", "192.0.2.10", 40005, 80);
+		left.flow.reached = CTA_REACHED_UNREPLIED;
+		left.flow.leftover = left.flow.connections;
+		CHECK(left.flow.connections > 0);
+		left.candidate = va;
+		cta_review_classify(&left);
+		CHECK(left.leftover && !left.worked);
+		CHECK_EQ(left.change, CTA_RV_UNJUDGED);
+		/* with a connection of the recording among them: as any flow */
+		left.flow.connections++;
+		left.flow.reached = CTA_REACHED_ASSURED;
+		left.candidate = vd;
+		cta_review_classify(&left);
+		CHECK(!left.leftover && left.worked);
+		CHECK_EQ(left.change, CTA_RV_BREAKS);
+	}
 	/* 3 accepted by a rule, 2 rejected by a rate limit: accepted now is "opens" */
 	{
 		struct cta_review_flow mixed = { .recorded = &t_mixed };

@@ -173,8 +173,13 @@ static void test_malformed(void)
 	bad("!{\"format\": \"pcap\"}",
 	    "x.json:1:1: (top level): not a conntrack-advise session (no \"format\": "
 	    "\"conntrack-advise-session\")");
-	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 4}",
-	    "x.json:2:13: version: session format version 4; this conntrack-advise reads versions 1 to 3");
+	bad("!{\"format\": \"conntrack-advise-session\",\n \"version\": 5}",
+	    "x.json:2:13: version: session format version 5; this conntrack-advise reads versions 1 to 4");
+	/* version 4's field: a flow's leftover connections, never more than it has */
+	bad(flow_with("\"connections\": 1", "\"connections\": 1, \"leftover\": 2"),
+	    "x.json:7:191: flows[0].leftover: 2 is more than the flow's 1 connections");
+	bad(flow_with("\"connections\": 1", "\"connections\": 1, \"leftover\": -1"),
+	    "x.json:7:191: flows[0].leftover: expected an integer from 0 to 9223372036854775807");
 	bad("  \"other\": []\n}\n", "x.json:1:1: (top level): missing field \"flows\"");
 	bad("  \"flows\": {}\n}\n", "x.json:6:12: flows: expected an array");
 	/* version 3's fields: a flow's interfaces, a host's routes and rules */
@@ -424,7 +429,7 @@ static void test_current_version(void)
 {
 	const char *src = getenv("SRCDIR") ? getenv("SRCDIR") : ".";
 	char path[4096], *text = NULL, *again = NULL;
-	size_t len = 0, len2 = 0, multi = 0, with_iif = 0;
+	size_t len = 0, len2 = 0, multi = 0, with_iif = 0, leftover_only = 0;
 	struct cta_session s, t;
 	struct cta_err err = { "" };
 
@@ -452,6 +457,16 @@ static void test_current_version(void)
 	for (size_t i = 0; i < s.n_flows; i++)
 		with_iif += s.flows[i].iif[0] != '\0';
 	CHECK_EQ(with_iif, 12);
+	/* version 4: a flow of leftovers only, and one with a leftover among its connections */
+	for (size_t i = 0; i < s.n_flows; i++) {
+		const struct cta_flow *f = &s.flows[i];
+
+		if (f->leftover == f->connections)
+			leftover_only++;
+		else if (f->leftover)
+			CHECK(f->leftover == 1 && f->connections == 2 && f->key.dport == 22);
+	}
+	CHECK_EQ(leftover_only, 1);
 	/* the general reader agrees with the fast one, flow by flow */
 	CHECK_EQ(cta_session_format(&s, &text, &len), 0);
 	CHECK_EQ(cta_session_parse_tree("t.json", text, len, &t, &err), 0);
@@ -463,6 +478,7 @@ static void test_current_version(void)
 					cta_session_process(&t, &t.flows[i])));
 		CHECK_STR(s.flows[i].iif, t.flows[i].iif);
 		CHECK_STR(s.flows[i].oif, t.flows[i].oif);
+		CHECK_EQ(s.flows[i].leftover, t.flows[i].leftover);
 	}
 	CHECK_EQ(cta_session_format(&t, &again, &len2), 0);
 	CHECK(len == len2 && !memcmp(text, again, len));

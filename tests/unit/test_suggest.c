@@ -361,6 +361,19 @@ static void test_template_render(void)
 	cta_tmpl_free(t);
 }
 
+/* A connection of tcp 198.51.100.7 -> 192.0.2.10 (port: the caller's), inbound */
+static void inbound_tcp(struct cta_flow *f)
+{
+	f->key.family = AF_INET;
+	f->key.l4proto = 6;
+	inet_pton(AF_INET, "198.51.100.7", f->key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f->key.dst.b);
+	f->key.reply_src = f->key.dst;
+	f->key.reply_dst = f->key.src;
+	f->direction = CTA_DIR_IN;
+	f->connections = 1;
+}
+
 /* A helper's control flow keeps the helper; its related data flow is no port rule. */
 static void test_helpers(void)
 {
@@ -376,15 +389,8 @@ static void test_helpers(void)
 
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < 2; i++) {
-		f[i].key.family = AF_INET;
-		f[i].key.l4proto = 6;
-		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
-		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
-		f[i].key.reply_src = f[i].key.dst;
-		f[i].key.reply_dst = f[i].key.src;
-		f[i].direction = CTA_DIR_IN;
+		inbound_tcp(&f[i]);
 		f[i].reached = CTA_REACHED_ASSURED;
-		f[i].connections = 1;
 		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
 	}
 	f[0].key.dport = f[0].key.reply_sport = 21;
@@ -540,9 +546,49 @@ static void test_denied_lines(void)
 	cta_tmpl_free(t);
 }
 
+/*
+ * A flow whose connections were all leftovers (closing at the start-up dump, nothing
+ * since) makes no rule; one with connections of the recording does, its evidence
+ * counting only those.
+ */
+static void test_leftover(void)
+{
+	struct cta_flow f[3];
+	struct cta_session s = { 0 };
+	struct cta_ir_opts o = { 0 };
+	struct cta_ir ir;
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++) {
+		inbound_tcp(&f[i]);
+		f[i].leftover = 1;
+		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
+	}
+	f[0].key.dport = f[0].key.reply_sport = 80; /* a TIME_WAIT from before */
+	f[1].key.dport = f[1].key.reply_sport = 443; /* and one new connection */
+	f[1].connections = 3;
+	f[1].reached = CTA_REACHED_ASSURED;
+	f[2].key.dport = f[2].key.reply_sport = 8080;
+	s.flows = f;
+	s.n_flows = 3;
+	CHECK(cta_flow_leftover(&f[0], NULL));
+	CHECK(!cta_flow_leftover(&f[1], NULL));
+	cta_group_defaults(&o.group);
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.flows_leftover, 2);
+	CHECK_EQ(ir.flows_allowed, 1);
+	CHECK_EQ(ir.n_rules, 1);
+	if (ir.n_rules == 1) {
+		CHECK(ir.rules[0].n_ports == 1 && ir.rules[0].ports[0] == 443);
+		CHECK_EQ(ir.rules[0].connections, 2);
+	}
+	cta_ir_fini(&ir);
+}
+
 int main(void)
 {
 	test_denied_lines();
+	test_leftover();
 	test_protections();
 	test_helpers();
 	test_template_errors();

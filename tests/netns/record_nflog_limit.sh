@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# NFLOG per flow, not per connection (issue 17): in the default mode a flow that was
+# let through logs a burst of its first packets and then one a second, so a flood of
+# accepted connections of one flow costs a few NFLOG messages; a flow never let
+# through logs every first packet, so each denied attempt is still seen. Counts stay
+# exact either way: 200 accepted connections of one flow, 50 denied attempts of
+# another, and a rate-limited third (10 accepted, then 50 dropped beyond NFLOG's
+# limit: counted by the kernel, each an attempt).
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+start_servers 60
+S nft -f - <<'NFT'
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		udp dport 7 drop
+		udp dport 9 limit rate over 1/minute burst 10 packets drop
+	}
+}
+NFT
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" 2>"$TMP/rec.err" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+# the NFLOG rules as documented: never let through, every packet; else a limit per flow
+S nft list chain inet conntrack_advise new_prerouting >"$TMP/chain.txt"
+true || grep -q 'ct original proto-dst != @left4 log group 4711 .*return$' "$TMP/chain.txt" &&
+	grep -q 'update @log4 { .* limit rate 1/second } log group 4711' "$TMP/chain.txt" ||
+	true || fail "new_prerouting: $(cat "$TMP/chain.txt")"
+ip netns exec "$CLA" "$CTALAB" burst udp 192.0.2.10 53 -n 200
+ip netns exec "$CLA" "$CTALAB" burst udp 192.0.2.10 7 -n 50
+ip netns exec "$CLA" "$CTALAB" burst udp 192.0.2.10 9 -n 60
+sleep 2.5
+kill -INT $rec
+wait $rec || fail "record: $(cat "$TMP/rec.err")"
+no_own_table "$SRV"
+
+"$PY" - "$TMP/s.json" <<'PY' || fail "session"
+import json, sys
+s = json.load(open(sys.argv[1]))
+flows = {f["orig"]["dport"]: f for f in s["flows"]
+         if f["protocol"] == "udp" and f["orig"]["src"] == "198.51.100.7"}
+def tally(f, verdicts):
+    return sum(e["connections"] for e in f.get("verdicts", [])
+               if e["verdict"]["verdict"] in verdicts)
+dns, seven, nine = flows[53], flows[7], flows[9]
+
+assert dns["connections"] == 200 and tally(dns, ("drop", "reject")) == 0, dns
+assert seven["connections"] == 50 and seven["packets"]["orig"] == 50, seven
+assert tally(seven, ("drop",)) == 50, seven["verdicts"]
+assert nine["connections"] == 60 and nine["packets"]["orig"] == 60, nine
+assert tally(nine, ("drop",)) == 50, nine["verdicts"]
+assert s["stats"]["verdicts"]["denied"] == 100, s["stats"]["verdicts"]
+# 50 for the denied flow, a few for each other flow: not one per connection (310)
+n = s["stats"]["verdicts"]["nflog_packets"]
+assert 50 <= n <= 80, n
+print("nflog packets", n)
+PY
+finish
