@@ -151,11 +151,13 @@ static void test_sweep(void)
 	e = ev4(CTA_EV_CT_DESTROY, 9, "198.51.100.7", 5002, "192.0.2.10", 53, IPPROTO_UDP);
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 2);
-	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
+	/* id 7's own end came with its counters: not counted as swept */
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 0);
 	/* a swept connection not destroyed by the next dump is forgotten */
 	cta_flowtab_dump_begin(ft, false);
 	CHECK_EQ(cta_flowtab_dump_end(ft), 1); /* id 8 is gone now too */
 	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
 	cta_flowtab_free(ft);
 }
 
