@@ -550,6 +550,45 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 }
 
 /*
+ * [meta iiftype != loopback] ct status & (snat | dnat) != 0 ct state new meta nfproto F
+ * add @natF { ct original saddr . daddr . protocol . proto-dst }
+ * At the left points, after every NAT chain: the flows that left translated.
+ */
+static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
+			uint32_t not_loopback)
+{
+	struct rule r = rule_begin(bt, chain);
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct"), *e;
+	uint32_t zero = 0;
+
+	if (not_loopback) {
+		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+		e_meta_load(&r, not_loopback, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
+	}
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(&r, ct);
+	e_mask(&r, IPS_SRC_NAT | IPS_DST_NAT, 4);
+	e_cmp(&r, NFT_CMP_NEQ, &zero, 4);
+	e_ct_new(&r);
+	e_ct_key(&r, v6);
+	e = nftnl_expr_alloc("dynset");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
+				   cta_kcount_set_name(CTA_KCOUNT_NAT, v6));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(&r, e);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
  * Where first packets enter the filter hooks and where they leave them (see
  * nft/kcount.h): entered at prerouting and output, just after conntrack (-200); left
  * at input and postrouting, after every other chain and after conntrack confirmed
@@ -559,7 +598,7 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
  */
 static uint32_t count_set_id(int point, int v6)
 {
-	return 10 + 3 * (uint32_t)v6 + (uint32_t)point;
+	return 10 + CTA_KCOUNT_POINTS * (uint32_t)v6 + (uint32_t)point; /* 10 ... 17 */
 }
 
 static int add_counting(struct batch *bt)
@@ -580,9 +619,9 @@ static int add_counting(struct batch *bt)
 	int err = 0;
 
 	for (int v6 = 0; v6 < 2 && !err; v6++)
-		for (int i = 0; i < 3 && !err; i++)
+		for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
 			err = add_flow_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
-					   i != CTA_KCOUNT_UNCOUNTED,
+					   i < CTA_KCOUNT_UNCOUNTED,
 					   i == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
@@ -592,10 +631,15 @@ static int add_counting(struct batch *bt)
 		 * flow then goes to the uncounted set, whose elements need no such memory.
 		 */
 		for (int v6 = 0; v6 < 2 && !err; v6++) {
-			err = add_count_rule(bt, points[i].chain,
-					     cta_kcount_set_name(points[i].point, v6),
-					     count_set_id(points[i].point, v6), v6,
-					     points[i].not_loopback, false);
+			if (points[i].point == CTA_KCOUNT_LEFT)
+				err = add_nat_rule(bt, points[i].chain, v6,
+						   count_set_id(CTA_KCOUNT_NAT, v6),
+						   points[i].not_loopback);
+			if (!err)
+				err = add_count_rule(bt, points[i].chain,
+						     cta_kcount_set_name(points[i].point, v6),
+						     count_set_id(points[i].point, v6), v6,
+						     points[i].not_loopback, false);
 			if (!err)
 				err = add_count_rule(bt, points[i].chain,
 						     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6),

@@ -17,6 +17,7 @@ struct entry {
 	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
 	bool ever_uncounted; /* in the stats' count of such flows already */
 	bool seen; /* cta_denials_mark_seen: the flow is known otherwise */
+	bool translated; /* in a nat set: left NATed, where to the counts do not say */
 };
 
 struct cta_denials {
@@ -123,7 +124,9 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
 	cta_denial_key(&k, el->family, el->l4proto, &t);
 	if (!(e = get(d, &k)))
 		return -ENOMEM;
-	if (el->point == CTA_KCOUNT_UNCOUNTED) {
+	if (el->point == CTA_KCOUNT_NAT) {
+		e->translated = true;
+	} else if (el->point == CTA_KCOUNT_UNCOUNTED) {
 		if (!e->ever_uncounted)
 			d->stats.uncounted++; /* flows, not listings that named them */
 		e->uncounted = e->ever_uncounted = true;
@@ -244,7 +247,7 @@ int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_cb cb, void
 	int err = 0;
 
 	for (size_t i = 0; i < d->n && !err; i++)
-		if (d->e[i].listed[1] && !d->e[i].seen)
+		if (d->e[i].listed[1] && !d->e[i].seen && !d->e[i].translated)
 			err = cb(&d->e[i].key, d->e[i].listed[1], data);
 	return err;
 }

@@ -81,7 +81,8 @@ void cta_denials_mark_seen(struct cta_denials *d, const struct cta_denial_key *k
 /*
  * Every flow not marked seen with first packets counted leaving the filter hooks: cb
  * with the kernel's whole count of them (the last listing's, since the table was
- * made). cb's first error stops it and is returned.
+ * made). Not a flow of a nat set (CTA_KCOUNT_NAT): its original tuple does not say
+ * where it went. cb's first error stops it and is returned.
  */
 int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_cb cb, void *data);
 const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d);
