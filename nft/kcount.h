@@ -2,7 +2,7 @@
 /*
  * Counting in the kernel: how many first packets of each flow entered the filter
  * hooks and how many left them. The tool's table (nft/table.h, cfg.count) keeps the
- * sets entered4/left4 and entered6/left6 (and uncounted4/6 and nat4/6, below), one element per
+ * sets entered4/left4 and entered6/left6 (and uncounted4/6, nat4/6 and first4/6, below), one element per
  * flow keyed by the conntrack original tuple's source, destination, protocol and
  * destination port (for ICMP: type and code), each with a counter of packets in
  * state new:
@@ -58,8 +58,15 @@ enum cta_kcount_point {
 	 * stats.kernel.unseen). No counter, no timeout.
 	 */
 	CTA_KCOUNT_NAT,
+	/*
+	 * Of the first packets that left (input, postrouting), each connection's very
+	 * first (ct original packets 1; nf_conntrack_acct on): every packet of a
+	 * connection is in state new until its first reply, so a one-way stream or a
+	 * retransmitted SYN is several in left4/left6 and one here. Counted, no timeout.
+	 */
+	CTA_KCOUNT_FIRST,
 };
-#define CTA_KCOUNT_POINTS 4 /* the sets per family */
+#define CTA_KCOUNT_POINTS 5 /* the sets per family */
 
 /* One element of a counting set: a flow and its packets since the last listing. */
 struct cta_kcount_elem {

@@ -12,7 +12,8 @@
 static const char *const set_names[CTA_KCOUNT_POINTS][2] = { { "entered4", "entered6" },
 							     { "left4", "left6" },
 							     { "uncounted4", "uncounted6" },
-							     { "nat4", "nat6" } };
+							     { "nat4", "nat6" },
+							     { "first4", "first6" } };
 
 const char *cta_kcount_set_name(int point, bool v6)
 {
