@@ -163,7 +163,7 @@ static const struct seen seen6 = {
 
 /*
  * What is done per flow at most (TCP SYNs traced, see add_trace_syns; first packets
- * logged to NFLOG, see add_log_rule): a burst, then a rate.
+ * logged to NFLOG, see add_log_rules): a burst, then a rate.
  */
 #define PER_FLOW_RATE 1 /* a second */
 #define PER_FLOW_BURST 5
@@ -459,8 +459,11 @@ static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
 	return e;
 }
 
-/* ct state new: the first packets of a connection, until its first reply */
-static void e_ct_new(struct rule *r)
+/*
+ * ct state new (is_new) or not new: the first packets of a connection, until its
+ * first reply, or every other packet (established, related, invalid, untracked)
+ */
+static void e_ct_state_new(struct rule *r, bool is_new)
 {
 	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
 	uint32_t zero = 0;
@@ -471,7 +474,25 @@ static void e_ct_new(struct rule *r)
 	}
 	add(r, ct);
 	e_mask(r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
-	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+	e_cmp(r, is_new ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero, 4);
+}
+
+static void e_ct_new(struct rule *r)
+{
+	e_ct_state_new(r, true);
+}
+
+/*
+ * `ct state & new == 0 return`, first in each chain whose rules are all for first
+ * packets: every other packet leaves the chain after one rule instead of trying each.
+ */
+static int add_skip_not_new(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+
+	e_ct_state_new(&r, false);
+	e_verdict(&r, NFT_RETURN);
+	return rule_commit(bt, &r, chain);
 }
 
 /*
@@ -665,6 +686,8 @@ static int add_counting(struct batch *bt)
 					   i == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
+		if (!err)
+			err = add_skip_not_new(bt, points[i].chain);
 		/*
 		 * A set element's counter is per-CPU memory, allocated atomically: when the
 		 * kernel has none ready, the element is not made and the update fails. The
@@ -702,8 +725,8 @@ static int add_counting(struct batch *bt)
  * flushed (cta_table_flush_seen, on a ruleset change).
  */
 /*
- * TCP: its SYNs, a burst of PER_FLOW_BURST per flow and then PER_FLOW_RATE a second (the
- * limit lives in the flow's element of the SYN set, 30 s after its last SYN):
+ * TCP: its SYNs, a burst of PER_FLOW_BURST per flow and then PER_FLOW_RATE a second
+ * (the limit lives in the flow's element of the SYN set, 30 s after its last SYN):
  * a flood of connections of one flow costs a few traces, and a verdict that
  * changes from one connection to the next (a meter, a limit) is still seen.
  * tcp flags & (syn|ack) == syn meta nfproto F  update @synF { ... }
@@ -941,6 +964,8 @@ static int add_new_chains(struct batch *bt, uint16_t group, bool count)
 				   CTA_SEEN_TIMEOUT_MS);
 	for (size_t i = 0; i < 2 && !err; i++) {
 		err = add_chain(bt, chains[i].chain, chains[i].hook, -150);
+		if (!err)
+			err = add_skip_not_new(bt, chains[i].chain);
 		if (!err)
 			err = add_ct_rule(bt, chains[i].chain);
 		for (int v6 = 0; v6 < 2 && group && !err; v6++)

@@ -638,6 +638,22 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 	return 0;
 }
 
+/* Was V decided in one of TABLES ("FAMILY NAME")? */
+static bool decided_in(const struct cta_verdict *v, json_t *tables)
+{
+	char key[300];
+	json_t *t;
+	size_t i;
+
+	if (!v || !v->table)
+		return false;
+	snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(v->family, v->legacy), v->table);
+	json_array_foreach(tables, i, t)
+		if (!strcmp(json_string_value(t), key))
+			return true;
+	return false;
+}
+
 static bool replayed(const struct cta_review_flow *rf)
 {
 	return !rf->flow.related && !cta_flow_leftover(&rf->flow, rf->recorded);
@@ -667,6 +683,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	rc = cta_replay_judge(c->replay, flows, m, verdicts, &err);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
+		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

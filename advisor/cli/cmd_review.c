@@ -44,7 +44,8 @@ const struct cta_cmd cta_cmd_review = {
 	"The rule credited is the candidate's own where it decided. Live tables the\n"
 	"candidate leaves in place are said once ('in force beside the candidate'): the\n"
 	"kernel applies every table, so the verdicts are of that combination; tables the\n"
-	"candidate deletes (suggest --replace) are said as 'replaces'.\n"
+	"candidate deletes (suggest --replace) are said as 'replaces', and the elements of\n"
+	"live sets it does not hold (fail2ban's bans: run-time state) as 'state it drops'.\n"
 	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
 	"ports an sshd process listens on here, and recorded connections to those ports)\n"
 	"are replayed first: if one would be dropped, that is the first line.\n"
@@ -314,6 +315,7 @@ struct review_result {
 	size_t breaks, opens, same, unjudged;
 	bool lockout;
 	json_t *no_ev, *lost; /* owned; NULL: none */
+	json_t *sets_lost; /* owned: cta_review_sets_lost(); NULL: out of memory */
 };
 
 /* The candidate's rules no replayed flow reached (c->replay's listing, with handles). */
@@ -335,6 +337,7 @@ static json_t *no_evidence(const struct cta_candidate *c, const struct review_re
 /* Replay r->v's flows under the candidate and add up the changes. 0 or an exit code. */
 static int judge(struct cta_candidate *c, struct review_result *r)
 {
+	r->sets_lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
 	if (r->n) {
 		int rc = cta_candidate_replay(c, r->v, r->n);
 
@@ -367,11 +370,13 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
 		json_array_append_new(flows, flow_entry(&r->v[i], text, c->tables));
 	}
-	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:I}}}",
+	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:"
+			"I}}}",
 			"review", "ruleset", path, "valid", 1, "live_copied", c->live_copied,
 			"changes", c->changes, "tables", c->tables, "replaces", c->replaced,
-			"beside", c->beside, "flows", flows, "no_evidence",
-			r->no_ev ? r->no_ev : json_array(), "helpers_lost",
+			"beside", c->beside, "sets_lost",
+			r->sets_lost ? json_incref(r->sets_lost) : json_array(), "flows", flows,
+			"no_evidence", r->no_ev ? r->no_ev : json_array(), "helpers_lost",
 			r->lost ? json_incref(r->lost) : json_array(), "not_rebuilt",
 			unbuilt_json(c), "lockout", r->lockout, "summary", "breaks",
 			(json_int_t)r->breaks, "opens", (json_int_t)r->opens, "unchanged",
@@ -433,6 +438,27 @@ static void print_no_evidence(json_t *no_ev)
 		       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
 }
 
+/* The live sets' elements the candidate drops: run-time state, said once. */
+static void print_sets_lost(json_t *lost)
+{
+	json_t *e;
+	size_t i;
+
+	if (!json_array_size(lost))
+		return;
+	printf("state it drops: elements of live sets that the candidate does not hold (what "
+	       "was filled at run time, such as fail2ban's bans or a meter's entries, is lost "
+	       "when it is applied, until whatever fills it does so again):\n");
+	json_array_foreach(lost, i, e) {
+		long long n = json_integer_value(json_object_get(e, "elements")),
+			  k = json_integer_value(json_object_get(e, "lost"));
+
+		printf("  %s %s %s %s: %lld of %lld element%s (%s%s)\n", cta_jstr(e, "family"),
+		       cta_jstr(e, "table"), cta_jstr(e, "kind"), cta_jstr(e, "name"), k, n,
+		       n == 1 ? "" : "s", k > 1 ? "e.g. " : "", cta_jstr(e, "example"));
+	}
+}
+
 static void print_result_text(const char *path, const struct cta_candidate *c,
 			      const struct review_result *r)
 {
@@ -443,6 +469,7 @@ static void print_result_text(const char *path, const struct cta_candidate *c,
 					    : "iptables-legacy-restore");
 	print_changes(c->changes);
 	print_tables(c);
+	print_sets_lost(r->sets_lost);
 	print_unbuilt(c);
 	if (r->n)
 		printf("replay of %zu flow%s in a scratch namespace:\n", r->n,
@@ -497,6 +524,7 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 	rc = r.breaks || r.lockout || json_array_size(r.lost) ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
 out:
 	json_decref(r.lost);
+	json_decref(r.sets_lost);
 	json_decref(r.no_ev);
 	cta_review_flows_free(r.v, r.n);
 	cta_candidate_close(&c);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -67,10 +68,14 @@ const struct cta_cmd cta_cmd_suggest = {
 	"Inbound flows allow their (protocol, port) from their grouped sources; forwarded\n"
 	"flows (router) their source group to their destination; translated flows are matched\n"
 	"as the filter hook sees them (after DNAT, with 'ct status dnat'). Denied flows are\n"
-	"listed as comments, not allowed. Local (loopback) flows need no rule. Leftovers\n"
-	"(every connection already closing when the recording began, TIME_WAIT and the\n"
-	"like, with no packet since) are no evidence: counted in the header, no rule. Each rule's\n"
-	"comment names the local programs of its flows where the recording saw them.\n"
+	"listed as comments, not allowed: after their chain's rules, or in the header when\n"
+	"the template has no chain block for them. The header counts what the rules hold\n"
+	"and what they leave out, and why (forwarded flows under the server template, the\n"
+	"other family with --format iptables). Local (loopback) flows need no rule.\n"
+	"Leftovers (every connection already closing when the recording began, TIME_WAIT\n"
+	"and the like, with no packet since) are no evidence: counted in the header, no\n"
+	"rule. Each rule's comment names the local programs of its flows where the\n"
+	"recording saw them.\n"
 	"With --per-process, outbound flows of different users get rules of their own,\n"
 	"each matching its uid; flows whose process is unknown keep a rule without it.\n"
 	"\n"
@@ -114,9 +119,10 @@ static bool valid_table(const char *s)
 
 	if (!n || n > 63 || (s[0] >= '0' && s[0] <= '9'))
 		return false;
+	/* nft's identifiers: '-' and '.' too after the first (fail2ban's "f2b-table") */
 	for (size_t i = 0; i < n; i++)
 		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z')))
+		      (s[i] >= 'A' && s[i] <= 'Z') || (i && (s[i] == '-' || s[i] == '.'))))
 			return false;
 	return true;
 }
@@ -207,7 +213,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return cta_usage_error(
 					&cta_cmd_suggest,
 					"--table: '%s' is not a table name (letters, "
-					"digits, _; up to 63)",
+					"digits, _, and - or . after the first; up to 63)",
 					optarg);
 			o->table = optarg;
 			break;
@@ -330,55 +336,79 @@ static int load_template(const struct options *o, struct cta_tmpl **t, const cha
 	return 0;
 }
 
-static void header(const struct options *o, const char *tname, const struct cta_session *s,
-		   size_t n, const struct cta_ir *ir, struct cta_buf *b)
-{
-	cta_buf_printf(b,
-		       "# Suggested by conntrack-advise %s from %zu session%s (template %s, "
-		       "format %s).\n",
-		       CTA_VERSION, n, n == 1 ? "" : "s", tname, format_ext[o->format]);
-	for (size_t i = 0; i < n; i++) {
-		char a[40], z[40];
+/* What one file holds of the flows, and what it leaves out (the header's counts). */
+struct shown {
+	uint64_t allowed, denied, related, limited;
+	uint64_t unplaced; /* denied, listed in the header: no block for their direction */
+	uint64_t denied_open; /* denied outbound, let through by the open output policy */
+	uint64_t left[CTA_IR_NDIRS]; /* no block of the template for their direction */
+	uint64_t other_family; /* --format iptables: the IPv6 ones; ip6tables: IPv4 */
+};
 
-		cta_format_time(s[i].start_ns, a, sizeof(a));
-		cta_format_time(s[i].end_ns, z, sizeof(z));
-		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flow%s%s\n",
-			       s[i].host.hostname, a, z, s[i].n_flows, s[i].n_flows == 1 ? "" : "s",
-			       s[i].complete ? "" : " (incomplete)");
-	}
-	cta_buf_printf(b, "# Flows: %llu allowed by the rules below%s, %llu denied (%s)",
-		       (unsigned long long)ir->flows_allowed,
-		       o->format == CTA_FORMAT_IPTABLES	   ? " (their IPv4 part)"
-		       : o->format == CTA_FORMAT_IP6TABLES ? " (their IPv6 part)"
-							   : "",
-		       (unsigned long long)ir->flows_denied,
-		       o->ir.allow_denied ? "allowed too: --allow-denied" : "listed, not allowed");
-	if (ir->flows_limited)
+static void count_shown(const struct options *o, const struct cta_emit *e, struct shown *c)
+{
+	const struct cta_ir *ir = e->ir;
+	uint64_t related = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (int d = 0; d < CTA_IR_NDIRS; d++)
+		for (int f = 0; f < 2; f++) {
+			const struct cta_ir_tally *t = &ir->by[d][f];
+			/* with --allow-denied, denied flows are in allowed (or outbound open) */
+			uint64_t denied = o->ir.allow_denied ? 0 : t->denied;
+
+			related += t->related;
+			if (!cta_emit_family_ok(e, f ? AF_INET6 : AF_INET)) {
+				c->other_family += t->allowed + t->related + denied;
+			} else if (d == CTA_IR_OUT && !o->ir.restrict_output) {
+				c->related += t->related;
+				c->denied_open += denied;
+				c->unplaced += cta_emit_has_block(e, CTA_IR_OUT) ? 0 : denied;
+			} else if (cta_emit_has_block(e, (enum cta_ir_dir)d)) {
+				c->allowed += t->allowed;
+				c->limited += t->limited;
+				c->related += t->related;
+				c->denied += o->ir.allow_denied ? t->denied : denied;
+			} else {
+				c->left[d] += t->allowed + t->related;
+				c->denied += denied;
+				c->unplaced += denied;
+			}
+		}
+	/* related flows of no direction (loopback): the template allows them */
+	c->related += ir->flows_related - related;
+}
+
+/* The flows the file leaves out, by why: ",\n#   N forwarded, left out: ..." */
+static void header_left_out(const struct options *o, const char *tname, const struct shown *c,
+			    struct cta_buf *b)
+{
+	if (c->left[CTA_IR_FORWARD])
 		cta_buf_printf(b,
-			       ",\n#   %llu allowed though some of their attempts were denied "
-			       "(rate limits: see flows)",
-			       (unsigned long long)ir->flows_limited);
-	if (ir->flows_local)
-		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
-			       (unsigned long long)ir->flows_local);
-	if (ir->flows_out_open)
+			       ",\n#   %llu forwarded, left out: template %s has no forward rules "
+			       "({{forward}}); --template router writes them",
+			       (unsigned long long)c->left[CTA_IR_FORWARD], tname);
+	if (c->left[CTA_IR_OUT])
 		cta_buf_printf(b,
-			       ",\n#   %llu outbound (output stays open without --restrict-output)",
-			       (unsigned long long)ir->flows_out_open);
-	if (ir->flows_unknown)
-		cta_buf_printf(b, ",\n#   %llu of unknown direction (no rule)",
-			       (unsigned long long)ir->flows_unknown);
-	if (ir->flows_related)
-		cta_buf_printf(
-			b,
-			",\n#   %llu related (a conntrack helper expected them: allowed by ct "
-			"state related, never by their port)",
-			(unsigned long long)ir->flows_related);
-	if (ir->flows_leftover)
+			       ",\n#   %llu outbound, left out: template %s has no output rules "
+			       "({{output}})",
+			       (unsigned long long)c->left[CTA_IR_OUT], tname);
+	/* never the other format's name: review reads a file's family from its comments */
+	if (c->other_family)
+		cta_buf_printf(b, ",\n#   %llu %s, left out: this format writes %s rules only",
+			       (unsigned long long)c->other_family,
+			       o->format == CTA_FORMAT_IPTABLES ? "IPv6" : "IPv4",
+			       o->format == CTA_FORMAT_IPTABLES ? "IPv4" : "IPv6");
+	if (c->denied_open)
 		cta_buf_printf(b,
-			       ",\n#   %llu leftover (closing when the recording began, no packet "
-			       "since: no rule)",
-			       (unsigned long long)ir->flows_leftover);
+			       ",\n#   %llu outbound denied while recording, yet allowed: output "
+			       "stays open without --restrict-output",
+			       (unsigned long long)c->denied_open);
+}
+
+/* What the recording saw that the ruleset does not carry over: helpers, protections. */
+static void header_not_carried(const struct options *o, const struct cta_ir *ir, struct cta_buf *b)
+{
 	for (size_t i = 0; i < ir->n_helpers; i++)
 		cta_buf_printf(b, ",\n#   helper %s on %s port %u (%s): %s", ir->helpers[i].name,
 			       cta_emit_proto_word(ir->helpers[i].l4proto), ir->helpers[i].port,
@@ -393,7 +423,73 @@ static void header(const struct options *o, const char *tname, const struct cta_
 			       ir->protections[i].rule,
 			       (unsigned long long)ir->protections[i].flows,
 			       ir->protections[i].flows == 1 ? "" : "s");
-	cta_buf_str(b, ".\n# Each rule's comment is its evidence: connections, distinct hosts, "
+}
+
+static void header(const struct options *o, const struct cta_emit *e, const struct cta_session *s,
+		   size_t n, struct cta_buf *b)
+{
+	const struct cta_ir *ir = e->ir;
+	struct shown c;
+
+	count_shown(o, e, &c);
+	cta_buf_printf(b,
+		       "# Suggested by conntrack-advise %s from %zu session%s (template %s, "
+		       "format %s).\n",
+		       CTA_VERSION, n, n == 1 ? "" : "s", e->template_name, format_ext[o->format]);
+	for (size_t i = 0; i < n; i++) {
+		char a[40], z[40];
+
+		cta_format_time(s[i].start_ns, a, sizeof(a));
+		cta_format_time(s[i].end_ns, z, sizeof(z));
+		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flow%s%s\n",
+			       s[i].host.hostname, a, z, s[i].n_flows, s[i].n_flows == 1 ? "" : "s",
+			       s[i].complete ? "" : " (incomplete)");
+	}
+	cta_buf_printf(b, "# Flows: %llu allowed by the rules below, %llu denied (",
+		       (unsigned long long)c.allowed, (unsigned long long)c.denied);
+	if (o->ir.allow_denied)
+		cta_buf_str(b, "allowed too: --allow-denied)");
+	else if (!c.unplaced)
+		cta_buf_str(b, "listed, not allowed)");
+	else if (c.unplaced == c.denied)
+		cta_buf_str(b, "listed just below, not allowed)");
+	else
+		cta_buf_printf(b, "listed, not allowed: %llu just below, the rest in their chains)",
+			       (unsigned long long)c.unplaced);
+	header_left_out(o, e->template_name, &c, b);
+	if (c.limited)
+		cta_buf_printf(b,
+			       ",\n#   %llu allowed though some of their attempts were denied "
+			       "(rate limits: see flows)",
+			       (unsigned long long)c.limited);
+	if (ir->flows_local)
+		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",
+			       (unsigned long long)ir->flows_local);
+	if (ir->flows_out_open)
+		cta_buf_printf(b,
+			       ",\n#   %llu outbound (output stays open without --restrict-output)",
+			       (unsigned long long)ir->flows_out_open);
+	if (ir->flows_unknown)
+		cta_buf_printf(b, ",\n#   %llu of unknown direction (no rule)",
+			       (unsigned long long)ir->flows_unknown);
+	if (c.related)
+		cta_buf_printf(
+			b,
+			",\n#   %llu related (a conntrack helper expected them: allowed by ct "
+			"state related, never by their port)",
+			(unsigned long long)c.related);
+	if (ir->flows_leftover)
+		cta_buf_printf(b,
+			       ",\n#   %llu leftover (closing when the recording began, no packet "
+			       "since: no rule)",
+			       (unsigned long long)ir->flows_leftover);
+	header_not_carried(o, ir, b);
+	cta_buf_str(b, ".\n");
+	if (c.unplaced) {
+		cta_buf_printf(b, "# Denied while recording, not allowed, in no chain below:\n");
+		cta_emit_denied_unplaced(e, b);
+	}
+	cta_buf_str(b, "# Each rule's comment is its evidence: connections, distinct hosts, "
 		       "first..last seen (UTC).\n");
 }
 
@@ -556,7 +652,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 			.max_denied = MAX_DENIED_LISTED,
 		};
 
-		header(&o, tname, s, n, &ir, &head);
+		header(&o, &e, s, n, &head);
 		e.header = head.p;
 		cta_emit(&e, &text);
 		emit_replace(&o, &text);

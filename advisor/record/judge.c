@@ -582,6 +582,18 @@ static int claim(struct cta_judge *j, struct wait *w)
 	return err ? err : 1;
 }
 
+/* A packet tuple of the counted flow k (no source port: the kernel keys flows without) */
+static struct cta_tuple key_tuple(const struct cta_denial_key *k)
+{
+	struct cta_tuple t = { .src = k->src,
+			       .dst = k->dst,
+			       .dport = k->dport,
+			       .icmp_type = k->icmp_type,
+			       .icmp_code = k->icmp_code };
+
+	return t;
+}
+
 /*
  * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
  * attempt of its own. NFLOG logs every first packet of a flow that was never let
@@ -592,11 +604,7 @@ static int claim(struct cta_judge *j, struct wait *w)
 static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
 {
 	struct cta_judge *j = data;
-	struct cta_tuple t = { .src = k->src,
-			       .dst = k->dst,
-			       .dport = k->dport,
-			       .icmp_type = k->icmp_type,
-			       .icmp_code = k->icmp_code };
+	struct cta_tuple t = key_tuple(k);
 	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
 					     cta_now_real_ns(), packets, packets);
 	struct cta_verdict *v;
@@ -749,11 +757,7 @@ static int add_unseen(const struct cta_denial_key *k, uint64_t packets, uint64_t
 		      void *data)
 {
 	struct cta_judge *j = data;
-	struct cta_tuple t = { .src = k->src,
-			       .dst = k->dst,
-			       .dport = k->dport,
-			       .icmp_type = k->icmp_type,
-			       .icmp_code = k->icmp_code };
+	struct cta_tuple t = key_tuple(k);
 	int64_t pos = cta_flowtab_add_unseen(j->ft, k->family, k->l4proto, &t, j->host,
 					     cta_now_real_ns(), packets, connections);
 

@@ -37,6 +37,38 @@ static bool decided_unwatched(const struct cta_vtally *recorded)
 	return fam >= 0 && cta_chain_unwatched((uint8_t)fam, "");
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Did the recording see the candidate's denial: the same verdict by the same rule
+ * (its text, or its handle when a text is missing: the scratch copy may number rules
+ * anew) or policy, in a live table the candidate leaves in place?
+ */
+static bool denied_as_recorded(const struct cta_review_flow *rf)
+{
+	const struct cta_verdict *c = rf->candidate;
+
+	if (!rf->decided_beside || !rf->recorded || !cta_verdict_denies(c))
+		return false;
+	for (uint32_t i = 0; i < rf->recorded->n; i++) {
+		const struct cta_verdict *r = rf->recorded->g[i].v;
+
+		if (!cta_verdict_denies(r) || r->verdict != c->verdict || r->type != c->type ||
+		    r->legacy != c->legacy || !same_str(r->family, c->family) ||
+		    !same_str(r->table, c->table) || !same_str(r->chain, c->chain))
+			continue;
+		if (r->type == CTA_VTYPE_POLICY)
+			return true;
+		if (r->type == CTA_VTYPE_RULE &&
+		    (r->rule && c->rule ? !strcmp(r->rule, c->rule) : r->handle == c->handle))
+			return true;
+	}
+	return false;
+}
+
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
@@ -44,7 +76,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
 	if (!rf->candidate || rf->flow.related || rf->leftover || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
-	else if (rf->worked && !cta_review_passes(rf->candidate))
+	else if (rf->worked && !cta_review_passes(rf->candidate) && !denied_as_recorded(rf))
 		rf->change = CTA_RV_BREAKS;
 	/* each verdict judged: connections once rejected (a rate limit) now let in open */
 	else if ((!rf->worked || cta_vtally_denied(rf->recorded)) &&

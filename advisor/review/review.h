@@ -31,6 +31,11 @@ struct cta_review_flow {
 	struct cta_verdict *candidate; /* the replay's, a reference of its own */
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */
+	/*
+	 * The candidate's verdict was decided in a live table the candidate leaves in
+	 * place (its "in force beside" tables): set before cta_review_classify().
+	 */
+	bool decided_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	enum cta_review_change change;
 };
@@ -38,7 +43,14 @@ struct cta_review_flow {
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
 bool cta_review_passes(const struct cta_verdict *verdict);
 
-/* Set worked and change from the recorded flow and the candidate's verdict. */
+/*
+ * Set worked and change from the recorded flow and the candidate's verdict. A flow that
+ * got through is BREAKS when the candidate denies it, unless the denial is one the
+ * recording saw: decided_beside, and the same verdict by the same rule or policy
+ * denied some of its connections while recording (a fail2ban ban that came after its
+ * first connections, a rate limit): that is the live table's doing, not the
+ * candidate's, and it stays as it was (ok).
+ */
 void cta_review_classify(struct cta_review_flow *rf);
 
 /*
@@ -106,6 +118,17 @@ json_t *cta_review_no_evidence_legacy(const struct cta_iptsave *cand, int family
  */
 json_t *cta_review_helpers_lost(const struct cta_review_flow *v, size_t n, const char *live,
 				const char *after);
+
+/*
+ * The elements of the sets and maps of listing live (nft's text) that listing after
+ * (the same once the candidate is loaded) no longer holds: the set is gone with its
+ * table, or made anew without them. State filled at run time (fail2ban's bans added
+ * with `nft add element`, a meter's or dynamic set's entries) that no ruleset file
+ * carries, so applying the candidate loses it. A JSON array of {"family", "table",
+ * "kind" (set, map), "name", "elements" (the live set's count), "lost", "example" (the
+ * first lost element)}; NULL when out of memory (setstate.c).
+ */
+json_t *cta_review_sets_lost(const char *live, const char *after);
 
 /* "tcp 198.51.100.7:40000 -> 192.0.2.10:22" for reports. */
 void cta_review_flow_text(const struct cta_flow *f, char *buf, size_t len);

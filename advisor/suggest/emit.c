@@ -18,17 +18,25 @@ uint8_t cta_emit_family(const struct cta_emit *e)
 	}
 }
 
-bool cta_emit_wanted(const struct cta_emit *e, const struct cta_ir_rule *r)
+bool cta_emit_family_ok(const struct cta_emit *e, uint8_t family)
 {
 	uint8_t fam = cta_emit_family(e);
 
-	if (fam && r->family != fam)
-		return false;
-	if (r->dir == CTA_IR_FORWARD)
+	return !fam || family == fam;
+}
+
+bool cta_emit_has_block(const struct cta_emit *e, enum cta_ir_dir dir)
+{
+	if (dir == CTA_IR_FORWARD)
 		return cta_tmpl_has(e->tmpl, CTA_PH_FORWARD);
-	if (r->dir == CTA_IR_OUT)
+	if (dir == CTA_IR_OUT)
 		return cta_tmpl_has(e->tmpl, CTA_PH_OUTPUT);
 	return true;
+}
+
+bool cta_emit_wanted(const struct cta_emit *e, const struct cta_ir_rule *r)
+{
+	return cta_emit_family_ok(e, r->family) && cta_emit_has_block(e, r->dir);
 }
 
 const char *cta_emit_proto_word(uint8_t l4proto)
@@ -67,28 +75,28 @@ const char *cta_emit_entry_evidence(const struct cta_prefix *p, char *buf, size_
 	return buf;
 }
 
-void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *indent,
-		     struct cta_buf *out)
+/*
+ * The denied flows of DIR as comment lines under HEADING (said before the first),
+ * each tagged with TAG ("" or " (forward)"); up to e->max_denied, then how many more.
+ */
+static void denied_lines(const struct cta_emit *e, enum cta_ir_dir dir, const char *indent,
+			 const char *heading, const char *tag, struct cta_buf *out)
 {
 	const struct cta_ir *ir = e->ir;
-	uint8_t fam = cta_emit_family(e);
 	size_t shown = 0, more = 0;
 
 	for (size_t i = 0; i < ir->n_denied; i++) {
 		const struct cta_ir_denied *d = &ir->denied[i];
 		char s[64], t[64], port[32], when[40];
 
-		if (d->dir != dir || (fam && d->family != fam))
+		if (d->dir != dir || !cta_emit_family_ok(e, d->family))
 			continue;
 		if (shown == e->max_denied) {
 			more++;
 			continue;
 		}
-		if (!shown++)
-			cta_buf_printf(out,
-				       "%s# denied while recording, so not allowed here "
-				       "(--allow-denied allows them):\n",
-				       indent);
+		if (!shown++ && heading)
+			cta_buf_printf(out, "%s# %s\n", indent, heading);
 		cta_addr_str(d->family, &d->src, s, sizeof(s));
 		cta_addr_str(d->family, &d->dst, t, sizeof(t));
 		cta_format_time(d->first_ns, when, sizeof(when));
@@ -99,7 +107,7 @@ void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *
 				       cta_proto_is_icmp(d->l4proto) ? "type" : "port",
 				       cta_ir_port_str(d->family, d->l4proto, d->port, port,
 						       sizeof(port)));
-		cta_buf_printf(out, ": %llu conn%s from %.16sZ, %s\n",
+		cta_buf_printf(out, "%s: %llu conn%s from %.16sZ, %s\n", tag,
 			       (unsigned long long)d->connections, d->connections == 1 ? "" : "s",
 			       when, d->by);
 	}
@@ -107,6 +115,31 @@ void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *
 		cta_buf_printf(
 			out, "%s#   ... and %zu more (conntrack-advise flows SESSION lists them)\n",
 			indent, more);
+}
+
+void cta_emit_denied(const struct cta_emit *e, enum cta_ir_dir dir, const char *indent,
+		     struct cta_buf *out)
+{
+	/* an open output chain lets them through: its policy, not a rule, allows them */
+	bool open = dir == CTA_IR_OUT && !e->restrict_output;
+
+	denied_lines(e, dir, indent,
+		     open ? "denied while recording, yet allowed here (output stays open "
+			    "without --restrict-output):"
+			  : "denied while recording, so not allowed here (--allow-denied "
+			    "allows them):",
+		     "", out);
+}
+
+void cta_emit_denied_unplaced(const struct cta_emit *e, struct cta_buf *out)
+{
+	static const char *const tag[CTA_IR_NDIRS] = { " (in)", " (out)", " (forward)" };
+
+	if (e->ir->n_denied &&
+	    (!cta_emit_has_block(e, CTA_IR_OUT) || !cta_emit_has_block(e, CTA_IR_FORWARD)))
+		for (int d = 0; d < CTA_IR_NDIRS; d++)
+			if (!cta_emit_has_block(e, (enum cta_ir_dir)d))
+				denied_lines(e, (enum cta_ir_dir)d, "", NULL, tag[d], out);
 }
 
 void cta_emit(const struct cta_emit *e, struct cta_buf *out)

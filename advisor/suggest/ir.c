@@ -300,13 +300,23 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		   const struct cta_vtally *verdicts, const struct cta_process *process,
 		   struct obs *out, size_t *n, size_t *denied_cap)
 {
-	uint8_t dir;
+	uint8_t dir = CTA_IR_NDIRS;
 	bool denied = cta_flow_denied(f, verdicts);
+	struct cta_ir_tally *by;
 
 	ir->flows_total++;
+	if (f->direction == CTA_DIR_IN)
+		dir = CTA_IR_IN;
+	else if (f->direction == CTA_DIR_OUT)
+		dir = CTA_IR_OUT;
+	else if (f->direction == CTA_DIR_FORWARD)
+		dir = CTA_IR_FORWARD;
+	by = dir < CTA_IR_NDIRS ? &ir->by[dir][f->key.family == AF_INET6] : NULL;
 	if (f->related) {
 		/* its port was the master's choice: ct state related, with the helper kept */
 		ir->flows_related++;
+		if (by)
+			by->related++;
 		return 0;
 	}
 	if (cta_flow_leftover(f, verdicts)) {
@@ -314,25 +324,16 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		ir->flows_leftover++;
 		return 0;
 	}
-	switch (f->direction) {
-	case CTA_DIR_IN:
-		dir = CTA_IR_IN;
-		break;
-	case CTA_DIR_OUT:
-		dir = CTA_IR_OUT;
-		break;
-	case CTA_DIR_FORWARD:
-		dir = CTA_IR_FORWARD;
-		break;
-	case CTA_DIR_LOCAL:
-		ir->flows_local++;
-		return 0;
-	default:
-		ir->flows_unknown++;
+	if (!by) {
+		if (f->direction == CTA_DIR_LOCAL)
+			ir->flows_local++;
+		else
+			ir->flows_unknown++;
 		return 0;
 	}
 	if (denied) {
 		ir->flows_denied++;
+		by->denied++;
 		if (!o->allow_denied)
 			return add_denied(ir, denied_cap, f, dir, cta_vtally_main(verdicts));
 	}
@@ -345,8 +346,11 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 		return 0;
 	}
 	ir->flows_allowed++;
-	if (!denied && cta_vtally_denied(verdicts))
+	by->allowed++;
+	if (!denied && cta_vtally_denied(verdicts)) {
 		ir->flows_limited++;
+		by->limited++;
+	}
 	uint64_t limited = denied ? 0 : cta_vtally_denied(verdicts);
 
 	widen(&ir->first_ns, &ir->last_ns, f->first_ns, f->last_ns);

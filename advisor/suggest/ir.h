@@ -88,6 +88,18 @@ struct cta_ir_protection {
 	uint64_t last_flow; /* while building: the number of the flow counted last */
 };
 
+/*
+ * Flows of one direction and family, for what one file holds of them (suggest's
+ * header): the format may write one family only, the template may have no block for
+ * a direction.
+ */
+struct cta_ir_tally {
+	uint64_t allowed; /* became rules (with --allow-denied, denied ones too) */
+	uint64_t denied; /* denied while recording (with --allow-denied, in allowed too) */
+	uint64_t related; /* a helper expected them: ct state related */
+	uint64_t limited; /* allowed, though some attempts were denied */
+};
+
 struct cta_ir {
 	struct cta_ir_rule *rules;
 	size_t n_rules;
@@ -103,6 +115,8 @@ struct cta_ir {
 	uint64_t flows_leftover; /* only leftovers of before the recording: no evidence */
 	uint64_t flows_allowed, flows_denied;
 	uint64_t flows_limited; /* allowed, though some attempts were denied (rate limits) */
+	/* by direction and family (0 IPv4, 1 IPv6); OUT without --restrict-output: denied only */
+	struct cta_ir_tally by[CTA_IR_NDIRS][2];
 	uint64_t first_ns, last_ns;
 };
 

@@ -343,6 +343,53 @@ static void test_classify(void)
 		mixed.candidate = vd;
 		cta_review_classify(&mixed);
 		CHECK_EQ(mixed.change, CTA_RV_BREAKS);
+		/* the same policy of a table the candidate leaves in place: as recorded */
+		mixed.decided_beside = true;
+		cta_review_classify(&mixed);
+		CHECK_EQ(mixed.change, CTA_RV_SAME);
+	}
+	/*
+	 * Accepted, then banned (fail2ban filled its set at run time): the ban rule of a
+	 * live table left beside the candidate drops it now as it did while recording. Not
+	 * the candidate's break; by another rule of that table, or by the candidate, it is.
+	 */
+	{
+		json_t *ban = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "verdict", "drop", "type",
+					"rule", "family", "ip", "table", "fail2ban", "chain",
+					"input", "handle", 11, "rule",
+					"tcp dport { 22, 9022 } ip saddr @f2b-sshd drop");
+		json_t *other = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "verdict", "drop",
+					  "type", "rule", "family", "ip", "table", "fail2ban",
+					  "chain", "input", "handle", 12, "rule",
+					  "udp dport 5060 drop");
+		struct cta_verdict *vban = NULL, *voth = NULL;
+		struct cta_vtally t_ban = { 0 };
+		struct cta_review_flow f = { .recorded = &t_ban, .decided_beside = true };
+
+		CHECK_EQ(cta_verdict_from_json(ban, &vban, &e), 0);
+		CHECK_EQ(cta_verdict_from_json(other, &voth, &e), 0);
+		cta_vtally_add(&t_ban, va, 1);
+		cta_vtally_add(&t_ban, vban, 1);
+		f.flow = flow(IPPROTO_TCP, "203.0.113.20", "192.0.2.10", 40005, 22);
+		f.candidate = vban;
+		cta_review_classify(&f);
+		CHECK(f.worked);
+		CHECK_EQ(f.change, CTA_RV_SAME);
+		f.candidate = voth;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		f.candidate = vban;
+		f.decided_beside = false;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		f.candidate = va;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_OPENS);
+		cta_vtally_fini(&t_ban);
+		cta_verdict_unref(vban);
+		cta_verdict_unref(voth);
+		json_decref(ban);
+		json_decref(other);
 	}
 	cta_vtally_fini(&t_accept);
 	cta_vtally_fini(&t_drop);
@@ -610,8 +657,52 @@ static void test_live_nat_chain(void)
 	cta_ruleset_free(rs);
 }
 
+/* Live set elements the candidate would drop: gone with their table, or made anew without them. */
+static void test_sets_lost(void)
+{
+	static const char f2b_live[] =
+		"table ip fail2ban {\n"
+		"\tset f2b-sshd {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t\tflags timeout\n"
+		"\t\telements = { 203.0.113.20 timeout 10m expires 9m58s, 203.0.113.21 timeout 10m expires 9m,\n"
+		"\t\t\t     203.0.113.22 comment \"a, b\" }\n"
+		"\t}\n"
+		"\tset empty {\n"
+		"\t\ttype ipv4_addr\n"
+		"\t}\n"
+		"}\n"
+		"table inet fw {\n"
+		"\tmap ports {\n"
+		"\t\ttype inet_service : verdict\n"
+		"\t\telements = { 22 : accept, 80 : drop }\n"
+		"\t}\n"
+		"}\n";
+	static const char f2b_after[] = "table inet fw {\n"
+					"\tmap ports {\n"
+					"\t\ttype inet_service : verdict\n"
+					"\t\telements = { 22 : accept, 80 : drop }\n"
+					"\t}\n"
+					"}\n";
+	json_t *lost = cta_review_sets_lost(f2b_live, f2b_after), *e;
+
+	CHECK(lost && json_array_size(lost) == 1);
+	e = json_array_get(lost, 0);
+	CHECK_STR(json_string_value(json_object_get(e, "table")), "fail2ban");
+	CHECK_STR(json_string_value(json_object_get(e, "name")), "f2b-sshd");
+	CHECK_EQ(json_integer_value(json_object_get(e, "elements")), 3);
+	CHECK_EQ(json_integer_value(json_object_get(e, "lost")), 3);
+	CHECK_STR(json_string_value(json_object_get(e, "example")), "203.0.113.20");
+	json_decref(lost);
+	/* kept, whatever their timeouts say now */
+	lost = cta_review_sets_lost(f2b_live, f2b_live);
+	CHECK(lost && json_array_size(lost) == 0);
+	json_decref(lost);
+}
+
 int main(void)
 {
+	test_sets_lost();
 	test_helpers_lost();
 	test_catch_all();
 	test_craft();

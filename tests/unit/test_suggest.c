@@ -241,6 +241,11 @@ static void test_model(void)
 	CHECK_EQ(ir.n_denied, 2);
 	CHECK_EQ(ir.flows_out_open, 3);
 	CHECK_EQ(ir.flows_allowed, 9);
+	/* by direction and family: what a file of one format and template holds */
+	CHECK_EQ(ir.by[CTA_IR_IN][0].allowed, 9);
+	CHECK_EQ(ir.by[CTA_IR_IN][0].denied, 2);
+	CHECK_EQ(ir.by[CTA_IR_OUT][0].allowed, 0); /* output open: counted, no rule */
+	CHECK_EQ(ir.by[CTA_IR_IN][1].allowed + ir.by[CTA_IR_FORWARD][0].allowed, 0);
 	/* 80 and 443 have the same three sources: one rule, both ports, one /24 */
 	for (size_t i = 0; i < ir.n_rules; i++) {
 		struct cta_ir_rule *r = &ir.rules[i];
@@ -263,6 +268,23 @@ static void test_model(void)
 	/* the same session twice: same rules, evidence doubled */
 	struct cta_session two[2] = { s, s };
 
+	{
+		/* forwarded flows apart, per family (the server template leaves them out) */
+		struct cta_session r;
+
+		snprintf(path, sizeof(path), "%s/tests/data/suggest/router.json", srcdir());
+		if (cta_session_load(path, &r, &err) == 0) {
+			CHECK_EQ(cta_ir_build(&o, &r, 1, &ir), 0);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][0].allowed, 7);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][0].denied, 1);
+			CHECK_EQ(ir.by[CTA_IR_FORWARD][1].allowed, 1);
+			CHECK_EQ(ir.by[CTA_IR_IN][0].allowed, 1);
+			cta_ir_fini(&ir);
+			cta_session_fini(&r);
+		} else {
+			CHECK(!"router.json loads");
+		}
+	}
 	CHECK_EQ(cta_ir_build(&o, two, 2, &ir), 0);
 	CHECK_EQ(cta_ir_count(&ir, CTA_IR_IN, 0), 4);
 	CHECK_EQ(ir.flows_allowed, 18);
@@ -339,6 +361,19 @@ static void test_template_render(void)
 	cta_tmpl_free(t);
 }
 
+/* A connection of tcp 198.51.100.7 -> 192.0.2.10 (port: the caller's), inbound */
+static void inbound_tcp(struct cta_flow *f)
+{
+	f->key.family = AF_INET;
+	f->key.l4proto = 6;
+	inet_pton(AF_INET, "198.51.100.7", f->key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f->key.dst.b);
+	f->key.reply_src = f->key.dst;
+	f->key.reply_dst = f->key.src;
+	f->direction = CTA_DIR_IN;
+	f->connections = 1;
+}
+
 /* A helper's control flow keeps the helper; its related data flow is no port rule. */
 static void test_helpers(void)
 {
@@ -354,15 +389,8 @@ static void test_helpers(void)
 
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < 2; i++) {
-		f[i].key.family = AF_INET;
-		f[i].key.l4proto = 6;
-		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
-		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
-		f[i].key.reply_src = f[i].key.dst;
-		f[i].key.reply_dst = f[i].key.src;
-		f[i].direction = CTA_DIR_IN;
+		inbound_tcp(&f[i]);
 		f[i].reached = CTA_REACHED_ASSURED;
-		f[i].connections = 1;
 		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
 	}
 	f[0].key.dport = f[0].key.reply_sport = 21;
@@ -471,6 +499,54 @@ static void test_protections(void)
 }
 
 /*
+ * Denied flows say where they stand: under an open output chain they pass (its policy
+ * lets them through); those of a direction the template has no block for are listed
+ * for the header, with their direction.
+ */
+static void test_denied_lines(void)
+{
+	struct cta_ir_denied d[2] = {
+		{ .dir = CTA_IR_OUT, .family = AF_INET, .l4proto = 6, .port = 25, .connections = 1 },
+		{ .dir = CTA_IR_FORWARD,
+		  .family = AF_INET,
+		  .l4proto = 6,
+		  .port = 80,
+		  .connections = 1 },
+	};
+	struct cta_ir ir = { .denied = d, .n_denied = 2 };
+	struct cta_tmpl *t = NULL;
+	struct cta_err err;
+	const char *text = "{{input}}\n{{output}}\n";
+	struct cta_emit e = { .ir = &ir, .format = CTA_FORMAT_NFT, .max_denied = 50 };
+	struct cta_buf b = { 0 };
+
+	snprintf(d[0].by, sizeof(d[0].by), "drop by policy of inet fw output");
+	snprintf(d[1].by, sizeof(d[1].by), "drop by policy of inet fw forward");
+	cta_addr_parse("192.0.2.10", &d[0].family, &d[0].src);
+	cta_addr_parse("203.0.113.5", &d[0].family, &d[0].dst);
+	cta_addr_parse("198.51.100.7", &d[1].family, &d[1].src);
+	cta_addr_parse("203.0.113.20", &d[1].family, &d[1].dst);
+	CHECK_EQ(cta_tmpl_parse("t.nft", text, strlen(text), CTA_TMPL_NFT, &t, &err), 0);
+	e.tmpl = t;
+	cta_emit_denied(&e, CTA_IR_OUT, "", &b);
+	CHECK(b.p && strstr(b.p, "# denied while recording, yet allowed here (output stays open "
+				 "without --restrict-output):\n#   tcp 192.0.2.10 -> 203.0.113.5 "
+				 "port 25: 1 conn"));
+	cta_buf_fini(&b);
+	e.restrict_output = true;
+	cta_emit_denied(&e, CTA_IR_OUT, "", &b);
+	CHECK(b.p && strstr(b.p, "# denied while recording, so not allowed here"));
+	cta_buf_fini(&b);
+	cta_emit_denied_unplaced(&e, &b);
+	CHECK(b.p &&
+	      !strncmp(b.p, "#   tcp 198.51.100.7 -> 203.0.113.20 port 80 (forward): 1 conn from ",
+		       67) &&
+	      !strstr(b.p, "port 25"));
+	cta_buf_fini(&b);
+	cta_tmpl_free(t);
+}
+
+/*
  * A flow whose connections were all leftovers (closing at the start-up dump, nothing
  * since) makes no rule; one with connections of the recording does, its evidence
  * counting only those.
@@ -484,14 +560,7 @@ static void test_leftover(void)
 
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < 3; i++) {
-		f[i].key.family = AF_INET;
-		f[i].key.l4proto = 6;
-		inet_pton(AF_INET, "198.51.100.7", f[i].key.src.b);
-		inet_pton(AF_INET, "192.0.2.10", f[i].key.dst.b);
-		f[i].key.reply_src = f[i].key.dst;
-		f[i].key.reply_dst = f[i].key.src;
-		f[i].direction = CTA_DIR_IN;
-		f[i].connections = 1;
+		inbound_tcp(&f[i]);
 		f[i].leftover = 1;
 		f[i].sport_min = f[i].sport_max = f[i].rdport_min = f[i].rdport_max = 40000;
 	}
@@ -518,6 +587,7 @@ static void test_leftover(void)
 
 int main(void)
 {
+	test_denied_lines();
 	test_leftover();
 	test_protections();
 	test_helpers();
