@@ -53,7 +53,9 @@ enum cta_kcount_point {
 	CTA_KCOUNT_UNCOUNTED,
 	/*
 	 * Flows with a first packet that left translated (ct status snat or dnat, at
-	 * input and postrouting): their original tuple does not say where they went, so
+	 * input and postrouting) or delivered here to an address not this host's (fib
+	 * daddr type unicast at input: TPROXY): their original tuple does not say where
+	 * they went, so
 	 * one no conntrack event showed cannot be recovered from the counts (record's
 	 * stats.kernel.unseen). No counter, no timeout.
 	 */

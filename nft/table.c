@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,17 +571,49 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 	return rule_commit(bt, &r, chain);
 }
 
+/* ct status & (snat | dnat) != 0 */
+static void e_ct_nat(struct rule *r)
+{
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
+	uint32_t zero = 0;
+
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(r, ct);
+	e_mask(r, IPS_SRC_NAT | IPS_DST_NAT, 4);
+	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+/* fib daddr type unicast: delivered here all the same (TPROXY and policy routing) */
+static void e_diverted(struct rule *r)
+{
+	struct nftnl_expr *fib = nftnl_expr_alloc("fib");
+	uint32_t unicast = RTN_UNICAST;
+
+	if (fib) {
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	}
+	add(r, fib);
+	e_cmp(r, NFT_CMP_EQ, &unicast, 4);
+}
+
 /*
  * [meta iiftype != loopback] ct status & (snat | dnat) != 0 ct state new meta nfproto F
  * add @natF { ct original saddr . daddr . protocol . proto-dst }
- * At the left points, after every NAT chain: the flows that left translated.
+ * At the left points, after every NAT chain: the flows that left translated. With
+ * diverted (input only), `fib daddr type unicast` for the ct status: the flows
+ * delivered to this host whose destination is not its own (TPROXY). Either way the
+ * original tuple does not say where the flow went.
  */
 static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
-			uint32_t not_loopback)
+			uint32_t not_loopback, bool diverted)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *ct = nftnl_expr_alloc("ct"), *e;
-	uint32_t zero = 0;
+	struct nftnl_expr *e;
 
 	if (not_loopback) {
 		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
@@ -588,13 +621,10 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t s
 		e_meta_load(&r, not_loopback, NFT_REG_1);
 		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
 	}
-	if (ct) {
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add(&r, ct);
-	e_mask(&r, IPS_SRC_NAT | IPS_DST_NAT, 4);
-	e_cmp(&r, NFT_CMP_NEQ, &zero, 4);
+	if (diverted)
+		e_diverted(&r);
+	else
+		e_ct_nat(&r);
 	e_ct_new(&r);
 	e_ct_key(&r, v6);
 	e = nftnl_expr_alloc("dynset");
@@ -697,7 +727,11 @@ static int add_counting(struct batch *bt)
 			if (points[i].point == CTA_KCOUNT_LEFT)
 				err = add_nat_rule(bt, points[i].chain, v6,
 						   count_set_id(CTA_KCOUNT_NAT, v6),
-						   points[i].not_loopback);
+						   points[i].not_loopback, false);
+			if (!err && points[i].hook == NF_INET_LOCAL_IN)
+				err = add_nat_rule(bt, points[i].chain, v6,
+						   count_set_id(CTA_KCOUNT_NAT, v6),
+						   points[i].not_loopback, true);
 			if (!err && points[i].point == CTA_KCOUNT_LEFT)
 				err = add_first_rule(bt, points[i].chain, v6,
 						     count_set_id(CTA_KCOUNT_FIRST, v6),
