@@ -73,6 +73,16 @@ void cta_ct_free(struct cta_ct *ct)
 	free(ct);
 }
 
+int cta_ct_keep_destroys(struct cta_ct *ct)
+{
+	int on = 1;
+
+	if (setsockopt(cta_nlsock_fd(ct->ev), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on,
+		       sizeof(on)) < 0)
+		return -errno;
+	return 0;
+}
+
 int cta_ct_fd(const struct cta_ct *ct)
 {
 	return cta_nlsock_fd(ct->ev);

@@ -31,6 +31,17 @@ struct cta_ct_stats {
 int cta_ct_open(struct cta_ct **out, unsigned rcvbuf);
 void cta_ct_free(struct cta_ct *ct);
 
+/*
+ * Ask the kernel to deliver every DESTROY event to the event socket, however full it
+ * is (NETLINK_BROADCAST_ERROR, as conntrackd's reliable event delivery): a DESTROY that
+ * does not fit is kept with its entry on conntrack's ecache list and sent again (the
+ * first retry about a second later, net/netfilter/nf_conntrack_ecache.c), instead of
+ * being lost. Those entries stay allocated, counted against nf_conntrack_max, until
+ * delivered or the socket closes: for the end of a recording only, never while it
+ * runs (under overload it could fill the table). 0 or -errno.
+ */
+int cta_ct_keep_destroys(struct cta_ct *ct);
+
 /* The event socket, for epoll. */
 int cta_ct_fd(const struct cta_ct *ct);
 

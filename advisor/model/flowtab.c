@@ -589,6 +589,8 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	if (!c)
 		return 0;
 	if (ev->type == CTA_EV_CT_DESTROY) {
+		if (c->state == CONN_SWEPT && ft->stats.swept)
+			ft->stats.swept--; /* its own end came after all, with its counters */
 		conn_del(ft, (uint32_t)cpos);
 	} else if (ev->type == CTA_EV_CT_DUMP) {
 		if (c->state == CONN_SWEPT)
@@ -625,6 +627,15 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 	}
 	ft->stats.swept += closed;
 	return closed;
+}
+
+size_t cta_flowtab_swept_waiting(const struct cta_flowtab *ft)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ft->n_conns; i++)
+		n += ft->conns[i].state == CONN_SWEPT;
+	return n;
 }
 
 int cta_flowtab_add_verdict(struct cta_flowtab *ft, size_t pos, struct cta_verdict *v, uint64_t n)

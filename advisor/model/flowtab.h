@@ -57,6 +57,11 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
  */
 void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
+/*
+ * Connections the last dump closed that no DESTROY has ended since: a DESTROY that
+ * comes for one still gives its last counters (and takes it off stats.swept).
+ */
+size_t cta_flowtab_swept_waiting(const struct cta_flowtab *ft);
 
 /*
  * Fold a finished flow (from a session) in, merging with an equal key: its verdict

@@ -59,6 +59,7 @@ struct rec {
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
 	uint64_t nflog_overruns;
+	bool final_lost; /* conntrack events lost after cta_ct_keep_destroys (finish) */
 	struct cta_signals sig; /* blocked before the kernel is touched */
 	int epfd, timerfd;
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
@@ -671,6 +672,50 @@ static int read_events(struct rec *r)
 		}
 		flush_events(r);
 		return 0;
+	}
+}
+
+/*
+ * At the end (cta_ct_keep_destroys on): every event queued, with no resync, as the
+ * final dump follows (before_dump) or has just been done. If the kernel could not
+ * queue some (ENOBUFS: the final dump killed expired entries, a burst of DESTROYs),
+ * it sends those DESTROYs again (the first retry a second later): after the final
+ * dump, wait for the ends of the connections it closed until none waits or none came
+ * for FINAL_QUIET_NS. A resync would kill and lose more. A connection whose end never
+ * comes keeps its last counters (stats.swept).
+ */
+#define FINAL_QUIET_NS 2000000000ull
+#define FINAL_MAX_NS 30000000000ull
+
+static int read_final_events(struct rec *r, bool before_dump)
+{
+	uint64_t start = cta_now_mono_ns(), progress = start, now;
+
+	for (;;) {
+		int n = cta_ct_read(r->ct, before_event, on_event, r);
+		struct pollfd p = { .fd = cta_ct_fd(r->ct), .events = POLLIN };
+
+		if (r->apply_err)
+			return noted_err(r);
+		if (n == -ENOBUFS) {
+			if (!r->final_lost)
+				notice(r,
+				       "conntrack events lost at the end (receive buffer overrun): "
+				       "the final dump and the kernel's resent ends make up for them");
+			r->final_lost = true;
+			continue;
+		}
+		if (n < 0)
+			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
+				     strerror(-n));
+		flush_events(r);
+		now = cta_now_mono_ns();
+		if (n > 0)
+			progress = now;
+		if (before_dump || !r->final_lost || !cta_flowtab_swept_waiting(r->ft) ||
+		    now - progress > FINAL_QUIET_NS || now - start > FINAL_MAX_NS)
+			return 0;
+		poll(&p, 1, 100);
 	}
 }
 
@@ -1316,19 +1361,31 @@ static int start(struct rec *r)
 /* After the loop: what the sockets still hold, the last dump, the last judgements. */
 static int finish(struct rec *r)
 {
-	int err = read_traces(r);
+	/*
+	 * Dumps kill expired entries: their DESTROYs, the only place their last counters
+	 * are, come in a burst that must not be lost to a full buffer.
+	 */
+	int err = cta_ct_keep_destroys(r->ct);
 
+	if (err) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "cannot ask for reliable ends of connections: %s",
+			 strerror(-err));
+		notice(r, msg);
+	}
+	err = read_traces(r);
 	if (!err && r->nflog)
 		err = drain_nflog(r);
 	if (!err && r->procmon)
 		err = read_fd(r, cta_procmon_fd(r->procmon));
 	if (!err)
-		err = read_events(r);
+		err = read_final_events(r, true);
 	if (!err) {
 		/* the last traced packets are done */
 		read_legacy(r);
 		cta_listen_flush(r->listen, cta_now_mono_ns(), true);
-		err = read_events(r);
+		err = read_final_events(r, true);
 	}
 	if (!err) {
 		/*
@@ -1341,7 +1398,7 @@ static int finish(struct rec *r)
 				    strerror(-err));
 	}
 	if (!err)
-		err = read_events(r); /* what the dump killed (expired) ends with a DESTROY */
+		err = read_final_events(r, false); /* what the dump killed ends with a DESTROY */
 	/* the last denials, before the judge settles: twice, as a balance needs two listings */
 	if (!err)
 		err = count_kernel(r);
