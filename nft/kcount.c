@@ -123,8 +123,8 @@ int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data)
 	uint64_t before = 0;
 
 	kc->stats.largest = 0;
-	/* entered before left: see the header; uncounted after both */
-	for (int point = 0; point < 3; point++)
+	/* entered before left: see the header; the others after both */
+	for (int point = 0; point < CTA_KCOUNT_POINTS; point++)
 		for (int v6 = 0; v6 < 2; v6++) {
 			int err = list_set(kc, cta_kcount_set_name(point, v6), &l);
 

@@ -2,7 +2,7 @@
 /*
  * Counting in the kernel: how many first packets of each flow entered the filter
  * hooks and how many left them. The tool's table (nft/table.h, cfg.count) keeps the
- * sets entered4/left4 and entered6/left6 (and uncounted4/6, below), one element per
+ * sets entered4/left4 and entered6/left6 (and uncounted4/6, nat4/6 and first4/6, below), one element per
  * flow keyed by the conntrack original tuple's source, destination, protocol and
  * destination port (for ICMP: type and code), each with a counter of packets in
  * state new:
@@ -51,7 +51,24 @@ enum cta_kcount_point {
 	 * short, so their balance proves nothing. No counter: their elements need none.
 	 */
 	CTA_KCOUNT_UNCOUNTED,
+	/*
+	 * Flows with a first packet that left translated (ct status snat or dnat, at
+	 * input and postrouting) or delivered here to an address not this host's (fib
+	 * daddr type unicast at input: TPROXY): their original tuple does not say where
+	 * they went, so
+	 * one no conntrack event showed cannot be recovered from the counts (record's
+	 * stats.kernel.unseen). No counter, no timeout.
+	 */
+	CTA_KCOUNT_NAT,
+	/*
+	 * Of the first packets that left (input, postrouting), each connection's very
+	 * first (ct original packets 1; nf_conntrack_acct on): every packet of a
+	 * connection is in state new until its first reply, so a one-way stream or a
+	 * retransmitted SYN is several in left4/left6 and one here. Counted, no timeout.
+	 */
+	CTA_KCOUNT_FIRST,
 };
+#define CTA_KCOUNT_POINTS 5 /* the sets per family */
 
 /* One element of a counting set: a flow and its packets since the last listing. */
 struct cta_kcount_elem {
@@ -66,7 +83,7 @@ struct cta_kcount_elem {
 
 typedef void (*cta_kcount_cb)(const struct cta_kcount_elem *e, void *data);
 
-/* "entered4", "left6", "uncounted4"...: the set for this point and family. */
+/* "entered4", "left6", "uncounted4", "nat6"...: the set for this point and family. */
 const char *cta_kcount_set_name(int point, bool v6);
 
 /*
@@ -80,7 +97,7 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 struct cta_kcount;
 
 struct cta_kcount_stats {
-	uint64_t listings; /* complete listings of all four sets */
+	uint64_t listings; /* complete listings of all the sets */
 	uint64_t elements; /* elements in the last listing (all sets) */
 	uint64_t largest; /* most elements one set held at a listing */
 };

@@ -9,9 +9,11 @@
 #include <netinet/in.h>
 #include <string.h>
 
-static const char *const set_names[3][2] = { { "entered4", "entered6" },
-					     { "left4", "left6" },
-					     { "uncounted4", "uncounted6" } };
+static const char *const set_names[CTA_KCOUNT_POINTS][2] = { { "entered4", "entered6" },
+							     { "left4", "left6" },
+							     { "uncounted4", "uncounted6" },
+							     { "nat4", "nat6" },
+							     { "first4", "first6" } };
 
 const char *cta_kcount_set_name(int point, bool v6)
 {
@@ -21,7 +23,7 @@ const char *cta_kcount_set_name(int point, bool v6)
 /* Which set a listing message is about: 0, or -EPROTO for none of ours. */
 static int which_set(const char *name, struct cta_kcount_elem *e)
 {
-	for (int point = 0; point < 3; point++)
+	for (int point = 0; point < CTA_KCOUNT_POINTS; point++)
 		for (int v6 = 0; v6 < 2; v6++)
 			if (!strcmp(name, set_names[point][v6])) {
 				e->point = (uint8_t)point;

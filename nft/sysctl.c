@@ -48,25 +48,33 @@ static int write_int(const char *path, int v)
 	return err;
 }
 
-int cta_sysctl_enable(struct cta_sysctl *s)
+void cta_sysctl_note(struct cta_sysctl *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (int i = 0; i < CTA_SYSCTL_N; i++) {
-		int err = read_int(paths[i], &s->old[i]);
+	for (int i = 0; i < CTA_SYSCTL_N; i++)
+		if (!read_int(paths[i], &s->old[i])) {
+			s->saved[i] = true;
+			/* put back, whatever turns it on from now on */
+			s->changed[i] = s->old[i] != 1;
+		}
+}
 
+int cta_sysctl_enable(struct cta_sysctl *s)
+{
+	for (int i = 0; i < CTA_SYSCTL_N; i++) {
+		int now, err = read_int(paths[i], &now);
+
+		if (!err && !s->saved[i]) {
+			s->old[i] = now;
+			s->saved[i] = true;
+			s->changed[i] = now != 1;
+		}
+		if (!err && now != 1)
+			err = write_int(paths[i], 1);
 		if (err) {
 			cta_sysctl_restore(s);
 			return err;
 		}
-		s->saved[i] = true;
-		if (s->old[i] == 1)
-			continue;
-		err = write_int(paths[i], 1);
-		if (err) {
-			cta_sysctl_restore(s);
-			return err;
-		}
-		s->changed[i] = true;
 	}
 	return 0;
 }

@@ -13,9 +13,15 @@ struct cta_sysctl {
 };
 
 /*
+ * The values before anything of the tool's: call before its table is made, whose
+ * `ct original packets` switches accounting on in the kernel (nf_ct_set_acct) for good.
+ * A sysctl not there yet (conntrack not loaded) is read by enable instead.
+ */
+void cta_sysctl_note(struct cta_sysctl *s);
+/*
  * Turn on nf_conntrack_acct and nf_conntrack_timestamp for this namespace, keeping
- * the old values. Call after conntrack is loaded (the sysctls exist only then).
- * 0 or -errno; on error nothing stays changed.
+ * the old values (cta_sysctl_note's, or the ones now). Call after conntrack is
+ * loaded (the sysctls exist only then). 0 or -errno; on error nothing stays changed.
  */
 int cta_sysctl_enable(struct cta_sysctl *s);
 /* Put back what enable changed; safe to call twice. */

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ static const struct seen seen6 = {
  */
 #define PER_FLOW_RATE 1 /* a second */
 #define PER_FLOW_BURST 5
-#define LOG_SET_ID(v6) (20u + (uint32_t)(v6)) /* log4, log6 */
+#define LOG_SET_ID(v6) (30u + (uint32_t)(v6)) /* log4, log6 */
 
 /* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
 static int add_set(struct batch *bt, const struct seen *sn, bool syn)
@@ -570,6 +571,114 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 	return rule_commit(bt, &r, chain);
 }
 
+/* ct status & (snat | dnat) != 0 */
+static void e_ct_nat(struct rule *r)
+{
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
+	uint32_t zero = 0;
+
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(r, ct);
+	e_mask(r, IPS_SRC_NAT | IPS_DST_NAT, 4);
+	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+/* fib daddr type unicast: delivered here all the same (TPROXY and policy routing) */
+static void e_diverted(struct rule *r)
+{
+	struct nftnl_expr *fib = nftnl_expr_alloc("fib");
+	uint32_t unicast = RTN_UNICAST;
+
+	if (fib) {
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	}
+	add(r, fib);
+	e_cmp(r, NFT_CMP_EQ, &unicast, 4);
+}
+
+/*
+ * [meta iiftype != loopback] ct status & (snat | dnat) != 0 ct state new meta nfproto F
+ * add @natF { ct original saddr . daddr . protocol . proto-dst }
+ * At the left points, after every NAT chain: the flows that left translated. With
+ * diverted (input only), `fib daddr type unicast` for the ct status: the flows
+ * delivered to this host whose destination is not its own (TPROXY). Either way the
+ * original tuple does not say where the flow went.
+ */
+static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
+			uint32_t not_loopback, bool diverted)
+{
+	struct rule r = rule_begin(bt, chain);
+	struct nftnl_expr *e;
+
+	if (not_loopback) {
+		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+		e_meta_load(&r, not_loopback, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
+	}
+	if (diverted)
+		e_diverted(&r);
+	else
+		e_ct_nat(&r);
+	e_ct_new(&r);
+	e_ct_key(&r, v6);
+	e = nftnl_expr_alloc("dynset");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
+				   cta_kcount_set_name(CTA_KCOUNT_NAT, v6));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(&r, e);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * [meta iiftype != loopback] ct state new ct original packets 1 meta nfproto F
+ * update @firstF { ct original saddr . daddr . protocol . proto-dst }
+ * At the left points: a connection's very first packet (the others in state new are
+ * more of the same connection: no reply yet).
+ */
+static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
+			  uint32_t not_loopback)
+{
+	struct rule r = rule_begin(bt, chain);
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct"), *e;
+	uint64_t one = 1;
+
+	if (not_loopback) {
+		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+		e_meta_load(&r, not_loopback, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
+	}
+	e_ct_new(&r);
+	if (ct) {
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_PKTS);
+		nftnl_expr_set_u8(ct, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
+		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add(&r, ct);
+	e_cmp(&r, NFT_CMP_EQ, &one, 8);
+	e_ct_key(&r, v6);
+	e = nftnl_expr_alloc("dynset");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
+				   cta_kcount_set_name(CTA_KCOUNT_FIRST, v6));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(&r, e);
+	return rule_commit(bt, &r, chain);
+}
+
 /*
  * Where first packets enter the filter hooks and where they leave them (see
  * nft/kcount.h): entered at prerouting and output, just after conntrack (-200); left
@@ -580,7 +689,7 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
  */
 static uint32_t count_set_id(int point, int v6)
 {
-	return 10 + 3 * (uint32_t)v6 + (uint32_t)point;
+	return 10 + CTA_KCOUNT_POINTS * (uint32_t)v6 + (uint32_t)point; /* 10 ... 19 */
 }
 
 static int add_counting(struct batch *bt)
@@ -601,9 +710,9 @@ static int add_counting(struct batch *bt)
 	int err = 0;
 
 	for (int v6 = 0; v6 < 2 && !err; v6++)
-		for (int i = 0; i < 3 && !err; i++)
+		for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
 			err = add_flow_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
-					   i != CTA_KCOUNT_UNCOUNTED,
+					   i < CTA_KCOUNT_UNCOUNTED || i == CTA_KCOUNT_FIRST,
 					   i == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
@@ -615,10 +724,23 @@ static int add_counting(struct batch *bt)
 		 * flow then goes to the uncounted set, whose elements need no such memory.
 		 */
 		for (int v6 = 0; v6 < 2 && !err; v6++) {
-			err = add_count_rule(bt, points[i].chain,
-					     cta_kcount_set_name(points[i].point, v6),
-					     count_set_id(points[i].point, v6), v6,
-					     points[i].not_loopback, false);
+			if (points[i].point == CTA_KCOUNT_LEFT)
+				err = add_nat_rule(bt, points[i].chain, v6,
+						   count_set_id(CTA_KCOUNT_NAT, v6),
+						   points[i].not_loopback, false);
+			if (!err && points[i].hook == NF_INET_LOCAL_IN)
+				err = add_nat_rule(bt, points[i].chain, v6,
+						   count_set_id(CTA_KCOUNT_NAT, v6),
+						   points[i].not_loopback, true);
+			if (!err && points[i].point == CTA_KCOUNT_LEFT)
+				err = add_first_rule(bt, points[i].chain, v6,
+						     count_set_id(CTA_KCOUNT_FIRST, v6),
+						     points[i].not_loopback);
+			if (!err)
+				err = add_count_rule(bt, points[i].chain,
+						     cta_kcount_set_name(points[i].point, v6),
+						     count_set_id(points[i].point, v6), v6,
+						     points[i].not_loopback, false);
 			if (!err)
 				err = add_count_rule(bt, points[i].chain,
 						     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6),

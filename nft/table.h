@@ -17,7 +17,9 @@
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
  *       first packets of each flow where they enter and where they leave the filter
- *       hooks, counted in the sets entered4/6 and left4/6 (nft/kcount.h)
+ *       hooks, counted in the sets entered4/6 and left4/6; where they leave, also the
+ *       translated flows (nat4/6) and each connection's very first packet (first4/6)
+ *       (nft/kcount.h)
  *   (the new_* and count_* chains begin with `ct state ! new return`)
  * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
  * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the

@@ -793,10 +793,9 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 
 int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t connections)
+			       uint64_t seen_ns, uint64_t packets, uint64_t connections)
 {
-	return cta_flowtab_add_denied(ft, family, l4proto, t, host, seen_ns, connections,
-				      connections);
+	return cta_flowtab_add_denied(ft, family, l4proto, t, host, seen_ns, packets, connections);
 }
 
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif)

@@ -87,12 +87,12 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 /*
  * A flow the kernel let through that no conntrack event or dump showed (record's
  * stop: its NEW and DESTROY were lost in an overrun, and the entry was gone before
- * the resync dump): connections first packets of it, each counted as a connection of
- * its own, as cta_flowtab_add_denied adds them. Position, or -ENOMEM.
+ * the resync dump): connections of it with packets first packets (state new) in all,
+ * as cta_flowtab_add_denied adds attempts. Position, or -ENOMEM.
  */
 int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
-			       uint64_t seen_ns, uint64_t connections);
+			       uint64_t seen_ns, uint64_t packets, uint64_t connections);
 /* The flow of this packet tuple (its source port ignored), or -1. */
 int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t);

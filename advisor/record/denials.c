@@ -17,6 +17,8 @@ struct entry {
 	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
 	bool ever_uncounted; /* in the stats' count of such flows already */
 	bool seen; /* cta_denials_mark_seen: the flow is known otherwise */
+	bool translated; /* in a nat set: left NATed, where to the counts do not say */
+	uint64_t first; /* the first set's count: connections whose first packet left */
 };
 
 struct cta_denials {
@@ -123,7 +125,11 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
 	cta_denial_key(&k, el->family, el->l4proto, &t);
 	if (!(e = get(d, &k)))
 		return -ENOMEM;
-	if (el->point == CTA_KCOUNT_UNCOUNTED) {
+	if (el->point == CTA_KCOUNT_NAT) {
+		e->translated = true;
+	} else if (el->point == CTA_KCOUNT_FIRST) {
+		e->first = el->packets;
+	} else if (el->point == CTA_KCOUNT_UNCOUNTED) {
 		if (!e->ever_uncounted)
 			d->stats.uncounted++; /* flows, not listings that named them */
 		e->uncounted = e->ever_uncounted = true;
@@ -239,13 +245,16 @@ void cta_denials_mark_seen(struct cta_denials *d, const struct cta_denial_key *k
 		e->seen = true;
 }
 
-int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_cb cb, void *data)
+int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_unseen_cb cb, void *data)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < d->n && !err; i++)
-		if (d->e[i].listed[1] && !d->e[i].seen)
-			err = cb(&d->e[i].key, d->e[i].listed[1], data);
+	for (size_t i = 0; i < d->n && !err; i++) {
+		const struct entry *e = &d->e[i];
+
+		if (e->listed[1] && e->first && !e->seen && !e->translated)
+			err = cb(&e->key, e->listed[1], e->first, data);
+	}
 	return err;
 }
 

@@ -79,11 +79,16 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 /* This flow is known otherwise (record's flow table has it): see cta_denials_each_unseen. */
 void cta_denials_mark_seen(struct cta_denials *d, const struct cta_denial_key *k);
 /*
- * Every flow not marked seen with first packets counted leaving the filter hooks: cb
- * with the kernel's whole count of them (the last listing's, since the table was
- * made). cb's first error stops it and is returned.
+ * Every flow not marked seen with connections counted leaving the filter hooks: cb
+ * with the kernel's whole counts (the last listing's, since the table was made) of its
+ * first packets that left (packets: state new, retransmits and one-way streams
+ * included) and of its connections (the first set's: each one's very first packet).
+ * Not a flow of a nat set (CTA_KCOUNT_NAT): its original tuple does not say where it
+ * went. cb's first error stops it and is returned.
  */
-int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_cb cb, void *data);
+typedef int (*cta_denials_unseen_cb)(const struct cta_denial_key *k, uint64_t packets,
+				     uint64_t connections, void *data);
+int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_unseen_cb cb, void *data);
 const struct cta_denials_stats *cta_denials_stats(const struct cta_denials *d);
 
 #endif

@@ -753,16 +753,17 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 	return err;
 }
 
-static int add_unseen(const struct cta_denial_key *k, uint64_t packets, void *data)
+static int add_unseen(const struct cta_denial_key *k, uint64_t packets, uint64_t connections,
+		      void *data)
 {
 	struct cta_judge *j = data;
 	struct cta_tuple t = key_tuple(k);
 	int64_t pos = cta_flowtab_add_unseen(j->ft, k->family, k->l4proto, &t, j->host,
-					     cta_now_real_ns(), packets);
+					     cta_now_real_ns(), packets, connections);
 
 	if (pos < 0)
 		return (int)pos;
-	j->stats.unseen += packets;
+	j->stats.unseen += connections;
 	return 0;
 }
 

@@ -73,9 +73,11 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
  * At the end (after the last dump, events and listings): flows the kernel counted
  * through the filter hooks (nft/kcount.h) of which the flow table has no connection at
  * all, because their NEW and DESTROY events were both lost in an overrun and the
- * entries were gone before the resync dump, become flows with one connection per
- * first packet that left (stats.unseen). Without them, advice from the recording would
- * leave out a service the host served. 0 or -ENOMEM.
+ * entries were gone before the resync dump, become flows with the connections the
+ * kernel counted (the first sets: each connection's very first packet) and the first
+ * packets that left (stats.unseen: the connections). Not a flow that left translated
+ * (the nat sets). Without them, advice from the recording would leave out a service
+ * the host served. 0 or -ENOMEM.
  */
 int cta_judge_unseen(struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);

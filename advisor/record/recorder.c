@@ -858,6 +858,7 @@ static int setup_kernel(struct rec *r)
 	}
 	/* legacy's logger bound before the table traces anything: no packet misses it */
 	setup_legacy(r);
+	cta_sysctl_note(&r->sysctl); /* before the table, which switches accounting on */
 	err = setup_listen(r);
 	if (err)
 		return err;

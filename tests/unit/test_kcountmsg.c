@@ -85,6 +85,8 @@ int main(void)
 	CHECK_EQ(got[1].icmp_type, 8);
 	CHECK_EQ(got[1].packets, 2);
 	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, true), "uncounted6");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_NAT, false), "nat4");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_FIRST, true), "first6");
 
 	/* another set of the table, another message */
 	nlh = msg(buf, "seen4");
