@@ -89,8 +89,10 @@ run() {
 		[ "$tool" = record-nobpf ] && extra=(--no-bpf)
 		[ "$tool" = record-nolog ] && extra=(--nflog-group 0)
 		rm -f "$TMP/s.json"
-		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
-			"${extra[@]}" 2>"$TMP/rec.err" &
+		# its default checkpoint interval (5 s): each checkpoint's dump kills the
+		# expired entries it meets, a burst of DESTROY events
+		ip netns exec "$HOST" "$CTA" -q record -o "$TMP/s.json" "${extra[@]}" \
+			2>"$TMP/rec.err" &
 		pid=$!
 		for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
 		;;
@@ -153,12 +155,14 @@ import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
 e = s["events"]
 print(e["new"], e["new"] + e["update"] + e["destroy"], s["overruns"], s["resyncs"])' "$TMP/s.json")
-		# what the session says of the flood: connections, and denied attempts (no firewall: 0)
+		# what the session says of the flood: connections, their packets (one each: the
+		# kernel's NEW count is theirs too), and denied attempts (no firewall: 0)
 		/usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
 fl = [f for f in s["flows"] if f["orig"]["dst"].startswith("203.0.113.")]
-print("%d/%d" % (sum(f["connections"] for f in fl), s["stats"]["verdicts"]["denied"]))' "$TMP/s.json" >"$TMP/acc"
+print("%d/%d/%d" % (sum(f["connections"] for f in fl), sum(f["packets"]["orig"] for f in fl),
+                    s["stats"]["verdicts"]["denied"]))' "$TMP/s.json" >"$TMP/acc"
 		;;
 	esac
 	local acc=-
@@ -180,7 +184,7 @@ OUT=${OUT:-$ROOT/bench/results.md}
 	echo "Each rate: $REPEAT rounds of the tools in turn; a row is the tool's median round by CPU per event,"
 	echo "and the CPU ratio is the median (and range) of the ratios within each round."
 	echo
-	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
+	echo "| new flows/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections / packets recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT"
 # rows PROTO RATE: the tools, REPEAT rounds, one row each (the median round).
@@ -255,7 +259,7 @@ ip netns exec "$SINK" "$CTALAB" sink tcp 80 3600 &
 	echo "of 203.0.113.0/24 port 80 (accepted by the sink), ${SECONDS_PER_RUN} s per run. CPU per connection"
 	echo "(kernel NEW); the baseline receives each connection's NEW and DESTROY, as record does."
 	echo
-	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
+	echo "| connections/s asked (reached) | tool (mode) | kernel NEW | received NEW | capture | connections / packets recorded / denied | netlink drops | overruns / resyncs | events received (all types) | CPU s per 10^6 connections (traffic) | CPU vs conntrack -E, median (range) | CPU s, whole run | peak RSS MiB | RSS MiB per 100k connections | whole host: CPU s above nothing listening; vs conntrack -E, median (range) |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >>"$OUT"
 for rate in "${TCP_RATES[@]}"; do
@@ -295,7 +299,8 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "drops (its output goes to /dev/null, as a user would run it); \"-\" for the baseline, whose drops"
 	echo "may be NEW or DESTROY events; record's session \`stats.events.new\` (connections"
 	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
-	echo "connections recorded / denied: record's session, connections of the flood's flows, and"
+	echo "connections / packets recorded / denied: record's session, connections of the flood's flows,"
+	echo "their packets in the original direction (UDP: one each, so the kernel NEW count; TCP: more), and"
 	echo "attempts it judged denied (no firewall here: any is false; the kernel counts denials, nft/kcount.h)."
 	echo "Every record row names its mode; DEFAULT is what \`conntrack-advise record\` does unasked."
 	echo "CPU per 10^6 connections: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
