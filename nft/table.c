@@ -162,13 +162,9 @@ static const struct seen seen6 = {
 	.reg_port = NFT_REG32_09,
 };
 
-/*
- * What is done per flow at most (TCP SYNs traced, see add_trace_syns; first packets
- * logged to NFLOG, see add_log_rules): a burst, then a rate.
- */
+/* The TCP SYNs traced per flow: a burst, then a rate (see add_trace_syns). */
 #define PER_FLOW_RATE 1 /* a second */
 #define PER_FLOW_BURST 5
-#define LOG_SET_ID(v6) (30u + (uint32_t)(v6)) /* log4, log6 */
 
 /* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
 static int add_set(struct batch *bt, const struct seen *sn, bool syn)
@@ -209,7 +205,7 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
  * each element with a counter of the packets in state new that passed, kept until
  * record stops (timeout_ms 0): each listing's count is the difference to the last
  * one. The uncounted sets (count false) only say which flows missed a count, and
- * expire; so do the NFLOG limiter's (log4, log6), whose elements carry a limit.
+ * expire.
  */
 static int add_flow_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count,
 			uint64_t timeout_ms)
@@ -933,31 +929,26 @@ static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
 }
 
 /*
- * NFLOG's share (record, --nflog-group G), first packets in state new (the flow's KEY
- * from the conntrack original tuple):
- *   ct state new meta nfproto F KEY != @leftF log group G return
- *   ct state new meta nfproto F update @logF { KEY limit ... } log group G
- * A flow none of whose first packets ever left the filter hooks (counted: every one
- * so far denied, or new) logs each one: every attempt of a denied flow is seen, as
- * it was before. A flow that was let through (in the left set, nft/kcount.h) logs a
- * burst and then a rate (the limit in its element of log4/log6, which expires
- * CTA_SEEN_TIMEOUT_MS after its last new packet): a flood of accepted connections of
- * one flow costs a few messages, not one each. Without counting (count false) every
- * flow is limited. NFLOG says where a flow came in and whose socket it was; the
- * counting sets count every denial either way.
+ * NFLOG's share (record, --nflog-group G): first packets (state new) of the flows
+ * never let through, keyed as the counting sets key them (the conntrack original
+ * tuple; nft/kcount.h):
+ *   ct state new meta nfproto F KEY != @leftF log group G
+ * Every attempt of a flow denied so far is seen, with where it came in and whose
+ * socket sent it; a flow's first connection too, before it leaves. Once a flow was
+ * let through, its connections cost no NFLOG message: the trace (once per flow in
+ * CTA_SEEN_TIMEOUT_MS) and the counting sets say the rest, and denied packets of such
+ * a flow are counted by the kernel (judge.h). Without counting (count false: denials
+ * judged by NFLOG and time) every first packet is logged, `ct state new log group G`.
  */
-static int add_log_rules(struct batch *bt, const char *chain, bool v6, uint16_t group, bool count)
+static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t group, bool count)
 {
-	struct rule r;
-	int err;
+	struct rule r = rule_begin(bt, chain);
 
+	e_ct_new(&r);
 	if (count) {
-		struct nftnl_expr *e;
+		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
-		r = rule_begin(bt, chain);
-		e_ct_new(&r);
 		e_ct_key(&r, v6);
-		e = nftnl_expr_alloc("lookup");
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
@@ -967,22 +958,14 @@ static int add_log_rules(struct batch *bt, const char *chain, bool v6, uint16_t 
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		}
 		add(&r, e);
-		e_log(&r, group);
-		e_verdict(&r, NFT_RETURN);
-		if ((err = rule_commit(bt, &r, chain)))
-			return err;
 	}
-	r = rule_begin(bt, chain);
-	e_ct_new(&r);
-	e_ct_key(&r, v6);
-	add(&r, limited_update(v6 ? "log6" : "log4", LOG_SET_ID(v6)));
 	e_log(&r, group);
 	return rule_commit(bt, &r, chain);
 }
 
 /*
  * new_prerouting, new_output: conntrack runs, and (group > 0) NFLOG sees new flows;
- * after add_counting (the left sets), whose sets add_log_rules looks up.
+ * after add_counting (the left sets), whose sets add_log_rule looks up.
  */
 static int add_new_chains(struct batch *bt, uint16_t group, bool count)
 {
@@ -993,17 +976,15 @@ static int add_new_chains(struct batch *bt, uint16_t group, bool count)
 		       { "new_output", NF_INET_LOCAL_OUT } };
 	int err = 0;
 
-	for (int v6 = 0; v6 < 2 && group && !err; v6++)
-		err = add_flow_set(bt, v6 ? "log6" : "log4", LOG_SET_ID(v6), v6, false,
-				   CTA_SEEN_TIMEOUT_MS);
 	for (size_t i = 0; i < 2 && !err; i++) {
 		err = add_chain(bt, chains[i].chain, chains[i].hook, -150);
 		if (!err)
 			err = add_skip_not_new(bt, chains[i].chain);
 		if (!err)
 			err = add_ct_rule(bt, chains[i].chain);
-		for (int v6 = 0; v6 < 2 && group && !err; v6++)
-			err = add_log_rules(bt, chains[i].chain, v6, group, count);
+		/* with counting one rule per family, else one for both */
+		for (int v6 = 0; v6 < (count ? 2 : 1) && group && !err; v6++)
+			err = add_log_rule(bt, chains[i].chain, v6, group, count);
 	}
 	return err;
 }

@@ -6,8 +6,8 @@
  *
  *   chain new_prerouting, new_output   (priority mangle, after conntrack)
  *       ct state new counter                    conntrack runs
- *       [log group G]: first packets to NFLOG, each one of a flow never let through
- *       (not in left4/6), else a burst and a rate per flow (sets log4 and log6)
+ *       [log group G]: first packets to NFLOG, of flows never let through (not in
+ *       left4/6)
  *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
  *       base chain of the namespace is traced)
  *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and

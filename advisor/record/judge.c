@@ -596,10 +596,10 @@ static struct cta_tuple key_tuple(const struct cta_denial_key *k)
 
 /*
  * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
- * attempt of its own. NFLOG logs every first packet of a flow that was never let
- * through (nft/table.c), so these are a flow's beyond NFLOG's per-flow limit once
- * some of its attempts were accepted (a rate limit, a meter under load), or packets
- * whose messages were lost; a retransmit among them counts as an attempt.
+ * attempt of its own. NFLOG logs the first packets of flows never let through
+ * (nft/table.c), so these are of a flow some of whose attempts were let through (a
+ * rate limit, a meter), or packets whose messages were lost: an upper bound, as a
+ * retransmit among them counts as an attempt.
  */
 static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
 {
