@@ -533,6 +533,31 @@ static void e_ct_key(struct rule *r, bool v6)
 	e_ct_orig(r, NFT_CT_PROTO_DST, sn->reg_port);
 }
 
+/* [meta KEY (iiftype or oiftype) != loopback]; key 0: nothing */
+static void e_not_loopback(struct rule *r, uint32_t key)
+{
+	uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+	if (!key)
+		return;
+	e_meta_load(r, key, NFT_REG_1);
+	e_cmp(r, NFT_CMP_NEQ, &loopback, 2);
+}
+
+/* add|update @SET { the key in NFT_REG_1 on } (SET by name and id) */
+static void e_dynset(struct rule *r, uint32_t op, const char *set, uint32_t set_id)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("dynset");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, op);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+	}
+	add(r, e);
+}
+
 /*
  * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
  * update @SET { ct original saddr . daddr . protocol . proto-dst }
@@ -543,25 +568,11 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 			  bool v6, uint32_t not_loopback, bool uncounted)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *e;
 
-	if (not_loopback) {
-		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
-
-		e_meta_load(&r, not_loopback, NFT_REG_1);
-		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
-	}
+	e_not_loopback(&r, not_loopback);
 	e_ct_new(&r);
 	e_ct_key(&r, v6);
-	e = nftnl_expr_alloc("dynset");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP,
-				   uncounted ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE);
-		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
-	}
-	add(&r, e);
+	e_dynset(&r, uncounted ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE, set, set_id);
 	if (!uncounted)
 		e_verdict(&r, NFT_RETURN); /* counted: the next rule is for what was not */
 	return rule_commit(bt, &r, chain);
@@ -609,29 +620,15 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t s
 			uint32_t not_loopback, bool diverted)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *e;
 
-	if (not_loopback) {
-		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
-
-		e_meta_load(&r, not_loopback, NFT_REG_1);
-		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
-	}
+	e_not_loopback(&r, not_loopback);
 	if (diverted)
 		e_diverted(&r);
 	else
 		e_ct_nat(&r);
 	e_ct_new(&r);
 	e_ct_key(&r, v6);
-	e = nftnl_expr_alloc("dynset");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
-		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
-				   cta_kcount_set_name(CTA_KCOUNT_NAT, v6));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
-	}
-	add(&r, e);
+	e_dynset(&r, NFT_DYNSET_OP_ADD, cta_kcount_set_name(CTA_KCOUNT_NAT, v6), set_id);
 	return rule_commit(bt, &r, chain);
 }
 
@@ -645,15 +642,10 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t
 			  uint32_t not_loopback)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *ct = nftnl_expr_alloc("ct"), *e;
+	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
 	uint64_t one = 1;
 
-	if (not_loopback) {
-		uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
-
-		e_meta_load(&r, not_loopback, NFT_REG_1);
-		e_cmp(&r, NFT_CMP_NEQ, &loopback, 2);
-	}
+	e_not_loopback(&r, not_loopback);
 	e_ct_new(&r);
 	if (ct) {
 		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_PKTS);
@@ -663,15 +655,7 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t
 	add(&r, ct);
 	e_cmp(&r, NFT_CMP_EQ, &one, 8);
 	e_ct_key(&r, v6);
-	e = nftnl_expr_alloc("dynset");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
-				   cta_kcount_set_name(CTA_KCOUNT_FIRST, v6));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
-	}
-	add(&r, e);
+	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6), set_id);
 	return rule_commit(bt, &r, chain);
 }
 
