@@ -758,16 +758,6 @@ static uint64_t tuple_event(struct cta_event *ev, struct cta_flow_key *key, uint
 	return key_hash(key);
 }
 
-int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
-			       const struct cta_tuple *t)
-{
-	struct cta_event ev;
-	struct cta_flow_key key;
-	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, 0);
-
-	return flow_find(ft, &key, hash);
-}
-
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, uint64_t attempts)

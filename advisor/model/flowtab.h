@@ -93,9 +93,6 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 int64_t cta_flowtab_add_unseen(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, uint64_t connections);
-/* The flow of this packet tuple (its source port ignored), or -1. */
-int64_t cta_flowtab_find_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
-			       const struct cta_tuple *t);
 /* Where the flow's first packet came in and went out (names; NULL or "" not known): kept
  * once known. */
 void cta_flowtab_set_ifaces(struct cta_flowtab *ft, size_t pos, const char *iif, const char *oif);
