@@ -203,13 +203,18 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
  * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
  * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
  * each element with a counter of the packets in state new that passed, kept until
- * record stops (timeout_ms 0): each listing's count is the difference to the last
- * one. The uncounted sets (count false) only say which flows missed a count, and
- * expire.
+ * record stops: each listing's count is the difference to the last one. The
+ * uncounted sets only say which flows missed a count, and expire; the nat sets only
+ * which flows left translated, kept.
  */
-static int add_flow_set(struct batch *bt, const char *name, uint32_t id, bool v6, bool count,
-			uint64_t timeout_ms)
+static uint32_t count_set_id(int point, int v6);
+
+static int add_count_set(struct batch *bt, int point, bool v6)
 {
+	const char *name = cta_kcount_set_name(point, v6);
+	uint32_t id = count_set_id(point, v6);
+	bool count = point != CTA_KCOUNT_UNCOUNTED && point != CTA_KCOUNT_NAT;
+	uint64_t timeout_ms = point == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0;
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_expr *counter = count ? nftnl_expr_alloc("counter") : NULL;
 	struct nlmsghdr *nlh;
@@ -456,20 +461,29 @@ static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
 	return e;
 }
 
+/* ct KEY (of the original direction: orig) into dreg */
+static void e_ct_load(struct rule *r, uint32_t key, bool orig, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		if (orig)
+			nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	add(r, e);
+}
+
 /*
  * ct state new (is_new) or not new: the first packets of a connection, until its
  * first reply, or every other packet (established, related, invalid, untracked)
  */
 static void e_ct_state_new(struct rule *r, bool is_new)
 {
-	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
 	uint32_t zero = 0;
 
-	if (ct) {
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add(r, ct);
+	e_ct_load(r, NFT_CT_STATE, false, NFT_REG_1);
 	e_mask(r, NF_CT_STATE_BIT(IP_CT_NEW), 4);
 	e_cmp(r, is_new ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero, 4);
 }
@@ -508,14 +522,7 @@ static int add_ct_rule(struct batch *bt, const char *chain)
 /* ct original KEY into dreg */
 static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("ct");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
-	}
-	add(r, e);
+	e_ct_load(r, key, true, dreg);
 }
 
 /*
@@ -581,14 +588,9 @@ static int add_count_rule(struct batch *bt, const char *chain, const char *set, 
 /* ct status & (snat | dnat) != 0 */
 static void e_ct_nat(struct rule *r)
 {
-	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
 	uint32_t zero = 0;
 
-	if (ct) {
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add(r, ct);
+	e_ct_load(r, NFT_CT_STATUS, false, NFT_REG_1);
 	e_mask(r, IPS_SRC_NAT | IPS_DST_NAT, 4);
 	e_cmp(r, NFT_CMP_NEQ, &zero, 4);
 }
@@ -642,17 +644,11 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t
 			  uint32_t not_loopback)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *ct = nftnl_expr_alloc("ct");
 	uint64_t one = 1;
 
 	e_not_loopback(&r, not_loopback);
 	e_ct_new(&r);
-	if (ct) {
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_PKTS);
-		nftnl_expr_set_u8(ct, NFTNL_EXPR_CT_DIR, 0); /* IP_CT_DIR_ORIGINAL */
-		nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add(&r, ct);
+	e_ct_orig(&r, NFT_CT_PKTS, NFT_REG_1);
 	e_cmp(&r, NFT_CMP_EQ, &one, 8);
 	e_ct_key(&r, v6);
 	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6), set_id);
@@ -691,9 +687,7 @@ static int add_counting(struct batch *bt)
 
 	for (int v6 = 0; v6 < 2 && !err; v6++)
 		for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
-			err = add_flow_set(bt, cta_kcount_set_name(i, v6), count_set_id(i, v6), v6,
-					   i < CTA_KCOUNT_UNCOUNTED || i == CTA_KCOUNT_FIRST,
-					   i == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0);
+			err = add_count_set(bt, i, v6);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
 		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
 		if (!err)
