@@ -13,10 +13,18 @@
 
 enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_SWEPT };
 
+/*
+ * How long a connection a dump no longer listed waits for its DESTROY, in seconds:
+ * with reliable delivery the kernel sends one that did not fit again (every 100 ms
+ * while the socket is full), so it comes within seconds unless the reader stays
+ * behind; one that comes after this is counted as a connection of its own.
+ */
+#define SWEPT_KEEP_S 60
+
 struct conn {
 	uint32_t id;
 	uint32_t flow;
-	uint32_t gen; /* the last dump that contained it */
+	uint32_t gen; /* the last dump that contained it; swept: when (s, the dump's clock) */
 	uint8_t state : 2; /* enum conn_state; the free list is chained through flow */
 	uint8_t counted : 1; /* packets/bytes below hold an earlier reading */
 	uint8_t judged : 1; /* its first packet's verdict was counted */
@@ -53,6 +61,7 @@ struct cta_flowtab {
 
 	uint32_t gen;
 	bool startup; /* the dump under way is the start-up dump */
+	uint64_t since_ns; /* wall clock of the subscription; 0 unknown */
 	struct cta_flowtab_stats stats;
 
 	struct tallies verdicts; /* flows' verdict - 1 indexes this */
@@ -489,6 +498,8 @@ static void update_leftover(struct cta_flow *f, struct conn *c, const struct cta
 		min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns : ev->seen_ns);
 	if (ev->seen_ns > f->last_ns)
 		f->last_ns = ev->seen_ns;
+	if (!c)
+		return; /* its DESTROY: nothing more comes */
 	c->leftover = 1;
 	c->reached = (uint8_t)(r > c->reached ? r : c->reached);
 	c->tcp_state = ev->tcp_state;
@@ -525,6 +536,24 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
 		if (ev->seen_ns > f->last_ns)
 			f->last_ns = ev->seen_ns;
 	}
+}
+
+/*
+ * A DESTROY of a connection never seen that began before the subscription (its start
+ * before it, or no start at all: timestamps were off then): it ended between the
+ * subscription and the start-up dump, a leftover of the time before. Its counters hold
+ * packets from before the recording.
+ */
+static bool ended_before(const struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	if (ev->type != CTA_EV_CT_DESTROY || !ft->since_ns || !(ev->flags & CTA_EVF_ID))
+		return false;
+	return !(ev->flags & CTA_EVF_TSTART) || ev->tstart_ns < ft->since_ns;
+}
+
+void cta_flowtab_set_since(struct cta_flowtab *ft, uint64_t real_ns)
+{
+	ft->since_ns = real_ns;
 }
 
 void cta_flowtab_prefetch(const struct cta_flowtab *ft, const struct cta_event *ev)
@@ -577,6 +606,8 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	}
 	if (c && new_conn && ft->startup && ev->type == CTA_EV_CT_DUMP && closing_of(ev))
 		update_leftover(&ft->flows[fpos], c, ev, true);
+	else if (!c && new_conn && ended_before(ft, ev))
+		update_leftover(&ft->flows[fpos], NULL, ev, true);
 	else if (c && c->leftover && !leftover_lives(c, ev))
 		update_leftover(&ft->flows[fpos], c, ev, false);
 	else {
@@ -607,8 +638,9 @@ void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup)
 	ft->startup = startup;
 }
 
-uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
+uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns)
 {
+	uint32_t now_s = (uint32_t)(now_ns / 1000000000ull);
 	uint64_t closed = 0;
 
 	ft->startup = false;
@@ -616,11 +648,13 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft)
 		struct conn *c = &ft->conns[i];
 
 		if (c->state == CONN_SWEPT) {
-			/* closed by an earlier dump and no DESTROY since: forget it */
-			conn_del(ft, (uint32_t)i);
+			/* no DESTROY in SWEPT_KEEP_S: none comes, forget it */
+			if (now_s - c->gen >= SWEPT_KEEP_S)
+				conn_del(ft, (uint32_t)i);
 		} else if (c->state == CONN_OPEN && c->gen != ft->gen) {
-			/* kept a while in case its DESTROY is still queued */
+			/* kept a while: its DESTROY may be queued, or held by the kernel */
 			c->state = CONN_SWEPT;
+			c->gen = now_s;
 			ft->open--;
 			closed++;
 		}

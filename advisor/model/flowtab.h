@@ -45,9 +45,20 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 		      const struct cta_host *host);
 
 /*
+ * The wall clock (ns) at which the event subscription began. From then on, a DESTROY
+ * of a connection never seen whose start (CTA_ATTR_TIMESTAMP_START, nf_conntrack_timestamp)
+ * is earlier, or unknown, is a leftover of the time before (it ended before the
+ * start-up dump listed it); a later one is a connection of the recording whose NEW was
+ * lost or came inside the DESTROY. 0 (the default): every one is of the recording.
+ */
+void cta_flowtab_set_since(struct cta_flowtab *ft, uint64_t real_ns);
+
+/*
  * A dump is a full picture of the kernel's table: between begin and end, apply the
- * dump's events; end closes every open connection the dump did not contain (it ended
- * while events were being lost) and returns how many it closed.
+ * dump's events; end (now_ns: a monotonic clock, ns) closes every open connection the
+ * dump did not contain (it ended while its DESTROY was still on its way, or lost) and
+ * returns how many it closed. A closed one waits a minute for its DESTROY, which still
+ * gives its last counters; then it is forgotten.
  *
  * startup: the dump taken as the recording starts. A TCP connection it brings that is
  * already closing (FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE) is a leftover of
@@ -56,7 +67,7 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
  * for FIN_WAIT and CLOSE_WAIT, grown counters or another TCP state at a later dump).
  */
 void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup);
-uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft);
+uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns);
 /*
  * Connections the last dump closed that no DESTROY has ended since: a DESTROY that
  * comes for one still gives its last counters (and takes it off stats.swept).

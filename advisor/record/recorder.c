@@ -362,7 +362,7 @@ static int dump(struct rec *r, bool startup)
 	err = cta_ct_dump(r->ct, on_event, r);
 	/* a failed dump proves nothing about what is gone: close nothing */
 	if (!err)
-		cta_flowtab_dump_end(r->ft);
+		cta_flowtab_dump_end(r->ft, cta_now_mono_ns());
 	return err;
 }
 
@@ -875,6 +875,8 @@ static int setup_kernel(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
+	/* an entry that began before this instant sent its NEW to nobody */
+	cta_flowtab_set_since(r->ft, cta_now_real_ns());
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,

@@ -11,6 +11,10 @@
 #include "advisor/model/flowtab.h"
 #include "advisor/model/host.h"
 
+/* the dumps' monotonic clock, in ns: any instant; a swept connection waits 60 s */
+#define NOW_NS (1000ull * 1000000000ull)
+#define SEC_NS 1000000000ull
+
 static struct cta_host host;
 
 static void setup_host(void)
@@ -85,7 +89,7 @@ static void test_connections_and_counters(void)
 	e = ev4(CTA_EV_CT_DUMP, 2, "198.51.100.7", 40100, "192.0.2.10", 22, IPPROTO_TCP);
 	counters(&e, 1, 60, 0, 0);
 	cta_flowtab_apply(ft, &e, &host);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 0);
 	CHECK_EQ(cta_flowtab_flows(ft)->last_ns, 3000);
 	/* a second dump with grown counters is: last moves to that dump */
 	cta_flowtab_dump_begin(ft, false);
@@ -97,7 +101,7 @@ static void test_connections_and_counters(void)
 	counters(&e, 1, 60, 0, 0);
 	e.seen_ns = 5000;
 	cta_flowtab_apply(ft, &e, &host);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 0);
 	CHECK_EQ(cta_flowtab_flows(ft)->last_ns, 5000);
 	e = ev4(CTA_EV_CT_DESTROY, 1, "198.51.100.7", 40000, "192.0.2.10", 22, IPPROTO_TCP);
 	counters(&e, 8, 800, 6, 600);
@@ -139,7 +143,7 @@ static void test_sweep(void)
 	cta_flowtab_dump_begin(ft, false);
 	e = ev4(CTA_EV_CT_DUMP, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
 	cta_flowtab_apply(ft, &e, &host);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 1);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
 	/* its DESTROY was still queued: no second connection is counted */
 	e = ev4(CTA_EV_CT_DESTROY, 7, "198.51.100.7", 5000, "192.0.2.10", 53, IPPROTO_UDP);
@@ -153,10 +157,38 @@ static void test_sweep(void)
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 2);
 	/* id 7's own end came with its counters: not counted as swept */
 	CHECK_EQ(cta_flowtab_stats(ft)->swept, 0);
-	/* a swept connection not destroyed by the next dump is forgotten */
+	/* the next dump no longer has id 8 either */
 	cta_flowtab_dump_begin(ft, false);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 1); /* id 8 is gone now too */
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 5 * SEC_NS), 1);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
+	/*
+	 * two more dumps, in under a minute: its DESTROY, held by the kernel (reliable
+	 * delivery) while the socket was full, still ends it, counted once
+	 */
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 10 * SEC_NS), 0);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 64 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 1);
+	e = ev4(CTA_EV_CT_DESTROY, 8, "198.51.100.8", 5001, "192.0.2.10", 53, IPPROTO_UDP);
+	counters(&e, 2, 100, 0, 0);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[1].connections, 1);
+	CHECK_EQ(cta_flowtab_flows(ft)[1].packets[0], 2);
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 0);
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 0);
+	/* one whose DESTROY never comes is forgotten a minute after its sweep */
+	e = ev4(CTA_EV_CT_NEW, 10, "198.51.100.8", 5003, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 100 * SEC_NS), 1);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 159 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 1);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 160 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 0);
 	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
 	cta_flowtab_free(ft);
 }
@@ -185,12 +217,12 @@ static void test_id_reuse_and_nat(void)
 	cta_flowtab_apply(ft, &e, &host);
 	e = ev4(CTA_EV_CT_DUMP, 5, "203.0.113.5", 1000, "192.0.2.10", 443, IPPROTO_TCP);
 	cta_flowtab_apply(ft, &e, &host);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 0);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections + cta_flowtab_flows(ft)[1].connections, 2);
 	/* a dump with the second only: the first is gone */
 	cta_flowtab_dump_begin(ft, false);
 	cta_flowtab_apply(ft, &e, &host);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 1);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 1);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
 
 	/* a port forward: 192.0.2.10:8080 DNATed to 198.51.100.50:80 */
@@ -352,7 +384,7 @@ static void test_leftover(void)
 	e = tcp_dump(5, 40005, 8445, TCP_CONNTRACK_CLOSE_WAIT, 0);
 	e.flags &= ~CTA_EVF_COUNTERS; /* made before acct was on: no counters */
 	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
-	CHECK_EQ(cta_flowtab_dump_end(ft), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 0);
 
 	f = flow_to(ft, 80);
 	CHECK(f && f->connections == 1 && f->leftover == 1);
@@ -376,7 +408,7 @@ static void test_leftover(void)
 	/* a closing connection first seen now began during the recording (its NEW lost) */
 	e = tcp_dump(6, 40006, 8446, TCP_CONNTRACK_TIME_WAIT, 3);
 	cta_flowtab_apply(ft, &e, &host);
-	cta_flowtab_dump_end(ft);
+	cta_flowtab_dump_end(ft, NOW_NS);
 
 	f = flow_to(ft, 80);
 	CHECK(f && f->leftover == 1 && f->reached == CTA_REACHED_UNREPLIED && !f->packets[0]);
@@ -407,12 +439,43 @@ static void test_leftover(void)
 	CHECK(f && f->leftover == 1 && f->connections == 2);
 	cta_flowtab_free(ft);
 
+	/*
+	 * A DESTROY of a connection never seen, after the subscription: one that began
+	 * before it (its start earlier, or none: timestamps were off) ended before the
+	 * start-up dump listed it, a leftover; one that began after it is of the
+	 * recording, its NEW lost or carried inside the DESTROY
+	 */
+	ft = cta_flowtab_new();
+	cta_flowtab_set_since(ft, 5000 * SEC_NS);
+	e = tcp_dump(11, 40011, 8011, TCP_CONNTRACK_ESTABLISHED, 9);
+	e.type = CTA_EV_CT_DESTROY;
+	e.flags |= CTA_EVF_TSTART;
+	e.tstart_ns = 4990 * SEC_NS;
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(12, 40012, 8012, TCP_CONNTRACK_ESTABLISHED, 9);
+	e.type = CTA_EV_CT_DESTROY;
+	e.flags &= ~CTA_EVF_TSTART;
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(13, 40013, 8013, TCP_CONNTRACK_ESTABLISHED, 9);
+	e.type = CTA_EV_CT_DESTROY;
+	e.flags |= CTA_EVF_TSTART;
+	e.tstart_ns = 5001 * SEC_NS;
+	cta_flowtab_apply(ft, &e, &host);
+	f = flow_to(ft, 8011);
+	CHECK(f && f->connections == 1 && f->leftover == 1 && !f->packets[0]);
+	f = flow_to(ft, 8012);
+	CHECK(f && f->connections == 1 && f->leftover == 1 && !f->packets[0]);
+	f = flow_to(ft, 8013);
+	CHECK(f && f->connections == 1 && f->leftover == 0 && f->packets[0] == 9);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	cta_flowtab_free(ft);
+
 	/* a NEW event queued before the start-up dump, read after it: not a leftover */
 	ft = cta_flowtab_new();
 	cta_flowtab_dump_begin(ft, true);
 	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 10);
 	cta_flowtab_apply(ft, &e, &host);
-	cta_flowtab_dump_end(ft);
+	cta_flowtab_dump_end(ft, NOW_NS);
 	e = ev4(CTA_EV_CT_NEW, 1, "198.51.100.7", 40001, "192.0.2.10", 80, IPPROTO_TCP);
 	cta_flowtab_apply(ft, &e, &host);
 	f = flow_to(ft, 80);
