@@ -54,7 +54,7 @@ _conntrack_advise()
 		--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		-d | --duration | --rotate | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --help $after" -- "$cur"))
+		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --no-reliable-events --help $after" -- "$cur"))
 		;;
 	flows)
 		case $prev in

@@ -26,6 +26,24 @@ struct cta_ct {
 	char dumpbuf[32768]; /* as MNL_SOCKET_DUMP_SIZE in newer libmnl */
 };
 
+/* ct->dump: a new socket, or NULL and -errno */
+static int open_dump_socket(struct cta_ct *ct)
+{
+	int err;
+
+	ct->dump = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!ct->dump)
+		return -errno;
+	if (mnl_socket_bind(ct->dump, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		mnl_socket_close(ct->dump);
+		ct->dump = NULL;
+		return err;
+	}
+	ct->dump_portid = mnl_socket_get_portid(ct->dump);
+	return 0;
+}
+
 int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 {
 	/*
@@ -48,12 +66,9 @@ int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 		err = cta_nlsock_open(&ct->ev, groups, 2, rcvbuf);
 	if (err)
 		goto fail;
-	ct->dump = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!ct->dump || mnl_socket_bind(ct->dump, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
+	err = open_dump_socket(ct);
+	if (err)
 		goto fail;
-	}
-	ct->dump_portid = mnl_socket_get_portid(ct->dump);
 	ct->seq = (uint32_t)time(NULL);
 	*out = ct;
 	return 0;
@@ -73,12 +88,12 @@ void cta_ct_free(struct cta_ct *ct)
 	free(ct);
 }
 
-int cta_ct_keep_destroys(struct cta_ct *ct)
+int cta_ct_reliable(struct cta_ct *ct, bool on)
 {
-	int on = 1;
+	int v = on;
 
-	if (setsockopt(cta_nlsock_fd(ct->ev), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on,
-		       sizeof(on)) < 0)
+	if (setsockopt(cta_nlsock_fd(ct->ev), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &v, sizeof(v)) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -200,6 +215,8 @@ static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, bool *intr)
 	bool done = false;
 	int nlerr = 0;
 
+	if (!ct->dump)
+		return -EBADF; /* lost with a failed cta_ct_held() */
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
@@ -242,4 +259,48 @@ int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data)
 	}
 	ct->stats.dumps++;
 	return 0;
+}
+
+int cta_ct_held(struct cta_ct *ct, bool *held)
+{
+	char req[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	const struct nlmsghdr *m;
+	struct nfgenmsg *nfg;
+	ssize_t got;
+	int err;
+
+	*held = false;
+	if (!ct->dump)
+		return -EBADF;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_DYING;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++ct->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	if (mnl_socket_sendto(ct->dump, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do
+		got = mnl_socket_recvfrom(ct->dump, ct->dumpbuf, sizeof(ct->dumpbuf));
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	m = (const struct nlmsghdr *)ct->dumpbuf;
+	if (!cta_nlmsg_ok(m, (int)got))
+		return -EIO;
+	if (m->nlmsg_type == NLMSG_DONE)
+		return 0;
+	if (m->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+		err = m->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) ? e->error : -EIO;
+		/* a kernel without the list holds nothing */
+		return err == -EOPNOTSUPP || err == -ENOENT ? 0 : err;
+	}
+	/* an entry: held. The rest of the dump is not wanted: a new socket ends it */
+	*held = true;
+	mnl_socket_close(ct->dump);
+	return open_dump_socket(ct);
 }

@@ -7,6 +7,7 @@
 #ifndef CTA_CT_H
 #define CTA_CT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nft/event.h"
@@ -32,15 +33,19 @@ int cta_ct_open(struct cta_ct **out, unsigned rcvbuf);
 void cta_ct_free(struct cta_ct *ct);
 
 /*
- * Ask the kernel to deliver every DESTROY event to the event socket, however full it
- * is (NETLINK_BROADCAST_ERROR, as conntrackd's reliable event delivery): a DESTROY that
- * does not fit is kept with its entry on conntrack's ecache list and sent again (the
- * first retry about a second later, net/netfilter/nf_conntrack_ecache.c), instead of
- * being lost. Those entries stay allocated, counted against nf_conntrack_max, until
- * delivered or the socket closes: for the end of a recording only, never while it
- * runs (under overload it could fill the table). 0 or -errno.
+ * Reliable delivery on (true) or off: with it, the kernel delivers every DESTROY event
+ * to the event socket, however full it is (NETLINK_BROADCAST_ERROR, as conntrackd's
+ * reliable event delivery). A DESTROY that does not fit is kept with its entry on
+ * conntrack's ecache dying list and sent again by a worker (every 100 ms while the
+ * socket is full, net/netfilter/nf_conntrack_ecache.c); any other event that does not
+ * fit is remembered in the entry (e->missed) and sent along with its next event, at
+ * the latest its DESTROY. Nothing is lost then; a NEW may come late, inside the
+ * DESTROY. The price: undelivered entries stay allocated, counted against
+ * nf_conntrack_max, until delivered; a reader that never catches up would fill the
+ * table (the caller watches nf_conntrack_count and turns it off). Turned off, the
+ * worker's next send "succeeds" and frees what waits. 0 or -errno.
  */
-int cta_ct_keep_destroys(struct cta_ct *ct);
+int cta_ct_reliable(struct cta_ct *ct, bool on);
 
 /* The event socket, for epoll. */
 int cta_ct_fd(const struct cta_ct *ct);
@@ -59,6 +64,16 @@ int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data);
 
 /* Dump the whole conntrack table (IPv4 and IPv6) to cb as CTA_EV_CT_DUMP events. */
 int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data);
+/*
+ * Does the kernel still hold entries that ended and whose DESTROY event waits for room
+ * in a listener's socket (reliable delivery, cta_ct_reliable)? They are conntrack's
+ * ecache dying list, listed by IPCTNL_MSG_CT_GET_DYING (`conntrack -L dying`); only
+ * the first datagram of that dump is read, and the rest dropped with the dump socket:
+ * the kernel walks the list from its head again for every datagram it fills, under a
+ * lock the packet path takes, so a whole dump of 100,000 entries takes seconds.
+ * *held false on a kernel without the list. 0 or -errno.
+ */
+int cta_ct_held(struct cta_ct *ct, bool *held);
 
 const struct cta_ct_stats *cta_ct_stats(const struct cta_ct *ct);
 

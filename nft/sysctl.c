@@ -92,3 +92,16 @@ const char *cta_sysctl_path(enum cta_sysctl_id id)
 {
 	return paths[id];
 }
+
+int cta_sysctl_ct_fill(unsigned *count, unsigned *max)
+{
+	int c, m, err = read_int("/proc/sys/net/netfilter/nf_conntrack_count", &c);
+
+	if (!err)
+		err = read_int("/proc/sys/net/netfilter/nf_conntrack_max", &m);
+	if (err)
+		return err;
+	*count = c > 0 ? (unsigned)c : 0;
+	*max = m > 0 ? (unsigned)m : 0;
+	return 0;
+}

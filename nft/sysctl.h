@@ -27,5 +27,11 @@ int cta_sysctl_enable(struct cta_sysctl *s);
 /* Put back what enable changed; safe to call twice. */
 void cta_sysctl_restore(struct cta_sysctl *s);
 const char *cta_sysctl_path(enum cta_sysctl_id id);
+/*
+ * How full conntrack's table is in the caller's namespace: nf_conntrack_count (entries
+ * allocated now, dying ones that wait for their DESTROY to be delivered included) and
+ * nf_conntrack_max (0: no limit), from /proc/sys/net/netfilter. 0 or -errno.
+ */
+int cta_sysctl_ct_fill(unsigned *count, unsigned *max);
 
 #endif

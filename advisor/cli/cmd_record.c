@@ -28,6 +28,7 @@ const struct cta_cmd cta_cmd_record = {
 	"                               [--rotate DURATION]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
 	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
+	"                               [--no-reliable-events]\n"
 	"\n"
 	"Follows conntrack (a dump, then NEW and DESTROY events, read in batches up to\n"
 	"50 ms late) in this network namespace until SIGINT/SIGTERM or the duration, and\n"
@@ -69,6 +70,10 @@ const struct cta_cmd cta_cmd_record = {
 	"                           or ends (" CTA_DOC_DIR "/events.md);\n"
 	"                           '-': stdout, with -o FILE\n"
 	"      --no-bpf             no eBPF: flows get no process\n"
+	"      --no-reliable-events the kernel drops conntrack events that do not fit in\n"
+	"                           the buffer, and a dump resyncs (by default it holds the\n"
+	"                           ends of connections until read, while its table has\n"
+	"                           room: nothing lost)\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise record -o session.json\n"
@@ -174,6 +179,7 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 		{ "nflog-group", required_argument, NULL, 'G' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "no-bpf", no_argument, NULL, 'B' },
+		{ "no-reliable-events", no_argument, NULL, 'U' },
 		{ "rotate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -229,6 +235,9 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 			break;
 		case 'B':
 			cfg->no_bpf = true;
+			break;
+		case 'U':
+			cfg->no_reliable = true;
 			break;
 		case 'h':
 			cta_print_usage(&cta_cmd_record, stdout);

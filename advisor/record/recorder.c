@@ -59,7 +59,16 @@ struct rec {
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
 	uint64_t nflog_overruns;
-	bool final_lost; /* conntrack events lost after cta_ct_keep_destroys (finish) */
+	/*
+	 * Conntrack event delivery: reliable (cta_ct_reliable) while the table has room;
+	 * turned off by the guard when it fills (guarded), when an overrun loses events
+	 * again and a resync is needed; lossy until a resync with it on is done.
+	 */
+	bool reliable, guarded, lossy;
+	bool delayed; /* an overrun with reliable delivery: the kernel sends again */
+	uint64_t delayed_mono, delayed_said_mono; /* the last one, the last said on stderr */
+	bool final_lost; /* conntrack events delayed at the end (finish) */
+	bool held_unknown; /* the kernel cannot tell what it holds (cta_ct_held) */
 	struct cta_signals sig; /* blocked before the kernel is touched */
 	int epfd, timerfd;
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
@@ -639,12 +648,36 @@ static int read_nflog(struct rec *r)
 }
 
 /*
+ * An overrun with reliable delivery on: nothing is lost. The kernel keeps each DESTROY
+ * that did not fit and sends it again, and sends any other event along with the
+ * entry's next one; what is still open comes in the next dump. Said at most once a
+ * second.
+ */
+static void delayed(struct rec *r)
+{
+	uint64_t now = cta_now_mono_ns();
+	char msg[200];
+
+	r->delayed = true;
+	r->delayed_mono = now;
+	if (r->delayed_said_mono && now - r->delayed_said_mono < 1000000000ull)
+		return;
+	r->delayed_said_mono = now;
+	snprintf(msg, sizeof(msg),
+		 "conntrack events delayed (receive buffer overrun, %u bytes): the kernel "
+		 "holds them and sends them again, nothing is lost",
+		 cta_ct_rcvbuf(r->ct));
+	notice(r, msg);
+}
+
+/*
  * Every conntrack event queued now. After an overrun the kernel reports ENOBUFS once,
- * then stays silent until the queue has drained: so drain it first (what is queued is
- * valid), then dump, and read again. A loss during the dump then reports ENOBUFS
- * anew and another resync follows, until a dump completes and what queued meanwhile
- * is read without a loss: no connection is missed, and none counted twice (the
- * flow table knows connections by id).
+ * then stays silent until the queue has drained. With reliable delivery that is all:
+ * the events come later (delayed). Without it they are gone: drain the queue first
+ * (what is queued is valid), then dump, and read again. A loss during the dump then
+ * reports ENOBUFS anew and another resync follows, until a dump completes and what
+ * queued meanwhile is read without a loss: no connection is missed, and none counted
+ * twice (the flow table knows connections by id).
  */
 static int read_events(struct rec *r)
 {
@@ -656,7 +689,10 @@ static int read_events(struct rec *r)
 		if (r->apply_err)
 			return noted_err(r);
 		if (n == -ENOBUFS) {
-			lost = true;
+			if (r->reliable && !r->lossy)
+				delayed(r);
+			else
+				lost = true;
 			continue;
 		}
 		if (n < 0)
@@ -668,6 +704,7 @@ static int read_events(struct rec *r)
 			if (err)
 				return err;
 			lost = false;
+			r->lossy = !r->reliable;
 			continue;
 		}
 		flush_events(r);
@@ -676,12 +713,14 @@ static int read_events(struct rec *r)
 }
 
 /*
- * At the end (cta_ct_keep_destroys on): every event queued, with no resync, as the
+ * At the end (reliable delivery on): every event queued, with no resync, as the
  * final dump follows (before_dump) or has just been done. If the kernel could not
- * queue some (ENOBUFS: the final dump killed expired entries, a burst of DESTROYs),
- * it sends those DESTROYs again (the first retry a second later): after the final
- * dump, wait for the ends of the connections it closed until none waits or none came
- * for FINAL_QUIET_NS. A resync would kill and lose more. A connection whose end never
+ * queue some (ENOBUFS: the final dump killed expired entries, a burst of DESTROYs; or
+ * an overrun before), it holds those DESTROYs and sends them again as room comes:
+ * after the final dump, read until the kernel holds none (cta_ct_held) and the socket
+ * is drained, for FINAL_MAX_NS at most. On a kernel that cannot tell, wait for the
+ * ends of the connections the dump closed until none waits or none came for
+ * FINAL_QUIET_NS. A resync would kill and lose more. A connection whose end never
  * comes keeps its last counters (stats.swept).
  */
 #define FINAL_QUIET_NS 2000000000ull
@@ -690,6 +729,7 @@ static int read_events(struct rec *r)
 static int read_final_events(struct rec *r, bool before_dump)
 {
 	uint64_t start = cta_now_mono_ns(), progress = start, now;
+	bool held = true, drained = false;
 
 	for (;;) {
 		int n = cta_ct_read(r->ct, before_event, on_event, r);
@@ -699,9 +739,8 @@ static int read_final_events(struct rec *r, bool before_dump)
 			return noted_err(r);
 		if (n == -ENOBUFS) {
 			if (!r->final_lost)
-				notice(r,
-				       "conntrack events lost at the end (receive buffer overrun): "
-				       "the final dump and the kernel's resent ends make up for them");
+				notice(r, "conntrack events delayed at the end (receive buffer "
+					  "overrun): the kernel holds them and sends them again");
 			r->final_lost = true;
 			continue;
 		}
@@ -712,13 +751,33 @@ static int read_final_events(struct rec *r, bool before_dump)
 		now = cta_now_mono_ns();
 		if (n > 0)
 			progress = now;
-		if (before_dump || !r->final_lost || !cta_flowtab_swept_waiting(r->ft) ||
-		    now - progress > FINAL_QUIET_NS || now - start > FINAL_MAX_NS)
+		if (before_dump || !(r->final_lost || r->delayed) || drained ||
+		    now - start > FINAL_MAX_NS)
+			return 0;
+		if (n == 0 && !r->held_unknown) {
+			int err = cta_ct_held(r->ct, &held);
+
+			if (err) {
+				char msg[160];
+
+				snprintf(msg, sizeof(msg),
+					 "cannot list the ends the kernel holds: %s; waiting for "
+					 "the known ones",
+					 strerror(-err));
+				notice(r, msg);
+				r->held_unknown = true;
+			}
+			/* none held: what was sent is queued; one more read takes it */
+			drained = !err && !held;
+			if (drained)
+				continue;
+		}
+		if (r->held_unknown &&
+		    (!cta_flowtab_swept_waiting(r->ft) || now - progress > FINAL_QUIET_NS))
 			return 0;
 		poll(&p, 1, 100);
 	}
 }
-
 static const char *hint(int err)
 {
 	switch (err) {
@@ -882,6 +941,17 @@ static int setup_kernel(struct rec *r)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot subscribe to conntrack events: %s%s", strerror(-err),
 			     hint(err));
+	/* until the end, where finish() asks for it anyway */
+	err = r->cfg->no_reliable ? 0 : cta_ct_reliable(r->ct, true);
+	if (err) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "no reliable conntrack events (%s): an overrun costs a resync dump",
+			 strerror(-err));
+		notice(r, msg);
+	} else
+		r->reliable = !r->cfg->no_reliable;
 	if (r->cfg->no_bpf) {
 		notice(r, "--no-bpf: flows get no process; NFLOG still gives the uid of "
 			  "outbound ones");
@@ -1121,6 +1191,56 @@ static int rotate(struct rec *r, bool early)
 	return 0;
 }
 
+/*
+ * Reliable delivery holds the entries whose DESTROY waits for room in the socket: a
+ * reader that cannot keep up for long would fill conntrack's table with entries that
+ * early_drop cannot evict, and a full table drops the host's new connections. Expired
+ * entries the gc worker has not reached yet count too (at 50k new flows/s with a 2 s
+ * UDP timeout, 3/4 of the table with nothing listening), so it takes both: the table
+ * 7/8 full, and an overrun in the last two seconds (something held). Then reliable
+ * delivery goes off (what waits is sent unreliably and freed; an overrun costs a resync
+ * dump again) until the table is half empty. The events entries hold back (a NEW to be
+ * sent with the next one) may be lost from then on: a dump now finds those entries.
+ * 0 or -errno.
+ */
+#define GUARD_RECENT_NS 2000000000ull
+
+static int guard_table(struct rec *r)
+{
+	unsigned count, max;
+	char msg[240];
+	int err;
+
+	if ((!r->reliable && !r->guarded) || cta_sysctl_ct_fill(&count, &max) || !max)
+		return 0;
+	if (r->reliable && count > max / 8 * 7 && r->delayed_mono &&
+	    cta_now_mono_ns() - r->delayed_mono < GUARD_RECENT_NS) {
+		if (cta_ct_reliable(r->ct, false))
+			return 0;
+		r->reliable = false;
+		r->guarded = r->lossy = true;
+		snprintf(msg, sizeof(msg),
+			 "conntrack table %u of %u entries full while events wait: reliable "
+			 "events off, so that the host's new connections find room; resyncing "
+			 "with a dump, and after every overrun from now on",
+			 count, max);
+		notice(r, msg);
+		r->resyncs++;
+		err = dump(r, false);
+		if (err)
+			return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s",
+				     strerror(-err));
+	} else if (r->guarded && count < max / 2 && !cta_ct_reliable(r->ct, true)) {
+		r->reliable = true;
+		r->guarded = false;
+		snprintf(msg, sizeof(msg),
+			 "conntrack table %u of %u entries full: reliable events on again", count,
+			 max);
+		notice(r, msg);
+	}
+	return 0;
+}
+
 /* Once a tick: status, checkpoints, the duration. 1 when time is up, or -errno. */
 static int tick(struct rec *r, struct ticker *t)
 {
@@ -1131,6 +1251,8 @@ static int tick(struct rec *r, struct ticker *t)
 		;
 	if (r->cfg->duration_ms && elapsed >= r->cfg->duration_ms)
 		return 1;
+	if ((err = guard_table(r)))
+		return err;
 	if (elapsed - t->last_count_ms >= KCOUNT_MS) {
 		t->last_count_ms = elapsed;
 		if ((err = count_kernel(r)))
@@ -1367,9 +1489,11 @@ static int finish(struct rec *r)
 	 * Dumps kill expired entries: their DESTROYs, the only place their last counters
 	 * are, come in a burst that must not be lost to a full buffer.
 	 */
-	int err = cta_ct_keep_destroys(r->ct);
+	int err = cta_ct_reliable(r->ct, true);
 
-	if (err) {
+	if (!err)
+		r->reliable = true;
+	else {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg), "cannot ask for reliable ends of connections: %s",

@@ -41,6 +41,7 @@ struct cta_record_config {
 	unsigned rcvbuf; /* conntrack event socket; --rcvbuf, CTA_RECORD_RCVBUF by default */
 	struct cta_table_config table; /* trace mode, NFLOG group */
 	bool no_bpf; /* no process attribution */
+	bool no_reliable; /* conntrack events lost to overruns, resynced (nft/ct.h) */
 	const char *generator;
 	/* called about once a second */
 	void (*on_status)(const struct cta_record_status *st, void *data);
