@@ -74,6 +74,7 @@ struct rec {
 	int urgent_epfd; /* what cuts the gathering short: signals, process events */
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
+	uint64_t since_ns; /* wall clock of the event subscription */
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
@@ -170,14 +171,32 @@ static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
 
+	/*
+	 * A DESTROY of a connection never seen that began while recording: its NEW did
+	 * not fit the socket and came inside it (reliable delivery). The stream gets its
+	 * start line first.
+	 */
+	bool unseen_start = r->events_fd >= 0 && ev->type == CTA_EV_CT_DESTROY &&
+			    (ev->flags & CTA_EVF_ID) && (ev->flags & CTA_EVF_TSTART) &&
+			    ev->tstart_ns >= r->since_ns && cta_flowtab_conn_flow(r->ft, ev->id) < 0;
+
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
 	/* the stream has starts and ends only: no work for updates and dump entries */
 	if (r->events_fd >= 0 && (ev->type == CTA_EV_CT_NEW || ev->type == CTA_EV_CT_DESTROY)) {
 		struct cta_flow_key k;
+		enum cta_direction dir;
 
 		cta_flow_key_from_event(&k, ev);
-		cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k), &r->events);
+		dir = cta_host_direction(&r->host, &k);
+		if (unseen_start) {
+			struct cta_event start = *ev;
+
+			start.type = CTA_EV_CT_NEW;
+			start.flags &= ~(CTA_EVF_COUNTERS | CTA_EVF_TSTOP);
+			cta_events_line(&start, r->host.hostname, dir, &r->events);
+		}
+		cta_events_line(ev, r->host.hostname, dir, &r->events);
 		if (r->events.oom)
 			note_err(r, -ENOMEM);
 	}
@@ -935,7 +954,8 @@ static int setup_kernel(struct rec *r)
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
 	/* an entry that began before this instant sent its NEW to nobody */
-	cta_flowtab_set_since(r->ft, cta_now_real_ns());
+	r->since_ns = cta_now_real_ns();
+	cta_flowtab_set_since(r->ft, r->since_ns);
 	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,

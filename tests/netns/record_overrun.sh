@@ -32,7 +32,8 @@ run() {
 	local mode=$1 before held rec
 	shift
 	before=$(kernel_counts)
-	ip netns exec "$SRV" "$CTA" record --rcvbuf 4096 "$@" -o "$TMP/$mode.json" 2>"$TMP/$mode.err" &
+	ip netns exec "$SRV" "$CTA" record --rcvbuf 4096 "$@" -o "$TMP/$mode.json" \
+		--events "$TMP/$mode.jsonl" 2>"$TMP/$mode.err" &
 	rec=$!
 	wait_file "$TMP/$mode.json" || return 1
 	# the recorder stopped while the burst comes: the kernel's queue overflows for sure
@@ -55,6 +56,7 @@ run() {
 	"$PY" - "$TMP/$mode.json" "$mode" "$N" "$held" $before $(kernel_counts) <<'PY' || fail "$mode: session"
 import json, sys
 s = json.load(open(sys.argv[1]))
+lines = [json.loads(l) for l in open(sys.argv[1][:-len(".json")] + ".jsonl")]
 mode = sys.argv[2]
 n, held, c0, p0, c1, p1 = (int(v) for v in sys.argv[3:9])
 conns, packets = c1 - c0, p1 - p0
@@ -73,6 +75,13 @@ if mode == "reliable":
     assert st["resyncs"] == 0, st
     assert st["swept"] == 0, st
     assert st["events"]["destroy"] + st["open_connections"] >= conns, st
+    # the stream: a start for every end, the NEWs that came inside their DESTROY too
+    mine = [l for l in lines if l["protocol"] == "udp" and l["orig"]["dport"] == 9]
+    starts = {l["id"] for l in mine if l["event"] == "start"}
+    ends = [l for l in mine if l["event"] == "end"]
+    assert len(ends) > n * 0.5, ("ends in the stream", len(ends))
+    assert all(l["id"] in starts for l in ends), "an end without its start"
+    assert len(starts) == conns, (len(starts), conns)
 else:
     assert st["resyncs"] == st["overruns"], st
 print(mode, "overruns", st["overruns"], "held", held, "new events", st["events"]["new"],
