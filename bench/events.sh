@@ -26,6 +26,8 @@
 #       baseline of the whole-host cost (busy time of all CPUs, /proc/stat, over the
 #       same window) and of the rate the host forwards
 #   OUT=FILE (default bench/results.md); DUMP=0 leaves out the initial-dump timing
+#   SECS=N (default 2): seconds of traffic per run; 12 puts two of record's checkpoint
+#       dumps (every 5 s) in the traffic, with the table full of expired entries
 #   FLOWS=each (default): every UDP datagram is a flow of its own (another address or
 #       port: the worst case for flow-keyed tracing); FLOWS=shared: connections of
 #       254 flows, each from a new source port (`ctalab flood -s`), as clients make them
@@ -48,7 +50,7 @@ trap bench_down EXIT
 bench_build || exit $?
 RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 25000 50000 100000 200000)
-SECONDS_PER_RUN=2
+SECONDS_PER_RUN=${SECS:-2}
 REPEAT=${REPEAT:-3} # rounds per rate; the median round is shown
 FLOWS=${FLOWS:-each}
 flood_opts=()

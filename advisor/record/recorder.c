@@ -178,7 +178,8 @@ static void on_event(const struct cta_event *ev, void *data)
 	 */
 	bool unseen_start = r->events_fd >= 0 && ev->type == CTA_EV_CT_DESTROY &&
 			    (ev->flags & CTA_EVF_ID) && (ev->flags & CTA_EVF_TSTART) &&
-			    ev->tstart_ns >= r->since_ns && cta_flowtab_conn_flow(r->ft, ev->id) < 0;
+			    ev->tstart_ns >= r->since_ns &&
+			    cta_flowtab_conn_flow(r->ft, ev->id) < 0;
 
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
@@ -227,6 +228,17 @@ static void on_sock_event(const struct cta_sock_event *ev, void *data)
 	note_err(r, cta_procs_add(r->procs, ev));
 }
 
+/*
+ * An inbound flow the firewall only ever denied: its packets never reached the program
+ * listening on its port, which is not its process.
+ */
+static bool never_let_in(struct rec *r, const struct cta_flow *f)
+{
+	const struct cta_vtally *t = cta_flowtab_verdicts_of(r->ft, f);
+
+	return f->direction == CTA_DIR_IN && t && cta_vtally_denied(t) && !cta_vtally_accepted(t);
+}
+
 /* Flows without a process yet get the one the socket events name, if any. */
 static int attribute(struct rec *r)
 {
@@ -239,6 +251,8 @@ static int attribute(struct rec *r)
 		struct cta_process *p;
 		int err;
 
+		if (never_let_in(r, &flows[i]))
+			continue;
 		/* a process NFLOG alone gave (a uid, no program) makes way for one */
 		if (flows[i].process && cta_flowtab_process(r->ft, &flows[i])->has_pid)
 			continue;

@@ -184,7 +184,37 @@ cat "$TMP/c.json.err"
 expect_line "$TMP/c.json.err" "warning: no process attribution: loading eBPF programs was refused"
 "$CTA" flows -o extended "$TMP/c.json" >"$TMP/cflows" || fail "flows without CAP_BPF"
 [ "$(wc -l <"$TMP/cflows")" = 10 ] || fail "without CAP_BPF: expected 10 flows"
-kill $old 2>/dev/null
 grep -q '"comm"' "$TMP/c.json" && fail "without CAP_BPF: a process in the session"
+
+# a firewall that drops one client's connections to the old service: that flow never
+# reached the program listening there, which is not its process; the other client's is
+S nft -f - <<'NFT'
+table inet lab {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr 198.51.100.8 tcp dport 2222 drop
+	}
+}
+NFT
+S conntrack -F 2>/dev/null
+ip netns exec "$SRV" "$CTA" record -o "$TMP/d.json" 2>"$TMP/d.json.err" &
+rec=$!
+wait_file "$TMP/d.json" || fail "record with a firewall"
+A "$CTALAB" probe tcp 192.0.2.10 2222 -s 198.51.100.8 >/dev/null 2>&1
+A "$CTALAB" send tcp 192.0.2.10 2222 -s 198.51.100.7 || fail "in tcp, old service, let in"
+sleep 2.5
+kill -INT $rec
+wait $rec || fail "record with a firewall: $(cat "$TMP/d.json.err")"
+S nft delete table inet lab
+"$PY" - "$TMP/d.json" <<'PY' || fail "a denied flow's process"
+import json, sys
+s = json.load(open(sys.argv[1]))
+flows = {f["orig"]["src"]: f for f in s["flows"] if f["protocol"] == "tcp" and f["orig"]["dport"] == 2222}
+denied, let_in = flows["198.51.100.8"], flows["198.51.100.7"]
+assert all(e["verdict"]["verdict"] == "drop" for e in denied["verdicts"]), denied
+assert "process" not in denied, denied
+assert let_in["process"]["comm"] == "oldd", let_in
+PY
+kill $old 2>/dev/null
 no_own_table "$SRV"
 finish
