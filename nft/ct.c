@@ -205,7 +205,8 @@ int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data)
 	return n < 0 ? n : rd.events;
 }
 
-static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, bool *intr)
+static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(void *),
+		     bool *intr)
 {
 	char req[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
@@ -240,15 +241,17 @@ static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, bool *intr)
 		ct->stats.dump_entries += (uint64_t)n;
 		if (nlerr)
 			return nlerr;
+		if (between && !done)
+			between(data);
 	}
 	return 0;
 }
 
-int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data)
+int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(void *))
 {
 	for (int i = 0; i < DUMP_TRIES; i++) {
 		bool intr = false;
-		int err = dump_once(ct, cb, data, &intr);
+		int err = dump_once(ct, cb, data, between, &intr);
 
 		if (err)
 			return err;

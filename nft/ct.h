@@ -62,8 +62,16 @@ unsigned cta_ct_rcvbuf(const struct cta_ct *ct);
  */
 int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data);
 
-/* Dump the whole conntrack table (IPv4 and IPv6) to cb as CTA_EV_CT_DUMP events. */
-int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data);
+/*
+ * Dump the whole conntrack table (IPv4 and IPv6) to cb as CTA_EV_CT_DUMP events.
+ * between (NULL: none) is called with data after each datagram but the last, where the
+ * caller may read the event socket, as a dump of 100,000 entries takes a second, in
+ * which events pile up. The kernel fills the next datagram as soon as one is read
+ * (netlink_recvmsg runs the dump again), so a connection's DESTROY read in between can
+ * come before a listing of it filled earlier: the caller must not count it again.
+ * 0 or -errno.
+ */
+int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(void *));
 /*
  * Does the kernel still hold entries that ended and whose DESTROY event waits for room
  * in a listener's socket (reliable delivery, cta_ct_reliable)? They are conntrack's

@@ -11,7 +11,11 @@
 
 #include "advisor/lib/hashidx.h"
 
-enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_SWEPT };
+/*
+ * ENDED: its DESTROY came while a dump was under way; kept until the dump ends, as a
+ * listing the kernel filled before that DESTROY may still come after it.
+ */
+enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_SWEPT, CONN_ENDED };
 
 /*
  * How long a connection a dump no longer listed waits for its DESTROY, in seconds:
@@ -61,6 +65,7 @@ struct cta_flowtab {
 
 	uint32_t gen;
 	bool startup; /* the dump under way is the start-up dump */
+	bool in_dump; /* between dump_begin and dump_end */
 	uint64_t since_ns; /* wall clock of the subscription; 0 unknown */
 	struct cta_flowtab_stats stats;
 
@@ -587,6 +592,8 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	if (cpos >= 0) {
 		c = &ft->conns[cpos];
 		fpos = c->flow;
+		if (c->state == CONN_ENDED)
+			return 0; /* a listing from before its end, or its end again */
 	} else {
 		hash = key_hash(&key);
 		fpos = flow_find(ft, &key, hash);
@@ -597,7 +604,7 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 			ft->flows[fpos].direction = (uint8_t)cta_host_direction(host, &key);
 		}
 		new_conn = true;
-		if ((ev->flags & CTA_EVF_ID) && ev->type != CTA_EV_CT_DESTROY) {
+		if ((ev->flags & CTA_EVF_ID) && (ev->type != CTA_EV_CT_DESTROY || ft->in_dump)) {
 			cpos = conn_add(ft, ev->id, (uint32_t)fpos, ev->orig.sport);
 			if (cpos < 0)
 				return (int)cpos;
@@ -606,8 +613,8 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	}
 	if (c && new_conn && ft->startup && ev->type == CTA_EV_CT_DUMP && closing_of(ev))
 		update_leftover(&ft->flows[fpos], c, ev, true);
-	else if (!c && new_conn && ended_before(ft, ev))
-		update_leftover(&ft->flows[fpos], NULL, ev, true);
+	else if (new_conn && ended_before(ft, ev))
+		update_leftover(&ft->flows[fpos], c, ev, true);
 	else if (c && c->leftover && !leftover_lives(c, ev))
 		update_leftover(&ft->flows[fpos], c, ev, false);
 	else {
@@ -622,7 +629,13 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	if (ev->type == CTA_EV_CT_DESTROY) {
 		if (c->state == CONN_SWEPT && ft->stats.swept)
 			ft->stats.swept--; /* its own end came after all, with its counters */
-		conn_del(ft, (uint32_t)cpos);
+		if (ft->in_dump) {
+			if (c->state == CONN_OPEN)
+				ft->open--;
+			c->state = CONN_ENDED;
+		} else {
+			conn_del(ft, (uint32_t)cpos);
+		}
 	} else if (ev->type == CTA_EV_CT_DUMP) {
 		if (c->state == CONN_SWEPT)
 			ft->open++;
@@ -636,6 +649,7 @@ void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup)
 {
 	ft->gen++;
 	ft->startup = startup;
+	ft->in_dump = true;
 }
 
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns)
@@ -644,10 +658,13 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns)
 	uint64_t closed = 0;
 
 	ft->startup = false;
+	ft->in_dump = false;
 	for (size_t i = 0; i < ft->n_conns; i++) {
 		struct conn *c = &ft->conns[i];
 
-		if (c->state == CONN_SWEPT) {
+		if (c->state == CONN_ENDED) {
+			conn_del(ft, (uint32_t)i);
+		} else if (c->state == CONN_SWEPT) {
 			/* no DESTROY in SWEPT_KEEP_S: none comes, forget it */
 			if (now_s - c->gen >= SWEPT_KEEP_S)
 				conn_del(ft, (uint32_t)i);

@@ -395,13 +395,22 @@ static int count_kernel(struct rec *r)
 	return noted_err(r);
 }
 
-/* startup: the first dump, whose closing connections are leftovers (flowtab.h) */
+static void between_batches(void *data);
+
+/*
+ * startup: the first dump, whose closing connections are leftovers (flowtab.h).
+ * With reliable delivery (nothing to resync), the events that come meanwhile are read
+ * between the dump's datagrams: a dump of a large table takes a second or more, and
+ * they would overrun the socket. A listing filled before a connection's DESTROY may
+ * then come after it (cta_ct_dump); the flow table keeps such an end until the dump's.
+ */
 static int dump(struct rec *r, bool startup)
 {
+	bool interleave = !startup && r->reliable && !r->lossy;
 	int err;
 
 	cta_flowtab_dump_begin(r->ft, startup);
-	err = cta_ct_dump(r->ct, on_event, r);
+	err = cta_ct_dump(r->ct, on_event, r, interleave ? between_batches : NULL);
 	/* a failed dump proves nothing about what is gone: close nothing */
 	if (!err)
 		cta_flowtab_dump_end(r->ft, cta_now_mono_ns());
@@ -701,6 +710,16 @@ static void delayed(struct rec *r)
 		 "holds them and sends them again, nothing is lost",
 		 cta_ct_rcvbuf(r->ct));
 	notice(r, msg);
+}
+
+/* During a dump (reliable delivery): the events queued now; errors wait for the loop */
+static void between_batches(void *data)
+{
+	struct rec *r = data;
+
+	if (cta_ct_read(r->ct, before_event, on_event, r) == -ENOBUFS)
+		delayed(r);
+	flush_events(r);
 }
 
 /*

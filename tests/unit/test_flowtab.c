@@ -193,6 +193,49 @@ static void test_sweep(void)
 	cta_flowtab_free(ft);
 }
 
+/*
+ * Events read between a dump's datagrams: the kernel fills the next datagram when the
+ * last one is read, so a listing from before a connection's DESTROY can come after it.
+ * Counted once either way, known before or only from its DESTROY.
+ */
+static void test_end_during_dump(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e;
+
+	e = ev4(CTA_EV_CT_NEW, 21, "198.51.100.7", 6000, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_begin(ft, false);
+	e = ev4(CTA_EV_CT_DESTROY, 21, "198.51.100.7", 6000, "192.0.2.10", 53, IPPROTO_UDP);
+	counters(&e, 1, 50, 0, 0);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	/* the stale listing of 21, and an end and a stale listing of 22, never seen */
+	e = ev4(CTA_EV_CT_DUMP, 21, "198.51.100.7", 6000, "192.0.2.10", 53, IPPROTO_UDP);
+	counters(&e, 1, 50, 0, 0);
+	cta_flowtab_apply(ft, &e, &host);
+	e = ev4(CTA_EV_CT_DESTROY, 22, "198.51.100.7", 6001, "192.0.2.10", 53, IPPROTO_UDP);
+	counters(&e, 1, 50, 0, 0);
+	cta_flowtab_apply(ft, &e, &host);
+	e.type = CTA_EV_CT_DUMP;
+	cta_flowtab_apply(ft, &e, &host);
+	/* its DESTROY twice */
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 1);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 2);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].packets[0], 2);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	CHECK_EQ(cta_flowtab_stats(ft)->swept, 0);
+	/* gone with the dump's end: the same id later is another connection */
+	e = ev4(CTA_EV_CT_NEW, 21, "198.51.100.7", 6000, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 3);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	cta_flowtab_free(ft);
+}
+
 static void test_id_reuse_and_nat(void)
 {
 	struct cta_flowtab *ft = cta_flowtab_new();
@@ -496,6 +539,7 @@ int main(void)
 	setup_host();
 	test_connections_and_counters();
 	test_sweep();
+	test_end_during_dump();
 	test_id_reuse_and_nat();
 	test_no_tuple_index();
 	test_direction();
