@@ -79,6 +79,21 @@ wait_file() {
 	return 1
 }
 
+# lab_local_net: every address of 192.0.2.0/24 is the server's, reached from client A
+# (floods to many addresses).
+lab_local_net() {
+	ip netns exec "$SRV" ip route add local 192.0.2.0/24 dev lo &&
+		ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1
+}
+
+# lab_counters [TABLE]: the packets of each counter of the server's table (default
+# inet lab), in order, on one line.
+lab_counters() {
+	ip netns exec "$SRV" nft list table ${1:-inet lab} |
+		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }' |
+		paste -sd' '
+}
+
 # start_servers: echo services in the server namespace for SECONDS (default 60).
 start_servers() {
 	local t=${1:-60}

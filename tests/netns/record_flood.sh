@@ -11,9 +11,7 @@ N=30000
 RATE=${FLOOD_RATE:-10000}
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
-# every address of 192.0.2.0/24 is the server's
-S ip route add local 192.0.2.0/24 dev lo
-ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1
+lab_local_net || exit 1
 
 # flood RUN [DROP-PORTS]: the kernel's own counts in table lab, then record's session
 flood() {

@@ -14,8 +14,7 @@ if [ "$N" -gt 500000 ]; then
 fi
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
-S ip route add local 192.0.2.0/24 dev lo
-ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1
+lab_local_net || exit 1
 S sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120
 S nft -f - <<'NFT'
 table inet lab {
@@ -41,7 +40,7 @@ kill -INT $rec
 wait $rec || fail "record: $(cat "$TMP/rec.err")"
 grep -q "entries full while events wait: reliable events off" "$TMP/rec.err" ||
 	fail "no guard: $(cat "$TMP/rec.err")"
-conns=$(S nft list table inet lab | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+conns=$(lab_counters)
 "$PY" - "$TMP/s.json" "$conns" <<'PY' || fail "session"
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -21,11 +21,7 @@ table inet lab {
 NFT
 
 # counters of the lab's rules: connections (packets that made a new entry), packets
-kernel_counts() {
-	ip netns exec "$SRV" nft list table inet lab |
-		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }' |
-		paste -sd' '
-}
+kernel_counts() { lab_counters; }
 
 # MODE (reliable|lossy) [record options...]
 run() {

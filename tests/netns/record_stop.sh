@@ -76,7 +76,7 @@ kill -INT $rec
 wait $rec || fail "record --rcvbuf 65536: $(cat "$TMP/rec.err")"
 # the kernel's count of connections: a port the client used again while its entry
 # lived is one connection with two exchanges
-conns=$(S nft list table inet lab | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+conns=$(lab_counters)
 "$PY" - "$TMP/s.json" "$N" "$conns" <<'PY' || fail "session --rcvbuf 65536"
 import json, sys
 s = json.load(open(sys.argv[1]))

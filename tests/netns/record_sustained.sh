@@ -12,8 +12,7 @@ RATE=${SUSTAINED_RATE:-50000}
 SECS=12
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
-S ip route add local 192.0.2.0/24 dev lo
-ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1
+lab_local_net || exit 1
 S sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 S nft -f - <<'NFT'
 table inet lab {
@@ -32,8 +31,7 @@ ip netns exec "$CLA" "$CTALAB" flood udp 192.0.2.0 20000 -r "$RATE" -t $SECS -s 
 sleep 1
 kill -INT $rec
 wait $rec || fail "record: $(cat "$TMP/rec.err")"
-counts=$(S nft list table inet lab |
-	awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }' | paste -sd' ')
+counts=$(lab_counters)
 "$PY" - "$TMP/s.json" $counts <<'PY' || fail "session (sent: $(cat "$TMP/sent"))"
 import json, sys
 s = json.load(open(sys.argv[1]))
