@@ -271,7 +271,7 @@ int cta_ct_held(struct cta_ct *ct, bool *held)
 	const struct nlmsghdr *m;
 	struct nfgenmsg *nfg;
 	ssize_t got;
-	int err;
+	int err, reopen;
 
 	*held = false;
 	if (!ct->dump)
@@ -288,22 +288,28 @@ int cta_ct_held(struct cta_ct *ct, bool *held)
 	do
 		got = mnl_socket_recvfrom(ct->dump, ct->dumpbuf, sizeof(ct->dumpbuf));
 	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return -errno;
 	m = (const struct nlmsghdr *)ct->dumpbuf;
-	if (!cta_nlmsg_ok(m, (int)got))
-		return -EIO;
-	if (m->nlmsg_type == NLMSG_DONE)
+	if (got < 0)
+		err = -errno;
+	else if (!cta_nlmsg_ok(m, (int)got))
+		err = -EIO;
+	else if (m->nlmsg_type == NLMSG_DONE)
 		return 0;
-	if (m->nlmsg_type == NLMSG_ERROR) {
+	else if (m->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 
 		err = m->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) ? e->error : -EIO;
 		/* a kernel without the list holds nothing */
 		return err == -EOPNOTSUPP || err == -ENOENT ? 0 : err;
+	} else {
+		*held = true; /* an entry */
+		err = 0;
 	}
-	/* an entry: held. The rest of the dump is not wanted: a new socket ends it */
-	*held = true;
+	/*
+	 * The rest of the dump (or whatever is queued after an error) must not reach the
+	 * next one, which reads this socket too: a new socket ends it
+	 */
 	mnl_socket_close(ct->dump);
-	return open_dump_socket(ct);
+	reopen = open_dump_socket(ct);
+	return err ? err : reopen;
 }

@@ -66,6 +66,7 @@ struct cta_flowtab {
 	uint32_t gen;
 	bool startup; /* the dump under way is the start-up dump */
 	bool in_dump; /* between dump_begin and dump_end */
+	uint64_t hold_swept_ns; /* swept connections are kept until then at least */
 	uint64_t since_ns; /* wall clock of the subscription; 0 unknown */
 	struct cta_flowtab_stats stats;
 
@@ -592,9 +593,16 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	if (cpos >= 0) {
 		c = &ft->conns[cpos];
 		fpos = c->flow;
-		if (c->state == CONN_ENDED)
+		if (c->state == CONN_ENDED && ev->type != CTA_EV_CT_NEW)
 			return 0; /* a listing from before its end, or its end again */
-	} else {
+		if (c->state == CONN_ENDED) {
+			/* the same id and tuple anew (a port reused at once): another one */
+			conn_del(ft, (uint32_t)cpos);
+			cpos = -1;
+			c = NULL;
+		}
+	}
+	if (!c) {
 		hash = key_hash(&key);
 		fpos = flow_find(ft, &key, hash);
 		if (fpos < 0) {
@@ -645,6 +653,21 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	return 0;
 }
 
+void cta_flowtab_hold_swept(struct cta_flowtab *ft, uint64_t until_ns)
+{
+	if (until_ns > ft->hold_swept_ns)
+		ft->hold_swept_ns = until_ns;
+}
+
+void cta_flowtab_dump_abort(struct cta_flowtab *ft)
+{
+	ft->startup = false;
+	ft->in_dump = false;
+	for (size_t i = 0; i < ft->n_conns; i++)
+		if (ft->conns[i].state == CONN_ENDED)
+			conn_del(ft, (uint32_t)i);
+}
+
 void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup)
 {
 	ft->gen++;
@@ -665,8 +688,8 @@ uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns)
 		if (c->state == CONN_ENDED) {
 			conn_del(ft, (uint32_t)i);
 		} else if (c->state == CONN_SWEPT) {
-			/* no DESTROY in SWEPT_KEEP_S: none comes, forget it */
-			if (now_s - c->gen >= SWEPT_KEEP_S)
+			/* no DESTROY in SWEPT_KEEP_S, and none held since: none comes */
+			if (now_s - c->gen >= SWEPT_KEEP_S && now_ns >= ft->hold_swept_ns)
 				conn_del(ft, (uint32_t)i);
 		} else if (c->state == CONN_OPEN && c->gen != ft->gen) {
 			/* kept a while: its DESTROY may be queued, or held by the kernel */

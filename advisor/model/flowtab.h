@@ -69,6 +69,18 @@ void cta_flowtab_set_since(struct cta_flowtab *ft, uint64_t real_ns);
 void cta_flowtab_dump_begin(struct cta_flowtab *ft, bool startup);
 uint64_t cta_flowtab_dump_end(struct cta_flowtab *ft, uint64_t now_ns);
 /*
+ * A dump that failed: nothing is closed, and connections that ended during it go (see
+ * cta_flowtab_apply) as they would at its end.
+ */
+void cta_flowtab_dump_abort(struct cta_flowtab *ft);
+/*
+ * Keep the connections dumps closed at least until until_ns (dump_end's clock), however
+ * long ago: the kernel still holds ends (an overrun with reliable delivery; it resends
+ * the newest first), and one that came after its connection was forgotten would be
+ * counted again.
+ */
+void cta_flowtab_hold_swept(struct cta_flowtab *ft, uint64_t until_ns);
+/*
  * Connections the last dump closed that no DESTROY has ended since: a DESTROY that
  * comes for one still gives its last counters (and takes it off stats.swept).
  */

@@ -42,6 +42,10 @@
 #define LEGACY_WALK_NS 5000000000ULL /* a legacy walk no traced packet took this long goes */
 #define VERDICTS_KEPT 4096 /* distinct verdicts shared at once; then start over */
 #define KCOUNT_MS 1000 /* how often the kernel's counting sets are listed */
+/* an overrun this recent may have ends the kernel still holds (cta_flowtab_hold_swept) */
+#define SWEPT_HOLD_NS 60000000000ull
+/* reliable delivery stays off this long at least once the guard turned it off */
+#define GUARD_OFF_NS 30000000000ull
 
 struct rec {
 	const struct cta_record_config *cfg;
@@ -67,6 +71,7 @@ struct rec {
 	bool reliable, guarded, lossy;
 	bool delayed; /* an overrun with reliable delivery: the kernel sends again */
 	uint64_t delayed_mono, delayed_said_mono; /* the last one, the last said on stderr */
+	uint64_t guarded_mono; /* when the guard last turned reliable delivery off */
 	bool final_lost; /* conntrack events delayed at the end (finish) */
 	bool held_unknown; /* the kernel cannot tell what it holds (cta_ct_held) */
 	struct cta_signals sig; /* blocked before the kernel is touched */
@@ -406,15 +411,21 @@ static void between_batches(void *data);
  */
 static int dump(struct rec *r, bool startup)
 {
-	bool interleave = !startup && r->reliable && !r->lossy;
+	bool interleave = !startup && r->reliable && !r->lossy, reliable_before = r->reliable;
 	int err;
 
 	cta_flowtab_dump_begin(r->ft, startup);
 	err = cta_ct_dump(r->ct, on_event, r, interleave ? between_batches : NULL);
 	/* a failed dump proves nothing about what is gone: close nothing */
-	if (!err)
-		cta_flowtab_dump_end(r->ft, cta_now_mono_ns());
-	return err;
+	if (err) {
+		cta_flowtab_dump_abort(r->ft);
+		return err;
+	}
+	cta_flowtab_dump_end(r->ft, cta_now_mono_ns());
+	/* a whole dump with nothing lost since it began: every open connection is known */
+	if (reliable_before && r->reliable)
+		r->lossy = false;
+	return 0;
 }
 
 static void fill_session(struct rec *r, struct cta_session *s, bool complete)
@@ -702,6 +713,7 @@ static void delayed(struct rec *r)
 
 	r->delayed = true;
 	r->delayed_mono = now;
+	cta_flowtab_hold_swept(r->ft, now + SWEPT_HOLD_NS);
 	if (r->delayed_said_mono && now - r->delayed_said_mono < 1000000000ull)
 		return;
 	r->delayed_said_mono = now;
@@ -780,8 +792,8 @@ static int read_events(struct rec *r)
 
 static int read_final_events(struct rec *r, bool before_dump)
 {
-	uint64_t start = cta_now_mono_ns(), progress = start, now;
-	bool held = true, drained = false;
+	uint64_t start = cta_now_mono_ns(), progress = start, probed = 0, now;
+	bool held = true, drained = false, recent;
 
 	for (;;) {
 		int n = cta_ct_read(r->ct, before_event, on_event, r);
@@ -803,12 +815,16 @@ static int read_final_events(struct rec *r, bool before_dump)
 		now = cta_now_mono_ns();
 		if (n > 0)
 			progress = now;
-		if (before_dump || !(r->final_lost || r->delayed) || drained ||
-		    now - start > FINAL_MAX_NS)
+		/* what an overrun of long ago held has come since */
+		recent = r->final_lost ||
+			 (r->delayed_mono && now - r->delayed_mono < SWEPT_HOLD_NS);
+		if (before_dump || !recent || drained || now - start > FINAL_MAX_NS)
 			return 0;
-		if (n == 0 && !r->held_unknown) {
+		/* the socket is drained now; ask the kernel at most every 100 ms */
+		if (!r->held_unknown && now - probed >= 100000000ull) {
 			int err = cta_ct_held(r->ct, &held);
 
+			probed = now;
 			if (err) {
 				char msg[160];
 
@@ -830,6 +846,7 @@ static int read_final_events(struct rec *r, bool before_dump)
 		poll(&p, 1, 100);
 	}
 }
+
 static const char *hint(int err)
 {
 	switch (err) {
@@ -1272,6 +1289,7 @@ static int guard_table(struct rec *r)
 			return 0;
 		r->reliable = false;
 		r->guarded = r->lossy = true;
+		r->guarded_mono = cta_now_mono_ns();
 		snprintf(msg, sizeof(msg),
 			 "conntrack table %u of %u entries full while events wait: reliable "
 			 "events off, so that the host's new connections find room; resyncing "
@@ -1283,7 +1301,9 @@ static int guard_table(struct rec *r)
 		if (err)
 			return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s",
 				     strerror(-err));
-	} else if (r->guarded && count < max / 2 && !cta_ct_reliable(r->ct, true)) {
+	} else if (r->guarded && count < max / 2 &&
+		   cta_now_mono_ns() - r->guarded_mono >= GUARD_OFF_NS &&
+		   !cta_ct_reliable(r->ct, true)) {
 		r->reliable = true;
 		r->guarded = false;
 		snprintf(msg, sizeof(msg),
@@ -1542,10 +1562,11 @@ static int finish(struct rec *r)
 	 * Dumps kill expired entries: their DESTROYs, the only place their last counters
 	 * are, come in a burst that must not be lost to a full buffer.
 	 */
-	int err = cta_ct_reliable(r->ct, true);
+	/* not when the guard turned it off: the table is full enough as it is */
+	int err = r->guarded ? 0 : cta_ct_reliable(r->ct, true);
 
 	if (!err)
-		r->reliable = true;
+		r->reliable = !r->guarded;
 	else {
 		char msg[160];
 

@@ -49,6 +49,8 @@ assert not any(e["verdict"]["verdict"] in ("drop", "reject") for f in flood
                for e in f.get("verdicts", [])), "a denial with no firewall"
 assert st["kernel"]["denied"] == 0, st["kernel"]
 assert st["resyncs"] == 0, st
+# every end read: none closed by a dump with counters of before
+assert st["swept"] == 0, st
 PY
 grep -q "conntrack table .* full" "$TMP/rec.err" && fail "the table filled: $(cat "$TMP/rec.err")"
 finish

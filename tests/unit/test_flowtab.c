@@ -178,16 +178,29 @@ static void test_sweep(void)
 	CHECK_EQ(cta_flowtab_flows(ft)[1].packets[0], 2);
 	CHECK_EQ(cta_flowtab_stats(ft)->swept, 0);
 	CHECK_EQ(cta_flowtab_swept_waiting(ft), 0);
+	/* while the kernel holds ends (an overrun), none is forgotten */
+	e = ev4(CTA_EV_CT_NEW, 11, "198.51.100.8", 5004, "192.0.2.10", 53, IPPROTO_UDP);
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 70 * SEC_NS), 1);
+	cta_flowtab_hold_swept(ft, NOW_NS + 200 * SEC_NS);
+	cta_flowtab_dump_begin(ft, false);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 190 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 1);
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[1].connections, 2); /* ids 8 and 11 */
+	CHECK_EQ(cta_flowtab_swept_waiting(ft), 0);
 	/* one whose DESTROY never comes is forgotten a minute after its sweep */
 	e = ev4(CTA_EV_CT_NEW, 10, "198.51.100.8", 5003, "192.0.2.10", 53, IPPROTO_UDP);
 	cta_flowtab_apply(ft, &e, &host);
 	cta_flowtab_dump_begin(ft, false);
-	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 100 * SEC_NS), 1);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 200 * SEC_NS), 1);
 	cta_flowtab_dump_begin(ft, false);
-	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 159 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 259 * SEC_NS), 0);
 	CHECK_EQ(cta_flowtab_swept_waiting(ft), 1);
 	cta_flowtab_dump_begin(ft, false);
-	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 160 * SEC_NS), 0);
+	CHECK_EQ(cta_flowtab_dump_end(ft, NOW_NS + 260 * SEC_NS), 0);
 	CHECK_EQ(cta_flowtab_swept_waiting(ft), 0);
 	CHECK_EQ(cta_flowtab_stats(ft)->swept, 1);
 	cta_flowtab_free(ft);
@@ -233,6 +246,26 @@ static void test_end_during_dump(void)
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 3);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	/* during a dump too, when a NEW says so (the port reused at once, the same id) */
+	cta_flowtab_dump_begin(ft, false);
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	e.type = CTA_EV_CT_NEW;
+	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 4);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	/* a dump that fails: its ended connections go, nothing is swept */
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_abort(ft);
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	e.type = CTA_EV_CT_DUMP;
+	cta_flowtab_apply(ft, &e, &host); /* a later dump's listing: another one */
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 5);
+	e.type = CTA_EV_CT_DESTROY;
+	cta_flowtab_apply(ft, &e, &host); /* not during a dump: its end, no conn kept */
+	CHECK_EQ(cta_flowtab_open_connections(ft), 0);
+	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 5);
 	cta_flowtab_free(ft);
 }
 
