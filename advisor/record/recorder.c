@@ -66,7 +66,9 @@ struct rec {
 	/*
 	 * Conntrack event delivery: reliable (cta_ct_reliable) while the table has room;
 	 * turned off by the guard when it fills (guarded), when an overrun loses events
-	 * again and a resync is needed; lossy until a resync with it on is done.
+	 * again and a resync is needed. lossy: events may have been lost since the last
+	 * whole dump begun with it on (an overrun then resyncs, and dumps are not
+	 * interleaved).
 	 */
 	bool reliable, guarded, lossy;
 	bool delayed; /* an overrun with reliable delivery: the kernel sends again */
@@ -1269,8 +1271,9 @@ static int rotate(struct rec *r, bool early)
  * UDP timeout, 3/4 of the table with nothing listening), so it takes both: the table
  * 7/8 full, and an overrun in the last two seconds (something held). Then reliable
  * delivery goes off (what waits is sent unreliably and freed; an overrun costs a resync
- * dump again) until the table is half empty. The events entries hold back (a NEW to be
- * sent with the next one) may be lost from then on: a dump now finds those entries.
+ * dump again) until the table is half empty, and for GUARD_OFF_NS at least (no
+ * flapping). The events entries hold back (a NEW to be sent with the next one) may be
+ * lost from then on: a dump now finds those entries.
  * 0 or -errno.
  */
 #define GUARD_RECENT_NS 2000000000ull
@@ -1560,9 +1563,9 @@ static int finish(struct rec *r)
 {
 	/*
 	 * Dumps kill expired entries: their DESTROYs, the only place their last counters
-	 * are, come in a burst that must not be lost to a full buffer.
+	 * are, come in a burst that must not be lost to a full buffer. Not when the guard
+	 * turned reliable delivery off: the table is full enough as it is.
 	 */
-	/* not when the guard turned it off: the table is full enough as it is */
 	int err = r->guarded ? 0 : cta_ct_reliable(r->ct, true);
 
 	if (!err)
