@@ -34,6 +34,7 @@ struct conn {
 	uint8_t judged : 1; /* its first packet's verdict was counted */
 	uint8_t leftover : 1; /* counted in its flow's leftover, nothing else of it yet */
 	uint8_t reached : 2; /* a leftover's enum cta_reached, for its flow if it turns live */
+	uint8_t started : 1; /* the event stream has its start line (cta_flowtab_mark_started) */
 	uint8_t tcp_state; /* a leftover's TCP state at the start-up dump */
 	uint16_t sport; /* original source port (ICMP: echo id): with the flow key, its tuple */
 	uint64_t packets[2], bytes[2]; /* last counters credited to the flow */
@@ -645,8 +646,11 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 			conn_del(ft, (uint32_t)cpos);
 		}
 	} else if (ev->type == CTA_EV_CT_DUMP) {
-		if (c->state == CONN_SWEPT)
+		if (c->state == CONN_SWEPT) {
 			ft->open++;
+			if (ft->stats.swept)
+				ft->stats.swept--; /* not gone after all */
+		}
 		c->state = CONN_OPEN;
 		c->gen = ft->gen;
 	}
@@ -787,6 +791,27 @@ bool cta_flowtab_conn_judged(struct cta_flowtab *ft, uint32_t ct_id)
 		return false;
 	was = ft->conns[pos].judged;
 	ft->conns[pos].judged = 1;
+	return was;
+}
+
+int cta_flowtab_mark_started(struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	struct cta_flow_key key;
+	struct conn *c;
+	int64_t pos;
+	int was;
+
+	if (!(ev->flags & CTA_EVF_ID))
+		return -1;
+	cta_flow_key_from_event(&key, ev);
+	pos = conn_find_exact(ft, ev->id, &key, ev->orig.sport);
+	if (pos < 0)
+		return -1;
+	c = &ft->conns[pos];
+	if (c->state == CONN_ENDED)
+		return 1; /* its end was written, its start with it */
+	was = c->started;
+	c->started = 1;
 	return was;
 }
 

@@ -96,6 +96,12 @@ int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f,
 
 /* The flow of the open connection with this conntrack id, or -1. */
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
+/*
+ * For the event stream (record --events): mark the connection of ev (its id and tuple)
+ * as having its start line. 1 if it had it already (or has ended during a dump), 0 if
+ * not, -1 if no such connection is kept (never seen, or ended).
+ */
+int cta_flowtab_mark_started(struct cta_flowtab *ft, const struct cta_event *ev);
 /* The flow of the open connection with this original tuple, or -1. */
 int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 				  const struct cta_tuple *t);

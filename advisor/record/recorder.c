@@ -82,6 +82,7 @@ struct rec {
 	int apply_err; /* first error applying an event (only -ENOMEM) */
 	uint64_t start_ns, start_mono;
 	uint64_t since_ns; /* wall clock of the event subscription */
+	bool startup_dump; /* the start-up dump is under way */
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
@@ -174,39 +175,63 @@ static void before_event(const struct cta_event *ev, void *data)
 	cta_flowtab_prefetch(r->ft, ev);
 }
 
+/* The stream's line of ev, as its type says, or a start line of it (start) */
+static void stream_line(struct rec *r, const struct cta_event *ev, bool start)
+{
+	struct cta_event copy;
+	struct cta_flow_key k;
+
+	if (start) {
+		copy = *ev;
+		copy.type = CTA_EV_CT_NEW;
+		copy.flags &= ~(CTA_EVF_COUNTERS | CTA_EVF_TSTOP);
+		ev = &copy;
+	}
+	cta_flow_key_from_event(&k, ev);
+	cta_events_line(ev, r->host.hostname, cta_host_direction(&r->host, &k), &r->events);
+	if (r->events.oom)
+		note_err(r, -ENOMEM);
+}
+
+/* Did the connection of ev begin while recording (its NEW was for us)? */
+static bool began_recording(const struct rec *r, const struct cta_event *ev)
+{
+	return (ev->flags & CTA_EVF_TSTART) && ev->tstart_ns >= r->since_ns;
+}
+
 static void on_event(const struct cta_event *ev, void *data)
 {
 	struct rec *r = data;
+	int started = 1;
 
 	/*
-	 * A DESTROY of a connection never seen that began while recording: its NEW did
-	 * not fit the socket and came inside it (reliable delivery). The stream gets its
-	 * start line first.
+	 * The stream has a start and an end line per connection of the recording. A NEW
+	 * that did not fit the socket comes inside the DESTROY (reliable delivery), or
+	 * after a dump that listed the connection: the start line comes then, once.
 	 */
-	bool unseen_start = r->events_fd >= 0 && ev->type == CTA_EV_CT_DESTROY &&
-			    (ev->flags & CTA_EVF_ID) && (ev->flags & CTA_EVF_TSTART) &&
-			    ev->tstart_ns >= r->since_ns &&
-			    cta_flowtab_conn_flow(r->ft, ev->id) < 0;
-
+	if (r->events_fd >= 0 && ev->type == CTA_EV_CT_DESTROY)
+		started = cta_flowtab_mark_started(r->ft, ev);
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
-	/* the stream has starts and ends only: no work for updates and dump entries */
-	if (r->events_fd >= 0 && (ev->type == CTA_EV_CT_NEW || ev->type == CTA_EV_CT_DESTROY)) {
-		struct cta_flow_key k;
-		enum cta_direction dir;
-
-		cta_flow_key_from_event(&k, ev);
-		dir = cta_host_direction(&r->host, &k);
-		if (unseen_start) {
-			struct cta_event start = *ev;
-
-			start.type = CTA_EV_CT_NEW;
-			start.flags &= ~(CTA_EVF_COUNTERS | CTA_EVF_TSTOP);
-			cta_events_line(&start, r->host.hostname, dir, &r->events);
-		}
-		cta_events_line(ev, r->host.hostname, dir, &r->events);
-		if (r->events.oom)
-			note_err(r, -ENOMEM);
+	if (r->events_fd < 0)
+		return;
+	switch (ev->type) {
+	case CTA_EV_CT_NEW:
+		if (cta_flowtab_mark_started(r->ft, ev) != 1)
+			stream_line(r, ev, false);
+		break;
+	case CTA_EV_CT_DUMP:
+		if (!r->startup_dump && began_recording(r, ev) &&
+		    cta_flowtab_mark_started(r->ft, ev) == 0)
+			stream_line(r, ev, true);
+		break;
+	case CTA_EV_CT_DESTROY:
+		if (started != 1 && began_recording(r, ev))
+			stream_line(r, ev, true);
+		stream_line(r, ev, false);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -417,7 +442,9 @@ static int dump(struct rec *r, bool startup)
 	int err;
 
 	cta_flowtab_dump_begin(r->ft, startup);
+	r->startup_dump = startup;
 	err = cta_ct_dump(r->ct, on_event, r, interleave ? between_batches : NULL);
+	r->startup_dump = false;
 	/* a failed dump proves nothing about what is gone: close nothing */
 	if (err) {
 		cta_flowtab_dump_abort(r->ft);

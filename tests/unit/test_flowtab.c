@@ -246,13 +246,21 @@ static void test_end_during_dump(void)
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 3);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
+	/* the stream's start line: marked once; an ended connection has had it */
+	CHECK_EQ(cta_flowtab_mark_started(ft, &e), 0);
+	CHECK_EQ(cta_flowtab_mark_started(ft, &e), 1);
+	e.id = 99;
+	CHECK_EQ(cta_flowtab_mark_started(ft, &e), -1);
+	e.id = 21;
 	/* during a dump too, when a NEW says so (the port reused at once, the same id) */
 	cta_flowtab_dump_begin(ft, false);
 	e.type = CTA_EV_CT_DESTROY;
 	cta_flowtab_apply(ft, &e, &host);
+	CHECK_EQ(cta_flowtab_mark_started(ft, &e), 1);
 	e.type = CTA_EV_CT_NEW;
 	cta_flowtab_apply(ft, &e, &host);
 	CHECK_EQ(cta_flowtab_flows(ft)[0].connections, 4);
+	CHECK_EQ(cta_flowtab_mark_started(ft, &e), 0);
 	CHECK_EQ(cta_flowtab_open_connections(ft), 1);
 	/* a dump that fails: its ended connections go, nothing is swept */
 	e.type = CTA_EV_CT_DESTROY;
