@@ -71,8 +71,8 @@ struct rec {
 	 * interleaved).
 	 */
 	bool reliable, guarded, lossy;
-	bool delayed; /* an overrun with reliable delivery: the kernel sends again */
-	uint64_t delayed_mono, delayed_said_mono; /* the last one, the last said on stderr */
+	/* the last overrun with reliable delivery (the kernel sends again), the last said */
+	uint64_t delayed_mono, delayed_said_mono;
 	uint64_t guarded_mono; /* when the guard last turned reliable delivery off */
 	bool final_lost; /* conntrack events delayed at the end (finish) */
 	bool held_unknown; /* the kernel cannot tell what it holds (cta_ct_held) */
@@ -682,19 +682,16 @@ static int checkpoint(struct rec *r, bool complete)
 	return err;
 }
 
-static int resync(struct rec *r)
+/* A dump that finds what lost events hid; why: said on stderr first. */
+static int resync(struct rec *r, const char *why)
 {
-	char msg[160];
 	int err;
 
 	r->resyncs++;
-	snprintf(msg, sizeof(msg),
-		 "conntrack events lost (receive buffer overrun, %u bytes): resyncing with a dump",
-		 cta_ct_rcvbuf(r->ct));
-	notice(r, msg);
+	notice(r, why);
 	err = dump(r, false);
 	if (err)
-		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump after an overrun: %s",
+		return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump to resync: %s",
 			     strerror(-err));
 	return 0;
 }
@@ -740,7 +737,6 @@ static void delayed(struct rec *r)
 	uint64_t now = cta_now_mono_ns();
 	char msg[200];
 
-	r->delayed = true;
 	r->delayed_mono = now;
 	cta_flowtab_hold_swept(r->ft, now + SWEPT_HOLD_NS);
 	if (r->delayed_said_mono && now - r->delayed_said_mono < 1000000000ull)
@@ -792,7 +788,14 @@ static int read_events(struct rec *r)
 			return failf(r, CTA_RECORD_SYSTEM, n, "reading conntrack events: %s",
 				     strerror(-n));
 		if (lost) {
-			int err = resync(r);
+			char msg[160];
+			int err;
+
+			snprintf(msg, sizeof(msg),
+				 "conntrack events lost (receive buffer overrun, %u bytes): "
+				 "resyncing with a dump",
+				 cta_ct_rcvbuf(r->ct));
+			err = resync(r, msg);
 
 			if (err)
 				return err;
@@ -1307,33 +1310,29 @@ static int rotate(struct rec *r, bool early)
 
 static int guard_table(struct rec *r)
 {
+	uint64_t now = cta_now_mono_ns();
 	unsigned count, max;
 	char msg[240];
-	int err;
 
-	if ((!r->reliable && !r->guarded) || cta_sysctl_ct_fill(&count, &max) || !max)
+	/* only an overrun just now, or the guard on for long enough, can change anything */
+	if (r->reliable ? !r->delayed_mono || now - r->delayed_mono >= GUARD_RECENT_NS
+			: !r->guarded || now - r->guarded_mono < GUARD_OFF_NS)
 		return 0;
-	if (r->reliable && count > max / 8 * 7 && r->delayed_mono &&
-	    cta_now_mono_ns() - r->delayed_mono < GUARD_RECENT_NS) {
+	if (cta_sysctl_ct_fill(&count, &max) || !max)
+		return 0;
+	if (r->reliable && count > max / 8 * 7) {
 		if (cta_ct_reliable(r->ct, false))
 			return 0;
 		r->reliable = false;
 		r->guarded = r->lossy = true;
-		r->guarded_mono = cta_now_mono_ns();
+		r->guarded_mono = now;
 		snprintf(msg, sizeof(msg),
 			 "conntrack table %u of %u entries full while events wait: reliable "
 			 "events off, so that the host's new connections find room; resyncing "
 			 "with a dump, and after every overrun from now on",
 			 count, max);
-		notice(r, msg);
-		r->resyncs++;
-		err = dump(r, false);
-		if (err)
-			return failf(r, CTA_RECORD_SYSTEM, err, "conntrack dump: %s",
-				     strerror(-err));
-	} else if (r->guarded && count < max / 2 &&
-		   cta_now_mono_ns() - r->guarded_mono >= GUARD_OFF_NS &&
-		   !cta_ct_reliable(r->ct, true)) {
+		return resync(r, msg);
+	} else if (!r->reliable && count < max / 2 && !cta_ct_reliable(r->ct, true)) {
 		r->reliable = true;
 		r->guarded = false;
 		snprintf(msg, sizeof(msg),
