@@ -205,28 +205,37 @@ int cta_ct_read(struct cta_ct *ct, cta_ct_cb hint, cta_ct_cb cb, void *data)
 	return n < 0 ? n : rd.events;
 }
 
-static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(void *),
-		     bool *intr)
+/* Ask for a dump of every family (type: IPCTNL_MSG_CT_GET...) on the dump socket. */
+static int dump_request(struct cta_ct *ct, uint16_t type, uint32_t seq)
 {
 	char req[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct nfgenmsg *nfg;
-	uint32_t seq = ++ct->seq;
-	uint64_t now = cta_now_real_ns();
-	bool done = false;
-	int nlerr = 0;
 
 	if (!ct->dump)
 		return -EBADF; /* lost with a failed cta_ct_held() */
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_type = (uint16_t)((NFNL_SUBSYS_CTNETLINK << 8) | type);
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = AF_UNSPEC; /* every family */
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
-	if (mnl_socket_sendto(ct->dump, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	return mnl_socket_sendto(ct->dump, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+}
+
+static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(void *),
+		     bool *intr)
+{
+	uint32_t seq = ++ct->seq;
+	uint64_t now = cta_now_real_ns();
+	bool done = false;
+	int nlerr = 0;
+
+	int err = dump_request(ct, IPCTNL_MSG_CT_GET, seq);
+
+	if (err)
+		return err;
 	*intr = false;
 	while (!done) {
 		ssize_t got = mnl_socket_recvfrom(ct->dump, ct->dumpbuf, sizeof(ct->dumpbuf));
@@ -266,25 +275,14 @@ int cta_ct_dump(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between)(voi
 
 int cta_ct_held(struct cta_ct *ct, bool *held)
 {
-	char req[256];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	const struct nlmsghdr *m;
-	struct nfgenmsg *nfg;
 	ssize_t got;
 	int err, reopen;
 
 	*held = false;
-	if (!ct->dump)
-		return -EBADF;
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_DYING;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++ct->seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (mnl_socket_sendto(ct->dump, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	err = dump_request(ct, IPCTNL_MSG_CT_GET_DYING, ++ct->seq);
+	if (err)
+		return err;
 	do
 		got = mnl_socket_recvfrom(ct->dump, ct->dumpbuf, sizeof(ct->dumpbuf));
 	while (got < 0 && errno == EINTR);
