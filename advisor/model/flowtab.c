@@ -450,17 +450,25 @@ static enum closing closing_of(const struct cta_event *ev)
 	}
 }
 
+/* Did the connection of ev begin after the subscription (its kernel start time)? */
+static bool began_since(const struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	return ft->since_ns && (ev->flags & CTA_EVF_TSTART) && ev->tstart_ns >= ft->since_ns;
+}
+
 /*
  * A leftover's later event: does it show the connection live during the recording?
- * A NEW event (it began after the subscription; the start-up dump came first) always;
- * a half-closed one's packets (counters grown since the start-up dump, or another
- * TCP state) too. A closed one's packets are its end's, never a service's.
+ * A NEW event, or any event with a start after the subscription (it began after it;
+ * the start-up dump came first), always; a half-closed one's packets (counters grown
+ * since the start-up dump, or another TCP state) too. A closed one's packets are its
+ * end's, never a service's.
  */
-static bool leftover_lives(const struct conn *c, const struct cta_event *ev)
+static bool leftover_lives(const struct cta_flowtab *ft, const struct conn *c,
+			   const struct cta_event *ev)
 {
 	bool moved = (ev->flags & CTA_EVF_TCPSTATE) && ev->tcp_state != c->tcp_state;
 
-	if (ev->type == CTA_EV_CT_NEW)
+	if (ev->type == CTA_EV_CT_NEW || began_since(ft, ev))
 		return true;
 	if (c->tcp_state != TCP_CONNTRACK_FIN_WAIT && c->tcp_state != TCP_CONNTRACK_CLOSE_WAIT)
 		return false;
@@ -558,6 +566,21 @@ static bool ended_before(const struct cta_flowtab *ft, const struct cta_event *e
 	return !(ev->flags & CTA_EVF_TSTART) || ev->tstart_ns < ft->since_ns;
 }
 
+/* The flow of key, made if new. Position, or -ENOMEM. */
+static int64_t flow_get(struct cta_flowtab *ft, const struct cta_flow_key *key, uint64_t hash,
+			const struct cta_host *host)
+{
+	int64_t pos = flow_find(ft, key, hash);
+
+	if (pos < 0) {
+		pos = flow_add(ft, key, hash);
+		if (pos < 0)
+			return pos;
+		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, key);
+	}
+	return pos;
+}
+
 void cta_flowtab_set_since(struct cta_flowtab *ft, uint64_t real_ns)
 {
 	ft->since_ns = real_ns;
@@ -605,13 +628,9 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 	}
 	if (!c) {
 		hash = key_hash(&key);
-		fpos = flow_find(ft, &key, hash);
-		if (fpos < 0) {
-			fpos = flow_add(ft, &key, hash);
-			if (fpos < 0)
-				return (int)fpos;
-			ft->flows[fpos].direction = (uint8_t)cta_host_direction(host, &key);
-		}
+		fpos = flow_get(ft, &key, hash, host);
+		if (fpos < 0)
+			return (int)fpos;
 		new_conn = true;
 		if ((ev->flags & CTA_EVF_ID) && (ev->type != CTA_EV_CT_DESTROY || ft->in_dump)) {
 			cpos = conn_add(ft, ev->id, (uint32_t)fpos, ev->orig.sport);
@@ -620,11 +639,12 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 			c = &ft->conns[cpos];
 		}
 	}
-	if (c && new_conn && ft->startup && ev->type == CTA_EV_CT_DUMP && closing_of(ev))
+	if (c && new_conn && ft->startup && ev->type == CTA_EV_CT_DUMP && closing_of(ev) &&
+	    !began_since(ft, ev))
 		update_leftover(&ft->flows[fpos], c, ev, true);
 	else if (new_conn && ended_before(ft, ev))
 		update_leftover(&ft->flows[fpos], c, ev, true);
-	else if (c && c->leftover && !leftover_lives(c, ev))
+	else if (c && c->leftover && !leftover_lives(ft, c, ev))
 		update_leftover(&ft->flows[fpos], c, ev, false);
 	else {
 		if (c && c->leftover)
@@ -857,6 +877,24 @@ static uint64_t tuple_event(struct cta_event *ev, struct cta_flow_key *key, uint
 	return key_hash(key);
 }
 
+int64_t cta_flowtab_flow_of(const struct cta_flowtab *ft, const struct cta_event *ev)
+{
+	struct cta_flow_key key;
+
+	cta_flow_key_from_event(&key, ev);
+	return flow_find(ft, &key, key_hash(&key));
+}
+
+int64_t cta_flowtab_flow_for(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			     const struct cta_tuple *t, const struct cta_host *host)
+{
+	struct cta_event ev;
+	struct cta_flow_key key;
+	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, 0);
+
+	return flow_get(ft, &key, hash, host);
+}
+
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			       const struct cta_tuple *t, const struct cta_host *host,
 			       uint64_t seen_ns, uint64_t packets, uint64_t attempts)
@@ -864,15 +902,11 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 	struct cta_event ev;
 	struct cta_flow_key key;
 	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, seen_ns);
-	int64_t pos = flow_find(ft, &key, hash);
+	int64_t pos = flow_get(ft, &key, hash, host);
 	struct cta_flow *f;
 
-	if (pos < 0) {
-		pos = flow_add(ft, &key, hash);
-		if (pos < 0)
-			return pos;
-		ft->flows[pos].direction = (uint8_t)cta_host_direction(host, &key);
-	}
+	if (pos < 0)
+		return pos;
 	f = &ft->flows[pos];
 	update_flow(f, NULL, &ev, attempts > 0);
 	f->connections += attempts > 1 ? attempts - 1 : 0; /* update_flow counted one */
@@ -908,6 +942,15 @@ size_t cta_flowtab_count(const struct cta_flowtab *ft)
 	return ft->n_flows;
 }
 
+size_t cta_flowtab_recorded(const struct cta_flowtab *ft)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ft->n_flows; i++)
+		n += !cta_flowtab_pending(&ft->flows[i]);
+	return n;
+}
+
 size_t cta_flowtab_open_connections(const struct cta_flowtab *ft)
 {
 	return ft->open;
@@ -929,10 +972,13 @@ struct cta_flow *cta_flowtab_sorted(const struct cta_flowtab *ft, size_t *n)
 
 	if (!out)
 		return NULL;
-	if (ft->n_flows)
-		memcpy(out, ft->flows, ft->n_flows * sizeof(*out));
-	qsort(out, ft->n_flows, sizeof(*out), cmp_flows);
-	*n = ft->n_flows;
+	size_t k = 0;
+
+	for (size_t i = 0; i < ft->n_flows; i++)
+		if (!cta_flowtab_pending(&ft->flows[i]))
+			out[k++] = ft->flows[i];
+	qsort(out, k, sizeof(*out), cmp_flows);
+	*n = k;
 	return out;
 }
 

@@ -105,6 +105,21 @@ int cta_flowtab_mark_started(struct cta_flowtab *ft, const struct cta_event *ev)
 /* The flow of the open connection with this original tuple, or -1. */
 int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 				  const struct cta_tuple *t);
+/* The flow of ev (as cta_flowtab_apply keys it), or -1. */
+int64_t cta_flowtab_flow_of(const struct cta_flowtab *ft, const struct cta_event *ev);
+/*
+ * The flow of this packet tuple (reply direction the mirror), made without a
+ * connection if there is none yet: for the verdict of a first packet let through
+ * before its connection's DESTROY or a dump shows it. Until one does, the flow is
+ * pending (cta_flowtab_pending): not one of the session's flows. Position, or -ENOMEM.
+ */
+int64_t cta_flowtab_flow_for(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+			     const struct cta_tuple *t, const struct cta_host *host);
+/* A flow with no connection and no packet yet (cta_flowtab_flow_for): left out. */
+static inline bool cta_flowtab_pending(const struct cta_flow *f)
+{
+	return !f->connections && !f->packets[0] && !f->packets[1];
+}
 /*
  * A flow that never reached conntrack (denied): packets on the flow of this packet
  * tuple (reply direction the mirror), and attempts more attempts (connections; 0 for
@@ -153,11 +168,13 @@ struct cta_process *cta_flowtab_process(const struct cta_flowtab *ft, const stru
 struct cta_process *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft);
+/* Of them, those not pending: the session's flows (O(flows)). */
+size_t cta_flowtab_recorded(const struct cta_flowtab *ft);
 /* Connections open right now, as far as the table knows. */
 size_t cta_flowtab_open_connections(const struct cta_flowtab *ft);
 /* The flows, in insertion order; valid until the next change. */
 const struct cta_flow *cta_flowtab_flows(const struct cta_flowtab *ft);
-/* A sorted copy (cta_flow_cmp), for output. The caller frees it. */
+/* A sorted copy (cta_flow_cmp) of the flows not pending, for output. The caller frees it. */
 struct cta_flow *cta_flowtab_sorted(const struct cta_flowtab *ft, size_t *n);
 const struct cta_flowtab_stats *cta_flowtab_stats(const struct cta_flowtab *ft);
 

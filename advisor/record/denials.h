@@ -68,6 +68,12 @@ bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_
  */
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max);
 
+/*
+ * The kernel's whole count of this flow's first packets that left the filter hooks,
+ * as of the last listing; 0 for a flow it has not listed.
+ */
+uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_key *k);
+
 typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
 /*
  * Hand every flow's denied packets found at least wait_ns ago (with 0: all) to cb and

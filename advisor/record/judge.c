@@ -29,6 +29,7 @@ struct wait {
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
+	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
@@ -36,6 +37,8 @@ struct wait {
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
 	uint32_t iif, oif; /* the trace's ifindexes; 0 none */
+	bool has_ct; /* ct_id: the conntrack entry its trace saw */
+	uint32_t ct_id;
 };
 
 /* The host's interfaces by index, sorted: a trace gives indexes, the session names. */
@@ -224,6 +227,12 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 	normalize(l4proto, &w->tuple);
 	w->since_mono = now_mono;
 	w->seen_real = now_real;
+	if (j->counts) {
+		struct cta_denial_key k;
+
+		cta_denial_key(&k, family, l4proto, &w->tuple);
+		w->left0 = cta_denials_left(j->counts, &k);
+	}
 	return w;
 }
 
@@ -470,8 +479,20 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		cta_verdict_unref(verdict);
 		return -ENOMEM;
 	}
+	if (w->dropped && !cta_verdict_denies(verdict) && jd->has_ct && w->has_ct &&
+	    w->ct_id == jd->ct_id) {
+		/*
+		 * The same packet's earlier hooks, judged after its drop: a local packet to
+		 * this host is confirmed at postrouting and looped back through lo, where its
+		 * input drop is often traced first. A drop anywhere is final.
+		 */
+		cta_verdict_unref(verdict);
+		return 0;
+	}
 	cta_verdict_unref(w->verdict);
 	w->verdict = verdict;
+	w->has_ct = jd->has_ct;
+	w->ct_id = jd->ct_id;
 	if (!w->iif)
 		w->iif = jd->iif;
 	if (!w->oif)
@@ -509,12 +530,11 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 	return 0;
 }
 
-/* A waiting attempt whose connection is confirmed: accepted; its verdict to the flow. */
-static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const uint32_t *ct_id)
+/* A waiting attempt let through: its verdict, interfaces and owner to the flow at pos. */
+static int credit(struct cta_judge *j, struct wait *w, int64_t pos, const uint32_t *ct_id)
 {
 	int err = 0;
 
-	j->stats.accepted_late++;
 	set_ifaces(j, pos, w->iif, w->oif);
 	if (w->verdict && (!ct_id || !cta_flowtab_conn_judged(j->ft, *ct_id))) {
 		err = cta_flowtab_add_verdict(j->ft, (size_t)pos, w->verdict, 1);
@@ -526,6 +546,47 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const u
 	return err;
 }
 
+/* A waiting attempt whose connection showed up (an event, a dump): accepted. */
+static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const uint32_t *ct_id)
+{
+	j->stats.accepted_late++;
+	return credit(j, w, pos, ct_id);
+}
+
+/*
+ * An attempt the kernel counted no denial for in its time: let through. Without NEW
+ * events its connection shows up at its DESTROY or the next dump, maybe long after:
+ * what it tells goes to its flow now, made pending if no connection of it is known
+ * yet (cta_flowtab_flow_for). An untracked packet's flow stays pending: out of the
+ * session, as before.
+ */
+static int let_through(struct cta_judge *j, struct wait *w)
+{
+	int64_t pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+
+	j->stats.passed++;
+	if (pos < 0)
+		pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
+	if (pos < 0) {
+		drop(j, w);
+		return (int)pos;
+	}
+	return credit(j, w, pos, NULL);
+}
+
+/*
+ * Did packets of this attempt's flow leave the filter hooks since it began (the
+ * kernel's count grew)? Then an attempt its trace saw accepted was let through, and a
+ * denial counted for the flow is another attempt's (a rate limit's).
+ */
+static bool flow_left(const struct cta_judge *j, const struct wait *w)
+{
+	struct cta_denial_key k;
+
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	return cta_denials_left(j->counts, &k) > w->left0;
+}
+
 int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 {
 	uint64_t hash;
@@ -533,17 +594,19 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	int64_t pos;
 
 	/*
-	 * Only a NEW event or a dump entry makes a connection known (a NEW lost to an
-	 * overrun comes back in the resync dump); expiry looks once more anyway.
+	 * A NEW event (subscribed to only for --events, or without kernel counts), a
+	 * dump entry or a DESTROY makes a connection known; the flow table has taken it
+	 * already. Expiry looks once more anyway.
 	 */
-	if (!j->idx.used || (ev->type != CTA_EV_CT_NEW && ev->type != CTA_EV_CT_DUMP))
+	if (!j->idx.used || (ev->type != CTA_EV_CT_NEW && ev->type != CTA_EV_CT_DUMP &&
+			     ev->type != CTA_EV_CT_DESTROY))
 		return 0;
 	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
 	if (!w)
 		return 0;
 	if (w->settled) /* let in after all: a new connection, its own verdict */
 		return retransmits_done(j, w);
-	pos = cta_flowtab_conn_by_tuple(j->ft, ev->family, ev->l4proto, &ev->orig);
+	pos = cta_flowtab_flow_of(j->ft, ev);
 	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
 }
 
@@ -648,15 +711,18 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt)
 		drop(j, w);
 		return 0;
 	}
-	if (!was_denied(w)) {
-		j->stats.untracked++;
-		drop(j, w);
-		return 0;
-	}
+	if (!was_denied(w))
+		return let_through(j, w); /* its trace saw it accepted */
 	err = denied(j, w, wait_packets(w));
 	w->settled = true;
 	w->traced = w->logged = 0;
 	return err;
+}
+
+/* Its trace saw it accepted by every chain: no denial taken before it is due. */
+static bool seen_accepted(const struct wait *w)
+{
+	return w->verdict && !w->dropped;
 }
 
 /* cta_judge_expire with kernel counts: see judge.h. */
@@ -668,17 +734,11 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
 		struct wait *w = &j->w[k % j->n];
 		uint64_t age = now_mono - w->since_mono;
-		int64_t pos;
+		bool due;
 
 		if (!w->used || (k < j->n) != (w->verdict != NULL))
 			continue;
-		if (!w->settled) {
-			pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
-			if (pos >= 0) {
-				err = accept_wait(j, w, pos, NULL);
-				continue;
-			}
-		}
+		due = !wait_ns || age >= DETAIL_KEEP_NS;
 		if (!w->settled && in_doubt(j, w)) {
 			/* the kernel's count proves nothing: time must, as without counts */
 			if (wait_ns && age < wait_ns)
@@ -691,22 +751,31 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		/* NFLOG alone: its trace, which names the rule, may come later (0.5 s quiet) */
 		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
 			continue;
+		/*
+		 * Seen accepted: its connection may show up only at its DESTROY or the next
+		 * dump, so a denial of its flow now is as likely another attempt's (a
+		 * rate limit's). Due, it takes one only if none of the flow's packets left
+		 * since it began: the stack dropped it between the hooks (no route).
+		 */
+		if (!w->settled && seen_accepted(w) && (!due || flow_left(j, w))) {
+			if (due)
+				err = let_through(j, w);
+			continue;
+		}
 		err = claim(j, w);
 		if (err < 0)
 			break;
 		if (w->settled && (!wait_ns || age >= RETRANSMIT_NS)) {
 			drop(j, w);
-		} else if (!w->settled && (!wait_ns || age >= DETAIL_KEEP_NS)) {
+		} else if (!w->settled && due) {
 			/*
 			 * A drop the trace saw and the kernel did not count happened before
 			 * the counting began (a netdev ingress chain, raw): the trace says so.
 			 */
-			if (w->verdict && w->dropped) {
+			if (w->verdict && w->dropped)
 				err = by_time(j, w, false);
-			} else {
-				j->stats.passed++;
-				drop(j, w);
-			}
+			else
+				err = let_through(j, w);
 		}
 	}
 	if (err < 0)
@@ -783,6 +852,8 @@ int cta_judge_unseen(struct cta_judge *j)
 				       .icmp_code = f[i].key.icmp_code };
 		struct cta_denial_key k;
 
+		if (cta_flowtab_pending(&f[i]))
+			continue; /* no connection of it seen: the kernel's count says them */
 		cta_denial_key(&k, f[i].key.family, f[i].key.l4proto, &t);
 		cta_denials_mark_seen(j->counts, &k);
 	}

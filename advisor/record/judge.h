@@ -50,15 +50,22 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		    struct cta_verdict *verdict, uint64_t now_mono, uint64_t now_real);
 int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint64_t now_mono,
 		    uint64_t now_real);
-/* After each conntrack event: a verdict waiting for this connection goes to its flow. */
+/*
+ * After each conntrack event (NEW, DESTROY, dump entry), once the flow table has taken
+ * it: a verdict waiting for this connection goes to its flow.
+ */
 int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
 /*
  * Decide denials by the kernel's counts (advisor/record/denials.h), not by time: an
  * attempt is denied only if the kernel counted a first packet of its flow that
  * entered and never left; a trace or NFLOG packet waiting for its connection then
- * only says which rule did it, and one the kernel did not count as denied is let go
- * (its connection's NEW event was late, or it was never tracked). NULL: by time, as
- * without counts (a kernel that cannot list them). d must outlive j.
+ * only says which rule did it, and one the kernel did not count as denied in 5 s was
+ * let through: what it tells goes to its flow, made pending when no connection of it
+ * is known yet (record reads no NEW events: its connection shows up at its DESTROY or
+ * the next dump; or it was never tracked). One its trace saw accepted takes a denial
+ * only then, and only if no packet of its flow left the filter hooks since it began.
+ * NULL: by time, as without counts (a kernel that cannot list them: record reads NEW
+ * events then). d must outlive j.
  */
 void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
 /*

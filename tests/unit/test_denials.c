@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -94,6 +95,20 @@ static const struct cta_flow *flow_to(const struct cta_flowtab *ft, uint16_t dpo
 	return NULL;
 }
 
+/* The flow to dport is made, but has no connection yet: not in the sorted output. */
+static bool pending(const struct cta_flowtab *ft, uint16_t dport)
+{
+	const struct cta_flow *f = flow_to(ft, dport);
+	size_t n = 0;
+	struct cta_flow *out = cta_flowtab_sorted(ft, &n);
+	bool listed = false;
+
+	for (size_t i = 0; out && i < n; i++)
+		listed |= out[i].key.dport == dport;
+	free(out);
+	return f && cta_flowtab_pending(f) && !listed;
+}
+
 static int on_unseen(const struct cta_denial_key *k, uint64_t packets, uint64_t connections,
 		     void *data)
 {
@@ -132,6 +147,127 @@ static void unseen(void)
 	CHECK_EQ(cta_denials_each_unseen(d, on_unseen, &n), 0);
 	CHECK_EQ(n, 2);
 	cta_denials_free(d);
+}
+
+/* One listing of port 123 alone: its entered and left counts. */
+static void listing123(struct cta_denials *d, uint64_t now, uint64_t in, uint64_t out)
+{
+	struct cta_kcount_elem e[] = { elem(CTA_KCOUNT_ENTERED, 123, in),
+				       elem(CTA_KCOUNT_LEFT, 123, out) };
+
+	cta_denials_next_listing(d);
+	for (size_t i = 0; i < 2; i++)
+		CHECK_EQ(cta_denials_add(d, &e[i]), 0);
+	cta_denials_listed(d, now);
+}
+
+static struct cta_verdict *rule_verdict(enum cta_vkind kind, uint64_t handle)
+{
+	struct cta_verdict *v = cta_verdict_new();
+
+	if (v) {
+		v->verdict = (uint8_t)kind;
+		v->type = CTA_VTYPE_RULE;
+		v->has_handle = true;
+		v->handle = handle;
+	}
+	return v;
+}
+
+/* The count of the verdict with this handle in the flow's tally (0: none). */
+static uint64_t tally_of(const struct cta_flowtab *ft, const struct cta_flow *f, uint64_t handle)
+{
+	const struct cta_vtally *t = f ? cta_flowtab_verdicts_of(ft, f) : NULL;
+
+	for (uint32_t i = 0; t && i < t->n; i++)
+		if (t->g[i].v->has_handle && t->g[i].v->handle == handle)
+			return t->g[i].n;
+	return 0;
+}
+
+/* The count of denials of the flow no rule was named for. */
+static uint64_t unnamed_denials(const struct cta_flowtab *ft, const struct cta_flow *f)
+{
+	const struct cta_vtally *t = f ? cta_flowtab_verdicts_of(ft, f) : NULL;
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; t && i < t->n; i++)
+		if (cta_verdict_denies(t->g[i].v) && t->g[i].v->type == CTA_VTYPE_UNKNOWN)
+			n += t->g[i].n;
+	return n;
+}
+
+/*
+ * Without NEW events (record's default): a traced first packet let through waits for
+ * its connection's DESTROY or a dump, and a denial counted for its flow meanwhile is
+ * another attempt's (a rate limit): the traced one does not take it, as packets of the
+ * flow left the hooks since it began. Its verdict goes to its flow, pending until its
+ * connection shows up. Another's DESTROY takes its waiting verdict at once.
+ */
+static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft,
+		      const struct cta_host *host)
+{
+	struct cta_nflog_packet a = pkt(41000, 123), c = pkt(41001, 124);
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_UDP,
+				    .tuple = a.tuple,
+				    .verdict = CTA_VERDICT_ACCEPT };
+	struct cta_event ev = { .type = CTA_EV_CT_DESTROY,
+				.family = AF_INET,
+				.l4proto = IPPROTO_UDP,
+				.id = 77,
+				.flags = CTA_EVF_ID | CTA_EVF_COUNTERS,
+				.orig = a.tuple,
+				.seen_ns = 500,
+				.packets = { 1, 1 },
+				.bytes = { 60, 60 } };
+	uint64_t late = cta_judge_stats(j)->accepted_late;
+	const struct cta_flow *f;
+
+	listing123(d, 50 * S, 0, 0);
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 7), 50 * S, 1), 0);
+	/* a passed, b (not traced: one trace a flow a while) was dropped by the limit */
+	listing123(d, 51 * S, 2, 1);
+	listing123(d, 52 * S, 2, 1);
+	CHECK_EQ(cta_judge_expire(j, 53 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 123) == NULL);
+	CHECK_EQ(cta_judge_expire(j, 55 * S + 1, 2 * S), 0);
+	CHECK(pending(ft, 123));
+	CHECK_EQ(tally_of(ft, flow_to(ft, 123), 7), 1);
+	/* b's denial, nobody's to claim, is an attempt of its own */
+	CHECK_EQ(cta_judge_expire(j, 58 * S, 2 * S), 0);
+	f = flow_to(ft, 123);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(unnamed_denials(ft, f), 1);
+	/* a's DESTROY: its connection, on the flow that has its verdict */
+	ev.orig = a.tuple;
+	ev.reply.src = a.tuple.dst;
+	ev.reply.dst = a.tuple.src;
+	ev.reply.sport = a.tuple.dport;
+	ev.reply.dport = a.tuple.sport;
+	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
+	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+	f = flow_to(ft, 123);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(tally_of(ft, f, 7), 1);
+
+	/* c's DESTROY comes before its wait is due: accepted there */
+	jd.tuple = c.tuple;
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 8), 60 * S, 1), 0);
+	ev.id = 78;
+	ev.orig = c.tuple;
+	ev.reply.src = c.tuple.dst;
+	ev.reply.dst = c.tuple.src;
+	ev.reply.sport = c.tuple.dport;
+	ev.reply.dport = c.tuple.sport;
+	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
+	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+	CHECK_EQ(cta_judge_stats(j)->accepted_late, late + 1);
+	f = flow_to(ft, 124);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(tally_of(ft, f, 8), 1);
+	CHECK_EQ(cta_judge_expire(j, 70 * S, 0), 0);
+	CHECK_EQ(tally_of(ft, flow_to(ft, 124), 8), 1);
 }
 
 int main(void)
@@ -179,9 +315,13 @@ int main(void)
 	CHECK(f != NULL);
 	CHECK_EQ(f ? f->packets[0] : 0, 3);
 	CHECK_STR(source_of(ft, f), "kernel");
-	/* 53's NFLOG packet waits out its time and goes: never a denial */
+	/*
+	 * 53's NFLOG packet waits out its time and is let through: never a denial; its
+	 * flow is pending until its connection shows up (no NEW events read), out of
+	 * the session's flows
+	 */
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
-	CHECK(flow_to(ft, 53) == NULL);
+	CHECK(pending(ft, 53));
 	CHECK_EQ(cta_judge_stats(j)->passed, 1);
 	CHECK_EQ(cta_denials_stats(d)->denied, 5);
 
@@ -218,8 +358,10 @@ int main(void)
 	CHECK_EQ(cta_judge_expire(j, 23 * S + 1, 2 * S), 0);
 	listing(d, 24 * S, 7, 7, 2, 4); /* the next listing: both left */
 	CHECK_EQ(cta_judge_expire(j, 40 * S, 2 * S), 0);
-	CHECK(flow_to(ft, 53) == NULL);
+	CHECK(pending(ft, 53));
 	CHECK_EQ(cta_denials_stats(d)->denied, 5);
+
+	no_starts(j, d, ft, &host);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
