@@ -44,16 +44,16 @@ static int open_dump_socket(struct cta_ct *ct)
 	return 0;
 }
 
-int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
+int cta_ct_open(struct cta_ct **out, unsigned rcvbuf, bool starts)
 {
 	/*
-	 * Starts and ends only: the kernel filters out the updates in between (several
-	 * per TCP connection, most of the messages) and does not even build them when
-	 * nobody else listens. They tell nothing the advisor keeps that the DESTROY event
-	 * or the next dump (every checkpoint, and at the end) does not tell as well:
-	 * status, counters, activity.
+	 * Ends, and starts when asked: the kernel filters out the updates in between
+	 * (several per TCP connection, most of the messages) and does not even build
+	 * them when nobody else listens. They tell nothing the advisor keeps that the
+	 * DESTROY event or the next dump (every checkpoint, and at the end) does not tell
+	 * as well: status, counters, activity. The DESTROY carries the start time too.
 	 */
-	static const unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY };
+	static const unsigned groups[] = { NFNLGRP_CONNTRACK_DESTROY, NFNLGRP_CONNTRACK_NEW };
 	struct cta_ct *ct;
 	int err;
 
@@ -63,7 +63,7 @@ int cta_ct_open(struct cta_ct **out, unsigned rcvbuf)
 		return -ENOMEM;
 	err = cta_ctmsg_new(&ct->msg);
 	if (!err)
-		err = cta_nlsock_open(&ct->ev, groups, 2, rcvbuf);
+		err = cta_nlsock_open(&ct->ev, groups, starts ? 2 : 1, rcvbuf);
 	if (err)
 		goto fail;
 	err = open_dump_socket(ct);

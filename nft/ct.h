@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Conntrack over ctnetlink: one socket subscribed to NEW and DESTROY events and
- * one for dumps. Messages become struct cta_event and go to a callback: dump entries
+ * Conntrack over ctnetlink: one socket subscribed to DESTROY events (and NEW ones,
+ * when asked) and one for dumps. Messages become struct cta_event and go to a callback: dump entries
  * through libnetfilter_conntrack, events by the hand-written parser (nft/ctmsg.h).
  */
 #ifndef CTA_CT_H
@@ -27,9 +27,14 @@ struct cta_ct_stats {
 
 /*
  * rcvbuf: bytes for the event socket's receive buffer (SO_RCVBUFFORCE, falling back
- * to SO_RCVBUF). 0 or -errno (-EPERM without CAP_NET_ADMIN).
+ * to SO_RCVBUF). starts: subscribe to NEW events too; without, only DESTROY events
+ * come, and the kernel does not even build the NEW messages when nobody else listens
+ * to their group (ctnetlink_conntrack_event returns before building one when
+ * nfnetlink_has_listeners() says no, net/netfilter/nf_conntrack_netlink.c): half the
+ * messages, and the cheaper half for the reader, who would otherwise index every
+ * connection twice. 0 or -errno (-EPERM without CAP_NET_ADMIN).
  */
-int cta_ct_open(struct cta_ct **out, unsigned rcvbuf);
+int cta_ct_open(struct cta_ct **out, unsigned rcvbuf, bool starts);
 void cta_ct_free(struct cta_ct *ct);
 
 /*

@@ -62,6 +62,7 @@ struct rec {
 	struct cta_judge *judge;
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
+	bool starts; /* subscribed to NEW events (cta_ct_open) */
 	uint64_t nflog_overruns;
 	/*
 	 * Conntrack event delivery: reliable (cta_ct_reliable) while the table has room;
@@ -582,6 +583,8 @@ static int period_flows(struct rec *r, struct period *p)
 		struct cta_vtally *t = &p->t[p->n];
 		const struct cta_flow *b = i < r->n_base ? &r->base[i] : NULL;
 
+		if (cta_flowtab_pending(&f))
+			continue; /* its verdict goes with its connection, to that period */
 		if (tally_since(cta_flowtab_verdicts_of(r->ft, &flows[i]), b ? &r->base_t[i] : NULL,
 				t))
 			return -ENOMEM;
@@ -630,7 +633,8 @@ static int period_base(struct rec *r)
 	memset(bt, 0, (n ? n : 1) * sizeof(*bt));
 	memcpy(base, flows, n * sizeof(*base));
 	for (size_t i = 0; i < n && !err; i++)
-		err = cta_vtally_merge(&bt[i], cta_flowtab_verdicts_of(r->ft, &flows[i]));
+		if (!cta_flowtab_pending(&flows[i]))
+			err = cta_vtally_merge(&bt[i], cta_flowtab_verdicts_of(r->ft, &flows[i]));
 	r->n_base = n;
 	return err;
 }
@@ -1038,7 +1042,15 @@ static int setup_kernel(struct rec *r)
 	/* an entry that began before this instant sent its NEW to nobody */
 	r->since_ns = cta_now_real_ns();
 	cta_flowtab_set_since(r->ft, r->since_ns);
-	err = cta_ct_open(&r->ct, r->cfg->rcvbuf);
+	/*
+	 * NEW events only for the stream's start lines, or for a judge without the
+	 * kernel's counts (it calls a first packet denied when no connection shows up in
+	 * time): otherwise the flow table counts a connection at its DESTROY, or at the
+	 * dump that lists it first (checkpoints, the end), and the judge joins a traced
+	 * first packet to it there or at its flow (judge.h).
+	 */
+	r->starts = r->events_fd >= 0 || !cta_listen_counting(r->listen);
+	err = cta_ct_open(&r->ct, r->cfg->rcvbuf, r->starts);
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot subscribe to conntrack events: %s%s", strerror(-err),
@@ -1205,7 +1217,7 @@ static void report(struct rec *r, struct ticker *t, uint64_t elapsed, bool final
 	struct cta_record_status st = {
 		.final = final,
 		.elapsed_ms = elapsed,
-		.flows = cta_flowtab_count(r->ft),
+		.flows = cta_flowtab_recorded(r->ft),
 		.open_connections = cta_flowtab_open_connections(r->ft),
 		.events_per_s = span ? (ev - t->last_events) * 1000 / span : 0,
 		.lost = cta_ct_stats(r->ct)->overruns,
