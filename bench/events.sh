@@ -7,8 +7,8 @@
 # packets, NFLOG), `conntrack -E -e NEW,DESTROY -o timestamp > /dev/null` (the
 # baseline of issue 17's targets: what an administrator runs to log connections with
 # their counters), and `ctdrain`, the floor: record's own
-# socket code (buffer, batches, pauses) receiving the same events and doing nothing
-# with them, which is what any reader pays the kernel. The kernel's own count is a
+# socket code (buffer, batches, pauses) receiving the same events (DESTROY only, as
+# record by default) and doing nothing with them, which is what any reader pays the kernel. The kernel's own count is a
 # `ct state new counter` rule in a table of the benchmark's (postrouting, after
 # conntrack confirmed the entry).
 #
@@ -19,7 +19,8 @@
 #   TOOLS="..." (default "nothing conntrack floor record-none record record-all"): which
 #       rows; conntrack (the baseline of the ratios) always runs; conntrack-new adds
 #       `conntrack -E -e NEW -p udp` (or `-p tcp`, all its events), the baseline of
-#       the runs before 2026-11-29 22:20Z; record-nobpf (`--no-bpf`) and record-nolog
+#       the runs before 2026-11-29 22:20Z; floor-new the floor reading NEW events too
+#       (record with --events, and the floor of runs before 2026-11-30 06:00Z); record-nobpf (`--no-bpf`) and record-nolog
 #       (`--nflog-group 0`) the default without one of its parts, to tell their costs. Each record row names
 #       its mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
 #       (--trace new, NFLOG, eBPF), record-all `--trace all`; nothing: no listener, the
@@ -77,7 +78,7 @@ host_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 # TCP, whose output goes nowhere, "-": it receives updates too, uncounted)
 run() {
 	local tool=$1 rate=$2 proto=${3:-udp} pid got all overruns=0 resyncs=0 before after cpu
-	local hwm rss0 drops k0 secs ns0 ns1 port=1024 ct=(-E -e NEW,DESTROY -o timestamp)
+	local hwm rss0 drops k0 c0 secs ns0 ns1 port=1024 ct=(-E -e NEW,DESTROY -o timestamp)
 	[ "$proto" = tcp ] && port=80
 	[ "$tool" = conntrack-new ] && ct=(-E -e NEW -p udp)
 	[ "$tool$proto" = conntrack-newtcp ] && ct=(-E -p tcp)
@@ -103,8 +104,9 @@ run() {
 		pid=$!
 		sleep 0.5
 		;;
-	floor)
-		ip netns exec "$HOST" "$CTDRAIN" >"$TMP/drain.out" &
+	floor*)
+		ip netns exec "$HOST" "$CTDRAIN" 0 $([ "$tool" = floor-new ] && echo new) \
+			>"$TMP/drain.out" &
 		pid=$!
 		sleep 0.5
 		;;
@@ -116,6 +118,7 @@ run() {
 		;;
 	esac
 	before=$(nl_drops)
+	c0=$(($(H cat /proc/sys/net/netfilter/nf_conntrack_count) + 16))
 	k0=$(kernel_count)
 	rss0=$(rss_kib "$pid")
 	ns0=$(cpu_ns "$pid")
@@ -123,7 +126,13 @@ run() {
 	busy0=$(host_busy)
 	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood "$proto" 203.0.113.0 "$port" \
 		-r "$rate" -t "$SECONDS_PER_RUN" $([ "$proto" = udp ] && echo "${flood_opts[@]}"))
-	sleep 1.5
+	# until the traffic's entries are gone from the table (their DESTROY events sent: a
+	# reader of DESTROY only does its work then), 10 s at most, and its reader is done
+	for _ in $(seq 50); do
+		[ "$(H cat /proc/sys/net/netfilter/nf_conntrack_count)" -le "$c0" ] && break
+		sleep 0.2
+	done
+	sleep 0.5
 	ns1=$(cpu_ns "$pid")
 	busy1=$(host_busy)
 	cpu=$(cpu_ticks "$pid")
@@ -147,7 +156,7 @@ run() {
 		# NEW and DESTROY to nowhere: which of them its drops were is not known
 		got=- all=-
 		;;
-	floor)
+	floor*)
 		read -r got all overruns <"$TMP/drain.out"
 		resyncs=-
 		;;
@@ -156,7 +165,8 @@ run() {
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
 e = s["events"]
-print(e["new"], e["new"] + e["update"] + e["destroy"], s["overruns"], s["resyncs"])' "$TMP/s.json")
+# NEW events only with --events: "-" (the connections recorded say the capture)
+print(e["new"] or "-", e["new"] + e["update"] + e["destroy"], s["overruns"], s["resyncs"])' "$TMP/s.json")
 		# what the session says of the flood: connections, their packets (one each: the
 		# kernel's NEW count is theirs too), and denied attempts (no firewall: 0)
 		/usr/bin/python3 -c '
@@ -228,7 +238,8 @@ rows() {
 		case $tool in
 		conntrack) name='`conntrack -E -e NEW,DESTROY -o timestamp > /dev/null` (the baseline)' ;;
 		conntrack-new) name='`conntrack -E -e NEW -p udp > /dev/null`' ;;
-		floor) name='floor: `ctdrain` (record'"'"'s reads, nothing done)' ;;
+		floor) name='floor: `ctdrain` (record'"'"'s reads, DESTROY only, nothing done)' ;;
+		floor-new) name='floor with NEW: `ctdrain 0 new` (NEW and DESTROY, nothing done)' ;;
 		record-none) name='`record --trace none --nflog-group 0` (conntrack events only)' ;;
 		record) name='`record` DEFAULT (--trace new, NFLOG, eBPF)' ;;
 		record-all) name='`record --trace all` (NFLOG, eBPF)' ;;
@@ -300,18 +311,19 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "received NEW: for \`conntrack -E -e NEW\` (conntrack-new), kernel NEW minus its socket's netlink"
 	echo "drops (its output goes to /dev/null, as a user would run it); \"-\" for the baseline, whose drops"
 	echo "may be NEW or DESTROY events; record's session \`stats.events.new\` (connections"
-	echo "recovered by a resync after an overrun are in the session's flows, not in this count)."
+	echo "recovered by a resync after an overrun are in the session's flows, not in this count);"
+	echo "\"-\" for record when it read no NEW event (by default it reads DESTROY events only)."
 	echo "connections / packets recorded / denied: record's session, connections of the flood's flows,"
 	echo "their packets in the original direction (UDP: one each, so the kernel NEW count; TCP: more), and"
 	echo "attempts it judged denied (no firewall here: any is false; the kernel counts denials, nft/kcount.h)."
 	echo "Every record row names its mode; DEFAULT is what \`conntrack-advise record\` does unasked."
 	echo "CPU per 10^6 connections: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
-	echo "before the traffic to 1.5 s after it, per kernel NEW; the baseline and record both"
-	echo "receive the DESTROY events of the entries that time out in that window. CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
+	echo "before the traffic until the host's table has none of its entries left (every DESTROY"
+	echo "sent; 10 s at most) and 0.5 s more, per kernel NEW. CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
 	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
 	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
 	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."
-	echo "floor: \`ctdrain\` (tests/tools/ctdrain.c) reads conntrack NEW and DESTROY events with record's"
+	echo "floor: \`ctdrain\` (tests/tools/ctdrain.c) reads conntrack DESTROY events (floor with NEW: and NEW ones) with record's"
 	echo "socket code, receive buffer, batches and pauses, and looks at nothing but each message's type:"
 	echo "the kernel's share of any reader's CPU per event. What record costs above it is its own work."
 	echo "whole host: the busy time of all CPUs (/proc/stat: user, nice, system, irq, softirq, steal)"

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The floor of the event path, for bench/: receives conntrack NEW and DESTROY events
- * exactly as `conntrack-advise record` does (the same socket code, receive buffer,
- * batches and gathering pause) and throws them away unread. What it costs per event
- * is what any reader of ctnetlink events pays the kernel on this machine; what record
- * costs above it is its own work.
+ * The floor of the event path, for bench/: receives conntrack DESTROY events (and NEW
+ * ones with "new") exactly as `conntrack-advise record` does (the same socket code,
+ * receive buffer, batches and gathering pause) and throws them away unread. What it
+ * costs per event is what any reader of ctnetlink events pays the kernel on this
+ * machine; what record costs above it is its own work.
  *
- *   ctdrain [RCVBUF]    until SIGINT or SIGTERM; then prints "NEW ALL OVERRUNS":
- *                       NEW events, messages of any type, overruns (ENOBUFS)
+ *   ctdrain [RCVBUF [new]]  (RCVBUF 0: record's default) until SIGINT or SIGTERM; then prints "NEW ALL OVERRUNS":
+ *                           NEW events, messages of any type, overruns (ENOBUFS).
+ *                           DESTROY events only, as record by default; with "new",
+ *                           NEW events too, as record --events
  */
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -40,8 +42,9 @@ static void count(const struct nlmsghdr *nlh, void *data)
 int main(int argc, char **argv)
 {
 	/* record's default --rcvbuf and groups (nft/ct.c) */
-	unsigned rcvbuf = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : CTA_RECORD_RCVBUF;
-	unsigned groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY };
+	unsigned rcvbuf = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 0;
+	unsigned groups[] = { NFNLGRP_CONNTRACK_DESTROY, NFNLGRP_CONNTRACK_NEW };
+	unsigned n_groups = argc > 2 && !strcmp(argv[2], "new") ? 2 : 1;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct counts c = { 0 };
 	uint64_t seen = 0, overruns = 0, truncated = 0, last = cta_now_mono_ns();
@@ -49,11 +52,13 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int err, sfd, ep, urgent;
 
+	if (!rcvbuf)
+		rcvbuf = CTA_RECORD_RCVBUF;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	err = cta_nlsock_open(&s, groups, 2, rcvbuf);
+	err = cta_nlsock_open(&s, groups, n_groups, rcvbuf);
 	if (err) {
 		fprintf(stderr, "ctdrain: %s\n", strerror(-err));
 		return 1;
