@@ -2,6 +2,7 @@
 #include "advisor/record/trace.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -441,7 +442,78 @@ static bool says_drop(const char *text)
 	return cta_rule_has_word(text, "drop") || cta_rule_has_word(text, "reject");
 }
 
-/* Does a rule after the one of step e, in its chain, drop or reject? */
+/*
+ * The chain the jump or goto at or after *at in text names (its quotes dropped), into
+ * buf; *at moves past it. false when no more: a verdict map names several.
+ */
+static bool next_target(const char **at, char *buf, size_t len)
+{
+	static const char *const words[] = { "jump", "goto" };
+
+	for (const char *p = *at; p && *p; p++) {
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			size_t n = strlen(words[w]), k = 0;
+
+			if (strncmp(p, words[w], n) || p[n] != ' ' ||
+			    (p > *at && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+				continue;
+			p += n;
+			while (*p == ' ' || *p == '"')
+				p++;
+			while (*p && *p != ' ' && *p != '"' && *p != ',' && *p != '}' &&
+			       k + 1 < len)
+				buf[k++] = *p++;
+			buf[k] = '\0';
+			*at = p;
+			return k > 0;
+		}
+	}
+	return false;
+}
+
+#define JUMP_DEPTH 8 /* chains followed from a jump, as deep: the kernel allows 16 */
+
+static bool rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
+		       const char *text, int depth);
+
+/* Does a rule of this chain drop or reject, or jump or go to a chain that does? */
+static bool chain_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			const char *chain, int depth)
+{
+	size_t n = cta_ruleset_rule_count(rs);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *t, *c, *text;
+		uint64_t handle;
+		uint8_t f;
+
+		text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &handle);
+		if (f == family && !strcmp(t, table) && !strcmp(c, chain) && text &&
+		    rule_drops(rs, family, table, text, depth))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does this rule drop or reject, itself or in a chain it jumps or goes to (a zone
+ * layout's `jump handle_reject`: OpenWrt's fw4 ends its base chains so)?
+ */
+static bool rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
+		       const char *text, int depth)
+{
+	const char *at = text;
+	char target[CTA_NAME_MAX];
+
+	if (says_drop(text))
+		return true;
+	while (depth > 0 && next_target(&at, target, sizeof(target)))
+		if (chain_drops(rs, family, table, target, depth - 1))
+			return true;
+	return false;
+}
+
+/* Does a rule after the one of step e, in its chain, drop or reject (or jump to one)? */
 static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
 {
 	size_t n = rs ? cta_ruleset_rule_count(rs) : 0;
@@ -455,7 +527,7 @@ static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
 			continue;
-		if (after && text && says_drop(text))
+		if (after && text && rule_drops(rs, family, table, text, JUMP_DEPTH))
 			return true;
 		after |= handle == e->handle;
 	}

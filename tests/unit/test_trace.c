@@ -172,6 +172,65 @@ static void test_nat(void)
 	cta_tracer_free(t);
 }
 
+/* OpenWrt's fw4: input jumps to the zone, then rejects through handle_reject. */
+static const char fw4[] = "table inet fw4 { # handle 4\n"
+			  "\tchain input { # handle 1\n"
+			  "\t\ttype filter hook input priority 0; policy accept;\n"
+			  "\t\tiifname \"wan0\" jump input_wan # handle 20\n"
+			  "\t\tjump handle_reject # handle 22\n"
+			  "\t}\n"
+			  "\tchain input_wan { # handle 2\n"
+			  "\t\ticmp type echo-request accept # handle 34\n"
+			  "\t\tjump reject_from_wan # handle 35\n"
+			  "\t}\n"
+			  "\tchain reject_from_wan { # handle 3\n"
+			  "\t\tjump handle_reject # handle 40\n"
+			  "\t}\n"
+			  "\tchain handle_reject { # handle 5\n"
+			  "\t\tmeta l4proto tcp reject with tcp reset # handle 50\n"
+			  "\t\treject # handle 51\n"
+			  "\t}\n"
+			  "}\n";
+
+/*
+ * The zone's accept decides: without it the packet goes on to input's `jump
+ * handle_reject`, a chain that rejects (the drop is a jump away, not in input itself).
+ */
+static void test_fw4(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_trace_event e[3];
+	struct cta_verdict *v;
+
+	n_got = 0;
+	cta_ruleset_add_text(rs, fw4);
+	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "198.51.100.1", 0);
+	e[1] = ev_of("fw4", "input", true, "198.51.100.1", 0);
+	e[1].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[1].handle = 20;
+	e[1].verdict = NFT_JUMP;
+	e[2] = ev_of("fw4", "input_wan", false, "198.51.100.1", 0);
+	e[2].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[2].handle = 34;
+	e[2].verdict = NF_ACCEPT;
+	for (int i = 0; i < 3; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 1);
+	v = n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_RULE);
+		CHECK_STR(v->chain, "input_wan");
+		CHECK_EQ(v->handle, 34);
+		cta_verdict_unref(v);
+	}
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
+}
+
 /* synproxy in front of a local server (issue 21), as this kernel traces it. */
 static const char synproxy[] =
 	"table inet filter { # handle 1\n"
@@ -390,5 +449,6 @@ int main(void)
 	cta_tracer_free(t);
 	test_nat();
 	test_synproxy();
+	test_fw4();
 	return check_report("trace");
 }
