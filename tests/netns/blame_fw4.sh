@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# OpenWrt's fw4 (tests/data/cases/fw4.nft): base chains whose policy accepts jump to
+# zone chains, then `jump handle_reject`. A zone's accept decides: without it the
+# packet goes on to a chain that rejects, a jump away (the WAN's ping by input_wan's
+# echo-request rule, the LAN's ssh by accept_from_lan); the WAN's ssh is rejected in
+# handle_reject; the port forward decided by forward_wan's `ct status dnat accept`.
+# From a recording and live.
+#
+#   wan (198.51.100.7) ── wan0 router lan0 ── lan (192.0.2.2)
+. "$(dirname "$0")/common.sh"
+
+SRV=$LAB-rtr CLA=$LAB-wan CLB=$LAB-lan
+lab_down
+ip netns add "$SRV" && ip netns add "$CLA" && ip netns add "$CLB" || exit 1
+for ns in "$SRV" "$CLA" "$CLB"; do ip -n "$ns" link set lo up; done
+ip -n "$SRV" link add wan0 type veth peer name eth0 netns "$CLA"
+ip -n "$SRV" link add lan0 type veth peer name eth0 netns "$CLB"
+ip -n "$SRV" addr add 198.51.100.1/24 dev wan0
+ip -n "$SRV" addr add 192.0.2.1/24 dev lan0
+ip -n "$CLA" addr add 198.51.100.7/24 dev eth0
+ip -n "$CLB" addr add 192.0.2.2/24 dev eth0
+for l in wan0 lan0; do ip -n "$SRV" link set $l up; done
+ip -n "$CLA" link set eth0 up
+ip -n "$CLB" link set eth0 up
+ip -n "$CLB" route add default via 192.0.2.1
+ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
+S() { ip netns exec "$SRV" "$@"; }
+W() { ip netns exec "$CLA" "$@"; }
+L() { ip netns exec "$CLB" "$@"; }
+(S "$CTALAB" serve tcp 22 60 &)
+(L "$CTALAB" serve tcp 80 60 &)
+sleep 0.3
+S nft -f "$HERE/../data/cases/fw4.nft" || {
+	fail "cannot load fw4.nft"
+	finish
+}
+CHECK="$PY $HERE/../tools/check_blame.py"
+
+# CASES: tuple | traffic | verdict | decider (see check_blame.py)
+CASES=(
+	"icmp 198.51.100.7 -> 198.51.100.1 type 8|W ping -c 1 -W 1 198.51.100.1|accept|inet fw4 input_wan|meta nfproto ipv4 icmp type echo-request accept"
+	"tcp 192.0.2.2 -> 192.0.2.1:22|L $CTALAB send tcp 192.0.2.1 22 -s 192.0.2.2|accept|inet fw4 accept_from_lan|iifname \"lan0\" accept"
+	"tcp 198.51.100.7 -> 198.51.100.1:22|W $CTALAB probe tcp 198.51.100.1 22 -s 198.51.100.7|reject|inet fw4 handle_reject|meta l4proto tcp reject with tcp reset"
+	"tcp 198.51.100.7 -> 198.51.100.1:8080|W $CTALAB send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|inet fw4 forward_wan|ct status dnat accept"
+)
+
+S "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+for c in "${CASES[@]}"; do
+	IFS='|' read -r _ traffic _ <<<"$c"
+	$traffic >/dev/null 2>&1 || true
+done
+sleep 3
+kill -INT $rec
+wait $rec || fail "record failed"
+schema_ok session.schema.json "$TMP/s.json"
+for c in "${CASES[@]}"; do
+	IFS='|' read -r tuple _ verdict where text <<<"$c"
+	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
+		fail "blame --session '$tuple' exited $?"
+	$CHECK "$TMP/b.json" "$verdict" "$where|$text" || fail "session: $tuple"
+done
+"$CTA" blame --session "$TMP/s.json" "icmp 198.51.100.7 -> 198.51.100.1 type 8" >"$TMP/b.txt"
+cat "$TMP/b.txt"
+expect_line "$TMP/b.txt" "^  verdict: accept, by rule [0-9]+ of inet fw4 input_wan: "
+
+for c in "${CASES[@]}"; do
+	IFS='|' read -r tuple traffic verdict where text <<<"$c"
+	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+	b=$!
+	wait_blame_table
+	$traffic >/dev/null 2>&1 || true
+	wait $b || fail "blame --live '$tuple' exited $?"
+	$CHECK "$TMP/live.json" "$verdict" "$where|$text" || fail "live: $tuple"
+done
+finish
