@@ -494,6 +494,15 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 {
 	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
 					  "oifname \"lo\"" };
+	/*
+	 * ICMPv6 types conntrack leaves untracked (noct_valid_new[],
+	 * net/netfilter/nf_conntrack_proto_icmpv6.c): never in state new
+	 */
+	static const char *const nd[] = { "nd-neighbor-solicit",   "nd-neighbor-advert",
+					  "nd-router-solicit",	   "nd-router-advert",
+					  "mld-listener-query",	   "mld-listener-report",
+					  "mld-listener-done",	   "mld2-listener-report",
+					  "mld-listener-reduction" };
 	const char *t, *c, *text;
 	uint64_t h;
 	uint8_t f;
@@ -514,6 +523,11 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
+	for (size_t k = 0; k < ARRAY_SIZE(nd); k++)
+		if (cta_rule_has_word(text, nd[k]))
+			return "IPv6 neighbour discovery or multicast listener messages, which "
+			       "conntrack does not track and record does not trace: no evidence "
+			       "either way (keep it: IPv6 needs them)";
 	if (translated && (nat_only(rs, f, t, c, 0) || strstr(text, "ct status dnat") ||
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "

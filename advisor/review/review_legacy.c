@@ -180,10 +180,11 @@ static void policy_findings(const struct lreview *r, json_t *out)
 		char detail[400], ex[200];
 		size_t at;
 
-		at = (size_t)snprintf(detail, sizeof(detail),
-				      "its policy %s decided %llu flow%s (%llu connections), e.g. ",
-				      p->chain->policy, (unsigned long long)p->flows,
-				      p->flows == 1 ? "" : "s", (unsigned long long)p->connections);
+		at = (size_t)snprintf(
+			detail, sizeof(detail),
+			"its policy %s decided %llu flow%s (%llu connection%s), e.g. ",
+			p->chain->policy, (unsigned long long)p->flows, p->flows == 1 ? "" : "s",
+			(unsigned long long)p->connections, p->connections == 1 ? "" : "s");
 		for (size_t k = 0; k < p->n_examples && at < sizeof(detail); k++) {
 			cta_review_flow_text(p->examples[k], ex, sizeof(ex));
 			at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 16, case 9: review --live says "unreached, a candidate for removal" only of
 # rules record could have seen reached. Only first packets are traced: rules for later
-# packets (ct state established,related; a ct state vmap), loopback, and the NAT of
-# translated connections are "untraced", never "unreached"; a nat chain's policy never
+# packets (ct state established,related; a ct state vmap), loopback, IPv6 neighbour
+# discovery (never tracked), and the NAT of translated connections are "untraced",
+# never "unreached"; a nat chain's policy never
 # decides. Following the old advice on this drop-policy host cut every connection.
 . "$(dirname "$0")/common.sh"
 
@@ -20,6 +21,7 @@ table inet fw {
 		ct state vmap { established : accept, related : accept, invalid : drop }
 		ct state established,related accept
 		iif "lo" accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
 		tcp dport 22 accept
 		tcp dport 25 accept
 	}
@@ -52,13 +54,15 @@ wait $rec || fail "record failed"
 S "$CTA" review --live --session "$TMP/s.json" >"$TMP/live.out" 2>&1 || fail "review --live"
 cat "$TMP/live.out"
 # what the traces could not see: untraced, never a candidate for removal
-for rule in 'ct state vmap' 'ct state established,related accept' 'iif "lo" accept' \
+for rule in 'ct state vmap' 'ct state established,related accept' 'iif "lo" accept' nd-neighbor \
 	'ct status dnat accept' 'dnat ip to 203.0.113.20:80' 'oifname "sb" masquerade'; do
 	grep -F -- "$rule" "$TMP/live.out" | grep -q "^unreached" &&
 		fail "called unreached: $rule"
 done
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ct state established,related accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: iif \"lo\" accept$"
+# neighbour discovery is never tracked: IPv6 needs the rule all the same
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 type \{ nd-neighbor-solicit, nd-neighbor-advert \} accept$"
 # what they could: no connection to 25 was recorded
 expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: tcp dport 25 accept$"
 # a nat chain's policy decided nothing
