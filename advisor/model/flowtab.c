@@ -386,6 +386,24 @@ static void widen(uint16_t *lo, uint16_t *hi, uint16_t v, bool first)
 }
 
 /*
+ * The flow's source (and reply destination) port range, or ICMP id range, takes ev's.
+ * Port 0 is no port a connection has (the kernel never sends from it): it stands for
+ * one not known, a denied attempt the kernel counted by flow (judge.c), and never
+ * widens a range; a range of 0..0 is none yet.
+ */
+static void widen_ports(struct cta_flow *f, const struct cta_event *ev, bool first)
+{
+	bool ports = cta_proto_has_ports(f->key.l4proto);
+
+	if (ports && !ev->orig.sport)
+		return;
+	if (ports && !f->sport_min && !f->sport_max)
+		first = true;
+	widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
+	widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+}
+
+/*
  * Credit counters as deltas against what this connection already gave the flow.
  * True when they grew since an earlier reading: activity since then. A first reading
  * proves nothing about when the packets passed.
@@ -507,8 +525,7 @@ static void update_leftover(struct cta_flow *f, struct conn *c, const struct cta
 		return;
 	f->connections++;
 	f->leftover++;
-	widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
-	widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+	widen_ports(f, ev, first);
 	f->first_ns =
 		min_nz(f->first_ns, (ev->flags & CTA_EVF_TSTART) ? ev->tstart_ns : ev->seen_ns);
 	if (ev->seen_ns > f->last_ns)
@@ -534,8 +551,7 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
 	if (new_conn)
 		f->connections++;
 	if (new_conn || ev->type == CTA_EV_CT_NEW) {
-		widen(&f->sport_min, &f->sport_max, ev->orig.sport, first);
-		widen(&f->rdport_min, &f->rdport_max, ev->reply.dport, first);
+		widen_ports(f, ev, first);
 	}
 	if (r > f->reached)
 		f->reached = (uint8_t)r;

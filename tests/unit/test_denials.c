@@ -250,6 +250,9 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	f = flow_to(ft, 123);
 	CHECK_EQ(f ? f->connections : 0, 2);
 	CHECK_EQ(tally_of(ft, f, 7), 1);
+	/* b's source port is not known (the kernel counts by flow): never port 0 */
+	CHECK_EQ(f ? f->sport_min : 0, 41000);
+	CHECK_EQ(f ? f->sport_max : 0, 41000);
 
 	/* c's DESTROY comes before its wait is due: accepted there */
 	jd.tuple = c.tuple;
