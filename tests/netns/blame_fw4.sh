@@ -38,13 +38,13 @@ CHECK="$PY $HERE/../tools/check_blame.py"
 
 # CASES: tuple | traffic | verdict | decider (see check_blame.py)
 CASES=(
-	"icmp 198.51.100.7 -> 198.51.100.1 type 8|W ping -c 1 -W 1 198.51.100.1|accept|inet fw4 input_wan|meta nfproto ipv4 icmp type echo-request accept"
+	"icmp 198.51.100.7 -> 198.51.100.1 type 8|W ping -c 1 -W 1 198.51.100.1|accept|inet fw4 input_wan|icmp type echo-request accept"
 	"tcp 192.0.2.2 -> 192.0.2.1:22|L $CTALAB send tcp 192.0.2.1 22 -s 192.0.2.2|accept|inet fw4 accept_from_lan|iifname \"lan0\" accept"
 	"tcp 198.51.100.7 -> 198.51.100.1:22|W $CTALAB probe tcp 198.51.100.1 22 -s 198.51.100.7|reject|inet fw4 handle_reject|meta l4proto tcp reject with tcp reset"
 	"tcp 198.51.100.7 -> 198.51.100.1:8080|W $CTALAB send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|inet fw4 forward_wan|ct status dnat accept"
 )
 
-S "$CTA" -q record -o "$TMP/s.json" &
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
 rec=$!
 wait_file "$TMP/s.json" || exit 1
 for c in "${CASES[@]}"; do
