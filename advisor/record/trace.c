@@ -472,16 +472,19 @@ static bool next_target(const char **at, char *buf, size_t len)
 }
 
 #define JUMP_DEPTH 8 /* chains followed from a jump, as deep: the kernel allows 16 */
+#define JUMP_VISITS 64 /* chains looked into for one rule: verdict maps fan out */
 
 static bool rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
-		       const char *text, int depth);
+		       const char *text, int depth, int *visits);
 
 /* Does a rule of this chain drop or reject, or jump or go to a chain that does? */
 static bool chain_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
-			const char *chain, int depth)
+			const char *chain, int depth, int *visits)
 {
 	size_t n = cta_ruleset_rule_count(rs);
 
+	if (--*visits < 0)
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		const char *t, *c, *text;
 		uint64_t handle;
@@ -489,7 +492,7 @@ static bool chain_drops(const struct cta_ruleset *rs, uint8_t family, const char
 
 		text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &handle);
 		if (f == family && !strcmp(t, table) && !strcmp(c, chain) && text &&
-		    rule_drops(rs, family, table, text, depth))
+		    rule_drops(rs, family, table, text, depth, visits))
 			return true;
 	}
 	return false;
@@ -500,7 +503,7 @@ static bool chain_drops(const struct cta_ruleset *rs, uint8_t family, const char
  * layout's `jump handle_reject`: OpenWrt's fw4 ends its base chains so)?
  */
 static bool rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
-		       const char *text, int depth)
+		       const char *text, int depth, int *visits)
 {
 	const char *at = text;
 	char target[CTA_NAME_MAX];
@@ -508,7 +511,7 @@ static bool rule_drops(const struct cta_ruleset *rs, uint8_t family, const char 
 	if (says_drop(text))
 		return true;
 	while (depth > 0 && next_target(&at, target, sizeof(target)))
-		if (chain_drops(rs, family, table, target, depth - 1))
+		if (chain_drops(rs, family, table, target, depth - 1, visits))
 			return true;
 	return false;
 }
@@ -521,13 +524,14 @@ static bool drops_after(const struct cta_ruleset *rs, const struct cta_step *e)
 
 	for (size_t i = 0; i < n; i++) {
 		const char *table, *chain, *text;
+		int visits = JUMP_VISITS;
 		uint64_t handle;
 		uint8_t family;
 
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
 			continue;
-		if (after && text && rule_drops(rs, family, table, text, JUMP_DEPTH))
+		if (after && text && rule_drops(rs, family, table, text, JUMP_DEPTH, &visits))
 			return true;
 		after |= handle == e->handle;
 	}
