@@ -565,6 +565,28 @@ static void test_leftover(void)
 	f = flow_to(ft, 80);
 	CHECK(f && f->leftover == 0 && f->connections == 1 && f->reached == CTA_REACHED_ASSURED);
 	cta_flowtab_free(ft);
+
+	/*
+	 * Without NEW events (record's default) the start time says it: a connection the
+	 * start-up dump finds closing that began after the subscription is no leftover
+	 */
+	ft = cta_flowtab_new();
+	cta_flowtab_set_since(ft, 5000 * SEC_NS);
+	cta_flowtab_dump_begin(ft, true);
+	e = tcp_dump(1, 40001, 80, TCP_CONNTRACK_TIME_WAIT, 10);
+	e.flags |= CTA_EVF_TSTART;
+	e.tstart_ns = 5001 * SEC_NS;
+	cta_flowtab_apply(ft, &e, &host);
+	e = tcp_dump(2, 40002, 81, TCP_CONNTRACK_TIME_WAIT, 10);
+	e.flags |= CTA_EVF_TSTART;
+	e.tstart_ns = 4999 * SEC_NS;
+	cta_flowtab_apply(ft, &e, &host);
+	cta_flowtab_dump_end(ft, NOW_NS);
+	f = flow_to(ft, 80);
+	CHECK(f && f->leftover == 0 && f->connections == 1 && f->packets[0] == 10);
+	f = flow_to(ft, 81);
+	CHECK(f && f->leftover == 1 && f->connections == 1 && !f->packets[0]);
+	cta_flowtab_free(ft);
 	{
 		/* merged (sessions, merge): leftovers add up like connections */
 		struct cta_flow a = { .connections = 2, .leftover = 1 };
