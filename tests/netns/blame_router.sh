@@ -11,23 +11,7 @@
 #         198.51.100.1/24 on wan0, 192.0.2.1/24 on lan0
 . "$(dirname "$0")/common.sh"
 
-# the lab's names, so lab_down removes them; this test's own topology
-SRV=$LAB-rtr CLA=$LAB-wan CLB=$LAB-lan
-lab_down
-ip netns add "$SRV" && ip netns add "$CLA" && ip netns add "$CLB" || exit 1
-for ns in "$SRV" "$CLA" "$CLB"; do ip -n "$ns" link set lo up; done
-ip -n "$SRV" link add wan0 type veth peer name eth0 netns "$CLA"
-ip -n "$SRV" link add lan0 type veth peer name eth0 netns "$CLB"
-ip -n "$SRV" addr add 198.51.100.1/24 dev wan0
-ip -n "$SRV" addr add 192.0.2.1/24 dev lan0
-ip -n "$CLA" addr add 198.51.100.7/24 dev eth0
-ip -n "$CLA" addr add 198.51.100.8/24 dev eth0
-ip -n "$CLB" addr add 192.0.2.2/24 dev eth0
-for l in wan0 lan0; do ip -n "$SRV" link set $l up; done
-ip -n "$CLA" link set eth0 up
-ip -n "$CLB" link set eth0 up
-ip -n "$CLB" route add default via 192.0.2.1
-ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
+lab_router || exit 1
 S() { ip netns exec "$SRV" "$@"; }
 W() { ip netns exec "$CLA" "$CTALAB" "$@"; }
 L() { ip netns exec "$CLB" "$CTALAB" "$@"; }

@@ -81,6 +81,29 @@ wait_file() {
 
 # lab_local_net: every address of 192.0.2.0/24 is the server's, reached from client A
 # (floods to many addresses).
+# lab_router: instead of lab_up, a router between a WAN and a LAN (its own names, so
+# lab_down removes them: SRV the router, CLA the WAN host, CLB the LAN host):
+#   wan (198.51.100.7, .8) ── wan0 router lan0 ── lan (192.0.2.2, default via the router)
+#         198.51.100.1/24 on wan0, 192.0.2.1/24 on lan0; the router forwards IPv4
+lab_router() {
+	SRV=$LAB-rtr CLA=$LAB-wan CLB=$LAB-lan
+	lab_down
+	ip netns add "$SRV" && ip netns add "$CLA" && ip netns add "$CLB" || return 1
+	local ns
+	for ns in "$SRV" "$CLA" "$CLB"; do ip -n "$ns" link set lo up; done
+	ip -n "$SRV" link add wan0 type veth peer name eth0 netns "$CLA"
+	ip -n "$SRV" link add lan0 type veth peer name eth0 netns "$CLB"
+	ip -n "$SRV" addr add 198.51.100.1/24 dev wan0
+	ip -n "$SRV" addr add 192.0.2.1/24 dev lan0
+	ip -n "$CLA" addr add 198.51.100.7/24 dev eth0
+	ip -n "$CLA" addr add 198.51.100.8/24 dev eth0
+	ip -n "$CLB" addr add 192.0.2.2/24 dev eth0
+	ip -n "$SRV" link set wan0 up && ip -n "$SRV" link set lan0 up &&
+		ip -n "$CLA" link set eth0 up && ip -n "$CLB" link set eth0 up &&
+		ip -n "$CLB" route add default via 192.0.2.1 &&
+		ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
+}
+
 lab_local_net() {
 	ip netns exec "$SRV" ip route add local 192.0.2.0/24 dev lo &&
 		ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1
