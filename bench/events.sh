@@ -126,13 +126,18 @@ run() {
 	busy0=$(host_busy)
 	read -r _ secs < <(ip netns exec "$GEN" "$CTALAB" flood "$proto" 203.0.113.0 "$port" \
 		-r "$rate" -t "$SECONDS_PER_RUN" $([ "$proto" = udp ] && echo "${flood_opts[@]}"))
-	# until the traffic's entries are gone from the table (their DESTROY events sent: a
-	# reader of DESTROY only does its work then), 10 s at most, and its reader is done
+	# every connection of the traffic ends now (a flush: each one's DESTROY event is sent;
+	# expired entries would otherwise wait for conntrack's garbage collector, up to a
+	# minute), so every reader does all its work for them in the window: the baseline
+	# its NEW and DESTROY events, record (which reads DESTROY events only) its share;
+	# then until the table has none of them left (10 s at most) and the reader is done
+	sleep 0.3
+	H conntrack -F >/dev/null 2>&1
 	for _ in $(seq 50); do
 		[ "$(H cat /proc/sys/net/netfilter/nf_conntrack_count)" -le "$c0" ] && break
 		sleep 0.2
 	done
-	sleep 0.5
+	sleep 1
 	ns1=$(cpu_ns "$pid")
 	busy1=$(host_busy)
 	cpu=$(cpu_ticks "$pid")
@@ -318,8 +323,9 @@ H sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2
 	echo "attempts it judged denied (no firewall here: any is false; the kernel counts denials, nft/kcount.h)."
 	echo "Every record row names its mode; DEFAULT is what \`conntrack-advise record\` does unasked."
 	echo "CPU per 10^6 connections: time on a CPU (/proc/PID/schedstat, user and kernel) from just"
-	echo "before the traffic until the host's table has none of its entries left (every DESTROY"
-	echo "sent; 10 s at most) and 0.5 s more, per kernel NEW. CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
+	echo "before the traffic until 1 s after a flush (\`conntrack -F\`, 0.3 s after the traffic) ended"
+	echo "every connection of it, so each reader did all its work for them (the baseline its NEW and"
+	echo "DESTROY events, record its DESTROY events), per kernel NEW. CPU s, whole run: utime + stime (/proc/PID/stat) from start, start-up (own"
 	echo "table, sysctls, eBPF, first dump) included. RSS per 100k connections: peak VmHWM"
 	echo "over VmRSS before the traffic, per kernel NEW. Tracing beside \`nft monitor trace\`"
 	echo "and iperf3 overhead: \`bench/overhead.sh\` (overhead-results.md)."
