@@ -9,6 +9,8 @@
 #include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
 
+#define LOOPBACK_IFINDEX 1 /* every network namespace's lo */
+
 /*
  * A denied attempt is kept until this long after its first packet: the client's
  * retransmits in that time (SYNs every second for the first 4 s on kernels since 6.7,
@@ -30,6 +32,7 @@ struct wait {
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
+	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
@@ -60,6 +63,9 @@ struct cta_judge {
 	size_t n_byidx;
 	bool byidx_built;
 	struct cta_judge_stats stats;
+	uint64_t dumps_begun; /* conntrack dumps begun */
+	uint64_t dump_listed; /* dumps_begun of the last dump that completed */
+	bool ct_in_traces; /* the kernel's traces carry conntrack (6.x): no ct is untracked */
 };
 
 struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host)
@@ -227,6 +233,7 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 	normalize(l4proto, &w->tuple);
 	w->since_mono = now_mono;
 	w->seen_real = now_real;
+	w->dump0 = j->dumps_begun;
 	if (j->counts) {
 		struct cta_denial_key k;
 
@@ -471,6 +478,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		cta_verdict_unref(verdict);
 		return 0;
 	}
+	j->ct_in_traces |= jd->has_ct;
 	pos = confirmed(j, jd->has_ct, jd->ct_id, jd->family, jd->l4proto, &jd->tuple);
 	if (pos >= 0)
 		return count_confirmed(j, jd, pos, verdict);
@@ -479,8 +487,21 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		cta_verdict_unref(verdict);
 		return -ENOMEM;
 	}
+	if (w->settled && !cta_verdict_denies(verdict)) {
+		/*
+		 * A retransmit let through after its attempt was denied (a rate limit): the
+		 * denied attempt is done, this one is an attempt of its own.
+		 */
+		int err = retransmits_done(j, w);
+
+		w = err ? NULL : get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+		if (!w) {
+			cta_verdict_unref(verdict);
+			return err ? err : -ENOMEM;
+		}
+	}
 	if (w->dropped && !cta_verdict_denies(verdict) && jd->has_ct && w->has_ct &&
-	    w->ct_id == jd->ct_id) {
+	    w->ct_id == jd->ct_id && (jd->oif == LOOPBACK_IFINDEX || w->iif == LOOPBACK_IFINDEX)) {
 		/*
 		 * The same packet's earlier hooks, judged after its drop: a local packet to
 		 * this host is confirmed at postrouting and looped back through lo, where its
@@ -519,6 +540,10 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 	if (!w)
 		return -ENOMEM;
 	w->logged++;
+	if (!w->has_ct && p->has_ct) {
+		w->has_ct = true;
+		w->ct_id = p->ct_id;
+	}
 	if (!w->iif)
 		w->iif = p->indev;
 	if (!w->oif)
@@ -554,17 +579,24 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const u
 }
 
 /*
- * An attempt the kernel counted no denial for in its time: let through. Without NEW
- * events its connection shows up at its DESTROY or the next dump, maybe long after:
- * what it tells goes to its flow now, made pending if no connection of it is known
- * yet (cta_flowtab_flow_for). An untracked packet's flow stays pending: out of the
- * session, as before.
+ * An attempt the kernel counted no denial for, and no connection of which a dump
+ * begun after it listed (nor its DESTROY): let through, but its connection was gone
+ * before the dump and its DESTROY is late (held back by an overrun), or it was never
+ * tracked. An untracked packet (no conntrack entry where traces carry them) is no
+ * flow: let go. Otherwise what it tells goes to its flow, made pending if no
+ * connection of it is known yet (cta_flowtab_flow_for; a NATed connection's flow,
+ * whose key has the translated reply, is not the one made here).
  */
 static int let_through(struct cta_judge *j, struct wait *w)
 {
 	int64_t pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 
 	j->stats.passed++;
+	if (pos < 0 && !w->has_ct && j->ct_in_traces) {
+		j->stats.untracked++;
+		drop(j, w);
+		return 0;
+	}
 	if (pos < 0)
 		pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
 	if (pos < 0) {
@@ -604,10 +636,22 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 	w = find(j, ev->family, ev->l4proto, &ev->orig, &hash);
 	if (!w)
 		return 0;
+	/* the same tuple's older connection (a port reused after TIME_WAIT): not this one */
+	if (w->has_ct && (ev->flags & CTA_EVF_ID) && ev->id != w->ct_id)
+		return 0;
 	if (w->settled) /* let in after all: a new connection, its own verdict */
 		return retransmits_done(j, w);
 	pos = cta_flowtab_flow_of(j->ft, ev);
 	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
+}
+
+/*
+ * Has a dump begun after w's first packet completed? Its connection, open then, was
+ * listed (and accepted w); ended before, its DESTROY was read, unless held back.
+ */
+static bool listed(const struct cta_judge *j, const struct wait *w)
+{
+	return j->dump_listed > w->dump0;
 }
 
 /*
@@ -711,8 +755,8 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt)
 		drop(j, w);
 		return 0;
 	}
-	if (!was_denied(w))
-		return let_through(j, w); /* its trace saw it accepted */
+	if (!was_denied(w)) /* its trace saw it accepted: once a dump had its chance */
+		return listed(j, w) ? let_through(j, w) : 0;
 	err = denied(j, w, wait_packets(w));
 	w->settled = true;
 	w->traced = w->logged = 0;
@@ -748,19 +792,23 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				err = by_time(j, w, true);
 			continue;
 		}
-		/* NFLOG alone: its trace, which names the rule, may come later (0.5 s quiet) */
+		/* NFLOG alone: its trace, which names the rule, may come later (2 s) */
 		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
 			continue;
 		/*
-		 * Seen accepted: its connection may show up only at its DESTROY or the next
-		 * dump, so a denial of its flow now is as likely another attempt's (a
-		 * rate limit's). Due, it takes one only if none of the flow's packets left
-		 * since it began: the stack dropped it between the hooks (no route).
+		 * Seen accepted: its connection shows up at its DESTROY or the next dump, so
+		 * a denial of its flow now is as likely another attempt's (a rate limit's).
+		 * Due, it takes one only if none of the flow's packets left since it began:
+		 * the stack dropped it between the hooks (no route).
 		 */
-		if (!w->settled && seen_accepted(w) && (!due || flow_left(j, w))) {
-			if (due)
-				err = let_through(j, w);
-			continue;
+		if (!w->settled && seen_accepted(w)) {
+			if (!due)
+				continue;
+			if (flow_left(j, w)) {
+				if (!wait_ns || listed(j, w))
+					err = let_through(j, w);
+				continue;
+			}
 		}
 		err = claim(j, w);
 		if (err < 0)
@@ -774,7 +822,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			 */
 			if (w->verdict && w->dropped)
 				err = by_time(j, w, false);
-			else
+			else if (!wait_ns || listed(j, w))
 				err = let_through(j, w);
 		}
 	}
@@ -834,6 +882,22 @@ static int add_unseen(const struct cta_denial_key *k, uint64_t packets, uint64_t
 		return (int)pos;
 	j->stats.unseen += connections;
 	return 0;
+}
+
+void cta_judge_dump_begin(struct cta_judge *j)
+{
+	j->dumps_begun++;
+}
+
+void cta_judge_dump_end(struct cta_judge *j, bool complete)
+{
+	if (complete)
+		j->dump_listed = j->dumps_begun;
+}
+
+bool cta_judge_waiting(const struct cta_judge *j)
+{
+	return j->idx.used > 0;
 }
 
 int cta_judge_unseen(struct cta_judge *j)

@@ -59,11 +59,13 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  * Decide denials by the kernel's counts (advisor/record/denials.h), not by time: an
  * attempt is denied only if the kernel counted a first packet of its flow that
  * entered and never left; a trace or NFLOG packet waiting for its connection then
- * only says which rule did it, and one the kernel did not count as denied in 5 s was
- * let through: what it tells goes to its flow, made pending when no connection of it
- * is known yet (record reads no NEW events: its connection shows up at its DESTROY or
- * the next dump; or it was never tracked). One its trace saw accepted takes a denial
- * only then, and only if no packet of its flow left the filter hooks since it began.
+ * only says which rule did it. One the kernel did not count as denied in 5 s (2 s
+ * for a flow it could not count) was let through: record reads no NEW events, so it
+ * waits for its connection's DESTROY or a dump begun after it (cta_judge_dump_end);
+ * if neither showed it, what it tells goes to its flow, made pending when no
+ * connection of it is known (an untracked packet's is let go). One its trace saw
+ * accepted takes a denial only when due, and only if no packet of its flow left the
+ * filter hooks since it began.
  * NULL: by time, as without counts (a kernel that cannot list them: record reads NEW
  * events then). d must outlive j.
  */
@@ -87,6 +89,15 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
  * the host served. 0 or -ENOMEM.
  */
 int cta_judge_unseen(struct cta_judge *j);
+/*
+ * A conntrack dump begins, and ended (complete: it listed every entry). A first packet
+ * let through (no denial counted) is credited to its flow once a dump begun after it
+ * completed: its connection, open then, was listed; ended before, its DESTROY came.
+ */
+void cta_judge_dump_begin(struct cta_judge *j);
+void cta_judge_dump_end(struct cta_judge *j, bool complete);
+/* Does something wait for its connection (record then dumps, checkpoint or not)? */
+bool cta_judge_waiting(const struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
 
 #endif

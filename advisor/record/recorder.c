@@ -443,15 +443,18 @@ static int dump(struct rec *r, bool startup)
 	int err;
 
 	cta_flowtab_dump_begin(r->ft, startup);
+	cta_judge_dump_begin(r->judge);
 	r->startup_dump = startup;
 	err = cta_ct_dump(r->ct, on_event, r, interleave ? between_batches : NULL);
 	r->startup_dump = false;
 	/* a failed dump proves nothing about what is gone: close nothing */
 	if (err) {
 		cta_flowtab_dump_abort(r->ft);
+		cta_judge_dump_end(r->judge, false);
 		return err;
 	}
 	cta_flowtab_dump_end(r->ft, cta_now_mono_ns());
+	cta_judge_dump_end(r->judge, true);
 	/* a whole dump with nothing lost since it began: every open connection is known */
 	if (reliable_before && r->reliable)
 		r->lossy = false;
@@ -564,9 +567,10 @@ static int tally_since(const struct cta_vtally *now, const struct cta_vtally *th
 
 /*
  * What the flows did since the period began (rotation), sorted: counts less those at
- * the start, flows that did nothing left out. A connection is counted, with its
- * verdict, in the period that saw it begin; its packets and bytes in the period that
- * read its counters. 0 or -ENOMEM.
+ * the start, flows that did nothing left out. A connection is counted in the period
+ * record first saw it in (its DESTROY, or a dump), its verdict in the period the judge
+ * gave it (the same, but for a first packet let through without its connection); its
+ * packets and bytes in the period that read its counters. 0 or -ENOMEM.
  */
 static int period_flows(struct rec *r, struct period *p)
 {
@@ -1380,17 +1384,26 @@ static int tick(struct rec *r, struct ticker *t)
 		t->last_checkpoint_ms = elapsed;
 		return rotate(r, false);
 	}
-	if (r->output && elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+	/*
+	 * Without a file to checkpoint, a dump all the same while first packets wait for
+	 * their connections: no NEW event shows those (cta_judge_dump_end).
+	 */
+	if ((r->output || cta_judge_waiting(r->judge)) &&
+	    elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections, then write */
 		err = dump(r, false);
-		if (!err)
+		if (!err && r->output)
 			err = checkpoint(r, false);
 		if (err) {
 			char msg[300];
 
-			snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
-				 cta_write_strerror(err));
+			if (r->output)
+				snprintf(msg, sizeof(msg), "checkpoint of %s failed: %s", r->output,
+					 cta_write_strerror(err));
+			else
+				snprintf(msg, sizeof(msg), "conntrack dump failed: %s",
+					 strerror(-err));
 			notice(r, msg);
 		}
 	}

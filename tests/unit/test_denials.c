@@ -231,7 +231,12 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	listing123(d, 52 * S, 2, 1);
 	CHECK_EQ(cta_judge_expire(j, 53 * S, 2 * S), 0);
 	CHECK(flow_to(ft, 123) == NULL);
+	/* due, but no dump has looked for its connection yet; then one did */
 	CHECK_EQ(cta_judge_expire(j, 55 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 123) == NULL);
+	cta_judge_dump_begin(j);
+	cta_judge_dump_end(j, true);
+	CHECK_EQ(cta_judge_expire(j, 55 * S + 2, 2 * S), 0);
 	CHECK(pending(ft, 123));
 	CHECK_EQ(tally_of(ft, flow_to(ft, 123), 7), 1);
 	/* b's denial, nobody's to claim, is an attempt of its own */
@@ -271,6 +276,31 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(tally_of(ft, f, 8), 1);
 	CHECK_EQ(cta_judge_expire(j, 70 * S, 0), 0);
 	CHECK_EQ(tally_of(ft, flow_to(ft, 124), 8), 1);
+
+	/*
+	 * A port reused: the DESTROY of the tuple's older connection (another conntrack
+	 * id than the traced packet's) is not this attempt's; its own is
+	 */
+	c = pkt(41002, 125);
+	jd.tuple = c.tuple;
+	jd.has_ct = true;
+	jd.ct_id = 90;
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 9), 71 * S, 1), 0);
+	ev.orig = c.tuple;
+	ev.reply.src = c.tuple.dst;
+	ev.reply.dst = c.tuple.src;
+	ev.reply.sport = c.tuple.dport;
+	ev.reply.dport = c.tuple.sport;
+	ev.id = 89;
+	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
+	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+	CHECK_EQ(tally_of(ft, flow_to(ft, 125), 9), 0);
+	ev.id = 90;
+	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
+	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
+	f = flow_to(ft, 125);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(tally_of(ft, f, 9), 1);
 }
 
 int main(void)
@@ -321,8 +351,13 @@ int main(void)
 	/*
 	 * 53's NFLOG packet waits out its time and is let through: never a denial; its
 	 * flow is pending until its connection shows up (no NEW events read), out of
-	 * the session's flows
+	 * the session's flows; not before a dump begun after it had its chance to list
+	 * its connection
 	 */
+	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 53) == NULL);
+	cta_judge_dump_begin(j);
+	cta_judge_dump_end(j, true);
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
 	CHECK(pending(ft, 53));
 	CHECK_EQ(cta_judge_stats(j)->passed, 1);
@@ -360,6 +395,8 @@ int main(void)
 	CHECK_EQ(cta_judge_nflog(j, &p, 21 * S, 100), 0);
 	CHECK_EQ(cta_judge_expire(j, 23 * S + 1, 2 * S), 0);
 	listing(d, 24 * S, 7, 7, 2, 4); /* the next listing: both left */
+	cta_judge_dump_begin(j);
+	cta_judge_dump_end(j, true);
 	CHECK_EQ(cta_judge_expire(j, 40 * S, 2 * S), 0);
 	CHECK(pending(ft, 53));
 	CHECK_EQ(cta_denials_stats(d)->denied, 5);
