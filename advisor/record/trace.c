@@ -449,23 +449,32 @@ static bool says_drop(const char *text)
 static bool next_target(const char **at, char *buf, size_t len)
 {
 	static const char *const words[] = { "jump", "goto" };
+	bool quoted = false;
 
 	for (const char *p = *at; p && *p; p++) {
-		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+		if (*p == '"') {
+			quoted = !quoted; /* a comment or a log prefix says nothing */
+			continue;
+		}
+		for (size_t w = 0; w < ARRAY_SIZE(words) && !quoted; w++) {
 			size_t n = strlen(words[w]), k = 0;
+			bool q;
 
 			if (strncmp(p, words[w], n) || p[n] != ' ' ||
 			    (p > *at && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
 				continue;
-			p += n;
-			while (*p == ' ' || *p == '"')
-				p++;
-			while (*p && *p != ' ' && *p != '"' && *p != ',' && *p != '}' &&
+			for (p += n; *p == ' '; p++)
+				;
+			q = *p == '"'; /* a quoted name may hold spaces */
+			p += q;
+			while (*p && (q ? *p != '"' : *p != ' ' && *p != ',' && *p != '}') &&
 			       k + 1 < len)
 				buf[k++] = *p++;
 			buf[k] = '\0';
-			*at = p;
-			return k > 0;
+			*at = *p ? p + (q && *p == '"') : p;
+			if (k)
+				return true;
+			break;
 		}
 	}
 	return false;
