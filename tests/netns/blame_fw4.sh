@@ -30,16 +30,7 @@ CASES=(
 	"tcp 198.51.100.7 -> 198.51.100.1:8080|W $CTALAB send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|inet fw4 forward_wan|ct status dnat accept"
 )
 
-ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
-rec=$!
-wait_file "$TMP/s.json" || exit 1
-for c in "${CASES[@]}"; do
-	IFS='|' read -r _ traffic _ <<<"$c"
-	$traffic >/dev/null 2>&1 || true
-done
-sleep 3
-kill -INT $rec
-wait $rec || fail "record failed"
+lab_record_cases "$TMP/s.json" || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
 for c in "${CASES[@]}"; do
 	IFS='|' read -r tuple _ verdict where text <<<"$c"

@@ -31,16 +31,7 @@ CASES=(
 	"tcp 198.51.100.8 -> 198.51.100.1:8080|W probe tcp 198.51.100.1 8080 -s 198.51.100.8|drop|inet t filt_fwd|ip saddr 198.51.100.8 drop|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=drop"
 )
 
-ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
-rec=$!
-wait_file "$TMP/s.json" || exit 1
-for c in "${CASES[@]}"; do
-	IFS='|' read -r _ traffic _ <<<"$c"
-	$traffic >/dev/null 2>&1 || true
-done
-sleep 3 # denied attempts are decided after 2 s
-kill -INT $rec
-wait $rec || fail "record failed"
+lab_record_cases "$TMP/s.json" || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
 
 # --- from the recording, asked with the address the client used ---

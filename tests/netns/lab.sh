@@ -104,6 +104,23 @@ lab_router() {
 		ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# lab_record_cases FILE: a recording in $SRV into FILE while the traffic of each of
+# CASES (its second |-separated field, a command) runs; 3 s after it, as denied
+# attempts are decided after 2 s. The recorder's status.
+lab_record_cases() {
+	local rec c traffic
+	ip netns exec "$SRV" "$CTA" -q record -o "$1" &
+	rec=$!
+	wait_file "$1" || return 1
+	for c in "${CASES[@]}"; do
+		IFS='|' read -r _ traffic _ <<<"$c"
+		$traffic >/dev/null 2>&1 || true
+	done
+	sleep 3
+	kill -INT $rec
+	wait $rec
+}
+
 lab_local_net() {
 	ip netns exec "$SRV" ip route add local 192.0.2.0/24 dev lo &&
 		ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1

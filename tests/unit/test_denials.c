@@ -185,6 +185,16 @@ static uint64_t tally_of(const struct cta_flowtab *ft, const struct cta_flow *f,
 	return 0;
 }
 
+/* ev: the DESTROY of the connection of packet tuple t (reply the mirror). */
+static void end_of(struct cta_event *ev, const struct cta_tuple *t)
+{
+	ev->orig = *t;
+	ev->reply.src = t->dst;
+	ev->reply.dst = t->src;
+	ev->reply.sport = t->dport;
+	ev->reply.dport = t->sport;
+}
+
 /* The count of denials of the flow no rule was named for. */
 static uint64_t unnamed_denials(const struct cta_flowtab *ft, const struct cta_flow *f)
 {
@@ -245,11 +255,7 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(f ? f->connections : 0, 1);
 	CHECK_EQ(unnamed_denials(ft, f), 1);
 	/* a's DESTROY: its connection, on the flow that has its verdict */
-	ev.orig = a.tuple;
-	ev.reply.src = a.tuple.dst;
-	ev.reply.dst = a.tuple.src;
-	ev.reply.sport = a.tuple.dport;
-	ev.reply.dport = a.tuple.sport;
+	end_of(&ev, &a.tuple);
 	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
 	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
 	f = flow_to(ft, 123);
@@ -263,11 +269,7 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	jd.tuple = c.tuple;
 	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 8), 60 * S, 1), 0);
 	ev.id = 78;
-	ev.orig = c.tuple;
-	ev.reply.src = c.tuple.dst;
-	ev.reply.dst = c.tuple.src;
-	ev.reply.sport = c.tuple.dport;
-	ev.reply.dport = c.tuple.sport;
+	end_of(&ev, &c.tuple);
 	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
 	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
 	CHECK_EQ(cta_judge_stats(j)->accepted_late, late + 1);
@@ -286,11 +288,7 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	jd.has_ct = true;
 	jd.ct_id = 90;
 	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 9), 71 * S, 1), 0);
-	ev.orig = c.tuple;
-	ev.reply.src = c.tuple.dst;
-	ev.reply.dst = c.tuple.src;
-	ev.reply.sport = c.tuple.dport;
-	ev.reply.dport = c.tuple.sport;
+	end_of(&ev, &c.tuple);
 	ev.id = 89;
 	CHECK_EQ(cta_flowtab_apply(ft, &ev, host), 0);
 	CHECK_EQ(cta_judge_conntrack(j, &ev), 0);
