@@ -74,6 +74,7 @@ struct rec {
 	bool reliable, guarded, lossy;
 	/* the last overrun with reliable delivery (the kernel sends again), the last said */
 	uint64_t delayed_mono, delayed_said_mono;
+	uint64_t guard_looked; /* the delayed_mono the guard last looked at */
 	uint64_t guarded_mono; /* when the guard last turned reliable delivery off */
 	bool final_lost; /* conntrack events delayed at the end (finish) */
 	bool held_unknown; /* the kernel cannot tell what it holds (cta_ct_held) */
@@ -1330,10 +1331,16 @@ static int guard_table(struct rec *r)
 	unsigned count, max;
 	char msg[240];
 
-	/* only an overrun just now, or the guard on for long enough, can change anything */
-	if (r->reliable ? !r->delayed_mono || now - r->delayed_mono >= GUARD_RECENT_NS
+	/*
+	 * Only an overrun just now (or one not looked at yet: reading what waited may
+	 * have taken longer than that), or the guard on for long enough, can change
+	 * anything.
+	 */
+	if (r->reliable ? !r->delayed_mono || (now - r->delayed_mono >= GUARD_RECENT_NS &&
+					       r->guard_looked == r->delayed_mono)
 			: !r->guarded || now - r->guarded_mono < GUARD_OFF_NS)
 		return 0;
+	r->guard_looked = r->delayed_mono;
 	if (cta_sysctl_ct_fill(&count, &max) || !max)
 		return 0;
 	if (r->reliable && count > max / 8 * 7) {
