@@ -65,6 +65,7 @@ struct cta_flow {
 	uint32_t host; /* merged sessions: index in the session's hosts, which saw it */
 	uint32_t process; /* 1 + index in the owner's process store; 0: none known */
 	bool related; /* conntrack expected it: a helper's data connection (ct state related) */
+	bool pending; /* record's, made for a verdict before any connection of it (flowtab.h) */
 	char helper[CTA_HELPER_NAME_MAX]; /* the conntrack helper of its connections; "" none */
 	struct cta_flow_master master; /* related flows: their master, when known */
 	/* where its first packet came in and went out, as a trace saw it; "" not known */

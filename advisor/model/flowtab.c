@@ -69,6 +69,7 @@ struct cta_flowtab {
 	bool in_dump; /* between dump_begin and dump_end */
 	uint64_t hold_swept_ns; /* swept connections are kept until then at least */
 	uint64_t since_ns; /* wall clock of the subscription; 0 unknown */
+	size_t n_pending; /* flows pending (cta_flowtab_flow_for) */
 	struct cta_flowtab_stats stats;
 
 	struct tallies verdicts; /* flows' verdict - 1 indexes this */
@@ -468,6 +469,15 @@ static enum closing closing_of(const struct cta_event *ev)
 	}
 }
 
+/* Something of f was counted: no longer pending, if it was. */
+static void counted(struct cta_flowtab *ft, struct cta_flow *f)
+{
+	if (f->pending) {
+		f->pending = false;
+		ft->n_pending--;
+	}
+}
+
 /* Did the connection of ev begin after the subscription (its kernel start time)? */
 static bool began_since(const struct cta_flowtab *ft, const struct cta_event *ev)
 {
@@ -577,9 +587,8 @@ static void update_flow(struct cta_flow *f, struct conn *c, const struct cta_eve
  */
 static bool ended_before(const struct cta_flowtab *ft, const struct cta_event *ev)
 {
-	if (ev->type != CTA_EV_CT_DESTROY || !ft->since_ns || !(ev->flags & CTA_EVF_ID))
-		return false;
-	return !(ev->flags & CTA_EVF_TSTART) || ev->tstart_ns < ft->since_ns;
+	return ev->type == CTA_EV_CT_DESTROY && ft->since_ns && (ev->flags & CTA_EVF_ID) &&
+	       !began_since(ft, ev);
 }
 
 /* The flow of key, made if new. Position, or -ENOMEM. */
@@ -667,6 +676,7 @@ int cta_flowtab_apply(struct cta_flowtab *ft, const struct cta_event *ev,
 			leftover_revive(&ft->flows[fpos], c);
 		update_flow(&ft->flows[fpos], c, ev, new_conn);
 	}
+	counted(ft, &ft->flows[fpos]);
 	if (ev->flags & (CTA_EVF_HELPER | CTA_EVF_MASTER | CTA_EVF_STATUS))
 		cta_flow_note_helper(&ft->flows[fpos], ev);
 	if (!c)
@@ -907,8 +917,14 @@ int64_t cta_flowtab_flow_for(struct cta_flowtab *ft, uint8_t family, uint8_t l4p
 	struct cta_event ev;
 	struct cta_flow_key key;
 	uint64_t hash = tuple_event(&ev, &key, family, l4proto, t, 0);
+	size_t before = ft->n_flows;
+	int64_t pos = flow_get(ft, &key, hash, host);
 
-	return flow_get(ft, &key, hash, host);
+	if (pos >= 0 && ft->n_flows > before) {
+		ft->flows[pos].pending = true;
+		ft->n_pending++;
+	}
+	return pos;
 }
 
 int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
@@ -927,6 +943,8 @@ int64_t cta_flowtab_add_denied(struct cta_flowtab *ft, uint8_t family, uint8_t l
 	update_flow(f, NULL, &ev, attempts > 0);
 	f->connections += attempts > 1 ? attempts - 1 : 0; /* update_flow counted one */
 	f->packets[0] += packets;
+	if (attempts || packets)
+		counted(ft, f);
 	return pos;
 }
 
@@ -960,11 +978,7 @@ size_t cta_flowtab_count(const struct cta_flowtab *ft)
 
 size_t cta_flowtab_recorded(const struct cta_flowtab *ft)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < ft->n_flows; i++)
-		n += !cta_flowtab_pending(&ft->flows[i]);
-	return n;
+	return ft->n_flows - ft->n_pending;
 }
 
 size_t cta_flowtab_open_connections(const struct cta_flowtab *ft)

@@ -115,10 +115,13 @@ int64_t cta_flowtab_flow_of(const struct cta_flowtab *ft, const struct cta_event
  */
 int64_t cta_flowtab_flow_for(struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
 			     const struct cta_tuple *t, const struct cta_host *host);
-/* A flow with no connection and no packet yet (cta_flowtab_flow_for): left out. */
+/*
+ * A flow cta_flowtab_flow_for made that no connection, attempt or packet was counted
+ * for yet: left out. (A flow read from a file never is, whatever it counts.)
+ */
 static inline bool cta_flowtab_pending(const struct cta_flow *f)
 {
-	return !f->connections && !f->packets[0] && !f->packets[1];
+	return f->pending;
 }
 /*
  * A flow that never reached conntrack (denied): packets on the flow of this packet
@@ -168,7 +171,7 @@ struct cta_process *cta_flowtab_process(const struct cta_flowtab *ft, const stru
 struct cta_process *const *cta_flowtab_processes(const struct cta_flowtab *ft, size_t *n);
 
 size_t cta_flowtab_count(const struct cta_flowtab *ft);
-/* Of them, those not pending: the session's flows (O(flows)). */
+/* Of them, those not pending: the session's flows. */
 size_t cta_flowtab_recorded(const struct cta_flowtab *ft);
 /* Connections open right now, as far as the table knows. */
 size_t cta_flowtab_open_connections(const struct cta_flowtab *ft);

@@ -419,6 +419,21 @@ static void test_merge_and_icmp(void)
 	b.key.icmp_type = 13;
 	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL, NULL), 0);
 	CHECK_EQ(cta_flowtab_count(ft), 2);
+	/*
+	 * a flow of a rotated file with nothing counted in its period but a verdict is
+	 * one of the files' flows, listed: pending is record's own state, never a shape
+	 */
+	b.key.icmp_type = 14;
+	b.connections = b.packets[0] = b.packets[1] = 0;
+	CHECK_EQ(cta_flowtab_merge(ft, &b, NULL, NULL), 0);
+	{
+		size_t n = 0;
+		struct cta_flow *out = cta_flowtab_sorted(ft, &n);
+
+		CHECK_EQ(n, 3);
+		CHECK_EQ(cta_flowtab_recorded(ft), 3);
+		free(out);
+	}
 	cta_flowtab_free(ft);
 }
 
