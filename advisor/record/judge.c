@@ -579,18 +579,31 @@ static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const u
 }
 
 /*
- * An attempt the kernel counted no denial for, and no connection of which a dump
- * begun after it listed (nor its DESTROY): let through, but its connection was gone
- * before the dump and its DESTROY is late (held back by an overrun), or it was never
- * tracked. An untracked packet (no conntrack entry where traces carry them) is no
- * flow: let go. Otherwise what it tells goes to its flow, made pending if no
- * connection of it is known yet (cta_flowtab_flow_for; a NATed connection's flow,
- * whose key has the translated reply, is not the one made here).
+ * Has a dump begun after w's first packet completed? Its connection, open then, was
+ * listed (and accepted w); ended before, its DESTROY was read, unless held back.
  */
-static int let_through(struct cta_judge *j, struct wait *w)
+static bool listed(const struct cta_judge *j, const struct wait *w)
 {
-	int64_t pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+	return j->dump_listed > w->dump0;
+}
 
+/*
+ * An attempt the kernel counted no denial for: let through. Not before a dump begun
+ * after it completed (listed), or the end (final): its connection, open then, was
+ * listed and took it; one still waiting had gone before the dump with its DESTROY late
+ * (held back by an overrun), or was never tracked. An untracked packet (no conntrack
+ * entry where traces carry them) is no flow: let go. Otherwise what it tells goes to
+ * its flow, made pending if no connection of it is known yet (cta_flowtab_flow_for; a
+ * NATed connection's flow, whose key has the translated reply, is not the one made
+ * here). 0 (also when it must wait on), or -errno.
+ */
+static int let_through(struct cta_judge *j, struct wait *w, bool final)
+{
+	int64_t pos;
+
+	if (!final && !listed(j, w))
+		return 0;
+	pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 	j->stats.passed++;
 	if (pos < 0 && !w->has_ct && j->ct_in_traces) {
 		j->stats.untracked++;
@@ -603,7 +616,7 @@ static int let_through(struct cta_judge *j, struct wait *w)
 		drop(j, w);
 		return (int)pos;
 	}
-	return credit(j, w, pos, NULL);
+	return credit(j, w, pos, w->has_ct ? &w->ct_id : NULL);
 }
 
 /*
@@ -643,15 +656,6 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 		return retransmits_done(j, w);
 	pos = cta_flowtab_flow_of(j->ft, ev);
 	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
-}
-
-/*
- * Has a dump begun after w's first packet completed? Its connection, open then, was
- * listed (and accepted w); ended before, its DESTROY was read, unless held back.
- */
-static bool listed(const struct cta_judge *j, const struct wait *w)
-{
-	return j->dump_listed > w->dump0;
 }
 
 /*
@@ -746,7 +750,7 @@ static bool in_doubt(const struct cta_judge *j, const struct wait *w)
  * event is as likely lost (seen at 100k new flows/s: 105 accepted flows called
  * denied). It is let go and counted unsure. 0 or -errno.
  */
-static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt)
+static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool final)
 {
 	int err;
 
@@ -755,8 +759,8 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt)
 		drop(j, w);
 		return 0;
 	}
-	if (!was_denied(w)) /* its trace saw it accepted: once a dump had its chance */
-		return listed(j, w) ? let_through(j, w) : 0;
+	if (!was_denied(w)) /* its trace saw it accepted */
+		return let_through(j, w, final);
 	err = denied(j, w, wait_packets(w));
 	w->settled = true;
 	w->traced = w->logged = 0;
@@ -789,7 +793,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				continue;
 			err = claim(j, w);
 			if (err == 0)
-				err = by_time(j, w, true);
+				err = by_time(j, w, true, !wait_ns);
 			continue;
 		}
 		/* NFLOG alone: its trace, which names the rule, may come later (2 s) */
@@ -805,8 +809,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			if (!due)
 				continue;
 			if (flow_left(j, w)) {
-				if (!wait_ns || listed(j, w))
-					err = let_through(j, w);
+				err = let_through(j, w, !wait_ns);
 				continue;
 			}
 		}
@@ -821,9 +824,9 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			 * the counting began (a netdev ingress chain, raw): the trace says so.
 			 */
 			if (w->verdict && w->dropped)
-				err = by_time(j, w, false);
-			else if (!wait_ns || listed(j, w))
-				err = let_through(j, w);
+				err = by_time(j, w, false, !wait_ns);
+			else
+				err = let_through(j, w, !wait_ns);
 		}
 	}
 	if (err < 0)
