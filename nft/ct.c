@@ -230,9 +230,7 @@ static int dump_once(struct cta_ct *ct, cta_ct_cb cb, void *data, void (*between
 	uint32_t seq = ++ct->seq;
 	uint64_t now = cta_now_real_ns();
 	bool done = false;
-	int nlerr = 0;
-
-	int err = dump_request(ct, IPCTNL_MSG_CT_GET, seq);
+	int nlerr = 0, err = dump_request(ct, IPCTNL_MSG_CT_GET, seq);
 
 	if (err)
 		return err;

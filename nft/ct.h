@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Conntrack over ctnetlink: one socket subscribed to DESTROY events (and NEW ones,
- * when asked) and one for dumps. Messages become struct cta_event and go to a callback: dump entries
- * through libnetfilter_conntrack, events by the hand-written parser (nft/ctmsg.h).
+ * when asked) and one for dumps. Messages become struct cta_event and go to a
+ * callback: dump entries through libnetfilter_conntrack, events by the hand-written
+ * parser (nft/ctmsg.h).
  */
 #ifndef CTA_CT_H
 #define CTA_CT_H

@@ -62,7 +62,6 @@ struct rec {
 	struct cta_judge *judge;
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
-	bool starts; /* subscribed to NEW events (cta_ct_open) */
 	uint64_t nflog_overruns;
 	/*
 	 * Conntrack event delivery: reliable (cta_ct_reliable) while the table has room;
@@ -1054,8 +1053,8 @@ static int setup_kernel(struct rec *r)
 	 * dump that lists it first (checkpoints, the end), and the judge joins a traced
 	 * first packet to it there or at its flow (judge.h).
 	 */
-	r->starts = r->events_fd >= 0 || !cta_listen_counting(r->listen);
-	err = cta_ct_open(&r->ct, r->cfg->rcvbuf, r->starts);
+	err = cta_ct_open(&r->ct, r->cfg->rcvbuf,
+			  r->events_fd >= 0 || !cta_listen_counting(r->listen));
 	if (err)
 		return failf(r, CTA_RECORD_SYSTEM, err,
 			     "cannot subscribe to conntrack events: %s%s", strerror(-err),
