@@ -472,9 +472,7 @@ static bool next_target(const char **at, char *buf, size_t len)
 				buf[k++] = *p++;
 			buf[k] = '\0';
 			*at = *p ? p + (q && *p == '"') : p;
-			if (k)
-				return true;
-			break;
+			return k > 0; /* none after the word: the text is cut, nothing follows */
 		}
 	}
 	return false;
