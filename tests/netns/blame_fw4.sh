@@ -16,10 +16,7 @@ L() { ip netns exec "$CLB" "$@"; }
 (S "$CTALAB" serve tcp 22 60 &)
 (L "$CTALAB" serve tcp 80 60 &)
 sleep 0.3
-S nft -f "$HERE/../data/cases/fw4.nft" || {
-	fail "cannot load fw4.nft"
-	finish
-}
+lab_load_case fw4.nft
 CHECK="$PY $HERE/../tools/check_blame.py"
 
 # CASES: tuple | traffic | verdict | decider (see check_blame.py)

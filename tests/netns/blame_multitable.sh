@@ -15,10 +15,7 @@ B() { ip netns exec "$CLB" "$CTALAB" "$@"; }
 (S "$CTALAB" serve tcp 22 60 &)
 (S "$CTALAB" serve tcp 80 60 &)
 sleep 0.3
-S nft -f "$HERE/../data/cases/fail2ban.nft" || {
-	fail "cannot load fail2ban.nft"
-	finish
-}
+lab_load_case fail2ban.nft
 CHECK="$PY $HERE/../tools/check_blame.py"
 F2B="ip fail2ban input=accept"
 PRE="inet f2b-table f2b-chain=accept"

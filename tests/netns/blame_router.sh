@@ -18,10 +18,7 @@ L() { ip netns exec "$CLB" "$CTALAB" "$@"; }
 (ip netns exec "$CLB" "$CTALAB" serve tcp 80 60 &)
 (ip netns exec "$CLA" "$CTALAB" serve udp 53 60 &)
 sleep 0.3
-S nft -f "$HERE/../data/cases/min-nat.nft" || {
-	fail "cannot load min-nat.nft"
-	finish
-}
+lab_load_case min-nat.nft
 CHECK="$PY $HERE/../tools/check_blame.py"
 
 # CASES: tuple | traffic | verdict | decider | path (see check_blame.py)

@@ -121,6 +121,14 @@ lab_record_cases() {
 	wait $rec
 }
 
+# lab_load_case FILE: tests/data/cases/FILE into $SRV (nft -f); a test that cannot
+# load its layout ends there, failed.
+lab_load_case() {
+	ip netns exec "$SRV" nft -f "$HERE/../data/cases/$1" && return 0
+	fail "cannot load $1"
+	finish
+}
+
 lab_local_net() {
 	ip netns exec "$SRV" ip route add local 192.0.2.0/24 dev lo &&
 		ip -n "$CLA" route add 192.0.2.0/24 via 198.51.100.1

@@ -14,10 +14,7 @@ lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
 (S "$CTALAB" serve tcp 22 60 &)
 sleep 0.3
-S nft -f "$HERE/../data/cases/fail2ban.nft" || {
-	fail "cannot load fail2ban.nft"
-	finish
-}
+lab_load_case fail2ban.nft
 S nft delete element ip fail2ban f2b-sshd '{ 203.0.113.20 }' || fail "unban"
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
 rec=$!
