@@ -485,6 +485,24 @@ static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t
 }
 
 /*
+ * Can the rule TEXT accept neighbour discovery or MLD (the N types in ND)? It names
+ * one of them; or it matches ICMPv6 with no type, or with a type it negates
+ * (`meta l4proto { icmp, ipv6-icmp } accept`, `icmpv6 type != echo-request accept`);
+ * or it matches link-local addresses (fe80::/10), where those messages come from.
+ */
+static bool may_match_nd(const char *text, const char *const *nd, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (cta_rule_has_word(text, nd[k]))
+			return true;
+	if (strstr(text, "fe80:"))
+		return true;
+	if (!cta_rule_has_word(text, "icmpv6") && !cta_rule_has_word(text, "ipv6-icmp"))
+		return false;
+	return !cta_rule_has_word(text, "type") || strstr(text, "type !=");
+}
+
+/*
  * Why record's traces cannot say whether rule i is used, or NULL when they can: only
  * first packets are traced, so a rule for later packets, loopback, or what NAT did is
  * never "unreached" (removing `ct state established,related accept` on a drop-policy
@@ -523,11 +541,10 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
-	for (size_t k = 0; k < ARRAY_SIZE(nd); k++)
-		if (cta_rule_has_word(text, nd[k]))
-			return "IPv6 neighbour discovery or multicast listener messages, which "
-			       "conntrack does not track and record does not trace: no evidence "
-			       "either way (keep it: IPv6 needs them)";
+	if (may_match_nd(text, nd, ARRAY_SIZE(nd)))
+		return "can match IPv6 neighbour discovery or multicast listener messages, which "
+		       "conntrack does not track and record does not trace: no evidence "
+		       "either way (keep it: IPv6 needs them)";
 	if (translated && (nat_only(rs, f, t, c, 0) || strstr(text, "ct status dnat") ||
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "

@@ -2,7 +2,8 @@
 # Issue 16, case 9: review --live says "unreached, a candidate for removal" only of
 # rules record could have seen reached. Only first packets are traced: rules for later
 # packets (ct state established,related; a ct state vmap), loopback, IPv6 neighbour
-# discovery (never tracked), and the NAT of translated connections are "untraced",
+# discovery (never tracked, also when a rule takes all of ICMPv6 or link-local
+# sources), and the NAT of translated connections are "untraced",
 # never "unreached"; a nat chain's policy never
 # decides. Following the old advice on this drop-policy host cut every connection.
 . "$(dirname "$0")/common.sh"
@@ -22,6 +23,10 @@ table inet fw {
 		ct state established,related accept
 		iif "lo" accept
 		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		meta l4proto { icmp, ipv6-icmp } accept
+		icmpv6 type != echo-request accept
+		ip6 saddr fe80::/10 accept
+		icmpv6 type echo-request accept
 		tcp dport 22 accept
 		tcp dport 25 accept
 	}
@@ -63,6 +68,12 @@ expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ct state
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: iif \"lo\" accept$"
 # neighbour discovery is never tracked: IPv6 needs the rule all the same
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 type \{ nd-neighbor-solicit, nd-neighbor-advert \} accept$"
+# and so is a rule that takes every ICMPv6 type, all but one, or link-local sources
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto \{ icmp, ipv6-icmp \} accept$"
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 type != echo-request accept$"
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 saddr fe80::/10 accept$"
+# a rule for one ICMPv6 type that is not neighbour discovery: no ping was recorded
+expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: icmpv6 type echo-request accept$"
 # what they could: no connection to 25 was recorded
 expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: tcp dport 25 accept$"
 # a nat chain's policy decided nothing
