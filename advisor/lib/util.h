@@ -31,6 +31,14 @@ int cta_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Wall clock and monotonic clock in nanoseconds. */
 uint64_t cta_now_real_ns(void);
 uint64_t cta_now_mono_ns(void);
+/*
+ * NOW - THEN in ns, 0 when THEN is later: a time read before an event was stamped
+ * (the clock read, then messages judged at a later reading) is no wrap to 2^64.
+ */
+static inline uint64_t cta_elapsed_ns(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
 
 /*
  * The file name of a rotated recording's period starting at ns (wall clock): pattern

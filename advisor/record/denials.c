@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advisor/lib/hashidx.h"
+#include "advisor/lib/util.h"
 #include "advisor/model/flow.h"
 
 struct entry {
@@ -228,7 +229,7 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 
 		if (e->balance <= 0 || !e->since)
 			continue;
-		if (wait_ns && now_mono - e->since < wait_ns)
+		if (wait_ns && cta_elapsed_ns(now_mono, e->since) < wait_ns)
 			continue;
 		n = (uint64_t)e->balance;
 		if (e->uncounted) {

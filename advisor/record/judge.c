@@ -767,6 +767,15 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool fina
 	return err;
 }
 
+/*
+ * How long w has waited at NOW_MONO, 0 if it began later: record reads the clock, then
+ * judges the traces gone quiet (their waits begin at a later reading), then expires.
+ */
+static uint64_t age_of(const struct wait *w, uint64_t now_mono)
+{
+	return cta_elapsed_ns(now_mono, w->since_mono);
+}
+
 /* Its trace saw it accepted by every chain: no denial taken before it is due. */
 static bool seen_accepted(const struct wait *w)
 {
@@ -781,7 +790,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 	/* traced attempts first: their rule names the denials NFLOG alone saw after them */
 	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
 		struct wait *w = &j->w[k % j->n];
-		uint64_t age = now_mono - w->since_mono;
+		uint64_t age = age_of(w, now_mono);
 		bool due;
 
 		if (!w->used || (k < j->n) != (w->verdict != NULL))
@@ -849,11 +858,11 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		if (!w->used)
 			continue;
 		if (w->settled) {
-			if (!wait_ns || now_mono - w->since_mono >= RETRANSMIT_NS)
+			if (!wait_ns || age_of(w, now_mono) >= RETRANSMIT_NS)
 				err = retransmits_done(j, w);
 			continue;
 		}
-		if (wait_ns && now_mono - w->since_mono < wait_ns)
+		if (wait_ns && age_of(w, now_mono) < wait_ns)
 			continue;
 		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 		if (pos >= 0) {

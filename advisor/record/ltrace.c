@@ -257,7 +257,7 @@ void cta_ltrace_feed(struct cta_ltrace *l, const struct cta_nflog_packet *p, uin
 	l->stats.lines++;
 	/* lines came: have the rules changed since they were read? (once a read) */
 	if (!l->checked[fam_index(p->family)] ||
-	    now_ns - l->checked_ns[fam_index(p->family)] >= CHECK_EVERY_NS) {
+	    cta_elapsed_ns(now_ns, l->checked_ns[fam_index(p->family)]) >= CHECK_EVERY_NS) {
 		l->checked[fam_index(p->family)] = true;
 		l->checked_ns[fam_index(p->family)] = now_ns;
 		check_rules(l, p->family);
@@ -268,7 +268,7 @@ void cta_ltrace_feed(struct cta_ltrace *l, const struct cta_nflog_packet *p, uin
 	 * at most every SIG_EVERY_NS (a line they never hold must not run the tool per line).
 	 */
 	if ((!s || !cta_ipt_line_known(s, &line)) &&
-	    now_ns - l->resnap_ns[fam_index(p->family)] >= SIG_EVERY_NS) {
+	    cta_elapsed_ns(now_ns, l->resnap_ns[fam_index(p->family)]) >= SIG_EVERY_NS) {
 		l->resnap_ns[fam_index(p->family)] = now_ns;
 		(void)snapshot(l, p->family, NULL);
 		s = l->rules[fam_index(p->family)];
@@ -382,10 +382,10 @@ int cta_ltrace_take(struct cta_ltrace *l, uint8_t family, uint8_t l4proto,
 void cta_ltrace_expire(struct cta_ltrace *l, uint64_t now_ns, uint64_t age_ns)
 {
 	for (int i = 0; i < PENDING_MAX; i++)
-		if (l->pend[i].used && now_ns - l->pend[i].last_ns >= age_ns)
+		if (l->pend[i].used && cta_elapsed_ns(now_ns, l->pend[i].last_ns) >= age_ns)
 			finish(l, &l->pend[i]);
 	for (size_t i = 0; i < DONE_MAX; i++)
-		if (l->done_used[i] && now_ns - l->done[i].seen_ns >= age_ns)
+		if (l->done_used[i] && cta_elapsed_ns(now_ns, l->done[i].seen_ns) >= age_ns)
 			l->done_used[i] = false;
 }
 

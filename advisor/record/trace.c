@@ -190,7 +190,7 @@ static bool sent_before(const struct cta_tracer *t, const struct pkt *p, uint64_
 	for (unsigned k = 1; k <= n; k++) {
 		const struct sent *s = &t->sent[(t->n_sent - k) % SENT_RING];
 
-		if (now_ns - s->at_ns > SENT_KEEP_NS)
+		if (cta_elapsed_ns(now_ns, s->at_ns) > SENT_KEEP_NS)
 			break; /* older ones are older still */
 		if (s->family == p->j.family && s->l4proto == p->j.l4proto &&
 		    !memcmp(&s->tuple, &p->j.tuple, sizeof(s->tuple)))
@@ -302,7 +302,8 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 void cta_tracer_flush(struct cta_tracer *t, uint64_t now_ns, uint64_t idle_ns)
 {
 	for (int i = 0; i < IN_FLIGHT; i++)
-		if (t->slots[i].used && (!idle_ns || now_ns - t->slots[i].last_ns >= idle_ns))
+		if (t->slots[i].used &&
+		    (!idle_ns || cta_elapsed_ns(now_ns, t->slots[i].last_ns) >= idle_ns))
 			finish(t, i, now_ns);
 }
 

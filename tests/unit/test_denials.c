@@ -231,7 +231,7 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 				.seen_ns = 500,
 				.packets = { 1, 1 },
 				.bytes = { 60, 60 } };
-	uint64_t late = cta_judge_stats(j)->accepted_late;
+	uint64_t late = cta_judge_stats(j)->accepted_late, denied;
 	const struct cta_flow *f;
 
 	listing123(d, 50 * S, 0, 0);
@@ -299,6 +299,23 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	f = flow_to(ft, 125);
 	CHECK_EQ(f ? f->connections : 0, 2);
 	CHECK_EQ(tally_of(ft, f, 9), 1);
+
+	/*
+	 * The caller's clock may be behind a wait's: record reads the time, then judges
+	 * the traces gone quiet, then expires. Such a wait is not due (its age is not
+	 * 2^64 - 1 ns), so it does not take the denial another attempt of its flow (a rate
+	 * limit's) left counted.
+	 */
+	listing123(d, 80 * S, 4, 2);
+	listing123(d, 81 * S, 4, 2);
+	denied = cta_judge_stats(j)->denied;
+	c = pkt(41003, 123);
+	jd.tuple = c.tuple;
+	jd.ct_id = 91;
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 10), 82 * S, 1), 0);
+	CHECK_EQ(cta_judge_expire(j, 82 * S - 1, 2 * S), 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, denied);
+	CHECK_EQ(unnamed_denials(ft, flow_to(ft, 123)), 1);
 }
 
 int main(void)
