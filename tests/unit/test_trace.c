@@ -231,6 +231,73 @@ static void test_fw4(void)
 	cta_tracer_free(t);
 }
 
+/* A policy-accept input whose drops after the accepts are for other packets. */
+static const char later[] =
+	"table inet fw { # handle 6\n"
+	"\tchain input { # handle 1\n"
+	"\t\ttype filter hook input priority 0; policy accept;\n"
+	"\t\ttcp dport 22 accept # handle 9\n"
+	"\t\tudp dport 53 accept # handle 10\n"
+	"\t\tct state invalid drop # handle 11\n"
+	"\t\tmeta l4proto tcp reject with icmp type port-unreachable # handle 12\n"
+	"\t}\n"
+	"}\n";
+
+/* The verdict of one new packet of l4proto accepted by input's rule handle. */
+static struct cta_verdict *accepted_by(const struct cta_ruleset *rs, uint8_t l4proto,
+				       uint16_t dport, uint64_t handle)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_trace_event e[2];
+
+	n_got = 0;
+	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", dport);
+	e[1] = ev_of("fw", "input", true, "192.0.2.10", dport);
+	e[1].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[1].handle = handle;
+	e[1].verdict = NF_ACCEPT;
+	for (int i = 0; i < 2; i++) {
+		e[i].l4proto = l4proto;
+		e[i].flags |= CTA_TRF_CT;
+		e[i].ct_id = 5;
+		e[i].ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	}
+	cta_tracer_flush(t, 100, 0);
+	cta_tracer_free(t);
+	CHECK_EQ(n_got, 1);
+	return n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+}
+
+/*
+ * An accept decides only when a later rule could have dropped the packet: a UDP
+ * query is not what `meta l4proto tcp reject` or `ct state invalid drop` would take
+ * (its verdict is the chain letting it through), an ssh SYN is.
+ */
+static void test_later_drop(void)
+{
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_verdict *v;
+
+	cta_ruleset_add_text(rs, later);
+	v = accepted_by(rs, IPPROTO_UDP, 53, 10);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_OPEN);
+		cta_verdict_unref(v);
+	}
+	v = accepted_by(rs, IPPROTO_TCP, 22, 9);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_RULE);
+		CHECK_EQ(v->handle, 9);
+		cta_verdict_unref(v);
+	}
+	cta_ruleset_free(rs);
+}
+
 /* synproxy in front of a local server (issue 21), as this kernel traces it. */
 static const char synproxy[] =
 	"table inet filter { # handle 1\n"
@@ -450,5 +517,6 @@ int main(void)
 	test_nat();
 	test_synproxy();
 	test_fw4();
+	test_later_drop();
 	return check_report("trace");
 }
