@@ -679,9 +679,10 @@ static int add_counting(struct batch *bt)
 	} points[] = {
 		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE,
 		  CTA_KCOUNT_ENTERED },
-		{ "count_output", NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
-		{ "count_input", NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, CTA_KCOUNT_LEFT },
-		{ "count_postrouting", NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
+		{ CTA_CHAIN_ENTERED_OUTPUT, NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
+		{ CTA_CHAIN_LEFT_INPUT, NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE,
+		  CTA_KCOUNT_LEFT },
+		{ CTA_CHAIN_LEFT_POSTROUTING, NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
 	};
 	int err = 0;
 
@@ -967,13 +968,26 @@ static int add_new_chains(struct batch *bt, uint16_t group, bool count)
 	return err;
 }
 
+/*
+ * Without counting (blame --live): the counting chains at the end of input and
+ * postrouting, empty. A traced packet that reaches one has crossed that hook, which
+ * the trace tells even when no chain of the host's saw the packet (trace.h: reached).
+ */
+static int add_end_chains(struct batch *bt)
+{
+	int err = add_chain(bt, CTA_CHAIN_LEFT_INPUT, NF_INET_LOCAL_IN, INT32_MAX);
+
+	return err ? err
+		   : add_chain(bt, CTA_CHAIN_LEFT_POSTROUTING, NF_INET_POST_ROUTING, INT32_MAX);
+}
+
 static int build(struct batch *bt, const struct cta_table_config *cfg)
 {
 	static const struct {
 		const char *name;
 		uint32_t hook;
 	} trace_chains[] = { { "trace_prerouting", NF_INET_PRE_ROUTING },
-			     { "trace_output", NF_INET_LOCAL_OUT } };
+			     { CTA_CHAIN_TRACE_OUTPUT, NF_INET_LOCAL_OUT } };
 	int err = add_table(bt);
 
 	if (!err && cfg->trace == CTA_TRACE_NEW)
@@ -996,6 +1010,8 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 	}
 	if (!err && cfg->count)
 		err = add_counting(bt);
+	else if (!err && cfg->trace != CTA_TRACE_NONE)
+		err = add_end_chains(bt);
 	if (!err && cfg->conntrack)
 		err = add_new_chains(bt, cfg->nflog_group, cfg->count);
 	return err;

@@ -35,6 +35,16 @@
 #include "nft/event.h"
 
 #define CTA_TABLE_NAME "conntrack_advise"
+/*
+ * The own table's chains that count first packets leaving the filter hooks, at the
+ * latest priority of input and postrouting, and entering from local sockets (output,
+ * -199): a traced packet that reached them crossed those hooks (advisor/record/trace.c).
+ * Without counting (blame --live) the two at the end are there, empty.
+ */
+#define CTA_CHAIN_LEFT_INPUT "count_input"
+#define CTA_CHAIN_LEFT_POSTROUTING "count_postrouting"
+#define CTA_CHAIN_ENTERED_OUTPUT "count_output"
+#define CTA_CHAIN_TRACE_OUTPUT "trace_output" /* marks local sockets' packets */
 #define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
 
 /* What blame --live traces: unset parts match anything. */

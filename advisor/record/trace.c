@@ -18,6 +18,7 @@
 #include "advisor/model/host.h"
 #include "advisor/model/session.h"
 #include "advisor/record/decide.h"
+#include "nft/table.h"
 
 #define IN_FLIGHT 256 /* packets being assembled at once */
 #define MARK_PREFIX "trace_" /* the own table's marking chains */
@@ -232,6 +233,18 @@ static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_e
 	}
 }
 
+/* What reaching the own chain says of the hooks a packet crossed: CTA_REACHED_*, or 0. */
+static uint8_t reached(const char *chain)
+{
+	if (!strcmp(chain, CTA_CHAIN_LEFT_INPUT))
+		return CTA_REACHED_INPUT;
+	if (!strcmp(chain, CTA_CHAIN_LEFT_POSTROUTING))
+		return CTA_REACHED_POSTROUTING;
+	if (!strcmp(chain, CTA_CHAIN_ENTERED_OUTPUT) || !strcmp(chain, CTA_CHAIN_TRACE_OUTPUT))
+		return CTA_REACHED_OUTPUT;
+	return 0;
+}
+
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
 	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
@@ -262,8 +275,11 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	p = &t->pkts[i];
 	t->slots[i].last_ns = now_ns;
 	absorb(t, p, ev, now_ns);
-	if (own)
+	if (own) {
+		if (ev->table_family == NFPROTO_INET)
+			p->j.reached |= reached(ev->chain);
 		return 0;
+	}
 	if (headers)
 		p->pending_stage = true;
 	/* the end of a chain with nothing matched: part of no story */
@@ -830,6 +846,34 @@ static bool decider_of(const struct cta_step *d, enum cta_vkind verdict, const c
 	       dup_or_null(&out->rule, d->policy ? NULL : rule_text(d, rs));
 }
 
+/* Did a step of j end the packet (a drop, reject, queue, stolen)? */
+static bool final_step(const struct cta_judgement *j)
+{
+	for (int i = 0; i < j->n_steps; i++)
+		if (terminal(j->steps[i].verdict))
+			return true;
+	return false;
+}
+
+/*
+ * No chain of the host's decided, but the packet reached the own table's counting
+ * chain at the end of a hook (IPv6 on a host with only `ip` tables): let through, and
+ * no chain at the hook it crossed would drop it.
+ */
+static void own_hooks(const struct cta_judgement *j, struct cta_decision *dc)
+{
+	const char *hook = (j->reached & CTA_REACHED_INPUT)	     ? "input"
+			   : !(j->reached & CTA_REACHED_POSTROUTING) ? NULL
+			   : (j->reached & CTA_REACHED_OUTPUT)	     ? "output"
+								     : "forward";
+
+	if (!hook)
+		return;
+	dc->verdict = CTA_VERDICT_ACCEPT;
+	dc->n = 1;
+	dc->d[0] = (struct cta_decider){ -1, hook };
+}
+
 /* The path and the deciders of j, into v; its verdict and type from the decision. */
 static bool judgement_decide(const struct cta_judgement *j, const struct cta_ruleset *rs,
 			     const struct stage *st, int n, struct cta_verdict *v)
@@ -841,6 +885,8 @@ static bool judgement_decide(const struct cta_judgement *j, const struct cta_rul
 	for (int k = 0; k < n; k++)
 		res[k] = st[k].r;
 	cta_decide(res, n, &dc);
+	if (dc.verdict == CTA_VERDICT_NONE && !final_step(j))
+		own_hooks(j, &dc);
 	v->verdict = (uint8_t)dc.verdict;
 	v->type = dc.verdict == CTA_VERDICT_NONE ? CTA_VTYPE_NONE : CTA_VTYPE_OPEN;
 	v->deciders = dc.n ? calloc((size_t)dc.n, sizeof(*v->deciders)) : NULL;
@@ -928,8 +974,12 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 	const struct cta_step *prev = NULL;
 	size_t at = 0;
 
-	key_add(buf, len, &at, "%d %d %d %d;", (int)j->verdict, j->decider, j->n_steps,
-		j->lost_steps);
+	/*
+	 * The protocol and conntrack state weigh the rules after an accept (cannot_match),
+	 * the own chains reached the hooks of a packet no chain of the host's saw
+	 */
+	key_add(buf, len, &at, "%d %d %d %d %u %d %u %u;", (int)j->verdict, j->decider, j->n_steps,
+		j->lost_steps, j->l4proto, j->has_ct, j->has_ct ? j->ct_state : 0u, j->reached);
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 

@@ -47,12 +47,24 @@ struct cta_judgement {
 	 */
 	bool by_kernel;
 	uint32_t iif, oif; /* ifindexes the trace gave first (in, out); 0 none */
+	/*
+	 * The own table's counting chains it reached (CTA_REACHED_*, nft/table.h): past
+	 * every chain of input, or of postrouting, and from a local socket. They tell the
+	 * hooks a packet crossed when no chain of the host's saw it (IPv6 on a host whose
+	 * tables are all `ip`). 0 without counting chains (blame --live). Before steps: start()
+	 * clears what comes before them.
+	 */
+	uint8_t reached;
 	enum cta_vkind verdict;
 	int decider; /* index in steps of what ended it: its drop, or its latest accept */
 	struct cta_step steps[CTA_PATH_MAX];
 	int n_steps, lost_steps;
 	uint64_t judged_ns;
 };
+
+#define CTA_REACHED_INPUT 1u
+#define CTA_REACHED_POSTROUTING 2u
+#define CTA_REACHED_OUTPUT 4u
 
 typedef void (*cta_judgement_cb)(const struct cta_judgement *j, void *data);
 

@@ -11,6 +11,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "nft/ctmsg.h"
@@ -298,6 +299,56 @@ static void test_later_drop(void)
 	cta_ruleset_free(rs);
 }
 
+/*
+ * IPv6 forwarded by a host whose tables are all `ip`: only the own table's chains saw
+ * it, and its counting chain at the end of postrouting says it got through: accepted,
+ * no chain at forward would drop it (not "no verdict"). A packet sent from here (it
+ * reached count_output too) crossed output. The verdict cache keys tell them apart.
+ */
+static void test_own_hooks(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	const char *chains[] = { "trace_prerouting", "count_postrouting", "count_output" };
+	char k1[512], k2[512];
+	struct cta_verdict *v;
+
+	cta_ruleset_add_text(rs, later); /* an inet table: not the packet's way here */
+	for (int round = 0; round < 2; round++) {
+		n_got = 0;
+		for (int i = 0; i < 3; i++) {
+			struct cta_trace_event e = ev_of("conntrack_advise",
+							 round && !i ? "trace_output" : chains[i],
+							 true, "192.0.2.10", 80);
+
+			if (i == 2 && !round)
+				continue;
+			e.type = NFT_TRACETYPE_POLICY;
+			e.flags |= CTA_TRF_POLICY;
+			e.policy = NF_ACCEPT;
+			cta_tracer_feed(t, &e, (uint64_t)(round * 10 + i));
+		}
+		cta_tracer_flush(t, 100, 0);
+		CHECK_EQ(n_got, 1);
+		if (!n_got)
+			continue;
+		v = cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE);
+		CHECK(v != NULL);
+		if (v) {
+			CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+			CHECK_EQ(v->type, CTA_VTYPE_OPEN);
+			CHECK_EQ(v->n_deciders, 1);
+			if (v->n_deciders)
+				CHECK_STR(v->deciders[0].hook, round ? "output" : "forward");
+			cta_verdict_unref(v);
+		}
+		CHECK(cta_judgement_key(&got[0], round ? k2 : k1, sizeof(k1)) > 0);
+	}
+	CHECK(strcmp(k1, k2) != 0);
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
+}
+
 /* synproxy in front of a local server (issue 21), as this kernel traces it. */
 static const char synproxy[] =
 	"table inet filter { # handle 1\n"
@@ -518,5 +569,6 @@ int main(void)
 	test_synproxy();
 	test_fw4();
 	test_later_drop();
+	test_own_hooks();
 	return check_report("trace");
 }
