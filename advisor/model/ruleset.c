@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "advisor/model/ruleset.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
+#include "advisor/model/flow.h"
 #include "advisor/model/listing.h"
 
 struct rule {
@@ -390,6 +394,339 @@ bool cta_rule_has_word(const char *text, const char *word)
 			   !word_char(p[n])) {
 			return true;
 		}
+	}
+	return false;
+}
+
+/*
+ * The chain the jump or goto at or after *at in text names (its quotes dropped), into
+ * buf; *at moves past it. false when no more: a verdict map names several.
+ */
+static bool next_target(const char **at, char *buf, size_t len)
+{
+	static const char *const words[] = { "jump", "goto" };
+	bool quoted = false;
+
+	for (const char *p = *at; p && *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted; /* a comment or a log prefix says nothing */
+			continue;
+		}
+		for (size_t w = 0; w < ARRAY_SIZE(words) && !quoted; w++) {
+			size_t n = strlen(words[w]), k = 0;
+			bool q;
+
+			if (strncmp(p, words[w], n) || p[n] != ' ' ||
+			    (p > *at && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+				continue;
+			for (p += n; *p == ' '; p++)
+				;
+			q = *p == '"'; /* a quoted name may hold spaces */
+			p += q;
+			while (*p && (q ? *p != '"' : *p != ' ' && *p != ',' && *p != '}') &&
+			       k + 1 < len)
+				buf[k++] = *p++;
+			buf[k] = '\0';
+			*at = *p ? p + (q && *p == '"') : p;
+			return k > 0; /* none after the word: the text is cut, nothing follows */
+		}
+	}
+	return false;
+}
+
+#define JUMP_DEPTH 8 /* chains followed from a jump, as deep: the kernel allows 16 */
+#define JUMP_VISITS 64 /* chains looked into for one rule: verdict maps fan out */
+
+struct drops_q {
+	const struct cta_ruleset *rs;
+	uint8_t family;
+	const char *table;
+	cta_rule_skip_fn skip;
+	const void *ctx;
+	int visits;
+};
+
+static bool rule_drops(struct drops_q *q, const char *text, int depth);
+
+/* Does a rule of this chain drop or reject, or jump or go to a chain that does? */
+static bool chain_drops(struct drops_q *q, const char *chain, int depth)
+{
+	size_t n = cta_ruleset_rule_count(q->rs);
+
+	if (--q->visits < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *t, *c, *text;
+		uint64_t handle;
+		uint8_t f;
+
+		text = cta_ruleset_rule_at(q->rs, i, &f, &t, &c, &handle);
+		if (f == q->family && !strcmp(t, q->table) && !strcmp(c, chain) && text &&
+		    rule_drops(q, text, depth))
+			return true;
+	}
+	return false;
+}
+
+static bool rule_drops(struct drops_q *q, const char *text, int depth)
+{
+	const char *at = text;
+	char target[CTA_NAME_MAX];
+
+	if (q->skip && q->skip(text, q->ctx))
+		return false;
+	if (cta_rule_has_word(text, "drop") || cta_rule_has_word(text, "reject"))
+		return true;
+	while (depth > 0 && next_target(&at, target, sizeof(target)))
+		if (chain_drops(q, target, depth - 1))
+			return true;
+	return false;
+}
+
+bool cta_ruleset_rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			    const char *text, cta_rule_skip_fn skip, const void *ctx)
+{
+	struct drops_q q = { rs, family, table, skip, ctx, JUMP_VISITS };
+
+	return text && rule_drops(&q, text, JUMP_DEPTH);
+}
+
+/*
+ * The next word of a rule's text at *at into buf; *at moves past it. Spaces split
+ * words, and commas too unless KEEP_COMMAS (a flag list such as `established,related`
+ * is one value); a quoted string is skipped: a comment says nothing. false at the end.
+ */
+static bool next_word(const char **at, char *buf, size_t len, bool keep_commas)
+{
+	const char *p = *at;
+	size_t k = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p != '"')
+			break;
+		p = strchr(p + 1, '"');
+		p = p ? p + 1 : "";
+	}
+	while (*p && *p != ' ' && (keep_commas || *p != ',') && *p != '"')
+		if (k + 1 < len)
+			buf[k++] = *p++;
+		else
+			p++;
+	buf[k] = '\0';
+	*at = p;
+	return k > 0;
+}
+
+typedef bool (*holds_fn)(const char *word, const struct cta_rule_packet *p);
+
+/* Does one value (a comma list of flags: any of them) hold what is_in says? */
+static bool value_holds(char *w, holds_fn is_in, const struct cta_rule_packet *p)
+{
+	bool holds = false;
+
+	for (char *save = NULL, *v = strtok_r(w, ",", &save); v; v = strtok_r(NULL, ",", &save))
+		holds |= is_in(v, p);
+	return holds;
+}
+
+/*
+ * The value or set after a selector at *at: whether the packet's is in it, negation
+ * applied. false when it is not a plain value or set (a verdict map, a named set, a
+ * bitwise expression): nothing follows from it.
+ */
+static bool selector_holds(const char **at, holds_fn is_in, const struct cta_rule_packet *p,
+			   bool *holds)
+{
+	char w[256];
+	bool neg = false, set;
+
+	if (!next_word(at, w, sizeof(w), true))
+		return false;
+	if (!strcmp(w, "!=") || !strcmp(w, "==")) {
+		neg = w[0] == '!';
+		if (!next_word(at, w, sizeof(w), true))
+			return false;
+	}
+	set = !strcmp(w, "{");
+	*holds = false;
+	do {
+		if (set && !next_word(at, w, sizeof(w), false))
+			return false;
+		if (!strcmp(w, "}"))
+			break;
+		if (w[0] == '@' || w[0] == '$' || w[0] == '&' || w[0] == '|' || w[0] == '!' ||
+		    !strcmp(w, "vmap") || !strcmp(w, "map"))
+			return false;
+		*holds |= value_holds(w, is_in, p);
+	} while (set);
+	*holds ^= neg;
+	return true;
+}
+
+static bool is_proto(const char *w, const struct cta_rule_packet *p)
+{
+	uint8_t n = 0;
+	char *end;
+	unsigned long v = strtoul(w, &end, 10);
+
+	if (p->l4proto < 0)
+		return true;
+	if (*end || end == w) {
+		if (cta_proto_from_name(w, &n))
+			return true; /* a name not known here: it may be the packet's */
+	} else {
+		n = (uint8_t)v;
+	}
+	return n == p->l4proto;
+}
+
+static bool is_nfproto(const char *w, const struct cta_rule_packet *p)
+{
+	if (!strcmp(w, "ipv4"))
+		return p->family == AF_INET;
+	if (!strcmp(w, "ipv6"))
+		return p->family == AF_INET6;
+	return true; /* a number, another name: it may be */
+}
+
+static bool is_state(const char *w, const struct cta_rule_packet *p)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} states[] = { { "invalid", NF_CT_STATE_INVALID_BIT },
+		       { "established", NF_CT_STATE_BIT(IP_CT_ESTABLISHED) },
+		       { "related", NF_CT_STATE_BIT(IP_CT_RELATED) },
+		       { "new", NF_CT_STATE_BIT(IP_CT_NEW) },
+		       { "untracked", NF_CT_STATE_UNTRACKED_BIT } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		if (!strcmp(w, states[i].name))
+			return states[i].bit & p->ct_state;
+	return true; /* not known here: it may be the packet's */
+}
+
+/* The ICMP and ICMPv6 type names nft lists (its icmp_type and icmpv6_type symbols). */
+static const struct {
+	const char *name;
+	uint8_t v4, v6; /* 255: not a type of that protocol */
+} icmp_names[] = {
+	{ "echo-reply", 0, 129 },
+	{ "destination-unreachable", 3, 1 },
+	{ "source-quench", 4, 255 },
+	{ "redirect", 5, 255 },
+	{ "echo-request", 8, 128 },
+	{ "router-advertisement", 9, 255 },
+	{ "router-solicitation", 10, 255 },
+	{ "time-exceeded", 11, 3 },
+	{ "parameter-problem", 12, 4 },
+	{ "timestamp-request", 13, 255 },
+	{ "timestamp-reply", 14, 255 },
+	{ "info-request", 15, 255 },
+	{ "info-reply", 16, 255 },
+	{ "address-mask-request", 17, 255 },
+	{ "address-mask-reply", 18, 255 },
+	{ "packet-too-big", 255, 2 },
+	{ "mld-listener-query", 255, 130 },
+	{ "mld-listener-report", 255, 131 },
+	{ "mld-listener-done", 255, 132 },
+	{ "mld-listener-reduction", 255, 132 },
+	{ "nd-router-solicit", 255, 133 },
+	{ "nd-router-advert", 255, 134 },
+	{ "nd-neighbor-solicit", 255, 135 },
+	{ "nd-neighbor-advert", 255, 136 },
+	{ "nd-redirect", 255, 137 },
+	{ "router-renumbering", 255, 138 },
+	{ "ind-neighbor-solicit", 255, 141 },
+	{ "ind-neighbor-advert", 255, 142 },
+	{ "mld2-listener-report", 255, 143 },
+};
+
+static bool is_icmp_type(const char *w, const struct cta_rule_packet *p)
+{
+	bool v6 = p->l4proto == IPPROTO_ICMPV6;
+	char *end;
+	unsigned long n = strtoul(w, &end, 10);
+	int type = -1;
+
+	if (!*end && end != w && n < 256) {
+		type = (int)n;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(icmp_names) && type < 0; i++)
+			if (!strcmp(w, icmp_names[i].name))
+				type = v6 ? icmp_names[i].v6 : icmp_names[i].v4;
+		if (type < 0)
+			return true; /* a range, a name not known here: it may be the packet's */
+	}
+	for (size_t i = 0; i < p->n_icmp_types; i++)
+		if (p->icmp_types[i] == type)
+			return true;
+	return !p->n_icmp_types;
+}
+
+int cta_rule_l4proto(uint8_t family, uint8_t l4proto)
+{
+	/* IPv6 extension headers (RFC 8200 and IANA's list), and none: not the transport */
+	static const uint8_t ext[] = { 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254 };
+
+	if (family != AF_INET && family != AF_INET6)
+		return -1;
+	for (size_t i = 0; family == AF_INET6 && i < ARRAY_SIZE(ext); i++)
+		if (l4proto == ext[i])
+			return -1;
+	return family == AF_INET && !l4proto ? -1 : l4proto;
+}
+
+bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p)
+{
+	static const char *const fields[] = { "dport", "sport",	   "flags",  "type", "code",
+					      "id",    "sequence", "option", "vtag" };
+	/* statements: the matches end where one begins (`reject with icmp type ...`) */
+	static const char *const statements[] = { "accept",  "drop",	 "reject",     "jump",
+						  "goto",    "queue",	 "return",     "continue",
+						  "dnat",    "snat",	 "masquerade", "redirect",
+						  "set",     "synproxy", "notrack",    "log",
+						  "counter", "limit",	 "meter",      "quota",
+						  "tproxy",  "dup",	 "fwd",	       "mark" };
+	const char *at = text;
+	char prev[64] = "", w[64];
+	bool holds;
+
+	while (next_word(&at, w, sizeof(w), false)) {
+		bool ip4 = !strcmp(prev, "ip"), ip6 = !strcmp(prev, "ip6");
+		holds_fn is_in = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(statements); i++)
+			if (!strcmp(w, statements[i]))
+				return false;
+		/* `ip saddr` never matches IPv6, nor `ip6 nexthdr` IPv4 */
+		if ((ip4 || ip6) && p->family && ip6 != (p->family == AF_INET6))
+			return true;
+		if ((!strcmp(prev, "meta") && !strcmp(w, "l4proto")) ||
+		    (ip4 && !strcmp(w, "protocol")) || (ip6 && !strcmp(w, "nexthdr")))
+			is_in = is_proto;
+		else if (!strcmp(prev, "meta") && !strcmp(w, "nfproto") && p->family)
+			is_in = is_nfproto;
+		else if (!strcmp(prev, "ct") && !strcmp(w, "state") && p->has_ct)
+			is_in = is_state;
+		else if (!strcmp(w, "type") && p->n_icmp_types &&
+			 ((!strcmp(prev, "icmp") && p->l4proto == IPPROTO_ICMP) ||
+			  (!strcmp(prev, "icmpv6") && p->l4proto == IPPROTO_ICMPV6)))
+			is_in = is_icmp_type;
+		if (is_in) {
+			if (!selector_holds(&at, is_in, p, &holds))
+				return false;
+			if (!holds)
+				return true;
+		} else if (prev[0]) {
+			/* a header field: `tcp dport`, `icmp type` (`th dport`: any) */
+			for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+				if (!strcmp(w, fields[i]) && !is_proto(prev, p))
+					return true;
+		}
+		snprintf(prev, sizeof(prev), "%s", w);
 	}
 	return false;
 }

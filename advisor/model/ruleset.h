@@ -84,4 +84,48 @@ size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
  */
 bool cta_rule_has_word(const char *text, const char *word);
 
+/*
+ * A packet, as far as it is known, for cta_rule_cannot_match: what is not known
+ * matches anything.
+ */
+struct cta_rule_packet {
+	uint8_t family; /* AF_INET, AF_INET6; 0: either */
+	int l4proto; /* IPPROTO_*, -1: not known (cta_rule_l4proto) */
+	bool has_ct;
+	uint32_t ct_state; /* with has_ct: NF_CT_STATE_* bits it may be in */
+	const uint8_t *icmp_types; /* ICMP or ICMPv6 types it may have; none: any */
+	size_t n_icmp_types;
+};
+
+/*
+ * The transport protocol of a packet of FAMILY whose first header after IP is
+ * L4PROTO, or -1 when that is not known: an IPv6 extension header comes first (nft's
+ * `meta l4proto` and `tcp dport` look past them), or no headers were seen (0).
+ */
+int cta_rule_l4proto(uint8_t family, uint8_t l4proto);
+
+/*
+ * Can the rule TEXT (as nft lists it) surely not match the packet P? Only what the
+ * listing says plainly before the rule's first statement counts: another protocol
+ * (`meta l4proto tcp`, `ip protocol { tcp, udp }`, `ip6 nexthdr != ipv6-icmp`, a header
+ * field such as `tcp dport` or `icmp type`), another family (`ip saddr` for IPv6,
+ * `meta nfproto ipv4`), a conntrack state it is not in (`ct state invalid,new`), an
+ * ICMP type it does not have. Named sets, maps, ranges and interfaces are not weighed:
+ * false (it may match) unless something says it surely cannot.
+ */
+bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p);
+
+/* Says whether a rule's TEXT surely cannot match the packet at hand (CTX). */
+typedef bool (*cta_rule_skip_fn)(const char *text, const void *ctx);
+
+/*
+ * Does the rule TEXT of FAMILY's TABLE drop or reject, itself or in a chain it jumps or
+ * goes to (a zone layout's `jump handle_reject`: OpenWrt's fw4 ends its base chains
+ * so; followed 8 chains deep, 64 chains looked into at most)? Rules SKIP (when not
+ * NULL) says cannot match are passed over, the jumps they make too. A verdict map's
+ * targets are all followed; a named map (`vmap @m`) is not.
+ */
+bool cta_ruleset_rule_drops(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			    const char *text, cta_rule_skip_fn skip, const void *ctx);
+
 #endif

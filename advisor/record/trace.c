@@ -454,232 +454,10 @@ struct stage {
 	struct cta_stage_result r;
 };
 
-static bool says_drop(const char *text)
+/* cta_ruleset_rule_drops's skip: a rule the traced packet surely cannot match */
+static bool skip_for(const char *text, const void *pkt)
 {
-	return cta_rule_has_word(text, "drop") || cta_rule_has_word(text, "reject");
-}
-
-/*
- * The chain the jump or goto at or after *at in text names (its quotes dropped), into
- * buf; *at moves past it. false when no more: a verdict map names several.
- */
-static bool next_target(const char **at, char *buf, size_t len)
-{
-	static const char *const words[] = { "jump", "goto" };
-	bool quoted = false;
-
-	for (const char *p = *at; p && *p; p++) {
-		if (*p == '"') {
-			quoted = !quoted; /* a comment or a log prefix says nothing */
-			continue;
-		}
-		for (size_t w = 0; w < ARRAY_SIZE(words) && !quoted; w++) {
-			size_t n = strlen(words[w]), k = 0;
-			bool q;
-
-			if (strncmp(p, words[w], n) || p[n] != ' ' ||
-			    (p > *at && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
-				continue;
-			for (p += n; *p == ' '; p++)
-				;
-			q = *p == '"'; /* a quoted name may hold spaces */
-			p += q;
-			while (*p && (q ? *p != '"' : *p != ' ' && *p != ',' && *p != '}') &&
-			       k + 1 < len)
-				buf[k++] = *p++;
-			buf[k] = '\0';
-			*at = *p ? p + (q && *p == '"') : p;
-			return k > 0; /* none after the word: the text is cut, nothing follows */
-		}
-	}
-	return false;
-}
-
-/*
- * The next word of a rule's text at *at into buf (spaces and commas split words, a
- * quoted string is skipped: a comment says nothing); *at moves past it. false at the end.
- */
-static bool next_word(const char **at, char *buf, size_t len)
-{
-	const char *p = *at;
-	size_t k = 0;
-
-	for (;;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p != '"')
-			break;
-		p = strchr(p + 1, '"');
-		p = p ? p + 1 : "";
-	}
-	while (*p && *p != ' ' && *p != ',' && *p != '"')
-		if (k + 1 < len)
-			buf[k++] = *p++;
-		else
-			p++;
-	buf[k] = '\0';
-	*at = p;
-	return k > 0;
-}
-
-/*
- * The value or set after a selector at *at: whether it holds what is_in says of a
- * word, and whether it is negated. false when it is not a plain value or set (a
- * verdict map, a named set, a number range): nothing follows from it.
- */
-static bool selector_holds(const char **at, bool (*is_in)(const char *, const void *),
-			   const void *ctx, bool *holds)
-{
-	char w[64];
-	bool neg = false, set;
-
-	if (!next_word(at, w, sizeof(w)))
-		return false;
-	if (!strcmp(w, "!=") || !strcmp(w, "==")) {
-		neg = w[0] == '!';
-		if (!next_word(at, w, sizeof(w)))
-			return false;
-	}
-	set = !strcmp(w, "{");
-	*holds = false;
-	do {
-		if (set && !next_word(at, w, sizeof(w)))
-			return false;
-		if (!strcmp(w, "}"))
-			break;
-		if (w[0] == '@' || w[0] == '$' || !strcmp(w, "vmap") || !strcmp(w, "map"))
-			return false;
-		*holds |= is_in(w, ctx);
-	} while (set);
-	*holds ^= neg;
-	return true;
-}
-
-static bool is_proto(const char *w, const void *ctx)
-{
-	uint8_t p = 0;
-	char *end;
-	unsigned long n = strtoul(w, &end, 10);
-
-	if (*end || end == w) {
-		if (cta_proto_from_name(w, &p))
-			return true; /* a name not known here: it may be the packet's */
-	} else {
-		p = (uint8_t)n;
-	}
-	return p == *(const uint8_t *)ctx;
-}
-
-static bool is_state(const char *w, const void *ctx)
-{
-	static const struct {
-		const char *name;
-		uint32_t bit;
-	} states[] = { { "invalid", NF_CT_STATE_INVALID_BIT },
-		       { "established", NF_CT_STATE_BIT(IP_CT_ESTABLISHED) },
-		       { "related", NF_CT_STATE_BIT(IP_CT_RELATED) },
-		       { "new", NF_CT_STATE_BIT(IP_CT_NEW) },
-		       { "untracked", NF_CT_STATE_UNTRACKED_BIT } };
-
-	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
-		if (!strcmp(w, states[i].name))
-			return states[i].bit & *(const uint32_t *)ctx;
-	return true; /* not known here: it may be the packet's */
-}
-
-/*
- * Can the rule TEXT surely not match the traced packet j? Only what nft's listing says
- * plainly counts: a protocol other than the packet's (`meta l4proto tcp`, `ip protocol
- * { tcp, udp }`, `ip6 nexthdr != ipv6-icmp`, a header field such as `tcp dport` or
- * `icmp type`), or a conntrack state the packet was not in (`ct state invalid drop`).
- * Anything else may match: a later drop it cannot match never made an accept decide.
- */
-static bool cannot_match(const char *text, const struct cta_judgement *j)
-{
-	static const char *const fields[] = { "dport", "sport",	   "flags",  "type", "code",
-					      "id",    "sequence", "option", "vtag" };
-	uint8_t l4proto = j->l4proto;
-	const char *at = text;
-	char prev[64] = "", w[64];
-	bool holds;
-
-	static const char *const statements[] = { "accept", "drop",	"reject",     "jump",
-						  "goto",   "queue",	"return",     "continue",
-						  "dnat",   "snat",	"masquerade", "redirect",
-						  "set",    "synproxy", "notrack" };
-
-	while (next_word(&at, w, sizeof(w))) {
-		/* the matches end where a statement begins (`reject with icmp type ...`) */
-		for (size_t i = 0; i < ARRAY_SIZE(statements); i++)
-			if (!strcmp(w, statements[i]))
-				return false;
-		if ((!strcmp(prev, "meta") && !strcmp(w, "l4proto")) ||
-		    (!strcmp(prev, "ip") && !strcmp(w, "protocol")) ||
-		    (!strcmp(prev, "ip6") && !strcmp(w, "nexthdr"))) {
-			if (!selector_holds(&at, is_proto, &l4proto, &holds))
-				return false;
-			if (!holds)
-				return true;
-		} else if (!strcmp(prev, "ct") && !strcmp(w, "state") && j->has_ct) {
-			if (!selector_holds(&at, is_state, &j->ct_state, &holds))
-				return false;
-			if (!holds)
-				return true;
-		} else if (prev[0]) {
-			for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-				if (!strcmp(w, fields[i]) && !is_proto(prev, &l4proto))
-					return true;
-		}
-		snprintf(prev, sizeof(prev), "%s", w);
-	}
-	return false;
-}
-
-#define JUMP_DEPTH 8 /* chains followed from a jump, as deep: the kernel allows 16 */
-#define JUMP_VISITS 64 /* chains looked into for one rule: verdict maps fan out */
-
-static bool rule_drops(const struct cta_ruleset *rs, const struct cta_judgement *j, uint8_t family,
-		       const char *table, const char *text, int depth, int *visits);
-
-/* Does a rule of this chain drop or reject, or jump or go to a chain that does? */
-static bool chain_drops(const struct cta_ruleset *rs, const struct cta_judgement *j, uint8_t family,
-			const char *table, const char *chain, int depth, int *visits)
-{
-	size_t n = cta_ruleset_rule_count(rs);
-
-	if (--*visits < 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		const char *t, *c, *text;
-		uint64_t handle;
-		uint8_t f;
-
-		text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &handle);
-		if (f == family && !strcmp(t, table) && !strcmp(c, chain) && text &&
-		    rule_drops(rs, j, family, table, text, depth, visits))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Does this rule drop or reject, itself or in a chain it jumps or goes to (a zone
- * layout's `jump handle_reject`: OpenWrt's fw4 ends its base chains so)?
- */
-static bool rule_drops(const struct cta_ruleset *rs, const struct cta_judgement *j, uint8_t family,
-		       const char *table, const char *text, int depth, int *visits)
-{
-	const char *at = text;
-	char target[CTA_NAME_MAX];
-
-	if (cannot_match(text, j))
-		return false;
-	if (says_drop(text))
-		return true;
-	while (depth > 0 && next_target(&at, target, sizeof(target)))
-		if (chain_drops(rs, j, family, table, target, depth - 1, visits))
-			return true;
-	return false;
+	return cta_rule_cannot_match(text, pkt);
 }
 
 /*
@@ -689,19 +467,29 @@ static bool rule_drops(const struct cta_ruleset *rs, const struct cta_judgement 
 static bool drops_after(const struct cta_ruleset *rs, const struct cta_judgement *j,
 			const struct cta_step *e)
 {
+	struct cta_rule_packet pkt = { .family = j->family,
+				       .l4proto = cta_rule_l4proto(j->family, j->l4proto),
+				       .has_ct = j->has_ct,
+				       .ct_state = j->ct_state };
 	size_t n = rs ? cta_ruleset_rule_count(rs) : 0;
+	uint8_t type = j->tuple.icmp_type;
 	bool after = false;
+
+	if (pkt.l4proto == IPPROTO_ICMP || pkt.l4proto == IPPROTO_ICMPV6) {
+		pkt.icmp_types = &type;
+		pkt.n_icmp_types = 1;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const char *table, *chain, *text;
-		int visits = JUMP_VISITS;
 		uint64_t handle;
 		uint8_t family;
 
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
 			continue;
-		if (after && text && rule_drops(rs, j, family, table, text, JUMP_DEPTH, &visits))
+		if (after && text &&
+		    cta_ruleset_rule_drops(rs, family, table, text, skip_for, &pkt))
 			return true;
 		after |= handle == e->handle;
 	}
@@ -975,11 +763,15 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 	size_t at = 0;
 
 	/*
-	 * The protocol and conntrack state weigh the rules after an accept (cannot_match),
-	 * the own chains reached the hooks of a packet no chain of the host's saw
+	 * The family, protocol, ICMP type and conntrack state weigh the rules after an
+	 * accept (cta_rule_cannot_match), the own chains reached the hooks of a packet no
+	 * chain of the host's saw
 	 */
-	key_add(buf, len, &at, "%d %d %d %d %u %d %u %u;", (int)j->verdict, j->decider, j->n_steps,
-		j->lost_steps, j->l4proto, j->has_ct, j->has_ct ? j->ct_state : 0u, j->reached);
+	key_add(buf, len, &at, "%d %d %d %d %u %u %d %u %u;", (int)j->verdict, j->decider,
+		j->n_steps, j->lost_steps, j->family, j->l4proto, j->has_ct,
+		j->has_ct ? j->ct_state : 0u, j->reached);
+	if (j->l4proto == IPPROTO_ICMP || j->l4proto == IPPROTO_ICMPV6)
+		key_add(buf, len, &at, "%u;", j->tuple.icmp_type);
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,21 +487,28 @@ static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t
 }
 
 /*
- * Can the rule TEXT accept neighbour discovery or MLD (the N types in ND)? It names
- * one of them; or it matches ICMPv6 with no type, or with a type it negates
- * (`meta l4proto { icmp, ipv6-icmp } accept`, `icmpv6 type != echo-request accept`);
- * or it matches link-local addresses (fe80::/10), where those messages come from.
+ * Can rule TEXT of a FAMILY (NFPROTO_*) table match IPv6 neighbour discovery or MLD:
+ * ICMPv6 of the types conntrack leaves untracked (noct_valid_new[],
+ * net/netfilter/nf_conntrack_proto_icmpv6.c: never in state new)? Not when its table
+ * never sees IPv6, nor when it surely cannot match such a packet (another protocol,
+ * `ct state new`, `icmpv6 type echo-request`, `ip saddr`); a rule that names no
+ * protocol, all of ICMPv6, a negated type, a named set, link-local or multicast
+ * addresses can (`meta l4proto ipv6-icmp accept`, `ip6 saddr fe80::/10 accept`, an
+ * `accept` in a chain jumped to for ICMPv6).
  */
-static bool may_match_nd(const char *text, const char *const *nd, size_t n)
+static bool may_match_nd(const char *text, uint8_t family)
 {
-	for (size_t k = 0; k < n; k++)
-		if (cta_rule_has_word(text, nd[k]))
-			return true;
-	if (strstr(text, "fe80:"))
-		return true;
-	if (!cta_rule_has_word(text, "icmpv6") && !cta_rule_has_word(text, "ipv6-icmp"))
+	static const uint8_t nd_types[] = { 130, 131, 132, 133, 134, 135, 136, 143 };
+	const struct cta_rule_packet nd = { .family = AF_INET6,
+					    .l4proto = IPPROTO_ICMPV6,
+					    .has_ct = true,
+					    .ct_state = NF_CT_STATE_UNTRACKED_BIT,
+					    .icmp_types = nd_types,
+					    .n_icmp_types = ARRAY_SIZE(nd_types) };
+
+	if (family != NFPROTO_IPV6 && family != NFPROTO_INET && family != NFPROTO_NETDEV)
 		return false;
-	return !cta_rule_has_word(text, "type") || strstr(text, "type !=");
+	return !cta_rule_cannot_match(text, &nd);
 }
 
 /*
@@ -512,15 +521,6 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 {
 	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
 					  "oifname \"lo\"" };
-	/*
-	 * ICMPv6 types conntrack leaves untracked (noct_valid_new[],
-	 * net/netfilter/nf_conntrack_proto_icmpv6.c): never in state new
-	 */
-	static const char *const nd[] = { "nd-neighbor-solicit",   "nd-neighbor-advert",
-					  "nd-router-solicit",	   "nd-router-advert",
-					  "mld-listener-query",	   "mld-listener-report",
-					  "mld-listener-done",	   "mld2-listener-report",
-					  "mld-listener-reduction" };
 	const char *t, *c, *text;
 	uint64_t h;
 	uint8_t f;
@@ -541,7 +541,7 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
-	if (may_match_nd(text, nd, ARRAY_SIZE(nd)))
+	if (may_match_nd(text, f))
 		return "can match IPv6 neighbour discovery or multicast listener messages, which "
 		       "conntrack does not track and record does not trace: no evidence "
 		       "either way (keep it: IPv6 needs them)";
@@ -629,7 +629,26 @@ static void unwatched_detail(const struct cta_ruleset *rs, size_t i, char *detai
 			 cta_nfproto_name(f), ci && ci->hook[0] ? ci->hook : "regular");
 }
 
-/* Rules no traced packet reached, and rules deciding much from far down. */
+/*
+ * What a rule no traced packet matched is: a candidate for removal when it lets
+ * packets through; when it drops or rejects (itself, or by a jump to a chain that
+ * does: `jump handle_reject`), removing it lets through what it would deny.
+ */
+static const char *unmatched(const struct cta_ruleset *rs, size_t i)
+{
+	const char *t, *c, *text;
+	uint64_t h;
+	uint8_t f;
+
+	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
+	if (text && cta_ruleset_rule_drops(rs, f, t, text, NULL, NULL))
+		return "no recorded packet matched it: it denied nothing that was recorded, "
+		       "but removing it lets through what it denies (keep it unless that is "
+		       "meant)";
+	return "no recorded packet matched it: a candidate for removal";
+}
+
+/* Rules no traced packet matched, and rules deciding much from far down. */
 static void rule_findings(const struct live *l, size_t nr, const char *skip_prefix, json_t *out)
 {
 	const struct cta_ruleset *rs = l->rs;
@@ -653,9 +672,7 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 			json_array_append_new(out, finding("untraced", rs, i, 0, why));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
-					      finding("unreached", rs, i, 0,
-						      "no recorded packet reached it: a candidate "
-						      "for removal"));
+					      finding("unreached", rs, i, 0, unmatched(rs, i)));
 		} else if (total && st[i].decided * 100 >= total * HOT_SHARE &&
 			   position(rs, i) >= HOT_POSITION && !catch_all(rs, i)) {
 			snprintf(detail, sizeof(detail),

@@ -130,6 +130,23 @@ static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt
 	       strstr(x, "--state ");
 }
 
+/*
+ * What a rule no traced packet matched is: a candidate for removal when it lets
+ * packets through; a DROP or REJECT rule denied nothing recorded, but removing it lets
+ * through what it denies.
+ */
+static const char *legacy_unmatched(const struct cta_ipt_table *t, const struct cta_ipt_chain *c,
+				    size_t k)
+{
+	const char *target = t->rules[c->first + k].target;
+
+	if (!strcmp(target, "DROP") || !strcmp(target, "REJECT"))
+		return "no recorded packet matched it: it denied nothing that was recorded, "
+		       "but removing it lets through what it denies (keep it unless that is "
+		       "meant)";
+	return "no recorded packet matched it: a candidate for removal";
+}
+
 static json_t *finding(const struct lreview *r, const char *kind, const struct cta_ipt_table *t,
 		       const struct cta_ipt_chain *c, size_t k, uint64_t conns, const char *detail)
 {
@@ -154,10 +171,9 @@ static void rule_findings(const struct lreview *r, json_t *out)
 
 				if (!s->reached &&
 				    !unseen_by_design(tb, &tb->rules[c->first + k])) {
-					json_array_append_new(
-						out, finding(r, "unreached", tb, c, k, 0,
-							     "no recorded packet reached it: a "
-							     "candidate for removal"));
+					json_array_append_new(out,
+							      finding(r, "unreached", tb, c, k, 0,
+								      legacy_unmatched(tb, c, k)));
 				} else if (r->total && s->decided * 100 >= r->total * HOT_SHARE &&
 					   k >= HOT_POSITION) {
 					snprintf(detail, sizeof(detail),

@@ -26,9 +26,15 @@ table inet fw {
 		meta l4proto { icmp, ipv6-icmp } accept
 		icmpv6 type != echo-request accept
 		ip6 saddr fe80::/10 accept
+		ip6 daddr ff02::/16 accept
+		meta l4proto ipv6-icmp jump icmp6
 		icmpv6 type echo-request accept
 		tcp dport 22 accept
 		tcp dport 25 accept
+		tcp dport 23 reject with icmpx admin-prohibited
+	}
+	chain icmp6 {
+		accept
 	}
 	chain forward {
 		type filter hook forward priority filter; policy drop;
@@ -72,10 +78,19 @@ expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 t
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto \{ icmp, ipv6-icmp \} accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 type != echo-request accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 saddr fe80::/10 accept$"
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 daddr ff02::/16 accept$"
+expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto ipv6-icmp jump icmp6$"
+expect_line "$TMP/live.out" "^untraced +inet fw icmp6 handle [0-9]+ .*: accept$"
 # a rule for one ICMPv6 type that is not neighbour discovery: no ping was recorded
 expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: icmpv6 type echo-request accept$"
 # what they could: no connection to 25 was recorded
 expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: tcp dport 25 accept$"
+grep -A1 ": tcp dport 25 accept$" "$TMP/live.out" | grep -q "a candidate for removal" ||
+	fail "tcp dport 25 accept: not a candidate for removal"
+# a rule that denies, no recorded packet matched: removing it lets through what it denies
+expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: tcp dport 23 reject with icmpx admin-prohibited$"
+grep -A1 ": tcp dport 23 reject" "$TMP/live.out" | grep -q "removing it lets through what it denies" ||
+	fail "tcp dport 23 reject: $(grep -A1 ': tcp dport 23 reject' "$TMP/live.out")"
 # a nat chain's policy decided nothing
 expect_line "$TMP/live.out" "^policy +inet fw (pre|post)" 0
 S "$CTA" -j review --live --session "$TMP/s.json" >"$TMP/live.json" || fail "review --live -j"

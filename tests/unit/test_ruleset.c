@@ -2,6 +2,8 @@
 /* Rule texts and base chains from nft -a -s list ruleset (numeric priorities). */
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "advisor/model/listing.h"
@@ -110,12 +112,80 @@ static void test_rule_has_word(void)
 	CHECK(!cta_rule_has_word(NULL, "drop"));
 }
 
+/*
+ * What a rule surely cannot match, as nft lists it: only what its matches say plainly;
+ * anything unsure may match (helper-27's cases among them).
+ */
+static void test_cannot_match(void)
+{
+	struct cta_rule_packet syn = { .family = AF_INET,
+				       .l4proto = IPPROTO_TCP,
+				       .has_ct = true,
+				       .ct_state = NF_CT_STATE_BIT(IP_CT_NEW) };
+	struct cta_rule_packet udp6 = syn;
+	static const uint8_t ping[] = { 8 };
+	struct cta_rule_packet echo = {
+		.family = AF_INET, .l4proto = IPPROTO_ICMP, .icmp_types = ping, .n_icmp_types = 1
+	};
+
+	udp6.family = AF_INET6;
+	udp6.l4proto = IPPROTO_UDP;
+	CHECK(cta_rule_cannot_match("meta l4proto tcp reject", &udp6));
+	CHECK(!cta_rule_cannot_match("meta l4proto tcp reject", &syn));
+	CHECK(cta_rule_cannot_match("meta l4proto { tcp, sctp } drop", &udp6));
+	CHECK(!cta_rule_cannot_match("meta l4proto != tcp drop", &udp6));
+	CHECK(cta_rule_cannot_match("meta l4proto != udp drop", &udp6));
+	CHECK(cta_rule_cannot_match("tcp dport 25 drop", &udp6));
+	CHECK(!cta_rule_cannot_match("th dport 25 drop", &udp6));
+	CHECK(!cta_rule_cannot_match("udp dport 53 drop", &udp6));
+	/* a flag list is one value: any of its states */
+	CHECK(cta_rule_cannot_match("ct state invalid drop", &syn));
+	CHECK(!cta_rule_cannot_match("ct state invalid,new drop", &syn));
+	CHECK(!cta_rule_cannot_match("ct state established,new tcp dport 22 drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport 22 ct state invalid,new drop", &syn));
+	CHECK(cta_rule_cannot_match("ct state { established, related } drop", &syn));
+	CHECK(!cta_rule_cannot_match("ct state != established drop", &syn));
+	CHECK(!cta_rule_cannot_match("ct state & (new | untracked) != 0 drop", &syn));
+	/* the family */
+	CHECK(cta_rule_cannot_match("ip saddr 198.51.100.7 drop", &udp6));
+	CHECK(cta_rule_cannot_match("meta nfproto ipv4 drop", &udp6));
+	CHECK(!cta_rule_cannot_match("meta nfproto ipv6 drop", &udp6));
+	CHECK(cta_rule_cannot_match("ip6 saddr 2001:db8::/32 drop", &syn));
+	CHECK(cta_rule_cannot_match("ip6 nexthdr ipv6-icmp drop", &syn));
+	/* statements end the matches: a log flag, a reject's type, a comment say nothing */
+	CHECK(!cta_rule_cannot_match("ip saddr 198.51.100.7 log level warn flags tcp "
+				     "sequence,options drop",
+				     &echo));
+	CHECK(!cta_rule_cannot_match("meta l4proto tcp reject with icmp type "
+				     "port-unreachable",
+				     &syn));
+	CHECK(!cta_rule_cannot_match("udp dport 53 accept comment \"tcp dport 1\"", &udp6));
+	/* an IPv6 extension header first, or no headers: the protocol is not known */
+	udp6.l4proto = cta_rule_l4proto(AF_INET6, 60);
+	CHECK(!cta_rule_cannot_match("tcp dport 22 drop", &udp6));
+	CHECK(!cta_rule_cannot_match("meta l4proto tcp drop", &udp6));
+	CHECK_EQ(cta_rule_l4proto(0, 0), -1);
+	CHECK_EQ(cta_rule_l4proto(AF_INET6, IPPROTO_TCP), IPPROTO_TCP);
+	/* ICMP types, by name or number; sets and ranges not known: may */
+	CHECK(cta_rule_cannot_match("icmp type destination-unreachable drop", &echo));
+	CHECK(!cta_rule_cannot_match("icmp type echo-request drop", &echo));
+	CHECK(!cta_rule_cannot_match("icmp type 8 drop", &echo));
+	CHECK(!cta_rule_cannot_match("icmp type @types drop", &echo));
+	CHECK(!cta_rule_cannot_match("icmp type 0-10 drop", &echo));
+	CHECK(cta_rule_cannot_match("icmpv6 type echo-request drop", &echo));
+	/* named sets, maps, interfaces: may */
+	CHECK(!cta_rule_cannot_match("meta l4proto @protos drop", &syn));
+	CHECK(!cta_rule_cannot_match("meta l4proto vmap { udp : drop }", &syn));
+	CHECK(!cta_rule_cannot_match("iifname \"wan0\" jump handle_reject", &syn));
+}
+
 int main(void)
 {
 	struct cta_ruleset *rs = cta_ruleset_new();
 	const struct cta_chain_info *c;
 
 	test_rule_has_word();
+	test_cannot_match();
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
 	CHECK_EQ(cta_ruleset_rule_count(rs), 5);
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4),
