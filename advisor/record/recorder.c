@@ -1199,7 +1199,8 @@ static int settle(struct rec *r, bool all)
 	cta_listen_flush(r->listen, now, all);
 	if (r->ltrace)
 		cta_ltrace_expire(r->ltrace, now, all ? 0 : LEGACY_WALK_NS);
-	note_err(r, cta_judge_expire(r->judge, now, all ? 0 : DENY_WAIT_NS));
+	/* the flush judged packets at later readings: their waits are younger than now */
+	note_err(r, cta_judge_expire(r->judge, cta_now_mono_ns(), all ? 0 : DENY_WAIT_NS));
 	return noted_err(r);
 }
 
