@@ -797,10 +797,15 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			continue;
 		due = !wait_ns || age >= DETAIL_KEEP_NS;
 		if (!w->settled && in_doubt(j, w)) {
-			/* the kernel's count proves nothing: time must, as without counts */
+			/*
+			 * The kernel's count proves nothing: time must, as without counts. A
+			 * denial counted for the flow is taken only by an attempt a trace or
+			 * NFLOG saw denied: one seen accepted would take a balance the
+			 * kernel's failed count made (entered counted, left not).
+			 */
 			if (wait_ns && age < wait_ns)
 				continue;
-			err = claim(j, w);
+			err = seen_accepted(w) ? 0 : claim(j, w);
 			if (err == 0)
 				err = by_time(j, w, true, !wait_ns);
 			continue;
