@@ -666,6 +666,44 @@ static bool is_icmp_type(const char *w, const struct cta_rule_packet *p)
 	return !p->n_icmp_types;
 }
 
+/* Does W (a port number, or a range a-b) hold PORT? A name not known here may. */
+static bool is_port_of(const char *w, uint16_t port)
+{
+	char *end;
+	unsigned long lo = strtoul(w, &end, 10), hi = lo;
+
+	if (end == w)
+		return true; /* a service name, not known here: it may be */
+	if (*end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h)
+			return true;
+	}
+	if (*end)
+		return true;
+	return port >= lo && port <= hi;
+}
+
+/* Is WORD the name of the packet's protocol (`tcp`, not `th` nor an unknown name)? */
+static bool names_proto(const char *word, const struct cta_rule_packet *p)
+{
+	uint8_t n;
+
+	return !cta_proto_from_name(word, &n) && n == p->l4proto;
+}
+
+static bool is_sport(const char *w, const struct cta_rule_packet *p)
+{
+	return is_port_of(w, p->sport);
+}
+
+static bool is_dport(const char *w, const struct cta_rule_packet *p)
+{
+	return is_port_of(w, p->dport);
+}
+
 int cta_rule_l4proto(uint8_t family, uint8_t l4proto)
 {
 	/* IPv6 extension headers (RFC 8200 and IANA's list), and none: not the transport */
@@ -711,6 +749,9 @@ bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p)
 			is_in = is_nfproto;
 		else if (!strcmp(prev, "ct") && !strcmp(w, "state") && p->has_ct)
 			is_in = is_state;
+		else if ((!strcmp(w, "dport") || !strcmp(w, "sport")) && p->has_ports &&
+			 (!strcmp(prev, "th") || names_proto(prev, p)))
+			is_in = w[0] == 'd' ? is_dport : is_sport;
 		else if (!strcmp(w, "type") && p->n_icmp_types &&
 			 ((!strcmp(prev, "icmp") && p->l4proto == IPPROTO_ICMP) ||
 			  (!strcmp(prev, "icmpv6") && p->l4proto == IPPROTO_ICMPV6)))

@@ -95,6 +95,8 @@ struct cta_rule_packet {
 	uint32_t ct_state; /* with has_ct: NF_CT_STATE_* bits it may be in */
 	const uint8_t *icmp_types; /* ICMP or ICMPv6 types it may have; none: any */
 	size_t n_icmp_types;
+	bool has_ports; /* sport and dport known (its l4proto has ports) */
+	uint16_t sport, dport;
 };
 
 /*
@@ -110,7 +112,8 @@ int cta_rule_l4proto(uint8_t family, uint8_t l4proto);
  * (`meta l4proto tcp`, `ip protocol { tcp, udp }`, `ip6 nexthdr != ipv6-icmp`, a header
  * field such as `tcp dport` or `icmp type`), another family (`ip saddr` for IPv6,
  * `meta nfproto ipv4`), a conntrack state it is not in (`ct state invalid,new`), an
- * ICMP type it does not have. Named sets, maps, ranges and interfaces are not weighed:
+ * ICMP type it does not have, ports it does not have (`tcp dport { 25, 587 }`,
+ * `th sport 1-1023`). Named sets, maps, ranges and interfaces are not weighed:
  * false (it may match) unless something says it surely cannot.
  */
 bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p);

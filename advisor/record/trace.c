@@ -462,23 +462,13 @@ static bool skip_for(const char *text, const void *pkt)
 
 /*
  * Does a rule after the one of step e, in its chain, drop or reject (or jump to one)
- * that the packet j could match?
+ * that the packet P could match?
  */
-static bool drops_after(const struct cta_ruleset *rs, const struct cta_judgement *j,
+static bool drops_after(const struct cta_ruleset *rs, const struct cta_rule_packet *p,
 			const struct cta_step *e)
 {
-	struct cta_rule_packet pkt = { .family = j->family,
-				       .l4proto = cta_rule_l4proto(j->family, j->l4proto),
-				       .has_ct = j->has_ct,
-				       .ct_state = j->ct_state };
 	size_t n = rs ? cta_ruleset_rule_count(rs) : 0;
-	uint8_t type = j->tuple.icmp_type;
 	bool after = false;
-
-	if (pkt.l4proto == IPPROTO_ICMP || pkt.l4proto == IPPROTO_ICMPV6) {
-		pkt.icmp_types = &type;
-		pkt.n_icmp_types = 1;
-	}
 
 	for (size_t i = 0; i < n; i++) {
 		const char *table, *chain, *text;
@@ -488,29 +478,67 @@ static bool drops_after(const struct cta_ruleset *rs, const struct cta_judgement
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		if (family != e->family || strcmp(table, e->table) || strcmp(chain, e->chain))
 			continue;
-		if (after && text &&
-		    cta_ruleset_rule_drops(rs, family, table, text, skip_for, &pkt))
+		if (after && text && cta_ruleset_rule_drops(rs, family, table, text, skip_for, p))
 			return true;
 		after |= handle == e->handle;
 	}
 	return false;
 }
 
+static bool same_chain(const struct cta_step *a, const struct cta_step *b)
+{
+	return a->family == b->family && !strcmp(a->table, b->table) && !strcmp(a->chain, b->chain);
+}
+
+#define CALLS_MAX 16 /* jumps pending at once: the kernel's stack is as deep */
+
 /*
  * Would the base chain have gone on to a drop without its accept? A rule after the
- * accept, or after a jump or goto on the way to it (the zone layouts: a base chain
- * jumps to zones and rejects what they leave), drops or rejects.
+ * accept drops or rejects, or one after a jump still pending when it accepted (the zone
+ * layouts: a base chain jumps to zones and rejects what they leave). A jump the packet
+ * came back from was passed with the rules after it before the accept; a goto's chain
+ * never goes on (its target returns to the chain before it).
  */
 static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
 			 const struct cta_ruleset *rs)
 {
+	const struct cta_step *calls[CALLS_MAX], *e = &j->steps[sg->end];
+	/* the packet as this base chain saw it: after any NAT before it */
+	const struct cta_tuple *t = j->steps[sg->first].has_tuple ? &j->steps[sg->first].tuple
+								  : &j->tuple;
+	uint8_t type = t->icmp_type;
+	struct cta_rule_packet p = { .family = j->family,
+				     .l4proto = cta_rule_l4proto(j->family, j->l4proto),
+				     .has_ct = j->has_ct,
+				     .ct_state = j->ct_state };
+	int n = 0;
+
+	if (p.l4proto == IPPROTO_ICMP || p.l4proto == IPPROTO_ICMPV6) {
+		p.icmp_types = &type;
+		p.n_icmp_types = 1;
+	} else if (p.l4proto >= 0 && cta_proto_has_ports((uint8_t)p.l4proto)) {
+		p.has_ports = true;
+		p.sport = t->sport;
+		p.dport = t->dport;
+	}
+
 	for (int i = sg->first; i <= sg->end; i++) {
 		const struct cta_step *s = &j->steps[i];
 
-		if ((i == sg->end || s->verdict == NFT_JUMP || s->verdict == NFT_GOTO) &&
-		    !s->policy && drops_after(rs, j, s))
-			return true;
+		/* back in the chain of a pending jump: it, and every one after it, returned */
+		for (int k = 0; k < n; k++)
+			if (same_chain(calls[k], s)) {
+				n = k;
+				break;
+			}
+		if (i < sg->end && s->verdict == NFT_JUMP && n < CALLS_MAX)
+			calls[n++] = s;
 	}
+	if (!e->policy && drops_after(rs, &p, e))
+		return true;
+	while (n-- > 0)
+		if (drops_after(rs, &p, calls[n]))
+			return true;
 	return false;
 }
 

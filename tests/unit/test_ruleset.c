@@ -173,6 +173,19 @@ static void test_cannot_match(void)
 	CHECK(!cta_rule_cannot_match("icmp type @types drop", &echo));
 	CHECK(!cta_rule_cannot_match("icmp type 0-10 drop", &echo));
 	CHECK(cta_rule_cannot_match("icmpv6 type echo-request drop", &echo));
+	/* ports of the packet's own protocol, or th: numbers, ranges, sets */
+	syn.has_ports = true;
+	syn.sport = 40000;
+	syn.dport = 22;
+	CHECK(cta_rule_cannot_match("tcp dport 25 drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport 22 drop", &syn));
+	CHECK(cta_rule_cannot_match("tcp dport { 23, 25, 587 } drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport { 21-23, 25 } drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport != 25 drop", &syn));
+	CHECK(cta_rule_cannot_match("th sport 1-1023 drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport ssh drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport @blocked drop", &syn));
+	CHECK(!cta_rule_cannot_match("tcp dport . ip saddr { 25 . 198.51.100.7 } drop", &syn));
 	/* named sets, maps, interfaces: may */
 	CHECK(!cta_rule_cannot_match("meta l4proto @protos drop", &syn));
 	CHECK(!cta_rule_cannot_match("meta l4proto vmap { udp : drop }", &syn));

@@ -349,6 +349,91 @@ static void test_own_hooks(void)
 	cta_tracer_free(t);
 }
 
+/*
+ * A jump the packet came back from, and a goto: neither makes the rules after it
+ * "later" for an accept that came after (helper-26's ufw and firewalld finds).
+ */
+static const char returned[] = "table inet t { # handle 7\n"
+			       "\tchain input { # handle 1\n"
+			       "\t\ttype filter hook input priority 0; policy accept;\n"
+			       "\t\tjump checks # handle 4\n"
+			       "\t\tip saddr 203.0.113.98 drop # handle 5\n"
+			       "\t\ttcp dport 22 accept # handle 6\n"
+			       "\t}\n"
+			       "\tchain checks { # handle 2\n"
+			       "\t\tip saddr 203.0.113.99 drop # handle 9\n"
+			       "\t}\n"
+			       "}\n";
+static const char wan[] = "table inet t { # handle 7\n"
+			  "\tchain input { # handle 1\n"
+			  "\t\ttype filter hook input priority 0; policy accept;\n"
+			  "\t\tiifname \"sa\" goto in_wan # handle 7\n"
+			  "\t\tdrop # handle 8\n"
+			  "\t}\n"
+			  "\tchain in_wan { # handle 3\n"
+			  "\t\ttcp dport 2222 accept # handle 10\n"
+			  "\t}\n"
+			  "}\n";
+
+/* The verdict of one SYN to dport along input's steps (handle, verdict, chain). */
+static struct cta_verdict *walk(const struct cta_ruleset *rs, uint16_t dport, int n,
+				const uint64_t *handles, const int32_t *verdicts,
+				const char *const *chains)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_trace_event e;
+
+	n_got = 0;
+	e = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", dport);
+	cta_tracer_feed(t, &e, 0);
+	for (int i = 0; i < n; i++) {
+		e = ev_of("t", chains[i], i == 0, "192.0.2.10", dport);
+		e.flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+		e.handle = handles[i];
+		e.verdict = verdicts[i];
+		snprintf(e.jump_target, sizeof(e.jump_target), "%s",
+			 verdicts[i] == NFT_JUMP   ? "checks"
+			 : verdicts[i] == NFT_GOTO ? "in_wan"
+						   : "");
+		cta_tracer_feed(t, &e, (uint64_t)i + 1);
+	}
+	cta_tracer_flush(t, 100, 0);
+	cta_tracer_free(t);
+	CHECK_EQ(n_got, 1);
+	return n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+}
+
+static void test_returned(void)
+{
+	struct cta_ruleset *rs = cta_ruleset_new(), *rs2 = cta_ruleset_new();
+	static const uint64_t h1[] = { 4, 6 }, h2[] = { 7, 10 };
+	static const int32_t v1[] = { NFT_JUMP, NF_ACCEPT }, v2[] = { NFT_GOTO, NF_ACCEPT };
+	static const char *const c1[] = { "input", "input" }, *const c2[] = { "input", "in_wan" };
+	struct cta_verdict *v;
+
+	cta_ruleset_add_text(rs, returned);
+	cta_ruleset_add_text(rs2, wan);
+	/*
+	 * `jump checks` returned, the packet passed `ip saddr 203.0.113.98 drop`, then
+	 * `tcp dport 22 accept`: nothing after it would drop it
+	 */
+	v = walk(rs, 22, 2, h1, v1, c1);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_OPEN);
+		cta_verdict_unref(v);
+	}
+	/* by the goto: in_wan ends where input's policy accepts, its `drop` never comes */
+	v = walk(rs2, 2222, 2, h2, v2, c2);
+	if (v) {
+		CHECK_EQ(v->verdict, CTA_VERDICT_ACCEPT);
+		CHECK_EQ(v->type, CTA_VTYPE_OPEN);
+		cta_verdict_unref(v);
+	}
+	cta_ruleset_free(rs);
+	cta_ruleset_free(rs2);
+}
+
 /* synproxy in front of a local server (issue 21), as this kernel traces it. */
 static const char synproxy[] =
 	"table inet filter { # handle 1\n"
@@ -570,5 +655,6 @@ int main(void)
 	test_fw4();
 	test_later_drop();
 	test_own_hooks();
+	test_returned();
 	return check_report("trace");
 }
