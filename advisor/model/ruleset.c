@@ -398,11 +398,7 @@ bool cta_rule_has_word(const char *text, const char *word)
 	return false;
 }
 
-/*
- * The chain the jump or goto at or after *at in text names (its quotes dropped), into
- * buf; *at moves past it. false when no more: a verdict map names several.
- */
-static bool next_target(const char **at, char *buf, size_t len)
+bool cta_rule_next_target(const char **at, char *buf, size_t len)
 {
 	static const char *const words[] = { "jump", "goto" };
 	bool quoted = false;
@@ -477,7 +473,7 @@ static bool rule_drops(struct drops_q *q, const char *text, int depth)
 		return false;
 	if (cta_rule_has_word(text, "drop") || cta_rule_has_word(text, "reject"))
 		return true;
-	while (depth > 0 && next_target(&at, target, sizeof(target)))
+	while (depth > 0 && cta_rule_next_target(&at, target, sizeof(target)))
 		if (chain_drops(q, target, depth - 1))
 			return true;
 	return false;

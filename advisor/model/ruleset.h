@@ -118,6 +118,13 @@ int cta_rule_l4proto(uint8_t family, uint8_t l4proto);
  */
 bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p);
 
+/*
+ * The chain the jump or goto at or after *at in a rule's text names (its quotes
+ * dropped), into buf (always terminated; cut at len); *at moves past it. false when
+ * there is no more: a verdict map names several, quoted strings (comments) none.
+ */
+bool cta_rule_next_target(const char **at, char *buf, size_t len);
+
 /* Says whether a rule's TEXT surely cannot match the packet at hand (CTX). */
 typedef bool (*cta_rule_skip_fn)(const char *text, const void *ctx);
 

@@ -511,6 +511,37 @@ static bool may_match_nd(const char *text, uint8_t family)
 	return !cta_rule_cannot_match(text, &nd);
 }
 
+static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool translated, int depth,
+			       int *visits);
+
+/*
+ * Does a jump or goto of TEXT lead (8 chains deep, 64 looked into at most) to a rule
+ * record's traces cannot judge? Then neither can they the jump: `jump common_out`,
+ * whose chain holds `ct state established,related accept`, is crossed by every reply.
+ */
+static bool leads_to_untraced(const struct cta_ruleset *rs, uint8_t family, const char *table,
+			      const char *text, bool translated, int depth, int *visits)
+{
+	const char *at = text;
+	char target[CTA_NAME_MAX];
+
+	while (depth < 8 && cta_rule_next_target(&at, target, sizeof(target))) {
+		if (--*visits < 0)
+			return false;
+		for (size_t k = 0; k < cta_ruleset_rule_count(rs); k++) {
+			const char *t, *c;
+			uint64_t h;
+			uint8_t f;
+
+			if (cta_ruleset_rule_at(rs, k, &f, &t, &c, &h) && f == family &&
+			    !strcmp(t, table) && !strcmp(c, target) &&
+			    untraced_at(rs, k, translated, depth + 1, visits))
+				return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Why record's traces cannot say whether rule i is used, or NULL when they can: only
  * first packets are traced, so a rule for later packets, loopback, or what NAT did is
@@ -518,6 +549,14 @@ static bool may_match_nd(const char *text, uint8_t family)
  * host cuts every connection).
  */
 static const char *untraced(const struct cta_ruleset *rs, size_t i, bool translated)
+{
+	int visits = 64;
+
+	return untraced_at(rs, i, translated, 0, &visits);
+}
+
+static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool translated, int depth,
+			       int *visits)
 {
 	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
 					  "oifname \"lo\"" };
@@ -549,6 +588,9 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "
 		       "of NAT do not show every rule that translated: no evidence either way";
+	if (leads_to_untraced(rs, f, t, text, translated, depth, visits))
+		return "jumps or goes to rules record's traces cannot judge (for later packets, "
+		       "loopback, neighbour discovery or NAT): no evidence either way (keep it)";
 	return NULL;
 }
 

@@ -116,18 +116,97 @@ static void count_verdict(struct lreview *r, const struct cta_flow *f, const str
 	}
 }
 
+static bool unseen_at(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule, bool v6,
+		      int depth, int *visits);
+
+/* The word after KEY (" -p ", "--icmpv6-type ") in a rule's text, into buf; "" none. */
+static void value_after(const char *text, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(text, key);
+	size_t k = 0;
+
+	if (p)
+		for (p += strlen(key); *p && *p != ' ' && k + 1 < len; p++)
+			buf[k++] = *p;
+	buf[k] = '\0';
+}
+
+/*
+ * Can an ip6tables rule match neighbour discovery or MLD (ICMPv6 conntrack leaves
+ * untracked: never a traced first packet)? Not when it names another protocol, a
+ * conntrack state (the untracked one aside), or ICMPv6 types that are not those.
+ */
+static bool may_match_nd(const char *x)
+{
+	static const char *const nd[] = { "130",
+					  "131",
+					  "132",
+					  "133",
+					  "134",
+					  "135",
+					  "136",
+					  "143",
+					  "router-solicitation",
+					  "router-advertisement",
+					  "neighbour-solicitation",
+					  "neighbor-solicitation",
+					  "neighbour-advertisement",
+					  "neighbor-advertisement",
+					  "redirect" };
+	char proto[32], type[64];
+
+	value_after(x, " -p ", proto, sizeof(proto));
+	if (proto[0] && !strstr(x, "! -p ") && strcmp(proto, "ipv6-icmp") &&
+	    strcmp(proto, "icmpv6") && strcmp(proto, "58"))
+		return false;
+	if (strstr(x, "--ctstate ") && !strstr(x, "UNTRACKED"))
+		return false;
+	value_after(x, "--icmpv6-type ", type, sizeof(type));
+	if (!type[0] || strstr(x, "! --icmpv6-type"))
+		return true;
+	for (size_t i = 0; i < sizeof(nd) / sizeof(nd[0]); i++)
+		if (!strncmp(type, nd[i], strlen(nd[i])))
+			return true;
+	return false;
+}
+
 /*
  * Only first packets are traced: a rule that can only match later ones (conntrack's
  * ESTABLISHED, RELATED or INVALID), loopback, or a nat table's rule (conntrack
- * applies NAT to the rest of the connection) is never shown unreached.
+ * applies NAT to the rest of the connection), and in ip6tables one that can match
+ * neighbour discovery (never tracked), is never shown unreached; nor a jump to
+ * a chain (8 deep, 64 chains looked into at most) that holds one (ufw's `-A OUTPUT -j ufw-before-output`, crossed by
+ * every reply).
  */
-static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule)
+static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule,
+			     bool v6)
+{
+	int visits = 64;
+
+	return unseen_at(t, rule, v6, 0, &visits);
+}
+
+static bool unseen_at(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule, bool v6,
+		      int depth, int *visits)
 {
 	const char *x = rule->text;
 
-	return !strcmp(t->name, "nat") || strstr(x, "ESTABLISHED") || strstr(x, "RELATED") ||
-	       strstr(x, "INVALID") || strstr(x, " -i lo ") || strstr(x, " -o lo ") ||
-	       strstr(x, "--state ");
+	if (!strcmp(t->name, "nat") || strstr(x, "ESTABLISHED") || strstr(x, "RELATED") ||
+	    strstr(x, "INVALID") || strstr(x, " -i lo ") || strstr(x, " -o lo ") ||
+	    strstr(x, "--state ") || (v6 && may_match_nd(x)))
+		return true;
+	for (size_t ci = 0; depth < 8 && rule->target[0] && ci < t->nchains; ci++) {
+		const struct cta_ipt_chain *c = &t->chains[ci];
+
+		if (c->policy[0] || strcmp(c->name, rule->target))
+			continue;
+		if (--*visits < 0)
+			return false;
+		for (size_t k = 0; k < c->n; k++)
+			if (unseen_at(t, &t->rules[c->first + k], v6, depth + 1, visits))
+				return true;
+	}
+	return false;
 }
 
 /*
@@ -169,8 +248,8 @@ static void rule_findings(const struct lreview *r, json_t *out)
 			for (size_t k = 0; k < c->n; k++) {
 				const struct lstat *s = &r->st[r->base[t] + c->first + k];
 
-				if (!s->reached &&
-				    !unseen_by_design(tb, &tb->rules[c->first + k])) {
+				if (!s->reached && !unseen_by_design(tb, &tb->rules[c->first + k],
+								     !strcmp(r->family, "ip6"))) {
 					json_array_append_new(out,
 							      finding(r, "unreached", tb, c, k, 0,
 								      legacy_unmatched(tb, c, k)));

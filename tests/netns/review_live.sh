@@ -36,6 +36,13 @@ table inet fw {
 	chain icmp6 {
 		accept
 	}
+	chain output {
+		type filter hook output priority filter; policy accept;
+		jump common_out
+	}
+	chain common_out {
+		ct state established,related accept
+	}
 	chain forward {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
@@ -81,6 +88,8 @@ expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 sadd
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 daddr ff02::/16 accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto ipv6-icmp jump icmp6$"
 expect_line "$TMP/live.out" "^untraced +inet fw icmp6 handle [0-9]+ .*: accept$"
+# crossed by every reply: the jump to the rules for them is no more traced than they are
+expect_line "$TMP/live.out" "^untraced +inet fw output handle [0-9]+ .*: jump common_out$"
 # a rule for one ICMPv6 type that is not neighbour discovery: no ping was recorded
 expect_line "$TMP/live.out" "^unreached +inet fw input handle [0-9]+ .*: icmpv6 type echo-request accept$"
 # what they could: no connection to 25 was recorded

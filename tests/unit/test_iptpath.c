@@ -92,8 +92,8 @@ static void test_stateful(void)
 	CHECK_STR(r.text, "-A INPUT -p tcp -j REJECT --reject-with tcp-reset");
 	CHECK_EQ(r.n_passed, 2); /* the return is a chain's end, not a rule */
 
-	/* the reply's way out: OUTPUT's policy */
-	n = LINES(l, "filter:OUTPUT:policy:1");
+	/* a new packet's way out: through OUT (for replies only), then OUTPUT's policy */
+	n = LINES(l, "filter:OUTPUT:rule:1", "filter:OUT:return:2", "filter:OUTPUT:policy:2");
 	CHECK_EQ(cta_ipt_walk(s, AF_INET, l, n, &r), 0);
 	CHECK_EQ(r.hook, NF_INET_LOCAL_OUT);
 	CHECK(r.policy && !r.policy_drop);
