@@ -296,6 +296,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 				    d ? cta_vdecider_to_json(d)
 				      : cta_verdict_to_json(rf->candidate));
 	}
+	if (o && rf->nat_lost)
+		json_object_set_new(o, "nat_lost", json_string(rf->nat_lost));
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -423,6 +425,10 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 	       : rf->management ? "this session"
 				: (rf->worked ? "got through" : "denied"),
 	       cand);
+	if (rf->nat_lost)
+		printf("             its recorded %s is gone: the candidate lets it through "
+		       "untranslated, and its replies would not come back\n",
+		       rf->nat_lost);
 }
 
 static void print_no_evidence(json_t *no_ev)

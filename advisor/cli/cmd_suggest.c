@@ -512,6 +512,51 @@ static void warn_protections(const struct cta_ir *ir)
 			list);
 }
 
+/*
+ * --replace of a table whose nat chains translated recorded flows (firewalld keeps
+ * its nat chains in `inet firewalld`, beside its filter chains): the suggestion writes
+ * no NAT rules, so deleting it drops those translations. Said on stderr; review says
+ * which flows would break.
+ */
+static void warn_replaced_nat(const struct options *o, const struct cta_session *s, size_t n)
+{
+	for (size_t r = 0; r < o->n_replace; r++) {
+		size_t flows = 0;
+		const char *nat = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < s[i].n_flows; k++) {
+				const struct cta_vtally *t =
+					cta_session_verdicts(&s[i], &s[i].flows[k]);
+				bool counted = false;
+
+				for (uint32_t g = 0; t && g < t->n && !counted; g++)
+					for (size_t a = 0; a < t->g[g].v->n_path && !counted; a++) {
+						const struct cta_vstage *st = &t->g[g].v->path[a];
+						char name[80];
+
+						snprintf(name, sizeof(name), "%s %s",
+							 st->family ? st->family : "",
+							 st->table ? st->table : "");
+						for (size_t b = 0; b < st->n_rules && !counted; b++)
+							if (st->rules[b].nat &&
+							    !strcmp(name, o->replace[r])) {
+								nat = st->rules[b].nat;
+								counted = true;
+							}
+					}
+				flows += counted;
+			}
+		if (flows)
+			cta_msg("suggest: warning: --replace '%s' deletes the nat chains that "
+				"translated %zu recorded flow%s (%s%s): the suggestion writes no NAT "
+				"rules, so they would lose their translation; keep that table, or add "
+				"its nat chains back by hand (review names the flows)",
+				o->replace[r], flows, flows == 1 ? "" : "s", nat,
+				flows > 1 ? ", ..." : "");
+	}
+}
+
 /* --replace: the live tables deleted with the suggestion, in its transaction. */
 static void emit_replace(const struct options *o, struct cta_buf *b)
 {
@@ -656,6 +701,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		e.header = head.p;
 		cta_emit(&e, &text);
 		emit_replace(&o, &text);
+		warn_replaced_nat(&o, s, n);
 		warn_missing(tname, t, &ir);
 		warn_protections(&ir);
 		if (text.oom || head.oom) {

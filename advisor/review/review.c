@@ -71,6 +71,36 @@ static bool denied_as_recorded(const struct cta_review_flow *rf)
 	return false;
 }
 
+/* The translation of a NAT rule on v's path of the kind asked for, or NULL. */
+static const char *path_nat(const struct cta_verdict *v, bool source)
+{
+	for (size_t a = 0; v && a < v->n_path; a++)
+		for (size_t b = 0; b < v->path[a].n_rules; b++) {
+			const char *nat = v->path[a].rules[b].nat;
+
+			if (nat && (source ? !strcmp(nat, "snat") || !strcmp(nat, "masquerade")
+					   : !strcmp(nat, "dnat") || !strcmp(nat, "redirect")))
+				return nat;
+		}
+	return NULL;
+}
+
+/*
+ * A translation the recording traced for the flow (its source, or its destination)
+ * that the candidate's path leaves out, or NULL.
+ */
+static const char *nat_lost(const struct cta_review_flow *rf)
+{
+	for (int source = 0; source < 2; source++)
+		for (uint32_t i = 0; rf->recorded && i < rf->recorded->n; i++) {
+			const char *nat = path_nat(rf->recorded->g[i].v, source);
+
+			if (nat && !path_nat(rf->candidate, source))
+				return nat;
+		}
+	return NULL;
+}
+
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
@@ -79,6 +109,8 @@ void cta_review_classify(struct cta_review_flow *rf)
 	if (!rf->candidate || rf->flow.related || rf->leftover || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate) && !denied_as_recorded(rf))
+		rf->change = CTA_RV_BREAKS;
+	else if (rf->worked && cta_flow_translated(&rf->flow) && (rf->nat_lost = nat_lost(rf)))
 		rf->change = CTA_RV_BREAKS;
 	/* each verdict judged: connections once rejected (a rate limit) now let in open */
 	else if ((!rf->worked || cta_vtally_denied(rf->recorded)) &&

@@ -38,6 +38,11 @@ struct cta_review_flow {
 	bool decided_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	enum cta_review_change change;
+	/*
+	 * With BREAKS of a flow the candidate lets through: the translation its recorded
+	 * path made that the candidate's does not ("masquerade", "dnat"...); else NULL.
+	 */
+	const char *nat_lost;
 };
 
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
@@ -49,7 +54,10 @@ bool cta_review_passes(const struct cta_verdict *verdict);
  * recording saw: decided_beside, and the same verdict by the same rule or policy
  * denied some of its connections while recording (a fail2ban ban that came after its
  * first connections, a rate limit): that is the live table's doing, not the
- * candidate's, and it stays as it was (ok).
+ * candidate's, and it stays as it was (ok). One it lets through is BREAKS too when the
+ * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
+ * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
+ * answer (nat_lost says which).
  */
 void cta_review_classify(struct cta_review_flow *rf);
 

@@ -20,6 +20,7 @@ table ip nat {
 }
 NFT
 (ip netns exec "$CLB" "$CTALAB" serve tcp 80 90 -a 203.0.113.20 &)
+(ip netns exec "$CLB" "$CTALAB" serve tcp 81 90 -a 203.0.113.20 &)
 (ip netns exec "$CLB" "$CTALAB" serve udp 123 90 -a 2001:db8:b::20 &)
 (ip netns exec "$SRV" "$CTALAB" serve tcp 22 90 &)
 sleep 0.3
@@ -31,6 +32,7 @@ A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.7 -n 2 || fail "record: port 
 A "$CTALAB" send tcp 192.0.2.10 8080 -s 198.51.100.8 || fail "record: port forward .8"
 A "$CTALAB" send udp 2001:db8:b::20 123 -s 2001:db8:a::7 || fail "record: udp6 forward"
 A "$CTALAB" send tcp 192.0.2.10 22 -s 198.51.100.7 || fail "record: tcp 22 to the router"
+A "$CTALAB" send tcp 203.0.113.20 81 -s 198.51.100.7 || fail "record: masqueraded forward"
 sleep 0.3
 kill -INT $rec
 wait $rec || fail "record failed"
@@ -40,6 +42,22 @@ wait $rec || fail "record failed"
 "$CTA" suggest --template router --format ip6tables "$TMP/s.json" >"$TMP/r.ip6t" ||
 	fail "suggest ip6tables"
 cat "$TMP/r.nft"
+# a candidate that replaces the nat table: what it translated is lost, review says so
+"$CTA" suggest --template router --replace 'ip nat' -o "$TMP/rr.nft" "$TMP/s.json" \
+	2>"$TMP/rr.err" || fail "suggest --replace 'ip nat'"
+grep -q "warning: --replace 'ip nat' deletes the nat chains that translated 3 recorded flows" \
+	"$TMP/rr.err" || fail "suggest --replace: no warning: $(cat "$TMP/rr.err")"
+S "$CTA" review "$TMP/rr.nft" --session "$TMP/s.json" >"$TMP/rr.out" 2>&1
+[ $? = 1 ] || fail "review of a candidate without the masquerade: $(cat "$TMP/rr.out")"
+grep -A1 -E "^  BREAKS +tcp 198\.51\.100\.7:[0-9-]+ -> 203\.0\.113\.20:81 " "$TMP/rr.out" |
+	grep -q "its recorded masquerade is gone" || fail "masquerade lost: $(cat "$TMP/rr.out")"
+S "$CTA" -j review "$TMP/rr.nft" --session "$TMP/s.json" >"$TMP/rr.json" 2>/dev/null
+"$PY" - "$TMP/rr.json" <<'PY' || fail "review -j: nat_lost"
+import json, sys
+flows = json.load(open(sys.argv[1]))["review"]["flows"]
+assert any(f.get("nat_lost") == "masquerade" and f["change"] == "BREAKS" and ":81" in f["flow"]
+           for f in flows), flows
+PY
 # the forward is matched as the filter hook sees it: translated, and only when DNATed
 expect_line "$TMP/r.nft" "ip saddr 198\.51\.100\.0/24 ip daddr 203\.0\.113\.20 tcp dport 80 ct status dnat accept"
 expect_line "$TMP/r.nft" "ip6 saddr 2001:db8:a::7 ip6 daddr 2001:db8:b::20 udp dport 123 accept"
