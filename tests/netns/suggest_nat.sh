@@ -75,6 +75,10 @@ replay() {
 	return 0
 }
 
+# beside the nat table, every translation stays: nothing breaks
+S "$CTA" review "$TMP/r.nft" --session "$TMP/s.json" >"$TMP/rv.out" 2>&1 ||
+	fail "review beside the nat table: $(cat "$TMP/rv.out")"
+expect_line "$TMP/rv.out" "^  ok +tcp 198\.51\.100\.7:[0-9-]+ -> 203\.0\.113\.20:81 "
 S nft -c -f "$TMP/r.nft" || fail "nft -c rejects the suggestion"
 S nft -f "$TMP/r.nft" || fail "nft -f"
 replay nft
