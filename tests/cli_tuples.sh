@@ -46,6 +46,9 @@ grep -q '^  source port 50000 was not seen: the recorded connections came from p
 grep -q '^tcp 198.51.100.1:8080 -> 198.51.100.7: no recorded flow matches; the reverse direction matches:$' "$TMP/out" ||
 	fail "reverse: $(cat "$TMP/out")"
 grep -qE "^  tcp 198\.51\.100\.7 -> 198\.51\.100\.1:8080  \(forward" "$TMP/out" || fail "reverse: no flow named"
+# the reply's side to a port no connection came from (40000-40001 were): no hint
+"$CTA" blame --session "$S" 'tcp 198.51.100.1 -> 198.51.100.7:80' >"$TMP/out"
+grep -q "reverse direction" "$TMP/out" && fail "reverse by a port not seen: $(cat "$TMP/out")"
 "$CTA" -j blame --session "$S" 'tcp 198.51.100.1:8080 -> 198.51.100.7' >"$TMP/rev.json"
 /usr/bin/python3 - "$TMP/rev.json" "$SRC/docs/schema" <<'PY' || fail "reverse -j"
 import json, sys

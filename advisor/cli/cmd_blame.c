@@ -307,7 +307,8 @@ static void reverse_hint(const struct cta_session *s, const struct cta_tuple_que
 	for (size_t i = 0; arr && i < s->n_flows; i++) {
 		json_t *f;
 
-		if (!cta_tuple_match(&r, &s->flows[i]))
+		/* the tuple's destination port is the reverse's source port: it must be one seen */
+		if (!cta_tuple_match(&r, &s->flows[i]) || !cta_tuple_sport_seen(&r, &s->flows[i]))
 			continue;
 		if (!e && !found++)
 			printf("%s: no recorded flow matches; the reverse direction matches:\n",
