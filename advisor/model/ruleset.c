@@ -724,6 +724,11 @@ bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p)
 						  "set",     "synproxy", "notrack",    "log",
 						  "counter", "limit",	 "meter",      "quota",
 						  "tproxy",  "dup",	 "fwd",	       "mark" };
+	/* fields of the IPv4 and IPv6 headers (not `meta protocol { ip, ip6 }`) */
+	static const char *const ip_fields[] = { "saddr",     "daddr",	  "protocol", "nexthdr",
+						 "version",   "length",	  "dscp",     "ecn",
+						 "ttl",	      "hoplimit", "id",	      "frag-off",
+						 "flowlabel", "checksum", "hdrlength" };
 	const char *at = text;
 	char prev[64] = "", w[64];
 	bool holds;
@@ -736,8 +741,9 @@ bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p)
 			if (!strcmp(w, statements[i]))
 				return false;
 		/* `ip saddr` never matches IPv6, nor `ip6 nexthdr` IPv4 */
-		if ((ip4 || ip6) && p->family && ip6 != (p->family == AF_INET6))
-			return true;
+		for (size_t i = 0; (ip4 || ip6) && p->family && i < ARRAY_SIZE(ip_fields); i++)
+			if (!strcmp(w, ip_fields[i]) && ip6 != (p->family == AF_INET6))
+				return true;
 		if ((!strcmp(prev, "meta") && !strcmp(w, "l4proto")) ||
 		    (ip4 && !strcmp(w, "protocol")) || (ip6 && !strcmp(w, "nexthdr")))
 			is_in = is_proto;

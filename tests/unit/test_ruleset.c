@@ -152,6 +152,8 @@ static void test_cannot_match(void)
 	CHECK(!cta_rule_cannot_match("meta nfproto ipv6 drop", &udp6));
 	CHECK(cta_rule_cannot_match("ip6 saddr 2001:db8::/32 drop", &syn));
 	CHECK(cta_rule_cannot_match("ip6 nexthdr ipv6-icmp drop", &syn));
+	CHECK(!cta_rule_cannot_match("meta protocol { ip, ip6 } drop", &udp6));
+	CHECK(!cta_rule_cannot_match("meta protocol { ip6, ip } tcp dport 22 drop", &syn));
 	/* statements end the matches: a log flag, a reject's type, a comment say nothing */
 	CHECK(!cta_rule_cannot_match("ip saddr 198.51.100.7 log level warn flags tcp "
 				     "sequence,options drop",
