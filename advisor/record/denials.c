@@ -201,6 +201,14 @@ uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_k
 	return e ? e->listed[1] : 0;
 }
 
+bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_denial_key *k)
+{
+	uint64_t hash;
+	const struct entry *e = find(d, k, &hash);
+
+	return e && e->listed[1] && !e->translated;
+}
+
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max)
 {
 	uint64_t hash, n;

@@ -73,6 +73,13 @@ uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k,
  * as of the last listing; 0 for a flow it has not listed.
  */
 uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_key *k);
+/*
+ * Have first packets of flow k left the filter hooks, none of them translated (no
+ * element in the nat sets, which are listed after the left sets: one that left
+ * translated is in them by then)? Its connections' flow is then the one its tuple
+ * keys, reply mirrored.
+ */
+bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_denial_key *k);
 
 typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
 /*

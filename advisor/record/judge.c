@@ -588,9 +588,24 @@ static bool listed(const struct cta_judge *j, const struct wait *w)
 }
 
 /*
+ * Is the flow of w's tuple the flow of its connection? The kernel's counts say its
+ * first packets left untranslated: no NAT made the connection's reply another.
+ */
+static bool untranslated(const struct cta_judge *j, const struct wait *w)
+{
+	struct cta_denial_key k;
+
+	if (!j->counts)
+		return false;
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	return cta_denials_untranslated(j->counts, &k);
+}
+
+/*
  * An attempt the kernel counted no denial for: let through. Not before a dump begun
- * after it completed (listed), or the end (final): its connection, open then, was
- * listed and took it; one still waiting had gone before the dump with its DESTROY late
+ * after it completed (listed), or the end (final), unless its flow left untranslated
+ * (its tuple keys its connection's flow): its connection, open then, was listed and
+ * took it; one still waiting had gone before the dump with its DESTROY late
  * (held back by an overrun), or was never tracked. An untracked packet (no conntrack
  * entry where traces carry them) is no flow: let go. Otherwise what it tells goes to
  * its flow, made pending if no connection of it is known yet (cta_flowtab_flow_for; a
@@ -601,7 +616,7 @@ static int let_through(struct cta_judge *j, struct wait *w, bool final)
 {
 	int64_t pos;
 
-	if (!final && !listed(j, w))
+	if (!final && !listed(j, w) && !untranslated(j, w))
 		return 0;
 	pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 	j->stats.passed++;
@@ -914,7 +929,15 @@ void cta_judge_dump_end(struct cta_judge *j, bool complete)
 
 bool cta_judge_waiting(const struct cta_judge *j)
 {
-	return j->idx.used > 0;
+	/*
+	 * one a dump must show: not one judged denied (or kept for its retransmits), nor
+	 * one its tuple's flow can take
+	 */
+	for (size_t i = 0; j->idx.used && i < j->n; i++)
+		if (j->w[i].used && !j->w[i].settled && !(j->w[i].verdict && j->w[i].dropped) &&
+		    !untranslated(j, &j->w[i]))
+			return true;
+	return false;
 }
 
 int cta_judge_unseen(struct cta_judge *j)

@@ -96,7 +96,11 @@ int cta_judge_unseen(struct cta_judge *j);
  */
 void cta_judge_dump_begin(struct cta_judge *j);
 void cta_judge_dump_end(struct cta_judge *j, bool complete);
-/* Does something wait for its connection (record then dumps, checkpoint or not)? */
+/*
+ * Does a first packet wait for a dump to show its connection (record then dumps,
+ * checkpoint or not)? Not one judged denied, nor one whose flow the kernel's counts
+ * say left untranslated (its tuple's flow takes it when it is due). O(waits).
+ */
 bool cta_judge_waiting(const struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
 

@@ -1425,14 +1425,14 @@ static int tick(struct rec *r, struct ticker *t)
 		return rotate(r, false);
 	}
 	/*
-	 * Without a file to checkpoint, a dump all the same while first packets wait for
+	 * Once an interval (cta_judge_waiting looks at every wait). Without a file to
+	 * checkpoint, a dump all the same while first packets wait for a dump to show
 	 * their connections: no NEW event shows those (cta_judge_dump_end).
 	 */
-	if ((r->output || cta_judge_waiting(r->judge)) &&
-	    elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
+	if (elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections (when due), then write */
-		if (cta_judge_waiting(r->judge) || refresh_due(r))
+		if (cta_judge_waiting(r->judge) || (r->output && refresh_due(r)))
 			err = dump(r, false);
 		if (!err && r->output)
 			err = checkpoint(r, false);
