@@ -62,7 +62,7 @@ const struct cta_cmd cta_cmd_record = {
 	"                           how often FILE is rewritten, after a dump of the\n"
 	"                           conntrack table when one is due (default 5s; dumps take\n"
 	"                           2% of a CPU at most; without FILE, dumps while first\n"
-	"                           packets wait for their connections)\n"
+	"                           packets of NATed flows wait for their connections)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"
 	"      --trace MODE         new (default): trace the first packet of each flow, once\n"
 	"                           in 30 s (TCP SYNs: 5, then 1 a second) and afresh after\n"

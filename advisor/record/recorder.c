@@ -85,8 +85,8 @@ struct rec {
 	uint64_t start_ns, start_mono;
 	uint64_t since_ns; /* wall clock of the event subscription */
 	bool startup_dump; /* the start-up dump is under way */
-	/* the last dump that completed: when it ended, and the CPU time it took */
-	uint64_t dump_end_mono, dump_cpu_ns;
+	/* the last dump that completed: when it ended, the CPU time it took, its entries */
+	uint64_t dump_end_mono, dump_cpu_ns, dump_entries;
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
@@ -454,6 +454,7 @@ static int dump(struct rec *r, bool startup)
 {
 	bool interleave = !startup && r->reliable && !r->lossy, reliable_before = r->reliable;
 	uint64_t cpu0 = cpu_ns();
+	uint64_t entries0 = cta_ct_stats(r->ct)->dump_entries;
 	int err;
 
 	cta_flowtab_dump_begin(r->ft, startup);
@@ -471,6 +472,7 @@ static int dump(struct rec *r, bool startup)
 	cta_judge_dump_end(r->judge, true);
 	r->dump_end_mono = cta_now_mono_ns();
 	r->dump_cpu_ns = cpu_ns() - cpu0;
+	r->dump_entries = cta_ct_stats(r->ct)->dump_entries - entries0;
 	/* a whole dump with nothing lost since it began: every open connection is known */
 	if (reliable_before && r->reliable)
 		r->lossy = false;
@@ -1226,15 +1228,26 @@ static int settle(struct rec *r, bool all)
  * come with their DESTROY, the last dump's open ones are there). On a big table a dump
  * is most of record's work (measured: 0.41x conntrack -E's CPU with a dump every 5 s
  * at 50k new flows/s, 0.17x with none): so one comes when the time since the last is
- * DUMP_SHARE times what the last cost in CPU, or more (dumps take 1/DUMP_SHARE of a
- * CPU at most). First packets waiting for their connection (cta_judge_waiting) get
- * their dump every checkpoint all the same.
+ * DUMP_SHARE times what the next should cost in CPU, or more (dumps take 1/DUMP_SHARE of
+ * a CPU at most). Its cost: the table's entries now (nf_conntrack_count) at the last
+ * dump's CPU per entry, DUMP_ENTRY_NS at least (a small table's dump says little).
+ * First packets waiting for a dump to show their connection (cta_judge_waiting) get
+ * theirs every checkpoint all the same.
  */
 #define DUMP_SHARE 50
+#define DUMP_ENTRY_NS 2000 /* CPU ns per entry dumped, at the least (about 2 us here) */
 
 static bool refresh_due(const struct rec *r)
 {
-	return cta_elapsed_ns(cta_now_mono_ns(), r->dump_end_mono) >= DUMP_SHARE * r->dump_cpu_ns;
+	uint64_t per = r->dump_entries ? r->dump_cpu_ns / r->dump_entries : 0, cost;
+	unsigned count = 0, max;
+
+	if (per < DUMP_ENTRY_NS)
+		per = DUMP_ENTRY_NS;
+	if (cta_sysctl_ct_fill(&count, &max))
+		count = (unsigned)r->dump_entries;
+	cost = per * count;
+	return cta_elapsed_ns(cta_now_mono_ns(), r->dump_end_mono) >= DUMP_SHARE * cost;
 }
 
 struct ticker {
