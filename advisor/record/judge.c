@@ -814,13 +814,14 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		if (!w->settled && in_doubt(j, w)) {
 			/*
 			 * The kernel's count proves nothing: time must, as without counts. A
-			 * denial counted for the flow is taken only by an attempt a trace or
-			 * NFLOG saw denied: one seen accepted would take a balance the
-			 * kernel's failed count made (entered counted, left not).
+			 * denial counted for the flow is taken only by an attempt a trace saw
+			 * dropped: one seen accepted, or seen by NFLOG alone (every first
+			 * packet of a flow never let through is logged), would take a balance
+			 * the kernel's failed count made (entered counted, left not).
 			 */
 			if (wait_ns && age < wait_ns)
 				continue;
-			err = seen_accepted(w) ? 0 : claim(j, w);
+			err = w->verdict && w->dropped ? claim(j, w) : 0;
 			if (err == 0)
 				err = by_time(j, w, true, !wait_ns);
 			continue;
