@@ -19,6 +19,8 @@ struct entry {
 	bool ever_uncounted; /* in the stats' count of such flows already */
 	bool seen; /* cta_denials_mark_seen: the flow is known otherwise */
 	bool translated; /* in a nat set: left NATed, where to the counts do not say */
+	/* a complete listing found its first packets left (and read the nat sets after) */
+	bool left_listed;
 	uint64_t first; /* the first set's count: connections whose first packet left */
 };
 
@@ -160,6 +162,7 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
  */
 static void settle_entry(struct entry *e, uint64_t now_mono)
 {
+	e->left_listed |= e->listed[1] > 0;
 	if (e->balance <= 0) {
 		/* < 0: left before its entry was listed; the next listing evens it */
 		e->since = 0;
@@ -206,7 +209,7 @@ bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_deni
 	uint64_t hash;
 	const struct entry *e = find(d, k, &hash);
 
-	return e && e->listed[1] && !e->translated;
+	return e && e->left_listed && !e->translated;
 }
 
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max)

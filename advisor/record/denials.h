@@ -76,7 +76,7 @@ uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_k
 /*
  * Have first packets of flow k left the filter hooks, none of them translated (no
  * element in the nat sets, which are listed after the left sets: one that left
- * translated is in them by then)? Its connections' flow is then the one its tuple
+ * translated is in them by then), as a complete listing found (cta_denials_listed)? Its connections' flow is then the one its tuple
  * keys, reply mirrored.
  */
 bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_denial_key *k);

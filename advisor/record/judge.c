@@ -28,6 +28,13 @@
 struct wait {
 	bool used;
 	bool settled; /* recorded as denied; what comes now are retransmits */
+	/*
+	 * Let through by its tuple's flow before its connection was known (untranslated):
+	 * kept until its connection shows up, so a trace of the same connection again (an
+	 * unanswered SYN, a one-way stream after the seen sets' timeout) is not counted
+	 * again; its ct_id is marked judged then.
+	 */
+	bool credited;
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
@@ -64,6 +71,8 @@ struct cta_judge {
 	bool byidx_built;
 	struct cta_judge_stats stats;
 	uint64_t dumps_begun; /* conntrack dumps begun */
+	size_t n_credited; /* waits kept credited (struct wait) */
+	bool need_dump; /* the last expiry let a wait through only once a dump shows it */
 	uint64_t dump_listed; /* dumps_begun of the last dump that completed */
 	bool ct_in_traces; /* the kernel's traces carry conntrack (6.x): no ct is untracked */
 };
@@ -251,6 +260,8 @@ static void drop(struct cta_judge *j, struct wait *w)
 	cta_verdict_unref(w->verdict);
 	w->verdict = NULL;
 	w->used = false;
+	j->n_credited -= w->credited;
+	w->credited = false;
 	j->free_pos[j->n_free++] = pos; /* n_free < cap: every slot is freed once */
 }
 
@@ -487,6 +498,20 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		cta_verdict_unref(verdict);
 		return -ENOMEM;
 	}
+	if (w->credited) {
+		/* its connection traced again (unanswered, or one-way): counted already */
+		if (jd->has_ct && w->has_ct && jd->ct_id == w->ct_id) {
+			cta_verdict_unref(verdict);
+			return 0;
+		}
+		/* another connection of the tuple: an attempt of its own */
+		drop(j, w);
+		w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+		if (!w) {
+			cta_verdict_unref(verdict);
+			return -ENOMEM;
+		}
+	}
 	if (w->settled && !cta_verdict_denies(verdict)) {
 		/*
 		 * A retransmit let through after its attempt was denied (a rate limit): the
@@ -537,8 +562,14 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 	if (pos >= 0)
 		return owner_process(j, pos, p->has_uid, p->uid, p->has_gid, p->gid);
 	w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
+	if (w && w->credited && !(p->has_ct && w->has_ct && p->ct_id == w->ct_id)) {
+		drop(j, w); /* another connection of the tuple: an attempt of its own */
+		w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
+	}
 	if (!w)
 		return -ENOMEM;
+	if (w->credited)
+		return 0;
 	w->logged++;
 	if (!w->has_ct && p->has_ct) {
 		w->has_ct = true;
@@ -567,15 +598,18 @@ static int credit(struct cta_judge *j, struct wait *w, int64_t pos, const uint32
 	}
 	if (!err)
 		err = owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
-	drop(j, w);
 	return err;
 }
 
 /* A waiting attempt whose connection showed up (an event, a dump): accepted. */
 static int accept_wait(struct cta_judge *j, struct wait *w, int64_t pos, const uint32_t *ct_id)
 {
+	int err;
+
 	j->stats.accepted_late++;
-	return credit(j, w, pos, ct_id);
+	err = credit(j, w, pos, ct_id);
+	drop(j, w);
+	return err;
 }
 
 /*
@@ -605,33 +639,56 @@ static bool untranslated(const struct cta_judge *j, const struct wait *w)
  * An attempt the kernel counted no denial for: let through. Not before a dump begun
  * after it completed (listed), or the end (final), unless its flow left untranslated
  * (its tuple keys its connection's flow): its connection, open then, was listed and
- * took it; one still waiting had gone before the dump with its DESTROY late
- * (held back by an overrun), or was never tracked. An untracked packet (no conntrack
- * entry where traces carry them) is no flow: let go. Otherwise what it tells goes to
- * its flow, made pending if no connection of it is known yet (cta_flowtab_flow_for; a
- * NATed connection's flow, whose key has the translated reply, is not the one made
- * here). 0 (also when it must wait on), or -errno.
+ * took it; one still waiting had gone before the dump with its DESTROY late (held
+ * back by an overrun), or was never tracked. An untracked packet (no conntrack entry
+ * where traces carry them) is no flow: let go, once a dump said so. Otherwise what it
+ * tells goes to its flow, made pending if no connection of it is known yet
+ * (cta_flowtab_flow_for; a NATed connection's flow, whose key has the translated
+ * reply, is not the one made here). One let through by its tuple before its
+ * connection is known stays, credited, until that shows up. 0 (also when it must wait
+ * on: need_dump), or -errno.
  */
 static int let_through(struct cta_judge *j, struct wait *w, bool final)
 {
+	bool shown = final || listed(j, w);
 	int64_t pos;
+	int err;
 
-	if (!final && !listed(j, w) && !untranslated(j, w))
+	if (!shown && !untranslated(j, w)) {
+		j->need_dump = true;
 		return 0;
+	}
 	pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
-	j->stats.passed++;
 	if (pos < 0 && !w->has_ct && j->ct_in_traces) {
+		if (!shown) {
+			j->need_dump = true; /* untracked, or no ct id in its NFLOG packet */
+			return 0;
+		}
+		j->stats.passed++;
 		j->stats.untracked++;
 		drop(j, w);
 		return 0;
 	}
-	if (pos < 0)
-		pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
+	j->stats.passed++;
+	if (pos >= 0 || shown || !w->has_ct) {
+		if (pos < 0)
+			pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple,
+						   j->host);
+		err = pos < 0 ? (int)pos : credit(j, w, pos, w->has_ct ? &w->ct_id : NULL);
+		drop(j, w);
+		return err;
+	}
+	pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
 	if (pos < 0) {
 		drop(j, w);
 		return (int)pos;
 	}
-	return credit(j, w, pos, w->has_ct ? &w->ct_id : NULL);
+	err = credit(j, w, pos, NULL);
+	w->credited = true;
+	j->n_credited++;
+	cta_verdict_unref(w->verdict); /* counted: a retrace of its connection adds nothing */
+	w->verdict = NULL;
+	return err;
 }
 
 /*
@@ -669,6 +726,13 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev)
 		return 0;
 	if (w->settled) /* let in after all: a new connection, its own verdict */
 		return retransmits_done(j, w);
+	if (w->credited) {
+		/* its connection, counted already: judged from now on, the wait done */
+		if (ev->flags & CTA_EVF_ID)
+			(void)cta_flowtab_conn_judged(j->ft, ev->id);
+		drop(j, w);
+		return 0;
+	}
 	pos = cta_flowtab_flow_of(j->ft, ev);
 	return pos >= 0 ? accept_wait(j, w, pos, &ev->id) : 0;
 }
@@ -802,6 +866,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 {
 	int err = 0;
 
+	j->need_dump = false;
 	/* traced attempts first: their rule names the denials NFLOG alone saw after them */
 	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
 		struct wait *w = &j->w[k % j->n];
@@ -810,6 +875,12 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 
 		if (!w->used || (k < j->n) != (w->verdict != NULL))
 			continue;
+		if (w->credited) {
+			/* a dump begun after it would have shown its connection */
+			if (!wait_ns || listed(j, w))
+				drop(j, w);
+			continue;
+		}
 		due = !wait_ns || age >= DETAIL_KEEP_NS;
 		if (!w->settled && in_doubt(j, w)) {
 			/*
@@ -928,17 +999,12 @@ void cta_judge_dump_end(struct cta_judge *j, bool complete)
 		j->dump_listed = j->dumps_begun;
 }
 
+/* Credited waits kept (for their connections' retraces) before a dump clears them. */
+#define CREDITED_MAX 65536
+
 bool cta_judge_waiting(const struct cta_judge *j)
 {
-	/*
-	 * one a dump must show: not one judged denied (or kept for its retransmits), nor
-	 * one its tuple's flow can take
-	 */
-	for (size_t i = 0; j->idx.used && i < j->n; i++)
-		if (j->w[i].used && !j->w[i].settled && !(j->w[i].verdict && j->w[i].dropped) &&
-		    !untranslated(j, &j->w[i]))
-			return true;
-	return false;
+	return j->need_dump || j->n_credited > CREDITED_MAX;
 }
 
 int cta_judge_unseen(struct cta_judge *j)

@@ -61,9 +61,12 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  * entered and never left; a trace or NFLOG packet waiting for its connection then
  * only says which rule did it. One the kernel did not count as denied in 5 s (2 s
  * for a flow it could not count) was let through: record reads no NEW events, so it
- * waits for its connection's DESTROY or a dump begun after it (cta_judge_dump_end);
- * if neither showed it, what it tells goes to its flow, made pending when no
- * connection of it is known (an untracked packet's is let go). One its trace saw
+ * waits for its connection's DESTROY or a dump begun after it (cta_judge_dump_end),
+ * unless the counts say its flow left untranslated: then its tuple keys its
+ * connection's flow, which takes it when due; if neither showed it, what it tells goes
+ * to its flow, made pending when no connection of it is known (an untracked packet's
+ * is let go). Only an attempt a trace saw dropped takes a denial of a flow the kernel
+ * could not count. One its trace saw
  * accepted takes a denial only when due, and only if no packet of its flow left the
  * filter hooks since it began.
  * NULL: by time, as without counts (a kernel that cannot list them: record reads NEW
@@ -91,15 +94,19 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns);
 int cta_judge_unseen(struct cta_judge *j);
 /*
  * A conntrack dump begins, and ended (complete: it listed every entry). A first packet
- * let through (no denial counted) is credited to its flow once a dump begun after it
- * completed: its connection, open then, was listed; ended before, its DESTROY came.
+ * let through (no denial counted) of a translated flow is credited to its flow once a
+ * dump begun after it completed: its connection, open then, was listed; ended before,
+ * its DESTROY came.
  */
 void cta_judge_dump_begin(struct cta_judge *j);
 void cta_judge_dump_end(struct cta_judge *j, bool complete);
 /*
  * Does a first packet wait for a dump to show its connection (record then dumps,
- * checkpoint or not)? Not one judged denied, nor one whose flow the kernel's counts
- * say left untranslated (its tuple's flow takes it when it is due). O(waits).
+ * checkpoint or not)? One the last cta_judge_expire found due and could not let
+ * through before a dump shows its connection: of a flow whose first packets left
+ * translated (NAT) or are not listed yet, or without a conntrack id. One of a flow
+ * that left untranslated goes to its tuple's flow when due, and stays (credited) until
+ * its connection shows up; more than 65536 such also ask for a dump. O(1).
  */
 bool cta_judge_waiting(const struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);

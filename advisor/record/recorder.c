@@ -1229,13 +1229,19 @@ static int settle(struct rec *r, bool all)
  * is most of record's work (measured: 0.41x conntrack -E's CPU with a dump every 5 s
  * at 50k new flows/s, 0.17x with none): so one comes when the time since the last is
  * DUMP_SHARE times what the next should cost in CPU, or more (dumps take 1/DUMP_SHARE of
- * a CPU at most). Its cost: the table's entries now (nf_conntrack_count) at the last
- * dump's CPU per entry, DUMP_ENTRY_NS at least (a small table's dump says little).
- * First packets waiting for a dump to show their connection (cta_judge_waiting) get
- * theirs every checkpoint all the same.
+ * a CPU at most), 10 minutes at the most. Its cost: the table's entries now
+ * (nf_conntrack_count) at the last dump's CPU per entry, between DUMP_ENTRY_NS and
+ * DUMP_ENTRY_MAX_NS. First packets waiting for a dump to show their connection
+ * (cta_judge_waiting) get theirs every checkpoint all the same.
  */
 #define DUMP_SHARE 50
 #define DUMP_ENTRY_NS 2000 /* CPU ns per entry dumped, at the least (about 2 us here) */
+/*
+ * At the most: a dump's CPU time also holds the events read between its batches, so a
+ * small table dumped under a flood of them says little of a big one's cost
+ */
+#define DUMP_ENTRY_MAX_NS 20000
+#define DUMP_EVERY_MAX_NS (600 * 1000000000ULL) /* a dump every 10 minutes at least */
 
 static bool refresh_due(const struct rec *r)
 {
@@ -1244,10 +1250,14 @@ static bool refresh_due(const struct rec *r)
 
 	if (per < DUMP_ENTRY_NS)
 		per = DUMP_ENTRY_NS;
+	if (per > DUMP_ENTRY_MAX_NS)
+		per = DUMP_ENTRY_MAX_NS;
 	if (cta_sysctl_ct_fill(&count, &max))
 		count = (unsigned)r->dump_entries;
-	cost = per * count;
-	return cta_elapsed_ns(cta_now_mono_ns(), r->dump_end_mono) >= DUMP_SHARE * cost;
+	cost = DUMP_SHARE * per * count;
+	if (cost > DUMP_EVERY_MAX_NS)
+		cost = DUMP_EVERY_MAX_NS;
+	return cta_elapsed_ns(cta_now_mono_ns(), r->dump_end_mono) >= cost;
 }
 
 struct ticker {
@@ -1438,9 +1448,8 @@ static int tick(struct rec *r, struct ticker *t)
 		return rotate(r, false);
 	}
 	/*
-	 * Once an interval (cta_judge_waiting looks at every wait). Without a file to
-	 * checkpoint, a dump all the same while first packets wait for a dump to show
-	 * their connections: no NEW event shows those (cta_judge_dump_end).
+	 * Once an interval. Without a file to checkpoint, a dump all the same while first
+	 * packets wait for a dump to show their connections (cta_judge_waiting).
 	 */
 	if (elapsed - t->last_checkpoint_ms >= r->cfg->checkpoint_ms) {
 		t->last_checkpoint_ms = elapsed;
