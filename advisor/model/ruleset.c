@@ -692,12 +692,12 @@ static bool names_proto(const char *word, const struct cta_rule_packet *p)
 
 static bool is_sport(const char *w, const struct cta_rule_packet *p)
 {
-	return is_port_of(w, p->sport);
+	return !p->has_sport || is_port_of(w, p->sport);
 }
 
 static bool is_dport(const char *w, const struct cta_rule_packet *p)
 {
-	return is_port_of(w, p->dport);
+	return !p->has_dport || is_port_of(w, p->dport);
 }
 
 int cta_rule_l4proto(uint8_t family, uint8_t l4proto)
@@ -751,7 +751,8 @@ bool cta_rule_cannot_match(const char *text, const struct cta_rule_packet *p)
 			is_in = is_nfproto;
 		else if (!strcmp(prev, "ct") && !strcmp(w, "state") && p->has_ct)
 			is_in = is_state;
-		else if ((!strcmp(w, "dport") || !strcmp(w, "sport")) && p->has_ports &&
+		else if ((!strcmp(w, "dport") || !strcmp(w, "sport")) &&
+			 (p->has_dport || p->has_sport) &&
 			 (!strcmp(prev, "th") || names_proto(prev, p)))
 			is_in = w[0] == 'd' ? is_dport : is_sport;
 		else if (!strcmp(w, "type") && p->n_icmp_types &&

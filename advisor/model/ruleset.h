@@ -95,7 +95,7 @@ struct cta_rule_packet {
 	uint32_t ct_state; /* with has_ct: NF_CT_STATE_* bits it may be in */
 	const uint8_t *icmp_types; /* ICMP or ICMPv6 types it may have; none: any */
 	size_t n_icmp_types;
-	bool has_ports; /* sport and dport known (its l4proto has ports) */
+	bool has_dport, has_sport; /* known (its l4proto has ports) */
 	uint16_t sport, dport;
 };
 

@@ -517,8 +517,8 @@ static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
 		p.icmp_types = &type;
 		p.n_icmp_types = 1;
 	} else if (p.l4proto >= 0 && cta_proto_has_ports((uint8_t)p.l4proto)) {
-		p.has_ports = true;
-		p.sport = t->sport;
+		/* not the source port: the verdict cache would need one entry a connection */
+		p.has_dport = true;
 		p.dport = t->dport;
 	}
 
@@ -791,15 +791,17 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 	size_t at = 0;
 
 	/*
-	 * The family, protocol, ICMP type and conntrack state weigh the rules after an
-	 * accept (cta_rule_cannot_match), the own chains reached the hooks of a packet no
-	 * chain of the host's saw
+	 * The family, protocol, ICMP type or destination port and conntrack state weigh
+	 * the rules after an accept (cta_rule_cannot_match), the own chains reached the
+	 * hooks of a packet no chain of the host's saw
 	 */
 	key_add(buf, len, &at, "%d %d %d %d %u %u %d %u %u;", (int)j->verdict, j->decider,
 		j->n_steps, j->lost_steps, j->family, j->l4proto, j->has_ct,
 		j->has_ct ? j->ct_state : 0u, j->reached);
 	if (j->l4proto == IPPROTO_ICMP || j->l4proto == IPPROTO_ICMPV6)
 		key_add(buf, len, &at, "%u;", j->tuple.icmp_type);
+	else if (cta_proto_has_ports(j->l4proto))
+		key_add(buf, len, &at, "%u;", j->tuple.dport);
 	for (int i = 0; i < j->n_steps; i++) {
 		const struct cta_step *s = &j->steps[i];
 

@@ -176,7 +176,7 @@ static void test_cannot_match(void)
 	CHECK(!cta_rule_cannot_match("icmp type 0-10 drop", &echo));
 	CHECK(cta_rule_cannot_match("icmpv6 type echo-request drop", &echo));
 	/* ports of the packet's own protocol, or th: numbers, ranges, sets */
-	syn.has_ports = true;
+	syn.has_dport = syn.has_sport = true;
 	syn.sport = 40000;
 	syn.dport = 22;
 	CHECK(cta_rule_cannot_match("tcp dport 25 drop", &syn));
