@@ -489,18 +489,19 @@ static bool calls(const char *text, const char *chain)
 }
 
 /*
- * Does chain C of table T run only in NAT: a base chain of type nat, or a chain only
- * rules of such chains jump to (iptables-nft's `ip nat DOCKER`, called from nat
- * PREROUTING and OUTPUT)? DEPTH bounds the walk up the jumps.
+ * Does chain C of table T run only where WANT says of a base chain (its type is nat;
+ * its hook is forward): a base chain so, or a chain only rules of such chains jump to
+ * (iptables-nft's `ip nat DOCKER`, called from nat PREROUTING and OUTPUT)? DEPTH
+ * bounds the walk up the jumps.
  */
-static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t, const char *c,
-		     int depth)
+static bool only_in(const struct cta_ruleset *rs, uint8_t family, const char *t, const char *c,
+		    bool (*want)(const struct cta_chain_info *), int depth)
 {
 	const struct cta_chain_info *ci = cta_ruleset_chain(rs, family, t, c);
 	bool called = false;
 
 	if (ci && ci->base)
-		return !strcmp(ci->type, "nat");
+		return want(ci);
 	if (depth > 16)
 		return false;
 	for (size_t i = 0; i < cta_ruleset_rule_count(rs); i++) {
@@ -511,24 +512,42 @@ static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t
 		text = cta_ruleset_rule_at(rs, i, &f, &rt, &rc, &h);
 		if (!text || f != family || strcmp(rt, t) || !strcmp(rc, c) || !calls(text, c))
 			continue;
-		if (!nat_only(rs, f, rt, rc, depth + 1))
+		if (!only_in(rs, f, rt, rc, want, depth + 1))
 			return false;
 		called = true;
 	}
 	return called;
 }
 
+static bool is_nat(const struct cta_chain_info *ci)
+{
+	return !strcmp(ci->type, "nat");
+}
+
+static bool is_forward(const struct cta_chain_info *ci)
+{
+	return !strcmp(ci->hook, "forward");
+}
+
+static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t, const char *c,
+		     int depth)
+{
+	return only_in(rs, family, t, c, is_nat, depth);
+}
+
 /*
- * Can rule TEXT of a FAMILY (NFPROTO_*) table match IPv6 neighbour discovery or MLD:
- * ICMPv6 of the types conntrack leaves untracked (noct_valid_new[],
+ * Can rule TEXT of chain CHAIN of a FAMILY (NFPROTO_*) TABLE match IPv6 neighbour
+ * discovery or MLD: ICMPv6 of the types conntrack leaves untracked (noct_valid_new[],
  * net/netfilter/nf_conntrack_proto_icmpv6.c: never in state new)? Not when its table
- * never sees IPv6, nor when it surely cannot match such a packet (another protocol,
+ * never sees IPv6, nor in a chain only forward runs (those messages are link-local,
+ * never forwarded), nor when it surely cannot match such a packet (another protocol,
  * `ct state new`, `icmpv6 type echo-request`, `ip saddr`); a rule that names no
  * protocol, all of ICMPv6, a negated type, a named set, link-local or multicast
  * addresses can (`meta l4proto ipv6-icmp accept`, `ip6 saddr fe80::/10 accept`, an
  * `accept` in a chain jumped to for ICMPv6).
  */
-static bool may_match_nd(const char *text, uint8_t family)
+static bool may_match_nd(const struct cta_ruleset *rs, const char *text, uint8_t family,
+			 const char *table, const char *chain)
 {
 	static const uint8_t nd_types[] = { 130, 131, 132, 133, 134, 135, 136, 143 };
 	const struct cta_rule_packet nd = { .family = AF_INET6,
@@ -539,6 +558,9 @@ static bool may_match_nd(const char *text, uint8_t family)
 					    .n_icmp_types = ARRAY_SIZE(nd_types) };
 
 	if (family != NFPROTO_IPV6 && family != NFPROTO_INET && family != NFPROTO_NETDEV)
+		return false;
+	/* link-local, hop limit 255: never forwarded */
+	if (only_in(rs, family, table, chain, is_forward, 0))
 		return false;
 	return !cta_rule_cannot_match(text, &nd);
 }
@@ -612,7 +634,7 @@ static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool tran
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
-	if (may_match_nd(text, f))
+	if (may_match_nd(rs, text, f, t, c))
 		return "can match IPv6 neighbour discovery or multicast listener messages, which "
 		       "conntrack does not track and record does not trace: no evidence "
 		       "either way (keep it: IPv6 needs them)";

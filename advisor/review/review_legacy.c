@@ -174,16 +174,58 @@ static bool may_match_nd(const char *x)
  * Only first packets are traced: a rule that can only match later ones (conntrack's
  * ESTABLISHED, RELATED or INVALID), loopback, or a nat table's rule (conntrack
  * applies NAT to the rest of the connection), and in ip6tables one that can match
- * neighbour discovery (never tracked), is never shown unreached; nor a jump to
+ * neighbour discovery (never tracked; not in chains only FORWARD runs: it is
+ * link-local), is never shown unreached; nor a jump to
  * a chain (8 deep, 64 chains looked into at most) that holds one (ufw's `-A OUTPUT -j ufw-before-output`, crossed by
  * every reply).
  */
+static bool forward_only(const struct cta_ipt_table *t, const char *chain, int depth)
+{
+	bool called = false;
+
+	if (!strcmp(chain, "FORWARD"))
+		return true;
+	for (size_t ci = 0; ci < t->nchains; ci++)
+		if (!strcmp(t->chains[ci].name, chain) && t->chains[ci].policy[0])
+			return false; /* another built-in chain */
+	if (depth > 16)
+		return false;
+	for (size_t ci = 0; ci < t->nchains; ci++) {
+		const struct cta_ipt_chain *c = &t->chains[ci];
+
+		for (size_t k = 0; k < c->n; k++) {
+			if (strcmp(t->rules[c->first + k].target, chain))
+				continue;
+			if (!forward_only(t, c->name, depth + 1))
+				return false;
+			called = true;
+		}
+	}
+	return called;
+}
+
+/* The chain a rule's text ("-A NAME ...") is in, into buf. */
+static void rule_chain(const struct cta_ipt_rule *rule, char *buf, size_t len)
+{
+	const char *p = strncmp(rule->text, "-A ", 3) ? "" : rule->text + 3;
+	size_t k = 0;
+
+	while (p[k] && p[k] != ' ' && k + 1 < len) {
+		buf[k] = p[k];
+		k++;
+	}
+	buf[k] = '\0';
+}
+
 static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule,
 			     bool v6)
 {
+	char chain[CTA_IPT_CHAIN_LEN];
 	int visits = 64;
 
-	return unseen_at(t, rule, v6, 0, &visits);
+	/* neighbour discovery is link-local: never in a chain only FORWARD runs */
+	rule_chain(rule, chain, sizeof(chain));
+	return unseen_at(t, rule, v6 && !forward_only(t, chain, 0), 0, &visits);
 }
 
 static bool unseen_at(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule, bool v6,

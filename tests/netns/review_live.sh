@@ -47,6 +47,7 @@ table inet fw {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
 		ct status dnat accept
+		ip6 daddr 2001:db8:b::/64 accept
 	}
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
@@ -88,6 +89,8 @@ expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 sadd
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 daddr ff02::/16 accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto ipv6-icmp jump icmp6$"
 expect_line "$TMP/live.out" "^untraced +inet fw icmp6 handle [0-9]+ .*: accept$"
+# neighbour discovery is link-local: a forward rule is judged (no IPv6 was forwarded)
+expect_line "$TMP/live.out" "^unreached +inet fw forward handle [0-9]+ .*: ip6 daddr 2001:db8:b::/64 accept$"
 # crossed by every reply: the jump to the rules for them is no more traced than they are
 expect_line "$TMP/live.out" "^untraced +inet fw output handle [0-9]+ .*: jump common_out$"
 # a rule for one ICMPv6 type that is not neighbour discovery: no ping was recorded
