@@ -14,6 +14,7 @@
 #include "advisor/lib/util.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/listing.h"
+#include "advisor/model/tuple.h"
 
 struct rule {
 	uint64_t handle;
@@ -604,58 +605,12 @@ static bool is_state(const char *w, const struct cta_rule_packet *p)
 	return true; /* not known here: it may be the packet's */
 }
 
-/* The ICMP and ICMPv6 type names nft lists (its icmp_type and icmpv6_type symbols). */
-static const struct {
-	const char *name;
-	uint8_t v4, v6; /* 255: not a type of that protocol */
-} icmp_names[] = {
-	{ "echo-reply", 0, 129 },
-	{ "destination-unreachable", 3, 1 },
-	{ "source-quench", 4, 255 },
-	{ "redirect", 5, 255 },
-	{ "echo-request", 8, 128 },
-	{ "router-advertisement", 9, 255 },
-	{ "router-solicitation", 10, 255 },
-	{ "time-exceeded", 11, 3 },
-	{ "parameter-problem", 12, 4 },
-	{ "timestamp-request", 13, 255 },
-	{ "timestamp-reply", 14, 255 },
-	{ "info-request", 15, 255 },
-	{ "info-reply", 16, 255 },
-	{ "address-mask-request", 17, 255 },
-	{ "address-mask-reply", 18, 255 },
-	{ "packet-too-big", 255, 2 },
-	{ "mld-listener-query", 255, 130 },
-	{ "mld-listener-report", 255, 131 },
-	{ "mld-listener-done", 255, 132 },
-	{ "mld-listener-reduction", 255, 132 },
-	{ "nd-router-solicit", 255, 133 },
-	{ "nd-router-advert", 255, 134 },
-	{ "nd-neighbor-solicit", 255, 135 },
-	{ "nd-neighbor-advert", 255, 136 },
-	{ "nd-redirect", 255, 137 },
-	{ "router-renumbering", 255, 138 },
-	{ "ind-neighbor-solicit", 255, 141 },
-	{ "ind-neighbor-advert", 255, 142 },
-	{ "mld2-listener-report", 255, 143 },
-};
-
 static bool is_icmp_type(const char *w, const struct cta_rule_packet *p)
 {
-	bool v6 = p->l4proto == IPPROTO_ICMPV6;
-	char *end;
-	unsigned long n = strtoul(w, &end, 10);
-	int type = -1;
+	uint8_t type;
 
-	if (!*end && end != w && n < 256) {
-		type = (int)n;
-	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(icmp_names) && type < 0; i++)
-			if (!strcmp(w, icmp_names[i].name))
-				type = v6 ? icmp_names[i].v6 : icmp_names[i].v4;
-		if (type < 0)
-			return true; /* a range, a name not known here: it may be the packet's */
-	}
+	if (!cta_icmp_type_parse(w, (uint8_t)p->l4proto, &type))
+		return true; /* a range, a name not known here: it may be the packet's */
 	for (size_t i = 0; i < p->n_icmp_types; i++)
 		if (p->icmp_types[i] == type)
 			return true;

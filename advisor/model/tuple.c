@@ -264,10 +264,21 @@ static const struct {
 	{ "nd-neighbor-solicit", 255, 135 },
 	{ "nd-neighbor-advert", 255, 136 },
 	{ "nd-redirect", 255, 137 },
+	{ "info-request", 15, 255 },
+	{ "info-reply", 16, 255 },
+	{ "address-mask-request", 17, 255 },
+	{ "address-mask-reply", 18, 255 },
+	{ "mld-listener-query", 255, 130 },
+	{ "mld-listener-report", 255, 131 },
+	{ "mld-listener-done", 255, 132 },
+	{ "mld-listener-reduction", 255, 132 },
+	{ "router-renumbering", 255, 138 },
+	{ "ind-neighbor-solicit", 255, 141 },
+	{ "ind-neighbor-advert", 255, 142 },
+	{ "mld2-listener-report", 255, 143 },
 };
 
-/* An ICMP type: a number, or its nft name for this protocol. */
-static bool icmp_type(const char *s, uint8_t l4proto, uint8_t *out)
+bool cta_icmp_type_parse(const char *s, uint8_t l4proto, uint8_t *out)
 {
 	uint64_t v;
 
@@ -311,7 +322,8 @@ static int words(struct parser *p, int i, struct cta_tuple_query *q)
 
 			if (!cta_proto_is_icmp(q->l4proto))
 				return fail(p, key->col, "'%s' is for icmp and ipv6-icmp", key->s);
-			if (is_type && (!val || !icmp_type(val, q->l4proto, &q->icmp_type)))
+			if (is_type &&
+			    (!val || !cta_icmp_type_parse(val, q->l4proto, &q->icmp_type)))
 				return fail(p, vcol,
 					    "expected a number from 0 to 255 or a type name "
 					    "(echo-request...) after 'type'");
@@ -426,7 +438,7 @@ static int nft_field(struct parser *p, int i, struct cta_tuple_query *q, uint8_t
 		q->has |= b[0] == 's' ? CTA_TQ_SPORT : CTA_TQ_DPORT;
 	} else if (icmp && !strcmp(b, "type")) {
 		*proto = a[4] ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-		if (!icmp_type(val->s, *proto, &q->icmp_type))
+		if (!cta_icmp_type_parse(val->s, *proto, &q->icmp_type))
 			return fail(p, val->col, "'%s' is not an ICMP type", val->s);
 		q->has |= CTA_TQ_TYPE;
 	} else if (icmp && !strcmp(b, "code") && number(val->s, 255, &v)) {

@@ -60,4 +60,11 @@ void cta_tuple_reverse(const struct cta_tuple_query *q, struct cta_tuple_query *
 /* The query back as text, in the arrow form; for messages. */
 void cta_tuple_format(const struct cta_tuple_query *q, char *buf, size_t len);
 
+/*
+ * An ICMP (l4proto IPPROTO_ICMP) or ICMPv6 type: a number 0..255, or the name nft
+ * gives it (its icmp_type and icmpv6_type symbols; "router-advertisement" and
+ * "redirect" also name ICMPv6's). false when S is neither.
+ */
+bool cta_icmp_type_parse(const char *s, uint8_t l4proto, uint8_t *out);
+
 #endif
