@@ -474,17 +474,11 @@ struct live {
 /* Does TEXT jump or go to CHAIN ("jump DOCKER", also inside a verdict map)? */
 static bool calls(const char *text, const char *chain)
 {
-	static const char *const how[] = { "jump ", "goto " };
-	size_t n = strlen(chain);
+	char target[CTA_NAME_MAX];
 
-	for (size_t k = 0; k < 2; k++)
-		for (const char *p = strstr(text, how[k]); p; p = strstr(p + 1, how[k])) {
-			const char *q = p + strlen(how[k]);
-
-			if (!strncmp(q, chain, n) && !(isalnum((unsigned char)q[n]) ||
-						       q[n] == '_' || q[n] == '-' || q[n] == '.'))
-				return true;
-		}
+	for (const char *at = text; cta_rule_next_target(&at, target, sizeof(target));)
+		if (!strcmp(target, chain))
+			return true;
 	return false;
 }
 
