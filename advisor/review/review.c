@@ -534,7 +534,7 @@ static bool nat_only(const struct cta_ruleset *rs, uint8_t family, const char *t
  * discovery or MLD: ICMPv6 of the types conntrack leaves untracked (noct_valid_new[],
  * net/netfilter/nf_conntrack_proto_icmpv6.c: never in state new)? Not when its table
  * never sees IPv6, nor in a chain only forward runs (those messages are link-local,
- * never forwarded), nor when it surely cannot match such a packet (another protocol,
+ * never forwarded) or only nat runs (it sees tracked connections only), nor when it surely cannot match such a packet (another protocol,
  * `ct state new`, `icmpv6 type echo-request`, `ip saddr`); a rule that names no
  * protocol, all of ICMPv6, a negated type, a named set, link-local or multicast
  * addresses can (`meta l4proto ipv6-icmp accept`, `ip6 saddr fe80::/10 accept`, an
@@ -553,8 +553,9 @@ static bool may_match_nd(const struct cta_ruleset *rs, const char *text, uint8_t
 
 	if (family != NFPROTO_IPV6 && family != NFPROTO_INET && family != NFPROTO_NETDEV)
 		return false;
-	/* link-local, hop limit 255: never forwarded */
-	if (only_in(rs, family, table, chain, is_forward, 0))
+	/* link-local, hop limit 255: never forwarded; untracked: no nat chain sees them */
+	if (only_in(rs, family, table, chain, is_forward, 0) ||
+	    only_in(rs, family, table, chain, is_nat, 0))
 		return false;
 	return !cta_rule_cannot_match(text, &nd);
 }

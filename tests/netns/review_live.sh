@@ -86,6 +86,9 @@ expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 t
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto \{ icmp, ipv6-icmp \} accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: icmpv6 type != echo-request accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 saddr fe80::/10 accept$"
+# a nat chain sees tracked connections only: never called a neighbour discovery rule
+grep -A1 ': oifname "sb" masquerade$' "$TMP/live.out" | grep -q "neighbour discovery" &&
+	fail "masquerade called a neighbour discovery rule"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: ip6 daddr ff02::/16 accept$"
 expect_line "$TMP/live.out" "^untraced +inet fw input handle [0-9]+ .*: meta l4proto ipv6-icmp jump icmp6$"
 expect_line "$TMP/live.out" "^untraced +inet fw icmp6 handle [0-9]+ .*: accept$"
