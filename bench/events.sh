@@ -20,7 +20,8 @@
 #       rows; conntrack (the baseline of the ratios) always runs; conntrack-new adds
 #       `conntrack -E -e NEW -p udp` (or `-p tcp`, all its events), the baseline of
 #       the runs before 2026-11-29 22:20Z; floor-new the floor reading NEW events too
-#       (record with --events, and the floor of runs before 2026-11-30 06:00Z); record-nobpf (`--no-bpf`) and record-nolog
+#       (record with --events, and the floor of runs before 2026-11-30 06:00Z); record-nobpf (`--no-bpf`), record-unlimited
+#       (`--trace-rate 0`: every new flow traced) and record-nolog
 #       (`--nflog-group 0`) the default without one of its parts, to tell their costs. Each record row names
 #       its mode: record-none `--trace none --nflog-group 0`, record the DEFAULT settings
 #       (--trace new, NFLOG, eBPF), record-all `--trace all`; nothing: no listener, the
@@ -91,6 +92,7 @@ run() {
 		[ "$tool" = record-all ] && extra=(--trace all)
 		[ "$tool" = record-nobpf ] && extra=(--no-bpf)
 		[ "$tool" = record-nolog ] && extra=(--nflog-group 0)
+		[ "$tool" = record-unlimited ] && extra=(--trace-rate 0)
 		rm -f "$TMP/s.json"
 		# its default checkpoint interval (5 s): each checkpoint's dump kills the
 		# expired entries it meets, a burst of DESTROY events
@@ -246,7 +248,8 @@ rows() {
 		floor) name='floor: `ctdrain` (record'"'"'s reads, DESTROY only, nothing done)' ;;
 		floor-new) name='floor with NEW: `ctdrain 0 new` (NEW and DESTROY, nothing done)' ;;
 		record-none) name='`record --trace none --nflog-group 0` (conntrack events only)' ;;
-		record) name='`record` DEFAULT (--trace new, NFLOG, eBPF)' ;;
+		record) name='`record` DEFAULT (--trace new at 1000 new flows/s at most, NFLOG, eBPF)' ;;
+		record-unlimited) name='`record --trace-rate 0` (--trace new, every new flow, NFLOG, eBPF)' ;;
 		record-all) name='`record --trace all` (NFLOG, eBPF)' ;;
 		record-nobpf) name='`record --no-bpf` (--trace new, NFLOG)' ;;
 		record-nolog) name='`record --nflog-group 0` (--trace new, eBPF)' ;;

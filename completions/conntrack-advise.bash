@@ -52,9 +52,9 @@ _conntrack_advise()
 		-o | --output) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
 		--trace) COMPREPLY=($(compgen -W "new all none" -- "$cur")); return ;;
 		--events) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-		-d | --duration | --rotate | --checkpoint-interval | --rcvbuf | --nflog-group) return ;;
+		-d | --duration | --rotate | --checkpoint-interval | --rcvbuf | --nflog-group | --trace-rate) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --no-reliable-events --help $after" -- "$cur"))
+		COMPREPLY=($(compgen -W "-o --output -d --duration --rotate --trace --trace-rate --nflog-group --checkpoint-interval --rcvbuf --events --no-bpf --no-reliable-events --help $after" -- "$cur"))
 		;;
 	flows)
 		case $prev in

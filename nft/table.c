@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -200,6 +201,39 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
 }
 
 /*
+ * --trace new's budget, `limit trace_rate { rate N/second burst N packets }`: one
+ * token bucket that every rule marking a new flow for tracing draws from
+ * (add_trace_syns, add_trace_new), so that a flood of new flows (a scan, many
+ * clients at once) costs at most N traces a second, each several messages
+ * (tracemsg.h). A flow over the budget is not marked seen: its next connection tries
+ * again. Limit objects: Linux 4.18.
+ */
+static int add_trace_rate(struct batch *bt, uint32_t per_second)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o)
+		return -ENOMEM;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, bt->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, CTA_TRACE_RATE_OBJ);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, bt->family);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, per_second);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, 1); /* seconds */
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_BURST, per_second);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nlh = batch_msg(bt, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, "limit " CTA_TRACE_RATE_OBJ);
+	if (nlh)
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+/*
  * The counting sets (nft/kcount.h): one element per flow, keyed by the conntrack
  * original tuple's saddr . daddr . l4proto . proto-dst (a port, or ICMP type . code),
  * each element with a counter of the packets in state new that passed, kept until
@@ -349,6 +383,21 @@ static void e_verdict(struct rule *r, int32_t verdict)
 static void e_counter(struct rule *r)
 {
 	add(r, nftnl_expr_alloc("counter"));
+}
+
+/* limit name trace_rate: matches while --trace new's budget has a token (add_trace_rate) */
+static void e_trace_rate(struct rule *r, uint32_t per_second)
+{
+	struct nftnl_expr *e;
+
+	if (!per_second)
+		return;
+	e = nftnl_expr_alloc("objref");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_LIMIT);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, CTA_TRACE_RATE_OBJ);
+	}
+	add(r, e);
 }
 
 static void e_log(struct rule *r, uint16_t group)
@@ -742,7 +791,7 @@ static int add_counting(struct batch *bt)
  *     meta nftrace set 1 return
  * then: meta l4proto tcp return (other TCP packets, and SYNs over the limit)
  */
-static int add_trace_syns(struct batch *bt, const char *chain)
+static int add_trace_syns(struct batch *bt, const char *chain, uint32_t per_second)
 {
 	uint8_t tcp = IPPROTO_TCP;
 	uint32_t syn = 0x02;
@@ -759,6 +808,7 @@ static int add_trace_syns(struct batch *bt, const char *chain)
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
 		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1));
+		e_trace_rate(&r, per_second);
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
 		if ((err = rule_commit(bt, &r, chain)))
@@ -770,11 +820,11 @@ static int add_trace_syns(struct batch *bt, const char *chain)
 	return rule_commit(bt, &r, chain);
 }
 
-static int add_trace_new(struct batch *bt, const char *chain)
+static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second)
 {
 	const struct seen *sets[] = { &seen4, &seen6 };
 	struct rule r;
-	int err = add_trace_syns(bt, chain);
+	int err = add_trace_syns(bt, chain, per_second);
 
 	if (err)
 		return err;
@@ -791,11 +841,15 @@ static int add_trace_new(struct batch *bt, const char *chain)
 			e_verdict(&r, NFT_RETURN);
 			if ((err = rule_commit(bt, &r, chain)))
 				return err;
-			/* add @seen { KEY } add @seen { reversed KEY } meta nftrace set 1 */
+			/*
+			 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
+			 * meta nftrace set 1: over the budget, not marked seen
+			 */
 			r = rule_begin(bt, chain);
 			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 			if (icmp)
 				e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
+			e_trace_rate(&r, per_second);
 			e_key(&r, sets[i], false, icmp);
 			e_set_op(&r, sets[i], true);
 			e_key(&r, sets[i], true, icmp);
@@ -996,13 +1050,15 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 		err = add_set(bt, &seen6, false);
 	for (int v6 = 0; v6 < 2 && !err && cfg->trace == CTA_TRACE_NEW; v6++)
 		err = add_set(bt, v6 ? &seen6 : &seen4, true);
+	if (!err && cfg->trace == CTA_TRACE_NEW && cfg->trace_rate)
+		err = add_trace_rate(bt, cfg->trace_rate);
 	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
 		const char *c = trace_chains[i].name;
 
 		/* below raw (-300): every other base chain sees the mark */
 		err = add_chain(bt, c, trace_chains[i].hook, -350);
 		if (!err && cfg->trace == CTA_TRACE_NEW)
-			err = add_trace_new(bt, c);
+			err = add_trace_new(bt, c, cfg->trace_rate);
 		else if (!err && cfg->trace == CTA_TRACE_ALL)
 			err = add_trace_all(bt, c);
 		else if (!err)

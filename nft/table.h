@@ -12,7 +12,8 @@
  *       base chain of the namespace is traced)
  *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
  *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
- *       syn4 and syn6); --trace all: every packet;
+ *       syn4 and syn6), at most trace_rate new flows a second (limit object
+ *       trace_rate); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
@@ -46,6 +47,7 @@
 #define CTA_CHAIN_ENTERED_OUTPUT "count_output"
 #define CTA_CHAIN_TRACE_OUTPUT "trace_output" /* marks local sockets' packets */
 #define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
+#define CTA_TRACE_RATE_OBJ "trace_rate" /* --trace new's budget: a limit object */
 
 /* What blame --live traces: unset parts match anything. */
 struct cta_trace_match {
@@ -63,6 +65,12 @@ struct cta_table_config {
 	bool count; /* the counting sets and chains (record): denials counted, nft/kcount.h */
 	enum cta_trace_mode trace;
 	struct cta_trace_match match; /* with CTA_TRACE_MATCH */
+	/*
+	 * With CTA_TRACE_NEW: at most this many new flows marked for tracing a second
+	 * (TCP flows' SYNs included), one budget for all; 0: no limit. A flow over it is
+	 * traced at a later connection, if the budget has room then.
+	 */
+	uint32_t trace_rate;
 	uint16_t nflog_group; /* 0: no log statements */
 	/*
 	 * Devices given: a netdev table of that name instead, a chain per device at hook

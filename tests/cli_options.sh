@@ -30,6 +30,13 @@ done
 "$CTA" record -q --rotate 1d 2>"$TMP/err" && fail "record -q --rotate without -o succeeded"
 grep -q 'needs -o' "$TMP/err" || fail "record -q: $(cat "$TMP/err")"
 "$CTA" record -q --help | grep -q '^Usage: conntrack-advise record' || fail "record -q --help"
+# --trace-rate: a number of flows a second, 0 to 1000000; else a usage error (2)
+for v in x -1 1000001 ''; do
+	"$CTA" record --trace-rate "$v" 2>"$TMP/err"
+	rc=$?
+	[ $rc = 2 ] && grep -q -- "--trace-rate: '$v' is not a number of flows a second" "$TMP/err" ||
+		fail "record --trace-rate '$v': exit $rc, $(cat "$TMP/err")"
+done
 # every command's --help and -h print its usage (the hint of a usage error names it)
 for c in record flows blame suggest review apply graph merge version help; do
 	for h in --help -h; do

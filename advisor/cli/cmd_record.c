@@ -17,6 +17,7 @@
 
 #define DEFAULT_CHECKPOINT_MS 5000
 #define DEFAULT_NFLOG_GROUP 4711
+#define DEFAULT_TRACE_RATE 1000 /* new flows traced a second, at most */
 
 static int run(int argc, char **argv, const struct cta_global *g);
 
@@ -25,7 +26,7 @@ const struct cta_cmd cta_cmd_record = {
 	run,
 	"record the flows crossing this host into a session file",
 	"Usage: conntrack-advise record [-o FILE] [-d DURATION] [--trace new|all|none]\n"
-	"                               [--rotate DURATION]\n"
+	"                               [--trace-rate N] [--rotate DURATION]\n"
 	"                               [--checkpoint-interval DURATION] [--rcvbuf BYTES]\n"
 	"                               [--nflog-group N] [--events FILE|-] [--no-bpf]\n"
 	"                               [--no-reliable-events]\n"
@@ -68,6 +69,10 @@ const struct cta_cmd cta_cmd_record = {
 	"                           in 30 s (TCP SYNs: 5, then 1 a second) and afresh after\n"
 	"                           a ruleset change; all: every packet (costly); none: no\n"
 	"                           tracing\n"
+	"      --trace-rate N       --trace new traces at most N new flows a second (a burst\n"
+	"                           of N, then N a second; default 1000; 0: no limit); a\n"
+	"                           flow over it is traced at a later connection, and is\n"
+	"                           counted, and its denials, all the same\n"
 	"      --nflog-group N      NFLOG group for the first packets of flows never let\n"
 	"                           through (default 4711; 0: none)\n"
 	"      --events FILE|-      also append one JSON line per connection that starts\n"
@@ -181,6 +186,7 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "nflog-group", required_argument, NULL, 'G' },
+		{ "trace-rate", required_argument, NULL, 'L' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "no-bpf", no_argument, NULL, 'B' },
 		{ "no-reliable-events", no_argument, NULL, 'U' },
@@ -229,6 +235,15 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 					"--nflog-group: '%s' is not a group from 0 to 65535",
 					optarg);
 			cfg->table.nflog_group = (uint16_t)v;
+			break;
+		case 'L':
+			if (cta_parse_uint(optarg, 0, 1000000, &v) < 0)
+				return cta_usage_error(
+					&cta_cmd_record,
+					"--trace-rate: '%s' is not a number of flows a second "
+					"from 0 to 1000000",
+					optarg);
+			cfg->table.trace_rate = (uint32_t)v;
 			break;
 		case 'E':
 			cfg->events_name = optarg;
@@ -326,6 +341,7 @@ static int run(int argc, char **argv, const struct cta_global *g)
 		.table = { .conntrack = true,
 			   .count = true,
 			   .trace = CTA_TRACE_NEW,
+			   .trace_rate = DEFAULT_TRACE_RATE,
 			   .nflog_group = DEFAULT_NFLOG_GROUP },
 		.generator = "conntrack-advise " CTA_VERSION,
 		.on_status = on_status,
