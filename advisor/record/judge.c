@@ -19,11 +19,15 @@
  */
 #define RETRANSMIT_NS 10000000000ULL
 /*
- * With kernel counts, an attempt the kernel counted no denial for in this long was
- * let through (its NEW event was late) or never tracked: longer than a listing
- * interval plus NFLOG's flush time, so its denial, if any, has been listed.
+ * With kernel counts, an attempt the kernel counted no denial for in this long, and
+ * in LISTINGS_DUE listings of the counting sets begun after it, was let through (its
+ * NEW event was late) or never tracked: its denial, if any, would have been listed.
+ * Longer than NFLOG's flush time; the listings, because record lists less often when
+ * the sets are large (recorder.c).
  */
 #define DETAIL_KEEP_NS 5000000000ULL
+/* a balance is a denial from the second listing that found it (denials.c) */
+#define LISTINGS_DUE 2
 
 struct wait {
 	bool used;
@@ -40,6 +44,7 @@ struct wait {
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
+	uint64_t listings0; /* with kernel counts: listings of them done before it */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
@@ -248,6 +253,7 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 
 		cta_denial_key(&k, family, l4proto, &w->tuple);
 		w->left0 = cta_denials_left(j->counts, &k);
+		w->listings0 = cta_denials_stats(j->counts)->listings;
 	}
 	return w;
 }
@@ -855,6 +861,16 @@ static uint64_t age_of(const struct wait *w, uint64_t now_mono)
 	return cta_elapsed_ns(now_mono, w->since_mono);
 }
 
+/*
+ * Has the kernel had time to count w's denial, if any: DETAIL_KEEP_NS, and
+ * LISTINGS_DUE listings of the counting sets since it began?
+ */
+static bool counted_due(const struct cta_judge *j, const struct wait *w, uint64_t age)
+{
+	return age >= DETAIL_KEEP_NS &&
+	       cta_denials_stats(j->counts)->listings - w->listings0 >= LISTINGS_DUE;
+}
+
 /* Its trace saw it accepted by every chain: no denial taken before it is due. */
 static bool seen_accepted(const struct wait *w)
 {
@@ -881,7 +897,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				drop(j, w);
 			continue;
 		}
-		due = !wait_ns || age >= DETAIL_KEEP_NS;
+		due = !wait_ns || counted_due(j, w, age);
 		if (!w->settled && in_doubt(j, w)) {
 			/*
 			 * The kernel's count proves nothing: time must, as without counts. A

@@ -356,8 +356,15 @@ static void retraced(struct cta_judge *j, struct cta_denials *d, struct cta_flow
 		cta_denials_listed(d, (uint64_t)(100 + l) * S);
 	}
 	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 12), 100 * S, 1), 0);
-	CHECK_EQ(cta_judge_expire(j, 106 * S, 2 * S), 0);
-	CHECK_EQ(tally_of(ft, flow_to(ft, 126), 12), 1);
+	/* due after 5 s and two listings begun after it (the counts the same) */
+	for (int l = 0; l < 2; l++) {
+		cta_denials_next_listing(d);
+		for (size_t i = 0; i < 2; i++)
+			CHECK_EQ(cta_denials_add(d, &e[i]), 0);
+		cta_denials_listed(d, (uint64_t)(102 + l) * S);
+		CHECK_EQ(cta_judge_expire(j, 106 * S, 2 * S), 0);
+		CHECK_EQ(tally_of(ft, flow_to(ft, 126), 12), l);
+	}
 	CHECK(!cta_judge_waiting(j)); /* no dump needed for it */
 	/* traced again, no dump yet */
 	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 12), 131 * S, 1), 0);
@@ -373,6 +380,38 @@ static void retraced(struct cta_judge *j, struct cta_denials *d, struct cta_flow
 	CHECK_EQ(cta_judge_expire(j, 168 * S, 2 * S), 0);
 	CHECK_EQ(tally_of(ft, flow_to(ft, 126), 12), 1);
 	CHECK_EQ(flow_to(ft, 126) ? flow_to(ft, 126)->connections : 0, 1);
+}
+
+/*
+ * Listings far apart (record lists large sets less often): a denied attempt whose
+ * denial the kernel has not been listed with yet is not let through when its time is
+ * up; two listings after it, its NFLOG packet claims it.
+ */
+static void listed_late(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41200, 143);
+	struct cta_kcount_elem in = elem(CTA_KCOUNT_ENTERED, 143, 1);
+	const struct cta_flow *f;
+	uint64_t passed = cta_judge_stats(j)->passed;
+
+	CHECK_EQ(cta_judge_nflog(j, &a, 200 * S, 100), 0);
+	/* a dump since, which does not show its connection (there is none) */
+	cta_judge_dump_begin(j);
+	cta_judge_dump_end(j, true);
+	CHECK_EQ(cta_judge_expire(j, 230 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 143) == NULL);
+	CHECK_EQ(cta_judge_stats(j)->passed, passed);
+	for (int l = 0; l < 2; l++) {
+		cta_denials_next_listing(d);
+		CHECK_EQ(cta_denials_add(d, &in), 0);
+		cta_denials_listed(d, (uint64_t)(231 + l) * S);
+	}
+	CHECK_EQ(cta_judge_expire(j, 232 * S, 2 * S), 0);
+	f = flow_to(ft, 143);
+	CHECK(f != NULL);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_STR(source_of(ft, f), "nflog");
+	CHECK_EQ(cta_judge_stats(j)->passed, passed);
 }
 
 int main(void)
@@ -427,6 +466,12 @@ int main(void)
 	 * keys its connection's flow: no dump needs to list the connection first (a
 	 * translated flow's waits for one: no_starts), and nothing waits for a dump
 	 */
+	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
+	CHECK(!pending(ft, 53)); /* 5 s, and no listing since it came: not yet */
+	listing(d, 10 * S, 5, 5, 2, 3);
+	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
+	CHECK(!pending(ft, 53));
+	listing(d, 10 * S, 5, 5, 2, 3);
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
 	CHECK(pending(ft, 53));
 	CHECK(!cta_judge_waiting(j));
@@ -498,6 +543,7 @@ int main(void)
 
 	no_starts(j, d, ft, &host);
 	retraced(j, d, ft, &host);
+	listed_late(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
