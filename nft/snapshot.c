@@ -13,11 +13,13 @@
 #include <arpa/inet.h>
 
 #include "nft/nlsock.h"
+#include "nft/table.h"
 
 struct cta_snapshot {
 	struct nft_ctx *nft;
 	struct cta_nlsock *changes;
 	bool changed;
+	char *text; /* the last listing put together (take), or NULL */
 };
 
 int cta_snapshot_new(struct cta_snapshot **out, bool follow)
@@ -51,6 +53,7 @@ void cta_snapshot_free(struct cta_snapshot *s)
 	if (s->nft)
 		nft_ctx_free(s->nft);
 	cta_nlsock_free(s->changes);
+	free(s->text);
 	free(s);
 }
 
@@ -60,17 +63,119 @@ void cta_snapshot_free(struct cta_snapshot *s)
  * listing: libnftables 1.0.6 reads freed memory while dumping it (valgrind), which
  * corrupted the heap in a test run.
  */
-static int take(struct cta_snapshot *s, const char **text, unsigned flags)
+/* Run CMD with FLAGS and append its output to *out (of *len bytes). 0, -EPERM, -ENOMEM. */
+static int run_append(struct cta_snapshot *s, const char *cmd, unsigned flags, char **out,
+		      size_t *len)
 {
-	*text = NULL;
+	const char *text;
+	size_t n;
+	char *grown;
+
 	nft_ctx_output_set_flags(s->nft,
 				 NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags);
-	if (nft_run_cmd_from_buffer(s->nft, "list ruleset") != 0) {
+	if (nft_run_cmd_from_buffer(s->nft, cmd) != 0) {
 		nft_ctx_get_error_buffer(s->nft);
 		return -EPERM;
 	}
-	*text = nft_ctx_get_output_buffer(s->nft);
-	return *text ? 0 : -ENOMEM;
+	text = nft_ctx_get_output_buffer(s->nft);
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	grown = realloc(*out, *len + n + 1);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *len, text, n + 1);
+	*out = grown;
+	*len += n;
+	return 0;
+}
+
+/*
+ * The tool's own tables (record's, blame --live's): their sets hold an element per
+ * flow, which nobody reads from a ruleset listing.
+ */
+static bool own_table(const char *name, size_t len)
+{
+	size_t own = strlen(CTA_TABLE_NAME);
+
+	return len >= own && !strncmp(name, CTA_TABLE_NAME, own);
+}
+
+/*
+ * `list ruleset`, but the tool's own tables without their set elements. The kernel
+ * sends a set's elements in batches and walks the set from its start for each, and
+ * libnftables formats every one: with record's counting sets at 60,000 flows, one
+ * listing after a ruleset change cost record 3 s of CPU (a host whose fail2ban bans
+ * an address every few seconds kept it busy). A terse listing (no elements anywhere)
+ * says which tables there are; each table not the tool's is then listed whole, one
+ * after the other, and the tool's are taken from the terse listing. Without a table
+ * of the tool's: one `list ruleset`. A table gone between the two (its listing
+ * refused) is left out: its removal is a change, which brings another listing.
+ */
+static int take(struct cta_snapshot *s, const char **text, unsigned flags)
+{
+	char *terse = NULL, *out = NULL, *line, *end;
+	size_t terse_len = 0, len = 0;
+	bool own = false;
+	int err;
+
+	*text = NULL;
+	free(s->text);
+	s->text = NULL;
+	err = run_append(s, "list ruleset", flags | NFT_CTX_OUTPUT_TERSE, &terse, &terse_len);
+	for (line = terse; !err && line && *line; line = end ? end + 1 : NULL) {
+		const char *name = strchr(line, ' ');
+
+		end = strchr(line, '\n');
+		if (!strncmp(line, "table ", 6) && name && (name = strchr(name + 1, ' ')) &&
+		    own_table(name + 1, (size_t)(strcspn(name + 1, " \n"))))
+			own = true;
+	}
+	if (!err && !own)
+		err = run_append(s, "list ruleset", flags, &out, &len);
+	for (line = terse; !err && own && line && *line; line = end) {
+		/* a table's block: from "table F N {" to the "}" that begins a line */
+		const char *name = strchr(line, ' ');
+		char *close, cmd[600];
+		size_t block;
+		int n;
+
+		if (strncmp(line, "table ", 6) || !name || !(name = strchr(name + 1, ' '))) {
+			end = strchr(line, '\n');
+			end = end ? end + 1 : NULL;
+			continue;
+		}
+		close = strstr(line, "\n}");
+		block = close ? (size_t)(close - line) + 2 : strlen(line);
+		end = line + block;
+		if (own_table(name + 1, strcspn(name + 1, " \n"))) {
+			char *grown = realloc(out, len + block + 2);
+
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			memcpy(grown + len, line, block);
+			len += block;
+			grown[len++] = '\n';
+			grown[len] = '\0';
+			out = grown;
+			continue;
+		}
+		n = snprintf(cmd, sizeof(cmd), "list table %.*s", (int)strcspn(line + 6, "{") - 1,
+			     line + 6);
+		if (n > 0 && (size_t)n < sizeof(cmd) &&
+		    run_append(s, cmd, flags, &out, &len) == -ENOMEM)
+			err = -ENOMEM;
+	}
+	free(terse);
+	if (err) {
+		free(out);
+		return err;
+	}
+	s->text = out ? out : strdup("");
+	*text = s->text;
+	return s->text ? 0 : -ENOMEM;
 }
 
 int cta_snapshot_take(struct cta_snapshot *s, const char **text)

@@ -22,7 +22,7 @@ struct cta_listen {
 	int ingress_err;
 	cta_judgement_cb cb;
 	void (*on_trace)(const struct cta_trace_event *ev, void *data);
-	void (*on_listed)(uint64_t listings, int err, void *data);
+	void (*on_listed)(uint64_t listings, size_t bytes, int err, void *data);
 	void *data;
 	struct cta_listen_stats stats;
 };
@@ -32,13 +32,14 @@ static int relist(struct cta_listen *l)
 {
 	const char *text;
 	int err = cta_snapshot_take(l->snap, &text);
+	size_t bytes = err ? 0 : strlen(text);
 
 	if (!err)
 		err = cta_ruleset_add_text(l->rs, text);
 	if (!err)
 		l->stats.listings++;
 	if (l->on_listed)
-		l->on_listed(l->stats.listings, err, l->data);
+		l->on_listed(l->stats.listings, bytes, err, l->data);
 	return err;
 }
 

@@ -974,10 +974,14 @@ static void verbose_table(struct rec *r)
 	free(text);
 }
 
-static void on_listed(uint64_t listings, int err, void *data)
+static void on_listed(uint64_t listings, size_t bytes, int err, void *data)
 {
-	verbose(data, "ruleset snapshot %llu: %s", (unsigned long long)listings,
-		err ? strerror(-err) : "listed with handles");
+	if (err)
+		verbose(data, "ruleset snapshot %llu: %s", (unsigned long long)listings,
+			strerror(-err));
+	else
+		verbose(data, "ruleset snapshot %llu: listed with handles, %zu bytes",
+			(unsigned long long)listings, bytes);
 }
 
 /*

@@ -20,9 +20,9 @@ cat "$TMP/rec.err"
 expect_line "$TMP/rec.err" '^conntrack-advise: record: created table inet conntrack_advise:$'
 expect_line "$TMP/rec.err" '^  table inet conntrack_advise '
 grep -q 'meta nftrace set 1' "$TMP/rec.err" || fail "record -v: the table's trace rule is not shown"
-grep -q '^conntrack-advise: record: ruleset snapshot 1: listed with handles$' "$TMP/rec.err" ||
+grep -q '^conntrack-advise: record: ruleset snapshot 1: listed with handles, [0-9]* bytes$' "$TMP/rec.err" ||
 	fail "record -v: no first snapshot"
-grep -q '^conntrack-advise: record: ruleset snapshot 2: listed with handles$' "$TMP/rec.err" ||
+grep -q '^conntrack-advise: record: ruleset snapshot 2: listed with handles, [0-9]* bytes$' "$TMP/rec.err" ||
 	fail "record -v: no snapshot after the ruleset changed"
 grep -E '^conntrack-advise: record: messages: conntrack=[0-9]+ bad=0 overruns=0, traces=[1-9][0-9]* bad=0 overruns=0, nflog=[1-9][0-9]* overruns=0, process_events=0$' \
 	"$TMP/rec.err" >/dev/null || fail "record -v: no message counts"
