@@ -14,6 +14,7 @@ struct entry {
 	uint64_t listed[2]; /* the kernel's entered and left counts at the last listing */
 	int64_t balance; /* entered - left, not yet handed on */
 	uint64_t since; /* monotonic ns the balance was confirmed positive; 0: not */
+	uint64_t since_listing; /* the listings done when it was (stats.listings) */
 	bool positive; /* the last complete listing found it positive */
 	bool uncounted; /* the kernel could not count some of its packets: proves nothing */
 	bool ever_uncounted; /* in the stats' count of such flows already */
@@ -160,7 +161,7 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
  * left set (seen on 6.18 at 100k new flows/s: 24 accepted packets of 200,000 counted
  * entered and not left in one listing, evened in the next).
  */
-static void settle_entry(struct entry *e, uint64_t now_mono)
+static void settle_entry(struct entry *e, uint64_t now_mono, uint64_t listings)
 {
 	e->left_listed |= e->listed[1] > 0;
 	if (e->balance <= 0) {
@@ -171,6 +172,7 @@ static void settle_entry(struct entry *e, uint64_t now_mono)
 		e->positive = true;
 	} else if (!e->since) {
 		e->since = now_mono ? now_mono : 1;
+		e->since_listing = listings;
 	}
 }
 
@@ -178,7 +180,7 @@ void cta_denials_listed(struct cta_denials *d, uint64_t now_mono)
 {
 	d->stats.listings++;
 	for (size_t i = 0; i < d->n; i++)
-		settle_entry(&d->e[i], now_mono);
+		settle_entry(&d->e[i], now_mono, d->stats.listings);
 }
 
 void cta_denials_next_listing(struct cta_denials *d)
@@ -240,7 +242,13 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 
 		if (e->balance <= 0 || !e->since)
 			continue;
-		if (wait_ns && cta_elapsed_ns(now_mono, e->since) < wait_ns)
+		/*
+		 * Waited for, and a listing since the one that confirmed it: a wait for its
+		 * attempt is due two listings after it began (judge.c), which may be later
+		 * than wait_ns when listings are far apart
+		 */
+		if (wait_ns && (cta_elapsed_ns(now_mono, e->since) < wait_ns ||
+				d->stats.listings <= e->since_listing))
 			continue;
 		n = (uint64_t)e->balance;
 		if (e->uncounted) {

@@ -83,8 +83,8 @@ bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_deni
 
 typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
 /*
- * Hand every flow's denied packets found at least wait_ns ago (with 0: all) to cb and
- * forget them: those nothing claimed with cta_denials_take. A flow in doubt
+ * Hand every flow's denied packets found at least wait_ns ago, by a listing before the
+ * last one (with 0: all), to cb and forget them: those nothing claimed with cta_denials_take. A flow in doubt
  * (cta_denials_uncounted) is not handed on: counted as unsure. cb's first error stops it.
  */
 int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,

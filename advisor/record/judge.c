@@ -45,6 +45,7 @@ struct wait {
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
 	uint64_t listings0; /* with kernel counts: listings of them done before it */
+	uint64_t listings_last; /* ... before its last packet (retransmits) */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	uint8_t family, l4proto;
@@ -214,8 +215,11 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 	struct wait *w = find(j, family, l4proto, t, &hash);
 	size_t pos;
 
-	if (w)
+	if (w) {
+		if (j->counts) /* another packet of it: a retransmit's denial is listed later */
+			w->listings_last = cta_denials_stats(j->counts)->listings;
 		return w;
+	}
 	if (!j->n_free && j->n == j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 64;
 		struct wait *nw = realloc(j->w, cap * sizeof(*nw));
@@ -253,7 +257,7 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 
 		cta_denial_key(&k, family, l4proto, &w->tuple);
 		w->left0 = cta_denials_left(j->counts, &k);
-		w->listings0 = cta_denials_stats(j->counts)->listings;
+		w->listings0 = w->listings_last = cta_denials_stats(j->counts)->listings;
 	}
 	return w;
 }
@@ -933,7 +937,11 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		err = claim(j, w);
 		if (err < 0)
 			break;
-		if (w->settled && (!wait_ns || age >= RETRANSMIT_NS)) {
+		if (w->settled &&
+		    (!wait_ns ||
+		     (age >= RETRANSMIT_NS &&
+		      cta_denials_stats(j->counts)->listings - w->listings_last >= LISTINGS_DUE))) {
+			/* its retransmits' denials listed (and claimed) before it goes */
 			drop(j, w);
 		} else if (!w->settled && due) {
 			/*

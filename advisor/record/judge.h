@@ -59,8 +59,9 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  * Decide denials by the kernel's counts (advisor/record/denials.h), not by time: an
  * attempt is denied only if the kernel counted a first packet of its flow that
  * entered and never left; a trace or NFLOG packet waiting for its connection then
- * only says which rule did it. One the kernel did not count as denied in 5 s (2 s
- * for a flow it could not count) was let through: record reads no NEW events, so it
+ * only says which rule did it. One the kernel did not count as denied in 5 s and two
+ * listings of the sets begun after it (2 s for a flow it could not count) was let
+ * through: record reads no NEW events, so it
  * waits for its connection's DESTROY or a dump begun after it (cta_judge_dump_end),
  * unless the counts say its flow left untranslated: then its tuple keys its
  * connection's flow, which takes it when due; if neither showed it, what it tells goes

@@ -253,7 +253,8 @@ static void no_starts(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(cta_judge_expire(j, 55 * S + 2, 2 * S), 0);
 	CHECK(pending(ft, 123));
 	CHECK_EQ(tally_of(ft, flow_to(ft, 123), 7), 1);
-	/* b's denial, nobody's to claim, is an attempt of its own */
+	/* b's denial, nobody's to claim, is an attempt of its own (a listing later) */
+	listing123(d, 57 * S, 2, 1);
 	CHECK_EQ(cta_judge_expire(j, 58 * S, 2 * S), 0);
 	f = flow_to(ft, 123);
 	CHECK_EQ(f ? f->connections : 0, 1);
@@ -414,6 +415,65 @@ static void listed_late(struct cta_judge *j, struct cta_denials *d, struct cta_f
 	CHECK_EQ(cta_judge_stats(j)->passed, passed);
 }
 
+/* One listing of a flow to PORT: IN packets entered, none left. */
+static void listing_in(struct cta_denials *d, uint64_t now, uint16_t port, uint64_t in)
+{
+	struct cta_kcount_elem e = elem(CTA_KCOUNT_ENTERED, port, in);
+
+	cta_denials_next_listing(d);
+	CHECK_EQ(cta_denials_add(d, &e), 0);
+	cta_denials_listed(d, now);
+}
+
+/*
+ * Listings far apart. A denial confirmed by the listing after the one that counted
+ * it is not handed on as nobody's while the wait of its attempt, begun after that
+ * first listing, is not due yet: the wait takes it, once (not a denial without a rule
+ * beside an attempt let through). And a settled attempt stays past RETRANSMIT_NS
+ * until its retransmit's denial is listed, which it takes as its own packet, not as
+ * a second attempt.
+ */
+static void far_apart(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41300, 150), b = pkt(41301, 151);
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_UDP,
+				    .tuple = a.tuple,
+				    .verdict = CTA_VERDICT_ACCEPT };
+	uint64_t passed = cta_judge_stats(j)->passed, denied = cta_denials_stats(d)->denied;
+	const struct cta_flow *f;
+
+	listing_in(d, 300 * S, 150, 1);
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 9), 300 * S + 1, 1), 0);
+	listing_in(d, 310 * S, 150, 1);
+	CHECK_EQ(cta_judge_expire(j, 316 * S, 2 * S), 0);
+	CHECK(flow_to(ft, 150) == NULL);
+	CHECK_EQ(cta_denials_stats(d)->denied, denied);
+	listing_in(d, 330 * S, 150, 1);
+	CHECK_EQ(cta_judge_expire(j, 330 * S, 2 * S), 0);
+	f = flow_to(ft, 150);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(cta_denials_stats(d)->denied, denied + 1);
+	CHECK_EQ(cta_judge_stats(j)->passed, passed);
+
+	/* 151: denied, NFLOG saw it; its retransmit 5 s later */
+	CHECK_EQ(cta_judge_nflog(j, &b, 400 * S, 100), 0);
+	listing_in(d, 401 * S, 151, 1);
+	listing_in(d, 402 * S, 151, 1);
+	CHECK_EQ(cta_judge_expire(j, 402 * S + S / 2, 2 * S), 0);
+	f = flow_to(ft, 151);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(cta_judge_nflog(j, &b, 405 * S, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 412 * S, 2 * S), 0);
+	listing_in(d, 430 * S, 151, 2);
+	listing_in(d, 440 * S, 151, 2);
+	CHECK_EQ(cta_judge_expire(j, 446 * S, 2 * S), 0);
+	f = flow_to(ft, 151);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(f ? f->packets[0] : 0, 2);
+	CHECK_EQ(cta_denials_stats(d)->denied, denied + 3);
+}
+
 int main(void)
 {
 	struct cta_host host = { 0 };
@@ -454,6 +514,10 @@ int main(void)
 	 * denied without a rule */
 	CHECK_EQ(cta_judge_expire(j, 4 * S + 1, 2 * S), 0);
 	CHECK(flow_to(ft, 25) == NULL);
+	/* and a listing after the one that confirmed it (a wait may be due only then) */
+	CHECK_EQ(cta_judge_expire(j, 7 * S + 1, 2 * S), 0);
+	CHECK(flow_to(ft, 25) == NULL);
+	listing(d, 7 * S + 1, 5, 5, 2, 3);
 	CHECK_EQ(cta_judge_expire(j, 7 * S + 1, 2 * S), 0);
 	f = flow_to(ft, 25);
 	CHECK(f != NULL);
@@ -467,10 +531,7 @@ int main(void)
 	 * translated flow's waits for one: no_starts), and nothing waits for a dump
 	 */
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
-	CHECK(!pending(ft, 53)); /* 5 s, and no listing since it came: not yet */
-	listing(d, 10 * S, 5, 5, 2, 3);
-	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
-	CHECK(!pending(ft, 53));
+	CHECK(!pending(ft, 53)); /* 5 s, and one listing since it came: not yet */
 	listing(d, 10 * S, 5, 5, 2, 3);
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
 	CHECK(pending(ft, 53));
@@ -519,6 +580,7 @@ int main(void)
 		CHECK_EQ(cta_denials_stats(d)->denied, denied);
 		CHECK_EQ(unnamed_denials(ft, flow_to(ft, 25)), unnamed);
 	}
+	listing_of(d, 19 * S, 5, 5, 2, 4, true); /* a listing after the one that found it */
 	CHECK_EQ(cta_judge_expire(j, 20 * S, 2 * S), 0);
 	CHECK_EQ(flow_to(ft, 25)->packets[0], 3);
 	CHECK_EQ(cta_denials_stats(d)->unsure, 1);
@@ -544,6 +606,7 @@ int main(void)
 	no_starts(j, d, ft, &host);
 	retraced(j, d, ft, &host);
 	listed_late(j, d, ft);
+	far_apart(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
