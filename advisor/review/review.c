@@ -462,6 +462,12 @@ static void add_policy(struct policy_stat **ps, size_t *n, const struct cta_chai
 }
 
 /* What the live rules did to the traced connections of one verdict: n of them. */
+/* What an untraced flow's first packet is, as far as a rule's text can tell. */
+struct untraced_key {
+	uint8_t family, l4proto, icmp_type;
+	uint16_t dport;
+};
+
 struct live {
 	const struct cta_ruleset *rs;
 	struct rule_stat *st;
@@ -469,6 +475,10 @@ struct live {
 	size_t np;
 	uint64_t total;
 	bool translated; /* a recorded connection was NATed (conntrack says so) */
+	/* flows with connections and no traced verdict, told apart as untraced_key */
+	struct untraced_key *uk;
+	size_t n_uk;
+	uint64_t untraced_flows, untraced_connections;
 };
 
 /* Does TEXT jump or go to CHAIN ("jump DOCKER", also inside a verdict map)? */
@@ -739,6 +749,91 @@ static const char *unmatched(const struct cta_ruleset *rs, size_t i)
 	return "no recorded packet matched it: a candidate for removal";
 }
 
+static int untraced_key_cmp(const void *pa, const void *pb)
+{
+	return memcmp(pa, pb, sizeof(struct untraced_key));
+}
+
+/*
+ * Flows record counted and never traced (over --trace-rate's budget in a flood of new
+ * flows, or their traces lost): which of them a rule could have matched is not
+ * known, so a rule none of the traced matched is "unreached" only when none of these
+ * can match it either (another protocol, port or family). Collected as distinct
+ * untraced_key values, sorted; false on ENOMEM (then every rule is hedged).
+ */
+static bool untraced_add(struct live *l, const struct cta_flow *f, size_t *cap)
+{
+	struct untraced_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = f->key.family;
+	k.l4proto = f->key.l4proto;
+	k.icmp_type = f->key.icmp_type;
+	k.dport = f->key.dport;
+	l->untraced_flows++;
+	l->untraced_connections += f->connections;
+	if (l->n_uk == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct untraced_key *n = realloc(l->uk, nc * sizeof(*n));
+
+		if (!n)
+			return false;
+		l->uk = n;
+		*cap = nc;
+	}
+	l->uk[l->n_uk++] = k;
+	return true;
+}
+
+static void untraced_unique(struct live *l)
+{
+	size_t w = 0;
+
+	if (!l->n_uk)
+		return;
+	qsort(l->uk, l->n_uk, sizeof(*l->uk), untraced_key_cmp);
+	for (size_t r = 1; r < l->n_uk; r++)
+		if (untraced_key_cmp(&l->uk[r], &l->uk[w]))
+			l->uk[++w] = l->uk[r];
+	l->n_uk = w + 1;
+}
+
+/* Could rule i match the first packet of a flow record never traced? */
+static bool untraced_may_match(const struct live *l, size_t i)
+{
+	const char *t, *c, *text;
+	uint8_t f = 0;
+	uint64_t h;
+
+	if (!l->untraced_flows)
+		return false;
+	if (!l->uk) /* out of memory collecting them: every rule may */
+		return true;
+	text = cta_ruleset_rule_at(l->rs, i, &f, &t, &c, &h);
+	for (size_t k = 0; text && k < l->n_uk; k++) {
+		const struct untraced_key *u = &l->uk[k];
+		bool icmp = u->l4proto == IPPROTO_ICMP || u->l4proto == IPPROTO_ICMPV6;
+		bool ports = u->l4proto == IPPROTO_TCP || u->l4proto == IPPROTO_UDP ||
+			     u->l4proto == IPPROTO_SCTP || u->l4proto == IPPROTO_DCCP ||
+			     u->l4proto == IPPROTO_UDPLITE;
+		struct cta_rule_packet p = { .family = u->family,
+					     .l4proto = u->l4proto,
+					     .has_ct = true,
+					     .ct_state = NF_CT_STATE_BIT(IP_CT_NEW),
+					     .icmp_types = icmp ? &u->icmp_type : NULL,
+					     .n_icmp_types = icmp ? 1 : 0,
+					     .has_dport = ports,
+					     .dport = u->dport };
+
+		if ((f == NFPROTO_IPV4 && u->family != AF_INET) ||
+		    (f == NFPROTO_IPV6 && u->family != AF_INET6))
+			continue;
+		if (!cta_rule_cannot_match(text, &p))
+			return true;
+	}
+	return false;
+}
+
 /* Rules no traced packet matched, and rules deciding much from far down. */
 static void rule_findings(const struct live *l, size_t nr, const char *skip_prefix, json_t *out)
 {
@@ -761,6 +856,16 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
 		} else if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
 			json_array_append_new(out, finding("untraced", rs, i, 0, why));
+		} else if (!st[i].reached && untraced_may_match(l, i)) {
+			snprintf(detail, sizeof(detail),
+				 "no traced packet matched it, but %llu flow%s (%llu connection%s) "
+				 "record did not trace (over --trace-rate, or traces lost) may "
+				 "have: no evidence either way (keep it)",
+				 (unsigned long long)l->untraced_flows,
+				 l->untraced_flows == 1 ? "" : "s",
+				 (unsigned long long)l->untraced_connections,
+				 l->untraced_connections == 1 ? "" : "s");
+			json_array_append_new(out, finding("untraced", rs, i, 0, detail));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
 					      finding("unreached", rs, i, 0, unmatched(rs, i)));
@@ -811,9 +916,10 @@ static void policy_findings(const struct live *l, json_t *out)
 json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *s, size_t n,
 			const char *skip_prefix)
 {
-	size_t nr = cta_ruleset_rule_count(rs);
+	size_t nr = cta_ruleset_rule_count(rs), uk_cap = 0;
 	struct live l = { .rs = rs, .st = calloc(nr ? nr : 1, sizeof(*l.st)) };
 	json_t *out = json_array();
+	bool uk_ok = true;
 
 	if (!l.st || !out) {
 		free(l.st);
@@ -830,9 +936,18 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			for (uint32_t g = 0; t && g < t->n; g++)
 				count_verdict(&l, f, t->g[g].v,
 					      t->n == 1 ? f->connections : t->g[g].n);
+			if ((!t || !t->n) && f->connections && uk_ok)
+				uk_ok = untraced_add(&l, f, &uk_cap);
 		}
+	if (!uk_ok) {
+		free(l.uk);
+		l.uk = NULL;
+		l.n_uk = 0;
+	}
+	untraced_unique(&l);
 	rule_findings(&l, nr, skip_prefix, out);
 	policy_findings(&l, out);
+	free(l.uk);
 	free(l.ps);
 	free(l.st);
 	return out;
