@@ -205,8 +205,8 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
  * token bucket that every rule marking a new flow for tracing draws from
  * (add_trace_syns, add_trace_new), so that a flood of new flows (a scan, many
  * clients at once) costs at most N traces a second, each several messages
- * (tracemsg.h). A flow over the budget is not marked seen: its next connection tries
- * again. Limit objects: Linux 4.18.
+ * (tracemsg.h). A flow over the budget is not marked seen: its next packet tries
+ * again (a reply's too: no conntrack yet at -350). Limit objects: Linux 4.18.
  */
 static int add_trace_rate(struct batch *bt, uint32_t per_second)
 {
@@ -857,6 +857,15 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			e_nftrace(&r);
 			if (icmp)
 				e_verdict(&r, NFT_RETURN);
+			if ((err = rule_commit(bt, &r, chain)))
+				return err;
+			if (!icmp || !per_second)
+				continue;
+			/* over the budget: ICMP is done here (the rules below key by port) */
+			r = rule_begin(bt, chain);
+			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+			e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
+			e_verdict(&r, NFT_RETURN);
 			if ((err = rule_commit(bt, &r, chain)))
 				return err;
 		}

@@ -68,7 +68,8 @@ struct cta_table_config {
 	/*
 	 * With CTA_TRACE_NEW: at most this many new flows marked for tracing a second
 	 * (TCP flows' SYNs included), one budget for all; 0: no limit. A flow over it is
-	 * traced at a later connection, if the budget has room then.
+	 * not marked seen: its next packet (a reply's too: the marking runs before
+	 * conntrack) is traced if the budget has room then.
 	 */
 	uint32_t trace_rate;
 	uint16_t nflog_group; /* 0: no log statements */
