@@ -58,12 +58,12 @@ void cta_snapshot_free(struct cta_snapshot *s)
 }
 
 /*
- * One listing gives rule texts and base chains: text, stateless (counters and quotas
- * would make a rule's text change with traffic), numeric priorities. Not the JSON
- * listing: libnftables 1.0.6 reads freed memory while dumping it (valgrind), which
- * corrupted the heap in a test run.
+ * Run the listing CMD with FLAGS and append its output to *out (of *len bytes): rule
+ * texts and base chains as text, with handles and numeric priorities (and, for
+ * take, stateless: counters and quotas would make a rule's text change with
+ * traffic). Not the JSON listing: libnftables 1.0.6 reads freed memory while dumping
+ * it (valgrind), which corrupted the heap in a test run. 0, -EPERM (refused), -ENOMEM.
  */
-/* Run CMD with FLAGS and append its output to *out (of *len bytes). 0, -EPERM, -ENOMEM. */
 static int run_append(struct cta_snapshot *s, const char *cmd, unsigned flags, char **out,
 		      size_t *len)
 {
@@ -109,8 +109,9 @@ static bool own_table(const char *name, size_t len)
  * an address every few seconds kept it busy). A terse listing (no elements anywhere)
  * says which tables there are; each table not the tool's is then listed whole, one
  * after the other, and the tool's are taken from the terse listing. Without a table
- * of the tool's: one `list ruleset`. A table gone between the two (its listing
- * refused) is left out: its removal is a change, which brings another listing.
+ * of the tool's: one `list ruleset`. When a table's own listing is refused (gone
+ * since, or a name `list table` cannot take), one `list ruleset` of everything
+ * instead: no host table is ever left out.
  */
 static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 {
@@ -164,9 +165,15 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 		}
 		n = snprintf(cmd, sizeof(cmd), "list table %.*s", (int)strcspn(line + 6, "{") - 1,
 			     line + 6);
-		if (n > 0 && (size_t)n < sizeof(cmd) &&
-		    run_append(s, cmd, flags, &out, &len) == -ENOMEM)
-			err = -ENOMEM;
+		err = n > 0 && (size_t)n < sizeof(cmd) ? run_append(s, cmd, flags, &out, &len)
+						       : -EPERM;
+	}
+	if (err == -EPERM && own) {
+		/* a table that would not list alone: everything, its elements too */
+		free(out);
+		out = NULL;
+		len = 0;
+		err = run_append(s, "list ruleset", flags, &out, &len);
 	}
 	free(terse);
 	if (err) {

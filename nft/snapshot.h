@@ -17,9 +17,10 @@ void cta_snapshot_free(struct cta_snapshot *s);
 
 /*
  * List the live ruleset: `nft -a -s list ruleset` with numeric priorities (rule
- * handles, no counters or quotas), the form cta_ruleset_add_text reads. *text is the
- * snapshot's, valid until the next take or cta_snapshot_free. 0, -EPERM (the listing
- * was refused) or -ENOMEM.
+ * handles, no counters or quotas), the form cta_ruleset_add_text reads; the tool's
+ * own tables (conntrack_advise*) without their sets' elements (each table then listed
+ * on its own; snapshot.c). *text is the snapshot's, valid until the next take or
+ * cta_snapshot_free. 0, -EPERM (the listing was refused) or -ENOMEM.
  */
 int cta_snapshot_take(struct cta_snapshot *s, const char **text);
 
