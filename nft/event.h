@@ -150,7 +150,8 @@ struct cta_nflog_packet {
 #define CTA_UNSUPPORTED_MAX 24
 
 /*
- * One route of the host (RTM_NEWROUTE), as review rebuilds it: every table but local.
+ * One route of the host (RTM_NEWROUTE), as review rebuilds it: every table but local,
+ * and the local routes added to it by hand (AnyIP: `ip route add local NET dev lo`).
  * unsupported names what it has that a rebuild would not carry ("multipath", "nexthop
  * object", "encap"): "" when none.
  */

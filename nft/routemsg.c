@@ -104,9 +104,14 @@ int cta_routemsg_parse(const struct nlmsghdr *nlh, struct cta_route *r)
 	table = rtm->rtm_table;
 	if (t.a[RTA_TABLE] && !get_u32(t.a[RTA_TABLE], &table))
 		return -EBADMSG;
-	/* the local table is made from the addresses, which are rebuilt */
-	if (table == RT_TABLE_LOCAL || (rtm->rtm_flags & RTM_F_CLONED) ||
-	    rtm->rtm_type == RTN_MULTICAST)
+	/*
+	 * The local table is made from the addresses, which are rebuilt; but not a local
+	 * route someone added (`ip route add local 192.0.2.0/24 dev lo`: every address of
+	 * it is this host's, AnyIP), which the kernel's own are not (protocol kernel)
+	 */
+	if ((table == RT_TABLE_LOCAL &&
+	     (rtm->rtm_protocol == RTPROT_KERNEL || rtm->rtm_type != RTN_LOCAL)) ||
+	    (rtm->rtm_flags & RTM_F_CLONED) || rtm->rtm_type == RTN_MULTICAST)
 		return 0;
 	r->kernel = rtm->rtm_protocol == RTPROT_KERNEL;
 	r->family = rtm->rtm_family;

@@ -437,6 +437,18 @@ bool cta_host_is_local(const struct cta_host *h, uint8_t family, const union cta
 			if (a->family == family && !memcmp(a->addr.b, addr->b, len))
 				return true;
 		}
+	/*
+	 * a local route's whole prefix in the local table is delivered here (AnyIP), an
+	 * address or not; one in another table only to what policy routing sends there
+	 * (TPROXY's fwmark), which an address alone does not say
+	 */
+	for (size_t i = 0; i < h->n_routes; i++) {
+		const struct cta_route *r = &h->routes[i];
+
+		if (r->type == RTN_LOCAL && r->table == RT_TABLE_LOCAL && r->family == family &&
+		    prefix_holds(&r->dst, r->dst_len, addr))
+			return true;
+	}
 	return false;
 }
 

@@ -58,6 +58,10 @@ print("kernel", kernel, "flows", len(flood), "judgements", traced, "secs", secs,
 # every connection recorded, none denied: the counts are the kernel's, not the traces'
 assert sum(f["connections"] for f in flood) == kernel == 3041, kernel
 assert st["kernel"]["denied"] == 0 and st["verdicts"]["denied"] == 0, st
+# inbound, traced or not: the server's addresses are a local route's (AnyIP), which
+# the host model knows without a trace's hook
+assert all(f["direction"] == "in" for f in flood), \
+    [(f["orig"], f["direction"]) for f in flood if f["direction"] != "in"][:3]
 assert all(e["verdict"]["verdict"] == "accept" for f in flood for e in f.get("verdicts", [])), \
     [f for f in flood if any(e["verdict"]["verdict"] != "accept" for e in f.get("verdicts", []))][:3]
 # traced: the burst and the rate over the run, a few IPv6 packets of the fresh links
