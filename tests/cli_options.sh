@@ -37,6 +37,12 @@ for v in x -1 1000001 ''; do
 	[ $rc = 2 ] && grep -q -- "--trace-rate: '$v' is not a number of flows a second" "$TMP/err" ||
 		fail "record --trace-rate '$v': exit $rc, $(cat "$TMP/err")"
 done
+for m in all none; do
+	"$CTA" record --trace "$m" --trace-rate 5 2>"$TMP/err"
+	rc=$?
+	[ $rc = 2 ] && grep -q -- "--trace-rate: a budget of --trace new" "$TMP/err" ||
+		fail "record --trace $m --trace-rate 5: exit $rc, $(cat "$TMP/err")"
+done
 # every command's --help and -h print its usage (the hint of a usage error names it)
 for c in record flows blame suggest review apply graph merge version help; do
 	for h in --help -h; do

@@ -196,6 +196,7 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 	};
 	uint64_t v;
 	int c, rc;
+	bool trace_rate = false;
 
 	while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -244,6 +245,7 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 					"from 0 to 1000000",
 					optarg);
 			cfg->table.trace_rate = (uint32_t)v;
+			trace_rate = true;
 			break;
 		case 'E':
 			cfg->events_name = optarg;
@@ -265,6 +267,12 @@ static int parse_options(int argc, char **argv, struct cta_record_config *cfg)
 			return cta_usage_error(&cta_cmd_record, "bad option");
 		}
 	}
+	if (trace_rate && cfg->table.trace != CTA_TRACE_NEW)
+		return cta_usage_error(
+			&cta_cmd_record,
+			"--trace-rate: a budget of --trace new (--trace %s traces %s)",
+			cfg->table.trace == CTA_TRACE_ALL ? "all" : "none",
+			cfg->table.trace == CTA_TRACE_ALL ? "every packet" : "nothing");
 	return check_options(argc, argv, cfg);
 }
 

@@ -466,6 +466,7 @@ static void add_policy(struct policy_stat **ps, size_t *n, const struct cta_chai
 struct untraced_key {
 	uint8_t family, l4proto, icmp_type;
 	uint16_t dport;
+	uint64_t flows, connections; /* of this key (not compared) */
 };
 
 struct live {
@@ -478,7 +479,7 @@ struct live {
 	/* flows with connections and no traced verdict, told apart as untraced_key */
 	struct untraced_key *uk;
 	size_t n_uk;
-	uint64_t untraced_flows, untraced_connections;
+	uint64_t untraced_flows;
 };
 
 /* Does TEXT jump or go to CHAIN ("jump DOCKER", also inside a verdict map)? */
@@ -751,7 +752,15 @@ static const char *unmatched(const struct cta_ruleset *rs, size_t i)
 
 static int untraced_key_cmp(const void *pa, const void *pb)
 {
-	return memcmp(pa, pb, sizeof(struct untraced_key));
+	const struct untraced_key *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->l4proto != b->l4proto)
+		return a->l4proto < b->l4proto ? -1 : 1;
+	if (a->icmp_type != b->icmp_type)
+		return a->icmp_type < b->icmp_type ? -1 : 1;
+	return a->dport < b->dport ? -1 : a->dport > b->dport;
 }
 
 /*
@@ -770,8 +779,9 @@ static bool untraced_add(struct live *l, const struct cta_flow *f, size_t *cap)
 	k.l4proto = f->key.l4proto;
 	k.icmp_type = f->key.icmp_type;
 	k.dport = f->key.dport;
+	k.flows = 1;
+	k.connections = f->connections;
 	l->untraced_flows++;
-	l->untraced_connections += f->connections;
 	if (l->n_uk == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
 		struct untraced_key *n = realloc(l->uk, nc * sizeof(*n));
@@ -792,23 +802,35 @@ static void untraced_unique(struct live *l)
 	if (!l->n_uk)
 		return;
 	qsort(l->uk, l->n_uk, sizeof(*l->uk), untraced_key_cmp);
-	for (size_t r = 1; r < l->n_uk; r++)
-		if (untraced_key_cmp(&l->uk[r], &l->uk[w]))
+	for (size_t r = 1; r < l->n_uk; r++) {
+		if (untraced_key_cmp(&l->uk[r], &l->uk[w])) {
 			l->uk[++w] = l->uk[r];
+		} else {
+			l->uk[w].flows += l->uk[r].flows;
+			l->uk[w].connections += l->uk[r].connections;
+		}
+	}
 	l->n_uk = w + 1;
 }
 
-/* Could rule i match the first packet of a flow record never traced? */
-static bool untraced_may_match(const struct live *l, size_t i)
+/*
+ * Could rule i match the first packet of a flow record never traced? Then *flows and
+ * *connections say how many such flows it could have matched.
+ */
+static bool untraced_may_match(const struct live *l, size_t i, uint64_t *flows,
+			       uint64_t *connections)
 {
 	const char *t, *c, *text;
 	uint8_t f = 0;
 	uint64_t h;
 
+	*flows = *connections = 0;
 	if (!l->untraced_flows)
 		return false;
-	if (!l->uk) /* out of memory collecting them: every rule may */
+	if (!l->uk) { /* out of memory collecting them: every rule may */
+		*flows = l->untraced_flows;
 		return true;
+	}
 	text = cta_ruleset_rule_at(l->rs, i, &f, &t, &c, &h);
 	for (size_t k = 0; text && k < l->n_uk; k++) {
 		const struct untraced_key *u = &l->uk[k];
@@ -828,10 +850,12 @@ static bool untraced_may_match(const struct live *l, size_t i)
 		if ((f == NFPROTO_IPV4 && u->family != AF_INET) ||
 		    (f == NFPROTO_IPV6 && u->family != AF_INET6))
 			continue;
-		if (!cta_rule_cannot_match(text, &p))
-			return true;
+		if (!cta_rule_cannot_match(text, &p)) {
+			*flows += u->flows;
+			*connections += u->connections;
+		}
 	}
-	return false;
+	return *flows > 0;
 }
 
 /* Rules no traced packet matched, and rules deciding much from far down. */
@@ -847,6 +871,7 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 		uint8_t f;
 		char detail[200];
 		const char *why;
+		uint64_t uf, uc;
 
 		cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 		if (skip_prefix && !strncmp(t, skip_prefix, strlen(skip_prefix)))
@@ -856,15 +881,13 @@ static void rule_findings(const struct live *l, size_t nr, const char *skip_pref
 			json_array_append_new(out, finding("unwatched", rs, i, 0, detail));
 		} else if (!st[i].reached && (why = untraced(rs, i, l->translated))) {
 			json_array_append_new(out, finding("untraced", rs, i, 0, why));
-		} else if (!st[i].reached && untraced_may_match(l, i)) {
+		} else if (!st[i].reached && untraced_may_match(l, i, &uf, &uc)) {
 			snprintf(detail, sizeof(detail),
 				 "no traced packet matched it, but %llu flow%s (%llu connection%s) "
-				 "record did not trace (over --trace-rate, or traces lost) may "
-				 "have: no evidence either way (keep it)",
-				 (unsigned long long)l->untraced_flows,
-				 l->untraced_flows == 1 ? "" : "s",
-				 (unsigned long long)l->untraced_connections,
-				 l->untraced_connections == 1 ? "" : "s");
+				 "that record counted and did not trace (over --trace-rate, or "
+				 "their traces lost) may have: no evidence either way (keep it)",
+				 (unsigned long long)uf, uf == 1 ? "" : "s", (unsigned long long)uc,
+				 uc == 1 ? "" : "s");
 			json_array_append_new(out, finding("untraced", rs, i, 0, detail));
 		} else if (!st[i].reached) {
 			json_array_append_new(out,
@@ -936,7 +959,12 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			for (uint32_t g = 0; t && g < t->n; g++)
 				count_verdict(&l, f, t->g[g].v,
 					      t->n == 1 ? f->connections : t->g[g].n);
-			if ((!t || !t->n) && f->connections && uk_ok)
+			/*
+			 * never traced: not in a recording that traced nothing (all its rules
+			 * are unreached, and it says so), nor leftovers from before it
+			 */
+			if ((!t || !t->n) && f->connections && uk_ok &&
+			    s[k].options.trace != CTA_TRACE_NONE && !cta_flow_leftover(f, t))
 				uk_ok = untraced_add(&l, f, &uk_cap);
 		}
 	if (!uk_ok) {

@@ -420,7 +420,7 @@ static void test_no_evidence_and_live(void)
 	struct cta_review_flow v = { 0 };
 	struct cta_err e;
 	struct cta_session s = { 0 };
-	struct cta_flow flows[3];
+	struct cta_flow flows[4];
 	json_t *verdicts[2];
 	struct cta_vtally tallies[2] = { { 0 } };
 	int hot = 0, unreached = 0, untraced = 0, policy = 0, untraced_flow = 0;
@@ -451,6 +451,10 @@ static void test_no_evidence_and_live(void)
 	flows[2] = flow(IPPROTO_TCP, "198.51.100.9", "192.0.2.10", 40000, 25);
 	flows[2].connections = 3;
 	flows[2].verdict = 0;
+	/* and one to pop3's: each rule counts the untraced flows it could have matched */
+	flows[3] = flow(IPPROTO_TCP, "198.51.100.9", "192.0.2.10", 40001, 110);
+	flows[3].connections = 2;
+	flows[3].verdict = 0;
 	verdicts[0] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
 				"verdict", "accept", "type", "rule", "source", "trace", "family",
 				"inet", "table", "fw", "chain", "input", "handle", 7, "path",
@@ -460,7 +464,8 @@ static void test_no_evidence_and_live(void)
 				"policy", "source", "trace", "family", "inet", "table", "fw",
 				"chain", "input", "path");
 	s.flows = flows;
-	s.n_flows = 3;
+	s.n_flows = 4;
+	s.options.trace = CTA_TRACE_NEW;
 	for (int k = 0; k < 2; k++) {
 		struct cta_verdict *tv = NULL;
 
@@ -485,7 +490,13 @@ static void test_no_evidence_and_live(void)
 		    json_integer_value(json_object_get(f, "handle")) == 4) {
 			untraced_flow++;
 			CHECK(strstr(json_string_value(json_object_get(f, "detail")),
-				     "1 flow (3 connections) record did not trace") != NULL);
+				     "1 flow (3 connections) that record counted and did not "
+				     "trace") != NULL);
+		} else if (!strcmp(kind, "untraced") &&
+			   json_integer_value(json_object_get(f, "handle")) == 5) {
+			untraced_flow++;
+			CHECK(strstr(json_string_value(json_object_get(f, "detail")),
+				     "1 flow (2 connections)") != NULL);
 		} else if (!strcmp(kind, "untraced")) {
 			/* only later packets match it: record cannot see it reached */
 			untraced++;
@@ -498,10 +509,20 @@ static void test_no_evidence_and_live(void)
 		}
 	}
 	CHECK_EQ(hot, 1);
-	CHECK_EQ(unreached, 3); /* 21, 110, 143: no flow of any kind could have matched */
+	CHECK_EQ(unreached, 2); /* 21, 143: no flow of any kind could have matched */
 	CHECK_EQ(untraced, 1);
-	CHECK_EQ(untraced_flow, 1);
+	CHECK_EQ(untraced_flow, 2);
 	CHECK_EQ(policy, 1);
+	json_decref(live);
+	/* a recording that traced nothing: every rule unreached, as it warns, no hedge */
+	s.options.trace = CTA_TRACE_NONE;
+	live = cta_review_live(rs, &s, 1, "conntrack_advise");
+	untraced_flow = 0;
+	json_array_foreach(live, i, f)
+		untraced_flow +=
+			!strcmp(json_string_value(json_object_get(f, "kind")), "untraced") &&
+			json_integer_value(json_object_get(f, "handle")) != 2;
+	CHECK_EQ(untraced_flow, 0);
 	json_decref(live);
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
