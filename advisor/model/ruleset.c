@@ -655,6 +655,21 @@ static bool is_dport(const char *w, const struct cta_rule_packet *p)
 	return !p->has_dport || is_port_of(w, p->dport);
 }
 
+void cta_rule_packet_init(struct cta_rule_packet *p, uint8_t family, uint8_t l4proto,
+			  const uint8_t *icmp_type, uint16_t dport)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->l4proto = cta_rule_l4proto(family, l4proto);
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) {
+		p->icmp_types = icmp_type;
+		p->n_icmp_types = 1;
+	} else if (p->l4proto >= 0 && cta_proto_has_ports((uint8_t)p->l4proto)) {
+		p->has_dport = true;
+		p->dport = dport;
+	}
+}
+
 int cta_rule_l4proto(uint8_t family, uint8_t l4proto)
 {
 	/* IPv6 extension headers (RFC 8200 and IANA's list), and none: not the transport */

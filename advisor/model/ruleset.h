@@ -107,6 +107,15 @@ struct cta_rule_packet {
 int cta_rule_l4proto(uint8_t family, uint8_t l4proto);
 
 /*
+ * *p: a flow's first packet of FAMILY (AF_INET, AF_INET6) and L4PROTO as far as a rule
+ * can tell it from the flow: for ICMP its type (*icmp_type, which p points to: keep
+ * it alive), for a protocol with ports its destination port; the rest unknown (no
+ * conntrack state: the caller sets has_ct and ct_state).
+ */
+void cta_rule_packet_init(struct cta_rule_packet *p, uint8_t family, uint8_t l4proto,
+			  const uint8_t *icmp_type, uint16_t dport);
+
+/*
  * Can the rule TEXT (as nft lists it) surely not match the packet P? Only what the
  * listing says plainly before the rule's first statement counts: another protocol
  * (`meta l4proto tcp`, `ip protocol { tcp, udp }`, `ip6 nexthdr != ipv6-icmp`, a header

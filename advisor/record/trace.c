@@ -507,20 +507,13 @@ static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
 	const struct cta_tuple *t = j->steps[sg->first].has_tuple ? &j->steps[sg->first].tuple
 								  : &j->tuple;
 	uint8_t type = t->icmp_type;
-	struct cta_rule_packet p = { .family = j->family,
-				     .l4proto = cta_rule_l4proto(j->family, j->l4proto),
-				     .has_ct = j->has_ct,
-				     .ct_state = j->ct_state };
+	struct cta_rule_packet p;
 	int n = 0;
 
-	if (p.l4proto == IPPROTO_ICMP || p.l4proto == IPPROTO_ICMPV6) {
-		p.icmp_types = &type;
-		p.n_icmp_types = 1;
-	} else if (p.l4proto >= 0 && cta_proto_has_ports((uint8_t)p.l4proto)) {
-		/* not the source port: the verdict cache would need one entry a connection */
-		p.has_dport = true;
-		p.dport = t->dport;
-	}
+	/* not the source port: the verdict cache would need one entry a connection */
+	cta_rule_packet_init(&p, j->family, j->l4proto, &type, t->dport);
+	p.has_ct = j->has_ct;
+	p.ct_state = j->ct_state;
 
 	for (int i = sg->first; i <= sg->end; i++) {
 		const struct cta_step *s = &j->steps[i];

@@ -834,19 +834,11 @@ static bool untraced_may_match(const struct live *l, size_t i, uint64_t *flows,
 	text = cta_ruleset_rule_at(l->rs, i, &f, &t, &c, &h);
 	for (size_t k = 0; text && k < l->n_uk; k++) {
 		const struct untraced_key *u = &l->uk[k];
-		bool icmp = u->l4proto == IPPROTO_ICMP || u->l4proto == IPPROTO_ICMPV6;
-		bool ports = u->l4proto == IPPROTO_TCP || u->l4proto == IPPROTO_UDP ||
-			     u->l4proto == IPPROTO_SCTP || u->l4proto == IPPROTO_DCCP ||
-			     u->l4proto == IPPROTO_UDPLITE;
-		struct cta_rule_packet p = { .family = u->family,
-					     .l4proto = u->l4proto,
-					     .has_ct = true,
-					     .ct_state = NF_CT_STATE_BIT(IP_CT_NEW),
-					     .icmp_types = icmp ? &u->icmp_type : NULL,
-					     .n_icmp_types = icmp ? 1 : 0,
-					     .has_dport = ports,
-					     .dport = u->dport };
+		struct cta_rule_packet p;
 
+		cta_rule_packet_init(&p, u->family, u->l4proto, &u->icmp_type, u->dport);
+		p.has_ct = true;
+		p.ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
 		if ((f == NFPROTO_IPV4 && u->family != AF_INET) ||
 		    (f == NFPROTO_IPV6 && u->family != AF_INET6))
 			continue;

@@ -170,15 +170,7 @@ static bool may_match_nd(const char *x)
 	return false;
 }
 
-/*
- * Only first packets are traced: a rule that can only match later ones (conntrack's
- * ESTABLISHED, RELATED or INVALID), loopback, or a nat table's rule (conntrack
- * applies NAT to the rest of the connection), and in ip6tables one that can match
- * neighbour discovery (never tracked; not in chains only FORWARD runs: it is
- * link-local), is never shown unreached; nor a jump to
- * a chain (8 deep, 64 chains looked into at most) that holds one (ufw's `-A OUTPUT -j ufw-before-output`, crossed by
- * every reply).
- */
+/* Is CHAIN of t run only from FORWARD (itself, or called only from such chains)? */
 static bool forward_only(const struct cta_ipt_table *t, const char *chain, int depth)
 {
 	bool called = false;
@@ -204,28 +196,33 @@ static bool forward_only(const struct cta_ipt_table *t, const char *chain, int d
 	return called;
 }
 
-/* The chain a rule's text ("-A NAME ...") is in, into buf. */
-static void rule_chain(const struct cta_ipt_rule *rule, char *buf, size_t len)
+/* The chain of t that holds rule (one of t's rules), or "". */
+static const char *chain_of(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule)
 {
-	const char *p = strncmp(rule->text, "-A ", 3) ? "" : rule->text + 3;
-	size_t k = 0;
+	size_t at = (size_t)(rule - t->rules);
 
-	while (p[k] && p[k] != ' ' && k + 1 < len) {
-		buf[k] = p[k];
-		k++;
-	}
-	buf[k] = '\0';
+	for (size_t ci = 0; ci < t->nchains; ci++)
+		if (at >= t->chains[ci].first && at < t->chains[ci].first + t->chains[ci].n)
+			return t->chains[ci].name;
+	return "";
 }
 
+/*
+ * Only first packets are traced: a rule that can only match later ones (conntrack's
+ * ESTABLISHED, RELATED or INVALID), loopback, or a nat table's rule (conntrack
+ * applies NAT to the rest of the connection), and in ip6tables one that can match
+ * neighbour discovery (never tracked; not in chains only FORWARD runs: it is
+ * link-local), is never shown unreached; nor a jump to
+ * a chain (8 deep, 64 chains looked into at most) that holds one (ufw's `-A OUTPUT -j ufw-before-output`, crossed by
+ * every reply).
+ */
 static bool unseen_by_design(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule,
 			     bool v6)
 {
-	char chain[CTA_IPT_CHAIN_LEN];
 	int visits = 64;
 
 	/* neighbour discovery is link-local: never in a chain only FORWARD runs */
-	rule_chain(rule, chain, sizeof(chain));
-	return unseen_at(t, rule, v6 && !forward_only(t, chain, 0), 0, &visits);
+	return unseen_at(t, rule, v6 && !forward_only(t, chain_of(t, rule), 0), 0, &visits);
 }
 
 static bool unseen_at(const struct cta_ipt_table *t, const struct cta_ipt_rule *rule, bool v6,
