@@ -91,14 +91,22 @@ static int run_append(struct cta_snapshot *s, const char *cmd, unsigned flags, c
 }
 
 /*
- * The tool's own tables (record's, blame --live's): their sets hold an element per
- * flow, which nobody reads from a ruleset listing.
+ * Is LINE of a listing a table's first, "table FAMILY NAME {"? Then is *own whether it
+ * is one of the tool's own tables (record's, blame --live's: their sets hold an
+ * element per flow, which nobody reads from a ruleset listing).
  */
-static bool own_table(const char *name, size_t len)
+static bool table_line(const char *line, bool *own)
 {
-	size_t own = strlen(CTA_TABLE_NAME);
+	const char *name = strchr(line, ' ');
+	size_t len;
 
-	return len >= own && !strncmp(name, CTA_TABLE_NAME, own);
+	if (strncmp(line, "table ", 6) || !name || !(name = strchr(name + 1, ' ')))
+		return false;
+	name++;
+	len = strcspn(name, " \n");
+	*own = len >= strlen(CTA_TABLE_NAME) &&
+	       !strncmp(name, CTA_TABLE_NAME, strlen(CTA_TABLE_NAME));
+	return true;
 }
 
 /*
@@ -124,24 +132,22 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 	free(s->text);
 	s->text = NULL;
 	err = run_append(s, "list ruleset", flags | NFT_CTX_OUTPUT_TERSE, &terse, &terse_len);
-	for (line = terse; !err && line && *line; line = end ? end + 1 : NULL) {
-		const char *name = strchr(line, ' ');
+	for (line = terse; !err && !own && line && *line; line = end ? end + 1 : NULL) {
+		bool is_own;
 
 		end = strchr(line, '\n');
-		if (!strncmp(line, "table ", 6) && name && (name = strchr(name + 1, ' ')) &&
-		    own_table(name + 1, (size_t)(strcspn(name + 1, " \n"))))
-			own = true;
+		own = table_line(line, &is_own) && is_own;
 	}
 	if (!err && !own)
 		err = run_append(s, "list ruleset", flags, &out, &len);
 	for (line = terse; !err && own && line && *line; line = end) {
 		/* a table's block: from "table F N {" to the "}" that begins a line */
-		const char *name = strchr(line, ' ');
 		char *close, cmd[600];
 		size_t block;
+		bool is_own;
 		int n;
 
-		if (strncmp(line, "table ", 6) || !name || !(name = strchr(name + 1, ' '))) {
+		if (!table_line(line, &is_own)) {
 			end = strchr(line, '\n');
 			end = end ? end + 1 : NULL;
 			continue;
@@ -149,7 +155,7 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 		close = strstr(line, "\n}");
 		block = close ? (size_t)(close - line) + 2 : strlen(line);
 		end = line + block;
-		if (own_table(name + 1, strcspn(name + 1, " \n"))) {
+		if (is_own) {
 			char *grown = realloc(out, len + block + 2);
 
 			if (!grown) {

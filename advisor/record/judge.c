@@ -865,14 +865,19 @@ static uint64_t age_of(const struct wait *w, uint64_t now_mono)
 	return cta_elapsed_ns(now_mono, w->since_mono);
 }
 
+/* Listings of the counting sets done since there were LISTINGS of them. */
+static uint64_t listings_since(const struct cta_judge *j, uint64_t listings)
+{
+	return cta_denials_stats(j->counts)->listings - listings;
+}
+
 /*
  * Has the kernel had time to count w's denial, if any: DETAIL_KEEP_NS, and
  * LISTINGS_DUE listings of the counting sets since it began?
  */
 static bool counted_due(const struct cta_judge *j, const struct wait *w, uint64_t age)
 {
-	return age >= DETAIL_KEEP_NS &&
-	       cta_denials_stats(j->counts)->listings - w->listings0 >= LISTINGS_DUE;
+	return age >= DETAIL_KEEP_NS && listings_since(j, w->listings0) >= LISTINGS_DUE;
 }
 
 /* Its trace saw it accepted by every chain: no denial taken before it is due. */
@@ -938,9 +943,8 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		if (err < 0)
 			break;
 		if (w->settled &&
-		    (!wait_ns ||
-		     (age >= RETRANSMIT_NS &&
-		      cta_denials_stats(j->counts)->listings - w->listings_last >= LISTINGS_DUE))) {
+		    (!wait_ns || (age >= RETRANSMIT_NS &&
+				  listings_since(j, w->listings_last) >= LISTINGS_DUE))) {
 			/* its retransmits' denials listed (and claimed) before it goes */
 			drop(j, w);
 		} else if (!w->settled && due) {

@@ -436,15 +436,27 @@ static uint64_t cpu_ns(void)
 #define LIST_SHARE 50
 #define LIST_EVERY_MAX_NS (300 * 1000000000ULL)
 
-static bool list_due(const struct rec *r, uint64_t now_mono)
+/*
+ * Is work of COST_NS of CPU due, the last one ended at END_MONO? When SHARE times its
+ * cost has passed since (it takes 1/SHARE of a CPU at most), MIN_NS at the least and
+ * MAX_NS at the most (dumps, listings).
+ */
+static bool due_by_cost(uint64_t end_mono, uint64_t cost_ns, uint64_t share, uint64_t min_ns,
+			uint64_t max_ns)
 {
-	uint64_t wait = LIST_SHARE * r->list_cpu_ns;
+	uint64_t wait = share * cost_ns;
 
-	if (wait < KCOUNT_MS * 1000000ULL)
-		wait = KCOUNT_MS * 1000000ULL;
-	if (wait > LIST_EVERY_MAX_NS)
-		wait = LIST_EVERY_MAX_NS;
-	return cta_elapsed_ns(now_mono, r->list_end_mono) >= wait;
+	if (wait < min_ns)
+		wait = min_ns;
+	if (wait > max_ns)
+		wait = max_ns;
+	return cta_elapsed_ns(cta_now_mono_ns(), end_mono) >= wait;
+}
+
+static bool list_due(const struct rec *r)
+{
+	return due_by_cost(r->list_end_mono, r->list_cpu_ns, LIST_SHARE, KCOUNT_MS * 1000000ULL,
+			   LIST_EVERY_MAX_NS);
 }
 
 /* List the kernel's counts of first packets in and out: what did not leave was denied. */
@@ -460,7 +472,7 @@ static int count_kernel(struct rec *r)
 	r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0);
 	r->list_end_mono = cta_now_mono_ns();
 	if (n >= 0) {
-		cta_denials_listed(r->denials, cta_now_mono_ns());
+		cta_denials_listed(r->denials, r->list_end_mono);
 	} else {
 		char msg[200];
 
@@ -1282,7 +1294,7 @@ static int settle(struct rec *r, bool all)
 
 static bool refresh_due(const struct rec *r)
 {
-	uint64_t per = r->dump_entries ? r->dump_cpu_ns / r->dump_entries : 0, cost;
+	uint64_t per = r->dump_entries ? r->dump_cpu_ns / r->dump_entries : 0;
 	unsigned count = 0, max;
 
 	if (per < DUMP_ENTRY_NS)
@@ -1291,10 +1303,7 @@ static bool refresh_due(const struct rec *r)
 		per = DUMP_ENTRY_MAX_NS;
 	if (cta_sysctl_ct_fill(&count, &max))
 		count = (unsigned)r->dump_entries;
-	cost = DUMP_SHARE * per * count;
-	if (cost > DUMP_EVERY_MAX_NS)
-		cost = DUMP_EVERY_MAX_NS;
-	return cta_elapsed_ns(cta_now_mono_ns(), r->dump_end_mono) >= cost;
+	return due_by_cost(r->dump_end_mono, per * count, DUMP_SHARE, 0, DUMP_EVERY_MAX_NS);
 }
 
 struct ticker {
@@ -1471,7 +1480,7 @@ static int tick(struct rec *r, struct ticker *t)
 		return 1;
 	if ((err = guard_table(r)))
 		return err;
-	if (r->kc && list_due(r, cta_now_mono_ns())) {
+	if (r->kc && list_due(r)) {
 		if ((err = count_kernel(r)))
 			return err;
 	}
