@@ -660,7 +660,7 @@ static bool untranslated(const struct cta_judge *j, const struct wait *w)
  */
 static int let_through(struct cta_judge *j, struct wait *w, bool final)
 {
-	bool shown = final || listed(j, w);
+	bool shown = final || listed(j, w), keep;
 	int64_t pos;
 	int err;
 
@@ -679,21 +679,20 @@ static int let_through(struct cta_judge *j, struct wait *w, bool final)
 		drop(j, w);
 		return 0;
 	}
+	/* its connection, with an id, not shown yet: kept, credited, until it is */
+	keep = pos < 0 && !shown && w->has_ct;
 	j->stats.passed++;
-	if (pos >= 0 || shown || !w->has_ct) {
-		if (pos < 0)
-			pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple,
-						   j->host);
-		err = pos < 0 ? (int)pos : credit(j, w, pos, w->has_ct ? &w->ct_id : NULL);
-		drop(j, w);
-		return err;
-	}
-	pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
+	if (pos < 0)
+		pos = cta_flowtab_flow_for(j->ft, w->family, w->l4proto, &w->tuple, j->host);
 	if (pos < 0) {
 		drop(j, w);
 		return (int)pos;
 	}
-	err = credit(j, w, pos, NULL);
+	err = credit(j, w, pos, !keep && w->has_ct ? &w->ct_id : NULL);
+	if (!keep) {
+		drop(j, w);
+		return err;
+	}
 	w->credited = true;
 	j->n_credited++;
 	cta_verdict_unref(w->verdict); /* counted: a retrace of its connection adds nothing */
