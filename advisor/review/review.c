@@ -814,6 +814,18 @@ static void untraced_unique(struct live *l)
 }
 
 /*
+ * Did no trace see any of the flow's connections (none, or verdicts only NFLOG or the
+ * kernel's counts gave, which name no rule)?
+ */
+static bool never_traced(const struct cta_vtally *t)
+{
+	for (uint32_t g = 0; t && g < t->n; g++)
+		if (t->g[g].v && t->g[g].v->source == CTA_VSOURCE_TRACE)
+			return false;
+	return true;
+}
+
+/*
  * Could rule i match the first packet of a flow record never traced? Then *flows and
  * *connections say how many such flows it could have matched.
  */
@@ -955,7 +967,7 @@ json_t *cta_review_live(const struct cta_ruleset *rs, const struct cta_session *
 			 * never traced: not in a recording that traced nothing (all its rules
 			 * are unreached, and it says so), nor leftovers from before it
 			 */
-			if ((!t || !t->n) && f->connections && uk_ok &&
+			if (never_traced(t) && f->connections && uk_ok &&
 			    s[k].options.trace != CTA_TRACE_NONE && !cta_flow_leftover(f, t))
 				uk_ok = untraced_add(&l, f, &uk_cap);
 		}

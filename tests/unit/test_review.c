@@ -421,8 +421,8 @@ static void test_no_evidence_and_live(void)
 	struct cta_err e;
 	struct cta_session s = { 0 };
 	struct cta_flow flows[4];
-	json_t *verdicts[2];
-	struct cta_vtally tallies[2] = { { 0 } };
+	json_t *verdicts[3];
+	struct cta_vtally tallies[3] = { { 0 } };
 	int hot = 0, unreached = 0, untraced = 0, policy = 0, untraced_flow = 0;
 	size_t i;
 
@@ -451,10 +451,13 @@ static void test_no_evidence_and_live(void)
 	flows[2] = flow(IPPROTO_TCP, "198.51.100.9", "192.0.2.10", 40000, 25);
 	flows[2].connections = 3;
 	flows[2].verdict = 0;
-	/* and one to pop3's: each rule counts the untraced flows it could have matched */
+	/*
+	 * and one to pop3's, denied as NFLOG saw (no rule named: never traced either):
+	 * each rule counts the untraced flows it could have matched
+	 */
 	flows[3] = flow(IPPROTO_TCP, "198.51.100.9", "192.0.2.10", 40001, 110);
 	flows[3].connections = 2;
-	flows[3].verdict = 0;
+	flows[3].verdict = 3;
 	verdicts[0] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:[{s:s,s:i}]}]}",
 				"verdict", "accept", "type", "rule", "source", "trace", "family",
 				"inet", "table", "fw", "chain", "input", "handle", 7, "path",
@@ -463,18 +466,20 @@ static void test_no_evidence_and_live(void)
 	verdicts[1] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "verdict", "drop", "type",
 				"policy", "source", "trace", "family", "inet", "table", "fw",
 				"chain", "input", "path");
+	verdicts[2] =
+		json_pack("{s:s,s:s,s:s}", "verdict", "drop", "type", "none", "source", "nflog");
 	s.flows = flows;
 	s.n_flows = 4;
 	s.options.trace = CTA_TRACE_NEW;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		struct cta_verdict *tv = NULL;
 
 		CHECK_EQ(cta_verdict_from_json(verdicts[k], &tv, &e), 0);
-		cta_vtally_add(&tallies[k], tv, k ? 1 : 10);
+		cta_vtally_add(&tallies[k], tv, k == 0 ? 10 : k == 1 ? 1 : 2);
 		cta_verdict_unref(tv);
 	}
 	s.verdicts = tallies;
-	s.n_verdicts = 2;
+	s.n_verdicts = 3;
 	live = cta_review_live(rs, &s, 1, "conntrack_advise");
 	CHECK(live != NULL);
 	json_array_foreach(live, i, f) {
@@ -526,8 +531,10 @@ static void test_no_evidence_and_live(void)
 	json_decref(live);
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
+	json_decref(verdicts[2]);
 	cta_vtally_fini(&tallies[0]);
 	cta_vtally_fini(&tallies[1]);
+	cta_vtally_fini(&tallies[2]);
 	json_decref(tables);
 	cta_ruleset_free(rs);
 }
