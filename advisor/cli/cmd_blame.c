@@ -156,18 +156,24 @@ static void print_deciders(const struct cta_verdict *v)
 	}
 }
 
-/* The story of one verdict. */
-static void print_verdict(const struct cta_verdict *v)
+/* The story of one verdict; RECORDED: of a session's flow (not --live's packet). */
+static void print_verdict(const struct cta_verdict *v, bool recorded)
 {
 	if (!decided_by(v)) {
 		if (v && v->source == CTA_VSOURCE_NFLOG)
 			printf("  denied: its connection was never confirmed (NFLOG saw the first "
-			       "packet), but no trace says by which rule: record with --trace\n");
+			       "packet), but no trace says by which rule%s\n",
+			       recorded ? " (the recording traced none, or not this flow: over "
+					  "--trace-rate, or its trace lost)"
+					: "");
 		else if (v && v->source == CTA_VSOURCE_KERNEL)
 			printf("  denied: the kernel counted first packets that never left the "
 			       "filter hooks, but no trace or NFLOG packet says by which rule\n");
 		else
-			printf("  no netfilter verdict was seen for it\n");
+			printf("  no netfilter verdict was seen for it%s\n",
+			       recorded ? " (not traced: over --trace-rate, its trace lost, or "
+					  "a recording with --trace none)"
+					: "");
 		return;
 	}
 	print_path(v);
@@ -183,7 +189,7 @@ static void print_verdicts(const struct cta_vtally *t)
 	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
 
 	if (sorted.n <= 1 || !g) {
-		print_verdict(cta_vtally_main(t));
+		print_verdict(cta_vtally_main(t), true);
 		return;
 	}
 	memcpy(g, t->g, t->n * sizeof(*g));
@@ -192,7 +198,7 @@ static void print_verdicts(const struct cta_vtally *t)
 	for (uint32_t i = 0; i < sorted.n; i++) {
 		printf("  %llu connection%s:\n", (unsigned long long)g[i].n,
 		       g[i].n == 1 ? "" : "s");
-		print_verdict(g[i].v);
+		print_verdict(g[i].v, true);
 	}
 }
 
@@ -558,7 +564,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
 				      : "%s  (live: %s %s:%u -> %s:%u)\n",
 	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
-	print_verdict(tv);
+	print_verdict(tv, false);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }
 
