@@ -692,6 +692,11 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		cta_msg("%s", err.msg);
 		return CTA_EXIT_SYSTEM;
 	}
+	if (cta_replay_traces_lost(c->replay))
+		cta_msg("review: the replay's traces overflowed their socket %llu time%s: flows "
+			"'not judged' may have lost theirs",
+			(unsigned long long)cta_replay_traces_lost(c->replay),
+			cta_replay_traces_lost(c->replay) == 1 ? "" : "s");
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct cta_replay {
 	struct cta_verdict **verdicts;
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
+	uint64_t overruns; /* the trace socket's overruns in the last cta_replay_judge */
 	char **unbuilt; /* what of the host's routing could not be rebuilt, said for people */
 	size_t n_unbuilt;
 	bool has_default[2]; /* a recorded default route was rebuilt: [0] IPv4, [1] IPv6 */
@@ -423,7 +424,31 @@ static int send_flow(struct cta_replay *r, const struct cta_flow *f)
 	}
 }
 
-/* Inside: every flow's first packet, one at a time through the hooks. */
+/*
+ * Read what the trace sockets hold, waiting up to timeout_ms for it, and finish the
+ * packets quiet long enough. Whether trace messages came; -errno.
+ */
+static int hear(struct cta_replay *r, int timeout_ms)
+{
+	struct pollfd p[2] = { { cta_listen_fd(r->listen), POLLIN, 0 },
+			       { cta_ltrace_fd(r->lt), POLLIN, 0 } };
+	int got;
+
+	if (poll(p, 2, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	if (p[1].revents & POLLIN)
+		(void)cta_ltrace_read(r->lt, cta_now_mono_ns());
+	got = cta_listen_read(r->listen);
+	cta_listen_flush(r->listen, cta_now_mono_ns(), false);
+	return got > 0;
+}
+
+/*
+ * Inside: every flow's first packet, one at a time through the hooks. The traces are
+ * read as they come: a packet through a few tables makes some 10..30 trace messages,
+ * and a few thousand flows' worth overflow any receive buffer (the rest would come
+ * back "not judged").
+ */
 static int send_all(struct cta_replay *r, struct cta_err *err)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -434,6 +459,9 @@ static int send_all(struct cta_replay *r, struct cta_err *err)
 			return fail(err, rc, "scratch namespace: sending a packet (%s): %s",
 				    cta_direction_name(r->flows[i].direction));
 		nanosleep(&gap, NULL);
+		rc = hear(r, 0);
+		if (rc < 0)
+			return fail(err, rc, "scratch namespace: reading traces%s: %s", "");
 	}
 	return 0;
 }
@@ -445,19 +473,13 @@ static int hear_all(struct cta_replay *r)
 
 	start = quiet_since = cta_now_mono_ns();
 	for (;;) {
-		struct pollfd p[2] = { { cta_listen_fd(r->listen), POLLIN, 0 },
-				       { cta_ltrace_fd(r->lt), POLLIN, 0 } };
-		int got;
+		int got = hear(r, 50);
 
-		if (poll(p, 2, 50) < 0 && errno != EINTR)
-			return -errno;
-		if (p[1].revents & POLLIN)
-			(void)cta_ltrace_read(r->lt, cta_now_mono_ns());
-		got = cta_listen_read(r->listen);
+		if (got < 0)
+			return got;
 		now = cta_now_mono_ns();
-		if (got > 0)
+		if (got)
 			quiet_since = now;
-		cta_listen_flush(r->listen, now, false);
 		if (now - quiet_since >= CTA_LISTEN_IDLE_NS || now - start >= WAIT_NS)
 			break;
 	}
@@ -480,6 +502,7 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 		verdicts[i] = NULL;
 	r->flows = flows;
 	r->n = n;
+	r->overruns = 0;
 	r->verdicts = verdicts;
 	rc = cta_sandbox_enter(r->sb);
 	if (rc)
@@ -497,10 +520,17 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 		rc = send_all(r, err);
 	if (!rc && (rc = hear_all(r)))
 		fail(err, rc, "scratch namespace: reading traces%s: %s", "");
+	if (r->listen)
+		r->overruns = cta_listen_stats(r->listen)->overruns;
 	cta_ltrace_free(r->lt);
 	r->lt = NULL;
 	cta_listen_free(r->listen);
 	r->listen = NULL;
 	cta_sandbox_leave(r->sb);
 	return rc;
+}
+
+uint64_t cta_replay_traces_lost(const struct cta_replay *r)
+{
+	return r->overruns;
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "advisor/lib/err.h"
 #include "advisor/model/flow.h"
@@ -83,5 +84,11 @@ bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f);
  */
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
 		     struct cta_verdict **verdicts, struct cta_err *err);
+/*
+ * How often the last cta_replay_judge's trace socket overflowed (the kernel dropped
+ * trace messages: flows it leaves without a verdict may have been among them); 0 when
+ * every trace was read.
+ */
+uint64_t cta_replay_traces_lost(const struct cta_replay *r);
 
 #endif
