@@ -122,18 +122,26 @@ int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data)
 	struct listing l = { .cb = cb, .data = data };
 	uint64_t before = 0;
 
-	kc->stats.largest = 0;
+	memset(kc->stats.largest_in, 0, sizeof(kc->stats.largest_in));
 	/* entered before left: see the header; the others after both */
 	for (int point = 0; point < CTA_KCOUNT_POINTS; point++)
-		for (int v6 = 0; v6 < 2; v6++) {
-			int err = list_set(kc, cta_kcount_set_name(point, v6), &l);
+		for (int gen = 0; gen < CTA_KCOUNT_GENS; gen++)
+			for (int v6 = 0; v6 < 2; v6++) {
+				uint64_t n;
+				int err;
 
-			if (err)
-				return err;
-			if (l.elements - before > kc->stats.largest)
-				kc->stats.largest = l.elements - before;
-			before = l.elements;
-		}
+				if (point == CTA_KCOUNT_UNCOUNTED && gen)
+					continue; /* one generation */
+				err = list_set(kc, cta_kcount_set_name(point, v6, gen), &l);
+				if (err)
+					return err;
+				n = l.elements - before;
+				before = l.elements;
+				if (n > kc->stats.largest)
+					kc->stats.largest = n;
+				if (point != CTA_KCOUNT_UNCOUNTED && n > kc->stats.largest_in[gen])
+					kc->stats.largest_in[gen] = n;
+			}
 	kc->stats.listings++;
 	kc->stats.elements = l.elements;
 	return (int)l.delivered;

@@ -20,18 +20,22 @@
  * with no time window: nothing is sent per packet, record lists the sets when it
  * wants.
  *
- * The counted sets have no timeout: an element's count is the flow's since the
- * table was made, and what a listing adds is the difference to the one before. (A
+ * The counted sets have no timeout: an element's count is the flow's since its set
+ * was last emptied, and what a listing adds is the difference to the one before. (A
  * listing that resets the counters, NFT_MSG_GETSETELEM_RESET, lost one element's
  * count per message on 6.18: the element that did not fit was reset and sent again
- * with 0.) The price: a flow's element stays until record stops, and a set holds
- * CTA_KCOUNT_SET_SIZE flows at most; packets of flows beyond that, like those the
- * kernel had no memory to count, mark their flow in the uncounted set. And a listing
- * costs more than its elements: the kernel dumps a set in batches of one message
- * buffer (32 KiB at most, some 300 elements) and walks the set from its start for
- * each, skipping what it sent (measured on 6.18: 50,000 elements 0.25 s of kernel
- * time, 200,000 elements 1.9 s), so record lists large sets less often
- * (advisor/record/recorder.c, list_due).
+ * with 0. Timeouts cannot be read back exactly: an element that expired and came
+ * again looks like the old one grown.) A set holds CTA_KCOUNT_SET_SIZE flows at most;
+ * packets of flows beyond that, like those the kernel had no memory to count, mark
+ * their flow in the uncounted set. And a listing costs more than its elements: the
+ * kernel dumps a set in batches of one message buffer (32 KiB at most, some 300
+ * elements) and walks the set from its start for each, skipping what it sent
+ * (measured on 6.18: 50,000 elements 0.25 s of kernel time, 200,000 elements 1.9 s),
+ * so record lists large sets less often (advisor/record/recorder.c, list_due). To
+ * keep them small, the sets (not the uncounted ones) come in two generations: the
+ * rules count into one, and when it grows large record turns them to the other,
+ * reads the old one a last time once no packet can add to it, and empties it
+ * (recorder.c, turn_generation). A flow's counts are the sum over both.
  */
 #ifndef CTA_KCOUNT_H
 #define CTA_KCOUNT_H
@@ -74,22 +78,32 @@ enum cta_kcount_point {
 	CTA_KCOUNT_FIRST,
 };
 #define CTA_KCOUNT_POINTS 5 /* the sets per family */
+/*
+ * Generations: every set but the uncounted ones is there twice, gen 0 named as above
+ * ("entered4"), gen 1 with "_1" ("entered4_1"). The table's rules count into one of
+ * them, the other is empty or retiring (nft/table.h, cta_table_count_into).
+ */
+#define CTA_KCOUNT_GENS 2
 
 /* One element of a counting set: a flow and its packets since the last listing. */
 struct cta_kcount_elem {
 	uint8_t point; /* enum cta_kcount_point: which set */
+	uint8_t gen; /* of which generation (0 for the uncounted sets) */
 	uint8_t family; /* AF_INET / AF_INET6 */
 	uint8_t l4proto;
 	uint8_t icmp_type, icmp_code; /* ICMP and ICMPv6; dport 0 */
 	uint16_t dport; /* host order */
 	union cta_addr src, dst; /* original direction */
-	uint64_t packets; /* counted sets: since the table was made */
+	uint64_t packets; /* counted sets: since the generation's set was last flushed */
 };
 
 typedef void (*cta_kcount_cb)(const struct cta_kcount_elem *e, void *data);
 
-/* "entered4", "left6", "uncounted4", "nat6"...: the set for this point and family. */
-const char *cta_kcount_set_name(int point, bool v6);
+/*
+ * "entered4", "left6", "uncounted4", "nat6_1"...: the set for this point, family and
+ * generation (the uncounted sets: the one there is, whatever gen says).
+ */
+const char *cta_kcount_set_name(int point, bool v6, int gen);
 
 /*
  * Parse one NFT_MSG_NEWSETELEM message of a counting set's listing: cb for each
@@ -104,7 +118,10 @@ struct cta_kcount;
 struct cta_kcount_stats {
 	uint64_t listings; /* complete listings of all the sets */
 	uint64_t elements; /* elements in the last listing (all sets) */
-	uint64_t largest; /* most elements one set held at a listing */
+	uint64_t largest; /* most elements one set held at any listing so far */
+	/* at the last listing, most elements one set of each generation held (the
+	 * uncounted ones aside) */
+	uint64_t largest_in[CTA_KCOUNT_GENS];
 };
 
 /* A socket for listing the counting sets of table (NULL: CTA_TABLE_NAME). 0 or -errno. */
@@ -112,10 +129,10 @@ int cta_kcount_open(struct cta_kcount **out, const char *table);
 void cta_kcount_free(struct cta_kcount *kc);
 
 /*
- * List every counting set, the entered ones first: then a packet counted in a left
- * set was counted when it entered in this listing or an earlier one, so entered -
- * left never counts a packet in flight as denied. cb sees each element. Returns the
- * elements delivered, or -errno.
+ * List every counting set of both generations, the entered ones first: then a packet
+ * counted in a left set was counted when it entered in this listing or an earlier
+ * one, so entered - left never counts a packet in flight as denied. cb sees each
+ * element. Returns the elements delivered, or -errno.
  */
 int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data);
 const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc);

@@ -9,27 +9,38 @@
 #include <netinet/in.h>
 #include <string.h>
 
-static const char *const set_names[CTA_KCOUNT_POINTS][2] = { { "entered4", "entered6" },
-							     { "left4", "left6" },
-							     { "uncounted4", "uncounted6" },
-							     { "nat4", "nat6" },
-							     { "first4", "first6" } };
+/* [generation][point][v6]; the uncounted sets have one generation */
+static const char *const set_names[CTA_KCOUNT_GENS][CTA_KCOUNT_POINTS][2] = {
+	{ { "entered4", "entered6" },
+	  { "left4", "left6" },
+	  { "uncounted4", "uncounted6" },
+	  { "nat4", "nat6" },
+	  { "first4", "first6" } },
+	{ { "entered4_1", "entered6_1" },
+	  { "left4_1", "left6_1" },
+	  { NULL, NULL },
+	  { "nat4_1", "nat6_1" },
+	  { "first4_1", "first6_1" } },
+};
 
-const char *cta_kcount_set_name(int point, bool v6)
+const char *cta_kcount_set_name(int point, bool v6, int gen)
 {
-	return set_names[point][v6];
+	return set_names[point == CTA_KCOUNT_UNCOUNTED ? 0 : gen][point][v6];
 }
 
 /* Which set a listing message is about: 0, or -EPROTO for none of ours. */
 static int which_set(const char *name, struct cta_kcount_elem *e)
 {
-	for (int point = 0; point < CTA_KCOUNT_POINTS; point++)
-		for (int v6 = 0; v6 < 2; v6++)
-			if (!strcmp(name, set_names[point][v6])) {
-				e->point = (uint8_t)point;
-				e->family = v6 ? AF_INET6 : AF_INET;
-				return 0;
-			}
+	for (int gen = 0; gen < CTA_KCOUNT_GENS; gen++)
+		for (int point = 0; point < CTA_KCOUNT_POINTS; point++)
+			for (int v6 = 0; v6 < 2; v6++)
+				if (set_names[gen][point][v6] &&
+				    !strcmp(name, set_names[gen][point][v6])) {
+					e->point = (uint8_t)point;
+					e->family = v6 ? AF_INET6 : AF_INET;
+					e->gen = (uint8_t)gen;
+					return 0;
+				}
 	return -EPROTO;
 }
 

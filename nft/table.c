@@ -241,12 +241,12 @@ static int add_trace_rate(struct batch *bt, uint32_t per_second)
  * uncounted sets only say which flows missed a count, and expire; the nat sets only
  * which flows left translated, kept.
  */
-static uint32_t count_set_id(int point, int v6);
+static uint32_t count_set_id(int point, int v6, int gen);
 
-static int add_count_set(struct batch *bt, int point, bool v6)
+static int add_count_set(struct batch *bt, int point, bool v6, int gen)
 {
-	const char *name = cta_kcount_set_name(point, v6);
-	uint32_t id = count_set_id(point, v6);
+	const char *name = cta_kcount_set_name(point, v6, gen);
+	uint32_t id = count_set_id(point, v6, gen);
 	bool count = point != CTA_KCOUNT_UNCOUNTED && point != CTA_KCOUNT_NAT;
 	uint64_t timeout_ms = point == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0;
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -667,7 +667,7 @@ static void e_diverted(struct rule *r)
  * delivered to this host whose destination is not its own (TPROXY). Either way the
  * original tuple does not say where the flow went.
  */
-static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
+static int add_nat_rule(struct batch *bt, const char *chain, bool v6, int gen,
 			uint32_t not_loopback, bool diverted)
 {
 	struct rule r = rule_begin(bt, chain);
@@ -679,7 +679,8 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t s
 		e_ct_nat(&r);
 	e_ct_new(&r);
 	e_ct_key(&r, v6);
-	e_dynset(&r, NFT_DYNSET_OP_ADD, cta_kcount_set_name(CTA_KCOUNT_NAT, v6), set_id);
+	e_dynset(&r, NFT_DYNSET_OP_ADD, cta_kcount_set_name(CTA_KCOUNT_NAT, v6, gen),
+		 count_set_id(CTA_KCOUNT_NAT, v6, gen));
 	return rule_commit(bt, &r, chain);
 }
 
@@ -689,7 +690,7 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, uint32_t s
  * At the left points: a connection's very first packet (the others in state new are
  * more of the same connection: no reply yet).
  */
-static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t set_id,
+static int add_first_rule(struct batch *bt, const char *chain, bool v6, int gen,
 			  uint32_t not_loopback)
 {
 	struct rule r = rule_begin(bt, chain);
@@ -700,7 +701,8 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t
 	e_ct_orig(&r, NFT_CT_PKTS, NFT_REG_1);
 	e_cmp(&r, NFT_CMP_EQ, &one, 8);
 	e_ct_key(&r, v6);
-	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6), set_id);
+	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6, gen),
+		 count_set_id(CTA_KCOUNT_FIRST, v6, gen));
 	return rule_commit(bt, &r, chain);
 }
 
@@ -712,65 +714,77 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, uint32_t
  * postrouting, where conntrack confirmed it (a drop at input then is not counted: the
  * connection exists).
  */
-static uint32_t count_set_id(int point, int v6)
+static uint32_t count_set_id(int point, int v6, int gen)
 {
-	return 10 + CTA_KCOUNT_POINTS * (uint32_t)v6 + (uint32_t)point; /* 10 ... 19 */
+	if (point == CTA_KCOUNT_UNCOUNTED)
+		gen = 0;
+	/* 10 ... 29 */
+	return 10 + 2 * CTA_KCOUNT_POINTS * (uint32_t)gen + CTA_KCOUNT_POINTS * (uint32_t)v6 +
+	       (uint32_t)point;
+}
+
+static const struct {
+	const char *chain;
+	uint32_t hook;
+	int32_t prio;
+	uint32_t not_loopback; /* meta key, or 0 */
+	enum cta_kcount_point point;
+} count_points[] = {
+	{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE, CTA_KCOUNT_ENTERED },
+	{ CTA_CHAIN_ENTERED_OUTPUT, NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
+	{ CTA_CHAIN_LEFT_INPUT, NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE, CTA_KCOUNT_LEFT },
+	{ CTA_CHAIN_LEFT_POSTROUTING, NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
+};
+#define N_COUNT_POINTS (sizeof(count_points) / sizeof(count_points[0]))
+
+/* The rules of count_points[i]'s chain, counting into generation gen's sets. */
+static int add_count_rules(struct batch *bt, size_t i, int gen)
+{
+	const char *chain = count_points[i].chain;
+	uint32_t nl = count_points[i].not_loopback;
+	bool left = count_points[i].point == CTA_KCOUNT_LEFT;
+	int err = add_skip_not_new(bt, chain);
+
+	/*
+	 * A set element's counter is per-CPU memory, allocated atomically: when the
+	 * kernel has none ready, the element is not made and the update fails. The flow
+	 * then goes to the uncounted set, whose elements need no such memory.
+	 */
+	for (int v6 = 0; v6 < 2 && !err; v6++) {
+		if (left)
+			err = add_nat_rule(bt, chain, v6, gen, nl, false);
+		if (!err && count_points[i].hook == NF_INET_LOCAL_IN)
+			err = add_nat_rule(bt, chain, v6, gen, nl, true);
+		if (!err && left)
+			err = add_first_rule(bt, chain, v6, gen, nl);
+		if (!err)
+			err = add_count_rule(bt, chain,
+					     cta_kcount_set_name(count_points[i].point, v6, gen),
+					     count_set_id(count_points[i].point, v6, gen), v6, nl,
+					     false);
+		if (!err)
+			err = add_count_rule(bt, chain,
+					     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6, 0),
+					     count_set_id(CTA_KCOUNT_UNCOUNTED, v6, 0), v6, nl,
+					     true);
+	}
+	return err;
 }
 
 static int add_counting(struct batch *bt)
 {
-	static const struct {
-		const char *chain;
-		uint32_t hook;
-		int32_t prio;
-		uint32_t not_loopback; /* meta key, or 0 */
-		enum cta_kcount_point point;
-	} points[] = {
-		{ "count_prerouting", NF_INET_PRE_ROUTING, -199, NFT_META_IIFTYPE,
-		  CTA_KCOUNT_ENTERED },
-		{ CTA_CHAIN_ENTERED_OUTPUT, NF_INET_LOCAL_OUT, -199, 0, CTA_KCOUNT_ENTERED },
-		{ CTA_CHAIN_LEFT_INPUT, NF_INET_LOCAL_IN, INT32_MAX, NFT_META_IIFTYPE,
-		  CTA_KCOUNT_LEFT },
-		{ CTA_CHAIN_LEFT_POSTROUTING, NF_INET_POST_ROUTING, INT32_MAX, 0, CTA_KCOUNT_LEFT },
-	};
 	int err = 0;
 
-	for (int v6 = 0; v6 < 2 && !err; v6++)
-		for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
-			err = add_count_set(bt, i, v6);
-	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]) && !err; i++) {
-		err = add_chain(bt, points[i].chain, points[i].hook, points[i].prio);
+	for (int gen = 0; gen < CTA_KCOUNT_GENS && !err; gen++)
+		for (int v6 = 0; v6 < 2 && !err; v6++)
+			for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
+				if (!gen || i != CTA_KCOUNT_UNCOUNTED)
+					err = add_count_set(bt, i, v6, gen);
+	for (size_t i = 0; i < N_COUNT_POINTS && !err; i++) {
+		err = add_chain(bt, count_points[i].chain, count_points[i].hook,
+				count_points[i].prio);
 		if (!err)
-			err = add_skip_not_new(bt, points[i].chain);
-		/*
-		 * A set element's counter is per-CPU memory, allocated atomically: when the
-		 * kernel has none ready, the element is not made and the update fails. The
-		 * flow then goes to the uncounted set, whose elements need no such memory.
-		 */
-		for (int v6 = 0; v6 < 2 && !err; v6++) {
-			if (points[i].point == CTA_KCOUNT_LEFT)
-				err = add_nat_rule(bt, points[i].chain, v6,
-						   count_set_id(CTA_KCOUNT_NAT, v6),
-						   points[i].not_loopback, false);
-			if (!err && points[i].hook == NF_INET_LOCAL_IN)
-				err = add_nat_rule(bt, points[i].chain, v6,
-						   count_set_id(CTA_KCOUNT_NAT, v6),
-						   points[i].not_loopback, true);
-			if (!err && points[i].point == CTA_KCOUNT_LEFT)
-				err = add_first_rule(bt, points[i].chain, v6,
-						     count_set_id(CTA_KCOUNT_FIRST, v6),
-						     points[i].not_loopback);
-			if (!err)
-				err = add_count_rule(bt, points[i].chain,
-						     cta_kcount_set_name(points[i].point, v6),
-						     count_set_id(points[i].point, v6), v6,
-						     points[i].not_loopback, false);
-			if (!err)
-				err = add_count_rule(bt, points[i].chain,
-						     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6),
-						     count_set_id(CTA_KCOUNT_UNCOUNTED, v6), v6,
-						     points[i].not_loopback, true);
-		}
+			err = add_count_rules(bt, i, 0);
 	}
 	return err;
 }
@@ -982,7 +996,8 @@ static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
  * a flow are counted by the kernel (judge.h). Without counting (count false: denials
  * judged by NFLOG and time) every first packet is logged, `ct state new log group G`.
  */
-static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t group, bool count)
+static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t group, bool count,
+			int gen)
 {
 	struct rule r = rule_begin(bt, chain);
 
@@ -994,9 +1009,9 @@ static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t gr
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-					   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6));
+					   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen));
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
-					   count_set_id(CTA_KCOUNT_LEFT, v6));
+					   count_set_id(CTA_KCOUNT_LEFT, v6, gen));
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		}
 		add(&r, e);
@@ -1009,24 +1024,32 @@ static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t gr
  * new_prerouting, new_output: conntrack runs, and (group > 0) NFLOG sees new flows;
  * after add_counting (the left sets), whose sets add_log_rule looks up.
  */
+static const struct {
+	const char *chain;
+	uint32_t hook;
+} new_chains[] = { { "new_prerouting", NF_INET_PRE_ROUTING }, { "new_output", NF_INET_LOCAL_OUT } };
+
+/* The rules of new_chains[i]; with counting, NFLOG's lookup is in generation gen's sets. */
+static int add_new_rules(struct batch *bt, size_t i, uint16_t group, bool count, int gen)
+{
+	int err = add_skip_not_new(bt, new_chains[i].chain);
+
+	if (!err)
+		err = add_ct_rule(bt, new_chains[i].chain);
+	/* with counting one rule per family, else one for both */
+	for (int v6 = 0; v6 < (count ? 2 : 1) && group && !err; v6++)
+		err = add_log_rule(bt, new_chains[i].chain, v6, group, count, gen);
+	return err;
+}
+
 static int add_new_chains(struct batch *bt, uint16_t group, bool count)
 {
-	static const struct {
-		const char *chain;
-		uint32_t hook;
-	} chains[] = { { "new_prerouting", NF_INET_PRE_ROUTING },
-		       { "new_output", NF_INET_LOCAL_OUT } };
 	int err = 0;
 
 	for (size_t i = 0; i < 2 && !err; i++) {
-		err = add_chain(bt, chains[i].chain, chains[i].hook, -150);
+		err = add_chain(bt, new_chains[i].chain, new_chains[i].hook, -150);
 		if (!err)
-			err = add_skip_not_new(bt, chains[i].chain);
-		if (!err)
-			err = add_ct_rule(bt, chains[i].chain);
-		/* with counting one rule per family, else one for both */
-		for (int v6 = 0; v6 < (count ? 2 : 1) && group && !err; v6++)
-			err = add_log_rule(bt, chains[i].chain, v6, group, count);
+			err = add_new_rules(bt, i, group, count, 0);
 	}
 	return err;
 }
@@ -1189,39 +1212,11 @@ fail:
 	return err ? err : -EIO;
 }
 
-int cta_table_flush_seen(struct cta_table *t, const char *name)
+/* Send bt (begun with batch_begin), ended here, and stop it. 0 or -errno. */
+static int batch_send(struct cta_table *t, struct batch *bt, int err)
 {
-	const char *sets[] = { seen4.name, seen6.name, seen4.syn_name, seen6.syn_name };
-	struct batch *bt = calloc(1, sizeof(*bt));
 	const char *failed = "";
-	int err = 0;
 
-	if (!bt)
-		return -ENOMEM;
-	batch_begin(bt, t->seq);
-	bt->table = name ? name : CTA_TABLE_NAME;
-	bt->family = NFPROTO_INET; /* record's table; the netdev one has no seen sets */
-	for (size_t i = 0; i < 4 && !err; i++) {
-		/* DELSETELEM without elements: the whole set */
-		struct nftnl_set *s = nftnl_set_alloc();
-		struct nlmsghdr *nlh;
-
-		if (!s) {
-			err = -ENOMEM;
-			break;
-		}
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i]);
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, sets[i]);
-		if (nlh)
-			nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		if (!nlh)
-			err = -ENOSPC;
-		else
-			mnl_nlmsg_batch_next(bt->b);
-	}
 	if (!err) {
 		batch_end(bt);
 		t->seq = bt->seq + 1;
@@ -1230,6 +1225,113 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 	mnl_nlmsg_batch_stop(bt->b);
 	free(bt);
 	return err;
+}
+
+/* A batch for record's table (inet; name NULL: CTA_TABLE_NAME), or NULL: ENOMEM. */
+static struct batch *batch_for(const struct cta_table *t, const char *name)
+{
+	struct batch *bt = calloc(1, sizeof(*bt));
+
+	if (!bt)
+		return NULL;
+	batch_begin(bt, t->seq);
+	bt->table = name ? name : CTA_TABLE_NAME;
+	bt->family = NFPROTO_INET;
+	return bt;
+}
+
+/* DELSETELEM without elements: the whole set emptied. */
+static int flush_set(struct batch *bt, const char *set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, set);
+	if (nlh)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+/* DELRULE without a handle: every rule of the chain. */
+static int flush_chain(struct batch *bt, const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	char what[80];
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, bt->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, bt->family);
+	snprintf(what, sizeof(what), "flush chain %s", chain);
+	nlh = batch_msg(bt, NFT_MSG_DELRULE, 0, what);
+	if (nlh)
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+int cta_table_flush_seen(struct cta_table *t, const char *name)
+{
+	const char *sets[] = { seen4.name, seen6.name, seen4.syn_name, seen6.syn_name };
+	struct batch *bt = batch_for(t, name);
+	int err = 0;
+
+	if (!bt)
+		return -ENOMEM;
+	for (size_t i = 0; i < 4 && !err; i++)
+		err = flush_set(bt, sets[i]);
+	return batch_send(t, bt, err);
+}
+
+int cta_table_count_into(struct cta_table *t, const struct cta_table_config *cfg, int gen)
+{
+	struct batch *bt;
+	int err = 0;
+
+	if (!cfg->count || gen < 0 || gen >= CTA_KCOUNT_GENS)
+		return -EINVAL;
+	if (!(bt = batch_for(t, cfg->name)))
+		return -ENOMEM;
+	for (size_t i = 0; i < N_COUNT_POINTS && !err; i++) {
+		err = flush_chain(bt, count_points[i].chain);
+		if (!err)
+			err = add_count_rules(bt, i, gen);
+	}
+	for (size_t i = 0; i < 2 && cfg->conntrack && !err; i++) {
+		err = flush_chain(bt, new_chains[i].chain);
+		if (!err)
+			err = add_new_rules(bt, i, cfg->nflog_group, true, gen);
+	}
+	return batch_send(t, bt, err);
+}
+
+int cta_table_flush_counting(struct cta_table *t, const char *name, int gen)
+{
+	struct batch *bt;
+	int err = 0;
+
+	if (gen < 0 || gen >= CTA_KCOUNT_GENS)
+		return -EINVAL;
+	if (!(bt = batch_for(t, name)))
+		return -ENOMEM;
+	for (int point = 0; point < CTA_KCOUNT_POINTS && !err; point++)
+		for (int v6 = 0; v6 < 2 && !err && point != CTA_KCOUNT_UNCOUNTED; v6++)
+			err = flush_set(bt, cta_kcount_set_name(point, v6, gen));
+	return batch_send(t, bt, err);
 }
 
 void cta_table_free(struct cta_table *t)

@@ -20,7 +20,8 @@
  *       first packets of each flow where they enter and where they leave the filter
  *       hooks, counted in the sets entered4/6 and left4/6; where they leave, also the
  *       translated flows (nat4/6) and each connection's very first packet (first4/6)
- *       (nft/kcount.h)
+ *       (nft/kcount.h); each of these sets twice, generation 0 and 1 (entered4_1...),
+ *       the rules counting into one of them (cta_table_count_into)
  *   (the new_* and count_* chains begin with `ct state ! new return`)
  * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
  * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the
@@ -102,6 +103,20 @@ int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
  * CTA_TABLE_NAME). 0 or -errno.
  */
 int cta_table_flush_seen(struct cta_table *t, const char *name);
+/*
+ * With counting (cfg->count; cfg as the table was made with): make the counting and
+ * NFLOG rules count into generation gen's sets (nft/kcount.h), in one transaction:
+ * a packet sees the rules of one generation or the other in each chain, never none.
+ * The other generation's sets stay as they are, and no rule adds to them once every
+ * packet that saw the old rules is through (an RCU grace period: record waits a
+ * second). The rules get new handles. 0 or -errno.
+ */
+int cta_table_count_into(struct cta_table *t, const struct cta_table_config *cfg, int gen);
+/*
+ * Empty generation gen's counting sets (not the uncounted ones), in one transaction.
+ * Only for a generation no rule counts into. 0 or -errno.
+ */
+int cta_table_flush_counting(struct cta_table *t, const char *name, int gen);
 void cta_table_free(struct cta_table *t);
 
 #endif

@@ -11,7 +11,9 @@
 
 struct entry {
 	struct cta_denial_key key;
-	uint64_t listed[2]; /* the kernel's entered and left counts at the last listing */
+	/* the kernel's entered and left counts of each generation at the last listing */
+	uint64_t listed[CTA_KCOUNT_GENS][2];
+	uint64_t left; /* first packets that left, over every listing and generation */
 	int64_t balance; /* entered - left, not yet handed on */
 	uint64_t since; /* monotonic ns the balance was confirmed positive; 0: not */
 	uint64_t since_listing; /* the listings done when it was (stats.listings) */
@@ -22,7 +24,8 @@ struct entry {
 	bool translated; /* in a nat set: left NATed, where to the counts do not say */
 	/* a complete listing found its first packets left (and read the nat sets after) */
 	bool left_listed;
-	uint64_t first; /* the first set's count: connections whose first packet left */
+	uint64_t first; /* the first sets' counts: connections whose first packet left */
+	uint64_t first_listed[CTA_KCOUNT_GENS]; /* of each generation, at the last listing */
 };
 
 struct cta_denials {
@@ -129,22 +132,31 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
 	cta_denial_key(&k, el->family, el->l4proto, &t);
 	if (!(e = get(d, &k)))
 		return -ENOMEM;
+	if (el->gen >= CTA_KCOUNT_GENS)
+		return 0;
 	if (el->point == CTA_KCOUNT_NAT) {
 		e->translated = true;
 	} else if (el->point == CTA_KCOUNT_FIRST) {
-		e->first = el->packets;
+		uint64_t *last = &e->first_listed[el->gen];
+
+		e->first += el->packets > *last ? el->packets - *last : 0;
+		*last = el->packets;
 	} else if (el->point == CTA_KCOUNT_UNCOUNTED) {
 		if (!e->ever_uncounted)
 			d->stats.uncounted++; /* flows, not listings that named them */
 		e->uncounted = e->ever_uncounted = true;
 	} else {
-		/* the kernel's count is the flow's whole count: what is new since the last */
-		uint64_t *last = &e->listed[el->point == CTA_KCOUNT_LEFT];
+		/*
+		 * the kernel's count is the flow's whole count in this generation: what is
+		 * new since the last
+		 */
+		uint64_t *last = &e->listed[el->gen][el->point == CTA_KCOUNT_LEFT];
 		uint64_t n = el->packets > *last ? el->packets - *last : 0;
 
 		*last = el->packets;
 		if (el->point == CTA_KCOUNT_LEFT) {
 			e->balance -= (int64_t)n;
+			e->left += n;
 			d->stats.left += n;
 		} else {
 			e->balance += (int64_t)n;
@@ -163,7 +175,7 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
  */
 static void settle_entry(struct entry *e, uint64_t now_mono, uint64_t listings)
 {
-	e->left_listed |= e->listed[1] > 0;
+	e->left_listed |= e->left > 0;
 	if (e->balance <= 0) {
 		/* < 0: left before its entry was listed; the next listing evens it */
 		e->since = 0;
@@ -181,6 +193,16 @@ void cta_denials_listed(struct cta_denials *d, uint64_t now_mono)
 	d->stats.listings++;
 	for (size_t i = 0; i < d->n; i++)
 		settle_entry(&d->e[i], now_mono, d->stats.listings);
+}
+
+void cta_denials_retired(struct cta_denials *d, int gen)
+{
+	if (gen < 0 || gen >= CTA_KCOUNT_GENS)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		d->e[i].listed[gen][0] = d->e[i].listed[gen][1] = 0;
+		d->e[i].first_listed[gen] = 0;
+	}
 }
 
 void cta_denials_next_listing(struct cta_denials *d)
@@ -203,7 +225,7 @@ uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_k
 	uint64_t hash;
 	const struct entry *e = find(d, k, &hash);
 
-	return e ? e->listed[1] : 0;
+	return e ? e->left : 0;
 }
 
 bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_denial_key *k)
@@ -280,8 +302,8 @@ int cta_denials_each_unseen(const struct cta_denials *d, cta_denials_unseen_cb c
 	for (size_t i = 0; i < d->n && !err; i++) {
 		const struct entry *e = &d->e[i];
 
-		if (e->listed[1] && e->first && !e->seen && !e->translated)
-			err = cb(&e->key, e->listed[1], e->first, data);
+		if (e->left && e->first && !e->seen && !e->translated)
+			err = cb(&e->key, e->left, e->first, data);
 	}
 	return err;
 }

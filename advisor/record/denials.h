@@ -7,9 +7,9 @@
  * window. The judge takes the denials from here and gives them the detail (which
  * rule) that traces and NFLOG saw.
  *
- * Every flow the kernel counted is kept, with the counts of the last listing (each
- * listing carries whole counts; what is new is the difference): as many as the
- * kernel's sets hold, CTA_KCOUNT_SET_SIZE at most.
+ * Every flow the kernel counted is kept, with the counts of the last listing of each
+ * generation of the sets (each listing carries a generation's whole counts; what is
+ * new is the difference) and its totals over all of them.
  */
 #ifndef CTA_DENIALS_H
 #define CTA_DENIALS_H
@@ -47,6 +47,11 @@ void cta_denial_key(struct cta_denial_key *k, uint8_t family, uint8_t l4proto,
 
 /* Before a listing's elements come in. */
 void cta_denials_next_listing(struct cta_denials *d);
+/*
+ * Generation gen's sets were emptied (cta_table_flush_counting) after a listing that
+ * read them whole, with no rule counting into them: their next counts start from 0.
+ */
+void cta_denials_retired(struct cta_denials *d, int gen);
 /* One element of a listing (cta_kcount_read's callback). 0 or -ENOMEM. */
 int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *e);
 /*
@@ -70,7 +75,7 @@ uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k,
 
 /*
  * The kernel's whole count of this flow's first packets that left the filter hooks,
- * as of the last listing; 0 for a flow it has not listed.
+ * over every generation, as of the last listing; 0 for a flow it has not listed.
  */
 uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_key *k);
 /*

@@ -91,8 +91,18 @@ struct rec {
 	bool startup_dump; /* the start-up dump is under way */
 	/* the last dump that completed: when it ended, the CPU time it took, its entries */
 	uint64_t dump_end_mono, dump_cpu_ns, dump_entries;
-	/* the last listing of the counting sets: when it ended, the CPU time it took */
-	uint64_t list_end_mono, list_cpu_ns;
+	/*
+	 * the last listing of the counting sets: when it began and ended, the CPU time it
+	 * took, whether it read every set
+	 */
+	uint64_t list_begin_mono, list_end_mono, list_cpu_ns;
+	bool list_whole;
+	/*
+	 * The counting sets' generations (nft/kcount.h): the one the rules count into,
+	 * the one retiring (-1: none) since turned_mono (turn_generation).
+	 */
+	int count_gen, retiring;
+	uint64_t turned_mono, turns;
 	uint64_t resyncs;
 	json_t *verdicts; /* judgement key -> its index in vcache */
 	struct cta_verdict *vcache[VERDICTS_KEPT]; /* shared by the flows each judged */
@@ -453,10 +463,65 @@ static bool due_by_cost(uint64_t end_mono, uint64_t cost_ns, uint64_t share, uin
 	return cta_elapsed_ns(cta_now_mono_ns(), end_mono) >= wait;
 }
 
+/*
+ * The counting sets keep an element per flow until they are emptied, and a listing
+ * costs more than its elements (kcount.h): so when one set of the generation counted
+ * into holds TURN_AT flows, the rules turn to the other generation (one transaction,
+ * cta_table_count_into). Once every packet that saw the old rules is through (a
+ * TURN_GRACE_NS after), the next listing, due then whatever its cost, reads the old
+ * generation whole (its sets no longer change, so a dump misses none of their
+ * elements), and it is emptied. A flow's counts are the sum over both generations
+ * (denials.c), so a packet that entered under one and left under the other
+ * balances. The price: a flow active at the turn is new to the NFLOG rule's left set
+ * once (one NFLOG packet).
+ */
+#define TURN_AT 16384
+#define TURN_GRACE_NS 1000000000ULL
+
 static bool list_due(const struct rec *r)
 {
+	/* a retiring generation (turn_generation) is read and emptied as soon as it can */
+	if (r->retiring >= 0 && cta_elapsed_ns(cta_now_mono_ns(), r->turned_mono) >= TURN_GRACE_NS)
+		return true;
 	return due_by_cost(r->list_end_mono, r->list_cpu_ns, LIST_SHARE, KCOUNT_MS * 1000000ULL,
 			   LIST_EVERY_MAX_NS);
+}
+
+static void turn_generation(struct rec *r)
+{
+	const struct cta_kcount_stats *ks = cta_kcount_stats(r->kc);
+	struct cta_table *t = cta_listen_table(r->listen);
+	int err, gen = r->retiring;
+
+	if (gen >= 0) {
+		if (cta_elapsed_ns(r->list_begin_mono, r->turned_mono) < TURN_GRACE_NS)
+			return;
+		err = cta_table_flush_counting(t, r->cfg->table.name, gen);
+		if (err) {
+			/* the counts stay whole: emptied after a later listing */
+			verbose(r, "counting sets: cannot empty generation %d: %s", gen,
+				strerror(-err));
+			return;
+		}
+		cta_denials_retired(r->denials, gen);
+		r->retiring = -1;
+		verbose(r, "counting sets: generation %d read and emptied", gen);
+		return;
+	}
+	if (ks->largest_in[r->count_gen] < TURN_AT)
+		return;
+	gen = 1 - r->count_gen;
+	err = cta_table_count_into(t, &r->cfg->table, gen);
+	if (err) {
+		verbose(r, "counting sets: cannot turn to generation %d: %s", gen, strerror(-err));
+		return;
+	}
+	r->retiring = r->count_gen;
+	r->count_gen = gen;
+	r->turned_mono = cta_now_mono_ns();
+	r->turns++;
+	verbose(r, "counting sets: a set held %llu flows: counting into generation %d (turn %llu)",
+		(unsigned long long)ks->largest_in[r->retiring], gen, (unsigned long long)r->turns);
 }
 
 /* List the kernel's counts of first packets in and out: what did not leave was denied. */
@@ -465,14 +530,17 @@ static int count_kernel(struct rec *r)
 	uint64_t cpu0 = cpu_ns();
 	int n;
 
+	r->list_whole = false;
 	if (!r->kc)
 		return 0;
+	r->list_begin_mono = cta_now_mono_ns();
 	cta_denials_next_listing(r->denials);
 	n = cta_kcount_read(r->kc, on_kcount, r);
 	r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0);
 	r->list_end_mono = cta_now_mono_ns();
 	if (n >= 0) {
 		cta_denials_listed(r->denials, r->list_end_mono);
+		r->list_whole = true;
 	} else {
 		char msg[200];
 
@@ -1483,6 +1551,8 @@ static int tick(struct rec *r, struct ticker *t)
 	if (r->kc && list_due(r)) {
 		if ((err = count_kernel(r)))
 			return err;
+		if (r->list_whole)
+			turn_generation(r);
 	}
 	if ((err = settle(r, false)))
 		return err;
@@ -1676,6 +1746,7 @@ static int start(struct rec *r)
 	r->procs = cta_procs_new();
 	r->verdicts = json_object();
 	r->denials = cta_denials_new();
+	r->retiring = -1;
 	if (!r->ft || !r->judge || !r->procs || !r->verdicts || !r->denials)
 		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 	err = cta_host_read(&r->host);

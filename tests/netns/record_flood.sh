@@ -4,7 +4,10 @@
 # ports. With no firewall nothing is denied and every connection the kernel counted
 # is recorded; with one that drops every tenth destination port, exactly the dropped
 # packets are denied (by that rule, where its trace came in time), and the rest
-# recorded as connections.
+# recorded as connections. 30,000 flows are more than one generation of record's
+# counting sets holds (16,384): after 20,000 the rules turn to the other generation,
+# 10,000 more flows come while the old one is read whole and emptied; the counts
+# stay exact across it.
 . "$(dirname "$0")/common.sh"
 
 N=30000
@@ -25,14 +28,27 @@ table inet lab {
 	}
 }
 NFT
-	ip netns exec "$SRV" "$CTA" -q record -o "$TMP/$run.json" 2>"$TMP/$run.err" &
+	ip netns exec "$SRV" "$CTA" -v record -o "$TMP/$run.json" 2>"$TMP/$run.err" &
 	local rec=$!
 	wait_file "$TMP/$run.json" || return 1
-	ip netns exec "$CLA" "$CTALAB" flood udp 192.0.2.0 20000 -r "$RATE" -t $((N / RATE)) \
+	# two thirds, then the rest once the counting sets turned: flows of the first part
+	# went through the old generation, of the second the new, some across the turn
+	ip netns exec "$CLA" "$CTALAB" flood udp 192.0.2.0 20000 -r "$RATE" -t $((N * 2 / 3 / RATE)) \
 		>"$TMP/$run.sent" || fail "$run: the generator sent $(cat "$TMP/$run.sent")"
+	for _ in $(seq 150); do grep -q "counting into generation 1" "$TMP/$run.err" && break; sleep 0.1; done
+	# the same addresses, the ports after the first part's: distinct flows
+	ip netns exec "$CLA" "$CTALAB" flood udp 192.0.2.0 $((20000 + N * 2 / 3 / 254 + 1)) -r "$RATE" \
+		-t $((N / 3 / RATE)) >>"$TMP/$run.sent" || fail "$run: the generator sent $(cat "$TMP/$run.sent")"
 	sleep 2
+	# the old generation emptied once read whole (a second's grace, then a listing)
+	for _ in $(seq 150); do grep -q "generation 0 read and emptied" "$TMP/$run.err" && break; sleep 0.1; done
+	grep -E "counting sets|error" "$TMP/$run.err"
+	grep -q "counting into generation 1" "$TMP/$run.err" || fail "$run: the counting sets did not turn"
+	grep -q "generation 0 read and emptied" "$TMP/$run.err" || fail "$run: generation 0 not emptied"
+	[ "$(S nft list set inet conntrack_advise entered4 | grep -c 192.0.2)" = 0 ] ||
+		fail "$run: entered4 not empty"
 	kill -INT $rec
-	wait $rec || fail "$run: record: $(cat "$TMP/$run.err")"
+	wait $rec || fail "$run: record: $(grep -v '^conntrack-advise: record: ' "$TMP/$run.err")"
 	S nft list table inet lab >"$TMP/$run.nft"
 	S nft delete table inet lab
 	S conntrack -F 2>/dev/null
@@ -74,5 +90,5 @@ check open "$(counter "$TMP/open.nft" 1)" 0
 drops=$(seq 20000 10 20119 | paste -sd, | sed 's/,/, /g')
 flood drop "$drops"
 check drop "$(counter "$TMP/drop.nft" 2)" "$(counter "$TMP/drop.nft" 1)"
-echo "sent: $(cat "$TMP/open.sent") / $(cat "$TMP/drop.sent")"
+echo "sent: $(paste -sd' ' "$TMP/open.sent") / $(paste -sd' ' "$TMP/drop.sent")"
 finish

@@ -474,6 +474,69 @@ static void far_apart(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(cta_denials_stats(d)->denied, denied + 3);
 }
 
+static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
+{
+	struct cta_kcount_elem e = elem(point, port, packets);
+
+	e.gen = (uint8_t)gen;
+	CHECK_EQ(cta_denials_add(d, &e), 0);
+}
+
+/*
+ * Two generations of the sets (nft/kcount.h): a flow's counts are the sum of both; a
+ * packet that entered under one and left under the other balances; a generation
+ * emptied starts again from 0, and its flows' totals stay.
+ */
+static void generations(void)
+{
+	struct cta_denials *d = cta_denials_new();
+	struct cta_denial_key k;
+	struct cta_tuple t = { 0 };
+
+	inet_pton(AF_INET, "198.51.100.7", t.src.b);
+	inet_pton(AF_INET, "192.0.2.10", t.dst.b);
+	t.dport = 161;
+	cta_denial_key(&k, AF_INET, IPPROTO_UDP, &t);
+	/* 161: 3 entered and left under gen 0; a fourth entered under 0, the turn, left
+	 * under 1; 162: 2 entered under 0, dropped */
+	for (int i = 0; i < 2; i++) {
+		cta_denials_next_listing(d);
+		add_gen(d, CTA_KCOUNT_ENTERED, 161, 0, 4);
+		add_gen(d, CTA_KCOUNT_ENTERED, 162, 0, 2);
+		add_gen(d, CTA_KCOUNT_LEFT, 161, 0, 3);
+		add_gen(d, CTA_KCOUNT_LEFT, 161, 1, 1);
+		add_gen(d, CTA_KCOUNT_FIRST, 161, 0, 3);
+		add_gen(d, CTA_KCOUNT_FIRST, 161, 1, 1);
+		cta_denials_listed(d, (uint64_t)(i + 1) * S);
+	}
+	CHECK_EQ(cta_denials_stats(d)->entered, 6);
+	CHECK_EQ(cta_denials_stats(d)->left, 4);
+	CHECK_EQ(cta_denials_left(d, &k), 4);
+	CHECK_EQ(cta_denials_take(d, &k, 10), 0); /* balanced across the generations */
+	/* gen 0 emptied; then 161 again under 0 (2 in, 2 out), under 1 (1 in, 1 out) */
+	cta_denials_retired(d, 0);
+	for (int i = 0; i < 2; i++) {
+		cta_denials_next_listing(d);
+		add_gen(d, CTA_KCOUNT_ENTERED, 161, 0, 2);
+		add_gen(d, CTA_KCOUNT_ENTERED, 161, 1, 1);
+		add_gen(d, CTA_KCOUNT_LEFT, 161, 0, 2);
+		add_gen(d, CTA_KCOUNT_LEFT, 161, 1, 2);
+		add_gen(d, CTA_KCOUNT_FIRST, 161, 1, 2);
+		cta_denials_listed(d, (uint64_t)(i + 3) * S);
+	}
+	/* not 2 - 4 (the emptied set's counts taken for a shrunk one): 2 new */
+	CHECK_EQ(cta_denials_stats(d)->entered, 9);
+	CHECK_EQ(cta_denials_stats(d)->left, 7);
+	CHECK_EQ(cta_denials_left(d, &k), 7);
+	CHECK_EQ(cta_denials_take(d, &k, 10), 0);
+	/* 162's two denied packets, and no more */
+	t.dport = 162;
+	cta_denial_key(&k, AF_INET, IPPROTO_UDP, &t);
+	CHECK_EQ(cta_denials_take(d, &k, 10), 2);
+	CHECK_EQ(cta_denials_stats(d)->denied, 2);
+	cta_denials_free(d);
+}
+
 int main(void)
 {
 	struct cta_host host = { 0 };
@@ -613,5 +676,6 @@ int main(void)
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);
 	unseen();
+	generations();
 	return check_report("denials");
 }

@@ -32,7 +32,7 @@ static void on_elem(const struct cta_kcount_elem *e, void *data)
 static void put_elem(struct nlmsghdr *nlh, uint8_t proto, const uint8_t port[2], uint64_t packets,
 		     size_t key_len)
 {
-	uint8_t key[16] = { 198, 51, 100, 7, 192, 0, 2, 10, proto, 0, 0, 0, port[0], port[1] };
+	uint8_t key[40] = { 198, 51, 100, 7, 192, 0, 2, 10, proto, 0, 0, 0, port[0], port[1] };
 	struct nlattr *el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM), *k, *ex, *data;
 
 	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
@@ -84,9 +84,26 @@ int main(void)
 	CHECK_EQ(got[1].dport, 0);
 	CHECK_EQ(got[1].icmp_type, 8);
 	CHECK_EQ(got[1].packets, 2);
-	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, true), "uncounted6");
-	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_NAT, false), "nat4");
-	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_FIRST, true), "first6");
+	CHECK_EQ(got[0].gen, 0);
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, true, 0), "uncounted6");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, true, 1), "uncounted6");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_NAT, false, 0), "nat4");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_FIRST, true, 0), "first6");
+	CHECK_STR(cta_kcount_set_name(CTA_KCOUNT_LEFT, false, 1), "left4_1");
+
+	/* the other generation's set: the same point, gen 1 */
+	n_got = 0;
+	nlh = msg(buf, "entered6_1");
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	put_elem(nlh, IPPROTO_UDP, dns, 7, 40);
+	mnl_attr_nest_end(nlh, list);
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), 1);
+	CHECK_EQ(got[0].point, CTA_KCOUNT_ENTERED);
+	CHECK_EQ(got[0].family, AF_INET6);
+	CHECK_EQ(got[0].gen, 1);
+	CHECK_EQ(got[0].packets, 7);
+	nlh = msg(buf, "uncounted4_1"); /* no such set: one generation */
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EPROTO);
 
 	/* another set of the table, another message */
 	nlh = msg(buf, "seen4");
