@@ -33,6 +33,9 @@ struct cta_denials {
 	size_t n, cap;
 	struct cta_hashidx idx;
 	struct cta_denials_stats stats;
+	size_t n_uncounted; /* flows the uncounted sets named in this listing */
+	/* flows a listing confirmed denied packets of (since), at most: none, none to take */
+	size_t n_confirmed;
 };
 
 struct cta_denials *cta_denials_new(void)
@@ -144,6 +147,7 @@ int cta_denials_add(struct cta_denials *d, const struct cta_kcount_elem *el)
 	} else if (el->point == CTA_KCOUNT_UNCOUNTED) {
 		if (!e->ever_uncounted)
 			d->stats.uncounted++; /* flows, not listings that named them */
+		d->n_uncounted += !e->uncounted;
 		e->uncounted = e->ever_uncounted = true;
 	} else {
 		/*
@@ -191,8 +195,11 @@ static void settle_entry(struct entry *e, uint64_t now_mono, uint64_t listings)
 void cta_denials_listed(struct cta_denials *d, uint64_t now_mono)
 {
 	d->stats.listings++;
-	for (size_t i = 0; i < d->n; i++)
+	d->n_confirmed = 0;
+	for (size_t i = 0; i < d->n; i++) {
 		settle_entry(&d->e[i], now_mono, d->stats.listings);
+		d->n_confirmed += d->e[i].since != 0;
+	}
 }
 
 void cta_denials_retired(struct cta_denials *d, int gen)
@@ -208,15 +215,19 @@ void cta_denials_retired(struct cta_denials *d, int gen)
 void cta_denials_next_listing(struct cta_denials *d)
 {
 	/* the uncounted sets say again which flows are still in doubt */
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n && d->n_uncounted; i++)
 		d->e[i].uncounted = false;
+	d->n_uncounted = 0;
 }
 
 bool cta_denials_uncounted(const struct cta_denials *d, const struct cta_denial_key *k)
 {
 	uint64_t hash;
-	const struct entry *e = find(d, k, &hash);
+	const struct entry *e;
 
+	if (!d->n_uncounted)
+		return false; /* the usual case: asked for every wait at every tick */
+	e = find(d, k, &hash);
 	return e && e->uncounted;
 }
 
@@ -239,8 +250,11 @@ bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_deni
 uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k, uint64_t max)
 {
 	uint64_t hash, n;
-	struct entry *e = find(d, k, &hash);
+	struct entry *e;
 
+	if (!d->n_confirmed)
+		return 0; /* the usual case: asked for waits at every tick */
+	e = find(d, k, &hash);
 	if (!e || e->balance <= 0 || !e->since || !max)
 		return 0;
 	n = (uint64_t)e->balance < max ? (uint64_t)e->balance : max;
@@ -258,7 +272,7 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 {
 	int err = 0;
 
-	for (size_t i = 0; i < d->n && !err; i++) {
+	for (size_t i = 0; i < d->n && d->n_confirmed && !err; i++) {
 		struct entry *e = &d->e[i];
 		uint64_t n;
 

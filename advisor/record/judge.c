@@ -906,6 +906,13 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			continue;
 		}
 		due = !wait_ns || counted_due(j, w, age);
+		/*
+		 * NFLOG alone: its trace, which names the rule, may come later (2 s); in
+		 * doubt or not, nothing to do before (asked first: the doubt is a lookup, and
+		 * a flood of new flows keeps thousands of these waiting every tick)
+		 */
+		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
+			continue;
 		if (!w->settled && in_doubt(j, w)) {
 			/*
 			 * The kernel's count proves nothing: time must, as without counts. A
@@ -921,9 +928,6 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 				err = by_time(j, w, true, !wait_ns);
 			continue;
 		}
-		/* NFLOG alone: its trace, which names the rule, may come later (2 s) */
-		if (!w->settled && !w->verdict && wait_ns && age < wait_ns)
-			continue;
 		/*
 		 * Seen accepted: its connection shows up at its DESTROY or the next dump, so
 		 * a denial of its flow now is as likely another attempt's (a rate limit's).
