@@ -113,8 +113,9 @@ int cta_table_flush_seen(struct cta_table *t, const char *name);
  */
 int cta_table_count_into(struct cta_table *t, const struct cta_table_config *cfg, int gen);
 /*
- * Empty generation gen's counting sets (not the uncounted ones), in one transaction.
- * Only for a generation no rule counts into. 0 or -errno.
+ * Empty generation gen's counting sets (not the uncounted ones), in one transaction:
+ * each is deleted and made again (-EBUSY while a rule refers to it: only for a
+ * generation no rule counts into). 0 or -errno.
  */
 int cta_table_flush_counting(struct cta_table *t, const char *name, int gen);
 void cta_table_free(struct cta_table *t);
