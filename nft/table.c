@@ -1240,29 +1240,11 @@ static struct batch *batch_for(const struct cta_table *t, const char *name)
 	return bt;
 }
 
-/* DELSETELEM without elements: the whole set emptied. */
-static int flush_set(struct batch *bt, const char *set)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nlh = batch_msg(bt, NFT_MSG_DELSETELEM, 0, set);
-	if (nlh)
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
-}
-
-/* DELSET: the set and its elements. */
-static int del_set(struct batch *bt, const char *set)
+/*
+ * A message about record's set SET: DELSETELEM without elements (whole: true), the
+ * whole set emptied; or DELSET, the set and its elements.
+ */
+static int set_msg(struct batch *bt, const char *set, bool whole)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -1273,9 +1255,11 @@ static int del_set(struct batch *bt, const char *set)
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	snprintf(what, sizeof(what), "delete set %s", set);
-	nlh = batch_msg(bt, NFT_MSG_DELSET, 0, what);
-	if (nlh)
+	snprintf(what, sizeof(what), "%s %s", whole ? "flush set" : "delete set", set);
+	nlh = batch_msg(bt, whole ? NFT_MSG_DELSETELEM : NFT_MSG_DELSET, 0, what);
+	if (nlh && whole)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	else if (nlh)
 		nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	if (!nlh)
@@ -1316,7 +1300,7 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 	if (!bt)
 		return -ENOMEM;
 	for (size_t i = 0; i < 4 && !err; i++)
-		err = flush_set(bt, sets[i]);
+		err = set_msg(bt, sets[i], true);
 	return batch_send(t, bt, err);
 }
 
@@ -1358,7 +1342,7 @@ int cta_table_flush_counting(struct cta_table *t, const char *name, int gen)
 	 */
 	for (int point = 0; point < CTA_KCOUNT_POINTS && !err; point++)
 		for (int v6 = 0; v6 < 2 && !err && point != CTA_KCOUNT_UNCOUNTED; v6++) {
-			err = del_set(bt, cta_kcount_set_name(point, v6, gen));
+			err = set_msg(bt, cta_kcount_set_name(point, v6, gen), false);
 			if (!err)
 				err = add_count_set(bt, point, v6, gen);
 		}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A router that translates a flood: 30,000 new UDP flows from the WAN, each to its own
+# address and port of 203.0.113.0/24, DNATed to the LAN host (192.0.2.2) and
+# masqueraded out of the LAN side; a forward rule drops every tenth destination port.
+# More flows than one generation of record's counting sets holds (16,384): the rules
+# turn to the other generation mid-flood and the old one is emptied. The counts stay
+# exact across it: every accepted connection recorded, forwarded and translated, and
+# exactly the dropped packets denied.
+. "$(dirname "$0")/common.sh"
+
+N=30000
+RATE=${FLOOD_RATE:-10000}
+lab_router || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+ip -n "$CLA" route add 203.0.113.0/24 via 198.51.100.1 || exit 1
+drops=$(seq 20000 10 20119 | paste -sd, | sed 's/,/, /g')
+S nft -f - <<NFT || exit 1
+table ip lab {
+	chain pre { type nat hook prerouting priority dstnat; ip daddr 203.0.113.0/24 dnat to 192.0.2.2; }
+	chain post { type nat hook postrouting priority srcnat; oifname "lan0" masquerade; }
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state new udp dport { $drops } counter drop
+		ct state new udp dport >= 20000 counter
+	}
+}
+NFT
+
+ip netns exec "$SRV" "$CTA" -v record -o "$TMP/s.json" 2>"$TMP/rec.err" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+ip netns exec "$CLA" "$CTALAB" flood udp 203.0.113.0 20000 -r "$RATE" -t $((N / RATE)) \
+	>"$TMP/sent" || fail "the generator sent $(cat "$TMP/sent")"
+sleep 2
+for _ in $(seq 150); do grep -q "generation 0 read and emptied" "$TMP/rec.err" && break; sleep 0.1; done
+grep "counting sets" "$TMP/rec.err"
+grep -q "counting into generation 1" "$TMP/rec.err" || fail "the counting sets did not turn"
+grep -q "generation 0 read and emptied" "$TMP/rec.err" || fail "generation 0 not emptied"
+kill -INT $rec
+wait $rec || fail "record: $(grep -v '^conntrack-advise: record: ' "$TMP/rec.err")"
+read -r dropped accepted < <(S nft list table ip lab |
+	awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") printf "%s ", $(i + 1) } END { print "" }')
+echo "kernel: dropped $dropped, accepted $accepted"
+[ $((dropped + accepted)) = "$N" ] || fail "the kernel counted $dropped + $accepted of $N"
+
+"$PY" - "$TMP/s.json" "$accepted" "$dropped" <<'PY' || fail "session"
+import json, sys
+s = json.load(open(sys.argv[1]))
+accepted, dropped = int(sys.argv[2]), int(sys.argv[3])
+st = s["stats"]
+print("kernel", st["kernel"])
+flood = [f for f in s["flows"] if f["protocol"] == "udp" and f["orig"]["dport"] >= 20000]
+def denying(f):
+    return [e for e in f.get("verdicts", []) if e["verdict"]["verdict"] in ("drop", "reject")]
+denied = [f for f in flood if denying(f)]
+let_through = [f for f in flood if f not in denied]
+assert st["kernel"]["entered"] == len(flood) == accepted + dropped, (st["kernel"], len(flood))
+assert st["kernel"]["denied"] == dropped, st["kernel"]
+assert sum(f["connections"] for f in denied) == dropped, "denied attempts"
+assert sum(f["connections"] for f in let_through) == accepted, "accepted connections"
+# forwarded and translated: the reply from the LAN host, to the router's LAN address
+odd = [f for f in let_through if f["direction"] != "forward" or f["reply"]["src"] != "192.0.2.2"
+       or f["reply"]["dst"] != "192.0.2.1"]
+assert not odd, odd[:3]
+assert all(f["direction"] == "forward" for f in denied), [f for f in denied if f["direction"] != "forward"][:3]
+PY
+finish
