@@ -108,6 +108,8 @@ struct rec {
 	 */
 	int count_gen, retiring;
 	uint64_t turned_mono, turns;
+	uint64_t turned_real; /* wall clock of the last turn (of the recording's start) */
+	bool retire_stuck; /* emptying it failed: listings come when due, not at once */
 	/*
 	 * The flows seen since the last turn, estimated: a bit per hash of their keys
 	 * (linear counting, turn_estimate), set from conntrack events and NFLOG packets
@@ -246,7 +248,11 @@ static void on_event(const struct cta_event *ev, void *data)
 		started = cta_flowtab_mark_started(r->ft, ev);
 	note_err(r, cta_flowtab_apply(r->ft, ev, &r->host));
 	note_err(r, cta_judge_conntrack(r->judge, ev));
-	if (r->kc)
+	/*
+	 * a connection begun since the turn: its first packet made an element then (one
+	 * without a start time began before the recording switched timestamps on)
+	 */
+	if (r->kc && (ev->flags & CTA_EVF_TSTART) && ev->tstart_ns >= r->turned_real)
 		turn_note(r, ev->family, ev->l4proto, &ev->orig);
 	if (r->events_fd < 0)
 		return;
@@ -497,10 +503,11 @@ static bool due_by_cost(uint64_t end_mono, uint64_t cost_ns, uint64_t share, uin
  * more still (measured: 5,000 new flows a second, each a flow of its own, listings
  * of 3 sets of 200,000 elements, 5 s of CPU each). So the flows counted since the
  * turn are also estimated as they come, from the keys of conntrack events and NFLOG
- * packets (a flow denied or let through shows in one or the other): linear counting,
- * a bit per key's hash in TURN_BITS bits; n = -m ln(zero bits / m), a few percent off
- * at TURN_AT. A flow whose connections have not ended is not in it: the listing
- * still is the backstop.
+ * packets (a flow denied or let through shows in one or the other; of conntrack's,
+ * only connections begun since the turn, whose first packets made elements: not the
+ * long-lived ones each dump lists): linear counting, a bit per key's hash in
+ * TURN_BITS bits; n = -m ln(zero bits / m), a few percent off at TURN_AT. A flow whose
+ * connections have not ended is not in it: the listing still is the backstop.
  */
 static void turn_note(struct rec *r, uint8_t family, uint8_t l4proto, const struct cta_tuple *t)
 {
@@ -527,7 +534,8 @@ static uint64_t turn_estimate(const struct rec *r)
 static bool list_due(const struct rec *r)
 {
 	/* a retiring generation (turn_generation) is read and emptied as soon as it can */
-	if (r->retiring >= 0 && cta_elapsed_ns(cta_now_mono_ns(), r->turned_mono) >= TURN_GRACE_NS)
+	if (r->retiring >= 0 && !r->retire_stuck &&
+	    cta_elapsed_ns(cta_now_mono_ns(), r->turned_mono) >= TURN_GRACE_NS)
 		return true;
 	return due_by_cost(r->list_end_mono, r->list_cpu_ns, LIST_SHARE, KCOUNT_MS * 1000000ULL,
 			   LIST_EVERY_MAX_NS);
@@ -544,13 +552,15 @@ static void turn_generation(struct rec *r)
 			return;
 		err = cta_table_flush_counting(t, r->cfg->table.name, gen);
 		if (err) {
-			/* the counts stay whole: emptied after a later listing */
+			/* the counts stay whole: emptied after a later listing, when due */
 			verbose(r, "counting sets: cannot empty generation %d: %s", gen,
 				strerror(-err));
+			r->retire_stuck = true;
 			return;
 		}
 		cta_denials_retired(r->denials, gen);
 		r->retiring = -1;
+		r->retire_stuck = false;
 		verbose(r, "counting sets: generation %d read and emptied", gen);
 		return;
 	}
@@ -565,6 +575,7 @@ static void turn_generation(struct rec *r)
 	r->retiring = r->count_gen;
 	r->count_gen = gen;
 	r->turned_mono = cta_now_mono_ns();
+	r->turned_real = cta_now_real_ns();
 	r->turns++;
 	verbose(r,
 		"counting sets: %llu flows since the last turn (estimated), a set held %llu at "
@@ -1229,7 +1240,7 @@ static int setup_kernel(struct rec *r)
 			     "cannot enable conntrack accounting and timestamps (%s): %s%s",
 			     cta_sysctl_path(CTA_SYSCTL_ACCT), strerror(-err), hint(err));
 	/* an entry that began before this instant sent its NEW to nobody */
-	r->since_ns = cta_now_real_ns();
+	r->since_ns = r->turned_real = cta_now_real_ns();
 	cta_flowtab_set_since(r->ft, r->since_ns);
 	/*
 	 * NEW events only for the stream's start lines, or for a judge without the
