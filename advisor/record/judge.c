@@ -42,6 +42,13 @@ struct wait {
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
+	/*
+	 * Of those, the ones already counted (a denial taken or recorded). Trace and NFLOG
+	 * messages of one packet come on two sockets, in either order and up to a socket's
+	 * backlog apart: a message that comes after its packet was counted is not another
+	 * packet (a retransmit).
+	 */
+	uint64_t counted;
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
 	uint64_t listings0; /* with kernel counts: listings of them done before it */
@@ -308,7 +315,9 @@ static bool was_denied(const struct wait *w)
 
 static uint64_t wait_packets(const struct wait *w)
 {
-	return w->traced > w->logged ? w->traced : w->logged;
+	uint64_t seen = w->traced > w->logged ? w->traced : w->logged;
+
+	return seen > w->counted ? seen - w->counted : 0;
 }
 
 /*
@@ -768,8 +777,7 @@ static int claim(struct cta_judge *j, struct wait *w)
 	 * Only what the kernel has counted so far is taken: packets seen beyond it stay
 	 * to claim its next listing, or they would come back as unclaimed attempts.
 	 */
-	w->traced = w->traced > n ? w->traced - n : 0;
-	w->logged = w->logged > n ? w->logged - n : 0;
+	w->counted += n;
 	if (w->settled) {
 		j->stats.retransmits += n;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
@@ -851,7 +859,7 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool fina
 		return let_through(j, w, final);
 	err = denied(j, w, wait_packets(w));
 	w->settled = true;
-	w->traced = w->logged = 0;
+	w->counted += wait_packets(w);
 	return err;
 }
 
@@ -1000,7 +1008,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		err = denied(j, w, wait_packets(w));
 		/* kept a while: its retransmits are not new attempts */
 		w->settled = true;
-		w->traced = w->logged = 0;
+		w->counted += wait_packets(w);
 	}
 	return err;
 }

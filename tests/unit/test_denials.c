@@ -474,6 +474,42 @@ static void far_apart(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(cta_denials_stats(d)->denied, denied + 3);
 }
 
+/*
+ * Trace and NFLOG messages of one packet come on two sockets, in either order and
+ * apart by a socket's backlog. An attempt traced dropped takes a confirmed denial of
+ * its flow at once (here an earlier attempt's, which NFLOG alone saw); its NFLOG
+ * message, coming after that, is the same packet, not a retransmit: it must not take
+ * the next denial of the flow, which is the other attempt's (seen after counting
+ * sets turned, helper-33: one connection of two packets where there were two).
+ */
+static void late_message(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41400, 160), b = pkt(41401, 160);
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_UDP,
+				    .tuple = b.tuple,
+				    .verdict = CTA_VERDICT_DROP };
+	uint64_t denied = cta_denials_stats(d)->denied;
+	const struct cta_flow *f;
+
+	CHECK_EQ(cta_judge_nflog(j, &a, 500 * S, 100), 0);
+	listing_in(d, 501 * S, 160, 1);
+	listing_in(d, 502 * S, 160, 1);
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 11), 502 * S + 1, 1), 0);
+	CHECK_EQ(cta_judge_expire(j, 502 * S + 2, 2 * S), 0);
+	f = flow_to(ft, 160);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(cta_judge_nflog(j, &b, 502 * S + 3, 100), 0); /* b's own packet, late */
+	listing_in(d, 504 * S, 160, 2);
+	listing_in(d, 505 * S, 160, 2);
+	CHECK_EQ(cta_judge_expire(j, 510 * S, 2 * S), 0);
+	f = flow_to(ft, 160);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(f ? f->packets[0] : 0, 2);
+	CHECK_EQ(tally_of(ft, f, 11), 2);
+	CHECK_EQ(cta_denials_stats(d)->denied, denied + 2);
+}
+
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
 {
 	struct cta_kcount_elem e = elem(point, port, packets);
@@ -670,6 +706,7 @@ int main(void)
 	retraced(j, d, ft, &host);
 	listed_late(j, d, ft);
 	far_apart(j, d, ft);
+	late_message(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
