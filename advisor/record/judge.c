@@ -49,6 +49,13 @@ struct wait {
 	 * packet (a retransmit).
 	 */
 	uint64_t counted;
+	/*
+	 * Of those, the ones recorded denied by its trace alone (by_time) while no denial
+	 * of its flow was listed: a denial of the flow listed later, while it is kept, is
+	 * theirs, not another attempt's. A set's dump can miss an element while the kernel
+	 * resizes the set under a flood (denials.c), so a count can come a listing late.
+	 */
+	uint64_t untaken;
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
 	uint64_t listings0; /* with kernel counts: listings of them done before it */
@@ -767,9 +774,13 @@ static int claim(struct cta_judge *j, struct wait *w)
 	int64_t pos;
 	int err;
 
-	if (w->settled && !want)
+	if (w->settled && !want && !w->untaken)
 		return 0; /* no retransmit seen since: nothing to take */
 	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	if (w->untaken) /* its own packets' denials, listed late: recorded already */
+		w->untaken -= cta_denials_take(j->counts, &k, w->untaken);
+	if (w->settled && !want)
+		return 0;
 	n = cta_denials_take(j->counts, &k, want ? want : 1);
 	if (!n)
 		return 0;
@@ -848,6 +859,7 @@ static bool in_doubt(const struct cta_judge *j, const struct wait *w)
  */
 static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool final)
 {
+	uint64_t packets;
 	int err;
 
 	if (in_doubt && !w->verdict) {
@@ -857,9 +869,11 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool fina
 	}
 	if (!was_denied(w)) /* its trace saw it accepted */
 		return let_through(j, w, final);
-	err = denied(j, w, wait_packets(w));
+	packets = wait_packets(w) ? wait_packets(w) : 1;
+	err = denied(j, w, packets);
 	w->settled = true;
-	w->counted += wait_packets(w);
+	w->counted += packets;
+	w->untaken += packets; /* claim takes their denials if they are listed late */
 	return err;
 }
 
@@ -962,6 +976,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			/*
 			 * A drop the trace saw and the kernel did not count happened before
 			 * the counting began (a netdev ingress chain, raw): the trace says so.
+			 * Or its count comes late (w->untaken): then it is taken as its own.
 			 */
 			if (w->verdict && w->dropped)
 				err = by_time(j, w, false, !wait_ns);
