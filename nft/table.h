@@ -46,6 +46,8 @@
 #define CTA_CHAIN_LEFT_INPUT "count_input"
 #define CTA_CHAIN_LEFT_POSTROUTING "count_postrouting"
 #define CTA_CHAIN_ENTERED_OUTPUT "count_output"
+/* ... and from the network, at prerouting (-199); not packets looped back (lo) */
+#define CTA_CHAIN_ENTERED_PREROUTING "count_prerouting"
 #define CTA_CHAIN_TRACE_OUTPUT "trace_output" /* marks local sockets' packets */
 #define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
 #define CTA_TRACE_RATE_OBJ "trace_rate" /* --trace new's budget: a limit object */

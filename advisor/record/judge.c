@@ -28,6 +28,8 @@
 #define DETAIL_KEEP_NS 5000000000ULL
 /* a balance is a denial from the second listing that found it (denials.c) */
 #define LISTINGS_DUE 2
+/* more listings a counted drop waits for its denial (counted_unlisted) */
+#define LATE_LISTINGS 2
 
 struct wait {
 	bool used;
@@ -49,19 +51,17 @@ struct wait {
 	 * packet (a retransmit).
 	 */
 	uint64_t counted;
-	/*
-	 * Of those, the ones recorded denied by its trace alone (by_time) while no denial
-	 * of its flow was listed: a denial of the flow listed later, while it is kept, is
-	 * theirs, not another attempt's. A set's dump can miss an element while the kernel
-	 * resizes the set under a flood (denials.c), so a count can come a listing late.
-	 */
-	uint64_t untaken;
 	uint64_t left0; /* with kernel counts: its flow's packets counted leaving before */
 	uint64_t dump0; /* dumps begun before it (cta_judge_dump_begin) */
 	uint64_t listings0; /* with kernel counts: listings of them done before it */
 	uint64_t listings_last; /* ... before its last packet (retransmits) */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
+	/*
+	 * The trace saw the kernel count it where it entered (CTA_REACHED_ENTERED): a
+	 * denial of it is the kernel's to list, never one by time.
+	 */
+	bool entered;
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
 	bool has_uid, has_gid;
@@ -571,6 +571,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		w->oif = jd->oif;
 	/* the verdict's, not the judgement's: iptables-legacy may have dropped it (ltrace.h) */
 	w->dropped = cta_verdict_denies(verdict);
+	w->entered = (jd->reached & CTA_REACHED_ENTERED) != 0;
 	w->traced++;
 	return 0;
 }
@@ -774,13 +775,9 @@ static int claim(struct cta_judge *j, struct wait *w)
 	int64_t pos;
 	int err;
 
-	if (w->settled && !want && !w->untaken)
+	if (w->settled && !want)
 		return 0; /* no retransmit seen since: nothing to take */
 	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
-	if (w->untaken) /* its own packets' denials, listed late: recorded already */
-		w->untaken -= cta_denials_take(j->counts, &k, w->untaken);
-	if (w->settled && !want)
-		return 0;
 	n = cta_denials_take(j->counts, &k, want ? want : 1);
 	if (!n)
 		return 0;
@@ -859,7 +856,6 @@ static bool in_doubt(const struct cta_judge *j, const struct wait *w)
  */
 static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool final)
 {
-	uint64_t packets;
 	int err;
 
 	if (in_doubt && !w->verdict) {
@@ -869,11 +865,9 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool fina
 	}
 	if (!was_denied(w)) /* its trace saw it accepted */
 		return let_through(j, w, final);
-	packets = wait_packets(w) ? wait_packets(w) : 1;
-	err = denied(j, w, packets);
+	err = denied(j, w, wait_packets(w));
 	w->settled = true;
-	w->counted += packets;
-	w->untaken += packets; /* claim takes their denials if they are listed late */
+	w->counted += wait_packets(w);
 	return err;
 }
 
@@ -905,6 +899,30 @@ static bool counted_due(const struct cta_judge *j, const struct wait *w, uint64_
 static bool seen_accepted(const struct wait *w)
 {
 	return w->verdict && !w->dropped;
+}
+
+/*
+ * A first packet the kernel counted entering, due, and no denial of its flow listed
+ * for it: a drop its trace saw after the count chains (CTA_REACHED_ENTERED), or one
+ * NFLOG alone saw (logged after them, at mangle, and only while its flow had not left
+ * the filter hooks) of a flow no packet of which left since. The count comes late: a
+ * set's dump can miss an element while the kernel resizes the set under a flood, or
+ * another wait of the flow took it (its retransmit's denial, not listed yet: each
+ * takes what the flow has). It waits LATE_LISTINGS more listings to take one. Then
+ * nothing is recorded by time: the kernel's count is the denial, and one nothing
+ * claims is still an attempt (unclaimed). The one its trace saw dropped took its
+ * denial otherwise (its trace came after its NFLOG message, whose wait was settled
+ * and gone); the one NFLOG alone saw is let through. 0 or -errno.
+ */
+static int counted_unlisted(struct cta_judge *j, struct wait *w, bool final)
+{
+	if (!final && listings_since(j, w->listings0) < LISTINGS_DUE + LATE_LISTINGS)
+		return 0;
+	if (!w->verdict)
+		return let_through(j, w, final);
+	j->stats.passed++;
+	drop(j, w);
+	return 0;
 }
 
 /* cta_judge_expire with kernel counts: see judge.h. */
@@ -976,10 +994,11 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 			/*
 			 * A drop the trace saw and the kernel did not count happened before
 			 * the counting began (a netdev ingress chain, raw): the trace says so.
-			 * Or its count comes late (w->untaken): then it is taken as its own.
 			 */
-			if (w->verdict && w->dropped)
+			if (w->verdict && w->dropped && !w->entered)
 				err = by_time(j, w, false, !wait_ns);
+			else if ((w->verdict && w->dropped) || (!w->verdict && !flow_left(j, w)))
+				err = counted_unlisted(j, w, !wait_ns);
 			else
 				err = let_through(j, w, !wait_ns);
 		}

@@ -66,7 +66,10 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  * unless the counts say its flow left untranslated: then its tuple keys its
  * connection's flow, which takes it when due; if neither showed it, what it tells goes
  * to its flow, made pending when no connection of it is known (an untracked packet's
- * is let go). Only an attempt a trace saw dropped takes a denial of a flow the kernel
+ * is let go). A first packet the kernel counted entering (its trace saw the count
+ * rule, or NFLOG alone saw it and no packet of its flow left since) whose denial is
+ * not listed when due waits two listings more for it (a count can come late) and is
+ * never denied by time. Only an attempt a trace saw dropped takes a denial of a flow the kernel
  * could not count. One its trace saw
  * accepted takes a denial only when due, and only if no packet of its flow left the
  * filter hooks since it began.

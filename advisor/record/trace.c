@@ -233,15 +233,25 @@ static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_e
 	}
 }
 
-/* What reaching the own chain says of the hooks a packet crossed: CTA_REACHED_*, or 0. */
-static uint8_t reached(const char *chain)
+/* What an event of the own chain says of the hooks a packet crossed: CTA_REACHED_*, or 0. */
+static uint8_t reached(const struct cta_trace_event *ev)
 {
+	const char *chain = ev->chain;
+	/* a first packet's (ct state new) return there: the rule that counts it entering */
+	uint8_t counted = ev->type == NFT_TRACETYPE_RULE && ev->verdict == NFT_RETURN
+				  ? CTA_REACHED_ENTERED
+				  : 0;
+
 	if (!strcmp(chain, CTA_CHAIN_LEFT_INPUT))
 		return CTA_REACHED_INPUT;
 	if (!strcmp(chain, CTA_CHAIN_LEFT_POSTROUTING))
 		return CTA_REACHED_POSTROUTING;
-	if (!strcmp(chain, CTA_CHAIN_ENTERED_OUTPUT) || !strcmp(chain, CTA_CHAIN_TRACE_OUTPUT))
+	if (!strcmp(chain, CTA_CHAIN_ENTERED_OUTPUT))
+		return CTA_REACHED_OUTPUT | counted;
+	if (!strcmp(chain, CTA_CHAIN_TRACE_OUTPUT))
 		return CTA_REACHED_OUTPUT;
+	if (!strcmp(chain, CTA_CHAIN_ENTERED_PREROUTING))
+		return counted;
 	return 0;
 }
 
@@ -277,7 +287,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	absorb(t, p, ev, now_ns);
 	if (own) {
 		if (ev->table_family == NFPROTO_INET)
-			p->j.reached |= reached(ev->chain);
+			p->j.reached |= reached(ev);
 		return 0;
 	}
 	if (headers)
@@ -786,11 +796,12 @@ size_t cta_judgement_key(const struct cta_judgement *j, char *buf, size_t len)
 	/*
 	 * The family, protocol, ICMP type or destination port and conntrack state weigh
 	 * the rules after an accept (cta_rule_cannot_match), the own chains reached the
-	 * hooks of a packet no chain of the host's saw
+	 * hooks of a packet no chain of the host's saw (whether it was counted entering
+	 * is no part of its verdict)
 	 */
 	key_add(buf, len, &at, "%d %d %d %d %u %u %d %u %u;", (int)j->verdict, j->decider,
 		j->n_steps, j->lost_steps, j->family, j->l4proto, j->has_ct,
-		j->has_ct ? j->ct_state : 0u, j->reached);
+		j->has_ct ? j->ct_state : 0u, j->reached & ~CTA_REACHED_ENTERED);
 	if (j->l4proto == IPPROTO_ICMP || j->l4proto == IPPROTO_ICMPV6)
 		key_add(buf, len, &at, "%u;", j->tuple.icmp_type);
 	else if (cta_proto_has_ports(j->l4proto))

@@ -65,6 +65,12 @@ struct cta_judgement {
 #define CTA_REACHED_INPUT 1u
 #define CTA_REACHED_POSTROUTING 2u
 #define CTA_REACHED_OUTPUT 4u
+/*
+ * Counted where it entered: the rule of count_prerouting or count_output that updates
+ * an entered set returned (a rule that could not count it does not). Its denial, if
+ * it was denied after, is the kernel's to list (nft/kcount.h).
+ */
+#define CTA_REACHED_ENTERED 8u
 
 typedef void (*cta_judgement_cb)(const struct cta_judgement *j, void *data);
 

@@ -512,17 +512,19 @@ static void late_message(struct cta_judge *j, struct cta_denials *d, struct cta_
 
 /*
  * A count listed late: a set's dump can miss an element while the kernel resizes the
- * set under a flood. An attempt traced dropped whose denial no listing showed when it
- * was due is recorded by its trace (a drop before the counting, as far as record
- * knows); when its count is listed after all, it is that attempt's, not an attempt of
- * its own, and not the next attempt's: that one takes its own.
+ * set under a flood. An attempt its trace saw dropped after the kernel counted it
+ * entering (CTA_REACHED_ENTERED) is not recorded by its trace alone when no denial
+ * was listed for it by the time it is due: it waits for its count, and takes it; the
+ * next attempt takes its own. One whose denial never comes (another message of the
+ * same packet took it) is let go, recording nothing.
  */
 static void count_late(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
 {
-	struct cta_nflog_packet a = pkt(41500, 170), b = pkt(41501, 170);
+	struct cta_nflog_packet a = pkt(41500, 170), b = pkt(41501, 170), c = pkt(41502, 170);
 	struct cta_judgement jd = { .family = AF_INET,
 				    .l4proto = IPPROTO_UDP,
 				    .tuple = a.tuple,
+				    .reached = CTA_REACHED_ENTERED,
 				    .verdict = CTA_VERDICT_DROP };
 	uint64_t denied = cta_denials_stats(d)->denied;
 	const struct cta_flow *f;
@@ -532,19 +534,57 @@ static void count_late(struct cta_judge *j, struct cta_denials *d, struct cta_fl
 	listing_in(d, 601 * S, 170, 0); /* its element missed by both dumps */
 	listing_in(d, 602 * S, 170, 0);
 	CHECK_EQ(cta_judge_expire(j, 605 * S, 2 * S), 0);
-	f = flow_to(ft, 170);
-	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK(flow_to(ft, 170) == NULL);
 	CHECK_EQ(cta_judge_nflog(j, &b, 606 * S, 100), 0);
 	listing_in(d, 607 * S, 170, 1);
 	listing_in(d, 608 * S, 170, 2);
 	CHECK_EQ(cta_judge_expire(j, 608 * S + 1, 2 * S), 0);
 	listing_in(d, 609 * S, 170, 2);
 	CHECK_EQ(cta_judge_expire(j, 612 * S, 2 * S), 0);
-	CHECK_EQ(cta_judge_expire(j, 620 * S, 0), 0);
 	f = flow_to(ft, 170);
 	CHECK_EQ(f ? f->connections : 0, 2);
 	CHECK_EQ(f ? f->packets[0] : 0, 2);
+	CHECK_EQ(tally_of(ft, f, 12), 2);
 	CHECK_EQ(cta_denials_stats(d)->denied, denied + 2);
+
+	/* a trace of a third packet whose denial was taken: nothing listed, let go */
+	jd.tuple = c.tuple;
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 12), 613 * S, 1), 0);
+	for (uint64_t t = 614; t < 620; t++)
+		listing_in(d, t * S, 170, 2);
+	CHECK_EQ(cta_judge_expire(j, 620 * S, 2 * S), 0);
+	CHECK_EQ(cta_judge_expire(j, 630 * S, 0), 0);
+	f = flow_to(ft, 170);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(cta_denials_stats(d)->denied, denied + 2);
+}
+
+/*
+ * NFLOG alone, due, and no denial listed for its flow, none of whose packets left
+ * since: its count is late (another wait of the flow took the balance, or a dump
+ * missed the element). It waits two more listings, so its retransmit (a TCP SYN's)
+ * is a packet of the same attempt, not a new attempt beside an unclaimed one (seen
+ * across counting-set turns: SYNs of one attempt booked as two).
+ */
+static void nflog_late(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41600, 180);
+	const struct cta_flow *f;
+
+	CHECK_EQ(cta_judge_nflog(j, &a, 700 * S, 100), 0);
+	listing_in(d, 701 * S, 180, 0);
+	listing_in(d, 702 * S, 180, 0);
+	cta_judge_dump_begin(j); /* no connection of it listed */
+	cta_judge_dump_end(j, true);
+	CHECK_EQ(cta_judge_expire(j, 705 * S, 2 * S), 0);
+	CHECK_EQ(cta_judge_nflog(j, &a, 706 * S, 100), 0);
+	listing_in(d, 707 * S, 180, 2);
+	listing_in(d, 708 * S, 180, 2);
+	CHECK_EQ(cta_judge_expire(j, 708 * S + 1, 2 * S), 0);
+	CHECK_EQ(cta_judge_expire(j, 730 * S, 2 * S), 0);
+	f = flow_to(ft, 180);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(f ? f->packets[0] : 0, 2);
 }
 
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
@@ -664,12 +704,19 @@ int main(void)
 	 * flow is pending until its connection shows up (no NEW events read), out of
 	 * the session's flows. Its flow's first packets left untranslated, so its tuple
 	 * keys its connection's flow: no dump needs to list the connection first (a
-	 * translated flow's waits for one: no_starts), and nothing waits for a dump
+	 * translated flow's waits for one: no_starts), and nothing waits for a dump.
+	 * No packet of its flow counted leaving since it came (it is left 5 times in each
+	 * listing): its denial may be listed late, so it waits two more listings
+	 * (counted_unlisted)
 	 */
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
 	CHECK(!pending(ft, 53)); /* 5 s, and one listing since it came: not yet */
 	listing(d, 10 * S, 5, 5, 2, 3);
 	CHECK_EQ(cta_judge_expire(j, 10 * S, 2 * S), 0);
+	CHECK(!pending(ft, 53));
+	listing(d, 10 * S + 1, 5, 5, 2, 3);
+	listing(d, 10 * S + 2, 5, 5, 2, 3);
+	CHECK_EQ(cta_judge_expire(j, 10 * S + 2, 2 * S), 0);
 	CHECK(pending(ft, 53));
 	CHECK(!cta_judge_waiting(j));
 	CHECK_EQ(cta_judge_stats(j)->passed, 1);
@@ -745,6 +792,7 @@ int main(void)
 	far_apart(j, d, ft);
 	late_message(j, d, ft);
 	count_late(j, d, ft);
+	nflog_late(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);

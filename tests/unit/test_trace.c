@@ -343,8 +343,40 @@ static void test_own_hooks(void)
 			cta_verdict_unref(v);
 		}
 		CHECK(cta_judgement_key(&got[0], round ? k2 : k1, sizeof(k1)) > 0);
+		/* count_output's policy, not its counting rule: not counted entering */
+		CHECK_EQ(got[0].reached & CTA_REACHED_ENTERED, 0);
 	}
 	CHECK(strcmp(k1, k2) != 0);
+
+	/*
+	 * The rule of count_prerouting or count_output that counts a first packet entering
+	 * returns: counted (its denial is the kernel's to list, judge.c); the key unchanged
+	 */
+	for (int i = 0; i < 2; i++) {
+		struct cta_trace_event e = ev_of("conntrack_advise",
+						 i ? "count_output" : "count_prerouting", true,
+						 "192.0.2.10", 80);
+		struct cta_trace_event p =
+			ev_of("conntrack_advise", "count_postrouting", true, "192.0.2.10", 80);
+		char k[512];
+
+		n_got = 0;
+		e.verdict = NFT_RETURN;
+		e.flags |= CTA_TRF_HANDLE;
+		e.handle = 5;
+		cta_tracer_feed(t, &e, 30 + (uint64_t)i * 10);
+		p.type = NFT_TRACETYPE_POLICY;
+		p.flags = CTA_TRF_POLICY;
+		p.policy = NF_ACCEPT;
+		cta_tracer_feed(t, &p, 31 + (uint64_t)i * 10);
+		cta_tracer_flush(t, 100 + (uint64_t)i * 10, 0);
+		CHECK_EQ(n_got, 1);
+		if (!n_got)
+			continue;
+		CHECK(got[0].reached & CTA_REACHED_ENTERED);
+		CHECK(cta_judgement_key(&got[0], k, sizeof(k)) > 0);
+		CHECK_STR(k, i ? k2 : k1);
+	}
 	cta_ruleset_free(rs);
 	cta_tracer_free(t);
 }
