@@ -58,8 +58,9 @@ struct wait {
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
 	/*
-	 * The trace saw the kernel count it where it entered (CTA_REACHED_ENTERED): a
-	 * denial of it is the kernel's to list, never one by time.
+	 * The trace saw the kernel count it where it entered (CTA_REACHED_ENTERED), and
+	 * it was not looped back: a denial of it is the kernel's to list, never one by
+	 * time.
 	 */
 	bool entered;
 	uint8_t family, l4proto;
@@ -571,7 +572,12 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		w->oif = jd->oif;
 	/* the verdict's, not the judgement's: iptables-legacy may have dropped it (ltrace.h) */
 	w->dropped = cta_verdict_denies(verdict);
-	w->entered = (jd->reached & CTA_REACHED_ENTERED) != 0;
+	/*
+	 * Not one looped back: sent over lo, it was counted leaving at postrouting, so a
+	 * drop at its prerouting or input is no denial the kernel counts
+	 */
+	w->entered = (jd->reached & CTA_REACHED_ENTERED) && jd->iif != LOOPBACK_IFINDEX &&
+		     jd->oif != LOOPBACK_IFINDEX;
 	w->traced++;
 	return 0;
 }

@@ -557,6 +557,21 @@ static void count_late(struct cta_judge *j, struct cta_denials *d, struct cta_fl
 	f = flow_to(ft, 170);
 	CHECK_EQ(f ? f->connections : 0, 2);
 	CHECK_EQ(cta_denials_stats(d)->denied, denied + 2);
+
+	/*
+	 * Looped back (lo): counted entering at output and leaving at postrouting, so its
+	 * drop at input is no denial the kernel counts: denied by its trace when due
+	 */
+	jd.tuple = pkt(41510, 171).tuple;
+	jd.iif = jd.oif = 1;
+	jd.reached = CTA_REACHED_ENTERED | CTA_REACHED_OUTPUT;
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 13), 640 * S, 1), 0);
+	listing_in(d, 641 * S, 171, 0);
+	listing_in(d, 642 * S, 171, 0);
+	CHECK_EQ(cta_judge_expire(j, 646 * S, 2 * S), 0);
+	f = flow_to(ft, 171);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(tally_of(ft, f, 13), 1);
 }
 
 /*
