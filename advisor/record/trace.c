@@ -237,8 +237,14 @@ static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_e
 static uint8_t reached(const struct cta_trace_event *ev)
 {
 	const char *chain = ev->chain;
-	/* a first packet's (ct state new) return there: the rule that counts it entering */
-	uint8_t counted = ev->type == NFT_TRACETYPE_RULE && ev->verdict == NFT_RETURN
+	/*
+	 * A return there of a packet in ct state new: the rule that counts it entering
+	 * (the chain's first rule returns the others: established, untracked such as
+	 * neighbour discovery). Kernels whose traces carry no conntrack say nothing.
+	 */
+	uint8_t counted = ev->type == NFT_TRACETYPE_RULE && ev->verdict == NFT_RETURN &&
+					  (ev->flags & CTA_TRF_CT) &&
+					  (ev->ct_state & NF_CT_STATE_BIT(IP_CT_NEW))
 				  ? CTA_REACHED_ENTERED
 				  : 0;
 

@@ -358,12 +358,14 @@ static void test_own_hooks(void)
 						 "192.0.2.10", 80);
 		struct cta_trace_event p =
 			ev_of("conntrack_advise", "count_postrouting", true, "192.0.2.10", 80);
-		char k[512];
+		struct cta_judgement plain;
+		char k[512], k0[512];
 
 		n_got = 0;
 		e.verdict = NFT_RETURN;
-		e.flags |= CTA_TRF_HANDLE;
+		e.flags |= CTA_TRF_HANDLE | CTA_TRF_CT;
 		e.handle = 5;
+		e.ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
 		cta_tracer_feed(t, &e, 30 + (uint64_t)i * 10);
 		p.type = NFT_TRACETYPE_POLICY;
 		p.flags = CTA_TRF_POLICY;
@@ -375,7 +377,29 @@ static void test_own_hooks(void)
 			continue;
 		CHECK(got[0].reached & CTA_REACHED_ENTERED);
 		CHECK(cta_judgement_key(&got[0], k, sizeof(k)) > 0);
-		CHECK_STR(k, i ? k2 : k1);
+		plain = got[0];
+		plain.reached &= (uint8_t)~CTA_REACHED_ENTERED;
+		CHECK(cta_judgement_key(&plain, k0, sizeof(k0)) > 0);
+		CHECK_STR(k, k0);
+	}
+	/*
+	 * The chain's first rule, `ct state != new return`, returns an untracked packet
+	 * (neighbour discovery): not counted (review_nd's advertisement)
+	 */
+	{
+		struct cta_trace_event e =
+			ev_of("conntrack_advise", "count_prerouting", true, "192.0.2.10", 80);
+
+		n_got = 0;
+		e.verdict = NFT_RETURN;
+		e.flags |= CTA_TRF_HANDLE | CTA_TRF_CT;
+		e.handle = 4;
+		e.ct_state = NF_CT_STATE_UNTRACKED_BIT;
+		cta_tracer_feed(t, &e, 60);
+		cta_tracer_flush(t, 200, 0);
+		CHECK_EQ(n_got, 1);
+		if (n_got)
+			CHECK_EQ(got[0].reached & CTA_REACHED_ENTERED, 0);
 	}
 	cta_ruleset_free(rs);
 	cta_tracer_free(t);
