@@ -26,6 +26,11 @@ struct entry {
 	bool left_listed;
 	uint64_t first; /* the first sets' counts: connections whose first packet left */
 	uint64_t first_listed[CTA_KCOUNT_GENS]; /* of each generation, at the last listing */
+	/*
+	 * Denied packets the judge saw of attempts it could not take the counts of
+	 * (cta_denials_owe), and when it said so: the monotonic ns and the listings done.
+	 */
+	uint64_t owed, owed_mono, owed_listing;
 };
 
 struct cta_denials {
@@ -267,6 +272,40 @@ uint64_t cta_denials_take(struct cta_denials *d, const struct cta_denial_key *k,
 	return n;
 }
 
+/*
+ * How long packets owed stay owed: the last of them was seen before the judge said so,
+ * so its count is listed two listings later at most, confirmed by the next, and handed
+ * on DETAIL_KEEP_NS (judge.c) and a listing after that. Both must have passed.
+ */
+#define OWED_LISTINGS 6
+#define OWED_NS 15000000000ULL
+
+int cta_denials_owe(struct cta_denials *d, const struct cta_denial_key *k, uint64_t packets,
+		    uint64_t now_mono)
+{
+	struct entry *e;
+
+	if (!packets)
+		return 0;
+	if (!(e = get(d, k)))
+		return -ENOMEM;
+	e->owed += packets;
+	e->owed_mono = now_mono;
+	e->owed_listing = d->stats.listings;
+	return 0;
+}
+
+/* Of n packets nothing claimed, those owed to attempts seen before (cta_denials_owe). */
+static uint64_t owed_of(struct entry *e, uint64_t n, uint64_t listings, uint64_t now_mono)
+{
+	if (e->owed && listings - e->owed_listing > OWED_LISTINGS &&
+	    cta_elapsed_ns(now_mono, e->owed_mono) > OWED_NS)
+		e->owed = 0; /* never listed: not packets the kernel counted */
+	n = n < e->owed ? n : e->owed;
+	e->owed -= n;
+	return n;
+}
+
 int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,
 		       cta_denials_cb cb, void *data)
 {
@@ -274,7 +313,7 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 
 	for (size_t i = 0; i < d->n && d->n_confirmed && !err; i++) {
 		struct entry *e = &d->e[i];
-		uint64_t n;
+		uint64_t n, owed;
 
 		if (e->balance <= 0 || !e->since)
 			continue;
@@ -291,7 +330,8 @@ int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_n
 			d->stats.unsure += n; /* nothing claimed them: let go, not guessed */
 		} else {
 			d->stats.denied += n;
-			err = cb(&e->key, n, data);
+			owed = owed_of(e, n, d->stats.listings, now_mono);
+			err = cb(&e->key, n - owed, owed, data);
 		}
 		e->balance = 0;
 		e->since = 0;

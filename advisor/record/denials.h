@@ -86,11 +86,28 @@ uint64_t cta_denials_left(const struct cta_denials *d, const struct cta_denial_k
  */
 bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_denial_key *k);
 
-typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t packets, void *data);
+/*
+ * The judge saw `packets` more denied packets of an attempt of flow k than it could
+ * take (cta_denials_take): the balance is the flow's, and an attempt whose packet was
+ * listed later took their counts first. The flow's next denials nothing claims are
+ * handed on as these packets, not as attempts (cta_denials_expire). Forgotten once six
+ * listings and 15 s have passed (never listed: no packets the kernel counted).
+ * now_mono: monotonic ns. 0 or -ENOMEM.
+ */
+int cta_denials_owe(struct cta_denials *d, const struct cta_denial_key *k, uint64_t packets,
+		    uint64_t now_mono);
+
+/*
+ * attempts: denied packets nothing claimed, each an attempt of its own; owed: denied
+ * packets of attempts recorded before (cta_denials_owe). One of them may be 0.
+ */
+typedef int (*cta_denials_cb)(const struct cta_denial_key *k, uint64_t attempts, uint64_t owed,
+			      void *data);
 /*
  * Hand every flow's denied packets found at least wait_ns ago, by a listing before the
- * last one (with 0: all), to cb and forget them: those nothing claimed with cta_denials_take. A flow in doubt
- * (cta_denials_uncounted) is not handed on: counted as unsure. cb's first error stops it.
+ * last one (with 0: all), to cb and forget them: those nothing claimed with
+ * cta_denials_take. A flow in doubt (cta_denials_uncounted) is not handed on: counted
+ * as unsure. cb's first error stops it.
  */
 int cta_denials_expire(struct cta_denials *d, uint64_t now_mono, uint64_t wait_ns,
 		       cta_denials_cb cb, void *data);

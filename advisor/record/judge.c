@@ -820,27 +820,31 @@ static struct cta_tuple key_tuple(const struct cta_denial_key *k)
  * attempt of its own. NFLOG logs the first packets of flows never let through
  * (nft/table.c), so these are of a flow some of whose attempts were let through (a
  * rate limit, a meter), or packets whose messages were lost: an upper bound, as a
- * retransmit among them counts as an attempt.
+ * retransmit among them counts as an attempt. Those owed (cta_denials_owe) are
+ * packets of attempts recorded already: their retransmits.
  */
-static int unclaimed(const struct cta_denial_key *k, uint64_t packets, void *data)
+static int unclaimed(const struct cta_denial_key *k, uint64_t attempts, uint64_t owed, void *data)
 {
 	struct cta_judge *j = data;
 	struct cta_tuple t = key_tuple(k);
 	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
-					     cta_now_real_ns(), packets, packets);
+					     cta_now_real_ns(), attempts + owed, attempts);
 	struct cta_verdict *v;
 	int err;
 
 	if (pos < 0)
 		return (int)pos;
-	j->stats.denied += packets;
+	j->stats.retransmits += owed;
+	if (!attempts)
+		return 0;
+	j->stats.denied += attempts;
 	/* counted with the rule a trace named for the flow's denials, if one did */
 	v = named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
 	if (v)
-		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
+		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, attempts);
 	if (!(v = unknown_denial(CTA_VSOURCE_KERNEL)))
 		return -ENOMEM;
-	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, packets);
+	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, attempts);
 	cta_verdict_unref(v);
 	return err;
 }
@@ -931,19 +935,44 @@ static int counted_unlisted(struct cta_judge *j, struct wait *w, bool final)
 	return 0;
 }
 
+/*
+ * The order waits take their flows' denials in, a flow's denials being one balance:
+ * denied attempts' retransmits first (0: their packets are older, likelier listed),
+ * then traced attempts (1: their rule names the denials NFLOG alone saw after them),
+ * then those NFLOG alone saw (2).
+ */
+static size_t claim_order(const struct wait *w)
+{
+	return w->settled ? 0 : w->verdict ? 1 : 2;
+}
+
+/*
+ * A denied attempt goes, due, with packets seen that it could not take: another
+ * attempt of its flow took their counts, its own packet listed later. The flow's next
+ * denials nothing claims are these packets (cta_denials_owe), not attempts.
+ */
+static int owe(struct cta_judge *j, const struct wait *w, uint64_t now_mono)
+{
+	struct cta_denial_key k;
+
+	if (!wait_packets(w))
+		return 0;
+	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
+	return cta_denials_owe(j->counts, &k, wait_packets(w), now_mono);
+}
+
 /* cta_judge_expire with kernel counts: see judge.h. */
 static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
 	int err = 0;
 
 	j->need_dump = false;
-	/* traced attempts first: their rule names the denials NFLOG alone saw after them */
-	for (size_t k = 0; k < 2 * j->n && err >= 0; k++) {
+	for (size_t k = 0; k < 3 * j->n && err >= 0; k++) {
 		struct wait *w = &j->w[k % j->n];
 		uint64_t age = age_of(w, now_mono);
 		bool due;
 
-		if (!w->used || (k < j->n) != (w->verdict != NULL))
+		if (!w->used || k / j->n != claim_order(w))
 			continue;
 		if (w->credited) {
 			/* a dump begun after it would have shown its connection */
@@ -995,6 +1024,7 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		    (!wait_ns || (age >= RETRANSMIT_NS &&
 				  listings_since(j, w->listings_last) >= LISTINGS_DUE))) {
 			/* its retransmits' denials listed (and claimed) before it goes */
+			err = owe(j, w, now_mono);
 			drop(j, w);
 		} else if (!w->settled && due) {
 			/*

@@ -602,6 +602,90 @@ static void nflog_late(struct cta_judge *j, struct cta_denials *d, struct cta_fl
 	CHECK_EQ(f ? f->packets[0] : 0, 2);
 }
 
+/*
+ * A flow's denials are one balance, taken by its attempts' waits. A denied attempt's
+ * retransmit takes its count before another attempt traced since: the other's packet,
+ * seen later, is listed later. Taken the other way (seen on a fail2ban host, TCP SYNs
+ * retransmitted across the counting sets' turns), the first attempt went at its time
+ * one packet short, and the count, listed later, came back as an attempt of its own
+ * (now it would come back as the first's packet, owed, but seconds later).
+ */
+static void retransmit_first(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41700, 190), b = pkt(41701, 190);
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_UDP,
+				    .tuple = b.tuple,
+				    .reached = CTA_REACHED_ENTERED,
+				    .verdict = CTA_VERDICT_DROP };
+	const struct cta_flow *f;
+
+	CHECK_EQ(cta_judge_nflog(j, &a, 800 * S, 100), 0);
+	listing_in(d, 801 * S, 190, 1);
+	listing_in(d, 802 * S, 190, 1);
+	CHECK_EQ(cta_judge_expire(j, 802 * S + S / 2, 2 * S), 0);
+	f = flow_to(ft, 190);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(cta_judge_nflog(j, &a, 808 * S, 100), 0); /* a's retransmit */
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 14), 809 * S, 1), 0);
+	CHECK_EQ(cta_judge_nflog(j, &b, 809 * S, 100), 0);
+	listing_in(d, 810 * S, 190, 2); /* the retransmit counted, b not yet */
+	listing_in(d, 811 * S, 190, 2);
+	CHECK_EQ(cta_judge_expire(j, 811 * S + S / 2, 2 * S), 0);
+	f = flow_to(ft, 190);
+	/* a took its retransmit's count; b waits for its own */
+	CHECK_EQ(f ? f->packets[0] : 0, 2);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	listing_in(d, 812 * S, 190, 3);
+	listing_in(d, 813 * S, 190, 3);
+	CHECK_EQ(cta_judge_expire(j, 813 * S + S / 2, 2 * S), 0);
+	listing_in(d, 819 * S, 190, 3);
+	CHECK_EQ(cta_judge_expire(j, 820 * S, 2 * S), 0);
+	f = flow_to(ft, 190);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(f ? f->packets[0] : 0, 3);
+	CHECK_EQ(tally_of(ft, f, 14), 1);
+}
+
+/*
+ * A denied attempt goes, due, one retransmit short: its count was not listed yet (a
+ * dump missed the element, or another attempt of the flow took it). The flow's denial
+ * listed later, that nothing claims, is that packet (cta_denials_owe), not an attempt
+ * of its own; but not forever: one listed six listings and 15 s later is an attempt.
+ */
+static void owed(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41800, 191);
+	const struct cta_flow *f;
+	uint64_t t;
+
+	for (int round = 0; round < 2; round++) {
+		uint64_t t0 = round ? 900 : 840;
+
+		a.tuple.sport = (uint16_t)(41800 + round);
+		CHECK_EQ(cta_judge_nflog(j, &a, t0 * S, 100), 0);
+		listing_in(d, (t0 + 1) * S, 191, 1 + 2 * (uint64_t)round);
+		listing_in(d, (t0 + 2) * S, 191, 1 + 2 * (uint64_t)round);
+		CHECK_EQ(cta_judge_expire(j, (t0 + 2) * S + S / 2, 2 * S), 0);
+		CHECK_EQ(cta_judge_nflog(j, &a, (t0 + 4) * S, 100), 0); /* its retransmit */
+		for (t = t0 + 5; t < t0 + 8; t++) /* missed by the dumps */
+			listing_in(d, t * S, 191, 1 + 2 * (uint64_t)round);
+		CHECK_EQ(cta_judge_expire(j, (t0 + 11) * S, 2 * S), 0); /* it goes */
+		/* listed at last: soon after; then 7 listings and 16 s after */
+		t = round ? t0 + 28 : t0 + 12;
+		if (round)
+			for (uint64_t u = t0 + 12; u < t0 + 19; u++)
+				listing_in(d, u * S, 191, 1 + 2 * (uint64_t)round);
+		listing_in(d, t * S, 191, 2 + 2 * (uint64_t)round);
+		listing_in(d, (t + 1) * S, 191, 2 + 2 * (uint64_t)round);
+		listing_in(d, (t + 7) * S, 191, 2 + 2 * (uint64_t)round);
+		CHECK_EQ(cta_judge_expire(j, (t + 7) * S, 2 * S), 0);
+		f = flow_to(ft, 191);
+		CHECK_EQ(f ? f->connections : 0, round ? 3 : 1);
+		CHECK_EQ(f ? f->packets[0] : 0, round ? 4 : 2);
+	}
+}
+
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
 {
 	struct cta_kcount_elem e = elem(point, port, packets);
@@ -808,6 +892,8 @@ int main(void)
 	late_message(j, d, ft);
 	count_late(j, d, ft);
 	nflog_late(j, d, ft);
+	retransmit_first(j, d, ft);
+	owed(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
