@@ -41,6 +41,12 @@ struct wait {
 	 * again; its ct_id is marked judged then.
 	 */
 	bool credited;
+	/*
+	 * Dropped, and a retransmit of it (a packet of the same tuple) let through since:
+	 * out of the index, it waits for its denial's count alone; the retransmit is an
+	 * attempt of its own, found by the tuple.
+	 */
+	bool detached;
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
@@ -281,10 +287,12 @@ static void drop(struct cta_judge *j, struct wait *w)
 {
 	uint32_t pos = (uint32_t)(w - j->w);
 
-	cta_hashidx_del(&j->idx, w->hash, pos);
+	if (!w->detached)
+		cta_hashidx_del(&j->idx, w->hash, pos);
 	cta_verdict_unref(w->verdict);
 	w->verdict = NULL;
 	w->used = false;
+	w->detached = false;
 	j->n_credited -= w->credited;
 	w->credited = false;
 	j->free_pos[j->n_free++] = pos; /* n_free < cap: every slot is freed once */
@@ -561,6 +569,20 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		 */
 		cta_verdict_unref(verdict);
 		return 0;
+	}
+	if (w->dropped && !cta_verdict_denies(verdict)) {
+		/*
+		 * A retransmit let through (a rate limit) before the drop it follows was
+		 * recorded: that drop is a denied attempt still, which the accept must not
+		 * overwrite (its denial came back without its rule); this one is another.
+		 */
+		cta_hashidx_del(&j->idx, w->hash, (uint32_t)(w - j->w));
+		w->detached = true;
+		w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+		if (!w) {
+			cta_verdict_unref(verdict);
+			return -ENOMEM;
+		}
 	}
 	cta_verdict_unref(w->verdict);
 	w->verdict = verdict;
@@ -1065,7 +1087,10 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		}
 		if (wait_ns && age_of(w, now_mono) < wait_ns)
 			continue;
-		pos = cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
+		/* a detached drop's tuple is its let-through retransmit's connection's */
+		pos = w->detached
+			      ? -1
+			      : cta_flowtab_conn_by_tuple(j->ft, w->family, w->l4proto, &w->tuple);
 		if (pos >= 0) {
 			err = accept_wait(j, w, pos, NULL);
 			continue;

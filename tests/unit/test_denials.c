@@ -686,6 +686,49 @@ static void owed(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab 
 	}
 }
 
+/*
+ * A rate limit drops a SYN and lets its retransmit through a second later, before any
+ * listing confirmed the drop (listings come seconds apart under load): the drop is a
+ * denied attempt with the rule that dropped it, the retransmit another attempt, let
+ * through. The retransmit's accept overwrote the drop's verdict; its denial then came
+ * back as nobody's (legacy_limit, once, under load: a denial `source: kernel`).
+ */
+static void limit_retransmit(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(41900, 193);
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_UDP,
+				    .tuple = a.tuple,
+				    .has_ct = true,
+				    .ct_id = 901,
+				    .reached = CTA_REACHED_ENTERED,
+				    .verdict = CTA_VERDICT_DROP };
+	struct cta_kcount_elem e[] = { elem(CTA_KCOUNT_ENTERED, 193, 2),
+				       elem(CTA_KCOUNT_LEFT, 193, 1) };
+	uint64_t denied = cta_judge_stats(j)->denied;
+	const struct cta_flow *f;
+
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 16), 1000 * S, 1), 0);
+	CHECK_EQ(cta_judge_nflog(j, &a, 1000 * S, 100), 0);
+	jd.verdict = CTA_VERDICT_ACCEPT;
+	jd.ct_id = 902; /* the dropped packet's conntrack entry went with it */
+	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_ACCEPT, 15), 1001 * S, 1), 0);
+	CHECK_EQ(cta_judge_nflog(j, &a, 1001 * S, 100), 0);
+	for (uint64_t t = 1003; t < 1006; t++) {
+		cta_denials_next_listing(d);
+		for (size_t i = 0; i < 2; i++)
+			CHECK_EQ(cta_denials_add(d, &e[i]), 0);
+		cta_denials_listed(d, t * S);
+	}
+	CHECK_EQ(cta_judge_expire(j, 1007 * S, 2 * S), 0);
+	CHECK_EQ(cta_judge_expire(j, 1020 * S, 2 * S), 0);
+	f = flow_to(ft, 193);
+	CHECK_EQ(tally_of(ft, f, 16), 1);
+	CHECK_EQ(tally_of(ft, f, 15), 1);
+	CHECK_EQ(unnamed_denials(ft, f), 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, denied + 1);
+}
+
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
 {
 	struct cta_kcount_elem e = elem(point, port, packets);
@@ -894,6 +937,7 @@ int main(void)
 	nflog_late(j, d, ft);
 	retransmit_first(j, d, ft);
 	owed(j, d, ft);
+	limit_retransmit(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
