@@ -450,6 +450,20 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 }
 
+/*
+ * Denied by time (no kernel count to take): recorded with the packets seen, and kept
+ * a while (settled): its retransmits are not new attempts. 0 or -errno.
+ */
+static int settle(struct cta_judge *j, struct wait *w)
+{
+	uint64_t packets = wait_packets(w);
+	int err = denied(j, w, packets);
+
+	w->settled = true;
+	w->counted += packets;
+	return err;
+}
+
 /* A recorded denial's retransmits, counted as packets of its flow; then it goes. */
 static int retransmits_done(struct cta_judge *j, struct wait *w)
 {
@@ -888,8 +902,6 @@ static bool in_doubt(const struct cta_judge *j, const struct wait *w)
  */
 static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool final)
 {
-	int err;
-
 	if (in_doubt && !w->verdict) {
 		j->stats.unsure += wait_packets(w);
 		drop(j, w);
@@ -897,10 +909,7 @@ static int by_time(struct cta_judge *j, struct wait *w, bool in_doubt, bool fina
 	}
 	if (!was_denied(w)) /* its trace saw it accepted */
 		return let_through(j, w, final);
-	err = denied(j, w, wait_packets(w));
-	w->settled = true;
-	w->counted += wait_packets(w);
-	return err;
+	return settle(j, w);
 }
 
 /*
@@ -975,12 +984,13 @@ static size_t claim_order(const struct wait *w)
  */
 static int owe(struct cta_judge *j, const struct wait *w, uint64_t now_mono)
 {
+	uint64_t packets = wait_packets(w);
 	struct cta_denial_key k;
 
-	if (!wait_packets(w))
+	if (!packets)
 		return 0;
 	cta_denial_key(&k, w->family, w->l4proto, &w->tuple);
-	return cta_denials_owe(j->counts, &k, wait_packets(w), now_mono);
+	return cta_denials_owe(j->counts, &k, packets, now_mono);
 }
 
 /* cta_judge_expire with kernel counts: see judge.h. */
@@ -1100,10 +1110,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 			drop(j, w);
 			continue;
 		}
-		err = denied(j, w, wait_packets(w));
-		/* kept a while: its retransmits are not new attempts */
-		w->settled = true;
-		w->counted += wait_packets(w);
+		err = settle(j, w);
 	}
 	return err;
 }

@@ -426,6 +426,23 @@ static void listing_in(struct cta_denials *d, uint64_t now, uint16_t port, uint6
 }
 
 /*
+ * p's packet at t0 s, seen by NFLOG alone, listed denied twice (in packets entered
+ * in all): it takes its denial, an attempt of its own; its flow then has conns.
+ */
+static void nflog_denied(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft,
+			 const struct cta_nflog_packet *p, uint64_t t0, uint64_t in, uint64_t conns)
+{
+	const struct cta_flow *f;
+
+	CHECK_EQ(cta_judge_nflog(j, p, t0 * S, 100), 0);
+	listing_in(d, (t0 + 1) * S, p->tuple.dport, in);
+	listing_in(d, (t0 + 2) * S, p->tuple.dport, in);
+	CHECK_EQ(cta_judge_expire(j, (t0 + 2) * S + S / 2, 2 * S), 0);
+	f = flow_to(ft, p->tuple.dport);
+	CHECK_EQ(f ? f->connections : 0, conns);
+}
+
+/*
  * Listings far apart. A denial confirmed by the listing after the one that counted
  * it is not handed on as nobody's while the wait of its attempt, begun after that
  * first listing, is not due yet: the wait takes it, once (not a denial without a rule
@@ -457,12 +474,7 @@ static void far_apart(struct cta_judge *j, struct cta_denials *d, struct cta_flo
 	CHECK_EQ(cta_judge_stats(j)->passed, passed);
 
 	/* 151: denied, NFLOG saw it; its retransmit 5 s later */
-	CHECK_EQ(cta_judge_nflog(j, &b, 400 * S, 100), 0);
-	listing_in(d, 401 * S, 151, 1);
-	listing_in(d, 402 * S, 151, 1);
-	CHECK_EQ(cta_judge_expire(j, 402 * S + S / 2, 2 * S), 0);
-	f = flow_to(ft, 151);
-	CHECK_EQ(f ? f->connections : 0, 1);
+	nflog_denied(j, d, ft, &b, 400, 1, 1);
 	CHECK_EQ(cta_judge_nflog(j, &b, 405 * S, 100), 0);
 	CHECK_EQ(cta_judge_expire(j, 412 * S, 2 * S), 0);
 	listing_in(d, 430 * S, 151, 2);
@@ -620,12 +632,7 @@ static void retransmit_first(struct cta_judge *j, struct cta_denials *d, struct 
 				    .verdict = CTA_VERDICT_DROP };
 	const struct cta_flow *f;
 
-	CHECK_EQ(cta_judge_nflog(j, &a, 800 * S, 100), 0);
-	listing_in(d, 801 * S, 190, 1);
-	listing_in(d, 802 * S, 190, 1);
-	CHECK_EQ(cta_judge_expire(j, 802 * S + S / 2, 2 * S), 0);
-	f = flow_to(ft, 190);
-	CHECK_EQ(f ? f->connections : 0, 1);
+	nflog_denied(j, d, ft, &a, 800, 1, 1);
 	CHECK_EQ(cta_judge_nflog(j, &a, 808 * S, 100), 0); /* a's retransmit */
 	CHECK_EQ(cta_judge_trace(j, &jd, rule_verdict(CTA_VERDICT_DROP, 14), 809 * S, 1), 0);
 	CHECK_EQ(cta_judge_nflog(j, &b, 809 * S, 100), 0);
@@ -663,10 +670,7 @@ static void owed(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab 
 		uint64_t t0 = round ? 900 : 840;
 
 		a.tuple.sport = (uint16_t)(41800 + round);
-		CHECK_EQ(cta_judge_nflog(j, &a, t0 * S, 100), 0);
-		listing_in(d, (t0 + 1) * S, 191, 1 + 2 * (uint64_t)round);
-		listing_in(d, (t0 + 2) * S, 191, 1 + 2 * (uint64_t)round);
-		CHECK_EQ(cta_judge_expire(j, (t0 + 2) * S + S / 2, 2 * S), 0);
+		nflog_denied(j, d, ft, &a, t0, 1 + 2 * (uint64_t)round, 1 + (uint64_t)round);
 		CHECK_EQ(cta_judge_nflog(j, &a, (t0 + 4) * S, 100), 0); /* its retransmit */
 		for (t = t0 + 5; t < t0 + 8; t++) /* missed by the dumps */
 			listing_in(d, t * S, 191, 1 + 2 * (uint64_t)round);
