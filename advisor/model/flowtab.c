@@ -868,19 +868,58 @@ int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id)
 	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
 }
 
-int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
-				  const struct cta_tuple *t)
+struct conn_tq {
+	const struct cta_flowtab *ft;
+	uint32_t id;
+	const struct tuple_key *t;
+};
+
+/* The connection with this id whose original tuple is this. */
+static bool conn_tuple_eq(uint32_t pos, const void *ctx)
+{
+	const struct conn_tq *q = ctx;
+	const struct conn *c = &q->ft->conns[pos];
+	struct tuple_key t;
+
+	if (c->id != q->id)
+		return false;
+	tuple_key_of_flow(&t, &q->ft->flows[c->flow].key, c->sport);
+	return !memcmp(&t, q->t, sizeof(t));
+}
+
+/* A packet's tuple, as the connections' tuples are keyed. */
+static void tuple_key_of_packet(struct tuple_key *tk, uint8_t family, uint8_t l4proto,
+				const struct cta_tuple *t)
 {
 	struct cta_event ev = { .family = family, .l4proto = l4proto, .orig = *t };
 	struct cta_flow_key k;
+
+	cta_flow_key_from_event(&k, &ev);
+	tuple_key_of_flow(tk, &k, t->sport);
+}
+
+int64_t cta_flowtab_conn_flow_of(const struct cta_flowtab *ft, uint32_t ct_id, uint8_t family,
+				 uint8_t l4proto, const struct cta_tuple *t)
+{
+	struct tuple_key tk;
+	struct conn_tq q = { ft, ct_id, &tk };
+	int64_t pos;
+
+	tuple_key_of_packet(&tk, family, l4proto, t);
+	pos = cta_hashidx_find(&ft->conn_idx, id_hash(ct_id), conn_tuple_eq, &q);
+	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
+}
+
+int64_t cta_flowtab_conn_by_tuple(const struct cta_flowtab *ft, uint8_t family, uint8_t l4proto,
+				  const struct cta_tuple *t)
+{
 	struct tuple_key tk;
 	struct tuple_q q = { ft, &tk };
 	int64_t pos;
 
 	if (ft->no_tuples)
 		return -1;
-	cta_flow_key_from_event(&k, &ev);
-	tuple_key_of_flow(&tk, &k, t->sport);
+	tuple_key_of_packet(&tk, family, l4proto, t);
 	pos = cta_hashidx_find(&ft->tuple_idx, tuple_hash(&tk), tuple_eq, &q);
 	return pos >= 0 ? (int64_t)ft->conns[pos].flow : -1;
 }

@@ -97,6 +97,13 @@ int cta_flowtab_merge(struct cta_flowtab *ft, const struct cta_flow *f,
 /* The flow of the open connection with this conntrack id, or -1. */
 int64_t cta_flowtab_conn_flow(const struct cta_flowtab *ft, uint32_t ct_id);
 /*
+ * The flow of the open connection with this conntrack id and original tuple t (a
+ * packet's, as cta_flowtab_conn_by_tuple takes it), or -1. Ids are 32-bit hashes
+ * (nf_ct_get_id): a packet's entry may share one with another connection's.
+ */
+int64_t cta_flowtab_conn_flow_of(const struct cta_flowtab *ft, uint32_t ct_id, uint8_t family,
+				 uint8_t l4proto, const struct cta_tuple *t);
+/*
  * For the event stream (record --events): mark the connection of ev (its id and tuple)
  * as having its start line. 1 if it had it already (or has ended during a dump), 0 if
  * not, -1 if no such connection is kept (never seen, or ended).

@@ -483,7 +483,8 @@ static int retransmits_done(struct cta_judge *j, struct wait *w)
 static int64_t confirmed(const struct cta_judge *j, bool has_ct, uint32_t ct_id, uint8_t family,
 			 uint8_t l4proto, const struct cta_tuple *t)
 {
-	int64_t pos = has_ct ? cta_flowtab_conn_flow(j->ft, ct_id) : -1;
+	/* by id and tuple: another connection's id may be the same 32-bit hash */
+	int64_t pos = has_ct ? cta_flowtab_conn_flow_of(j->ft, ct_id, family, l4proto, t) : -1;
 
 	return pos >= 0 ? pos : cta_flowtab_conn_by_tuple(j->ft, family, l4proto, t);
 }

@@ -222,6 +222,52 @@ int main(void)
 				 hooked ? CTA_DIR_IN : CTA_DIR_FORWARD);
 	}
 
+	/*
+	 * Conntrack ids are 32-bit hashes: a dropped packet's entry can have the id of an
+	 * open connection of another flow. Its trace is not that connection's (its drop
+	 * went on an accepted flow, seen under load on a fail2ban host): the tuple decides.
+	 */
+	{
+		struct cta_nflog_packet open = syn(40300), other = syn(40301);
+		struct cta_event ev = { .type = CTA_EV_CT_NEW,
+					.family = AF_INET,
+					.l4proto = IPPROTO_TCP,
+					.id = 30,
+					.flags = CTA_EVF_ID,
+					.seen_ns = 500 };
+		struct cta_judgement jd = { .family = AF_INET,
+					    .l4proto = IPPROTO_TCP,
+					    .has_ct = true,
+					    .ct_id = 30,
+					    .ct_state = NF_CT_STATE_BIT(IP_CT_NEW) };
+		struct cta_verdict *v = cta_verdict_new();
+		int64_t pos;
+
+		open.tuple.dport = 8443;
+		other.tuple.dport = 8444;
+		ev.orig = open.tuple;
+		ev.reply.src = open.tuple.dst;
+		ev.reply.dst = open.tuple.src;
+		ev.reply.sport = open.tuple.dport;
+		ev.reply.dport = open.tuple.sport;
+		CHECK_EQ(cta_flowtab_apply(ft, &ev, &host), 0);
+		pos = cta_flowtab_conn_flow(ft, 30);
+		CHECK(pos >= 0);
+		CHECK_EQ(cta_flowtab_conn_flow_of(ft, 30, AF_INET, IPPROTO_TCP, &open.tuple), pos);
+		CHECK_EQ(cta_flowtab_conn_flow_of(ft, 30, AF_INET, IPPROTO_TCP, &other.tuple), -1);
+		CHECK_EQ(cta_flowtab_conn_flow_of(ft, 31, AF_INET, IPPROTO_TCP, &open.tuple), -1);
+		jd.tuple = other.tuple;
+		v->verdict = CTA_VERDICT_DROP;
+		CHECK_EQ(cta_judge_trace(j, &jd, v, 60 * S, 1), 0);
+		if (pos >= 0) {
+			const struct cta_vtally *t =
+				cta_flowtab_verdicts_of(ft, &cta_flowtab_flows(ft)[pos]);
+
+			for (uint32_t i = 0; t && i < t->n; i++)
+				CHECK(!cta_verdict_denies(t->g[i].v));
+		}
+	}
+
 	cta_judge_free(j);
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);
