@@ -100,6 +100,7 @@ int cta_trace_mode_from_name(const char *name);
 #define CTA_TRF_CT (1u << 4) /* ct_id, ct_dir, ct_state valid */
 #define CTA_TRF_IIF (1u << 5)
 #define CTA_TRF_OIF (1u << 6)
+#define CTA_TRF_ISN (1u << 7) /* a TCP SYN: isn valid (with CTA_TRF_HEADERS) */
 
 /*
  * One nf_tables trace event (NFT_MSG_TRACE), validated and flattened. The kernel
@@ -124,6 +125,7 @@ struct cta_trace_event {
 	/* the packet, from its headers (the first event of each base chain has them) */
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
+	uint32_t isn; /* with CTA_TRF_ISN: a TCP SYN's sequence number (cta_pkt_tcp_isn) */
 };
 
 /* ---- NFLOG: the first packet of each new flow (nft/nflog.h) ---- */
@@ -133,6 +135,8 @@ struct cta_trace_event {
 struct cta_nflog_packet {
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
+	bool has_isn; /* a TCP SYN: isn is its sequence number (cta_pkt_tcp_isn) */
+	uint32_t isn;
 	bool has_ct, has_uid, has_gid;
 	uint32_t ct_id, uid, gid;
 	uint8_t hook; /* NF_INET_*: where it was logged */

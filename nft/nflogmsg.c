@@ -82,6 +82,8 @@ int cta_nflogmsg_parse(const struct nlmsghdr *nlh, struct cta_nflog_packet *p)
 	    cta_pkt_tuple(mnl_attr_get_payload(payload), mnl_attr_get_payload_len(payload), NULL, 0,
 			  &p->family, &p->l4proto, &p->tuple))
 		return -EBADMSG;
+	p->has_isn = cta_pkt_tcp_isn(mnl_attr_get_payload(payload),
+				     mnl_attr_get_payload_len(payload), NULL, 0, &p->isn);
 	hdr = tb.a[NFULA_PACKET_HDR];
 	if (hdr && mnl_attr_get_payload_len(hdr) >= sizeof(struct nfulnl_msg_packet_hdr))
 		p->hook = ((const struct nfulnl_msg_packet_hdr *)mnl_attr_get_payload(hdr))->hook;

@@ -11,10 +11,20 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
-		  uint8_t *family, uint8_t *l4proto, struct cta_tuple *t)
+static uint32_t be32(const uint8_t *p)
 {
-	memset(t, 0, sizeof(*t));
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The transport header of the packet whose network header is net: l4 when given,
+ * else what follows the network header (IPv4's options skipped; IPv6's extension
+ * headers are not walked); NULL for a later IPv4 fragment or none. Fills family and
+ * l4proto, and the addresses of t. -EBADMSG when the headers are too short or not IP.
+ */
+static int transport(const uint8_t *net, size_t netlen, const uint8_t **l4, size_t *l4len,
+		     uint8_t *family, uint8_t *l4proto, struct cta_tuple *t)
+{
 	if (netlen < 1)
 		return -EBADMSG;
 	if ((net[0] >> 4) == 4) {
@@ -27,10 +37,10 @@ int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l
 		memcpy(t->src.b, net + 12, 4);
 		memcpy(t->dst.b, net + 16, 4);
 		/* a later fragment has no transport header of its own */
-		if (!l4 && (be16(net + 6) & 0x1fff))
+		if (!*l4 && (be16(net + 6) & 0x1fff))
 			return 0;
-		if (!l4 && netlen >= ihl)
-			l4 = net + ihl, l4len = netlen - ihl;
+		if (!*l4 && netlen >= ihl)
+			*l4 = net + ihl, *l4len = netlen - ihl;
 	} else if ((net[0] >> 4) == 6) {
 		if (netlen < 40)
 			return -EBADMSG;
@@ -38,13 +48,23 @@ int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l
 		*l4proto = net[6]; /* extension headers are not walked: trace gives l4 itself */
 		memcpy(t->src.b, net + 8, 16);
 		memcpy(t->dst.b, net + 24, 16);
-		if (!l4)
-			l4 = net + 40, l4len = netlen - 40;
+		if (!*l4)
+			*l4 = net + 40, *l4len = netlen - 40;
 	} else {
 		return -EBADMSG;
 	}
-	if (!l4)
-		return 0;
+	return 0;
+}
+
+int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
+		  uint8_t *family, uint8_t *l4proto, struct cta_tuple *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = transport(net, netlen, &l4, &l4len, family, l4proto, t);
+	if (err || !l4)
+		return err;
 	if (cta_proto_has_ports(*l4proto) && l4len >= 4) {
 		t->sport = be16(l4);
 		t->dport = be16(l4 + 2);
@@ -55,4 +75,19 @@ int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l
 			t->sport = be16(l4 + 4); /* echo id, as conntrack keeps it */
 	}
 	return 0;
+}
+
+bool cta_pkt_tcp_isn(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
+		     uint32_t *isn)
+{
+	uint8_t family, l4proto;
+	struct cta_tuple t;
+
+	if (transport(net, netlen, &l4, &l4len, &family, &l4proto, &t) || !l4 ||
+	    l4proto != IPPROTO_TCP || l4len < 14)
+		return false;
+	if ((l4[13] & 0x12) != 0x02) /* SYN, not SYN-ACK */
+		return false;
+	*isn = be32(l4 + 4);
+	return true;
 }

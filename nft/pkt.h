@@ -3,6 +3,7 @@
 #ifndef CTA_PKT_H
 #define CTA_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,12 @@
  */
 int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
 		  uint8_t *family, uint8_t *l4proto, struct cta_tuple *t);
+/*
+ * The same headers: a TCP SYN (not a SYN-ACK)? Then true, with its sequence number in
+ * *isn: the one a connection's SYNs share and that a new connection of the same
+ * tuple (a source port used again) changes (RFC 9293 3.4.1).
+ */
+bool cta_pkt_tcp_isn(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
+		     uint32_t *isn);
 
 #endif

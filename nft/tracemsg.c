@@ -96,6 +96,11 @@ static int headers(const struct tb *tb, struct cta_trace_event *ev)
 			  l4 ? mnl_attr_get_payload_len(l4) : 0, &ev->family, &ev->l4proto,
 			  &ev->tuple) == 0)
 		ev->flags |= CTA_TRF_HEADERS;
+	if ((ev->flags & CTA_TRF_HEADERS) &&
+	    cta_pkt_tcp_isn(mnl_attr_get_payload(net), mnl_attr_get_payload_len(net),
+			    l4 ? mnl_attr_get_payload(l4) : NULL,
+			    l4 ? mnl_attr_get_payload_len(l4) : 0, &ev->isn))
+		ev->flags |= CTA_TRF_ISN;
 	return 0;
 }
 

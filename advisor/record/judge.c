@@ -47,6 +47,12 @@ struct wait {
 	 * attempt of its own, found by the tuple.
 	 */
 	bool detached;
+	/*
+	 * A TCP SYN's: its initial sequence number, which its retransmits share and a new
+	 * connection from the same source port does not (cta_pkt_tcp_isn).
+	 */
+	bool has_isn;
+	uint32_t isn;
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
@@ -479,6 +485,51 @@ static int retransmits_done(struct cta_judge *j, struct wait *w)
 	return pos < 0 ? (int)pos : 0;
 }
 
+/* Out of the index: found by its tuple no more, it waits for its denial's count alone. */
+static void detach(struct cta_judge *j, struct wait *w)
+{
+	cta_hashidx_del(&j->idx, w->hash, (uint32_t)(w - j->w));
+	w->detached = true;
+}
+
+static void note_isn(struct wait *w, bool has_isn, uint32_t isn)
+{
+	if (has_isn && !w->has_isn) {
+		w->has_isn = true;
+		w->isn = isn;
+	}
+}
+
+/*
+ * A SYN of another connection than the denied attempt w's, by its initial sequence
+ * number: the client used the source port again within RETRANSMIT_NS (a connect that
+ * failed leaves no TIME_WAIT). A retransmit has w's.
+ */
+static bool other_connection(const struct wait *w, bool has_isn, uint32_t isn)
+{
+	return !w->credited && was_denied(w) && w->has_isn && has_isn && isn != w->isn;
+}
+
+static int owe(struct cta_judge *j, const struct wait *w, uint64_t now_mono);
+
+/*
+ * w's attempt is done, another connection of its tuple begins: a denied one goes (its
+ * packets it could not take owed, cta_denials_owe), one not decided yet is detached
+ * to wait alone. 0 or -errno.
+ */
+static int next_connection(struct cta_judge *j, struct wait *w, uint64_t now_mono)
+{
+	int err = 0;
+
+	if (!w->settled) {
+		detach(j, w);
+		return 0;
+	}
+	if (j->counts)
+		err = owe(j, w, now_mono);
+	return err ? err : retransmits_done(j, w);
+}
+
 /* The flow of an open connection this packet belongs to, or -1. */
 static int64_t confirmed(const struct cta_judge *j, bool has_ct, uint32_t ct_id, uint8_t family,
 			 uint8_t l4proto, const struct cta_tuple *t)
@@ -575,6 +626,15 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 			return err ? err : -ENOMEM;
 		}
 	}
+	if (other_connection(w, jd->has_isn, jd->isn)) {
+		int err = next_connection(j, w, now_mono);
+
+		w = err ? NULL : get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
+		if (!w) {
+			cta_verdict_unref(verdict);
+			return err ? err : -ENOMEM;
+		}
+	}
 	if (w->dropped && !cta_verdict_denies(verdict) && jd->has_ct && w->has_ct &&
 	    w->ct_id == jd->ct_id && (jd->oif == LOOPBACK_IFINDEX || w->iif == LOOPBACK_IFINDEX)) {
 		/*
@@ -591,14 +651,14 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		 * recorded: that drop is a denied attempt still, which the accept must not
 		 * overwrite (its denial came back without its rule); this one is another.
 		 */
-		cta_hashidx_del(&j->idx, w->hash, (uint32_t)(w - j->w));
-		w->detached = true;
+		detach(j, w);
 		w = get(j, jd->family, jd->l4proto, &jd->tuple, now_mono, now_real);
 		if (!w) {
 			cta_verdict_unref(verdict);
 			return -ENOMEM;
 		}
 	}
+	note_isn(w, jd->has_isn, jd->isn);
 	cta_verdict_unref(w->verdict);
 	w->verdict = verdict;
 	w->has_ct = jd->has_ct;
@@ -636,10 +696,18 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 		drop(j, w); /* another connection of the tuple: an attempt of its own */
 		w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
 	}
+	if (w && other_connection(w, p->has_isn, p->isn)) {
+		int err = next_connection(j, w, now_mono);
+
+		if (err)
+			return err;
+		w = get(j, p->family, p->l4proto, &p->tuple, now_mono, now_real);
+	}
 	if (!w)
 		return -ENOMEM;
 	if (w->credited)
 		return 0;
+	note_isn(w, p->has_isn, p->isn);
 	w->logged++;
 	if (!w->has_ct && p->has_ct) {
 		w->has_ct = true;

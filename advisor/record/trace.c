@@ -210,6 +210,8 @@ static void absorb(struct cta_tracer *t, struct pkt *p, const struct cta_trace_e
 		p->j.family = ev->family;
 		p->j.l4proto = ev->l4proto;
 		p->j.tuple = ev->tuple;
+		p->j.has_isn = ev->flags & CTA_TRF_ISN;
+		p->j.isn = ev->isn;
 		p->have_tuple = true;
 		/* on lo, a packet comes back that the kernel sent on a connection's behalf */
 		p->j.by_kernel |= (ev->flags & CTA_TRF_IIF) && ev->iif == LOOPBACK_IFINDEX &&

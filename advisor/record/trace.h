@@ -34,6 +34,8 @@ struct cta_step {
 struct cta_judgement {
 	uint8_t family, l4proto; /* AF_INET/AF_INET6 and IPPROTO_* of the packet */
 	struct cta_tuple tuple; /* as the packet came: before any NAT */
+	bool has_isn; /* a TCP SYN: isn is its sequence number (cta_pkt_tcp_isn) */
+	uint32_t isn;
 	bool has_ct;
 	uint32_t ct_id;
 	uint8_t ct_dir;

@@ -733,6 +733,34 @@ static void limit_retransmit(struct cta_judge *j, struct cta_denials *d, struct 
 	CHECK_EQ(cta_judge_stats(j)->denied, denied + 1);
 }
 
+/*
+ * A client connects again from the same source port a few seconds after a denied
+ * connect failed (no TIME_WAIT): its SYN has the tuple of the first attempt's
+ * retransmits, but another initial sequence number. It is an attempt of its own (it
+ * was taken for a retransmit: one attempt short in 1 of 10 fail2ban floods), and the
+ * first attempt's retransmits stay its packets.
+ */
+static void port_reused(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_nflog_packet a = pkt(42000, 194);
+	const struct cta_flow *f;
+
+	a.has_isn = true;
+	a.isn = 1000;
+	nflog_denied(j, d, ft, &a, 1100, 1, 1);
+	CHECK_EQ(cta_judge_nflog(j, &a, 1103 * S, 100), 0); /* its retransmit */
+	a.isn = 777000; /* the next connect, the same port */
+	CHECK_EQ(cta_judge_nflog(j, &a, 1104 * S, 100), 0);
+	CHECK_EQ(cta_judge_nflog(j, &a, 1105 * S, 100), 0);
+	for (uint64_t t = 1106; t < 1109; t++)
+		listing_in(d, t * S, 194, 4);
+	CHECK_EQ(cta_judge_expire(j, 1109 * S, 2 * S), 0);
+	CHECK_EQ(cta_judge_expire(j, 1130 * S, 2 * S), 0);
+	f = flow_to(ft, 194);
+	CHECK_EQ(f ? f->connections : 0, 2);
+	CHECK_EQ(f ? f->packets[0] : 0, 4);
+}
+
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
 {
 	struct cta_kcount_elem e = elem(point, port, packets);
@@ -942,6 +970,7 @@ int main(void)
 	retransmit_first(j, d, ft);
 	owed(j, d, ft);
 	limit_retransmit(j, d, ft);
+	port_reused(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);

@@ -83,6 +83,7 @@ int main(void)
 		CHECK(!p.has_ct); /* no CONFIG_NETFILTER_NETLINK_GLUE_CT here */
 		if (p.l4proto == IPPROTO_TCP && p.tuple.dport == 23 && p.family == AF_INET)
 			syn++;
+		CHECK_EQ(p.has_isn, p.l4proto == IPPROTO_TCP); /* the SYN's sequence number */
 		if (p.l4proto == IPPROTO_ICMPV6 && p.tuple.icmp_type == 128)
 			echo6++;
 		if (p.l4proto == IPPROTO_UDP && p.tuple.dport == 9999) {

@@ -79,6 +79,7 @@ static void test_recorded(void)
 	CHECK_EQ(ev.family, AF_INET);
 	CHECK_EQ(ev.l4proto, IPPROTO_TCP);
 	CHECK_EQ(ev.tuple.dport, 22);
+	CHECK(ev.flags & CTA_TRF_ISN); /* a SYN: its sequence number */
 	inet_pton(AF_INET, "198.51.100.7", a.b);
 	CHECK(!memcmp(&ev.tuple.src, &a, sizeof(a)));
 	/* the end of a chain: a rule event without a handle */
