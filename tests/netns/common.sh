@@ -57,6 +57,18 @@ wait_blame_table() {
 	return 1
 }
 
+# wait_turns_read FILE: until every turn of record's counting sets that its -v output
+# in FILE says had its old generation read and emptied (every count listed); 30 s at most.
+wait_turns_read() {
+	local i
+	for i in $(seq 300); do
+		[ "$(grep -c "counting into generation" "$1")" -le \
+			"$(grep -c "read and emptied" "$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 finish() {
 	if [ "$FAILED" = 0 ]; then
 		echo "PASS"

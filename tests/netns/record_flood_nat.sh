@@ -56,12 +56,7 @@ wait $tcp
 kill $sink 2>/dev/null
 read -r connected _ <"$TMP/tcp"
 sleep 2
-# the last turn's old generation read and emptied: every count listed
-for _ in $(seq 200); do
-	[ "$(grep -c "counting into generation" "$TMP/rec.err")" -le \
-		"$(grep -c "read and emptied" "$TMP/rec.err")" ] && break
-	sleep 0.1
-done
+wait_turns_read "$TMP/rec.err"
 grep "counting sets" "$TMP/rec.err"
 grep -q "counting into generation 1" "$TMP/rec.err" || fail "the counting sets did not turn"
 grep -q "generation 0 read and emptied" "$TMP/rec.err" || fail "generation 0 not emptied"
