@@ -90,8 +90,9 @@ bool cta_denials_untranslated(const struct cta_denials *d, const struct cta_deni
  * The judge saw `packets` more denied packets of an attempt of flow k than it could
  * take (cta_denials_take): the balance is the flow's, and an attempt whose packet was
  * listed later took their counts first. The flow's next denials nothing claims are
- * handed on as these packets, not as attempts (cta_denials_expire). Forgotten once six
- * listings and 15 s have passed (never listed: no packets the kernel counted).
+ * handed on as these packets, not as attempts (cta_denials_expire). Forgotten once more
+ * than six listings and more than 15 s have passed since (never listed: no packets the
+ * kernel counted).
  * now_mono: monotonic ns. 0 or -ENOMEM.
  */
 int cta_denials_owe(struct cta_denials *d, const struct cta_denial_key *k, uint64_t packets,

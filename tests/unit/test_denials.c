@@ -658,7 +658,8 @@ static void retransmit_first(struct cta_judge *j, struct cta_denials *d, struct 
  * A denied attempt goes, due, one retransmit short: its count was not listed yet (a
  * dump missed the element, or another attempt of the flow took it). The flow's denial
  * listed later, that nothing claims, is that packet (cta_denials_owe), not an attempt
- * of its own; but not forever: one listed six listings and 15 s later is an attempt.
+ * of its own; but not forever: one listed more than six listings and 15 s later is an
+ * attempt.
  */
 static void owed(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
 {
