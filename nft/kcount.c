@@ -58,6 +58,7 @@ const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc)
 
 struct listing {
 	cta_kcount_cb cb;
+	cta_kcount_syn_cb syn_cb;
 	void *data;
 	uint64_t elements, delivered;
 };
@@ -69,6 +70,22 @@ static void on_elem(const struct cta_kcount_elem *e, void *data)
 	l->elements++;
 	l->delivered++;
 	l->cb(e, l->data);
+}
+
+static void on_syn(const struct cta_kcount_syn *e, void *data)
+{
+	struct listing *l = data;
+
+	l->elements++;
+	l->delivered++;
+	l->syn_cb(e, l->data);
+}
+
+/* One message of a listing: a counting set's, or a SYN set's (l->syn_cb). */
+static int parse(const struct nlmsghdr *m, struct listing *l)
+{
+	return l->syn_cb ? cta_kcountmsg_parse_syns(m, on_syn, l)
+			 : cta_kcountmsg_parse(m, on_elem, l);
 }
 
 /* One set, dumped: 0 or -errno. */
@@ -111,7 +128,7 @@ static int list_set(struct cta_kcount *kc, const char *set, struct listing *l)
 					return -EBADMSG;
 				return e->error ? e->error : -EPROTO;
 			}
-			if (cta_kcountmsg_parse(m, on_elem, l) < 0)
+			if (parse(m, l) < 0)
 				return -EBADMSG;
 		}
 	}
@@ -144,5 +161,23 @@ int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data)
 			}
 	kc->stats.listings++;
 	kc->stats.elements = l.elements;
+	return (int)l.delivered;
+}
+
+int cta_kcount_read_syns(struct cta_kcount *kc, cta_kcount_syn_cb cb, void *data, bool *full)
+{
+	struct listing l = { .syn_cb = cb, .data = data };
+	uint64_t before = 0;
+
+	*full = false;
+	for (int i = 0; i < 4; i++) {
+		int err = list_set(kc, cta_kcount_syn_set_name(i & 1, i >> 1), &l);
+
+		if (err)
+			return err;
+		if (l.elements - before >= CTA_KCOUNT_SYN_SET_SIZE)
+			*full = true;
+		before = l.elements;
+	}
 	return (int)l.delivered;
 }

@@ -124,6 +124,43 @@ struct cta_kcount_stats {
 	uint64_t largest_in[CTA_KCOUNT_GENS];
 };
 
+/*
+ * Denied TCP connects, one by one (syns4, syns6): where first packets enter (new_prerouting
+ * and new_output, priority -150; not what loopback brings back to prerouting), a TCP SYN
+ * of a flow already let through (its key in the generation's left set: NFLOG logs the
+ * others) puts its connection's identity into the set, the conntrack original
+ * saddr . daddr . sport . dport and the SYN's sequence number, which its retransmits
+ * share and another connect from the same port does not; where it leaves (left4/left6's
+ * chains) the SYN takes it out again (dynset delete: Linux 5.17). What stays was
+ * dropped on the way: one element per denied connect, however many retransmits, kept
+ * CTA_KCOUNT_SYN_TIMEOUT_MS after its last SYN. A SYN that enters while its identity
+ * is there (a retransmit of a dropped SYN) also puts it into resyn4/resyn6, which it
+ * does not leave: a connect whose first SYN was dropped and whose retransmit was let
+ * through (a rate limit) is a denied connect all the same. A SYN a set has no room
+ * for is not marked: the listing then holds CTA_KCOUNT_SYN_SET_SIZE elements, and
+ * says so.
+ */
+#define CTA_KCOUNT_SYN_TIMEOUT_MS 10000u
+#define CTA_KCOUNT_SYN_SET_SIZE 65536u
+
+/* One element of a SYN set: a denied connect (all in network order but family). */
+struct cta_kcount_syn {
+	uint8_t family; /* AF_INET / AF_INET6 */
+	uint16_t sport, dport; /* host order */
+	uint32_t isn; /* host order: the SYN's sequence number */
+	union cta_addr src, dst;
+};
+
+typedef void (*cta_kcount_syn_cb)(const struct cta_kcount_syn *e, void *data);
+
+/* "syns4", "syns6", or (again) "resyn4", "resyn6". */
+const char *cta_kcount_syn_set_name(bool v6, bool again);
+/*
+ * Parse one NFT_MSG_NEWSETELEM message of a SYN set's listing: cb for each element.
+ * Returns the number of elements, -EBADMSG or -EPROTO (as cta_kcountmsg_parse).
+ */
+int cta_kcountmsg_parse_syns(const struct nlmsghdr *nlh, cta_kcount_syn_cb cb, void *data);
+
 /* A socket for listing the counting sets of table (NULL: CTA_TABLE_NAME). 0 or -errno. */
 int cta_kcount_open(struct cta_kcount **out, const char *table);
 void cta_kcount_free(struct cta_kcount *kc);
@@ -135,6 +172,11 @@ void cta_kcount_free(struct cta_kcount *kc);
  * element. Returns the elements delivered, or -errno.
  */
 int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data);
-const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc);
+const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc); /*
+ * List the SYN sets (syns and resyn, both families): cb sees each element; *full is set when a set held CTA_KCOUNT_SYN_SET_SIZE elements
+ * (SYNs went unmarked). Returns the elements delivered, or -errno (-ENOENT: a table
+ * without them).
+ */
+int cta_kcount_read_syns(struct cta_kcount *kc, cta_kcount_syn_cb cb, void *data, bool *full);
 
 #endif

@@ -74,6 +74,41 @@ static int parse_key(const struct nlattr *key, struct cta_kcount_elem *e)
 	return -EBADMSG;
 }
 
+const char *cta_kcount_syn_set_name(bool v6, bool again)
+{
+	static const char *const names[2][2] = { { "syns4", "syns6" }, { "resyn4", "resyn6" } };
+
+	return names[again][v6];
+}
+
+/* A SYN set's key: saddr . daddr . sport . dport . sequence, each in 4-byte slots. */
+static int parse_syn_key(const struct nlattr *key, struct cta_kcount_syn *e)
+{
+	const struct nlattr *a;
+	size_t alen = e->family == AF_INET6 ? 16 : 4;
+
+	mnl_attr_for_each_nested(a, key) {
+		const uint8_t *p = mnl_attr_get_payload(a);
+		uint16_t port;
+		uint32_t seq;
+
+		if (mnl_attr_get_type(a) != NFTA_DATA_VALUE)
+			continue;
+		if (mnl_attr_get_payload_len(a) != 2 * alen + 12)
+			return -EBADMSG;
+		memcpy(e->src.b, p, alen);
+		memcpy(e->dst.b, p + alen, alen);
+		memcpy(&port, p + 2 * alen, 2);
+		e->sport = ntohs(port);
+		memcpy(&port, p + 2 * alen + 4, 2);
+		e->dport = ntohs(port);
+		memcpy(&seq, p + 2 * alen + 8, 4);
+		e->isn = ntohl(seq);
+		return 0;
+	}
+	return -EBADMSG;
+}
+
 /* A counter expression's packets; other expressions are left alone. */
 static int parse_expr(const struct nlattr *expr, struct cta_kcount_elem *e)
 {
@@ -165,6 +200,56 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 		err = parse_elem(elem, &e);
 		if (err)
 			return err;
+		cb(&e, data);
+		n++;
+	}
+	return n;
+}
+
+int cta_kcountmsg_parse_syns(const struct nlmsghdr *nlh, cta_kcount_syn_cb cb, void *data)
+{
+	const struct nlattr *a, *list = NULL, *elem, *b;
+	struct cta_kcount_syn proto = { 0 };
+	int n = 0;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM ||
+	    nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
+		return -EPROTO;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
+		return -EBADMSG;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) {
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+				return -EBADMSG;
+			for (int i = 0; i < 4; i++)
+				if (!strcmp(mnl_attr_get_str(a),
+					    cta_kcount_syn_set_name(i & 1, i >> 1)))
+					proto.family = i & 1 ? AF_INET6 : AF_INET;
+			if (!proto.family)
+				return -EPROTO;
+		} else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS) {
+			list = a;
+		}
+	}
+	if (!proto.family)
+		return -EPROTO;
+	if (!list)
+		return 0;
+	mnl_attr_for_each_nested(elem, list) {
+		struct cta_kcount_syn e = proto;
+		bool has_key = false;
+
+		if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM)
+			continue;
+		mnl_attr_for_each_nested(b, elem) {
+			if (mnl_attr_get_type(b) != NFTA_SET_ELEM_KEY)
+				continue;
+			if (mnl_attr_validate(b, MNL_TYPE_NESTED) < 0 || parse_syn_key(b, &e))
+				return -EBADMSG;
+			has_key = true;
+		}
+		if (!has_key)
+			return -EBADMSG;
 		cb(&e, data);
 		n++;
 	}

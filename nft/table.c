@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 96
+#define BATCH_MAX_MSGS 128
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -33,7 +33,7 @@ struct cta_table {
 
 /* One batch under construction; names[] says which object each message creates. */
 struct batch {
-	char buf[65536];
+	char buf[131072];
 	struct mnl_nlmsg_batch *b;
 	uint32_t first_seq, seq;
 	char names[BATCH_MAX_MSGS][64];
@@ -274,6 +274,43 @@ static int add_count_set(struct batch *bt, int point, bool v6, int gen)
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
 	if (counter)
 		nftnl_set_add_expr(s, counter); /* the set takes it */
+	snprintf(what, sizeof(what), "set %s", name);
+	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+#define SYN_SET_ID 40 /* + 2 * again + v6 */
+
+/*
+ * A SYN set (nft/kcount.h): saddr . daddr . inet_service . inet_service . mark (the
+ * sequence number: nft has no bare 32-bit type to name it), with a timeout.
+ */
+static int add_syn_set(struct batch *bt, bool v6, bool again)
+{
+	const char *name = cta_kcount_syn_set_name(v6, again);
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t addr = v6 ? 8u : 7u;
+	char what[64];
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, SYN_SET_ID + 2 * again + v6);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
+			  (((((addr << 6 | addr) << 6) | 13u) << 6 | 13u) << 6) | 19u);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 44 : 20);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_SYN_TIMEOUT_MS);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SYN_SET_SIZE);
 	snprintf(what, sizeof(what), "set %s", name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
@@ -614,6 +651,48 @@ static void e_dynset(struct rule *r, uint32_t op, const char *set, uint32_t set_
 	add(r, e);
 }
 
+/* meta l4proto tcp tcp flags & (syn | ack) == syn */
+static void e_tcp_syn(struct rule *r)
+{
+	uint8_t syn = 0x02;
+
+	e_meta_is(r, NFT_META_L4PROTO, IPPROTO_TCP);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_mask(r, 0x12, 1);
+	e_cmp(r, NFT_CMP_EQ, &syn, 1);
+}
+
+/*
+ * A SYN's identity into NFT_REG_1 on, as the SYN sets key it: ct original saddr .
+ * daddr . proto-src . proto-dst . tcp sequence (after e_ct_key's registers: the same
+ * slots, sport where the protocol was).
+ */
+static void e_syn_key(struct rule *r, bool v6)
+{
+	const struct seen *sn = v6 ? &seen6 : &seen4;
+
+	e_ct_orig(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
+	e_ct_orig(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
+	e_ct_orig(r, NFT_CT_PROTO_SRC, sn->reg_proto);
+	e_ct_orig(r, NFT_CT_PROTO_DST, sn->reg_port);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 4, 4, sn->reg_port + 1);
+}
+
+/*
+ * Where it leaves (nft/kcount.h, the SYN sets):
+ * tcp flags & (syn|ack) == syn meta nfproto F delete @synsF { identity }
+ */
+static int add_syn_leave_rule(struct batch *bt, const char *chain, bool v6)
+{
+	struct rule r = rule_begin(bt, chain);
+
+	e_tcp_syn(&r);
+	e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	e_syn_key(&r, v6);
+	e_dynset(&r, NFT_DYNSET_OP_DELETE, cta_kcount_syn_set_name(v6, false), SYN_SET_ID + v6);
+	return rule_commit(bt, &r, chain);
+}
+
 /*
  * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
  * update @SET { ct original saddr . daddr . protocol . proto-dst }
@@ -753,6 +832,8 @@ static int add_count_rules(struct batch *bt, size_t i, int gen)
 	 */
 	for (int v6 = 0; v6 < 2 && !err; v6++) {
 		if (left)
+			err = add_syn_leave_rule(bt, chain, v6);
+		if (!err && left)
 			err = add_nat_rule(bt, chain, v6, gen, nl, false);
 		if (!err && count_points[i].hook == NF_INET_LOCAL_IN)
 			err = add_nat_rule(bt, chain, v6, gen, nl, true);
@@ -775,6 +856,9 @@ static int add_count_rules(struct batch *bt, size_t i, int gen)
 static int add_counting(struct batch *bt)
 {
 	int err = 0;
+
+	for (int i = 0; i < 4 && !err; i++)
+		err = add_syn_set(bt, i & 1, i >> 1);
 
 	for (int gen = 0; gen < CTA_KCOUNT_GENS && !err; gen++)
 		for (int v6 = 0; v6 < 2 && !err; v6++)
@@ -1030,7 +1114,65 @@ static const struct {
 	uint32_t hook;
 } new_chains[] = { { "new_prerouting", NF_INET_PRE_ROUTING }, { "new_output", NF_INET_LOCAL_OUT } };
 
-/* The rules of new_chains[i]; with counting, NFLOG's lookup is in generation gen's sets. */
+/*
+ * Where a SYN enters (nft/kcount.h, the SYN sets), last in new_prerouting and
+ * new_output: of a flow let through before, one NFLOG does not log (add_log_rule),
+ *   tcp flags & (syn|ack) == syn KEY != @leftF return
+ *   [meta iiftype != loopback] tcp flags & (syn|ack) == syn meta nfproto F
+ *   identity @synsF update @resynF { identity }
+ *   [meta iiftype != loopback] tcp flags & (syn|ack) == syn meta nfproto F
+ *   update @synsF { identity }
+ * Inverted: a lookup that finds its element runs the element's counter (Linux 5.x on),
+ * which would count the SYN as having left.
+ */
+static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int gen,
+			       uint32_t not_loopback)
+{
+	struct rule r = rule_begin(bt, chain);
+	struct nftnl_expr *e;
+	int err;
+
+	e_tcp_syn(&r);
+	e_ct_key(&r, v6);
+	if ((e = nftnl_expr_alloc("lookup"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+				   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
+				   count_set_id(CTA_KCOUNT_LEFT, v6, gen));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	}
+	add(&r, e);
+	e_verdict(&r, NFT_RETURN);
+	if ((err = rule_commit(bt, &r, chain)))
+		return err;
+	/* again, and again: the set has no counter, so its lookup changes nothing */
+	for (int again = 1; again >= 0; again--) {
+		r = rule_begin(bt, chain);
+		e_not_loopback(&r, not_loopback);
+		e_tcp_syn(&r);
+		e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		e_syn_key(&r, v6);
+		if (again && (e = nftnl_expr_alloc("lookup"))) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+					   cta_kcount_syn_set_name(v6, false));
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + v6);
+		}
+		if (again)
+			add(&r, e);
+		e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_syn_set_name(v6, again),
+			 SYN_SET_ID + 2 * again + v6);
+		if ((err = rule_commit(bt, &r, chain)))
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The rules of new_chains[i]; with counting, NFLOG's lookup and the SYN sets' are in
+ * generation gen's left sets.
+ */
 static int add_new_rules(struct batch *bt, size_t i, uint16_t group, bool count, int gen)
 {
 	int err = add_skip_not_new(bt, new_chains[i].chain);
@@ -1040,6 +1182,10 @@ static int add_new_rules(struct batch *bt, size_t i, uint16_t group, bool count,
 	/* with counting one rule per family, else one for both */
 	for (int v6 = 0; v6 < (count ? 2 : 1) && group && !err; v6++)
 		err = add_log_rule(bt, new_chains[i].chain, v6, group, count, gen);
+	for (int v6 = 0; v6 < 2 && count && !err; v6++)
+		err = add_syn_enter_rules(
+			bt, new_chains[i].chain, v6, gen,
+			new_chains[i].hook == NF_INET_PRE_ROUTING ? NFT_META_IIFTYPE : 0);
 	return err;
 }
 

@@ -2,7 +2,8 @@
 /*
  * A counting set's listing (nft/kcount.h): elements as the kernel lays them out (a
  * key in 4-byte slots, a counter expression), for IPv4 and ICMP; other sets and
- * messages are refused, and a key of the wrong length is malformed.
+ * messages are refused, and a key of the wrong length is malformed. A SYN set's
+ * elements: source, destination, ports and sequence number.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -61,6 +62,59 @@ static struct nlmsghdr *msg(char *buf, const char *set)
 	return nlh;
 }
 
+static struct cta_kcount_syn syn_got[2];
+static int n_syn;
+
+static void on_syn(const struct cta_kcount_syn *e, void *data)
+{
+	(void)data;
+	if (n_syn < 2)
+		syn_got[n_syn] = *e;
+	n_syn++;
+}
+
+/* syns4's: 198.51.100.7 . 203.0.113.5 . sport . 22 . isn, key_len bytes of it */
+static void syns(void)
+{
+	uint8_t key[20] = { 198, 51, 100, 7,  203, 0, 113,  5,	  0x9c, 0x41,
+			    0,	 0,  0,	  22, 0,   0, 0xde, 0xad, 0xbe, 0xef };
+	char buf[4096];
+	struct nlmsghdr *nlh = msg(buf, "syns4");
+	struct nlattr *list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS), *el, *k;
+	char addr[INET_ADDRSTRLEN];
+
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, sizeof(key), key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), 1);
+	CHECK_EQ(n_syn, 1);
+	CHECK_EQ(syn_got[0].family, AF_INET);
+	CHECK_EQ(syn_got[0].sport, 40001);
+	CHECK_EQ(syn_got[0].dport, 22);
+	CHECK_EQ(syn_got[0].isn, 0xdeadbeef);
+	inet_ntop(AF_INET, syn_got[0].dst.b, addr, sizeof(addr));
+	CHECK_STR(addr, "203.0.113.5");
+	/* a counting set's message is not a SYN set's, nor the other way round */
+	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EPROTO);
+	nlh = msg(buf, "left4");
+	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), -EPROTO);
+	/* a key one slot short: malformed */
+	nlh = msg(buf, "syns6");
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, sizeof(key), key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), -EBADMSG);
+	CHECK_STR(cta_kcount_syn_set_name(true, false), "syns6");
+	CHECK_STR(cta_kcount_syn_set_name(false, true), "resyn4");
+}
+
 int main(void)
 {
 	static const uint8_t dns[2] = { 0, 53 }, echo[2] = { 8, 0 };
@@ -117,5 +171,6 @@ int main(void)
 	put_elem(nlh, IPPROTO_UDP, dns, 1, 12);
 	mnl_attr_nest_end(nlh, list);
 	CHECK_EQ(cta_kcountmsg_parse(nlh, on_elem, NULL), -EBADMSG);
+	syns();
 	return check_report("kcountmsg");
 }
