@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,8 @@ struct cta_judge {
 	size_t n_free;
 	struct cta_hashidx idx;
 	struct cta_denials *counts; /* NULL: denials judged by time */
+	struct cta_syns *syns; /* NULL: every unclaimed denied packet is an attempt */
+	uint64_t now_mono; /* of the last call that gave one (trace, NFLOG, expire) */
 	struct byidx *byidx; /* built at the first lookup (the host is read after _new) */
 	size_t n_byidx;
 	bool byidx_built;
@@ -125,6 +128,11 @@ struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *h
 void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d)
 {
 	j->counts = d;
+}
+
+void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s)
+{
+	j->syns = s;
 }
 
 void cta_judge_free(struct cta_judge *j)
@@ -441,6 +449,10 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	direction_seen(j, pos, w->verdict);
 	set_ifaces(j, pos, w->iif, w->oif);
 	j->stats.denied++;
+	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
+	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP &&
+	    cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono))
+		return -ENOMEM;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = by_rule(j, w)
 		    ? NULL
@@ -561,6 +573,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 	struct wait *w;
 	int64_t pos;
 
+	j->now_mono = now_mono;
 	j->stats.judgements++;
 	if (!verdict)
 		return -ENOMEM;
@@ -685,6 +698,7 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 	struct wait *w;
 	int64_t pos;
 
+	j->now_mono = now_mono;
 	j->stats.nflog++;
 	pos = confirmed(j, p->has_ct, p->ct_id, p->family, p->l4proto, &p->tuple);
 	/* where it came in, when no trace said it (--trace none) */
@@ -924,19 +938,27 @@ static struct cta_tuple key_tuple(const struct cta_denial_key *k)
  * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
  * attempt of its own. NFLOG logs the first packets of flows never let through
  * (nft/table.c), so these are of a flow some of whose attempts were let through (a
- * rate limit, a meter), or packets whose messages were lost: an upper bound, as a
- * retransmit among them counts as an attempt. Those owed (cta_denials_owe) are
- * packets of attempts recorded already: their retransmits.
+ * rate limit, a meter), or packets whose messages were lost. TCP's are SYNs, whose
+ * retransmits are no attempts: the SYN sets tell which are (cta_syns_attempts);
+ * without them (or when they could not be trusted) an upper bound. Those owed
+ * (cta_denials_owe) are packets of attempts recorded already: their retransmits.
  */
 static int unclaimed(const struct cta_denial_key *k, uint64_t attempts, uint64_t owed, void *data)
 {
 	struct cta_judge *j = data;
 	struct cta_tuple t = key_tuple(k);
-	int64_t pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host,
-					     cta_now_real_ns(), attempts + owed, attempts);
+	int64_t pos;
 	struct cta_verdict *v;
 	int err;
 
+	if (attempts && j->syns && k->l4proto == IPPROTO_TCP) {
+		uint64_t a = cta_syns_attempts(j->syns, k, attempts, j->now_mono);
+
+		owed += attempts - a;
+		attempts = a;
+	}
+	pos = cta_flowtab_add_denied(j->ft, k->family, k->l4proto, &t, j->host, cta_now_real_ns(),
+				     attempts + owed, attempts);
 	if (pos < 0)
 		return (int)pos;
 	j->stats.retransmits += owed;
@@ -1150,6 +1172,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 {
 	int err = 0;
 
+	j->now_mono = now_mono;
 	if (j->counts)
 		return expire_counted(j, now_mono, wait_ns);
 

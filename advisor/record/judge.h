@@ -18,6 +18,7 @@
 #include "advisor/model/flowtab.h"
 #include "advisor/model/host.h"
 #include "advisor/record/denials.h"
+#include "advisor/record/syns.h"
 #include "nft/nflog.h"
 #include "advisor/record/trace.h"
 
@@ -77,6 +78,13 @@ int cta_judge_conntrack(struct cta_judge *j, const struct cta_event *ev);
  * events then). d must outlive j.
  */
 void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
+/*
+ * With kernel counts and the SYN sets (nft/kcount.h): a TCP flow's denied packets
+ * nothing claimed are attempts only as far as the sets tell new connects
+ * (advisor/record/syns.h); the SYNs traces and NFLOG saw are given to s. NULL (or
+ * never called): each is an attempt. s must outlive j.
+ */
+void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s);
 /*
  * With kernel counts: waiting attempts get the denials counted for their flow (those
  * of a flow the kernel could not count are denied after wait_ns only if their trace

@@ -63,6 +63,7 @@ struct rec {
 	struct cta_listen *listen; /* own table, traces, the ruleset */
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
 	struct cta_denials *denials;
+	struct cta_syns *syns; /* the SYN sets' connects (syns.h), with kc */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
@@ -185,6 +186,16 @@ static void verbose_counts(struct rec *r)
 		(unsigned long long)cta_judge_stats(r->judge)->nflog,
 		(unsigned long long)r->nflog_overruns,
 		(unsigned long long)(r->procmon ? cta_procmon_events(r->procmon) : 0));
+	if (r->syns) {
+		const struct cta_syns_stats *ss = cta_syns_stats(r->syns);
+
+		verbose(r,
+			"SYN sets: listings=%llu connects=%llu attempts=%llu retransmits=%llu "
+			"unsure=%llu full=%llu",
+			(unsigned long long)ss->listings, (unsigned long long)ss->identities,
+			(unsigned long long)ss->attempts, (unsigned long long)ss->retransmits,
+			(unsigned long long)ss->unsure, (unsigned long long)ss->full);
+	}
 }
 
 static void note_err(struct rec *r, int err)
@@ -447,6 +458,13 @@ static void on_kcount(const struct cta_kcount_elem *e, void *data)
 	note_err(r, cta_denials_add(r->denials, e));
 }
 
+static void on_syn(const struct cta_kcount_syn *e, void *data)
+{
+	struct rec *r = data;
+
+	note_err(r, cta_syns_add(r->syns, e, r->list_end_mono));
+}
+
 /* CPU time this process has used (user and kernel), in ns. */
 static uint64_t cpu_ns(void)
 {
@@ -600,8 +618,21 @@ static int count_kernel(struct rec *r)
 	r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0);
 	r->list_end_mono = cta_now_mono_ns();
 	if (n >= 0) {
+		bool full = false;
+		int m;
+
 		cta_denials_listed(r->denials, r->list_end_mono);
 		r->list_whole = true;
+		/* then the denied connects one by one (after: they take no part in the counts) */
+		cta_syns_next_listing(r->syns);
+		m = cta_kcount_read_syns(r->kc, on_syn, r, &full);
+		cta_syns_listed(r->syns, m >= 0, full, r->list_end_mono);
+		if (m < 0 && m != -ENOMEM) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg), "listing the denied SYNs: %s", strerror(-m));
+			notice(r, msg);
+		}
 	} else {
 		char msg[200];
 
@@ -1232,6 +1263,9 @@ static int setup_kernel(struct rec *r)
 			return failf(r, CTA_RECORD_SYSTEM, err, "cannot list the counting sets: %s",
 				     strerror(-err));
 		cta_judge_use_counts(r->judge, r->denials);
+		if (!(r->syns = cta_syns_new()))
+			return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+		cta_judge_use_syns(r->judge, r->syns);
 	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
@@ -1784,6 +1818,7 @@ static void teardown(struct rec *r)
 	cta_procs_free(r->procs);
 	cta_kcount_free(r->kc);
 	cta_denials_free(r->denials);
+	cta_syns_free(r->syns);
 	cta_listen_free(r->listen); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);

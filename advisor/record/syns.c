@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/record/syns.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/hashidx.h"
+
+/* Connects kept at most (some 100 bytes each); beyond, the sets are not trusted. */
+#define IDENT_MAX 262144
+/* Connects kept of flows the sets have not listed, at most. */
+#define OWN_UNLISTED_MAX 65536
+
+/* Hashed as bytes: always fully zeroed. */
+struct ikey {
+	uint8_t family, pad[3];
+	uint32_t isn;
+	uint16_t sport, dport;
+	uint32_t pad2;
+	union cta_addr src, dst;
+};
+
+struct ident {
+	struct ikey key;
+	uint32_t flow; /* its flow's position */
+	uint32_t listings; /* listings that held it */
+	uint64_t last_listing; /* the listing (stats.listings + 1 while it runs) that last did */
+	uint64_t sighted_mono; /* when a listing last held it; 0: never */
+	uint64_t last_mono; /* ... or a trace or NFLOG packet saw it */
+	bool owned; /* a trace or NFLOG packet saw it: the judge counts it */
+	bool handed; /* handed out as an attempt */
+};
+
+struct flow {
+	struct cta_denial_key key;
+	uint64_t ready; /* its identities listed twice, neither owned nor handed out */
+	uint64_t sighted_mono; /* the latest of its identities' */
+};
+
+struct cta_syns {
+	struct ident *id;
+	size_t n_id, cap_id;
+	struct cta_hashidx id_idx;
+	struct flow *fl;
+	size_t n_fl, cap_fl;
+	struct cta_hashidx fl_idx;
+	uint64_t listing; /* the one running: stats.listings + 1 */
+	uint64_t distrust_until; /* monotonic ns: a listing failed or a set was full */
+	uint64_t swept_mono;
+	struct cta_syns_stats stats;
+};
+
+struct cta_syns *cta_syns_new(void)
+{
+	struct cta_syns *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	cta_hashidx_init(&s->id_idx);
+	cta_hashidx_init(&s->fl_idx);
+	return s;
+}
+
+void cta_syns_free(struct cta_syns *s)
+{
+	if (!s)
+		return;
+	free(s->id);
+	free(s->fl);
+	cta_hashidx_fini(&s->id_idx);
+	cta_hashidx_fini(&s->fl_idx);
+	free(s);
+}
+
+const struct cta_syns_stats *cta_syns_stats(const struct cta_syns *s)
+{
+	return &s->stats;
+}
+
+struct find {
+	const struct cta_syns *s;
+	const void *key;
+};
+
+static bool id_eq(uint32_t pos, const void *ctx)
+{
+	const struct find *f = ctx;
+
+	return !memcmp(&f->s->id[pos].key, f->key, sizeof(struct ikey));
+}
+
+static bool fl_eq(uint32_t pos, const void *ctx)
+{
+	const struct find *f = ctx;
+
+	return !memcmp(&f->s->fl[pos].key, f->key, sizeof(struct cta_denial_key));
+}
+
+static int64_t find_flow(const struct cta_syns *s, const struct cta_denial_key *k)
+{
+	struct find f = { s, k };
+
+	return cta_hashidx_find(&s->fl_idx, cta_hash_words(k, sizeof(*k)), fl_eq, &f);
+}
+
+static int64_t flow_of(struct cta_syns *s, const struct cta_denial_key *k)
+{
+	int64_t pos = find_flow(s, k);
+
+	if (pos >= 0)
+		return pos;
+	if (s->n_fl == s->cap_fl) {
+		size_t cap = s->cap_fl ? 2 * s->cap_fl : 64;
+		struct flow *fl = realloc(s->fl, cap * sizeof(*fl));
+
+		if (!fl)
+			return -ENOMEM;
+		s->fl = fl;
+		s->cap_fl = cap;
+	}
+	if (cta_hashidx_add(&s->fl_idx, cta_hash_words(k, sizeof(*k)), (uint32_t)s->n_fl))
+		return -ENOMEM;
+	memset(&s->fl[s->n_fl], 0, sizeof(s->fl[0]));
+	s->fl[s->n_fl].key = *k;
+	return (int64_t)s->n_fl++;
+}
+
+static bool ready(const struct ident *id)
+{
+	return id->listings >= 2 && !id->owned && !id->handed;
+}
+
+/* The identity of this connect, made if new (its flow too); NULL: ENOMEM. */
+static struct ident *ident_of(struct cta_syns *s, uint8_t family, const union cta_addr *src,
+			      const union cta_addr *dst, uint16_t sport, uint16_t dport,
+			      uint32_t isn)
+{
+	struct ikey key;
+	struct cta_denial_key fk;
+	struct find f = { s, &key };
+	uint64_t hash;
+	int64_t pos, flow;
+
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	key.isn = isn;
+	key.sport = sport;
+	key.dport = dport;
+	key.src = *src;
+	key.dst = *dst;
+	hash = cta_hash_words(&key, sizeof(key));
+	pos = cta_hashidx_find(&s->id_idx, hash, id_eq, &f);
+	if (pos >= 0)
+		return &s->id[pos];
+	memset(&fk, 0, sizeof(fk));
+	fk.family = family;
+	fk.l4proto = IPPROTO_TCP;
+	fk.dport = dport;
+	fk.src = *src;
+	fk.dst = *dst;
+	if ((flow = flow_of(s, &fk)) < 0)
+		return NULL;
+	if (s->n_id == s->cap_id) {
+		size_t cap = s->cap_id ? 2 * s->cap_id : 256;
+		struct ident *id = realloc(s->id, cap * sizeof(*id));
+
+		if (!id)
+			return NULL;
+		s->id = id;
+		s->cap_id = cap;
+	}
+	if (cta_hashidx_add(&s->id_idx, hash, (uint32_t)s->n_id))
+		return NULL;
+	memset(&s->id[s->n_id], 0, sizeof(s->id[0]));
+	s->id[s->n_id].key = key;
+	s->id[s->n_id].flow = (uint32_t)flow;
+	return &s->id[s->n_id++];
+}
+
+void cta_syns_next_listing(struct cta_syns *s)
+{
+	s->listing = s->stats.listings + 1;
+}
+
+int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t now_mono)
+{
+	struct ident *id;
+	bool was;
+
+	if (s->n_id >= IDENT_MAX) {
+		/* a flood of denied connects: their packets count as attempts again */
+		s->distrust_until = now_mono + CTA_SYNS_KEEP_NS;
+		return 0;
+	}
+	id = ident_of(s, e->family, &e->src, &e->dst, e->sport, e->dport, e->isn);
+	if (!id)
+		return -ENOMEM;
+	if (id->last_listing == s->listing)
+		return 0; /* listed twice in one listing: a set resized under the dump */
+	was = ready(id);
+	id->last_listing = s->listing;
+	id->listings++;
+	id->sighted_mono = id->last_mono = now_mono;
+	if (id->listings == 2)
+		s->stats.identities++;
+	if (!was && ready(id))
+		s->fl[id->flow].ready++;
+	if (now_mono > s->fl[id->flow].sighted_mono)
+		s->fl[id->flow].sighted_mono = now_mono;
+	return 0;
+}
+
+/* Forget identities not seen in CTA_SYNS_KEEP_NS; the flows are made again from the rest. */
+static void sweep(struct cta_syns *s, uint64_t now_mono)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_id; i++)
+		if (s->id[i].last_mono + CTA_SYNS_KEEP_NS > now_mono)
+			s->id[n++] = s->id[i];
+	if (n == s->n_id)
+		return;
+	s->n_id = n;
+	s->n_fl = 0;
+	cta_hashidx_fini(&s->id_idx);
+	cta_hashidx_fini(&s->fl_idx);
+	cta_hashidx_init(&s->id_idx);
+	cta_hashidx_init(&s->fl_idx);
+	for (size_t i = 0; i < s->n_id; i++) {
+		struct ident *id = &s->id[i];
+		struct cta_denial_key fk;
+		int64_t flow;
+
+		memset(&fk, 0, sizeof(fk));
+		fk.family = id->key.family;
+		fk.l4proto = IPPROTO_TCP;
+		fk.dport = id->key.dport;
+		fk.src = id->key.src;
+		fk.dst = id->key.dst;
+		/* no more room than before: the allocations are there */
+		flow = flow_of(s, &fk);
+		if (flow < 0 ||
+		    cta_hashidx_add(&s->id_idx, cta_hash_words(&id->key, sizeof(id->key)),
+				    (uint32_t)i)) {
+			/* out of memory mid-way: start over empty, and distrust for a while */
+			s->n_id = s->n_fl = 0;
+			cta_hashidx_fini(&s->id_idx);
+			cta_hashidx_fini(&s->fl_idx);
+			cta_hashidx_init(&s->id_idx);
+			cta_hashidx_init(&s->fl_idx);
+			s->distrust_until = now_mono + CTA_SYNS_KEEP_NS;
+			return;
+		}
+		id->flow = (uint32_t)flow;
+		s->fl[flow].ready += ready(id);
+		if (id->sighted_mono > s->fl[flow].sighted_mono)
+			s->fl[flow].sighted_mono = id->sighted_mono;
+	}
+}
+
+void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_mono)
+{
+	if (complete)
+		s->stats.listings++;
+	s->stats.full += full;
+	if (!complete || full)
+		s->distrust_until = now_mono + CTA_SYNS_KEEP_NS;
+	if (now_mono >= s->swept_mono + 1000000000ULL) {
+		sweep(s, now_mono);
+		s->swept_mono = now_mono;
+	}
+}
+
+int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, uint32_t isn,
+		 uint64_t now_mono)
+{
+	struct cta_denial_key fk;
+	struct ident *id;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.family = family;
+	fk.l4proto = IPPROTO_TCP;
+	fk.dport = t->dport;
+	fk.src = t->src;
+	fk.dst = t->dst;
+	/*
+	 * Of a flow the sets have not listed (NFLOG logs its SYNs: a banned host's flood),
+	 * kept only while there are few: one matters only if the flow is let through
+	 * while the connect still retransmits
+	 */
+	if (find_flow(s, &fk) < 0 && s->n_id >= OWN_UNLISTED_MAX)
+		return 0;
+	if (s->n_id >= IDENT_MAX) {
+		s->distrust_until = now_mono + CTA_SYNS_KEEP_NS;
+		return 0;
+	}
+	id = ident_of(s, family, &t->src, &t->dst, t->sport, t->dport, isn);
+	if (!id)
+		return -ENOMEM;
+	if (ready(id))
+		s->fl[id->flow].ready--;
+	id->owned = true;
+	id->last_mono = now_mono;
+	return 0;
+}
+
+uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, uint64_t packets,
+			   uint64_t now_mono)
+{
+	int64_t pos = k->l4proto == IPPROTO_TCP ? find_flow(s, k) : -1;
+	struct flow *fl;
+	uint64_t take;
+
+	if (pos < 0 || now_mono < s->distrust_until ||
+	    s->fl[pos].sighted_mono + CTA_SYNS_KEEP_NS <= now_mono) {
+		if (pos >= 0 && k->l4proto == IPPROTO_TCP)
+			s->stats.unsure += packets;
+		return packets;
+	}
+	fl = &s->fl[pos];
+	take = fl->ready < packets ? fl->ready : packets;
+	for (size_t i = 0, left = take; i < s->n_id && left; i++) {
+		struct ident *id = &s->id[i];
+
+		if (id->flow == (uint32_t)pos && ready(id)) {
+			id->handed = true;
+			left--;
+		}
+	}
+	fl->ready -= take;
+	s->stats.attempts += take;
+	s->stats.retransmits += packets - take;
+	return take;
+}
