@@ -44,34 +44,40 @@ static int which_set(const char *name, struct cta_kcount_elem *e)
 	return -EPROTO;
 }
 
+/* A key's value (NFTA_DATA_VALUE) of len bytes; NULL: none, or another length. */
+static const uint8_t *key_value(const struct nlattr *key, size_t len)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, key) {
+		if (mnl_attr_get_type(a) != NFTA_DATA_VALUE)
+			continue;
+		return mnl_attr_get_payload_len(a) == len ? mnl_attr_get_payload(a) : NULL;
+	}
+	return NULL;
+}
+
 /* The key, laid out in 4-byte slots: saddr . daddr . protocol . proto-dst. */
 static int parse_key(const struct nlattr *key, struct cta_kcount_elem *e)
 {
-	const struct nlattr *a;
 	size_t alen = e->family == AF_INET6 ? 16 : 4;
+	const uint8_t *p = key_value(key, 2 * alen + 8);
+	uint16_t port;
 
-	mnl_attr_for_each_nested(a, key) {
-		const uint8_t *p = mnl_attr_get_payload(a);
-		uint16_t port;
-
-		if (mnl_attr_get_type(a) != NFTA_DATA_VALUE)
-			continue;
-		if (mnl_attr_get_payload_len(a) != 2 * alen + 8)
-			return -EBADMSG;
-		memcpy(e->src.b, p, alen);
-		memcpy(e->dst.b, p + alen, alen);
-		e->l4proto = p[2 * alen];
-		if (e->l4proto == IPPROTO_ICMP || e->l4proto == IPPROTO_ICMPV6) {
-			/* the tuple's type and code */
-			e->icmp_type = p[2 * alen + 4];
-			e->icmp_code = p[2 * alen + 5];
-		} else {
-			memcpy(&port, p + 2 * alen + 4, 2);
-			e->dport = ntohs(port);
-		}
-		return 0;
+	if (!p)
+		return -EBADMSG;
+	memcpy(e->src.b, p, alen);
+	memcpy(e->dst.b, p + alen, alen);
+	e->l4proto = p[2 * alen];
+	if (e->l4proto == IPPROTO_ICMP || e->l4proto == IPPROTO_ICMPV6) {
+		/* the tuple's type and code */
+		e->icmp_type = p[2 * alen + 4];
+		e->icmp_code = p[2 * alen + 5];
+	} else {
+		memcpy(&port, p + 2 * alen + 4, 2);
+		e->dport = ntohs(port);
 	}
-	return -EBADMSG;
+	return 0;
 }
 
 const char *cta_kcount_syn_set_name(bool v6, bool again)
@@ -84,29 +90,22 @@ const char *cta_kcount_syn_set_name(bool v6, bool again)
 /* A SYN set's key: saddr . daddr . sport . dport . sequence, each in 4-byte slots. */
 static int parse_syn_key(const struct nlattr *key, struct cta_kcount_syn *e)
 {
-	const struct nlattr *a;
 	size_t alen = e->family == AF_INET6 ? 16 : 4;
+	const uint8_t *p = key_value(key, 2 * alen + 12);
+	uint16_t port;
+	uint32_t seq;
 
-	mnl_attr_for_each_nested(a, key) {
-		const uint8_t *p = mnl_attr_get_payload(a);
-		uint16_t port;
-		uint32_t seq;
-
-		if (mnl_attr_get_type(a) != NFTA_DATA_VALUE)
-			continue;
-		if (mnl_attr_get_payload_len(a) != 2 * alen + 12)
-			return -EBADMSG;
-		memcpy(e->src.b, p, alen);
-		memcpy(e->dst.b, p + alen, alen);
-		memcpy(&port, p + 2 * alen, 2);
-		e->sport = ntohs(port);
-		memcpy(&port, p + 2 * alen + 4, 2);
-		e->dport = ntohs(port);
-		memcpy(&seq, p + 2 * alen + 8, 4);
-		e->isn = ntohl(seq);
-		return 0;
-	}
-	return -EBADMSG;
+	if (!p)
+		return -EBADMSG;
+	memcpy(e->src.b, p, alen);
+	memcpy(e->dst.b, p + alen, alen);
+	memcpy(&port, p + 2 * alen, 2);
+	e->sport = ntohs(port);
+	memcpy(&port, p + 2 * alen + 4, 2);
+	e->dport = ntohs(port);
+	memcpy(&seq, p + 2 * alen + 8, 4);
+	e->isn = ntohl(seq);
+	return 0;
 }
 
 /* A counter expression's packets; other expressions are left alone. */
@@ -164,13 +163,16 @@ static int parse_elem(const struct nlattr *elem, struct cta_kcount_elem *e)
 	return has_key ? 0 : -EBADMSG;
 }
 
-int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data)
+/*
+ * A NEWSETELEM message: its set's name and its list of elements (NULL: none). 0,
+ * -EPROTO (another message, or no set named) or -EBADMSG.
+ */
+static int set_message(const struct nlmsghdr *nlh, const char **set, const struct nlattr **list)
 {
-	const struct nlattr *a, *list = NULL, *elem;
-	struct cta_kcount_elem proto = { 0 };
-	bool named = false;
-	int n = 0;
+	const struct nlattr *a;
 
+	*set = NULL;
+	*list = NULL;
 	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM ||
 	    nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
 		return -EPROTO;
@@ -180,20 +182,29 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) {
 			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 				return -EBADMSG;
-			if (which_set(mnl_attr_get_str(a), &proto))
-				return -EPROTO;
-			named = true;
+			*set = mnl_attr_get_str(a);
 		} else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS) {
-			list = a;
+			*list = a;
 		}
 	}
-	if (!named)
+	return *set ? 0 : -EPROTO;
+}
+
+int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data)
+{
+	const struct nlattr *list, *elem;
+	struct cta_kcount_elem proto = { 0 };
+	const char *set;
+	int n = 0, err = set_message(nlh, &set, &list);
+
+	if (err)
+		return err;
+	if (which_set(set, &proto))
 		return -EPROTO;
 	if (!list)
 		return 0;
 	mnl_attr_for_each_nested(elem, list) {
 		struct cta_kcount_elem e = proto;
-		int err;
 
 		if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM)
 			continue;
@@ -208,29 +219,16 @@ int cta_kcountmsg_parse(const struct nlmsghdr *nlh, cta_kcount_cb cb, void *data
 
 int cta_kcountmsg_parse_syns(const struct nlmsghdr *nlh, cta_kcount_syn_cb cb, void *data)
 {
-	const struct nlattr *a, *list = NULL, *elem, *b;
+	const struct nlattr *list, *elem, *b;
 	struct cta_kcount_syn proto = { 0 };
-	int n = 0;
+	const char *set;
+	int n = 0, err = set_message(nlh, &set, &list);
 
-	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM ||
-	    nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
-		return -EPROTO;
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
-		return -EBADMSG;
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) {
-			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-				return -EBADMSG;
-			for (int i = 0; i < 4; i++)
-				if (!strcmp(mnl_attr_get_str(a),
-					    cta_kcount_syn_set_name(i & 1, i >> 1)))
-					proto.family = i & 1 ? AF_INET6 : AF_INET;
-			if (!proto.family)
-				return -EPROTO;
-		} else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS) {
-			list = a;
-		}
-	}
+	if (err)
+		return err;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(set, cta_kcount_syn_set_name(i & 1, i >> 1)))
+			proto.family = i & 1 ? AF_INET6 : AF_INET;
 	if (!proto.family)
 		return -EPROTO;
 	if (!list)

@@ -167,29 +167,48 @@ static const struct seen seen6 = {
 #define PER_FLOW_RATE 1 /* a second */
 #define PER_FLOW_BURST 5
 
-/* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
-static int add_set(struct batch *bt, const struct seen *sn, bool syn)
+/* nft's type ids, 6 bits each in a concatenation's key type */
+#define TYPE_IPV4 7u
+#define TYPE_IPV6 8u
+#define TYPE_INET_PROTO 12u
+#define TYPE_INET_SERVICE 13u
+#define TYPE_MARK 19u
+
+/* A set of the table, family inet: what sets differ in. */
+struct set_spec {
+	const char *name;
+	uint32_t id; /* the batch's name for it (NFTNL_SET_ID) */
+	uint32_t key_type, key_len;
+	uint64_t timeout_ms; /* 0: none */
+	uint32_t size;
+	struct nftnl_expr *expr; /* per element (a counter), taken; NULL: none */
+};
+
+/* The set's NEWSET message into the batch. 0, -ENOMEM or -ENOSPC. */
+static int add_set_msg(struct batch *bt, const struct set_spec *sp)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
 	char what[64];
 
-	if (!s)
+	if (!s) {
+		nftnl_expr_free(sp->expr);
 		return -ENOMEM;
+	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, syn ? sn->syn_name : sn->name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, sp->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, syn ? sn->id + 1 : sn->id);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-	/* ipv4_addr|ipv6_addr . same . inet_proto . inet_service, as nft types them */
-	nftnl_set_set_u32(
-		s, NFTNL_SET_KEY_TYPE,
-		((((sn->addr_len == 4 ? 7u : 8u) << 6 | (sn->addr_len == 4 ? 7u : 8u)) << 6 | 12u)
-		 << 6) | 13u);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sn->key_len);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_SEEN_TIMEOUT_MS);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
-	snprintf(what, sizeof(what), "set %s", syn ? sn->syn_name : sn->name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, sp->id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+			  sp->timeout_ms ? NFT_SET_TIMEOUT | NFT_SET_EVAL : NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, sp->key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sp->key_len);
+	if (sp->timeout_ms)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, sp->timeout_ms);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, sp->size);
+	if (sp->expr)
+		nftnl_set_add_expr(s, sp->expr); /* the set takes it */
+	snprintf(what, sizeof(what), "set %s", sp->name);
 	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -198,6 +217,27 @@ static int add_set(struct batch *bt, const struct seen *sn, bool syn)
 		return -ENOSPC;
 	mnl_nlmsg_batch_next(bt->b);
 	return 0;
+}
+
+/* addr . addr . inet_proto . inet_service, as nft types the flow keys */
+static uint32_t flow_key_type(bool v6)
+{
+	uint32_t addr = v6 ? TYPE_IPV6 : TYPE_IPV4;
+
+	return ((addr << 6 | addr) << 6 | TYPE_INET_PROTO) << 6 | TYPE_INET_SERVICE;
+}
+
+/* A seen set of sn's key; name and id: sn's, or its SYN set's (syn: true). */
+static int add_set(struct batch *bt, const struct seen *sn, bool syn)
+{
+	struct set_spec sp = { .name = syn ? sn->syn_name : sn->name,
+			       .id = syn ? sn->id + 1 : sn->id,
+			       .key_type = flow_key_type(sn->addr_len == 16),
+			       .key_len = sn->key_len,
+			       .timeout_ms = CTA_SEEN_TIMEOUT_MS,
+			       .size = 65536 };
+
+	return add_set_msg(bt, &sp);
 }
 
 /*
@@ -245,44 +285,20 @@ static uint32_t count_set_id(int point, int v6, int gen);
 
 static int add_count_set(struct batch *bt, int point, bool v6, int gen)
 {
-	const char *name = cta_kcount_set_name(point, v6, gen);
-	uint32_t id = count_set_id(point, v6, gen);
 	bool count = point != CTA_KCOUNT_UNCOUNTED && point != CTA_KCOUNT_NAT;
-	uint64_t timeout_ms = point == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_expr *counter = count ? nftnl_expr_alloc("counter") : NULL;
-	struct nlmsghdr *nlh;
-	uint32_t addr = v6 ? 8u : 7u; /* ipv6_addr, ipv4_addr as nft types them */
-	char what[64];
+	struct set_spec sp = {
+		.name = cta_kcount_set_name(point, v6, gen),
+		.id = count_set_id(point, v6, gen),
+		.key_type = flow_key_type(v6),
+		.key_len = v6 ? 40 : 16,
+		.timeout_ms = point == CTA_KCOUNT_UNCOUNTED ? CTA_KCOUNT_TIMEOUT_MS : 0,
+		.size = CTA_KCOUNT_SET_SIZE,
+		.expr = count ? nftnl_expr_alloc("counter") : NULL,
+	};
 
-	if (!s || (count && !counter)) {
-		nftnl_set_free(s);
-		nftnl_expr_free(counter);
+	if (count && !sp.expr)
 		return -ENOMEM;
-	}
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-			  timeout_ms ? NFT_SET_TIMEOUT | NFT_SET_EVAL : NFT_SET_EVAL);
-	/* addr . addr . inet_proto . inet_service */
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, (((addr << 6 | addr) << 6 | 12u) << 6) | 13u);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 40 : 16);
-	if (timeout_ms)
-		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SET_SIZE);
-	if (counter)
-		nftnl_set_add_expr(s, counter); /* the set takes it */
-	snprintf(what, sizeof(what), "set %s", name);
-	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
-	if (nlh)
-		nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
+	return add_set_msg(bt, &sp);
 }
 
 #define SYN_SET_ID 40 /* + 2 * again + v6 */
@@ -293,33 +309,19 @@ static int add_count_set(struct batch *bt, int point, bool v6, int gen)
  */
 static int add_syn_set(struct batch *bt, bool v6, bool again)
 {
-	const char *name = cta_kcount_syn_set_name(v6, again);
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-	uint32_t addr = v6 ? 8u : 7u;
-	char what[64];
+	uint32_t addr = v6 ? TYPE_IPV6 : TYPE_IPV4;
+	uint32_t addrs = addr << 6 | addr;
+	uint32_t ports = (addrs << 6 | TYPE_INET_SERVICE) << 6 | TYPE_INET_SERVICE;
+	struct set_spec sp = {
+		.name = cta_kcount_syn_set_name(v6, again),
+		.id = SYN_SET_ID + 2 * (uint32_t)again + (uint32_t)v6,
+		.key_type = ports << 6 | TYPE_MARK,
+		.key_len = v6 ? 44 : 20,
+		.timeout_ms = CTA_KCOUNT_SYN_TIMEOUT_MS,
+		.size = CTA_KCOUNT_SYN_SET_SIZE,
+	};
 
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, SYN_SET_ID + 2 * again + v6);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-			  (((((addr << 6 | addr) << 6) | 13u) << 6 | 13u) << 6) | 19u);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 44 : 20);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, CTA_KCOUNT_SYN_TIMEOUT_MS);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, CTA_KCOUNT_SYN_SET_SIZE);
-	snprintf(what, sizeof(what), "set %s", name);
-	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
-	if (nlh)
-		nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
+	return add_set_msg(bt, &sp);
 }
 
 /* ---- expressions: each adds one to the rule, or marks it broken (ENOMEM) ---- */
@@ -1070,6 +1072,28 @@ static int build_ingress(struct batch *bt, const struct cta_table_config *cfg)
 }
 
 /*
+ * KEY != @leftF: the key in NFT_REG_1 on (e_ct_key) is not in generation gen's left
+ * set. Inverted on purpose: a lookup that finds its element runs the element's
+ * expressions, so the left set's counter would count the packet as one that left
+ * (measured on 6.18: a SYN of a flow let through before counted in left4 when it
+ * entered); an inverted one that finds it stops before.
+ */
+static void e_not_left(struct rule *r, bool v6, int gen)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+				   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
+				   count_set_id(CTA_KCOUNT_LEFT, v6, gen));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	}
+	add(r, e);
+}
+
+/*
  * NFLOG's share (record, --nflog-group G): first packets (state new) of the flows
  * never let through, keyed as the counting sets key them (the conntrack original
  * tuple; nft/kcount.h):
@@ -1088,18 +1112,8 @@ static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t gr
 
 	e_ct_new(&r);
 	if (count) {
-		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
 		e_ct_key(&r, v6);
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-					   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen));
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
-					   count_set_id(CTA_KCOUNT_LEFT, v6, gen));
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-		}
-		add(&r, e);
+		e_not_left(&r, v6, gen);
 	}
 	e_log(&r, group);
 	return rule_commit(bt, &r, chain);
@@ -1122,8 +1136,7 @@ static const struct {
  *   identity @synsF update @resynF { identity }
  *   [meta iiftype != loopback] tcp flags & (syn|ack) == syn meta nfproto F
  *   update @synsF { identity }
- * Inverted: a lookup that finds its element runs the element's counter (Linux 5.x on),
- * which would count the SYN as having left.
+ * (e_not_left says why the first is inverted.)
  */
 static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int gen,
 			       uint32_t not_loopback)
@@ -1134,15 +1147,7 @@ static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int
 
 	e_tcp_syn(&r);
 	e_ct_key(&r, v6);
-	if ((e = nftnl_expr_alloc("lookup"))) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-				   cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
-				   count_set_id(CTA_KCOUNT_LEFT, v6, gen));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	}
-	add(&r, e);
+	e_not_left(&r, v6, gen);
 	e_verdict(&r, NFT_RETURN);
 	if ((err = rule_commit(bt, &r, chain)))
 		return err;

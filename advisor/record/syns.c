@@ -29,7 +29,7 @@ struct ident {
 	uint64_t last_listing; /* the listing (stats.listings + 1 while it runs) that last did */
 	uint64_t sighted_mono; /* when a listing last held it; 0: never */
 	uint64_t last_mono; /* ... or a trace or NFLOG packet saw it */
-	bool owned; /* a trace or NFLOG packet saw it: the judge counts it */
+	bool owned; /* the judge counted it a denied attempt (cta_syns_own) */
 	bool handed; /* handed out as an attempt */
 };
 
@@ -98,6 +98,18 @@ static bool fl_eq(uint32_t pos, const void *ctx)
 	return !memcmp(&f->s->fl[pos].key, f->key, sizeof(struct cta_denial_key));
 }
 
+/* The counting sets' key of a TCP flow (as cta_denial_key makes it). */
+static void flow_key(struct cta_denial_key *k, uint8_t family, const union cta_addr *src,
+		     const union cta_addr *dst, uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->l4proto = IPPROTO_TCP;
+	k->dport = dport;
+	k->src = *src;
+	k->dst = *dst;
+}
+
 static int64_t find_flow(const struct cta_syns *s, const struct cta_denial_key *k)
 {
 	struct find f = { s, k };
@@ -154,12 +166,7 @@ static struct ident *ident_of(struct cta_syns *s, uint8_t family, const union ct
 	pos = cta_hashidx_find(&s->id_idx, hash, id_eq, &f);
 	if (pos >= 0)
 		return &s->id[pos];
-	memset(&fk, 0, sizeof(fk));
-	fk.family = family;
-	fk.l4proto = IPPROTO_TCP;
-	fk.dport = dport;
-	fk.src = *src;
-	fk.dst = *dst;
+	flow_key(&fk, family, src, dst, dport);
 	if ((flow = flow_of(s, &fk)) < 0)
 		return NULL;
 	if (s->n_id == s->cap_id) {
@@ -233,12 +240,7 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 		struct cta_denial_key fk;
 		int64_t flow;
 
-		memset(&fk, 0, sizeof(fk));
-		fk.family = id->key.family;
-		fk.l4proto = IPPROTO_TCP;
-		fk.dport = id->key.dport;
-		fk.src = id->key.src;
-		fk.dst = id->key.dst;
+		flow_key(&fk, id->key.family, &id->key.src, &id->key.dst, id->key.dport);
 		/* no more room than before: the allocations are there */
 		flow = flow_of(s, &fk);
 		if (flow < 0 ||
@@ -279,12 +281,7 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
 	struct cta_denial_key fk;
 	struct ident *id;
 
-	memset(&fk, 0, sizeof(fk));
-	fk.family = family;
-	fk.l4proto = IPPROTO_TCP;
-	fk.dport = t->dport;
-	fk.src = t->src;
-	fk.dst = t->dst;
+	flow_key(&fk, family, &t->src, &t->dst, t->dport);
 	/*
 	 * Of a flow the sets have not listed (NFLOG logs its SYNs: a banned host's flood),
 	 * kept only while there are few: one matters only if the flow is let through
@@ -313,14 +310,11 @@ uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, u
 	struct flow *fl;
 	uint64_t take;
 
-	if (pos < 0 || now_mono < s->distrust_until ||
-	    s->fl[pos].sighted_mono + CTA_SYNS_KEEP_NS <= now_mono) {
-		if (pos >= 0 && k->l4proto == IPPROTO_TCP)
-			s->stats.unsure += packets;
-		return packets;
-	}
+	if (pos < 0 || s->fl[pos].sighted_mono + CTA_SYNS_KEEP_NS <= now_mono)
+		return packets; /* not listed: NFLOG logs its SYNs, these are lost messages */
 	fl = &s->fl[pos];
 	take = fl->ready < packets ? fl->ready : packets;
+	/* oldest first; handed out even when every packet counts: they did, once */
 	for (size_t i = 0, left = take; i < s->n_id && left; i++) {
 		struct ident *id = &s->id[i];
 
@@ -331,6 +325,10 @@ uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, u
 	}
 	fl->ready -= take;
 	s->stats.attempts += take;
+	if (now_mono < s->distrust_until) {
+		s->stats.unsure += packets - take;
+		return packets;
+	}
 	s->stats.retransmits += packets - take;
 	return take;
 }

@@ -73,22 +73,29 @@ static void on_syn(const struct cta_kcount_syn *e, void *data)
 	n_syn++;
 }
 
-/* syns4's: 198.51.100.7 . 203.0.113.5 . sport . 22 . isn, key_len bytes of it */
+/* A list of one element, a key of len bytes and nothing else (a SYN set's). */
+static void put_syn_list(struct nlmsghdr *nlh, const uint8_t *key, size_t len)
+{
+	struct nlattr *list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	struct nlattr *el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	struct nlattr *k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+}
+
+/* syns4's: 198.51.100.7 . 203.0.113.5 . 40001 . 22 . 0xdeadbeef */
 static void syns(void)
 {
 	uint8_t key[20] = { 198, 51, 100, 7,  203, 0, 113,  5,	  0x9c, 0x41,
 			    0,	 0,  0,	  22, 0,   0, 0xde, 0xad, 0xbe, 0xef };
 	char buf[4096];
 	struct nlmsghdr *nlh = msg(buf, "syns4");
-	struct nlattr *list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS), *el, *k;
 	char addr[INET_ADDRSTRLEN];
 
-	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, sizeof(key), key);
-	mnl_attr_nest_end(nlh, k);
-	mnl_attr_nest_end(nlh, el);
-	mnl_attr_nest_end(nlh, list);
+	put_syn_list(nlh, key, sizeof(key));
 	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), 1);
 	CHECK_EQ(n_syn, 1);
 	CHECK_EQ(syn_got[0].family, AF_INET);
@@ -103,13 +110,7 @@ static void syns(void)
 	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), -EPROTO);
 	/* a key one slot short: malformed */
 	nlh = msg(buf, "syns6");
-	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, sizeof(key), key);
-	mnl_attr_nest_end(nlh, k);
-	mnl_attr_nest_end(nlh, el);
-	mnl_attr_nest_end(nlh, list);
+	put_syn_list(nlh, key, sizeof(key));
 	CHECK_EQ(cta_kcountmsg_parse_syns(nlh, on_syn, NULL), -EBADMSG);
 	CHECK_STR(cta_kcount_syn_set_name(true, false), "syns6");
 	CHECK_STR(cta_kcount_syn_set_name(false, true), "resyn4");
