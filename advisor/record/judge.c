@@ -1164,6 +1164,8 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 	}
 	if (err < 0)
 		return err;
+	if (!wait_ns && j->syns)
+		cta_syns_final(j->syns);
 	/* a denial waits for its trace or NFLOG packet as long as they wait for it */
 	return cta_denials_expire(j->counts, now_mono, wait_ns ? DETAIL_KEEP_NS : 0, unclaimed, j);
 }

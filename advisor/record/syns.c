@@ -49,6 +49,7 @@ struct cta_syns {
 	uint64_t listing; /* the one running: stats.listings + 1 */
 	uint64_t distrust_until; /* monotonic ns: a listing failed or a set was full */
 	uint64_t swept_mono;
+	bool final; /* cta_syns_final: one listing is enough */
 	struct cta_syns_stats stats;
 };
 
@@ -139,9 +140,9 @@ static int64_t flow_of(struct cta_syns *s, const struct cta_denial_key *k)
 	return (int64_t)s->n_fl++;
 }
 
-static bool ready(const struct ident *id)
+static bool ready(const struct cta_syns *s, const struct ident *id)
 {
-	return id->listings >= 2 && !id->owned && !id->handed;
+	return id->listings >= (s->final ? 1u : 2u) && !id->owned && !id->handed;
 }
 
 /* The identity of this connect, made if new (its flow too); NULL: ENOMEM. */
@@ -206,13 +207,13 @@ int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t no
 		return -ENOMEM;
 	if (id->last_listing == s->listing)
 		return 0; /* listed twice in one listing: a set resized under the dump */
-	was = ready(id);
+	was = ready(s, id);
 	id->last_listing = s->listing;
 	id->listings++;
 	id->sighted_mono = id->last_mono = now_mono;
 	if (id->listings == 2)
 		s->stats.identities++;
-	if (!was && ready(id))
+	if (!was && ready(s, id))
 		s->fl[id->flow].ready++;
 	if (now_mono > s->fl[id->flow].sighted_mono)
 		s->fl[id->flow].sighted_mono = now_mono;
@@ -256,7 +257,7 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 			return;
 		}
 		id->flow = (uint32_t)flow;
-		s->fl[flow].ready += ready(id);
+		s->fl[flow].ready += ready(s, id);
 		if (id->sighted_mono > s->fl[flow].sighted_mono)
 			s->fl[flow].sighted_mono = id->sighted_mono;
 	}
@@ -273,6 +274,15 @@ void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_
 		sweep(s, now_mono);
 		s->swept_mono = now_mono;
 	}
+}
+
+void cta_syns_final(struct cta_syns *s)
+{
+	s->final = true;
+	for (size_t i = 0; i < s->n_fl; i++)
+		s->fl[i].ready = 0;
+	for (size_t i = 0; i < s->n_id; i++)
+		s->fl[s->id[i].flow].ready += ready(s, &s->id[i]);
 }
 
 int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, uint32_t isn,
@@ -296,7 +306,7 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
 	id = ident_of(s, family, &t->src, &t->dst, t->sport, t->dport, isn);
 	if (!id)
 		return -ENOMEM;
-	if (ready(id))
+	if (ready(s, id))
 		s->fl[id->flow].ready--;
 	id->owned = true;
 	id->last_mono = now_mono;
@@ -318,7 +328,7 @@ uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, u
 	for (size_t i = 0, left = take; i < s->n_id && left; i++) {
 		struct ident *id = &s->id[i];
 
-		if (id->flow == (uint32_t)pos && ready(id)) {
+		if (id->flow == (uint32_t)pos && ready(s, id)) {
 			id->handed = true;
 			left--;
 		}

@@ -53,6 +53,11 @@ int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t no
  */
 void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_mono);
 /*
+ * The recording ends: no listing comes after the last, so a connect it listed once (a
+ * SYN dropped in its last second) is as good as one listed twice.
+ */
+void cta_syns_final(struct cta_syns *s);
+/*
  * The judge counted this TCP connect as a denied attempt (t: its original tuple, isn:
  * its SYN's sequence number; a trace or NFLOG packet saw it): its SYNs are none of
  * cta_syns_attempts' business. A connect the judge let through whose SYN the sets

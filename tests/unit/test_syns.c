@@ -4,7 +4,8 @@
  * nothing claimed, those of connects the SYN sets listed in two listings are attempts,
  * the rest retransmits; a connect a trace or NFLOG saw is not one to hand out; a flow
  * the sets did not list, or sets that were full or unlisted, leave every packet an
- * attempt; identities not seen for CTA_SYNS_KEEP_NS are forgotten. Through the judge:
+ * attempt; identities not seen for CTA_SYNS_KEEP_NS are forgotten; at the end one
+ * listing is enough. Through the judge:
  * a rate-limited flow's 4 denied SYNs nothing claimed, of 2 connects, are 2 attempts
  * and 4 packets (without the sets, 4 attempts).
  */
@@ -174,6 +175,16 @@ int main(void)
 		listing(s, &e, 1, false, now);
 		listing(s, &e, 1, false, now + S);
 		CHECK_EQ(cta_syns_attempts(s, &f, 2, now + S), 1);
+	}
+	/* the end: a connect listed once is enough (no listing comes after) */
+	{
+		struct cta_kcount_syn e = syn("203.0.113.5", 40200, 200);
+		uint64_t now = 12 * S + CTA_SYNS_KEEP_NS;
+
+		listing(s, &e, 1, false, now);
+		CHECK_EQ(cta_syns_attempts(s, &f, 1, now), 0);
+		cta_syns_final(s);
+		CHECK_EQ(cta_syns_attempts(s, &f, 2, now), 1);
 	}
 	cta_syns_free(s);
 	{
