@@ -175,7 +175,7 @@ int cta_kcount_read_syns(struct cta_kcount *kc, cta_kcount_syn_cb cb, void *data
 
 		if (err)
 			return err;
-		if (l.elements - before >= CTA_KCOUNT_SYN_SET_SIZE)
+		if (l.elements - before >= CTA_KCOUNT_SYN_SET_SIZE / 10 * 9)
 			*full = true;
 		before = l.elements;
 	}

@@ -137,8 +137,7 @@ struct cta_kcount_stats {
  * is there (a retransmit of a dropped SYN) also puts it into resyn4/resyn6, which it
  * does not leave: a connect whose first SYN was dropped and whose retransmit was let
  * through (a rate limit) is a denied connect all the same. A SYN a set has no room
- * for is not marked: the listing then holds CTA_KCOUNT_SYN_SET_SIZE elements, and
- * says so.
+ * for is not marked: cta_kcount_read_syns says when a set is nearly full.
  */
 #define CTA_KCOUNT_SYN_TIMEOUT_MS 10000u
 #define CTA_KCOUNT_SYN_SET_SIZE 65536u
@@ -172,9 +171,13 @@ void cta_kcount_free(struct cta_kcount *kc);
  * element. Returns the elements delivered, or -errno.
  */
 int cta_kcount_read(struct cta_kcount *kc, cta_kcount_cb cb, void *data);
-const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc); /*
- * List the SYN sets (syns and resyn, both families): cb sees each element; *full is set when a set held CTA_KCOUNT_SYN_SET_SIZE elements
- * (SYNs went unmarked). Returns the elements delivered, or -errno (-ENOENT: a table
+const struct cta_kcount_stats *cta_kcount_stats(const struct cta_kcount *kc);
+/*
+ * List the SYN sets (syns and resyn, both families): cb sees each element. *full is
+ * set when a set held 90% of CTA_KCOUNT_SYN_SET_SIZE or more: the kernel's limit
+ * counts elements a packet deleted or that expired until its garbage collection
+ * frees them (about a second), so SYNs may have gone unmarked before the listing
+ * shows the set full. Returns the elements delivered, or -errno (-ENOENT: a table
  * without them).
  */
 int cta_kcount_read_syns(struct cta_kcount *kc, cta_kcount_syn_cb cb, void *data, bool *full);

@@ -442,6 +442,20 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int64_t pos;
 	int err;
 
+	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
+	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP) {
+		int handed = cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono);
+
+		if (handed < 0)
+			return handed;
+		if (handed) {
+			/* counted already, from the sets: these are its packets */
+			j->stats.retransmits += packets;
+			pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple,
+						     j->host, w->seen_real, packets, 0);
+			return pos < 0 ? (int)pos : 0;
+		}
+	}
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
 				     packets ? packets : 1, 1);
 	if (pos < 0)
@@ -449,10 +463,6 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	direction_seen(j, pos, w->verdict);
 	set_ifaces(j, pos, w->iif, w->oif);
 	j->stats.denied++;
-	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
-	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP &&
-	    cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono))
-		return -ENOMEM;
 	/* NFLOG alone knows less than a trace that named the rule: count it there */
 	v = by_rule(j, w)
 		    ? NULL

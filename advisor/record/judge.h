@@ -81,8 +81,9 @@ void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
 /*
  * With kernel counts and the SYN sets (nft/kcount.h): a TCP flow's denied packets
  * nothing claimed are attempts only as far as the sets tell new connects
- * (advisor/record/syns.h); the SYNs traces and NFLOG saw are given to s. NULL (or
- * never called): each is an attempt. s must outlive j.
+ * (advisor/record/syns.h); the connects the judge denies from traces and NFLOG are
+ * given to s (cta_syns_own). NULL (or never called): each is an attempt. s must
+ * outlive j.
  */
 void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s);
 /*

@@ -627,6 +627,7 @@ static int count_kernel(struct rec *r)
 		cta_syns_next_listing(r->syns);
 		m = cta_kcount_read_syns(r->kc, on_syn, r, &full);
 		cta_syns_listed(r->syns, m >= 0, full, r->list_end_mono);
+		r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0); /* what the next waits on */
 		if (m < 0 && m != -ENOMEM) {
 			char msg[200];
 

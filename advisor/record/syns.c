@@ -12,6 +12,12 @@
 #define IDENT_MAX 262144
 /* Connects kept of flows the sets have not listed, at most. */
 #define OWN_UNLISTED_MAX 65536
+/*
+ * Listings further apart than this may miss a connect altogether: its element lives
+ * CTA_KCOUNT_SYN_TIMEOUT_MS after its last SYN, and must be in two of them.
+ */
+#define LISTING_GAP_MAX_NS (CTA_KCOUNT_SYN_TIMEOUT_MS / 2 * 1000000ULL)
+#define NONE UINT32_MAX
 
 /* Hashed as bytes: always fully zeroed. */
 struct ikey {
@@ -25,8 +31,9 @@ struct ikey {
 struct ident {
 	struct ikey key;
 	uint32_t flow; /* its flow's position */
+	uint32_t next; /* the next identity of its flow, or NONE */
 	uint32_t listings; /* listings that held it */
-	uint64_t last_listing; /* the listing (stats.listings + 1 while it runs) that last did */
+	uint64_t last_listing; /* the listing (cta_syns.listing) that last did */
 	uint64_t sighted_mono; /* when a listing last held it; 0: never */
 	uint64_t last_mono; /* ... or a trace or NFLOG packet saw it */
 	bool owned; /* the judge counted it a denied attempt (cta_syns_own) */
@@ -36,7 +43,8 @@ struct ident {
 struct flow {
 	struct cta_denial_key key;
 	uint64_t ready; /* its identities listed twice, neither owned nor handed out */
-	uint64_t sighted_mono; /* the latest of its identities' */
+	uint64_t sighted_mono; /* the latest of its identities'; 0: never listed */
+	uint32_t first; /* its first identity, or NONE */
 };
 
 struct cta_syns {
@@ -46,7 +54,8 @@ struct cta_syns {
 	struct flow *fl;
 	size_t n_fl, cap_fl;
 	struct cta_hashidx fl_idx;
-	uint64_t listing; /* the one running: stats.listings + 1 */
+	uint64_t listing; /* listings begun, complete or not */
+	uint64_t listed_mono; /* when the last complete listing ended; 0: none yet */
 	uint64_t distrust_until; /* monotonic ns: a listing failed or a set was full */
 	uint64_t swept_mono;
 	bool final; /* cta_syns_final: one listing is enough */
@@ -137,6 +146,7 @@ static int64_t flow_of(struct cta_syns *s, const struct cta_denial_key *k)
 		return -ENOMEM;
 	memset(&s->fl[s->n_fl], 0, sizeof(s->fl[0]));
 	s->fl[s->n_fl].key = *k;
+	s->fl[s->n_fl].first = NONE;
 	return (int64_t)s->n_fl++;
 }
 
@@ -184,12 +194,14 @@ static struct ident *ident_of(struct cta_syns *s, uint8_t family, const union ct
 	memset(&s->id[s->n_id], 0, sizeof(s->id[0]));
 	s->id[s->n_id].key = key;
 	s->id[s->n_id].flow = (uint32_t)flow;
+	s->id[s->n_id].next = s->fl[flow].first;
+	s->fl[flow].first = (uint32_t)s->n_id;
 	return &s->id[s->n_id++];
 }
 
 void cta_syns_next_listing(struct cta_syns *s)
 {
-	s->listing = s->stats.listings + 1;
+	s->listing++;
 }
 
 int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t now_mono)
@@ -257,6 +269,8 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 			return;
 		}
 		id->flow = (uint32_t)flow;
+		id->next = s->fl[flow].first;
+		s->fl[flow].first = (uint32_t)i;
 		s->fl[flow].ready += ready(s, id);
 		if (id->sighted_mono > s->fl[flow].sighted_mono)
 			s->fl[flow].sighted_mono = id->sighted_mono;
@@ -265,10 +279,15 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 
 void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_mono)
 {
-	if (complete)
+	/* listings far apart (large counting sets list slowly) may have missed connects */
+	bool gap = complete && s->listed_mono && now_mono - s->listed_mono > LISTING_GAP_MAX_NS;
+
+	if (complete) {
 		s->stats.listings++;
+		s->listed_mono = now_mono;
+	}
 	s->stats.full += full;
-	if (!complete || full)
+	if (!complete || full || gap)
 		s->distrust_until = now_mono + CTA_SYNS_KEEP_NS;
 	if (now_mono >= s->swept_mono + 1000000000ULL) {
 		sweep(s, now_mono);
@@ -310,7 +329,25 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
 		s->fl[id->flow].ready--;
 	id->owned = true;
 	id->last_mono = now_mono;
-	return 0;
+	return id->handed;
+}
+
+/* Hand out up to max of flow pos's connects that pass (ready, or listed once): how many. */
+static uint64_t hand_out(struct cta_syns *s, struct flow *fl, uint64_t max, bool once)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = fl->first; i != NONE && n < max; i = s->id[i].next) {
+		struct ident *id = &s->id[i];
+		bool is_ready = ready(s, id);
+
+		if (is_ready || (once && id->listings && !id->owned && !id->handed)) {
+			fl->ready -= is_ready;
+			id->handed = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, uint64_t packets,
@@ -320,22 +357,18 @@ uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, u
 	struct flow *fl;
 	uint64_t take;
 
-	if (pos < 0 || s->fl[pos].sighted_mono + CTA_SYNS_KEEP_NS <= now_mono)
+	if (pos < 0 || !s->fl[pos].sighted_mono ||
+	    s->fl[pos].sighted_mono + CTA_SYNS_KEEP_NS <= now_mono)
 		return packets; /* not listed: NFLOG logs its SYNs, these are lost messages */
 	fl = &s->fl[pos];
-	take = fl->ready < packets ? fl->ready : packets;
-	/* oldest first; handed out even when every packet counts: they did, once */
-	for (size_t i = 0, left = take; i < s->n_id && left; i++) {
-		struct ident *id = &s->id[i];
-
-		if (id->flow == (uint32_t)pos && ready(s, id)) {
-			id->handed = true;
-			left--;
-		}
-	}
-	fl->ready -= take;
+	take = hand_out(s, fl, packets, false);
 	s->stats.attempts += take;
 	if (now_mono < s->distrust_until) {
+		/*
+		 * Every packet counts: the connects listed so far (once will do) go with
+		 * them, so they are not counted again once the sets are trusted
+		 */
+		hand_out(s, fl, packets - take, true);
 		s->stats.unsure += packets - take;
 		return packets;
 	}

@@ -34,7 +34,7 @@ struct cta_syns_stats {
 	uint64_t attempts; /* of those, handed out as attempts nothing else claimed */
 	uint64_t retransmits; /* unclaimed denied packets found retransmits */
 	uint64_t unsure; /* unclaimed denied packets left attempts: sets full or unlisted */
-	uint64_t full; /* listings that found a set full (SYNs went unmarked) */
+	uint64_t full; /* listings that found a set (nearly) full: SYNs may have gone unmarked */
 };
 
 struct cta_syns;
@@ -48,8 +48,9 @@ void cta_syns_next_listing(struct cta_syns *s);
 int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t now_mono);
 /*
  * The listing is over: complete (every element read) or not, and whether a set was
- * full. Either failure makes the flows' unclaimed packets attempts again (an upper
- * bound) for CTA_SYNS_KEEP_NS. Forgets identities older than that.
+ * full. Either failure, or complete listings more than half the sets' timeout apart
+ * (a connect may have been in none twice), makes the flows' unclaimed packets attempts
+ * again (an upper bound) for CTA_SYNS_KEEP_NS. Forgets identities older than that.
  */
 void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_mono);
 /*
@@ -58,13 +59,15 @@ void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_
  */
 void cta_syns_final(struct cta_syns *s);
 /*
- * The judge counted this TCP connect as a denied attempt (t: its original tuple, isn:
- * its SYN's sequence number; a trace or NFLOG packet saw it): its SYNs are none of
- * cta_syns_attempts' business. A connect the judge let through whose SYN the sets
- * list (its first SYN dropped, a retransmit let through) is still handed out. One of
- * a flow the sets have not listed is kept only while fewer than 65,536 connects are.
- * More than 262,144 connects in all (listed or owned) make the sets untrusted for
- * CTA_SYNS_KEEP_NS. now_mono: monotonic ns. 0 or -ENOMEM.
+ * The judge denies this TCP connect (t: its original tuple, isn: its SYN's sequence
+ * number; a trace or NFLOG packet saw it): its SYNs are none of cta_syns_attempts'
+ * business. A connect the judge let through whose SYN the sets list (its first SYN
+ * dropped, a retransmit let through) is still handed out. One of a flow the sets have
+ * not listed is kept only while fewer than 65,536 connects are. More than 262,144
+ * connects in all (listed or owned) make the sets untrusted for CTA_SYNS_KEEP_NS.
+ * now_mono: monotonic ns. 1: cta_syns_attempts handed it out already (a trace of a
+ * late retransmit: the judge then counts its packets, not another attempt); 0; or
+ * -ENOMEM.
  */
 int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, uint32_t isn,
 		 uint64_t now_mono);
@@ -74,7 +77,7 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
  * handed out before, up to packets; the rest are retransmits of attempts counted
  * already. All of them when the SYN sets did not list the flow in CTA_SYNS_KEEP_NS
  * (NFLOG logs its SYNs: those are lost messages) or could not be trusted then (full,
- * unlisted).
+ * unlisted, listed far apart); the connects listed so far then go with them.
  */
 uint64_t cta_syns_attempts(struct cta_syns *s, const struct cta_denial_key *k, uint64_t packets,
 			   uint64_t now_mono);

@@ -165,8 +165,10 @@ int main(void)
 	CHECK_EQ(cta_syns_attempts(s, &f, 2, 9 * S), 2);
 	CHECK_EQ(cta_syns_stats(s)->full, 1);
 	CHECK_EQ(cta_syns_stats(s)->unsure, 2);
-	/* trusted again CTA_SYNS_KEEP_NS later; by then the flow's identities are gone */
-	listing(s, NULL, 0, false, 9 * S + CTA_SYNS_KEEP_NS);
+	/* listings a second apart: trusted again CTA_SYNS_KEEP_NS later; by then the
+	 * flow's identities are gone */
+	for (uint64_t u = 10 * S; u <= 9 * S + CTA_SYNS_KEEP_NS; u += S)
+		listing(s, NULL, 0, false, u);
 	CHECK_EQ(cta_syns_attempts(s, &f, 2, 9 * S + CTA_SYNS_KEEP_NS), 2);
 	{
 		struct cta_kcount_syn e = syn("203.0.113.5", 40100, 100);
@@ -181,10 +183,36 @@ int main(void)
 		struct cta_kcount_syn e = syn("203.0.113.5", 40200, 200);
 		uint64_t now = 12 * S + CTA_SYNS_KEEP_NS;
 
+		listing(s, NULL, 0, false, now - S);
 		listing(s, &e, 1, false, now);
 		CHECK_EQ(cta_syns_attempts(s, &f, 1, now), 0);
 		cta_syns_final(s);
 		CHECK_EQ(cta_syns_attempts(s, &f, 2, now), 1);
+	}
+	/* listings 6 s apart may have missed a connect: every packet counts (upper bound);
+	 * a connect listed once goes with them, not to be counted again */
+	{
+		struct cta_kcount_syn e = syn("203.0.113.5", 40300, 300);
+		uint64_t now = 20 * S + CTA_SYNS_KEEP_NS;
+
+		listing(s, &e, 1, false, now);
+		CHECK_EQ(cta_syns_attempts(s, &f, 3, now), 3);
+		for (uint64_t u = now + S; u <= now + CTA_SYNS_KEEP_NS; u += S)
+			listing(s, u < now + 5 * S ? &e : NULL, u < now + 5 * S, false, u);
+		CHECK_EQ(cta_syns_attempts(s, &f, 1, now + CTA_SYNS_KEEP_NS), 0);
+	}
+	/* a trace's connect the sets handed out already: cta_syns_own says so */
+	{
+		struct cta_kcount_syn e = syn("203.0.113.5", 40400, 400);
+		uint64_t now = 22 * S + 2 * CTA_SYNS_KEEP_NS;
+
+		listing(s, &e, 1, false, now);
+		listing(s, &e, 1, false, now + S);
+		CHECK_EQ(cta_syns_attempts(s, &f, 1, now + S), 1);
+		t.sport = 40400;
+		CHECK_EQ(cta_syns_own(s, AF_INET, &t, 400, now + S), 1);
+		t.sport = 40002;
+		CHECK_EQ(cta_syns_own(s, AF_INET, &t, 3, now + S), 0);
 	}
 	cta_syns_free(s);
 	{
