@@ -64,6 +64,7 @@ struct rec {
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
 	struct cta_denials *denials;
 	struct cta_syns *syns; /* the SYN sets' connects (syns.h), with kc */
+	uint64_t syns_mono, syns_cpu_ns; /* the last SYN listing's end and CPU time */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
 	struct cta_sysctl sysctl;
@@ -462,7 +463,7 @@ static void on_syn(const struct cta_kcount_syn *e, void *data)
 {
 	struct rec *r = data;
 
-	note_err(r, cta_syns_add(r->syns, e, r->list_end_mono));
+	note_err(r, cta_syns_add(r->syns, e, r->syns_mono));
 }
 
 /* CPU time this process has used (user and kernel), in ns. */
@@ -549,6 +550,38 @@ static uint64_t turn_estimate(const struct rec *r)
 	return (uint64_t)(-(double)TURN_BITS * log((double)(TURN_BITS - set) / TURN_BITS));
 }
 
+/*
+ * The SYN sets (kcount.h), on a cadence of their own: they hold only denied connects,
+ * and a connect must be in two listings within their timeout, which the counting sets'
+ * listings, further apart when those are large, would not always give.
+ */
+static int list_syns(struct rec *r)
+{
+	uint64_t cpu0 = cpu_ns();
+	bool full = false;
+	int n;
+
+	r->syns_mono = cta_now_mono_ns();
+	cta_syns_next_listing(r->syns);
+	n = cta_kcount_read_syns(r->kc, on_syn, r, &full);
+	r->syns_mono = cta_now_mono_ns();
+	cta_syns_listed(r->syns, n >= 0, full, r->syns_mono);
+	r->syns_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0);
+	if (n < 0 && n != -ENOMEM) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "listing the denied SYNs: %s", strerror(-n));
+		notice(r, msg);
+	}
+	return noted_err(r);
+}
+
+static bool syns_due(const struct rec *r)
+{
+	return due_by_cost(r->syns_mono, r->syns_cpu_ns, LIST_SHARE, KCOUNT_MS * 1000000ULL,
+			   LIST_EVERY_MAX_NS);
+}
+
 static bool list_due(const struct rec *r)
 {
 	/* a retiring generation (turn_generation) is read and emptied as soon as it can */
@@ -618,22 +651,8 @@ static int count_kernel(struct rec *r)
 	r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0);
 	r->list_end_mono = cta_now_mono_ns();
 	if (n >= 0) {
-		bool full = false;
-		int m;
-
 		cta_denials_listed(r->denials, r->list_end_mono);
 		r->list_whole = true;
-		/* then the denied connects one by one (after: they take no part in the counts) */
-		cta_syns_next_listing(r->syns);
-		m = cta_kcount_read_syns(r->kc, on_syn, r, &full);
-		cta_syns_listed(r->syns, m >= 0, full, r->list_end_mono);
-		r->list_cpu_ns = cta_elapsed_ns(cpu_ns(), cpu0); /* what the next waits on */
-		if (m < 0 && m != -ENOMEM) {
-			char msg[200];
-
-			snprintf(msg, sizeof(msg), "listing the denied SYNs: %s", strerror(-m));
-			notice(r, msg);
-		}
 	} else {
 		char msg[200];
 
@@ -1671,6 +1690,8 @@ static int tick(struct rec *r, struct ticker *t)
 	} else if (r->kc && r->retiring < 0) {
 		turn_generation(r); /* by the estimate */
 	}
+	if (r->syns && syns_due(r) && (err = list_syns(r)))
+		return err;
 	if ((err = settle(r, false)))
 		return err;
 	if (elapsed - t->last_status_ms >= 1000)
@@ -1959,6 +1980,8 @@ static int finish(struct rec *r)
 		err = count_kernel(r);
 	if (!err)
 		err = count_kernel(r);
+	if (!err && r->syns)
+		err = list_syns(r);
 	if (!err)
 		err = settle(r, true);
 	if (!err)
