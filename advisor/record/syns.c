@@ -254,7 +254,7 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 		int64_t flow;
 
 		flow_key(&fk, id->key.family, &id->key.src, &id->key.dst, id->key.dport);
-		/* no more room than before: the allocations are there */
+		/* the arrays have room; the indexes are made again, which can fail */
 		flow = flow_of(s, &fk);
 		if (flow < 0 ||
 		    cta_hashidx_add(&s->id_idx, cta_hash_words(&id->key, sizeof(id->key)),
