@@ -42,7 +42,6 @@ struct ident {
 
 struct flow {
 	struct cta_denial_key key;
-	uint64_t ready; /* its identities listed twice, neither owned nor handed out */
 	uint64_t sighted_mono; /* the latest of its identities'; 0: never listed */
 	uint32_t first; /* its first identity, or NONE */
 };
@@ -108,16 +107,13 @@ static bool fl_eq(uint32_t pos, const void *ctx)
 	return !memcmp(&f->s->fl[pos].key, f->key, sizeof(struct cta_denial_key));
 }
 
-/* The counting sets' key of a TCP flow (as cta_denial_key makes it). */
+/* The counting sets' key of a TCP flow (cta_denial_key). */
 static void flow_key(struct cta_denial_key *k, uint8_t family, const union cta_addr *src,
 		     const union cta_addr *dst, uint16_t dport)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = family;
-	k->l4proto = IPPROTO_TCP;
-	k->dport = dport;
-	k->src = *src;
-	k->dst = *dst;
+	struct cta_tuple t = { .src = *src, .dst = *dst, .dport = dport };
+
+	cta_denial_key(k, family, IPPROTO_TCP, &t);
 }
 
 static int64_t find_flow(const struct cta_syns *s, const struct cta_denial_key *k)
@@ -207,7 +203,6 @@ void cta_syns_next_listing(struct cta_syns *s)
 int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t now_mono)
 {
 	struct ident *id;
-	bool was;
 
 	if (s->n_id >= IDENT_MAX) {
 		/* a flood of denied connects: their packets count as attempts again */
@@ -219,14 +214,11 @@ int cta_syns_add(struct cta_syns *s, const struct cta_kcount_syn *e, uint64_t no
 		return -ENOMEM;
 	if (id->last_listing == s->listing)
 		return 0; /* listed twice in one listing: a set resized under the dump */
-	was = ready(s, id);
 	id->last_listing = s->listing;
 	id->listings++;
 	id->sighted_mono = id->last_mono = now_mono;
 	if (id->listings == 2)
 		s->stats.identities++;
-	if (!was && ready(s, id))
-		s->fl[id->flow].ready++;
 	if (now_mono > s->fl[id->flow].sighted_mono)
 		s->fl[id->flow].sighted_mono = now_mono;
 	return 0;
@@ -271,7 +263,6 @@ static void sweep(struct cta_syns *s, uint64_t now_mono)
 		id->flow = (uint32_t)flow;
 		id->next = s->fl[flow].first;
 		s->fl[flow].first = (uint32_t)i;
-		s->fl[flow].ready += ready(s, id);
 		if (id->sighted_mono > s->fl[flow].sighted_mono)
 			s->fl[flow].sighted_mono = id->sighted_mono;
 	}
@@ -298,10 +289,6 @@ void cta_syns_listed(struct cta_syns *s, bool complete, bool full, uint64_t now_
 void cta_syns_final(struct cta_syns *s)
 {
 	s->final = true;
-	for (size_t i = 0; i < s->n_fl; i++)
-		s->fl[i].ready = 0;
-	for (size_t i = 0; i < s->n_id; i++)
-		s->fl[s->id[i].flow].ready += ready(s, &s->id[i]);
 }
 
 int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, uint32_t isn,
@@ -310,7 +297,7 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
 	struct cta_denial_key fk;
 	struct ident *id;
 
-	flow_key(&fk, family, &t->src, &t->dst, t->dport);
+	cta_denial_key(&fk, family, IPPROTO_TCP, t);
 	/*
 	 * Of a flow the sets have not listed (NFLOG logs its SYNs: a banned host's flood),
 	 * kept only while there are few: one matters only if the flow is let through
@@ -325,8 +312,6 @@ int cta_syns_own(struct cta_syns *s, uint8_t family, const struct cta_tuple *t, 
 	id = ident_of(s, family, &t->src, &t->dst, t->sport, t->dport, isn);
 	if (!id)
 		return -ENOMEM;
-	if (ready(s, id))
-		s->fl[id->flow].ready--;
 	id->owned = true;
 	id->last_mono = now_mono;
 	return id->handed;
@@ -339,10 +324,7 @@ static uint64_t hand_out(struct cta_syns *s, struct flow *fl, uint64_t max, bool
 
 	for (uint32_t i = fl->first; i != NONE && n < max; i = s->id[i].next) {
 		struct ident *id = &s->id[i];
-		bool is_ready = ready(s, id);
-
-		if (is_ready || (once && id->listings && !id->owned && !id->handed)) {
-			fl->ready -= is_ready;
+		if (ready(s, id) || (once && id->listings && !id->owned && !id->handed)) {
 			id->handed = true;
 			n++;
 		}
