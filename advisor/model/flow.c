@@ -160,16 +160,28 @@ static uint64_t min_nz(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* lo..hi widened to take b_lo..b_hi; with ports, 0..0 is none known (flowtab.c) */
+static void widen_range(uint16_t *lo, uint16_t *hi, uint16_t b_lo, uint16_t b_hi, bool ports)
+{
+	if (ports && !b_lo && !b_hi)
+		return;
+	if (ports && !*lo && !*hi) {
+		*lo = b_lo;
+		*hi = b_hi;
+		return;
+	}
+	if (b_lo < *lo)
+		*lo = b_lo;
+	if (b_hi > *hi)
+		*hi = b_hi;
+}
+
 void cta_flow_merge(struct cta_flow *a, const struct cta_flow *b)
 {
-	if (b->sport_min < a->sport_min)
-		a->sport_min = b->sport_min;
-	if (b->sport_max > a->sport_max)
-		a->sport_max = b->sport_max;
-	if (b->rdport_min < a->rdport_min)
-		a->rdport_min = b->rdport_min;
-	if (b->rdport_max > a->rdport_max)
-		a->rdport_max = b->rdport_max;
+	bool ports = cta_proto_has_ports(a->key.l4proto);
+
+	widen_range(&a->sport_min, &a->sport_max, b->sport_min, b->sport_max, ports);
+	widen_range(&a->rdport_min, &a->rdport_max, b->rdport_min, b->rdport_max, ports);
 	a->connections += b->connections;
 	a->leftover += b->leftover;
 	for (int d = 0; d < 2; d++) {

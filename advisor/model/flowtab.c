@@ -772,16 +772,27 @@ int cta_flowtab_add_verdict(struct cta_flowtab *ft, size_t pos, struct cta_verdi
 	return t ? cta_vtally_add(t, v, n) : -ENOMEM;
 }
 
+int64_t cta_flowtab_rename_verdicts(struct cta_flowtab *ft, size_t pos,
+				    bool (*match)(const struct cta_verdict *v),
+				    struct cta_verdict *v, uint64_t n)
+{
+	struct cta_vtally *t;
+	uint64_t taken;
+	int err;
+
+	if (!ft->flows[pos].verdict || !v)
+		return 0;
+	t = &ft->verdicts.v[ft->flows[pos].verdict - 1];
+	taken = cta_vtally_take(t, match, n);
+	if (taken && (err = cta_vtally_add(t, v, taken)))
+		return err;
+	return (int64_t)taken;
+}
+
 const struct cta_vtally *cta_flowtab_verdicts_of(const struct cta_flowtab *ft,
 						 const struct cta_flow *f)
 {
 	return f->verdict && f->verdict <= ft->verdicts.n ? &ft->verdicts.v[f->verdict - 1] : NULL;
-}
-
-const struct cta_vtally *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n)
-{
-	*n = ft->verdicts.n;
-	return ft->verdicts.v;
 }
 
 int cta_flowtab_set_process(struct cta_flowtab *ft, size_t pos, struct cta_process *process)

@@ -161,11 +161,17 @@ void cta_flowtab_set_direction(struct cta_flowtab *ft, size_t pos, enum cta_dire
  * decider; the table takes references of its own). 0 or -ENOMEM.
  */
 int cta_flowtab_add_verdict(struct cta_flowtab *ft, size_t pos, struct cta_verdict *v, uint64_t n);
+/*
+ * Of flow pos's verdict counts, up to n connections of verdicts match says yes to
+ * are counted as v instead (the table takes a reference of its own): a denial counted
+ * before its rule was known, which a trace named since. How many, or -ENOMEM.
+ */
+int64_t cta_flowtab_rename_verdicts(struct cta_flowtab *ft, size_t pos,
+				    bool (*match)(const struct cta_verdict *v),
+				    struct cta_verdict *v, uint64_t n);
 /* The verdict counts of a flow of this table (or a sorted copy of one), or NULL. */
 const struct cta_vtally *cta_flowtab_verdicts_of(const struct cta_flowtab *ft,
 						 const struct cta_flow *f);
-/* The counts' store, for writing a session: flows' verdict fields index it. */
-const struct cta_vtally *cta_flowtab_verdicts(const struct cta_flowtab *ft, size_t *n);
 /*
  * Was the open connection with this conntrack id's verdict counted already? Marks it
  * counted; false for a connection not known.

@@ -21,6 +21,7 @@
 #include "advisor/record/events.h"
 #include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
+#include "advisor/model/natfold.h"
 #include "advisor/record/denials.h"
 #include "advisor/record/judge.h"
 #include "advisor/record/listen.h"
@@ -778,13 +779,13 @@ static int cmp_flows(const void *a, const void *b)
 /* What a period's file holds: its flows and their verdict counts (flows' verdict indexes t). */
 struct period {
 	struct cta_flow *flows;
-	struct cta_vtally *t;
-	size_t n;
+	struct cta_vtally *t; /* n_t: t[i] was flows[i]'s before cta_flows_fold_nat */
+	size_t n, n_t;
 };
 
 static void period_fini(struct period *p)
 {
-	for (size_t i = 0; p->t && i < p->n; i++)
+	for (size_t i = 0; p->t && i < p->n_t; i++)
 		cta_vtally_fini(&p->t[i]);
 	free(p->t);
 	free(p->flows);
@@ -809,16 +810,20 @@ static int tally_since(const struct cta_vtally *now, const struct cta_vtally *th
 }
 
 /*
- * What the flows did since the period began (rotation), sorted: counts less those at
- * the start, flows that did nothing left out. A connection is counted in the period
- * record first saw it in (its DESTROY, or a dump), its verdict in the period the judge
- * gave it (the same, but for a first packet let through without its connection); its
- * packets and bytes in the period that read its counters. 0 or -ENOMEM.
+ * What the flows did since the period began (with rotation; without, since the
+ * start), sorted: counts less those at the start, flows that did nothing left out,
+ * and the denied attempts of a NATed flow folded into it (cta_flows_fold_nat: the
+ * period's counts of each, so a fold is never counted twice across periods). A
+ * connection is counted in the period record first saw it in (its DESTROY, or a
+ * dump), its verdict in the period the judge gave it (the same, but for a first
+ * packet let through without its connection); its packets and bytes in the period
+ * that read its counters. 0 or -ENOMEM.
  */
 static int period_flows(struct rec *r, struct period *p)
 {
 	size_t all = cta_flowtab_count(r->ft);
 	const struct cta_flow *flows = cta_flowtab_flows(r->ft);
+	int folded;
 
 	p->n = 0;
 	p->flows = malloc((all ? all : 1) * sizeof(*p->flows));
@@ -853,6 +858,10 @@ static int period_flows(struct rec *r, struct period *p)
 		f.verdict = t->n ? (uint32_t)p->n + 1 : 0;
 		p->flows[p->n++] = f;
 	}
+	p->n_t = p->n;
+	folded = cta_flows_fold_nat(p->flows, &p->n, p->t);
+	if (folded < 0)
+		return folded;
 	/* sorted by key: a flow's verdict index stays its own (it moves with it) */
 	qsort(p->flows, p->n, sizeof(*p->flows), cmp_flows);
 	return 0;
@@ -901,17 +910,11 @@ static int checkpoint(struct rec *r, bool complete)
 	if (err)
 		return err;
 	fill_session(r, &s, complete);
-	if (r->cfg->rotate_ms) {
-		err = period_flows(r, &per);
-		s.flows = per.flows;
-		s.n_flows = per.n;
-		s.verdicts = per.t;
-		s.n_verdicts = per.n;
-	} else {
-		s.flows = cta_flowtab_sorted(r->ft, &s.n_flows);
-		s.verdicts = cta_flowtab_verdicts(r->ft, &s.n_verdicts);
-		per.flows = s.flows;
-	}
+	err = period_flows(r, &per);
+	s.flows = per.flows;
+	s.n_flows = per.n;
+	s.verdicts = per.t;
+	s.n_verdicts = per.n_t;
 	s.processes = cta_flowtab_processes(r->ft, &s.n_processes);
 	if (!err && !s.flows)
 		err = -ENOMEM;

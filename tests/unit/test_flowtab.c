@@ -10,6 +10,7 @@
 #include "check.h"
 #include "advisor/model/flowtab.h"
 #include "advisor/model/host.h"
+#include "advisor/model/natfold.h"
 
 /* the dumps' monotonic clock, in ns: any instant; a swept connection waits 60 s */
 #define NOW_NS (1000ull * 1000000000ull)
@@ -612,6 +613,103 @@ static void test_leftover(void)
 	}
 }
 
+/*
+ * A port forward behind a limit: the denied attempts' flow (the original tuple, its
+ * reply the mirror, no bytes) folds into the translated flow of the same original
+ * side, verdicts and all; with two translated flows (a pool) it stays; a flow of
+ * untranslated connections let through never folds. cta_vtally_take renames.
+ */
+static void test_fold_nat(void)
+{
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_event e =
+		ev4(CTA_EV_CT_DESTROY, 1, "198.51.100.7", 40000, "198.51.100.1", 2222, IPPROTO_TCP);
+	struct cta_tuple t = { 0 };
+	struct cta_verdict *drop = cta_verdict_new(), *acc = cta_verdict_new();
+	struct cta_vtally tallies[4] = { 0 };
+	struct cta_flow flows[4];
+	size_t n = 0;
+	int64_t dpos, npos;
+
+	inet_pton(AF_INET, "192.0.2.2", e.reply.src.b);
+	e.reply.sport = 22;
+	e.flags |= CTA_EVF_COUNTERS;
+	e.packets[0] = e.packets[1] = 3;
+	e.bytes[0] = e.bytes[1] = 180;
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	inet_pton(AF_INET, "198.51.100.7", t.src.b);
+	inet_pton(AF_INET, "198.51.100.1", t.dst.b);
+	t.dport = 2222;
+	dpos = cta_flowtab_add_denied(ft, AF_INET, IPPROTO_TCP, &t, &host, 2000, 5, 3);
+	npos = cta_flowtab_flow_of(ft, &e);
+	CHECK(dpos >= 0 && npos >= 0 && dpos != npos);
+	drop->verdict = CTA_VERDICT_DROP;
+	drop->type = CTA_VTYPE_UNKNOWN;
+	drop->source = CTA_VSOURCE_KERNEL;
+	acc->verdict = CTA_VERDICT_ACCEPT;
+	CHECK_EQ(cta_flowtab_add_verdict(ft, (size_t)dpos, drop, 3), 0);
+	CHECK_EQ(cta_flowtab_add_verdict(ft, (size_t)npos, acc, 1), 0);
+	for (size_t i = 0; i < cta_flowtab_count(ft); i++) {
+		flows[n] = cta_flowtab_flows(ft)[i];
+		if (flows[n].verdict)
+			cta_vtally_merge(&tallies[n], cta_flowtab_verdicts_of(ft, &flows[n]));
+		flows[n].verdict = tallies[n].n ? (uint32_t)n + 1 : 0;
+		n++;
+	}
+	CHECK_EQ(n, 2);
+	CHECK_EQ(cta_flows_fold_nat(flows, &n, tallies), 1);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(flows[0].connections, 4);
+	CHECK_EQ(flows[0].packets[0], 8);
+	CHECK_EQ(flows[0].sport_min, 40000); /* the denials' unknown port is none */
+	CHECK_EQ(cta_vtally_denied(&tallies[flows[0].verdict - 1]), 3);
+	CHECK_EQ(cta_vtally_accepted(&tallies[flows[0].verdict - 1]), 1);
+	/* a trace names the rule of one of them later */
+	{
+		struct cta_verdict *named = cta_verdict_new();
+		struct cta_vtally *tl = &tallies[flows[0].verdict - 1];
+
+		named->verdict = CTA_VERDICT_DROP;
+		named->type = CTA_VTYPE_RULE;
+		CHECK_EQ(cta_vtally_take(tl, cta_verdict_denies, 1), 1);
+		CHECK_EQ(cta_vtally_add(tl, named, 1), 0);
+		CHECK_EQ(cta_vtally_denied(tl), 3);
+		CHECK_EQ(tl->n, 3);
+		CHECK_EQ(cta_vtally_take(tl, cta_verdict_denies, 10), 3);
+		CHECK_EQ(tl->n, 1); /* the accept alone is left */
+		cta_verdict_unref(named);
+	}
+	for (size_t i = 0; i < 4; i++)
+		cta_vtally_fini(&tallies[i]);
+
+	/* a second translated flow of the side (DNAT to a pool): the denials stay */
+	e.id = 2;
+	inet_pton(AF_INET, "192.0.2.3", e.reply.src.b);
+	CHECK_EQ(cta_flowtab_apply(ft, &e, &host), 0);
+	n = 0;
+	for (size_t i = 0; i < cta_flowtab_count(ft); i++) {
+		flows[n] = cta_flowtab_flows(ft)[i];
+		flows[n++].verdict = 0;
+	}
+	CHECK_EQ(n, 3);
+	CHECK_EQ(cta_flows_fold_nat(flows, &n, tallies), 0);
+	CHECK_EQ(n, 3);
+
+	/* untranslated connections let through: no flow to fold */
+	{
+		struct cta_flow f[2] = { cta_flowtab_flows(ft)[dpos], cta_flowtab_flows(ft)[dpos] };
+
+		n = 1;
+		f[0].bytes[0] = 60;
+		f[0].verdict = 0;
+		CHECK_EQ(cta_flows_fold_nat(f, &n, tallies), 0);
+		CHECK_EQ(n, 1);
+	}
+	cta_verdict_unref(drop);
+	cta_verdict_unref(acc);
+	cta_flowtab_free(ft);
+}
+
 int main(void)
 {
 	setup_host();
@@ -623,6 +721,7 @@ int main(void)
 	test_direction();
 	test_merge_and_icmp();
 	test_leftover();
+	test_fold_nat();
 	cta_host_fini(&host);
 	return check_report("flowtab");
 }
