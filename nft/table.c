@@ -528,7 +528,8 @@ static int rule_commit(struct batch *bt, struct rule *r, const char *chain)
  * update @SET { KEY limit rate PER_FLOW_RATE/second burst PER_FLOW_BURST packets }:
  * matches while the key's own limit (in its element) lets it; NULL: ENOMEM.
  */
-static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
+static struct nftnl_expr *limited_update(const char *set, uint32_t set_id, uint64_t rate,
+					 uint32_t burst)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("dynset"), *limit = nftnl_expr_alloc("limit");
 
@@ -537,9 +538,9 @@ static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
 		nftnl_expr_free(e);
 		return NULL;
 	}
-	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, PER_FLOW_RATE);
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, rate);
 	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
-	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, PER_FLOW_BURST);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, burst);
 	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
@@ -859,9 +860,6 @@ static int add_counting(struct batch *bt)
 {
 	int err = 0;
 
-	for (int i = 0; i < 4 && !err; i++)
-		err = add_syn_set(bt, i & 1, i >> 1);
-
 	for (int gen = 0; gen < CTA_KCOUNT_GENS && !err; gen++)
 		for (int v6 = 0; v6 < 2 && !err; v6++)
 			for (int i = 0; i < CTA_KCOUNT_POINTS && !err; i++)
@@ -908,7 +906,8 @@ static int add_trace_syns(struct batch *bt, const char *chain, uint32_t per_seco
 		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
-		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1));
+		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1, PER_FLOW_RATE,
+				       PER_FLOW_BURST));
 		e_trace_rate(&r, per_second);
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
@@ -919,6 +918,80 @@ static int add_trace_syns(struct batch *bt, const char *chain, uint32_t per_seco
 	e_meta_is(&r, NFT_META_L4PROTO, tcp);
 	e_verdict(&r, NFT_RETURN);
 	return rule_commit(bt, &r, chain);
+}
+
+#define RETRACE_SET_ID 50 /* + v6 */
+
+/* retrace4/6: a flow's budget of traced SYN retransmits (add_trace_resyns) */
+static int add_retrace_set(struct batch *bt, bool v6)
+{
+	const struct seen *sn = v6 ? &seen6 : &seen4;
+	struct set_spec sp = { .name = v6 ? "retrace6" : "retrace4",
+			       .id = RETRACE_SET_ID + v6,
+			       .key_type = flow_key_type(v6),
+			       .key_len = sn->key_len,
+			       .timeout_ms = CTA_SEEN_TIMEOUT_MS,
+			       .size = 65536 };
+
+	return add_set_msg(bt, &sp);
+}
+
+/*
+ * A SYN's identity into NFT_REG_1 on, from its headers, as the SYN sets key it (the
+ * same slots as e_syn_key): at -350, before conntrack and NAT, its headers are its
+ * connection's original tuple.
+ */
+static void e_syn_key_headers(struct rule *r, const struct seen *sn)
+{
+	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, sn->saddr_off, sn->addr_len, NFT_REG_1);
+	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, sn->daddr_off, sn->addr_len, sn->reg_daddr);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, sn->reg_proto);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, sn->reg_port);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 4, 4, sn->reg_port + 1);
+}
+
+/*
+ * --trace new with counting: a SYN whose connect is in synsF (nft/kcount.h) was sent
+ * again after the filter hooks dropped it (or while it was still on its way, for
+ * microseconds). A burst of PER_FLOW_BURST per flow, then PER_FLOW_RATE a second,
+ * is traced. Of a flow some connects of which were let through (a rate limit) the
+ * SYNs add_trace_syns traces once its burst is spent are each the first of a second,
+ * the one a limit that refilled meanwhile lets through (seen: 40 connects at once to
+ * a port behind `limit rate 2/second`, 35 dropped, none traced): the rule dropping the
+ * others went unnamed. Retransmits come in a burst as their SYNs did, and most are
+ * dropped again.
+ *   tcp flags & (syn|ack) == syn meta nfproto F  IDENTITY @synsF
+ *   update @retraceF { KEY limit rate 1/second burst 5 packets } [limit name trace_rate]
+ *   meta nftrace set 1 return
+ */
+static int add_trace_resyns(struct batch *bt, const char *chain, uint32_t per_second)
+{
+	const struct seen *sets[] = { &seen4, &seen6 };
+	int err = 0;
+
+	for (size_t i = 0; i < 2 && !err; i++) {
+		struct rule r = rule_begin(bt, chain);
+		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+		e_tcp_syn(&r);
+		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
+		e_syn_key_headers(&r, sets[i]);
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+					   cta_kcount_syn_set_name(i, false));
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + (uint32_t)i);
+		}
+		add(&r, e);
+		e_key(&r, sets[i], false, false);
+		add(&r, limited_update(i ? "retrace6" : "retrace4", RETRACE_SET_ID + (uint32_t)i,
+				       PER_FLOW_RATE, PER_FLOW_BURST));
+		e_trace_rate(&r, per_second);
+		e_nftrace(&r);
+		e_verdict(&r, NFT_RETURN);
+		err = rule_commit(bt, &r, chain);
+	}
+	return err;
 }
 
 static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second)
@@ -1236,11 +1309,18 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 		err = add_set(bt, v6 ? &seen6 : &seen4, true);
 	if (!err && cfg->trace == CTA_TRACE_NEW && cfg->trace_rate)
 		err = add_trace_rate(bt, cfg->trace_rate);
+	/* before the trace chains, whose rules look them up (add_trace_resyns) */
+	for (int i = 0; i < 4 && !err && cfg->count; i++)
+		err = add_syn_set(bt, i & 1, i >> 1);
+	for (int v6 = 0; v6 < 2 && !err && cfg->count && cfg->trace == CTA_TRACE_NEW; v6++)
+		err = add_retrace_set(bt, v6);
 	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
 		const char *c = trace_chains[i].name;
 
 		/* below raw (-300): every other base chain sees the mark */
 		err = add_chain(bt, c, trace_chains[i].hook, -350);
+		if (!err && cfg->trace == CTA_TRACE_NEW && cfg->count)
+			err = add_trace_resyns(bt, c, cfg->trace_rate);
 		if (!err && cfg->trace == CTA_TRACE_NEW)
 			err = add_trace_new(bt, c, cfg->trace_rate);
 		else if (!err && cfg->trace == CTA_TRACE_ALL)

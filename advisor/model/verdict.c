@@ -393,6 +393,29 @@ int cta_vtally_add(struct cta_vtally *t, struct cta_verdict *v, uint64_t n)
 	return 0;
 }
 
+uint64_t cta_vtally_take(struct cta_vtally *t, bool (*match)(const struct cta_verdict *v),
+			 uint64_t n)
+{
+	uint64_t taken = 0;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < t->n; i++) {
+		if (taken < n && match(t->g[i].v)) {
+			uint64_t m = t->g[i].n < n - taken ? t->g[i].n : n - taken;
+
+			t->g[i].n -= m;
+			taken += m;
+		}
+		if (!t->g[i].n) {
+			cta_verdict_unref(t->g[i].v);
+			continue;
+		}
+		t->g[k++] = t->g[i];
+	}
+	t->n = k;
+	return taken;
+}
+
 int cta_vtally_merge(struct cta_vtally *dst, const struct cta_vtally *src)
 {
 	int err = 0;

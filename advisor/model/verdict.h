@@ -205,6 +205,13 @@ struct cta_vtally {
  * the verdict it has (the first path seen). 0 or -ENOMEM.
  */
 int cta_vtally_add(struct cta_vtally *t, struct cta_verdict *v, uint64_t n);
+/*
+ * Up to n connections taken from t's counts of verdicts match says yes to, first
+ * counts first (a decider left with none goes, its reference dropped): what a later
+ * look named otherwise. How many were taken.
+ */
+uint64_t cta_vtally_take(struct cta_vtally *t, bool (*match)(const struct cta_verdict *v),
+			 uint64_t n);
 /* Every count of src added to dst. 0 or -ENOMEM. */
 int cta_vtally_merge(struct cta_vtally *dst, const struct cta_vtally *src);
 void cta_vtally_fini(struct cta_vtally *t);

@@ -372,6 +372,13 @@ static struct cta_verdict *unknown_denial(enum cta_vsource source)
 	return v;
 }
 
+/* A denial the kernel counted that no trace or NFLOG packet named (unclaimed). */
+static bool kernel_unknown(const struct cta_verdict *v)
+{
+	return cta_verdict_denies(v) && v->type == CTA_VTYPE_UNKNOWN &&
+	       v->source == CTA_VSOURCE_KERNEL;
+}
+
 /* The verdict of a denied attempt: the trace's (with its sender), or an "unknown". */
 static struct cta_verdict *denial(const struct cta_judge *j, const struct wait *w)
 {
@@ -453,6 +460,13 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 			j->stats.retransmits += packets;
 			pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple,
 						     j->host, w->seen_real, packets, 0);
+			if (pos < 0 || !by_rule(j, w))
+				return pos < 0 ? (int)pos : 0;
+			/* counted with no rule known, and its trace names one */
+			if (!(v = denial(j, w)))
+				return -ENOMEM;
+			pos = cta_flowtab_rename_verdicts(j->ft, (size_t)pos, kernel_unknown, v, 1);
+			cta_verdict_unref(v);
 			return pos < 0 ? (int)pos : 0;
 		}
 	}
