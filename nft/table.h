@@ -12,8 +12,9 @@
  *       base chain of the namespace is traced)
  *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
  *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
- *       syn4 and syn6), at most trace_rate new flows a second (limit object
- *       trace_rate); --trace all: every packet;
+ *       syn4 and syn6), retransmits of dropped SYNs (in syns4/6) 5 and then 1 a
+ *       second per flow (sets retrace4 and retrace6), at most trace_rate new flows
+ *       a second (limit object trace_rate); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
