@@ -528,8 +528,7 @@ static int rule_commit(struct batch *bt, struct rule *r, const char *chain)
  * update @SET { KEY limit rate PER_FLOW_RATE/second burst PER_FLOW_BURST packets }:
  * matches while the key's own limit (in its element) lets it; NULL: ENOMEM.
  */
-static struct nftnl_expr *limited_update(const char *set, uint32_t set_id, uint64_t rate,
-					 uint32_t burst)
+static struct nftnl_expr *limited_update(const char *set, uint32_t set_id)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("dynset"), *limit = nftnl_expr_alloc("limit");
 
@@ -538,9 +537,9 @@ static struct nftnl_expr *limited_update(const char *set, uint32_t set_id, uint6
 		nftnl_expr_free(e);
 		return NULL;
 	}
-	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, rate);
+	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, PER_FLOW_RATE);
 	nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
-	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, burst);
+	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, PER_FLOW_BURST);
 	nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
@@ -679,6 +678,19 @@ static void e_syn_key(struct rule *r, bool v6)
 	e_ct_orig(r, NFT_CT_PROTO_SRC, sn->reg_proto);
 	e_ct_orig(r, NFT_CT_PROTO_DST, sn->reg_port);
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 4, 4, sn->reg_port + 1);
+}
+
+/* the SYN identity in NFT_REG_1 on is in syns4/6 (the set has no counter to run) */
+static void e_in_syns(struct rule *r, bool v6)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, cta_kcount_syn_set_name(v6, false));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + (uint32_t)v6);
+	}
+	add(r, e);
 }
 
 /*
@@ -906,8 +918,7 @@ static int add_trace_syns(struct batch *bt, const char *chain, uint32_t per_seco
 		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
-		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1, PER_FLOW_RATE,
-				       PER_FLOW_BURST));
+		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1));
 		e_trace_rate(&r, per_second);
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
@@ -971,21 +982,13 @@ static int add_trace_resyns(struct batch *bt, const char *chain, uint32_t per_se
 
 	for (size_t i = 0; i < 2 && !err; i++) {
 		struct rule r = rule_begin(bt, chain);
-		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
 		e_tcp_syn(&r);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_syn_key_headers(&r, sets[i]);
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-					   cta_kcount_syn_set_name(i, false));
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + (uint32_t)i);
-		}
-		add(&r, e);
+		e_in_syns(&r, i);
 		e_key(&r, sets[i], false, false);
-		add(&r, limited_update(i ? "retrace6" : "retrace4", RETRACE_SET_ID + (uint32_t)i,
-				       PER_FLOW_RATE, PER_FLOW_BURST));
+		add(&r, limited_update(i ? "retrace6" : "retrace4", RETRACE_SET_ID + (uint32_t)i));
 		e_trace_rate(&r, per_second);
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
@@ -1215,7 +1218,6 @@ static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int
 			       uint32_t not_loopback)
 {
 	struct rule r = rule_begin(bt, chain);
-	struct nftnl_expr *e;
 	int err;
 
 	e_tcp_syn(&r);
@@ -1231,14 +1233,8 @@ static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int
 		e_tcp_syn(&r);
 		e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 		e_syn_key(&r, v6);
-		if (again && (e = nftnl_expr_alloc("lookup"))) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-					   cta_kcount_syn_set_name(v6, false));
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + v6);
-		}
 		if (again)
-			add(&r, e);
+			e_in_syns(&r, v6);
 		e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_syn_set_name(v6, again),
 			 SYN_SET_ID + 2 * again + v6);
 		if ((err = rule_commit(bt, &r, chain)))
