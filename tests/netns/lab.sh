@@ -142,6 +142,43 @@ lab_counters() {
 		paste -sd' '
 }
 
+# lab_connect_truth HOOK: the truth of the server's TCP connects to port 22, per source
+# port: `table ip lab` counts each one's SYNs entering HOOK's filter chains (priority
+# -300) and let through them (300). lab_connect_truth_read prints, once the traffic is
+# done, "CONNECTS LET DENIED": connects, those let through, those with a SYN dropped
+# (a connect whose first SYN was dropped and a retransmit let through is both).
+lab_connect_truth() {
+	ip netns exec "$SRV" nft -f - <<NFT
+table ip lab {
+	set entered { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
+	set accepted { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
+	chain pre {
+		type filter hook $1 priority -300; policy accept;
+		ct state new tcp dport 22 add @entered { ip saddr . tcp sport }
+	}
+	chain post {
+		type filter hook $1 priority 300; policy accept;
+		ct state new tcp dport 22 add @accepted { ip saddr . tcp sport }
+	}
+}
+NFT
+}
+lab_connect_truth_read() {
+	ip netns exec "$SRV" nft -j list set ip lab entered >"$TMP/entered.json" &&
+		ip netns exec "$SRV" nft -j list set ip lab accepted >"$TMP/accepted.json" &&
+		"$PY" - "$TMP" <<'PY'
+import json, sys
+d = sys.argv[1]
+def elems(f):
+    return {tuple(e["elem"]["val"]["concat"]): e["elem"]["counter"]["packets"]
+            for o in json.load(open(f"{d}/{f}"))["nftables"] if "set" in o
+            for e in o["set"].get("elem", [])}
+entered, accepted = elems("entered.json"), elems("accepted.json")
+print(len(entered), sum(1 for k in entered if accepted.get(k, 0)),
+      sum(1 for k, n in entered.items() if n > accepted.get(k, 0)))
+PY
+}
+
 # start_servers: echo services in the server namespace for SECONDS (default 60).
 start_servers() {
 	local t=${1:-60}

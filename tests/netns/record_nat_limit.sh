@@ -50,20 +50,7 @@ table inet filter {
 NFT
 fi
 # the truth, per source port: entered the filter hooks, and let through them
-S nft -f - <<'NFT' || fail "nft lab"
-table ip lab {
-	set entered { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
-	set accepted { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
-	chain pre {
-		type filter hook forward priority -300; policy accept;
-		ct state new tcp dport 22 add @entered { ip saddr . tcp sport }
-	}
-	chain post {
-		type filter hook forward priority 300; policy accept;
-		ct state new tcp dport 22 add @accepted { ip saddr . tcp sport }
-	}
-}
-NFT
+lab_connect_truth forward || fail "nft lab"
 sleep 0.3
 ip netns exec "$SRV" "$CTA" record -o "$TMP/s.json" 2>"$TMP/rec.err" &
 rec=$!
@@ -78,8 +65,7 @@ sleep 3
 kill -INT $rec
 wait $rec || fail "record: $(cat "$TMP/rec.err")"
 no_own_table "$SRV"
-S nft -j list set ip lab entered >"$TMP/entered.json"
-S nft -j list set ip lab accepted >"$TMP/accepted.json"
+truth=$(lab_connect_truth_read) || fail "the lab's counts"
 if [ "$MODE" = legacy ]; then
 	drops=$(S iptables-legacy -L FORWARD -v -x -n | awk '$3 == "DROP" { print $1 }')
 else
@@ -88,19 +74,13 @@ fi
 "$CTA" -j blame --session "$TMP/s.json" 'tcp 198.51.100.7 -> 198.51.100.1:2222' >"$TMP/blame.json" ||
 	fail "blame: $(cat "$TMP/blame.json")"
 
-"$PY" - "$TMP" "$drops" "$MODE" <<'PY' || fail "session"
+"$PY" - "$TMP" "$drops" $truth <<'PY' || fail "session"
 import json, sys
-d, drops, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def elems(f):
-    return {tuple(e["elem"]["val"]["concat"]): e["elem"]["counter"]["packets"]
-            for o in json.load(open(f"{d}/{f}"))["nftables"] if "set" in o
-            for e in o["set"].get("elem", [])}
-entered, accepted = elems("entered.json"), elems("accepted.json")
-denied = sum(1 for k, n in entered.items() if n > accepted.get(k, 0))
-let = sum(1 for k in entered if accepted.get(k, 0))
+d, drops = sys.argv[1], int(sys.argv[2])
+connects, let, denied = map(int, sys.argv[3:6])
 s = json.load(open(f"{d}/s.json"))
 st = s["stats"]
-print(f"connects {len(entered)}: {let} let through, {denied} with a dropped SYN; "
+print(f"connects {connects}: {let} let through, {denied} with a dropped SYN; "
       f"{drops} SYNs dropped; kernel {st['kernel']}; verdicts {st['verdicts']}")
 assert denied >= 10 and let >= 3, "too few of either to tell"
 assert st["kernel"]["denied"] == drops, (st["kernel"], drops)
