@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX_MSGS 128
+#define BATCH_MAX_MSGS 256
 
 struct cta_table {
 	struct mnl_socket *nl; /* owns the table: closing it deletes the table */
@@ -467,6 +467,21 @@ static void e_set_op(struct rule *r, const struct seen *sn, bool dynset_add)
 	add(r, e);
 }
 
+/* the key in NFT_REG_1 on @SET (by name and id); inv: != @SET */
+static void e_lookup(struct rule *r, const char *set, uint32_t set_id, bool inv)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+		if (inv)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	}
+	add(r, e);
+}
+
 /* meta KEY == value (one byte: nfproto, l4proto) */
 static void e_meta_is(struct rule *r, uint32_t key, uint8_t value)
 {
@@ -683,14 +698,7 @@ static void e_syn_key(struct rule *r, bool v6)
 /* the SYN identity in NFT_REG_1 on is in syns4/6 (the set has no counter to run) */
 static void e_in_syns(struct rule *r, bool v6)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, cta_kcount_syn_set_name(v6, false));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SYN_SET_ID + (uint32_t)v6);
-	}
-	add(r, e);
+	e_lookup(r, cta_kcount_syn_set_name(v6, false), SYN_SET_ID + (uint32_t)v6, false);
 }
 
 /*
@@ -947,6 +955,91 @@ static int add_retrace_set(struct batch *bt, bool v6)
 	return add_set_msg(bt, &sp);
 }
 
+#define DOUBT_SET_ID 52 /* + v6 */
+#define DOUBT_SAMPLE 4u /* a flow in doubt: one packet in this many, at random */
+
+/*
+ * doubt4/6: flows of denials the kernel counted that no trace named a rule for
+ * (cta_table_doubt), keyed as the counting sets key them (nft/kcount.h); each for
+ * CTA_DOUBT_TIMEOUT_MS.
+ */
+static int add_doubt_set(struct batch *bt, bool v6)
+{
+	struct set_spec sp = { .name = v6 ? "doubt6" : "doubt4",
+			       .id = DOUBT_SET_ID + v6,
+			       .key_type = flow_key_type(v6),
+			       .key_len = (v6 ? &seen6 : &seen4)->key_len,
+			       .timeout_ms = CTA_DOUBT_TIMEOUT_MS,
+			       .size = 65536 };
+
+	return add_set_msg(bt, &sp);
+}
+
+/* numgen random mod m == 0 (in a register of its own, past the keys') */
+static void e_sampled(struct rule *r, uint32_t m)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("numgen");
+	uint32_t zero = 0;
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NG_DREG, NFT_REG32_15);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NG_MODULUS, m);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+	}
+	add(r, e);
+	e = nftnl_expr_alloc("cmp");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG32_15);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
+	}
+	add(r, e);
+}
+
+/*
+ * --trace new with counting: the packets of a flow in doubt (doubtF: denials counted,
+ * no rule named, cta_table_doubt, which also takes it out of seenF) are traced one in
+ * DOUBT_SAMPLE at random, a burst of PER_FLOW_BURST and then PER_FLOW_RATE a second
+ * per flow (retraceF), within the trace budget; the flow is not marked seen. A flow's
+ * own budget alone traces the first packet of each second, which is the one a rate
+ * limit that refilled meanwhile lets through (seen: a UDP flow behind `limit rate
+ * 5/second`, its accepts traced, its 350 drops never): at random, packets of a burst
+ * the limit cut are traced too. Packets of connections established are traced as
+ * well (UDP has no first-packet flag at -350); the judge leaves them out (judge.c).
+ * For the port protocols but TCP (whose dropped SYNs are traced as they are sent
+ * again), after seenF's lookup, with seenF's key (the counting sets' key for ports,
+ * from the headers: the original tuple at -350): no cost to the packets of flows seen,
+ * two lookups to the others (replies and new flows).
+ *   meta nfproto F KEY @doubtF numgen random mod 4 == 0
+ *       update @retraceF { KEY limit rate 1/second burst 5 packets }
+ *       [limit name trace_rate] meta nftrace set 1 return
+ *   meta nfproto F KEY @doubtF return
+ */
+static int add_trace_doubts(struct batch *bt, const char *chain, const struct seen *sn,
+			    uint32_t per_second)
+{
+	bool v6 = sn->nfproto == NFPROTO_IPV6;
+	int err = 0;
+
+	for (int step = 0; step < 2 && !err; step++) {
+		struct rule r = rule_begin(bt, chain);
+
+		e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+		e_key(&r, sn, false, false);
+		e_lookup(&r, v6 ? "doubt6" : "doubt4", DOUBT_SET_ID + (uint32_t)v6, false);
+		if (step == 0) {
+			e_sampled(&r, DOUBT_SAMPLE);
+			add(&r, limited_update(v6 ? "retrace6" : "retrace4",
+					       RETRACE_SET_ID + (uint32_t)v6));
+			e_trace_rate(&r, per_second);
+			e_nftrace(&r);
+		}
+		e_verdict(&r, NFT_RETURN);
+		err = rule_commit(bt, &r, chain);
+	}
+	return err;
+}
+
 /*
  * A SYN's identity into NFT_REG_1 on, from its headers, as the SYN sets key it (the
  * same slots as e_syn_key): at -350, before conntrack and NAT, its headers are its
@@ -997,7 +1090,30 @@ static int add_trace_resyns(struct batch *bt, const char *chain, uint32_t per_se
 	return err;
 }
 
-static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second)
+/*
+ * With the doubt sets, the other half of marking a port flow seen: the reversed key
+ * too (so that its replies are not traced as new flows), unless that is a flow in
+ * doubt. A reply's reversed key is its flow's: marked seen by the first reply traced
+ * (replies are traced: the marking runs before conntrack), the flow in doubt would
+ * be out of doubtF's reach again. KEY in seenF now says the rule before marked it (it
+ * was not there at the lookup before: `meta nftrace` cannot be read):
+ *   meta nfproto F KEY @seenF reversed KEY != @doubtF add @seenF { reversed KEY }
+ */
+static int add_seen_reversed(struct batch *bt, const char *chain, const struct seen *sn)
+{
+	bool v6 = sn->nfproto == NFPROTO_IPV6;
+	struct rule r = rule_begin(bt, chain);
+
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_key(&r, sn, false, false);
+	e_set_op(&r, sn, false);
+	e_key(&r, sn, true, false);
+	e_lookup(&r, v6 ? "doubt6" : "doubt4", DOUBT_SET_ID + (uint32_t)v6, true);
+	e_set_op(&r, sn, true);
+	return rule_commit(bt, &r, chain);
+}
+
+static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second, bool doubts)
 {
 	const struct seen *sets[] = { &seen4, &seen6 };
 	struct rule r;
@@ -1018,6 +1134,9 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			e_verdict(&r, NFT_RETURN);
 			if ((err = rule_commit(bt, &r, chain)))
 				return err;
+			if (doubts && !icmp &&
+			    (err = add_trace_doubts(bt, chain, sets[i], per_second)))
+				return err;
 			/*
 			 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
 			 * meta nftrace set 1: over the budget, not marked seen
@@ -1029,12 +1148,16 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			e_trace_rate(&r, per_second);
 			e_key(&r, sets[i], false, icmp);
 			e_set_op(&r, sets[i], true);
-			e_key(&r, sets[i], true, icmp);
-			e_set_op(&r, sets[i], true);
+			if (!doubts || icmp) {
+				e_key(&r, sets[i], true, icmp);
+				e_set_op(&r, sets[i], true);
+			}
 			e_nftrace(&r);
 			if (icmp)
 				e_verdict(&r, NFT_RETURN);
 			if ((err = rule_commit(bt, &r, chain)))
+				return err;
+			if (doubts && !icmp && (err = add_seen_reversed(bt, chain, sets[i])))
 				return err;
 			if (!icmp || !per_second)
 				continue;
@@ -1308,8 +1431,11 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 	/* before the trace chains, whose rules look them up (add_trace_resyns) */
 	for (int i = 0; i < 4 && !err && cfg->count; i++)
 		err = add_syn_set(bt, i & 1, i >> 1);
-	for (int v6 = 0; v6 < 2 && !err && cfg->count && cfg->trace == CTA_TRACE_NEW; v6++)
+	for (int v6 = 0; v6 < 2 && !err && cfg->count && cfg->trace == CTA_TRACE_NEW; v6++) {
 		err = add_retrace_set(bt, v6);
+		if (!err)
+			err = add_doubt_set(bt, v6);
+	}
 	for (size_t i = 0; i < 2 && !err && cfg->trace != CTA_TRACE_NONE; i++) {
 		const char *c = trace_chains[i].name;
 
@@ -1318,7 +1444,7 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 		if (!err && cfg->trace == CTA_TRACE_NEW && cfg->count)
 			err = add_trace_resyns(bt, c, cfg->trace_rate);
 		if (!err && cfg->trace == CTA_TRACE_NEW)
-			err = add_trace_new(bt, c, cfg->trace_rate);
+			err = add_trace_new(bt, c, cfg->trace_rate, cfg->count);
 		else if (!err && cfg->trace == CTA_TRACE_ALL)
 			err = add_trace_all(bt, c);
 		else if (!err)
@@ -1530,6 +1656,98 @@ int cta_table_flush_seen(struct cta_table *t, const char *name)
 	for (size_t i = 0; i < 4 && !err; i++)
 		err = set_msg(bt, sets[i], true);
 	return batch_send(t, bt, err);
+}
+
+/*
+ * Port flow k's key as the counting and seen sets lay it out (e_key, e_ct_key;
+ * parse_key in kcountmsg.c): saddr . daddr . protocol . dport in 4-byte slots, the
+ * rest of each slot zero, as a load into a register leaves it. Its length.
+ */
+static uint32_t doubt_key(const struct cta_kcount_elem *k, uint8_t *p)
+{
+	uint32_t alen = k->family == AF_INET6 ? 16 : 4;
+	uint16_t port = htons(k->dport);
+
+	memset(p, 0, 2 * alen + 8);
+	memcpy(p, k->src.b, alen);
+	memcpy(p + alen, k->dst.b, alen);
+	p[2 * alen] = k->l4proto;
+	memcpy(p + 2 * alen + 4, &port, 2);
+	return 2 * alen + 8;
+}
+
+/* NEWSETELEM (add) or DELSETELEM of keys[0..n) of family v6 into set, one message */
+static int elems_msg(struct batch *bt, const char *set, bool add_them,
+		     const struct cta_kcount_elem *keys, size_t n, bool v6)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	uint8_t key[40];
+	char what[64];
+	size_t used = 0;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_set_elem *e;
+
+		if ((keys[i].family == AF_INET6) != v6)
+			continue;
+		if (!(e = nftnl_set_elem_alloc())) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, doubt_key(&keys[i], key));
+		nftnl_set_elem_add(s, e);
+		used++;
+	}
+	if (!used) {
+		nftnl_set_free(s);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "%s elements of set %s", add_them ? "add" : "delete", set);
+	nlh = batch_msg(bt, add_them ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			add_them ? NLM_F_CREATE : 0, what);
+	if (nlh)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
+int cta_table_doubt(struct cta_table *t, const char *name, const struct cta_kcount_elem *keys,
+		    size_t n)
+{
+	struct batch *bt;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	if (n > CTA_DOUBT_MAX)
+		return -E2BIG;
+	if (!(bt = batch_for(t, name)))
+		return -ENOMEM;
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		err = elems_msg(bt, v6 ? "doubt6" : "doubt4", true, keys, n, v6);
+	if ((err = batch_send(t, bt, err)))
+		return err;
+	/* out of seenF, so that its packets reach doubtF's rules */
+	for (size_t i = 0; i < n && !err; i++) {
+		bool v6 = keys[i].family == AF_INET6;
+
+		if (!(bt = batch_for(t, name)))
+			return -ENOMEM;
+		err = elems_msg(bt, v6 ? seen6.name : seen4.name, false, &keys[i], 1, v6);
+		err = batch_send(t, bt, err);
+		if (err == -ENOENT) /* not seen now: nothing to take out */
+			err = 0;
+	}
+	return err;
 }
 
 int cta_table_count_into(struct cta_table *t, const struct cta_table_config *cfg, int gen)

@@ -13,8 +13,10 @@
  *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
  *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
  *       syn4 and syn6), retransmits of dropped SYNs (in syns4/6) 5 and then 1 a
- *       second per flow (sets retrace4 and retrace6), at most trace_rate new flows
- *       a second (limit object trace_rate); --trace all: every packet;
+ *       second per flow (sets retrace4 and retrace6), the packets of flows in doubt
+ *       (sets doubt4 and doubt6, cta_table_doubt) one in 4 at random within the
+ *       same per-flow budget, at most trace_rate new flows a second (limit object
+ *       trace_rate); --trace all: every packet;
  *       a match (blame --live): the packets of one tuple
  *   chain count_prerouting, count_output (priority -199, just after conntrack) and
  *   chain count_input, count_postrouting (priority INT_MAX, after everything)
@@ -106,6 +108,22 @@ int cta_table_new(struct cta_table **out, const struct cta_table_config *cfg,
  * CTA_TABLE_NAME). 0 or -errno.
  */
 int cta_table_flush_seen(struct cta_table *t, const char *name);
+#define CTA_DOUBT_TIMEOUT_MS 60000u /* a flow in doubt is traced at random this long */
+#define CTA_DOUBT_MAX 64 /* flows put in doubt at once (cta_table_doubt) */
+struct cta_kcount_elem;
+/*
+ * --trace new with counting: the flows keys[0..n) (family, l4proto, addresses, dport;
+ * the rest unused), of a port protocol but TCP (UDP, SCTP...), were denied packets
+ * the kernel counted that no trace named a rule for. For CTA_DOUBT_TIMEOUT_MS their
+ * packets are traced at random, within a budget per flow and the trace budget, so
+ * that a rule that drops some of them (a rate limit) gets named: in one transaction
+ * they go into the doubt sets, then each out of the seen sets (a transaction each:
+ * one not there is none to take out). TCP's dropped SYNs are traced as they are
+ * sent again (the retrace sets), ICMP's first packets by echo identifier. n at most
+ * CTA_DOUBT_MAX, else -E2BIG. name: the table's (NULL: CTA_TABLE_NAME). 0 or -errno.
+ */
+int cta_table_doubt(struct cta_table *t, const char *name, const struct cta_kcount_elem *keys,
+		    size_t n);
 /*
  * With counting (cfg->count; cfg as the table was made with): make the counting and
  * NFLOG rules count into generation gen's sets (nft/kcount.h), in one transaction:

@@ -9,6 +9,7 @@
 
 #include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
+#include "nft/table.h"
 
 #define LOOPBACK_IFINDEX 1 /* every network namespace's lo */
 
@@ -111,6 +112,8 @@ struct cta_judge {
 	bool need_dump; /* the last expiry let a wait through only once a dump shows it */
 	uint64_t dump_listed; /* dumps_begun of the last dump that completed */
 	bool ct_in_traces; /* the kernel's traces carry conntrack (6.x): no ct is untracked */
+	struct cta_kcount_elem doubts[CTA_DOUBT_MAX]; /* cta_judge_take_doubts */
+	size_t n_doubts;
 };
 
 struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host)
@@ -489,6 +492,17 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	/* one more attempt denied: beside, never instead of, what other attempts got */
 	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
 	cta_verdict_unref(v);
+	if (!err && w->dropped && j->counts) {
+		/*
+		 * the flow's denials counted before with no rule known are this rule's, as
+		 * those counted after it are (unclaimed): what they are does not depend on
+		 * when a trace came (a flow in doubt is traced at random, cta_table_doubt)
+		 */
+		int64_t renamed = cta_flowtab_rename_verdicts(j->ft, (size_t)pos, kernel_unknown,
+							      w->verdict, UINT64_MAX);
+
+		err = renamed < 0 ? (int)renamed : 0;
+	}
 	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 }
 
@@ -959,6 +973,37 @@ static struct cta_tuple key_tuple(const struct cta_denial_key *k)
 }
 
 /*
+ * Flow k's denials have no rule named: its packets are to be traced at random
+ * (cta_table_doubt). A flow of ports (UDP, SCTP...) but TCP, whose dropped SYNs are
+ * traced as they are sent again; ICMP's first packets are traced by echo identifier.
+ */
+static void doubt(struct cta_judge *j, const struct cta_denial_key *k)
+{
+	struct cta_kcount_elem *e;
+
+	if (!k->dport || k->l4proto == IPPROTO_TCP || j->n_doubts >= CTA_DOUBT_MAX)
+		return;
+	e = &j->doubts[j->n_doubts++];
+	memset(e, 0, sizeof(*e));
+	e->family = k->family;
+	e->l4proto = k->l4proto;
+	e->icmp_type = k->icmp_type;
+	e->icmp_code = k->icmp_code;
+	e->dport = k->dport;
+	e->src = k->src;
+	e->dst = k->dst;
+}
+
+size_t cta_judge_take_doubts(struct cta_judge *j, const struct cta_kcount_elem **keys)
+{
+	size_t n = j->n_doubts;
+
+	*keys = j->doubts;
+	j->n_doubts = 0;
+	return n;
+}
+
+/*
  * Denied packets the kernel counted that no trace or NFLOG packet claimed: each an
  * attempt of its own. NFLOG logs the first packets of flows never let through
  * (nft/table.c), so these are of a flow some of whose attempts were let through (a
@@ -993,6 +1038,7 @@ static int unclaimed(const struct cta_denial_key *k, uint64_t attempts, uint64_t
 	v = named_denial(cta_flowtab_verdicts_of(j->ft, &cta_flowtab_flows(j->ft)[pos]));
 	if (v)
 		return cta_flowtab_add_verdict(j->ft, (size_t)pos, v, attempts);
+	doubt(j, k);
 	if (!(v = unknown_denial(CTA_VSOURCE_KERNEL)))
 		return -ENOMEM;
 	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, attempts);

@@ -124,4 +124,14 @@ void cta_judge_dump_end(struct cta_judge *j, bool complete);
 bool cta_judge_waiting(const struct cta_judge *j);
 const struct cta_judge_stats *cta_judge_stats(const struct cta_judge *j);
 
+/*
+ * The flows (CTA_DOUBT_MAX at most) whose denied packets the kernel counted, no trace
+ * or NFLOG packet claimed and no trace named a rule for, since the last call; TCP's
+ * aside (their SYNs sent again are traced). For record to have their packets traced
+ * at random (cta_table_doubt), so that a rule that drops some of them (a rate limit)
+ * gets named. *keys is the judge's, good until its next cta_judge_expire. Returns how
+ * many, and forgets them.
+ */
+size_t cta_judge_take_doubts(struct cta_judge *j, const struct cta_kcount_elem **keys);
+
 #endif

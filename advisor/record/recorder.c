@@ -72,6 +72,7 @@ struct rec {
 	struct cta_nlsock *nflog;
 	struct cta_ltrace *ltrace; /* NULL: no legacy rule decides anything here */
 	bool ltrace_lost; /* TRACE lines were lost: said once */
+	bool doubt_failed; /* cta_table_doubt failed: said once */
 	struct cta_judge *judge;
 	struct cta_procmon *procmon; /* NULL: no process attribution */
 	struct cta_procs *procs;
@@ -1439,6 +1440,32 @@ static int drain_nflog(struct rec *r)
 	return err;
 }
 
+/*
+ * Flows of denials counted with no rule named (cta_judge_take_doubts): traced at
+ * random for a while (--trace new), so that a trace names the rule. A failure costs
+ * only that detail: a notice, once.
+ */
+static void doubt(struct rec *r)
+{
+	const struct cta_kcount_elem *keys;
+	size_t n = cta_judge_take_doubts(r->judge, &keys);
+	int err;
+
+	if (!n || r->cfg->table.trace != CTA_TRACE_NEW || !cta_listen_counting(r->listen))
+		return;
+	err = cta_table_doubt(cta_listen_table(r->listen), r->cfg->table.name, keys, n);
+	if (err && !r->doubt_failed) {
+		char msg[160];
+
+		r->doubt_failed = true;
+		snprintf(msg, sizeof(msg),
+			 "cannot trace flows of denials with no rule named (%s): they stay "
+			 "unnamed until traced",
+			 strerror(-err));
+		notice(r, msg);
+	}
+}
+
 /* Traced packets now quiet are done; attempts unconfirmed too long were denied. */
 static int settle(struct rec *r, bool all)
 {
@@ -1454,6 +1481,7 @@ static int settle(struct rec *r, bool all)
 		cta_ltrace_expire(r->ltrace, now, all ? 0 : LEGACY_WALK_NS);
 	/* the flush judged packets at later readings: their waits are younger than now */
 	note_err(r, cta_judge_expire(r->judge, cta_now_mono_ns(), all ? 0 : DENY_WAIT_NS));
+	doubt(r);
 	return noted_err(r);
 }
 
