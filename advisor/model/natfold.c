@@ -128,7 +128,14 @@ int cta_flows_fold_nat(struct cta_flow *flows, size_t *n, struct cta_vtally *tal
 		side_key(&sk, &flows[i].key);
 		pos = cta_hashidx_find(&idx, cta_hash_words(&sk, sizeof(sk)), side_eq,
 				       &(struct side_q){ sides, &sk });
-		if (pos < 0 || sides[pos].many)
+		/*
+		 * denied where the translated flow went: in the forward hook (a trace saw
+		 * it there) for a DNAT to another host. Dropped at input, the attempts
+		 * were not translated (no DNAT rule then: a container stopped) and are
+		 * none of that flow's.
+		 */
+		if (pos < 0 || sides[pos].many ||
+		    flows[i].direction != flows[sides[pos].pos].direction)
 			continue;
 		if ((err = fold(flows, tallies, i, sides[pos].pos)))
 			goto out;

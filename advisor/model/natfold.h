@@ -21,8 +21,12 @@
  * bytes counted: conntrack counts those of every connection it let through, and
  * record switches its accounting on) into the translated flow of its original side
  * (family, protocol, source, destination, destination port or ICMP type and code)
- * when there is exactly one; with several (DNAT to a pool of servers) the attempt is
- * none of theirs to choose, and it stays. Counts and port ranges add (cta_flow_merge);
+ * when there is exactly one and its direction is the same (a denial a trace saw in
+ * the forward hook, for a DNAT to another host: cta_flowtab_set_direction); with
+ * several (DNAT to a pool of servers) the attempt is none of theirs to choose, and it
+ * stays. So does one of another direction: dropped at input, where the port is the
+ * host's own (the DNAT rule gone meanwhile), or not traced (its direction is only
+ * what its addresses say). Counts and port ranges add (cta_flow_merge);
  * its verdict counts go to the translated flow's, and a process to one that has none.
  *
  * tallies[i] is flows[i]'s own slot (flows[i].verdict is i + 1, or 0 for none yet),

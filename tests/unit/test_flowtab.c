@@ -657,6 +657,13 @@ static void test_fold_nat(void)
 		n++;
 	}
 	CHECK_EQ(n, 2);
+	/* denied at input (the host's own port then, or never traced): not that flow's */
+	CHECK_EQ(flows[npos].direction, CTA_DIR_FORWARD);
+	flows[dpos].direction = CTA_DIR_IN;
+	CHECK_EQ(cta_flows_fold_nat(flows, &n, tallies), 0);
+	CHECK_EQ(n, 2);
+	/* denied in the forward hook, as a trace says: the translated flow's attempts */
+	flows[dpos].direction = CTA_DIR_FORWARD;
 	CHECK_EQ(cta_flows_fold_nat(flows, &n, tallies), 1);
 	CHECK_EQ(n, 1);
 	CHECK_EQ(flows[0].connections, 4);
