@@ -215,7 +215,8 @@ static int add_helper(struct cta_ir *ir, const struct cta_flow *f, uint8_t dir)
 
 	for (size_t i = 0; i < ir->n_helpers && !h; i++)
 		if (ir->helpers[i].dir == hdir && ir->helpers[i].l4proto == f->key.l4proto &&
-		    ir->helpers[i].port == f->key.dport && !strcmp(ir->helpers[i].name, f->helper))
+		    ir->helpers[i].port == service_port(f) &&
+		    !strcmp(ir->helpers[i].name, f->helper))
 			h = &ir->helpers[i];
 	if (!h) {
 		v = realloc(ir->helpers, (ir->n_helpers + 1) * sizeof(*v));
@@ -227,7 +228,7 @@ static int add_helper(struct cta_ir *ir, const struct cta_flow *f, uint8_t dir)
 		memcpy(h->name, f->helper, sizeof(h->name));
 		h->dir = hdir;
 		h->l4proto = f->key.l4proto;
-		h->port = f->key.dport;
+		h->port = service_port(f); /* after DNAT: the helper chain is at priority filter */
 	}
 	h->flows++;
 	h->connections += f->connections;

@@ -433,6 +433,17 @@ static void test_helpers(void)
 	free(text);
 	cta_tmpl_free(t);
 	cta_ir_fini(&ir);
+
+	/*
+	 * a port forward, 2121 to 21: the helper chain (priority filter) sees the port
+	 * DNAT gave, and assigns the helper by it
+	 */
+	f[0].key.dport = 2121;
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.n_helpers, 1);
+	if (ir.n_helpers == 1)
+		CHECK_EQ(ir.helpers[0].port, 21);
+	cta_ir_fini(&ir);
 }
 
 /*
