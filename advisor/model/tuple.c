@@ -652,6 +652,15 @@ static bool addr_in(uint8_t family, const union cta_addr *a, uint8_t plen, const
 	return bits % 8 == 0 || !((a->b[bits / 8] ^ b->b[bits / 8]) & (0xff00u >> (bits % 8)));
 }
 
+/* Does the query's destination (address and port) fall on addr and port? */
+static bool dst_is(const struct cta_tuple_query *q, const struct cta_flow_key *k,
+		   const union cta_addr *addr, uint16_t port)
+{
+	if ((q->has & CTA_TQ_DST) && !addr_in(k->family, &q->dst, q->dst_plen, addr))
+		return false;
+	return !cta_proto_has_ports(k->l4proto) || !(q->has & CTA_TQ_DPORT) || q->dport == port;
+}
+
 bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f)
 {
 	const struct cta_flow_key *k = &f->key;
@@ -660,14 +669,15 @@ bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f)
 		return false;
 	if ((q->has & CTA_TQ_FAMILY) && q->family != k->family)
 		return false;
-	if ((q->has & CTA_TQ_SRC) && !addr_in(k->family, &q->src, q->src_plen, &k->src))
+	/* the source as it sent, or as SNAT (masquerade) made it */
+	if ((q->has & CTA_TQ_SRC) && !addr_in(k->family, &q->src, q->src_plen, &k->src) &&
+	    !addr_in(k->family, &q->src, q->src_plen, &k->reply_dst))
 		return false;
-	/* the destination as the client saw it, or the one it was translated to */
-	if ((q->has & CTA_TQ_DST) && !addr_in(k->family, &q->dst, q->dst_plen, &k->dst) &&
-	    !addr_in(k->family, &q->dst, q->dst_plen, &k->reply_src))
-		return false;
-	if (cta_proto_has_ports(k->l4proto) && (q->has & CTA_TQ_DPORT) && q->dport != k->dport &&
-	    q->dport != k->reply_sport)
+	/*
+	 * the destination as the client saw it, or the one DNAT translated it to: address
+	 * and port of the same side (198.51.100.1:80 is not a forward of :8080 to :80)
+	 */
+	if (!dst_is(q, k, &k->dst, k->dport) && !dst_is(q, k, &k->reply_src, k->reply_sport))
 		return false;
 	if ((q->has & CTA_TQ_TYPE) && q->icmp_type != k->icmp_type)
 		return false;

@@ -47,7 +47,10 @@ struct cta_tuple_error {
 int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tuple_error *err);
 
 /*
- * Does the flow's original direction fall under the query? The source port is not
+ * Does the flow's original direction fall under the query? Its source may be the one
+ * the connections came from or the one SNAT gave them (the reply's destination); its
+ * destination address and port either as the client sent them or as DNAT translated
+ * them (the reply's source), both of the same side. The source port is not
  * looked at (a flow holds connections from many): cta_tuple_sport_seen() says whether
  * the flow's connections came from it.
  */

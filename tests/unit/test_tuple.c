@@ -153,6 +153,30 @@ static void test_match(void)
 	CHECK(cta_tuple_match(&q, &f));
 	cta_tuple_parse("tcp port 8081", &q, &err);
 	CHECK(!cta_tuple_match(&q, &f));
+	/* address and port of one side: never the public address with the server's port */
+	inet_pton(AF_INET, "198.51.100.7", f.key.reply_dst.b);
+	cta_tuple_parse("tcp 198.51.100.7 -> 192.0.2.10:80", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.7 -> 203.0.113.20:8080", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.7 -> 203.0.113.20:80", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+
+	/* masqueraded: from the LAN host, or from the address SNAT gave it */
+	memset(&f, 0, sizeof(f));
+	f.key.family = AF_INET;
+	f.key.l4proto = IPPROTO_TCP;
+	inet_pton(AF_INET, "192.0.2.5", f.key.src.b);
+	inet_pton(AF_INET, "203.0.113.9", f.key.dst.b);
+	f.key.dport = f.key.reply_sport = 443;
+	f.key.reply_src = f.key.dst;
+	inet_pton(AF_INET, "198.51.100.1", f.key.reply_dst.b);
+	cta_tuple_parse("tcp 192.0.2.5 -> 203.0.113.9:443", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.1 -> 203.0.113.9:443", &q, &err);
+	CHECK(cta_tuple_match(&q, &f));
+	cta_tuple_parse("tcp 198.51.100.2 -> 203.0.113.9:443", &q, &err);
+	CHECK(!cta_tuple_match(&q, &f));
 }
 
 /* Written from the reply's side: the reverse query finds the flow. */
