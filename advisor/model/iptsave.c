@@ -11,6 +11,8 @@ struct parser {
 	struct cta_iptsave *s;
 	struct cta_ipt_table *t; /* the table open since its `*name`, until COMMIT */
 	size_t cap_chains, cap_rules;
+	size_t *chain_of; /* the open table's rules' chains, in the order read */
+	size_t cap_chain_of;
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -128,12 +130,10 @@ static int rule_line(struct parser *ps, char *line, char **targets)
 
 	if (!next_word(&p, &w, &n) || !(c = find_chain(t, w, n)))
 		return -EBADMSG;
-	if (c->n && c->first + c->n != t->nrules)
-		return -EBADMSG;
-	if (grow((void **)&t->rules, &ps->cap_rules, t->nrules, sizeof(*t->rules)))
+	if (grow((void **)&t->rules, &ps->cap_rules, t->nrules, sizeof(*t->rules)) ||
+	    grow((void **)&ps->chain_of, &ps->cap_chain_of, t->nrules, sizeof(*ps->chain_of)))
 		return -ENOMEM;
-	if (!c->n)
-		c->first = t->nrules;
+	ps->chain_of[t->nrules] = (size_t)(c - t->chains);
 	r = &t->rules[t->nrules++];
 	r->num = (unsigned)++c->n;
 	r->text = line;
@@ -166,6 +166,38 @@ static int table_line(struct parser *ps, char *line)
 	return 0;
 }
 
+/*
+ * The open table's rules grouped by chain, each chain's in the order read, and each
+ * chain's first: iptables-save prints a chain's rules together, but iptables-restore
+ * takes them in any order (as `suggest --format iptables` writes a chain of a group
+ * between another's). 0 or -ENOMEM.
+ */
+static int group_rules(struct parser *ps)
+{
+	struct cta_ipt_table *t = ps->t;
+	struct cta_ipt_rule *sorted;
+	size_t k = 0;
+
+	if (!t->nrules)
+		return 0;
+	if (!(sorted = malloc(t->nrules * sizeof(*sorted))))
+		return -ENOMEM;
+	/* a counting sort: each chain's rule count is c->n */
+	for (size_t c = 0; c < t->nchains; c++) {
+		t->chains[c].first = k;
+		k += t->chains[c].n;
+		t->chains[c].n = 0;
+	}
+	for (size_t i = 0; i < t->nrules; i++) {
+		struct cta_ipt_chain *c = &t->chains[ps->chain_of[i]];
+
+		sorted[c->first + c->n++] = t->rules[i];
+	}
+	memcpy(t->rules, sorted, t->nrules * sizeof(*sorted));
+	free(sorted);
+	return 0;
+}
+
 static int one_line(struct parser *ps, char *line, char **targets)
 {
 	size_t n = strlen(line);
@@ -179,8 +211,10 @@ static int one_line(struct parser *ps, char *line, char **targets)
 	if (!ps->t)
 		return -EBADMSG;
 	if (!strcmp(line, "COMMIT")) {
+		int err = group_rules(ps);
+
 		ps->t = NULL;
-		return 0;
+		return err;
 	}
 	if (line[0] == ':')
 		return chain_line(ps, line);
@@ -222,6 +256,7 @@ int cta_iptsave_parse(const char *text, size_t len, struct cta_iptsave **out, un
 		err = -EBADMSG; /* no COMMIT */
 		no++;
 	}
+	free(ps.chain_of);
 	if (err) {
 		*bad_line = err == -EBADMSG ? no : 0;
 		cta_iptsave_free(ps.s);
