@@ -987,8 +987,6 @@ static void doubt(struct cta_judge *j, const struct cta_denial_key *k)
 	memset(e, 0, sizeof(*e));
 	e->family = k->family;
 	e->l4proto = k->l4proto;
-	e->icmp_type = k->icmp_type;
-	e->icmp_code = k->icmp_code;
 	e->dport = k->dport;
 	e->src = k->src;
 	e->dst = k->dst;
