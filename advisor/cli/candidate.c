@@ -232,30 +232,45 @@ static int legacy_changes(struct cta_candidate *c, const char *path, const char 
 	return c->changes ? 0 : CTA_EXIT_SYSTEM;
 }
 
-/* The legacy part: live legacy tables copied in, the candidate loaded on top. */
-static int open_legacy(struct cta_candidate *c, const char *path)
+static bool listed(json_t *tables, const char *key);
+
+/*
+ * The live iptables-legacy rules of both families copied into the scratch namespace:
+ * the kernel applies them beside nf_tables, and a packet passes only if they let it
+ * through too. keep (AF_INET or AF_INET6; 0: none): that family's text is kept in
+ * c->legacy_live. The tables that decide something (a rule, a chain of the user's, or
+ * a policy other than ACCEPT) are added to names when given ("iptables-legacy
+ * filter", once per table). 0 or an exit code, said.
+ */
+static int copy_live_legacy(struct cta_candidate *c, int keep, json_t *names)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
-	struct cta_iptsave *cand = NULL;
 	struct cta_err err = { "" };
-	char *after = NULL;
-	unsigned line = 0;
 	size_t len;
 	int rc;
 
-	if (cta_iptsave_parse(c->legacy_text, c->legacy_text_len, &cand, &line)) {
-		cta_msg("%s:%u: not iptables-restore input", path, line);
-		return CTA_EXIT_USAGE;
-	}
-	c->tables = legacy_tables(cand, c->legacy_family);
-	cta_iptsave_free(cand);
 	for (size_t i = 0; i < 2; i++) {
+		struct cta_iptsave *live = NULL;
 		char *text = NULL;
+		unsigned line;
 
 		rc = cta_legacy_save(families[i], &text, &len, NULL);
 		if (!rc && len)
 			rc = cta_replay_legacy_load(c->replay, families[i], text, len, &err);
-		if (!rc && families[i] == c->legacy_family) {
+		if (!rc && len && names && !cta_iptsave_parse(text, len, &live, &line)) {
+			for (size_t t = 0; t < live->ntables; t++) {
+				json_t *name =
+					json_sprintf("iptables-legacy %s", live->tables[t].name);
+
+				if (!name || !cta_ipt_table_decides(&live->tables[t]) ||
+				    listed(names, json_string_value(name)))
+					json_decref(name);
+				else
+					json_array_append_new(names, name);
+			}
+			cta_iptsave_free(live);
+		}
+		if (!rc && families[i] == keep) {
 			c->legacy_live = text;
 			c->legacy_live_len = len;
 			text = NULL;
@@ -267,6 +282,26 @@ static int open_legacy(struct cta_candidate *c, const char *path)
 			return CTA_EXIT_SYSTEM;
 		}
 	}
+	return 0;
+}
+
+/* The legacy part: live legacy tables copied in, the candidate loaded on top. */
+static int open_legacy(struct cta_candidate *c, const char *path)
+{
+	struct cta_iptsave *cand = NULL;
+	struct cta_err err = { "" };
+	char *after = NULL;
+	unsigned line = 0;
+	int rc;
+
+	if (cta_iptsave_parse(c->legacy_text, c->legacy_text_len, &cand, &line)) {
+		cta_msg("%s:%u: not iptables-restore input", path, line);
+		return CTA_EXIT_USAGE;
+	}
+	c->tables = legacy_tables(cand, c->legacy_family);
+	cta_iptsave_free(cand);
+	if ((rc = copy_live_legacy(c, c->legacy_family, NULL)))
+		return rc;
 	rc = cta_replay_legacy_load(c->replay, c->legacy_family, c->legacy_text, c->legacy_text_len,
 				    &err);
 	if (rc) {
@@ -497,6 +532,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 {
 	struct cta_err err;
 	char *live = NULL, *state = NULL;
+	json_t *legacy;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -530,17 +566,30 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		c->beside = json_array();
 		return rc;
 	}
+	/* the live legacy tables stay in force beside an nft candidate */
+	if (!(legacy = json_array()))
+		return CTA_EXIT_SYSTEM;
+	if ((rc = copy_live_legacy(c, 0, legacy))) {
+		json_decref(legacy);
+		return rc;
+	}
 	rc = cta_replay_load(c->replay, path, NULL, &err);
 	if (rc) {
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
+		json_decref(legacy);
 		return CTA_EXIT_USAGE;
 	}
 	rc = cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after);
 	if (rc) {
 		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
+		json_decref(legacy);
 		return CTA_EXIT_SYSTEM;
 	}
-	return compare(c);
+	rc = compare(c);
+	if (!rc && json_array_extend(c->beside, legacy))
+		rc = CTA_EXIT_SYSTEM;
+	json_decref(legacy);
+	return rc;
 }
 
 void cta_candidate_close(struct cta_candidate *c)

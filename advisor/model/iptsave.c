@@ -306,17 +306,21 @@ const struct cta_ipt_rule *cta_iptsave_rule(const struct cta_iptsave *s, const c
 	return &t->rules[c->first + num - 1];
 }
 
+bool cta_ipt_table_decides(const struct cta_ipt_table *t)
+{
+	if (t->nrules)
+		return true;
+	for (size_t j = 0; j < t->nchains; j++)
+		if (!t->chains[j].policy[0] || strcmp(t->chains[j].policy, "ACCEPT"))
+			return true;
+	return false;
+}
+
 bool cta_iptsave_decides(const struct cta_iptsave *s)
 {
-	for (size_t i = 0; s && i < s->ntables; i++) {
-		const struct cta_ipt_table *t = &s->tables[i];
-
-		if (t->nrules)
+	for (size_t i = 0; s && i < s->ntables; i++)
+		if (cta_ipt_table_decides(&s->tables[i]))
 			return true;
-		for (size_t j = 0; j < t->nchains; j++)
-			if (!t->chains[j].policy[0] || strcmp(t->chains[j].policy, "ACCEPT"))
-				return true;
-	}
 	return false;
 }
 

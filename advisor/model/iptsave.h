@@ -67,6 +67,8 @@ const struct cta_ipt_rule *cta_iptsave_rule(const struct cta_iptsave *s, const c
  * `iptables-legacy -L` leaves behind).
  */
 bool cta_iptsave_decides(const struct cta_iptsave *s);
+/* The same of one table: a rule, a chain of the user's, or a policy other than ACCEPT. */
+bool cta_ipt_table_decides(const struct cta_ipt_table *t);
 
 /* What a candidate file is meant for. */
 enum cta_ipt_file {

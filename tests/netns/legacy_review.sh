@@ -97,6 +97,20 @@ S "$CTA" apply "$TMP/nft.v4" --confirm-timeout 0 --backup "$TMP/b0" </dev/null 2
 	fail "apply took a file for iptables-nft"
 [ "$(saved)" = "$(cat "$TMP/rules.before")" ] || fail "refused apply changed the rules"
 
+# an nft candidate that accepts everything: the legacy tables stay in force beside it
+# (the replay has them too), so what they rejected stays rejected, and they are named
+printf 'table inet cand {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n' >"$TMP/open.nft"
+review "$TMP/open.nft" 0
+"$PY" - "$TMP/r.json" <<'PY' || fail "review open.nft: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert "iptables-legacy filter" in r["beside"], r["beside"]
+by = {f["flow"].split(" -> ")[1]: f for f in r["flows"]}
+assert by["192.0.2.10:22"]["change"] == "ok", by["192.0.2.10:22"]
+rej = by["192.0.2.10:80"]
+assert rej["change"] == "ok" and rej["candidate"]["legacy"], rej
+PY
+
 # the reverse: where iptables is iptables-nft and no legacy table is loaded (a namespace
 # of its own), a file for iptables-legacy would be a second firewall; an unmarked file
 # is taken for this host's iptables
