@@ -19,7 +19,13 @@ static bool blocked(int sig)
 int main(void)
 {
 	struct cta_signals s;
-	bool before[3] = { blocked(SIGINT), blocked(SIGTERM), blocked(SIGHUP) };
+	bool before[3];
+
+	/* as a terminal leaves it: run under nohup, the test would start with SIGHUP ignored */
+	signal(SIGHUP, SIG_DFL);
+	before[0] = blocked(SIGINT);
+	before[1] = blocked(SIGTERM);
+	before[2] = blocked(SIGHUP);
 
 	/* ignored, as a shell leaves SIGINT for background jobs: the default comes back */
 	signal(SIGINT, SIG_IGN);
