@@ -888,7 +888,8 @@ static int period_base(struct rec *r)
 		return -ENOMEM;
 	r->base_t = bt;
 	memset(bt, 0, (n ? n : 1) * sizeof(*bt));
-	memcpy(base, flows, n * sizeof(*base));
+	if (n) /* an empty table may have no array at all: memcpy's NULL is undefined */
+		memcpy(base, flows, n * sizeof(*base));
 	for (size_t i = 0; i < n && !err; i++)
 		if (!cta_flowtab_pending(&flows[i]))
 			err = cta_vtally_merge(&bt[i], cta_flowtab_verdicts_of(r->ft, &flows[i]));
