@@ -263,6 +263,35 @@ static uint8_t reached(const struct cta_trace_event *ev)
 	return 0;
 }
 
+/*
+ * The packet in flight that an event of a new id, not our mark, continues: a packet
+ * bridged by br_netfilter crosses prerouting in the bridge's context, then, passed up
+ * to the host, forward or input as received on the bridge device. The kernel's trace
+ * id hashes skb->skb_iif, which changed in between (net/netfilter/nf_tables_trace.c,
+ * nft_trace_init), so the rest of its path comes under another id, with no mark of
+ * ours before it. It is the packet with the same headers (as NAT left them so far)
+ * and the same connection that has crossed no hook after prerouting yet. -1: none.
+ */
+static int continued(const struct cta_tracer *t, const struct cta_trace_event *ev)
+{
+	const uint8_t later = CTA_REACHED_INPUT | CTA_REACHED_POSTROUTING | CTA_REACHED_OUTPUT;
+
+	for (int i = 0; i < IN_FLIGHT; i++) {
+		const struct pkt *p = &t->pkts[i];
+
+		if (!t->slots[i].used || !p->have_tuple || p->at_ingress || (p->j.reached & later))
+			continue;
+		if (p->j.family != ev->family || p->j.l4proto != ev->l4proto ||
+		    memcmp(&p->cur, &ev->tuple, sizeof(ev->tuple)))
+			continue;
+		if ((ev->flags & CTA_TRF_CT) && p->j.has_ct &&
+		    (p->j.ct_id != ev->ct_id || p->j.ct_dir != ev->ct_dir))
+			continue;
+		return i;
+	}
+	return -1;
+}
+
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
 	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
@@ -285,6 +314,11 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	    (marks || (headers && t->pkts[i].have_tuple && !same_packet(&t->pkts[i], ev)))) {
 		finish(t, i, now_ns);
 		i = -1;
+	}
+	if (i < 0 && !marks && headers) {
+		i = continued(t, ev);
+		if (i >= 0)
+			t->slots[i].id = ev->id;
 	}
 	if (i < 0) {
 		i = start(t, ev->id, now_ns);
