@@ -92,6 +92,12 @@ struct byidx {
 	uint32_t pos;
 };
 
+/* A flow put in doubt (doubt()), and when. */
+struct doubted {
+	struct cta_kcount_elem key;
+	uint64_t at_mono; /* 0: free */
+};
+
 struct cta_judge {
 	struct cta_flowtab *ft;
 	const struct cta_host *host;
@@ -114,6 +120,7 @@ struct cta_judge {
 	bool ct_in_traces; /* the kernel's traces carry conntrack (6.x): no ct is untracked */
 	struct cta_kcount_elem doubts[CTA_DOUBT_MAX]; /* cta_judge_take_doubts */
 	size_t n_doubts;
+	struct doubted doubted[CTA_DOUBT_MAX]; /* put in doubt lately (doubt()) */
 };
 
 struct cta_judge *cta_judge_new(struct cta_flowtab *ft, const struct cta_host *host)
@@ -973,23 +980,51 @@ static struct cta_tuple key_tuple(const struct cta_denial_key *k)
 }
 
 /*
+ * A flow is put in doubt again only when half the doubt sets' timeout has passed since
+ * it last was: until then its element is there (a listing finds its new denials unnamed
+ * again as long as no sampled trace has named their rule).
+ */
+#define DOUBT_AGAIN_NS (CTA_DOUBT_TIMEOUT_MS / 2 * 1000000ULL)
+
+/* Was key put in doubt less than DOUBT_AGAIN_NS ago? If not, it is noted as now. */
+static bool doubted_lately(struct cta_judge *j, const struct cta_kcount_elem *key)
+{
+	struct doubted *d, *oldest = &j->doubted[0];
+
+	for (d = j->doubted; d < j->doubted + CTA_DOUBT_MAX; d++) {
+		if (d->at_mono && !memcmp(&d->key, key, sizeof(*key))) {
+			if (cta_elapsed_ns(j->now_mono, d->at_mono) < DOUBT_AGAIN_NS)
+				return true;
+			oldest = d;
+			break;
+		}
+		if (d->at_mono < oldest->at_mono)
+			oldest = d;
+	}
+	oldest->key = *key;
+	oldest->at_mono = j->now_mono ? j->now_mono : 1;
+	return false;
+}
+
+/*
  * Flow k's denials have no rule named: its packets are to be traced at random
  * (cta_table_doubt). A flow of ports (UDP, SCTP...) but TCP, whose dropped SYNs are
  * traced as they are sent again; ICMP's first packets are traced by echo identifier.
  */
 static void doubt(struct cta_judge *j, const struct cta_denial_key *k)
 {
-	struct cta_kcount_elem *e;
+	struct cta_kcount_elem e;
 
 	if (!k->dport || k->l4proto == IPPROTO_TCP || j->n_doubts >= CTA_DOUBT_MAX)
 		return;
-	e = &j->doubts[j->n_doubts++];
-	memset(e, 0, sizeof(*e));
-	e->family = k->family;
-	e->l4proto = k->l4proto;
-	e->dport = k->dport;
-	e->src = k->src;
-	e->dst = k->dst;
+	memset(&e, 0, sizeof(e));
+	e.family = k->family;
+	e.l4proto = k->l4proto;
+	e.dport = k->dport;
+	e.src = k->src;
+	e.dst = k->dst;
+	if (!doubted_lately(j, &e))
+		j->doubts[j->n_doubts++] = e;
 }
 
 size_t cta_judge_take_doubts(struct cta_judge *j, const struct cta_kcount_elem **keys)

@@ -762,6 +762,47 @@ static void port_reused(struct cta_judge *j, struct cta_denials *d, struct cta_f
 	CHECK_EQ(f ? f->packets[0] : 0, 4);
 }
 
+/* The flows cta_judge_take_doubts gives now, as a count; the last one's port in *port. */
+static size_t doubts_now(struct cta_judge *j, uint16_t *port)
+{
+	const struct cta_kcount_elem *keys;
+	size_t n = cta_judge_take_doubts(j, &keys);
+
+	*port = n ? keys[n - 1].dport : 0;
+	return n;
+}
+
+/*
+ * A flow whose denials the kernel counted with no rule named is put in doubt (traced
+ * at random, nft/table.c): once, then again only when half the doubt sets' timeout has
+ * passed, not at every listing that finds more of its denials unnamed.
+ */
+static void doubts(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	/* from t s, the kernel counts `in` first packets entered in all, none left */
+	const struct {
+		uint64_t t, in;
+		size_t doubts;
+	} rounds[] = {
+		{ 1200, 1, 1 }, /* its first denial, no rule named: in doubt */
+		{ 1210, 2, 0 }, /* more of them, 10 s later: in doubt already */
+		{ 1240, 3, 1 }, /* 40 s after it was put in doubt: again (the element may go) */
+	};
+	uint16_t port;
+
+	(void)doubts_now(j, &port); /* what the tests before left */
+	for (size_t r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
+		/* denials are handed on once DETAIL_KEEP_NS (judge.c, 5 s) old */
+		listing_in(d, rounds[r].t * S, 195, rounds[r].in);
+		listing_in(d, (rounds[r].t + 1) * S, 195, rounds[r].in);
+		listing_in(d, (rounds[r].t + 6) * S, 195, rounds[r].in);
+		CHECK_EQ(cta_judge_expire(j, (rounds[r].t + 7) * S, 2 * S), 0);
+		CHECK_EQ(unnamed_denials(ft, flow_to(ft, 195)), rounds[r].in);
+		CHECK_EQ(doubts_now(j, &port), rounds[r].doubts);
+		CHECK_EQ(port, rounds[r].doubts ? 195 : 0);
+	}
+}
+
 static void add_gen(struct cta_denials *d, int point, uint16_t port, int gen, uint64_t packets)
 {
 	struct cta_kcount_elem e = elem(point, port, packets);
@@ -972,6 +1013,7 @@ int main(void)
 	owed(j, d, ft);
 	limit_retransmit(j, d, ft);
 	port_reused(j, d, ft);
+	doubts(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
