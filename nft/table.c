@@ -184,20 +184,50 @@ struct set_spec {
 	struct nftnl_expr *expr; /* per element (a counter), taken; NULL: none */
 };
 
+/* Set NAME of the batch's table (family inet), to build a message of: NULL on ENOMEM. */
+static struct nftnl_set *set_named(const struct batch *bt, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	return s;
+}
+
+/*
+ * A message of TYPE about set s into the batch: its elements (elems: true, a
+ * NEWSETELEM or DELSETELEM) or the set itself; s is freed. what names it in errors.
+ * 0 or -ENOSPC.
+ */
+static int set_to_batch(struct batch *bt, struct nftnl_set *s, uint16_t type, uint16_t flags,
+			bool elems, const char *what)
+{
+	struct nlmsghdr *nlh = batch_msg(bt, type, flags, what);
+
+	if (nlh && elems)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	else if (nlh)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (!nlh)
+		return -ENOSPC;
+	mnl_nlmsg_batch_next(bt->b);
+	return 0;
+}
+
 /* The set's NEWSET message into the batch. 0, -ENOMEM or -ENOSPC. */
 static int add_set_msg(struct batch *bt, const struct set_spec *sp)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_set *s = set_named(bt, sp->name);
 	char what[64];
 
 	if (!s) {
 		nftnl_expr_free(sp->expr);
 		return -ENOMEM;
 	}
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, sp->name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, sp->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
 			  sp->timeout_ms ? NFT_SET_TIMEOUT | NFT_SET_EVAL : NFT_SET_EVAL);
@@ -209,14 +239,7 @@ static int add_set_msg(struct batch *bt, const struct set_spec *sp)
 	if (sp->expr)
 		nftnl_set_add_expr(s, sp->expr); /* the set takes it */
 	snprintf(what, sizeof(what), "set %s", sp->name);
-	nlh = batch_msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
-	if (nlh)
-		nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
+	return set_to_batch(bt, s, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, false, what);
 }
 
 /* addr . addr . inet_proto . inet_service, as nft types the flow keys */
@@ -1600,26 +1623,13 @@ static struct batch *batch_for(const struct cta_table *t, const char *name)
  */
 static int set_msg(struct batch *bt, const char *set, bool whole)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_set *s = set_named(bt, set);
 	char what[64];
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	snprintf(what, sizeof(what), "%s %s", whole ? "flush set" : "delete set", set);
-	nlh = batch_msg(bt, whole ? NFT_MSG_DELSETELEM : NFT_MSG_DELSET, 0, what);
-	if (nlh && whole)
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	else if (nlh)
-		nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
+	return set_to_batch(bt, s, whole ? NFT_MSG_DELSETELEM : NFT_MSG_DELSET, 0, whole, what);
 }
 
 /* DELRULE without a handle: every rule of the chain. */
@@ -1680,17 +1690,13 @@ static uint32_t doubt_key(const struct cta_kcount_elem *k, uint8_t *p)
 static int elems_msg(struct batch *bt, const char *set, bool add_them,
 		     const struct cta_kcount_elem *keys, size_t n, bool v6)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_set *s = set_named(bt, set);
 	uint8_t key[40];
 	char what[64];
 	size_t used = 0;
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, bt->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	for (size_t i = 0; i < n; i++) {
 		struct nftnl_set_elem *e;
 
@@ -1709,15 +1715,8 @@ static int elems_msg(struct batch *bt, const char *set, bool add_them,
 		return 0;
 	}
 	snprintf(what, sizeof(what), "%s elements of set %s", add_them ? "add" : "delete", set);
-	nlh = batch_msg(bt, add_them ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-			add_them ? NLM_F_CREATE : 0, what);
-	if (nlh)
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	if (!nlh)
-		return -ENOSPC;
-	mnl_nlmsg_batch_next(bt->b);
-	return 0;
+	return set_to_batch(bt, s, add_them ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			    add_them ? NLM_F_CREATE : 0, true, what);
 }
 
 int cta_table_doubt(struct cta_table *t, const char *name, const struct cta_kcount_elem *keys,
