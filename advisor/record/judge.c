@@ -453,6 +453,21 @@ static void direction_seen(struct cta_judge *j, int64_t pos, const struct cta_ve
 		cta_flowtab_set_direction(j->ft, (size_t)pos, d);
 }
 
+/*
+ * w's trace saw it dropped, by the rule of w->verdict: the denials of its flow (pos)
+ * the kernel counted before with no rule known are that rule's too, as those counted
+ * after it are (unclaimed(), named_denial): what they are does not depend on when a
+ * trace came (a flow in doubt is traced at random, cta_table_doubt; a denied connect's
+ * SYN again in a burst, then one a second). Both kinds of denied attempt, counted
+ * here or handed out by the SYN sets, come this way. 0 or -ENOMEM.
+ */
+static int name_unknown_denials(struct cta_judge *j, size_t pos, const struct wait *w)
+{
+	int64_t n = cta_flowtab_rename_verdicts(j->ft, pos, kernel_unknown, w->verdict, UINT64_MAX);
+
+	return n < 0 ? (int)n : 0;
+}
+
 static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 {
 	struct cta_verdict *v;
@@ -472,12 +487,13 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 						     j->host, w->seen_real, packets, 0);
 			if (pos < 0 || !by_rule(j, w))
 				return pos < 0 ? (int)pos : 0;
-			/* counted with no rule known, and its trace names one */
+			/* counted with no rule known, and its trace names one: its own, then */
 			if (!(v = denial(j, w)))
 				return -ENOMEM;
-			pos = cta_flowtab_rename_verdicts(j->ft, (size_t)pos, kernel_unknown, v, 1);
+			err = (int)cta_flowtab_rename_verdicts(j->ft, (size_t)pos, kernel_unknown,
+							       v, 1);
 			cta_verdict_unref(v);
-			return pos < 0 ? (int)pos : 0;
+			return err < 0 ? err : name_unknown_denials(j, (size_t)pos, w);
 		}
 	}
 	pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host, w->seen_real,
@@ -499,17 +515,8 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	/* one more attempt denied: beside, never instead of, what other attempts got */
 	err = cta_flowtab_add_verdict(j->ft, (size_t)pos, v, 1);
 	cta_verdict_unref(v);
-	if (!err && w->dropped && j->counts) {
-		/*
-		 * the flow's denials counted before with no rule known are this rule's, as
-		 * those counted after it are (unclaimed): what they are does not depend on
-		 * when a trace came (a flow in doubt is traced at random, cta_table_doubt)
-		 */
-		int64_t renamed = cta_flowtab_rename_verdicts(j->ft, (size_t)pos, kernel_unknown,
-							      w->verdict, UINT64_MAX);
-
-		err = renamed < 0 ? (int)renamed : 0;
-	}
+	if (!err && w->dropped && j->counts)
+		err = name_unknown_denials(j, (size_t)pos, w);
 	return err ? err : owner_process(j, pos, w->has_uid, w->uid, w->has_gid, w->gid);
 }
 

@@ -7,7 +7,8 @@
  * attempt; identities not seen for CTA_SYNS_KEEP_NS are forgotten; at the end one
  * listing is enough. Through the judge:
  * a rate-limited flow's 4 denied SYNs nothing claimed, of 2 connects, are 2 attempts
- * and 4 packets (without the sets, 4 attempts).
+ * and 4 packets (without the sets, 4 attempts); a retransmit traced later names the
+ * rule for both.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -72,6 +73,67 @@ static struct cta_kcount_elem count(int point, uint64_t packets)
 	return e;
 }
 
+/* How many of the flow's connections have a verdict with this handle; of no rule: 0. */
+static uint64_t judged_by(const struct cta_flowtab *ft, uint64_t handle)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < cta_flowtab_count(ft); i++) {
+		const struct cta_flow *f = &cta_flowtab_flows(ft)[i];
+		const struct cta_vtally *t = cta_flowtab_verdicts_of(ft, f);
+
+		for (uint32_t k = 0; f->key.dport == 22 && t && k < t->n; k++)
+			if (cta_verdict_denies(t->g[k].v) &&
+			    (handle ? t->g[k].v->has_handle && t->g[k].v->handle == handle
+				    : t->g[k].v->type == CTA_VTYPE_UNKNOWN))
+				n += t->g[k].n;
+	}
+	return n;
+}
+
+/*
+ * After judged(): the two denied connects were handed out with no rule known. A
+ * retransmit of 40010's SYN is traced (retrace4) and seen dropped by rule 16: both
+ * connects' denials are that rule's, not only its own (a denial counted with no rule
+ * known is the rule's a trace named for the flow, whenever that trace came).
+ */
+static void retraced(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	struct cta_kcount_elem e[] = { count(CTA_KCOUNT_ENTERED, 6), count(CTA_KCOUNT_LEFT, 1) };
+	struct cta_judgement jd = { .family = AF_INET,
+				    .l4proto = IPPROTO_TCP,
+				    .has_isn = true,
+				    .isn = 10,
+				    .has_ct = true,
+				    .ct_id = 4010,
+				    .reached = CTA_REACHED_ENTERED,
+				    .verdict = CTA_VERDICT_DROP };
+	struct cta_verdict *v = cta_verdict_new();
+
+	CHECK(v != NULL);
+	if (!v)
+		return;
+	v->verdict = CTA_VERDICT_DROP;
+	v->type = CTA_VTYPE_RULE;
+	v->has_handle = true;
+	v->handle = 16;
+	inet_pton(AF_INET, "198.51.100.7", jd.tuple.src.b);
+	inet_pton(AF_INET, "203.0.113.7", jd.tuple.dst.b);
+	jd.tuple.sport = 40010;
+	jd.tuple.dport = 22;
+	CHECK_EQ(judged_by(ft, 0), 2);
+	CHECK_EQ(cta_judge_trace(j, &jd, v, 10 * S, 1), 0);
+	for (uint64_t t = 11; t <= 13; t++) {
+		cta_denials_next_listing(d);
+		for (size_t i = 0; i < 2; i++)
+			CHECK_EQ(cta_denials_add(d, &e[i]), 0);
+		cta_denials_listed(d, t * S);
+	}
+	CHECK_EQ(cta_judge_expire(j, 20 * S, 2 * S), 0);
+	CHECK_EQ(judged_by(ft, 16), 2);
+	CHECK_EQ(judged_by(ft, 0), 0);
+}
+
 /*
  * One connect let through, two denied (40010: a SYN and two retransmits; 40011: one
  * SYN): entered 5, left 1, listed at 1, 2 and 3 s with the SYN sets. Returns the flow's
@@ -105,6 +167,8 @@ static void judged(bool with_syns, uint64_t *attempts, uint64_t *packets)
 			*attempts = cta_flowtab_flows(ft)[i].connections;
 			*packets = cta_flowtab_flows(ft)[i].packets[0];
 		}
+	if (with_syns)
+		retraced(j, d, ft);
 	cta_judge_free(j);
 	cta_syns_free(s);
 	cta_denials_free(d);
