@@ -298,6 +298,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	}
 	if (o && rf->nat_lost)
 		json_object_set_new(o, "nat_lost", json_string(rf->nat_lost));
+	if (o && rf->astray)
+		json_object_set_new(o, "astray", json_true());
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -419,6 +421,10 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		snprintf(cand, sizeof(cand),
 			 "(not replayed: it was delivered here to an address this host does not "
 			 "hold, by TPROXY or policy routing, which the replay does not reproduce)");
+	else if (rf->astray)
+		snprintf(cand, sizeof(cand),
+			 "(its replayed packet did not take the way the flow took here: the "
+			 "scratch namespace has no bridge and joins no multicast group)");
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec

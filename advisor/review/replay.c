@@ -35,6 +35,7 @@ struct cta_replay {
 	const struct cta_flow *flows;
 	size_t n;
 	struct cta_verdict **verdicts;
+	bool *astray; /* per flow of the last cta_replay_judge: see cta_replay_astray */
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
 	uint64_t overruns; /* the trace socket's overruns in the last cta_replay_judge */
@@ -284,6 +285,7 @@ void cta_replay_free(struct cta_replay *r)
 		free(r->unbuilt[i]);
 	free(r->unbuilt);
 	free(r->links);
+	free(r->astray);
 	free(r);
 }
 
@@ -377,6 +379,54 @@ static bool same_packet(const struct cta_judgement *j, const struct cta_flow *f)
 	return true;
 }
 
+/* Is HOOK one of those a flow of direction DIR crosses? */
+static bool on_way(enum cta_direction dir, const char *hook)
+{
+	static const char *const ways[][3] = {
+		[CTA_DIR_IN] = { "prerouting", "input", NULL },
+		[CTA_DIR_OUT] = { "output", "postrouting", NULL },
+		[CTA_DIR_FORWARD] = { "prerouting", "forward", "postrouting" },
+	};
+
+	if (!hook || (unsigned)dir >= ARRAY_SIZE(ways))
+		return false;
+	for (size_t i = 0; i < 3 && ways[dir][i]; i++)
+		if (!strcmp(ways[dir][i], hook))
+			return true;
+	return false;
+}
+
+/*
+ * Did the packet take the flow's way through the namespace, so that v says what the
+ * candidate does to the flow? Dropped by a chain on that way, or let through to its
+ * end: input for an inbound flow, postrouting for the others, and not input for a
+ * forwarded one (the own table's end chains tell, trace.h: reached). A forward flow
+ * the host bridged (br_netfilter) comes in as a packet to the namespace itself; a
+ * multicast one of a group the namespace has not joined, or one with no route, ends
+ * in the stack with no verdict: none of them says anything of the candidate. Nor does
+ * a packet of the namespace's own with the same headers (its links' MLD reports from
+ * ::, as the host's were): an outbound flow's packet leaves from a socket (through the
+ * own output chain), the others' come in on a link.
+ */
+static bool took_its_way(const struct cta_judgement *j, const struct cta_verdict *v,
+			 enum cta_direction dir)
+{
+	if ((dir == CTA_DIR_OUT) != !!(j->reached & CTA_REACHED_OUTPUT))
+		return false;
+	if (cta_verdict_denies(v))
+		return v->n_deciders && on_way(dir, v->deciders[0].hook);
+	switch (dir) {
+	case CTA_DIR_IN:
+		return j->reached & CTA_REACHED_INPUT;
+	case CTA_DIR_OUT:
+		return j->reached & CTA_REACHED_POSTROUTING;
+	case CTA_DIR_FORWARD:
+		return (j->reached & CTA_REACHED_POSTROUTING) && !(j->reached & CTA_REACHED_INPUT);
+	default:
+		return false;
+	}
+}
+
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
@@ -394,7 +444,9 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 			if (!v)
 				return;
 		}
-		r->verdicts[i] = cta_verdict_ref(v);
+		r->astray[i] = !took_its_way(j, v, r->flows[i].direction);
+		if (!r->astray[i])
+			r->verdicts[i] = cta_verdict_ref(v);
 	}
 	cta_verdict_unref(v);
 }
@@ -500,6 +552,9 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 
 	for (size_t i = 0; i < n; i++)
 		verdicts[i] = NULL;
+	free(r->astray);
+	if (!(r->astray = calloc(n ? n : 1, sizeof(*r->astray))))
+		return fail(err, -ENOMEM, "replay%s: %s", "");
 	r->flows = flows;
 	r->n = n;
 	r->overruns = 0;
@@ -533,4 +588,9 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 uint64_t cta_replay_traces_lost(const struct cta_replay *r)
 {
 	return r->overruns;
+}
+
+bool cta_replay_astray(const struct cta_replay *r, size_t i)
+{
+	return r->astray && i < r->n && r->astray[i];
 }

@@ -90,5 +90,13 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
  * every trace was read.
  */
 uint64_t cta_replay_traces_lost(const struct cta_replay *r);
+/*
+ * Flow i of the last cta_replay_judge has no verdict because its replayed packet took
+ * another way through the namespace than the flow took on the host (forwarded or
+ * dropped in the stack where the flow was delivered, delivered where it was forwarded:
+ * a flow the host bridged, a multicast group the namespace has not joined): what the
+ * candidate did to it says nothing of the flow.
+ */
+bool cta_replay_astray(const struct cta_replay *r, size_t i);
 
 #endif

@@ -37,6 +37,7 @@ struct cta_review_flow {
 	 */
 	bool decided_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
+	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
 	enum cta_review_change change;
 	/*
 	 * With BREAKS of a flow the candidate lets through: the translation its recorded
