@@ -424,7 +424,9 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 	else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "
-			 "scratch namespace has no bridge and joins no multicast group)");
+			 "scratch namespace delivered it, forwarded it or lost it in the stack "
+			 "where this host did not; it has no bridge and joins no multicast "
+			 "group)");
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec

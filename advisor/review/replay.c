@@ -444,7 +444,9 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 			if (!v)
 				return;
 		}
-		r->astray[i] = !took_its_way(j, v, r->flows[i].direction);
+		/* a translated flow's way is the candidate's NAT's to decide: judged */
+		r->astray[i] = !cta_flow_translated(&r->flows[i]) &&
+			       !took_its_way(j, v, r->flows[i].direction);
 		if (!r->astray[i])
 			r->verdicts[i] = cta_verdict_ref(v);
 	}

@@ -95,7 +95,8 @@ uint64_t cta_replay_traces_lost(const struct cta_replay *r);
  * another way through the namespace than the flow took on the host (forwarded or
  * dropped in the stack where the flow was delivered, delivered where it was forwarded:
  * a flow the host bridged, a multicast group the namespace has not joined): what the
- * candidate did to it says nothing of the flow.
+ * candidate did to it says nothing of the flow. Never a translated flow
+ * (cta_flow_translated): the candidate's NAT decides its way, and is judged for it.
  */
 bool cta_replay_astray(const struct cta_replay *r, size_t i);
 

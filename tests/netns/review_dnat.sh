@@ -4,7 +4,8 @@
 # 192.0.2.2:80 in ip nat DOCKER, the DOCKER filter chain accepting it, FORWARD policy
 # drop). The router suggestion passes (its forward rule with ct status dnat credited);
 # without that rule the candidate, loaded beside Docker's tables, drops the translated
-# packet in forward: BREAKS, exit 1 (it used to say accept, by the dnat rule).
+# packet in forward: BREAKS, exit 1 (it used to say accept, by the dnat rule). A candidate
+# that takes the port forward away sends its packet to input instead: judged there.
 #
 #   wan (198.51.100.7) -- eth0 host docker0 -- container (192.0.2.2:80)
 . "$(dirname "$0")/common.sh"
@@ -65,4 +66,18 @@ assert "forward" in hooks, hooks
 assert any(x.get("nat") == "dnat" and x.get("to") == "192.0.2.2:80"
            for s in c["path"] for x in s["rules"]), c["path"]
 PY
+
+# The candidate takes the port forward away (Docker's nat table deleted): the packet
+# goes to input instead of forward, another way than recorded, which the candidate's
+# NAT decided: judged, BREAKS (not "not judged", as a bridged flow's other way is)
+{
+	printf 'table ip nat\ndelete table ip nat\n'
+	cat "$TMP/full.nft"
+} >"$TMP/nonat.nft"
+S "$CTA" review "$TMP/nonat.nft" --session "$TMP/s.json" >"$TMP/nonat.out" 2>&1
+rc=$?
+cat "$TMP/nonat.out"
+[ $rc = 1 ] || fail "review without Docker's nat table: exit $rc, not 1"
+expect_line "$TMP/nonat.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:8080  \(forward\) .* candidate: drop \(policy of inet filter input\)$"
+
 finish
