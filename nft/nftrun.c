@@ -78,6 +78,11 @@ int cta_nft_list(const char *family, const char *table, bool stateless, char **t
 	return list(stateless ? NFT_CTX_OUTPUT_STATELESS : 0, family, table, text);
 }
 
+int cta_nft_list_json(const char *family, const char *table, char **text)
+{
+	return list(NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_JSON, family, table, text);
+}
+
 int cta_nft_list_ruleset(enum cta_nft_listing how, char **text)
 {
 	static const unsigned flags[] = {
@@ -98,6 +103,10 @@ int cta_nft_run(const char *text, char **errors)
 	*errors = NULL;
 	if (!c)
 		return -ENOMEM;
+	/* JSON (cta_nft_list_json's): libnftables 1.0.6 parses it as such when its
+	 * output is JSON too, as `nft -j -f` sets it */
+	if (text[strspn(text, " \t\r\n")] == '{')
+		nft_ctx_output_set_flags(c, nft_ctx_output_get_flags(c) | NFT_CTX_OUTPUT_JSON);
 	if (nft_run_cmd_from_buffer(c, text)) {
 		*errors = errors_of(c);
 		rc = -EINVAL;

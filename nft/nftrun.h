@@ -18,7 +18,15 @@ int cta_nft_check_file(const char *path, char **errors);
 /* The ruleset (or, with family and table, one table) as text, malloc'd. 0 or -errno. */
 int cta_nft_list(const char *family, const char *table, bool stateless, char **text);
 
-/* Run text as one transaction. 0, or -EINVAL with *errors (malloc'd). */
+/*
+ * One table, stateless, as nft's JSON (libnftables-json(5)), malloc'd: nft loads it
+ * back where it does not always load its text (nft 1.0.6 lists a DNAT to an address
+ * range as a prefix, `dnat to 192.0.2.2/31:443`, and its parser refuses that), though
+ * not an iptables-nft table's xt matches. 0 or -errno.
+ */
+int cta_nft_list_json(const char *family, const char *table, char **text);
+
+/* Run text (nft's language, or its JSON) as one transaction. 0, or -EINVAL with *errors (malloc'd). */
 int cta_nft_run(const char *text, char **errors);
 /* The same with the file at path, as nft -f would run it. */
 int cta_nft_run_file(const char *path, char **errors);

@@ -480,12 +480,57 @@ static int prepare(const char *path, bool legacy, char **live, char **state)
 }
 
 /*
+ * When the live ruleset does not load whole: table by table, each as nft lists it,
+ * or else as its JSON (nftrun.h: cta_nft_list_json). The tables neither loads are
+ * named in missing ("ip range, inet x"), the first one's diagnostic (of its text) in
+ * err. How many tables were copied.
+ */
+static size_t copy_live_tables(struct cta_candidate *c, const char *live, char *missing, size_t len,
+			       struct cta_err *err)
+{
+	json_t *tables = cta_rsdiff_tables(live, CTA_OWN_TABLES), *t;
+	size_t i, copied = 0;
+
+	missing[0] = '\0';
+	json_array_foreach(tables, i, t) {
+		char family[32], name[256], *text = NULL;
+		struct cta_err terr = { "" };
+		bool done;
+
+		if (sscanf(json_string_value(t), "%31s %255s", family, name) != 2)
+			continue;
+		done = !cta_nft_list(family, name, false, &text) &&
+		       !cta_replay_load(c->replay, "live ruleset", text, &terr);
+		free(text);
+		text = NULL;
+		if (!done) {
+			struct cta_err jerr;
+
+			done = !cta_nft_list_json(family, name, &text) &&
+			       !cta_replay_load(c->replay, "live ruleset", text, &jerr);
+			free(text);
+		}
+		if (done) {
+			copied++;
+			continue;
+		}
+		if (!missing[0] && terr.msg[0])
+			*err = terr;
+		snprintf(missing + strlen(missing), len - strlen(missing), "%s%s",
+			 missing[0] ? ", " : "", json_string_value(t));
+	}
+	json_decref(tables);
+	return copied;
+}
+
+/*
  * The live ruleset (text as it is) into the scratch namespace, and c->live as the
  * namespace lists it: both sides of the comparison the kernel's own listing, so rules
  * nft prints in another order (iptables-nft's ct state related,established reads back
- * as established,related) are no change. When it does not load (an xt match nft cannot
- * read back), one line says what it means, nft's diagnostic indented below. 0 or an
- * exit code, said.
+ * as established,related) are no change. When it does not load whole, it goes table
+ * by table (copy_live_tables); what does not load (an xt match nft cannot read back),
+ * one line says what it means, nft's diagnostic indented below. 0 or an exit code,
+ * said.
  */
 static int copy_live(struct cta_candidate *c, const char *live)
 {
@@ -494,12 +539,29 @@ static int copy_live(struct cta_candidate *c, const char *live)
 
 	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
 	if (!c->live_copied) {
+		char missing[512];
+
+		c->live_copied = copy_live_tables(c, live, missing, sizeof(missing), &err) > 0;
 		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
-		cta_msg("warning: nft cannot load the live ruleset as it lists it (nft said, below): "
-			"the candidate is judged alone, while on the host those live rules stay in "
-			"force beside it and could not be judged\n%s",
-			c->live_error);
-		return 0;
+		if (!c->live_copied) {
+			cta_msg("warning: nft cannot load the live ruleset as it lists it (nft "
+				"said, below): the candidate is judged alone, while on the host "
+				"those live rules stay in force beside it and could not be "
+				"judged\n%s",
+				c->live_error);
+			return 0;
+		}
+		if (missing[0]) {
+			bool many = strchr(missing, ',') != NULL;
+
+			cta_msg("warning: nft cannot load the live table%s %s as it lists %s, nor "
+				"as JSON (nft said, below): the candidate is judged without %s, "
+				"while on the host %s in force beside the candidate and could not "
+				"be judged\n%s",
+				many ? "s" : "", missing, many ? "them" : "it",
+				many ? "them" : "it", many ? "they stay" : "it stays",
+				c->live_error);
+		}
 	}
 	if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before))
 		return 0; /* compared with the host's listing, as it was */

@@ -6,6 +6,8 @@
 # without that rule the candidate, loaded beside Docker's tables, drops the translated
 # packet in forward: BREAKS, exit 1 (it used to say accept, by the dnat rule). A candidate
 # that takes the port forward away sends its packet to input instead: judged there.
+# Beside a range DNAT nft cannot read back as it lists it, the live ruleset is still
+# copied.
 #
 #   wan (198.51.100.7) -- eth0 host docker0 -- container (192.0.2.2:80)
 . "$(dirname "$0")/common.sh"
@@ -80,4 +82,23 @@ cat "$TMP/nonat.out"
 [ $rc = 1 ] || fail "review without Docker's nat table: exit $rc, not 1"
 expect_line "$TMP/nonat.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:8080  \(forward\) .* candidate: drop \(policy of inet filter input\)$"
 
+# A DNAT to an address range beside Docker's: nft 1.0.6 lists it as a prefix
+# (`dnat to 192.0.2.2/31:80`), which it cannot load back. The live ruleset is copied
+# all the same (through nft's JSON): judged alone, the candidate lost Docker's DNAT
+# and the port forward BREAKS.
+S nft -f - <<'NFT'
+table ip range {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 8443 dnat to 192.0.2.2-192.0.2.3:80
+	}
+}
+NFT
+S nft list table ip range
+S "$CTA" review "$TMP/full.nft" --session "$TMP/s.json" >"$TMP/range.out" 2>&1
+rc=$?
+cat "$TMP/range.out"
+[ $rc = 0 ] || fail "review beside a range DNAT: exit $rc"
+expect_line "$TMP/range.out" "cannot load the live ruleset" 0
+expect_line "$TMP/range.out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:8080  \(forward\) "
 finish
