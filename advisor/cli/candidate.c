@@ -765,6 +765,29 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 	return false;
 }
 
+/*
+ * Was every denial the recording saw for the flow decided in one of tables (those the
+ * candidate leaves in force beside it)? Then the candidate changes none of them: such
+ * a table still drops or rejects whatever the candidate lets through (netfilter: a drop
+ * in any base chain is final), however its state (a rate limit, a set) let one replayed
+ * packet through. False when nothing was denied.
+ */
+static bool denied_in(const struct cta_vtally *recorded, json_t *tables)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; recorded && i < recorded->n; i++) {
+		const struct cta_verdict *r = recorded->g[i].v;
+
+		if (!cta_verdict_denies(r))
+			continue;
+		if (!decided_in(r, tables))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static bool replayed(const struct cta_review_flow *rf)
 {
 	return !rf->flow.related && !cta_flow_leftover(&rf->flow, rf->recorded);
@@ -796,6 +819,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
+		v[i].denied_beside = denied_in(v[i].recorded, c->beside);
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

@@ -112,9 +112,12 @@ void cta_review_classify(struct cta_review_flow *rf)
 		rf->change = CTA_RV_BREAKS;
 	else if (rf->worked && cta_flow_translated(&rf->flow) && (rf->nat_lost = nat_lost(rf)))
 		rf->change = CTA_RV_BREAKS;
-	/* each verdict judged: connections once rejected (a rate limit) now let in open */
+	/*
+	 * each verdict judged: connections once rejected (a rate limit) now let in open,
+	 * unless what rejected them stays in force beside the candidate
+	 */
 	else if ((!rf->worked || cta_vtally_denied(rf->recorded)) &&
-		 cta_review_passes(rf->candidate))
+		 cta_review_passes(rf->candidate) && !rf->denied_beside)
 		rf->change = CTA_RV_OPENS;
 	else
 		rf->change = CTA_RV_SAME;

@@ -36,6 +36,11 @@ struct cta_review_flow {
 	 * place (its "in force beside" tables): set before cta_review_classify().
 	 */
 	bool decided_beside;
+	/*
+	 * Every denial the recording saw was decided in such a table (set with
+	 * decided_beside): the candidate opens none of them, whatever its replay says.
+	 */
+	bool denied_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
 	enum cta_review_change change;

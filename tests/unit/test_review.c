@@ -347,6 +347,16 @@ static void test_classify(void)
 		mixed.decided_beside = true;
 		cta_review_classify(&mixed);
 		CHECK_EQ(mixed.change, CTA_RV_SAME);
+		/*
+		 * the candidate lets it through, and the rate limit's rejects were decided in
+		 * a table left in force beside it (fw4 beside suggest's inet filter): they
+		 * still happen there, nothing opens (one replayed packet passes the limit)
+		 */
+		mixed.candidate = va;
+		mixed.decided_beside = false;
+		mixed.denied_beside = true;
+		cta_review_classify(&mixed);
+		CHECK_EQ(mixed.change, CTA_RV_SAME);
 	}
 	/*
 	 * Accepted, then banned (fail2ban filled its set at run time): the ban rule of a
