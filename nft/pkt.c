@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -17,10 +18,57 @@ static uint32_t be32(const uint8_t *p)
 }
 
 /*
+ * IPv6's extension headers from offset *off of net (nexthdr *proto): walked to the
+ * transport's protocol, as conntrack finds it (ipv6_skip_exthdr): hop-by-hop options
+ * (an MLD report's router alert), routing, destination options, fragment, AH. *off
+ * ends where the transport header begins. False for a fragment but the first (its
+ * protocol, no transport header), or headers cut short (the last protocol read).
+ */
+static bool skip_exthdrs(const uint8_t *net, size_t netlen, size_t *off, uint8_t *proto)
+{
+	for (;;) {
+		size_t len;
+
+		switch (*proto) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (*off + 2 > netlen)
+				return false;
+			len = ((size_t)net[*off + 1] + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			if (*off + 2 > netlen)
+				return false;
+			len = ((size_t)net[*off + 1] + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			if (*off + 8 > netlen)
+				return false;
+			if (be16(net + *off + 2) & 0xfff8) {
+				*proto = net[*off]; /* a later fragment: its protocol, no header */
+				return false;
+			}
+			len = 8;
+			break;
+		default:
+			return true;
+		}
+		if (*off + len > netlen)
+			return false;
+		*proto = net[*off];
+		*off += len;
+	}
+}
+
+/*
  * The transport header of the packet whose network header is net: l4 when given,
- * else what follows the network header (IPv4's options skipped; IPv6's extension
- * headers are not walked); NULL for a later IPv4 fragment or none. Fills family and
- * l4proto, and the addresses of t. -EBADMSG when the headers are too short or not IP.
+ * else what follows the network header (IPv4's options, IPv6's extension headers
+ * skipped); NULL for a later fragment or none. Fills family and l4proto (behind any
+ * IPv6 extension headers net holds: NFLOG's whole packet does; a trace's network
+ * header is cut at 40 bytes, NFT_TRACETYPE_NETWORK_HSIZE in nf_tables_trace.c, so
+ * its l4proto stays the first extension header's), and the addresses of t. -EBADMSG
+ * when the headers are too short or not IP.
  */
 static int transport(const uint8_t *net, size_t netlen, const uint8_t **l4, size_t *l4len,
 		     uint8_t *family, uint8_t *l4proto, struct cta_tuple *t)
@@ -42,14 +90,18 @@ static int transport(const uint8_t *net, size_t netlen, const uint8_t **l4, size
 		if (!*l4 && netlen >= ihl)
 			*l4 = net + ihl, *l4len = netlen - ihl;
 	} else if ((net[0] >> 4) == 6) {
+		size_t off = 40;
+		bool whole;
+
 		if (netlen < 40)
 			return -EBADMSG;
 		*family = AF_INET6;
-		*l4proto = net[6]; /* extension headers are not walked: trace gives l4 itself */
+		*l4proto = net[6];
 		memcpy(t->src.b, net + 8, 16);
 		memcpy(t->dst.b, net + 24, 16);
-		if (!*l4)
-			*l4 = net + 40, *l4len = netlen - 40;
+		whole = skip_exthdrs(net, netlen, &off, l4proto);
+		if (!*l4 && whole)
+			*l4 = net + off, *l4len = netlen - off;
 	} else {
 		return -EBADMSG;
 	}

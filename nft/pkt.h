@@ -12,8 +12,9 @@
 /*
  * net: the network header (IPv4 or IPv6, told by its version nibble); l4: the
  * transport header, or NULL to find it behind net (a whole packet, as NFLOG gives
- * it). Fills family, l4proto and the tuple (ports, or ICMP type/code/id in
- * sport/icmp_*). 0, or -EBADMSG when the headers are too short or not IP.
+ * it). Fills family, l4proto (the transport's, behind any IPv6 extension headers)
+ * and the tuple (ports, or ICMP type/code/id in sport/icmp_*). 0, or -EBADMSG when the
+ * headers are too short or not IP.
  */
 int cta_pkt_tuple(const uint8_t *net, size_t netlen, const uint8_t *l4, size_t l4len,
 		  uint8_t *family, uint8_t *l4proto, struct cta_tuple *t);
