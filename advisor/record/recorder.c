@@ -1496,7 +1496,10 @@ static int settle(struct rec *r, bool all)
  * a CPU at most), 10 minutes at the most. Its cost: the table's entries now
  * (nf_conntrack_count) at the last dump's CPU per entry, between DUMP_ENTRY_NS and
  * DUMP_ENTRY_MAX_NS. First packets waiting for a dump to show their connection
- * (cta_judge_waiting) get theirs every checkpoint all the same.
+ * (cta_judge_waiting) get theirs every checkpoint all the same. None while the table
+ * holds no entry: nothing is open to refresh or find, and a dump walks every bucket of
+ * conntrack's hash (shared by all namespaces: 262144 here), a few ms of CPU for
+ * nothing (on an idle host, a third of record's CPU, every checkpoint).
  */
 #define DUMP_SHARE 50
 #define DUMP_ENTRY_NS 2000 /* CPU ns per entry dumped, at the least (about 2 us here) */
@@ -1518,6 +1521,8 @@ static bool refresh_due(const struct rec *r)
 		per = DUMP_ENTRY_MAX_NS;
 	if (cta_sysctl_ct_fill(&count, &max))
 		count = (unsigned)r->dump_entries;
+	else if (!count)
+		return false;
 	return due_by_cost(r->dump_end_mono, per * count, DUMP_SHARE, 0, DUMP_EVERY_MAX_NS);
 }
 
