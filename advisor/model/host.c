@@ -123,12 +123,18 @@ struct cta_iface *cta_host_iface(const struct cta_host *h, const char *name)
 int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,
 		      const struct cta_host_addr *a)
 {
+	char base[CTA_IFNAME_MAX + 1];
 	struct cta_iface *i;
 	struct cta_host_addr *n;
 
 	if (!*name || strlen(name) > CTA_IFNAME_MAX)
 		return -ENAMETOOLONG;
-	i = iface_get(h, name, index);
+	/* an IPv4 address's label ("eth0:1", getifaddrs' name for it): no interface
+	 * name holds a ':' (net/core/dev.c, dev_valid_name) */
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(name, ":"), name);
+	if (!*base)
+		return -EINVAL;
+	i = iface_get(h, base, index);
 	if (!i)
 		return -ENOMEM;
 	if (!a)

@@ -57,8 +57,10 @@ void cta_host_fini(struct cta_host *h);
 /*
  * Add an address (or with a NULL, only the interface) to the interface called name,
  * creating it: found by a hash index, arrays grown by doubling, so a host of 10^5
- * interfaces is read in linear time. 0, -ENOMEM, or -ENAMETOOLONG for a name the
- * kernel never gives (IFNAMSIZ - 1 = 15 characters at most) or an empty one.
+ * interfaces is read in linear time. An IPv4 address's label ("eth0:1", as getifaddrs
+ * names such an address) goes to its interface, the name before the ':'. 0, -ENOMEM,
+ * -ENAMETOOLONG for a name the kernel never gives (IFNAMSIZ - 1 = 15 characters at
+ * most) or an empty one, -EINVAL for a label with no interface name (":1").
  */
 #define CTA_IFNAME_MAX 15
 int cta_host_add_addr(struct cta_host *h, const char *name, unsigned index,

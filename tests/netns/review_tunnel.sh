@@ -8,7 +8,8 @@
 # BREAKS, exit 1. A reverse path filter (fib saddr . iif) needs the route rebuilt too.
 # Then the same on an iptables-nft host, the peers routed by a policy rule. Review also
 # says which of the host's routes and rules it could not rebuild (a uidrange rule). A
-# point-to-point address's peer route (the kernel's) is rebuilt too.
+# point-to-point address's peer route (the kernel's) is rebuilt too. An address with a
+# label (eth0:1) is eth0's.
 #
 #   lan (192.0.2.7/24) -- eth0 host wg0 (192.0.2.50/32) -- peer (192.0.2.130)
 #                                   wg0 (192.0.2.60 peer 198.51.100.140)
@@ -23,6 +24,9 @@ ip -n "$SRV" link add wg0 type veth peer name eth0 netns "$CLB"
 ip -n "$SRV" addr add 192.0.2.1/24 dev eth0
 ip -n "$SRV" addr add 192.0.2.50/32 dev wg0
 ip -n "$SRV" addr add 192.0.2.60 peer 198.51.100.140/32 dev wg0
+# an address with a label (keepalived, ifupdown aliases): getifaddrs names it eth0:1,
+# which is no interface (the scratch namespace could not be built: exit 3)
+ip -n "$SRV" addr add 203.0.113.1/24 dev eth0 label eth0:1
 ip -n "$CLA" addr add 192.0.2.7/24 dev eth0
 ip -n "$CLB" addr add 192.0.2.130/32 dev eth0
 ip -n "$CLB" addr add 198.51.100.140/32 dev eth0
@@ -76,6 +80,8 @@ assert len(f) == 1 and f[0]["iif"] == "wg0", f
 table = 100 if os.environ.get("POLICY") else 254
 assert any(r["dst"] == "192.0.2.128/25" and r["dev"] == "wg0" and r["table"] == table
            for r in s["host"]["routes"]), s["host"]["routes"]
+ifs = {i["name"]: i for i in s["host"]["interfaces"]}
+assert "eth0:1" not in ifs and "203.0.113.1/24" in ifs["eth0"]["addresses"], ifs
 # the point-to-point peer's route: the kernel made it, review needs it
 assert any(r["dst"] == "198.51.100.140/32" and r["dev"] == "wg0" for r in s["host"]["routes"])
 assert not os.environ.get("POLICY") or any(

@@ -55,6 +55,17 @@ static void test_many(void)
 	CHECK_EQ(cta_host_add_addr(&h, "a-name-of-15-ch", 9, NULL), 0);
 	CHECK_EQ(cta_host_add_addr(&h, "", 9, NULL), -ENAMETOOLONG);
 	CHECK_EQ(h.n_ifaces, 20001);
+	/*
+	 * an IPv4 address with a label (ip addr add ... label veth7:1): getifaddrs names
+	 * it by its label, which is no interface; it is veth7's (review's scratch
+	 * namespace made an interface "veth7:1": EINVAL). A session of before says so too.
+	 */
+	a.addr.w[0] = htonl(0xcb007101u);
+	CHECK_EQ(cta_host_add_addr(&h, "veth7:1", 9, &a), 0);
+	CHECK_EQ(h.n_ifaces, 20001);
+	CHECK(cta_host_iface(&h, "veth7:1") == NULL);
+	CHECK(cta_host_iface(&h, "veth7") && cta_host_iface(&h, "veth7")->n_addrs == 2);
+	CHECK_EQ(cta_host_add_addr(&h, ":1", 9, NULL), -EINVAL);
 	cta_host_fini(&h);
 }
 
