@@ -17,9 +17,12 @@
  * A denied attempt is kept until this long after its first packet: the client's
  * retransmits in that time (SYNs every second for the first 4 s on kernels since 6.7,
  * net.ipv4.tcp_syn_linear_timeouts; further apart after that) are packets of the same
- * attempt, not attempts of their own.
+ * attempt, not attempts of their own. A TCP connect that goes on sending its SYN is
+ * kept longer (keep_ns).
  */
 #define RETRANSMIT_NS 10000000000ULL
+/* The first retransmission timeout of a SYN (TCP_TIMEOUT_INIT): 1 s; with a margin */
+#define SYN_RTO_NS 2000000000ULL
 /*
  * With kernel counts, an attempt the kernel counted no denial for in this long, and
  * in LISTINGS_DUE listings of the counting sets begun after it, was let through (its
@@ -57,6 +60,7 @@ struct wait {
 	uint32_t isn;
 	uint64_t hash;
 	uint64_t since_mono, seen_real;
+	uint64_t last_mono; /* its latest packet's time */
 	uint64_t traced, logged; /* the same packets, seen by each: count the larger */
 	/*
 	 * Of those, the ones already counted (a denial taken or recorded). Trace and NFLOG
@@ -263,6 +267,7 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 	if (w) {
 		if (j->counts) /* another packet of it: a retransmit's denial is listed later */
 			w->listings_last = cta_denials_stats(j->counts)->listings;
+		w->last_mono = now_mono;
 		return w;
 	}
 	if (!j->n_free && j->n == j->cap) {
@@ -294,7 +299,7 @@ static struct wait *get(struct cta_judge *j, uint8_t family, uint8_t l4proto,
 	w->l4proto = l4proto;
 	w->tuple = *t;
 	normalize(l4proto, &w->tuple);
-	w->since_mono = now_mono;
+	w->since_mono = w->last_mono = now_mono;
 	w->seen_real = now_real;
 	w->dump0 = j->dumps_begun;
 	if (j->counts) {
@@ -1122,6 +1127,28 @@ static uint64_t age_of(const struct wait *w, uint64_t now_mono)
 	return cta_elapsed_ns(now_mono, w->since_mono);
 }
 
+/*
+ * How long after its first packet a denied attempt is kept, its retransmits its
+ * packets: RETRANSMIT_NS; a TCP connect still sending its SYN, until its next
+ * retransmit could come. The client backs off exponentially (SYNs 1, 3, 7, 15, 31 and
+ * 63 s after the first with net.ipv4.tcp_syn_retries 6, the default; after 4 linear
+ * ones since 6.7): the next comes about as long after the last as the last came after
+ * the first, and a first timeout more. CTA_SYNS_KEEP_NS at the most (the client gives
+ * up after 127 s). A connect refused silently (a policy drop) lasts that long: kept
+ * for 10 s, it was 3 attempts (helper-40).
+ */
+static uint64_t keep_ns(const struct wait *w)
+{
+	uint64_t keep;
+
+	if (w->l4proto != IPPROTO_TCP || !w->has_isn)
+		return RETRANSMIT_NS;
+	keep = 2 * cta_elapsed_ns(w->last_mono, w->since_mono) + SYN_RTO_NS;
+	if (keep < RETRANSMIT_NS)
+		return RETRANSMIT_NS;
+	return keep < CTA_SYNS_KEEP_NS ? keep : CTA_SYNS_KEEP_NS;
+}
+
 /* Listings of the counting sets done since there were LISTINGS of them. */
 static uint64_t listings_since(const struct cta_judge *j, uint64_t listings)
 {
@@ -1254,8 +1281,8 @@ static int expire_counted(struct cta_judge *j, uint64_t now_mono, uint64_t wait_
 		if (err < 0)
 			break;
 		if (w->settled &&
-		    (!wait_ns || (age >= RETRANSMIT_NS &&
-				  listings_since(j, w->listings_last) >= LISTINGS_DUE))) {
+		    (!wait_ns ||
+		     (age >= keep_ns(w) && listings_since(j, w->listings_last) >= LISTINGS_DUE))) {
 			/* its retransmits' denials listed (and claimed) before it goes */
 			err = owe(j, w, now_mono);
 			drop(j, w);
@@ -1295,7 +1322,7 @@ int cta_judge_expire(struct cta_judge *j, uint64_t now_mono, uint64_t wait_ns)
 		if (!w->used)
 			continue;
 		if (w->settled) {
-			if (!wait_ns || age_of(w, now_mono) >= RETRANSMIT_NS)
+			if (!wait_ns || age_of(w, now_mono) >= keep_ns(w))
 				err = retransmits_done(j, w);
 			continue;
 		}

@@ -762,6 +762,37 @@ static void port_reused(struct cta_judge *j, struct cta_denials *d, struct cta_f
 	CHECK_EQ(f ? f->packets[0] : 0, 4);
 }
 
+/*
+ * One connect to a port a policy drops, its SYN sent again 1, 3, 7, 15, 31 and 63 s
+ * after the first (tcp_syn_retries 6): NFLOG logs each (the flow was never let
+ * through), the kernel counts each denied. One attempt of 7 packets: kept 10 s, it
+ * was 3 and more (helper-40: conns=3 for one 45 s connect).
+ */
+static void long_connect(struct cta_judge *j, struct cta_denials *d, struct cta_flowtab *ft)
+{
+	static const uint64_t at[] = { 0, 1, 3, 7, 15, 31, 63 };
+	struct cta_nflog_packet a = pkt(42100, 196);
+	struct cta_kcount_elem e = elem(CTA_KCOUNT_ENTERED, 196, 0);
+	const struct cta_flow *f;
+
+	a.l4proto = e.l4proto = IPPROTO_TCP;
+	a.has_isn = true;
+	a.isn = 5000;
+	for (uint64_t t = 0; t <= 200; t++) {
+		if (e.packets < sizeof(at) / sizeof(at[0]) && at[e.packets] == t) {
+			CHECK_EQ(cta_judge_nflog(j, &a, (1300 + t) * S, 100), 0);
+			e.packets++;
+		}
+		cta_denials_next_listing(d);
+		CHECK_EQ(cta_denials_add(d, &e), 0);
+		cta_denials_listed(d, (1300 + t) * S + S / 2);
+		CHECK_EQ(cta_judge_expire(j, (1301 + t) * S, 2 * S), 0);
+	}
+	f = flow_to(ft, 196);
+	CHECK_EQ(f ? f->connections : 0, 1);
+	CHECK_EQ(f ? f->packets[0] : 0, 7);
+}
+
 /* The flows cta_judge_take_doubts gives now, as a count; the last one's port in *port. */
 static size_t doubts_now(struct cta_judge *j, uint16_t *port)
 {
@@ -1014,6 +1045,7 @@ int main(void)
 	limit_retransmit(j, d, ft);
 	port_reused(j, d, ft);
 	doubts(j, d, ft);
+	long_connect(j, d, ft);
 
 	cta_judge_free(j);
 	cta_denials_free(d);
