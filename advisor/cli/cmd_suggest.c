@@ -460,7 +460,7 @@ static void header(const struct options *o, const struct cta_emit *e, const stru
 	if (c.limited)
 		cta_buf_printf(b,
 			       ",\n#   %llu allowed though some of their attempts were denied "
-			       "(rate limits: see flows)",
+			       "(a rate limit, a ban: see flows)",
 			       (unsigned long long)c.limited);
 	if (ir->flows_local)
 		cta_buf_printf(b, ",\n#   %llu local (the template allows loopback)",

@@ -826,9 +826,9 @@ const char *cta_ir_evidence(const struct cta_ir_rule *r, char *buf, size_t len)
 
 	minute(r->first_ns, a, sizeof(a));
 	minute(r->last_ns, b, sizeof(b));
-	/* some attempts were turned away (a rate limit): allowed, and said */
+	/* some attempts were turned away (a rate limit, a ban): allowed, and said */
 	if (r->limited)
-		snprintf(lim, sizeof(lim), ", %llu limited", (unsigned long long)r->limited);
+		snprintf(lim, sizeof(lim), ", %llu of them denied", (unsigned long long)r->limited);
 	snprintf(buf, len, "%llu conn%s %s %u host%s, %s..%s%s%s%s%s",
 		 (unsigned long long)r->connections, r->connections == 1 ? "" : "s",
 		 r->dir == CTA_IR_OUT ? "to" : "from", (unsigned)r->peers, r->peers == 1 ? "" : "s",

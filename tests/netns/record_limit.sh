@@ -2,7 +2,7 @@
 # Mixed verdicts (issue 16, case 5): ssh reached through a verdict map, rate-limited by
 # a meter that resets what is over the limit; 5 connections from one host, 3 accepted
 # and 2 reset. The flow keeps a count per verdict and deciding rule (the session,
-# flows, blame, -j), suggest allows the service and says some attempts were limited,
+# flows, blame, -j), suggest allows the service and says some attempts were denied,
 # and review calls a candidate accepting them all "opens" for the reset ones.
 . "$(dirname "$0")/common.sh"
 
@@ -68,9 +68,9 @@ grep -q "^  3 connections:" "$TMP/b.txt" && grep -q "^  2 connections:" "$TMP/b.
 	fail "blame: $(cat "$TMP/b.txt")"
 "$CTA" -j blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:22" >"$TMP/b.json" || fail "blame -j"
 schema_ok blame.schema.json "$TMP/b.json"
-# suggest: a service, allowed, its limited attempts said
+# suggest: a service, allowed, its denied attempts said
 "$CTA" suggest "$TMP/s.json" >"$TMP/r.nft" 2>/dev/null || fail "suggest"
-grep -q 'tcp dport 22 accept comment ".*2 limited' "$TMP/r.nft" || fail "suggest: $(cat "$TMP/r.nft")"
+grep -q 'tcp dport 22 accept comment ".*2 of them denied' "$TMP/r.nft" || fail "suggest: $(cat "$TMP/r.nft")"
 grep -q "allowed though some of their attempts were denied" "$TMP/r.nft" || fail "suggest summary: $(cat "$TMP/r.nft")"
 "$CTA" graph "$TMP/s.json" | grep -q "1 of them partly denied" || fail "graph"
 # review: the suggestion lets in what the meter reset: "opens", not "ok"
