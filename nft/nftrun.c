@@ -2,10 +2,15 @@
 #include "nft/nftrun.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "advisor/lib/buf.h"
 
 static struct nft_ctx *ctx(void)
 {
@@ -46,31 +51,144 @@ int cta_nft_check_file(const char *path, char **errors)
 	return rc;
 }
 
-static int list(unsigned flags, const char *family, const char *table, char **text)
+/* The child's side of in_child(): CMD's output to OUT; its exit status. */
+static int child_lists(const char *cmd, unsigned flags, int out)
 {
 	struct nft_ctx *c = ctx();
-	char cmd[600];
+	const char *text;
+	size_t len, at = 0;
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	/* libxtables' complaints ("XT target DNAT not found") go nowhere */
+	if (null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (!c)
+		return 3;
+	nft_ctx_output_set_flags(c, flags);
+	if (nft_run_cmd_from_buffer(c, cmd))
+		return 2;
+	text = nft_ctx_get_output_buffer(c);
+	len = text ? strlen(text) : 0;
+	while (at < len) {
+		ssize_t n = write(out, text + at, len - at);
+
+		if (n < 0 && errno != EINTR)
+			return 3;
+		at += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
+/*
+ * Run CMD, a listing, with output FLAGS in a child process of this one (fork, no
+ * exec), its output appended to B. 0, -EPERM (nft refused it), -ENOMEM or -errno.
+ */
+static int in_child(const char *cmd, unsigned flags, struct cta_buf *b)
+{
+	int p[2], status;
+	char chunk[16384];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		_exit(child_lists(cmd, flags, p[1]));
+	}
+	close(p[1]);
+	while ((n = read(p[0], chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		cta_buf_add(b, chunk, (size_t)n);
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 3 || n < 0)
+		return -EIO;
+	if (WEXITSTATUS(status) == 2)
+		return -EPERM;
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* The families of the tables there are ("ip", "ip6", ...), each once, in order, into F. */
+static int families(char f[][16], size_t max, size_t *n)
+{
+	struct nft_ctx *c = ctx();
+	const char *text, *line;
+	int rc = 0;
+
+	*n = 0;
+	if (!c)
+		return -ENOMEM;
+	/* names only: no rule is rendered, libxtables is not touched here */
+	if (nft_run_cmd_from_buffer(c, "list tables"))
+		rc = -EPERM;
+	text = rc ? NULL : nft_ctx_get_output_buffer(c);
+	for (line = text; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char fam[16];
+		size_t k;
+
+		if (sscanf(line, "table %15s", fam) != 1)
+			continue;
+		for (k = 0; k < *n && strcmp(f[k], fam); k++)
+			;
+		if (k == *n && *n < max)
+			snprintf(f[(*n)++], 16, "%s", fam);
+	}
+	nft_ctx_free(c);
+	return rc;
+}
+
+int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text)
+{
+	struct cta_buf b = { 0 };
+	char fam[8][16];
+	size_t n = 0;
 	int rc = 0;
 
 	*text = NULL;
-	if (!c)
-		return -ENOMEM;
-	nft_ctx_output_set_flags(c, flags);
+	if (strcmp(cmd, "list ruleset")) {
+		rc = in_child(cmd, flags, &b);
+	} else if (!(rc = families(fam, 8, &n))) {
+		for (size_t i = 0; i < n && !rc; i++) {
+			char one[40];
+
+			snprintf(one, sizeof(one), "list ruleset %s", fam[i]);
+			rc = in_child(one, flags, &b);
+		}
+	}
+	if (!rc && !b.p && !(b.p = strdup("")))
+		rc = -ENOMEM;
+	if (rc)
+		cta_buf_fini(&b);
+	else
+		*text = b.p;
+	return rc;
+}
+
+static int list(unsigned flags, const char *family, const char *table, char **text)
+{
+	char cmd[600];
+
 	if (table)
 		snprintf(cmd, sizeof(cmd), "list table %s %s", family, table);
 	else
 		snprintf(cmd, sizeof(cmd), "list ruleset");
-	if (nft_run_cmd_from_buffer(c, cmd)) {
-		rc = -EPERM;
-	} else {
-		const char *out = nft_ctx_get_output_buffer(c);
-
-		*text = strdup(out ? out : "");
-		if (!*text)
-			rc = -ENOMEM;
-	}
-	nft_ctx_free(c);
-	return rc;
+	return cta_nft_list_cmd(cmd, flags, text);
 }
 
 int cta_nft_list(const char *family, const char *table, bool stateless, char **text)

@@ -15,6 +15,19 @@
  */
 int cta_nft_check_file(const char *path, char **errors);
 
+/*
+ * Run CMD, a listing ("list ruleset", "list table ip nat", ...), with output FLAGS
+ * (NFT_CTX_OUTPUT_*) and give its text, malloc'd. In a child process (fork, no exec):
+ * libnftables renders iptables-nft's xt matches and targets through libxtables, whose
+ * state is global and made for the first family it renders (nftables 1.0.6, src/xt.c):
+ * in one process, after an IPv4 table's xt targets, an IPv6 table's are "not found"
+ * (on stderr) and its rules print without them (Docker's IPv6 DNAT as a bare counter),
+ * and the other way round. So "list ruleset" goes family by family ("list ruleset ip",
+ * "list ruleset ip6"... from "list tables", in their order), each in a child of its
+ * own; libxtables' stderr goes nowhere. 0, -EPERM (nft refused it), -ENOMEM, -errno.
+ */
+int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text);
+
 /* The ruleset (or, with family and table, one table) as text, malloc'd. 0 or -errno. */
 int cta_nft_list(const char *family, const char *table, bool stateless, char **text);
 

@@ -12,11 +12,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "nft/nftrun.h"
 #include "nft/nlsock.h"
 #include "nft/table.h"
 
 struct cta_snapshot {
-	struct nft_ctx *nft;
 	struct cta_nlsock *changes;
 	bool changed;
 	char *text; /* the last listing put together (take), or NULL */
@@ -31,11 +31,6 @@ int cta_snapshot_new(struct cta_snapshot **out, bool follow)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	s->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!s->nft || nft_ctx_buffer_output(s->nft) || nft_ctx_buffer_error(s->nft)) {
-		cta_snapshot_free(s);
-		return -ENOMEM;
-	}
 	if (follow)
 		err = cta_nlsock_open(&s->changes, &group, 1, 1 << 20);
 	if (err) {
@@ -50,8 +45,6 @@ void cta_snapshot_free(struct cta_snapshot *s)
 {
 	if (!s)
 		return;
-	if (s->nft)
-		nft_ctx_free(s->nft);
 	cta_nlsock_free(s->changes);
 	free(s->text);
 	free(s);
@@ -64,27 +57,25 @@ void cta_snapshot_free(struct cta_snapshot *s)
  * traffic). Not the JSON listing: libnftables 1.0.6 reads freed memory while dumping
  * it (valgrind), which corrupted the heap in a test run. 0, -EPERM (refused), -ENOMEM.
  */
-static int run_append(struct cta_snapshot *s, const char *cmd, unsigned flags, char **out,
-		      size_t *len)
+static int run_append(const char *cmd, unsigned flags, char **out, size_t *len)
 {
-	const char *text;
+	char *text = NULL, *grown;
 	size_t n;
-	char *grown;
+	int err;
 
-	nft_ctx_output_set_flags(s->nft,
-				 NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags);
-	if (nft_run_cmd_from_buffer(s->nft, cmd) != 0) {
-		nft_ctx_get_error_buffer(s->nft);
-		return -EPERM;
-	}
-	text = nft_ctx_get_output_buffer(s->nft);
-	if (!text)
-		return -ENOMEM;
+	/* in a child process, family by family: nftrun.h says why (xt targets) */
+	err = cta_nft_list_cmd(cmd, NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags,
+			       &text);
+	if (err)
+		return err == -ENOMEM ? err : -EPERM;
 	n = strlen(text);
 	grown = realloc(*out, *len + n + 1);
-	if (!grown)
+	if (!grown) {
+		free(text);
 		return -ENOMEM;
+	}
 	memcpy(grown + *len, text, n + 1);
+	free(text);
 	*out = grown;
 	*len += n;
 	return 0;
@@ -131,7 +122,7 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 	*text = NULL;
 	free(s->text);
 	s->text = NULL;
-	err = run_append(s, "list ruleset", flags | NFT_CTX_OUTPUT_TERSE, &terse, &terse_len);
+	err = run_append("list ruleset", flags | NFT_CTX_OUTPUT_TERSE, &terse, &terse_len);
 	for (line = terse; !err && !own && line && *line; line = end ? end + 1 : NULL) {
 		bool is_own;
 
@@ -139,7 +130,7 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 		own = table_line(line, &is_own) && is_own;
 	}
 	if (!err && !own)
-		err = run_append(s, "list ruleset", flags, &out, &len);
+		err = run_append("list ruleset", flags, &out, &len);
 	for (line = terse; !err && own && line && *line; line = end) {
 		/* a table's block: from "table F N {" to the "}" that begins a line */
 		char *close, cmd[600];
@@ -171,7 +162,7 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 		}
 		n = snprintf(cmd, sizeof(cmd), "list table %.*s", (int)strcspn(line + 6, "{") - 1,
 			     line + 6);
-		err = n > 0 && (size_t)n < sizeof(cmd) ? run_append(s, cmd, flags, &out, &len)
+		err = n > 0 && (size_t)n < sizeof(cmd) ? run_append(cmd, flags, &out, &len)
 						       : -EPERM;
 	}
 	if (err == -EPERM && own) {
@@ -179,7 +170,7 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 		free(out);
 		out = NULL;
 		len = 0;
-		err = run_append(s, "list ruleset", flags, &out, &len);
+		err = run_append("list ruleset", flags, &out, &len);
 	}
 	free(terse);
 	if (err) {
