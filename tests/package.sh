@@ -54,6 +54,9 @@ for f in /usr/sbin/conntrack-advise /usr/share/man/man8/conntrack-advise.8.gz \
 	grep -qx "$f" "$TMP/files" || fail "the package has no $f"
 done
 
+# backups apply made before (of this host, or of a namespace's) are not the package's
+STATE=/var/lib/conntrack-advise
+[ -e "$STATE" ] && STATE=
 dpkg -i "$DEB" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; fail "dpkg -i"; }
 INSTALLED=1
 BIN=/usr/sbin/conntrack-advise
@@ -75,7 +78,7 @@ dpkg-query -W -f='${Status}' conntrack-advise 2>/dev/null | grep -q installed &&
 for p in /usr/sbin/conntrack-advise /usr/share/conntrack-advise /usr/share/doc/conntrack-advise \
 	/usr/share/man/man8/conntrack-advise.8.gz /usr/share/bash-completion/completions/conntrack-advise \
 	/lib/systemd/system/conntrack-advise-record.service /lib/systemd/system/conntrack-advise-record@.service \
-	/var/lib/conntrack-advise; do
+	$STATE; do
 	[ ! -e "$p" ] || fail "left after purge: $p"
 done
 [ "$FAILED" = 0 ] && echo PASS
