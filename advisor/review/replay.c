@@ -398,9 +398,10 @@ static bool on_way(enum cta_direction dir, const char *hook)
 
 /*
  * Did the packet take the flow's way through the namespace, so that v says what the
- * candidate does to the flow? Dropped by a chain on that way, or let through to its
- * end: input for an inbound flow, postrouting for the others, and not input for a
- * forwarded one (the own table's end chains tell, trace.h: reached). A forward flow
+ * candidate does to the flow? Dropped by a chain on that way, or let through by a
+ * chain of a hook past prerouting on it, or to its end: input for an inbound flow,
+ * postrouting for the others, and not input for a forwarded one (the own table's end
+ * chains tell, trace.h: reached). A forward flow
  * the host bridged (br_netfilter) comes in as a packet to the namespace itself; a
  * multicast one of a group the namespace has not joined, or one with no route, ends
  * in the stack with no verdict: none of them says anything of the candidate. Nor does
@@ -415,13 +416,22 @@ static bool took_its_way(const struct cta_judgement *j, const struct cta_verdict
 		return false;
 	if (cta_verdict_denies(v))
 		return v->n_deciders && on_way(dir, v->deciders[0].hook);
+	if (dir == CTA_DIR_FORWARD && (j->reached & CTA_REACHED_INPUT))
+		return false;
+	/*
+	 * let through by a rule or policy of the way's last filter hook: its end not
+	 * reached when a rule took the packet there (synproxy answers a SYN itself)
+	 */
+	for (size_t i = 0; i < v->n_deciders; i++)
+		if (v->deciders[i].type != CTA_VTYPE_NONE && on_way(dir, v->deciders[i].hook) &&
+		    strcmp(v->deciders[i].hook, "prerouting"))
+			return true;
 	switch (dir) {
 	case CTA_DIR_IN:
 		return j->reached & CTA_REACHED_INPUT;
 	case CTA_DIR_OUT:
-		return j->reached & CTA_REACHED_POSTROUTING;
 	case CTA_DIR_FORWARD:
-		return (j->reached & CTA_REACHED_POSTROUTING) && !(j->reached & CTA_REACHED_INPUT);
+		return j->reached & CTA_REACHED_POSTROUTING;
 	default:
 		return false;
 	}
