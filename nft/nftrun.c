@@ -51,12 +51,10 @@ int cta_nft_check_file(const char *path, char **errors)
 	return rc;
 }
 
-/* The child's side of in_child(): CMD's output to OUT; its exit status. */
-static int child_lists(const char *cmd, unsigned flags, int out)
+/* The child's side of in_child(): each command's output to OUT in turn; its exit status. */
+static int child_lists(const struct cta_nft_cmd *cmds, size_t n, int out)
 {
 	struct nft_ctx *c = ctx();
-	const char *text;
-	size_t len, at = 0;
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 	/* libxtables' complaints ("XT target DNAT not found") go nowhere */
@@ -64,30 +62,36 @@ static int child_lists(const char *cmd, unsigned flags, int out)
 		dup2(null, STDERR_FILENO);
 	if (!c)
 		return 3;
-	nft_ctx_output_set_flags(c, flags);
-	if (nft_run_cmd_from_buffer(c, cmd))
-		return 2;
-	text = nft_ctx_get_output_buffer(c);
-	len = text ? strlen(text) : 0;
-	while (at < len) {
-		ssize_t n = write(out, text + at, len - at);
+	for (size_t i = 0; i < n; i++) {
+		const char *text;
+		size_t len, at = 0;
 
-		if (n < 0 && errno != EINTR)
-			return 3;
-		at += n > 0 ? (size_t)n : 0;
+		nft_ctx_output_set_flags(c, cmds[i].flags);
+		if (nft_run_cmd_from_buffer(c, cmds[i].cmd))
+			return 2;
+		text = nft_ctx_get_output_buffer(c);
+		len = text ? strlen(text) : 0;
+		while (at < len) {
+			ssize_t w = write(out, text + at, len - at);
+
+			if (w < 0 && errno != EINTR)
+				return 3;
+			at += w > 0 ? (size_t)w : 0;
+		}
 	}
 	return 0;
 }
 
 /*
- * Run CMD, a listing, with output FLAGS in a child process of this one (fork, no
- * exec), its output appended to B. 0, -EPERM (nft refused it), -ENOMEM or -errno.
+ * Run the listings CMDS[0..n) one after the other in a child process of this one
+ * (fork, no exec), their outputs appended to B. 0, -EPERM (nft refused one), -ENOMEM
+ * or -errno.
  */
-static int in_child(const char *cmd, unsigned flags, struct cta_buf *b)
+static int in_child(const struct cta_nft_cmd *cmds, size_t n, struct cta_buf *b)
 {
 	int p[2], status;
 	char chunk[16384];
-	ssize_t n;
+	ssize_t got;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -102,75 +106,104 @@ static int in_child(const char *cmd, unsigned flags, struct cta_buf *b)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		_exit(child_lists(cmd, flags, p[1]));
+		_exit(child_lists(cmds, n, p[1]));
 	}
 	close(p[1]);
-	while ((n = read(p[0], chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
+	while ((got = read(p[0], chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (got < 0)
 			break;
-		cta_buf_add(b, chunk, (size_t)n);
+		cta_buf_add(b, chunk, (size_t)got);
 	}
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 3 || n < 0)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 3 || got < 0)
 		return -EIO;
 	if (WEXITSTATUS(status) == 2)
 		return -EPERM;
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* The families of the tables there are ("ip", "ip6", ...), each once, in order, into F. */
-static int families(char f[][16], size_t max, size_t *n)
+int cta_nft_tables(char **text)
 {
-	struct nft_ctx *c = ctx();
-	const char *text, *line;
-	int rc = 0;
+	struct cta_buf b = { 0 }, names = { 0 };
+	int rc;
 
-	*n = 0;
-	if (!c)
-		return -ENOMEM;
-	/* names only: no rule is rendered, libxtables is not touched here */
-	if (nft_run_cmd_from_buffer(c, "list tables"))
-		rc = -EPERM;
-	text = rc ? NULL : nft_ctx_get_output_buffer(c);
-	for (line = text; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char fam[16];
-		size_t k;
+	*text = NULL;
+	/*
+	 * a terse listing, in a child: "list tables" fetches every set's elements (0.3 s
+	 * beside a set of 60,000), a terse listing none; its rules render in the child
+	 */
+	rc = in_child(&(struct cta_nft_cmd){ "list ruleset", NFT_CTX_OUTPUT_TERSE }, 1, &b);
+	for (const char *l = b.p; !rc && l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		/* "table ip nat {" -> "table ip nat" */
+		size_t n = strcspn(l, "{\n");
 
-		if (sscanf(line, "table %15s", fam) != 1)
-			continue;
-		for (k = 0; k < *n && strcmp(f[k], fam); k++)
-			;
-		if (k == *n && *n < max)
-			snprintf(f[(*n)++], 16, "%s", fam);
+		while (n && l[n - 1] == ' ')
+			n--;
+		if (!strncmp(l, "table ", 6))
+			cta_buf_printf(&names, "%.*s\n", (int)n, l);
 	}
-	nft_ctx_free(c);
+	cta_buf_fini(&b);
+	if (!rc && !names.p && !(names.p = strdup("")))
+		rc = -ENOMEM;
+	if (!rc && names.oom)
+		rc = -ENOMEM;
+	if (rc)
+		cta_buf_fini(&names);
+	else
+		*text = names.p;
+	return rc;
+}
+
+int cta_nft_list_cmds(const struct cta_nft_cmd *cmds, size_t n, char **text)
+{
+	struct cta_buf b = { 0 };
+	int rc = n ? in_child(cmds, n, &b) : 0;
+
+	*text = NULL;
+	if (!rc && !b.p && !(b.p = strdup("")))
+		rc = -ENOMEM;
+	if (rc)
+		cta_buf_fini(&b);
+	else
+		*text = b.p;
 	return rc;
 }
 
 int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text)
 {
 	struct cta_buf b = { 0 };
-	char fam[8][16];
+	char *tables = NULL, fam[8][16];
+	const char *line;
 	size_t n = 0;
 	int rc = 0;
 
 	*text = NULL;
-	if (strcmp(cmd, "list ruleset")) {
-		rc = in_child(cmd, flags, &b);
-	} else if (!(rc = families(fam, 8, &n))) {
-		for (size_t i = 0; i < n && !rc; i++) {
-			char one[40];
+	if (strcmp(cmd, "list ruleset"))
+		return cta_nft_list_cmds(&(struct cta_nft_cmd){ cmd, flags }, 1, text);
+	/* family by family, each once, in the order their tables come */
+	rc = cta_nft_tables(&tables);
+	for (line = tables; !rc && line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char f[16], one[40];
+		size_t k;
 
-			snprintf(one, sizeof(one), "list ruleset %s", fam[i]);
-			rc = in_child(one, flags, &b);
-		}
+		if (sscanf(line, "table %15s", f) != 1)
+			continue;
+		for (k = 0; k < n && strcmp(fam[k], f); k++)
+			;
+		if (k < n || n == 8)
+			continue;
+		snprintf(fam[n++], sizeof(fam[0]), "%s", f);
+		snprintf(one, sizeof(one), "list ruleset %s", f);
+		rc = in_child(&(struct cta_nft_cmd){ one, flags }, 1, &b);
 	}
+	free(tables);
 	if (!rc && !b.p && !(b.p = strdup("")))
 		rc = -ENOMEM;
 	if (rc)

@@ -8,6 +8,7 @@
 #define CTA_NFTRUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * 0: the kernel would take the file as it is; -EINVAL with *errors (malloc'd) holding
@@ -27,6 +28,27 @@ int cta_nft_check_file(const char *path, char **errors);
  * own; libxtables' stderr goes nowhere. 0, -EPERM (nft refused it), -ENOMEM, -errno.
  */
 int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text);
+
+/*
+ * The tables there are, "table FAMILY NAME" per line, malloc'd: from a terse listing
+ * in a child process ("list tables" fetches every set's elements, 0.3 s beside a set
+ * of 60,000; a terse listing none). 0, -EPERM, -ENOMEM, -errno.
+ */
+int cta_nft_tables(char **text);
+
+/* One listing command and its output flags (NFT_CTX_OUTPUT_*). */
+struct cta_nft_cmd {
+	const char *cmd;
+	unsigned flags;
+};
+
+/*
+ * Run the listings CMDS[0..n), all of tables of one family (see cta_nft_list_cmd: a
+ * process renders one family's xt targets), one after the other in one child process;
+ * their outputs appended in turn into *text, malloc'd. 0, -EPERM (nft refused one),
+ * -ENOMEM, -errno.
+ */
+int cta_nft_list_cmds(const struct cta_nft_cmd *cmds, size_t n, char **text);
 
 /* The ruleset (or, with family and table, one table) as text, malloc'd. 0 or -errno. */
 int cta_nft_list(const char *family, const char *table, bool stateless, char **text);

@@ -57,10 +57,23 @@ void cta_snapshot_free(struct cta_snapshot *s)
  * traffic). Not the JSON listing: libnftables 1.0.6 reads freed memory while dumping
  * it (valgrind), which corrupted the heap in a test run. 0, -EPERM (refused), -ENOMEM.
  */
+/* Append TEXT to *out (of *len bytes). 0 or -ENOMEM. */
+static int append(char **out, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+	char *grown = realloc(*out, *len + n + 1);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *len, text, n + 1);
+	*out = grown;
+	*len += n;
+	return 0;
+}
+
 static int run_append(const char *cmd, unsigned flags, char **out, size_t *len)
 {
-	char *text = NULL, *grown;
-	size_t n;
+	char *text = NULL;
 	int err;
 
 	/* in a child process, family by family: nftrun.h says why (xt targets) */
@@ -68,17 +81,9 @@ static int run_append(const char *cmd, unsigned flags, char **out, size_t *len)
 			       &text);
 	if (err)
 		return err == -ENOMEM ? err : -EPERM;
-	n = strlen(text);
-	grown = realloc(*out, *len + n + 1);
-	if (!grown) {
-		free(text);
-		return -ENOMEM;
-	}
-	memcpy(grown + *len, text, n + 1);
+	err = append(out, len, text);
 	free(text);
-	*out = grown;
-	*len += n;
-	return 0;
+	return err;
 }
 
 /*
@@ -105,74 +110,69 @@ static bool table_line(const char *line, bool *own)
  * sends a set's elements in batches and walks the set from its start for each, and
  * libnftables formats every one: with record's counting sets at 60,000 flows, one
  * listing after a ruleset change cost record 3 s of CPU (a host whose fail2ban bans
- * an address every few seconds kept it busy). A terse listing (no elements anywhere)
- * says which tables there are; each table not the tool's is then listed whole, one
- * after the other, and the tool's are taken from the terse listing. Without a table
- * of the tool's: one `list ruleset`. When a table's own listing is refused (gone
- * since, or a name `list table` cannot take), one `list ruleset` of everything
- * instead: no host table is ever left out.
+ * an address every few seconds kept it busy). A terse listing (cta_nft_tables) says
+ * which tables there are; those of one family are listed in one child process
+ * (cta_nft_list_cmds: a process renders one family's xt targets), each table whole,
+ * the tool's terse (no elements). One fork per family, not per table: a fork makes
+ * every page of record copy-on-write again (28 ms of its CPU per ruleset change with
+ * a fork per table, beside 5 tables). When a table's listing is refused (gone since,
+ * or a name `list table` cannot take), `list ruleset` of everything instead: no host
+ * table is ever left out.
  */
 static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 {
-	char *terse = NULL, *out = NULL, *line, *end;
-	size_t terse_len = 0, len = 0;
-	bool own = false;
+	unsigned f = NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags;
+	char *tables = NULL, *out = NULL, *part;
+	size_t len = 0;
 	int err;
 
 	*text = NULL;
 	free(s->text);
 	s->text = NULL;
-	err = run_append("list ruleset", flags | NFT_CTX_OUTPUT_TERSE, &terse, &terse_len);
-	for (line = terse; !err && !own && line && *line; line = end ? end + 1 : NULL) {
-		bool is_own;
+	err = cta_nft_tables(&tables);
+	for (char *fam = tables; !err && fam && *fam;
+	     fam = strchr(fam, '\n') ? strchr(fam, '\n') + 1 : NULL) {
+		struct cta_nft_cmd cmds[64];
+		char names[64][300];
+		size_t n = 0, flen = strcspn(fam + 6, " ");
+		bool first = true;
 
-		end = strchr(line, '\n');
-		own = table_line(line, &is_own) && is_own;
-	}
-	if (!err && !own)
-		err = run_append("list ruleset", flags, &out, &len);
-	for (line = terse; !err && own && line && *line; line = end) {
-		/* a table's block: from "table F N {" to the "}" that begins a line */
-		char *close, cmd[600];
-		size_t block;
-		bool is_own;
-		int n;
-
-		if (!table_line(line, &is_own)) {
-			end = strchr(line, '\n');
-			end = end ? end + 1 : NULL;
+		if (strncmp(fam, "table ", 6))
 			continue;
-		}
-		close = strstr(line, "\n}");
-		block = close ? (size_t)(close - line) + 2 : strlen(line);
-		end = line + block;
-		if (is_own) {
-			char *grown = realloc(out, len + block + 2);
+		/* the first table of its family: gather the family's tables */
+		for (const char *l = tables; l != fam && first; l = strchr(l, '\n') + 1)
+			first = strncmp(l + 6, fam + 6, flen + 1) != 0;
+		for (const char *l = fam; first && l && *l && !err;
+		     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			bool own;
 
-			if (!grown) {
-				err = -ENOMEM;
+			if (strncmp(l, fam, 6 + flen + 1) || !table_line(l, &own))
+				continue;
+			if (n == 64) {
+				err = -EPERM; /* so many: one listing of everything, below */
 				break;
 			}
-			memcpy(grown + len, line, block);
-			len += block;
-			grown[len++] = '\n';
-			grown[len] = '\0';
-			out = grown;
-			continue;
+			snprintf(names[n], sizeof(names[n]), "list %.*s", (int)strcspn(l, "\n"), l);
+			cmds[n] = (struct cta_nft_cmd){ names[n],
+							f | (own ? NFT_CTX_OUTPUT_TERSE : 0) };
+			n++;
 		}
-		n = snprintf(cmd, sizeof(cmd), "list table %.*s", (int)strcspn(line + 6, "{") - 1,
-			     line + 6);
-		err = n > 0 && (size_t)n < sizeof(cmd) ? run_append(cmd, flags, &out, &len)
-						       : -EPERM;
+		if (!first || err)
+			continue;
+		err = cta_nft_list_cmds(cmds, n, &part);
+		if (!err) {
+			err = append(&out, &len, part);
+			free(part);
+		}
 	}
-	if (err == -EPERM && own) {
+	if (err == -EPERM) {
 		/* a table that would not list alone: everything, its elements too */
 		free(out);
 		out = NULL;
 		len = 0;
 		err = run_append("list ruleset", flags, &out, &len);
 	}
-	free(terse);
+	free(tables);
 	if (err) {
 		free(out);
 		return err;
