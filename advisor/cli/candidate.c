@@ -482,16 +482,14 @@ static int prepare(const char *path, bool legacy, char **live, char **state)
 /*
  * When the live ruleset does not load whole: table by table, each as nft lists it,
  * or else as its JSON (nftrun.h: cta_nft_list_json). The tables neither loads are
- * named in missing ("ip range, inet x"), the first one's diagnostic (of its text) in
+ * appended to c->uncopied ("ip range"), the first one's diagnostic (of its text) in
  * err. How many tables were copied.
  */
-static size_t copy_live_tables(struct cta_candidate *c, const char *live, char *missing, size_t len,
-			       struct cta_err *err)
+static size_t copy_live_tables(struct cta_candidate *c, const char *live, struct cta_err *err)
 {
 	json_t *tables = cta_rsdiff_tables(live, CTA_OWN_TABLES), *t;
 	size_t i, copied = 0;
 
-	missing[0] = '\0';
 	json_array_foreach(tables, i, t) {
 		char family[32], name[256], *text = NULL;
 		struct cta_err terr = { "" };
@@ -506,7 +504,13 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, char *
 		if (!done) {
 			struct cta_err jerr;
 
+			/*
+			 * an xt expression (iptables-nft's match or target nft cannot
+			 * express) does not load as JSON either: nft 1.0.6 says so and
+			 * leaks the names it parsed, so it is not asked
+			 */
 			done = !cta_nft_list_json(family, name, &text) &&
+			       !strstr(text, "\"xt\":") &&
 			       !cta_replay_load(c->replay, "live ruleset", text, &jerr);
 			free(text);
 		}
@@ -514,13 +518,43 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, char *
 			copied++;
 			continue;
 		}
-		if (!missing[0] && terr.msg[0])
+		if (!json_array_size(c->uncopied) && terr.msg[0])
 			*err = terr;
-		snprintf(missing + strlen(missing), len - strlen(missing), "%s%s",
-			 missing[0] ? ", " : "", json_string_value(t));
+		json_array_append(c->uncopied, t);
 	}
 	json_decref(tables);
 	return copied;
+}
+
+/*
+ * Each table of c->uncopied as an empty table in the scratch namespace (the kernel
+ * then says whether the candidate deletes it, and takes a candidate's `delete table`
+ * of it), and c->uncopied_filter: those of them with a filter base chain in live (the
+ * host's listing). 0 or an exit code, said.
+ */
+static int stand_in(struct cta_candidate *c, const char *live)
+{
+	json_t *none = json_array(), *filter = none ? in_force_beside(live, none) : NULL, *t;
+	size_t i;
+
+	json_decref(none);
+	if (!filter || !(c->uncopied_filter = json_array())) {
+		json_decref(filter);
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	json_array_foreach(c->uncopied, i, t) {
+		char cmd[320];
+		struct cta_err err;
+
+		snprintf(cmd, sizeof(cmd), "table %s {\n}\n", json_string_value(t));
+		if (cta_replay_load(c->replay, "live ruleset", cmd, &err))
+			continue; /* not there: a candidate's delete of it is refused, said */
+		if (listed(filter, json_string_value(t)))
+			json_array_append(c->uncopied_filter, t);
+	}
+	json_decref(filter);
+	return 0;
 }
 
 /*
@@ -529,21 +563,37 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, char *
  * nft prints in another order (iptables-nft's ct state related,established reads back
  * as established,related) are no change. When it does not load whole, it goes table
  * by table (copy_live_tables); what does not load (an xt match nft cannot read back),
- * one line says what it means, nft's diagnostic indented below. 0 or an exit code,
- * said.
+ * one line says what it means, nft's diagnostic indented below, and stands in as an
+ * empty table (stand_in). 0 or an exit code, said.
  */
 static int copy_live(struct cta_candidate *c, const char *live)
 {
 	struct cta_err err;
 	char *before = NULL;
+	int rc;
 
+	if (!(c->uncopied = json_array())) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
 	c->live_copied = cta_replay_load(c->replay, "live ruleset", live, &err) == 0;
 	if (!c->live_copied) {
-		char missing[512];
+		char missing[512] = "";
+		json_t *t;
+		size_t i, n;
 
-		c->live_copied = copy_live_tables(c, live, missing, sizeof(missing), &err) > 0;
+		c->live_copied = copy_live_tables(c, live, &err) > 0;
 		indent_diag(err.msg, c->live_error, sizeof(c->live_error));
+		json_array_foreach(c->uncopied, i, t)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 "%s%s", i ? ", " : "", json_string_value(t));
+		n = json_array_size(c->uncopied);
+		if ((rc = stand_in(c, live)))
+			return rc;
 		if (!c->live_copied) {
+			/* what the candidate changes is compared with the stand-ins alone */
+			if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->stand_ins))
+				c->stand_ins = NULL;
 			cta_msg("warning: nft cannot load the live ruleset as it lists it (nft "
 				"said, below): the candidate is judged alone, while on the host "
 				"those live rules stay in force beside it and could not be "
@@ -551,8 +601,8 @@ static int copy_live(struct cta_candidate *c, const char *live)
 				c->live_error);
 			return 0;
 		}
-		if (missing[0]) {
-			bool many = strchr(missing, ',') != NULL;
+		if (n) {
+			bool many = n > 1;
 
 			cta_msg("warning: nft cannot load the live table%s %s as it lists %s, nor "
 				"as JSON (nft said, below): the candidate is judged without %s, "
@@ -575,15 +625,46 @@ static int copy_live(struct cta_candidate *c, const char *live)
 	return 0;
 }
 
+/*
+ * The uncopied tables (stand_in) after the candidate: one it deletes is replaced; one
+ * with a filter base chain that it neither deletes nor touches stays in force beside
+ * it, whatever the replay could not see of it. 0 or -ENOMEM.
+ */
+static int uncopied_after(struct cta_candidate *c)
+{
+	json_t *after = cta_rsdiff_tables(c->after, CTA_OWN_TABLES), *t;
+	size_t i;
+	int rc = after ? 0 : -ENOMEM;
+
+	json_array_foreach(c->uncopied, i, t) {
+		const char *key = json_string_value(t);
+
+		if (rc)
+			break;
+		if (!listed(after, key)) {
+			if (!listed(c->replaced, key))
+				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
+		} else if (listed(c->uncopied_filter, key) && !listed(c->tables, key) &&
+			   !listed(c->beside, key)) {
+			rc = json_array_append(c->beside, t) ? -ENOMEM : 0;
+		}
+	}
+	json_decref(after);
+	return rc;
+}
+
 /* What the candidate changes, the tables it touches, replaces, and leaves in force. */
 static int compare(struct cta_candidate *c)
 {
 	/* without the copy, what the candidate does is compared with nothing */
-	c->changes = cta_rsdiff(c->live_copied ? c->live : "", c->after, CTA_OWN_TABLES);
+	c->changes = cta_rsdiff(c->live_copied ? c->live
+				: c->stand_ins ? c->stand_ins
+					       : "",
+				c->after, CTA_OWN_TABLES);
 	c->tables = c->changes ? touched(c->changes) : NULL;
 	c->replaced = c->changes ? removed(c->changes) : NULL;
 	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
-	if (!c->changes || !c->tables || !c->replaced || !c->beside) {
+	if (!c->changes || !c->tables || !c->replaced || !c->beside || uncopied_after(c)) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -623,9 +704,11 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		rc = open_legacy(c, path);
 		if (!rc && cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after))
 			rc = CTA_EXIT_SYSTEM;
-		/* nf_tables tables it replaces or leaves beside it: not worked out for legacy */
+		/* it replaces no nf_tables table; their filter chains stay in force beside it */
 		c->replaced = json_array();
-		c->beside = json_array();
+		c->beside = c->after ? in_force_beside(c->after, c->tables) : json_array();
+		if (!rc && (!c->replaced || !c->beside || uncopied_after(c)))
+			rc = CTA_EXIT_SYSTEM;
 		return rc;
 	}
 	/* the live legacy tables stay in force beside an nft candidate */
@@ -665,6 +748,9 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->tables);
 	json_decref(c->replaced);
 	json_decref(c->beside);
+	json_decref(c->uncopied);
+	json_decref(c->uncopied_filter);
+	free(c->stand_ins);
 	memset(c, 0, sizeof(*c));
 }
 

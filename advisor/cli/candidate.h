@@ -27,6 +27,14 @@ struct cta_candidate {
 	json_t *beside; /* "FAMILY NAME" of live tables with filter chains it leaves in force */
 	struct cta_replay *replay;
 	bool live_copied; /* false: the live ruleset did not load there (live_error) */
+	/*
+	 * "FAMILY NAME" of the live tables that did not load there (an xt match nft cannot
+	 * read back): each stands in the scratch namespace as an empty table, so what the
+	 * candidate does to it (flush ruleset, delete table) is the kernel's to say; and
+	 * of these, the ones with a filter base chain.
+	 */
+	json_t *uncopied, *uncopied_filter;
+	char *stand_ins; /* when nothing was copied: the scratch listing of the stand-ins */
 	char live_error[1024];
 	/*
 	 * iptables-restore input for iptables-legacy (cta_ipt_file_kind): loaded with

@@ -87,7 +87,8 @@ live "tcp [2001:db8:a::7] -> [2001:db8::10]:22" send tcp 2001:db8::10 22 -s 2001
 check "$TMP/live.json" accept nft late
 
 # review of an ip6tables candidate beside the nft chains: the flow both accept is
-# credited to the candidate's own rule (the nft chains are not the candidate's)
+# credited to the candidate's own rule (the nft chains are not the candidate's), and
+# the nft table is in force beside it
 "$CTA" suggest --format ip6tables -o "$TMP/cand.v6" "$TMP/s.json" || fail "suggest ip6tables"
 S "$CTA" -j review "$TMP/cand.v6" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err" ||
 	fail "review cand.v6 exited $?: $(cat "$TMP/r.err")"
@@ -95,6 +96,7 @@ S "$CTA" -j review "$TMP/cand.v6" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP
 import json, sys
 r = json.load(open(sys.argv[1]))["review"]
 assert r["tables"] == ["ip6tables-legacy filter"], r["tables"]
+assert r["beside"] == ["inet fw"], r["beside"]
 assert all(f["change"] == "ok" for f in r["flows"]), r["flows"]
 f = [f for f in r["flows"] if f["flow"].startswith("tcp [2001:db8:a::7]")][0]
 c = f["candidate"]

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A live table review cannot copy (iptables-nft with the xt `recent` match, which nft
+# cannot load back: ufw's layout) stays in force on the host beside the candidate. A
+# connect the recording saw it drop must not be called "opens" because the scratch
+# namespace, without that table, lets the replayed packet through; the table is named
+# "in force beside the candidate". A candidate that flushes the ruleset replaces it:
+# then the connect opens, and the table is named among those the candidate deletes.
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+S iptables-nft -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set \
+	--name ssh --rsource || {
+	echo "SKIP: iptables-nft cannot add a recent match here"
+	exit 77
+}
+S iptables-nft -A INPUT -p tcp --dport 23 -j DROP
+(ip netns exec "$SRV" "$CTALAB" serve tcp 22 60 &)
+(ip netns exec "$SRV" "$CTALAB" serve tcp 23 60 &)
+sleep 0.3
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 22 -s 198.51.100.7 >/dev/null ||
+	fail "connect to 22 refused"
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 23 -s 198.51.100.7 >/dev/null 2>&1 &&
+	fail "connect to 23 went through"
+sleep 3
+kill -INT $rec
+wait $rec || fail "record failed"
+"$CTA" flows -o extended "$TMP/s.json"
+"$CTA" flows -o extended "$TMP/s.json" | grep -q "dport=23 .*verdict=drop by=ip/filter/INPUT" ||
+	fail "the drop of 23 by ip filter not recorded"
+
+for flush in "" "flush ruleset"; do
+	cat >"$TMP/cand.nft" <<NFT
+$flush
+table inet cand {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		tcp dport { 22, 23 } accept
+	}
+}
+NFT
+	S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/out" "$TMP/err"
+	[ $rc = 0 ] || fail "review ($flush): exit $rc"
+	expect_line "$TMP/err" "cannot load the live ruleset as it lists it"
+	if [ -z "$flush" ]; then
+		expect_line "$TMP/out" "^in force beside the candidate: .*ip filter"
+		expect_line "$TMP/out" "^ *opens .*:23 " 0
+		expect_line "$TMP/out" "^ *ok .*:22 "
+	else
+		expect_line "$TMP/out" "^in force beside the candidate: .*ip filter" 0
+		expect_line "$TMP/out" "^replaces:.*ip filter"
+		expect_line "$TMP/out" "^ *opens .*:23 "
+	fi
+done
+finish
