@@ -349,11 +349,11 @@ static bool listed(json_t *tables, const char *key)
 }
 
 /*
- * The tables of listing (nft's text) with a filter base chain that the candidate does
- * not touch: the kernel applies them beside it, and a packet passes only if each lets
- * it through.
+ * The tables of listing (nft's text) with a filter base chain (any_type: a base chain
+ * of any type) that the candidate does not touch: the kernel applies them beside it,
+ * and a packet passes only if each lets it through (a drop in a nat chain too).
  */
-static json_t *in_force_beside(const char *listing, json_t *touched_tables)
+static json_t *in_force_beside(const char *listing, json_t *touched_tables, bool any_type)
 {
 	json_t *out = json_array();
 	char table[300] = "";
@@ -363,10 +363,13 @@ static json_t *in_force_beside(const char *listing, json_t *touched_tables)
 		int w = (int)(nl ? nl - p : (ptrdiff_t)strlen(p));
 		char fam[16], name[256];
 
+		bool base = any_type ? memmem(p, (size_t)w, "type ", 5) &&
+					       memmem(p, (size_t)w, " hook ", 6)
+				     : memmem(p, (size_t)w, "type filter hook", 16) != NULL;
+
 		if (sscanf(p, "table %15s %255[^ {\n]", fam, name) == 2)
 			snprintf(table, sizeof(table), "%s %s", fam, name);
-		else if (*table && memmem(p, (size_t)w, "type filter hook", 16) &&
-			 !listed(touched_tables, table) && !listed(out, table))
+		else if (*table && base && !listed(touched_tables, table) && !listed(out, table))
 			json_array_append_new(out, json_string(table));
 		p = nl ? nl + 1 : NULL;
 	}
@@ -529,17 +532,22 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, struct
 /*
  * Each table of c->uncopied as an empty table in the scratch namespace (the kernel
  * then says whether the candidate deletes it, and takes a candidate's `delete table`
- * of it), and c->uncopied_filter: those of them with a filter base chain in live (the
- * host's listing). 0 or an exit code, said.
+ * of it), and c->uncopied_filter and _hooked: those of them with a filter base chain,
+ * with a base chain of any type, in live (the host's listing). 0 or an exit code, said.
  */
 static int stand_in(struct cta_candidate *c, const char *live)
 {
-	json_t *none = json_array(), *filter = none ? in_force_beside(live, none) : NULL, *t;
+	json_t *none = json_array(), *t;
+	json_t *filter = none ? in_force_beside(live, none, false) : NULL;
+	json_t *hooked = none ? in_force_beside(live, none, true) : NULL;
 	size_t i;
 
 	json_decref(none);
-	if (!filter || !(c->uncopied_filter = json_array())) {
+	c->uncopied_filter = json_array();
+	c->uncopied_hooked = json_array();
+	if (!filter || !hooked || !c->uncopied_filter || !c->uncopied_hooked) {
 		json_decref(filter);
+		json_decref(hooked);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -552,8 +560,11 @@ static int stand_in(struct cta_candidate *c, const char *live)
 			continue; /* not there: a candidate's delete of it is refused, said */
 		if (listed(filter, json_string_value(t)))
 			json_array_append(c->uncopied_filter, t);
+		if (listed(hooked, json_string_value(t)))
+			json_array_append(c->uncopied_hooked, t);
 	}
 	json_decref(filter);
+	json_decref(hooked);
 	return 0;
 }
 
@@ -627,8 +638,8 @@ static int copy_live(struct cta_candidate *c, const char *live)
 
 /*
  * The uncopied tables (stand_in) after the candidate: one it deletes is replaced; one
- * with a filter base chain that it neither deletes nor touches stays in force beside
- * it, whatever the replay could not see of it. 0 or -ENOMEM.
+ * with a filter base chain (kept: any base chain) that it neither deletes nor touches
+ * stays in force beside it, whatever the replay could not see of it. 0 or -ENOMEM.
  */
 static int uncopied_after(struct cta_candidate *c)
 {
@@ -644,9 +655,13 @@ static int uncopied_after(struct cta_candidate *c)
 		if (!listed(after, key)) {
 			if (!listed(c->replaced, key))
 				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
-		} else if (listed(c->uncopied_filter, key) && !listed(c->tables, key) &&
-			   !listed(c->beside, key)) {
-			rc = json_array_append(c->beside, t) ? -ENOMEM : 0;
+		} else if (!listed(c->tables, key)) {
+			if (listed(c->uncopied_filter, key) && !listed(c->beside, key) &&
+			    json_array_append(c->beside, t))
+				rc = -ENOMEM;
+			if (listed(c->uncopied_hooked, key) && !listed(c->kept, key) &&
+			    json_array_append(c->kept, t))
+				rc = -ENOMEM;
 		}
 	}
 	json_decref(after);
@@ -663,8 +678,10 @@ static int compare(struct cta_candidate *c)
 				c->after, CTA_OWN_TABLES);
 	c->tables = c->changes ? touched(c->changes) : NULL;
 	c->replaced = c->changes ? removed(c->changes) : NULL;
-	c->beside = c->tables ? in_force_beside(c->after, c->tables) : NULL;
-	if (!c->changes || !c->tables || !c->replaced || !c->beside || uncopied_after(c)) {
+	c->beside = c->tables ? in_force_beside(c->after, c->tables, false) : NULL;
+	c->kept = c->tables ? in_force_beside(c->after, c->tables, true) : NULL;
+	if (!c->changes || !c->tables || !c->replaced || !c->beside || !c->kept ||
+	    uncopied_after(c)) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -706,8 +723,9 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 			rc = CTA_EXIT_SYSTEM;
 		/* it replaces no nf_tables table; their filter chains stay in force beside it */
 		c->replaced = json_array();
-		c->beside = c->after ? in_force_beside(c->after, c->tables) : json_array();
-		if (!rc && (!c->replaced || !c->beside || uncopied_after(c)))
+		c->beside = c->after ? in_force_beside(c->after, c->tables, false) : json_array();
+		c->kept = c->after ? in_force_beside(c->after, c->tables, true) : json_array();
+		if (!rc && (!c->replaced || !c->beside || !c->kept || uncopied_after(c)))
 			rc = CTA_EXIT_SYSTEM;
 		return rc;
 	}
@@ -731,7 +749,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		return CTA_EXIT_SYSTEM;
 	}
 	rc = compare(c);
-	if (!rc && json_array_extend(c->beside, legacy))
+	if (!rc && (json_array_extend(c->beside, legacy) || json_array_extend(c->kept, legacy)))
 		rc = CTA_EXIT_SYSTEM;
 	json_decref(legacy);
 	return rc;
@@ -750,6 +768,8 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->beside);
 	json_decref(c->uncopied);
 	json_decref(c->uncopied_filter);
+	json_decref(c->uncopied_hooked);
+	json_decref(c->kept);
 	free(c->stand_ins);
 	memset(c, 0, sizeof(*c));
 }
@@ -905,7 +925,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
-		v[i].denied_beside = denied_in(v[i].recorded, c->beside);
+		v[i].denied_beside = denied_in(v[i].recorded, c->kept);
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

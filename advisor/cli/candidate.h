@@ -25,6 +25,7 @@ struct cta_candidate {
 	json_t *tables; /* "FAMILY NAME" of every table the candidate changes */
 	json_t *replaced; /* "FAMILY NAME" of live tables the candidate deletes */
 	json_t *beside; /* "FAMILY NAME" of live tables with filter chains it leaves in force */
+	json_t *kept; /* ... with base chains of any type (a drop in a nat chain is final) */
 	struct cta_replay *replay;
 	bool live_copied; /* false: the live ruleset did not load there (live_error) */
 	/*
@@ -33,7 +34,7 @@ struct cta_candidate {
 	 * candidate does to it (flush ruleset, delete table) is the kernel's to say; and
 	 * of these, the ones with a filter base chain.
 	 */
-	json_t *uncopied, *uncopied_filter;
+	json_t *uncopied, *uncopied_filter, *uncopied_hooked;
 	char *stand_ins; /* when nothing was copied: the scratch listing of the stand-ins */
 	char live_error[1024];
 	/*

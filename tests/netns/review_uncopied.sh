@@ -5,6 +5,8 @@
 # namespace, without that table, lets the replayed packet through; the table is named
 # "in force beside the candidate". A candidate that flushes the ruleset replaces it:
 # then the connect opens, and the table is named among those the candidate deletes.
+# Likewise a rate limit's drop in a nat chain of a table the candidate leaves in place:
+# final on the host, whatever the candidate accepts, though one replayed packet passes.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -15,8 +17,15 @@ S iptables-nft -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent -
 	exit 77
 }
 S iptables-nft -A INPUT -p tcp --dport 23 -j DROP
-(ip netns exec "$SRV" "$CTALAB" serve tcp 22 60 &)
-(ip netns exec "$SRV" "$CTALAB" serve tcp 23 60 &)
+S nft -f - <<'NFT'
+table ip natdrop {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 24 limit rate over 1/hour burst 1 packets counter drop
+	}
+}
+NFT
+for p in 22 23 24; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
 sleep 0.3
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
 rec=$!
@@ -25,12 +34,18 @@ ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 22 -s 198.51.100.7 >/dev/n
 	fail "connect to 22 refused"
 ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 23 -s 198.51.100.7 >/dev/null 2>&1 &&
 	fail "connect to 23 went through"
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 24 -s 198.51.100.7 >/dev/null ||
+	fail "first connect to 24 refused"
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 24 -s 198.51.100.7 >/dev/null 2>&1 &&
+	fail "second connect to 24 went through"
 sleep 3
 kill -INT $rec
 wait $rec || fail "record failed"
 "$CTA" flows -o extended "$TMP/s.json"
 "$CTA" flows -o extended "$TMP/s.json" | grep -q "dport=23 .*verdict=drop by=ip/filter/INPUT" ||
 	fail "the drop of 23 by ip filter not recorded"
+"$CTA" flows -o extended "$TMP/s.json" | grep -q "dport=24 .*verdict=drop by=ip/natdrop/pre" ||
+	fail "the drop of 24 by ip natdrop not recorded"
 
 for flush in "" "flush ruleset"; do
 	cat >"$TMP/cand.nft" <<NFT
@@ -39,7 +54,7 @@ table inet cand {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		ct state established,related accept
-		tcp dport { 22, 23 } accept
+		tcp dport { 22, 23, 24 } accept
 	}
 }
 NFT
@@ -47,15 +62,17 @@ NFT
 	rc=$?
 	cat "$TMP/out" "$TMP/err"
 	[ $rc = 0 ] || fail "review ($flush): exit $rc"
-	expect_line "$TMP/err" "cannot load the live ruleset as it lists it"
+	expect_line "$TMP/err" "cannot load the live table ip filter as it lists it"
 	if [ -z "$flush" ]; then
 		expect_line "$TMP/out" "^in force beside the candidate: .*ip filter"
 		expect_line "$TMP/out" "^ *opens .*:23 " 0
+		expect_line "$TMP/out" "^ *opens .*:24 " 0
 		expect_line "$TMP/out" "^ *ok .*:22 "
 	else
 		expect_line "$TMP/out" "^in force beside the candidate: .*ip filter" 0
 		expect_line "$TMP/out" "^replaces:.*ip filter"
 		expect_line "$TMP/out" "^ *opens .*:23 "
+		expect_line "$TMP/out" "^ *opens .*:24 "
 	fi
 done
 finish
