@@ -100,6 +100,7 @@ struct rec {
 	bool startup_dump; /* the start-up dump is under way */
 	/* the last dump that completed: when it ended, the CPU time it took, its entries */
 	uint64_t dump_end_mono, dump_cpu_ns, dump_entries;
+	uint64_t dump_walk_ns; /* the least CPU time a dump took (0: none yet) */
 	/*
 	 * the last listing of the counting sets: when it began and ended, the CPU time it
 	 * took, whether it read every set
@@ -700,6 +701,8 @@ static int dump(struct rec *r, bool startup)
 	r->dump_end_mono = cta_now_mono_ns();
 	r->dump_cpu_ns = cpu_ns() - cpu0;
 	r->dump_entries = cta_ct_stats(r->ct)->dump_entries - entries0;
+	if (!r->dump_walk_ns || r->dump_cpu_ns < r->dump_walk_ns)
+		r->dump_walk_ns = r->dump_cpu_ns ? r->dump_cpu_ns : 1;
 	/* a whole dump with nothing lost since it began: every open connection is known */
 	if (reliable_before && r->reliable)
 		r->lossy = false;
@@ -1493,9 +1496,12 @@ static int settle(struct rec *r, bool all)
  * is most of record's work (measured: 0.41x conntrack -E's CPU with a dump every 5 s
  * at 50k new flows/s, 0.17x with none): so one comes when the time since the last is
  * DUMP_SHARE times what the next should cost in CPU, or more (dumps take 1/DUMP_SHARE of
- * a CPU at most), 10 minutes at the most. Its cost: the table's entries now
- * (nf_conntrack_count) at the last dump's CPU per entry, between DUMP_ENTRY_NS and
- * DUMP_ENTRY_MAX_NS. First packets waiting for a dump to show their connection
+ * a CPU at most), 10 minutes at the most. Its cost: a fixed part, the walk of every
+ * bucket that any dump makes (the least CPU time a dump took), plus the table's entries
+ * now (nf_conntrack_count) at the last dump's CPU per entry above that walk, between
+ * DUMP_ENTRY_NS and DUMP_ENTRY_MAX_NS. Without the fixed part a start-up dump of a few
+ * entries put the walk on each of them: 20 us an entry, and no dump for minutes under
+ * a flood. First packets waiting for a dump to show their connection
  * (cta_judge_waiting) get theirs every checkpoint all the same. None while the table
  * holds no entry: nothing is open to refresh or find, and a dump walks every bucket of
  * conntrack's hash (shared by all namespaces: 262144 here), a few ms of CPU for
@@ -1512,7 +1518,9 @@ static int settle(struct rec *r, bool all)
 
 static bool refresh_due(const struct rec *r)
 {
-	uint64_t per = r->dump_entries ? r->dump_cpu_ns / r->dump_entries : 0;
+	uint64_t above = r->dump_cpu_ns -
+			 (r->dump_walk_ns < r->dump_cpu_ns ? r->dump_walk_ns : r->dump_cpu_ns);
+	uint64_t per = r->dump_entries ? above / r->dump_entries : 0;
 	unsigned count = 0, max;
 
 	if (per < DUMP_ENTRY_NS)
@@ -1523,7 +1531,8 @@ static bool refresh_due(const struct rec *r)
 		count = (unsigned)r->dump_entries;
 	else if (!count)
 		return false;
-	return due_by_cost(r->dump_end_mono, per * count, DUMP_SHARE, 0, DUMP_EVERY_MAX_NS);
+	return due_by_cost(r->dump_end_mono, r->dump_walk_ns + per * count, DUMP_SHARE, 0,
+			   DUMP_EVERY_MAX_NS);
 }
 
 struct ticker {
