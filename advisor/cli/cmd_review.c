@@ -43,7 +43,9 @@ const struct cta_cmd cta_cmd_review = {
 	"never a flow that must keep working.\n"
 	"The rule credited is the candidate's own where it decided. Live tables the\n"
 	"candidate leaves in place are said once ('in force beside the candidate'): the\n"
-	"kernel applies every table, so the verdicts are of that combination; tables the\n"
+	"kernel applies every table, so the verdicts are of that combination (a flow they\n"
+	"denied while recording is 'ok', 'denied still', whatever the candidate accepts; a\n"
+	"live table nft cannot load there stands in as an empty table); tables the\n"
 	"candidate deletes (suggest --replace) are said as 'replaces', and the elements of\n"
 	"live sets it does not hold (fail2ban's bans: run-time state) as 'state it drops'.\n"
 	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
@@ -279,6 +281,30 @@ static void print_lost(json_t *lost)
 		       cta_jstr(h, "flow"), cta_jstr(h, "helper"));
 }
 
+/* The live tables ("FAMILY NAME") that decided rf's recorded denials, each once. */
+static json_t *denied_tables(const struct cta_review_flow *rf)
+{
+	json_t *out = json_array();
+
+	for (uint32_t i = 0; out && rf->recorded && i < rf->recorded->n; i++) {
+		const struct cta_verdict *v = rf->recorded->g[i].v;
+		char key[300];
+		json_t *t;
+		size_t k;
+		bool seen = false;
+
+		if (!cta_verdict_denies(v) || !v->table)
+			continue;
+		snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(v->family, v->legacy),
+			 v->table);
+		json_array_foreach(out, k, t)
+			seen |= !strcmp(json_string_value(t), key);
+		if (!seen)
+			json_array_append_new(out, json_string(key));
+	}
+	return out;
+}
+
 static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, json_t *tables)
 {
 	json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "flow", text, "change",
@@ -298,6 +324,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 	}
 	if (o && rf->nat_lost)
 		json_object_set_new(o, "nat_lost", json_string(rf->nat_lost));
+	if (o && cta_review_denied_still(rf))
+		json_object_set_new(o, "denied_beside", denied_tables(rf));
 	if (o && rf->astray)
 		json_object_set_new(o, "astray", json_true());
 	if (o)
@@ -437,6 +465,17 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		printf("             its recorded %s is gone: the candidate lets it through "
 		       "untranslated, and its replies would not come back\n",
 		       rf->nat_lost);
+	if (cta_review_denied_still(rf)) {
+		json_t *tables = denied_tables(rf), *t;
+		size_t i;
+
+		printf("             denied still: what denied it while recording stays in "
+		       "force beside the candidate (");
+		json_array_foreach(tables, i, t)
+			printf("%s%s", i ? ", " : "", json_string_value(t));
+		printf(")\n");
+		json_decref(tables);
+	}
 }
 
 static void print_no_evidence(json_t *no_ev)

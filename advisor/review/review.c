@@ -101,6 +101,12 @@ static const char *nat_lost(const struct cta_review_flow *rf)
 	return NULL;
 }
 
+bool cta_review_denied_still(const struct cta_review_flow *rf)
+{
+	return rf->change == CTA_RV_SAME && rf->denied_beside && rf->candidate &&
+	       cta_review_passes(rf->candidate) && (!rf->worked || cta_vtally_denied(rf->recorded));
+}
+
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */

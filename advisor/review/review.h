@@ -55,6 +55,13 @@ struct cta_review_flow {
 bool cta_review_passes(const struct cta_verdict *verdict);
 
 /*
+ * Is rf denied still, though the candidate lets its replayed packet through: it was
+ * denied while recording, and every denial was decided in a live table the candidate
+ * leaves in force (denied_beside)? Such a flow is `ok`, not `opens`.
+ */
+bool cta_review_denied_still(const struct cta_review_flow *rf);
+
+/*
  * Set worked and change from the recorded flow and the candidate's verdict. A flow that
  * got through is BREAKS when the candidate denies it, unless the denial is one the
  * recording saw: decided_beside, and the same verdict by the same rule or policy

@@ -68,11 +68,24 @@ NFT
 		expect_line "$TMP/out" "^ *opens .*:23 " 0
 		expect_line "$TMP/out" "^ *opens .*:24 " 0
 		expect_line "$TMP/out" "^ *ok .*:22 "
+		expect_line "$TMP/out" "^ +denied still: .* \(ip filter\)$"
+		expect_line "$TMP/out" "^ +denied still: .* \(ip natdrop\)$"
+		S "$CTA" -j review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/r.json" 2>/dev/null
+		"$PY" - "$TMP/r.json" <<'PY' || fail "review -j: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+assert "ip filter" in r["beside"], r["beside"]
+by_port = {f["flow"].split(":")[-1]: f for f in r["flows"]}
+assert by_port["23"]["change"] == "ok" and by_port["23"]["denied_beside"] == ["ip filter"], by_port["23"]
+assert by_port["24"]["change"] == "ok" and by_port["24"]["denied_beside"] == ["ip natdrop"], by_port["24"]
+assert "denied_beside" not in by_port["22"], by_port["22"]
+PY
 	else
 		expect_line "$TMP/out" "^in force beside the candidate: .*ip filter" 0
 		expect_line "$TMP/out" "^replaces:.*ip filter"
 		expect_line "$TMP/out" "^ *opens .*:23 "
 		expect_line "$TMP/out" "^ *opens .*:24 "
+		expect_line "$TMP/out" "denied still" 0
 	fi
 done
 finish
