@@ -1136,6 +1136,29 @@ static int add_seen_reversed(struct batch *bt, const char *chain, const struct s
 	return rule_commit(bt, &r, chain);
 }
 
+/*
+ * A packet whose reversed key is a flow marked seen is a reply of that flow from a port
+ * the flow's element does not name: each connection of a UDP service's client comes
+ * from a new source port, so its replies' keys are new every time, and each was traced
+ * as a new flow (the marking runs before conntrack), took a token of the budget from
+ * the new flows, and was thrown away by the judge. Not traced:
+ *   meta nfproto F reversed KEY @seenF return
+ * The price: a flow's first packet is looked up twice, and a new flow whose reversed
+ * key is a seen flow's (the same port both ways, as NTP's or IKE's peers use, after
+ * its conntrack entry ended) is not traced until that element expires; its counts
+ * and denials are the counting sets' all the same.
+ */
+static int add_seen_replies(struct batch *bt, const char *chain, const struct seen *sn)
+{
+	struct rule r = rule_begin(bt, chain);
+
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_key(&r, sn, true, false);
+	e_set_op(&r, sn, false);
+	e_verdict(&r, NFT_RETURN);
+	return rule_commit(bt, &r, chain);
+}
+
 static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second, bool doubts)
 {
 	const struct seen *sets[] = { &seen4, &seen6 };
@@ -1159,6 +1182,8 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 				return err;
 			if (doubts && !icmp &&
 			    (err = add_trace_doubts(bt, chain, sets[i], per_second)))
+				return err;
+			if (!icmp && (err = add_seen_replies(bt, chain, sets[i])))
 				return err;
 			/*
 			 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
