@@ -357,6 +357,15 @@ static void test_classify(void)
 		mixed.denied_beside = true;
 		cta_review_classify(&mixed);
 		CHECK_EQ(mixed.change, CTA_RV_SAME);
+		/* and says so: denied still, though the candidate accepts */
+		CHECK(cta_review_denied_still(&mixed));
+		mixed.candidate = vd;
+		cta_review_classify(&mixed);
+		CHECK(!cta_review_denied_still(&mixed));
+		mixed.candidate = va;
+		mixed.denied_beside = false;
+		cta_review_classify(&mixed);
+		CHECK(!cta_review_denied_still(&mixed));
 	}
 	/*
 	 * Accepted, then banned (fail2ban filled its set at run time): the ban rule of a
