@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "advisor/cli/cli.h"
+#include "advisor/lib/buf.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/model/iptsave.h"
 #include "advisor/model/verdict.h"
 #include "nft/legacy.h"
 #include "nft/nftrun.h"
 #include "nft/sshd.h"
+#include "advisor/model/listing.h"
 #include "advisor/review/rsdiff.h"
 #include "advisor/suggest/ir.h"
 
@@ -529,11 +531,88 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, struct
 	return copied;
 }
 
+/* The rule that stands in for an uncopied table's rules in each of its base chains. */
+#define STAND_IN_MARK "stands in for the live rules nft cannot load back"
+
+struct stand_in {
+	const char *family, *name;
+	struct cta_buf b;
+	bool in_chain;
+};
+
+static int stand_in_line(const struct cta_listing_item *it, void *data)
+{
+	struct stand_in *si = data;
+	bool ours = !strcmp(it->family, si->family) && !strcmp(it->table, si->name);
+
+	if (!ours)
+		return 0;
+	if ((it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_TABLE_END) && si->in_chain) {
+		cta_buf_str(&si->b, "\t}\n");
+		si->in_chain = false;
+	}
+	if (it->what == CTA_LISTING_OBJECT && !strcmp(it->kind, "chain")) {
+		cta_buf_printf(&si->b, "\t%s\n", it->text);
+		si->in_chain = true;
+	} else if (it->what == CTA_LISTING_HEAD && si->in_chain) {
+		cta_buf_printf(&si->b, "\t\t%s\n\t\taccept comment \"" STAND_IN_MARK "\"\n",
+			       it->text);
+	}
+	return 0;
+}
+
 /*
- * Each table of c->uncopied as an empty table in the scratch namespace (the kernel
- * then says whether the candidate deletes it, and takes a candidate's `delete table`
- * of it), and c->uncopied_filter and _hooked: those of them with a filter base chain,
- * with a base chain of any type, in live (the host's listing). 0 or an exit code, said.
+ * The stand-in of table key ("FAMILY NAME") of live: its chains, each base chain with
+ * its type, hook, priority and policy and one rule, `accept comment STAND_IN_MARK`,
+ * for the rules nft cannot load; no set, no other object. Untouched, it lets every
+ * packet on (what the live rules do is not known: a denial they made while recording
+ * is theirs still, denied_in); flushed by the candidate (`flush table`, `flush
+ * chain`), what is left is what the host will have: the live policy and the
+ * candidate's rules. malloc'd, or NULL.
+ */
+static char *stand_in_text(const char *live, const char *key)
+{
+	char family[32], name[256];
+	struct stand_in si = { family, name, { 0 }, false };
+
+	if (sscanf(key, "%31s %255s", family, name) != 2)
+		return NULL;
+	cta_buf_printf(&si.b, "table %s %s {\n", family, name);
+	if (cta_listing_walk(live, stand_in_line, &si) || si.b.oom) {
+		cta_buf_fini(&si.b);
+		return NULL;
+	}
+	if (si.in_chain)
+		cta_buf_str(&si.b, "\t}\n");
+	cta_buf_str(&si.b, "}\n");
+	if (si.b.oom) {
+		cta_buf_fini(&si.b);
+		return NULL;
+	}
+	return si.b.p;
+}
+
+/* How many stand-in rules table key ("FAMILY NAME") holds in listing. */
+static size_t stand_in_marks(const char *listing, const char *key)
+{
+	char family[32], name[256], *text;
+	size_t n = 0;
+
+	if (!listing || sscanf(key, "%31s %255s", family, name) != 2 ||
+	    !(text = cta_rsdiff_table_text(listing, family, name)))
+		return 0;
+	for (const char *p = strstr(text, STAND_IN_MARK); p; p = strstr(p + 1, STAND_IN_MARK))
+		n++;
+	free(text);
+	return n;
+}
+
+/*
+ * Each table of c->uncopied as its stand-in (stand_in_text) in the scratch namespace
+ * (the kernel then says whether the candidate deletes or flushes it, and takes a
+ * candidate's rules that name its chains), and c->uncopied_filter and _hooked: those
+ * of them with a filter base chain, with a base chain of any type, in live (the host's
+ * listing). 0 or an exit code, said.
  */
 static int stand_in(struct cta_candidate *c, const char *live)
 {
@@ -545,19 +624,24 @@ static int stand_in(struct cta_candidate *c, const char *live)
 	json_decref(none);
 	c->uncopied_filter = json_array();
 	c->uncopied_hooked = json_array();
-	if (!filter || !hooked || !c->uncopied_filter || !c->uncopied_hooked) {
+	c->stood_in = json_array();
+	if (!filter || !hooked || !c->uncopied_filter || !c->uncopied_hooked || !c->stood_in) {
 		json_decref(filter);
 		json_decref(hooked);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
 	json_array_foreach(c->uncopied, i, t) {
-		char cmd[320];
+		char *text = stand_in_text(live, json_string_value(t)), empty[320];
 		struct cta_err err;
+		bool loaded = text && !cta_replay_load(c->replay, "live ruleset", text, &err);
 
-		snprintf(cmd, sizeof(cmd), "table %s {\n}\n", json_string_value(t));
-		if (cta_replay_load(c->replay, "live ruleset", cmd, &err))
+		free(text);
+		/* a chain on a device the scratch namespace lacks: the table alone */
+		snprintf(empty, sizeof(empty), "table %s {\n}\n", json_string_value(t));
+		if (!loaded && cta_replay_load(c->replay, "live ruleset", empty, &err))
 			continue; /* not there: a candidate's delete of it is refused, said */
+		json_array_append(c->stood_in, t);
 		if (listed(filter, json_string_value(t)))
 			json_array_append(c->uncopied_filter, t);
 		if (listed(hooked, json_string_value(t)))
@@ -637,9 +721,11 @@ static int copy_live(struct cta_candidate *c, const char *live)
 }
 
 /*
- * The uncopied tables (stand_in) after the candidate: one it deletes is replaced; one
- * with a filter base chain (kept: any base chain) that it neither deletes nor touches
- * stays in force beside it, whatever the replay could not see of it. 0 or -ENOMEM.
+ * The uncopied tables (stand_in) after the candidate: one it deletes is replaced. One
+ * whose stand-in rules it left, every one (it flushed no chain of it), keeps its live
+ * rules on the host, which the replay could not see: kept, their recorded denials
+ * stand, even when the candidate adds to the table; and with a filter base chain,
+ * when the candidate does not touch it, in force beside it. 0 or -ENOMEM.
  */
 static int uncopied_after(struct cta_candidate *c)
 {
@@ -647,7 +733,7 @@ static int uncopied_after(struct cta_candidate *c)
 	size_t i;
 	int rc = after ? 0 : -ENOMEM;
 
-	json_array_foreach(c->uncopied, i, t) {
+	json_array_foreach(c->stood_in, i, t) {
 		const char *key = json_string_value(t);
 
 		if (rc)
@@ -655,9 +741,10 @@ static int uncopied_after(struct cta_candidate *c)
 		if (!listed(after, key)) {
 			if (!listed(c->replaced, key))
 				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
-		} else if (!listed(c->tables, key)) {
-			if (listed(c->uncopied_filter, key) && !listed(c->beside, key) &&
-			    json_array_append(c->beside, t))
+		} else if (stand_in_marks(c->after, key) ==
+			   stand_in_marks(c->live_copied ? c->live : c->stand_ins, key)) {
+			if (listed(c->uncopied_filter, key) && !listed(c->tables, key) &&
+			    !listed(c->beside, key) && json_array_append(c->beside, t))
 				rc = -ENOMEM;
 			if (listed(c->uncopied_hooked, key) && !listed(c->kept, key) &&
 			    json_array_append(c->kept, t))
@@ -769,6 +856,7 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->uncopied);
 	json_decref(c->uncopied_filter);
 	json_decref(c->uncopied_hooked);
+	json_decref(c->stood_in);
 	json_decref(c->kept);
 	free(c->stand_ins);
 	memset(c, 0, sizeof(*c));

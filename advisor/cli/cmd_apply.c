@@ -63,6 +63,10 @@ const struct cta_cmd cta_cmd_apply = {
 	"sessions' recorded connections to those ports) are replayed against RULESET in\n"
 	"the scratch namespace; if one would be dropped, apply refuses unless --force.\n"
 	"\n"
+	"A RULESET that changes or deletes a live table nft cannot load back (iptables-nft's\n"
+	"xt matches, such as ufw's recent) is refused, exit 2: that table could not be put\n"
+	"back.\n"
+	"\n"
 	"iptables-restore input for iptables-legacy (suggest --format iptables) is applied\n"
 	"with iptables-legacy-restore, which replaces the tables it names; the backup is\n"
 	"iptables-legacy-save's and comes back the same way. A file for iptables-nft is\n"
@@ -575,6 +579,39 @@ static char *legacy_backup(char *back, const struct cta_candidate *c)
 }
 
 /*
+ * A live table nft cannot load back (an xt match of iptables-nft's: candidate.h,
+ * uncopied) that the candidate changes or deletes: apply would make it anew from the
+ * scratch namespace, where only a stand-in of it was, and its backup would not load
+ * either, so nothing could put it back. Refused (CTA_EXIT_USAGE), said; or 0.
+ */
+static int uncopied_changed(const struct cta_candidate *c, const char *path)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(c->uncopied, i, t) {
+		const char *key = json_string_value(t);
+		bool changed = false, deleted = false;
+		json_t *u;
+		size_t k;
+
+		json_array_foreach(c->tables, k, u)
+			changed |= !strcmp(json_string_value(u), key);
+		json_array_foreach(c->replaced, k, u)
+			deleted |= !strcmp(json_string_value(u), key);
+		if (!changed && !deleted)
+			continue;
+		cta_msg("apply: %s %s the live table %s, which nft cannot load back as it lists "
+			"it (iptables-nft's xt matches): apply could neither make it anew nor put "
+			"it back; nothing applied (change it with the tool that made it, or "
+			"apply RULESET with nft -f after review)",
+			path, deleted ? "deletes" : "changes", key);
+		return CTA_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
  * The tables as they are and as they will be, with their state (counters, sets): the
  * transaction that changes them in place, the text that puts them back, saved in the
  * backup file (its path into backup). 0, or an exit status with the reason told.
@@ -696,6 +733,8 @@ static int apply(const struct apply_opts *o, const struct cta_global *g)
 		rc = CTA_EXIT_OK;
 		goto out;
 	}
+	if ((rc = uncopied_changed(&c, o->path)))
+		goto out;
 	rc = guard(&c, o, s);
 	if (rc == CTA_EXIT_NEGATIVE && o->force) {
 		cta_msg("warning: --force: applying all the same");

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# A candidate that changes a live table review cannot copy (ufw-like iptables-nft: INPUT
+# policy DROP, the xt `recent` match). The table stands in the scratch namespace as its
+# chains with their policies, and one accept rule in each base chain for the live rules:
+# - `flush table ip filter` leaves INPUT empty with its DROP policy, on the host as in
+#   the scratch namespace: every inbound flow BREAKS, the management session is a
+#   LOCKOUT (the empty stand-in of before had nothing to flush: "0 would break");
+# - a chain added to the table leaves its live rules in force: a connect they dropped
+#   is not "opens";
+# - a rule added to a live chain loads (it names a chain the stand-in has);
+# - apply refuses to change or delete such a table (it could not put it back), exit 2,
+#   nothing applied.
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+S iptables-nft -P INPUT DROP
+S iptables-nft -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+S iptables-nft -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set \
+	--name ssh --rsource || {
+	echo "SKIP: iptables-nft cannot add a recent match here"
+	exit 77
+}
+S iptables-nft -A INPUT -p tcp --dport 22 -j ACCEPT
+S iptables-nft -A INPUT -p tcp --dport 23 -j DROP
+for p in 22 23; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
+sleep 0.3
+ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
+rec=$!
+wait_file "$TMP/s.json" || exit 1
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 22 -s 198.51.100.7 >/dev/null ||
+	fail "connect to 22 refused"
+ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 23 -s 198.51.100.7 >/dev/null 2>&1 &&
+	fail "connect to 23 went through"
+sleep 3
+kill -INT $rec
+wait $rec || fail "record failed"
+"$CTA" flows -o extended "$TMP/s.json"
+S nft list table ip filter >"$TMP/live.before"
+
+review() { # review CANDIDATE: its output in $TMP/out, its exit status in rc
+	S env "$@" "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/out" "$TMP/err"
+}
+
+cat >"$TMP/cand.nft" <<'NFT'
+flush table ip filter
+table inet cand {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		tcp dport 22 accept
+	}
+}
+NFT
+review SSH_CONNECTION="198.51.100.7 40000 198.51.100.1 22"
+[ $rc = 1 ] || fail "flush table: exit $rc, not 1"
+expect_line "$TMP/out" "^  LOCKOUT: the management session tcp 198\.51\.100\.7:40000 -> 198\.51\.100\.1:22 would be dropped"
+expect_line "$TMP/out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22  \(in\)  recorded: accept \(rule ip filter INPUT .* candidate: drop \(policy of ip filter INPUT\)$"
+expect_line "$TMP/out" "^in force beside" 0
+ip netns exec "$SRV" script -qec "$CTA apply $TMP/cand.nft --confirm-timeout 0 --backup $TMP/b.nft" \
+	/dev/null >"$TMP/apply.out" 2>&1
+rc=$?
+cat "$TMP/apply.out"
+[ $rc = 2 ] || fail "apply of a flush of ip filter: exit $rc, not 2"
+expect_line "$TMP/apply.out" "changes the live table ip filter, which nft cannot load back .* nothing applied"
+
+cat >"$TMP/cand.nft" <<'NFT'
+table ip filter {
+	chain cand_in {
+		type filter hook input priority 10; policy accept;
+		tcp dport { 22, 23 } accept
+	}
+}
+NFT
+review
+[ $rc = 0 ] || fail "a chain added: exit $rc, not 0"
+expect_line "$TMP/out" "^ *opens " 0
+expect_line "$TMP/out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:23 "
+expect_line "$TMP/out" "^ +denied still: .* \(ip filter\)$"
+ip netns exec "$SRV" script -qec "$CTA apply $TMP/cand.nft --confirm-timeout 0 --backup $TMP/b.nft" \
+	/dev/null >"$TMP/apply.out" 2>&1
+rc=$?
+cat "$TMP/apply.out"
+[ $rc = 2 ] || fail "apply of a chain added to ip filter: exit $rc, not 2"
+[ -e "$TMP/b.nft" ] && fail "apply wrote a backup though it applied nothing"
+
+printf 'add rule ip filter INPUT tcp dport 25 accept\n' >"$TMP/cand.nft"
+review
+[ $rc = 0 ] || fail "a rule added to INPUT: exit $rc, not 0"
+
+S nft list table ip filter | diff "$TMP/live.before" - || fail "ip filter changed"
+finish
