@@ -982,6 +982,36 @@ static bool denied_in(const struct cta_vtally *recorded, json_t *tables)
 	return any;
 }
 
+/*
+ * The table of tables ("FAMILY NAME") whose nat rule translated a recorded connection
+ * of the flow (a stage of a verdict's path), or NULL. Its string is the array's.
+ */
+static const char *translated_in(const struct cta_vtally *recorded, json_t *tables)
+{
+	for (uint32_t i = 0; recorded && i < recorded->n; i++) {
+		const struct cta_verdict *v = recorded->g[i].v;
+
+		for (size_t a = 0; a < v->n_path; a++) {
+			const struct cta_vstage *st = &v->path[a];
+			char key[300];
+			json_t *t;
+			size_t k;
+			bool nat = false;
+
+			for (size_t b = 0; b < st->n_rules; b++)
+				nat |= st->rules[b].nat != NULL;
+			if (!nat || st->legacy || !st->table)
+				continue;
+			snprintf(key, sizeof(key), "%s %s", st->family ? st->family : "-",
+				 st->table);
+			json_array_foreach(tables, k, t)
+				if (!strcmp(json_string_value(t), key))
+					return json_string_value(t);
+		}
+	}
+	return NULL;
+}
+
 static bool replayed(const struct cta_review_flow *rf)
 {
 	return !rf->flow.related && !cta_flow_leftover(&rf->flow, rf->recorded);
@@ -1014,6 +1044,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		v[i].denied_beside = denied_in(v[i].recorded, c->kept);
+		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

@@ -328,6 +328,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "denied_beside", denied_tables(rf));
 	if (o && rf->astray)
 		json_object_set_new(o, "astray", json_true());
+	if (o && rf->nat_uncopied)
+		json_object_set_new(o, "nat_uncopied", json_string(rf->nat_uncopied));
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -449,6 +451,11 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		snprintf(cand, sizeof(cand),
 			 "(not replayed: it was delivered here to an address this host does not "
 			 "hold, by TPROXY or policy routing, which the replay does not reproduce)");
+	else if (rf->nat_uncopied)
+		snprintf(cand, sizeof(cand),
+			 "(not judged: a nat rule of %s translated it while recording, a live "
+			 "table review could not copy: the replay cannot translate it)",
+			 rf->nat_uncopied);
 	else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "

@@ -49,6 +49,12 @@ struct cta_review_flow {
 	 * path made that the candidate's does not ("masquerade", "dnat"...); else NULL.
 	 */
 	const char *nat_lost;
+	/*
+	 * Set before cta_review_classify(): "FAMILY NAME" of a live table review could not
+	 * copy (candidate.h: uncopied) whose nat rule translated the flow while recording.
+	 * The replay cannot make that translation: not judged. NULL otherwise.
+	 */
+	const char *nat_uncopied;
 };
 
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
