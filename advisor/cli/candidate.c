@@ -960,22 +960,90 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 }
 
 /*
- * Was every denial the recording saw for the flow decided in one of tables (those the
- * candidate leaves in force beside it)? Then the candidate changes none of them: such
- * a table still drops or rejects whatever the candidate lets through (netfilter: a drop
- * in any base chain is final), however its state (a rate limit, a set) let one replayed
- * packet through. False when nothing was denied.
+ * Does a rule's text hold state that a replay in the scratch namespace starts afresh
+ * (a rate limit, a meter, a set or map that bans fill, a connection count, a quota; in
+ * iptables' words, their matches)? Its verdict on one replayed packet then says little
+ * of the verdicts it gave while recording.
  */
-static bool denied_in(const struct cta_vtally *recorded, json_t *tables)
+static bool stateful_rule(const char *text)
+{
+	static const char *const words[] = {
+		"limit rate",	"meter ",	"@",	     "ct count", "quota ",	 "numgen ",
+		"-m limit",	"-m hashlimit", "-m recent", "-m set",	 "-m connlimit", "-m quota",
+		"-m statistic",
+	};
+
+	for (size_t i = 0; text && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(text, words[i]))
+			return true;
+	return false;
+}
+
+struct rule_find {
+	const struct cta_verdict *v;
+	bool stateful; /* any stateful rule of the table, not v's rule */
+	bool found;
+};
+
+static int rule_find_line(const struct cta_listing_item *it, void *data)
+{
+	struct rule_find *f = data;
+
+	if (it->what != CTA_LISTING_LINE || it->depth != 2 || strcmp(it->kind, "chain") ||
+	    strcmp(it->family, f->v->family) || strcmp(it->table, f->v->table))
+		return 0;
+	if (f->stateful)
+		f->found = stateful_rule(it->text);
+	else
+		f->found = !strcmp(it->name, f->v->chain) && !strcmp(it->text, f->v->rule);
+	return f->found;
+}
+
+/*
+ * In listing: is v's rule, as recorded, in the same chain of the same table (stateful:
+ * does v's table hold a rule with state, stateful_rule)?
+ */
+static bool rule_find(const char *listing, const struct cta_verdict *v, bool stateful)
+{
+	struct rule_find f = { v, stateful, false };
+
+	if (!listing || !v->family || !v->table || !v->chain || (!stateful && !v->rule) ||
+	    v->legacy)
+		return false;
+	cta_listing_walk(listing, rule_find_line, &f);
+	return f.found;
+}
+
+/*
+ * Is every denial the recording saw for the flow one that the host makes still, with
+ * the candidate applied, whatever the replay's packet met? So it is when it was
+ * decided in a live table the candidate leaves in place (kept) that review could not
+ * copy (the replay saw only a stand-in) or that is iptables-legacy's; and when the
+ * table that decided holds state (stateful_rule: a rate limit, a ban set) and the
+ * deciding rule stays as it was, in that table left in place or in the same chain of
+ * it changed elsewhere (the listing after): netfilter's drop in any base chain is
+ * final, and the replay's fresh limit let one packet through (fw4's port forward: the
+ * limit on the accept, the reject after it). Not in a table without state: the replay
+ * met the same rules, and a packet they let through shows what changed around them (a
+ * mark set by a table the candidate deletes). False when nothing was denied.
+ */
+static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *recorded)
 {
 	bool any = false;
 
 	for (uint32_t i = 0; recorded && i < recorded->n; i++) {
 		const struct cta_verdict *r = recorded->g[i].v;
+		bool kept = decided_in(r, c->kept), stays;
 
 		if (!cta_verdict_denies(r))
 			continue;
-		if (!decided_in(r, tables))
+		if (kept && (r->legacy || decided_in(r, c->uncopied)))
+			stays = true;
+		else if (r->type == CTA_VTYPE_RULE)
+			stays = rule_find(c->after, r, false) && rule_find(c->after, r, true);
+		else
+			stays = kept && rule_find(c->after, r, true);
+		if (!stays)
 			return false;
 		any = true;
 	}
@@ -1043,7 +1111,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
-		v[i].denied_beside = denied_in(v[i].recorded, c->kept);
+		v[i].denied_beside = denied_in(c, v[i].recorded);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		cta_review_classify(&v[i]);
 	}

@@ -477,7 +477,7 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		size_t i;
 
 		printf("             denied still: what denied it while recording stays in "
-		       "force beside the candidate (");
+		       "force with the candidate (");
 		json_array_foreach(tables, i, t)
 			printf("%s%s", i ? ", " : "", json_string_value(t));
 		printf(")\n");
