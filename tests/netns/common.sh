@@ -28,6 +28,31 @@ schema_ok() {
 		fail "$* does not match docs/schema/$schema"
 }
 
+# record_probes FILE PORT:ok|denied[:SRC]...: a recording in $SRV into FILE of one TCP
+# connect per argument from client A (198.51.100.7, or SRC) to 198.51.100.1:PORT, each
+# expected to connect (ok) or not (denied); stopped 3 s after the last, as record
+# decides denied attempts after 2 s.
+record_probes() {
+	local out=$1 rec p port want src
+	shift
+	ip netns exec "$SRV" "$CTA" -q record -o "$out" &
+	rec=$!
+	wait_file "$out" || return 1
+	for p in "$@"; do
+		IFS=: read -r port want src <<<"$p"
+		src=${src:-198.51.100.7}
+		if ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 "$port" -s "$src" \
+			>/dev/null 2>&1; then
+			[ "$want" = ok ] || fail "connect to $port from $src went through"
+		else
+			[ "$want" = denied ] || fail "connect to $port from $src refused"
+		fi
+	done
+	sleep 3
+	kill -INT $rec
+	wait $rec || fail "record failed"
+}
+
 fail() {
 	echo "FAIL: $*"
 	FAILED=1

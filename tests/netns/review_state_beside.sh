@@ -35,17 +35,7 @@ table inet lim {
 NFT
 for p in 24 80; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
 sleep 0.3
-ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
-rec=$!
-wait_file "$TMP/s.json" || exit 1
-probe() { ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 "$1" -s "$2" >/dev/null 2>&1; }
-probe 80 198.51.100.7 || fail "198.51.100.7 to 80 refused"
-probe 80 198.51.100.8 && fail "198.51.100.8 to 80 went through"
-probe 24 198.51.100.7 || fail "first connect to 24 refused"
-probe 24 198.51.100.7 && fail "second connect to 24 went through"
-sleep 3
-kill -INT $rec
-wait $rec || fail "record failed"
+record_probes "$TMP/s.json" 80:ok 80:denied:198.51.100.8 24:ok 24:denied || exit 1
 "$CTA" flows -o extended "$TMP/s.json"
 
 printf 'delete table ip mangle\nadd rule inet lim input tcp dport 25 drop\n' >"$TMP/cand.nft"
@@ -57,6 +47,7 @@ expect_line "$TMP/out" "^  opens +tcp 198\.51\.100\.8:[0-9]+ -> 198\.51\.100\.1:
 expect_line "$TMP/out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:24  \(in\)  recorded: 1 accept, 1 drop|^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:24  \(in\)  recorded: 1 drop .*, 1 accept"
 expect_line "$TMP/out" "^ +denied still: .* \(inet lim\)$"
 # the host's truth, the candidate applied
+probe() { ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 "$1" -s "$2" >/dev/null 2>&1; }
 S nft -f "$TMP/cand.nft"
 probe 80 198.51.100.8 || fail "on the host 198.51.100.8 to 80 does not open"
 probe 24 198.51.100.7 && fail "on the host the limit on 24 let a connect through"

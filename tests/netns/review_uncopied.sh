@@ -27,20 +27,7 @@ table ip natdrop {
 NFT
 for p in 22 23 24; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
 sleep 0.3
-ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
-rec=$!
-wait_file "$TMP/s.json" || exit 1
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 22 -s 198.51.100.7 >/dev/null ||
-	fail "connect to 22 refused"
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 23 -s 198.51.100.7 >/dev/null 2>&1 &&
-	fail "connect to 23 went through"
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 24 -s 198.51.100.7 >/dev/null ||
-	fail "first connect to 24 refused"
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 24 -s 198.51.100.7 >/dev/null 2>&1 &&
-	fail "second connect to 24 went through"
-sleep 3
-kill -INT $rec
-wait $rec || fail "record failed"
+record_probes "$TMP/s.json" 22:ok 23:denied 24:ok 24:denied || exit 1
 "$CTA" flows -o extended "$TMP/s.json"
 "$CTA" flows -o extended "$TMP/s.json" | grep -q "dport=23 .*verdict=drop by=ip/filter/INPUT" ||
 	fail "the drop of 23 by ip filter not recorded"

@@ -25,16 +25,7 @@ S iptables-nft -A INPUT -p tcp --dport 22 -j ACCEPT
 S iptables-nft -A INPUT -p tcp --dport 23 -j DROP
 for p in 22 23; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
 sleep 0.3
-ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
-rec=$!
-wait_file "$TMP/s.json" || exit 1
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 22 -s 198.51.100.7 >/dev/null ||
-	fail "connect to 22 refused"
-ip netns exec "$CLA" "$CTALAB" probe tcp 198.51.100.1 23 -s 198.51.100.7 >/dev/null 2>&1 &&
-	fail "connect to 23 went through"
-sleep 3
-kill -INT $rec
-wait $rec || fail "record failed"
+record_probes "$TMP/s.json" 22:ok 23:denied || exit 1
 "$CTA" flows -o extended "$TMP/s.json"
 S nft list table ip filter >"$TMP/live.before"
 
