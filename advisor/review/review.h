@@ -37,8 +37,11 @@ struct cta_review_flow {
 	 */
 	bool decided_beside;
 	/*
-	 * Every denial the recording saw was decided in such a table (set with
-	 * decided_beside): the candidate opens none of them, whatever its replay says.
+	 * Every denial the recording saw is one the host makes still where the replay
+	 * cannot tell (set with decided_beside: candidate.c, denied_in): decided in a live
+	 * table left in place that the replay could not hold (uncopied, iptables-legacy),
+	 * or by a rule that stays in a table holding state (a rate limit, a ban set). The
+	 * candidate opens none of them, whatever its replay says.
 	 */
 	bool denied_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
@@ -62,8 +65,8 @@ bool cta_review_passes(const struct cta_verdict *verdict);
 
 /*
  * Is rf denied still, though the candidate lets its replayed packet through: it was
- * denied while recording, and every denial was decided in a live table the candidate
- * leaves in force (denied_beside)? Such a flow is `ok`, not `opens`.
+ * denied while recording, and every denial is one the host makes still
+ * (denied_beside)? Such a flow is `ok`, not `opens`.
  */
 bool cta_review_denied_still(const struct cta_review_flow *rf);
 
