@@ -407,9 +407,10 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
 		json_array_append_new(flows, flow_entry(&r->v[i], text, c->tables));
 	}
-	doc = json_pack("{s:{s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:I,s:"
-			"I}}}",
+	doc = json_pack("{s:{s:s,s:b,s:b,s:o,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:"
+			"I,s:I}}}",
 			"review", "ruleset", path, "valid", 1, "live_copied", c->live_copied,
+			"uncopied", c->uncopied ? json_incref(c->uncopied) : json_array(),
 			"changes", c->changes, "tables", c->tables, "replaces", c->replaced,
 			"beside", c->beside, "sets_lost",
 			r->sets_lost ? json_incref(r->sets_lost) : json_array(), "flows", flows,

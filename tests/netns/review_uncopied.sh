@@ -62,6 +62,7 @@ NFT
 import json, sys
 r = json.load(open(sys.argv[1]))["review"]
 assert "ip filter" in r["beside"], r["beside"]
+assert r["uncopied"] == ["ip filter"], r["uncopied"]
 by_port = {f["flow"].split(":")[-1]: f for f in r["flows"]}
 assert by_port["23"]["change"] == "ok" and by_port["23"]["denied_beside"] == ["ip filter"], by_port["23"]
 assert by_port["24"]["change"] == "ok" and by_port["24"]["denied_beside"] == ["ip natdrop"], by_port["24"]
