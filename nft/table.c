@@ -1114,39 +1114,20 @@ static int add_trace_resyns(struct batch *bt, const char *chain, uint32_t per_se
 }
 
 /*
- * With the doubt sets, the other half of marking a port flow seen: the reversed key
- * too (so that its replies are not traced as new flows), unless that is a flow in
- * doubt. A reply's reversed key is its flow's: marked seen by the first reply traced
- * (replies are traced: the marking runs before conntrack), the flow in doubt would
- * be out of doubtF's reach again. KEY in seenF now says the rule before marked it (it
- * was not there at the lookup before: `meta nftrace` cannot be read):
- *   meta nfproto F KEY @seenF reversed KEY != @doubtF add @seenF { reversed KEY }
- */
-static int add_seen_reversed(struct batch *bt, const char *chain, const struct seen *sn)
-{
-	bool v6 = sn->nfproto == NFPROTO_IPV6;
-	struct rule r = rule_begin(bt, chain);
-
-	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
-	e_key(&r, sn, false, false);
-	e_set_op(&r, sn, false);
-	e_key(&r, sn, true, false);
-	e_lookup(&r, v6 ? "doubt6" : "doubt4", DOUBT_SET_ID + (uint32_t)v6, true);
-	e_set_op(&r, sn, true);
-	return rule_commit(bt, &r, chain);
-}
-
-/*
- * A packet whose reversed key is a flow marked seen is a reply of that flow from a port
- * the flow's element does not name: each connection of a UDP service's client comes
- * from a new source port, so its replies' keys are new every time, and each was traced
- * as a new flow (the marking runs before conntrack), took a token of the budget from
- * the new flows, and was thrown away by the judge. Not traced:
+ * A packet whose reversed key is a flow marked seen is a reply of that flow: its
+ * source the flow's destination, its source port the flow's destination port. Each
+ * connection of a UDP service's client comes from a new source port, so its replies'
+ * own keys are new every time, and each was traced as a new flow (the marking runs
+ * before conntrack), took a token of the budget from the new flows, and was thrown
+ * away by the judge. Not traced:
  *   meta nfproto F reversed KEY @seenF return
- * The price: a flow's first packet is looked up twice, and a new flow whose reversed
- * key is a seen flow's (the same port both ways, as NTP's or IKE's peers use, after
- * its conntrack entry ended) is not traced until that element expires; its counts
- * and denials are the counting sets' all the same.
+ * The seen sets hold the keys of flows only, never reversed ones (but ICMP's, keyed
+ * by echo identifier): a reversed key there would make the flows from that port to
+ * any port of the other side look like replies (a client sending from port 53 to 53,
+ * then to 514). The price: a flow's first packet is looked up twice, and a new flow
+ * whose reversed key is a seen flow's (the same port both ways, as NTP's or IKE's
+ * peers use, after its conntrack entry ended) is not traced until that element
+ * expires; its counts and denials are the counting sets' all the same.
  */
 static int add_seen_replies(struct batch *bt, const char *chain, const struct seen *sn)
 {
@@ -1186,8 +1167,8 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			if (!icmp && (err = add_seen_replies(bt, chain, sets[i])))
 				return err;
 			/*
-			 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
-			 * meta nftrace set 1: over the budget, not marked seen
+			 * [limit name trace_rate] add @seen { KEY } meta nftrace set 1 (ICMP:
+			 * add @seen { reversed KEY } too): over the budget, not marked seen
 			 */
 			r = rule_begin(bt, chain);
 			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
@@ -1196,7 +1177,7 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			e_trace_rate(&r, per_second);
 			e_key(&r, sets[i], false, icmp);
 			e_set_op(&r, sets[i], true);
-			if (!doubts || icmp) {
+			if (icmp) {
 				e_key(&r, sets[i], true, icmp);
 				e_set_op(&r, sets[i], true);
 			}
@@ -1204,8 +1185,6 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 			if (icmp)
 				e_verdict(&r, NFT_RETURN);
 			if ((err = rule_commit(bt, &r, chain)))
-				return err;
-			if (doubts && !icmp && (err = add_seen_reversed(bt, chain, sets[i])))
 				return err;
 			if (!icmp || !per_second)
 				continue;
