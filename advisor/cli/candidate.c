@@ -962,8 +962,7 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 /*
  * Does a rule's text hold state that a replay in the scratch namespace starts afresh
  * (a rate limit, a meter, a set or map that bans fill, a connection count, a quota; in
- * iptables' words, their matches)? Its verdict on one replayed packet then says little
- * of the verdicts it gave while recording.
+ * iptables' words, their matches)? Its comment does not count.
  */
 static bool stateful_rule(const char *text)
 {
@@ -972,77 +971,115 @@ static bool stateful_rule(const char *text)
 		"-m limit",	"-m hashlimit", "-m recent", "-m set",	 "-m connlimit", "-m quota",
 		"-m statistic",
 	};
+	const char *comment = text ? strstr(text, " comment \"") : NULL;
+	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
 
-	for (size_t i = 0; text && i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(text, words[i]))
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (len && memmem(text, len, words[i], strlen(words[i])))
 			return true;
 	return false;
 }
 
-struct rule_find {
-	const struct cta_verdict *v;
-	bool stateful; /* any stateful rule of the table, not v's rule */
-	bool found;
+struct chain_rules {
+	const char *family, *table, *chain;
+	json_t *rules; /* the chain's rule texts, in order */
+	bool found; /* the chain is there */
 };
 
-static int rule_find_line(const struct cta_listing_item *it, void *data)
+static int chain_rules_line(const struct cta_listing_item *it, void *data)
 {
-	struct rule_find *f = data;
+	struct chain_rules *cr = data;
 
-	if (it->what != CTA_LISTING_LINE || it->depth != 2 || strcmp(it->kind, "chain") ||
-	    strcmp(it->family, f->v->family) || strcmp(it->table, f->v->table))
+	if (strcmp(it->family, cr->family) || strcmp(it->table, cr->table) ||
+	    strcmp(it->kind, "chain") || strcmp(it->name, cr->chain))
 		return 0;
-	if (f->stateful)
-		f->found = stateful_rule(it->text);
-	else
-		f->found = !strcmp(it->name, f->v->chain) && !strcmp(it->text, f->v->rule);
-	return f->found;
+	if (it->what == CTA_LISTING_OBJECT)
+		cr->found = true;
+	else if (it->what == CTA_LISTING_HEAD)
+		json_array_append_new(cr->rules, json_string(it->text)); /* the policy too */
+	else if (it->what == CTA_LISTING_LINE && it->depth == 2)
+		json_array_append_new(cr->rules, json_string(it->text));
+	return 0;
 }
 
 /*
- * In listing: is v's rule, as recorded, in the same chain of the same table (stateful:
- * does v's table hold a rule with state, stateful_rule)?
+ * v's chain in listing: its head (type, hook, priority, policy) then its rule texts,
+ * in order; NULL when the chain is not there (or out of memory).
  */
-static bool rule_find(const char *listing, const struct cta_verdict *v, bool stateful)
+static json_t *chain_rules(const char *listing, const struct cta_verdict *v)
 {
-	struct rule_find f = { v, stateful, false };
+	struct chain_rules cr = { v->family, v->table, v->chain, json_array(), false };
 
-	if (!listing || !v->family || !v->table || !v->chain || (!stateful && !v->rule) ||
-	    v->legacy)
+	if (!listing || !cr.rules || cta_listing_walk(listing, chain_rules_line, &cr) ||
+	    !cr.found) {
+		json_decref(cr.rules);
+		return NULL;
+	}
+	return cr.rules;
+}
+
+/*
+ * Does v's chain read the same in before and after up to v's rule (a policy: the
+ * whole chain)? Then a packet the candidate lets through meets there what it met
+ * while recording, up to the rule that denied it.
+ */
+static bool same_up_to(const char *before, const char *after, const struct cta_verdict *v)
+{
+	json_t *b, *a;
+	bool same = false;
+
+	if (!v->family || !v->table || !v->chain || v->legacy ||
+	    (v->type == CTA_VTYPE_RULE && !v->rule))
 		return false;
-	cta_listing_walk(listing, rule_find_line, &f);
-	return f.found;
+	b = chain_rules(before, v);
+	a = chain_rules(after, v);
+	if (b && a && v->type == CTA_VTYPE_POLICY) {
+		same = json_equal(b, a);
+	} else if (b && a) {
+		size_t i, n = json_array_size(a);
+
+		for (i = 0; i < n && strcmp(json_string_value(json_array_get(a, i)), v->rule); i++)
+			;
+		same = i < n && i < json_array_size(b);
+		for (size_t k = 0; same && k <= i; k++)
+			same = json_equal(json_array_get(a, k), json_array_get(b, k));
+	}
+	json_decref(b);
+	json_decref(a);
+	return same;
 }
 
 /*
  * Is every denial the recording saw for the flow one that the host makes still, with
  * the candidate applied, whatever the replay's packet met? So it is when it was
- * decided in a live table the candidate leaves in place (kept) that review could not
- * copy (the replay saw only a stand-in) or that is iptables-legacy's; and when the
- * table that decided holds state (stateful_rule: a rate limit, a ban set) and the
- * deciding rule stays as it was, in that table left in place or in the same chain of
- * it changed elsewhere (the listing after): netfilter's drop in any base chain is
- * final, and the replay's fresh limit let one packet through (fw4's port forward: the
- * limit on the accept, the reject after it). Not in a table without state: the replay
- * met the same rules, and a packet they let through shows what changed around them (a
- * mark set by a table the candidate deletes). False when nothing was denied.
+ * decided in a live table the candidate leaves in place that review could not copy
+ * (the replay saw only a stand-in) or that is iptables-legacy's; and when it depends
+ * on state the replay starts afresh (the deciding rule holds some, stateful_rule, or
+ * the flow was let through as well: a rate limit of fw4's on the accept, the reject
+ * after it) and its chain reads the same up to the deciding rule (same_up_to): the
+ * replay's fresh limit let one packet through, the host's denies as before
+ * (netfilter: a drop in any base chain is final). Not a denial without state: the
+ * replay met the same rules, and a packet they let through shows what changed around
+ * them (a mark a deleted table set). False when nothing was denied.
  */
 static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *recorded)
 {
-	bool any = false;
+	const char *before = c->live_copied ? c->live : c->stand_ins;
+	bool any = false, mixed = false;
 
+	for (uint32_t i = 0; recorded && i < recorded->n; i++)
+		mixed |= !cta_verdict_denies(recorded->g[i].v);
 	for (uint32_t i = 0; recorded && i < recorded->n; i++) {
 		const struct cta_verdict *r = recorded->g[i].v;
-		bool kept = decided_in(r, c->kept), stays;
+		bool stays;
 
 		if (!cta_verdict_denies(r))
 			continue;
-		if (kept && (r->legacy || decided_in(r, c->uncopied)))
+		if (decided_in(r, c->kept) && (r->legacy || decided_in(r, c->uncopied)))
 			stays = true;
-		else if (r->type == CTA_VTYPE_RULE)
-			stays = rule_find(c->after, r, false) && rule_find(c->after, r, true);
 		else
-			stays = kept && rule_find(c->after, r, true);
+			stays = (mixed || (r->type == CTA_VTYPE_RULE && stateful_rule(r->rule))) &&
+				same_up_to(before, c->after, r);
 		if (!stays)
 			return false;
 		any = true;

@@ -8,7 +8,8 @@
 #   (it was "ok": inet fw stays in force beside the candidate).
 # - inet lim drops tcp/24 over 1 connect an hour; the candidate adds a rule to inet lim
 #   elsewhere: the limit stays and denies as before, though the replay's fresh limit
-#   lets one packet through: ok, "denied still" (it was "opens": the table is touched).
+#   lets one packet through: ok, "denied still" (it was "opens": the table is touched);
+#   an accept inserted before the limit: opens.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -37,6 +38,13 @@ for p in 24 80; do (ip netns exec "$SRV" "$CTALAB" serve tcp $p 60 &); done
 sleep 0.3
 record_probes "$TMP/s.json" 80:ok 80:denied:198.51.100.8 24:ok 24:denied || exit 1
 "$CTA" flows -o extended "$TMP/s.json"
+
+# an accept inserted before the limit: it no longer denies, on the host as in the replay
+printf 'insert rule inet lim input tcp dport 24 accept\n' >"$TMP/cand.nft"
+S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/out" 2>&1
+cat "$TMP/out"
+expect_line "$TMP/out" "^  opens +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:24 "
+expect_line "$TMP/out" "denied still" 0
 
 printf 'delete table ip mangle\nadd rule inet lim input tcp dport 25 drop\n' >"$TMP/cand.nft"
 S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/out" 2>&1
