@@ -548,27 +548,26 @@ static int stand_in_line(const struct cta_listing_item *it, void *data)
 	if (!ours)
 		return 0;
 	if ((it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_TABLE_END) && si->in_chain) {
-		cta_buf_str(&si->b, "\t}\n");
+		cta_buf_str(&si->b, "\t\taccept comment \"" STAND_IN_MARK "\"\n\t}\n");
 		si->in_chain = false;
 	}
 	if (it->what == CTA_LISTING_OBJECT && !strcmp(it->kind, "chain")) {
 		cta_buf_printf(&si->b, "\t%s\n", it->text);
 		si->in_chain = true;
 	} else if (it->what == CTA_LISTING_HEAD && si->in_chain) {
-		cta_buf_printf(&si->b, "\t\t%s\n\t\taccept comment \"" STAND_IN_MARK "\"\n",
-			       it->text);
+		cta_buf_printf(&si->b, "\t\t%s\n", it->text);
 	}
 	return 0;
 }
 
 /*
  * The stand-in of table key ("FAMILY NAME") of live: its chains, each base chain with
- * its type, hook, priority and policy and one rule, `accept comment STAND_IN_MARK`,
- * for the rules nft cannot load; no set, no other object. Untouched, it lets every
- * packet on (what the live rules do is not known: a denial they made while recording
- * is theirs still, denied_in); flushed by the candidate (`flush table`, `flush
- * chain`), what is left is what the host will have: the live policy and the
- * candidate's rules. malloc'd, or NULL.
+ * its type, hook, priority and policy, and in every chain one rule, `accept comment
+ * STAND_IN_MARK`, for the rules nft cannot load; no set, no other object. Untouched,
+ * it lets every packet on (what the live rules do is not known: a denial they made
+ * while recording is theirs still, denied_in); flushed whole by the candidate (`flush
+ * table`), what is left is what the host will have: the live policies and the
+ * candidate's rules (uncopied_after). malloc'd, or NULL.
  */
 static char *stand_in_text(const char *live, const char *key)
 {
@@ -583,7 +582,7 @@ static char *stand_in_text(const char *live, const char *key)
 		return NULL;
 	}
 	if (si.in_chain)
-		cta_buf_str(&si.b, "\t}\n");
+		cta_buf_str(&si.b, "\t\taccept comment \"" STAND_IN_MARK "\"\n\t}\n");
 	cta_buf_str(&si.b, "}\n");
 	if (si.b.oom) {
 		cta_buf_fini(&si.b);
@@ -722,10 +721,13 @@ static int copy_live(struct cta_candidate *c, const char *live)
 
 /*
  * The uncopied tables (stand_in) after the candidate: one it deletes is replaced. One
- * whose stand-in rules it left, every one (it flushed no chain of it), keeps its live
- * rules on the host, which the replay could not see: kept, their recorded denials
- * stand, even when the candidate adds to the table; and with a filter base chain,
- * when the candidate does not touch it, in force beside it. 0 or -ENOMEM.
+ * it does not touch keeps its live rules on the host, which the replay could not see:
+ * kept, their recorded denials stand; with a filter base chain, in force beside it.
+ * One it flushed whole (no stand-in rule left) is what the host will have: the live
+ * chains and policies and the candidate's rules, replayed as any other. One it changes
+ * otherwise (a chain of several flushed, a rule or chain added) mixes live rules the
+ * replay cannot see with the candidate's, in an order it cannot tell: the first such
+ * is c->changed_uncopied, and no flow is judged. 0 or -ENOMEM.
  */
 static int uncopied_after(struct cta_candidate *c)
 {
@@ -741,14 +743,15 @@ static int uncopied_after(struct cta_candidate *c)
 		if (!listed(after, key)) {
 			if (!listed(c->replaced, key))
 				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
-		} else if (stand_in_marks(c->after, key) ==
-			   stand_in_marks(c->live_copied ? c->live : c->stand_ins, key)) {
-			if (listed(c->uncopied_filter, key) && !listed(c->tables, key) &&
-			    !listed(c->beside, key) && json_array_append(c->beside, t))
+		} else if (!listed(c->tables, key)) {
+			if (listed(c->uncopied_filter, key) && !listed(c->beside, key) &&
+			    json_array_append(c->beside, t))
 				rc = -ENOMEM;
 			if (listed(c->uncopied_hooked, key) && !listed(c->kept, key) &&
 			    json_array_append(c->kept, t))
 				rc = -ENOMEM;
+		} else if (stand_in_marks(c->after, key) && !c->changed_uncopied) {
+			c->changed_uncopied = key;
 		}
 	}
 	json_decref(after);
@@ -1150,6 +1153,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		v[i].denied_beside = denied_in(c, v[i].recorded);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
+		v[i].changed_uncopied = c->changed_uncopied;
 		cta_review_classify(&v[i]);
 	}
 	free(flows);

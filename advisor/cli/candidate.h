@@ -38,6 +38,12 @@ struct cta_candidate {
 	json_t *uncopied, *uncopied_filter, *uncopied_hooked;
 	json_t *stood_in; /* those of uncopied the scratch namespace holds a stand-in of */
 	char *stand_ins; /* when nothing was copied: the scratch listing of the stand-ins */
+	/*
+	 * The first uncopied table the candidate changes but does not flush whole: its
+	 * live rules mix with the candidate's in a way the replay cannot see, so no flow
+	 * is judged (a string of stood_in); NULL.
+	 */
+	const char *changed_uncopied;
 	char live_error[1024];
 	/*
 	 * iptables-restore input for iptables-legacy (cta_ipt_file_kind): loaded with

@@ -46,7 +46,8 @@ const struct cta_cmd cta_cmd_review = {
 	"kernel applies every table, so the verdicts are of that combination (a flow a rate\n"
 	"limit or ban of theirs denied while recording is 'ok', 'denied still', whatever\n"
 	"the candidate accepts; a live table nft cannot load there stands in as its chains\n"
-	"and policies, its rules as one accept: see the manual); tables the\n"
+	"and policies, its rules as one accept, and a candidate that changes it without\n"
+	"flushing it whole has no flow judged: see the manual); tables the\n"
 	"candidate deletes (suggest --replace) are said as 'replaces', and the elements of\n"
 	"live sets it does not hold (fail2ban's bans: run-time state) as 'state it drops'.\n"
 	"The management sessions ($SSH_CONNECTION, the connections established to the\n"
@@ -331,6 +332,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "astray", json_true());
 	if (o && rf->nat_uncopied)
 		json_object_set_new(o, "nat_uncopied", json_string(rf->nat_uncopied));
+	if (o && rf->changed_uncopied)
+		json_object_set_new(o, "changed_uncopied", json_string(rf->changed_uncopied));
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -453,6 +456,12 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		snprintf(cand, sizeof(cand),
 			 "(not replayed: it was delivered here to an address this host does not "
 			 "hold, by TPROXY or policy routing, which the replay does not reproduce)");
+	else if (rf->changed_uncopied)
+		snprintf(cand, sizeof(cand),
+			 "(not judged: the candidate changes %s, a live table review could not "
+			 "copy, without flushing it whole: its live rules and the candidate's "
+			 "cannot be replayed together)",
+			 rf->changed_uncopied);
 	else if (rf->nat_uncopied)
 		snprintf(cand, sizeof(cand),
 			 "(not judged: a nat rule of %s translated it while recording, a live "

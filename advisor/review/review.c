@@ -113,7 +113,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 	rf->leftover = cta_flow_leftover(&rf->flow, rf->recorded);
 	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
-	    decided_unwatched(rf->recorded))
+	    rf->changed_uncopied || decided_unwatched(rf->recorded))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate) && !denied_as_recorded(rf))
 		rf->change = CTA_RV_BREAKS;

@@ -58,6 +58,11 @@ struct cta_review_flow {
 	 * The replay cannot make that translation: not judged. NULL otherwise.
 	 */
 	const char *nat_uncopied;
+	/*
+	 * Set before cta_review_classify(): a live table review could not copy that the
+	 * candidate changes without flushing it whole (candidate.h): not judged. NULL.
+	 */
+	const char *changed_uncopied;
 };
 
 /* Does a verdict let the packet through (accept; or nothing decided, nothing dropped)? */
