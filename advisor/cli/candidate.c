@@ -531,7 +531,7 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, struct
 	return copied;
 }
 
-/* The rule that stands in for an uncopied table's rules in each of its base chains. */
+/* The rule that stands in for an uncopied table's rules in each of its chains. */
 #define STAND_IN_MARK "stands in for the live rules nft cannot load back"
 
 struct stand_in {
