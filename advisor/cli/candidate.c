@@ -234,8 +234,6 @@ static int legacy_changes(struct cta_candidate *c, const char *path, const char 
 	return c->changes ? 0 : CTA_EXIT_SYSTEM;
 }
 
-static bool listed(json_t *tables, const char *key);
-
 /*
  * The live iptables-legacy rules of both families copied into the scratch namespace:
  * the kernel applies them beside nf_tables, and a packet passes only if they let it
@@ -265,7 +263,7 @@ static int copy_live_legacy(struct cta_candidate *c, int keep, json_t *names)
 					json_sprintf("iptables-legacy %s", live->tables[t].name);
 
 				if (!name || !cta_ipt_table_decides(&live->tables[t]) ||
-				    listed(names, json_string_value(name)))
+				    cta_jarray_has(names, json_string_value(name)))
 					json_decref(name);
 				else
 					json_array_append_new(names, name);
@@ -339,17 +337,6 @@ static json_t *removed(json_t *changes)
 	return out;
 }
 
-static bool listed(json_t *tables, const char *key)
-{
-	json_t *t;
-	size_t i;
-
-	json_array_foreach(tables, i, t)
-		if (!strcmp(json_string_value(t), key))
-			return true;
-	return false;
-}
-
 /*
  * The tables of listing (nft's text) with a filter base chain (any_type: a base chain
  * of any type) that the candidate does not touch: the kernel applies them beside it,
@@ -371,7 +358,8 @@ static json_t *in_force_beside(const char *listing, json_t *touched_tables, bool
 
 		if (sscanf(p, "table %15s %255[^ {\n]", fam, name) == 2)
 			snprintf(table, sizeof(table), "%s %s", fam, name);
-		else if (*table && base && !listed(touched_tables, table) && !listed(out, table))
+		else if (*table && base && !cta_jarray_has(touched_tables, table) &&
+			 !cta_jarray_has(out, table))
 			json_array_append_new(out, json_string(table));
 		p = nl ? nl + 1 : NULL;
 	}
@@ -641,9 +629,9 @@ static int stand_in(struct cta_candidate *c, const char *live)
 		if (!loaded && cta_replay_load(c->replay, "live ruleset", empty, &err))
 			continue; /* not there: a candidate's delete of it is refused, said */
 		json_array_append(c->stood_in, t);
-		if (listed(filter, json_string_value(t)))
+		if (cta_jarray_has(filter, json_string_value(t)))
 			json_array_append(c->uncopied_filter, t);
-		if (listed(hooked, json_string_value(t)))
+		if (cta_jarray_has(hooked, json_string_value(t)))
 			json_array_append(c->uncopied_hooked, t);
 	}
 	json_decref(filter);
@@ -740,15 +728,15 @@ static int uncopied_after(struct cta_candidate *c)
 
 		if (rc)
 			break;
-		if (!listed(after, key)) {
-			if (!listed(c->replaced, key))
+		if (!cta_jarray_has(after, key)) {
+			if (!cta_jarray_has(c->replaced, key))
 				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
-		} else if (!listed(c->tables, key)) {
-			if (listed(c->uncopied_filter, key) && !listed(c->beside, key) &&
-			    json_array_append(c->beside, t))
+		} else if (!cta_jarray_has(c->tables, key)) {
+			if (cta_jarray_has(c->uncopied_filter, key) &&
+			    !cta_jarray_has(c->beside, key) && json_array_append(c->beside, t))
 				rc = -ENOMEM;
-			if (listed(c->uncopied_hooked, key) && !listed(c->kept, key) &&
-			    json_array_append(c->kept, t))
+			if (cta_jarray_has(c->uncopied_hooked, key) &&
+			    !cta_jarray_has(c->kept, key) && json_array_append(c->kept, t))
 				rc = -ENOMEM;
 		} else if (stand_in_marks(c->after, key) && !c->changed_uncopied) {
 			c->changed_uncopied = key;
@@ -950,16 +938,11 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 static bool decided_in(const struct cta_verdict *v, json_t *tables)
 {
 	char key[300];
-	json_t *t;
-	size_t i;
 
 	if (!v || !v->table)
 		return false;
 	snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(v->family, v->legacy), v->table);
-	json_array_foreach(tables, i, t)
-		if (!strcmp(json_string_value(t), key))
-			return true;
-	return false;
+	return cta_jarray_has(tables, key);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include "nft/route.h"
 #include "advisor/lib/buf.h"
 #include "advisor/cli/candidate.h"
+#include "advisor/lib/jsonpos.h"
 #include "advisor/cli/cli.h"
 #include "nft/legacy.h"
 #include "nft/nftrun.h"
@@ -591,15 +592,9 @@ static int uncopied_changed(const struct cta_candidate *c, const char *path)
 
 	json_array_foreach(c->uncopied, i, t) {
 		const char *key = json_string_value(t);
-		bool changed = false, deleted = false;
-		json_t *u;
-		size_t k;
+		bool deleted = cta_jarray_has(c->replaced, key);
 
-		json_array_foreach(c->tables, k, u)
-			changed |= !strcmp(json_string_value(u), key);
-		json_array_foreach(c->replaced, k, u)
-			deleted |= !strcmp(json_string_value(u), key);
-		if (!changed && !deleted)
+		if (!deleted && !cta_jarray_has(c->tables, key))
 			continue;
 		cta_msg("apply: %s %s the live table %s, which nft cannot load back as it lists "
 			"it (iptables-nft's xt matches): apply could neither make it anew nor put "

@@ -291,17 +291,12 @@ static json_t *denied_tables(const struct cta_review_flow *rf)
 	for (uint32_t i = 0; out && rf->recorded && i < rf->recorded->n; i++) {
 		const struct cta_verdict *v = rf->recorded->g[i].v;
 		char key[300];
-		json_t *t;
-		size_t k;
-		bool seen = false;
 
 		if (!cta_verdict_denies(v) || !v->table)
 			continue;
 		snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(v->family, v->legacy),
 			 v->table);
-		json_array_foreach(out, k, t)
-			seen |= !strcmp(json_string_value(t), key);
-		if (!seen)
+		if (!cta_jarray_has(out, key))
 			json_array_append_new(out, json_string(key));
 	}
 	return out;

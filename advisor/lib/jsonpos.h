@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define CTA_JPATH_MAX 16
 
@@ -41,6 +42,18 @@ bool cta_jsonpos_find(const char *text, size_t len, const struct cta_jpath *p, i
  */
 void cta_jsonpos_path_at(const char *text, size_t len, size_t offset, char *buf, size_t buflen,
 			 int *line, int *col);
+
+/* Does the JSON array a hold the string s (a NULL array holds nothing)? */
+static inline bool cta_jarray_has(json_t *a, const char *s)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(a, i, t)
+		if (json_string_value(t) && !strcmp(json_string_value(t), s))
+			return true;
+	return false;
+}
 
 /* A string member of a JSON object, or "" when it is absent or not a string. */
 static inline const char *cta_jstr(json_t *o, const char *key)
