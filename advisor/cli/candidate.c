@@ -595,26 +595,18 @@ static size_t stand_in_marks(const char *listing, const char *key)
 }
 
 /*
- * Each table of c->uncopied as its stand-in (stand_in_text) in the scratch namespace
- * (the kernel then says whether the candidate deletes or flushes it, and takes a
- * candidate's rules that name its chains), and c->uncopied_filter and _hooked: those
- * of them with a filter base chain, with a base chain of any type, in live (the host's
- * listing). 0 or an exit code, said.
+ * Each table of c->uncopied as its stand-in (stand_in_text) in the scratch namespace:
+ * the kernel then says whether the candidate deletes or flushes it, and takes a
+ * candidate's rules that name its chains; its base chains stand in the listings as the
+ * live ones do, so compare() finds it replaced, touched or in force beside like any
+ * table. Those there are c->stood_in. 0 or an exit code, said.
  */
 static int stand_in(struct cta_candidate *c, const char *live)
 {
-	json_t *none = json_array(), *t;
-	json_t *filter = none ? in_force_beside(live, none, false) : NULL;
-	json_t *hooked = none ? in_force_beside(live, none, true) : NULL;
+	json_t *t;
 	size_t i;
 
-	json_decref(none);
-	c->uncopied_filter = json_array();
-	c->uncopied_hooked = json_array();
-	c->stood_in = json_array();
-	if (!filter || !hooked || !c->uncopied_filter || !c->uncopied_hooked || !c->stood_in) {
-		json_decref(filter);
-		json_decref(hooked);
+	if (!(c->stood_in = json_array())) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -624,18 +616,15 @@ static int stand_in(struct cta_candidate *c, const char *live)
 		bool loaded = text && !cta_replay_load(c->replay, "live ruleset", text, &err);
 
 		free(text);
-		/* a chain on a device the scratch namespace lacks: the table alone */
+		/*
+		 * a chain on a device the scratch namespace lacks: the table alone, which no
+		 * listing then shows in force beside the candidate
+		 */
 		snprintf(empty, sizeof(empty), "table %s {\n}\n", json_string_value(t));
 		if (!loaded && cta_replay_load(c->replay, "live ruleset", empty, &err))
 			continue; /* not there: a candidate's delete of it is refused, said */
 		json_array_append(c->stood_in, t);
-		if (cta_jarray_has(filter, json_string_value(t)))
-			json_array_append(c->uncopied_filter, t);
-		if (cta_jarray_has(hooked, json_string_value(t)))
-			json_array_append(c->uncopied_hooked, t);
 	}
-	json_decref(filter);
-	json_decref(hooked);
 	return 0;
 }
 
@@ -708,42 +697,23 @@ static int copy_live(struct cta_candidate *c, const char *live)
 }
 
 /*
- * The uncopied tables (stand_in) after the candidate: one it deletes is replaced. One
- * it does not touch keeps its live rules on the host, which the replay could not see:
- * kept, their recorded denials stand; with a filter base chain, in force beside it.
- * One it flushed whole (no stand-in rule left) is what the host will have: the live
- * chains and policies and the candidate's rules, replayed as any other. One it changes
- * otherwise (a chain of several flushed, a rule or chain added) mixes live rules the
- * replay cannot see with the candidate's, in an order it cannot tell: the first such
- * is c->changed_uncopied, and no flow is judged. 0 or -ENOMEM.
+ * An uncopied table (stand_in) the candidate changes (compare: c->tables) but neither
+ * deletes nor flushes whole (a stand-in rule is left) mixes live rules the replay
+ * cannot see with the candidate's, in an order it cannot tell: the first such is
+ * c->changed_uncopied, and no flow is judged. Untouched, it is in force beside the
+ * candidate (its recorded denials stand: denied_in); flushed whole, it is what the
+ * host will have, the live chains and policies and the candidate's rules; deleted, it
+ * is replaced.
  */
-static int uncopied_after(struct cta_candidate *c)
+static void uncopied_after(struct cta_candidate *c)
 {
-	json_t *after = cta_rsdiff_tables(c->after, CTA_OWN_TABLES), *t;
+	json_t *t;
 	size_t i;
-	int rc = after ? 0 : -ENOMEM;
 
-	json_array_foreach(c->stood_in, i, t) {
-		const char *key = json_string_value(t);
-
-		if (rc)
-			break;
-		if (!cta_jarray_has(after, key)) {
-			if (!cta_jarray_has(c->replaced, key))
-				rc = json_array_append(c->replaced, t) ? -ENOMEM : 0;
-		} else if (!cta_jarray_has(c->tables, key)) {
-			if (cta_jarray_has(c->uncopied_filter, key) &&
-			    !cta_jarray_has(c->beside, key) && json_array_append(c->beside, t))
-				rc = -ENOMEM;
-			if (cta_jarray_has(c->uncopied_hooked, key) &&
-			    !cta_jarray_has(c->kept, key) && json_array_append(c->kept, t))
-				rc = -ENOMEM;
-		} else if (stand_in_marks(c->after, key) && !c->changed_uncopied) {
-			c->changed_uncopied = key;
-		}
-	}
-	json_decref(after);
-	return rc;
+	json_array_foreach(c->stood_in, i, t)
+		if (!c->changed_uncopied && cta_jarray_has(c->tables, json_string_value(t)) &&
+		    stand_in_marks(c->after, json_string_value(t)))
+			c->changed_uncopied = json_string_value(t);
 }
 
 /* What the candidate changes, the tables it touches, replaces, and leaves in force. */
@@ -758,11 +728,11 @@ static int compare(struct cta_candidate *c)
 	c->replaced = c->changes ? removed(c->changes) : NULL;
 	c->beside = c->tables ? in_force_beside(c->after, c->tables, false) : NULL;
 	c->kept = c->tables ? in_force_beside(c->after, c->tables, true) : NULL;
-	if (!c->changes || !c->tables || !c->replaced || !c->beside || !c->kept ||
-	    uncopied_after(c)) {
+	if (!c->changes || !c->tables || !c->replaced || !c->beside || !c->kept) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
+	uncopied_after(c);
 	return 0;
 }
 
@@ -803,7 +773,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		c->replaced = json_array();
 		c->beside = c->after ? in_force_beside(c->after, c->tables, false) : json_array();
 		c->kept = c->after ? in_force_beside(c->after, c->tables, true) : json_array();
-		if (!rc && (!c->replaced || !c->beside || !c->kept || uncopied_after(c)))
+		if (!rc && (!c->replaced || !c->beside || !c->kept))
 			rc = CTA_EXIT_SYSTEM;
 		return rc;
 	}
@@ -845,8 +815,6 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->replaced);
 	json_decref(c->beside);
 	json_decref(c->uncopied);
-	json_decref(c->uncopied_filter);
-	json_decref(c->uncopied_hooked);
 	json_decref(c->stood_in);
 	json_decref(c->kept);
 	free(c->stand_ins);

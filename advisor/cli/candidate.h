@@ -31,11 +31,11 @@ struct cta_candidate {
 	/*
 	 * "FAMILY NAME" of the live tables that did not load there (an xt match nft cannot
 	 * read back): each stands in the scratch namespace as its chains, every base chain
-	 * with its policy and one accept rule for the live rules (candidate.c: stand_in),
-	 * so what the candidate does to it (flush ruleset, delete table, flush chain) is the
-	 * kernel's to say; of these, the ones with a filter base chain, with any base chain.
+	 * with its policy, and one accept rule in every chain for the live rules
+	 * (candidate.c: stand_in), so what the candidate does to it (flush ruleset, delete
+	 * table, flush chain) is the kernel's to say.
 	 */
-	json_t *uncopied, *uncopied_filter, *uncopied_hooked;
+	json_t *uncopied;
 	json_t *stood_in; /* those of uncopied the scratch namespace holds a stand-in of */
 	char *stand_ins; /* when nothing was copied: the scratch listing of the stand-ins */
 	/*
