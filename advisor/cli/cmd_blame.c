@@ -35,7 +35,9 @@ const struct cta_cmd cta_cmd_blame = {
 	"priority), with the rules it matched on the way: jumps, gotos, verdict maps.\n"
 	"\n"
 	"  --session FILE    answer from a recording (record traces first packets)\n"
-	"  --live            answer from the kernel: trace the next packet of TUPLE\n"
+	"  --live            answer from the kernel: trace the next packet of TUPLE that\n"
+	"                    opens a connection (a packet of one already established only\n"
+	"                    when no new one comes in time)\n"
 	"  --timeout DUR     how long --live waits for that packet (default 30s)\n"
 	"\n"
 	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
@@ -506,6 +508,12 @@ static int no_packet(const char *text, int rc, const char *grown, const struct c
 	return CTA_EXIT_NEGATIVE;
 }
 
+static void on_later(void)
+{
+	cta_msg("a packet of an established connection came: it says nothing of what let the "
+		"connection in; waiting for a new connection");
+}
+
 static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_global *g)
 {
 	struct cta_tuple_query q;
@@ -537,6 +545,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
 	cta_live_on_trace(g->verbose ? on_trace : NULL, NULL);
+	cta_live_on_later(g->quiet ? NULL : on_later);
 	counted = cta_live_counted();
 	rc = cta_live_blame(&m, timeout_ms, &tv, &pkt, &err);
 	cta_unwatched_counted_since(counted, grown, sizeof(grown));
@@ -555,15 +564,20 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		e = entry(tv, text);
 		if (e)
 			json_object_set_new(e, "packet",
-					    json_pack("{s:s,s:s,s:s,s:i,s:i}", "protocol", proto,
-						      "src", src, "dst", dst, "sport",
-						      pkt.tuple.sport, "dport", pkt.tuple.dport));
+					    json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "protocol",
+						      proto, "src", src, "dst", dst, "sport",
+						      pkt.tuple.sport, "dport", pkt.tuple.dport,
+						      "established", pkt.later));
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
 	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
 				      : "%s  (live: %s %s:%u -> %s:%u)\n",
 	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
+	if (pkt.later)
+		printf("  a packet of a connection already established: no new connection came "
+		       "in time, so this is what let the packet through, not what let its "
+		       "connection in\n");
 	print_verdict(tv, false);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

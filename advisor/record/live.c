@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,9 @@ struct live {
 	struct cta_ltrace *lt; /* NULL: no legacy rule decides anything here */
 	struct cta_verdict *verdict;
 	struct cta_live_packet packet;
+	/* The first packet of a connection already tracked: the answer if no new one comes. */
+	struct cta_verdict *later;
+	struct cta_live_packet later_packet;
 };
 
 /* Legacy tables are a part of the answer; without them it comes all the same. */
@@ -34,15 +38,46 @@ static void legacy_open(struct live *l, struct cta_err *err)
 			 e.msg[0] ? e.msg : strerror(-rc));
 }
 
+static void (*later_fn)(void);
+
+void cta_live_on_later(void (*fn)(void))
+{
+	later_fn = fn;
+}
+
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
+	/*
+	 * A packet of a connection conntrack already tracks (its trace says established or
+	 * related) was let through by `ct state established` or the like: it says nothing
+	 * of what let the connection in. A late packet of an earlier connection of TUPLE
+	 * is kept, and the answer waits for a new connection until the timeout.
+	 */
+	bool later = j->has_ct && (j->ct_state & (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+						  NF_CT_STATE_BIT(IP_CT_RELATED)));
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0) || j->by_kernel)
 		return; /* answered already, a reply, or synproxy's packet (trace.h) */
-	l->verdict =
+	if (later && l->later)
+		return;
+	if (later && later_fn)
+		later_fn();
+	*(later ? &l->later : &l->verdict) =
 		cta_ltrace_judgement(l->lt, j, cta_listen_ruleset(l->listen), CTA_VSOURCE_NONE);
-	l->packet = (struct cta_live_packet){ j->family, j->l4proto, j->tuple };
+	*(later ? &l->later_packet : &l->packet) =
+		(struct cta_live_packet){ j->family, j->l4proto, j->tuple, later };
+}
+
+/* No new connection came: a packet of an established one is the answer, if one came. */
+static bool fall_back(struct live *l)
+{
+	if (l->verdict || !l->later_packet.family)
+		return l->verdict != NULL;
+	l->verdict = l->later;
+	l->packet = l->later_packet;
+	l->later = NULL;
+	return true;
 }
 
 static void (*trace_fn)(const struct cta_trace_event *ev, void *data);
@@ -73,13 +108,13 @@ static int wait_loop(struct live *l, int sigfd, uint64_t timeout_ms)
 
 		if (now >= deadline) {
 			cta_listen_flush(l->listen, now, true);
-			return l->verdict ? 0 : -ETIMEDOUT;
+			return fall_back(l) ? 0 : -ETIMEDOUT;
 		}
 		n = poll(p, 3, 100);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[1].revents & POLLIN)
-			return -EINTR;
+			return fall_back(l) ? 0 : -EINTR;
 		if (p[2].revents & POLLIN)
 			(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
 		n = cta_listen_read(l->listen);
@@ -155,6 +190,7 @@ out:
 	cta_listen_free(l.listen); /* the kernel drops the table with its socket */
 	cta_ltrace_free(l.lt); /* the nf_log binding back as it was */
 	cta_verdict_unref(l.verdict);
+	cta_verdict_unref(l.later);
 	cta_signals_restore(&sig);
 	return rc;
 }

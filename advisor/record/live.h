@@ -20,13 +20,23 @@ struct cta_trace_event; /* nft/tracemsg.h */
 struct cta_live_packet {
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
+	/*
+	 * A packet of a connection conntrack already tracked (established or related, as
+	 * its trace said): no new connection of TUPLE came in time, so the answer is what
+	 * let this packet through, not what let its connection in.
+	 */
+	bool later;
 };
 
 /*
- * Wait up to timeout_ms for a packet matching m. 0 with *verdict (a reference, as
- * cta_judgement_verdict makes it; NULL when its judgement could not be made: ENOMEM)
- * and *packet set; -ETIMEDOUT; -EINTR on SIGINT, SIGTERM or SIGHUP
- * (advisor/lib/signals.h); or -errno with err filled (kernel refused: exit 3).
+ * Wait up to timeout_ms for a packet matching m that opens a connection (or is not
+ * tracked at all). A packet of a connection conntrack already tracks is the answer
+ * only when no such packet came before the timeout or the signal (packet->later).
+ * Where the kernel's traces carry no conntrack, the first packet is the answer.
+ * 0 with *verdict (a reference, as cta_judgement_verdict makes it; NULL when its
+ * judgement could not be made: ENOMEM) and *packet set; -ETIMEDOUT, or -EINTR on
+ * SIGINT, SIGTERM or SIGHUP (advisor/lib/signals.h), when no packet came at all; or
+ * -errno with err filled (kernel refused: exit 3).
  * iptables-legacy tables that decide something are followed too (their chains join
  * the path, advisor/record/ltrace.h); when they cannot be, the answer comes without
  * them and err says why (a warning, with 0 returned).
@@ -34,6 +44,9 @@ struct cta_live_packet {
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 		   struct cta_verdict **verdict, struct cta_live_packet *packet,
 		   struct cta_err *err);
+
+/* fn is called when a packet of a tracked connection came and the wait goes on (NULL: none). */
+void cta_live_on_later(void (*fn)(void));
 
 /* -v: fn sees each trace message cta_live_blame() reads, parsed (NULL: none). */
 void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data);

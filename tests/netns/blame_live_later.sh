@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# blame --live answers with a packet that opens a connection of TUPLE. A late packet of
+# an earlier connection of the same tuple (an established UDP exchange that goes on,
+# a TCP connection's last ACK) was let through by `ct state established accept`, which
+# says nothing of the flow's rule: it is the answer only when no new connection comes
+# before the timeout, and then the answer says so.
+. "$(dirname "$0")/common.sh"
+
+lab_up || exit 1
+S() { ip netns exec "$SRV" "$@"; }
+(S "$CTALAB" serve udp 53 30 -a 192.0.2.10 &)
+S nft -f - <<'NFT' || fail "cannot load the ruleset"
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		udp dport 53 accept
+	}
+}
+NFT
+sleep 0.3
+CHECK="$PY $HERE/../tools/check_blame.py"
+TUPLE="udp 198.51.100.7 -> 192.0.2.10:53"
+
+# keep_talking SECONDS: one UDP socket on 198.51.100.7:40053, its first exchange
+# answered, then a datagram every 0.1 s: packets of an established connection
+keep_talking() {
+	ip netns exec "$CLA" "$PY" - "$1" <<'PYEOF'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.7", 40053))
+s.settimeout(2)
+s.sendto(b"x", ("192.0.2.10", 53))
+s.recv(100)
+end = time.time() + float(sys.argv[1])
+while time.time() < end:
+    s.sendto(b"y", ("192.0.2.10", 53))
+    time.sleep(0.1)
+PYEOF
+}
+
+# --- a new connection comes while the established one goes on: it is the answer
+keep_talking 6 &
+talk=$!
+sleep 0.5
+S "$CTA" -j blame --live --timeout 10s "$TUPLE" >"$TMP/new.json" 2>"$TMP/new.err" &
+b=$!
+wait_blame_table || fail "no blame table"
+sleep 1 # packets of the established connection are traced meanwhile
+ip netns exec "$CLA" "$CTALAB" send udp 192.0.2.10 53 -s 198.51.100.7 >/dev/null 2>&1 ||
+	fail "the new exchange failed"
+wait $b || fail "blame --live exited $?"
+$CHECK "$TMP/new.json" accept "inet filter input|udp dport 53 accept" \
+	"inet filter input=accept" || fail "a new connection: not its rule"
+$PY - "$TMP/new.json" <<'PYEOF' || fail "a new connection: the packet"
+import json, sys
+p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
+assert p["established"] is False and p["sport"] != 40053, p
+PYEOF
+grep -q "established connection came" "$TMP/new.err" ||
+	fail "no word of the established packet that came first: $(cat "$TMP/new.err")"
+schema_ok blame.schema.json "$TMP/new.json"
+wait $talk
+
+# --- only the established connection sends: its packet is the answer, said to be one
+keep_talking 5 &
+talk=$!
+sleep 0.5
+S "$CTA" -j blame --live --timeout 2s "$TUPLE" >"$TMP/later.json" 2>/dev/null ||
+	fail "blame --live (established only) exited $?"
+$CHECK "$TMP/later.json" accept "inet filter input|ct state established,related accept" ||
+	fail "established only: not the established rule"
+$PY - "$TMP/later.json" <<'PYEOF' || fail "established only: the packet"
+import json, sys
+p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
+assert p["established"] is True and p["sport"] == 40053, p
+PYEOF
+S "$CTA" blame --live --timeout 2s "$TUPLE" >"$TMP/later.txt" 2>/dev/null
+grep -q "a packet of a connection already established" "$TMP/later.txt" ||
+	fail "the text does not say the packet was of an established connection"
+wait $talk
+no_own_table "$SRV"
+finish
