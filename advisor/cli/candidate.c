@@ -637,6 +637,13 @@ static int stand_in(struct cta_candidate *c, const char *live)
  * one line says what it means, nft's diagnostic indented below, and stands in as an
  * empty table (stand_in). 0 or an exit code, said.
  */
+/* What review does with a table nft cannot load back (stand_in, denied_in, uncopied_after). */
+#define STAND_IN_SAID                                                                           \
+	"such a table stands in as its chains, base chains with their policies, one accept "    \
+	"in each chain in place of its rules; what it denied while recording stands where the " \
+	"candidate leaves it alone, and no flow is judged when the candidate changes it in "    \
+	"part (anything but a flush of the whole table)"
+
 static int copy_live(struct cta_candidate *c, const char *live)
 {
 	struct cta_err err;
@@ -665,10 +672,8 @@ static int copy_live(struct cta_candidate *c, const char *live)
 			/* what the candidate changes is compared with the stand-ins alone */
 			if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->stand_ins))
 				c->stand_ins = NULL;
-			cta_msg("warning: nft cannot load the live ruleset as it lists it (nft "
-				"said, below): the candidate is judged alone, while on the host "
-				"those live rules stay in force beside it and could not be "
-				"judged\n%s",
+			cta_msg("warning: nft cannot load any live table as it lists it (nft "
+				"said, below): " STAND_IN_SAID "\n%s",
 				c->live_error);
 			return 0;
 		}
@@ -676,12 +681,8 @@ static int copy_live(struct cta_candidate *c, const char *live)
 			bool many = n > 1;
 
 			cta_msg("warning: nft cannot load the live table%s %s as it lists %s, nor "
-				"as JSON (nft said, below): the candidate is judged without %s, "
-				"while on the host %s in force beside the candidate and could not "
-				"be judged\n%s",
-				many ? "s" : "", missing, many ? "them" : "it",
-				many ? "them" : "it", many ? "they stay" : "it stays",
-				c->live_error);
+				"as JSON (nft said, below): " STAND_IN_SAID "\n%s",
+				many ? "s" : "", missing, many ? "them" : "it", c->live_error);
 		}
 	}
 	if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before))

@@ -2,7 +2,8 @@
 # Issue 16, case 11: on a ufw-style host (iptables-nft rules with the xt `recent` match,
 # which nft cannot load back from its own listing), review says so in one summary
 # line, with nft's diagnostic indented once below it, each diagnostic once, and what it
-# means: those live rules stay in force on the host but could not be judged. A table
+# means: the table stands in as its chains, its recorded denials stand while the
+# candidate leaves it alone, a candidate that changes it in part is not judged. A table
 # beside it that nft loads is copied all the same (table by table).
 . "$(dirname "$0")/common.sh"
 
@@ -27,7 +28,7 @@ table inet filter {
 NFT
 S "$CTA" review "$TMP/cand.nft" >"$TMP/out" 2>"$TMP/err"
 cat "$TMP/err"
-expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load the live ruleset .*: the candidate is judged alone, while on the host those live rules stay in force beside it and could not be judged$"
+expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load any live table as it lists it \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(anything but a flush of the whole table\)$"
 expect_line "$TMP/err" "Error: unsupported xtables compat expression"
 expect_line "$TMP/err" "^    Error: unsupported xtables compat expression, use iptables-nft with this ruleset  \(2 times\)$"
 # nft's quoted line and carets, indented once; nothing of it on the summary line
@@ -47,8 +48,8 @@ table inet extra {
 NFT
 S "$CTA" review "$TMP/cand.nft" >"$TMP/out" 2>"$TMP/err"
 cat "$TMP/err"
-expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load the live table ip filter as it lists it, nor as JSON \(nft said, below\): the candidate is judged without it, while on the host it stays in force beside the candidate and could not be judged$"
-expect_line "$TMP/err" "judged alone" 0
+expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load the live table ip filter as it lists it, nor as JSON \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(anything but a flush of the whole table\)$"
+expect_line "$TMP/err" "any live table" 0
 grep -q "^in force beside the candidate: .*inet extra" "$TMP/out" ||
 	fail "inet extra not copied: $(cat "$TMP/out")"
 finish
