@@ -127,6 +127,25 @@ static int in_child(const struct cta_nft_cmd *cmds, size_t n, struct cta_buf *b)
 	return b->oom ? -ENOMEM : 0;
 }
 
+/*
+ * What a listing's buffer b ends as: with rc 0 (and b whole), *text takes b's text
+ * ("" when nothing came) and 0 is returned; otherwise b is freed and rc (-ENOMEM when
+ * b ran out of memory) returned.
+ */
+static int hand_over(struct cta_buf *b, int rc, char **text)
+{
+	if (!rc && b->oom)
+		rc = -ENOMEM;
+	if (!rc && !b->p && !(b->p = strdup("")))
+		rc = -ENOMEM;
+	if (rc) {
+		cta_buf_fini(b);
+		return rc;
+	}
+	*text = b->p;
+	return 0;
+}
+
 int cta_nft_tables(char **text)
 {
 	struct cta_buf b = { 0 }, names = { 0 };
@@ -149,15 +168,7 @@ int cta_nft_tables(char **text)
 			cta_buf_printf(&names, "%.*s\n", (int)n, l);
 	}
 	cta_buf_fini(&b);
-	if (!rc && !names.p && !(names.p = strdup("")))
-		rc = -ENOMEM;
-	if (!rc && names.oom)
-		rc = -ENOMEM;
-	if (rc)
-		cta_buf_fini(&names);
-	else
-		*text = names.p;
-	return rc;
+	return hand_over(&names, rc, text);
 }
 
 int cta_nft_list_cmds(const struct cta_nft_cmd *cmds, size_t n, char **text)
@@ -166,13 +177,7 @@ int cta_nft_list_cmds(const struct cta_nft_cmd *cmds, size_t n, char **text)
 	int rc = n ? in_child(cmds, n, &b) : 0;
 
 	*text = NULL;
-	if (!rc && !b.p && !(b.p = strdup("")))
-		rc = -ENOMEM;
-	if (rc)
-		cta_buf_fini(&b);
-	else
-		*text = b.p;
-	return rc;
+	return hand_over(&b, rc, text);
 }
 
 int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text)
@@ -204,13 +209,7 @@ int cta_nft_list_cmd(const char *cmd, unsigned flags, char **text)
 		rc = in_child(&(struct cta_nft_cmd){ one, flags }, 1, &b);
 	}
 	free(tables);
-	if (!rc && !b.p && !(b.p = strdup("")))
-		rc = -ENOMEM;
-	if (rc)
-		cta_buf_fini(&b);
-	else
-		*text = b.p;
-	return rc;
+	return hand_over(&b, rc, text);
 }
 
 static int list(unsigned flags, const char *family, const char *table, char **text)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "advisor/lib/buf.h"
 #include "nft/nftrun.h"
 #include "nft/nlsock.h"
 #include "nft/table.h"
@@ -51,27 +52,13 @@ void cta_snapshot_free(struct cta_snapshot *s)
 }
 
 /*
- * Run the listing CMD with FLAGS and append its output to *out (of *len bytes): rule
+ * Run the listing CMD with FLAGS and append its output to out: rule
  * texts and base chains as text, with handles and numeric priorities (and, for
  * take, stateless: counters and quotas would make a rule's text change with
  * traffic). Not the JSON listing: libnftables 1.0.6 reads freed memory while dumping
  * it (valgrind), which corrupted the heap in a test run. 0, -EPERM (refused), -ENOMEM.
  */
-/* Append TEXT to *out (of *len bytes). 0 or -ENOMEM. */
-static int append(char **out, size_t *len, const char *text)
-{
-	size_t n = strlen(text);
-	char *grown = realloc(*out, *len + n + 1);
-
-	if (!grown)
-		return -ENOMEM;
-	memcpy(grown + *len, text, n + 1);
-	*out = grown;
-	*len += n;
-	return 0;
-}
-
-static int run_append(const char *cmd, unsigned flags, char **out, size_t *len)
+static int run_append(const char *cmd, unsigned flags, struct cta_buf *out)
 {
 	char *text = NULL;
 	int err;
@@ -81,9 +68,9 @@ static int run_append(const char *cmd, unsigned flags, char **out, size_t *len)
 			       &text);
 	if (err)
 		return err == -ENOMEM ? err : -EPERM;
-	err = append(out, len, text);
+	cta_buf_str(out, text);
 	free(text);
-	return err;
+	return out->oom ? -ENOMEM : 0;
 }
 
 /*
@@ -122,8 +109,8 @@ static bool table_line(const char *line, bool *own)
 static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 {
 	unsigned f = NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_NUMERIC_PRIO | flags;
-	char *tables = NULL, *out = NULL, *part;
-	size_t len = 0;
+	char *tables = NULL, *part;
+	struct cta_buf out = { 0 };
 	int err;
 
 	*text = NULL;
@@ -161,23 +148,22 @@ static int take(struct cta_snapshot *s, const char **text, unsigned flags)
 			continue;
 		err = cta_nft_list_cmds(cmds, n, &part);
 		if (!err) {
-			err = append(&out, &len, part);
+			cta_buf_str(&out, part);
 			free(part);
+			err = out.oom ? -ENOMEM : 0;
 		}
 	}
 	if (err == -EPERM) {
 		/* a table that would not list alone: everything, its elements too */
-		free(out);
-		out = NULL;
-		len = 0;
-		err = run_append("list ruleset", flags, &out, &len);
+		cta_buf_fini(&out);
+		err = run_append("list ruleset", flags, &out);
 	}
 	free(tables);
 	if (err) {
-		free(out);
+		cta_buf_fini(&out);
 		return err;
 	}
-	s->text = out ? out : strdup("");
+	s->text = out.p ? out.p : strdup("");
 	*text = s->text;
 	return s->text ? 0 : -ENOMEM;
 }
