@@ -703,6 +703,8 @@ static int dump(struct rec *r, bool startup)
 	r->dump_entries = cta_ct_stats(r->ct)->dump_entries - entries0;
 	if (!r->dump_walk_ns || r->dump_cpu_ns < r->dump_walk_ns)
 		r->dump_walk_ns = r->dump_cpu_ns ? r->dump_cpu_ns : 1;
+	verbose(r, "conntrack dump: %llu entries, %.1f ms of CPU",
+		(unsigned long long)r->dump_entries, (double)r->dump_cpu_ns / 1e6);
 	/* a whole dump with nothing lost since it began: every open connection is known */
 	if (reliable_before && r->reliable)
 		r->lossy = false;
@@ -1753,8 +1755,11 @@ static int tick(struct rec *r, struct ticker *t)
 	if (elapsed - t->last_checkpoint_ms >= checkpoint_wait_ms(r)) {
 		t->last_checkpoint_ms = elapsed;
 		/* refresh the counters of open connections (when due), then write */
-		if (cta_judge_waiting(r->judge) || (r->output && refresh_due(r)))
+		if (cta_judge_waiting(r->judge) || (r->output && refresh_due(r))) {
+			verbose(r, "checkpoint: a conntrack dump (%s)",
+				cta_judge_waiting(r->judge) ? "first packets wait for it" : "due");
 			err = dump(r, false);
+		}
 		if (!err && r->output) {
 			uint64_t cpu0 = cpu_ns();
 
