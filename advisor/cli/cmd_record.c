@@ -62,7 +62,7 @@ const struct cta_cmd cta_cmd_record = {
 	"      --checkpoint-interval DURATION\n"
 	"                           how often FILE is rewritten, after a dump of the\n"
 	"                           conntrack table when one is due (default 5s; dumps take\n"
-	"                           2% of a CPU at most, checkpoints 5%: further apart when\n"
+	"                           0.5% of a CPU at most, checkpoints 5%: further apart when\n"
 	"                           large, 1 min at most; without FILE, dumps while first\n"
 	"                           packets wait for a dump to show their connections)\n"
 	"      --rcvbuf BYTES       event socket receive buffer (default 33554432)\n"

@@ -1496,9 +1496,10 @@ static int settle(struct rec *r, bool all)
  * those opened since the last one; the file is good without it (ended connections
  * come with their DESTROY, the last dump's open ones are there). On a big table a dump
  * is most of record's work (measured: 0.41x conntrack -E's CPU with a dump every 5 s
- * at 50k new flows/s, 0.17x with none): so one comes when the time since the last is
- * DUMP_SHARE times what the next should cost in CPU, or more (dumps take 1/DUMP_SHARE of
- * a CPU at most), 10 minutes at the most. Its cost: a fixed part, the walk of every
+ * at 50k new flows/s, 0.17x with none; at 10k new flows/s for 12 s, 0.30x with dumps
+ * due at 1/50 of a CPU, 0.16x at 1/200, bench/results.md): so one comes when the time
+ * since the last is DUMP_SHARE times what the next should cost in CPU, or more (dumps
+ * take 1/DUMP_SHARE of a CPU at most), 10 minutes at the most. Its cost: a fixed part, the walk of every
  * bucket that any dump makes (the least CPU time a dump took), plus the table's entries
  * now (nf_conntrack_count) at the last dump's CPU per entry above that walk, between
  * DUMP_ENTRY_NS and DUMP_ENTRY_MAX_NS. Without the fixed part a start-up dump of a few
@@ -1509,7 +1510,7 @@ static int settle(struct rec *r, bool all)
  * conntrack's hash (shared by all namespaces: 262144 here), a few ms of CPU for
  * nothing (on an idle host, a third of record's CPU, every checkpoint).
  */
-#define DUMP_SHARE 50
+#define DUMP_SHARE 200
 #define DUMP_ENTRY_NS 2000 /* CPU ns per entry dumped, at the least (about 2 us here) */
 /*
  * At the most: a dump's CPU time also holds the events read between its batches, so a
