@@ -49,13 +49,14 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
 	/*
-	 * A packet of a connection conntrack already tracks (its trace says established or
-	 * related) was let through by `ct state established` or the like: it says nothing
-	 * of what let the connection in. A late packet of an earlier connection of TUPLE
-	 * is kept, and the answer waits for a new connection until the timeout.
+	 * A packet of a connection conntrack already tracks (its trace says established)
+	 * was let through by `ct state established` or the like: it says nothing of what
+	 * let the connection in. A late packet of an earlier connection of TUPLE is kept,
+	 * and the answer waits for a new connection until the timeout. A related packet
+	 * is not one: it is the first of its own (an FTP data connection, an ICMP error),
+	 * and `ct state related accept` is what lets it in.
 	 */
-	bool later = j->has_ct && (j->ct_state & (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-						  NF_CT_STATE_BIT(IP_CT_RELATED)));
+	bool later = j->has_ct && (j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0) || j->by_kernel)
 		return; /* answered already, a reply, or synproxy's packet (trace.h) */

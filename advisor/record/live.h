@@ -21,8 +21,8 @@ struct cta_live_packet {
 	uint8_t family, l4proto;
 	struct cta_tuple tuple;
 	/*
-	 * A packet of a connection conntrack already tracked (established or related, as
-	 * its trace said): no new connection of TUPLE came in time, so the answer is what
+	 * A packet of a connection conntrack already tracked (established, as its trace
+	 * said): no new connection of TUPLE came in time, so the answer is what
 	 * let this packet through, not what let its connection in.
 	 */
 	bool later;

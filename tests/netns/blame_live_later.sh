@@ -3,7 +3,8 @@
 # an earlier connection of the same tuple (an established UDP exchange that goes on,
 # a TCP connection's last ACK) was let through by `ct state established accept`, which
 # says nothing of the flow's rule: it is the answer only when no new connection comes
-# before the timeout, and then the answer says so.
+# before the timeout, and then the answer says so. A related connection's first packet
+# (passive FTP's data connection) is an answer at once.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -79,5 +80,43 @@ S "$CTA" blame --live --timeout 2s "$TUPLE" >"$TMP/later.txt" 2>/dev/null
 grep -q "a packet of a connection already established" "$TMP/later.txt" ||
 	fail "the text does not say the packet was of an established connection"
 wait $talk
+
+# --- a related connection's first packet (passive FTP's data connection, which the ftp
+# helper expected) opens a connection of its own: it is the answer at once, decided by
+# `ct state established,related accept`. The server's data port is made known by a
+# local port range of one port.
+if S nft -f - <<'NFT' 2>"$TMP/helper.err"; then
+table inet fw {
+	ct helper ftp-standard {
+		type "ftp" protocol tcp
+		l3proto inet
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 21 ct helper set "ftp-standard"
+	}
+}
+NFT
+	S nft add rule inet filter input tcp dport 21 accept
+	S sysctl -qw net.ipv4.ip_local_port_range="40100 40100"
+	(S "$CTALAB" ftpd tcp 21 20 &)
+	sleep 0.3
+	S "$CTA" -j blame --live --timeout 10s "tcp 198.51.100.7 -> 192.0.2.10:40100" \
+		>"$TMP/rel.json" 2>/dev/null &
+	b=$!
+	wait_blame_table || fail "no blame table (related)"
+	ip netns exec "$CLA" "$CTALAB" ftp tcp 192.0.2.10 21 -s 198.51.100.7 ||
+		fail "the ftp session failed"
+	wait $b || fail "blame --live (related) exited $?"
+	$CHECK "$TMP/rel.json" accept "inet filter input|ct state established,related accept" ||
+		fail "related: not the related rule"
+	$PY - "$TMP/rel.json" <<'PYEOF' || fail "related: the packet"
+import json, sys
+p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
+assert p["established"] is False and p["dport"] == 40100, p
+PYEOF
+else
+	echo "no ftp conntrack helper here (nf_conntrack_ftp): the related case is left out"
+fi
 no_own_table "$SRV"
 finish
