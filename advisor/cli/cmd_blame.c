@@ -36,8 +36,8 @@ const struct cta_cmd cta_cmd_blame = {
 	"\n"
 	"  --session FILE    answer from a recording (record traces first packets)\n"
 	"  --live            answer from the kernel: trace the next packet of TUPLE that\n"
-	"                    opens a connection (a packet of one already established only\n"
-	"                    when no new one comes in time)\n"
+	"                    opens a connection (a packet of one already established when\n"
+	"                    TUPLE has a source port, or no new one comes in time)\n"
 	"  --timeout DUR     how long --live waits for that packet (default 30s)\n"
 	"\n"
 	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
@@ -567,17 +567,18 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 					    json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "protocol",
 						      proto, "src", src, "dst", dst, "sport",
 						      pkt.tuple.sport, "dport", pkt.tuple.dport,
-						      "established", pkt.later));
+						      "established", pkt.established));
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
 	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
 				      : "%s  (live: %s %s:%u -> %s:%u)\n",
 	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
-	if (pkt.later)
-		printf("  a packet of a connection already established: no new connection came "
-		       "in time, so this is what let the packet through, not what let its "
-		       "connection in\n");
+	if (pkt.established)
+		printf("  a packet of a connection already established (%s): this is what let "
+		       "the packet through, not what let its connection in\n",
+		       m.has_sport ? "the TUPLE names that connection"
+				   : "no new connection came before the wait ended");
 	print_verdict(tv, false);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

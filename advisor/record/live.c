@@ -23,6 +23,7 @@ struct live {
 	/* The first packet of a connection already tracked: the answer if no new one comes. */
 	struct cta_verdict *later;
 	struct cta_live_packet later_packet;
+	bool one; /* the TUPLE has a source port: it names one connection, new or not */
 };
 
 /* Legacy tables are a part of the answer; without them it comes all the same. */
@@ -51,23 +52,25 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	/*
 	 * A packet of a connection conntrack already tracks (its trace says established)
 	 * was let through by `ct state established` or the like: it says nothing of what
-	 * let the connection in. A late packet of an earlier connection of TUPLE is kept,
-	 * and the answer waits for a new connection until the timeout. A related packet
-	 * is not one: it is the first of its own (an FTP data connection, an ICMP error),
-	 * and `ct state related accept` is what lets it in.
+	 * let the connection in. A late packet of an earlier connection of TUPLE is kept
+	 * aside, and the answer waits for a new connection until the timeout; unless the
+	 * TUPLE names that one connection (a source port). A related packet is not one:
+	 * it is the first of its own (an FTP data connection), and `ct state related
+	 * accept` is what lets it in.
 	 */
-	bool later = j->has_ct && (j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
+	bool established = j->has_ct && (j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
+	bool aside = established && !l->one;
 
 	if (l->verdict || (j->has_ct && j->ct_dir != 0) || j->by_kernel)
 		return; /* answered already, a reply, or synproxy's packet (trace.h) */
-	if (later && l->later)
+	if (aside && l->later)
 		return;
-	if (later && later_fn)
+	if (aside && later_fn)
 		later_fn();
-	*(later ? &l->later : &l->verdict) =
+	*(aside ? &l->later : &l->verdict) =
 		cta_ltrace_judgement(l->lt, j, cta_listen_ruleset(l->listen), CTA_VSOURCE_NONE);
-	*(later ? &l->later_packet : &l->packet) =
-		(struct cta_live_packet){ j->family, j->l4proto, j->tuple, later };
+	*(aside ? &l->later_packet : &l->packet) =
+		(struct cta_live_packet){ j->family, j->l4proto, j->tuple, established };
 }
 
 /* No new connection came: a packet of an established one is the answer, if one came. */
@@ -114,8 +117,10 @@ static int wait_loop(struct live *l, int sigfd, uint64_t timeout_ms)
 		n = poll(p, 3, 100);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (p[1].revents & POLLIN)
+		if (p[1].revents & POLLIN) {
+			cta_listen_flush(l->listen, cta_now_mono_ns(), true);
 			return fall_back(l) ? 0 : -EINTR;
+		}
 		if (p[2].revents & POLLIN)
 			(void)cta_ltrace_read(l->lt, cta_now_mono_ns());
 		n = cta_listen_read(l->listen);
@@ -147,7 +152,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME,
 					.trace = CTA_TRACE_MATCH,
 					.match = *m };
-	struct live l = { 0 };
+	struct live l = { .one = m->has_sport };
 	struct cta_listen_config lc = {
 		.table = &cfg,
 		.rcvbuf = 8u << 20,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * blame --live: a table of its own (owner flag) whose only rule marks packets of one
- * tuple for tracing; the first such packet's judgement is the answer.
+ * tuple for tracing; the judgement of the first such packet that opens a connection is
+ * the answer (cta_live_blame).
  */
 #ifndef CTA_LIVE_H
 #define CTA_LIVE_H
@@ -22,16 +23,18 @@ struct cta_live_packet {
 	struct cta_tuple tuple;
 	/*
 	 * A packet of a connection conntrack already tracked (established, as its trace
-	 * said): no new connection of TUPLE came in time, so the answer is what
-	 * let this packet through, not what let its connection in.
+	 * said): the TUPLE named that connection (a source port), or no new connection
+	 * of it came before the wait ended. The answer is what let this packet through,
+	 * not what let its connection in.
 	 */
-	bool later;
+	bool established;
 };
 
 /*
  * Wait up to timeout_ms for a packet matching m that opens a connection (or is not
  * tracked at all). A packet of a connection conntrack already tracks is the answer
- * only when no such packet came before the timeout or the signal (packet->later).
+ * when m has a source port (it names one connection), or else when no such packet
+ * came before the timeout or the signal (packet->established).
  * Where the kernel's traces carry no conntrack, the first packet is the answer.
  * 0 with *verdict (a reference, as cta_judgement_verdict makes it; NULL when its
  * judgement could not be made: ENOMEM) and *packet set; -ETIMEDOUT, or -EINTR on

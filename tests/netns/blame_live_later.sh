@@ -3,8 +3,9 @@
 # an earlier connection of the same tuple (an established UDP exchange that goes on,
 # a TCP connection's last ACK) was let through by `ct state established accept`, which
 # says nothing of the flow's rule: it is the answer only when no new connection comes
-# before the timeout, and then the answer says so. A related connection's first packet
-# (passive FTP's data connection) is an answer at once.
+# before the timeout, and then the answer says so. A TUPLE with a source port names one
+# connection: its next packet is the answer, established or not. A related
+# connection's first packet (passive FTP's data connection) is an answer at once.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -24,15 +25,19 @@ CHECK="$PY $HERE/../tools/check_blame.py"
 TUPLE="udp 198.51.100.7 -> 192.0.2.10:53"
 
 # keep_talking SECONDS: one UDP socket on 198.51.100.7:40053, its first exchange
-# answered, then a datagram every 0.1 s: packets of an established connection
+# answered (then $TMP/ready exists), then a datagram every 0.1 s: packets of an
+# established connection
 keep_talking() {
-	ip netns exec "$CLA" "$PY" - "$1" <<'PYEOF'
+	rm -f "$TMP/ready"
+	ip netns exec "$CLA" "$PY" - "$1" "$TMP/ready" <<'PYEOF'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.51.100.7", 40053))
 s.settimeout(2)
 s.sendto(b"x", ("192.0.2.10", 53))
 s.recv(100)
+open(sys.argv[2], "w").close()
 end = time.time() + float(sys.argv[1])
 while time.time() < end:
     s.sendto(b"y", ("192.0.2.10", 53))
@@ -40,10 +45,21 @@ while time.time() < end:
 PYEOF
 }
 
+# talking: until keep_talking's connection is established (5 s at most)
+talking() {
+	local i
+	for i in $(seq 50); do
+		[ -e "$TMP/ready" ] && return 0
+		sleep 0.1
+	done
+	fail "the talking client's first exchange did not come back"
+	return 1
+}
+
 # --- a new connection comes while the established one goes on: it is the answer
 keep_talking 6 &
 talk=$!
-sleep 0.5
+talking
 S "$CTA" -j blame --live --timeout 10s "$TUPLE" >"$TMP/new.json" 2>"$TMP/new.err" &
 b=$!
 wait_blame_table || fail "no blame table"
@@ -64,9 +80,9 @@ schema_ok blame.schema.json "$TMP/new.json"
 wait $talk
 
 # --- only the established connection sends: its packet is the answer, said to be one
-keep_talking 5 &
+keep_talking 8 &
 talk=$!
-sleep 0.5
+talking
 S "$CTA" -j blame --live --timeout 2s "$TUPLE" >"$TMP/later.json" 2>/dev/null ||
 	fail "blame --live (established only) exited $?"
 $CHECK "$TMP/later.json" accept "inet filter input|ct state established,related accept" ||
@@ -77,8 +93,22 @@ p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
 assert p["established"] is True and p["sport"] == 40053, p
 PYEOF
 S "$CTA" blame --live --timeout 2s "$TUPLE" >"$TMP/later.txt" 2>/dev/null
-grep -q "a packet of a connection already established" "$TMP/later.txt" ||
+grep -q "a packet of a connection already established (no new connection came" "$TMP/later.txt" ||
 	fail "the text does not say the packet was of an established connection"
+
+# --- a TUPLE with the source port names that connection: its next packet is the
+# answer at once, said to be of an established connection
+t0=$(date +%s)
+S "$CTA" -j blame --live --timeout 10s "udp 198.51.100.7:40053 -> 192.0.2.10:53" \
+	>"$TMP/one.json" 2>/dev/null || fail "blame --live (one connection) exited $?"
+[ $(($(date +%s) - t0)) -lt 5 ] || fail "blame --live waited for a new connection of a 5-tuple"
+$CHECK "$TMP/one.json" accept "inet filter input|ct state established,related accept" ||
+	fail "one connection: not the established rule"
+$PY - "$TMP/one.json" <<'PYEOF' || fail "one connection: the packet"
+import json, sys
+p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
+assert p["established"] is True and p["sport"] == 40053, p
+PYEOF
 wait $talk
 
 # --- a related connection's first packet (passive FTP's data connection, which the ftp
@@ -98,7 +128,7 @@ table inet fw {
 }
 NFT
 	S nft add rule inet filter input tcp dport 21 accept
-	S sysctl -qw net.ipv4.ip_local_port_range="40100 40100"
+	S sysctl -qw net.ipv4.ip_local_port_range="40100 40100" || fail "cannot fix the local port range"
 	(S "$CTALAB" ftpd tcp 21 20 &)
 	sleep 0.3
 	S "$CTA" -j blame --live --timeout 10s "tcp 198.51.100.7 -> 192.0.2.10:40100" \
