@@ -628,6 +628,13 @@ static int stand_in(struct cta_candidate *c, const char *live)
 	return 0;
 }
 
+/* What review does with a table nft cannot load back (stand_in, denied_in, uncopied_after). */
+#define STAND_IN_SAID                                                                           \
+	"such a table stands in as its chains, base chains with their policies, one accept "    \
+	"in each chain in place of its rules; what it denied while recording stands where the " \
+	"candidate leaves it alone, and no flow is judged when the candidate changes it in "    \
+	"part (a change other than deleting it or flushing it whole)"
+
 /*
  * The live ruleset (text as it is) into the scratch namespace, and c->live as the
  * namespace lists it: both sides of the comparison the kernel's own listing, so rules
@@ -637,13 +644,6 @@ static int stand_in(struct cta_candidate *c, const char *live)
  * one line says what it means, nft's diagnostic indented below, and stands in as an
  * empty table (stand_in). 0 or an exit code, said.
  */
-/* What review does with a table nft cannot load back (stand_in, denied_in, uncopied_after). */
-#define STAND_IN_SAID                                                                           \
-	"such a table stands in as its chains, base chains with their policies, one accept "    \
-	"in each chain in place of its rules; what it denied while recording stands where the " \
-	"candidate leaves it alone, and no flow is judged when the candidate changes it in "    \
-	"part (anything but a flush of the whole table)"
-
 static int copy_live(struct cta_candidate *c, const char *live)
 {
 	struct cta_err err;

@@ -1499,12 +1499,12 @@ static int settle(struct rec *r, bool all)
  * at 50k new flows/s, 0.17x with none; at 10k new flows/s for 12 s, 0.30x with dumps
  * due at 1/50 of a CPU, 0.16x at 1/200, bench/results.md): so one comes when the time
  * since the last is DUMP_SHARE times what the next should cost in CPU, or more (dumps
- * take 1/DUMP_SHARE of a CPU at most), 10 minutes at the most. Its cost: a fixed part, the walk of every
- * bucket that any dump makes (the least CPU time a dump took), plus the table's entries
- * now (nf_conntrack_count) at the last dump's CPU per entry above that walk, between
- * DUMP_ENTRY_NS and DUMP_ENTRY_MAX_NS. Without the fixed part a start-up dump of a few
- * entries put the walk on each of them: 20 us an entry, and no dump for minutes under
- * a flood. First packets waiting for a dump to show their connection
+ * take 1/DUMP_SHARE of a CPU at most), 10 minutes at the most. Its cost: a fixed part,
+ * the walk of every bucket that any dump makes (the least CPU time a dump took), plus
+ * the table's entries now (nf_conntrack_count) at the last dump's CPU per entry above
+ * that walk, between DUMP_ENTRY_NS and DUMP_ENTRY_MAX_NS. Without the fixed part a
+ * start-up dump of a few entries put the walk on each of them: 20 us an entry, and no
+ * dump for minutes under a flood. First packets waiting for a dump to show their connection
  * (cta_judge_waiting) get theirs every checkpoint all the same. None while the table
  * holds no entry: nothing is open to refresh or find, and a dump walks every bucket of
  * conntrack's hash (shared by all namespaces: 262144 here), a few ms of CPU for

@@ -99,6 +99,6 @@ S "$CTA" review "$TMP/full.nft" --session "$TMP/s.json" >"$TMP/range.out" 2>&1
 rc=$?
 cat "$TMP/range.out"
 [ $rc = 0 ] || fail "review beside a range DNAT: exit $rc"
-expect_line "$TMP/range.out" "cannot load the live ruleset" 0
+expect_line "$TMP/range.out" "nft cannot load" 0
 expect_line "$TMP/range.out" "^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:8080  \(forward\) "
 finish

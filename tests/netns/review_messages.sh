@@ -28,7 +28,7 @@ table inet filter {
 NFT
 S "$CTA" review "$TMP/cand.nft" >"$TMP/out" 2>"$TMP/err"
 cat "$TMP/err"
-expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load any live table as it lists it \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(anything but a flush of the whole table\)$"
+expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load any live table as it lists it \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(a change other than deleting it or flushing it whole\)$"
 expect_line "$TMP/err" "Error: unsupported xtables compat expression"
 expect_line "$TMP/err" "^    Error: unsupported xtables compat expression, use iptables-nft with this ruleset  \(2 times\)$"
 # nft's quoted line and carets, indented once; nothing of it on the summary line
@@ -48,7 +48,7 @@ table inet extra {
 NFT
 S "$CTA" review "$TMP/cand.nft" >"$TMP/out" 2>"$TMP/err"
 cat "$TMP/err"
-expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load the live table ip filter as it lists it, nor as JSON \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(anything but a flush of the whole table\)$"
+expect_line "$TMP/err" "^conntrack-advise: warning: nft cannot load the live table ip filter as it lists it, nor as JSON \(nft said, below\): such a table stands in as its chains, base chains with their policies, one accept in each chain in place of its rules; what it denied while recording stands where the candidate leaves it alone, and no flow is judged when the candidate changes it in part \(a change other than deleting it or flushing it whole\)$"
 expect_line "$TMP/err" "any live table" 0
 grep -q "^in force beside the candidate: .*inet extra" "$TMP/out" ||
 	fail "inet extra not copied: $(cat "$TMP/out")"
