@@ -45,6 +45,20 @@ while time.time() < end:
 PYEOF
 }
 
+# packet_is FILE KEY=VALUE|KEY!=VALUE...: the packet of blame -j's last answer in FILE
+# (established: true or false; sport, dport: numbers)
+packet_is() {
+	"$PY" - "$@" <<'PYEOF'
+import json, re, sys
+p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
+for arg in sys.argv[2:]:
+    key, op, want = re.match(r"(\w+)(!?=)(.*)", arg).groups()
+    want = {"true": True, "false": False}.get(want, want)
+    got = p[key] if isinstance(p[key], bool) else str(p[key])
+    assert (got == want) == (op == "="), (arg, p)
+PYEOF
+}
+
 # talking: until keep_talking's connection is established (5 s at most)
 talking() {
 	local i
@@ -69,11 +83,7 @@ ip netns exec "$CLA" "$CTALAB" send udp 192.0.2.10 53 -s 198.51.100.7 >/dev/null
 wait $b || fail "blame --live exited $?"
 $CHECK "$TMP/new.json" accept "inet filter input|udp dport 53 accept" \
 	"inet filter input=accept" || fail "a new connection: not its rule"
-$PY - "$TMP/new.json" <<'PYEOF' || fail "a new connection: the packet"
-import json, sys
-p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
-assert p["established"] is False and p["sport"] != 40053, p
-PYEOF
+packet_is "$TMP/new.json" established=false sport!=40053 || fail "a new connection: the packet"
 grep -q "established connection came" "$TMP/new.err" ||
 	fail "no word of the established packet that came first: $(cat "$TMP/new.err")"
 schema_ok blame.schema.json "$TMP/new.json"
@@ -87,11 +97,7 @@ S "$CTA" -j blame --live --timeout 2s "$TUPLE" >"$TMP/later.json" 2>/dev/null ||
 	fail "blame --live (established only) exited $?"
 $CHECK "$TMP/later.json" accept "inet filter input|ct state established,related accept" ||
 	fail "established only: not the established rule"
-$PY - "$TMP/later.json" <<'PYEOF' || fail "established only: the packet"
-import json, sys
-p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
-assert p["established"] is True and p["sport"] == 40053, p
-PYEOF
+packet_is "$TMP/later.json" established=true sport=40053 || fail "established only: the packet"
 S "$CTA" blame --live --timeout 2s "$TUPLE" >"$TMP/later.txt" 2>/dev/null
 grep -q "a packet of a connection already established (no new connection came" "$TMP/later.txt" ||
 	fail "the text does not say the packet was of an established connection"
@@ -104,29 +110,14 @@ S "$CTA" -j blame --live --timeout 10s "udp 198.51.100.7:40053 -> 192.0.2.10:53"
 [ $(($(date +%s) - t0)) -lt 5 ] || fail "blame --live waited for a new connection of a 5-tuple"
 $CHECK "$TMP/one.json" accept "inet filter input|ct state established,related accept" ||
 	fail "one connection: not the established rule"
-$PY - "$TMP/one.json" <<'PYEOF' || fail "one connection: the packet"
-import json, sys
-p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
-assert p["established"] is True and p["sport"] == 40053, p
-PYEOF
+packet_is "$TMP/one.json" established=true sport=40053 || fail "one connection: the packet"
 wait $talk
 
 # --- a related connection's first packet (passive FTP's data connection, which the ftp
 # helper expected) opens a connection of its own: it is the answer at once, decided by
 # `ct state established,related accept`. The server's data port is made known by a
 # local port range of one port.
-if S nft -f - <<'NFT' 2>"$TMP/helper.err"; then
-table inet fw {
-	ct helper ftp-standard {
-		type "ftp" protocol tcp
-		l3proto inet
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 21 ct helper set "ftp-standard"
-	}
-}
-NFT
+if { echo "table inet fw {"; ftp_helper_rules; echo "}"; } | S nft -f - 2>"$TMP/helper.err"; then
 	S nft add rule inet filter input tcp dport 21 accept
 	S sysctl -qw net.ipv4.ip_local_port_range="40100 40100" || fail "cannot fix the local port range"
 	(S "$CTALAB" ftpd tcp 21 20 &)
@@ -140,11 +131,7 @@ NFT
 	wait $b || fail "blame --live (related) exited $?"
 	$CHECK "$TMP/rel.json" accept "inet filter input|ct state established,related accept" ||
 		fail "related: not the related rule"
-	$PY - "$TMP/rel.json" <<'PYEOF' || fail "related: the packet"
-import json, sys
-p = json.load(open(sys.argv[1]))["blame"][-1]["packet"]
-assert p["established"] is False and p["dport"] == 40100, p
-PYEOF
+	packet_is "$TMP/rel.json" established=false dport=40100 || fail "related: the packet"
 else
 	echo "no ftp conntrack helper here (nf_conntrack_ftp): the related case is left out"
 fi

@@ -58,6 +58,21 @@ fail() {
 	FAILED=1
 }
 
+# ftp_helper_rules: lines of an `inet` table: the ftp conntrack helper object and its
+# assignment to TCP port 21 in prerouting (nf_conntrack_ftp must be there to load them)
+ftp_helper_rules() {
+	cat <<'NFT'
+	ct helper ftp-standard {
+		type "ftp" protocol tcp
+		l3proto inet
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 21 ct helper set "ftp-standard"
+	}
+NFT
+}
+
 # expect_line FILE REGEX [COUNT]: REGEX matches exactly COUNT (default 1) lines.
 expect_line() {
 	local n

@@ -9,16 +9,10 @@
 
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
-cat >"$TMP/live.nft" <<'NFT'
-table inet fw {
-	ct helper ftp-standard {
-		type "ftp" protocol tcp
-		l3proto inet
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 21 ct helper set "ftp-standard"
-	}
+{
+	echo "table inet fw {"
+	ftp_helper_rules
+	cat <<'NFT'
 	chain input {
 		type filter hook input priority filter; policy drop;
 		ct state established,related accept
@@ -27,6 +21,7 @@ table inet fw {
 	}
 }
 NFT
+} >"$TMP/live.nft"
 if ! S nft -f "$TMP/live.nft" 2>"$TMP/nft.err"; then
 	echo "SKIP: no ftp conntrack helper here (nf_conntrack_ftp): $(cat "$TMP/nft.err")"
 	exit 77
