@@ -55,13 +55,15 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	 * let the connection in. A late packet of an earlier connection of TUPLE is kept
 	 * aside, and the answer waits for a new connection until the timeout; unless the
 	 * TUPLE names that one connection (a source port). A related packet is not one:
-	 * it is the first of its own (an FTP data connection), and `ct state related
-	 * accept` is what lets it in.
+	 * it is the first of its own (an FTP data connection, an ICMP error), and `ct
+	 * state related accept` is what lets it in.
 	 */
 	bool established = j->has_ct && (j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
 	bool aside = established && !l->one;
+	/* an ICMP error is related to the connection it answers, in its reply direction */
+	bool reply = j->has_ct && j->ct_dir != 0 && !(j->ct_state & NF_CT_STATE_BIT(IP_CT_RELATED));
 
-	if (l->verdict || (j->has_ct && j->ct_dir != 0) || j->by_kernel)
+	if (l->verdict || reply || j->by_kernel)
 		return; /* answered already, a reply, or synproxy's packet (trace.h) */
 	if (aside && l->later)
 		return;

@@ -4,8 +4,8 @@
 # a TCP connection's last ACK) was let through by `ct state established accept`, which
 # says nothing of the flow's rule: it is the answer only when no new connection comes
 # before the timeout, and then the answer says so. A TUPLE with a source port names one
-# connection: its next packet is the answer, established or not. A related
-# connection's first packet (passive FTP's data connection) is an answer at once.
+# connection: its next packet is the answer, established or not. A related packet
+# (an ICMP error, passive FTP's data connection) is an answer at once.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -112,6 +112,21 @@ $CHECK "$TMP/one.json" accept "inet filter input|ct state established,related ac
 	fail "one connection: not the established rule"
 packet_is "$TMP/one.json" established=true sport=40053 || fail "one connection: the packet"
 wait $talk
+
+# --- an ICMP error (the client's port unreachable for the server's datagram) is
+# related to the server's connection, in its reply direction: answered at once
+S "$CTA" -j blame --live --timeout 10s "icmp 198.51.100.7 -> 192.0.2.10 type 3" \
+	>"$TMP/icmp.json" 2>/dev/null &
+b=$!
+wait_blame_table || fail "no blame table (icmp)"
+S "$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.10", 5555))
+s.sendto(b"x", ("198.51.100.7", 9999))'
+wait $b || fail "blame --live (an ICMP error) exited $?"
+$CHECK "$TMP/icmp.json" accept "inet filter input|ct state established,related accept" ||
+	fail "an ICMP error: not the related rule"
+packet_is "$TMP/icmp.json" established=false || fail "an ICMP error: the packet"
 
 # --- a related connection's first packet (passive FTP's data connection, which the ftp
 # helper expected) opens a connection of its own: it is the answer at once, decided by
