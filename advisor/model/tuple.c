@@ -299,11 +299,11 @@ bool cta_icmp_type_parse(const char *s, uint8_t l4proto, uint8_t *out)
 
 static bool is_word(const char *s)
 {
-	return !strcmp(s, "type") || !strcmp(s, "code") || !strcmp(s, "port") ||
+	return !strcmp(s, "type") || !strcmp(s, "code") || !strcmp(s, "id") || !strcmp(s, "port") ||
 	       !strcmp(s, "dport") || !strcmp(s, "sport");
 }
 
-/* The words after the addresses: type N, code N, port P (or dport P), sport P. */
+/* The words after the addresses: type N, code N, id N, port P (or dport P), sport P. */
 static int words(struct parser *p, int i, struct cta_tuple_query *q)
 {
 	while (i < p->n) {
@@ -314,10 +314,19 @@ static int words(struct parser *p, int i, struct cta_tuple_query *q)
 
 		if (!is_word(key->s))
 			return fail(p, key->col,
-				    "expected 'port P', 'sport P', 'type N', 'code N' or the end, "
-				    "not '%s'",
+				    "expected 'port P', 'sport P', 'type N', 'code N', 'id N' or "
+				    "the end, not '%s'",
 				    key->s);
-		if (key->s[0] == 't' || key->s[0] == 'c') {
+		if (!strcmp(key->s, "id")) {
+			if (!cta_proto_is_icmp(q->l4proto))
+				return fail(p, key->col, "'id' is for icmp and ipv6-icmp");
+			if (!val || !number(val, 65535, &v))
+				return fail(
+					p, vcol,
+					"expected an echo identifier from 0 to 65535 after 'id'");
+			q->icmp_id = (uint16_t)v;
+			q->has |= CTA_TQ_ID;
+		} else if (key->s[0] == 't' || key->s[0] == 'c') {
 			bool is_type = key->s[0] == 't';
 
 			if (!cta_proto_is_icmp(q->l4proto))
@@ -444,6 +453,9 @@ static int nft_field(struct parser *p, int i, struct cta_tuple_query *q, uint8_t
 	} else if (icmp && !strcmp(b, "code") && number(val->s, 255, &v)) {
 		q->icmp_code = (uint8_t)v;
 		q->has |= CTA_TQ_CODE;
+	} else if (icmp && !strcmp(b, "id") && number(val->s, 65535, &v)) {
+		q->icmp_id = (uint16_t)v;
+		q->has |= CTA_TQ_ID;
 	} else {
 		return 1;
 	}
@@ -477,8 +489,9 @@ static int parse_nft(struct parser *p, struct cta_tuple_query *q)
 		q->sport = q->dport = 0;
 	}
 	if (!cta_proto_is_icmp(proto)) {
-		q->has &= ~(CTA_TQ_TYPE | CTA_TQ_CODE);
+		q->has &= ~(CTA_TQ_TYPE | CTA_TQ_CODE | CTA_TQ_ID);
 		q->icmp_type = q->icmp_code = 0;
+		q->icmp_id = 0;
 	}
 	if (family) {
 		q->family = family;
@@ -501,9 +514,12 @@ static bool is_kv(const char *s)
 	return true;
 }
 
-/* A value of a conntrack -L/-E line, or of `conntrack-advise flows`. */
+/*
+ * A value of a conntrack -L/-E line, or of `conntrack-advise flows`; after_code: the
+ * key=value before it was code=.
+ */
 static int kv(struct parser *p, const struct tok *t, const char *key, const char *val,
-	      struct cta_tuple_query *q, uint8_t *family)
+	      struct cta_tuple_query *q, uint8_t *family, bool after_code)
 {
 	int vcol = t->col + (int)strlen(key) + 1;
 	uint64_t v;
@@ -552,14 +568,27 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 			q->icmp_type = (uint8_t)v, q->has |= CTA_TQ_TYPE;
 		else
 			q->icmp_code = (uint8_t)v, q->has |= CTA_TQ_CODE;
+		return 0;
 	}
-	return 0; /* packets=, bytes=, mark=, id=, ...: not part of the tuple */
+	/*
+	 * An ICMP tuple's echo identifier: conntrack prints it right after type= and code=
+	 * (`type=8 code=0 id=31868`); any other id= (`-o id`: the conntrack id, at the end
+	 * of the line) is not part of the tuple
+	 */
+	if (!strcmp(key, "id") && cta_proto_is_icmp(q->l4proto) && after_code &&
+	    !(q->has & CTA_TQ_ID)) {
+		if (!number(val, 65535, &v))
+			return fail(p, vcol, "expected an echo identifier from 0 to 65535");
+		q->icmp_id = (uint16_t)v;
+		q->has |= CTA_TQ_ID;
+	}
+	return 0; /* packets=, bytes=, mark=, ...: not part of the tuple */
 }
 
 static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 {
 	uint8_t family = 0;
-	bool have_proto = false, seen_kv = false;
+	bool have_proto = false, seen_kv = false, after_code = false;
 
 	for (int i = 0; i < p->n; i++) {
 		struct tok *t = &p->t[i];
@@ -584,8 +613,9 @@ static int parse_kv(struct parser *p, struct cta_tuple_query *q)
 		if (!strcmp(t->s, "src") && (q->has & CTA_TQ_SRC))
 			break;
 		seen_kv = true;
-		if (kv(p, t, t->s, eq + 1, q, &family))
+		if (kv(p, t, t->s, eq + 1, q, &family, after_code))
 			return -EINVAL;
+		after_code = !strcmp(t->s, "code");
 	}
 	if (!have_proto)
 		return fail(p, 1, "expected a protocol (tcp, udp, icmp, ...)");
@@ -688,6 +718,10 @@ bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f)
 
 bool cta_tuple_sport_seen(const struct cta_tuple_query *q, const struct cta_flow *f)
 {
+	/* an ICMP flow's connections' echo identifiers are where ports go (flowtab.h) */
+	if (cta_proto_is_icmp(f->key.l4proto))
+		return !(q->has & CTA_TQ_ID) ||
+		       (q->icmp_id >= f->sport_min && q->icmp_id <= f->sport_max);
 	return !(q->has & CTA_TQ_SPORT) || !cta_proto_has_ports(f->key.l4proto) ||
 	       (q->sport >= f->sport_min && q->sport <= f->sport_max);
 }
@@ -716,13 +750,17 @@ void cta_tuple_reverse(const struct cta_tuple_query *q, struct cta_tuple_query *
 		}
 }
 
+/*
+ * One end, "addr[/plen][:port]" or "any"; an IPv6 address in brackets when either end
+ * has a port, so that both ends read alike ("[2001:db8::7] -> [2001:db8::1]:22").
+ */
 static void endpoint_str(const struct cta_tuple_query *q, bool src, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	bool has_addr = q->has & (src ? CTA_TQ_SRC : CTA_TQ_DST);
 	bool has_port = q->has & (src ? CTA_TQ_SPORT : CTA_TQ_DPORT);
 	bool v6 = q->family == AF_INET6;
-
+	bool brackets = v6 && has_addr && (q->has & (CTA_TQ_SPORT | CTA_TQ_DPORT));
 	uint8_t plen = src ? q->src_plen : q->dst_plen;
 	char net[INET6_ADDRSTRLEN + 8];
 
@@ -735,10 +773,9 @@ static void endpoint_str(const struct cta_tuple_query *q, bool src, char *buf, s
 	else
 		snprintf(net, sizeof(net), "%s", a);
 	if (has_port)
-		snprintf(buf, len, v6 && has_addr ? "[%s]:%u" : "%s:%u", net,
-			 src ? q->sport : q->dport);
+		snprintf(buf, len, brackets ? "[%s]:%u" : "%s:%u", net, src ? q->sport : q->dport);
 	else
-		snprintf(buf, len, "%s", net);
+		snprintf(buf, len, brackets ? "[%s]" : "%s", net);
 }
 
 void cta_tuple_format(const struct cta_tuple_query *q, char *buf, size_t len)
@@ -757,5 +794,7 @@ void cta_tuple_format(const struct cta_tuple_query *q, char *buf, size_t len)
 	if (n > 0 && (size_t)n < len && (q->has & CTA_TQ_TYPE))
 		n += snprintf(buf + n, len - (size_t)n, " type %u", q->icmp_type);
 	if (n > 0 && (size_t)n < len && (q->has & CTA_TQ_CODE))
-		snprintf(buf + n, len - (size_t)n, " code %u", q->icmp_code);
+		n += snprintf(buf + n, len - (size_t)n, " code %u", q->icmp_code);
+	if (n > 0 && (size_t)n < len && (q->has & CTA_TQ_ID))
+		snprintf(buf + n, len - (size_t)n, " id %u", q->icmp_id);
 }

@@ -2,7 +2,7 @@
 /*
  * A TUPLE as people write one (design.md): "tcp 198.51.100.7:40312 -> 192.0.2.10:22",
  * "udp [2001:db8::7]:5353 -> [2001:db8::1]:53", "icmp 198.51.100.7 -> 192.0.2.10 type
- * 8", "TCP 198.51.100.0/24 → 192.0.2.10:ssh", "tcp any -> 192.0.2.10 port 22", or a
+ * 8" (with "id N": one echo identifier), "TCP 198.51.100.0/24 → 192.0.2.10:ssh", "tcp any -> 192.0.2.10 port 22", or a
  * line pasted from conntrack -L / -E, from `conntrack-advise flows` or from
  * `nft monitor trace` ("... ip saddr A ip daddr B ... tcp sport N tcp dport M ...").
  * Anything left out matches anything. Service names come from the services database
@@ -25,6 +25,12 @@
 #define CTA_TQ_DPORT (1u << 4)
 #define CTA_TQ_TYPE (1u << 5) /* ICMP type */
 #define CTA_TQ_CODE (1u << 6) /* ICMP code */
+/*
+ * ICMP echo identifier: what conntrack keys an echo's connection by besides the
+ * addresses (`id=` in conntrack -L, after type= and code=); the flow model keeps it
+ * where ports go (flowtab.h: a connection's sport)
+ */
+#define CTA_TQ_ID (1u << 7)
 
 struct cta_tuple_query {
 	uint32_t has; /* CTA_TQ_* */
@@ -36,6 +42,7 @@ struct cta_tuple_query {
 	uint8_t src_plen, dst_plen;
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id; /* with CTA_TQ_ID */
 };
 
 struct cta_tuple_error {
@@ -55,7 +62,10 @@ int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tupl
  * the flow's connections came from it.
  */
 bool cta_tuple_match(const struct cta_tuple_query *q, const struct cta_flow *f);
-/* False when the query names a source port outside the flow's recorded ones. */
+/*
+ * False when the query names a source port (ICMP: an echo identifier) outside the
+ * flow's recorded ones.
+ */
 bool cta_tuple_sport_seen(const struct cta_tuple_query *q, const struct cta_flow *f);
 /* The query for the other direction: addresses and ports swapped, ICMP echo turned. */
 void cta_tuple_reverse(const struct cta_tuple_query *q, struct cta_tuple_query *r);

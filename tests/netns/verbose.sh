@@ -42,7 +42,8 @@ grep -q '^tcp 198.51.100.7 -> 192.0.2.10:22  (live: tcp ' "$TMP/live.out" || fai
 grep -qE '^conntrack-advise: trace id [0-9a-f]{8} inet conntrack_advise_blame [a-z_]+: rule handle [0-9]+ .*packet tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22$' \
 	"$TMP/live.err" || fail "blame --live -v: no trace message shown"
 
-# an IPv6 packet's addresses in brackets, as in the TUPLE: [addr]:port
+# an IPv6 packet's addresses in brackets, as in the TUPLE: [addr]:port, and the echoed
+# TUPLE's source too, though it has no port there
 ip netns exec "$SRV" "$CTA" blame --live --timeout 10s 'tcp [2001:db8:a::7] -> [2001:db8::10]:22' \
 	>"$TMP/live6.out" 2>"$TMP/live6.err" &
 b=$!
@@ -50,6 +51,6 @@ wait_blame_table
 A "$CTALAB" send tcp 2001:db8::10 22 -s 2001:db8:a::7 >/dev/null 2>&1
 wait $b
 cat "$TMP/live6.out" "$TMP/live6.err"
-grep -qE '^tcp 2001:db8:a::7 -> \[2001:db8::10\]:22  \(live: tcp \[2001:db8:a::7\]:[0-9]+ -> \[2001:db8::10\]:22\)$' \
+grep -qE '^tcp \[2001:db8:a::7\] -> \[2001:db8::10\]:22  \(live: tcp \[2001:db8:a::7\]:[0-9]+ -> \[2001:db8::10\]:22\)$' \
 	"$TMP/live6.out" || fail "blame --live, IPv6: addresses not in brackets"
 finish

@@ -61,7 +61,21 @@ static void test_forms(void)
 	   "udp [2001:db8:b::20]:41158 -> [2001:db8::10]:53");
 	ok("ipv4     2 icmp     1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=4832 "
 	   "src=192.0.2.10 dst=198.51.100.7 type=0 code=0 id=4832 mark=0 use=1",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0 id 4832");
+	CHECK_EQ(q.icmp_id, 4832);
+	/* -o id: the conntrack id at the end is no part of the tuple */
+	ok("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 mark=0 use=1 id=3735928559",
 	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0");
+	ok("tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=192.0.2.10 sport=40312 dport=22 "
+	   "[ASSURED] mark=0 use=1 id=3735928559",
+	   "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	/* an echo identifier in the arrow form */
+	ok("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 31868",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 31868");
+	ok("icmp 2001:db8::7 -> 2001:db8::1 id 0", "ipv6-icmp 2001:db8::7 -> 2001:db8::1 id 0");
+	/* IPv6 in brackets on both ends once one has a port */
+	ok("tcp 2001:db8:a::7 -> [2001:db8::10]:22", "tcp [2001:db8:a::7] -> [2001:db8::10]:22");
+	ok("tcp [2001:db8:a::7] -> [2001:db8::10]:22", "tcp [2001:db8:a::7] -> [2001:db8::10]:22");
 	/* a line of `conntrack-advise flows`: a port range is no single port */
 	ok("ipv4     2 tcp      6 in      src=198.51.100.7 dst=192.0.2.10 sport=40455-47619 "
 	   "dport=22 packets=18 bytes=6960 src=192.0.2.10 dst=198.51.100.7 sport=22 "
@@ -96,8 +110,15 @@ static void test_errors(void)
 	bad("icmp 198.51.100.7 -> 192.0.2.10 type", 37,
 	    "expected a number from 0 to 255 or a type name (echo-request...) after 'type'");
 	bad("icmp 198.51.100.7 -> 192.0.2.10 kind 8", 33,
-	    "expected 'port P', 'sport P', 'type N', 'code N' or the end, "
+	    "expected 'port P', 'sport P', 'type N', 'code N', 'id N' or the end, "
 	    "not 'kind'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 65536", 43,
+	    "expected an echo identifier from 0 to 65535 after 'id'");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 id", 35,
+	    "expected an echo identifier from 0 to 65535 after 'id'");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:22 id 7", 35, "'id' is for icmp and ipv6-icmp");
+	bad("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=x", 60,
+	    "expected an echo identifier from 0 to 65535");
 	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
 	bad("src=198.51.100.7 dst=192.0.2.10", 1,
 	    "expected a protocol (tcp, udp, ...) before 'src='");
@@ -200,6 +221,33 @@ static void test_reverse(void)
 	cta_tuple_parse("icmp 192.0.2.10 -> 198.51.100.7 type 3", &q, &err);
 	cta_tuple_reverse(&q, &r);
 	CHECK(!(r.has & CTA_TQ_TYPE));
+	/* an echo reply has its request's identifier */
+	cta_tuple_parse("icmp 192.0.2.10 -> 198.51.100.7 type echo-reply id 9", &q, &err);
+	cta_tuple_reverse(&q, &r);
+	cta_tuple_format(&r, buf, sizeof(buf));
+	CHECK_STR(buf, "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 9");
+}
+
+/* An echo identifier is an ICMP flow's "source port": seen, or said not to be. */
+static void test_icmp_id_seen(void)
+{
+	struct cta_flow f = { 0 };
+
+	f.key.family = AF_INET;
+	f.key.l4proto = IPPROTO_ICMP;
+	f.key.icmp_type = 8;
+	inet_pton(AF_INET, "198.51.100.7", f.key.src.b);
+	inet_pton(AF_INET, "192.0.2.10", f.key.dst.b);
+	f.sport_min = 100;
+	f.sport_max = 200;
+	CHECK_EQ(cta_tuple_parse("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 150", &q, &err), 0);
+	CHECK(cta_tuple_match(&q, &f));
+	CHECK(cta_tuple_sport_seen(&q, &f));
+	CHECK_EQ(cta_tuple_parse("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 7", &q, &err), 0);
+	CHECK(cta_tuple_match(&q, &f));
+	CHECK(!cta_tuple_sport_seen(&q, &f));
+	CHECK_EQ(cta_tuple_parse("icmp 198.51.100.7 -> 192.0.2.10 type 8", &q, &err), 0);
+	CHECK(cta_tuple_sport_seen(&q, &f));
 }
 
 /* As people type them: capitals, services, port words, subnets, arrows, nft trace. */
@@ -241,7 +289,7 @@ static void test_people(void)
 	ok("trace id 2 ip filter input packet: iif \"eth0\" ip saddr 198.51.100.7 ip daddr "
 	   "192.0.2.10 ip protocol icmp icmp type echo-request icmp code net-unreachable icmp "
 	   "id 7 icmp sequence 1",
-	   "icmp 198.51.100.7 -> 192.0.2.10 type 8");
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 7");
 	bad("trace id 3 ip filter input packet: ip saddr 198.51.100.7 ip daddr 192.0.2.10", 1,
 	    "no protocol in this trace line (no 'ip protocol', 'tcp dport'...)");
 	bad("tcp 198.51.100.0/33 -> 192.0.2.10:22", 18,
@@ -263,7 +311,7 @@ static void test_services(void)
 	ok("tcp 198.51.100.7 -> 192.0.2.10:ssh", "tcp 198.51.100.7 -> 192.0.2.10:22");
 	ok("tcp 198.51.100.7 -> 192.0.2.10 port https", "tcp 198.51.100.7 -> 192.0.2.10:443");
 	ok("udp 198.51.100.7 -> 192.0.2.10:domain", "udp 198.51.100.7 -> 192.0.2.10:53");
-	ok("udp [2001:db8::7] -> [2001:db8::1]:domain", "udp 2001:db8::7 -> [2001:db8::1]:53");
+	ok("udp [2001:db8::7] -> [2001:db8::1]:domain", "udp [2001:db8::7] -> [2001:db8::1]:53");
 	ok("tcp port ssh", "tcp any -> any:22");
 	bad("tcp 198.51.100.7 -> 192.0.2.10:no-such-service", 32,
 	    "'no-such-service' is neither a port nor a service of the services database "
@@ -275,6 +323,7 @@ int main(void)
 	test_forms();
 	test_errors();
 	test_match();
+	test_icmp_id_seen();
 	test_reverse();
 	test_people();
 	test_services();
