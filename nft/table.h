@@ -59,10 +59,11 @@
 struct cta_trace_match {
 	uint8_t family; /* AF_INET / AF_INET6, 0 = either */
 	uint8_t l4proto; /* 0 = any */
-	bool has_src, has_dst, has_sport, has_dport, has_icmp_type;
+	bool has_src, has_dst, has_sport, has_dport, has_icmp_type, has_icmp_id;
 	union cta_addr src, dst;
 	uint16_t sport, dport;
 	uint8_t icmp_type;
+	uint16_t icmp_id; /* an ICMP echo's identifier (transport header bytes 4-5) */
 };
 
 struct cta_table_config {

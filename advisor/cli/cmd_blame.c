@@ -37,13 +37,15 @@ const struct cta_cmd cta_cmd_blame = {
 	"  --session FILE    answer from a recording (record traces first packets)\n"
 	"  --live            answer from the kernel: trace the next packet of TUPLE that\n"
 	"                    opens a connection (a packet of one already established when\n"
-	"                    TUPLE has a source port, or no new one comes in time)\n"
+	"                    TUPLE has a source port or an ICMP echo identifier, or no\n"
+	"                    new one comes in time)\n"
 	"  --timeout DUR     how long --live waits for that packet (default 30s)\n"
 	"\n"
 	"A TUPLE is written as people see flows, quoted for the shell (-> is a redirection):\n"
 	"  'tcp 198.51.100.7:40312 -> 192.0.2.10:22'     'tcp 198.51.100.7 -> 192.0.2.10:22'\n"
 	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
 	"  'TCP 198.51.100.0/24 → 192.0.2.10:ssh'       'tcp any -> 192.0.2.10 port 22'\n"
+	"  'icmp 198.51.100.7 -> 192.0.2.10 type 8 id 4242' (an echo, by its identifier)\n"
 	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows' or 'nft monitor\n"
 	"trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
 	"every flow from it. Parts left out match anything: without a source port, every\n"
@@ -282,9 +284,17 @@ static json_t *entry(const struct cta_verdict *v, const char *tuple)
 	return e;
 }
 
-/* A source port outside the flow's recorded connections: said, not hidden. */
+/*
+ * A source port (ICMP: an echo identifier) outside the flow's recorded connections:
+ * said, not hidden.
+ */
 static void sport_note(const struct cta_tuple_query *q, const struct cta_flow *f, json_t *e)
 {
+	bool icmp = cta_proto_is_icmp(f->key.l4proto);
+	const char *what = icmp ? "echo identifier" : "source port";
+	const char *from = icmp ? "had echo identifier" : "came from port";
+	unsigned given = icmp ? q->icmp_id : q->sport;
+
 	if (cta_tuple_sport_seen(q, f))
 		return;
 	if (e) {
@@ -292,12 +302,11 @@ static void sport_note(const struct cta_tuple_query *q, const struct cta_flow *f
 		return;
 	}
 	if (f->sport_min == f->sport_max)
-		printf("  source port %u was not seen: the recorded connections came from port %u\n",
-		       q->sport, f->sport_min);
+		printf("  %s %u was not seen: the recorded connections %s %u\n", what, given, from,
+		       f->sport_min);
 	else
-		printf("  source port %u was not seen: the recorded connections came from ports "
-		       "%u-%u\n",
-		       q->sport, f->sport_min, f->sport_max);
+		printf("  %s %u was not seen: the recorded connections %ss %u-%u\n", what, given,
+		       from, f->sport_min, f->sport_max);
 }
 
 /*
@@ -429,6 +438,8 @@ static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
 	m->dport = q->dport;
 	m->has_icmp_type = (q->has & CTA_TQ_TYPE) && cta_proto_is_icmp(q->l4proto);
 	m->icmp_type = q->icmp_type;
+	m->has_icmp_id = (q->has & CTA_TQ_ID) && cta_proto_is_icmp(q->l4proto);
+	m->icmp_id = q->icmp_id;
 }
 
 static const char *verdict_name(int32_t v)
@@ -508,8 +519,66 @@ static int no_packet(const char *text, int rc, const char *grown, const struct c
 	return CTA_EXIT_NEGATIVE;
 }
 
-static void on_later(void)
+/*
+ * The packet as a TUPLE, the arrow form blame takes back: with its ports, or its ICMP
+ * type, code and echo identifier (the trace gives that where ports go, nft/pkt.c).
+ */
+static void packet_query(const struct cta_live_packet *pkt, struct cta_tuple_query *pq)
 {
+	memset(pq, 0, sizeof(*pq));
+	pq->has = CTA_TQ_FAMILY | CTA_TQ_SRC | CTA_TQ_DST;
+	pq->family = pkt->family;
+	pq->l4proto = pkt->l4proto;
+	pq->src = pkt->tuple.src;
+	pq->dst = pkt->tuple.dst;
+	if (cta_proto_has_ports(pkt->l4proto)) {
+		pq->has |= CTA_TQ_SPORT | CTA_TQ_DPORT;
+		pq->sport = pkt->tuple.sport;
+		pq->dport = pkt->tuple.dport;
+	} else if (cta_proto_is_icmp(pkt->l4proto)) {
+		pq->has |= CTA_TQ_TYPE | CTA_TQ_CODE;
+		pq->icmp_type = pkt->tuple.icmp_type;
+		pq->icmp_code = pkt->tuple.icmp_code;
+		if (cta_icmp_has_id(pkt->l4proto, pkt->tuple.icmp_type)) {
+			pq->has |= CTA_TQ_ID;
+			pq->icmp_id = pkt->tuple.sport;
+		}
+	}
+}
+
+/* -j: the packet seen, beside the verdict, before any NAT (blame.schema.json: packet) */
+static json_t *packet_json(const struct cta_live_packet *pkt)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	const char *proto = cta_proto_name(pkt->l4proto);
+	struct cta_tuple_query pq;
+	json_t *o;
+
+	packet_query(pkt, &pq);
+	cta_addr_str(pkt->family, &pkt->tuple.src, src, sizeof(src));
+	cta_addr_str(pkt->family, &pkt->tuple.dst, dst, sizeof(dst));
+	o = json_pack("{s:o,s:s,s:s}", "protocol",
+		      proto ? json_string(proto) : json_integer(pkt->l4proto), "src", src, "dst",
+		      dst);
+	if (!o)
+		return NULL;
+	if (pq.has & CTA_TQ_SPORT) {
+		json_object_set_new(o, "sport", json_integer(pq.sport));
+		json_object_set_new(o, "dport", json_integer(pq.dport));
+	}
+	if (pq.has & CTA_TQ_TYPE) {
+		json_object_set_new(o, "type", json_integer(pq.icmp_type));
+		json_object_set_new(o, "code", json_integer(pq.icmp_code));
+	}
+	if (pq.has & CTA_TQ_ID)
+		json_object_set_new(o, "id", json_integer(pq.icmp_id));
+	json_object_set_new(o, "established", json_boolean(pkt->established));
+	return o;
+}
+
+static void on_later(void *data)
+{
+	(void)data;
 	cta_msg("a packet of an established connection came: it says nothing of what let the "
 		"connection in; waiting for a new connection");
 }
@@ -524,8 +593,9 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	char text[256], grown[1024];
 	_cleanup_(cta_verdict_unrefp) struct cta_verdict *tv = NULL;
 	struct cta_live_packet pkt;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	const char *proto;
+	struct cta_live_hooks hooks = { 0 };
+	struct cta_tuple_query pq;
+	char seen[256];
 	json_t *e;
 	bool decided;
 	int rc;
@@ -544,10 +614,10 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	if (!g->quiet)
 		cta_msg("waiting up to %llu s for a packet of %s",
 			(unsigned long long)(timeout_ms / 1000), text);
-	cta_live_on_trace(g->verbose ? on_trace : NULL, NULL);
-	cta_live_on_later(g->quiet ? NULL : on_later);
+	hooks.on_trace = g->verbose ? on_trace : NULL;
+	hooks.on_later = g->quiet ? NULL : on_later;
 	counted = cta_live_counted();
-	rc = cta_live_blame(&m, timeout_ms, &tv, &pkt, &err);
+	rc = cta_live_blame(&m, timeout_ms, &hooks, &tv, &pkt, &err);
 	cta_unwatched_counted_since(counted, grown, sizeof(grown));
 	if (rc == -ETIMEDOUT || rc == -EINTR)
 		return no_packet(text, rc, grown, g);
@@ -556,29 +626,22 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		return CTA_EXIT_SYSTEM;
 	}
 	decided = decided_by(tv);
-	proto = cta_proto_name(pkt.l4proto) ? cta_proto_name(pkt.l4proto) : "?";
-	cta_addr_str(pkt.family, &pkt.tuple.src, src, sizeof(src));
-	cta_addr_str(pkt.family, &pkt.tuple.dst, dst, sizeof(dst));
 	if (g->json) {
-		/* the packet seen, beside the verdict: its ports before any NAT */
 		e = entry(tv, text);
 		if (e)
-			json_object_set_new(e, "packet",
-					    json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "protocol",
-						      proto, "src", src, "dst", dst, "sport",
-						      pkt.tuple.sport, "dport", pkt.tuple.dport,
-						      "established", pkt.established));
+			json_object_set_new(e, "packet", packet_json(&pkt));
 		rc = cta_print_json(json_pack("{s:[o]}", "blame", e));
 		return rc ? rc : decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 	}
-	printf(pkt.family == AF_INET6 ? "%s  (live: %s [%s]:%u -> [%s]:%u)\n"
-				      : "%s  (live: %s %s:%u -> %s:%u)\n",
-	       text, proto, src, pkt.tuple.sport, dst, pkt.tuple.dport);
+	packet_query(&pkt, &pq);
+	cta_tuple_format(&pq, seen, sizeof(seen));
+	printf("%s  (live: %s)\n", text, seen);
 	if (pkt.established)
 		printf("  a packet of a connection already established (%s): this is what let "
 		       "the packet through, not what let its connection in\n",
-		       m.has_sport ? "the TUPLE names that connection"
-				   : "no new connection came before the wait ended");
+		       m.has_sport || m.has_icmp_id
+			       ? "the TUPLE names that connection"
+			       : "no new connection came before the wait ended");
 	print_verdict(tv, false);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }

@@ -20,10 +20,16 @@ struct live {
 	struct cta_ltrace *lt; /* NULL: no legacy rule decides anything here */
 	struct cta_verdict *verdict;
 	struct cta_live_packet packet;
-	/* The first packet of a connection already tracked: the answer if no new one comes. */
+	/*
+	 * The first packet of a connection already tracked (kept): the answer if no new
+	 * one comes. later is NULL when its judgement ran out of memory.
+	 */
+	bool kept;
 	struct cta_verdict *later;
 	struct cta_live_packet later_packet;
-	bool one; /* the TUPLE has a source port: it names one connection, new or not */
+	/* the TUPLE has a source port or an echo identifier: it names one connection */
+	bool one;
+	struct cta_live_hooks hooks;
 };
 
 /* Legacy tables are a part of the answer; without them it comes all the same. */
@@ -39,13 +45,6 @@ static void legacy_open(struct live *l, struct cta_err *err)
 			 e.msg[0] ? e.msg : strerror(-rc));
 }
 
-static void (*later_fn)(void);
-
-void cta_live_on_later(void (*fn)(void))
-{
-	later_fn = fn;
-}
-
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct live *l = data;
@@ -54,9 +53,9 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 	 * was let through by `ct state established` or the like: it says nothing of what
 	 * let the connection in. A late packet of an earlier connection of TUPLE is kept
 	 * aside, and the answer waits for a new connection until the timeout; unless the
-	 * TUPLE names that one connection (a source port). A related packet is not one:
-	 * it is the first of its own (an FTP data connection, an ICMP error), and `ct
-	 * state related accept` is what lets it in.
+	 * TUPLE names that one connection (a source port, an echo identifier). A related
+	 * packet is not one: it is the first of its own (an FTP data connection, an ICMP
+	 * error), and `ct state related accept` is what lets it in.
 	 */
 	bool established = j->has_ct && (j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
 	bool aside = established && !l->one;
@@ -65,10 +64,11 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 
 	if (l->verdict || reply || j->by_kernel)
 		return; /* answered already, a reply, or synproxy's packet (trace.h) */
-	if (aside && l->later)
+	if (aside && l->kept)
 		return;
-	if (aside && later_fn)
-		later_fn();
+	if (aside && l->hooks.on_later)
+		l->hooks.on_later(l->hooks.data);
+	l->kept |= aside;
 	*(aside ? &l->later : &l->verdict) =
 		cta_ltrace_judgement(l->lt, j, cta_listen_ruleset(l->listen), CTA_VSOURCE_NONE);
 	*(aside ? &l->later_packet : &l->packet) =
@@ -78,7 +78,7 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 /* No new connection came: a packet of an established one is the answer, if one came. */
 static bool fall_back(struct live *l)
 {
-	if (l->verdict || !l->later_packet.family)
+	if (l->verdict || !l->kept)
 		return l->verdict != NULL;
 	l->verdict = l->later;
 	l->packet = l->later_packet;
@@ -86,19 +86,11 @@ static bool fall_back(struct live *l)
 	return true;
 }
 
-static void (*trace_fn)(const struct cta_trace_event *ev, void *data);
-static void *trace_data;
-
-void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data)
-{
-	trace_fn = fn;
-	trace_data = data;
-}
-
 static void on_trace(const struct cta_trace_event *ev, void *data)
 {
-	(void)data;
-	trace_fn(ev, trace_data);
+	const struct live *l = data;
+
+	l->hooks.on_trace(ev, l->hooks.data);
 }
 
 static int wait_loop(struct live *l, int sigfd, uint64_t timeout_ms)
@@ -148,19 +140,18 @@ static int listen_err(struct cta_err *err, int rc, const struct cta_listen_error
 }
 
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
-		   struct cta_verdict **verdict, struct cta_live_packet *packet,
-		   struct cta_err *err)
+		   const struct cta_live_hooks *hooks, struct cta_verdict **verdict,
+		   struct cta_live_packet *packet, struct cta_err *err)
 {
 	struct cta_table_config cfg = { .name = CTA_LIVE_TABLE_NAME,
 					.trace = CTA_TRACE_MATCH,
 					.match = *m };
-	struct live l = { .one = m->has_sport };
+	struct live l = { .one = m->has_sport || m->has_icmp_id };
 	struct cta_listen_config lc = {
 		.table = &cfg,
 		.rcvbuf = 8u << 20,
 		.ingress = true,
 		.on_judgement = on_judgement,
-		.on_trace = trace_fn ? on_trace : NULL,
 		.data = &l,
 	};
 	struct cta_listen_error le;
@@ -169,6 +160,9 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 
 	*verdict = NULL;
 	err->msg[0] = '\0';
+	if (hooks)
+		l.hooks = *hooks;
+	lc.on_trace = l.hooks.on_trace ? on_trace : NULL;
 	rc = cta_signals_block(&sig, false);
 	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "signals: %s", strerror(-rc));

@@ -23,18 +23,28 @@ struct cta_live_packet {
 	struct cta_tuple tuple;
 	/*
 	 * A packet of a connection conntrack already tracked (established, as its trace
-	 * said): the TUPLE named that connection (a source port), or no new connection
-	 * of it came before the wait ended. The answer is what let this packet through,
-	 * not what let its connection in.
+	 * said): the TUPLE named that connection (a source port, an echo identifier), or
+	 * no new connection of it came before the wait ended. The answer is what let this
+	 * packet through, not what let its connection in.
 	 */
 	bool established;
+};
+
+/* What the caller hears while cta_live_blame() waits; each member may be NULL. */
+struct cta_live_hooks {
+	/* -v: each trace message read, parsed */
+	void (*on_trace)(const struct cta_trace_event *ev, void *data);
+	/* a packet of a tracked connection came and was kept aside: the wait goes on */
+	void (*on_later)(void *data);
+	void *data;
 };
 
 /*
  * Wait up to timeout_ms for a packet matching m that opens a connection (or is not
  * tracked at all). A packet of a connection conntrack already tracks is the answer
- * when m has a source port (it names one connection), or else when no such packet
- * came before the timeout or the signal (packet->established).
+ * when m names one connection (a source port, or an ICMP echo identifier), or else
+ * when no such packet came before the timeout or the signal (packet->established).
+ * hooks (may be NULL) are called from within, on this thread.
  * Where the kernel's traces carry no conntrack, the first packet is the answer.
  * 0 with *verdict (a reference, as cta_judgement_verdict makes it; NULL when its
  * judgement could not be made: ENOMEM) and *packet set; -ETIMEDOUT, or -EINTR on
@@ -45,13 +55,7 @@ struct cta_live_packet {
  * them and err says why (a warning, with 0 returned).
  */
 int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
-		   struct cta_verdict **verdict, struct cta_live_packet *packet,
-		   struct cta_err *err);
-
-/* fn is called when a packet of a tracked connection came and the wait goes on (NULL: none). */
-void cta_live_on_later(void (*fn)(void));
-
-/* -v: fn sees each trace message cta_live_blame() reads, parsed (NULL: none). */
-void cta_live_on_trace(void (*fn)(const struct cta_trace_event *ev, void *data), void *data);
+		   const struct cta_live_hooks *hooks, struct cta_verdict **verdict,
+		   struct cta_live_packet *packet, struct cta_err *err);
 
 #endif

@@ -4,8 +4,9 @@
 # a TCP connection's last ACK) was let through by `ct state established accept`, which
 # says nothing of the flow's rule: it is the answer only when no new connection comes
 # before the timeout, and then the answer says so. A TUPLE with a source port names one
-# connection: its next packet is the answer, established or not. A related packet
-# (an ICMP error, passive FTP's data connection) is an answer at once.
+# connection: its next packet is the answer, established or not; so does an ICMP
+# TUPLE with an echo identifier (`id N`, or `id=` of a pasted conntrack line). A
+# related packet (an ICMP error, passive FTP's data connection) is an answer at once.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -17,6 +18,7 @@ table inet filter {
 		type filter hook input priority filter; policy drop;
 		ct state established,related accept
 		udp dport 53 accept
+		icmp type echo-request accept
 	}
 }
 NFT
@@ -113,6 +115,43 @@ $CHECK "$TMP/one.json" accept "inet filter input|ct state established,related ac
 packet_is "$TMP/one.json" established=true sport=40053 || fail "one connection: the packet"
 wait $talk
 
+# --- an echo identifier names one ping, as a source port names one connection: a ping
+# that goes on (id 4242) is the answer at once, established; without the identifier
+# blame waits for a new ping (id 4343) and keeps the established one's packets aside
+ip netns exec "$CLA" ping -q -e 4242 -i 0.2 -c 45 192.0.2.10 >/dev/null 2>&1 &
+ping=$!
+sleep 1
+t0=$(date +%s)
+S "$CTA" -j blame --live --timeout 10s "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 4242" \
+	>"$TMP/echo.json" 2>/dev/null || fail "blame --live (an echo identifier) exited $?"
+[ $(($(date +%s) - t0)) -lt 5 ] || fail "blame --live waited for a new ping of an echo identifier"
+$CHECK "$TMP/echo.json" accept "inet filter input|ct state established,related accept" ||
+	fail "an echo identifier: not the established rule"
+packet_is "$TMP/echo.json" established=true type=8 code=0 id=4242 || fail "an echo identifier: the packet"
+schema_ok blame.schema.json "$TMP/echo.json"
+# the answer's packet, as a TUPLE that blame takes back, and a pasted conntrack line
+S "$CTA" blame --live --timeout 10s "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 4242" \
+	>"$TMP/echo.txt" 2>/dev/null
+grep -q "(live: icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0 id 4242)$" "$TMP/echo.txt" ||
+	fail "the answer line does not show the echo as a TUPLE: $(head -1 "$TMP/echo.txt")"
+line=$(S conntrack -L -p icmp 2>/dev/null | grep -m1 "id=4242")
+[ -n "$line" ] || fail "no conntrack entry of the ping"
+S "$CTA" -j blame --live --timeout 10s "$line" >"$TMP/pasted.json" 2>/dev/null ||
+	fail "blame --live (a pasted conntrack line: $line) exited $?"
+packet_is "$TMP/pasted.json" established=true id=4242 || fail "a pasted conntrack line: the packet"
+S "$CTA" -j blame --live --timeout 10s "icmp 198.51.100.7 -> 192.0.2.10 type 8" \
+	>"$TMP/newping.json" 2>/dev/null &
+b=$!
+wait_blame_table || fail "no blame table (a new ping)"
+sleep 1 # the ping that goes on is traced meanwhile
+ip netns exec "$CLA" ping -q -e 4343 -c 1 -W 2 192.0.2.10 >/dev/null 2>&1 || fail "the new ping failed"
+wait $b || fail "blame --live (a new ping) exited $?"
+$CHECK "$TMP/newping.json" accept "inet filter input|icmp type echo-request accept" ||
+	fail "a new ping: not its rule"
+packet_is "$TMP/newping.json" established=false id=4343 || fail "a new ping: the packet"
+kill $ping 2>/dev/null
+wait $ping 2>/dev/null
+
 # --- an ICMP error (the client's port unreachable for the server's datagram) is
 # related to the server's connection, in its reply direction: answered at once
 S "$CTA" -j blame --live --timeout 10s "icmp 198.51.100.7 -> 192.0.2.10 type 3" \
@@ -150,5 +189,17 @@ if { echo "table inet fw {"; ftp_helper_rules; echo "}"; } | S nft -f - 2>"$TMP/
 else
 	echo "no ftp conntrack helper here (nf_conntrack_ftp): the related case is left out"
 fi
+
+# --- no packet in time: no verdict (exit 1), and -j says which chains blame does not
+# watch and which of their rules counted meanwhile (both empty here), as the schema does
+S "$CTA" -j blame --live --timeout 1s "udp 198.51.100.7 -> 192.0.2.10:9" >"$TMP/none.json" 2>/dev/null
+[ $? = 1 ] || fail "blame --live with no packet should exit 1"
+schema_ok blame.schema.json "$TMP/none.json"
+"$PY" - "$TMP/none.json" <<'PYEOF' || fail "no packet: $(cat "$TMP/none.json")"
+import json, sys
+b = json.load(open(sys.argv[1]))["blame"][0]
+assert b["verdict"] == "none" and "packet" not in b, b
+assert b["not_watched"] == "" and b["counted_unwatched"] == "", b
+PYEOF
 no_own_table "$SRV"
 finish
