@@ -20,6 +20,7 @@
 #include "nft/nftrun.h"
 #include "nft/sshd.h"
 #include "advisor/model/listing.h"
+#include "advisor/review/handles.h"
 #include "advisor/review/rsdiff.h"
 #include "advisor/suggest/ir.h"
 
@@ -717,6 +718,40 @@ static void uncopied_after(struct cta_candidate *c)
 			c->changed_uncopied = json_string_value(t);
 }
 
+/*
+ * The candidate at path with the live handles it names (`delete rule inet filter
+ * input handle 12`) put into the copy's numbers (advisor/review/handles.h), into *out
+ * (malloc'd); NULL when nothing had to change, or when it cannot be told: no live
+ * copy, a listing refused, or an include (a text loaded from memory would look for
+ * it elsewhere). 0 or an exit code.
+ */
+static int renumbered(struct cta_candidate *c, const char *path, char **out)
+{
+	char *text = NULL, *live = NULL, *copy = NULL;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!c->live_copied || read_file(path, &text, &len))
+		return 0;
+	if ((!strstr(text, "handle") && !strstr(text, "position")) || strstr(text, "include")) {
+		free(text);
+		return 0;
+	}
+	rc = cta_nft_list_ruleset(CTA_NFT_LIST_HANDLES, &live) ||
+			     cta_replay_listing(c->replay, CTA_LIST_HANDLES, &copy)
+		     ? 0
+		     : cta_handles_renumber(live, copy, text, out);
+	free(text);
+	free(live);
+	free(copy);
+	if (rc) {
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
 /* What the candidate changes, the tables it touches, replaces, and leaves in force. */
 static int compare(struct cta_candidate *c)
 {
@@ -740,7 +775,7 @@ static int compare(struct cta_candidate *c)
 int cta_candidate_open(struct cta_candidate *c, const char *path, const struct cta_host *host)
 {
 	struct cta_err err;
-	char *live = NULL, *state = NULL;
+	char *live = NULL, *state = NULL, *text = NULL;
 	json_t *legacy;
 	int rc;
 
@@ -785,7 +820,13 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		json_decref(legacy);
 		return rc;
 	}
-	rc = cta_replay_load(c->replay, path, NULL, &err);
+	/* a handle it names is a live one: the copy's numbers differ (handles.h) */
+	if ((rc = renumbered(c, path, &text))) {
+		json_decref(legacy);
+		return rc;
+	}
+	rc = cta_replay_load(c->replay, path, text, &err);
+	free(text);
 	if (rc) {
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
 		json_decref(legacy);

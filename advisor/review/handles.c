@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "advisor/review/handles.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/lib/buf.h"
+#include "advisor/model/listing.h"
+
+/* A rule (kind "chain", name its chain, index its place) or an object of a listing. */
+struct entry {
+	char *family, *table, *kind, *name;
+	bool rule;
+	size_t index; /* rule: 0-based place in its chain */
+	size_t count; /* rule: how many rules its chain has */
+	uint64_t handle;
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+	size_t chain_first; /* the current object's first entry */
+};
+
+static void entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].family);
+		free(e->v[i].table);
+		free(e->v[i].kind);
+		free(e->v[i].name);
+	}
+	free(e->v);
+}
+
+static struct entry *entry_add(struct entries *e, const struct cta_listing_item *it, bool rule)
+{
+	struct entry *x;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		struct entry *v = realloc(e->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		e->v = v;
+		e->cap = cap;
+	}
+	x = &e->v[e->n];
+	*x = (struct entry){ strdup(it->family),
+			     strdup(it->table),
+			     strdup(it->kind),
+			     strdup(it->name),
+			     rule,
+			     0,
+			     0,
+			     it->handle };
+	if (!x->family || !x->table || !x->kind || !x->name) {
+		free(x->family);
+		free(x->table);
+		free(x->kind);
+		free(x->name);
+		return NULL;
+	}
+	e->n++;
+	return x;
+}
+
+/* The current chain's rules learn how many there are. */
+static void chain_end(struct entries *e)
+{
+	size_t rules = 0;
+
+	for (size_t i = e->chain_first; i < e->n; i++)
+		rules += e->v[i].rule;
+	for (size_t i = e->chain_first; i < e->n; i++)
+		if (e->v[i].rule)
+			e->v[i].count = rules;
+}
+
+static int collect(const struct cta_listing_item *it, void *data)
+{
+	struct entries *e = data;
+	struct entry *x;
+
+	if (it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_TABLE ||
+	    it->what == CTA_LISTING_TABLE_END) {
+		chain_end(e);
+		e->chain_first = e->n;
+	}
+	if (it->what == CTA_LISTING_OBJECT && it->has_handle) {
+		if (!entry_add(e, it, false))
+			return -ENOMEM;
+	} else if (it->what == CTA_LISTING_LINE && it->depth == 2 && it->has_handle &&
+		   !strcmp(it->kind, "chain")) {
+		size_t index = 0;
+
+		for (size_t i = e->chain_first; i < e->n; i++)
+			index += e->v[i].rule;
+		if (!(x = entry_add(e, it, true)))
+			return -ENOMEM;
+		x->index = index;
+	}
+	return 0;
+}
+
+static int entries_of(const char *listing, struct entries *e)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = cta_listing_walk(listing, collect, e);
+	chain_end(e);
+	return rc;
+}
+
+static bool of_table(const struct entry *e, const char *family, const char *table)
+{
+	return !strcmp(e->family, family) && !strcmp(e->table, table);
+}
+
+/*
+ * The copy's handle for the live one of (family, table), or 0: none pairs with it. The
+ * k-th entry (object or rule) of a live table pairs with the copy's k-th of the same
+ * table, when that is the same object, or the same rule of a chain of as many rules
+ * (not a stand-in's); lists are in the listings' order, which loading keeps.
+ */
+static uint64_t paired(const struct entries *live, const struct entries *copy, const char *family,
+		       const char *table, uint64_t handle, bool rule)
+{
+	const struct entry *l = NULL, *c;
+	size_t k = 0, i;
+
+	for (i = 0; i < live->n && !l; i++) {
+		if (!of_table(&live->v[i], family, table))
+			continue;
+		if (live->v[i].handle == handle && live->v[i].rule == rule)
+			l = &live->v[i];
+		else
+			k++;
+	}
+	if (!l)
+		return 0;
+	for (i = 0; i < copy->n; i++)
+		if (of_table(&copy->v[i], family, table) && !k--)
+			break;
+	if (i == copy->n)
+		return 0;
+	c = &copy->v[i];
+	if (c->rule != rule || strcmp(c->kind, l->kind) || strcmp(c->name, l->name) ||
+	    (rule && (c->index != l->index || c->count != l->count)))
+		return 0;
+	return c->handle;
+}
+
+/* ---- the candidate's commands ---- */
+
+struct tok {
+	size_t start, end; /* offsets in the candidate */
+};
+
+#define TOKS_MAX 16 /* a command's first words: enough to reach its handle */
+
+/* A name as written, quotes off, into buf. */
+static void unquoted(const char *text, const struct tok *t, char *buf, size_t len)
+{
+	size_t s = t->start, e = t->end;
+
+	if (e - s >= 2 && text[s] == '"' && text[e - 1] == '"')
+		s++, e--;
+	snprintf(buf, len, "%.*s", (int)(e - s), text + s);
+}
+
+static bool tok_is(const char *text, const struct tok *t, const char *word)
+{
+	size_t n = strlen(word);
+
+	return t->end - t->start == n && !memcmp(text + t->start, word, n);
+}
+
+static bool tok_in(const char *text, const struct tok *t, const char *const *words)
+{
+	for (; *words; words++)
+		if (tok_is(text, t, *words))
+			return true;
+	return false;
+}
+
+static bool tok_number(const char *text, const struct tok *t, uint64_t *v)
+{
+	char buf[24], *end;
+
+	if (t->end - t->start == 0 || t->end - t->start >= sizeof(buf))
+		return false;
+	memcpy(buf, text + t->start, t->end - t->start);
+	buf[t->end - t->start] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return !*end && !errno;
+}
+
+static const char *const families[] = { "ip", "ip6", "inet", "arp", "bridge", "netdev", NULL };
+static const char *const rule_verbs[] = { "add",     "insert", "replace", "delete",
+					  "destroy", "create", NULL };
+static const char *const objects[] = { "chain", "set",	 "map",	    "flowtable", "counter",
+				       "quota", "limit", "secmark", "synproxy",	 NULL };
+
+struct renumber {
+	const char *text;
+	struct entries live, copy;
+	struct cta_buf out;
+	size_t copied; /* text up to here is in out */
+	bool changed;
+};
+
+/*
+ * One command's words t[0..n): the handle it names, if any, put into the copy's
+ * numbers (written into out, with the text before it).
+ */
+static void command(struct renumber *r, const struct tok *t, size_t n)
+{
+	const char *text = r->text;
+	char family[16] = "ip", table[256];
+	size_t i = 0, after;
+	bool rule;
+	uint64_t handle, to;
+
+	if (n && tok_is(text, &t[0], "rule"))
+		i = 0; /* `rule ...` is `add rule ...` */
+	else if (n && tok_in(text, &t[0], rule_verbs))
+		i = 1;
+	else
+		return;
+	if (i >= n)
+		return;
+	rule = tok_is(text, &t[i], "rule");
+	if (!rule && (!(tok_is(text, &t[0], "delete") || tok_is(text, &t[0], "destroy")) ||
+		      !tok_in(text, &t[i], objects)))
+		return;
+	i++;
+	/* [family] table, and a rule's chain: the handle word follows them */
+	after = i + (rule ? 2 : 1);
+	if (i < n && tok_in(text, &t[i], families) && after + 1 < n &&
+	    (tok_is(text, &t[after + 1], "handle") || tok_is(text, &t[after + 1], "position"))) {
+		unquoted(text, &t[i], family, sizeof(family));
+		i++;
+		after++;
+	}
+	if (after + 1 >= n)
+		return;
+	if (!tok_is(text, &t[after], "handle") && !(rule && tok_is(text, &t[after], "position")))
+		return;
+	if (!tok_number(text, &t[after + 1], &handle))
+		return;
+	/* handles are a table's: the live one names its rule or object, wherever it is */
+	unquoted(text, &t[i], table, sizeof(table));
+	to = paired(&r->live, &r->copy, family, table, handle, rule);
+	if (!to || to == handle)
+		return;
+	cta_buf_add(&r->out, text + r->copied, t[after + 1].start - r->copied);
+	cta_buf_printf(&r->out, "%" PRIu64, to);
+	r->copied = t[after + 1].end;
+	r->changed = true;
+}
+
+/* Each command of the candidate: split at ';' and line ends, comments left out. */
+static void commands(struct renumber *r)
+{
+	const char *text = r->text;
+	struct tok t[TOKS_MAX];
+	size_t n = 0, p = 0;
+	int depth = 0;
+
+	while (text[p]) {
+		char ch = text[p];
+
+		if (ch == '\n' || ch == ';' || ch == '#') {
+			if (depth == 0)
+				command(r, t, n);
+			n = 0;
+			if (ch == '#')
+				while (text[p] && text[p] != '\n')
+					p++;
+			else
+				p++;
+			continue;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\r') {
+			p++;
+			continue;
+		}
+		if (ch == '{' || ch == '}') {
+			/* inside a block (table x { ... }) there are no handles to name */
+			depth += ch == '{' ? 1 : -1;
+			p++;
+			continue;
+		}
+		if (n < TOKS_MAX)
+			t[n].start = p;
+		if (ch == '"') {
+			p++;
+			while (text[p] && text[p] != '"' && text[p] != '\n')
+				p++;
+			if (text[p] == '"')
+				p++;
+		} else {
+			while (text[p] && !strchr(" \t\r\n;#{}\"", text[p]))
+				p++;
+		}
+		if (n < TOKS_MAX)
+			t[n++].end = p;
+	}
+	if (depth == 0)
+		command(r, t, n);
+}
+
+int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out)
+{
+	struct renumber r = { .text = candidate };
+	int rc;
+
+	*out = NULL;
+	rc = entries_of(live, &r.live);
+	if (!rc)
+		rc = entries_of(copy, &r.copy);
+	if (!rc) {
+		commands(&r);
+		if (r.changed) {
+			cta_buf_str(&r.out, candidate + r.copied);
+			if (r.out.oom) {
+				rc = -ENOMEM;
+			} else {
+				*out = r.out.p;
+				r.out.p = NULL;
+			}
+		}
+		cta_buf_fini(&r.out);
+	}
+	entries_free(&r.live);
+	entries_free(&r.copy);
+	return rc;
+}

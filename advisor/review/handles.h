@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A candidate's handles, from the live ruleset's numbers to the scratch copy's.
+ *
+ * review loads a candidate on top of a copy of the live ruleset in a scratch
+ * namespace (advisor/cli/candidate.h). nf_tables numbers a table's chains, rules and
+ * sets anew as they are created there (one counter per table), so a live table with
+ * a history (rules added, then deleted) gets other handles in the copy: `delete rule
+ * inet filter input handle 12`, which names a live rule, names another rule of the
+ * copy, or none. The copy is the live listing loaded in its order, so the k-th rule
+ * of a live chain is the k-th rule of the same chain of the copy, and an object
+ * (chain, set, map, flowtable, named counter...) is the one of the same kind and name.
+ */
+#ifndef CTA_HANDLES_H
+#define CTA_HANDLES_H
+
+/*
+ * The candidate text (nft's language) with each live handle it names put into the
+ * copy's numbers: `handle N` and `position N` right after the chain of an add, insert,
+ * replace, delete or destroy rule command, and `handle N` right after the table of a
+ * delete or destroy of a chain, set, map, flowtable, counter, quota, limit, secmark or
+ * synproxy object. live and copy are `nft -a list ruleset` listings of the live ruleset
+ * and of its copy. A handle of a chain whose rules do not pair one to one (a table the
+ * copy holds a stand-in of), or of no live object, is left as written (the kernel then
+ * says what is wrong). 0 with *out the new text (malloc'd) or NULL when nothing had to
+ * change; -ENOMEM.
+ */
+int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer: a live listing, its copy's listing and a candidate (split at the first two
+ * NULs; parts missing are the input again), as review renumbers the candidate's
+ * handles. A copy numbered like the live ruleset changes nothing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisor/review/handles.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *part[3] = { NULL, NULL, NULL }, *out = NULL;
+	const char *p = (const char *)data, *end = p + size;
+
+	if (size > 1 << 16)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		const char *nul = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
+
+		part[i] = p < end ? strndup(p, nul ? (size_t)(nul - p) : (size_t)(end - p))
+				  : strndup((const char *)data, size);
+		if (!part[i])
+			goto out;
+		p = nul ? nul + 1 : end;
+	}
+	if (!cta_handles_renumber(part[0], part[1], part[2], &out))
+		free(out);
+	out = NULL;
+	if (!cta_handles_renumber(part[0], part[0], part[2], &out) && out)
+		abort();
+out:
+	for (int i = 0; i < 3; i++)
+		free(part[i]);
+	return 0;
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* review's candidate handles: live numbers put into the scratch copy's (handles.h). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "advisor/review/handles.h"
+
+/* a live table with a history: rules added and deleted, a set made after its chain */
+static const char live[] = "table inet filter { # handle 7\n"
+			   "\tset admins { # handle 9\n"
+			   "\t\ttype ipv4_addr\n"
+			   "\t}\n"
+			   "\n"
+			   "\tchain input { # handle 1\n"
+			   "\t\ttype filter hook input priority 0; policy drop;\n"
+			   "\t\tct state established,related accept # handle 4\n"
+			   "\t\ttcp dport 22 accept # handle 6\n"
+			   "\t\ttcp dport 80 accept # handle 12\n"
+			   "\t}\n"
+			   "\n"
+			   "\tchain \"web in\" { # handle 13\n"
+			   "\t\ttcp dport 443 accept # handle 14\n"
+			   "\t}\n"
+			   "}\n"
+			   "table ip nat { # handle 8\n"
+			   "\tchain pre { # handle 1\n"
+			   "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+			   "\t\ttcp dport 8080 dnat to 192.0.2.2:80 # handle 5\n"
+			   "\t}\n"
+			   "}\n";
+
+/* the same loaded in order in the scratch namespace: numbered anew */
+static const char copy[] = "table inet filter { # handle 3\n"
+			   "\tset admins { # handle 1\n"
+			   "\t\ttype ipv4_addr\n"
+			   "\t}\n"
+			   "\n"
+			   "\tchain input { # handle 2\n"
+			   "\t\ttype filter hook input priority 0; policy drop;\n"
+			   "\t\tct state established,related accept # handle 4\n"
+			   "\t\ttcp dport 22 accept # handle 5\n"
+			   "\t\ttcp dport 80 accept # handle 6\n"
+			   "\t}\n"
+			   "\n"
+			   "\tchain \"web in\" { # handle 7\n"
+			   "\t\ttcp dport 443 accept # handle 8\n"
+			   "\t}\n"
+			   "}\n"
+			   "table ip nat { # handle 4\n"
+			   "\tchain pre { # handle 1\n"
+			   "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+			   "\t\t# stands in for the live rules nft cannot load back # handle 2\n"
+			   "\t\taccept # handle 3\n"
+			   "\t}\n"
+			   "}\n";
+
+static void renumbers(const char *candidate, const char *want)
+{
+	char *out = (char *)"unset";
+
+	CHECK_EQ(cta_handles_renumber(live, copy, candidate, &out), 0);
+	if (!want) {
+		CHECK(out == NULL);
+	} else {
+		CHECK(out != NULL);
+		if (out)
+			CHECK_STR(out, want);
+	}
+	if (out && strcmp(out, "unset"))
+		free(out);
+}
+
+int main(void)
+{
+	/* rules by handle and by position, with and without a family, quoted names */
+	renumbers("delete rule inet filter input handle 12\n",
+		  "delete rule inet filter input handle 6\n");
+	renumbers("replace rule inet filter input handle 6 tcp dport 2222 accept\n"
+		  "add rule inet filter input position 4 udp dport 53 accept; insert rule inet "
+		  "filter input handle 6 icmp type echo-request accept\n",
+		  "replace rule inet filter input handle 5 tcp dport 2222 accept\n"
+		  "add rule inet filter input position 4 udp dport 53 accept; insert rule inet "
+		  "filter input handle 5 icmp type echo-request accept\n");
+	renumbers("delete rule inet filter \"web in\" handle 14 # not 14 here\n",
+		  "delete rule inet filter \"web in\" handle 8 # not 14 here\n");
+	renumbers("destroy rule inet filter input handle 12",
+		  "destroy rule inet filter input handle 6");
+	/* objects by handle */
+	renumbers("delete set inet filter handle 9\ndelete chain inet filter handle 13\n",
+		  "delete set inet filter handle 1\ndelete chain inet filter handle 7\n");
+	/* nothing to change: no handle, one the live ruleset has not, the same number, a
+	 * table of another family (ip is the default), a stand-in's chain, a block */
+	renumbers("add rule inet filter input tcp dport 25 accept\n", NULL);
+	renumbers("delete rule inet filter input handle 99\n", NULL);
+	renumbers("delete rule inet filter input handle 4\n", NULL);
+	renumbers("delete rule filter input handle 12\n", NULL);
+	renumbers("delete rule ip nat pre handle 5\n", NULL);
+	renumbers("table inet filter {\n\tchain input {\n\t\tdelete rule handle 12\n\t}\n}\n",
+		  NULL);
+	renumbers("# delete rule inet filter input handle 12\n", NULL);
+	renumbers("list ruleset handle 12\n", NULL);
+	return check_report("handles");
+}
