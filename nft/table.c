@@ -1242,6 +1242,10 @@ static int add_trace_match(struct batch *bt, const char *chain, const struct cta
 		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
 		e_cmp(&r, NFT_CMP_EQ, &m->icmp_type, 1);
 	}
+	if (m->has_icmp_code) {
+		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 1, 1, NFT_REG_1);
+		e_cmp(&r, NFT_CMP_EQ, &m->icmp_code, 1);
+	}
 	if (m->has_icmp_id) {
 		uint16_t id = htons(m->icmp_id);
 

@@ -59,10 +59,10 @@
 struct cta_trace_match {
 	uint8_t family; /* AF_INET / AF_INET6, 0 = either */
 	uint8_t l4proto; /* 0 = any */
-	bool has_src, has_dst, has_sport, has_dport, has_icmp_type, has_icmp_id;
+	bool has_src, has_dst, has_sport, has_dport, has_icmp_type, has_icmp_code, has_icmp_id;
 	union cta_addr src, dst;
 	uint16_t sport, dport;
-	uint8_t icmp_type;
+	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id; /* an ICMP echo's identifier (transport header bytes 4-5) */
 };
 

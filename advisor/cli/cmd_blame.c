@@ -48,8 +48,9 @@ const struct cta_cmd cta_cmd_blame = {
 	"  'icmp 198.51.100.7 -> 192.0.2.10 type 8 id 4242' (an echo, by its identifier)\n"
 	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows' or 'nft monitor\n"
 	"trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
-	"every flow from it. Parts left out match anything: without a source port, every\n"
-	"connection of the flow; a source port the recording never saw is said to be so.\n"
+	"every flow from it. Parts left out match anything: without a source port (ICMP: an\n"
+	"echo identifier), every connection of the flow; one outside the range the\n"
+	"recording saw is said to be so.\n"
 	"A TUPLE written in the reply direction gets the flows of the other direction named.\n"
 	"Several quoted TUPLEs are answered one after the other; words not quoted form one.\n"
 	"\n"
@@ -438,6 +439,8 @@ static void to_match(const struct cta_tuple_query *q, struct cta_trace_match *m)
 	m->dport = q->dport;
 	m->has_icmp_type = (q->has & CTA_TQ_TYPE) && cta_proto_is_icmp(q->l4proto);
 	m->icmp_type = q->icmp_type;
+	m->has_icmp_code = (q->has & CTA_TQ_CODE) && cta_proto_is_icmp(q->l4proto);
+	m->icmp_code = q->icmp_code;
 	m->has_icmp_id = (q->has & CTA_TQ_ID) && cta_proto_is_icmp(q->l4proto);
 	m->icmp_id = q->icmp_id;
 }
@@ -601,9 +604,13 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 	int rc;
 
 	if (cta_tuple_parse(tuple, &q, &terr)) {
-		cta_msg("blame: TUPLE:%d: %s", terr.column, terr.msg);
+		cta_msg("blame: TUPLE 1:%d: %s", terr.column, terr.msg);
 		return CTA_EXIT_USAGE;
 	}
+	/* the kernel would match bytes 4-5 of any ICMP message: an error's, ND's too */
+	if ((q.has & CTA_TQ_ID) && !(q.has & CTA_TQ_TYPE))
+		return cta_usage_error(NULL, "blame --live: an echo identifier goes with its type "
+					     "('type 8 id N'; ICMPv6: 'type 128 id N')");
 	if ((q.has & (CTA_TQ_SRC | CTA_TQ_DST)) && !(q.has & CTA_TQ_FAMILY))
 		return cta_usage_error(NULL, "blame --live: give both addresses of the TUPLE");
 	if (q.src_plen || q.dst_plen)

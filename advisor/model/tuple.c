@@ -27,6 +27,7 @@ struct parser {
 	int n;
 	struct cta_tuple_error *err;
 	int end_col; /* the column just past the text, for "expected ... at the end" */
+	int id_col; /* where an ICMP echo identifier was given, for errors found after */
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -326,6 +327,7 @@ static int words(struct parser *p, int i, struct cta_tuple_query *q)
 					"expected an echo identifier from 0 to 65535 after 'id'");
 			q->icmp_id = (uint16_t)v;
 			q->has |= CTA_TQ_ID;
+			p->id_col = key->col;
 		} else if (key->s[0] == 't' || key->s[0] == 'c') {
 			bool is_type = key->s[0] == 't';
 
@@ -456,6 +458,7 @@ static int nft_field(struct parser *p, int i, struct cta_tuple_query *q, uint8_t
 	} else if (icmp && !strcmp(b, "id") && number(val->s, 65535, &v)) {
 		q->icmp_id = (uint16_t)v;
 		q->has |= CTA_TQ_ID;
+		p->id_col = p->t[i].col;
 	} else {
 		return 1;
 	}
@@ -577,10 +580,19 @@ static int kv(struct parser *p, const struct tok *t, const char *key, const char
 	 */
 	if (!strcmp(key, "id") && cta_proto_is_icmp(q->l4proto) && after_code &&
 	    !(q->has & CTA_TQ_ID)) {
+		const char *dash = strchr(val, '-');
+
+		/* a range from `flows` (its connections' identifiers): one only if both ends agree */
+		if (dash && (strlen(dash + 1) != (size_t)(dash - val) ||
+			     strncmp(val, dash + 1, (size_t)(dash - val))))
+			return 0;
+		if (dash)
+			val = dash + 1;
 		if (!number(val, 65535, &v))
 			return fail(p, vcol, "expected an echo identifier from 0 to 65535");
 		q->icmp_id = (uint16_t)v;
 		q->has |= CTA_TQ_ID;
+		p->id_col = t->col;
 	}
 	return 0; /* packets=, bytes=, mark=, ...: not part of the tuple */
 }
@@ -647,6 +659,14 @@ static bool is_nft_trace(const struct parser *p)
 	return false;
 }
 
+static bool has_kv(const struct parser *p)
+{
+	for (int i = 0; i < p->n; i++)
+		if (is_kv(p->t[i].s))
+			return true;
+	return false;
+}
+
 int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tuple_error *err)
 {
 	struct parser p = { .err = err };
@@ -665,11 +685,19 @@ int cta_tuple_parse(const char *text, struct cta_tuple_query *q, struct cta_tupl
 	if (!p.n)
 		return fail(&p, 1, "expected a tuple, like 'tcp 198.51.100.7 -> 192.0.2.10:22'");
 	if (is_nft_trace(&p))
-		return parse_nft(&p, q);
-	for (int i = 0; i < p.n; i++)
-		if (is_kv(p.t[i].s))
-			return parse_kv(&p, q);
-	return parse_arrow(&p, q);
+		rc = parse_nft(&p, q);
+	else if (has_kv(&p))
+		rc = parse_kv(&p, q);
+	else
+		rc = parse_arrow(&p, q);
+	/* an identifier is what echo, timestamp and the like carry: not an error, not ND */
+	if (!rc && (q->has & CTA_TQ_ID) && (q->has & CTA_TQ_TYPE) &&
+	    !cta_icmp_has_id(q->l4proto, q->icmp_type))
+		return fail(
+			&p, p.id_col,
+			"%s type %u has no identifier: 'id' is for echo, timestamp and the like",
+			proto_label(q->l4proto), q->icmp_type);
+	return rc;
 }
 
 /* Is b within a/plen (plen 0: the whole address)? */

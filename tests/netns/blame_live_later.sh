@@ -149,6 +149,16 @@ wait $b || fail "blame --live (a new ping) exited $?"
 $CHECK "$TMP/newping.json" accept "inet filter input|icmp type echo-request accept" ||
 	fail "a new ping: not its rule"
 packet_is "$TMP/newping.json" established=false id=4343 || fail "a new ping: the packet"
+# the code is matched too: the ping's echoes have code 0, none comes with code 5
+S "$CTA" -q blame --live --timeout 1s "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 5 id 4242" \
+	>/dev/null 2>&1
+[ $? = 1 ] || fail "blame --live took an echo of code 0 for 'code 5'"
+# an identifier without its type would match bytes 4-5 of any ICMP message: refused
+S "$CTA" blame --live --timeout 1s "icmp 198.51.100.7 -> 192.0.2.10 id 4242" >/dev/null \
+	2>"$TMP/notype.err"
+[ $? = 2 ] || fail "blame --live of an identifier without a type should exit 2"
+grep -q "an echo identifier goes with its type" "$TMP/notype.err" ||
+	fail "no word of the missing type: $(cat "$TMP/notype.err")"
 kill $ping 2>/dev/null
 wait $ping 2>/dev/null
 

@@ -69,6 +69,11 @@ static void test_forms(void)
 	ok("tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=192.0.2.10 sport=40312 dport=22 "
 	   "[ASSURED] mark=0 use=1 id=3735928559",
 	   "tcp 198.51.100.7:40312 -> 192.0.2.10:22");
+	/* a `flows -o extended` line: a range of identifiers is none of them, 7-7 is 7 */
+	ok("ipv4 2 icmp 1 in src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=0-4242 packets=8",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0");
+	ok("ipv4 2 icmp 1 in src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=7-7 packets=8",
+	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 code 0 id 7");
 	/* an echo identifier in the arrow form */
 	ok("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 31868",
 	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 31868");
@@ -117,6 +122,13 @@ static void test_errors(void)
 	bad("icmp 198.51.100.7 -> 192.0.2.10 id", 35,
 	    "expected an echo identifier from 0 to 65535 after 'id'");
 	bad("tcp 198.51.100.7 -> 192.0.2.10:22 id 7", 35, "'id' is for icmp and ipv6-icmp");
+	/* an identifier with a type that has none (an error, neighbour discovery) */
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type 3 id 5", 40,
+	    "icmp type 3 has no identifier: 'id' is for echo, timestamp and the like");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 id 5 type 3", 33,
+	    "icmp type 3 has no identifier: 'id' is for echo, timestamp and the like");
+	bad("ipv6-icmp 2001:db8::7 -> 2001:db8::1 type nd-neighbor-solicit id 0", 63,
+	    "ipv6-icmp type 135 has no identifier: 'id' is for echo, timestamp and the like");
 	bad("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=x", 60,
 	    "expected an echo identifier from 0 to 65535");
 	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
