@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
 #include "advisor/model/flow.h"
 #include "advisor/model/host.h"
@@ -37,7 +38,7 @@ struct pkt {
 	struct cta_tuple cur; /* the latest headers: after any NAT so far */
 	bool at_ingress; /* marked by the own netdev chain, not yet by the inet one */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
-	struct cta_judgement j; /* large: ~38 KB with its steps */
+	struct cta_judgement j; /* about 4 KB with its steps */
 };
 
 /* What the per-event scans look at, apart from the large packets: a few cache lines. */
@@ -54,8 +55,17 @@ struct sent {
 	struct cta_tuple tuple;
 };
 
+/* The names steps point at (trace.h: struct cta_step), one copy of each. */
+struct names {
+	char **v;
+	uint32_t n, cap;
+	struct cta_hashidx idx;
+	const char *last[3]; /* the latest table, chain and target: most steps repeat them */
+};
+
 struct cta_tracer {
 	char own[CTA_NAME_MAX];
+	struct names names;
 	cta_judgement_cb cb;
 	void *data;
 	struct sent sent[SENT_RING];
@@ -73,11 +83,78 @@ struct cta_tracer *cta_tracer_new(const char *own_table, cta_judgement_cb cb, vo
 	snprintf(t->own, sizeof(t->own), "%s", own_table ? own_table : "");
 	t->cb = cb;
 	t->data = data;
+	cta_hashidx_init(&t->names.idx);
 	return t;
+}
+
+/* FNV-1a over a NUL-terminated name */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+struct name_q {
+	const struct names *nm;
+	const char *s;
+};
+
+static bool name_eq(uint32_t pos, const void *ctx)
+{
+	const struct name_q *q = ctx;
+
+	return !strcmp(q->nm->v[pos], q->s);
+}
+
+/*
+ * The tracer's copy of s (which: 0 table, 1 chain, 2 target, for the shortcut), made
+ * if new; NULL on ENOMEM. Names are a ruleset's tables and chains: few, kept while the
+ * tracer lives.
+ */
+static const char *name_of(struct names *nm, int which, const char *s)
+{
+	struct name_q q = { nm, s };
+	uint64_t h;
+	int64_t pos;
+	char *copy;
+
+	if (nm->last[which] && !strcmp(nm->last[which], s))
+		return nm->last[which];
+	h = name_hash(s);
+	pos = cta_hashidx_find(&nm->idx, h, name_eq, &q);
+	if (pos < 0) {
+		if (nm->n == nm->cap) {
+			uint32_t cap = nm->cap ? 2 * nm->cap : 64;
+			char **v = realloc(nm->v, cap * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			nm->v = v;
+			nm->cap = cap;
+		}
+		if (!(copy = strdup(s)))
+			return NULL;
+		if (cta_hashidx_add(&nm->idx, h, nm->n)) {
+			free(copy);
+			return NULL;
+		}
+		pos = nm->n;
+		nm->v[nm->n++] = copy;
+	}
+	return nm->last[which] = nm->v[pos];
 }
 
 void cta_tracer_free(struct cta_tracer *t)
 {
+	if (t) {
+		for (uint32_t i = 0; i < t->names.n; i++)
+			free(t->names.v[i]);
+		free(t->names.v);
+		cta_hashidx_fini(&t->names.idx);
+	}
 	free(t);
 }
 
@@ -352,9 +429,13 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	s->has_handle = ev->flags & CTA_TRF_HANDLE;
 	s->handle = ev->handle;
 	s->verdict = s->policy ? (int32_t)ev->policy : ev->verdict;
-	memcpy(s->table, ev->table, sizeof(s->table));
-	memcpy(s->chain, ev->chain, sizeof(s->chain));
-	memcpy(s->target, ev->jump_target, sizeof(s->target));
+	s->table = name_of(&t->names, 0, ev->table);
+	s->chain = name_of(&t->names, 1, ev->chain);
+	s->target = name_of(&t->names, 2, ev->jump_target);
+	if (!s->table || !s->chain || !s->target) {
+		p->j.lost_steps++; /* out of memory: counted, not kept */
+		return -ENOMEM;
+	}
 	if (terminal(s->verdict)) {
 		p->j.verdict = verdict_of(s->verdict);
 		p->j.decider = p->j.n_steps++;

@@ -27,7 +27,12 @@ struct cta_step {
 	bool has_handle;
 	uint64_t handle;
 	int32_t verdict; /* NF_* or NFT_* */
-	char table[CTA_NAME_MAX], chain[CTA_NAME_MAX], target[CTA_NAME_MAX];
+	/*
+	 * Names as the trace gave them ("" for no jump target): the tracer's own copies,
+	 * one per distinct name, valid while the tracer lives (a step is about 90 bytes,
+	 * not three names of CTA_NAME_MAX: 256 packets in flight of 48 steps each)
+	 */
+	const char *table, *chain, *target;
 	struct cta_tuple tuple; /* with has_tuple: after any NAT before this chain */
 };
 

@@ -250,6 +250,7 @@ static struct cta_verdict *accepted_by(const struct cta_ruleset *rs, uint8_t l4p
 {
 	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
 	struct cta_trace_event e[2];
+	struct cta_verdict *v;
 
 	n_got = 0;
 	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", dport);
@@ -265,9 +266,11 @@ static struct cta_verdict *accepted_by(const struct cta_ruleset *rs, uint8_t l4p
 		cta_tracer_feed(t, &e[i], (uint64_t)i);
 	}
 	cta_tracer_flush(t, 100, 0);
-	cta_tracer_free(t);
 	CHECK_EQ(n_got, 1);
-	return n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	/* while the tracer lives: the steps' names are its own (trace.h) */
+	v = n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	cta_tracer_free(t);
+	return v;
 }
 
 /*
@@ -438,6 +441,7 @@ static struct cta_verdict *walk(const struct cta_ruleset *rs, uint16_t dport, in
 {
 	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
 	struct cta_trace_event e;
+	struct cta_verdict *v;
 
 	n_got = 0;
 	e = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.10", dport);
@@ -454,9 +458,11 @@ static struct cta_verdict *walk(const struct cta_ruleset *rs, uint16_t dport, in
 		cta_tracer_feed(t, &e, (uint64_t)i + 1);
 	}
 	cta_tracer_flush(t, 100, 0);
-	cta_tracer_free(t);
 	CHECK_EQ(n_got, 1);
-	return n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	/* while the tracer lives: the steps' names are its own (trace.h) */
+	v = n_got ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	cta_tracer_free(t);
+	return v;
 }
 
 static void test_returned(void)
