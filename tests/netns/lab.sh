@@ -142,23 +142,25 @@ lab_counters() {
 		paste -sd' '
 }
 
-# lab_connect_truth HOOK: the truth of the server's TCP connects to port 22, per source
-# port: `table ip lab` counts each one's SYNs entering HOOK's filter chains (priority
+# lab_connect_truth HOOK: the truth of the server's TCP connects to port 22, per connect
+# (source address, port and the SYN's sequence number: a port a finished connect left
+# and a later one took is two connects, which record counts as two; keyed by port alone
+# they were one, and a CI run failed on it): `table ip lab` counts each one's SYNs entering HOOK's filter chains (priority
 # -300) and let through them (300). lab_connect_truth_read prints, once the traffic is
 # done, "CONNECTS LET DENIED": connects, those let through, those with a SYN dropped
 # (a connect whose first SYN was dropped and a retransmit let through is both).
 lab_connect_truth() {
 	ip netns exec "$SRV" nft -f - <<NFT
 table ip lab {
-	set entered { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
-	set accepted { type ipv4_addr . inet_service; flags dynamic; counter; size 65535; }
+	set entered { typeof ip saddr . tcp sport . tcp sequence; flags dynamic; counter; size 65535; }
+	set accepted { typeof ip saddr . tcp sport . tcp sequence; flags dynamic; counter; size 65535; }
 	chain pre {
 		type filter hook $1 priority -300; policy accept;
-		ct state new tcp dport 22 add @entered { ip saddr . tcp sport }
+		ct state new tcp dport 22 add @entered { ip saddr . tcp sport . tcp sequence }
 	}
 	chain post {
 		type filter hook $1 priority 300; policy accept;
-		ct state new tcp dport 22 add @accepted { ip saddr . tcp sport }
+		ct state new tcp dport 22 add @accepted { ip saddr . tcp sport . tcp sequence }
 	}
 }
 NFT
