@@ -25,6 +25,7 @@ struct entries {
 	struct entry *v;
 	size_t n, cap;
 	size_t chain_first; /* the current object's first entry */
+	size_t chain_rules; /* how many of its rules so far */
 };
 
 static void entries_free(struct entries *e)
@@ -71,16 +72,14 @@ static struct entry *entry_add(struct entries *e, const struct cta_listing_item 
 	return x;
 }
 
-/* The current chain's rules learn how many there are. */
+/* The current chain's rules learn how many there are; the next object begins. */
 static void chain_end(struct entries *e)
 {
-	size_t rules = 0;
-
-	for (size_t i = e->chain_first; i < e->n; i++)
-		rules += e->v[i].rule;
 	for (size_t i = e->chain_first; i < e->n; i++)
 		if (e->v[i].rule)
-			e->v[i].count = rules;
+			e->v[i].count = e->chain_rules;
+	e->chain_first = e->n;
+	e->chain_rules = 0;
 }
 
 static int collect(const struct cta_listing_item *it, void *data)
@@ -89,22 +88,16 @@ static int collect(const struct cta_listing_item *it, void *data)
 	struct entry *x;
 
 	if (it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_TABLE ||
-	    it->what == CTA_LISTING_TABLE_END) {
+	    it->what == CTA_LISTING_TABLE_END)
 		chain_end(e);
-		e->chain_first = e->n;
-	}
 	if (it->what == CTA_LISTING_OBJECT && it->has_handle) {
 		if (!entry_add(e, it, false))
 			return -ENOMEM;
 	} else if (it->what == CTA_LISTING_LINE && it->depth == 2 && it->has_handle &&
 		   !strcmp(it->kind, "chain")) {
-		size_t index = 0;
-
-		for (size_t i = e->chain_first; i < e->n; i++)
-			index += e->v[i].rule;
 		if (!(x = entry_add(e, it, true)))
 			return -ENOMEM;
-		x->index = index;
+		x->index = e->chain_rules++;
 	}
 	return 0;
 }
@@ -207,8 +200,7 @@ static bool tok_number(const char *text, const struct tok *t, uint64_t *v)
 }
 
 static const char *const families[] = { "ip", "ip6", "inet", "arp", "bridge", "netdev", NULL };
-static const char *const rule_verbs[] = { "add",     "insert", "replace", "delete",
-					  "destroy", "create", NULL };
+static const char *const rule_verbs[] = { "add", "insert", "replace", "delete", "destroy", NULL };
 static const char *const objects[] = { "chain", "set",	 "map",	    "flowtable", "counter",
 				       "quota", "limit", "secmark", "synproxy",	 NULL };
 
