@@ -721,18 +721,19 @@ static void uncopied_after(struct cta_candidate *c)
 /*
  * The candidate at path with the live handles it names (`delete rule inet filter
  * input handle 12`) put into the copy's numbers (advisor/review/handles.h), into *out
- * (malloc'd); NULL when nothing had to change, or when it cannot be told: no live
- * copy, a listing refused, or an include (a text loaded from memory would look for
- * it elsewhere). 0 or an exit code.
+ * (malloc'd); NULL when nothing had to change, or when it cannot be told: a listing
+ * refused, or an include (a text loaded from memory would look for it elsewhere). A
+ * handle of a live table the copy holds only a stand-in of (or none) is refused, exit 2:
+ * the copy's same number is another rule. 0 or an exit code.
  */
 static int renumbered(struct cta_candidate *c, const char *path, char **out)
 {
-	char *text = NULL, *live = NULL, *copy = NULL;
+	char *text = NULL, *live = NULL, *copy = NULL, unpaired[300] = "";
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	if (!c->live_copied || read_file(path, &text, &len))
+	if (read_file(path, &text, &len))
 		return 0;
 	if ((!strstr(text, "handle") && !strstr(text, "position")) || strstr(text, "include")) {
 		free(text);
@@ -741,13 +742,23 @@ static int renumbered(struct cta_candidate *c, const char *path, char **out)
 	rc = cta_nft_list_ruleset(CTA_NFT_LIST_HANDLES, &live) ||
 			     cta_replay_listing(c->replay, CTA_LIST_HANDLES, &copy)
 		     ? 0
-		     : cta_handles_renumber(live, copy, text, out);
+		     : cta_handles_renumber(live, copy, text, out, unpaired, sizeof(unpaired));
 	free(text);
 	free(live);
 	free(copy);
 	if (rc) {
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
+	}
+	if (unpaired[0]) {
+		/* its number in the copy is another rule (a stand-in's): never loaded so */
+		free(*out);
+		*out = NULL;
+		cta_msg("%s names a rule or object of the live table %s by handle, a table review "
+			"could not copy as it is (its rules have no match in the copy): not "
+			"reviewed; name the whole chain or table instead (flush, delete)",
+			path, unpaired);
+		return CTA_EXIT_USAGE;
 	}
 	return 0;
 }

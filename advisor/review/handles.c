@@ -124,7 +124,7 @@ static bool of_table(const struct entry *e, const char *family, const char *tabl
  * (not a stand-in's); lists are in the listings' order, which loading keeps.
  */
 static uint64_t paired(const struct entries *live, const struct entries *copy, const char *family,
-		       const char *table, uint64_t handle, bool rule)
+		       const char *table, uint64_t handle, bool rule, bool *unpaired)
 {
 	const struct entry *l = NULL, *c;
 	size_t k = 0, i;
@@ -139,6 +139,8 @@ static uint64_t paired(const struct entries *live, const struct entries *copy, c
 	}
 	if (!l)
 		return 0;
+	/* a live one from here: not paired, the copy's same number would be another's */
+	*unpaired = true;
 	for (i = 0; i < copy->n; i++)
 		if (of_table(&copy->v[i], family, table) && !k--)
 			break;
@@ -148,6 +150,7 @@ static uint64_t paired(const struct entries *live, const struct entries *copy, c
 	if (c->rule != rule || strcmp(c->kind, l->kind) || strcmp(c->name, l->name) ||
 	    (rule && (c->index != l->index || c->count != l->count)))
 		return 0;
+	*unpaired = false;
 	return c->handle;
 }
 
@@ -208,6 +211,8 @@ struct renumber {
 	const char *text;
 	struct entries live, copy;
 	struct cta_buf out;
+	char *unpaired; /* the first live table a handle named does not pair in: "FAMILY NAME" */
+	size_t unpaired_len;
 	size_t copied; /* text up to here is in out */
 	bool changed;
 };
@@ -221,7 +226,7 @@ static void command(struct renumber *r, const struct tok *t, size_t n)
 	const char *text = r->text;
 	char family[16] = "ip", table[256];
 	size_t i = 0, after;
-	bool rule;
+	bool rule, stood = false;
 	uint64_t handle, to;
 
 	if (n && tok_is(text, &t[0], "rule"))
@@ -253,7 +258,9 @@ static void command(struct renumber *r, const struct tok *t, size_t n)
 		return;
 	/* handles are a table's: the live one names its rule or object, wherever it is */
 	unquoted(text, &t[i], table, sizeof(table));
-	to = paired(&r->live, &r->copy, family, table, handle, rule);
+	to = paired(&r->live, &r->copy, family, table, handle, rule, &stood);
+	if (stood && !r->unpaired[0])
+		snprintf(r->unpaired, r->unpaired_len, "%s %s", family, table);
 	if (!to || to == handle)
 		return;
 	cta_buf_add(&r->out, text + r->copied, t[after + 1].start - r->copied);
@@ -313,12 +320,15 @@ static void commands(struct renumber *r)
 		command(r, t, n);
 }
 
-int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out)
+int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out,
+			 char *unpaired, size_t len)
 {
-	struct renumber r = { .text = candidate };
+	struct renumber r = { .text = candidate, .unpaired = unpaired, .unpaired_len = len };
 	int rc;
 
 	*out = NULL;
+	if (len)
+		unpaired[0] = '\0';
 	rc = entries_of(live, &r.live);
 	if (!rc)
 		rc = entries_of(copy, &r.copy);

@@ -14,17 +14,22 @@
 #ifndef CTA_HANDLES_H
 #define CTA_HANDLES_H
 
+#include <stddef.h>
+
 /*
  * The candidate text (nft's language) with each live handle it names put into the
  * copy's numbers: `handle N` and `position N` right after the chain of an add, insert,
  * replace, delete or destroy rule command, and `handle N` right after the table of a
  * delete or destroy of a chain, set, map, flowtable, counter, quota, limit, secmark or
  * synproxy object. live and copy are `nft -a list ruleset` listings of the live ruleset
- * and of its copy. A handle of a chain whose rules do not pair one to one (a table the
- * copy holds a stand-in of), or of no live object, is left as written (the kernel then
- * says what is wrong). 0 with *out the new text (malloc'd) or NULL when nothing had to
- * change; -ENOMEM.
+ * and of its copy. A handle of no live object is left as written (the kernel then says
+ * what is wrong). One of a live object that does not pair (a table the copy holds a
+ * stand-in of, or did not copy) is left as written too, and its table ("FAMILY NAME")
+ * goes to unpaired (len bytes; "" when none): the copy's same number is another rule,
+ * so the caller must not load the candidate there. 0 with *out the new text
+ * (malloc'd) or NULL when nothing had to change; -ENOMEM.
  */
-int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out);
+int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out,
+			 char *unpaired, size_t len);
 
 #endif

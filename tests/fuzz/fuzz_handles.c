@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *part[3] = { NULL, NULL, NULL }, *out = NULL;
+	char *part[3] = { NULL, NULL, NULL }, *out = NULL, unpaired[64];
 	const char *p = (const char *)data, *end = p + size;
 
 	if (size > 1 << 16)
@@ -28,10 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 		p = nul ? nul + 1 : end;
 	}
-	if (!cta_handles_renumber(part[0], part[1], part[2], &out))
+	if (!cta_handles_renumber(part[0], part[1], part[2], &out, unpaired, sizeof(unpaired)))
 		free(out);
 	out = NULL;
-	if (!cta_handles_renumber(part[0], part[0], part[2], &out) && out)
+	if (!cta_handles_renumber(part[0], part[0], part[2], &out, unpaired, sizeof(unpaired)) &&
+	    out)
 		abort();
 out:
 	for (int i = 0; i < 3; i++)

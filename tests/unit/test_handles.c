@@ -54,11 +54,13 @@ static const char copy[] = "table inet filter { # handle 3\n"
 			   "\t}\n"
 			   "}\n";
 
+static char unpaired[300];
+
 static void renumbers(const char *candidate, const char *want)
 {
 	char *out = (char *)"unset";
 
-	CHECK_EQ(cta_handles_renumber(live, copy, candidate, &out), 0);
+	CHECK_EQ(cta_handles_renumber(live, copy, candidate, &out, unpaired, sizeof(unpaired)), 0);
 	if (!want) {
 		CHECK(out == NULL);
 	} else {
@@ -95,6 +97,11 @@ int main(void)
 	renumbers("delete rule inet filter input handle 4\n", NULL);
 	renumbers("delete rule filter input handle 12\n", NULL);
 	renumbers("delete rule ip nat pre handle 5\n", NULL);
+	/* a stand-in's rule: named, so that the candidate is not loaded on the copy */
+	CHECK_STR(unpaired, "ip nat");
+	renumbers("delete rule inet filter input handle 12\n",
+		  "delete rule inet filter input handle 6\n");
+	CHECK_STR(unpaired, "");
 	renumbers("table inet filter {\n\tchain input {\n\t\tdelete rule handle 12\n\t}\n}\n",
 		  NULL);
 	renumbers("# delete rule inet filter input handle 12\n", NULL);
