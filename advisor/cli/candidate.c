@@ -719,30 +719,30 @@ static void uncopied_after(struct cta_candidate *c)
 }
 
 /*
- * The candidate at path with the live handles it names (`delete rule inet filter
- * input handle 12`) put into the copy's numbers (advisor/review/handles.h), into *out
- * (malloc'd); NULL when nothing had to change, or when it cannot be told: a listing
- * refused, or an include (a text loaded from memory would look for it elsewhere). A
- * handle of a live table the copy holds only a stand-in of (or none) is refused, exit 2:
- * the copy's same number is another rule. 0 or an exit code.
+ * The live ruleset's and the copy's listings with handles: c->back pairs their rules
+ * (review's verdicts name the copy's, advisor/review/handles.h), and the candidate at
+ * path gets the live handles it names (`delete rule inet filter input handle 12`) put
+ * into the copy's numbers, into *out (malloc'd); NULL when nothing had to change, or
+ * when it cannot be told: a listing refused, or an include (a text loaded from memory
+ * would look for it elsewhere). A handle of a live table the copy holds only a
+ * stand-in of (or none) is refused, exit 2: the copy's same number is another rule. 0 or
+ * an exit code.
  */
 static int renumbered(struct cta_candidate *c, const char *path, char **out)
 {
 	char *text = NULL, *live = NULL, *copy = NULL, unpaired[300] = "";
 	size_t len;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
-	if (read_file(path, &text, &len))
-		return 0;
-	if ((!strstr(text, "handle") && !strstr(text, "position")) || strstr(text, "include")) {
-		free(text);
-		return 0;
-	}
-	rc = cta_nft_list_ruleset(CTA_NFT_LIST_HANDLES, &live) ||
-			     cta_replay_listing(c->replay, CTA_LIST_HANDLES, &copy)
-		     ? 0
-		     : cta_handles_renumber(live, copy, text, out, unpaired, sizeof(unpaired));
+	if (cta_nft_list_ruleset(CTA_NFT_LIST_HANDLES, &live) ||
+	    cta_replay_listing(c->replay, CTA_LIST_HANDLES, &copy))
+		goto done; /* the verdicts' handles stay the copy's */
+	rc = cta_handles_back_new(live, copy, &c->back);
+	if (!rc && !read_file(path, &text, &len) &&
+	    (strstr(text, "handle") || strstr(text, "position")) && !strstr(text, "include"))
+		rc = cta_handles_renumber(live, copy, text, out, unpaired, sizeof(unpaired));
+done:
 	free(text);
 	free(live);
 	free(copy);
@@ -761,6 +761,25 @@ static int renumbered(struct cta_candidate *c, const char *path, char **out)
 		return CTA_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The tables the candidate made anew (or deleted) pair no more (handles.h). */
+static int back_after(struct cta_candidate *c)
+{
+	char *after = NULL;
+	int rc;
+
+	if (!c->back)
+		return 0;
+	if (cta_replay_listing(c->replay, CTA_LIST_HANDLES, &after)) {
+		/* not told which tables are new: no handle is put back */
+		cta_handles_back_free(c->back);
+		c->back = NULL;
+		return 0;
+	}
+	rc = cta_handles_back_after(c->back, after);
+	free(after);
+	return rc ? CTA_EXIT_SYSTEM : 0;
 }
 
 /* What the candidate changes, the tables it touches, replaces, and leaves in force. */
@@ -849,6 +868,11 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		json_decref(legacy);
 		return CTA_EXIT_SYSTEM;
 	}
+	if ((rc = back_after(c))) {
+		cta_msg("out of memory");
+		json_decref(legacy);
+		return rc;
+	}
 	rc = compare(c);
 	if (!rc && (json_array_extend(c->beside, legacy) || json_array_extend(c->kept, legacy)))
 		rc = CTA_EXIT_SYSTEM;
@@ -859,6 +883,7 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 void cta_candidate_close(struct cta_candidate *c)
 {
 	cta_replay_free(c->replay);
+	cta_handles_back_free(c->back);
 	free(c->live);
 	free(c->after);
 	free(c->legacy_live);
@@ -1127,6 +1152,87 @@ static const char *translated_in(const struct cta_vtally *recorded, json_t *tabl
 static bool replayed(const struct cta_review_flow *rf)
 {
 	return !rf->flow.related && !cta_flow_leftover(&rf->flow, rf->recorded);
+}
+
+/* One rule's copy handle, put back (handles.h); *has_handle false: the candidate's own. */
+static void live_handle(const struct cta_handles_back *b, const char *family, const char *table,
+			uint64_t *handle, bool *has_handle)
+{
+	uint64_t live;
+
+	switch (cta_handles_back_rule(b, family, table, *handle, &live)) {
+	case 1:
+		*handle = live;
+		break;
+	case 0:
+		*handle = 0;
+		*has_handle = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void verdict_live_handles(const struct cta_handles_back *b, struct cta_verdict *v)
+{
+	bool unused = true;
+
+	if (v->type == CTA_VTYPE_RULE && v->has_handle && !v->legacy)
+		live_handle(b, v->family, v->table, &v->handle, &v->has_handle);
+	for (size_t i = 0; i < v->n_deciders; i++) {
+		struct cta_vdecider *d = &v->deciders[i];
+
+		if (d->type == CTA_VTYPE_RULE && d->has_handle && !d->legacy)
+			live_handle(b, d->family, d->table, &d->handle, &d->has_handle);
+	}
+	for (size_t i = 0; i < v->n_path; i++) {
+		struct cta_vstage *st = &v->path[i];
+
+		for (size_t k = 0; !st->legacy && k < st->n_rules; k++)
+			if (!st->rules[k].policy)
+				live_handle(b, st->family, st->table, &st->rules[k].handle,
+					    &unused);
+	}
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int cta_candidate_live_handles(const struct cta_candidate *c, struct cta_review_flow *v, size_t n,
+			       json_t *no_evidence)
+{
+	struct cta_verdict **seen;
+	json_t *r;
+	size_t i, m = 0;
+
+	if (!c->back)
+		return 0;
+	if (!(seen = calloc(n ? n : 1, sizeof(*seen))))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (v[i].candidate)
+			seen[m++] = v[i].candidate;
+	qsort(seen, m, sizeof(*seen), ptr_cmp);
+	for (i = 0; i < m; i++)
+		if (!i || seen[i] != seen[i - 1]) /* a verdict shared by flows: once */
+			verdict_live_handles(c->back, seen[i]);
+	free(seen);
+	json_array_foreach(no_evidence, i, r) {
+		json_t *h = json_object_get(r, "handle");
+		uint64_t handle = (uint64_t)json_integer_value(h);
+		bool has = true;
+
+		if (!json_is_integer(h) || json_is_true(json_object_get(r, "legacy")))
+			continue;
+		live_handle(c->back, cta_jstr(r, "family"), cta_jstr(r, "table"), &handle, &has);
+		json_object_set_new(r, "handle",
+				    has ? json_integer((json_int_t)handle) : json_null());
+	}
+	return 0;
 }
 
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)

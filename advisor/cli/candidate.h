@@ -27,6 +27,8 @@ struct cta_candidate {
 	json_t *beside; /* "FAMILY NAME" of live tables with filter chains it leaves in force */
 	json_t *kept; /* ... with base chains of any type (a drop in a nat chain is final) */
 	struct cta_replay *replay;
+	/* the copy's rules paired with the live ones (nft candidates): cta_candidate_live_handles */
+	struct cta_handles_back *back;
 	bool live_copied; /* false: the live ruleset did not load there (live_error) */
 	/*
 	 * "FAMILY NAME" of the live tables that did not load there (an xt match nft cannot
@@ -80,6 +82,17 @@ int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review
 
 /* Replay them and classify each. 0 or an exit code, the message said. */
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n);
+
+/*
+ * Once judged: the rules the replay's verdicts of v (and the findings of no_evidence,
+ * cta_review_no_evidence's array, may be NULL) name by the copy's handles get the live
+ * ones (advisor/review/handles.h). A rule the candidate adds to a live table has none
+ * yet: a verdict's or decider's has_handle is cleared, a path rule's handle is 0, a
+ * finding's "handle" null. Tables the candidate makes anew keep their numbers: the
+ * host will give them the same. 0 or -ENOMEM.
+ */
+int cta_candidate_live_handles(const struct cta_candidate *c, struct cta_review_flow *v, size_t n,
+			       json_t *no_evidence);
 
 void cta_review_flows_free(struct cta_review_flow *v, size_t n);
 

@@ -79,14 +79,21 @@ const struct cta_cmd cta_cmd_review = {
 	"  conntrack-advise review new.v4 --session session.json\n",
 };
 
-/* "accept (rule inet fw input handle 7: tcp dport 22 accept)": what decided, in words. */
+/*
+ * "accept (rule inet fw input handle 7: tcp dport 22 accept)": what decided, in words.
+ * A candidate's rule with no handle is one it adds to a live table (none until applied).
+ */
 static void by_text(uint8_t verdict, uint8_t type, const char *family, bool legacy,
-		    const char *table, const char *chain, uint64_t handle, const char *rule,
-		    char *buf, size_t len)
+		    const char *table, const char *chain, bool has_handle, uint64_t handle,
+		    const char *rule, char *buf, size_t len)
 {
 	const char *kind = cta_verdict_name(verdict);
 
-	if (type == CTA_VTYPE_RULE)
+	if (type == CTA_VTYPE_RULE && !has_handle && !legacy)
+		snprintf(buf, len, "%s (rule %s %s %s, the candidate's new one: %s)", kind,
+			 cta_vfamily_shown(family, legacy), table ? table : "-",
+			 chain ? chain : "-", rule ? rule : "?");
+	else if (type == CTA_VTYPE_RULE)
 		snprintf(buf, len, "%s (rule %s %s %s %s %llu: %s)", kind,
 			 cta_vfamily_shown(family, legacy), table ? table : "-",
 			 chain ? chain : "-", legacy ? "number" : "handle",
@@ -109,8 +116,8 @@ static void recorded_one(const struct cta_verdict *v, char *buf, size_t len)
 	else if (v->type == CTA_VTYPE_OPEN) /* as it was printed before open was a type */
 		snprintf(buf, len, "%s", cta_verdict_name(v->verdict));
 	else
-		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain, v->handle,
-			v->rule, buf, len);
+		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain, true,
+			v->handle, v->rule, buf, len);
 }
 
 /* The recorded verdict; several: each with its connections, most first. */
@@ -180,11 +187,11 @@ static void candidate_text(const struct cta_verdict *v, json_t *tables, char *bu
 	if (!v)
 		snprintf(buf, len, "(no trace)");
 	else if (d)
-		by_text(d->verdict, d->type, d->family, d->legacy, d->table, d->chain, d->handle,
-			d->rule, buf, len);
+		by_text(d->verdict, d->type, d->family, d->legacy, d->table, d->chain,
+			d->has_handle, d->handle, d->rule, buf, len);
 	else
-		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain, v->handle,
-			v->rule, buf, len);
+		by_text(v->verdict, v->type, v->family, v->legacy, v->table, v->chain,
+			v->has_handle, v->handle, v->rule, buf, len);
 }
 
 /* The live tables the candidate deletes, and those it leaves in force beside it: once. */
@@ -381,6 +388,11 @@ static int judge(struct cta_candidate *c, struct review_result *r)
 		cta_review_sort(r->v, r->n);
 		r->lost = cta_review_helpers_lost(r->v, r->n, c->live, c->after);
 		r->no_ev = no_evidence(c, r);
+		/* judged in the copy's numbers; said in the live ones */
+		if (cta_candidate_live_handles(c, r->v, r->n, r->no_ev)) {
+			cta_msg("out of memory");
+			return CTA_EXIT_SYSTEM;
+		}
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cta_review_flow *rf = &r->v[i];
@@ -500,10 +512,14 @@ static void print_no_evidence(json_t *no_ev)
 		return;
 	printf("no evidence: rules no recorded flow reached:\n");
 	json_array_foreach(no_ev, i, r)
-		printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
-		       cta_jstr(r, "table"), cta_jstr(r, "chain"),
-		       json_is_true(json_object_get(r, "legacy")) ? "rule" : "handle",
-		       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
+		if (json_is_null(json_object_get(r, "handle"))) /* new in a live table */
+			printf("  %s %s %s (new): %s\n", cta_verdict_family_shown(r),
+			       cta_jstr(r, "table"), cta_jstr(r, "chain"), cta_jstr(r, "rule"));
+		else
+			printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
+			       cta_jstr(r, "table"), cta_jstr(r, "chain"),
+			       json_is_true(json_object_get(r, "legacy")) ? "rule" : "handle",
+			       cta_verdict_rule_id(r), cta_jstr(r, "rule"));
 }
 
 /* The live sets' elements the candidate drops: run-time state, said once. */

@@ -12,10 +12,13 @@
 #include "advisor/lib/buf.h"
 #include "advisor/model/listing.h"
 
-/* A rule (kind "chain", name its chain, index its place) or an object of a listing. */
+/*
+ * A rule (kind "chain", name its chain, index its place), an object of a listing, or
+ * (table) a table's own line, its handle the net's number of that table.
+ */
 struct entry {
 	char *family, *table, *kind, *name;
-	bool rule;
+	bool rule, table_line;
 	size_t index; /* rule: 0-based place in its chain */
 	size_t count; /* rule: how many rules its chain has */
 	uint64_t handle;
@@ -58,6 +61,7 @@ static struct entry *entry_add(struct entries *e, const struct cta_listing_item 
 			     strdup(it->kind),
 			     strdup(it->name),
 			     rule,
+			     false,
 			     0,
 			     0,
 			     it->handle };
@@ -90,7 +94,11 @@ static int collect(const struct cta_listing_item *it, void *data)
 	if (it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_TABLE ||
 	    it->what == CTA_LISTING_TABLE_END)
 		chain_end(e);
-	if (it->what == CTA_LISTING_OBJECT && it->has_handle) {
+	if (it->what == CTA_LISTING_TABLE && it->has_handle) {
+		if (!(x = entry_add(e, it, false)))
+			return -ENOMEM;
+		x->table_line = true;
+	} else if (it->what == CTA_LISTING_OBJECT && it->has_handle) {
 		if (!entry_add(e, it, false))
 			return -ENOMEM;
 	} else if (it->what == CTA_LISTING_LINE && it->depth == 2 && it->has_handle &&
@@ -112,9 +120,17 @@ static int entries_of(const char *listing, struct entries *e)
 	return rc;
 }
 
+/* An object or rule of (family, table); not the table's own line. */
 static bool of_table(const struct entry *e, const char *family, const char *table)
 {
-	return !strcmp(e->family, family) && !strcmp(e->table, table);
+	return !e->table_line && !strcmp(e->family, family) && !strcmp(e->table, table);
+}
+
+/* Do live entry l and copy entry c, each the k-th of its table, stand for one thing? */
+static bool same_entry(const struct entry *l, const struct entry *c)
+{
+	return c->rule == l->rule && !strcmp(c->kind, l->kind) && !strcmp(c->name, l->name) &&
+	       (!c->rule || (c->index == l->index && c->count == l->count));
 }
 
 /*
@@ -147,8 +163,7 @@ static uint64_t paired(const struct entries *live, const struct entries *copy, c
 	if (i == copy->n)
 		return 0;
 	c = &copy->v[i];
-	if (c->rule != rule || strcmp(c->kind, l->kind) || strcmp(c->name, l->name) ||
-	    (rule && (c->index != l->index || c->count != l->count)))
+	if (!same_entry(l, c))
 		return 0;
 	*unpaired = false;
 	return c->handle;
@@ -348,4 +363,189 @@ int cta_handles_renumber(const char *live, const char *copy, const char *candida
 	entries_free(&r.live);
 	entries_free(&r.copy);
 	return rc;
+}
+
+/* ---- back: from the copy's numbers to the live ones ---- */
+
+struct back_pair {
+	size_t table; /* index in tables */
+	uint64_t copy, live;
+};
+
+struct back_table {
+	char *family, *name;
+	uint64_t handle; /* the copy's table, before the candidate */
+	bool anew; /* the candidate deleted it (and made it anew, or not) */
+};
+
+struct cta_handles_back {
+	struct back_table *tables;
+	size_t n_tables;
+	struct back_pair *pairs; /* by table, then copy handle */
+	size_t n_pairs, cap_pairs;
+};
+
+/* The entries of (family, table), contiguous in a listing: their first index; n their count. */
+static size_t table_entries(const struct entries *e, const char *family, const char *table,
+			    size_t *n)
+{
+	size_t i = 0, j;
+
+	while (i < e->n && !of_table(&e->v[i], family, table))
+		i++;
+	for (j = i; j < e->n && of_table(&e->v[j], family, table); j++)
+		;
+	*n = j - i;
+	return i;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct back_pair *x = a, *y = b;
+
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return x->copy < y->copy ? -1 : x->copy > y->copy;
+}
+
+/*
+ * Pair the rules of the copy's table t (b->tables[t]) with the live table's: 1 when it
+ * is the live table loaded whole (every entry the same), else 0 (a stand-in, or a table
+ * the live ruleset does not have) and nothing paired; -ENOMEM.
+ */
+static int back_table_pairs(struct cta_handles_back *b, size_t t, const struct entries *live,
+			    const struct entries *copy)
+{
+	const struct back_table *bt = &b->tables[t];
+	size_t nl, nc, fl = table_entries(live, bt->family, bt->name, &nl),
+		       fc = table_entries(copy, bt->family, bt->name, &nc), n = b->n_pairs;
+
+	if (nl != nc)
+		return 0;
+	for (size_t k = 0; k < nc; k++)
+		if (!same_entry(&live->v[fl + k], &copy->v[fc + k]))
+			return 0;
+	for (size_t k = 0; k < nc; k++) {
+		if (!copy->v[fc + k].rule)
+			continue;
+		if (b->n_pairs == b->cap_pairs) {
+			size_t cap = b->cap_pairs ? 2 * b->cap_pairs : 64;
+			struct back_pair *v = realloc(b->pairs, cap * sizeof(*v));
+
+			if (!v) {
+				b->n_pairs = n;
+				return -ENOMEM;
+			}
+			b->pairs = v;
+			b->cap_pairs = cap;
+		}
+		b->pairs[b->n_pairs++] =
+			(struct back_pair){ t, copy->v[fc + k].handle, live->v[fl + k].handle };
+	}
+	return 1;
+}
+
+int cta_handles_back_new(const char *live, const char *copy, struct cta_handles_back **out)
+{
+	struct entries l, c;
+	struct cta_handles_back *b = calloc(1, sizeof(*b));
+	int rc = b ? 0 : -ENOMEM;
+
+	*out = NULL;
+	memset(&l, 0, sizeof(l));
+	memset(&c, 0, sizeof(c));
+	if (!rc)
+		rc = entries_of(live, &l);
+	if (!rc)
+		rc = entries_of(copy, &c);
+	for (size_t i = 0; !rc && i < c.n; i++) {
+		struct back_table *v;
+
+		if (!c.v[i].table_line)
+			continue;
+		v = realloc(b->tables, (b->n_tables + 1) * sizeof(*v));
+		if (!v) {
+			rc = -ENOMEM;
+			break;
+		}
+		b->tables = v;
+		v[b->n_tables] = (struct back_table){ strdup(c.v[i].family), strdup(c.v[i].table),
+						      c.v[i].handle, false };
+		rc = v[b->n_tables].family && v[b->n_tables].name
+			     ? back_table_pairs(b, b->n_tables, &l, &c)
+			     : -ENOMEM;
+		if (rc == 1) {
+			b->n_tables++; /* kept: a live table copied whole */
+			rc = 0;
+		} else {
+			free(v[b->n_tables].family);
+			free(v[b->n_tables].name);
+		}
+	}
+	entries_free(&l);
+	entries_free(&c);
+	if (rc) {
+		cta_handles_back_free(b);
+		return rc;
+	}
+	if (b->n_pairs)
+		qsort(b->pairs, b->n_pairs, sizeof(*b->pairs), pair_cmp);
+	*out = b;
+	return 0;
+}
+
+int cta_handles_back_after(struct cta_handles_back *b, const char *after)
+{
+	struct entries a;
+	int rc;
+
+	if (!b)
+		return 0;
+	rc = entries_of(after, &a);
+	for (size_t t = 0; !rc && t < b->n_tables; t++) {
+		struct back_table *bt = &b->tables[t];
+		bool same = false;
+
+		for (size_t i = 0; i < a.n && !same; i++)
+			same = a.v[i].table_line && a.v[i].handle == bt->handle &&
+			       !strcmp(a.v[i].family, bt->family) &&
+			       !strcmp(a.v[i].table, bt->name);
+		bt->anew = !same;
+	}
+	entries_free(&a);
+	return rc;
+}
+
+int cta_handles_back_rule(const struct cta_handles_back *b, const char *family, const char *table,
+			  uint64_t handle, uint64_t *live)
+{
+	struct back_pair key = { 0, handle, 0 }, *p;
+	size_t t;
+
+	if (!b || !family || !table)
+		return -1;
+	for (t = 0; t < b->n_tables; t++)
+		if (!strcmp(b->tables[t].family, family) && !strcmp(b->tables[t].name, table))
+			break;
+	if (t == b->n_tables || b->tables[t].anew)
+		return -1;
+	key.table = t;
+	p = b->n_pairs ? bsearch(&key, b->pairs, b->n_pairs, sizeof(*p), pair_cmp) : NULL;
+	if (!p)
+		return 0;
+	*live = p->live;
+	return 1;
+}
+
+void cta_handles_back_free(struct cta_handles_back *b)
+{
+	if (!b)
+		return;
+	for (size_t t = 0; t < b->n_tables; t++) {
+		free(b->tables[t].family);
+		free(b->tables[t].name);
+	}
+	free(b->tables);
+	free(b->pairs);
+	free(b);
 }

@@ -15,6 +15,7 @@
 #define CTA_HANDLES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The candidate text (nft's language) with each live handle it names put into the
@@ -31,5 +32,35 @@
  */
 int cta_handles_renumber(const char *live, const char *copy, const char *candidate, char **out,
 			 char *unpaired, size_t len);
+
+/*
+ * The other way: review's verdicts come from the copy, so a rule they name has the
+ * copy's handle, which on the live host is another rule or none. This pairs the copy's
+ * rules with the live ones as above. The copy's tables are as they were before the
+ * candidate; the candidate's rules in them have no live handle yet.
+ */
+struct cta_handles_back;
+
+/*
+ * The pairs of live and copy (`nft -a list ruleset` listings, the copy's before the
+ * candidate loads). 0 with *out (free with cta_handles_back_free), or -ENOMEM.
+ */
+int cta_handles_back_new(const char *live, const char *copy, struct cta_handles_back **out);
+/*
+ * after: the copy's listing (with handles) once the candidate is on top. A table it
+ * deleted (and made anew, with the same numbers apply will give it on the host) no
+ * longer pairs. b may be NULL. 0 or -ENOMEM.
+ */
+int cta_handles_back_after(struct cta_handles_back *b, const char *after);
+/*
+ * The live handle of the copy's rule handle in (family, table): 1 with *live; 0 when
+ * the table is a live one the copy holds but the rule is not one of the live rules
+ * (the candidate adds it: no handle until it is applied); -1 when the table is not a
+ * live one copied whole (the candidate's own, one it made anew, a stand-in of a table
+ * nft could not load there, or b NULL): the handle stands as the copy numbers it.
+ */
+int cta_handles_back_rule(const struct cta_handles_back *b, const char *family, const char *table,
+			  uint64_t handle, uint64_t *live);
+void cta_handles_back_free(struct cta_handles_back *b);
 
 #endif

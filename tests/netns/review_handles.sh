@@ -43,27 +43,75 @@ ssh, http = int(sys.argv[1]), int(sys.argv[2])
 assert http == ssh + 1 and ssh >= 4, (ssh, http)
 PY
 
-# review RULESET EXPECTED: the flows to :22 and :80, each BREAKS or unchanged (ok)
+# review RULESET EXPECTED [HANDLES]: the flows to :22 and :80, each BREAKS or unchanged
+# (ok); HANDLES: the handle of the rule the candidate's verdict names for a port, as the
+# live host numbers it ("new": a rule the candidate adds, which has none yet; "-": no
+# rule, a policy), in -j and in the text; the no_evidence rules' handles must be live ones
 review() {
 	echo "$1" >"$TMP/cand.nft"
 	S "$CTA" -j review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/r.json" 2>"$TMP/r.err"
 	[ $? -le 1 ] || fail "review of '$1': $(cat "$TMP/r.err")"
-	"$PY" - "$TMP/r.json" "$2" <<'PY' || fail "review of '$1': $(cat "$TMP/r.json" "$TMP/r.err")"
-import json, sys
+	S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/r.txt" 2>>"$TMP/r.err"
+	[ $? -le 1 ] || fail "review (text) of '$1': $(cat "$TMP/r.err")"
+	S nft -a list ruleset >"$TMP/live.nft"
+	"$PY" - "$TMP/r.json" "$2" "${3:-}" "$TMP/live.nft" "$TMP/r.txt" "$1" <<'PY' ||
+import json, re, sys
 r = json.load(open(sys.argv[1]))["review"]
-got = {}
+live = {}
+for line in open(sys.argv[4]):
+    m = re.match(r"\s*(.*) # handle (\d+)$", line)
+    if m:
+        live[int(m.group(2))] = m.group(1)
+text = open(sys.argv[5]).read()
+anew = "flush ruleset" in sys.argv[6]  # the host will number the table as the copy does
+got, handles = {}, {}
 for f in r["flows"]:
     for port in ("22", "80"):
         if f["flow"].split(" -> ")[1].split()[0].endswith(":" + port):
             got[port] = f["change"]
+            c = f["credited"]
+            if c["type"] != "rule":
+                handles[port] = "-"
+            elif "handle" not in c:
+                handles[port] = "new"
+                assert "the candidate's new one: " + c["rule"] in text, text
+            else:
+                handles[port] = str(c["handle"])
+                # the live rule of that handle is the rule the verdict quotes
+                assert anew or live.get(c["handle"]) == c["rule"], (c, live)
+                assert "handle %d: %s" % (c["handle"], c["rule"]) in text, text
 want = dict(kv.split("=") for kv in sys.argv[2].split(","))
 assert got == want, (got, want)
+if sys.argv[3]:
+    want = dict(kv.split("=") for kv in sys.argv[3].split(","))
+    assert handles == want, (handles, want)
+for n in r["no_evidence"]:
+    # (a replaced rule keeps its handle, with the candidate's text)
+    if not anew and n["table"] == "filter" and n["handle"] is not None and n["rule"] in live.values():
+        assert live.get(n["handle"]) == n["rule"], (n, live)
 PY
+		fail "review of '$1': $(cat "$TMP/r.json" "$TMP/r.txt" "$TMP/r.err")"
 }
-review "delete rule inet filter input handle $SSH" "22=BREAKS,80=ok"
-review "delete rule inet filter input handle $HTTP" "22=ok,80=BREAKS"
+review "delete rule inet filter input handle $SSH" "22=BREAKS,80=ok" "22=-,80=$HTTP"
+review "delete rule inet filter input handle $HTTP" "22=ok,80=BREAKS" "22=$SSH,80=-"
 review "replace rule inet filter input handle $SSH tcp dport 2222 accept" "22=BREAKS,80=ok"
-review "insert rule inet filter input position $HTTP tcp dport 80 drop" "22=ok,80=BREAKS"
+review "insert rule inet filter input position $HTTP tcp dport 80 drop" "22=ok,80=BREAKS" \
+	"22=$SSH,80=new"
+review "insert rule inet filter input position $HTTP tcp dport 80 accept" "22=ok,80=ok" \
+	"22=$SSH,80=new"
+# a table the candidate leaves alone decides, named by its live numbers
+review "table inet spare { chain c { type filter hook input priority 10; policy accept; }; }" \
+	"22=ok,80=ok" "22=$SSH,80=$HTTP"
+# a table made anew is numbered as the host will number it: the copy's numbers stand
+review "flush ruleset
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		tcp dport 22 accept
+		tcp dport 80 accept
+	}
+}" "22=ok,80=ok" "22=3,80=4"
 
 # a table review copies only as a stand-in (an xt match nft cannot load back): its
 # rules have other handles in the copy, one of them perhaps the stand-in's own, so a

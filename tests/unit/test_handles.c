@@ -72,6 +72,63 @@ static void renumbers(const char *candidate, const char *want)
 		free(out);
 }
 
+/* The copy's rule handle in (family, table) put back: its live one, "new" or "as is". */
+static void back(const struct cta_handles_back *b, const char *family, const char *table,
+		 uint64_t copy_handle, int want, uint64_t want_live)
+{
+	uint64_t got = 0;
+
+	CHECK_EQ(cta_handles_back_rule(b, family, table, copy_handle, &got), want);
+	if (want == 1)
+		CHECK_EQ(got, want_live);
+}
+
+static void backs(void)
+{
+	/* the copy after a candidate: inet filter kept (a rule added), ip nat made anew */
+	static const char after[] = "table inet filter { # handle 3\n"
+				    "\tchain input { # handle 2\n"
+				    "\t\ttcp dport 22 accept # handle 5\n"
+				    "\t\ttcp dport 25 accept # handle 9\n"
+				    "\t}\n"
+				    "}\n"
+				    "table ip nat { # handle 5\n"
+				    "}\n";
+	struct cta_handles_back *b = NULL;
+
+	CHECK_EQ(cta_handles_back_new(live, copy, &b), 0);
+	CHECK(b != NULL);
+	/* before the candidate: each copied rule has its live number */
+	back(b, "inet", "filter", 4, 1, 4);
+	back(b, "inet", "filter", 5, 1, 6);
+	back(b, "inet", "filter", 6, 1, 12);
+	back(b, "inet", "filter", 8, 1, 14);
+	/* a number no live rule had in the copy: a rule the candidate adds */
+	back(b, "inet", "filter", 9, 0, 0);
+	/* a stand-in's table, another family, a table of the candidate's: as is */
+	back(b, "ip", "nat", 3, -1, 0);
+	back(b, "ip", "filter", 5, -1, 0);
+	back(b, "inet", "mine", 5, -1, 0);
+	CHECK_EQ(cta_handles_back_after(b, after), 0);
+	back(b, "inet", "filter", 5, 1, 6);
+	back(b, "inet", "filter", 9, 0, 0);
+	cta_handles_back_free(b);
+
+	/* made anew (a new table handle) or deleted: its numbers are the host's to come */
+	CHECK_EQ(cta_handles_back_new(live, copy, &b), 0);
+	CHECK_EQ(cta_handles_back_after(b, "table inet filter { # handle 6\n}\n"), 0);
+	back(b, "inet", "filter", 5, -1, 0);
+	CHECK_EQ(cta_handles_back_after(b, ""), 0);
+	back(b, "inet", "filter", 5, -1, 0);
+	cta_handles_back_free(b);
+	/* nothing to pair, and no map at all */
+	CHECK_EQ(cta_handles_back_new("", "", &b), 0);
+	back(b, "inet", "filter", 5, -1, 0);
+	cta_handles_back_free(b);
+	back(NULL, "inet", "filter", 5, -1, 0);
+	cta_handles_back_free(NULL);
+}
+
 int main(void)
 {
 	/* rules by handle and by position, with and without a family, quoted names */
@@ -106,5 +163,6 @@ int main(void)
 		  NULL);
 	renumbers("# delete rule inet filter input handle 12\n", NULL);
 	renumbers("list ruleset handle 12\n", NULL);
+	backs();
 	return check_report("handles");
 }
