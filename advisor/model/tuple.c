@@ -304,7 +304,20 @@ static bool is_word(const char *s)
 	       !strcmp(s, "dport") || !strcmp(s, "sport");
 }
 
-/* The words after the addresses: type N, code N, id N, port P (or dport P), sport P. */
+/* What a word of words() sets: CTA_TQ_DPORT for port and dport... */
+static unsigned word_field(const char *s)
+{
+	return !strcmp(s, "type")    ? CTA_TQ_TYPE
+	       : !strcmp(s, "code")  ? CTA_TQ_CODE
+	       : !strcmp(s, "id")    ? CTA_TQ_ID
+	       : !strcmp(s, "sport") ? CTA_TQ_SPORT
+				     : CTA_TQ_DPORT;
+}
+
+/*
+ * The words after the addresses: type N, code N, id N, port P (or dport P), sport P;
+ * each once (`id 5 id 6` names no one connection, nor does `B:22 port 80`).
+ */
 static int words(struct parser *p, int i, struct cta_tuple_query *q)
 {
 	while (i < p->n) {
@@ -318,6 +331,13 @@ static int words(struct parser *p, int i, struct cta_tuple_query *q)
 				    "expected 'port P', 'sport P', 'type N', 'code N', 'id N' or "
 				    "the end, not '%s'",
 				    key->s);
+		if (q->has & word_field(key->s))
+			return fail(p, key->col, "the tuple already has its %s",
+				    key->s[0] == 't'   ? "type"
+				    : key->s[0] == 'c' ? "code"
+				    : key->s[0] == 'i' ? "echo identifier"
+				    : key->s[0] == 's' ? "source port"
+						       : "destination port");
 		if (!strcmp(key->s, "id")) {
 			if (!cta_proto_is_icmp(q->l4proto))
 				return fail(p, key->col, "'id' is for icmp and ipv6-icmp");

@@ -132,6 +132,17 @@ static void test_errors(void)
 	bad("icmp 1 29 src=198.51.100.7 dst=192.0.2.10 type=8 code=0 id=x", 60,
 	    "expected an echo identifier from 0 to 65535");
 	bad("tcp 198.51.100.7 -> 192.0.2.10 type 8", 32, "'type' is for icmp and ipv6-icmp");
+	/* a field given twice names no one connection */
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type 8 id 5 id 6", 45,
+	    "the tuple already has its echo identifier");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 type 8 type 0", 40, "the tuple already has its type");
+	bad("icmp 198.51.100.7 -> 192.0.2.10 code 0 code 1", 40, "the tuple already has its code");
+	bad("tcp 198.51.100.7 -> 192.0.2.10:22 port 80", 35,
+	    "the tuple already has its destination port");
+	bad("tcp 198.51.100.7 -> 192.0.2.10 port 22 dport 22", 40,
+	    "the tuple already has its destination port");
+	bad("tcp 198.51.100.7:5 -> 192.0.2.10 sport 6", 34,
+	    "the tuple already has its source port");
 	bad("src=198.51.100.7 dst=192.0.2.10", 1,
 	    "expected a protocol (tcp, udp, ...) before 'src='");
 	bad("tcp src=198.51.100.7 dst=2001:db8::1", 26,
