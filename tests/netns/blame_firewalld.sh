@@ -23,30 +23,24 @@ W ip route add 192.0.2.0/24 via 198.51.100.1 || fail "wan route"
 (W "$CTALAB" serve tcp 22 60 &)
 sleep 0.3
 lab_load_case firewalld.nft
-CHECK="$PY $HERE/../tools/check_blame.py"
 FW="inet firewalld"
 SSH='tcp dport 22 ct state { new, untracked } accept'
 REJECT='reject with icmpx admin-prohibited'
 
-# CASES: tuple | traffic | verdict | decider (see check_blame.py)
+# CASES: tuple | traffic | verdict | decider [| path] (see check_blame.py)
 CASES=(
 	"icmp 198.51.100.7 -> 198.51.100.1 type 8|W ping -c 1 -W 1 198.51.100.1|accept|$FW filter_IN_external|meta l4proto { icmp, ipv6-icmp } accept"
 	"tcp 198.51.100.7 -> 198.51.100.1:22|W $CTALAB send tcp 198.51.100.1 22 -s 198.51.100.7|accept|$FW filter_IN_external_allow|$SSH"
 	"tcp 192.0.2.2 -> 192.0.2.1:22|L $CTALAB send tcp 192.0.2.1 22 -s 192.0.2.2|accept|$FW filter_IN_internal_allow|$SSH"
 	"tcp 198.51.100.7 -> 198.51.100.1:80|W $CTALAB probe tcp 198.51.100.1 80 -s 198.51.100.7|reject|$FW filter_INPUT|$REJECT"
 	"tcp 198.51.100.8 -> 192.0.2.2:80|W $CTALAB probe tcp 192.0.2.2 80 -s 198.51.100.8|reject|$FW filter_FORWARD|$REJECT"
-	"tcp 198.51.100.7 -> 198.51.100.1:8080|W $CTALAB send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|$FW filter_FORWARD|ct status dnat accept"
-	"tcp 192.0.2.2 -> 198.51.100.7:22|L $CTALAB send tcp 198.51.100.7 22 -s 192.0.2.2|accept|$FW filter_FWD_policy_int-ext|accept"
+	"tcp 198.51.100.7 -> 198.51.100.1:8080|W $CTALAB send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|$FW filter_FORWARD|ct status dnat accept|$FW mangle_PREROUTING=accept,$FW nat_PREROUTING=accept>dnat 192.0.2.2:80,$FW filter_PREROUTING=accept,$FW filter_FORWARD=accept,$FW nat_POSTROUTING=accept"
+	"tcp 192.0.2.2 -> 198.51.100.7:22|L $CTALAB send tcp 198.51.100.7 22 -s 192.0.2.2|accept|$FW filter_FWD_policy_int-ext|accept|$FW mangle_PREROUTING=accept,$FW nat_PREROUTING=accept,$FW filter_PREROUTING=accept,$FW filter_FORWARD=accept,$FW nat_POSTROUTING=accept>masquerade ?"
 )
 
 lab_record_cases "$TMP/s.json" || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple _ verdict where text <<<"$c"
-	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
-		fail "blame --session '$tuple' exited $?"
-	$CHECK "$TMP/b.json" "$verdict" "$where|$text" || fail "session: $tuple"
-done
+lab_blame_session "$TMP/s.json"
 # the LAN's connection out was masqueraded on its way: the recording says so
 "$PY" - "$TMP/s.json" <<'PY' || fail "the masqueraded flow: $(cat "$TMP/s.json")"
 import json, sys
@@ -56,15 +50,7 @@ assert len(f) == 1, f
 assert f[0]["reply"]["dst"] == "198.51.100.1", f[0]  # the reply comes back to the router
 PY
 
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple traffic verdict where text <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	wait_blame_table
-	$traffic >/dev/null 2>&1 || true
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" || fail "live: $tuple"
-done
+lab_blame_live
 
 # review CANDIDATE WANT: each recorded flow to a port of WANT ("PORT=CHANGE,...") and
 # what decides the WAN's http ("new": the candidate's added rule; -: a rule by its

@@ -17,7 +17,6 @@ L() { ip netns exec "$CLB" "$@"; }
 (L "$CTALAB" serve tcp 80 60 &)
 sleep 0.3
 lab_load_case fw4.nft
-CHECK="$PY $HERE/../tools/check_blame.py"
 
 # CASES: tuple | traffic | verdict | decider (see check_blame.py)
 CASES=(
@@ -29,23 +28,10 @@ CASES=(
 
 lab_record_cases "$TMP/s.json" || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple _ verdict where text <<<"$c"
-	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
-		fail "blame --session '$tuple' exited $?"
-	$CHECK "$TMP/b.json" "$verdict" "$where|$text" || fail "session: $tuple"
-done
+lab_blame_session "$TMP/s.json"
 "$CTA" blame --session "$TMP/s.json" "icmp 198.51.100.7 -> 198.51.100.1 type 8" >"$TMP/b.txt"
 cat "$TMP/b.txt"
 expect_line "$TMP/b.txt" "^  verdict: accept, by rule [0-9]+ of inet fw4 input_wan: "
 
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple traffic verdict where text <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	wait_blame_table
-	$traffic >/dev/null 2>&1 || true
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" || fail "live: $tuple"
-done
+lab_blame_live
 finish

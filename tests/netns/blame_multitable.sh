@@ -41,13 +41,7 @@ kill -INT $rec
 wait $rec || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
 
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple _ verdict where text path <<<"$c"
-	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
-		fail "blame --session '$tuple' exited $?"
-	$CHECK "$TMP/b.json" "$verdict" "$where|$text" "$path" || fail "session: $tuple"
-	schema_ok blame.schema.json "$TMP/b.json"
-done
+lab_blame_session "$TMP/s.json"
 
 # the text: every base chain with its verdict there, then the decider
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 192.0.2.10:22" >"$TMP/b.txt"
@@ -84,30 +78,15 @@ table inet filter {
 NFT
 
 # --- live ---
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple traffic verdict where text path <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	wait_blame_table
-	$traffic >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "$path" || fail "live: $tuple"
-	schema_ok blame.schema.json "$TMP/live.json"
-done
+lab_blame_live
 
 # --- a zone layout: the accept in a zone chain decided, as the base chain rejects after
 # its jump to the zones (its policy accepts)
 S nft flush ruleset
 S nft -f "$HERE/../data/cases/zone.nft" || fail "cannot load zone.nft"
-for c in "tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.100.7|accept|inet zfw filter_IN_public_allow|tcp dport 22 accept" \
-	"tcp 198.51.100.7 -> 192.0.2.10:80|A probe tcp 192.0.2.10 80 -s 198.51.100.7|reject|inet zfw filter_INPUT|reject with icmpx admin-prohibited"; do
-	IFS='|' read -r tuple traffic verdict where text <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	wait_blame_table
-	$traffic >/dev/null 2>&1
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "inet zfw filter_INPUT=$verdict" ||
-		fail "zone layout: $tuple"
-done
+CASES=(
+	"tcp 198.51.100.7 -> 192.0.2.10:22|A send tcp 192.0.2.10 22 -s 198.51.100.7|accept|inet zfw filter_IN_public_allow|tcp dport 22 accept|inet zfw filter_INPUT=accept"
+	"tcp 198.51.100.7 -> 192.0.2.10:80|A probe tcp 192.0.2.10 80 -s 198.51.100.7|reject|inet zfw filter_INPUT|reject with icmpx admin-prohibited|inet zfw filter_INPUT=reject"
+)
+lab_blame_live
 finish

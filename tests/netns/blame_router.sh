@@ -32,13 +32,7 @@ lab_record_cases "$TMP/s.json" || fail "record failed"
 schema_ok session.schema.json "$TMP/s.json"
 
 # --- from the recording, asked with the address the client used ---
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple _ verdict where text path <<<"$c"
-	"$CTA" -j blame --session "$TMP/s.json" "$tuple" >"$TMP/b.json" ||
-		fail "blame --session '$tuple' exited $?"
-	$CHECK "$TMP/b.json" "$verdict" "$where|$text" "$path" || fail "session: $tuple"
-	schema_ok blame.schema.json "$TMP/b.json"
-done
+lab_blame_session "$TMP/s.json"
 "$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 198.51.100.1:8080" >"$TMP/b.txt"
 cat "$TMP/b.txt"
 expect_line "$TMP/b.txt" "^    nat_pre rule [0-9]+: iifname \"wan0\" tcp dport 8080 dnat ip to 192\.0\.2\.2:80  ->  dnat to 192\.0\.2\.2:80$"
@@ -57,14 +51,5 @@ $CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "tra
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
 
 # --- live ---
-for c in "${CASES[@]}"; do
-	IFS='|' read -r tuple traffic verdict where text path <<<"$c"
-	S "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
-	b=$!
-	wait_blame_table
-	$traffic >/dev/null 2>&1 || true
-	wait $b || fail "blame --live '$tuple' exited $?"
-	$CHECK "$TMP/live.json" "$verdict" "$where|$text" "$path" || fail "live: $tuple"
-	schema_ok blame.schema.json "$TMP/live.json"
-done
+lab_blame_live
 finish

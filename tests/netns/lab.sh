@@ -121,6 +121,37 @@ lab_record_cases() {
 	wait $rec
 }
 
+# lab_blame_session FILE: `blame --session FILE` of each of CASES ("TUPLE|TRAFFIC|VERDICT|
+# FAMILY TABLE CHAIN|RULE TEXT[|PATH]"), checked by check_blame.py and the schema.
+lab_blame_session() {
+	local c tuple verdict where text path
+	for c in "${CASES[@]}"; do
+		IFS='|' read -r tuple _ verdict where text path <<<"$c"
+		"$CTA" -j blame --session "$1" "$tuple" >"$TMP/b.json" ||
+			fail "blame --session '$tuple' exited $?"
+		"$PY" "$HERE/../tools/check_blame.py" "$TMP/b.json" "$verdict" "$where|$text" "$path" ||
+			fail "session: $tuple"
+		schema_ok blame.schema.json "$TMP/b.json"
+	done
+}
+
+# lab_blame_live: `blame --live` in $SRV of each of CASES while its TRAFFIC runs, checked
+# as lab_blame_session checks.
+lab_blame_live() {
+	local c tuple traffic verdict where text path b
+	for c in "${CASES[@]}"; do
+		IFS='|' read -r tuple traffic verdict where text path <<<"$c"
+		ip netns exec "$SRV" "$CTA" -q -j blame --live --timeout 10s "$tuple" >"$TMP/live.json" &
+		b=$!
+		wait_blame_table
+		$traffic >/dev/null 2>&1 || true
+		wait $b || fail "blame --live '$tuple' exited $?"
+		"$PY" "$HERE/../tools/check_blame.py" "$TMP/live.json" "$verdict" "$where|$text" \
+			"$path" || fail "live: $tuple"
+		schema_ok blame.schema.json "$TMP/live.json"
+	done
+}
+
 # lab_load_case FILE: tests/data/cases/FILE into $SRV (nft -f); a test that cannot
 # load its layout ends there, failed.
 lab_load_case() {
