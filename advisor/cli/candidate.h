@@ -87,9 +87,10 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
  * Once judged: the rules the replay's verdicts of v (and the findings of no_evidence,
  * cta_review_no_evidence's array, may be NULL) name by the copy's handles get the live
  * ones (advisor/review/handles.h). A rule the candidate adds to a live table has none
- * yet: a verdict's or decider's has_handle is cleared, a path rule's handle is 0, a
- * finding's "handle" null. Tables the candidate makes anew keep their numbers: the
- * host will give them the same. 0 or -ENOMEM.
+ * yet, nor has a rule of a live table it makes anew (a reload): a verdict's or
+ * decider's has_handle is cleared, a path rule's handle is 0, a finding's "handle"
+ * null. A table of its own that the live ruleset does not have keeps the copy's
+ * numbers: the host will give it the same. 0 or -ENOMEM.
  */
 int cta_candidate_live_handles(const struct cta_candidate *c, struct cta_review_flow *v, size_t n,
 			       json_t *no_evidence);

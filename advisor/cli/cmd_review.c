@@ -81,7 +81,8 @@ const struct cta_cmd cta_cmd_review = {
 
 /*
  * "accept (rule inet fw input handle 7: tcp dport 22 accept)": what decided, in words.
- * A candidate's rule with no handle is one it adds to a live table (none until applied).
+ * A candidate's rule with no handle is one it adds to a live table, or one of a live
+ * table it makes anew (a reload): none until it is applied.
  */
 static void by_text(uint8_t verdict, uint8_t type, const char *family, bool legacy,
 		    const char *table, const char *chain, bool has_handle, uint64_t handle,
@@ -90,7 +91,8 @@ static void by_text(uint8_t verdict, uint8_t type, const char *family, bool lega
 	const char *kind = cta_verdict_name(verdict);
 
 	if (type == CTA_VTYPE_RULE && !has_handle && !legacy)
-		snprintf(buf, len, "%s (rule %s %s %s, the candidate's new one: %s)", kind,
+		snprintf(buf, len,
+			 "%s (rule %s %s %s, the candidate's, no handle until applied: %s)", kind,
 			 cta_vfamily_shown(family, legacy), table ? table : "-",
 			 chain ? chain : "-", rule ? rule : "?");
 	else if (type == CTA_VTYPE_RULE)
@@ -513,8 +515,9 @@ static void print_no_evidence(json_t *no_ev)
 	printf("no evidence: rules no recorded flow reached:\n");
 	json_array_foreach(no_ev, i, r)
 		if (json_is_null(json_object_get(r, "handle"))) /* new in a live table */
-			printf("  %s %s %s (new): %s\n", cta_verdict_family_shown(r),
-			       cta_jstr(r, "table"), cta_jstr(r, "chain"), cta_jstr(r, "rule"));
+			printf("  %s %s %s (no handle until applied): %s\n",
+			       cta_verdict_family_shown(r), cta_jstr(r, "table"),
+			       cta_jstr(r, "chain"), cta_jstr(r, "rule"));
 		else
 			printf("  %s %s %s %s %lld: %s\n", cta_verdict_family_shown(r),
 			       cta_jstr(r, "table"), cta_jstr(r, "chain"),

@@ -375,6 +375,7 @@ struct back_pair {
 struct back_table {
 	char *family, *name;
 	uint64_t handle; /* the copy's table, before the candidate */
+	bool whole; /* the live table loaded whole: its rules pair */
 	bool anew; /* the candidate deleted it (and made it anew, or not) */
 };
 
@@ -470,17 +471,18 @@ int cta_handles_back_new(const char *live, const char *copy, struct cta_handles_
 		}
 		b->tables = v;
 		v[b->n_tables] = (struct back_table){ strdup(c.v[i].family), strdup(c.v[i].table),
-						      c.v[i].handle, false };
+						      c.v[i].handle, false, false };
 		rc = v[b->n_tables].family && v[b->n_tables].name
 			     ? back_table_pairs(b, b->n_tables, &l, &c)
 			     : -ENOMEM;
-		if (rc == 1) {
-			b->n_tables++; /* kept: a live table copied whole */
-			rc = 0;
-		} else {
+		if (rc < 0) {
 			free(v[b->n_tables].family);
 			free(v[b->n_tables].name);
+			break;
 		}
+		/* a stand-in too: made anew, its rules have no live handle either */
+		v[b->n_tables++].whole = rc == 1;
+		rc = 0;
 	}
 	entries_free(&l);
 	entries_free(&c);
@@ -527,7 +529,11 @@ int cta_handles_back_rule(const struct cta_handles_back *b, const char *family, 
 	for (t = 0; t < b->n_tables; t++)
 		if (!strcmp(b->tables[t].family, family) && !strcmp(b->tables[t].name, table))
 			break;
-	if (t == b->n_tables || b->tables[t].anew)
+	if (t == b->n_tables)
+		return -1;
+	if (b->tables[t].anew) /* its live numbers are gone; the host numbers it on apply */
+		return 0;
+	if (!b->tables[t].whole)
 		return -1;
 	key.table = t;
 	p = b->n_pairs ? bsearch(&key, b->pairs, b->n_pairs, sizeof(*p), pair_cmp) : NULL;

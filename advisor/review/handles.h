@@ -47,17 +47,19 @@ struct cta_handles_back;
  */
 int cta_handles_back_new(const char *live, const char *copy, struct cta_handles_back **out);
 /*
- * after: the copy's listing (with handles) once the candidate is on top. A table it
- * deleted (and made anew, with the same numbers apply will give it on the host) no
- * longer pairs. b may be NULL. 0 or -ENOMEM.
+ * after: the copy's listing (with handles) once the candidate is on top. The rules of
+ * a live table it deleted (and made anew, as a reload does) have no live handle: the
+ * live numbers are other rules' or none, and the host numbers them when the candidate
+ * is applied. b may be NULL. 0 or -ENOMEM.
  */
 int cta_handles_back_after(struct cta_handles_back *b, const char *after);
 /*
  * The live handle of the copy's rule handle in (family, table): 1 with *live; 0 when
- * the table is a live one the copy holds but the rule is not one of the live rules
- * (the candidate adds it: no handle until it is applied); -1 when the table is not a
- * live one copied whole (the candidate's own, one it made anew, a stand-in of a table
- * nft could not load there, or b NULL): the handle stands as the copy numbers it.
+ * the table is a live one but the rule is not one of its live rules (the candidate
+ * adds it, or made the table anew: no handle until it is applied); -1 when the table
+ * is the candidate's own (not a live one: the host will number it as the copy does),
+ * a stand-in of a live table nft could not load there, or b is NULL: the handle stands
+ * as the copy numbers it.
  */
 int cta_handles_back_rule(const struct cta_handles_back *b, const char *family, const char *table,
 			  uint64_t handle, uint64_t *live);

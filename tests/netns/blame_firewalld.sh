@@ -7,7 +7,7 @@
 # the router, and the WAN straight to the LAN), the base chain's `ct status dnat
 # accept` (the port forward), the int-ext policy's accept (the LAN out, masqueraded).
 # From a recording and live. Then review on the same layout: a rule added to a zone's
-# allow chain opens the WAN's http and is named as the candidate's new one; a rule
+# allow chain opens the WAN's http and is named as the candidate's, with no handle; a rule
 # deleted by its live handle breaks the WAN's ssh only.
 #
 #   wan (198.51.100.7, .8) ── wan0 router lan0 ── lan (192.0.2.2)

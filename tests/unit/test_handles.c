@@ -114,12 +114,19 @@ static void backs(void)
 	back(b, "inet", "filter", 9, 0, 0);
 	cta_handles_back_free(b);
 
-	/* made anew (a new table handle) or deleted: its numbers are the host's to come */
+	/*
+	 * made anew (a new table handle, a reload) or deleted: no live handle, the live
+	 * numbers are other rules'; a stand-in made anew neither
+	 */
 	CHECK_EQ(cta_handles_back_new(live, copy, &b), 0);
-	CHECK_EQ(cta_handles_back_after(b, "table inet filter { # handle 6\n}\n"), 0);
-	back(b, "inet", "filter", 5, -1, 0);
+	CHECK_EQ(cta_handles_back_after(b, "table inet filter { # handle 6\n}\n"
+					   "table ip nat { # handle 7\n}\n"),
+		 0);
+	back(b, "inet", "filter", 5, 0, 0);
+	back(b, "ip", "nat", 3, 0, 0);
+	back(b, "inet", "mine", 5, -1, 0);
 	CHECK_EQ(cta_handles_back_after(b, ""), 0);
-	back(b, "inet", "filter", 5, -1, 0);
+	back(b, "inet", "filter", 5, 0, 0);
 	cta_handles_back_free(b);
 	/* nothing to pair, and no map at all */
 	CHECK_EQ(cta_handles_back_new("", "", &b), 0);
