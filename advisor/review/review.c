@@ -216,6 +216,8 @@ static bool listed(json_t *tables, const char *family, const char *table)
 	return false;
 }
 
+static const char *untraced(const struct cta_ruleset *rs, size_t i, bool translated);
+
 json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 			       const struct cta_review_flow *v, size_t n)
 {
@@ -228,9 +230,13 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 
 		text = cta_ruleset_rule_at(rs, i, &family, &table, &chain, &handle);
 		fam = cta_nfproto_name(family);
-		/* a chain the replay does not watch: no packet could show it reached */
+		/*
+		 * a chain the replay does not watch, or a rule no first packet reaches
+		 * (established, loopback, neighbour discovery: helper-49 saw 30 of a live
+		 * table's listed): no replayed packet could show it reached
+		 */
 		if (!listed(tables, fam, table) || cta_ruleset_rule_unwatched(rs, i) ||
-		    reached(v, n, false, fam, table, chain, handle))
+		    untraced(rs, i, false) || reached(v, n, false, fam, table, chain, handle))
 			continue;
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",

@@ -103,7 +103,9 @@ const char *cta_review_change_name(enum cta_review_change c);
 /*
  * The rules of the given tables ("FAMILY NAME" strings) that no flow's candidate path
  * reached, as a JSON array of {family, table, chain, handle, rule}. Rules of chains
- * no trace watches (cta_ruleset_rule_unwatched) are left out.
+ * no trace watches (cta_ruleset_rule_unwatched), and rules no first packet can reach
+ * (what review --live calls untraced: established, invalid, loopback, neighbour
+ * discovery), are left out.
  */
 json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 			       const struct cta_review_flow *v, size_t n);

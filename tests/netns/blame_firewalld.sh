@@ -73,6 +73,11 @@ for f in r["flows"]:
 want = dict(kv.split("=") for kv in sys.argv[2].split(","))
 for k, v in want.items():
     assert got.get(k) == v, (k, got)
+# no evidence: rules no replayed first packet reached (mDNS here), never the rules no
+# first packet can reach (helper-49 saw established, invalid and ND rules listed)
+ne = [x["rule"] for x in r["no_evidence"]]
+assert any("dport 5353" in x for x in ne), ne
+assert not any("established" in x or "invalid" in x or "nd-neighbor" in x for x in ne), ne
 PY
 }
 review "add rule $FW filter_IN_external_allow tcp dport 80 ct state { new, untracked } accept" \
