@@ -797,6 +797,7 @@ static int read_kernel_stats(struct cta_rd *rd, json_t *so, struct cta_session_s
 		{ "uncounted", offsetof(struct cta_session_stats, kernel_uncounted) },
 		{ "unsure", offsetof(struct cta_session_stats, kernel_unsure) },
 		{ "unseen", offsetof(struct cta_session_stats, kernel_unseen) },
+		{ "undelivered", offsetof(struct cta_session_stats, kernel_undelivered) },
 		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
 		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
 	};

@@ -9,6 +9,7 @@
 
 #include "advisor/lib/hashidx.h"
 #include "advisor/lib/util.h"
+#include "nft/mcast.h"
 #include "nft/table.h"
 
 #define LOOPBACK_IFINDEX 1 /* every network namespace's lo */
@@ -112,6 +113,8 @@ struct cta_judge {
 	struct cta_hashidx idx;
 	struct cta_denials *counts; /* NULL: denials judged by time */
 	struct cta_syns *syns; /* NULL: every unclaimed denied packet is an attempt */
+	cta_judge_mcast_fn mcast; /* NULL: every multicast group receivable */
+	void *mcast_data;
 	uint64_t now_mono; /* of the last call that gave one (trace, NFLOG, expire) */
 	struct byidx *byidx; /* built at the first lookup (the host is read after _new) */
 	size_t n_byidx;
@@ -147,6 +150,26 @@ void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d)
 void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s)
 {
 	j->syns = s;
+}
+
+void cta_judge_use_mcast(struct cta_judge *j, cta_judge_mcast_fn fn, void *data)
+{
+	j->mcast = fn;
+	j->mcast_data = data;
+}
+
+/*
+ * To a multicast group the host cannot receive (cta_judge_use_mcast): the stack, not a
+ * rule, discarded it after prerouting. Counted undelivered, never a denial.
+ */
+static bool undelivered(struct cta_judge *j, uint8_t family, const union cta_addr *dst,
+			uint64_t packets)
+{
+	if (!j->mcast || !cta_addr_is_multicast(family, dst) ||
+	    j->mcast(family, dst, j->now_mono, j->mcast_data))
+		return false;
+	j->stats.undelivered += packets;
+	return true;
 }
 
 void cta_judge_free(struct cta_judge *j)
@@ -479,6 +502,9 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int64_t pos;
 	int err;
 
+	/* no rule seen dropping it, to a group nobody here joined: the stack's discard */
+	if (!w->dropped && undelivered(j, w->family, &w->tuple.dst, packets ? packets : 1))
+		return 0;
 	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
 	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP) {
 		int handed = cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono);
@@ -1065,6 +1091,8 @@ static int unclaimed(const struct cta_denial_key *k, uint64_t attempts, uint64_t
 	struct cta_verdict *v;
 	int err;
 
+	if (undelivered(j, k->family, &k->dst, attempts + owed))
+		return 0;
 	if (attempts && j->syns && k->l4proto == IPPROTO_TCP) {
 		uint64_t a = cta_syns_attempts(j->syns, k, attempts, j->now_mono);
 

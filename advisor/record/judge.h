@@ -35,6 +35,7 @@ struct cta_judge_stats {
 	uint64_t passed; /* with kernel counts: waited, and the kernel counted no denial */
 	uint64_t unsure; /* packets NFLOG alone saw, of flows the kernel could not count: let go */
 	uint64_t unseen; /* connections the kernel let through that no event or dump showed */
+	uint64_t undelivered; /* packets to a multicast group nobody here joined: no denial */
 };
 
 struct cta_judge;
@@ -86,6 +87,17 @@ void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
  * outlive j.
  */
 void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s);
+/*
+ * Can the host receive multicast to group (family, network order) at all (nft/mcast.h:
+ * an interface joined it, or the host routes multicast)? When not, the stack discarded a
+ * first packet to it between prerouting and input whatever the firewall said: a denial
+ * the kernel counted for it, or NFLOG saw, that no trace saw dropped by a rule is no
+ * denial (stats undelivered) and books no flow. NULL (or never called): every
+ * multicast destination is receivable.
+ */
+typedef bool (*cta_judge_mcast_fn)(uint8_t family, const union cta_addr *group, uint64_t now_mono,
+				   void *data);
+void cta_judge_use_mcast(struct cta_judge *j, cta_judge_mcast_fn fn, void *data);
 /*
  * With kernel counts: waiting attempts get the denials counted for their flow (those
  * of a flow the kernel could not count are denied after wait_ns only if their trace

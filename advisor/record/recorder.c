@@ -18,6 +18,7 @@
 
 #include "nft/ct.h"
 #include "nft/kcount.h"
+#include "nft/mcast.h"
 #include "advisor/record/events.h"
 #include "advisor/model/iptsave.h"
 #include "advisor/model/flowtab.h"
@@ -65,6 +66,7 @@ struct rec {
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
 	struct cta_denials *denials;
 	struct cta_syns *syns; /* the SYN sets' connects (syns.h), with kc */
+	struct cta_mcast *mcast; /* the groups this namespace can receive (nft/mcast.h) */
 	uint64_t syns_mono, syns_cpu_ns; /* the last SYN listing's end and CPU time */
 	struct cta_ct *ct;
 	struct cta_flowtab *ft;
@@ -755,6 +757,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_uncounted = ds->uncounted;
 		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
 		s->stats.kernel_unseen = cta_judge_stats(r->judge)->unseen;
+		s->stats.kernel_undelivered = cta_judge_stats(r->judge)->undelivered;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -1263,6 +1266,12 @@ static void setup_legacy(struct rec *r)
 	}
 }
 
+/* cta_judge_use_mcast's question, asked of this namespace's /proc/net (nft/mcast.h). */
+static bool receivable(uint8_t family, const union cta_addr *group, uint64_t now_mono, void *data)
+{
+	return cta_mcast_receivable(data, family, group, now_mono);
+}
+
 static int setup_kernel(struct rec *r)
 {
 	int err;
@@ -1296,6 +1305,9 @@ static int setup_kernel(struct rec *r)
 		if (!(r->syns = cta_syns_new()))
 			return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		cta_judge_use_syns(r->judge, r->syns);
+		if (cta_mcast_new(&r->mcast))
+			return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+		cta_judge_use_mcast(r->judge, receivable, r->mcast);
 	}
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
@@ -1893,6 +1905,7 @@ static void teardown(struct rec *r)
 	cta_kcount_free(r->kc);
 	cta_denials_free(r->denials);
 	cta_syns_free(r->syns);
+	cta_mcast_free(r->mcast);
 	cta_listen_free(r->listen); /* closing its socket deletes the table */
 	cta_flowtab_free(r->ft);
 	cta_host_fini(&r->host);

@@ -31,6 +31,59 @@ static struct cta_nflog_packet syn(uint16_t sport)
 	return p;
 }
 
+/* cta_judge_use_mcast's answer in the test: only 224.0.0.1 (all hosts) is held */
+static bool all_hosts_only(uint8_t family, const union cta_addr *group, uint64_t now_mono,
+			   void *data)
+{
+	int *asked = data;
+
+	(void)now_mono;
+	++*asked;
+	return family == AF_INET && group->b[0] == 224 && group->b[1] == 0 && group->b[2] == 0 &&
+	       group->b[3] == 1;
+}
+
+/*
+ * A first packet to a multicast group nobody here joined never reaches input: the stack
+ * discards it, no rule. Seen by NFLOG and denied by time, it is no denial and no flow
+ * (stats undelivered); one to a group held here, or one a trace saw a rule drop, is.
+ */
+static void multicast(void)
+{
+	struct cta_host host = { 0 };
+	struct cta_flowtab *ft = cta_flowtab_new();
+	struct cta_judge *j = cta_judge_new(ft, &host);
+	struct cta_nflog_packet p = { .family = AF_INET, .l4proto = IPPROTO_UDP };
+	int asked = 0;
+
+	cta_judge_use_mcast(j, all_hosts_only, &asked);
+	inet_pton(AF_INET, "198.51.100.7", p.tuple.src.b);
+	inet_pton(AF_INET, "224.0.0.251", p.tuple.dst.b);
+	p.tuple.sport = p.tuple.dport = 5353;
+	CHECK_EQ(cta_judge_nflog(j, &p, 0, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 3 * S, 2 * S), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, 0);
+	CHECK_EQ(cta_judge_stats(j)->undelivered, 1);
+	CHECK(asked > 0);
+	/* to 224.0.0.1, held: denied as before */
+	inet_pton(AF_INET, "224.0.0.1", p.tuple.dst.b);
+	CHECK_EQ(cta_judge_nflog(j, &p, 4 * S, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 7 * S, 2 * S), 0);
+	CHECK_EQ(cta_flowtab_count(ft), 1);
+	CHECK_EQ(cta_judge_stats(j)->denied, 1);
+	/* a unicast destination is never asked about */
+	asked = 0;
+	inet_pton(AF_INET, "192.0.2.10", p.tuple.dst.b);
+	CHECK_EQ(cta_judge_nflog(j, &p, 8 * S, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, 11 * S, 2 * S), 0);
+	CHECK_EQ(asked, 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, 2);
+	cta_judge_free(j);
+	cta_flowtab_free(ft);
+	cta_host_fini(&host);
+}
+
 int main(void)
 {
 	struct cta_host host = { 0 };
@@ -271,5 +324,6 @@ int main(void)
 	cta_judge_free(j);
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);
+	multicast();
 	return check_report("judge");
 }
