@@ -28,6 +28,12 @@ struct parser {
 	struct cta_tuple_error *err;
 	int end_col; /* the column just past the text, for "expected ... at the end" */
 	int id_col; /* where an ICMP echo identifier was given, for errors found after */
+	/*
+	 * nft's trace of an ICMPv6 echo: "icmpv6 parameter-problem N", bytes 4-7 of the
+	 * header as one number (nft 1.0.6 picks that field), N = identifier << 16 | sequence
+	 */
+	bool has_word4;
+	uint32_t word4;
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -479,6 +485,10 @@ static int nft_field(struct parser *p, int i, struct cta_tuple_query *q, uint8_t
 		q->icmp_id = (uint16_t)v;
 		q->has |= CTA_TQ_ID;
 		p->id_col = p->t[i].col;
+	} else if (icmp && (!strcmp(b, "parameter-problem") || !strcmp(b, "mtu")) &&
+		   number(val->s, UINT32_MAX, &v)) {
+		p->has_word4 = true;
+		p->word4 = (uint32_t)v;
 	} else {
 		return 1;
 	}
@@ -515,6 +525,12 @@ static int parse_nft(struct parser *p, struct cta_tuple_query *q)
 		q->has &= ~(CTA_TQ_TYPE | CTA_TQ_CODE | CTA_TQ_ID);
 		q->icmp_type = q->icmp_code = 0;
 		q->icmp_id = 0;
+	}
+	/* an echo's bytes 4-7 printed as one field: the identifier is the first half */
+	if (p->has_word4 && !(q->has & CTA_TQ_ID) && (q->has & CTA_TQ_TYPE) &&
+	    cta_proto_is_icmp(proto) && cta_icmp_has_id(proto, q->icmp_type)) {
+		q->icmp_id = (uint16_t)(p->word4 >> 16);
+		q->has |= CTA_TQ_ID;
 	}
 	if (family) {
 		q->family = family;

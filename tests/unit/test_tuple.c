@@ -313,6 +313,19 @@ static void test_people(void)
 	   "192.0.2.10 ip protocol icmp icmp type echo-request icmp code net-unreachable icmp "
 	   "id 7 icmp sequence 1",
 	   "icmp 198.51.100.7 -> 192.0.2.10 type 8 id 7");
+	/*
+	 * ICMPv6 echo as nft 1.0.6 traces it: bytes 4-7 as "parameter-problem", the
+	 * identifier (4242) times 65536 plus the sequence (1); for another type, no id
+	 */
+	ok("trace id de4c991f inet t out packet: oif \"lo\" ip6 saddr 2001:db8::7 ip6 daddr "
+	   "2001:db8::1 ip6 dscp cs0 ip6 ecn not-ect ip6 hoplimit 64 ip6 flowlabel 149506 ip6 "
+	   "nexthdr ipv6-icmp ip6 length 64 icmpv6 type echo-request icmpv6 code no-route "
+	   "icmpv6 parameter-problem 278003713 @th,64,96 0x2d990f6b000000007dbe0100",
+	   "ipv6-icmp 2001:db8::7 -> 2001:db8::1 type 128 id 4242");
+	ok("trace id 4 inet t input packet: ip6 saddr 2001:db8::7 ip6 daddr 2001:db8::1 ip6 "
+	   "nexthdr ipv6-icmp icmpv6 type parameter-problem icmpv6 code 0 icmpv6 "
+	   "parameter-problem 40",
+	   "ipv6-icmp 2001:db8::7 -> 2001:db8::1 type 4 code 0");
 	bad("trace id 3 ip filter input packet: ip saddr 198.51.100.7 ip daddr 192.0.2.10", 1,
 	    "no protocol in this trace line (no 'ip protocol', 'tcp dport'...)");
 	bad("tcp 198.51.100.0/33 -> 192.0.2.10:22", 18,
