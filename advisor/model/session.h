@@ -43,7 +43,7 @@ struct cta_session_stats {
 	/* counted in the kernel (nft/kcount.h): first packets in and out, denied */
 	uint64_t kernel_entered, kernel_left, kernel_denied, kernel_listings, kernel_largest;
 	uint64_t kernel_uncounted, kernel_unsure, kernel_unseen;
-	uint64_t kernel_undelivered; /* first packets to a multicast group nobody joined */
+	uint64_t undelivered; /* first packets to a multicast group nobody here joined */
 };
 
 struct cta_session {

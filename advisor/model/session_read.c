@@ -758,7 +758,7 @@ static int read_verdict_stats(struct cta_rd *rd, json_t *so, struct cta_session_
 	static const struct stat_field fields[] = {
 		STAT(trace_events), STAT(trace_bad),	     STAT(trace_overruns),
 		STAT(judgements),   STAT(nflog_packets),     STAT(nflog_overruns),
-		STAT(denied),	    STAT(ruleset_snapshots),
+		STAT(denied),	    STAT(ruleset_snapshots), STAT(undelivered),
 	};
 	json_t *vo;
 	int err = cta_rd_enter(rd, so, "verdicts", JSON_OBJECT, false, &vo);
@@ -797,7 +797,6 @@ static int read_kernel_stats(struct cta_rd *rd, json_t *so, struct cta_session_s
 		{ "uncounted", offsetof(struct cta_session_stats, kernel_uncounted) },
 		{ "unsure", offsetof(struct cta_session_stats, kernel_unsure) },
 		{ "unseen", offsetof(struct cta_session_stats, kernel_unseen) },
-		{ "undelivered", offsetof(struct cta_session_stats, kernel_undelivered) },
 		{ "listings", offsetof(struct cta_session_stats, kernel_listings) },
 		{ "largest_set", offsetof(struct cta_session_stats, kernel_largest) },
 	};

@@ -559,6 +559,10 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->nflog_overruns, "denied",
 					      (json_int_t)st->denied, "ruleset_snapshots",
 					      (json_int_t)st->ruleset_snapshots));
+	/* written when there were any (sessions before 2026-12-02 have none) */
+	if (o && st->undelivered)
+		json_object_set_new(json_object_get(o, "verdicts"), "undelivered",
+				    json_integer((json_int_t)st->undelivered));
 	if (o)
 		json_object_set_new(o, "processes",
 				    json_pack("{s:I,s:I,s:I,s:I}", "events",
@@ -568,14 +572,13 @@ static json_t *stats_json(const struct cta_session_stats *st)
 					      (json_int_t)st->process_sockets));
 	if (o && st->kernel_listings)
 		json_object_set_new(o, "kernel",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entered",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entered",
 					      (json_int_t)st->kernel_entered, "left",
 					      (json_int_t)st->kernel_left, "denied",
 					      (json_int_t)st->kernel_denied, "uncounted",
 					      (json_int_t)st->kernel_uncounted, "unsure",
 					      (json_int_t)st->kernel_unsure, "unseen",
-					      (json_int_t)st->kernel_unseen, "undelivered",
-					      (json_int_t)st->kernel_undelivered, "listings",
+					      (json_int_t)st->kernel_unseen, "listings",
 					      (json_int_t)st->kernel_listings, "largest_set",
 					      (json_int_t)st->kernel_largest));
 	return o;

@@ -747,6 +747,7 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 	s->stats.nflog_packets = cta_judge_stats(r->judge)->nflog;
 	s->stats.nflog_overruns = r->nflog_overruns;
 	s->stats.denied = cta_judge_stats(r->judge)->denied;
+	s->stats.undelivered = cta_judge_stats(r->judge)->undelivered;
 	s->stats.ruleset_snapshots = cta_listen_stats(r->listen)->listings;
 	if (r->denials && cta_denials_stats(r->denials)->listings) {
 		const struct cta_denials_stats *ds = cta_denials_stats(r->denials);
@@ -757,7 +758,6 @@ static void fill_session(struct rec *r, struct cta_session *s, bool complete)
 		s->stats.kernel_uncounted = ds->uncounted;
 		s->stats.kernel_unsure = ds->unsure + cta_judge_stats(r->judge)->unsure;
 		s->stats.kernel_unseen = cta_judge_stats(r->judge)->unseen;
-		s->stats.kernel_undelivered = cta_judge_stats(r->judge)->undelivered;
 		s->stats.kernel_listings = ds->listings;
 		s->stats.kernel_largest = r->kc ? cta_kcount_stats(r->kc)->largest : 0;
 	}
@@ -1305,10 +1305,11 @@ static int setup_kernel(struct rec *r)
 		if (!(r->syns = cta_syns_new()))
 			return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
 		cta_judge_use_syns(r->judge, r->syns);
-		if (cta_mcast_new(&r->mcast))
-			return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
-		cta_judge_use_mcast(r->judge, receivable, r->mcast);
 	}
+	/* counted or judged by time, a packet to a group nobody here holds is no denial */
+	if (cta_mcast_new(&r->mcast))
+		return failf(r, CTA_RECORD_SYSTEM, -ENOMEM, "out of memory");
+	cta_judge_use_mcast(r->judge, receivable, r->mcast);
 	/* the table's ct expression loaded conntrack: its sysctls exist now */
 	err = cta_sysctl_enable(&r->sysctl);
 	if (err)
