@@ -35,7 +35,7 @@ void cta_mcast_free(struct cta_mcast *m)
 	free(m);
 }
 
-/* The whole of a /proc file (small: read at most 256 KiB) into buf, or NULL. */
+/* The whole of a /proc file (small: NULL beyond 256 KiB, or unreadable), NUL-ended. */
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -51,8 +51,11 @@ static char *slurp(const char *path)
 		len += got;
 		if (got == 0 || len + 1 < cap)
 			break;
-		if (cap >= 256 * 1024)
+		if (cap >= 256 * 1024) { /* not all of it: as if unreadable (receivable) */
+			free(buf);
+			buf = NULL;
 			break;
+		}
 		char *b = realloc(buf, cap * 2);
 
 		if (!b) {
