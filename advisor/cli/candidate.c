@@ -521,7 +521,7 @@ static size_t copy_live_tables(struct cta_candidate *c, const char *live, struct
 }
 
 /* The rule that stands in for an uncopied table's rules in each of its chains. */
-#define STAND_IN_MARK "stands in for the live rules nft cannot load back"
+#define STAND_IN_MARK CTA_STAND_IN_MARK
 
 struct stand_in {
 	const char *family, *name;

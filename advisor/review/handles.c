@@ -19,6 +19,7 @@
 struct entry {
 	char *family, *table, *kind, *name;
 	bool rule, table_line;
+	bool stand_in; /* rule: the copy's stand-in (CTA_STAND_IN_MARK) */
 	size_t index; /* rule: 0-based place in its chain */
 	size_t count; /* rule: how many rules its chain has */
 	uint64_t handle;
@@ -62,6 +63,7 @@ static struct entry *entry_add(struct entries *e, const struct cta_listing_item 
 			     strdup(it->name),
 			     rule,
 			     false,
+			     rule && strstr(it->text, CTA_STAND_IN_MARK) != NULL,
 			     0,
 			     0,
 			     it->handle };
@@ -129,7 +131,9 @@ static bool of_table(const struct entry *e, const char *family, const char *tabl
 /* Do live entry l and copy entry c, each the k-th of its table, stand for one thing? */
 static bool same_entry(const struct entry *l, const struct entry *c)
 {
-	return c->rule == l->rule && !strcmp(c->kind, l->kind) && !strcmp(c->name, l->name) &&
+	/* a stand-in's rule is none of the live ones, even alone in a chain of one rule */
+	return c->rule == l->rule && !c->stand_in && !l->stand_in && !strcmp(c->kind, l->kind) &&
+	       !strcmp(c->name, l->name) &&
 	       (!c->rule || (c->index == l->index && c->count == l->count));
 }
 

@@ -42,6 +42,13 @@ int cta_handles_renumber(const char *live, const char *copy, const char *candida
 struct cta_handles_back;
 
 /*
+ * The comment of the rule that stands in for a live table's rules in each of its
+ * chains where review could not copy it (advisor/cli/candidate.c): such a rule pairs
+ * with no live rule, whatever its place.
+ */
+#define CTA_STAND_IN_MARK "stands in for the live rules nft cannot load back"
+
+/*
  * The pairs of live and copy (`nft -a list ruleset` listings, the copy's before the
  * candidate loads). 0 with *out (free with cta_handles_back_free), or -ENOMEM.
  */

@@ -639,16 +639,19 @@ static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool tran
 	const char *t, *c, *text;
 	uint64_t h;
 	uint8_t f;
+	bool negated;
 
 	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 	if (!text)
 		return NULL;
-	if (strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
+	/* `ct state != established,related drop` matches first packets (helper-50) */
+	negated = strstr(text, "ct state !=") || strstr(text, "ct state ! ");
+	if (!negated && strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
 	    (cta_rule_has_word(text, "established") || cta_rule_has_word(text, "related") ||
 	     cta_rule_has_word(text, "vmap")))
 		return "matches packets after a connection's first, which record does not trace: "
 		       "no evidence either way (keep it)";
-	if (strstr(text, "ct state") && cta_rule_has_word(text, "invalid") &&
+	if (!negated && strstr(text, "ct state") && cta_rule_has_word(text, "invalid") &&
 	    !cta_rule_has_word(text, "new") && !cta_rule_has_word(text, "synproxy"))
 		return "matches packets conntrack finds invalid (a stray ACK, a bad cookie), which "
 		       "record does not trace: no evidence either way (keep it)";

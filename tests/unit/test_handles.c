@@ -128,6 +128,38 @@ static void backs(void)
 	CHECK_EQ(cta_handles_back_after(b, ""), 0);
 	back(b, "inet", "filter", 5, 0, 0);
 	cta_handles_back_free(b);
+	/*
+	 * helper-50: a stand-in alone in a chain of one live rule is not that rule (same
+	 * place, same count): refused by number, and its own number stands
+	 */
+	{
+		static const char live1[] =
+			"table ip filter { # handle 2\n"
+			"\tchain INPUT { # handle 1\n"
+			"\t\ttype filter hook input priority filter; policy accept;\n"
+			"\t\tmeta l4proto tcp tcp dport 22 xt match \"recent\" counter accept # handle 4\n"
+			"\t}\n"
+			"}\n";
+		static const char copy1[] =
+			"table ip filter { # handle 9\n"
+			"\tchain INPUT { # handle 1\n"
+			"\t\ttype filter hook input priority filter; policy accept;\n"
+			"\t\taccept comment \"" CTA_STAND_IN_MARK "\" # handle 2\n"
+			"\t}\n"
+			"}\n";
+		char *out = NULL;
+
+		CHECK_EQ(cta_handles_renumber(live1, copy1,
+					      "delete rule ip filter INPUT handle 4\n", &out,
+					      unpaired, sizeof(unpaired)),
+			 0);
+		CHECK(out == NULL);
+		CHECK_STR(unpaired, "ip filter");
+		free(out);
+		CHECK_EQ(cta_handles_back_new(live1, copy1, &b), 0);
+		back(b, "ip", "filter", 2, -1, 0);
+		cta_handles_back_free(b);
+	}
 	/* nothing to pair, and no map at all */
 	CHECK_EQ(cta_handles_back_new("", "", &b), 0);
 	back(b, "inet", "filter", 5, -1, 0);

@@ -453,11 +453,34 @@ static void test_no_evidence_and_live(void)
 	CHECK_EQ(cta_verdict_from_json(cand, &v.candidate, &e), 0);
 	json_decref(cand);
 	ne = cta_review_no_evidence(rs, tables, &v, 1);
-	/* six rules, one reached */
-	CHECK_EQ(json_array_size(ne), 5);
-	json_array_foreach(ne, i, f)
+	/* six rules, one reached, one no first packet can reach (established) */
+	CHECK_EQ(json_array_size(ne), 4);
+	json_array_foreach(ne, i, f) {
 		CHECK(json_integer_value(json_object_get(f, "handle")) != 7);
+		CHECK(json_integer_value(json_object_get(f, "handle")) != 2);
+	}
 	json_decref(ne);
+	/* a negated state matches first packets: it is listed (helper-50) */
+	{
+		struct cta_ruleset *neg = cta_ruleset_new();
+
+		CHECK_EQ(
+			cta_ruleset_add_text(
+				neg,
+				"table inet fw { # handle 1\n"
+				"\tchain input { # handle 1\n"
+				"\t\ttype filter hook input priority 0; policy accept;\n"
+				"\t\tip daddr 192.0.2.10 ct state != established,related drop # handle 2\n"
+				"\t\tct state invalid drop # handle 3\n"
+				"\t}\n"
+				"}\n"),
+			0);
+		ne = cta_review_no_evidence(neg, tables, &v, 1);
+		CHECK_EQ(json_array_size(ne), 1);
+		CHECK_EQ(json_integer_value(json_object_get(json_array_get(ne, 0), "handle")), 2);
+		json_decref(ne);
+		cta_ruleset_free(neg);
+	}
 	cta_verdict_unref(v.candidate);
 
 	/* --live: ssh decides everything from behind five rules; a policy drop */
