@@ -13,6 +13,7 @@
 
 struct family_groups {
 	union cta_addr g[GROUPS_MAX];
+	uint32_t ifindex[GROUPS_MAX]; /* the interface holding each */
 	size_t n;
 	bool routes; /* a multicast router: any group may be forwarded */
 	bool unknown; /* a file could not be read: assume receivable */
@@ -81,7 +82,7 @@ static void reload(struct family_groups *fg, uint8_t family, uint64_t now_mono)
 	fg->read = true;
 	fg->read_at = now_mono;
 	fg->unknown = !groups;
-	n = groups ? cta_mcast_parse_groups(family, groups, fg->g, GROUPS_MAX) : 0;
+	n = groups ? cta_mcast_parse_groups(family, groups, fg->g, fg->ifindex, GROUPS_MAX) : 0;
 	fg->unknown |= n > GROUPS_MAX; /* not all of them kept: assume any */
 	fg->n = n > GROUPS_MAX ? GROUPS_MAX : n;
 	/* no vif file: the kernel has no multicast routing */
@@ -90,20 +91,21 @@ static void reload(struct family_groups *fg, uint8_t family, uint64_t now_mono)
 	free(vifs);
 }
 
-static bool holds(const struct family_groups *fg, uint8_t family, const union cta_addr *group)
+static bool holds(const struct family_groups *fg, uint8_t family, const union cta_addr *group,
+		  uint32_t ifindex)
 {
 	size_t len = family == AF_INET ? 4 : 16;
 
 	if (fg->unknown || fg->routes)
 		return true;
 	for (size_t i = 0; i < fg->n; i++)
-		if (!memcmp(fg->g[i].b, group->b, len))
+		if ((!ifindex || fg->ifindex[i] == ifindex) && !memcmp(fg->g[i].b, group->b, len))
 			return true;
 	return false;
 }
 
 bool cta_mcast_receivable(struct cta_mcast *m, uint8_t family, const union cta_addr *group,
-			  uint64_t now_mono)
+			  uint32_t ifindex, uint64_t now_mono)
 {
 	struct family_groups *fg = family == AF_INET ? &m->v4 : &m->v6;
 
@@ -111,12 +113,12 @@ bool cta_mcast_receivable(struct cta_mcast *m, uint8_t family, const union cta_a
 		return true;
 	if (!fg->read || now_mono - fg->read_at > RELOAD_NS)
 		reload(fg, family, now_mono);
-	if (holds(fg, family, group))
+	if (holds(fg, family, group, ifindex))
 		return true;
 	/* joined since the last reading? (a group joined a moment ago) */
 	if (now_mono - fg->read_at > MISS_RELOAD_NS) {
 		reload(fg, family, now_mono);
-		return holds(fg, family, group);
+		return holds(fg, family, group, ifindex);
 	}
 	return false;
 }

@@ -28,20 +28,24 @@ int cta_mcast_new(struct cta_mcast **out);
 void cta_mcast_free(struct cta_mcast *m);
 
 /*
- * Does any interface here hold group (AF_INET or AF_INET6, the address in network
- * order), or does the host route multicast of that family? The files are read again
- * when the last reading is older than 1 s (now_mono, ns) or did not have the group. A
- * file that cannot be read makes the answer true (the packet may have been delivered).
+ * Does the interface ifindex (0: any) hold group (AF_INET or AF_INET6, the address in
+ * network order), or does the host route multicast of that family? The kernel checks
+ * the group on the interface a packet came in on (ip_check_mc_rcu, ipv6_chk_mcast_addr).
+ * The files are read again when the last reading is older than 1 s (now_mono, ns), or
+ * 0.1 s when it did not have the group. A file that cannot be read makes the answer
+ * true (the packet may have been delivered).
  */
 bool cta_mcast_receivable(struct cta_mcast *m, uint8_t family, const union cta_addr *group,
-			  uint64_t now_mono);
+			  uint32_t ifindex, uint64_t now_mono);
 
 /*
  * The parsers, for the tests: the groups of an igmp (family AF_INET) or igmp6 listing
- * into out (up to max; network order), how many there were; and whether a vif listing
- * has an entry under its header.
+ * into out and the index of the interface holding each into ifindex (up to max;
+ * network order), how many there were; and whether a vif listing has an entry under
+ * its header.
  */
-size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *out, size_t max);
+size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *out,
+			      uint32_t *ifindex, size_t max);
 bool cta_mcast_parse_vifs(const char *text);
 
 /* Is addr (family, network order) a multicast address: 224.0.0.0/4, ff00::/8? */

@@ -45,9 +45,21 @@ static bool hexbytes(const char *s, size_t n, uint8_t *b)
  * /proc/net/igmp6: "2    eth0            ff0200000000000000000000000000fb     1 ...",
  * the address's 16 bytes in order.
  */
-size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *out, size_t max)
+/* A decimal interface index at p (the line's first field), or 0. */
+static uint32_t index_at(const char *p)
+{
+	uint32_t v = 0;
+
+	while (*p >= '0' && *p <= '9' && v < 100000000)
+		v = v * 10 + (uint32_t)(*p++ - '0');
+	return v;
+}
+
+size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *out,
+			      uint32_t *ifindex, size_t max)
 {
 	size_t n = 0;
+	uint32_t dev = 0; /* igmp: the device line's index, for the groups under it */
 
 	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
 		const char *p = line;
@@ -57,8 +69,10 @@ size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *
 			uint8_t b[4];
 			uint32_t v;
 
-			if (*p != '\t')
-				continue; /* a device line, or the header */
+			if (*p != '\t') {
+				dev = index_at(p); /* a device line (0: the header) */
+				continue;
+			}
 			while (*p == '\t')
 				p++;
 			if (strspn(p, "0123456789abcdefABCDEF") != 8 || !hexbytes(p, 8, b))
@@ -68,6 +82,7 @@ size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *
 			    b[3];
 			memcpy(a.b, &v, 4);
 		} else {
+			dev = index_at(p);
 			/* index, device, then the address */
 			for (int field = 0; field < 2; field++) {
 				p += strspn(p, " \t");
@@ -77,8 +92,10 @@ size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *
 			if (strspn(p, "0123456789abcdefABCDEF") != 32 || !hexbytes(p, 32, a.b))
 				continue;
 		}
-		if (n < max)
+		if (n < max) {
 			out[n] = a;
+			ifindex[n] = dev;
+		}
 		n++;
 	}
 	return n;

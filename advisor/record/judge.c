@@ -76,6 +76,8 @@ struct wait {
 	uint64_t listings_last; /* ... before its last packet (retransmits) */
 	struct cta_verdict *verdict; /* from a trace; NULL with NFLOG alone */
 	bool dropped; /* the trace saw it dropped, rejected, queued or stolen */
+	/* asked at its first message (mc_note): came in to a group nobody holds there */
+	bool mc_asked, mc_lost;
 	/*
 	 * The trace saw the kernel count it where it entered (CTA_REACHED_ENTERED), and
 	 * it was not looped back: a denial of it is the kernel's to list, never one by
@@ -159,17 +161,25 @@ void cta_judge_use_mcast(struct cta_judge *j, cta_judge_mcast_fn fn, void *data)
 }
 
 /*
- * To a multicast group the host cannot receive (cta_judge_use_mcast): the stack, not a
- * rule, discarded it after prerouting. Counted undelivered, never a denial.
+ * Came in (iif; 0: unknown) from elsewhere (src not the host's) to a multicast group the
+ * host cannot receive there (cta_judge_use_mcast): the stack, not a rule, discarded it
+ * after prerouting.
  */
-static bool undelivered(struct cta_judge *j, uint8_t family, const union cta_addr *dst,
-			uint64_t packets)
+static bool mc_lost(struct cta_judge *j, uint8_t family, const union cta_addr *src,
+		    const union cta_addr *dst, uint32_t iif)
 {
-	if (!j->mcast || !cta_addr_is_multicast(family, dst) ||
-	    j->mcast(family, dst, j->now_mono, j->mcast_data))
-		return false;
-	j->stats.undelivered += packets;
-	return true;
+	return j->mcast && cta_addr_is_multicast(family, dst) && iif != LOOPBACK_IFINDEX &&
+	       !cta_host_is_local(j->host, family, src) &&
+	       !j->mcast(family, dst, iif, j->now_mono, j->mcast_data);
+}
+
+/* Asked once, at the attempt's first message, by its input interface (none: sent here). */
+static void mc_note(struct cta_judge *j, struct wait *w)
+{
+	if (w->mc_asked)
+		return;
+	w->mc_asked = true;
+	w->mc_lost = w->iif && mc_lost(j, w->family, &w->tuple.src, &w->tuple.dst, w->iif);
 }
 
 void cta_judge_free(struct cta_judge *j)
@@ -502,9 +512,11 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int64_t pos;
 	int err;
 
-	/* no rule seen dropping it, to a group nobody here joined: the stack's discard */
-	if (!w->dropped && undelivered(j, w->family, &w->tuple.dst, packets ? packets : 1))
+	/* no rule seen dropping it, to a group nobody held where it came in: the stack's */
+	if (!w->dropped && w->mc_lost) {
+		j->stats.undelivered += packets ? packets : 1;
 		return 0;
+	}
 	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
 	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP) {
 		int handed = cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono);
@@ -763,6 +775,7 @@ int cta_judge_trace(struct cta_judge *j, const struct cta_judgement *jd,
 		w->iif = jd->iif;
 	if (!w->oif)
 		w->oif = jd->oif;
+	mc_note(j, w);
 	/* the verdict's, not the judgement's: iptables-legacy may have dropped it (ltrace.h) */
 	w->dropped = cta_verdict_denies(verdict);
 	/*
@@ -814,6 +827,7 @@ int cta_judge_nflog(struct cta_judge *j, const struct cta_nflog_packet *p, uint6
 		w->iif = p->indev;
 	if (!w->oif)
 		w->oif = p->outdev;
+	mc_note(j, w);
 	w->has_uid = p->has_uid;
 	w->uid = p->uid;
 	w->has_gid = p->has_gid;
@@ -1091,8 +1105,11 @@ static int unclaimed(const struct cta_denial_key *k, uint64_t attempts, uint64_t
 	struct cta_verdict *v;
 	int err;
 
-	if (undelivered(j, k->family, &k->dst, attempts + owed))
+	/* no attempt, so no interface: a group held on any interface may have taken it */
+	if (mc_lost(j, k->family, &k->src, &k->dst, 0)) {
+		j->stats.undelivered += attempts + owed;
 		return 0;
+	}
 	if (attempts && j->syns && k->l4proto == IPPROTO_TCP) {
 		uint64_t a = cta_syns_attempts(j->syns, k, attempts, j->now_mono);
 

@@ -88,15 +88,18 @@ void cta_judge_use_counts(struct cta_judge *j, struct cta_denials *d);
  */
 void cta_judge_use_syns(struct cta_judge *j, struct cta_syns *s);
 /*
- * Can the host receive multicast to group (family, network order) at all (nft/mcast.h:
- * an interface joined it, or the host routes multicast)? When not, the stack discarded a
- * first packet to it between prerouting and input whatever the firewall said: a denial
- * the kernel counted for it, or NFLOG saw, that no trace saw dropped by a rule is no
- * denial (stats undelivered) and books no flow. NULL (or never called): every
- * multicast destination is receivable.
+ * Can the host receive multicast to group (family, network order) on interface ifindex
+ * (0: any) at all (nft/mcast.h: the interface joined it, or the host routes multicast)?
+ * When not, the stack discarded a first packet that came in to it between prerouting
+ * and input whatever the firewall said: a denial the kernel counted for it, or NFLOG
+ * saw, that no trace saw dropped by a rule is no denial (stats undelivered) and books
+ * no flow. Asked as an attempt's first message comes, with the interface it came in on
+ * (a group joined after the packet does not change what happened to it); never for a
+ * packet a local socket sent (no input interface, or a source address of the host's:
+ * a sender need not join). NULL (or never called): every group receivable.
  */
-typedef bool (*cta_judge_mcast_fn)(uint8_t family, const union cta_addr *group, uint64_t now_mono,
-				   void *data);
+typedef bool (*cta_judge_mcast_fn)(uint8_t family, const union cta_addr *group, uint32_t ifindex,
+				   uint64_t now_mono, void *data);
 void cta_judge_use_mcast(struct cta_judge *j, cta_judge_mcast_fn fn, void *data);
 /*
  * With kernel counts: waiting attempts get the denials counted for their flow (those

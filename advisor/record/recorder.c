@@ -1267,9 +1267,10 @@ static void setup_legacy(struct rec *r)
 }
 
 /* cta_judge_use_mcast's question, asked of this namespace's /proc/net (nft/mcast.h). */
-static bool receivable(uint8_t family, const union cta_addr *group, uint64_t now_mono, void *data)
+static bool receivable(uint8_t family, const union cta_addr *group, uint32_t ifindex,
+		       uint64_t now_mono, void *data)
 {
-	return cta_mcast_receivable(data, family, group, now_mono);
+	return cta_mcast_receivable(data, family, group, ifindex, now_mono);
 }
 
 static int setup_kernel(struct rec *r)

@@ -15,13 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	union cta_addr g[4];
+	uint32_t idx[4];
 	char *text = strndup((const char *)data, size);
 	size_t n4, n6;
 
 	if (!text)
 		return 0;
-	n4 = cta_mcast_parse_groups(AF_INET, text, g, 4);
-	n6 = cta_mcast_parse_groups(AF_INET6, text, g, 4);
+	n4 = cta_mcast_parse_groups(AF_INET, text, g, idx, 4);
+	n6 = cta_mcast_parse_groups(AF_INET6, text, g, idx, 4);
 	/* a group is one line: never more groups than lines */
 	if (n4 + n6 > 2 * (size_t)(1 + size))
 		abort();

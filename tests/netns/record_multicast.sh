@@ -30,7 +30,8 @@ for _ in range(int(sys.argv[3])):
     time.sleep(0.2)
 PY
 }
-# member FAMILY GROUP SECONDS: a socket in the server namespace holds the group
+# member FAMILY GROUP SECONDS [LOCAL]: a socket in the server namespace holds the group on
+# the interface of LOCAL (IPv4; default sa's 198.51.100.1)
 member() {
 	ip netns exec "$SRV" "$PY" - "$@" <<'PY' &
 import socket, struct, sys, time
@@ -42,17 +43,20 @@ if sys.argv[1] == "6":
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", 5353))
-    mreq = socket.inet_aton(sys.argv[2]) + socket.inet_aton("198.51.100.1")
+    local = sys.argv[4] if len(sys.argv) > 4 else "198.51.100.1"
+    mreq = socket.inet_aton(sys.argv[2]) + socket.inet_aton(local)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
 time.sleep(float(sys.argv[3]))
 PY
 	sleep 0.5
 }
-# recorded FILE: a recording into FILE while the rest of the arguments run
+# recorded FILE: a recording (with recorded_opts) into FILE while the rest of the
+# arguments run
+recorded_opts=()
 recorded() {
 	local out=$1 rec
 	shift
-	ip netns exec "$SRV" "$CTA" -q record -o "$out" 2>"$TMP/rec.err" &
+	ip netns exec "$SRV" "$CTA" -q record -o "$out" "${recorded_opts[@]}" 2>"$TMP/rec.err" &
 	rec=$!
 	wait_file "$out" || return 1
 	"$@"
@@ -92,6 +96,22 @@ grep -q "denied" "$TMP/b.txt" && fail "blame says denied: $(cat "$TMP/b.txt")"
 recorded "$TMP/none6.json" send 6 ff02::fb 3
 check "$TMP/none6.json" ff02::fb none
 
+# helper-50: a member on another interface (sb) than the one it comes in on (sa): the
+# kernel checks the group per interface, so the stack discards it all the same
+member 4 224.0.0.251 8 203.0.113.1
+recorded "$TMP/other.json" send 4 224.0.0.251 3
+check "$TMP/other.json" 224.0.0.251 none
+wait
+
+# helper-50: a member that joins after the packet came does not make it delivered
+sendlate() {
+	send 4 224.0.0.251 1
+	member 4 224.0.0.251 4
+}
+recorded "$TMP/late.json" sendlate
+check "$TMP/late.json" 224.0.0.251 none
+wait
+
 # a member here: let through, by no rule (no firewall)
 member 4 224.0.0.251 8
 recorded "$TMP/member.json" send 4 224.0.0.251 3
@@ -111,6 +131,43 @@ member 4 224.0.0.251 8
 recorded "$TMP/dropped.json" send 4 224.0.0.251 3
 check "$TMP/dropped.json" 224.0.0.251 "drop|udp dport 5353 drop"
 wait
+
+# helper-50: sent from here and dropped by an output rule, with --trace none (NFLOG and
+# the kernel's counts only): a denial, though nobody here holds the group (a sender
+# need not)
+S nft flush ruleset
+S nft -f - <<'NFT' || fail "cannot load the ruleset"
+table inet filter {
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ip daddr 239.255.255.250 udp dport 1900 drop
+	}
+}
+NFT
+S ip route add 224.0.0.0/4 dev sa
+ssdp() {
+	S "$PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", 1900))
+for _ in range(2):
+    try:
+        s.sendto(b"M-SEARCH", ("239.255.255.250", 1900))
+    except OSError:
+        pass  # EPERM: the output rule dropped it
+    time.sleep(0.2)'
+}
+recorded_opts=(--trace none)
+recorded "$TMP/out.json" ssdp
+recorded_opts=()
+"$PY" - "$TMP/out.json" <<'PY' || fail "outbound SSDP: $(cat "$TMP/out.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+fl = [f for f in s["flows"] if f["orig"]["dst"] == "239.255.255.250"]
+assert len(fl) == 1 and fl[0]["direction"] == "out", fl
+assert [g["verdict"]["verdict"] for g in fl[0]["verdicts"]] == ["drop"], fl
+assert s["stats"]["verdicts"].get("undelivered", 0) == 0, s["stats"]
+PY
 
 # nobody in the group, a prerouting rule drops it: the trace names the rule
 S nft flush ruleset

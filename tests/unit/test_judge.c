@@ -31,54 +31,70 @@ static struct cta_nflog_packet syn(uint16_t sport)
 	return p;
 }
 
-/* cta_judge_use_mcast's answer in the test: only 224.0.0.1 (all hosts) is held */
-static bool all_hosts_only(uint8_t family, const union cta_addr *group, uint64_t now_mono,
-			   void *data)
+/* cta_judge_use_mcast's answer in the test: 224.0.0.1 everywhere, 224.0.0.251 on 3 */
+static bool held(uint8_t family, const union cta_addr *group, uint32_t ifindex, uint64_t now_mono,
+		 void *data)
 {
 	int *asked = data;
 
 	(void)now_mono;
 	++*asked;
-	return family == AF_INET && group->b[0] == 224 && group->b[1] == 0 && group->b[2] == 0 &&
-	       group->b[3] == 1;
+	if (family != AF_INET || group->b[0] != 224 || group->b[1] || group->b[2])
+		return false;
+	return group->b[3] == 1 || (group->b[3] == 251 && (ifindex == 3 || !ifindex));
+}
+
+/* one mDNS attempt from src in on iif (0: sent here), judged by time: denied or not */
+static void mdns(struct cta_judge *j, const char *src, const char *dst, uint32_t iif, uint64_t at)
+{
+	struct cta_nflog_packet p = { .family = AF_INET, .l4proto = IPPROTO_UDP, .indev = iif };
+
+	inet_pton(AF_INET, src, p.tuple.src.b);
+	inet_pton(AF_INET, dst, p.tuple.dst.b);
+	p.tuple.sport = p.tuple.dport = 5353;
+	CHECK_EQ(cta_judge_nflog(j, &p, at, 100), 0);
+	CHECK_EQ(cta_judge_expire(j, at + 3 * S, 2 * S), 0);
 }
 
 /*
- * A first packet to a multicast group nobody here joined never reaches input: the stack
- * discards it, no rule. Seen by NFLOG and denied by time, it is no denial and no flow
- * (stats undelivered); one to a group held here, or one a trace saw a rule drop, is.
+ * A first packet that came in to a multicast group nobody holds on its interface never
+ * reaches input: the stack discards it, no rule. Seen by NFLOG and denied by time, it
+ * is no denial and no flow (stats undelivered); one to a group held there, or one a
+ * local socket sent (a sender need not join; an output rule dropped it), is.
  */
 static void multicast(void)
 {
 	struct cta_host host = { 0 };
+	struct cta_host_addr a = { .family = AF_INET, .prefixlen = 24 };
 	struct cta_flowtab *ft = cta_flowtab_new();
 	struct cta_judge *j = cta_judge_new(ft, &host);
-	struct cta_nflog_packet p = { .family = AF_INET, .l4proto = IPPROTO_UDP };
 	int asked = 0;
 
-	cta_judge_use_mcast(j, all_hosts_only, &asked);
-	inet_pton(AF_INET, "198.51.100.7", p.tuple.src.b);
-	inet_pton(AF_INET, "224.0.0.251", p.tuple.dst.b);
-	p.tuple.sport = p.tuple.dport = 5353;
-	CHECK_EQ(cta_judge_nflog(j, &p, 0, 100), 0);
-	CHECK_EQ(cta_judge_expire(j, 3 * S, 2 * S), 0);
+	inet_pton(AF_INET, "198.51.100.1", a.addr.b);
+	cta_host_add_addr(&host, "eth0", 2, &a);
+	cta_judge_use_mcast(j, held, &asked);
+	mdns(j, "198.51.100.7", "224.0.0.251", 2, 0);
 	CHECK_EQ(cta_flowtab_count(ft), 0);
 	CHECK_EQ(cta_judge_stats(j)->denied, 0);
 	CHECK_EQ(cta_judge_stats(j)->undelivered, 1);
 	CHECK(asked > 0);
-	/* to 224.0.0.1, held: denied as before */
-	inet_pton(AF_INET, "224.0.0.1", p.tuple.dst.b);
-	CHECK_EQ(cta_judge_nflog(j, &p, 4 * S, 100), 0);
-	CHECK_EQ(cta_judge_expire(j, 7 * S, 2 * S), 0);
+	/* held on the interface it came in on (3): denied as before */
+	mdns(j, "198.51.100.8", "224.0.0.251", 3, 10 * S);
 	CHECK_EQ(cta_flowtab_count(ft), 1);
 	CHECK_EQ(cta_judge_stats(j)->denied, 1);
-	/* a unicast destination is never asked about */
-	asked = 0;
-	inet_pton(AF_INET, "192.0.2.10", p.tuple.dst.b);
-	CHECK_EQ(cta_judge_nflog(j, &p, 8 * S, 100), 0);
-	CHECK_EQ(cta_judge_expire(j, 11 * S, 2 * S), 0);
-	CHECK_EQ(asked, 0);
+	/* to 224.0.0.1, held everywhere: denied */
+	mdns(j, "198.51.100.7", "224.0.0.1", 2, 20 * S);
 	CHECK_EQ(cta_judge_stats(j)->denied, 2);
+	/* sent here (no input interface, the host's own source): denied, never asked */
+	asked = 0;
+	mdns(j, "198.51.100.1", "224.0.0.251", 0, 30 * S);
+	CHECK_EQ(asked, 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, 3);
+	/* a unicast destination is never asked about */
+	mdns(j, "198.51.100.7", "192.0.2.10", 2, 40 * S);
+	CHECK_EQ(asked, 0);
+	CHECK_EQ(cta_judge_stats(j)->denied, 4);
+	CHECK_EQ(cta_judge_stats(j)->undelivered, 1);
 	cta_judge_free(j);
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);

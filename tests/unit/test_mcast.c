@@ -29,25 +29,32 @@ static void addr(uint8_t family, const char *text, union cta_addr *a)
 int main(void)
 {
 	union cta_addr g[8], want;
+	uint32_t idx[8];
 
-	CHECK_EQ(cta_mcast_parse_groups(AF_INET, igmp, g, 8), 3);
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET, igmp, g, idx, 8), 3);
 	addr(AF_INET, "224.0.0.1", &want);
 	CHECK(!memcmp(g[0].b, want.b, 16));
 	addr(AF_INET, "224.0.0.251", &want);
 	CHECK(!memcmp(g[1].b, want.b, 16));
+	/* each with the index of the device line above it */
+	CHECK_EQ(idx[0], 1);
+	CHECK_EQ(idx[1], 4);
+	CHECK_EQ(idx[2], 4);
 	/* more groups than room: all counted, the first kept */
-	CHECK_EQ(cta_mcast_parse_groups(AF_INET, igmp, g, 1), 3);
-	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, igmp6, g, 8), 3);
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET, igmp, g, idx, 1), 3);
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, igmp6, g, idx, 8), 3);
 	addr(AF_INET6, "ff02::fb", &want);
 	CHECK(!memcmp(g[1].b, want.b, 16));
 	addr(AF_INET6, "ff02::1:ff00:10", &want);
 	CHECK(!memcmp(g[2].b, want.b, 16));
+	CHECK_EQ(idx[0], 1);
+	CHECK_EQ(idx[1], 4);
 	/* nothing to take from a header, a cut line, or garbage */
 	CHECK_EQ(cta_mcast_parse_groups(AF_INET, "Idx\tDevice\n\t\t\t\t0100\n\t\tzzzzzzzz 1\n", g,
-					8),
+					idx, 8),
 		 0);
-	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, "1 lo ff02\n2\n\n", g, 8), 0);
-	CHECK_EQ(cta_mcast_parse_groups(AF_INET, "", g, 8), 0);
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, "1 lo ff02\n2\n\n", g, idx, 8), 0);
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET, "", g, idx, 8), 0);
 	/* the vif tables: a header alone, or a vif under it */
 	CHECK(!cta_mcast_parse_vifs(
 		"Interface      BytesIn  PktsIn  BytesOut PktsOut Flags Local    Remote\n"));
