@@ -182,6 +182,15 @@ static void mc_note(struct cta_judge *j, struct wait *w)
 	w->mc_lost = w->iif && mc_lost(j, w->family, &w->tuple.src, &w->tuple.dst, w->iif);
 }
 
+/* Undelivered (mc_note) and no rule seen dropping it: no flow, its packets counted so. */
+static bool stack_discard(struct cta_judge *j, const struct wait *w, uint64_t packets)
+{
+	if (w->dropped || !w->mc_lost)
+		return false;
+	j->stats.undelivered += packets;
+	return true;
+}
+
 void cta_judge_free(struct cta_judge *j)
 {
 	if (!j)
@@ -513,10 +522,8 @@ static int denied(struct cta_judge *j, struct wait *w, uint64_t packets)
 	int err;
 
 	/* no rule seen dropping it, to a group nobody held where it came in: the stack's */
-	if (!w->dropped && w->mc_lost) {
-		j->stats.undelivered += packets ? packets : 1;
+	if (stack_discard(j, w, packets ? packets : 1))
 		return 0;
-	}
 	/* a denied connect counted here: none for the SYN sets to hand out (syns.h) */
 	if (j->syns && w->has_isn && w->l4proto == IPPROTO_TCP) {
 		int handed = cta_syns_own(j->syns, w->family, &w->tuple, w->isn, j->now_mono);
@@ -583,6 +590,8 @@ static int retransmits_done(struct cta_judge *j, struct wait *w)
 	uint64_t packets = j->counts ? 0 : wait_packets(w); /* counted: the kernel did */
 	int64_t pos = 0;
 
+	if (packets && stack_discard(j, w, packets))
+		packets = 0;
 	if (packets) {
 		j->stats.retransmits += packets;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,
@@ -1008,6 +1017,8 @@ static int claim(struct cta_judge *j, struct wait *w)
 	 * to claim its next listing, or they would come back as unclaimed attempts.
 	 */
 	w->counted += n;
+	if (w->settled && stack_discard(j, w, n))
+		return 1; /* retransmits of an undelivered one: no flow either */
 	if (w->settled) {
 		j->stats.retransmits += n;
 		pos = cta_flowtab_add_denied(j->ft, w->family, w->l4proto, &w->tuple, j->host,

@@ -11,7 +11,8 @@
 lab_up || exit 1
 S() { ip netns exec "$SRV" "$@"; }
 ip -n "$CLA" route add 224.0.0.0/4 dev eth0
-# send FAMILY GROUP COUNT: COUNT mDNS datagrams from the peer, 0.2 s apart
+# send FAMILY GROUP COUNT [GAP]: COUNT mDNS datagrams from the peer (all from port 5353:
+# one attempt and its retransmits), GAP seconds apart (default 0.2)
 send() {
 	ip netns exec "$CLA" "$PY" - "$@" <<'PY'
 import socket, sys, time
@@ -27,7 +28,7 @@ else:
     dst = (sys.argv[2], 5353, 0, socket.if_nametoindex("eth0"))
 for _ in range(int(sys.argv[3])):
     s.sendto(b"mdns", dst)
-    time.sleep(0.2)
+    time.sleep(float(sys.argv[4]) if len(sys.argv) > 4 else 0.2)
 PY
 }
 # member FAMILY GROUP SECONDS [LOCAL]: a socket in the server namespace holds the group on
@@ -91,6 +92,9 @@ PY
 recorded "$TMP/none.json" send 4 224.0.0.251 3
 schema_ok session.schema.json "$TMP/none.json"
 check "$TMP/none.json" 224.0.0.251 none
+# its retransmits over several listings of the counting sets: no flow either
+recorded "$TMP/spread.json" send 4 224.0.0.251 4 1.3
+check "$TMP/spread.json" 224.0.0.251 none
 "$CTA" blame --session "$TMP/none.json" "udp 198.51.100.7 -> 224.0.0.251:5353" >"$TMP/b.txt" 2>&1
 grep -q "denied" "$TMP/b.txt" && fail "blame says denied: $(cat "$TMP/b.txt")"
 recorded "$TMP/none6.json" send 6 ff02::fb 3

@@ -95,6 +95,25 @@ static void multicast(void)
 	CHECK_EQ(asked, 0);
 	CHECK_EQ(cta_judge_stats(j)->denied, 4);
 	CHECK_EQ(cta_judge_stats(j)->undelivered, 1);
+	/* an undelivered one's retransmits (the same tuple, later): no flow either */
+	{
+		struct cta_nflog_packet p = { .family = AF_INET,
+					      .l4proto = IPPROTO_UDP,
+					      .indev = 2 };
+		size_t flows = cta_flowtab_count(ft);
+
+		inet_pton(AF_INET, "198.51.100.9", p.tuple.src.b);
+		inet_pton(AF_INET, "224.0.0.251", p.tuple.dst.b);
+		p.tuple.sport = p.tuple.dport = 5353;
+		CHECK_EQ(cta_judge_nflog(j, &p, 50 * S, 100), 0);
+		CHECK_EQ(cta_judge_expire(j, 53 * S, 2 * S), 0);
+		CHECK_EQ(cta_judge_nflog(j, &p, 54 * S, 100), 0);
+		CHECK_EQ(cta_judge_nflog(j, &p, 55 * S, 100), 0);
+		CHECK_EQ(cta_judge_expire(j, 70 * S, 0), 0);
+		CHECK_EQ(cta_flowtab_count(ft), flows);
+		CHECK_EQ(cta_judge_stats(j)->undelivered, 4);
+		CHECK_EQ(cta_judge_stats(j)->denied, 4);
+	}
 	cta_judge_free(j);
 	cta_flowtab_free(ft);
 	cta_host_fini(&host);
