@@ -49,7 +49,7 @@ S "$CTA" review "$TMP/repl.nft" --session "$TMP/s.json" >"$TMP/repl.out" 2>&1
 rc=$?
 cat "$TMP/repl.out"
 [ $rc = 0 ] || fail "review of the suggestion replacing fail2ban: exit $rc, not 0"
-expect_line "$TMP/repl.out" "^  opens +tcp 203\.0\.113\.20:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: accept \(rule inet filter input "
+expect_line "$TMP/repl.out" "^  opens +tcp 203\.0\.113\.20:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: accept \(rule inet filter input[ ,]"
 expect_line "$TMP/repl.out" "^  ok +tcp 203\.0\.113\.21:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: drop \(policy of inet filter input\)"
 expect_line "$TMP/repl.out" "BREAKS" 0
 expect_line "$TMP/repl.out" "^state it drops: elements of live sets that the candidate does not hold"
