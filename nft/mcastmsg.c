@@ -60,10 +60,15 @@ size_t cta_mcast_parse_groups(uint8_t family, const char *text, union cta_addr *
 {
 	size_t n = 0;
 	uint32_t dev = 0; /* igmp: the device line's index, for the groups under it */
+	const char *next;
 
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+	/* the next line found first: a last line without '\n' ends the walk (no NULL + 1) */
+	for (const char *line = text; line && *line; line = next) {
+		const char *nl = strchr(line, '\n');
 		const char *p = line;
 		union cta_addr a = { 0 };
+
+		next = nl ? nl + 1 : NULL;
 
 		if (family == AF_INET) {
 			uint8_t b[4];

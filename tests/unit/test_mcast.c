@@ -55,6 +55,10 @@ int main(void)
 		 0);
 	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, "1 lo ff02\n2\n\n", g, idx, 8), 0);
 	CHECK_EQ(cta_mcast_parse_groups(AF_INET, "", g, idx, 8), 0);
+	/* a last line without its newline (the fuzzer's: NULL + 1 was undefined) */
+	CHECK_EQ(cta_mcast_parse_groups(AF_INET6, "4 eth0 ff0200000000000000000000000000fb 1 4 0",
+					g, idx, 8),
+		 1);
 	/* the vif tables: a header alone, or a vif under it */
 	CHECK(!cta_mcast_parse_vifs(
 		"Interface      BytesIn  PktsIn  BytesOut PktsOut Flags Local    Remote\n"));
