@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "advisor/lib/util.h"
+
 #define RELOAD_NS 1000000000ULL /* a reading is good for 1 s */
 #define MISS_RELOAD_NS 100000000ULL /* a group not held: read again after 0.1 s */
 #define GROUPS_MAX 1024 /* per family: more than any host joins */
@@ -36,41 +38,13 @@ void cta_mcast_free(struct cta_mcast *m)
 	free(m);
 }
 
-/* The whole of a /proc file (small: NULL beyond 256 KiB, or unreadable), NUL-ended. */
+/* A /proc listing, NUL-ended; NULL when unreadable or beyond 256 KiB (every group receivable). */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	size_t len = 0, cap = 4096;
-	char *buf;
+	char *text;
+	size_t len;
 
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + len, 1, cap - len - 1, f);
-
-		len += got;
-		if (got == 0 || len + 1 < cap)
-			break;
-		if (cap >= 256 * 1024) { /* not all of it: as if unreadable (receivable) */
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		char *b = realloc(buf, cap * 2);
-
-		if (!b) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = b;
-		cap *= 2;
-	}
-	if (buf)
-		buf[len] = '\0';
-	fclose(f);
-	return buf;
+	return cta_read_file(path, 256u << 10, &text, &len) ? NULL : text;
 }
 
 static void reload(struct family_groups *fg, uint8_t family, uint64_t now_mono)

@@ -14,6 +14,7 @@
 #include "advisor/cli/cli.h"
 #include "advisor/lib/buf.h"
 #include "advisor/lib/jsonpos.h"
+#include "advisor/lib/util.h"
 #include "advisor/model/iptsave.h"
 #include "advisor/model/verdict.h"
 #include "nft/legacy.h"
@@ -23,6 +24,8 @@
 #include "advisor/review/handles.h"
 #include "advisor/review/rsdiff.h"
 #include "advisor/suggest/ir.h"
+
+#define CANDIDATE_MAX (16u << 20) /* bytes of a RULESET file */
 
 /* Every table a change touches, once. */
 static json_t *touched(json_t *changes)
@@ -46,36 +49,6 @@ static json_t *touched(json_t *changes)
 	return out;
 }
 
-/* The whole file, NUL-terminated (16 MiB at most). 0 or -errno. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	size_t cap = 65536, n = 0;
-	char *buf = NULL, *p;
-
-	*text = NULL;
-	*len = 0;
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (!(p = realloc(buf, cap + 1))) {
-			free(buf);
-			fclose(f);
-			return -ENOMEM;
-		}
-		buf = p;
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap || cap >= (16u << 20))
-			break;
-		cap *= 2;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 /* What this host's `iptables` command is: 'l' legacy, 'n' nft, 0 not known. */
 static char host_iptables(void)
 {
@@ -96,7 +69,7 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 {
 	char sys = host_iptables();
 	enum cta_ipt_file kind;
-	int rc = read_file(path, text, len);
+	int rc = cta_read_file(path, CANDIDATE_MAX, text, len);
 
 	*legacy = false;
 	if (rc) {
@@ -739,7 +712,7 @@ static int renumbered(struct cta_candidate *c, const char *path, char **out)
 	    cta_replay_listing(c->replay, CTA_LIST_HANDLES, &copy))
 		goto done; /* the verdicts' handles stay the copy's */
 	rc = cta_handles_back_new(live, copy, &c->back);
-	if (!rc && !read_file(path, &text, &len) &&
+	if (!rc && !cta_read_file(path, CANDIDATE_MAX, &text, &len) &&
 	    (strstr(text, "handle") || strstr(text, "position")) && !strstr(text, "include"))
 		rc = cta_handles_renumber(live, copy, text, out, unpaired, sizeof(unpaired));
 done:

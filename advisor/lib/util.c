@@ -579,3 +579,42 @@ int cta_gather_ms(uint64_t msgs, uint64_t span_ns)
 		return CTA_GATHER_MIN_MS;
 	return ms > CTA_GATHER_MAX_MS ? CTA_GATHER_MAX_MS : (int)ms;
 }
+
+int cta_read_file(const char *path, size_t max, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 4096, n = 0;
+	char *buf = NULL, *p;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (!(p = realloc(buf, cap + 1))) {
+			err = -ENOMEM;
+			break;
+		}
+		buf = p;
+		n += fread(buf + n, 1, cap - n, f);
+		if (n > max) {
+			err = -EFBIG;
+			break;
+		}
+		if (n < cap) {
+			err = ferror(f) ? -EIO : 0;
+			break;
+		}
+		cap *= 2;
+	}
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}

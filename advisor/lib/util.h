@@ -98,6 +98,12 @@ const char *cta_write_strerror(int err);
  */
 /* All LEN bytes of DATA to FD, across short writes and EINTR. 0 or -errno. */
 int cta_write_all(int fd, const void *data, size_t len);
+/*
+ * The whole of the file at path into *text (malloc'd, NUL-ended; *len bytes without
+ * the NUL). 0, -errno, or -EFBIG when it holds more than max bytes (nothing kept: a
+ * cut text would be read as if whole).
+ */
+int cta_read_file(const char *path, size_t max, char **text, size_t *len);
 int cta_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* Open path to append to, by the same rule (a file is created with mode). fd or -errno. */

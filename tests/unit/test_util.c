@@ -323,8 +323,31 @@ static void test_gather(void)
 	CHECK_EQ(cta_gather_ms(UINT64_MAX, UINT64_MAX), CTA_GATHER_MIN_MS);
 }
 
+/* a whole file, one beyond its limit refused (not cut), a missing one */
+static void test_read_file(void)
+{
+	char dir[] = "/tmp/cta-unit-XXXXXX", path[64], big[10000];
+	char *text = (char *)"unset";
+	size_t len = 1;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	memset(big, 'x', sizeof(big));
+	CHECK_EQ(cta_write_atomic(path, big, sizeof(big), 0600), 0);
+	CHECK_EQ(cta_read_file(path, sizeof(big), &text, &len), 0);
+	CHECK_EQ(len, sizeof(big));
+	CHECK(text && text[len] == '\0' && text[len - 1] == 'x');
+	free(text);
+	CHECK_EQ(cta_read_file(path, sizeof(big) - 1, &text, &len), -EFBIG);
+	CHECK(text == NULL && len == 0);
+	unlink(path);
+	CHECK_EQ(cta_read_file(path, 100, &text, &len), -ENOENT);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_read_file();
 	test_gather();
 	test_duration();
 	test_rotated_name();
