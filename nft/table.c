@@ -94,11 +94,12 @@ static int add_table(struct batch *bt)
 	return 0;
 }
 
-static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t prio)
+/* A base chain at hook, priority prio; base false: a regular chain (hook, prio unused). */
+static int new_chain(struct batch *bt, const char *name, bool base, uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
-	char what[64];
+	char what[CTA_NAME_MAX + 8];
 
 	if (!c)
 		return -ENOMEM;
@@ -107,10 +108,12 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, bt->family);
 	if (bt->device)
 		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, bt->device);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (base) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	snprintf(what, sizeof(what), "chain %s", name);
 	nlh = batch_msg(bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh)
@@ -120,6 +123,11 @@ static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t 
 		return -ENOSPC;
 	mnl_nlmsg_batch_next(bt->b);
 	return 0;
+}
+
+static int add_chain(struct batch *bt, const char *name, uint32_t hook, int32_t prio)
+{
+	return new_chain(bt, name, true, hook, prio);
 }
 
 /*
@@ -442,6 +450,19 @@ static void e_verdict(struct rule *r, int32_t verdict)
 	add(r, e);
 }
 
+/* goto CHAIN: its end or a return there ends the base chain (policy accept) */
+static void e_goto(struct rule *r, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	}
+	add(r, e);
+}
+
 static void e_counter(struct rule *r)
 {
 	add(r, nftnl_expr_alloc("counter"));
@@ -614,11 +635,6 @@ static void e_ct_state_new(struct rule *r, bool is_new)
 	e_cmp(r, is_new ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero, 4);
 }
 
-static void e_ct_new(struct rule *r)
-{
-	e_ct_state_new(r, true);
-}
-
 /*
  * `ct state & new == 0 return`, first in each chain whose rules are all for first
  * packets: every other packet leaves the chain after one rule instead of trying each.
@@ -633,14 +649,14 @@ static int add_skip_not_new(struct batch *bt, const char *chain)
 }
 
 /*
- * `ct state new counter`: the ct expression is what makes the kernel run conntrack in
- * this namespace at all (design.md); the counter is the kernel's own tally.
+ * `counter`, after add_skip_not_new's rule: the kernel's own tally of packets in ct
+ * state new. That rule's ct expression is what makes the kernel run conntrack in
+ * this namespace at all (design.md).
  */
 static int add_ct_rule(struct batch *bt, const char *chain)
 {
 	struct rule r = rule_begin(bt, chain);
 
-	e_ct_new(&r);
 	e_counter(&r);
 	return rule_commit(bt, &r, chain);
 }
@@ -675,6 +691,21 @@ static void e_not_loopback(struct rule *r, uint32_t key)
 		return;
 	e_meta_load(r, key, NFT_REG_1);
 	e_cmp(r, NFT_CMP_NEQ, &loopback, 2);
+}
+
+/*
+ * meta KEY == loopback return: the chain's rules after it are for packets that did
+ * not come in on loopback (one rule's test instead of one in each rule)
+ */
+static int add_skip_loopback(struct batch *bt, const char *chain, uint32_t key)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint16_t loopback = 772; /* ARPHRD_LOOPBACK */
+
+	e_meta_load(&r, key, NFT_REG_1);
+	e_cmp(&r, NFT_CMP_EQ, &loopback, 2);
+	e_verdict(&r, NFT_RETURN);
+	return rule_commit(bt, &r, chain);
 }
 
 /* add|update @SET { the key in NFT_REG_1 on } (SET by name and id) */
@@ -740,18 +771,17 @@ static int add_syn_leave_rule(struct batch *bt, const char *chain, bool v6)
 }
 
 /*
- * [meta iiftype|oiftype != loopback] ct state new meta nfproto F
- * update @SET { ct original saddr . daddr . protocol . proto-dst }
- * The original tuple, not the packet's headers: NAT between where a packet enters
- * and where it leaves changes the headers, not the tuple.
+ * meta nfproto F update @SET { ct original saddr . daddr . protocol . proto-dst }
+ * (after the chain's `ct state ! new return` and, at prerouting and input, its
+ * `meta iiftype loopback return`). The original tuple, not the packet's headers: NAT
+ * between where a packet enters and where it leaves changes the headers, not the
+ * tuple.
  */
 static int add_count_rule(struct batch *bt, const char *chain, const char *set, uint32_t set_id,
-			  bool v6, uint32_t not_loopback, bool uncounted)
+			  bool v6, bool uncounted)
 {
 	struct rule r = rule_begin(bt, chain);
 
-	e_not_loopback(&r, not_loopback);
-	e_ct_new(&r);
 	e_ct_key(&r, v6);
 	e_dynset(&r, uncounted ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE, set, set_id);
 	if (!uncounted)
@@ -785,24 +815,21 @@ static void e_diverted(struct rule *r)
 }
 
 /*
- * [meta iiftype != loopback] ct status & (snat | dnat) != 0 ct state new meta nfproto F
+ * ct status & (snat | dnat) != 0 meta nfproto F
  * add @natF { ct original saddr . daddr . protocol . proto-dst }
  * At the left points, after every NAT chain: the flows that left translated. With
  * diverted (input only), `fib daddr type unicast` for the ct status: the flows
  * delivered to this host whose destination is not its own (TPROXY). Either way the
  * original tuple does not say where the flow went.
  */
-static int add_nat_rule(struct batch *bt, const char *chain, bool v6, int gen,
-			uint32_t not_loopback, bool diverted)
+static int add_nat_rule(struct batch *bt, const char *chain, bool v6, int gen, bool diverted)
 {
 	struct rule r = rule_begin(bt, chain);
 
-	e_not_loopback(&r, not_loopback);
 	if (diverted)
 		e_diverted(&r);
 	else
 		e_ct_nat(&r);
-	e_ct_new(&r);
 	e_ct_key(&r, v6);
 	e_dynset(&r, NFT_DYNSET_OP_ADD, cta_kcount_set_name(CTA_KCOUNT_NAT, v6, gen),
 		 count_set_id(CTA_KCOUNT_NAT, v6, gen));
@@ -810,24 +837,28 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, int gen,
 }
 
 /*
- * [meta iiftype != loopback] ct state new ct original packets 1 meta nfproto F
- * update @firstF { ct original saddr . daddr . protocol . proto-dst }
+ * ct original packets 1 meta nfproto F
+ * update @firstF { KEY } update @leftF { KEY } return
+ * (KEY: ct original saddr . daddr . protocol . proto-dst)
  * At the left points: a connection's very first packet (the others in state new are
- * more of the same connection: no reply yet).
+ * more of the same connection: no reply yet), counted in firstF and, with the key
+ * made once, in leftF. The rules after it count the other packets in leftF, and a very
+ * first one whose element in either set could not be made, as they did when this rule
+ * counted in firstF alone.
  */
-static int add_first_rule(struct batch *bt, const char *chain, bool v6, int gen,
-			  uint32_t not_loopback)
+static int add_first_rule(struct batch *bt, const char *chain, bool v6, int gen)
 {
 	struct rule r = rule_begin(bt, chain);
 	uint64_t one = 1;
 
-	e_not_loopback(&r, not_loopback);
-	e_ct_new(&r);
 	e_ct_orig(&r, NFT_CT_PKTS, NFT_REG_1);
 	e_cmp(&r, NFT_CMP_EQ, &one, 8);
 	e_ct_key(&r, v6);
 	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6, gen),
 		 count_set_id(CTA_KCOUNT_FIRST, v6, gen));
+	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen),
+		 count_set_id(CTA_KCOUNT_LEFT, v6, gen));
+	e_verdict(&r, NFT_RETURN);
 	return rule_commit(bt, &r, chain);
 }
 
@@ -871,6 +902,11 @@ static int add_count_rules(struct batch *bt, size_t i, int gen)
 	bool left = count_points[i].point == CTA_KCOUNT_LEFT;
 	int err = add_skip_not_new(bt, chain);
 
+	/* a SYN leaves on loopback too (the SYN sets count connects, kcount.h) */
+	for (int v6 = 0; v6 < 2 && !err && left; v6++)
+		err = add_syn_leave_rule(bt, chain, v6);
+	if (!err && nl)
+		err = add_skip_loopback(bt, chain, nl);
 	/*
 	 * A set element's counter is per-CPU memory, allocated atomically: when the
 	 * kernel has none ready, the element is not made and the update fails. The flow
@@ -878,23 +914,20 @@ static int add_count_rules(struct batch *bt, size_t i, int gen)
 	 */
 	for (int v6 = 0; v6 < 2 && !err; v6++) {
 		if (left)
-			err = add_syn_leave_rule(bt, chain, v6);
-		if (!err && left)
-			err = add_nat_rule(bt, chain, v6, gen, nl, false);
+			err = add_nat_rule(bt, chain, v6, gen, false);
 		if (!err && count_points[i].hook == NF_INET_LOCAL_IN)
-			err = add_nat_rule(bt, chain, v6, gen, nl, true);
+			err = add_nat_rule(bt, chain, v6, gen, true);
 		if (!err && left)
-			err = add_first_rule(bt, chain, v6, gen, nl);
+			err = add_first_rule(bt, chain, v6, gen);
 		if (!err)
 			err = add_count_rule(bt, chain,
 					     cta_kcount_set_name(count_points[i].point, v6, gen),
-					     count_set_id(count_points[i].point, v6, gen), v6, nl,
+					     count_set_id(count_points[i].point, v6, gen), v6,
 					     false);
 		if (!err)
 			err = add_count_rule(bt, chain,
 					     cta_kcount_set_name(CTA_KCOUNT_UNCOUNTED, v6, 0),
-					     count_set_id(CTA_KCOUNT_UNCOUNTED, v6, 0), v6, nl,
-					     true);
+					     count_set_id(CTA_KCOUNT_UNCOUNTED, v6, 0), v6, true);
 	}
 	return err;
 }
@@ -929,35 +962,43 @@ static int add_counting(struct batch *bt)
  * (the limit lives in the flow's element of the SYN set, 30 s after its last SYN):
  * a flood of connections of one flow costs a few traces, and a verdict that
  * changes from one connection to the next (a meter, a limit) is still seen.
- * tcp flags & (syn|ack) == syn meta nfproto F  update @synF { ... }
- *     meta nftrace set 1 return
- * then: meta l4proto tcp return (other TCP packets, and SYNs over the limit)
+ * In the TCP chain (trace_HOOK_tcp, add_trace_new), whose packets are SYNs
+ * (add_trace_not_syn):
+ * meta nfproto F  update @synF { ... } meta nftrace set 1 return
+ * then the chain's end (SYNs over the limit)
  */
 static int add_trace_syns(struct batch *bt, const char *chain, uint32_t per_second)
 {
-	uint8_t tcp = IPPROTO_TCP;
-	uint32_t syn = 0x02;
 	const struct seen *sets[] = { &seen4, &seen6 };
-	struct rule r;
-	int err;
+	int err = 0;
 
-	for (size_t i = 0; i < 2; i++) {
-		r = rule_begin(bt, chain);
-		e_meta_is(&r, NFT_META_L4PROTO, tcp);
-		e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-		e_mask(&r, 0x12, 1);
-		e_cmp(&r, NFT_CMP_EQ, &syn, 1);
+	for (size_t i = 0; i < 2 && !err; i++) {
+		struct rule r = rule_begin(bt, chain);
+
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_key(&r, sets[i], false, false);
 		add(&r, limited_update(sets[i]->syn_name, sets[i]->id + 1));
 		e_trace_rate(&r, per_second);
 		e_nftrace(&r);
 		e_verdict(&r, NFT_RETURN);
-		if ((err = rule_commit(bt, &r, chain)))
-			return err;
+		err = rule_commit(bt, &r, chain);
 	}
-	r = rule_begin(bt, chain);
-	e_meta_is(&r, NFT_META_L4PROTO, tcp);
+	return err;
+}
+
+/*
+ * First in the TCP chain: tcp flags & (syn|ack) != syn return. The packets of TCP
+ * connections (the bulk of most hosts' traffic) leave the trace chain after the
+ * dispatch rule and this one.
+ */
+static int add_trace_not_syn(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint8_t syn = 0x02;
+
+	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_mask(&r, 0x12, 1);
+	e_cmp(&r, NFT_CMP_NEQ, &syn, 1);
 	e_verdict(&r, NFT_RETURN);
 	return rule_commit(bt, &r, chain);
 }
@@ -1087,7 +1128,8 @@ static void e_syn_key_headers(struct rule *r, const struct seen *sn)
  * a port behind `limit rate 2/second`, 35 dropped, none traced): the rule dropping the
  * others went unnamed. Retransmits come in a burst as their SYNs did, and most are
  * dropped again.
- *   tcp flags & (syn|ack) == syn meta nfproto F  IDENTITY @synsF
+ * In the TCP chain, whose packets are SYNs (add_trace_not_syn):
+ *   meta nfproto F  IDENTITY @synsF
  *   update @retraceF { KEY limit rate 1/second burst 5 packets } [limit name trace_rate]
  *   meta nftrace set 1 return
  */
@@ -1099,7 +1141,6 @@ static int add_trace_resyns(struct batch *bt, const char *chain, uint32_t per_se
 	for (size_t i = 0; i < 2 && !err; i++) {
 		struct rule r = rule_begin(bt, chain);
 
-		e_tcp_syn(&r);
 		e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
 		e_syn_key_headers(&r, sets[i]);
 		e_in_syns(&r, i);
@@ -1140,64 +1181,110 @@ static int add_seen_replies(struct batch *bt, const char *chain, const struct se
 	return rule_commit(bt, &r, chain);
 }
 
-static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second, bool doubts)
+/* meta l4proto P goto TARGET */
+static int add_dispatch(struct batch *bt, const char *chain, uint8_t l4proto, const char *target)
 {
-	const struct seen *sets[] = { &seen4, &seen6 };
-	struct rule r;
-	int err = add_trace_syns(bt, chain, per_second);
+	struct rule r = rule_begin(bt, chain);
 
-	if (err)
+	e_meta_is(&r, NFT_META_L4PROTO, l4proto);
+	e_goto(&r, target);
+	return rule_commit(bt, &r, chain);
+}
+
+/* The ICMP rules of family sn, in its ICMP chain (keyed by echo identifier). */
+static int add_trace_icmp(struct batch *bt, const char *chain, const struct seen *sn,
+			  uint32_t per_second)
+{
+	/* KEY @seen return */
+	struct rule r = rule_begin(bt, chain);
+	int err;
+
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_key(&r, sn, false, true);
+	e_set_op(&r, sn, false);
+	e_verdict(&r, NFT_RETURN);
+	if ((err = rule_commit(bt, &r, chain)))
 		return err;
-	/* ICMP first (keyed by echo identifier, then return), then everything else */
-	for (int icmp = 1; icmp >= 0; icmp--) {
-		for (size_t i = 0; i < 2; i++) {
-			/* KEY @seen return */
-			r = rule_begin(bt, chain);
-			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
-			if (icmp)
-				e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
-			e_key(&r, sets[i], false, icmp);
-			e_set_op(&r, sets[i], false);
-			e_verdict(&r, NFT_RETURN);
-			if ((err = rule_commit(bt, &r, chain)))
-				return err;
-			if (doubts && !icmp &&
-			    (err = add_trace_doubts(bt, chain, sets[i], per_second)))
-				return err;
-			if (!icmp && (err = add_seen_replies(bt, chain, sets[i])))
-				return err;
-			/*
-			 * [limit name trace_rate] add @seen { KEY } meta nftrace set 1 (ICMP:
-			 * add @seen { reversed KEY } too): over the budget, not marked seen
-			 */
-			r = rule_begin(bt, chain);
-			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
-			if (icmp)
-				e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
-			e_trace_rate(&r, per_second);
-			e_key(&r, sets[i], false, icmp);
-			e_set_op(&r, sets[i], true);
-			if (icmp) {
-				e_key(&r, sets[i], true, icmp);
-				e_set_op(&r, sets[i], true);
-			}
-			e_nftrace(&r);
-			if (icmp)
-				e_verdict(&r, NFT_RETURN);
-			if ((err = rule_commit(bt, &r, chain)))
-				return err;
-			if (!icmp || !per_second)
-				continue;
-			/* over the budget: ICMP is done here (the rules below key by port) */
-			r = rule_begin(bt, chain);
-			e_meta_is(&r, NFT_META_NFPROTO, sets[i]->nfproto);
-			e_meta_is(&r, NFT_META_L4PROTO, sets[i]->icmp);
-			e_verdict(&r, NFT_RETURN);
-			if ((err = rule_commit(bt, &r, chain)))
-				return err;
-		}
+	/*
+	 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
+	 * meta nftrace set 1: over the budget, not marked seen (the chain ends)
+	 */
+	r = rule_begin(bt, chain);
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_trace_rate(&r, per_second);
+	e_key(&r, sn, false, true);
+	e_set_op(&r, sn, true);
+	e_key(&r, sn, true, true);
+	e_set_op(&r, sn, true);
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+/* The rules of family sn for the port protocols but TCP, in the trace chain itself. */
+static int add_trace_ports(struct batch *bt, const char *chain, const struct seen *sn,
+			   uint32_t per_second, bool doubts)
+{
+	/* KEY @seen return */
+	struct rule r = rule_begin(bt, chain);
+	int err;
+
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_key(&r, sn, false, false);
+	e_set_op(&r, sn, false);
+	e_verdict(&r, NFT_RETURN);
+	if ((err = rule_commit(bt, &r, chain)))
+		return err;
+	if (doubts && (err = add_trace_doubts(bt, chain, sn, per_second)))
+		return err;
+	if ((err = add_seen_replies(bt, chain, sn)))
+		return err;
+	/* [limit name trace_rate] add @seen { KEY } meta nftrace set 1: over the budget, not marked seen */
+	r = rule_begin(bt, chain);
+	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
+	e_trace_rate(&r, per_second);
+	e_key(&r, sn, false, false);
+	e_set_op(&r, sn, true);
+	e_nftrace(&r);
+	return rule_commit(bt, &r, chain);
+}
+
+/*
+ * --trace new in the trace chain CHAIN (at -350) and the regular chains it goes to
+ * by protocol, CHAIN_tcp, CHAIN_icmp and CHAIN_icmpv6, where a return or the chain's
+ * end ends CHAIN (goto): one rule's test per protocol instead of every rule of the
+ * others (a TCP packet of an established connection tried some 20 expressions before).
+ * Their names begin with CHAIN's, "trace_" (the tracer tells its marks by it).
+ *   CHAIN:        meta l4proto tcp goto CHAIN_tcp
+ *                 meta l4proto icmp goto CHAIN_icmp
+ *                 meta l4proto ipv6-icmp goto CHAIN_icmpv6
+ *                 the other protocols, IPv4 then IPv6 (add_trace_ports)
+ *   CHAIN_tcp:    add_trace_not_syn, [add_trace_resyns (with counting)], add_trace_syns
+ *   CHAIN_icmp:   add_trace_icmp (IPv4); CHAIN_icmpv6: the same, IPv6
+ */
+static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second, bool count)
+{
+	static const char *const suffix[3] = { "tcp", "icmp", "icmpv6" };
+	static const uint8_t proto[3] = { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6 };
+	char sub[3][64];
+	int err = 0;
+
+	for (int k = 0; k < 3 && !err; k++) {
+		snprintf(sub[k], sizeof(sub[k]), "%s_%s", chain, suffix[k]);
+		err = new_chain(bt, sub[k], false, 0, 0);
 	}
-	return 0;
+	for (int k = 0; k < 3 && !err; k++)
+		err = add_dispatch(bt, chain, proto[k], sub[k]);
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		err = add_trace_ports(bt, chain, v6 ? &seen6 : &seen4, per_second, count);
+	if (!err)
+		err = add_trace_not_syn(bt, sub[0]);
+	if (!err && count)
+		err = add_trace_resyns(bt, sub[0], per_second);
+	if (!err)
+		err = add_trace_syns(bt, sub[0], per_second);
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		err = add_trace_icmp(bt, sub[1 + v6], v6 ? &seen6 : &seen4, per_second);
+	return err;
 }
 
 /* blame --live: the packets of one tuple, in the original direction. */
@@ -1333,20 +1420,20 @@ static void e_not_left(struct rule *r, bool v6, int gen)
  * NFLOG's share (record, --nflog-group G): first packets (state new) of the flows
  * never let through, keyed as the counting sets key them (the conntrack original
  * tuple; nft/kcount.h):
- *   ct state new meta nfproto F KEY != @leftF log group G
+ *   meta nfproto F KEY != @leftF log group G
  * Every attempt of a flow denied so far is seen, with where it came in and whose
  * socket sent it; a flow's first connection too, before it leaves. Once a flow was
  * let through, its connections cost no NFLOG message: the trace (once per flow in
  * CTA_SEEN_TIMEOUT_MS) and the counting sets say the rest, and denied packets of such
  * a flow are counted by the kernel (judge.h). Without counting (count false: denials
- * judged by NFLOG and time) every first packet is logged, `ct state new log group G`.
+ * judged by NFLOG and time) every first packet is logged, `log group G`. Both after the
+ * chain's `ct state ! new return`.
  */
 static int add_log_rule(struct batch *bt, const char *chain, int v6, uint16_t group, bool count,
 			int gen)
 {
 	struct rule r = rule_begin(bt, chain);
 
-	e_ct_new(&r);
 	if (count) {
 		e_ct_key(&r, v6);
 		e_not_left(&r, v6, gen);
@@ -1403,6 +1490,18 @@ static int add_syn_enter_rules(struct batch *bt, const char *chain, bool v6, int
 	return 0;
 }
 
+/* meta l4proto != tcp return: before the SYN rules, which the others need not try */
+static int add_skip_not_tcp(struct batch *bt, const char *chain)
+{
+	struct rule r = rule_begin(bt, chain);
+	uint8_t tcp = IPPROTO_TCP;
+
+	e_meta_load(&r, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp(&r, NFT_CMP_NEQ, &tcp, 1);
+	e_verdict(&r, NFT_RETURN);
+	return rule_commit(bt, &r, chain);
+}
+
 /*
  * The rules of new_chains[i]; with counting, NFLOG's lookup and the SYN sets' are in
  * generation gen's left sets.
@@ -1416,6 +1515,8 @@ static int add_new_rules(struct batch *bt, size_t i, uint16_t group, bool count,
 	/* with counting one rule per family, else one for both */
 	for (int v6 = 0; v6 < (count ? 2 : 1) && group && !err; v6++)
 		err = add_log_rule(bt, new_chains[i].chain, v6, group, count, gen);
+	if (count && !err)
+		err = add_skip_not_tcp(bt, new_chains[i].chain);
 	for (int v6 = 0; v6 < 2 && count && !err; v6++)
 		err = add_syn_enter_rules(
 			bt, new_chains[i].chain, v6, gen,
@@ -1478,8 +1579,6 @@ static int build(struct batch *bt, const struct cta_table_config *cfg)
 
 		/* below raw (-300): every other base chain sees the mark */
 		err = add_chain(bt, c, trace_chains[i].hook, -350);
-		if (!err && cfg->trace == CTA_TRACE_NEW && cfg->count)
-			err = add_trace_resyns(bt, c, cfg->trace_rate);
 		if (!err && cfg->trace == CTA_TRACE_NEW)
 			err = add_trace_new(bt, c, cfg->trace_rate, cfg->count);
 		else if (!err && cfg->trace == CTA_TRACE_ALL)

@@ -5,12 +5,14 @@
  * happens to the process. Keep the object alive for the whole session.
  *
  *   chain new_prerouting, new_output   (priority mangle, after conntrack)
- *       ct state new counter                    conntrack runs
+ *       counter (of packets in ct state new)    conntrack runs
  *       [log group G]: first packets to NFLOG, of flows never let through (not in
  *       left4/6)
  *   chain trace_prerouting, trace_output   (priority -350, before raw: every other
  *       base chain of the namespace is traced)
- *       --trace new: the first packet of each flow, once in 30 s (sets seen4 and
+ *       --trace new, by protocol (TCP, ICMP and ICMPv6 in the regular chains
+ *       trace_HOOK_tcp, _icmp, _icmpv6, reached by goto, nft/table.c add_trace_new):
+ *       the first packet of each flow, once in 30 s (sets seen4 and
  *       seen6, both directions added), TCP SYNs 5 and then 1 a second per flow (sets
  *       syn4 and syn6), retransmits of dropped SYNs (in syns4/6) 5 and then 1 a
  *       second per flow (sets retrace4 and retrace6), the packets of flows in doubt
@@ -25,7 +27,9 @@
  *       translated flows (nat4/6) and each connection's very first packet (first4/6)
  *       (nft/kcount.h); each of these sets twice, generation 0 and 1 (entered4_1...),
  *       the rules counting into one of them (cta_table_count_into)
- *   (the new_* and count_* chains begin with `ct state ! new return`)
+ *   (the new_* and count_* chains begin with `ct state ! new return`; count_prerouting
+ *   and count_input go on with `meta iiftype loopback return`, after count_input's
+ *   SYN rules)
  * or, with devices given (blame --live where ingress chains are), `netdev NAME` with a
  * chain ingress_DEVICE per device at hook ingress, priority INT32_MIN, marking the
  * packets of the match.

@@ -333,7 +333,8 @@ static uint8_t reached(const struct cta_trace_event *ev)
 		return CTA_REACHED_POSTROUTING;
 	if (!strcmp(chain, CTA_CHAIN_ENTERED_OUTPUT))
 		return CTA_REACHED_OUTPUT | counted;
-	if (!strcmp(chain, CTA_CHAIN_TRACE_OUTPUT))
+	/* trace_output and the chains it goes to (nft/table.h) */
+	if (!strncmp(chain, CTA_CHAIN_TRACE_OUTPUT, strlen(CTA_CHAIN_TRACE_OUTPUT)))
 		return CTA_REACHED_OUTPUT;
 	if (!strcmp(chain, CTA_CHAIN_ENTERED_PREROUTING))
 		return counted;

@@ -24,8 +24,10 @@ rec=$!
 wait_file "$TMP/s.json" || exit 1
 # the NFLOG rule as documented: first packets of flows never let through, no other
 S nft list chain inet conntrack_advise new_prerouting >"$TMP/chain.txt"
+# (after the chain's first rule, which returns packets not in ct state new)
 [ "$(grep -c ' log group 4711' "$TMP/chain.txt")" = 2 ] &&
-	grep -q 'ct state new meta nfproto ipv4 ct original ip saddr . ct original ip daddr . ct protocol . ct original proto-dst != @left4 log group 4711 snaplen 128$' "$TMP/chain.txt" ||
+	sed -n '/type filter/{n;p;q}' "$TMP/chain.txt" | grep -q '^[[:space:]]*ct state ! new return$' &&
+	grep -q '^[[:space:]]*meta nfproto ipv4 ct original ip saddr . ct original ip daddr . ct protocol . ct original proto-dst != @left4 log group 4711 snaplen 128$' "$TMP/chain.txt" ||
 	fail "new_prerouting: $(cat "$TMP/chain.txt")"
 ip netns exec "$CLA" "$CTALAB" burst udp 192.0.2.10 53 -n 200
 ip netns exec "$CLA" "$CTALAB" burst udp 192.0.2.10 7 -n 50
