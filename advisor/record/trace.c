@@ -730,12 +730,18 @@ static int stages_of(const struct cta_judgement *j, const struct cta_ruleset *rs
 	return n;
 }
 
-/* One rule the packet matched, with the NAT it did in a nat chain (to: where seen). */
+/*
+ * One rule the packet matched, with the NAT it did in a nat chain (to: where seen). A
+ * NAT statement that translates ends the chain (its verdict is accept, nft_nat_eval);
+ * one that went on (continue) did nothing: in an inet table, `dnat ip to` meeting an
+ * IPv6 packet (the statement's family is not the packet's, nft_nat_inet_eval).
+ */
 static bool path_rule(const struct cta_step *s, const struct cta_ruleset *rs,
 		      const struct stage *sg, const char *to, struct cta_vrule *r)
 {
-	const char *nat = sg->r.kind == CTA_CHAIN_NAT && !s->policy ? nat_word(rule_text(s, rs))
-								    : NULL;
+	const char *nat = sg->r.kind == CTA_CHAIN_NAT && !s->policy && s->verdict != NFT_CONTINUE
+				  ? nat_word(rule_text(s, rs))
+				  : NULL;
 
 	return step_rule(s, rs, r) && dup_or_null(&r->nat, nat) &&
 	       dup_or_null(&r->to, nat ? to : NULL);

@@ -173,6 +173,67 @@ static void test_nat(void)
 	cta_tracer_free(t);
 }
 
+/*
+ * Podman's netavark on IPv6: `dnat ip to` first, which meets the IPv6 packet and goes
+ * on (verdict continue: nothing translated), then `dnat ip6 to`, which translates. Only
+ * the second is the path's dnat.
+ */
+static const char dual[] = "table inet t { # handle 9\n"
+			   "\tchain filt_fwd { # handle 1\n"
+			   "\t\ttype filter hook forward priority 0; policy drop;\n"
+			   "\t\tct status dnat accept # handle 5\n"
+			   "\t}\n"
+			   "\tchain nat_pre { # handle 2\n"
+			   "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+			   "\t\ttcp dport 8080 dnat ip to 192.0.2.3:80 # handle 7\n"
+			   "\t\ttcp dport 8080 dnat ip6 to [2001:db8::2]:80 # handle 8\n"
+			   "\t}\n"
+			   "}\n";
+
+static void test_nat_continue(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_trace_event e[4];
+	struct cta_verdict *v;
+
+	n_got = 0;
+	cta_ruleset_add_text(rs, dual);
+	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "198.51.100.1", 8080);
+	e[1] = ev_of("t", "nat_pre", true, "198.51.100.1", 8080);
+	e[1].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[1].handle = 7;
+	e[1].verdict = NFT_CONTINUE;
+	e[2] = ev_of("t", "nat_pre", false, NULL, 0);
+	e[2].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[2].handle = 8;
+	e[2].verdict = NF_ACCEPT;
+	e[3] = ev_of("t", "filt_fwd", true, "192.0.2.2", 80);
+	e[3].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[3].handle = 5;
+	e[3].verdict = NF_ACCEPT;
+	for (int i = 0; i < 4; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 1);
+	v = n_got == 1 ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->n_path, 2);
+		CHECK_EQ(v->path[0].n_rules, 2);
+		if (v->path[0].n_rules == 2) {
+			CHECK_EQ(v->path[0].rules[0].handle, 7);
+			CHECK(v->path[0].rules[0].nat == NULL);
+			CHECK(v->path[0].rules[0].to == NULL);
+			CHECK_EQ(v->path[0].rules[1].handle, 8);
+			CHECK_STR(v->path[0].rules[1].nat, "dnat");
+		}
+		cta_verdict_unref(v);
+	}
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
+}
+
 /* OpenWrt's fw4: input jumps to the zone, then rejects through handle_reject. */
 static const char fw4[] = "table inet fw4 { # handle 4\n"
 			  "\tchain input { # handle 1\n"
@@ -713,6 +774,7 @@ int main(void)
 	cta_ruleset_free(rs);
 	cta_tracer_free(t);
 	test_nat();
+	test_nat_continue();
 	test_synproxy();
 	test_fw4();
 	test_later_drop();
