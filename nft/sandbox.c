@@ -412,9 +412,14 @@ int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
 		memcpy(&d->sin_addr, ip + 16, 4);
 		sl = sizeof(*d);
 	}
-	/* an unresolved neighbour fails after the hooks: the verdict is in by then */
+	/*
+	 * an unresolved neighbour fails after the hooks: the verdict is in by then; EPERM
+	 * is a drop; EINVAL a route refused after output's NAT changed the destination
+	 * (ip_route_me_harder): what the hooks did so far is in the trace, and a flow
+	 * with no verdict is not judged
+	 */
 	if (sendto(*fd, ip, len, 0, (struct sockaddr *)&ss, sl) < 0 && errno != EHOSTUNREACH &&
-	    errno != ENETUNREACH && errno != EPERM)
+	    errno != ENETUNREACH && errno != EPERM && errno != EINVAL)
 		return -errno;
 	return 0;
 }

@@ -229,6 +229,13 @@ static int build(struct cta_replay *r, struct cta_err *err)
 	cta_sandbox_sysctl("ipv6/conf/all/forwarding", "1");
 	cta_sandbox_sysctl("ipv4/conf/all/rp_filter", "0");
 	cta_sandbox_sysctl("ipv4/conf/default/rp_filter", "0");
+	/*
+	 * a flow from 127.0.0.1 that output's NAT sent elsewhere (a port published on
+	 * localhost: Podman, Docker without its proxy) was routed on the host, which had
+	 * route_localnet: here, without it, ip_route_me_harder refuses the packet (EINVAL)
+	 */
+	cta_sandbox_sysctl("ipv4/conf/all/route_localnet", "1");
+	cta_sandbox_sysctl("ipv4/conf/default/route_localnet", "1");
 	for (size_t i = 0; i < h->n_ifaces; i++) {
 		char path[96];
 
