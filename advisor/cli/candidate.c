@@ -20,7 +20,9 @@
 #include "nft/legacy.h"
 #include "nft/nftrun.h"
 #include "nft/sshd.h"
+#include "nft/xtcopy.h"
 #include "advisor/model/listing.h"
+#include "advisor/model/ruleset.h"
 #include "advisor/review/handles.h"
 #include "advisor/review/rsdiff.h"
 #include "advisor/suggest/ir.h"
@@ -602,6 +604,52 @@ static int stand_in(struct cta_candidate *c, const char *live)
 	return 0;
 }
 
+/*
+ * The copied live tables' rules with xt expressions (iptables-nft's matches and
+ * targets), put in the scratch namespace as the kernel holds them (nft/xtcopy.h): the
+ * text they were loaded from is nft's reading of them, which can mean something else
+ * (kube-proxy's `! --ctstate RELATED,ESTABLISHED,DNAT` read as `ct status dnat`). Their
+ * tables go to c->xt_tables, which apply does not rewrite from text. A table whose
+ * rules cannot be put is said; it keeps nft's reading. 0, or an exit code, said.
+ */
+static int put_xt(struct cta_candidate *c, const char *live)
+{
+	json_t *tables = cta_rsdiff_tables(live, CTA_OWN_TABLES), *t;
+	size_t i;
+
+	if (!tables || !(c->xt_tables = json_array())) {
+		json_decref(tables);
+		cta_msg("out of memory");
+		return CTA_EXIT_SYSTEM;
+	}
+	json_array_foreach(tables, i, t) {
+		const char *key = json_string_value(t);
+		struct cta_xt_rules *x = NULL;
+		char family[32], name[256];
+		int nfproto, rc;
+
+		if (sscanf(key, "%31s %255s", family, name) != 2 ||
+		    (nfproto = cta_nfproto_from_name(family)) < 0 ||
+		    cta_jarray_has(c->uncopied, key))
+			continue;
+		if (cta_xt_rules_dump((uint8_t)nfproto, name, &x) || !cta_xt_rules_count(x)) {
+			cta_xt_rules_free(x);
+			continue;
+		}
+		json_array_append(c->xt_tables, t);
+		rc = cta_replay_put_xt(c->replay, (uint8_t)nfproto, name, x);
+		if (rc < 0)
+			cta_msg("warning: the live table %s has %zu rules with iptables-nft's xt "
+				"matches or targets, which could not be put in the scratch namespace "
+				"as the kernel holds them (%s): they are judged as nft lists them, "
+				"which can mean something else",
+				key, cta_xt_rules_count(x), strerror(-rc));
+		cta_xt_rules_free(x);
+	}
+	json_decref(tables);
+	return 0;
+}
+
 /* What review does with a table nft cannot load back (stand_in, denied_in, uncopied_after). */
 #define STAND_IN_SAID                                                                           \
 	"such a table stands in as its chains, base chains with their policies, one accept "    \
@@ -659,6 +707,8 @@ static int copy_live(struct cta_candidate *c, const char *live)
 				many ? "s" : "", missing, many ? "them" : "it", c->live_error);
 		}
 	}
+	if ((rc = put_xt(c, live)))
+		return rc;
 	if (cta_replay_listing(c->replay, CTA_LIST_STATELESS, &before))
 		return 0; /* compared with the host's listing, as it was */
 	free(c->live);
@@ -867,6 +917,7 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->beside);
 	json_decref(c->uncopied);
 	json_decref(c->stood_in);
+	json_decref(c->xt_tables);
 	json_decref(c->kept);
 	free(c->stand_ins);
 	memset(c, 0, sizeof(*c));

@@ -39,6 +39,12 @@ struct cta_candidate {
 	 */
 	json_t *uncopied;
 	json_t *stood_in; /* those of uncopied the scratch namespace holds a stand-in of */
+	/*
+	 * "FAMILY NAME" of the copied live tables with rules holding xt expressions
+	 * (iptables-nft's): copied as the kernel holds them (candidate.c: put_xt), but
+	 * nft's text of them, which apply would load, can mean something else
+	 */
+	json_t *xt_tables;
 	char *stand_ins; /* when nothing was copied: the scratch listing of the stand-ins */
 	/*
 	 * The first uncopied table the candidate changes but does not flush whole: its

@@ -65,8 +65,11 @@ const struct cta_cmd cta_cmd_apply = {
 	"the scratch namespace; if one would be dropped, apply refuses unless --force.\n"
 	"\n"
 	"A RULESET that changes or deletes a live table nft cannot load back (iptables-nft's\n"
-	"xt matches, such as ufw's recent) is refused, exit 2: that table could not be put\n"
-	"back.\n"
+	"xt matches, such as ufw's recent), or one with any of iptables-nft's xt matches or\n"
+	"targets (Docker's, kube-proxy's tables), is refused, exit 2: apply writes a table\n"
+	"as nft lists it, and nft's text of an xt match can mean something else (nft 1.0.6\n"
+	"lists kube-proxy's `! --ctstate RELATED,ESTABLISHED,DNAT` as `ct status dnat`), so\n"
+	"that table could not be put back as it was.\n"
 	"\n"
 	"iptables-restore input for iptables-legacy (suggest --format iptables) is applied\n"
 	"with iptables-legacy-restore, which replaces the tables it names; the backup is\n"
@@ -589,6 +592,25 @@ static int uncopied_changed(const struct cta_candidate *c, const char *path)
 {
 	json_t *t;
 	size_t i;
+
+	/*
+	 * copied by review as the kernel holds it, but apply's transaction and backup are
+	 * nft's text of it (xtcopy.h: that text can mean something else)
+	 */
+	json_array_foreach(c->xt_tables, i, t) {
+		const char *key = json_string_value(t);
+		bool deleted = cta_jarray_has(c->replaced, key);
+
+		if (!deleted && !cta_jarray_has(c->tables, key))
+			continue;
+		cta_msg("apply: %s %s the live table %s, which holds iptables-nft's xt matches or "
+			"targets: apply writes tables as nft lists them, and nft's text of an xt "
+			"match can mean something else, so the table could not be put back as it "
+			"was; nothing applied (change it with iptables-nft, or apply RULESET with "
+			"nft -f after review)",
+			path, deleted ? "deletes" : "changes", key);
+		return CTA_EXIT_USAGE;
+	}
 
 	json_array_foreach(c->uncopied, i, t) {
 		const char *key = json_string_value(t);

@@ -19,6 +19,7 @@
 #include "advisor/review/craft.h"
 #include "nft/legacy.h"
 #include "nft/sandbox.h"
+#include "nft/xtcopy.h"
 
 #define WAIT_NS 3000000000ULL /* the longest a replay waits for its traces */
 
@@ -310,6 +311,25 @@ int cta_replay_load(struct cta_replay *r, const char *name, const char *text, st
 	else if (rc)
 		fail(err, rc, "scratch namespace: loading %s: %s", name);
 	free(errors);
+	return rc;
+}
+
+int cta_replay_put_xt(struct cta_replay *r, uint8_t family, const char *table,
+		      const struct cta_xt_rules *live)
+{
+	struct cta_xt_rules *copy = NULL;
+	int rc;
+
+	if (!cta_xt_rules_count(live))
+		return 0;
+	rc = cta_sandbox_enter(r->sb);
+	if (rc)
+		return rc;
+	rc = cta_xt_rules_dump(family, table, &copy);
+	if (!rc)
+		rc = cta_xt_rules_put(live, copy);
+	cta_sandbox_leave(r->sb);
+	cta_xt_rules_free(copy);
 	return rc;
 }
 

@@ -43,6 +43,16 @@ size_t cta_replay_unbuilt(const struct cta_replay *r, const char *const **what);
  */
 int cta_replay_load(struct cta_replay *r, const char *name, const char *text, struct cta_err *err);
 
+struct cta_xt_rules;
+/*
+ * In the namespace, where table (family an NFPROTO_*) was loaded from the live
+ * listing: its rules with xt expressions put back as live holds them (nft/xtcopy.h:
+ * nft's text of them can mean something else). How many, or -errno (-ESTALE: the
+ * copy's chains do not hold as many rules as live's).
+ */
+int cta_replay_put_xt(struct cta_replay *r, uint8_t family, const char *table,
+		      const struct cta_xt_rules *live);
+
 /*
  * iptables-legacy in the namespace: load TEXT (LEN bytes of iptables-restore input)
  * with iptables-legacy-restore of FAMILY (the tables it names are replaced), or list

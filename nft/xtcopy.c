@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The rules with xt expressions, copied through libnftnl (xtcopy.h). */
+#include "nft/xtcopy.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "nft/ctmsg.h"
+
+struct xt_rule {
+	struct nftnl_rule *r;
+	const char *chain; /* r's */
+	uint64_t handle;
+	bool xt;
+};
+
+struct cta_xt_rules {
+	struct xt_rule *v;
+	size_t n, cap, n_xt;
+	uint8_t family;
+	int err; /* of the dump's callback */
+};
+
+/* Does r hold a "match" or "target" expression (nft_compat)? */
+static bool holds_xt(struct nftnl_rule *r)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool xt = false;
+
+	if (!it)
+		return false;
+	while (!xt && (e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		xt = name && (!strcmp(name, "match") || !strcmp(name, "target"));
+	}
+	nftnl_expr_iter_destroy(it);
+	return xt;
+}
+
+static int on_rule(const struct nlmsghdr *nlh, void *data)
+{
+	struct cta_xt_rules *x = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct xt_rule *slot;
+
+	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+		nftnl_rule_free(r);
+		x->err = r ? -EBADMSG : -ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct xt_rule *v = realloc(x->v, cap * sizeof(*v));
+
+		if (!v) {
+			nftnl_rule_free(r);
+			x->err = -ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		x->v = v;
+		x->cap = cap;
+	}
+	slot = &x->v[x->n++];
+	slot->r = r;
+	slot->chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	slot->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	slot->xt = holds_xt(r);
+	x->n_xt += slot->xt;
+	if (!slot->chain) {
+		x->err = -EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+void cta_xt_rules_free(struct cta_xt_rules *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->n; i++)
+		nftnl_rule_free(x->v[i].r);
+	free(x->v);
+	free(x);
+}
+
+size_t cta_xt_rules_count(const struct cta_xt_rules *x)
+{
+	return x ? x->n_xt : 0;
+}
+
+int cta_xt_rules_dump(uint8_t family, const char *table, struct cta_xt_rules **out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct cta_xt_rules *x = calloc(1, sizeof(*x));
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	struct nftnl_rule *req = nftnl_rule_alloc();
+	uint32_t seq = (uint32_t)time(NULL), port;
+	struct nlmsghdr *nlh;
+	int rc = 0;
+
+	*out = NULL;
+	if (!x || !nl || !req) {
+		rc = nl ? -ENOMEM : -errno;
+		goto out;
+	}
+	x->family = family;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	port = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, seq);
+	nftnl_rule_set_str(req, NFTNL_RULE_TABLE, table);
+	nftnl_rule_nlmsg_build_payload(nlh, req);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (got < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = mnl_cb_run(buf, (size_t)got, seq, port, on_rule, x);
+		if (rc <= MNL_CB_STOP) {
+			rc = rc == MNL_CB_STOP ? 0 : (x->err ? x->err : -errno);
+			break;
+		}
+	}
+out:
+	nftnl_rule_free(req);
+	if (nl)
+		mnl_socket_close(nl);
+	if (rc) {
+		cta_xt_rules_free(x);
+		return rc;
+	}
+	*out = x;
+	return 0;
+}
+
+/* The k-th rule of chain in x (k from 0), or NULL. */
+static const struct xt_rule *kth(const struct cta_xt_rules *x, const char *chain, size_t k)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->v[i].chain, chain) && k-- == 0)
+			return &x->v[i];
+	return NULL;
+}
+
+static size_t count_in(const struct cta_xt_rules *x, const char *chain)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n; i++)
+		n += !strcmp(x->v[i].chain, chain);
+	return n;
+}
+
+/* Send the batch; wait for last_seq's acknowledgement or the first error. */
+static int talk(struct mnl_socket *nl, const void *b, size_t len, uint32_t last_seq)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	if (mnl_socket_sendto(nl, b, len) < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd pfd = { .fd = mnl_socket_get_fd(nl), .events = POLLIN };
+		const struct nlmsghdr *nlh;
+		ssize_t got;
+		int n, rc = poll(&pfd, 1, 5000);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -errno : -ETIMEDOUT;
+		got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (got < 0)
+			return -errno;
+		n = (int)got;
+		for (nlh = (const struct nlmsghdr *)buf; cta_nlmsg_ok(nlh, n);
+		     nlh = mnl_nlmsg_next(nlh, &n)) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error)
+				return e->error;
+			if (nlh->nlmsg_seq == last_seq)
+				return 0;
+		}
+	}
+}
+
+int cta_xt_rules_put(const struct cta_xt_rules *live, const struct cta_xt_rules *copy)
+{
+	struct mnl_socket *nl = NULL;
+	struct mnl_nlmsg_batch *b = NULL;
+	uint32_t seq = (uint32_t)time(NULL), last = 0;
+	size_t size, n = 0;
+	char *buf = NULL;
+	int rc = 0;
+
+	if (!live->n_xt)
+		return 0;
+	/* the same chains with as many rules: the copy is live's listing, loaded */
+	for (size_t i = 0; i < live->n; i++)
+		if (count_in(live, live->v[i].chain) != count_in(copy, live->v[i].chain))
+			return -ESTALE;
+	/* each message at most a page or so; room for them all and the batch's ends */
+	size = (live->n_xt + 2) * 2 * (size_t)MNL_SOCKET_BUFFER_SIZE;
+	buf = malloc(size);
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!buf || !nl) {
+		rc = nl ? -ENOMEM : -errno;
+		goto out;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	/* one transaction, however large: nft raises its own socket's buffer the same way */
+	{
+		int sz = size > (size_t)INT32_MAX ? INT32_MAX : (int)size;
+
+		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &sz,
+				 sizeof(sz));
+	}
+	b = mnl_nlmsg_batch_start(buf, size);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	for (size_t i = 0; i < live->n; i++) {
+		const struct xt_rule *l = &live->v[i];
+		const struct xt_rule *c;
+		struct nlmsghdr *nlh;
+		size_t k = 0;
+
+		if (!l->xt)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			k += !strcmp(live->v[j].chain, l->chain);
+		c = kth(copy, l->chain, k);
+		if (!c) {
+			rc = -ESTALE;
+			goto out;
+		}
+		/* live's expressions under the copy's handle: a replacement in place */
+		nftnl_rule_set_u64(l->r, NFTNL_RULE_HANDLE, c->handle);
+		nftnl_rule_unset(l->r, NFTNL_RULE_POSITION);
+		nftnl_rule_unset(l->r, NFTNL_RULE_ID);
+		last = seq;
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
+					    live->family, NLM_F_REPLACE | NLM_F_ACK, seq++);
+		nftnl_rule_nlmsg_build_payload(nlh, l->r);
+		nftnl_rule_set_u64(l->r, NFTNL_RULE_HANDLE, l->handle);
+		if (!mnl_nlmsg_batch_next(b)) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		n++;
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq);
+	mnl_nlmsg_batch_next(b);
+	rc = talk(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), last);
+out:
+	if (b)
+		mnl_nlmsg_batch_stop(b);
+	free(buf);
+	if (nl)
+		mnl_socket_close(nl);
+	return rc ? rc : (int)n;
+}
