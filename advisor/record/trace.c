@@ -372,8 +372,13 @@ static int continued(const struct cta_tracer *t, const struct cta_trace_event *e
 
 int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint64_t now_ns)
 {
+	/*
+	 * this tracer's table, or another of the tool's (conntrack_advise*: blame --live's
+	 * beside record's, or record's beside blame's): their chains are no host's
+	 */
 	bool own = (ev->table_family == NFPROTO_INET || ev->table_family == NFPROTO_NETDEV) &&
-		   !strcmp(ev->table, t->own);
+		   (!strcmp(ev->table, t->own) ||
+		    !strncmp(ev->table, CTA_TABLE_NAME, strlen(CTA_TABLE_NAME)));
 	bool marks = own && ev->table_family == NFPROTO_INET &&
 		     !strncmp(ev->chain, MARK_PREFIX, strlen(MARK_PREFIX)) &&
 		     (ev->flags & CTA_TRF_HEADERS);
@@ -386,6 +391,9 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	/* marked at ingress first (blame --live): the inet mark is the same packet going on */
 	if (i >= 0 && marks && t->pkts[i].at_ingress && same_tuple(&t->pkts[i], ev))
 		t->pkts[i].at_ingress = marks = false;
+	/* marked again at the same hook, by the other tool's table: the same packet */
+	else if (i >= 0 && marks && !t->pkts[i].j.n_steps && same_tuple(&t->pkts[i], ev))
+		marks = false;
 	else if (own && ev->table_family == NFPROTO_NETDEV && headers)
 		marks = true; /* the ingress mark starts every packet it marks */
 	if (i >= 0 &&
