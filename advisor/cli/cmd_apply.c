@@ -586,45 +586,40 @@ static char *legacy_backup(char *back, const struct cta_candidate *c)
  * A live table nft cannot load back (an xt match of iptables-nft's: candidate.h,
  * uncopied) that the candidate changes or deletes: apply would make it anew from the
  * scratch namespace, where only a stand-in of it was, and its backup would not load
- * either, so nothing could put it back. Refused (CTA_EXIT_USAGE), said; or 0.
+ * either, so nothing could put it back. The same for one with xt expressions nft did
+ * load (candidate.h, xt_tables): loaded from nft's text it could mean something else.
+ * Refused (CTA_EXIT_USAGE), said; or 0.
  */
 static int uncopied_changed(const struct cta_candidate *c, const char *path)
 {
-	json_t *t;
+	/*
+	 * xt_tables: copied by review as the kernel holds them, but apply's transaction
+	 * and backup are nft's text of them (xtcopy.h: that text can mean something else)
+	 */
+	static const char *const why[2] = {
+		"which nft cannot load back as it lists it (iptables-nft's xt matches): apply "
+		"could neither make it anew nor put it back; nothing applied (change it with "
+		"the tool that made it",
+		"which holds iptables-nft's xt matches or targets: apply writes tables as nft "
+		"lists them, and nft's text of an xt match can mean something else, so the "
+		"table could not be put back as it was; nothing applied (change it with "
+		"iptables-nft",
+	};
+	json_t *lists[2] = { c->uncopied, c->xt_tables }, *t;
 	size_t i;
 
-	/*
-	 * copied by review as the kernel holds it, but apply's transaction and backup are
-	 * nft's text of it (xtcopy.h: that text can mean something else)
-	 */
-	json_array_foreach(c->xt_tables, i, t) {
-		const char *key = json_string_value(t);
-		bool deleted = cta_jarray_has(c->replaced, key);
+	for (int k = 0; k < 2; k++)
+		json_array_foreach(lists[k], i, t) {
+			const char *key = json_string_value(t);
+			bool deleted = cta_jarray_has(c->replaced, key);
 
-		if (!deleted && !cta_jarray_has(c->tables, key))
-			continue;
-		cta_msg("apply: %s %s the live table %s, which holds iptables-nft's xt matches or "
-			"targets: apply writes tables as nft lists them, and nft's text of an xt "
-			"match can mean something else, so the table could not be put back as it "
-			"was; nothing applied (change it with iptables-nft, or apply RULESET with "
-			"nft -f after review)",
-			path, deleted ? "deletes" : "changes", key);
-		return CTA_EXIT_USAGE;
-	}
-
-	json_array_foreach(c->uncopied, i, t) {
-		const char *key = json_string_value(t);
-		bool deleted = cta_jarray_has(c->replaced, key);
-
-		if (!deleted && !cta_jarray_has(c->tables, key))
-			continue;
-		cta_msg("apply: %s %s the live table %s, which nft cannot load back as it lists "
-			"it (iptables-nft's xt matches): apply could neither make it anew nor put "
-			"it back; nothing applied (change it with the tool that made it, or "
-			"apply RULESET with nft -f after review)",
-			path, deleted ? "deletes" : "changes", key);
-		return CTA_EXIT_USAGE;
-	}
+			if (!deleted && !cta_jarray_has(c->tables, key))
+				continue;
+			cta_msg("apply: %s %s the live table %s, %s, or apply RULESET with nft -f "
+				"after review)",
+				path, deleted ? "deletes" : "changes", key, why[k]);
+			return CTA_EXIT_USAGE;
+		}
 	return 0;
 }
 
