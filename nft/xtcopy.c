@@ -155,22 +155,45 @@ out:
 	return 0;
 }
 
-/* The k-th rule of chain in x (k from 0), or NULL. */
-static const struct xt_rule *kth(const struct cta_xt_rules *x, const char *chain, size_t k)
+/* Where chain's rules begin in x (a dump holds each chain's rules together), or x->n. */
+static size_t chain_start(const struct cta_xt_rules *x, const char *chain)
 {
-	for (size_t i = 0; i < x->n; i++)
-		if (!strcmp(x->v[i].chain, chain) && k-- == 0)
-			return &x->v[i];
-	return NULL;
+	size_t i = 0;
+
+	while (i < x->n && strcmp(x->v[i].chain, chain))
+		i++;
+	return i;
 }
 
-static size_t count_in(const struct cta_xt_rules *x, const char *chain)
+/* How many rules chain has in x from start on, together. */
+static size_t chain_run(const struct cta_xt_rules *x, size_t start, const char *chain)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < x->n; i++)
-		n += !strcmp(x->v[i].chain, chain);
+	while (start + n < x->n && !strcmp(x->v[start + n].chain, chain))
+		n++;
 	return n;
+}
+
+/*
+ * For each rule of live, the index of the copy's rule at the same place into at[]
+ * (live->n of them). 0, or -ESTALE: a chain with another count of rules.
+ */
+static int pair(const struct cta_xt_rules *live, const struct cta_xt_rules *copy, size_t *at)
+{
+	size_t i = 0;
+
+	while (i < live->n) {
+		const char *chain = live->v[i].chain;
+		size_t n = chain_run(live, i, chain), c = chain_start(copy, chain);
+
+		if (chain_run(copy, c, chain) != n || chain_start(live, chain) != i)
+			return -ESTALE;
+		for (size_t k = 0; k < n; k++)
+			at[i + k] = c + k;
+		i += n;
+	}
+	return 0;
 }
 
 /* Send the batch; wait for last_seq's acknowledgement or the first error. */
@@ -211,24 +234,50 @@ static int talk(struct mnl_socket *nl, const void *b, size_t len, uint32_t last_
 	}
 }
 
+/* live's rule r under handle (its own put back after), as a NEWRULE replacement at buf. */
+static struct nlmsghdr *replacement(void *buf, uint8_t family, struct nftnl_rule *r, uint64_t own,
+				    uint64_t handle, uint32_t seq)
+{
+	struct nlmsghdr *nlh =
+		nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, family, NLM_F_REPLACE | NLM_F_ACK, seq);
+
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	nftnl_rule_unset(r, NFTNL_RULE_POSITION);
+	nftnl_rule_unset(r, NFTNL_RULE_ID);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, own);
+	return nlh;
+}
+
 int cta_xt_rules_put(const struct cta_xt_rules *live, const struct cta_xt_rules *copy)
 {
 	struct mnl_socket *nl = NULL;
 	struct mnl_nlmsg_batch *b = NULL;
 	uint32_t seq = (uint32_t)time(NULL), last = 0;
-	size_t size, n = 0;
+	size_t size = 2 * (size_t)MNL_SOCKET_BUFFER_SIZE, n = 0, *at = NULL;
 	char *buf = NULL;
 	int rc = 0;
 
 	if (!live->n_xt)
 		return 0;
 	/* the same chains with as many rules: the copy is live's listing, loaded */
+	if (!(at = calloc(live->n, sizeof(*at))))
+		return -ENOMEM;
+	if ((rc = pair(live, copy, at)))
+		goto out;
+	/* the transaction's size, message by message (an xt match's info has no bound) */
+	if (!(buf = malloc(1u << 16))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < live->n; i++)
-		if (count_in(live, live->v[i].chain) != count_in(copy, live->v[i].chain))
-			return -ESTALE;
-	/* each message at most a page or so; room for them all and the batch's ends */
-	size = (live->n_xt + 2) * 2 * (size_t)MNL_SOCKET_BUFFER_SIZE;
-	buf = malloc(size);
+		if (live->v[i].xt)
+			size += NLMSG_ALIGN(replacement(buf, live->family, live->v[i].r,
+							live->v[i].handle, copy->v[at[i]].handle, 0)
+						    ->nlmsg_len);
+	free(buf);
+	/* room past the limit for the message that finds it full (libmnl's batch) */
+	buf = malloc(2 * size);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!buf || !nl) {
 		rc = nl ? -ENOMEM : -errno;
@@ -250,28 +299,13 @@ int cta_xt_rules_put(const struct cta_xt_rules *live, const struct cta_xt_rules 
 	mnl_nlmsg_batch_next(b);
 	for (size_t i = 0; i < live->n; i++) {
 		const struct xt_rule *l = &live->v[i];
-		const struct xt_rule *c;
-		struct nlmsghdr *nlh;
-		size_t k = 0;
 
 		if (!l->xt)
 			continue;
-		for (size_t j = 0; j < i; j++)
-			k += !strcmp(live->v[j].chain, l->chain);
-		c = kth(copy, l->chain, k);
-		if (!c) {
-			rc = -ESTALE;
-			goto out;
-		}
 		/* live's expressions under the copy's handle: a replacement in place */
-		nftnl_rule_set_u64(l->r, NFTNL_RULE_HANDLE, c->handle);
-		nftnl_rule_unset(l->r, NFTNL_RULE_POSITION);
-		nftnl_rule_unset(l->r, NFTNL_RULE_ID);
 		last = seq;
-		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
-					    live->family, NLM_F_REPLACE | NLM_F_ACK, seq++);
-		nftnl_rule_nlmsg_build_payload(nlh, l->r);
-		nftnl_rule_set_u64(l->r, NFTNL_RULE_HANDLE, l->handle);
+		replacement(mnl_nlmsg_batch_current(b), live->family, l->r, l->handle,
+			    copy->v[at[i]].handle, seq++);
 		if (!mnl_nlmsg_batch_next(b)) {
 			rc = -ENOSPC;
 			goto out;
@@ -285,6 +319,7 @@ out:
 	if (b)
 		mnl_nlmsg_batch_stop(b);
 	free(buf);
+	free(at);
 	if (nl)
 		mnl_socket_close(nl);
 	return rc ? rc : (int)n;
