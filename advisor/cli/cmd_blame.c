@@ -176,8 +176,11 @@ static void print_verdict(const struct cta_verdict *v, bool recorded)
 			       "filter hooks, but no trace or NFLOG packet says by which rule\n");
 		else
 			printf("  no netfilter verdict was seen for it%s\n",
-			       recorded ? " (not traced: over --trace-rate, its trace lost, or "
-					  "a recording with --trace none)"
+			       recorded ? " (not traced: record traces a flow's first packet "
+					  "once in 30 s as it arrives, before NAT, so of a DNAT "
+					  "to several addresses only one's flow may have been; "
+					  "or over --trace-rate, its trace lost, or a recording "
+					  "with --trace none)"
 					: "");
 		return;
 	}
