@@ -210,3 +210,45 @@ int cta_listing_walk(const char *text, cta_listing_cb cb, void *data)
 	cta_buf_fini(&line);
 	return err;
 }
+
+struct notrack_find {
+	char *out;
+	size_t len;
+};
+
+/* Is word a token of line (between blanks or its ends)? */
+static bool has_word(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = strstr(line, word); p; p = strstr(p + 1, word))
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
+			return true;
+	return false;
+}
+
+static int find_notrack(const struct cta_listing_item *it, void *data)
+{
+	struct notrack_find *f = data;
+
+	if (it->what != CTA_LISTING_LINE || strcmp(it->kind, "chain") ||
+	    !strncmp(it->table, "conntrack_advise", strlen("conntrack_advise")) ||
+	    !has_word(it->text, "notrack"))
+		return 0;
+	if (it->has_handle)
+		snprintf(f->out, f->len, "%s %s %s handle %llu: %s", it->family, it->table,
+			 it->name, (unsigned long long)it->handle, it->text);
+	else
+		snprintf(f->out, f->len, "%s %s %s: %s", it->family, it->table, it->name, it->text);
+	return 1;
+}
+
+bool cta_listing_notrack(const char *text, char *out, size_t len)
+{
+	struct notrack_find f = { out, len };
+
+	if (len)
+		out[0] = '\0';
+	return text && len && cta_listing_walk(text, find_notrack, &f) == 1;
+}

@@ -49,4 +49,12 @@ typedef int (*cta_listing_cb)(const struct cta_listing_item *it, void *data);
 /* Walk text, item by item, in order. 0, cb's non-zero return, or -ENOMEM. */
 int cta_listing_walk(const char *text, cta_listing_cb cb, void *data);
 
+/*
+ * The first rule of text (a listing, with or without handles) with a `notrack`
+ * statement, outside the tool's own tables (conntrack_advise*), into out (len bytes,
+ * cut short if need be): "FAMILY TABLE CHAIN [handle N]: RULE". Packets such a rule
+ * matches get no conntrack entry. Whether there was one.
+ */
+bool cta_listing_notrack(const char *text, char *out, size_t len);
+
 #endif

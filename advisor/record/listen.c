@@ -22,7 +22,7 @@ struct cta_listen {
 	int ingress_err;
 	cta_judgement_cb cb;
 	void (*on_trace)(const struct cta_trace_event *ev, void *data);
-	void (*on_listed)(uint64_t listings, size_t bytes, int err, void *data);
+	void (*on_listed)(uint64_t listings, const char *text, int err, void *data);
 	void *data;
 	struct cta_listen_stats stats;
 };
@@ -30,16 +30,15 @@ struct cta_listen {
 /* The listing is text (nft/snapshot.h); the model reads it (advisor/model/ruleset.h). */
 static int relist(struct cta_listen *l)
 {
-	const char *text;
+	const char *text = NULL;
 	int err = cta_snapshot_take(l->snap, &text);
-	size_t bytes = err ? 0 : strlen(text);
 
 	if (!err)
 		err = cta_ruleset_add_text(l->rs, text);
 	if (!err)
 		l->stats.listings++;
 	if (l->on_listed)
-		l->on_listed(l->stats.listings, bytes, err, l->data);
+		l->on_listed(l->stats.listings, err ? NULL : text, err, l->data);
 	return err;
 }
 

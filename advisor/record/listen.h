@@ -42,11 +42,11 @@ struct cta_listen_config {
 	bool ingress; /* mark at ingress too, where the ruleset has ingress chains */
 	cta_judgement_cb on_judgement; /* a packet finished; rules on its path are named */
 	/*
-	 * optional, for -v: each trace event as read; each listing taken (its size in bytes;
-	 * err: 0 or -errno)
+	 * optional: each trace event as read (for -v); each listing taken, its text (NULL
+	 * when err, valid during the call; err: 0 or -errno)
 	 */
 	void (*on_trace)(const struct cta_trace_event *ev, void *data);
-	void (*on_listed)(uint64_t listings, size_t bytes, int err, void *data);
+	void (*on_listed)(uint64_t listings, const char *text, int err, void *data);
 	void *data;
 };
 

@@ -25,6 +25,7 @@
 #include "advisor/model/natfold.h"
 #include "advisor/record/denials.h"
 #include "advisor/record/judge.h"
+#include "advisor/model/listing.h"
 #include "advisor/record/listen.h"
 #include "advisor/record/ltrace.h"
 #include "bpf/loader.h"
@@ -61,6 +62,7 @@
 
 struct rec {
 	const struct cta_record_config *cfg;
+	bool notrack_said; /* the notice of notrack rules (on_listed) was given */
 	struct cta_host host;
 	struct cta_listen *listen; /* own table, traces, the ruleset */
 	struct cta_kcount *kc; /* NULL: no counting in the kernel */
@@ -1179,14 +1181,29 @@ static void verbose_table(struct rec *r)
 	free(text);
 }
 
-static void on_listed(uint64_t listings, size_t bytes, int err, void *data)
+static void on_listed(uint64_t listings, const char *text, int err, void *data)
 {
-	if (err)
-		verbose(data, "ruleset snapshot %llu: %s", (unsigned long long)listings,
+	struct rec *r = data;
+	char rule[300], msg[600];
+
+	if (err) {
+		verbose(r, "ruleset snapshot %llu: %s", (unsigned long long)listings,
 			strerror(-err));
-	else
-		verbose(data, "ruleset snapshot %llu: listed with handles, %zu bytes",
-			(unsigned long long)listings, bytes);
+		return;
+	}
+	verbose(r, "ruleset snapshot %llu: listed with handles, %zu bytes",
+		(unsigned long long)listings, strlen(text));
+	/* once: what it misses, the recording cannot show, so it is said */
+	if (r->notrack_said || !cta_listing_notrack(text, rule, sizeof(rule)))
+		return;
+	r->notrack_said = true;
+	snprintf(msg, sizeof(msg),
+		 "the ruleset has notrack rules (%s): conntrack does not track the packets "
+		 "they match, so this recording holds no connection of theirs (suggest and "
+		 "review do not see those flows), and the host's answers to them look like "
+		 "connections of their own",
+		 rule);
+	notice(r, msg);
 }
 
 /*

@@ -97,6 +97,39 @@ static void test_listing(void)
 }
 
 /* a verdict or NAT word of a rule: whole words outside quoted strings only */
+/* The first notrack rule outside the tool's own tables; a word, not a comment's. */
+static void test_notrack(void)
+{
+	char out[128];
+	const char *none = "table inet raw { # handle 1\n"
+			   "\tchain pre { # handle 2\n"
+			   "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			   "\t\tct state untracked accept comment \"notrack\" # handle 3\n"
+			   "\t}\n"
+			   "}\n"
+			   "table inet conntrack_advise { # progname conntrack-advis\n"
+			   "\tchain x { # handle 2\n"
+			   "\t\tnotrack # handle 4\n"
+			   "\t}\n"
+			   "}\n";
+	const char *some = "table ip raw { # handle 5\n"
+			   "\tchain PREROUTING { # handle 1\n"
+			   "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			   "\t\tudp dport 5060 counter packets 3 bytes 9 notrack # handle 7\n"
+			   "\t\tudp dport 53 notrack # handle 8\n"
+			   "\t}\n"
+			   "}\n";
+
+	CHECK(!cta_listing_notrack(none, out, sizeof(out)));
+	CHECK_STR(out, "");
+	CHECK(cta_listing_notrack(some, out, sizeof(out)));
+	CHECK_STR(out,
+		  "ip raw PREROUTING handle 7: udp dport 5060 counter packets 3 bytes 9 notrack");
+	CHECK(cta_listing_notrack(some, out, 8));
+	CHECK_STR(out, "ip raw ");
+	CHECK(!cta_listing_notrack(NULL, out, sizeof(out)));
+}
+
 static void test_rule_has_word(void)
 {
 	CHECK(cta_rule_has_word("ip saddr @blocked counter drop", "drop"));
@@ -201,6 +234,7 @@ int main(void)
 
 	test_rule_has_word();
 	test_cannot_match();
+	test_notrack();
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
 	CHECK_EQ(cta_ruleset_rule_count(rs), 5);
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_INET, "fw", "input", 4),
