@@ -13,6 +13,15 @@
 #   FLOWS=each (default: every datagram a flow of its own), shared (`ctalab flood -s`:
 #       connections of 254 flows)
 #   SECS=N (default 2): seconds of traffic per run
+#   WHOLE=1: also the whole host (busy ticks of all CPUs, /proc/stat, over the same
+#       window) and the generator's CPU time (bash's time: user + system), and a run
+#       with nothing listening each round (N) to subtract: for a change to record's
+#       table, whose cost falls on the packets' path, not on record. The host's hooks
+#       run in the generator's context (veth: the receive softirq runs as the sender
+#       enables bottom halves), and this kernel charges softirq time to the task it
+#       interrupts (no CONFIG_IRQ_TIME_ACCOUNTING), so the generator's time is the
+#       path's cost at nanosecond resolution, where /proc/stat counts ticks of the
+#       whole machine
 #
 # Build the helpers first (ninja -C build/release). Needs root (namespaces of its own,
 # documentation addresses only). Not part of the test suite.
@@ -43,23 +52,43 @@ trap bench_down EXIT
 bench_up || exit 1
 
 cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+# busy ticks of all CPUs (user, nice, system, irq, softirq, steal), as bench/events.sh
+host_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+TICK=$(getconf CLK_TCK)
+WHOLE=${WHOLE:-0}
 
-# one BIN RATE: prints "events window_ns overruns"
+# one BIN RATE: prints "events window_ns overruns hwm_kib busy_ticks gen_cpu_s" (BIN -:
+# nothing)
 one() {
-	local bin=$1 rate=$2 pid ns0 ns1 all overruns hwm
+	local bin=$1 rate=$2 pid ns0 ns1 all overruns hwm busy0 busy1 gen TIMEFORMAT='%3U %3S'
 	H conntrack -F >/dev/null 2>&1
 	sleep 0.5
 	rm -f "$TMP/s.json"
-	ip netns exec "$HOST" "$bin" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
-		"${MODE_ARGS[@]}" 2>"$TMP/rec.err" &
-	pid=$!
-	for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
+	if [ "$bin" = - ]; then
+		ip netns exec "$HOST" sleep 3600 &
+		pid=$!
+		sleep 0.5
+	else
+		ip netns exec "$HOST" "$bin" -q record -o "$TMP/s.json" --checkpoint-interval 60 \
+			"${MODE_ARGS[@]}" 2>"$TMP/rec.err" &
+		pid=$!
+		for _ in $(seq 50); do [ -s "$TMP/s.json" ] && break; sleep 0.1; done
+	fi
 	ns0=$(cpu_ns "$pid")
-	ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$rate" -t "$SECONDS_PER_RUN" \
-		"${FLOOD_ARGS[@]}" >/dev/null
+	busy0=$(host_busy)
+	gen=$({ time ip netns exec "$GEN" "$CTALAB" flood udp 203.0.113.0 1024 -r "$rate" \
+		-t "$SECONDS_PER_RUN" "${FLOOD_ARGS[@]}" >/dev/null; } 2>&1 |
+		awk 'END { printf "%.3f", $1 + $2 }')
 	sleep 1.5
 	ns1=$(cpu_ns "$pid")
+	busy1=$(host_busy)
 	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+	if [ "$bin" = - ]; then
+		kill "$pid"
+		wait "$pid" 2>/dev/null
+		echo "0 $((ns1 - ns0)) 0 $hwm $((busy1 - busy0)) $gen"
+		return
+	fi
 	kill -INT "$pid"
 	wait "$pid" 2>/dev/null
 	read -r all overruns < <(/usr/bin/python3 -c '
@@ -67,19 +96,27 @@ import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
 e = s["events"]
 print(e["new"] + e["update"] + e["destroy"], s["overruns"])' "$TMP/s.json")
-	echo "$all $((ns1 - ns0)) $overruns $hwm"
+	echo "$all $((ns1 - ns0)) $overruns $hwm $((busy1 - busy0)) $gen"
 }
 
-declare -A per=() mem=()
+declare -A per=() mem=() busy=() gencpu=()
+BIN[N]=-
 for rep in $(seq "$REPEAT"); do
 	order=(A B)
 	[ $((rep % 2)) = 0 ] && order=(B A)
+	[ "$WHOLE" = 1 ] && order=(N "${order[@]}")
 	for rate in "${RATES[@]}"; do
 		for x in "${order[@]}"; do
-			read -r all window overruns hwm < <(one "${BIN[$x]}" "$rate")
+			read -r all window overruns hwm ticks g < <(one "${BIN[$x]}" "$rate")
+			busy[$x,$rate,$rep]=$ticks
+			gencpu[$x,$rate,$rep]=$g
+			if [ "$x" = N ]; then
+				echo "mode $MODE round $rep rate $rate N (nothing listening): host busy $ticks ticks, generator $g s"
+				continue
+			fi
 			per[$x,$rate,$rep]=$(awk -v w="$window" -v n="$all" 'BEGIN { printf "%.3f", (n ? w / 1e3 / n : 0) }')
 			mem[$x,$rate,$rep]=$hwm
-			echo "mode $MODE round $rep rate $rate $x: $all events, $overruns overruns, ${per[$x,$rate,$rep]} µs CPU per event, peak RSS $hwm KiB"
+			echo "mode $MODE round $rep rate $rate $x: $all events, $overruns overruns, ${per[$x,$rate,$rep]} µs CPU per event, peak RSS $hwm KiB, host busy $ticks ticks, generator $g s"
 		done
 	done
 done
@@ -98,4 +135,30 @@ for rate in "${RATES[@]}"; do
 		ratios+=("$(awk -v b="${per[B,$rate,$rep]}" -v a="${per[A,$rate,$rep]}" 'BEGIN { printf "%.3f", (a > 0 ? b / a : 0) }')")
 	done
 	echo "mode $MODE rate $rate B/A: $(median_range "${ratios[@]}")"
+	[ "$WHOLE" = 1 ] || continue
+	# the whole host above nothing listening, seconds, and B's over A's within rounds
+	for x in A B; do
+		vals=()
+		for rep in $(seq "$REPEAT"); do
+			vals+=("$(awk -v b="${busy[$x,$rate,$rep]}" -v n="${busy[N,$rate,$rep]}" -v t="$TICK" 'BEGIN { printf "%.2f", (b - n) / t }')")
+		done
+		echo "mode $MODE rate $rate $x: whole host s above nothing listening $(median_range "${vals[@]}")"
+	done
+	ratios=()
+	for rep in $(seq "$REPEAT"); do
+		ratios+=("$(awk -v b="${busy[B,$rate,$rep]}" -v a="${busy[A,$rate,$rep]}" -v n="${busy[N,$rate,$rep]}" 'BEGIN { printf "%.3f", (a - n > 0 ? (b - n) / (a - n) : 0) }')")
+	done
+	echo "mode $MODE rate $rate whole host B/A (above nothing): $(median_range "${ratios[@]}")"
+	for x in A B; do
+		vals=()
+		for rep in $(seq "$REPEAT"); do
+			vals+=("$(awk -v b="${gencpu[$x,$rate,$rep]}" -v n="${gencpu[N,$rate,$rep]}" 'BEGIN { printf "%.3f", b - n }')")
+		done
+		echo "mode $MODE rate $rate $x: generator CPU s above nothing listening $(median_range "${vals[@]}")"
+	done
+	ratios=()
+	for rep in $(seq "$REPEAT"); do
+		ratios+=("$(awk -v b="${gencpu[B,$rate,$rep]}" -v a="${gencpu[A,$rate,$rep]}" -v n="${gencpu[N,$rate,$rep]}" 'BEGIN { printf "%.3f", (a - n > 0 ? (b - n) / (a - n) : 0) }')")
+	done
+	echo "mode $MODE rate $rate generator B/A (above nothing): $(median_range "${ratios[@]}")"
 done
