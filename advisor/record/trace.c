@@ -37,6 +37,7 @@ struct pkt {
 	bool sent_noted; /* by_kernel, and put into the tracer's ring */
 	struct cta_tuple cur; /* the latest headers: after any NAT so far */
 	bool at_ingress; /* marked by the own netdev chain, not yet by the inet one */
+	bool marked_by_this; /* its mark: this tracer's table's, or another of the tool's */
 	int accept_step; /* the latest accept (rule or policy): the decider if nothing drops */
 	struct cta_judgement j; /* about 4 KB with its steps */
 };
@@ -189,7 +190,7 @@ static int start(struct cta_tracer *t, uint32_t id, uint64_t now_ns)
 		free_i = oldest;
 	}
 	p = &t->pkts[free_i];
-	p->have_tuple = p->pending_stage = p->sent_noted = false;
+	p->have_tuple = p->pending_stage = p->sent_noted = p->marked_by_this = false;
 	p->accept_step = -1;
 	memset(&p->j, 0, offsetof(struct cta_judgement, steps));
 	p->j.n_steps = p->j.lost_steps = 0;
@@ -391,8 +392,12 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	/* marked at ingress first (blame --live): the inet mark is the same packet going on */
 	if (i >= 0 && marks && t->pkts[i].at_ingress && same_tuple(&t->pkts[i], ev))
 		t->pkts[i].at_ingress = marks = false;
-	/* marked again at the same hook, by the other tool's table: the same packet */
-	else if (i >= 0 && marks && !t->pkts[i].j.n_steps && same_tuple(&t->pkts[i], ev))
+	/*
+	 * marked again at the same hook, by the other of the tool's tables (record's and
+	 * blame --live's), before any chain of the host's: the same packet
+	 */
+	else if (i >= 0 && marks && !t->pkts[i].j.n_steps && same_tuple(&t->pkts[i], ev) &&
+		 t->pkts[i].marked_by_this != !strcmp(ev->table, t->own))
 		marks = false;
 	else if (own && ev->table_family == NFPROTO_NETDEV && headers)
 		marks = true; /* the ingress mark starts every packet it marks */
@@ -409,6 +414,7 @@ int cta_tracer_feed(struct cta_tracer *t, const struct cta_trace_event *ev, uint
 	if (i < 0) {
 		i = start(t, ev->id, now_ns);
 		t->pkts[i].at_ingress = marks && ev->table_family == NFPROTO_NETDEV;
+		t->pkts[i].marked_by_this = marks && !strcmp(ev->table, t->own);
 	}
 	p = &t->pkts[i];
 	t->slots[i].last_ns = now_ns;

@@ -234,6 +234,53 @@ static void test_nat_continue(void)
 	cta_tracer_free(t);
 }
 
+/*
+ * record's and blame --live's tables both mark a packet at -350: one packet, whose
+ * steps are the host's only. Two marks of this tracer's own, with no step between,
+ * are two packets (the kernel's id can come back with the next one).
+ */
+static void test_two_marks(void)
+{
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_trace_event e[4];
+
+	n_got = 0;
+	e[0] = ev_of("conntrack_advise", "trace_prerouting_tcp", true, "198.51.100.1", 22);
+	e[1] = ev_of("conntrack_advise_blame", "trace_prerouting", true, "198.51.100.1", 22);
+	e[2] = e[1];
+	e[2].type = NFT_TRACETYPE_POLICY;
+	e[2].flags = CTA_TRF_POLICY;
+	e[2].policy = NF_ACCEPT;
+	e[3] = ev_of("t", "filt_in", true, "198.51.100.1", 22);
+	e[3].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[3].handle = 6;
+	e[3].verdict = NF_ACCEPT;
+	for (int i = 0; i < 4; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 1);
+	if (n_got == 1) {
+		CHECK_EQ(got[0].n_steps, 1);
+		CHECK_EQ(got[0].steps[0].handle, 6);
+		CHECK_STR(got[0].steps[0].table, "t");
+	}
+	/* blame's first, then record's: the same */
+	n_got = 0;
+	cta_tracer_feed(t, &e[1], 200);
+	cta_tracer_feed(t, &e[0], 201);
+	cta_tracer_feed(t, &e[3], 202);
+	cta_tracer_flush(t, 300, 0);
+	CHECK_EQ(n_got, 1);
+	/* this tracer's mark twice: two packets */
+	n_got = 0;
+	cta_tracer_feed(t, &e[0], 400);
+	cta_tracer_feed(t, &e[0], 401);
+	cta_tracer_feed(t, &e[3], 402);
+	cta_tracer_flush(t, 500, 0);
+	CHECK_EQ(n_got, 2);
+	cta_tracer_free(t);
+}
+
 /* OpenWrt's fw4: input jumps to the zone, then rejects through handle_reject. */
 static const char fw4[] = "table inet fw4 { # handle 4\n"
 			  "\tchain input { # handle 1\n"
@@ -775,6 +822,7 @@ int main(void)
 	cta_tracer_free(t);
 	test_nat();
 	test_nat_continue();
+	test_two_marks();
 	test_synproxy();
 	test_fw4();
 	test_later_drop();
