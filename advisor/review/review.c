@@ -659,10 +659,15 @@ static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool tran
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
+	/* "keep it" is advice for what lets them through, not for a drop (helper-53) */
 	if (may_match_nd(rs, text, f, t, c))
-		return "can match IPv6 neighbour discovery or multicast listener messages, which "
-		       "conntrack does not track and record does not trace: no evidence "
-		       "either way (keep it: IPv6 needs them)";
+		return cta_rule_has_word(text, "accept")
+			       ? "can match IPv6 neighbour discovery or multicast listener "
+				 "messages, which conntrack does not track and record does not "
+				 "trace: no evidence either way (keep it: IPv6 needs them)"
+			       : "can match IPv6 neighbour discovery or multicast listener "
+				 "messages, which conntrack does not track and record does not "
+				 "trace: no evidence either way";
 	if (translated && (nat_only(rs, f, t, c, 0) || strstr(text, "ct status dnat") ||
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "

@@ -571,6 +571,37 @@ static void test_no_evidence_and_live(void)
 			json_integer_value(json_object_get(f, "handle")) != 2;
 	CHECK_EQ(untraced_flow, 0);
 	json_decref(live);
+	/* a rule that may match neighbour discovery: "keep it" only where it accepts */
+	{
+		struct cta_ruleset *nd = cta_ruleset_new();
+		struct cta_session none = { 0 };
+		int kept = 0, plain = 0;
+
+		none.options.trace = CTA_TRACE_NEW;
+		CHECK_EQ(cta_ruleset_add_text(nd, "table inet fw { # handle 1\n"
+						  "\tchain input { # handle 1\n"
+						  "\t\ttype filter hook input priority 0; policy "
+						  "accept;\n"
+						  "\t\tiifname \"podman0\" drop # handle 2\n"
+						  "\t\tiifname \"lan0\" accept # handle 3\n"
+						  "\t}\n"
+						  "}\n"),
+			 0);
+		live = cta_review_live(nd, &none, 1, "conntrack_advise");
+		json_array_foreach(live, i, f) {
+			const char *d = json_string_value(json_object_get(f, "detail"));
+			json_int_t h = json_integer_value(json_object_get(f, "handle"));
+
+			if (!d || !strstr(d, "neighbour discovery"))
+				continue;
+			kept += h == 3 && strstr(d, "keep it") != NULL;
+			plain += h == 2 && !strstr(d, "keep it");
+		}
+		CHECK_EQ(kept, 1);
+		CHECK_EQ(plain, 1);
+		json_decref(live);
+		cta_ruleset_free(nd);
+	}
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
 	json_decref(verdicts[2]);
