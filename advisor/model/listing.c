@@ -250,5 +250,7 @@ bool cta_listing_notrack(const char *text, char *out, size_t len)
 
 	if (len)
 		out[0] = '\0';
-	return text && len && cta_listing_walk(text, find_notrack, &f) == 1;
+	/* the walk only where the word is (record lists the ruleset at every change) */
+	return text && len && strstr(text, "notrack") &&
+	       cta_listing_walk(text, find_notrack, &f) == 1;
 }
