@@ -14,6 +14,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
@@ -51,6 +52,53 @@ static bool holds_xt(struct nftnl_rule *r)
 	return xt;
 }
 
+/*
+ * The protocol an xt rule tests, as its NFTA_RULE_COMPAT: an xt extension that needs
+ * one (multiport, tcp, REJECT --reject-with tcp-reset) is refused without it (EINVAL,
+ * nft_compat's checkentry), and the kernel keeps no such attribute to dump. iptables-nft
+ * writes `-p P` as `meta l4proto` (older ones, IPv4: the header's protocol byte, offset
+ * 9; IPv6: next header, offset 6) and a 1-byte cmp, != for `! -p P`. Set on r when found.
+ */
+static void compat_of(struct nftnl_rule *r, uint8_t family)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool loaded = false;
+
+	if (!it)
+		return;
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (!name)
+			continue;
+		if (!strcmp(name, "meta")) {
+			loaded = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO;
+		} else if (!strcmp(name, "payload")) {
+			uint32_t off = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+
+			loaded = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) ==
+					 NFT_PAYLOAD_NETWORK_HEADER &&
+				 nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) == 1 &&
+				 off == (family == NFPROTO_IPV6 ? 6u : 9u);
+		} else if (!strcmp(name, "cmp") && loaded) {
+			uint32_t len = 0, op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
+			const uint8_t *v = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+
+			if (v && len == 1 && (op == NFT_CMP_EQ || op == NFT_CMP_NEQ)) {
+				nftnl_rule_set_u32(r, NFTNL_RULE_COMPAT_PROTO, v[0]);
+				nftnl_rule_set_u32(r, NFTNL_RULE_COMPAT_FLAGS,
+						   op == NFT_CMP_NEQ ? NFT_RULE_COMPAT_F_INV : 0);
+				break;
+			}
+			loaded = false;
+		} else {
+			loaded = false;
+		}
+	}
+	nftnl_expr_iter_destroy(it);
+}
+
 static int on_rule(const struct nlmsghdr *nlh, void *data)
 {
 	struct cta_xt_rules *x = data;
@@ -80,6 +128,8 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	slot->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	slot->xt = holds_xt(r);
 	x->n_xt += slot->xt;
+	if (slot->xt)
+		compat_of(r, x->family);
 	if (!slot->chain) {
 		x->err = -EBADMSG;
 		return MNL_CB_ERROR;

@@ -6,7 +6,9 @@
 # adds a rule elsewhere. apply wrote the table back from the same text, turning the drop
 # into its opposite on the host, and its backup could not put it back. Now review
 # copies such rules as the kernel holds them (libnftnl), and apply refuses to write a
-# table with xt matches.
+# table with xt matches. Rules whose xt extension needs the rule's protocol (multiport,
+# REJECT with tcp-reset, `! -p`) must copy too: the kernel refuses them without the
+# protocol iptables-nft gives it beside the rule (helper-54).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -24,6 +26,10 @@ S iptables-nft-restore <<'IPT' || {
 -A INPUT -p tcp --dport 22 -j ACCEPT
 -A INPUT -p tcp --dport 8081 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A INPUT -p tcp --dport 8081 -j ACCEPT
+-A INPUT -p tcp -m multiport --dports 9001,9002 -j DROP
+-A INPUT -p udp --dport 9003 -j REJECT --reject-with icmp-port-unreachable
+-A INPUT -p tcp --dport 9004 -j REJECT --reject-with tcp-reset
+-A INPUT ! -p udp -m comment --comment "not udp" -j RETURN
 COMMIT
 IPT
 	echo "SKIP: iptables-nft-restore refused the rules"
