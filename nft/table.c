@@ -668,18 +668,24 @@ static void e_ct_orig(struct rule *r, uint32_t key, uint32_t dreg)
 }
 
 /*
- * meta nfproto F, then the flow's key from the conntrack original tuple:
- * saddr . daddr . protocol . proto-dst (ICMP: type . code) into NFT_REG_1 on.
+ * The flow's key from the conntrack original tuple: saddr . daddr . protocol .
+ * proto-dst (ICMP: type . code) into NFT_REG_1 on. The family is the caller's to test.
  */
-static void e_ct_key(struct rule *r, bool v6)
+static void e_ct_tuple(struct rule *r, bool v6)
 {
 	const struct seen *sn = v6 ? &seen6 : &seen4;
 
-	e_meta_is(r, NFT_META_NFPROTO, sn->nfproto);
 	e_ct_orig(r, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, NFT_REG_1);
 	e_ct_orig(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, sn->reg_daddr);
 	e_ct_orig(r, NFT_CT_PROTOCOL, sn->reg_proto);
 	e_ct_orig(r, NFT_CT_PROTO_DST, sn->reg_port);
+}
+
+/* meta nfproto F, then e_ct_tuple */
+static void e_ct_key(struct rule *r, bool v6)
+{
+	e_meta_is(r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	e_ct_tuple(r, v6);
 }
 
 /* [meta KEY (iiftype or oiftype) != loopback]; key 0: nothing */
@@ -815,7 +821,7 @@ static void e_diverted(struct rule *r)
 }
 
 /*
- * ct status & (snat | dnat) != 0 meta nfproto F
+ * meta nfproto F ct status & (snat | dnat) != 0
  * add @natF { ct original saddr . daddr . protocol . proto-dst }
  * At the left points, after every NAT chain: the flows that left translated. With
  * diverted (input only), `fib daddr type unicast` for the ct status: the flows
@@ -826,18 +832,20 @@ static int add_nat_rule(struct batch *bt, const char *chain, bool v6, int gen, b
 {
 	struct rule r = rule_begin(bt, chain);
 
+	/* the family first: the other family's packets skip the fib lookup */
+	e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 	if (diverted)
 		e_diverted(&r);
 	else
 		e_ct_nat(&r);
-	e_ct_key(&r, v6);
+	e_ct_tuple(&r, v6);
 	e_dynset(&r, NFT_DYNSET_OP_ADD, cta_kcount_set_name(CTA_KCOUNT_NAT, v6, gen),
 		 count_set_id(CTA_KCOUNT_NAT, v6, gen));
 	return rule_commit(bt, &r, chain);
 }
 
 /*
- * ct original packets 1 meta nfproto F
+ * meta nfproto F ct original packets 1
  * update @firstF { KEY } update @leftF { KEY } return
  * (KEY: ct original saddr . daddr . protocol . proto-dst)
  * At the left points: a connection's very first packet (the others in state new are
@@ -851,9 +859,10 @@ static int add_first_rule(struct batch *bt, const char *chain, bool v6, int gen)
 	struct rule r = rule_begin(bt, chain);
 	uint64_t one = 1;
 
+	e_meta_is(&r, NFT_META_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 	e_ct_orig(&r, NFT_CT_PKTS, NFT_REG_1);
 	e_cmp(&r, NFT_CMP_EQ, &one, 8);
-	e_ct_key(&r, v6);
+	e_ct_tuple(&r, v6);
 	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_FIRST, v6, gen),
 		 count_set_id(CTA_KCOUNT_FIRST, v6, gen));
 	e_dynset(&r, NFT_DYNSET_OP_UPDATE, cta_kcount_set_name(CTA_KCOUNT_LEFT, v6, gen),
@@ -1191,59 +1200,41 @@ static int add_dispatch(struct batch *bt, const char *chain, uint8_t l4proto, co
 	return rule_commit(bt, &r, chain);
 }
 
-/* The ICMP rules of family sn, in its ICMP chain (keyed by echo identifier). */
-static int add_trace_icmp(struct batch *bt, const char *chain, const struct seen *sn,
-			  uint32_t per_second)
+/*
+ * The rules of family sn that mark a flow's first packet, in chain: ICMP's (icmp: in
+ * its own chain, keyed by echo identifier, both directions marked seen) or the port
+ * protocols' but TCP (in the trace chain itself, with the doubts and the replies).
+ *   meta nfproto F KEY @seenF return
+ *   [add_trace_doubts, add_seen_replies: not ICMP]
+ *   meta nfproto F [limit name trace_rate] add @seenF { KEY } [ICMP: add @seenF
+ *   { reversed KEY }] meta nftrace set 1
+ * Over the budget a flow is not marked seen: the chain ends, its next packet tried again.
+ */
+static int add_trace_flows(struct batch *bt, const char *chain, const struct seen *sn,
+			   uint32_t per_second, bool icmp, bool doubts)
 {
-	/* KEY @seen return */
 	struct rule r = rule_begin(bt, chain);
 	int err;
 
 	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
-	e_key(&r, sn, false, true);
+	e_key(&r, sn, false, icmp);
 	e_set_op(&r, sn, false);
 	e_verdict(&r, NFT_RETURN);
 	if ((err = rule_commit(bt, &r, chain)))
 		return err;
-	/*
-	 * [limit name trace_rate] add @seen { KEY } add @seen { reversed KEY }
-	 * meta nftrace set 1: over the budget, not marked seen (the chain ends)
-	 */
+	if (!icmp && doubts && (err = add_trace_doubts(bt, chain, sn, per_second)))
+		return err;
+	if (!icmp && (err = add_seen_replies(bt, chain, sn)))
+		return err;
 	r = rule_begin(bt, chain);
 	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
 	e_trace_rate(&r, per_second);
-	e_key(&r, sn, false, true);
+	e_key(&r, sn, false, icmp);
 	e_set_op(&r, sn, true);
-	e_key(&r, sn, true, true);
-	e_set_op(&r, sn, true);
-	e_nftrace(&r);
-	return rule_commit(bt, &r, chain);
-}
-
-/* The rules of family sn for the port protocols but TCP, in the trace chain itself. */
-static int add_trace_ports(struct batch *bt, const char *chain, const struct seen *sn,
-			   uint32_t per_second, bool doubts)
-{
-	/* KEY @seen return */
-	struct rule r = rule_begin(bt, chain);
-	int err;
-
-	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
-	e_key(&r, sn, false, false);
-	e_set_op(&r, sn, false);
-	e_verdict(&r, NFT_RETURN);
-	if ((err = rule_commit(bt, &r, chain)))
-		return err;
-	if (doubts && (err = add_trace_doubts(bt, chain, sn, per_second)))
-		return err;
-	if ((err = add_seen_replies(bt, chain, sn)))
-		return err;
-	/* [limit name trace_rate] add @seen { KEY } meta nftrace set 1: over the budget, not marked seen */
-	r = rule_begin(bt, chain);
-	e_meta_is(&r, NFT_META_NFPROTO, sn->nfproto);
-	e_trace_rate(&r, per_second);
-	e_key(&r, sn, false, false);
-	e_set_op(&r, sn, true);
+	if (icmp) {
+		e_key(&r, sn, true, icmp);
+		e_set_op(&r, sn, true);
+	}
 	e_nftrace(&r);
 	return rule_commit(bt, &r, chain);
 }
@@ -1257,9 +1248,9 @@ static int add_trace_ports(struct batch *bt, const char *chain, const struct see
  *   CHAIN:        meta l4proto tcp goto CHAIN_tcp
  *                 meta l4proto icmp goto CHAIN_icmp
  *                 meta l4proto ipv6-icmp goto CHAIN_icmpv6
- *                 the other protocols, IPv4 then IPv6 (add_trace_ports)
+ *                 the other protocols, IPv4 then IPv6 (add_trace_flows)
  *   CHAIN_tcp:    add_trace_not_syn, [add_trace_resyns (with counting)], add_trace_syns
- *   CHAIN_icmp:   add_trace_icmp (IPv4); CHAIN_icmpv6: the same, IPv6
+ *   CHAIN_icmp:   add_trace_flows, ICMP (IPv4); CHAIN_icmpv6: the same, IPv6
  */
 static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_second, bool count)
 {
@@ -1275,7 +1266,7 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 	for (int k = 0; k < 3 && !err; k++)
 		err = add_dispatch(bt, chain, proto[k], sub[k]);
 	for (int v6 = 0; v6 < 2 && !err; v6++)
-		err = add_trace_ports(bt, chain, v6 ? &seen6 : &seen4, per_second, count);
+		err = add_trace_flows(bt, chain, v6 ? &seen6 : &seen4, per_second, false, count);
 	if (!err)
 		err = add_trace_not_syn(bt, sub[0]);
 	if (!err && count)
@@ -1283,7 +1274,8 @@ static int add_trace_new(struct batch *bt, const char *chain, uint32_t per_secon
 	if (!err)
 		err = add_trace_syns(bt, sub[0], per_second);
 	for (int v6 = 0; v6 < 2 && !err; v6++)
-		err = add_trace_icmp(bt, sub[1 + v6], v6 ? &seen6 : &seen4, per_second);
+		err = add_trace_flows(bt, sub[1 + v6], v6 ? &seen6 : &seen4, per_second, true,
+				      false);
 	return err;
 }
 
