@@ -9,6 +9,7 @@
 
 #include "advisor/lib/buf.h"
 #include "advisor/lib/util.h"
+#include "advisor/model/ruleset.h"
 
 struct walk {
 	struct cta_listing_item it;
@@ -212,29 +213,18 @@ int cta_listing_walk(const char *text, cta_listing_cb cb, void *data)
 }
 
 struct notrack_find {
+	const char *skip;
 	char *out;
 	size_t len;
 };
-
-/* Is word a token of line (between blanks or its ends)? */
-static bool has_word(const char *line, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = strstr(line, word); p; p = strstr(p + 1, word))
-		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
-		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
-			return true;
-	return false;
-}
 
 static int find_notrack(const struct cta_listing_item *it, void *data)
 {
 	struct notrack_find *f = data;
 
 	if (it->what != CTA_LISTING_LINE || strcmp(it->kind, "chain") ||
-	    !strncmp(it->table, "conntrack_advise", strlen("conntrack_advise")) ||
-	    !has_word(it->text, "notrack"))
+	    (f->skip && !strncmp(it->table, f->skip, strlen(f->skip))) ||
+	    !cta_rule_has_word(it->text, "notrack"))
 		return 0;
 	if (it->has_handle)
 		snprintf(f->out, f->len, "%s %s %s handle %llu: %s", it->family, it->table,
@@ -244,9 +234,9 @@ static int find_notrack(const struct cta_listing_item *it, void *data)
 	return 1;
 }
 
-bool cta_listing_notrack(const char *text, char *out, size_t len)
+bool cta_listing_notrack(const char *text, const char *skip, char *out, size_t len)
 {
-	struct notrack_find f = { out, len };
+	struct notrack_find f = { skip, out, len };
 
 	if (len)
 		out[0] = '\0';

@@ -51,10 +51,11 @@ int cta_listing_walk(const char *text, cta_listing_cb cb, void *data);
 
 /*
  * The first rule of text (a listing, with or without handles) with a `notrack`
- * statement, outside the tool's own tables (conntrack_advise*), into out (len bytes,
- * cut short if need be): "FAMILY TABLE CHAIN [handle N]: RULE". Packets such a rule
- * matches get no conntrack entry. Whether there was one.
+ * statement (cta_rule_has_word: not in a quoted string), outside the tables whose
+ * names begin with skip (NULL: none), into out (len bytes, cut short if need be):
+ * "FAMILY TABLE CHAIN [handle N]: RULE". Packets such a rule matches get no conntrack
+ * entry. Whether there was one.
  */
-bool cta_listing_notrack(const char *text, char *out, size_t len);
+bool cta_listing_notrack(const char *text, const char *skip, char *out, size_t len);
 
 #endif

@@ -1194,7 +1194,7 @@ static void on_listed(uint64_t listings, const char *text, int err, void *data)
 	verbose(r, "ruleset snapshot %llu: listed with handles, %zu bytes",
 		(unsigned long long)listings, strlen(text));
 	/* once: what it misses, the recording cannot show, so it is said */
-	if (r->notrack_said || !cta_listing_notrack(text, rule, sizeof(rule)))
+	if (r->notrack_said || !cta_listing_notrack(text, CTA_TABLE_NAME, rule, sizeof(rule)))
 		return;
 	r->notrack_said = true;
 	snprintf(msg, sizeof(msg),

@@ -120,14 +120,14 @@ static void test_notrack(void)
 			   "\t}\n"
 			   "}\n";
 
-	CHECK(!cta_listing_notrack(none, out, sizeof(out)));
+	CHECK(!cta_listing_notrack(none, "conntrack_advise", out, sizeof(out)));
 	CHECK_STR(out, "");
-	CHECK(cta_listing_notrack(some, out, sizeof(out)));
+	CHECK(cta_listing_notrack(some, "conntrack_advise", out, sizeof(out)));
 	CHECK_STR(out,
 		  "ip raw PREROUTING handle 7: udp dport 5060 counter packets 3 bytes 9 notrack");
-	CHECK(cta_listing_notrack(some, out, 8));
+	CHECK(cta_listing_notrack(some, "conntrack_advise", out, 8));
 	CHECK_STR(out, "ip raw ");
-	CHECK(!cta_listing_notrack(NULL, out, sizeof(out)));
+	CHECK(!cta_listing_notrack(NULL, "conntrack_advise", out, sizeof(out)));
 }
 
 static void test_rule_has_word(void)
