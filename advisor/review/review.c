@@ -631,6 +631,10 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 	return untraced_at(rs, i, translated, 0, &visits);
 }
 
+#define ND_UNTRACED                                                                           \
+	"can match IPv6 neighbour discovery or multicast listener messages, which conntrack " \
+	"does not track and record does not trace: no evidence either way"
+
 static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool translated, int depth,
 			       int *visits)
 {
@@ -661,13 +665,8 @@ static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool tran
 			       "way (keep it)";
 	/* "keep it" is advice for what lets them through, not for a drop (helper-53) */
 	if (may_match_nd(rs, text, f, t, c))
-		return cta_rule_has_word(text, "accept")
-			       ? "can match IPv6 neighbour discovery or multicast listener "
-				 "messages, which conntrack does not track and record does not "
-				 "trace: no evidence either way (keep it: IPv6 needs them)"
-			       : "can match IPv6 neighbour discovery or multicast listener "
-				 "messages, which conntrack does not track and record does not "
-				 "trace: no evidence either way";
+		return cta_rule_has_word(text, "accept") ? ND_UNTRACED " (keep it: IPv6 needs them)"
+							 : ND_UNTRACED;
 	if (translated && (nat_only(rs, f, t, c, 0) || strstr(text, "ct status dnat") ||
 			   strstr(text, "ct status snat")))
 		return "translated connections were recorded (conntrack says so), and the traces "
