@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/netfilter.h>
+
 #include "advisor/cli/cli.h"
 #include "advisor/lib/buf.h"
 #include "advisor/lib/jsonpos.h"
@@ -628,8 +630,11 @@ static int put_xt(struct cta_candidate *c, const char *live)
 		char family[32], name[256];
 		int nfproto, rc;
 
+		/* iptables-nft (arptables-, ebtables-nft) writes these families only */
 		if (sscanf(key, "%31s %255s", family, name) != 2 ||
 		    (nfproto = cta_nfproto_from_name(family)) < 0 ||
+		    (nfproto != NFPROTO_IPV4 && nfproto != NFPROTO_IPV6 && nfproto != NFPROTO_ARP &&
+		     nfproto != NFPROTO_BRIDGE) ||
 		    cta_jarray_has(c->uncopied, key))
 			continue;
 		if (cta_xt_rules_dump((uint8_t)nfproto, name, &x) || !cta_xt_rules_count(x)) {
