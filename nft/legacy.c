@@ -114,15 +114,18 @@ static int drain(int out, int err, struct grown *o, struct grown *e)
 	return 0;
 }
 
-/* TOOL with no argument, its stdin IN (-1: /dev/null), its output into O and E. */
-static int run_tool(const char *tool, int in, struct grown *o, struct grown *e)
+/* TOOL with ARG (NULL: none), its stdin IN (-1: /dev/null), its output into O and E. */
+static int run_tool_arg(const char *tool, const char *const *arg, int in, struct grown *o,
+			struct grown *e)
 {
-	char *const argv[] = { (char *)tool, NULL };
+	char *argv[4] = { (char *)tool, NULL, NULL, NULL };
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 	posix_spawn_file_actions_t fa;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status, rc;
 	pid_t pid;
 
+	for (int i = 0; arg && i < 2 && arg[i]; i++)
+		argv[1 + i] = (char *)arg[i];
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		rc = -errno;
 		goto close_pipes;
@@ -156,6 +159,11 @@ close_pipes:
 			close(err[i]);
 	}
 	return rc;
+}
+
+static int run_tool(const char *tool, int in, struct grown *o, struct grown *e)
+{
+	return run_tool_arg(tool, NULL, in, o, e);
 }
 
 /* The counters `[packets:bytes]` of the chain lines change with every packet: cut them. */
@@ -214,6 +222,44 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 	if (!o.buf && !(o.buf = strdup("")))
 		return -ENOMEM;
 	strip_counters(&o);
+	*text = o.buf;
+	*len = o.len;
+	return 0;
+}
+
+int cta_iptables_nft_save(int family, const char *table, char **text, size_t *len, char **errmsg)
+{
+	static const char *const tools[2][2] = {
+		{ "/usr/sbin/iptables-nft-save", "/sbin/iptables-nft-save" },
+		{ "/usr/sbin/ip6tables-nft-save", "/sbin/ip6tables-nft-save" },
+	};
+	const char *arg[3] = { "-t", table, NULL };
+	const char *tool = NULL;
+	struct grown o = { 0 }, e = { 0 };
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (errmsg)
+		*errmsg = NULL;
+	for (int i = 0; i < 2 && !tool; i++)
+		if (access(tools[family == AF_INET6][i], X_OK) == 0)
+			tool = tools[family == AF_INET6][i];
+	if (!tool)
+		return -ENOENT;
+	rc = run_tool_arg(tool, arg, -1, &o, &e);
+	if (rc == -EIO && errmsg && e.buf) {
+		e.buf[strcspn(e.buf, "\n")] = '\0';
+		*errmsg = e.buf;
+		e.buf = NULL;
+	}
+	free(e.buf);
+	if (rc) {
+		free(o.buf);
+		return rc;
+	}
+	if (!o.buf && !(o.buf = strdup("")))
+		return -ENOMEM;
 	*text = o.buf;
 	*len = o.len;
 	return 0;

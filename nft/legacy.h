@@ -2,7 +2,7 @@
 /*
  * iptables-legacy, seen from the kernel layer: the rules as `iptables-legacy-save`
  * prints them, and the binding of the packet logger that ip_tables' TRACE lines go
- * through.
+ * through; and an iptables-nft table as `iptables-nft-save` prints it.
  *
  * The rules are read by running iptables-legacy-save (ip6tables-legacy-save) with a
  * fixed argument vector, no shell and a fixed environment: the text users know, with
@@ -37,6 +37,17 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg);
  * -errno.
  */
 int cta_legacy_restore(int family, const char *text, size_t len, char **errmsg);
+
+/*
+ * TABLE of FAMILY (AF_INET, AF_INET6) as iptables-nft-save (ip6tables-nft-save) prints
+ * it, `-t TABLE`, fixed argument vector, no shell: the text of an iptables-nft table's
+ * rules with their xt matches and targets as iptables prints them (nft's listing
+ * translates those through libxtables, not always rightly: nft/xtcopy.h). *TEXT is
+ * NUL-terminated, *LEN bytes, the caller frees it. 0, -ENOENT (the tool is not
+ * installed), -ETIMEDOUT (over 10 s), -EIO (it failed, as for a table it cannot read:
+ * *ERRMSG, if not NULL, gets its first line of stderr, caller frees), -ENOMEM.
+ */
+int cta_iptables_nft_save(int family, const char *table, char **text, size_t *len, char **errmsg);
 
 /*
  * A cheap mark of TABLE's rules (FAMILY AF_INET or AF_INET6), from the kernel's

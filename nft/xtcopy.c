@@ -13,12 +13,14 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nft/ctmsg.h"
+#include "nft/legacy.h"
 
 struct xt_rule {
 	struct nftnl_rule *r;
@@ -373,4 +375,132 @@ out:
 	if (nl)
 		mnl_socket_close(nl);
 	return rc ? rc : (int)n;
+}
+
+static int on_gen(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+	int rc = MNL_CB_ERROR;
+
+	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0 && nftnl_gen_is_set(g, NFTNL_GEN_ID)) {
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+		rc = MNL_CB_STOP;
+	}
+	nftnl_gen_free(g);
+	return rc;
+}
+
+/* The ruleset's generation (NFT_MSG_GETGEN): it changes with every commit. 0 or -errno. */
+static int generation(uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	uint32_t seq = (uint32_t)time(NULL);
+	struct nlmsghdr *nlh;
+	ssize_t got;
+	int rc;
+
+	if (!nl)
+		return -errno;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
+	    (got = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
+		rc = -errno;
+	} else {
+		rc = mnl_cb_run(buf, (size_t)got, seq, mnl_socket_get_portid(nl), on_gen, gen);
+		rc = rc == MNL_CB_STOP ? 0 : rc < 0 ? -errno : -EBADMSG;
+	}
+	mnl_socket_close(nl);
+	return rc;
+}
+
+/* One "-A CHAIN ..." line of iptables-nft-save's output, cut at its end. */
+struct saved_line {
+	const char *chain; /* into the line: "CHAIN ..." (its length: chain_len) */
+	size_t chain_len;
+	char *line;
+};
+
+/* The "-A" lines of TEXT, in order, cut in place (TEXT changes). How many, or -ENOMEM. */
+static ssize_t saved_lines(char *text, struct saved_line **out)
+{
+	struct saved_line *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (char *p = text, *nl; p && *p; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (strncmp(p, "-A ", 3))
+			continue;
+		if (n == cap) {
+			struct saved_line *w = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!w) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = w;
+		}
+		v[n].chain = p + 3;
+		v[n].chain_len = strcspn(p + 3, " ");
+		v[n++].line = p;
+	}
+	*out = v;
+	return (ssize_t)n;
+}
+
+int cta_xt_rules_saved(uint8_t family, const char *table, cta_xt_saved_fn fn, void *data)
+{
+	struct cta_xt_rules *x = NULL;
+	struct saved_line *lines = NULL;
+	uint32_t gen0, gen1;
+	char *text = NULL;
+	size_t len, done = 0;
+	ssize_t n = 0;
+	int rc;
+
+	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6)
+		return 0;
+	if ((rc = generation(&gen0)) || (rc = cta_xt_rules_dump(family, table, &x)) || !x->n_xt)
+		goto out;
+	rc = cta_iptables_nft_save(family == NFPROTO_IPV6 ? AF_INET6 : AF_INET, table, &text, &len,
+				   NULL);
+	if (rc || (rc = generation(&gen1)))
+		goto out;
+	if (gen1 != gen0) {
+		rc = -ESTALE; /* changed meanwhile: the lines may be of other rules */
+		goto out;
+	}
+	if ((n = saved_lines(text, &lines)) < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	/* chain by chain, the k-th line is the k-th rule: counts checked first, then paired */
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		for (size_t i = 0; i < x->n && !rc;) {
+			const char *chain = x->v[i].chain;
+			size_t run = chain_run(x, i, chain), clen = strlen(chain), k = 0;
+
+			for (ssize_t l = 0; l < n && !rc; l++) {
+				if (lines[l].chain_len != clen ||
+				    strncmp(lines[l].chain, chain, clen))
+					continue;
+				if (pass && k < run && x->v[i + k].xt) {
+					rc = fn(chain, x->v[i + k].handle, lines[l].line, data);
+					done++;
+				}
+				k++;
+			}
+			if (!rc && k != run)
+				rc = -ESTALE; /* iptables-nft-save left one out, or printed more */
+			i += run;
+		}
+	}
+out:
+	free(lines);
+	free(text);
+	cta_xt_rules_free(x);
+	return rc ? rc : (int)done;
 }

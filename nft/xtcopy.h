@@ -36,4 +36,19 @@ size_t cta_xt_rules_count(const struct cta_xt_rules *r);
  */
 int cta_xt_rules_put(const struct cta_xt_rules *live, const struct cta_xt_rules *copy);
 
+/* One rule's line: CHAIN's rule HANDLE is LINE ("-A CHAIN ..."). 0, or -errno to stop. */
+typedef int (*cta_xt_saved_fn)(const char *chain, uint64_t handle, const char *line, void *data);
+
+/*
+ * Each rule of TABLE (family NFPROTO_IPV4 or NFPROTO_IPV6; others have none) in the
+ * caller's network namespace that holds an xt expression, with its line as
+ * iptables-nft-save (nft/legacy.h) writes it: fn(chain, handle, line, data). Paired by
+ * place, chain by chain: the k-th "-A CHAIN" line is the chain's k-th rule. The tool
+ * runs only for a table that holds such rules. Nothing is paired when the ruleset's
+ * generation (NFT_MSG_GETGEN) changed from before the dump to after the save, or a chain
+ * has another count of lines than of rules: -ESTALE. How many were handed, or -errno (fn's, the dump's,
+ * cta_iptables_nft_save's: -ENOENT when it is not installed, -EIO when it refused).
+ */
+int cta_xt_rules_saved(uint8_t family, const char *table, cta_xt_saved_fn fn, void *data);
+
 #endif

@@ -1099,7 +1099,9 @@ static bool same_up_to(const char *before, const char *after, const struct cta_v
 	} else if (b && a) {
 		size_t i, n = json_array_size(a);
 
-		for (i = 0; i < n && strcmp(json_string_value(json_array_get(a, i)), v->rule); i++)
+		for (i = 0;
+		     i < n && !cta_rule_text_same(json_string_value(json_array_get(a, i)), v->rule);
+		     i++)
 			;
 		same = i < n && i < json_array_size(b);
 		for (size_t k = 0; same && k <= i; k++)

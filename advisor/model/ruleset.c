@@ -124,7 +124,8 @@ static int put_rule(struct cta_ruleset *rs, uint8_t family, const char *table, c
 		char *t;
 
 		r = &rs->rules[pos];
-		if (!strcmp(r->text, text))
+		/* the same rule: its note (cta_ruleset_note_xt) stays */
+		if (cta_rule_text_same(r->text, text))
 			return 0;
 		if (!(t = strdup(text)))
 			return -ENOMEM;
@@ -383,12 +384,60 @@ static bool word_char(char c)
 	       c == '_' || c == '-' || c == '@' || c == '$' || c == '.' || c == '/';
 }
 
+const char *cta_rule_note(const char *text)
+{
+	static const char note[] = CTA_RULE_NOTE_XT;
+	bool quoted = false;
+
+	for (const char *p = text; p && *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == ' ' && !strncmp(p, note, sizeof(note) - 1))
+			return p;
+	}
+	return NULL;
+}
+
+size_t cta_rule_text_len(const char *text)
+{
+	const char *note = cta_rule_note(text);
+
+	return note ? (size_t)(note - text) : text ? strlen(text) : 0;
+}
+
+bool cta_rule_text_same(const char *a, const char *b)
+{
+	size_t n = cta_rule_text_len(a);
+
+	return a && b && n == cta_rule_text_len(b) && !memcmp(a, b, n);
+}
+
+int cta_ruleset_note_xt(struct cta_ruleset *rs, uint8_t family, const char *table,
+			const char *chain, uint64_t handle, const char *saved)
+{
+	int64_t pos = find(rs, family, table, chain, handle);
+	struct rule *r;
+	size_t n;
+	char *t;
+
+	if (pos < 0)
+		return -ENOENT;
+	r = &rs->rules[pos];
+	n = cta_rule_text_len(r->text);
+	if (asprintf(&t, "%.*s%s%s", (int)n, r->text, CTA_RULE_NOTE_XT, saved) < 0)
+		return -ENOMEM;
+	free(r->text);
+	r->text = t;
+	return 0;
+}
+
 bool cta_rule_has_word(const char *text, const char *word)
 {
 	size_t n = strlen(word);
 	bool quoted = false;
+	const char *end = text + cta_rule_text_len(text);
 
-	for (const char *p = text; p && *p; p++) {
+	for (const char *p = text; p && p < end; p++) {
 		if (*p == '"') {
 			quoted = !quoted;
 		} else if (!quoted && (p == text || !word_char(p[-1])) && !strncmp(p, word, n) &&
@@ -403,8 +452,9 @@ bool cta_rule_next_target(const char **at, char *buf, size_t len)
 {
 	static const char *const words[] = { "jump", "goto" };
 	bool quoted = false;
+	const char *end = *at ? *at + cta_rule_text_len(*at) : NULL;
 
-	for (const char *p = *at; p && *p; p++) {
+	for (const char *p = *at; p && p < end; p++) {
 		if (*p == '"') {
 			quoted = !quoted; /* a comment or a log prefix says nothing */
 			continue;
@@ -499,6 +549,9 @@ static bool next_word(const char **at, char *buf, size_t len, bool keep_commas)
 	size_t k = 0;
 
 	for (;;) {
+		/* the note (cta_ruleset_note_xt) says nothing of what nft matches */
+		if (!strncmp(p, CTA_RULE_NOTE_XT, sizeof(CTA_RULE_NOTE_XT) - 1))
+			p = "";
 		while (*p == ' ' || *p == ',')
 			p++;
 		if (*p != '"')

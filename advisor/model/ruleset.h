@@ -77,6 +77,29 @@ size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
 				     const struct cta_ruleset *after, char *buf, size_t len);
 
 /*
+ * A rule with xt expressions (iptables-nft's matches and targets, nft_compat): nft
+ * lists them through libxtables' translation, which can say something else (nft 1.0.6
+ * lists `-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP` as `ct status
+ * dnat counter drop`) or nothing (`xt match recent`). Such a rule's text is nft's,
+ * followed by this note and the rule as iptables-nft-save writes it:
+ * `ct status dnat counter drop # iptables-nft: -A KUBE-FIREWALL -m conntrack ...`.
+ * Every function here that reads a rule's meaning from its text reads nft's part only.
+ */
+#define CTA_RULE_NOTE_XT " # iptables-nft: "
+/* Where TEXT's note begins (outside double quotes), or NULL: none. */
+const char *cta_rule_note(const char *text);
+/* The length of TEXT without its note (0 for NULL). */
+size_t cta_rule_text_len(const char *text);
+/* Are A and B the same rule text, notes aside? false when either is NULL. */
+bool cta_rule_text_same(const char *a, const char *b);
+/*
+ * Note SAVED (the rule's line in iptables-nft-save's output) on the rule (family,
+ * table, chain, handle), in place of any earlier note; a later listing with the same
+ * text keeps it. 0, -ENOENT (no such rule) or -ENOMEM.
+ */
+int cta_ruleset_note_xt(struct cta_ruleset *rs, uint8_t family, const char *table,
+			const char *chain, uint64_t handle, const char *saved);
+/*
  * Does a rule's TEXT (as nft lists it) hold WORD as a statement or keyword: a whole
  * word outside double-quoted strings, so `comment "no drop here"`, `@drop_list` or
  * `ct mark 0xdrop` do not count, while `drop`, `{ 22 : drop }` and `reject with

@@ -2,6 +2,7 @@
 #include "advisor/record/listen.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "nft/nlsock.h"
 #include "nft/snapshot.h"
 #include "nft/tracemsg.h"
+#include "nft/xtcopy.h"
 
 struct cta_listen {
 	struct cta_nlsock *sock; /* NULL when nothing is traced */
@@ -19,6 +21,7 @@ struct cta_listen {
 	struct cta_table *table;
 	struct cta_table *ingress; /* netdev, where ingress chains are; NULL: none */
 	bool counting; /* the table has its counting sets */
+	bool xt_saved; /* cta_listen_config's */
 	int ingress_err;
 	cta_judgement_cb cb;
 	void (*on_trace)(const struct cta_trace_event *ev, void *data);
@@ -26,6 +29,52 @@ struct cta_listen {
 	void *data;
 	struct cta_listen_stats stats;
 };
+
+struct note_q {
+	struct cta_ruleset *rs;
+	uint8_t family;
+	const char *table;
+};
+
+static int note_xt(const char *chain, uint64_t handle, const char *line, void *data)
+{
+	const struct note_q *q = data;
+	int err = cta_ruleset_note_xt(q->rs, q->family, q->table, chain, handle, line);
+
+	return err == -ENOENT ? 0 : err; /* added after the listing: the next one has it */
+}
+
+/*
+ * The rules with xt expressions of every ip and ip6 table, noted with their lines as
+ * iptables-nft-save writes them. What cannot be had (no iptables-nft-save, a table it
+ * refuses, a change meanwhile) keeps nft's text alone. 0 or -ENOMEM.
+ */
+static int note_xt_rules(struct cta_listen *l)
+{
+	const char *done[64];
+	uint8_t done_f[64];
+	size_t n_done = 0, n = cta_ruleset_rule_count(l->rs);
+
+	for (size_t i = 0; i < n && n_done < ARRAY_SIZE(done); i++) {
+		struct note_q q = { .rs = l->rs };
+		const char *chain;
+		uint64_t handle;
+		size_t k = 0;
+
+		cta_ruleset_rule_at(l->rs, i, &q.family, &q.table, &chain, &handle);
+		if (q.family != NFPROTO_IPV4 && q.family != NFPROTO_IPV6)
+			continue;
+		while (k < n_done && (done_f[k] != q.family || strcmp(done[k], q.table)))
+			k++;
+		if (k < n_done)
+			continue;
+		done_f[n_done] = q.family;
+		done[n_done++] = q.table;
+		if (cta_xt_rules_saved(q.family, q.table, note_xt, &q) == -ENOMEM)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 /* The listing is text (nft/snapshot.h); the model reads it (advisor/model/ruleset.h). */
 static int relist(struct cta_listen *l)
@@ -35,6 +84,8 @@ static int relist(struct cta_listen *l)
 
 	if (!err)
 		err = cta_ruleset_add_text(l->rs, text);
+	if (!err && l->xt_saved)
+		err = note_xt_rules(l);
 	if (!err)
 		l->stats.listings++;
 	if (l->on_listed)
@@ -116,6 +167,7 @@ int cta_listen_new(struct cta_listen **out, const struct cta_listen_config *cfg,
 	l->on_trace = cfg->on_trace;
 	l->on_listed = cfg->on_listed;
 	l->data = cfg->data;
+	l->xt_saved = cfg->xt_saved;
 	l->rs = cta_ruleset_new();
 	l->tracer = cta_tracer_new(name, on_judgement, l);
 	if (!l->rs || !l->tracer)

@@ -40,6 +40,11 @@ struct cta_listen_config {
 	unsigned rcvbuf; /* the trace socket's receive buffer, bytes; 0: the default */
 	bool follow; /* notice ruleset changes (a socket on the nf_tables group) */
 	bool ingress; /* mark at ingress too, where the ruleset has ingress chains */
+	/*
+	 * note iptables-nft-save's line on each rule with xt expressions, at every listing
+	 * (advisor/model/ruleset.h, CTA_RULE_NOTE_XT; nft/xtcopy.h cta_xt_rules_saved)
+	 */
+	bool xt_saved;
 	cta_judgement_cb on_judgement; /* a packet finished; rules on its path are named */
 	/*
 	 * optional: each trace event as read (for -v); each listing taken, its text (NULL

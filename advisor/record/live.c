@@ -151,6 +151,7 @@ int cta_live_blame(const struct cta_trace_match *m, uint64_t timeout_ms,
 		.table = &cfg,
 		.rcvbuf = 8u << 20,
 		.ingress = true,
+		.xt_saved = true,
 		.on_judgement = on_judgement,
 		.data = &l,
 	};

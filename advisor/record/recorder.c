@@ -1217,6 +1217,7 @@ static int setup_listen(struct rec *r)
 					.rcvbuf = 16u << 20,
 					.follow = true,
 					.ingress = true,
+					.xt_saved = true,
 					.on_judgement = on_judgement,
 					.on_listed = on_listed,
 					.data = r };

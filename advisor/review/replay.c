@@ -583,7 +583,11 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 {
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
 	struct cta_listen_config lc = {
-		.table = &cfg, .rcvbuf = 16u << 20, .on_judgement = on_judgement, .data = r
+		.table = &cfg,
+		.rcvbuf = 16u << 20,
+		.xt_saved = true, /* the copy's xt rules are live's (xtcopy.h) */
+		.on_judgement = on_judgement,
+		.data = r
 	};
 	struct cta_listen_error le;
 	struct cta_err lerr = { "" };

@@ -65,7 +65,8 @@ static bool denied_as_recorded(const struct cta_review_flow *rf)
 		if (r->type == CTA_VTYPE_POLICY)
 			return true;
 		if (r->type == CTA_VTYPE_RULE &&
-		    (r->rule && c->rule ? !strcmp(r->rule, c->rule) : r->handle == c->handle))
+		    (r->rule && c->rule ? cta_rule_text_same(r->rule, c->rule)
+					: r->handle == c->handle))
 			return true;
 	}
 	return false;

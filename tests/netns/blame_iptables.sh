@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An iptables-nft ruleset (loaded with iptables-nft-restore) is blamed like any nft
-# one, on the handle and text nft lists; iptables-legacy tables draw a warning only
-# where they cannot be followed (--trace none).
+# one, on the handle and text nft lists (a rule with an xt target followed by its line
+# in iptables-nft-save's output); iptables-legacy tables draw a warning only where they
+# cannot be followed (--trace none).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -23,6 +24,8 @@ t22=$(S nft -a -s list chain ip filter INPUT | grep 'dport 22' | sed 's/ # handl
 h80=$(S nft -a list chain ip filter INPUT | grep 'dport 80' | sed 's/.* # handle //')
 t80=$(S nft -a -s list chain ip filter INPUT | grep 'dport 80' | sed 's/ # handle.*//; s/^[[:space:]]*//')
 [ -n "$h22" ] && [ -n "$h80" ] || fail "iptables-nft rules not listed by nft"
+# REJECT is an xt target: its line as iptables-nft-save writes it follows nft's text
+t80="$t80 # iptables-nft: -A INPUT -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset"
 
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
 rec=$!

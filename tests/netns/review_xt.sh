@@ -8,7 +8,8 @@
 # copies such rules as the kernel holds them (libnftnl), and apply refuses to write a
 # table with xt matches. Rules whose xt extension needs the rule's protocol (multiport,
 # REJECT with tcp-reset, `! -p`) must copy too: the kernel refuses them without the
-# protocol iptables-nft gives it beside the rule (helper-54).
+# protocol iptables-nft gives it beside the rule (helper-54). record and blame show such a
+# rule as iptables-nft-save writes it too, after nft's text.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -42,6 +43,13 @@ S nft list chain ip filter INPUT
 record_probes "$TMP/s.json" 22:ok 8081:denied
 "$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "dport=8081 .*verdict=drop by=ip/filter/INPUT/[0-9]+"
+# the deciding rule as nft lists it, then as iptables-nft-save writes it: its real match
+"$CTA" blame --session "$TMP/s.json" "tcp 198.51.100.7 -> 198.51.100.1:8081" >"$TMP/blame" ||
+	fail "blame exited $?"
+cat "$TMP/blame"
+expect_line "$TMP/blame" "^  verdict: drop, by rule [0-9]+ of ip filter INPUT: .* # iptables-nft: -A INPUT -p tcp -m tcp --dport 8081 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP$"
+# a rule without xt expressions has nft's text alone
+expect_line "$TMP/blame" "iptables-nft: -A INPUT -m conntrack --ctstate" 0
 
 printf 'add rule ip filter INPUT tcp dport 2222 accept\n' >"$TMP/cand.nft"
 S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/rev.out" 2>&1

@@ -145,6 +145,73 @@ static void test_rule_has_word(void)
 	CHECK(!cta_rule_has_word(NULL, "drop"));
 }
 
+/* iptables-nft's line noted on a rule with xt expressions: nft's text alone has meaning. */
+static void test_note_xt(void)
+{
+	static const char kube[] = "table ip filter { # handle 1\n"
+				   "\tchain KUBE-FIREWALL { # handle 4\n"
+				   "\t\tct status dnat counter drop # handle 9\n"
+				   "\t}\n"
+				   "}\n";
+	static const char save[] = "-A KUBE-FIREWALL -m conntrack ! --ctstate "
+				   "RELATED,ESTABLISHED,DNAT -m set --match-set accept src -j DROP";
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_rule_packet est = { .family = AF_INET,
+				       .l4proto = IPPROTO_TCP,
+				       .has_ct = true,
+				       .ct_state = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) };
+	const char *t, *at;
+	char target[64];
+
+	CHECK_EQ(cta_ruleset_add_text(rs, kube), 0);
+	CHECK_EQ(cta_ruleset_note_xt(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9, save), 0);
+	CHECK_EQ(cta_ruleset_note_xt(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 8, save),
+		 -ENOENT);
+	t = cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9);
+	CHECK_STR(t, "ct status dnat counter drop # iptables-nft: -A KUBE-FIREWALL -m conntrack "
+		     "! --ctstate RELATED,ESTABLISHED,DNAT -m set --match-set accept src -j DROP");
+	CHECK_EQ(cta_rule_text_len(t), strlen("ct status dnat counter drop"));
+	CHECK(cta_rule_note(t) == t + strlen("ct status dnat counter drop"));
+	CHECK(cta_rule_text_same(t, "ct status dnat counter drop"));
+	CHECK(!cta_rule_text_same(t, "ct status dnat counter accept"));
+	CHECK(!cta_rule_text_same(t, NULL));
+	/* the words of the note mean nothing to what reads nft's text */
+	CHECK(!cta_rule_has_word(t, "accept"));
+	CHECK(!cta_rule_has_word(t, "set"));
+	CHECK(cta_rule_has_word(t, "drop"));
+	CHECK(!cta_rule_cannot_match(t, &est)); /* `ct status` is not weighed */
+	CHECK(cta_rule_cannot_match("tcp dport 22 accept # iptables-nft: -A X -p udp -j ACCEPT",
+				    &(struct cta_rule_packet){ .family = AF_INET,
+							       .l4proto = IPPROTO_UDP }));
+	at = "counter jump A # iptables-nft: -A X -m comment --comment x -j B -g C";
+	CHECK(cta_rule_next_target(&at, target, sizeof(target)));
+	CHECK_STR(target, "A");
+	CHECK(!cta_rule_next_target(&at, target, sizeof(target)));
+	at = "counter accept # iptables-nft: -A X -m mark --mark 1 -j ACCEPT jump B";
+	CHECK(!cta_rule_next_target(&at, target, sizeof(target)));
+	/* inside quotes it is no note */
+	CHECK(cta_rule_note("accept comment \" # iptables-nft: x\"") == NULL);
+	/* a listing again: the same text keeps its note; another text drops it */
+	CHECK_EQ(cta_ruleset_add_text(rs, kube), 0);
+	CHECK(cta_rule_note(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9)));
+	CHECK_EQ(cta_ruleset_add_text(rs, "table ip filter { # handle 1\n"
+					  "\tchain KUBE-FIREWALL { # handle 4\n"
+					  "\t\tcounter accept # handle 9\n"
+					  "\t}\n"
+					  "}\n"),
+		 0);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9),
+		  "counter accept");
+	/* noted twice: the newer line, once */
+	CHECK_EQ(cta_ruleset_note_xt(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9, "-A K -j A"),
+		 0);
+	CHECK_EQ(cta_ruleset_note_xt(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9, "-A K -j B"),
+		 0);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9),
+		  "counter accept # iptables-nft: -A K -j B");
+	cta_ruleset_free(rs);
+}
+
 /*
  * What a rule surely cannot match, as nft lists it: only what its matches say plainly;
  * anything unsure may match (helper-27's cases among them).
@@ -233,6 +300,7 @@ int main(void)
 	const struct cta_chain_info *c;
 
 	test_rule_has_word();
+	test_note_xt();
 	test_cannot_match();
 	test_notrack();
 	CHECK_EQ(cta_ruleset_add_text(rs, listing), 0);
