@@ -17,7 +17,7 @@
 #include "advisor/model/verdict.h"
 
 #define CTA_SESSION_FORMAT "conntrack-advise-session"
-#define CTA_SESSION_VERSION 4
+#define CTA_SESSION_VERSION 5
 /* a recording id: 128 random bits in hex */
 #define CTA_RECORDING_ID_LEN 33
 

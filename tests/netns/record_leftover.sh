@@ -113,7 +113,7 @@ schema_ok session.schema.json "$TMP/s.json"
 "$PY" - "$TMP/s.json" <<'PY' || fail "the session's flows"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["version"] == 4, d["version"]
+assert d["version"] == 5, d["version"]
 by = {f["orig"]["dport"]: f for f in d["flows"] if f["protocol"] == "tcp"}
 f = by.get(80)
 assert f and f["connections"] == 1 and f.get("leftover") == 1, f

@@ -44,7 +44,7 @@ meter=$(S nft -a list chain inet filter ssh_in | sed -n 's/.*reject with tcp res
 import json, sys
 s = json.load(open(sys.argv[1]))
 accept, meter = int(sys.argv[2]), int(sys.argv[3])
-assert s["version"] == 4
+assert s["version"] == 5
 assert len(s["recording"]["ids"]) == 1 and len(s["recording"]["ids"][0]) == 32, s["recording"]
 # the first checkpoint already had the recording's id, and the host its identity
 first = json.load(open(sys.argv[4]))

@@ -74,7 +74,7 @@ round() {
 	"$PY" - "$TMP/$tag.json" <<'PY' || fail "$tag: session: $(grep 192.0.2.130 "$TMP/$tag.json")"
 import json, os, sys
 s = json.load(open(sys.argv[1]))
-assert s["version"] == 4, s["version"]
+assert s["version"] == 5, s["version"]
 f = [f for f in s["flows"] if f["orig"]["src"] == "192.0.2.130"]
 assert len(f) == 1 and f[0]["iif"] == "wg0", f
 table = 100 if os.environ.get("POLICY") else 254

@@ -29,12 +29,12 @@ void cta_msg(const char *fmt, ...)
 }
 
 static const char *const fixtures[] = {
-	"tests/data/demo-session.json",	   "tests/data/session-v1.json",
-	"tests/data/session-v2.json",	   "tests/data/session-v3.json",
-	"tests/data/session-v4.json",	   "tests/data/suggest/many.json",
-	"tests/data/suggest/procs.json",   "tests/data/suggest/router.json",
-	"tests/data/suggest/v4.json",	   "tests/data/suggest/v6.json",
-	"tests/data/suggest/onehost.json",
+	"tests/data/demo-session.json",	  "tests/data/session-v1.json",
+	"tests/data/session-v2.json",	  "tests/data/session-v3.json",
+	"tests/data/session-v4.json",	  "tests/data/session-v5.json",
+	"tests/data/suggest/many.json",	  "tests/data/suggest/procs.json",
+	"tests/data/suggest/router.json", "tests/data/suggest/v4.json",
+	"tests/data/suggest/v6.json",	  "tests/data/suggest/onehost.json",
 };
 
 static void check_session(const char *path, struct cta_jstream *js)
