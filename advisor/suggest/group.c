@@ -106,8 +106,18 @@ static bool siblings(const struct cta_prefix *a, const struct cta_prefix *b)
 	       same_prefix(a, b, a->len - 1u) && cta_prefix_cmp(a, b) != 0;
 }
 
+/* Does the prefix p (its len) cover one of the addresses kept out? */
+static bool covers(const struct cta_prefix *p, const struct cta_prefix *keep_out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same_prefix(p, &keep_out[i], p->len))
+			return true;
+	return false;
+}
+
 int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, size_t n,
-		   struct cta_prefix **out, size_t *n_out)
+		   const struct cta_prefix *keep_out, size_t n_keep_out, struct cta_prefix **out,
+		   size_t *n_out)
 {
 	struct cta_prefix *res;
 	size_t m = 0;
@@ -133,8 +143,9 @@ int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, siz
 		for (; j < n && same_prefix(&hosts[i], &hosts[j], len); j++)
 			if (j == i || cta_prefix_cmp(&hosts[j - 1], &hosts[j]))
 				distinct++;
-		if (distinct >= o->min_hosts && len < full_len(p.family)) {
-			p.len = (uint8_t)len;
+		p.len = (uint8_t)len;
+		if (distinct >= o->min_hosts && len < full_len(p.family) &&
+		    !covers(&p, keep_out, n_keep_out)) {
 			cta_addr_mask(&p.addr, p.family, len);
 			p.hosts = 0;
 			p.connections = 0;
@@ -162,8 +173,11 @@ int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, siz
 		while (m >= 2 && res[m - 1].len < full_len(res[m - 1].family) &&
 		       siblings(&res[m - 2], &res[m - 1]) &&
 		       res[m - 1].len - 1u >= merge_len(o, res[m - 1].family)) {
-			struct cta_prefix *a = &res[m - 2];
+			struct cta_prefix *a = &res[m - 2], parent = *a;
 
+			parent.len--;
+			if (covers(&parent, keep_out, n_keep_out))
+				break;
 			cta_prefix_add(a, &res[m - 1]);
 			a->len--;
 			cta_addr_mask(&a->addr, a->family, a->len);

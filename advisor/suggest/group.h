@@ -34,11 +34,15 @@ void cta_group_defaults(struct cta_group_opts *o);
  * prefixes: a prefix of opts' length replaces its hosts when at least min_hosts
  * distinct ones were seen; then two adjacent prefixes of equal length that together
  * form their parent merge into it, as long as the parent is no wider than the merge
- * limit; a host that stays alone stays a host. The input is sorted in place. *out is
- * malloc'd, sorted by family and address, disjoint. 0 or -ENOMEM.
+ * limit; a host that stays alone stays a host. No prefix covers an address of
+ * KEEP_OUT (n_keep_out of them, full length; NULL for none: the peers the service
+ * denied while recording): the hosts of a prefix that would stay hosts, two prefixes
+ * that would merge stay two. The input is sorted in place. *out is malloc'd, sorted by
+ * family and address, disjoint. 0 or -ENOMEM.
  */
 int cta_group_fold(const struct cta_group_opts *o, struct cta_prefix *hosts, size_t n,
-		   struct cta_prefix **out, size_t *n_out);
+		   const struct cta_prefix *keep_out, size_t n_keep_out, struct cta_prefix **out,
+		   size_t *n_out);
 
 /* Order by family, address, length. */
 int cta_prefix_cmp(const struct cta_prefix *a, const struct cta_prefix *b);

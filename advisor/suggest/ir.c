@@ -416,18 +416,46 @@ static int svc_cmp(const void *pa, const void *pb)
 	return a->port < b->port ? -1 : a->port > b->port;
 }
 
-/* Group the observations into services, each with its folded peers. */
-static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n, struct svc **out,
-			 size_t *n_out)
+/*
+ * The peers service s denied while recording (ir->denied: its sources, or for OUT its
+ * destinations), into keep (room for ir->n_denied): no prefix of its may cover them.
+ */
+static size_t denied_peers(const struct cta_ir *ir, const struct svc *s, struct cta_prefix *keep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ir->n_denied; i++) {
+		const struct cta_ir_denied *d = &ir->denied[i];
+
+		if (d->dir != s->dir || d->family != s->family || d->l4proto != s->l4proto ||
+		    d->port != s->port)
+			continue;
+		memset(&keep[n], 0, sizeof(keep[n]));
+		keep[n].family = d->family;
+		keep[n].addr = d->dir == CTA_IR_OUT ? d->dst : d->src;
+		keep[n++].len = d->family == AF_INET ? 32 : 128;
+	}
+	return n;
+}
+
+/*
+ * Group the observations into services, each with its folded peers: no prefix covers
+ * a peer the same service denied (a /24 over an anti-spoofing drop's source would let
+ * it in where the comment below the rule says it is not).
+ */
+static int make_services(const struct cta_ir_opts *o, const struct cta_ir *ir, struct obs *obs,
+			 size_t n, struct svc **out, size_t *n_out)
 {
 	struct svc *sv = calloc(n ? n : 1, sizeof(*sv));
 	struct cta_prefix *hosts = calloc(n ? n : 1, sizeof(*hosts));
+	struct cta_prefix *keep = calloc(ir->n_denied ? ir->n_denied : 1, sizeof(*keep));
 	size_t m = 0;
 	int err = 0;
 
-	if (!sv || !hosts) {
+	if (!sv || !hosts || !keep) {
 		free(sv);
 		free(hosts);
+		free(keep);
 		return -ENOMEM;
 	}
 	qsort(obs, n, sizeof(*obs), obs_cmp);
@@ -461,10 +489,12 @@ static int make_services(const struct cta_ir_opts *o, struct obs *obs, size_t n,
 			widen(&s->first_ns, &s->last_ns, obs[j].first_ns, obs[j].last_ns);
 		}
 		s->obs_hi = j;
-		err = cta_group_fold(&o->group, hosts, j - i, &s->pfx, &s->n_pfx);
+		err = cta_group_fold(&o->group, hosts, j - i, keep, denied_peers(ir, s, keep),
+				     &s->pfx, &s->n_pfx);
 		i = j;
 	}
 	free(hosts);
+	free(keep);
 	if (err) {
 		for (size_t i = 0; i < m; i++)
 			free(sv[i].pfx);
@@ -746,7 +776,7 @@ int cta_ir_build(const struct cta_ir_opts *o, const struct cta_session *sessions
 				      cta_session_process(&sessions[i], &sessions[i].flows[j]), obs,
 				      &n_obs, &denied_cap);
 	if (!err)
-		err = make_services(o, obs, n_obs, &sv, &n_sv);
+		err = make_services(o, ir, obs, n_obs, &sv, &n_sv);
 	if (!err)
 		err = make_rules(ir, obs, sv, n_sv);
 	for (size_t i = 0; i < n_sv; i++)

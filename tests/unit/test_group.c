@@ -24,7 +24,7 @@ static const char *fold(const struct cta_group_opts *o, struct cta_prefix *h, si
 	size_t m, len = 0;
 
 	buf[0] = '\0';
-	if (cta_group_fold(o, h, n, &out, &m))
+	if (cta_group_fold(o, h, n, NULL, 0, &out, &m))
 		return "ENOMEM";
 	for (size_t i = 0; i < m; i++) {
 		char a[80];
@@ -60,7 +60,7 @@ static void test_fold(void)
 
 		h[0] = host("198.51.100.7", 2);
 		h[1] = host("198.51.100.7", 3);
-		CHECK_EQ(cta_group_fold(&o, h, 2, &out, &m), 0);
+		CHECK_EQ(cta_group_fold(&o, h, 2, NULL, 0, &out, &m), 0);
 		CHECK_EQ(m, 1);
 		CHECK_EQ(out[0].hosts, 1);
 		CHECK_EQ(out[0].connections, 5);
@@ -70,7 +70,7 @@ static void test_fold(void)
 		h[0] = host("198.51.100.7", 2);
 		h[1] = host("198.51.100.7", 3);
 		h[2] = host("198.51.100.9", 4);
-		CHECK_EQ(cta_group_fold(&o, h, 3, &out, &m), 0);
+		CHECK_EQ(cta_group_fold(&o, h, 3, NULL, 0, &out, &m), 0);
 		CHECK_EQ(m, 1);
 		CHECK_EQ(out[0].len, 24);
 		CHECK_EQ(out[0].hosts, 2);
@@ -90,6 +90,49 @@ static void test_fold(void)
 	h[1] = host("2001:db8:a::8", 1);
 	h[2] = host("198.51.100.7", 1);
 	CHECK_STR(fold(&o, h, 3), "198.51.100.7 2001:db8:a::/64");
+}
+
+/* No prefix over a peer the service denied: its neighbours stay hosts (helper-55). */
+static void test_keep_out(void)
+{
+	struct cta_group_opts o;
+	struct cta_prefix h[4], k[2], *out;
+	size_t m;
+	char a[80];
+
+	cta_group_defaults(&o);
+	h[0] = host("198.51.100.130", 1);
+	h[1] = host("198.51.100.254", 1);
+	k[0] = host("198.51.100.140", 1);
+	k[0].len = 32;
+	CHECK_EQ(cta_group_fold(&o, h, 2, k, 1, &out, &m), 0);
+	CHECK_EQ(m, 2);
+	CHECK_STR(m == 2 ? cta_prefix_str(&out[0], a, sizeof(a)) : "", "198.51.100.130");
+	CHECK_STR(m == 2 ? cta_prefix_str(&out[1], a, sizeof(a)) : "", "198.51.100.254");
+	free(out);
+	/* a peer denied elsewhere, or of the other family, changes nothing */
+	h[0] = host("198.51.100.130", 1);
+	h[1] = host("198.51.100.254", 1);
+	k[0] = host("203.0.113.9", 1);
+	k[1] = host("2001:db8::9", 1);
+	k[0].len = 32;
+	k[1].len = 128;
+	CHECK_EQ(cta_group_fold(&o, h, 2, k, 2, &out, &m), 0);
+	CHECK_EQ(m, 1);
+	CHECK_STR(m == 1 ? cta_prefix_str(&out[0], a, sizeof(a)) : "", "198.51.100.0/24");
+	free(out);
+	/* /25s: the one over the denied peer stays hosts, so no /24 either */
+	o.prefix4 = 25;
+	h[0] = host("198.51.100.1", 1);
+	h[1] = host("198.51.100.2", 1);
+	h[2] = host("198.51.100.129", 1);
+	h[3] = host("198.51.100.130", 1);
+	k[0] = host("198.51.100.127", 1);
+	k[0].len = 32;
+	CHECK_EQ(cta_group_fold(&o, h, 4, k, 1, &out, &m), 0);
+	CHECK_EQ(m, 3);
+	CHECK_STR(m == 3 ? cta_prefix_str(&out[2], a, sizeof(a)) : "", "198.51.100.128/25");
+	free(out);
 }
 
 static void test_merge(void)
@@ -147,6 +190,7 @@ static void test_merge(void)
 int main(void)
 {
 	test_fold();
+	test_keep_out();
 	test_merge();
 	return check_report("group");
 }

@@ -596,8 +596,67 @@ static void test_leftover(void)
 	cta_ir_fini(&ir);
 }
 
+/*
+ * Sources of ssh folded into a /24 that holds one the same service denied (an
+ * anti-spoofing drop, helper-55): the rule would let it in below a comment that says it
+ * is not allowed. The accepted ones stay hosts.
+ */
+static void test_fold_over_denied(void)
+{
+	static const char doc[] =
+		"{\"format\": \"conntrack-advise-session\", \"version\": 1,\n"
+		"\"host\": {\"hostname\": \"h\", \"interfaces\": []}, \"recording\": {},\n"
+		"\"flows\": [\n"
+		"{\"family\": \"ipv4\", \"protocol\": \"tcp\", \"direction\": \"in\", "
+		"\"orig\": {\"src\": \"198.51.100.130\", \"dst\": \"203.0.113.1\", "
+		"\"sport_min\": 1, \"sport_max\": 1, \"dport\": 22}, \"connections\": 1, "
+		"\"packets\": {\"orig\": 5, \"reply\": 4}, \"bytes\": {\"orig\": 1, \"reply\": 1}, "
+		"\"state\": \"assured\"},\n"
+		"{\"family\": \"ipv4\", \"protocol\": \"tcp\", \"direction\": \"in\", "
+		"\"orig\": {\"src\": \"198.51.100.254\", \"dst\": \"203.0.113.1\", "
+		"\"sport_min\": 1, \"sport_max\": 1, \"dport\": 22}, \"connections\": 1, "
+		"\"packets\": {\"orig\": 5, \"reply\": 4}, \"bytes\": {\"orig\": 1, \"reply\": 1}, "
+		"\"state\": \"assured\"},\n"
+		"{\"family\": \"ipv4\", \"protocol\": \"tcp\", \"direction\": \"in\", "
+		"\"orig\": {\"src\": \"198.51.100.140\", \"dst\": \"203.0.113.1\", "
+		"\"sport_min\": 1, \"sport_max\": 1, \"dport\": 22}, \"connections\": 1, "
+		"\"packets\": {\"orig\": 1, \"reply\": 0}, \"bytes\": {\"orig\": 1, \"reply\": 0}, "
+		"\"state\": \"unreplied\", \"verdict\": {\"verdict\": \"drop\", \"type\": "
+		"\"rule\", \"source\": \"trace\", \"family\": \"ip\", \"table\": \"filter\", "
+		"\"chain\": \"ts-input\", \"handle\": 5, \"rule\": \"ip saddr "
+		"198.51.100.128/25 iifname != \\\"tailscale0\\\" counter drop\"}}]}\n";
+	struct cta_session s;
+	struct cta_err err = { "" };
+	struct cta_ir_opts o = { 0 };
+	struct cta_ir ir;
+
+	if (cta_session_parse("s.json", doc, strlen(doc), &s, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		CHECK(!"the session parses");
+		return;
+	}
+	cta_group_defaults(&o.group);
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK_EQ(ir.n_denied, 1);
+	CHECK_EQ(ir.n_rules, 1);
+	if (ir.n_rules == 1) {
+		CHECK_EQ(ir.rules[0].n_src, 2);
+		for (size_t i = 0; i < ir.rules[0].n_src; i++)
+			CHECK_EQ(ir.rules[0].src[i].len, 32);
+	}
+	cta_ir_fini(&ir);
+	/* without the denied flow, the two fold into their /24 */
+	s.n_flows = 2;
+	CHECK_EQ(cta_ir_build(&o, &s, 1, &ir), 0);
+	CHECK(ir.n_rules == 1 && ir.rules[0].n_src == 1 && ir.rules[0].src[0].len == 24);
+	cta_ir_fini(&ir);
+	s.n_flows = 3;
+	cta_session_fini(&s);
+}
+
 int main(void)
 {
+	test_fold_over_denied();
 	test_denied_lines();
 	test_leftover();
 	test_protections();
