@@ -479,9 +479,10 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 	else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "
-			 "scratch namespace delivered it, forwarded it or lost it in the stack "
-			 "where this host did not; it has no bridge and joins no multicast "
-			 "group)");
+			 "scratch namespace delivered it, forwarded it, lost it in the stack "
+			 "or sent it out another interface where this host did not; it has no "
+			 "bridge, joins no multicast group and gives no packet the mark or "
+			 "bound socket its program gave it)");
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec

@@ -464,6 +464,23 @@ static bool took_its_way(const struct cta_judgement *j, const struct cta_verdict
 	}
 }
 
+/*
+ * Did an outgoing or forwarded flow's replayed packet leave by another interface than
+ * the one its first packet left by here (the flow's oif, from its trace)? Routing
+ * decided otherwise: by a mark the replay cannot give the packet (wg-quick's fwmark
+ * and its policy rules), a socket bound to a device, a route the namespace lacks.
+ */
+static bool left_elsewhere(const struct cta_replay *r, const struct cta_judgement *j,
+			   const struct cta_flow *f)
+{
+	int want;
+
+	if (f->direction == CTA_DIR_IN || !f->oif[0] || !j->oif)
+		return false;
+	want = link_index(r, f->oif);
+	return want > 0 && (uint32_t)want != j->oif;
+}
+
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
@@ -483,7 +500,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 		}
 		/* a translated flow's way is the candidate's NAT's to decide: judged */
 		r->astray[i] = !cta_flow_translated(&r->flows[i]) &&
-			       !took_its_way(j, v, r->flows[i].direction);
+			       (!took_its_way(j, v, r->flows[i].direction) ||
+				left_elsewhere(r, j, &r->flows[i]));
 		if (!r->astray[i])
 			r->verdicts[i] = cta_verdict_ref(v);
 	}

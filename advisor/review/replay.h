@@ -104,7 +104,9 @@ uint64_t cta_replay_traces_lost(const struct cta_replay *r);
  * Flow i of the last cta_replay_judge has no verdict because its replayed packet took
  * another way through the namespace than the flow took on the host (forwarded or
  * dropped in the stack where the flow was delivered, delivered where it was forwarded:
- * a flow the host bridged, a multicast group the namespace has not joined): what the
+ * a flow the host bridged, a multicast group the namespace has not joined; an
+ * outgoing or forwarded one sent out another interface than the flow's oif, for want of
+ * the mark or bound socket that routed it here): what the
  * candidate did to it says nothing of the flow. Never a translated flow
  * (cta_flow_translated): the candidate's NAT decides its way, and is judged for it.
  */
