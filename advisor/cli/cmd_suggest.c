@@ -60,6 +60,7 @@ const struct cta_cmd cta_cmd_suggest = {
 	"  --prefix4 LEN       fold IPv4 sources into /LEN subnets (default 24) ...\n"
 	"  --prefix6 LEN       ... and IPv6 ones into /LEN (default 64) ...\n"
 	"  --min-hosts N       ... when at least N distinct hosts of one were seen (default 2)\n"
+	"                      and it holds no peer the same service denied\n"
 	"  --merge4 LEN        adjacent IPv4 subnets merge, no wider than /LEN (default 16)\n"
 	"  --merge6 LEN        adjacent IPv6 subnets merge, no wider than /LEN (default 48)\n"
 	"  --force             write the ruleset even when the sessions hold no flow, or\n"
