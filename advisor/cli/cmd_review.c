@@ -338,6 +338,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "nat_uncopied", json_string(rf->nat_uncopied));
 	if (o && rf->changed_uncopied)
 		json_object_set_new(o, "changed_uncopied", json_string(rf->changed_uncopied));
+	if (o && rf->dropped_beside)
+		json_object_set_new(o, "dropped_beside", json_true());
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -438,7 +440,7 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 /* One replayed flow's line (and a LOCKOUT line before it when it is ours). */
 static void print_flow(const struct cta_review_flow *rf, const struct cta_candidate *c)
 {
-	char text[200], rec[800], cand[400];
+	char text[200], rec[800], cand[1200];
 
 	cta_review_flow_text(&rf->flow, text, sizeof(text));
 	if (rf->management && rf->change == CTA_RV_BREAKS)
@@ -476,7 +478,15 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 			 "(not judged: a nat rule of %s translated it while recording, a live "
 			 "table review could not copy: the replay cannot translate it)",
 			 rf->nat_uncopied);
-	else if (rf->astray)
+	else if (rf->dropped_beside) {
+		size_t at = strlen(cand);
+
+		snprintf(cand + at, sizeof(cand) - at,
+			 " (not judged: a live table the candidate leaves in place dropped it, "
+			 "which let it through while recording: its state decides it now, such "
+			 "as a ban added since, and what the candidate does behind it is not "
+			 "known)");
+	} else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "
 			 "scratch namespace delivered it, forwarded it, lost it in the stack "

@@ -39,39 +39,6 @@ static bool decided_unwatched(const struct cta_vtally *recorded)
 	return fam >= 0 && cta_chain_unwatched((uint8_t)fam, "");
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-/*
- * Did the recording see the candidate's denial: the same verdict by the same rule
- * (its text, or its handle when a text is missing: the scratch copy may number rules
- * anew) or policy, in a live table the candidate leaves in place?
- */
-static bool denied_as_recorded(const struct cta_review_flow *rf)
-{
-	const struct cta_verdict *c = rf->candidate;
-
-	if (!rf->decided_beside || !rf->recorded || !cta_verdict_denies(c))
-		return false;
-	for (uint32_t i = 0; i < rf->recorded->n; i++) {
-		const struct cta_verdict *r = rf->recorded->g[i].v;
-
-		if (!cta_verdict_denies(r) || r->verdict != c->verdict || r->type != c->type ||
-		    r->legacy != c->legacy || !same_str(r->family, c->family) ||
-		    !same_str(r->table, c->table) || !same_str(r->chain, c->chain))
-			continue;
-		if (r->type == CTA_VTYPE_POLICY)
-			return true;
-		if (r->type == CTA_VTYPE_RULE &&
-		    (r->rule && c->rule ? cta_rule_text_same(r->rule, c->rule)
-					: r->handle == c->handle))
-			return true;
-	}
-	return false;
-}
-
 /* The translation of a NAT rule on v's path of the kind asked for, or NULL. */
 static const char *path_nat(const struct cta_verdict *v, bool source)
 {
@@ -113,10 +80,12 @@ void cta_review_classify(struct cta_review_flow *rf)
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
 	rf->leftover = cta_flow_leftover(&rf->flow, rf->recorded);
 	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
+	rf->dropped_beside = rf->candidate && rf->worked && rf->decided_beside &&
+			     !cta_review_passes(rf->candidate);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
-	    rf->changed_uncopied || decided_unwatched(rf->recorded))
+	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside)
 		rf->change = CTA_RV_UNJUDGED;
-	else if (rf->worked && !cta_review_passes(rf->candidate) && !denied_as_recorded(rf))
+	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
 	else if (rf->worked && cta_flow_translated(&rf->flow) && (rf->nat_lost = nat_lost(rf)))
 		rf->change = CTA_RV_BREAKS;
@@ -194,13 +163,45 @@ const char *cta_review_change_name(enum cta_review_change c)
 	}
 }
 
-/* Did any candidate path pass this rule? */
-static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, const char *family,
-		    const char *table, const char *chain, uint64_t handle)
+/* Did a recorded path of f pass a rule of this text in this chain? */
+static bool recorded_passed(const struct cta_review_flow *f, const char *family, const char *table,
+			    const char *chain, const char *text)
 {
-	for (size_t i = 0; i < n; i++)
+	for (uint32_t g = 0; f->recorded && g < f->recorded->n; g++) {
+		const struct cta_verdict *v = f->recorded->g[g].v;
+
+		for (size_t a = 0; v && a < v->n_path; a++) {
+			const struct cta_vstage *st = &v->path[a];
+
+			if (st->legacy || !st->family || !st->table || strcmp(st->family, family) ||
+			    strcmp(st->table, table))
+				continue;
+			for (size_t k = 0; k < st->n_rules; k++)
+				if (!st->rules[k].policy && st->rules[k].chain &&
+				    !strcmp(st->rules[k].chain, chain) &&
+				    cta_rule_text_same(st->rules[k].rule, text))
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Did any candidate path pass this rule? Or, for a flow whose replayed packet could
+ * not reach it (dropped first by a live table beside the candidate, or astray), did
+ * its recorded path pass the same rule (TEXT, nft's: handles differ)? Then it is
+ * evidence still, though no replay showed it.
+ */
+static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, const char *family,
+		    const char *table, const char *chain, uint64_t handle, const char *text)
+{
+	for (size_t i = 0; i < n; i++) {
 		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle))
 			return true;
+		if (!legacy && text && (v[i].dropped_beside || v[i].astray) &&
+		    recorded_passed(&v[i], family, table, chain, text))
+			return true;
+	}
 	return false;
 }
 
@@ -237,7 +238,7 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 		 * table's listed): no replayed packet could show it reached
 		 */
 		if (!listed(tables, fam, table) || cta_ruleset_rule_unwatched(rs, i) ||
-		    untraced(rs, i, false) || reached(v, n, false, fam, table, chain, handle))
+		    untraced(rs, i, false) || reached(v, n, false, fam, table, chain, handle, text))
 			continue;
 		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:I,s:s}", "family", fam,
 						     "table", table, "chain", chain, "handle",
