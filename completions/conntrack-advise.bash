@@ -80,10 +80,10 @@ _conntrack_advise()
 		--format) COMPREPLY=($(compgen -W "nft iptables ip6tables" -- "$cur")); return ;;
 		--template) COMPREPLY=($(_conntrack_advise_templates "$cur") $(compgen -f -- "$cur")); return ;;
 		-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-		--table | --prefix4 | --prefix6 | --min-hosts | --merge4 | --merge6) return ;;
+		--table | --prefix4 | --prefix6 | --min-hosts | --merge4 | --merge6 | --replace) return ;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --per-process --allow-denied --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--format --template --table -o --restrict-output --per-process --allow-denied --replace --force --prefix4 --prefix6 --min-hosts --merge4 --merge6 --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 			compopt -o plusdirs 2>/dev/null
@@ -93,13 +93,14 @@ _conntrack_advise()
 		case $prev in
 		--session) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); compopt -o plusdirs 2>/dev/null; return ;;
 		--backup) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--backup-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 		--confirm-timeout) return ;;
 		esac
 		if [[ $cur == -* ]]; then
 			if [[ $cmd == review ]]; then
 				COMPREPLY=($(compgen -W "--session --live --help $after" -- "$cur"))
 			else
-				COMPREPLY=($(compgen -W "--confirm-timeout --confirm --force --session --backup --help $after" -- "$cur"))
+				COMPREPLY=($(compgen -W "--confirm-timeout --confirm --force --session --backup --backup-dir --help $after" -- "$cur"))
 			fi
 		else
 			# any file: a ruleset is often /etc/nftables.conf, not *.nft

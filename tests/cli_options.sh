@@ -26,6 +26,11 @@ done
 "$CTA" version -j | is_json || fail "version -j"
 "$CTA" blame -j --session "$S" 'tcp 198.51.100.7 -> 198.51.100.1:8080' | is_json || fail "blame -j"
 "$CTA" blame --session "$S" 'tcp 198.51.100.7 -> 198.51.100.1:8080' --json | is_json || fail "blame ... --json"
+# one recording: a second --session is refused, not read instead of the first
+"$CTA" blame --session "$S" --session "$S" 'tcp any -> any:22' >/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 2 ] && grep -q -- '--session given twice' "$TMP/err" ||
+	fail "blame --session twice: exit $rc, $(cat "$TMP/err")"
 # -q after the command: record's usage errors still speak, its options parse
 "$CTA" record -q --rotate 1d 2>"$TMP/err" && fail "record -q --rotate without -o succeeded"
 grep -q 'needs -o' "$TMP/err" || fail "record -q: $(cat "$TMP/err")"

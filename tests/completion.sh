@@ -56,5 +56,15 @@ for with in "${modes[@]}"; do
 	complete_words "$with" conntrack-advise suggest --format ip6 | grep -qx ip6tables || fail "$w suggest --format"
 	[ "$(complete_words "$with" conntrack-advise flows -o "")" = extended ] || fail "$w flows -o extended"
 done
+# every long option a command's usage names is offered after "--" (helper-57: suggest's
+# --replace and --force, apply's --backup-dir were not)
+if [ -n "${CTA:-}" ]; then
+	for c in record flows blame suggest review apply graph merge; do
+		offered=$(complete_words 0 conntrack-advise "$c" --)
+		for o in $("$CTA" "$c" --help | sed -n '1,/^$/p' | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+			grep -qx -- "$o" <<<"$offered" || fail "$c: $o is in its usage, not offered"
+		done
+	done
+fi
 [ "$FAILED" = 0 ] && echo PASS
 exit "$FAILED"

@@ -34,7 +34,8 @@ const struct cta_cmd cta_cmd_blame = {
 	"path its first packet took through every base chain (family, table, chain, hook,\n"
 	"priority), with the rules it matched on the way: jumps, gotos, verdict maps.\n"
 	"\n"
-	"  --session FILE    answer from a recording (record traces first packets)\n"
+	"  --session FILE    answer from a recording (record traces first packets); one:\n"
+	"                    merge several first\n"
 	"  --live            answer from the kernel: trace the next packet of TUPLE that\n"
 	"                    opens a connection (a packet of one already established when\n"
 	"                    TUPLE has a source port or an ICMP echo identifier, or no\n"
@@ -46,8 +47,8 @@ const struct cta_cmd cta_cmd_blame = {
 	"  'udp [2001:db8::7]:5353 -> [2001:db8::1]:53'  'icmp 198.51.100.7 -> 192.0.2.10 type 8'\n"
 	"  'TCP 198.51.100.0/24 → 192.0.2.10:ssh'       'tcp any -> 192.0.2.10 port 22'\n"
 	"  'icmp 198.51.100.7 -> 192.0.2.10 type 8 id 4242' (an echo, by its identifier)\n"
-	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows' or 'nft monitor\n"
-	"trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
+	"or a line pasted from conntrack -L / -E, 'conntrack-advise flows -o extended' or\n"
+	"'nft monitor trace'. Ports may be service names (/etc/services); a subnet source answers for\n"
 	"every flow from it. Parts left out match anything: without a source port (ICMP: an\n"
 	"echo identifier), every connection of the flow; one outside the range the\n"
 	"recording saw is said to be so.\n"
@@ -712,6 +713,13 @@ static int run(int argc, char **argv, const struct cta_global *g)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			/* one recording: a second would be read instead, its flows alone */
+			if (session)
+				return cta_usage_error(
+					&cta_cmd_blame,
+					"--session given twice: blame reads one "
+					"recording (conntrack-advise merge -o m.json "
+					"A B, then blame --session m.json)");
 			session = optarg;
 			break;
 		case 'l':

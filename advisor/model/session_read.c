@@ -422,7 +422,8 @@ int cta_rd_flow(struct cta_rd *rd, json_t *fo, struct cta_flow *f)
 		err = get_name(rd, fo, "protocol", parse_proto, "a protocol name or number",
 			       &proto);
 	if (!err)
-		err = get_name(rd, fo, "direction", parse_dir, "in, out, forward or local", &dir);
+		err = get_name(rd, fo, "direction", parse_dir, "in, out, forward, local or unknown",
+			       &dir);
 	if (err)
 		return err;
 	f->key.family = (uint8_t)fam;

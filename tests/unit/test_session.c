@@ -225,7 +225,7 @@ static void test_malformed(void)
 	bad(flow_with("\"tcp\"", "\"tcpp\""),
 	    "x.json:7:36: flows[0].protocol: \"tcpp\" is not a protocol name or number");
 	bad(flow_with("\"in\"", "\"sideways\""),
-	    "x.json:7:56: flows[0].direction: \"sideways\" is not in, out, forward or local");
+	    "x.json:7:56: flows[0].direction: \"sideways\" is not in, out, forward, local or unknown");
 	bad(flow_with(", \"state\": \"assured\"", ""),
 	    "x.json:7:5: flows[0]: missing field \"state\"");
 	bad(flow_with("\"packets\": {\"orig\": 1, \"reply\": 1}", "\"packets\": {\"orig\": 1}"),
