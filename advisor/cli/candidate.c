@@ -810,6 +810,44 @@ static int back_after(struct cta_candidate *c)
 	return rc ? CTA_EXIT_SYSTEM : 0;
 }
 
+/*
+ * Does the candidate's TEXT flush the ruleset of the table "FAMILY NAME" (`flush
+ * ruleset`, or `flush ruleset FAMILY`, a statement of its own line)? Then no live
+ * table of that family stays beside it: one it makes anew the same is its own.
+ */
+static bool flushes(const char *text, const char *table)
+{
+	char fam[16] = "";
+
+	sscanf(table, "%15s", fam);
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[160], *w, *save = NULL;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1),
+			 p);
+		line[strcspn(line, "#;")] = '\0'; /* a comment, or the next statement */
+		w = strtok_r(line, " \t", &save);
+		if (w && !strcmp(w, "flush") && (w = strtok_r(NULL, " \t", &save)) &&
+		    !strcmp(w, "ruleset")) {
+			w = strtok_r(NULL, " \t", &save);
+			if (!w || !strcmp(w, fam))
+				return true;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+/* The entries of tables ("FAMILY NAME") the candidate's text flushes with the ruleset. */
+static void drop_flushed(json_t *tables, const char *text)
+{
+	for (size_t i = json_array_size(tables); i-- > 0;)
+		if (flushes(text, json_string_value(json_array_get(tables, i))))
+			json_array_remove(tables, i);
+}
+
 /* What the candidate changes, the tables it touches, replaces, and leaves in force. */
 static int compare(struct cta_candidate *c)
 {
@@ -884,8 +922,8 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 		return rc;
 	}
 	rc = cta_replay_load(c->replay, path, text, &err);
-	free(text);
 	if (rc) {
+		free(text);
 		cta_msg("%s does not load on top of the live ruleset:\n%s", path, err.msg);
 		json_decref(legacy);
 		return CTA_EXIT_USAGE;
@@ -893,15 +931,29 @@ int cta_candidate_open(struct cta_candidate *c, const char *path, const struct c
 	rc = cta_replay_listing(c->replay, CTA_LIST_STATELESS, &c->after);
 	if (rc) {
 		cta_msg("cannot list the scratch namespace's ruleset: %s", strerror(-rc));
+		free(text);
 		json_decref(legacy);
 		return CTA_EXIT_SYSTEM;
 	}
 	if ((rc = back_after(c))) {
 		cta_msg("out of memory");
+		free(text);
 		json_decref(legacy);
 		return rc;
 	}
 	rc = compare(c);
+	if (!rc) {
+		/* made anew after `flush ruleset`, the same or not: the candidate's own */
+		char *own = NULL;
+		size_t len;
+
+		if (text || !cta_read_file(path, CANDIDATE_MAX, &own, &len)) {
+			drop_flushed(c->beside, text ? text : own);
+			drop_flushed(c->kept, text ? text : own);
+		}
+		free(own);
+	}
+	free(text);
 	if (!rc && (json_array_extend(c->beside, legacy) || json_array_extend(c->kept, legacy)))
 		rc = CTA_EXIT_SYSTEM;
 	json_decref(legacy);

@@ -8,7 +8,8 @@
 # by sb, where `oifname "sb" accept` let it through. review used to call the flow
 # `opens` with the ruleset unchanged, and `ok` for a candidate without the mark rule,
 # which takes the VPN down. Such a flow is now `not judged`: its replayed packet left
-# by another interface than the flow did.
+# by another interface than the flow did. A candidate that flushes the ruleset leaves
+# no live table in force beside it, even one it makes anew the same (helper-56 #4).
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -29,6 +30,10 @@ table inet killswitch {
 	}
 }
 NFT
+# a second table, which the flushing candidate below makes anew the same
+S nft add table ip extra || fail "extra table"
+S nft add chain ip extra in '{ type filter hook input priority 0; policy accept; }' ||
+	fail "extra chain"
 S nft list ruleset >"$TMP/live.nft"
 
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/s.json" &
@@ -71,4 +76,7 @@ S "$CTA" review "$TMP/nomark.nft" --session "$TMP/s.json" >"$TMP/nomark.out" 2>&
 cat "$TMP/nomark.out"
 expect_line "$TMP/nomark.out" "^  not judged +udp 198\.51\.100\.1:[0-9]+ -> 198\.51\.100\.7:51820 "
 expect_line "$TMP/nomark.out" "^  ok +udp .*51820" 0
+# `flush ruleset` first: no live table stays beside it, though ip extra reads the same
+expect_line "$TMP/nomark.out" "^in force beside the candidate" 0
+expect_line "$TMP/same.out" "^in force beside the candidate: .*ip extra "
 finish
