@@ -438,14 +438,12 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 	cta_print_json(doc);
 }
 
-/* One replayed flow's line (and a LOCKOUT line before it when it is ours). */
+/* One replayed flow's line (a LOCKOUT of ours is said first: print_lockouts). */
 static void print_flow(const struct cta_review_flow *rf, const struct cta_candidate *c)
 {
 	char text[200], rec[800], cand[1200];
 
 	cta_review_flow_text(&rf->flow, text, sizeof(text));
-	if (rf->management && rf->change == CTA_RV_BREAKS)
-		printf("  LOCKOUT: the management session %s would be dropped\n", text);
 	if (rf->flow.related) {
 		cta_flow_master_text(&rf->flow, cand, sizeof(cand));
 		printf("  %-10s %s  (%s)  related to %s: a helper expected it, so it stands or "
@@ -558,9 +556,23 @@ static void print_sets_lost(json_t *lost)
 	}
 }
 
+/* The report's first lines: each management session the candidate would drop. */
+static void print_lockouts(const struct review_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		char text[200];
+
+		if (!r->v[i].management || r->v[i].change != CTA_RV_BREAKS)
+			continue;
+		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
+		printf("LOCKOUT: the management session %s would be dropped\n", text);
+	}
+}
+
 static void print_result_text(const char *path, const struct cta_candidate *c,
 			      const struct review_result *r)
 {
+	print_lockouts(r);
 	printf(c->legacy ? "%s: %s takes it (in the scratch namespace)\n"
 			 : "%s: the kernel takes it (dry run)\n",
 	       path,

@@ -84,8 +84,11 @@ SSH_CONNECTION="198.51.100.7 50022 192.0.2.10 22" \
 rc=$?
 cat "$TMP/nossh.out"
 [ $rc = 1 ] || fail "lockout: exit $rc"
-sed -n '/^replay/{n;p;q}' "$TMP/nossh.out" | grep -q "^  LOCKOUT: the management session tcp 198\.51\.100\.7:50022 -> 192\.0\.2\.10:22 would be dropped" ||
+grep -v '^conntrack-advise: ' "$TMP/nossh.out" | head -1 |
+	grep -q "^LOCKOUT: the management session tcp 198\.51\.100\.7:50022 -> 192\.0\.2\.10:22 would be dropped" ||
 	fail "the lockout is not the report's first line"
+sed -n '/^replay/{n;p;q}' "$TMP/nossh.out" | grep -qE "^  BREAKS +tcp 198\.51\.100\.7:50022 -> 192\.0\.2\.10:22 " ||
+	fail "the management session is not the replay's first flow"
 
 # a ruleset the kernel refuses: file, line, nft's words; exit 2; nothing changed
 printf 'table inet bad {\n\tchain c {\n\t\ttcp dport 22 acept\n\t}\n}\n' >"$TMP/bad.nft"

@@ -52,7 +52,7 @@ table inet cand {
 NFT
 review SSH_CONNECTION="198.51.100.7 40000 198.51.100.1 22"
 [ $rc = 1 ] || fail "flush table: exit $rc, not 1"
-expect_line "$TMP/out" "^  LOCKOUT: the management session tcp 198\.51\.100\.7:40000 -> 198\.51\.100\.1:22 would be dropped"
+expect_line "$TMP/out" "^LOCKOUT: the management session tcp 198\.51\.100\.7:40000 -> 198\.51\.100\.1:22 would be dropped"
 expect_line "$TMP/out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22  \(in\)  recorded: accept \(rule ip filter user-input .* candidate: drop \(policy of ip filter INPUT\)$"
 expect_line "$TMP/out" "^in force beside" 0
 ip netns exec "$SRV" script -qec "$CTA apply $TMP/cand.nft --confirm-timeout 0 --backup $TMP/b.nft" \
