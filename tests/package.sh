@@ -48,6 +48,7 @@ for f in /usr/sbin/conntrack-advise /usr/share/man/man8/conntrack-advise.8.gz \
 	/usr/share/conntrack-advise/templates/server.nft \
 	/usr/share/doc/conntrack-advise/session-format.md \
 	/usr/share/doc/conntrack-advise/events.md \
+	/usr/share/doc/conntrack-advise/deciders.md \
 	/usr/share/doc/conntrack-advise/schema/flows.schema.json \
 	/lib/systemd/system/conntrack-advise-record.service \
 	/lib/systemd/system/conntrack-advise-record@.service; do
