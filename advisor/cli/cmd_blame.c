@@ -162,8 +162,11 @@ static void print_deciders(const struct cta_verdict *v)
 	}
 }
 
-/* The story of one verdict; RECORDED: of a session's flow (not --live's packet). */
-static void print_verdict(const struct cta_verdict *v, bool recorded)
+/*
+ * The story of one verdict; RECORDED: of a session's flow (not --live's packet), F
+ * that flow (NULL: not known).
+ */
+static void print_verdict(const struct cta_verdict *v, bool recorded, const struct cta_flow *f)
 {
 	if (!decided_by(v)) {
 		if (v && v->source == CTA_VSOURCE_NFLOG)
@@ -175,9 +178,14 @@ static void print_verdict(const struct cta_verdict *v, bool recorded)
 		else if (v && v->source == CTA_VSOURCE_KERNEL)
 			printf("  denied: the kernel counted first packets that never left the "
 			       "filter hooks, but no trace or NFLOG packet says by which rule\n");
+		else if (f && f->leftover && f->leftover >= f->connections)
+			printf("  no netfilter verdict was seen for it: every connection of it "
+			       "was a leftover, already closing when the recording began, its "
+			       "first packet long before\n");
 		else
 			printf("  no netfilter verdict was seen for it%s\n",
-			       recorded ? " (not traced: record traces a flow's first packet "
+			       recorded ? " (not traced: its connections opened before the "
+					  "recording began; or record traces a flow's first packet "
 					  "once in 30 s as it arrives, before NAT, so of a DNAT "
 					  "to several addresses only one's flow may have been; "
 					  "or over --trace-rate, its trace lost, or a recording "
@@ -192,13 +200,13 @@ static void print_verdict(const struct cta_verdict *v, bool recorded)
 }
 
 /* Each verdict the flow's connections got, most first; several: how many got which. */
-static void print_verdicts(const struct cta_vtally *t)
+static void print_verdicts(const struct cta_vtally *t, const struct cta_flow *f)
 {
 	struct cta_vtally sorted = t ? *t : (struct cta_vtally){ 0 };
 	_cleanup_(freep) struct cta_vcount *g = calloc(sorted.n + 1, sizeof(*g));
 
 	if (sorted.n <= 1 || !g) {
-		print_verdict(cta_vtally_main(t), true);
+		print_verdict(cta_vtally_main(t), true, f);
 		return;
 	}
 	memcpy(g, t->g, t->n * sizeof(*g));
@@ -207,7 +215,7 @@ static void print_verdicts(const struct cta_vtally *t)
 	for (uint32_t i = 0; i < sorted.n; i++) {
 		printf("  %llu connection%s:\n", (unsigned long long)g[i].n,
 		       g[i].n == 1 ? "" : "s");
-		print_verdict(g[i].v, true);
+		print_verdict(g[i].v, true, f);
 	}
 }
 
@@ -404,7 +412,7 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 			print_flow_head(fl);
 			sport_note(q, fl, NULL);
 			print_process(p, fl, v);
-			print_verdicts(vt);
+			print_verdicts(vt, fl);
 		}
 		if (!matched && !g->json)
 			reverse_hint(&s, q, text, NULL);
@@ -653,7 +661,7 @@ static int blame_live(const char *tuple, uint64_t timeout_ms, const struct cta_g
 		       m.has_sport || m.has_icmp_id
 			       ? "the TUPLE names that connection"
 			       : "no new connection came before the wait ended");
-	print_verdict(tv, false);
+	print_verdict(tv, false, NULL);
 	return decided ? CTA_EXIT_OK : CTA_EXIT_NEGATIVE;
 }
 
