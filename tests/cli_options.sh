@@ -31,6 +31,15 @@ done
 rc=$?
 [ $rc = 2 ] && grep -q -- '--session given twice' "$TMP/err" ||
 	fail "blame --session twice: exit $rc, $(cat "$TMP/err")"
+# a merged session: blame and suggest say which hosts (helper-57)
+"$CTA" merge -q -o "$TMP/m2.json" "$SRC/tests/data/suggest/v4.json" "$SRC/tests/data/demo-session.json" ||
+	fail "merge of two hosts"
+"$CTA" blame --session "$TMP/m2.json" 'tcp any -> any:22' >"$TMP/b2" || fail "blame of a merged session"
+grep -qx '  host: fixture' "$TMP/b2" && grep -qx '  host: vm' "$TMP/b2" || fail "blame names no host: $(cat "$TMP/b2")"
+"$CTA" -j blame --session "$TMP/m2.json" 'tcp any -> any:22' |
+	/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert {e["host"] for e in d["blame"]} == {"fixture", "vm"}, d' ||
+	fail "blame -j names no host"
+"$CTA" suggest "$TMP/m2.json" | grep -q '^# Session: merged, hosts fixture, vm, ' || fail "suggest header of a merged session"
 # -q after the command: record's usage errors still speak, its options parse
 "$CTA" record -q --rotate 1d 2>"$TMP/err" && fail "record -q --rotate without -o succeeded"
 grep -q 'needs -o' "$TMP/err" || fail "record -q: $(cat "$TMP/err")"

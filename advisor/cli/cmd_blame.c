@@ -405,11 +405,17 @@ static int blame_session(const char *path, char **tuples, int n, const struct ct
 				json_t *e = entry(v, text);
 
 				json_object_set_new(e, "flow", cta_flow_to_json(fl, vt, p));
+				/* a merged session: which host saw it */
+				if (s.n_hosts > 1 && fl->host < s.n_hosts)
+					json_object_set_new(
+						e, "host", json_string(s.hosts[fl->host].hostname));
 				sport_note(q, fl, e);
 				json_array_append_new(out, e);
 				continue;
 			}
 			print_flow_head(fl);
+			if (s.n_hosts > 1 && fl->host < s.n_hosts)
+				printf("  host: %s\n", s.hosts[fl->host].hostname);
 			sport_note(q, fl, NULL);
 			print_process(p, fl, v);
 			print_verdicts(vt, fl);

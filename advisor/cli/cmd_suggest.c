@@ -442,6 +442,16 @@ static void header(const struct options *o, const struct cta_emit *e, const stru
 
 		cta_format_time(s[i].start_ns, a, sizeof(a));
 		cta_format_time(s[i].end_ns, z, sizeof(z));
+		if (s[i].n_hosts > 1) {
+			/* a merged session: every host it holds, not the first alone */
+			cta_buf_str(b, "# Session: merged, hosts");
+			for (size_t h = 0; h < s[i].n_hosts; h++)
+				cta_buf_printf(b, "%s %s", h ? "," : "", s[i].hosts[h].hostname);
+			cta_buf_printf(b, ", %s to %s, %zu flow%s%s\n", a, z, s[i].n_flows,
+				       s[i].n_flows == 1 ? "" : "s",
+				       s[i].complete ? "" : " (incomplete)");
+			continue;
+		}
 		cta_buf_printf(b, "# Session: host %s, %s to %s, %zu flow%s%s\n",
 			       s[i].host.hostname, a, z, s[i].n_flows, s[i].n_flows == 1 ? "" : "s",
 			       s[i].complete ? "" : " (incomplete)");
