@@ -53,6 +53,8 @@ assert by["192.0.2.10:80"]["change"] == "ok", by["192.0.2.10:80"]
 ne = r["no_evidence"]
 assert ne and all(x["legacy"] and x["rule_num"] >= 1 and x["rule"].startswith("-A ") for x in ne), ne
 assert not any(x["chain"] == cand["chain"] and x["rule_num"] == cand["rule_num"] for x in ne), ne
+# nor rules no first packet can reach (loopback, established, invalid), as for nft
+assert not any(w in x["rule"] for x in ne for w in ("-i lo ", "ESTABLISHED", "INVALID")), ne
 PY
 review "$TMP/cand.v6" 0
 "$PY" - "$TMP/r.json" <<'PY' || fail "review cand.v6: $(cat "$TMP/r.json")"
