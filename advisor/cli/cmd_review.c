@@ -182,13 +182,43 @@ static const struct cta_vdecider *credited(const struct cta_verdict *v, json_t *
 	return NULL;
 }
 
+/*
+ * No decider of its (one per hook: another table's came first, as a live nft table's
+ * before an iptables-legacy candidate's): the legacy stage of one of the candidate's
+ * TABLES on V's path that a rule of it ended with V's verdict, or NULL.
+ */
+static const struct cta_vstage *credited_stage(const struct cta_verdict *v, json_t *tables)
+{
+	for (size_t i = 0; i < v->n_path; i++) {
+		const struct cta_vstage *st = &v->path[i];
+		char key[300];
+
+		/* an iptables-legacy stage: its rules are numbered, never renumbered */
+		if (!st->legacy || !st->verdict || st->by_policy || !st->n_rules ||
+		    st->rules[st->n_rules - 1].policy ||
+		    strcmp(st->verdict, cta_verdict_name(v->verdict)))
+			continue;
+		snprintf(key, sizeof(key), "%s %s", cta_vfamily_shown(st->family, st->legacy),
+			 st->table ? st->table : "");
+		if (cta_jarray_has(tables, key))
+			return st;
+	}
+	return NULL;
+}
+
 /* The candidate's verdict in words, crediting its own rule where it decided. */
 static void candidate_text(const struct cta_verdict *v, json_t *tables, char *buf, size_t len)
 {
 	const struct cta_vdecider *d = v ? credited(v, tables) : NULL;
+	const struct cta_vstage *st = v && !d && cta_review_passes(v) ? credited_stage(v, tables)
+								      : NULL;
 
 	if (!v)
 		snprintf(buf, len, "(no trace)");
+	else if (st)
+		by_text(v->verdict, CTA_VTYPE_RULE, st->family, st->legacy, st->table,
+			st->rules[st->n_rules - 1].chain, true, st->rules[st->n_rules - 1].handle,
+			st->rules[st->n_rules - 1].rule, buf, len);
 	else if (d)
 		by_text(d->verdict, d->type, d->family, d->legacy, d->table, d->chain,
 			d->has_handle, d->handle, d->rule, buf, len);
