@@ -28,8 +28,31 @@ struct cta_columns *cta_flowview_new(bool hosts)
 	return c;
 }
 
-/* ADDR:PORT ([V6]:PORT), ADDR type N; where the reply came from elsewhere (DNAT), "(to ...)" */
-static void destination(const struct cta_flow *f, char *buf, size_t len)
+/*
+ * Where a traced DNAT (or redirect) on the main verdict's path sent the flow ("192.0.2.2:80",
+ * as the next chain saw it), or NULL: a denied flow has no reply tuple to say it.
+ */
+static const char *dnat_to(const struct cta_vtally *t)
+{
+	const struct cta_verdict *v = cta_vtally_main(t);
+
+	for (size_t a = 0; v && a < v->n_path; a++)
+		for (size_t b = 0; b < v->path[a].n_rules; b++) {
+			const struct cta_vrule *r = &v->path[a].rules[b];
+
+			if (r->nat && r->to &&
+			    (!strcmp(r->nat, "dnat") || !strcmp(r->nat, "redirect")))
+				return r->to;
+		}
+	return NULL;
+}
+
+/*
+ * ADDR:PORT ([V6]:PORT), ADDR type N; where the reply came from elsewhere (DNAT), "(to
+ * ...)": from the reply tuple, or for a flow with none (denied after the DNAT), from the
+ * trace of its verdict T
+ */
+static void destination(const struct cta_flow *f, const struct cta_vtally *t, char *buf, size_t len)
 {
 	const struct cta_flow_key *k = &f->key;
 	bool ports = cta_proto_has_ports(k->l4proto), v6 = k->family == AF_INET6;
@@ -45,6 +68,11 @@ static void destination(const struct cta_flow *f, char *buf, size_t len)
 		n = snprintf(buf, len, "%s", a);
 	if (n < 0 || (size_t)n >= len)
 		return;
+	if (f->reached == CTA_REACHED_UNREPLIED &&
+	    !memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) && dnat_to(t)) {
+		snprintf(buf + n, len - (size_t)n, " (to %s)", dnat_to(t));
+		return;
+	}
 	/* SNAT alone (the answers went elsewhere) shows in -o extended */
 	if (memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) ||
 	    (ports && k->reply_sport != k->dport)) {
@@ -129,7 +157,7 @@ int cta_flowview_add(struct cta_columns *c, const struct cta_flow *f, const stru
 		proto = num;
 	}
 	cta_addr_str(f->key.family, &f->key.src, src, sizeof(src));
-	destination(f, dst, sizeof(dst));
+	destination(f, t, dst, sizeof(dst));
 	cta_human_count(f->connections, conns, sizeof(conns));
 	both(f->packets, cta_human_count, pk, sizeof(pk));
 	both(f->bytes, cta_human_bytes, by, sizeof(by));

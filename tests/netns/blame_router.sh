@@ -49,6 +49,11 @@ expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forwar
 $CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "translated address"
 "$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
+# flows says where the DNAT sent both, the denied one too (no reply tuple: its trace)
+"$CTA" flows "$TMP/s.json" >"$TMP/flows.txt"
+cat "$TMP/flows.txt"
+expect_line "$TMP/flows.txt" "^tcp +forward +198\.51\.100\.7 +198\.51\.100\.1:8080 \(to 192\.0\.2\.2:80\) "
+expect_line "$TMP/flows.txt" "^tcp +forward +198\.51\.100\.8 +198\.51\.100\.1:8080 \(to 192\.0\.2\.2:80\) .*drop 1"
 
 # --- live ---
 lab_blame_live
