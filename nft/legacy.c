@@ -193,9 +193,34 @@ static void strip_counters(struct grown *o)
 		o->buf[o->len] = '\0';
 }
 
+/*
+ * A save tool's output into O (a string, "" when it printed nothing); 0, or
+ * run_tool_arg's error with *ERRMSG (if not NULL) its first line of stderr on -EIO.
+ */
+static int run_save(const char *tool, const char *const *arg, struct grown *o, char **errmsg)
+{
+	struct grown e = { 0 };
+	int rc = run_tool_arg(tool, arg, -1, o, &e);
+
+	if (rc == -EIO && errmsg && e.buf) {
+		e.buf[strcspn(e.buf, "\n")] = '\0';
+		*errmsg = e.buf;
+		e.buf = NULL;
+	}
+	free(e.buf);
+	if (rc) {
+		free(o->buf);
+		o->buf = NULL;
+		return rc;
+	}
+	if (!o->buf && !(o->buf = strdup("")))
+		return -ENOMEM;
+	return 0;
+}
+
 int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 {
-	struct grown o = { 0 }, e = { 0 };
+	struct grown o = { 0 };
 	const char *tool;
 	int rc;
 
@@ -208,19 +233,9 @@ int cta_legacy_save(int family, char **text, size_t *len, char **errmsg)
 	tool = find_tool(family, false);
 	if (!tool)
 		return -ENOENT;
-	rc = run_tool(tool, -1, &o, &e);
-	if (rc == -EIO && errmsg && e.buf) {
-		e.buf[strcspn(e.buf, "\n")] = '\0';
-		*errmsg = e.buf;
-		e.buf = NULL;
-	}
-	free(e.buf);
-	if (rc) {
-		free(o.buf);
+	rc = run_save(tool, NULL, &o, errmsg);
+	if (rc)
 		return rc;
-	}
-	if (!o.buf && !(o.buf = strdup("")))
-		return -ENOMEM;
 	strip_counters(&o);
 	*text = o.buf;
 	*len = o.len;
@@ -235,7 +250,7 @@ int cta_iptables_nft_save(int family, const char *table, char **text, size_t *le
 	};
 	const char *arg[3] = { "-t", table, NULL };
 	const char *tool = NULL;
-	struct grown o = { 0 }, e = { 0 };
+	struct grown o = { 0 };
 	int rc;
 
 	*text = NULL;
@@ -247,19 +262,9 @@ int cta_iptables_nft_save(int family, const char *table, char **text, size_t *le
 			tool = tools[family == AF_INET6][i];
 	if (!tool)
 		return -ENOENT;
-	rc = run_tool_arg(tool, arg, -1, &o, &e);
-	if (rc == -EIO && errmsg && e.buf) {
-		e.buf[strcspn(e.buf, "\n")] = '\0';
-		*errmsg = e.buf;
-		e.buf = NULL;
-	}
-	free(e.buf);
-	if (rc) {
-		free(o.buf);
+	rc = run_save(tool, arg, &o, errmsg);
+	if (rc)
 		return rc;
-	}
-	if (!o.buf && !(o.buf = strdup("")))
-		return -ENOMEM;
 	*text = o.buf;
 	*len = o.len;
 	return 0;
