@@ -390,8 +390,7 @@ static int on_gen(const struct nlmsghdr *nlh, void *data)
 	return rc;
 }
 
-/* The ruleset's generation (NFT_MSG_GETGEN): it changes with every commit. 0 or -errno. */
-static int generation(uint32_t *gen)
+int cta_nft_generation(uint32_t *gen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -451,7 +450,8 @@ static ssize_t saved_lines(char *text, struct saved_line **out)
 	return (ssize_t)n;
 }
 
-int cta_xt_rules_saved(uint8_t family, const char *table, cta_xt_saved_fn fn, void *data)
+int cta_xt_rules_saved(uint8_t family, const char *table, uint32_t gen, cta_xt_saved_fn fn,
+		       void *data)
 {
 	struct cta_xt_rules *x = NULL;
 	struct saved_line *lines = NULL;
@@ -463,13 +463,19 @@ int cta_xt_rules_saved(uint8_t family, const char *table, cta_xt_saved_fn fn, vo
 
 	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6)
 		return 0;
-	if ((rc = generation(&gen0)) || (rc = cta_xt_rules_dump(family, table, &x)) || !x->n_xt)
+	if ((rc = cta_nft_generation(&gen0)))
+		goto out;
+	if (gen0 != gen) {
+		rc = -ESTALE; /* changed since the caller's listing */
+		goto out;
+	}
+	if ((rc = cta_xt_rules_dump(family, table, &x)) || !x->n_xt)
 		goto out;
 	rc = cta_iptables_nft_save(family == NFPROTO_IPV6 ? AF_INET6 : AF_INET, table, &text, &len,
 				   NULL);
-	if (rc || (rc = generation(&gen1)))
+	if (rc || (rc = cta_nft_generation(&gen1)))
 		goto out;
-	if (gen1 != gen0) {
+	if (gen1 != gen) {
 		rc = -ESTALE; /* changed meanwhile: the lines may be of other rules */
 		goto out;
 	}

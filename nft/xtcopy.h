@@ -36,6 +36,12 @@ size_t cta_xt_rules_count(const struct cta_xt_rules *r);
  */
 int cta_xt_rules_put(const struct cta_xt_rules *live, const struct cta_xt_rules *copy);
 
+/*
+ * The ruleset's generation in the caller's network namespace (NFT_MSG_GETGEN, the
+ * kernel's nft_net->base_seq): it changes with every committed transaction. 0 or -errno.
+ */
+int cta_nft_generation(uint32_t *gen);
+
 /* One rule's line: CHAIN's rule HANDLE is LINE ("-A CHAIN ..."). 0, or -errno to stop. */
 typedef int (*cta_xt_saved_fn)(const char *chain, uint64_t handle, const char *line, void *data);
 
@@ -44,11 +50,13 @@ typedef int (*cta_xt_saved_fn)(const char *chain, uint64_t handle, const char *l
  * caller's network namespace that holds an xt expression, with its line as
  * iptables-nft-save (nft/legacy.h) writes it: fn(chain, handle, line, data). Paired by
  * place, chain by chain: the k-th "-A CHAIN" line is the chain's k-th rule. The tool
- * runs only for a table that holds such rules. Nothing is paired when the ruleset's
- * generation (NFT_MSG_GETGEN) changed from before the dump to after the save, or a chain
- * has another count of lines than of rules: -ESTALE. How many were handed, or -errno (fn's, the dump's,
+ * runs only for a table that holds such rules. Nothing is paired unless the ruleset
+ * is still of generation GEN (cta_nft_generation, read by the caller before the listing
+ * the pairs go with) before the dump and after the save, and every chain has as many
+ * lines as rules: else -ESTALE. How many were handed, or -errno (fn's, the dump's,
  * cta_iptables_nft_save's: -ENOENT when it is not installed, -EIO when it refused).
  */
-int cta_xt_rules_saved(uint8_t family, const char *table, cta_xt_saved_fn fn, void *data);
+int cta_xt_rules_saved(uint8_t family, const char *table, uint32_t gen, cta_xt_saved_fn fn,
+		       void *data);
 
 #endif

@@ -431,6 +431,16 @@ int cta_ruleset_note_xt(struct cta_ruleset *rs, uint8_t family, const char *tabl
 	return 0;
 }
 
+void cta_ruleset_clear_notes(struct cta_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		char *note = (char *)cta_rule_note(rs->rules[i].text);
+
+		if (note)
+			*note = '\0'; /* nft's text stays, in the same allocation */
+	}
+}
+
 bool cta_rule_has_word(const char *text, const char *word)
 {
 	size_t n = strlen(word);

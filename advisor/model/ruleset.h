@@ -100,6 +100,12 @@ bool cta_rule_text_same(const char *a, const char *b);
 int cta_ruleset_note_xt(struct cta_ruleset *rs, uint8_t family, const char *table,
 			const char *chain, uint64_t handle, const char *saved);
 /*
+ * Take every note away (nft's texts stay): a rule replaced under its handle with the
+ * same nft text (`iptables -R`, an xt match's options changed: `xt match recent` reads
+ * the same) must not keep the line of the rule before it when no new note can be had.
+ */
+void cta_ruleset_clear_notes(struct cta_ruleset *rs);
+/*
  * Does a rule's TEXT (as nft lists it) hold WORD as a statement or keyword: a whole
  * word outside double-quoted strings, so `comment "no drop here"`, `@drop_list` or
  * `ct mark 0xdrop` do not count, while `drop`, `{ 22 : drop }` and `reject with

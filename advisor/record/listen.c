@@ -46,10 +46,11 @@ static int note_xt(const char *chain, uint64_t handle, const char *line, void *d
 
 /*
  * The rules with xt expressions of every ip and ip6 table, noted with their lines as
- * iptables-nft-save writes them. What cannot be had (no iptables-nft-save, a table it
- * refuses, a change meanwhile) keeps nft's text alone. 0 or -ENOMEM.
+ * iptables-nft-save writes them, while the ruleset is of generation GEN, the one read
+ * before the listing. What cannot be had (no iptables-nft-save, a table it refuses, a
+ * change since) keeps nft's text alone. 0 or -ENOMEM.
  */
-static int note_xt_rules(struct cta_listen *l)
+static int note_xt_rules(struct cta_listen *l, uint32_t gen)
 {
 	const char *done[64];
 	uint8_t done_f[64];
@@ -70,7 +71,7 @@ static int note_xt_rules(struct cta_listen *l)
 			continue;
 		done_f[n_done] = q.family;
 		done[n_done++] = q.table;
-		if (cta_xt_rules_saved(q.family, q.table, note_xt, &q) == -ENOMEM)
+		if (cta_xt_rules_saved(q.family, q.table, gen, note_xt, &q) == -ENOMEM)
 			return -ENOMEM;
 	}
 	return 0;
@@ -80,12 +81,17 @@ static int note_xt_rules(struct cta_listen *l)
 static int relist(struct cta_listen *l)
 {
 	const char *text = NULL;
+	uint32_t gen = 0;
+	/* the generation the listing is of, at the latest: xt rules' lines must be too */
+	bool noted = l->xt_saved && cta_nft_generation(&gen) == 0;
 	int err = cta_snapshot_take(l->snap, &text);
 
 	if (!err)
 		err = cta_ruleset_add_text(l->rs, text);
 	if (!err && l->xt_saved)
-		err = note_xt_rules(l);
+		cta_ruleset_clear_notes(l->rs);
+	if (!err && noted)
+		err = note_xt_rules(l, gen);
 	if (!err)
 		l->stats.listings++;
 	if (l->on_listed)

@@ -209,6 +209,10 @@ static void test_note_xt(void)
 		 0);
 	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9),
 		  "counter accept # iptables-nft: -A K -j B");
+	/* notes taken away: nft's text alone */
+	cta_ruleset_clear_notes(rs);
+	CHECK_STR(cta_ruleset_rule(rs, NFPROTO_IPV4, "filter", "KUBE-FIREWALL", 9),
+		  "counter accept");
 	cta_ruleset_free(rs);
 }
 
