@@ -385,6 +385,56 @@ static unsigned link_scope(const uint8_t *src, const uint8_t *dst)
 	return index;
 }
 
+/*
+ * Send IP (its header ours) to DST, routed as a socket bound to its source would be: a
+ * raw socket's route lookup takes no source from the header (raw_sendmsg), so a policy
+ * rule `from ADDR lookup T` (two uplinks) would not apply; IP_PKTINFO / IPV6_PKTINFO
+ * give it. An IPv6 source the kernel refuses there (not local: EINVAL) is sent as
+ * before. sendmsg's result.
+ */
+static ssize_t send_from(int fd, bool v6, const uint8_t *ip, size_t len,
+			 const struct sockaddr_storage *dst, socklen_t dl)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = (void *)ip, .iov_len = len };
+	struct msghdr m = { .msg_name = (void *)dst,
+			    .msg_namelen = dl,
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = c.buf };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&c, 0, sizeof(c));
+	m.msg_controllen = v6 ? CMSG_SPACE(sizeof(struct in6_pktinfo))
+			      : CMSG_SPACE(sizeof(struct in_pktinfo));
+	cm = CMSG_FIRSTHDR(&m);
+	if (v6) {
+		struct in6_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi6_addr, ip + 8, 16);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else {
+		struct in_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi_spec_dst, ip + 12, 4);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	n = sendmsg(fd, &m, 0);
+	if (n < 0 && v6 && errno == EINVAL)
+		n = sendto(fd, ip, len, 0, (const struct sockaddr *)dst, dl);
+	return n;
+}
+
 int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -418,7 +468,7 @@ int cta_sandbox_send_out(struct cta_sandbox *sb, const uint8_t *ip, size_t len)
 	 * (ip_route_me_harder): what the hooks did so far is in the trace, and a flow
 	 * with no verdict is not judged
 	 */
-	if (sendto(*fd, ip, len, 0, (struct sockaddr *)&ss, sl) < 0 && errno != EHOSTUNREACH &&
+	if (send_from(*fd, v6, ip, len, &ss, sl) < 0 && errno != EHOSTUNREACH &&
 	    errno != ENETUNREACH && errno != EPERM && errno != EINVAL)
 		return -errno;
 	return 0;
