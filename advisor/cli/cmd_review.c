@@ -522,6 +522,15 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 			 "or sent it out another interface where this host did not; it has no "
 			 "bridge, joins no multicast group and gives no packet the mark or "
 			 "bound socket its program gave it)");
+	if (rf->change == CTA_RV_BREAKS && rf->decided_beside && !rf->dropped_beside) {
+		size_t at = strlen(cand);
+
+		snprintf(cand + at, sizeof(cand) - at,
+			 " (a live table the candidate leaves in place dropped it, which let it "
+			 "through while recording: the candidate may lead the packet there, by "
+			 "a mark or a NAT, or that table's state changed since, such as a ban; "
+			 "review the live ruleset as it is to tell)");
+	}
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
 	       rf->recorded	? rec

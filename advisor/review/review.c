@@ -39,6 +39,39 @@ static bool decided_unwatched(const struct cta_vtally *recorded)
 	return fam >= 0 && cta_chain_unwatched((uint8_t)fam, "");
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Did the recording see the candidate's denial: the same verdict by the same rule
+ * (its text, or its handle when a text is missing: the scratch copy may number rules
+ * anew) or policy, in a live table the candidate leaves in place?
+ */
+static bool denied_as_recorded(const struct cta_review_flow *rf)
+{
+	const struct cta_verdict *c = rf->candidate;
+
+	if (!rf->decided_beside || !rf->recorded || !cta_verdict_denies(c))
+		return false;
+	for (uint32_t i = 0; i < rf->recorded->n; i++) {
+		const struct cta_verdict *r = rf->recorded->g[i].v;
+
+		if (!cta_verdict_denies(r) || r->verdict != c->verdict || r->type != c->type ||
+		    r->legacy != c->legacy || !same_str(r->family, c->family) ||
+		    !same_str(r->table, c->table) || !same_str(r->chain, c->chain))
+			continue;
+		if (r->type == CTA_VTYPE_POLICY)
+			return true;
+		if (r->type == CTA_VTYPE_RULE &&
+		    (r->rule && c->rule ? cta_rule_text_same(r->rule, c->rule)
+					: r->handle == c->handle))
+			return true;
+	}
+	return false;
+}
+
 /* The translation of a NAT rule on v's path of the kind asked for, or NULL. */
 static const char *path_nat(const struct cta_verdict *v, bool source)
 {
@@ -80,8 +113,15 @@ void cta_review_classify(struct cta_review_flow *rf)
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
 	rf->leftover = cta_flow_leftover(&rf->flow, rf->recorded);
 	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
-	rf->dropped_beside = rf->candidate && rf->worked && rf->decided_beside &&
-			     !cta_review_passes(rf->candidate);
+	/*
+	 * what a live table left in place denied while recording (a ban that came after
+	 * the flow's first connections) denies it now: not the candidate's doing, and what
+	 * the candidate does behind it is not known. A drop there the recording never saw
+	 * may be the candidate's (a mark it sets, a NAT it makes, helper-58): BREAKS, as
+	 * for the management session always.
+	 */
+	rf->dropped_beside = rf->candidate && rf->worked && !rf->management &&
+			     denied_as_recorded(rf);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
 	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside)
 		rf->change = CTA_RV_UNJUDGED;
@@ -198,7 +238,9 @@ static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, cons
 	for (size_t i = 0; i < n; i++) {
 		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle))
 			return true;
-		if (!legacy && text && (v[i].dropped_beside || v[i].astray) &&
+		if (!legacy && text &&
+		    (v[i].dropped_beside || v[i].astray ||
+		     (v[i].decided_beside && !cta_review_passes(v[i].candidate))) &&
 		    recorded_passed(&v[i], family, table, chain, text))
 			return true;
 	}

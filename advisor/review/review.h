@@ -47,9 +47,11 @@ struct cta_review_flow {
 	/*
 	 * Set by cta_review_classify(): it got through while recording, and the replay's
 	 * packet was dropped first in a live table the candidate leaves in place
-	 * (decided_beside). That table's state, not the candidate, decides it now (a ban
-	 * added since: fail2ban's, CrowdSec's set), and what the candidate's own chains do
-	 * to it behind the drop is not known: not judged, neither BREAKS nor ok.
+	 * (decided_beside) by the rule or policy that denied some of its connections while
+	 * recording (a ban that came after its first ones: fail2ban's, CrowdSec's set).
+	 * That table's state, not the candidate, decides it now, and what the candidate's
+	 * own chains do to it behind the drop is not known: not judged, neither BREAKS nor
+	 * ok. Never the management session's.
 	 */
 	bool dropped_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
@@ -85,11 +87,13 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
 
 /*
  * Set worked, dropped_beside and change from the recorded flow and the candidate's
- * verdict. A flow that got through is BREAKS when the candidate denies it, unless a
- * live table the candidate leaves in place denied it (decided_beside): that table's
- * doing, not the candidate's, with what the candidate does behind it unknown (a ban
- * that came after its first connections, fail2ban's or CrowdSec's): not judged
- * (dropped_beside). One it lets through is BREAKS too when the
+ * verdict. A flow that got through is BREAKS when the candidate denies it, unless the
+ * denial is one the recording saw: decided_beside, and the same verdict by the same
+ * rule or policy denied some of its connections while recording (a ban that came
+ * after its first connections, fail2ban's or CrowdSec's): that table's doing, not the
+ * candidate's, with what the candidate does behind it unknown: not judged
+ * (dropped_beside). A drop in such a table the recording never saw may be the
+ * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One it lets through is BREAKS too when the
  * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
  * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
  * answer (nat_lost says which).

@@ -372,11 +372,11 @@ static void test_classify(void)
 		CHECK(!cta_review_denied_still(&mixed));
 	}
 	/*
-	 * Accepted, then banned (fail2ban filled its set at run time): a rule of a live
-	 * table left beside the candidate drops it now, the ban rule or another (a ban
-	 * added after the recording, helper-55). Not the candidate's break, nor known to
-	 * be ok: what the candidate does behind it is not known. By the candidate's own
-	 * rule it is a break.
+	 * Accepted, then banned (fail2ban filled its set at run time): the ban rule of a
+	 * live table left beside the candidate drops it now as it did while recording. Not
+	 * the candidate's break, nor known to be ok: what the candidate does behind it is
+	 * not known. By another rule of that table (a mark the candidate sets may lead
+	 * there, helper-58), or by the candidate's own, it is a break.
 	 */
 	{
 		json_t *ban = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "verdict", "drop", "type",
@@ -401,9 +401,16 @@ static void test_classify(void)
 		CHECK(f.worked);
 		CHECK_EQ(f.change, CTA_RV_UNJUDGED);
 		CHECK(f.dropped_beside);
+		/* the management session: a LOCKOUT, whoever drops it */
+		f.management = true;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		f.management = false;
+		/* another rule of that table, never seen denying it: maybe the candidate's */
 		f.candidate = voth;
 		cta_review_classify(&f);
-		CHECK_EQ(f.change, CTA_RV_UNJUDGED);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		CHECK(!f.dropped_beside);
 		f.candidate = vban;
 		f.decided_beside = false;
 		cta_review_classify(&f);
