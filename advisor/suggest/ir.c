@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,39 @@ static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t l)
 		*last = l;
 }
 
+/*
+ * The DNAT (or redirect) the verdict's traced path made, "192.0.2.2:80", "[2001:db8::2]:80"
+ * or an address alone, into d's dnat fields; false when there is none.
+ */
+static bool traced_dnat(const struct cta_verdict *v, struct cta_ir_denied *d)
+{
+	for (size_t a = 0; v && a < v->n_path; a++)
+		for (size_t b = 0; b < v->path[a].n_rules; b++) {
+			const struct cta_vrule *r = &v->path[a].rules[b];
+			char addr[INET6_ADDRSTRLEN + 2], *colon;
+			unsigned port = 0;
+			uint8_t fam;
+
+			if (!r->nat || !r->to ||
+			    (strcmp(r->nat, "dnat") && strcmp(r->nat, "redirect")))
+				continue;
+			snprintf(addr, sizeof(addr), "%s", r->to[0] == '[' ? r->to + 1 : r->to);
+			colon = r->to[0] == '[' ? strchr(addr, ']') : strrchr(addr, ':');
+			if (colon && (r->to[0] == '[' || strchr(addr, ':') == colon)) {
+				*colon = '\0';
+				if (r->to[0] == '[' && colon[1] == ':')
+					port = (unsigned)atoi(colon + 2);
+				else if (r->to[0] != '[')
+					port = (unsigned)atoi(colon + 1);
+			}
+			if (cta_addr_parse(addr, &fam, &d->dnat_dst) || fam != d->family)
+				return false;
+			d->dnat_port = port <= 65535 ? (uint16_t)port : 0;
+			return d->dnat = true;
+		}
+	return false;
+}
+
 static int add_denied(struct cta_ir *ir, size_t *cap, const struct cta_flow *f, uint8_t dir,
 		      const struct cta_verdict *verdict)
 {
@@ -167,6 +201,8 @@ static int add_denied(struct cta_ir *ir, size_t *cap, const struct cta_flow *f, 
 	d->first_ns = f->first_ns;
 	d->last_ns = f->last_ns;
 	by_text(verdict, d->by, sizeof(d->by));
+	if (cta_flow_translated(f) || !traced_dnat(verdict, d))
+		d->dnat = false;
 	return 0;
 }
 
@@ -427,8 +463,11 @@ static size_t denied_peers(const struct cta_ir *ir, const struct svc *s, struct 
 	for (size_t i = 0; i < ir->n_denied; i++) {
 		const struct cta_ir_denied *d = &ir->denied[i];
 
+		/* a DNAT'ed one by where it was sent, as the service is keyed (helper-58) */
+		uint16_t port = d->dnat && d->dnat_port ? d->dnat_port : d->port;
+
 		if (d->dir != s->dir || d->family != s->family || d->l4proto != s->l4proto ||
-		    d->port != s->port)
+		    port != s->port)
 			continue;
 		memset(&keep[n], 0, sizeof(keep[n]));
 		keep[n].family = d->family;

@@ -60,6 +60,13 @@ struct cta_ir_denied {
 	union cta_addr src, dst;
 	uint64_t connections, first_ns, last_ns;
 	char by[160]; /* "reject by rule inet fw input handle 9" */
+	/*
+	 * Denied after a DNAT its trace saw (no reply tuple says it): where the DNAT sent
+	 * it, as the service it would have reached is keyed (its port; 0: kept)
+	 */
+	bool dnat;
+	union cta_addr dnat_dst;
+	uint16_t dnat_port;
 };
 
 /*

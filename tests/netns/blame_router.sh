@@ -19,6 +19,7 @@ L() { ip netns exec "$CLB" "$CTALAB" "$@"; }
 (ip netns exec "$CLA" "$CTALAB" serve udp 53 60 &)
 sleep 0.3
 lab_load_case min-nat.nft
+ip -n "$CLA" addr add 198.51.100.9/24 dev eth0 || fail "a third WAN address"
 CHECK="$PY $HERE/../tools/check_blame.py"
 
 # CASES: tuple | traffic | verdict | decider | path (see check_blame.py)
@@ -26,6 +27,7 @@ CASES=(
 	"tcp 198.51.100.7 -> 198.51.100.1:8080|W send tcp 198.51.100.1 8080 -s 198.51.100.7|accept|inet t filt_fwd|ct status dnat accept|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=accept,inet t nat_post=accept"
 	"udp 192.0.2.2 -> 198.51.100.7:53|L send udp 198.51.100.7 53 -s 192.0.2.2|accept|inet t filt_fwd|iifname \"lan0\" accept|inet t nat_pre=accept,inet t filt_fwd=accept,inet t nat_post=accept>masquerade ?"
 	"tcp 198.51.100.8 -> 198.51.100.1:8080|W probe tcp 198.51.100.1 8080 -s 198.51.100.8|drop|inet t filt_fwd|ip saddr 198.51.100.8 drop|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=drop"
+	"tcp 198.51.100.9 -> 198.51.100.1:8080|W send tcp 198.51.100.1 8080 -s 198.51.100.9|accept|inet t filt_fwd|ct status dnat accept|inet t nat_pre=accept>dnat 192.0.2.2:80,inet t filt_fwd=accept,inet t nat_post=accept"
 )
 
 lab_record_cases "$TMP/s.json" || fail "record failed"
@@ -49,6 +51,12 @@ expect_line "$TMP/b.txt" "^tcp 198\.51\.100\.8 -> 198\.51\.100\.1:8080  \(forwar
 $CHECK "$TMP/b.json" accept "inet t filt_fwd|ct status dnat accept" || fail "translated address"
 "$CTA" flows -o extended "$TMP/s.json" >"$TMP/flows"
 expect_line "$TMP/flows" "by=inet/t/nat_" 0
+# suggest: .7 and .9 reached the port forward, .8 was denied after its DNAT: no /24
+# over .8 for the forwarded service (keyed by where the DNAT sent it, helper-58)
+"$CTA" suggest --template router "$TMP/s.json" >"$TMP/r.nft" || fail "suggest --template router"
+grep -n "198\.51\.100\." "$TMP/r.nft"
+expect_line "$TMP/r.nft" "198\.51\.100\.0/24" 0
+expect_line "$TMP/r.nft" "#   tcp 198\.51\.100\.8 -> " 1
 # flows says where the DNAT sent both, the denied one too (no reply tuple: its trace)
 "$CTA" flows "$TMP/s.json" >"$TMP/flows.txt"
 cat "$TMP/flows.txt"
