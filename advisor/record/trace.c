@@ -584,14 +584,38 @@ static bool nat_to(const struct cta_judgement *j, const struct cta_step *prev,
 	return true;
 }
 
-/* The NAT statement a rule of a nat chain runs, or NULL. */
+/*
+ * The NAT statement a rule of a nat chain runs, or NULL: a word of its own among the
+ * rule's words (nft's part, outside quotes), not the value of a `ct status` match
+ * (`ct status dnat masquerade`, a hairpin's masquerade, is a masquerade: helper-59).
+ */
 static const char *nat_word(const char *text)
 {
 	static const char *const words[] = { "dnat", "snat", "masquerade", "redirect" };
+	size_t end = cta_rule_text_len(text);
+	bool quoted = false, status = false;
+	const char *p = text;
 
-	for (size_t i = 0; text && i < ARRAY_SIZE(words); i++)
-		if (cta_rule_has_word(text, words[i]))
-			return words[i];
+	while (p && p < text + end) {
+		size_t n = 0;
+
+		while (p < text + end && *p == ' ')
+			p++;
+		while (p + n < text + end && (quoted || p[n] != ' ')) {
+			if (p[n] == '"')
+				quoted = !quoted;
+			n++;
+		}
+		if (!n)
+			break;
+		for (size_t i = 0; !status && p[0] != '"' && i < ARRAY_SIZE(words); i++)
+			if (strlen(words[i]) == n && !strncmp(p, words[i], n))
+				return words[i];
+		/* the word after `status` (and its `!=`) is a value: snat,dnat */
+		status = (n == 6 && !strncmp(p, "status", 6)) ||
+			 (status && ((n == 2 && !strncmp(p, "!=", 2)) || (n == 1 && *p == '!')));
+		p += n;
+	}
 	return NULL;
 }
 

@@ -235,6 +235,56 @@ static void test_nat_continue(void)
 }
 
 /*
+ * A hairpin's masquerade matches `ct status dnat`: the rule masquerades, the match's
+ * word is no NAT of its own (helper-59: recorded as "dnat", review's lost-masquerade
+ * check then missed its removal).
+ */
+static void test_nat_word(void)
+{
+	static const char hairpin[] =
+		"table inet t { # handle 9\n"
+		"\tchain filt_fwd { # handle 1\n"
+		"\t\ttype filter hook forward priority 0; policy drop;\n"
+		"\t\tct status dnat accept # handle 5\n"
+		"\t}\n"
+		"\tchain nat_post { # handle 3\n"
+		"\t\ttype nat hook postrouting priority 100; policy accept;\n"
+		"\t\tiifname \"lan0\" oifname \"lan0\" ct status dnat masquerade # handle 9\n"
+		"\t}\n"
+		"}\n";
+	struct cta_tracer *t = cta_tracer_new("conntrack_advise", on_judgement, NULL);
+	struct cta_ruleset *rs = cta_ruleset_new();
+	struct cta_trace_event e[3];
+	struct cta_verdict *v;
+
+	n_got = 0;
+	cta_ruleset_add_text(rs, hairpin);
+	e[0] = ev_of("conntrack_advise", "trace_prerouting", true, "192.0.2.2", 80);
+	e[1] = ev_of("t", "filt_fwd", false, NULL, 0);
+	e[1].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[1].handle = 5;
+	e[1].verdict = NF_ACCEPT;
+	e[2] = ev_of("t", "nat_post", false, NULL, 0);
+	e[2].flags |= CTA_TRF_HANDLE | CTA_TRF_VERDICT;
+	e[2].handle = 9;
+	e[2].verdict = NF_ACCEPT;
+	for (int i = 0; i < 3; i++)
+		cta_tracer_feed(t, &e[i], (uint64_t)i);
+	cta_tracer_flush(t, 100, 0);
+	CHECK_EQ(n_got, 1);
+	v = n_got == 1 ? cta_judgement_verdict(&got[0], rs, CTA_VSOURCE_TRACE) : NULL;
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_EQ(v->n_path, 2);
+		if (v->n_path == 2 && v->path[1].n_rules == 1)
+			CHECK_STR(v->path[1].rules[0].nat, "masquerade");
+		cta_verdict_unref(v);
+	}
+	cta_ruleset_free(rs);
+	cta_tracer_free(t);
+}
+
+/*
  * record's and blame --live's tables both mark a packet at -350: one packet, whose
  * steps are the host's only. Two marks of this tracer's own, with no step between,
  * are two packets (the kernel's id can come back with the next one).
@@ -822,6 +872,7 @@ int main(void)
 	cta_tracer_free(t);
 	test_nat();
 	test_nat_continue();
+	test_nat_word();
 	test_two_marks();
 	test_synproxy();
 	test_fw4();
