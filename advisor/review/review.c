@@ -707,6 +707,16 @@ static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool tran
 		if (strstr(text, lo[k]))
 			return "loopback traffic, which record does not trace: no evidence either "
 			       "way (keep it)";
+	/*
+	 * a connection's mark: restored to later packets (`ct mark != 0 meta mark set ct
+	 * mark`, two uplinks' policy routing), matched on them; a first packet's conntrack
+	 * entry is new, its mark 0 (helper-59)
+	 */
+	if (cta_rule_has_word(text, "ct") && strstr(text, "ct mark") &&
+	    !strstr(text, "ct mark set"))
+		return "matches or restores a connection's mark, which a first packet does not "
+		       "carry yet, and record traces first packets: no evidence either way "
+		       "(keep it)";
 	/* "keep it" is advice for what lets them through, not for a drop (helper-53) */
 	if (may_match_nd(rs, text, f, t, c))
 		return cta_rule_has_word(text, "accept") ? ND_UNTRACED " (keep it: IPv6 needs them)"

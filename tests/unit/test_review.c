@@ -617,6 +617,36 @@ static void test_no_evidence_and_live(void)
 		json_decref(live);
 		cta_ruleset_free(nd);
 	}
+	/* connmark restore: later packets only, never "unreached" (helper-59) */
+	{
+		struct cta_ruleset *cm = cta_ruleset_new();
+		struct cta_session none = { 0 };
+		int cm_untraced = 0, cm_unreached = 0;
+
+		none.options.trace = CTA_TRACE_NEW;
+		CHECK_EQ(cta_ruleset_add_text(
+				 cm, "table ip mangle { # handle 1\n"
+				     "\tchain prerouting { # handle 1\n"
+				     "\t\ttype filter hook prerouting priority -150; "
+				     "policy accept;\n"
+				     "\t\tct mark != 0x0 meta mark set ct mark # handle 2\n"
+				     "\t\tiifname \"wan2\" ct mark set 0x2 # handle 3\n"
+				     "\t}\n"
+				     "}\n"),
+			 0);
+		live = cta_review_live(cm, &none, 1, "conntrack_advise");
+		json_array_foreach(live, i, f) {
+			const char *k = json_string_value(json_object_get(f, "kind"));
+			json_int_t h = json_integer_value(json_object_get(f, "handle"));
+
+			cm_untraced += h == 2 && !strcmp(k, "untraced");
+			cm_unreached += h == 2 && !strcmp(k, "unreached");
+		}
+		CHECK_EQ(cm_untraced, 1);
+		CHECK_EQ(cm_unreached, 0);
+		json_decref(live);
+		cta_ruleset_free(cm);
+	}
 	json_decref(verdicts[0]);
 	json_decref(verdicts[1]);
 	json_decref(verdicts[2]);
