@@ -67,9 +67,14 @@ const struct cta_cmd cta_cmd_review = {
 	"neighbour discovery (any rule that does not rule out untracked ICMPv6), or NAT of\n"
 	"translated connections are 'untraced' (no evidence either way), never 'unreached'.\n"
 	"\n"
+	"Only first packets are replayed: a rule for later packets (ct state established,\n"
+	"loopback, a connmark restore) taken from a chain the candidate keeps is said before\n"
+	"the replay, and BREAKS when an accept leaves a chain whose policy is drop.\n"
+	"\n"
 	"Exit status: 0; 1 when a recorded flow that got through would be dropped (or the\n"
-	"management session); 2 when the kernel refuses RULESET or a session is bad; 3 when\n"
-	"the system refuses (no CAP_NET_ADMIN, no scratch namespace).\n"
+	"management session, or such an accept is gone); 2 when the kernel refuses RULESET\n"
+	"or a session is bad; 3 when the system refuses (no CAP_NET_ADMIN, no scratch\n"
+	"namespace).\n"
 	"\n"
 	"Examples:\n"
 	"  conntrack-advise suggest -o new.nft session.json\n"
@@ -392,6 +397,8 @@ struct review_result {
 	size_t breaks, opens, same, unjudged;
 	bool lockout;
 	json_t *no_ev, *lost; /* owned; NULL: none */
+	json_t *untraced_lost; /* owned: cta_review_untraced_lost(); NULL: out of memory */
+	bool lost_breaks; /* one of untraced_lost breaks */
 	json_t *sets_lost; /* owned: cta_review_sets_lost(); NULL: out of memory */
 };
 
@@ -414,7 +421,15 @@ static json_t *no_evidence(const struct cta_candidate *c, const struct review_re
 /* Replay r->v's flows under the candidate and add up the changes. 0 or an exit code. */
 static int judge(struct cta_candidate *c, struct review_result *r)
 {
+	json_t *u;
+	size_t k;
+
 	r->sets_lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
+	r->untraced_lost = c->legacy ? json_array()
+				     : cta_review_untraced_lost(c->live_copied ? c->live : "",
+								c->after, CTA_OWN_TABLES);
+	json_array_foreach(r->untraced_lost, k, u)
+		r->lost_breaks |= json_is_true(json_object_get(u, "breaks"));
 	if (r->n) {
 		int rc = cta_candidate_replay(c, r->v, r->n);
 
@@ -452,16 +467,17 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
 		json_array_append_new(flows, flow_entry(&r->v[i], text, c->tables));
 	}
-	doc = json_pack("{s:{s:s,s:b,s:b,s:o,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:I,s:"
-			"I,s:I}}}",
+	doc = json_pack("{s:{s:s,s:b,s:b,s:o,s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:{s:I,s:"
+			"I,s:I,s:I}}}",
 			"review", "ruleset", path, "valid", 1, "live_copied", c->live_copied,
 			"uncopied", c->uncopied ? json_incref(c->uncopied) : json_array(),
 			"changes", c->changes, "tables", c->tables, "replaces", c->replaced,
 			"beside", c->beside, "sets_lost",
 			r->sets_lost ? json_incref(r->sets_lost) : json_array(), "flows", flows,
-			"no_evidence", r->no_ev ? r->no_ev : json_array(), "helpers_lost",
-			r->lost ? json_incref(r->lost) : json_array(), "not_rebuilt",
-			unbuilt_json(c), "lockout", r->lockout, "summary", "breaks",
+			"no_evidence", r->no_ev ? r->no_ev : json_array(), "untraced_lost",
+			r->untraced_lost ? json_incref(r->untraced_lost) : json_array(),
+			"helpers_lost", r->lost ? json_incref(r->lost) : json_array(),
+			"not_rebuilt", unbuilt_json(c), "lockout", r->lockout, "summary", "breaks",
 			(json_int_t)r->breaks, "opens", (json_int_t)r->opens, "unchanged",
 			(json_int_t)r->same, "not_judged", (json_int_t)r->unjudged);
 	r->no_ev = NULL; /* the document took it */
@@ -608,6 +624,27 @@ static void print_lockouts(const struct review_result *r)
 	}
 }
 
+/* Rules for later packets the candidate takes away (cta_review_untraced_lost). */
+static void print_untraced_lost(const struct review_result *r)
+{
+	json_t *u;
+	size_t i;
+
+	if (!json_array_size(r->untraced_lost))
+		return;
+	printf("%s: the candidate takes away rules that only packets after a connection's "
+	       "first reach, from chains it keeps; the replay sends first packets, so no flow "
+	       "below shows what that does:\n",
+	       r->lost_breaks ? "BREAKS" : "untraced");
+	json_array_foreach(r->untraced_lost, i, u)
+		printf("  - %s %s %s: %s (%s)%s\n", cta_jstr(u, "family"), cta_jstr(u, "table"),
+		       cta_jstr(u, "chain"), cta_jstr(u, "rule"), cta_jstr(u, "why"),
+		       json_is_true(json_object_get(u, "breaks"))
+			       ? ": the chain's drop policy takes them now, the replies of every "
+				 "recorded connection among them"
+			       : "");
+}
+
 static void print_result_text(const char *path, const struct cta_candidate *c,
 			      const struct review_result *r)
 {
@@ -621,6 +658,7 @@ static void print_result_text(const char *path, const struct cta_candidate *c,
 	print_tables(c);
 	print_sets_lost(r->sets_lost);
 	print_unbuilt(c);
+	print_untraced_lost(r);
 	if (r->n)
 		printf("replay of %zu flow%s in a scratch namespace:\n", r->n,
 		       r->n == 1 ? "" : "s");
@@ -671,10 +709,12 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 		print_result_json(path, &c, &r);
 	else
 		print_result_text(path, &c, &r);
-	rc = r.breaks || r.lockout || json_array_size(r.lost) ? CTA_EXIT_NEGATIVE : CTA_EXIT_OK;
+	rc = r.breaks || r.lockout || r.lost_breaks || json_array_size(r.lost) ? CTA_EXIT_NEGATIVE
+									       : CTA_EXIT_OK;
 out:
 	json_decref(r.lost);
 	json_decref(r.sets_lost);
+	json_decref(r.untraced_lost);
 	json_decref(r.no_ev);
 	cta_review_flows_free(r.v, r.n);
 	cta_candidate_close(&c);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "advisor/model/host.h"
+#include "advisor/model/listing.h"
 #include "advisor/lib/jsonpos.h"
 #include "advisor/suggest/ir.h"
 #include "advisor/lib/util.h"
@@ -286,6 +287,148 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 						     "table", table, "chain", chain, "handle",
 						     (json_int_t)handle, "rule", text));
 	}
+	return out;
+}
+
+/*
+ * Why only packets after a connection's first (or loopback's) reach a rule, by its
+ * text alone; NULL when first packets may. As untraced_at's first tests.
+ */
+static const char *later_only(const char *text)
+{
+	bool negated = strstr(text, "ct state !=") || strstr(text, "ct state ! ");
+
+	if (!negated && strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
+	    (cta_rule_has_word(text, "established") || cta_rule_has_word(text, "related") ||
+	     cta_rule_has_word(text, "vmap")))
+		return "packets after a connection's first: replies, the rest of every connection";
+	if (strstr(text, "iif \"lo\"") || strstr(text, "iifname \"lo\"") ||
+	    strstr(text, "oif \"lo\"") || strstr(text, "oifname \"lo\""))
+		return "loopback traffic";
+	if (strstr(text, "ct mark") && !strstr(text, "ct mark set"))
+		return "a connection's mark, which its first packet does not carry yet";
+	return NULL;
+}
+
+struct lchain {
+	char family[16], table[256], name[256];
+	bool drop; /* a base chain whose policy is drop */
+};
+
+struct lrule {
+	char family[16], table[256], chain[256];
+	const char *text; /* into the listing's copy */
+};
+
+struct lwalk {
+	struct lchain *c;
+	struct lrule *r;
+	size_t nc, nr, cap_c, cap_r;
+	const char *skip; /* tables whose names begin so are left out */
+};
+
+static int lwalk_item(const struct cta_listing_item *it, void *data)
+{
+	struct lwalk *w = data;
+
+	if ((w->skip && !strncmp(it->table, w->skip, strlen(w->skip))) ||
+	    strcmp(it->kind ? it->kind : "", "chain"))
+		return 0;
+	if (it->what == CTA_LISTING_OBJECT || it->what == CTA_LISTING_HEAD) {
+		struct lchain *c;
+
+		if (it->what == CTA_LISTING_HEAD && w->nc) {
+			w->c[w->nc - 1].drop = strstr(it->text, "policy drop") != NULL;
+			return 0;
+		}
+		if (w->nc == w->cap_c) {
+			c = realloc(w->c, (w->cap_c = w->cap_c ? 2 * w->cap_c : 32) * sizeof(*c));
+			if (!c)
+				return -ENOMEM;
+			w->c = c;
+		}
+		c = &w->c[w->nc++];
+		snprintf(c->family, sizeof(c->family), "%s", it->family);
+		snprintf(c->table, sizeof(c->table), "%s", it->table);
+		snprintf(c->name, sizeof(c->name), "%s", it->name);
+		c->drop = false;
+	} else if (it->what == CTA_LISTING_LINE && it->depth == 2) {
+		struct lrule *r;
+		char *t = strdup(it->text);
+
+		if (!t)
+			return -ENOMEM;
+		if (w->nr == w->cap_r) {
+			r = realloc(w->r, (w->cap_r = w->cap_r ? 2 * w->cap_r : 64) * sizeof(*r));
+			if (!r) {
+				free(t);
+				return -ENOMEM;
+			}
+			w->r = r;
+		}
+		r = &w->r[w->nr++];
+		snprintf(r->family, sizeof(r->family), "%s", it->family);
+		snprintf(r->table, sizeof(r->table), "%s", it->table);
+		snprintf(r->chain, sizeof(r->chain), "%s", it->name);
+		r->text = t;
+	}
+	return 0;
+}
+
+static void lwalk_fini(struct lwalk *w)
+{
+	for (size_t i = 0; i < w->nr; i++)
+		free((char *)w->r[i].text);
+	free(w->r);
+	free(w->c);
+}
+
+static const struct lchain *lchain_find(const struct lwalk *w, const struct lrule *r)
+{
+	for (size_t i = 0; i < w->nc; i++)
+		if (!strcmp(w->c[i].family, r->family) && !strcmp(w->c[i].table, r->table) &&
+		    !strcmp(w->c[i].name, r->chain))
+			return &w->c[i];
+	return NULL;
+}
+
+static bool lrule_in(const struct lwalk *w, const struct lrule *r)
+{
+	for (size_t i = 0; i < w->nr; i++)
+		if (!strcmp(w->r[i].family, r->family) && !strcmp(w->r[i].table, r->table) &&
+		    !strcmp(w->r[i].chain, r->chain) && cta_rule_text_same(w->r[i].text, r->text))
+			return true;
+	return false;
+}
+
+json_t *cta_review_untraced_lost(const char *before, const char *after, const char *skip)
+{
+	struct lwalk b = { .skip = skip }, a = { .skip = skip };
+	json_t *out = json_array();
+
+	if (!out || cta_listing_walk(before ? before : "", lwalk_item, &b) ||
+	    cta_listing_walk(after ? after : "", lwalk_item, &a)) {
+		json_decref(out);
+		out = NULL;
+		goto done;
+	}
+	for (size_t i = 0; i < b.nr; i++) {
+		const struct lrule *r = &b.r[i];
+		const struct lchain *kept = lchain_find(&a, r);
+		const char *why = later_only(r->text);
+
+		/* a chain deleted with its table takes its policy along: nothing to break */
+		if (!why || !kept || lrule_in(&a, r))
+			continue;
+		json_array_append_new(
+			out,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "family", r->family, "table",
+				  r->table, "chain", r->chain, "rule", r->text, "why", why,
+				  "breaks", kept->drop && cta_rule_has_word(r->text, "accept")));
+	}
+done:
+	lwalk_fini(&b);
+	lwalk_fini(&a);
 	return out;
 }
 

@@ -113,6 +113,19 @@ void cta_review_sort(struct cta_review_flow *v, size_t n);
 const char *cta_review_change_name(enum cta_review_change c);
 
 /*
+ * The rules of the listing BEFORE (the live ruleset) that only packets after a
+ * connection's first reach (an accept of `ct state established,related`, a conntrack
+ * verdict map, loopback, a connmark restore) and that AFTER (with the candidate) lost
+ * from a chain it keeps. The replay sends first packets only: no flow shows what their
+ * loss does (helper-59: removing `ct state established,related accept` was "0 would
+ * break"). Each {"family", "table", "chain", "rule", "why", "breaks"}: breaks when an
+ * accept left a chain whose policy is drop, so every recorded connection's later
+ * packets (its replies) meet that drop. Tables whose names begin with SKIP (NULL: none)
+ * are left out. A new array, or NULL (out of memory).
+ */
+json_t *cta_review_untraced_lost(const char *before, const char *after, const char *skip);
+
+/*
  * The rules of the given tables ("FAMILY NAME" strings) that no flow's candidate path
  * reached, as a JSON array of {family, table, chain, handle, rule}. Rules of chains
  * no trace watches (cta_ruleset_rule_unwatched), and rules no first packet can reach
