@@ -290,24 +290,56 @@ json_t *cta_review_no_evidence(const struct cta_ruleset *rs, json_t *tables,
 	return out;
 }
 
+/* What only packets after a connection's first (or loopback's) can match, by text. */
+enum later {
+	LATER_NONE,
+	LATER_STATE, /* ct state established, related, or a conntrack verdict map */
+	LATER_LOOPBACK,
+	LATER_MARK, /* a connection's mark, matched or restored */
+};
+
 /*
- * Why only packets after a connection's first (or loopback's) reach a rule, by its
- * text alone; NULL when first packets may. As untraced_at's first tests.
+ * Which of those a rule's TEXT is, or LATER_NONE when first packets may match it:
+ * the one test untraced_at (no evidence either way) and cta_review_untraced_lost
+ * (taken away by a candidate) both make.
  */
-static const char *later_only(const char *text)
+static enum later later_kind(const char *text)
 {
+	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
+					  "oifname \"lo\"" };
+	/* `ct state != established,related drop` matches first packets (helper-50) */
 	bool negated = strstr(text, "ct state !=") || strstr(text, "ct state ! ");
 
 	if (!negated && strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
 	    (cta_rule_has_word(text, "established") || cta_rule_has_word(text, "related") ||
 	     cta_rule_has_word(text, "vmap")))
-		return "packets after a connection's first: replies, the rest of every connection";
-	if (strstr(text, "iif \"lo\"") || strstr(text, "iifname \"lo\"") ||
-	    strstr(text, "oif \"lo\"") || strstr(text, "oifname \"lo\""))
-		return "loopback traffic";
+		return LATER_STATE;
+	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)
+		if (strstr(text, lo[k]))
+			return LATER_LOOPBACK;
+	/*
+	 * a connection's mark: restored to later packets (`ct mark != 0 meta mark set ct
+	 * mark`, two uplinks' policy routing), matched on them; a first packet's conntrack
+	 * entry is new, its mark 0 (helper-59)
+	 */
 	if (strstr(text, "ct mark") && !strstr(text, "ct mark set"))
+		return LATER_MARK;
+	return LATER_NONE;
+}
+
+/* later_kind's answer in a few words, for a rule a candidate takes away; NULL: none. */
+static const char *later_only(const char *text)
+{
+	switch (later_kind(text)) {
+	case LATER_STATE:
+		return "packets after a connection's first: replies, the rest of every connection";
+	case LATER_LOOPBACK:
+		return "loopback traffic";
+	case LATER_MARK:
 		return "a connection's mark, which its first packet does not carry yet";
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 struct lchain {
@@ -825,41 +857,32 @@ static const char *untraced(const struct cta_ruleset *rs, size_t i, bool transla
 static const char *untraced_at(const struct cta_ruleset *rs, size_t i, bool translated, int depth,
 			       int *visits)
 {
-	static const char *const lo[] = { "iif \"lo\"", "iifname \"lo\"", "oif \"lo\"",
-					  "oifname \"lo\"" };
 	const char *t, *c, *text;
 	uint64_t h;
 	uint8_t f;
-	bool negated;
 
 	text = cta_ruleset_rule_at(rs, i, &f, &t, &c, &h);
 	if (!text)
 		return NULL;
-	/* `ct state != established,related drop` matches first packets (helper-50) */
-	negated = strstr(text, "ct state !=") || strstr(text, "ct state ! ");
-	if (!negated && strstr(text, "ct state") && !cta_rule_has_word(text, "new") &&
-	    (cta_rule_has_word(text, "established") || cta_rule_has_word(text, "related") ||
-	     cta_rule_has_word(text, "vmap")))
+	switch (later_kind(text)) {
+	case LATER_STATE:
 		return "matches packets after a connection's first, which record does not trace: "
 		       "no evidence either way (keep it)";
-	if (!negated && strstr(text, "ct state") && cta_rule_has_word(text, "invalid") &&
-	    !cta_rule_has_word(text, "new") && !cta_rule_has_word(text, "synproxy"))
-		return "matches packets conntrack finds invalid (a stray ACK, a bad cookie), which "
-		       "record does not trace: no evidence either way (keep it)";
-	for (size_t k = 0; k < ARRAY_SIZE(lo); k++)
-		if (strstr(text, lo[k]))
-			return "loopback traffic, which record does not trace: no evidence either "
-			       "way (keep it)";
-	/*
-	 * a connection's mark: restored to later packets (`ct mark != 0 meta mark set ct
-	 * mark`, two uplinks' policy routing), matched on them; a first packet's conntrack
-	 * entry is new, its mark 0 (helper-59)
-	 */
-	if (cta_rule_has_word(text, "ct") && strstr(text, "ct mark") &&
-	    !strstr(text, "ct mark set"))
+	case LATER_LOOPBACK:
+		return "loopback traffic, which record does not trace: no evidence either way "
+		       "(keep it)";
+	case LATER_MARK:
 		return "matches or restores a connection's mark, which a first packet does not "
 		       "carry yet, and record traces first packets: no evidence either way "
 		       "(keep it)";
+	default:
+		break;
+	}
+	if (!(strstr(text, "ct state !=") || strstr(text, "ct state ! ")) &&
+	    strstr(text, "ct state") && cta_rule_has_word(text, "invalid") &&
+	    !cta_rule_has_word(text, "new") && !cta_rule_has_word(text, "synproxy"))
+		return "matches packets conntrack finds invalid (a stray ACK, a bad cookie), which "
+		       "record does not trace: no evidence either way (keep it)";
 	/* "keep it" is advice for what lets them through, not for a drop (helper-53) */
 	if (may_match_nd(rs, text, f, t, c))
 		return cta_rule_has_word(text, "accept") ? ND_UNTRACED " (keep it: IPv6 needs them)"
