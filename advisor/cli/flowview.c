@@ -29,25 +29,6 @@ struct cta_columns *cta_flowview_new(bool hosts)
 }
 
 /*
- * Where a traced DNAT (or redirect) on the main verdict's path sent the flow ("192.0.2.2:80",
- * as the next chain saw it), or NULL: a denied flow has no reply tuple to say it.
- */
-static const char *dnat_to(const struct cta_vtally *t)
-{
-	const struct cta_verdict *v = cta_vtally_main(t);
-
-	for (size_t a = 0; v && a < v->n_path; a++)
-		for (size_t b = 0; b < v->path[a].n_rules; b++) {
-			const struct cta_vrule *r = &v->path[a].rules[b];
-
-			if (r->nat && r->to &&
-			    (!strcmp(r->nat, "dnat") || !strcmp(r->nat, "redirect")))
-				return r->to;
-		}
-	return NULL;
-}
-
-/*
  * ADDR:PORT ([V6]:PORT), ADDR type N; where the reply came from elsewhere (DNAT), "(to
  * ...)": from the reply tuple, or for a flow with none (denied after the DNAT), from the
  * trace of its verdict T
@@ -69,8 +50,10 @@ static void destination(const struct cta_flow *f, const struct cta_vtally *t, ch
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (f->reached == CTA_REACHED_UNREPLIED &&
-	    !memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) && dnat_to(t)) {
-		snprintf(buf + n, len - (size_t)n, " (to %s)", dnat_to(t));
+	    !memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) &&
+	    cta_verdict_dnat_to(cta_vtally_main(t))) {
+		snprintf(buf + n, len - (size_t)n, " (to %s)",
+			 cta_verdict_dnat_to(cta_vtally_main(t)));
 		return;
 	}
 	/* SNAT alone (the answers went elsewhere) shows in -o extended */

@@ -511,6 +511,19 @@ bool cta_vtally_equal(const struct cta_vtally *a, const struct cta_vtally *b)
 	return true;
 }
 
+const char *cta_verdict_dnat_to(const struct cta_verdict *v)
+{
+	for (size_t a = 0; v && a < v->n_path; a++)
+		for (size_t b = 0; b < v->path[a].n_rules; b++) {
+			const struct cta_vrule *r = &v->path[a].rules[b];
+
+			if (r->nat && r->to &&
+			    (!strcmp(r->nat, "dnat") || !strcmp(r->nat, "redirect")))
+				return r->to;
+		}
+	return NULL;
+}
+
 bool cta_verdict_passed(const struct cta_verdict *v, bool legacy, const char *family,
 			const char *table, const char *chain, uint64_t handle)
 {

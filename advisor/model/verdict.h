@@ -141,6 +141,12 @@ struct cta_verdict *cta_verdict_new(void);
 struct cta_verdict *cta_verdict_dup(const struct cta_verdict *v);
 struct cta_verdict *cta_verdict_ref(struct cta_verdict *v);
 /*
+ * Where a DNAT (or redirect) on V's traced path sent the packet, as the next chain saw
+ * it ("192.0.2.2:80", "[2001:db8::2]:80", an address alone), or NULL (none, or V NULL).
+ * Owned by V. A flow denied after the translation has no reply tuple that says it.
+ */
+const char *cta_verdict_dnat_to(const struct cta_verdict *v);
+/*
  * Did V's path pass rule HANDLE of CHAIN in TABLE of FAMILY ("inet", "ip"...)? With
  * LEGACY, only legacy stages count and HANDLE is the rule's number in its chain.
  */

@@ -148,31 +148,26 @@ static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t l)
  */
 static bool traced_dnat(const struct cta_verdict *v, struct cta_ir_denied *d)
 {
-	for (size_t a = 0; v && a < v->n_path; a++)
-		for (size_t b = 0; b < v->path[a].n_rules; b++) {
-			const struct cta_vrule *r = &v->path[a].rules[b];
-			char addr[INET6_ADDRSTRLEN + 2], *colon;
-			unsigned port = 0;
-			uint8_t fam;
+	const char *to = cta_verdict_dnat_to(v);
+	char addr[INET6_ADDRSTRLEN + 2], *colon;
+	unsigned port = 0;
+	uint8_t fam;
 
-			if (!r->nat || !r->to ||
-			    (strcmp(r->nat, "dnat") && strcmp(r->nat, "redirect")))
-				continue;
-			snprintf(addr, sizeof(addr), "%s", r->to[0] == '[' ? r->to + 1 : r->to);
-			colon = r->to[0] == '[' ? strchr(addr, ']') : strrchr(addr, ':');
-			if (colon && (r->to[0] == '[' || strchr(addr, ':') == colon)) {
-				*colon = '\0';
-				if (r->to[0] == '[' && colon[1] == ':')
-					port = (unsigned)atoi(colon + 2);
-				else if (r->to[0] != '[')
-					port = (unsigned)atoi(colon + 1);
-			}
-			if (cta_addr_parse(addr, &fam, &d->dnat_dst) || fam != d->family)
-				return false;
-			d->dnat_port = port <= 65535 ? (uint16_t)port : 0;
-			return d->dnat = true;
-		}
-	return false;
+	if (!to)
+		return false;
+	snprintf(addr, sizeof(addr), "%s", to[0] == '[' ? to + 1 : to);
+	colon = to[0] == '[' ? strchr(addr, ']') : strrchr(addr, ':');
+	if (colon && (to[0] == '[' || strchr(addr, ':') == colon)) {
+		*colon = '\0';
+		if (to[0] == '[' && colon[1] == ':')
+			port = (unsigned)atoi(colon + 2);
+		else if (to[0] != '[')
+			port = (unsigned)atoi(colon + 1);
+	}
+	if (cta_addr_parse(addr, &fam, &d->dnat_dst) || fam != d->family)
+		return false;
+	d->dnat_port = port <= 65535 ? (uint16_t)port : 0;
+	return d->dnat = true;
 }
 
 static int add_denied(struct cta_ir *ir, size_t *cap, const struct cta_flow *f, uint8_t dir,
