@@ -488,6 +488,7 @@ static void print_result_json(const char *path, const struct cta_candidate *c,
 static void print_flow(const struct cta_review_flow *rf, const struct cta_candidate *c)
 {
 	char text[200], rec[800], cand[1200];
+	const char *beside = NULL; /* why a table beside the candidate decided, said after */
 
 	cta_review_flow_text(&rf->flow, text, sizeof(text));
 	if (rf->flow.related) {
@@ -523,29 +524,27 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 			 "(not judged: a nat rule of %s translated it while recording, a live "
 			 "table review could not copy: the replay cannot translate it)",
 			 rf->nat_uncopied);
-	else if (rf->dropped_beside) {
-		size_t at = strlen(cand);
-
-		snprintf(cand + at, sizeof(cand) - at,
-			 " (not judged: a live table the candidate leaves in place dropped it, "
+	else if (rf->dropped_beside)
+		beside = "not judged: a live table the candidate leaves in place dropped it, "
 			 "which let it through while recording: its state decides it now, such "
-			 "as a ban added since, and what the candidate does behind it is not "
-			 "known)");
-	} else if (rf->astray)
+			 "as a ban added since, and what the candidate does behind it is not known";
+	else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "
 			 "scratch namespace delivered it, forwarded it, lost it in the stack "
 			 "or sent it out another interface where this host did not; it has no "
 			 "bridge, joins no multicast group and gives no packet the mark or "
 			 "bound socket its program gave it)");
-	if (rf->change == CTA_RV_BREAKS && rf->decided_beside && !rf->dropped_beside) {
+	if (rf->change == CTA_RV_BREAKS && rf->decided_beside && !rf->dropped_beside)
+		beside =
+			"a live table the candidate leaves in place dropped it, which let it "
+			"through while recording: the candidate may lead the packet there, by a "
+			"mark or a NAT, or that table's state changed since, such as a ban; review "
+			"the live ruleset as it is to tell";
+	if (beside) {
 		size_t at = strlen(cand);
 
-		snprintf(cand + at, sizeof(cand) - at,
-			 " (a live table the candidate leaves in place dropped it, which let it "
-			 "through while recording: the candidate may lead the packet there, by "
-			 "a mark or a NAT, or that table's state changed since, such as a ban; "
-			 "review the live ruleset as it is to tell)");
+		snprintf(cand + at, sizeof(cand) - at, " (%s)", beside);
 	}
 	printf("  %-10s %s  (%s)  recorded: %s  ->  candidate: %s\n",
 	       cta_review_change_name(rf->change), text, cta_direction_name(rf->flow.direction),
