@@ -405,11 +405,80 @@ size_t cta_rule_text_len(const char *text)
 	return note ? (size_t)(note - text) : text ? strlen(text) : 0;
 }
 
+/* The length of the word at p (up to a space or end, end: at most e). */
+static size_t word_len(const char *p, const char *e)
+{
+	const char *q = p;
+
+	while (q < e && *q != ' ')
+		q++;
+	return (size_t)(q - p);
+}
+
+/* Is item it (len bytes) one of the comma-separated items of list (n bytes)? */
+static bool list_has(const char *list, size_t n, const char *it, size_t len)
+{
+	for (const char *p = list, *e = list + n; p < e;) {
+		const char *c = memchr(p, ',', (size_t)(e - p));
+		size_t l = (size_t)((c ? c : e) - p);
+
+		if (l == len && !memcmp(p, it, len))
+			return true;
+		p = c ? c + 1 : e;
+	}
+	return false;
+}
+
+/*
+ * Are two words the same flag list in another order (`related,established` and
+ * `established,related`: nft prints a bitmask's flags in bit order, iptables-nft's
+ * translation in the order of the iptables rule)? Only bare words of letters, digits,
+ * '-' and ',': no set, no quoted name.
+ */
+static bool same_flags(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t ia = 0, ib = 0;
+
+	if (na != nb || !memchr(a, ',', na))
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!(word_char(a[i]) || a[i] == ',') || !(word_char(b[i]) || b[i] == ','))
+			return false;
+	for (const char *p = a, *e = a + na; p < e; ia++) {
+		const char *c = memchr(p, ',', (size_t)(e - p));
+		size_t l = (size_t)((c ? c : e) - p);
+
+		if (!list_has(b, nb, p, l))
+			return false;
+		p = c ? c + 1 : e;
+	}
+	for (size_t i = 0; i < nb; i++)
+		ib += b[i] == ',';
+	return ia == ib + 1;
+}
+
 bool cta_rule_text_same(const char *a, const char *b)
 {
-	size_t n = cta_rule_text_len(a);
+	size_t n = cta_rule_text_len(a), m = cta_rule_text_len(b);
+	const char *ea = a + n, *eb = b + m;
 
-	return a && b && n == cta_rule_text_len(b) && !memcmp(a, b, n);
+	if (!a || !b)
+		return false;
+	if (n == m && !memcmp(a, b, n))
+		return true;
+	while (a < ea && b < eb) {
+		size_t wa = word_len(a, ea), wb = word_len(b, eb);
+
+		if (!(wa == wb && !memcmp(a, b, wa)) && !same_flags(a, wa, b, wb))
+			return false;
+		a += wa;
+		b += wb;
+		if (a < ea && b < eb && *a == ' ' && *b == ' ') {
+			a++;
+			b++;
+		}
+	}
+	return a == ea && b == eb;
 }
 
 int cta_ruleset_note_xt(struct cta_ruleset *rs, uint8_t family, const char *table,

@@ -90,7 +90,11 @@ size_t cta_ruleset_unwatched_counted(const struct cta_ruleset *before,
 const char *cta_rule_note(const char *text);
 /* The length of TEXT without its note (0 for NULL). */
 size_t cta_rule_text_len(const char *text);
-/* Are A and B the same rule text, notes aside? false when either is NULL. */
+/*
+ * Are A and B the same rule text, notes aside, a flag list's order aside
+ * (`ct state related,established` is `ct state established,related`)? false when
+ * either is NULL.
+ */
 bool cta_rule_text_same(const char *a, const char *b);
 /*
  * Note SAVED (the rule's line in iptables-nft-save's output) on the rule (family,

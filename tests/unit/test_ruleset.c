@@ -175,6 +175,21 @@ static void test_note_xt(void)
 	CHECK(cta_rule_text_same(t, "ct status dnat counter drop"));
 	CHECK(!cta_rule_text_same(t, "ct status dnat counter accept"));
 	CHECK(!cta_rule_text_same(t, NULL));
+	/* a flag list in another order: iptables-nft's translation against nft's own */
+	CHECK(cta_rule_text_same("oifname \"docker0\" ct state related,established counter accept",
+				 "oifname \"docker0\" ct state established,related counter accept"));
+	CHECK(cta_rule_text_same("tcp flags syn,ack accept # iptables-nft: -A X",
+				 "tcp flags ack,syn accept"));
+	CHECK(!cta_rule_text_same("ct state related,established accept",
+				  "ct state established,invalid accept"));
+	CHECK(!cta_rule_text_same("ct state related,established accept",
+				  "ct state established,related,new accept"));
+	CHECK(!cta_rule_text_same("ct state established,established accept",
+				  "ct state established,related accept") &&
+	      !cta_rule_text_same("ct state established accept", "ct state established drop"));
+	CHECK(!cta_rule_text_same("ct state established,related accept",
+				  "ct state established,related accept counter"));
+	CHECK(!cta_rule_text_same("iifname \"a,b\" accept", "iifname \"b,a\" accept"));
 	/* the words of the note mean nothing to what reads nft's text */
 	CHECK(!cta_rule_has_word(t, "accept"));
 	CHECK(!cta_rule_has_word(t, "set"));
