@@ -1318,17 +1318,34 @@ int cta_candidate_live_handles(const struct cta_candidate *c, struct cta_review_
 	return 0;
 }
 
+/*
+ * The replay's verdict on a connection's later packets (replay.h), or NULL (taken from
+ * the caller) when a rule holding state denied them: the replay's fresh limit or
+ * meter, which its own first packet used up, says nothing of the host's.
+ */
+static struct cta_verdict *later_judged(struct cta_verdict *later)
+{
+	if (cta_verdict_denies(later) && later->type == CTA_VTYPE_RULE &&
+	    stateful_rule(later->rule)) {
+		cta_verdict_unref(later);
+		return NULL;
+	}
+	return later;
+}
+
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)
 {
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
 	struct cta_verdict **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
+	struct cta_verdict **later = calloc(n ? n : 1, sizeof(*later));
 	struct cta_err err;
 	size_t m = 0;
 	int rc;
 
-	if (!flows || !verdicts) {
+	if (!flows || !verdicts || !later) {
 		free(flows);
 		free(verdicts);
+		free(later);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -1339,9 +1356,10 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	for (size_t i = 0; i < n; i++)
 		if (replayed(&v[i]))
 			flows[m++] = v[i].flow;
-	rc = cta_replay_judge(c->replay, flows, m, verdicts, &err);
+	rc = cta_replay_judge(c->replay, flows, m, verdicts, later, &err);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
+		v[i].later = replayed(&v[i]) ? later_judged(later[k]) : NULL;
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		v[i].denied_beside = denied_in(c, v[i].recorded);
@@ -1351,6 +1369,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	}
 	free(flows);
 	free(verdicts);
+	free(later);
 	if (rc) {
 		cta_msg("%s", err.msg);
 		return CTA_EXIT_SYSTEM;
@@ -1365,7 +1384,9 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 
 void cta_review_flows_free(struct cta_review_flow *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++)
+	for (size_t i = 0; v && i < n; i++) {
 		cta_verdict_unref(v[i].candidate);
+		cta_verdict_unref(v[i].later);
+	}
 	free(v);
 }

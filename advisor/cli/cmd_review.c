@@ -364,6 +364,10 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 				    d ? cta_vdecider_to_json(d)
 				      : cta_verdict_to_json(rf->candidate));
 	}
+	if (o && rf->later)
+		json_object_set_new(o, "later", cta_verdict_to_json(rf->later));
+	if (o && rf->later_denied)
+		json_object_set_new(o, "later_denied", json_true());
 	if (o && rf->nat_lost)
 		json_object_set_new(o, "nat_lost", json_string(rf->nat_lost));
 	if (o && cta_review_denied_still(rf))
@@ -552,6 +556,12 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 	       : rf->management ? "this session"
 				: (rf->worked ? "got through" : "denied"),
 	       cand);
+	if (rf->later_denied) {
+		candidate_text(rf->later, c->tables, cand, sizeof(cand));
+		printf("             its first packet gets through, the rest of its connection "
+		       "does not: the replayed reply or next packet: %s\n",
+		       cand);
+	}
 	if (rf->nat_lost)
 		printf("             its recorded %s is gone: the candidate lets it through "
 		       "untranslated, and its replies would not come back\n",

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include "advisor/model/session.h"
 #include "advisor/record/ltrace.h"
 #include "advisor/review/craft.h"
+#include "nft/ct.h"
 #include "nft/legacy.h"
 #include "nft/sandbox.h"
 #include "nft/xtcopy.h"
@@ -28,6 +30,41 @@ struct link {
 	int index;
 };
 
+/*
+ * A connection the replay follows past its first packet (cta_replay_judge's later):
+ * its first packet got through on the flow's way, so the namespace's conntrack holds
+ * it, and its reply (headers from that entry's reply tuple: the candidate's NAT shows
+ * there) and its next packet go the same way as the host's did.
+ */
+struct follow {
+	bool want; /* its first packet passed on its way */
+	bool have_ct; /* its scratch conntrack entry was found: reply below */
+	struct cta_tuple reply;
+	uint32_t oif; /* where its first packet left (the trace's), 0: not known */
+	struct cta_verdict *reply_v, *next_v; /* references, NULL: no trace judged */
+};
+
+/* The phases of a judgement: first packets, replies, next packets. */
+enum phase { PHASE_FIRST = 0, PHASE_REPLY, PHASE_NEXT };
+
+/*
+ * In the namespace while it judges: the stack's resets (to a replayed SYN no socket
+ * listens for, to a SYN-ACK no socket asked for) go before conntrack (-200) sees them,
+ * so that the connection stays open for its reply and next packet, and before the own
+ * table traces them (-350): they are no flow's packets. Its `ct state` expression
+ * makes the kernel run conntrack in the namespace (nf_ct_netns_get, as any ct
+ * expression does) when the candidate has none: the host it is for ran conntrack
+ * while recording, and a reply is only a reply to conntrack.
+ */
+#define QUIET_TABLE CTA_REVIEW_TABLE_NAME "_quiet"
+static const char quiet_rules[] = "table inet " QUIET_TABLE " {\n"
+				  "  chain output {\n"
+				  "    type filter hook output priority -400; policy accept;\n"
+				  "    tcp flags & rst == rst drop\n"
+				  "    ct state untracked counter\n"
+				  "  }\n"
+				  "}\n";
+
 struct cta_replay {
 	struct cta_sandbox *sb;
 	const struct cta_host *host;
@@ -37,6 +74,8 @@ struct cta_replay {
 	size_t n;
 	struct cta_verdict **verdicts;
 	bool *astray; /* per flow of the last cta_replay_judge: see cta_replay_astray */
+	struct follow *follow; /* per flow, with later (cta_replay_judge) */
+	enum phase phase;
 	struct cta_listen *listen;
 	struct cta_ltrace *lt; /* the namespace's legacy tables, when they decide something */
 	uint64_t overruns; /* the trace socket's overruns in the last cta_replay_judge */
@@ -481,11 +520,75 @@ static bool left_elsewhere(const struct cta_replay *r, const struct cta_judgemen
 	return want > 0 && (uint32_t)want != j->oif;
 }
 
+/* The direction of a flow's replies: an inbound flow's leave, an outbound one's come in. */
+static enum cta_direction reply_direction(enum cta_direction dir)
+{
+	return dir == CTA_DIR_IN ? CTA_DIR_OUT : dir == CTA_DIR_OUT ? CTA_DIR_IN : dir;
+}
+
+/* The type of an ICMP/ICMPv6 request's answer, 0 for a message that has none here. */
+static uint8_t icmp_answer(uint8_t l4proto, uint8_t type)
+{
+	if (l4proto == IPPROTO_ICMP)
+		return type == 8 ? 0 : 0xff; /* echo: echo reply (0) */
+	return type == 128 ? 129 : 0; /* ICMPv6 echo request: echo reply */
+}
+
+/*
+ * Is j the packet conntrack saw as a later one of f's connection (established), in the
+ * phase's direction (the trace's ct direction: 0 original, 1 reply)?
+ */
+static bool later_packet(const struct cta_replay *r, const struct cta_judgement *j,
+			 const struct cta_flow *f, const struct follow *fw)
+{
+	size_t alen = f->key.family == AF_INET ? 4 : 16;
+
+	if (!j->has_ct || !(j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED)))
+		return false;
+	if (r->phase == PHASE_NEXT)
+		return j->ct_dir == 0 && same_packet(j, f);
+	if (j->ct_dir != 1 || j->family != f->key.family || j->l4proto != f->key.l4proto ||
+	    memcmp(j->tuple.src.b, fw->reply.src.b, alen) ||
+	    memcmp(j->tuple.dst.b, fw->reply.dst.b, alen))
+		return false;
+	if (cta_proto_has_ports(f->key.l4proto))
+		return j->tuple.sport == fw->reply.sport && j->tuple.dport == fw->reply.dport;
+	return j->tuple.icmp_type == icmp_answer(f->key.l4proto, f->key.icmp_type);
+}
+
+/* A reply's or next packet's trace: the verdict of each connection it belongs to. */
+static void on_later(struct cta_replay *r, const struct cta_judgement *j)
+{
+	struct cta_verdict *v = NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct follow *fw = &r->follow[i];
+		struct cta_verdict **slot = r->phase == PHASE_REPLY ? &fw->reply_v : &fw->next_v;
+		enum cta_direction dir = r->phase == PHASE_REPLY
+						 ? reply_direction(r->flows[i].direction)
+						 : (enum cta_direction)r->flows[i].direction;
+
+		if (!fw->have_ct || *slot || !later_packet(r, j, &r->flows[i], fw))
+			continue;
+		if (!v && !(v = cta_ltrace_judgement(r->lt, j, cta_listen_ruleset(r->listen),
+						     CTA_VSOURCE_REPLAY)))
+			return;
+		if (took_its_way(j, v, dir))
+			*slot = cta_verdict_ref(v);
+	}
+	cta_verdict_unref(v);
+}
+
 static void on_judgement(const struct cta_judgement *j, void *data)
 {
 	struct cta_replay *r = data;
 	struct cta_verdict *v = NULL;
 
+	if (r->phase != PHASE_FIRST) {
+		if (!j->by_kernel)
+			on_later(r, j);
+		return;
+	}
 	if ((j->has_ct && j->ct_dir != 0) || j->by_kernel)
 		return; /* an answer of the stack (a reset, an unreachable), synproxy's SYN */
 	/* flows of the same first packet (the management session, also recorded) share it */
@@ -504,6 +607,8 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 				left_elsewhere(r, j, &r->flows[i]));
 		if (!r->astray[i])
 			r->verdicts[i] = cta_verdict_ref(v);
+		if (r->follow && !r->astray[i])
+			r->follow[i].oif = j->oif;
 	}
 	cta_verdict_unref(v);
 }
@@ -513,14 +618,12 @@ bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f)
 	return f->direction != CTA_DIR_IN || cta_host_direction(r->host, &f->key) == CTA_DIR_IN;
 }
 
-static int send_flow(struct cta_replay *r, const struct cta_flow *f)
+/* A packet of f's original direction (its first, its next) sent the way f came. */
+static int send_along(struct cta_replay *r, const struct cta_flow *f, const uint8_t *pkt,
+		      size_t len)
 {
-	uint8_t pkt[CTA_CRAFT_MAX];
-	size_t len = cta_craft_first_packet(f, pkt);
 	const struct link *l;
 
-	if (!cta_replay_rebuilds(r, f))
-		return 0; /* not judged: see replay.h */
 	switch (f->direction) {
 	case CTA_DIR_OUT:
 		return cta_sandbox_send_out(r->sb, pkt, len);
@@ -550,6 +653,110 @@ static int hear(struct cta_replay *r, int timeout_ms)
 	got = cta_listen_read(r->listen);
 	cta_listen_flush(r->listen, cta_now_mono_ns(), false);
 	return got > 0;
+}
+
+static int send_flow(struct cta_replay *r, const struct cta_flow *f)
+{
+	uint8_t pkt[CTA_CRAFT_MAX];
+	size_t len = cta_craft_first_packet(f, pkt);
+
+	if (!cta_replay_rebuilds(r, f))
+		return 0; /* not judged: see replay.h */
+	return send_along(r, f, pkt, len);
+}
+
+/*
+ * The reply to f's first packet, as the scratch conntrack entry expects it (fw->reply):
+ * a SYN-ACK acknowledging the SYN, a datagram, an echo reply. false for protocols the
+ * replay does not follow (SCTP, DCCP: their own state machines; ICMP other than echo).
+ */
+static bool craft_reply(const struct cta_flow *f, const struct follow *fw, struct cta_craft *c)
+{
+	cta_craft_first(f, c);
+	c->src = fw->reply.src;
+	c->dst = fw->reply.dst;
+	switch (f->key.l4proto) {
+	case IPPROTO_TCP:
+		c->tcp_flags = CTA_CRAFT_SYN | CTA_CRAFT_ACK;
+		c->seq = CTA_CRAFT_ISN ^ 0xffffu;
+		c->ack = CTA_CRAFT_ISN + 1;
+		/* fall through */
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		c->sport = fw->reply.sport;
+		c->dport = fw->reply.dport;
+		return true;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		c->icmp_type = icmp_answer(f->key.l4proto, f->key.icmp_type);
+		c->icmp_code = 0;
+		return c->icmp_type != 0xff && (f->key.l4proto == IPPROTO_ICMP || c->icmp_type);
+	default:
+		return false;
+	}
+}
+
+/* The reply goes back the way the first packet came: out of a socket, or in by its oif. */
+static int send_reply(struct cta_replay *r, size_t i)
+{
+	const struct cta_flow *f = &r->flows[i];
+	struct follow *fw = &r->follow[i];
+	uint8_t pkt[CTA_CRAFT_MAX];
+	struct cta_craft c;
+	size_t len;
+
+	if (!fw->have_ct || !craft_reply(f, fw, &c))
+		return 0;
+	len = cta_craft_packet(&c, pkt);
+	if (f->direction == CTA_DIR_IN)
+		return cta_sandbox_send_out(r->sb, pkt, len);
+	for (size_t k = 0; fw->oif && k < r->host->n_ifaces; k++)
+		if (r->links[k].name[0] && (uint32_t)r->links[k].index == fw->oif)
+			return cta_sandbox_send_in(r->sb, r->links[k].name, r->links[k].peer, pkt,
+						   len);
+	return 0; /* left by an interface not known: not followed */
+}
+
+/* f's next packet once its reply got through: the handshake's ACK, another datagram. */
+static int send_next(struct cta_replay *r, size_t i)
+{
+	const struct cta_flow *f = &r->flows[i];
+	uint8_t pkt[CTA_CRAFT_MAX];
+	struct cta_craft c;
+
+	if (!r->follow[i].reply_v || cta_verdict_denies(r->follow[i].reply_v) ||
+	    cta_proto_is_icmp(f->key.l4proto))
+		return 0;
+	cta_craft_first(f, &c);
+	if (f->key.l4proto == IPPROTO_TCP) {
+		c.tcp_flags = CTA_CRAFT_ACK;
+		c.seq = CTA_CRAFT_ISN + 1;
+		c.ack = (CTA_CRAFT_ISN ^ 0xffffu) + 1;
+	}
+	return send_along(r, f, pkt, cta_craft_packet(&c, pkt));
+}
+
+/* A scratch conntrack entry: the reply tuple of the followed flow it is the entry of. */
+static void on_entry(const struct cta_event *ev, void *data)
+{
+	struct cta_replay *r = data;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cta_flow *f = &r->flows[i];
+		const struct cta_flow_key *k = &f->key;
+		size_t alen = k->family == AF_INET ? 4 : 16;
+		struct follow *fw = &r->follow[i];
+
+		if (!fw->want || fw->have_ct || ev->family != k->family ||
+		    ev->l4proto != k->l4proto || memcmp(ev->orig.src.b, k->src.b, alen) ||
+		    memcmp(ev->orig.dst.b, k->dst.b, alen) || ev->orig.sport != f->sport_min)
+			continue;
+		if (cta_proto_has_ports(k->l4proto) ? ev->orig.dport != k->dport
+						    : ev->orig.icmp_type != k->icmp_type)
+			continue;
+		fw->reply = ev->reply;
+		fw->have_ct = true;
+	}
 }
 
 /*
@@ -596,8 +803,65 @@ static int hear_all(struct cta_replay *r)
 	return 0;
 }
 
+/*
+ * Inside, after the first packets: the followed connections' replies, then their next
+ * packets, each phase heard to its end before the next begins. 0 or -errno.
+ */
+static int send_later(struct cta_replay *r, struct cta_err *err)
+{
+	struct cta_ct *ct;
+	int rc;
+
+	for (size_t i = 0; i < r->n; i++)
+		r->follow[i].want = r->verdicts[i] && !cta_verdict_denies(r->verdicts[i]);
+	rc = cta_ct_open(&ct, 1u << 20, false);
+	if (!rc) {
+		rc = cta_ct_dump(ct, on_entry, r, NULL);
+		cta_ct_free(ct);
+	}
+	if (rc)
+		return fail(err, rc, "scratch namespace: listing conntrack%s: %s", "");
+	for (r->phase = PHASE_REPLY; r->phase <= PHASE_NEXT; r->phase++) {
+		for (size_t i = 0; i < r->n; i++) {
+			struct timespec gap = { 0, 200000 };
+
+			rc = r->phase == PHASE_REPLY ? send_reply(r, i) : send_next(r, i);
+			if (rc)
+				return fail(err, rc, "scratch namespace: sending a packet (%s): %s",
+					    r->phase == PHASE_REPLY ? "a reply" : "a next packet");
+			nanosleep(&gap, NULL);
+			if ((rc = hear(r, 0)) < 0)
+				return fail(err, rc, "scratch namespace: reading traces%s: %s", "");
+		}
+		if ((rc = hear_all(r)))
+			return fail(err, rc, "scratch namespace: reading traces%s: %s", "");
+	}
+	return 0;
+}
+
+/* A followed flow's later verdict: the first of its reply and next packet that was denied. */
+static struct cta_verdict *later_verdict(const struct follow *fw)
+{
+	if (!fw->reply_v || cta_verdict_denies(fw->reply_v) || !cta_verdict_denies(fw->next_v))
+		return cta_verdict_ref(fw->reply_v);
+	return cta_verdict_ref(fw->next_v);
+}
+
+/* The quiet table in (on true) or out of the namespace, where the caller is. */
+static int quiet(bool on, struct cta_err *err)
+{
+	char *errors = NULL;
+	int rc = cta_nft_run(on ? quiet_rules : "delete table inet " QUIET_TABLE "\n", &errors);
+
+	if (rc)
+		snprintf(err->msg, sizeof(err->msg), "scratch namespace: the table %s: %s",
+			 QUIET_TABLE, errors ? errors : strerror(-rc));
+	free(errors);
+	return rc;
+}
+
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
-		     struct cta_verdict **verdicts, struct cta_err *err)
+		     struct cta_verdict **verdicts, struct cta_verdict **later, struct cta_err *err)
 {
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
 	struct cta_listen_config lc = {
@@ -611,18 +875,33 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	struct cta_err lerr = { "" };
 	int rc;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		verdicts[i] = NULL;
+		if (later)
+			later[i] = NULL;
+	}
 	free(r->astray);
 	if (!(r->astray = calloc(n ? n : 1, sizeof(*r->astray))))
+		return fail(err, -ENOMEM, "replay%s: %s", "");
+	if (later && !(r->follow = calloc(n ? n : 1, sizeof(*r->follow))))
 		return fail(err, -ENOMEM, "replay%s: %s", "");
 	r->flows = flows;
 	r->n = n;
 	r->overruns = 0;
 	r->verdicts = verdicts;
+	r->phase = PHASE_FIRST;
 	rc = cta_sandbox_enter(r->sb);
-	if (rc)
+	if (rc) {
+		free(r->follow);
+		r->follow = NULL;
 		return fail(err, rc, "cannot enter the scratch namespace%s: %s", "");
+	}
+	if ((rc = quiet(true, err))) {
+		cta_sandbox_leave(r->sb);
+		free(r->follow);
+		r->follow = NULL;
+		return rc;
+	}
 	/* listen before marking, list before sending: every trace is heard and named */
 	rc = cta_listen_new(&r->listen, &lc, &le);
 	if (rc)
@@ -636,13 +915,28 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 		rc = send_all(r, err);
 	if (!rc && (rc = hear_all(r)))
 		fail(err, rc, "scratch namespace: reading traces%s: %s", "");
+	if (!rc && r->follow)
+		rc = send_later(r, err);
 	if (r->listen)
 		r->overruns = cta_listen_stats(r->listen)->overruns;
 	cta_ltrace_free(r->lt);
 	r->lt = NULL;
 	cta_listen_free(r->listen);
 	r->listen = NULL;
+	if (quiet(false, &lerr) && !rc) {
+		snprintf(err->msg, sizeof(err->msg), "%s", lerr.msg);
+		rc = -EIO;
+	}
 	cta_sandbox_leave(r->sb);
+	for (size_t i = 0; r->follow && i < n; i++) {
+		if (!rc)
+			later[i] = later_verdict(&r->follow[i]);
+		cta_verdict_unref(r->follow[i].reply_v);
+		cta_verdict_unref(r->follow[i].next_v);
+	}
+	free(r->follow);
+	r->follow = NULL;
+	r->phase = PHASE_FIRST;
 	return rc;
 }
 

@@ -89,11 +89,25 @@ bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f);
  * cta_replay_rebuilds refuses, are skipped) and
  * judge it: verdicts[i] gets its verdict (a reference, source CTA_VSOURCE_REPLAY), or
  * NULL when no trace came for it. iptables-legacy tables in the namespace are
- * followed too (advisor/record/ltrace.h): their chains join the path. 0 or -errno
- * with err filled.
+ * followed too (advisor/record/ltrace.h): their chains join the path.
+ *
+ * With later (n slots; NULL: first packets only), each connection whose first packet
+ * got through is followed: its reply (a SYN-ACK, a datagram, an echo reply; headers
+ * from the namespace's conntrack entry, so the candidate's NAT is in them), sent back
+ * the way the host's came (out of a socket for an inbound flow, in by the first
+ * packet's oif for the others), then its next packet (the handshake's ACK, another
+ * datagram) the first one's way. later[i] gets the verdict (a reference) of the first
+ * of them that was denied, else the reply's; NULL when the connection was not
+ * followed (denied, astray, SCTP, DCCP, ICMP other than echo) or when no trace of a
+ * packet conntrack took for established came back: a reply the stack or conntrack
+ * refused for its own reasons says nothing of the candidate. Meanwhile the stack's
+ * TCP resets are dropped before conntrack (a table of the tool's, QUIET_TABLE in
+ * replay.c, gone after), since with no socket behind the replayed packets every SYN
+ * would be answered by one that closes the connection. 0 or -errno with err filled.
  */
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
-		     struct cta_verdict **verdicts, struct cta_err *err);
+		     struct cta_verdict **verdicts, struct cta_verdict **later,
+		     struct cta_err *err);
 /*
  * How often the last cta_replay_judge's trace socket overflowed (the kernel dropped
  * trace messages: flows it leaves without a verdict may have been among them); 0 when

@@ -112,6 +112,7 @@ bool cta_review_denied_still(const struct cta_review_flow *rf)
 void cta_review_classify(struct cta_review_flow *rf)
 {
 	/* a connection the kernel confirmed got through (SSH_CONNECTION's too) */
+	rf->later_denied = false;
 	rf->leftover = cta_flow_leftover(&rf->flow, rf->recorded);
 	rf->worked = !rf->leftover && !cta_flow_denied(&rf->flow, rf->recorded);
 	/*
@@ -127,6 +128,9 @@ void cta_review_classify(struct cta_review_flow *rf)
 	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside)
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
+		rf->change = CTA_RV_BREAKS;
+	else if ((rf->later_denied = rf->worked && cta_verdict_denies(rf->later) &&
+				     (rf->flow.packets[1] || rf->management)))
 		rf->change = CTA_RV_BREAKS;
 	else if (rf->worked && cta_flow_translated(&rf->flow) && (rf->nat_lost = nat_lost(rf)))
 		rf->change = CTA_RV_BREAKS;
@@ -237,7 +241,8 @@ static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, cons
 		    const char *table, const char *chain, uint64_t handle, const char *text)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle))
+		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle) ||
+		    cta_verdict_passed(v[i].later, legacy, family, table, chain, handle))
 			return true;
 		if (!legacy && text &&
 		    (v[i].dropped_beside || v[i].astray ||

@@ -29,6 +29,17 @@ struct cta_review_flow {
 	/* the session's verdict counts, borrowed; NULL for SSH_CONNECTION's */
 	const struct cta_vtally *recorded;
 	struct cta_verdict *candidate; /* the replay's, a reference of its own */
+	/*
+	 * The replay's verdict on the connection's later packets, its reply and next one
+	 * (replay.h: later), a reference of its own; NULL when they were not followed.
+	 */
+	struct cta_verdict *later;
+	/*
+	 * Set by cta_review_classify(): BREAKS because the candidate lets the first packet
+	 * through and drops a later one (later), where the flow had replies while
+	 * recording (or is the management session).
+	 */
+	bool later_denied;
 	bool management; /* the session we are on, or a recorded one to the SSH port */
 	bool worked; /* got through while recording */
 	/*
@@ -96,7 +107,9 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
  * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One it lets through is BREAKS too when the
  * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
  * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
- * answer (nat_lost says which).
+ * answer (nat_lost says which). And when the candidate drops its reply or next packet
+ * (later), where its replies came while recording (later_denied): a chain with a drop
+ * policy and no accept for established connections.
  */
 void cta_review_classify(struct cta_review_flow *rf);
 
