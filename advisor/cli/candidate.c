@@ -1177,7 +1177,43 @@ static bool same_up_to(const char *before, const char *after, const struct cta_v
  * replay met the same rules, and a packet they let through shows what changed around
  * them (a mark a deleted table set). False when nothing was denied.
  */
-static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *recorded)
+/*
+ * Does r's rule read a set of its table whose live elements the candidate does not
+ * hold (lost: cta_review_sets_lost's array)? `ip saddr @f2b-sshd drop` with the ban
+ * deleted (`delete element`, `flush set`, the table loaded again without its
+ * elements): the host no longer denies what the ban denied. Not a rule that fills the
+ * set itself (a meter, `add @x`, `update @x`): it fills it again as it did.
+ */
+static bool reads_lost_set(const struct cta_verdict *r, json_t *lost)
+{
+	size_t len = cta_rule_text_len(r->rule), i;
+	json_t *s;
+
+	json_array_foreach(lost, i, s) {
+		const char *name = cta_jstr(s, "name");
+		size_t n = name ? strlen(name) : 0;
+
+		if (!n || !r->family || !r->table || strcmp(cta_jstr(s, "family"), r->family) ||
+		    strcmp(cta_jstr(s, "table"), r->table))
+			continue;
+		for (const char *p = r->rule;
+		     p && (p = memchr(p, '@', len - (size_t)(p - r->rule))); p++) {
+			const char *e = p + 1 + n;
+
+			/* not a meter's: `add @x { ip saddr limit ... }` fills its own */
+			bool fills = (p - r->rule >= 4 && !strncmp(p - 4, "add ", 4)) ||
+				     (p - r->rule >= 7 && !strncmp(p - 7, "update ", 7));
+
+			if (e <= r->rule + len && !strncmp(p + 1, name, n) && !fills &&
+			    (e == r->rule + len || *e == ' ' || *e == ',' || *e == '}'))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *recorded,
+		      json_t *lost)
 {
 	const char *before = c->live_copied ? c->live : c->stand_ins;
 	bool any = false, mixed = false;
@@ -1194,7 +1230,8 @@ static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *re
 			stays = true;
 		else
 			stays = (mixed || (r->type == CTA_VTYPE_RULE && stateful_rule(r->rule))) &&
-				same_up_to(before, c->after, r);
+				same_up_to(before, c->after, r) &&
+				!(r->type == CTA_VTYPE_RULE && reads_lost_set(r, lost));
 		if (!stays)
 			return false;
 		any = true;
@@ -1338,14 +1375,16 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
 	struct cta_verdict **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
 	struct cta_verdict **later = calloc(n ? n : 1, sizeof(*later));
+	json_t *lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
 	struct cta_err err;
 	size_t m = 0;
 	int rc;
 
-	if (!flows || !verdicts || !later) {
+	if (!flows || !verdicts || !later || !lost) {
 		free(flows);
 		free(verdicts);
 		free(later);
+		json_decref(lost);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -1362,7 +1401,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].later = replayed(&v[i]) ? later_judged(later[k]) : NULL;
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
-		v[i].denied_beside = denied_in(c, v[i].recorded);
+		v[i].denied_beside = denied_in(c, v[i].recorded, lost);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		v[i].changed_uncopied = c->changed_uncopied;
 		cta_review_classify(&v[i]);
@@ -1370,6 +1409,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	free(flows);
 	free(verdicts);
 	free(later);
+	json_decref(lost);
 	if (rc) {
 		cta_msg("%s", err.msg);
 		return CTA_EXIT_SYSTEM;

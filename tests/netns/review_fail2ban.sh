@@ -9,7 +9,8 @@
 # behind the ban is not known (not judged). A ban after the recording is BREAKS, with
 # the reason it may be the ban's. Replacing fail2ban's tables (suggest
 # --replace) lets it in: opens; and review says the bans in their sets (filled at run
-# time, in no ruleset file) are lost with them.
+# time, in no ruleset file) are lost with them. A candidate that deletes a ban opens
+# the banned host's flow.
 . "$(dirname "$0")/common.sh"
 
 lab_up || exit 1
@@ -57,6 +58,20 @@ cat "$TMP/late.out"
 expect_line "$TMP/late.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22 .*candidate: drop \(rule ip fail2ban input .*\(a live table the candidate leaves in place dropped it, .*such as a ban"
 expect_line "$TMP/late.out" "in_tcp_22_v4 tcp dport 22 accept" 1 # in the changes, not in "no evidence"
 S nft delete element ip fail2ban f2b-sshd '{ 198.51.100.7 }' || fail "unban"
+
+# a candidate that lifts a ban (helper-60): the host lets the banned host in once it is
+# applied, so `opens`, not "ok ... denied still" (the rule that read the ban stays, the
+# ban does not)
+{
+	cat "$TMP/cand.nft"
+	echo "delete element ip fail2ban f2b-sshd { 203.0.113.20 }"
+} >"$TMP/unban.nft"
+S "$CTA" review "$TMP/unban.nft" --session "$TMP/s.json" >"$TMP/unban.out" 2>&1
+rc=$?
+cat "$TMP/unban.out"
+[ $rc = 0 ] || fail "review of a candidate lifting a ban: exit $rc, not 0"
+expect_line "$TMP/unban.out" "^  opens +tcp 203\.0\.113\.20:[0-9]+ -> 192\.0\.2\.10:22 .* candidate: accept "
+expect_line "$TMP/unban.out" "denied still" 0
 
 "$CTA" suggest --replace 'ip fail2ban' --replace 'inet f2b-table' -o "$TMP/repl.nft" "$TMP/s.json" ||
 	fail "suggest --replace"
