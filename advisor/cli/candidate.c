@@ -73,6 +73,7 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 {
 	char sys = host_iptables();
 	enum cta_ipt_file kind;
+	bool marked; /* the file says which iptables */
 	int rc = cta_read_file(path, CANDIDATE_MAX, text, len);
 
 	*legacy = false;
@@ -81,6 +82,7 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 		return rc == -ENOMEM ? CTA_EXIT_SYSTEM : CTA_EXIT_USAGE;
 	}
 	kind = cta_ipt_file_kind(*text, *len, family);
+	marked = kind != CTA_IPT_FILE_UNMARKED;
 	if (kind == CTA_IPT_FILE_UNMARKED && sys)
 		kind = sys == 'l' ? CTA_IPT_FILE_LEGACY : CTA_IPT_FILE_IPTNFT;
 	switch (kind) {
@@ -91,8 +93,7 @@ static int file_kind(const char *path, bool *legacy, int *family, char **text, s
 			"nft rulesets and iptables-legacy files; iptables-nft's rules are nf_tables "
 			"rules: review the nft ruleset they make (iptables-restore-translate -f %s)",
 			path,
-			sys == 'n'
-				? "it does not say which iptables, and this host's is iptables-nft"
+			!marked ? "it does not say which iptables, and this host's is iptables-nft"
 				: "its comments say so",
 			path);
 		return CTA_EXIT_USAGE;

@@ -539,7 +539,8 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 			 "or sent it out another interface where this host did not; it has no "
 			 "bridge, joins no multicast group and gives no packet the mark or "
 			 "bound socket its program gave it)");
-	if (rf->change == CTA_RV_BREAKS && rf->decided_beside && !rf->dropped_beside)
+	if (rf->change == CTA_RV_BREAKS && rf->decided_beside && !rf->dropped_beside &&
+	    !cta_review_passes(rf->candidate)) /* not a masquerade lost, a reply dropped */
 		beside =
 			"a live table the candidate leaves in place dropped it, which let it "
 			"through while recording: the candidate may lead the packet there, by a "
