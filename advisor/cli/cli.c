@@ -161,8 +161,13 @@ int cta_stdout_finish(int rc)
 
 	if (fflush(stdout) != 0)
 		err = errno;
+	/*
+	 * failed earlier, in a write whose errno is gone: ask the descriptor again (what
+	 * was written is incomplete already), so that a full disk says so and a reader
+	 * that went away (| head) stays quiet
+	 */
 	if (ferror(stdout) && !err)
-		err = -1; /* failed earlier; the flush had nothing left to say why */
+		err = write(STDOUT_FILENO, "\n", 1) < 0 ? errno : -1;
 	if (fclose(stdout) != 0 && !err)
 		err = errno;
 	if (!err)
