@@ -157,16 +157,54 @@ static void print_time(const char *name, uint64_t ns)
 	printf(" %s=%s", name, t);
 }
 
-/* The reply direction: who answered (after DNAT), where answers went (after SNAT). */
-static void print_reply(const struct cta_flow *f, bool ports)
+/*
+ * Where a DNAT its trace saw sent a flow that has no reply tuple of its own (denied
+ * after the DNAT: conntrack never confirmed it): "ADDR:PORT", "[ADDR6]:PORT" or
+ * "ADDR" (trace.c's endpoint text) into *a and *port (unchanged without one). false
+ * when there is none or it does not parse.
+ */
+static bool traced_dnat(const struct cta_flow *f, const struct cta_vtally *t, union cta_addr *a,
+			uint16_t *port)
+{
+	const char *to = cta_verdict_dnat_to(cta_vtally_main(t)), *colon;
+	char buf[INET6_ADDRSTRLEN + 8];
+	uint64_t p;
+	uint8_t fam;
+
+	if (!to || f->reached != CTA_REACHED_UNREPLIED ||
+	    memcmp(&f->key.reply_src, &f->key.dst, sizeof(f->key.dst)) ||
+	    snprintf(buf, sizeof(buf), "%s", to) >= (int)sizeof(buf))
+		return false;
+	colon = buf[0] == '['				? strstr(buf, "]:")
+		: strchr(buf, ':') == strrchr(buf, ':') ? strchr(buf, ':')
+							: NULL;
+	if (colon) {
+		if (cta_parse_uint(colon + (buf[0] == '[' ? 2 : 1), 0, 65535, &p))
+			return false;
+		buf[colon - buf] = '\0';
+	}
+	if (cta_addr_parse(buf[0] == '[' ? buf + 1 : buf, &fam, a) || fam != f->key.family)
+		return false;
+	if (colon)
+		*port = (uint16_t)p;
+	return true;
+}
+
+/*
+ * The reply direction: who answered (after DNAT), where answers went (after SNAT); for
+ * a flow denied after a DNAT, whom the DNAT sent it to (traced_dnat).
+ */
+static void print_reply(const struct cta_flow *f, const struct cta_vtally *t, bool ports)
 {
 	const struct cta_flow_key *k = &f->key;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	union cta_addr src = k->reply_src;
+	uint16_t sport = k->reply_sport;
 
-	printf(" src=%s dst=%s", addr(k->family, &k->reply_src, a),
-	       addr(k->family, &k->reply_dst, b));
+	traced_dnat(f, t, &src, &sport);
+	printf(" src=%s dst=%s", addr(k->family, &src, a), addr(k->family, &k->reply_dst, b));
 	if (ports) {
-		printf(" sport=%u", k->reply_sport);
+		printf(" sport=%u", sport);
 		print_range("dport", f->rdport_min, f->rdport_max);
 	}
 }
@@ -197,7 +235,7 @@ static void print_flow(const struct cta_flow *f, const struct cta_vtally *t,
 	}
 	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[0],
 	       (unsigned long long)f->bytes[0]);
-	print_reply(f, ports);
+	print_reply(f, t, ports);
 	printf(" packets=%llu bytes=%llu", (unsigned long long)f->packets[1],
 	       (unsigned long long)f->bytes[1]);
 	if (f->reached == CTA_REACHED_ASSURED)

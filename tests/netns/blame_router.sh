@@ -62,6 +62,9 @@ expect_line "$TMP/r.nft" "#   tcp 198\.51\.100\.8 -> " 1
 cat "$TMP/flows.txt"
 expect_line "$TMP/flows.txt" "^tcp +forward +198\.51\.100\.7 +198\.51\.100\.1:8080 \(to 192\.0\.2\.2:80\) "
 expect_line "$TMP/flows.txt" "^tcp +forward +198\.51\.100\.8 +198\.51\.100\.1:8080 \(to 192\.0\.2\.2:80\) .*drop 1"
+# and -o extended's reply group, as conntrack would have had it (helper-60 #4)
+"$CTA" flows -o extended "$TMP/s.json" >"$TMP/ext.txt"
+expect_line "$TMP/ext.txt" "src=198\.51\.100\.8 dst=198\.51\.100\.1 sport=[0-9]+ dport=8080 .* src=192\.0\.2\.2 dst=198\.51\.100\.8 sport=80 dport=[0-9]+ .*\[UNREPLIED\]"
 
 # --- live ---
 lab_blame_live
