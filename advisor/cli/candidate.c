@@ -1402,6 +1402,10 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		v[i].later = replayed(&v[i]) ? later_judged(later[k]) : NULL;
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
+		v[i].state_beside = v[i].decided_beside && !decided_in(v[i].candidate, c->tables) &&
+				    cta_verdict_denies(v[i].candidate) &&
+				    v[i].candidate->type == CTA_VTYPE_RULE &&
+				    stateful_rule(v[i].candidate->rule);
 		v[i].denied_beside = denied_in(c, v[i].recorded, lost);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		v[i].changed_uncopied = c->changed_uncopied;

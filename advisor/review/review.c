@@ -123,7 +123,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 	 * for the management session always.
 	 */
 	rf->dropped_beside = rf->candidate && rf->worked && !rf->management &&
-			     denied_as_recorded(rf);
+			     (denied_as_recorded(rf) || rf->state_beside);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
 	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside)
 		rf->change = CTA_RV_UNJUDGED;

@@ -59,12 +59,20 @@ struct cta_review_flow {
 	 * Set by cta_review_classify(): it got through while recording, and the replay's
 	 * packet was dropped first in a live table the candidate leaves in place
 	 * (decided_beside) by the rule or policy that denied some of its connections while
-	 * recording (a ban that came after its first ones: fail2ban's, CrowdSec's set).
-	 * That table's state, not the candidate, decides it now, and what the candidate's
+	 * recording (a ban that came after its first ones: fail2ban's, CrowdSec's set), or
+	 * by a rule holding state of a table the candidate does not touch (state_beside: a
+	 * ban added since). That table's state, not the candidate, decides it now, and what the candidate's
 	 * own chains do to it behind the drop is not known: not judged, neither BREAKS nor
 	 * ok. Never the management session's.
 	 */
 	bool dropped_beside;
+	/*
+	 * Set before cta_review_classify(): the candidate's verdict is a denial by a rule
+	 * holding state (a ban set, a rate limit, a meter) of a live table the candidate
+	 * leaves in place and does not touch. That state may have changed since the
+	 * recording (a ban added since): with worked, dropped_beside too.
+	 */
+	bool state_beside;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
 	enum cta_review_change change;
@@ -103,8 +111,11 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
  * rule or policy denied some of its connections while recording (a ban that came
  * after its first connections, fail2ban's or CrowdSec's): that table's doing, not the
  * candidate's, with what the candidate does behind it unknown: not judged
- * (dropped_beside). A drop in such a table the recording never saw may be the
- * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One it lets through is BREAKS too when the
+ * (dropped_beside); so too a denial by a rule holding state (a ban set, a limit) of
+ * such a table the candidate does not touch (state_beside: a ban added since the
+ * recording). Another drop in such a table the recording never saw may be the
+ * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One
+ * it lets through is BREAKS too when the
  * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
  * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
  * answer (nat_lost says which). And when the candidate drops its reply or next packet

@@ -6,8 +6,8 @@
 # banned host's flow is dropped by the same ban rule that dropped it while recording:
 # not BREAKS (review used to call it broken, as if the candidate had dropped the
 # connections accepted before the ban), and not ok either: what the candidate would do
-# behind the ban is not known (not judged). A ban after the recording is BREAKS, with
-# the reason it may be the ban's. Replacing fail2ban's tables (suggest
+# behind the ban is not known (not judged). A ban after the recording is not judged
+# either; one the candidate adds is BREAKS. Replacing fail2ban's tables (suggest
 # --replace) lets it in: opens; and review says the bans in their sets (filled at run
 # time, in no ruleset file) are lost with them. A candidate that deletes a ban opens
 # the banned host's flow.
@@ -47,17 +47,28 @@ expect_line "$TMP/r.out" "^3 flows: 0 would break, 0 would open, 2 unchanged, 1 
 expect_line "$TMP/r.out" "^state it drops" 0
 
 # a ban after the recording, of a host the recording never saw denied (CrowdSec's and
-# fail2ban's way, helper-55): review cannot tell it from a drop the candidate leads the
-# packet into (a mark it sets, helper-58), so BREAKS, saying both; its rules that
-# accepted the flow while recording are evidence still
+# fail2ban's way, helper-55): the rule that drops it reads a set of a table the
+# candidate does not touch, so that set's state decides, not the candidate: not
+# judged, exit 0 (it was BREAKS); its rules that accepted the flow while recording are
+# evidence still. A drop there by a rule without state stays BREAKS (review_guard).
 S nft add element ip fail2ban f2b-sshd '{ 198.51.100.7 }' || fail "ban after the recording"
 S "$CTA" review "$TMP/cand.nft" --session "$TMP/s.json" >"$TMP/late.out" 2>&1
 rc=$?
 cat "$TMP/late.out"
-[ $rc = 1 ] || fail "review with a ban added after the recording: exit $rc, not 1"
-expect_line "$TMP/late.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22 .*candidate: drop \(rule ip fail2ban input .*\(a live table the candidate leaves in place dropped it, .*such as a ban"
+[ $rc = 0 ] || fail "review with a ban added after the recording: exit $rc, not 0"
+expect_line "$TMP/late.out" "^  not judged +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22 .*candidate: drop \(rule ip fail2ban input .*\(not judged: a live table the candidate leaves in place dropped it, .*such as a ban"
 expect_line "$TMP/late.out" "in_tcp_22_v4 tcp dport 22 accept" 1 # in the changes, not in "no evidence"
 S nft delete element ip fail2ban f2b-sshd '{ 198.51.100.7 }' || fail "unban"
+# the same ban put there by the candidate itself is the candidate's: BREAKS
+{
+	cat "$TMP/cand.nft"
+	echo "add element ip fail2ban f2b-sshd { 198.51.100.7 }"
+} >"$TMP/ban.nft"
+S "$CTA" review "$TMP/ban.nft" --session "$TMP/s.json" >"$TMP/ban.out" 2>&1
+rc=$?
+cat "$TMP/ban.out"
+[ $rc = 1 ] || fail "review of a candidate that bans a host: exit $rc, not 1"
+expect_line "$TMP/ban.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 192\.0\.2\.10:22 .*candidate: drop \(rule ip fail2ban input "
 
 # a candidate that lifts a ban (helper-60): the host lets the banned host in once it is
 # applied, so `opens`, not "ok ... denied still" (the rule that read the ban stays, the
