@@ -1213,6 +1213,53 @@ static bool reads_lost_set(const struct cta_verdict *r, json_t *lost)
 	return false;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * Did a rule holding state (stateful_rule: a set a knock fills, a rate limit) let the
+ * flow in while recording, in the chain whose drop policy denies the candidate's
+ * packet now (cand), with that rule still in the chain (after) and its set's elements
+ * kept (lost: cta_review_sets_lost)? Then the state as it is now decides: a port knock
+ * that expired since the recording, the candidate unchanged.
+ */
+static bool accepted_by_state(const struct cta_candidate *c, const struct cta_vtally *recorded,
+			      const struct cta_verdict *cand, json_t *lost)
+{
+	if (!cta_verdict_denies(cand) || cand->type != CTA_VTYPE_POLICY || cand->legacy)
+		return false;
+	for (uint32_t i = 0; recorded && i < recorded->n; i++) {
+		const struct cta_verdict *r = recorded->g[i].v;
+		json_t *rules, *t;
+		size_t k;
+		bool kept = false;
+
+		for (size_t d = 0; d < r->n_deciders && !kept; d++) {
+			const struct cta_vdecider *dc = &r->deciders[d];
+			struct cta_verdict at = { .family = dc->family,
+						  .table = dc->table,
+						  .chain = dc->chain,
+						  .rule = dc->rule };
+
+			if (dc->verdict != CTA_VERDICT_ACCEPT || dc->type != CTA_VTYPE_RULE ||
+			    dc->legacy || !stateful_rule(dc->rule) ||
+			    !same_str(dc->family, cand->family) ||
+			    !same_str(dc->table, cand->table) ||
+			    !same_str(dc->chain, cand->chain) || reads_lost_set(&at, lost) ||
+			    !(rules = chain_rules(c->after, &at)))
+				continue;
+			json_array_foreach(rules, k, t)
+				kept |= cta_rule_text_same(json_string_value(t), dc->rule);
+			json_decref(rules);
+		}
+		if (kept)
+			return true;
+	}
+	return false;
+}
+
 static bool denied_in(const struct cta_candidate *c, const struct cta_vtally *recorded,
 		      json_t *lost)
 {
@@ -1407,6 +1454,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 				    v[i].candidate->type == CTA_VTYPE_RULE &&
 				    stateful_rule(v[i].candidate->rule);
 		v[i].denied_beside = denied_in(c, v[i].recorded, lost);
+		v[i].state_accept = accepted_by_state(c, v[i].recorded, v[i].candidate, lost);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		v[i].changed_uncopied = c->changed_uncopied;
 		cta_review_classify(&v[i]);

@@ -380,6 +380,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "changed_uncopied", json_string(rf->changed_uncopied));
 	if (o && rf->dropped_beside)
 		json_object_set_new(o, "dropped_beside", json_true());
+	if (o && rf->state_accept && rf->change == CTA_RV_UNJUDGED)
+		json_object_set_new(o, "state_accept", json_true());
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -532,6 +534,10 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		beside = "not judged: a live table the candidate leaves in place dropped it, "
 			 "which let it through while recording: its state decides it now, such "
 			 "as a ban added since, and what the candidate does behind it is not known";
+	else if (rf->state_accept && rf->change == CTA_RV_UNJUDGED)
+		beside = "not judged: a rule holding state let it in while recording, and the "
+			 "candidate keeps it: that state now, which the replay copies, decides, "
+			 "such as a port knock that expired since";
 	else if (rf->astray)
 		snprintf(cand, sizeof(cand),
 			 "(its replayed packet did not take the way the flow took here: the "

@@ -73,6 +73,14 @@ struct cta_review_flow {
 	 * recording (a ban added since): with worked, dropped_beside too.
 	 */
 	bool state_beside;
+	/*
+	 * Set before cta_review_classify(): a rule holding state let it in while recording
+	 * (a port knock's `ip saddr @knocked accept`, a rate limit's accept), the candidate
+	 * keeps that rule in its chain and the set it reads, and the replay's packet fell
+	 * to that chain's drop policy: the state as it is now (a knock expired since), not
+	 * the candidate, decides. With worked, not judged (never the management session).
+	 */
+	bool state_accept;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
 	enum cta_review_change change;
