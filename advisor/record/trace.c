@@ -622,6 +622,7 @@ static const char *nat_word(const char *text)
 /* One base chain of the path: its steps, the step that ended it, what it did. */
 struct stage {
 	int first, next, end; /* steps [first, next); end: -1 when its end was not seen */
+	int by; /* the step that decided, when not end: a return that skipped a drop; -1 */
 	const struct cta_chain_info *ci;
 	struct cta_stage_result r;
 };
@@ -671,21 +672,32 @@ static bool same_chain(const struct cta_step *a, const struct cta_step *b)
  * came back from was passed with the rules after it before the accept; a goto's chain
  * never goes on (its target returns to the chain before it).
  */
+/*
+ * The packet as stage sg's base chain saw it (after any NAT before it), for
+ * cta_ruleset_rule_drops: *type holds its ICMP type. Not the source port: the verdict
+ * cache would need one entry a connection.
+ */
+static void stage_packet(const struct cta_judgement *j, const struct stage *sg, uint8_t *type,
+			 struct cta_rule_packet *p)
+{
+	const struct cta_tuple *t = j->steps[sg->first].has_tuple ? &j->steps[sg->first].tuple
+								  : &j->tuple;
+
+	*type = t->icmp_type;
+	cta_rule_packet_init(p, j->family, j->l4proto, type, t->dport);
+	p->has_ct = j->has_ct;
+	p->ct_state = j->ct_state;
+}
+
 static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
 			 const struct cta_ruleset *rs)
 {
 	const struct cta_step *calls[CALLS_MAX], *e = &j->steps[sg->end];
-	/* the packet as this base chain saw it: after any NAT before it */
-	const struct cta_tuple *t = j->steps[sg->first].has_tuple ? &j->steps[sg->first].tuple
-								  : &j->tuple;
-	uint8_t type = t->icmp_type;
 	struct cta_rule_packet p;
+	uint8_t type;
 	int n = 0;
 
-	/* not the source port: the verdict cache would need one entry a connection */
-	cta_rule_packet_init(&p, j->family, j->l4proto, &type, t->dport);
-	p.has_ct = j->has_ct;
-	p.ct_state = j->ct_state;
+	stage_packet(j, sg, &type, &p);
 
 	for (int i = sg->first; i <= sg->end; i++) {
 		const struct cta_step *s = &j->steps[i];
@@ -707,6 +719,32 @@ static bool drop_without(const struct cta_judgement *j, const struct stage *sg,
 	return false;
 }
 
+/*
+ * A base chain whose policy accepted the packet decided nothing, unless the packet got
+ * there by a `return` rule (iptables' -j RETURN) that left a chain before a rule of it
+ * that drops or rejects (pve-firewall's management set: `-m set --match-set
+ * PVEFW-0-management src -j RETURN` before the host's drops): that return let it
+ * through as an accept would have. The step of the last such return, or -1.
+ */
+static int return_before_drop(const struct cta_judgement *j, const struct stage *sg,
+			      const struct cta_ruleset *rs)
+{
+	struct cta_rule_packet p;
+	uint8_t type;
+
+	if (sg->end < 0 || !rs)
+		return -1;
+	stage_packet(j, sg, &type, &p);
+	for (int i = sg->end - 1; i >= sg->first; i--) {
+		const struct cta_step *s = &j->steps[i];
+
+		if (!s->policy && s->has_handle && s->verdict == NFT_RETURN &&
+		    drops_after(rs, &p, s))
+			return i;
+	}
+	return -1;
+}
+
 static void stage_result(struct stage *sg, const struct cta_judgement *j,
 			 const struct cta_ruleset *rs)
 {
@@ -725,6 +763,12 @@ static void stage_result(struct stage *sg, const struct cta_judgement *j,
 	/* a chain not listed: its accept may have been needed, name it */
 	r->drop_after = e && !e->policy && r->verdict == CTA_VERDICT_ACCEPT && !r->policy_drop &&
 			(!ci || drop_without(j, sg, rs));
+	sg->by = -1;
+	if (e && e->policy && r->verdict == CTA_VERDICT_ACCEPT && r->kind == CTA_CHAIN_FILTER &&
+	    (sg->by = return_before_drop(j, sg, rs)) >= 0) {
+		r->by_policy = false;
+		r->drop_after = true;
+	}
 }
 
 /*
@@ -803,7 +847,8 @@ static bool path_stage(const struct cta_judgement *j, const struct stage *st, in
 			return false;
 	}
 	if (st[k].end >= 0) {
-		vs->by_policy = st[k].r.by_policy;
+		/* how the chain ended: by its policy, though a return before may have decided */
+		vs->by_policy = j->steps[st[k].end].policy;
 		vs->drop_after = st[k].r.drop_after;
 		if (!dup_or_null(&vs->verdict, cta_verdict_name(st[k].r.verdict)))
 			return false;
@@ -889,7 +934,8 @@ static bool judgement_decide(const struct cta_judgement *j, const struct cta_rul
 				return false;
 			continue;
 		}
-		if (!decider_of(&j->steps[st[k].end], st[k].r.verdict, dc.d[i].hook, rs, d))
+		if (!decider_of(&j->steps[st[k].by >= 0 ? st[k].by : st[k].end], st[k].r.verdict,
+				dc.d[i].hook, rs, d))
 			return false;
 		if (!first)
 			first = d;
