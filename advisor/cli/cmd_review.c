@@ -36,8 +36,10 @@ const struct cta_cmd cta_cmd_review = {
 	"recorded flow's first packet along its direction (in, out, forward; in on the\n"
 	"interface the recording saw it arrive on) while the\n"
 	"tool's own tracing tells what the kernel does with it: per flow, the recorded\n"
-	"verdict, the candidate's and the rule that decided. Flows that worked and would\n"
-	"be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
+	"verdict, the candidate's and the rule that decided. A connection whose first\n"
+	"packet gets through is followed: its reply back the way the host's came, then its\n"
+	"next packet; a flow that had replies and whose reply or next packet would be\n"
+	"dropped breaks too. Flows that worked and would be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
 	"A flow whose connections were all closing when the recording began, with no\n"
 	"packet since (a TIME_WAIT left from before) is a 'leftover': not replayed, and\n"
 	"never a flow that must keep working.\n"
@@ -67,12 +69,13 @@ const struct cta_cmd cta_cmd_review = {
 	"neighbour discovery (any rule that does not rule out untracked ICMPv6), or NAT of\n"
 	"translated connections are 'untraced' (no evidence either way), never 'unreached'.\n"
 	"\n"
-	"Only first packets are replayed: a rule for later packets (ct state established,\n"
-	"loopback, a connmark restore) taken from a chain the candidate keeps is said before\n"
-	"the replay, and BREAKS when an accept leaves a chain whose policy is drop.\n"
+	"A rule for later packets (ct state established, loopback, a connmark restore)\n"
+	"taken from a chain the candidate keeps is said before the replay too, and BREAKS\n"
+	"when an accept leaves a chain whose policy is drop.\n"
 	"\n"
-	"Exit status: 0; 1 when a recorded flow that got through would be dropped (or the\n"
-	"management session, or such an accept is gone); 2 when the kernel refuses RULESET\n"
+	"Exit status: 0; 1 when a recorded flow that got through would be dropped, its\n"
+	"first packet or a later one (or the management session, or such an accept is\n"
+	"gone); 2 when the kernel refuses RULESET\n"
 	"or a session is bad; 3 when the system refuses (no CAP_NET_ADMIN, no scratch\n"
 	"namespace).\n"
 	"\n"
@@ -649,8 +652,8 @@ static void print_untraced_lost(const struct review_result *r)
 	if (!json_array_size(r->untraced_lost))
 		return;
 	printf("%s: the candidate takes away rules that only packets after a connection's "
-	       "first reach, from chains it keeps; the replay sends first packets, so no flow "
-	       "below shows what that does:\n",
+	       "first reach, from chains it keeps (the replay follows each connection's reply "
+	       "and next packet, not loopback's, nor a connection's later life):\n",
 	       r->lost_breaks ? "BREAKS" : "untraced");
 	json_array_foreach(r->untraced_lost, i, u)
 		printf("  - %s %s %s: %s (%s)%s\n", cta_jstr(u, "family"), cta_jstr(u, "table"),
