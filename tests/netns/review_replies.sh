@@ -139,6 +139,7 @@ expect_line "$TMP/live.out" "^[0-9]+ flows: 0 would break, 0 would open"
 
 # a router: the LAN's flow to the WAN, masqueraded; its reply comes back in on wan0 to
 # the masquerading address, and the forward chain must let it through
+lab_down # the host lab's namespaces: lab_router's names are others
 lab_router || fail "router lab"
 (ip netns exec "$CLA" "$CTALAB" serve tcp 443 60 &)
 sleep 0.3
