@@ -1075,15 +1075,40 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 
 /*
  * Does a rule's text hold state that a replay in the scratch namespace starts afresh
- * (a rate limit, a meter, a set or map that bans fill, a connection count, a quota; in
- * iptables' words, their matches)? Its comment does not count.
+ * (a rate limit, a named one too, a meter, a set or map that bans fill, a connection
+ * count, a quota, named or not; in iptables' words, their matches)? Its comment does
+ * not count.
  */
 static bool stateful_rule(const char *text)
 {
 	static const char *const words[] = {
-		"limit rate",	"meter ",	"@",	     "ct count", "quota ",	 "numgen ",
-		"-m limit",	"-m hashlimit", "-m recent", "-m set",	 "-m connlimit", "-m quota",
-		"-m statistic",
+		"limit rate",	"limit name ",	"meter ",  "@",
+		"ct count",	"quota ",	"numgen ", "-m limit",
+		"-m hashlimit", "-m recent",	"-m set",  "-m connlimit",
+		"-m quota",	"-m statistic",
+	};
+	const char *comment = text ? strstr(text, " comment \"") : NULL;
+	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (len && memmem(text, len, words[i], strlen(words[i])))
+			return true;
+	return false;
+}
+
+/*
+ * Does a rule's verdict depend on the pace of the packets before it (a rate limit,
+ * named or not, a meter, a connection count, a quota, numgen; iptables' limit,
+ * hashlimit, connlimit, quota, statistic, recent)? The replay sends its packets one
+ * after another, not at the host's pace: such a rule's drop says nothing of the host.
+ * Not a set's membership (a ban, a block list): that is the same at any pace.
+ */
+static bool paced_rule(const char *text)
+{
+	static const char *const words[] = {
+		"limit rate",	"limit name ", "meter ",       "ct count",
+		"quota ",	"numgen ",     "-m limit",     "-m hashlimit",
+		"-m connlimit", "-m quota",    "-m statistic", "-m recent",
 	};
 	const char *comment = text ? strstr(text, " comment \"") : NULL;
 	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
@@ -1405,13 +1430,13 @@ int cta_candidate_live_handles(const struct cta_candidate *c, struct cta_review_
 
 /*
  * The replay's verdict on a connection's later packets (replay.h), or NULL (taken from
- * the caller) when a rule holding state denied them: the replay's fresh limit or
- * meter, which its own first packet used up, says nothing of the host's.
+ * the caller) when a rule that counts the pace of packets denied them (paced_rule):
+ * the replay's fresh limit or meter, which its own first packet used up, says nothing
+ * of the host's.
  */
 static struct cta_verdict *later_judged(struct cta_verdict *later)
 {
-	if (cta_verdict_denies(later) && later->type == CTA_VTYPE_RULE &&
-	    stateful_rule(later->rule)) {
+	if (cta_verdict_denies(later) && later->type == CTA_VTYPE_RULE && paced_rule(later->rule)) {
 		cta_verdict_unref(later);
 		return NULL;
 	}
@@ -1455,6 +1480,9 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 				    stateful_rule(v[i].candidate->rule);
 		v[i].denied_beside = denied_in(c, v[i].recorded, lost);
 		v[i].state_accept = accepted_by_state(c, v[i].recorded, v[i].candidate, lost);
+		v[i].state_drop = !v[i].state_beside && cta_verdict_denies(v[i].candidate) &&
+				  v[i].candidate->type == CTA_VTYPE_RULE &&
+				  paced_rule(v[i].candidate->rule);
 		v[i].nat_uncopied = translated_in(v[i].recorded, c->uncopied);
 		v[i].changed_uncopied = c->changed_uncopied;
 		cta_review_classify(&v[i]);

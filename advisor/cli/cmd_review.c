@@ -385,6 +385,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "dropped_beside", json_true());
 	if (o && rf->state_accept && rf->change == CTA_RV_UNJUDGED)
 		json_object_set_new(o, "state_accept", json_true());
+	if (o && rf->state_drop && rf->change == CTA_RV_UNJUDGED)
+		json_object_set_new(o, "state_drop", json_true());
 	if (o)
 		json_object_set_new(o, "direction",
 				    json_string(cta_direction_name(rf->flow.direction)));
@@ -427,6 +429,31 @@ static json_t *no_evidence(const struct cta_candidate *c, const struct review_re
 	return no_ev;
 }
 
+/*
+ * Did the replay follow some connection's later packets through base chain FAMILY
+ * TABLE CHAIN (a stage of its later verdict's path)? Then that chain's lost rule for
+ * later packets was judged by what the replayed replies met there.
+ */
+static bool later_crossed(const struct review_result *r, json_t *item)
+{
+	const char *family = cta_jstr(item, "family"), *table = cta_jstr(item, "table"),
+		   *chain = cta_jstr(item, "chain");
+
+	for (size_t i = 0; family && table && chain && i < r->n; i++) {
+		const struct cta_verdict *v = r->v[i].later;
+
+		for (size_t a = 0; v && a < v->n_path; a++) {
+			const struct cta_vstage *st = &v->path[a];
+
+			if (!st->legacy && st->family && st->table && st->chain &&
+			    !strcmp(st->family, family) && !strcmp(st->table, table) &&
+			    !strcmp(st->chain, chain))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Replay r->v's flows under the candidate and add up the changes. 0 or an exit code. */
 static int judge(struct cta_candidate *c, struct review_result *r)
 {
@@ -437,8 +464,6 @@ static int judge(struct cta_candidate *c, struct review_result *r)
 	r->untraced_lost = c->legacy ? json_array()
 				     : cta_review_untraced_lost(c->live_copied ? c->live : "",
 								c->after, CTA_OWN_TABLES);
-	json_array_foreach(r->untraced_lost, k, u)
-		r->lost_breaks |= json_is_true(json_object_get(u, "breaks"));
 	if (r->n) {
 		int rc = cta_candidate_replay(c, r->v, r->n);
 
@@ -452,6 +477,19 @@ static int judge(struct cta_candidate *c, struct review_result *r)
 			cta_msg("out of memory");
 			return CTA_EXIT_SYSTEM;
 		}
+	}
+	/*
+	 * an accept for later packets lost from a drop-policy chain breaks every recorded
+	 * connection, unless the replay followed connections through that chain: their
+	 * own lines say what its rules do to their replies (stateless ones may let them
+	 * through)
+	 */
+	json_array_foreach(r->untraced_lost, k, u) {
+		if (json_is_true(json_object_get(u, "breaks")) && later_crossed(r, u)) {
+			json_object_set_new(u, "breaks", json_false());
+			json_object_set_new(u, "followed", json_true());
+		}
+		r->lost_breaks |= json_is_true(json_object_get(u, "breaks"));
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cta_review_flow *rf = &r->v[i];
@@ -537,6 +575,10 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		beside = "not judged: a live table the candidate leaves in place dropped it, "
 			 "which let it through while recording: its state decides it now, such "
 			 "as a ban added since, and what the candidate does behind it is not known";
+	else if (rf->state_drop && rf->change == CTA_RV_UNJUDGED)
+		beside = "not judged: a rule that counts the pace of packets (a rate limit, a "
+			 "meter) dropped the replayed packet: the replay sends them one after "
+			 "another, not at the host's pace";
 	else if (rf->state_accept && rf->change == CTA_RV_UNJUDGED)
 		beside = "not judged: a rule holding state let it in while recording, and the "
 			 "candidate keeps it: that state now, which the replay copies, decides, "
@@ -634,12 +676,21 @@ static void print_sets_lost(json_t *lost)
 static void print_lockouts(const struct review_result *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		char text[200];
+		char text[200], other[200];
+		bool said = false;
 
 		if (!r->v[i].management || r->v[i].change != CTA_RV_BREAKS)
 			continue;
 		cta_review_flow_text(&r->v[i].flow, text, sizeof(text));
-		printf("LOCKOUT: the management session %s would be dropped\n", text);
+		/* $SSH_CONNECTION's session and the same one recorded: once */
+		for (size_t k = 0; k < i && !said; k++) {
+			if (!r->v[k].management || r->v[k].change != CTA_RV_BREAKS)
+				continue;
+			cta_review_flow_text(&r->v[k].flow, other, sizeof(other));
+			said = !strcmp(text, other);
+		}
+		if (!said)
+			printf("LOCKOUT: the management session %s would be dropped\n", text);
 	}
 }
 
@@ -661,6 +712,9 @@ static void print_untraced_lost(const struct review_result *r)
 		       json_is_true(json_object_get(u, "breaks"))
 			       ? ": the chain's drop policy takes them now, the replies of every "
 				 "recorded connection among them"
+		       : json_is_true(json_object_get(u, "followed"))
+			       ? ": the replay followed connections through that chain, their "
+				 "lines say what it does to their replies"
 			       : "");
 }
 

@@ -38,7 +38,8 @@ struct link {
  */
 struct follow {
 	bool want; /* its first packet passed on its way */
-	bool have_ct; /* its scratch conntrack entry was found: reply below */
+	bool untracked; /* conntrack did not track its first packet (notrack) */
+	bool have_ct; /* its reply's headers are known (reply): conntrack's, or the mirror */
 	struct cta_tuple reply;
 	uint32_t oif; /* where its first packet left (the trace's), 0: not known */
 	struct cta_verdict *reply_v, *next_v; /* references, NULL: no trace judged */
@@ -535,19 +536,24 @@ static uint8_t icmp_answer(uint8_t l4proto, uint8_t type)
 }
 
 /*
- * Is j the packet conntrack saw as a later one of f's connection (established), in the
- * phase's direction (the trace's ct direction: 0 original, 1 reply)?
+ * Is j a later packet of f's connection, in the phase's direction? Judged when
+ * conntrack took it for one (established, in the trace's ct direction: 0 original, 1
+ * reply), and when no trace of it names a conntrack entry: conntrack left it
+ * untracked as the first (notrack), or a chain before conntrack (priority raw)
+ * decided it; not when conntrack called it new or invalid: a reply it refused for reasons
+ * of its own says nothing of the candidate.
  */
 static bool later_packet(const struct cta_replay *r, const struct cta_judgement *j,
 			 const struct cta_flow *f, const struct follow *fw)
 {
 	size_t alen = f->key.family == AF_INET ? 4 : 16;
+	uint8_t dir = r->phase == PHASE_NEXT ? 0 : 1;
 
-	if (!j->has_ct || !(j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED)))
+	if (j->has_ct && (!(j->ct_state & NF_CT_STATE_BIT(IP_CT_ESTABLISHED)) || j->ct_dir != dir))
 		return false;
 	if (r->phase == PHASE_NEXT)
-		return j->ct_dir == 0 && same_packet(j, f);
-	if (j->ct_dir != 1 || j->family != f->key.family || j->l4proto != f->key.l4proto ||
+		return same_packet(j, f);
+	if (j->family != f->key.family || j->l4proto != f->key.l4proto ||
 	    memcmp(j->tuple.src.b, fw->reply.src.b, alen) ||
 	    memcmp(j->tuple.dst.b, fw->reply.dst.b, alen))
 		return false;
@@ -607,8 +613,11 @@ static void on_judgement(const struct cta_judgement *j, void *data)
 				left_elsewhere(r, j, &r->flows[i]));
 		if (!r->astray[i])
 			r->verdicts[i] = cta_verdict_ref(v);
-		if (r->follow && !r->astray[i])
+		if (r->follow && !r->astray[i]) {
 			r->follow[i].oif = j->oif;
+			/* the kernel's trace names no conntrack entry for an untracked one */
+			r->follow[i].untracked = !j->has_ct;
+		}
 	}
 	cta_verdict_unref(v);
 }
@@ -821,6 +830,22 @@ static int send_later(struct cta_replay *r, struct cta_err *err)
 	}
 	if (rc)
 		return fail(err, rc, "scratch namespace: listing conntrack%s: %s", "");
+	/* an untracked connection has no entry: its reply mirrors it (no NAT without one) */
+	for (size_t i = 0; i < r->n; i++) {
+		struct follow *fw = &r->follow[i];
+		const struct cta_flow_key *k = &r->flows[i].key;
+
+		if (!fw->want || fw->have_ct || !fw->untracked)
+			continue;
+		memset(&fw->reply, 0, sizeof(fw->reply));
+		fw->reply.src = k->dst;
+		fw->reply.dst = k->src;
+		fw->reply.sport = k->dport;
+		fw->reply.dport = r->flows[i].sport_min;
+		if (cta_proto_is_icmp(k->l4proto))
+			fw->reply.sport = r->flows[i].sport_min; /* the echo identifier */
+		fw->have_ct = true;
+	}
 	for (r->phase = PHASE_REPLY; r->phase <= PHASE_NEXT; r->phase++) {
 		for (size_t i = 0; i < r->n; i++) {
 			struct timespec gap = { 0, 200000 };

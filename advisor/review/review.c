@@ -126,7 +126,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 			     (denied_as_recorded(rf) || rf->state_beside);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
 	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside ||
-	    (rf->state_accept && rf->worked && !rf->management))
+	    ((rf->state_accept || rf->state_drop) && rf->worked && !rf->management))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
@@ -246,7 +246,7 @@ static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, cons
 		    cta_verdict_passed(v[i].later, legacy, family, table, chain, handle))
 			return true;
 		if (!legacy && text &&
-		    (v[i].dropped_beside || v[i].astray || v[i].state_accept ||
+		    (v[i].dropped_beside || v[i].astray || v[i].state_accept || v[i].state_drop ||
 		     (v[i].decided_beside && !cta_review_passes(v[i].candidate))) &&
 		    recorded_passed(&v[i], family, table, chain, text))
 			return true;

@@ -81,6 +81,14 @@ struct cta_review_flow {
 	 * the candidate, decides. With worked, not judged (never the management session).
 	 */
 	bool state_accept;
+	/*
+	 * Set before cta_review_classify(): the candidate's verdict is a denial by a rule
+	 * whose verdict depends on the pace of packets (a rate limit, a meter, a connection
+	 * count): the replay sends its packets one after another, not at the host's pace,
+	 * so such a drop says nothing of the host. With worked, not judged (never the
+	 * management session).
+	 */
+	bool state_drop;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
 	enum cta_review_change change;

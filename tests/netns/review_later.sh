@@ -38,12 +38,16 @@ rc=$?
 cat "$TMP/r.out"
 [ $rc = 1 ] || fail "review of a candidate without the established accepts: exit $rc, not 1"
 expect_line "$TMP/r.out" "^BREAKS: the candidate takes away rules that only packets after a connection's first reach"
-expect_line "$TMP/r.out" "^  - inet filter output: ct state established,related accept \(packets after a connection's first: .*\): the chain's drop policy takes them now"
+expect_line "$TMP/r.out" "^  - inet filter input: ct state established,related accept \(packets after a connection's first: .*\): the chain's drop policy takes them now"
+# the replay followed the ssh connection's reply through output: its line says so
+expect_line "$TMP/r.out" "^  - inet filter output: ct state established,related accept \(packets after a connection's first: .*\): the replay followed connections through that chain"
+expect_line "$TMP/r.out" "^  BREAKS +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22 "
 S "$CTA" -j review "$TMP/c.nft" --session "$TMP/s.json" >"$TMP/r.json" 2>/dev/null
 "$PY" - "$TMP/r.json" <<'PY' || fail "review -j untraced_lost: $(cat "$TMP/r.json")"
 import json, sys
 u = json.load(open(sys.argv[1]))["review"]["untraced_lost"]
-assert {(x["chain"], x["breaks"]) for x in u} == {("input", True), ("output", True)}, u
+assert {(x["chain"], x["breaks"], x.get("followed", False)) for x in u} == {
+    ("input", True, False), ("output", False, True)}, u
 PY
 # the same rules in a table of its own that replaces inet filter: nothing lost
 cat >"$TMP/own.nft" <<'NFT'

@@ -131,6 +131,86 @@ S "$CTA" -j review "$TMP/d.nft" --session "$TMP/s.json" >"$TMP/d.json" 2>/dev/nu
 changes "$TMP/d.json" | grep "^udp 123 " >"$TMP/d.changes"
 echo "udp 123 BREAKS True" | diff -u - "$TMP/d.changes" || fail "D: the outbound flow"
 
+# E: an egress chain before conntrack (priority raw) drops the replies (helper-61): no
+# trace of them carries conntrack's state, they are judged all the same; the
+# management session's replies too: LOCKOUT, once
+{
+	S nft list ruleset | sed "1i flush ruleset"
+	cat <<'NFT'
+table inet eg {
+	chain egress {
+		type filter hook output priority raw; policy drop;
+		oif lo accept
+		udp dport 123 accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+	}
+}
+NFT
+} >"$TMP/e.nft"
+SSH_CONNECTION="198.51.100.7 40022 198.51.100.1 22" S "$CTA" review "$TMP/e.nft" \
+	--session "$TMP/s.json" >"$TMP/e.out" 2>&1
+rc=$?
+cat "$TMP/e.out"
+[ $rc = 1 ] || fail "E: replies dropped before conntrack: exit $rc, not 1"
+expect_line "$TMP/e.out" "^LOCKOUT: the management session tcp 198\.51\.100\.7:40022 -> 198\.51\.100\.1:22 would be dropped$"
+expect_line "$TMP/e.out" "^             its first packet gets through, the rest of its connection does not: .*drop \(policy of inet eg egress\)" 5
+
+# F: DNS notracked both ways, an output chain that accepts established ones only: the
+# untracked reply meets the drop policy
+cat >"$TMP/f.nft" <<'NFT'
+flush ruleset
+table inet fw {
+	chain pre {
+		type filter hook prerouting priority raw;
+		udp dport 53 notrack
+	}
+	chain out_raw {
+		type filter hook output priority raw;
+		udp sport 53 notrack
+	}
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		tcp dport 22 accept
+		udp dport 53 accept
+		icmp type echo-request accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		udp sport 123 accept
+	}
+	chain output {
+		type filter hook output priority 0; policy drop;
+		ct state established,related accept
+		oif lo accept
+		udp dport 123 accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+	}
+}
+NFT
+S "$CTA" -j review "$TMP/f.nft" --session "$TMP/s.json" >"$TMP/f.json" 2>/dev/null
+rc=$?
+[ $rc = 1 ] || fail "F: notracked DNS replies dropped: exit $rc, not 1"
+changes "$TMP/f.json" | sort >"$TMP/f.changes"
+cat >"$TMP/f.want" <<'W'
+icmp 198.51.100.1 ok False
+tcp 22 ok False
+tcp 22 ok False
+udp 123 ok False
+udp 53 BREAKS True
+W
+diff -u "$TMP/f.want" "$TMP/f.changes" || fail "F: the changes"
+
+# G: a rate limit on every ssh packet, named: the replay's pace is not the host's, so
+# its drops judge nothing (the v6 connection's SYN, the v4 one's ACK): not judged, or
+# ok, never BREAKS
+sed 's/^\t\ttcp dport 22 accept$/\t\ttcp dport 22 limit name "ssh" drop\n&/; s/^table inet fw {$/&\n\tlimit ssh { rate over 1\/hour burst 1 packets }/' \
+	"$TMP/b.nft" >"$TMP/g.nft"
+S "$CTA" review "$TMP/g.nft" --session "$TMP/s.json" >"$TMP/g.out" 2>&1
+rc=$?
+cat "$TMP/g.out"
+[ $rc = 0 ] || fail "G: a named rate limit: exit $rc, not 0"
+expect_line "$TMP/g.out" "BREAKS" 0
+expect_line "$TMP/g.out" "^  not judged +tcp .*:22 .*\(not judged: a rule that counts the pace of packets"
+
 # the live ruleset unchanged: nothing breaks
 S nft list ruleset | sed '1i flush ruleset' >"$TMP/live.nft"
 S "$CTA" review "$TMP/live.nft" --session "$TMP/s.json" >"$TMP/live.out" 2>&1 ||
@@ -174,4 +254,16 @@ cat "$TMP/r-rc" "$TMP/r-live.changes" "$TMP/r-cand.changes"
 printf '%s\n' "r-live: exit 0" "r-cand: exit 1" | diff -u - "$TMP/r-rc" || fail "router: exit codes"
 echo "tcp 443 ok False" | diff -u - "$TMP/r-live.changes" || fail "router: the live ruleset"
 echo "tcp 443 BREAKS True" | diff -u - "$TMP/r-cand.changes" || fail "router: no accept for the replies"
+# the same table kept, its established accept swapped for a stateless rule for the
+# replies (helper-61): the untraced-rules check lists the loss, the replay shows the
+# replies get through: no BREAKS, exit 0 (it was BREAKS, exit 1)
+sed 's/ct state established,related accept/iifname "wan0" oifname "lan0" tcp sport 443 accept/' \
+	"$TMP/r-live.nft" >"$TMP/r-sl.nft"
+S "$CTA" review "$TMP/r-sl.nft" --session "$TMP/r.json" >"$TMP/r-sl.out" 2>&1
+rc=$?
+cat "$TMP/r-sl.out"
+[ $rc = 0 ] || fail "router: stateless replies: exit $rc, not 0"
+expect_line "$TMP/r-sl.out" "^untraced: the candidate takes away rules"
+expect_line "$TMP/r-sl.out" "^  - inet r forward: ct state established,related accept .*: the replay followed connections through that chain"
+expect_line "$TMP/r-sl.out" "BREAKS" 0
 finish
