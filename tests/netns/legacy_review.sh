@@ -76,6 +76,20 @@ c = ssh["candidate"]
 assert c["verdict"] == "drop" and c["type"] == "policy" and c["legacy"] and c["chain"] == "INPUT", c
 PY
 
+# a candidate that lets ssh in and drops its replies (OUTPUT DROP, no ESTABLISHED rule:
+# helper-61): the replay follows the connection, its reply meets OUTPUT's policy
+printf '# for iptables-legacy\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n' >"$TMP/noest.v4"
+review "$TMP/noest.v4" 1
+"$PY" - "$TMP/r.json" <<'PY' || fail "review noest.v4: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+ssh = [f for f in r["flows"] if f["flow"].endswith("192.0.2.10:22")][0]
+assert ssh["change"] == "BREAKS" and ssh.get("later_denied"), ssh
+assert ssh["candidate"]["verdict"] == "accept", ssh
+l = ssh["later"]
+assert l["verdict"] == "drop" and l["legacy"] and l["chain"] == "OUTPUT" and l["type"] == "policy", l
+PY
+
 # the IPv6 twin: a candidate that forgets ssh breaks it over IPv6, by INPUT's policy
 printf '# for ip6tables-legacy\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' >"$TMP/bad.v6"
 review "$TMP/bad.v6" 1
