@@ -1471,6 +1471,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	rc = cta_replay_judge(c->replay, flows, m, verdicts, later, &err);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
+		v[i].reply_astray = replayed(&v[i]) && cta_replay_reply_astray(c->replay, k);
 		v[i].later = replayed(&v[i]) ? later_judged(later[k]) : NULL;
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);

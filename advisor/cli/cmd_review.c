@@ -385,6 +385,8 @@ static json_t *flow_entry(const struct cta_review_flow *rf, const char *text, js
 		json_object_set_new(o, "dropped_beside", json_true());
 	if (o && rf->state_accept && rf->change == CTA_RV_UNJUDGED)
 		json_object_set_new(o, "state_accept", json_true());
+	if (o && rf->reply_astray && rf->change == CTA_RV_UNJUDGED)
+		json_object_set_new(o, "reply_astray", json_true());
 	if (o && rf->state_drop && rf->change == CTA_RV_UNJUDGED)
 		json_object_set_new(o, "state_drop", json_true());
 	if (o)
@@ -575,6 +577,11 @@ static void print_flow(const struct cta_review_flow *rf, const struct cta_candid
 		beside = "not judged: a live table the candidate leaves in place dropped it, "
 			 "which let it through while recording: its state decides it now, such "
 			 "as a ban added since, and what the candidate does behind it is not known";
+	else if (rf->reply_astray && rf->change == CTA_RV_UNJUDGED)
+		beside = "not judged: its replayed reply got through but left by another "
+			 "interface than the flow came in on: routing sent the answer elsewhere, "
+			 "as when the connection mark a policy rule routes by is no longer "
+			 "restored";
 	else if (rf->state_drop && rf->change == CTA_RV_UNJUDGED)
 		beside = "not judged: a rule that counts the pace of packets (a rate limit, a "
 			 "meter) dropped the replayed packet: the replay sends them one after "

@@ -75,6 +75,7 @@ struct cta_replay {
 	size_t n;
 	struct cta_verdict **verdicts;
 	bool *astray; /* per flow of the last cta_replay_judge: see cta_replay_astray */
+	bool *reply_astray; /* per flow of the last cta_replay_judge: cta_replay_reply_astray */
 	struct follow *follow; /* per flow, with later (cta_replay_judge) */
 	enum phase phase;
 	struct cta_listen *listen;
@@ -334,6 +335,7 @@ void cta_replay_free(struct cta_replay *r)
 	free(r->unbuilt);
 	free(r->links);
 	free(r->astray);
+	free(r->reply_astray);
 	free(r);
 }
 
@@ -562,6 +564,23 @@ static bool later_packet(const struct cta_replay *r, const struct cta_judgement 
 	return j->tuple.icmp_type == icmp_answer(f->key.l4proto, f->key.icmp_type);
 }
 
+/*
+ * Did an inbound or forwarded flow's replayed reply leave by another interface than
+ * the one its first packet came in on (the flow's iif)? A mark the candidate no
+ * longer restores (`meta mark set ct mark` and a policy rule per uplink) routes it out
+ * the other uplink, where its answer is lost.
+ */
+static bool reply_elsewhere(const struct cta_replay *r, const struct cta_judgement *j,
+			    const struct cta_flow *f)
+{
+	int want;
+
+	if (f->direction == CTA_DIR_OUT || !f->iif[0] || !j->oif)
+		return false;
+	want = link_index(r, f->iif);
+	return want > 0 && (uint32_t)want != j->oif;
+}
+
 /* A reply's or next packet's trace: the verdict of each connection it belongs to. */
 static void on_later(struct cta_replay *r, const struct cta_judgement *j)
 {
@@ -579,7 +598,10 @@ static void on_later(struct cta_replay *r, const struct cta_judgement *j)
 		if (!v && !(v = cta_ltrace_judgement(r->lt, j, cta_listen_ruleset(r->listen),
 						     CTA_VSOURCE_REPLAY)))
 			return;
-		if (took_its_way(j, v, dir))
+		if (r->phase == PHASE_REPLY && !cta_verdict_denies(v) &&
+		    reply_elsewhere(r, j, &r->flows[i]))
+			r->reply_astray[i] = true;
+		else if (took_its_way(j, v, dir))
 			*slot = cta_verdict_ref(v);
 	}
 	cta_verdict_unref(v);
@@ -906,7 +928,10 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 			later[i] = NULL;
 	}
 	free(r->astray);
-	if (!(r->astray = calloc(n ? n : 1, sizeof(*r->astray))))
+	free(r->reply_astray);
+	r->reply_astray = NULL;
+	if (!(r->astray = calloc(n ? n : 1, sizeof(*r->astray))) ||
+	    !(r->reply_astray = calloc(n ? n : 1, sizeof(*r->reply_astray))))
 		return fail(err, -ENOMEM, "replay%s: %s", "");
 	if (later && !(r->follow = calloc(n ? n : 1, sizeof(*r->follow))))
 		return fail(err, -ENOMEM, "replay%s: %s", "");
@@ -973,4 +998,9 @@ uint64_t cta_replay_traces_lost(const struct cta_replay *r)
 bool cta_replay_astray(const struct cta_replay *r, size_t i)
 {
 	return r->astray && i < r->n && r->astray[i];
+}
+
+bool cta_replay_reply_astray(const struct cta_replay *r, size_t i)
+{
+	return r->reply_astray && i < r->n && r->reply_astray[i];
 }

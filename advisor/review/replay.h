@@ -125,5 +125,13 @@ uint64_t cta_replay_traces_lost(const struct cta_replay *r);
  * (cta_flow_translated): the candidate's NAT decides its way, and is judged for it.
  */
 bool cta_replay_astray(const struct cta_replay *r, size_t i);
+/*
+ * Flow i of the last cta_replay_judge (with later) is an inbound or forwarded one whose
+ * replayed reply got through but left by another interface than the flow's first
+ * packet came in on (its iif): routing sent the answer elsewhere, as when a candidate
+ * no longer restores the connection mark a policy rule routes by (two uplinks). Its
+ * later[i] is NULL: what the candidate does to it is not known.
+ */
+bool cta_replay_reply_astray(const struct cta_replay *r, size_t i);
 
 #endif

@@ -126,7 +126,8 @@ void cta_review_classify(struct cta_review_flow *rf)
 			     (denied_as_recorded(rf) || rf->state_beside);
 	if (!rf->candidate || rf->flow.related || rf->leftover || rf->nat_uncopied ||
 	    rf->changed_uncopied || decided_unwatched(rf->recorded) || rf->dropped_beside ||
-	    ((rf->state_accept || rf->state_drop) && rf->worked && !rf->management))
+	    ((rf->state_accept || rf->state_drop) && rf->worked && !rf->management) ||
+	    (rf->reply_astray && rf->worked && cta_review_passes(rf->candidate)))
 		rf->change = CTA_RV_UNJUDGED;
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;

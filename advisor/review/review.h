@@ -91,6 +91,12 @@ struct cta_review_flow {
 	bool state_drop;
 	bool leftover; /* cta_flow_leftover (suggest/ir.h): not replayed, never worked */
 	bool astray; /* no candidate: its replayed packet took another way (replay.h) */
+	/*
+	 * Its replayed reply got through but left by another interface than the flow came
+	 * in on (cta_replay_reply_astray): with worked and a candidate that lets it in, not
+	 * judged.
+	 */
+	bool reply_astray;
 	enum cta_review_change change;
 	/*
 	 * With BREAKS of a flow the candidate lets through: the translation its recorded
