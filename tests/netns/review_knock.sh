@@ -42,7 +42,9 @@ S "$CTA" review "$TMP/live.nft" --session "$TMP/s.json" >"$TMP/live.out" 2>&1
 rc=$?
 cat "$TMP/live.out"
 [ $rc = 0 ] || fail "review of the unchanged ruleset after the knock expired: exit $rc, not 0"
-expect_line "$TMP/live.out" "^  not judged +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22 .*candidate: drop \(policy of inet filter input\) \(not judged: a rule holding state let it in while recording, and the candidate keeps it: .*port knock"
+# the replay knocks too when it replays the knock before ssh (flows go in the order of
+# their source ports): then ssh is let in, ok; else not judged, never BREAKS
+expect_line "$TMP/live.out" "^  not judged +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22 .*candidate: drop \(policy of inet filter input\) \(not judged: a rule holding state let it in while recording, and the candidate keeps it: .*port knock|^  ok +tcp 198\.51\.100\.7:[0-9]+ -> 198\.51\.100\.1:22 .*candidate: accept \(rule inet filter input.*@knocked"
 expect_line "$TMP/live.out" "BREAKS" 0
 
 grep -v "ip saddr @knocked tcp dport 22 accept" "$TMP/live.nft" >"$TMP/cand.nft"
