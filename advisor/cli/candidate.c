@@ -1073,6 +1073,18 @@ static bool decided_in(const struct cta_verdict *v, json_t *tables)
 	return cta_jarray_has(tables, key);
 }
 
+/* Does a rule's text, its comment aside, hold one of n words? */
+static bool has_word(const char *text, const char *const *words, size_t n)
+{
+	const char *comment = text ? strstr(text, " comment \"") : NULL;
+	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (len && memmem(text, len, words[i], strlen(words[i])))
+			return true;
+	return false;
+}
+
 /*
  * Does a rule's text hold state that a replay in the scratch namespace starts afresh
  * (a rate limit, a named one too, a meter, a set or map that bans fill, a connection
@@ -1087,13 +1099,8 @@ static bool stateful_rule(const char *text)
 		"-m hashlimit", "-m recent",	"-m set",  "-m connlimit",
 		"-m quota",	"-m statistic",
 	};
-	const char *comment = text ? strstr(text, " comment \"") : NULL;
-	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (len && memmem(text, len, words[i], strlen(words[i])))
-			return true;
-	return false;
+	return has_word(text, words, sizeof(words) / sizeof(words[0]));
 }
 
 /*
@@ -1110,13 +1117,8 @@ static bool paced_rule(const char *text)
 		"quota ",	"numgen ",     "-m limit",     "-m hashlimit",
 		"-m connlimit", "-m quota",    "-m statistic", "-m recent",
 	};
-	const char *comment = text ? strstr(text, " comment \"") : NULL;
-	size_t len = text ? (comment ? (size_t)(comment - text) : strlen(text)) : 0;
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (len && memmem(text, len, words[i], strlen(words[i])))
-			return true;
-	return false;
+	return has_word(text, words, sizeof(words) / sizeof(words[0]));
 }
 
 struct chain_rules {

@@ -529,7 +529,10 @@ static enum cta_direction reply_direction(enum cta_direction dir)
 	return dir == CTA_DIR_IN ? CTA_DIR_OUT : dir == CTA_DIR_OUT ? CTA_DIR_IN : dir;
 }
 
-/* The type of an ICMP/ICMPv6 request's answer, 0 for a message that has none here. */
+/*
+ * The type of an ICMP/ICMPv6 request's answer (echo's echo reply); for a message that
+ * has none here, 0xff (ICMP, where 0 is echo reply) or 0 (ICMPv6).
+ */
 static uint8_t icmp_answer(uint8_t l4proto, uint8_t type)
 {
 	if (l4proto == IPPROTO_ICMP)
