@@ -977,6 +977,7 @@ void cta_candidate_close(struct cta_candidate *c)
 	json_decref(c->stood_in);
 	json_decref(c->xt_tables);
 	json_decref(c->kept);
+	json_decref(c->sets_lost);
 	free(c->stand_ins);
 	memset(c, 0, sizeof(*c));
 }
@@ -1445,12 +1446,19 @@ static struct cta_verdict *later_judged(struct cta_verdict *later)
 	return later;
 }
 
+json_t *cta_candidate_sets_lost(struct cta_candidate *c)
+{
+	if (!c->sets_lost)
+		c->sets_lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
+	return c->sets_lost;
+}
+
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n)
 {
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
 	struct cta_verdict **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
 	struct cta_verdict **later = calloc(n ? n : 1, sizeof(*later));
-	json_t *lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
+	json_t *lost = cta_candidate_sets_lost(c);
 	struct cta_err err;
 	size_t m = 0;
 	int rc;
@@ -1459,7 +1467,6 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 		free(flows);
 		free(verdicts);
 		free(later);
-		json_decref(lost);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -1493,7 +1500,6 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	free(flows);
 	free(verdicts);
 	free(later);
-	json_decref(lost);
 	if (rc) {
 		cta_msg("%s", err.msg);
 		return CTA_EXIT_SYSTEM;

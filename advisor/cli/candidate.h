@@ -26,6 +26,11 @@ struct cta_candidate {
 	json_t *replaced; /* "FAMILY NAME" of live tables the candidate deletes */
 	json_t *beside; /* "FAMILY NAME" of live tables with filter chains it leaves in force */
 	json_t *kept; /* ... with base chains of any type (a drop in a nat chain is final) */
+	/*
+	 * The live sets' elements the candidate does not hold (cta_review_sets_lost of live
+	 * and after), made once by cta_candidate_sets_lost; NULL until then
+	 */
+	json_t *sets_lost;
 	struct cta_replay *replay;
 	/* the copy's rules paired with the live ones (nft candidates): cta_candidate_live_handles */
 	struct cta_handles_back *back;
@@ -85,6 +90,12 @@ void cta_candidate_close(struct cta_candidate *c);
  */
 int cta_candidate_flows(const struct cta_session *s, size_t n, struct cta_review_flow **out,
 			size_t *n_out);
+
+/*
+ * The live sets' elements the candidate does not hold: c's (made on the first call,
+ * freed with c), or NULL when out of memory.
+ */
+json_t *cta_candidate_sets_lost(struct cta_candidate *c);
 
 /* Replay them and classify each. 0 or an exit code, the message said. */
 int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, size_t n);

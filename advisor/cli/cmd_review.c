@@ -39,7 +39,8 @@ const struct cta_cmd cta_cmd_review = {
 	"verdict, the candidate's and the rule that decided. A connection whose first\n"
 	"packet gets through is followed: its reply back the way the host's came, then its\n"
 	"next packet; a flow that had replies and whose reply or next packet would be\n"
-	"dropped breaks too. Flows that worked and would be dropped come first; the candidate's rules no flow reached are 'no evidence'.\n"
+	"dropped breaks too. Flows that worked and would be dropped come first; the\n"
+	"candidate's rules no flow reached are 'no evidence'.\n"
 	"A flow whose connections were all closing when the recording began, with no\n"
 	"packet since (a TIME_WAIT left from before) is a 'leftover': not replayed, and\n"
 	"never a flow that must keep working.\n"
@@ -412,7 +413,7 @@ struct review_result {
 	json_t *no_ev, *lost; /* owned; NULL: none */
 	json_t *untraced_lost; /* owned: cta_review_untraced_lost(); NULL: out of memory */
 	bool lost_breaks; /* one of untraced_lost breaks */
-	json_t *sets_lost; /* owned: cta_review_sets_lost(); NULL: out of memory */
+	json_t *sets_lost; /* borrowed: cta_candidate_sets_lost(); NULL: out of memory */
 };
 
 /* The candidate's rules no replayed flow reached (c->replay's listing, with handles). */
@@ -462,7 +463,7 @@ static int judge(struct cta_candidate *c, struct review_result *r)
 	json_t *u;
 	size_t k;
 
-	r->sets_lost = cta_review_sets_lost(c->live_copied ? c->live : "", c->after);
+	r->sets_lost = cta_candidate_sets_lost(c);
 	r->untraced_lost = c->legacy ? json_array()
 				     : cta_review_untraced_lost(c->live_copied ? c->live : "",
 								c->after, CTA_OWN_TABLES);
@@ -793,7 +794,6 @@ static int review_candidate(const char *path, char **sessions, size_t n_args,
 									       : CTA_EXIT_OK;
 out:
 	json_decref(r.lost);
-	json_decref(r.sets_lost);
 	json_decref(r.untraced_lost);
 	json_decref(r.no_ev);
 	cta_review_flows_free(r.v, r.n);
