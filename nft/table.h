@@ -58,6 +58,8 @@
 #define CTA_CHAIN_TRACE_OUTPUT "trace_output" /* marks local sockets' packets */
 #define CTA_SEEN_TIMEOUT_MS 30000u /* --trace new traces a flow again after this */
 #define CTA_TRACE_RATE_OBJ "trace_rate" /* --trace new's budget: a limit object */
+#define CTA_TABLE_DEFAULT_TRACE_RATE 1000 /* record: new flows traced a second, at most */
+#define CTA_TABLE_DEFAULT_NFLOG_GROUP 4711 /* record: first packets of unseen flows */
 
 /* What blame --live traces: unset parts match anything. */
 struct cta_trace_match {

@@ -16,8 +16,8 @@
 #include "advisor/lib/util.h"
 
 #define DEFAULT_CHECKPOINT_MS 5000
-#define DEFAULT_NFLOG_GROUP 4711
-#define DEFAULT_TRACE_RATE 1000 /* new flows traced a second, at most */
+#define DEFAULT_NFLOG_GROUP CTA_TABLE_DEFAULT_NFLOG_GROUP
+#define DEFAULT_TRACE_RATE CTA_TABLE_DEFAULT_TRACE_RATE
 
 static int run(int argc, char **argv, const struct cta_global *g);
 

@@ -7,9 +7,9 @@
  * owner): the kernel removes it when the process ends.
  *
  *   ctatable [count]   until SIGINT or SIGTERM. Without "count": record's DEFAULT
- *                      table (--trace new at 1000 new flows/s, NFLOG group 4711, the
- *                      counting sets); with "count": the counting sets and chains
- *                      alone (nft/kcount.h). Prints "ready" once the table is in.
+ *                      table (--trace new at CTA_TABLE_DEFAULT_TRACE_RATE new flows/s,
+ *                      NFLOG to CTA_TABLE_DEFAULT_NFLOG_GROUP, the counting sets);
+ *                      with "count": the counting sets and chains alone (nft/kcount.h). Prints "ready" once the table is in.
  * Exit 0; 1 if the table was refused (the batch's failed object on stderr).
  */
 #include <signal.h>
@@ -21,12 +21,14 @@
 int main(int argc, char **argv)
 {
 	bool count_only = argc > 1 && !strcmp(argv[1], "count");
-	/* as cmd_record.c's defaults (DEFAULT_TRACE_RATE, DEFAULT_NFLOG_GROUP) */
-	struct cta_table_config cfg = { .conntrack = !count_only,
-					.count = true,
-					.trace = count_only ? CTA_TRACE_NONE : CTA_TRACE_NEW,
-					.trace_rate = 1000,
-					.nflog_group = count_only ? 0 : 4711 };
+	/* as record's defaults (cmd_record.c) */
+	struct cta_table_config cfg = {
+		.conntrack = !count_only,
+		.count = true,
+		.trace = count_only ? CTA_TRACE_NONE : CTA_TRACE_NEW,
+		.trace_rate = CTA_TABLE_DEFAULT_TRACE_RATE,
+		.nflog_group = count_only ? 0 : CTA_TABLE_DEFAULT_NFLOG_GROUP,
+	};
 	struct cta_table_error terr = { "" };
 	struct cta_table *t = NULL;
 	sigset_t set;
