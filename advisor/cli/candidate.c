@@ -1458,15 +1458,17 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	struct cta_flow *flows = calloc(n ? n : 1, sizeof(*flows));
 	struct cta_verdict **verdicts = calloc(n ? n : 1, sizeof(*verdicts));
 	struct cta_verdict **later = calloc(n ? n : 1, sizeof(*later));
+	struct cta_verdict **next = calloc(n ? n : 1, sizeof(*next));
 	json_t *lost = cta_candidate_sets_lost(c);
 	struct cta_err err;
 	size_t m = 0;
 	int rc;
 
-	if (!flows || !verdicts || !later || !lost) {
+	if (!flows || !verdicts || !later || !next || !lost) {
 		free(flows);
 		free(verdicts);
 		free(later);
+		free(next);
 		cta_msg("out of memory");
 		return CTA_EXIT_SYSTEM;
 	}
@@ -1477,11 +1479,12 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	for (size_t i = 0; i < n; i++)
 		if (replayed(&v[i]))
 			flows[m++] = v[i].flow;
-	rc = cta_replay_judge(c->replay, flows, m, verdicts, later, &err);
+	rc = cta_replay_judge(c->replay, flows, m, verdicts, later, next, &err);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		v[i].astray = replayed(&v[i]) && cta_replay_astray(c->replay, k);
 		v[i].reply_astray = replayed(&v[i]) && cta_replay_reply_astray(c->replay, k);
 		v[i].later = replayed(&v[i]) ? later_judged(later[k]) : NULL;
+		v[i].later_next = replayed(&v[i]) ? next[k] : NULL;
 		v[i].candidate = replayed(&v[i]) ? verdicts[k++] : NULL;
 		v[i].decided_beside = decided_in(v[i].candidate, c->beside);
 		v[i].state_beside = v[i].decided_beside && !decided_in(v[i].candidate, c->tables) &&
@@ -1500,6 +1503,7 @@ int cta_candidate_replay(struct cta_candidate *c, struct cta_review_flow *v, siz
 	free(flows);
 	free(verdicts);
 	free(later);
+	free(next);
 	if (rc) {
 		cta_msg("%s", err.msg);
 		return CTA_EXIT_SYSTEM;
@@ -1517,6 +1521,7 @@ void cta_review_flows_free(struct cta_review_flow *v, size_t n)
 	for (size_t i = 0; v && i < n; i++) {
 		cta_verdict_unref(v[i].candidate);
 		cta_verdict_unref(v[i].later);
+		cta_verdict_unref(v[i].later_next);
 	}
 	free(v);
 }

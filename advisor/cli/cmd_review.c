@@ -434,16 +434,17 @@ static json_t *no_evidence(const struct cta_candidate *c, const struct review_re
 
 /*
  * Did the replay follow some connection's later packets through base chain FAMILY
- * TABLE CHAIN (a stage of its later verdict's path)? Then that chain's lost rule for
- * later packets was judged by what the replayed replies met there.
+ * TABLE CHAIN (a stage of the path of its reply or of its next packet: an inbound
+ * connection's reply crosses output, its next packet input)? Then that chain's lost
+ * rule for later packets was judged by what the replayed packets met there.
  */
 static bool later_crossed(const struct review_result *r, json_t *item)
 {
 	const char *family = cta_jstr(item, "family"), *table = cta_jstr(item, "table"),
 		   *chain = cta_jstr(item, "chain");
 
-	for (size_t i = 0; family && table && chain && i < r->n; i++) {
-		const struct cta_verdict *v = r->v[i].later;
+	for (size_t k = 0; family && table && chain && k < 2 * r->n; k++) {
+		const struct cta_verdict *v = k % 2 ? r->v[k / 2].later_next : r->v[k / 2].later;
 
 		for (size_t a = 0; v && a < v->n_path; a++) {
 			const struct cta_vstage *st = &v->path[a];
@@ -722,7 +723,7 @@ static void print_untraced_lost(const struct review_result *r)
 				 "recorded connection among them"
 		       : json_is_true(json_object_get(u, "followed"))
 			       ? ": the replay followed connections through that chain, their "
-				 "lines say what it does to their replies"
+				 "lines say what it does to their replies and next packets"
 			       : "");
 }
 

@@ -911,7 +911,8 @@ static int quiet(bool on, struct cta_err *err)
 }
 
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
-		     struct cta_verdict **verdicts, struct cta_verdict **later, struct cta_err *err)
+		     struct cta_verdict **verdicts, struct cta_verdict **later,
+		     struct cta_verdict **later_next, struct cta_err *err)
 {
 	struct cta_table_config cfg = { .name = CTA_REVIEW_TABLE_NAME, .trace = CTA_TRACE_ALL };
 	struct cta_listen_config lc = {
@@ -929,6 +930,8 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 		verdicts[i] = NULL;
 		if (later)
 			later[i] = NULL;
+		if (later_next)
+			later_next[i] = NULL;
 	}
 	free(r->astray);
 	free(r->reply_astray);
@@ -984,6 +987,9 @@ int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t 
 	for (size_t i = 0; r->follow && i < n; i++) {
 		if (!rc)
 			later[i] = later_verdict(&r->follow[i]);
+		/* the next packet's path too: the chains it crossed (input, for an inbound one) */
+		if (!rc && later_next)
+			later_next[i] = cta_verdict_ref(r->follow[i].next_v);
 		cta_verdict_unref(r->follow[i].reply_v);
 		cta_verdict_unref(r->follow[i].next_v);
 	}

@@ -100,14 +100,19 @@ bool cta_replay_rebuilds(const struct cta_replay *r, const struct cta_flow *f);
  * of them that was denied, else the reply's; NULL when the connection was not
  * followed (denied, astray, SCTP, DCCP, ICMP other than echo) or when no trace of a
  * packet conntrack took for established came back: a reply the stack or conntrack
- * refused for its own reasons says nothing of the candidate. Meanwhile the stack's
+ * refused for its own reasons says nothing of the candidate. With later_next (n slots,
+ * with later only; NULL: not wanted), later_next[i] gets the next packet's verdict (a
+ * reference), NULL when none was judged (it is sent only after a reply that got
+ * through): the chains it crossed, which later[i], the reply's verdict unless the next
+ * packet was denied, does not show (an inbound connection's reply crosses output, its
+ * next packet input). Meanwhile the stack's
  * TCP resets are dropped before conntrack (a table of the tool's, QUIET_TABLE in
  * replay.c, gone after), since with no socket behind the replayed packets every SYN
  * would be answered by one that closes the connection. 0 or -errno with err filled.
  */
 int cta_replay_judge(struct cta_replay *r, const struct cta_flow *flows, size_t n,
 		     struct cta_verdict **verdicts, struct cta_verdict **later,
-		     struct cta_err *err);
+		     struct cta_verdict **later_next, struct cta_err *err);
 /*
  * How often the last cta_replay_judge's trace socket overflowed (the kernel dropped
  * trace messages: flows it leaves without a verdict may have been among them); 0 when

@@ -244,7 +244,8 @@ static bool reached(const struct cta_review_flow *v, size_t n, bool legacy, cons
 {
 	for (size_t i = 0; i < n; i++) {
 		if (cta_verdict_passed(v[i].candidate, legacy, family, table, chain, handle) ||
-		    cta_verdict_passed(v[i].later, legacy, family, table, chain, handle))
+		    cta_verdict_passed(v[i].later, legacy, family, table, chain, handle) ||
+		    cta_verdict_passed(v[i].later_next, legacy, family, table, chain, handle))
 			return true;
 		if (!legacy && text &&
 		    (v[i].dropped_beside || v[i].astray || v[i].state_accept || v[i].state_drop ||

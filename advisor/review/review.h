@@ -35,6 +35,13 @@ struct cta_review_flow {
 	 */
 	struct cta_verdict *later;
 	/*
+	 * The replay's verdict on the connection's next packet alone (replay.h:
+	 * later_next), a reference of its own, NULL when none was judged: the chains it
+	 * crossed, which later (the reply's, unless the next packet was denied) does not
+	 * show. Evidence for rules and for chains followed, never a judgement of its own.
+	 */
+	struct cta_verdict *later_next;
+	/*
 	 * Set by cta_review_classify(): BREAKS because the candidate lets the first packet
 	 * through and drops a later one (later), where the flow had replies while
 	 * recording (or is the management session).

@@ -376,7 +376,8 @@ static bool legacy_reached(const struct cta_review_flow *v, size_t n, const char
 {
 	for (size_t i = 0; i < n; i++)
 		if (cta_verdict_passed(v[i].candidate, true, family, table, chain, num) ||
-		    cta_verdict_passed(v[i].later, true, family, table, chain, num))
+		    cta_verdict_passed(v[i].later, true, family, table, chain, num) ||
+		    cta_verdict_passed(v[i].later_next, true, family, table, chain, num))
 			return true;
 	return false;
 }
