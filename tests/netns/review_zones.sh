@@ -71,25 +71,31 @@ INBOUND=(
 record "$TMP/in.json" "${INBOUND[@]}"
 record "$TMP/out.json" "${INBOUND[@]}" "ip netns exec $SRV $CTALAB send udp 203.0.113.20 123"
 
-# the established accept taken away, the zones unchanged
-{ echo "flush ruleset"; zones "" ""; } >"$TMP/c.nft"
-S "$CTA" -j review "$TMP/c.nft" --session "$TMP/in.json" >"$TMP/in.out" 2>"$TMP/in.err"
-rc=$?
-cat "$TMP/in.err"
-[ $rc = 0 ] || fail "inbound connections a zone accepts by port: exit $rc, not 0"
-"$PY" - "$TMP/in.out" <<'PY' || fail "review -j, inbound only: $(cat "$TMP/in.out")"
+# review_json CANDIDATE SESSION RC WHAT CHECK: `review -j` exits RC, and CHECK (python
+# on the review object r and its TCP and UDP flows, neighbour discovery aside) holds
+review_json() {
+	S "$CTA" -j review "$1" --session "$2" >"$TMP/r.json" 2>"$TMP/r.err"
+	local rc=$?
+	cat "$TMP/r.err"
+	[ $rc = "$3" ] || fail "$4: exit $rc, not $3"
+	"$PY" - "$TMP/r.json" "$5" <<'PY' || fail "review -j, $4: $(cat "$TMP/r.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))["review"]
-u = r["untraced_lost"]
-assert [(x["chain"], x["breaks"], x.get("followed")) for x in u] == [("input", False, True)], u
-# the three connections (neighbour discovery aside)
 flows = [f for f in r["flows"] if f["flow"].split()[0] in ("tcp", "udp")]
 assert len(flows) == 3, r["flows"]
-for f in flows:
-    assert f["change"] == "ok", f
-    later = f.get("later")
-    assert later and later["verdict"] == "accept", f
+exec(sys.argv[2])
 PY
+}
+
+# the established accept taken away, the zones unchanged: the three connections ok,
+# their next packets accepted by the zones' port rules
+{ echo "flush ruleset"; zones "" ""; } >"$TMP/c.nft"
+review_json "$TMP/c.nft" "$TMP/in.json" 0 "inbound connections a zone accepts by port" '
+u = r["untraced_lost"]
+assert [(x["chain"], x["breaks"], x.get("followed")) for x in u] == [("input", False, True)], u
+for f in flows:
+    assert f["change"] == "ok" and f["later"]["verdict"] == "accept", f
+'
 
 # the same candidate, with a connection the host opened itself: its reply is rejected
 S "$CTA" review "$TMP/c.nft" --session "$TMP/out.json" >"$TMP/out.txt" 2>&1
@@ -103,18 +109,10 @@ expect_line "$TMP/out.txt" "^ +its first packet gets through, the rest of its co
 # zone accepts for new connections only, and no established accept: the next
 # packets meet the reject
 { echo "flush ruleset"; zones "" "ct state new "; } >"$TMP/new.nft"
-S "$CTA" -j review "$TMP/new.nft" --session "$TMP/in.json" >"$TMP/new.out" 2>"$TMP/new.err"
-rc=$?
-cat "$TMP/new.err"
-[ $rc = 1 ] || fail "zones that accept new connections only: exit $rc, not 1"
-"$PY" - "$TMP/new.out" <<'PY' || fail "review -j, ct state new zones: $(cat "$TMP/new.out")"
-import json, sys
-r = json.load(open(sys.argv[1]))["review"]
-flows = [f for f in r["flows"] if f["flow"].split()[0] in ("tcp", "udp")]
-assert len(flows) == 3, r["flows"]
+review_json "$TMP/new.nft" "$TMP/in.json" 1 "zones that accept new connections only" '
 for f in flows:
     assert f["change"] == "BREAKS" and f.get("later_denied") is True, f
     assert f["later"]["verdict"] == "reject", f
     assert "input" in [s["chain"] for s in f["later"]["path"]], f
-PY
+'
 finish
