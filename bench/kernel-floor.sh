@@ -37,7 +37,8 @@
 #
 #   bench/kernel-floor.sh [RATE...]     default: 50000
 #   REPEAT=N (default 3), SECS=N (default 8) seconds of traffic per run,
-#   ROWS="nothing conntrack record ..." (default: all six; nothing and conntrack first)
+#   ROWS="nothing conntrack record ..." (default: all six; nothing first, conntrack
+#   among them: the others are measured above the one, against the other)
 #
 # Prints its table on stdout (bench/results.md keeps the runs). Needs root; builds the
 # release build (bench_build). Not part of the test suite, nor of bench/run.
@@ -52,8 +53,10 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(50000)
 REPEAT=${REPEAT:-3}
 SECS=${SECS:-8}
-# ROWS="nothing conntrack record ...": those rows only (nothing and conntrack first)
+# ROWS="nothing conntrack record ...": those rows only (nothing first, conntrack among them)
 read -r -a ROWS <<<"${ROWS:-nothing conntrack record table count acct}"
+[ "${ROWS[0]}" = nothing ] && [[ " ${ROWS[*]} " == *" conntrack "* ]] ||
+	{ echo "kernel-floor: ROWS must begin with nothing and hold conntrack" >&2; exit 2; }
 bench_up || exit 1
 
 cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }

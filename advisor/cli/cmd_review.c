@@ -432,6 +432,21 @@ static json_t *no_evidence(const struct cta_candidate *c, const struct review_re
 	return no_ev;
 }
 
+/* Is base chain FAMILY TABLE CHAIN (nft's) a stage of V's path? */
+static bool path_crosses(const struct cta_verdict *v, const char *family, const char *table,
+			 const char *chain)
+{
+	for (size_t a = 0; v && a < v->n_path; a++) {
+		const struct cta_vstage *st = &v->path[a];
+
+		if (!st->legacy && st->family && st->table && st->chain &&
+		    !strcmp(st->family, family) && !strcmp(st->table, table) &&
+		    !strcmp(st->chain, chain))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Did the replay follow some connection's later packets through base chain FAMILY
  * TABLE CHAIN (a stage of the path of its reply or of its next packet: an inbound
@@ -443,18 +458,10 @@ static bool later_crossed(const struct review_result *r, json_t *item)
 	const char *family = cta_jstr(item, "family"), *table = cta_jstr(item, "table"),
 		   *chain = cta_jstr(item, "chain");
 
-	for (size_t k = 0; family && table && chain && k < 2 * r->n; k++) {
-		const struct cta_verdict *v = k % 2 ? r->v[k / 2].later_next : r->v[k / 2].later;
-
-		for (size_t a = 0; v && a < v->n_path; a++) {
-			const struct cta_vstage *st = &v->path[a];
-
-			if (!st->legacy && st->family && st->table && st->chain &&
-			    !strcmp(st->family, family) && !strcmp(st->table, table) &&
-			    !strcmp(st->chain, chain))
-				return true;
-		}
-	}
+	for (size_t i = 0; family && table && chain && i < r->n; i++)
+		if (path_crosses(r->v[i].later, family, table, chain) ||
+		    path_crosses(r->v[i].later_next, family, table, chain))
+			return true;
 	return false;
 }
 
