@@ -103,6 +103,16 @@ static const char *nat_lost(const struct cta_review_flow *rf)
 	return NULL;
 }
 
+/*
+ * Did the flow's connections have replies: any counted while recording, or a
+ * connection conntrack had marked replied (or assured) already, found open by the
+ * start-up dump with replies from before it (its counters count only what came after).
+ */
+static bool had_replies(const struct cta_flow *f)
+{
+	return f->packets[1] || f->reached >= CTA_REACHED_REPLIED;
+}
+
 bool cta_review_denied_still(const struct cta_review_flow *rf)
 {
 	return rf->change == CTA_RV_SAME && rf->denied_beside && rf->candidate &&
@@ -132,7 +142,7 @@ void cta_review_classify(struct cta_review_flow *rf)
 	else if (rf->worked && !cta_review_passes(rf->candidate))
 		rf->change = CTA_RV_BREAKS;
 	else if ((rf->later_denied = rf->worked && cta_verdict_denies(rf->later) &&
-				     (rf->flow.packets[1] || rf->management)))
+				     (had_replies(&rf->flow) || rf->management)))
 		rf->change = CTA_RV_BREAKS;
 	else if (rf->worked && cta_flow_translated(&rf->flow) && (rf->nat_lost = nat_lost(rf)))
 		rf->change = CTA_RV_BREAKS;

@@ -148,8 +148,9 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
  * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
  * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
  * answer (nat_lost says which). And when the candidate drops its reply or next packet
- * (later), where its replies came while recording (later_denied): a chain with a drop
- * policy and no accept for established connections.
+ * (later), where it had replies (later_denied: counted while recording, or a
+ * connection the start-up dump found already replied): a chain with a drop policy and
+ * no accept for established connections.
  */
 void cta_review_classify(struct cta_review_flow *rf);
 

@@ -218,10 +218,14 @@ S "$CTA" review "$TMP/live.nft" --session "$TMP/s.json" >"$TMP/live.out" 2>&1 ||
 expect_line "$TMP/live.out" "^[0-9]+ flows: 0 would break, 0 would open"
 
 # a router: the LAN's flow to the WAN, masqueraded; its reply comes back in on wan0 to
-# the masquerading address, and the forward chain must let it through
+# the masquerading address, and the forward chain must let it through. A udp/53
+# connection replied before the recording began, found open by its start-up dump: its
+# reply counters stay 0 (nothing after the dump), its state says it had replies; it
+# was "ok", exit 0, with every reply to come dropped (helper-63)
 lab_down # the host lab's namespaces: lab_router's names are others
 lab_router || fail "router lab"
 (ip netns exec "$CLA" "$CTALAB" serve tcp 443 60 &)
+(ip netns exec "$CLA" "$CTALAB" serve udp 53 60 &)
 sleep 0.3
 S nft -f - <<'NFT' || fail "nft -f router"
 table inet r {
@@ -236,6 +240,7 @@ table inet r {
 	}
 }
 NFT
+ip netns exec "$CLB" "$CTALAB" send udp 198.51.100.7 53 -s 192.0.2.2 || fail "lan to wan (udp)"
 ip netns exec "$SRV" "$CTA" -q record -o "$TMP/r.json" &
 rec=$!
 wait_file "$TMP/r.json" || exit 1
@@ -252,12 +257,18 @@ for c in r-live r-cand; do
 done
 cat "$TMP/r-rc" "$TMP/r-live.changes" "$TMP/r-cand.changes"
 printf '%s\n' "r-live: exit 0" "r-cand: exit 1" | diff -u - "$TMP/r-rc" || fail "router: exit codes"
-echo "tcp 443 ok False" | diff -u - "$TMP/r-live.changes" || fail "router: the live ruleset"
-echo "tcp 443 BREAKS True" | diff -u - "$TMP/r-cand.changes" || fail "router: no accept for the replies"
+printf '%s\n' "tcp 443 ok False" "udp 53 ok False" | diff -u - "$TMP/r-live.changes" ||
+	fail "router: the live ruleset"
+printf '%s\n' "tcp 443 BREAKS True" "udp 53 BREAKS True" | diff -u - "$TMP/r-cand.changes" ||
+	fail "router: no accept for the replies"
+"$PY" -c 'import json,sys
+f=[f for f in json.load(open(sys.argv[1]))["flows"] if f["protocol"]=="udp"]
+print(len(f), f[0]["state"], f[0]["packets"]["reply"])' "$TMP/r.json" >"$TMP/r-udp"
+echo "1 replied 0" | diff -u - "$TMP/r-udp" || fail "router: the udp connection from before"
 # the same table kept, its established accept swapped for a stateless rule for the
 # replies (helper-61): the untraced-rules check lists the loss, the replay shows the
 # replies get through: no BREAKS, exit 0 (it was BREAKS, exit 1)
-sed 's/ct state established,related accept/iifname "wan0" oifname "lan0" tcp sport 443 accept/' \
+sed 's/ct state established,related accept/iifname "wan0" oifname "lan0" tcp sport 443 accept\n\t\tiifname "wan0" oifname "lan0" udp sport 53 accept/' \
 	"$TMP/r-live.nft" >"$TMP/r-sl.nft"
 S "$CTA" review "$TMP/r-sl.nft" --session "$TMP/r.json" >"$TMP/r-sl.out" 2>&1
 rc=$?

@@ -425,6 +425,31 @@ static void test_classify(void)
 		json_decref(ban);
 		json_decref(other);
 	}
+	/*
+	 * Its first packet passes, its reply would be dropped: BREAKS where it had
+	 * replies, counted or (a connection found open by the start-up dump, replied
+	 * before it, reply counters 0) by its state (helper-63); not where none came.
+	 */
+	{
+		struct cta_review_flow f = { .recorded = &t_accept };
+
+		f.flow = flow(IPPROTO_UDP, "192.0.2.2", "198.51.100.7", 40006, 53);
+		f.candidate = va;
+		f.later = vd;
+		f.flow.packets[1] = 1;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		CHECK(f.later_denied);
+		f.flow.packets[1] = 0;
+		f.flow.reached = CTA_REACHED_REPLIED;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		CHECK(f.later_denied);
+		f.flow.reached = CTA_REACHED_UNREPLIED;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_SAME);
+		CHECK(!f.later_denied);
+	}
 	cta_vtally_fini(&t_accept);
 	cta_vtally_fini(&t_drop);
 	cta_vtally_fini(&t_mixed);
