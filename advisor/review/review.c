@@ -87,19 +87,65 @@ static const char *path_nat(const struct cta_verdict *v, bool source)
 	return NULL;
 }
 
+/* Did the recording trace a path of the flow (any of its verdicts)? */
+static bool traced(const struct cta_vtally *recorded)
+{
+	for (uint32_t i = 0; recorded && i < recorded->n; i++)
+		if (recorded->g[i].v && recorded->g[i].v->n_path)
+			return true;
+	return false;
+}
+
+/* Did an iptables-legacy table decide v, or one of its chains pass it (no NAT told)? */
+static bool legacy_path(const struct cta_verdict *v)
+{
+	if (v->legacy)
+		return true;
+	for (size_t a = 0; a < v->n_path; a++)
+		if (v->path[a].legacy)
+			return true;
+	return false;
+}
+
+/*
+ * The translation of the flow's addresses its conntrack tuples show (the reply's
+ * destination is not the original source: its source translated; the reply's source
+ * is not the original destination: its destination), or NULL.
+ */
+static const char *tuple_nat(const struct cta_flow *f, bool source)
+{
+	const struct cta_flow_key *k = &f->key;
+
+	if (source)
+		return memcmp(&k->reply_dst, &k->src, sizeof(k->src))
+			       ? "masquerade or snat (its connections' reply tuple)"
+			       : NULL;
+	return memcmp(&k->reply_src, &k->dst, sizeof(k->dst))
+		       ? "dnat or redirect (its connections' reply tuple)"
+		       : NULL;
+}
+
 /*
  * A translation the recording traced for the flow (its source, or its destination)
- * that the candidate's path leaves out, or NULL.
+ * that the candidate's path leaves out, or NULL. A flow the recording never traced
+ * (its connections were open before it began) has its translation from its tuples
+ * (helper-65: a router's long-lived masqueraded connections were "ok" with the nat
+ * table gone); an iptables-legacy candidate's path tells no translation.
  */
 static const char *nat_lost(const struct cta_review_flow *rf)
 {
-	for (int source = 0; source < 2; source++)
+	bool untraced = !traced(rf->recorded) && rf->candidate && !legacy_path(rf->candidate);
+
+	for (int source = 0; source < 2; source++) {
 		for (uint32_t i = 0; rf->recorded && i < rf->recorded->n; i++) {
 			const char *nat = path_nat(rf->recorded->g[i].v, source);
 
 			if (nat && !path_nat(rf->candidate, source))
 				return nat;
 		}
+		if (untraced && tuple_nat(&rf->flow, source) && !path_nat(rf->candidate, source))
+			return tuple_nat(&rf->flow, source);
+	}
 	return NULL;
 }
 

@@ -43,8 +43,9 @@ struct cta_review_flow {
 	struct cta_verdict *later_next;
 	/*
 	 * Set by cta_review_classify(): BREAKS because the candidate lets the first packet
-	 * through and drops a later one (later), where the flow had replies while
-	 * recording (or is the management session).
+	 * through and drops a later one (later), where the flow had replies (counted
+	 * while recording, or a connection found already replied) or is the management
+	 * session.
 	 */
 	bool later_denied;
 	bool management; /* the session we are on, or a recorded one to the SSH port */
@@ -146,8 +147,8 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
  * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One
  * it lets through is BREAKS too when the
  * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
- * chain) and the candidate's does not: a LAN masqueraded to the Internet would get no
- * answer (nat_lost says which). And when the candidate drops its reply or next packet
+ * chain; for a flow never traced, its connections' tuples) and the candidate's does
+ * not: a LAN masqueraded to the Internet would get no answer (nat_lost says which). And when the candidate drops its reply or next packet
  * (later), where it had replies (later_denied: counted while recording, or a
  * connection the start-up dump found already replied): a chain with a drop policy and
  * no accept for established connections.

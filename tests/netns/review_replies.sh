@@ -265,6 +265,26 @@ printf '%s\n' "tcp 443 BREAKS True" "udp 53 BREAKS True" | diff -u - "$TMP/r-can
 f=[f for f in json.load(open(sys.argv[1]))["flows"] if f["protocol"]=="udp"]
 print(len(f), f[0]["state"], f[0]["packets"]["reply"])' "$TMP/r.json" >"$TMP/r-udp"
 echo "1 replied 0" | diff -u - "$TMP/r-udp" || fail "router: the udp connection from before"
+# the masquerade taken away (the nat chain gone): the tcp/443 connection's traced
+# masquerade is gone, BREAKS; the udp/53 one from before the recording, never traced,
+# has its masquerade in its tuples (reply to 198.51.100.1, not 192.0.2.2): BREAKS too,
+# it was "ok", exit 0, and the router answered nothing (helper-65)
+"$PY" - "$TMP/r-live.nft" >"$TMP/r-nonat.nft" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+print(re.sub(r"\n\tchain postrouting \{.*?\n\t\}", "", text, flags=re.S), end="")
+PY
+grep -q masquerade "$TMP/r-nonat.nft" && fail "router: the candidate without nat still masquerades"
+S "$CTA" -j review "$TMP/r-nonat.nft" --session "$TMP/r.json" >"$TMP/r-nonat.json" 2>"$TMP/r-nonat.err"
+rc=$?
+[ $rc = 1 ] || fail "router: without nat: exit $rc, not 1: $(cat "$TMP/r-nonat.err")"
+"$PY" - "$TMP/r-nonat.json" >"$TMP/r-nonat.changes" <<'PY'
+import json, sys
+for f in json.load(open(sys.argv[1]))["review"]["flows"]:
+    print(f["flow"].split()[0], f["change"], f.get("nat_lost"))
+PY
+printf '%s\n' "tcp BREAKS masquerade" "udp BREAKS masquerade or snat (its connections' reply tuple)" |
+	diff -u - "$TMP/r-nonat.changes" || fail "router: without nat"
 # the same table kept, its established accept swapped for a stateless rule for the
 # replies (helper-61): the untraced-rules check lists the loss, the replay shows the
 # replies get through: no BREAKS, exit 0 (it was BREAKS, exit 1)

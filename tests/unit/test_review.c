@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -449,6 +450,30 @@ static void test_classify(void)
 		cta_review_classify(&f);
 		CHECK_EQ(f.change, CTA_RV_SAME);
 		CHECK(!f.later_denied);
+	}
+	/*
+	 * Never traced (open since before the recording), masqueraded by its tuples (the
+	 * reply to the router's address): a candidate whose path translates nothing
+	 * loses it (helper-65); an iptables-legacy one's walk tells no translation.
+	 */
+	{
+		struct cta_review_flow f = { 0 };
+		uint8_t fam;
+
+		f.flow = flow(IPPROTO_UDP, "192.0.2.2", "198.51.100.7", 40007, 53);
+		cta_addr_parse("198.51.100.1", &fam, &f.flow.key.reply_dst);
+		f.candidate = va;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_BREAKS);
+		CHECK(f.nat_lost && strstr(f.nat_lost, "masquerade or snat"));
+		va->legacy = true;
+		cta_review_classify(&f);
+		va->legacy = false;
+		CHECK_EQ(f.change, CTA_RV_SAME);
+		/* its tuples untranslated: nothing to lose */
+		f.flow.key.reply_dst = f.flow.key.src;
+		cta_review_classify(&f);
+		CHECK_EQ(f.change, CTA_RV_SAME);
 	}
 	cta_vtally_fini(&t_accept);
 	cta_vtally_fini(&t_drop);
