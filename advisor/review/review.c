@@ -128,7 +128,8 @@ static const char *tuple_nat(const struct cta_flow *f, bool source)
 /*
  * A translation the recording traced for the flow (its source, or its destination)
  * that the candidate's path leaves out, or NULL. A flow the recording never traced
- * (its connections were open before it began) has its translation from its tuples
+ * (its connections open before it began, `--trace none`, beyond the trace budget)
+ * has its translation from its tuples
  * (helper-65: a router's long-lived masqueraded connections were "ok" with the nat
  * table gone); an iptables-legacy candidate's path tells no translation.
  */

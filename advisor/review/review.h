@@ -145,13 +145,13 @@ bool cta_review_denied_still(const struct cta_review_flow *rf);
  * such a table the candidate does not touch (state_beside: a ban added since the
  * recording). Another drop in such a table the recording never saw may be the
  * candidate's (a mark it sets, a NAT that sends the packet into a drop): BREAKS. One
- * it lets through is BREAKS too when the
- * recorded path translated it (masquerade, snat, dnat, redirect, traced in a nat
- * chain; for a flow never traced, its connections' tuples) and the candidate's does
- * not: a LAN masqueraded to the Internet would get no answer (nat_lost says which). And when the candidate drops its reply or next packet
- * (later), where it had replies (later_denied: counted while recording, or a
- * connection the start-up dump found already replied): a chain with a drop policy and
- * no accept for established connections.
+ * it lets through is BREAKS too when the recorded path translated it (masquerade,
+ * snat, dnat, redirect, traced in a nat chain; for a flow never traced, its
+ * connections' tuples) and the candidate's does not: a LAN masqueraded to the
+ * Internet would get no answer (nat_lost says which). And when the candidate drops
+ * its reply or next packet (later), where it had replies (later_denied: counted while
+ * recording, or a connection the start-up dump found already replied): a chain with
+ * a drop policy and no accept for established connections.
  */
 void cta_review_classify(struct cta_review_flow *rf);
 
