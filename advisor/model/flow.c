@@ -116,17 +116,25 @@ void cta_flow_drop_stray_ids(struct cta_flow *f)
 		f->sport_min = f->sport_max = 0;
 }
 
-bool cta_flow_translated(const struct cta_flow *f)
+bool cta_flow_dnated(const struct cta_flow *f)
 {
 	const struct cta_flow_key *k = &f->key;
 
-	if (memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) ||
-	    memcmp(&k->reply_dst, &k->src, sizeof(k->src)))
+	return memcmp(&k->reply_src, &k->dst, sizeof(k->dst)) ||
+	       (cta_proto_has_ports(k->l4proto) && k->reply_sport != k->dport);
+}
+
+bool cta_flow_snated(const struct cta_flow *f)
+{
+	return memcmp(&f->key.reply_dst, &f->key.src, sizeof(f->key.src)) != 0;
+}
+
+bool cta_flow_translated(const struct cta_flow *f)
+{
+	if (cta_flow_dnated(f) || cta_flow_snated(f))
 		return true;
-	if (!cta_proto_has_ports(k->l4proto))
-		return false;
-	return k->reply_sport != k->dport || f->rdport_min != f->sport_min ||
-	       f->rdport_max != f->sport_max;
+	return cta_proto_has_ports(f->key.l4proto) &&
+	       (f->rdport_min != f->sport_min || f->rdport_max != f->sport_max);
 }
 
 static int cmp_u(uint64_t a, uint64_t b)

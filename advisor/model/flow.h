@@ -91,6 +91,17 @@ void cta_flow_key_from_event(struct cta_flow_key *k, const struct cta_event *ev)
 void cta_flow_drop_stray_ids(struct cta_flow *f);
 /* Is the reply direction anything but the mirror of the original (NAT)? */
 bool cta_flow_translated(const struct cta_flow *f);
+/*
+ * Its destination translated (dnat, redirect): the reply comes from another address,
+ * or port, than the original went to.
+ */
+bool cta_flow_dnated(const struct cta_flow *f);
+/*
+ * Its source address translated (snat, masquerade): the reply goes to another address
+ * than the original came from. A source port alone is not asked: conntrack changes it
+ * without any NAT rule where two connections would clash.
+ */
+bool cta_flow_snated(const struct cta_flow *f);
 
 /* Order for listings: protocol, source, destination, source port, service port. */
 int cta_flow_cmp(const struct cta_flow *a, const struct cta_flow *b);

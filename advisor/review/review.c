@@ -91,7 +91,7 @@ static const char *path_nat(const struct cta_verdict *v, bool source)
 static bool traced(const struct cta_vtally *recorded)
 {
 	for (uint32_t i = 0; recorded && i < recorded->n; i++)
-		if (recorded->g[i].v && recorded->g[i].v->n_path)
+		if (recorded->g[i].v && recorded->g[i].v->has_path)
 			return true;
 	return false;
 }
@@ -108,30 +108,12 @@ static bool legacy_path(const struct cta_verdict *v)
 }
 
 /*
- * The translation of the flow's addresses its conntrack tuples show (the reply's
- * destination is not the original source: its source translated; the reply's source
- * is not the original destination: its destination), or NULL.
- */
-static const char *tuple_nat(const struct cta_flow *f, bool source)
-{
-	const struct cta_flow_key *k = &f->key;
-
-	if (source)
-		return memcmp(&k->reply_dst, &k->src, sizeof(k->src))
-			       ? "masquerade or snat (its connections' reply tuple)"
-			       : NULL;
-	return memcmp(&k->reply_src, &k->dst, sizeof(k->dst))
-		       ? "dnat or redirect (its connections' reply tuple)"
-		       : NULL;
-}
-
-/*
  * A translation the recording traced for the flow (its source, or its destination)
  * that the candidate's path leaves out, or NULL. A flow the recording never traced
  * (its connections open before it began, `--trace none`, beyond the trace budget)
- * has its translation from its tuples
- * (helper-65: a router's long-lived masqueraded connections were "ok" with the nat
- * table gone); an iptables-legacy candidate's path tells no translation.
+ * has its translation from its tuples (helper-65: a router's long-lived masqueraded
+ * connections were "ok" with the nat table gone); an iptables-legacy candidate's
+ * path tells no translation.
  */
 static const char *nat_lost(const struct cta_review_flow *rf)
 {
@@ -144,8 +126,12 @@ static const char *nat_lost(const struct cta_review_flow *rf)
 			if (nat && !path_nat(rf->candidate, source))
 				return nat;
 		}
-		if (untraced && tuple_nat(&rf->flow, source) && !path_nat(rf->candidate, source))
-			return tuple_nat(&rf->flow, source);
+		if (!untraced || path_nat(rf->candidate, source))
+			continue;
+		if (source && cta_flow_snated(&rf->flow))
+			return "masquerade or snat (its connections' reply tuple)";
+		if (!source && cta_flow_dnated(&rf->flow))
+			return "dnat or redirect (its connections' reply tuple)";
 	}
 	return NULL;
 }

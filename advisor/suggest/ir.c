@@ -126,14 +126,6 @@ static uint16_t service_port(const struct cta_flow *f)
 	return 0;
 }
 
-static bool dnated(const struct cta_flow *f)
-{
-	const struct cta_flow_key *k = &f->key;
-
-	return addr_cmp(&k->reply_src, &k->dst) ||
-	       (cta_proto_has_ports(k->l4proto) && k->reply_sport != k->dport);
-}
-
 static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t l)
 {
 	if (f && (!*first || f < *first))
@@ -392,7 +384,7 @@ static int observe(const struct cta_ir_opts *o, struct cta_ir *ir, const struct 
 	b->dir = dir;
 	b->family = f->key.family;
 	b->l4proto = f->key.l4proto;
-	b->dnat = dnated(f);
+	b->dnat = cta_flow_dnated(f);
 	b->port = service_port(f);
 	b->denied = denied;
 	/* the responder after DNAT is the destination the filter hook sees */

@@ -322,6 +322,19 @@ static void test_id_reuse_and_nat(void)
 	CHECK_EQ(sorted[1].key.dport, 443);
 	CHECK_EQ(sorted[2].key.dport, 8080);
 	CHECK(cta_flow_translated(&sorted[2]));
+	CHECK(cta_flow_dnated(&sorted[2]) && !cta_flow_snated(&sorted[2]));
+	/* masqueraded: the reply to another address; a source port alone is no snat */
+	{
+		struct cta_flow m = sorted[2];
+
+		m.key.reply_src = m.key.dst;
+		m.key.reply_sport = m.key.dport;
+		CHECK(!cta_flow_dnated(&m) && !cta_flow_snated(&m));
+		m.rdport_min = m.rdport_max = (uint16_t)(m.sport_min + 1);
+		CHECK(cta_flow_translated(&m) && !cta_flow_snated(&m));
+		inet_pton(AF_INET, "198.51.100.1", m.key.reply_dst.b);
+		CHECK(cta_flow_snated(&m) && !cta_flow_dnated(&m));
+	}
 	CHECK_EQ(sorted[2].direction, CTA_DIR_FORWARD);
 	CHECK_EQ(sorted[2].key.reply_sport, 80);
 	free(sorted);
