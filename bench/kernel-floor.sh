@@ -118,7 +118,6 @@ one() {
 		sysctls 1
 		local arg=()
 		[ "$row" = count ] && arg=(count)
-		rm -f "$TMP/ready"
 		ip netns exec "$HOST" "$CTATABLE" "${arg[@]}" >"$TMP/ready" &
 		pid=$!
 		for _ in $(seq 50); do [ -s "$TMP/ready" ] && break; sleep 0.1; done
